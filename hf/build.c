@@ -1,0 +1,934 @@
+/*
+ * build.c - compiles a validated model spec ({channels, parameters}) into
+ * the flat arrays of model.h, reproducing pyhf's choices exactly:
+ *
+ *  - channels, samples and (name, type) modifier pairs are each sorted;
+ *  - parameter sets are ordered by modifier type in pyhf's histfactory_set
+ *    order (histosys, lumi, normfactor, normsys, shapefactor, shapesys,
+ *    staterror) and, within a type, by first appearance walking channels x
+ *    samples x modifiers in sorted order (staterror: sorted by name);
+ *  - a name shared by several modifier types must describe the same
+ *    parameter (in practice: histosys with normsys);
+ *  - measurement parameter configs override the modifiers' defaults;
+ *  - auxdata follow the parameter order, constrained sets only.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "strmap.h"
+
+const char *const hf_modtype_names[HF_MOD_NTYPES] = {
+    "histosys", "lumi", "normfactor", "normsys",
+    "shapefactor", "shapesys", "staterror"};
+
+int hf_modtype_from_name(const char *name)
+{
+    for (int t = 0; t < HF_MOD_NTYPES; t++)
+        if (strcmp(name, hf_modtype_names[t]) == 0)
+            return t;
+    return -1;
+}
+
+typedef struct modref {
+    const char *name;
+    int type;
+    const cJSON *json;
+    int idx; /* index in the sample's modifiers array */
+} modref;
+
+typedef struct blockref {
+    const char *name;
+    const cJSON *json;
+    int chan;    /* sorted channel index */
+    int ci, si;  /* indices in the spec, for error paths */
+    int nb, bin0;
+    modref *mods; /* sorted by (name, type) */
+    int nmods;
+} blockref;
+
+typedef struct chanref {
+    const char *name;
+    const cJSON *json;
+    int ci, nb, off;
+} chanref;
+
+/* A parameter set being assembled: defaults from the first modifier that
+ * needs it, then the user's measurement config on top. */
+typedef struct preq {
+    const char *name;
+    int type, n, constrained; /* constrained: 0 no, 1 normal, 2 poisson */
+    double *init, *lo, *hi, *aux, *sig, *fac;
+    unsigned char *fixed;
+    int blk, mod;              /* first occurrence */
+    int *bins;                 /* staterror: the global bins it covers */
+    int offset, aux_offset;
+} preq;
+
+typedef struct builder {
+    const char *src;
+    hf_error *err;
+    int nchan, nblk, nreq, capreq;
+    chanref *chans;
+    blockref *blks;
+    preq *reqs;
+    hf_strmap parmap;
+    int nmain;
+} builder;
+
+static int cmp_chan(const void *a, const void *b)
+{
+    return strcmp(((const chanref *)a)->name, ((const chanref *)b)->name);
+}
+
+static int cmp_blk(const void *a, const void *b)
+{
+    const blockref *x = a, *y = b;
+    if (x->chan != y->chan)
+        return x->chan - y->chan;
+    return strcmp(x->name, y->name);
+}
+
+static int cmp_mod(const void *a, const void *b)
+{
+    const modref *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : strcmp(hf_modtype_names[x->type], hf_modtype_names[y->type]);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int nomem(builder *B)
+{
+    return hf_error_set(B->err, HF_ERR_NOMEM, "%s: out of memory", B->src);
+}
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static double jnum(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* Path of a modifier for error messages. */
+static const char *modpath(const builder *B, int blk, int mod, char *buf,
+                           size_t len)
+{
+    const blockref *r = &B->blks[blk];
+    snprintf(buf, len, "channels[%d].samples[%d].modifiers[%d]", r->ci, r->si,
+             r->mods[mod].idx);
+    return buf;
+}
+
+/* ------------------------------------------------------------ structure */
+
+static int collect(builder *B, const cJSON *channels)
+{
+    B->nchan = cJSON_GetArraySize(channels);
+    B->chans = calloc(B->nchan ? B->nchan : 1, sizeof *B->chans);
+    if (!B->chans)
+        return nomem(B);
+    int nblk = 0, ci = 0;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, channels) {
+        chanref *ch = &B->chans[ci];
+        ch->name = jstr(c, "name");
+        ch->json = c;
+        ch->ci = ci++;
+        const cJSON *samples = cJSON_GetObjectItemCaseSensitive(c, "samples");
+        ch->nb = cJSON_GetArraySize(
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(samples, 0), "data"));
+        nblk += cJSON_GetArraySize(samples);
+    }
+    qsort(B->chans, B->nchan, sizeof *B->chans, cmp_chan);
+    for (int i = 0; i < B->nchan; i++) {
+        B->chans[i].off = B->nmain;
+        B->nmain += B->chans[i].nb;
+    }
+
+    B->blks = calloc(nblk ? nblk : 1, sizeof *B->blks);
+    if (!B->blks)
+        return nomem(B);
+    for (int k = 0; k < B->nchan; k++) {
+        const cJSON *s;
+        int si = 0;
+        cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(B->chans[k].json, "samples")) {
+            blockref *r = &B->blks[B->nblk++];
+            r->name = jstr(s, "name");
+            r->json = s;
+            r->chan = k;
+            r->ci = B->chans[k].ci;
+            r->si = si++;
+            r->nb = B->chans[k].nb;
+            r->bin0 = B->chans[k].off;
+            const cJSON *mods = cJSON_GetObjectItemCaseSensitive(s, "modifiers");
+            int nm = cJSON_GetArraySize(mods);
+            r->mods = calloc(nm ? nm : 1, sizeof *r->mods);
+            if (!r->mods)
+                return nomem(B);
+            const cJSON *mj;
+            int mi = 0;
+            cJSON_ArrayForEach(mj, mods) {
+                modref *mr = &r->mods[mi];
+                mr->name = jstr(mj, "name");
+                mr->type = hf_modtype_from_name(jstr(mj, "type"));
+                mr->json = mj;
+                mr->idx = mi++;
+                if (mr->type < 0 || !mr->name) {
+                    char p[128];
+                    snprintf(p, sizeof p, "channels[%d].samples[%d].modifiers[%d]",
+                             r->ci, r->si, mr->idx);
+                    return hf_error_set(B->err, HF_ERR_INVALID,
+                                        "%s: %s: unknown modifier type", B->src, p);
+                }
+            }
+            r->nmods = nm;
+            qsort(r->mods, nm, sizeof *r->mods, cmp_mod);
+        }
+    }
+    qsort(B->blks, B->nblk, sizeof *B->blks, cmp_blk);
+    return HF_OK;
+}
+
+/* ----------------------------------------------------------- parameters */
+
+static double *dalloc(int n, double v)
+{
+    double *p = malloc(sizeof(double) * (n ? n : 1));
+    if (p)
+        for (int i = 0; i < n; i++)
+            p[i] = v;
+    return p;
+}
+
+static int req_alloc(preq *r, int n)
+{
+    r->n = n;
+    r->init = dalloc(n, 0);
+    r->lo = dalloc(n, 0);
+    r->hi = dalloc(n, 0);
+    r->aux = dalloc(n, 0);
+    r->sig = dalloc(n, 0);
+    r->fac = dalloc(n, 0);
+    r->fixed = calloc(n ? n : 1, 1);
+    return (r->init && r->lo && r->hi && r->aux && r->sig && r->fac && r->fixed) ? 0 : -1;
+}
+
+static void req_free(preq *r)
+{
+    free(r->init);
+    free(r->lo);
+    free(r->hi);
+    free(r->aux);
+    free(r->sig);
+    free(r->fac);
+    free(r->fixed);
+    free(r->bins);
+}
+
+static void req_fill(preq *r, double init, double lo, double hi, double aux,
+                     double sig)
+{
+    for (int i = 0; i < r->n; i++) {
+        r->init[i] = init;
+        r->lo[i] = lo;
+        r->hi[i] = hi;
+        r->aux[i] = aux;
+        r->sig[i] = sig;
+    }
+}
+
+/* Registers the parameter set `name` needed by modifier (blk, mod). */
+static int need(builder *B, int blk, int mod)
+{
+    const modref *mr = &B->blks[blk].mods[mod];
+    int k = hf_strmap_get(&B->parmap, mr->name);
+    if (k >= 0) {
+        int t0 = B->reqs[k].type, t1 = mr->type;
+        int same = t0 == t1 ||
+                   (t0 == HF_MOD_HISTOSYS && t1 == HF_MOD_NORMSYS) ||
+                   (t0 == HF_MOD_NORMSYS && t1 == HF_MOD_HISTOSYS);
+        if (!same) {
+            char p[160];
+            return hf_error_set(B->err, HF_ERR_INVALID,
+                                "%s: %s: parameter '%s' is used by a %s modifier and by a %s "
+                                "modifier, which need different parameters; use unique "
+                                "modifier names",
+                                B->src, modpath(B, blk, mod, p, sizeof p), mr->name,
+                                hf_modtype_names[t0], hf_modtype_names[t1]);
+        }
+        return HF_OK;
+    }
+    if (B->nreq == B->capreq) {
+        int cap = B->capreq ? 2 * B->capreq : 64;
+        preq *nr = realloc(B->reqs, sizeof *nr * cap);
+        if (!nr)
+            return nomem(B);
+        B->reqs = nr;
+        B->capreq = cap;
+    }
+    preq *r = &B->reqs[B->nreq];
+    memset(r, 0, sizeof *r);
+    r->name = mr->name;
+    r->type = mr->type;
+    r->blk = blk;
+    r->mod = mod;
+    r->aux_offset = -1;
+    if (hf_strmap_put(&B->parmap, mr->name, B->nreq))
+        return nomem(B);
+    B->nreq++;
+    return HF_OK;
+}
+
+static int register_parameters(builder *B)
+{
+    if (hf_strmap_init(&B->parmap, 256))
+        return nomem(B);
+    for (int t = 0; t < HF_MOD_NTYPES; t++) {
+        if (t == HF_MOD_STATERROR) {
+            /* pyhf creates every staterror set at the first channel x
+             * sample visited, so they come in name order */
+            size_t cnt = 0;
+            for (int b = 0; b < B->nblk; b++)
+                for (int j = 0; j < B->blks[b].nmods; j++)
+                    cnt += B->blks[b].mods[j].type == t;
+            if (!cnt)
+                continue;
+            const char **names = malloc(sizeof *names * cnt);
+            if (!names)
+                return nomem(B);
+            cnt = 0;
+            for (int b = 0; b < B->nblk; b++)
+                for (int j = 0; j < B->blks[b].nmods; j++)
+                    if (B->blks[b].mods[j].type == t)
+                        names[cnt++] = B->blks[b].mods[j].name;
+            qsort(names, cnt, sizeof *names, cmp_str);
+            int rc = HF_OK;
+            for (size_t i = 0; i < cnt && rc == HF_OK; i++) {
+                if (i && strcmp(names[i], names[i - 1]) == 0)
+                    continue;
+                /* first occurrence in walk order, for defaults and errors */
+                for (int b = 0; b < B->nblk && rc == HF_OK; b++) {
+                    int found = 0;
+                    for (int j = 0; j < B->blks[b].nmods; j++) {
+                        const modref *mr = &B->blks[b].mods[j];
+                        if (mr->type == t && strcmp(mr->name, names[i]) == 0) {
+                            rc = need(B, b, j);
+                            found = 1;
+                            break;
+                        }
+                    }
+                    if (found)
+                        break;
+                }
+            }
+            free(names);
+            if (rc)
+                return rc;
+            continue;
+        }
+        for (int b = 0; b < B->nblk; b++)
+            for (int j = 0; j < B->blks[b].nmods; j++)
+                if (B->blks[b].mods[j].type == t) {
+                    int rc = need(B, b, j);
+                    if (rc)
+                        return rc;
+                }
+    }
+    /* shapesys parameters belong to one sample: pyhf refuses to share */
+    for (int b = 0; b < B->nblk; b++)
+        for (int j = 0; j < B->blks[b].nmods; j++) {
+            const modref *mr = &B->blks[b].mods[j];
+            if (mr->type != HF_MOD_SHAPESYS)
+                continue;
+            const preq *r = &B->reqs[hf_strmap_get(&B->parmap, mr->name)];
+            if (r->type == HF_MOD_SHAPESYS && (r->blk != b || r->mod != j)) {
+                char p[160];
+                return hf_error_set(B->err, HF_ERR_INVALID,
+                                    "%s: %s: shapesys '%s' on sample '%s' is already used by "
+                                    "another sample; shapesys parameters cannot be shared",
+                                    B->src, modpath(B, b, j, p, sizeof p), mr->name,
+                                    B->blks[b].name);
+            }
+        }
+    return HF_OK;
+}
+
+static const double *sample_data(const blockref *r, double *buf)
+{
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(r->json, "data"), *x;
+    int i = 0;
+    cJSON_ArrayForEach(x, d) buf[i++] = x->valuedouble;
+    return buf;
+}
+
+static int staterror_defaults(builder *B, preq *r)
+{
+    /* the blocks carrying it, in walk order */
+    int nocc = 0;
+    int *occ = malloc(sizeof(int) * 2 * (B->nblk ? B->nblk : 1));
+    unsigned char *inchan = calloc(B->nchan ? B->nchan : 1, 1);
+    double *nomsum = calloc(B->nmain ? B->nmain : 1, sizeof(double));
+    double *rel2 = calloc(B->nmain ? B->nmain : 1, sizeof(double));
+    double *buf = malloc(sizeof(double) * (B->nmain ? B->nmain : 1));
+    int rc = HF_OK;
+    if (!occ || !inchan || !nomsum || !rel2 || !buf) {
+        rc = nomem(B);
+        goto done;
+    }
+    for (int b = 0; b < B->nblk; b++)
+        for (int j = 0; j < B->blks[b].nmods; j++) {
+            const modref *mr = &B->blks[b].mods[j];
+            if (mr->type == HF_MOD_STATERROR && strcmp(mr->name, r->name) == 0) {
+                occ[2 * nocc] = b;
+                occ[2 * nocc + 1] = j;
+                nocc++;
+                inchan[B->blks[b].chan] = 1;
+            }
+        }
+    /* pyhf asserts that every sample carrying it has the same mask, i.e.
+     * carries it in the same channels */
+    for (int a = 0; a < nocc; a++) {
+        const blockref *ba = &B->blks[occ[2 * a]];
+        int nch = 0;
+        for (int o = 0; o < nocc; o++)
+            nch += strcmp(B->blks[occ[2 * o]].name, ba->name) == 0;
+        int want = 0;
+        for (int c = 0; c < B->nchan; c++)
+            want += inchan[c];
+        if (nch != want) {
+            char p[160];
+            rc = hf_error_set(B->err, HF_ERR_INVALID,
+                              "%s: %s: staterror '%s' is on sample '%s' in %d of the %d "
+                              "channels where it is used; pyhf needs every sample carrying it "
+                              "to carry it in the same channels",
+                              B->src, modpath(B, occ[2 * a], occ[2 * a + 1], p, sizeof p),
+                              r->name, ba->name, nch, want);
+            goto done;
+        }
+    }
+    for (int o = 0; o < nocc; o++) {
+        const blockref *br = &B->blks[occ[2 * o]];
+        sample_data(br, buf);
+        for (int i = 0; i < br->nb; i++)
+            nomsum[br->bin0 + i] += buf[i];
+    }
+    for (int o = 0; o < nocc; o++) {
+        const blockref *br = &B->blks[occ[2 * o]];
+        const modref *mr = &br->mods[occ[2 * o + 1]];
+        const cJSON *x;
+        int i = 0;
+        cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(mr->json, "data")) {
+            double ns = nomsum[br->bin0 + i];
+            if (ns > 0) {
+                double q = x->valuedouble / ns;
+                rel2[br->bin0 + i] += q * q;
+            }
+            i++;
+        }
+    }
+    int n = 0;
+    for (int c = 0; c < B->nchan; c++)
+        if (inchan[c])
+            n += B->chans[c].nb;
+    if (req_alloc(r, n) || !(r->bins = malloc(sizeof(int) * (n ? n : 1)))) {
+        rc = nomem(B);
+        goto done;
+    }
+    req_fill(r, 1.0, 1e-10, 10.0, 1.0, 1.0);
+    r->constrained = 1;
+    int k = 0;
+    for (int c = 0; c < B->nchan; c++) {
+        if (!inchan[c])
+            continue;
+        for (int i = 0; i < B->chans[c].nb; i++, k++) {
+            int g = B->chans[c].off + i;
+            double sd = sqrt(rel2[g]);
+            r->bins[k] = g;
+            r->fixed[k] = sd == 0;
+            r->sig[k] = sd == 0 ? 1.0 : sd;
+        }
+    }
+done:
+    free(occ);
+    free(inchan);
+    free(nomsum);
+    free(rel2);
+    free(buf);
+    return rc;
+}
+
+static int defaults(builder *B, preq *r)
+{
+    const blockref *br = &B->blks[r->blk];
+    const modref *mr = &br->mods[r->mod];
+    switch (r->type) {
+    case HF_MOD_HISTOSYS:
+    case HF_MOD_NORMSYS:
+        if (req_alloc(r, 1))
+            return nomem(B);
+        req_fill(r, 0.0, -5.0, 5.0, 0.0, 1.0);
+        r->constrained = 1;
+        return HF_OK;
+    case HF_MOD_LUMI:
+        /* everything comes from the measurement config; NaN marks unset */
+        if (req_alloc(r, 1))
+            return nomem(B);
+        req_fill(r, NAN, NAN, NAN, NAN, NAN);
+        r->constrained = 1;
+        return HF_OK;
+    case HF_MOD_NORMFACTOR:
+        if (req_alloc(r, 1))
+            return nomem(B);
+        req_fill(r, 1.0, 0.0, 10.0, 0.0, 0.0);
+        return HF_OK;
+    case HF_MOD_SHAPEFACTOR:
+        if (req_alloc(r, br->nb))
+            return nomem(B);
+        req_fill(r, 1.0, 0.0, 10.0, 0.0, 0.0);
+        return HF_OK;
+    case HF_MOD_SHAPESYS: {
+        if (req_alloc(r, br->nb))
+            return nomem(B);
+        req_fill(r, 1.0, 1e-10, 10.0, 0.0, 0.0);
+        r->constrained = 2;
+        double *nom = dalloc(br->nb, 0);
+        if (!nom)
+            return nomem(B);
+        sample_data(br, nom);
+        const cJSON *x;
+        int i = 0;
+        cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(mr->json, "data")) {
+            double unc = x->valuedouble;
+            int valid = nom[i] > 0 && unc > 0;
+            double tau = valid ? (nom[i] * nom[i]) / (unc * unc) : 1.0;
+            r->fac[i] = r->aux[i] = tau;
+            r->fixed[i] = !valid;
+            i++;
+        }
+        free(nom);
+        return HF_OK;
+    }
+    case HF_MOD_STATERROR:
+        return staterror_defaults(B, r);
+    }
+    return HF_ERR_INVALID;
+}
+
+/* Which measurement-config keys a parameter of each type accepts (pyhf:
+ * "X does not use the K attribute"). */
+static int uses_key(int type, const char *key)
+{
+    if (!strcmp(key, "inits") || !strcmp(key, "bounds") || !strcmp(key, "fixed"))
+        return 1;
+    if (!strcmp(key, "auxdata"))
+        return type != HF_MOD_NORMFACTOR && type != HF_MOD_SHAPEFACTOR;
+    if (!strcmp(key, "sigmas"))
+        return type == HF_MOD_LUMI || type == HF_MOD_STATERROR;
+    if (!strcmp(key, "factors"))
+        return type == HF_MOD_SHAPESYS;
+    return 0;
+}
+
+static int apply_config(builder *B, const cJSON *params, const char *ppath)
+{
+    const cJSON *pc;
+    int j = 0;
+    cJSON_ArrayForEach(pc, params) {
+        const char *name = jstr(pc, "name");
+        int k = name ? hf_strmap_get(&B->parmap, name) : -1;
+        /* a config for a parameter the model lacks is ignored, as pyhf */
+        if (k < 0) {
+            j++;
+            continue;
+        }
+        preq *r = &B->reqs[k];
+        const cJSON *kv;
+        cJSON_ArrayForEach(kv, pc) {
+            const char *key = kv->string;
+            if (!strcmp(key, "name"))
+                continue;
+            if (!uses_key(r->type, key)) {
+                if (cJSON_IsFalse(kv))
+                    continue;
+                return hf_error_set(B->err, HF_ERR_INVALID,
+                                    "%s: %s[%d].%s: parameter '%s' (%s) does not use the %s "
+                                    "attribute",
+                                    B->src, ppath, j, key, name, hf_modtype_names[r->type], key);
+            }
+            if (!strcmp(key, "fixed")) {
+                for (int i = 0; i < r->n; i++)
+                    r->fixed[i] = cJSON_IsTrue(kv);
+                continue;
+            }
+            int len = cJSON_GetArraySize(kv);
+            if (len != r->n)
+                return hf_error_set(B->err, HF_ERR_INVALID,
+                                    "%s: %s[%d].%s: %d values configured for parameter '%s', "
+                                    "which has %d",
+                                    B->src, ppath, j, key, len, name, r->n);
+            int i = 0;
+            const cJSON *x;
+            cJSON_ArrayForEach(x, kv) {
+                if (!strcmp(key, "bounds")) {
+                    r->lo[i] = cJSON_GetArrayItem(x, 0)->valuedouble;
+                    r->hi[i] = cJSON_GetArrayItem(x, 1)->valuedouble;
+                } else if (!strcmp(key, "inits")) {
+                    r->init[i] = x->valuedouble;
+                } else if (!strcmp(key, "auxdata")) {
+                    r->aux[i] = x->valuedouble;
+                } else if (!strcmp(key, "sigmas")) {
+                    r->sig[i] = x->valuedouble;
+                } else if (!strcmp(key, "factors")) {
+                    r->fac[i] = x->valuedouble;
+                }
+                i++;
+            }
+        }
+        j++;
+    }
+    /* lumi has no defaults: pyhf fails with a bare TypeError without them */
+    for (int k = 0; k < B->nreq; k++) {
+        preq *r = &B->reqs[k];
+        if (r->type != HF_MOD_LUMI)
+            continue;
+        const char *missing = isnan(r->init[0]) ? "inits"
+                              : isnan(r->lo[0]) ? "bounds"
+                              : isnan(r->aux[0]) ? "auxdata"
+                              : isnan(r->sig[0]) ? "sigmas" : NULL;
+        if (missing) {
+            char p[160];
+            return hf_error_set(B->err, HF_ERR_INVALID,
+                                "%s: %s: the model has a lumi modifier but the measurement "
+                                "configures no '%s' for parameter 'lumi' (%s needs inits, "
+                                "bounds, auxdata and sigmas in %s)",
+                                B->src, modpath(B, r->blk, r->mod, p, sizeof p), missing,
+                                "lumi", ppath);
+        }
+    }
+    for (int k = 0; k < B->nreq; k++) {
+        const preq *r = &B->reqs[k];
+        for (int i = 0; i < r->n; i++) {
+            if (r->constrained == 1 && !(r->sig[i] > 0))
+                return hf_error_set(B->err, HF_ERR_INVALID,
+                                    "%s: %s: parameter '%s' has a non-positive constraint width %g",
+                                    B->src, ppath, r->name, r->sig[i]);
+            if (r->constrained == 2 && !(r->fac[i] > 0))
+                return hf_error_set(B->err, HF_ERR_INVALID,
+                                    "%s: %s: parameter '%s' has a non-positive Poisson factor %g",
+                                    B->src, ppath, r->name, r->fac[i]);
+        }
+    }
+    return HF_OK;
+}
+
+/* -------------------------------------------------------------- compile */
+
+static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
+                      const cJSON *observations)
+{
+    /* parameters */
+    m->nparsets = B->nreq;
+    m->parsets = calloc(B->nreq ? B->nreq : 1, sizeof *m->parsets);
+    if (!m->parsets)
+        return nomem(B);
+    int np = 0, na = 0;
+    for (int k = 0; k < B->nreq; k++) {
+        preq *r = &B->reqs[k];
+        r->offset = np;
+        np += r->n;
+        if (r->constrained) {
+            r->aux_offset = na;
+            na += r->n;
+        }
+    }
+    m->npars = np;
+    m->naux = na;
+    m->init = dalloc(np, 0);
+    m->lo = dalloc(np, 0);
+    m->hi = dalloc(np, 0);
+    m->fixed = calloc(np ? np : 1, 1);
+    m->par_names = calloc(np ? np : 1, sizeof(char *));
+    m->auxdata = dalloc(na, 0);
+    m->sigmas = dalloc(na, 0);
+    m->factors = dalloc(na, 0);
+    m->aux_par = malloc(sizeof(int) * (na ? na : 1));
+    if (!m->init || !m->lo || !m->hi || !m->fixed || !m->par_names || !m->auxdata ||
+        !m->sigmas || !m->factors || !m->aux_par)
+        return nomem(B);
+    for (int k = 0; k < B->nreq; k++) {
+        const preq *r = &B->reqs[k];
+        hf_parset *ps = &m->parsets[k];
+        ps->name = strdup(r->name);
+        if (!ps->name)
+            return nomem(B);
+        ps->type = hf_modtype_names[r->type];
+        ps->offset = r->offset;
+        ps->n = r->n;
+        ps->constrained = r->constrained;
+        ps->aux_offset = r->aux_offset;
+        /* pyhf's is_scalar: normfactor, normsys, histosys, lumi */
+        int scalar = r->type == HF_MOD_NORMFACTOR || r->type == HF_MOD_NORMSYS ||
+                     r->type == HF_MOD_HISTOSYS || r->type == HF_MOD_LUMI;
+        for (int i = 0; i < r->n; i++) {
+            int p = r->offset + i;
+            m->init[p] = r->init[i];
+            m->lo[p] = r->lo[i];
+            m->hi[p] = r->hi[i];
+            m->fixed[p] = r->fixed[i];
+            size_t len = strlen(r->name) + 16;
+            m->par_names[p] = malloc(len);
+            if (!m->par_names[p])
+                return nomem(B);
+            if (scalar)
+                snprintf(m->par_names[p], len, "%s", r->name);
+            else
+                snprintf(m->par_names[p], len, "%s[%d]", r->name, i);
+            if (r->constrained) {
+                int a = r->aux_offset + i;
+                m->auxdata[a] = r->aux[i];
+                m->aux_par[a] = p;
+                m->sigmas[a] = r->constrained == 1 ? r->sig[i] : 0;
+                m->factors[a] = r->constrained == 2 ? r->fac[i] : 0;
+            }
+        }
+    }
+
+    /* channels and observed data */
+    m->nchan = B->nchan;
+    m->nmain = B->nmain;
+    m->chan_names = calloc(B->nchan ? B->nchan : 1, sizeof(char *));
+    m->chan_off = malloc(sizeof(int) * (B->nchan ? B->nchan : 1));
+    m->chan_nb = malloc(sizeof(int) * (B->nchan ? B->nchan : 1));
+    m->data = dalloc(B->nmain + na, 0);
+    if (!m->chan_names || !m->chan_off || !m->chan_nb || !m->data)
+        return nomem(B);
+    for (int c = 0; c < B->nchan; c++) {
+        m->chan_names[c] = strdup(B->chans[c].name);
+        if (!m->chan_names[c])
+            return nomem(B);
+        m->chan_off[c] = B->chans[c].off;
+        m->chan_nb[c] = B->chans[c].nb;
+        const cJSON *obs = NULL, *o;
+        int oi = 0, found = -1;
+        cJSON_ArrayForEach(o, observations) {
+            const char *on = jstr(o, "name");
+            if (on && !strcmp(on, B->chans[c].name)) {
+                obs = o;
+                found = oi;
+            }
+            oi++;
+        }
+        if (!obs)
+            return hf_error_set(B->err, HF_ERR_INVALID,
+                                "%s: observations: no observation for channel '%s'", B->src,
+                                B->chans[c].name);
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(obs, "data"), *x;
+        if (cJSON_GetArraySize(d) != B->chans[c].nb)
+            return hf_error_set(B->err, HF_ERR_INVALID,
+                                "%s: observations[%d].data: %d observed bins for channel '%s', "
+                                "which has %d",
+                                B->src, found, cJSON_GetArraySize(d), B->chans[c].name,
+                                B->chans[c].nb);
+        int i = 0;
+        cJSON_ArrayForEach(x, d) m->data[B->chans[c].off + i++] = x->valuedouble;
+    }
+    memcpy(m->data + B->nmain, m->auxdata, sizeof(double) * na);
+
+    /* blocks */
+    int nsf = 0, nbf = 0, nhs = 0, nbfpar = 0, nhsc = 0;
+    for (int b = 0; b < B->nblk; b++)
+        for (int j = 0; j < B->blks[b].nmods; j++) {
+            int t = B->blks[b].mods[j].type;
+            if (t == HF_MOD_NORMFACTOR || t == HF_MOD_LUMI || t == HF_MOD_NORMSYS)
+                nsf++;
+            else if (t == HF_MOD_HISTOSYS) {
+                nhs++;
+                nhsc += 4 * B->blks[b].nb;
+            } else {
+                nbf++;
+                nbfpar += B->blks[b].nb;
+            }
+        }
+    size_t nomlen = 0;
+    for (int b = 0; b < B->nblk; b++)
+        nomlen += B->blks[b].nb;
+    m->nblocks = B->nblk;
+    m->blocks = calloc((size_t)(B->nblk > 0 ? B->nblk : 1), sizeof *m->blocks);
+    m->nominal = dalloc((int)nomlen, 0);
+    m->sfac = calloc(nsf ? nsf : 1, sizeof *m->sfac);
+    m->bf_par = malloc(sizeof(int) * (nbfpar ? nbfpar : 1));
+    m->hsys = calloc(nhs ? nhs : 1, sizeof *m->hsys);
+    m->hs_coef = dalloc(nhsc, 0);
+    if (!m->blocks || !m->nominal || !m->sfac || !m->bf_par || !m->hsys || !m->hs_coef)
+        return nomem(B);
+    m->nsfac = nsf;
+    m->nhsys = nhs;
+    m->work_sf = 2 * (size_t)m->nmain;
+    size_t work = m->work_sf + 3 * (size_t)nsf;
+    size_t nomoff = 0, bfoff = 0, hcoef = 0;
+    int sfi = 0, hsi = 0, bfi = 0;
+    for (int b = 0; b < B->nblk; b++) {
+        const blockref *br = &B->blks[b];
+        hf_block *K = &m->blocks[b];
+        K->bin0 = br->bin0;
+        K->nb = br->nb;
+        K->nom = nomoff;
+        sample_data(br, m->nominal + nomoff);
+        nomoff += br->nb;
+        K->sf0 = sfi;
+        K->bf0 = bfi;
+        K->bfpar = bfoff;
+        K->hs0 = hsi;
+        for (int j = 0; j < br->nmods; j++) {
+            const modref *mr = &br->mods[j];
+            const preq *r = &B->reqs[hf_strmap_get(&B->parmap, mr->name)];
+            const cJSON *data = cJSON_GetObjectItemCaseSensitive(mr->json, "data");
+            char p[160];
+            switch (mr->type) {
+            case HF_MOD_NORMFACTOR:
+            case HF_MOD_LUMI:
+                m->sfac[sfi].par = r->offset;
+                m->sfac[sfi++].code = -1;
+                break;
+            case HF_MOD_NORMSYS: {
+                double lo = jnum(data, "lo"), hi = jnum(data, "hi");
+                m->sfac[sfi].par = r->offset;
+                if (hf_interp_normsys_init(&m->sfac[sfi++], opt->normsys_interp, lo, hi))
+                    return hf_error_set(B->err, HF_ERR_INVALID,
+                                        "%s: %s.data: normsys '%s' has lo=%g, hi=%g: "
+                                        "code1/code4 interpolation needs lo > 0 and hi > 0 "
+                                        "(pyhf would give NaN)",
+                                        B->src, modpath(B, b, j, p, sizeof p), mr->name, lo, hi);
+                break;
+            }
+            case HF_MOD_HISTOSYS: {
+                hf_hsys *H = &m->hsys[hsi++];
+                H->par = r->offset;
+                H->code = opt->histosys_interp;
+                H->coef = hcoef;
+                const cJSON *lo = cJSON_GetObjectItemCaseSensitive(data, "lo_data");
+                const cJSON *hi = cJSON_GetObjectItemCaseSensitive(data, "hi_data");
+                const cJSON *l = lo ? lo->child : NULL, *h = hi ? hi->child : NULL;
+                for (int i = 0; i < br->nb; i++) {
+                    hf_interp_histosys_init(m->hs_coef + hcoef + 4 * i, H->code,
+                                            l ? l->valuedouble : NAN,
+                                            m->nominal[K->nom + i],
+                                            h ? h->valuedouble : NAN);
+                    l = l ? l->next : NULL;
+                    h = h ? h->next : NULL;
+                }
+                hcoef += 4 * br->nb;
+                break;
+            }
+            case HF_MOD_SHAPEFACTOR:
+            case HF_MOD_SHAPESYS:
+                if (br->nb > r->n)
+                    return hf_error_set(B->err, HF_ERR_INVALID,
+                                        "%s: %s: %s '%s' has %d parameters (from its first "
+                                        "channel) but channel '%s' has %d bins",
+                                        B->src, modpath(B, b, j, p, sizeof p),
+                                        hf_modtype_names[mr->type], mr->name, r->n,
+                                        B->chans[br->chan].name, br->nb);
+                for (int i = 0; i < br->nb; i++)
+                    m->bf_par[bfoff + i] = r->offset + i;
+                bfoff += br->nb;
+                bfi++;
+                break;
+            case HF_MOD_STATERROR: {
+                int k = 0;
+                while (k < r->n && r->bins[k] != br->bin0)
+                    k++;
+                for (int i = 0; i < br->nb; i++)
+                    m->bf_par[bfoff + i] = r->offset + k + i;
+                bfoff += br->nb;
+                bfi++;
+                break;
+            }
+            }
+        }
+        K->nsf = sfi - K->sf0;
+        K->nbf = bfi - K->bf0;
+        K->nhs = hsi - K->hs0;
+        K->work = work;
+        work += 2 * (size_t)br->nb;
+        K->hswork = work;
+        work += (size_t)K->nhs * br->nb;
+    }
+    m->work_size = work;
+    return HF_OK;
+}
+
+static void builder_free(builder *B)
+{
+    for (int b = 0; b < B->nblk; b++)
+        free(B->blks[b].mods);
+    free(B->blks);
+    free(B->chans);
+    for (int k = 0; k < B->nreq; k++)
+        req_free(&B->reqs[k]);
+    free(B->reqs);
+    hf_strmap_free(&B->parmap);
+}
+
+int hf_model_compile(const cJSON *channels, const cJSON *params,
+                     const char *params_path, const cJSON *observations,
+                     const hf_model_options *opt, const char *source,
+                     hf_model **out, hf_error *err)
+{
+    builder B;
+    memset(&B, 0, sizeof B);
+    B.src = source;
+    B.err = err;
+    *out = NULL;
+    if (opt->histosys_interp == HF_INTERP_CODE1 || opt->histosys_interp == HF_INTERP_CODE4)
+        return hf_error_set(err, HF_ERR_ARG,
+                            "histosys interpolation must be code0, code2 or code4p "
+                            "(pyhf defines no additive code1/code4)");
+    hf_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+    int rc = collect(&B, channels);
+    if (!rc)
+        rc = register_parameters(&B);
+    for (int k = 0; !rc && k < B.nreq; k++)
+        rc = defaults(&B, &B.reqs[k]);
+    if (!rc && B.nreq == 0)
+        rc = hf_error_set(err, HF_ERR_INVALID, "%s: channels: the model has no parameters",
+                          source);
+    if (!rc)
+        rc = apply_config(&B, params, params_path);
+    if (!rc)
+        rc = fill_model(&B, m, opt, observations);
+    m->poi = -1;
+    if (!rc && opt->poi && opt->poi[0]) {
+        int k = hf_strmap_get(&B.parmap, opt->poi);
+        if (k < 0)
+            rc = hf_error_set(err, HF_ERR_INVALID,
+                              "%s: %s: the POI '%s' is not a parameter of the model", source,
+                              params_path, opt->poi);
+        else if (B.reqs[k].n != 1)
+            rc = hf_error_set(err, HF_ERR_INVALID,
+                              "%s: %s: the POI '%s' has %d components; a POI must be scalar",
+                              source, params_path, opt->poi, B.reqs[k].n);
+        else
+            m->poi = B.reqs[k].offset;
+    }
+    builder_free(&B);
+    if (rc) {
+        hf_model_free(m);
+        return rc;
+    }
+    *out = m;
+    return HF_OK;
+}

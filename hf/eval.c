@@ -1,0 +1,235 @@
+/*
+ * eval.c - expected yields, log-likelihood and its analytic gradient.
+ *
+ * Two passes over the blocks: the first accumulates the expected yields
+ * lam and keeps each block's factors and shifts in the work buffer; the
+ * second, once dNLL/dlam is known for every bin, turns them into the
+ * gradient.  No division by a factor is ever needed, so parameters at
+ * zero (mu = 0) have exact derivatives.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "model.h"
+
+static const double LOG_SQRT_2PI = 0.91893853320467274178;
+
+/* pyhf uses scipy's xlogy: 0 * log(anything) is 0. */
+static double xlogy(double x, double y)
+{
+    return x == 0 ? 0 : x * log(y);
+}
+
+/* lgamma(n+1) - [(n+1/2) log n - n + log sqrt(2 pi)]: Stirling's series,
+ * accurate to double precision for n >= 15. */
+static double stirlerr(double n)
+{
+    const double S0 = 1.0 / 12, S1 = 1.0 / 360, S2 = 1.0 / 1260, S3 = 1.0 / 1680,
+                 S4 = 1.0 / 1188;
+    double nn = n * n;
+    return (S0 - (S1 - (S2 - (S3 - S4 / nn) / nn) / nn) / nn) / n;
+}
+
+/* x log(x/lam) + lam - x without cancellation (Loader's bd0). */
+static double bd0(double x, double lam)
+{
+    if (fabs(x - lam) < 0.1 * (x + lam)) {
+        double v = (x - lam) / (x + lam), s = (x - lam) * v, ej = 2 * x * v;
+        v *= v;
+        for (int j = 1; j < 1000; j++) {
+            ej *= v;
+            double s1 = s + ej / (2 * j + 1);
+            if (s1 == s)
+                return s1;
+            s = s1;
+        }
+        return s;
+    }
+    return x * log(x / lam) + lam - x;
+}
+
+/* log Poisson(x | lam) with the continuous x of pyhf.  For x >= 15 the
+ * terms x log lam, lam and lgamma(x+1) nearly cancel (a shapesys with
+ * tau ~ 1e11 leaves pyhf's sum with an error of ~1e-3), so the deviance
+ * form is used there; below, the direct form is pyhf's own. */
+static double poisson_logpdf(double x, double lam)
+{
+    if (x == 0)
+        return -lam;
+    if (x < 15 || !(lam > 0))
+        return xlogy(x, lam) - lam - lgamma(x + 1.0);
+    return -LOG_SQRT_2PI - 0.5 * log(x) - stirlerr(x) - bd0(x, lam);
+}
+
+/* Forward pass: fills lam[nmain] and the per-block scratch. With need_deriv
+ * the scalar-factor and histosys derivatives are kept too. */
+static void forward(const hf_model *m, const double *pars, double *work,
+                    int need_deriv)
+{
+    double *lam = work;
+    double *sfval = work + m->work_sf;
+    double *sfder = sfval + m->nsfac;
+    memset(lam, 0, sizeof(double) * m->nmain);
+
+    for (int k = 0; k < m->nsfac; k++) {
+        const hf_sfac *f = &m->sfac[k];
+        double x = pars[f->par];
+        if (f->code < 0) {
+            sfval[k] = x;
+            sfder[k] = 1.0;
+        } else {
+            sfval[k] = hf_interp_normsys(f, x, need_deriv ? &sfder[k] : NULL);
+        }
+    }
+
+    for (int bi = 0; bi < m->nblocks; bi++) {
+        const hf_block *B = &m->blocks[bi];
+        const int nb = B->nb;
+        double *base = work + B->work;
+        double *binfac = base + nb;
+        double *hsder = work + B->hswork;
+        const double *nom = m->nominal + B->nom;
+
+        double F = 1.0;
+        for (int k = 0; k < B->nsf; k++)
+            F *= sfval[B->sf0 + k];
+
+        memcpy(base, nom, sizeof(double) * nb);
+        for (int h = 0; h < B->nhs; h++) {
+            const hf_hsys *H = &m->hsys[B->hs0 + h];
+            double a = pars[H->par];
+            const double *c = m->hs_coef + H->coef;
+            for (int b = 0; b < nb; b++)
+                base[b] += hf_interp_histosys(c + 4 * b, H->code, a,
+                                              need_deriv ? &hsder[h * nb + b] : NULL);
+        }
+
+        for (int b = 0; b < nb; b++)
+            binfac[b] = 1.0;
+        const int *bp = m->bf_par + B->bfpar;
+        for (int j = 0; j < B->nbf; j++)
+            for (int b = 0; b < nb; b++)
+                binfac[b] *= pars[bp[j * nb + b]];
+
+        double *l = lam + B->bin0;
+        for (int b = 0; b < nb; b++)
+            l[b] += F * binfac[b] * base[b];
+    }
+}
+
+void hf_model_expected(const hf_model *m, const double *pars, double *out,
+                       double *work)
+{
+    forward(m, pars, work, 0);
+    memcpy(out, work, sizeof(double) * m->nmain);
+}
+
+void hf_model_expected_data(const hf_model *m, const double *pars,
+                            double *out, double *work)
+{
+    hf_model_expected(m, pars, out, work);
+    for (int i = 0; i < m->naux; i++) {
+        double x = pars[m->aux_par[i]];
+        out[m->nmain + i] = m->factors[i] > 0 ? x * m->factors[i] : x;
+    }
+}
+
+/* Constraint part of the log-likelihood; adds -dlogL/dpar to grad. */
+static double constraints(const hf_model *m, const double *pars,
+                          const double *aux, double *grad)
+{
+    double s = 0;
+    for (int i = 0; i < m->naux; i++) {
+        int p = m->aux_par[i];
+        double x = pars[p];
+        if (m->factors[i] > 0) {
+            double tau = m->factors[i], rate = x * tau;
+            s += poisson_logpdf(aux[i], rate);
+            if (grad)
+                grad[p] += tau - (aux[i] == 0 ? 0 : aux[i] / x);
+        } else {
+            double sg = m->sigmas[i], z = (aux[i] - x) / sg;
+            s += -0.5 * z * z - log(sg) - LOG_SQRT_2PI;
+            if (grad)
+                grad[p] += (x - aux[i]) / (sg * sg);
+        }
+    }
+    return s;
+}
+
+double hf_model_logpdf(const hf_model *m, const double *pars,
+                       const double *data, double *work)
+{
+    return -hf_model_nll(m, pars, data, NULL, work);
+}
+
+double hf_model_nll(const hf_model *m, const double *pars, const double *data,
+                    double *grad, double *work)
+{
+    forward(m, pars, work, grad != NULL);
+    const double *lam = work;
+    double logl = 0;
+    for (int i = 0; i < m->nmain; i++)
+        logl += poisson_logpdf(data[i], lam[i]);
+
+    if (!grad)
+        return -(logl + constraints(m, pars, data + m->nmain, NULL));
+
+    memset(grad, 0, sizeof(double) * m->npars);
+    double *w = work + m->nmain;
+    for (int i = 0; i < m->nmain; i++)
+        w[i] = 1.0 - (data[i] == 0 ? 0 : data[i] / lam[i]);
+
+    const double *sfval = work + m->work_sf;
+    const double *sfder = sfval + m->nsfac;
+    double *sfsuf = work + m->work_sf + 2 * (size_t)m->nsfac;
+    for (int bi = 0; bi < m->nblocks; bi++) {
+        const hf_block *B = &m->blocks[bi];
+        const int nb = B->nb;
+        const double *base = work + B->work;
+        const double *binfac = base + nb;
+        const double *hsder = work + B->hswork;
+        const double *wb = w + B->bin0;
+
+        double F = 1.0;
+        for (int k = 0; k < B->nsf; k++)
+            F *= sfval[B->sf0 + k];
+
+        /* scalar factors: dlam_b/df_k = (prod of the other factors) *
+         * binfac_b * base_b, with the product taken without dividing */
+        if (B->nsf) {
+            double T = 0;
+            for (int b = 0; b < nb; b++)
+                T += wb[b] * binfac[b] * base[b];
+            const double *v = sfval + B->sf0;
+            double *right = sfsuf + B->sf0;
+            right[B->nsf - 1] = 1.0;
+            for (int k = B->nsf - 1; k > 0; k--)
+                right[k - 1] = right[k] * v[k];
+            double left = 1.0;
+            for (int k = 0; k < B->nsf; k++) {
+                grad[m->sfac[B->sf0 + k].par] += T * left * right[k] * sfder[B->sf0 + k];
+                left *= v[k];
+            }
+        }
+
+        const int *bp = m->bf_par + B->bfpar;
+        for (int j = 0; j < B->nbf; j++) {
+            for (int b = 0; b < nb; b++) {
+                double others = 1.0;
+                for (int i = 0; i < B->nbf; i++)
+                    if (i != j)
+                        others *= pars[bp[i * nb + b]];
+                grad[bp[j * nb + b]] += wb[b] * F * others * base[b];
+            }
+        }
+
+        for (int h = 0; h < B->nhs; h++) {
+            double g = 0;
+            for (int b = 0; b < nb; b++)
+                g += wb[b] * binfac[b] * hsder[h * nb + b];
+            grad[m->hsys[B->hs0 + h].par] += F * g;
+        }
+    }
+    return -(logl + constraints(m, pars, data + m->nmain, grad));
+}

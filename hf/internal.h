@@ -1,0 +1,51 @@
+/*
+ * internal.h - declarations shared between hf's modules (hf/, patch/, fit/,
+ * simplify/, cli/).  Not installed: the public API is include/hf.h.
+ */
+#ifndef HF_INTERNAL_H
+#define HF_INTERNAL_H
+
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+
+#include "hf.h"
+
+#if defined(__GNUC__)
+#define HF_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define HF_PRINTF(a, b)
+#endif
+
+/* Fills err (if not NULL) and returns code, so callers can write
+ * `return hf_error_set(err, HF_ERR_INVALID, "...")`. */
+int hf_error_set(hf_error *err, int code, const char *fmt, ...) HF_PRINTF(3, 4);
+
+/* Reads a whole file into a NUL-terminated malloc'd buffer. */
+int hf_file_read(const char *path, char **text, size_t *len, hf_error *err);
+
+/* Parses JSON text; errors name `source` and the line/column of the fault. */
+int hf_json_parse(const char *text, const char *source, cJSON **out,
+                  hf_error *err);
+
+/* A loaded workspace: the validated JSON tree and where it came from. */
+struct hf_workspace {
+    cJSON *root;
+    char *source;
+};
+
+/* Validates a workspace document against pyhf's workspace schema and the
+ * structural rules pyhf enforces when building a workspace. */
+int hf_workspace_validate(const cJSON *root, const char *source,
+                          hf_error *err);
+
+/* An RFC 6902 patch: its operation array and where it came from. */
+struct hf_patch {
+    cJSON *ops;    /* array of operations, owned */
+    char *source;  /* file name, or file name + "[patch name]" */
+};
+
+/* Applies the patch to *doc (which may be replaced, for a root op).  On
+ * failure *doc is left unchanged and err names the op index and path. */
+int hf_patch_apply_json(const hf_patch *p, cJSON **doc, hf_error *err);
+
+#endif

@@ -1,0 +1,244 @@
+/*
+ * model.c - building a model from a workspace (+ patches) and the
+ * read-only accessors of a built model.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+void hf_model_options_init(hf_model_options *opt)
+{
+    opt->measurement = NULL;
+    opt->poi = NULL;
+    opt->normsys_interp = HF_INTERP_CODE4;
+    opt->histosys_interp = HF_INTERP_CODE4P;
+}
+
+static const cJSON *find_measurement(const cJSON *root, const char *name,
+                                     const char *source, int *index,
+                                     hf_error *err)
+{
+    const cJSON *ms = cJSON_GetObjectItemCaseSensitive(root, "measurements"), *m;
+    int i = 0;
+    cJSON_ArrayForEach(m, ms) {
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(m, "name");
+        if (!name || (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)) {
+            *index = i;
+            return m;
+        }
+        i++;
+    }
+    if (!name) {
+        hf_error_set(err, HF_ERR_INVALID, "%s: measurements: no measurement is defined", source);
+        return NULL;
+    }
+    char avail[512] = "";
+    size_t used = 0;
+    cJSON_ArrayForEach(m, ms) {
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(m, "name");
+        if (cJSON_IsString(n) && used + strlen(n->valuestring) + 4 < sizeof avail)
+            used += snprintf(avail + used, sizeof avail - used, "%s'%s'", used ? ", " : "",
+                             n->valuestring);
+    }
+    hf_error_set(err, HF_ERR_NOTFOUND,
+                 "%s: measurements: no measurement named '%s' (the workspace has %s)", source,
+                 name, avail);
+    return NULL;
+}
+
+/* Observations restricted to the given channels, as references: a patch
+ * may remove channels, and pyhf's Workspace.data then takes only the
+ * observations of the channels left. */
+static cJSON *observations_for(const cJSON *observations, const cJSON *channels)
+{
+    cJSON *out = cJSON_CreateArray();
+    const cJSON *o, *c;
+    if (!out)
+        return NULL;
+    cJSON_ArrayForEach(o, observations) {
+        const cJSON *on = cJSON_GetObjectItemCaseSensitive(o, "name");
+        int keep = 0;
+        cJSON_ArrayForEach(c, channels) {
+            const cJSON *cn = cJSON_GetObjectItemCaseSensitive(c, "name");
+            if (cJSON_IsString(on) && cJSON_IsString(cn) &&
+                strcmp(on->valuestring, cn->valuestring) == 0)
+                keep = 1;
+        }
+        if (keep)
+            cJSON_AddItemToArray(out, cJSON_CreateObjectReference(o->child));
+    }
+    return out;
+}
+
+int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
+                   int npatches, const hf_model_options *opt, hf_model **out,
+                   hf_error *err)
+{
+    hf_model_options defaults;
+    if (!ws || !out)
+        return hf_error_set(err, HF_ERR_ARG, "hf_model_build: NULL argument");
+    *out = NULL;
+    if (!opt) {
+        hf_model_options_init(&defaults);
+        opt = &defaults;
+    }
+    int mi = 0;
+    const cJSON *meas = find_measurement(ws->root, opt->measurement, ws->source, &mi, err);
+    if (!meas)
+        return err ? err->code : HF_ERR_INVALID;
+    const cJSON *config = cJSON_GetObjectItemCaseSensitive(meas, "config");
+    const cJSON *poi = cJSON_GetObjectItemCaseSensitive(config, "poi");
+    hf_model_options o = *opt;
+    if (!o.poi)
+        o.poi = cJSON_IsString(poi) ? poi->valuestring : "";
+    const cJSON *channels = cJSON_GetObjectItemCaseSensitive(ws->root, "channels");
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(config, "parameters");
+    const cJSON *observations = cJSON_GetObjectItemCaseSensitive(ws->root, "observations");
+    char ppath[96];
+    snprintf(ppath, sizeof ppath, "measurements[%d].config.parameters", mi);
+
+    if (npatches == 0)
+        return hf_model_compile(channels, params, ppath, observations, &o, ws->source, out, err);
+
+    /* pyhf patches {"channels", "parameters"}: work on a copy of those */
+    char source[1024];
+    size_t used = snprintf(source, sizeof source, "%s", ws->source);
+    for (int i = 0; i < npatches && used < sizeof source; i++)
+        used += snprintf(source + used, sizeof source - used, " + %s", patches[i]->source);
+    cJSON *spec = cJSON_CreateObject();
+    if (!spec || !cJSON_AddItemToObject(spec, "channels", cJSON_Duplicate(channels, 1)) ||
+        !cJSON_AddItemToObject(spec, "parameters", cJSON_Duplicate(params, 1))) {
+        cJSON_Delete(spec);
+        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < npatches; i++) {
+        int rc = hf_patch_apply_json(patches[i], &spec, err);
+        if (rc) {
+            cJSON_Delete(spec);
+            return rc;
+        }
+    }
+    /* the patched spec must still be a valid model: check it as part of a
+     * workspace with the same observations and measurement */
+    const cJSON *pch = cJSON_GetObjectItemCaseSensitive(spec, "channels");
+    const cJSON *ppar = cJSON_GetObjectItemCaseSensitive(spec, "parameters");
+    cJSON *obs = observations_for(observations, pch);
+    cJSON *check = cJSON_CreateObject();
+    cJSON *mlist = cJSON_CreateArray(), *m1 = cJSON_CreateObject(), *cfg = cJSON_CreateObject();
+    int rc = HF_OK;
+    if (!obs || !check || !mlist || !m1 || !cfg) {
+        cJSON_Delete(obs);
+        cJSON_Delete(check);
+        cJSON_Delete(mlist);
+        cJSON_Delete(m1);
+        cJSON_Delete(cfg);
+        cJSON_Delete(spec);
+        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+    }
+    cJSON_AddItemToObject(cfg, "poi", cJSON_CreateString(cJSON_IsString(poi) ? poi->valuestring : ""));
+    cJSON_AddItemToObject(cfg, "parameters", ppar ? cJSON_CreateArrayReference(ppar->child)
+                                                  : cJSON_CreateArray());
+    cJSON_AddItemToObject(m1, "name", cJSON_CreateString("patched"));
+    cJSON_AddItemToObject(m1, "config", cfg);
+    cJSON_AddItemToArray(mlist, m1);
+    cJSON_AddItemToObject(check, "channels", pch ? cJSON_CreateArrayReference(pch->child)
+                                                 : cJSON_CreateNull());
+    cJSON_AddItemToObject(check, "measurements", mlist);
+    cJSON_AddItemToObject(check, "observations", obs);
+    cJSON_AddItemToObject(check, "version", cJSON_CreateString("1.0.0"));
+    rc = hf_workspace_validate(check, source, err);
+    if (!rc && !ppar)
+        rc = hf_error_set(err, HF_ERR_INVALID, "%s: parameters: removed by a patch", source);
+    if (!rc)
+        rc = hf_model_compile(pch, ppar, "parameters", observations, &o, source, out, err);
+    cJSON_Delete(check);
+    cJSON_Delete(spec);
+    return rc;
+}
+
+void hf_model_free(hf_model *m)
+{
+    if (!m)
+        return;
+    for (int k = 0; k < m->nparsets && m->parsets; k++)
+        free((char *)m->parsets[k].name);
+    free(m->parsets);
+    for (int i = 0; i < m->npars && m->par_names; i++)
+        free(m->par_names[i]);
+    free(m->par_names);
+    free(m->init);
+    free(m->lo);
+    free(m->hi);
+    free(m->fixed);
+    free(m->auxdata);
+    free(m->sigmas);
+    free(m->factors);
+    free(m->aux_par);
+    for (int c = 0; c < m->nchan && m->chan_names; c++)
+        free(m->chan_names[c]);
+    free(m->chan_names);
+    free(m->chan_off);
+    free(m->chan_nb);
+    free(m->data);
+    free(m->blocks);
+    free(m->nominal);
+    free(m->sfac);
+    free(m->bf_par);
+    free(m->hsys);
+    free(m->hs_coef);
+    free(m);
+}
+
+int hf_model_npars(const hf_model *m) { return m->npars; }
+int hf_model_nmain(const hf_model *m) { return m->nmain; }
+int hf_model_naux(const hf_model *m) { return m->naux; }
+int hf_model_ndata(const hf_model *m) { return m->nmain + m->naux; }
+size_t hf_model_work_size(const hf_model *m) { return m->work_size; }
+int hf_model_poi(const hf_model *m) { return m->poi; }
+int hf_model_nparsets(const hf_model *m) { return m->nparsets; }
+const double *hf_model_inits(const hf_model *m) { return m->init; }
+const double *hf_model_lower(const hf_model *m) { return m->lo; }
+const double *hf_model_upper(const hf_model *m) { return m->hi; }
+const unsigned char *hf_model_fixed(const hf_model *m) { return m->fixed; }
+const double *hf_model_auxdata(const hf_model *m) { return m->auxdata; }
+const double *hf_model_sigmas(const hf_model *m) { return m->sigmas; }
+const double *hf_model_data(const hf_model *m) { return m->data; }
+int hf_model_nchannels(const hf_model *m) { return m->nchan; }
+
+int hf_model_parset(const hf_model *m, int k, hf_parset *out)
+{
+    if (k < 0 || k >= m->nparsets)
+        return HF_ERR_ARG;
+    *out = m->parsets[k];
+    return HF_OK;
+}
+
+int hf_model_find_parset(const hf_model *m, const char *name)
+{
+    for (int k = 0; k < m->nparsets; k++)
+        if (strcmp(m->parsets[k].name, name) == 0)
+            return k;
+    return -1;
+}
+
+const char *hf_model_par_name(const hf_model *m, int i)
+{
+    return (i >= 0 && i < m->npars) ? m->par_names[i] : NULL;
+}
+
+const char *hf_model_channel_name(const hf_model *m, int c)
+{
+    return (c >= 0 && c < m->nchan) ? m->chan_names[c] : NULL;
+}
+
+int hf_model_channel_offset(const hf_model *m, int c)
+{
+    return (c >= 0 && c < m->nchan) ? m->chan_off[c] : -1;
+}
+
+int hf_model_channel_nbins(const hf_model *m, int c)
+{
+    return (c >= 0 && c < m->nchan) ? m->chan_nb[c] : -1;
+}

@@ -1,0 +1,108 @@
+/*
+ * model.h - the compiled model: flat arrays that hf/eval.c walks.
+ *
+ * The main-bin expectation is a sum over blocks (one per channel x sample
+ * present in the spec) of
+ *     F * prod_j g_j[b] * (nominal[b] + sum_h delta_h[b])
+ * where F is the product of the block's scalar factors (normfactor, lumi,
+ * normsys), g_j the per-bin factors (shapefactor, shapesys, staterror) and
+ * delta_h the histosys shifts: pyhf's "multiply factors, add deltas".
+ */
+#ifndef HF_MODEL_H
+#define HF_MODEL_H
+
+#include "internal.h"
+
+enum hf_modtype {
+    HF_MOD_HISTOSYS, /* pyhf's histfactory_set order: it fixes the */
+    HF_MOD_LUMI,     /* parameter order, so keep it */
+    HF_MOD_NORMFACTOR,
+    HF_MOD_NORMSYS,
+    HF_MOD_SHAPEFACTOR,
+    HF_MOD_SHAPESYS,
+    HF_MOD_STATERROR,
+    HF_MOD_NTYPES
+};
+
+extern const char *const hf_modtype_names[HF_MOD_NTYPES];
+int hf_modtype_from_name(const char *name);
+
+/* A scalar factor of a block: identity (normfactor, lumi) or a normsys
+ * interpolation with its precomputed coefficients. */
+typedef struct hf_sfac {
+    int par;
+    int code;     /* -1: the parameter itself; else an hf_interp code */
+    double p[10]; /* code-specific constants, see interp.c */
+} hf_sfac;
+
+/* A histosys on a block: per-bin interpolation constants at hs_coef[coef]. */
+typedef struct hf_hsys {
+    int par;
+    int code;
+    size_t coef;  /* 4 doubles per bin */
+} hf_hsys;
+
+typedef struct hf_block {
+    int bin0, nb;  /* global first main bin, bin count */
+    size_t nom;    /* offset of the nominal yields in m->nominal */
+    int sf0, nsf;  /* scalar factors m->sfac[sf0 .. sf0+nsf) */
+    int bf0, nbf;  /* per-bin factors: m->bf_par[(bf0+j)*... ] see below */
+    size_t bfpar;  /* offset into m->bf_par: nbf rows of nb parameter indices */
+    int hs0, nhs;  /* histosys m->hsys[hs0 .. hs0+nhs) */
+    size_t work;   /* offset of this block's scratch (base, binfac) */
+    size_t hswork; /* offset of its histosys derivatives in the scratch */
+} hf_block;
+
+struct hf_model {
+    /* parameters, pyhf order */
+    int npars, nparsets, poi;
+    hf_parset *parsets;     /* names owned */
+    char **par_names;       /* scalar names */
+    double *init, *lo, *hi;
+    unsigned char *fixed;
+
+    /* constraint terms, in auxdata order */
+    int naux;
+    double *auxdata;
+    double *sigmas;          /* Gaussian width, 0 for Poisson terms */
+    double *factors;         /* Poisson rate factor tau, 0 for Gaussian */
+    int *aux_par;            /* parameter constrained by aux datum i */
+
+    /* main model */
+    int nchan, nmain;
+    char **chan_names;
+    int *chan_off, *chan_nb;
+    double *data;            /* observed: nmain then naux */
+
+    int nblocks;
+    hf_block *blocks;
+    double *nominal;
+    hf_sfac *sfac;
+    int nsfac;
+    int *bf_par;
+    hf_hsys *hsys;
+    int nhsys;
+    double *hs_coef;
+
+    /* scratch layout (doubles): lam[nmain], w[nmain], sfval[nsfac],
+     * sfder[nsfac], sfsuf[nsfac], then per block base[nb], binfac[nb], hsder[nhs*nb] */
+    size_t work_sf, work_blocks, work_size;
+};
+
+/* Interpolation: value and derivative of a scalar normsys factor, and of a
+ * histosys shift in one bin. */
+int hf_interp_normsys_init(hf_sfac *f, int code, double lo, double hi);
+double hf_interp_normsys(const hf_sfac *f, double alpha, double *deriv);
+void hf_interp_histosys_init(double *coef, int code, double lo, double nom,
+                             double hi);
+double hf_interp_histosys(const double *coef, int code, double alpha,
+                          double *deriv);
+
+
+
+/* build.c: compiles validated channels + measurement parameter configs. */
+int hf_model_compile(const cJSON *channels, const cJSON *params,
+                     const char *params_path, const cJSON *observations,
+                     const hf_model_options *opt, const char *source,
+                     hf_model **out, hf_error *err);
+#endif

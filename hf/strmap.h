@@ -1,0 +1,21 @@
+/* strmap.h - a small string -> int hash map (open addressing); keys are
+ * borrowed, not copied. */
+#ifndef HF_STRMAP_H
+#define HF_STRMAP_H
+
+#include <stddef.h>
+
+typedef struct hf_strmap {
+    const char **keys;
+    int *vals;
+    size_t cap, n;
+} hf_strmap;
+
+int hf_strmap_init(hf_strmap *m, size_t expected);
+void hf_strmap_free(hf_strmap *m);
+/* Value for key, or -1. */
+int hf_strmap_get(const hf_strmap *m, const char *key);
+/* Inserts or overwrites; returns 0, or -1 when out of memory. */
+int hf_strmap_put(hf_strmap *m, const char *key, int val);
+
+#endif
