@@ -775,7 +775,9 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
     m->nsfac = nsf;
     m->nhsys = nhs;
     m->work_sf = 2 * (size_t)m->nmain;
-    size_t work = m->work_sf + 3 * (size_t)nsf;
+    m->work_par = m->work_sf + 3 * (size_t)nsf;
+    m->histosys_code = opt->histosys_interp;
+    size_t work = m->work_par + 15 * (size_t)m->npars;
     size_t nomoff = 0, bfoff = 0, hcoef = 0;
     int sfi = 0, hsi = 0, bfi = 0;
     for (int b = 0; b < B->nblk; b++) {

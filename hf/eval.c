@@ -10,7 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "model.h"
+#include "interp.h"
 
 static const double LOG_SQRT_2PI = 0.91893853320467274178;
 
@@ -71,14 +71,33 @@ static void forward(const hf_model *m, const double *pars, double *work,
     double *sfder = sfval + m->nsfac;
     memset(lam, 0, sizeof(double) * m->nmain);
 
+    /* Per parameter, once: the histosys weights and the powers of alpha
+     * that the code4 polynomials share, so each of the thousands of
+     * modifier instances costs only a few multiply-adds. */
+    double *hw = work + m->work_par;
+    double *apow = hw + 8 * (size_t)m->npars;
+    for (int p = 0; p < m->npars; p++) {
+        hf_interp_histosys_weights(m->histosys_code, pars[p], hw + 8 * p, hw + 8 * p + 4);
+        double a = pars[p], *ap = apow + 7 * p;
+        ap[0] = 1;
+        for (int i = 1; i < 7; i++)
+            ap[i] = ap[i - 1] * a;
+    }
+
     for (int k = 0; k < m->nsfac; k++) {
         const hf_sfac *f = &m->sfac[k];
         double x = pars[f->par];
         if (f->code < 0) {
             sfval[k] = x;
             sfder[k] = 1.0;
+        } else if (f->code == HF_INTERP_CODE4 && x > -1 && x < 1) {
+            const double *c = f->p + 4, *ap = apow + 7 * f->par;
+            sfval[k] = 1 + c[0] * ap[1] + c[1] * ap[2] + c[2] * ap[3] + c[3] * ap[4] +
+                       c[4] * ap[5] + c[5] * ap[6];
+            sfder[k] = c[0] + 2 * c[1] * ap[1] + 3 * c[2] * ap[2] + 4 * c[3] * ap[3] +
+                       5 * c[4] * ap[4] + 6 * c[5] * ap[5];
         } else {
-            sfval[k] = hf_interp_normsys(f, x, need_deriv ? &sfder[k] : NULL);
+            sfval[k] = hf_interp_normsys(f, x, &sfder[k]);
         }
     }
 
@@ -97,11 +116,16 @@ static void forward(const hf_model *m, const double *pars, double *work,
         memcpy(base, nom, sizeof(double) * nb);
         for (int h = 0; h < B->nhs; h++) {
             const hf_hsys *H = &m->hsys[B->hs0 + h];
-            double a = pars[H->par];
             const double *c = m->hs_coef + H->coef;
-            for (int b = 0; b < nb; b++)
-                base[b] += hf_interp_histosys(c + 4 * b, H->code, a,
-                                              need_deriv ? &hsder[h * nb + b] : NULL);
+            const double *w = hw + 8 * H->par, *dw = w + 4;
+            for (int b = 0; b < nb; b++, c += 4)
+                base[b] += w[0] * c[0] + w[1] * c[1] + w[2] * c[2] + w[3] * c[3];
+            if (need_deriv) {
+                c = m->hs_coef + H->coef;
+                double *d = hsder + h * nb;
+                for (int b = 0; b < nb; b++, c += 4)
+                    d[b] = dw[0] * c[0] + dw[1] * c[1] + dw[2] * c[2] + dw[3] * c[3];
+            }
         }
 
         for (int b = 0; b < nb; b++)

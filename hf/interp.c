@@ -73,73 +73,6 @@ int hf_interp_normsys_init(hf_sfac *f, int code, double lo, double hi)
     return HF_ERR_ARG;
 }
 
-double hf_interp_normsys(const hf_sfac *f, double a, double *deriv)
-{
-    const double *p = f->p;
-    double v, d;
-    switch (f->code) {
-    case HF_INTERP_CODE1:
-        if (a > 0) {
-            v = pow(p[1], a);
-            d = v * p[3];
-        } else {
-            v = pow(p[0], -a);
-            d = -v * p[2];
-        }
-        break;
-    case HF_INTERP_CODE4:
-        if (a >= 1) {
-            v = pow(p[1], a);
-            d = v * p[3];
-        } else if (a > -1) {
-            const double *c = p + 4;
-            v = 1 + a * (c[0] + a * (c[1] + a * (c[2] + a * (c[3] + a * (c[4] + a * c[5])))));
-            d = c[0] + a * (2 * c[1] + a * (3 * c[2] + a * (4 * c[3] + a * (5 * c[4] + a * 6 * c[5]))));
-        } else {
-            v = pow(p[0], -a);
-            d = -v * p[2];
-        }
-        break;
-    case HF_INTERP_CODE0:
-        if (a > 0) {
-            v = 1 + a * p[4];
-            d = p[4];
-        } else {
-            v = 1 + a * p[5];
-            d = p[5];
-        }
-        break;
-    case HF_INTERP_CODE2:
-        if (a > 1) {
-            v = 1 + (p[5] + 2 * p[4]) * (a - 1);
-            d = p[5] + 2 * p[4];
-        } else if (a >= -1) {
-            v = 1 + p[4] * a * a + p[5] * a;
-            d = 2 * p[4] * a + p[5];
-        } else {
-            v = 1 + (p[5] - 2 * p[4]) * (a + 1);
-            d = p[5] - 2 * p[4];
-        }
-        break;
-    default: /* HF_INTERP_CODE4P */
-        if (a > 1) {
-            v = 1 + a * p[4];
-            d = p[4];
-        } else if (a < -1) {
-            v = 1 + a * p[5];
-            d = p[5];
-        } else {
-            double a2 = a * a;
-            v = 1 + a * p[6] + p[7] * (a2 * (a2 * (a2 * 3.0 - 10.0) + 15.0));
-            d = p[6] + p[7] * a * (30.0 + a2 * (-40.0 + a2 * 18.0));
-        }
-        break;
-    }
-    if (deriv)
-        *deriv = d;
-    return v;
-}
-
 /* coef layout per bin: code0/code4p: up, down, S, A; code2: a, b. */
 void hf_interp_histosys_init(double *coef, int code, double lo, double nom,
                              double hi)
@@ -154,39 +87,4 @@ void hf_interp_histosys_init(double *coef, int code, double lo, double nom,
     coef[1] = nom - lo;
     coef[2] = 0.5 * (coef[0] + coef[1]);
     coef[3] = 0.0625 * (coef[0] - coef[1]);
-}
-
-double hf_interp_histosys(const double *c, int code, double a, double *deriv)
-{
-    double v, d;
-    if (code == HF_INTERP_CODE0) {
-        d = a > 0 ? c[0] : c[1];
-        v = a * d;
-    } else if (code == HF_INTERP_CODE2) {
-        if (a > 1) {
-            d = c[1] + 2 * c[0];
-            v = d * (a - 1);
-        } else if (a >= -1) {
-            v = c[0] * a * a + c[1] * a;
-            d = 2 * c[0] * a + c[1];
-        } else {
-            d = c[1] - 2 * c[0];
-            v = d * (a + 1);
-        }
-    } else { /* code4p */
-        if (a > 1) {
-            d = c[0];
-            v = a * d;
-        } else if (a < -1) {
-            d = c[1];
-            v = a * d;
-        } else {
-            double a2 = a * a;
-            v = a * c[2] + c[3] * (a2 * (a2 * (a2 * 3.0 - 10.0) + 15.0));
-            d = c[2] + c[3] * a * (30.0 + a2 * (-40.0 + a2 * 18.0));
-        }
-    }
-    if (deriv)
-        *deriv = d;
-    return v;
 }

@@ -85,18 +85,16 @@ struct hf_model {
     double *hs_coef;
 
     /* scratch layout (doubles): lam[nmain], w[nmain], sfval[nsfac],
-     * sfder[nsfac], sfsuf[nsfac], then per block base[nb], binfac[nb], hsder[nhs*nb] */
-    size_t work_sf, work_blocks, work_size;
+     * sfder[nsfac], sfsuf[nsfac], per parameter histosys weights [8] and
+     * powers [7], then per block base[nb], binfac[nb], hsder[nhs*nb] */
+    size_t work_sf, work_par, work_size;
+    int histosys_code;
 };
 
-/* Interpolation: value and derivative of a scalar normsys factor, and of a
- * histosys shift in one bin. */
+/* Interpolation constants (interp.c); evaluation is in interp.h. */
 int hf_interp_normsys_init(hf_sfac *f, int code, double lo, double hi);
-double hf_interp_normsys(const hf_sfac *f, double alpha, double *deriv);
 void hf_interp_histosys_init(double *coef, int code, double lo, double nom,
                              double hi);
-double hf_interp_histosys(const double *coef, int code, double alpha,
-                          double *deriv);
 
 
 

@@ -1,0 +1,117 @@
+/*
+ * interp.h - evaluation of pyhf's interpolation codes, inline because it
+ * is the innermost loop of every likelihood evaluation.
+ */
+#ifndef HF_INTERP_H
+#define HF_INTERP_H
+
+#include <math.h>
+
+#include "model.h"
+
+static inline double hf_interp_normsys(const hf_sfac *f, double a, double *deriv)
+{
+    const double *p = f->p;
+    double v, d;
+    switch (f->code) {
+    case HF_INTERP_CODE1:
+        if (a > 0) {
+            v = pow(p[1], a);
+            d = v * p[3];
+        } else {
+            v = pow(p[0], -a);
+            d = -v * p[2];
+        }
+        break;
+    case HF_INTERP_CODE4:
+        if (a >= 1) {
+            v = pow(p[1], a);
+            d = v * p[3];
+        } else if (a > -1) {
+            const double *c = p + 4;
+            v = 1 + a * (c[0] + a * (c[1] + a * (c[2] + a * (c[3] + a * (c[4] + a * c[5])))));
+            d = c[0] + a * (2 * c[1] + a * (3 * c[2] + a * (4 * c[3] + a * (5 * c[4] + a * 6 * c[5]))));
+        } else {
+            v = pow(p[0], -a);
+            d = -v * p[2];
+        }
+        break;
+    case HF_INTERP_CODE0:
+        if (a > 0) {
+            v = 1 + a * p[4];
+            d = p[4];
+        } else {
+            v = 1 + a * p[5];
+            d = p[5];
+        }
+        break;
+    case HF_INTERP_CODE2:
+        if (a > 1) {
+            v = 1 + (p[5] + 2 * p[4]) * (a - 1);
+            d = p[5] + 2 * p[4];
+        } else if (a >= -1) {
+            v = 1 + p[4] * a * a + p[5] * a;
+            d = 2 * p[4] * a + p[5];
+        } else {
+            v = 1 + (p[5] - 2 * p[4]) * (a + 1);
+            d = p[5] - 2 * p[4];
+        }
+        break;
+    default: /* HF_INTERP_CODE4P */
+        if (a > 1) {
+            v = 1 + a * p[4];
+            d = p[4];
+        } else if (a < -1) {
+            v = 1 + a * p[5];
+            d = p[5];
+        } else {
+            double a2 = a * a;
+            v = 1 + a * p[6] + p[7] * (a2 * (a2 * (a2 * 3.0 - 10.0) + 15.0));
+            d = p[6] + p[7] * a * (30.0 + a2 * (-40.0 + a2 * 18.0));
+        }
+        break;
+    }
+    if (deriv)
+        *deriv = d;
+    return v;
+}
+
+/* A histosys shift in a bin is sum_k w[k] * coef[k] with weights that
+ * depend on alpha only (coef: up, down, S, A; code2: a, b): computing the
+ * weights once per modifier leaves four multiply-adds per bin. */
+static inline void hf_interp_histosys_weights(int code, double a, double *w,
+                                              double *dw)
+{
+    w[0] = w[1] = w[2] = w[3] = 0;
+    dw[0] = dw[1] = dw[2] = dw[3] = 0;
+    if (code == HF_INTERP_CODE0) {
+        if (a > 0)
+            w[0] = a, dw[0] = 1;
+        else
+            w[1] = a, dw[1] = 1;
+    } else if (code == HF_INTERP_CODE2) {
+        if (a > 1) {
+            w[0] = 2 * (a - 1), w[1] = a - 1;
+            dw[0] = 2, dw[1] = 1;
+        } else if (a >= -1) {
+            w[0] = a * a, w[1] = a;
+            dw[0] = 2 * a, dw[1] = 1;
+        } else {
+            w[0] = -2 * (a + 1), w[1] = a + 1;
+            dw[0] = -2, dw[1] = 1;
+        }
+    } else { /* code4p */
+        if (a > 1) {
+            w[0] = a, dw[0] = 1;
+        } else if (a < -1) {
+            w[1] = a, dw[1] = 1;
+        } else {
+            double a2 = a * a;
+            w[2] = a, dw[2] = 1;
+            w[3] = a2 * (a2 * (a2 * 3.0 - 10.0) + 15.0);
+            dw[3] = a * (30.0 + a2 * (-40.0 + a2 * 18.0));
+        }
+    }
+}
+
+#endif

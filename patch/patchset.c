@@ -1,0 +1,620 @@
+/*
+ * patchset.c - pyhf patchsets (schema 1.0.0): named RFC 6902 patches with
+ * the values of the signal point each one describes.
+ *
+ * Validation follows pyhf: the JSON schema (patchset.json/defs.json) first,
+ * then PatchSet.__init__'s checks, patch by patch, of unique names, unique
+ * values and as many values as labels.  Real patchsets are tens of MB, so
+ * nothing is copied: each patch's operation array is detached from the
+ * parsed tree and the rest of the tree is kept for the metadata.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "patch.h"
+
+typedef struct {
+    struct hf_patch patch;  /* ops detached from the document */
+    const char *name;       /* strings and arrays below live in root */
+    const cJSON *values;
+    int nvalues;
+} entry;
+
+struct hf_patchset {
+    cJSON *root;
+    char *source;
+    int n;
+    entry *e;
+    int nlabels;
+    const char **labels;
+    const cJSON *digests;
+};
+
+static int bad(hf_error *err, const char *source, const char *fmt, ...)
+    HF_PRINTF(3, 4);
+
+static int bad(hf_error *err, const char *source, const char *fmt, ...)
+{
+    char detail[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    return hf_error_set(err, HF_ERR_INVALID, "%s: %s", source, detail);
+}
+
+static const char *a_type(const cJSON *v)
+{
+    switch (v->type & 0xFF) {
+    case cJSON_False:
+    case cJSON_True: return "a boolean";
+    case cJSON_NULL: return "null";
+    case cJSON_Number: return "a number";
+    case cJSON_String: return "a string";
+    case cJSON_Array: return "an array";
+    case cJSON_Object: return "an object";
+    default: return "an invalid value";
+    }
+}
+
+/* ^[a-zA-Z0-9_]+$ */
+static int word_ok(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!(*s == '_' || (*s >= '0' && *s <= '9') ||
+              (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+            return 0;
+    return 1;
+}
+
+/* Exactly n characters from `set` ("0-9a-f" style ranges spelled out). */
+static int chars_ok(const char *s, size_t n, const char *set)
+{
+    return strlen(s) == n && strspn(s, set) == n;
+}
+
+static int count(const cJSON *c)
+{
+    int n = 0;
+    for (; c; c = c->next)
+        n++;
+    return n;
+}
+
+/* The members of obj not named in `allowed` (a NULL-terminated list). */
+static const cJSON *stray_member(const cJSON *obj, const char *const *allowed)
+{
+    for (const cJSON *m = obj->child; m; m = m->next) {
+        int ok = 0;
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = m->string && strcmp(m->string, *a) == 0;
+        if (!ok)
+            return m;
+    }
+    return NULL;
+}
+
+static int check_metadata(const cJSON *md, const char *source, hf_error *err)
+{
+    static const char *const required[] = {"references", "digests", "labels",
+                                           "description"};
+    if (!cJSON_IsObject(md))
+        return bad(err, source, "/metadata: expected an object, found %s",
+                   a_type(md));
+    for (size_t k = 0; k < sizeof required / sizeof *required; k++)
+        if (!cJSON_GetObjectItemCaseSensitive(md, required[k]))
+            return bad(err, source,
+                       "/metadata: missing required member \"%s\"",
+                       required[k]);
+
+    const cJSON *refs = cJSON_GetObjectItemCaseSensitive(md, "references");
+    static const char *const ref_keys[] = {"hepdata", NULL};
+    if (!cJSON_IsObject(refs))
+        return bad(err, source,
+                   "/metadata/references: expected an object, found %s",
+                   a_type(refs));
+    if (!refs->child)
+        return bad(err, source, "/metadata/references: must not be empty");
+    const cJSON *m = stray_member(refs, ref_keys);
+    if (m)
+        return bad(err, source,
+                   "/metadata/references: unexpected member \"%s\" (only "
+                   "\"hepdata\" is allowed)", m->string);
+    const cJSON *hep = cJSON_GetObjectItemCaseSensitive(refs, "hepdata");
+    if (!cJSON_IsString(hep) ||
+        !(strncmp(hep->valuestring, "ins", 3) == 0 &&
+          chars_ok(hep->valuestring + 3, 7, "0123456789")))
+        return bad(err, source,
+                   "/metadata/references/hepdata: expected a string like "
+                   "\"ins1234567\"");
+
+    const cJSON *dig = cJSON_GetObjectItemCaseSensitive(md, "digests");
+    static const char *const dig_keys[] = {"md5", "sha256", NULL};
+    if (!cJSON_IsObject(dig))
+        return bad(err, source,
+                   "/metadata/digests: expected an object, found %s",
+                   a_type(dig));
+    if (!dig->child)
+        return bad(err, source, "/metadata/digests: must not be empty");
+    m = stray_member(dig, dig_keys);
+    if (m)
+        return bad(err, source,
+                   "/metadata/digests: unexpected member \"%s\" (only "
+                   "\"md5\" and \"sha256\" are allowed)", m->string);
+    const cJSON *md5 = cJSON_GetObjectItemCaseSensitive(dig, "md5");
+    if (md5 && !(cJSON_IsString(md5) &&
+                 chars_ok(md5->valuestring, 32, "0123456789abcdef")))
+        return bad(err, source, "/metadata/digests/md5: expected 32 "
+                   "lowercase hexadecimal digits");
+    const cJSON *sha = cJSON_GetObjectItemCaseSensitive(dig, "sha256");
+    if (sha && !(cJSON_IsString(sha) &&
+                 chars_ok(sha->valuestring, 64,
+                          "0123456789abcdefABCDEF")))
+        return bad(err, source, "/metadata/digests/sha256: expected 64 "
+                   "hexadecimal digits");
+
+    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(md, "labels");
+    if (!cJSON_IsArray(labels))
+        return bad(err, source,
+                   "/metadata/labels: expected an array, found %s",
+                   a_type(labels));
+    if (!labels->child)
+        return bad(err, source, "/metadata/labels: must not be empty");
+    int j = 0;
+    for (const cJSON *l = labels->child; l; l = l->next, j++)
+        if (!cJSON_IsString(l) || !word_ok(l->valuestring))
+            return bad(err, source,
+                       "/metadata/labels/%d: expected a name of letters, "
+                       "digits and '_'", j);
+
+    const cJSON *desc = cJSON_GetObjectItemCaseSensitive(md, "description");
+    if (!cJSON_IsString(desc))
+        return bad(err, source,
+                   "/metadata/description: expected a string, found %s",
+                   a_type(desc));
+    return HF_OK;
+}
+
+/* Schema checks of patches[i]; fills e's name and values. */
+static int check_patch(const cJSON *p, int i, const char *source, entry *e,
+                       hf_error *err)
+{
+    static const char *const keys[] = {"metadata", "patch", NULL};
+    if (!cJSON_IsObject(p))
+        return bad(err, source, "/patches/%d: expected an object, found %s",
+                   i, a_type(p));
+    const cJSON *m = stray_member(p, keys);
+    if (m)
+        return bad(err, source,
+                   "/patches/%d: unexpected member \"%s\" (a patch has "
+                   "only \"metadata\" and \"patch\")", i, m->string);
+    const cJSON *md = cJSON_GetObjectItemCaseSensitive(p, "metadata");
+    if (!md)
+        return bad(err, source,
+                   "/patches/%d: missing required member \"metadata\"", i);
+    if (!cJSON_GetObjectItemCaseSensitive(p, "patch"))
+        return bad(err, source,
+                   "/patches/%d: missing required member \"patch\"", i);
+    if (!cJSON_IsObject(md))
+        return bad(err, source,
+                   "/patches/%d/metadata: expected an object, found %s", i,
+                   a_type(md));
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(md, "name");
+    const cJSON *values = cJSON_GetObjectItemCaseSensitive(md, "values");
+    if (!name)
+        return bad(err, source,
+                   "/patches/%d/metadata: missing required member \"name\"",
+                   i);
+    if (!values)
+        return bad(err, source,
+                   "/patches/%d/metadata: missing required member "
+                   "\"values\"", i);
+    if (!cJSON_IsString(name))
+        return bad(err, source,
+                   "/patches/%d/metadata/name: expected a string, found %s",
+                   i, a_type(name));
+    if (!word_ok(name->valuestring))
+        return bad(err, source,
+                   "/patches/%d/metadata/name: \"%s\" is not a name of "
+                   "letters, digits and '_'", i, name->valuestring);
+    if (!cJSON_IsArray(values))
+        return bad(err, source,
+                   "/patches/%d/metadata/values: expected an array, found "
+                   "%s", i, a_type(values));
+    int j = 0;
+    for (const cJSON *v = values->child; v; v = v->next, j++)
+        if (!cJSON_IsNumber(v) && !cJSON_IsString(v))
+            return bad(err, source,
+                       "/patches/%d/metadata/values/%d: expected a number "
+                       "or a string, found %s", i, j, a_type(v));
+    e->name = name->valuestring;
+    e->values = values;
+    e->nvalues = j;
+    return HF_OK;
+}
+
+/* Value tuples compare as Python tuples do for equality: numbers by
+ * value, strings by content, a number never equal to a string.  The
+ * order is arbitrary but total, so sorting brings equal tuples together. */
+static int values_cmp(const entry *a, const entry *b)
+{
+    if (a->nvalues != b->nvalues)
+        return a->nvalues < b->nvalues ? -1 : 1;
+    const cJSON *x = a->values->child, *y = b->values->child;
+    for (; x && y; x = x->next, y = y->next) {
+        int xs = cJSON_IsString(x), ys = cJSON_IsString(y);
+        if (xs != ys)
+            return xs - ys;
+        if (xs) {
+            int c = strcmp(x->valuestring, y->valuestring);
+            if (c)
+                return c;
+        } else if (x->valuedouble != y->valuedouble) {
+            return x->valuedouble < y->valuedouble ? -1 : 1;
+        }
+    }
+    return 0;
+}
+
+static int by_name(const void *pa, const void *pb)
+{
+    const entry *a = *(const entry *const *)pa, *b = *(const entry *const *)pb;
+    int c = strcmp(a->name, b->name);
+    return c ? c : (a < b ? -1 : a > b);
+}
+
+static int by_values(const void *pa, const void *pb)
+{
+    const entry *a = *(const entry *const *)pa, *b = *(const entry *const *)pb;
+    int c = values_cmp(a, b);
+    return c ? c : (a < b ? -1 : a > b);
+}
+
+/* first[i] = index of the earliest entry equal to entry i under cmp (i
+ * itself when it is the first), in O(n log n). */
+static void earliest_equal(entry *e, int n, entry **tmp, int *first,
+                           int (*cmp)(const void *, const void *),
+                           int (*eq)(const entry *, const entry *))
+{
+    for (int i = 0; i < n; i++)
+        tmp[i] = &e[i];
+    qsort(tmp, (size_t)n, sizeof *tmp, cmp);
+    for (int k = 0, g = 0; k < n; k++) {
+        if (k > 0 && !eq(tmp[k - 1], tmp[k]))
+            g = k;
+        first[tmp[k] - e] = (int)(tmp[g] - e);
+    }
+}
+
+static int same_name(const entry *a, const entry *b)
+{
+    return strcmp(a->name, b->name) == 0;
+}
+
+static int same_values(const entry *a, const entry *b)
+{
+    return values_cmp(a, b) == 0;
+}
+
+/* PatchSet.__init__'s checks, in its order: per patch, name, values, then
+ * the number of values. */
+static int check_unique(entry *e, int n, int nlabels, const char *source,
+                        hf_error *err)
+{
+    entry **tmp = malloc((size_t)n * sizeof *tmp);
+    int *fname = malloc((size_t)n * sizeof *fname);
+    int *fvals = malloc((size_t)n * sizeof *fvals);
+    int rc = HF_OK;
+    if (!tmp || !fname || !fvals) {
+        rc = hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
+        goto done;
+    }
+    earliest_equal(e, n, tmp, fname, by_name, same_name);
+    earliest_equal(e, n, tmp, fvals, by_values, same_values);
+    for (int i = 0; i < n && !rc; i++) {
+        if (fname[i] != i)
+            rc = bad(err, source,
+                     "/patches/%d/metadata/name: duplicate patch name \"%s\" "
+                     "(also /patches/%d)", i, e[i].name, fname[i]);
+        else if (fvals[i] != i)
+            rc = bad(err, source,
+                     "/patches/%d/metadata/values: patch \"%s\" has the same "
+                     "values as patch \"%s\" (/patches/%d)", i, e[i].name,
+                     e[fvals[i]].name, fvals[i]);
+        else if (e[i].nvalues != nlabels)
+            rc = bad(err, source,
+                     "/patches/%d/metadata/values: patch \"%s\" has %d "
+                     "value%s but the patchset has %d label%s", i, e[i].name,
+                     e[i].nvalues, e[i].nvalues == 1 ? "" : "s", nlabels,
+                     nlabels == 1 ? "" : "s");
+    }
+done:
+    free(tmp);
+    free(fname);
+    free(fvals);
+    return rc;
+}
+
+static int validate(const cJSON *root, const char *source, entry *e,
+                    hf_error *err)
+{
+    static const char *const keys[] = {"metadata", "patches", "version",
+                                       NULL};
+    const cJSON *m = stray_member(root, keys);
+    if (m)
+        return bad(err, source,
+                   "unexpected member \"%s\" (a patchset has only "
+                   "\"metadata\", \"patches\" and \"version\")", m->string);
+    for (const char *const *k = keys; *k; k++)
+        if (!cJSON_GetObjectItemCaseSensitive(root, *k))
+            return bad(err, source, "missing required member \"%s\"", *k);
+    const cJSON *version = cJSON_GetObjectItemCaseSensitive(root, "version");
+    if (!cJSON_IsString(version) || strcmp(version->valuestring, "1.0.0"))
+        return bad(err, source,
+                   "/version: unsupported patchset version%s%s%s (expected "
+                   "\"1.0.0\")", cJSON_IsString(version) ? " \"" : "",
+                   cJSON_IsString(version) ? version->valuestring : "",
+                   cJSON_IsString(version) ? "\"" : "");
+    const cJSON *md = cJSON_GetObjectItemCaseSensitive(root, "metadata");
+    int rc = check_metadata(md, source, err);
+    if (rc)
+        return rc;
+
+    const cJSON *patches = cJSON_GetObjectItemCaseSensitive(root, "patches");
+    if (!cJSON_IsArray(patches))
+        return bad(err, source, "/patches: expected an array, found %s",
+                   a_type(patches));
+    if (!patches->child)
+        return bad(err, source, "/patches: must hold at least one patch");
+    int i = 0;
+    for (const cJSON *p = patches->child; p; p = p->next, i++) {
+        rc = check_patch(p, i, source, &e[i], err);
+        if (rc)
+            return rc;
+        char where[512];
+        snprintf(where, sizeof where, "%s[%s]", source, e[i].name);
+        rc = hf_patch_check(cJSON_GetObjectItemCaseSensitive(p, "patch"),
+                            where, err);
+        if (rc)
+            return rc;
+    }
+    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(md, "labels");
+    return check_unique(e, i, count(labels->child), source, err);
+}
+
+void hf_patchset_free(hf_patchset *ps)
+{
+    if (!ps)
+        return;
+    for (int i = 0; i < ps->n; i++) {
+        cJSON_Delete(ps->e[i].patch.ops);
+        free(ps->e[i].patch.source);
+    }
+    free(ps->e);
+    free(ps->labels);
+    cJSON_Delete(ps->root);
+    free(ps->source);
+    free(ps);
+}
+
+int hf_patchset_from_json(cJSON *root, const char *source, hf_patchset **out,
+                          hf_error *err)
+{
+    int rc;
+    if (!cJSON_IsObject(root)) {
+        rc = cJSON_IsArray(root)
+                 ? bad(err, source,
+                       "is an RFC 6902 patch, not a pyhf patchset")
+                 : bad(err, source,
+                       "not a pyhf patchset: expected an object, found %s",
+                       a_type(root));
+        cJSON_Delete(root);
+        return rc;
+    }
+    hf_patchset *ps = calloc(1, sizeof *ps);
+    const cJSON *patches = cJSON_GetObjectItemCaseSensitive(root, "patches");
+    int n = cJSON_IsArray(patches) ? count(patches->child) : 0;
+    if (ps) {
+        ps->root = root;
+        ps->source = strdup(source);
+        ps->e = calloc(n > 0 ? (size_t)n : 1, sizeof *ps->e);
+    }
+    if (!ps || !ps->source || !ps->e) {
+        if (ps)
+            hf_patchset_free(ps);
+        else
+            cJSON_Delete(root);
+        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
+    }
+    rc = validate(root, source, ps->e, err);
+    if (rc) {
+        hf_patchset_free(ps);
+        return rc;
+    }
+
+    const cJSON *md = cJSON_GetObjectItemCaseSensitive(root, "metadata");
+    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(md, "labels");
+    ps->digests = cJSON_GetObjectItemCaseSensitive(md, "digests");
+    ps->nlabels = count(labels->child);
+    ps->labels = malloc((size_t)ps->nlabels * sizeof *ps->labels);
+    if (!ps->labels) {
+        hf_patchset_free(ps);
+        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
+    }
+    int j = 0;
+    for (const cJSON *l = labels->child; l; l = l->next)
+        ps->labels[j++] = l->valuestring;
+
+    /* Detach, don't duplicate: the patches are most of the document. */
+    size_t slen = strlen(source);
+    cJSON *p = patches->child;
+    for (int i = 0; i < n; i++, p = p->next) {
+        entry *e = &ps->e[i];
+        char *where = malloc(slen + strlen(e->name) + 3);
+        if (!where) {
+            hf_patchset_free(ps);
+            return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
+                                source);
+        }
+        sprintf(where, "%s[%s]", source, e->name);
+        e->patch.source = where;
+        e->patch.ops = cJSON_DetachItemViaPointer(
+            p, cJSON_GetObjectItemCaseSensitive(p, "patch"));
+        ps->n = i + 1;
+    }
+    *out = ps;
+    return HF_OK;
+}
+
+int hf_patchset_parse(const char *json, const char *name, hf_patchset **out,
+                      hf_error *err)
+{
+    if (!name)
+        name = "<patchset>";
+    if (!json || !out)
+        return hf_error_set(err, HF_ERR_ARG, "%s: NULL argument", name);
+    *out = NULL;
+    cJSON *root;
+    int rc = hf_json_parse(json, name, &root, err);
+    if (rc)
+        return rc;
+    return hf_patchset_from_json(root, name, out, err);
+}
+
+int hf_patchset_read(const char *path, hf_patchset **out, hf_error *err)
+{
+    if (!path || !out)
+        return hf_error_set(err, HF_ERR_ARG,
+                            "hf_patchset_read: NULL argument");
+    *out = NULL;
+    char *text;
+    int rc = hf_file_read(path, &text, NULL, err);
+    if (rc)
+        return rc;
+    rc = hf_patchset_parse(text, path, out, err);
+    free(text);
+    return rc;
+}
+
+int hf_patchset_take(hf_patchset *ps, int i, hf_patch **out, hf_error *err)
+{
+    if (!ps || i < 0 || i >= ps->n || !ps->e[i].patch.ops)
+        return hf_error_set(err, HF_ERR_ARG, "no patch %d to take", i);
+    hf_patch *p = malloc(sizeof *p);
+    if (!p)
+        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
+                            ps->source);
+    *p = ps->e[i].patch;
+    ps->e[i].patch.ops = NULL;
+    ps->e[i].patch.source = NULL;
+    *out = p;
+    return HF_OK;
+}
+
+int hf_patchset_size(const hf_patchset *ps)
+{
+    return ps ? ps->n : 0;
+}
+
+const char *hf_patchset_patch_name(const hf_patchset *ps, int i)
+{
+    return ps && i >= 0 && i < ps->n ? ps->e[i].name : NULL;
+}
+
+int hf_patchset_find(const hf_patchset *ps, const char *name)
+{
+    if (!ps || !name)
+        return -1;
+    for (int i = 0; i < ps->n; i++)
+        if (strcmp(ps->e[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+int hf_patchset_find_values(const hf_patchset *ps, const double *values,
+                            int n)
+{
+    if (!ps || n < 0 || (n > 0 && !values))
+        return -1;
+    for (int i = 0; i < ps->n; i++) {
+        if (ps->e[i].nvalues != n)
+            continue;
+        const cJSON *v = ps->e[i].values->child;
+        int j = 0;
+        for (; j < n && cJSON_IsNumber(v) && v->valuedouble == values[j];
+             j++, v = v->next)
+            ;
+        if (j == n)
+            return i;
+    }
+    return -1;
+}
+
+int hf_patchset_nlabels(const hf_patchset *ps)
+{
+    return ps ? ps->nlabels : 0;
+}
+
+const char *hf_patchset_label(const hf_patchset *ps, int j)
+{
+    return ps && j >= 0 && j < ps->nlabels ? ps->labels[j] : NULL;
+}
+
+int hf_patchset_nvalues(const hf_patchset *ps, int i)
+{
+    return ps && i >= 0 && i < ps->n ? ps->e[i].nvalues : 0;
+}
+
+static const cJSON *value_at(const hf_patchset *ps, int i, int j)
+{
+    if (!ps || i < 0 || i >= ps->n || j < 0 || j >= ps->e[i].nvalues)
+        return NULL;
+    const cJSON *v = ps->e[i].values->child;
+    while (j-- > 0)
+        v = v->next;
+    return v;
+}
+
+double hf_patchset_value(const hf_patchset *ps, int i, int j)
+{
+    const cJSON *v = value_at(ps, i, j);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* HF_OK, or HF_ERR_ARG for a bad index or a buffer too small (which then
+ * holds as much of the text as fits). */
+int hf_patchset_value_text(const hf_patchset *ps, int i, int j, char *buf,
+                           size_t len)
+{
+    if (!buf || len == 0)
+        return HF_ERR_ARG;
+    buf[0] = '\0';
+    const cJSON *v = value_at(ps, i, j);
+    if (!v)
+        return HF_ERR_ARG;
+    char *s = cJSON_PrintUnformatted(v);
+    if (!s)
+        return HF_ERR_NOMEM;
+    size_t n = strlen(s);
+    snprintf(buf, len, "%s", s);
+    cJSON_free(s);
+    return n < len ? HF_OK : HF_ERR_ARG;
+}
+
+const hf_patch *hf_patchset_patch(const hf_patchset *ps, int i)
+{
+    return ps && i >= 0 && i < ps->n ? &ps->e[i].patch : NULL;
+}
+
+const char *hf_patchset_digest(const hf_patchset *ps, const char *algorithm)
+{
+    if (!ps || !algorithm)
+        return NULL;
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(ps->digests, algorithm);
+    return cJSON_IsString(d) ? d->valuestring : NULL;
+}
