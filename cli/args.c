@@ -1,0 +1,86 @@
+/*
+ * args.c - option values: numbers, interpolation codes, getopt's errors.
+ *
+ * Option values are checked strictly ("1.0x" is an error, not 1.0): a
+ * typo in --test-poi must not silently become another hypothesis.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int hf_cli_double(const char *opt, const char *text, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v))
+        return hf_cli_usage_error("%s: '%s' is not a number", opt, text);
+    *out = v;
+    return HF_EXIT_OK;
+}
+
+static int interp_code(const char *s, size_t n, hf_interp *out)
+{
+    static const struct {
+        const char *name;
+        hf_interp code;
+    } codes[] = {
+        {"code0", HF_INTERP_CODE0}, {"code1", HF_INTERP_CODE1},
+        {"code2", HF_INTERP_CODE2}, {"code4", HF_INTERP_CODE4},
+        {"code4p", HF_INTERP_CODE4P},
+    };
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (strlen(codes[i].name) == n && strncmp(s, codes[i].name, n) == 0) {
+            *out = codes[i].code;
+            return 1;
+        }
+    return 0;
+}
+
+/* "normsys=code1,histosys=code0": either key may be left out. */
+int hf_cli_interp(const char *text, hf_model_options *mo)
+{
+    const char *p = text;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        if (!eq)
+            return hf_cli_usage_error("--interp: '%.*s' is not TYPE=CODE",
+                                      (int)len, p);
+        size_t klen = (size_t)(eq - p), vlen = len - klen - 1;
+        hf_interp *dst = NULL;
+        if (klen == 7 && strncmp(p, "normsys", 7) == 0)
+            dst = &mo->normsys_interp;
+        else if (klen == 8 && strncmp(p, "histosys", 8) == 0)
+            dst = &mo->histosys_interp;
+        else
+            return hf_cli_usage_error("--interp: unknown modifier type "
+                                      "'%.*s' (normsys or histosys)",
+                                      (int)klen, p);
+        if (!interp_code(eq + 1, vlen, dst))
+            return hf_cli_usage_error("--interp: unknown code '%.*s' (code0, "
+                                      "code1, code2, code4, code4p)",
+                                      (int)vlen, eq + 1);
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return HF_EXIT_OK;
+}
+
+int hf_cli_getopt_error(int c, int optopt_, char **argv, int optind_)
+{
+    const char *arg = optind_ > 0 ? argv[optind_ - 1] : "?";
+    if (c == ':') {
+        if (optopt_ && optopt_ < 256 && arg[0] == '-' && arg[1] != '-')
+            return hf_cli_usage_error("option '-%c' needs a value", optopt_);
+        return hf_cli_usage_error("option '%s' needs a value", arg);
+    }
+    if (optopt_ && optopt_ < 256)
+        return hf_cli_usage_error("unknown option '-%c'", optopt_);
+    return hf_cli_usage_error("unknown option '%s'", arg);
+}

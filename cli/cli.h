@@ -1,0 +1,113 @@
+/*
+ * cli.h - declarations shared by the files of the `hf` command (cli/).
+ *
+ * Every verb follows one discipline so that scripts can trust the command:
+ * results are built in memory and written only once everything succeeded,
+ * so on any error stdout stays empty and an --output-file is never created
+ * or truncated; messages go to stderr, prefixed by the program name.
+ */
+#ifndef HF_CLI_H
+#define HF_CLI_H
+
+#include <stdio.h>
+
+#include "internal.h"
+
+/* Exit statuses. */
+enum {
+    HF_EXIT_OK = 0,
+    HF_EXIT_INPUT = 1,  /* bad input file, or a failure computing on it */
+    HF_EXIT_USAGE = 2,  /* bad command line */
+    HF_EXIT_FIT = 3     /* a fit did not converge */
+};
+
+/* Name used in messages: "hf cls", "hfcls", "hf". */
+extern const char *hf_cli_prog;
+
+/* Prints "PROG: message" on stderr. */
+void hf_cli_msg(const char *fmt, ...) HF_PRINTF(1, 2);
+/* Prints the message and returns HF_EXIT_USAGE, with a pointer to --help. */
+int hf_cli_usage_error(const char *fmt, ...) HF_PRINTF(1, 2);
+/* Reports a library error and maps its code to an exit status. */
+int hf_cli_lib_error(const hf_error *err);
+
+/* The verbs: each gets argv with argv[0] the verb name. */
+int hf_cmd_eval(int argc, char **argv);
+int hf_cmd_inspect(int argc, char **argv);
+int hf_cmd_fit(int argc, char **argv);
+int hf_cmd_cls(int argc, char **argv);
+
+/* Option parsing ------------------------------------------------------- */
+
+/* Strict number parsing for option values; on failure reports a usage
+ * error naming the option and returns HF_EXIT_USAGE. */
+int hf_cli_double(const char *opt, const char *text, double *out);
+int hf_cli_interp(const char *text, hf_model_options *mo);
+/* Reports what getopt_long (run with opterr = 0 and a ':' optstring)
+ * rejected: c is its return value, optopt_/optind_ its globals. */
+int hf_cli_getopt_error(int c, int optopt_, char **argv, int optind_);
+
+/* Loading: workspace, patches, model ------------------------------------ */
+
+/* What a verb needs to build its model: the workspace file, patch files
+ * applied in order (each a plain RFC 6902 patch or a pyhf patchset),
+ * --patch-name for the patchsets among them, and model options. */
+typedef struct hf_cli_input {
+    const char *ws_path;
+    const char **patch_paths;  /* malloc'd by hf_cli_input_init */
+    int npatches;
+    const char *patch_name;
+} hf_cli_input;
+
+/* Fills `in` from what getopt left: argv[optind] is the workspace, an
+ * optional argv[optind+1] the first patch, then the -p patches in order.
+ * Returns an HF_EXIT_* status; free in->patch_paths afterwards. */
+int hf_cli_input_init(hf_cli_input *in, int argc, char **argv, int optind_,
+                      const char **ps, int nps, const char *patch_name);
+
+typedef struct hf_cli_loaded {
+    hf_workspace *ws;
+    hf_patch **plain;          /* plain patches we own */
+    hf_patchset **sets;        /* patchsets we own (their patches are used) */
+    const hf_patch **patches;  /* what is applied, in order */
+    int npatches;
+    int nslots;                /* length of plain[] and sets[] */
+    hf_model *model;
+} hf_cli_loaded;
+
+/* Loads everything and builds the model; returns an HF_EXIT_* status
+ * after printing any message. `out` is always safe to release. */
+int hf_cli_load(const hf_cli_input *in, const hf_model_options *mo,
+                hf_cli_loaded *out);
+/* Reads just the workspace ("-" is standard input). */
+int hf_cli_load_workspace(const char *path, hf_workspace **ws);
+void hf_cli_release(hf_cli_loaded *l);
+
+/* JSON output ----------------------------------------------------------- */
+
+/* A number as Python's repr(float) writes it (shortest round-trip, "1.0",
+ * "1e-05"), so our output diffs cleanly against pyhf's; non-finite values
+ * give "null" since JSON has no NaN.  buf needs 32 bytes. */
+void hf_json_number(char *buf, double x);
+
+/* cJSON holds every number as a double; integers we want printed as such
+ * (bin counts) are stored as raw text made by this. */
+cJSON *hf_json_int(long v);
+/* An array of n numbers. */
+cJSON *hf_json_array(const double *v, int n);
+
+/* Serialises like Python's json.dumps(ensure_ascii=True): with indent > 0
+ * and sort_keys as pyhf writes its files, with indent 0 on one line with
+ * ", " and ": " separators.  Returns a malloc'd string or NULL. */
+char *hf_json_dump(const cJSON *item, int indent, int sort_keys);
+
+/* Emits a finished result: to stdout, or atomically to `path` (a temp
+ * file in the same directory renamed over it) when path is not NULL.
+ * Returns an HF_EXIT_* status. */
+int hf_cli_emit(const char *text, const char *path);
+/* Emits a result object as one line of JSON (then frees nothing). */
+int hf_cli_emit_json(const cJSON *obj, const char *path);
+/* Writes `text` to `path` atomically; fills err on failure. */
+int hf_cli_write_file(const char *path, const char *text, hf_error *err);
+
+#endif

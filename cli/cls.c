@@ -1,0 +1,176 @@
+/*
+ * cls.c - `hf cls` and `hfcls`: asymptotic CLs and upper limits.
+ *
+ * Mirrors `pyhf cls` (asymptotic calculator, qtilde by default, POI tested
+ * at 1) and adds what a limit-setting user asks next: the tail
+ * probabilities and the observed and expected upper limits.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+static const char help[] =
+    "usage: hf cls WS.json [PATCH.json] [options]\n"
+    "       hfcls WS.json [PATCH.json] [options]\n"
+    "\n"
+    "Asymptotic CLs of the observed data at a POI value, as pyhf cls:\n"
+    "  {\"CLs_obs\": x, \"CLs_exp\": [-2, -1, 0, +1, +2 sigma]}\n"
+    "\n"
+    "options:\n"
+    "  --patch-name NAME    the patch to apply when PATCH.json is a patchset\n"
+    "  -p, --patch FILE     a further patch (RFC 6902 or patchset); repeatable,\n"
+    "                       applied in order after PATCH.json\n"
+    "  --measurement NAME   measurement to use (default: the first)\n"
+    "  --test-poi X         POI value tested (default 1.0)\n"
+    "  --test-stat q|qtilde test statistic (default qtilde)\n"
+    "  --tail-probs         also print \"CLsb\" and \"CLb\"\n"
+    "  --upper-limit        also print \"upper_limit\": {\"obs\": x, \"exp\": [5]}\n"
+    "  --cl X               confidence level of the upper limit (default 0.95)\n"
+    "  --output-file FILE   write the JSON there instead of stdout\n"
+    "  --stats              print evaluation counts and times on stderr\n"
+    "  -h, --help           this help\n";
+
+typedef struct cls_args {
+    double test_poi, cl;
+    hf_test_stat ts;
+    int tail_probs, upper_limit, stats;
+    const char *outfile;
+} cls_args;
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int run(const hf_model *m, const cls_args *a, double t_load)
+{
+    hf_error err = {0};
+    hf_fit_options fo;
+    hf_fit_options_init(&fo);
+    const double *data = hf_model_data(m);
+    hf_cls_result r;
+    hf_limit_result lim;
+
+    if (hf_model_poi(m) < 0) {
+        hf_cli_msg("the model has no parameter of interest (is a signal "
+                   "patch missing?)");
+        return HF_EXIT_INPUT;
+    }
+    double t0 = now();
+    if (hf_cls_asymptotic(m, data, a->test_poi, a->ts, &fo, &r, &err) != HF_OK)
+        return hf_cli_lib_error(&err);
+    double t1 = now();
+    if (a->upper_limit &&
+        hf_upper_limit(m, data, a->cl, a->ts, &fo, &lim, &err) != HF_OK)
+        return hf_cli_lib_error(&err);
+    double t2 = now();
+
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddNumberToObject(out, "CLs_obs", r.cls_obs);
+    cJSON_AddItemToObject(out, "CLs_exp", hf_json_array(r.cls_exp, 5));
+    if (a->tail_probs) {
+        cJSON_AddNumberToObject(out, "CLsb", r.clsb);
+        cJSON_AddNumberToObject(out, "CLb", r.clb);
+    }
+    if (a->upper_limit) {
+        cJSON *ul = cJSON_AddObjectToObject(out, "upper_limit");
+        cJSON_AddNumberToObject(ul, "obs", lim.obs);
+        cJSON_AddItemToObject(ul, "exp", hf_json_array(lim.exp, 5));
+    }
+    int rc = hf_cli_emit_json(out, a->outfile);
+    cJSON_Delete(out);
+
+    if (rc == HF_EXIT_OK && a->stats) {
+        fprintf(stderr, "%s: stats: model built in %.3f ms; hypotest: %d "
+                        "NLL+gradient evaluations in %.3f ms",
+                hf_cli_prog, 1e3 * t_load, r.nevals, 1e3 * (t1 - t0));
+        if (a->upper_limit)
+            fprintf(stderr, "; upper limit: %d in %.3f ms", lim.nevals,
+                    1e3 * (t2 - t1));
+        fputc('\n', stderr);
+    }
+    return rc;
+}
+
+int hf_cmd_cls(int argc, char **argv)
+{
+    enum { O_PNAME = 256, O_MEAS, O_POI, O_TS, O_TAIL, O_UL, O_CL, O_OUT,
+           O_STATS };
+    static const struct option longopts[] = {
+        {"patch-name", required_argument, NULL, O_PNAME},
+        {"patch", required_argument, NULL, 'p'},
+        {"measurement", required_argument, NULL, O_MEAS},
+        {"test-poi", required_argument, NULL, O_POI},
+        {"test-stat", required_argument, NULL, O_TS},
+        {"tail-probs", no_argument, NULL, O_TAIL},
+        {"upper-limit", no_argument, NULL, O_UL},
+        {"cl", required_argument, NULL, O_CL},
+        {"output-file", required_argument, NULL, O_OUT},
+        {"stats", no_argument, NULL, O_STATS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    hf_model_options mo;
+    hf_model_options_init(&mo);
+    cls_args a = {1.0, 0.95, HF_TEST_QMU_TILDE, 0, 0, 0, NULL};
+    const char *pname = NULL;
+    const char **extra = calloc((size_t)argc + 1, sizeof *extra);
+    int nextra = 0, c, rc = HF_EXIT_OK;
+    if (!extra)
+        return HF_EXIT_INPUT;
+
+    opterr = 0;
+    while (rc == HF_EXIT_OK &&
+           (c = getopt_long(argc, argv, ":hp:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h': fputs(help, stdout); free(extra); return HF_EXIT_OK;
+        case 'p': extra[nextra++] = optarg; break;
+        case O_PNAME: pname = optarg; break;
+        case O_MEAS: mo.measurement = optarg; break;
+        case O_OUT: a.outfile = optarg; break;
+        case O_TAIL: a.tail_probs = 1; break;
+        case O_UL: a.upper_limit = 1; break;
+        case O_STATS: a.stats = 1; break;
+        case O_POI: rc = hf_cli_double("--test-poi", optarg, &a.test_poi); break;
+        case O_CL:
+            rc = hf_cli_double("--cl", optarg, &a.cl);
+            if (rc == HF_EXIT_OK && !(a.cl > 0 && a.cl < 1))
+                rc = hf_cli_usage_error("--cl: %s is not between 0 and 1",
+                                        optarg);
+            break;
+        case O_TS:
+            if (strcmp(optarg, "qtilde") == 0)
+                a.ts = HF_TEST_QMU_TILDE;
+            else if (strcmp(optarg, "q") == 0)
+                a.ts = HF_TEST_QMU;
+            else
+                rc = hf_cli_usage_error("--test-stat: '%s' is not q or qtilde",
+                                        optarg);
+            break;
+        default:
+            rc = hf_cli_getopt_error(c, optopt, argv, optind);
+        }
+    }
+    if (rc != HF_EXIT_OK) {
+        free(extra);
+        return rc;
+    }
+    hf_cli_input in;
+    rc = hf_cli_input_init(&in, argc, argv, optind, extra, nextra, pname);
+    free(extra);
+    if (rc != HF_EXIT_OK)
+        return rc;
+    hf_cli_loaded l;
+    double t0 = now();
+    rc = hf_cli_load(&in, &mo, &l);
+    if (rc == HF_EXIT_OK)
+        rc = run(l.model, &a, now() - t0);
+    hf_cli_release(&l);
+    free(in.patch_paths);
+    return rc;
+}

@@ -1,0 +1,156 @@
+/*
+ * fit.c - `hf fit`: maximum-likelihood fit of the observed data.
+ *
+ * Prints pyhf fit --value's fields plus the parabolic uncertainties.  A fit
+ * that did not converge is an error (exit 3), never a result: a script
+ * reading stdout must not take a half-minimised point for the answer.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char help[] =
+    "usage: hf fit WS.json [PATCH.json] [options]\n"
+    "\n"
+    "Fits the model to its observed data and prints\n"
+    "  {\"mle_parameters\": {name: [values]}, \"twice_nll\": x,\n"
+    "   \"uncertainties\": {name: [values]}, \"converged\": true}\n"
+    "with parameter sets in the model's order.  Exits with status 3 and\n"
+    "prints nothing on stdout if the fit does not converge.\n"
+    "\n"
+    "options:\n"
+    "  --fix-poi X          fix the parameter of interest to X\n"
+    "  --patch-name NAME    the patch to apply when PATCH.json is a patchset\n"
+    "  -p, --patch FILE     a further patch (RFC 6902 or patchset); repeatable,\n"
+    "                       applied in order after PATCH.json\n"
+    "  --measurement NAME   measurement to use (default: the first)\n"
+    "  --output-file FILE   write the JSON there instead of stdout\n"
+    "  -h, --help           this help\n";
+
+/* {parset name: [its values]} in the model's order. */
+static cJSON *by_parset(const hf_model *m, const double *v)
+{
+    cJSON *o = cJSON_CreateObject();
+    int n = hf_model_nparsets(m);
+    for (int k = 0; o && k < n; k++) {
+        hf_parset ps;
+        if (hf_model_parset(m, k, &ps) == HF_OK)
+            cJSON_AddItemToObject(o, ps.name, hf_json_array(v + ps.offset, ps.n));
+    }
+    return o;
+}
+
+static int run(const hf_model *m, int fix_poi, double poi_value,
+               const char *outfile)
+{
+    int np = hf_model_npars(m), rc = HF_EXIT_INPUT;
+    double *pars = malloc(sizeof *pars * (size_t)(np ? np : 1));
+    double *unc = malloc(sizeof *unc * (size_t)(np ? np : 1));
+    cJSON *out = NULL;
+    hf_error err = {0};
+    if (!pars || !unc) {
+        hf_cli_msg("out of memory");
+        goto done;
+    }
+    if (fix_poi && hf_model_poi(m) < 0) {
+        hf_cli_msg("--fix-poi: the model has no parameter of interest");
+        goto done;
+    }
+    const double *data = hf_model_data(m);
+    hf_fit_options fo;
+    hf_fit_options_init(&fo);
+    hf_fit_result res;
+    if (hf_fit(m, data, NULL, fix_poi, poi_value, &fo, pars, &res, &err) !=
+        HF_OK) {
+        rc = hf_cli_lib_error(&err);
+        goto done;
+    }
+    if (hf_fit_uncertainties(m, data, pars, unc, NULL, &err) != HF_OK) {
+        /* The fit itself is sound; say what is doubtful about the errors
+         * and mark the ones that could not be computed. */
+        hf_cli_msg("warning: %s", err.msg);
+        const unsigned char *fixed = hf_model_fixed(m);
+        for (int i = 0; i < np; i++)
+            if (!fixed[i] && unc[i] == 0)
+                unc[i] = NAN;
+    }
+    /* The Hessian is taken over the model's free parameters, the POI among
+     * them; a POI held fixed in this fit has no uncertainty. */
+    if (fix_poi)
+        unc[hf_model_poi(m)] = 0;
+
+    out = cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "mle_parameters", by_parset(m, pars));
+    cJSON_AddNumberToObject(out, "twice_nll", res.twice_nll);
+    cJSON_AddItemToObject(out, "uncertainties", by_parset(m, unc));
+    cJSON_AddBoolToObject(out, "converged", res.converged);
+    rc = hf_cli_emit_json(out, outfile);
+done:
+    cJSON_Delete(out);
+    free(pars);
+    free(unc);
+    return rc;
+}
+
+int hf_cmd_fit(int argc, char **argv)
+{
+    enum { O_FIX = 256, O_PNAME, O_MEAS, O_OUT };
+    static const struct option longopts[] = {
+        {"fix-poi", required_argument, NULL, O_FIX},
+        {"patch-name", required_argument, NULL, O_PNAME},
+        {"patch", required_argument, NULL, 'p'},
+        {"measurement", required_argument, NULL, O_MEAS},
+        {"output-file", required_argument, NULL, O_OUT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    hf_model_options mo;
+    hf_model_options_init(&mo);
+    const char *outfile = NULL, *pname = NULL;
+    const char **extra = calloc((size_t)argc + 1, sizeof *extra);
+    int nextra = 0, c, rc, fix_poi = 0;
+    double poi_value = 0;
+    if (!extra)
+        return HF_EXIT_INPUT;
+
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":hp:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h': fputs(help, stdout); free(extra); return HF_EXIT_OK;
+        case 'p': extra[nextra++] = optarg; break;
+        case O_PNAME: pname = optarg; break;
+        case O_MEAS: mo.measurement = optarg; break;
+        case O_OUT: outfile = optarg; break;
+        case O_FIX:
+            fix_poi = 1;
+            if ((rc = hf_cli_double("--fix-poi", optarg, &poi_value)) !=
+                HF_EXIT_OK) {
+                free(extra);
+                return rc;
+            }
+            break;
+        default:
+            free(extra);
+            return hf_cli_getopt_error(c, optopt, argv, optind);
+        }
+    }
+    /* A free fit needs no POI; not asking for one lets a background-only
+     * workspace be fitted although its measurement names a signal POI. */
+    if (!fix_poi)
+        mo.poi = "";
+    hf_cli_input in;
+    rc = hf_cli_input_init(&in, argc, argv, optind, extra, nextra, pname);
+    free(extra);
+    if (rc != HF_EXIT_OK)
+        return rc;
+    hf_cli_loaded l;
+    rc = hf_cli_load(&in, &mo, &l);
+    if (rc == HF_EXIT_OK)
+        rc = run(l.model, fix_poi, poi_value, outfile);
+    hf_cli_release(&l);
+    free(in.patch_paths);
+    return rc;
+}

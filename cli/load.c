@@ -1,0 +1,163 @@
+/*
+ * load.c - from file names on the command line to a built model.
+ *
+ * A patch file is either an RFC 6902 patch (a JSON array) or a pyhf
+ * patchset (an object); the first character tells which, so each file is
+ * read and parsed once even when it is a patchset of many megabytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int hf_cli_load_workspace(const char *path, hf_workspace **ws)
+{
+    hf_error err = {0};
+    int rc;
+    if (strcmp(path, "-") == 0) {
+        char *text = NULL;
+        rc = hf_file_read("/dev/stdin", &text, NULL, &err);
+        if (rc == HF_OK)
+            rc = hf_workspace_parse(text, "<stdin>", ws, &err);
+        free(text);
+    } else {
+        rc = hf_workspace_read(path, ws, &err);
+    }
+    return rc == HF_OK ? HF_EXIT_OK : hf_cli_lib_error(&err);
+}
+
+int hf_cli_input_init(hf_cli_input *in, int argc, char **argv, int optind_,
+                      const char **ps, int nps, const char *patch_name)
+{
+    memset(in, 0, sizeof *in);
+    int npos = argc - optind_;
+    if (npos < 1)
+        return hf_cli_usage_error("give a workspace file");
+    if (npos > 2)
+        return hf_cli_usage_error("too many arguments: '%s'",
+                                  argv[optind_ + 2]);
+    in->patch_paths = calloc((size_t)nps + 2, sizeof *in->patch_paths);
+    if (!in->patch_paths) {
+        hf_cli_msg("out of memory");
+        return HF_EXIT_INPUT;
+    }
+    in->ws_path = argv[optind_];
+    if (npos == 2)
+        in->patch_paths[in->npatches++] = argv[optind_ + 1];
+    for (int i = 0; i < nps; i++)
+        in->patch_paths[in->npatches++] = ps[i];
+    in->patch_name = patch_name;
+    return HF_EXIT_OK;
+}
+
+/* Lists up to a few patch names for an error message. */
+static void some_names(const hf_patchset *ps, char *buf, size_t len)
+{
+    int n = hf_patchset_size(ps);
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < n && i < 5 && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+                                 hf_patchset_patch_name(ps, i));
+    if (n > 5 && used < len)
+        snprintf(buf + used, len - used, ", ...");
+}
+
+/* Picks the patch of a patchset the command line asks for. */
+static int pick(const hf_patchset *ps, const char *path, const char *name,
+                const hf_patch **out)
+{
+    int n = hf_patchset_size(ps);
+    char names[256];
+    some_names(ps, names, sizeof names);
+    if (!name) {
+        /* A patchset of one patch is unambiguous. */
+        if (n == 1) {
+            *out = hf_patchset_patch(ps, 0);
+            return HF_EXIT_OK;
+        }
+        return hf_cli_usage_error("%s: patchset has %d patches: give "
+                                  "--patch-name (%s)", path, n, names);
+    }
+    int i = hf_patchset_find(ps, name);
+    if (i < 0) {
+        hf_cli_msg("%s: no patch named '%s' in the patchset (%d patches: %s)",
+                   path, name, n, names);
+        return HF_EXIT_INPUT;
+    }
+    *out = hf_patchset_patch(ps, i);
+    return HF_EXIT_OK;
+}
+
+int hf_cli_load(const hf_cli_input *in, const hf_model_options *mo,
+                hf_cli_loaded *out)
+{
+    hf_error err = {0};
+    int rc, nsets = 0;
+    memset(out, 0, sizeof *out);
+
+    if ((rc = hf_cli_load_workspace(in->ws_path, &out->ws)) != HF_EXIT_OK)
+        return rc;
+
+    int n = in->npatches;
+    if (n > 0) {
+        out->plain = calloc((size_t)n, sizeof *out->plain);
+        out->sets = calloc((size_t)n, sizeof *out->sets);
+        out->patches = calloc((size_t)n, sizeof *out->patches);
+        if (!out->plain || !out->sets || !out->patches) {
+            hf_cli_msg("out of memory");
+            return HF_EXIT_INPUT;
+        }
+        out->nslots = n;
+    }
+    for (int k = 0; k < n; k++) {
+        const char *path = in->patch_paths[k];
+        char *text = NULL;
+        if (hf_file_read(path, &text, NULL, &err) != HF_OK)
+            return hf_cli_lib_error(&err);
+        const char *p = text + strspn(text, " \t\r\n");
+        if (*p == '{') {
+            rc = hf_patchset_parse(text, path, &out->sets[k], &err);
+            free(text);
+            if (rc != HF_OK)
+                return hf_cli_lib_error(&err);
+            nsets++;
+            if ((rc = pick(out->sets[k], path, in->patch_name,
+                           &out->patches[k])) != HF_EXIT_OK)
+                return rc;
+        } else {
+            rc = hf_patch_parse(text, path, &out->plain[k], &err);
+            free(text);
+            if (rc != HF_OK)
+                return hf_cli_lib_error(&err);
+            out->patches[k] = out->plain[k];
+        }
+        out->npatches = k + 1;
+    }
+    if (in->patch_name && nsets == 0)
+        return hf_cli_usage_error("--patch-name %s: no patchset given (%s)",
+                                  in->patch_name,
+                                  n ? "the patch files are plain patches"
+                                    : "no patch file given");
+
+    if (hf_model_build(out->ws, out->patches, out->npatches, mo, &out->model,
+                       &err) != HF_OK)
+        return hf_cli_lib_error(&err);
+    return HF_EXIT_OK;
+}
+
+void hf_cli_release(hf_cli_loaded *l)
+{
+    hf_model_free(l->model);
+    /* Every slot, not just the applied ones: a file that failed half-way
+     * (a patchset without the asked-for patch) still holds its object. */
+    for (int k = 0; k < l->nslots; k++) {
+        hf_patch_free(l->plain[k]);
+        hf_patchset_free(l->sets[k]);
+    }
+    free(l->plain);
+    free(l->sets);
+    free(l->patches);
+    hf_workspace_free(l->ws);
+    memset(l, 0, sizeof *l);
+}

@@ -1,0 +1,116 @@
+/*
+ * main.c - the `hf` command: verb dispatch, messages, exit statuses.
+ *
+ * Installed (or symlinked) under the name "hfcls" it behaves as `hf cls`,
+ * the one verb most users want, so `hfcls WS.json patchset.json ...` works
+ * as a command of its own.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const char *hf_cli_prog = "hf";
+
+static const char usage[] =
+    "usage: hf VERB [options] ...\n"
+    "       hfcls WS.json [PATCH.json] [options]   (the same as hf cls)\n"
+    "\n"
+    "HistFactory JSON likelihoods with pyhf's semantics.\n"
+    "\n"
+    "verbs:\n"
+    "  eval     log-likelihood and expected yields at given parameter values\n"
+    "  inspect  summary of a workspace, as pyhf inspect prints it\n"
+    "  fit      maximum-likelihood fit with parameter uncertainties\n"
+    "  cls      asymptotic CLs at a POI value, and upper limits\n"
+    "\n"
+    "options:\n"
+    "  -h, --help  this help; hf VERB --help tells about a verb\n"
+    "  --version   print the version\n"
+    "\n"
+    "Results are JSON on stdout; messages go to stderr.  Exit status: 0 ok,\n"
+    "1 bad input, 2 bad command line, 3 a fit did not converge.\n";
+
+void hf_cli_msg(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", hf_cli_prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int hf_cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", hf_cli_prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see '%s --help')\n", hf_cli_prog);
+    return HF_EXIT_USAGE;
+}
+
+int hf_cli_lib_error(const hf_error *err)
+{
+    hf_cli_msg("%s", err->msg[0] ? err->msg : hf_status_name(err->code));
+    switch (err->code) {
+    case HF_ERR_FIT: return HF_EXIT_FIT;
+    case HF_ERR_ARG: return HF_EXIT_USAGE;
+    default: return HF_EXIT_INPUT;
+    }
+}
+
+static const struct verb {
+    const char *name;
+    int (*run)(int, char **);
+} verbs[] = {
+    {"eval", hf_cmd_eval},
+    {"inspect", hf_cmd_inspect},
+    {"fit", hf_cmd_fit},
+    {"cls", hf_cmd_cls},
+};
+
+int main(int argc, char **argv)
+{
+    const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+    base = base ? base + 1 : argc > 0 ? argv[0] : "hf";
+    if (strcmp(base, "hfcls") == 0) {
+        hf_cli_prog = "hfcls";
+        if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+            printf("hfcls (hf) %s\n", HF_VERSION);
+            return HF_EXIT_OK;
+        }
+        return hf_cmd_cls(argc, argv);
+    }
+
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return HF_EXIT_USAGE;
+    }
+    const char *v = argv[1];
+    if (strcmp(v, "-h") == 0 || strcmp(v, "--help") == 0 ||
+        strcmp(v, "help") == 0) {
+        fputs(usage, stdout);
+        return HF_EXIT_OK;
+    }
+    if (strcmp(v, "--version") == 0 || strcmp(v, "version") == 0) {
+        printf("hf %s\n", HF_VERSION);
+        return HF_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+        if (strcmp(v, verbs[i].name) == 0) {
+            /* Messages then read "hf cls: ...". */
+            static char prog[32];
+            snprintf(prog, sizeof prog, "hf %s", v);
+            hf_cli_prog = prog;
+            return verbs[i].run(argc - 1, argv + 1);
+        }
+    }
+    if (v[0] == '-')
+        return hf_cli_usage_error("unknown option '%s'", v);
+    return hf_cli_usage_error("unknown verb '%s' (verbs: eval, inspect, fit, "
+                              "cls)", v);
+}

@@ -1,0 +1,249 @@
+/*
+ * asymptotic.c - pyhf's AsymptoticCalculator (arXiv:1007.1727): the
+ * hypothesis test at one POI value from the observed and the Asimov test
+ * statistics, and the fits behind them.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+
+#include "fit.h"
+#include "internal.h"
+
+/* pyhf's AsymptoticCalculator.teststatistic maps q to this variable, in
+ * which both hypotheses have unit-normal tails. */
+static double asymptotic_stat(hf_test_stat ts, double sqrtq, double sqrtq_A)
+{
+    /* pyhf routes sqrtq_A == 0 (mu equal to the Asimov POI) to the first
+     * branch to avoid 0/0 (its issues #1992, #2722). */
+    if (ts != HF_TEST_QMU_TILDE || sqrtq <= sqrtq_A || sqrtq_A == 0)
+        return sqrtq - sqrtq_A;
+    double q = pow(sqrtq, 2), q_A = pow(sqrtq_A, 2);
+    return (q - q_A) / (2 * sqrtq_A);
+}
+
+/* AsymptoticTestStatDistribution(shift).pvalue: Phi(-(value - shift)). */
+static double tail(double value, double shift)
+{
+    return gsl_cdf_ugaussian_P(-(value - shift));
+}
+
+void hf_asymptotic_pvalues(hf_test_stat ts, double sqrtq, double sqrtq_A,
+                           double *clsb, double *clb, double *cls)
+{
+    double t = asymptotic_stat(ts, sqrtq, sqrtq_A);
+    *clsb = tail(t, -sqrtq_A);
+    *clb = tail(t, 0.0);
+    *cls = *clsb / *clb;
+}
+
+void hf_asymptotic_expected(double sqrtq_A, double cls[5], double clsb[5])
+{
+    /* The background-only distribution's expected_value(n) is n itself
+     * (cutoff -inf), taken for n = 2, 1, 0, -1, -2: the CLs band from
+     * -2 to +2 sigma. */
+    for (int i = 0; i < 5; i++) {
+        double n = 2 - i;
+        double sb = tail(n, -sqrtq_A), b = tail(n, 0.0);
+        clsb[i] = sb;
+        cls[i] = sb / b;
+    }
+}
+
+void hf_hypo_free(hf_hypo *h)
+{
+    if (h) {
+        free(h->buf);
+        h->buf = NULL;
+    }
+}
+
+/* A fit that failed is an error; the message already names it. */
+static int fit(hf_hypo *h, const double *data, const double *init,
+               int fix_poi, double mu, double *pars, double *twice_nll,
+               hf_error *err)
+{
+    hf_fit_result r;
+    int rc = hf_fit_ex(h->m, data, init, fix_poi, mu, &h->opt, h->width,
+                       h->work, pars, &r, err);
+    h->nevals += r.nevals;
+    *twice_nll = r.twice_nll;
+    return rc;
+}
+
+int hf_hypo_init(hf_hypo *h, const hf_model *m, const double *data,
+                 hf_test_stat ts, const hf_fit_options *opt, hf_error *err)
+{
+    memset(h, 0, sizeof *h);
+    h->m = m;
+    h->data = data;
+    h->ts = ts;
+    if (opt)
+        h->opt = *opt;
+    else
+        hf_fit_options_init(&h->opt);
+    h->npars = hf_model_npars(m);
+    h->ndata = hf_model_ndata(m);
+    h->poi = hf_model_poi(m);
+    if (h->poi < 0)
+        return hf_error_set(err, HF_ERR_ARG,
+                            "hypotest: no POI is defined; a POI is required "
+                            "for a hypothesis test");
+    if (hf_model_fixed(m)[h->poi])
+        return hf_error_set(err, HF_ERR_ARG,
+                            "hypotest: the POI %s is fixed, which makes "
+                            "profile likelihood based inference impossible",
+                            hf_model_par_name(m, h->poi));
+    if (ts != HF_TEST_Q0 && ts != HF_TEST_QMU && ts != HF_TEST_QMU_TILDE)
+        return hf_error_set(err, HF_ERR_ARG,
+                            "hypotest: the asymptotic calculator takes q0, "
+                            "qmu or qmu_tilde, not test statistic %d",
+                            (int)ts);
+
+    size_t np = h->npars, wsize = hf_model_work_size(m);
+    h->buf = malloc((8 * np + h->ndata + wsize + 1) * sizeof *h->buf);
+    if (!h->buf)
+        return hf_error_set(err, HF_ERR_NOMEM, "hypotest: out of memory");
+    h->width = h->buf;
+    h->free_pars = h->width + np;
+    h->asimov_pars = h->free_pars + np;
+    h->free_pars_A = h->asimov_pars + np;
+    h->warm = h->free_pars_A + np;
+    h->warm_A = h->warm + np;
+    h->scratch = h->warm_A + np;
+    h->asimov = h->scratch + np;
+    h->work = h->asimov + h->ndata;
+    hf_fit_widths(m, h->width);
+
+    /* pyhf starts every fit from the model's inits; these warm starts
+     * reach the same minima in a fraction of the evaluations. */
+    int rc = fit(h, data, NULL, 0, 0, h->free_pars, &h->free_tnll, err);
+    if (rc != HF_OK)
+        goto fail;
+    double asimov_mu = ts == HF_TEST_Q0 ? 1.0 : 0.0, tnll;
+    rc = fit(h, data, h->free_pars, 1, asimov_mu, h->asimov_pars, &tnll, err);
+    if (rc != HF_OK)
+        goto fail;
+    if (tnll < h->free_tnll) {
+        /* The fixed fit beat the free one: the latter had stopped short. */
+        rc = fit(h, data, h->asimov_pars, 0, 0, h->free_pars, &h->free_tnll,
+                 err);
+        if (rc != HF_OK)
+            goto fail;
+    }
+    hf_model_expected_data(m, h->asimov_pars, h->asimov, h->work);
+    /* The Asimov data are the expectation at asimov_pars, which is
+     * therefore the free fit's minimum: the fit only confirms it. */
+    rc = fit(h, h->asimov, h->asimov_pars, 0, 0, h->free_pars_A,
+             &h->free_tnll_A, err);
+    if (rc != HF_OK)
+        goto fail;
+    memcpy(h->warm, h->free_pars, np * sizeof *h->warm);
+    memcpy(h->warm_A, h->free_pars_A, np * sizeof *h->warm_A);
+    return HF_OK;
+fail:
+    hf_hypo_free(h);
+    return rc;
+}
+
+/* The test statistic at mu on `data` given its free fit; `warm` is the
+ * start of the fixed-POI fit and receives its result. */
+static int teststat(hf_hypo *h, const double *data, double mu,
+                    double *free_pars, double *free_tnll, double *warm,
+                    double *q, hf_error *err)
+{
+    double muhat = free_pars[h->poi];
+    /* pyhf fits here too but discards the result: q is 0 regardless. */
+    if ((h->ts == HF_TEST_Q0 && muhat < 0) ||
+        (h->ts != HF_TEST_Q0 && muhat > mu)) {
+        *q = 0;
+        return HF_OK;
+    }
+    double tnll;
+    int rc = fit(h, data, warm, 1, mu, h->scratch, &tnll, err);
+    if (rc != HF_OK)
+        return rc;
+    memcpy(warm, h->scratch, h->npars * sizeof *warm);
+    if (tnll < *free_tnll - 1e-9) {
+        /* The constrained fit went lower than the free one, which had
+         * therefore stopped short: redo it from the better point. */
+        rc = fit(h, data, h->scratch, 0, 0, free_pars, free_tnll, err);
+        if (rc != HF_OK)
+            return rc;
+        muhat = free_pars[h->poi];
+        if ((h->ts == HF_TEST_Q0 && muhat < 0) ||
+            (h->ts != HF_TEST_Q0 && muhat > mu)) {
+            *q = 0;
+            return HF_OK;
+        }
+    }
+    *q = hf_teststat_value(h->ts, mu, muhat, tnll, *free_tnll);
+    return HF_OK;
+}
+
+int hf_hypo_eval(hf_hypo *h, double mu, int observed, hf_cls_result *res,
+                 hf_error *err)
+{
+    double q = NAN, q_A, clsb_exp[5];
+    int rc;
+    if (h->ts == HF_TEST_Q0)
+        mu = 0;
+    res->cls_obs = res->clsb = res->clb = NAN;
+    res->test_stat = NAN;
+    if (observed) {
+        rc = teststat(h, h->data, mu, h->free_pars, &h->free_tnll, h->warm,
+                      &q, err);
+        if (rc != HF_OK)
+            goto out;
+    }
+    rc = teststat(h, h->asimov, mu, h->free_pars_A, &h->free_tnll_A,
+                  h->warm_A, &q_A, err);
+    if (rc != HF_OK)
+        goto out;
+
+    double sqrtq_A = sqrt(q_A);
+    res->test_stat_asimov = q_A;
+    hf_asymptotic_expected(sqrtq_A, res->cls_exp, clsb_exp);
+    if (h->ts == HF_TEST_Q0)
+        memcpy(res->cls_exp, clsb_exp, sizeof clsb_exp);
+    if (observed) {
+        res->test_stat = q;
+        hf_asymptotic_pvalues(h->ts, sqrt(q), sqrtq_A, &res->clsb, &res->clb,
+                              &res->cls_obs);
+        if (h->ts == HF_TEST_Q0)
+            res->cls_obs = res->clsb;
+    }
+out:
+    res->nevals = h->nevals;
+    return rc;
+}
+
+int hf_cls_asymptotic(const hf_model *m, const double *data, double mu,
+                      hf_test_stat ts, const hf_fit_options *opt,
+                      hf_cls_result *res, hf_error *err)
+{
+    return hf_cls_scan(m, data, &mu, 1, ts, opt, res, err);
+}
+
+int hf_cls_scan(const hf_model *m, const double *data, const double *mu,
+                int n, hf_test_stat ts, const hf_fit_options *opt,
+                hf_cls_result *res, hf_error *err)
+{
+    hf_hypo h;
+    for (int i = 0; i < n; i++) {
+        memset(&res[i], 0, sizeof res[i]);
+        res[i].cls_obs = NAN;
+    }
+    int rc = hf_hypo_init(&h, m, data, ts, opt, err);
+    if (rc != HF_OK) {
+        if (n > 0)
+            res[0].nevals = h.nevals;
+        return rc;
+    }
+    for (int i = 0; i < n && rc == HF_OK; i++)
+        rc = hf_hypo_eval(&h, mu[i], 1, &res[i], err);
+    hf_hypo_free(&h);
+    return rc;
+}

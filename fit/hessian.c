@@ -1,0 +1,178 @@
+/*
+ * hessian.c - the NLL's Hessian from differences of its analytic gradient,
+ * and the parabolic uncertainties and correlations it implies.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+
+#include "fit.h"
+#include "internal.h"
+
+int hf_hessian_ex(const hf_model *m, const double *data, const double *pars,
+                  int n, const int *idx, const double *h, double *H,
+                  double *work, int *nevals, hf_error *err)
+{
+    int npars = hf_model_npars(m);
+    const double *lower = hf_model_lower(m), *upper = hf_model_upper(m);
+    double *xs = work + hf_model_work_size(m);
+    double *gp = xs + npars, *gm = gp + npars, *g0 = gm + npars;
+    int have_g0 = 0;
+
+    memcpy(xs, pars, npars * sizeof *xs);
+    for (int k = 0; k < n; k++) {
+        int i = idx[k];
+        double hk = h[k];
+        /* A step across a bound may leave the model's domain (a yield
+         * turning negative): difference on the inner side instead. */
+        int up = pars[i] + hk <= upper[i], down = pars[i] - hk >= lower[i];
+        double span = (up && down) ? 2 * hk : hk;
+        if ((!up || !down) && !have_g0) {
+            hf_model_nll(m, pars, data, g0, work);
+            ++*nevals;
+            have_g0 = 1;
+        }
+        double fp = 0, fm = 0;
+        if (up) {
+            xs[i] = pars[i] + hk;
+            fp = hf_model_nll(m, xs, data, gp, work);
+            ++*nevals;
+        } else {
+            memcpy(gp, g0, npars * sizeof *gp);
+        }
+        if (down) {
+            xs[i] = pars[i] - hk;
+            fm = hf_model_nll(m, xs, data, gm, work);
+            ++*nevals;
+        } else {
+            memcpy(gm, g0, npars * sizeof *gm);
+        }
+        xs[i] = pars[i];
+        if (!isfinite(fp) || !isfinite(fm))
+            return hf_error_set(err, HF_ERR_NUMERIC,
+                                "hessian: NLL not finite next to %s = %g",
+                                hf_model_par_name(m, i), pars[i]);
+        for (int a = 0; a < n; a++)
+            H[a * n + k] = (gp[idx[a]] - gm[idx[a]]) / span;
+    }
+    for (int a = 0; a < n; a++)
+        for (int b = 0; b < a; b++) {
+            double s = 0.5 * (H[a * n + b] + H[b * n + a]);
+            H[a * n + b] = H[b * n + a] = s;
+        }
+    return HF_OK;
+}
+
+/* Inverse of the symmetric matrix a (n*n) into itself: Cholesky when it is
+ * positive definite, else the SVD pseudo-inverse (returns 1). */
+static int invert(double *a, int n, double *tmp)
+{
+    gsl_matrix_view av = gsl_matrix_view_array(a, n, n);
+    memcpy(tmp, a, (size_t)n * n * sizeof *tmp);
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    int status = gsl_linalg_cholesky_decomp1(&av.matrix);
+    if (status == GSL_SUCCESS)
+        status = gsl_linalg_cholesky_invert(&av.matrix);
+    if (status == GSL_SUCCESS) {
+        gsl_set_error_handler(old);
+        return 0;
+    }
+    /* Pseudo-inverse V diag(1/s) U^T, dropping singular values at
+     * rounding level. */
+    memcpy(a, tmp, (size_t)n * n * sizeof *a);
+    gsl_matrix *V = gsl_matrix_alloc(n, n);
+    gsl_vector *s = gsl_vector_alloc(n), *w = gsl_vector_alloc(n);
+    int rc = 2;
+    if (V && s && w &&
+        gsl_linalg_SV_decomp(&av.matrix, V, s, w) == GSL_SUCCESS) {
+        double smax = gsl_vector_get(s, 0);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) {
+                double sum = 0;
+                for (int k = 0; k < n; k++) {
+                    double sk = gsl_vector_get(s, k);
+                    if (sk > 1e-12 * smax)
+                        sum += gsl_matrix_get(V, i, k) *
+                               gsl_matrix_get(&av.matrix, j, k) / sk;
+                }
+                tmp[i * n + j] = sum;
+            }
+        memcpy(a, tmp, (size_t)n * n * sizeof *a);
+        rc = 1;
+    }
+    gsl_set_error_handler(old);
+    gsl_matrix_free(V);
+    gsl_vector_free(s);
+    gsl_vector_free(w);
+    return rc;
+}
+
+int hf_fit_uncertainties(const hf_model *m, const double *data,
+                         const double *pars, double *unc, double *corr,
+                         hf_error *err)
+{
+    int npars = hf_model_npars(m);
+    const unsigned char *fixed = hf_model_fixed(m);
+    int *idx = malloc((npars ? npars : 1) * sizeof *idx);
+    double *h = malloc((npars ? npars : 1) * sizeof *h);
+    double *width = malloc((npars ? npars : 1) * sizeof *width);
+    double *H = malloc(((size_t)npars * npars + 1) * sizeof *H);
+    double *tmp = malloc(((size_t)npars * npars + 1) * sizeof *tmp);
+    double *work = malloc((hf_model_work_size(m) + 4 * (size_t)npars) *
+                          sizeof *work);
+    int rc = HF_OK, n = 0, nevals = 0;
+    if (!idx || !h || !width || !H || !tmp || !work) {
+        rc = hf_error_set(err, HF_ERR_NOMEM, "uncertainties: out of memory");
+        goto out;
+    }
+    hf_fit_widths(m, width);
+    for (int i = 0; i < npars; i++) {
+        unc[i] = 0;
+        if (fixed[i])
+            continue;
+        idx[n] = i;
+        h[n] = 1e-4 * width[i];
+        n++;
+    }
+    if (corr)
+        for (int i = 0; i < npars; i++)
+            for (int j = 0; j < npars; j++)
+                corr[i * npars + j] = i == j;
+    if (n == 0)
+        goto out;
+    rc = hf_hessian_ex(m, data, pars, n, idx, h, H, work, &nevals, err);
+    if (rc != HF_OK)
+        goto out;
+    int how = invert(H, n, tmp);
+    if (how == 2) {
+        rc = hf_error_set(err, HF_ERR_NUMERIC,
+                          "uncertainties: the Hessian could not be inverted");
+        goto out;
+    }
+    for (int a = 0; a < n; a++) {
+        double v = H[a * n + a];
+        unc[idx[a]] = v > 0 ? sqrt(v) : NAN;
+    }
+    if (corr)
+        for (int a = 0; a < n; a++)
+            for (int b = 0; b < n; b++)
+                if (a != b)
+                    corr[idx[a] * npars + idx[b]] =
+                        H[a * n + b] / (unc[idx[a]] * unc[idx[b]]);
+    if (how == 1)
+        rc = hf_error_set(err, HF_ERR_NUMERIC,
+                          "uncertainties: the Hessian is not positive "
+                          "definite (not a minimum?); the values come from "
+                          "its pseudo-inverse");
+out:
+    free(idx);
+    free(h);
+    free(width);
+    free(H);
+    free(tmp);
+    free(work);
+    return rc;
+}

@@ -1,0 +1,362 @@
+/*
+ * mle.c - maximum-likelihood fits: NLopt's L-BFGS on the analytic gradient,
+ * in units of each parameter's constraint width, with a convergence test
+ * of our own (NLopt's stopping rules say nothing about the gradient) and a
+ * Newton step on a finite-difference Hessian where L-BFGS stalls.
+ */
+#include <math.h>
+#include <nlopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+#include <gsl/gsl_linalg.h>
+
+#include "fit.h"
+#include "internal.h"
+
+/* The NLL returned where the model is undefined (a negative expected
+ * yield): large enough that every line search backs off, finite so that
+ * its interpolation stays arithmetic. */
+#define NLL_UNDEFINED 1e300
+
+void hf_fit_options_init(hf_fit_options *opt)
+{
+    opt->tolerance = 1e-10;
+    opt->max_evals = 0;
+}
+
+void hf_fit_widths(const hf_model *m, double *width)
+{
+    int npars = hf_model_npars(m), nsets = hf_model_nparsets(m);
+    const double *sigmas = hf_model_sigmas(m);
+    const double *aux = hf_model_auxdata(m);
+
+    for (int i = 0; i < npars; i++)
+        width[i] = 1.0;
+    for (int k = 0; k < nsets; k++) {
+        hf_parset ps;
+        if (hf_model_parset(m, k, &ps) != HF_OK || ps.aux_offset < 0)
+            continue;
+        for (int j = 0; j < ps.n; j++) {
+            double w = 0;
+            if (ps.constrained == 1)
+                w = sigmas[ps.aux_offset + j];
+            else if (ps.constrained == 2 && aux[ps.aux_offset + j] > 0)
+                w = 1.0 / sqrt(aux[ps.aux_offset + j]);
+            if (w > 0 && isfinite(w))
+                width[ps.offset + j] = w;
+        }
+    }
+}
+
+/* The optimiser's variables are y[k] = x[idx[k]] / w[k] over the free
+ * parameters only. */
+typedef struct fit_ctx {
+    const hf_model *m;
+    const double *data;
+    double *x, *g, *work;
+    const int *idx;
+    const double *w;
+    const double *lo, *hi; /* bounds on y */
+    int n;
+    int nevals;
+    double fbest;          /* lowest finite NLL seen, its y and gradient */
+    double *ybest, *gbest;
+} fit_ctx;
+
+static double eval(fit_ctx *c, const double *y, double *grad)
+{
+    for (int k = 0; k < c->n; k++)
+        c->x[c->idx[k]] = y[k] * c->w[k];
+    double f = hf_model_nll(c->m, c->x, c->data, c->g, c->work);
+    c->nevals++;
+    int ok = isfinite(f);
+    for (int k = 0; ok && k < c->n; k++)
+        ok = isfinite(c->g[c->idx[k]]);
+    if (!ok) {
+        if (grad)
+            memset(grad, 0, c->n * sizeof *grad);
+        return NLL_UNDEFINED;
+    }
+    if (grad)
+        for (int k = 0; k < c->n; k++)
+            grad[k] = c->g[c->idx[k]] * c->w[k];
+    if (f < c->fbest) {
+        c->fbest = f;
+        memcpy(c->ybest, y, c->n * sizeof *y);
+        for (int k = 0; k < c->n; k++)
+            c->gbest[k] = c->g[c->idx[k]] * c->w[k];
+    }
+    return f;
+}
+
+static double objective(unsigned n, const double *y, double *grad, void *p)
+{
+    (void)n;
+    return eval(p, y, grad);
+}
+
+/* Squared norm of the gradient projected on the feasible box: in width
+ * units the NLL is about a unit quadratic, so half of it estimates how far
+ * above its minimum the NLL is. */
+static double projected_gradient2(const fit_ctx *c, const double *y,
+                                  const double *g)
+{
+    double s = 0;
+    for (int k = 0; k < c->n; k++) {
+        double gk = g[k];
+        if ((y[k] <= c->lo[k] && gk > 0) || (y[k] >= c->hi[k] && gk < 0))
+            continue;
+        s += gk * gk;
+    }
+    return s;
+}
+
+static int converged(const fit_ctx *c, double tol)
+{
+    double scale = fabs(c->fbest) > 1 ? fabs(c->fbest) : 1;
+    return 0.5 * projected_gradient2(c, c->ybest, c->gbest) <= tol * scale;
+}
+
+/* One Newton step from ybest on the free parameters not held at a bound,
+ * with the Hessian from differences of the analytic gradient and a
+ * backtracking line search.  Returns the NLL decrease (0 if none). */
+static double newton_step(fit_ctx *c, double *y)
+{
+    int n = c->n, na = 0;
+    int npars = hf_model_npars(c->m);
+    int *act = malloc(n * sizeof *act);
+    int *idx = malloc(n * sizeof *idx);
+    double *h = malloc(n * sizeof *h);
+    double *H = malloc((size_t)n * n * sizeof *H);
+    double *dir = malloc(n * sizeof *dir);
+    double *yt = malloc(n * sizeof *yt);
+    double *hw = malloc((hf_model_work_size(c->m) + 4 * (size_t)npars) *
+                        sizeof *hw);
+    double gain = 0;
+    if (!act || !idx || !h || !H || !dir || !yt || !hw)
+        goto done;
+
+    for (int k = 0; k < n; k++) {
+        double gk = c->gbest[k];
+        if ((c->ybest[k] <= c->lo[k] && gk > 0) ||
+            (c->ybest[k] >= c->hi[k] && gk < 0))
+            continue;
+        act[na] = k;
+        idx[na] = c->idx[k];
+        h[na] = 1e-5 * c->w[k];
+        na++;
+    }
+    if (na == 0)
+        goto done;
+    for (int k = 0; k < n; k++)
+        c->x[c->idx[k]] = c->ybest[k] * c->w[k];
+    if (hf_hessian_ex(c->m, c->data, c->x, na, idx, h, H, hw, &c->nevals,
+                      NULL) != HF_OK)
+        goto done;
+    /* To width units, where a Levenberg shift of 1e-9 is negligible. */
+    for (int a = 0; a < na; a++)
+        for (int b = 0; b < na; b++)
+            H[a * na + b] *= c->w[act[a]] * c->w[act[b]];
+    gsl_matrix_view Hv = gsl_matrix_view_array(H, na, na);
+    gsl_vector_view dv = gsl_vector_view_array(dir, na);
+    for (int a = 0; a < na; a++)
+        dir[a] = -c->gbest[act[a]];
+    int status;
+    double shift = 0;
+    for (int tries = 0; tries < 8; tries++) {
+        double *Hc = malloc((size_t)na * na * sizeof *Hc);
+        if (!Hc)
+            goto done;
+        memcpy(Hc, H, (size_t)na * na * sizeof *Hc);
+        for (int a = 0; a < na; a++)
+            Hc[a * na + a] += shift;
+        gsl_matrix_view Hcv = gsl_matrix_view_array(Hc, na, na);
+        gsl_error_handler_t *old = gsl_set_error_handler_off();
+        status = gsl_linalg_cholesky_decomp1(&Hcv.matrix);
+        if (status == GSL_SUCCESS)
+            status = gsl_linalg_cholesky_svx(&Hcv.matrix, &dv.vector);
+        gsl_set_error_handler(old);
+        free(Hc);
+        if (status == GSL_SUCCESS)
+            break;
+        for (int a = 0; a < na; a++)
+            dir[a] = -c->gbest[act[a]];
+        shift = shift == 0 ? 1e-6 : shift * 100;
+    }
+    (void)Hv;
+    if (status != GSL_SUCCESS)
+        goto done;
+
+    double f0 = c->fbest;
+    for (double t = 1; t > 1e-4; t *= 0.25) {
+        memcpy(yt, c->ybest, n * sizeof *yt);
+        for (int a = 0; a < na; a++) {
+            int k = act[a];
+            double v = c->ybest[k] + t * dir[a];
+            yt[k] = v < c->lo[k] ? c->lo[k] : v > c->hi[k] ? c->hi[k] : v;
+        }
+        eval(c, yt, NULL);
+        if (c->fbest < f0)
+            break;
+    }
+    gain = f0 - c->fbest;
+done:
+    memcpy(y, c->ybest, n * sizeof *y);
+    free(act);
+    free(idx);
+    free(h);
+    free(H);
+    free(dir);
+    free(yt);
+    free(hw);
+    return gain;
+}
+
+int hf_fit_ex(const hf_model *m, const double *data, const double *init,
+              int fix_poi, double poi_value, const hf_fit_options *opt,
+              const double *width, double *work, double *pars,
+              hf_fit_result *res, hf_error *err)
+{
+    hf_fit_options defaults;
+    if (!opt) {
+        hf_fit_options_init(&defaults);
+        opt = &defaults;
+    }
+    double tol = opt->tolerance > 0 ? opt->tolerance : 1e-10;
+    int npars = hf_model_npars(m);
+    int poi = hf_model_poi(m);
+    const double *lower = hf_model_lower(m), *upper = hf_model_upper(m);
+    const unsigned char *fixed = hf_model_fixed(m);
+    if (!init)
+        init = hf_model_inits(m);
+    res->twice_nll = NAN;
+    res->converged = 0;
+    res->nevals = 0;
+    if (fix_poi && poi < 0)
+        return hf_error_set(err, HF_ERR_ARG,
+                            "fit: the model has no POI to fix");
+
+    size_t wsize = hf_model_work_size(m);
+    size_t nbuf = 9 * (size_t)npars + (work ? 0 : wsize);
+    double *buf = malloc(nbuf * sizeof *buf);
+    int *idx = malloc((npars ? npars : 1) * sizeof *idx);
+    if (!buf || !idx) {
+        free(buf);
+        free(idx);
+        return hf_error_set(err, HF_ERR_NOMEM, "fit: out of memory");
+    }
+    fit_ctx c = {0};
+    c.m = m;
+    c.data = data;
+    c.x = buf;
+    c.g = buf + npars;
+    double *w = buf + 2 * npars, *lo = buf + 3 * npars, *hi = buf + 4 * npars;
+    double *y = buf + 5 * npars, *wfull = buf + 6 * npars;
+    c.ybest = buf + 7 * npars;
+    c.gbest = buf + 8 * npars;
+    c.work = work ? work : buf + 9 * npars;
+    if (!width) {
+        hf_fit_widths(m, wfull);
+        width = wfull;
+    }
+
+    memcpy(c.x, init, npars * sizeof *c.x);
+    if (fix_poi)
+        c.x[poi] = poi_value;
+    int n = 0, rc = HF_OK;
+    for (int i = 0; i < npars; i++) {
+        if (fixed[i] || (fix_poi && i == poi))
+            continue;
+        if (!(c.x[i] >= lower[i] && c.x[i] <= upper[i])) {
+            rc = hf_error_set(err, HF_ERR_ARG,
+                              "fit: initial value %g of parameter %s lies "
+                              "outside its bounds [%g, %g]",
+                              c.x[i], hf_model_par_name(m, i), lower[i],
+                              upper[i]);
+            goto out;
+        }
+        idx[n] = i;
+        w[n] = width[i];
+        lo[n] = lower[i] / w[n];
+        hi[n] = upper[i] / w[n];
+        y[n] = c.x[i] / w[n];
+        n++;
+    }
+    c.idx = idx;
+    c.w = w;
+    c.lo = lo;
+    c.hi = hi;
+    c.n = n;
+    c.fbest = INFINITY;
+
+    int max_evals = opt->max_evals > 0 ? opt->max_evals : 1000 + 50 * n;
+    eval(&c, y, NULL);
+    if (!isfinite(c.fbest)) {
+        rc = hf_error_set(err, HF_ERR_NUMERIC,
+                          "fit: the NLL is not finite at the start point");
+        goto out;
+    }
+    if (n == 0) {
+        res->converged = 1;
+        goto done;
+    }
+
+    nlopt_opt o = nlopt_create(NLOPT_LD_LBFGS, n);
+    if (!o) {
+        rc = hf_error_set(err, HF_ERR_NOMEM, "fit: out of memory");
+        goto out;
+    }
+    nlopt_set_lower_bounds(o, lo);
+    nlopt_set_upper_bounds(o, hi);
+    nlopt_set_min_objective(o, objective, &c);
+    nlopt_set_ftol_rel(o, tol * 1e-2);
+    nlopt_set_vector_storage(o, n < 20 ? n : 20);
+
+    /* L-BFGS may stop on its f-tolerance or a failed line search short of
+     * the minimum; a restart drops its stale curvature pairs, a Newton step
+     * fixes what curvature alone cannot (very stiff constraints). */
+    nlopt_result nr = NLOPT_SUCCESS;
+    for (int round = 0; round < 6 && c.nevals < max_evals; round++) {
+        memcpy(y, c.ybest, n * sizeof *y);
+        if (round >= 2 && newton_step(&c, y) > 0 && converged(&c, tol))
+            break;
+        if (getenv("HF_DEBUG_FIT")) fprintf(stderr, "  round %d nevals=%d f=%.10f pg=%.3g\n", round, c.nevals, 2*c.fbest, sqrt(projected_gradient2(&c, c.ybest, c.gbest)));
+        double f;
+        nlopt_set_maxeval(o, max_evals - c.nevals);
+        nr = nlopt_optimize(o, y, &f);
+        if (nr == NLOPT_OUT_OF_MEMORY || nr == NLOPT_INVALID_ARGS)
+            break;
+        if (converged(&c, tol))
+            break;
+    }
+    nlopt_destroy(o);
+    if (getenv("HF_DEBUG_FIT")) fprintf(stderr, "fit fix=%d mu=%g n=%d nevals=%d nr=%d f=%.10f pg=%.3g\n", fix_poi, poi_value, n, c.nevals, (int)nr, 2*c.fbest, sqrt(projected_gradient2(&c, c.ybest, c.gbest)));
+    res->converged = converged(&c, tol);
+    if (!res->converged)
+        rc = hf_error_set(err, HF_ERR_FIT,
+                          "fit: no convergence after %d evaluations "
+                          "(NLopt status %d, projected gradient %.3g)",
+                          c.nevals, (int)nr,
+                          sqrt(projected_gradient2(&c, c.ybest, c.gbest)));
+
+done:
+    for (int k = 0; k < n; k++)
+        c.x[idx[k]] = c.ybest[k] * w[k];
+    memcpy(pars, c.x, npars * sizeof *pars);
+    res->twice_nll = 2 * c.fbest;
+out:
+    res->nevals = c.nevals;
+    free(buf);
+    free(idx);
+    return rc;
+}
+
+int hf_fit(const hf_model *m, const double *data, const double *init,
+           int fix_poi, double poi_value, const hf_fit_options *opt,
+           double *pars, hf_fit_result *res, hf_error *err)
+{
+    return hf_fit_ex(m, data, init, fix_poi, poi_value, opt, NULL, NULL,
+                     pars, res, err);
+}

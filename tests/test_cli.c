@@ -1,0 +1,605 @@
+/*
+ * test_cli.c - the `hf` command as a user meets it: run $HF_BIN (set by
+ * `make check`) on the demo workspace and on bad inputs.
+ *
+ * What is checked is the contract scripts rely on: JSON on stdout with the
+ * documented keys, numbers that agree with pyhf and with the library,
+ * nothing on stdout and a message naming the file on error, exit statuses
+ * (1 bad input, 2 bad usage), and --output-file written only on success.
+ * Runs from the repository root (make check does), where workspaces/demo
+ * lives.  Skips every test when HF_BIN is not set.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <setjmp.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+
+extern char **environ;
+
+#define DEMO_WS "workspaces/demo/BkgOnly.json"
+#define DEMO_PS "workspaces/demo/patchset.json"
+
+/* pyhf 0.7.6 (numpy, SciPy SLSQP) on the demo with patch sig_300:
+ * hypotest(1.0, qtilde) and upper_limit at 95% CL. */
+static const double PYHF_CLS_OBS = 0.08739655508401552;
+static const double PYHF_CLS_EXP[5] = {
+    0.0007081689482364677, 0.0050206402614938654, 0.030992670585025493,
+    0.14691018264941005, 0.4477429081670945};
+static const double PYHF_CLSB = 0.06456869532324344, PYHF_CLB = 0.7388013779395842;
+static const double PYHF_UL_OBS = 1.144452945512941;
+static const double PYHF_UL_EXP[5] = {0.45092304531892136, 0.6201268181280774,
+                                      0.8952148770866781, 1.3220001453736936,
+                                      1.9137973565045319};
+static const double PYHF_FIT_TWICE_NLL = 3.8106526707789783;
+
+static const char *hf_bin;
+static char tmpdir[256];
+
+typedef struct result {
+    int status;   /* exit status, or -1 if not exited normally */
+    char *out;    /* stdout */
+    char *err;    /* stderr */
+} result;
+
+static void result_free(result *r)
+{
+    free(r->out);
+    free(r->err);
+    memset(r, 0, sizeof *r);
+}
+
+static char *slurp_fd(int fd)
+{
+    lseek(fd, 0, SEEK_SET);
+    size_t cap = 4096, n = 0;
+    char *s = malloc(cap);
+    assert_non_null(s);
+    for (;;) {
+        if (n + 1 >= cap) {
+            cap *= 2;
+            s = realloc(s, cap);
+            assert_non_null(s);
+        }
+        ssize_t k = read(fd, s + n, cap - n - 1);
+        if (k <= 0)
+            break;
+        n += (size_t)k;
+    }
+    s[n] = '\0';
+    return s;
+}
+
+static int temp_fd(void)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/capture.XXXXXX", tmpdir);
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    return fd;
+}
+
+/* Runs `prog` with the NULL-terminated arguments, stdin from /dev/null,
+ * capturing stdout and stderr in temporary files (no pipe to deadlock). */
+static result run_argv(const char *prog, char *const argv[])
+{
+    result r = {0};
+    int ofd = temp_fd(), efd = temp_fd();
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, ofd, 1);
+    posix_spawn_file_actions_adddup2(&fa, efd, 2);
+    pid_t pid;
+    int rc = posix_spawn(&pid, prog, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    assert_int_equal(rc, 0);
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        assert_int_equal(errno, EINTR);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    r.out = slurp_fd(ofd);
+    r.err = slurp_fd(efd);
+    close(ofd);
+    close(efd);
+    return r;
+}
+
+/* run("eval", DEMO_WS, NULL): $HF_BIN with those arguments. */
+static result run(const char *first, ...)
+{
+    char *argv[32];
+    int n = 0;
+    argv[n++] = (char *)hf_bin;
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a && n < 31; a = va_arg(ap, const char *))
+        argv[n++] = (char *)a;
+    va_end(ap);
+    argv[n] = NULL;
+    return run_argv(hf_bin, argv);
+}
+
+/* Every test starts with this: without a command there is nothing to run. */
+#define NEED_BIN()      \
+    do {                \
+        (void)state;    \
+        if (!hf_bin)    \
+            skip();     \
+    } while (0)
+
+/* Files the tests write into tmpdir, removed at the end. */
+static char *temps[32];
+static int ntemps;
+
+static cJSON *parse_ok(const result *r)
+{
+    if (r->status != 0)
+        fprintf(stderr, "exit %d, stderr: %s\n", r->status, r->err);
+    assert_int_equal(r->status, 0);
+    cJSON *j = cJSON_Parse(r->out);
+    if (!j)
+        fprintf(stderr, "not JSON: %s\n", r->out);
+    assert_non_null(j);
+    return j;
+}
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+    assert_true(cJSON_IsNumber(it));
+    return it->valuedouble;
+}
+
+static void assert_close(double got, double want, double rel)
+{
+    if (!(fabs(got - want) <= rel * fabs(want) + 1e-12)) {
+        fprintf(stderr, "got %.17g, want %.17g (rel %.1e)\n", got, want, rel);
+        fail();
+    }
+}
+
+static void assert_failed_cleanly(const result *r, int status,
+                                  const char *in_msg)
+{
+    if (r->status != status || r->out[0] || !strstr(r->err, in_msg))
+        fprintf(stderr, "status %d (want %d)\nstdout: %s\nstderr: %s\n"
+                        "(want stderr to mention '%s')\n",
+                r->status, status, r->out, r->err, in_msg);
+    assert_int_equal(r->status, status);
+    assert_string_equal(r->out, "");
+    assert_non_null(strstr(r->err, in_msg));
+}
+
+static char *write_temp(const char *name, const char *text)
+{
+    char *path = malloc(512);
+    assert_non_null(path);
+    snprintf(path, 512, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    if (ntemps < 32)
+        temps[ntemps++] = strdup(path);
+    return path;
+}
+
+/* The demo model as the library builds it, for cross-checks. */
+static hf_model *demo_model(const char *patch_name)
+{
+    hf_workspace *ws = NULL;
+    hf_patch *p = NULL;
+    hf_model *m = NULL;
+    hf_error err = {0};
+    assert_int_equal(hf_workspace_read(DEMO_WS, &ws, &err), HF_OK);
+    assert_int_equal(hf_patch_read_any(DEMO_PS, patch_name, &p, &err), HF_OK);
+    const hf_patch *ps[1] = {p};
+    assert_int_equal(hf_model_build(ws, ps, 1, NULL, &m, &err), HF_OK);
+    hf_patch_free(p);
+    hf_workspace_free(ws);
+    return m;
+}
+
+/* ----------------------------------------------------------------- tests */
+
+static void test_help_version(void **state)
+{
+    NEED_BIN();
+    result r = run("--help", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "usage: hf"));
+    result_free(&r);
+    r = run("--version", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, HF_VERSION));
+    result_free(&r);
+    const char *verbs[] = {"eval", "inspect", "fit", "cls"};
+    for (int i = 0; i < 4; i++) {
+        r = run(verbs[i], "--help", NULL);
+        assert_int_equal(r.status, 0);
+        assert_non_null(strstr(r.out, verbs[i]));
+        result_free(&r);
+    }
+}
+
+static void test_usage_errors(void **state)
+{
+    NEED_BIN();
+    result r = run("frobnicate", DEMO_WS, NULL);
+    assert_failed_cleanly(&r, 2, "frobnicate");
+    result_free(&r);
+    r = run(NULL);
+    assert_int_equal(r.status, 2);
+    assert_string_equal(r.out, "");
+    result_free(&r);
+    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--bogus", NULL);
+    assert_failed_cleanly(&r, 2, "--bogus");
+    result_free(&r);
+    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--test-poi",
+            "1.0x", NULL);
+    assert_failed_cleanly(&r, 2, "--test-poi");
+    result_free(&r);
+    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", NULL);
+    assert_failed_cleanly(&r, 2, "--patch-name");
+    result_free(&r);
+    r = run("eval", DEMO_WS, "--interp", "normsys=code7", NULL);
+    assert_failed_cleanly(&r, 2, "code7");
+    result_free(&r);
+    r = run("inspect", NULL);
+    assert_int_equal(r.status, 2);
+    result_free(&r);
+}
+
+static void test_eval_demo(void **state)
+{
+    NEED_BIN();
+    hf_model *m = demo_model("sig_300");
+    int np = hf_model_npars(m), nmain = hf_model_nmain(m);
+
+    result r = run("eval", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", NULL);
+    cJSON *j = parse_ok(&r);
+    const cJSON *names = cJSON_GetObjectItemCaseSensitive(j, "parameters");
+    assert_true(cJSON_IsArray(names));
+    assert_int_equal(cJSON_GetArraySize(names), np);
+    for (int i = 0; i < np; i++)
+        assert_string_equal(cJSON_GetArrayItem(names, i)->valuestring,
+                            hf_model_par_name(m, i));
+    double logpdf = num(j, "logpdf");
+    assert_true(isfinite(logpdf));
+    assert_close(num(j, "twice_nll"), -2 * logpdf, 1e-15);
+    const cJSON *em = cJSON_GetObjectItemCaseSensitive(j, "expected_main");
+    assert_int_equal(cJSON_GetArraySize(em), nmain);
+
+    /* The same point through the library: the output must round-trip. */
+    double *work = malloc(sizeof *work * (hf_model_work_size(m) + 1));
+    double *pars = malloc(sizeof *pars * (size_t)np);
+    memcpy(pars, hf_model_inits(m), sizeof *pars * (size_t)np);
+    assert_true(hf_model_logpdf(m, pars, hf_model_data(m), work) == logpdf);
+    cJSON_Delete(j);
+    result_free(&r);
+
+    /* --pars: a scalar as a number, a vector as a list. */
+    r = run("eval", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--pars",
+            "{\"mu_SIG\": 2.5, \"staterror_SR\": [1.1, 1.0, 0.9]}", NULL);
+    j = parse_ok(&r);
+    hf_parset ps;
+    pars[hf_model_poi(m)] = 2.5;
+    assert_int_equal(hf_model_parset(m, hf_model_find_parset(m, "staterror_SR"),
+                                     &ps), HF_OK);
+    pars[ps.offset] = 1.1;
+    pars[ps.offset + 1] = 1.0;
+    pars[ps.offset + 2] = 0.9;
+    assert_true(num(j, "logpdf") ==
+                hf_model_logpdf(m, pars, hf_model_data(m), work));
+    cJSON_Delete(j);
+    result_free(&r);
+
+    /* Where pyhf's logpdf is NaN (negative yields) hf prints null. */
+    r = run("eval", DEMO_WS, "--pars", "{\"mu_ttbar\": -5}", NULL);
+    j = parse_ok(&r);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(j, "logpdf")));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(j, "twice_nll")));
+    cJSON_Delete(j);
+    result_free(&r);
+
+    /* Unknown parameter names are errors, not ignored. */
+    r = run("eval", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--pars",
+            "{\"no_such_par\": 1}", NULL);
+    assert_failed_cleanly(&r, 1, "no_such_par");
+    result_free(&r);
+
+    /* The background-only workspace evaluates although its POI is absent. */
+    r = run("eval", DEMO_WS, "--interp", "normsys=code1,histosys=code0", NULL);
+    j = parse_ok(&r);
+    assert_true(isfinite(num(j, "logpdf")));
+    cJSON_Delete(j);
+    result_free(&r);
+    free(work);
+    free(pars);
+    hf_model_free(m);
+}
+
+static void check_cls_object(const cJSON *j)
+{
+    double obs = num(j, "CLs_obs");
+    assert_true(obs >= 0 && obs <= 1);
+    const cJSON *exp = cJSON_GetObjectItemCaseSensitive(j, "CLs_exp");
+    assert_int_equal(cJSON_GetArraySize(exp), 5);
+    double prev = 0;
+    for (int i = 0; i < 5; i++) {
+        double v = cJSON_GetArrayItem(exp, i)->valuedouble;
+        assert_true(v >= prev && v <= 1);
+        prev = v;
+    }
+}
+
+static void test_cls_demo(void **state)
+{
+    NEED_BIN();
+    result r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300",
+                   "--tail-probs", "--upper-limit", NULL);
+    cJSON *j = parse_ok(&r);
+    check_cls_object(j);
+    /* Agreement with pyhf; its optimiser stops at ~1e-6 relative. */
+    assert_close(num(j, "CLs_obs"), PYHF_CLS_OBS, 1e-4);
+    const cJSON *exp = cJSON_GetObjectItemCaseSensitive(j, "CLs_exp");
+    for (int i = 0; i < 5; i++)
+        assert_close(cJSON_GetArrayItem(exp, i)->valuedouble, PYHF_CLS_EXP[i],
+                     1e-4);
+    assert_close(num(j, "CLsb"), PYHF_CLSB, 1e-4);
+    assert_close(num(j, "CLb"), PYHF_CLB, 1e-4);
+    const cJSON *ul = cJSON_GetObjectItemCaseSensitive(j, "upper_limit");
+    assert_true(cJSON_IsObject(ul));
+    assert_close(num(ul, "obs"), PYHF_UL_OBS, 1e-4);
+    const cJSON *ue = cJSON_GetObjectItemCaseSensitive(ul, "exp");
+    assert_int_equal(cJSON_GetArraySize(ue), 5);
+    for (int i = 0; i < 5; i++)
+        assert_close(cJSON_GetArrayItem(ue, i)->valuedouble, PYHF_UL_EXP[i],
+                     1e-4);
+    cJSON_Delete(j);
+    result_free(&r);
+
+    /* Without the flags only the two pyhf keys. */
+    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_400", "--test-stat",
+            "q", "--test-poi", "0.5", NULL);
+    j = parse_ok(&r);
+    check_cls_object(j);
+    assert_int_equal(cJSON_GetArraySize(j), 2);
+    cJSON_Delete(j);
+    result_free(&r);
+}
+
+static void test_hfcls_name(void **state)
+{
+    NEED_BIN();
+    /* build/hfcls is a symlink to build/hf: the name selects the verb. */
+    char path[1024];
+    snprintf(path, sizeof path, "%s", hf_bin);
+    char *slash = strrchr(path, '/');
+    snprintf(slash ? slash + 1 : path, sizeof path - (size_t)(slash ? slash + 1 - path : 0),
+             "hfcls");
+    if (access(path, X_OK) != 0)
+        skip();
+    char *argv[] = {path, DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--stats",
+                    NULL};
+    result a = run_argv(path, argv);
+    result b = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", NULL);
+    assert_int_equal(a.status, 0);
+    assert_string_equal(a.out, b.out);
+    /* --stats reports on stderr, never on stdout. */
+    assert_non_null(strstr(a.err, "evaluations"));
+    result_free(&a);
+    result_free(&b);
+}
+
+static void test_fit_demo(void **state)
+{
+    NEED_BIN();
+    hf_model *m = demo_model("sig_300");
+    result r = run("fit", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", NULL);
+    cJSON *j = parse_ok(&r);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "converged")));
+    assert_true(num(j, "twice_nll") <= PYHF_FIT_TWICE_NLL + 1e-6);
+    const cJSON *mle = cJSON_GetObjectItemCaseSensitive(j, "mle_parameters");
+    const cJSON *unc = cJSON_GetObjectItemCaseSensitive(j, "uncertainties");
+    assert_int_equal(cJSON_GetArraySize(mle), hf_model_nparsets(m));
+    assert_int_equal(cJSON_GetArraySize(unc), hf_model_nparsets(m));
+    /* Parameter sets in the model's order, with their sizes. */
+    int k = 0;
+    for (const cJSON *it = mle->child; it; it = it->next, k++) {
+        hf_parset ps;
+        assert_int_equal(hf_model_parset(m, k, &ps), HF_OK);
+        assert_string_equal(it->string, ps.name);
+        assert_int_equal(cJSON_GetArraySize(it), ps.n);
+    }
+    cJSON_Delete(j);
+    result_free(&r);
+
+    r = run("fit", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--fix-poi",
+            "1.0", NULL);
+    j = parse_ok(&r);
+    mle = cJSON_GetObjectItemCaseSensitive(j, "mle_parameters");
+    const cJSON *mu = cJSON_GetObjectItemCaseSensitive(mle, "mu_SIG");
+    assert_true(cJSON_GetArrayItem(mu, 0)->valuedouble == 1.0);
+    cJSON_Delete(j);
+    result_free(&r);
+    hf_model_free(m);
+}
+
+static void test_inspect_demo(void **state)
+{
+    NEED_BIN();
+    char *out = malloc(512);
+    snprintf(out, 512, "%s/inspect.json", tmpdir);
+    result r = run("inspect", DEMO_WS, "--output-file", out, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "Summary"));
+    assert_non_null(strstr(r.out, "staterror_SR  constrained_by_normal"));
+    assert_non_null(strstr(r.out, "(*) NormalMeasurement"));
+    FILE *f = fopen(out, "r");
+    assert_non_null(f);
+    char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    cJSON *j = cJSON_Parse(buf);
+    assert_non_null(j);
+    const char *keys[] = {"channels", "measurements", "modifiers",
+                          "parameters", "samples", "systematics"};
+    for (int i = 0; i < 6; i++)
+        assert_non_null(cJSON_GetObjectItemCaseSensitive(j, keys[i]));
+    /* nbins is an integer, as pyhf writes it. */
+    assert_non_null(strstr(buf, "\"CR\",\n            2\n"));
+    cJSON_Delete(j);
+    result_free(&r);
+    unlink(out);
+    free(out);
+}
+
+static void test_bad_files(void **state)
+{
+    NEED_BIN();
+    result r = run("cls", "/no/such/dir/ws.json", NULL);
+    assert_failed_cleanly(&r, 1, "/no/such/dir/ws.json");
+    result_free(&r);
+
+    char *notjson = write_temp("notjson.json", "{\"channels\": [\n");
+    r = run("eval", notjson, NULL);
+    assert_failed_cleanly(&r, 1, notjson);
+    result_free(&r);
+
+    char *notws = write_temp("notws.json", "{\"channels\": []}\n");
+    r = run("fit", notws, NULL);
+    assert_failed_cleanly(&r, 1, notws);
+    result_free(&r);
+
+    r = run("inspect", notws, NULL);
+    assert_failed_cleanly(&r, 1, notws);
+    result_free(&r);
+
+    /* A bad patch file is named too. */
+    r = run("cls", DEMO_WS, notjson, NULL);
+    assert_failed_cleanly(&r, 1, notjson);
+    result_free(&r);
+
+    /* A patchset needs --patch-name; an unknown name is named. */
+    r = run("cls", DEMO_WS, DEMO_PS, NULL);
+    assert_int_not_equal(r.status, 0);
+    assert_string_equal(r.out, "");
+    assert_non_null(strstr(r.err, "patchset has 3 patches: give --patch-name"));
+    result_free(&r);
+    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_999", NULL);
+    assert_failed_cleanly(&r, 1, "sig_999");
+    result_free(&r);
+    free(notjson);
+    free(notws);
+}
+
+static void test_output_file(void **state)
+{
+    NEED_BIN();
+    char out[512], bad[512];
+    snprintf(out, sizeof out, "%s/cls.json", tmpdir);
+    unlink(out);
+
+    /* On error: not created ... */
+    char *notjson = write_temp("broken.json", "[1, 2");
+    result r = run("cls", notjson, "--output-file", out, NULL);
+    assert_int_equal(r.status, 1);
+    assert_string_equal(r.out, "");
+    assert_int_equal(access(out, F_OK), -1);
+    result_free(&r);
+
+    /* ... and an existing file is left as it was. */
+    FILE *f = fopen(out, "w");
+    fputs("old", f);
+    fclose(f);
+    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "nope", "--output-file",
+            out, NULL);
+    assert_int_not_equal(r.status, 0);
+    char buf[4096];
+    f = fopen(out, "r");
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    assert_string_equal(buf, "old");
+    result_free(&r);
+
+    /* On success: the file holds what stdout would, stdout is empty. */
+    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_500", "--output-file",
+            out, NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "");
+    result s = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_500", NULL);
+    f = fopen(out, "r");
+    n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    assert_string_equal(buf, s.out);
+    result_free(&r);
+    result_free(&s);
+
+    /* An unwritable destination is an error with nothing on stdout. */
+    snprintf(bad, sizeof bad, "%s/no/such/dir/x.json", tmpdir);
+    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_500", "--output-file",
+            bad, NULL);
+    assert_failed_cleanly(&r, 1, bad);
+    result_free(&r);
+    unlink(out);
+    free(notjson);
+}
+
+int main(void)
+{
+    hf_bin = getenv("HF_BIN");
+    if (hf_bin && !*hf_bin)
+        hf_bin = NULL;
+    if (!hf_bin)
+        fprintf(stderr, "test_cli: HF_BIN is not set (make check sets it to "
+                        "build/hf): skipping\n");
+    else if (access(DEMO_WS, R_OK) != 0) {
+        fprintf(stderr, "test_cli: %s not found (run from the repository "
+                        "root): skipping\n", DEMO_WS);
+        hf_bin = NULL;
+    }
+    const char *t = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/hf_test_cli.XXXXXX", t && *t ? t : "/tmp");
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_help_version),
+        cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_eval_demo),
+        cmocka_unit_test(test_cls_demo),
+        cmocka_unit_test(test_hfcls_name),
+        cmocka_unit_test(test_fit_demo),
+        cmocka_unit_test(test_inspect_demo),
+        cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_output_file),
+    };
+    int rc = cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+    for (int i = 0; i < ntemps; i++) {
+        unlink(temps[i]);
+        free(temps[i]);
+    }
+    if (rmdir(tmpdir) != 0)
+        fprintf(stderr, "test_cli: could not remove %s\n", tmpdir);
+    return rc;
+}
