@@ -6,9 +6,9 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wno-unused-parameter
 OMP     := -fopenmp
-PKGS    := libcjson nlopt gsl
+PKGS    := libcjson nlopt gsl libcrypto
 DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lnlopt -lgsl -lgslcblas) -lm
+DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lnlopt -lgsl -lgslcblas -lcrypto) -lm
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(OMP) -std=gnu11 -fPIC -fvisibility=hidden \
              -Iinclude -Ihf $(DEPCFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL = $(DEPLIBS) $(OMP) $(EXTRA_LDFLAGS)
@@ -60,7 +60,7 @@ check-asan:
 
 # Installs the Debian packages we build with (needs root or sudo).
 deps:
-	@missing=""; for p in gcc make pkg-config libcjson-dev libnlopt-dev libgsl-dev libcmocka-dev; do \
+	@missing=""; for p in gcc make pkg-config libcjson-dev libnlopt-dev libgsl-dev libcmocka-dev libssl-dev; do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  SUDO=$$( [ $$(id -u) = 0 ] || echo sudo ); \

@@ -36,6 +36,15 @@ int hf_cmd_eval(int argc, char **argv);
 int hf_cmd_inspect(int argc, char **argv);
 int hf_cmd_fit(int argc, char **argv);
 int hf_cmd_cls(int argc, char **argv);
+int hf_cmd_digest(int argc, char **argv);
+int hf_cmd_patchset(int argc, char **argv);
+int hf_cmd_sort(int argc, char **argv);
+int hf_cmd_prune(int argc, char **argv);
+int hf_cmd_rename(int argc, char **argv);
+int hf_cmd_combine(int argc, char **argv);
+/* `hf cls WS PATCHSET` with no --patch-name: every patch (grid.c).
+ * Returns -1, having done nothing, for a command line that is not that. */
+int hf_cli_grid(int argc, char **argv);
 
 /* Option parsing ------------------------------------------------------- */
 

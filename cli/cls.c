@@ -118,6 +118,9 @@ int hf_cmd_cls(int argc, char **argv)
     hf_model_options mo;
     hf_model_options_init(&mo);
     cls_args a = {1.0, 0.95, HF_TEST_QMU_TILDE, 0, 0, 0, NULL};
+    int grid = hf_cli_grid(argc, argv); /* a whole patchset? */
+    if (grid >= 0)
+        return grid;
     const char *pname = NULL;
     const char **extra = calloc((size_t)argc + 1, sizeof *extra);
     int nextra = 0, c, rc = HF_EXIT_OK;

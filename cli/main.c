@@ -24,6 +24,12 @@ static const char usage[] =
     "  inspect  summary of a workspace, as pyhf inspect prints it\n"
     "  fit      maximum-likelihood fit with parameter uncertainties\n"
     "  cls      asymptotic CLs at a POI value, and upper limits\n"
+    "  digest   workspace digests, as pyhf digest\n"
+    "  patchset verify, inspect, extract, apply: as pyhf patchset\n"
+    "  sort     the workspace sorted, as pyhf sort\n"
+    "  prune    the workspace without named components, as pyhf prune\n"
+    "  rename   the workspace with components renamed, as pyhf rename\n"
+    "  combine  two workspaces combined, as pyhf combine\n"
     "\n"
     "options:\n"
     "  -h, --help  this help; hf VERB --help tells about a verb\n"
@@ -71,6 +77,12 @@ static const struct verb {
     {"inspect", hf_cmd_inspect},
     {"fit", hf_cmd_fit},
     {"cls", hf_cmd_cls},
+    {"digest", hf_cmd_digest},
+    {"patchset", hf_cmd_patchset},
+    {"sort", hf_cmd_sort},
+    {"prune", hf_cmd_prune},
+    {"rename", hf_cmd_rename},
+    {"combine", hf_cmd_combine},
 };
 
 int main(int argc, char **argv)
@@ -112,5 +124,6 @@ int main(int argc, char **argv)
     if (v[0] == '-')
         return hf_cli_usage_error("unknown option '%s'", v);
     return hf_cli_usage_error("unknown verb '%s' (verbs: eval, inspect, fit, "
-                              "cls)", v);
+                              "cls, digest, patchset, sort, prune, rename, "
+                              "combine)", v);
 }

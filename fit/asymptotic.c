@@ -103,16 +103,14 @@ int hf_hypo_init(hf_hypo *h, const hf_model *m, const double *data,
                             (int)ts);
 
     size_t np = h->npars, wsize = hf_model_work_size(m);
-    h->buf = malloc((8 * np + h->ndata + wsize + 1) * sizeof *h->buf);
+    h->buf = malloc((6 * np + h->ndata + wsize + 1) * sizeof *h->buf);
     if (!h->buf)
         return hf_error_set(err, HF_ERR_NOMEM, "hypotest: out of memory");
     h->width = h->buf;
     h->free_pars = h->width + np;
     h->asimov_pars = h->free_pars + np;
     h->free_pars_A = h->asimov_pars + np;
-    h->warm = h->free_pars_A + np;
-    h->warm_A = h->warm + np;
-    h->scratch = h->warm_A + np;
+    h->scratch = h->free_pars_A + np;
     h->asimov = h->scratch + np;
     h->work = h->asimov + h->ndata;
     hf_fit_widths(m, h->width);
@@ -140,19 +138,20 @@ int hf_hypo_init(hf_hypo *h, const hf_model *m, const double *data,
              &h->free_tnll_A, err);
     if (rc != HF_OK)
         goto fail;
-    memcpy(h->warm, h->free_pars, np * sizeof *h->warm);
-    memcpy(h->warm_A, h->free_pars_A, np * sizeof *h->warm_A);
     return HF_OK;
 fail:
     hf_hypo_free(h);
     return rc;
 }
 
-/* The test statistic at mu on `data` given its free fit; `warm` is the
- * start of the fixed-POI fit and receives its result. */
+/* The test statistic at mu on `data` given its free fit.  The fixed-POI
+ * fit starts from the free fit's point whatever was fitted before, so that
+ * CLs is a function of mu alone: some workspaces have several minima, and
+ * a start carried over from the previous mu of a scan can fall into
+ * another one than pyhf (which starts from the inits) finds. */
 static int teststat(hf_hypo *h, const double *data, double mu,
-                    double *free_pars, double *free_tnll, double *warm,
-                    double *q, hf_error *err)
+                    double *free_pars, double *free_tnll, double *q,
+                    hf_error *err)
 {
     double muhat = free_pars[h->poi];
     /* pyhf fits here too but discards the result: q is 0 regardless. */
@@ -162,10 +161,9 @@ static int teststat(hf_hypo *h, const double *data, double mu,
         return HF_OK;
     }
     double tnll;
-    int rc = fit(h, data, warm, 1, mu, h->scratch, &tnll, err);
+    int rc = fit(h, data, free_pars, 1, mu, h->scratch, &tnll, err);
     if (rc != HF_OK)
         return rc;
-    memcpy(warm, h->scratch, h->npars * sizeof *warm);
     if (tnll < *free_tnll - 1e-9) {
         /* The constrained fit went lower than the free one, which had
          * therefore stopped short: redo it from the better point. */
@@ -193,13 +191,12 @@ int hf_hypo_eval(hf_hypo *h, double mu, int observed, hf_cls_result *res,
     res->cls_obs = res->clsb = res->clb = NAN;
     res->test_stat = NAN;
     if (observed) {
-        rc = teststat(h, h->data, mu, h->free_pars, &h->free_tnll, h->warm,
-                      &q, err);
+        rc = teststat(h, h->data, mu, h->free_pars, &h->free_tnll, &q, err);
         if (rc != HF_OK)
             goto out;
     }
-    rc = teststat(h, h->asimov, mu, h->free_pars_A, &h->free_tnll_A,
-                  h->warm_A, &q_A, err);
+    rc = teststat(h, h->asimov, mu, h->free_pars_A, &h->free_tnll_A, &q_A,
+                  err);
     if (rc != HF_OK)
         goto out;
 

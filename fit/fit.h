@@ -62,8 +62,6 @@ typedef struct hf_hypo {
     double *asimov_pars;  /* the fixed-POI fit that generated it */
     double *free_pars_A;  /* free fit to the Asimov data */
     double free_tnll_A;
-    double *warm;         /* last fixed-POI fit to data: next start */
-    double *warm_A;       /* last fixed-POI fit to Asimov: next start */
     double *scratch;      /* npars */
     int nevals;
 } hf_hypo;

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_roots.h>
@@ -53,6 +54,7 @@ static const point *evaluate(limit_ctx *c, double mu, int observed)
         c->rc = rc;
         return NULL;
     }
+    if (getenv("HF_DEBUG_UL")) fprintf(stderr, "ul eval mu=%.10g obs=%d cls=%.10g exp2=%.6g q=%.8g qA=%.8g\n", mu, observed, r.cls_obs, r.cls_exp[2], r.test_stat, r.test_stat_asimov);
     point *p = &c->pts[c->npts++];
     p->mu = mu;
     p->v[0] = observed ? r.cls_obs : NAN;

@@ -303,7 +303,10 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
         goto done;
     }
 
-    nlopt_opt o = nlopt_create(NLOPT_LD_LBFGS, n);
+    nlopt_algorithm algo = NLOPT_LD_LBFGS;
+    if (getenv("HF_ALGO")) algo = (nlopt_algorithm)atoi(getenv("HF_ALGO"));
+    if (getenv("HF_NOSCALE")) for (int k = 0; k < n; k++) { y[k] *= w[k]; lo[k] *= w[k]; hi[k] *= w[k]; c.ybest[k] *= w[k]; w[k] = 1; }
+    nlopt_opt o = nlopt_create(algo, n);
     if (!o) {
         rc = hf_error_set(err, HF_ERR_NOMEM, "fit: out of memory");
         goto out;
@@ -312,7 +315,7 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
     nlopt_set_upper_bounds(o, hi);
     nlopt_set_min_objective(o, objective, &c);
     nlopt_set_ftol_rel(o, tol * 1e-2);
-    nlopt_set_vector_storage(o, n < 20 ? n : 20);
+    nlopt_set_vector_storage(o, getenv("HF_M") ? atoi(getenv("HF_M")) : (n < 20 ? n : 20));
 
     /* L-BFGS may stop on its f-tolerance or a failed line search short of
      * the minimum; a restart drops its stale curvature pairs, a Newton step

@@ -746,16 +746,15 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
     memcpy(m->data + B->nmain, m->auxdata, sizeof(double) * na);
 
     /* blocks */
-    int nsf = 0, nbf = 0, nhs = 0, nbfpar = 0, nhsc = 0;
+    int nsf = 0, nbf = 0, nhs = 0, nbfpar = 0;
     for (int b = 0; b < B->nblk; b++)
         for (int j = 0; j < B->blks[b].nmods; j++) {
             int t = B->blks[b].mods[j].type;
             if (t == HF_MOD_NORMFACTOR || t == HF_MOD_LUMI || t == HF_MOD_NORMSYS)
                 nsf++;
-            else if (t == HF_MOD_HISTOSYS) {
-                nhs++;
-                nhsc += 4 * B->blks[b].nb;
-            } else {
+            else if (t == HF_MOD_HISTOSYS)
+                nhs += B->blks[b].nb;
+            else {
                 nbf++;
                 nbfpar += B->blks[b].nb;
             }
@@ -768,17 +767,21 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
     m->nominal = dalloc((int)nomlen, 0);
     m->sfac = calloc(nsf ? nsf : 1, sizeof *m->sfac);
     m->bf_par = malloc(sizeof(int) * (nbfpar ? nbfpar : 1));
-    m->hsys = calloc(nhs ? nhs : 1, sizeof *m->hsys);
-    m->hs_coef = dalloc(nhsc, 0);
-    if (!m->blocks || !m->nominal || !m->sfac || !m->bf_par || !m->hsys || !m->hs_coef)
+    m->hs_par = malloc(sizeof(int) * (nhs ? nhs : 1));
+    m->hs_slot = malloc(sizeof(int) * (nhs ? nhs : 1));
+    m->hs_coef = dalloc(2 * nhs, 0);
+    if (!m->blocks || !m->nominal || !m->sfac || !m->bf_par || !m->hs_par || !m->hs_slot ||
+        !m->hs_coef)
         return nomem(B);
     m->nsfac = nsf;
-    m->nhsys = nhs;
+    m->nhs = nhs;
+    m->nbb = nomlen;
     m->work_sf = 2 * (size_t)m->nmain;
     m->work_par = m->work_sf + 3 * (size_t)nsf;
     m->histosys_code = opt->histosys_interp;
-    size_t work = m->work_par + 15 * (size_t)m->npars;
-    size_t nomoff = 0, bfoff = 0, hcoef = 0;
+    m->work_bb = m->work_par + 11 * (size_t)m->npars;
+    m->work_size = m->work_bb + 3 * nomlen + nhs;
+    size_t nomoff = 0, bfoff = 0;
     int sfi = 0, hsi = 0, bfi = 0;
     for (int b = 0; b < B->nblk; b++) {
         const blockref *br = &B->blks[b];
@@ -791,7 +794,6 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
         K->sf0 = sfi;
         K->bf0 = bfi;
         K->bfpar = bfoff;
-        K->hs0 = hsi;
         for (int j = 0; j < br->nmods; j++) {
             const modref *mr = &br->mods[j];
             const preq *r = &B->reqs[hf_strmap_get(&B->parmap, mr->name)];
@@ -815,22 +817,19 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
                 break;
             }
             case HF_MOD_HISTOSYS: {
-                hf_hsys *H = &m->hsys[hsi++];
-                H->par = r->offset;
-                H->code = opt->histosys_interp;
-                H->coef = hcoef;
                 const cJSON *lo = cJSON_GetObjectItemCaseSensitive(data, "lo_data");
                 const cJSON *hi = cJSON_GetObjectItemCaseSensitive(data, "hi_data");
                 const cJSON *l = lo ? lo->child : NULL, *h = hi ? hi->child : NULL;
-                for (int i = 0; i < br->nb; i++) {
-                    hf_interp_histosys_init(m->hs_coef + hcoef + 4 * i, H->code,
+                for (int i = 0; i < br->nb; i++, hsi++) {
+                    m->hs_par[hsi] = r->offset;
+                    m->hs_slot[hsi] = (int)K->nom + i;
+                    hf_interp_histosys_init(m->hs_coef + 2 * (size_t)hsi, opt->histosys_interp,
                                             l ? l->valuedouble : NAN,
                                             m->nominal[K->nom + i],
                                             h ? h->valuedouble : NAN);
                     l = l ? l->next : NULL;
                     h = h ? h->next : NULL;
                 }
-                hcoef += 4 * br->nb;
                 break;
             }
             case HF_MOD_SHAPEFACTOR:
@@ -861,13 +860,7 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
         }
         K->nsf = sfi - K->sf0;
         K->nbf = bfi - K->bf0;
-        K->nhs = hsi - K->hs0;
-        K->work = work;
-        work += 2 * (size_t)br->nb;
-        K->hswork = work;
-        work += (size_t)K->nhs * br->nb;
     }
-    m->work_size = work;
     return HF_OK;
 }
 

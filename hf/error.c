@@ -106,6 +106,9 @@ int hf_json_parse(const char *text, const char *source, cJSON **out,
                             "%s: not valid JSON (near line %d, column %d)",
                             source, line, col);
     }
+    /* Python's json.load tells "1" (int) from "1.0" (float); cJSON does
+     * not, so the text is read again for that (see patch/digest.c). */
+    hf_json_mark_ints(text, root);
     *out = root;
     return HF_OK;
 }

@@ -56,8 +56,12 @@ static double poisson_logpdf(double x, double lam)
 {
     if (x == 0)
         return -lam;
-    if (x < 15 || !(lam > 0))
-        return xlogy(x, lam) - lam - lgamma(x + 1.0);
+    if (x < 15 || !(lam > 0)) {
+        /* lgamma_r: lgamma sets the global signgam, a data race when
+         * threads evaluate models at once */
+        int sign;
+        return xlogy(x, lam) - lam - lgamma_r(x + 1.0, &sign);
+    }
     return -LOG_SQRT_2PI - 0.5 * log(x) - stirlerr(x) - bd0(x, lam);
 }
 
@@ -75,9 +79,9 @@ static void forward(const hf_model *m, const double *pars, double *work,
      * that the code4 polynomials share, so each of the thousands of
      * modifier instances costs only a few multiply-adds. */
     double *hw = work + m->work_par;
-    double *apow = hw + 8 * (size_t)m->npars;
+    double *apow = hw + 4 * (size_t)m->npars;
     for (int p = 0; p < m->npars; p++) {
-        hf_interp_histosys_weights(m->histosys_code, pars[p], hw + 8 * p, hw + 8 * p + 4);
+        hf_interp_histosys_weights(m->histosys_code, pars[p], hw + 4 * p, hw + 4 * p + 2);
         double a = pars[p], *ap = apow + 7 * p;
         ap[0] = 1;
         for (int i = 1; i < 7; i++)
@@ -101,43 +105,36 @@ static void forward(const hf_model *m, const double *pars, double *work,
         }
     }
 
+    double *base = work + m->work_bb;
+    double *binfac = base + m->nbb;
+    double *hsder = binfac + 2 * m->nbb;
+    memcpy(base, m->nominal, sizeof(double) * m->nbb);
+    for (int e = 0; e < m->nhs; e++) {
+        const double *w = hw + 4 * m->hs_par[e], *c = m->hs_coef + 2 * (size_t)e;
+        base[m->hs_slot[e]] += w[0] * c[0] + w[1] * c[1];
+        if (need_deriv)
+            hsder[e] = w[2] * c[0] + w[3] * c[1];
+    }
+
     for (int bi = 0; bi < m->nblocks; bi++) {
         const hf_block *B = &m->blocks[bi];
         const int nb = B->nb;
-        double *base = work + B->work;
-        double *binfac = base + nb;
-        double *hsder = work + B->hswork;
-        const double *nom = m->nominal + B->nom;
+        double *bs = base + B->nom, *bf = binfac + B->nom;
 
         double F = 1.0;
         for (int k = 0; k < B->nsf; k++)
             F *= sfval[B->sf0 + k];
 
-        memcpy(base, nom, sizeof(double) * nb);
-        for (int h = 0; h < B->nhs; h++) {
-            const hf_hsys *H = &m->hsys[B->hs0 + h];
-            const double *c = m->hs_coef + H->coef;
-            const double *w = hw + 8 * H->par, *dw = w + 4;
-            for (int b = 0; b < nb; b++, c += 4)
-                base[b] += w[0] * c[0] + w[1] * c[1] + w[2] * c[2] + w[3] * c[3];
-            if (need_deriv) {
-                c = m->hs_coef + H->coef;
-                double *d = hsder + h * nb;
-                for (int b = 0; b < nb; b++, c += 4)
-                    d[b] = dw[0] * c[0] + dw[1] * c[1] + dw[2] * c[2] + dw[3] * c[3];
-            }
-        }
-
         for (int b = 0; b < nb; b++)
-            binfac[b] = 1.0;
+            bf[b] = 1.0;
         const int *bp = m->bf_par + B->bfpar;
         for (int j = 0; j < B->nbf; j++)
             for (int b = 0; b < nb; b++)
-                binfac[b] *= pars[bp[j * nb + b]];
+                bf[b] *= pars[bp[j * nb + b]];
 
         double *l = lam + B->bin0;
         for (int b = 0; b < nb; b++)
-            l[b] += F * binfac[b] * base[b];
+            l[b] += F * bf[b] * bs[b];
     }
 }
 
@@ -207,24 +204,28 @@ double hf_model_nll(const hf_model *m, const double *pars, const double *data,
     const double *sfval = work + m->work_sf;
     const double *sfder = sfval + m->nsfac;
     double *sfsuf = work + m->work_sf + 2 * (size_t)m->nsfac;
+    const double *base = work + m->work_bb;
+    const double *binfac = base + m->nbb;
+    double *u = (double *)binfac + m->nbb; /* dNLL/d(base) per block-bin */
+    const double *hsder = u + m->nbb;
     for (int bi = 0; bi < m->nblocks; bi++) {
         const hf_block *B = &m->blocks[bi];
         const int nb = B->nb;
-        const double *base = work + B->work;
-        const double *binfac = base + nb;
-        const double *hsder = work + B->hswork;
+        const double *bs = base + B->nom, *bf = binfac + B->nom;
         const double *wb = w + B->bin0;
 
         double F = 1.0;
         for (int k = 0; k < B->nsf; k++)
             F *= sfval[B->sf0 + k];
+        for (int b = 0; b < nb; b++)
+            u[B->nom + b] = wb[b] * F * bf[b];
 
         /* scalar factors: dlam_b/df_k = (prod of the other factors) *
          * binfac_b * base_b, with the product taken without dividing */
         if (B->nsf) {
             double T = 0;
             for (int b = 0; b < nb; b++)
-                T += wb[b] * binfac[b] * base[b];
+                T += wb[b] * bf[b] * bs[b];
             const double *v = sfval + B->sf0;
             double *right = sfsuf + B->sf0;
             right[B->nsf - 1] = 1.0;
@@ -244,16 +245,11 @@ double hf_model_nll(const hf_model *m, const double *pars, const double *data,
                 for (int i = 0; i < B->nbf; i++)
                     if (i != j)
                         others *= pars[bp[i * nb + b]];
-                grad[bp[j * nb + b]] += wb[b] * F * others * base[b];
+                grad[bp[j * nb + b]] += wb[b] * F * others * bs[b];
             }
         }
-
-        for (int h = 0; h < B->nhs; h++) {
-            double g = 0;
-            for (int b = 0; b < nb; b++)
-                g += wb[b] * binfac[b] * hsder[h * nb + b];
-            grad[m->hsys[B->hs0 + h].par] += F * g;
-        }
     }
+    for (int e = 0; e < m->nhs; e++)
+        grad[m->hs_par[e]] += u[m->hs_slot[e]] * hsder[e];
     return -(logl + constraints(m, pars, data + m->nmain, grad));
 }

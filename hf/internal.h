@@ -48,4 +48,35 @@ struct hf_patch {
  * failure *doc is left unchanged and err names the op index and path. */
 int hf_patch_apply_json(const hf_patch *p, cJSON **doc, hf_error *err);
 
+/* The same on a document whose containers may be cJSON reference items
+ * sharing a tree that other threads read: each container along an op's
+ * path that is such a reference is first replaced by an owned one-level
+ * copy (copy on write), so the shared tree is never written.  The root
+ * must be owned.  Not atomic: on failure *doc is half-patched and is only
+ * fit to be deleted. */
+int hf_patch_apply_cow(const hf_patch *p, cJSON **doc, hf_error *err);
+
+/* JSON text exactly as Python writes it (patch/digest.c) ---------------- */
+
+/* Set in the type of a cJSON number whose source text was an integer
+ * literal, which Python's json.load makes an int ("1", not "1.0"). */
+#define HF_JSON_INT 0x1000
+
+/* Marks the integer literals of `root`, parsed from `text` (hf_json_parse
+ * does it for every document hf reads). */
+void hf_json_mark_ints(const char *text, cJSON *root);
+
+/* json.dumps(item, sort_keys=True, indent=indent or None, ensure_ascii=
+ * ensure_ascii): malloc'd, its length in *len if len is not NULL. */
+char *hf_json_pydump(const cJSON *item, int indent, int ensure_ascii,
+                     size_t *len);
+
+/* A patchset's document: metadata and each patch's metadata (the patches'
+ * operation arrays are detached from it). */
+const cJSON *hf_patchset_json(const hf_patchset *ps);
+
+/* pyhf.utils.digest(root, algorithm) as hex into hex[len]. */
+int hf_json_digest(const cJSON *root, const char *algorithm, char *hex,
+                   size_t len, hf_error *err);
+
 #endif

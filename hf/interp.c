@@ -73,18 +73,14 @@ int hf_interp_normsys_init(hf_sfac *f, int code, double lo, double hi)
     return HF_ERR_ARG;
 }
 
-/* coef layout per bin: code0/code4p: up, down, S, A; code2: a, b. */
+/* Every code is expressed in S = (up + down)/2 and A = (up - down)/16,
+ * up = hi - nom, down = nom - lo (so up = S + 8A, down = S - 8A; pyhf's
+ * code2 a and b are 8A and S): two constants per bin. */
 void hf_interp_histosys_init(double *coef, int code, double lo, double nom,
                              double hi)
 {
-    if (code == HF_INTERP_CODE2) {
-        coef[0] = 0.5 * (hi + lo) - nom;
-        coef[1] = 0.5 * (hi - lo);
-        coef[2] = coef[3] = 0;
-        return;
-    }
-    coef[0] = hi - nom;
-    coef[1] = nom - lo;
-    coef[2] = 0.5 * (coef[0] + coef[1]);
-    coef[3] = 0.0625 * (coef[0] - coef[1]);
+    (void)code;
+    double up = hi - nom, down = nom - lo;
+    coef[0] = 0.5 * (up + down);
+    coef[1] = 0.0625 * (up - down);
 }

@@ -76,40 +76,40 @@ static inline double hf_interp_normsys(const hf_sfac *f, double a, double *deriv
     return v;
 }
 
-/* A histosys shift in a bin is sum_k w[k] * coef[k] with weights that
- * depend on alpha only (coef: up, down, S, A; code2: a, b): computing the
- * weights once per modifier leaves four multiply-adds per bin. */
+/* A histosys shift in a bin is w[0] * S + w[1] * A (see interp.c) with
+ * weights that depend on alpha only: computed once per parameter, they
+ * leave two multiply-adds per bin.  dw are the weights' derivatives. */
 static inline void hf_interp_histosys_weights(int code, double a, double *w,
                                               double *dw)
 {
-    w[0] = w[1] = w[2] = w[3] = 0;
-    dw[0] = dw[1] = dw[2] = dw[3] = 0;
     if (code == HF_INTERP_CODE0) {
-        if (a > 0)
-            w[0] = a, dw[0] = 1;
-        else
-            w[1] = a, dw[1] = 1;
+        double s = a > 0 ? 8.0 : -8.0; /* a*up or a*down */
+        w[0] = a, w[1] = s * a;
+        dw[0] = 1, dw[1] = s;
     } else if (code == HF_INTERP_CODE2) {
+        /* pyhf: (b + 2a)(alpha - 1) above 1, a alpha^2 + b alpha inside,
+         * (b - 2a)(alpha + 1) below -1, with a = 8A and b = S */
         if (a > 1) {
-            w[0] = 2 * (a - 1), w[1] = a - 1;
-            dw[0] = 2, dw[1] = 1;
+            w[0] = a - 1, w[1] = 16 * (a - 1);
+            dw[0] = 1, dw[1] = 16;
         } else if (a >= -1) {
-            w[0] = a * a, w[1] = a;
-            dw[0] = 2 * a, dw[1] = 1;
+            w[0] = a, w[1] = 8 * a * a;
+            dw[0] = 1, dw[1] = 16 * a;
         } else {
-            w[0] = -2 * (a + 1), w[1] = a + 1;
-            dw[0] = -2, dw[1] = 1;
+            w[0] = a + 1, w[1] = -16 * (a + 1);
+            dw[0] = 1, dw[1] = -16;
         }
     } else { /* code4p */
         if (a > 1) {
-            w[0] = a, dw[0] = 1;
+            w[0] = a, w[1] = 8 * a;
+            dw[0] = 1, dw[1] = 8;
         } else if (a < -1) {
-            w[1] = a, dw[1] = 1;
+            w[0] = a, w[1] = -8 * a;
+            dw[0] = 1, dw[1] = -8;
         } else {
             double a2 = a * a;
-            w[2] = a, dw[2] = 1;
-            w[3] = a2 * (a2 * (a2 * 3.0 - 10.0) + 15.0);
-            dw[3] = a * (30.0 + a2 * (-40.0 + a2 * 18.0));
+            w[0] = a, w[1] = a2 * (a2 * (a2 * 3.0 - 10.0) + 15.0);
+            dw[0] = 1, dw[1] = a * (30.0 + a2 * (-40.0 + a2 * 18.0));
         }
     }
 }

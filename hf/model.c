@@ -72,6 +72,20 @@ static cJSON *observations_for(const cJSON *observations, const cJSON *channels)
     return out;
 }
 
+/* An item standing for v inside a spec to be patched copy-on-write: a
+ * reference for a container, so nothing is copied until a patch goes
+ * into it; NULL (an error for the caller) for a missing v. */
+static cJSON *shared_ref(const cJSON *v)
+{
+    if (!v)
+        return NULL;
+    if (cJSON_IsArray(v))
+        return cJSON_CreateArrayReference(v->child);
+    if (cJSON_IsObject(v))
+        return cJSON_CreateObjectReference(v->child);
+    return cJSON_Duplicate(v, 1);
+}
+
 int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
                    int npatches, const hf_model_options *opt, hf_model **out,
                    hf_error *err)
@@ -107,14 +121,18 @@ int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
     size_t used = snprintf(source, sizeof source, "%s", ws->source);
     for (int i = 0; i < npatches && used < sizeof source; i++)
         used += snprintf(source + used, sizeof source - used, " + %s", patches[i]->source);
+    /* A patch touches a few paths of a tree of megabytes: rather than copy
+     * the tree, the spec refers to the workspace's and the patches copy
+     * only the containers along their paths (hf_patch_apply_cow).  The
+     * workspace is never written, so builds may run in parallel. */
     cJSON *spec = cJSON_CreateObject();
-    if (!spec || !cJSON_AddItemToObject(spec, "channels", cJSON_Duplicate(channels, 1)) ||
-        !cJSON_AddItemToObject(spec, "parameters", cJSON_Duplicate(params, 1))) {
+    if (!spec || !cJSON_AddItemToObject(spec, "channels", shared_ref(channels)) ||
+        !cJSON_AddItemToObject(spec, "parameters", shared_ref(params))) {
         cJSON_Delete(spec);
         return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
     }
     for (int i = 0; i < npatches; i++) {
-        int rc = hf_patch_apply_json(patches[i], &spec, err);
+        int rc = hf_patch_apply_cow(patches[i], &spec, err);
         if (rc) {
             cJSON_Delete(spec);
             return rc;
@@ -186,7 +204,8 @@ void hf_model_free(hf_model *m)
     free(m->nominal);
     free(m->sfac);
     free(m->bf_par);
-    free(m->hsys);
+    free(m->hs_par);
+    free(m->hs_slot);
     free(m->hs_coef);
     free(m);
 }

@@ -35,22 +35,13 @@ typedef struct hf_sfac {
     double p[10]; /* code-specific constants, see interp.c */
 } hf_sfac;
 
-/* A histosys on a block: per-bin interpolation constants at hs_coef[coef]. */
-typedef struct hf_hsys {
-    int par;
-    int code;
-    size_t coef;  /* 4 doubles per bin */
-} hf_hsys;
-
 typedef struct hf_block {
     int bin0, nb;  /* global first main bin, bin count */
-    size_t nom;    /* offset of the nominal yields in m->nominal */
+    size_t nom;    /* offset of its bins in m->nominal and in the per
+                      block-bin scratch arrays (base, binfac, u) */
     int sf0, nsf;  /* scalar factors m->sfac[sf0 .. sf0+nsf) */
     int bf0, nbf;  /* per-bin factors: m->bf_par[(bf0+j)*... ] see below */
     size_t bfpar;  /* offset into m->bf_par: nbf rows of nb parameter indices */
-    int hs0, nhs;  /* histosys m->hsys[hs0 .. hs0+nhs) */
-    size_t work;   /* offset of this block's scratch (base, binfac) */
-    size_t hswork; /* offset of its histosys derivatives in the scratch */
 } hf_block;
 
 struct hf_model {
@@ -80,14 +71,18 @@ struct hf_model {
     hf_sfac *sfac;
     int nsfac;
     int *bf_par;
-    hf_hsys *hsys;
-    int nhsys;
-    double *hs_coef;
+    /* histosys, flattened to one entry per (modifier, bin): thousands of
+     * them with one or two bins each, so a flat loop beats nested ones */
+    int nhs;
+    int *hs_par;            /* parameter */
+    int *hs_slot;           /* block-bin index (into nominal/base) */
+    double *hs_coef;        /* S and A per entry, see interp.c */
+    size_t nbb;             /* block-bins: sum of nb over blocks */
 
     /* scratch layout (doubles): lam[nmain], w[nmain], sfval[nsfac],
-     * sfder[nsfac], sfsuf[nsfac], per parameter histosys weights [8] and
-     * powers [7], then per block base[nb], binfac[nb], hsder[nhs*nb] */
-    size_t work_sf, work_par, work_size;
+     * sfder[nsfac], sfsuf[nsfac], per parameter histosys weights [4] and
+     * powers [7], base[nbb], binfac[nbb], u[nbb], hsder[nhs] */
+    size_t work_sf, work_par, work_bb, work_size;
     int histosys_code;
 };
 

@@ -110,6 +110,79 @@ HF_API const hf_patch *hf_patchset_patch(const hf_patchset *ps, int i);
 HF_API const char *hf_patchset_digest(const hf_patchset *ps,
                                       const char *algorithm);
 
+/* ------------------------------------------------ digests, pyhf commands */
+
+/* pyhf.utils.digest(workspace, algorithm): the hex digest of the workspace
+ * serialised as json.dumps(ws, sort_keys=True, ensure_ascii=False) writes
+ * it (integer literals stay integers, floats as Python's repr).
+ * `algorithm` is a hashlib name ("sha256" when NULL, "md5", "sha1", ...);
+ * hex needs 2 * digest size + 1 bytes (129 covers all). */
+HF_API int hf_workspace_digest(const hf_workspace *ws, const char *algorithm,
+                               char *hex, size_t len, hf_error *err);
+
+/* Digests recorded in a patchset's metadata: how many, and the algorithm
+ * of the i-th, in file order (hf_patchset_digest gives its value). */
+HF_API int hf_patchset_ndigests(const hf_patchset *ps);
+HF_API const char *hf_patchset_digest_name(const hf_patchset *ps, int i);
+
+/* pyhf's PatchSet.verify: every digest in the patchset's metadata must be
+ * the workspace's; HF_ERR_INVALID naming the first that is not. */
+HF_API int hf_patchset_verify(const hf_patchset *ps, const hf_workspace *ws,
+                              hf_error *err);
+
+/* The workspace with patch p applied to its whole document, validated as
+ * a workspace (pyhf's Patch.apply then Workspace()). */
+HF_API int hf_workspace_apply(const hf_workspace *ws, const hf_patch *p,
+                              hf_workspace **out, hf_error *err);
+
+/* pyhf's Workspace.sorted: channels, samples, measurements, their
+ * parameters and observations sorted by name, modifiers by (name, type). */
+HF_API int hf_workspace_sorted(const hf_workspace *ws, hf_workspace **out,
+                               hf_error *err);
+
+/* What pyhf's Workspace.prune / .rename (_prune_and_rename) take: lists
+ * of names to prune, and rename lists of n (old, new) pairs flattened as
+ * old0, new0, old1, new1, ...  Zero-initialise and fill what is needed. */
+typedef struct hf_ws_edit {
+    const char *const *prune_modifiers;
+    int n_prune_modifiers;
+    const char *const *prune_modifier_types;
+    int n_prune_modifier_types;
+    const char *const *prune_samples;
+    int n_prune_samples;
+    const char *const *prune_channels;
+    int n_prune_channels;
+    const char *const *prune_measurements;
+    int n_prune_measurements;
+    const char *const *rename_modifiers;
+    int n_rename_modifiers;  /* pairs */
+    const char *const *rename_samples;
+    int n_rename_samples;
+    const char *const *rename_channels;
+    int n_rename_channels;
+    const char *const *rename_measurements;
+    int n_rename_measurements;
+} hf_ws_edit;
+
+/* The new workspace pyhf's _prune_and_rename builds (only the keys it
+ * keeps), validated.  HF_ERR_NOTFOUND, with pyhf's message, for a name
+ * that is not in the workspace. */
+HF_API int hf_workspace_prune_rename(const hf_workspace *ws,
+                                     const hf_ws_edit *e, hf_workspace **out,
+                                     hf_error *err);
+
+/* pyhf's Workspace.combine(left, right, join, merge_channels): join is
+ * "none" (NULL), "outer", "left outer" or "right outer"; pyhf's messages
+ * for incompatible workspaces (HF_ERR_INVALID) and bad joins (HF_ERR_ARG). */
+HF_API int hf_workspace_combine(const hf_workspace *left,
+                                const hf_workspace *right, const char *join,
+                                int merge_channels, hf_workspace **out,
+                                hf_error *err);
+
+/* json.dumps(ws, indent=indent, sort_keys=True) as pyhf writes a workspace
+ * (indent 0: one line).  malloc'd; NULL when out of memory. */
+HF_API char *hf_workspace_dump(const hf_workspace *ws, int indent);
+
 /* ----------------------------------------------------------------- model */
 
 typedef struct hf_model hf_model;
@@ -135,7 +208,9 @@ HF_API void hf_model_options_init(hf_model_options *opt);
 /* Builds the model of `ws` with the patches applied in order (pyhf applies
  * them to {"channels": ..., "parameters": measurement parameters}).  The
  * observed data (main bins, then auxdata) are built as pyhf's
- * Workspace.data(model). `opt` may be NULL for pyhf's defaults. */
+ * Workspace.data(model). `opt` may be NULL for pyhf's defaults.  The
+ * workspace is only read (patched parts are copied on write), so any
+ * number of threads may build models from one workspace at once. */
 HF_API int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
                           int npatches, const hf_model_options *opt,
                           hf_model **out, hf_error *err);
@@ -287,6 +362,59 @@ typedef struct hf_limit_result {
 HF_API int hf_upper_limit(const hf_model *m, const double *data, double cl,
                           hf_test_stat ts, const hf_fit_options *opt,
                           hf_limit_result *res, hf_error *err);
+
+/* ----------------------------------------------------------------- batch */
+
+/* A signal grid in one call: for every patch, the model of the workspace
+ * with that patch applied, then hf_cls_asymptotic (and optionally
+ * hf_upper_limit) on its observed data.  Patches run in parallel over
+ * OpenMP threads; each patch's numbers depend only on the patch, never on
+ * the thread count or on which thread ran it. */
+
+typedef struct hf_batch_options {
+    double test_poi;                /* POI value tested; default 1.0 */
+    hf_test_stat ts;                /* default HF_TEST_QMU_TILDE */
+    int upper_limit;                /* non-zero: also the upper limits */
+    double cl;                      /* their confidence level; default 0.95 */
+    int threads;                    /* 0: OpenMP's default (all cores) */
+    const hf_model_options *model;  /* NULL: pyhf's defaults */
+    const hf_fit_options *fit;      /* NULL: defaults */
+    /* Called after each patch with the count done so far, from whichever
+     * thread finished it, never by two threads at once; may be NULL. */
+    void (*progress)(void *ctx, int done, int total);
+    void *progress_ctx;
+} hf_batch_options;
+
+HF_API void hf_batch_options_init(hf_batch_options *opt);
+
+typedef struct hf_batch_item {
+    int status;             /* HF_OK, or the HF_ERR_* code of err */
+    hf_error err;           /* why this patch failed */
+    hf_cls_result cls;
+    hf_limit_result limit;  /* filled when opt->upper_limit */
+    double seconds;         /* wall time spent on this patch */
+} hf_batch_item;
+
+typedef struct hf_batch_result {
+    int n;                  /* number of patches */
+    int nfailed;            /* items whose status is not HF_OK */
+    hf_batch_item *items;   /* n items, in patch order; malloc'd */
+} hf_batch_result;
+
+/* Evaluates every patch of `ps`.  A failing patch (a patch that does not
+ * apply, a fit that does not converge) only sets its item's status and
+ * message: the others still run.  Returns HF_OK when every patch was
+ * tried (see res->nfailed), an error for bad arguments or lack of memory.
+ * Release the result with hf_batch_result_free. */
+HF_API int hf_batch_cls(const hf_workspace *ws, const hf_patchset *ps,
+                        const hf_batch_options *opt, hf_batch_result *res,
+                        hf_error *err);
+/* The same for a list of patches, each applied alone. */
+HF_API int hf_batch_cls_patches(const hf_workspace *ws,
+                                const hf_patch *const *patches, int n,
+                                const hf_batch_options *opt,
+                                hf_batch_result *res, hf_error *err);
+HF_API void hf_batch_result_free(hf_batch_result *res);
 
 #ifdef __cplusplus
 }

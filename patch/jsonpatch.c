@@ -36,7 +36,8 @@ typedef struct {
     const char *key;  /* last reference token, unescaped */
 } loc_t;
 
-enum { MUST_EXIST, FOR_ADD };
+/* How locate() resolves a pointer; COW may be or-ed with either. */
+enum { MUST_EXIST = 0, FOR_ADD = 1, COW = 2 };
 
 static const char *a_type(const cJSON *v)
 {
@@ -266,6 +267,8 @@ static int count(const cJSON *c)
     return n;
 }
 
+static cJSON *unshare(cJSON *parent, cJSON *ref);
+
 /* Resolves ptr in root.  `scratch` holds strlen(ptr)+1 bytes and keeps the
  * last token for at->key.  On failure says why in `why` and returns -1. */
 static int locate(cJSON *root, const char *ptr, int mode, char *scratch,
@@ -280,7 +283,7 @@ static int locate(cJSON *root, const char *ptr, int mode, char *scratch,
         const char *start = p++;
         token(&p, scratch);
         int last = *p == '\0';
-        int adding = last && mode == FOR_ADD;
+        int adding = last && (mode & FOR_ADD);
         /* Where a failure deeper than the last token happened. */
         const char *at_s = last ? "" : " at ";
         int at_n = last ? 0 : (int)(p - ptr);
@@ -331,6 +334,16 @@ static int locate(cJSON *root, const char *ptr, int mode, char *scratch,
                          (int)(start - ptr), ptr, a_type(cur));
             return -1;
         }
+        /* Copy on write: a container we step into may have a member
+         * changed, so it must be ours, not the shared tree's.  The last
+         * token's target is only replaced or unlinked, never written. */
+        if ((mode & COW) && !last && next && (next->type & cJSON_IsReference)) {
+            next = unshare(cur, next);
+            if (!next) {
+                snprintf(why, wlen, "out of memory");
+                return -1;
+            }
+        }
         at->parent = cur;
         at->item = next;
         at->key = scratch;
@@ -365,6 +378,57 @@ static void link_before(cJSON *parent, cJSON *item, cJSON *next)
     else
         item->prev->next = item;
     next->prev = item;
+}
+
+/* A new item standing for `s` without copying it: a reference for a
+ * container (cJSON_Delete leaves its children alone), a copy for a scalar
+ * (cheap, and a reference string would be as large as the copy). */
+static cJSON *share(const cJSON *s)
+{
+    cJSON *r;
+    if (cJSON_IsArray(s))
+        r = cJSON_CreateArrayReference(s->child);
+    else if (cJSON_IsObject(s))
+        r = cJSON_CreateObjectReference(s->child);
+    else
+        return cJSON_Duplicate(s, 0);
+    if (r && s->string) {
+        size_t n = strlen(s->string) + 1;
+        char *name = cJSON_malloc(n);
+        if (!name) {
+            cJSON_Delete(r);
+            return NULL;
+        }
+        memcpy(name, s->string, n);
+        r->string = name;
+    }
+    return r;
+}
+
+/* Replaces the reference container `ref`, a member of the owned `parent`,
+ * by an owned container of the same name whose members share() the
+ * shared ones: one level of a path copy.  Returns it, or NULL (and
+ * changes nothing) when out of memory. */
+static cJSON *unshare(cJSON *parent, cJSON *ref)
+{
+    cJSON *own = cJSON_IsArray(ref) ? cJSON_CreateArray() : cJSON_CreateObject();
+    if (!own)
+        return NULL;
+    for (const cJSON *s = ref->child; s; s = s->next) {
+        cJSON *m = share(s);
+        if (!m) {
+            cJSON_Delete(own);
+            return NULL;
+        }
+        cJSON_AddItemToArray(own, m);  /* keeps m->string: objects too */
+    }
+    own->string = ref->string;  /* the name moves over with the slot */
+    own->type |= ref->type & cJSON_StringIsConst;
+    ref->string = NULL;
+    cJSON *next = ref->next;
+    cJSON_Delete(cJSON_DetachItemViaPointer(parent, ref));
+    link_before(parent, own, next);
+    return own;
 }
 
 /* Puts v (detached, owned) at `at`: over the target for a replace or an
@@ -451,7 +515,7 @@ static int own_child(const char *from, const char *path)
 }
 
 static int apply_op(cJSON **doc, const op_t *op, int i, const char *source,
-                    char *scratch, hf_error *err)
+                    char *scratch, int cow, hf_error *err)
 {
     char why[512];
     loc_t at, src;
@@ -459,7 +523,7 @@ static int apply_op(cJSON **doc, const op_t *op, int i, const char *source,
 
     switch (op->code) {
     case OP_TEST: {
-        if (locate(*doc, op->path, MUST_EXIST, scratch, &at, why, sizeof why))
+        if (locate(*doc, op->path, MUST_EXIST | cow, scratch, &at, why, sizeof why))
             return op_fail(err, HF_ERR_PATCH, source, i, op,
                            "path not found: %s", why);
         if (json_equal(at.item, op->value))
@@ -472,7 +536,7 @@ static int apply_op(cJSON **doc, const op_t *op, int i, const char *source,
     }
     case OP_ADD:
     case OP_REPLACE:
-        if (locate(*doc, op->path, op->code == OP_ADD ? FOR_ADD : MUST_EXIST,
+        if (locate(*doc, op->path, (op->code == OP_ADD ? FOR_ADD : MUST_EXIST) | cow,
                    scratch, &at, why, sizeof why))
             return op_fail(err, HF_ERR_PATCH, source, i, op,
                            "path not found: %s", why);
@@ -483,7 +547,7 @@ static int apply_op(cJSON **doc, const op_t *op, int i, const char *source,
         }
         return HF_OK;
     case OP_REMOVE:
-        if (locate(*doc, op->path, MUST_EXIST, scratch, &at, why, sizeof why))
+        if (locate(*doc, op->path, MUST_EXIST | cow, scratch, &at, why, sizeof why))
             return op_fail(err, HF_ERR_PATCH, source, i, op,
                            "path not found: %s", why);
         if (!at.parent)
@@ -492,13 +556,13 @@ static int apply_op(cJSON **doc, const op_t *op, int i, const char *source,
         cJSON_Delete(cJSON_DetachItemViaPointer(at.parent, at.item));
         return HF_OK;
     case OP_COPY:
-        if (locate(*doc, op->from, MUST_EXIST, scratch, &src, why, sizeof why))
+        if (locate(*doc, op->from, MUST_EXIST | cow, scratch, &src, why, sizeof why))
             return op_fail(err, HF_ERR_PATCH, source, i, op,
                            "\"from\" not found: %s", why);
         v = cJSON_Duplicate(src.item, 1);
         if (!v)
             return op_fail(err, HF_ERR_NOMEM, source, i, op, "out of memory");
-        if (locate(*doc, op->path, FOR_ADD, scratch, &at, why, sizeof why)) {
+        if (locate(*doc, op->path, FOR_ADD | cow, scratch, &at, why, sizeof why)) {
             cJSON_Delete(v);
             return op_fail(err, HF_ERR_PATCH, source, i, op,
                            "path not found: %s", why);
@@ -509,7 +573,7 @@ static int apply_op(cJSON **doc, const op_t *op, int i, const char *source,
         }
         return HF_OK;
     case OP_MOVE: {
-        if (locate(*doc, op->from, MUST_EXIST, scratch, &src, why, sizeof why))
+        if (locate(*doc, op->from, MUST_EXIST | cow, scratch, &src, why, sizeof why))
             return op_fail(err, HF_ERR_PATCH, source, i, op,
                            "\"from\" not found: %s", why);
         if (strcmp(op->from, op->path) == 0)
@@ -522,7 +586,7 @@ static int apply_op(cJSON **doc, const op_t *op, int i, const char *source,
          * if that fails the value goes back where it was. */
         cJSON *next = src.item->next;
         v = cJSON_DetachItemViaPointer(src.parent, src.item);
-        if (locate(*doc, op->path, FOR_ADD, scratch, &at, why, sizeof why)) {
+        if (locate(*doc, op->path, FOR_ADD | cow, scratch, &at, why, sizeof why)) {
             link_before(src.parent, v, next);
             return op_fail(err, HF_ERR_PATCH, source, i, op,
                            "path not found: %s", why);
@@ -538,7 +602,7 @@ static int apply_op(cJSON **doc, const op_t *op, int i, const char *source,
     }
 }
 
-int hf_patch_apply_json(const hf_patch *p, cJSON **doc, hf_error *err)
+static int apply(const hf_patch *p, cJSON **doc, int cow, hf_error *err)
 {
     if (!p || !doc || !*doc)
         return hf_error_set(err, HF_ERR_ARG,
@@ -570,8 +634,9 @@ int hf_patch_apply_json(const hf_patch *p, cJSON **doc, hf_error *err)
             first_change = i;
     }
     char *scratch = malloc(longest + 1);
-    /* A copy is needed only if some op can fail after a change. */
-    int copy = first_change < n - 1;
+    /* A copy is needed only if some op can fail after a change, and the
+     * caller of a copy-on-write apply discards a failed document anyway. */
+    int copy = !cow && first_change < n - 1;
     cJSON *work = copy ? cJSON_Duplicate(*doc, 1) : *doc;
     if (!scratch || !work) {
         if (copy)
@@ -581,7 +646,7 @@ int hf_patch_apply_json(const hf_patch *p, cJSON **doc, hf_error *err)
         return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
     }
     for (int i = 0; i < n && rc == HF_OK; i++)
-        rc = apply_op(&work, &ops[i], i, source, scratch, err);
+        rc = apply_op(&work, &ops[i], i, source, scratch, cow, err);
     free(scratch);
     free(ops);
     if (rc) {
@@ -593,4 +658,14 @@ int hf_patch_apply_json(const hf_patch *p, cJSON **doc, hf_error *err)
         cJSON_Delete(*doc);
     *doc = work;
     return HF_OK;
+}
+
+int hf_patch_apply_json(const hf_patch *p, cJSON **doc, hf_error *err)
+{
+    return apply(p, doc, 0, err);
+}
+
+int hf_patch_apply_cow(const hf_patch *p, cJSON **doc, hf_error *err)
+{
+    return apply(p, doc, COW, err);
 }

@@ -618,3 +618,19 @@ const char *hf_patchset_digest(const hf_patchset *ps, const char *algorithm)
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(ps->digests, algorithm);
     return cJSON_IsString(d) ? d->valuestring : NULL;
 }
+
+int hf_patchset_ndigests(const hf_patchset *ps)
+{
+    return ps ? cJSON_GetArraySize(ps->digests) : 0;
+}
+
+const char *hf_patchset_digest_name(const hf_patchset *ps, int i)
+{
+    const cJSON *d = ps ? cJSON_GetArrayItem(ps->digests, i) : NULL;
+    return d ? d->string : NULL;
+}
+
+const cJSON *hf_patchset_json(const hf_patchset *ps)
+{
+    return ps ? ps->root : NULL;
+}
