@@ -15,15 +15,22 @@ LDLIBS_ALL = $(DEPLIBS) $(OMP) $(EXTRA_LDFLAGS)
 
 BUILD   ?= build
 SOVER   := 0
-LIB_SRC := $(sort $(wildcard hf/*.c patch/*.c fit/*.c simplify/*.c))
+VERSION := 0.1.0
+PREFIX  ?= /usr/local
+LIB_SRC := $(sort $(wildcard hf/*.c patch/*.c fit/*.c simplify/*.c recast/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
+# Plotting (cairo) is linked into the command only: libhf never needs cairo.
+PLOT_SRC := $(sort $(wildcard plot/*.c))
+PLOT_OBJ := $(PLOT_SRC:%.c=$(BUILD)/obj/%.o)
+CAIRO_CFLAGS := $(shell pkg-config --cflags cairo fontconfig 2>/dev/null)
+CAIRO_LIBS   := $(shell pkg-config --libs cairo fontconfig 2>/dev/null || echo -lcairo -lfontconfig)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 
-.PHONY: all lib check check-asan demo clean deps
+.PHONY: all lib check check-asan check-valgrind fuzz fuzz-build demo clean deps deps-mpi check-mpi
 all: $(BUILD)/libhf.a $(BUILD)/libhf.so $(BUILD)/hf $(BUILD)/hfcls
 
 $(BUILD)/obj/%.o: %.c include/hf.h hf/internal.h $(wildcard */*.h)
@@ -38,18 +45,38 @@ $(BUILD)/libhf.so: $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,libhf.so.$(SOVER) -o $@ $^ $(LDLIBS_ALL)
 
 # The command lives in $(BUILD)/ (hf/ is the model's source folder).
-$(BUILD)/hf: $(CLI_OBJ) $(BUILD)/libhf.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libhf.a $(LDLIBS_ALL)
+$(PLOT_OBJ): ALL_CFLAGS += -Icli $(CAIRO_CFLAGS)
+$(BUILD)/hf: $(CLI_OBJ) $(PLOT_OBJ) $(BUILD)/libhf.a
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(PLOT_OBJ) $(BUILD)/libhf.a $(LDLIBS_ALL) $(CAIRO_LIBS)
 
 $(BUILD)/hfcls: $(BUILD)/hf
 	ln -sf hf $@
+
+# `make MPI=1` adds build/hfscan, the scan over MPI ranks (mpi/, compiled
+# with mpicc; `make deps-mpi` installs Open MPI).  It borrows the command's
+# loading and JSON output from cli/.
+ifeq ($(MPI),1)
+MPICC   ?= mpicc
+MPI_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard mpi/*.c)))
+MPI_CLI := $(BUILD)/obj/cli/load.o $(BUILD)/obj/cli/jsonout.o $(BUILD)/obj/cli/output.o $(BUILD)/obj/cli/args.o
+all: $(BUILD)/hfscan
+$(MPI_OBJ): CC := $(MPICC)
+$(MPI_OBJ): ALL_CFLAGS += -Icli
+$(BUILD)/hfscan: $(MPI_OBJ) $(MPI_CLI) $(BUILD)/libhf.a
+	$(MPICC) $(ALL_CFLAGS) -o $@ $(MPI_OBJ) $(MPI_CLI) $(BUILD)/libhf.a $(LDLIBS_ALL) -lpthread
+endif
 
 $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(BUILD)/libhf.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) $(BUILD)/libhf.a $(LDLIBS_ALL) -lcmocka
 
+# test_plot reads the PNGs back with cairo.
+$(BUILD)/tests/test_plot: tests/test_plot.c $(TEST_SUPPORT) $(BUILD)/libhf.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CAIRO_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) $(BUILD)/libhf.a $(LDLIBS_ALL) $(CAIRO_LIBS) -lcmocka
+
 # Runs every test binary; each skips cleanly when ../shared is absent.
-check: all $(TEST_BIN)
+check: all $(TEST_BIN) check-examples
 	@fail=0; for t in $(TEST_BIN); do \
 	  echo "== $$t"; HF_BIN=$(CURDIR)/$(BUILD)/hf ./$$t || fail=1; done; \
 	[ $$fail = 0 ] && echo "all test programs passed" || { echo "some tests FAILED"; exit 1; }
@@ -58,16 +85,112 @@ check-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined" check
 
+# valgrind memcheck of the command over every shipped workspace: inspect,
+# eval, a free fit, and hfcls over the whole patchset (the threaded grid).
+VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full \
+            --suppressions=.ci/valgrind.supp
+check-valgrind: all
+	@set -e; for ws in workspaces/*/BkgOnly.json; do d=$$(dirname $$ws); \
+	  echo "== valgrind $$d"; \
+	  $(VALGRIND) $(BUILD)/hf inspect $$ws >/dev/null; \
+	  $(VALGRIND) $(BUILD)/hf eval $$ws >/dev/null; \
+	  $(VALGRIND) $(BUILD)/hf fit $$ws >/dev/null; \
+	  if [ -f $$d/patchset.json ]; then \
+	    $(VALGRIND) $(BUILD)/hfcls $$ws $$d/patchset.json >/dev/null; fi; \
+	done; echo "valgrind: clean"
+
+# libFuzzer targets (clang): the library is built in build-fuzz/ with
+# coverage and ASan+UBSan, each fuzz/fuzz_*.c target runs FUZZ_SECONDS on a
+# scratch corpus seeded from fuzz/corpus/NAME (left untouched).  Crash
+# inputs land in build-fuzz/ as crash-*; reproduce with the binary and the file.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_TARGETS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
+
+fuzz-build:
+	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN)" build-fuzz/libhf.a
+	for t in $(FUZZ_TARGETS); do \
+	  $(FUZZ_CC) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -Iinclude -Ihf $(DEPCFLAGS) \
+	    -o build-fuzz/$$t fuzz/$$t.c build-fuzz/libhf.a $(DEPLIBS) $(OMP) || exit 1; done
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build-fuzz/corpus/$$t; echo "== $$t ($(FUZZ_SECONDS) s)"; \
+	  (cd build-fuzz && ./$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    corpus/$$t ../fuzz/corpus/$$t) || exit 1; done
+
 # Installs the Debian packages we build with (needs root or sudo).
 deps:
-	@missing=""; for p in gcc make pkg-config libcjson-dev libnlopt-dev libgsl-dev libcmocka-dev libssl-dev; do \
+	@missing=""; for p in gcc g++ python3 make pkg-config libcjson-dev libnlopt-dev libgsl-dev libcmocka-dev libssl-dev libcairo2-dev valgrind; do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  SUDO=$$( [ $$(id -u) = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; fi
 
+# Open MPI for `make MPI=1` (build/hfscan); not part of `make deps`.
+deps-mpi:
+	@missing=""; for p in libopenmpi-dev openmpi-bin; do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  SUDO=$$( [ $$(id -u) = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; fi
+
+# hfscan over 1, 2 and 3 ranks against hfcls, resuming (tests/mpi_check.sh).
+check-mpi:
+	@if ! command -v mpicc >/dev/null 2>&1 || ! command -v mpirun >/dev/null 2>&1; then \
+	  echo "check-mpi: skipped (no mpicc/mpirun: make deps-mpi)"; \
+	elif [ ! -d ../shared ]; then echo "check-mpi: skipped (no ../shared)"; \
+	else $(MAKE) MPI=1 all && HF_BUILD=$(BUILD) tests/mpi_check.sh; fi
+
+# `make install PREFIX=DIR` (and DESTDIR for staging): the shared library
+# under its full version with SONAME libhf.so.$(SOVER), the static one, the
+# header, a pkg-config file, the command.  `make uninstall` removes exactly
+# those files.
+INSTALLED := lib/libhf.so.$(VERSION) lib/libhf.so.$(SOVER) lib/libhf.so lib/libhf.a \
+             include/hf.h lib/pkgconfig/hf.pc bin/hf bin/hfcls
+.PHONY: install uninstall check-examples
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/libhf.so $(DESTDIR)$(PREFIX)/lib/libhf.so.$(VERSION)
+	ln -sf libhf.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libhf.so.$(SOVER)
+	ln -sf libhf.so.$(SOVER) $(DESTDIR)$(PREFIX)/lib/libhf.so
+	install -m 644 $(BUILD)/libhf.a $(DESTDIR)$(PREFIX)/lib/libhf.a
+	install -m 644 include/hf.h $(DESTDIR)$(PREFIX)/include/hf.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' hf.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/hf.pc
+	install -m 755 $(BUILD)/hf $(DESTDIR)$(PREFIX)/bin/hf
+	ln -sf hf $(DESTDIR)$(PREFIX)/bin/hfcls
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
+
+# The callers of the installed library: examples/recast.c and .cpp built
+# with gcc/g++ through pkg-config against a scratch install, and python/hf.py
+# by Debian's python3.  Skipped under sanitizers (an ASan libhf.so cannot be
+# loaded by an uninstrumented program).
+check-examples: all
+	@if echo '$(CFLAGS)' | grep -q sanitize; then echo "check-examples: skipped under sanitizers"; exit 0; fi; \
+	set -e; d=$$(mktemp -d); trap 'rm -rf "$$d"' EXIT; \
+	$(MAKE) -s install PREFIX=$$d/usr >/dev/null; \
+	export PKG_CONFIG_PATH=$$d/usr/lib/pkgconfig; \
+	echo "== examples (pkg-config: $$(pkg-config --cflags --libs hf))"; \
+	gcc -Wall -Wextra -pedantic -std=c11 -Werror -o $$d/recast_c examples/recast.c \
+	  $$(pkg-config --cflags --libs hf) -Wl,-rpath,$$d/usr/lib -lm; \
+	g++ -Wall -Wextra -pedantic -Werror -o $$d/recast_cpp examples/recast.cpp \
+	  $$(pkg-config --cflags --libs hf) -Wl,-rpath,$$d/usr/lib; \
+	$$d/recast_c workspaces/demo/BkgOnly.json >$$d/c.out; \
+	$$d/recast_cpp workspaces/demo/BkgOnly.json >$$d/cpp.out; \
+	cmp $$d/c.out $$d/cpp.out; grep -q '^CLs_obs = 0\.' $$d/c.out; \
+	readelf -d $$d/usr/lib/libhf.so.$(VERSION) | grep -q 'SONAME.*libhf\.so\.$(SOVER)'; \
+	HF_LIB=$$d/usr/lib/libhf.so HF_BIN=$$d/usr/bin/hf /usr/bin/python3 tests/test_python.py; \
+	$(MAKE) -s uninstall PREFIX=$$d/usr; \
+	left=$$(find $$d/usr ! -type d); [ -z "$$left" ] || { echo "uninstall left: $$left"; exit 1; }; \
+	echo "check-examples: C, C++ and Python callers passed"
+
 demo: deps all
 	./build/hfcls workspaces/demo/BkgOnly.json workspaces/demo/patchset.json --patch-name sig_300 --upper-limit
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

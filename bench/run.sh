@@ -31,7 +31,7 @@ make -s all >/dev/null
 rm -f "$TMP/libhf.so.0" "$TMP/hfcls"
 cp build/libhf.so "$TMP/libhf.so.0"  # under its soname
 cp build/hf "$TMP/hfcls"
-for b in bench_model bench_build; do
+for b in bench_model bench_build bench_recast; do
     cc -O2 -Iinclude -o "$TMP/$b" "bench/$b.c" "$TMP/libhf.so.0" -Wl,-rpath,"$TMP" -lm
 done
 HFCLS=$TMP/hfcls
@@ -167,6 +167,10 @@ for g in "${GRIDS[@]}"; do
     grid_rows+="|  | output at $THREADS threads: $same | | | | | | |"$'\n'
 done
 
+# recasting: 10M scores -> one signal's CLs (1 thread); 1000 signals batched (2 threads)
+rc_json=$("$TMP/bench_recast" "$SB/BkgOnly.json" SR_meff 10000000 1000 2)
+cmds+="    $TMP/bench_recast $SB/BkgOnly.json SR_meff 10000000 1000 2"$'\n'
+
 # patched model builds
 b1=$("$TMP/bench_build" "$REAL/1Lbb_ATLAS-SUSY-2019-08/BkgOnly.json" "$REAL/1Lbb_ATLAS-SUSY-2019-08/patchset.json")
 b2=$("$TMP/bench_build" "$REAL/3LRJ_ATLAS-SUSY-2018-06/BkgOnly.json" "$REAL/3LRJ_ATLAS-SUSY-2018-06/patchset.json")
@@ -216,9 +220,19 @@ cmds+="    $TMP/bench_build $REAL/3LRJ_ATLAS-SUSY-2018-06/BkgOnly.json $REAL/3LR
     echo "    1Lbb: $b1"
     echo "    3LRJ: $b2"
     echo
+    echo "## Recasting: scores to CLs (bench/bench_recast.c, sbottom A, channel SR_meff)"
+    echo
+    echo "10 million (score, weight) events histogrammed with hf_binning_fill, the background compiled with a"
+    echo "signal slot (hf_signal_build), CLs at mu = 1 - one thread, target < 1 s; then 1000 signals through"
+    echo "hf_signal_cls_batch on 2 threads, target < 2 s."
+    echo
+    echo "    $rc_json"
+    echo
     echo "## Commands (from the repository root; build/bench holds private copies of build/hf and libhf.so)"
     echo
     printf "%s" "${cmds//$ROOT\//}"
 } >"$OUT.tmp"
+# keep the section bench/limits.sh writes (it takes a minute and 1 GB)
+[ -f "$OUT" ] && awk '/^## Resource limits/{keep=1} keep' "$OUT" >>"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 echo "bench/run.sh: wrote $OUT"

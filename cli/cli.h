@@ -42,9 +42,22 @@ int hf_cmd_sort(int argc, char **argv);
 int hf_cmd_prune(int argc, char **argv);
 int hf_cmd_rename(int argc, char **argv);
 int hf_cmd_combine(int argc, char **argv);
+int hf_cmd_signal(int argc, char **argv);
+int hf_cmd_simplify(int argc, char **argv);
+/* `hf plot brazil|contour|pulls` (plot/, linked into the command only). */
+int hf_cmd_plot(int argc, char **argv);
 /* `hf cls WS PATCHSET` with no --patch-name: every patch (grid.c).
  * Returns -1, having done nothing, for a command line that is not that. */
 int hf_cli_grid(int argc, char **argv);
+/* `hf cls --calctype toybased` (cls_toys.c): the toy hypotest on the
+ * loaded model and its output; an HF_EXIT_* status. */
+int hf_cli_cls_toys(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
+                    unsigned long long seed, int threads, int tail_probs,
+                    int stats, double t_load, const char *outfile);
+/* Parses --ntoys/--threads (a whole number >= 1 into *n) or, with n NULL,
+ * --seed (into *seed); a usage error otherwise. */
+int hf_cli_toy_option(const char *opt, const char *text, int *n,
+                      unsigned long long *seed);
 
 /* Option parsing ------------------------------------------------------- */
 
@@ -118,5 +131,8 @@ int hf_cli_emit(const char *text, const char *path);
 int hf_cli_emit_json(const cJSON *obj, const char *path);
 /* Writes `text` to `path` atomically; fills err on failure. */
 int hf_cli_write_file(const char *path, const char *text, hf_error *err);
+/* The same for n bytes of binary data (images). */
+int hf_cli_write_bytes(const char *path, const void *data, size_t n,
+                       hf_error *err);
 
 #endif

@@ -6,6 +6,7 @@
  * probabilities and the observed and expected upper limits.
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +31,12 @@ static const char help[] =
     "  --upper-limit        also print \"upper_limit\": {\"obs\": x, \"exp\": [5]}\n"
     "  --cl X               confidence level of the upper limit (default 0.95)\n"
     "  --output-file FILE   write the JSON there instead of stdout\n"
+    "  --calctype asymptotics|toybased\n"
+    "                       calculator (default asymptotics); toybased: pyhf's\n"
+    "                       ToyCalculator, with --ntoys N per hypothesis\n"
+    "                       (default 2000), --seed S (default 0) and\n"
+    "                       --threads N (default: all cores); the result\n"
+    "                       depends on the seed, not on the thread count\n"
     "  --stats              print evaluation counts and times on stderr\n"
     "  -h, --help           this help\n";
 
@@ -38,6 +45,8 @@ typedef struct cls_args {
     hf_test_stat ts;
     int tail_probs, upper_limit, stats;
     const char *outfile;
+    int toys, ntoys, threads;  /* --calctype toybased */
+    unsigned long long seed;
 } cls_args;
 
 static double now(void)
@@ -61,6 +70,10 @@ static int run(const hf_model *m, const cls_args *a, double t_load)
                    "patch missing?)");
         return HF_EXIT_INPUT;
     }
+    if (a->toys)
+        return hf_cli_cls_toys(m, a->test_poi, a->ts, a->ntoys, a->seed,
+                               a->threads, a->tail_probs, a->stats, t_load,
+                               a->outfile);
     double t0 = now();
     if (hf_cls_asymptotic(m, data, a->test_poi, a->ts, &fo, &r, &err) != HF_OK)
         return hf_cli_lib_error(&err);
@@ -69,6 +82,18 @@ static int run(const hf_model *m, const cls_args *a, double t_load)
         hf_upper_limit(m, data, a->cl, a->ts, &fo, &lim, &err) != HF_OK)
         return hf_cli_lib_error(&err);
     double t2 = now();
+    /* A NaN would print as null and read as a result: refuse it. */
+    int finite = isfinite(r.cls_obs) && isfinite(r.clsb) && isfinite(r.clb);
+    for (int i = 0; i < 5; i++)
+        finite = finite && isfinite(r.cls_exp[i]) &&
+                 (!a->upper_limit || isfinite(lim.exp[i]));
+    if (!finite || (a->upper_limit && !isfinite(lim.obs))) {
+        hf_cli_msg("CLs at POI %g is not a finite number (CLs_obs %g, CLsb %g, "
+                   "CLb %g%s): the likelihood is degenerate here; nothing "
+                   "printed", a->test_poi, r.cls_obs, r.clsb, r.clb,
+                   a->upper_limit ? ", or the upper limit" : "");
+        return HF_EXIT_INPUT;
+    }
 
     cJSON *out = cJSON_CreateObject();
     cJSON_AddNumberToObject(out, "CLs_obs", r.cls_obs);
@@ -100,7 +125,7 @@ static int run(const hf_model *m, const cls_args *a, double t_load)
 int hf_cmd_cls(int argc, char **argv)
 {
     enum { O_PNAME = 256, O_MEAS, O_POI, O_TS, O_TAIL, O_UL, O_CL, O_OUT,
-           O_STATS };
+           O_STATS, O_CALC, O_NTOYS, O_SEED, O_THREADS };
     static const struct option longopts[] = {
         {"patch-name", required_argument, NULL, O_PNAME},
         {"patch", required_argument, NULL, 'p'},
@@ -112,12 +137,17 @@ int hf_cmd_cls(int argc, char **argv)
         {"cl", required_argument, NULL, O_CL},
         {"output-file", required_argument, NULL, O_OUT},
         {"stats", no_argument, NULL, O_STATS},
+        {"calctype", required_argument, NULL, O_CALC},
+        {"ntoys", required_argument, NULL, O_NTOYS},
+        {"seed", required_argument, NULL, O_SEED},
+        {"threads", required_argument, NULL, O_THREADS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     hf_model_options mo;
     hf_model_options_init(&mo);
-    cls_args a = {1.0, 0.95, HF_TEST_QMU_TILDE, 0, 0, 0, NULL};
+    cls_args a = {1.0, 0.95, HF_TEST_QMU_TILDE, 0, 0, 0, NULL, 0, 2000, 0, 0};
+    int toy_opts = 0;
     int grid = hf_cli_grid(argc, argv); /* a whole patchset? */
     if (grid >= 0)
         return grid;
@@ -155,10 +185,32 @@ int hf_cmd_cls(int argc, char **argv)
                 rc = hf_cli_usage_error("--test-stat: '%s' is not q or qtilde",
                                         optarg);
             break;
+        case O_CALC:
+            if (strcmp(optarg, "toybased") == 0)
+                a.toys = 1;
+            else if (strcmp(optarg, "asymptotics") != 0)
+                rc = hf_cli_usage_error("--calctype: '%s' is not asymptotics "
+                                        "or toybased", optarg);
+            break;
+        case O_NTOYS:
+        case O_SEED:
+        case O_THREADS:
+            toy_opts = 1;
+            rc = hf_cli_toy_option(c == O_NTOYS ? "--ntoys" : c == O_SEED
+                                   ? "--seed" : "--threads", optarg,
+                                   c == O_NTOYS ? &a.ntoys : c == O_SEED
+                                   ? NULL : &a.threads, &a.seed);
+            break;
         default:
             rc = hf_cli_getopt_error(c, optopt, argv, optind);
         }
     }
+    if (rc == HF_EXIT_OK && toy_opts && !a.toys)
+        rc = hf_cli_usage_error("--ntoys, --seed and --threads need "
+                                "--calctype toybased");
+    if (rc == HF_EXIT_OK && a.toys && a.upper_limit)
+        rc = hf_cli_usage_error("--upper-limit is asymptotic only; drop it "
+                                "or --calctype toybased");
     if (rc != HF_EXIT_OK) {
         free(extra);
         return rc;

@@ -199,7 +199,16 @@ static char *line_for(const hf_patchset *ps, int i, const hf_batch_item *it,
             cJSON_AddItemToArray(vals, cJSON_CreateNull());
     }
     cJSON_AddItemToObject(o, "values", vals);
-    if (it->status == HF_OK) {
+    int finite = isfinite(it->cls.cls_obs);
+    for (int j = 0; j < 5; j++)
+        finite = finite && isfinite(it->cls.cls_exp[j]) &&
+                 (!upper_limit || isfinite(it->limit.exp[j]));
+    finite = finite && (!upper_limit || isfinite(it->limit.obs));
+    if (it->status == HF_OK && !finite) {
+        /* never a NaN CLs printed as null: an error for this patch */
+        cJSON_AddStringToObject(o, "error", "CLs or upper limit is not a "
+                                "finite number (degenerate likelihood)");
+    } else if (it->status == HF_OK) {
         char num[32];
         hf_json_number(num, it->cls.cls_obs);
         cJSON_AddItemToObject(o, "CLs_obs", cJSON_CreateRaw(num));

@@ -158,6 +158,7 @@ typedef struct summary {
     strs mods;      /* sorted unique (name, type) pairs */
     strs pars;      /* parameter set names, sorted */
     const char **constraint; /* per entry of pars */
+    int *nbins;     /* per entry of channels */
     int nmodnames;  /* distinct modifier names */
 } summary;
 
@@ -167,17 +168,29 @@ static const char *constraint_name(int c)
          : c == 2 ? "constrained_by_poisson" : "unconstrained";
 }
 
-static int channel_nbins(const cJSON *root, const char *name)
+/* Index of name in the sorted unique strings s, or -1: lookups by
+ * bisection keep inspect linear-logarithmic on workspaces of thousands of
+ * channels and parameters. */
+static int strs_find(const strs *s, const char *name)
 {
-    const cJSON *ch;
-    cJSON_ArrayForEach(ch, cJSON_GetObjectItemCaseSensitive(root, "channels")) {
-        if (strcmp(str_item(ch, "name"), name) != 0)
-            continue;
-        const cJSON *s0 =
-            cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ch, "samples"), 0);
-        return cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s0, "data"));
+    int lo = 0, hi = s->n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2, c = strcmp(s->v[mid], name);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return 0;
+    return -1;
+}
+
+static int channel_nbins(const cJSON *ch)
+{
+    const cJSON *s0 =
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ch, "samples"), 0);
+    return cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s0, "data"));
 }
 
 static int collect(const cJSON *root, const hf_model *m, summary *S)
@@ -209,24 +222,48 @@ static int collect(const cJSON *root, const hf_model *m, summary *S)
     }
     strs_sort_unique(&S->pars);
     S->constraint = calloc((size_t)S->pars.n + 1, sizeof *S->constraint);
-    if (!S->constraint)
+    S->nbins = calloc((size_t)S->channels.n + 1, sizeof *S->nbins);
+    if (!S->constraint || !S->nbins)
         return -1;
-    for (int i = 0; i < S->pars.n; i++) {
+    for (int i = 0; i < S->pars.n; i++)
+        S->constraint[i] = constraint_name(0);
+    for (int k = 0; k < nps; k++) {
         hf_parset ps;
-        int k = hf_model_find_parset(m, S->pars.v[i]);
-        S->constraint[i] = constraint_name(
-            k >= 0 && hf_model_parset(m, k, &ps) == HF_OK ? ps.constrained : 0);
+        int i = hf_model_parset(m, k, &ps) == HF_OK ? strs_find(&S->pars, ps.name) : -1;
+        if (i >= 0)
+            S->constraint[i] = constraint_name(ps.constrained);
     }
+    /* the first channel of a name, as a scan would find */
+    int nch = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "channels"));
+    unsigned char *set = calloc((size_t)S->channels.n + 1, 1);
+    if (!set)
+        return -1;
+    cJSON_ArrayForEach(ch, cJSON_GetObjectItemCaseSensitive(root, "channels")) {
+        int i = strs_find(&S->channels, str_item(ch, "name"));
+        if (i >= 0 && !set[i]) {
+            S->nbins[i] = channel_nbins(ch);
+            set[i] = 1;
+        }
+    }
+    (void)nch;
+    free(set);
     return bad;
 }
 
 /* The modifier types of parameter `name`, comma-joined in sorted order. */
 static void mod_types(const summary *S, const char *name, text *t)
 {
-    int first = 1;
-    for (int i = 0; i < S->mods.n / 2; i++) {
+    int first = 1, lo = 0, hi = S->mods.n / 2;
+    while (lo < hi) { /* the first pair of that name: they are sorted */
+        int mid = lo + (hi - lo) / 2;
+        if (strcmp(S->mods.v[2 * mid], name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (int i = lo; i < S->mods.n / 2; i++) {
         if (strcmp(S->mods.v[2 * i], name) != 0)
-            continue;
+            break;
         if (!first)
             put(t, ",", 1);
         put(t, S->mods.v[2 * i + 1], strlen(S->mods.v[2 * i + 1]));
@@ -279,7 +316,7 @@ static void print_text(const cJSON *root, const summary *S, int star, text *t)
     for (int i = 0; i < S->channels.n; i++) {
         field(t, S->channels.v[i], w, '>');
         put(t, "  ", 2);
-        snprintf(num, sizeof num, "%d", channel_nbins(root, S->channels.v[i]));
+        snprintf(num, sizeof num, "%d", S->nbins[i]);
         field(t, num, 5, '^');
         nl(t);
     }
@@ -365,7 +402,7 @@ static cJSON *summary_json(const cJSON *root, const summary *S)
     for (int i = 0; i < S->channels.n; i++) {
         row = cJSON_CreateArray();
         cJSON_AddItemToArray(row, cJSON_CreateString(S->channels.v[i]));
-        cJSON_AddItemToArray(row, hf_json_int(channel_nbins(root, S->channels.v[i])));
+        cJSON_AddItemToArray(row, hf_json_int(S->nbins[i]));
         cJSON_AddItemToArray(a, row);
     }
     /* dict(ws.modifiers): for a name with several types the last pair in
@@ -460,6 +497,7 @@ done:
     free(S.mods.v);
     free(S.pars.v);
     free(S.constraint);
+    free(S.nbins);
     free(t.s);
     free(js);
     cJSON_Delete(o);

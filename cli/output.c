@@ -15,6 +15,13 @@
 
 int hf_cli_write_file(const char *path, const char *text, hf_error *err)
 {
+    return hf_cli_write_bytes(path, text, strlen(text), err);
+}
+
+int hf_cli_write_bytes(const char *path, const void *data, size_t n,
+                       hf_error *err)
+{
+    const char *text = data;
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 16);
     if (!tmp)
@@ -33,7 +40,7 @@ int hf_cli_write_file(const char *path, const char *text, hf_error *err)
         return hf_error_set(err, HF_ERR_IO, "%s: cannot create: %s", path,
                             strerror(e));
     }
-    size_t n = strlen(text), done = 0;
+    size_t done = 0;
     int e = 0;
     while (done < n) {
         ssize_t w = write(fd, text + done, n - done);

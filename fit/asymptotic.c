@@ -164,9 +164,13 @@ static int teststat(hf_hypo *h, const double *data, double mu,
     int rc = fit(h, data, free_pars, 1, mu, h->scratch, &tnll, err);
     if (rc != HF_OK)
         return rc;
-    if (tnll < *free_tnll - 1e-9) {
+    int inside = mu >= hf_model_lower(h->m)[h->poi] &&
+                 mu <= hf_model_upper(h->m)[h->poi];
+    if (inside && tnll < *free_tnll - 1e-9) {
         /* The constrained fit went lower than the free one, which had
-         * therefore stopped short: redo it from the better point. */
+         * therefore stopped short: redo it from the better point.  (Past
+         * the POI's bounds, where pyhf refuses to go and hf's limits may,
+         * the free fit can be the higher one.) */
         rc = fit(h, data, h->scratch, 0, 0, free_pars, free_tnll, err);
         if (rc != HF_OK)
             return rc;

@@ -8,6 +8,7 @@
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
+#include <gsl/gsl_permutation.h>
 
 #include "fit.h"
 #include "internal.h"
@@ -66,28 +67,33 @@ int hf_hessian_ex(const hf_model *m, const double *data, const double *pars,
     return HF_OK;
 }
 
-/* Inverse of the symmetric matrix a (n*n) into itself: Cholesky when it is
- * positive definite, else the SVD pseudo-inverse (returns 1). */
+/* Inverse of the symmetric matrix a (n*n) into itself: from GSL's
+ * modified Cholesky when it needs no perturbation (positive definite,
+ * returns 0), else the SVD pseudo-inverse (returns 1; 2 if even that
+ * failed).  The modified Cholesky reports indefiniteness instead of
+ * calling GSL's error handler, which is global state. */
 static int invert(double *a, int n, double *tmp)
 {
     gsl_matrix_view av = gsl_matrix_view_array(a, n, n);
+    gsl_matrix_view tv = gsl_matrix_view_array(tmp, n, n);
+    gsl_permutation *p = gsl_permutation_alloc(n);
+    gsl_vector *e = gsl_vector_alloc(n);
+    gsl_matrix *V = gsl_matrix_alloc(n, n);
+    gsl_vector *s = gsl_vector_alloc(n);
+    int rc = 2;
+    if (!p || !e || !V || !s)
+        goto out;
     memcpy(tmp, a, (size_t)n * n * sizeof *tmp);
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
-    int status = gsl_linalg_cholesky_decomp1(&av.matrix);
-    if (status == GSL_SUCCESS)
-        status = gsl_linalg_cholesky_invert(&av.matrix);
-    if (status == GSL_SUCCESS) {
-        gsl_set_error_handler(old);
-        return 0;
+    if (gsl_linalg_mcholesky_decomp(&tv.matrix, p, e) == GSL_SUCCESS &&
+        gsl_vector_max(e) == 0 && gsl_vector_min(e) == 0 &&
+        gsl_linalg_mcholesky_invert(&tv.matrix, p, &av.matrix) ==
+            GSL_SUCCESS) {
+        rc = 0;
+        goto out;
     }
     /* Pseudo-inverse V diag(1/s) U^T, dropping singular values at
-     * rounding level. */
-    memcpy(a, tmp, (size_t)n * n * sizeof *a);
-    gsl_matrix *V = gsl_matrix_alloc(n, n);
-    gsl_vector *s = gsl_vector_alloc(n), *w = gsl_vector_alloc(n);
-    int rc = 2;
-    if (V && s && w &&
-        gsl_linalg_SV_decomp(&av.matrix, V, s, w) == GSL_SUCCESS) {
+     * rounding level; SV_decomp leaves U in a. */
+    if (gsl_linalg_SV_decomp(&av.matrix, V, s, e) == GSL_SUCCESS) {
         double smax = gsl_vector_get(s, 0);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++) {
@@ -103,10 +109,11 @@ static int invert(double *a, int n, double *tmp)
         memcpy(a, tmp, (size_t)n * n * sizeof *a);
         rc = 1;
     }
-    gsl_set_error_handler(old);
+out:
+    gsl_permutation_free(p);
+    gsl_vector_free(e);
     gsl_matrix_free(V);
     gsl_vector_free(s);
-    gsl_vector_free(w);
     return rc;
 }
 
@@ -146,7 +153,15 @@ int hf_fit_uncertainties(const hf_model *m, const double *data,
     rc = hf_hessian_ex(m, data, pars, n, idx, h, H, work, &nevals, err);
     if (rc != HF_OK)
         goto out;
+    /* Inverted in width units: constraint widths span six decades in some
+     * workspaces, the scaled matrix is close to unit diagonal. */
+    for (int a = 0; a < n; a++)
+        for (int b = 0; b < n; b++)
+            H[a * n + b] *= width[idx[a]] * width[idx[b]];
     int how = invert(H, n, tmp);
+    for (int a = 0; a < n; a++)
+        for (int b = 0; b < n; b++)
+            H[a * n + b] *= width[idx[a]] * width[idx[b]];
     if (how == 2) {
         rc = hf_error_set(err, HF_ERR_NUMERIC,
                           "uncertainties: the Hessian could not be inverted");

@@ -7,8 +7,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_roots.h>
 
@@ -54,7 +54,6 @@ static const point *evaluate(limit_ctx *c, double mu, int observed)
         c->rc = rc;
         return NULL;
     }
-    if (getenv("HF_DEBUG_UL")) fprintf(stderr, "ul eval mu=%.10g obs=%d cls=%.10g exp2=%.6g q=%.8g qA=%.8g\n", mu, observed, r.cls_obs, r.cls_exp[2], r.test_stat, r.test_stat_asimov);
     point *p = &c->pts[c->npts++];
     p->mu = mu;
     p->v[0] = observed ? r.cls_obs : NAN;
@@ -66,9 +65,18 @@ static double distance(double mu, void *arg)
 {
     limit_ctx *c = arg;
     if (c->rc != HF_OK)
-        return NAN;
+        return 0; /* finite: GSL would call its (global) error handler */
     const point *p = evaluate(c, mu, c->curve == 0);
-    return p ? p->v[c->curve] - c->level : NAN;
+    if (!p)
+        return 0;
+    /* CLs is 0/0 where both tails underflow, deep in the excluded range */
+    double v = p->v[c->curve];
+    if (isnan(v) || v < 1e-300)
+        v = 1e-300;
+    if (v > 1 - 1e-16)
+        v = 1 - 1e-16;
+    /* On this scale CLs is near linear in mu: fewer Brent steps */
+    return gsl_cdf_ugaussian_Pinv(v) - gsl_cdf_ugaussian_Pinv(c->level);
 }
 
 /* pyhf's best_bracket: the cached points closest to the level from above
@@ -108,22 +116,53 @@ static int root(limit_ctx *c, int curve, double lo, double hi, double *out)
     if (!s)
         return hf_error_set(c->err, HF_ERR_NOMEM, "upper limit: out of memory");
     c->curve = curve;
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
-    int status = gsl_root_fsolver_set(s, &f, lo, hi);
-    for (int iter = 0; status == GSL_SUCCESS && iter < 100; iter++) {
+    *out = NAN;
+    if (lo > hi) {
+        double t = lo;
+        lo = hi;
+        hi = t;
+    }
+    /* GSL reports a bracket that does not straddle the level through its
+     * global error handler: check it here. */
+    double flo = distance(lo, c), fhi = distance(hi, c);
+    /* POI bounds like [0, 1e30] would take Brent ~100 bisections: narrow
+     * such a bracket on a log scale first. */
+    while (c->rc == HF_OK && flo > 0 && fhi < 0 &&
+           hi > 100 * (lo > 1 ? lo : 1)) {
+        double mid = lo > 1 ? sqrt(lo * hi) : sqrt(hi);
+        double fmid = distance(mid, c);
+        if (fmid > 0) {
+            lo = mid;
+            flo = fmid;
+        } else {
+            hi = mid;
+            fhi = fmid;
+        }
+    }
+    int status = GSL_EINVAL, done = 0;
+    if (c->rc == HF_OK && (flo == 0 || fhi == 0)) {
+        *out = flo == 0 ? lo : hi;
+        status = GSL_SUCCESS;
+        done = 1;
+    } else if (c->rc == HF_OK && (flo > 0) != (fhi > 0)) {
+        status = gsl_root_fsolver_set(s, &f, lo, hi);
+    }
+    for (int iter = 0; !done && c->rc == HF_OK && status == GSL_SUCCESS &&
+                       iter < 100;
+         iter++) {
         status = gsl_root_fsolver_iterate(s);
         if (status != GSL_SUCCESS || c->rc != HF_OK)
             break;
+        *out = gsl_root_fsolver_root(s);
         status = gsl_root_test_interval(gsl_root_fsolver_x_lower(s),
                                         gsl_root_fsolver_x_upper(s), 1e-12,
                                         1e-6);
-        if (status == GSL_SUCCESS)
-            break;
+        done = status == GSL_SUCCESS;
         if (status == GSL_CONTINUE)
             status = GSL_SUCCESS;
     }
-    gsl_set_error_handler(old);
-    *out = gsl_root_fsolver_root(s);
+    if (!done && status == GSL_SUCCESS)
+        status = GSL_EMAXITER;
     gsl_root_fsolver_free(s);
     if (c->rc != HF_OK)
         return c->rc;

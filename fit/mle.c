@@ -8,9 +8,9 @@
 #include <nlopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 
 #include <gsl/gsl_linalg.h>
+#include <gsl/gsl_permutation.h>
 
 #include "fit.h"
 #include "internal.h"
@@ -120,7 +120,8 @@ static int converged(const fit_ctx *c, double tol)
 }
 
 /* One Newton step from ybest on the free parameters not held at a bound,
- * with the Hessian from differences of the analytic gradient and a
+ * with the Hessian from differences of the analytic gradient (made
+ * positive definite by GSL's modified Cholesky where it is not) and a
  * backtracking line search.  Returns the NLL decrease (0 if none). */
 static double newton_step(fit_ctx *c, double *y)
 {
@@ -134,8 +135,9 @@ static double newton_step(fit_ctx *c, double *y)
     double *yt = malloc(n * sizeof *yt);
     double *hw = malloc((hf_model_work_size(c->m) + 4 * (size_t)npars) *
                         sizeof *hw);
+    gsl_permutation *perm = gsl_permutation_alloc(n);
     double gain = 0;
-    if (!act || !idx || !h || !H || !dir || !yt || !hw)
+    if (!act || !idx || !h || !H || !dir || !yt || !hw || !perm)
         goto done;
 
     for (int k = 0; k < n; k++) {
@@ -155,38 +157,17 @@ static double newton_step(fit_ctx *c, double *y)
     if (hf_hessian_ex(c->m, c->data, c->x, na, idx, h, H, hw, &c->nevals,
                       NULL) != HF_OK)
         goto done;
-    /* To width units, where a Levenberg shift of 1e-9 is negligible. */
+    /* In width units, where the matrix is well conditioned. */
     for (int a = 0; a < na; a++)
         for (int b = 0; b < na; b++)
             H[a * na + b] *= c->w[act[a]] * c->w[act[b]];
-    gsl_matrix_view Hv = gsl_matrix_view_array(H, na, na);
-    gsl_vector_view dv = gsl_vector_view_array(dir, na);
     for (int a = 0; a < na; a++)
         dir[a] = -c->gbest[act[a]];
-    int status;
-    double shift = 0;
-    for (int tries = 0; tries < 8; tries++) {
-        double *Hc = malloc((size_t)na * na * sizeof *Hc);
-        if (!Hc)
-            goto done;
-        memcpy(Hc, H, (size_t)na * na * sizeof *Hc);
-        for (int a = 0; a < na; a++)
-            Hc[a * na + a] += shift;
-        gsl_matrix_view Hcv = gsl_matrix_view_array(Hc, na, na);
-        gsl_error_handler_t *old = gsl_set_error_handler_off();
-        status = gsl_linalg_cholesky_decomp1(&Hcv.matrix);
-        if (status == GSL_SUCCESS)
-            status = gsl_linalg_cholesky_svx(&Hcv.matrix, &dv.vector);
-        gsl_set_error_handler(old);
-        free(Hc);
-        if (status == GSL_SUCCESS)
-            break;
-        for (int a = 0; a < na; a++)
-            dir[a] = -c->gbest[act[a]];
-        shift = shift == 0 ? 1e-6 : shift * 100;
-    }
-    (void)Hv;
-    if (status != GSL_SUCCESS)
+    gsl_matrix_view Hv = gsl_matrix_view_array(H, na, na);
+    gsl_vector_view dv = gsl_vector_view_array(dir, na);
+    gsl_permutation p = {(size_t)na, perm->data};
+    if (gsl_linalg_mcholesky_decomp(&Hv.matrix, &p, NULL) != GSL_SUCCESS ||
+        gsl_linalg_mcholesky_svx(&Hv.matrix, &p, &dv.vector) != GSL_SUCCESS)
         goto done;
 
     double f0 = c->fbest;
@@ -211,6 +192,7 @@ done:
     free(dir);
     free(yt);
     free(hw);
+    gsl_permutation_free(perm);
     return gain;
 }
 
@@ -303,10 +285,7 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
         goto done;
     }
 
-    nlopt_algorithm algo = NLOPT_LD_LBFGS;
-    if (getenv("HF_ALGO")) algo = (nlopt_algorithm)atoi(getenv("HF_ALGO"));
-    if (getenv("HF_NOSCALE")) for (int k = 0; k < n; k++) { y[k] *= w[k]; lo[k] *= w[k]; hi[k] *= w[k]; c.ybest[k] *= w[k]; w[k] = 1; }
-    nlopt_opt o = nlopt_create(algo, n);
+    nlopt_opt o = nlopt_create(NLOPT_LD_LBFGS, n);
     if (!o) {
         rc = hf_error_set(err, HF_ERR_NOMEM, "fit: out of memory");
         goto out;
@@ -315,7 +294,9 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
     nlopt_set_upper_bounds(o, hi);
     nlopt_set_min_objective(o, objective, &c);
     nlopt_set_ftol_rel(o, tol * 1e-2);
-    nlopt_set_vector_storage(o, getenv("HF_M") ? atoi(getenv("HF_M")) : (n < 20 ? n : 20));
+    /* A memory as long as the problem (up to a point) halved the
+     * evaluations of a hypothesis test against NLopt's default of 10-20. */
+    nlopt_set_vector_storage(o, n < 200 ? n : 200);
 
     /* L-BFGS may stop on its f-tolerance or a failed line search short of
      * the minimum; a restart drops its stale curvature pairs, a Newton step
@@ -325,7 +306,6 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
         memcpy(y, c.ybest, n * sizeof *y);
         if (round >= 2 && newton_step(&c, y) > 0 && converged(&c, tol))
             break;
-        if (getenv("HF_DEBUG_FIT")) fprintf(stderr, "  round %d nevals=%d f=%.10f pg=%.3g\n", round, c.nevals, 2*c.fbest, sqrt(projected_gradient2(&c, c.ybest, c.gbest)));
         double f;
         nlopt_set_maxeval(o, max_evals - c.nevals);
         nr = nlopt_optimize(o, y, &f);
@@ -335,7 +315,6 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
             break;
     }
     nlopt_destroy(o);
-    if (getenv("HF_DEBUG_FIT")) fprintf(stderr, "fit fix=%d mu=%g n=%d nevals=%d nr=%d f=%.10f pg=%.3g\n", fix_poi, poi_value, n, c.nevals, (int)nr, 2*c.fbest, sqrt(projected_gradient2(&c, c.ybest, c.gbest)));
     res->converged = converged(&c, tol);
     if (!res->converged)
         rc = hf_error_set(err, HF_ERR_FIT,
@@ -350,6 +329,8 @@ done:
     memcpy(pars, c.x, npars * sizeof *pars);
     res->twice_nll = 2 * c.fbest;
 out:
+    if (rc != HF_OK && rc != HF_ERR_FIT)
+        memcpy(pars, c.x, npars * sizeof *pars);
     res->nevals = c.nevals;
     free(buf);
     free(idx);

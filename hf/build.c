@@ -64,6 +64,7 @@ typedef struct preq {
     unsigned char *fixed;
     int blk, mod;              /* first occurrence */
     int *bins;                 /* staterror: the global bins it covers */
+    int occ0, nocc;            /* staterror: its run in builder.st */
     int offset, aux_offset;
 } preq;
 
@@ -76,6 +77,11 @@ typedef struct builder {
     preq *reqs;
     hf_strmap parmap;
     int nmain;
+    /* staterror occurrences sorted by (name, walk order), each set's run
+     * at preq.occ0; and bin-sized scratch that staterror_defaults leaves
+     * zeroed, so that many staterror sets cost no more than one pass */
+    struct stocc { const char *name; int b, j; } *st;
+    double *st_nomsum, *st_rel2;
 } builder;
 
 static int cmp_chan(const void *a, const void *b)
@@ -98,9 +104,13 @@ static int cmp_mod(const void *a, const void *b)
     return c ? c : strcmp(hf_modtype_names[x->type], hf_modtype_names[y->type]);
 }
 
-static int cmp_str(const void *a, const void *b)
+static int cmp_stocc(const void *a, const void *b)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    const struct stocc *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    if (c)
+        return c;
+    return x->b != y->b ? (x->b < y->b ? -1 : 1) : x->j - y->j;
 }
 
 static int nomem(builder *B)
@@ -297,44 +307,36 @@ static int register_parameters(builder *B)
     for (int t = 0; t < HF_MOD_NTYPES; t++) {
         if (t == HF_MOD_STATERROR) {
             /* pyhf creates every staterror set at the first channel x
-             * sample visited, so they come in name order */
+             * sample visited, so they come in name order.  One sort of all
+             * occurrences by (name, walk order) gives each set's first
+             * occurrence and its whole run (a scan per name would be
+             * quadratic in the channels of a large workspace). */
             size_t cnt = 0;
             for (int b = 0; b < B->nblk; b++)
                 for (int j = 0; j < B->blks[b].nmods; j++)
                     cnt += B->blks[b].mods[j].type == t;
             if (!cnt)
                 continue;
-            const char **names = malloc(sizeof *names * cnt);
-            if (!names)
+            B->st = malloc(sizeof *B->st * cnt);
+            B->st_nomsum = calloc(B->nmain ? B->nmain : 1, sizeof(double));
+            B->st_rel2 = calloc(B->nmain ? B->nmain : 1, sizeof(double));
+            if (!B->st || !B->st_nomsum || !B->st_rel2)
                 return nomem(B);
             cnt = 0;
             for (int b = 0; b < B->nblk; b++)
                 for (int j = 0; j < B->blks[b].nmods; j++)
                     if (B->blks[b].mods[j].type == t)
-                        names[cnt++] = B->blks[b].mods[j].name;
-            qsort(names, cnt, sizeof *names, cmp_str);
-            int rc = HF_OK;
-            for (size_t i = 0; i < cnt && rc == HF_OK; i++) {
-                if (i && strcmp(names[i], names[i - 1]) == 0)
-                    continue;
-                /* first occurrence in walk order, for defaults and errors */
-                for (int b = 0; b < B->nblk && rc == HF_OK; b++) {
-                    int found = 0;
-                    for (int j = 0; j < B->blks[b].nmods; j++) {
-                        const modref *mr = &B->blks[b].mods[j];
-                        if (mr->type == t && strcmp(mr->name, names[i]) == 0) {
-                            rc = need(B, b, j);
-                            found = 1;
-                            break;
-                        }
-                    }
-                    if (found)
-                        break;
-                }
+                        B->st[cnt++] = (struct stocc){B->blks[b].mods[j].name, b, j};
+            qsort(B->st, cnt, sizeof *B->st, cmp_stocc);
+            for (size_t i = 0, e; i < cnt; i = e) {
+                for (e = i + 1; e < cnt && strcmp(B->st[e].name, B->st[i].name) == 0; e++)
+                    ;
+                int rc = need(B, B->st[i].b, B->st[i].j);
+                if (rc)
+                    return rc;
+                B->reqs[B->nreq - 1].occ0 = (int)i;
+                B->reqs[B->nreq - 1].nocc = (int)(e - i);
             }
-            free(names);
-            if (rc)
-                return rc;
             continue;
         }
         for (int b = 0; b < B->nblk; b++)
@@ -374,58 +376,60 @@ static const double *sample_data(const blockref *r, double *buf)
 
 static int staterror_defaults(builder *B, preq *r)
 {
-    /* the blocks carrying it, in walk order */
-    int nocc = 0;
-    int *occ = malloc(sizeof(int) * 2 * (B->nblk ? B->nblk : 1));
-    unsigned char *inchan = calloc(B->nchan ? B->nchan : 1, 1);
-    double *nomsum = calloc(B->nmain ? B->nmain : 1, sizeof(double));
-    double *rel2 = calloc(B->nmain ? B->nmain : 1, sizeof(double));
-    double *buf = malloc(sizeof(double) * (B->nmain ? B->nmain : 1));
-    int rc = HF_OK;
-    if (!occ || !inchan || !nomsum || !rel2 || !buf) {
+    /* the blocks carrying it, in walk order: its run of B->st, whose
+     * channels therefore come in increasing (sorted) order */
+    const struct stocc *occ = B->st + r->occ0;
+    const int nocc = r->nocc;
+    double *nomsum = B->st_nomsum, *rel2 = B->st_rel2;
+    int *chans = malloc(sizeof(int) * (size_t)(nocc ? nocc : 1));
+    double *buf = NULL;
+    hf_strmap per_sample = {0};
+    int rc = HF_OK, nch = 0, maxnb = 1;
+    if (!chans || hf_strmap_init(&per_sample, (size_t)nocc)) {
         rc = nomem(B);
         goto done;
     }
-    for (int b = 0; b < B->nblk; b++)
-        for (int j = 0; j < B->blks[b].nmods; j++) {
-            const modref *mr = &B->blks[b].mods[j];
-            if (mr->type == HF_MOD_STATERROR && strcmp(mr->name, r->name) == 0) {
-                occ[2 * nocc] = b;
-                occ[2 * nocc + 1] = j;
-                nocc++;
-                inchan[B->blks[b].chan] = 1;
-            }
+    for (int o = 0; o < nocc; o++) {
+        const blockref *br = &B->blks[occ[o].b];
+        if (!nch || chans[nch - 1] != br->chan)
+            chans[nch++] = br->chan;
+        if (br->nb > maxnb)
+            maxnb = br->nb;
+        int c = hf_strmap_get(&per_sample, br->name);
+        if (hf_strmap_put(&per_sample, br->name, c < 0 ? 1 : c + 1)) {
+            rc = nomem(B);
+            goto done;
         }
+    }
     /* pyhf asserts that every sample carrying it has the same mask, i.e.
      * carries it in the same channels */
     for (int a = 0; a < nocc; a++) {
-        const blockref *ba = &B->blks[occ[2 * a]];
-        int nch = 0;
-        for (int o = 0; o < nocc; o++)
-            nch += strcmp(B->blks[occ[2 * o]].name, ba->name) == 0;
-        int want = 0;
-        for (int c = 0; c < B->nchan; c++)
-            want += inchan[c];
-        if (nch != want) {
+        const blockref *ba = &B->blks[occ[a].b];
+        int n = hf_strmap_get(&per_sample, ba->name);
+        if (n != nch) {
             char p[160];
             rc = hf_error_set(B->err, HF_ERR_INVALID,
                               "%s: %s: staterror '%s' is on sample '%s' in %d of the %d "
                               "channels where it is used; pyhf needs every sample carrying it "
                               "to carry it in the same channels",
-                              B->src, modpath(B, occ[2 * a], occ[2 * a + 1], p, sizeof p),
-                              r->name, ba->name, nch, want);
+                              B->src, modpath(B, occ[a].b, occ[a].j, p, sizeof p),
+                              r->name, ba->name, n, nch);
             goto done;
         }
     }
+    if (!(buf = malloc(sizeof(double) * (size_t)maxnb))) {
+        rc = nomem(B);
+        goto done;
+    }
     for (int o = 0; o < nocc; o++) {
-        const blockref *br = &B->blks[occ[2 * o]];
+        const blockref *br = &B->blks[occ[o].b];
         sample_data(br, buf);
         for (int i = 0; i < br->nb; i++)
             nomsum[br->bin0 + i] += buf[i];
     }
     for (int o = 0; o < nocc; o++) {
-        const blockref *br = &B->blks[occ[2 * o]];
-        const modref *mr = &br->mods[occ[2 * o + 1]];
+        const blockref *br = &B->blks[occ[o].b];
+        const modref *mr = &br->mods[occ[o].j];
         const cJSON *x;
         int i = 0;
         cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(mr->json, "data")) {
@@ -438,9 +442,8 @@ static int staterror_defaults(builder *B, preq *r)
         }
     }
     int n = 0;
-    for (int c = 0; c < B->nchan; c++)
-        if (inchan[c])
-            n += B->chans[c].nb;
+    for (int c = 0; c < nch; c++)
+        n += B->chans[chans[c]].nb;
     if (req_alloc(r, n) || !(r->bins = malloc(sizeof(int) * (n ? n : 1)))) {
         rc = nomem(B);
         goto done;
@@ -448,11 +451,10 @@ static int staterror_defaults(builder *B, preq *r)
     req_fill(r, 1.0, 1e-10, 10.0, 1.0, 1.0);
     r->constrained = 1;
     int k = 0;
-    for (int c = 0; c < B->nchan; c++) {
-        if (!inchan[c])
-            continue;
-        for (int i = 0; i < B->chans[c].nb; i++, k++) {
-            int g = B->chans[c].off + i;
+    for (int c = 0; c < nch; c++) {
+        const chanref *ch = &B->chans[chans[c]];
+        for (int i = 0; i < ch->nb; i++, k++) {
+            int g = ch->off + i;
             double sd = sqrt(rel2[g]);
             r->bins[k] = g;
             r->fixed[k] = sd == 0;
@@ -460,10 +462,14 @@ static int staterror_defaults(builder *B, preq *r)
         }
     }
 done:
-    free(occ);
-    free(inchan);
-    free(nomsum);
-    free(rel2);
+    /* leave the scratch zeroed for the next set */
+    for (int c = 0; c < nch; c++) {
+        const chanref *ch = &B->chans[chans[c]];
+        memset(nomsum + ch->off, 0, sizeof(double) * (size_t)ch->nb);
+        memset(rel2 + ch->off, 0, sizeof(double) * (size_t)ch->nb);
+    }
+    hf_strmap_free(&per_sample);
+    free(chans);
     free(buf);
     return rc;
 }
@@ -608,12 +614,22 @@ static int apply_config(builder *B, const cJSON *params, const char *ppath)
                               : isnan(r->sig[0]) ? "sigmas" : NULL;
         if (missing) {
             char p[160];
+            modpath(B, r->blk, r->mod, p, sizeof p);
+            /* nothing configured at all: the common case of a signal patch
+             * adding lumi to a workspace whose measurement has no lumi */
+            if (isnan(r->init[0]) && isnan(r->lo[0]) && isnan(r->aux[0]) && isnan(r->sig[0]))
+                return hf_error_set(B->err, HF_ERR_INVALID,
+                                    "%s: %s: sample '%s' has a lumi modifier but the measurement "
+                                    "configures no 'lumi' parameter, which has no defaults: add "
+                                    "{\"name\": \"lumi\", \"inits\": [1.0], \"bounds\": "
+                                    "[[0.5, 1.5]], \"auxdata\": [1.0], \"sigmas\": [...]} to the measurement's "
+                                    "config.parameters (pyhf fails here with a bare TypeError)",
+                                    B->src, p, B->blks[r->blk].name);
             return hf_error_set(B->err, HF_ERR_INVALID,
-                                "%s: %s: the model has a lumi modifier but the measurement "
-                                "configures no '%s' for parameter 'lumi' (%s needs inits, "
-                                "bounds, auxdata and sigmas in %s)",
-                                B->src, modpath(B, r->blk, r->mod, p, sizeof p), missing,
-                                "lumi", ppath);
+                                "%s: %s: sample '%s' has a lumi modifier but the measurement's "
+                                "'lumi' parameter has no '%s' (lumi has no defaults: it needs "
+                                "inits, bounds, auxdata and sigmas in %s)",
+                                B->src, p, B->blks[r->blk].name, missing, ppath);
         }
     }
     for (int k = 0; k < B->nreq; k++) {
@@ -633,6 +649,41 @@ static int apply_config(builder *B, const cJSON *params, const char *ppath)
 }
 
 /* -------------------------------------------------------------- compile */
+
+/* Orders the histosys entries by parameter (a counting sort, stable) for
+ * the gradient pass. */
+static int group_histosys(builder *B, hf_model *m)
+{
+    int np = m->npars, n = m->nhs;
+    int *count = calloc((size_t)np + 1, sizeof(int));
+    m->hs_gslot = malloc(sizeof(int) * (n ? n : 1));
+    m->hs_gcoef = malloc(sizeof(double) * 2 * (n ? n : 1));
+    m->hs_gpar = malloc(sizeof(int) * (np ? np : 1));
+    m->hs_gstart = malloc(sizeof(int) * ((size_t)np + 1));
+    if (!count || !m->hs_gslot || !m->hs_gcoef || !m->hs_gpar || !m->hs_gstart) {
+        free(count);
+        return nomem(B);
+    }
+    for (int e = 0; e < n; e++)
+        count[m->hs_par[e] + 1]++;
+    for (int p = 0; p < np; p++)
+        count[p + 1] += count[p];
+    m->nhs_pars = 0;
+    for (int p = 0; p < np; p++)
+        if (count[p + 1] > count[p]) {
+            m->hs_gpar[m->nhs_pars] = p;
+            m->hs_gstart[m->nhs_pars++] = count[p];
+        }
+    m->hs_gstart[m->nhs_pars] = n;
+    for (int e = 0; e < n; e++) {
+        int k = count[m->hs_par[e]]++;
+        m->hs_gslot[k] = m->hs_slot[e];
+        m->hs_gcoef[2 * k] = m->hs_coef[2 * e];
+        m->hs_gcoef[2 * k + 1] = m->hs_coef[2 * e + 1];
+    }
+    free(count);
+    return HF_OK;
+}
 
 static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
                       const cJSON *observations)
@@ -713,36 +764,53 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
     m->data = dalloc(B->nmain + na, 0);
     if (!m->chan_names || !m->chan_off || !m->chan_nb || !m->data)
         return nomem(B);
-    for (int c = 0; c < B->nchan; c++) {
-        m->chan_names[c] = strdup(B->chans[c].name);
-        if (!m->chan_names[c])
+    /* observation of each name (the last one, as a scan would find): a
+     * map, since a scan per channel is quadratic in large workspaces */
+    int nobs = cJSON_GetArraySize(observations), oi = 0;
+    const cJSON **obsv = malloc(sizeof *obsv * (size_t)(nobs ? nobs : 1)), *o;
+    hf_strmap obsmap = {0};
+    if (!obsv || hf_strmap_init(&obsmap, (size_t)nobs)) {
+        free(obsv);
+        return nomem(B);
+    }
+    cJSON_ArrayForEach(o, observations) {
+        const char *on = jstr(o, "name");
+        obsv[oi] = o;
+        if (on && hf_strmap_put(&obsmap, on, oi)) {
+            free(obsv);
+            hf_strmap_free(&obsmap);
             return nomem(B);
+        }
+        oi++;
+    }
+    int rc = HF_OK;
+    for (int c = 0; c < B->nchan && rc == HF_OK; c++) {
+        m->chan_names[c] = strdup(B->chans[c].name);
         m->chan_off[c] = B->chans[c].off;
         m->chan_nb[c] = B->chans[c].nb;
-        const cJSON *obs = NULL, *o;
-        int oi = 0, found = -1;
-        cJSON_ArrayForEach(o, observations) {
-            const char *on = jstr(o, "name");
-            if (on && !strcmp(on, B->chans[c].name)) {
-                obs = o;
-                found = oi;
-            }
-            oi++;
-        }
-        if (!obs)
-            return hf_error_set(B->err, HF_ERR_INVALID,
-                                "%s: observations: no observation for channel '%s'", B->src,
-                                B->chans[c].name);
+        int found = hf_strmap_get(&obsmap, B->chans[c].name);
+        const cJSON *obs = found >= 0 ? obsv[found] : NULL;
         const cJSON *d = cJSON_GetObjectItemCaseSensitive(obs, "data"), *x;
-        if (cJSON_GetArraySize(d) != B->chans[c].nb)
-            return hf_error_set(B->err, HF_ERR_INVALID,
-                                "%s: observations[%d].data: %d observed bins for channel '%s', "
-                                "which has %d",
-                                B->src, found, cJSON_GetArraySize(d), B->chans[c].name,
-                                B->chans[c].nb);
+        if (!m->chan_names[c])
+            rc = nomem(B);
+        else if (!obs)
+            rc = hf_error_set(B->err, HF_ERR_INVALID,
+                              "%s: observations: no observation for channel '%s'", B->src,
+                              B->chans[c].name);
+        else if (cJSON_GetArraySize(d) != B->chans[c].nb)
+            rc = hf_error_set(B->err, HF_ERR_INVALID,
+                              "%s: observations[%d].data: %d observed bins for channel '%s', "
+                              "which has %d",
+                              B->src, found, cJSON_GetArraySize(d), B->chans[c].name,
+                              B->chans[c].nb);
         int i = 0;
-        cJSON_ArrayForEach(x, d) m->data[B->chans[c].off + i++] = x->valuedouble;
+        if (rc == HF_OK)
+            cJSON_ArrayForEach(x, d) m->data[B->chans[c].off + i++] = x->valuedouble;
     }
+    free(obsv);
+    hf_strmap_free(&obsmap);
+    if (rc)
+        return rc;
     memcpy(m->data + B->nmain, m->auxdata, sizeof(double) * na);
 
     /* blocks */
@@ -780,7 +848,7 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
     m->work_par = m->work_sf + 3 * (size_t)nsf;
     m->histosys_code = opt->histosys_interp;
     m->work_bb = m->work_par + 11 * (size_t)m->npars;
-    m->work_size = m->work_bb + 3 * nomlen + nhs;
+    m->work_size = m->work_bb + 3 * nomlen;
     size_t nomoff = 0, bfoff = 0;
     int sfi = 0, hsi = 0, bfi = 0;
     for (int b = 0; b < B->nblk; b++) {
@@ -861,7 +929,7 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
         K->nsf = sfi - K->sf0;
         K->nbf = bfi - K->bf0;
     }
-    return HF_OK;
+    return group_histosys(B, m);
 }
 
 static void builder_free(builder *B)
@@ -874,6 +942,9 @@ static void builder_free(builder *B)
         req_free(&B->reqs[k]);
     free(B->reqs);
     hf_strmap_free(&B->parmap);
+    free(B->st);
+    free(B->st_nomsum);
+    free(B->st_rel2);
 }
 
 int hf_model_compile(const cJSON *channels, const cJSON *params,

@@ -107,13 +107,10 @@ static void forward(const hf_model *m, const double *pars, double *work,
 
     double *base = work + m->work_bb;
     double *binfac = base + m->nbb;
-    double *hsder = binfac + 2 * m->nbb;
     memcpy(base, m->nominal, sizeof(double) * m->nbb);
     for (int e = 0; e < m->nhs; e++) {
         const double *w = hw + 4 * m->hs_par[e], *c = m->hs_coef + 2 * (size_t)e;
         base[m->hs_slot[e]] += w[0] * c[0] + w[1] * c[1];
-        if (need_deriv)
-            hsder[e] = w[2] * c[0] + w[3] * c[1];
     }
 
     for (int bi = 0; bi < m->nblocks; bi++) {
@@ -207,7 +204,6 @@ double hf_model_nll(const hf_model *m, const double *pars, const double *data,
     const double *base = work + m->work_bb;
     const double *binfac = base + m->nbb;
     double *u = (double *)binfac + m->nbb; /* dNLL/d(base) per block-bin */
-    const double *hsder = u + m->nbb;
     for (int bi = 0; bi < m->nblocks; bi++) {
         const hf_block *B = &m->blocks[bi];
         const int nb = B->nb;
@@ -249,7 +245,18 @@ double hf_model_nll(const hf_model *m, const double *pars, const double *data,
             }
         }
     }
-    for (int e = 0; e < m->nhs; e++)
-        grad[m->hs_par[e]] += u[m->hs_slot[e]] * hsder[e];
+    /* d base / d alpha = dw0 * S + dw1 * A per entry: sum u*S and u*A per
+     * parameter, then apply the parameter's two weight derivatives */
+    const double *hw = work + m->work_par;
+    for (int g = 0; g < m->nhs_pars; g++) {
+        double us = 0, ua = 0;
+        for (int k = m->hs_gstart[g]; k < m->hs_gstart[g + 1]; k++) {
+            double uk = u[m->hs_gslot[k]];
+            us += uk * m->hs_gcoef[2 * k];
+            ua += uk * m->hs_gcoef[2 * k + 1];
+        }
+        int p = m->hs_gpar[g];
+        grad[p] += hw[4 * p + 2] * us + hw[4 * p + 3] * ua;
+    }
     return -(logl + constraints(m, pars, data + m->nmain, grad));
 }

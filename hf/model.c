@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "strmap.h"
 
 void hf_model_options_init(hf_model_options *opt)
 {
@@ -55,20 +56,26 @@ static cJSON *observations_for(const cJSON *observations, const cJSON *channels)
 {
     cJSON *out = cJSON_CreateArray();
     const cJSON *o, *c;
-    if (!out)
+    hf_strmap names; /* a scan per observation is quadratic in channels */
+    if (!out || hf_strmap_init(&names, (size_t)cJSON_GetArraySize(channels))) {
+        cJSON_Delete(out);
         return NULL;
+    }
+    cJSON_ArrayForEach(c, channels) {
+        const cJSON *cn = cJSON_GetObjectItemCaseSensitive(c, "name");
+        if (cJSON_IsString(cn) && hf_strmap_put(&names, cn->valuestring, 1)) {
+            hf_strmap_free(&names);
+            cJSON_Delete(out);
+            return NULL;
+        }
+    }
     cJSON_ArrayForEach(o, observations) {
         const cJSON *on = cJSON_GetObjectItemCaseSensitive(o, "name");
-        int keep = 0;
-        cJSON_ArrayForEach(c, channels) {
-            const cJSON *cn = cJSON_GetObjectItemCaseSensitive(c, "name");
-            if (cJSON_IsString(on) && cJSON_IsString(cn) &&
-                strcmp(on->valuestring, cn->valuestring) == 0)
-                keep = 1;
-        }
+        int keep = cJSON_IsString(on) && hf_strmap_get(&names, on->valuestring) > 0;
         if (keep)
             cJSON_AddItemToArray(out, cJSON_CreateObjectReference(o->child));
     }
+    hf_strmap_free(&names);
     return out;
 }
 
@@ -205,6 +212,10 @@ void hf_model_free(hf_model *m)
     free(m->sfac);
     free(m->bf_par);
     free(m->hs_par);
+    free(m->hs_gpar);
+    free(m->hs_gstart);
+    free(m->hs_gslot);
+    free(m->hs_gcoef);
     free(m->hs_slot);
     free(m->hs_coef);
     free(m);

@@ -77,11 +77,18 @@ struct hf_model {
     int *hs_par;            /* parameter */
     int *hs_slot;           /* block-bin index (into nominal/base) */
     double *hs_coef;        /* S and A per entry, see interp.c */
+    /* the same entries grouped by parameter, for the gradient: each
+     * parameter's sum then stays in a register */
+    int nhs_pars;
+    int *hs_gpar;           /* [nhs_pars] parameter of each group */
+    int *hs_gstart;         /* [nhs_pars + 1] group boundaries */
+    int *hs_gslot;          /* [nhs] block-bin of each entry */
+    double *hs_gcoef;       /* [2 * nhs] S and A of each entry */
     size_t nbb;             /* block-bins: sum of nb over blocks */
 
     /* scratch layout (doubles): lam[nmain], w[nmain], sfval[nsfac],
      * sfder[nsfac], sfsuf[nsfac], per parameter histosys weights [4] and
-     * powers [7], base[nbb], binfac[nbb], u[nbb], hsder[nhs] */
+     * powers [7], base[nbb], binfac[nbb], u[nbb] */
     size_t work_sf, work_par, work_bb, work_size;
     int histosys_code;
 };

@@ -358,10 +358,53 @@ typedef struct hf_limit_result {
 } hf_limit_result;
 
 /* Observed and expected upper limits on the POI at confidence level `cl`
- * (e.g. 0.95), as pyhf.infer.intervals.upper_limits.upper_limit. */
+ * (e.g. 0.95), as pyhf.infer.intervals.upper_limits.upper_limit: the POI
+ * bounds, halved/doubled until they bracket CLs = 1 - cl, then each
+ * crossing to 1e-6 relative (GSL Brent in place of toms748).  Where the
+ * doubling leaves the POI's bounds pyhf stops with an error; hf goes on
+ * (the tested POI may exceed its bounds, the free fits stay within). */
 HF_API int hf_upper_limit(const hf_model *m, const double *data, double cl,
                           hf_test_stat ts, const hf_fit_options *opt,
                           hf_limit_result *res, hf_error *err);
+
+/* ------------------------------------------------------------------ toys */
+
+typedef struct hf_toys_options {
+    int threads;                /* 0: OpenMP's default (all cores) */
+    const hf_fit_options *fit;  /* NULL: defaults */
+    /* Optional, ntoys doubles each: every toy's test statistic in toy
+     * order, NaN where its fits failed. */
+    double *sb_stats, *b_stats;
+} hf_toys_options;
+
+HF_API void hf_toys_options_init(hf_toys_options *opt);
+
+typedef struct hf_toys_result {
+    double cls_obs, clsb, clb;       /* CLs = CLsb / CLb: NaN/inf as numpy
+                                        when no b-only toy reaches q_obs */
+    double cls_exp[5];               /* -2, -1, 0, +1, +2 sigma */
+    double clsb_exp[5], clb_exp[5];  /* the same percentiles of CLsb, CLb */
+    double test_stat;                /* observed q */
+    int ntoys;                       /* toys per hypothesis, as asked */
+    int nfailed_sb, nfailed_b;       /* toys left out: a fit failed */
+    long nevals;                     /* NLL+gradient evaluations used */
+} hf_toys_result;
+
+/* Toy-based CLs at POI value mu, as pyhf.infer.hypotest(calctype=
+ * "toybased", ntoys=ntoys, return_tail_probs=True, return_expected_set=
+ * True): ntoys pseudo-data sets drawn at the fixed-POI fits to `data` at mu
+ * (signal+background) and at 0 (background-only; 1 for q0, as pyhf), the
+ * test statistic of each (two fits), p-values as the fractions of toys
+ * with q >= q_obs and the expected band as pyhf's percentiles.  Toy i is
+ * drawn from a generator seeded by (seed, i) only, so the result depends
+ * on seed, never on the thread count.  A toy whose fit fails is left out
+ * of its distribution and counted in nfailed_*; HF_ERR_FIT if all of one
+ * hypothesis fail or a fit on the observed data fails.  For HF_TEST_Q0,
+ * cls_obs and cls_exp hold CLsb as in hf_cls_asymptotic. */
+HF_API int hf_cls_toys(const hf_model *m, const double *data, double mu,
+                       hf_test_stat ts, int ntoys, unsigned long long seed,
+                       const hf_toys_options *opt, hf_toys_result *res,
+                       hf_error *err);
 
 /* ----------------------------------------------------------------- batch */
 
@@ -415,6 +458,160 @@ HF_API int hf_batch_cls_patches(const hf_workspace *ws,
                                 const hf_batch_options *opt,
                                 hf_batch_result *res, hf_error *err);
 HF_API void hf_batch_result_free(hf_batch_result *res);
+
+/* ---------------------------------------------------- simplified likelihoods */
+
+typedef enum {
+    /* The `simplify` tool's: per channel one sample "Bkg" with the post-fit
+     * background, one histosys "totalError" shared by all bins whose width
+     * is each bin's post-fit uncertainty (bins taken 100% correlated). */
+    HF_SIMPLIFY_SIMPLIFY = 0,
+    /* The post-fit covariance of the bin yields kept: one histosys
+     * "totalError_eigK" per significant eigenvector of it. */
+    HF_SIMPLIFY_CORRELATED = 1,
+    /* The full model linearised at the best fit: the constrained
+     * parameters' effects at their pre-fit widths as histosys of their
+     * own names (see keep_named) or "totalError_eigK" around the yields at
+     * the constraints' centres; free normfactors and staterrors kept as
+     * such on samples "Bkg_NAME"; the data are fitted again as in the
+     * full model (no double counting of the post-fit constraint). */
+    HF_SIMPLIFY_LINEAR = 2
+} hf_simplify_method;
+
+typedef struct hf_simplify_options {
+    hf_simplify_method method;
+    const char *measurement;        /* NULL: the first */
+    const char *const *exclude;     /* samples left out of "Bkg" */
+    int nexclude;
+    const char *const *fix_names;   /* parameter sets fixed in the fit... */
+    const double *fix_values;       /* ...to these values */
+    int nfix;
+    /* Non-zero: exactly one sample per channel.  Zero (default): zero-yield
+     * placeholder samples keep each channel's original sample count, so
+     * the original signal patches ("add /channels/0/samples/9") apply. */
+    int no_pad;
+    /* CORRELATED: eigenvalues below this fraction of the largest are
+     * dropped; 0: 1e-6. */
+    double eig_cut;
+    /* LINEAR: how many normsys/histosys parameters, those of largest
+     * impact, stay histosys of their own name (shared with the signal
+     * patches' systematics of that name) rather than being folded into
+     * the eigenvectors; 0 (default): all; -1: none. */
+    int keep_named;
+    const hf_fit_options *fit;      /* NULL: defaults */
+} hf_simplify_options;
+
+HF_API void hf_simplify_options_init(hf_simplify_options *opt);
+
+/* The simplified likelihood of background-only workspace `ws`: a fit of
+ * all its channels with no POI, then every channel's background replaced
+ * by its post-fit total (excluded samples left out) and the post-fit
+ * uncertainties, propagated from the fit covariance with correlations.
+ * Channel order and names, observations and the measurement's POI, lumi
+ * and signal-only parameter configs are kept.  HF_ERR_FIT when the fit
+ * does not converge; HF_ERR_NOTFOUND for an excluded sample or fixed
+ * parameter that is not there. */
+HF_API int hf_workspace_simplify(const hf_workspace *ws,
+                                 const hf_simplify_options *opt,
+                                 hf_workspace **out, hf_error *err);
+
+/* ------------------------------------------------------------ recasting */
+
+/* Signals from event scores (e.g. an ML classifier's output), for
+ * recasting tools: histogram (score, weight) events into the bins of the
+ * signal-region channels, then either write a pyhf signal patch or set the
+ * yields directly on a compiled background model and get CLs / limits for
+ * many signals in one call, with no JSON in between. */
+
+/* Bin edges per channel: {"SR": [e0, e1, ..., eN]}, bins [e_i, e_i+1). */
+typedef struct hf_binning hf_binning;
+
+HF_API int hf_binning_read(const char *path, hf_binning **out, hf_error *err);
+HF_API int hf_binning_parse(const char *json, const char *name,
+                            hf_binning **out, hf_error *err);
+HF_API void hf_binning_free(hf_binning *b);
+HF_API int hf_binning_nchannels(const hf_binning *b);
+HF_API const char *hf_binning_channel(const hf_binning *b, int i);
+HF_API int hf_binning_nbins(const hf_binning *b, int i);
+/* nbins + 1 strictly increasing edges, owned by b. */
+HF_API const double *hf_binning_edges(const hf_binning *b, int i);
+/* Index of channel `name`, or -1. */
+HF_API int hf_binning_find(const hf_binning *b, const char *name);
+/* Bin of `score` in channel i, or -1 when it is outside every bin (or NaN). */
+HF_API int hf_binning_bin(const hf_binning *b, int i, double score);
+/* Histograms n events of channel i: event k has score scores[k*stride] and
+ * weight weights[k*stride] (weights NULL: 1).  Adds w to sumw[bin] and, if
+ * sumw2 is not NULL, w*w to sumw2[bin].  Returns the count of events that
+ * fell outside every bin.  stride 1 for plain arrays, 2 for interleaved
+ * (score, weight) pairs. */
+HF_API size_t hf_binning_fill(const hf_binning *b, int i, const double *scores,
+                              const double *weights, size_t stride, size_t n,
+                              double *sumw, double *sumw2);
+
+/* Where and how a signal sample goes into a workspace. */
+typedef struct hf_signal_spec {
+    const char *const *channels; /* the signal-region channels, any order */
+    int nchannels;
+    const char *sample;      /* sample name; NULL: "signal" */
+    const char *poi;         /* its normfactor; NULL: the measurement's POI,
+                                or "mu_SIG" when it names none */
+    int lumi;                /* non-zero: a lumi modifier */
+    int staterror;           /* non-zero: per-bin uncertainties, as a
+                                staterror "staterror_<channel>" (shared
+                                with a background's of that name) */
+} hf_signal_spec;
+
+HF_API void hf_signal_spec_init(hf_signal_spec *spec);
+
+/* Signal bins are numbered channel after channel in spec order: yields and
+ * uncertainties are arrays of hf_signal_nbins() doubles. */
+
+/* The RFC 6902 patch adding the signal sample to `ws` (malloc'd JSON text,
+ * pyhf's layout).  unc (sqrt(sum w^2) per bin) is used when
+ * spec->staterror; NULL means zeros. */
+HF_API int hf_signal_patch(const hf_workspace *ws, const hf_signal_spec *spec,
+                           const double *yields, const double *unc,
+                           char **json, hf_error *err);
+
+/* A compiled background with a signal slot: the model of ws plus a signal
+ * sample with placeholder yields, built once.  Immutable after
+ * hf_signal_build: any number of threads may use one at once. */
+typedef struct hf_signal hf_signal;
+
+/* opt: measurement and interpolation codes (its poi is ignored: the POI
+ * is the signal's normfactor); NULL for pyhf's defaults. */
+HF_API int hf_signal_build(const hf_workspace *ws, const hf_signal_spec *spec,
+                           const hf_model_options *opt, hf_signal **out,
+                           hf_error *err);
+HF_API void hf_signal_free(hf_signal *s);
+HF_API int hf_signal_nbins(const hf_signal *s);
+/* Offset and bin count of spec channel i in the yields vector. */
+HF_API int hf_signal_channel_offset(const hf_signal *s, int i);
+HF_API int hf_signal_channel_nbins(const hf_signal *s, int i);
+/* The template model (placeholder signal yields). */
+HF_API const hf_model *hf_signal_template(const hf_signal *s);
+
+/* A stand-alone model with these signal yields (and uncertainties, NULL:
+ * zeros), exactly the model hf_signal_patch's patch gives; release it with
+ * hf_model_free. */
+HF_API int hf_signal_model(const hf_signal *s, const double *yields,
+                           const double *unc, hf_model **out, hf_error *err);
+
+/* CLs (and upper limits when opt->upper_limit) for k signals in one call:
+ * signal j has yields[j*nbins .. (j+1)*nbins) and, when the spec has a
+ * staterror, uncertainties unc[j*nbins ..] (NULL: zeros).  Each signal
+ * overwrites the signal block's nominal yields in a per-thread copy of
+ * the template's yield arrays and recomputes the staterror sigmas (and
+ * fixed flags) from the new total nominal as hf_model_build does (unless
+ * the measurement sets them), so the numbers are those of the patched
+ * workspace.  Signals run in parallel over opt->threads OpenMP threads
+ * (opt->model is ignored); each result depends only on its signal, never
+ * on the thread count.  Thread-safety: s is only read, so several calls
+ * may share one hf_signal.  A failing signal only sets its item's status.
+ * Release res with hf_batch_result_free. */
+HF_API int hf_signal_cls_batch(const hf_signal *s, int k, const double *yields,
+                               const double *unc, const hf_batch_options *opt,
+                               hf_batch_result *res, hf_error *err);
 
 #ifdef __cplusplus
 }

@@ -650,8 +650,13 @@ static int apply(const hf_patch *p, cJSON **doc, int cow, hf_error *err)
     free(scratch);
     free(ops);
     if (rc) {
+        /* Without a copy, an earlier root op ("path": "") may have freed
+         * *doc already: hand back what is left, half-patched, so the
+         * caller deletes that and not the freed root (found by fuzzing). */
         if (copy)
             cJSON_Delete(work);
+        else
+            *doc = work;
         return rc;
     }
     if (copy)

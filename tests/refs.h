@@ -1,5 +1,5 @@
 /*
- * refs.h - pyhf reference files (../shared/reference/*.json, format in
+ * refs.h - pyhf reference files (../shared/reference/NAME.json, format in
  * its README.md) for the tests: loading one, listing them, building the
  * model it describes.
  */

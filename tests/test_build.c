@@ -90,10 +90,10 @@ static void test_configs(void **s)
                  "{\"name\": \"a\", \"auxdata\": [0.0], \"factors\": [2.0]}",
                  "does not use the factors attribute");
     expect_error("{\"name\": \"lumi\", \"type\": \"lumi\", \"data\": null}", "mu", "",
-                 "the model has a lumi modifier but the measurement configures no 'inits'");
+                 "has a lumi modifier but the measurement configures no 'lumi' parameter");
     expect_error("{\"name\": \"lumi\", \"type\": \"lumi\", \"data\": null}", "mu",
                  "{\"name\": \"lumi\", \"inits\": [1.0], \"bounds\": [[0.5, 1.5]], \"auxdata\": [1.0]}",
-                 "configures no 'sigmas' for parameter 'lumi'");
+                 "the measurement's 'lumi' parameter has no 'sigmas'");
     expect_error("{\"name\": \"lumi\", \"type\": \"lumi\", \"data\": null}", "mu",
                  "{\"name\": \"lumi\", \"inits\": [1.0], \"bounds\": [[0.5, 1.5]], \"auxdata\": [1.0], \"sigmas\": [0.0]}",
                  "non-positive constraint width");

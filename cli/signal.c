@@ -1,0 +1,407 @@
+/*
+ * signal.c - `hf signal`: a signal patch from event scores.
+ *
+ * Events (channel, score, weight) are histogrammed into the bins a binning
+ * file gives each signal-region channel; the patch adds a sample with the
+ * summed weights, a normfactor POI, optionally lumi, and a staterror with
+ * sqrt(sum w^2).  Everything is checked and built in memory first: on any
+ * error nothing is written.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char help[] =
+    "usage: hf signal --workspace WS.json --scores EVENTS --binning BINNING.json\n"
+    "                 [options] [-o PATCH.json]\n"
+    "\n"
+    "Histograms signal events into the signal-region bins and writes an\n"
+    "RFC 6902 patch adding the signal sample to each channel of the binning.\n"
+    "\n"
+    "EVENTS is CSV with a header naming the columns channel, score and\n"
+    "(optionally) weight, default 1; or, with --format f64 --channel NAME,\n"
+    "raw little-endian float64 (score, weight) pairs.  BINNING.json maps each\n"
+    "channel to its bin edges, {\"SR\": [e0, ..., eN]}, bins [e_i, e_i+1).\n"
+    "\n"
+    "options:\n"
+    "  --poi NAME           the signal's normfactor (default: the measurement's\n"
+    "                       POI, else mu_SIG)\n"
+    "  --lumi               add a lumi modifier\n"
+    "  --no-staterror       no staterror modifier (default: staterror_<channel>\n"
+    "                       with sqrt(sum w^2) per bin)\n"
+    "  --sample NAME        sample name (default: signal)\n"
+    "  --format csv|f64     events format (default: csv)\n"
+    "  --channel NAME       only this channel (required with --format f64)\n"
+    "  -o, --output-file F  write the patch there instead of stdout\n"
+    "  -h, --help           this help\n"
+    "\n"
+    "Counts of events outside every bin or in channels without binning are\n"
+    "reported on stderr.\n";
+
+typedef struct counts {
+    size_t total, outside, unknown;
+    char unknown_name[256]; /* the first unknown channel seen */
+} counts;
+
+/* Strict number: the whole field, finite. */
+static int field_double(const char *s, size_t len, double *out)
+{
+    char buf[64];
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    char *end;
+    errno = 0;
+    double v = strtod(buf, &end);
+    if (*end || errno == ERANGE || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Splits a CSV line (no quoting: channel names and numbers have no commas)
+ * into at most max fields; returns the count. */
+static int split(char *line, const char **f, size_t *len, int max)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        char *c = strchr(p, ',');
+        size_t l = c ? (size_t)(c - p) : strlen(p);
+        /* trim spaces */
+        while (l && (*p == ' ' || *p == '\t')) {
+            p++;
+            l--;
+        }
+        while (l && (p[l - 1] == ' ' || p[l - 1] == '\t'))
+            l--;
+        if (n < max) {
+            f[n] = p;
+            len[n] = l;
+        }
+        n++;
+        if (!c)
+            break;
+        p = c + 1;
+    }
+    return n;
+}
+
+static int read_csv(const char *path, const hf_binning *b, int only,
+                    double *sumw, double *sumw2, const int *off, counts *cnt)
+{
+    char *text = NULL;
+    hf_error err = {0};
+    if (hf_file_read(path, &text, NULL, &err))
+        return hf_cli_lib_error(&err);
+    int rc = HF_EXIT_OK, ic = -1, is = -1, iw = -1, ncol = 0;
+    long lineno = 0;
+    char *p = text;
+    for (char *next; p; p = next) {
+        char *nl = strchr(p, '\n');
+        next = nl ? nl + 1 : NULL;
+        if (nl)
+            *nl = '\0';
+        lineno++;
+        size_t L = strlen(p);
+        if (L && p[L - 1] == '\r')
+            p[--L] = '\0';
+        const char *f[64];
+        size_t fl[64];
+        int nf = L ? split(p, f, fl, 64) : 0;
+        if (nf == 0) {
+            /* blank line */
+        } else if (ic < 0 && is < 0) {
+            ncol = nf;
+            for (int i = 0; i < nf && i < 64; i++) {
+                if (fl[i] == 7 && !strncmp(f[i], "channel", 7))
+                    ic = i;
+                else if (fl[i] == 5 && !strncmp(f[i], "score", 5))
+                    is = i;
+                else if (fl[i] == 6 && !strncmp(f[i], "weight", 6))
+                    iw = i;
+            }
+            if (ic < 0 || is < 0) {
+                hf_cli_msg("%s:%ld: the header must name the columns channel and score "
+                           "(and optionally weight), e.g. 'channel,score,weight'",
+                           path, lineno);
+                rc = HF_EXIT_INPUT;
+                break;
+            }
+        } else {
+            double s, w = 1.0;
+            if (nf != ncol) {
+                hf_cli_msg("%s:%ld: %d fields where the header has %d", path, lineno, nf,
+                           ncol);
+                rc = HF_EXIT_INPUT;
+                break;
+            }
+            if (field_double(f[is], fl[is], &s)) {
+                hf_cli_msg("%s:%ld: score '%.*s' is not a finite number", path, lineno,
+                           (int)(fl[is] < 40 ? fl[is] : 40), f[is]);
+                rc = HF_EXIT_INPUT;
+                break;
+            }
+            if (iw >= 0 && field_double(f[iw], fl[iw], &w)) {
+                hf_cli_msg("%s:%ld: weight '%.*s' is not a finite number", path, lineno,
+                           (int)(fl[iw] < 40 ? fl[iw] : 40), f[iw]);
+                rc = HF_EXIT_INPUT;
+                break;
+            }
+            cnt->total++;
+            char name[256];
+            size_t nl2 = fl[ic] < sizeof name - 1 ? fl[ic] : sizeof name - 1;
+            memcpy(name, f[ic], nl2);
+            name[nl2] = '\0';
+            int c = hf_binning_find(b, name);
+            if (c < 0 || (only >= 0 && c != only)) {
+                if (!cnt->unknown++)
+                    snprintf(cnt->unknown_name, sizeof cnt->unknown_name, "%s", name);
+                continue;
+            }
+            int j = hf_binning_bin(b, c, s);
+            if (j < 0) {
+                cnt->outside++;
+                continue;
+            }
+            int o = off[only >= 0 ? 0 : c];
+            sumw[o + j] += w;
+            sumw2[o + j] += w * w;
+        }
+    }
+    if (rc == HF_EXIT_OK && ic < 0) {
+        hf_cli_msg("%s: no header line (expected e.g. 'channel,score,weight')", path);
+        rc = HF_EXIT_INPUT;
+    }
+    free(text);
+    return rc;
+}
+
+static int read_f64(const char *path, const hf_binning *b, int c, double *sumw,
+                    double *sumw2, counts *cnt)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        hf_cli_msg("%s: cannot open: %s", path, strerror(errno));
+        return HF_EXIT_INPUT;
+    }
+    /* little-endian on disk; swap on a big-endian host */
+    const uint16_t one = 1;
+    int swap = *(const unsigned char *)&one == 0;
+    double buf[2 * 4096];
+    size_t carry = 0, pos = 0;
+    int rc = HF_EXIT_OK;
+    for (;;) {
+        size_t got = fread((char *)buf + carry, 1, sizeof buf - carry, fp);
+        size_t have = carry + got;
+        size_t n = have / 16;
+        if (swap)
+            for (size_t i = 0; i < 2 * n; i++) {
+                unsigned char *x = (unsigned char *)&buf[i];
+                for (int k = 0; k < 4; k++) {
+                    unsigned char t = x[k];
+                    x[k] = x[7 - k];
+                    x[7 - k] = t;
+                }
+            }
+        for (size_t i = 0; i < n; i++) {
+            double s = buf[2 * i], w = buf[2 * i + 1];
+            if (!isfinite(s) || !isfinite(w)) {
+                hf_cli_msg("%s: event %zu (byte offset %zu): score %g, weight %g: not finite",
+                           path, pos + i, (pos + i) * 16, s, w);
+                rc = HF_EXIT_INPUT;
+                goto done;
+            }
+        }
+        cnt->total += n;
+        cnt->outside += hf_binning_fill(b, c, buf, buf + 1, 2, n, sumw, sumw2);
+        pos += n;
+        carry = have - 16 * n;
+        if (carry)
+            memmove(buf, (char *)buf + 16 * n, carry);
+        if (got == 0)
+            break;
+    }
+    if (ferror(fp)) {
+        hf_cli_msg("%s: read error", path);
+        rc = HF_EXIT_INPUT;
+    } else if (carry) {
+        hf_cli_msg("%s: %zu bytes: not a whole number of (score, weight) float64 pairs "
+                   "(16 bytes each)",
+                   path, pos * 16 + carry);
+        rc = HF_EXIT_INPUT;
+    }
+done:
+    fclose(fp);
+    return rc;
+}
+
+int hf_cmd_signal(int argc, char **argv)
+{
+    enum { O_WS = 256, O_SCORES, O_BINNING, O_POI, O_LUMI, O_NOSTAT, O_SAMPLE, O_FORMAT,
+           O_CHANNEL };
+    static const struct option longopts[] = {
+        {"workspace", required_argument, NULL, O_WS},
+        {"scores", required_argument, NULL, O_SCORES},
+        {"binning", required_argument, NULL, O_BINNING},
+        {"poi", required_argument, NULL, O_POI},
+        {"lumi", no_argument, NULL, O_LUMI},
+        {"no-staterror", no_argument, NULL, O_NOSTAT},
+        {"sample", required_argument, NULL, O_SAMPLE},
+        {"format", required_argument, NULL, O_FORMAT},
+        {"channel", required_argument, NULL, O_CHANNEL},
+        {"output-file", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *wsp = NULL, *scores = NULL, *binp = NULL, *outfile = NULL;
+    const char *channel = NULL, *format = "csv";
+    hf_signal_spec spec;
+    hf_signal_spec_init(&spec);
+    spec.staterror = 1;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h': fputs(help, stdout); return HF_EXIT_OK;
+        case 'o': outfile = optarg; break;
+        case O_WS: wsp = optarg; break;
+        case O_SCORES: scores = optarg; break;
+        case O_BINNING: binp = optarg; break;
+        case O_POI: spec.poi = optarg; break;
+        case O_LUMI: spec.lumi = 1; break;
+        case O_NOSTAT: spec.staterror = 0; break;
+        case O_SAMPLE: spec.sample = optarg; break;
+        case O_FORMAT: format = optarg; break;
+        case O_CHANNEL: channel = optarg; break;
+        default: return hf_cli_getopt_error(c, optopt, argv, optind);
+        }
+    }
+    if (optind < argc)
+        return hf_cli_usage_error("unexpected argument '%s'", argv[optind]);
+    if (!wsp || !scores || !binp)
+        return hf_cli_usage_error("--workspace, --scores and --binning are required");
+    int f64 = 0;
+    if (!strcmp(format, "f64"))
+        f64 = 1;
+    else if (strcmp(format, "csv"))
+        return hf_cli_usage_error("--format must be csv or f64, not '%s'", format);
+    if (f64 && !channel)
+        return hf_cli_usage_error("--format f64 needs --channel NAME");
+
+    hf_workspace *ws = NULL;
+    hf_binning *b = NULL;
+    hf_error err = {0};
+    double *sumw = NULL, *sumw2 = NULL, *unc = NULL;
+    int *off = NULL;
+    const char **names = NULL;
+    char *text = NULL;
+    counts cnt;
+    memset(&cnt, 0, sizeof cnt);
+    int rc = hf_cli_load_workspace(wsp, &ws);
+    if (rc != HF_EXIT_OK)
+        return rc;
+    if (hf_binning_read(binp, &b, &err)) {
+        rc = hf_cli_lib_error(&err);
+        goto done;
+    }
+    int nch = hf_binning_nchannels(b), only = -1;
+    if (channel) {
+        only = hf_binning_find(b, channel);
+        if (only < 0) {
+            hf_cli_msg("%s: --channel '%s' has no bin edges in the binning", binp, channel);
+            rc = HF_EXIT_INPUT;
+            goto done;
+        }
+        nch = 1;
+    }
+    names = calloc((size_t)nch, sizeof *names);
+    off = calloc((size_t)nch, sizeof *off);
+    if (!names || !off) {
+        hf_cli_msg("out of memory");
+        rc = HF_EXIT_INPUT;
+        goto done;
+    }
+    /* every binned channel must be a workspace channel with that many bins */
+    int nbins = 0;
+    for (int i = 0; i < nch; i++) {
+        int bi = only >= 0 ? only : i;
+        names[i] = hf_binning_channel(b, bi);
+        off[i] = nbins;
+        int want = -1;
+        const cJSON *ch;
+        cJSON_ArrayForEach(ch, cJSON_GetObjectItemCaseSensitive(ws->root, "channels")) {
+            const cJSON *n = cJSON_GetObjectItemCaseSensitive(ch, "name");
+            if (cJSON_IsString(n) && !strcmp(n->valuestring, names[i]))
+                want = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+                    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ch, "samples"), 0),
+                    "data"));
+        }
+        if (want < 0) {
+            hf_cli_msg("%s: channel '%s' is not a channel of %s", binp, names[i], wsp);
+            rc = HF_EXIT_INPUT;
+            goto done;
+        }
+        if (want != hf_binning_nbins(b, bi)) {
+            hf_cli_msg("%s: channel '%s' has %d bins (%d edges) but has %d bins in %s", binp,
+                       names[i], hf_binning_nbins(b, bi), hf_binning_nbins(b, bi) + 1, want,
+                       wsp);
+            rc = HF_EXIT_INPUT;
+            goto done;
+        }
+        nbins += want;
+    }
+    sumw = calloc((size_t)nbins, sizeof *sumw);
+    sumw2 = calloc((size_t)nbins, sizeof *sumw2);
+    unc = calloc((size_t)nbins, sizeof *unc);
+    if (!sumw || !sumw2 || !unc) {
+        hf_cli_msg("out of memory");
+        rc = HF_EXIT_INPUT;
+        goto done;
+    }
+    rc = f64 ? read_f64(scores, b, only, sumw, sumw2, &cnt)
+             : read_csv(scores, b, only, sumw, sumw2, off, &cnt);
+    if (rc != HF_EXIT_OK)
+        goto done;
+    for (int i = 0; i < nbins; i++)
+        unc[i] = sqrt(sumw2[i]);
+    spec.channels = names;
+    spec.nchannels = nch;
+    if (hf_signal_patch(ws, &spec, sumw, unc, &text, &err)) {
+        rc = hf_cli_lib_error(&err);
+        goto done;
+    }
+    size_t tl = strlen(text);
+    char *t2 = realloc(text, tl + 2);
+    if (!t2) {
+        hf_cli_msg("out of memory");
+        rc = HF_EXIT_INPUT;
+        goto done;
+    }
+    text = t2;
+    memcpy(text + tl, "\n", 2);
+    rc = hf_cli_emit(text, outfile);
+    if (rc == HF_EXIT_OK) {
+        hf_cli_msg("%zu events: %zu in bins, %zu outside every bin, %zu in channels "
+                   "without bins%s%s%s",
+                   cnt.total, cnt.total - cnt.outside - cnt.unknown, cnt.outside, cnt.unknown,
+                   cnt.unknown ? " (first: '" : "", cnt.unknown ? cnt.unknown_name : "",
+                   cnt.unknown ? "')" : "");
+    }
+done:
+    free(text);
+    free(sumw);
+    free(sumw2);
+    free(unc);
+    free(off);
+    free(names);
+    hf_binning_free(b);
+    hf_workspace_free(ws);
+    return rc;
+}

@@ -1,0 +1,179 @@
+/*
+ * simplify.c - `hf simplify`: a simplified likelihood of a background-only
+ * workspace (hf_workspace_simplify), written as pyhf writes a workspace.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char help[] =
+    "usage: hf simplify BkgOnly.json [-o OUT.json] [options]\n"
+    "\n"
+    "Fits the background-only workspace to its observed data and writes a\n"
+    "simplified likelihood: per channel a sample \"Bkg\" holding the post-fit\n"
+    "background, histosys modifiers carrying its uncertainty.  Channels,\n"
+    "observations, the POI and lumi are kept, so the original signal\n"
+    "patches apply to it (hfcls OUT.json patchset.json ...).\n"
+    "\n"
+    "options:\n"
+    "  -o, --output-file F  write there (atomically) instead of stdout\n"
+    "  --method M           simplify (default): as the simplify tool, one\n"
+    "                       histosys \"totalError\" shared by all bins with\n"
+    "                       each bin's post-fit uncertainty;\n"
+    "                       correlated: the post-fit covariance of all bins,\n"
+    "                       one histosys per significant eigenvector;\n"
+    "                       linear: the full model linearised at the best\n"
+    "                       fit (pre-fit widths, free normfactors and\n"
+    "                       staterrors kept, the data fitted again): the\n"
+    "                       most faithful\n"
+    "  --exclude SAMPLE     leave SAMPLE out of \"Bkg\" (it is still\n"
+    "                       fitted); repeatable\n"
+    "  --fix PAR=VALUE      fix parameter set PAR to VALUE in the fit;\n"
+    "                       repeatable\n"
+    "  --keep-named N|all|none\n"
+    "                       linear: how many normsys/histosys parameters,\n"
+    "                       those of largest impact, stay histosys of their\n"
+    "                       own name, shared with the signal patches'\n"
+    "                       systematics (default all); the others are\n"
+    "                       folded into eigenvectors\n"
+    "  --no-pad             exactly one sample per channel (original patches\n"
+    "                       that add at /channels/N/samples/K>1 then fail)\n"
+    "  --measurement NAME   measurement to use (default: the first)\n"
+    "  -h, --help           this help\n";
+
+int hf_cmd_simplify(int argc, char **argv)
+{
+    enum { O_METHOD = 256, O_EXCL, O_FIX, O_NOPAD, O_MEAS, O_KEEP };
+    static const struct option longopts[] = {
+        {"output-file", required_argument, NULL, 'o'},
+        {"method", required_argument, NULL, O_METHOD},
+        {"exclude", required_argument, NULL, O_EXCL},
+        {"fix", required_argument, NULL, O_FIX},
+        {"no-pad", no_argument, NULL, O_NOPAD},
+        {"keep-named", required_argument, NULL, O_KEEP},
+        {"measurement", required_argument, NULL, O_MEAS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    hf_simplify_options so;
+    hf_simplify_options_init(&so);
+    const char *outfile = NULL;
+    size_t na = (size_t)argc + 1;
+    const char **excl = calloc(na, sizeof *excl);
+    const char **fixn = calloc(na, sizeof *fixn);
+    char **fixbuf = calloc(na, sizeof *fixbuf);
+    double *fixv = calloc(na, sizeof *fixv);
+    int nexcl = 0, nfix = 0, c, rc = HF_EXIT_OK;
+    hf_workspace *ws = NULL, *out = NULL;
+    char *text = NULL;
+    if (!excl || !fixn || !fixbuf || !fixv) {
+        hf_cli_msg("out of memory");
+        rc = HF_EXIT_INPUT;
+        goto done;
+    }
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h': fputs(help, stdout); goto done;
+        case 'o': outfile = optarg; break;
+        case O_METHOD:
+            if (strcmp(optarg, "simplify") == 0)
+                so.method = HF_SIMPLIFY_SIMPLIFY;
+            else if (strcmp(optarg, "correlated") == 0)
+                so.method = HF_SIMPLIFY_CORRELATED;
+            else if (strcmp(optarg, "linear") == 0)
+                so.method = HF_SIMPLIFY_LINEAR;
+            else {
+                rc = hf_cli_usage_error("--method: unknown method '%s' "
+                                        "(simplify, correlated or linear)",
+                                        optarg);
+                goto done;
+            }
+            break;
+        case O_EXCL: excl[nexcl++] = optarg; break;
+        case O_FIX: {
+            const char *eq = strrchr(optarg, '=');
+            if (!eq || eq == optarg) {
+                rc = hf_cli_usage_error("--fix: '%s' is not PAR=VALUE", optarg);
+                goto done;
+            }
+            if ((rc = hf_cli_double("--fix", eq + 1, &fixv[nfix])) !=
+                HF_EXIT_OK)
+                goto done;
+            fixbuf[nfix] = strndup(optarg, (size_t)(eq - optarg));
+            if (!fixbuf[nfix]) {
+                hf_cli_msg("out of memory");
+                rc = HF_EXIT_INPUT;
+                goto done;
+            }
+            fixn[nfix] = fixbuf[nfix];
+            nfix++;
+            break;
+        }
+        case O_NOPAD: so.no_pad = 1; break;
+        case O_KEEP: {
+            double v;
+            if (strcmp(optarg, "all") == 0)
+                so.keep_named = 0;
+            else if (strcmp(optarg, "none") == 0)
+                so.keep_named = -1;
+            else if ((rc = hf_cli_double("--keep-named", optarg, &v)) !=
+                     HF_EXIT_OK)
+                goto done;
+            else if (v < 0 || v != (int)v || v > 1e9) {
+                rc = hf_cli_usage_error("--keep-named: '%s' is not a count, "
+                                        "'all' or 'none'", optarg);
+                goto done;
+            } else
+                so.keep_named = v == 0 ? -1 : (int)v;
+            break;
+        }
+        case O_MEAS: so.measurement = optarg; break;
+        default:
+            rc = hf_cli_getopt_error(c, optopt, argv, optind);
+            goto done;
+        }
+    }
+    if (optind != argc - 1) {
+        rc = hf_cli_usage_error(optind >= argc ? "a workspace is needed"
+                                               : "one workspace only");
+        goto done;
+    }
+    so.exclude = excl;
+    so.nexclude = nexcl;
+    so.fix_names = fixn;
+    so.fix_values = fixv;
+    so.nfix = nfix;
+    if ((rc = hf_cli_load_workspace(argv[optind], &ws)) != HF_EXIT_OK)
+        goto done;
+    hf_error err = {0};
+    if (hf_workspace_simplify(ws, &so, &out, &err) != HF_OK) {
+        rc = hf_cli_lib_error(&err);
+        goto done;
+    }
+    /* As pyhf and the simplify tool write workspaces: indent 4, sorted. */
+    text = hf_workspace_dump(out, 4);
+    size_t len = text ? strlen(text) : 0;
+    char *line = text ? realloc(text, len + 2) : NULL;
+    if (!line) {
+        hf_cli_msg("out of memory");
+        rc = HF_EXIT_INPUT;
+        goto done;
+    }
+    text = line;
+    memcpy(text + len, "\n", 2);
+    rc = hf_cli_emit(text, outfile);
+done:
+    for (int i = 0; fixbuf && i < nfix; i++)
+        free(fixbuf[i]);
+    free(fixbuf);
+    free(fixn);
+    free(fixv);
+    free(excl);
+    free(text);
+    hf_workspace_free(ws);
+    hf_workspace_free(out);
+    return rc;
+}

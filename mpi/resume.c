@@ -1,0 +1,153 @@
+/*
+ * resume.c - taking up an interrupted scan: which items the partial
+ * output already holds.
+ *
+ * While it runs, hfscan appends each line to the output file as it
+ * arrives, in the order the ranks finish them, not in input order; so a
+ * line is matched to its item by what it starts with (patch name and
+ * values, exactly as this run would write them), never by its position.
+ * A run killed in mid-write leaves a last line without its '\n': that one
+ * is computed again, like any line that does not parse.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scan.h"
+
+typedef struct keyed {
+    char *prefix;
+    int i;
+} keyed;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    int c = strcmp(x->prefix, y->prefix);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+static char *slurp(const char *path, size_t *len, int *missing)
+{
+    FILE *f = fopen(path, "rb");
+    *missing = !f && errno == ENOENT;
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, n = 0, r;
+    char *buf = malloc(cap);
+    while (buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += r;
+        if (cap - n < 2) {
+            char *g = realloc(buf, cap *= 2);
+            if (!g) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = g;
+        }
+    }
+    if (buf && ferror(f)) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* Whether the line (without its '\n') is a finished result this run
+ * would also write: an object with CLs, no error, and upper limits
+ * exactly when asked for. */
+static int finished(const char *line, int upper_limit)
+{
+    cJSON *o = cJSON_Parse(line);
+    int ok = cJSON_IsObject(o) && cJSON_IsNumber(cJSON_GetObjectItem(o, "CLs_obs")) &&
+             !cJSON_GetObjectItem(o, "error") &&
+             !cJSON_GetObjectItem(o, "upper_limit") == !upper_limit;
+    cJSON_Delete(o);
+    return ok;
+}
+
+int scan_resume(const scan *s, const char *path, char **lines)
+{
+    static const char mark[] = ", \"CLs_obs\": ";
+    size_t len;
+    int missing, taken = 0, dropped = 0;
+    char *text = slurp(path, &len, &missing);
+    if (!text) {
+        if (missing)
+            return 0;
+        hf_cli_msg("%s: cannot read: %s", path,
+                   errno ? strerror(errno) : "out of memory");
+        return -1;
+    }
+    keyed *keys = calloc(s->n > 0 ? (size_t)s->n : 1, sizeof *keys);
+    int nk = 0;
+    for (; keys && nk < s->n; nk++)
+        if (!(keys[nk].prefix = scan_prefix(s, nk)))
+            break;
+        else
+            keys[nk].i = nk;
+    if (!keys || nk < s->n) {
+        for (int k = 0; keys && k < nk; k++)
+            free(keys[k].prefix);
+        free(keys);
+        free(text);
+        hf_cli_msg("out of memory");
+        return -1;
+    }
+    qsort(keys, (size_t)nk, sizeof *keys, cmp_keyed);
+
+    /* A '\0' inside the file would end the text early: the lines past it
+     * are then computed again, which is safe. */
+    for (char *p = text, *nl; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+        *nl = '\0';
+        char *m = strstr(p, mark);
+        if (!m || !finished(p, s->bo.upper_limit)) {
+            dropped += *p != '\0';
+            continue;
+        }
+        *m = '\0';
+        keyed probe = {p, -1};
+        /* first key >= (prefix, -1), then the first item not yet taken */
+        size_t lo = 0, hi = (size_t)nk;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (cmp_keyed(&keys[mid], &probe) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        while (lo < (size_t)nk && strcmp(keys[lo].prefix, p) == 0 &&
+               lines[keys[lo].i])
+            lo++;
+        int ok = lo < (size_t)nk && strcmp(keys[lo].prefix, p) == 0;
+        *m = mark[0];
+        if (!ok) {
+            dropped++;
+            continue;
+        }
+        size_t l = strlen(p);
+        char *line = malloc(l + 2);
+        if (!line) {
+            hf_cli_msg("out of memory");
+            taken = -1;
+            break;
+        }
+        memcpy(line, p, l);
+        memcpy(line + l, "\n", 2);
+        lines[keys[lo].i] = line;
+        taken++;
+    }
+    if (taken >= 0 && dropped > 0)
+        hf_cli_msg("%s: %d line%s not kept (errors, incomplete, or not "
+                   "items of this scan): computed again", path, dropped,
+                   dropped == 1 ? "" : "s");
+    for (int k = 0; k < nk; k++)
+        free(keys[k].prefix);
+    free(keys);
+    free(text);
+    return taken;
+}

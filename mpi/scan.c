@@ -1,0 +1,383 @@
+/*
+ * scan.c - `hfscan`: the CLs of every signal of a scan, over MPI ranks.
+ *
+ *   mpirun -n 64 hfscan BkgOnly.json patchset.json -o grid.jsonl
+ *
+ * prints what `hfcls BkgOnly.json patchset.json` prints, the same lines
+ * byte for byte and in the same order, whichever rank computed them.  Any
+ * number of patchsets and plain patch files may follow the workspace; a
+ * plain patch is one signal named after its file.  With -o the lines are
+ * also appended to the file as they come, so `--resume` can take up an
+ * interrupted run; the finished file is then rewritten in input order,
+ * atomically.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <mpi.h>
+#include <omp.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "scan.h"
+
+/* What cli/load.c, cli/output.c and cli/jsonout.c expect of a command. */
+const char *hf_cli_prog = "hfscan";
+static int g_rank;
+static int g_quiet; /* ranks other than 0 hold messages rank 0 also gives */
+static char g_held[1024];
+
+void hf_cli_msg(const char *fmt, ...)
+{
+    va_list ap;
+    char buf[sizeof g_held - 64];
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (g_rank == 0)
+        fprintf(stderr, "%s: %s\n", hf_cli_prog, buf);
+    else if (g_quiet)
+        snprintf(g_held, sizeof g_held, "%s: rank %d: %s\n", hf_cli_prog,
+                 g_rank, buf);
+    else
+        fprintf(stderr, "%s: rank %d: %s\n", hf_cli_prog, g_rank, buf);
+}
+
+int hf_cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    char buf[512];
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (g_rank == 0)
+        fprintf(stderr, "%s: %s\n(see '%s --help')\n", hf_cli_prog, buf,
+                hf_cli_prog);
+    return HF_EXIT_USAGE;
+}
+
+int hf_cli_lib_error(const hf_error *err)
+{
+    hf_cli_msg("%s", err->msg[0] ? err->msg : hf_status_name(err->code));
+    switch (err->code) {
+    case HF_ERR_FIT: return HF_EXIT_FIT;
+    case HF_ERR_ARG: return HF_EXIT_USAGE;
+    default: return HF_EXIT_INPUT;
+    }
+}
+
+static const char usage[] =
+    "usage: mpirun [-n N] hfscan [options] WS.json PATCHES.json...\n"
+    "\n"
+    "CLs for every patch of the patchsets (and every plain patch file, a\n"
+    "signal named after its file) applied to WS.json, one JSON line each,\n"
+    "in input order, as `hfcls WS.json PATCHSET.json` prints them.  Rank 0\n"
+    "hands out chunks of patches to whichever rank is free; each rank runs\n"
+    "OMP_NUM_THREADS fits at once.\n"
+    "\n"
+    "  -o, --output-file F  write the lines to F (appended as they come,\n"
+    "                       rewritten in order at the end)\n"
+    "      --resume         keep the finished lines already in F\n"
+    "      --list FILE      more patch files, one path a line\n"
+    "      --test-poi X     POI value tested (1)\n"
+    "      --test-stat S    qtilde (default) or q\n"
+    "      --upper-limit    add the observed and expected upper limits\n"
+    "      --cl X           their confidence level (0.95)\n"
+    "      --measurement M  measurement (default: the first)\n"
+    "      --threads N      OpenMP threads per rank (OMP_NUM_THREADS)\n"
+    "      --chunk N        patches per hand-out (default: from the sizes)\n"
+    "      --dispatch-only  rank 0 hands out work and computes none\n"
+    "      --stats          timing on stderr\n"
+    "\n"
+    "Exit status: 0 ok, 1 bad input or some patch failed (its line says\n"
+    "why), 2 bad command line.\n";
+
+typedef struct opts {
+    const char *out, *list;
+    int resume, chunk, dispatch_only, stats, help;
+    const char **paths;
+    int npaths;
+    char *listbuf;
+} opts;
+
+static int parse(int argc, char **argv, opts *o, scan *s)
+{
+    enum { O_POI = 256, O_TS, O_UL, O_CL, O_MEAS, O_THREADS, O_CHUNK,
+           O_RESUME, O_LIST, O_DISPATCH, O_STATS };
+    static const struct option longopts[] = {
+        {"output-file", required_argument, NULL, 'o'},
+        {"resume", no_argument, NULL, O_RESUME},
+        {"list", required_argument, NULL, O_LIST},
+        {"test-poi", required_argument, NULL, O_POI},
+        {"test-stat", required_argument, NULL, O_TS},
+        {"upper-limit", no_argument, NULL, O_UL},
+        {"cl", required_argument, NULL, O_CL},
+        {"measurement", required_argument, NULL, O_MEAS},
+        {"threads", required_argument, NULL, O_THREADS},
+        {"chunk", required_argument, NULL, O_CHUNK},
+        {"dispatch-only", no_argument, NULL, O_DISPATCH},
+        {"stats", no_argument, NULL, O_STATS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    double x;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h': o->help = 1; return HF_EXIT_OK;
+        case 'o': o->out = optarg; break;
+        case O_RESUME: o->resume = 1; break;
+        case O_LIST: o->list = optarg; break;
+        case O_UL: s->bo.upper_limit = 1; break;
+        case O_MEAS: s->mo.measurement = optarg; break;
+        case O_DISPATCH: o->dispatch_only = 1; break;
+        case O_STATS: o->stats = 1; break;
+        case O_POI:
+            if (hf_cli_double("--test-poi", optarg, &s->bo.test_poi))
+                return HF_EXIT_USAGE;
+            break;
+        case O_CL:
+            if (hf_cli_double("--cl", optarg, &s->bo.cl))
+                return HF_EXIT_USAGE;
+            if (!(s->bo.cl > 0 && s->bo.cl < 1))
+                return hf_cli_usage_error("--cl: %s is not between 0 and 1",
+                                          optarg);
+            break;
+        case O_TS:
+            if (strcmp(optarg, "qtilde") == 0)
+                s->bo.ts = HF_TEST_QMU_TILDE;
+            else if (strcmp(optarg, "q") == 0)
+                s->bo.ts = HF_TEST_QMU;
+            else
+                return hf_cli_usage_error("--test-stat: '%s' is not qtilde "
+                                          "or q", optarg);
+            break;
+        case O_THREADS:
+        case O_CHUNK:
+            if (hf_cli_double(c == O_CHUNK ? "--chunk" : "--threads", optarg,
+                              &x))
+                return HF_EXIT_USAGE;
+            if (!(x >= 1 && x <= 1e6 && x == floor(x)))
+                return hf_cli_usage_error("%s: %s is not a positive whole "
+                                          "number", c == O_CHUNK ? "--chunk"
+                                          : "--threads", optarg);
+            *(c == O_CHUNK ? &o->chunk : &s->bo.threads) = (int)x;
+            break;
+        case ':':
+            return hf_cli_usage_error("%s needs a value", argv[optind - 1]);
+        default:
+            return hf_cli_usage_error("unknown option %s", argv[optind - 1]);
+        }
+    }
+    if (argc - optind < 1)
+        return hf_cli_usage_error("give WS.json and the patch files");
+    if (o->resume && !o->out)
+        return hf_cli_usage_error("--resume needs --output-file");
+    return HF_EXIT_OK;
+}
+
+/* argv's files after the workspace, then --list's (its buffer is kept:
+ * the paths point into it). */
+static int gather_paths(int argc, char **argv, opts *o)
+{
+    size_t cap = (size_t)argc + 1;
+    o->paths = malloc(cap * sizeof *o->paths);
+    if (!o->paths)
+        return hf_cli_usage_error("out of memory");
+    for (int k = optind + 1; k < argc; k++)
+        o->paths[o->npaths++] = argv[k];
+    if (!o->list)
+        goto check;
+    FILE *f = fopen(o->list, "rb");
+    if (!f) {
+        hf_cli_msg("%s: cannot open", o->list);
+        return HF_EXIT_INPUT;
+    }
+    size_t n = 0, bcap = 1 << 16, r;
+    o->listbuf = malloc(bcap);
+    while (o->listbuf && (r = fread(o->listbuf + n, 1, bcap - n - 1, f)) > 0)
+        if ((n += r) + 1 >= bcap)
+            o->listbuf = realloc(o->listbuf, bcap *= 2);
+    fclose(f);
+    if (!o->listbuf) {
+        hf_cli_msg("out of memory");
+        return HF_EXIT_INPUT;
+    }
+    o->listbuf[n] = '\0';
+    for (char *p = strtok(o->listbuf, "\r\n"); p; p = strtok(NULL, "\r\n")) {
+        if ((size_t)o->npaths + 1 >= cap) {
+            const char **g = realloc(o->paths, (cap *= 2) * sizeof *g);
+            if (!g) {
+                hf_cli_msg("out of memory");
+                return HF_EXIT_INPUT;
+            }
+            o->paths = g;
+        }
+        o->paths[o->npaths++] = p;
+    }
+check:
+    if (o->npaths == 0)
+        return hf_cli_usage_error("no patch files: give patchsets or patches "
+                                  "after WS.json, or --list");
+    return HF_EXIT_OK;
+}
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Rank 0 before the run: the lines already finished (--resume), and the
+ * journal the new ones are appended to.  The kept lines are first written
+ * back in order, so the journal never starts with a torn line. */
+static int prepare_output(const scan *s, const opts *o, char **lines,
+                          FILE **journal, int *kept)
+{
+    *kept = 0;
+    if (!o->out)
+        return HF_EXIT_OK;
+    if (o->resume && (*kept = scan_resume(s, o->out, lines)) < 0)
+        return HF_EXIT_INPUT;
+    size_t len = 1;
+    for (int i = 0; i < s->n; i++)
+        len += lines[i] ? strlen(lines[i]) : 0;
+    char *text = malloc(len);
+    if (!text) {
+        hf_cli_msg("out of memory");
+        return HF_EXIT_INPUT;
+    }
+    size_t used = 0;
+    for (int i = 0; i < s->n; i++)
+        if (lines[i]) {
+            size_t l = strlen(lines[i]);
+            memcpy(text + used, lines[i], l);
+            used += l;
+        }
+    text[used] = '\0';
+    hf_error err = {0};
+    int rc = hf_cli_write_file(o->out, text, &err);
+    free(text);
+    if (rc != HF_OK)
+        return hf_cli_lib_error(&err);
+    if (!(*journal = fopen(o->out, "ab"))) {
+        hf_cli_msg("%s: cannot append", o->out);
+        return HF_EXIT_INPUT;
+    }
+    return HF_EXIT_OK;
+}
+
+static int finish_output(const scan *s, const opts *o, char **lines)
+{
+    size_t len = 1;
+    for (int i = 0; i < s->n; i++)
+        len += strlen(lines[i]);
+    char *text = malloc(len), *p = text;
+    if (!text) {
+        hf_cli_msg("out of memory");
+        return HF_EXIT_INPUT;
+    }
+    for (int i = 0; i < s->n; i++) {
+        size_t l = strlen(lines[i]);
+        memcpy(p, lines[i], l);
+        p += l;
+    }
+    *p = '\0';
+    int rc = hf_cli_emit(text, o->out);
+    free(text);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    int provided, size, rc, all;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+
+    scan s;
+    opts o;
+    memset(&s, 0, sizeof s);
+    memset(&o, 0, sizeof o);
+    hf_batch_options_init(&s.bo);
+    hf_model_options_init(&s.mo);
+    char **lines = NULL;
+    FILE *journal = NULL;
+    double t0 = now(), t1 = t0, t2 = t0;
+    int kept = 0, nfailed = 0;
+
+    /* Every rank parses the same command line and reaches the same
+     * verdict; only rank 0 speaks. */
+    rc = parse(argc, argv, &o, &s);
+    if (rc == HF_EXIT_OK && o.help) {
+        if (g_rank == 0)
+            fputs(usage, stdout);
+        goto out;
+    }
+    if (rc == HF_EXIT_OK)
+        rc = gather_paths(argc, argv, &o);
+    if (rc == HF_EXIT_OK) {
+        g_quiet = 1;
+        rc = scan_open(&s, argv[optind], o.paths, o.npaths);
+        g_quiet = 0;
+    }
+    /* Inputs must load everywhere: a rank that cannot read them says so
+     * unless rank 0 could not either (then its message is enough). */
+    MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    int rc0 = rc;
+    MPI_Bcast(&rc0, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (g_held[0] && rc0 == HF_EXIT_OK)
+        fputs(g_held, stderr);
+    if ((rc = all) != HF_EXIT_OK)
+        goto out;
+    if (g_rank == 0) {
+        lines = calloc(s.n > 0 ? (size_t)s.n : 1, sizeof *lines);
+        rc = lines ? prepare_output(&s, &o, lines, &journal, &kept)
+                   : (hf_cli_msg("out of memory"), HF_EXIT_INPUT);
+    }
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (rc != HF_EXIT_OK)
+        goto out;
+
+    t1 = now();
+    nfailed = scan_run(&s, lines, journal, o.chunk, o.dispatch_only);
+    t2 = now();
+    if (g_rank == 0) {
+        if (journal)
+            fclose(journal);
+        journal = NULL;
+        if (nfailed < 0) {
+            rc = HF_EXIT_INPUT; /* the journal keeps what was done */
+        } else {
+            rc = finish_output(&s, &o, lines);
+            /* kept lines never hold errors: count them in the output */
+            if (rc == HF_EXIT_OK && nfailed > 0) {
+                hf_cli_msg("%d of %d patches failed (their lines say why)",
+                           nfailed, s.n);
+                rc = HF_EXIT_INPUT;
+            }
+        }
+        if (o.stats) {
+            int t = s.bo.threads > 0 ? s.bo.threads : omp_get_max_threads();
+            fprintf(stderr, "%s: stats: %d ranks x %d threads; loaded in "
+                    "%.3f s; %d patches (%d kept) in %.3f s (%.1f points/s)\n",
+                    hf_cli_prog, size, t, t1 - t0, s.n, kept, t2 - t1,
+                    (s.n - kept) / (t2 - t1 > 0 ? t2 - t1 : 1e-9));
+        }
+    }
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+out:
+    if (journal)
+        fclose(journal);
+    for (int i = 0; lines && i < s.n; i++)
+        free(lines[i]);
+    free(lines);
+    free(o.paths);
+    free(o.listbuf);
+    scan_close(&s);
+    MPI_Finalize();
+    return rc;
+}

@@ -1,0 +1,537 @@
+/*
+ * signal.c - a signal sample for a background-only workspace: as an RFC
+ * 6902 patch (what pyhf reads), and as a compiled template whose signal
+ * yields can be overwritten without going through JSON.
+ *
+ * The template is the model of the workspace patched with placeholder
+ * yields.  A sample's yields change neither the parameters nor the block
+ * layout of a model, only two kinds of numbers: the block's nominal bins
+ * and, through the total nominal of a bin, the widths (and fixed flags) of
+ * the staterror gammas the signal shares with the backgrounds.  So the
+ * template records where those live, and what hf/build.c sums to get the
+ * widths, to redo exactly that sum for each new signal.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recast.h"
+
+void hf_signal_spec_init(hf_signal_spec *spec)
+{
+    memset(spec, 0, sizeof *spec);
+}
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const cJSON *measurement_of(const hf_workspace *ws, const char *name)
+{
+    const cJSON *m;
+    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(ws->root, "measurements")) {
+        const char *n = jstr(m, "name");
+        if (!name || (n && strcmp(n, name) == 0))
+            return m;
+    }
+    return NULL;
+}
+
+/* The normfactor name: the spec's, else the measurement's POI, else the
+ * name ATLAS workspaces use. */
+static const char *poi_name(const hf_workspace *ws, const hf_signal_spec *spec,
+                            const char *measurement)
+{
+    if (spec->poi && spec->poi[0])
+        return spec->poi;
+    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(measurement_of(ws, measurement), "config");
+    const char *p = jstr(cfg, "poi");
+    return p && p[0] ? p : "mu_SIG";
+}
+
+static void stat_name(char *buf, size_t len, const char *chan)
+{
+    snprintf(buf, len, "staterror_%s", chan);
+}
+
+int hf_signal_ops(const hf_workspace *ws, const hf_signal_spec *spec,
+                  const char *measurement, const double *yields,
+                  const double *unc, cJSON **ops_out, int *nb_out,
+                  int *wsidx_out, hf_error *err)
+{
+    *ops_out = NULL;
+    if (!ws || !spec || !spec->channels || spec->nchannels <= 0)
+        return hf_error_set(err, HF_ERR_ARG, "hf_signal: no signal channel given");
+    const char *sample = spec->sample ? spec->sample : "signal";
+    const char *poi = poi_name(ws, spec, measurement);
+    const cJSON *channels = cJSON_GetObjectItemCaseSensitive(ws->root, "channels");
+    cJSON *ops = cJSON_CreateArray();
+    if (!ops)
+        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+    size_t off = 0;
+    for (int i = 0; i < spec->nchannels; i++) {
+        const char *name = spec->channels[i];
+        for (int j = 0; j < i; j++)
+            if (strcmp(spec->channels[j], name) == 0) {
+                cJSON_Delete(ops);
+                return hf_error_set(err, HF_ERR_ARG, "signal channel '%s' is listed twice",
+                                    name);
+            }
+        const cJSON *c, *ch = NULL;
+        int ci = 0, found = -1;
+        cJSON_ArrayForEach(c, channels) {
+            const char *n = jstr(c, "name");
+            if (n && strcmp(n, name) == 0) {
+                ch = c;
+                found = ci;
+                break;
+            }
+            ci++;
+        }
+        if (!ch) {
+            char avail[512] = "";
+            size_t used = 0;
+            cJSON_ArrayForEach(c, channels) {
+                const char *n = jstr(c, "name");
+                if (n && used + strlen(n) + 4 < sizeof avail)
+                    used += snprintf(avail + used, sizeof avail - used, "%s'%s'",
+                                     used ? ", " : "", n);
+            }
+            cJSON_Delete(ops);
+            return hf_error_set(err, HF_ERR_NOTFOUND,
+                                "%s: no channel named '%s' (the workspace has %s)",
+                                ws->source, name, avail);
+        }
+        const cJSON *samples = cJSON_GetObjectItemCaseSensitive(ch, "samples"), *s;
+        int nb = cJSON_GetArraySize(
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(samples, 0), "data"));
+        cJSON_ArrayForEach(s, samples) {
+            const char *sn = jstr(s, "name");
+            if (sn && strcmp(sn, sample) == 0) {
+                cJSON_Delete(ops);
+                return hf_error_set(err, HF_ERR_INVALID,
+                                    "%s: channel '%s' already has a sample named '%s' "
+                                    "(choose another signal sample name)",
+                                    ws->source, name, sample);
+            }
+        }
+        if (nb_out)
+            nb_out[i] = nb;
+        if (wsidx_out)
+            wsidx_out[i] = found;
+        for (int b = 0; b < nb; b++) {
+            double y = yields ? yields[off + b] : 1.0;
+            double u = unc ? unc[off + b] : 0.0;
+            if (!isfinite(y) || !isfinite(u) || u < 0) {
+                cJSON_Delete(ops);
+                return hf_error_set(err, HF_ERR_ARG,
+                                    "signal channel '%s' bin %d: yield %g, uncertainty %g: "
+                                    "yields must be finite and uncertainties finite and >= 0",
+                                    name, b, y, u);
+            }
+        }
+        char path[64], sname[512];
+        snprintf(path, sizeof path, "/channels/%d/samples/-", found);
+        cJSON *op = cJSON_CreateObject(), *val = cJSON_CreateObject();
+        cJSON *data = cJSON_CreateArray(), *mods = cJSON_CreateArray();
+        cJSON *nf = cJSON_CreateObject();
+        cJSON_AddItemToArray(ops, op);
+        cJSON_AddStringToObject(op, "op", "add");
+        cJSON_AddStringToObject(op, "path", path);
+        cJSON_AddItemToObject(op, "value", val);
+        cJSON_AddStringToObject(val, "name", sample);
+        cJSON_AddItemToObject(val, "data", data);
+        cJSON_AddItemToObject(val, "modifiers", mods);
+        for (int b = 0; b < nb; b++)
+            cJSON_AddItemToArray(data, cJSON_CreateNumber(yields ? yields[off + b] : 1.0));
+        cJSON_AddItemToArray(mods, nf);
+        cJSON_AddStringToObject(nf, "name", poi);
+        cJSON_AddStringToObject(nf, "type", "normfactor");
+        cJSON_AddNullToObject(nf, "data");
+        if (spec->lumi) {
+            cJSON *lu = cJSON_CreateObject();
+            cJSON_AddItemToArray(mods, lu);
+            cJSON_AddStringToObject(lu, "name", "lumi");
+            cJSON_AddStringToObject(lu, "type", "lumi");
+            cJSON_AddNullToObject(lu, "data");
+        }
+        if (spec->staterror) {
+            cJSON *se = cJSON_CreateObject(), *sd = cJSON_CreateArray();
+            stat_name(sname, sizeof sname, name);
+            cJSON_AddItemToArray(mods, se);
+            cJSON_AddStringToObject(se, "name", sname);
+            cJSON_AddStringToObject(se, "type", "staterror");
+            cJSON_AddItemToObject(se, "data", sd);
+            for (int b = 0; b < nb; b++)
+                cJSON_AddItemToArray(sd, cJSON_CreateNumber(unc ? unc[off + b] : 0.0));
+        }
+        off += (size_t)nb;
+    }
+    /* cJSON's adders return no error we could act on one by one: check the
+     * finished tree once instead */
+    char *probe = cJSON_PrintUnformatted(ops);
+    if (!probe) {
+        cJSON_Delete(ops);
+        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+    }
+    free(probe);
+    *ops_out = ops;
+    return HF_OK;
+}
+
+int hf_signal_patch(const hf_workspace *ws, const hf_signal_spec *spec,
+                    const double *yields, const double *unc, char **json,
+                    hf_error *err)
+{
+    cJSON *ops = NULL;
+    if (!json || !yields)
+        return hf_error_set(err, HF_ERR_ARG, "hf_signal_patch: NULL argument");
+    *json = NULL;
+    int rc = hf_signal_ops(ws, spec, NULL, yields, unc, &ops, NULL, NULL, err);
+    if (rc)
+        return rc;
+    *json = hf_json_pydump(ops, 4, 1, NULL);
+    cJSON_Delete(ops);
+    return *json ? HF_OK : hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+}
+
+/* Builds the model of s->ws with the signal at these yields. */
+static int build_with(const hf_signal *s, const double *yields, const double *unc,
+                      hf_model **out, hf_error *err)
+{
+    hf_signal_spec spec;
+    hf_signal_spec_init(&spec);
+    spec.channels = (const char *const *)s->chan;
+    spec.nchannels = s->nch;
+    spec.sample = s->sample;
+    spec.poi = s->poi;
+    spec.lumi = s->lumi;
+    spec.staterror = s->staterror;
+    cJSON *ops = NULL;
+    int rc = hf_signal_ops(s->ws, &spec, s->measurement, yields, unc, &ops, NULL, NULL, err);
+    if (rc)
+        return rc;
+    /* Python's repr round-trips every double; cJSON's printer does not
+     * (it keeps 15 digits when they come within an epsilon) */
+    char *text = hf_json_pydump(ops, 0, 1, NULL);
+    cJSON_Delete(ops);
+    if (!text)
+        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+    hf_patch *p = NULL;
+    rc = hf_patch_parse(text, "signal", &p, err);
+    free(text);
+    if (rc)
+        return rc;
+    hf_model_options o = s->mopt;
+    o.measurement = s->measurement;
+    o.poi = s->poi;
+    const hf_patch *pl[] = {p};
+    rc = hf_model_build(s->ws, pl, 1, &o, out, err);
+    hf_patch_free(p);
+    return rc;
+}
+
+void hf_signal_free(hf_signal *s)
+{
+    if (!s)
+        return;
+    hf_model_free(s->model);
+    free(s->sample);
+    free(s->poi);
+    free(s->measurement);
+    for (int i = 0; i < s->nch && s->chan; i++)
+        free(s->chan[i]);
+    free(s->chan);
+    free(s->off);
+    free(s->nb);
+    free(s->blk);
+    free(s->stat);
+    free(s->cnom);
+    free(s->cunc);
+    free(s);
+}
+
+static char *dupnull(const char *x)
+{
+    return x ? strdup(x) : NULL;
+}
+
+/* Does the measurement config set `key` for parameter `name`? */
+static int config_sets(const cJSON *meas, const char *name, const char *key)
+{
+    const cJSON *pc;
+    cJSON_ArrayForEach(pc, cJSON_GetObjectItemCaseSensitive(
+                               cJSON_GetObjectItemCaseSensitive(meas, "config"), "parameters")) {
+        const char *n = jstr(pc, "name");
+        if (n && strcmp(n, name) == 0 && cJSON_GetObjectItemCaseSensitive(pc, key))
+            return 1;
+    }
+    return 0;
+}
+
+/* Records, for each signal bin, the staterror gamma it feeds and the
+ * background terms of its width, in hf/build.c's summation order. */
+static int setup_stat(hf_signal *s, const int *wsidx, hf_error *err)
+{
+    const hf_model *m = s->model;
+    const cJSON *channels = cJSON_GetObjectItemCaseSensitive(s->ws->root, "channels");
+    const cJSON *meas = measurement_of(s->ws, s->measurement);
+    size_t ncon = 0;
+    s->stat = calloc((size_t)s->nbins, sizeof *s->stat);
+    if (!s->stat)
+        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+    /* count first: at most one contribution per sample and bin, plus ours */
+    for (int i = 0; i < s->nch; i++) {
+        const cJSON *ch = cJSON_GetArrayItem(channels, wsidx[i]);
+        ncon += (size_t)s->nb[i] *
+                (size_t)(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ch, "samples")) + 1);
+    }
+    s->cnom = malloc(sizeof(double) * (ncon ? ncon : 1));
+    s->cunc = malloc(sizeof(double) * (ncon ? ncon : 1));
+    if (!s->cnom || !s->cunc)
+        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+    size_t c0 = 0;
+    for (int i = 0; i < s->nch; i++) {
+        const hf_block *K = &m->blocks[s->blk[i]];
+        char sname[512];
+        stat_name(sname, sizeof sname, s->chan[i]);
+        if (K->nbf != 1)
+            return hf_error_set(err, HF_ERR_INVALID,
+                                "%s: signal in channel '%s': expected one per-bin modifier",
+                                s->ws->source, s->chan[i]);
+        int pk = -1;
+        for (int k = 0; k < m->nparsets; k++)
+            if (strcmp(m->parsets[k].name, sname) == 0)
+                pk = k;
+        if (pk < 0)
+            return hf_error_set(err, HF_ERR_INVALID, "%s: no parameter '%s' in the model",
+                                s->ws->source, sname);
+        const hf_parset *ps = &m->parsets[pk];
+        int keep_sig = config_sets(meas, sname, "sigmas");
+        int keep_fix = config_sets(meas, sname, "fixed");
+        /* the samples of this channel carrying it, sorted by name as the
+         * model's blocks are (a stable order: names are unique) */
+        const cJSON *samples = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetArrayItem(channels, wsidx[i]), "samples");
+        int ns = cJSON_GetArraySize(samples);
+        const cJSON **car = malloc(sizeof *car * (size_t)(ns + 1));
+        const cJSON **cmod = malloc(sizeof *cmod * (size_t)(ns + 1));
+        if (!car || !cmod) {
+            free(car);
+            free(cmod);
+            return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+        }
+        int n = 0;
+        const cJSON *smp;
+        cJSON_ArrayForEach(smp, samples) {
+            const cJSON *mod, *hit = NULL;
+            cJSON_ArrayForEach(mod, cJSON_GetObjectItemCaseSensitive(smp, "modifiers")) {
+                const char *mn = jstr(mod, "name"), *mt = jstr(mod, "type");
+                if (mn && mt && !strcmp(mt, "staterror") && !strcmp(mn, sname))
+                    hit = mod;
+            }
+            if (hit) {
+                /* insertion sort by sample name */
+                int at = n;
+                while (at > 0 && strcmp(jstr(car[at - 1], "name"), jstr(smp, "name")) > 0) {
+                    car[at] = car[at - 1];
+                    cmod[at] = cmod[at - 1];
+                    at--;
+                }
+                car[at] = smp;
+                cmod[at] = hit;
+                n++;
+            }
+        }
+        int spos = 0;
+        while (spos < n && strcmp(jstr(car[spos], "name"), s->sample) < 0)
+            spos++;
+        for (int b = 0; b < s->nb[i]; b++) {
+            hf_statbin *st = &s->stat[s->off[i] + b];
+            int p = m->bf_par[K->bfpar + (size_t)b];
+            st->par = p;
+            st->aux = ps->aux_offset + (p - ps->offset);
+            st->keep_sigma = keep_sig;
+            st->keep_fixed = keep_fix;
+            st->n = n + 1;
+            st->spos = spos;
+            st->c0 = c0;
+            for (int j = 0, o = 0; j <= n; j++) {
+                if (j == spos) {
+                    s->cnom[c0 + j] = s->cunc[c0 + j] = 0; /* the signal's */
+                    continue;
+                }
+                const cJSON *d = cJSON_GetArrayItem(
+                    cJSON_GetObjectItemCaseSensitive(car[o], "data"), b);
+                const cJSON *u = cJSON_GetArrayItem(
+                    cJSON_GetObjectItemCaseSensitive(cmod[o], "data"), b);
+                s->cnom[c0 + j] = d ? d->valuedouble : 0;
+                s->cunc[c0 + j] = u ? u->valuedouble : 0;
+                o++;
+            }
+            c0 += (size_t)(n + 1);
+        }
+        free(car);
+        free(cmod);
+    }
+    return HF_OK;
+}
+
+void hf_signal_apply(const hf_signal *s, hf_model *m, const double *yields,
+                     const double *unc)
+{
+    for (int i = 0; i < s->nch; i++) {
+        const hf_block *K = &m->blocks[s->blk[i]];
+        memcpy(m->nominal + K->nom, yields + s->off[i], sizeof(double) * (size_t)s->nb[i]);
+    }
+    if (!s->staterror)
+        return;
+    for (int b = 0; b < s->nbins; b++) {
+        const hf_statbin *st = &s->stat[b];
+        const double *cn = s->cnom + st->c0, *cu = s->cunc + st->c0;
+        double u = unc ? unc[b] : 0.0;
+        /* hf/build.c's staterror_defaults, term for term and in its order,
+         * so the widths are bit for bit those of the patched model */
+        double ns = 0, rel2 = 0;
+        for (int j = 0; j < st->n; j++)
+            ns += j == st->spos ? yields[b] : cn[j];
+        if (ns > 0)
+            for (int j = 0; j < st->n; j++) {
+                double q = (j == st->spos ? u : cu[j]) / ns;
+                rel2 += q * q;
+            }
+        double sd = sqrt(rel2);
+        if (!st->keep_fixed)
+            m->fixed[st->par] = sd == 0;
+        if (!st->keep_sigma)
+            m->sigmas[st->aux] = sd == 0 ? 1.0 : sd;
+    }
+}
+
+int hf_signal_build(const hf_workspace *ws, const hf_signal_spec *spec,
+                    const hf_model_options *opt, hf_signal **out,
+                    hf_error *err)
+{
+    if (!ws || !spec || !out)
+        return hf_error_set(err, HF_ERR_ARG, "hf_signal_build: NULL argument");
+    *out = NULL;
+    if (!spec->channels || spec->nchannels <= 0)
+        return hf_error_set(err, HF_ERR_ARG, "hf_signal_build: no signal channel given");
+    hf_signal *s = calloc(1, sizeof *s);
+    if (!s)
+        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+    s->ws = ws;
+    if (opt)
+        s->mopt = *opt;
+    else
+        hf_model_options_init(&s->mopt);
+    s->nch = spec->nchannels;
+    s->lumi = spec->lumi;
+    s->staterror = spec->staterror;
+    s->sample = strdup(spec->sample ? spec->sample : "signal");
+    s->measurement = dupnull(s->mopt.measurement);
+    s->chan = calloc((size_t)s->nch, sizeof *s->chan);
+    s->off = calloc((size_t)s->nch, sizeof(int));
+    s->nb = calloc((size_t)s->nch, sizeof(int));
+    s->blk = calloc((size_t)s->nch, sizeof(int));
+    int *wsidx = calloc((size_t)s->nch, sizeof(int));
+    int rc = HF_OK;
+    if (!s->sample || (s->mopt.measurement && !s->measurement) || !s->chan || !s->off ||
+        !s->nb || !s->blk || !wsidx) {
+        rc = hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    if (s->mopt.measurement && !measurement_of(ws, s->measurement)) {
+        rc = hf_error_set(err, HF_ERR_NOTFOUND, "%s: measurements: no measurement named '%s'",
+                          ws->source, s->measurement);
+        goto fail;
+    }
+    s->poi = strdup(poi_name(ws, spec, s->measurement));
+    if (!s->poi) {
+        rc = hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (int i = 0; i < s->nch; i++)
+        if (!spec->channels[i] || !(s->chan[i] = strdup(spec->channels[i]))) {
+            rc = hf_error_set(err, spec->channels[i] ? HF_ERR_NOMEM : HF_ERR_ARG,
+                              "hf_signal_build: channel %d is %s", i,
+                              spec->channels[i] ? "out of memory" : "NULL");
+            goto fail;
+        }
+    /* bins and workspace indices (the ops are rebuilt by build_with) */
+    cJSON *ops = NULL;
+    rc = hf_signal_ops(ws, spec, s->measurement, NULL, NULL, &ops, s->nb, wsidx, err);
+    cJSON_Delete(ops);
+    if (rc)
+        goto fail;
+    for (int i = 0; i < s->nch; i++) {
+        s->off[i] = s->nbins;
+        s->nbins += s->nb[i];
+    }
+    rc = build_with(s, NULL, NULL, &s->model, err);
+    if (rc)
+        goto fail;
+    /* the signal block of each channel: the model's blocks are sorted by
+     * channel, then sample name */
+    const cJSON *channels = cJSON_GetObjectItemCaseSensitive(ws->root, "channels");
+    for (int i = 0; i < s->nch; i++) {
+        const hf_model *m = s->model;
+        int mc = -1;
+        for (int c = 0; c < m->nchan; c++)
+            if (strcmp(m->chan_names[c], s->chan[i]) == 0)
+                mc = c;
+        int first = -1;
+        for (int b = 0; b < m->nblocks && first < 0; b++)
+            if (mc >= 0 && m->blocks[b].bin0 == m->chan_off[mc])
+                first = b;
+        int rank = 0;
+        const cJSON *smp;
+        cJSON_ArrayForEach(smp, cJSON_GetObjectItemCaseSensitive(
+                                    cJSON_GetArrayItem(channels, wsidx[i]), "samples")) {
+            const char *n = jstr(smp, "name");
+            rank += n && strcmp(n, s->sample) < 0;
+        }
+        s->blk[i] = first + rank;
+        if (first < 0 || s->blk[i] >= m->nblocks || m->blocks[s->blk[i]].bin0 != m->chan_off[mc] ||
+            m->blocks[s->blk[i]].nb != s->nb[i]) {
+            rc = hf_error_set(err, HF_ERR_INVALID, "%s: cannot locate the signal in channel '%s'",
+                              ws->source, s->chan[i]);
+            goto fail;
+        }
+    }
+    if (s->staterror && (rc = setup_stat(s, wsidx, err)))
+        goto fail;
+    free(wsidx);
+    *out = s;
+    return HF_OK;
+fail:
+    free(wsidx);
+    hf_signal_free(s);
+    return rc;
+}
+
+int hf_signal_nbins(const hf_signal *s) { return s->nbins; }
+
+int hf_signal_channel_offset(const hf_signal *s, int i)
+{
+    return i >= 0 && i < s->nch ? s->off[i] : -1;
+}
+
+int hf_signal_channel_nbins(const hf_signal *s, int i)
+{
+    return i >= 0 && i < s->nch ? s->nb[i] : -1;
+}
+
+const hf_model *hf_signal_template(const hf_signal *s) { return s->model; }
+
+int hf_signal_model(const hf_signal *s, const double *yields, const double *unc,
+                    hf_model **out, hf_error *err)
+{
+    if (!s || !yields || !out)
+        return hf_error_set(err, HF_ERR_ARG, "hf_signal_model: NULL argument");
+    *out = NULL;
+    return build_with(s, yields, unc, out, err);
+}

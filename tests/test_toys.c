@@ -1,0 +1,316 @@
+/*
+ * test_toys.c - the toy-based calculator (hf_cls_toys): reproducibility
+ * (same seed, same bits, whatever the thread count; another seed, other
+ * toys), pyhf's p-value and percentile conventions, agreement with pyhf's
+ * ToyCalculator within the toys' statistical errors, convergence to the
+ * asymptotic result at high counts, and argument checks.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hf.h"
+
+#define DEMO "workspaces/demo"
+#define TINY "../shared/workspaces/synthetic/syn_tiny"
+
+static hf_model *load(const char *ws_path, const char *patch_path,
+                      const char *patch_name)
+{
+    hf_workspace *ws = NULL;
+    hf_patch *p = NULL;
+    hf_model *m = NULL;
+    hf_error err = {0};
+    if (hf_workspace_read(ws_path, &ws, &err) != HF_OK)
+        return NULL;
+    if (patch_path &&
+        hf_patch_read_any(patch_path, patch_name, &p, &err) != HF_OK) {
+        hf_workspace_free(ws);
+        return NULL;
+    }
+    const hf_patch *ps[] = {p};
+    if (hf_model_build(ws, ps, p ? 1 : 0, NULL, &m, &err) != HF_OK)
+        m = NULL;
+    hf_patch_free(p);
+    hf_workspace_free(ws);
+    return m;
+}
+
+static hf_model *parse(const char *json)
+{
+    hf_workspace *ws = NULL;
+    hf_model *m = NULL;
+    hf_error err = {0};
+    if (hf_workspace_parse(json, "test", &ws, &err) != HF_OK ||
+        hf_model_build(ws, NULL, 0, NULL, &m, &err) != HF_OK)
+        fail_msg("model: %s", err.msg);
+    hf_workspace_free(ws);
+    return m;
+}
+
+/* Runs hf_cls_toys with `threads` threads, keeping every toy's q. */
+static void run(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
+                unsigned long long seed, int threads, hf_toys_result *r,
+                double *sb, double *b)
+{
+    hf_toys_options to;
+    hf_error err = {0};
+    hf_toys_options_init(&to);
+    to.threads = threads;
+    to.sb_stats = sb;
+    to.b_stats = b;
+    int rc = hf_cls_toys(m, hf_model_data(m), mu, ts, ntoys, seed, &to, r,
+                         &err);
+    if (rc != HF_OK)
+        fail_msg("hf_cls_toys: %s", err.msg);
+}
+
+/* Same seed: the same bits with 1 and 2 threads (and another run); a new
+ * seed: other toys. */
+static void test_threads_reproducible(void **state)
+{
+    (void)state;
+    hf_model *m = load(DEMO "/BkgOnly.json", DEMO "/patchset.json", "sig_300");
+    assert_non_null(m);
+    enum { N = 150 };
+    static double sb1[N], b1[N], sb2[N], b2[N], sb3[N], b3[N];
+    hf_toys_result r1, r2, r3, r4;
+    run(m, 1.0, HF_TEST_QMU_TILDE, N, 42, 1, &r1, sb1, b1);
+    run(m, 1.0, HF_TEST_QMU_TILDE, N, 42, 2, &r2, sb2, b2);
+    run(m, 1.0, HF_TEST_QMU_TILDE, N, 42, 2, &r4, NULL, NULL);
+    assert_memory_equal(sb1, sb2, sizeof sb1);
+    assert_memory_equal(b1, b2, sizeof b1);
+    /* The whole result, nevals included: the same fits were done. */
+    assert_memory_equal(&r1, &r2, sizeof r1);
+    assert_memory_equal(&r1, &r4, sizeof r1);
+    assert_int_equal(r1.ntoys, N);
+    assert_int_equal(r1.nfailed_sb + r1.nfailed_b, 0);
+
+    run(m, 1.0, HF_TEST_QMU_TILDE, N, 43, 2, &r3, sb3, b3);
+    int same = 0;
+    for (int i = 0; i < N; i++)
+        same += sb3[i] == sb1[i] && sb3[i] != 0;
+    assert_true(same < 3);
+    /* Toy i does not depend on ntoys: the first 100 of 150 are those of
+     * a 100-toy run. */
+    static double sb4[100], b4[100];
+    run(m, 1.0, HF_TEST_QMU_TILDE, 100, 42, 2, &r3, sb4, b4);
+    assert_memory_equal(sb4, sb1, sizeof sb4);
+    assert_memory_equal(b4, b1, sizeof b4);
+    hf_model_free(m);
+}
+
+/* hf's toys against pyhf's at the same ntoys: the toys differ (numpy's
+ * generator against ours), so CLsb, CLb and CLs must agree within 3
+ * combined binomial standard errors; the expected median, a percentile of
+ * a ratio, within `med_tol`. */
+static void compare_pyhf(const char *name, const hf_model *m, int ntoys,
+                         double py_cls, double py_clsb, double py_clb,
+                         const double py_exp[5], double med_tol)
+{
+    hf_toys_result r;
+    run(m, 1.0, HF_TEST_QMU_TILDE, ntoys, 1, 0, &r, NULL, NULL);
+    assert_int_equal(r.nfailed_sb + r.nfailed_b, 0);
+    double se_sb = sqrt(2 * py_clsb * (1 - py_clsb) / ntoys);
+    double se_b = sqrt(2 * py_clb * (1 - py_clb) / ntoys);
+    /* CLs = CLsb / CLb: first-order propagation of both errors. */
+    double se_s = py_cls * hypot(se_sb / py_clsb, se_b / py_clb);
+    fprintf(stderr, "%s, %d toys: hf CLs %.4f CLsb %.4f CLb %.4f exp median "
+            "%.4f; pyhf %.4f %.4f %.4f %.4f\n", name, ntoys, r.cls_obs,
+            r.clsb, r.clb, r.cls_exp[2], py_cls, py_clsb, py_clb, py_exp[2]);
+    if (fabs(r.clsb - py_clsb) > 3 * se_sb ||
+        fabs(r.clb - py_clb) > 3 * se_b || fabs(r.cls_obs - py_cls) > 3 * se_s)
+        fail_msg("%s: hf CLsb %g CLb %g CLs %g; pyhf %g %g %g (3 sigma: %g "
+                 "%g %g)", name, r.clsb, r.clb, r.cls_obs, py_clsb, py_clb,
+                 py_cls, 3 * se_sb, 3 * se_b, 3 * se_s);
+    if (fabs(r.cls_exp[2] - py_exp[2]) > med_tol)
+        fail_msg("%s: expected median CLs: hf %g, pyhf %g", name,
+                 r.cls_exp[2], py_exp[2]);
+    for (int i = 0; i < 4; i++)
+        assert_true(r.cls_exp[i] <= r.cls_exp[i + 1]);
+}
+
+/* pyhf's ToyCalculator (numpy backend) on syn_tiny + sig_200_0, mu = 1,
+ * qtilde, 1000 toys, np.random.seed(1):
+ *   /root/.cache/hf-pyhf/pyhfrun.sh bench/bench_toys_pyhf.py \
+ *     ../shared/workspaces/synthetic/syn_tiny/BkgOnly.json \
+ *     ../shared/workspaces/synthetic/syn_tiny/patchset.json sig_200_0 1000 1
+ *   {"CLs_obs": 0.5615474794841735, "CLs_exp": [0.0, 0.12537170557342814,
+ *    0.273986301369863, 0.5385074734331509, 1.0], "CLsb": 0.479,
+ *    "CLb": 0.853}
+ * (asymptotics: CLs 0.5537, CLsb 0.4716, CLb 0.8517).  The expected
+ * median spreads by about 0.03 over hf seeds: 0.1 is allowed.  The +2
+ * sigma end is 1 in both (a quarter of the background toys have q = 0). */
+static void test_pyhf_tiny(void **state)
+{
+    (void)state;
+    hf_model *m = load(TINY "/BkgOnly.json", TINY "/patchset.json",
+                       "sig_200_0");
+    if (!m)
+        skip();
+    const double py_exp[5] = {0.0, 0.12537170557342814, 0.273986301369863,
+                              0.5385074734331509, 1.0};
+    compare_pyhf("syn_tiny sig_200_0", m, 1000, 0.5615474794841735, 0.479,
+                 0.853, py_exp, 0.1);
+    hf_toys_result r;
+    run(m, 1.0, HF_TEST_QMU_TILDE, 1000, 1, 0, &r, NULL, NULL);
+    assert_true(r.cls_exp[4] == 1.0);
+    hf_model_free(m);
+}
+
+/* The same on the demo workspace (shipped, never skipped), sig_300, 500
+ * toys, np.random.seed(1):
+ *   /root/.cache/hf-pyhf/pyhfrun.sh bench/bench_toys_pyhf.py \
+ *     workspaces/demo/BkgOnly.json workspaces/demo/patchset.json sig_300 500 1
+ *   {"CLs_obs": 0.10483870967741936, "CLs_exp": [0.0, 0.0,
+ *    0.04561350997967832, 0.19039974134324172, 0.46671919732016093],
+ *    "CLsb": 0.078, "CLb": 0.744}
+ * (asymptotics: CLs 0.0874, CLsb 0.0646, CLb 0.7388, median 0.0310). */
+static void test_pyhf_demo(void **state)
+{
+    (void)state;
+    hf_model *m = load(DEMO "/BkgOnly.json", DEMO "/patchset.json", "sig_300");
+    assert_non_null(m);
+    const double py_exp[5] = {0.0, 0.0, 0.04561350997967832,
+                              0.19039974134324172, 0.46671919732016093};
+    compare_pyhf("demo sig_300", m, 500, 0.10483870967741936, 0.078, 0.744,
+                 py_exp, 0.05);
+    hf_model_free(m);
+}
+
+/* One bin, b = 1000 with a 2% normsys, s = 50, n = 1000: the asymptotic
+ * formulae hold well, so toys must reproduce them within their binomial
+ * errors (4 sigma) plus 0.01 for what remains of the approximation. */
+static void test_high_count_asymptotic(void **state)
+{
+    (void)state;
+    static const char ws[] =
+        "{\"channels\": [{\"name\": \"SR\", \"samples\": ["
+        "{\"name\": \"signal\", \"data\": [50.0], \"modifiers\": "
+        "[{\"name\": \"mu\", \"type\": \"normfactor\", \"data\": null}]},"
+        "{\"name\": \"bkg\", \"data\": [1000.0], \"modifiers\": "
+        "[{\"name\": \"bnorm\", \"type\": \"normsys\", "
+        "\"data\": {\"hi\": 1.02, \"lo\": 0.98}}]}]}],"
+        "\"observations\": [{\"name\": \"SR\", \"data\": [1000]}],"
+        "\"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": \"mu\", "
+        "\"parameters\": []}}], \"version\": \"1.0.0\"}";
+    hf_model *m = parse(ws);
+    enum { N = 2000 };
+    hf_toys_result r;
+    hf_cls_result a;
+    hf_error err = {0};
+    assert_int_equal(hf_cls_asymptotic(m, hf_model_data(m), 1.0,
+                                       HF_TEST_QMU_TILDE, NULL, &a, &err),
+                     HF_OK);
+    run(m, 1.0, HF_TEST_QMU_TILDE, N, 7, 0, &r, NULL, NULL);
+    assert_int_equal(r.nfailed_sb + r.nfailed_b, 0);
+    assert_true(fabs(r.test_stat - a.test_stat) < 1e-6);
+    double se_sb = sqrt(a.clsb * (1 - a.clsb) / N);
+    double se_b = sqrt(a.clb * (1 - a.clb) / N);
+    double se_s = a.cls_obs * hypot(se_sb / a.clsb, se_b / a.clb);
+    fprintf(stderr, "b=1000 s=50, %d toys: CLs %.4f CLsb %.4f CLb %.4f exp "
+            "median %.4f; asymptotic %.4f %.4f %.4f %.4f\n", N, r.cls_obs,
+            r.clsb, r.clb, r.cls_exp[2], a.cls_obs, a.clsb, a.clb,
+            a.cls_exp[2]);
+    if (fabs(r.clsb - a.clsb) > 4 * se_sb + 0.01 ||
+        fabs(r.clb - a.clb) > 4 * se_b + 0.01 ||
+        fabs(r.cls_obs - a.cls_obs) > 4 * se_s + 0.01)
+        fail_msg("toys CLsb %g CLb %g CLs %g; asymptotic %g %g %g", r.clsb,
+                 r.clb, r.cls_obs, a.clsb, a.clb, a.cls_obs);
+    /* The expected band: percentiles of the b-only toys' CLs, for which
+     * 1 and 2 sigma lie at counts of about 320 and 45 toys: 0.02 and 0.01
+     * absolute cover their spread.  Not +2 sigma: the 9% of background
+     * toys with muhat > mu have q = 0 and CLs = 1, which the asymptotic
+     * (continuous) distribution does not know; pyhf's toys give 1 too. */
+    const double tol[4] = {0.01, 0.02, 0.03, 0.03};
+    assert_true(r.cls_exp[4] == 1.0);
+    for (int i = 0; i < 4; i++)
+        if (fabs(r.cls_exp[i] - a.cls_exp[i]) > tol[i])
+            fail_msg("expected CLs [%d]: toys %g, asymptotic %g", i,
+                     r.cls_exp[i], a.cls_exp[i]);
+    hf_model_free(m);
+}
+
+/* pyhf's conventions on a model with one free parameter (toy q's are then
+ * easy to reason about): ">=" tails, CLs = CLsb / CLb, q0 reports CLsb. */
+static void test_conventions(void **state)
+{
+    (void)state;
+    static const char ws[] =
+        "{\"channels\": [{\"name\": \"SR\", \"samples\": ["
+        "{\"name\": \"signal\", \"data\": [5.0], \"modifiers\": "
+        "[{\"name\": \"mu\", \"type\": \"normfactor\", \"data\": null}]},"
+        "{\"name\": \"bkg\", \"data\": [10.0], \"modifiers\": []}]}],"
+        "\"observations\": [{\"name\": \"SR\", \"data\": [10]}],"
+        "\"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": \"mu\", "
+        "\"parameters\": []}}], \"version\": \"1.0.0\"}";
+    hf_model *m = parse(ws);
+    enum { N = 400 };
+    static double sb[N], b[N];
+    hf_toys_result r;
+    run(m, 1.0, HF_TEST_QMU_TILDE, N, 3, 2, &r, sb, b);
+    /* Recount the tails from the toys, ">=" as pyhf. */
+    int nsb = 0, nb = 0;
+    for (int i = 0; i < N; i++) {
+        nsb += sb[i] >= r.test_stat;
+        nb += b[i] >= r.test_stat;
+    }
+    assert_true(r.clsb == (double)nsb / N);
+    assert_true(r.clb == (double)nb / N);
+    assert_true(r.cls_obs == r.clsb / r.clb);
+    /* The observed data are the background expectation: q_obs > 0, and
+     * some background toys equal it exactly (a Poisson count of 10 in one
+     * bin gives the same q): they must count in CLb. */
+    int ties = 0;
+    for (int i = 0; i < N; i++)
+        ties += b[i] == r.test_stat;
+    assert_true(ties > 0);
+
+    hf_toys_result r0;
+    run(m, 1.0, HF_TEST_Q0, N, 3, 2, &r0, NULL, NULL);
+    assert_true(r0.cls_obs == r0.clsb);
+    for (int i = 0; i < 5; i++)
+        assert_true(r0.cls_exp[i] == r0.clsb_exp[i]);
+    hf_model_free(m);
+}
+
+static void test_arguments(void **state)
+{
+    (void)state;
+    hf_model *m = load(DEMO "/BkgOnly.json", DEMO "/patchset.json", "sig_300");
+    assert_non_null(m);
+    hf_toys_result r;
+    hf_error err = {0};
+    assert_int_equal(hf_cls_toys(m, hf_model_data(m), 1.0, HF_TEST_QMU_TILDE,
+                                 0, 1, NULL, &r, &err), HF_ERR_ARG);
+    assert_int_equal(hf_cls_toys(m, hf_model_data(m), 1.0, HF_TEST_TMU, 10, 1,
+                                 NULL, &r, &err), HF_ERR_ARG);
+    hf_model_free(m);
+    /* No POI (the background-only model). */
+    m = load(DEMO "/BkgOnly.json", NULL, NULL);
+    if (m) {
+        assert_int_equal(hf_cls_toys(m, hf_model_data(m), 1.0,
+                                     HF_TEST_QMU_TILDE, 10, 1, NULL, &r, &err),
+                         HF_ERR_ARG);
+        hf_model_free(m);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_threads_reproducible),
+        cmocka_unit_test(test_conventions),
+        cmocka_unit_test(test_high_count_asymptotic),
+        cmocka_unit_test(test_pyhf_tiny),
+        cmocka_unit_test(test_pyhf_demo),
+        cmocka_unit_test(test_arguments),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
