@@ -5,7 +5,6 @@
  * interpolation) agree within 1e-9 relative; the analytic gradient agrees
  * with central finite differences.
  */
-#include <dirent.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,48 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "hf.h"
-
-#define SHARED "../shared"
-
-static cJSON *load_json(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc(n + 1);
-    size_t got = fread(buf, 1, n, f);
-    buf[got] = 0;
-    fclose(f);
-    /* Python's json writes NaN and Infinity, which are not JSON: read them
-     * as null, our "non-finite" */
-    char *clean = malloc(2 * got + 1), *q = clean;
-    int instr = 0;
-    for (const char *p = buf; *p; p++) {
-        if (*p == '"' && (p == buf || p[-1] != '\\'))
-            instr = !instr;
-        if (!instr && !strncmp(p, "-Infinity", 9)) {
-            q += sprintf(q, "null");
-            p += 8;
-        } else if (!instr && !strncmp(p, "Infinity", 8)) {
-            q += sprintf(q, "null");
-            p += 7;
-        } else if (!instr && !strncmp(p, "NaN", 3)) {
-            q += sprintf(q, "null");
-            p += 2;
-        } else {
-            *q++ = *p;
-        }
-    }
-    *q = 0;
-    free(buf);
-    buf = clean;
-    cJSON *j = cJSON_Parse(buf);
-    free(buf);
-    return j;
-}
+#include "refs.h"
 
 /* Both non-finite (pyhf NaN / JSON null), or within rel relative. */
 static int close_rel(double ref, double got, double rel)
@@ -74,40 +32,32 @@ static double num(const cJSON *j)
     return cJSON_IsNumber(j) ? j->valuedouble : NAN;
 }
 
-typedef struct ref {
-    char path[512];
+typedef struct mref {
+    ref r;               /* the reference file (tests/refs.c) */
+    const char *path;
     cJSON *json;
     hf_workspace *ws;
     hf_patch *patch;
     hf_model *model, *model01;
-} ref;
+} mref;
 
-static int open_ref(ref *r, const char *file)
+static int open_ref(mref *r, const char *path)
 {
     hf_error err;
     memset(r, 0, sizeof *r);
-    snprintf(r->path, sizeof r->path, "%s/reference/%s", SHARED, file);
-    r->json = load_json(r->path);
-    if (!r->json) {
-        print_error("%s: cannot read\n", r->path);
+    r->path = path;
+    if (ref_load(path, &r->r))
         return -1;
-    }
-    char wpath[512], ppath[512];
-    const cJSON *w = cJSON_GetObjectItem(r->json, "workspace");
-    const cJSON *p = cJSON_GetObjectItem(r->json, "patch");
-    const cJSON *pn = cJSON_GetObjectItem(r->json, "patch_name");
-    snprintf(wpath, sizeof wpath, "%s/%s", SHARED, w->valuestring);
-    if (hf_workspace_read(wpath, &r->ws, &err)) {
+    r->json = r->r.json;
+    if (hf_workspace_read(r->r.workspace, &r->ws, &err)) {
         print_error("%s\n", err.msg);
         return -1;
     }
-    if (cJSON_IsString(p)) {
-        snprintf(ppath, sizeof ppath, "%s/%s", SHARED, p->valuestring);
-        if (hf_patch_read_any(ppath, cJSON_IsString(pn) ? pn->valuestring : NULL, &r->patch,
-                              &err)) {
-            print_error("%s\n", err.msg);
-            return -1;
-        }
+    if (r->r.patch[0] &&
+        hf_patch_read_any(r->r.patch, r->r.patch_name[0] ? r->r.patch_name : NULL, &r->patch,
+                          &err)) {
+        print_error("%s\n", err.msg);
+        return -1;
     }
     const hf_patch *pl[1] = {r->patch};
     hf_model_options opt;
@@ -125,37 +75,16 @@ static int open_ref(ref *r, const char *file)
     return 0;
 }
 
-static void close_ref(ref *r)
+static void close_ref(mref *r)
 {
     hf_model_free(r->model);
     hf_model_free(r->model01);
     hf_patch_free(r->patch);
     hf_workspace_free(r->ws);
-    cJSON_Delete(r->json);
+    ref_free(&r->r);
 }
 
-static char **ref_files(int *n)
-{
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/reference", SHARED);
-    DIR *d = opendir(dir);
-    *n = 0;
-    if (!d)
-        return NULL;
-    char **names = NULL;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t len = strlen(e->d_name);
-        if (len > 5 && strcmp(e->d_name + len - 5, ".json") == 0) {
-            names = realloc(names, sizeof *names * (*n + 1));
-            names[(*n)++] = strdup(e->d_name);
-        }
-    }
-    closedir(d);
-    return names;
-}
-
-static void check_table(ref *r)
+static void check_table(mref *r)
 {
     const hf_model *m = r->model;
     const cJSON *pars = cJSON_GetObjectItem(r->json, "parameters");
@@ -238,7 +167,7 @@ static double pyhf_rounding(const hf_model *m, const double *pars, double *work)
     return 8 * 2.220446049250313e-16 * s;
 }
 
-static void check_points(ref *r)
+static void check_points(mref *r)
 {
     const cJSON *pts = cJSON_GetObjectItem(r->json, "points"), *pt;
     int np = hf_model_npars(r->model), nmain = hf_model_nmain(r->model);
@@ -348,23 +277,20 @@ static int check_gradient(const hf_model *m, const char *what, const cJSON *pts,
 static void test_references(void **state)
 {
     (void)state;
-    int n = 0;
-    char **files = ref_files(&n);
+    char **files = ref_list();
     if (!files) {
-        printf("SKIP: %s/reference not found; regression tests against pyhf skipped\n", SHARED);
+        printf("SKIP: %s not found; regression tests against pyhf skipped\n", REF_DIR);
         skip();
     }
     int checked = 0;
     long partials = 0;
-    for (int i = 0; i < n; i++) {
+    for (char **f = files; *f; f++) {
         const char *only = getenv("HF_REF_FILTER"); /* for debugging one file */
-        if (only && !strstr(files[i], only)) {
-            free(files[i]);
+        if (only && !strstr(*f, only))
             continue;
-        }
-        ref r;
-        if (open_ref(&r, files[i])) {
-            print_error("cannot build the model of %s\n", files[i]);
+        mref r;
+        if (open_ref(&r, *f)) {
+            print_error("cannot build the model of %s\n", *f);
             fail();
         }
         check_table(&r);
@@ -375,11 +301,11 @@ static void test_references(void **state)
         assert_true(nc >= hf_model_npars(r.model));
         partials += nc;
         close_ref(&r);
-        free(files[i]);
         checked++;
     }
+    ref_list_free(files);
+    assert_true(checked > 0);
     printf("checked %d pyhf references, %ld gradient components\n", checked, partials);
-    free(files);
 }
 
 int main(void)
