@@ -232,7 +232,8 @@ cmds+="    $TMP/bench_build $REAL/3LRJ_ATLAS-SUSY-2018-06/BkgOnly.json $REAL/3LR
     echo
     printf "%s" "${cmds//$ROOT\//}"
 } >"$OUT.tmp"
-# keep the section bench/limits.sh writes (it takes a minute and 1 GB)
-[ -f "$OUT" ] && awk '/^## Resource limits/{keep=1} keep' "$OUT" >>"$OUT.tmp"
+# keep the sections bench/limits.sh writes (it takes a minute and 1 GB) and
+# bench/bench_toys.sh (a few minutes with pyhf's toys), and what follows
+[ -f "$OUT" ] && awk '/^## (Resource limits|Toys)/{keep=1} keep' "$OUT" >>"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 echo "bench/run.sh: wrote $OUT"

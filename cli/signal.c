@@ -373,6 +373,18 @@ int hf_cmd_signal(int argc, char **argv)
         unc[i] = sqrt(sumw2[i]);
     spec.channels = names;
     spec.nchannels = nch;
+    /* pyhf takes the POI from the measurement, which a patch of the
+     * channels cannot change: say so rather than let hfcls fail later */
+    if (spec.poi) {
+        const cJSON *m0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ws->root,
+                                                                              "measurements"), 0);
+        const cJSON *mp = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(m0, "config"), "poi");
+        if (cJSON_IsString(mp) && strcmp(mp->valuestring, spec.poi) != 0)
+            hf_cli_msg("warning: the measurement's POI is '%s', not '%s': models built "
+                       "from this patch test '%s'",
+                       mp->valuestring, spec.poi, mp->valuestring);
+    }
     if (hf_signal_patch(ws, &spec, sumw, unc, &text, &err)) {
         rc = hf_cli_lib_error(&err);
         goto done;

@@ -553,7 +553,8 @@ typedef struct hf_signal_spec {
     const char *const *channels; /* the signal-region channels, any order */
     int nchannels;
     const char *sample;      /* sample name; NULL: "signal" */
-    const char *poi;         /* its normfactor; NULL: the measurement's POI,
+    const char *poi;         /* its normfactor; NULL: the measurement's POI
+                                (hf_signal_patch: the first measurement's),
                                 or "mu_SIG" when it names none */
     int lumi;                /* non-zero: a lumi modifier */
     int staterror;           /* non-zero: per-bin uncertainties, as a
@@ -579,7 +580,8 @@ HF_API int hf_signal_patch(const hf_workspace *ws, const hf_signal_spec *spec,
 typedef struct hf_signal hf_signal;
 
 /* opt: measurement and interpolation codes (its poi is ignored: the POI
- * is the signal's normfactor); NULL for pyhf's defaults. */
+ * is the signal's normfactor); NULL for pyhf's defaults.  s keeps a
+ * pointer to ws, which must outlive it (hf_signal_model rebuilds from it). */
 HF_API int hf_signal_build(const hf_workspace *ws, const hf_signal_spec *spec,
                            const hf_model_options *opt, hf_signal **out,
                            hf_error *err);
