@@ -682,6 +682,29 @@ static int group_histosys(builder *B, hf_model *m)
         m->hs_gcoef[2 * k + 1] = m->hs_coef[2 * e + 1];
     }
     free(count);
+
+    /* and by block-bin, for the forward pass */
+    size_t nbb = m->nbb;
+    m->hs_sstart = calloc(nbb + 1, sizeof(int));
+    m->hs_spar = malloc(sizeof(int) * (n ? n : 1));
+    m->hs_scoef = malloc(sizeof(double) * 2 * (n ? n : 1));
+    int *next = malloc(sizeof(int) * (nbb + 1));
+    if (!m->hs_sstart || !m->hs_spar || !m->hs_scoef || !next) {
+        free(next);
+        return nomem(B);
+    }
+    for (int e = 0; e < n; e++)
+        m->hs_sstart[m->hs_slot[e] + 1]++;
+    for (size_t s = 0; s < nbb; s++)
+        m->hs_sstart[s + 1] += m->hs_sstart[s];
+    memcpy(next, m->hs_sstart, sizeof(int) * (nbb + 1));
+    for (int e = 0; e < n; e++) {
+        int k = next[m->hs_slot[e]]++;
+        m->hs_spar[k] = m->hs_par[e];
+        m->hs_scoef[2 * k] = m->hs_coef[2 * e];
+        m->hs_scoef[2 * k + 1] = m->hs_coef[2 * e + 1];
+    }
+    free(next);
     return HF_OK;
 }
 
@@ -848,7 +871,7 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
     m->work_par = m->work_sf + 3 * (size_t)nsf;
     m->histosys_code = opt->histosys_interp;
     m->work_bb = m->work_par + 11 * (size_t)m->npars;
-    m->work_size = m->work_bb + 3 * nomlen;
+    m->work_size = m->work_bb + 3 * nomlen + (size_t)m->nblocks;
     size_t nomoff = 0, bfoff = 0;
     int sfi = 0, hsi = 0, bfi = 0;
     for (int b = 0; b < B->nblk; b++) {

@@ -65,6 +65,23 @@ static double poisson_logpdf(double x, double lam)
     return -LOG_SQRT_2PI - 0.5 * log(x) - stirlerr(x) - bd0(x, lam);
 }
 
+/* Product of v[0..n) with four partial products: thousands of factors in
+ * one serial chain of multiplications would wait on each other. */
+static double product(const double *v, int n)
+{
+    double p0 = 1, p1 = 1, p2 = 1, p3 = 1;
+    int k = 0;
+    for (; k + 3 < n; k += 4) {
+        p0 *= v[k];
+        p1 *= v[k + 1];
+        p2 *= v[k + 2];
+        p3 *= v[k + 3];
+    }
+    for (; k < n; k++)
+        p0 *= v[k];
+    return (p0 * p1) * (p2 * p3);
+}
+
 /* Forward pass: fills lam[nmain] and the per-block scratch. With need_deriv
  * the scalar-factor and histosys derivatives are kept too. */
 static void forward(const hf_model *m, const double *pars, double *work,
@@ -107,10 +124,22 @@ static void forward(const hf_model *m, const double *pars, double *work,
 
     double *base = work + m->work_bb;
     double *binfac = base + m->nbb;
-    memcpy(base, m->nominal, sizeof(double) * m->nbb);
-    for (int e = 0; e < m->nhs; e++) {
-        const double *w = hw + 4 * m->hs_par[e], *c = m->hs_coef + 2 * (size_t)e;
-        base[m->hs_slot[e]] += w[0] * c[0] + w[1] * c[1];
+    double *fblk = binfac + 2 * m->nbb;
+    for (size_t s = 0; s < m->nbb; s++) {
+        /* two accumulators halve the chain of dependent additions */
+        double a0 = m->nominal[s], a1 = 0;
+        int k = m->hs_sstart[s], end = m->hs_sstart[s + 1];
+        for (; k + 1 < end; k += 2) {
+            const double *w0 = hw + 4 * m->hs_spar[k], *w1 = hw + 4 * m->hs_spar[k + 1];
+            const double *c = m->hs_scoef + 2 * (size_t)k;
+            a0 += w0[0] * c[0] + w0[1] * c[1];
+            a1 += w1[0] * c[2] + w1[1] * c[3];
+        }
+        if (k < end) {
+            const double *w0 = hw + 4 * m->hs_spar[k], *c = m->hs_scoef + 2 * (size_t)k;
+            a0 += w0[0] * c[0] + w0[1] * c[1];
+        }
+        base[s] = a0 + a1;
     }
 
     for (int bi = 0; bi < m->nblocks; bi++) {
@@ -118,9 +147,8 @@ static void forward(const hf_model *m, const double *pars, double *work,
         const int nb = B->nb;
         double *bs = base + B->nom, *bf = binfac + B->nom;
 
-        double F = 1.0;
-        for (int k = 0; k < B->nsf; k++)
-            F *= sfval[B->sf0 + k];
+        double F = product(sfval + B->sf0, B->nsf);
+        fblk[bi] = F;
 
         for (int b = 0; b < nb; b++)
             bf[b] = 1.0;
@@ -204,15 +232,14 @@ double hf_model_nll(const hf_model *m, const double *pars, const double *data,
     const double *base = work + m->work_bb;
     const double *binfac = base + m->nbb;
     double *u = (double *)binfac + m->nbb; /* dNLL/d(base) per block-bin */
+    const double *fblk = u + m->nbb;       /* each block's scalar factor */
     for (int bi = 0; bi < m->nblocks; bi++) {
         const hf_block *B = &m->blocks[bi];
         const int nb = B->nb;
         const double *bs = base + B->nom, *bf = binfac + B->nom;
         const double *wb = w + B->bin0;
 
-        double F = 1.0;
-        for (int k = 0; k < B->nsf; k++)
-            F *= sfval[B->sf0 + k];
+        double F = fblk[bi];
         for (int b = 0; b < nb; b++)
             u[B->nom + b] = wb[b] * F * bf[b];
 
@@ -222,15 +249,25 @@ double hf_model_nll(const hf_model *m, const double *pars, const double *data,
             double T = 0;
             for (int b = 0; b < nb; b++)
                 T += wb[b] * bf[b] * bs[b];
-            const double *v = sfval + B->sf0;
-            double *right = sfsuf + B->sf0;
-            right[B->nsf - 1] = 1.0;
-            for (int k = B->nsf - 1; k > 0; k--)
-                right[k - 1] = right[k] * v[k];
-            double left = 1.0;
-            for (int k = 0; k < B->nsf; k++) {
-                grad[m->sfac[B->sf0 + k].par] += T * left * right[k] * sfder[B->sf0 + k];
-                left *= v[k];
+            const double *v = sfval + B->sf0, *d = sfder + B->sf0;
+            const hf_sfac *sf = m->sfac + B->sf0;
+            if (F != 0 && isfinite(F)) {
+                /* no factor is zero: F / v_k is the product of the others,
+                 * and the divisions do not wait on each other */
+                double TF = T * F;
+                for (int k = 0; k < B->nsf; k++)
+                    grad[sf[k].par] += TF / v[k] * d[k];
+            } else {
+                /* a factor is zero (mu = 0): prefix and suffix products */
+                double *right = sfsuf + B->sf0;
+                right[B->nsf - 1] = 1.0;
+                for (int k = B->nsf - 1; k > 0; k--)
+                    right[k - 1] = right[k] * v[k];
+                double left = 1.0;
+                for (int k = 0; k < B->nsf; k++) {
+                    grad[sf[k].par] += T * left * right[k] * d[k];
+                    left *= v[k];
+                }
             }
         }
 
@@ -249,14 +286,23 @@ double hf_model_nll(const hf_model *m, const double *pars, const double *data,
      * parameter, then apply the parameter's two weight derivatives */
     const double *hw = work + m->work_par;
     for (int g = 0; g < m->nhs_pars; g++) {
-        double us = 0, ua = 0;
-        for (int k = m->hs_gstart[g]; k < m->hs_gstart[g + 1]; k++) {
-            double uk = u[m->hs_gslot[k]];
-            us += uk * m->hs_gcoef[2 * k];
-            ua += uk * m->hs_gcoef[2 * k + 1];
+        double us = 0, ua = 0, us1 = 0, ua1 = 0;
+        int k = m->hs_gstart[g], end = m->hs_gstart[g + 1];
+        for (; k + 1 < end; k += 2) {
+            double u0 = u[m->hs_gslot[k]], u1 = u[m->hs_gslot[k + 1]];
+            const double *c = m->hs_gcoef + 2 * (size_t)k;
+            us += u0 * c[0];
+            ua += u0 * c[1];
+            us1 += u1 * c[2];
+            ua1 += u1 * c[3];
+        }
+        if (k < end) {
+            double u0 = u[m->hs_gslot[k]];
+            us += u0 * m->hs_gcoef[2 * (size_t)k];
+            ua += u0 * m->hs_gcoef[2 * (size_t)k + 1];
         }
         int p = m->hs_gpar[g];
-        grad[p] += hw[4 * p + 2] * us + hw[4 * p + 3] * ua;
+        grad[p] += hw[4 * p + 2] * (us + us1) + hw[4 * p + 3] * (ua + ua1);
     }
     return -(logl + constraints(m, pars, data + m->nmain, grad));
 }

@@ -71,6 +71,22 @@ void hf_json_mark_ints(const char *text, cJSON *root);
 char *hf_json_pydump(const cJSON *item, int indent, int ensure_ascii,
                      size_t *len);
 
+/* The serialiser behind hf_json_pydump, also used by the command for its
+ * results, where keys keep their order and a NaN must not reach the
+ * output as Python's bare NaN. */
+enum {
+    HF_JSON_SORT_KEYS = 1,  /* keys in code-point order, the last of repeats */
+    HF_JSON_ASCII = 2,      /* ensure_ascii=True */
+    HF_JSON_PY_NUMBERS = 4  /* integer literals as ints, NaN and Infinity as
+                             * Python writes them; without it every number
+                             * is a float and non-finite ones are null */
+};
+char *hf_json_write(const cJSON *item, int indent, unsigned flags,
+                    size_t *len);
+/* repr(float) of a double: the shortest text that reads back as x, "1.0",
+ * "1e-05", "NaN", "-Infinity".  buf needs 32 bytes. */
+void hf_json_py_float(char *buf, double x);
+
 /* A patchset's document: metadata and each patch's metadata (the patches'
  * operation arrays are detached from it). */
 const cJSON *hf_patchset_json(const hf_patchset *ps);

@@ -216,6 +216,9 @@ void hf_model_free(hf_model *m)
     free(m->hs_gstart);
     free(m->hs_gslot);
     free(m->hs_gcoef);
+    free(m->hs_sstart);
+    free(m->hs_spar);
+    free(m->hs_scoef);
     free(m->hs_slot);
     free(m->hs_coef);
     free(m);

@@ -77,6 +77,12 @@ struct hf_model {
     int *hs_par;            /* parameter */
     int *hs_slot;           /* block-bin index (into nominal/base) */
     double *hs_coef;        /* S and A per entry, see interp.c */
+    /* entries sorted by block-bin: those of block-bin s are
+     * [hs_sstart[s], hs_sstart[s+1]) in hs_spar/hs_scoef, so each bin's
+     * sum stays in a register instead of a store-load chain */
+    int *hs_sstart;         /* [nbb + 1] */
+    int *hs_spar;           /* [nhs] */
+    double *hs_scoef;       /* [2 * nhs] */
     /* the same entries grouped by parameter, for the gradient: each
      * parameter's sum then stays in a register */
     int nhs_pars;
@@ -88,7 +94,7 @@ struct hf_model {
 
     /* scratch layout (doubles): lam[nmain], w[nmain], sfval[nsfac],
      * sfder[nsfac], sfsuf[nsfac], per parameter histosys weights [4] and
-     * powers [7], base[nbb], binfac[nbb], u[nbb] */
+     * powers [7], base[nbb], binfac[nbb], u[nbb], F[nblocks] */
     size_t work_sf, work_par, work_bb, work_size;
     int histosys_code;
 };
