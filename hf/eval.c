@@ -113,10 +113,12 @@ static void forward(const hf_model *m, const double *pars, double *work,
             sfder[k] = 1.0;
         } else if (f->code == HF_INTERP_CODE4 && x > -1 && x < 1) {
             const double *c = f->p + 4, *ap = apow + 7 * f->par;
-            sfval[k] = 1 + c[0] * ap[1] + c[1] * ap[2] + c[2] * ap[3] + c[3] * ap[4] +
-                       c[4] * ap[5] + c[5] * ap[6];
-            sfder[k] = c[0] + 2 * c[1] * ap[1] + 3 * c[2] * ap[2] + 4 * c[3] * ap[3] +
-                       5 * c[4] * ap[4] + 6 * c[5] * ap[5];
+            /* summed as a tree, not left to right: shorter dependency
+             * chains let consecutive modifiers overlap */
+            sfval[k] = 1 + ((c[0] * ap[1] + c[1] * ap[2]) + (c[2] * ap[3] + c[3] * ap[4]) +
+                            (c[4] * ap[5] + c[5] * ap[6]));
+            sfder[k] = (c[0] + 2 * c[1] * ap[1]) + (3 * c[2] * ap[2] + 4 * c[3] * ap[3]) +
+                       (5 * c[4] * ap[4] + 6 * c[5] * ap[5]);
         } else {
             sfval[k] = hf_interp_normsys(f, x, &sfder[k]);
         }

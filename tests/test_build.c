@@ -217,6 +217,58 @@ static void test_hand_computed(void **s)
     hf_model_free(m);
 }
 
+/* At mu = 0 a block's factor product is zero and the gradient takes the
+ * prefix/suffix path: check it against central differences. */
+static void test_gradient_at_zero_factor(void **s)
+{
+    (void)s;
+    static const char *json =
+        "{\"version\": \"1.0.0\","
+        " \"channels\": [{\"name\": \"SR\", \"samples\": ["
+        "   {\"name\": \"sig\", \"data\": [5.0, 10.0], \"modifiers\": ["
+        "     {\"name\": \"mu\", \"type\": \"normfactor\", \"data\": null},"
+        "     {\"name\": \"a\", \"type\": \"normsys\", \"data\": {\"hi\": 1.3, \"lo\": 0.8}},"
+        "     {\"name\": \"b\", \"type\": \"normsys\", \"data\": {\"hi\": 1.1, \"lo\": 0.95}}]},"
+        "   {\"name\": \"bkg\", \"data\": [50.0, 60.0], \"modifiers\": ["
+        "     {\"name\": \"a\", \"type\": \"normsys\", \"data\": {\"hi\": 1.05, \"lo\": 0.97}}]}]}],"
+        " \"observations\": [{\"name\": \"SR\", \"data\": [53.0, 65.0]}],"
+        " \"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": \"mu\", \"parameters\": []}}]}";
+    hf_workspace *ws = NULL;
+    hf_model *m = NULL;
+    hf_error err;
+    assert_int_equal(hf_workspace_parse(json, "t.json", &ws, &err), HF_OK);
+    assert_int_equal(hf_model_build(ws, NULL, 0, NULL, &m, &err), HF_OK);
+    int np = hf_model_npars(m);
+    assert_int_equal(np, 3);
+    double *work = malloc(sizeof(double) * hf_model_work_size(m)), g[3];
+    const double *data = hf_model_data(m);
+    int poi = hf_model_poi(m);
+    for (int trial = 0; trial < 2; trial++) {
+        double pars[3];
+        pars[hf_model_find_parset(m, "a")] = 0.3;
+        pars[hf_model_find_parset(m, "b")] = -0.4;
+        pars[poi] = trial == 0 ? 0.0 : 0.5;
+        hf_model_nll(m, pars, data, g, work);
+        for (int i = 0; i < np; i++) {
+            double h = 1e-6, x0 = pars[i];
+            pars[i] = x0 + h;
+            double fp = hf_model_nll(m, pars, data, NULL, work);
+            pars[i] = x0 - h;
+            double fm = hf_model_nll(m, pars, data, NULL, work);
+            pars[i] = x0;
+            double fd = (fp - fm) / (2 * h);
+            if (fabs(fd - g[i]) > 1e-6 * fmax(1.0, fabs(fd))) {
+                print_error("mu=%g: d nll/d %s analytic %.12g, differences %.12g\n", pars[poi],
+                            hf_model_par_name(m, i), g[i], fd);
+                fail();
+            }
+        }
+    }
+    free(work);
+    hf_model_free(m);
+    hf_workspace_free(ws);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_shapesys_not_shared),
         cmocka_unit_test(test_staterror_channels),
         cmocka_unit_test(test_hand_computed),
+        cmocka_unit_test(test_gradient_at_zero_factor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
