@@ -54,11 +54,12 @@ $(BUILD)/hfcls: $(BUILD)/hf
 
 # `make MPI=1` adds build/hfscan, the scan over MPI ranks (mpi/, compiled
 # with mpicc; `make deps-mpi` installs Open MPI).  It borrows the command's
-# loading and JSON output from cli/.
+# loading, JSON output and grid lines from cli/.
 ifeq ($(MPI),1)
 MPICC   ?= mpicc
 MPI_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard mpi/*.c)))
-MPI_CLI := $(BUILD)/obj/cli/load.o $(BUILD)/obj/cli/jsonout.o $(BUILD)/obj/cli/output.o $(BUILD)/obj/cli/args.o
+MPI_CLI := $(BUILD)/obj/cli/load.o $(BUILD)/obj/cli/jsonout.o $(BUILD)/obj/cli/output.o \
+           $(BUILD)/obj/cli/args.o $(BUILD)/obj/cli/gridline.o
 all: $(BUILD)/hfscan
 $(MPI_OBJ): CC := $(MPICC)
 $(MPI_OBJ): ALL_CFLAGS += -Icli
@@ -77,9 +78,10 @@ $(BUILD)/tests/test_plot: tests/test_plot.c $(TEST_SUPPORT) $(BUILD)/libhf.a
 
 # Runs every test binary; each skips cleanly when ../shared is absent.
 check: all $(TEST_BIN) check-examples
-	@fail=0; for t in $(TEST_BIN); do \
-	  echo "== $$t"; HF_BIN=$(CURDIR)/$(BUILD)/hf ./$$t || fail=1; done; \
-	[ $$fail = 0 ] && echo "all test programs passed" || { echo "some tests FAILED"; exit 1; }
+	@pass=0; fail=0; for t in $(TEST_BIN); do \
+	  echo "== $$t"; if HF_BIN=$(CURDIR)/$(BUILD)/hf ./$$t; then pass=$$((pass+1)); \
+	  else fail=$$((fail+1)); echo "FAILED: $$t"; fi; done; \
+	echo "programs: $$pass passed, $$fail failed"; [ $$fail = 0 ]
 
 check-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
