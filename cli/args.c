@@ -1,5 +1,6 @@
 /*
- * args.c - option values: numbers, interpolation codes, getopt's errors.
+ * args.c - option values: numbers, interpolation codes, getopt's errors;
+ * and the exit status a library error maps to.
  *
  * Option values are checked strictly ("1.0x" is an error, not 1.0): a
  * typo in --test-poi must not silently become another hypothesis.
@@ -83,4 +84,14 @@ int hf_cli_getopt_error(int c, int optopt_, char **argv, int optind_)
     if (optopt_ && optopt_ < 256)
         return hf_cli_usage_error("unknown option '-%c'", optopt_);
     return hf_cli_usage_error("unknown option '%s'", arg);
+}
+
+int hf_cli_lib_error(const hf_error *err)
+{
+    hf_cli_msg("%s", err->msg[0] ? err->msg : hf_status_name(err->code));
+    switch (err->code) {
+    case HF_ERR_FIT: return HF_EXIT_FIT;
+    case HF_ERR_ARG: return HF_EXIT_USAGE;
+    default: return HF_EXIT_INPUT;
+    }
 }

@@ -49,6 +49,18 @@ int hf_cmd_plot(int argc, char **argv);
 /* `hf cls WS PATCHSET` with no --patch-name: every patch (grid.c).
  * Returns -1, having done nothing, for a command line that is not that. */
 int hf_cli_grid(int argc, char **argv);
+/* Whether `path` holds a pyhf patchset (an object) rather than a plain
+ * patch: the first non-blank byte tells, without reading the whole file.
+ * *ok, if ok is not NULL, says whether the file could be opened. */
+int hf_cli_is_patchset(const char *path, int *ok);
+/* The lines of the grid (gridline.c), also written by hfscan: the start,
+ * {"patch": name, "values": [...]} with patch i's values when ps is not
+ * NULL, then the whole line (no '\n') with `it`'s CLs or its error, which
+ * frees `o`.  *failed, if failed is not NULL, says whether the line is an
+ * error.  NULL when out of memory. */
+cJSON *hf_cli_grid_head(const char *name, const hf_patchset *ps, int i);
+char *hf_cli_grid_line(cJSON *o, const hf_batch_item *it, int upper_limit,
+                       int *failed);
 /* `hf cls --calctype toybased` (cls_toys.c): the toy hypotest on the
  * loaded model and its output; an HF_EXIT_* status. */
 int hf_cli_cls_toys(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
@@ -101,6 +113,11 @@ typedef struct hf_cli_loaded {
  * after printing any message. `out` is always safe to release. */
 int hf_cli_load(const hf_cli_input *in, const hf_model_options *mo,
                 hf_cli_loaded *out);
+/* hf_cli_input_init and hf_cli_load in one, for a verb that took the
+ * patch files given with -p into ps[0..nps). */
+int hf_cli_load_args(int argc, char **argv, int optind_, const char **ps,
+                     int nps, const char *patch_name,
+                     const hf_model_options *mo, hf_cli_loaded *out);
 /* Reads just the workspace ("-" is standard input). */
 int hf_cli_load_workspace(const char *path, hf_workspace **ws);
 void hf_cli_release(hf_cli_loaded *l);
@@ -115,8 +132,6 @@ void hf_json_number(char *buf, double x);
 /* cJSON holds every number as a double; integers we want printed as such
  * (bin counts) are stored as raw text made by this. */
 cJSON *hf_json_int(long v);
-/* An array of n numbers. */
-cJSON *hf_json_array(const double *v, int n);
 
 /* Serialises like Python's json.dumps(ensure_ascii=True): with indent > 0
  * and sort_keys as pyhf writes its files, with indent 0 on one line with

@@ -215,17 +215,12 @@ int hf_cmd_cls(int argc, char **argv)
         free(extra);
         return rc;
     }
-    hf_cli_input in;
-    rc = hf_cli_input_init(&in, argc, argv, optind, extra, nextra, pname);
-    free(extra);
-    if (rc != HF_EXIT_OK)
-        return rc;
     hf_cli_loaded l;
     double t0 = now();
-    rc = hf_cli_load(&in, &mo, &l);
+    rc = hf_cli_load_args(argc, argv, optind, extra, nextra, pname, &mo, &l);
+    free(extra);
     if (rc == HF_EXIT_OK)
         rc = run(l.model, &a, now() - t0);
     hf_cli_release(&l);
-    free(in.patch_paths);
     return rc;
 }

@@ -157,16 +157,11 @@ int hf_cmd_eval(int argc, char **argv)
             return hf_cli_getopt_error(c, optopt, argv, optind);
         }
     }
-    hf_cli_input in;
-    rc = hf_cli_input_init(&in, argc, argv, optind, extra, nextra, pname);
-    free(extra);
-    if (rc != HF_EXIT_OK)
-        return rc;
     hf_cli_loaded l;
-    rc = hf_cli_load(&in, &mo, &l);
+    rc = hf_cli_load_args(argc, argv, optind, extra, nextra, pname, &mo, &l);
+    free(extra);
     if (rc == HF_EXIT_OK)
         rc = run(&l, pars_json, outfile);
     hf_cli_release(&l);
-    free(in.patch_paths);
     return rc;
 }

@@ -141,16 +141,11 @@ int hf_cmd_fit(int argc, char **argv)
      * workspace be fitted although its measurement names a signal POI. */
     if (!fix_poi)
         mo.poi = "";
-    hf_cli_input in;
-    rc = hf_cli_input_init(&in, argc, argv, optind, extra, nextra, pname);
-    free(extra);
-    if (rc != HF_EXIT_OK)
-        return rc;
     hf_cli_loaded l;
-    rc = hf_cli_load(&in, &mo, &l);
+    rc = hf_cli_load_args(argc, argv, optind, extra, nextra, pname, &mo, &l);
+    free(extra);
     if (rc == HF_EXIT_OK)
         rc = run(l.model, fix_poi, poi_value, outfile);
     hf_cli_release(&l);
-    free(in.patch_paths);
     return rc;
 }

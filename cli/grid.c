@@ -165,69 +165,6 @@ static int parse(int argc, char **argv, grid_args *g)
     return HF_EXIT_OK;
 }
 
-/* Whether `path` holds a pyhf patchset (an object) rather than a patch:
- * the first non-blank byte tells, without reading the whole file. */
-static int looks_like_patchset(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    int ch;
-    if (!f)
-        return 0;
-    while ((ch = fgetc(f)) == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
-        ;
-    fclose(f);
-    return ch == '{';
-}
-
-/* One output line for patch i. */
-static char *line_for(const hf_patchset *ps, int i, const hf_batch_item *it,
-                      int upper_limit)
-{
-    cJSON *o = cJSON_CreateObject(), *vals = cJSON_CreateArray();
-    if (!o || !vals) {
-        cJSON_Delete(o);
-        cJSON_Delete(vals);
-        return NULL;
-    }
-    cJSON_AddStringToObject(o, "patch", hf_patchset_patch_name(ps, i));
-    int nv = hf_patchset_nvalues(ps, i);
-    for (int j = 0; j < nv; j++) {
-        char buf[256];
-        if (hf_patchset_value_text(ps, i, j, buf, sizeof buf) == HF_OK)
-            cJSON_AddItemToArray(vals, cJSON_CreateRaw(buf));
-        else
-            cJSON_AddItemToArray(vals, cJSON_CreateNull());
-    }
-    cJSON_AddItemToObject(o, "values", vals);
-    int finite = isfinite(it->cls.cls_obs);
-    for (int j = 0; j < 5; j++)
-        finite = finite && isfinite(it->cls.cls_exp[j]) &&
-                 (!upper_limit || isfinite(it->limit.exp[j]));
-    finite = finite && (!upper_limit || isfinite(it->limit.obs));
-    if (it->status == HF_OK && !finite) {
-        /* never a NaN CLs printed as null: an error for this patch */
-        cJSON_AddStringToObject(o, "error", "CLs or upper limit is not a "
-                                "finite number (degenerate likelihood)");
-    } else if (it->status == HF_OK) {
-        char num[32];
-        hf_json_number(num, it->cls.cls_obs);
-        cJSON_AddItemToObject(o, "CLs_obs", cJSON_CreateRaw(num));
-        cJSON_AddItemToObject(o, "CLs_exp", hf_json_array(it->cls.cls_exp, 5));
-        if (upper_limit) {
-            cJSON *ul = cJSON_AddObjectToObject(o, "upper_limit");
-            hf_json_number(num, it->limit.obs);
-            cJSON_AddItemToObject(ul, "obs", cJSON_CreateRaw(num));
-            cJSON_AddItemToObject(ul, "exp", hf_json_array(it->limit.exp, 5));
-        }
-    } else {
-        cJSON_AddStringToObject(o, "error", it->err.msg[0] ? it->err.msg
-                                : hf_status_name(it->status));
-    }
-    char *s = hf_json_dump(o, 0, 0);
-    cJSON_Delete(o);
-    return s;
-}
-
 static int run(const grid_args *g)
 {
     hf_error err = {0};
@@ -269,7 +206,10 @@ static int run(const grid_args *g)
     size_t cap = 4096, used = 0;
     char *text = malloc(cap);
     for (int i = 0; text && i < n; i++) {
-        char *s = line_for(ps, i, &res.items[i], bo.upper_limit);
+        cJSON *head = hf_cli_grid_head(hf_patchset_patch_name(ps, i), ps, i);
+        char *s = head ? hf_cli_grid_line(head, &res.items[i],
+                                          bo.upper_limit, NULL)
+                       : NULL;
         size_t l = s ? strlen(s) : 0;
         if (!s || (used + l + 2 > cap &&
                    !(text = realloc(text, cap = 2 * (used + l + 2))))) {
@@ -321,7 +261,7 @@ int hf_cli_grid(int argc, char **argv)
     int rc = parse(argc, argv, &g);
     if (rc != HF_EXIT_OK)
         return rc;
-    if (!looks_like_patchset(g.pos[1])) {
+    if (!hf_cli_is_patchset(g.pos[1], NULL)) {
         if (g.threads_given)
             return hf_cli_usage_error("--threads: %s is not a patchset",
                                       g.pos[1]);

@@ -146,6 +146,19 @@ int hf_cli_load(const hf_cli_input *in, const hf_model_options *mo,
     return HF_EXIT_OK;
 }
 
+int hf_cli_load_args(int argc, char **argv, int optind_, const char **ps,
+                     int nps, const char *patch_name,
+                     const hf_model_options *mo, hf_cli_loaded *out)
+{
+    hf_cli_input in;
+    memset(out, 0, sizeof *out);
+    int rc = hf_cli_input_init(&in, argc, argv, optind_, ps, nps, patch_name);
+    if (rc == HF_EXIT_OK)
+        rc = hf_cli_load(&in, mo, out);
+    free(in.patch_paths);
+    return rc;
+}
+
 void hf_cli_release(hf_cli_loaded *l)
 {
     hf_model_free(l->model);

@@ -62,16 +62,6 @@ int hf_cli_usage_error(const char *fmt, ...)
     return HF_EXIT_USAGE;
 }
 
-int hf_cli_lib_error(const hf_error *err)
-{
-    hf_cli_msg("%s", err->msg[0] ? err->msg : hf_status_name(err->code));
-    switch (err->code) {
-    case HF_ERR_FIT: return HF_EXIT_FIT;
-    case HF_ERR_ARG: return HF_EXIT_USAGE;
-    default: return HF_EXIT_INPUT;
-    }
-}
-
 static const struct verb {
     const char *name;
     int (*run)(int, char **);

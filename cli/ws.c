@@ -383,21 +383,7 @@ static int ps_apply(int argc, char **argv)
     ps = NULL;
     hf_workspace_free(ws);
     ws = NULL;
-    {
-        char *text = hf_workspace_dump(out, 4);
-        size_t n = text ? strlen(text) : 0;
-        char *t2 = text && !outfile ? realloc(text, n + 2) : text;
-        if (!t2) {
-            free(text);
-            hf_cli_msg("out of memory");
-            rc = HF_EXIT_INPUT;
-            goto done;
-        }
-        if (!outfile)
-            memcpy(t2 + n, "\n", 2);
-        rc = hf_cli_emit(t2, outfile);
-        free(t2);
-    }
+    rc = emit_pretty(out->root, outfile);
 done:
     hf_workspace_free(out);
     hf_patchset_free(ps);
@@ -470,23 +456,10 @@ int hf_cmd_sort(int argc, char **argv)
     int rc = hf_cli_load_workspace(argc - optind == 1 ? argv[optind] : "-", &ws);
     if (rc != HF_EXIT_OK)
         return rc;
-    if (hf_workspace_sorted(ws, &sorted, &err) != HF_OK) {
+    if (hf_workspace_sorted(ws, &sorted, &err) != HF_OK)
         rc = hf_cli_lib_error(&err);
-    } else {
-        char *text = hf_workspace_dump(sorted, 4);
-        size_t n = text ? strlen(text) : 0;
-        char *t2 = text && !outfile ? realloc(text, n + 2) : text;
-        if (!t2) {
-            free(text);
-            hf_cli_msg("out of memory");
-            rc = HF_EXIT_INPUT;
-        } else {
-            if (!outfile)
-                memcpy(t2 + n, "\n", 2);
-            rc = hf_cli_emit(t2, outfile);
-            free(t2);
-        }
-    }
+    else
+        rc = emit_pretty(sorted->root, outfile);
     hf_workspace_free(sorted);
     hf_workspace_free(ws);
     return rc;
@@ -605,23 +578,10 @@ static int edit_cmd(int argc, char **argv, int nargs)
     hf_error err = {0};
     rc = hf_cli_load_workspace(ws_path ? ws_path : "-", &ws);
     if (rc == HF_EXIT_OK) {
-        if (hf_workspace_prune_rename(ws, &e, &res, &err) != HF_OK) {
+        if (hf_workspace_prune_rename(ws, &e, &res, &err) != HF_OK)
             rc = hf_cli_lib_error(&err);
-        } else {
-            char *text = hf_workspace_dump(res, 4);
-            size_t n = text ? strlen(text) : 0;
-            char *t2 = text && !outfile ? realloc(text, n + 2) : text;
-            if (!t2) {
-                free(text);
-                hf_cli_msg("out of memory");
-                rc = HF_EXIT_INPUT;
-            } else {
-                if (!outfile)
-                    memcpy(t2 + n, "\n", 2);
-                rc = hf_cli_emit(t2, outfile);
-                free(t2);
-            }
-        }
+        else
+            rc = emit_pretty(res->root, outfile);
     }
     hf_workspace_free(res);
     hf_workspace_free(ws);
@@ -683,23 +643,10 @@ int hf_cmd_combine(int argc, char **argv)
     if (rc == HF_EXIT_OK)
         rc = hf_cli_load_workspace(p2, &b);
     if (rc == HF_EXIT_OK) {
-        if (hf_workspace_combine(a, b, join, merge, &res, &err) != HF_OK) {
+        if (hf_workspace_combine(a, b, join, merge, &res, &err) != HF_OK)
             rc = hf_cli_lib_error(&err);
-        } else {
-            char *text = hf_workspace_dump(res, 4);
-            size_t n = text ? strlen(text) : 0;
-            char *t2 = text && !outfile ? realloc(text, n + 2) : text;
-            if (!t2) {
-                free(text);
-                hf_cli_msg("out of memory");
-                rc = HF_EXIT_INPUT;
-            } else {
-                if (!outfile)
-                    memcpy(t2 + n, "\n", 2);
-                rc = hf_cli_emit(t2, outfile);
-                free(t2);
-            }
-        }
+        else
+            rc = emit_pretty(res->root, outfile);
     }
     hf_workspace_free(res);
     hf_workspace_free(b);

@@ -42,6 +42,36 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+int hf_batch_start(const char *fn, const hf_batch_options **opt,
+                   hf_batch_options *defaults, int n, hf_batch_result *res,
+                   int *nthreads, hf_error *err)
+{
+    if (!*opt) {
+        hf_batch_options_init(defaults);
+        *opt = defaults;
+    }
+    const hf_batch_options *o = *opt;
+    if (o->upper_limit && !(o->cl > 0 && o->cl < 1))
+        return hf_error_set(err, HF_ERR_ARG, "%s: confidence level %g is not "
+                            "between 0 and 1", fn, o->cl);
+    res->items = calloc(n > 0 ? (size_t)n : 1, sizeof *res->items);
+    if (!res->items)
+        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", fn);
+    res->n = n;
+
+    int t = o->threads;
+#ifdef _OPENMP
+    if (t <= 0)
+        t = omp_get_max_threads();
+#endif
+    if (t < 1)
+        t = 1;
+    if (t > n)
+        t = n > 0 ? n : 1;
+    *nthreads = t;
+    return HF_OK;
+}
+
 /* One grid point: everything it needs is local or read-only. */
 static void run_one(const hf_workspace *ws, const hf_patch *p,
                     const hf_batch_options *o, hf_batch_item *it)
@@ -83,28 +113,10 @@ int hf_batch_cls_patches(const hf_workspace *ws,
         if (!patches[i])
             return hf_error_set(err, HF_ERR_ARG,
                                 "hf_batch_cls: patch %d is NULL", i);
-    if (!opt) {
-        hf_batch_options_init(&defaults);
-        opt = &defaults;
-    }
-    if (opt->upper_limit && !(opt->cl > 0 && opt->cl < 1))
-        return hf_error_set(err, HF_ERR_ARG,
-                            "hf_batch_cls: confidence level %g is not "
-                            "between 0 and 1", opt->cl);
-    res->items = calloc(n > 0 ? (size_t)n : 1, sizeof *res->items);
-    if (!res->items)
-        return hf_error_set(err, HF_ERR_NOMEM, "hf_batch_cls: out of memory");
-    res->n = n;
-
-    int nthreads = opt->threads;
-#ifdef _OPENMP
-    if (nthreads <= 0)
-        nthreads = omp_get_max_threads();
-#endif
-    if (nthreads < 1)
-        nthreads = 1;
-    if (nthreads > n)
-        nthreads = n > 0 ? n : 1;
+    int nthreads, rc = hf_batch_start("hf_batch_cls", &opt, &defaults, n, res,
+                                      &nthreads, err);
+    if (rc != HF_OK)
+        return rc;
 
     int done = 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)

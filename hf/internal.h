@@ -56,6 +56,14 @@ int hf_patch_apply_json(const hf_patch *p, cJSON **doc, hf_error *err);
  * fit to be deleted. */
 int hf_patch_apply_cow(const hf_patch *p, cJSON **doc, hf_error *err);
 
+/* The start hf_batch_cls_patches and hf_signal_cls_batch share: *opt
+ * defaulted (to *defaults) when NULL, its confidence level checked,
+ * res->items allocated for n and the thread count to run with in
+ * *nthreads.  Errors name `fn`. */
+int hf_batch_start(const char *fn, const hf_batch_options **opt,
+                   hf_batch_options *defaults, int n, hf_batch_result *res,
+                   int *nthreads, hf_error *err);
+
 /* JSON text exactly as Python writes it (patch/digest.c) ---------------- */
 
 /* Set in the type of a cJSON number whose source text was an integer
@@ -83,6 +91,8 @@ enum {
 };
 char *hf_json_write(const cJSON *item, int indent, unsigned flags,
                     size_t *len);
+/* An array of n numbers (NULL when out of memory). */
+cJSON *hf_json_array(const double *v, int n);
 /* repr(float) of a double: the shortest text that reads back as x, "1.0",
  * "1e-05", "NaN", "-Infinity".  buf needs 32 bytes. */
 void hf_json_py_float(char *buf, double x);

@@ -6,26 +6,10 @@
  * so a scan over MPI can be checked against, and merged with, one made on
  * a single machine.  tests/mpi_check.sh compares the two.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "scan.h"
-
-/* Like grid.c: a patchset is an object, a plain patch an array; the
- * first non-blank byte tells without reading the whole file. */
-static int is_patchset(const char *path, int *ok)
-{
-    FILE *f = fopen(path, "rb");
-    int ch;
-    *ok = f != NULL;
-    if (!f)
-        return 0;
-    while ((ch = fgetc(f)) == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
-        ;
-    fclose(f);
-    return ch == '{';
-}
 
 int scan_open(scan *s, const char *ws_path, const char **paths, int npaths)
 {
@@ -43,7 +27,7 @@ int scan_open(scan *s, const char *ws_path, const char **paths, int npaths)
         int ok;
         in->path = paths[k];
         in->first = s->n;
-        if (is_patchset(paths[k], &ok)) {
+        if (hf_cli_is_patchset(paths[k], &ok)) {
             if (hf_patchset_read(paths[k], &in->ps, &err) != HF_OK)
                 return hf_cli_lib_error(&err);
             in->n = hf_patchset_size(in->ps);
@@ -103,26 +87,11 @@ static cJSON *head_of(const scan *s, int i)
 {
     int j;
     const scan_input *in = input_of(s, i, &j);
-    cJSON *o = cJSON_CreateObject(), *vals = cJSON_CreateArray();
-    char *fname = in->ps ? NULL : file_name(in->path);
-    if (!o || !vals || (!in->ps && !fname)) {
-        cJSON_Delete(o);
-        cJSON_Delete(vals);
-        free(fname);
-        return NULL;
-    }
-    cJSON_AddStringToObject(o, "patch",
-                            in->ps ? hf_patchset_patch_name(in->ps, j) : fname);
+    if (in->ps)
+        return hf_cli_grid_head(hf_patchset_patch_name(in->ps, j), in->ps, j);
+    char *fname = file_name(in->path);
+    cJSON *o = fname ? hf_cli_grid_head(fname, NULL, 0) : NULL;
     free(fname);
-    int nv = in->ps ? hf_patchset_nvalues(in->ps, j) : 0;
-    for (int v = 0; v < nv; v++) {
-        char buf[256];
-        if (hf_patchset_value_text(in->ps, j, v, buf, sizeof buf) == HF_OK)
-            cJSON_AddItemToArray(vals, cJSON_CreateRaw(buf));
-        else
-            cJSON_AddItemToArray(vals, cJSON_CreateNull());
-    }
-    cJSON_AddItemToObject(o, "values", vals);
     return o;
 }
 
@@ -136,40 +105,14 @@ char *scan_prefix(const scan *s, int i)
     return t;
 }
 
-/* One finished line, '\n' included; the body is grid.c's line_for. */
+/* One finished line, '\n' included. */
 static char *line_for(const scan *s, int i, const hf_batch_item *it,
                       int *failed)
 {
-    int ul = s->bo.upper_limit;
     cJSON *o = head_of(s, i);
     if (!o)
         return NULL;
-    int finite = isfinite(it->cls.cls_obs);
-    for (int j = 0; j < 5; j++)
-        finite = finite && isfinite(it->cls.cls_exp[j]) &&
-                 (!ul || isfinite(it->limit.exp[j]));
-    finite = finite && (!ul || isfinite(it->limit.obs));
-    *failed = it->status != HF_OK || !finite;
-    if (it->status == HF_OK && !finite) {
-        cJSON_AddStringToObject(o, "error", "CLs or upper limit is not a "
-                                "finite number (degenerate likelihood)");
-    } else if (it->status == HF_OK) {
-        char num[32];
-        hf_json_number(num, it->cls.cls_obs);
-        cJSON_AddItemToObject(o, "CLs_obs", cJSON_CreateRaw(num));
-        cJSON_AddItemToObject(o, "CLs_exp", hf_json_array(it->cls.cls_exp, 5));
-        if (ul) {
-            cJSON *l = cJSON_AddObjectToObject(o, "upper_limit");
-            hf_json_number(num, it->limit.obs);
-            cJSON_AddItemToObject(l, "obs", cJSON_CreateRaw(num));
-            cJSON_AddItemToObject(l, "exp", hf_json_array(it->limit.exp, 5));
-        }
-    } else {
-        cJSON_AddStringToObject(o, "error", it->err.msg[0] ? it->err.msg
-                                : hf_status_name(it->status));
-    }
-    char *t = hf_json_dump(o, 0, 0);
-    cJSON_Delete(o);
+    char *t = hf_cli_grid_line(o, it, s->bo.upper_limit, failed);
     size_t n = t ? strlen(t) : 0;
     char *line = t ? realloc(t, n + 2) : NULL;
     if (!line) {

@@ -22,7 +22,7 @@
 
 #include "scan.h"
 
-/* What cli/load.c, cli/output.c and cli/jsonout.c expect of a command. */
+/* What the files of cli/ that hfscan links expect of a command. */
 const char *hf_cli_prog = "hfscan";
 static int g_rank;
 static int g_quiet; /* ranks other than 0 hold messages rank 0 also gives */
@@ -55,16 +55,6 @@ int hf_cli_usage_error(const char *fmt, ...)
         fprintf(stderr, "%s: %s\n(see '%s --help')\n", hf_cli_prog, buf,
                 hf_cli_prog);
     return HF_EXIT_USAGE;
-}
-
-int hf_cli_lib_error(const hf_error *err)
-{
-    hf_cli_msg("%s", err->msg[0] ? err->msg : hf_status_name(err->code));
-    switch (err->code) {
-    case HF_ERR_FIT: return HF_EXIT_FIT;
-    case HF_ERR_ARG: return HF_EXIT_USAGE;
-    default: return HF_EXIT_INPUT;
-    }
 }
 
 static const char usage[] =

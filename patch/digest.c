@@ -1,6 +1,7 @@
 /*
  * digest.c - JSON text exactly as Python's json module writes it, and the
- * workspace digests pyhf computes from it.
+ * workspace digests pyhf computes from it.  The command (cli/jsonout.c)
+ * writes its results with the same serialiser.
  *
  * pyhf's digest is hashlib.<alg>(json.dumps(ws, sort_keys=True,
  * ensure_ascii=False).encode("utf8")).hexdigest(), so a digest is only
@@ -150,8 +151,18 @@ static void shortest_e(char *buf, size_t len, double x)
     snprintf(buf, len, "%.16e", x);
 }
 
-/* float.__repr__ as json.dumps writes it (Infinity and NaN included). */
-static void py_float(char *buf, double x)
+cJSON *hf_json_array(const double *v, int n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; a && i < n; i++)
+        if (!cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]))) {
+            cJSON_Delete(a);
+            return NULL;
+        }
+    return a;
+}
+
+void hf_json_py_float(char *buf, double x)
 {
     if (isnan(x)) {
         strcpy(buf, "NaN");
@@ -215,9 +226,18 @@ static void py_float(char *buf, double x)
     *o = '\0';
 }
 
-static void put_number(sbuf *b, const cJSON *it)
+static void put_number(sbuf *b, const cJSON *it, unsigned flags)
 {
     char num[48];
+    if (!(flags & HF_JSON_PY_NUMBERS)) {
+        /* JSON has no NaN: results print it as null. */
+        if (isfinite(it->valuedouble))
+            hf_json_py_float(num, it->valuedouble);
+        else
+            strcpy(num, "null");
+        sb_str(b, num);
+        return;
+    }
     if (it->type & HF_JSON_INT) {
         if (it->valuestring) {
             /* "-0" is int 0. */
@@ -232,7 +252,7 @@ static void put_number(sbuf *b, const cJSON *it)
             return;
         }
     }
-    py_float(num, it->valuedouble);
+    hf_json_py_float(num, it->valuedouble);
     sb_str(b, num);
 }
 
@@ -242,7 +262,7 @@ static unsigned long utf8_next(const unsigned char **pp, int *len)
 {
     const unsigned char *p = *pp;
     unsigned long c = p[0];
-    int n = c >= 0xF0 && c < 0xF8 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+    int n = c >= 0xF8 ? 0 : c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
     unsigned long v = n == 3 ? c & 7 : n == 2 ? c & 15 : c & 31;
     for (int i = 1; i <= n; i++) {
         if ((p[i] & 0xC0) != 0x80) {
@@ -283,7 +303,11 @@ static void put_string(sbuf *b, const char *s, int ascii)
         case '\b': sb_str(b, "\\b"); continue;
         case '\f': sb_str(b, "\\f"); continue;
         }
-        if (c < 0x20 || (ascii && c < 0x10000)) {
+        if (c >= 0x20 && c < 0x7F) {
+            /* An overlong encoding of a printable character. */
+            char ch = (char)c;
+            sb_put(b, &ch, 1);
+        } else if (c < 0x20 || (ascii && c < 0x10000)) {
             snprintf(u, sizeof u, "\\u%04lx", c);
             sb_str(b, u);
         } else if (ascii) {
@@ -317,7 +341,8 @@ static int cmp_kids(const void *a, const void *b)
     return c ? c : (x->order > y->order) - (x->order < y->order);
 }
 
-static void dump(sbuf *b, const cJSON *it, int indent, int ascii, int depth)
+static void dump(sbuf *b, const cJSON *it, int indent, unsigned flags,
+                 int depth)
 {
     if (b->oom)
         return;
@@ -328,11 +353,11 @@ static void dump(sbuf *b, const cJSON *it, int indent, int ascii, int depth)
     } else if (cJSON_IsFalse(it)) {
         sb_str(b, "false");
     } else if (cJSON_IsNumber(it)) {
-        put_number(b, it);
+        put_number(b, it, flags);
     } else if (cJSON_IsRaw(it)) {
         sb_str(b, it->valuestring);
     } else if (cJSON_IsString(it)) {
-        put_string(b, it->valuestring, ascii);
+        put_string(b, it->valuestring, flags & HF_JSON_ASCII);
     } else {
         int obj = cJSON_IsObject(it), n = 0;
         for (const cJSON *c = it->child; c; c = c->next)
@@ -352,12 +377,13 @@ static void dump(sbuf *b, const cJSON *it, int indent, int ascii, int depth)
             kids[k].item = c;
             kids[k].order = k;
         }
-        if (obj)
+        int sort = obj && (flags & HF_JSON_SORT_KEYS);
+        if (sort)
             qsort(kids, (size_t)n, sizeof *kids, cmp_kids);
         int first = 1;
         for (int i = 0; i < n; i++) {
             /* A repeated key: Python's dict keeps the last value. */
-            if (obj && i + 1 < n &&
+            if (sort && i + 1 < n &&
                 strcmp(kids[i].item->string, kids[i + 1].item->string) == 0)
                 continue;
             if (!first)
@@ -366,10 +392,10 @@ static void dump(sbuf *b, const cJSON *it, int indent, int ascii, int depth)
             if (indent > 0)
                 newline(b, indent, depth + 1);
             if (obj) {
-                put_string(b, kids[i].item->string, ascii);
+                put_string(b, kids[i].item->string, flags & HF_JSON_ASCII);
                 sb_str(b, ": ");
             }
-            dump(b, kids[i].item, indent, ascii, depth + 1);
+            dump(b, kids[i].item, indent, flags, depth + 1);
         }
         free(kids);
         if (indent > 0)
@@ -378,11 +404,11 @@ static void dump(sbuf *b, const cJSON *it, int indent, int ascii, int depth)
     }
 }
 
-char *hf_json_pydump(const cJSON *item, int indent, int ensure_ascii,
-                     size_t *len)
+char *hf_json_write(const cJSON *item, int indent, unsigned flags,
+                    size_t *len)
 {
     sbuf b = {0};
-    dump(&b, item, indent, ensure_ascii, 0);
+    dump(&b, item, indent, flags, 0);
     if (b.oom || !b.s) {
         free(b.s);
         return NULL;
@@ -390,6 +416,15 @@ char *hf_json_pydump(const cJSON *item, int indent, int ensure_ascii,
     if (len)
         *len = b.n;
     return b.s;
+}
+
+char *hf_json_pydump(const cJSON *item, int indent, int ensure_ascii,
+                     size_t *len)
+{
+    return hf_json_write(item, indent,
+                         HF_JSON_SORT_KEYS | HF_JSON_PY_NUMBERS |
+                             (ensure_ascii ? HF_JSON_ASCII : 0u),
+                         len);
 }
 
 /* ---------------------------------------------------------------- digests */

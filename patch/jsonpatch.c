@@ -39,7 +39,7 @@ typedef struct {
 /* How locate() resolves a pointer; COW may be or-ed with either. */
 enum { MUST_EXIST = 0, FOR_ADD = 1, COW = 2 };
 
-static const char *a_type(const cJSON *v)
+const char *hf_json_a_type(const cJSON *v)
 {
     switch (v->type & 0xFF) {
     case cJSON_False:
@@ -122,7 +122,7 @@ static int decode(const cJSON *o, int i, const char *source, op_t *op,
     op->value = NULL;
     if (!cJSON_IsObject(o))
         return op_fail(err, HF_ERR_INVALID, source, i, op,
-                       "expected an object, found %s", a_type(o));
+                       "expected an object, found %s", hf_json_a_type(o));
     int dop = 0, dpath = 0, dvalue = 0, dfrom = 0;
     const cJSON *jop = member(o, "op", &dop);
     const cJSON *jpath = member(o, "path", &dpath);
@@ -133,7 +133,7 @@ static int decode(const cJSON *o, int i, const char *source, op_t *op,
                        "missing \"op\"");
     if (!cJSON_IsString(jop))
         return op_fail(err, HF_ERR_INVALID, source, i, op,
-                       "\"op\" must be a string, found %s", a_type(jop));
+                       "\"op\" must be a string, found %s", hf_json_a_type(jop));
     if (dop)
         return op_fail(err, HF_ERR_INVALID, source, i, op,
                        "member \"op\" appears more than once");
@@ -147,7 +147,7 @@ static int decode(const cJSON *o, int i, const char *source, op_t *op,
                        "missing \"path\"");
     if (!cJSON_IsString(jpath))
         return op_fail(err, HF_ERR_INVALID, source, i, op,
-                       "\"path\" must be a string, found %s", a_type(jpath));
+                       "\"path\" must be a string, found %s", hf_json_a_type(jpath));
     op->path = jpath->valuestring;
     const char *why = pointer_problem(op->path);
     if (why)
@@ -176,7 +176,7 @@ static int decode(const cJSON *o, int i, const char *source, op_t *op,
         if (!cJSON_IsString(jfrom))
             return op_fail(err, HF_ERR_INVALID, source, i, op,
                            "\"from\" must be a string, found %s",
-                           a_type(jfrom));
+                           hf_json_a_type(jfrom));
         op->from = jfrom->valuestring;
         why = pointer_problem(op->from);
         if (why)
@@ -206,7 +206,7 @@ static int check_all(const cJSON *arr, const char *source, op_t *ops,
                                 "patch: give a patch name", source);
         return hf_error_set(err, HF_ERR_INVALID,
                             "%s: not an RFC 6902 patch: expected an array "
-                            "of operations, found %s", source, a_type(arr));
+                            "of operations, found %s", source, hf_json_a_type(arr));
     }
     int i = 0;
     for (const cJSON *o = arr->child; o; o = o->next, i++) {
@@ -328,10 +328,10 @@ static int locate(cJSON *root, const char *ptr, int mode, char *scratch,
             if (start == ptr)
                 snprintf(why, wlen,
                          "the document root is %s, not an object or array",
-                         a_type(cur));
+                         hf_json_a_type(cur));
             else
                 snprintf(why, wlen, "%.*s is %s, not an object or array",
-                         (int)(start - ptr), ptr, a_type(cur));
+                         (int)(start - ptr), ptr, hf_json_a_type(cur));
             return -1;
         }
         /* Copy on write: a container we step into may have a member
@@ -498,7 +498,7 @@ static void snippet(const cJSON *v, char *buf, size_t len)
 {
     char *s = cJSON_PrintUnformatted(v);
     if (!s) {
-        snprintf(buf, len, "%s", a_type(v));
+        snprintf(buf, len, "%s", hf_json_a_type(v));
         return;
     }
     if (strlen(s) > 60)

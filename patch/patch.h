@@ -12,6 +12,9 @@
  * without applying anything.  Errors start with `source`. */
 int hf_patch_check(const cJSON *ops, const char *source, hf_error *err);
 
+/* "a string", "an object", ... for messages saying what was found. */
+const char *hf_json_a_type(const cJSON *v);
+
 /* Wraps an operation array in an hf_patch after checking it.  Takes
  * ownership of `ops` whatever the outcome. */
 int hf_patch_from_json(cJSON *ops, const char *source, hf_patch **out,

@@ -46,20 +46,6 @@ static int bad(hf_error *err, const char *source, const char *fmt, ...)
     return hf_error_set(err, HF_ERR_INVALID, "%s: %s", source, detail);
 }
 
-static const char *a_type(const cJSON *v)
-{
-    switch (v->type & 0xFF) {
-    case cJSON_False:
-    case cJSON_True: return "a boolean";
-    case cJSON_NULL: return "null";
-    case cJSON_Number: return "a number";
-    case cJSON_String: return "a string";
-    case cJSON_Array: return "an array";
-    case cJSON_Object: return "an object";
-    default: return "an invalid value";
-    }
-}
-
 /* ^[a-zA-Z0-9_]+$ */
 static int word_ok(const char *s)
 {
@@ -105,7 +91,7 @@ static int check_metadata(const cJSON *md, const char *source, hf_error *err)
                                            "description"};
     if (!cJSON_IsObject(md))
         return bad(err, source, "/metadata: expected an object, found %s",
-                   a_type(md));
+                   hf_json_a_type(md));
     for (size_t k = 0; k < sizeof required / sizeof *required; k++)
         if (!cJSON_GetObjectItemCaseSensitive(md, required[k]))
             return bad(err, source,
@@ -117,7 +103,7 @@ static int check_metadata(const cJSON *md, const char *source, hf_error *err)
     if (!cJSON_IsObject(refs))
         return bad(err, source,
                    "/metadata/references: expected an object, found %s",
-                   a_type(refs));
+                   hf_json_a_type(refs));
     if (!refs->child)
         return bad(err, source, "/metadata/references: must not be empty");
     const cJSON *m = stray_member(refs, ref_keys);
@@ -138,7 +124,7 @@ static int check_metadata(const cJSON *md, const char *source, hf_error *err)
     if (!cJSON_IsObject(dig))
         return bad(err, source,
                    "/metadata/digests: expected an object, found %s",
-                   a_type(dig));
+                   hf_json_a_type(dig));
     if (!dig->child)
         return bad(err, source, "/metadata/digests: must not be empty");
     m = stray_member(dig, dig_keys);
@@ -162,7 +148,7 @@ static int check_metadata(const cJSON *md, const char *source, hf_error *err)
     if (!cJSON_IsArray(labels))
         return bad(err, source,
                    "/metadata/labels: expected an array, found %s",
-                   a_type(labels));
+                   hf_json_a_type(labels));
     if (!labels->child)
         return bad(err, source, "/metadata/labels: must not be empty");
     int j = 0;
@@ -176,7 +162,7 @@ static int check_metadata(const cJSON *md, const char *source, hf_error *err)
     if (!cJSON_IsString(desc))
         return bad(err, source,
                    "/metadata/description: expected a string, found %s",
-                   a_type(desc));
+                   hf_json_a_type(desc));
     return HF_OK;
 }
 
@@ -187,7 +173,7 @@ static int check_patch(const cJSON *p, int i, const char *source, entry *e,
     static const char *const keys[] = {"metadata", "patch", NULL};
     if (!cJSON_IsObject(p))
         return bad(err, source, "/patches/%d: expected an object, found %s",
-                   i, a_type(p));
+                   i, hf_json_a_type(p));
     const cJSON *m = stray_member(p, keys);
     if (m)
         return bad(err, source,
@@ -203,7 +189,7 @@ static int check_patch(const cJSON *p, int i, const char *source, entry *e,
     if (!cJSON_IsObject(md))
         return bad(err, source,
                    "/patches/%d/metadata: expected an object, found %s", i,
-                   a_type(md));
+                   hf_json_a_type(md));
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(md, "name");
     const cJSON *values = cJSON_GetObjectItemCaseSensitive(md, "values");
     if (!name)
@@ -217,7 +203,7 @@ static int check_patch(const cJSON *p, int i, const char *source, entry *e,
     if (!cJSON_IsString(name))
         return bad(err, source,
                    "/patches/%d/metadata/name: expected a string, found %s",
-                   i, a_type(name));
+                   i, hf_json_a_type(name));
     if (!word_ok(name->valuestring))
         return bad(err, source,
                    "/patches/%d/metadata/name: \"%s\" is not a name of "
@@ -225,13 +211,13 @@ static int check_patch(const cJSON *p, int i, const char *source, entry *e,
     if (!cJSON_IsArray(values))
         return bad(err, source,
                    "/patches/%d/metadata/values: expected an array, found "
-                   "%s", i, a_type(values));
+                   "%s", i, hf_json_a_type(values));
     int j = 0;
     for (const cJSON *v = values->child; v; v = v->next, j++)
         if (!cJSON_IsNumber(v) && !cJSON_IsString(v))
             return bad(err, source,
                        "/patches/%d/metadata/values/%d: expected a number "
-                       "or a string, found %s", i, j, a_type(v));
+                       "or a string, found %s", i, j, hf_json_a_type(v));
     e->name = name->valuestring;
     e->values = values;
     e->nvalues = j;
@@ -368,7 +354,7 @@ static int validate(const cJSON *root, const char *source, entry *e,
     const cJSON *patches = cJSON_GetObjectItemCaseSensitive(root, "patches");
     if (!cJSON_IsArray(patches))
         return bad(err, source, "/patches: expected an array, found %s",
-                   a_type(patches));
+                   hf_json_a_type(patches));
     if (!patches->child)
         return bad(err, source, "/patches: must hold at least one patch");
     int i = 0;
@@ -412,7 +398,7 @@ int hf_patchset_from_json(cJSON *root, const char *source, hf_patchset **out,
                        "is an RFC 6902 patch, not a pyhf patchset")
                  : bad(err, source,
                        "not a pyhf patchset: expected an object, found %s",
-                       a_type(root));
+                       hf_json_a_type(root));
         cJSON_Delete(root);
         return rc;
     }

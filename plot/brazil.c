@@ -252,24 +252,16 @@ int hf_plot_brazil(int argc, char **argv)
         default: rc = hf_cli_getopt_error(c, optopt, argv, optind);
         }
     }
-    if (rc == HF_EXIT_OK && !out)
-        rc = hf_cli_usage_error("give the image file with -o FILE");
     int fmt = rc == HF_EXIT_OK ? hf_plot_format(out) : 0;
     if (fmt < 0)
         rc = HF_EXIT_USAGE;
-    hf_cli_input in = {0};
+    hf_cli_loaded l = {0};
     if (rc == HF_EXIT_OK)
-        rc = hf_cli_input_init(&in, argc, argv, optind, extra, nextra, pname);
+        rc = hf_cli_load_args(argc, argv, optind, extra, nextra, pname, &mo,
+                              &l);
     free(extra);
-    if (rc != HF_EXIT_OK) {
-        free(in.patch_paths);
-        return rc;
-    }
-    hf_cli_loaded l;
-    rc = hf_cli_load(&in, &mo, &l);
     if (rc == HF_EXIT_OK)
         rc = run(l.model, out, fmt, lo, hi, have_hi, (int)points);
     hf_cli_release(&l);
-    free(in.patch_paths);
     return rc;
 }

@@ -16,7 +16,11 @@
 
 int hf_plot_format(const char *path)
 {
-    const char *dot = path ? strrchr(path, '.') : NULL;
+    if (!path) {
+        hf_cli_usage_error("give the image file with -o FILE");
+        return -1;
+    }
+    const char *dot = strrchr(path, '.');
     if (dot && strcasecmp(dot, ".png") == 0)
         return HF_PLOT_PNG;
     if (dot && strcasecmp(dot, ".pdf") == 0)
@@ -24,7 +28,7 @@ int hf_plot_format(const char *path)
     if (dot && strcasecmp(dot, ".svg") == 0)
         return HF_PLOT_SVG;
     hf_cli_usage_error("-o %s: the file name must end in .png, .pdf or .svg",
-                       path ? path : "");
+                       path);
     return -1;
 }
 

@@ -457,8 +457,6 @@ int hf_plot_contour(int argc, char **argv)
     }
     if (rc != HF_EXIT_OK)
         return rc;
-    if (!out)
-        return hf_cli_usage_error("give the image file with -o FILE");
     int fmt = hf_plot_format(out);
     if (fmt < 0)
         return HF_EXIT_USAGE;

@@ -27,7 +27,7 @@ typedef struct hf_canvas {
 enum { HF_PLOT_PNG, HF_PLOT_PDF, HF_PLOT_SVG };
 
 /* The format from the extension of `path` (.png, .pdf, .svg, any case), or
- * -1 after a usage message. */
+ * -1 after a usage message (also when path is NULL: no -o given). */
 int hf_plot_format(const char *path);
 /* Opens a white w x h page; HF_EXIT_* status. */
 int hf_canvas_open(hf_canvas *c, int format, double w, double h);

@@ -16,10 +16,6 @@
 #include <string.h>
 #include <time.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "recast.h"
 
 typedef struct overlay {
@@ -95,31 +91,13 @@ int hf_signal_cls_batch(const hf_signal *s, int k, const double *yields,
     memset(res, 0, sizeof *res);
     if (!s || k < 0 || (k > 0 && !yields))
         return hf_error_set(err, HF_ERR_ARG, "hf_signal_cls_batch: NULL argument");
-    if (!opt) {
-        hf_batch_options_init(&defaults);
-        opt = &defaults;
-    }
-    if (opt->upper_limit && !(opt->cl > 0 && opt->cl < 1))
-        return hf_error_set(err, HF_ERR_ARG,
-                            "hf_signal_cls_batch: confidence level %g is not between 0 and 1",
-                            opt->cl);
-    res->items = calloc(k > 0 ? (size_t)k : 1, sizeof *res->items);
-    if (!res->items)
-        return hf_error_set(err, HF_ERR_NOMEM, "hf_signal_cls_batch: out of memory");
-    res->n = k;
+    int nthreads, rc = hf_batch_start("hf_signal_cls_batch", &opt, &defaults,
+                                      k, res, &nthreads, err);
+    if (rc != HF_OK)
+        return rc;
     /* without a staterror the uncertainties have nowhere to go */
     if (!s->staterror)
         unc = NULL;
-
-    int nthreads = opt->threads;
-#ifdef _OPENMP
-    if (nthreads <= 0)
-        nthreads = omp_get_max_threads();
-#endif
-    if (nthreads < 1)
-        nthreads = 1;
-    if (nthreads > k)
-        nthreads = k > 0 ? k : 1;
 
     int done = 0;
     size_t nb = (size_t)s->nbins;

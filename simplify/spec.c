@@ -31,17 +31,6 @@ static int model_channel(const hf_model *m, const char *name)
     return -1;
 }
 
-static cJSON *numbers(const double *v, int n)
-{
-    cJSON *a = cJSON_CreateArray();
-    for (int i = 0; a && i < n; i++)
-        if (!cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]))) {
-            cJSON_Delete(a);
-            return NULL;
-        }
-    return a;
-}
-
 /* {"name": name, "type": "histosys", "data": {hi, lo}}: y +- d. */
 static cJSON *histosys(const char *name, const double *y, const double *d,
                        int n)
@@ -56,8 +45,8 @@ static cJSON *histosys(const char *name, const double *y, const double *d,
     }
     cJSON *mod = cJSON_CreateObject(), *data = cJSON_CreateObject();
     cJSON_AddItemToObject(mod, "data", data);
-    cJSON_AddItemToObject(data, "hi_data", numbers(hi, n));
-    cJSON_AddItemToObject(data, "lo_data", numbers(lo, n));
+    cJSON_AddItemToObject(data, "hi_data", hf_json_array(hi, n));
+    cJSON_AddItemToObject(data, "lo_data", hf_json_array(lo, n));
     cJSON_AddStringToObject(mod, "name", name);
     cJSON_AddStringToObject(mod, "type", "histosys");
     free(hi);
@@ -157,7 +146,7 @@ static cJSON *sample(cJSON *samples, const char *name, const double *nom,
     cJSON *smp = cJSON_CreateObject(), *mods = cJSON_CreateArray();
     cJSON_AddItemToArray(samples, smp);
     cJSON_AddStringToObject(smp, "name", name);
-    cJSON_AddItemToObject(smp, "data", numbers(nom, nb));
+    cJSON_AddItemToObject(smp, "data", hf_json_array(nom, nb));
     cJSON_AddItemToObject(smp, "modifiers", mods);
     return mods;
 }
@@ -212,7 +201,7 @@ static void channel_samples(cJSON *samples, const hf_postfit *pf, int off,
         snprintf(name, sizeof name, "Bkg_%s", pf->stname[e]);
         cJSON *mods = sample(samples, name, d, nb);
         add_modifier(mods, pf->stname[e], "staterror",
-                     numbers(pf->stmod + (size_t)e * n + off, nb));
+                     hf_json_array(pf->stmod + (size_t)e * n + off, nb));
     }
     double *zero = calloc((size_t)nb, sizeof *zero);
     for (int i = cJSON_GetArraySize(samples); pad && zero && i < norig; i++) {

@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,16 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "internal.h"
+#include "run.h"
 
-extern char **environ;
-
-#define DEMO_WS "workspaces/demo/BkgOnly.json"
+#define DEMO_WS RUN_DEMO_WS
 #define DEMO_PS "workspaces/demo/patchset.json"
 
 /* pyhf 0.7.6 (numpy, SciPy SLSQP) on the demo with patch sig_300:
@@ -46,117 +43,9 @@ static const double PYHF_UL_EXP[5] = {0.45092304531892136, 0.6201268181280774,
                                       1.9137973565045319};
 static const double PYHF_FIT_TWICE_NLL = 3.8106526707789783;
 
-static const char *hf_bin;
-static char tmpdir[256];
-
-typedef struct result {
-    int status;   /* exit status, or -1 if not exited normally */
-    char *out;    /* stdout */
-    char *err;    /* stderr */
-} result;
-
-static void result_free(result *r)
-{
-    free(r->out);
-    free(r->err);
-    memset(r, 0, sizeof *r);
-}
-
-static char *slurp_fd(int fd)
-{
-    lseek(fd, 0, SEEK_SET);
-    size_t cap = 4096, n = 0;
-    char *s = malloc(cap);
-    assert_non_null(s);
-    for (;;) {
-        if (n + 1 >= cap) {
-            cap *= 2;
-            s = realloc(s, cap);
-            assert_non_null(s);
-        }
-        ssize_t k = read(fd, s + n, cap - n - 1);
-        if (k <= 0)
-            break;
-        n += (size_t)k;
-    }
-    s[n] = '\0';
-    return s;
-}
-
-static int temp_fd(void)
-{
-    char path[300];
-    snprintf(path, sizeof path, "%s/capture.XXXXXX", tmpdir);
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    unlink(path);
-    return fd;
-}
-
-/* Runs `prog` with the NULL-terminated arguments, stdin from /dev/null,
- * capturing stdout and stderr in temporary files (no pipe to deadlock). */
-static result run_argv(const char *prog, char *const argv[])
-{
-    result r = {0};
-    int ofd = temp_fd(), efd = temp_fd();
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, ofd, 1);
-    posix_spawn_file_actions_adddup2(&fa, efd, 2);
-    pid_t pid;
-    int rc = posix_spawn(&pid, prog, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    assert_int_equal(rc, 0);
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        assert_int_equal(errno, EINTR);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    r.out = slurp_fd(ofd);
-    r.err = slurp_fd(efd);
-    close(ofd);
-    close(efd);
-    return r;
-}
-
-/* run("eval", DEMO_WS, NULL): $HF_BIN with those arguments. */
-static result run(const char *first, ...)
-{
-    char *argv[32];
-    int n = 0;
-    argv[n++] = (char *)hf_bin;
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a && n < 31; a = va_arg(ap, const char *))
-        argv[n++] = (char *)a;
-    va_end(ap);
-    argv[n] = NULL;
-    return run_argv(hf_bin, argv);
-}
-
-/* Every test starts with this: without a command there is nothing to run. */
-#define NEED_BIN()      \
-    do {                \
-        (void)state;    \
-        if (!hf_bin)    \
-            skip();     \
-    } while (0)
-
 /* Files the tests write into tmpdir, removed at the end. */
 static char *temps[32];
 static int ntemps;
-
-static cJSON *parse_ok(const result *r)
-{
-    if (r->status != 0)
-        fprintf(stderr, "exit %d, stderr: %s\n", r->status, r->err);
-    assert_int_equal(r->status, 0);
-    cJSON *j = cJSON_Parse(r->out);
-    if (!j)
-        fprintf(stderr, "not JSON: %s\n", r->out);
-    assert_non_null(j);
-    return j;
-}
 
 static double num(const cJSON *o, const char *key)
 {
@@ -171,18 +60,6 @@ static void assert_close(double got, double want, double rel)
         fprintf(stderr, "got %.17g, want %.17g (rel %.1e)\n", got, want, rel);
         fail();
     }
-}
-
-static void assert_failed_cleanly(const result *r, int status,
-                                  const char *in_msg)
-{
-    if (r->status != status || r->out[0] || !strstr(r->err, in_msg))
-        fprintf(stderr, "status %d (want %d)\nstdout: %s\nstderr: %s\n"
-                        "(want stderr to mention '%s')\n",
-                r->status, status, r->out, r->err, in_msg);
-    assert_int_equal(r->status, status);
-    assert_string_equal(r->out, "");
-    assert_non_null(strstr(r->err, in_msg));
 }
 
 static char *write_temp(const char *name, const char *text)
@@ -567,23 +444,8 @@ static void test_output_file(void **state)
 
 int main(void)
 {
-    hf_bin = getenv("HF_BIN");
-    if (hf_bin && !*hf_bin)
-        hf_bin = NULL;
-    if (!hf_bin)
-        fprintf(stderr, "test_cli: HF_BIN is not set (make check sets it to "
-                        "build/hf): skipping\n");
-    else if (access(DEMO_WS, R_OK) != 0) {
-        fprintf(stderr, "test_cli: %s not found (run from the repository "
-                        "root): skipping\n", DEMO_WS);
-        hf_bin = NULL;
-    }
-    const char *t = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/hf_test_cli.XXXXXX", t && *t ? t : "/tmp");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
+    if (run_setup("test_cli") != 0)
         return 1;
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help_version),
         cmocka_unit_test(test_usage_errors),

@@ -18,30 +18,8 @@
 
 #include "../fit/fit.h"
 #include "hf.h"
+#include "models.h"
 #include "refs.h"
-
-static const char SIMPLE_WS[] =
-    "{\"channels\": [{\"name\": \"singlechannel\", \"samples\": ["
-    "{\"name\": \"signal\", \"data\": [12.0, 11.0], \"modifiers\": "
-    "[{\"name\": \"mu\", \"type\": \"normfactor\", \"data\": null}]},"
-    "{\"name\": \"background\", \"data\": [50.0, 52.0], \"modifiers\": "
-    "[{\"name\": \"uncorr_bkguncrt\", \"type\": \"shapesys\", "
-    "\"data\": [3.0, 7.0]}]}]}],"
-    "\"observations\": [{\"name\": \"singlechannel\", \"data\": [51, 48]}],"
-    "\"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": \"mu\", "
-    "\"parameters\": []}}], \"version\": \"1.0.0\"}";
-
-static hf_model *simple_model(void)
-{
-    hf_workspace *ws = NULL;
-    hf_model *m = NULL;
-    hf_error err = {0};
-    if (hf_workspace_parse(SIMPLE_WS, "simple", &ws, &err) != HF_OK ||
-        hf_model_build(ws, NULL, 0, NULL, &m, &err) != HF_OK)
-        fail_msg("simple model: %s", err.msg);
-    hf_workspace_free(ws);
-    return m;
-}
 
 #define CHECK_ABS(what, got, want, tol)                                     \
     do {                                                                    \
@@ -130,7 +108,7 @@ static void test_simple_hypotests(void **state)
          {5.288628288471131e-05, 0.002007673836403865, 0.030262234017969233,
           0.19025594915018595, 0.5489648640852102}},
     };
-    hf_model *m = simple_model();
+    hf_model *m = inline_model(SIMPLE_WS);
     char name[64];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         hf_cls_result r;
@@ -164,7 +142,7 @@ static void test_simple_test_statistics(void **state)
     static const double mus[3] = {0.5, 1.0, 2.0};
     static const double qmu[3] = {1.1418922521079367, 3.938244933375074,
                                   13.803249029143274};
-    hf_model *m = simple_model();
+    hf_model *m = inline_model(SIMPLE_WS);
     const char *name = "test statistic";
     for (int i = 0; i < 3; i++) {
         for (hf_test_stat ts = HF_TEST_QMU; ts <= HF_TEST_TMU_TILDE; ts++) {
@@ -196,7 +174,7 @@ static void test_simple_test_statistics(void **state)
 static void test_scan_consistency(void **state)
 {
     (void)state;
-    hf_model *m = simple_model();
+    hf_model *m = inline_model(SIMPLE_WS);
     const double mus[4] = {2.0, 0.5, 1.0, 0.0};
     hf_cls_result scan[4], one;
     hf_error err = {0};
@@ -227,7 +205,7 @@ static void test_simple_upper_limit(void **state)
     static const double obs = 1.01157188;
     static const double exp[5] = {0.55988425, 0.75702901, 1.06235499,
                                   1.50118081, 2.05080387};
-    hf_model *m = simple_model();
+    hf_model *m = inline_model(SIMPLE_WS);
     hf_limit_result r;
     hf_error err = {0};
     const char *name = "simple upper limit";

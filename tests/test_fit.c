@@ -17,21 +17,8 @@
 #include <cmocka.h>
 
 #include "hf.h"
+#include "models.h"
 #include "refs.h"
-
-/* pyhf.simplemodels.uncorrelated_background(signal=[12, 11],
- * bkg=[50, 52], bkg_uncertainty=[3, 7]) with observations [51, 48]: the
- * model of pyhf's hypotest docstring. */
-static const char SIMPLE_WS[] =
-    "{\"channels\": [{\"name\": \"singlechannel\", \"samples\": ["
-    "{\"name\": \"signal\", \"data\": [12.0, 11.0], \"modifiers\": "
-    "[{\"name\": \"mu\", \"type\": \"normfactor\", \"data\": null}]},"
-    "{\"name\": \"background\", \"data\": [50.0, 52.0], \"modifiers\": "
-    "[{\"name\": \"uncorr_bkguncrt\", \"type\": \"shapesys\", "
-    "\"data\": [3.0, 7.0]}]}]}],"
-    "\"observations\": [{\"name\": \"singlechannel\", \"data\": [51, 48]}],"
-    "\"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": \"mu\", "
-    "\"parameters\": []}}], \"version\": \"1.0.0\"}";
 
 /* One bin, 10 signal events scaled by mu in [-5, 5] on 5 background, 1
  * observed: the NLL nu - log(nu) is smallest at mu = -0.4 and undefined
@@ -46,18 +33,6 @@ static const char NEGATIVE_WS[] =
     "\"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": \"mu\", "
     "\"parameters\": [{\"name\": \"mu\", \"bounds\": [[-5, 5]]}]}}], "
     "\"version\": \"1.0.0\"}";
-
-static hf_model *inline_model(const char *json)
-{
-    hf_workspace *ws = NULL;
-    hf_model *m = NULL;
-    hf_error err = {0};
-    if (hf_workspace_parse(json, "inline", &ws, &err) != HF_OK ||
-        hf_model_build(ws, NULL, 0, NULL, &m, &err) != HF_OK)
-        fail_msg("inline model: %s", err.msg);
-    hf_workspace_free(ws);
-    return m;
-}
 
 static void check_fit(const ref *r, const hf_model *m, int fix_poi,
                       const ref_fit *want, const char *what)

@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,126 +22,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cairo.h>
 #include <cmocka.h>
 
 #include "internal.h"
+#include "run.h"
 
-extern char **environ;
-
-#define DEMO_WS "workspaces/demo/BkgOnly.json"
+#define DEMO_WS RUN_DEMO_WS
 #define DEMO_PS "workspaces/demo/patchset.json"
-#define SHARED "../shared"
+#define SHARED RUN_SHARED
 #define REAL SHARED "/workspaces/real/"
 #define RJ REAL "3LRJ_ATLAS-SUSY-2018-06/"
-
-static const char *hf_bin;
-static char tmpdir[256];
-
-typedef struct result {
-    int status;
-    char *out, *err;
-} result;
-
-static char *slurp_fd(int fd)
-{
-    lseek(fd, 0, SEEK_SET);
-    size_t cap = 1 << 16, n = 0;
-    char *s = malloc(cap);
-    assert_non_null(s);
-    for (;;) {
-        if (n + 1 >= cap) {
-            cap *= 2;
-            s = realloc(s, cap);
-            assert_non_null(s);
-        }
-        ssize_t k = read(fd, s + n, cap - n - 1);
-        if (k <= 0)
-            break;
-        n += (size_t)k;
-    }
-    s[n] = '\0';
-    return s;
-}
-
-static int temp_fd(void)
-{
-    char path[300];
-    snprintf(path, sizeof path, "%s/capture.XXXXXX", tmpdir);
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    unlink(path);
-    return fd;
-}
-
-/* $HF_BIN with the NULL-terminated arguments. */
-static result run(const char *first, ...)
-{
-    char *argv[32];
-    int n = 0;
-    argv[n++] = (char *)hf_bin;
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a && n < 31; a = va_arg(ap, const char *))
-        argv[n++] = (char *)a;
-    va_end(ap);
-    argv[n] = NULL;
-
-    result r = {0};
-    int ofd = temp_fd(), efd = temp_fd();
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, ofd, 1);
-    posix_spawn_file_actions_adddup2(&fa, efd, 2);
-    pid_t pid;
-    int rc = posix_spawn(&pid, hf_bin, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    assert_int_equal(rc, 0);
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        assert_int_equal(errno, EINTR);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    r.out = slurp_fd(ofd);
-    r.err = slurp_fd(efd);
-    close(ofd);
-    close(efd);
-    return r;
-}
-
-static void result_free(result *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-/* Parses a successful run's JSON. */
-static cJSON *ok_json(result *r)
-{
-    if (r->status != 0)
-        fprintf(stderr, "status %d\nstderr: %s\n", r->status, r->err);
-    assert_int_equal(r->status, 0);
-    cJSON *j = cJSON_Parse(r->out);
-    assert_non_null(j);
-    return j;
-}
-
-#define NEED_BIN()      \
-    do {                \
-        (void)state;    \
-        if (!hf_bin)    \
-            skip();     \
-    } while (0)
-
-#define NEED_SHARED()                      \
-    do {                                   \
-        NEED_BIN();                        \
-        if (access(SHARED, R_OK) != 0)     \
-            skip();                        \
-    } while (0)
 
 static void tmp_path(char *buf, const char *name)
 {
@@ -230,7 +122,7 @@ static void test_brazil_png(void **state)
     tmp_path(png, "ul.png");
     result r = run("plot", "brazil", DEMO_WS, DEMO_PS, "--patch-name",
                    "sig_300", "--points", "21", "-o", png, NULL);
-    cJSON *j = ok_json(&r);
+    cJSON *j = parse_ok(&r);
     assert_file(png, PNG_MAGIC, 8, 10000, 200000);
     assert_string_equal(cJSON_GetObjectItem(j, "poi")->valuestring, "mu_SIG");
     const cJSON *mu = cJSON_GetObjectItem(j, "mu");
@@ -319,7 +211,7 @@ static void test_brazil_vector(void **state)
     result r = run("plot", "brazil", DEMO_WS, DEMO_PS, "--patch-name",
                    "sig_400", "--poi-min", "0", "--poi-max", "3", "--points",
                    "11", "-o", pdf, NULL);
-    cJSON *j = ok_json(&r);
+    cJSON *j = parse_ok(&r);
     assert_file(pdf, "%PDF-", 5, 2000, 500000);
     const cJSON *mu = cJSON_GetObjectItem(j, "mu");
     assert_int_equal(cJSON_GetArraySize(mu), 11);
@@ -328,7 +220,7 @@ static void test_brazil_vector(void **state)
     result_free(&r);
     r = run("plot", "brazil", DEMO_WS, DEMO_PS, "--patch-name", "sig_400",
             "--points", "11", "-o", svg, NULL);
-    cJSON_Delete(ok_json(&r));
+    cJSON_Delete(parse_ok(&r));
     assert_file(svg, "<?xml", 5, 2000, 2000000);
     result_free(&r);
 }
@@ -365,7 +257,7 @@ static void test_pulls(void **state)
     tmp_path(png, "pulls.png");
     result r = run("plot", "pulls", DEMO_WS, DEMO_PS, "--patch-name",
                    "sig_300", "-o", png, NULL);
-    cJSON *j = ok_json(&r);
+    cJSON *j = parse_ok(&r);
     assert_file(png, PNG_MAGIC, 8, 5000, 200000);
     const cJSON *names = cJSON_GetObjectItem(j, "parameters");
     const cJSON *pulls = cJSON_GetObjectItem(j, "pulls");
@@ -407,7 +299,7 @@ static void test_contour_3lrj(void **state)
     tmp_path(png, "excl.png");
     result r = run("plot", "contour", RJ "BkgOnly.json", RJ "patchset.json",
                    "--x", "mn2", "--y", "mn1", "-o", png, NULL);
-    cJSON *j = ok_json(&r);
+    cJSON *j = parse_ok(&r);
     assert_file(png, PNG_MAGIC, 8, 10000, 300000);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "points")), 64);
     const cJSON *c = cJSON_GetObjectItem(j, "contours");
@@ -462,7 +354,7 @@ static void test_contour_1lbb(void **state)
     result r = run("plot", "contour", REAL "1Lbb_ATLAS-SUSY-2019-08/BkgOnly.json",
                    REAL "1Lbb_ATLAS-SUSY-2019-08/patchset.json", "--x", "m1",
                    "--y", "m2", "-o", svg, NULL);
-    cJSON *j = ok_json(&r);
+    cJSON *j = parse_ok(&r);
     assert_file(svg, "<?xml", 5, 5000, 3000000);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "points")), 125);
     const cJSON *c = cJSON_GetObjectItem(j, "contours");
@@ -473,24 +365,8 @@ static void test_contour_1lbb(void **state)
 
 int main(void)
 {
-    hf_bin = getenv("HF_BIN");
-    if (hf_bin && !*hf_bin)
-        hf_bin = NULL;
-    if (!hf_bin)
-        fprintf(stderr, "test_plot: HF_BIN is not set (make check sets it "
-                        "to build/hf): skipping\n");
-    else if (access(DEMO_WS, R_OK) != 0) {
-        fprintf(stderr, "test_plot: %s not found (run from the repository "
-                        "root): skipping\n", DEMO_WS);
-        hf_bin = NULL;
-    }
-    const char *t = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/hf_test_plot.XXXXXX",
-             t && *t ? t : "/tmp");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
+    if (run_setup("test_plot") != 0)
         return 1;
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_brazil_png),
         cmocka_unit_test(test_brazil_vector),

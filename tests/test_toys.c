@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "hf.h"
+#include "models.h"
 
 #define DEMO "workspaces/demo"
 #define TINY "../shared/workspaces/synthetic/syn_tiny"
@@ -38,18 +39,6 @@ static hf_model *load(const char *ws_path, const char *patch_path,
     if (hf_model_build(ws, ps, p ? 1 : 0, NULL, &m, &err) != HF_OK)
         m = NULL;
     hf_patch_free(p);
-    hf_workspace_free(ws);
-    return m;
-}
-
-static hf_model *parse(const char *json)
-{
-    hf_workspace *ws = NULL;
-    hf_model *m = NULL;
-    hf_error err = {0};
-    if (hf_workspace_parse(json, "test", &ws, &err) != HF_OK ||
-        hf_model_build(ws, NULL, 0, NULL, &m, &err) != HF_OK)
-        fail_msg("model: %s", err.msg);
     hf_workspace_free(ws);
     return m;
 }
@@ -200,7 +189,7 @@ static void test_high_count_asymptotic(void **state)
         "\"observations\": [{\"name\": \"SR\", \"data\": [1000]}],"
         "\"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": \"mu\", "
         "\"parameters\": []}}], \"version\": \"1.0.0\"}";
-    hf_model *m = parse(ws);
+    hf_model *m = inline_model(ws);
     enum { N = 2000 };
     hf_toys_result r;
     hf_cls_result a;
@@ -250,7 +239,7 @@ static void test_conventions(void **state)
         "\"observations\": [{\"name\": \"SR\", \"data\": [10]}],"
         "\"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": \"mu\", "
         "\"parameters\": []}}], \"version\": \"1.0.0\"}";
-    hf_model *m = parse(ws);
+    hf_model *m = inline_model(ws);
     enum { N = 400 };
     static double sb[N], b[N];
     hf_toys_result r;

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,122 +19,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <openssl/evp.h>
 
 #include "internal.h"
+#include "run.h"
 
-extern char **environ;
-
-#define DEMO_WS "workspaces/demo/BkgOnly.json"
+#define DEMO_WS RUN_DEMO_WS
 #define DEMO_PS "workspaces/demo/patchset.json"
-#define SHARED "../shared"
+#define SHARED RUN_SHARED
 #define REAL SHARED "/workspaces/real/"
 #define LBB REAL "1Lbb_ATLAS-SUSY-2019-08/"
 #define SLBB REAL "simplified_1Lbb_ATLAS-SUSY-2019-08/"
-
-static const char *hf_bin;
-static char tmpdir[256];
-
-typedef struct result {
-    int status;
-    char *out, *err;
-    size_t outlen;
-} result;
-
-static void result_free(result *r)
-{
-    free(r->out);
-    free(r->err);
-    memset(r, 0, sizeof *r);
-}
-
-static char *slurp_fd(int fd, size_t *len)
-{
-    lseek(fd, 0, SEEK_SET);
-    size_t cap = 1 << 16, n = 0;
-    char *s = malloc(cap);
-    assert_non_null(s);
-    for (;;) {
-        if (n + 1 >= cap) {
-            cap *= 2;
-            s = realloc(s, cap);
-            assert_non_null(s);
-        }
-        ssize_t k = read(fd, s + n, cap - n - 1);
-        if (k <= 0)
-            break;
-        n += (size_t)k;
-    }
-    s[n] = '\0';
-    if (len)
-        *len = n;
-    return s;
-}
-
-static int temp_fd(void)
-{
-    char path[300];
-    snprintf(path, sizeof path, "%s/capture.XXXXXX", tmpdir);
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    unlink(path);
-    return fd;
-}
-
-/* $HF_BIN with the NULL-terminated arguments, stdin from `in`. */
-static result run_in(const char *in, const char *first, ...)
-{
-    char *argv[32];
-    int n = 0;
-    argv[n++] = (char *)hf_bin;
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a && n < 31; a = va_arg(ap, const char *))
-        argv[n++] = (char *)a;
-    va_end(ap);
-    argv[n] = NULL;
-
-    result r = {0};
-    int ofd = temp_fd(), efd = temp_fd();
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, in ? in : "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, ofd, 1);
-    posix_spawn_file_actions_adddup2(&fa, efd, 2);
-    pid_t pid;
-    int rc = posix_spawn(&pid, hf_bin, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    assert_int_equal(rc, 0);
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        assert_int_equal(errno, EINTR);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    r.out = slurp_fd(ofd, &r.outlen);
-    r.err = slurp_fd(efd, NULL);
-    close(ofd);
-    close(efd);
-    return r;
-}
-
-#define run(...) run_in(NULL, __VA_ARGS__)
-
-#define NEED_BIN()      \
-    do {                \
-        (void)state;    \
-        if (!hf_bin)    \
-            skip();     \
-    } while (0)
-
-#define NEED_SHARED()                      \
-    do {                                   \
-        NEED_BIN();                        \
-        if (access(SHARED, R_OK) != 0)     \
-            skip();                        \
-    } while (0)
 
 static void assert_ok(const result *r, const char *want_out)
 {
@@ -145,18 +42,6 @@ static void assert_ok(const result *r, const char *want_out)
     assert_int_equal(r->status, 0);
     if (want_out)
         assert_string_equal(r->out, want_out);
-}
-
-static void assert_failed_cleanly(const result *r, int status,
-                                  const char *in_msg)
-{
-    if (r->status != status || r->out[0] || !strstr(r->err, in_msg))
-        fprintf(stderr, "status %d (want %d)\nstdout: %.500s\nstderr: %s\n"
-                        "(want stderr to mention '%s')\n",
-                r->status, status, r->out, r->err, in_msg);
-    assert_int_equal(r->status, status);
-    assert_string_equal(r->out, "");
-    assert_non_null(strstr(r->err, in_msg));
 }
 
 static void sha256_hex(const char *s, size_t n, char hex[65])
@@ -546,23 +431,8 @@ static void test_combine(void **state)
 
 int main(void)
 {
-    hf_bin = getenv("HF_BIN");
-    if (hf_bin && !*hf_bin)
-        hf_bin = NULL;
-    if (!hf_bin)
-        fprintf(stderr, "test_ws_cli: HF_BIN is not set (make check sets it "
-                        "to build/hf): skipping\n");
-    else if (access(DEMO_WS, R_OK) != 0) {
-        fprintf(stderr, "test_ws_cli: %s not found (run from the repository "
-                        "root): skipping\n", DEMO_WS);
-        hf_bin = NULL;
-    }
-    const char *t = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/hf_test_ws_cli.XXXXXX", t && *t ? t : "/tmp");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
+    if (run_setup("test_ws_cli") != 0)
         return 1;
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_digest_demo),
         cmocka_unit_test(test_digest_shared),

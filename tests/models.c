@@ -1,0 +1,34 @@
+/*
+ * models.c - small inline workspaces for the tests (models.h).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "models.h"
+
+const char SIMPLE_WS[] =
+    "{\"channels\": [{\"name\": \"singlechannel\", \"samples\": ["
+    "{\"name\": \"signal\", \"data\": [12.0, 11.0], \"modifiers\": "
+    "[{\"name\": \"mu\", \"type\": \"normfactor\", \"data\": null}]},"
+    "{\"name\": \"background\", \"data\": [50.0, 52.0], \"modifiers\": "
+    "[{\"name\": \"uncorr_bkguncrt\", \"type\": \"shapesys\", "
+    "\"data\": [3.0, 7.0]}]}]}],"
+    "\"observations\": [{\"name\": \"singlechannel\", \"data\": [51, 48]}],"
+    "\"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": \"mu\", "
+    "\"parameters\": []}}], \"version\": \"1.0.0\"}";
+
+hf_model *inline_model(const char *json)
+{
+    hf_workspace *ws = NULL;
+    hf_model *m = NULL;
+    hf_error err = {0};
+    if (hf_workspace_parse(json, "inline", &ws, &err) != HF_OK ||
+        hf_model_build(ws, NULL, 0, NULL, &m, &err) != HF_OK)
+        fail_msg("inline model: %s", err.msg);
+    hf_workspace_free(ws);
+    return m;
+}

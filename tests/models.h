@@ -1,0 +1,19 @@
+/*
+ * models.h - small workspaces written inline in the tests, and building
+ * them.  Include after <cmocka.h>.
+ */
+#ifndef HF_TEST_MODELS_H
+#define HF_TEST_MODELS_H
+
+#include "hf.h"
+
+/* pyhf.simplemodels.uncorrelated_background(signal=[12, 11],
+ * bkg=[50, 52], bkg_uncertainty=[3, 7]) with observations [51, 48]: the
+ * model of pyhf's hypotest docstring. */
+extern const char SIMPLE_WS[];
+
+/* The model of a workspace document, no patches, default options; fails
+ * the test on any error. */
+hf_model *inline_model(const char *json);
+
+#endif
