@@ -19,6 +19,10 @@ static const char help[] =
     "\n"
     "Asymptotic CLs of the observed data at a POI value, as pyhf cls:\n"
     "  {\"CLs_obs\": x, \"CLs_exp\": [-2, -1, 0, +1, +2 sigma]}\n"
+    "With a patchset and no --patch-name, every patch is evaluated (in\n"
+    "parallel, --threads N) and one line is printed per patch:\n"
+    "  {\"patch\": name, \"values\": [...], \"CLs_obs\": x, \"CLs_exp\": [...]}\n"
+    "or {\"patch\": name, ..., \"error\": \"...\"} for a patch that fails.\n"
     "\n"
     "options:\n"
     "  --patch-name NAME    the patch to apply when PATCH.json is a patchset\n"
@@ -37,6 +41,7 @@ static const char help[] =
     "                       (default 2000), --seed S (default 0) and\n"
     "                       --threads N (default: all cores); the result\n"
     "                       depends on the seed, not on the thread count\n"
+    "  --threads N          grid mode and toys: threads (default: all cores)\n"
     "  --stats              print evaluation counts and times on stderr\n"
     "  -h, --help           this help\n";
 
