@@ -650,6 +650,38 @@ static int apply_config(builder *B, const cJSON *params, const char *ppath)
 
 /* -------------------------------------------------------------- compile */
 
+/* Copies the code4 normsys factors into the structure of arrays that the
+ * evaluation's vectorized polynomial loop reads. */
+static int soa_normsys(hf_model *m)
+{
+    int n = 0;
+    for (int k = 0; k < m->nsfac; k++)
+        n += m->sfac[k].code == HF_INTERP_CODE4;
+    m->nns = n;
+    m->ns_k = malloc(sizeof(int) * (n ? n : 1));
+    m->ns_par = malloc(sizeof(int) * (n ? n : 1));
+    m->ns_c = malloc(sizeof(double) * 6 * (n ? n : 1));
+    m->sf_par = malloc(sizeof(int) * (m->nsfac ? m->nsfac : 1));
+    m->sf_other = malloc(sizeof(int) * (m->nsfac - n ? m->nsfac - n : 1));
+    if (!m->ns_k || !m->ns_par || !m->ns_c || !m->sf_par || !m->sf_other)
+        return -1;
+    int i = 0;
+    m->nsf_other = 0;
+    for (int k = 0; k < m->nsfac; k++) {
+        m->sf_par[k] = m->sfac[k].par;
+        if (m->sfac[k].code != HF_INTERP_CODE4) {
+            m->sf_other[m->nsf_other++] = k;
+            continue;
+        }
+        m->ns_k[i] = k;
+        m->ns_par[i] = m->sfac[k].par;
+        for (int j = 0; j < 6; j++)
+            m->ns_c[(size_t)j * n + i] = m->sfac[k].p[4 + j];
+        i++;
+    }
+    return 0;
+}
+
 /* Orders the histosys entries by parameter (a counting sort, stable) for
  * the gradient pass. */
 static int group_histosys(builder *B, hf_model *m)
@@ -870,7 +902,7 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
     m->work_sf = 2 * (size_t)m->nmain;
     m->work_par = m->work_sf + 3 * (size_t)nsf;
     m->histosys_code = opt->histosys_interp;
-    m->work_bb = m->work_par + 11 * (size_t)m->npars;
+    m->work_bb = m->work_par + 4 * (size_t)m->npars;
     m->work_size = m->work_bb + 3 * nomlen + (size_t)m->nblocks;
     size_t nomoff = 0, bfoff = 0;
     int sfi = 0, hsi = 0, bfi = 0;
@@ -961,6 +993,10 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
         K->nbf = bfi - K->bf0;
     }
     m->nhs = hsi;
+    if (soa_normsys(m))
+        return nomem(B);
+    m->work_ns = m->work_size;
+    m->work_size += 3 * (size_t)m->nns;
     return group_histosys(B, m);
 }
 

@@ -92,33 +92,44 @@ static void forward(const hf_model *m, const double *pars, double *work,
     double *sfder = sfval + m->nsfac;
     memset(lam, 0, sizeof(double) * m->nmain);
 
-    /* Per parameter, once: the histosys weights and the powers of alpha
-     * that the code4 polynomials share, so each of the thousands of
-     * modifier instances costs only a few multiply-adds. */
+    /* Per parameter, once: the histosys weights, so each of the thousands
+     * of histosys entries costs two multiply-adds. */
     double *hw = work + m->work_par;
-    double *apow = hw + 4 * (size_t)m->npars;
-    for (int p = 0; p < m->npars; p++) {
+    for (int p = 0; p < m->npars; p++)
         hf_interp_histosys_weights(m->histosys_code, pars[p], hw + 4 * p, hw + 4 * p + 2);
-        double a = pars[p], *ap = apow + 7 * p;
-        ap[0] = 1;
-        for (int i = 1; i < 7; i++)
-            ap[i] = ap[i - 1] * a;
-    }
 
-    for (int k = 0; k < m->nsfac; k++) {
+    /* code4 normsys inside |alpha| < 1, the common case: a polynomial,
+     * evaluated for all of them in one vectorized loop, then scattered;
+     * outside, and for the other factors, one at a time */
+    const int nns = m->nns;
+    double *nx = work + m->work_ns, *nv = nx + nns, *nd = nv + nns;
+    for (int i = 0; i < nns; i++)
+        nx[i] = pars[m->ns_par[i]];
+    const double *c0 = m->ns_c, *c1 = c0 + nns, *c2 = c1 + nns, *c3 = c2 + nns,
+                 *c4 = c3 + nns, *c5 = c4 + nns;
+#pragma omp simd
+    for (int i = 0; i < nns; i++) {
+        double x = nx[i];
+        nv[i] = 1 + x * (c0[i] + x * (c1[i] + x * (c2[i] + x * (c3[i] + x * (c4[i] + x * c5[i])))));
+        nd[i] = c0[i] + x * (2 * c1[i] + x * (3 * c2[i] + x * (4 * c3[i] + x * (5 * c4[i] + x * 6 * c5[i]))));
+    }
+    for (int i = 0; i < nns; i++) {
+        int k = m->ns_k[i];
+        double x = nx[i];
+        if (x > -1 && x < 1) {
+            sfval[k] = nv[i];
+            sfder[k] = nd[i];
+        } else {
+            sfval[k] = hf_interp_normsys(&m->sfac[k], x, &sfder[k]);
+        }
+    }
+    for (int i = 0; i < m->nsf_other; i++) {
+        int k = m->sf_other[i];
         const hf_sfac *f = &m->sfac[k];
         double x = pars[f->par];
         if (f->code < 0) {
             sfval[k] = x;
             sfder[k] = 1.0;
-        } else if (f->code == HF_INTERP_CODE4 && x > -1 && x < 1) {
-            const double *c = f->p + 4, *ap = apow + 7 * f->par;
-            /* summed as a tree, not left to right: shorter dependency
-             * chains let consecutive modifiers overlap */
-            sfval[k] = 1 + ((c[0] * ap[1] + c[1] * ap[2]) + (c[2] * ap[3] + c[3] * ap[4]) +
-                            (c[4] * ap[5] + c[5] * ap[6]));
-            sfder[k] = (c[0] + 2 * c[1] * ap[1]) + (3 * c[2] * ap[2] + 4 * c[3] * ap[3]) +
-                       (5 * c[4] * ap[4] + 6 * c[5] * ap[5]);
         } else {
             sfval[k] = hf_interp_normsys(f, x, &sfder[k]);
         }
@@ -238,6 +249,7 @@ double hf_model_nll(const hf_model *m, const double *pars, const double *data,
     /* f'/f for every scalar factor, in one loop the compiler vectorizes
      * (divisions are slow one at a time); a block with a zero factor
      * overwrites its part with suffix products instead */
+#pragma omp simd
     for (int k = 0; k < m->nsfac; k++)
         sfsuf[k] = sfder[k] / sfval[k];
     for (int bi = 0; bi < m->nblocks; bi++) {
@@ -257,14 +269,14 @@ double hf_model_nll(const hf_model *m, const double *pars, const double *data,
             for (int b = 0; b < nb; b++)
                 T += wb[b] * bf[b] * bs[b];
             const double *v = sfval + B->sf0, *d = sfder + B->sf0;
-            const hf_sfac *sf = m->sfac + B->sf0;
+            const int *sp = m->sf_par + B->sf0;
             if (F != 0 && isfinite(F)) {
                 /* no factor is zero: F / v_k is the product of the others,
                  * and the divisions do not wait on each other */
                 double TF = T * F;
                 const double *r = sfsuf + B->sf0;
                 for (int k = 0; k < B->nsf; k++)
-                    grad[sf[k].par] += TF * r[k];
+                    grad[sp[k]] += TF * r[k];
             } else {
                 /* a factor is zero (mu = 0): prefix and suffix products */
                 double *right = sfsuf + B->sf0;
@@ -273,7 +285,7 @@ double hf_model_nll(const hf_model *m, const double *pars, const double *data,
                     right[k - 1] = right[k] * v[k];
                 double left = 1.0;
                 for (int k = 0; k < B->nsf; k++) {
-                    grad[sf[k].par] += T * left * right[k] * d[k];
+                    grad[sp[k]] += T * left * right[k] * d[k];
                     left *= v[k];
                 }
             }

@@ -210,6 +210,11 @@ void hf_model_free(hf_model *m)
     free(m->blocks);
     free(m->nominal);
     free(m->sfac);
+    free(m->ns_k);
+    free(m->ns_par);
+    free(m->ns_c);
+    free(m->sf_par);
+    free(m->sf_other);
     free(m->bf_par);
     free(m->hs_par);
     free(m->hs_gpar);

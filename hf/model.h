@@ -70,6 +70,14 @@ struct hf_model {
     double *nominal;
     hf_sfac *sfac;
     int nsfac;
+    /* the code4 normsys factors again, structure of arrays, for a loop the
+     * compiler vectorizes: sfac index, parameter, and the six polynomial
+     * coefficients (ns_c[j * nns + i] is a_{j+1} of entry i) */
+    int nns;
+    int *ns_k, *ns_par;
+    double *ns_c;
+    int *sf_par;            /* [nsfac] parameter of each scalar factor */
+    int nsf_other, *sf_other; /* the scalar factors that are not code4 */
     int *bf_par;
     /* histosys, flattened to one entry per (modifier, bin): thousands of
      * them with one or two bins each, so a flat loop beats nested ones */
@@ -93,9 +101,10 @@ struct hf_model {
     size_t nbb;             /* block-bins: sum of nb over blocks */
 
     /* scratch layout (doubles): lam[nmain], w[nmain], sfval[nsfac],
-     * sfder[nsfac], sfsuf[nsfac], per parameter histosys weights [4] and
-     * powers [7], base[nbb], binfac[nbb], u[nbb], F[nblocks] */
-    size_t work_sf, work_par, work_bb, work_size;
+     * sfder[nsfac], sfsuf[nsfac], per parameter histosys weights [4],
+     * base[nbb], binfac[nbb], u[nbb], F[nblocks], then
+     * x, value and derivative of each code4 normsys [3 * nns] */
+    size_t work_sf, work_par, work_bb, work_ns, work_size;
     int histosys_code;
 };
 
