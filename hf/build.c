@@ -650,34 +650,33 @@ static int apply_config(builder *B, const cJSON *params, const char *ppath)
 
 /* -------------------------------------------------------------- compile */
 
-/* Copies the code4 normsys factors into the structure of arrays that the
- * evaluation's vectorized polynomial loop reads. */
+/* Lays the scalar factors out as the polynomials the evaluation's
+ * vectorized loop reads (see model.h). */
 static int soa_normsys(hf_model *m)
 {
-    int n = 0;
-    for (int k = 0; k < m->nsfac; k++)
-        n += m->sfac[k].code == HF_INTERP_CODE4;
-    m->nns = n;
-    m->ns_k = malloc(sizeof(int) * (n ? n : 1));
-    m->ns_par = malloc(sizeof(int) * (n ? n : 1));
-    m->ns_c = malloc(sizeof(double) * 6 * (n ? n : 1));
-    m->sf_par = malloc(sizeof(int) * (m->nsfac ? m->nsfac : 1));
-    m->sf_other = malloc(sizeof(int) * (m->nsfac - n ? m->nsfac - n : 1));
-    if (!m->ns_k || !m->ns_par || !m->ns_c || !m->sf_par || !m->sf_other)
+    size_t n = (size_t)m->nsfac;
+    m->sf_poly = calloc(7 * (n ? n : 1), sizeof(double));
+    m->sf_par = malloc(sizeof(int) * (n ? n : 1));
+    m->sf_code4 = malloc(sizeof(int) * (n ? n : 1));
+    m->sf_other = malloc(sizeof(int) * (n ? n : 1));
+    if (!m->sf_poly || !m->sf_par || !m->sf_code4 || !m->sf_other)
         return -1;
-    int i = 0;
-    m->nsf_other = 0;
-    for (int k = 0; k < m->nsfac; k++) {
-        m->sf_par[k] = m->sfac[k].par;
-        if (m->sfac[k].code != HF_INTERP_CODE4) {
-            m->sf_other[m->nsf_other++] = k;
+    m->nsf_code4 = m->nsf_other = 0;
+    for (size_t k = 0; k < n; k++) {
+        const hf_sfac *f = &m->sfac[k];
+        m->sf_par[k] = f->par;
+        if (f->code < 0) {
+            m->sf_poly[1 * n + k] = 1.0;
             continue;
         }
-        m->ns_k[i] = k;
-        m->ns_par[i] = m->sfac[k].par;
-        for (int j = 0; j < 6; j++)
-            m->ns_c[(size_t)j * n + i] = m->sfac[k].p[4 + j];
-        i++;
+        m->sf_poly[k] = 1.0;
+        if (f->code == HF_INTERP_CODE4) {
+            for (int j = 0; j < 6; j++)
+                m->sf_poly[(size_t)(j + 1) * n + k] = f->p[4 + j];
+            m->sf_code4[m->nsf_code4++] = (int)k;
+        } else {
+            m->sf_other[m->nsf_other++] = (int)k;
+        }
     }
     return 0;
 }
@@ -996,7 +995,7 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
     if (soa_normsys(m))
         return nomem(B);
     m->work_ns = m->work_size;
-    m->work_size += 3 * (size_t)m->nns;
+    m->work_size += (size_t)m->nsfac;
     return group_histosys(B, m);
 }
 

@@ -98,41 +98,29 @@ static void forward(const hf_model *m, const double *pars, double *work,
     for (int p = 0; p < m->npars; p++)
         hf_interp_histosys_weights(m->histosys_code, pars[p], hw + 4 * p, hw + 4 * p + 2);
 
-    /* code4 normsys inside |alpha| < 1, the common case: a polynomial,
-     * evaluated for all of them in one vectorized loop, then scattered;
-     * outside, and for the other factors, one at a time */
-    const int nns = m->nns;
-    double *nx = work + m->work_ns, *nv = nx + nns, *nd = nv + nns;
-    for (int i = 0; i < nns; i++)
-        nx[i] = pars[m->ns_par[i]];
-    const double *c0 = m->ns_c, *c1 = c0 + nns, *c2 = c1 + nns, *c3 = c2 + nns,
-                 *c4 = c3 + nns, *c5 = c4 + nns;
+    /* Every scalar factor as its polynomial (exact for normfactor, lumi and
+     * code4 inside |alpha| < 1, the common case) in one vectorized loop;
+     * then the few the polynomial does not cover, one at a time. */
+    const int n = m->nsfac;
+    double *nx = work + m->work_ns;
+    for (int k = 0; k < n; k++)
+        nx[k] = pars[m->sf_par[k]];
+    const double *cc = m->sf_poly, *c0 = cc + n, *c1 = c0 + n, *c2 = c1 + n, *c3 = c2 + n,
+                 *c4 = c3 + n, *c5 = c4 + n;
 #pragma omp simd
-    for (int i = 0; i < nns; i++) {
-        double x = nx[i];
-        nv[i] = 1 + x * (c0[i] + x * (c1[i] + x * (c2[i] + x * (c3[i] + x * (c4[i] + x * c5[i])))));
-        nd[i] = c0[i] + x * (2 * c1[i] + x * (3 * c2[i] + x * (4 * c3[i] + x * (5 * c4[i] + x * 6 * c5[i]))));
+    for (int k = 0; k < n; k++) {
+        double x = nx[k];
+        sfval[k] = cc[k] + x * (c0[k] + x * (c1[k] + x * (c2[k] + x * (c3[k] + x * (c4[k] + x * c5[k])))));
+        sfder[k] = c0[k] + x * (2 * c1[k] + x * (3 * c2[k] + x * (4 * c3[k] + x * (5 * c4[k] + x * 6 * c5[k]))));
     }
-    for (int i = 0; i < nns; i++) {
-        int k = m->ns_k[i];
-        double x = nx[i];
-        if (x > -1 && x < 1) {
-            sfval[k] = nv[i];
-            sfder[k] = nd[i];
-        } else {
-            sfval[k] = hf_interp_normsys(&m->sfac[k], x, &sfder[k]);
-        }
+    for (int i = 0; i < m->nsf_code4; i++) {
+        int k = m->sf_code4[i];
+        if (!(nx[k] > -1 && nx[k] < 1))
+            sfval[k] = hf_interp_normsys(&m->sfac[k], nx[k], &sfder[k]);
     }
     for (int i = 0; i < m->nsf_other; i++) {
         int k = m->sf_other[i];
-        const hf_sfac *f = &m->sfac[k];
-        double x = pars[f->par];
-        if (f->code < 0) {
-            sfval[k] = x;
-            sfder[k] = 1.0;
-        } else {
-            sfval[k] = hf_interp_normsys(f, x, &sfder[k]);
-        }
+        sfval[k] = hf_interp_normsys(&m->sfac[k], nx[k], &sfder[k]);
     }
 
     double *base = work + m->work_bb;

@@ -210,10 +210,9 @@ void hf_model_free(hf_model *m)
     free(m->blocks);
     free(m->nominal);
     free(m->sfac);
-    free(m->ns_k);
-    free(m->ns_par);
-    free(m->ns_c);
+    free(m->sf_poly);
     free(m->sf_par);
+    free(m->sf_code4);
     free(m->sf_other);
     free(m->bf_par);
     free(m->hs_par);

@@ -70,14 +70,17 @@ struct hf_model {
     double *nominal;
     hf_sfac *sfac;
     int nsfac;
-    /* the code4 normsys factors again, structure of arrays, for a loop the
-     * compiler vectorizes: sfac index, parameter, and the six polynomial
-     * coefficients (ns_c[j * nns + i] is a_{j+1} of entry i) */
-    int nns;
-    int *ns_k, *ns_par;
-    double *ns_c;
+    /* every scalar factor as a polynomial c + a1 x + ... + a6 x^6, in a
+     * structure of arrays for a loop the compiler vectorizes: identity
+     * (normfactor, lumi) is c = 0, a1 = 1; code4 normsys is c = 1 and its
+     * coefficients, exact for |alpha| < 1; sf_poly[j * nsfac + k] is c
+     * (j = 0) or a_j of factor k.  What the polynomial does not cover is
+     * recomputed after: code4 outside |alpha| < 1 (sf_code4 lists them),
+     * and the other codes (sf_other) */
+    double *sf_poly;
     int *sf_par;            /* [nsfac] parameter of each scalar factor */
-    int nsf_other, *sf_other; /* the scalar factors that are not code4 */
+    int nsf_code4, *sf_code4;
+    int nsf_other, *sf_other;
     int *bf_par;
     /* histosys, flattened to one entry per (modifier, bin): thousands of
      * them with one or two bins each, so a flat loop beats nested ones */
@@ -103,7 +106,7 @@ struct hf_model {
     /* scratch layout (doubles): lam[nmain], w[nmain], sfval[nsfac],
      * sfder[nsfac], sfsuf[nsfac], per parameter histosys weights [4],
      * base[nbb], binfac[nbb], u[nbb], F[nblocks], then
-     * x, value and derivative of each code4 normsys [3 * nns] */
+     * the parameter of each scalar factor [nsfac] */
     size_t work_sf, work_par, work_bb, work_ns, work_size;
     int histosys_code;
 };
