@@ -673,11 +673,29 @@ static int soa_normsys(hf_model *m)
         if (f->code == HF_INTERP_CODE4) {
             for (int j = 0; j < 6; j++)
                 m->sf_poly[(size_t)(j + 1) * n + k] = f->p[4 + j];
-            m->sf_code4[m->nsf_code4++] = (int)k;
+            m->nsf_code4++;
         } else {
             m->sf_other[m->nsf_other++] = (int)k;
         }
     }
+    /* code4 factors grouped by parameter: those of parameter p are
+     * sf_code4[sf_code4_start[p] .. sf_code4_start[p+1]) */
+    m->sf_code4_start = calloc((size_t)m->npars + 1, sizeof(int));
+    if (!m->sf_code4_start)
+        return -1;
+    for (size_t k = 0; k < n; k++)
+        if (m->sfac[k].code == HF_INTERP_CODE4)
+            m->sf_code4_start[m->sfac[k].par + 1]++;
+    for (int p = 0; p < m->npars; p++)
+        m->sf_code4_start[p + 1] += m->sf_code4_start[p];
+    int *next = malloc(sizeof(int) * ((size_t)m->npars + 1));
+    if (!next)
+        return -1;
+    memcpy(next, m->sf_code4_start, sizeof(int) * ((size_t)m->npars + 1));
+    for (size_t k = 0; k < n; k++)
+        if (m->sfac[k].code == HF_INTERP_CODE4)
+            m->sf_code4[next[m->sfac[k].par]++] = (int)k;
+    free(next);
     return 0;
 }
 

@@ -113,11 +113,15 @@ static void forward(const hf_model *m, const double *pars, double *work,
         sfval[k] = cc[k] + x * (c0[k] + x * (c1[k] + x * (c2[k] + x * (c3[k] + x * (c4[k] + x * c5[k])))));
         sfder[k] = c0[k] + x * (2 * c1[k] + x * (3 * c2[k] + x * (4 * c3[k] + x * (5 * c4[k] + x * 6 * c5[k]))));
     }
-    for (int i = 0; i < m->nsf_code4; i++) {
-        int k = m->sf_code4[i];
-        if (!(nx[k] > -1 && nx[k] < 1))
-            sfval[k] = hf_interp_normsys(&m->sfac[k], nx[k], &sfder[k]);
-    }
+    if (m->nsf_code4)
+        for (int p = 0; p < m->npars; p++) {
+            if (pars[p] > -1 && pars[p] < 1)
+                continue;
+            for (int i = m->sf_code4_start[p]; i < m->sf_code4_start[p + 1]; i++) {
+                int k = m->sf_code4[i];
+                sfval[k] = hf_interp_normsys(&m->sfac[k], nx[k], &sfder[k]);
+            }
+        }
     for (int i = 0; i < m->nsf_other; i++) {
         int k = m->sf_other[i];
         sfval[k] = hf_interp_normsys(&m->sfac[k], nx[k], &sfder[k]);

@@ -213,6 +213,7 @@ void hf_model_free(hf_model *m)
     free(m->sf_poly);
     free(m->sf_par);
     free(m->sf_code4);
+    free(m->sf_code4_start);
     free(m->sf_other);
     free(m->bf_par);
     free(m->hs_par);

@@ -75,11 +75,12 @@ struct hf_model {
      * (normfactor, lumi) is c = 0, a1 = 1; code4 normsys is c = 1 and its
      * coefficients, exact for |alpha| < 1; sf_poly[j * nsfac + k] is c
      * (j = 0) or a_j of factor k.  What the polynomial does not cover is
-     * recomputed after: code4 outside |alpha| < 1 (sf_code4 lists them),
+     * recomputed after: code4 outside |alpha| < 1 (sf_code4 lists them,
+     * grouped by parameter),
      * and the other codes (sf_other) */
     double *sf_poly;
     int *sf_par;            /* [nsfac] parameter of each scalar factor */
-    int nsf_code4, *sf_code4;
+    int nsf_code4, *sf_code4, *sf_code4_start; /* grouped by parameter */
     int nsf_other, *sf_other;
     int *bf_par;
     /* histosys, flattened to one entry per (modifier, bin): thousands of
