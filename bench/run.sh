@@ -206,7 +206,7 @@ cmds+="    $TMP/bench_build $REAL/3LRJ_ATLAS-SUSY-2018-06/BkgOnly.json $REAL/3LR
     echo
     echo "3LRJ: pyhf's default optimizer stops at its starting point there (its free fit does not move), so it is fast and"
     echo "wrong (CLs ~ 1). With \`scipy_optimizer(tolerance=1e-10)\` pyhf converges, in 4.6 s for ERJR_100p0_20p0 and 6.3 s for"
-    echo "ERJR_250p0_100p0 (\`hypotest_seconds\` in ../shared/reference), against hf's 1.3 ms: about 3500x. Even then pyhf's"
+    echo "ERJR_250p0_100p0 (\`hypotest_seconds\` in ../shared/reference), against hf's time in the table above: some 4000x. Even then pyhf's"
     echo "free fit on ERJR_100p0_20p0 stops at twice_nll 313.05 where hf's reaches 267.46 (tests/test_cls.c documents both)."
     echo
     echo "## Model (bench/bench_model.c)"
