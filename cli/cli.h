@@ -144,6 +144,11 @@ char *hf_json_dump(const cJSON *item, int indent, int sort_keys);
 int hf_cli_emit(const char *text, const char *path);
 /* Emits a result object as one line of JSON (then frees nothing). */
 int hf_cli_emit_json(const cJSON *obj, const char *path);
+
+/* scan.c: `hf cls --scan START:STOP:N` */
+int hf_cli_parse_scan(const char *text, double *lo, double *hi, int *n);
+int hf_cli_cls_scan(const hf_model *m, double lo, double hi, int n, double cl,
+                    hf_test_stat ts, int tail_probs, const char *outfile);
 /* Writes `text` to `path` atomically; fills err on failure. */
 int hf_cli_write_file(const char *path, const char *text, hf_error *err);
 /* The same for n bytes of binary data (images). */

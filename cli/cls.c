@@ -34,6 +34,10 @@ static const char help[] =
     "  --tail-probs         also print \"CLsb\" and \"CLb\"\n"
     "  --upper-limit        also print \"upper_limit\": {\"obs\": x, \"exp\": [5]}\n"
     "  --cl X               confidence level of the upper limit (default 0.95)\n"
+    "  --scan START:STOP:N  CLs at N POI values from START to STOP and the upper\n"
+    "                       limits interpolated from them, as pyhf's\n"
+    "                       linear_grid_scan: {\"scan\": [...], \"CLs_obs\": [...],\n"
+    "                       \"CLs_exp\": [[5]...], \"upper_limit\": {...}}\n"
     "  --output-file FILE   write the JSON there instead of stdout\n"
     "  --calctype asymptotics|toybased\n"
     "                       calculator (default asymptotics); toybased: pyhf's\n"
@@ -52,6 +56,8 @@ typedef struct cls_args {
     const char *outfile;
     int toys, ntoys, threads;  /* --calctype toybased */
     unsigned long long seed;
+    int scan_n;                /* --scan START:STOP:N */
+    double scan_lo, scan_hi;
 } cls_args;
 
 static double now(void)
@@ -75,6 +81,9 @@ static int run(const hf_model *m, const cls_args *a, double t_load)
                    "patch missing?)");
         return HF_EXIT_INPUT;
     }
+    if (a->scan_n)
+        return hf_cli_cls_scan(m, a->scan_lo, a->scan_hi, a->scan_n, a->cl, a->ts,
+                               a->tail_probs, a->outfile);
     if (a->toys)
         return hf_cli_cls_toys(m, a->test_poi, a->ts, a->ntoys, a->seed,
                                a->threads, a->tail_probs, a->stats, t_load,
@@ -130,7 +139,7 @@ static int run(const hf_model *m, const cls_args *a, double t_load)
 int hf_cmd_cls(int argc, char **argv)
 {
     enum { O_PNAME = 256, O_MEAS, O_POI, O_TS, O_TAIL, O_UL, O_CL, O_OUT,
-           O_STATS, O_CALC, O_NTOYS, O_SEED, O_THREADS };
+           O_STATS, O_CALC, O_NTOYS, O_SEED, O_THREADS, O_SCAN };
     static const struct option longopts[] = {
         {"patch-name", required_argument, NULL, O_PNAME},
         {"patch", required_argument, NULL, 'p'},
@@ -146,12 +155,13 @@ int hf_cmd_cls(int argc, char **argv)
         {"ntoys", required_argument, NULL, O_NTOYS},
         {"seed", required_argument, NULL, O_SEED},
         {"threads", required_argument, NULL, O_THREADS},
+        {"scan", required_argument, NULL, O_SCAN},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     hf_model_options mo;
     hf_model_options_init(&mo);
-    cls_args a = {1.0, 0.95, HF_TEST_QMU_TILDE, 0, 0, 0, NULL, 0, 2000, 0, 0};
+    cls_args a = {1.0, 0.95, HF_TEST_QMU_TILDE, 0, 0, 0, NULL, 0, 2000, 0, 0, 0, 0, 0};
     int toy_opts = 0;
     int grid = hf_cli_grid(argc, argv); /* a whole patchset? */
     if (grid >= 0)
@@ -173,6 +183,9 @@ int hf_cmd_cls(int argc, char **argv)
         case O_OUT: a.outfile = optarg; break;
         case O_TAIL: a.tail_probs = 1; break;
         case O_UL: a.upper_limit = 1; break;
+        case O_SCAN:
+            rc = hf_cli_parse_scan(optarg, &a.scan_lo, &a.scan_hi, &a.scan_n);
+            break;
         case O_STATS: a.stats = 1; break;
         case O_POI: rc = hf_cli_double("--test-poi", optarg, &a.test_poi); break;
         case O_CL:
@@ -213,6 +226,9 @@ int hf_cmd_cls(int argc, char **argv)
     if (rc == HF_EXIT_OK && toy_opts && !a.toys)
         rc = hf_cli_usage_error("--ntoys, --seed and --threads need "
                                 "--calctype toybased");
+    if (rc == HF_EXIT_OK && a.scan_n && (a.toys || a.upper_limit))
+        rc = hf_cli_usage_error("--scan gives its own upper limits from the scan, "
+                                "asymptotically: drop --upper-limit and --calctype");
     if (rc == HF_EXIT_OK && a.toys && a.upper_limit)
         rc = hf_cli_usage_error("--upper-limit is asymptotic only; drop it "
                                 "or --calctype toybased");

@@ -237,3 +237,64 @@ out:
     free(c.pts);
     return rc;
 }
+
+/* numpy.interp(x, xp, fp) for xp meant to increase: the end values
+ * outside, linear inside; the interval found by bisection as numpy does,
+ * so a non-monotonic xp gives numpy's answer too. */
+static double np_interp(double x, const double *xp, const double *fp, int n)
+{
+    if (n == 1 || x <= xp[0])
+        return fp[0];
+    if (x >= xp[n - 1])
+        return fp[n - 1];
+    int lo = 0, hi = n - 1;
+    while (hi - lo > 1) {
+        int mid = (lo + hi) / 2;
+        if (x >= xp[mid])
+            lo = mid;
+        else
+            hi = mid;
+    }
+    double slope = (fp[lo + 1] - fp[lo]) / (xp[lo + 1] - xp[lo]);
+    return slope * (x - xp[lo]) + fp[lo];
+}
+
+int hf_upper_limit_scan(const hf_model *m, const double *data,
+                        const double *mu, int n, double cl, hf_test_stat ts,
+                        const hf_fit_options *opt, hf_cls_result *scan,
+                        hf_limit_result *res, hf_error *err)
+{
+    if (n < 1 || !mu || !res)
+        return hf_error_set(err, HF_ERR_ARG, "upper limit scan: no POI values");
+    if (!(cl > 0 && cl < 1))
+        return hf_error_set(err, HF_ERR_ARG,
+                            "upper limit scan: confidence level %g is not in (0, 1)", cl);
+    hf_cls_result *r = scan ? scan : malloc(sizeof *r * (size_t)n);
+    double *xp = malloc(sizeof(double) * (size_t)n), *fp = malloc(sizeof(double) * (size_t)n);
+    int rc = HF_OK;
+    if (!r || !xp || !fp) {
+        rc = hf_error_set(err, HF_ERR_NOMEM, "upper limit scan: out of memory");
+        goto out;
+    }
+    rc = hf_cls_scan(m, data, mu, n, ts, opt, r, err);
+    if (rc)
+        goto out;
+    /* pyhf reverses scan and CLs so that CLs (falling with mu) increases */
+    for (int i = 0; i < n; i++)
+        fp[i] = mu[n - 1 - i];
+    for (int i = 0; i < n; i++)
+        xp[i] = r[n - 1 - i].cls_obs;
+    res->obs = np_interp(1 - cl, xp, fp, n);
+    for (int j = 0; j < 5; j++) {
+        for (int i = 0; i < n; i++)
+            xp[i] = r[n - 1 - i].cls_exp[j];
+        res->exp[j] = np_interp(1 - cl, xp, fp, n);
+    }
+    res->nevals = r[n - 1].nevals;
+out:
+    if (r != scan)
+        free(r);
+    free(xp);
+    free(fp);
+    return rc;
+}

@@ -367,6 +367,17 @@ HF_API int hf_upper_limit(const hf_model *m, const double *data, double cl,
                           hf_test_stat ts, const hf_fit_options *opt,
                           hf_limit_result *res, hf_error *err);
 
+/* Upper limits from a scan, as pyhf's linear_grid_scan: CLs at each of
+ * mu[0..n) (into scan[0..n), which may be NULL) and the limits where the
+ * observed and each expected CLs cross 1 - cl, by linear interpolation
+ * between scan points (numpy.interp on the reversed scan; outside the
+ * scanned CLs range it returns the end point, as pyhf does). */
+HF_API int hf_upper_limit_scan(const hf_model *m, const double *data,
+                               const double *mu, int n, double cl,
+                               hf_test_stat ts, const hf_fit_options *opt,
+                               hf_cls_result *scan, hf_limit_result *res,
+                               hf_error *err);
+
 /* ------------------------------------------------------------------ toys */
 
 typedef struct hf_toys_options {

@@ -261,6 +261,35 @@ static void test_cls_demo(void **state)
     result_free(&r);
 }
 
+/* --scan: pyhf's linear_grid_scan limits (test_cls.c has the numbers and
+ * the pyhf command), the grid as numpy.linspace, and its usage errors. */
+static void test_cls_scan(void **state)
+{
+    NEED_BIN();
+    result r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "0:3:31",
+                   "--tail-probs", NULL);
+    cJSON *j = parse_ok(&r);
+    const cJSON *scan = cJSON_GetObjectItemCaseSensitive(j, "scan");
+    assert_int_equal(cJSON_GetArraySize(scan), 31);
+    assert_close(cJSON_GetArrayItem(scan, 10)->valuedouble, 1.0, 1e-15);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "CLs_obs")), 31);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "CLsb")), 31);
+    assert_close(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "CLs_obs"), 10)->valuedouble,
+                 PYHF_CLS_OBS, 1e-4);
+    const cJSON *ul = cJSON_GetObjectItemCaseSensitive(j, "upper_limit");
+    assert_close(num(ul, "obs"), 1.148862927736644, 1e-3);
+    cJSON_Delete(j);
+    result_free(&r);
+
+    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "3:0:31", NULL);
+    assert_failed_cleanly(&r, 2, "--scan: '3:0:31' is not START:STOP:N");
+    result_free(&r);
+    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "0:3:31",
+            "--upper-limit", NULL);
+    assert_failed_cleanly(&r, 2, "--scan gives its own upper limits");
+    result_free(&r);
+}
+
 static void test_hfcls_name(void **state)
 {
     NEED_BIN();
@@ -451,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_eval_demo),
         cmocka_unit_test(test_cls_demo),
+        cmocka_unit_test(test_cls_scan),
         cmocka_unit_test(test_hfcls_name),
         cmocka_unit_test(test_fit_demo),
         cmocka_unit_test(test_inspect_demo),

@@ -400,6 +400,62 @@ static void test_sbottom_regression(void **state)
     ref_free(&r);
 }
 
+/* pyhf's linear_grid_scan on the demo's sig_300 over linspace(0, 3, 31):
+ *   pyhf.infer.intervals.upper_limits.linear_grid_scan(data, model,
+ *       np.linspace(0, 3, 31), return_results=True)
+ * run with the reference pyhf (pyhf 0.7.6, numpy, scipy optimizer). */
+static void test_upper_limit_scan_demo(void **state)
+{
+    (void)state;
+    static const double py_obs = 1.148862927736644;
+    static const double py_exp[5] = {0.4595077693815828, 0.6246441503952768,
+                                     0.8960601364850797, 1.3248489724843902,
+                                     1.9154458446530422};
+    hf_workspace *ws = NULL;
+    hf_patch *p = NULL;
+    hf_model *m = NULL;
+    hf_error err;
+    assert_int_equal(hf_workspace_read("workspaces/demo/BkgOnly.json", &ws, &err), HF_OK);
+    assert_int_equal(hf_patch_read_any("workspaces/demo/patchset.json", "sig_300", &p, &err),
+                     HF_OK);
+    const hf_patch *pl[1] = {p};
+    assert_int_equal(hf_model_build(ws, pl, 1, NULL, &m, &err), HF_OK);
+    double mu[31];
+    for (int i = 0; i < 31; i++)
+        mu[i] = i == 30 ? 3.0 : i * (3.0 / 30);
+    hf_cls_result scan[31];
+    hf_limit_result lim;
+    hf_fit_options fo;
+    hf_fit_options_init(&fo);
+    assert_int_equal(hf_upper_limit_scan(m, hf_model_data(m), mu, 31, 0.95, HF_TEST_QMU_TILDE,
+                                         &fo, scan, &lim, &err),
+                     HF_OK);
+    assert_true(fabs(lim.obs - py_obs) < 1e-3 * py_obs);
+    for (int j = 0; j < 5; j++)
+        assert_true(fabs(lim.exp[j] - py_exp[j]) < 1e-3 * py_exp[j]);
+    /* the scan point at mu = 1 is the ordinary hypotest */
+    hf_cls_result one;
+    assert_int_equal(hf_cls_asymptotic(m, hf_model_data(m), 1.0, HF_TEST_QMU_TILDE, &fo, &one,
+                                       &err),
+                     HF_OK);
+    assert_true(fabs(scan[10].cls_obs - one.cls_obs) < 1e-6);
+    /* the interpolated limit lies between the scan points around 0.05 */
+    int k = 0;
+    while (k < 30 && scan[k + 1].cls_obs > 0.05)
+        k++;
+    assert_true(lim.obs >= mu[k] && lim.obs <= mu[k + 1]);
+    /* bad arguments */
+    assert_int_equal(hf_upper_limit_scan(m, hf_model_data(m), mu, 0, 0.95, HF_TEST_QMU_TILDE,
+                                         &fo, NULL, &lim, &err),
+                     HF_ERR_ARG);
+    assert_int_equal(hf_upper_limit_scan(m, hf_model_data(m), mu, 31, 1.5, HF_TEST_QMU_TILDE,
+                                         &fo, NULL, &lim, &err),
+                     HF_ERR_ARG);
+    hf_model_free(m);
+    hf_patch_free(p);
+    hf_workspace_free(ws);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -410,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_simple_upper_limit),
         cmocka_unit_test(test_reference_hypotests),
         cmocka_unit_test(test_sbottom_regression),
+        cmocka_unit_test(test_upper_limit_scan_demo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
