@@ -154,6 +154,12 @@ check-mpi:
 INSTALLED := lib/libhf.so.$(VERSION) lib/libhf.so.$(SOVER) lib/libhf.so lib/libhf.a \
              include/hf.h lib/pkgconfig/hf.pc bin/hf bin/hfcls
 .PHONY: install uninstall check-examples
+# A workspace whose SR has 4 bins, not the examples' 3.
+SR4_WS := {"channels": [{"name": "SR", "samples": [{"name": "b", "data": [1, 1, 1, 1], \
+  "modifiers": []}]}], "observations": [{"name": "SR", "data": [1, 1, 1, 1]}], \
+  "measurements": [{"name": "m", "config": {"poi": "mu_SIG", "parameters": [{"name": "lumi", \
+  "auxdata": [1.0], "sigmas": [0.02], "bounds": [[0.5, 1.5]], "inits": [1.0]}]}}], \
+  "version": "1.0.0"}
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BUILD)/libhf.so $(DESTDIR)$(PREFIX)/lib/libhf.so.$(VERSION)
@@ -185,6 +191,10 @@ check-examples: all
 	$$d/recast_c workspaces/demo/BkgOnly.json >$$d/c.out; \
 	$$d/recast_cpp workspaces/demo/BkgOnly.json >$$d/cpp.out; \
 	cmp $$d/c.out $$d/cpp.out; grep -q '^CLs_obs = 0\.' $$d/c.out; \
+	printf '%s' '$(SR4_WS)' >$$d/sr4.json; for x in recast_c recast_cpp; do \
+	  if $$d/$$x $$d/sr4.json >$$d/sr4.out 2>$$d/sr4.err || [ -s $$d/sr4.out ] || \
+	     ! grep -q 'SR has 4 bins' $$d/sr4.err; then \
+	    echo "$$x: a workspace whose SR has 4 bins must be refused"; exit 1; fi; done; \
 	readelf -d $$d/usr/lib/libhf.so.$(VERSION) | grep -q 'SONAME.*libhf\.so\.$(SOVER)'; \
 	HF_LIB=$$d/usr/lib/libhf.so HF_BIN=$$d/usr/bin/hf /usr/bin/python3 tests/test_python.py; \
 	$(MAKE) -s uninstall PREFIX=$$d/usr; \

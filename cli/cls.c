@@ -162,7 +162,7 @@ int hf_cmd_cls(int argc, char **argv)
     hf_model_options mo;
     hf_model_options_init(&mo);
     cls_args a = {1.0, 0.95, HF_TEST_QMU_TILDE, 0, 0, 0, NULL, 0, 2000, 0, 0, 0, 0, 0};
-    int toy_opts = 0;
+    int toy_opts = 0, poi_given = 0, cl_given = 0;
     int grid = hf_cli_grid(argc, argv); /* a whole patchset? */
     if (grid >= 0)
         return grid;
@@ -187,8 +187,12 @@ int hf_cmd_cls(int argc, char **argv)
             rc = hf_cli_parse_scan(optarg, &a.scan_lo, &a.scan_hi, &a.scan_n);
             break;
         case O_STATS: a.stats = 1; break;
-        case O_POI: rc = hf_cli_double("--test-poi", optarg, &a.test_poi); break;
+        case O_POI:
+            poi_given = 1;
+            rc = hf_cli_double("--test-poi", optarg, &a.test_poi);
+            break;
         case O_CL:
+            cl_given = 1;
             rc = hf_cli_double("--cl", optarg, &a.cl);
             if (rc == HF_EXIT_OK && !(a.cl > 0 && a.cl < 1))
                 rc = hf_cli_usage_error("--cl: %s is not between 0 and 1",
@@ -229,6 +233,13 @@ int hf_cmd_cls(int argc, char **argv)
     if (rc == HF_EXIT_OK && a.scan_n && (a.toys || a.upper_limit))
         rc = hf_cli_usage_error("--scan gives its own upper limits from the scan, "
                                 "asymptotically: drop --upper-limit and --calctype");
+    if (rc == HF_EXIT_OK && a.scan_n && (poi_given || a.stats))
+        rc = hf_cli_usage_error("--scan tests the POI values of the scan and "
+                                "prints no --stats: drop %s",
+                                poi_given ? "--test-poi" : "--stats");
+    if (rc == HF_EXIT_OK && cl_given && !a.upper_limit && !a.scan_n)
+        rc = hf_cli_usage_error("--cl is the level of the upper limits: give "
+                                "--upper-limit or --scan, or drop --cl");
     if (rc == HF_EXIT_OK && a.toys && a.upper_limit)
         rc = hf_cli_usage_error("--upper-limit is asymptotic only; drop it "
                                 "or --calctype toybased");

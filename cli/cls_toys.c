@@ -23,8 +23,9 @@ int hf_cli_toy_option(const char *opt, const char *text, int *n,
     char *end;
     errno = 0;
     if (!n) {
-        /* Any 64-bit seed; no sign, so "-1" is not silently 2^64 - 1. */
-        unsigned long long v = strtoull(text, &end, 0);
+        /* Any 64-bit seed; no sign, so "-1" is not silently 2^64 - 1;
+         * decimal, so "010" is ten, not octal eight. */
+        unsigned long long v = strtoull(text, &end, 10);
         if (!*text || *end || errno || text[0] == '-' || text[0] == '+')
             return hf_cli_usage_error("%s: %s is not a whole number from 0 "
                                       "to 2^64 - 1", opt, text);

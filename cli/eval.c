@@ -50,14 +50,17 @@ static int set_pars(const hf_model *m, const char *json, double *pars)
         if (k < 0 || hf_model_parset(m, k, &ps) != HF_OK) {
             hf_cli_msg("--pars: the model has no parameter '%s'", it->string);
             rc = HF_EXIT_INPUT;
+        } else if (cJSON_IsNumber(it) && !isfinite(it->valuedouble)) {
+            rc = hf_cli_usage_error("--pars: '%s' is not a finite number",
+                                    it->string);
         } else if (cJSON_IsNumber(it) && ps.n == 1) {
             pars[ps.offset] = it->valuedouble;
         } else if (cJSON_IsArray(it) && cJSON_GetArraySize(it) == ps.n) {
             int j = 0;
             for (cJSON *v = it->child; v; v = v->next, j++) {
-                if (!cJSON_IsNumber(v)) {
-                    hf_cli_msg("--pars: '%s'[%d] is not a number", it->string,
-                               j);
+                if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
+                    hf_cli_msg("--pars: '%s'[%d] is not a finite number",
+                               it->string, j);
                     rc = HF_EXIT_INPUT;
                     break;
                 }

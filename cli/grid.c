@@ -21,7 +21,7 @@
 typedef struct grid_args {
     hf_batch_options bo;
     hf_model_options mo;
-    int stats, nextra, threads_given;
+    int stats, nextra, threads_given, tail_probs, cl_given;
     const char *pname, *outfile;
     int npos;
     const char *pos[3];
@@ -112,7 +112,7 @@ static int parse(int argc, char **argv, grid_args *g)
         case O_PNAME: g->pname = optarg; break;
         case O_MEAS: g->mo.measurement = optarg; break;
         case O_OUT: g->outfile = optarg; break;
-        case O_TAIL: break; /* CLsb/CLb are not part of the grid lines */
+        case O_TAIL: g->tail_probs = 1; break; /* refused in run() */
         case O_UL: g->bo.upper_limit = 1; break;
         case O_STATS: g->stats = 1; break;
         case O_POI:
@@ -120,6 +120,7 @@ static int parse(int argc, char **argv, grid_args *g)
                 bad = 1;
             break;
         case O_CL:
+            g->cl_given = 1;
             if (quiet_double(optarg, &g->bo.cl) ||
                 !(g->bo.cl > 0 && g->bo.cl < 1))
                 bad = 1;
@@ -187,6 +188,17 @@ static int run(const grid_args *g)
         return -1;
     }
 
+    /* CLsb/CLb are not part of the grid lines, and --cl only sets the
+     * limits' level: say so rather than drop the option */
+    if (g->tail_probs || (g->cl_given && !g->bo.upper_limit)) {
+        hf_patchset_free(ps);
+        hf_workspace_free(ws);
+        if (g->tail_probs)
+            return hf_cli_usage_error("--tail-probs: not for a whole patchset "
+                                      "(give --patch-name for one patch)");
+        return hf_cli_usage_error("--cl is the level of the upper limits: "
+                                  "give --upper-limit, or drop --cl");
+    }
     hf_batch_options bo = g->bo;
     bo.model = &g->mo;
     progress pr = {now(), 0};

@@ -58,8 +58,12 @@ int hf_cli_cls_scan(const hf_model *m, double lo, double hi, int n, double cl,
     int finite = isfinite(lim.obs);
     for (int j = 0; j < 5; j++)
         finite = finite && isfinite(lim.exp[j]);
-    for (int i = 0; i < n; i++)
-        finite = finite && isfinite(r[i].cls_obs);
+    for (int i = 0; i < n; i++) {
+        finite = finite && isfinite(r[i].cls_obs) &&
+                 (!tail_probs || (isfinite(r[i].clsb) && isfinite(r[i].clb)));
+        for (int j = 0; j < 5; j++)
+            finite = finite && isfinite(r[i].cls_exp[j]);
+    }
     if (!finite) {
         hf_cli_msg("the scan gave a CLs or limit that is not a finite number: the "
                    "likelihood is degenerate here; nothing printed");

@@ -371,6 +371,18 @@ int hf_cmd_signal(int argc, char **argv)
         goto done;
     for (int i = 0; i < nbins; i++)
         unc[i] = sqrt(sumw2[i]);
+    /* weights that are finite one by one may still overflow in the sums */
+    for (int i = 0, k = 0; i < nbins; i++) {
+        while (k + 1 < nch && off[k + 1] <= i)
+            k++;
+        if (!isfinite(sumw[i]) || !isfinite(unc[i])) {
+            hf_cli_msg("%s: channel '%s' bin %d: the sum of the weights is %g and "
+                       "sqrt(sum w^2) is %g: not finite", scores, names[k], i - off[k],
+                       sumw[i], unc[i]);
+            rc = HF_EXIT_INPUT;
+            goto done;
+        }
+    }
     spec.channels = names;
     spec.nchannels = nch;
     /* pyhf takes the POI from the measurement, which a patch of the

@@ -65,7 +65,7 @@ int hf_cmd_simplify(int argc, char **argv)
     const char **fixn = calloc(na, sizeof *fixn);
     char **fixbuf = calloc(na, sizeof *fixbuf);
     double *fixv = calloc(na, sizeof *fixv);
-    int nexcl = 0, nfix = 0, c, rc = HF_EXIT_OK;
+    int nexcl = 0, nfix = 0, c, rc = HF_EXIT_OK, keep_given = 0;
     hf_workspace *ws = NULL, *out = NULL;
     char *text = NULL;
     if (!excl || !fixn || !fixbuf || !fixv) {
@@ -115,6 +115,7 @@ int hf_cmd_simplify(int argc, char **argv)
         case O_NOPAD: so.no_pad = 1; break;
         case O_KEEP: {
             double v;
+            keep_given = 1;
             if (strcmp(optarg, "all") == 0)
                 so.keep_named = 0;
             else if (strcmp(optarg, "none") == 0)
@@ -139,6 +140,10 @@ int hf_cmd_simplify(int argc, char **argv)
     if (optind != argc - 1) {
         rc = hf_cli_usage_error(optind >= argc ? "a workspace is needed"
                                                : "one workspace only");
+        goto done;
+    }
+    if (keep_given && so.method != HF_SIMPLIFY_LINEAR) {
+        rc = hf_cli_usage_error("--keep-named applies to --method linear only");
         goto done;
     }
     so.exclude = excl;

@@ -27,6 +27,10 @@ int main(int argc, char **argv)
     hf_batch_result res = {0, 0, NULL};
     double *ev = malloc(2 * NEV * sizeof *ev);
     int rc = 1;
+    if (!ev) {
+        fprintf(stderr, "recast: out of memory\n");
+        return 1;
+    }
 
     /* interleaved (score, weight) pairs, as in `hf signal --format f64` */
     unsigned long long x = 12345;
@@ -55,6 +59,12 @@ int main(int argc, char **argv)
     spec.staterror = 1;
     if (hf_signal_build(ws, &spec, NULL, &sig, &err))
         goto out;
+    /* the yields are read as the workspace's SR bins: they must match */
+    if (hf_signal_nbins(sig) != 3) {
+        snprintf(err.msg, sizeof err.msg, "%s: SR has %d bins, the binning 3", path,
+                 hf_signal_nbins(sig));
+        goto out;
+    }
 
     hf_batch_options opt;
     hf_batch_options_init(&opt);

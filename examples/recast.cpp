@@ -65,6 +65,11 @@ int main(int argc, char **argv)
         hf_signal *s = nullptr;
         check(hf_signal_build(ws.get(), &spec, nullptr, &s, &err), err);
         std::unique_ptr<hf_signal, Free> sig(s);
+        // the yields are read as the workspace's SR bins: they must match
+        if (hf_signal_nbins(sig.get()) != 3)
+            throw std::runtime_error(std::string(path) + ": SR has " +
+                                     std::to_string(hf_signal_nbins(sig.get())) +
+                                     " bins, the binning 3");
 
         hf_batch_options opt;
         hf_batch_options_init(&opt);

@@ -64,6 +64,13 @@ int hf_hessian_ex(const hf_model *m, const double *data, const double *pars,
             double s = 0.5 * (H[a * n + b] + H[b * n + a]);
             H[a * n + b] = H[b * n + a] = s;
         }
+    /* GSL's decompositions call its (global, aborting) error handler on
+     * non-finite input: refuse it here with a message instead */
+    for (int a = 0; a < n * n; a++)
+        if (!isfinite(H[a]))
+            return hf_error_set(err, HF_ERR_NUMERIC,
+                                "hessian: the gradient is not finite next to the point "
+                                "(an expected yield at zero?)");
     return HF_OK;
 }
 
@@ -74,6 +81,8 @@ int hf_hessian_ex(const hf_model *m, const double *data, const double *pars,
  * calling GSL's error handler, which is global state. */
 static int invert(double *a, int n, double *tmp)
 {
+    if (n == 0) /* nothing free; GSL refuses zero-length objects */
+        return 0;
     gsl_matrix_view av = gsl_matrix_view_array(a, n, n);
     gsl_matrix_view tv = gsl_matrix_view_array(tmp, n, n);
     gsl_permutation *p = gsl_permutation_alloc(n);

@@ -266,6 +266,10 @@ int hf_upper_limit_scan(const hf_model *m, const double *data,
 {
     if (n < 1 || !mu || !res)
         return hf_error_set(err, HF_ERR_ARG, "upper limit scan: no POI values");
+    if (ts == HF_TEST_Q0)
+        return hf_error_set(err, HF_ERR_ARG,
+                            "upper limit scan: q0 is a discovery test statistic, not one "
+                            "for upper limits");
     if (!(cl > 0 && cl < 1))
         return hf_error_set(err, HF_ERR_ARG,
                             "upper limit scan: confidence level %g is not in (0, 1)", cl);

@@ -397,6 +397,9 @@ static int inverse_metric(double *A, int n, double *out)
 {
     if (n == 0)
         return HF_OK;
+    for (int i = 0; i < n * n; i++)
+        if (!isfinite(A[i]))
+            return HF_ERR_NUMERIC; /* GSL would call its aborting handler */
     gsl_matrix_view Av = gsl_matrix_view_array(A, n, n);
     gsl_vector *ev = gsl_vector_alloc(n);
     gsl_matrix *V = gsl_matrix_alloc(n, n);
@@ -459,7 +462,9 @@ static int metric_init(const toy_ctx *c, const double *gen,
     if (rc == HF_OK)
         rc = inverse_metric(H, n, mt->full);
     if (rc != HF_OK)
-        return hf_error_set(err, rc, "toys: out of memory");
+        return hf_error_set(err, rc, rc == HF_ERR_NOMEM ? "toys: out of memory"
+                                                       : "toys: the Hessian at a generating "
+                                                         "point is not finite");
     return HF_OK;
 }
 

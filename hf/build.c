@@ -1046,6 +1046,19 @@ int hf_model_compile(const cJSON *channels, const cJSON *params,
         return hf_error_set(err, HF_ERR_ARG,
                             "histosys interpolation must be code0, code2 or code4p "
                             "(pyhf defines no additive code1/code4)");
+    /* Any other value would be evaluated as code4p (histosys) or refused
+     * with a message about lo and hi (normsys, if there is one). */
+    if (opt->histosys_interp != HF_INTERP_CODE0 && opt->histosys_interp != HF_INTERP_CODE2 &&
+        opt->histosys_interp != HF_INTERP_CODE4P)
+        return hf_error_set(err, HF_ERR_ARG,
+                            "histosys interpolation code %d is not one of code0, code2 "
+                            "or code4p", (int)opt->histosys_interp);
+    if (opt->normsys_interp != HF_INTERP_CODE0 && opt->normsys_interp != HF_INTERP_CODE1 &&
+        opt->normsys_interp != HF_INTERP_CODE2 && opt->normsys_interp != HF_INTERP_CODE4 &&
+        opt->normsys_interp != HF_INTERP_CODE4P)
+        return hf_error_set(err, HF_ERR_ARG,
+                            "normsys interpolation code %d is not one of code0, code1, "
+                            "code2, code4 or code4p", (int)opt->normsys_interp);
     hf_model *m = calloc(1, sizeof *m);
     if (!m)
         return hf_error_set(err, HF_ERR_NOMEM, "out of memory");

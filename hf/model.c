@@ -19,7 +19,7 @@ void hf_model_options_init(hf_model_options *opt)
 
 static const cJSON *find_measurement(const cJSON *root, const char *name,
                                      const char *source, int *index,
-                                     hf_error *err)
+                                     int *code, hf_error *err)
 {
     const cJSON *ms = cJSON_GetObjectItemCaseSensitive(root, "measurements"), *m;
     int i = 0;
@@ -32,7 +32,8 @@ static const cJSON *find_measurement(const cJSON *root, const char *name,
         i++;
     }
     if (!name) {
-        hf_error_set(err, HF_ERR_INVALID, "%s: measurements: no measurement is defined", source);
+        *code = hf_error_set(err, HF_ERR_INVALID, "%s: measurements: no measurement is defined",
+                             source);
         return NULL;
     }
     char avail[512] = "";
@@ -43,9 +44,9 @@ static const cJSON *find_measurement(const cJSON *root, const char *name,
             used += snprintf(avail + used, sizeof avail - used, "%s'%s'", used ? ", " : "",
                              n->valuestring);
     }
-    hf_error_set(err, HF_ERR_NOTFOUND,
-                 "%s: measurements: no measurement named '%s' (the workspace has %s)", source,
-                 name, avail);
+    *code = hf_error_set(err, HF_ERR_NOTFOUND,
+                         "%s: measurements: no measurement named '%s' (the workspace has %s)",
+                         source, name, avail);
     return NULL;
 }
 
@@ -72,8 +73,12 @@ static cJSON *observations_for(const cJSON *observations, const cJSON *channels)
     cJSON_ArrayForEach(o, observations) {
         const cJSON *on = cJSON_GetObjectItemCaseSensitive(o, "name");
         int keep = cJSON_IsString(on) && hf_strmap_get(&names, on->valuestring) > 0;
-        if (keep)
-            cJSON_AddItemToArray(out, cJSON_CreateObjectReference(o->child));
+        cJSON *ref = keep ? cJSON_CreateObjectReference(o->child) : NULL;
+        if (keep && !cJSON_AddItemToArray(out, ref)) {
+            hf_strmap_free(&names);
+            cJSON_Delete(out);
+            return NULL;
+        }
     }
     hf_strmap_free(&names);
     return out;
@@ -105,10 +110,11 @@ int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
         hf_model_options_init(&defaults);
         opt = &defaults;
     }
-    int mi = 0;
-    const cJSON *meas = find_measurement(ws->root, opt->measurement, ws->source, &mi, err);
+    int mi = 0, code = HF_ERR_INVALID;
+    const cJSON *meas = find_measurement(ws->root, opt->measurement, ws->source, &mi, &code,
+                                         err);
     if (!meas)
-        return err ? err->code : HF_ERR_INVALID;
+        return code;
     const cJSON *config = cJSON_GetObjectItemCaseSensitive(meas, "config");
     const cJSON *poi = cJSON_GetObjectItemCaseSensitive(config, "poi");
     hf_model_options o = *opt;
@@ -133,8 +139,10 @@ int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
      * only the containers along their paths (hf_patch_apply_cow).  The
      * workspace is never written, so builds may run in parallel. */
     cJSON *spec = cJSON_CreateObject();
-    if (!spec || !cJSON_AddItemToObject(spec, "channels", shared_ref(channels)) ||
-        !cJSON_AddItemToObject(spec, "parameters", shared_ref(params))) {
+    /* constant keys (no allocation): an add fails only for a NULL item,
+     * which is then not leaked */
+    if (!spec || !cJSON_AddItemToObjectCS(spec, "channels", shared_ref(channels)) ||
+        !cJSON_AddItemToObjectCS(spec, "parameters", shared_ref(params))) {
         cJSON_Delete(spec);
         return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
     }
@@ -152,27 +160,37 @@ int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
     cJSON *obs = observations_for(observations, pch);
     cJSON *check = cJSON_CreateObject();
     cJSON *mlist = cJSON_CreateArray(), *m1 = cJSON_CreateObject(), *cfg = cJSON_CreateObject();
+    /* every member made before any is added (with constant keys, which
+     * cannot fail): a member missing for lack of memory would otherwise
+     * be reported as an invalid spec */
+    cJSON *items[5] = {
+        cJSON_CreateString(cJSON_IsString(poi) ? poi->valuestring : ""),
+        ppar ? cJSON_CreateArrayReference(ppar->child) : cJSON_CreateArray(),
+        cJSON_CreateString("patched"),
+        pch ? cJSON_CreateArrayReference(pch->child) : cJSON_CreateNull(),
+        cJSON_CreateString("1.0.0")};
     int rc = HF_OK;
-    if (!obs || !check || !mlist || !m1 || !cfg) {
+    if (!obs || !check || !mlist || !m1 || !cfg || !items[0] || !items[1] || !items[2] ||
+        !items[3] || !items[4]) {
         cJSON_Delete(obs);
         cJSON_Delete(check);
         cJSON_Delete(mlist);
         cJSON_Delete(m1);
         cJSON_Delete(cfg);
+        for (int k = 0; k < 5; k++)
+            cJSON_Delete(items[k]);
         cJSON_Delete(spec);
-        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
     }
-    cJSON_AddItemToObject(cfg, "poi", cJSON_CreateString(cJSON_IsString(poi) ? poi->valuestring : ""));
-    cJSON_AddItemToObject(cfg, "parameters", ppar ? cJSON_CreateArrayReference(ppar->child)
-                                                  : cJSON_CreateArray());
-    cJSON_AddItemToObject(m1, "name", cJSON_CreateString("patched"));
-    cJSON_AddItemToObject(m1, "config", cfg);
+    cJSON_AddItemToObjectCS(cfg, "poi", items[0]);
+    cJSON_AddItemToObjectCS(cfg, "parameters", items[1]);
+    cJSON_AddItemToObjectCS(m1, "name", items[2]);
+    cJSON_AddItemToObjectCS(m1, "config", cfg);
     cJSON_AddItemToArray(mlist, m1);
-    cJSON_AddItemToObject(check, "channels", pch ? cJSON_CreateArrayReference(pch->child)
-                                                 : cJSON_CreateNull());
-    cJSON_AddItemToObject(check, "measurements", mlist);
-    cJSON_AddItemToObject(check, "observations", obs);
-    cJSON_AddItemToObject(check, "version", cJSON_CreateString("1.0.0"));
+    cJSON_AddItemToObjectCS(check, "channels", items[3]);
+    cJSON_AddItemToObjectCS(check, "measurements", mlist);
+    cJSON_AddItemToObjectCS(check, "observations", obs);
+    cJSON_AddItemToObjectCS(check, "version", items[4]);
     rc = hf_workspace_validate(check, source, err);
     if (!rc && !ppar)
         rc = hf_error_set(err, HF_ERR_INVALID, "%s: parameters: removed by a patch", source);

@@ -188,9 +188,19 @@ static int gather_paths(int argc, char **argv, opts *o)
     size_t n = 0, bcap = 1 << 16, r;
     o->listbuf = malloc(bcap);
     while (o->listbuf && (r = fread(o->listbuf + n, 1, bcap - n - 1, f)) > 0)
-        if ((n += r) + 1 >= bcap)
-            o->listbuf = realloc(o->listbuf, bcap *= 2);
+        if ((n += r) + 1 >= bcap) {
+            char *g = realloc(o->listbuf, bcap *= 2);
+            if (!g)
+                free(o->listbuf);
+            o->listbuf = g;
+        }
+    /* a directory opens but does not read: not an empty list */
+    int bad = ferror(f);
     fclose(f);
+    if (bad) {
+        hf_cli_msg("%s: cannot read", o->list);
+        return HF_EXIT_INPUT;
+    }
     if (!o->listbuf) {
         hf_cli_msg("out of memory");
         return HF_EXIT_INPUT;

@@ -183,8 +183,10 @@ void hf_json_py_float(char *buf, double x)
     if (neg)
         p++;
     int nd = 0;
+    /* Digits only: the decimal point is the locale's (LC_NUMERIC), "," in
+     * many; it is not part of the mantissa's digits either way. */
     for (; *p && *p != 'e'; p++)
-        if (*p != '.' && nd < 23)
+        if (*p >= '0' && *p <= '9' && nd < 23)
             digits[nd++] = *p;
     while (nd > 1 && digits[nd - 1] == '0')
         nd--;

@@ -270,7 +270,8 @@ static int count(const cJSON *c)
 static cJSON *unshare(cJSON *parent, cJSON *ref);
 
 /* Resolves ptr in root.  `scratch` holds strlen(ptr)+1 bytes and keeps the
- * last token for at->key.  On failure says why in `why` and returns -1. */
+ * last token for at->key.  On failure says why in `why` and returns -1, or
+ * -2 when a copy on write ran out of memory. */
 static int locate(cJSON *root, const char *ptr, int mode, char *scratch,
                   loc_t *at, char *why, size_t wlen)
 {
@@ -341,7 +342,7 @@ static int locate(cJSON *root, const char *ptr, int mode, char *scratch,
             next = unshare(cur, next);
             if (!next) {
                 snprintf(why, wlen, "out of memory");
-                return -1;
+                return -2;
             }
         }
         at->parent = cur;
@@ -514,18 +515,29 @@ static int own_child(const char *from, const char *path)
     return strncmp(path, from, n) == 0 && path[n] == '/';
 }
 
+/* The error of a failed locate() (r): the pointer `what` not found, or
+ * out of memory. */
+static int not_found(hf_error *err, int r, const char *source, int i,
+                     const op_t *op, const char *what, const char *why)
+{
+    if (r == -2)
+        return op_fail(err, HF_ERR_NOMEM, source, i, op, "out of memory");
+    return op_fail(err, HF_ERR_PATCH, source, i, op, "%s not found: %s", what,
+                   why);
+}
+
 static int apply_op(cJSON **doc, const op_t *op, int i, const char *source,
                     char *scratch, int cow, hf_error *err)
 {
+    int r;
     char why[512];
     loc_t at, src;
     cJSON *v;
 
     switch (op->code) {
     case OP_TEST: {
-        if (locate(*doc, op->path, MUST_EXIST | cow, scratch, &at, why, sizeof why))
-            return op_fail(err, HF_ERR_PATCH, source, i, op,
-                           "path not found: %s", why);
+        if ((r = locate(*doc, op->path, MUST_EXIST | cow, scratch, &at, why, sizeof why)))
+            return not_found(err, r, source, i, op, "path", why);
         if (json_equal(at.item, op->value))
             return HF_OK;
         char found[64], want[64];
@@ -536,10 +548,9 @@ static int apply_op(cJSON **doc, const op_t *op, int i, const char *source,
     }
     case OP_ADD:
     case OP_REPLACE:
-        if (locate(*doc, op->path, (op->code == OP_ADD ? FOR_ADD : MUST_EXIST) | cow,
-                   scratch, &at, why, sizeof why))
-            return op_fail(err, HF_ERR_PATCH, source, i, op,
-                           "path not found: %s", why);
+        if ((r = locate(*doc, op->path, (op->code == OP_ADD ? FOR_ADD : MUST_EXIST) | cow,
+                        scratch, &at, why, sizeof why)))
+            return not_found(err, r, source, i, op, "path", why);
         v = cJSON_Duplicate(op->value, 1);
         if (!v || place(doc, &at, v, op->code == OP_REPLACE)) {
             cJSON_Delete(v);
@@ -547,25 +558,22 @@ static int apply_op(cJSON **doc, const op_t *op, int i, const char *source,
         }
         return HF_OK;
     case OP_REMOVE:
-        if (locate(*doc, op->path, MUST_EXIST | cow, scratch, &at, why, sizeof why))
-            return op_fail(err, HF_ERR_PATCH, source, i, op,
-                           "path not found: %s", why);
+        if ((r = locate(*doc, op->path, MUST_EXIST | cow, scratch, &at, why, sizeof why)))
+            return not_found(err, r, source, i, op, "path", why);
         if (!at.parent)
             return op_fail(err, HF_ERR_PATCH, source, i, op,
                            "cannot remove the document root");
         cJSON_Delete(cJSON_DetachItemViaPointer(at.parent, at.item));
         return HF_OK;
     case OP_COPY:
-        if (locate(*doc, op->from, MUST_EXIST | cow, scratch, &src, why, sizeof why))
-            return op_fail(err, HF_ERR_PATCH, source, i, op,
-                           "\"from\" not found: %s", why);
+        if ((r = locate(*doc, op->from, MUST_EXIST | cow, scratch, &src, why, sizeof why)))
+            return not_found(err, r, source, i, op, "\"from\"", why);
         v = cJSON_Duplicate(src.item, 1);
         if (!v)
             return op_fail(err, HF_ERR_NOMEM, source, i, op, "out of memory");
-        if (locate(*doc, op->path, FOR_ADD | cow, scratch, &at, why, sizeof why)) {
+        if ((r = locate(*doc, op->path, FOR_ADD | cow, scratch, &at, why, sizeof why))) {
             cJSON_Delete(v);
-            return op_fail(err, HF_ERR_PATCH, source, i, op,
-                           "path not found: %s", why);
+            return not_found(err, r, source, i, op, "path", why);
         }
         if (place(doc, &at, v, 0)) {
             cJSON_Delete(v);
@@ -573,9 +581,8 @@ static int apply_op(cJSON **doc, const op_t *op, int i, const char *source,
         }
         return HF_OK;
     case OP_MOVE: {
-        if (locate(*doc, op->from, MUST_EXIST | cow, scratch, &src, why, sizeof why))
-            return op_fail(err, HF_ERR_PATCH, source, i, op,
-                           "\"from\" not found: %s", why);
+        if ((r = locate(*doc, op->from, MUST_EXIST | cow, scratch, &src, why, sizeof why)))
+            return not_found(err, r, source, i, op, "\"from\"", why);
         if (strcmp(op->from, op->path) == 0)
             return HF_OK;
         if (own_child(op->from, op->path))
@@ -586,10 +593,9 @@ static int apply_op(cJSON **doc, const op_t *op, int i, const char *source,
          * if that fails the value goes back where it was. */
         cJSON *next = src.item->next;
         v = cJSON_DetachItemViaPointer(src.parent, src.item);
-        if (locate(*doc, op->path, FOR_ADD | cow, scratch, &at, why, sizeof why)) {
+        if ((r = locate(*doc, op->path, FOR_ADD | cow, scratch, &at, why, sizeof why))) {
             link_before(src.parent, v, next);
-            return op_fail(err, HF_ERR_PATCH, source, i, op,
-                           "path not found: %s", why);
+            return not_found(err, r, source, i, op, "path", why);
         }
         if (place(doc, &at, v, 0)) {
             link_before(src.parent, v, next);

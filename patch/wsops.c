@@ -213,10 +213,13 @@ static cJSON *with_name(const cJSON *obj, const char *name)
         cJSON_Delete(s);
         return NULL;
     }
-    if (get(o, "name"))
-        cJSON_ReplaceItemInObjectCaseSensitive(o, "name", s);
-    else
-        cJSON_AddItemToObject(o, "name", s);
+    /* Both copy the key and fail, leaving s ours, when that fails. */
+    if (get(o, "name") ? !cJSON_ReplaceItemInObjectCaseSensitive(o, "name", s)
+                       : !cJSON_AddItemToObject(o, "name", s)) {
+        cJSON_Delete(o);
+        cJSON_Delete(s);
+        return NULL;
+    }
     return o;
 }
 
@@ -262,34 +265,35 @@ int hf_workspace_prune_rename(const hf_workspace *ws, const hf_ws_edit *e,
                           root, has_measurement, "measurements", err)))
         return rc;
 
-    cJSON *doc = cJSON_CreateObject();
-    cJSON *chans = cJSON_CreateArray();
-    int bad = !doc || add(doc, "channels", chans);
+    /* Each container is created as it is added, so that none is left
+     * behind when an earlier allocation fails. */
+    cJSON *doc = cJSON_CreateObject(), *chans = NULL;
+    int bad = !doc || add(doc, "channels", chans = cJSON_CreateArray());
     FOR_EACH(c, get(root, "channels")) {
         if (bad)
             break;
         const char *cn = str_of(c, "name");
         if (in_list(e->prune_channels, e->n_prune_channels, cn))
             continue;
-        cJSON *nc = cJSON_CreateObject(), *samples = cJSON_CreateArray();
+        cJSON *nc = cJSON_CreateObject(), *samples = NULL;
         bad = add(chans, NULL, nc) ||
               add(nc, "name", cJSON_CreateString(
                                   renamed(e->rename_channels,
                                           e->n_rename_channels, cn))) ||
-              add(nc, "samples", samples);
+              add(nc, "samples", samples = cJSON_CreateArray());
         FOR_EACH(x, get(c, "samples")) {
             if (bad)
                 break;
             const char *sn = str_of(x, "name");
             if (in_list(e->prune_samples, e->n_prune_samples, sn))
                 continue;
-            cJSON *ns = cJSON_CreateObject(), *mods = cJSON_CreateArray();
+            cJSON *ns = cJSON_CreateObject(), *mods = NULL;
             bad = add(samples, NULL, ns) ||
                   add(ns, "name", cJSON_CreateString(
                                       renamed(e->rename_samples,
                                               e->n_rename_samples, sn))) ||
                   add(ns, "data", cJSON_Duplicate(get(x, "data"), 1)) ||
-                  add(ns, "modifiers", mods);
+                  add(ns, "modifiers", mods = cJSON_CreateArray());
             FOR_EACH(m, get(x, "modifiers")) {
                 if (bad)
                     break;
@@ -304,8 +308,8 @@ int hf_workspace_prune_rename(const hf_workspace *ws, const hf_ws_edit *e,
             }
         }
     }
-    cJSON *meas = cJSON_CreateArray();
-    bad = bad || add(doc, "measurements", meas);
+    cJSON *meas = NULL;
+    bad = bad || add(doc, "measurements", meas = cJSON_CreateArray());
     FOR_EACH(m, get(root, "measurements")) {
         if (bad)
             break;
@@ -313,13 +317,13 @@ int hf_workspace_prune_rename(const hf_workspace *ws, const hf_ws_edit *e,
         if (in_list(e->prune_measurements, e->n_prune_measurements, mn))
             continue;
         const cJSON *cfg = get(m, "config");
-        cJSON *nm = cJSON_CreateObject(), *ncfg = cJSON_CreateObject(),
-              *pars = cJSON_CreateArray();
+        cJSON *nm = cJSON_CreateObject(), *ncfg = NULL, *pars = NULL;
         bad = add(meas, NULL, nm) ||
               add(nm, "name", cJSON_CreateString(
                                   renamed(e->rename_measurements,
                                           e->n_rename_measurements, mn))) ||
-              add(nm, "config", ncfg) || add(ncfg, "parameters", pars) ||
+              add(nm, "config", ncfg = cJSON_CreateObject()) ||
+              add(ncfg, "parameters", pars = cJSON_CreateArray()) ||
               add(ncfg, "poi", cJSON_CreateString(
                                    renamed(e->rename_modifiers,
                                            e->n_rename_modifiers,
@@ -335,8 +339,8 @@ int hf_workspace_prune_rename(const hf_workspace *ws, const hf_ws_edit *e,
                                            e->n_rename_modifiers, pn)));
         }
     }
-    cJSON *obs = cJSON_CreateArray();
-    bad = bad || add(doc, "observations", obs);
+    cJSON *obs = NULL;
+    bad = bad || add(doc, "observations", obs = cJSON_CreateArray());
     FOR_EACH(o, get(root, "observations")) {
         if (bad)
             break;
@@ -552,12 +556,15 @@ static int outer_measurements(cJSON **joined, hf_error *err)
                                     names, valid_joins);
             }
             nm = cJSON_CreateObject();
-            cJSON *cfg = cJSON_CreateObject();
+            cJSON *cfg = NULL;
             if (!nm || !pars || add(nm, "name", cJSON_CreateString(name)) ||
-                add(nm, "config", cfg) ||
+                add(nm, "config", cfg = cJSON_CreateObject()) ||
                 add(cfg, "poi", cJSON_CreateString(
-                                    str_of(get(m, "config"), "poi"))) ||
-                add(cfg, "parameters", pars)) {
+                                    str_of(get(m, "config"), "poi")))) {
+                cJSON_Delete(nm);
+                cJSON_Delete(pars);
+                nm = NULL;
+            } else if (add(cfg, "parameters", pars)) { /* which frees pars */
                 cJSON_Delete(nm);
                 nm = NULL;
             }

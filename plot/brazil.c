@@ -170,6 +170,14 @@ static int run(const hf_model *m, const char *out, int fmt, double lo,
     if (hf_upper_limit(m, data, 0.95, HF_TEST_QMU_TILDE, NULL, &lim, &err) !=
         HF_OK)
         return hf_cli_lib_error(&err);
+    int finite = isfinite(lim.obs);
+    for (int j = 0; j < 5; j++)
+        finite = finite && isfinite(lim.exp[j]);
+    if (!finite) {
+        hf_cli_msg("the upper limits are not finite numbers (degenerate "
+                   "likelihood); nothing drawn");
+        return HF_EXIT_INPUT;
+    }
     if (!have_hi) {
         hi = 1.5 * fmax(lim.obs, lim.exp[4]);
         if (hi > hf_model_upper(m)[poi])
@@ -190,6 +198,14 @@ static int run(const hf_model *m, const char *out, int fmt, double lo,
     if (hf_cls_scan(m, data, mu, n, HF_TEST_QMU_TILDE, NULL, r, &err) !=
         HF_OK) {
         rc = hf_cli_lib_error(&err);
+        goto done;
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = -1; j < 5; j++)
+            finite = finite && isfinite(j < 0 ? r[i].cls_obs : r[i].cls_exp[j]);
+    if (!finite) {
+        hf_cli_msg("CLs is not a finite number somewhere in [%g, %g] "
+                   "(degenerate likelihood); nothing drawn", lo, hi);
         goto done;
     }
     hf_axes a = {90, 40, W - 120, H - 110, lo, hi, 0, 1, 0};

@@ -307,6 +307,15 @@ static int run(hf_workspace *ws, hf_patchset *ps, const char *out, int fmt,
         double vals[NV] = {it->cls.cls_obs, it->cls.cls_exp[0],
                            it->cls.cls_exp[1], it->cls.cls_exp[2],
                            it->cls.cls_exp[3], it->cls.cls_exp[4]};
+        int finite = 1;
+        for (int k = 0; k < NV; k++)
+            finite = finite && isfinite(vals[k]);
+        if (!finite) {
+            /* not drawn as "allowed" (nor printed as null) */
+            hf_cli_msg("warning: %s: CLs is not a finite number (degenerate "
+                       "likelihood; left out)", hf_patchset_patch_name(ps, i));
+            continue;
+        }
         g.x[g.n] = x, g.y[g.n] = y;
         for (int k = 0; k < NV; k++) {
             g.cls[g.n * NV + k] = vals[k];

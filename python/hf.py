@@ -112,6 +112,9 @@ _SIGS = {
     "hf_model_npars": (ctypes.c_int, [_P]),
     "hf_model_poi": (ctypes.c_int, [_P]),
     "hf_model_par_name": (ctypes.c_char_p, [_P, ctypes.c_int]),
+    "hf_model_nchannels": (ctypes.c_int, [_P]),
+    "hf_model_channel_name": (ctypes.c_char_p, [_P, ctypes.c_int]),
+    "hf_model_channel_nbins": (ctypes.c_int, [_P, ctypes.c_int]),
     "hf_cls_asymptotic": (ctypes.c_int, [_P, _D, ctypes.c_double, ctypes.c_int,
                                          _P, ctypes.POINTER(_ClsResult), _E]),
     "hf_upper_limit": (ctypes.c_int, [_P, _D, ctypes.c_double, ctypes.c_int,
@@ -370,10 +373,23 @@ def signal_patch(ws, channels, yields, unc=None, sample=None, poi=None, lumi=Fal
     yields/unc concatenated channel after channel."""
     lib = load()
     spec = _Spec(channels, sample, poi, lumi, staterror)
-    yp, ykeep, _ = _doubles(yields)
+    yp, ykeep, n = _doubles(yields)
     up, ukeep = (None, None)
     if unc is not None:
-        up, ukeep, _ = _doubles(unc)
+        up, ukeep, nu = _doubles(unc)
+    # libhf reads as many values as the channels have bins: check the
+    # lengths here (an unknown channel is left to libhf to report)
+    if not hasattr(ws, "_nbins"):
+        m = Model(ws, poi="")
+        ws._nbins = {lib.hf_model_channel_name(m._h, c).decode():
+                     lib.hf_model_channel_nbins(m._h, c)
+                     for c in range(lib.hf_model_nchannels(m._h))}
+    need = sum(ws._nbins.get(c, 0) for c in channels)
+    known = all(c in ws._nbins for c in channels)
+    for what, k in (("yields", n), ("uncertainties", None if unc is None else nu)):
+        if k is not None and (k < need or (known and k != need)):
+            raise HFError(6, "signal_patch: %d %s for the %d bins of %s"
+                          % (k, what, need, ", ".join(channels)))
     text = ctypes.c_void_p()
     err = _Error()
     _check(lib.hf_signal_patch(ws._h, ctypes.byref(spec.s), yp, up, ctypes.byref(text),
@@ -414,7 +430,9 @@ class Signal:
             raise HFError(6, "signal: %d yields for %d bins" % (n, self.nbins))
         up, ukeep = (None, None)
         if unc is not None:
-            up, ukeep, _ = _doubles(unc)
+            up, ukeep, nu = _doubles(unc)
+            if nu != n:
+                raise HFError(6, "signal: %d uncertainties for %d bins" % (nu, n))
         h = _P()
         err = _Error()
         _check(_lib.hf_signal_model(self._h, yp, up, ctypes.byref(h), ctypes.byref(err)),

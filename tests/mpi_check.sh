@@ -76,5 +76,13 @@ same $T/want $T/got "plain patch files"
 sed -n 3p $T/plain | grep -q '^{"patch": "broken", "values": \[\], "error": ' &&
     ok "broken patch: an error line" || bad "broken patch line: $(sed -n 3p $T/plain)"
 
+# A --list that cannot be read (a directory opens but does not read) is an
+# error, not an empty list.
+mkdir $T/listdir
+$B/hfscan $W/BkgOnly.json $T/C1N2_Wh_hbb_1000_0.json --list $T/listdir -o $T/dirlist 2>$T/err
+rc=$?
+[ $rc = 1 ] && [ ! -e $T/dirlist ] && grep -q 'listdir: cannot read' $T/err &&
+    ok "unreadable --list" || bad "unreadable --list: exit $rc, $(cat $T/err)"
+
 [ $fail = 0 ] && echo "mpi_check: all passed" || echo "mpi_check: FAILED"
 exit $fail

@@ -115,6 +115,24 @@ static void test_measurement_and_interp(void **s)
     assert_int_equal(build("", "mu", "", &opt, &m, &err), HF_ERR_NOTFOUND);
     assert_non_null(strstr(err.msg, "no measurement named 'other' (the workspace has 'meas')"));
     assert_null(m);
+    /* the same code without an error to fill (it came from err->code) */
+    assert_int_equal(build("", "mu", "", &opt, &m, NULL), HF_ERR_NOTFOUND);
+    assert_null(m);
+
+    /* codes outside the enum are refused, not run as code4p (histosys)
+     * or blamed on lo and hi (normsys) */
+    hf_model_options_init(&opt);
+    opt.histosys_interp = (hf_interp)3;
+    assert_int_equal(build("", "mu", "", &opt, &m, &err), HF_ERR_ARG);
+    assert_non_null(strstr(err.msg, "histosys interpolation code 3 is not one of"));
+    assert_null(m);
+    hf_model_options_init(&opt);
+    opt.normsys_interp = (hf_interp)7;
+    assert_int_equal(build("{\"name\": \"a\", \"type\": \"normsys\", \"data\": {\"hi\": 1.1, \"lo\": 0.9}}",
+                           "mu", "", &opt, &m, &err),
+                     HF_ERR_ARG);
+    assert_non_null(strstr(err.msg, "normsys interpolation code 7 is not one of"));
+    assert_null(m);
 
     hf_model_options_init(&opt);
     opt.histosys_interp = HF_INTERP_CODE1;
@@ -273,6 +291,22 @@ static void test_gradient_at_zero_factor(void **s)
     hf_workspace_free(ws);
 }
 
+/* Every parameter fixed: the uncertainties are zero, not a crash (GSL
+ * aborts on zero-length matrices if asked to decompose one). */
+static void test_uncertainties_all_fixed(void **s)
+{
+    (void)s;
+    hf_model *m = NULL;
+    hf_error err;
+    assert_int_equal(build("", "mu", "{\"name\": \"mu\", \"fixed\": true}", NULL, &m, &err), HF_OK);
+    assert_int_equal(hf_model_npars(m), 1);
+    double unc[1] = {-1}, corr[1] = {-1};
+    assert_int_equal(hf_fit_uncertainties(m, hf_model_data(m), hf_model_inits(m), unc, corr, &err),
+                     HF_OK);
+    assert_true(unc[0] == 0);
+    hf_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -283,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_staterror_channels),
         cmocka_unit_test(test_hand_computed),
         cmocka_unit_test(test_gradient_at_zero_factor),
+        cmocka_unit_test(test_uncertainties_all_fixed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

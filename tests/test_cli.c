@@ -199,6 +199,13 @@ static void test_eval_demo(void **state)
             "{\"no_such_par\": 1}", NULL);
     assert_failed_cleanly(&r, 1, "no_such_par");
     result_free(&r);
+    /* Values JSON reads as infinite are refused, not evaluated to null. */
+    r = run("eval", DEMO_WS, "--pars", "{\"lumi\": 1e999}", NULL);
+    assert_failed_cleanly(&r, 2, "'lumi' is not a finite number");
+    result_free(&r);
+    r = run("eval", DEMO_WS, "--pars", "{\"staterror_SR\": [1, -1e999, 1]}", NULL);
+    assert_failed_cleanly(&r, 1, "'staterror_SR'[1] is not a finite number");
+    result_free(&r);
 
     /* The background-only workspace evaluates although its POI is absent. */
     r = run("eval", DEMO_WS, "--interp", "normsys=code1,histosys=code0", NULL);
@@ -259,6 +266,19 @@ static void test_cls_demo(void **state)
     assert_int_equal(cJSON_GetArraySize(j), 2);
     cJSON_Delete(j);
     result_free(&r);
+
+    /* --seed is decimal: "010" is ten (not octal eight), "09" is nine. */
+    result t[3];
+    const char *seeds[3] = {"010", "10", "09"};
+    for (int i = 0; i < 3; i++) {
+        t[i] = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--calctype",
+                   "toybased", "--ntoys", "20", "--threads", "1", "--seed", seeds[i],
+                   NULL);
+        assert_int_equal(t[i].status, 0);
+    }
+    assert_string_equal(t[0].out, t[1].out);
+    for (int i = 0; i < 3; i++)
+        result_free(&t[i]);
 }
 
 /* --scan: pyhf's linear_grid_scan limits (test_cls.c has the numbers and
@@ -287,6 +307,24 @@ static void test_cls_scan(void **state)
     r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "0:3:31",
             "--upper-limit", NULL);
     assert_failed_cleanly(&r, 2, "--scan gives its own upper limits");
+    result_free(&r);
+    /* options that would be silently ignored are refused */
+    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "0:3:31",
+            "--test-poi", "2", NULL);
+    assert_failed_cleanly(&r, 2, "drop --test-poi");
+    result_free(&r);
+    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "0:3:31",
+            "--stats", NULL);
+    assert_failed_cleanly(&r, 2, "drop --stats");
+    result_free(&r);
+    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--cl", "0.9", NULL);
+    assert_failed_cleanly(&r, 2, "--cl is the level of the upper limits");
+    result_free(&r);
+    r = run("cls", DEMO_WS, DEMO_PS, "--cl", "0.9", NULL);
+    assert_failed_cleanly(&r, 2, "--cl is the level of the upper limits");
+    result_free(&r);
+    r = run("cls", DEMO_WS, DEMO_PS, "--tail-probs", NULL);
+    assert_failed_cleanly(&r, 2, "--tail-probs: not for a whole patchset");
     result_free(&r);
 }
 

@@ -9,6 +9,7 @@
  * Python's json.dumps(json.loads(IN), sort_keys=True, ...).  Tests that
  * need ../shared skip when it is absent.
  */
+#include <locale.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -229,6 +230,145 @@ static void test_sort_prune(void **state)
     hf_workspace_free(ws);
 }
 
+/* A locale whose decimal point is ",": an installed one, or one built
+ * with localedef into tmp (LOCPATH); NULL when neither works. */
+static const char *comma_locale(char *tmp)
+{
+    static const char *const names[] = {"de_DE.UTF-8", "de_DE.utf8",
+                                        "fr_FR.UTF-8", "fr_FR.utf8"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (setlocale(LC_NUMERIC, names[i]))
+            return names[i];
+    if (!mkdtemp(tmp))
+        return NULL;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "localedef -i de_DE -f UTF-8 %s/de_DE.UTF-8 >/dev/null 2>&1", tmp);
+    if (system(cmd) != 0)
+        return NULL;
+    setenv("LOCPATH", tmp, 1);
+    return setlocale(LC_NUMERIC, "de_DE.UTF-8") ? "de_DE.UTF-8" : NULL;
+}
+
+/* The text (and so the digest) is Python's whatever LC_NUMERIC the
+ * application set: a "," decimal point once came out as "1.,5". */
+static void test_dump_locale(void **state)
+{
+    (void)state;
+    const char *in = "{\"a\": [1.5, 2.5e-07, 0.001, 12345.678, 1e+22, 7]}";
+    const char *want = "{\"a\": [1.5, 2.5e-07, 0.001, 12345.678, 1e+22, 7]}";
+    cJSON *root = NULL;
+    hf_error err = {0};
+    assert_int_equal(hf_json_parse(in, "case", &root, &err), HF_OK);
+    char hex_c[129], hex_l[129];
+    assert_int_equal(hf_json_digest(root, "sha256", hex_c, sizeof hex_c, &err), HF_OK);
+    char tmp[] = "/tmp/hf_test_locale_XXXXXX";
+    const char *loc = comma_locale(tmp);
+    if (!loc) {
+        cJSON_Delete(root);
+        skip();
+    }
+    char buf[8];
+    snprintf(buf, sizeof buf, "%.1f", 1.5);
+    char *d = hf_json_pydump(root, 0, 0, NULL);
+    int rc = hf_json_digest(root, "sha256", hex_l, sizeof hex_l, &err);
+    setlocale(LC_NUMERIC, "C");
+    assert_string_equal(buf, "1,5"); /* the locale is in force */
+    assert_string_equal(d, want);
+    assert_int_equal(rc, HF_OK);
+    assert_string_equal(hex_l, hex_c);
+    free(d);
+    cJSON_Delete(root);
+    if (strcmp(loc, "de_DE.UTF-8") == 0 && getenv("LOCPATH")) {
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not remove %s\n", tmp);
+        unsetenv("LOCPATH");
+    }
+}
+
+/* cJSON allocations through hooks that fail after `oom_budget` of them
+ * and count what is live, for the out-of-memory paths. */
+static long oom_budget = -1, oom_live;
+
+static void *oom_malloc(size_t n)
+{
+    if (oom_budget == 0)
+        return NULL;
+    if (oom_budget > 0)
+        oom_budget--;
+    void *p = malloc(n);
+    if (p)
+        oom_live++;
+    return p;
+}
+
+static void oom_free(void *p)
+{
+    if (p)
+        oom_live--;
+    free(p);
+}
+
+/* prune/rename and combine, with every cJSON allocation failing in turn:
+ * each returns HF_OK or HF_ERR_NOMEM and leaves nothing allocated. */
+static void test_wsops_oom(void **state)
+{
+    (void)state;
+    hf_workspace *ws = NULL, *out = NULL;
+    hf_error err = {0};
+    assert_int_equal(hf_workspace_read("workspaces/demo/BkgOnly.json", &ws, &err), HF_OK);
+    const char *mods[] = {"JES"}, *pairs[] = {"mu_ttbar", "mu_tt"};
+    hf_ws_edit e;
+    memset(&e, 0, sizeof e);
+    e.prune_modifiers = mods;
+    e.n_prune_modifiers = 1;
+    e.rename_modifiers = pairs;
+    e.n_rename_modifiers = 1;
+    /* The same measurement with other parameter configs: combine merges
+     * them. */
+    hf_workspace *other = NULL;
+    const char *lumi[] = {"lumi"};
+    hf_ws_edit pe;
+    memset(&pe, 0, sizeof pe);
+    pe.prune_modifiers = lumi;
+    pe.n_prune_modifiers = 1;
+    assert_int_equal(hf_workspace_prune_rename(ws, &pe, &other, &err), HF_OK);
+    assert_int_equal(hf_workspace_combine(ws, other, "outer", 1, &out, &err), HF_OK);
+    hf_workspace_free(out);
+    out = NULL;
+    cJSON_Hooks hooks = {oom_malloc, oom_free};
+    cJSON_InitHooks(&hooks);
+    int done[2] = {0, 0};
+    for (long budget = 0; budget < 200000 && !(done[0] && done[1]); budget++) {
+        for (int op = 0; op < 2; op++) {
+            if (done[op])
+                continue;
+            oom_budget = budget;
+            oom_live = 0;
+            int rc = op == 0 ? hf_workspace_prune_rename(ws, &e, &out, &err)
+                             : hf_workspace_combine(ws, other, "outer", 1, &out, &err);
+            oom_budget = -1;
+            if (rc == HF_OK)
+                done[op] = 1;
+            hf_workspace_free(out);
+            out = NULL;
+            if ((rc != HF_OK && rc != HF_ERR_NOMEM) || oom_live != 0) {
+                cJSON_InitHooks(NULL);
+                print_error("%s, allocation %ld failing: rc %d (%s), %ld cJSON "
+                            "allocations left\n", op ? "combine" : "prune_rename",
+                            budget, rc, err.msg, oom_live);
+                fail();
+            }
+        }
+    }
+    cJSON_InitHooks(NULL);
+    assert_true(done[0] && done[1]);
+    hf_workspace_free(other);
+    hf_workspace_free(ws);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +377,8 @@ int main(void)
         cmocka_unit_test(test_workspace_digests),
         cmocka_unit_test(test_verify_apply),
         cmocka_unit_test(test_sort_prune),
+        cmocka_unit_test(test_dump_locale),
+        cmocka_unit_test(test_wsops_oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1134,6 +1134,79 @@ static void test_real_sbottom(void **state)
     globfree(&g);
 }
 
+/* cJSON allocations through hooks that fail after `oom_budget` of them
+ * and count what is live, for the out-of-memory paths. */
+static long oom_budget = -1, oom_live;
+
+static void *oom_malloc(size_t n)
+{
+    if (oom_budget == 0)
+        return NULL;
+    if (oom_budget > 0)
+        oom_budget--;
+    void *p = malloc(n);
+    if (p)
+        oom_live++;
+    return p;
+}
+
+static void oom_free(void *p)
+{
+    if (p)
+        oom_live--;
+    free(p);
+}
+
+/* A patched model build (copy-on-write patching, then the check of the
+ * patched spec) with every cJSON allocation failing in turn: out of
+ * memory is HF_ERR_NOMEM, never a patch or validation error, and nothing
+ * is left allocated. */
+static void test_build_patched_oom(void **state)
+{
+    (void)state;
+    hf_workspace *ws = NULL;
+    hf_patchset *ps = NULL;
+    hf_patch *extra = NULL;
+    hf_error err = {0};
+    assert_int_equal(hf_workspace_read("workspaces/demo/BkgOnly.json", &ws, &err), HF_OK);
+    assert_int_equal(hf_patchset_read("workspaces/demo/patchset.json", &ps, &err), HF_OK);
+    assert_int_equal(hf_patch_parse(
+                         "[{\"op\": \"replace\", \"path\": \"/channels/0/samples/0/data/0\", \"value\": 1.5},"
+                         " {\"op\": \"move\", \"from\": \"/channels/0/samples/0\", \"path\": \"/channels/0/samples/-\"},"
+                         " {\"op\": \"copy\", \"from\": \"/channels/1/samples/0/data\", \"path\": \"/channels/1/samples/0/data\"},"
+                         " {\"op\": \"test\", \"path\": \"/channels/1/name\", \"value\": \"SR\"}]",
+                         "extra", &extra, &err),
+                     HF_OK);
+    const hf_patch *patches[2] = {hf_patchset_patch(ps, 0), extra};
+    hf_model *m = NULL;
+    int want = hf_model_build(ws, patches, 2, NULL, &m, &err);
+    assert_int_equal(want, HF_OK);
+    hf_model_free(m);
+    cJSON_Hooks hooks = {oom_malloc, oom_free};
+    cJSON_InitHooks(&hooks);
+    for (long budget = 0; budget < 100000; budget++) {
+        oom_budget = budget;
+        oom_live = 0;
+        m = NULL;
+        err.msg[0] = '\0';
+        int rc = hf_model_build(ws, patches, 2, NULL, &m, &err);
+        oom_budget = -1;
+        hf_model_free(m);
+        if ((rc != want && rc != HF_ERR_NOMEM) || oom_live != 0) {
+            cJSON_InitHooks(NULL);
+            print_error("allocation %ld failing: rc %d (%s), %ld cJSON allocations "
+                        "left\n", budget, rc, err.msg, oom_live);
+            fail();
+        }
+        if (rc == want)
+            break;
+    }
+    cJSON_InitHooks(NULL);
+    hf_patch_free(extra);
+    hf_patchset_free(ps);
+    hf_workspace_free(ws);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1169,6 +1242,7 @@ int main(void)
         cmocka_unit_test(test_read_any),
         cmocka_unit_test(test_real_1lbb),
         cmocka_unit_test(test_real_sbottom),
+        cmocka_unit_test(test_build_patched_oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,6 +88,17 @@ def main():
     same(r["upper_limit"]["obs"], ref["upper_limit"]["obs"], "batch limit")
     same(sig.model(sumw, unc).cls()["CLs_obs"], ref["CLs_obs"], "signal model")
 
+    # lengths libhf cannot check: refused, not read past the end
+    for bad in (lambda: hf.signal_patch(ws, ["SR"], sumw[:1]),
+                lambda: hf.signal_patch(ws, ["SR"], sumw, unc[:2]),
+                lambda: hf.signal_patch(ws, ["SR"], sumw + [1.0]),
+                lambda: sig.model(sumw, unc[:1])):
+        try:
+            bad()
+            raise AssertionError("a short or long array must fail")
+        except hf.HFError as e:
+            assert "bins" in str(e), str(e)
+
     # 3. many signals: thread count does not matter, a bad one fails alone
     ys = [[x * f for x in sumw] for f in (0.5, 1.0, 2.0, 4.0)]
     us = [[x * f for x in unc] for f in (0.5, 1.0, 2.0, 4.0)]

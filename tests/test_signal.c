@@ -330,6 +330,10 @@ static void test_cli(void **state)
                                "-o q.json"), 1);
     assert_true(has_err("not a whole number of"));
     assert_int_equal(run_signal("--scores ev.f64 --format f64 --binning bin.json -o q.json"), 2);
+    /* finite weights whose sum is not: bad input (1) naming the file */
+    put("big.csv", "channel,score,weight\nSR,0.1,1e308\nSR,0.2,1e308\n");
+    assert_int_equal(run_signal("--scores big.csv --binning bin.json -o q.json"), 1);
+    assert_true(has_err("big.csv: channel 'SR' bin 0: the sum of the weights is inf"));
     assert_false(exists("q.json"));
 }
 

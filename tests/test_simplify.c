@@ -426,6 +426,12 @@ static void test_cli(void **s)
              bin, ws);
     st = system(cmd);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+    /* --keep-named is linear's: refused, not ignored, with another method */
+    snprintf(cmd, sizeof cmd, "'%s' simplify '%s' --keep-named 1 -o '%s' 2>/dev/null",
+             bin, ws, out);
+    st = system(cmd);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+    assert_int_not_equal(access(out, F_OK), 0);
     remove(ws);
     remove(err);
     rmdir(dir);
