@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "oom.h"
 #define REF_SHARED "../shared"
 
 /* IN, json.dumps(sort_keys=True, ensure_ascii=False),
@@ -288,29 +289,6 @@ static void test_dump_locale(void **state)
     }
 }
 
-/* cJSON allocations through hooks that fail after `oom_budget` of them
- * and count what is live, for the out-of-memory paths. */
-static long oom_budget = -1, oom_live;
-
-static void *oom_malloc(size_t n)
-{
-    if (oom_budget == 0)
-        return NULL;
-    if (oom_budget > 0)
-        oom_budget--;
-    void *p = malloc(n);
-    if (p)
-        oom_live++;
-    return p;
-}
-
-static void oom_free(void *p)
-{
-    if (p)
-        oom_live--;
-    free(p);
-}
-
 /* prune/rename and combine, with every cJSON allocation failing in turn:
  * each returns HF_OK or HF_ERR_NOMEM and leaves nothing allocated. */
 static void test_wsops_oom(void **state)
@@ -338,8 +316,7 @@ static void test_wsops_oom(void **state)
     assert_int_equal(hf_workspace_combine(ws, other, "outer", 1, &out, &err), HF_OK);
     hf_workspace_free(out);
     out = NULL;
-    cJSON_Hooks hooks = {oom_malloc, oom_free};
-    cJSON_InitHooks(&hooks);
+    cJSON_InitHooks(&oom_hooks);
     int done[2] = {0, 0};
     for (long budget = 0; budget < 200000 && !(done[0] && done[1]); budget++) {
         for (int op = 0; op < 2; op++) {

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "oom.h"
 
 #define SHARED "../shared/workspaces/real/"
 #define LBB SHARED "1Lbb_ATLAS-SUSY-2019-08/"
@@ -1134,29 +1135,6 @@ static void test_real_sbottom(void **state)
     globfree(&g);
 }
 
-/* cJSON allocations through hooks that fail after `oom_budget` of them
- * and count what is live, for the out-of-memory paths. */
-static long oom_budget = -1, oom_live;
-
-static void *oom_malloc(size_t n)
-{
-    if (oom_budget == 0)
-        return NULL;
-    if (oom_budget > 0)
-        oom_budget--;
-    void *p = malloc(n);
-    if (p)
-        oom_live++;
-    return p;
-}
-
-static void oom_free(void *p)
-{
-    if (p)
-        oom_live--;
-    free(p);
-}
-
 /* A patched model build (copy-on-write patching, then the check of the
  * patched spec) with every cJSON allocation failing in turn: out of
  * memory is HF_ERR_NOMEM, never a patch or validation error, and nothing
@@ -1182,8 +1160,7 @@ static void test_build_patched_oom(void **state)
     int want = hf_model_build(ws, patches, 2, NULL, &m, &err);
     assert_int_equal(want, HF_OK);
     hf_model_free(m);
-    cJSON_Hooks hooks = {oom_malloc, oom_free};
-    cJSON_InitHooks(&hooks);
+    cJSON_InitHooks(&oom_hooks);
     for (long budget = 0; budget < 100000; budget++) {
         oom_budget = budget;
         oom_live = 0;
