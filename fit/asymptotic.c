@@ -228,7 +228,7 @@ int hf_cls_asymptotic(const hf_model *m, const double *data, double mu,
     return hf_cls_scan(m, data, &mu, 1, ts, opt, res, err);
 }
 
-int hf_cls_scan(const hf_model *m, const double *data, const double *mu,
+static int cls_scan_impl(const hf_model *m, const double *data, const double *mu,
                 int n, hf_test_stat ts, const hf_fit_options *opt,
                 hf_cls_result *res, hf_error *err)
 {
@@ -247,4 +247,11 @@ int hf_cls_scan(const hf_model *m, const double *data, const double *mu,
         rc = hf_hypo_eval(&h, mu[i], 1, &res[i], err);
     hf_hypo_free(&h);
     return rc;
+}
+
+int hf_cls_scan(const hf_model *m, const double *data, const double *mu,
+                int n, hf_test_stat ts, const hf_fit_options *opt,
+                hf_cls_result *res, hf_error *err)
+{
+    return hf_error_blame(hf_model_source(m), cls_scan_impl(m, data, mu, n, ts, opt, res, err), err);
 }

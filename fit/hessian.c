@@ -126,7 +126,7 @@ out:
     return rc;
 }
 
-int hf_fit_uncertainties(const hf_model *m, const double *data,
+static int fit_uncertainties_impl(const hf_model *m, const double *data,
                          const double *pars, double *unc, double *corr,
                          hf_error *err)
 {
@@ -199,4 +199,11 @@ out:
     free(tmp);
     free(work);
     return rc;
+}
+
+int hf_fit_uncertainties(const hf_model *m, const double *data,
+                         const double *pars, double *unc, double *corr,
+                         hf_error *err)
+{
+    return hf_error_blame(hf_model_source(m), fit_uncertainties_impl(m, data, pars, unc, corr, err), err);
 }

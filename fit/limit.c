@@ -175,7 +175,7 @@ static int root(limit_ctx *c, int curve, double lo, double hi, double *out)
     return HF_OK;
 }
 
-int hf_upper_limit(const hf_model *m, const double *data, double cl,
+static int upper_limit_impl(const hf_model *m, const double *data, double cl,
                    hf_test_stat ts, const hf_fit_options *opt,
                    hf_limit_result *res, hf_error *err)
 {
@@ -259,7 +259,7 @@ static double np_interp(double x, const double *xp, const double *fp, int n)
     return slope * (x - xp[lo]) + fp[lo];
 }
 
-int hf_upper_limit_scan(const hf_model *m, const double *data,
+static int upper_limit_scan_impl(const hf_model *m, const double *data,
                         const double *mu, int n, double cl, hf_test_stat ts,
                         const hf_fit_options *opt, hf_cls_result *scan,
                         hf_limit_result *res, hf_error *err)
@@ -301,4 +301,19 @@ out:
     free(xp);
     free(fp);
     return rc;
+}
+
+int hf_upper_limit(const hf_model *m, const double *data, double cl,
+                   hf_test_stat ts, const hf_fit_options *opt,
+                   hf_limit_result *res, hf_error *err)
+{
+    return hf_error_blame(hf_model_source(m), upper_limit_impl(m, data, cl, ts, opt, res, err), err);
+}
+
+int hf_upper_limit_scan(const hf_model *m, const double *data,
+                        const double *mu, int n, double cl, hf_test_stat ts,
+                        const hf_fit_options *opt, hf_cls_result *scan,
+                        hf_limit_result *res, hf_error *err)
+{
+    return hf_error_blame(hf_model_source(m), upper_limit_scan_impl(m, data, mu, n, cl, ts, opt, scan, res, err), err);
 }

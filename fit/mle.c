@@ -371,10 +371,17 @@ out:
     return rc;
 }
 
-int hf_fit(const hf_model *m, const double *data, const double *init,
+static int fit_impl(const hf_model *m, const double *data, const double *init,
            int fix_poi, double poi_value, const hf_fit_options *opt,
            double *pars, hf_fit_result *res, hf_error *err)
 {
     return hf_fit_ex(m, data, init, fix_poi, poi_value, opt, NULL, NULL,
                      pars, res, err);
+}
+
+int hf_fit(const hf_model *m, const double *data, const double *init,
+           int fix_poi, double poi_value, const hf_fit_options *opt,
+           double *pars, hf_fit_result *res, hf_error *err)
+{
+    return hf_error_blame(hf_model_source(m), fit_impl(m, data, init, fix_poi, poi_value, opt, pars, res, err), err);
 }

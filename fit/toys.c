@@ -657,7 +657,7 @@ void hf_toys_options_init(hf_toys_options *opt)
     memset(opt, 0, sizeof *opt);
 }
 
-int hf_cls_toys(const hf_model *m, const double *data, double mu,
+static int cls_toys_impl(const hf_model *m, const double *data, double mu,
                 hf_test_stat ts, int ntoys, unsigned long long seed,
                 const hf_toys_options *opt, hf_toys_result *res,
                 hf_error *err)
@@ -825,4 +825,12 @@ out:
     free(buf);
     free(free_idx);
     return rc;
+}
+
+int hf_cls_toys(const hf_model *m, const double *data, double mu,
+                hf_test_stat ts, int ntoys, unsigned long long seed,
+                const hf_toys_options *opt, hf_toys_result *res,
+                hf_error *err)
+{
+    return hf_error_blame(hf_model_source(m), cls_toys_impl(m, data, mu, ts, ntoys, seed, opt, res, err), err);
 }

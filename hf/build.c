@@ -1093,6 +1093,11 @@ int hf_model_compile(const cJSON *channels, const cJSON *params,
         hf_model_free(m);
         return rc;
     }
+    m->source = strdup(source ? source : "");
+    if (!m->source) {
+        hf_model_free(m);
+        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+    }
     *out = m;
     return HF_OK;
 }

@@ -112,3 +112,23 @@ int hf_json_parse(const char *text, const char *source, cJSON **out,
     *out = root;
     return HF_OK;
 }
+
+int hf_error_blame(const char *source, int rc, hf_error *err)
+{
+    if (rc == HF_OK || !err || !source || !source[0])
+        return rc;
+    size_t n = strlen(source);
+    if (strncmp(err->msg, source, n) == 0 && err->msg[n] == ':')
+        return rc;
+    size_t room = sizeof err->msg, len = strlen(err->msg);
+    if (n + 2 >= room)
+        return rc;
+    if (len > room - n - 3)
+        len = room - n - 3; /* the tail of an overlong message goes */
+    memmove(err->msg + n + 2, err->msg, len);
+    err->msg[n + 2 + len] = '\0';
+    memcpy(err->msg, source, n);
+    err->msg[n] = ':';
+    err->msg[n + 1] = ' ';
+    return rc;
+}

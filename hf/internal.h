@@ -20,6 +20,14 @@
  * `return hf_error_set(err, HF_ERR_INVALID, "...")`. */
 int hf_error_set(hf_error *err, int code, const char *fmt, ...) HF_PRINTF(3, 4);
 
+/* The file(s) a model was built from ("BkgOnly.json + patch.json"). */
+const char *hf_model_source(const hf_model *m);
+
+/* When rc is an error, prefixes err's message with `source` (unless it
+ * already starts with it), so that a failed fit or hypotest names the
+ * workspace it was about; returns rc. */
+int hf_error_blame(const char *source, int rc, hf_error *err);
+
 /* Reads a whole file into a NUL-terminated malloc'd buffer. */
 int hf_file_read(const char *path, char **text, size_t *len, hf_error *err);
 

@@ -205,6 +205,7 @@ void hf_model_free(hf_model *m)
 {
     if (!m)
         return;
+    free(m->source);
     for (int k = 0; k < m->nparsets && m->parsets; k++)
         free((char *)m->parsets[k].name);
     free(m->parsets);
@@ -297,4 +298,9 @@ int hf_model_channel_offset(const hf_model *m, int c)
 int hf_model_channel_nbins(const hf_model *m, int c)
 {
     return (c >= 0 && c < m->nchan) ? m->chan_nb[c] : -1;
+}
+
+const char *hf_model_source(const hf_model *m)
+{
+    return m && m->source ? m->source : "";
 }

@@ -45,6 +45,7 @@ typedef struct hf_block {
 } hf_block;
 
 struct hf_model {
+    char *source;           /* file(s) it was built from, for messages */
     /* parameters, pyhf order */
     int npars, nparsets, poi;
     hf_parset *parsets;     /* names owned */

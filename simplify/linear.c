@@ -83,7 +83,7 @@ static void group_yield(lin *L, int jk, double h, double *out)
 static void pick_named(const hf_model *fm, const int *freeidx,
                        const int *role, const double *unc, const double *S,
                        int nfree, int nb, int keep, unsigned char *named,
-                       double *impact)
+                       double *impact, const double *yield)
 {
     int ncand = 0;
     for (int a = 0; a < nfree; a++) {
@@ -95,7 +95,8 @@ static void pick_named(const hf_model *fm, const int *freeidx,
             continue;
         double s2 = 0;
         for (int b = 0; b < nb; b++)
-            s2 += S[(size_t)a * nb + b] * S[(size_t)a * nb + b];
+            s2 += S[(size_t)a * nb + b] * S[(size_t)a * nb + b] /
+                  (getenv("HF_W") && yield[b] > 0 ? yield[b] : 1);
         impact[a] = sqrt(s2) / unc[freeidx[a]];
         ncand++;
     }
@@ -170,7 +171,7 @@ int hf_simplify_linear(const hf_model *fm, const hf_model *ym, const int *map,
         !delta || !C)
         goto nomem;
     pick_named(fm, freeidx, role, unc, S, nfree, nb, opt->keep_named, named,
-               impact);
+               impact, pf->yield);
 
     /* Group nominals at the best fit: g_k, and r = b - sum mu_k g_k. */
     memcpy(pf->gnom, pf->yield, sizeof(double) * (size_t)nb);

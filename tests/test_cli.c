@@ -427,6 +427,20 @@ static void test_bad_files(void **state)
     assert_failed_cleanly(&r, 1, notjson);
     result_free(&r);
 
+    /* a fit that cannot start: the message names the workspace and the
+     * bin, and nothing is printed */
+    char *zero = write_temp("zero.json",
+        "{\"version\": \"1.0.0\", \"channels\": [{\"name\": \"SR\", \"samples\": ["
+        "{\"name\": \"sig\", \"data\": [5.0], \"modifiers\": [{\"name\": \"mu\", "
+        "\"type\": \"normfactor\", \"data\": null}]}, {\"name\": \"bkg\", \"data\": [0.0], "
+        "\"modifiers\": []}]}], \"observations\": [{\"name\": \"SR\", \"data\": [3.0]}], "
+        "\"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": \"mu\", "
+        "\"parameters\": []}}]}\n");
+    r = run("cls", zero, NULL);
+    assert_failed_cleanly(&r, 1, "channel 'SR' bin 0 expects 0 events and has 3 observed");
+    assert_non_null(strstr(r.err, zero));
+    result_free(&r);
+
     char *notws = write_temp("notws.json", "{\"channels\": []}\n");
     r = run("fit", notws, NULL);
     assert_failed_cleanly(&r, 1, notws);
@@ -452,6 +466,7 @@ static void test_bad_files(void **state)
     assert_failed_cleanly(&r, 1, "sig_999");
     result_free(&r);
     free(notjson);
+    free(zero);
     free(notws);
 }
 
