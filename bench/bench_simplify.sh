@@ -19,8 +19,8 @@ HF=$B/hf
 HFCLS=$B/hfcls
 R=${HF_SHARED:-../shared}/workspaces/real
 THREADS=${THREADS:-2}
-METHODS=(simplify correlated "linear --keep-named none"
-         "linear --keep-named 20" linear)
+METHODS=(simplify postfit correlated "linear --keep-named none"
+         linear)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 

@@ -3,6 +3,7 @@
  * workspace (hf_workspace_simplify), written as pyhf writes a workspace.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,21 +23,27 @@ static const char help[] =
     "  --method M           simplify (default): as the simplify tool, one\n"
     "                       histosys \"totalError\" shared by all bins with\n"
     "                       each bin's post-fit uncertainty;\n"
-    "                       correlated: the post-fit covariance of all bins,\n"
-    "                       one histosys per significant eigenvector;\n"
+    "                       correlated: as linear, but all except the 50\n"
+    "                       largest systematics folded into the eigenvectors\n"
+    "                       of their pre-fit covariance (bin-to-bin\n"
+    "                       correlations kept, \"totalError_eigK\");\n"
     "                       linear: the full model linearised at the best\n"
     "                       fit (pre-fit widths, free normfactors and\n"
     "                       staterrors kept, the data fitted again): the\n"
-    "                       most faithful\n"
+    "                       most faithful;\n"
+    "                       postfit: the post-fit covariance of all bins,\n"
+    "                       one histosys per significant eigenvector (the\n"
+    "                       data then count twice; for comparison)\n"
     "  --exclude SAMPLE     leave SAMPLE out of \"Bkg\" (it is still\n"
     "                       fitted); repeatable\n"
     "  --fix PAR=VALUE      fix parameter set PAR to VALUE in the fit;\n"
     "                       repeatable\n"
     "  --keep-named N|all|none\n"
-    "                       linear: how many normsys/histosys parameters,\n"
-    "                       those of largest impact, stay histosys of their\n"
-    "                       own name, shared with the signal patches'\n"
-    "                       systematics (default all); the others are\n"
+    "                       linear and correlated: how many normsys/histosys\n"
+    "                       parameters, those of largest impact, stay\n"
+    "                       histosys of their own name, shared with the\n"
+    "                       signal patches' systematics (default: all for\n"
+    "                       linear, 50 for correlated); the others are\n"
     "                       folded into eigenvectors\n"
     "  --no-pad             exactly one sample per channel (original patches\n"
     "                       that add at /channels/N/samples/K>1 then fail)\n"
@@ -85,9 +92,12 @@ int hf_cmd_simplify(int argc, char **argv)
                 so.method = HF_SIMPLIFY_CORRELATED;
             else if (strcmp(optarg, "linear") == 0)
                 so.method = HF_SIMPLIFY_LINEAR;
+            else if (strcmp(optarg, "postfit") == 0)
+                so.method = HF_SIMPLIFY_POSTFIT;
             else {
                 rc = hf_cli_usage_error("--method: unknown method '%s' "
-                                        "(simplify, correlated or linear)",
+                                        "(simplify, correlated, linear or "
+                                        "postfit)",
                                         optarg);
                 goto done;
             }
@@ -117,7 +127,7 @@ int hf_cmd_simplify(int argc, char **argv)
             double v;
             keep_given = 1;
             if (strcmp(optarg, "all") == 0)
-                so.keep_named = 0;
+                so.keep_named = INT_MAX; /* 0 is correlated's default */
             else if (strcmp(optarg, "none") == 0)
                 so.keep_named = -1;
             else if ((rc = hf_cli_double("--keep-named", optarg, &v)) !=
@@ -142,8 +152,10 @@ int hf_cmd_simplify(int argc, char **argv)
                                                : "one workspace only");
         goto done;
     }
-    if (keep_given && so.method != HF_SIMPLIFY_LINEAR) {
-        rc = hf_cli_usage_error("--keep-named applies to --method linear only");
+    if (keep_given && so.method != HF_SIMPLIFY_LINEAR &&
+        so.method != HF_SIMPLIFY_CORRELATED) {
+        rc = hf_cli_usage_error("--keep-named applies to --method linear "
+                                "and correlated only");
         goto done;
     }
     so.exclude = excl;

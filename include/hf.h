@@ -477,8 +477,11 @@ typedef enum {
      * background, one histosys "totalError" shared by all bins whose width
      * is each bin's post-fit uncertainty (bins taken 100% correlated). */
     HF_SIMPLIFY_SIMPLIFY = 0,
-    /* The post-fit covariance of the bin yields kept: one histosys
-     * "totalError_eigK" per significant eigenvector of it. */
+    /* Bin-to-bin correlations kept: LINEAR with the normsys/histosys of
+     * largest impact under their own names (keep_named, default 50) and
+     * every other constrained systematic folded into "totalError_eigK"
+     * histosys, the eigenvectors of the pre-fit covariance of the
+     * background yields. */
     HF_SIMPLIFY_CORRELATED = 1,
     /* The full model linearised at the best fit: the constrained
      * parameters' effects at their pre-fit widths as histosys of their
@@ -486,7 +489,11 @@ typedef enum {
      * the constraints' centres; free normfactors and staterrors kept as
      * such on samples "Bkg_NAME"; the data are fitted again as in the
      * full model (no double counting of the post-fit constraint). */
-    HF_SIMPLIFY_LINEAR = 2
+    HF_SIMPLIFY_LINEAR = 2,
+    /* For comparison: one histosys "totalError_eigK" per significant
+     * eigenvector of the post-fit covariance, around the post-fit yields
+     * (refitting the data then counts them twice: less faithful). */
+    HF_SIMPLIFY_POSTFIT = 3
 } hf_simplify_method;
 
 typedef struct hf_simplify_options {
@@ -501,13 +508,13 @@ typedef struct hf_simplify_options {
      * placeholder samples keep each channel's original sample count, so
      * the original signal patches ("add /channels/0/samples/9") apply. */
     int no_pad;
-    /* CORRELATED: eigenvalues below this fraction of the largest are
-     * dropped; 0: 1e-6. */
+    /* eigenvalues below this fraction of the largest are dropped; 0: 1e-6 */
     double eig_cut;
-    /* LINEAR: how many normsys/histosys parameters, those of largest
-     * impact, stay histosys of their own name (shared with the signal
-     * patches' systematics of that name) rather than being folded into
-     * the eigenvectors; 0 (default): all; -1: none. */
+    /* LINEAR and CORRELATED: how many normsys/histosys parameters, those
+     * of largest impact, stay histosys of their own name (shared with the
+     * signal patches' systematics of that name) rather than being folded
+     * into the eigenvectors; 0 (default): all for LINEAR, 50 for
+     * CORRELATED; -1: none. */
     int keep_named;
     const hf_fit_options *fit;      /* NULL: defaults */
 } hf_simplify_options;

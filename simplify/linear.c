@@ -17,9 +17,13 @@
  * Staterrors stay staterrors, so pyhf widens the shared gamma by the
  * signal's MC error as in the full model.
  *
+ * Method CORRELATED is this with all but the HF_SIMPLIFY_CORRELATED_KEEP
+ * largest folded: the background's bin-to-bin correlations as
+ * eigenvectors of the pre-fit covariance J C_prior J^T.
+ *
  * Fitting this model to the data again gives back the post-fit; the
  * post-fit covariance refitted to the same data (methods simplify and
- * correlated) counts the data twice.
+ * postfit) counts the data twice.
  */
 #include <math.h>
 #include <stdio.h>
@@ -83,7 +87,7 @@ static void group_yield(lin *L, int jk, double h, double *out)
 static void pick_named(const hf_model *fm, const int *freeidx,
                        const int *role, const double *unc, const double *S,
                        int nfree, int nb, int keep, unsigned char *named,
-                       double *impact, const double *yield)
+                       double *impact)
 {
     int ncand = 0;
     for (int a = 0; a < nfree; a++) {
@@ -95,8 +99,7 @@ static void pick_named(const hf_model *fm, const int *freeidx,
             continue;
         double s2 = 0;
         for (int b = 0; b < nb; b++)
-            s2 += S[(size_t)a * nb + b] * S[(size_t)a * nb + b] /
-                  (getenv("HF_W") && yield[b] > 0 ? yield[b] : 1);
+            s2 += S[(size_t)a * nb + b] * S[(size_t)a * nb + b];
         impact[a] = sqrt(s2) / unc[freeidx[a]];
         ncand++;
     }
@@ -171,7 +174,7 @@ int hf_simplify_linear(const hf_model *fm, const hf_model *ym, const int *map,
         !delta || !C)
         goto nomem;
     pick_named(fm, freeidx, role, unc, S, nfree, nb, opt->keep_named, named,
-               impact, pf->yield);
+               impact);
 
     /* Group nominals at the best fit: g_k, and r = b - sum mu_k g_k. */
     memcpy(pf->gnom, pf->yield, sizeof(double) * (size_t)nb);

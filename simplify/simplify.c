@@ -6,7 +6,9 @@
  * is propagated from the fit with each parameter's symmetrised +-1 sigma
  * variation s_i = (y(theta_i + sigma_i) - y(theta_i - sigma_i)) / 2 and
  * the fit's correlation matrix R:  Cov = S^T R S.  The whole covariance is
- * kept: method "simplify" uses its diagonal, "correlated" all of it.
+ * kept: method "simplify" uses its diagonal, "postfit" all of it.  Methods
+ * "linear" and "correlated" (linear.c) linearise the model instead and
+ * use the pre-fit widths.
  */
 #include <math.h>
 #include <stdio.h>
@@ -246,7 +248,7 @@ int hf_postfit_add_sys(hf_postfit *pf, const char *name, const double *delta,
     return HF_OK;
 }
 
-/* SIMPLIFY and CORRELATED: one group, "Bkg" at the post-fit yields, with
+/* SIMPLIFY and POSTFIT: one group, "Bkg" at the post-fit yields, with
  * the bins' post-fit widths as one systematic or the covariance's
  * eigenvectors as several. */
 static int postfit_sys(const hf_simplify_options *opt, hf_postfit *pf,
@@ -298,9 +300,16 @@ int hf_workspace_simplify(const hf_workspace *ws,
                             "hf_workspace_simplify: NULL argument");
     if (opt->method != HF_SIMPLIFY_SIMPLIFY &&
         opt->method != HF_SIMPLIFY_CORRELATED &&
-        opt->method != HF_SIMPLIFY_LINEAR)
+        opt->method != HF_SIMPLIFY_LINEAR &&
+        opt->method != HF_SIMPLIFY_POSTFIT)
         return hf_error_set(err, HF_ERR_ARG, "simplify: unknown method %d",
                             (int)opt->method);
+    /* CORRELATED is LINEAR with all but the largest systematics folded
+     * into the eigenvectors of their pre-fit covariance. */
+    hf_simplify_options lopt = *opt;
+    if (lopt.method == HF_SIMPLIFY_CORRELATED && lopt.keep_named == 0)
+        lopt.keep_named = HF_SIMPLIFY_CORRELATED_KEEP;
+    opt = &lopt;
     for (int i = 0; i < opt->nexclude; i++)
         if (!has_sample(ws->root, opt->exclude[i]))
             return hf_error_set(err, HF_ERR_NOTFOUND,
@@ -378,7 +387,8 @@ int hf_workspace_simplify(const hf_workspace *ws,
         goto out;
     pf.fm = fm;
     pf.ym = bm;
-    rc = opt->method == HF_SIMPLIFY_LINEAR
+    rc = opt->method == HF_SIMPLIFY_LINEAR ||
+                 opt->method == HF_SIMPLIFY_CORRELATED
              ? hf_simplify_linear(fm, bm, map, pars, unc, freeidx, nfree, S,
                                   opt, &pf, err)
              : postfit_sys(opt, &pf, err);

@@ -33,6 +33,11 @@ typedef struct hf_postfit {
     double *stmod;    /* nst * nbins: absolute widths */
 } hf_postfit;
 
+/* CORRELATED's keep_named when it is 0: the normsys/histosys parameters
+ * of largest impact that stay under their own names (1Lbb, ~100 of them:
+ * 20 or 40 lose a point at the exclusion threshold, 50 and more do not). */
+#define HF_SIMPLIFY_CORRELATED_KEEP 50
+
 void hf_postfit_free(hf_postfit *pf);
 
 /* Appends a systematic (delta: ngroups * nbins, copied). */
@@ -45,7 +50,7 @@ int hf_postfit_add_sys(hf_postfit *pf, const char *name, const double *delta,
 int hf_simplify_eigen(const double *cov, int n, double cut, double *dirs,
                       hf_error *err);
 
-/* The LINEAR method's groups and systematics (linear.c).  S holds the
+/* The LINEAR and CORRELATED methods' groups and systematics (linear.c).  S holds the
  * symmetrised +-1 sigma variations of the yields of the nfree free
  * parameters freeidx (rows of nbins); map[j] is the fm index of ym's
  * parameter j or -1. */

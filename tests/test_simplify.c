@@ -153,15 +153,15 @@ static void test_simplify_method(void **s)
     hf_workspace_free(ws);
 }
 
-/* The covariance has rank one (one parameter): one eigenvector, along
- * (5, 10) / sqrt(CURV) over (SR, CR). */
+/* POSTFIT: the covariance has rank one (one parameter): one eigenvector,
+ * along (5, 10) / sqrt(CURV) over (SR, CR). */
 static void test_correlated_and_linear(void **s)
 {
     (void)s;
     hf_workspace *ws = load("60.0", "100.0");
     hf_simplify_options o;
     hf_simplify_options_init(&o);
-    o.method = HF_SIMPLIFY_CORRELATED;
+    o.method = HF_SIMPLIFY_POSTFIT;
     cJSON *d = simplified(ws, &o);
     double k = 1 / sqrt(CURV);
     assert_int_equal(
@@ -195,6 +195,84 @@ static void test_correlated_and_linear(void **s)
     NEAR(num(d, "channels/1/samples/0/modifiers/0/data/lo_data/0"), 90.0,
          1e-4);
     cJSON_Delete(d);
+    hf_workspace_free(ws);
+}
+
+/* CORRELATED: LINEAR with all but the 50 largest systematics folded into
+ * the eigenvectors of the pre-fit covariance J J^T.  The data (70, 120)
+ * pull alpha up to a > 0 (below); the nominal stays at alpha = 0
+ * (60, 100) and the eigenvector is J = (5, 10) itself, not the post-fit
+ * (5, 10) / sqrt(curvature) around the post-fit yields. */
+static void test_correlated_prior(void **s)
+{
+    (void)s;
+    hf_workspace *ws = load("70.0", "120.0");
+    hf_simplify_options o;
+    hf_simplify_options_init(&o);
+    o.method = HF_SIMPLIFY_CORRELATED;
+    o.keep_named = -1;
+    cJSON *d = simplified(ws, &o);
+    assert_int_equal(
+        cJSON_GetArraySize(path(d, "channels/0/samples/0/modifiers")), 1);
+    assert_string_equal(str(d, "channels/0/samples/0/modifiers/0/name"),
+                        "totalError_eig0");
+    assert_string_equal(str(d, "channels/1/samples/0/modifiers/0/name"),
+                        "totalError_eig0");
+    NEAR(num(d, "channels/0/samples/0/data/0"), 60.0, 1e-6);
+    NEAR(num(d, "channels/1/samples/0/data/0"), 100.0, 1e-6);
+    NEAR(num(d, "channels/0/samples/0/modifiers/0/data/hi_data/0"), 65.0,
+         1e-4);
+    NEAR(num(d, "channels/0/samples/0/modifiers/0/data/lo_data/0"), 55.0,
+         1e-4);
+    NEAR(num(d, "channels/1/samples/0/modifiers/0/data/hi_data/0"), 110.0,
+         1e-4);
+    NEAR(num(d, "channels/1/samples/0/modifiers/0/data/lo_data/0"), 90.0,
+         1e-4);
+    /* "sys" is not a parameter of the output any more. */
+    assert_int_equal(
+        cJSON_GetArraySize(path(d, "measurements/0/config/parameters")), 2);
+    cJSON_Delete(d);
+
+    /* By default (keep_named 0: the 50 largest) the one systematic stays
+     * itself, as in LINEAR. */
+    o.keep_named = 0;
+    d = simplified(ws, &o);
+    assert_string_equal(str(d, "channels/0/samples/0/modifiers/0/name"),
+                        "sys");
+    NEAR(num(d, "channels/0/samples/0/data/0"), 60.0, 1e-6);
+    NEAR(num(d, "channels/1/samples/0/modifiers/0/data/hi_data/0"), 110.0,
+         1e-4);
+    cJSON_Delete(d);
+
+    /* POSTFIT around the post-fit yields 60 + 5 a, 100 + 10 a: a solves
+     * 5 (70 - b1) / b1 + 10 (120 - b2) / b2 = a (bisection), with width
+     * 1 / sqrt(70 * 25 / b1^2 + 120 * 100 / b2^2 + 1). */
+    double lo = 0, hi = 5, a = 0;
+    for (int i = 0; i < 200; i++) {
+        a = 0.5 * (lo + hi);
+        double b1 = 60 + 5 * a, b2 = 100 + 10 * a;
+        if (5 * (70 - b1) / b1 + 10 * (120 - b2) / b2 - a > 0)
+            lo = a;
+        else
+            hi = a;
+    }
+    double b1 = 60 + 5 * a, b2 = 100 + 10 * a;
+    double k = 1 / sqrt(70 * 25 / (b1 * b1) + 120 * 100 / (b2 * b2) + 1);
+    o.method = HF_SIMPLIFY_POSTFIT;
+    o.keep_named = 0;
+    d = simplified(ws, &o);
+    assert_true(a > 0.5);
+    NEAR(num(d, "channels/0/samples/0/data/0"), b1, 1e-4);
+    NEAR(num(d, "channels/1/samples/0/modifiers/0/data/hi_data/0"),
+         b2 + 10 * k, 1e-4);
+    cJSON_Delete(d);
+
+    /* An unknown method is refused. */
+    hf_workspace *out = NULL;
+    hf_error err = {0};
+    o.method = (hf_simplify_method)4;
+    assert_int_equal(hf_workspace_simplify(ws, &o, &out, &err), HF_ERR_ARG);
+    assert_null(out);
     hf_workspace_free(ws);
 }
 
@@ -426,12 +504,36 @@ static void test_cli(void **s)
              bin, ws);
     st = system(cmd);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 2);
-    /* --keep-named is linear's: refused, not ignored, with another method */
+    /* --keep-named is linear's and correlated's: refused, not ignored,
+     * with another method */
     snprintf(cmd, sizeof cmd, "'%s' simplify '%s' --keep-named 1 -o '%s' 2>/dev/null",
              bin, ws, out);
     st = system(cmd);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 2);
     assert_int_not_equal(access(out, F_OK), 0);
+    snprintf(cmd, sizeof cmd,
+             "'%s' simplify '%s' --method postfit --keep-named 1 -o '%s' "
+             "2>/dev/null", bin, ws, out);
+    st = system(cmd);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+    assert_int_not_equal(access(out, F_OK), 0);
+
+    /* correlated --keep-named none: the one systematic folded. */
+    snprintf(cmd, sizeof cmd,
+             "'%s' simplify '%s' --method correlated --keep-named none "
+             "-o '%s'", bin, ws, out);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(hf_workspace_read(out, &w, &e), HF_OK);
+    char *txt = hf_workspace_dump(w, 0);
+    assert_non_null(strstr(txt, "totalError_eig0"));
+    assert_null(strstr(txt, "\"sys\""));
+    free(txt);
+    hf_workspace_free(w);
+    remove(out);
+    snprintf(cmd, sizeof cmd,
+             "'%s' simplify '%s' --method postfit -o '%s'", bin, ws, out);
+    assert_int_equal(system(cmd), 0);
+    remove(out);
     remove(ws);
     remove(err);
     rmdir(dir);
@@ -442,6 +544,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_simplify_method),
         cmocka_unit_test(test_correlated_and_linear),
+        cmocka_unit_test(test_correlated_prior),
         cmocka_unit_test(test_linear_refit),
         cmocka_unit_test(test_patch_applies),
         cmocka_unit_test(test_errors),
