@@ -9,6 +9,7 @@
  * come in patchset order whatever the thread count, and are written once
  * all are done, so an --output-file is complete or untouched.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -69,8 +70,10 @@ static void show_progress(void *ctx, int done, int total)
 static int quiet_double(const char *text, double *out)
 {
     char *end;
+    errno = 0;
     *out = strtod(text, &end);
-    return !*text || *end || !isfinite(*out);
+    /* the same numbers hf_cli_double accepts: no underflow to 0 */
+    return !*text || *end || errno == ERANGE || !isfinite(*out);
 }
 
 static int parse(int argc, char **argv, grid_args *g)

@@ -131,6 +131,13 @@ static void test_usage_errors(void **state)
             "1.0x", NULL);
     assert_failed_cleanly(&r, 2, "--test-poi");
     result_free(&r);
+    /* an underflowing number is refused alike for one patch and a grid */
+    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--test-poi", "1e-400", NULL);
+    assert_failed_cleanly(&r, 2, "--test-poi: '1e-400' is not a number");
+    result_free(&r);
+    r = run("cls", DEMO_WS, DEMO_PS, "--test-poi", "1e-400", NULL);
+    assert_failed_cleanly(&r, 2, "--test-poi: '1e-400' is not a number");
+    result_free(&r);
     r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", NULL);
     assert_failed_cleanly(&r, 2, "--patch-name");
     result_free(&r);
