@@ -74,7 +74,7 @@ int hf_file_read(const char *path, char **text, size_t *len, hf_error *err)
     if (strlen(buf) != n) {
         free(buf);
         return hf_error_set(err, HF_ERR_PARSE,
-                            "%s: contains a NUL byte: not a JSON text", path);
+                            "%s: contains a NUL byte: not a text file", path);
     }
     *text = buf;
     if (len)

@@ -290,6 +290,20 @@ static void test_cli(void **state)
              DEMO_WS, tmpdir);
     assert_int_equal(sh(cmd), 0);
 
+    /* a NUL byte in the CSV: refused, not read up to it, nothing written */
+    {
+        char np[512];
+        snprintf(np, sizeof np, "%s/nul.csv", tmpdir);
+        FILE *nf = fopen(np, "wb");
+        assert_non_null(nf);
+        fwrite("channel,score\nSR,0.1\n\0SR,0.6\n", 1, 29, nf);
+        fclose(nf);
+        assert_int_not_equal(run_signal("--scores nul.csv --binning bin.json -o pn.json"), 0);
+        assert_true(has_err("contains a NUL byte"));
+        snprintf(np, sizeof np, "%s/pn.json", tmpdir);
+        assert_int_not_equal(access(np, F_OK), 0);
+    }
+
     /* f64 pairs: the same events of SR */
     double ev[] = {0.1, 2, 0.6, 3, 0.7, 1, 5, 1};
     snprintf(p, sizeof p, "%s/ev.f64", tmpdir);
