@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -81,8 +82,24 @@ static const struct verb {
     {"plot", hf_cmd_plot},
 };
 
+/* The command builds its JSON results with cJSON calls whose failures
+ * would silently drop a key; rather than check each, an allocation that
+ * fails ends the command with a message (results are written only at the
+ * end, atomically, so nothing partial is left). */
+static void *malloc_or_die(size_t n)
+{
+    void *p = malloc(n);
+    if (!p) {
+        fprintf(stderr, "%s: out of memory\n", hf_cli_prog);
+        _exit(HF_EXIT_INPUT);
+    }
+    return p;
+}
+
 int main(int argc, char **argv)
 {
+    cJSON_Hooks hooks = {malloc_or_die, free};
+    cJSON_InitHooks(&hooks);
     const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
     base = base ? base + 1 : argc > 0 ? argv[0] : "hf";
     if (strcmp(base, "hfcls") == 0) {
