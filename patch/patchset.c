@@ -326,9 +326,41 @@ done:
     return rc;
 }
 
+/* The first object member whose key its object already has, searched
+ * depth first; its JSON pointer into path.  pyhf's json.load keeps the
+ * last of repeated keys and cJSON the first: both readings must agree. */
+static const cJSON *repeated_key(const cJSON *node, char *path, size_t len,
+                                 size_t used)
+{
+    int i = 0;
+    for (const cJSON *c = node ? node->child : NULL; c; c = c->next, i++) {
+        if (cJSON_IsObject(node))
+            for (const cJSON *d = node->child; d != c; d = d->next)
+                if (strcmp(d->string, c->string) == 0) {
+                    snprintf(path + used, len - used, "/%s", c->string);
+                    return c;
+                }
+        if (!cJSON_IsObject(c) && !cJSON_IsArray(c))
+            continue;
+        int w = cJSON_IsObject(node) ? snprintf(path + used, len - used, "/%s", c->string)
+                                     : snprintf(path + used, len - used, "/%d", i);
+        size_t u = w > 0 && used + (size_t)w < len ? used + (size_t)w : used;
+        const cJSON *r = repeated_key(c, path, len, u);
+        if (r)
+            return r;
+        path[used] = '\0';
+    }
+    return NULL;
+}
+
 static int validate(const cJSON *root, const char *source, entry *e,
                     hf_error *err)
 {
+    char where[512] = "";
+    const cJSON *dup = repeated_key(root, where, sizeof where, 0);
+    if (dup)
+        return bad(err, source, "%s: the key \"%s\" appears twice in one object (pyhf "
+                   "would take the last, hf the first)", where, dup->string);
     static const char *const keys[] = {"metadata", "patches", "version",
                                        NULL};
     const cJSON *m = stray_member(root, keys);

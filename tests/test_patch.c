@@ -895,6 +895,14 @@ static void no_patch_ops(cJSON *r)
         cJSON_GetArrayItem(cJSON_GetObjectItem(r, "patches"), 0), "patch");
 }
 
+static void repeated_key(cJSON *r)
+{
+    /* cJSON keeps both members; Python's json.load keeps the last */
+    cJSON *md = cJSON_GetObjectItem(
+        cJSON_GetArrayItem(cJSON_GetObjectItem(r, "patches"), 1), "metadata");
+    cJSON_AddStringToObject(md, "name", "p_other");
+}
+
 static void test_patchset_invalid(void **state)
 {
     static const struct {
@@ -931,6 +939,8 @@ static void test_patchset_invalid(void **state)
         {empty_digests, "/metadata/digests: must not be empty"},
         {bad_label, "/metadata/labels/2"},
         {empty_labels, "/metadata/labels: must not be empty"},
+        {repeated_key, "mem.json: /patches/1/metadata/name: the key \"name\" appears "
+                       "twice in one object"},
         {bad_op, "mem.json[p_2100_850]: op 0 (replace /foo/0): missing "
                  "\"value\""},
         {extra_in_patch, "/patches/0: unexpected member \"notes\""},
