@@ -155,16 +155,24 @@ static int read_csv(const char *path, const hf_binning *b, int only,
                 break;
             }
             cnt->total++;
-            char name[256];
-            size_t nl2 = fl[ic] < sizeof name - 1 ? fl[ic] : sizeof name - 1;
-            memcpy(name, f[ic], nl2);
-            name[nl2] = '\0';
+            char small[256], *name = small;
+            if (fl[ic] >= sizeof small && !(name = malloc(fl[ic] + 1))) {
+                hf_cli_msg("out of memory");
+                rc = HF_EXIT_INPUT;
+                break;
+            }
+            memcpy(name, f[ic], fl[ic]);
+            name[fl[ic]] = '\0';
             int c = hf_binning_find(b, name);
             if (c < 0 || (only >= 0 && c != only)) {
                 if (!cnt->unknown++)
                     snprintf(cnt->unknown_name, sizeof cnt->unknown_name, "%s", name);
+                if (name != small)
+                    free(name);
                 continue;
             }
+            if (name != small)
+                free(name);
             int j = hf_binning_bin(b, c, s);
             if (j < 0) {
                 cnt->outside++;
