@@ -754,6 +754,12 @@ static int group_histosys(builder *B, hf_model *m)
         m->hs_scoef[2 * k + 1] = m->hs_coef[2 * e + 1];
     }
     free(next);
+    /* the entries in build order served only to make the two layouts */
+    free(m->hs_par);
+    free(m->hs_slot);
+    free(m->hs_coef);
+    m->hs_par = m->hs_slot = NULL;
+    m->hs_coef = NULL;
     return HF_OK;
 }
 

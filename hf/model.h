@@ -87,6 +87,7 @@ struct hf_model {
     /* histosys, flattened to one entry per (modifier, bin): thousands of
      * them with one or two bins each, so a flat loop beats nested ones */
     int nhs;
+    /* build order, freed once the two layouts below are made */
     int *hs_par;            /* parameter */
     int *hs_slot;           /* block-bin index (into nominal/base) */
     double *hs_coef;        /* S and A per entry, see interp.c */
