@@ -150,7 +150,7 @@ fuzz: fuzz-build
 # it cannot, before anything is compiled.  Add any new package here: the
 # fresh-machine check (`make fresh-check`) then installs it too.
 DEB_PKGS := gcc g++ libc6-dev make pkg-config python3 libcjson-dev libnlopt-dev \
-            libgsl-dev libcmocka-dev libssl-dev libcairo2-dev valgrind locales
+            libgsl-dev librandom123-dev libcmocka-dev libssl-dev libcairo2-dev valgrind locales
 deps:
 	@tools/deps.sh $(DEB_PKGS)
 

@@ -15,8 +15,9 @@
  *    own q, then numpy.percentile(method="linear") of each at the normal
  *    percentiles of -2..+2 sigma.
  *
- * Reproducibility: toy i of hypothesis h draws from a generator seeded by
- * a hash of (seed, 2i + h) alone, and its fits start from the generating
+ * Reproducibility: toy i of hypothesis h draws from its own stream of a
+ * counter-based generator, a function of (seed, i, h) alone (toyrng.c says
+ * why no two streams overlap), and its fits start from the generating
  * point, so each toy's q is a function of (model, data, mu, seed, i, h):
  * the results do not depend on the thread count or the schedule.
  */
@@ -31,21 +32,8 @@
 #include <omp.h>
 
 #include "fit.h"
+#include "toyrng.h"
 #include "internal.h"
-
-/* ------------------------------------------------------------ generator */
-
-/* The seed of toy `index`: the user's seed mixed to 32 bits (what GSL's
- * generators take), plus the index, so the toys of one run never share a
- * stream and each toy's numbers depend on (seed, index) alone. */
-static unsigned long toy_seed(unsigned long long seed, uint64_t index)
-{
-    uint64_t z = (uint64_t)seed + 0x9e3779b97f4a7c15ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return (unsigned long)(((uint32_t)z + (uint32_t)index) & 0xffffffffUL);
-}
 
 /* --------------------------------------------------------- test statistic */
 
@@ -97,7 +85,7 @@ static int toy_buf_alloc(toy_buf *b, const toy_ctx *c)
     b->data = malloc((c->ndata + 14 * np + 2 * np * np +
                       hf_model_work_size(c->m) + 1) * sizeof *b->data);
     b->held = malloc(np);
-    b->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    b->rng = hf_toyrng_alloc();
     if (!b->data || !b->held || !b->rng) {
         toy_buf_free(b);
         return HF_ERR_NOMEM;
@@ -775,7 +763,7 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
             q[t] = NAN;
             if (!ok)
                 continue;
-            gsl_rng_set(b.rng, toy_seed(seed, (uint64_t)t));
+            hf_toyrng_set(b.rng, seed, (uint64_t)(t >> 1), h, HF_TOYRNG_DATA);
             sample(&c, expected + h * nd, sigmas, b.rng, b.data);
             hf_error terr;
             double qt;

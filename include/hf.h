@@ -406,9 +406,12 @@ typedef struct hf_toys_result {
  * True): ntoys pseudo-data sets drawn at the fixed-POI fits to `data` at mu
  * (signal+background) and at 0 (background-only; 1 for q0, as pyhf), the
  * test statistic of each (two fits), p-values as the fractions of toys
- * with q >= q_obs and the expected band as pyhf's percentiles.  Toy i is
- * drawn from a generator seeded by (seed, i) only, so the result depends
- * on seed, never on the thread count.  A toy whose fit fails is left out
+ * with q >= q_obs and the expected band as pyhf's percentiles.  Toy i of
+ * each hypothesis draws from its own stream of a counter-based generator
+ * (Random123's Threefry-4x64), a function of (seed, i) only and disjoint
+ * from the stream of every other (seed, i) pair of 64-bit numbers: runs
+ * with different seeds can be merged, the first k toys are those of a run
+ * of k, and the result never depends on the thread count.  A toy whose fit fails is left out
  * of its distribution and counted in nfailed_*; HF_ERR_FIT if all of one
  * hypothesis fail or a fit on the observed data fails.  For HF_TEST_Q0,
  * cls_obs and cls_exp hold CLsb as in hf_cls_asymptotic. */
