@@ -11,7 +11,7 @@
 
 /* What a stream is drawn for: a toy's pseudo-data, or the random start
  * points of a toy whose fits failed from the deterministic ones. */
-enum { HF_TOYRNG_DATA = 0, HF_TOYRNG_RESTART = 1 };
+enum { HF_TOYRNG_DATA = 0, HF_TOYRNG_RESTART = 1 /* + k: the k-th start */ };
 
 /* A generator for hf_toyrng_set; free with gsl_rng_free. */
 gsl_rng *hf_toyrng_alloc(void);

@@ -60,6 +60,7 @@ typedef struct toy_metric {
 
 typedef struct toy_buf {
     double *data, *free_pars, *fixed_pars, *work;
+    double *start;      /* a retried toy's random start point */
     /* quick_fit's: inverse metric (and the one handed from a free to a
      * fixed fit), its variables, gradient, direction, trial point and
      * gradient, H v, the update vector, H g and H gt, the full parameter
@@ -82,7 +83,7 @@ static int toy_buf_alloc(toy_buf *b, const toy_ctx *c)
 {
     size_t np = c->npars ? c->npars : 1;
     memset(b, 0, sizeof *b);
-    b->data = malloc((c->ndata + 14 * np + 2 * np * np +
+    b->data = malloc((c->ndata + 15 * np + 2 * np * np +
                       hf_model_work_size(c->m) + 1) * sizeof *b->data);
     b->held = malloc(np);
     b->rng = hf_toyrng_alloc();
@@ -105,7 +106,8 @@ static int toy_buf_alloc(toy_buf *b, const toy_ctx *c)
     b->hgt = b->hg + np;
     b->x = b->hgt + np;
     b->gx = b->x + np;
-    b->work = b->gx + np;
+    b->start = b->gx + np;
+    b->work = b->start + np;
     return HF_OK;
 }
 
@@ -560,6 +562,79 @@ static void sample(const toy_ctx *c, const double *expected,
     }
 }
 
+/* ------------------------------------------------------------- retries */
+
+/* Where a toy's fits start, in the order tried: dropping a toy whose fits
+ * fail is not random (it keeps the toys that are easy to fit and biases
+ * CLs), so a failed toy is fitted again from elsewhere before it is given
+ * up.  Each attempt is a function of the toy alone, so retries keep the
+ * result independent of the thread count. */
+enum {
+    TRY_QUICK,    /* the generating point, quick_fit with its metric */
+    TRY_GEN,      /* the generating point, hf_fit_ex only */
+    TRY_OTHER,    /* the other hypothesis' generating point */
+    TRY_INITS,    /* the model's inits, as pyhf starts every fit */
+    TRY_CAREFUL,  /* the generating point, 20 times the evaluations */
+    TRY_RANDOM,   /* then random points around the generating point */
+    NRANDOM = 4
+};
+
+/* A random start: each free parameter at its generating value plus a
+ * Gaussian of its width (constrained parameters: their sigma), put back
+ * inside its bounds; drawn from the toy's own restart stream. */
+static void random_start(const toy_ctx *c, toy_buf *b, const double *gen,
+                         uint64_t seed, uint64_t index, int h, int k)
+{
+    const double *lo = hf_model_lower(c->m), *hi = hf_model_upper(c->m);
+    hf_toyrng_set(b->rng, seed, index, h, HF_TOYRNG_RESTART + k);
+    memcpy(b->start, gen, c->npars * sizeof *b->start);
+    for (int a = 0; a < c->nfree; a++) {
+        int i = c->free[a];
+        double v = gen[i] + gsl_ran_gaussian(b->rng, c->width[i]);
+        b->start[i] = v < lo[i] ? lo[i] : v > hi[i] ? hi[i] : v;
+    }
+}
+
+/* The test statistic of toy `index` of hypothesis h (pseudo-data `data`),
+ * trying the starts above in turn; *tries says how many were needed
+ * (0: none succeeded).  gen holds both generating points (npars each). */
+static int toy_teststat(const toy_ctx *c, toy_buf *b, const double *data,
+                        const double *gen, const toy_metric *metric, int h,
+                        double mu, uint64_t seed, uint64_t index, double *q,
+                        long *nevals, int *tries)
+{
+    const double *own = gen + (size_t)h * c->npars;
+    hf_fit_options careful = *c->opt;
+    int base = careful.max_evals > 0 ? careful.max_evals
+                                     : 1000 + 50 * c->nfree;
+    careful.max_evals = 20 * base;
+    toy_ctx cc = *c;
+    hf_error err;
+    int rc = HF_ERR_FIT;
+    for (int k = TRY_QUICK; k < TRY_RANDOM + NRANDOM; k++) {
+        const double *start = own;
+        const toy_metric *mt = NULL;
+        cc.opt = k == TRY_CAREFUL ? &careful : c->opt;
+        if (k == TRY_QUICK)
+            mt = &metric[h];
+        else if (k == TRY_OTHER)
+            start = gen + (size_t)(1 - h) * c->npars;
+        else if (k == TRY_INITS)
+            start = hf_model_inits(c->m);
+        else if (k >= TRY_RANDOM) {
+            random_start(c, b, own, seed, index, h, k - TRY_RANDOM);
+            start = b->start;
+        }
+        rc = teststat(&cc, b, data, start, mt, mu, q, nevals, &err);
+        if (rc == HF_OK) {
+            *tries = k + 1;
+            return HF_OK;
+        }
+    }
+    *tries = 0;
+    return rc;
+}
+
 /* ------------------------------------------------------------ p-values */
 
 static int cmp_double(const void *a, const void *b)
@@ -748,9 +823,10 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
 
     const double *sigmas = hf_model_sigmas(m);
     int nthreads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
-    int nomem = 0;
+    int nomem = 0, nretried = 0;
     long n2 = 2 * (long)ntoys;
-#pragma omp parallel num_threads(nthreads) reduction(+ : nevals, nomem)
+#pragma omp parallel num_threads(nthreads) \
+    reduction(+ : nevals, nomem, nretried)
     {
         toy_buf b;
         int ok = toy_buf_alloc(&b, &c) == HF_OK;
@@ -765,15 +841,18 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
                 continue;
             hf_toyrng_set(b.rng, seed, (uint64_t)(t >> 1), h, HF_TOYRNG_DATA);
             sample(&c, expected + h * nd, sigmas, b.rng, b.data);
-            hf_error terr;
             double qt;
-            if (teststat(&c, &b, b.data, gen + h * np, &metric[h], mu_test,
-                         &qt, &nevals, &terr) == HF_OK)
+            int tries;
+            if (toy_teststat(&c, &b, b.data, gen, metric, h, mu_test, seed,
+                             (uint64_t)(t >> 1), &qt, &nevals,
+                             &tries) == HF_OK)
                 q[t] = qt;
+            nretried += tries != 1;
         }
         toy_buf_free(&b);
     }
     res->nevals = nevals;
+    res->nretried = nretried;
     if (nomem) {
         rc = hf_error_set(err, HF_ERR_NOMEM, "toys: out of memory");
         goto out;

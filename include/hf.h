@@ -437,7 +437,10 @@ typedef struct hf_toys_result {
     double clsb_exp[5], clb_exp[5];  /* the same percentiles of CLsb, CLb */
     double test_stat;                /* observed q */
     int ntoys;                       /* toys per hypothesis, as asked */
-    int nfailed_sb, nfailed_b;       /* toys left out: a fit failed */
+    int nfailed_sb, nfailed_b;       /* toys left out: their fits failed
+                                        from every start tried */
+    int nretried;                    /* toys whose first fits failed and
+                                        that were fitted again */
     long nevals;                     /* NLL+gradient evaluations used */
 } hf_toys_result;
 
