@@ -65,7 +65,18 @@ char *hf_cli_grid_line(cJSON *o, const hf_batch_item *it, int upper_limit,
  * loaded model and its output; an HF_EXIT_* status. */
 int hf_cli_cls_toys(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
                     unsigned long long seed, int threads, int tail_probs,
-                    int stats, double t_load, const char *outfile);
+                    int stats, double t_load, const char *outfile,
+                    const char *toys_out);
+/* Prints a toy result (pyhf's keys, mc_error, dropped) to outfile/stdout. */
+int hf_cli_toys_emit(const hf_toys_result *r, hf_test_stat ts, int tail_probs,
+                     const char *outfile);
+/* toys_file.c: --toys-out FILE (every toy's q and what they are toys of)
+ * and --merge FILE... (runs of other seeds of the same test combined). */
+int hf_cli_toys_write(const char *path, const hf_model *m, double mu,
+                      hf_test_stat ts, unsigned long long seed, int ntoys,
+                      double q_obs, const double *sb, const double *b);
+int hf_cli_toys_merge(int nfiles, char **files, int tail_probs,
+                      const char *outfile);
 /* Parses --ntoys/--threads (a whole number >= 1 into *n) or, with n NULL,
  * --seed (into *seed); a usage error otherwise. */
 int hf_cli_toy_option(const char *opt, const char *text, int *n,

@@ -44,7 +44,15 @@ static const char help[] =
     "                       ToyCalculator, with --ntoys N per hypothesis\n"
     "                       (default 2000), --seed S (default 0) and\n"
     "                       --threads N (default: all cores); the result\n"
-    "                       depends on the seed, not on the thread count\n"
+    "                       depends on the seed, not on the thread count;\n"
+    "                       the output adds \"mc_error\" (the binomial errors\n"
+    "                       of CLs_obs, CLsb, CLb), \"dropped\" (toys whose\n"
+    "                       fits failed from every start) and, if any were,\n"
+    "                       \"CLs_obs_interval\" (CLs_obs for any q of those)\n"
+    "  --toys-out FILE      toybased: also write every toy's q to FILE\n"
+    "  --merge A.json B.json ...\n"
+    "                       toybased: combine --toys-out files of runs with\n"
+    "                       other seeds (same model, POI value, test statistic)\n"
     "  --threads N          grid mode and toys: threads (default: all cores)\n"
     "  --explain            also print \"explain\": every fit of the test\n"
     "                       (\"free\", \"fixed_poi\", \"bkg_only\", \"asimov_free\",\n"
@@ -69,6 +77,8 @@ typedef struct cls_args {
     double scan_lo, scan_hi;
     int explain, explain_pars; /* --explain, --explain-pars */
     const char *asimov_out;    /* --asimov-out FILE */
+    const char *toys_out;      /* --toys-out FILE */
+    int merge;                 /* --merge: the arguments are toys files */
 } cls_args;
 
 static double now(void)
@@ -98,7 +108,7 @@ static int run(const hf_model *m, const cls_args *a, double t_load)
     if (a->toys)
         return hf_cli_cls_toys(m, a->test_poi, a->ts, a->ntoys, a->seed,
                                a->threads, a->tail_probs, a->stats, t_load,
-                               a->outfile);
+                               a->outfile, a->toys_out);
     double t0 = now();
     hf_hypotest_explain ex;
     size_t np = (size_t)hf_model_npars(m), nd = (size_t)hf_model_ndata(m);
@@ -183,7 +193,7 @@ int hf_cmd_cls(int argc, char **argv)
 {
     enum { O_PNAME = 256, O_MEAS, O_POI, O_TS, O_TAIL, O_UL, O_CL, O_OUT,
            O_STATS, O_CALC, O_NTOYS, O_SEED, O_THREADS, O_SCAN, O_EXPLAIN,
-           O_EXPLAIN_PARS, O_ASIMOV_OUT };
+           O_EXPLAIN_PARS, O_ASIMOV_OUT, O_TOYS_OUT, O_MERGE };
     static const struct option longopts[] = {
         {"patch-name", required_argument, NULL, O_PNAME},
         {"patch", required_argument, NULL, 'p'},
@@ -203,13 +213,15 @@ int hf_cmd_cls(int argc, char **argv)
         {"explain", no_argument, NULL, O_EXPLAIN},
         {"explain-pars", no_argument, NULL, O_EXPLAIN_PARS},
         {"asimov-out", required_argument, NULL, O_ASIMOV_OUT},
+        {"toys-out", required_argument, NULL, O_TOYS_OUT},
+        {"merge", no_argument, NULL, O_MERGE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     hf_model_options mo;
     hf_model_options_init(&mo);
     cls_args a = {1.0, 0.95, HF_TEST_QMU_TILDE, 0, 0, 0, NULL, 0, 2000, 0, 0, 0, 0, 0,
-                  0, 0, NULL};
+                  0, 0, NULL, NULL, 0};
     int toy_opts = 0, poi_given = 0, cl_given = 0;
     int grid = hf_cli_grid(argc, argv); /* a whole patchset? */
     if (grid >= 0)
@@ -238,6 +250,8 @@ int hf_cmd_cls(int argc, char **argv)
         case O_EXPLAIN: a.explain = 1; break;
         case O_EXPLAIN_PARS: a.explain_pars = 1; break;
         case O_ASIMOV_OUT: a.asimov_out = optarg; break;
+        case O_TOYS_OUT: a.toys_out = optarg; break;
+        case O_MERGE: a.merge = 1; break;
         case O_POI:
             poi_given = 1;
             rc = hf_cli_double("--test-poi", optarg, &a.test_poi);
@@ -300,6 +314,20 @@ int hf_cmd_cls(int argc, char **argv)
     if (rc == HF_EXIT_OK && a.toys && a.upper_limit)
         rc = hf_cli_usage_error("--upper-limit is asymptotic only; drop it "
                                 "or --calctype toybased");
+    if (rc == HF_EXIT_OK && (a.toys_out || a.merge) && !a.toys)
+        rc = hf_cli_usage_error("%s needs --calctype toybased",
+                                a.merge ? "--merge" : "--toys-out");
+    if (rc == HF_EXIT_OK && a.merge &&
+        (toy_opts || poi_given || nextra || pname || mo.measurement ||
+         a.toys_out || a.stats))
+        rc = hf_cli_usage_error("--merge takes its model, POI, test statistic "
+                                "and toys from the files: give only toys "
+                                "files, --tail-probs and --output-file");
+    if (rc == HF_EXIT_OK && a.merge) {
+        free(extra);
+        return hf_cli_toys_merge(argc - optind, argv + optind, a.tail_probs,
+                                 a.outfile);
+    }
     if (rc != HF_EXIT_OK) {
         free(extra);
         return rc;

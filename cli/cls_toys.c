@@ -41,52 +41,99 @@ int hf_cli_toy_option(const char *opt, const char *text, int *n,
     return HF_EXIT_OK;
 }
 
+/* The result as JSON: pyhf's keys, then what the toys can be trusted to:
+ * "mc_error" (binomial standard errors), "dropped" (toys whose fits failed
+ * from every start) and, when some were, "CLs_obs_interval" (CLs_obs with
+ * them all counted on either side of q_obs). */
+int hf_cli_toys_emit(const hf_toys_result *r, hf_test_stat ts, int tail_probs,
+                     const char *outfile)
+{
+    /* CLb_obs = 0 (no background toy as extreme as the data) is a result,
+     * not a failure: pyhf returns nan or inf there; JSON has neither, so
+     * it prints null and we say why. */
+    if (!isfinite(r->cls_obs))
+        hf_cli_msg("CLs_obs is %g (CLsb %g / CLb %g): no background-only toy "
+                   "reached the observed test statistic %g; printed as null, "
+                   "more toys needed", r->cls_obs, r->clsb, r->clb,
+                   r->test_stat);
+    if (r->nfailed_sb || r->nfailed_b)
+        hf_cli_msg("warning: fits failed from every start in %d of %d "
+                   "signal+background and %d of %d background-only toys; "
+                   "they are left out (\"dropped\"), and CLs_obs lies in "
+                   "[%g, %g] whatever their q (\"CLs_obs_interval\")",
+                   r->nfailed_sb, r->ntoys, r->nfailed_b, r->ntoys,
+                   r->cls_lo, r->cls_hi);
+
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddNumberToObject(out, "CLs_obs", r->cls_obs);
+    cJSON_AddItemToObject(out, "CLs_exp", hf_json_array(r->cls_exp, 5));
+    if (tail_probs) {
+        if (ts != HF_TEST_Q0)
+            cJSON_AddNumberToObject(out, "CLsb", r->clsb);
+        cJSON_AddNumberToObject(out, "CLb", r->clb);
+    }
+    cJSON *e = cJSON_AddObjectToObject(out, "mc_error");
+    cJSON_AddNumberToObject(e, "CLs_obs", r->cls_err);
+    if (ts != HF_TEST_Q0)
+        cJSON_AddNumberToObject(e, "CLsb", r->clsb_err);
+    cJSON_AddNumberToObject(e, "CLb", r->clb_err);
+    cJSON_AddItemToObject(out, "ntoys", hf_json_int(r->ntoys));
+    cJSON *d = cJSON_AddObjectToObject(out, "dropped");
+    cJSON_AddItemToObject(d, "sb", hf_json_int(r->nfailed_sb));
+    cJSON_AddItemToObject(d, "b", hf_json_int(r->nfailed_b));
+    if (r->nfailed_sb || r->nfailed_b) {
+        double iv[2] = {r->cls_lo, r->cls_hi};
+        cJSON_AddItemToObject(out, "CLs_obs_interval", hf_json_array(iv, 2));
+    }
+    int rc = hf_cli_emit_json(out, outfile);
+    cJSON_Delete(out);
+    return rc;
+}
+
 int hf_cli_cls_toys(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
                     unsigned long long seed, int threads, int tail_probs,
-                    int stats, double t_load, const char *outfile)
+                    int stats, double t_load, const char *outfile,
+                    const char *toys_out)
 {
     hf_error err = {0};
     hf_toys_options to;
     hf_toys_result r;
     hf_toys_options_init(&to);
     to.threads = threads;
+    double *qs = toys_out ? malloc(2 * (size_t)ntoys * sizeof *qs) : NULL;
+    if (toys_out && !qs) {
+        hf_cli_msg("out of memory");
+        return HF_EXIT_INPUT;
+    }
+    to.sb_stats = qs;
+    to.b_stats = qs ? qs + ntoys : NULL;
     double t0 = now();
     if (hf_cls_toys(m, hf_model_data(m), mu, ts, ntoys, seed, &to, &r, &err)
-        != HF_OK)
+        != HF_OK) {
+        free(qs);
         return hf_cli_lib_error(&err);
-    double t1 = now();
-
-    /* CLb_obs = 0 (no background toy as extreme as the data) is a result,
-     * not a failure: pyhf returns nan or inf there; JSON has neither, so
-     * it prints null and we say why. */
-    if (!isfinite(r.cls_obs))
-        hf_cli_msg("CLs_obs is %g (CLsb %g / CLb %g): no background-only toy "
-                   "reached the observed test statistic %g; printed as null, "
-                   "more toys needed", r.cls_obs, r.clsb, r.clb, r.test_stat);
-    if (r.nfailed_sb || r.nfailed_b)
-        hf_cli_msg("warning: fits failed in %d of %d signal+background and "
-                   "%d of %d background-only toys; those toys are left out",
-                   r.nfailed_sb, ntoys, r.nfailed_b, ntoys);
-
-    cJSON *out = cJSON_CreateObject();
-    cJSON_AddNumberToObject(out, "CLs_obs", r.cls_obs);
-    cJSON_AddItemToObject(out, "CLs_exp", hf_json_array(r.cls_exp, 5));
-    if (tail_probs) {
-        if (ts != HF_TEST_Q0)
-            cJSON_AddNumberToObject(out, "CLsb", r.clsb);
-        cJSON_AddNumberToObject(out, "CLb", r.clb);
     }
-    int rc = hf_cli_emit_json(out, outfile);
-    cJSON_Delete(out);
+    double t1 = now();
+    int rc = HF_EXIT_OK;
+    if (toys_out)
+        rc = hf_cli_toys_write(toys_out, m, mu, ts, seed, ntoys, r.test_stat,
+                               qs, qs + ntoys);
+    free(qs);
+    if (rc == HF_EXIT_OK) {
+        rc = hf_cli_toys_emit(&r, ts, tail_probs, outfile);
+        if (rc != HF_EXIT_OK && toys_out)
+            remove(toys_out); /* no result, no toys file */
+    }
 
     if (rc == HF_EXIT_OK && stats) {
         double dt = t1 - t0 > 0 ? t1 - t0 : 1e-9;
         fprintf(stderr, "%s: stats: model built in %.3f ms; toys: %d s+b and "
-                        "%d b-only (seed %llu), %d and %d failed fits; "
-                        "q_obs %.6g; %ld NLL+gradient evaluations in %.3f s "
-                        "(%.1f toys/s)\n",
+                        "%d b-only (seed %llu), %d and %d failed fits "
+                        "(%d toys retried); q_obs %.6g; %ld NLL+gradient "
+                        "evaluations in %.3f s (%.1f toys/s)\n",
                 hf_cli_prog, 1e3 * t_load, ntoys, ntoys, seed, r.nfailed_sb,
-                r.nfailed_b, r.test_stat, r.nevals, dt, 2.0 * ntoys / dt);
+                r.nfailed_b, r.nretried, r.test_stat, r.nevals, dt,
+                2.0 * ntoys / dt);
     }
     return rc;
 }

@@ -713,6 +713,92 @@ static void pvalues(hf_test_stat ts, double q_obs, double *sb, int nsb,
     }
 }
 
+/* What the result can be trusted to: the binomial standard errors of the
+ * tail fractions, sqrt(p (1 - p) / n), and of their ratio CLs by first-order
+ * propagation (relative errors added in quadrature; the two samples are
+ * independent); and the interval CLs spans when the dropped toys are all
+ * counted on one side of q_obs or all on the other (a drop not at random
+ * could push it anywhere in there). */
+static void uncertainties(hf_test_stat ts, int ntoys, int nsb, int nb,
+                          hf_toys_result *res)
+{
+    double psb = res->clsb, pb = res->clb;
+    res->clsb_err = sqrt(psb * (1 - psb) / nsb);
+    res->clb_err = sqrt(pb * (1 - pb) / nb);
+    double ksb = round(psb * nsb), kb = round(pb * nb); /* tail counts */
+    double sb_lo = ksb / ntoys, sb_hi = (ksb + (ntoys - nsb)) / ntoys;
+    double b_lo = kb / ntoys, b_hi = (kb + (ntoys - nb)) / ntoys;
+    if (ts == HF_TEST_Q0) {
+        res->cls_err = res->clsb_err;
+        res->cls_lo = sb_lo;
+        res->cls_hi = sb_hi;
+        return;
+    }
+    /* Relative errors are undefined at p = 0: zero there (no tail toy). */
+    double rsb = psb > 0 ? res->clsb_err / psb : 0;
+    double rb = pb > 0 ? res->clb_err / pb : 0;
+    res->cls_err = res->cls_obs * sqrt(rsb * rsb + rb * rb);
+    res->cls_lo = sb_lo / b_hi;
+    res->cls_hi = sb_hi / b_lo; /* inf where no b-only toy is in the tail */
+}
+
+/* hf_toys_summary with its work space: q (2 ntoys doubles) for the valid
+ * samples, tmp (3 ntoys) for the p-value arrays. */
+static int summary(hf_test_stat ts, double q_obs, const double *sbq,
+                   const double *bq, int ntoys, double *q, double *tmp,
+                   hf_toys_result *res, hf_error *err)
+{
+    int nsb = 0, nb = 0;
+    res->nfailed_sb = res->nfailed_b = 0;
+    for (int i = 0; i < ntoys; i++) {
+        if (isnan(sbq[i]))
+            res->nfailed_sb++;
+        else
+            q[nsb++] = sbq[i];
+    }
+    for (int i = 0; i < ntoys; i++) {
+        if (isnan(bq[i]))
+            res->nfailed_b++;
+        else
+            q[nsb + nb++] = bq[i];
+    }
+    if (nsb == 0 || nb == 0)
+        return hf_error_set(err, HF_ERR_FIT,
+                            "toys: the fits of all %d %s toys failed", ntoys,
+                            nsb == 0 ? "signal+background" : "background-only");
+    res->test_stat = q_obs;
+    res->ntoys = ntoys;
+    pvalues(ts, q_obs, q, nsb, q + nsb, nb, tmp, res);
+    uncertainties(ts, ntoys, nsb, nb, res);
+    return HF_OK;
+}
+
+int hf_toys_summary(hf_test_stat ts, double q_obs, const double *sb_stats,
+                    const double *b_stats, int ntoys, hf_toys_result *res,
+                    hf_error *err)
+{
+    memset(res, 0, sizeof *res);
+    res->cls_obs = res->clsb = res->clb = res->test_stat = NAN;
+    res->cls_err = res->clsb_err = res->clb_err = NAN;
+    res->cls_lo = res->cls_hi = NAN;
+    for (int i = 0; i < 5; i++)
+        res->cls_exp[i] = res->clsb_exp[i] = res->clb_exp[i] = NAN;
+    if (ts != HF_TEST_Q0 && ts != HF_TEST_QMU && ts != HF_TEST_QMU_TILDE)
+        return hf_error_set(err, HF_ERR_ARG,
+                            "toys: the toy calculator takes q0, qmu or "
+                            "qmu_tilde, not test statistic %d", (int)ts);
+    if (ntoys < 1 || !sb_stats || !b_stats || isnan(q_obs))
+        return hf_error_set(err, HF_ERR_ARG,
+                            "toys: a summary needs toys and a q_obs");
+    double *w = malloc(5 * (size_t)ntoys * sizeof *w);
+    if (!w)
+        return hf_error_set(err, HF_ERR_NOMEM, "toys: out of memory");
+    int rc = summary(ts, q_obs, sb_stats, b_stats, ntoys, w, w + 2 * ntoys,
+                     res, err);
+    free(w);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ API */
 
 void hf_toys_options_init(hf_toys_options *opt)
@@ -734,6 +820,8 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
     hf_fit_options_init(&fdefaults);
     memset(res, 0, sizeof *res);
     res->cls_obs = res->clsb = res->clb = res->test_stat = NAN;
+    res->cls_err = res->clsb_err = res->clb_err = NAN;
+    res->cls_lo = res->cls_hi = NAN;
     for (int i = 0; i < 5; i++)
         res->cls_exp[i] = res->clsb_exp[i] = res->clb_exp[i] = NAN;
     res->ntoys = ntoys;
@@ -765,9 +853,9 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
                             1 << 28, ntoys);
 
     size_t np = c.npars ? c.npars : 1, nd = c.ndata;
-    /* width | gen pars (2) | expected data (2) | q (2 ntoys) | tmp (3 ntoys)
+    /* width | gen pars (2) | expected data (2) | q (2 ntoys) | tmp (5 ntoys)
      * | metrics (2 x 2 np^2) | Hessian (np^2) | its work (4 np + model) */
-    size_t nbuf = 3 * np + 2 * nd + 5 * (size_t)ntoys + 5 * np * np +
+    size_t nbuf = 3 * np + 2 * nd + 7 * (size_t)ntoys + 5 * np * np +
                   4 * np + hf_model_work_size(m);
     double *buf = malloc(nbuf * sizeof *buf);
     int *free_idx = malloc(np * sizeof *free_idx);
@@ -779,7 +867,7 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
     }
     double *width = buf, *gen = buf + np, *expected = gen + 2 * np;
     double *q = expected + 2 * nd, *tmp = q + 2 * (size_t)ntoys;
-    double *mbuf = tmp + 3 * (size_t)ntoys, *hess = mbuf + 4 * np * np;
+    double *mbuf = tmp + 5 * (size_t)ntoys, *hess = mbuf + 4 * np * np;
     double *hwork = hess + np * np;
     toy_metric metric[2] = {{mbuf, mbuf + np * np},
                             {mbuf + 2 * np * np, mbuf + 3 * np * np}};
@@ -858,34 +946,18 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
         goto out;
     }
 
-    /* Gather the valid samples (failed toys are NaN and counted). */
-    double *sb = tmp, *bo = tmp + ntoys;
-    int nsb = 0, nb = 0;
+    /* The toys in toy order, s+b then b-only, for hf_toys_summary. */
+    double *sbq = tmp, *bq = tmp + ntoys;
     for (int i = 0; i < ntoys; i++) {
-        double qs = q[2 * i], qb = q[2 * i + 1];
-        if (opt->sb_stats)
-            opt->sb_stats[i] = qs;
-        if (opt->b_stats)
-            opt->b_stats[i] = qb;
-        if (isnan(qs))
-            res->nfailed_sb++;
-        else
-            sb[nsb++] = qs;
-        if (isnan(qb))
-            res->nfailed_b++;
-        else
-            bo[nb++] = qb;
+        sbq[i] = q[2 * i];
+        bq[i] = q[2 * i + 1];
     }
-    if (nsb == 0 || nb == 0) {
-        rc = hf_error_set(err, HF_ERR_FIT,
-                          "toys: the fits of all %d %s toys failed", ntoys,
-                          nsb == 0 ? "signal+background" : "background-only");
-        goto out;
-    }
-    /* The samples move to q[] so that tmp can hold the p-value arrays. */
-    memcpy(q, sb, nsb * sizeof *q);
-    memcpy(q + nsb, bo, nb * sizeof *q);
-    pvalues(ts, res->test_stat, q, nsb, q + nsb, nb, tmp, res);
+    if (opt->sb_stats)
+        memcpy(opt->sb_stats, sbq, ntoys * sizeof *sbq);
+    if (opt->b_stats)
+        memcpy(opt->b_stats, bq, ntoys * sizeof *bq);
+    rc = summary(ts, res->test_stat, sbq, bq, ntoys, q, tmp + 2 * ntoys, res,
+                 err);
 out:
     res->nevals = nevals;
     toy_buf_free(&main_buf);

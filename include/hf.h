@@ -436,6 +436,12 @@ typedef struct hf_toys_result {
     double cls_exp[5];               /* -2, -1, 0, +1, +2 sigma */
     double clsb_exp[5], clb_exp[5];  /* the same percentiles of CLsb, CLb */
     double test_stat;                /* observed q */
+    /* Monte Carlo standard errors: binomial for CLsb and CLb, propagated
+     * to CLs = CLsb / CLb (for q0: cls_err = clsb_err). */
+    double cls_err, clsb_err, clb_err;
+    /* The range of CLs_obs when every dropped toy (nfailed_*) is counted
+     * on either side of q_obs; cls_lo = cls_hi = cls_obs when none was. */
+    double cls_lo, cls_hi;
     int ntoys;                       /* toys per hypothesis, as asked */
     int nfailed_sb, nfailed_b;       /* toys left out: their fits failed
                                         from every start tried */
@@ -462,6 +468,15 @@ HF_API int hf_cls_toys(const hf_model *m, const double *data, double mu,
                        hf_test_stat ts, int ntoys, unsigned long long seed,
                        const hf_toys_options *opt, hf_toys_result *res,
                        hf_error *err);
+
+/* The p-values, expected band, Monte Carlo errors and dropped-toy interval
+ * of toys already run: the test statistics of ntoys s+b and ntoys b-only
+ * toys (NaN: a dropped toy) and the observed q, as hf_cls_toys computes
+ * them (nevals and nretried are 0).  For merging runs that wrote their
+ * toys (sb_stats, b_stats) with different seeds. */
+HF_API int hf_toys_summary(hf_test_stat ts, double q_obs,
+                           const double *sb_stats, const double *b_stats,
+                           int ntoys, hf_toys_result *res, hf_error *err);
 
 /* ----------------------------------------------------------------- batch */
 
