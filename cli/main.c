@@ -25,6 +25,7 @@ static const char usage[] =
     "  inspect  summary of a workspace, as pyhf inspect prints it\n"
     "  fit      maximum-likelihood fit with parameter uncertainties\n"
     "  cls      asymptotic CLs at a POI value, and upper limits\n"
+    "  significance  discovery p-value and significance (cls --test-stat q0)\n"
     "  digest   workspace digests, as pyhf digest\n"
     "  patchset verify, inspect, extract, apply: as pyhf patchset\n"
     "  sort     the workspace sorted, as pyhf sort\n"
@@ -80,6 +81,7 @@ static const struct verb {
     {"signal", hf_cmd_signal},
     {"simplify", hf_cmd_simplify},
     {"plot", hf_cmd_plot},
+    {"significance", hf_cmd_significance},
 };
 
 /* The command builds its JSON results with cJSON calls whose failures
@@ -138,5 +140,5 @@ int main(int argc, char **argv)
         return hf_cli_usage_error("unknown option '%s'", v);
     return hf_cli_usage_error("unknown verb '%s' (verbs: eval, inspect, fit, "
                               "cls, digest, patchset, sort, prune, rename, "
-                              "combine, plot, simplify, signal)", v);
+                              "combine, plot, simplify, signal, significance)", v);
 }
