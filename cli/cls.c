@@ -240,9 +240,13 @@ int hf_cmd_cls(int argc, char **argv)
         {"seed", required_argument, NULL, O_SEED},
         {"threads", required_argument, NULL, O_THREADS},
         {"scan", required_argument, NULL, O_SCAN},
-           O_STATS, O_CALC, O_NTOYS, O_SEED, O_THREADS, O_SCAN, O_EXPLAIN,
-           O_EXPLAIN_PARS, O_ASIMOV_OUT, O_INTERP, O_OPTCONF, O_OPTIMIZER,
-           O_BACKEND };
+        {"explain", no_argument, NULL, O_EXPLAIN},
+        {"explain-pars", no_argument, NULL, O_EXPLAIN_PARS},
+        {"asimov-out", required_argument, NULL, O_ASIMOV_OUT},
+        {"interp", required_argument, NULL, O_INTERP},
+        {"optconf", required_argument, NULL, O_OPTCONF},
+        {"optimizer", required_argument, NULL, O_OPTIMIZER},
+        {"backend", required_argument, NULL, O_BACKEND},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
