@@ -69,6 +69,10 @@ int hf_cli_is_patchset(const char *path, int *ok);
 cJSON *hf_cli_grid_head(const char *name, const hf_patchset *ps, int i);
 char *hf_cli_grid_line(cJSON *o, const hf_batch_item *it, int upper_limit,
                        int *failed);
+/* The same for test statistic ts: for q0 the line holds "p0_obs",
+ * "p0_exp", "Z_obs" and "Z_exp" in place of the CLs keys. */
+char *hf_cli_grid_line_ts(cJSON *o, const hf_batch_item *it, int upper_limit,
+                          hf_test_stat ts, int *failed);
 /* `hf cls --calctype toybased` (cls_toys.c): the toy hypotest on the
  * loaded model and its output; an HF_EXIT_* status. */
 int hf_cli_cls_toys(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
@@ -132,6 +136,9 @@ int hf_cli_load(const hf_cli_input *in, const hf_model_options *mo,
 int hf_cli_load_args(int argc, char **argv, int optind_, const char **ps,
                      int nps, const char *patch_name,
                      const hf_model_options *mo, hf_cli_loaded *out);
+/* "-" when standard input can hold the workspace of a verb given no
+ * file, as pyhf reads it; NULL when it is a terminal. */
+const char *hf_cli_stdin_workspace(void);
 /* Reads just the workspace ("-" is standard input). */
 int hf_cli_load_workspace(const char *path, hf_workspace **ws);
 void hf_cli_release(hf_cli_loaded *l);

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -26,13 +27,23 @@ int hf_cli_load_workspace(const char *path, hf_workspace **ws)
     return rc == HF_OK ? HF_EXIT_OK : hf_cli_lib_error(&err);
 }
 
+const char *hf_cli_stdin_workspace(void)
+{
+    /* pyhf reads a workspace from standard input when none is named; a
+     * terminal there means the user forgot the file, not that they will
+     * type JSON */
+    return isatty(STDIN_FILENO) ? NULL : "-";
+}
+
 int hf_cli_input_init(hf_cli_input *in, int argc, char **argv, int optind_,
                       const char **ps, int nps, const char *patch_name)
 {
     memset(in, 0, sizeof *in);
     int npos = argc - optind_;
-    if (npos < 1)
-        return hf_cli_usage_error("give a workspace file");
+    const char *ws_path = npos >= 1 ? argv[optind_] : hf_cli_stdin_workspace();
+    if (!ws_path)
+        return hf_cli_usage_error("give a workspace file (or pipe one into "
+                                  "standard input)");
     if (npos > 2)
         return hf_cli_usage_error("too many arguments: '%s'",
                                   argv[optind_ + 2]);
@@ -41,7 +52,7 @@ int hf_cli_input_init(hf_cli_input *in, int argc, char **argv, int optind_,
         hf_cli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
-    in->ws_path = argv[optind_];
+    in->ws_path = ws_path;
     if (npos == 2)
         in->patch_paths[in->npatches++] = argv[optind_ + 1];
     for (int i = 0; i < nps; i++)

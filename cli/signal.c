@@ -293,8 +293,11 @@ int hf_cmd_signal(int argc, char **argv)
     }
     if (optind < argc)
         return hf_cli_usage_error("unexpected argument '%s'", argv[optind]);
+    if (!wsp && scores && strcmp(scores, "-") != 0)
+        wsp = hf_cli_stdin_workspace(); /* as pyhf: a piped workspace */
     if (!wsp || !scores || !binp)
-        return hf_cli_usage_error("--workspace, --scores and --binning are required");
+        return hf_cli_usage_error("--workspace (or a workspace on standard "
+                                  "input), --scores and --binning are required");
     int f64 = 0;
     if (!strcmp(format, "f64"))
         f64 = 1;

@@ -221,6 +221,101 @@ static nlopt_result descend(fit_ctx *c, nlopt_opt o, double *y, double tol,
     return nr;
 }
 
+/* ROOT's interpolation codes change slope where a systematic crosses its
+ * nominal value (normsys code1, histosys code0: alpha = 0), and a
+ * minimum can sit on such a kink with a gradient that never vanishes;
+ * L-BFGS stalls near it and the projected-gradient test fails.  A
+ * coordinate whose slopes just either side of ybest both point back
+ * towards it is at a minimum along that coordinate (kink[k] set, when
+ * kink is not NULL); the fit has converged when the rest of the
+ * projected gradient passes the usual test.  Costs two evaluations per
+ * coordinate tested, only where the plain test failed (never at a true
+ * minimum of pyhf's smooth default codes). */
+static int kink_converged(fit_ctx *c, double tol, unsigned char *kink)
+{
+    const double h = 1e-7; /* in width units: an NLL change of ~h |g| */
+    int n = c->n, ntested = 0, nkinks = 0;
+    double scale = fabs(c->fbest) > 1 ? fabs(c->fbest) : 1, s = 0;
+    double *y = malloc(3 * (size_t)n * sizeof *y);
+    if (!y)
+        return 0;
+    double *yb = y + n, *gb = y + 2 * n, *gp = gb; /* gb read before gp */
+    memcpy(yb, c->ybest, n * sizeof *yb);
+    for (int k = 0; k < n; k++) {
+        double gk = c->gbest[k];
+        if (kink)
+            kink[k] = 0;
+        if ((yb[k] <= c->lo[k] && gk > 0) || (yb[k] >= c->hi[k] && gk < 0))
+            continue;
+        if (0.5 * gk * gk <= tol * scale / n || ++ntested > 32 ||
+            yb[k] - h < c->lo[k] || yb[k] + h > c->hi[k]) {
+            s += gk * gk;
+            continue;
+        }
+        memcpy(y, yb, n * sizeof *y);
+        y[k] = yb[k] + h;
+        eval(c, y, gp);
+        double right = gp[k];
+        y[k] = yb[k] - h;
+        eval(c, y, gp);
+        if (right > 0 && gp[k] < 0) {
+            nkinks++;
+            if (kink)
+                kink[k] = 1;
+        } else {
+            s += gk * gk;
+        }
+    }
+    free(y);
+    return nkinks > 0 && 0.5 * s <= tol * scale;
+}
+
+/* The smooth rest of a fit stalled at kinks: those coordinates pinned
+ * (at 0, the kink of every code, when they are that close to it), the
+ * others descended, then the kinks checked again as they stand. */
+static void polish_kinks(fit_ctx *c, nlopt_opt o, double *y, double *lo,
+                         double *hi, double tol, int max_evals)
+{
+    int n = c->n, any = 0;
+    unsigned char *kink = malloc((size_t)n);
+    double *keep = malloc(2 * (size_t)n * sizeof *keep);
+    if (!kink || !keep)
+        goto out;
+    kink_converged(c, tol, kink);
+    memcpy(y, c->ybest, n * sizeof *y);
+    for (int k = 0; k < n; k++) {
+        keep[2 * k] = lo[k];
+        keep[2 * k + 1] = hi[k];
+        if (!kink[k])
+            continue;
+        any = 1;
+        if (fabs(y[k] * c->w[k]) < 1e-6 && lo[k] <= 0 && hi[k] >= 0)
+            y[k] = 0;
+        lo[k] = hi[k] = y[k];
+    }
+    if (!any)
+        goto out;
+    c->fbest = INFINITY; /* the pinned point is where descent starts */
+    eval(c, y, NULL);
+    nlopt_set_lower_bounds(o, lo);
+    nlopt_set_upper_bounds(o, hi);
+    descend(c, o, y, tol, max_evals);
+    for (int k = 0; k < n; k++) {
+        lo[k] = keep[2 * k];
+        hi[k] = keep[2 * k + 1];
+    }
+    nlopt_set_lower_bounds(o, lo);
+    nlopt_set_upper_bounds(o, hi);
+out:
+    free(kink);
+    free(keep);
+}
+
+static int fit_converged(fit_ctx *c, double tol)
+{
+    return converged(c, tol) || kink_converged(c, tol, NULL);
+}
+
 /* The other well of each two-well histosys parameter (hf_model_twowell):
  * the minimum found at alpha may have a twin near -alpha, which a descent
  * from the inits never sees.  One evaluation there per such parameter,
@@ -426,10 +521,12 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
      * evaluations of a hypothesis test against NLopt's default of 10-20. */
     nlopt_set_vector_storage(o, n < 200 ? n : 200);
     nlopt_result nr = descend(&c, o, y, tol, max_evals);
-    if (converged(&c, tol) && other_wells(&c, o, y, tol, max_evals))
+    if (!converged(&c, tol))
+        polish_kinks(&c, o, y, lo, hi, tol, max_evals);
+    if (fit_converged(&c, tol) && other_wells(&c, o, y, tol, max_evals))
         nr = descend(&c, o, y, tol, max_evals);
     nlopt_destroy(o);
-    res->converged = converged(&c, tol);
+    res->converged = fit_converged(&c, tol);
     if (!res->converged)
         rc = hf_error_set(err, HF_ERR_FIT,
                           "fit: no convergence after %d evaluations "
