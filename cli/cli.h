@@ -45,6 +45,9 @@ int hf_cmd_combine(int argc, char **argv);
 int hf_cmd_signal(int argc, char **argv);
 int hf_cmd_simplify(int argc, char **argv);
 int hf_cmd_significance(int argc, char **argv);
+/* `hf --cite`: BibTeX for hf, pyhf, HistFactory and the asymptotic
+ * formulae on stdout (cite.c). */
+int hf_cli_cite(void);
 /* significance.c: the q0 hypotest of `hf cls --test-stat q0` printed as
  * p-values and significances; an HF_EXIT_* status. */
 int hf_cli_significance(const hf_model *m, const hf_fit_options *fo,

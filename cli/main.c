@@ -39,6 +39,7 @@ static const char usage[] =
     "options:\n"
     "  -h, --help  this help; hf VERB --help tells about a verb\n"
     "  --version   print the version\n"
+    "  --cite      BibTeX for hf, pyhf, HistFactory and the asymptotic formulae\n"
     "\n"
     "Results are JSON on stdout; messages go to stderr.  Exit status: 0 ok,\n"
     "1 bad input, 2 bad command line, 3 a fit did not converge.\n";
@@ -123,6 +124,8 @@ int main(int argc, char **argv)
         fputs(usage, stdout);
         return HF_EXIT_OK;
     }
+    if (strcmp(v, "--cite") == 0)
+        return hf_cli_cite();
     if (strcmp(v, "--version") == 0 || strcmp(v, "version") == 0) {
         printf("hf %s\n", HF_VERSION);
         return HF_EXIT_OK;

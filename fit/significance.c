@@ -7,7 +7,7 @@
 
 #include <gsl/gsl_cdf.h>
 
-#include "internal.h"
+#include "hf.h"
 
 double hf_p_to_z(double p)
 {
