@@ -231,7 +231,8 @@ static nlopt_result descend(fit_ctx *c, nlopt_opt o, double *y, double tol,
  * projected gradient passes the usual test.  Costs two evaluations per
  * coordinate tested, only where the plain test failed (never at a true
  * minimum of pyhf's smooth default codes). */
-static int kink_converged(fit_ctx *c, double tol, unsigned char *kink)
+static int kink_converged(fit_ctx *c, double tol, int max_evals,
+                          unsigned char *kink)
 {
     const double h = 1e-7; /* in width units: an NLL change of ~h |g| */
     int n = c->n, ntested = 0, nkinks = 0;
@@ -248,6 +249,7 @@ static int kink_converged(fit_ctx *c, double tol, unsigned char *kink)
         if ((yb[k] <= c->lo[k] && gk > 0) || (yb[k] >= c->hi[k] && gk < 0))
             continue;
         if (0.5 * gk * gk <= tol * scale / n || ++ntested > 32 ||
+            c->nevals + 2 > max_evals ||
             yb[k] - h < c->lo[k] || yb[k] + h > c->hi[k]) {
             s += gk * gk;
             continue;
@@ -259,9 +261,11 @@ static int kink_converged(fit_ctx *c, double tol, unsigned char *kink)
         y[k] = yb[k] - h;
         eval(c, y, gp);
         if (right > 0 && gp[k] < 0) {
+            /* only a true kink is pinned; a stiff smooth coordinate whose
+             * minimum lies within h counts as converged along it */
             nkinks++;
             if (kink)
-                kink[k] = 1;
+                kink[k] = right - gp[k] > 1e-3;
         } else {
             s += gk * gk;
         }
@@ -281,7 +285,7 @@ static void polish_kinks(fit_ctx *c, nlopt_opt o, double *y, double *lo,
     double *keep = malloc(2 * (size_t)n * sizeof *keep);
     if (!kink || !keep)
         goto out;
-    kink_converged(c, tol, kink);
+    kink_converged(c, tol, max_evals, kink);
     memcpy(y, c->ybest, n * sizeof *y);
     for (int k = 0; k < n; k++) {
         keep[2 * k] = lo[k];
@@ -311,9 +315,46 @@ out:
     free(keep);
 }
 
-static int fit_converged(fit_ctx *c, double tol)
+/* The other side of each kink (hf_model_kinked): a minimum found with
+ * alpha on one side of 0 may have a lower twin on the other, which a
+ * descent from the inits never crosses to (the slope jumps there).  For
+ * each such parameter off its kink, a descent from its mirror image
+ * -alpha, the others kept, where the NLL there is within half a unit of
+ * the minimum; at most 8 descents.  Returns non-zero when it went lower. */
+static int other_sides(fit_ctx *c, nlopt_opt o, double *y, int max_evals)
 {
-    return converged(c, tol) || kink_converged(c, tol, NULL);
+    int npars = hf_model_npars(c->m), n = c->n, moved = 0, tries = 0;
+    unsigned char *flag = malloc(npars ? npars : 1);
+    double *yt = malloc((n ? n : 1) * sizeof *yt);
+    if (!flag || !yt || hf_model_kinked(c->m, flag) == 0)
+        goto done;
+    for (int k = 0; k < n && tries < 8 && c->nevals < max_evals; k++) {
+        double a = c->ybest[k];
+        if (!flag[c->idx[k]] || fabs(a * c->w[k]) < 1e-6 || -a < c->lo[k] ||
+            -a > c->hi[k])
+            continue;
+        double f0 = c->fbest;
+        memcpy(yt, c->ybest, n * sizeof *yt);
+        yt[k] = -a;
+        if (eval(c, yt, NULL) > f0 + 0.5)
+            continue;
+        tries++;
+        memcpy(y, yt, n * sizeof *y);
+        nlopt_set_maxeval(o, max_evals - c->nevals);
+        double fo;
+        nlopt_optimize(o, y, &fo);
+        if (c->fbest < f0 - 1e-9 * (fabs(f0) > 1 ? fabs(f0) : 1))
+            moved = 1;
+    }
+done:
+    free(flag);
+    free(yt);
+    return moved;
+}
+
+static int fit_converged(fit_ctx *c, double tol, int max_evals)
+{
+    return converged(c, tol) || kink_converged(c, tol, max_evals, NULL);
 }
 
 /* The other well of each two-well histosys parameter (hf_model_twowell):
@@ -521,12 +562,18 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
      * evaluations of a hypothesis test against NLopt's default of 10-20. */
     nlopt_set_vector_storage(o, n < 200 ? n : 200);
     nlopt_result nr = descend(&c, o, y, tol, max_evals);
-    if (!converged(&c, tol))
+    if (!converged(&c, tol) && c.nevals < max_evals)
         polish_kinks(&c, o, y, lo, hi, tol, max_evals);
-    if (fit_converged(&c, tol) && other_wells(&c, o, y, tol, max_evals))
+    if (fit_converged(&c, tol, max_evals) &&
+        other_wells(&c, o, y, tol, max_evals))
         nr = descend(&c, o, y, tol, max_evals);
+    if (fit_converged(&c, tol, max_evals) && other_sides(&c, o, y, max_evals)) {
+        nr = descend(&c, o, y, tol, max_evals);
+        if (!converged(&c, tol) && c.nevals < max_evals)
+            polish_kinks(&c, o, y, lo, hi, tol, max_evals);
+    }
     nlopt_destroy(o);
-    res->converged = fit_converged(&c, tol);
+    res->converged = fit_converged(&c, tol, max_evals);
     if (!res->converged)
         rc = hf_error_set(err, HF_ERR_FIT,
                           "fit: no convergence after %d evaluations "
