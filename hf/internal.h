@@ -22,6 +22,10 @@ int hf_error_set(hf_error *err, int code, const char *fmt, ...) HF_PRINTF(3, 4);
 
 /* The file(s) a model was built from ("BkgOnly.json + patch.json"). */
 const char *hf_model_source(const hf_model *m);
+/* The JSON path of the measurement's parameter configs the model was
+ * built with ("measurements[0].config.parameters"), for messages about a
+ * parameter's inits, bounds or fixed flag. */
+const char *hf_model_params_path(const hf_model *m);
 
 /* When rc is an error, prefixes err's message with `source` (unless it
  * already starts with it), so that a failed fit or hypotest names the

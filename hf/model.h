@@ -46,6 +46,8 @@ typedef struct hf_block {
 
 struct hf_model {
     char *source;           /* file(s) it was built from, for messages */
+    char *params_path;      /* JSON path of the measurement's parameter
+                               configs ("measurements[0].config.parameters") */
     /* parameters, pyhf order */
     int npars, nparsets, poi;
     hf_parset *parsets;     /* names owned */
