@@ -27,6 +27,11 @@ const char *hf_model_source(const hf_model *m);
  * parameter's inits, bounds or fixed flag. */
 const char *hf_model_params_path(const hf_model *m);
 
+/* Flags (flag[npars]) the histosys parameters that make some yield
+ * non-monotonic, so that the likelihood may have a minimum on each side
+ * of them; returns how many. */
+int hf_model_twowell(const hf_model *m, unsigned char *flag);
+
 /* When rc is an error, prefixes err's message with `source` (unless it
  * already starts with it), so that a failed fit or hypotest names the
  * workspace it was about; returns rc. */
