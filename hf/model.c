@@ -206,6 +206,10 @@ void hf_model_free(hf_model *m)
 {
     if (!m)
         return;
+    if (m->parent) {
+        hf_model_view_free(m);
+        return;
+    }
     free(m->source);
     free(m->params_path);
     for (int k = 0; k < m->nparsets && m->parsets; k++)
