@@ -1,0 +1,14 @@
+/*
+ * hfmodel.h - what the layers above the model (fit/, infer/, simplify/,
+ * recast/, cli/) may use of it besides include/hf.h.  The model's struct
+ * definitions (model.h) are for hf/ alone.
+ */
+#ifndef HF_HFMODEL_H
+#define HF_HFMODEL_H
+
+#include "patch/patch.h"
+
+/* The file(s) a model was built from ("BkgOnly.json + patch.json"). */
+const char *hf_model_source(const hf_model *m);
+
+#endif
