@@ -2,6 +2,27 @@
 # build/hf and build/hfcls; `make check` runs the test suite; `make demo` runs hfcls on a bundled
 # workspace; `make check-asan` runs the suite under ASan+UBSan.
 
+# `make demo` and `make check` are what a new user types first, on a machine
+# that may not have the Debian packages yet: they run `make deps` before
+# anything else.  The pkg-config calls below are evaluated as this file is
+# read, i.e. before `deps` has run; so `deps` is run as the recipe of an
+# included (empty) stamp file, and make, having remade an included file, reads
+# the Makefile again from the start (GNU make's "remaking makefiles"), now with
+# the packages installed.  MAKE_RESTARTS is set on that second reading.  Not
+# under -n (a dry run installs nothing).
+DEPS_STAMP := $(or $(BUILD),build)/.deps-checked
+ifneq ($(filter demo check,$(MAKECMDGOALS)),)
+ifndef MAKE_RESTARTS
+ifeq ($(findstring n,$(firstword -$(MAKEFLAGS))),)
+-include $(DEPS_STAMP)
+endif
+endif
+endif
+$(DEPS_STAMP): FORCE
+	@$(MAKE) --no-print-directory deps
+	@mkdir -p $(dir $@) && : >$@
+FORCE:
+
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wno-unused-parameter
@@ -30,7 +51,7 @@ TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 
-.PHONY: all lib check check-layers check-asan check-valgrind fuzz fuzz-build demo clean deps deps-mpi check-mpi
+.PHONY: FORCE all lib check check-layers check-asan check-valgrind fuzz fuzz-build demo clean deps deps-mpi check-mpi
 all: $(BUILD)/libhf.a $(BUILD)/libhf.so $(BUILD)/hf $(BUILD)/hfcls
 
 $(BUILD)/obj/%.o: %.c include/hf.h $(wildcard */*.h)
@@ -127,21 +148,18 @@ fuzz: fuzz-build
 	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	    corpus/$$t ../fuzz/corpus/$$t) || exit 1; done
 
-# Installs the Debian packages we build with (needs root or sudo).
+# Installs the Debian packages that the build and `make check` need (with
+# apt-get, as root or through sudo), saying which; fails with the reason when
+# it cannot, before anything is compiled.  Add any new package here: the
+# fresh-machine check (`make fresh-check`) then installs it too.
+DEB_PKGS := gcc g++ libc6-dev make pkg-config python3 libcjson-dev libnlopt-dev \
+            libgsl-dev libcmocka-dev libssl-dev libcairo2-dev valgrind locales
 deps:
-	@missing=""; for p in gcc g++ python3 make pkg-config libcjson-dev libnlopt-dev libgsl-dev libcmocka-dev libssl-dev libcairo2-dev valgrind; do \
-	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  SUDO=$$( [ $$(id -u) = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; fi
+	@tools/deps.sh $(DEB_PKGS)
 
 # Open MPI for `make MPI=1` (build/hfscan); not part of `make deps`.
 deps-mpi:
-	@missing=""; for p in libopenmpi-dev openmpi-bin; do \
-	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  SUDO=$$( [ $$(id -u) = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; fi
+	@tools/deps.sh libopenmpi-dev openmpi-bin
 
 # hfscan over 1, 2 and 3 ranks against hfcls, resuming (tests/mpi_check.sh).
 check-mpi:
@@ -204,7 +222,7 @@ check-examples: all
 	left=$$(find $$d/usr ! -type d); [ -z "$$left" ] || { echo "uninstall left: $$left"; exit 1; }; \
 	echo "check-examples: C, C++ and Python callers passed"
 
-demo: deps all
+demo: all
 	./build/hfcls workspaces/demo/BkgOnly.json workspaces/demo/patchset.json --patch-name sig_300 --upper-limit
 
 clean:

@@ -11,4 +11,9 @@
 /* The file(s) a model was built from ("BkgOnly.json + patch.json"). */
 const char *hf_model_source(const hf_model *m);
 
+/* Flags (flag[npars]) the histosys parameters that make some yield
+ * non-monotonic, so that the likelihood may have a minimum on each side
+ * of them; returns how many. */
+int hf_model_twowell(const hf_model *m, unsigned char *flag);
+
 #endif
