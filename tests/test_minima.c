@@ -27,6 +27,8 @@
 #include <cmocka.h>
 
 #include "hf.h"
+#include "run.h"
+#include <unistd.h>
 
 #define DIR "tests/pyhf/"
 
@@ -172,11 +174,106 @@ static void test_twowell_differs_from_default(void **state)
     cJSON_Delete(refs);
 }
 
+/* hf cls --explain: each of the five fits equals pyhf's (to 1e-6 in
+ * twice_nll, 1e-4 in the POI), q_obs and q_asimov too; --asimov-out
+ * writes pyhf's Asimov data; a bad --asimov-out writes nothing. */
+static void test_explain_cli(void **state)
+{
+    (void)state;
+    if (!hf_bin)
+        skip();
+    static const char *const keys[5] = {"free", "fixed_poi", "bkg_only",
+                                         "asimov_free", "asimov_fixed_poi"};
+    cJSON *refs = load_json(DIR "refs.json");
+    assert_non_null(refs);
+    char asimov_path[512];
+    snprintf(asimov_path, sizeof asimov_path, "%s/asimov.json", tmpdir);
+    for (cJSON *r = cJSON_GetObjectItem(refs, "models")->child; r;
+         r = r->next) {
+        char ws[256];
+        snprintf(ws, sizeof ws, DIR "%s.json", r->string);
+        result res = run("cls", ws, "--explain", "--explain-pars",
+                         "--asimov-out", asimov_path, NULL);
+        cJSON *out = parse_ok(&res);
+        cJSON *ex = cJSON_GetObjectItem(out, "explain");
+        assert_non_null(ex);
+        const cJSON *fits = cJSON_GetObjectItem(r, "fits");
+        int poi = -1, k = 0;
+        for (const cJSON *n = cJSON_GetObjectItem(r, "par_names")->child; n;
+             n = n->next, k++)
+            if (!strcmp(n->valuestring, "mu"))
+                poi = k;
+        assert_true(poi >= 0);
+        for (int i = 0; i < 5; i++) {
+            const cJSON *f = cJSON_GetObjectItem(ex, keys[i]);
+            const cJSON *w = cJSON_GetObjectItem(fits, keys[i]);
+            assert_non_null(f);
+            assert_true(cJSON_IsTrue(cJSON_GetObjectItem(f, "converged")));
+            assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(f, "pars"),
+                                                "mu"));
+            close_to(r->string, keys[i],
+                     cJSON_GetObjectItem(f, "twice_nll")->valuedouble,
+                     cJSON_GetObjectItem(w, "twice_nll")->valuedouble, 1e-6);
+            double wpoi = cJSON_GetArrayItem(cJSON_GetObjectItem(w, "pars"),
+                                             poi)->valuedouble;
+            if (!(fabs(cJSON_GetObjectItem(f, "poi")->valuedouble - wpoi) <
+                  1e-4))
+                fail_msg("%s: %s: poi %.8g, pyhf %.8g", r->string, keys[i],
+                         cJSON_GetObjectItem(f, "poi")->valuedouble, wpoi);
+        }
+        close_to(r->string, "q_obs",
+                 cJSON_GetObjectItem(ex, "q_obs")->valuedouble,
+                 cJSON_GetObjectItem(r, "q_obs")->valuedouble, 1e-5);
+        close_to(r->string, "q_asimov",
+                 cJSON_GetObjectItem(ex, "q_asimov")->valuedouble,
+                 cJSON_GetObjectItem(r, "q_asimov")->valuedouble, 1e-5);
+        cJSON *as = load_json(asimov_path);
+        const cJSON *want = cJSON_GetObjectItem(r, "asimov_data");
+        assert_non_null(as);
+        assert_int_equal(cJSON_GetArraySize(as), cJSON_GetArraySize(want));
+        /* relative: both come from fits that stop within ~1e-8 */
+        for (int i = 0; i < cJSON_GetArraySize(as); i++) {
+            double g = cJSON_GetArrayItem(as, i)->valuedouble;
+            double w = cJSON_GetArrayItem(want, i)->valuedouble;
+            if (!(fabs(g - w) <= 1e-6 * (fabs(w) > 1 ? fabs(w) : 1)))
+                fail_msg("%s: Asimov datum %d = %.10g, pyhf %.10g",
+                         r->string, i, g, w);
+        }
+        cJSON_Delete(as);
+        cJSON_Delete(out);
+        result_free(&res);
+        unlink(asimov_path);
+    }
+    /* a missing directory: exit 1, a message naming it, nothing written */
+    char bad[512], outf[512];
+    snprintf(bad, sizeof bad, "%s/no/such/dir/a.json", tmpdir);
+    snprintf(outf, sizeof outf, "%s/result.json", tmpdir);
+    result res = run("cls", DIR "twowell.json", "--explain", "--asimov-out",
+                     bad, "--output-file", outf, NULL);
+    assert_failed_cleanly(&res, 1, "no/such/dir");
+    assert_int_equal(access(outf, F_OK), -1);
+    result_free(&res);
+    /* --explain-pars alone, --explain with toys: usage errors */
+    res = run("cls", DIR "twowell.json", "--explain-pars", NULL);
+    assert_failed_cleanly(&res, 2, "--explain");
+    result_free(&res);
+    res = run("cls", DIR "twowell.json", "--explain", "--calctype",
+              "toybased", NULL);
+    assert_failed_cleanly(&res, 2, "--explain");
+    result_free(&res);
+    cJSON_Delete(refs);
+}
+
 int main(void)
 {
+    if (run_setup("test_minima") != 0)
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference_models),
         cmocka_unit_test(test_twowell_differs_from_default),
+        cmocka_unit_test(test_explain_cli),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    rmdir(tmpdir);
+    return rc;
 }
