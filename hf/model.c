@@ -206,6 +206,10 @@ void hf_model_free(hf_model *m)
 {
     if (!m)
         return;
+    if (m->parent) {
+        hf_model_view_free(m);
+        return;
+    }
     free(m->source);
     for (int k = 0; k < m->nparsets && m->parsets; k++)
         free((char *)m->parsets[k].name);
