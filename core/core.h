@@ -30,8 +30,14 @@ int hf_error_set(hf_error *err, int code, const char *fmt, ...) HF_PRINTF(3, 4);
  * workspace it was about; returns rc. */
 int hf_error_blame(const char *source, int rc, hf_error *err);
 
-/* Reads a whole file into a NUL-terminated malloc'd buffer. */
+/* Reads a whole file into a NUL-terminated malloc'd buffer.  Refuses
+ * directories, devices (other than a terminal) and anything longer than
+ * hf_file_read_limit() bytes, with a message saying which. */
 int hf_file_read(const char *path, char **text, size_t *len, hf_error *err);
+
+/* The most hf_file_read reads: 1 GiB, or HF_MAX_INPUT_BYTES from the
+ * environment (bytes, or with a K, M or G suffix). */
+size_t hf_file_read_limit(void);
 
 /* Parses JSON text; errors name `source` and the line/column of the fault. */
 int hf_json_parse(const char *text, const char *source, cJSON **out,
