@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 /* One format's model.  eval computes n rows of nin float inputs into
  * n rows of nout doubles; it may be called from several threads at once

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "hf.h"
 
 #define DIR "tests/ml/"
 
