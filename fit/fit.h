@@ -81,4 +81,19 @@ int hf_hypo_eval(hf_hypo *h, double mu, int observed, hf_cls_result *res,
 
 void hf_hypo_free(hf_hypo *h);
 
+/* What a hypothesis test needs of the model's POI, checked before any
+ * fit: that there is one (HF_ERR_ARG), that the workspace does not fix it
+ * and that its bounds hold the background-only value the test fits at
+ * (HF_ERR_INVALID, naming the measurement's parameters).  `who` starts
+ * the message ("hypotest", "toys"). */
+int hf_hypo_check_poi(const hf_model *m, hf_test_stat ts, const char *who,
+                      hf_error *err);
+/* A tested POI value not below the POI's lower bound, and with `upper`
+ * not above its upper bound either, as pyhf requires (HF_ERR_ARG naming
+ * them).  The library's hypotests accept values past the upper bound,
+ * where hf's upper limits may go (see hf_upper_limit); the command, the
+ * batch runner and pyhf do not. */
+int hf_hypo_check_mu(const hf_model *m, double mu, int upper, const char *who,
+                     hf_error *err);
+
 #endif

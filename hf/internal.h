@@ -22,6 +22,10 @@ int hf_error_set(hf_error *err, int code, const char *fmt, ...) HF_PRINTF(3, 4);
 
 /* The file(s) a model was built from ("BkgOnly.json + patch.json"). */
 const char *hf_model_source(const hf_model *m);
+/* The JSON path of the measurement's parameter configs the model was
+ * built with ("measurements[0].config.parameters"), for messages about a
+ * parameter's inits, bounds or fixed flag. */
+const char *hf_model_params_path(const hf_model *m);
 
 /* Flags (flag[npars]) the histosys parameters that make some yield
  * non-monotonic, so that the likelihood may have a minimum on each side

@@ -256,6 +256,18 @@ HF_API const double *hf_model_sigmas(const hf_model *m);
 /* The observed data vector (ndata doubles). */
 HF_API const double *hf_model_data(const hf_model *m);
 
+/* A view of model m with other suggested inits, bounds and fixed flags
+ * (pyhf's init_pars, par_bounds and fixed_params), so that every fit,
+ * hypothesis test, limit and toy run on the view honours them: npars
+ * values each, NULL to keep m's.  Fixed parameters are held at their init.
+ * The view shares everything else with m, which must outlive it; release
+ * it with hf_model_free.  HF_ERR_ARG for a non-finite init, a NaN bound or
+ * a lower bound above the upper one. */
+HF_API int hf_model_with_pars(const hf_model *m, const double *init,
+                              const double *lower, const double *upper,
+                              const unsigned char *fixed, hf_model **out,
+                              hf_error *err);
+
 /* Channels in pyhf's (sorted) order. */
 HF_API int hf_model_nchannels(const hf_model *m);
 HF_API const char *hf_model_channel_name(const hf_model *m, int c);
