@@ -8,13 +8,15 @@
 # read, i.e. before `deps` has run; so `deps` is run as the recipe of an
 # included (empty) stamp file, and make, having remade an included file, reads
 # the Makefile again from the start (GNU make's "remaking makefiles"), now with
-# the packages installed.  MAKE_RESTARTS is set on that second reading.  Not
-# under -n (a dry run installs nothing).
+# the packages installed.  MAKE_RESTARTS is set on that second reading.
+# `include`, not `-include`: when deps fails, make stops there (it ignores a
+# failure to remake a -included file).  Not under -n (a dry run installs
+# nothing).
 DEPS_STAMP := $(or $(BUILD),build)/.deps-checked
 ifneq ($(filter demo check,$(MAKECMDGOALS)),)
 ifndef MAKE_RESTARTS
 ifeq ($(findstring n,$(firstword -$(MAKEFLAGS))),)
--include $(DEPS_STAMP)
+include $(DEPS_STAMP)
 endif
 endif
 endif
@@ -153,6 +155,13 @@ DEB_PKGS := gcc g++ libc6-dev make pkg-config python3 libcjson-dev libnlopt-dev 
             libgsl-dev libcmocka-dev libssl-dev libcairo2-dev valgrind locales
 deps:
 	@tools/deps.sh $(DEB_PKGS)
+
+# A minimal Debian root, made with mmdebstrap, runs the README's getting-started
+# commands (`make demo`, `make check`) on a clean export of HEAD as a new user
+# would (tools/fresh-check.sh; needs root and Debian's archive).
+.PHONY: fresh-check
+fresh-check:
+	tools/fresh-check.sh
 
 # Open MPI for `make MPI=1` (build/hfscan); not part of `make deps`.
 deps-mpi:
