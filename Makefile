@@ -100,7 +100,7 @@ $(BUILD)/tests/test_plot: tests/test_plot.c $(TEST_SUPPORT) $(BUILD)/libhf.a
 	$(CC) $(ALL_CFLAGS) $(CAIRO_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) $(BUILD)/libhf.a $(LDLIBS_ALL) $(CAIRO_LIBS) -lcmocka
 
 # Runs every test binary; each skips cleanly when ../shared is absent.
-check: all $(TEST_BIN) check-examples
+check: all $(TEST_BIN) check-examples check-readme
 	@pass=0; fail=0; for t in $(TEST_BIN); do \
 	  echo "== $$t"; if HF_BIN=$(CURDIR)/$(BUILD)/hf ./$$t; then pass=$$((pass+1)); \
 	  else fail=$$((fail+1)); echo "FAILED: $$t"; fi; done; \
@@ -180,7 +180,7 @@ check-mpi:
 # those files.
 INSTALLED := lib/libhf.so.$(VERSION) lib/libhf.so.$(SOVER) lib/libhf.so lib/libhf.a \
              include/hf.h lib/pkgconfig/hf.pc bin/hf bin/hfcls
-.PHONY: install uninstall check-examples
+.PHONY: install uninstall check-examples check-readme
 # A workspace whose SR has 4 bins, not the examples' 3.
 SR4_WS := {"channels": [{"name": "SR", "samples": [{"name": "b", "data": [1, 1, 1, 1], \
   "modifiers": []}]}], "observations": [{"name": "SR", "data": [1, 1, 1, 1]}], \
@@ -227,6 +227,13 @@ check-examples: all
 	$(MAKE) -s uninstall PREFIX=$$d/usr; \
 	left=$$(find $$d/usr ! -type d); [ -z "$$left" ] || { echo "uninstall left: $$left"; exit 1; }; \
 	echo "check-examples: C, C++ and Python callers passed"
+
+# README.md's ```console and ```python examples, run as written and their
+# output compared (tools/readme_check.py), so the README cannot drift from what
+# works.  They name ./build: skipped for other build folders (check-asan).
+check-readme: all
+	@if [ "$(BUILD)" != build ]; then echo "check-readme: skipped (BUILD=$(BUILD))"; exit 0; fi; \
+	/usr/bin/python3 tools/readme_check.py README.md
 
 demo: all
 	./build/hfcls workspaces/demo/BkgOnly.json workspaces/demo/patchset.json --patch-name sig_300 --upper-limit

@@ -44,11 +44,12 @@ lap() { local now; now=$(date +%s); say "$1: $((now - t0)) s"; t0=$now; }
 root=$(mktemp -d "${TMPDIR:-/tmp}/hf-fresh-root.XXXXXX")
 cleanup() {
     local st=$?
+    set +e +o pipefail
     # Mounts live in the namespace of `unshare` and are gone with it; any
     # left (a killed run) are taken down before the tree is removed, and rm
     # never crosses into another file system.
     grep -o " $root/[^ ]*" /proc/mounts 2>/dev/null | sort -r |
-        while read -r m; do umount -l "$m" 2>/dev/null || true; done
+        while read -r m; do umount -l "$m" 2>/dev/null; done
     if [ "${FRESH_KEEP:-0}" = 1 ]; then
         say "root kept in $root"
     elif grep -q " $root/" /proc/mounts 2>/dev/null; then
