@@ -104,7 +104,20 @@ check: all $(TEST_BIN) check-examples check-readme
 	@pass=0; fail=0; for t in $(TEST_BIN); do \
 	  echo "== $$t"; if HF_BIN=$(CURDIR)/$(BUILD)/hf ./$$t; then pass=$$((pass+1)); \
 	  else fail=$$((fail+1)); echo "FAILED: $$t"; fi; done; \
+	echo "== python (tests/python, pytest)"; if $(MAKE) -s check-python; then pass=$$((pass+1)); \
+	else fail=$$((fail+1)); echo "FAILED: python"; fi; \
 	echo "programs: $$pass passed, $$fail failed"; [ $$fail = 0 ]
+
+# hf.pyhf against pyhf's references and documented behaviour, by Debian's
+# python3 (the PATH may put another python3 first) on this build's libhf.
+# A missing pytest or numpy is reported as SKIPPED, never as a pass.
+PYTHON ?= /usr/bin/python3
+.PHONY: check-python
+check-python: $(BUILD)/libhf.so
+	@if echo '$(CFLAGS)' | grep -q sanitize; then echo "check-python: SKIPPED under sanitizers"; exit 0; fi; \
+	if ! $(PYTHON) -c 'import pytest, numpy' 2>/dev/null; then \
+	  echo "check-python: SKIPPED: $(PYTHON) lacks pytest or numpy (make deps installs python3-pytest, python3-numpy)"; exit 0; fi; \
+	HF_LIB=$(CURDIR)/$(BUILD)/libhf.so PYTHONDONTWRITEBYTECODE=1 $(PYTHON) -m pytest -q -p no:cacheprovider tests/python
 
 check-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
@@ -152,7 +165,8 @@ fuzz: fuzz-build
 # it cannot, before anything is compiled.  Add any new package here: the
 # fresh-machine check (`make fresh-check`) then installs it too.
 DEB_PKGS := gcc g++ libc6-dev make pkg-config python3 libcjson-dev libnlopt-dev \
-            libgsl-dev libcmocka-dev libssl-dev libcairo2-dev valgrind locales
+            libgsl-dev libcmocka-dev libssl-dev libcairo2-dev valgrind locales \
+            python3-numpy python3-pytest python3-setuptools python3-pip
 deps:
 	@tools/deps.sh $(DEB_PKGS)
 
@@ -178,8 +192,15 @@ check-mpi:
 # under its full version with SONAME libhf.so.$(SOVER), the static one, the
 # header, a pkg-config file, the command.  `make uninstall` removes exactly
 # those files.
+# The Python package goes to Debian's site directory under PREFIX
+# (/usr/local/lib/python3.X/dist-packages is on /usr/bin/python3's path),
+# with hf/_config.py recording where libhf.so is.
+PYVER   := $(shell /usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo 3)
+PYSITE  := lib/python$(PYVER)/dist-packages
+PY_SRC  := $(sort $(shell cd python && find hf -name '*.py' ! -name _config.py))
 INSTALLED := lib/libhf.so.$(VERSION) lib/libhf.so.$(SOVER) lib/libhf.so lib/libhf.a \
-             include/hf.h lib/pkgconfig/hf.pc bin/hf bin/hfcls
+             include/hf.h lib/pkgconfig/hf.pc bin/hf bin/hfcls \
+             $(addprefix $(PYSITE)/,$(PY_SRC) hf/_config.py)
 .PHONY: install uninstall check-examples check-readme
 # A workspace whose SR has 4 bins, not the examples' 3.
 SR4_WS := {"channels": [{"name": "SR", "samples": [{"name": "b", "data": [1, 1, 1, 1], \
@@ -197,9 +218,13 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' hf.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/hf.pc
 	install -m 755 $(BUILD)/hf $(DESTDIR)$(PREFIX)/bin/hf
 	ln -sf hf $(DESTDIR)$(PREFIX)/bin/hfcls
+	for f in $(PY_SRC); do install -D -m 644 python/$$f $(DESTDIR)$(PREFIX)/$(PYSITE)/$$f; done
+	printf 'LIBDIR = %s\n' "'$(PREFIX)/lib'" >$(DESTDIR)$(PREFIX)/$(PYSITE)/hf/_config.py
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
+	rm -rf $(addsuffix /__pycache__,$(addprefix $(DESTDIR)$(PREFIX)/$(PYSITE)/,$(sort $(dir $(PY_SRC)))))
+	-rmdir -p $(addprefix $(DESTDIR)$(PREFIX)/$(PYSITE)/,$(sort $(dir $(PY_SRC)))) 2>/dev/null
 
 # The callers of the installed library: examples/recast.c and .cpp built
 # with gcc/g++ through pkg-config against a scratch install, and python/hf.py
@@ -224,6 +249,10 @@ check-examples: all
 	    echo "$$x: a workspace whose SR has 4 bins must be refused"; exit 1; fi; done; \
 	readelf -d $$d/usr/lib/libhf.so.$(VERSION) | grep -q 'SONAME.*libhf\.so\.$(SOVER)'; \
 	HF_LIB=$$d/usr/lib/libhf.so HF_BIN=$$d/usr/bin/hf /usr/bin/python3 tests/test_python.py; \
+	(cd $$d && env -u HF_LIB PYTHONPATH=$$d/usr/$(PYSITE) PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -c \
+	  'import hf.pyhf as pyhf, sys; m = pyhf.simplemodels.uncorrelated_background([5.0], [10.0], [2.0]); \
+	   assert pyhf.__file__.startswith(sys.argv[1]), pyhf.__file__; \
+	   print("installed hf.pyhf: CLs", float(pyhf.infer.hypotest(1.0, [10.0] + m.config.auxdata, m)))' $$d/usr/); \
 	$(MAKE) -s uninstall PREFIX=$$d/usr; \
 	left=$$(find $$d/usr ! -type d); [ -z "$$left" ] || { echo "uninstall left: $$left"; exit 1; }; \
 	echo "check-examples: C, C++ and Python callers passed"

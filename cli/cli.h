@@ -145,6 +145,13 @@ int hf_cli_emit(const char *text, const char *path);
 /* Emits a result object as one line of JSON (then frees nothing). */
 int hf_cli_emit_json(const cJSON *obj, const char *path);
 
+/* explain.c: the "explain" object of hf cls --explain (each fit's
+ * parameters by name when with_pars), and the Asimov data as a JSON array
+ * into a file (--asimov-out), nothing written on failure. */
+cJSON *hf_cli_explain_json(const hf_model *m, const hf_hypotest_explain *ex,
+                           int with_pars);
+int hf_cli_write_asimov(const char *path, const double *data, int n);
+
 /* scan.c: `hf cls --scan START:STOP:N` */
 int hf_cli_parse_scan(const char *text, double *lo, double *hi, int *n);
 int hf_cli_cls_scan(const hf_model *m, double lo, double hi, int n, double cl,

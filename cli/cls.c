@@ -46,6 +46,15 @@ static const char help[] =
     "                       --threads N (default: all cores); the result\n"
     "                       depends on the seed, not on the thread count\n"
     "  --threads N          grid mode and toys: threads (default: all cores)\n"
+    "  --explain            also print \"explain\": every fit of the test\n"
+    "                       (\"free\", \"fixed_poi\", \"bkg_only\", \"asimov_free\",\n"
+    "                       \"asimov_fixed_poi\": twice_nll, poi, converged,\n"
+    "                       nevals) and \"q_obs\", \"q_asimov\", to compare\n"
+    "                       with pyhf fit by fit\n"
+    "  --explain-pars       with --explain: each fit's parameters by name\n"
+    "  --asimov-out FILE    write the Asimov data (main bins then auxdata, in\n"
+    "                       pyhf's order) as a JSON array, for pyhf's\n"
+    "                       model.logpdf at hf's points\n"
     "  --stats              print evaluation counts and times on stderr\n"
     "  -h, --help           this help\n";
 
@@ -58,6 +67,8 @@ typedef struct cls_args {
     unsigned long long seed;
     int scan_n;                /* --scan START:STOP:N */
     double scan_lo, scan_hi;
+    int explain, explain_pars; /* --explain, --explain-pars */
+    const char *asimov_out;    /* --asimov-out FILE */
 } cls_args;
 
 static double now(void)
@@ -89,12 +100,31 @@ static int run(const hf_model *m, const cls_args *a, double t_load)
                                a->threads, a->tail_probs, a->stats, t_load,
                                a->outfile);
     double t0 = now();
-    if (hf_cls_asymptotic(m, data, a->test_poi, a->ts, &fo, &r, &err) != HF_OK)
+    hf_hypotest_explain ex;
+    size_t np = (size_t)hf_model_npars(m), nd = (size_t)hf_model_ndata(m);
+    double *xbuf = NULL;
+    if (a->explain || a->asimov_out) {
+        xbuf = malloc((HF_NFITS * np + nd + 1) * sizeof *xbuf);
+        if (!xbuf) {
+            hf_cli_msg("out of memory");
+            return HF_EXIT_INPUT;
+        }
+        ex.pars = xbuf;
+        ex.asimov_data = xbuf + HF_NFITS * np;
+        if (hf_cls_asymptotic_explain(m, data, a->test_poi, a->ts, &fo, &r,
+                                      &ex, &err) != HF_OK) {
+            free(xbuf);
+            return hf_cli_lib_error(&err);
+        }
+    } else if (hf_cls_asymptotic(m, data, a->test_poi, a->ts, &fo, &r,
+                                 &err) != HF_OK)
         return hf_cli_lib_error(&err);
     double t1 = now();
     if (a->upper_limit &&
-        hf_upper_limit(m, data, a->cl, a->ts, &fo, &lim, &err) != HF_OK)
+        hf_upper_limit(m, data, a->cl, a->ts, &fo, &lim, &err) != HF_OK) {
+        free(xbuf);
         return hf_cli_lib_error(&err);
+    }
     double t2 = now();
     /* A NaN would print as null and read as a result: refuse it. */
     int finite = isfinite(r.cls_obs) && isfinite(r.clsb) && isfinite(r.clb);
@@ -106,6 +136,7 @@ static int run(const hf_model *m, const cls_args *a, double t_load)
                    "CLb %g%s): the likelihood is degenerate here; nothing "
                    "printed", a->test_poi, r.cls_obs, r.clsb, r.clb,
                    a->upper_limit ? ", or the upper limit" : "");
+        free(xbuf);
         return HF_EXIT_INPUT;
     }
 
@@ -121,8 +152,20 @@ static int run(const hf_model *m, const cls_args *a, double t_load)
         cJSON_AddNumberToObject(ul, "obs", lim.obs);
         cJSON_AddItemToObject(ul, "exp", hf_json_array(lim.exp, 5));
     }
-    int rc = hf_cli_emit_json(out, a->outfile);
+    if (a->explain)
+        cJSON_AddItemToObject(out, "explain",
+                              hf_cli_explain_json(m, &ex, a->explain_pars));
+    int rc = HF_EXIT_OK;
+    if (a->asimov_out)
+        rc = hf_cli_write_asimov(a->asimov_out, ex.asimov_data, (int)nd);
+    if (rc == HF_EXIT_OK) {
+        rc = hf_cli_emit_json(out, a->outfile);
+        /* no result, no Asimov file: nothing partial stays behind */
+        if (rc != HF_EXIT_OK && a->asimov_out)
+            remove(a->asimov_out);
+    }
     cJSON_Delete(out);
+    free(xbuf);
 
     if (rc == HF_EXIT_OK && a->stats) {
         fprintf(stderr, "%s: stats: model built in %.3f ms; hypotest: %d "
@@ -139,7 +182,8 @@ static int run(const hf_model *m, const cls_args *a, double t_load)
 int hf_cmd_cls(int argc, char **argv)
 {
     enum { O_PNAME = 256, O_MEAS, O_POI, O_TS, O_TAIL, O_UL, O_CL, O_OUT,
-           O_STATS, O_CALC, O_NTOYS, O_SEED, O_THREADS, O_SCAN };
+           O_STATS, O_CALC, O_NTOYS, O_SEED, O_THREADS, O_SCAN, O_EXPLAIN,
+           O_EXPLAIN_PARS, O_ASIMOV_OUT };
     static const struct option longopts[] = {
         {"patch-name", required_argument, NULL, O_PNAME},
         {"patch", required_argument, NULL, 'p'},
@@ -156,12 +200,16 @@ int hf_cmd_cls(int argc, char **argv)
         {"seed", required_argument, NULL, O_SEED},
         {"threads", required_argument, NULL, O_THREADS},
         {"scan", required_argument, NULL, O_SCAN},
+        {"explain", no_argument, NULL, O_EXPLAIN},
+        {"explain-pars", no_argument, NULL, O_EXPLAIN_PARS},
+        {"asimov-out", required_argument, NULL, O_ASIMOV_OUT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     hf_model_options mo;
     hf_model_options_init(&mo);
-    cls_args a = {1.0, 0.95, HF_TEST_QMU_TILDE, 0, 0, 0, NULL, 0, 2000, 0, 0, 0, 0, 0};
+    cls_args a = {1.0, 0.95, HF_TEST_QMU_TILDE, 0, 0, 0, NULL, 0, 2000, 0, 0, 0, 0, 0,
+                  0, 0, NULL};
     int toy_opts = 0, poi_given = 0, cl_given = 0;
     int grid = hf_cli_grid(argc, argv); /* a whole patchset? */
     if (grid >= 0)
@@ -187,6 +235,9 @@ int hf_cmd_cls(int argc, char **argv)
             rc = hf_cli_parse_scan(optarg, &a.scan_lo, &a.scan_hi, &a.scan_n);
             break;
         case O_STATS: a.stats = 1; break;
+        case O_EXPLAIN: a.explain = 1; break;
+        case O_EXPLAIN_PARS: a.explain_pars = 1; break;
+        case O_ASIMOV_OUT: a.asimov_out = optarg; break;
         case O_POI:
             poi_given = 1;
             rc = hf_cli_double("--test-poi", optarg, &a.test_poi);
@@ -240,6 +291,12 @@ int hf_cmd_cls(int argc, char **argv)
     if (rc == HF_EXIT_OK && cl_given && !a.upper_limit && !a.scan_n)
         rc = hf_cli_usage_error("--cl is the level of the upper limits: give "
                                 "--upper-limit or --scan, or drop --cl");
+    if (rc == HF_EXIT_OK && a.explain_pars && !a.explain)
+        rc = hf_cli_usage_error("--explain-pars adds to --explain: give both");
+    if (rc == HF_EXIT_OK && (a.explain || a.asimov_out) && (a.toys || a.scan_n))
+        rc = hf_cli_usage_error("--explain and --asimov-out explain one "
+                                "asymptotic hypothesis test: drop %s",
+                                a.toys ? "--calctype toybased" : "--scan");
     if (rc == HF_EXIT_OK && a.toys && a.upper_limit)
         rc = hf_cli_usage_error("--upper-limit is asymptotic only; drop it "
                                 "or --calctype toybased");

@@ -60,8 +60,27 @@ void hf_hypo_free(hf_hypo *h)
     }
 }
 
-/* A fit that failed is an error; the message already names it. */
-static int fit(hf_hypo *h, const double *data, const double *init,
+/* Records fit `k` (HF_FIT_*) of the test in h->ex, if any. */
+static void record(hf_hypo *h, int k, const double *pars,
+                   const hf_fit_result *r)
+{
+    hf_hypotest_explain *ex = h->ex;
+    if (!ex || k < 0)
+        return;
+    hf_fit_summary *s = &ex->fit[k];
+    s->done = 1;
+    s->twice_nll = r->twice_nll;
+    s->poi = pars[h->poi];
+    s->converged = r->converged;
+    s->nevals = r->nevals;
+    if (ex->pars)
+        memcpy(ex->pars + (size_t)k * h->npars, pars,
+               h->npars * sizeof *pars);
+}
+
+/* A fit that failed is an error; the message already names it.  `k` is
+ * the HF_FIT_* slot it fills in an explanation, or -1. */
+static int fit(hf_hypo *h, int k, const double *data, const double *init,
                int fix_poi, double mu, double *pars, double *twice_nll,
                hf_error *err)
 {
@@ -70,13 +89,22 @@ static int fit(hf_hypo *h, const double *data, const double *init,
                        h->work, pars, &r, err);
     h->nevals += r.nevals;
     *twice_nll = r.twice_nll;
+    record(h, k, pars, &r);
     return rc;
 }
 
 int hf_hypo_init(hf_hypo *h, const hf_model *m, const double *data,
                  hf_test_stat ts, const hf_fit_options *opt, hf_error *err)
 {
+    return hf_hypo_init_ex(h, m, data, ts, opt, NULL, err);
+}
+
+int hf_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
+                    hf_test_stat ts, const hf_fit_options *opt,
+                    hf_hypotest_explain *ex, hf_error *err)
+{
     memset(h, 0, sizeof *h);
+    h->ex = ex;
     h->m = m;
     h->data = data;
     h->ts = ts;
@@ -117,25 +145,29 @@ int hf_hypo_init(hf_hypo *h, const hf_model *m, const double *data,
 
     /* pyhf starts every fit from the model's inits; these warm starts
      * reach the same minima in a fraction of the evaluations. */
-    int rc = fit(h, data, NULL, 0, 0, h->free_pars, &h->free_tnll, err);
+    int rc = fit(h, HF_FIT_FREE, data, NULL, 0, 0, h->free_pars,
+                 &h->free_tnll, err);
     if (rc != HF_OK)
         goto fail;
     double asimov_mu = ts == HF_TEST_Q0 ? 1.0 : 0.0, tnll;
-    rc = fit(h, data, h->free_pars, 1, asimov_mu, h->asimov_pars, &tnll, err);
+    rc = fit(h, HF_FIT_BKG_ONLY, data, h->free_pars, 1, asimov_mu,
+             h->asimov_pars, &tnll, err);
     if (rc != HF_OK)
         goto fail;
     if (tnll < h->free_tnll) {
         /* The fixed fit beat the free one: the latter had stopped short. */
-        rc = fit(h, data, h->asimov_pars, 0, 0, h->free_pars, &h->free_tnll,
-                 err);
+        rc = fit(h, HF_FIT_FREE, data, h->asimov_pars, 0, 0, h->free_pars,
+                 &h->free_tnll, err);
         if (rc != HF_OK)
             goto fail;
     }
     hf_model_expected_data(m, h->asimov_pars, h->asimov, h->work);
     /* The Asimov data are the expectation at asimov_pars, which is
      * therefore the free fit's minimum: the fit only confirms it. */
-    rc = fit(h, h->asimov, h->asimov_pars, 0, 0, h->free_pars_A,
-             &h->free_tnll_A, err);
+    if (h->ex && h->ex->asimov_data)
+        memcpy(h->ex->asimov_data, h->asimov, h->ndata * sizeof *h->asimov);
+    rc = fit(h, HF_FIT_ASIMOV_FREE, h->asimov, h->asimov_pars, 0, 0,
+             h->free_pars_A, &h->free_tnll_A, err);
     if (rc != HF_OK)
         goto fail;
     return HF_OK;
@@ -154,14 +186,18 @@ static int teststat(hf_hypo *h, const double *data, double mu,
                     hf_error *err)
 {
     double muhat = free_pars[h->poi];
-    /* pyhf fits here too but discards the result: q is 0 regardless. */
-    if ((h->ts == HF_TEST_Q0 && muhat < 0) ||
-        (h->ts != HF_TEST_Q0 && muhat > mu)) {
+    int asimov = data == h->asimov;
+    int kfix = asimov ? HF_FIT_ASIMOV_FIXED_POI : HF_FIT_FIXED_POI;
+    int kfree = asimov ? HF_FIT_ASIMOV_FREE : HF_FIT_FREE;
+    /* pyhf fits here too but discards the result: q is 0 regardless
+     * (an explanation shows the fit all the same). */
+    if (((h->ts == HF_TEST_Q0 && muhat < 0) ||
+         (h->ts != HF_TEST_Q0 && muhat > mu)) && !h->ex) {
         *q = 0;
         return HF_OK;
     }
     double tnll;
-    int rc = fit(h, data, free_pars, 1, mu, h->scratch, &tnll, err);
+    int rc = fit(h, kfix, data, free_pars, 1, mu, h->scratch, &tnll, err);
     if (rc != HF_OK)
         return rc;
     int inside = mu >= hf_model_lower(h->m)[h->poi] &&
@@ -171,15 +207,16 @@ static int teststat(hf_hypo *h, const double *data, double mu,
          * therefore stopped short: redo it from the better point.  (Past
          * the POI's bounds, where pyhf refuses to go and hf's limits may,
          * the free fit can be the higher one.) */
-        rc = fit(h, data, h->scratch, 0, 0, free_pars, free_tnll, err);
+        rc = fit(h, kfree, data, h->scratch, 0, 0, free_pars, free_tnll,
+                 err);
         if (rc != HF_OK)
             return rc;
         muhat = free_pars[h->poi];
-        if ((h->ts == HF_TEST_Q0 && muhat < 0) ||
-            (h->ts != HF_TEST_Q0 && muhat > mu)) {
-            *q = 0;
-            return HF_OK;
-        }
+    }
+    if ((h->ts == HF_TEST_Q0 && muhat < 0) ||
+        (h->ts != HF_TEST_Q0 && muhat > mu)) {
+        *q = 0;
+        return HF_OK;
     }
     *q = hf_teststat_value(h->ts, mu, muhat, tnll, *free_tnll);
     return HF_OK;
@@ -219,6 +256,42 @@ int hf_hypo_eval(hf_hypo *h, double mu, int observed, hf_cls_result *res,
 out:
     res->nevals = h->nevals;
     return rc;
+}
+
+static int explain_impl(const hf_model *m, const double *data, double mu,
+                        hf_test_stat ts, const hf_fit_options *opt,
+                        hf_cls_result *res, hf_hypotest_explain *ex,
+                        hf_error *err)
+{
+    hf_hypo h;
+    double *pars = ex->pars, *asimov = ex->asimov_data;
+    memset(ex, 0, sizeof *ex);
+    ex->pars = pars;
+    ex->asimov_data = asimov;
+    ex->q_obs = ex->q_asimov = NAN;
+    memset(res, 0, sizeof *res);
+    res->cls_obs = NAN;
+    /* hf_hypo_init does the free, background-only and Asimov free fits */
+    int rc = hf_hypo_init_ex(&h, m, data, ts, opt, ex, err);
+    if (rc != HF_OK) {
+        res->nevals = h.nevals;
+        return rc;
+    }
+    rc = hf_hypo_eval(&h, mu, 1, res, err);
+    ex->q_obs = res->test_stat;
+    ex->q_asimov = res->test_stat_asimov;
+    hf_hypo_free(&h);
+    return rc;
+}
+
+int hf_cls_asymptotic_explain(const hf_model *m, const double *data,
+                              double mu, hf_test_stat ts,
+                              const hf_fit_options *opt, hf_cls_result *res,
+                              hf_hypotest_explain *ex, hf_error *err)
+{
+    return hf_error_blame(hf_model_source(m),
+                          explain_impl(m, data, mu, ts, opt, res, ex, err),
+                          err);
 }
 
 int hf_cls_asymptotic(const hf_model *m, const double *data, double mu,

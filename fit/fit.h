@@ -64,10 +64,15 @@ typedef struct hf_hypo {
     double free_tnll_A;
     double *scratch;      /* npars */
     int nevals;
+    hf_hypotest_explain *ex;  /* NULL, or where each fit is recorded */
 } hf_hypo;
 
 int hf_hypo_init(hf_hypo *h, const hf_model *m, const double *data,
                  hf_test_stat ts, const hf_fit_options *opt, hf_error *err);
+/* The same, recording every fit in *ex (see hf_cls_asymptotic_explain). */
+int hf_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
+                    hf_test_stat ts, const hf_fit_options *opt,
+                    hf_hypotest_explain *ex, hf_error *err);
 
 /* Hypothesis test at mu.  With observed == 0 only the Asimov (expected)
  * part is computed and the observed fields are NaN. */

@@ -197,6 +197,89 @@ done:
     return gain;
 }
 
+/* L-BFGS from the best point so far until the convergence test holds.
+ * L-BFGS may stop on its f-tolerance or a failed line search short of the
+ * minimum; a restart drops its stale curvature pairs, a Newton step fixes
+ * what curvature alone cannot (very stiff constraints). */
+static nlopt_result descend(fit_ctx *c, nlopt_opt o, double *y, double tol,
+                            int max_evals)
+{
+    nlopt_result nr = NLOPT_SUCCESS;
+    int n = c->n;
+    for (int round = 0; round < 6 && c->nevals < max_evals; round++) {
+        memcpy(y, c->ybest, n * sizeof *y);
+        if (round >= 2 && newton_step(c, y) > 0 && converged(c, tol))
+            break;
+        double f;
+        nlopt_set_maxeval(o, max_evals - c->nevals);
+        nr = nlopt_optimize(o, y, &f);
+        if (nr == NLOPT_OUT_OF_MEMORY || nr == NLOPT_INVALID_ARGS)
+            break;
+        if (converged(c, tol))
+            break;
+    }
+    return nr;
+}
+
+/* The other well of each two-well histosys parameter (hf_model_twowell):
+ * the minimum found at alpha may have a twin near -alpha, which a descent
+ * from the inits never sees.  One evaluation there per such parameter,
+ * the others kept; where it is already lower than the minimum, a descent
+ * from it (the fit keeps the lowest point ever evaluated).  (Descending
+ * from every twin within one unit of NLL multiplied the evaluations of a
+ * 1Lbb hypotest by 14 and never found a lower minimum there.)
+ * Returns non-zero when a descent is needed from c->ybest. */
+static int other_wells(fit_ctx *c, nlopt_opt o, double *y, double tol,
+                       int max_evals)
+{
+    int npars = hf_model_npars(c->m), n = c->n, moved = 0;
+    unsigned char *flag = malloc(npars ? npars : 1);
+    double *yt = malloc((n ? n : 1) * sizeof *yt);
+    double *save = malloc(2 * (n ? n : 1) * sizeof *save);
+    if (!flag || !yt || !save || hf_model_twowell(c->m, flag) == 0)
+        goto done;
+    for (int k = 0; k < n; k++) {
+        if (!flag[c->idx[k]])
+            continue;
+        double a = c->ybest[k] * c->w[k];
+        if (fabs(a) < 0.05 || -a < c->lo[k] * c->w[k] ||
+            -a > c->hi[k] * c->w[k])
+            continue;
+        double f0 = c->fbest;
+        memcpy(yt, c->ybest, n * sizeof *yt);
+        yt[k] = -a / c->w[k];
+        double f = eval(c, yt, NULL);
+        if (f >= f0)
+            continue;
+        if (c->fbest < f0) {
+            moved = 1; /* already lower: descend from there */
+            continue;
+        }
+        /* a descent from the twin point; kept only if it goes lower by
+         * more than rounding (else the converged minimum stays best) */
+        memcpy(save, c->ybest, n * sizeof *save);
+        memcpy(save + n, c->gbest, n * sizeof *save);
+        memcpy(y, yt, n * sizeof *y);
+        nlopt_set_maxeval(o, max_evals > c->nevals ? max_evals - c->nevals
+                                                   : 1);
+        double fo;
+        nlopt_optimize(o, y, &fo);
+        if (c->fbest < f0 - 1e-9 * (fabs(f0) > 1 ? fabs(f0) : 1)) {
+            moved = 1;
+        } else {
+            c->fbest = f0;
+            memcpy(c->ybest, save, n * sizeof *save);
+            memcpy(c->gbest, save + n, n * sizeof *save);
+        }
+    }
+done:
+    free(flag);
+    free(yt);
+    free(save);
+    (void)tol;
+    return moved;
+}
+
 /* Says why the NLL is not finite where a fit starts: names the first bin
  * whose expected yield cannot carry its observed count. */
 static int not_finite(const hf_model *m, const double *data, const double *x,
@@ -310,6 +393,17 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
 
     int max_evals = opt->max_evals > 0 ? opt->max_evals : 1000 + 50 * n;
     eval(&c, y, NULL);
+    if (!isfinite(c.fbest) && init != hf_model_inits(m)) {
+        /* No fit starts where the likelihood is zero (a warm start with a
+         * normfactor at 0 that the data need, e.g. from a fit to a
+         * control region without events): the model's inits instead. */
+        const double *inits = hf_model_inits(m);
+        for (int k = 0; k < n; k++)
+            if (inits[idx[k]] >= lower[idx[k]] &&
+                inits[idx[k]] <= upper[idx[k]])
+                y[k] = inits[idx[k]] / w[k];
+        eval(&c, y, NULL);
+    }
     if (!isfinite(c.fbest)) {
         rc = not_finite(m, data, c.x, fix_poi, poi, c.work, err);
         goto out;
@@ -331,23 +425,9 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
     /* A memory as long as the problem (up to a point) halved the
      * evaluations of a hypothesis test against NLopt's default of 10-20. */
     nlopt_set_vector_storage(o, n < 200 ? n : 200);
-
-    /* L-BFGS may stop on its f-tolerance or a failed line search short of
-     * the minimum; a restart drops its stale curvature pairs, a Newton step
-     * fixes what curvature alone cannot (very stiff constraints). */
-    nlopt_result nr = NLOPT_SUCCESS;
-    for (int round = 0; round < 6 && c.nevals < max_evals; round++) {
-        memcpy(y, c.ybest, n * sizeof *y);
-        if (round >= 2 && newton_step(&c, y) > 0 && converged(&c, tol))
-            break;
-        double f;
-        nlopt_set_maxeval(o, max_evals - c.nevals);
-        nr = nlopt_optimize(o, y, &f);
-        if (nr == NLOPT_OUT_OF_MEMORY || nr == NLOPT_INVALID_ARGS)
-            break;
-        if (converged(&c, tol))
-            break;
-    }
+    nlopt_result nr = descend(&c, o, y, tol, max_evals);
+    if (converged(&c, tol) && other_wells(&c, o, y, tol, max_evals))
+        nr = descend(&c, o, y, tol, max_evals);
     nlopt_destroy(o);
     res->converged = converged(&c, tol);
     if (!res->converged)

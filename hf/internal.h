@@ -23,6 +23,11 @@ int hf_error_set(hf_error *err, int code, const char *fmt, ...) HF_PRINTF(3, 4);
 /* The file(s) a model was built from ("BkgOnly.json + patch.json"). */
 const char *hf_model_source(const hf_model *m);
 
+/* Flags (flag[npars]) the histosys parameters that make some yield
+ * non-monotonic, so that the likelihood may have a minimum on each side
+ * of them; returns how many. */
+int hf_model_twowell(const hf_model *m, unsigned char *flag);
+
 /* When rc is an error, prefixes err's message with `source` (unless it
  * already starts with it), so that a failed fit or hypotest names the
  * workspace it was about; returns rc. */

@@ -45,6 +45,9 @@ typedef struct hf_block {
 } hf_block;
 
 struct hf_model {
+    /* non-NULL for a view made by hf_model_with_pars: it owns only
+     * init, lo, hi and fixed and shares every other array with parent */
+    const struct hf_model *parent;
     char *source;           /* file(s) it was built from, for messages */
     /* parameters, pyhf order */
     int npars, nparsets, poi;
@@ -120,6 +123,9 @@ void hf_interp_histosys_init(double *coef, int code, double lo, double nom,
                              double hi);
 
 
+
+/* reparam.c: frees a view made by hf_model_with_pars (its own arrays). */
+void hf_model_view_free(hf_model *m);
 
 /* build.c: compiles validated channels + measurement parameter configs. */
 int hf_model_compile(const cJSON *channels, const cJSON *params,

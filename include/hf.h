@@ -256,6 +256,18 @@ HF_API const double *hf_model_sigmas(const hf_model *m);
 /* The observed data vector (ndata doubles). */
 HF_API const double *hf_model_data(const hf_model *m);
 
+/* A view of model m with other suggested inits, bounds and fixed flags
+ * (pyhf's init_pars, par_bounds and fixed_params), so that every fit,
+ * hypothesis test, limit and toy run on the view honours them: npars
+ * values each, NULL to keep m's.  Fixed parameters are held at their init.
+ * The view shares everything else with m, which must outlive it; release
+ * it with hf_model_free.  HF_ERR_ARG for a non-finite init, a NaN bound or
+ * a lower bound above the upper one. */
+HF_API int hf_model_with_pars(const hf_model *m, const double *init,
+                              const double *lower, const double *upper,
+                              const unsigned char *fixed, hf_model **out,
+                              hf_error *err);
+
 /* Channels in pyhf's (sorted) order. */
 HF_API int hf_model_nchannels(const hf_model *m);
 HF_API const char *hf_model_channel_name(const hf_model *m, int c);
@@ -343,6 +355,46 @@ typedef struct hf_cls_result {
 HF_API int hf_cls_asymptotic(const hf_model *m, const double *data, double mu,
                              hf_test_stat ts, const hf_fit_options *opt,
                              hf_cls_result *res, hf_error *err);
+
+/* The fits behind an asymptotic hypothesis test, to check hf against
+ * another program (pyhf) fit by fit: twice_nll at the minimum, the POI
+ * there, whether it converged and its NLL+gradient evaluations. */
+typedef struct hf_fit_summary {
+    int done;          /* 0: the test did not need this fit (q0) */
+    double twice_nll;
+    double poi;
+    int converged;
+    int nevals;
+} hf_fit_summary;
+
+enum {
+    HF_FIT_FREE = 0,         /* free fit to the data */
+    HF_FIT_FIXED_POI,        /* POI fixed to the tested value, data */
+    HF_FIT_BKG_ONLY,         /* POI fixed to 0 (1 for q0): makes the
+                                Asimov data */
+    HF_FIT_ASIMOV_FREE,      /* free fit to the Asimov data */
+    HF_FIT_ASIMOV_FIXED_POI, /* POI fixed to the tested value, Asimov */
+    HF_NFITS
+};
+
+typedef struct hf_hypotest_explain {
+    hf_fit_summary fit[HF_NFITS];
+    double q_obs, q_asimov;  /* the test statistics as pyhf defines them */
+    /* Optional, owned by the caller (NULL: not filled): every fit's
+     * parameters (HF_NFITS * npars, fit k at k * npars) and the Asimov
+     * data (ndata: main bins then auxdata, in pyhf's order). */
+    double *pars;
+    double *asimov_data;
+} hf_hypotest_explain;
+
+/* hf_cls_asymptotic, and every fit it consists of into *ex.  The fixed-POI
+ * fits are done even where the test statistic does not need them (the
+ * POI's best fit above the tested value), as pyhf does. */
+HF_API int hf_cls_asymptotic_explain(const hf_model *m, const double *data,
+                                     double mu, hf_test_stat ts,
+                                     const hf_fit_options *opt,
+                                     hf_cls_result *res,
+                                     hf_hypotest_explain *ex, hf_error *err);
 
 /* hf_cls_asymptotic at each of mu[0..n) into res[0..n), sharing the fits
  * that do not depend on mu (free fits, Asimov data): two fits a point.

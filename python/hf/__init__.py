@@ -12,15 +12,27 @@ when they are contiguous float64) but never required.
     sig = hf.Signal(ws, ["SR"], lumi=True)
     sig.cls_batch([[y0, y1, y2], ...], unc=[[u0, u1, u2], ...], threads=2)
 
-The library is found through $HF_LIB (a path to libhf.so), then the system
-(ctypes.util.find_library), then ../build/libhf.so next to this file.
+The library is found through $HF_LIB (a path to libhf.so), then where
+`make install` put it (recorded in hf/_config.py), then the system
+(ctypes.util.find_library), then the build tree (../../build/libhf.so next
+to this file).  Every libhf call goes through ctypes.CDLL, which releases
+the GIL while C runs: batch calls from several Python threads run at once.
+
+The pyhf-compatible interface is the subpackage `hf.pyhf`:
+
+    import hf.pyhf as pyhf
 Objects own their C handles and release them when garbage collected.
 """
 import ctypes
 import ctypes.util
 import json
 import os
+import sys
 from array import array
+
+from . import _capi
+from ._capi import (_Error, _ModelOptions, _ClsResult, _LimitResult, _PROGRESS,
+                    _BatchOptions, _BatchItem, _BatchResult, _SignalSpec)
 
 __all__ = ["HFError", "Workspace", "Patch", "Model", "Binning", "Signal",
            "signal_patch", "load"]
@@ -34,58 +46,6 @@ class HFError(Exception):
     def __init__(self, code, msg):
         super().__init__(msg)
         self.code = code
-
-
-class _Error(ctypes.Structure):
-    _fields_ = [("code", ctypes.c_int), ("msg", ctypes.c_char * 1024)]
-
-
-class _ModelOptions(ctypes.Structure):
-    _fields_ = [("measurement", ctypes.c_char_p), ("poi", ctypes.c_char_p),
-                ("normsys_interp", ctypes.c_int),
-                ("histosys_interp", ctypes.c_int)]
-
-
-class _ClsResult(ctypes.Structure):
-    _fields_ = [("cls_obs", ctypes.c_double), ("clsb", ctypes.c_double),
-                ("clb", ctypes.c_double), ("cls_exp", ctypes.c_double * 5),
-                ("test_stat", ctypes.c_double),
-                ("test_stat_asimov", ctypes.c_double),
-                ("nevals", ctypes.c_int)]
-
-
-class _LimitResult(ctypes.Structure):
-    _fields_ = [("obs", ctypes.c_double), ("exp", ctypes.c_double * 5),
-                ("nevals", ctypes.c_int)]
-
-
-_PROGRESS = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_int)
-
-
-class _BatchOptions(ctypes.Structure):
-    _fields_ = [("test_poi", ctypes.c_double), ("ts", ctypes.c_int),
-                ("upper_limit", ctypes.c_int), ("cl", ctypes.c_double),
-                ("threads", ctypes.c_int), ("model", ctypes.c_void_p),
-                ("fit", ctypes.c_void_p), ("progress", _PROGRESS),
-                ("progress_ctx", ctypes.c_void_p)]
-
-
-class _BatchItem(ctypes.Structure):
-    _fields_ = [("status", ctypes.c_int), ("err", _Error),
-                ("cls", _ClsResult), ("limit", _LimitResult),
-                ("seconds", ctypes.c_double)]
-
-
-class _BatchResult(ctypes.Structure):
-    _fields_ = [("n", ctypes.c_int), ("nfailed", ctypes.c_int),
-                ("items", ctypes.POINTER(_BatchItem))]
-
-
-class _SignalSpec(ctypes.Structure):
-    _fields_ = [("channels", ctypes.POINTER(ctypes.c_char_p)),
-                ("nchannels", ctypes.c_int), ("sample", ctypes.c_char_p),
-                ("poi", ctypes.c_char_p), ("lumi", ctypes.c_int),
-                ("staterror", ctypes.c_int)]
 
 
 _lib = None
@@ -142,6 +102,7 @@ _SIGS = {
                                            ctypes.POINTER(_BatchOptions),
                                            ctypes.POINTER(_BatchResult), _E]),
 }
+_SIGS.update(_capi.SIGS)
 
 
 def load(path=None):
@@ -153,11 +114,18 @@ def load(path=None):
     if not path:
         if os.environ.get("HF_LIB"):
             cands.append(os.environ["HF_LIB"])
+        here = os.path.dirname(os.path.abspath(__file__))
+        try:
+            from . import _config
+            cands.append(os.path.join(_config.LIBDIR, "libhf.so"))
+        except ImportError:
+            pass
         found = ctypes.util.find_library("hf")
         if found:
             cands.append(found)
-        here = os.path.dirname(os.path.abspath(__file__))
-        cands.append(os.path.join(here, "..", "build", "libhf.so"))
+        for d in ("/usr/local/lib", os.path.join(sys.prefix, "lib")):
+            cands.append(os.path.join(d, "libhf.so"))
+        cands.append(os.path.join(here, "..", "..", "build", "libhf.so"))
     last = None
     for c in cands:
         try:
@@ -166,7 +134,8 @@ def load(path=None):
         except OSError as e:
             last = e
     else:
-        raise OSError("hf.py: cannot load libhf (set HF_LIB): %s" % last)
+        raise OSError("hf: cannot load libhf.so (tried %s; set HF_LIB to its "
+                      "path): %s" % (", ".join(cands), last))
     for name, (res, args) in _SIGS.items():
         f = getattr(lib, name)
         f.restype = res

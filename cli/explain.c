@@ -1,0 +1,70 @@
+/*
+ * explain.c - `hf cls --explain` and `--asimov-out`: the fits behind a
+ * hypothesis test, so that a difference from pyhf can be traced to the
+ * fit where it starts (and checked in pyhf at hf's points).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* The keys of hf_hypotest_explain's fits, in HF_FIT_* order. */
+static const char *const fit_keys[HF_NFITS] = {
+    "free", "fixed_poi", "bkg_only", "asimov_free", "asimov_fixed_poi"};
+
+static cJSON *pars_by_name(const hf_model *m, const double *v)
+{
+    cJSON *o = cJSON_CreateObject();
+    int n = hf_model_nparsets(m);
+    for (int k = 0; o && k < n; k++) {
+        hf_parset ps;
+        if (hf_model_parset(m, k, &ps) == HF_OK)
+            cJSON_AddItemToObject(o, ps.name,
+                                  hf_json_array(v + ps.offset, ps.n));
+    }
+    return o;
+}
+
+cJSON *hf_cli_explain_json(const hf_model *m, const hf_hypotest_explain *ex,
+                           int with_pars)
+{
+    cJSON *o = cJSON_CreateObject();
+    int np = hf_model_npars(m);
+    for (int k = 0; o && k < HF_NFITS; k++) {
+        const hf_fit_summary *f = &ex->fit[k];
+        if (!f->done)
+            continue; /* q0 has no fixed fit at a tested mu */
+        cJSON *j = cJSON_AddObjectToObject(o, fit_keys[k]);
+        cJSON_AddNumberToObject(j, "twice_nll", f->twice_nll);
+        cJSON_AddNumberToObject(j, "poi", f->poi);
+        cJSON_AddBoolToObject(j, "converged", f->converged);
+        cJSON_AddItemToObject(j, "nevals", hf_json_int(f->nevals));
+        if (with_pars && ex->pars)
+            cJSON_AddItemToObject(j, "pars",
+                                  pars_by_name(m, ex->pars + (size_t)k * np));
+    }
+    if (o) {
+        cJSON_AddNumberToObject(o, "q_obs", ex->q_obs);
+        cJSON_AddNumberToObject(o, "q_asimov", ex->q_asimov);
+    }
+    return o;
+}
+
+int hf_cli_write_asimov(const char *path, const double *data, int n)
+{
+    cJSON *a = hf_json_array(data, n);
+    char *text = a ? hf_json_dump(a, 0, 0) : NULL;
+    cJSON_Delete(a);
+    size_t len = text ? strlen(text) : 0;
+    char *line = text ? realloc(text, len + 2) : NULL;
+    if (!line) {
+        free(text);
+        hf_cli_msg("out of memory");
+        return HF_EXIT_INPUT;
+    }
+    memcpy(line + len, "\n", 2);
+    hf_error err = {0};
+    int rc = hf_cli_write_file(path, line, &err);
+    free(line);
+    return rc == HF_OK ? HF_EXIT_OK : hf_cli_lib_error(&err);
+}

@@ -1,0 +1,279 @@
+/*
+ * test_minima.c - minima pyhf's default optimizer and a single descent
+ * miss, on the small models of tests/pyhf/ whose expected values come from
+ * pyhf with several starting points (tests/pyhf/make_refs.py writes
+ * tests/pyhf/refs.json):
+ *  - twowell.json: a histosys whose up and down templates lie both far
+ *    below the nominal, so the likelihood has a minimum on each side of
+ *    it; a descent from the inits stops in the higher one (twice_nll
+ *    29.637 against 28.003, CLs 0.4769 against 0.5049).
+ *  - zero_cr.json: no event in a control region puts a background
+ *    normfactor at 0 in the free fit, where the mu = 0 fit cannot start
+ *    (the likelihood is zero there).
+ *  - deficit.json: observed counts far below the expectation.
+ * Every fit must reach pyhf's minimum within 1e-6 (or go lower), hf's
+ * twice_nll at pyhf's parameters must equal pyhf's (the same function),
+ * and CLs must agree within 1e-4 (relative where the value is small).
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "hf.h"
+#include "run.h"
+#include <unistd.h>
+
+#define DIR "tests/pyhf/"
+
+static cJSON *load_json(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc(n + 1);
+    size_t got = fread(s, 1, n, f);
+    s[got] = 0;
+    fclose(f);
+    cJSON *j = cJSON_Parse(s);
+    free(s);
+    return j;
+}
+
+static void vec(const cJSON *a, double *out, int n)
+{
+    assert_int_equal(cJSON_GetArraySize(a), n);
+    int i = 0;
+    for (const cJSON *e = a->child; e; e = e->next)
+        out[i++] = e->valuedouble;
+}
+
+/* |got - want| within tol, relative to want where |want| < 1 */
+static void close_to(const char *model, const char *what, double got,
+                     double want, double tol)
+{
+    double scale = fabs(want) < 1 && want != 0 ? fabs(want) : 1;
+    if (!(fabs(got - want) <= tol * scale))
+        fail_msg("%s: %s = %.12g, pyhf %.12g (tolerance %g%s)", model, what,
+                 got, want, tol, scale != 1 ? " relative" : "");
+}
+
+static hf_model *model_of(const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, DIR "%s.json", name);
+    hf_workspace *ws;
+    hf_model *m;
+    hf_error err;
+    if (hf_workspace_read(path, &ws, &err) != HF_OK)
+        fail_msg("%s", err.msg);
+    if (hf_model_build(ws, NULL, 0, NULL, &m, &err) != HF_OK)
+        fail_msg("%s", err.msg);
+    hf_workspace_free(ws);
+    return m;
+}
+
+/* pyhf's fit `f` of `data`: hf's value at its parameters is pyhf's, and
+ * hf's own fit (from the inits, as pyhf) is no higher. */
+static void check_fit(const char *name, hf_model *m, const cJSON *f,
+                      const char *key, const double *data, int fix, double mu)
+{
+    int np = hf_model_npars(m);
+    double *p = malloc(np * sizeof *p), *q = malloc(np * sizeof *q);
+    double *work = malloc(hf_model_work_size(m) * sizeof *work);
+    const cJSON *fit = cJSON_GetObjectItem(f, key);
+    double want = cJSON_GetObjectItem(fit, "twice_nll")->valuedouble;
+    vec(cJSON_GetObjectItem(fit, "pars"), p, np);
+    char what[96];
+    snprintf(what, sizeof what, "twice_nll at pyhf's %s parameters", key);
+    close_to(name, what, -2 * hf_model_logpdf(m, p, data, work), want, 1e-9);
+    hf_fit_result r;
+    hf_error err;
+    if (hf_fit(m, data, NULL, fix, mu, NULL, q, &r, &err) != HF_OK)
+        fail_msg("%s: %s fit: %s", name, key, err.msg);
+    if (!(r.twice_nll <= want + 1e-6))
+        fail_msg("%s: %s fit: twice_nll %.10g, pyhf's minimum %.10g", name,
+                 key, r.twice_nll, want);
+    free(p);
+    free(q);
+    free(work);
+}
+
+static void test_reference_models(void **state)
+{
+    (void)state;
+    cJSON *refs = load_json(DIR "refs.json");
+    assert_non_null(refs);
+    int n = 0;
+    cJSON *models = cJSON_GetObjectItem(refs, "models");
+    for (cJSON *r = models->child; r; r = r->next, n++) {
+        const char *name = r->string;
+        hf_model *m = model_of(name);
+        int nd = hf_model_ndata(m);
+        double *asimov = malloc(nd * sizeof *asimov);
+        vec(cJSON_GetObjectItem(r, "asimov_data"), asimov, nd);
+        const cJSON *fits = cJSON_GetObjectItem(r, "fits");
+        const double *data = hf_model_data(m);
+        check_fit(name, m, fits, "free", data, 0, 0);
+        check_fit(name, m, fits, "fixed_poi", data, 1, 1.0);
+        check_fit(name, m, fits, "bkg_only", data, 1, 0.0);
+        check_fit(name, m, fits, "asimov_free", asimov, 0, 0);
+        check_fit(name, m, fits, "asimov_fixed_poi", asimov, 1, 1.0);
+
+        hf_cls_result c;
+        hf_error err;
+        if (hf_cls_asymptotic(m, data, 1.0, HF_TEST_QMU_TILDE, NULL, &c,
+                              &err) != HF_OK)
+            fail_msg("%s: %s", name, err.msg);
+        close_to(name, "CLs_obs", c.cls_obs,
+                 cJSON_GetObjectItem(r, "CLs_obs")->valuedouble, 1e-4);
+        close_to(name, "CLsb", c.clsb,
+                 cJSON_GetObjectItem(r, "CLsb")->valuedouble, 1e-4);
+        close_to(name, "CLb", c.clb, cJSON_GetObjectItem(r, "CLb")->valuedouble,
+                 1e-4);
+        double exp[5];
+        vec(cJSON_GetObjectItem(r, "CLs_exp"), exp, 5);
+        for (int k = 0; k < 5; k++)
+            close_to(name, "CLs_exp", c.cls_exp[k], exp[k], 1e-4);
+        free(asimov);
+        hf_model_free(m);
+    }
+    assert_int_equal(n, 3);
+    cJSON_Delete(refs);
+}
+
+/* The model pyhf's default optimizer gets wrong: its CLs is recorded in
+ * refs.json as pyhf_default, and a test against it must fail. */
+static void test_twowell_differs_from_default(void **state)
+{
+    (void)state;
+    cJSON *refs = load_json(DIR "refs.json");
+    assert_non_null(refs);
+    const cJSON *r = cJSON_GetObjectItem(cJSON_GetObjectItem(refs, "models"),
+                                         "twowell");
+    double dflt = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "pyhf_default"),
+                                      "CLs_exp")->child->next->next->valuedouble;
+    hf_model *m = model_of("twowell");
+    hf_cls_result c;
+    assert_int_equal(hf_cls_asymptotic(m, hf_model_data(m), 1.0,
+                                       HF_TEST_QMU_TILDE, NULL, &c, NULL),
+                     HF_OK);
+    /* the median expected CLs: 0.0195 at the lower minima, 0.0827 where
+     * pyhf's default optimizer stops */
+    assert_true(fabs(c.cls_exp[2] - dflt) > 0.05);
+    hf_model_free(m);
+    cJSON_Delete(refs);
+}
+
+/* hf cls --explain: each of the five fits equals pyhf's (to 1e-6 in
+ * twice_nll, 1e-4 in the POI), q_obs and q_asimov too; --asimov-out
+ * writes pyhf's Asimov data; a bad --asimov-out writes nothing. */
+static void test_explain_cli(void **state)
+{
+    (void)state;
+    if (!hf_bin)
+        skip();
+    static const char *const keys[5] = {"free", "fixed_poi", "bkg_only",
+                                         "asimov_free", "asimov_fixed_poi"};
+    cJSON *refs = load_json(DIR "refs.json");
+    assert_non_null(refs);
+    char asimov_path[512];
+    snprintf(asimov_path, sizeof asimov_path, "%s/asimov.json", tmpdir);
+    for (cJSON *r = cJSON_GetObjectItem(refs, "models")->child; r;
+         r = r->next) {
+        char ws[256];
+        snprintf(ws, sizeof ws, DIR "%s.json", r->string);
+        result res = run("cls", ws, "--explain", "--explain-pars",
+                         "--asimov-out", asimov_path, NULL);
+        cJSON *out = parse_ok(&res);
+        cJSON *ex = cJSON_GetObjectItem(out, "explain");
+        assert_non_null(ex);
+        const cJSON *fits = cJSON_GetObjectItem(r, "fits");
+        int poi = -1, k = 0;
+        for (const cJSON *n = cJSON_GetObjectItem(r, "par_names")->child; n;
+             n = n->next, k++)
+            if (!strcmp(n->valuestring, "mu"))
+                poi = k;
+        assert_true(poi >= 0);
+        for (int i = 0; i < 5; i++) {
+            const cJSON *f = cJSON_GetObjectItem(ex, keys[i]);
+            const cJSON *w = cJSON_GetObjectItem(fits, keys[i]);
+            assert_non_null(f);
+            assert_true(cJSON_IsTrue(cJSON_GetObjectItem(f, "converged")));
+            assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(f, "pars"),
+                                                "mu"));
+            close_to(r->string, keys[i],
+                     cJSON_GetObjectItem(f, "twice_nll")->valuedouble,
+                     cJSON_GetObjectItem(w, "twice_nll")->valuedouble, 1e-6);
+            double wpoi = cJSON_GetArrayItem(cJSON_GetObjectItem(w, "pars"),
+                                             poi)->valuedouble;
+            if (!(fabs(cJSON_GetObjectItem(f, "poi")->valuedouble - wpoi) <
+                  1e-4))
+                fail_msg("%s: %s: poi %.8g, pyhf %.8g", r->string, keys[i],
+                         cJSON_GetObjectItem(f, "poi")->valuedouble, wpoi);
+        }
+        close_to(r->string, "q_obs",
+                 cJSON_GetObjectItem(ex, "q_obs")->valuedouble,
+                 cJSON_GetObjectItem(r, "q_obs")->valuedouble, 1e-5);
+        close_to(r->string, "q_asimov",
+                 cJSON_GetObjectItem(ex, "q_asimov")->valuedouble,
+                 cJSON_GetObjectItem(r, "q_asimov")->valuedouble, 1e-5);
+        cJSON *as = load_json(asimov_path);
+        const cJSON *want = cJSON_GetObjectItem(r, "asimov_data");
+        assert_non_null(as);
+        assert_int_equal(cJSON_GetArraySize(as), cJSON_GetArraySize(want));
+        /* relative: both come from fits that stop within ~1e-8 */
+        for (int i = 0; i < cJSON_GetArraySize(as); i++) {
+            double g = cJSON_GetArrayItem(as, i)->valuedouble;
+            double w = cJSON_GetArrayItem(want, i)->valuedouble;
+            if (!(fabs(g - w) <= 1e-6 * (fabs(w) > 1 ? fabs(w) : 1)))
+                fail_msg("%s: Asimov datum %d = %.10g, pyhf %.10g",
+                         r->string, i, g, w);
+        }
+        cJSON_Delete(as);
+        cJSON_Delete(out);
+        result_free(&res);
+        unlink(asimov_path);
+    }
+    /* a missing directory: exit 1, a message naming it, nothing written */
+    char bad[512], outf[512];
+    snprintf(bad, sizeof bad, "%s/no/such/dir/a.json", tmpdir);
+    snprintf(outf, sizeof outf, "%s/result.json", tmpdir);
+    result res = run("cls", DIR "twowell.json", "--explain", "--asimov-out",
+                     bad, "--output-file", outf, NULL);
+    assert_failed_cleanly(&res, 1, "no/such/dir");
+    assert_int_equal(access(outf, F_OK), -1);
+    result_free(&res);
+    /* --explain-pars alone, --explain with toys: usage errors */
+    res = run("cls", DIR "twowell.json", "--explain-pars", NULL);
+    assert_failed_cleanly(&res, 2, "--explain");
+    result_free(&res);
+    res = run("cls", DIR "twowell.json", "--explain", "--calctype",
+              "toybased", NULL);
+    assert_failed_cleanly(&res, 2, "--explain");
+    result_free(&res);
+    cJSON_Delete(refs);
+}
+
+int main(void)
+{
+    if (run_setup("test_minima") != 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reference_models),
+        cmocka_unit_test(test_twowell_differs_from_default),
+        cmocka_unit_test(test_explain_cli),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    rmdir(tmpdir);
+    return rc;
+}
