@@ -125,8 +125,8 @@ def main():
         print(f, file=sys.stderr)
     if ncmd + npy == 0:
         sys.exit(f"{path}: no ```console or ```python block found")
-    print(f"check-readme: {ncmd} commands and {npy} Python blocks of {path}: "
-          f"{ncmd + npy - len(failures)} passed, {len(failures)} failed")
+    print(f"check-readme: {ncmd} commands and {npy} Python blocks of {path}")
+    print(f"readme: {ncmd + npy - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 
 
