@@ -11,7 +11,7 @@
 
 #include <stdio.h>
 
-#include "internal.h"
+#include "hf/hfmodel.h"
 
 /* Exit statuses. */
 enum {

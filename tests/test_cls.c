@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "../fit/fit.h"
+#include "infer/infer.h"
 #include "hf.h"
 #include "models.h"
 #include "refs.h"
