@@ -8,13 +8,15 @@
 # read, i.e. before `deps` has run; so `deps` is run as the recipe of an
 # included (empty) stamp file, and make, having remade an included file, reads
 # the Makefile again from the start (GNU make's "remaking makefiles"), now with
-# the packages installed.  MAKE_RESTARTS is set on that second reading.  Not
-# under -n (a dry run installs nothing).
+# the packages installed.  MAKE_RESTARTS is set on that second reading.
+# `include`, not `-include`: when deps fails, make stops there (it ignores a
+# failure to remake a -included file).  Not under -n (a dry run installs
+# nothing).
 DEPS_STAMP := $(or $(BUILD),build)/.deps-checked
 ifneq ($(filter demo check,$(MAKECMDGOALS)),)
 ifndef MAKE_RESTARTS
 ifeq ($(findstring n,$(firstword -$(MAKEFLAGS))),)
--include $(DEPS_STAMP)
+include $(DEPS_STAMP)
 endif
 endif
 endif
@@ -27,36 +29,52 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wno-unused-parameter
 OMP     := -fopenmp
-PKGS    := libcjson nlopt gsl libcrypto
-DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lnlopt -lgsl -lgslcblas -lcrypto) -lm
+PKGS    := libcjson nlopt gsl libcrypto libprotobuf-c libxml-2.0 xgboost
+DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
+DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lnlopt -lgsl -lgslcblas -lcrypto -lprotobuf-c -lxml2 -lxgboost) -lm
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(OMP) -std=gnu11 -fPIC -fvisibility=hidden \
-             -Iinclude -Ihf $(DEPCFLAGS) $(EXTRA_CFLAGS)
+             -Iinclude -I. $(DEPCFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL = $(DEPLIBS) $(OMP) $(EXTRA_LDFLAGS)
 
 BUILD   ?= build
 SOVER   := 0
 VERSION := 0.1.0
 PREFIX  ?= /usr/local
-LIB_SRC := $(sort $(wildcard hf/*.c patch/*.c fit/*.c simplify/*.c recast/*.c))
+LIB_SRC := $(sort $(wildcard core/*.c patch/*.c hf/*.c fit/*.c infer/*.c simplify/*.c recast/*.c ml/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 # Plotting (cairo) is linked into the command only: libhf never needs cairo.
 PLOT_SRC := $(sort $(wildcard plot/*.c))
 PLOT_OBJ := $(PLOT_SRC:%.c=$(BUILD)/obj/%.o)
 CAIRO_CFLAGS := $(shell pkg-config --cflags cairo fontconfig 2>/dev/null)
 CAIRO_LIBS   := $(shell pkg-config --libs cairo fontconfig 2>/dev/null || echo -lcairo -lfontconfig)
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# ml/ reads ONNX files with C code protoc-c generates from Debian's
+# onnx.proto (libonnx-dev) at build time, into $(BUILD)/gen.
+ONNX_PROTO_DIR ?= /usr/include
+GEN     := $(BUILD)/gen
+ONNX_PB := $(GEN)/onnx/onnx.pb-c.c
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/onnx.pb-c.o
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 
-.PHONY: FORCE all lib check check-asan check-valgrind fuzz fuzz-build demo clean deps deps-mpi check-mpi
+.PHONY: FORCE all lib check check-layers check-asan check-valgrind fuzz fuzz-build demo clean deps deps-mpi check-mpi
 all: $(BUILD)/libhf.a $(BUILD)/libhf.so $(BUILD)/hf $(BUILD)/hfcls
 
-$(BUILD)/obj/%.o: %.c include/hf.h hf/internal.h $(wildcard */*.h)
+$(BUILD)/obj/%.o: %.c include/hf.h $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(ONNX_PB): $(ONNX_PROTO_DIR)/onnx/onnx.proto
+	@mkdir -p $(GEN)
+	protoc-c --c_out=$(GEN) -I$(ONNX_PROTO_DIR) onnx/onnx.proto
+
+$(BUILD)/obj/gen/onnx.pb-c.o: $(ONNX_PB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(OMP) -fPIC -fvisibility=hidden -I$(GEN) $(DEPCFLAGS) -c $< -o $@
+
+$(filter $(BUILD)/obj/ml/%,$(LIB_OBJ)): ALL_CFLAGS += -I$(GEN)
+$(filter $(BUILD)/obj/ml/%,$(LIB_OBJ)): $(ONNX_PB)
 
 $(BUILD)/libhf.a: $(LIB_OBJ)
 	@rm -f $@
@@ -66,7 +84,7 @@ $(BUILD)/libhf.so: $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,libhf.so.$(SOVER) -o $@ $^ $(LDLIBS_ALL)
 
 # The command lives in $(BUILD)/ (hf/ is the model's source folder).
-$(PLOT_OBJ): ALL_CFLAGS += -Icli $(CAIRO_CFLAGS)
+$(PLOT_OBJ): ALL_CFLAGS += $(CAIRO_CFLAGS)
 $(BUILD)/hf: $(CLI_OBJ) $(PLOT_OBJ) $(BUILD)/libhf.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(PLOT_OBJ) $(BUILD)/libhf.a $(LDLIBS_ALL) $(CAIRO_LIBS)
 
@@ -83,7 +101,6 @@ MPI_CLI := $(BUILD)/obj/cli/load.o $(BUILD)/obj/cli/jsonout.o $(BUILD)/obj/cli/o
            $(BUILD)/obj/cli/args.o $(BUILD)/obj/cli/gridline.o
 all: $(BUILD)/hfscan
 $(MPI_OBJ): CC := $(MPICC)
-$(MPI_OBJ): ALL_CFLAGS += -Icli
 $(BUILD)/hfscan: $(MPI_OBJ) $(MPI_CLI) $(BUILD)/libhf.a
 	$(MPICC) $(ALL_CFLAGS) -o $@ $(MPI_OBJ) $(MPI_CLI) $(BUILD)/libhf.a $(LDLIBS_ALL) -lpthread
 endif
@@ -98,11 +115,28 @@ $(BUILD)/tests/test_plot: tests/test_plot.c $(TEST_SUPPORT) $(BUILD)/libhf.a
 	$(CC) $(ALL_CFLAGS) $(CAIRO_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) $(BUILD)/libhf.a $(LDLIBS_ALL) $(CAIRO_LIBS) -lcmocka
 
 # Runs every test binary; each skips cleanly when ../shared is absent.
-check: all $(TEST_BIN) check-examples
+check: all $(TEST_BIN) check-examples check-layers check-readme
 	@pass=0; fail=0; for t in $(TEST_BIN); do \
 	  echo "== $$t"; if HF_BIN=$(CURDIR)/$(BUILD)/hf ./$$t; then pass=$$((pass+1)); \
 	  else fail=$$((fail+1)); echo "FAILED: $$t"; fi; done; \
+	echo "== python (tests/python, pytest)"; if $(MAKE) -s check-python; then pass=$$((pass+1)); \
+	else fail=$$((fail+1)); echo "FAILED: python"; fi; \
 	echo "programs: $$pass passed, $$fail failed"; [ $$fail = 0 ]
+
+# No folder includes or calls a higher layer's code (ARCHITECTURE.md).
+check-layers: all
+	@sh tests/layers.sh $(BUILD)
+
+# hf.pyhf against pyhf's references and documented behaviour, by Debian's
+# python3 (the PATH may put another python3 first) on this build's libhf.
+# A missing pytest or numpy is reported as SKIPPED, never as a pass.
+PYTHON ?= /usr/bin/python3
+.PHONY: check-python
+check-python: $(BUILD)/libhf.so
+	@if echo '$(CFLAGS)' | grep -q sanitize; then echo "check-python: SKIPPED under sanitizers"; exit 0; fi; \
+	if ! $(PYTHON) -c 'import pytest, numpy' 2>/dev/null; then \
+	  echo "check-python: SKIPPED: $(PYTHON) lacks pytest or numpy (make deps installs python3-pytest, python3-numpy)"; exit 0; fi; \
+	HF_LIB=$(CURDIR)/$(BUILD)/libhf.so PYTHONDONTWRITEBYTECODE=1 $(PYTHON) -m pytest -q -p no:cacheprovider tests/python
 
 check-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
@@ -135,7 +169,7 @@ fuzz-build:
 	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN)" build-fuzz/libhf.a
 	for t in $(FUZZ_TARGETS); do \
-	  $(FUZZ_CC) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -Iinclude -Ihf $(DEPCFLAGS) \
+	  $(FUZZ_CC) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -Iinclude -I. $(DEPCFLAGS) \
 	    -o build-fuzz/$$t fuzz/$$t.c build-fuzz/libhf.a $(DEPLIBS) $(OMP) || exit 1; done
 
 fuzz: fuzz-build
@@ -150,9 +184,18 @@ fuzz: fuzz-build
 # it cannot, before anything is compiled.  Add any new package here: the
 # fresh-machine check (`make fresh-check`) then installs it too.
 DEB_PKGS := gcc g++ libc6-dev make pkg-config python3 libcjson-dev libnlopt-dev \
-            libgsl-dev librandom123-dev libcmocka-dev libssl-dev libcairo2-dev valgrind locales
+            libgsl-dev librandom123-dev libcmocka-dev libssl-dev libcairo2-dev valgrind locales \
+            python3-numpy python3-pytest python3-setuptools python3-pip \
+            libonnx-dev protobuf-c-compiler libprotobuf-c-dev libxml2-dev libxgboost-dev
 deps:
 	@tools/deps.sh $(DEB_PKGS)
+
+# A minimal Debian root, made with mmdebstrap, runs the README's getting-started
+# commands (`make demo`, `make check`) on a clean export of HEAD as a new user
+# would (tools/fresh-check.sh; needs root and Debian's archive).
+.PHONY: fresh-check
+fresh-check:
+	tools/fresh-check.sh
 
 # Open MPI for `make MPI=1` (build/hfscan); not part of `make deps`.
 deps-mpi:
@@ -169,9 +212,16 @@ check-mpi:
 # under its full version with SONAME libhf.so.$(SOVER), the static one, the
 # header, a pkg-config file, the command.  `make uninstall` removes exactly
 # those files.
+# The Python package goes to Debian's site directory under PREFIX
+# (/usr/local/lib/python3.X/dist-packages is on /usr/bin/python3's path),
+# with hf/_config.py recording where libhf.so is.
+PYVER   := $(shell /usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo 3)
+PYSITE  := lib/python$(PYVER)/dist-packages
+PY_SRC  := $(sort $(shell cd python && find hf -name '*.py' ! -name _config.py))
 INSTALLED := lib/libhf.so.$(VERSION) lib/libhf.so.$(SOVER) lib/libhf.so lib/libhf.a \
-             include/hf.h lib/pkgconfig/hf.pc bin/hf bin/hfcls
-.PHONY: install uninstall check-examples
+             include/hf.h lib/pkgconfig/hf.pc bin/hf bin/hfcls \
+             $(addprefix $(PYSITE)/,$(PY_SRC) hf/_config.py)
+.PHONY: install uninstall check-examples check-readme
 # A workspace whose SR has 4 bins, not the examples' 3.
 SR4_WS := {"channels": [{"name": "SR", "samples": [{"name": "b", "data": [1, 1, 1, 1], \
   "modifiers": []}]}], "observations": [{"name": "SR", "data": [1, 1, 1, 1]}], \
@@ -188,9 +238,13 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' hf.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/hf.pc
 	install -m 755 $(BUILD)/hf $(DESTDIR)$(PREFIX)/bin/hf
 	ln -sf hf $(DESTDIR)$(PREFIX)/bin/hfcls
+	for f in $(PY_SRC); do install -D -m 644 python/$$f $(DESTDIR)$(PREFIX)/$(PYSITE)/$$f; done
+	printf 'LIBDIR = %s\n' "'$(PREFIX)/lib'" >$(DESTDIR)$(PREFIX)/$(PYSITE)/hf/_config.py
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
+	rm -rf $(addsuffix /__pycache__,$(addprefix $(DESTDIR)$(PREFIX)/$(PYSITE)/,$(sort $(dir $(PY_SRC)))))
+	-rmdir -p $(addprefix $(DESTDIR)$(PREFIX)/$(PYSITE)/,$(sort $(dir $(PY_SRC)))) 2>/dev/null
 
 # The callers of the installed library: examples/recast.c and .cpp built
 # with gcc/g++ through pkg-config against a scratch install, and python/hf.py
@@ -215,9 +269,20 @@ check-examples: all
 	    echo "$$x: a workspace whose SR has 4 bins must be refused"; exit 1; fi; done; \
 	readelf -d $$d/usr/lib/libhf.so.$(VERSION) | grep -q 'SONAME.*libhf\.so\.$(SOVER)'; \
 	HF_LIB=$$d/usr/lib/libhf.so HF_BIN=$$d/usr/bin/hf /usr/bin/python3 tests/test_python.py; \
+	(cd $$d && env -u HF_LIB PYTHONPATH=$$d/usr/$(PYSITE) PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -c \
+	  'import hf.pyhf as pyhf, sys; m = pyhf.simplemodels.uncorrelated_background([5.0], [10.0], [2.0]); \
+	   assert pyhf.__file__.startswith(sys.argv[1]), pyhf.__file__; \
+	   print("installed hf.pyhf: CLs", float(pyhf.infer.hypotest(1.0, [10.0] + m.config.auxdata, m)))' $$d/usr/); \
 	$(MAKE) -s uninstall PREFIX=$$d/usr; \
 	left=$$(find $$d/usr ! -type d); [ -z "$$left" ] || { echo "uninstall left: $$left"; exit 1; }; \
 	echo "check-examples: C, C++ and Python callers passed"
+
+# README.md's ```console and ```python examples, run as written and their
+# output compared (tools/readme_check.py), so the README cannot drift from what
+# works.  They name ./build: skipped for other build folders (check-asan).
+check-readme: all
+	@if [ "$(BUILD)" != build ]; then echo "check-readme: skipped (BUILD=$(BUILD))"; exit 0; fi; \
+	/usr/bin/python3 tools/readme_check.py README.md
 
 demo: all
 	./build/hfcls workspaces/demo/BkgOnly.json workspaces/demo/patchset.json --patch-name sig_300 --upper-limit

@@ -11,7 +11,7 @@
 
 #include <stdio.h>
 
-#include "internal.h"
+#include "hf/hfmodel.h"
 
 /* Exit statuses. */
 enum {
@@ -44,6 +44,17 @@ int hf_cmd_rename(int argc, char **argv);
 int hf_cmd_combine(int argc, char **argv);
 int hf_cmd_signal(int argc, char **argv);
 int hf_cmd_simplify(int argc, char **argv);
+int hf_cmd_significance(int argc, char **argv);
+/* `hf --cite`: BibTeX for hf, pyhf, HistFactory and the asymptotic
+ * formulae on stdout (cite.c). */
+int hf_cli_cite(void);
+/* significance.c: the q0 hypotest of `hf cls --test-stat q0` printed as
+ * p-values and significances; an HF_EXIT_* status. */
+int hf_cli_significance(const hf_model *m, const hf_fit_options *fo,
+                        int tail_probs, int stats, double t_load,
+                        const char *outfile);
+/* Adds "p0_obs", "p0_exp", "Z_obs", "Z_exp" for these p-values to o. */
+void hf_cli_add_discovery(cJSON *o, double p0, const double p0_exp[5]);
 /* `hf plot brazil|contour|pulls` (plot/, linked into the command only). */
 int hf_cmd_plot(int argc, char **argv);
 /* `hf cls WS PATCHSET` with no --patch-name: every patch (grid.c).
@@ -61,12 +72,16 @@ int hf_cli_is_patchset(const char *path, int *ok);
 cJSON *hf_cli_grid_head(const char *name, const hf_patchset *ps, int i);
 char *hf_cli_grid_line(cJSON *o, const hf_batch_item *it, int upper_limit,
                        int *failed);
+/* The same for test statistic ts: for q0 the line holds "p0_obs",
+ * "p0_exp", "Z_obs" and "Z_exp" in place of the CLs keys. */
+char *hf_cli_grid_line_ts(cJSON *o, const hf_batch_item *it, int upper_limit,
+                          hf_test_stat ts, int *failed);
 /* `hf cls --calctype toybased` (cls_toys.c): the toy hypotest on the
  * loaded model and its output; an HF_EXIT_* status. */
 int hf_cli_cls_toys(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
                     unsigned long long seed, int threads, int tail_probs,
-                    int stats, double t_load, const char *outfile,
-                    const char *toys_out);
+                    int stats, double t_load, const hf_fit_options *fo,
+                    const char *outfile, const char *toys_out);
 /* Prints a toy result (pyhf's keys, mc_error, dropped) to outfile/stdout. */
 int hf_cli_toys_emit(const hf_toys_result *r, hf_test_stat ts, int tail_probs,
                      const char *outfile);
@@ -88,6 +103,11 @@ int hf_cli_toy_option(const char *opt, const char *text, int *n,
  * error naming the option and returns HF_EXIT_USAGE. */
 int hf_cli_double(const char *opt, const char *text, double *out);
 int hf_cli_interp(const char *text, hf_model_options *mo);
+/* --optconf tolerance=X,maxiter=N into fo (maxiter: NLL+gradient
+ * evaluations per fit); a usage error naming any other key. */
+int hf_cli_optconf(const char *text, hf_fit_options *fo);
+/* The refusal of pyhf's --optimizer and --backend (opt names which). */
+int hf_cli_pyhf_only(const char *opt, const char *value);
 /* Reports what getopt_long (run with opterr = 0 and a ':' optstring)
  * rejected: c is its return value, optopt_/optind_ its globals. */
 int hf_cli_getopt_error(int c, int optopt_, char **argv, int optind_);
@@ -129,6 +149,9 @@ int hf_cli_load(const hf_cli_input *in, const hf_model_options *mo,
 int hf_cli_load_args(int argc, char **argv, int optind_, const char **ps,
                      int nps, const char *patch_name,
                      const hf_model_options *mo, hf_cli_loaded *out);
+/* "-" when standard input can hold the workspace of a verb given no
+ * file, as pyhf reads it; NULL when it is a terminal. */
+const char *hf_cli_stdin_workspace(void);
 /* Reads just the workspace ("-" is standard input). */
 int hf_cli_load_workspace(const char *path, hf_workspace **ws);
 void hf_cli_release(hf_cli_loaded *l);
@@ -156,6 +179,35 @@ int hf_cli_emit(const char *text, const char *path);
 /* Emits a result object as one line of JSON (then frees nothing). */
 int hf_cli_emit_json(const cJSON *obj, const char *path);
 
+/* Event features for a model (features.c) ------------------------------ */
+
+typedef struct hf_cli_events {
+    size_t n;              /* events read (skipped ones not counted) */
+    double *x;             /* n x F features, in the model's order */
+    double *y;             /* n x K outputs (test vectors), or NULL */
+    double *weight;        /* n weights (1 without a weight column) */
+    const char **channel;  /* n channel names (into text), NULL entries
+                              without a channel column */
+    long *line;            /* each event's line (CSV) or index (raw) */
+    int has_channel, has_weight;
+    size_t skipped;        /* events with a NaN/inf feature, skipped */
+    long first_skipped;    /* the first one's line or index */
+    char *text;            /* the CSV file */
+} hf_cli_events;
+
+/* Reads EVENTS for model m: format "csv" (NULL), "f32" or "f64"; want_y
+ * also reads the model's output columns (test vectors); skip skips
+ * events with a non-finite feature instead of refusing the file.
+ * Returns an HF_EXIT_* status after any message. */
+int hf_cli_events_read(const char *path, const hf_ml *m, const char *format,
+                       int want_y, int skip, hf_cli_events *ev);
+void hf_cli_events_free(hf_cli_events *ev);
+int hf_cmd_score(int argc, char **argv);
+/* Loads a model for `hf score`/`hf signal --model` (score.c): prep is the
+ * preprocessing file, NULL for MODEL.prep.json when it exists. */
+int hf_cli_ml_load(const char *model, const char *prep, const char *mformat,
+                   int threads, hf_ml **m);
+
 /* explain.c: the "explain" object of hf cls --explain (each fit's
  * parameters by name when with_pars), and the Asimov data as a JSON array
  * into a file (--asimov-out), nothing written on failure. */
@@ -166,7 +218,8 @@ int hf_cli_write_asimov(const char *path, const double *data, int n);
 /* scan.c: `hf cls --scan START:STOP:N` */
 int hf_cli_parse_scan(const char *text, double *lo, double *hi, int *n);
 int hf_cli_cls_scan(const hf_model *m, double lo, double hi, int n, double cl,
-                    hf_test_stat ts, int tail_probs, const char *outfile);
+                    hf_test_stat ts, int tail_probs, const hf_fit_options *fo,
+                    const char *outfile);
 /* Writes `text` to `path` atomically; fills err on failure. */
 int hf_cli_write_file(const char *path, const char *text, hf_error *err);
 /* The same for n bytes of binary data (images). */

@@ -65,8 +65,13 @@ int hf_cli_toys_emit(const hf_toys_result *r, hf_test_stat ts, int tail_probs,
                    r->cls_lo, r->cls_hi);
 
     cJSON *out = cJSON_CreateObject();
-    cJSON_AddNumberToObject(out, "CLs_obs", r->cls_obs);
-    cJSON_AddItemToObject(out, "CLs_exp", hf_json_array(r->cls_exp, 5));
+    if (ts == HF_TEST_Q0) {
+        /* for q0 hf_cls_toys holds the background-only p-values */
+        hf_cli_add_discovery(out, r->cls_obs, r->cls_exp);
+    } else {
+        cJSON_AddNumberToObject(out, "CLs_obs", r->cls_obs);
+        cJSON_AddItemToObject(out, "CLs_exp", hf_json_array(r->cls_exp, 5));
+    }
     if (tail_probs) {
         if (ts != HF_TEST_Q0)
             cJSON_AddNumberToObject(out, "CLsb", r->clsb);
@@ -92,8 +97,8 @@ int hf_cli_toys_emit(const hf_toys_result *r, hf_test_stat ts, int tail_probs,
 
 int hf_cli_cls_toys(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
                     unsigned long long seed, int threads, int tail_probs,
-                    int stats, double t_load, const char *outfile,
-                    const char *toys_out)
+                    int stats, double t_load, const hf_fit_options *fo,
+                    const char *outfile, const char *toys_out)
 {
     hf_error err = {0};
     hf_toys_options to;
@@ -107,6 +112,7 @@ int hf_cli_cls_toys(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
     }
     to.sb_stats = qs;
     to.b_stats = qs ? qs + ntoys : NULL;
+    to.fit = fo;
     double t0 = now();
     if (hf_cls_toys(m, hf_model_data(m), mu, ts, ntoys, seed, &to, &r, &err)
         != HF_OK) {

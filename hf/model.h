@@ -11,7 +11,7 @@
 #ifndef HF_MODEL_H
 #define HF_MODEL_H
 
-#include "internal.h"
+#include "hfmodel.h"
 
 enum hf_modtype {
     HF_MOD_HISTOSYS, /* pyhf's histfactory_set order: it fixes the */
@@ -45,7 +45,12 @@ typedef struct hf_block {
 } hf_block;
 
 struct hf_model {
+    /* non-NULL for a view made by hf_model_with_pars: it owns only
+     * init, lo, hi and fixed and shares every other array with parent */
+    const struct hf_model *parent;
     char *source;           /* file(s) it was built from, for messages */
+    char *params_path;      /* JSON path of the measurement's parameter
+                               configs ("measurements[0].config.parameters") */
     /* parameters, pyhf order */
     int npars, nparsets, poi;
     hf_parset *parsets;     /* names owned */
@@ -120,6 +125,9 @@ void hf_interp_histosys_init(double *coef, int code, double lo, double nom,
                              double hi);
 
 
+
+/* reparam.c: frees a view made by hf_model_with_pars (its own arrays). */
+void hf_model_view_free(hf_model *m);
 
 /* build.c: compiles validated channels + measurement parameter configs. */
 int hf_model_compile(const cJSON *channels, const cJSON *params,

@@ -256,6 +256,18 @@ HF_API const double *hf_model_sigmas(const hf_model *m);
 /* The observed data vector (ndata doubles). */
 HF_API const double *hf_model_data(const hf_model *m);
 
+/* A view of model m with other suggested inits, bounds and fixed flags
+ * (pyhf's init_pars, par_bounds and fixed_params), so that every fit,
+ * hypothesis test, limit and toy run on the view honours them: npars
+ * values each, NULL to keep m's.  Fixed parameters are held at their init.
+ * The view shares everything else with m, which must outlive it; release
+ * it with hf_model_free.  HF_ERR_ARG for a non-finite init, a NaN bound or
+ * a lower bound above the upper one. */
+HF_API int hf_model_with_pars(const hf_model *m, const double *init,
+                              const double *lower, const double *upper,
+                              const unsigned char *fixed, hf_model **out,
+                              hf_error *err);
+
 /* Channels in pyhf's (sorted) order. */
 HF_API int hf_model_nchannels(const hf_model *m);
 HF_API const char *hf_model_channel_name(const hf_model *m, int c);
@@ -383,6 +395,28 @@ HF_API int hf_cls_asymptotic_explain(const hf_model *m, const double *data,
                                      const hf_fit_options *opt,
                                      hf_cls_result *res,
                                      hf_hypotest_explain *ex, hf_error *err);
+
+/* Discovery: the asymptotic test of the background-only hypothesis with
+ * the q0 statistic, as pyhf.infer.hypotest(0.0, data, model,
+ * test_stat="q0", return_expected_set=True).  p0 is the probability of a
+ * q0 at least the observed one under background only, p0_exp its
+ * expected band under the signal hypothesis mu = 1 (pyhf's order: the
+ * -2 sigma entry first), and each Z = Phi^-1(1 - p) its significance
+ * (scipy.stats.norm.isf).  Two fits on the data, two on the Asimov data
+ * at mu = 1. */
+typedef struct hf_significance_result {
+    double p0_obs, p0_exp[5];
+    double z_obs, z_exp[5];
+    double q0_obs, q0_asimov;  /* the test statistics behind them */
+    double clb;                /* pyhf's tail probability for q0 */
+    int nevals;                /* NLL+gradient evaluations used */
+} hf_significance_result;
+
+HF_API int hf_significance(const hf_model *m, const double *data,
+                           const hf_fit_options *opt,
+                           hf_significance_result *res, hf_error *err);
+/* The significance of a p-value, Phi^-1(1 - p) (inf for p = 0). */
+HF_API double hf_p_to_z(double p);
 
 /* hf_cls_asymptotic at each of mu[0..n) into res[0..n), sharing the fits
  * that do not depend on mu (free fits, Asimov data): two fits a point.
@@ -693,6 +727,55 @@ HF_API int hf_signal_model(const hf_signal *s, const double *yields,
 HF_API int hf_signal_cls_batch(const hf_signal *s, int k, const double *yields,
                                const double *unc, const hf_batch_options *opt,
                                hf_batch_result *res, hf_error *err);
+
+/* ------------------------------------------------- published ML models */
+
+/* A published classifier applied to event features: an ONNX network
+ * (evaluated by hf for the operators HEP classifiers use), a TMVA BDT
+ * weight file (XML) or an XGBoost model (JSON or binary, through
+ * libxgboost).  Loaded once, then immutable: any number of threads may
+ * call hf_ml_eval on one model at once. */
+typedef struct hf_ml hf_ml;
+
+#define HF_ML_OPTIONS_VERSION 1
+
+typedef struct hf_ml_options {
+    int version;               /* HF_ML_OPTIONS_VERSION (set by _init) */
+    const char *format;        /* "onnx", "tmva", "xgboost"; NULL: from
+                                  the file's name and first bytes */
+    /* A JSON file declaring the model's inputs, in input order, when the
+     * model file does not carry them: {"features": [{"name": "pt",
+     * "offset": 0, "scale": 0.01}, ...], "outputs": ["p_sig"]}; input j is
+     * (x_j - offset_j) * scale_j, an optional "index" gives j explicitly.
+     * NULL: none (the file's own names, offsets 0, scales 1). */
+    const char *preprocessing;
+    int threads;               /* hf_ml_eval's OpenMP threads; 0: default */
+} hf_ml_options;
+
+HF_API void hf_ml_options_init(hf_ml_options *opt);
+
+/* Reads and compiles a model.  ONNX operators outside the supported set
+ * are refused here, naming the node and the operator. */
+HF_API int hf_ml_load(const char *path, const hf_ml_options *opt,
+                      hf_ml **out, hf_error *err);
+HF_API void hf_ml_free(hf_ml *m);
+HF_API const char *hf_ml_format(const hf_ml *m);  /* "onnx", "tmva", ... */
+HF_API int hf_ml_nfeatures(const hf_ml *m);       /* F */
+HF_API int hf_ml_noutputs(const hf_ml *m);        /* K */
+/* Name of feature i (preprocessing file, else the model file's), or NULL
+ * when neither names it. */
+HF_API const char *hf_ml_feature_name(const hf_ml *m, int i);
+/* Name of output k: the preprocessing file's, else "score" (K = 1) or
+ * "score0", "score1", ... */
+HF_API const char *hf_ml_output_name(const hf_ml *m, int k);
+
+/* Evaluates n events: x is n rows of F features (row-major, in the order
+ * of hf_ml_feature_name, before preprocessing), out n rows of K outputs.
+ * Events run in parallel over OpenMP threads.  A NaN or infinite feature
+ * is refused (HF_ERR_NUMERIC naming the event and feature) before
+ * anything is computed. */
+HF_API int hf_ml_eval(const hf_ml *m, const double *x, size_t n, double *out,
+                      hf_error *err);
 
 #ifdef __cplusplus
 }

@@ -16,7 +16,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-sys.path.insert(0, os.path.join(ROOT, "python"))
+sys.path.insert(0, os.path.join(ROOT, "python"))  # the hf package
 import hf  # noqa: E402
 
 HF_BIN = os.environ.get("HF_BIN", os.path.join(ROOT, "build", "hf"))

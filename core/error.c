@@ -1,0 +1,277 @@
+/* error.c - status codes, error messages and small I/O helpers. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core.h"
+
+const char *hf_status_name(int code)
+{
+    switch (code) {
+    case HF_OK: return "ok";
+    case HF_ERR_IO: return "i/o error";
+    case HF_ERR_PARSE: return "JSON parse error";
+    case HF_ERR_INVALID: return "invalid input";
+    case HF_ERR_PATCH: return "patch failed";
+    case HF_ERR_NOTFOUND: return "not found";
+    case HF_ERR_ARG: return "bad argument";
+    case HF_ERR_NOMEM: return "out of memory";
+    case HF_ERR_FIT: return "fit did not converge";
+    case HF_ERR_NUMERIC: return "non-finite likelihood";
+    default: return "unknown status";
+    }
+}
+
+int hf_error_set(hf_error *err, int code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        err->code = code;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+/* The most hf reads from one file, pipe or standard input: far above the
+ * largest published workspace or patchset (tens of MB), so that only a
+ * runaway input (a device, an endless pipe) meets it.  HF_MAX_INPUT_BYTES
+ * in the environment overrides it (a size in bytes, optionally with a
+ * K, M or G suffix). */
+#define HF_MAX_INPUT_DEFAULT ((size_t)1 << 30)
+
+size_t hf_file_read_limit(void)
+{
+    const char *s = getenv("HF_MAX_INPUT_BYTES");
+    if (!s || !*s)
+        return HF_MAX_INPUT_DEFAULT;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30;
+    if (shift)
+        end++;
+    if (errno || end == s || *end || *s == '-' || v == 0 ||
+        v > (SIZE_MAX >> 1) >> shift)
+        return HF_MAX_INPUT_DEFAULT;
+    return (size_t)(v << shift);
+}
+
+/* Why a file that is not a regular file, a pipe or a terminal is refused:
+ * reading a device (/dev/zero, /dev/urandom) never ends, and a directory
+ * has no text. */
+static int refuse_kind(const char *path, int fd, const struct stat *st,
+                       hf_error *err)
+{
+    if (S_ISDIR(st->st_mode))
+        return hf_error_set(err, HF_ERR_IO, "%s: is a directory, not a file",
+                            path);
+    if (S_ISBLK(st->st_mode) || (S_ISCHR(st->st_mode) && !isatty(fd)))
+        return hf_error_set(err, HF_ERR_IO, "%s: is a device, not a file: "
+                            "hf reads regular files, pipes and standard input",
+                            path);
+    return HF_OK;
+}
+
+static int too_big(const char *path, size_t limit, hf_error *err)
+{
+    return hf_error_set(err, HF_ERR_IO, "%s: larger than %zu bytes, the most "
+                        "hf reads from one input (set HF_MAX_INPUT_BYTES, e.g. "
+                        "HF_MAX_INPUT_BYTES=4G, to allow more)", path, limit);
+}
+
+/* Reads f to its end or to `limit` bytes, whichever comes first. */
+static int read_all(FILE *f, const char *path, size_t limit, char **text,
+                    size_t *len, hf_error *err)
+{
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
+    for (;;) {
+        if (n + 1 >= cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
+                                    path);
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - n - 1, f);
+        n += r;
+        if (n > limit) {
+            free(buf);
+            return too_big(path, limit, err);
+        }
+        if (r == 0)
+            break;
+    }
+    if (ferror(f)) {
+        int e = errno;
+        free(buf);
+        return hf_error_set(err, HF_ERR_IO, "%s: read error: %s", path,
+                            strerror(e));
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return HF_OK;
+}
+
+int hf_file_read(const char *path, char **text, size_t *len, hf_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return hf_error_set(err, HF_ERR_IO, "%s: cannot open: %s", path,
+                            strerror(errno));
+    struct stat st;
+    size_t limit = hf_file_read_limit(), n = 0;
+    char *buf = NULL;
+    int rc = HF_OK;
+    if (fstat(fileno(f), &st) != 0)
+        rc = hf_error_set(err, HF_ERR_IO, "%s: cannot stat: %s", path,
+                          strerror(errno));
+    else if ((rc = refuse_kind(path, fileno(f), &st, err)) != HF_OK)
+        ;
+    else if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > limit)
+        rc = too_big(path, limit, err);
+    else
+        rc = read_all(f, path, limit, &buf, &n, err);
+    fclose(f);
+    if (rc != HF_OK)
+        return rc;
+    if (strlen(buf) != n) {
+        free(buf);
+        return hf_error_set(err, HF_ERR_PARSE,
+                            "%s: contains a NUL byte: not a text file", path);
+    }
+    *text = buf;
+    if (len)
+        *len = n;
+    return HF_OK;
+}
+
+/* Where, if anywhere, a string of valid JSON text holds the escape
+ * \u0000: cJSON would end the C string there, so "sys\u0000A" and
+ * "sys\u0000B" would both read as "sys" and two parameters would merge.
+ * Returns the escape's position or NULL. */
+static const char *nul_escape(const char *text)
+{
+    int in_str = 0;
+    for (const char *p = text; *p; p++) {
+        if (!in_str) {
+            in_str = *p == '"';
+        } else if (*p == '"') {
+            in_str = 0;
+        } else if (*p == '\\') {
+            if (p[1] == 'u' && strncmp(p + 2, "0000", 4) == 0)
+                return p;
+            if (p[1])
+                p++;
+        }
+    }
+    return NULL;
+}
+
+/* Line and column (from 1) of pos in text, and the depth of [ and { open
+ * there (outside strings). */
+static void locate(const char *text, const char *pos, int *line, int *col,
+                   int *depth)
+{
+    int in_str = 0;
+    *line = 1;
+    *col = 1;
+    *depth = 0;
+    if (!pos || pos < text)
+        return;
+    for (const char *p = text; p < pos && *p; p++) {
+        if (*p == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+        if (in_str) {
+            if (*p == '\\' && p[1] && p + 1 < pos)
+                p++, (*col)++;
+            else if (*p == '"')
+                in_str = 0;
+        } else if (*p == '"') {
+            in_str = 1;
+        } else if (*p == '[' || *p == '{') {
+            (*depth)++;
+        } else if (*p == ']' || *p == '}') {
+            (*depth)--;
+        }
+    }
+}
+
+int hf_json_parse(const char *text, const char *source, cJSON **out,
+                  hf_error *err)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+    int line, col, depth;
+    if (!root) {
+        /* cJSON's own error pointer is a global; the end pointer it
+         * returns is per call, so use that for line and column. */
+        locate(text, end, &line, &col, &depth);
+        if (depth >= CJSON_NESTING_LIMIT)
+            return hf_error_set(err, HF_ERR_PARSE,
+                                "%s: arrays and objects nested deeper than "
+                                "%d levels (line %d, column %d): more than "
+                                "any workspace needs, refused", source,
+                                CJSON_NESTING_LIMIT, line, col);
+        return hf_error_set(err, HF_ERR_PARSE,
+                            "%s: not valid JSON (near line %d, column %d)",
+                            source, line, col);
+    }
+    const char *nul = nul_escape(text);
+    if (nul) {
+        cJSON_Delete(root);
+        locate(text, nul, &line, &col, &depth);
+        return hf_error_set(err, HF_ERR_PARSE,
+                            "%s: a string holds the NUL character \\u0000 "
+                            "(line %d, column %d): refused, since names "
+                            "that differ only after it would merge", source,
+                            line, col);
+    }
+    /* Python's json.load tells "1" (int) from "1.0" (float); cJSON does
+     * not, so the text is read again for that (see core/json.c). */
+    hf_json_mark_ints(text, root);
+    *out = root;
+    return HF_OK;
+}
+
+int hf_error_blame(const char *source, int rc, hf_error *err)
+{
+    if (rc == HF_OK || !err || !source || !source[0])
+        return rc;
+    size_t n = strlen(source);
+    if (strncmp(err->msg, source, n) == 0 && err->msg[n] == ':')
+        return rc;
+    size_t room = sizeof err->msg, len = strlen(err->msg);
+    if (n + 2 >= room)
+        return rc;
+    if (len > room - n - 3)
+        len = room - n - 3; /* the tail of an overlong message goes */
+    memmove(err->msg + n + 2, err->msg, len);
+    err->msg[n + 2 + len] = '\0';
+    memcpy(err->msg, source, n);
+    err->msg[n] = ':';
+    err->msg[n + 1] = ' ';
+    return rc;
+}

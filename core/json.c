@@ -1,0 +1,427 @@
+/*
+ * json.c - JSON text exactly as Python's json module writes it, from which
+ * pyhf computes workspace digests (core/digest.c).  The command
+ * (cli/jsonout.c) writes its results with the same serialiser.
+ *
+ * pyhf's digest is hashlib.<alg>(json.dumps(ws, sort_keys=True,
+ * ensure_ascii=False).encode("utf8")).hexdigest(), so a digest is only
+ * right when every byte of that text is: keys in code-point order, ", "
+ * and ": " separators, Python's string escapes and numbers as Python
+ * prints them.  The last needs care: json.load makes "1" an int (printed
+ * "1") and "1.0" a float (printed "1.0"), while cJSON keeps both as the
+ * same double.  hf_json_mark_ints() therefore re-reads the source text
+ * after parsing and marks each number that was written as an integer
+ * literal (HF_JSON_INT in its type; cJSON ignores bits above 0xFF and
+ * keeps them through cJSON_Duplicate).  Integers too long for a double to
+ * hold exactly keep their literal in valuestring, which cJSON frees and
+ * duplicates with the item.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+
+/* ------------------------------------------------- integer literal marks */
+
+/* Advances *pp to the next number token of JSON text (skipping strings)
+ * and past it; returns its start, or NULL at the end.  *len gets its
+ * length and *isint whether it has no fraction or exponent. */
+static const char *next_number(const char **pp, size_t *len, int *isint)
+{
+    const char *p = *pp;
+    for (;;) {
+        char c = *p;
+        if (c == '\0') {
+            *pp = p;
+            return NULL;
+        }
+        if (c == '"') {
+            for (p++; *p && *p != '"'; p++)
+                if (*p == '\\' && p[1])
+                    p++;
+            if (*p)
+                p++;
+            continue;
+        }
+        if (c == '-' || (c >= '0' && c <= '9')) {
+            const char *s = p;
+            int in = 1;
+            for (p++; *p; p++) {
+                char d = *p;
+                if (d == '.' || d == 'e' || d == 'E')
+                    in = 0;
+                else if (!(d == '+' || d == '-' || (d >= '0' && d <= '9')))
+                    break;
+            }
+            *pp = p;
+            *len = (size_t)(p - s);
+            *isint = in;
+            return s;
+        }
+        p++;
+    }
+}
+
+/* Walks the tree in document order, pairing each number item with the
+ * next number token.  Returns -1 if the text runs out (cannot happen for
+ * the text the tree was parsed from). */
+static int mark(cJSON *it, const char **pp)
+{
+    for (; it; it = it->next) {
+        if (cJSON_IsNumber(it)) {
+            size_t len;
+            int isint;
+            const char *s = next_number(pp, &len, &isint);
+            if (!s)
+                return -1;
+            if (isint) {
+                it->type |= HF_JSON_INT;
+                /* A double holds every integer of up to 15 digits. */
+                size_t digits = len - (s[0] == '-');
+                if (digits > 15 && !it->valuestring) {
+                    char *lit = malloc(len + 1);
+                    if (lit) {
+                        memcpy(lit, s, len);
+                        lit[len] = '\0';
+                        it->valuestring = lit;
+                    }
+                }
+            }
+        } else if (cJSON_IsArray(it) || cJSON_IsObject(it)) {
+            if (mark(it->child, pp))
+                return -1;
+        }
+    }
+    return 0;
+}
+
+void hf_json_mark_ints(const char *text, cJSON *root)
+{
+    if (!text || !root)
+        return;
+    const char *p = text;
+    /* The root itself (its siblings are NULL). */
+    mark(root, &p);
+}
+
+/* ------------------------------------------------------ Python's dumps() */
+
+typedef struct sbuf {
+    char *s;
+    size_t n, cap;
+    int oom;
+} sbuf;
+
+static void sb_put(sbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (b->n + n + 1 > cap)
+            cap *= 2;
+        char *ns = realloc(b->s, cap);
+        if (!ns) {
+            b->oom = 1;
+            return;
+        }
+        b->s = ns;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+}
+
+static void sb_str(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
+
+/* The shortest "%.*e" text of x that reads back as x. */
+static void shortest_e(char *buf, size_t len, double x)
+{
+    for (int prec = 0; prec < 17; prec++) {
+        snprintf(buf, len, "%.*e", prec, x);
+        if (strtod(buf, NULL) == x)
+            return;
+    }
+    snprintf(buf, len, "%.16e", x);
+}
+
+cJSON *hf_json_array(const double *v, int n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; a && i < n; i++)
+        if (!cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]))) {
+            cJSON_Delete(a);
+            return NULL;
+        }
+    return a;
+}
+
+void hf_json_py_float(char *buf, double x)
+{
+    if (isnan(x)) {
+        strcpy(buf, "NaN");
+        return;
+    }
+    if (isinf(x)) {
+        strcpy(buf, x < 0 ? "-Infinity" : "Infinity");
+        return;
+    }
+    if (x == 0) {
+        strcpy(buf, signbit(x) ? "-0.0" : "0.0");
+        return;
+    }
+    char e[40], digits[24];
+    shortest_e(e, sizeof e, x);
+    const char *p = e;
+    int neg = (*p == '-');
+    if (neg)
+        p++;
+    int nd = 0;
+    /* Digits only: the decimal point is the locale's (LC_NUMERIC), "," in
+     * many; it is not part of the mantissa's digits either way. */
+    for (; *p && *p != 'e'; p++)
+        if (*p >= '0' && *p <= '9' && nd < 23)
+            digits[nd++] = *p;
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    digits[nd] = '\0';
+    int exp10 = atoi(p + 1);
+
+    char *o = buf;
+    if (neg)
+        *o++ = '-';
+    /* repr() switches to exponent form outside 1e-4 <= |x| < 1e16. */
+    if (exp10 < -4 || exp10 >= 16) {
+        *o++ = digits[0];
+        if (nd > 1) {
+            *o++ = '.';
+            memcpy(o, digits + 1, (size_t)nd - 1);
+            o += nd - 1;
+        }
+        sprintf(o, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
+        return;
+    }
+    if (exp10 < 0) {
+        *o++ = '0';
+        *o++ = '.';
+        for (int i = 0; i < -exp10 - 1; i++)
+            *o++ = '0';
+        memcpy(o, digits, (size_t)nd);
+        o += nd;
+    } else {
+        for (int i = 0; i <= exp10; i++)
+            *o++ = i < nd ? digits[i] : '0';
+        *o++ = '.';
+        if (nd > exp10 + 1) {
+            memcpy(o, digits + exp10 + 1, (size_t)(nd - exp10 - 1));
+            o += nd - exp10 - 1;
+        } else {
+            *o++ = '0';
+        }
+    }
+    *o = '\0';
+}
+
+static void put_number(sbuf *b, const cJSON *it, unsigned flags)
+{
+    char num[48];
+    if (!(flags & HF_JSON_PY_NUMBERS)) {
+        /* JSON has no NaN: results print it as null. */
+        if (isfinite(it->valuedouble))
+            hf_json_py_float(num, it->valuedouble);
+        else
+            strcpy(num, "null");
+        sb_str(b, num);
+        return;
+    }
+    if (it->type & HF_JSON_INT) {
+        if (it->valuestring) {
+            /* "-0" is int 0. */
+            const char *s = it->valuestring;
+            sb_str(b, strspn(s, "-0") == strlen(s) ? "0" : s);
+            return;
+        }
+        double v = it->valuedouble;
+        if (isfinite(v)) {
+            snprintf(num, sizeof num, "%.0f", v == 0 ? 0.0 : v);
+            sb_str(b, num);
+            return;
+        }
+    }
+    hf_json_py_float(num, it->valuedouble);
+    sb_str(b, num);
+}
+
+/* Decodes one UTF-8 sequence; a byte that starts no valid sequence is
+ * taken alone (as Latin-1), so nothing is lost. */
+static unsigned long utf8_next(const unsigned char **pp, int *len)
+{
+    const unsigned char *p = *pp;
+    unsigned long c = p[0];
+    int n = c >= 0xF8 ? 0 : c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+    unsigned long v = n == 3 ? c & 7 : n == 2 ? c & 15 : c & 31;
+    for (int i = 1; i <= n; i++) {
+        if ((p[i] & 0xC0) != 0x80) {
+            n = 0;
+            break;
+        }
+        v = v << 6 | (p[i] & 0x3F);
+    }
+    *len = 1 + n;
+    *pp = p + 1 + n;
+    return n ? v : c;
+}
+
+static void put_string(sbuf *b, const char *s, int ascii)
+{
+    char u[32];
+    sb_put(b, "\"", 1);
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        /* Runs of plain characters in one go. */
+        const unsigned char *q = p;
+        while (*q >= 0x20 && *q != '"' && *q != '\\' && (!ascii || *q < 0x7F))
+            q++;
+        if (q > p) {
+            sb_put(b, (const char *)p, (size_t)(q - p));
+            p = q;
+            continue;
+        }
+        const unsigned char *start = p;
+        int len;
+        unsigned long c = utf8_next(&p, &len);
+        switch (c) {
+        case '"': sb_str(b, "\\\""); continue;
+        case '\\': sb_str(b, "\\\\"); continue;
+        case '\n': sb_str(b, "\\n"); continue;
+        case '\r': sb_str(b, "\\r"); continue;
+        case '\t': sb_str(b, "\\t"); continue;
+        case '\b': sb_str(b, "\\b"); continue;
+        case '\f': sb_str(b, "\\f"); continue;
+        }
+        if (c >= 0x20 && c < 0x7F) {
+            /* An overlong encoding of a printable character. */
+            char ch = (char)c;
+            sb_put(b, &ch, 1);
+        } else if (c < 0x20 || (ascii && c < 0x10000)) {
+            snprintf(u, sizeof u, "\\u%04lx", c);
+            sb_str(b, u);
+        } else if (ascii) {
+            c -= 0x10000;
+            snprintf(u, sizeof u, "\\u%04lx\\u%04lx", 0xD800 | (c >> 10),
+                     0xDC00 | (c & 0x3FF));
+            sb_str(b, u);
+        } else {
+            sb_put(b, (const char *)start, (size_t)len);
+        }
+    }
+    sb_put(b, "\"", 1);
+}
+
+static void newline(sbuf *b, int indent, int depth)
+{
+    sb_put(b, "\n", 1);
+    for (int i = 0; i < indent * depth; i++)
+        sb_put(b, " ", 1);
+}
+
+typedef struct {
+    const cJSON *item;
+    int order;
+} kid;
+
+static int cmp_kids(const void *a, const void *b)
+{
+    const kid *x = a, *y = b;
+    int c = strcmp(x->item->string, y->item->string);
+    return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+static void dump(sbuf *b, const cJSON *it, int indent, unsigned flags,
+                 int depth)
+{
+    if (b->oom)
+        return;
+    if (cJSON_IsNull(it) || cJSON_IsInvalid(it)) {
+        sb_str(b, "null");
+    } else if (cJSON_IsTrue(it)) {
+        sb_str(b, "true");
+    } else if (cJSON_IsFalse(it)) {
+        sb_str(b, "false");
+    } else if (cJSON_IsNumber(it)) {
+        put_number(b, it, flags);
+    } else if (cJSON_IsRaw(it)) {
+        sb_str(b, it->valuestring);
+    } else if (cJSON_IsString(it)) {
+        put_string(b, it->valuestring, flags & HF_JSON_ASCII);
+    } else {
+        int obj = cJSON_IsObject(it), n = 0;
+        for (const cJSON *c = it->child; c; c = c->next)
+            n++;
+        sb_str(b, obj ? "{" : "[");
+        if (n == 0) {
+            sb_str(b, obj ? "}" : "]");
+            return;
+        }
+        kid *kids = malloc(sizeof *kids * (size_t)n);
+        if (!kids) {
+            b->oom = 1;
+            return;
+        }
+        int k = 0;
+        for (const cJSON *c = it->child; c; c = c->next, k++) {
+            kids[k].item = c;
+            kids[k].order = k;
+        }
+        int sort = obj && (flags & HF_JSON_SORT_KEYS);
+        if (sort)
+            qsort(kids, (size_t)n, sizeof *kids, cmp_kids);
+        int first = 1;
+        for (int i = 0; i < n; i++) {
+            /* A repeated key: Python's dict keeps the last value. */
+            if (sort && i + 1 < n &&
+                strcmp(kids[i].item->string, kids[i + 1].item->string) == 0)
+                continue;
+            if (!first)
+                sb_str(b, indent > 0 ? "," : ", ");
+            first = 0;
+            if (indent > 0)
+                newline(b, indent, depth + 1);
+            if (obj) {
+                put_string(b, kids[i].item->string, flags & HF_JSON_ASCII);
+                sb_str(b, ": ");
+            }
+            dump(b, kids[i].item, indent, flags, depth + 1);
+        }
+        free(kids);
+        if (indent > 0)
+            newline(b, indent, depth);
+        sb_str(b, obj ? "}" : "]");
+    }
+}
+
+char *hf_json_write(const cJSON *item, int indent, unsigned flags,
+                    size_t *len)
+{
+    sbuf b = {0};
+    dump(&b, item, indent, flags, 0);
+    if (b.oom || !b.s) {
+        free(b.s);
+        return NULL;
+    }
+    if (len)
+        *len = b.n;
+    return b.s;
+}
+
+char *hf_json_pydump(const cJSON *item, int indent, int ensure_ascii,
+                     size_t *len)
+{
+    return hf_json_write(item, indent,
+                         HF_JSON_SORT_KEYS | HF_JSON_PY_NUMBERS |
+                             (ensure_ascii ? HF_JSON_ASCII : 0u),
+                         len);
+}

@@ -1,0 +1,382 @@
+/*
+ * asymptotic.c - pyhf's AsymptoticCalculator (arXiv:1007.1727): the
+ * hypothesis test at one POI value from the observed and the Asimov test
+ * statistics, and the fits behind them.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+
+#include "infer.h"
+
+/* pyhf's AsymptoticCalculator.teststatistic maps q to this variable, in
+ * which both hypotheses have unit-normal tails. */
+static double asymptotic_stat(hf_test_stat ts, double sqrtq, double sqrtq_A)
+{
+    /* pyhf routes sqrtq_A == 0 (mu equal to the Asimov POI) to the first
+     * branch to avoid 0/0 (its issues #1992, #2722). */
+    if (ts != HF_TEST_QMU_TILDE || sqrtq <= sqrtq_A || sqrtq_A == 0)
+        return sqrtq - sqrtq_A;
+    double q = pow(sqrtq, 2), q_A = pow(sqrtq_A, 2);
+    return (q - q_A) / (2 * sqrtq_A);
+}
+
+/* AsymptoticTestStatDistribution(shift).pvalue: Phi(-(value - shift)). */
+static double tail(double value, double shift)
+{
+    return gsl_cdf_ugaussian_P(-(value - shift));
+}
+
+void hf_asymptotic_pvalues(hf_test_stat ts, double sqrtq, double sqrtq_A,
+                           double *clsb, double *clb, double *cls)
+{
+    double t = asymptotic_stat(ts, sqrtq, sqrtq_A);
+    *clsb = tail(t, -sqrtq_A);
+    *clb = tail(t, 0.0);
+    *cls = *clsb / *clb;
+}
+
+void hf_asymptotic_expected(double sqrtq_A, double cls[5], double clsb[5])
+{
+    /* The background-only distribution's expected_value(n) is n itself
+     * (cutoff -inf), taken for n = 2, 1, 0, -1, -2: the CLs band from
+     * -2 to +2 sigma. */
+    for (int i = 0; i < 5; i++) {
+        double n = 2 - i;
+        double sb = tail(n, -sqrtq_A), b = tail(n, 0.0);
+        clsb[i] = sb;
+        cls[i] = sb / b;
+    }
+}
+
+void hf_hypo_free(hf_hypo *h)
+{
+    if (h) {
+        free(h->buf);
+        h->buf = NULL;
+    }
+}
+
+int hf_hypo_check_poi(const hf_model *m, hf_test_stat ts, const char *who,
+                      hf_error *err)
+{
+    int poi = hf_model_poi(m);
+    if (poi < 0)
+        return hf_error_set(err, HF_ERR_ARG,
+                            "%s: no POI is defined; a POI is required for a "
+                            "hypothesis test", who);
+    const char *name = hf_model_par_name(m, poi);
+    if (hf_model_fixed(m)[poi])
+        return hf_error_set(err, HF_ERR_INVALID,
+                            "%s: the POI %s is fixed, which makes profile "
+                            "likelihood based inference impossible (unfix it "
+                            "there)", hf_model_params_path(m), name);
+    double lo = hf_model_lower(m)[poi], hi = hf_model_upper(m)[poi];
+    double b = ts == HF_TEST_Q0 ? 1.0 : 0.0;
+    if (!(lo < hi))
+        return hf_error_set(err, HF_ERR_INVALID,
+                            "%s: the POI %s has bounds [%g, %g], which leave "
+                            "it no room to be fitted", hf_model_params_path(m),
+                            name, lo, hi);
+    if (!(lo <= b && b <= hi))
+        return hf_error_set(err, HF_ERR_INVALID,
+                            "%s: the POI %s has bounds [%g, %g], which exclude "
+                            "%g, the %s hypothesis the test fits at (is %s "
+                            "meant to be the POI?)", hf_model_params_path(m),
+                            name, lo, hi, b, ts == HF_TEST_Q0 ? "signal"
+                            : "background-only", name);
+    return HF_OK;
+}
+
+int hf_hypo_check_mu(const hf_model *m, double mu, int upper, const char *who,
+                     hf_error *err)
+{
+    int poi = hf_model_poi(m);
+    double lo = hf_model_lower(m)[poi], hi = hf_model_upper(m)[poi];
+    if (!(mu >= lo && (!upper || mu <= hi)))
+        return hf_error_set(err, HF_ERR_ARG,
+                            "%s: the tested POI value %g lies outside the "
+                            "bounds [%g, %g] of the POI %s (as pyhf, hf tests "
+                            "only values within them)", who, mu, lo, hi,
+                            hf_model_par_name(m, poi));
+    return HF_OK;
+}
+
+/* Records fit `k` (HF_FIT_*) of the test in h->ex, if any. */
+static void record(hf_hypo *h, int k, const double *pars,
+                   const hf_fit_result *r)
+{
+    hf_hypotest_explain *ex = h->ex;
+    if (!ex || k < 0)
+        return;
+    hf_fit_summary *s = &ex->fit[k];
+    s->done = 1;
+    s->twice_nll = r->twice_nll;
+    s->poi = pars[h->poi];
+    s->converged = r->converged;
+    s->nevals = r->nevals;
+    if (ex->pars)
+        memcpy(ex->pars + (size_t)k * h->npars, pars,
+               h->npars * sizeof *pars);
+}
+
+/* A fit that failed is an error; the message already names it.  `k` is
+ * the HF_FIT_* slot it fills in an explanation, or -1. */
+static int fit(hf_hypo *h, int k, const double *data, const double *init,
+               int fix_poi, double mu, double *pars, double *twice_nll,
+               hf_error *err)
+{
+    hf_fit_result r;
+    int rc = hf_fit_ex(h->m, data, init, fix_poi, mu, &h->opt, h->width,
+                       h->work, pars, &r, err);
+    h->nevals += r.nevals;
+    *twice_nll = r.twice_nll;
+    record(h, k, pars, &r);
+    return rc;
+}
+
+int hf_hypo_init(hf_hypo *h, const hf_model *m, const double *data,
+                 hf_test_stat ts, const hf_fit_options *opt, hf_error *err)
+{
+    return hf_hypo_init_ex(h, m, data, ts, opt, NULL, err);
+}
+
+int hf_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
+                    hf_test_stat ts, const hf_fit_options *opt,
+                    hf_hypotest_explain *ex, hf_error *err)
+{
+    memset(h, 0, sizeof *h);
+    h->ex = ex;
+    h->m = m;
+    h->data = data;
+    h->ts = ts;
+    if (opt)
+        h->opt = *opt;
+    else
+        hf_fit_options_init(&h->opt);
+    h->npars = hf_model_npars(m);
+    h->ndata = hf_model_ndata(m);
+    h->poi = hf_model_poi(m);
+    int rc0 = hf_hypo_check_poi(m, ts, "hypotest", err);
+    if (rc0 != HF_OK)
+        return rc0;
+    if (ts != HF_TEST_Q0 && ts != HF_TEST_QMU && ts != HF_TEST_QMU_TILDE)
+        return hf_error_set(err, HF_ERR_ARG,
+                            "hypotest: the asymptotic calculator takes q0, "
+                            "qmu or qmu_tilde, not test statistic %d",
+                            (int)ts);
+
+    size_t np = h->npars, wsize = hf_model_work_size(m);
+    h->buf = malloc((6 * np + h->ndata + wsize + 1) * sizeof *h->buf);
+    if (!h->buf)
+        return hf_error_set(err, HF_ERR_NOMEM, "hypotest: out of memory");
+    h->width = h->buf;
+    h->free_pars = h->width + np;
+    h->asimov_pars = h->free_pars + np;
+    h->free_pars_A = h->asimov_pars + np;
+    h->scratch = h->free_pars_A + np;
+    h->asimov = h->scratch + np;
+    h->work = h->asimov + h->ndata;
+    hf_fit_widths(m, h->width);
+
+    /* pyhf starts every fit from the model's inits; these warm starts
+     * reach the same minima in a fraction of the evaluations. */
+    int rc = fit(h, HF_FIT_FREE, data, NULL, 0, 0, h->free_pars,
+                 &h->free_tnll, err);
+    if (rc != HF_OK)
+        goto fail;
+    double asimov_mu = ts == HF_TEST_Q0 ? 1.0 : 0.0, tnll;
+    rc = fit(h, HF_FIT_BKG_ONLY, data, h->free_pars, 1, asimov_mu,
+             h->asimov_pars, &tnll, err);
+    if (rc != HF_OK)
+        goto fail;
+    if (tnll < h->free_tnll) {
+        /* The fixed fit beat the free one: the latter had stopped short. */
+        rc = fit(h, HF_FIT_FREE, data, h->asimov_pars, 0, 0, h->free_pars,
+                 &h->free_tnll, err);
+        if (rc != HF_OK)
+            goto fail;
+    }
+    hf_model_expected_data(m, h->asimov_pars, h->asimov, h->work);
+    /* The Asimov data are the expectation at asimov_pars, which is
+     * therefore the free fit's minimum: the fit only confirms it. */
+    if (h->ex && h->ex->asimov_data)
+        memcpy(h->ex->asimov_data, h->asimov, h->ndata * sizeof *h->asimov);
+    rc = fit(h, HF_FIT_ASIMOV_FREE, h->asimov, h->asimov_pars, 0, 0,
+             h->free_pars_A, &h->free_tnll_A, err);
+    if (rc != HF_OK)
+        goto fail;
+    return HF_OK;
+fail:
+    hf_hypo_free(h);
+    return rc;
+}
+
+/* The test statistic at mu on `data` given its free fit.  The fixed-POI
+ * fit starts from the free fit's point whatever was fitted before, so that
+ * CLs is a function of mu alone: some workspaces have several minima, and
+ * a start carried over from the previous mu of a scan can fall into
+ * another one than pyhf (which starts from the inits) finds. */
+static int teststat(hf_hypo *h, const double *data, double mu,
+                    double *free_pars, double *free_tnll, double *q,
+                    hf_error *err)
+{
+    double muhat = free_pars[h->poi];
+    int asimov = data == h->asimov;
+    int kfix = asimov ? HF_FIT_ASIMOV_FIXED_POI : HF_FIT_FIXED_POI;
+    int kfree = asimov ? HF_FIT_ASIMOV_FREE : HF_FIT_FREE;
+    /* pyhf fits here too but discards the result: q is 0 regardless
+     * (an explanation shows the fit all the same). */
+    if (((h->ts == HF_TEST_Q0 && muhat < 0) ||
+         (h->ts != HF_TEST_Q0 && muhat > mu)) && !h->ex) {
+        *q = 0;
+        return HF_OK;
+    }
+    double tnll;
+    int rc = fit(h, kfix, data, free_pars, 1, mu, h->scratch, &tnll, err);
+    if (rc != HF_OK)
+        return rc;
+    int inside = mu >= hf_model_lower(h->m)[h->poi] &&
+                 mu <= hf_model_upper(h->m)[h->poi];
+    if (inside && tnll < *free_tnll - 1e-9) {
+        /* The constrained fit went lower than the free one, which had
+         * therefore stopped short: redo it from the better point.  (Past
+         * the POI's bounds, where pyhf refuses to go and hf's limits may,
+         * the free fit can be the higher one.) */
+        rc = fit(h, kfree, data, h->scratch, 0, 0, free_pars, free_tnll,
+                 err);
+        if (rc != HF_OK)
+            return rc;
+        muhat = free_pars[h->poi];
+    }
+    if ((h->ts == HF_TEST_Q0 && muhat < 0) ||
+        (h->ts != HF_TEST_Q0 && muhat > mu)) {
+        *q = 0;
+        return HF_OK;
+    }
+    *q = hf_teststat_value(h->ts, mu, muhat, tnll, *free_tnll);
+    return HF_OK;
+}
+
+int hf_hypo_eval(hf_hypo *h, double mu, int observed, hf_cls_result *res,
+                 hf_error *err)
+{
+    double q = NAN, q_A, clsb_exp[5];
+    int rc;
+    if (h->ts == HF_TEST_Q0)
+        mu = 0;
+    res->cls_obs = res->clsb = res->clb = NAN;
+    res->test_stat = NAN;
+    if (observed) {
+        rc = teststat(h, h->data, mu, h->free_pars, &h->free_tnll, &q, err);
+        if (rc != HF_OK)
+            goto out;
+    }
+    rc = teststat(h, h->asimov, mu, h->free_pars_A, &h->free_tnll_A, &q_A,
+                  err);
+    if (rc != HF_OK)
+        goto out;
+
+    double sqrtq_A = sqrt(q_A);
+    res->test_stat_asimov = q_A;
+    hf_asymptotic_expected(sqrtq_A, res->cls_exp, clsb_exp);
+    if (h->ts == HF_TEST_Q0)
+        memcpy(res->cls_exp, clsb_exp, sizeof clsb_exp);
+    if (observed) {
+        res->test_stat = q;
+        hf_asymptotic_pvalues(h->ts, sqrt(q), sqrtq_A, &res->clsb, &res->clb,
+                              &res->cls_obs);
+        if (h->ts == HF_TEST_Q0)
+            res->cls_obs = res->clsb;
+    }
+out:
+    res->nevals = h->nevals;
+    return rc;
+}
+
+static int explain_impl(const hf_model *m, const double *data, double mu,
+                        hf_test_stat ts, const hf_fit_options *opt,
+                        hf_cls_result *res, hf_hypotest_explain *ex,
+                        hf_error *err)
+{
+    hf_hypo h;
+    double *pars = ex->pars, *asimov = ex->asimov_data;
+    memset(ex, 0, sizeof *ex);
+    ex->pars = pars;
+    ex->asimov_data = asimov;
+    ex->q_obs = ex->q_asimov = NAN;
+    memset(res, 0, sizeof *res);
+    res->cls_obs = NAN;
+    int rc0 = hf_hypo_check_poi(m, ts, "hypotest", err);
+    if (rc0 == HF_OK && ts != HF_TEST_Q0)
+        rc0 = hf_hypo_check_mu(m, mu, 0, "hypotest", err);
+    if (rc0 != HF_OK)
+        return rc0;
+    /* hf_hypo_init does the free, background-only and Asimov free fits */
+    int rc = hf_hypo_init_ex(&h, m, data, ts, opt, ex, err);
+    if (rc != HF_OK) {
+        res->nevals = h.nevals;
+        return rc;
+    }
+    rc = hf_hypo_eval(&h, mu, 1, res, err);
+    ex->q_obs = res->test_stat;
+    ex->q_asimov = res->test_stat_asimov;
+    hf_hypo_free(&h);
+    return rc;
+}
+
+int hf_cls_asymptotic_explain(const hf_model *m, const double *data,
+                              double mu, hf_test_stat ts,
+                              const hf_fit_options *opt, hf_cls_result *res,
+                              hf_hypotest_explain *ex, hf_error *err)
+{
+    return hf_error_blame(hf_model_source(m),
+                          explain_impl(m, data, mu, ts, opt, res, ex, err),
+                          err);
+}
+
+int hf_cls_asymptotic(const hf_model *m, const double *data, double mu,
+                      hf_test_stat ts, const hf_fit_options *opt,
+                      hf_cls_result *res, hf_error *err)
+{
+    return hf_cls_scan(m, data, &mu, 1, ts, opt, res, err);
+}
+
+static int cls_scan_impl(const hf_model *m, const double *data, const double *mu,
+                int n, hf_test_stat ts, const hf_fit_options *opt,
+                hf_cls_result *res, hf_error *err)
+{
+    hf_hypo h;
+    for (int i = 0; i < n; i++) {
+        memset(&res[i], 0, sizeof res[i]);
+        res[i].cls_obs = NAN;
+    }
+    /* before any fit: a value out of bounds is the caller's mistake */
+    int rc0 = hf_hypo_check_poi(m, ts, "hypotest", err);
+    if (rc0 != HF_OK)
+        return rc0;
+    for (int i = 0; ts != HF_TEST_Q0 && i < n; i++) {
+        int rc = hf_hypo_check_mu(m, mu[i], 0, "hypotest", err);
+        if (rc != HF_OK)
+            return rc;
+    }
+    int rc = hf_hypo_init(&h, m, data, ts, opt, err);
+    if (rc != HF_OK) {
+        if (n > 0)
+            res[0].nevals = h.nevals;
+        return rc;
+    }
+    for (int i = 0; i < n && rc == HF_OK; i++)
+        rc = hf_hypo_eval(&h, mu[i], 1, &res[i], err);
+    hf_hypo_free(&h);
+    return rc;
+}
+
+int hf_cls_scan(const hf_model *m, const double *data, const double *mu,
+                int n, hf_test_stat ts, const hf_fit_options *opt,
+                hf_cls_result *res, hf_error *err)
+{
+    return hf_error_blame(hf_model_source(m), cls_scan_impl(m, data, mu, n, ts, opt, res, err), err);
+}

@@ -1,0 +1,156 @@
+/*
+ * batch.c - asymptotic CLs for a whole signal grid in one call, parallel
+ * over patches.
+ *
+ * Each patch is one independent task: build the patched model (the
+ * workspace tree is shared read-only, see hf_model_build), then the fits.
+ * A task allocates its own model and fit buffers and writes only its own
+ * item, so the result does not depend on the thread count or on the
+ * order tasks run in.  Dynamic scheduling because fit times vary a lot
+ * across a grid (points near the exclusion contour need more iterations).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "infer.h"
+
+void hf_batch_options_init(hf_batch_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->test_poi = 1.0;
+    opt->ts = HF_TEST_QMU_TILDE;
+    opt->cl = 0.95;
+}
+
+void hf_batch_result_free(hf_batch_result *res)
+{
+    if (!res)
+        return;
+    free(res->items);
+    memset(res, 0, sizeof *res);
+}
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+int hf_batch_start(const char *fn, const hf_batch_options **opt,
+                   hf_batch_options *defaults, int n, hf_batch_result *res,
+                   int *nthreads, hf_error *err)
+{
+    if (!*opt) {
+        hf_batch_options_init(defaults);
+        *opt = defaults;
+    }
+    const hf_batch_options *o = *opt;
+    if (o->upper_limit && !(o->cl > 0 && o->cl < 1))
+        return hf_error_set(err, HF_ERR_ARG, "%s: confidence level %g is not "
+                            "between 0 and 1", fn, o->cl);
+    res->items = calloc(n > 0 ? (size_t)n : 1, sizeof *res->items);
+    if (!res->items)
+        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", fn);
+    res->n = n;
+
+    int t = o->threads;
+#ifdef _OPENMP
+    if (t <= 0)
+        t = omp_get_max_threads();
+#endif
+    if (t < 1)
+        t = 1;
+    if (t > n)
+        t = n > 0 ? n : 1;
+    *nthreads = t;
+    return HF_OK;
+}
+
+/* One grid point: everything it needs is local or read-only. */
+static void run_one(const hf_workspace *ws, const hf_patch *p,
+                    const hf_batch_options *o, hf_batch_item *it)
+{
+    double t0 = now();
+    hf_model *m = NULL;
+    it->err.code = HF_OK;
+    it->err.msg[0] = '\0';
+    it->status = hf_model_build(ws, &p, 1, o->model, &m, &it->err);
+    if (it->status == HF_OK && hf_model_poi(m) < 0)
+        it->status = hf_error_set(&it->err, HF_ERR_INVALID,
+                                  "%s: the patched model has no parameter of "
+                                  "interest", p->source ? p->source : "patch");
+    /* each grid point is pyhf's hypotest, which tests only values within
+     * the POI's bounds */
+    if (it->status == HF_OK && o->ts != HF_TEST_Q0)
+        it->status = hf_hypo_check_mu(m, o->test_poi, 1, "hypotest", &it->err);
+    if (it->status == HF_OK)
+        it->status = hf_cls_asymptotic(m, hf_model_data(m), o->test_poi,
+                                       o->ts, o->fit, &it->cls, &it->err);
+    if (it->status == HF_OK && o->upper_limit)
+        it->status = hf_upper_limit(m, hf_model_data(m), o->cl, o->ts, o->fit,
+                                    &it->limit, &it->err);
+    /* A library error that forgot the code still counts as a failure. */
+    if (it->status != HF_OK && it->err.code == HF_OK)
+        it->err.code = it->status;
+    hf_model_free(m);
+    it->seconds = now() - t0;
+}
+
+int hf_batch_cls_patches(const hf_workspace *ws,
+                         const hf_patch *const *patches, int n,
+                         const hf_batch_options *opt, hf_batch_result *res,
+                         hf_error *err)
+{
+    hf_batch_options defaults;
+    if (!res)
+        return hf_error_set(err, HF_ERR_ARG, "hf_batch_cls: NULL result");
+    memset(res, 0, sizeof *res);
+    if (!ws || n < 0 || (n > 0 && !patches))
+        return hf_error_set(err, HF_ERR_ARG, "hf_batch_cls: NULL argument");
+    for (int i = 0; i < n; i++)
+        if (!patches[i])
+            return hf_error_set(err, HF_ERR_ARG,
+                                "hf_batch_cls: patch %d is NULL", i);
+    int nthreads, rc = hf_batch_start("hf_batch_cls", &opt, &defaults, n, res,
+                                      &nthreads, err);
+    if (rc != HF_OK)
+        return rc;
+
+    int done = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+    for (int i = 0; i < n; i++) {
+        run_one(ws, patches[i], opt, &res->items[i]);
+        if (opt->progress) {
+#pragma omp critical(hf_batch_progress)
+            opt->progress(opt->progress_ctx, ++done, n);
+        }
+    }
+    for (int i = 0; i < n; i++)
+        res->nfailed += res->items[i].status != HF_OK;
+    return HF_OK;
+}
+
+int hf_batch_cls(const hf_workspace *ws, const hf_patchset *ps,
+                 const hf_batch_options *opt, hf_batch_result *res,
+                 hf_error *err)
+{
+    if (res)
+        memset(res, 0, sizeof *res);
+    if (!ps)
+        return hf_error_set(err, HF_ERR_ARG, "hf_batch_cls: NULL patchset");
+    int n = hf_patchset_size(ps);
+    const hf_patch **list = malloc((n > 0 ? (size_t)n : 1) * sizeof *list);
+    if (!list)
+        return hf_error_set(err, HF_ERR_NOMEM, "hf_batch_cls: out of memory");
+    for (int i = 0; i < n; i++)
+        list[i] = hf_patchset_patch(ps, i);
+    int rc = hf_batch_cls_patches(ws, list, n, opt, res, err);
+    free(list);
+    return rc;
+}

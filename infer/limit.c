@@ -1,0 +1,318 @@
+/*
+ * limit.c - upper limits on the POI as pyhf.infer.intervals.upper_limits.
+ * upper_limit without a scan: widen the POI bounds until they bracket
+ * CLs = 1 - cl for the observed and every expected curve, then find each
+ * crossing (pyhf: toms748; here: GSL's Brent, to a tighter tolerance).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_roots.h>
+
+#include "infer.h"
+
+/* Every hypothesis test done so far: pyhf brackets the expected limits
+ * with the closest of them. */
+typedef struct point {
+    double mu;
+    double v[6]; /* CLs observed, expected -2..+2 sigma (NaN: not done) */
+} point;
+
+typedef struct limit_ctx {
+    hf_hypo h;
+    point *pts;
+    int npts, cap;
+    double level;
+    int curve; /* 0 observed, 1..5 expected band */
+    int rc;
+    hf_error *err;
+} limit_ctx;
+
+static const point *evaluate(limit_ctx *c, double mu, int observed)
+{
+    for (int i = 0; i < c->npts; i++)
+        if (c->pts[i].mu == mu && (!observed || !isnan(c->pts[i].v[0])))
+            return &c->pts[i];
+    if (c->npts == c->cap) {
+        int cap = c->cap ? 2 * c->cap : 32;
+        point *p = realloc(c->pts, cap * sizeof *p);
+        if (!p) {
+            c->rc = hf_error_set(c->err, HF_ERR_NOMEM,
+                                 "upper limit: out of memory");
+            return NULL;
+        }
+        c->pts = p;
+        c->cap = cap;
+    }
+    hf_cls_result r;
+    int rc = hf_hypo_eval(&c->h, mu, observed, &r, c->err);
+    if (rc != HF_OK) {
+        c->rc = rc;
+        return NULL;
+    }
+    point *p = &c->pts[c->npts++];
+    p->mu = mu;
+    p->v[0] = observed ? r.cls_obs : NAN;
+    memcpy(p->v + 1, r.cls_exp, sizeof r.cls_exp);
+    return p;
+}
+
+static double distance(double mu, void *arg)
+{
+    limit_ctx *c = arg;
+    if (c->rc != HF_OK)
+        return 0; /* finite: GSL would call its (global) error handler */
+    const point *p = evaluate(c, mu, c->curve == 0);
+    if (!p)
+        return 0;
+    /* CLs is 0/0 where both tails underflow, deep in the excluded range */
+    double v = p->v[c->curve];
+    if (isnan(v) || v < 1e-300)
+        v = 1e-300;
+    if (v > 1 - 1e-16)
+        v = 1 - 1e-16;
+    /* On this scale CLs is near linear in mu: fewer Brent steps */
+    return gsl_cdf_ugaussian_Pinv(v) - gsl_cdf_ugaussian_Pinv(c->level);
+}
+
+/* pyhf's best_bracket: the cached points closest to the level from above
+ * and from below. */
+static int best_bracket(const limit_ctx *c, int curve, double *lo,
+                        double *hi)
+{
+    double best_pos = INFINITY, best_neg = -INFINITY;
+    for (int i = 0; i < c->npts; i++) {
+        double v = c->pts[i].v[curve] - c->level;
+        if (v >= 0 && v < best_pos) {
+            best_pos = v;
+            *lo = c->pts[i].mu;
+        } else if (v < 0 && v > best_neg) {
+            best_neg = v;
+            *hi = c->pts[i].mu;
+        }
+    }
+    return isfinite(best_pos) && isfinite(best_neg);
+}
+
+static int any_beyond(const point *p, double level, int below)
+{
+    for (int k = 0; k < 6; k++)
+        if (below ? p->v[k] < level : p->v[k] > level)
+            return 1;
+    return 0;
+}
+
+static int root(limit_ctx *c, int curve, double lo, double hi, double *out)
+{
+    static const char *names[] = {"observed", "expected -2 sigma",
+                                  "expected -1 sigma", "expected",
+                                  "expected +1 sigma", "expected +2 sigma"};
+    gsl_function f = {distance, c};
+    gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+    if (!s)
+        return hf_error_set(c->err, HF_ERR_NOMEM, "upper limit: out of memory");
+    c->curve = curve;
+    *out = NAN;
+    if (lo > hi) {
+        double t = lo;
+        lo = hi;
+        hi = t;
+    }
+    /* GSL reports a bracket that does not straddle the level through its
+     * global error handler: check it here. */
+    double flo = distance(lo, c), fhi = distance(hi, c);
+    /* POI bounds like [0, 1e30] would take Brent ~100 bisections: narrow
+     * such a bracket on a log scale first. */
+    while (c->rc == HF_OK && flo > 0 && fhi < 0 &&
+           hi > 100 * (lo > 1 ? lo : 1)) {
+        double mid = lo > 1 ? sqrt(lo * hi) : sqrt(hi);
+        double fmid = distance(mid, c);
+        if (fmid > 0) {
+            lo = mid;
+            flo = fmid;
+        } else {
+            hi = mid;
+            fhi = fmid;
+        }
+    }
+    int status = GSL_EINVAL, done = 0;
+    if (c->rc == HF_OK && (flo == 0 || fhi == 0)) {
+        *out = flo == 0 ? lo : hi;
+        status = GSL_SUCCESS;
+        done = 1;
+    } else if (c->rc == HF_OK && (flo > 0) != (fhi > 0)) {
+        status = gsl_root_fsolver_set(s, &f, lo, hi);
+    }
+    for (int iter = 0; !done && c->rc == HF_OK && status == GSL_SUCCESS &&
+                       iter < 100;
+         iter++) {
+        status = gsl_root_fsolver_iterate(s);
+        if (status != GSL_SUCCESS || c->rc != HF_OK)
+            break;
+        *out = gsl_root_fsolver_root(s);
+        status = gsl_root_test_interval(gsl_root_fsolver_x_lower(s),
+                                        gsl_root_fsolver_x_upper(s), 1e-12,
+                                        1e-6);
+        done = status == GSL_SUCCESS;
+        if (status == GSL_CONTINUE)
+            status = GSL_SUCCESS;
+    }
+    if (!done && status == GSL_SUCCESS)
+        status = GSL_EMAXITER;
+    gsl_root_fsolver_free(s);
+    if (c->rc != HF_OK)
+        return c->rc;
+    if (status != GSL_SUCCESS)
+        return hf_error_set(c->err, HF_ERR_NUMERIC,
+                            "upper limit: no %s crossing of CLs = %g found "
+                            "in [%g, %g] (%s)",
+                            names[curve], c->level, lo, hi,
+                            gsl_strerror(status));
+    return HF_OK;
+}
+
+static int upper_limit_impl(const hf_model *m, const double *data, double cl,
+                   hf_test_stat ts, const hf_fit_options *opt,
+                   hf_limit_result *res, hf_error *err)
+{
+    limit_ctx c = {0};
+    c.level = 1 - cl;
+    c.err = err;
+    res->obs = NAN;
+    for (int k = 0; k < 5; k++)
+        res->exp[k] = NAN;
+    res->nevals = 0;
+    if (!(cl > 0 && cl < 1))
+        return hf_error_set(err, HF_ERR_ARG,
+                            "upper limit: confidence level %g is not in "
+                            "(0, 1)", cl);
+    if (ts != HF_TEST_QMU && ts != HF_TEST_QMU_TILDE)
+        return hf_error_set(err, HF_ERR_ARG,
+                            "upper limit: needs the qmu or qmu_tilde test "
+                            "statistic");
+    int rc = hf_hypo_init(&c.h, m, data, ts, opt, err);
+    if (rc != HF_OK) {
+        res->nevals = c.h.nevals;
+        return rc;
+    }
+
+    int poi = c.h.poi;
+    double lo = hf_model_lower(m)[poi], hi = hf_model_upper(m)[poi];
+    const point *p;
+    /* pyhf halves/doubles without end; 60 steps reach any double. */
+    int steps = 0;
+    while ((p = evaluate(&c, lo, 1)) && any_beyond(p, c.level, 1) &&
+           ++steps < 60)
+        lo /= 2;
+    if (p && steps < 60) {
+        steps = 0;
+        while ((p = evaluate(&c, hi, 1)) && any_beyond(p, c.level, 0) &&
+               ++steps < 60)
+            hi *= 2;
+    }
+    if (!p) {
+        rc = c.rc;
+        goto out;
+    }
+    if (steps >= 60) {
+        rc = hf_error_set(err, HF_ERR_NUMERIC,
+                          "upper limit: cannot bracket CLs = %g by scaling "
+                          "the POI bounds", c.level);
+        goto out;
+    }
+
+    rc = root(&c, 0, lo, hi, &res->obs);
+    for (int k = 0; k < 5 && rc == HF_OK; k++) {
+        double blo = lo, bhi = hi;
+        best_bracket(&c, k + 1, &blo, &bhi);
+        rc = root(&c, k + 1, blo, bhi, &res->exp[k]);
+    }
+out:
+    res->nevals = c.h.nevals;
+    hf_hypo_free(&c.h);
+    free(c.pts);
+    return rc;
+}
+
+/* numpy.interp(x, xp, fp) for xp meant to increase: the end values
+ * outside, linear inside; the interval found by bisection as numpy does,
+ * so a non-monotonic xp gives numpy's answer too. */
+static double np_interp(double x, const double *xp, const double *fp, int n)
+{
+    if (n == 1 || x <= xp[0])
+        return fp[0];
+    if (x >= xp[n - 1])
+        return fp[n - 1];
+    int lo = 0, hi = n - 1;
+    while (hi - lo > 1) {
+        int mid = (lo + hi) / 2;
+        if (x >= xp[mid])
+            lo = mid;
+        else
+            hi = mid;
+    }
+    double slope = (fp[lo + 1] - fp[lo]) / (xp[lo + 1] - xp[lo]);
+    return slope * (x - xp[lo]) + fp[lo];
+}
+
+static int upper_limit_scan_impl(const hf_model *m, const double *data,
+                        const double *mu, int n, double cl, hf_test_stat ts,
+                        const hf_fit_options *opt, hf_cls_result *scan,
+                        hf_limit_result *res, hf_error *err)
+{
+    if (n < 1 || !mu || !res)
+        return hf_error_set(err, HF_ERR_ARG, "upper limit scan: no POI values");
+    if (ts == HF_TEST_Q0)
+        return hf_error_set(err, HF_ERR_ARG,
+                            "upper limit scan: q0 is a discovery test statistic, not one "
+                            "for upper limits");
+    if (!(cl > 0 && cl < 1))
+        return hf_error_set(err, HF_ERR_ARG,
+                            "upper limit scan: confidence level %g is not in (0, 1)", cl);
+    hf_cls_result *r = scan ? scan : malloc(sizeof *r * (size_t)n);
+    double *xp = malloc(sizeof(double) * (size_t)n), *fp = malloc(sizeof(double) * (size_t)n);
+    int rc = HF_OK;
+    if (!r || !xp || !fp) {
+        rc = hf_error_set(err, HF_ERR_NOMEM, "upper limit scan: out of memory");
+        goto out;
+    }
+    rc = hf_cls_scan(m, data, mu, n, ts, opt, r, err);
+    if (rc)
+        goto out;
+    /* pyhf reverses scan and CLs so that CLs (falling with mu) increases */
+    for (int i = 0; i < n; i++)
+        fp[i] = mu[n - 1 - i];
+    for (int i = 0; i < n; i++)
+        xp[i] = r[n - 1 - i].cls_obs;
+    res->obs = np_interp(1 - cl, xp, fp, n);
+    for (int j = 0; j < 5; j++) {
+        for (int i = 0; i < n; i++)
+            xp[i] = r[n - 1 - i].cls_exp[j];
+        res->exp[j] = np_interp(1 - cl, xp, fp, n);
+    }
+    res->nevals = r[n - 1].nevals;
+out:
+    if (r != scan)
+        free(r);
+    free(xp);
+    free(fp);
+    return rc;
+}
+
+int hf_upper_limit(const hf_model *m, const double *data, double cl,
+                   hf_test_stat ts, const hf_fit_options *opt,
+                   hf_limit_result *res, hf_error *err)
+{
+    return hf_error_blame(hf_model_source(m), upper_limit_impl(m, data, cl, ts, opt, res, err), err);
+}
+
+int hf_upper_limit_scan(const hf_model *m, const double *data,
+                        const double *mu, int n, double cl, hf_test_stat ts,
+                        const hf_fit_options *opt, hf_cls_result *scan,
+                        hf_limit_result *res, hf_error *err)
+{
+    return hf_error_blame(hf_model_source(m), upper_limit_scan_impl(m, data, mu, n, cl, ts, opt, scan, res, err), err);
+}
