@@ -320,6 +320,40 @@ static void test_merged_seeds_distinct(void **state)
     hf_model_free(m);
 }
 
+/* hf_toys_summary by hand: q_obs = 1, four toys a hypothesis, one of each
+ * dropped (NaN).  s+b: 2 of the 3 kept reach q_obs, CLsb = 2/3; b-only: 1
+ * of 3, CLb = 1/3; CLs = 2.  Errors sqrt(p (1 - p) / 3), CLs's by
+ * propagation.  Counting the dropped toys on either side: CLsb in
+ * [2/4, 3/4], CLb in [1/4, 2/4], so CLs in [0.5/0.5, 0.75/0.25] = [1, 3]. */
+static void test_summary_by_hand(void **state)
+{
+    (void)state;
+    const double sb[4] = {2, 0.5, NAN, 3}, b[4] = {1, 0, 0.2, NAN};
+    hf_toys_result r;
+    hf_error err = {0};
+    assert_int_equal(hf_toys_summary(HF_TEST_QMU_TILDE, 1.0, sb, b, 4, &r,
+                                     &err), HF_OK);
+    assert_int_equal(r.nfailed_sb, 1);
+    assert_int_equal(r.nfailed_b, 1);
+    assert_true(fabs(r.clsb - 2.0 / 3) < 1e-15);
+    assert_true(fabs(r.clb - 1.0 / 3) < 1e-15);
+    assert_true(fabs(r.cls_obs - 2) < 1e-15);
+    double e = sqrt(2.0 / 27);
+    assert_true(fabs(r.clsb_err - e) < 1e-15);
+    assert_true(fabs(r.clb_err - e) < 1e-15);
+    assert_true(fabs(r.cls_err - 2 * hypot(e / (2.0 / 3), e / (1.0 / 3))) <
+                1e-14);
+    assert_true(fabs(r.cls_lo - 1) < 1e-15);
+    assert_true(fabs(r.cls_hi - 3) < 1e-15);
+    /* None dropped: the interval is the point. */
+    const double sb2[3] = {2, 0.5, 3}, b2[3] = {1, 0, 0.2};
+    assert_int_equal(hf_toys_summary(HF_TEST_QMU_TILDE, 1.0, sb2, b2, 3, &r,
+                                     &err), HF_OK);
+    assert_true(r.cls_lo == r.cls_obs && r.cls_hi == r.cls_obs);
+    assert_int_equal(hf_toys_summary(HF_TEST_TMU, 1.0, sb2, b2, 3, &r, &err),
+                     HF_ERR_ARG);
+}
+
 static void test_arguments(void **state)
 {
     (void)state;
@@ -351,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_pyhf_tiny),
         cmocka_unit_test(test_pyhf_demo),
         cmocka_unit_test(test_merged_seeds_distinct),
+        cmocka_unit_test(test_summary_by_hand),
         cmocka_unit_test(test_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
