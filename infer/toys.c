@@ -33,6 +33,7 @@
 
 #include "infer.h"
 #include "toyrng.h"
+#include "fit/bfgs.h"
 
 /* --------------------------------------------------------- test statistic */
 
@@ -58,21 +59,19 @@ typedef struct toy_metric {
 } toy_metric;
 
 typedef struct toy_buf {
-    double *data, *free_pars, *fixed_pars, *work;
+    double *data, *free_pars, *fixed_pars;
     double *start;      /* a retried toy's random start point */
-    /* quick_fit's: inverse metric (and the one handed from a free to a
-     * fixed fit), its variables, gradient, direction, trial point and
-     * gradient, H v, the update vector, H g and H gt, the full parameter
-     * vector and gradient */
-    double *H, *Hfix, *y, *gy, *d, *yt, *gt, *hy, *u, *hg, *hgt, *x, *gx;
-    signed char *held;  /* per variable: -1/+1 held on its lower/upper bound */
+    double *fixstart;   /* a quick fit's start with the POI fixed */
+    double *Hfix;       /* the metric handed from a free to a fixed fit */
+    double *work;       /* the model's work space (bw's) */
+    hf_bfgs_work bw;    /* quick_fit's */
     gsl_rng *rng;
 } toy_buf;
 
 static void toy_buf_free(toy_buf *b)
 {
     free(b->data);
-    free(b->held);
+    hf_bfgs_work_free(&b->bw);
     if (b->rng)
         gsl_rng_free(b->rng);
     memset(b, 0, sizeof *b);
@@ -82,301 +81,47 @@ static int toy_buf_alloc(toy_buf *b, const toy_ctx *c)
 {
     size_t np = c->npars ? c->npars : 1;
     memset(b, 0, sizeof *b);
-    b->data = malloc((c->ndata + 15 * np + 2 * np * np +
-                      hf_model_work_size(c->m) + 1) * sizeof *b->data);
-    b->held = malloc(np);
+    b->data = malloc((c->ndata + 4 * np + np * np) * sizeof *b->data);
+    int rc = hf_bfgs_work_alloc(&b->bw, c->m, c->npars);
     b->rng = hf_toyrng_alloc();
-    if (!b->data || !b->held || !b->rng) {
+    if (!b->data || rc != HF_OK || !b->rng) {
         toy_buf_free(b);
         return HF_ERR_NOMEM;
     }
     b->free_pars = b->data + c->ndata;
     b->fixed_pars = b->free_pars + np;
-    b->H = b->fixed_pars + np;
-    b->Hfix = b->H + np * np;
-    b->y = b->Hfix + np * np;
-    b->gy = b->y + np;
-    b->d = b->gy + np;
-    b->yt = b->d + np;
-    b->gt = b->yt + np;
-    b->hy = b->gt + np;
-    b->u = b->hy + np;
-    b->hg = b->u + np;
-    b->hgt = b->hg + np;
-    b->x = b->hgt + np;
-    b->gx = b->x + np;
-    b->start = b->gx + np;
-    b->work = b->start + np;
+    b->start = b->fixed_pars + np;
+    b->fixstart = b->start + np;
+    b->Hfix = b->fixstart + np;
+    b->work = b->bw.model_work;
     return HF_OK;
 }
 
 /* ----------------------------------------------------------- quick fits */
 
 /* A toy's fits start at its generating point with the inverse Hessian
- * there (toy_metric) as the first metric of a dense BFGS: the toy's
- * minimum is near and the metric roughly right, so it reaches hf_fit's
- * convergence criterion in fewer evaluations than L-BFGS from an identity
- * metric (on the ATLAS staus workspace, 120 parameters: 48 against 92
- * evaluations a toy, 1.0 against 2.1 ms of CPU), and where the two differ
- * it has found the lower minimum (the few toys checked).  What it cannot settle (a held variable that
- * keeps pulling away, a failed line search, 60 iterations) hands over to
- * hf_fit_ex from the best point so far, which then decides. */
-enum { QF_OK, QF_FAIL };
-
-/* NLL and its gradient over the moved variables (width units) at y;
- * infinite where the model is undefined. */
-static double qf_eval(const toy_ctx *c, toy_buf *b, const double *data,
-                      int k0, const double *y, double *gy, long *nevals)
-{
-    int n = c->nfree - k0;
-    for (int k = 0; k < n; k++) {
-        int i = c->free[k0 + k];
-        b->x[i] = y[k] * c->width[i];
-    }
-    double f = hf_model_nll(c->m, b->x, data, b->gx, b->work);
-    ++*nevals;
-    if (!isfinite(f))
-        return INFINITY;
-    for (int k = 0; k < n; k++) {
-        int i = c->free[k0 + k];
-        gy[k] = b->gx[i] * c->width[i];
-        if (!isfinite(gy[k]))
-            return INFINITY;
-    }
-    return f;
-}
-
-/* The O(n^2) part of the BFGS steps, vectorised where GCC allows: at
- * about 120 variables it costs as much as an NLL evaluation otherwise. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define HF_VECTORIZE __attribute__((optimize("O3", "tree-vectorize")))
-#else
-#define HF_VECTORIZE
-#endif
-
-/* Eight partial sums: a single one is a serial chain the compiler may
- * not reorder, these are independent lanes (and a fixed order, so the
- * result is still a function of the inputs alone). */
-HF_VECTORIZE static double dot(const double *restrict a,
-                               const double *restrict b, int n)
-{
-    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0}, s = 0;
-    int k = 0;
-    for (; k + 8 <= n; k += 8)
-        for (int l = 0; l < 8; l++)
-            acc[l] += a[k + l] * b[k + l];
-    for (; k < n; k++)
-        s += a[k] * b[k];
-    return s + (((acc[0] + acc[4]) + (acc[1] + acc[5])) +
-                ((acc[2] + acc[6]) + (acc[3] + acc[7])));
-}
-
-/* h += a u + b v */
-HF_VECTORIZE static void axpy2(double *restrict h, double a,
-                               const double *restrict u, double b,
-                               const double *restrict v, int n)
-{
-    for (int k = 0; k < n; k++)
-        h[k] += a * u[k] + b * v[k];
-}
-
-/* Drops variable j from the inverse metric H (n x n): the inverse of the
- * metric with j held fixed is H - H[:,j] H[j,:] / H[j,j], whose row and
- * column j are zero, so that steps leave j where it is; BFGS updates keep
- * them zero (their s_j and (H v)_j are zero). */
-static void drop_variable(double *H, int n, int j)
-{
-    double hjj = H[(size_t)j * n + j];
-    if (!(hjj > 0))
-        hjj = 1e-300;
-    for (int a = 0; a < n; a++) {
-        double haj = H[(size_t)a * n + j] / hjj;
-        if (haj == 0 || a == j) /* row j, read by all, is zeroed below */
-            continue;
-        double *Ha = H + (size_t)a * n;
-        const double *Hj = H + (size_t)j * n;
-        for (int k = 0; k < n; k++)
-            Ha[k] -= haj * Hj[k];
-    }
-    for (int k = 0; k < n; k++)
-        H[(size_t)j * n + k] = H[(size_t)k * n + j] = 0;
-}
-
-/* BFGS from `start` with first inverse metric Hinv0; fix_poi: the POI is
- * held at poi_value.  A variable whose step reaches one of its bounds is
- * put on it and held there (drop_variable); at convergence every held
- * variable's gradient must push against its bound (else QF_FAIL).  Writes
- * the point reached to pars and twice its NLL to *tnll. */
+ * there (toy_metric) as the first metric of fit/'s BFGS (hf_bfgs): the
+ * toy's minimum is near and the metric roughly right, so it reaches
+ * hf_fit's convergence criterion in fewer evaluations than L-BFGS from an
+ * identity metric (on the ATLAS staus workspace, 120 parameters: 48
+ * against 92 evaluations a toy, 1.0 against 2.1 ms of CPU).  What it
+ * cannot settle hands over to hf_fit_ex from the best point so far, which
+ * then decides.  fix_poi: the POI is held at poi_value and the variables
+ * are free[1..nfree). */
 static int quick_fit(const toy_ctx *c, toy_buf *b, const double *data,
                      const double *Hinv0, int fix_poi, double poi_value,
                      const double *start, double *pars, double *tnll,
                      long *nevals)
 {
-    const double *lower = hf_model_lower(c->m), *upper = hf_model_upper(c->m);
-    const double *w = c->width;
-    int k0 = fix_poi ? 1 : 0, n = c->nfree - k0, rc = QF_FAIL;
-    double *H = b->H, *y = b->y, *g = b->gy, *d = b->d, *yt = b->yt;
-    double *gt = b->gt, *hy = b->hy, *u = b->u, *hg = b->hg, *hgt = b->hgt;
-    double tol = c->opt->tolerance > 0 ? c->opt->tolerance : 1e-10;
-    signed char *held = b->held;
-    int releases = 0;
-
-    memcpy(b->x, start, c->npars * sizeof *b->x);
-    if (fix_poi)
-        b->x[c->poi] = poi_value;
-    for (int k = 0; k < n; k++) {
-        int i = c->free[k0 + k];
-        y[k] = b->x[i] / w[i];
-        if (!(b->x[i] >= lower[i] && b->x[i] <= upper[i])) {
-            memmove(pars, start, c->npars * sizeof *pars);
-            return QF_FAIL;
-        }
+    hf_bfgs_problem p = {c->m, data, c->nfree - (fix_poi ? 1 : 0),
+                         c->free + (fix_poi ? 1 : 0), c->width,
+                         c->opt->tolerance, 0};
+    if (fix_poi) {
+        memcpy(b->fixstart, start, c->npars * sizeof *b->fixstart);
+        b->fixstart[c->poi] = poi_value;
+        start = b->fixstart;
     }
-    double f = qf_eval(c, b, data, k0, y, g, nevals);
-    if (!isfinite(f))
-        goto out;
-    /* Held from the start: variables on a bound that their gradient
-     * pushes against (the POI of a background-only toy at mu = 0). */
-    memcpy(H, Hinv0, (size_t)n * n * sizeof *H);
-    for (int k = 0; k < n; k++) {
-        int i = c->free[k0 + k];
-        held[k] = b->x[i] == lower[i] && g[k] > 0   ? -1
-                  : b->x[i] == upper[i] && g[k] < 0 ? 1
-                                                    : 0;
-        if (held[k])
-            drop_variable(H, n, k);
-    }
-    /* hg = H g, kept up to date through the updates in O(n) so that an
-     * iteration costs two passes over H (H gt and the update), not three. */
-    int have_hg = 0;
-    for (int it = 0; it < 60; it++) {
-        double g2 = 0, slope = 0;
-        /* The gradient over the variables not held (a held one has a
-         * zero row in H and so no step). */
-        for (int k = 0; k < n; k++)
-            if (!held[k])
-                g2 += g[k] * g[k];
-        if (0.5 * g2 <= tol * (fabs(f) > 1 ? fabs(f) : 1)) {
-            /* KKT: a held variable's gradient must push against its
-             * bound; release those that pull away, restarting from the
-             * first metric (a few times at most). */
-            int release = 0;
-            for (int k = 0; k < n; k++)
-                if ((held[k] < 0 && g[k] < 0) || (held[k] > 0 && g[k] > 0))
-                    held[k] = 0, release = 1;
-            if (!release) {
-                rc = QF_OK;
-                break;
-            }
-            if (++releases > 3)
-                break;
-            memcpy(H, Hinv0, (size_t)n * n * sizeof *H);
-            for (int k = 0; k < n; k++)
-                if (held[k])
-                    drop_variable(H, n, k);
-            have_hg = 0;
-            continue;
-        }
-        if (!have_hg)
-            for (int a = 0; a < n; a++)
-                hg[a] = dot(H + (size_t)a * n, g, n);
-        have_hg = 1;
-        for (int a = 0; a < n; a++) {
-            d[a] = -hg[a];
-            slope += d[a] * g[a];
-        }
-        if (!(slope < 0))
-            break;
-        /* Far from the minimum (the first steps, where the metric is
-         * that of another point) a full step can be wild: at most 3
-         * widths per variable. */
-        double tcap = 1, dmax = 0;
-        for (int k = 0; k < n; k++)
-            if (fabs(d[k]) > dmax)
-                dmax = fabs(d[k]);
-        if (dmax > 3)
-            tcap = 3 / dmax;
-        /* The first bound the step reaches, if any. */
-        int hit = -1;
-        double hitbound = 0;
-        for (int k = 0; k < n; k++) {
-            int i = c->free[k0 + k];
-            if (d[k] == 0)
-                continue;
-            double bound = d[k] < 0 ? lower[i] : upper[i];
-            double th = (bound / w[i] - y[k]) / d[k];
-            if (th < tcap) {
-                tcap = th > 0 ? th : 0;
-                hit = k;
-                hitbound = bound;
-            }
-        }
-        double t = tcap, ft = INFINITY;
-        int ls;
-        for (ls = 0; ls < 12; ls++, t *= 0.5) {
-            for (int k = 0; k < n; k++)
-                yt[k] = y[k] + t * d[k];
-            if (hit >= 0 && t == tcap)
-                yt[hit] = hitbound / w[c->free[k0 + hit]];
-            ft = qf_eval(c, b, data, k0, yt, gt, nevals);
-            if (ft <= f + 1e-4 * t * slope)
-                break;
-        }
-        if (ls == 12)
-            break;
-        /* BFGS update of the inverse metric with s = yt - y, v = gt - g:
-         * H v = H gt - H g. */
-        double sv = 0, vhv = 0, ss = 0, vv = 0, sgt = 0, hygt = 0;
-        for (int a = 0; a < n; a++)
-            hgt[a] = dot(H + (size_t)a * n, gt, n);
-        for (int k = 0; k < n; k++) {
-            d[k] = yt[k] - y[k];
-            g[k] = gt[k] - g[k];
-            hy[k] = hgt[k] - hg[k];
-            sv += d[k] * g[k];
-            ss += d[k] * d[k];
-            vv += g[k] * g[k];
-            vhv += hy[k] * g[k];
-            sgt += d[k] * gt[k];
-            hygt += hy[k] * gt[k];
-        }
-        memcpy(hg, hgt, n * sizeof *hg);
-        /* Skipped where the curvature along s is not clearly positive:
-         * the update would break the metric's positive definiteness. */
-        if (sv > 1e-10 * sqrt(ss * vv)) {
-            /* H += c1 s s' - (Hv s' + s (Hv)') / sv, as two rank-1
-             * updates H[a] += s_a u - (Hv_a / sv) s, u = c1 s - Hv / sv;
-             * and so H gt += u (s.gt) - s (Hv.gt) / sv. */
-            double c1 = (sv + vhv) / (sv * sv);
-            for (int k = 0; k < n; k++)
-                u[k] = c1 * d[k] - hy[k] / sv;
-            for (int a = 0; a < n; a++)
-                axpy2(H + (size_t)a * n, d[a], u, -hy[a] / sv, d, n);
-            for (int k = 0; k < n; k++)
-                hg[k] += u[k] * sgt - d[k] * hygt / sv;
-        }
-        if (hit >= 0 && t == tcap) {
-            held[hit] = hitbound == lower[c->free[k0 + hit]] ? -1 : 1;
-            drop_variable(H, n, hit);
-            have_hg = 0;
-        }
-        memcpy(y, yt, n * sizeof *y);
-        memcpy(g, gt, n * sizeof *g);
-        f = ft;
-    }
-    *tnll = 2 * f;
-out:
-    for (int k = 0; k < n; k++) {
-        int i = c->free[k0 + k];
-        b->x[i] = y[k] * w[i];
-        /* y * w may round a hair outside [lower, upper] */
-        if (b->x[i] < lower[i])
-            b->x[i] = lower[i];
-        if (b->x[i] > upper[i])
-            b->x[i] = upper[i];
-    }
-    memcpy(pars, b->x, c->npars * sizeof *pars);
-    return rc;
+    return hf_bfgs(&p, Hinv0, start, pars, tnll, nevals, &b->bw);
 }
 
 /* The inverse of the symmetric n x n matrix A (destroyed) into out, its
@@ -469,7 +214,7 @@ static int toy_fit(const toy_ctx *c, toy_buf *b, const double *data,
     if (Hinv) {
         int r = quick_fit(c, b, data, Hinv, fix_poi, mu, start, pars, tnll,
                           nevals);
-        if (r == QF_OK) {
+        if (r == HF_OK) {
             *quick = 1;
             return HF_OK;
         }
@@ -505,12 +250,13 @@ static int teststat(const toy_ctx *c, toy_buf *b, const double *data,
     if (quick) {
         int n = c->nfree, any = 0;
         for (int k = 1; k < n; k++)
-            any |= b->held[k];
+            any |= b->bw.held[k];
         if (!any) {
-            drop_variable(b->H, n, 0);
+            double *H = b->bw.H;
+            hf_bfgs_drop_variable(H, n, 0);
             for (int a = 1; a < n; a++)
                 memcpy(b->Hfix + (size_t)(a - 1) * (n - 1),
-                       b->H + (size_t)a * n + 1, (n - 1) * sizeof *b->H);
+                       H + (size_t)a * n + 1, (n - 1) * sizeof *H);
             Hfix = b->Hfix;
         }
     }

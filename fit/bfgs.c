@@ -1,0 +1,341 @@
+/*
+ * bfgs.c - a dense BFGS for fits that start near their minimum with a good
+ * first metric (the toys: each starts at its generating point with the
+ * inverse Hessian there).  hf_fit_ex (NLopt's L-BFGS, mle.c) is the general
+ * minimiser; this one reaches the same convergence criterion in fewer
+ * evaluations when the metric is roughly right (ATLAS staus, 120
+ * parameters: 48 against 92 evaluations a toy), and hands back the best
+ * point when it cannot settle, for hf_fit_ex to finish.
+ *
+ * The variables are parameters in units of their widths, where the NLL is
+ * about a unit quadratic.  Bounds: a step that reaches one puts the
+ * variable on it and holds it there (its row and column of the inverse
+ * metric are removed); at convergence a held variable whose gradient pulls
+ * away from its bound is released and the metric restarted (KKT).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bfgs.h"
+
+int hf_bfgs_work_alloc(hf_bfgs_work *w, const hf_model *m, int nmax)
+{
+    size_t n = nmax > 0 ? (size_t)nmax : 1;
+    size_t np = hf_model_npars(m) > 0 ? (size_t)hf_model_npars(m) : 1;
+    memset(w, 0, sizeof *w);
+    w->buf = malloc((n * n + 9 * n + 2 * np + hf_model_work_size(m)) *
+                    sizeof *w->buf);
+    w->held = malloc(n);
+    if (!w->buf || !w->held) {
+        hf_bfgs_work_free(w);
+        return HF_ERR_NOMEM;
+    }
+    double *v = w->buf;
+    w->H = v, v += n * n;
+    w->y = v, v += n;
+    w->g = v, v += n;
+    w->d = v, v += n;
+    w->yt = v, v += n;
+    w->gt = v, v += n;
+    w->hy = v, v += n;
+    w->u = v, v += n;
+    w->hg = v, v += n;
+    w->hgt = v, v += n;
+    w->x = v, v += np;
+    w->gx = v, v += np;
+    w->model_work = v;
+    return HF_OK;
+}
+
+void hf_bfgs_work_free(hf_bfgs_work *w)
+{
+    free(w->buf);
+    free(w->held);
+    memset(w, 0, sizeof *w);
+}
+
+/* NLL and its gradient over the variables at y; infinite where the model
+ * is undefined. */
+static double eval(const hf_bfgs_problem *p, hf_bfgs_work *w,
+                   const double *y, double *gy, long *nevals)
+{
+    for (int k = 0; k < p->n; k++)
+        w->x[p->idx[k]] = y[k] * p->width[p->idx[k]];
+    double f = hf_model_nll(p->m, w->x, p->data, w->gx, w->model_work);
+    ++*nevals;
+    if (!isfinite(f))
+        return INFINITY;
+    for (int k = 0; k < p->n; k++) {
+        int i = p->idx[k];
+        gy[k] = w->gx[i] * p->width[i];
+        if (!isfinite(gy[k]))
+            return INFINITY;
+    }
+    return f;
+}
+
+/* The O(n^2) part of the steps, vectorised where GCC allows: at about 120
+ * variables it costs as much as an NLL evaluation otherwise. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define HF_VECTORIZE __attribute__((optimize("O3", "tree-vectorize")))
+#else
+#define HF_VECTORIZE
+#endif
+
+/* Eight partial sums: a single one is a serial chain the compiler may
+ * not reorder, these are independent lanes (and a fixed order, so the
+ * result is still a function of the inputs alone). */
+HF_VECTORIZE static double dot(const double *restrict a,
+                               const double *restrict b, int n)
+{
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0}, s = 0;
+    int k = 0;
+    for (; k + 8 <= n; k += 8)
+        for (int l = 0; l < 8; l++)
+            acc[l] += a[k + l] * b[k + l];
+    for (; k < n; k++)
+        s += a[k] * b[k];
+    return s + (((acc[0] + acc[4]) + (acc[1] + acc[5])) +
+                ((acc[2] + acc[6]) + (acc[3] + acc[7])));
+}
+
+/* h += a u + b v */
+HF_VECTORIZE static void axpy2(double *restrict h, double a,
+                               const double *restrict u, double b,
+                               const double *restrict v, int n)
+{
+    for (int k = 0; k < n; k++)
+        h[k] += a * u[k] + b * v[k];
+}
+
+/* The inverse of the metric with j held fixed is H - H[:,j] H[j,:] / H[j,j],
+ * whose row and column j are zero, so that steps leave j where it is; BFGS
+ * updates keep them zero (their s_j and (H v)_j are zero). */
+void hf_bfgs_drop_variable(double *H, int n, int j)
+{
+    double hjj = H[(size_t)j * n + j];
+    if (!(hjj > 0))
+        hjj = 1e-300;
+    for (int a = 0; a < n; a++) {
+        double haj = H[(size_t)a * n + j] / hjj;
+        if (haj == 0 || a == j) /* row j, read by all, is zeroed below */
+            continue;
+        double *Ha = H + (size_t)a * n;
+        const double *Hj = H + (size_t)j * n;
+        for (int k = 0; k < n; k++)
+            Ha[k] -= haj * Hj[k];
+    }
+    for (int k = 0; k < n; k++)
+        H[(size_t)j * n + k] = H[(size_t)k * n + j] = 0;
+}
+
+/* H = Hinv0 without the held variables. */
+static void restart_metric(const hf_bfgs_problem *p, hf_bfgs_work *w,
+                           const double *Hinv0)
+{
+    memcpy(w->H, Hinv0, (size_t)p->n * p->n * sizeof *w->H);
+    for (int k = 0; k < p->n; k++)
+        if (w->held[k])
+            hf_bfgs_drop_variable(w->H, p->n, k);
+}
+
+/* KKT at a point where the free gradient vanishes: releases the held
+ * variables whose gradient pulls away from their bound; 1 if any was. */
+static int release_held(const hf_bfgs_problem *p, hf_bfgs_work *w)
+{
+    int release = 0;
+    for (int k = 0; k < p->n; k++)
+        if ((w->held[k] < 0 && w->g[k] < 0) ||
+            (w->held[k] > 0 && w->g[k] > 0))
+            w->held[k] = 0, release = 1;
+    return release;
+}
+
+/* The longest step along d to try (3 widths per variable at most: far
+ * from the minimum, where the metric is another point's, a full step can
+ * be wild), shortened to the first bound on the way: its variable into
+ * *hit (-1: none) and the bound into *hitbound. */
+static double step_cap(const hf_bfgs_problem *p, hf_bfgs_work *w, int *hit,
+                       double *hitbound)
+{
+    const double *lo = hf_model_lower(p->m), *hi = hf_model_upper(p->m);
+    double tcap = 1, dmax = 0;
+    for (int k = 0; k < p->n; k++)
+        if (fabs(w->d[k]) > dmax)
+            dmax = fabs(w->d[k]);
+    if (dmax > 3)
+        tcap = 3 / dmax;
+    *hit = -1;
+    for (int k = 0; k < p->n; k++) {
+        int i = p->idx[k];
+        if (w->d[k] == 0)
+            continue;
+        double bound = w->d[k] < 0 ? lo[i] : hi[i];
+        double th = (bound / p->width[i] - w->y[k]) / w->d[k];
+        if (th < tcap) {
+            tcap = th > 0 ? th : 0;
+            *hit = k;
+            *hitbound = bound;
+        }
+    }
+    return tcap;
+}
+
+/* Backtracking (Armijo) along d from y, the trial point and its gradient
+ * in yt, gt; the step taken into *t (the cap puts `hit` exactly on its
+ * bound), the NLL there returned, or NAN when 12 halvings found no
+ * decrease. */
+static double line_search(const hf_bfgs_problem *p, hf_bfgs_work *w,
+                          double f, double slope, double tcap, int hit,
+                          double hitbound, double *t, long *nevals)
+{
+    *t = tcap;
+    for (int ls = 0; ls < 12; ls++, *t *= 0.5) {
+        for (int k = 0; k < p->n; k++)
+            w->yt[k] = w->y[k] + *t * w->d[k];
+        if (hit >= 0 && *t == tcap)
+            w->yt[hit] = hitbound / p->width[p->idx[hit]];
+        double ft = eval(p, w, w->yt, w->gt, nevals);
+        if (ft <= f + 1e-4 * *t * slope)
+            return ft;
+    }
+    return NAN;
+}
+
+/* BFGS update of the inverse metric with s = yt - y, v = gt - g, keeping
+ * hg = H g current in O(n) so that an iteration costs two passes over H
+ * (H gt and the update), not three.  Leaves s in d. */
+static void update_metric(int n, hf_bfgs_work *w)
+{
+    double *H = w->H, *s = w->d, *v = w->g, *hv = w->hy;
+    double sv = 0, vhv = 0, ss = 0, vv = 0, sgt = 0, hvgt = 0;
+    for (int a = 0; a < n; a++)
+        w->hgt[a] = dot(H + (size_t)a * n, w->gt, n);
+    for (int k = 0; k < n; k++) {
+        s[k] = w->yt[k] - w->y[k];
+        v[k] = w->gt[k] - w->g[k];
+        hv[k] = w->hgt[k] - w->hg[k];
+        sv += s[k] * v[k];
+        ss += s[k] * s[k];
+        vv += v[k] * v[k];
+        vhv += hv[k] * v[k];
+        sgt += s[k] * w->gt[k];
+        hvgt += hv[k] * w->gt[k];
+    }
+    memcpy(w->hg, w->hgt, n * sizeof *w->hg);
+    /* Skipped where the curvature along s is not clearly positive: the
+     * update would break the metric's positive definiteness. */
+    if (!(sv > 1e-10 * sqrt(ss * vv)))
+        return;
+    /* H += c1 s s' - (Hv s' + s (Hv)') / sv, as two rank-1 updates
+     * H[a] += s_a u - (Hv_a / sv) s, u = c1 s - Hv / sv; and so
+     * H gt += u (s.gt) - s (Hv.gt) / sv. */
+    double c1 = (sv + vhv) / (sv * sv);
+    for (int k = 0; k < n; k++)
+        w->u[k] = c1 * s[k] - hv[k] / sv;
+    for (int a = 0; a < n; a++)
+        axpy2(H + (size_t)a * n, s[a], w->u, -hv[a] / sv, s, n);
+    for (int k = 0; k < n; k++)
+        w->hg[k] += w->u[k] * sgt - s[k] * hvgt / sv;
+}
+
+/* Variables from start; those on a bound that their gradient pushes
+ * against are held from the start (the POI of a background-only toy at
+ * mu = 0).  The NLL at start, or NAN if start is outside the bounds. */
+static double init_point(const hf_bfgs_problem *p, const double *Hinv0,
+                         const double *start, hf_bfgs_work *w, long *nevals)
+{
+    const double *lo = hf_model_lower(p->m), *hi = hf_model_upper(p->m);
+    memcpy(w->x, start, hf_model_npars(p->m) * sizeof *w->x);
+    for (int k = 0; k < p->n; k++) {
+        int i = p->idx[k];
+        w->y[k] = w->x[i] / p->width[i];
+        if (!(w->x[i] >= lo[i] && w->x[i] <= hi[i]))
+            return NAN;
+    }
+    double f = eval(p, w, w->y, w->g, nevals);
+    for (int k = 0; k < p->n; k++) {
+        int i = p->idx[k];
+        w->held[k] = w->x[i] == lo[i] && w->g[k] > 0   ? -1
+                     : w->x[i] == hi[i] && w->g[k] < 0 ? 1
+                                                       : 0;
+    }
+    restart_metric(p, w, Hinv0);
+    return f;
+}
+
+/* The point y as parameters into pars (y * width may round a hair
+ * outside the bounds: put back). */
+static void write_point(const hf_bfgs_problem *p, hf_bfgs_work *w,
+                        double *pars)
+{
+    const double *lo = hf_model_lower(p->m), *hi = hf_model_upper(p->m);
+    for (int k = 0; k < p->n; k++) {
+        int i = p->idx[k];
+        double v = w->y[k] * p->width[i];
+        w->x[i] = v < lo[i] ? lo[i] : v > hi[i] ? hi[i] : v;
+    }
+    memcpy(pars, w->x, hf_model_npars(p->m) * sizeof *pars);
+}
+
+int hf_bfgs(const hf_bfgs_problem *p, const double *Hinv0,
+            const double *start, double *pars, double *tnll, long *nevals,
+            hf_bfgs_work *w)
+{
+    int n = p->n, rc = HF_ERR_FIT, releases = 0, have_hg = 0;
+    int max_iter = p->max_iter > 0 ? p->max_iter : 60;
+    double tol = p->tolerance > 0 ? p->tolerance : 1e-10;
+    double f = init_point(p, Hinv0, start, w, nevals);
+    if (isnan(f)) {
+        memmove(pars, start, hf_model_npars(p->m) * sizeof *pars);
+        return HF_ERR_FIT;
+    }
+    for (int it = 0; isfinite(f) && it < max_iter; it++) {
+        double g2 = 0, slope = 0;
+        for (int k = 0; k < n; k++) /* a held variable has no step */
+            if (!w->held[k])
+                g2 += w->g[k] * w->g[k];
+        if (0.5 * g2 <= tol * (fabs(f) > 1 ? fabs(f) : 1)) {
+            if (!release_held(p, w)) {
+                rc = HF_OK;
+                break;
+            }
+            if (++releases > 3)
+                break;
+            restart_metric(p, w, Hinv0);
+            have_hg = 0;
+            continue;
+        }
+        if (!have_hg)
+            for (int a = 0; a < n; a++)
+                w->hg[a] = dot(w->H + (size_t)a * n, w->g, n);
+        have_hg = 1;
+        for (int a = 0; a < n; a++) {
+            w->d[a] = -w->hg[a];
+            slope += w->d[a] * w->g[a];
+        }
+        if (!(slope < 0))
+            break;
+        int hit;
+        double hitbound = 0, t;
+        double tcap = step_cap(p, w, &hit, &hitbound);
+        double ft = line_search(p, w, f, slope, tcap, hit, hitbound, &t,
+                                nevals);
+        if (isnan(ft))
+            break;
+        update_metric(n, w);
+        if (hit >= 0 && t == tcap) {
+            w->held[hit] = hitbound == hf_model_lower(p->m)[p->idx[hit]]
+                               ? -1 : 1;
+            hf_bfgs_drop_variable(w->H, n, hit);
+            have_hg = 0;
+        }
+        memcpy(w->y, w->yt, n * sizeof *w->y);
+        memcpy(w->g, w->gt, n * sizeof *w->g);
+        f = ft;
+    }
+    *tnll = 2 * f;
+    write_point(p, w, pars);
+    return rc;
+}

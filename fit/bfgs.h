@@ -1,0 +1,55 @@
+/*
+ * bfgs.h - fit/'s second minimiser: a dense BFGS with a caller-given first
+ * metric and bounds handled by holding variables on them.  Internal.
+ */
+#ifndef HF_FIT_BFGS_H
+#define HF_FIT_BFGS_H
+
+#include "hf.h"
+
+/* What a BFGS fit moves and how far it goes. */
+typedef struct hf_bfgs_problem {
+    const hf_model *m;
+    const double *data;   /* ndata: main bins then aux data */
+    int n;                /* variables moved ... */
+    const int *idx;       /* ... the parameters idx[0..n); others stay */
+    const double *width;  /* npars: the variables are par / width */
+    double tolerance;     /* hf_fit's criterion: 0.5 |g|^2 <= tol max(1, |f|) */
+    int max_iter;         /* 0: 60 */
+} hf_bfgs_problem;
+
+/* Work space for fits of up to nmax variables; after a fit, H holds its
+ * final inverse metric (n x n, width units) and held[k] = -1/+1 for a
+ * variable held on its lower/upper bound (0: free). */
+typedef struct hf_bfgs_work {
+    double *H;
+    signed char *held;
+    double *model_work;   /* hf_model_work_size(m) doubles, free between fits */
+    /* the variables, gradient, direction, trial point and gradient, H v,
+     * the update vector, H g, H gt (n each); the full parameter vector and
+     * gradient (npars each) */
+    double *y, *g, *d, *yt, *gt, *hy, *u, *hg, *hgt, *x, *gx;
+    double *buf;
+} hf_bfgs_work;
+
+int hf_bfgs_work_alloc(hf_bfgs_work *w, const hf_model *m, int nmax);
+void hf_bfgs_work_free(hf_bfgs_work *w);
+
+/* Minimises the NLL from `start` (npars, within bounds; it carries the
+ * values of the parameters not moved) with first inverse metric Hinv0
+ * (n x n, width units).  Writes the best point reached to pars (npars,
+ * may be start) and twice its NLL to *tnll; adds the NLL+gradient
+ * evaluations to *nevals.  HF_OK when hf_fit's criterion is met with every
+ * held variable's gradient pushing against its bound; HF_ERR_FIT when it
+ * gives up (a failed line search, max_iter iterations, a held variable that
+ * keeps pulling away, a start outside the bounds): pars is then the best
+ * point, within bounds, for another minimiser to go on from. */
+int hf_bfgs(const hf_bfgs_problem *p, const double *Hinv0,
+            const double *start, double *pars, double *tnll, long *nevals,
+            hf_bfgs_work *w);
+
+/* Removes variable j from the inverse metric H (n x n): the inverse of
+ * the metric with j held fixed, whose row and column j are zero. */
+void hf_bfgs_drop_variable(double *H, int n, int j);
+
+#endif

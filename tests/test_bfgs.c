@@ -1,0 +1,168 @@
+/*
+ * test_bfgs.c - fit/'s second minimiser (hf_bfgs) on its own, on a model
+ * whose minima are known in closed form.
+ *
+ * Two bins, a signal strength mu and a background normalisation k (both
+ * free normfactors, bounds [0, 10]): SR expects 5 mu + 10 k, CR expects
+ * 10 k.  With n_SR = 20, n_CR = 12 the minimum has every expectation equal
+ * to its count: k = 1.2, mu = 1.6, and twice the NLL is
+ * 2 sum(n - n ln n + ln n!).  With n_SR = 8 the unbounded minimum has
+ * mu < 0: mu stays on its bound 0 (held, its gradient pushing against it)
+ * and k = (8 + 12) / 20 = 1.  With mu fixed to 1 (k moved alone), d/dk = 0
+ * is 200 k^2 + (100 - 10 n_SR - 10 n_CR) k - 5 n_CR = 0.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hf.h"
+#include "fit/bfgs.h"
+#include "models.h"
+
+static hf_model *two_bins(int n_sr, int n_cr)
+{
+    char ws[1024];
+    snprintf(ws, sizeof ws,
+             "{\"channels\": ["
+             "{\"name\": \"CR\", \"samples\": [{\"name\": \"bkg\", \"data\": "
+             "[10.0], \"modifiers\": [{\"name\": \"k\", \"type\": "
+             "\"normfactor\", \"data\": null}]}]},"
+             "{\"name\": \"SR\", \"samples\": ["
+             "{\"name\": \"signal\", \"data\": [5.0], \"modifiers\": "
+             "[{\"name\": \"mu\", \"type\": \"normfactor\", \"data\": null}]},"
+             "{\"name\": \"bkg\", \"data\": [10.0], \"modifiers\": "
+             "[{\"name\": \"k\", \"type\": \"normfactor\", \"data\": null}]}"
+             "]}],"
+             "\"observations\": [{\"name\": \"CR\", \"data\": [%d]}, "
+             "{\"name\": \"SR\", \"data\": [%d]}],"
+             "\"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": "
+             "\"mu\", \"parameters\": []}}], \"version\": \"1.0.0\"}",
+             n_cr, n_sr);
+    return inline_model(ws);
+}
+
+static int par(const hf_model *m, const char *name)
+{
+    for (int i = 0; i < hf_model_npars(m); i++)
+        if (strcmp(hf_model_par_name(m, i), name) == 0)
+            return i;
+    fail_msg("no parameter %s", name);
+    return -1;
+}
+
+static double poisson_term(double lam, double n)
+{
+    return lam - n * log(lam) + lgamma(n + 1);
+}
+
+/* Fits with identity first metric from `start`; idx the moved ones. */
+static int fit(const hf_model *m, int n, const int *idx, const double *start,
+               double *pars, double *tnll, hf_bfgs_work *w)
+{
+    double width[2] = {1, 1}, H[4] = {1, 0, 0, 1};
+    hf_bfgs_problem p = {m, hf_model_data(m), n, idx, width, 1e-12, 200};
+    long nevals = 0;
+    int rc = hf_bfgs(&p, H, start, pars, tnll, &nevals, w);
+    assert_true(rc != HF_OK || nevals > 0);
+    return rc;
+}
+
+static void test_interior_minimum(void **state)
+{
+    (void)state;
+    hf_model *m = two_bins(20, 12);
+    assert_int_equal(hf_model_npars(m), 2);
+    int imu = par(m, "mu"), ik = par(m, "k"), idx[2] = {0, 1};
+    hf_bfgs_work w;
+    assert_int_equal(hf_bfgs_work_alloc(&w, m, 2), HF_OK);
+    double start[2], pars[2], tnll;
+    start[imu] = 1, start[ik] = 1;
+    assert_int_equal(fit(m, 2, idx, start, pars, &tnll, &w), HF_OK);
+    assert_true(fabs(pars[imu] - 1.6) < 1e-5);
+    assert_true(fabs(pars[ik] - 1.2) < 1e-5);
+    double want = 2 * (poisson_term(20, 20) + poisson_term(12, 12));
+    assert_true(fabs(tnll - want) < 1e-9);
+    assert_int_equal(w.held[0] | w.held[1], 0);
+    hf_bfgs_work_free(&w);
+    hf_model_free(m);
+}
+
+static void test_minimum_on_bound(void **state)
+{
+    (void)state;
+    hf_model *m = two_bins(8, 12);
+    int imu = par(m, "mu"), ik = par(m, "k"), idx[2] = {0, 1};
+    hf_bfgs_work w;
+    assert_int_equal(hf_bfgs_work_alloc(&w, m, 2), HF_OK);
+    double start[2], pars[2], tnll;
+    start[imu] = 1, start[ik] = 1;
+    assert_int_equal(fit(m, 2, idx, start, pars, &tnll, &w), HF_OK);
+    assert_true(pars[imu] == 0);
+    assert_int_equal(w.held[imu], -1);
+    assert_true(fabs(pars[ik] - 1.0) < 1e-5);
+    double want = 2 * (poisson_term(10, 8) + poisson_term(10, 12));
+    assert_true(fabs(tnll - want) < 1e-9);
+    hf_bfgs_work_free(&w);
+    hf_model_free(m);
+}
+
+static void test_fixed_parameter(void **state)
+{
+    (void)state;
+    hf_model *m = two_bins(20, 12);
+    int imu = par(m, "mu"), ik = par(m, "k");
+    hf_bfgs_work w;
+    assert_int_equal(hf_bfgs_work_alloc(&w, m, 1), HF_OK);
+    double start[2], pars[2], tnll;
+    start[imu] = 1, start[ik] = 0.5;
+    assert_int_equal(fit(m, 1, &ik, start, pars, &tnll, &w), HF_OK);
+    double b = 100 - 10 * 20 - 10 * 12;
+    double k = (-b + sqrt(b * b + 4 * 200 * 5 * 12)) / (2 * 200);
+    assert_true(pars[imu] == 1); /* not moved */
+    assert_true(fabs(pars[ik] - k) < 1e-6);
+    double want = 2 * (poisson_term(5 + 10 * k, 20) + poisson_term(10 * k, 12));
+    assert_true(fabs(tnll - want) < 1e-9);
+    hf_bfgs_work_free(&w);
+    hf_model_free(m);
+}
+
+/* A start outside the bounds is refused, and the iteration cap gives up
+ * (HF_ERR_FIT) with the best point so far, lower than the start. */
+static void test_gives_up(void **state)
+{
+    (void)state;
+    hf_model *m = two_bins(20, 12);
+    int imu = par(m, "mu"), ik = par(m, "k"), idx[2] = {0, 1};
+    hf_bfgs_work w;
+    assert_int_equal(hf_bfgs_work_alloc(&w, m, 2), HF_OK);
+    double start[2], pars[2], tnll;
+    start[imu] = -1, start[ik] = 1;
+    assert_int_equal(fit(m, 2, idx, start, pars, &tnll, &w), HF_ERR_FIT);
+    start[imu] = 9, start[ik] = 9;
+    double width[2] = {1, 1}, H[4] = {1, 0, 0, 1};
+    hf_bfgs_problem p = {m, hf_model_data(m), 2, idx, width, 1e-12, 1};
+    long nevals = 0;
+    assert_int_equal(hf_bfgs(&p, H, start, pars, &tnll, &nevals, &w),
+                     HF_ERR_FIT);
+    double f0 = 2 * (poisson_term(45 + 90, 20) + poisson_term(90, 12));
+    assert_true(tnll < f0);
+    hf_bfgs_work_free(&w);
+    hf_model_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_interior_minimum),
+        cmocka_unit_test(test_minimum_on_bound),
+        cmocka_unit_test(test_fixed_parameter),
+        cmocka_unit_test(test_gives_up),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
