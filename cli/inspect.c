@@ -530,7 +530,7 @@ int hf_cmd_inspect(int argc, char **argv)
     if (argc - optind != 1)
         return hf_cli_usage_error(argc - optind < 1 ? "give a workspace file"
                                                     : "too many arguments");
-    hf_cli_input in = {argv[optind], NULL, 0, NULL};
+    hf_cli_input in = {argv[optind], NULL, 0, NULL, 0};
     hf_cli_loaded l;
     int rc = hf_cli_load(&in, &mo, &l);
     if (rc == HF_EXIT_OK)
