@@ -31,14 +31,14 @@ PKGS    := libcjson nlopt gsl libcrypto
 DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lnlopt -lgsl -lgslcblas -lcrypto) -lm
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(OMP) -std=gnu11 -fPIC -fvisibility=hidden \
-             -Iinclude -Ihf $(DEPCFLAGS) $(EXTRA_CFLAGS)
+             -Iinclude -I. $(DEPCFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL = $(DEPLIBS) $(OMP) $(EXTRA_LDFLAGS)
 
 BUILD   ?= build
 SOVER   := 0
 VERSION := 0.1.0
 PREFIX  ?= /usr/local
-LIB_SRC := $(sort $(wildcard hf/*.c patch/*.c fit/*.c simplify/*.c recast/*.c))
+LIB_SRC := $(sort $(wildcard core/*.c patch/*.c hf/*.c fit/*.c infer/*.c simplify/*.c recast/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 # Plotting (cairo) is linked into the command only: libhf never needs cairo.
 PLOT_SRC := $(sort $(wildcard plot/*.c))
@@ -51,10 +51,10 @@ TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 
-.PHONY: FORCE all lib check check-asan check-valgrind fuzz fuzz-build demo clean deps deps-mpi check-mpi
+.PHONY: FORCE all lib check check-layers check-asan check-valgrind fuzz fuzz-build demo clean deps deps-mpi check-mpi
 all: $(BUILD)/libhf.a $(BUILD)/libhf.so $(BUILD)/hf $(BUILD)/hfcls
 
-$(BUILD)/obj/%.o: %.c include/hf.h hf/internal.h $(wildcard */*.h)
+$(BUILD)/obj/%.o: %.c include/hf.h $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -66,7 +66,7 @@ $(BUILD)/libhf.so: $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,libhf.so.$(SOVER) -o $@ $^ $(LDLIBS_ALL)
 
 # The command lives in $(BUILD)/ (hf/ is the model's source folder).
-$(PLOT_OBJ): ALL_CFLAGS += -Icli $(CAIRO_CFLAGS)
+$(PLOT_OBJ): ALL_CFLAGS += $(CAIRO_CFLAGS)
 $(BUILD)/hf: $(CLI_OBJ) $(PLOT_OBJ) $(BUILD)/libhf.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(PLOT_OBJ) $(BUILD)/libhf.a $(LDLIBS_ALL) $(CAIRO_LIBS)
 
@@ -83,7 +83,6 @@ MPI_CLI := $(BUILD)/obj/cli/load.o $(BUILD)/obj/cli/jsonout.o $(BUILD)/obj/cli/o
            $(BUILD)/obj/cli/args.o $(BUILD)/obj/cli/gridline.o
 all: $(BUILD)/hfscan
 $(MPI_OBJ): CC := $(MPICC)
-$(MPI_OBJ): ALL_CFLAGS += -Icli
 $(BUILD)/hfscan: $(MPI_OBJ) $(MPI_CLI) $(BUILD)/libhf.a
 	$(MPICC) $(ALL_CFLAGS) -o $@ $(MPI_OBJ) $(MPI_CLI) $(BUILD)/libhf.a $(LDLIBS_ALL) -lpthread
 endif
@@ -98,13 +97,17 @@ $(BUILD)/tests/test_plot: tests/test_plot.c $(TEST_SUPPORT) $(BUILD)/libhf.a
 	$(CC) $(ALL_CFLAGS) $(CAIRO_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) $(BUILD)/libhf.a $(LDLIBS_ALL) $(CAIRO_LIBS) -lcmocka
 
 # Runs every test binary; each skips cleanly when ../shared is absent.
-check: all $(TEST_BIN) check-examples
+check: all $(TEST_BIN) check-examples check-layers
 	@pass=0; fail=0; for t in $(TEST_BIN); do \
 	  echo "== $$t"; if HF_BIN=$(CURDIR)/$(BUILD)/hf ./$$t; then pass=$$((pass+1)); \
 	  else fail=$$((fail+1)); echo "FAILED: $$t"; fi; done; \
 	echo "== python (tests/python, pytest)"; if $(MAKE) -s check-python; then pass=$$((pass+1)); \
 	else fail=$$((fail+1)); echo "FAILED: python"; fi; \
 	echo "programs: $$pass passed, $$fail failed"; [ $$fail = 0 ]
+
+# No folder includes or calls a higher layer's code (ARCHITECTURE.md).
+check-layers: all
+	@sh tests/layers.sh $(BUILD)
 
 # hf.pyhf against pyhf's references and documented behaviour, by Debian's
 # python3 (the PATH may put another python3 first) on this build's libhf.
@@ -148,7 +151,7 @@ fuzz-build:
 	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN)" build-fuzz/libhf.a
 	for t in $(FUZZ_TARGETS); do \
-	  $(FUZZ_CC) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -Iinclude -Ihf $(DEPCFLAGS) \
+	  $(FUZZ_CC) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -Iinclude -I. $(DEPCFLAGS) \
 	    -o build-fuzz/$$t fuzz/$$t.c build-fuzz/libhf.a $(DEPLIBS) $(OMP) || exit 1; done
 
 fuzz: fuzz-build

@@ -11,7 +11,7 @@
 
 #include <stdio.h>
 
-#include "internal.h"
+#include "hf/hfmodel.h"
 
 /* getopt_long value of --no-verify, shared by the verbs taking patches. */
 #define HF_OPT_NO_VERIFY 1000

@@ -14,7 +14,6 @@
 #include <gsl/gsl_permutation.h>
 
 #include "fit.h"
-#include "internal.h"
 
 /* The NLL returned where the model is undefined (a negative expected
  * yield): large enough that every line search backs off, finite so that

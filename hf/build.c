@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "model.h"
-#include "strmap.h"
+#include "core/strmap.h"
 
 const char *const hf_modtype_names[HF_MOD_NTYPES] = {
     "histosys", "lumi", "normfactor", "normsys",

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "model.h"
-#include "strmap.h"
+#include "core/strmap.h"
 
 void hf_model_options_init(hf_model_options *opt)
 {

@@ -11,7 +11,7 @@
 #ifndef HF_MODEL_H
 #define HF_MODEL_H
 
-#include "internal.h"
+#include "hfmodel.h"
 
 enum hf_modtype {
     HF_MOD_HISTOSYS, /* pyhf's histfactory_set order: it fixes the */

@@ -30,8 +30,7 @@
 #include <gsl/gsl_rng.h>
 #include <omp.h>
 
-#include "fit.h"
-#include "internal.h"
+#include "infer.h"
 
 /* ------------------------------------------------------------ generator */
 

@@ -9,8 +9,7 @@
 
 #include <gsl/gsl_cdf.h>
 
-#include "fit.h"
-#include "internal.h"
+#include "infer.h"
 
 /* pyhf's AsymptoticCalculator.teststatistic maps q to this variable, in
  * which both hypotheses have unit-normal tails. */

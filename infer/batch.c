@@ -17,8 +17,7 @@
 #include <omp.h>
 #endif
 
-#include "internal.h"
-#include "../fit/fit.h"
+#include "infer.h"
 
 void hf_batch_options_init(hf_batch_options *opt)
 {
