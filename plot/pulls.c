@@ -34,6 +34,8 @@ static const char help[] =
     HF_HELP_NO_VERIFY
     "  -p, --patch FILE     a further patch; repeatable\n"
     "  --measurement NAME   measurement to use (default: the first)\n"
+    "  --interp normsys=CODE,histosys=CODE\n"
+    "                       interpolation codes, as for hf cls\n"
     "  -h, --help           this help\n";
 
 #define ROW 18.0   /* page units per parameter */
@@ -232,13 +234,14 @@ done:
 
 int hf_plot_pulls(int argc, char **argv)
 {
-    enum { O_PNAME = 256, O_MEAS };
+    enum { O_PNAME = 256, O_MEAS, O_INTERP };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"no-verify", no_argument, NULL, HF_OPT_NO_VERIFY},
         {"patch-name", required_argument, NULL, O_PNAME},
         {"patch", required_argument, NULL, 'p'},
         {"measurement", required_argument, NULL, O_MEAS},
+        {"interp", required_argument, NULL, O_INTERP},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -262,6 +265,7 @@ int hf_plot_pulls(int argc, char **argv)
         case HF_OPT_NO_VERIFY: no_verify = 1; break;
         case O_PNAME: pname = optarg; break;
         case O_MEAS: mo.measurement = optarg; break;
+        case O_INTERP: rc = hf_cli_interp(optarg, &mo); break;
         default: rc = hf_cli_getopt_error(c, optopt, argv, optind);
         }
     }
