@@ -8,13 +8,15 @@
 # read, i.e. before `deps` has run; so `deps` is run as the recipe of an
 # included (empty) stamp file, and make, having remade an included file, reads
 # the Makefile again from the start (GNU make's "remaking makefiles"), now with
-# the packages installed.  MAKE_RESTARTS is set on that second reading.  Not
-# under -n (a dry run installs nothing).
+# the packages installed.  MAKE_RESTARTS is set on that second reading.
+# `include`, not `-include`: when deps fails, make stops there (it ignores a
+# failure to remake a -included file).  Not under -n (a dry run installs
+# nothing).
 DEPS_STAMP := $(or $(BUILD),build)/.deps-checked
 ifneq ($(filter demo check,$(MAKECMDGOALS)),)
 ifndef MAKE_RESTARTS
 ifeq ($(findstring n,$(firstword -$(MAKEFLAGS))),)
--include $(DEPS_STAMP)
+include $(DEPS_STAMP)
 endif
 endif
 endif
@@ -27,36 +29,52 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wno-unused-parameter
 OMP     := -fopenmp
-PKGS    := libcjson nlopt gsl libcrypto
-DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lnlopt -lgsl -lgslcblas -lcrypto) -lm
+PKGS    := libcjson nlopt gsl libcrypto libprotobuf-c libxml-2.0 xgboost
+DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
+DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lnlopt -lgsl -lgslcblas -lcrypto -lprotobuf-c -lxml2 -lxgboost) -lm
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(OMP) -std=gnu11 -fPIC -fvisibility=hidden \
-             -Iinclude -Ihf $(DEPCFLAGS) $(EXTRA_CFLAGS)
+             -Iinclude -I. $(DEPCFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL = $(DEPLIBS) $(OMP) $(EXTRA_LDFLAGS)
 
 BUILD   ?= build
 SOVER   := 0
 VERSION := 0.1.0
 PREFIX  ?= /usr/local
-LIB_SRC := $(sort $(wildcard hf/*.c patch/*.c fit/*.c simplify/*.c recast/*.c))
+LIB_SRC := $(sort $(wildcard core/*.c patch/*.c hf/*.c fit/*.c infer/*.c simplify/*.c recast/*.c ml/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 # Plotting (cairo) is linked into the command only: libhf never needs cairo.
 PLOT_SRC := $(sort $(wildcard plot/*.c))
 PLOT_OBJ := $(PLOT_SRC:%.c=$(BUILD)/obj/%.o)
 CAIRO_CFLAGS := $(shell pkg-config --cflags cairo fontconfig 2>/dev/null)
 CAIRO_LIBS   := $(shell pkg-config --libs cairo fontconfig 2>/dev/null || echo -lcairo -lfontconfig)
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# ml/ reads ONNX files with C code protoc-c generates from Debian's
+# onnx.proto (libonnx-dev) at build time, into $(BUILD)/gen.
+ONNX_PROTO_DIR ?= /usr/include
+GEN     := $(BUILD)/gen
+ONNX_PB := $(GEN)/onnx/onnx.pb-c.c
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/onnx.pb-c.o
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 
-.PHONY: FORCE all lib check check-asan check-valgrind fuzz fuzz-build demo clean deps deps-mpi check-mpi
+.PHONY: FORCE all lib check check-layers check-asan check-valgrind fuzz fuzz-build demo clean deps deps-mpi check-mpi
 all: $(BUILD)/libhf.a $(BUILD)/libhf.so $(BUILD)/hf $(BUILD)/hfcls
 
-$(BUILD)/obj/%.o: %.c include/hf.h hf/internal.h $(wildcard */*.h)
+$(BUILD)/obj/%.o: %.c include/hf.h $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(ONNX_PB): $(ONNX_PROTO_DIR)/onnx/onnx.proto
+	@mkdir -p $(GEN)
+	protoc-c --c_out=$(GEN) -I$(ONNX_PROTO_DIR) onnx/onnx.proto
+
+$(BUILD)/obj/gen/onnx.pb-c.o: $(ONNX_PB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(OMP) -fPIC -fvisibility=hidden -I$(GEN) $(DEPCFLAGS) -c $< -o $@
+
+$(filter $(BUILD)/obj/ml/%,$(LIB_OBJ)): ALL_CFLAGS += -I$(GEN)
+$(filter $(BUILD)/obj/ml/%,$(LIB_OBJ)): $(ONNX_PB)
 
 $(BUILD)/libhf.a: $(LIB_OBJ)
 	@rm -f $@
@@ -66,7 +84,7 @@ $(BUILD)/libhf.so: $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,libhf.so.$(SOVER) -o $@ $^ $(LDLIBS_ALL)
 
 # The command lives in $(BUILD)/ (hf/ is the model's source folder).
-$(PLOT_OBJ): ALL_CFLAGS += -Icli $(CAIRO_CFLAGS)
+$(PLOT_OBJ): ALL_CFLAGS += $(CAIRO_CFLAGS)
 $(BUILD)/hf: $(CLI_OBJ) $(PLOT_OBJ) $(BUILD)/libhf.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(PLOT_OBJ) $(BUILD)/libhf.a $(LDLIBS_ALL) $(CAIRO_LIBS)
 
@@ -83,7 +101,6 @@ MPI_CLI := $(BUILD)/obj/cli/load.o $(BUILD)/obj/cli/jsonout.o $(BUILD)/obj/cli/o
            $(BUILD)/obj/cli/args.o $(BUILD)/obj/cli/gridline.o
 all: $(BUILD)/hfscan
 $(MPI_OBJ): CC := $(MPICC)
-$(MPI_OBJ): ALL_CFLAGS += -Icli
 $(BUILD)/hfscan: $(MPI_OBJ) $(MPI_CLI) $(BUILD)/libhf.a
 	$(MPICC) $(ALL_CFLAGS) -o $@ $(MPI_OBJ) $(MPI_CLI) $(BUILD)/libhf.a $(LDLIBS_ALL) -lpthread
 endif
@@ -98,13 +115,17 @@ $(BUILD)/tests/test_plot: tests/test_plot.c $(TEST_SUPPORT) $(BUILD)/libhf.a
 	$(CC) $(ALL_CFLAGS) $(CAIRO_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) $(BUILD)/libhf.a $(LDLIBS_ALL) $(CAIRO_LIBS) -lcmocka
 
 # Runs every test binary; each skips cleanly when ../shared is absent.
-check: all $(TEST_BIN) check-examples
+check: all $(TEST_BIN) check-examples check-layers check-readme
 	@pass=0; fail=0; for t in $(TEST_BIN); do \
 	  echo "== $$t"; if HF_BIN=$(CURDIR)/$(BUILD)/hf ./$$t; then pass=$$((pass+1)); \
 	  else fail=$$((fail+1)); echo "FAILED: $$t"; fi; done; \
 	echo "== python (tests/python, pytest)"; if $(MAKE) -s check-python; then pass=$$((pass+1)); \
 	else fail=$$((fail+1)); echo "FAILED: python"; fi; \
 	echo "programs: $$pass passed, $$fail failed"; [ $$fail = 0 ]
+
+# No folder includes or calls a higher layer's code (ARCHITECTURE.md).
+check-layers: all
+	@sh tests/layers.sh $(BUILD)
 
 # hf.pyhf against pyhf's references and documented behaviour, by Debian's
 # python3 (the PATH may put another python3 first) on this build's libhf.
@@ -148,7 +169,7 @@ fuzz-build:
 	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN)" build-fuzz/libhf.a
 	for t in $(FUZZ_TARGETS); do \
-	  $(FUZZ_CC) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -Iinclude -Ihf $(DEPCFLAGS) \
+	  $(FUZZ_CC) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -Iinclude -I. $(DEPCFLAGS) \
 	    -o build-fuzz/$$t fuzz/$$t.c build-fuzz/libhf.a $(DEPLIBS) $(OMP) || exit 1; done
 
 fuzz: fuzz-build
@@ -164,9 +185,17 @@ fuzz: fuzz-build
 # fresh-machine check (`make fresh-check`) then installs it too.
 DEB_PKGS := gcc g++ libc6-dev make pkg-config python3 libcjson-dev libnlopt-dev \
             libgsl-dev libcmocka-dev libssl-dev libcairo2-dev valgrind locales \
-            python3-numpy python3-pytest python3-setuptools python3-pip
+            python3-numpy python3-pytest python3-setuptools python3-pip \
+            libonnx-dev protobuf-c-compiler libprotobuf-c-dev libxml2-dev libxgboost-dev
 deps:
 	@tools/deps.sh $(DEB_PKGS)
+
+# A minimal Debian root, made with mmdebstrap, runs the README's getting-started
+# commands (`make demo`, `make check`) on a clean export of HEAD as a new user
+# would (tools/fresh-check.sh; needs root and Debian's archive).
+.PHONY: fresh-check
+fresh-check:
+	tools/fresh-check.sh
 
 # Open MPI for `make MPI=1` (build/hfscan); not part of `make deps`.
 deps-mpi:
@@ -192,7 +221,7 @@ PY_SRC  := $(sort $(shell cd python && find hf -name '*.py' ! -name _config.py))
 INSTALLED := lib/libhf.so.$(VERSION) lib/libhf.so.$(SOVER) lib/libhf.so lib/libhf.a \
              include/hf.h lib/pkgconfig/hf.pc bin/hf bin/hfcls \
              $(addprefix $(PYSITE)/,$(PY_SRC) hf/_config.py)
-.PHONY: install uninstall check-examples
+.PHONY: install uninstall check-examples check-readme
 # A workspace whose SR has 4 bins, not the examples' 3.
 SR4_WS := {"channels": [{"name": "SR", "samples": [{"name": "b", "data": [1, 1, 1, 1], \
   "modifiers": []}]}], "observations": [{"name": "SR", "data": [1, 1, 1, 1]}], \
@@ -247,6 +276,13 @@ check-examples: all
 	$(MAKE) -s uninstall PREFIX=$$d/usr; \
 	left=$$(find $$d/usr ! -type d); [ -z "$$left" ] || { echo "uninstall left: $$left"; exit 1; }; \
 	echo "check-examples: C, C++ and Python callers passed"
+
+# README.md's ```console and ```python examples, run as written and their
+# output compared (tools/readme_check.py), so the README cannot drift from what
+# works.  They name ./build: skipped for other build folders (check-asan).
+check-readme: all
+	@if [ "$(BUILD)" != build ]; then echo "check-readme: skipped (BUILD=$(BUILD))"; exit 0; fi; \
+	/usr/bin/python3 tools/readme_check.py README.md
 
 demo: all
 	./build/hfcls workspaces/demo/BkgOnly.json workspaces/demo/patchset.json --patch-name sig_300 --upper-limit

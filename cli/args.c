@@ -17,8 +17,13 @@ int hf_cli_double(const char *opt, const char *text, double *out)
     char *end;
     errno = 0;
     double v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v))
+    if (end == text || *end != '\0')
         return hf_cli_usage_error("%s: '%s' is not a number", opt, text);
+    if (errno == ERANGE || !isfinite(v))
+        return hf_cli_usage_error("%s: '%s' is %s: a double holds 0 and "
+                                  "magnitudes from 2.3e-308 to 1.7e308", opt, text, !isfinite(v) || fabs(v) > 1
+                                  ? "too large (or not finite)"
+                                  : "too small (it underflows a double)");
     *out = v;
     return HF_EXIT_OK;
 }

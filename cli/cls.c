@@ -88,10 +88,28 @@ static int run(const hf_model *m, const cls_args *a, double t_load)
     hf_limit_result lim;
 
     if (hf_model_poi(m) < 0) {
-        hf_cli_msg("the model has no parameter of interest (is a signal "
-                   "patch missing?)");
+        hf_cli_msg("%s: the model has no parameter of interest (the "
+                   "measurement's config.poi is empty, or is a signal patch "
+                   "missing?)", hf_model_source(m));
         return HF_EXIT_INPUT;
     }
+    /* pyhf tests only POI values within the POI's bounds; so does the
+     * command (the library's limits may look beyond the upper one) */
+    int poi = hf_model_poi(m);
+    double lo = hf_model_lower(m)[poi], hi = hf_model_upper(m)[poi];
+    double want[2] = {a->scan_n ? a->scan_lo : a->test_poi,
+                      a->scan_n ? a->scan_hi : a->test_poi};
+    /* (bounds that leave no room are the workspace's problem, which the
+     * hypotest reports) */
+    for (int i = 0; i < 2 && a->ts != HF_TEST_Q0 && lo < hi; i++)
+        if (!(want[i] >= lo && want[i] <= hi))
+            return hf_cli_usage_error("%s %g lies outside the bounds [%g, %g] "
+                                      "of the POI %s (%s: %s); pyhf refuses it "
+                                      "too", a->scan_n ? "--scan: the POI value"
+                                      : "--test-poi", want[i], lo, hi,
+                                      hf_model_par_name(m, poi),
+                                      hf_model_source(m),
+                                      hf_model_params_path(m));
     if (a->scan_n)
         return hf_cli_cls_scan(m, a->scan_lo, a->scan_hi, a->scan_n, a->cl, a->ts,
                                a->tail_probs, a->outfile);

@@ -35,6 +35,50 @@ static const char help[] =
     "  --output-file FILE   write the JSON there instead of stdout\n"
     "  -h, --help           this help\n";
 
+/* What a JSON value is, for messages. */
+static const char *json_kind(const cJSON *v)
+{
+    return cJSON_IsString(v) ? "a string" : cJSON_IsBool(v) ? "a boolean"
+           : cJSON_IsNull(v) ? "null" : cJSON_IsObject(v) ? "an object"
+           : cJSON_IsArray(v) ? "a list" : "a number";
+}
+
+/* One --pars entry into pars[ps->offset ..]; an HF_EXIT_* status (every
+ * --pars problem is one of the command line). */
+static int set_par(const cJSON *it, const hf_parset *ps, double *pars)
+{
+    if (cJSON_IsNumber(it) && ps->n == 1) {
+        if (!isfinite(it->valuedouble))
+            return hf_cli_usage_error("--pars: '%s' is not a finite number",
+                                      it->string);
+        pars[ps->offset] = it->valuedouble;
+        return HF_EXIT_OK;
+    }
+    if (!cJSON_IsArray(it) && ps->n == 1)
+        return hf_cli_usage_error("--pars: '%s': expected a number, got %s",
+                                  it->string, json_kind(it));
+    if (!cJSON_IsArray(it))
+        return hf_cli_usage_error("--pars: '%s': expected a list of %d "
+                                  "numbers, got %s", it->string, ps->n,
+                                  json_kind(it));
+    if (cJSON_GetArraySize(it) != ps->n)
+        return hf_cli_usage_error("--pars: '%s' has %d component%s, got a "
+                                  "list of %d", it->string, ps->n,
+                                  ps->n == 1 ? "" : "s",
+                                  cJSON_GetArraySize(it));
+    int j = 0;
+    for (const cJSON *v = it->child; v; v = v->next, j++) {
+        if (!cJSON_IsNumber(v))
+            return hf_cli_usage_error("--pars: '%s'[%d]: expected a number, "
+                                      "got %s", it->string, j, json_kind(v));
+        if (!isfinite(v->valuedouble))
+            return hf_cli_usage_error("--pars: '%s'[%d] is not a finite "
+                                      "number", it->string, j);
+        pars[ps->offset + j] = v->valuedouble;
+    }
+    return HF_EXIT_OK;
+}
+
 /* Applies --pars to the parameter vector; an HF_EXIT_* status. */
 static int set_pars(const hf_model *m, const char *json, double *pars)
 {
@@ -47,30 +91,11 @@ static int set_pars(const hf_model *m, const char *json, double *pars)
     for (cJSON *it = root->child; it && rc == HF_EXIT_OK; it = it->next) {
         int k = hf_model_find_parset(m, it->string);
         hf_parset ps;
-        if (k < 0 || hf_model_parset(m, k, &ps) != HF_OK) {
-            hf_cli_msg("--pars: the model has no parameter '%s'", it->string);
-            rc = HF_EXIT_INPUT;
-        } else if (cJSON_IsNumber(it) && !isfinite(it->valuedouble)) {
-            rc = hf_cli_usage_error("--pars: '%s' is not a finite number",
+        if (k < 0 || hf_model_parset(m, k, &ps) != HF_OK)
+            rc = hf_cli_usage_error("--pars: the model has no parameter '%s'",
                                     it->string);
-        } else if (cJSON_IsNumber(it) && ps.n == 1) {
-            pars[ps.offset] = it->valuedouble;
-        } else if (cJSON_IsArray(it) && cJSON_GetArraySize(it) == ps.n) {
-            int j = 0;
-            for (cJSON *v = it->child; v; v = v->next, j++) {
-                if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
-                    hf_cli_msg("--pars: '%s'[%d] is not a finite number",
-                               it->string, j);
-                    rc = HF_EXIT_INPUT;
-                    break;
-                }
-                pars[ps.offset + j] = v->valuedouble;
-            }
-        } else {
-            hf_cli_msg("--pars: '%s' needs %d value%s", it->string, ps.n,
-                       ps.n == 1 ? "" : "s");
-            rc = HF_EXIT_INPUT;
-        }
+        else
+            rc = set_par(it, &ps, pars);
     }
     cJSON_Delete(root);
     return rc;

@@ -4,7 +4,7 @@
  * pyhf prints its results with json.dumps; writing numbers and layout the
  * same way means `diff` between pyhf's and our output shows only real
  * numeric differences.  cJSON builds the trees; its own printer differs
- * (tabs, %.15g/%.17g numbers), hence patch/digest.c's serialiser, which
+ * (tabs, %.15g/%.17g numbers), hence core/json.c's serialiser, which
  * also writes the workspaces pyhf digests.
  */
 #include <math.h>

@@ -4,7 +4,7 @@
  *
  * pyhf writes JSON results with json.dumps(obj, indent=4, sort_keys=True)
  * (ensure_ascii on), followed by a newline on stdout but not in an
- * --output-file; the serialiser is hf_json_pydump (patch/digest.c), which
+ * --output-file; the serialiser is hf_json_pydump (core/json.c), which
  * keeps integer literals integers as Python's json.load does.
  */
 #include <getopt.h>

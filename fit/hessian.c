@@ -11,7 +11,6 @@
 #include <gsl/gsl_permutation.h>
 
 #include "fit.h"
-#include "internal.h"
 
 int hf_hessian_ex(const hf_model *m, const double *data, const double *pars,
                   int n, const int *idx, const double *h, double *H,

@@ -14,7 +14,6 @@
 #include <gsl/gsl_permutation.h>
 
 #include "fit.h"
-#include "internal.h"
 
 /* The NLL returned where the model is undefined (a negative expected
  * yield): large enough that every line search backs off, finite so that
@@ -370,7 +369,19 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
         if (fixed[i] || (fix_poi && i == poi))
             continue;
         if (!(c.x[i] >= lower[i] && c.x[i] <= upper[i])) {
-            rc = hf_error_set(err, HF_ERR_ARG,
+            /* The workspace's own init (or default) outside the bounds it
+             * sets is bad input; a start point from the caller is a bad
+             * argument. */
+            if (c.x[i] == hf_model_inits(m)[i] || !(lower[i] <= upper[i]))
+                rc = hf_error_set(err, HF_ERR_INVALID,
+                                  "%s: parameter %s: its init %g lies "
+                                  "outside its bounds [%g, %g] (pyhf "
+                                  "refuses it too)",
+                                  hf_model_params_path(m),
+                                  hf_model_par_name(m, i), c.x[i], lower[i],
+                                  upper[i]);
+            else
+                rc = hf_error_set(err, HF_ERR_ARG,
                               "fit: initial value %g of parameter %s lies "
                               "outside its bounds [%g, %g]",
                               c.x[i], hf_model_par_name(m, i), lower[i],

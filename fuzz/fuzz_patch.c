@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "patch/patch.h"
 
 static const char WS[] =
     "{\"channels\": [{\"name\": \"SR\", \"samples\": ["

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "model.h"
-#include "strmap.h"
+#include "core/strmap.h"
 
 const char *const hf_modtype_names[HF_MOD_NTYPES] = {
     "histosys", "lumi", "normfactor", "normsys",
@@ -1100,7 +1100,8 @@ int hf_model_compile(const cJSON *channels, const cJSON *params,
         return rc;
     }
     m->source = strdup(source ? source : "");
-    if (!m->source) {
+    m->params_path = strdup(params_path ? params_path : "parameters");
+    if (!m->source || !m->params_path) {
         hf_model_free(m);
         return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
     }

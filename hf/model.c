@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "model.h"
-#include "strmap.h"
+#include "core/strmap.h"
 
 void hf_model_options_init(hf_model_options *opt)
 {
@@ -196,7 +196,7 @@ int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
     if (!rc && !ppar)
         rc = hf_error_set(err, HF_ERR_INVALID, "%s: parameters: removed by a patch", source);
     if (!rc)
-        rc = hf_model_compile(pch, ppar, "parameters", observations, &o, source, out, err);
+        rc = hf_model_compile(pch, ppar, ppath, observations, &o, source, out, err);
     cJSON_Delete(check);
     cJSON_Delete(spec);
     return rc;
@@ -211,6 +211,7 @@ void hf_model_free(hf_model *m)
         return;
     }
     free(m->source);
+    free(m->params_path);
     for (int k = 0; k < m->nparsets && m->parsets; k++)
         free((char *)m->parsets[k].name);
     free(m->parsets);
@@ -259,6 +260,7 @@ int hf_model_naux(const hf_model *m) { return m->naux; }
 int hf_model_ndata(const hf_model *m) { return m->nmain + m->naux; }
 size_t hf_model_work_size(const hf_model *m) { return m->work_size; }
 int hf_model_poi(const hf_model *m) { return m->poi; }
+const char *hf_model_params_path(const hf_model *m) { return m->params_path; }
 int hf_model_nparsets(const hf_model *m) { return m->nparsets; }
 const double *hf_model_inits(const hf_model *m) { return m->init; }
 const double *hf_model_lower(const hf_model *m) { return m->lo; }

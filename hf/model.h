@@ -11,7 +11,7 @@
 #ifndef HF_MODEL_H
 #define HF_MODEL_H
 
-#include "internal.h"
+#include "hfmodel.h"
 
 enum hf_modtype {
     HF_MOD_HISTOSYS, /* pyhf's histfactory_set order: it fixes the */
@@ -49,6 +49,8 @@ struct hf_model {
      * init, lo, hi and fixed and shares every other array with parent */
     const struct hf_model *parent;
     char *source;           /* file(s) it was built from, for messages */
+    char *params_path;      /* JSON path of the measurement's parameter
+                               configs ("measurements[0].config.parameters") */
     /* parameters, pyhf order */
     int npars, nparsets, poi;
     hf_parset *parsets;     /* names owned */

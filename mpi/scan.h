@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 /* One input file after the workspace: a pyhf patchset (all its patches)
  * or a plain RFC 6902 patch (one signal, named after the file). */

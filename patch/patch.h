@@ -1,11 +1,46 @@
 /*
- * patch.h - declarations shared by the files of patch/ only.  Everything
- * other modules need is in include/hf.h or hf/internal.h.
+ * patch.h - the workspace layer: loaded workspaces and their validation,
+ * RFC 6902 patches, patchsets.  Above core/, below the model (hf/).
  */
 #ifndef HF_PATCH_H
 #define HF_PATCH_H
 
-#include "internal.h"
+#include "core/core.h"
+
+/* A loaded workspace: the validated JSON tree and where it came from. */
+struct hf_workspace {
+    cJSON *root;
+    char *source;
+};
+
+/* Validates a workspace document against pyhf's workspace schema and the
+ * structural rules pyhf enforces when building a workspace. */
+int hf_workspace_validate(const cJSON *root, const char *source,
+                          hf_error *err);
+
+/* An RFC 6902 patch: its operation array and where it came from. */
+struct hf_patch {
+    cJSON *ops;    /* array of operations, owned */
+    char *source;  /* file name, or file name + "[patch name]" */
+};
+
+/* Applies the patch to *doc (which may be replaced, for a root op).  On
+ * failure *doc is left unchanged and err names the op index and path. */
+int hf_patch_apply_json(const hf_patch *p, cJSON **doc, hf_error *err);
+
+/* The same on a document whose containers may be cJSON reference items
+ * sharing a tree that other threads read: each container along an op's
+ * path that is such a reference is first replaced by an owned one-level
+ * copy (copy on write), so the shared tree is never written.  The root
+ * must be owned.  Not atomic: on failure *doc is half-patched and is only
+ * fit to be deleted. */
+int hf_patch_apply_cow(const hf_patch *p, cJSON **doc, hf_error *err);
+
+/* A patchset's document: metadata and each patch's metadata (the patches'
+ * operation arrays are detached from it). */
+const cJSON *hf_patchset_json(const hf_patchset *ps);
+
+/* The rest is used within patch/ only. */
 
 /* Checks that `ops` is an array of well-formed RFC 6902 operations (known
  * op, string path, value/from where required, valid pointer syntax)

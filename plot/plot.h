@@ -11,7 +11,7 @@
 
 #include <cairo.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 /* A canvas: the cairo surface for the format the file name asks for. */
 typedef struct hf_canvas {

@@ -4,7 +4,8 @@
 #ifndef HF_RECAST_H
 #define HF_RECAST_H
 
-#include "model.h"
+#include "hf/model.h"
+#include "infer/infer.h"
 
 /* One staterror bin a signal bin feeds: the samples carrying that
  * staterror in the bin's channel, in the order hf/build.c sums them

@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "hf/model.h"
 #include "simplify.h"
 
 static int parset_of(const hf_model *m, int i, hf_parset *ps)

@@ -6,7 +6,7 @@
 #ifndef HF_SIMPLIFY_H
 #define HF_SIMPLIFY_H
 
-#include "internal.h"
+#include "hf/hfmodel.h"
 
 /* The simplified background over the main bins of `ym`, the model whose
  * expected yields are the background (the workspace without the excluded

@@ -133,10 +133,10 @@ static void test_usage_errors(void **state)
     result_free(&r);
     /* an underflowing number is refused alike for one patch and a grid */
     r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--test-poi", "1e-400", NULL);
-    assert_failed_cleanly(&r, 2, "--test-poi: '1e-400' is not a number");
+    assert_failed_cleanly(&r, 2, "--test-poi: '1e-400' is too small (it underflows a double)");
     result_free(&r);
     r = run("cls", DEMO_WS, DEMO_PS, "--test-poi", "1e-400", NULL);
-    assert_failed_cleanly(&r, 2, "--test-poi: '1e-400' is not a number");
+    assert_failed_cleanly(&r, 2, "--test-poi: '1e-400' is too small (it underflows a double)");
     result_free(&r);
     r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", NULL);
     assert_failed_cleanly(&r, 2, "--patch-name");
@@ -204,14 +204,14 @@ static void test_eval_demo(void **state)
     /* Unknown parameter names are errors, not ignored. */
     r = run("eval", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--pars",
             "{\"no_such_par\": 1}", NULL);
-    assert_failed_cleanly(&r, 1, "no_such_par");
+    assert_failed_cleanly(&r, 2, "no_such_par"); /* a bad command line */
     result_free(&r);
     /* Values JSON reads as infinite are refused, not evaluated to null. */
     r = run("eval", DEMO_WS, "--pars", "{\"lumi\": 1e999}", NULL);
     assert_failed_cleanly(&r, 2, "'lumi' is not a finite number");
     result_free(&r);
     r = run("eval", DEMO_WS, "--pars", "{\"staterror_SR\": [1, -1e999, 1]}", NULL);
-    assert_failed_cleanly(&r, 1, "'staterror_SR'[1] is not a finite number");
+    assert_failed_cleanly(&r, 2, "'staterror_SR'[1] is not a finite number");
     result_free(&r);
 
     /* The background-only workspace evaluates although its POI is absent. */

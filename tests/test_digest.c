@@ -1,6 +1,6 @@
 /*
  * test_digest.c - Python-identical JSON text and pyhf's workspace digests
- * (patch/digest.c), as a library.
+ * (core/json.c), as a library.
  *
  * The expected digests below came from `pyhf digest -a sha256 -a md5 -a
  * sha1 FILE` (pyhf 0.7.6 source in ../.cache/hf-pyhf, Python 3) run on

@@ -148,6 +148,113 @@ static void test_unbounded_reads(void **state)
     result_free(&r);
 }
 
+
+/* One bin: sig (normfactor mu) over bkg (with lumi), the measurement's
+ * POI `poi` and parameter configs `params` after lumi's. */
+static char *ws_file(const char *name, const char *poi, const char *params)
+{
+    char buf[2048];
+    snprintf(buf, sizeof buf,
+             "{\"channels\": [{\"name\": \"c\", \"samples\": ["
+             " {\"name\": \"sig\", \"data\": [5.0], \"modifiers\": ["
+             "  {\"name\": \"mu\", \"type\": \"normfactor\", \"data\": null}]},"
+             " {\"name\": \"bkg\", \"data\": [50.0], \"modifiers\": ["
+             "  {\"name\": \"lumi\", \"type\": \"lumi\", \"data\": null}]}]}],"
+             " \"observations\": [{\"name\": \"c\", \"data\": [52]}],"
+             " \"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": \"%s\","
+             "  \"parameters\": [{\"name\": \"lumi\", \"auxdata\": [1.0],"
+             "   \"sigmas\": [0.02], \"bounds\": [[0.9, 1.1]], \"inits\": [1.0]}%s]}}],"
+             " \"version\": \"1.0.0\"}\n", poi, params);
+    return write_temp(name, buf);
+}
+
+/* 5. Problems of the workspace are bad input (exit 1), named by file and
+ * JSON path, not a bad command line (2). */
+static void test_workspace_problems(void **state)
+{
+    NEED_BIN();
+    static const struct {
+        const char *file, *poi, *params, *msg;
+    } cases[] = {
+        {"init.json", "mu", ", {\"name\": \"mu\", \"inits\": [20], \"bounds\": [[0, 10]]}",
+         "init 20 lies outside its bounds [0, 10]"},
+        {"fixed.json", "mu", ", {\"name\": \"mu\", \"fixed\": true}", "is fixed"},
+        {"b00.json", "mu", ", {\"name\": \"mu\", \"bounds\": [[0, 0]]}",
+         "bounds [0, 0]"},
+        {"lumipoi.json", "lumi", "", "exclude 0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *path = ws_file(cases[i].file, cases[i].poi, cases[i].params);
+        result r = run("cls", path, NULL);
+        assert_failed_cleanly(&r, 1, cases[i].msg);
+        assert_non_null(strstr(r.err, path));
+        assert_non_null(strstr(r.err, "measurements[0].config.parameters"));
+        result_free(&r);
+        free(path);
+    }
+    char *path = ws_file("init2.json", "mu",
+                         ", {\"name\": \"mu\", \"inits\": [20], \"bounds\": [[0, 10]]}");
+    result r = run("fit", path, NULL);
+    assert_failed_cleanly(&r, 1, "init 20 lies outside its bounds [0, 10]");
+    result_free(&r);
+    free(path);
+    /* no POI at all: the message names the file */
+    path = ws_file("nopoi.json", "", "");
+    r = run("cls", path, NULL);
+    assert_failed_cleanly(&r, 1, "no parameter of interest");
+    assert_non_null(strstr(r.err, path));
+    result_free(&r);
+    free(path);
+}
+
+/* 6. A tested POI value outside the POI's bounds is refused, naming them. */
+static void test_test_poi_bounds(void **state)
+{
+    NEED_BIN();
+    char *path = ws_file("ok.json", "mu", "");
+    const char *bad[] = {"-1", "1e6", "10.5"};
+    for (int i = 0; i < 3; i++) {
+        result r = run("cls", path, "--test-poi", bad[i], NULL);
+        assert_failed_cleanly(&r, 2, "outside the bounds [0, 10] of the POI mu");
+        result_free(&r);
+    }
+    result r = run("cls", path, "--scan", "0:20:3", NULL);
+    assert_failed_cleanly(&r, 2, "outside the bounds [0, 10]");
+    result_free(&r);
+    r = run("cls", path, "--test-poi", "-1", "--calctype", "toybased",
+            "--ntoys", "10", NULL);
+    assert_failed_cleanly(&r, 2, "outside the bounds [0, 10]");
+    result_free(&r);
+    /* the edges are fine */
+    r = run("cls", path, "--test-poi", "10", NULL);
+    assert_int_equal(r.status, 0);
+    result_free(&r);
+    /* grid mode: every patch says so */
+    r = run("cls", DEMO_WS, DEMO_PS, "--test-poi", "-1", NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.out, "outside the bounds [0, 10]"));
+    result_free(&r);
+    free(path);
+
+    /* the library: below the lower bound is an argument error */
+    hf_workspace *ws = NULL;
+    hf_model *m = NULL;
+    hf_error err = {0};
+    assert_int_equal(hf_workspace_read(DEMO_WS, &ws, &err), HF_OK);
+    hf_patch *p = NULL;
+    assert_int_equal(hf_patch_read_any(DEMO_PS, "sig_300", &p, &err), HF_OK);
+    const hf_patch *pl[1] = {p};
+    assert_int_equal(hf_model_build(ws, pl, 1, NULL, &m, &err), HF_OK);
+    hf_cls_result c;
+    assert_int_equal(hf_cls_asymptotic(m, hf_model_data(m), -1,
+                                       HF_TEST_QMU_TILDE, NULL, &c, &err),
+                     HF_ERR_ARG);
+    assert_non_null(strstr(err.msg, "[0, 10]"));
+    hf_model_free(m);
+    hf_patch_free(p);
+    hf_workspace_free(ws);
+}
+
 /* 9. Messages say what is wrong. */
 static void test_messages(void **state)
 {
@@ -163,6 +270,111 @@ static void test_messages(void **state)
     assert_failed_cleanly(&r, 1, "nested deeper than 1000");
     result_free(&r);
     free(path);
+
+    path = ws_file("okm.json", "mu", "");
+    r = run("cls", path, "--test-poi", "5e-324", NULL);
+    assert_failed_cleanly(&r, 2, "underflows");
+    result_free(&r);
+    r = run("cls", path, "--output-file", "", NULL);
+    assert_failed_cleanly(&r, 2, "the file name is empty");
+    result_free(&r);
+    r = run("eval", path, "--pars", "{\"mu\": \"2\"}", NULL);
+    assert_failed_cleanly(&r, 2, "'mu': expected a number, got a string");
+    result_free(&r);
+    r = run("eval", path, "--pars", "{\"mu\": [1, 2]}", NULL);
+    assert_failed_cleanly(&r, 2, "'mu' has 1 component, got a list of 2");
+    result_free(&r);
+    r = run("eval", path, "--pars", "{\"nope\": 1}", NULL);
+    assert_failed_cleanly(&r, 2, "no parameter 'nope'");
+    result_free(&r);
+    free(path);
+}
+
+/* 3. --output-file: each kind of target. */
+static void test_output_targets(void **state)
+{
+    NEED_BIN();
+    char *ws = ws_file("out_ws.json", "mu", "");
+    result want = run("cls", ws, NULL);
+    assert_int_equal(want.status, 0);
+    char reg[512], link[512], fifo[512];
+    snprintf(reg, sizeof reg, "%s/out600.json", tmpdir);
+    snprintf(link, sizeof link, "%s/outlink.json", tmpdir);
+    snprintf(fifo, sizeof fifo, "%s/outfifo", tmpdir);
+
+    /* a regular file keeps its mode */
+    FILE *f = fopen(reg, "w");
+    fputs("old", f);
+    fclose(f);
+    chmod(reg, 0600);
+    result r = run("cls", ws, "--output-file", reg, NULL);
+    assert_int_equal(r.status, 0);
+    result_free(&r);
+    struct stat st;
+    assert_int_equal(stat(reg, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+    assert_string_equal(read_text(reg), want.out);
+
+    /* a symbolic link stays one; its target is written */
+    unlink(reg);
+    f = fopen(reg, "w");
+    fputs("old", f);
+    fclose(f);
+    unlink(link);
+    assert_int_equal(symlink("out600.json", link), 0);
+    r = run("cls", ws, "--output-file", link, NULL);
+    assert_int_equal(r.status, 0);
+    result_free(&r);
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_string_equal(read_text(reg), want.out);
+    unlink(link);
+    unlink(reg);
+
+    /* a FIFO is written, not replaced: its reader gets the result */
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    char got[512];
+    snprintf(got, sizeof got, "%s/fromfifo", tmpdir);
+    pid_t rd = fork();
+    assert_true(rd >= 0);
+    if (rd == 0) {
+        int in = open(fifo, O_RDONLY), out = open(got, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        char b[4096];
+        ssize_t k;
+        while (in >= 0 && out >= 0 && (k = read(in, b, sizeof b)) > 0)
+            if (write(out, b, (size_t)k) != k)
+                break;
+        _exit(0);
+    }
+    r = run("cls", ws, "--output-file", fifo, NULL);
+    assert_int_equal(r.status, 0);
+    result_free(&r);
+    waitpid(rd, NULL, 0);
+    assert_int_equal(lstat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    assert_string_equal(read_text(got), want.out);
+    unlink(fifo);
+    unlink(got);
+
+    /* /dev/null stays a device; /dev/stdout is this run's stdout */
+    r = run("cls", ws, "--output-file", "/dev/null", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "");
+    result_free(&r);
+    assert_int_equal(stat("/dev/null", &st), 0);
+    assert_true(S_ISCHR(st.st_mode));
+    r = run("cls", ws, "--output-file", "/dev/stdout", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, want.out);
+    result_free(&r);
+
+    /* a directory is refused */
+    r = run("cls", ws, "--output-file", tmpdir, NULL);
+    assert_failed_cleanly(&r, 1, "is a directory");
+    result_free(&r);
+    result_free(&want);
+    free(ws);
 }
 
 int main(void)
@@ -172,7 +384,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nul_names),
         cmocka_unit_test(test_unbounded_reads),
+        cmocka_unit_test(test_workspace_problems),
+        cmocka_unit_test(test_test_poi_bounds),
         cmocka_unit_test(test_messages),
+        cmocka_unit_test(test_output_targets),
     };
     int rc = cmocka_run_group_tests_name("hostile", tests, NULL, NULL);
     for (int i = 0; i < ntemps; i++) {

@@ -5,8 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "fit.h"
-#include "internal.h"
+#include "infer.h"
 
 double hf_teststat_value(hf_test_stat ts, double mu, double muhat,
                          double twice_nll_fixed, double twice_nll_free)

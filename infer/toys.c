@@ -30,8 +30,7 @@
 #include <gsl/gsl_rng.h>
 #include <omp.h>
 
-#include "fit.h"
-#include "internal.h"
+#include "infer.h"
 
 /* ------------------------------------------------------------ generator */
 
@@ -683,15 +682,11 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
     c.nmain = hf_model_nmain(m);
     c.ndata = hf_model_ndata(m);
     c.poi = hf_model_poi(m);
-    if (c.poi < 0)
-        return hf_error_set(err, HF_ERR_ARG,
-                            "toys: no POI is defined; a POI is required for "
-                            "a hypothesis test");
-    if (hf_model_fixed(m)[c.poi])
-        return hf_error_set(err, HF_ERR_ARG,
-                            "toys: the POI %s is fixed, which makes profile "
-                            "likelihood based inference impossible",
-                            hf_model_par_name(m, c.poi));
+    int rc0 = hf_hypo_check_poi(m, ts, "toys", err);
+    if (rc0 == HF_OK && ts != HF_TEST_Q0)
+        rc0 = hf_hypo_check_mu(m, mu, 0, "toys", err);
+    if (rc0 != HF_OK)
+        return rc0;
     if (ts != HF_TEST_Q0 && ts != HF_TEST_QMU && ts != HF_TEST_QMU_TILDE)
         return hf_error_set(err, HF_ERR_ARG,
                             "toys: the toy calculator takes q0, qmu or "

@@ -9,8 +9,7 @@
 
 #include <gsl/gsl_cdf.h>
 
-#include "fit.h"
-#include "internal.h"
+#include "infer.h"
 
 /* pyhf's AsymptoticCalculator.teststatistic maps q to this variable, in
  * which both hypotheses have unit-normal tails. */
@@ -58,6 +57,51 @@ void hf_hypo_free(hf_hypo *h)
         free(h->buf);
         h->buf = NULL;
     }
+}
+
+int hf_hypo_check_poi(const hf_model *m, hf_test_stat ts, const char *who,
+                      hf_error *err)
+{
+    int poi = hf_model_poi(m);
+    if (poi < 0)
+        return hf_error_set(err, HF_ERR_ARG,
+                            "%s: no POI is defined; a POI is required for a "
+                            "hypothesis test", who);
+    const char *name = hf_model_par_name(m, poi);
+    if (hf_model_fixed(m)[poi])
+        return hf_error_set(err, HF_ERR_INVALID,
+                            "%s: the POI %s is fixed, which makes profile "
+                            "likelihood based inference impossible (unfix it "
+                            "there)", hf_model_params_path(m), name);
+    double lo = hf_model_lower(m)[poi], hi = hf_model_upper(m)[poi];
+    double b = ts == HF_TEST_Q0 ? 1.0 : 0.0;
+    if (!(lo < hi))
+        return hf_error_set(err, HF_ERR_INVALID,
+                            "%s: the POI %s has bounds [%g, %g], which leave "
+                            "it no room to be fitted", hf_model_params_path(m),
+                            name, lo, hi);
+    if (!(lo <= b && b <= hi))
+        return hf_error_set(err, HF_ERR_INVALID,
+                            "%s: the POI %s has bounds [%g, %g], which exclude "
+                            "%g, the %s hypothesis the test fits at (is %s "
+                            "meant to be the POI?)", hf_model_params_path(m),
+                            name, lo, hi, b, ts == HF_TEST_Q0 ? "signal"
+                            : "background-only", name);
+    return HF_OK;
+}
+
+int hf_hypo_check_mu(const hf_model *m, double mu, int upper, const char *who,
+                     hf_error *err)
+{
+    int poi = hf_model_poi(m);
+    double lo = hf_model_lower(m)[poi], hi = hf_model_upper(m)[poi];
+    if (!(mu >= lo && (!upper || mu <= hi)))
+        return hf_error_set(err, HF_ERR_ARG,
+                            "%s: the tested POI value %g lies outside the "
+                            "bounds [%g, %g] of the POI %s (as pyhf, hf tests "
+                            "only values within them)", who, mu, lo, hi,
+                            hf_model_par_name(m, poi));
+    return HF_OK;
 }
 
 /* Records fit `k` (HF_FIT_*) of the test in h->ex, if any. */
@@ -115,15 +159,9 @@ int hf_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
     h->npars = hf_model_npars(m);
     h->ndata = hf_model_ndata(m);
     h->poi = hf_model_poi(m);
-    if (h->poi < 0)
-        return hf_error_set(err, HF_ERR_ARG,
-                            "hypotest: no POI is defined; a POI is required "
-                            "for a hypothesis test");
-    if (hf_model_fixed(m)[h->poi])
-        return hf_error_set(err, HF_ERR_ARG,
-                            "hypotest: the POI %s is fixed, which makes "
-                            "profile likelihood based inference impossible",
-                            hf_model_par_name(m, h->poi));
+    int rc0 = hf_hypo_check_poi(m, ts, "hypotest", err);
+    if (rc0 != HF_OK)
+        return rc0;
     if (ts != HF_TEST_Q0 && ts != HF_TEST_QMU && ts != HF_TEST_QMU_TILDE)
         return hf_error_set(err, HF_ERR_ARG,
                             "hypotest: the asymptotic calculator takes q0, "
@@ -271,6 +309,11 @@ static int explain_impl(const hf_model *m, const double *data, double mu,
     ex->q_obs = ex->q_asimov = NAN;
     memset(res, 0, sizeof *res);
     res->cls_obs = NAN;
+    int rc0 = hf_hypo_check_poi(m, ts, "hypotest", err);
+    if (rc0 == HF_OK && ts != HF_TEST_Q0)
+        rc0 = hf_hypo_check_mu(m, mu, 0, "hypotest", err);
+    if (rc0 != HF_OK)
+        return rc0;
     /* hf_hypo_init does the free, background-only and Asimov free fits */
     int rc = hf_hypo_init_ex(&h, m, data, ts, opt, ex, err);
     if (rc != HF_OK) {
@@ -309,6 +352,15 @@ static int cls_scan_impl(const hf_model *m, const double *data, const double *mu
     for (int i = 0; i < n; i++) {
         memset(&res[i], 0, sizeof res[i]);
         res[i].cls_obs = NAN;
+    }
+    /* before any fit: a value out of bounds is the caller's mistake */
+    int rc0 = hf_hypo_check_poi(m, ts, "hypotest", err);
+    if (rc0 != HF_OK)
+        return rc0;
+    for (int i = 0; ts != HF_TEST_Q0 && i < n; i++) {
+        int rc = hf_hypo_check_mu(m, mu[i], 0, "hypotest", err);
+        if (rc != HF_OK)
+            return rc;
     }
     int rc = hf_hypo_init(&h, m, data, ts, opt, err);
     if (rc != HF_OK) {

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "core.h"
 
 const char *hf_status_name(int code)
 {
@@ -250,7 +250,7 @@ int hf_json_parse(const char *text, const char *source, cJSON **out,
                             line, col);
     }
     /* Python's json.load tells "1" (int) from "1.0" (float); cJSON does
-     * not, so the text is read again for that (see patch/digest.c). */
+     * not, so the text is read again for that (see core/json.c). */
     hf_json_mark_ints(text, root);
     *out = root;
     return HF_OK;

@@ -17,7 +17,7 @@
 #include <omp.h>
 #endif
 
-#include "internal.h"
+#include "infer.h"
 
 void hf_batch_options_init(hf_batch_options *opt)
 {
@@ -85,6 +85,10 @@ static void run_one(const hf_workspace *ws, const hf_patch *p,
         it->status = hf_error_set(&it->err, HF_ERR_INVALID,
                                   "%s: the patched model has no parameter of "
                                   "interest", p->source ? p->source : "patch");
+    /* each grid point is pyhf's hypotest, which tests only values within
+     * the POI's bounds */
+    if (it->status == HF_OK && o->ts != HF_TEST_Q0)
+        it->status = hf_hypo_check_mu(m, o->test_poi, 1, "hypotest", &it->err);
     if (it->status == HF_OK)
         it->status = hf_cls_asymptotic(m, hf_model_data(m), o->test_poi,
                                        o->ts, o->fit, &it->cls, &it->err);

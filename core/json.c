@@ -1,7 +1,7 @@
 /*
- * digest.c - JSON text exactly as Python's json module writes it, and the
- * workspace digests pyhf computes from it.  The command (cli/jsonout.c)
- * writes its results with the same serialiser.
+ * json.c - JSON text exactly as Python's json module writes it, from which
+ * pyhf computes workspace digests (core/digest.c).  The command
+ * (cli/jsonout.c) writes its results with the same serialiser.
  *
  * pyhf's digest is hashlib.<alg>(json.dumps(ws, sort_keys=True,
  * ensure_ascii=False).encode("utf8")).hexdigest(), so a digest is only
@@ -15,16 +15,13 @@
  * keeps them through cJSON_Duplicate).  Integers too long for a double to
  * hold exactly keep their literal in valuestring, which cJSON frees and
  * duplicates with the item.
- *
- * Hashes come from OpenSSL's libcrypto (EVP).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
-#include "patch.h"
+#include "core.h"
 
 /* ------------------------------------------------- integer literal marks */
 
@@ -427,133 +424,4 @@ char *hf_json_pydump(const cJSON *item, int indent, int ensure_ascii,
                          HF_JSON_SORT_KEYS | HF_JSON_PY_NUMBERS |
                              (ensure_ascii ? HF_JSON_ASCII : 0u),
                          len);
-}
-
-/* ---------------------------------------------------------------- digests */
-
-/* hashlib's names for the digests OpenSSL has under another name. */
-static const EVP_MD *find_md(const char *alg)
-{
-    static const struct {
-        const char *py, *ossl;
-    } names[] = {
-        {"md5", "MD5"},           {"sha1", "SHA1"},
-        {"sha224", "SHA224"},     {"sha256", "SHA256"},
-        {"sha384", "SHA384"},     {"sha512", "SHA512"},
-        {"sha3_224", "SHA3-224"}, {"sha3_256", "SHA3-256"},
-        {"sha3_384", "SHA3-384"}, {"sha3_512", "SHA3-512"},
-        {"blake2b", "BLAKE2B-512"}, {"blake2s", "BLAKE2S-256"},
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(alg, names[i].py) == 0)
-            return EVP_get_digestbyname(names[i].ossl);
-    return NULL;
-}
-
-int hf_json_digest(const cJSON *root, const char *algorithm, char *hex,
-                   size_t len, hf_error *err)
-{
-    if (!root || !algorithm || !hex)
-        return hf_error_set(err, HF_ERR_ARG, "hf digest: NULL argument");
-    const EVP_MD *md = find_md(algorithm);
-    if (!md)
-        return hf_error_set(err, HF_ERR_ARG,
-                            "%s is not an algorithm provided by Python's "
-                            "hashlib library (md5, sha1, sha224, sha256, "
-                            "sha384, sha512, sha3_224, sha3_256, sha3_384, "
-                            "sha3_512, blake2b, blake2s)", algorithm);
-    size_t n;
-    char *text = hf_json_pydump(root, 0, 0, &n);
-    if (!text)
-        return hf_error_set(err, HF_ERR_NOMEM, "hf digest: out of memory");
-    unsigned char raw[EVP_MAX_MD_SIZE];
-    unsigned int rlen = 0;
-    int ok = EVP_Digest(text, n, raw, &rlen, md, NULL);
-    free(text);
-    if (!ok)
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: digest failed",
-                            algorithm);
-    if (len < 2 * (size_t)rlen + 1)
-        return hf_error_set(err, HF_ERR_ARG,
-                            "%s: a %u-character digest does not fit in %zu "
-                            "bytes", algorithm, 2 * rlen, len);
-    for (unsigned int i = 0; i < rlen; i++)
-        snprintf(hex + 2 * i, 3, "%02x", raw[i]);
-    return HF_OK;
-}
-
-int hf_workspace_digest(const hf_workspace *ws, const char *algorithm,
-                        char *hex, size_t len, hf_error *err)
-{
-    if (!ws)
-        return hf_error_set(err, HF_ERR_ARG, "hf_workspace_digest: NULL "
-                                             "workspace");
-    return hf_json_digest(ws->root, algorithm ? algorithm : "sha256", hex,
-                          len, err);
-}
-
-/* ------------------------------------------------- patchsets on workspaces */
-
-int hf_patchset_verify(const hf_patchset *ps, const hf_workspace *ws,
-                       hf_error *err)
-{
-    if (!ps || !ws)
-        return hf_error_set(err, HF_ERR_ARG, "hf_patchset_verify: NULL "
-                                             "argument");
-    int n = hf_patchset_ndigests(ps);
-    for (int i = 0; i < n; i++) {
-        const char *alg = hf_patchset_digest_name(ps, i);
-        const char *want = hf_patchset_digest(ps, alg);
-        char got[2 * EVP_MAX_MD_SIZE + 1];
-        int rc = hf_json_digest(ws->root, alg, got, sizeof got, err);
-        if (rc)
-            return rc;
-        if (!want || strcmp(want, got) != 0)
-            return hf_error_set(err, HF_ERR_INVALID,
-                                "The digest verification failed for hash "
-                                "algorithm '%s'. Expected: %s. Got: %s", alg,
-                                want ? want : "(not a string)", got);
-    }
-    return HF_OK;
-}
-
-int hf_workspace_apply(const hf_workspace *ws, const hf_patch *p,
-                       hf_workspace **out, hf_error *err)
-{
-    if (out)
-        *out = NULL;
-    if (!ws || !p || !out)
-        return hf_error_set(err, HF_ERR_ARG, "hf_workspace_apply: NULL "
-                                             "argument");
-    cJSON *doc = cJSON_Duplicate(ws->root, 1);
-    if (!doc)
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
-                            ws->source);
-    int rc = hf_patch_apply_json(p, &doc, err);
-    if (rc == HF_OK)
-        rc = hf_workspace_validate(doc, p->source, err);
-    hf_workspace *w = NULL;
-    if (rc == HF_OK) {
-        w = malloc(sizeof *w);
-        char *src = strdup(p->source);
-        if (!w || !src) {
-            free(w);
-            free(src);
-            w = NULL;
-            rc = hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
-                              ws->source);
-        } else {
-            w->root = doc;
-            w->source = src;
-            doc = NULL;
-        }
-    }
-    cJSON_Delete(doc);
-    *out = w;
-    return rc;
-}
-
-char *hf_workspace_dump(const hf_workspace *ws, int indent)
-{
-    return ws ? hf_json_pydump(ws->root, indent, 1, NULL) : NULL;
 }

@@ -12,8 +12,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_roots.h>
 
-#include "fit.h"
-#include "internal.h"
+#include "infer.h"
 
 /* Every hypothesis test done so far: pyhf brackets the expected limits
  * with the closest of them. */

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "patch.h"
 
 int hf_workspace_parse(const char *json, const char *name, hf_workspace **out,
                        hf_error *err)

@@ -1,0 +1,23 @@
+/*
+ * hfmodel.h - what the layers above the model (fit/, infer/, simplify/,
+ * recast/, cli/) may use of it besides include/hf.h.  The model's struct
+ * definitions (model.h) are for hf/ alone.
+ */
+#ifndef HF_HFMODEL_H
+#define HF_HFMODEL_H
+
+#include "patch/patch.h"
+
+/* The file(s) a model was built from ("BkgOnly.json + patch.json"). */
+const char *hf_model_source(const hf_model *m);
+/* The JSON path of the measurement's parameter configs the model was
+ * built with ("measurements[0].config.parameters"), for messages about a
+ * parameter's inits, bounds or fixed flag. */
+const char *hf_model_params_path(const hf_model *m);
+
+/* Flags (flag[npars]) the histosys parameters that make some yield
+ * non-monotonic, so that the likelihood may have a minimum on each side
+ * of them; returns how many. */
+int hf_model_twowell(const hf_model *m, unsigned char *flag);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * infer.h - inference above the fits (infer/): test statistics, the
+ * asymptotic and toy calculators, upper limits, the batch runner.  Not
+ * installed.
+ */
+#ifndef HF_INFER_H
+#define HF_INFER_H
+
+#include "fit/fit.h"
+
+/* pyhf's test statistics from the two fits: twice_nll of the fixed-POI and
+ * of the free fit and the free fit's POI value. */
+double hf_teststat_value(hf_test_stat ts, double mu, double muhat,
+                         double twice_nll_fixed, double twice_nll_free);
+
+/* pyhf's AsymptoticCalculator.pvalues on sqrt(q) and sqrt(q_A):
+ * CLsb, CLb, CLs at the observed statistic. */
+void hf_asymptotic_pvalues(hf_test_stat ts, double sqrtq, double sqrtq_A,
+                           double *clsb, double *clb, double *cls);
+
+/* pyhf's expected_pvalues: the (-2..+2 sigma) band of CLs and of CLsb. */
+void hf_asymptotic_expected(double sqrtq_A, double cls[5], double clsb[5]);
+
+/* The fits of an asymptotic hypothesis test that do not depend on the
+ * tested POI value (free fit to data, the Asimov data set and its free
+ * fit), done once so that scans over mu need two fits per point. */
+typedef struct hf_hypo {
+    const hf_model *m;
+    const double *data;
+    hf_test_stat ts;
+    hf_fit_options opt;
+    int npars, ndata, poi;
+    double *buf;          /* owns everything below */
+    double *width;        /* npars: hf_fit_widths */
+    double *work;         /* hf_model_work_size */
+    double *free_pars;    /* free fit to data */
+    double free_tnll;
+    double *asimov;       /* ndata: Asimov data (main then aux) */
+    double *asimov_pars;  /* the fixed-POI fit that generated it */
+    double *free_pars_A;  /* free fit to the Asimov data */
+    double free_tnll_A;
+    double *scratch;      /* npars */
+    int nevals;
+    hf_hypotest_explain *ex;  /* NULL, or where each fit is recorded */
+} hf_hypo;
+
+int hf_hypo_init(hf_hypo *h, const hf_model *m, const double *data,
+                 hf_test_stat ts, const hf_fit_options *opt, hf_error *err);
+/* The same, recording every fit in *ex (see hf_cls_asymptotic_explain). */
+int hf_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
+                    hf_test_stat ts, const hf_fit_options *opt,
+                    hf_hypotest_explain *ex, hf_error *err);
+
+/* Hypothesis test at mu.  With observed == 0 only the Asimov (expected)
+ * part is computed and the observed fields are NaN. */
+int hf_hypo_eval(hf_hypo *h, double mu, int observed, hf_cls_result *res,
+                 hf_error *err);
+
+void hf_hypo_free(hf_hypo *h);
+
+/* What a hypothesis test needs of the model's POI, checked before any
+ * fit: that there is one (HF_ERR_ARG), that the workspace does not fix it
+ * and that its bounds hold the background-only value the test fits at
+ * (HF_ERR_INVALID, naming the measurement's parameters).  `who` starts
+ * the message ("hypotest", "toys"). */
+int hf_hypo_check_poi(const hf_model *m, hf_test_stat ts, const char *who,
+                      hf_error *err);
+/* A tested POI value not below the POI's lower bound, and with `upper`
+ * not above its upper bound either, as pyhf requires (HF_ERR_ARG naming
+ * them).  The library's hypotests accept values past the upper bound,
+ * where hf's upper limits may go (see hf_upper_limit); the command, the
+ * batch runner and pyhf do not. */
+int hf_hypo_check_mu(const hf_model *m, double mu, int upper, const char *who,
+                     hf_error *err);
+
+/* The start hf_batch_cls_patches and hf_signal_cls_batch share: *opt
+ * defaulted (to *defaults) when NULL, its confidence level checked,
+ * res->items allocated for n and the thread count to run with in
+ * *nthreads.  Errors name `fn`. */
+int hf_batch_start(const char *fn, const hf_batch_options **opt,
+                   hf_batch_options *defaults, int n, hf_batch_result *res,
+                   int *nthreads, hf_error *err);
+
+#endif

@@ -1,0 +1,78 @@
+#!/bin/sh
+# layers.sh [BUILD] - fails when a folder reaches up the layers.
+#
+# The library's folders, bottom to top (ARCHITECTURE.md):
+#   core < patch < hf < fit < infer < {simplify, recast} < cli < {plot, mpi}
+# A folder may include its own headers and those of lower folders (by path,
+# "core/core.h"), and the public include/hf.h; folders of one rank
+# (simplify and recast; plot and mpi) may not use each other.  The second
+# check reads the object files of BUILD (default build) with nm: every hf_
+# symbol an object needs must be defined in its own folder or a lower one.
+# cli/main.c, the command's entry point, dispatches to plot/ and is exempt.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+BUILD=${1:-build}
+
+rank() {
+    case $1 in
+    core) echo 0 ;; patch) echo 1 ;; hf) echo 2 ;; fit) echo 3 ;;
+    infer) echo 4 ;; simplify | recast) echo 5 ;; cli) echo 6 ;;
+    plot | mpi) echo 7 ;; *) echo -1 ;;
+    esac
+}
+FOLDERS="core patch hf fit infer simplify recast cli plot mpi"
+bad=0
+
+# (1) #include lines.
+for f in $FOLDERS; do
+    rf=$(rank "$f")
+    for src in "$f"/*.c "$f"/*.h; do
+        [ -f "$src" ] || continue
+        grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$src" |
+        sed 's/^\([0-9]*\):.*"\(.*\)".*/\1 \2/' | while read -r line inc; do
+            case $inc in
+            hf.h) continue ;;
+            */*) g=${inc%%/*}; rg=$(rank "$g")
+                 if [ "$rg" -lt 0 ] || [ ! -f "$inc" ]; then
+                     echo "$src:$line: includes \"$inc\": not a header of a layer"
+                 elif [ "$rg" -gt "$rf" ] || { [ "$rg" -eq "$rf" ] && [ "$g" != "$f" ]; }; then
+                     echo "$src:$line: includes \"$inc\": $g/ is not below $f/"
+                 fi ;;
+            *) [ -f "$f/$inc" ] ||
+                 echo "$src:$line: includes \"$inc\": name another folder's header by its path" ;;
+            esac
+        done
+    done
+done >"${TMPDIR:-/tmp}/layers.$$"
+if [ -s "${TMPDIR:-/tmp}/layers.$$" ]; then cat "${TMPDIR:-/tmp}/layers.$$"; bad=1; fi
+rm -f "${TMPDIR:-/tmp}/layers.$$"
+
+# (2) symbols the objects need (objects of sources that still exist: a
+# build directory may hold objects of files since moved).
+objs() {
+    for o in "$BUILD/obj/$1"/*.o; do
+        b=${o##*/}; [ -f "$1/${b%.o}.c" ] && echo "$o"
+    done
+}
+if ! command -v nm >/dev/null 2>&1 || [ ! -d "$BUILD/obj/core" ]; then
+    echo "layers: symbols not checked (no nm or no $BUILD/obj)"
+else
+    out=$(for f in $FOLDERS; do for o in $(objs "$f"); do
+        nm -g "$o" | awk -v f="$f" -v r="$(rank "$f")" -v o="$o" '
+            NF == 3 && $2 != "U" { print "D", $3, f, r }
+            NF == 2 && $1 == "U" && $2 ~ /^hf_/ { print "U", $2, f, r, o }'
+    done; done | awk '
+        $1 == "D" { def[$2] = $3; rk[$2] = $4; next }
+        { need[++n] = $0 }
+        END {
+            for (i = 1; i <= n; i++) {
+                split(need[i], a, " "); s = a[2]; f = a[3]; r = a[4]; o = a[5]
+                if (!(s in def) || o ~ /\/cli\/main\.o$/) continue
+                if (rk[s] > r || (rk[s] == r && def[s] != f))
+                    print o ": uses " s " from " def[s] "/, which is not below " f "/"
+            }
+        }')
+    if [ -n "$out" ]; then echo "$out"; bad=1; fi
+fi
+[ $bad = 0 ] && echo "layers: every folder uses only its own and lower layers"
+exit $bad
