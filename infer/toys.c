@@ -241,6 +241,11 @@ typedef struct toy_fitter {
     const toy_metric *mt;
     const double *Hfix;
     long *nevals;
+    /* A retry's start point, or NULL: a fixed-POI fit that fails from the
+     * free fit's point is tried again from here (with the POI fixed), as
+     * retries that reach the same free minimum would else fail the same
+     * fixed fit the same way. */
+    const double *alt;
 } toy_fitter;
 
 static int toy_seq_fit(void *ctx, const double *data, const double *start,
@@ -256,6 +261,9 @@ static int toy_seq_fit(void *ctx, const double *data, const double *start,
     int quick;
     int rc = toy_fit(c, b, data, Hinv, start, fix_poi, mu, pars, tnll,
                      f->nevals, &quick, err);
+    if (rc == HF_ERR_FIT && fix_poi && f->alt)
+        rc = toy_fit(c, b, data, NULL, f->alt, 1, mu, pars, tnll, f->nevals,
+                     &quick, err);
     if (rc != HF_OK || fix_poi || thorough || !f->mt)
         return rc;
     f->Hfix = f->mt->fixed;
@@ -282,9 +290,10 @@ static int toy_seq_fit(void *ctx, const double *data, const double *start,
  * minimum is found in fewer steps.  A failed fit's error is returned. */
 static int teststat(const toy_ctx *c, toy_buf *b, const double *data,
                     const double *start, const toy_metric *mt, double mu,
-                    double *q, long *nevals, hf_error *err)
+                    int retry, double *q, long *nevals, hf_error *err)
 {
-    toy_fitter tf = {c, b, mt, mt ? mt->fixed : NULL, nevals};
+    toy_fitter tf = {c, b, mt, mt ? mt->fixed : NULL, nevals,
+                     retry ? start : NULL};
     hf_fitter f = {toy_seq_fit, &tf};
     hf_ts_fits s = {b->free_pars, NAN, b->fixed_pars, NAN, b->scratch, 0, 0};
     int rc = hf_teststat_seq(c->m, c->ts, &f, data, mu, start, &s, q, err);
@@ -376,7 +385,8 @@ static int toy_teststat(const toy_ctx *c, toy_buf *b, const double *data,
             random_start(c, b, own, seed, index, h, k - TRY_RANDOM);
             start = b->start;
         }
-        rc = teststat(&cc, b, data, start, mt, mu, q, nevals, &err);
+        rc = teststat(&cc, b, data, start, mt, mu, k > TRY_QUICK, q, nevals,
+                      &err);
         if (rc == HF_OK) {
             *tries = k + 1;
             return HF_OK;
@@ -635,7 +645,7 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
     long nevals = 0;
     hf_fit_result fr;
     /* The observed q, from the inits as pyhf. */
-    rc = teststat(&c, &main_buf, data, hf_model_inits(m), NULL, mu_test,
+    rc = teststat(&c, &main_buf, data, hf_model_inits(m), NULL, mu_test, 0,
                   &res->test_stat, &nevals, err);
     if (rc != HF_OK)
         goto out;

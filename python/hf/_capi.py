@@ -86,9 +86,12 @@ class _ToysResult(ctypes.Structure):
     _fields_ = [("cls_obs", ctypes.c_double), ("clsb", ctypes.c_double),
                 ("clb", ctypes.c_double), ("cls_exp", ctypes.c_double * 5),
                 ("clsb_exp", ctypes.c_double * 5), ("clb_exp", ctypes.c_double * 5),
-                ("test_stat", ctypes.c_double), ("ntoys", ctypes.c_int),
+                ("test_stat", ctypes.c_double),
+                ("cls_err", ctypes.c_double), ("clsb_err", ctypes.c_double),
+                ("clb_err", ctypes.c_double), ("cls_lo", ctypes.c_double),
+                ("cls_hi", ctypes.c_double), ("ntoys", ctypes.c_int),
                 ("nfailed_sb", ctypes.c_int), ("nfailed_b", ctypes.c_int),
-                ("nevals", ctypes.c_long)]
+                ("nretried", ctypes.c_int), ("nevals", ctypes.c_long)]
 
 
 class _WsEdit(ctypes.Structure):
