@@ -94,9 +94,9 @@ $(BUILD)/hfscan: $(MPI_OBJ) $(BUILD)/libhfcli.a $(BUILD)/libhf.a
 	$(MPICC) $(ALL_CFLAGS) -o $@ $(MPI_OBJ) $(BUILD)/libhfcli.a $(BUILD)/libhf.a $(LDLIBS_ALL) -lpthread
 endif
 
-$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(BUILD)/libhf.a
+$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(BUILD)/libhfcli.a $(BUILD)/libhf.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) $(BUILD)/libhf.a $(LDLIBS_ALL) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) $(BUILD)/libhfcli.a $(BUILD)/libhf.a $(LDLIBS_ALL) -lcmocka
 
 # test_plot reads the PNGs back with cairo.
 $(BUILD)/tests/test_plot: tests/test_plot.c $(TEST_SUPPORT) $(BUILD)/libhf.a
