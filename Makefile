@@ -27,9 +27,9 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wno-unused-parameter
 OMP     := -fopenmp
-PKGS    := libcjson nlopt gsl libcrypto
-DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lnlopt -lgsl -lgslcblas -lcrypto) -lm
+PKGS    := libcjson nlopt gsl libcrypto libprotobuf-c libxml-2.0 xgboost
+DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
+DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lnlopt -lgsl -lgslcblas -lcrypto -lprotobuf-c -lxml2 -lxgboost) -lm
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(OMP) -std=gnu11 -fPIC -fvisibility=hidden \
              -Iinclude -I. $(DEPCFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL = $(DEPLIBS) $(OMP) $(EXTRA_LDFLAGS)
@@ -38,14 +38,19 @@ BUILD   ?= build
 SOVER   := 0
 VERSION := 0.1.0
 PREFIX  ?= /usr/local
-LIB_SRC := $(sort $(wildcard core/*.c patch/*.c hf/*.c fit/*.c infer/*.c simplify/*.c recast/*.c))
+LIB_SRC := $(sort $(wildcard core/*.c patch/*.c hf/*.c fit/*.c infer/*.c simplify/*.c recast/*.c ml/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 # Plotting (cairo) is linked into the command only: libhf never needs cairo.
 PLOT_SRC := $(sort $(wildcard plot/*.c))
 PLOT_OBJ := $(PLOT_SRC:%.c=$(BUILD)/obj/%.o)
 CAIRO_CFLAGS := $(shell pkg-config --cflags cairo fontconfig 2>/dev/null)
 CAIRO_LIBS   := $(shell pkg-config --libs cairo fontconfig 2>/dev/null || echo -lcairo -lfontconfig)
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# ml/ reads ONNX files with C code protoc-c generates from Debian's
+# onnx.proto (libonnx-dev) at build time, into $(BUILD)/gen.
+ONNX_PROTO_DIR ?= /usr/include
+GEN     := $(BUILD)/gen
+ONNX_PB := $(GEN)/onnx/onnx.pb-c.c
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/onnx.pb-c.o
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -57,6 +62,17 @@ all: $(BUILD)/libhf.a $(BUILD)/libhf.so $(BUILD)/hf $(BUILD)/hfcls
 $(BUILD)/obj/%.o: %.c include/hf.h $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(ONNX_PB): $(ONNX_PROTO_DIR)/onnx/onnx.proto
+	@mkdir -p $(GEN)
+	protoc-c --c_out=$(GEN) -I$(ONNX_PROTO_DIR) onnx/onnx.proto
+
+$(BUILD)/obj/gen/onnx.pb-c.o: $(ONNX_PB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(OMP) -fPIC -fvisibility=hidden -I$(GEN) $(DEPCFLAGS) -c $< -o $@
+
+$(filter $(BUILD)/obj/ml/%,$(LIB_OBJ)): ALL_CFLAGS += -I$(GEN)
+$(filter $(BUILD)/obj/ml/%,$(LIB_OBJ)): $(ONNX_PB)
 
 $(BUILD)/libhf.a: $(LIB_OBJ)
 	@rm -f $@
@@ -174,7 +190,8 @@ fuzz: fuzz-build
 # fresh-machine check (`make fresh-check`) then installs it too.
 DEB_PKGS := gcc g++ libc6-dev make pkg-config python3 libcjson-dev libnlopt-dev \
             libgsl-dev libcmocka-dev libssl-dev libcairo2-dev valgrind locales \
-            python3-numpy python3-pytest python3-setuptools python3-pip
+            python3-numpy python3-pytest python3-setuptools python3-pip \
+            libonnx-dev protobuf-c-compiler libprotobuf-c-dev libxml2-dev libxgboost-dev
 deps:
 	@tools/deps.sh $(DEB_PKGS)
 

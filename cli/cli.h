@@ -151,6 +151,35 @@ int hf_cli_emit(const char *text, const char *path);
 /* Emits a result object as one line of JSON (then frees nothing). */
 int hf_cli_emit_json(const cJSON *obj, const char *path);
 
+/* Event features for a model (features.c) ------------------------------ */
+
+typedef struct hf_cli_events {
+    size_t n;              /* events read (skipped ones not counted) */
+    double *x;             /* n x F features, in the model's order */
+    double *y;             /* n x K outputs (test vectors), or NULL */
+    double *weight;        /* n weights (1 without a weight column) */
+    const char **channel;  /* n channel names (into text), NULL entries
+                              without a channel column */
+    long *line;            /* each event's line (CSV) or index (raw) */
+    int has_channel, has_weight;
+    size_t skipped;        /* events with a NaN/inf feature, skipped */
+    long first_skipped;    /* the first one's line or index */
+    char *text;            /* the CSV file */
+} hf_cli_events;
+
+/* Reads EVENTS for model m: format "csv" (NULL), "f32" or "f64"; want_y
+ * also reads the model's output columns (test vectors); skip skips
+ * events with a non-finite feature instead of refusing the file.
+ * Returns an HF_EXIT_* status after any message. */
+int hf_cli_events_read(const char *path, const hf_ml *m, const char *format,
+                       int want_y, int skip, hf_cli_events *ev);
+void hf_cli_events_free(hf_cli_events *ev);
+int hf_cmd_score(int argc, char **argv);
+/* Loads a model for `hf score`/`hf signal --model` (score.c): prep is the
+ * preprocessing file, NULL for MODEL.prep.json when it exists. */
+int hf_cli_ml_load(const char *model, const char *prep, const char *mformat,
+                   int threads, hf_ml **m);
+
 /* explain.c: the "explain" object of hf cls --explain (each fit's
  * parameters by name when with_pars), and the Asimov data as a JSON array
  * into a file (--asimov-out), nothing written on failure. */

@@ -28,6 +28,7 @@ static const char usage[] =
     "  prune    the workspace without named components, as pyhf prune\n"
     "  rename   the workspace with components renamed, as pyhf rename\n"
     "  combine  two workspaces combined, as pyhf combine\n"
+    "  score    a published classifier (ONNX, TMVA, XGBoost) on event features\n"
     "  signal   a signal patch from event scores (recasting)\n"
     "  simplify a simplified likelihood of a background-only workspace\n"
     "  plot     brazil, contour or pulls plots as PNG, PDF or SVG\n"
@@ -53,6 +54,7 @@ static const struct verb {
     {"prune", hf_cmd_prune},
     {"rename", hf_cmd_rename},
     {"combine", hf_cmd_combine},
+    {"score", hf_cmd_score},
     {"signal", hf_cmd_signal},
     {"simplify", hf_cmd_simplify},
     {"plot", hf_cmd_plot},
@@ -114,5 +116,5 @@ int main(int argc, char **argv)
         return hf_cli_usage_error("unknown option '%s'", v);
     return hf_cli_usage_error("unknown verb '%s' (verbs: eval, inspect, fit, "
                               "cls, digest, patchset, sort, prune, rename, "
-                              "combine, plot, simplify, signal)", v);
+                              "combine, plot, simplify, score, signal)", v);
 }

@@ -685,6 +685,55 @@ HF_API int hf_signal_cls_batch(const hf_signal *s, int k, const double *yields,
                                const double *unc, const hf_batch_options *opt,
                                hf_batch_result *res, hf_error *err);
 
+/* ------------------------------------------------- published ML models */
+
+/* A published classifier applied to event features: an ONNX network
+ * (evaluated by hf for the operators HEP classifiers use), a TMVA BDT
+ * weight file (XML) or an XGBoost model (JSON or binary, through
+ * libxgboost).  Loaded once, then immutable: any number of threads may
+ * call hf_ml_eval on one model at once. */
+typedef struct hf_ml hf_ml;
+
+#define HF_ML_OPTIONS_VERSION 1
+
+typedef struct hf_ml_options {
+    int version;               /* HF_ML_OPTIONS_VERSION (set by _init) */
+    const char *format;        /* "onnx", "tmva", "xgboost"; NULL: from
+                                  the file's name and first bytes */
+    /* A JSON file declaring the model's inputs, in input order, when the
+     * model file does not carry them: {"features": [{"name": "pt",
+     * "offset": 0, "scale": 0.01}, ...], "outputs": ["p_sig"]}; input j is
+     * (x_j - offset_j) * scale_j, an optional "index" gives j explicitly.
+     * NULL: none (the file's own names, offsets 0, scales 1). */
+    const char *preprocessing;
+    int threads;               /* hf_ml_eval's OpenMP threads; 0: default */
+} hf_ml_options;
+
+HF_API void hf_ml_options_init(hf_ml_options *opt);
+
+/* Reads and compiles a model.  ONNX operators outside the supported set
+ * are refused here, naming the node and the operator. */
+HF_API int hf_ml_load(const char *path, const hf_ml_options *opt,
+                      hf_ml **out, hf_error *err);
+HF_API void hf_ml_free(hf_ml *m);
+HF_API const char *hf_ml_format(const hf_ml *m);  /* "onnx", "tmva", ... */
+HF_API int hf_ml_nfeatures(const hf_ml *m);       /* F */
+HF_API int hf_ml_noutputs(const hf_ml *m);        /* K */
+/* Name of feature i (preprocessing file, else the model file's), or NULL
+ * when neither names it. */
+HF_API const char *hf_ml_feature_name(const hf_ml *m, int i);
+/* Name of output k: the preprocessing file's, else "score" (K = 1) or
+ * "score0", "score1", ... */
+HF_API const char *hf_ml_output_name(const hf_ml *m, int k);
+
+/* Evaluates n events: x is n rows of F features (row-major, in the order
+ * of hf_ml_feature_name, before preprocessing), out n rows of K outputs.
+ * Events run in parallel over OpenMP threads.  A NaN or infinite feature
+ * is refused (HF_ERR_NUMERIC naming the event and feature) before
+ * anything is computed. */
+HF_API int hf_ml_eval(const hf_ml *m, const double *x, size_t n, double *out,
+                      hf_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,145 @@
+/*
+ * onnx.h - the ONNX evaluator's compiled graph (ml/onnx*.c only).
+ *
+ * Every value of the graph is either a constant (initializers, Constant
+ * nodes and everything computed from them alone, folded at load time) or
+ * depends on the input, in which case its axis 0 is the event axis: it is
+ * stored per chunk of events as chunk x size floats, size being the
+ * product of its other axes.  Operators never mix events, which is what
+ * lets hf_ml_eval split the events over threads.
+ */
+#ifndef HF_ONNX_H
+#define HF_ONNX_H
+
+#include "ml.h"
+
+#define OX_MAXR 8      /* highest tensor rank handled */
+#define OX_CHUNK 256   /* events per evaluation call */
+
+enum ox_op {
+    OX_GEMM, OX_BINARY, OX_RELU, OX_LEAKY, OX_SIGMOID, OX_TANH, OX_CLIP,
+    OX_TRUNC, OX_NONZERO, OX_SOFTMAX, OX_BATCHNORM, OX_CONCAT, OX_GATHER,
+    OX_ALIAS
+};
+enum ox_bin { OX_ADD, OX_SUB, OX_MUL, OX_DIV };
+
+typedef struct ox_val {
+    char *name;
+    int defined, batched, rank;
+    int64_t dims[OX_MAXR];   /* batched: dims[0] is -1, the event axis */
+    size_t size;             /* elements (per event when batched) */
+    float *f;                /* constants: the values */
+    int64_t *i;              /* constants: the values as integers */
+    size_t off;              /* batched: offset of its chunk in the work */
+} ox_val;
+
+typedef struct ox_step {
+    int op, bin;
+    int in[2], out;          /* value indices; in[1] -1 when unused */
+    float lo, hi;            /* Clip bounds; LeakyRelu alpha in lo */
+    size_t rows, k, m;       /* Gemm/MatMul: rows per event, K, M */
+    float *w, *bias;         /* Gemm: W as K x M (alpha applied), bias[M] */
+    size_t outer, n, inner;  /* Softmax/BatchNorm/Concat/Gather per event */
+    float *a, *c;            /* BatchNorm: y = x * a[ch] + c[ch] */
+    int64_t *idx;            /* Gather indices (normalised) */
+    size_t nidx;
+    int nconcat;             /* Concat: inputs in cin */
+    int *cin;
+    size_t *csize;           /* Concat: each input's chunk per outer */
+    int rank;                /* Binary: output rank and strides */
+    int64_t dims[OX_MAXR], sa[OX_MAXR], sb[OX_MAXR];
+} ox_step;
+
+typedef struct ox_graph {
+    ox_val *vals;
+    int nvals;
+    ox_step *steps;
+    int nsteps;
+    int input;               /* the value fed with the features */
+    int *outputs, noutputs;
+    int opset;
+    int64_t batch_decl;      /* the input's declared axis 0 (0: symbolic) */
+    size_t work;             /* floats per chunk of OX_CHUNK events */
+} ox_graph;
+
+/* Kernels (onnx_ops.c) -------------------------------------------------- */
+
+/* out[r][m] = bias[m] + sum_k a[r][k] * w[k][m] for r < rows. */
+void ox_gemm(const float *a, const float *w, const float *bias, float *out,
+             size_t rows, size_t k, size_t m);
+/* The broadcast binary operation of a step over dims with strides sa, sb
+ * (0 along broadcast axes). */
+void ox_binary(int bin, int rank, const int64_t *dims, const float *a,
+               const int64_t *sa, const float *b, const int64_t *sb,
+               float *out);
+void ox_unary(const ox_step *s, const float *x, float *y, size_t n);
+void ox_softmax(const float *x, float *y, size_t outer, size_t n,
+                size_t inner);
+void ox_batchnorm(const ox_step *s, const float *x, float *y, size_t outer);
+void ox_gather(const float *x, float *y, size_t outer, size_t n,
+               size_t inner, const int64_t *idx, size_t nidx);
+
+/* Runs the graph on n <= OX_CHUNK events (onnx_run.c). */
+int ox_run(const void *impl, const float *x, size_t n, double *out,
+           float *work, hf_error *err);
+void ox_graph_free(void *impl);
+
+/* Compiles one node (onnx_node.c): checks, shape inference, folding. */
+struct Onnx__NodeProto;
+struct Onnx__AttributeProto;
+int ox_node(ox_graph *g, const struct Onnx__NodeProto *node, int k,
+            const char *path, hf_error *err);
+
+/* What the operators' compilers (onnx_math.c, onnx_shape.c) share. */
+typedef struct ox_ctx {
+    ox_graph *g;
+    const struct Onnx__NodeProto *n;
+    int k;                   /* node index */
+    const char *path;
+    hf_error *err;
+} ox_ctx;
+
+/* Sets err: "FILE: node K 'NAME' (OP): what"; returns HF_ERR_INVALID. */
+int ox_fail(const ox_ctx *c, const char *what);
+int ox_nomem(const ox_ctx *c);
+const struct Onnx__AttributeProto *ox_attr(const ox_ctx *c, const char *name);
+int64_t ox_attr_i(const ox_ctx *c, const char *name, int64_t dflt);
+float ox_attr_f(const ox_ctx *c, const char *name, float dflt);
+/* Input j's value: -1 when absent, -2 (err set) when not yet computed. */
+int ox_in(const ox_ctx *c, size_t j);
+ox_val *ox_v(const ox_ctx *c, int v);
+/* Defines output 0 (its index into *idx when idx is not NULL); NULL with
+ * err set when it cannot. */
+ox_val *ox_def_out(const ox_ctx *c, int rank, const int64_t *dims,
+                   int batched, int *idx);
+/* The same for a constant output, its arrays allocated for filling. */
+ox_val *ox_const_out(const ox_ctx *c, int rank, const int64_t *dims);
+void ox_ints_from_floats(ox_val *o);
+ox_step *ox_add_step(const ox_ctx *c, int op, int in0, int in1, int out);
+
+/* Operator compilers. */
+int op_gemm(const ox_ctx *c);
+int op_matmul(const ox_ctx *c);
+int op_binary(const ox_ctx *c);
+int op_unary(const ox_ctx *c);
+int op_clip(const ox_ctx *c);
+int op_softmax(const ox_ctx *c);
+int op_batchnorm(const ox_ctx *c);
+int op_flatten(const ox_ctx *c);
+int op_reshape(const ox_ctx *c);
+int op_squeeze(const ox_ctx *c);
+int op_unsqueeze(const ox_ctx *c);
+int op_concat(const ox_ctx *c);
+int op_gather(const ox_ctx *c);
+int op_identity(const ox_ctx *c);
+int op_cast(const ox_ctx *c);
+int op_constant(const ox_ctx *c);
+/* Value named `name`, created undefined when absent; -1 when out of
+ * memory. */
+int ox_value(ox_graph *g, const char *name);
+/* A constant's values from a TensorProto (onnx.c). */
+struct Onnx__TensorProto;
+int ox_tensor(ox_val *v, const struct Onnx__TensorProto *t, const char *path,
+              hf_error *err);
+
+#endif

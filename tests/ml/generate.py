@@ -1,0 +1,204 @@
+#!/usr/bin/python3
+"""Regenerates the small ML models and their reference outputs that
+tests/test_ml.c checks hf against (run from the repository root with
+Debian's python3; needs python3-onnx, python3-numpy, python3-xgboost):
+
+    /usr/bin/python3 tests/ml/generate.py
+
+Every expected value comes from outside hf: the ONNX networks' outputs
+from numpy (float64 arithmetic on the float32 weights and inputs), the
+XGBoost predictions from python3-xgboost itself.  The files are small and
+committed so that the tests run without those packages.
+"""
+import csv
+import json
+import os
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+rng = np.random.default_rng(20261129)
+
+
+def f32(a):
+    return np.asarray(a, dtype=np.float32)
+
+
+def init(name, a):
+    return numpy_helper.from_array(f32(a), name)
+
+
+def save(model, name):
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(HERE, name))
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def softmax(x):
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def write_csv(name, header, rows):
+    with open(os.path.join(HERE, name), "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        for r in rows:
+            w.writerow([repr(float(v)) if not isinstance(v, str) else v for v in r])
+
+
+FEATS = ["pt", "eta", "phi", "met", "ht"]
+OFFSET = np.array([100.0, 0.0, 0.0, 50.0, 300.0])
+SCALE = np.array([0.01, 0.5, 0.3, 0.02, 0.005])
+N = 64
+
+
+def events():
+    x = np.column_stack([
+        rng.exponential(100, N) + 20, rng.normal(0, 1.5, N), rng.uniform(-3.14, 3.14, N),
+        rng.exponential(60, N), rng.exponential(250, N) + 100])
+    return np.round(x, 4)
+
+
+def mlp(x):
+    """Gemm(transB) - Relu - Gemm - Relu - Gemm - Sigmoid, 5 -> 16 -> 8 -> 1."""
+    w1, b1 = rng.normal(0, 0.5, (16, 5)), rng.normal(0, 0.1, 16)
+    w2, b2 = rng.normal(0, 0.4, (8, 16)), rng.normal(0, 0.1, 8)
+    w3, b3 = rng.normal(0, 0.5, (8, 1)), rng.normal(0, 0.1, 1)
+    nodes = [
+        helper.make_node("Gemm", ["x", "w1", "b1"], ["h1"], name="dense1", transB=1),
+        helper.make_node("Relu", ["h1"], ["a1"], name="relu1"),
+        helper.make_node("Gemm", ["a1", "w2", "b2"], ["h2"], name="dense2", transB=1),
+        helper.make_node("Relu", ["h2"], ["a2"], name="relu2"),
+        helper.make_node("Gemm", ["a2", "w3", "b3"], ["h3"], name="dense3"),
+        helper.make_node("Sigmoid", ["h3"], ["score"], name="out"),
+    ]
+    g = helper.make_graph(
+        nodes, "mlp", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 5])],
+        [helper.make_tensor_value_info("score", TensorProto.FLOAT, ["N", 1])],
+        [init("w1", w1), init("b1", b1), init("w2", w2), init("b2", b2), init("w3", w3),
+         init("b3", b3)])
+    save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "mlp.onnx")
+    inp = f32((x - OFFSET) * SCALE).astype(np.float64)
+    F = lambda a: f32(a).astype(np.float64)  # noqa: E731
+    h = np.maximum(inp @ F(w1).T + F(b1), 0)
+    h = np.maximum(h @ F(w2).T + F(b2), 0)
+    return sigmoid(h @ F(w3) + F(b3))
+
+
+def ops(x):
+    """Every other supported operator once, numpy alongside: 5 -> 3 classes."""
+    F = lambda a: f32(a).astype(np.float64)  # noqa: E731
+    # raw features: small weights on the large ones (pt, met, ht)
+    wm = rng.normal(0, 0.5, (5, 6)) * np.array([[0.005], [1], [1], [0.01], [0.002]])
+    bm = rng.normal(0, 0.1, 6)
+    sc, bb, mu, var = rng.uniform(0.5, 1.5, 6), rng.normal(0, 0.1, 6), rng.normal(0, 0.2, 6), \
+        rng.uniform(0.5, 2, 6)
+    wo = rng.normal(0, 0.5, (9, 3))
+    k = np.array([1.5, -0.5, 2.0, 0.25, -1.0, 0.75])
+    gs = np.array([0.003, 0.01, 0.3])
+    nodes = [
+        helper.make_node("MatMul", ["x", "wm"], ["m"], name="matmul"),
+        helper.make_node("Add", ["m", "bm"], ["ma"], name="bias"),
+        helper.make_node("BatchNormalization", ["ma", "sc", "bb", "mu", "var"], ["bn"],
+                         name="bn", epsilon=1e-3),
+        helper.make_node("LeakyRelu", ["bn"], ["lr"], name="leaky", alpha=0.1),
+        helper.make_node("Tanh", ["lr"], ["th"], name="tanh"),
+        helper.make_node("Constant", [], ["k"], name="k",
+                         value=numpy_helper.from_array(f32(k), "k")),
+        helper.make_node("Mul", ["th", "k"], ["mk"], name="mul"),
+        helper.make_node("Constant", [], ["two"], name="two", value_float=2.0),
+        helper.make_node("Div", ["mk", "two"], ["dv"], name="div"),
+        helper.make_node("Sub", ["dv", "th"], ["sb"], name="sub"),
+        helper.make_node("Clip", ["sb", "lo", "hi"], ["cl"], name="clip"),
+        helper.make_node("Constant", [], ["idx"], name="idx",
+                         value=numpy_helper.from_array(np.array([4, 0, 2], np.int64), "idx")),
+        helper.make_node("Gather", ["x", "idx"], ["gx"], name="gather", axis=1),
+        helper.make_node("Mul", ["gx", "gs"], ["gm"], name="gscale"),
+        helper.make_node("Cast", ["gm"], ["gc"], name="cast", to=TensorProto.FLOAT),
+        helper.make_node("Identity", ["gc"], ["gi"], name="identity"),
+        helper.make_node("Concat", ["cl", "gi"], ["cc"], name="concat", axis=1),
+        helper.make_node("Unsqueeze", ["cc", "ax"], ["u"], name="unsqueeze"),
+        helper.make_node("Flatten", ["u"], ["fl"], name="flatten", axis=1),
+        helper.make_node("Reshape", ["fl", "shape"], ["rs"], name="reshape"),
+        helper.make_node("Squeeze", ["rs", "ax"], ["sq"], name="squeeze"),
+        helper.make_node("MatMul", ["sq", "wo"], ["lo2"], name="logits"),
+        helper.make_node("Softmax", ["lo2"], ["p"], name="softmax", axis=-1),
+    ]
+    inits = [init("wm", wm), init("bm", bm), init("sc", sc), init("bb", bb), init("mu", mu),
+             init("var", var), init("lo", np.array(-0.8)), init("hi", np.array(0.9)),
+             init("wo", wo), init("gs", gs),
+             numpy_helper.from_array(np.array([2], np.int64), "ax"),
+             numpy_helper.from_array(np.array([-1, 9, 1], np.int64), "shape")]
+    g = helper.make_graph(
+        nodes, "ops", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 5])],
+        [helper.make_tensor_value_info("p", TensorProto.FLOAT, ["N", 3])], inits)
+    save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "ops.onnx")
+    inp = f32(x).astype(np.float64)
+    m = inp @ F(wm) + F(bm)
+    bn = (m - F(mu)) / np.sqrt(F(var) + F(1e-3)) * F(sc) + F(bb)
+    lr = np.where(bn >= 0, bn, F(0.1) * bn)
+    th = np.tanh(lr)
+    sb = th * F(k) / 2 - th
+    cl = np.clip(sb, F(-0.8), F(0.9))
+    cc = np.concatenate([cl, inp[:, [4, 0, 2]] * F(gs)], axis=1)
+    return softmax(cc @ F(wo))
+
+
+def bad_models():
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 2])
+    g = helper.make_graph([helper.make_node("Relu", ["x"], ["r"], name="ok"),
+                           helper.make_node("Sin", ["r"], ["y"], name="wave")],
+                          "bad", [x], [y])
+    save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "unsupported.onnx")
+    with open(os.path.join(HERE, "mlp.onnx"), "rb") as f:
+        data = f.read()
+    with open(os.path.join(HERE, "truncated.onnx"), "wb") as f:
+        f.write(data[: len(data) // 2])
+
+
+def xgb_model(x):
+    import xgboost as xgb
+    xt = np.column_stack([rng.exponential(100, 2000) + 20, rng.normal(0, 1.5, 2000),
+                          rng.uniform(-3.14, 3.14, 2000), rng.exponential(60, 2000),
+                          rng.exponential(250, 2000) + 100])
+    yt = (xt[:, 0] / 100 + np.abs(xt[:, 1]) * 0.3 + xt[:, 3] / 80
+          + rng.normal(0, 0.5, 2000) > 2.2).astype(int)
+    d = xgb.DMatrix(xt, label=yt, feature_names=FEATS)
+    bst = xgb.train({"objective": "binary:logistic", "max_depth": 3, "eta": 0.3,
+                     "nthread": 1, "seed": 1}, d, num_boost_round=20)
+    bst.save_model(os.path.join(HERE, "xgb.json"))
+    return bst.predict(xgb.DMatrix(x, feature_names=FEATS))
+
+
+def main():
+    x = events()
+    p_mlp = mlp(x)
+    p_ops = ops(x)
+    bad_models()
+    p_xgb = xgb_model(x)
+    with open(os.path.join(HERE, "mlp.prep.json"), "w") as f:
+        json.dump({"features": [{"name": n, "offset": o, "scale": s}
+                                for n, o, s in zip(FEATS, OFFSET, SCALE)],
+                   "outputs": ["p_signal"]}, f, indent=1)
+        f.write("\n")
+    ch = ["SR" if i % 2 == 0 else "CR" for i in range(N)]
+    w = np.round(rng.uniform(0.5, 1.5, N), 4)
+    write_csv("events.csv", ["channel", "weight"] + FEATS,
+              [[ch[i], w[i]] + list(x[i]) for i in range(N)])
+    write_csv("mlp_expected.csv", ["p_signal"], p_mlp)
+    write_csv("ops_expected.csv", ["score0", "score1", "score2"], p_ops)
+    write_csv("xgb_expected.csv", ["score"], p_xgb.reshape(-1, 1))
+    # published test vectors: inputs and outputs side by side
+    write_csv("mlp_vectors.csv", FEATS + ["p_signal"],
+              [list(x[i]) + [p_mlp[i, 0]] for i in range(8)])
+
+
+if __name__ == "__main__":
+    main()
