@@ -8,13 +8,15 @@
 # read, i.e. before `deps` has run; so `deps` is run as the recipe of an
 # included (empty) stamp file, and make, having remade an included file, reads
 # the Makefile again from the start (GNU make's "remaking makefiles"), now with
-# the packages installed.  MAKE_RESTARTS is set on that second reading.  Not
-# under -n (a dry run installs nothing).
+# the packages installed.  MAKE_RESTARTS is set on that second reading.
+# `include`, not `-include`: when deps fails, make stops there (it ignores a
+# failure to remake a -included file).  Not under -n (a dry run installs
+# nothing).
 DEPS_STAMP := $(or $(BUILD),build)/.deps-checked
 ifneq ($(filter demo check,$(MAKECMDGOALS)),)
 ifndef MAKE_RESTARTS
 ifeq ($(findstring n,$(firstword -$(MAKEFLAGS))),)
--include $(DEPS_STAMP)
+include $(DEPS_STAMP)
 endif
 endif
 endif
@@ -120,7 +122,7 @@ $(BUILD)/tests/test_plot: tests/test_plot.c $(TEST_SUPPORT) $(BUILD)/libhf.a
 	$(CC) $(ALL_CFLAGS) $(CAIRO_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) $(BUILD)/libhf.a $(LDLIBS_ALL) $(CAIRO_LIBS) -lcmocka
 
 # Runs every test binary; each skips cleanly when ../shared is absent.
-check: all $(TEST_BIN) check-examples check-layers
+check: all $(TEST_BIN) check-examples check-layers check-readme
 	@pass=0; fail=0; for t in $(TEST_BIN); do \
 	  echo "== $$t"; if HF_BIN=$(CURDIR)/$(BUILD)/hf ./$$t; then pass=$$((pass+1)); \
 	  else fail=$$((fail+1)); echo "FAILED: $$t"; fi; done; \
@@ -195,6 +197,13 @@ DEB_PKGS := gcc g++ libc6-dev make pkg-config python3 libcjson-dev libnlopt-dev 
 deps:
 	@tools/deps.sh $(DEB_PKGS)
 
+# A minimal Debian root, made with mmdebstrap, runs the README's getting-started
+# commands (`make demo`, `make check`) on a clean export of HEAD as a new user
+# would (tools/fresh-check.sh; needs root and Debian's archive).
+.PHONY: fresh-check
+fresh-check:
+	tools/fresh-check.sh
+
 # Open MPI for `make MPI=1` (build/hfscan); not part of `make deps`.
 deps-mpi:
 	@tools/deps.sh libopenmpi-dev openmpi-bin
@@ -219,7 +228,7 @@ PY_SRC  := $(sort $(shell cd python && find hf -name '*.py' ! -name _config.py))
 INSTALLED := lib/libhf.so.$(VERSION) lib/libhf.so.$(SOVER) lib/libhf.so lib/libhf.a \
              include/hf.h lib/pkgconfig/hf.pc bin/hf bin/hfcls \
              $(addprefix $(PYSITE)/,$(PY_SRC) hf/_config.py)
-.PHONY: install uninstall check-examples
+.PHONY: install uninstall check-examples check-readme
 # A workspace whose SR has 4 bins, not the examples' 3.
 SR4_WS := {"channels": [{"name": "SR", "samples": [{"name": "b", "data": [1, 1, 1, 1], \
   "modifiers": []}]}], "observations": [{"name": "SR", "data": [1, 1, 1, 1]}], \
@@ -274,6 +283,13 @@ check-examples: all
 	$(MAKE) -s uninstall PREFIX=$$d/usr; \
 	left=$$(find $$d/usr ! -type d); [ -z "$$left" ] || { echo "uninstall left: $$left"; exit 1; }; \
 	echo "check-examples: C, C++ and Python callers passed"
+
+# README.md's ```console and ```python examples, run as written and their
+# output compared (tools/readme_check.py), so the README cannot drift from what
+# works.  They name ./build: skipped for other build folders (check-asan).
+check-readme: all
+	@if [ "$(BUILD)" != build ]; then echo "check-readme: skipped (BUILD=$(BUILD))"; exit 0; fi; \
+	/usr/bin/python3 tools/readme_check.py README.md
 
 demo: all
 	./build/hfcls workspaces/demo/BkgOnly.json workspaces/demo/patchset.json --patch-name sig_300 --upper-limit

@@ -5,7 +5,7 @@
 # out of reach, a package unknown), it says so and exits 1, so that the build
 # stops here rather than later in the compiler with a missing header.
 set -u
-me="make deps"
+me=${HF_DEPS_WHO:-make deps}
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
     echo "$me: this is not a Debian-based system (no dpkg-query/apt-get);" \
