@@ -26,6 +26,10 @@ static const char help[] =
     "\n"
     "options:\n";
 
+static const char help_end[] =
+    "\n"
+    "WS.json may be omitted or '-': the workspace is read from standard input.\n";
+
 static double now(void)
 {
     struct timespec t;
@@ -36,8 +40,7 @@ static double now(void)
 static int run(const hf_model *m, const hf_cli_args *a, double t_load)
 {
     hf_error err = {0};
-    hf_fit_options fo;
-    hf_fit_options_init(&fo);
+    hf_fit_options fo = a->fo;
     const double *data = hf_model_data(m);
     hf_cls_result r;
     hf_limit_result lim;
@@ -67,11 +70,14 @@ static int run(const hf_model *m, const hf_cli_args *a, double t_load)
                                       hf_model_params_path(m));
     if (a->scan_n)
         return hf_cli_cls_scan(m, a->scan_lo, a->scan_hi, a->scan_n, a->cl, a->ts,
-                               a->tail_probs, a->outfile);
+                               a->tail_probs, &fo, a->outfile);
     if (a->toys)
         return hf_cli_cls_toys(m, a->test_poi, a->ts, a->ntoys, a->seed,
                                a->threads, a->tail_probs, a->stats, t_load,
-                               a->outfile);
+                               &fo, a->outfile);
+    if (a->ts == HF_TEST_Q0)
+        return hf_cli_significance(m, &fo, a->tail_probs, a->stats, t_load,
+                                   a->outfile);
     double t0 = now();
     hf_hypotest_explain ex;
     size_t np = (size_t)hf_model_npars(m), nd = (size_t)hf_model_ndata(m);
@@ -152,6 +158,24 @@ static int run(const hf_model *m, const hf_cli_args *a, double t_load)
     return rc;
 }
 
+/* Discovery tests mu = 0 against the background-only hypothesis: a
+ * tested POI other than 0, limits and scans belong to exclusion. */
+static int q0_conflicts(const hf_cli_args *a, int poi_given)
+{
+    if (poi_given && a->test_poi != 0)
+        return hf_cli_usage_error("--test-stat q0 tests the POI at 0 (the "
+                                  "background-only hypothesis), not at %g: "
+                                  "drop --test-poi", a->test_poi);
+    if (a->explain || a->asimov_out)
+        return hf_cli_usage_error("--explain and --asimov-out are for q and "
+                                  "qtilde, not --test-stat q0");
+    if (a->upper_limit || a->scan_n)
+        return hf_cli_usage_error("--test-stat q0 gives a discovery p-value, "
+                                  "not limits: drop %s", a->upper_limit
+                                  ? "--upper-limit" : "--scan");
+    return HF_EXIT_OK;
+}
+
 /* The checks between options of one hypotest (not a grid). */
 static int check_combination(const hf_cli_args *a)
 {
@@ -179,6 +203,11 @@ static int check_combination(const hf_cli_args *a)
         return hf_cli_usage_error("--explain and --asimov-out explain one "
                                   "asymptotic hypothesis test: drop %s",
                                   a->toys ? "--calctype toybased" : "--scan");
+    if (a->ts == HF_TEST_Q0) {
+        int rc = q0_conflicts(a, poi_given);
+        if (rc != HF_EXIT_OK)
+            return rc;
+    }
     if (a->toys && a->upper_limit)
         return hf_cli_usage_error("--upper-limit is asymptotic only; drop it "
                                   "or --calctype toybased");
@@ -191,11 +220,15 @@ static int single_only(const hf_cli_args *a)
 {
     static const int keys[] = {HF_OPT_CALCTYPE, HF_OPT_NTOYS, HF_OPT_SEED,
                                HF_OPT_SCAN, HF_OPT_EXPLAIN,
-                               HF_OPT_EXPLAIN_PARS, HF_OPT_ASIMOV_OUT};
+                               HF_OPT_EXPLAIN_PARS, HF_OPT_ASIMOV_OUT,
+                               HF_OPT_OPTIMIZER, HF_OPT_BACKEND};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
         if (hf_cli_given(a, keys[k]))
             return 1;
-    return 0;
+    /* q0 tests the POI at 0 and sets no limits: the single test says so */
+    return a->ts == HF_TEST_Q0 &&
+           ((hf_cli_given(a, HF_OPT_TEST_POI) && a->test_poi != 0) ||
+            a->upper_limit);
 }
 
 int hf_cmd_cls(int argc, char **argv)
@@ -209,6 +242,7 @@ int hf_cmd_cls(int argc, char **argv)
     if (rc == HF_EXIT_OK && a.help) {
         fputs(help, stdout);
         hf_cli_options_help(stdout, HF_CLI_CLS | HF_CLI_GRID);
+        fputs(help_end, stdout);
         free(a.extra);
         return HF_EXIT_OK;
     }
@@ -221,17 +255,16 @@ int hf_cmd_cls(int argc, char **argv)
     }
     if (rc == HF_EXIT_OK)
         rc = check_combination(&a);
+    if (a.ts == HF_TEST_Q0)
+        a.test_poi = 0; /* pyhf's hypotest(0, ...): toys drawn at mu = 0 */
     if (rc != HF_EXIT_OK) {
         free(a.extra);
         return rc;
     }
-    hf_model_options mo;
-    hf_model_options_init(&mo);
-    mo.measurement = a.measurement;
     hf_cli_loaded l;
     double t0 = now();
     rc = hf_cli_load_args(argc, argv, optind, a.extra, a.nextra, a.patch_name,
-                          &mo, &l);
+                          &a.mo, &l);
     free(a.extra);
     if (rc == HF_EXIT_OK)
         rc = run(l.model, &a, now() - t0);

@@ -20,6 +20,7 @@
 typedef struct grid_args {
     hf_batch_options bo;
     hf_model_options mo;
+    hf_fit_options fo;
     int stats, threads_given, tail_probs, cl_given;
     const char *outfile;
     const char *pos[2];
@@ -95,6 +96,7 @@ static int run(const grid_args *g)
     }
     hf_batch_options bo = g->bo;
     bo.model = &g->mo;
+    bo.fit = &g->fo;
     progress pr = {now(), 0};
     if (isatty(STDERR_FILENO)) {
         bo.progress = show_progress;
@@ -113,8 +115,8 @@ static int run(const grid_args *g)
     char *text = malloc(cap);
     for (int i = 0; text && i < n; i++) {
         cJSON *head = hf_cli_grid_head(hf_patchset_patch_name(ps, i), ps, i);
-        char *s = head ? hf_cli_grid_line(head, &res.items[i],
-                                          bo.upper_limit, NULL)
+        char *s = head ? hf_cli_grid_line_ts(head, &res.items[i],
+                                             bo.upper_limit, bo.ts, NULL)
                        : NULL;
         size_t l = s ? strlen(s) : 0;
         if (!s || (used + l + 2 > cap &&
@@ -178,7 +180,8 @@ int hf_cli_grid(const hf_cli_args *a, int npos, char **pos)
     memset(&g, 0, sizeof g);
     hf_batch_options_init(&g.bo);
     hf_model_options_init(&g.mo);
-    g.mo.measurement = a->measurement;
+    g.mo = a->mo;
+    g.fo = a->fo;
     g.bo.test_poi = a->test_poi;
     g.bo.ts = a->ts;
     g.bo.cl = a->cl;

@@ -31,10 +31,16 @@ const hf_cli_option hf_cli_options[] = {
      "measurement to use (default: the first)"},
     {"test-poi", HF_OPT_TEST_POI, "X", CLS | GRID | SCAN,
      "POI value tested (default 1.0)"},
-    {"test-stat", HF_OPT_TEST_STAT, "q|qtilde", CLS | GRID | SCAN,
-     "test statistic (default qtilde)"},
+    {"test-stat", HF_OPT_TEST_STAT, "q|qtilde|q0", CLS | GRID | SCAN,
+     "test statistic (default qtilde); q0 is discovery:\n"
+     "the POI tested at 0 (as pyhf hypotest(0, ...,\n"
+     "test_stat=\"q0\")), printing the p-value of the\n"
+     "background-only hypothesis and its significance:\n"
+     "{\"p0_obs\": x, \"p0_exp\": [5], \"Z_obs\": x,\n"
+     " \"Z_exp\": [5]}, the expected band at mu = 1 in\n"
+     "pyhf's order; Z = Phi^-1(1 - p0) (hf significance)"},
     {"tail-probs", HF_OPT_TAIL_PROBS, NULL, CLS | GRID,
-     "also print \"CLsb\" and \"CLb\""},
+     "also print \"CLsb\" and \"CLb\" (q0: \"CLb\", as pyhf)"},
     {"upper-limit", HF_OPT_UPPER_LIMIT, NULL, CLS | GRID | SCAN,
      "also print \"upper_limit\": {\"obs\": x, \"exp\": [5]}"},
     {"cl", HF_OPT_CL, "X", CLS | GRID | SCAN,
@@ -46,6 +52,17 @@ const hf_cli_option hf_cli_options[] = {
      "\"CLs_exp\": [[5]...], \"upper_limit\": {...}}"},
     {"output-file", HF_OPT_OUTPUT_FILE, "FILE", CLS | GRID,
      "write the JSON there instead of stdout"},
+    {"interp", HF_OPT_INTERP, "normsys=CODE,histosys=CODE", CLS | GRID,
+     "interpolation codes (pyhf's modifier_settings):\n"
+     "normsys code0|code1|code2|code4 (default code4),\n"
+     "histosys code0|code2|code4p (default code4p);\n"
+     "ROOT's HistFactory default is code1/code0"},
+    {"optconf", HF_OPT_OPTCONF, "tolerance=X,maxiter=N", CLS | GRID,
+     "the minimiser's relative tolerance on the NLL\n"
+     "(default 1e-10) and its NLL+gradient evaluations\n"
+     "per fit (default 1000 + 50 per parameter)"},
+    {"optimizer", HF_OPT_OPTIMIZER, "NAME", CLS, NULL},
+    {"backend", HF_OPT_BACKEND, "NAME", CLS, NULL},
     {"calctype", HF_OPT_CALCTYPE, "asymptotics|toybased", CLS,
      "calculator (default asymptotics); toybased: pyhf's\n"
      "ToyCalculator, with --ntoys N per hypothesis\n"
@@ -88,6 +105,8 @@ void hf_cli_args_init(hf_cli_args *a)
     a->ts = HF_TEST_QMU_TILDE;
     a->cl = 0.95;
     a->ntoys = 2000;
+    hf_model_options_init(&a->mo);
+    hf_fit_options_init(&a->fo);
 }
 
 static unsigned long long key_bit(int key)
@@ -109,7 +128,11 @@ static int take(int key, const char *v, hf_cli_args *a)
     switch (key) {
     case HF_OPT_PATCH: a->extra[a->nextra++] = v; return HF_EXIT_OK;
     case HF_OPT_PATCH_NAME: a->patch_name = v; return HF_EXIT_OK;
-    case HF_OPT_MEASUREMENT: a->measurement = v; return HF_EXIT_OK;
+    case HF_OPT_MEASUREMENT: a->mo.measurement = v; return HF_EXIT_OK;
+    case HF_OPT_INTERP: return hf_cli_interp(v, &a->mo);
+    case HF_OPT_OPTCONF: return hf_cli_optconf(v, &a->fo);
+    case HF_OPT_OPTIMIZER: return hf_cli_pyhf_only("--optimizer", v);
+    case HF_OPT_BACKEND: return hf_cli_pyhf_only("--backend", v);
     case HF_OPT_OUTPUT_FILE: a->outfile = v; return HF_EXIT_OK;
     case HF_OPT_ASIMOV_OUT: a->asimov_out = v; return HF_EXIT_OK;
     case HF_OPT_LIST: a->list = v; return HF_EXIT_OK;
@@ -134,9 +157,11 @@ static int take(int key, const char *v, hf_cli_args *a)
             a->ts = HF_TEST_QMU_TILDE;
         else if (strcmp(v, "q") == 0)
             a->ts = HF_TEST_QMU;
+        else if (strcmp(v, "q0") == 0)
+            a->ts = HF_TEST_Q0;
         else
-            return hf_cli_usage_error("--test-stat: '%s' is not q or qtilde",
-                                      v);
+            return hf_cli_usage_error("--test-stat: '%s' is not q, qtilde "
+                                      "or q0", v);
         return HF_EXIT_OK;
     case HF_OPT_CALCTYPE:
         if (strcmp(v, "toybased") == 0)

@@ -26,6 +26,7 @@ enum hf_cli_key {
     HF_OPT_SCAN, HF_OPT_CALCTYPE, HF_OPT_NTOYS, HF_OPT_SEED, HF_OPT_THREADS,
     HF_OPT_EXPLAIN, HF_OPT_EXPLAIN_PARS, HF_OPT_ASIMOV_OUT, HF_OPT_STATS,
     HF_OPT_RESUME, HF_OPT_LIST, HF_OPT_CHUNK, HF_OPT_DISPATCH_ONLY,
+    HF_OPT_INTERP, HF_OPT_OPTCONF, HF_OPT_OPTIMIZER, HF_OPT_BACKEND,
     HF_OPT_OUTPUT_FILE = 'o', HF_OPT_PATCH = 'p', HF_OPT_HELP = 'h'
 };
 
@@ -52,7 +53,8 @@ typedef struct hf_cli_args {
     const char **extra;        /* -p FILE..., in order (caller's array,
                                 * room for argc entries) */
     int nextra;
-    const char *measurement;   /* --measurement */
+    hf_model_options mo;       /* --measurement, --interp */
+    hf_fit_options fo;         /* --optconf */
     double test_poi;           /* --test-poi (1.0) */
     hf_test_stat ts;           /* --test-stat (qtilde) */
     double cl;                 /* --cl (0.95) */
@@ -70,7 +72,7 @@ typedef struct hf_cli_args {
     int chunk;                 /* hfscan: --chunk N (0: from the sizes) */
 } hf_cli_args;
 
-/* Defaults, as pyhf's. */
+/* Defaults, as pyhf's (hf_model_options_init, hf_fit_options_init). */
 void hf_cli_args_init(hf_cli_args *a);
 
 /* Whether the long option `key` was given. */

@@ -84,12 +84,17 @@ static int parse(int argc, char **argv, opts *o, scan *s)
     o->chunk = a.chunk;
     o->dispatch_only = a.dispatch_only;
     o->stats = a.stats;
-    s->mo.measurement = a.measurement;
+    s->mo = a.mo;
     s->bo.test_poi = a.test_poi;
     s->bo.ts = a.ts;
     s->bo.cl = a.cl;
     s->bo.upper_limit = a.upper_limit;
     s->bo.threads = a.threads;
+    /* its lines, and what --resume reads back, are CLs lines */
+    if (a.ts == HF_TEST_Q0)
+        return hf_cli_usage_error("--test-stat q0: hfscan computes CLs; "
+                                  "discovery p-values come from `hfcls "
+                                  "--test-stat q0`");
     if (argc - optind < 1)
         return hf_cli_usage_error("give WS.json and the patch files");
     if (o->resume && !o->out)
