@@ -85,7 +85,8 @@ static void test_parse(void **state)
     for (size_t c = 0; c < 3; c++) {
         assert_int_equal(parse(cmds[c], &a, extra, "--test-stat", "qmu",
                                NULL), HF_EXIT_USAGE);
-        assert_string_equal(last, "--test-stat: 'qmu' is not q or qtilde");
+        assert_string_equal(last, "--test-stat: 'qmu' is not q, qtilde "
+                                  "or q0");
         assert_true(last_usage);
         assert_int_equal(parse(cmds[c], &a, extra, "--cl", "1", NULL),
                          HF_EXIT_USAGE);
@@ -129,8 +130,8 @@ static void test_help(void **state)
     assert_non_null(f);
     hf_cli_options_help(f, HF_CLI_CLS);
     fclose(f);
-    assert_non_null(strstr(buf, "\n  --test-stat q|qtilde test statistic "
-                                "(default qtilde)\n"));
+    assert_non_null(strstr(buf, "\n  --cl X               confidence level "
+                                "of the upper limit (default 0.95)\n"));
     assert_non_null(strstr(buf, "\n  --calctype asymptotics|toybased\n"
                                 "                       calculator"));
     assert_null(strstr(buf, "--chunk"));
