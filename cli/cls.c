@@ -264,7 +264,7 @@ int hf_cmd_cls(int argc, char **argv)
     hf_cli_loaded l;
     double t0 = now();
     rc = hf_cli_load_args(argc, argv, optind, a.extra, a.nextra, a.patch_name,
-                          &a.mo, &l);
+                          a.no_verify, &a.mo, &l);
     free(a.extra);
     if (rc == HF_EXIT_OK)
         rc = run(l.model, &a, now() - t0);

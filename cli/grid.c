@@ -21,7 +21,7 @@ typedef struct grid_args {
     hf_batch_options bo;
     hf_model_options mo;
     hf_fit_options fo;
-    int stats, threads_given, tail_probs, cl_given;
+    int stats, threads_given, tail_probs, cl_given, no_verify;
     const char *outfile;
     const char *pos[2];
 } grid_args;
@@ -73,6 +73,12 @@ static int run(const grid_args *g)
     if (hf_patchset_read(g->pos[1], &ps, &err) != HF_OK) {
         hf_workspace_free(ws);
         return hf_cli_lib_error(&err);
+    }
+    rc = hf_cli_verify(ps, g->pos[1], ws, g->pos[0], g->no_verify);
+    if (rc != HF_EXIT_OK) {
+        hf_patchset_free(ps);
+        hf_workspace_free(ws);
+        return rc;
     }
     double t1 = now();
     int n = hf_patchset_size(ps);
@@ -192,6 +198,7 @@ int hf_cli_grid(const hf_cli_args *a, int npos, char **pos)
     g.tail_probs = a->tail_probs;
     g.cl_given = hf_cli_given(a, HF_OPT_CL);
     g.outfile = a->outfile;
+    g.no_verify = a->no_verify;
     g.pos[0] = pos[0];
     g.pos[1] = pos[1];
     return run(&g);

@@ -18,6 +18,10 @@
 const hf_cli_option hf_cli_options[] = {
     {"patch-name", HF_OPT_PATCH_NAME, "NAME", CLS | GRID,
      "the patch to apply when PATCH.json is a patchset"},
+    {"no-verify", HF_OPT_NO_VERIFY, NULL, CLS | GRID | SCAN,
+     "apply a patchset whose digest is not that of the\n"
+     "workspace (verified by default, as pyhf patchset\n"
+     "apply does)"},
     {"patch", HF_OPT_PATCH, "FILE", CLS | GRID,
      "a further patch (RFC 6902 or patchset); repeatable,\n"
      "applied in order after PATCH.json"},
@@ -109,11 +113,14 @@ void hf_cli_args_init(hf_cli_args *a)
     hf_fit_options_init(&a->fo);
 }
 
+/* An option's bit in hf_cli_args.seen: the row of its first entry in the
+ * table (fewer than 64 rows; test_options checks). */
 static unsigned long long key_bit(int key)
 {
-    int b = key >= HF_OPT_PATCH_NAME ? key - HF_OPT_PATCH_NAME
-            : key == HF_OPT_OUTPUT_FILE ? 40 : key == HF_OPT_PATCH ? 41 : 42;
-    return 1ull << b;
+    int b = 0;
+    while (hf_cli_options[b].name && hf_cli_options[b].key != key)
+        b++;
+    return b < 64 ? 1ull << b : 0;
 }
 
 int hf_cli_given(const hf_cli_args *a, int key)
@@ -142,6 +149,7 @@ static int take(int key, const char *v, hf_cli_args *a)
     case HF_OPT_EXPLAIN: a->explain = 1; return HF_EXIT_OK;
     case HF_OPT_EXPLAIN_PARS: a->explain_pars = 1; return HF_EXIT_OK;
     case HF_OPT_RESUME: a->resume = 1; return HF_EXIT_OK;
+    case HF_OPT_NO_VERIFY: a->no_verify = 1; return HF_EXIT_OK;
     case HF_OPT_DISPATCH_ONLY: a->dispatch_only = 1; return HF_EXIT_OK;
     case HF_OPT_SCAN:
         return hf_cli_parse_scan(v, &a->scan_lo, &a->scan_hi, &a->scan_n);

@@ -19,7 +19,8 @@ enum {
     HF_CLI_SCAN = 4   /* hfscan, the grid over MPI ranks */
 };
 
-/* getopt's value for each option: its short letter, or one of these. */
+/* getopt's value for each option: its short letter, one of these, or
+ * HF_OPT_NO_VERIFY (cli.h: other verbs take it too). */
 enum hf_cli_key {
     HF_OPT_PATCH_NAME = 256, HF_OPT_MEASUREMENT, HF_OPT_TEST_POI,
     HF_OPT_TEST_STAT, HF_OPT_TAIL_PROBS, HF_OPT_UPPER_LIMIT, HF_OPT_CL,
@@ -45,9 +46,8 @@ extern const hf_cli_option hf_cli_options[];
 
 /* The values every command reads from those options. */
 typedef struct hf_cli_args {
-    unsigned long seen;        /* bit (key - HF_OPT_PATCH_NAME) per long
-                                * option given, for the checks between
-                                * options */
+    unsigned long long seen;   /* a bit per option given (its row in the
+                                * table), for the checks between options */
     int help;                  /* -h */
     const char *patch_name;    /* --patch-name */
     const char **extra;        /* -p FILE..., in order (caller's array,
@@ -67,6 +67,7 @@ typedef struct hf_cli_args {
     int ntoys;                 /* --ntoys (2000) */
     unsigned long long seed;   /* --seed (0) */
     int threads;               /* --threads (0: all cores) */
+    int no_verify;             /* --no-verify */
     int resume, dispatch_only; /* hfscan: --resume, --dispatch-only */
     const char *list;          /* hfscan: --list FILE */
     int chunk;                 /* hfscan: --chunk N (0: from the sizes) */

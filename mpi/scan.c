@@ -85,6 +85,7 @@ static int parse(int argc, char **argv, opts *o, scan *s)
     o->dispatch_only = a.dispatch_only;
     o->stats = a.stats;
     s->mo = a.mo;
+    s->no_verify = a.no_verify;
     s->bo.test_poi = a.test_poi;
     s->bo.ts = a.ts;
     s->bo.cl = a.cl;

@@ -38,6 +38,10 @@ static void test_table(void **state)
         }
         assert_true(n >= 10);
     }
+    int rows = 0;
+    while (hf_cli_options[rows].name)
+        rows++;
+    assert_true(rows < 64); /* hf_cli_args.seen has a bit per row */
 }
 
 static char *last;
