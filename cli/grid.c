@@ -24,7 +24,8 @@ typedef struct grid_args {
     hf_batch_options bo;
     hf_model_options mo;
     hf_fit_options fo;
-    int stats, nextra, threads_given, tail_probs, cl_given, poi_given;
+    int stats, nextra, threads_given, tail_probs, cl_given, poi_given,
+        no_verify;
     const char *pname, *outfile;
     int npos;
     const char *pos[3];
@@ -99,6 +100,7 @@ static int parse(int argc, char **argv, grid_args *g)
     while ((c = getopt_long(argc, argv, ":hp:", longopts, NULL)) != -1) {
         switch (c) {
         case 'p': g->nextra++; break;
+        case HF_OPT_NO_VERIFY: g->no_verify = 1; break;
         case O_PNAME: g->pname = optarg; break;
         case O_MEAS: g->mo.measurement = optarg; break;
         case O_OUT: g->outfile = optarg; break;
@@ -177,6 +179,12 @@ static int run(const grid_args *g)
     if (hf_patchset_read(g->pos[1], &ps, &err) != HF_OK) {
         hf_workspace_free(ws);
         return hf_cli_lib_error(&err);
+    }
+    rc = hf_cli_verify(ps, g->pos[1], ws, g->pos[0], g->no_verify);
+    if (rc != HF_EXIT_OK) {
+        hf_patchset_free(ps);
+        hf_workspace_free(ws);
+        return rc;
     }
     double t1 = now();
     int n = hf_patchset_size(ps);

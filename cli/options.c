@@ -11,6 +11,7 @@
     "histosys=code0 histosys=code2 histosys=code4p"
 
 const hf_cli_option hf_cli_cls_options[] = {
+    {"no-verify", no_argument, HF_OPT_NO_VERIFY, NULL},
     {"patch-name", required_argument, O_PNAME, NULL},
     {"patch", required_argument, 'p', "FILE"},
     {"measurement", required_argument, O_MEAS, NULL},
@@ -39,6 +40,7 @@ const hf_cli_option hf_cli_cls_options[] = {
 
 const hf_cli_option hf_cli_fit_options[] = {
     {"fix-poi", required_argument, O_FIX, NULL},
+    {"no-verify", no_argument, HF_OPT_NO_VERIFY, NULL},
     {"patch-name", required_argument, O_PNAME, NULL},
     {"patch", required_argument, 'p', "FILE"},
     {"measurement", required_argument, O_MEAS, NULL},
