@@ -13,28 +13,32 @@
 #define CLS HF_CLI_CLS
 #define GRID HF_CLI_GRID
 #define SCAN HF_CLI_SCAN
+#define FIT HF_CLI_FIT
+#define INTERP_VALUES                                                       \
+    "normsys=code0 normsys=code1 normsys=code2 normsys=code4 "             \
+    "histosys=code0 histosys=code2 histosys=code4p"
 
 /* In --help order.  Help lines after the first are indented under it. */
 const hf_cli_option hf_cli_options[] = {
-    {"patch-name", HF_OPT_PATCH_NAME, "NAME", CLS | GRID,
-     "the patch to apply when PATCH.json is a patchset"},
-    {"no-verify", HF_OPT_NO_VERIFY, NULL, CLS | GRID | SCAN,
+    {"patch-name", HF_OPT_PATCH_NAME, "NAME", CLS | GRID | FIT,
+     "the patch to apply when PATCH.json is a patchset", NULL},
+    {"no-verify", HF_OPT_NO_VERIFY, NULL, CLS | GRID | SCAN | FIT,
      "apply a patchset whose digest is not that of the\n"
      "workspace (verified by default, as pyhf patchset\n"
-     "apply does)"},
-    {"patch", HF_OPT_PATCH, "FILE", CLS | GRID,
+     "apply does)", NULL},
+    {"patch", HF_OPT_PATCH, "FILE", CLS | GRID | FIT,
      "a further patch (RFC 6902 or patchset); repeatable,\n"
-     "applied in order after PATCH.json"},
+     "applied in order after PATCH.json", "FILE"},
     {"output-file", HF_OPT_OUTPUT_FILE, "F", SCAN,
      "write the lines to F (appended as they come,\n"
-     "rewritten in order at the end)"},
+     "rewritten in order at the end)", "FILE"},
     {"resume", HF_OPT_RESUME, NULL, SCAN,
-     "keep the finished lines already in F"},
-    {"list", HF_OPT_LIST, "FILE", SCAN, "more patch files, one path a line"},
-    {"measurement", HF_OPT_MEASUREMENT, "NAME", CLS | GRID | SCAN,
-     "measurement to use (default: the first)"},
+     "keep the finished lines already in F", NULL},
+    {"list", HF_OPT_LIST, "FILE", SCAN, "more patch files, one path a line", "FILE"},
+    {"measurement", HF_OPT_MEASUREMENT, "NAME", CLS | GRID | SCAN | FIT,
+     "measurement to use (default: the first)", NULL},
     {"test-poi", HF_OPT_TEST_POI, "X", CLS | GRID | SCAN,
-     "POI value tested (default 1.0)"},
+     "POI value tested (default 1.0)", NULL},
     {"test-stat", HF_OPT_TEST_STAT, "q|qtilde|q0", CLS | GRID | SCAN,
      "test statistic (default qtilde); q0 is discovery:\n"
      "the POI tested at 0 (as pyhf hypotest(0, ...,\n"
@@ -42,64 +46,66 @@ const hf_cli_option hf_cli_options[] = {
      "background-only hypothesis and its significance:\n"
      "{\"p0_obs\": x, \"p0_exp\": [5], \"Z_obs\": x,\n"
      " \"Z_exp\": [5]}, the expected band at mu = 1 in\n"
-     "pyhf's order; Z = Phi^-1(1 - p0) (hf significance)"},
+     "pyhf's order; Z = Phi^-1(1 - p0) (hf significance)", "qtilde q q0"},
     {"tail-probs", HF_OPT_TAIL_PROBS, NULL, CLS | GRID,
-     "also print \"CLsb\" and \"CLb\" (q0: \"CLb\", as pyhf)"},
+     "also print \"CLsb\" and \"CLb\" (q0: \"CLb\", as pyhf)", NULL},
     {"upper-limit", HF_OPT_UPPER_LIMIT, NULL, CLS | GRID | SCAN,
-     "also print \"upper_limit\": {\"obs\": x, \"exp\": [5]}"},
+     "also print \"upper_limit\": {\"obs\": x, \"exp\": [5]}", NULL},
     {"cl", HF_OPT_CL, "X", CLS | GRID | SCAN,
-     "confidence level of the upper limit (default 0.95)"},
+     "confidence level of the upper limit (default 0.95)", NULL},
     {"scan", HF_OPT_SCAN, "START:STOP:N", CLS,
      "CLs at N POI values from START to STOP and the upper\n"
      "limits interpolated from them, as pyhf's\n"
      "linear_grid_scan: {\"scan\": [...], \"CLs_obs\": [...],\n"
-     "\"CLs_exp\": [[5]...], \"upper_limit\": {...}}"},
-    {"output-file", HF_OPT_OUTPUT_FILE, "FILE", CLS | GRID,
-     "write the JSON there instead of stdout"},
-    {"interp", HF_OPT_INTERP, "normsys=CODE,histosys=CODE", CLS | GRID,
+     "\"CLs_exp\": [[5]...], \"upper_limit\": {...}}", NULL},
+    {"output-file", HF_OPT_OUTPUT_FILE, "FILE", CLS | GRID | FIT,
+     "write the JSON there instead of stdout", "FILE"},
+    {"interp", HF_OPT_INTERP, "normsys=CODE,histosys=CODE", CLS | GRID | FIT,
      "interpolation codes (pyhf's modifier_settings):\n"
      "normsys code0|code1|code2|code4 (default code4),\n"
      "histosys code0|code2|code4p (default code4p);\n"
-     "ROOT's HistFactory default is code1/code0"},
-    {"optconf", HF_OPT_OPTCONF, "tolerance=X,maxiter=N", CLS | GRID,
+     "ROOT's HistFactory default is code1/code0", INTERP_VALUES},
+    {"optconf", HF_OPT_OPTCONF, "tolerance=X,maxiter=N", CLS | GRID | FIT,
      "the minimiser's relative tolerance on the NLL\n"
      "(default 1e-10) and its NLL+gradient evaluations\n"
-     "per fit (default 1000 + 50 per parameter)"},
-    {"optimizer", HF_OPT_OPTIMIZER, "NAME", CLS, NULL},
-    {"backend", HF_OPT_BACKEND, "NAME", CLS, NULL},
+     "per fit (default 1000 + 50 per parameter)", "tolerance= maxiter="},
+    {"optimizer", HF_OPT_OPTIMIZER, "NAME", CLS | FIT, NULL, NULL},
+    {"backend", HF_OPT_BACKEND, "NAME", CLS | FIT, NULL, NULL},
     {"calctype", HF_OPT_CALCTYPE, "asymptotics|toybased", CLS,
      "calculator (default asymptotics); toybased: pyhf's\n"
      "ToyCalculator, with --ntoys N per hypothesis\n"
      "(default 2000), --seed S (default 0) and\n"
      "--threads N (default: all cores); the result\n"
-     "depends on the seed, not on the thread count"},
-    {"ntoys", HF_OPT_NTOYS, "N", CLS, NULL},
-    {"seed", HF_OPT_SEED, "S", CLS, NULL},
+     "depends on the seed, not on the thread count", "asymptotics toybased"},
+    {"ntoys", HF_OPT_NTOYS, "N", CLS, NULL, NULL},
+    {"seed", HF_OPT_SEED, "S", CLS, NULL, NULL},
     {"threads", HF_OPT_THREADS, "N", CLS | GRID,
-     "grid mode and toys: threads (default: all cores)"},
+     "grid mode and toys: threads (default: all cores)", NULL},
     {"threads", HF_OPT_THREADS, "N", SCAN,
-     "OpenMP threads per rank (default: OMP_NUM_THREADS)"},
+     "OpenMP threads per rank (default: OMP_NUM_THREADS)", NULL},
     {"chunk", HF_OPT_CHUNK, "N", SCAN,
-     "patches per hand-out (default: from the sizes)"},
+     "patches per hand-out (default: from the sizes)", NULL},
     {"dispatch-only", HF_OPT_DISPATCH_ONLY, NULL, SCAN,
-     "rank 0 hands out work and computes none"},
+     "rank 0 hands out work and computes none", NULL},
     {"explain", HF_OPT_EXPLAIN, NULL, CLS,
      "also print \"explain\": every fit of the test\n"
      "(\"free\", \"fixed_poi\", \"bkg_only\", \"asimov_free\",\n"
      "\"asimov_fixed_poi\": twice_nll, poi, converged,\n"
      "nevals) and \"q_obs\", \"q_asimov\", to compare\n"
-     "with pyhf fit by fit"},
+     "with pyhf fit by fit", NULL},
     {"explain-pars", HF_OPT_EXPLAIN_PARS, NULL, CLS,
-     "with --explain: each fit's parameters by name"},
+     "with --explain: each fit's parameters by name", NULL},
     {"asimov-out", HF_OPT_ASIMOV_OUT, "FILE", CLS,
      "write the Asimov data (main bins then auxdata, in\n"
      "pyhf's order) as a JSON array, for pyhf's\n"
-     "model.logpdf at hf's points"},
+     "model.logpdf at hf's points", "FILE"},
     {"stats", HF_OPT_STATS, NULL, CLS | GRID,
-     "print evaluation counts and times on stderr"},
-    {"stats", HF_OPT_STATS, NULL, SCAN, "print the timing on stderr"},
-    {"help", HF_OPT_HELP, NULL, CLS | GRID | SCAN, "this help"},
-    {NULL, 0, NULL, 0, NULL},
+     "print evaluation counts and times on stderr", NULL},
+    {"stats", HF_OPT_STATS, NULL, SCAN, "print the timing on stderr", NULL},
+    {"fix-poi", HF_OPT_FIX_POI, "X", FIT, NULL, NULL},
+    {"value", HF_OPT_VALUE, NULL, FIT, NULL, NULL},
+    {"help", HF_OPT_HELP, NULL, CLS | GRID | SCAN | FIT, "this help", NULL},
+    {NULL, 0, NULL, 0, NULL, NULL},
 };
 
 void hf_cli_args_init(hf_cli_args *a)
@@ -185,6 +191,18 @@ static int take(int key, const char *v, hf_cli_args *a)
     case HF_OPT_CHUNK: return hf_cli_toy_option("--chunk", v, &a->chunk, NULL);
     }
     return hf_cli_usage_error("option %d: not in the table", key);
+}
+
+void hf_cli_getopt_table(unsigned cmds, struct option *out)
+{
+    int n = 0;
+    for (const hf_cli_option *o = hf_cli_options;
+         o->name && n < HF_CLI_MAX_OPTIONS - 1; o++)
+        if (o->cmds & cmds)
+            out[n++] = (struct option){o->name, o->arg ? required_argument
+                                                       : no_argument,
+                                       NULL, o->key};
+    memset(&out[n], 0, sizeof out[n]);
 }
 
 /* getopt_long's tables for `cmds`: long options and "h p: o:" letters. */

@@ -1,9 +1,9 @@
 /*
  * options.h - the options of `hf cls` (and `hfcls`), its grid mode and
- * `hfscan` as one table of data: their names, values and help texts, from
- * which the getopt tables, the --help lists and shell completions are
- * made, and the one parser that reads their values (the same checks and
- * messages in every command).
+ * `hfscan` (and `hf fit`, which shares some) as one table of data: their
+ * names, values and help texts, from which the getopt tables, the --help
+ * lists and `hf completions` are made, and the one parser that reads their
+ * values (the same checks and messages in every command).
  */
 #ifndef HF_CLI_OPTIONS_H
 #define HF_CLI_OPTIONS_H
@@ -16,7 +16,8 @@
 enum {
     HF_CLI_CLS = 1,   /* hf cls / hfcls on one model */
     HF_CLI_GRID = 2,  /* hf cls WS.json PATCHSET.json: every patch */
-    HF_CLI_SCAN = 4   /* hfscan, the grid over MPI ranks */
+    HF_CLI_SCAN = 4,  /* hfscan, the grid over MPI ranks */
+    HF_CLI_FIT = 8    /* hf fit (its own parser, this table's getopt) */
 };
 
 /* getopt's value for each option: its short letter, one of these, or
@@ -28,6 +29,7 @@ enum hf_cli_key {
     HF_OPT_EXPLAIN, HF_OPT_EXPLAIN_PARS, HF_OPT_ASIMOV_OUT, HF_OPT_STATS,
     HF_OPT_RESUME, HF_OPT_LIST, HF_OPT_CHUNK, HF_OPT_DISPATCH_ONLY,
     HF_OPT_INTERP, HF_OPT_OPTCONF, HF_OPT_OPTIMIZER, HF_OPT_BACKEND,
+    HF_OPT_FIX_POI, HF_OPT_VALUE,
     HF_OPT_OUTPUT_FILE = 'o', HF_OPT_PATCH = 'p', HF_OPT_HELP = 'h'
 };
 
@@ -38,6 +40,8 @@ typedef struct hf_cli_option {
     unsigned cmds;     /* HF_CLI_* the option belongs to */
     const char *help;  /* lines of help, '\n'-separated; NULL: described
                         * under another option (--ntoys under --calctype) */
+    const char *values; /* for completions: "FILE" (a path), the values
+                         * accepted, space-separated, or NULL (free text) */
 } hf_cli_option;
 
 /* The table, ended by an entry whose name is NULL.  A name may appear
@@ -84,6 +88,12 @@ int hf_cli_given(const hf_cli_args *a, int key);
  * optind at the first operand.  -h sets a->help and stops.  Returns an
  * HF_EXIT_* status. */
 int hf_cli_parse(unsigned cmds, int argc, char **argv, hf_cli_args *a);
+
+/* getopt_long's table of the options of `cmds` into out, which holds
+ * HF_CLI_MAX_OPTIONS entries (the last one zero). */
+#define HF_CLI_MAX_OPTIONS 48
+struct option;
+void hf_cli_getopt_table(unsigned cmds, struct option *out);
 
 /* The "options:" lines of a --help for `cmds`: "  --name ARG", the help
  * from column 24 (on the next line when the name is too long for it). */
