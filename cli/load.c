@@ -7,6 +7,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -16,7 +18,15 @@ int hf_cli_load_workspace(const char *path, hf_workspace **ws)
     int rc;
     if (strcmp(path, "-") == 0) {
         char *text = NULL;
-        rc = hf_file_read("/dev/stdin", &text, NULL, &err);
+        size_t len = 0;
+        rc = hf_file_read("/dev/stdin", &text, &len, &err);
+        if (rc == HF_OK && text[strspn(text, " \t\r\n")] == '\0') {
+            /* nothing piped in (e.g. /dev/null): the workspace is missing */
+            free(text);
+            return hf_cli_usage_error("no workspace: standard input is "
+                                      "empty (give a workspace file or pipe "
+                                      "one in)");
+        }
         if (rc == HF_OK)
             rc = hf_workspace_parse(text, "<stdin>", ws, &err);
         free(text);
@@ -26,13 +36,40 @@ int hf_cli_load_workspace(const char *path, hf_workspace **ws)
     return rc == HF_OK ? HF_EXIT_OK : hf_cli_lib_error(&err);
 }
 
+int hf_cli_verify(const hf_patchset *ps, const char *path,
+                  const hf_workspace *ws, const char *ws_path, int no_verify)
+{
+    hf_error err = {0};
+    if (no_verify || hf_patchset_verify(ps, ws, &err) == HF_OK)
+        return HF_EXIT_OK;
+    /* pyhf patchset apply refuses it too; a patchset made for another
+     * background (a simplified likelihood of it, say) needs --no-verify */
+    hf_cli_msg("%s: not the patchset of %s: %s (give --no-verify to apply "
+               "it all the same)", path, ws_path, err.msg);
+    return HF_EXIT_INPUT;
+}
+
+const char *hf_cli_stdin_workspace(void)
+{
+    /* pyhf reads a workspace from standard input when none is named; a
+     * terminal (or /dev/null, any device) there means the user forgot the
+     * file, not that they will type JSON: only a pipe or a file counts */
+    struct stat st;
+    if (fstat(STDIN_FILENO, &st) != 0 ||
+        !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode)))
+        return NULL;
+    return "-";
+}
+
 int hf_cli_input_init(hf_cli_input *in, int argc, char **argv, int optind_,
                       const char **ps, int nps, const char *patch_name)
 {
     memset(in, 0, sizeof *in);
     int npos = argc - optind_;
-    if (npos < 1)
-        return hf_cli_usage_error("give a workspace file");
+    const char *ws_path = npos >= 1 ? argv[optind_] : hf_cli_stdin_workspace();
+    if (!ws_path)
+        return hf_cli_usage_error("give a workspace file (or pipe one into "
+                                  "standard input)");
     if (npos > 2)
         return hf_cli_usage_error("too many arguments: '%s'",
                                   argv[optind_ + 2]);
@@ -41,7 +78,7 @@ int hf_cli_input_init(hf_cli_input *in, int argc, char **argv, int optind_,
         hf_cli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
-    in->ws_path = argv[optind_];
+    in->ws_path = ws_path;
     if (npos == 2)
         in->patch_paths[in->npatches++] = argv[optind_ + 1];
     for (int i = 0; i < nps; i++)
@@ -122,6 +159,9 @@ int hf_cli_load(const hf_cli_input *in, const hf_model_options *mo,
             if (rc != HF_OK)
                 return hf_cli_lib_error(&err);
             nsets++;
+            if ((rc = hf_cli_verify(out->sets[k], path, out->ws, in->ws_path,
+                                    in->no_verify)) != HF_EXIT_OK)
+                return rc;
             if ((rc = pick(out->sets[k], path, in->patch_name,
                            &out->patches[k])) != HF_EXIT_OK)
                 return rc;
@@ -147,12 +187,13 @@ int hf_cli_load(const hf_cli_input *in, const hf_model_options *mo,
 }
 
 int hf_cli_load_args(int argc, char **argv, int optind_, const char **ps,
-                     int nps, const char *patch_name,
+                     int nps, const char *patch_name, int no_verify,
                      const hf_model_options *mo, hf_cli_loaded *out)
 {
     hf_cli_input in;
     memset(out, 0, sizeof *out);
     int rc = hf_cli_input_init(&in, argc, argv, optind_, ps, nps, patch_name);
+    in.no_verify = no_verify;
     if (rc == HF_EXIT_OK)
         rc = hf_cli_load(&in, mo, out);
     free(in.patch_paths);

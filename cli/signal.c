@@ -418,9 +418,12 @@ int hf_cmd_signal(int argc, char **argv)
         return hf_cli_usage_error("--scores or --model with --features, not both");
     if (features)
         scores = features;
+    if (!wsp && scores && strcmp(scores, "-") != 0)
+        wsp = hf_cli_stdin_workspace(); /* as pyhf: a piped workspace */
     if (!wsp || !scores || !binp)
-        return hf_cli_usage_error("--workspace, --scores (or --model and --features) and "
-                                  "--binning are required");
+        return hf_cli_usage_error("--workspace (or a workspace on standard "
+                                  "input), --scores (or --model and "
+                                  "--features) and --binning are required");
     int f64 = 0;
     ma.format = format;
     if (!strcmp(format, "f64"))
