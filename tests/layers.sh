@@ -16,11 +16,11 @@ BUILD=${1:-build}
 rank() {
     case $1 in
     core) echo 0 ;; patch) echo 1 ;; hf) echo 2 ;; fit) echo 3 ;;
-    infer) echo 4 ;; simplify | recast) echo 5 ;; cli) echo 6 ;;
+    infer) echo 4 ;; simplify | recast | ml) echo 5 ;; cli) echo 6 ;;
     plot | mpi) echo 7 ;; *) echo -1 ;;
     esac
 }
-FOLDERS="core patch hf fit infer simplify recast cli plot mpi"
+FOLDERS="core patch hf fit infer simplify recast ml cli plot mpi"
 bad=0
 
 # (1) #include lines.
