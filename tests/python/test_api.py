@@ -114,6 +114,18 @@ def test_model_spec_errors():
                    modifier_settings={"normsys": {"interpcode": "code9"}})
     nopoi = pyhf.Model(_model().spec)
     assert nopoi.config.poi_index is None and nopoi.config.poi_name is None
+    # pyhf's set_poi docstring
+    c = nopoi.config
+    c.set_poi("mu")
+    assert nopoi.config.poi_name == "mu" and c.poi_index == 0
+    d = _data(nopoi)
+    assert abs(float(pyhf.infer.hypotest(1.0, d, nopoi)) - CLS_1) < 1e-6
+    with pytest.raises(exceptions.InvalidModel, match="not declared"):
+        c.set_poi("nope")
+    with pytest.raises(exceptions.InvalidModel, match="multiple components"):
+        c.set_poi("uncorr_bkguncrt")
+    c.set_poi(None)
+    assert nopoi.config.poi_index is None
 
 
 # ---------------------------------------------------------------- fits

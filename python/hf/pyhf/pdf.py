@@ -175,7 +175,17 @@ class _ModelConfig:
         return self.par_map[name]["paramset"]
 
     def set_poi(self, name):
-        raise not_provided("model.config.set_poi (build the model with poi_name=)")
+        """Makes `name` the POI (None: no POI): libhf rebuilds the model."""
+        if name is not None:
+            if name not in self.par_map:
+                raise exceptions.InvalidModel(
+                    "The parameter of interest '%s' cannot be fit as it is not declared "
+                    "in the model specification." % name)
+            if self.param_set(name).n_parameters > 1:
+                raise exceptions.InvalidModel(
+                    "The parameter '%s' contains multiple components and is not "
+                    "currently supported as parameter of interest." % name)
+        self._model._rebuild(name)
 
     def __getattr__(self, name):
         if name.startswith("__") or name.startswith("_"):
@@ -230,8 +240,17 @@ class Model:
         self._init_from(ws, patches, measurement, poi_name, settings)
         return self
 
+    def _rebuild(self, poi_name):
+        ws, patches, measurement, settings = self._args
+        old = self._config
+        self._free()
+        self._init_from(ws, patches, measurement, poi_name, settings)
+        old.__dict__.update(self._config.__dict__)  # config objects held stay current
+        self._config = old
+
     def _init_from(self, ws, patches, measurement, poi_name, settings):
         L = lib()
+        self._args = (ws, patches, measurement, settings)
         opt = model_options(measurement, poi_name, settings)
         self._ws = ws
         self._patches = list(patches)
@@ -259,13 +278,17 @@ class Model:
         self._config = _ModelConfig(self, settings)
         self._views = {}
 
-    def __del__(self):
+    def _free(self):
         h = getattr(self, "_h", None)
         if h:
             for v in getattr(self, "_views", {}).values():
                 lib().hf_model_free(v)
+            self._views = {}
             lib().hf_model_free(h)
             self._h = None
+
+    def __del__(self):
+        self._free()
 
     @property
     def config(self):
