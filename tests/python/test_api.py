@@ -109,6 +109,8 @@ def test_model_spec_errors():
         pyhf.Model(_spec, poi_name="not_a_parameter")
     with pytest.raises(exceptions.Unsupported):
         pyhf.Model(_model().spec, poi_name="mu", bogus=1)
+    with pytest.raises(exceptions.Unsupported):
+        pyhf.Model(_model().spec, poi_name="mu", modifier_settings={"normsys": "x"})
     with pytest.raises(exceptions.InvalidInterpCode):
         pyhf.Model(_model().spec, poi_name="mu",
                    modifier_settings={"normsys": {"interpcode": "code9"}})
@@ -283,6 +285,12 @@ def test_hypotest_bad_input():
         pyhf.infer.hypotest(1.0, [51, float("nan")] + m.config.auxdata, m)
     with pytest.raises(ValueError):
         pyhf.infer.hypotest(float("nan"), d, m)
+    with pytest.raises(ValueError, match="outside the bounds"):
+        pyhf.infer.hypotest(-1.0, d, m)
+    with pytest.raises(ValueError, match="ntoys"):
+        pyhf.infer.hypotest(1.0, d, m, calctype="toybased", ntoys=0)
+    with pytest.raises(exceptions.FailedMinimization):
+        pyhf.infer.hypotest(1.0, [-5, 48] + m.config.auxdata, m)
     with pytest.raises(NotImplementedError, match="return_calculator"):
         pyhf.infer.hypotest(1.0, d, m, return_calculator=True)
 

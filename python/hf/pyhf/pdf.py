@@ -31,6 +31,11 @@ def model_options(measurement, poi_name, modifier_settings):
     opt.measurement = None if measurement is None else measurement.encode()
     opt.poi = b"" if poi_name is None else poi_name.encode()
     settings = modifier_settings or _DEFAULT_SETTINGS
+    if not isinstance(settings, dict) or not all(isinstance(v, dict)
+                                                 for v in settings.values()):
+        raise exceptions.Unsupported("modifier_settings must be a dict such as "
+                                     "{'normsys': {'interpcode': 'code4'}}, not %r"
+                                     % (settings,))
     for key, field in (("normsys", "normsys_interp"), ("histosys", "histosys_interp")):
         code = settings.get(key, _DEFAULT_SETTINGS[key]).get("interpcode")
         if code not in _INTERP:
