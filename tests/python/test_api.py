@@ -457,3 +457,16 @@ def test_batch_from_numpy_releases_the_gil():
     assert out[0] == one and out[1] == one
     with pytest.raises(hf.HFError):
         sig.cls_batch(np.ones(sig.nbins + 1))
+
+
+def test_batch_patches_equal_single_models():
+    ws = hf.Workspace(os.path.join(DEMO, "BkgOnly.json"))
+    names = ["sig_300", "sig_400", "sig_500"]
+    patches = [hf.Patch(os.path.join(DEMO, "patchset.json"), name=n) for n in names]
+    res = hf.cls_batch_patches(ws, patches, upper_limit=True, threads=2)
+    for p, r in zip(patches, res):
+        one = hf.Model(ws, patches=[p])
+        assert r["CLs_obs"] == one.cls(1.0)["CLs_obs"]
+        assert r["upper_limit"]["obs"] == one.upper_limit(0.95)["obs"]
+    with pytest.raises(hf.HFError):
+        hf.cls_batch_patches(ws, patches, test_stat="tmu")
