@@ -1,18 +1,15 @@
 /*
- * main.c - the `hf` command: verb dispatch, messages, exit statuses.
+ * main.c - the `hf` command: verb dispatch.
  *
  * Installed (or symlinked) under the name "hfcls" it behaves as `hf cls`,
  * the one verb most users want, so `hfcls WS.json patchset.json ...` works
  * as a command of its own.
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
-
-const char *hf_cli_prog = "hf";
 
 static const char usage[] =
     "usage: hf VERB [options] ...\n"
@@ -26,6 +23,7 @@ static const char usage[] =
     "  fit      maximum-likelihood fit with parameter uncertainties\n"
     "  cls      asymptotic CLs at a POI value, and upper limits\n"
     "  significance  discovery p-value and significance (cls --test-stat q0)\n"
+    "  completions   bash or zsh completion script\n"
     "  digest   workspace digests, as pyhf digest\n"
     "  patchset verify, inspect, extract, apply: as pyhf patchset\n"
     "  sort     the workspace sorted, as pyhf sort\n"
@@ -44,27 +42,6 @@ static const char usage[] =
     "\n"
     "Results are JSON on stdout; messages go to stderr.  Exit status: 0 ok,\n"
     "1 bad input, 2 bad command line, 3 a fit did not converge.\n";
-
-void hf_cli_msg(const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "%s: ", hf_cli_prog);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
-int hf_cli_usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "%s: ", hf_cli_prog);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n(see '%s --help')\n", hf_cli_prog);
-    return HF_EXIT_USAGE;
-}
 
 static const struct verb {
     const char *name;
@@ -85,7 +62,14 @@ static const struct verb {
     {"simplify", hf_cmd_simplify},
     {"plot", hf_cmd_plot},
     {"significance", hf_cmd_significance},
+    {"completions", hf_cmd_completions},
 };
+
+const char *hf_cli_verb_name(int i)
+{
+    return i >= 0 && (size_t)i < sizeof verbs / sizeof verbs[0]
+               ? verbs[i].name : NULL;
+}
 
 /* The command builds its JSON results with cJSON calls whose failures
  * would silently drop a key; rather than check each, an allocation that
@@ -145,5 +129,5 @@ int main(int argc, char **argv)
         return hf_cli_usage_error("unknown option '%s'", v);
     return hf_cli_usage_error("unknown verb '%s' (verbs: eval, inspect, fit, "
                               "cls, digest, patchset, sort, prune, rename, "
-                              "combine, plot, simplify, score, signal, significance)", v);
+                              "combine, plot, simplify, score, signal, significance, completions)", v);
 }
