@@ -67,15 +67,96 @@ int hf_cli_interp(const char *text, hf_model_options *mo)
             return hf_cli_usage_error("--interp: unknown modifier type "
                                       "'%.*s' (normsys or histosys)",
                                       (int)klen, p);
-        if (!interp_code(eq + 1, vlen, dst))
-            return hf_cli_usage_error("--interp: unknown code '%.*s' (code0, "
-                                      "code1, code2, code4, code4p)",
-                                      (int)vlen, eq + 1);
+        /* pyhf's interpolators for each type, as the library builds
+         * them (histosys code1/code4 would scale an additive shift) */
+        int normsys = dst == &mo->normsys_interp;
+        if (!interp_code(eq + 1, vlen, dst) ||
+            (!normsys && (*dst == HF_INTERP_CODE1 || *dst == HF_INTERP_CODE4)) ||
+            (normsys && *dst == HF_INTERP_CODE4P))
+            return hf_cli_usage_error("--interp: unknown %s code '%.*s' (%s)",
+                                      normsys ? "normsys" : "histosys",
+                                      (int)vlen, eq + 1,
+                                      normsys ? "code0, code1, code2, code4"
+                                              : "code0, code2, code4p");
         p += len;
         if (*p == ',')
             p++;
     }
     return HF_EXIT_OK;
+}
+
+/* A whole number in [1, 10^9] for --optconf maxiter. */
+static int whole(const char *s, size_t n, int *out)
+{
+    long v = 0;
+    if (n == 0 || n > 10)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = 10 * v + (s[i] - '0');
+    }
+    if (v < 1 || v > 1000000000L)
+        return 0;
+    *out = (int)v;
+    return 1;
+}
+
+/* "tolerance=1e-8,maxiter=500": pyhf's --optconf keys that mean something
+ * for hf's one minimiser; any other key is named and refused. */
+int hf_cli_optconf(const char *text, hf_fit_options *fo)
+{
+    const char *p = text;
+    if (!*p)
+        return hf_cli_usage_error("--optconf: empty (give tolerance=X, "
+                                  "maxiter=N or both, comma-separated)");
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        if (!eq)
+            return hf_cli_usage_error("--optconf: '%.*s' is not KEY=VALUE",
+                                      (int)len, p);
+        size_t klen = (size_t)(eq - p), vlen = len - klen - 1;
+        char val[64];
+        if (vlen >= sizeof val)
+            vlen = sizeof val - 1;
+        memcpy(val, eq + 1, vlen);
+        val[vlen] = '\0';
+        if (klen == 9 && strncmp(p, "tolerance", 9) == 0) {
+            char *end;
+            errno = 0;
+            double v = strtod(val, &end);
+            if (!vlen || *end || errno || !(v > 0 && v < 1))
+                return hf_cli_usage_error("--optconf: tolerance '%s' is not a "
+                                          "number between 0 and 1", val);
+            fo->tolerance = v;
+        } else if (klen == 7 && strncmp(p, "maxiter", 7) == 0) {
+            if (!whole(val, vlen, &fo->max_evals))
+                return hf_cli_usage_error("--optconf: maxiter '%s' is not a "
+                                          "whole number from 1 to 10^9", val);
+        } else {
+            return hf_cli_usage_error("--optconf: '%.*s' is not supported "
+                                      "(hf's minimiser takes tolerance and "
+                                      "maxiter only)", (int)klen, p);
+        }
+        p += len;
+        if (*p == ',' && !*++p)
+            return hf_cli_usage_error("--optconf: '%s' ends with a comma", text);
+    }
+    return HF_EXIT_OK;
+}
+
+int hf_cli_pyhf_only(const char *opt, const char *value)
+{
+    if (strcmp(opt, "--backend") == 0)
+        return hf_cli_usage_error("--backend %s: not supported (hf computes in "
+                                  "C in double precision; there are no "
+                                  "backends)", value);
+    return hf_cli_usage_error("--optimizer %s: not supported (hf has one "
+                              "minimiser, L-BFGS with analytic gradients; "
+                              "--optconf tolerance=X,maxiter=N tunes it)",
+                              value);
 }
 
 int hf_cli_getopt_error(int c, int optopt_, char **argv, int optind_)

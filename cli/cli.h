@@ -44,6 +44,17 @@ int hf_cmd_rename(int argc, char **argv);
 int hf_cmd_combine(int argc, char **argv);
 int hf_cmd_signal(int argc, char **argv);
 int hf_cmd_simplify(int argc, char **argv);
+int hf_cmd_significance(int argc, char **argv);
+/* `hf --cite`: BibTeX for hf, pyhf, HistFactory and the asymptotic
+ * formulae on stdout (cite.c). */
+int hf_cli_cite(void);
+/* significance.c: the q0 hypotest of `hf cls --test-stat q0` printed as
+ * p-values and significances; an HF_EXIT_* status. */
+int hf_cli_significance(const hf_model *m, const hf_fit_options *fo,
+                        int tail_probs, int stats, double t_load,
+                        const char *outfile);
+/* Adds "p0_obs", "p0_exp", "Z_obs", "Z_exp" for these p-values to o. */
+void hf_cli_add_discovery(cJSON *o, double p0, const double p0_exp[5]);
 /* `hf plot brazil|contour|pulls` (plot/, linked into the command only). */
 int hf_cmd_plot(int argc, char **argv);
 /* `hf cls WS PATCHSET` with no --patch-name: every patch (grid.c).
@@ -61,11 +72,16 @@ int hf_cli_is_patchset(const char *path, int *ok);
 cJSON *hf_cli_grid_head(const char *name, const hf_patchset *ps, int i);
 char *hf_cli_grid_line(cJSON *o, const hf_batch_item *it, int upper_limit,
                        int *failed);
+/* The same for test statistic ts: for q0 the line holds "p0_obs",
+ * "p0_exp", "Z_obs" and "Z_exp" in place of the CLs keys. */
+char *hf_cli_grid_line_ts(cJSON *o, const hf_batch_item *it, int upper_limit,
+                          hf_test_stat ts, int *failed);
 /* `hf cls --calctype toybased` (cls_toys.c): the toy hypotest on the
  * loaded model and its output; an HF_EXIT_* status. */
 int hf_cli_cls_toys(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
                     unsigned long long seed, int threads, int tail_probs,
-                    int stats, double t_load, const char *outfile);
+                    int stats, double t_load, const hf_fit_options *fo,
+                    const char *outfile);
 /* Parses --ntoys/--threads (a whole number >= 1 into *n) or, with n NULL,
  * --seed (into *seed); a usage error otherwise. */
 int hf_cli_toy_option(const char *opt, const char *text, int *n,
@@ -77,6 +93,11 @@ int hf_cli_toy_option(const char *opt, const char *text, int *n,
  * error naming the option and returns HF_EXIT_USAGE. */
 int hf_cli_double(const char *opt, const char *text, double *out);
 int hf_cli_interp(const char *text, hf_model_options *mo);
+/* --optconf tolerance=X,maxiter=N into fo (maxiter: NLL+gradient
+ * evaluations per fit); a usage error naming any other key. */
+int hf_cli_optconf(const char *text, hf_fit_options *fo);
+/* The refusal of pyhf's --optimizer and --backend (opt names which). */
+int hf_cli_pyhf_only(const char *opt, const char *value);
 /* Reports what getopt_long (run with opterr = 0 and a ':' optstring)
  * rejected: c is its return value, optopt_/optind_ its globals. */
 int hf_cli_getopt_error(int c, int optopt_, char **argv, int optind_);
@@ -118,6 +139,9 @@ int hf_cli_load(const hf_cli_input *in, const hf_model_options *mo,
 int hf_cli_load_args(int argc, char **argv, int optind_, const char **ps,
                      int nps, const char *patch_name,
                      const hf_model_options *mo, hf_cli_loaded *out);
+/* "-" when standard input can hold the workspace of a verb given no
+ * file, as pyhf reads it; NULL when it is a terminal. */
+const char *hf_cli_stdin_workspace(void);
 /* Reads just the workspace ("-" is standard input). */
 int hf_cli_load_workspace(const char *path, hf_workspace **ws);
 void hf_cli_release(hf_cli_loaded *l);
@@ -184,7 +208,8 @@ int hf_cli_write_asimov(const char *path, const double *data, int n);
 /* scan.c: `hf cls --scan START:STOP:N` */
 int hf_cli_parse_scan(const char *text, double *lo, double *hi, int *n);
 int hf_cli_cls_scan(const hf_model *m, double lo, double hi, int n, double cl,
-                    hf_test_stat ts, int tail_probs, const char *outfile);
+                    hf_test_stat ts, int tail_probs, const hf_fit_options *fo,
+                    const char *outfile);
 /* Writes `text` to `path` atomically; fills err on failure. */
 int hf_cli_write_file(const char *path, const char *text, hf_error *err);
 /* The same for n bytes of binary data (images). */

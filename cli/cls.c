@@ -30,8 +30,15 @@ static const char help[] =
     "                       applied in order after PATCH.json\n"
     "  --measurement NAME   measurement to use (default: the first)\n"
     "  --test-poi X         POI value tested (default 1.0)\n"
-    "  --test-stat q|qtilde test statistic (default qtilde)\n"
-    "  --tail-probs         also print \"CLsb\" and \"CLb\"\n"
+    "  --test-stat q|qtilde|q0\n"
+    "                       test statistic (default qtilde); q0 is discovery:\n"
+    "                       the POI tested at 0 (as pyhf hypotest(0, ...,\n"
+    "                       test_stat=\"q0\")), printing the p-value of the\n"
+    "                       background-only hypothesis and its significance:\n"
+    "                       {\"p0_obs\": x, \"p0_exp\": [5], \"Z_obs\": x,\n"
+    "                        \"Z_exp\": [5]}, the expected band at mu = 1 in\n"
+    "                       pyhf's order; Z = Phi^-1(1 - p0) (hf significance)"
+    "  --tail-probs         also print \"CLsb\" and \"CLb\" (q0: \"CLb\", as pyhf)\n"
     "  --upper-limit        also print \"upper_limit\": {\"obs\": x, \"exp\": [5]}\n"
     "  --cl X               confidence level of the upper limit (default 0.95)\n"
     "  --scan START:STOP:N  CLs at N POI values from START to STOP and the upper\n"
@@ -39,6 +46,15 @@ static const char help[] =
     "                       linear_grid_scan: {\"scan\": [...], \"CLs_obs\": [...],\n"
     "                       \"CLs_exp\": [[5]...], \"upper_limit\": {...}}\n"
     "  --output-file FILE   write the JSON there instead of stdout\n"
+    "  --interp normsys=CODE,histosys=CODE\n"
+    "                       interpolation codes (pyhf's modifier_settings):\n"
+    "                       normsys code0|code1|code2|code4 (default code4),\n"
+    "                       histosys code0|code2|code4p (default code4p);\n"
+    "                       ROOT's HistFactory default is code1/code0\n"
+    "  --optconf tolerance=X,maxiter=N\n"
+    "                       the minimiser's relative tolerance on the NLL\n"
+    "                       (default 1e-10) and its NLL+gradient evaluations\n"
+    "                       per fit (default 1000 + 50 per parameter)"
     "  --calctype asymptotics|toybased\n"
     "                       calculator (default asymptotics); toybased: pyhf's\n"
     "                       ToyCalculator, with --ntoys N per hypothesis\n"
@@ -56,7 +72,9 @@ static const char help[] =
     "                       pyhf's order) as a JSON array, for pyhf's\n"
     "                       model.logpdf at hf's points\n"
     "  --stats              print evaluation counts and times on stderr\n"
-    "  -h, --help           this help\n";
+    "  -h, --help           this help\n"
+    "\n"
+    "WS.json may be omitted or '-': the workspace is read from standard input.\n";
 
 typedef struct cls_args {
     double test_poi, cl;
@@ -67,6 +85,7 @@ typedef struct cls_args {
     unsigned long long seed;
     int scan_n;                /* --scan START:STOP:N */
     double scan_lo, scan_hi;
+    hf_fit_options fo;         /* --optconf */
     int explain, explain_pars; /* --explain, --explain-pars */
     const char *asimov_out;    /* --asimov-out FILE */
 } cls_args;
@@ -81,8 +100,7 @@ static double now(void)
 static int run(const hf_model *m, const cls_args *a, double t_load)
 {
     hf_error err = {0};
-    hf_fit_options fo;
-    hf_fit_options_init(&fo);
+    hf_fit_options fo = a->fo;
     const double *data = hf_model_data(m);
     hf_cls_result r;
     hf_limit_result lim;
@@ -112,11 +130,14 @@ static int run(const hf_model *m, const cls_args *a, double t_load)
                                       hf_model_params_path(m));
     if (a->scan_n)
         return hf_cli_cls_scan(m, a->scan_lo, a->scan_hi, a->scan_n, a->cl, a->ts,
-                               a->tail_probs, a->outfile);
+                               a->tail_probs, &fo, a->outfile);
     if (a->toys)
         return hf_cli_cls_toys(m, a->test_poi, a->ts, a->ntoys, a->seed,
                                a->threads, a->tail_probs, a->stats, t_load,
-                               a->outfile);
+                               &fo, a->outfile);
+    if (a->ts == HF_TEST_Q0)
+        return hf_cli_significance(m, &fo, a->tail_probs, a->stats, t_load,
+                                   a->outfile);
     double t0 = now();
     hf_hypotest_explain ex;
     size_t np = (size_t)hf_model_npars(m), nd = (size_t)hf_model_ndata(m);
@@ -197,11 +218,30 @@ static int run(const hf_model *m, const cls_args *a, double t_load)
     return rc;
 }
 
+/* Discovery tests mu = 0 against the background-only hypothesis: a
+ * tested POI other than 0, limits and scans belong to exclusion. */
+static int q0_conflicts(const cls_args *a, int poi_given)
+{
+    if (poi_given && a->test_poi != 0)
+        return hf_cli_usage_error("--test-stat q0 tests the POI at 0 (the "
+                                  "background-only hypothesis), not at %g: "
+                                  "drop --test-poi", a->test_poi);
+    if (a->explain || a->asimov_out)
+        return hf_cli_usage_error("--explain and --asimov-out are for q and "
+                                  "qtilde, not --test-stat q0");
+    if (a->upper_limit || a->scan_n)
+        return hf_cli_usage_error("--test-stat q0 gives a discovery p-value, "
+                                  "not limits: drop %s", a->upper_limit
+                                  ? "--upper-limit" : "--scan");
+    return HF_EXIT_OK;
+}
+
 int hf_cmd_cls(int argc, char **argv)
 {
     enum { O_PNAME = 256, O_MEAS, O_POI, O_TS, O_TAIL, O_UL, O_CL, O_OUT,
            O_STATS, O_CALC, O_NTOYS, O_SEED, O_THREADS, O_SCAN, O_EXPLAIN,
-           O_EXPLAIN_PARS, O_ASIMOV_OUT };
+           O_EXPLAIN_PARS, O_ASIMOV_OUT, O_INTERP, O_OPTCONF, O_OPTIMIZER,
+           O_BACKEND };
     static const struct option longopts[] = {
         {"patch-name", required_argument, NULL, O_PNAME},
         {"patch", required_argument, NULL, 'p'},
@@ -221,13 +261,18 @@ int hf_cmd_cls(int argc, char **argv)
         {"explain", no_argument, NULL, O_EXPLAIN},
         {"explain-pars", no_argument, NULL, O_EXPLAIN_PARS},
         {"asimov-out", required_argument, NULL, O_ASIMOV_OUT},
+        {"interp", required_argument, NULL, O_INTERP},
+        {"optconf", required_argument, NULL, O_OPTCONF},
+        {"optimizer", required_argument, NULL, O_OPTIMIZER},
+        {"backend", required_argument, NULL, O_BACKEND},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     hf_model_options mo;
     hf_model_options_init(&mo);
-    cls_args a = {1.0, 0.95, HF_TEST_QMU_TILDE, 0, 0, 0, NULL, 0, 2000, 0, 0, 0, 0, 0,
-                  0, 0, NULL};
+    cls_args a = {.test_poi = 1.0, .cl = 0.95, .ts = HF_TEST_QMU_TILDE,
+                  .ntoys = 2000};
+    hf_fit_options_init(&a.fo);
     int toy_opts = 0, poi_given = 0, cl_given = 0;
     int grid = hf_cli_grid(argc, argv); /* a whole patchset? */
     if (grid >= 0)
@@ -272,9 +317,11 @@ int hf_cmd_cls(int argc, char **argv)
                 a.ts = HF_TEST_QMU_TILDE;
             else if (strcmp(optarg, "q") == 0)
                 a.ts = HF_TEST_QMU;
+            else if (strcmp(optarg, "q0") == 0)
+                a.ts = HF_TEST_Q0;
             else
-                rc = hf_cli_usage_error("--test-stat: '%s' is not q or qtilde",
-                                        optarg);
+                rc = hf_cli_usage_error("--test-stat: '%s' is not q, qtilde "
+                                        "or q0", optarg);
             break;
         case O_CALC:
             if (strcmp(optarg, "toybased") == 0)
@@ -283,6 +330,10 @@ int hf_cmd_cls(int argc, char **argv)
                 rc = hf_cli_usage_error("--calctype: '%s' is not asymptotics "
                                         "or toybased", optarg);
             break;
+        case O_INTERP: rc = hf_cli_interp(optarg, &mo); break;
+        case O_OPTCONF: rc = hf_cli_optconf(optarg, &a.fo); break;
+        case O_OPTIMIZER: rc = hf_cli_pyhf_only("--optimizer", optarg); break;
+        case O_BACKEND: rc = hf_cli_pyhf_only("--backend", optarg); break;
         case O_NTOYS:
         case O_SEED:
         case O_THREADS:
@@ -315,6 +366,10 @@ int hf_cmd_cls(int argc, char **argv)
         rc = hf_cli_usage_error("--explain and --asimov-out explain one "
                                 "asymptotic hypothesis test: drop %s",
                                 a.toys ? "--calctype toybased" : "--scan");
+    if (rc == HF_EXIT_OK && a.ts == HF_TEST_Q0) {
+        rc = q0_conflicts(&a, poi_given);
+        a.test_poi = 0; /* pyhf's hypotest(0, ...): toys drawn at mu = 0 */
+    }
     if (rc == HF_EXIT_OK && a.toys && a.upper_limit)
         rc = hf_cli_usage_error("--upper-limit is asymptotic only; drop it "
                                 "or --calctype toybased");

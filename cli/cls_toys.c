@@ -43,13 +43,15 @@ int hf_cli_toy_option(const char *opt, const char *text, int *n,
 
 int hf_cli_cls_toys(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
                     unsigned long long seed, int threads, int tail_probs,
-                    int stats, double t_load, const char *outfile)
+                    int stats, double t_load, const hf_fit_options *fo,
+                    const char *outfile)
 {
     hf_error err = {0};
     hf_toys_options to;
     hf_toys_result r;
     hf_toys_options_init(&to);
     to.threads = threads;
+    to.fit = fo;
     double t0 = now();
     if (hf_cls_toys(m, hf_model_data(m), mu, ts, ntoys, seed, &to, &r, &err)
         != HF_OK)
@@ -69,8 +71,13 @@ int hf_cli_cls_toys(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
                    r.nfailed_sb, ntoys, r.nfailed_b, ntoys);
 
     cJSON *out = cJSON_CreateObject();
-    cJSON_AddNumberToObject(out, "CLs_obs", r.cls_obs);
-    cJSON_AddItemToObject(out, "CLs_exp", hf_json_array(r.cls_exp, 5));
+    if (ts == HF_TEST_Q0) {
+        /* for q0 hf_cls_toys holds the background-only p-values */
+        hf_cli_add_discovery(out, r.cls_obs, r.cls_exp);
+    } else {
+        cJSON_AddNumberToObject(out, "CLs_obs", r.cls_obs);
+        cJSON_AddItemToObject(out, "CLs_exp", hf_json_array(r.cls_exp, 5));
+    }
     if (tail_probs) {
         if (ts != HF_TEST_Q0)
             cJSON_AddNumberToObject(out, "CLsb", r.clsb);

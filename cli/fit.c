@@ -28,7 +28,20 @@ static const char help[] =
     "                       applied in order after PATCH.json\n"
     "  --measurement NAME   measurement to use (default: the first)\n"
     "  --output-file FILE   write the JSON there instead of stdout\n"
-    "  -h, --help           this help\n";
+    "  --value              accepted for pyhf's command line: \"twice_nll\", the\n"
+    "                       fitted -2 log-likelihood, is always printed\n"
+    "  --interp normsys=CODE,histosys=CODE\n"
+    "                       interpolation codes (pyhf's modifier_settings):\n"
+    "                       normsys code0|code1|code2|code4 (default code4),\n"
+    "                       histosys code0|code2|code4p (default code4p)\n"
+    "  --optconf tolerance=X,maxiter=N\n"
+    "                       the minimiser's relative tolerance on the NLL\n"
+    "                       (default 1e-10) and its NLL+gradient evaluations\n"
+    "                       (default 1000 + 50 per parameter)\n"
+    "  -h, --help           this help\n"
+    "\n"
+    "WS.json may be omitted or '-': the workspace is read from standard input.\n"
+    "pyhf's --optimizer and --backend are refused: hf has one minimiser.\n";
 
 /* {parset name: [its values]} in the model's order. */
 static cJSON *by_parset(const hf_model *m, const double *v)
@@ -44,7 +57,7 @@ static cJSON *by_parset(const hf_model *m, const double *v)
 }
 
 static int run(const hf_model *m, int fix_poi, double poi_value,
-               const char *outfile)
+               const hf_fit_options *fo, const char *outfile)
 {
     int np = hf_model_npars(m), rc = HF_EXIT_INPUT;
     double *pars = malloc(sizeof *pars * (size_t)(np ? np : 1));
@@ -60,10 +73,8 @@ static int run(const hf_model *m, int fix_poi, double poi_value,
         goto done;
     }
     const double *data = hf_model_data(m);
-    hf_fit_options fo;
-    hf_fit_options_init(&fo);
     hf_fit_result res;
-    if (hf_fit(m, data, NULL, fix_poi, poi_value, &fo, pars, &res, &err) !=
+    if (hf_fit(m, data, NULL, fix_poi, poi_value, fo, pars, &res, &err) !=
         HF_OK) {
         rc = hf_cli_lib_error(&err);
         goto done;
@@ -97,18 +108,26 @@ done:
 
 int hf_cmd_fit(int argc, char **argv)
 {
-    enum { O_FIX = 256, O_PNAME, O_MEAS, O_OUT };
+    enum { O_FIX = 256, O_PNAME, O_MEAS, O_OUT, O_VALUE, O_INTERP, O_OPTCONF,
+           O_OPTIMIZER, O_BACKEND };
     static const struct option longopts[] = {
         {"fix-poi", required_argument, NULL, O_FIX},
         {"patch-name", required_argument, NULL, O_PNAME},
         {"patch", required_argument, NULL, 'p'},
         {"measurement", required_argument, NULL, O_MEAS},
         {"output-file", required_argument, NULL, O_OUT},
+        {"value", no_argument, NULL, O_VALUE},
+        {"interp", required_argument, NULL, O_INTERP},
+        {"optconf", required_argument, NULL, O_OPTCONF},
+        {"optimizer", required_argument, NULL, O_OPTIMIZER},
+        {"backend", required_argument, NULL, O_BACKEND},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     hf_model_options mo;
     hf_model_options_init(&mo);
+    hf_fit_options fo;
+    hf_fit_options_init(&fo);
     const char *outfile = NULL, *pname = NULL;
     const char **extra = calloc((size_t)argc + 1, sizeof *extra);
     int nextra = 0, c, rc, fix_poi = 0;
@@ -124,6 +143,20 @@ int hf_cmd_fit(int argc, char **argv)
         case O_PNAME: pname = optarg; break;
         case O_MEAS: mo.measurement = optarg; break;
         case O_OUT: outfile = optarg; break;
+        case O_VALUE: break;
+        case O_INTERP:
+        case O_OPTCONF:
+        case O_OPTIMIZER:
+        case O_BACKEND:
+            rc = c == O_INTERP ? hf_cli_interp(optarg, &mo)
+               : c == O_OPTCONF ? hf_cli_optconf(optarg, &fo)
+               : hf_cli_pyhf_only(c == O_BACKEND ? "--backend" : "--optimizer",
+                                  optarg);
+            if (rc != HF_EXIT_OK) {
+                free(extra);
+                return rc;
+            }
+            break;
         case O_FIX:
             fix_poi = 1;
             if ((rc = hf_cli_double("--fix-poi", optarg, &poi_value)) !=
@@ -145,7 +178,7 @@ int hf_cmd_fit(int argc, char **argv)
     rc = hf_cli_load_args(argc, argv, optind, extra, nextra, pname, &mo, &l);
     free(extra);
     if (rc == HF_EXIT_OK)
-        rc = run(l.model, fix_poi, poi_value, outfile);
+        rc = run(l.model, fix_poi, poi_value, &fo, outfile);
     hf_cli_release(&l);
     return rc;
 }

@@ -22,7 +22,8 @@
 typedef struct grid_args {
     hf_batch_options bo;
     hf_model_options mo;
-    int stats, nextra, threads_given, tail_probs, cl_given;
+    hf_fit_options fo;
+    int stats, nextra, threads_given, tail_probs, cl_given, poi_given;
     const char *pname, *outfile;
     int npos;
     const char *pos[3];
@@ -79,7 +80,7 @@ static int quiet_double(const char *text, double *out)
 static int parse(int argc, char **argv, grid_args *g)
 {
     enum { O_PNAME = 256, O_MEAS, O_POI, O_TS, O_TAIL, O_UL, O_CL, O_OUT,
-           O_STATS, O_THREADS };
+           O_STATS, O_THREADS, O_INTERP, O_OPTCONF };
     static const struct option longopts[] = {
         {"patch-name", required_argument, NULL, O_PNAME},
         {"patch", required_argument, NULL, 'p'},
@@ -92,6 +93,8 @@ static int parse(int argc, char **argv, grid_args *g)
         {"output-file", required_argument, NULL, O_OUT},
         {"stats", no_argument, NULL, O_STATS},
         {"threads", required_argument, NULL, O_THREADS},
+        {"interp", required_argument, NULL, O_INTERP},
+        {"optconf", required_argument, NULL, O_OPTCONF},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -119,6 +122,7 @@ static int parse(int argc, char **argv, grid_args *g)
         case O_UL: g->bo.upper_limit = 1; break;
         case O_STATS: g->stats = 1; break;
         case O_POI:
+            g->poi_given = 1;
             if (quiet_double(optarg, &g->bo.test_poi))
                 bad = 1;
             break;
@@ -133,9 +137,13 @@ static int parse(int argc, char **argv, grid_args *g)
                 g->bo.ts = HF_TEST_QMU_TILDE;
             else if (strcmp(optarg, "q") == 0)
                 g->bo.ts = HF_TEST_QMU;
+            else if (strcmp(optarg, "q0") == 0)
+                g->bo.ts = HF_TEST_Q0;
             else
                 bad = 1;
             break;
+        case O_INTERP: rc = hf_cli_interp(optarg, &g->mo); break;
+        case O_OPTCONF: rc = hf_cli_optconf(optarg, &g->fo); break;
         case O_THREADS:
             g->threads_given = 1;
             if (hf_cli_double("--threads", optarg, &x))
@@ -159,6 +167,10 @@ static int parse(int argc, char **argv, grid_args *g)
     free(av);   /* pos[] points at the strings, not into av */
     if (rc != HF_EXIT_OK)
         return rc;
+    /* q0 tests the POI at 0 and sets no limits: cls says so */
+    if (g->bo.ts == HF_TEST_Q0 &&
+        ((g->poi_given && g->bo.test_poi != 0) || g->bo.upper_limit))
+        bad = 1;
     if (bad || g->pname || g->nextra || g->npos != 2) {
         if (g->threads_given && !bad)
             return hf_cli_usage_error("--threads applies to a whole "
@@ -204,6 +216,7 @@ static int run(const grid_args *g)
     }
     hf_batch_options bo = g->bo;
     bo.model = &g->mo;
+    bo.fit = &g->fo;
     progress pr = {now(), 0};
     if (isatty(STDERR_FILENO)) {
         bo.progress = show_progress;
@@ -222,8 +235,8 @@ static int run(const grid_args *g)
     char *text = malloc(cap);
     for (int i = 0; text && i < n; i++) {
         cJSON *head = hf_cli_grid_head(hf_patchset_patch_name(ps, i), ps, i);
-        char *s = head ? hf_cli_grid_line(head, &res.items[i],
-                                          bo.upper_limit, NULL)
+        char *s = head ? hf_cli_grid_line_ts(head, &res.items[i],
+                                             bo.upper_limit, bo.ts, NULL)
                        : NULL;
         size_t l = s ? strlen(s) : 0;
         if (!s || (used + l + 2 > cap &&
@@ -273,6 +286,7 @@ int hf_cli_grid(int argc, char **argv)
     memset(&g, 0, sizeof g);
     hf_batch_options_init(&g.bo);
     hf_model_options_init(&g.mo);
+    hf_fit_options_init(&g.fo);
     int rc = parse(argc, argv, &g);
     if (rc != HF_EXIT_OK)
         return rc;

@@ -46,6 +46,12 @@ cJSON *hf_cli_grid_head(const char *name, const hf_patchset *ps, int i)
 char *hf_cli_grid_line(cJSON *o, const hf_batch_item *it, int upper_limit,
                        int *failed)
 {
+    return hf_cli_grid_line_ts(o, it, upper_limit, HF_TEST_QMU_TILDE, failed);
+}
+
+char *hf_cli_grid_line_ts(cJSON *o, const hf_batch_item *it, int upper_limit,
+                          hf_test_stat ts, int *failed)
+{
     int finite = isfinite(it->cls.cls_obs);
     for (int j = 0; j < 5; j++)
         finite = finite && isfinite(it->cls.cls_exp[j]) &&
@@ -57,6 +63,9 @@ char *hf_cli_grid_line(cJSON *o, const hf_batch_item *it, int upper_limit,
         /* never a NaN CLs printed as null: an error for this patch */
         cJSON_AddStringToObject(o, "error", "CLs or upper limit is not a "
                                 "finite number (degenerate likelihood)");
+    } else if (it->status == HF_OK && ts == HF_TEST_Q0) {
+        /* discovery: cls holds p0 and its band (hf_cls_asymptotic) */
+        hf_cli_add_discovery(o, it->cls.cls_obs, it->cls.cls_exp);
     } else if (it->status == HF_OK) {
         char num[32];
         hf_json_number(num, it->cls.cls_obs);

@@ -527,10 +527,14 @@ int hf_cmd_inspect(int argc, char **argv)
         default: return hf_cli_getopt_error(c, optopt, argv, optind);
         }
     }
-    if (argc - optind != 1)
-        return hf_cli_usage_error(argc - optind < 1 ? "give a workspace file"
-                                                    : "too many arguments");
-    hf_cli_input in = {argv[optind], NULL, 0, NULL};
+    const char *path = argc - optind == 1 ? argv[optind]
+                                          : hf_cli_stdin_workspace();
+    if (argc - optind > 1 || !path)
+        return hf_cli_usage_error(argc - optind < 1
+                                  ? "give a workspace file (or pipe one into "
+                                    "standard input)"
+                                  : "too many arguments");
+    hf_cli_input in = {path, NULL, 0, NULL};
     hf_cli_loaded l;
     int rc = hf_cli_load(&in, &mo, &l);
     if (rc == HF_EXIT_OK)

@@ -7,6 +7,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -16,7 +18,15 @@ int hf_cli_load_workspace(const char *path, hf_workspace **ws)
     int rc;
     if (strcmp(path, "-") == 0) {
         char *text = NULL;
-        rc = hf_file_read("/dev/stdin", &text, NULL, &err);
+        size_t len = 0;
+        rc = hf_file_read("/dev/stdin", &text, &len, &err);
+        if (rc == HF_OK && text[strspn(text, " \t\r\n")] == '\0') {
+            /* nothing piped in (e.g. /dev/null): the workspace is missing */
+            free(text);
+            return hf_cli_usage_error("no workspace: standard input is "
+                                      "empty (give a workspace file or pipe "
+                                      "one in)");
+        }
         if (rc == HF_OK)
             rc = hf_workspace_parse(text, "<stdin>", ws, &err);
         free(text);
@@ -26,13 +36,27 @@ int hf_cli_load_workspace(const char *path, hf_workspace **ws)
     return rc == HF_OK ? HF_EXIT_OK : hf_cli_lib_error(&err);
 }
 
+const char *hf_cli_stdin_workspace(void)
+{
+    /* pyhf reads a workspace from standard input when none is named; a
+     * terminal (or /dev/null, any device) there means the user forgot the
+     * file, not that they will type JSON: only a pipe or a file counts */
+    struct stat st;
+    if (fstat(STDIN_FILENO, &st) != 0 ||
+        !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode)))
+        return NULL;
+    return "-";
+}
+
 int hf_cli_input_init(hf_cli_input *in, int argc, char **argv, int optind_,
                       const char **ps, int nps, const char *patch_name)
 {
     memset(in, 0, sizeof *in);
     int npos = argc - optind_;
-    if (npos < 1)
-        return hf_cli_usage_error("give a workspace file");
+    const char *ws_path = npos >= 1 ? argv[optind_] : hf_cli_stdin_workspace();
+    if (!ws_path)
+        return hf_cli_usage_error("give a workspace file (or pipe one into "
+                                  "standard input)");
     if (npos > 2)
         return hf_cli_usage_error("too many arguments: '%s'",
                                   argv[optind_ + 2]);
@@ -41,7 +65,7 @@ int hf_cli_input_init(hf_cli_input *in, int argc, char **argv, int optind_,
         hf_cli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
-    in->ws_path = argv[optind_];
+    in->ws_path = ws_path;
     if (npos == 2)
         in->patch_paths[in->npatches++] = argv[optind_ + 1];
     for (int i = 0; i < nps; i++)

@@ -25,6 +25,7 @@ static const char usage[] =
     "  inspect  summary of a workspace, as pyhf inspect prints it\n"
     "  fit      maximum-likelihood fit with parameter uncertainties\n"
     "  cls      asymptotic CLs at a POI value, and upper limits\n"
+    "  significance  discovery p-value and significance (cls --test-stat q0)\n"
     "  digest   workspace digests, as pyhf digest\n"
     "  patchset verify, inspect, extract, apply: as pyhf patchset\n"
     "  sort     the workspace sorted, as pyhf sort\n"
@@ -39,6 +40,7 @@ static const char usage[] =
     "options:\n"
     "  -h, --help  this help; hf VERB --help tells about a verb\n"
     "  --version   print the version\n"
+    "  --cite      BibTeX for hf, pyhf, HistFactory and the asymptotic formulae\n"
     "\n"
     "Results are JSON on stdout; messages go to stderr.  Exit status: 0 ok,\n"
     "1 bad input, 2 bad command line, 3 a fit did not converge.\n";
@@ -82,6 +84,7 @@ static const struct verb {
     {"signal", hf_cmd_signal},
     {"simplify", hf_cmd_simplify},
     {"plot", hf_cmd_plot},
+    {"significance", hf_cmd_significance},
 };
 
 /* The command builds its JSON results with cJSON calls whose failures
@@ -123,6 +126,8 @@ int main(int argc, char **argv)
         fputs(usage, stdout);
         return HF_EXIT_OK;
     }
+    if (strcmp(v, "--cite") == 0)
+        return hf_cli_cite();
     if (strcmp(v, "--version") == 0 || strcmp(v, "version") == 0) {
         printf("hf %s\n", HF_VERSION);
         return HF_EXIT_OK;
@@ -140,5 +145,5 @@ int main(int argc, char **argv)
         return hf_cli_usage_error("unknown option '%s'", v);
     return hf_cli_usage_error("unknown verb '%s' (verbs: eval, inspect, fit, "
                               "cls, digest, patchset, sort, prune, rename, "
-                              "combine, plot, simplify, score, signal)", v);
+                              "combine, plot, simplify, score, signal, significance)", v);
 }

@@ -33,7 +33,8 @@ bad:
 }
 
 int hf_cli_cls_scan(const hf_model *m, double lo, double hi, int n, double cl,
-                    hf_test_stat ts, int tail_probs, const char *outfile)
+                    hf_test_stat ts, int tail_probs, const hf_fit_options *fo_,
+                    const char *outfile)
 {
     double *mu = malloc(sizeof(double) * (size_t)n);
     hf_cls_result *r = malloc(sizeof *r * (size_t)n);
@@ -46,8 +47,7 @@ int hf_cli_cls_scan(const hf_model *m, double lo, double hi, int n, double cl,
     /* numpy.linspace: lo + i * step, the last point exactly hi */
     for (int i = 0; i < n; i++)
         mu[i] = i == n - 1 ? hi : lo + i * ((hi - lo) / (n - 1));
-    hf_fit_options fo;
-    hf_fit_options_init(&fo);
+    hf_fit_options fo = *fo_;
     hf_limit_result lim;
     hf_error err = {0};
     int rc = HF_EXIT_OK;

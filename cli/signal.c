@@ -19,6 +19,8 @@
 static const char help[] =
     "usage: hf signal --workspace WS.json --scores EVENTS --binning BINNING.json\n"
     "                 [options] [-o PATCH.json]\n"
+    "       hf signal --workspace WS.json --model MODEL --features EVENTS\n"
+    "                 --binning BINNING.json [options] [-o PATCH.json]\n"
     "\n"
     "Histograms signal events into the signal-region bins and writes an\n"
     "RFC 6902 patch adding the signal sample to each channel of the binning.\n"
@@ -38,6 +40,18 @@ static const char help[] =
     "  --format csv|f64     events format (default: csv)\n"
     "  --channel NAME       only this channel (required with --format f64)\n"
     "  -o, --output-file F  write the patch there instead of stdout\n"
+    "\n"
+    "With --model, the scores are a published classifier's (see hf score) on the\n"
+    "event features in EVENTS (CSV whose header names the features, with optional\n"
+    "channel and weight columns; or --format f32|f64 raw rows with --channel):\n"
+    "  --model MODEL        ONNX, TMVA BDT (.xml) or XGBoost model\n"
+    "  --features EVENTS    the events' features (instead of --scores)\n"
+    "  --preprocessing P    feature names, offsets and scales (see hf score)\n"
+    "  --model-format F     onnx, tmva or xgboost (default: from the file)\n"
+    "  --output-index K     the model output that is binned (needed when it has\n"
+    "                       several)\n"
+    "  --skip-nonfinite     skip events with a NaN/inf feature, counting them\n"
+    "  --threads N          threads for the model (default: all cores)\n"
     "  -h, --help           this help\n"
     "\n"
     "Counts of events outside every bin or in channels without binning are\n"
@@ -250,10 +264,89 @@ done:
     return rc;
 }
 
+/* What --model brings. */
+typedef struct model_args {
+    const char *model, *prep, *mformat, *format;
+    int index, skip, threads;
+} model_args;
+
+/* Event i's channel index in the binning, -1 when it has no bins. */
+static int event_channel(const hf_cli_events *ev, size_t i, const hf_binning *b, int only)
+{
+    if (!ev->channel[i])
+        return only >= 0 ? only : 0;
+    int c = hf_binning_find(b, ev->channel[i]);
+    return only >= 0 && c != only ? -1 : c;
+}
+
+/* The model's scores of the events, histogrammed as read_csv does. */
+static int fill_scores(const hf_cli_events *ev, const double *out, int K, int k,
+                       const hf_binning *b, int only, double *sumw, double *sumw2,
+                       const int *off, counts *cnt)
+{
+    for (size_t i = 0; i < ev->n; i++) {
+        cnt->total++;
+        int c = event_channel(ev, i, b, only);
+        if (c < 0) {
+            if (!cnt->unknown++)
+                snprintf(cnt->unknown_name, sizeof cnt->unknown_name, "%s", ev->channel[i]);
+            continue;
+        }
+        int j = hf_binning_bin(b, c, out[i * (size_t)K + (size_t)k]);
+        if (j < 0) {
+            cnt->outside++;
+            continue;
+        }
+        double w = ev->weight[i];
+        sumw[off[only >= 0 ? 0 : c] + j] += w;
+        sumw2[off[only >= 0 ? 0 : c] + j] += w * w;
+    }
+    return HF_EXIT_OK;
+}
+
+static int read_model(const model_args *ma, const char *path, const hf_binning *b, int only,
+                      double *sumw, double *sumw2, const int *off, counts *cnt)
+{
+    hf_ml *m = NULL;
+    hf_cli_events ev;
+    memset(&ev, 0, sizeof ev);
+    double *out = NULL;
+    hf_error err = {0};
+    int rc = hf_cli_ml_load(ma->model, ma->prep, ma->mformat, ma->threads, &m);
+    int K = m ? hf_ml_noutputs(m) : 0, k = ma->index < 0 && K == 1 ? 0 : ma->index;
+    if (!rc && (k < 0 || k >= K)) {
+        hf_cli_msg("%s: the model has %d outputs: choose the one to bin with --output-index "
+                   "0..%d", ma->model, K, K - 1);
+        rc = HF_EXIT_USAGE;
+    }
+    if (!rc)
+        rc = hf_cli_events_read(path, m, ma->format, 0, ma->skip, &ev);
+    if (!rc && !ev.has_channel && only < 0 && hf_binning_nchannels(b) != 1) {
+        hf_cli_msg("%s: no channel column and the binning has %d channels: give --channel "
+                   "NAME", path, hf_binning_nchannels(b));
+        rc = HF_EXIT_INPUT;
+    }
+    if (!rc && !(out = malloc((ev.n * (size_t)K + 1) * sizeof *out))) {
+        hf_cli_msg("out of memory");
+        rc = HF_EXIT_INPUT;
+    }
+    if (!rc && hf_ml_eval(m, ev.x, ev.n, out, &err))
+        rc = hf_cli_lib_error(&err);
+    if (!rc)
+        rc = fill_scores(&ev, out, K, k, b, only, sumw, sumw2, off, cnt);
+    if (!rc && ev.skipped)
+        hf_cli_msg("%s: %zu events skipped for a NaN or infinite feature (the first at "
+                   "%s %ld)", path, ev.skipped, ev.text ? "line" : "event", ev.first_skipped);
+    free(out);
+    hf_cli_events_free(&ev);
+    hf_ml_free(m);
+    return rc;
+}
+
 int hf_cmd_signal(int argc, char **argv)
 {
     enum { O_WS = 256, O_SCORES, O_BINNING, O_POI, O_LUMI, O_NOSTAT, O_SAMPLE, O_FORMAT,
-           O_CHANNEL };
+           O_CHANNEL, O_MODEL, O_FEATURES, O_PREP, O_MFORMAT, O_INDEX, O_SKIP, O_THREADS };
     static const struct option longopts[] = {
         {"workspace", required_argument, NULL, O_WS},
         {"scores", required_argument, NULL, O_SCORES},
@@ -264,6 +357,13 @@ int hf_cmd_signal(int argc, char **argv)
         {"sample", required_argument, NULL, O_SAMPLE},
         {"format", required_argument, NULL, O_FORMAT},
         {"channel", required_argument, NULL, O_CHANNEL},
+        {"model", required_argument, NULL, O_MODEL},
+        {"features", required_argument, NULL, O_FEATURES},
+        {"preprocessing", required_argument, NULL, O_PREP},
+        {"model-format", required_argument, NULL, O_MFORMAT},
+        {"output-index", required_argument, NULL, O_INDEX},
+        {"skip-nonfinite", no_argument, NULL, O_SKIP},
+        {"threads", required_argument, NULL, O_THREADS},
         {"output-file", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -273,6 +373,9 @@ int hf_cmd_signal(int argc, char **argv)
     hf_signal_spec spec;
     hf_signal_spec_init(&spec);
     spec.staterror = 1;
+    model_args ma = {.index = -1};
+    const char *features = NULL;
+    double idx;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
@@ -288,19 +391,47 @@ int hf_cmd_signal(int argc, char **argv)
         case O_SAMPLE: spec.sample = optarg; break;
         case O_FORMAT: format = optarg; break;
         case O_CHANNEL: channel = optarg; break;
+        case O_MODEL: ma.model = optarg; break;
+        case O_FEATURES: features = optarg; break;
+        case O_PREP: ma.prep = optarg; break;
+        case O_MFORMAT: ma.mformat = optarg; break;
+        case O_SKIP: ma.skip = 1; break;
+        case O_THREADS:
+            if (hf_cli_toy_option("--threads", optarg, &ma.threads, NULL))
+                return HF_EXIT_USAGE;
+            break;
+        case O_INDEX:
+            if (hf_cli_double("--output-index", optarg, &idx))
+                return HF_EXIT_USAGE;
+            if (idx < 0 || idx > 1e6 || idx != floor(idx))
+                return hf_cli_usage_error("--output-index must be a whole number >= 0");
+            ma.index = (int)idx;
+            break;
         default: return hf_cli_getopt_error(c, optopt, argv, optind);
         }
     }
     if (optind < argc)
         return hf_cli_usage_error("unexpected argument '%s'", argv[optind]);
+    if (!ma.model != !features)
+        return hf_cli_usage_error("--model and --features go together");
+    if (features && scores)
+        return hf_cli_usage_error("--scores or --model with --features, not both");
+    if (features)
+        scores = features;
+    if (!wsp && scores && strcmp(scores, "-") != 0)
+        wsp = hf_cli_stdin_workspace(); /* as pyhf: a piped workspace */
     if (!wsp || !scores || !binp)
-        return hf_cli_usage_error("--workspace, --scores and --binning are required");
+        return hf_cli_usage_error("--workspace (or a workspace on standard "
+                                  "input), --scores (or --model and "
+                                  "--features) and --binning are required");
     int f64 = 0;
+    ma.format = format;
     if (!strcmp(format, "f64"))
         f64 = 1;
-    else if (strcmp(format, "csv"))
-        return hf_cli_usage_error("--format must be csv or f64, not '%s'", format);
-    if (f64 && !channel)
+    else if (strcmp(format, "csv") && !(ma.model && !strcmp(format, "f32")))
+        return hf_cli_usage_error("--format must be csv or f64 (or f32 with --model), not "
+                                  "'%s'", format);
+    if (f64 && !channel && !ma.model)
         return hf_cli_usage_error("--format f64 needs --channel NAME");
 
     hf_workspace *ws = NULL;
@@ -373,8 +504,9 @@ int hf_cmd_signal(int argc, char **argv)
         rc = HF_EXIT_INPUT;
         goto done;
     }
-    rc = f64 ? read_f64(scores, b, only, sumw, sumw2, &cnt)
-             : read_csv(scores, b, only, sumw, sumw2, off, &cnt);
+    rc = ma.model ? read_model(&ma, scores, b, only, sumw, sumw2, off, &cnt)
+         : f64    ? read_f64(scores, b, only, sumw, sumw2, &cnt)
+                  : read_csv(scores, b, only, sumw, sumw2, off, &cnt);
     if (rc != HF_EXIT_OK)
         goto done;
     for (int i = 0; i < nbins; i++)

@@ -147,8 +147,12 @@ int hf_cmd_simplify(int argc, char **argv)
             goto done;
         }
     }
-    if (optind != argc - 1) {
-        rc = hf_cli_usage_error(optind >= argc ? "a workspace is needed"
+    const char *ws_path = optind == argc - 1 ? argv[optind]
+                                             : hf_cli_stdin_workspace();
+    if (optind < argc - 1 || !ws_path) {
+        rc = hf_cli_usage_error(optind >= argc ? "a workspace is needed (a "
+                                                 "file, or piped into "
+                                                 "standard input)"
                                                : "one workspace only");
         goto done;
     }
@@ -163,7 +167,7 @@ int hf_cmd_simplify(int argc, char **argv)
     so.fix_names = fixn;
     so.fix_values = fixv;
     so.nfix = nfix;
-    if ((rc = hf_cli_load_workspace(argv[optind], &ws)) != HF_EXIT_OK)
+    if ((rc = hf_cli_load_workspace(ws_path, &ws)) != HF_EXIT_OK)
         goto done;
     hf_error err = {0};
     if (hf_workspace_simplify(ws, &so, &out, &err) != HF_OK) {

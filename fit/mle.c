@@ -220,6 +220,142 @@ static nlopt_result descend(fit_ctx *c, nlopt_opt o, double *y, double tol,
     return nr;
 }
 
+/* ROOT's interpolation codes change slope where a systematic crosses its
+ * nominal value (normsys code1, histosys code0: alpha = 0), and a
+ * minimum can sit on such a kink with a gradient that never vanishes;
+ * L-BFGS stalls near it and the projected-gradient test fails.  A
+ * coordinate whose slopes just either side of ybest both point back
+ * towards it is at a minimum along that coordinate (kink[k] set, when
+ * kink is not NULL); the fit has converged when the rest of the
+ * projected gradient passes the usual test.  Costs two evaluations per
+ * coordinate tested, only where the plain test failed (never at a true
+ * minimum of pyhf's smooth default codes). */
+static int kink_converged(fit_ctx *c, double tol, int max_evals,
+                          unsigned char *kink)
+{
+    const double h = 1e-7; /* in width units: an NLL change of ~h |g| */
+    int n = c->n, ntested = 0, nkinks = 0;
+    double scale = fabs(c->fbest) > 1 ? fabs(c->fbest) : 1, s = 0;
+    double *y = malloc(3 * (size_t)n * sizeof *y);
+    if (!y)
+        return 0;
+    double *yb = y + n, *gb = y + 2 * n, *gp = gb; /* gb read before gp */
+    memcpy(yb, c->ybest, n * sizeof *yb);
+    for (int k = 0; k < n; k++) {
+        double gk = c->gbest[k];
+        if (kink)
+            kink[k] = 0;
+        if ((yb[k] <= c->lo[k] && gk > 0) || (yb[k] >= c->hi[k] && gk < 0))
+            continue;
+        if (0.5 * gk * gk <= tol * scale / n || ++ntested > 32 ||
+            c->nevals + 2 > max_evals ||
+            yb[k] - h < c->lo[k] || yb[k] + h > c->hi[k]) {
+            s += gk * gk;
+            continue;
+        }
+        memcpy(y, yb, n * sizeof *y);
+        y[k] = yb[k] + h;
+        eval(c, y, gp);
+        double right = gp[k];
+        y[k] = yb[k] - h;
+        eval(c, y, gp);
+        if (right > 0 && gp[k] < 0) {
+            /* only a true kink is pinned; a stiff smooth coordinate whose
+             * minimum lies within h counts as converged along it */
+            nkinks++;
+            if (kink)
+                kink[k] = right - gp[k] > 1e-3;
+        } else {
+            s += gk * gk;
+        }
+    }
+    free(y);
+    return nkinks > 0 && 0.5 * s <= tol * scale;
+}
+
+/* The smooth rest of a fit stalled at kinks: those coordinates pinned
+ * (at 0, the kink of every code, when they are that close to it), the
+ * others descended, then the kinks checked again as they stand. */
+static void polish_kinks(fit_ctx *c, nlopt_opt o, double *y, double *lo,
+                         double *hi, double tol, int max_evals)
+{
+    int n = c->n, any = 0;
+    unsigned char *kink = malloc((size_t)n);
+    double *keep = malloc(2 * (size_t)n * sizeof *keep);
+    if (!kink || !keep)
+        goto out;
+    kink_converged(c, tol, max_evals, kink);
+    memcpy(y, c->ybest, n * sizeof *y);
+    for (int k = 0; k < n; k++) {
+        keep[2 * k] = lo[k];
+        keep[2 * k + 1] = hi[k];
+        if (!kink[k])
+            continue;
+        any = 1;
+        if (fabs(y[k] * c->w[k]) < 1e-6 && lo[k] <= 0 && hi[k] >= 0)
+            y[k] = 0;
+        lo[k] = hi[k] = y[k];
+    }
+    if (!any)
+        goto out;
+    c->fbest = INFINITY; /* the pinned point is where descent starts */
+    eval(c, y, NULL);
+    nlopt_set_lower_bounds(o, lo);
+    nlopt_set_upper_bounds(o, hi);
+    descend(c, o, y, tol, max_evals);
+    for (int k = 0; k < n; k++) {
+        lo[k] = keep[2 * k];
+        hi[k] = keep[2 * k + 1];
+    }
+    nlopt_set_lower_bounds(o, lo);
+    nlopt_set_upper_bounds(o, hi);
+out:
+    free(kink);
+    free(keep);
+}
+
+/* The other side of each kink (hf_model_kinked): a minimum found with
+ * alpha on one side of 0 may have a lower twin on the other, which a
+ * descent from the inits never crosses to (the slope jumps there).  For
+ * each such parameter off its kink, a descent from its mirror image
+ * -alpha, the others kept, where the NLL there is within half a unit of
+ * the minimum; at most 8 descents.  Returns non-zero when it went lower. */
+static int other_sides(fit_ctx *c, nlopt_opt o, double *y, int max_evals)
+{
+    int npars = hf_model_npars(c->m), n = c->n, moved = 0, tries = 0;
+    unsigned char *flag = malloc(npars ? npars : 1);
+    double *yt = malloc((n ? n : 1) * sizeof *yt);
+    if (!flag || !yt || hf_model_kinked(c->m, flag) == 0)
+        goto done;
+    for (int k = 0; k < n && tries < 8 && c->nevals < max_evals; k++) {
+        double a = c->ybest[k];
+        if (!flag[c->idx[k]] || fabs(a * c->w[k]) < 1e-6 || -a < c->lo[k] ||
+            -a > c->hi[k])
+            continue;
+        double f0 = c->fbest;
+        memcpy(yt, c->ybest, n * sizeof *yt);
+        yt[k] = -a;
+        if (eval(c, yt, NULL) > f0 + 0.5)
+            continue;
+        tries++;
+        memcpy(y, yt, n * sizeof *y);
+        nlopt_set_maxeval(o, max_evals - c->nevals);
+        double fo;
+        nlopt_optimize(o, y, &fo);
+        if (c->fbest < f0 - 1e-9 * (fabs(f0) > 1 ? fabs(f0) : 1))
+            moved = 1;
+    }
+done:
+    free(flag);
+    free(yt);
+    return moved;
+}
+
+static int fit_converged(fit_ctx *c, double tol, int max_evals)
+{
+    return converged(c, tol) || kink_converged(c, tol, max_evals, NULL);
+}
+
 /* The other well of each two-well histosys parameter (hf_model_twowell):
  * the minimum found at alpha may have a twin near -alpha, which a descent
  * from the inits never sees.  One evaluation there per such parameter,
@@ -437,10 +573,18 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
      * evaluations of a hypothesis test against NLopt's default of 10-20. */
     nlopt_set_vector_storage(o, n < 200 ? n : 200);
     nlopt_result nr = descend(&c, o, y, tol, max_evals);
-    if (converged(&c, tol) && other_wells(&c, o, y, tol, max_evals))
+    if (!converged(&c, tol) && c.nevals < max_evals)
+        polish_kinks(&c, o, y, lo, hi, tol, max_evals);
+    if (fit_converged(&c, tol, max_evals) &&
+        other_wells(&c, o, y, tol, max_evals))
         nr = descend(&c, o, y, tol, max_evals);
+    if (fit_converged(&c, tol, max_evals) && other_sides(&c, o, y, max_evals)) {
+        nr = descend(&c, o, y, tol, max_evals);
+        if (!converged(&c, tol) && c.nevals < max_evals)
+            polish_kinks(&c, o, y, lo, hi, tol, max_evals);
+    }
     nlopt_destroy(o);
-    res->converged = converged(&c, tol);
+    res->converged = fit_converged(&c, tol, max_evals);
     if (!res->converged)
         rc = hf_error_set(err, HF_ERR_FIT,
                           "fit: no convergence after %d evaluations "

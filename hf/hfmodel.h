@@ -19,5 +19,9 @@ const char *hf_model_params_path(const hf_model *m);
  * non-monotonic, so that the likelihood may have a minimum on each side
  * of them; returns how many. */
 int hf_model_twowell(const hf_model *m, unsigned char *flag);
+/* Flags (flag[npars]) the parameters whose interpolation changes slope at
+ * alpha = 0 (normsys code0/code1, histosys code0): the likelihood is
+ * smooth on each side and may have a minimum on each; returns how many. */
+int hf_model_kinked(const hf_model *m, unsigned char *flag);
 
 #endif

@@ -318,6 +318,27 @@ const char *hf_model_source(const hf_model *m)
  * parameter and the likelihood can have a minimum on each side.  Flagged
  * where both shifts exceed 20% of the nominal (5% flags 27 of 1Lbb's 97
  * histosys, 20% three: each costs an evaluation per fit). */
+int hf_model_kinked(const hf_model *m, unsigned char *flag)
+{
+    int count = 0;
+    memset(flag, 0, (size_t)m->npars);
+    for (int k = 0; k < m->nsfac; k++) {
+        const hf_sfac *f = &m->sfac[k];
+        if ((f->code == HF_INTERP_CODE0 || f->code == HF_INTERP_CODE1) &&
+            !flag[f->par]) {
+            flag[f->par] = 1;
+            count++;
+        }
+    }
+    for (int g = 0; m->histosys_code == HF_INTERP_CODE0 && g < m->nhs_pars;
+         g++)
+        if (!flag[m->hs_gpar[g]]) {
+            flag[m->hs_gpar[g]] = 1;
+            count++;
+        }
+    return count;
+}
+
 int hf_model_twowell(const hf_model *m, unsigned char *flag)
 {
     int count = 0;

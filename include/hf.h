@@ -396,6 +396,28 @@ HF_API int hf_cls_asymptotic_explain(const hf_model *m, const double *data,
                                      hf_cls_result *res,
                                      hf_hypotest_explain *ex, hf_error *err);
 
+/* Discovery: the asymptotic test of the background-only hypothesis with
+ * the q0 statistic, as pyhf.infer.hypotest(0.0, data, model,
+ * test_stat="q0", return_expected_set=True).  p0 is the probability of a
+ * q0 at least the observed one under background only, p0_exp its
+ * expected band under the signal hypothesis mu = 1 (pyhf's order: the
+ * -2 sigma entry first), and each Z = Phi^-1(1 - p) its significance
+ * (scipy.stats.norm.isf).  Two fits on the data, two on the Asimov data
+ * at mu = 1. */
+typedef struct hf_significance_result {
+    double p0_obs, p0_exp[5];
+    double z_obs, z_exp[5];
+    double q0_obs, q0_asimov;  /* the test statistics behind them */
+    double clb;                /* pyhf's tail probability for q0 */
+    int nevals;                /* NLL+gradient evaluations used */
+} hf_significance_result;
+
+HF_API int hf_significance(const hf_model *m, const double *data,
+                           const hf_fit_options *opt,
+                           hf_significance_result *res, hf_error *err);
+/* The significance of a p-value, Phi^-1(1 - p) (inf for p = 0). */
+HF_API double hf_p_to_z(double p);
+
 /* hf_cls_asymptotic at each of mu[0..n) into res[0..n), sharing the fits
  * that do not depend on mu (free fits, Asimov data): two fits a point.
  * res[i].nevals counts the evaluations up to and including point i. */

@@ -129,6 +129,9 @@ static int default_names(hf_ml *m, hf_error *err)
 int hf_ml_load(const char *path, const hf_ml_options *opt, hf_ml **out, hf_error *err)
 {
     *out = NULL;
+    hf_error local;
+    if (!err) /* the backends' messages need somewhere to go */
+        err = &local;
     hf_ml_options defaults;
     hf_ml_options_init(&defaults);
     if (!opt)

@@ -1,8 +1,468 @@
-/* tmva.c - TMVA BDT weight files (placeholder until the reader lands). */
+/*
+ * tmva.c - TMVA BDT weight files (the XML TMVA::Reader reads), parsed
+ * with libxml2 and evaluated as TMVA does:
+ *  - a node sends an event right when (x[IVar] >= Cut) == cType, or with
+ *    Fisher cuts (NCoef > 0) when (fC_N + sum fC_i x_i > Cut) == cType;
+ *    values and cuts are float, as TMVA's Event and DecisionTreeNode;
+ *  - BoostType Grad: 2 / (1 + exp(-2 sum)) - 1, sum of the leaves' res;
+ *  - any other boost: sum_t w_t v_t / sum_t w_t with the trees' boostWeight
+ *    w_t and v_t the leaf's nType (+-1) with UseYesNoLeaf, its purity
+ *    without (or its res for regression trees, Weights AnalysisType 1);
+ *  - the Normalize transformation TMVA writes is applied first, with the
+ *    ranges of all classes together (the last Class), as the Reader does:
+ *    x' = 2 (x - min) / (max - min) - 1.
+ * Other transformations and preselection cuts are refused by name.
+ */
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "ml.h"
+
+typedef struct tnode {
+    float cut, value;        /* value: what a leaf gives (see above) */
+    int var;                 /* -1 for a leaf, -2 for a Fisher cut */
+    int right_if;            /* cType: right when (x >= cut) == right_if */
+    int child[2];            /* left, right (node indices) */
+    int ncoef, coef;         /* Fisher cut: ncoef coefficients at coef */
+} tnode;
+
+typedef struct tmva {
+    int nvar, ntrees, grad;
+    tnode *nodes;
+    int nnodes;
+    int *root;               /* each tree's root node */
+    double *weight, wsum;    /* boost weights (non-Grad) */
+    double *coefs;
+    int ncoefs;
+    float *nmin, *nscale;    /* Normalize: x' = (x - min) * scale * 2 - 1 */
+} tmva;
+
+typedef struct reader {
+    const char *path;
+    hf_error *err;
+    tmva *t;
+    int yesno, regression;
+} reader;
+
+static const xmlNode *child(const xmlNode *n, const char *name)
+{
+    for (const xmlNode *c = n ? n->children : NULL; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && !strcmp((const char *)c->name, name))
+            return c;
+    return NULL;
+}
+
+static const xmlNode *next_el(const xmlNode *c, const char *name)
+{
+    for (c = c->next; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && !strcmp((const char *)c->name, name))
+            return c;
+    return NULL;
+}
+
+/* Attribute as a number; -1 (error set, naming the line) when absent
+ * or not a number. */
+static int attr_num(const reader *r, const xmlNode *n, const char *name, double *out)
+{
+    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+    char *end = NULL;
+    if (v)
+        *out = strtod((const char *)v, &end);
+    int bad = !v || end == (char *)v || *end;
+    xmlFree(v);
+    if (bad)
+        hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: <%s> needs a numeric %s attribute",
+                     r->path, (int)xmlGetLineNo(n), (const char *)n->name, name);
+    return bad ? -1 : 0;
+}
+
+/* The text of <Option name="name"> in <Options>, malloc'd, or NULL. */
+static char *option(const xmlNode *method, const char *name)
+{
+    const xmlNode *opts = child(method, "Options");
+    for (const xmlNode *o = child(opts, "Option"); o; o = next_el(o, "Option")) {
+        xmlChar *nm = xmlGetProp(o, (const xmlChar *)"name");
+        int hit = nm && !strcmp((const char *)nm, name);
+        xmlFree(nm);
+        if (hit) {
+            xmlChar *t = xmlNodeGetContent(o);
+            char *s = t ? hf_ml_strdup((const char *)t) : NULL;
+            xmlFree(t);
+            return s;
+        }
+    }
+    return NULL;
+}
+
+static int is_true(const char *s)
+{
+    return s && (!strcasecmp(s, "true") || !strcmp(s, "1") || !strcasecmp(s, "t"));
+}
+
+/* Appends a node; its index, or -1 (error set). */
+static int new_node(reader *r)
+{
+    tmva *t = r->t;
+    if ((t->nnodes & (t->nnodes - 1)) == 0) { /* grow at powers of two */
+        tnode *nn = realloc(t->nodes, (size_t)(t->nnodes ? 2 * t->nnodes : 64) * sizeof *nn);
+        if (!nn) {
+            hf_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
+            return -1;
+        }
+        t->nodes = nn;
+    }
+    memset(&t->nodes[t->nnodes], 0, sizeof *t->nodes);
+    return t->nnodes++;
+}
+
+static int fisher(reader *r, const xmlNode *n, tnode *nd, int ncoef)
+{
+    tmva *t = r->t;
+    if (ncoef != t->nvar + 1)
+        return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: NCoef %d: a Fisher cut needs "
+                            "one coefficient per variable and an offset (%d)", r->path,
+                            (int)xmlGetLineNo(n), ncoef, t->nvar + 1);
+    double *c = realloc(t->coefs, (size_t)(t->ncoefs + ncoef) * sizeof *c);
+    if (!c)
+        return hf_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
+    t->coefs = c;
+    nd->ncoef = ncoef;
+    nd->coef = t->ncoefs;
+    for (int i = 0; i < ncoef; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "fC%d", i);
+        if (attr_num(r, n, name, &c[t->ncoefs + i]))
+            return HF_ERR_INVALID;
+    }
+    t->ncoefs += ncoef;
+    return HF_OK;
+}
+
+/* A leaf's value, as TMVA's DecisionTree::CheckEvent returns it. */
+static int leaf(reader *r, const xmlNode *n, tnode *nd)
+{
+    double v;
+    const char *what = r->t->grad || r->regression ? "res" : r->yesno ? "nType" : "purity";
+    if (attr_num(r, n, what, &v))
+        return HF_ERR_INVALID;
+    nd->value = (float)v;
+    nd->var = -1;
+    return HF_OK;
+}
+
+/* Node n and its subtree; *out its index. */
+static int read_node(reader *r, const xmlNode *n, int depth, int *out)
+{
+    if (depth > 200)
+        return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: trees deeper than 200 levels",
+                            r->path, (int)xmlGetLineNo(n));
+    int k = new_node(r);
+    if (k < 0)
+        return r->err ? r->err->code : HF_ERR_NOMEM;
+    *out = k;
+    const xmlNode *kids[2] = {NULL, NULL};
+    for (const xmlNode *c = child(n, "Node"); c; c = next_el(c, "Node")) {
+        xmlChar *pos = xmlGetProp(c, (const xmlChar *)"pos");
+        int side = pos && pos[0] == 'r' ? 1 : pos && pos[0] == 'l' ? 0 : -1;
+        xmlFree(pos);
+        if (side < 0 || kids[side])
+            return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: a <Node> needs pos=\"l\" or "
+                                "\"r\", once each", r->path, (int)xmlGetLineNo(c));
+        kids[side] = c;
+    }
+    if (!kids[0] && !kids[1])
+        return leaf(r, n, &r->t->nodes[k]);
+    if (!kids[0] || !kids[1])
+        return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: a node with one daughter",
+                            r->path, (int)xmlGetLineNo(n));
+    double var, cut, ctype, ncoef = 0;
+    xmlChar *has = xmlGetProp(n, (const xmlChar *)"NCoef");
+    xmlFree(has);
+    if (attr_num(r, n, "IVar", &var) || attr_num(r, n, "Cut", &cut) ||
+        attr_num(r, n, "cType", &ctype) || (has && attr_num(r, n, "NCoef", &ncoef)))
+        return HF_ERR_INVALID;
+    if (ncoef == 0 && (var < 0 || var >= r->t->nvar || var != floor(var)))
+        return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: IVar %g: not a variable index "
+                            "(0 to %d)", r->path, (int)xmlGetLineNo(n), var, r->t->nvar - 1);
+    tnode nd = {.cut = (float)cut, .var = ncoef > 0 ? -2 : (int)var, .right_if = ctype != 0};
+    if (ncoef > 0 && fisher(r, n, &nd, (int)ncoef))
+        return r->err->code;
+    for (int s = 0; s < 2; s++) {
+        int rc = read_node(r, kids[s], depth + 1, &nd.child[s]);
+        if (rc)
+            return rc;
+    }
+    r->t->nodes[k] = nd;
+    return HF_OK;
+}
+
+/* <Variables>: their count and names (Expression, as the Reader's). */
+static int variables(reader *r, const xmlNode *method, char ***names)
+{
+    const xmlNode *vars = child(method, "Variables");
+    double nv;
+    if (!vars || attr_num(r, vars, "NVar", &nv) || nv < 1 || nv > 100000)
+        return r->err->code ? r->err->code : hf_error_set(r->err, HF_ERR_INVALID,
+                                                          "%s: no <Variables NVar=...>",
+                                                          r->path);
+    r->t->nvar = (int)nv;
+    *names = calloc((size_t)nv, sizeof **names);
+    if (!*names)
+        return hf_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
+    int i = 0;
+    for (const xmlNode *v = child(vars, "Variable"); v; v = next_el(v, "Variable"), i++) {
+        xmlChar *e = xmlGetProp(v, (const xmlChar *)"Expression");
+        if (i >= (int)nv || !e) {
+            xmlFree(e);
+            return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: more <Variable>s than NVar "
+                                "%d, or one without Expression", r->path,
+                                (int)xmlGetLineNo(v), (int)nv);
+        }
+        (*names)[i] = hf_ml_strdup((const char *)e);
+        xmlFree(e);
+        if (!(*names)[i])
+            return hf_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
+    }
+    if (i != (int)nv)
+        return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: %d <Variable>s for NVar %d",
+                            r->path, (int)xmlGetLineNo(vars), i, (int)nv);
+    return HF_OK;
+}
+
+/* Normalize's ranges: the last <Class> (all classes together). */
+static int normalize(reader *r, const xmlNode *tr)
+{
+    tmva *t = r->t;
+    const xmlNode *last = NULL;
+    for (const xmlNode *c = child(tr, "Class"); c; c = next_el(c, "Class"))
+        last = c;
+    const xmlNode *ranges = child(last, "Ranges");
+    if (!ranges)
+        return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: Normalize without <Class><Ranges>",
+                            r->path, (int)xmlGetLineNo(tr));
+    t->nmin = malloc((size_t)t->nvar * sizeof *t->nmin);
+    t->nscale = malloc((size_t)t->nvar * sizeof *t->nscale);
+    char *seen = calloc((size_t)t->nvar, 1);
+    int rc = !t->nmin || !t->nscale || !seen
+                 ? hf_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path) : HF_OK;
+    for (const xmlNode *g = child(ranges, "Range"); !rc && g; g = next_el(g, "Range")) {
+        double idx, lo, hi;
+        if (attr_num(r, g, "Index", &idx) || attr_num(r, g, "Min", &lo) ||
+            attr_num(r, g, "Max", &hi))
+            rc = HF_ERR_INVALID;
+        else if (idx < 0 || idx >= t->nvar || seen[(int)idx]++ || !(hi > lo))
+            rc = hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: a bad or repeated range",
+                              r->path, (int)xmlGetLineNo(g));
+        else {
+            /* TMVA keeps min and max as Float_t */
+            t->nmin[(int)idx] = (float)lo;
+            t->nscale[(int)idx] = (float)(1.0 / (double)((float)hi - (float)lo));
+        }
+    }
+    for (int i = 0; !rc && i < t->nvar; i++)
+        if (!seen[i])
+            rc = hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: Normalize has no range for "
+                              "variable %d", r->path, (int)xmlGetLineNo(ranges), i);
+    free(seen);
+    return rc;
+}
+
+static int transformations(reader *r, const xmlNode *method)
+{
+    const xmlNode *trs = child(method, "Transformations");
+    int n = 0;
+    for (const xmlNode *tr = child(trs, "Transform"); tr; tr = next_el(tr, "Transform"), n++) {
+        xmlChar *name = xmlGetProp(tr, (const xmlChar *)"Name");
+        int ok = name && !strcmp((const char *)name, "Normalize") && n == 0;
+        int line = (int)xmlGetLineNo(tr);
+        char nm[64];
+        snprintf(nm, sizeof nm, "%s", name ? (const char *)name : "");
+        xmlFree(name);
+        if (!ok)
+            return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: variable transformation '%s' "
+                                "is not supported (only a single Normalize)", r->path,
+                                line, nm);
+        int rc = normalize(r, tr);
+        if (rc)
+            return rc;
+    }
+    return HF_OK;
+}
+
+/* <Weights>: every <BinaryTree>, its boostWeight and its root. */
+static int trees(reader *r, const xmlNode *method)
+{
+    tmva *t = r->t;
+    const xmlNode *w = child(method, "Weights");
+    double at = 0;
+    if (!w)
+        return hf_error_set(r->err, HF_ERR_INVALID, "%s: no <Weights>", r->path);
+    xmlChar *has = xmlGetProp(w, (const xmlChar *)"AnalysisType");
+    xmlFree(has);
+    if (has && attr_num(r, w, "AnalysisType", &at))
+        return HF_ERR_INVALID;
+    r->regression = at == 1;
+    for (const xmlNode *b = child(w, "BinaryTree"); b; b = next_el(b, "BinaryTree"))
+        t->ntrees++;
+    t->root = calloc((size_t)t->ntrees + 1, sizeof *t->root);
+    t->weight = calloc((size_t)t->ntrees + 1, sizeof *t->weight);
+    if (!t->root || !t->weight)
+        return hf_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
+    if (!t->ntrees)
+        return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: no <BinaryTree> in <Weights>",
+                            r->path, (int)xmlGetLineNo(w));
+    int i = 0;
+    for (const xmlNode *b = child(w, "BinaryTree"); b; b = next_el(b, "BinaryTree"), i++) {
+        const xmlNode *root = child(b, "Node");
+        if (!root)
+            return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: a <BinaryTree> with no <Node>",
+                                r->path, (int)xmlGetLineNo(b));
+        if (!t->grad && attr_num(r, b, "boostWeight", &t->weight[i]))
+            return HF_ERR_INVALID;
+        t->wsum += t->weight[i];
+        int rc = read_node(r, root, 0, &t->root[i]);
+        if (rc)
+            return rc;
+    }
+    return HF_OK;
+}
+
+static int method(reader *r, const xmlNode *m, char ***names)
+{
+    char *boost = option(m, "BoostType"), *yesno = option(m, "UseYesNoLeaf"),
+         *presel = option(m, "DoPreselection");
+    xmlChar *meth = xmlGetProp(m, (const xmlChar *)"Method");
+    int rc = HF_OK;
+    if (!meth || strncmp((const char *)meth, "BDT", 3))
+        rc = hf_error_set(r->err, HF_ERR_INVALID, "%s: Method '%s': only BDT weight files "
+                          "are read", r->path, meth ? (const char *)meth : "");
+    else if (is_true(presel))
+        rc = hf_error_set(r->err, HF_ERR_INVALID, "%s: DoPreselection=True is not supported",
+                          r->path);
+    r->t->grad = boost && !strcmp(boost, "Grad");
+    r->yesno = yesno ? is_true(yesno) : 1; /* TMVA's default */
+    free(boost);
+    free(yesno);
+    free(presel);
+    xmlFree(meth);
+    if (!rc)
+        rc = variables(r, m, names);
+    if (!rc)
+        rc = transformations(r, m);
+    if (!rc)
+        rc = trees(r, m);
+    return rc;
+}
+
+static int goes_right(const tmva *t, const tnode *n, const float *x)
+{
+    int ge;
+    if (n->var >= 0)
+        ge = x[n->var] >= n->cut;
+    else {
+        const double *c = t->coefs + n->coef;
+        double f = c[t->nvar];
+        for (int i = 0; i < t->nvar; i++)
+            f += c[i] * x[i];
+        ge = f > n->cut;
+    }
+    return ge == n->right_if;
+}
+
+static double forest(const tmva *t, const float *x)
+{
+    double sum = 0;
+    for (int k = 0; k < t->ntrees; k++) {
+        const tnode *n = &t->nodes[t->root[k]];
+        while (n->var != -1)
+            n = &t->nodes[n->child[goes_right(t, n, x)]];
+        sum += t->grad ? n->value : t->weight[k] * n->value;
+    }
+    if (t->grad)
+        return 2.0 / (1.0 + exp(-2.0 * sum)) - 1;
+    return t->wsum > 2.220446049250313e-16 ? sum / t->wsum : 0;
+}
+
+static int tmva_eval(const void *impl, const float *x, size_t n, double *out, float *work,
+                     hf_error *err)
+{
+    const tmva *t = impl;
+    for (size_t e = 0; e < n; e++) {
+        const float *xe = x + e * (size_t)t->nvar;
+        if (t->nmin) {
+            for (int i = 0; i < t->nvar; i++)
+                work[i] = (xe[i] - t->nmin[i]) * t->nscale[i] * 2 - 1;
+            xe = work;
+        }
+        out[e] = forest(t, xe);
+    }
+    (void)err;
+    return HF_OK;
+}
+
+static void tmva_free(void *impl)
+{
+    tmva *t = impl;
+    if (!t)
+        return;
+    free(t->nodes);
+    free(t->root);
+    free(t->weight);
+    free(t->coefs);
+    free(t->nmin);
+    free(t->nscale);
+    free(t);
+}
+
+static xmlDoc *parse(const char *path, hf_error *err)
+{
+    xmlDoc *doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                          XML_PARSE_NOWARNING | XML_PARSE_HUGE);
+    if (!doc) {
+        const xmlError *e = xmlGetLastError();
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s", e && e->message ? e->message : "cannot read");
+        msg[strcspn(msg, "\n")] = '\0';
+        hf_error_set(err, e && e->code == XML_IO_LOAD_ERROR ? HF_ERR_IO : HF_ERR_PARSE,
+                     "%s:%d: not a TMVA weight file (XML): %s", path, e ? e->line : 0, msg);
+    }
+    return doc;
+}
 
 int hf_tmva_load(const char *path, hf_ml_backend *be, hf_error *err)
 {
-    (void)be;
-    return hf_error_set(err, HF_ERR_INVALID, "%s: TMVA weight files are not read yet", path);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return hf_error_set(err, HF_ERR_IO, "%s: cannot open", path);
+    fclose(f);
+    xmlDoc *doc = parse(path, err);
+    if (!doc)
+        return err->code;
+    reader r = {path, err, calloc(1, sizeof(tmva)), 1, 0};
+    char **names = NULL;
+    const xmlNode *root = xmlDocGetRootElement(doc);
+    int rc = !r.t ? hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path)
+             : !root || strcmp((const char *)root->name, "MethodSetup")
+                 ? hf_error_set(err, HF_ERR_INVALID, "%s: not a TMVA weight file (no "
+                                "<MethodSetup>)", path)
+                 : method(&r, root, &names);
+    xmlFreeDoc(doc);
+    if (rc) {
+        hf_ml_free_names(names, r.t ? r.t->nvar : 0);
+        tmva_free(r.t);
+        return rc;
+    }
+    be->format = "tmva";
+    be->nin = r.t->nvar;
+    be->nout = 1;
+    be->in_names = names;
+    be->chunk = 64;
+    be->work_floats = (size_t)r.t->nvar;
+    be->impl = r.t;
+    be->eval = tmva_eval;
+    be->free = tmva_free;
+    return HF_OK;
 }

@@ -33,6 +33,8 @@ static const char help[] =
     "  --patch-name NAME    the patch to apply when PATCH.json is a patchset\n"
     "  -p, --patch FILE     a further patch; repeatable\n"
     "  --measurement NAME   measurement to use (default: the first)\n"
+    "  --interp normsys=CODE,histosys=CODE\n"
+    "                       interpolation codes, as for hf cls\n"
     "  -h, --help           this help\n";
 
 /* Page geometry: the test reads plot_area from the JSON, not from here. */
@@ -224,7 +226,7 @@ done:
 
 int hf_plot_brazil(int argc, char **argv)
 {
-    enum { O_MIN = 256, O_MAX, O_POINTS, O_PNAME, O_MEAS };
+    enum { O_MIN = 256, O_MAX, O_POINTS, O_PNAME, O_MEAS, O_INTERP };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"poi-min", required_argument, NULL, O_MIN},
@@ -233,6 +235,7 @@ int hf_plot_brazil(int argc, char **argv)
         {"patch-name", required_argument, NULL, O_PNAME},
         {"patch", required_argument, NULL, 'p'},
         {"measurement", required_argument, NULL, O_MEAS},
+        {"interp", required_argument, NULL, O_INTERP},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -253,6 +256,7 @@ int hf_plot_brazil(int argc, char **argv)
         case 'p': extra[nextra++] = optarg; break;
         case O_PNAME: pname = optarg; break;
         case O_MEAS: mo.measurement = optarg; break;
+        case O_INTERP: rc = hf_cli_interp(optarg, &mo); break;
         case O_MIN: rc = hf_cli_double("--poi-min", optarg, &lo); break;
         case O_MAX:
             have_hi = 1;

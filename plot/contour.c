@@ -41,6 +41,8 @@ static const char help[] =
     "  --x-title T, --y-title T  axis titles (default: the labels)\n"
     "  --threads N          threads for the batch (default: all cores)\n"
     "  --measurement NAME   measurement to use (default: the first)\n"
+    "  --interp normsys=CODE,histosys=CODE\n"
+    "                       interpolation codes, as for hf cls\n"
     "  -h, --help           this help\n";
 
 #define W 800.0
@@ -426,7 +428,7 @@ done:
 
 int hf_plot_contour(int argc, char **argv)
 {
-    enum { O_X = 256, O_Y, O_XT, O_YT, O_THREADS, O_MEAS };
+    enum { O_X = 256, O_Y, O_XT, O_YT, O_THREADS, O_MEAS, O_INTERP };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"x", required_argument, NULL, O_X},
@@ -435,6 +437,7 @@ int hf_plot_contour(int argc, char **argv)
         {"y-title", required_argument, NULL, O_YT},
         {"threads", required_argument, NULL, O_THREADS},
         {"measurement", required_argument, NULL, O_MEAS},
+        {"interp", required_argument, NULL, O_INTERP},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -454,6 +457,7 @@ int hf_plot_contour(int argc, char **argv)
         case O_XT: xt = optarg; break;
         case O_YT: yt = optarg; break;
         case O_MEAS: mo.measurement = optarg; break;
+        case O_INTERP: rc = hf_cli_interp(optarg, &mo); break;
         case O_THREADS:
             rc = hf_cli_double("--threads", optarg, &threads);
             if (rc == HF_EXIT_OK && (threads != floor(threads) || threads < 0 ||

@@ -33,6 +33,8 @@ static const char help[] =
     "  --patch-name NAME    the patch to apply when PATCH.json is a patchset\n"
     "  -p, --patch FILE     a further patch; repeatable\n"
     "  --measurement NAME   measurement to use (default: the first)\n"
+    "  --interp normsys=CODE,histosys=CODE\n"
+    "                       interpolation codes, as for hf cls\n"
     "  -h, --help           this help\n";
 
 #define ROW 18.0   /* page units per parameter */
@@ -231,12 +233,13 @@ done:
 
 int hf_plot_pulls(int argc, char **argv)
 {
-    enum { O_PNAME = 256, O_MEAS };
+    enum { O_PNAME = 256, O_MEAS, O_INTERP };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"patch-name", required_argument, NULL, O_PNAME},
         {"patch", required_argument, NULL, 'p'},
         {"measurement", required_argument, NULL, O_MEAS},
+        {"interp", required_argument, NULL, O_INTERP},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -258,6 +261,7 @@ int hf_plot_pulls(int argc, char **argv)
         case 'p': extra[nextra++] = optarg; break;
         case O_PNAME: pname = optarg; break;
         case O_MEAS: mo.measurement = optarg; break;
+        case O_INTERP: rc = hf_cli_interp(optarg, &mo); break;
         default: rc = hf_cli_getopt_error(c, optopt, argv, optind);
         }
     }

@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "hf.h"
+#include "run.h"
 
 #define DIR "tests/ml/"
 
@@ -135,6 +137,50 @@ static void test_names(void **state)
     hf_ml_free(m);
 }
 
+/* The hand-written TMVA files, worked out by hand.  tmva_grad.xml: tree 0
+ * sends x >= 1.5 right, then y >= 0 left (cType 0: right when y < 0),
+ * leaves -0.3 | 0.2, 0.5; tree 1 sends y >= 2 right, leaves 0.1 | -0.4;
+ * the output is 2/(1+exp(-2 s)) - 1 = tanh(s) of the leaves' sum s.
+ * Boundaries: x = 1.5 goes right (>=). */
+static void test_tmva_grad(void **state)
+{
+    (void)state;
+    hf_ml *m = NULL;
+    hf_error err = {0};
+    assert_int_equal(hf_ml_load(DIR "tmva_grad.xml", NULL, &m, &err), HF_OK);
+    assert_string_equal(hf_ml_format(m), "tmva");
+    assert_int_equal(hf_ml_nfeatures(m), 2);
+    assert_string_equal(hf_ml_feature_name(m, 1), "y");
+    const double x[] = {1.0, 3.0, 2.0, -1.0, 1.5, 0.0, 1.4999, 1.9999};
+    const double want[] = {tanh(-0.3 - 0.4), tanh(0.5 + 0.1), tanh(0.2 + 0.1),
+                           tanh(-0.3 + 0.1)};
+    double out[4];
+    assert_int_equal(hf_ml_eval(m, x, 4, out, &err), HF_OK);
+    for (int i = 0; i < 4; i++)
+        assert_true(fabs(out[i] - want[i]) < 1e-7 * fabs(want[i]));
+    hf_ml_free(m);
+}
+
+/* tmva_ada.xml: Normalize with the all-classes ranges a in [0, 10], b in
+ * [-2, 2] (a' = a/5 - 1, b' = b/2), then trees of boost weight 0.5 (a' >= 0
+ * right: +1), 1 (b' >= 0.5 right: +1) and 0.25 (cType 0: a' < -0.5 right:
+ * +1), left leaves -1; output sum w nType / sum w (1.75). */
+static void test_tmva_ada(void **state)
+{
+    (void)state;
+    hf_ml *m = NULL;
+    hf_error err = {0};
+    assert_int_equal(hf_ml_load(DIR "tmva_ada.xml", NULL, &m, &err), HF_OK);
+    const double x[] = {6, 0, 1, 1.5, 9, 1.9};
+    const double want[] = {(0.5 - 1 - 0.25) / 1.75, (-0.5 + 1 + 0.25) / 1.75,
+                           (0.5 + 1 - 0.25) / 1.75};
+    double out[3];
+    assert_int_equal(hf_ml_eval(m, x, 3, out, &err), HF_OK);
+    for (int i = 0; i < 3; i++)
+        assert_true(fabs(out[i] - want[i]) < 1e-12);
+    hf_ml_free(m);
+}
+
 /* Loading `file` fails with code, the message holding each of the strings. */
 static void refused(const char *file, const char *prep, int code, const char *s1,
                     const char *s2)
@@ -160,17 +206,181 @@ static void test_bad_models(void **state)
     refused(DIR "events.csv", NULL, HF_ERR_PARSE, "events.csv", "not an ONNX model");
     refused(DIR "missing.onnx", NULL, HF_ERR_IO, "missing.onnx", "cannot open");
     refused(DIR "events.csv", NULL, HF_ERR_PARSE, "events.csv", NULL);
+    refused(DIR "tmva_decorrelate.xml", NULL, HF_ERR_INVALID, "tmva_decorrelate.xml:",
+            "transformation 'Decorrelate' is not supported");
+    refused(DIR "tmva_truncated.xml", NULL, HF_ERR_PARSE, "tmva_truncated.xml:",
+            "not a TMVA weight file");
+    refused(DIR "mlp.prep.json", NULL, HF_ERR_PARSE, "mlp.prep.json", "not an XGBoost model");
     refused(DIR "mlp.onnx", DIR "xgb_expected.csv", HF_ERR_PARSE, "xgb_expected.csv", NULL);
+}
+
+
+/* ---------------------------------------------------------- the command */
+
+static char *tmp_path(const char *name)
+{
+    static char buf[4][512];
+    static int k;
+    char *b = buf[k++ % 4];
+    snprintf(b, sizeof buf[0], "%s/%s", tmpdir, name);
+    return b;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* events.csv with line `line` (1: header) edited by replacing `from` by `to`. */
+static const char *edited_events(const char *name, int line, const char *from, const char *to)
+{
+    FILE *f = fopen(DIR "events.csv", "r");
+    assert_non_null(f);
+    char *out = tmp_path(name), l[1024];
+    FILE *o = fopen(out, "w");
+    for (int i = 1; fgets(l, sizeof l, f); i++) {
+        char *p = i == line ? strstr(l, from) : NULL;
+        if (p)
+            fprintf(o, "%.*s%s%s", (int)(p - l), l, to, p + strlen(from));
+        else
+            fputs(l, o);
+    }
+    fclose(f);
+    fclose(o);
+    return out;
+}
+
+static void test_cli_score(void **state)
+{
+    NEED_BIN();
+    /* the preprocessing beside the model (mlp.prep.json) is found alone */
+    result r = run("score", "--model", DIR "mlp.onnx", "--features", DIR "events.csv", NULL);
+    assert_int_equal(r.status, 0);
+    static const char head[] = "channel,weight,p_signal\nSR,0.7887,";
+    assert_true(!strncmp(r.out, head, strlen(head)));
+    size_t n;
+    double *want = read_csv(DIR "mlp_expected.csv", 0, 1, &n);
+    char *p = strchr(r.out, '\n') + 1;
+    for (size_t i = 0; i < n; i++) {
+        p = strchr(strchr(p, ',') + 1, ',') + 1;
+        double v = strtod(p, &p);
+        assert_true(fabs(v - want[i]) < 1e-6 * want[i]);
+    }
+    free(want);
+    result_free(&r);
+    r = run("score", "--model", DIR "mlp.onnx", "--check", DIR "mlp_vectors.csv", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\"vectors\": 8"));
+    result_free(&r);
+}
+
+/* hf signal --model gives the patch hf signal --scores makes from hf
+ * score's output, and hfcls takes it. */
+static void test_cli_signal(void **state)
+{
+    NEED_BIN();
+    const char *patch = tmp_path("patch.json"), *scores = tmp_path("scores.csv");
+    result r = run("signal", "--workspace", RUN_DEMO_WS, "--model", DIR "xgb.json", "--features",
+                   DIR "events.csv", "--binning", DIR "binning.json", "-o", patch, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "64 events: 32 in bins"));
+    result_free(&r);
+    r = run("score", "--model", DIR "xgb.json", "--features", DIR "events.csv", "-o", scores,
+            NULL);
+    assert_int_equal(r.status, 0);
+    result_free(&r);
+    r = run("signal", "--workspace", RUN_DEMO_WS, "--scores", scores, "--binning",
+            DIR "binning.json", NULL);
+    assert_int_equal(r.status, 0);
+    size_t len;
+    FILE *f = fopen(patch, "r");
+    char *text = slurp_fd(fileno(f), &len);
+    fclose(f);
+    assert_string_equal(r.out, text);
+    free(text);
+    result_free(&r);
+    r = run("cls", RUN_DEMO_WS, patch, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "CLs_obs"));
+    result_free(&r);
+}
+
+/* Fails with status 1, stdout empty, `msg` in stderr, -o not created. */
+static void fails(const char *msg, const char *a1, const char *a2, const char *a3,
+                  const char *a4, const char *a5)
+{
+    const char *o = tmp_path("never.csv");
+    unlink(o);
+    result r = run("score", "-o", o, a1, a2, a3, a4, a5, NULL);
+    assert_failed_cleanly(&r, 1, msg);
+    assert_int_equal(access(o, F_OK), -1);
+    result_free(&r);
+}
+
+static void test_cli_bad_input(void **state)
+{
+    NEED_BIN();
+    const char *M = "--model", *F = "--features", *ev = DIR "events.csv";
+    fails("unsupported.onnx: node 1 'wave': operator 'Sin'", M, DIR "unsupported.onnx", F, ev,
+          NULL);
+    fails("truncated.onnx: not an ONNX model", M, DIR "truncated.onnx", F, ev, NULL);
+    fails(":1: no column 'met' (the model's feature 3)", M, DIR "mlp.onnx", F,
+          edited_events("nomet.csv", 1, "met", "MET"), NULL);
+    const char *nan = edited_events("nan.csv", 5, "0.8566", "nan");
+    fails("nan.csv:5: feature 'eta' is nan", M, DIR "mlp.onnx", F, nan, NULL);
+    fails("inf.csv:3: feature 'pt' is inf", M, DIR "xgb.json", F,
+          edited_events("inf.csv", 3, "25.6999", "inf"), NULL);
+    /* skipped and counted when asked */
+    result r = run("score", M, DIR "mlp.onnx", F, nan, "--skip-nonfinite", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "1 events skipped for a NaN or infinite feature (the first "
+                               "at line 5)"));
+    size_t lines = 0;
+    for (const char *p = r.out; (p = strchr(p, '\n')); p++)
+        lines++;
+    assert_int_equal(lines, 64); /* header + 63 */
+    result_free(&r);
+    /* a model with 5 inputs and a preprocessing file naming 4 */
+    write_text(tmp_path("four.json"), "{\"features\": [{\"name\": \"pt\"}, {\"name\": "
+               "\"eta\"}, {\"name\": \"phi\"}, {\"name\": \"met\"}]}");
+    fails("four.json: /features: 4 features but the model", M, DIR "mlp.onnx",
+          "--preprocessing", tmp_path("four.json"), "--features=" DIR "events.csv");
+    /* test vectors that disagree: the file, the line, the output */
+    FILE *f = fopen(DIR "mlp_vectors.csv", "r");
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *last = strrchr(buf, ',');
+    memcpy(last + 1, "0.9", 3);
+    write_text(tmp_path("vectors.csv"), buf);
+    fails("vectors.csv:9: output 'p_signal' is", M, DIR "mlp.onnx", "--check",
+          tmp_path("vectors.csv"), NULL);
+    /* raw rows: not a whole number of events */
+    write_text(tmp_path("raw.f64"), "0123456789abcdef01234567");
+    char raw[600];
+    snprintf(raw, sizeof raw, "--features=%s", tmp_path("raw.f64"));
+    fails("raw.f64: 24 bytes after 0 whole events", M, DIR "mlp.onnx", "--format", "f64", raw);
 }
 
 int main(void)
 {
+    if (run_setup("test_ml") != 0)
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_onnx_mlp),
         cmocka_unit_test(test_onnx_ops),
         cmocka_unit_test(test_xgboost),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_tmva_grad),
+        cmocka_unit_test(test_tmva_ada),
         cmocka_unit_test(test_bad_models),
+        cmocka_unit_test(test_cli_score),
+        cmocka_unit_test(test_cli_signal),
+        cmocka_unit_test(test_cli_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

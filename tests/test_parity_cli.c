@@ -1,0 +1,262 @@
+/*
+ * test_parity_cli.c - the command side of issue 19: `hf significance` and
+ * `hf cls --test-stat q0` (single and grid mode), `--interp` and
+ * `--optconf` on cls and fit, `hf fit --value`, workspaces read from
+ * standard input when no file is named, `hf --cite`, `hf completions`,
+ * and the bad command lines (exit 2, nothing on stdout).  Numbers are
+ * checked against pyhf's (tests/parity/refs.json, see test_parity.c).
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "run.h"
+
+#define NORMSYS "tests/parity/normsys.json"
+#define HISTOSYS "tests/parity/histosys.json"
+#define MIXED "tests/parity/mixed.json"
+#define DEMO_PS "workspaces/demo/patchset.json"
+
+static cJSON *refs;
+
+/* The reference case called name among the small models. */
+static const cJSON *ref_case(const char *name)
+{
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(refs, "models"))
+        if (!strcmp(cJSON_GetObjectItemCaseSensitive(c, "name")->valuestring,
+                    name))
+            return c;
+    fail_msg("no reference %s", name);
+    return NULL;
+}
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(it))
+        fail_msg("no number %s", key);
+    return it->valuedouble;
+}
+
+static void assert_near(double got, double want, double tol)
+{
+    if (!(fabs(got - want) <= tol))
+        fail_msg("got %.15g, want %.15g (tolerance %g)", got, want, tol);
+}
+
+/* The four discovery keys and nothing else, matching pyhf's q0 test. */
+static void check_discovery(const cJSON *o, const cJSON *q)
+{
+    assert_int_equal(cJSON_GetArraySize(o), 4);
+    assert_near(num(o, "p0_obs"), num(q, "p0_obs"), 1e-6);
+    assert_near(num(o, "Z_obs"), num(q, "Z_obs"), 1e-5);
+    for (int i = 0; i < 5; i++) {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "p0_exp");
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(q, "p0_exp");
+        const cJSON *za = cJSON_GetObjectItemCaseSensitive(o, "Z_exp");
+        const cJSON *zb = cJSON_GetObjectItemCaseSensitive(q, "Z_exp");
+        assert_near(cJSON_GetArrayItem(a, i)->valuedouble,
+                    cJSON_GetArrayItem(b, i)->valuedouble, 1e-6);
+        assert_near(cJSON_GetArrayItem(za, i)->valuedouble,
+                    cJSON_GetArrayItem(zb, i)->valuedouble, 1e-4);
+    }
+}
+
+static void test_significance(void **state)
+{
+    NEED_BIN();
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(ref_case("normsys"), "q0");
+    result r = run("significance", NORMSYS, NULL);
+    cJSON *o = parse_ok(&r);
+    check_discovery(o, q);
+    /* the same bytes from hf cls --test-stat q0, and from stdin */
+    result r2 = run("cls", NORMSYS, "--test-stat", "q0", NULL);
+    assert_int_equal(r2.status, 0);
+    assert_string_equal(r.out, r2.out);
+    result r3 = run_in(NORMSYS, "significance", NULL);
+    assert_int_equal(r3.status, 0);
+    assert_string_equal(r.out, r3.out);
+    result r4 = run("significance", NORMSYS, "--tail-probs", NULL);
+    cJSON *o4 = parse_ok(&r4);
+    assert_near(num(o4, "CLb"), num(q, "CLb"), 1e-6);
+    cJSON_Delete(o);
+    cJSON_Delete(o4);
+    result_free(&r);
+    result_free(&r2);
+    result_free(&r3);
+    result_free(&r4);
+}
+
+/* Grid mode: one discovery line per patch, the numbers of single mode. */
+static void test_significance_grid(void **state)
+{
+    NEED_BIN();
+    result g = run("significance", RUN_DEMO_WS, DEMO_PS, NULL);
+    assert_int_equal(g.status, 0);
+    char *nl = strchr(g.out, '\n');
+    assert_non_null(nl);
+    *nl = '\0';
+    cJSON *line = cJSON_Parse(g.out);
+    assert_non_null(line);
+    const char *name = cJSON_GetObjectItemCaseSensitive(line, "patch")->valuestring;
+    result s = run("significance", RUN_DEMO_WS, DEMO_PS, "--patch-name", name,
+                   NULL);
+    cJSON *o = parse_ok(&s);
+    assert_near(num(line, "p0_obs"), num(o, "p0_obs"), 1e-12);
+    assert_near(num(line, "Z_obs"), num(o, "Z_obs"), 1e-12);
+    assert_non_null(cJSON_GetObjectItemCaseSensitive(line, "Z_exp"));
+    assert_null(cJSON_GetObjectItemCaseSensitive(line, "CLs_obs"));
+    cJSON_Delete(line);
+    cJSON_Delete(o);
+    result_free(&g);
+    result_free(&s);
+}
+
+/* ROOT's codes on cls and fit, against pyhf's modifier_settings. */
+static void test_interp(void **state)
+{
+    NEED_BIN();
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(ref_case("mixed"),
+                                                      "code1_code0");
+    result r = run("cls", MIXED, "--interp", "normsys=code1,histosys=code0",
+                   NULL);
+    cJSON *o = parse_ok(&r);
+    assert_near(num(o, "CLs_obs"), num(h, "CLs_obs"), 1e-6);
+    cJSON_Delete(o);
+    result_free(&r);
+    /* default codes differ: the option is not ignored */
+    r = run("cls", MIXED, NULL);
+    o = parse_ok(&r);
+    assert_true(fabs(num(o, "CLs_obs") - num(h, "CLs_obs")) > 1e-4);
+    cJSON_Delete(o);
+    result_free(&r);
+
+    h = cJSON_GetObjectItemCaseSensitive(ref_case("histosys"), "code1_code0");
+    r = run_in(HISTOSYS, "fit", "--value", "--interp", "histosys=code0",
+               "--optconf", "tolerance=1e-10,maxiter=5000", NULL);
+    o = parse_ok(&r);
+    double want = num(h, "twice_nll_free"), got = num(o, "twice_nll");
+    assert_true(got <= want + 1e-6 && got >= want - 1e-5);
+    cJSON_Delete(o);
+    result_free(&r);
+}
+
+/* --optconf reaches the minimiser: two evaluations cannot converge. */
+static void test_optconf(void **state)
+{
+    NEED_BIN();
+    result r = run("fit", MIXED, "--optconf", "maxiter=2", NULL);
+    assert_failed_cleanly(&r, 3, "no convergence");
+    result_free(&r);
+}
+
+static void test_bad_command_lines(void **state)
+{
+    NEED_BIN();
+    static const char *const cases[][8] = {
+        {"cls", NORMSYS, "--interp", "normsys=code4p", NULL},
+        {"cls", NORMSYS, "--interp", "histosys=code1", NULL},
+        {"cls", NORMSYS, "--interp", "shapesys=code0", NULL},
+        {"fit", NORMSYS, "--interp", "normsys", NULL},
+        {"cls", NORMSYS, "--test-stat", "q0", "--test-poi", "1", NULL},
+        {"cls", NORMSYS, "--test-stat", "q0", "--upper-limit", NULL},
+        {"cls", NORMSYS, "--test-stat", "q0", "--scan", "0:2:3", NULL},
+        {"cls", NORMSYS, "--test-stat", "q1", NULL},
+        {"cls", NORMSYS, "--optconf", "tolerance=abc", NULL},
+        {"cls", NORMSYS, "--optconf", "tolerance=", NULL},
+        {"fit", NORMSYS, "--optconf", "maxiter=0", NULL},
+        {"fit", NORMSYS, "--optconf", "stepsize=1", NULL},
+        {"fit", NORMSYS, "--optconf", "tolerance=1e-8,", NULL},
+        {"fit", NORMSYS, "--optimizer", "minuit", NULL},
+        {"cls", NORMSYS, "--backend", "jax", NULL},
+        {"significance", NORMSYS, "--test-stat", "qtilde", NULL},
+        {"significance", RUN_DEMO_WS, DEMO_PS, "--test-poi", "2", NULL},
+    };
+    static const char *const why[] = {
+        "normsys code", "histosys code", "modifier type", "TYPE=CODE",
+        "tests the POI at 0", "not limits", "not limits", "q0",
+        "tolerance", "tolerance", "maxiter", "'stepsize' is not supported",
+        "comma", "--optimizer", "--backend", "q0", "tests the POI at 0",
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[10] = {(char *)hf_bin};
+        for (int k = 0; cases[i][k]; k++)
+            argv[k + 1] = (char *)cases[i][k];
+        result r = run_argv(hf_bin, argv);
+        if (r.status != 2 || r.outlen != 0 || !strstr(r.err, why[i]))
+            fail_msg("%s %s %s: status %d, stdout '%s', stderr '%s'",
+                     cases[i][0], cases[i][2] ? cases[i][2] : "",
+                     cases[i][3] ? cases[i][3] : "", r.status, r.out, r.err);
+        result_free(&r);
+    }
+}
+
+/* No file and nothing piped in: a usage error, not a wait on stdin. */
+static void test_stdin(void **state)
+{
+    NEED_BIN();
+    result r = run("inspect", NULL); /* stdin is /dev/null */
+    assert_failed_cleanly(&r, 2, "workspace");
+    result_free(&r);
+    static const char *const verbs[] = {"cls", "fit", "eval", "inspect",
+                                        "significance", "digest", "sort"};
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+        result a = run_in(NORMSYS, verbs[i], NULL);
+        result b = run(verbs[i], NORMSYS, NULL);
+        if (a.status != 0 || strcmp(a.out, b.out) != 0)
+            fail_msg("%s < file: status %d, '%s' vs '%s'", verbs[i],
+                     a.status, a.out, b.out);
+        result_free(&a);
+        result_free(&b);
+    }
+}
+
+static void test_cite(void **state)
+{
+    NEED_BIN();
+    result r = run("--cite", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "doi = {10.21105/joss.02823}"));
+    assert_non_null(strstr(r.out, "doi = {10.5281/zenodo.1169739}"));
+    assert_non_null(strstr(r.out, "Kyle Cranmer"));
+    assert_non_null(strstr(r.out, "CERN-OPEN-2012-016"));
+    assert_non_null(strstr(r.out, "1007.1727"));
+    result_free(&r);
+}
+
+int main(void)
+{
+    FILE *f = fopen("tests/parity/refs.json", "rb");
+    static char text[1 << 20];
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[n] = '\0';
+    if (!(refs = cJSON_Parse(text))) {
+        fprintf(stderr, "test_parity_cli: cannot read tests/parity/refs.json "
+                        "(run from the repository root)\n");
+        return 1;
+    }
+    if (run_setup("test_parity_cli") != 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_significance),
+        cmocka_unit_test(test_significance_grid),
+        cmocka_unit_test(test_interp),
+        cmocka_unit_test(test_optconf),
+        cmocka_unit_test(test_bad_command_lines),
+        cmocka_unit_test(test_stdin),
+        cmocka_unit_test(test_cite),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    cJSON_Delete(refs);
+    return rc;
+}
