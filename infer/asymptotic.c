@@ -169,7 +169,7 @@ int hf_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
                             (int)ts);
 
     size_t np = h->npars, wsize = hf_model_work_size(m);
-    h->buf = malloc((6 * np + h->ndata + wsize + 1) * sizeof *h->buf);
+    h->buf = malloc((7 * np + h->ndata + wsize + 1) * sizeof *h->buf);
     if (!h->buf)
         return hf_error_set(err, HF_ERR_NOMEM, "hypotest: out of memory");
     h->width = h->buf;
@@ -177,7 +177,8 @@ int hf_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
     h->asimov_pars = h->free_pars + np;
     h->free_pars_A = h->asimov_pars + np;
     h->scratch = h->free_pars_A + np;
-    h->asimov = h->scratch + np;
+    h->scratch2 = h->scratch + np;
+    h->asimov = h->scratch2 + np;
     h->work = h->asimov + h->ndata;
     hf_fit_widths(m, h->width);
 
@@ -214,49 +215,52 @@ fail:
     return rc;
 }
 
-/* The test statistic at mu on `data` given its free fit.  The fixed-POI
- * fit starts from the free fit's point whatever was fitted before, so that
- * CLs is a function of mu alone: some workspaces have several minima, and
- * a start carried over from the previous mu of a scan can fall into
- * another one than pyhf (which starts from the inits) finds. */
+/* hf_teststat_fixed's fitter: hf_fit_ex with the test's widths and work
+ * buffer, evaluations counted for the test and per kind of fit. */
+typedef struct hypo_fitter {
+    hf_hypo *h;
+    int nevals[2]; /* free, fixed-POI fits of this test statistic */
+    int converged[2];
+} hypo_fitter;
+
+static int hypo_fit(void *ctx, const double *data, const double *start,
+                    int fix_poi, double mu, int thorough, double *pars,
+                    double *tnll, hf_error *err)
+{
+    hypo_fitter *f = ctx;
+    hf_fit_result r;
+    (void)thorough; /* hf_fit_ex is the thorough fit */
+    int rc = hf_fit_ex(f->h->m, data, start, fix_poi, mu, &f->h->opt,
+                       f->h->width, f->h->work, pars, &r, err);
+    f->h->nevals += r.nevals;
+    f->nevals[fix_poi != 0] += r.nevals;
+    f->converged[fix_poi != 0] = r.converged;
+    *tnll = r.twice_nll;
+    return rc;
+}
+
+/* The test statistic at mu on `data` given its free fit: the sequence the
+ * toys share (hf_teststat_fixed), recorded for an explanation. */
 static int teststat(hf_hypo *h, const double *data, double mu,
                     double *free_pars, double *free_tnll, double *q,
                     hf_error *err)
 {
-    double muhat = free_pars[h->poi];
     int asimov = data == h->asimov;
-    int kfix = asimov ? HF_FIT_ASIMOV_FIXED_POI : HF_FIT_FIXED_POI;
-    int kfree = asimov ? HF_FIT_ASIMOV_FREE : HF_FIT_FREE;
-    /* pyhf fits here too but discards the result: q is 0 regardless
-     * (an explanation shows the fit all the same). */
-    if (((h->ts == HF_TEST_Q0 && muhat < 0) ||
-         (h->ts != HF_TEST_Q0 && muhat > mu)) && !h->ex) {
-        *q = 0;
-        return HF_OK;
-    }
-    double tnll;
-    int rc = fit(h, kfix, data, free_pars, 1, mu, h->scratch, &tnll, err);
-    if (rc != HF_OK)
+    hypo_fitter hf = {h, {0, 0}, {1, 1}};
+    hf_fitter f = {hypo_fit, &hf};
+    hf_ts_fits s = {free_pars, *free_tnll, h->scratch, NAN, h->scratch2,
+                    h->ex != NULL, 0};
+    int rc = hf_teststat_fixed(h->m, h->ts, &f, data, mu, &s, q, err);
+    *free_tnll = s.free_tnll;
+    if (rc != HF_OK || !h->ex)
         return rc;
-    int inside = mu >= hf_model_lower(h->m)[h->poi] &&
-                 mu <= hf_model_upper(h->m)[h->poi];
-    if (inside && tnll < *free_tnll - 1e-9) {
-        /* The constrained fit went lower than the free one, which had
-         * therefore stopped short: redo it from the better point.  (Past
-         * the POI's bounds, where pyhf refuses to go and hf's limits may,
-         * the free fit can be the higher one.) */
-        rc = fit(h, kfree, data, h->scratch, 0, 0, free_pars, free_tnll,
-                 err);
-        if (rc != HF_OK)
-            return rc;
-        muhat = free_pars[h->poi];
+    hf_fit_result r = {s.fixed_tnll, hf.converged[1], hf.nevals[1]};
+    record(h, asimov ? HF_FIT_ASIMOV_FIXED_POI : HF_FIT_FIXED_POI,
+           h->scratch, &r);
+    if (s.refit) {
+        r = (hf_fit_result){s.free_tnll, hf.converged[0], hf.nevals[0]};
+        record(h, asimov ? HF_FIT_ASIMOV_FREE : HF_FIT_FREE, free_pars, &r);
     }
-    if ((h->ts == HF_TEST_Q0 && muhat < 0) ||
-        (h->ts != HF_TEST_Q0 && muhat > mu)) {
-        *q = 0;
-        return HF_OK;
-    }
-    *q = hf_teststat_value(h->ts, mu, muhat, tnll, *free_tnll);
     return HF_OK;
 }
 

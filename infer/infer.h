@@ -13,6 +13,54 @@
 double hf_teststat_value(hf_test_stat ts, double mu, double muhat,
                          double twice_nll_fixed, double twice_nll_free);
 
+/* The fitter behind the test-statistic sequence, so that the asymptotic
+ * calculator (hf_fit_ex) and the toys (a quick BFGS first) share one
+ * sequence.  fit() fits `data` from `start`, free or with the POI fixed to
+ * mu, into pars[npars] and *tnll (twice the NLL); `thorough` asks for the
+ * full minimiser (a retry after a fit that stopped short).  It returns
+ * HF_OK or the failed fit's error (HF_ERR_FIT: not converged), which the
+ * sequence hands back unchanged so that the caller can retry or count. */
+typedef struct hf_fitter {
+    int (*fit)(void *ctx, const double *data, const double *start,
+               int fix_poi, double mu, int thorough, double *pars,
+               double *tnll, hf_error *err);
+    void *ctx;
+} hf_fitter;
+
+/* The two fits of a test statistic.  free_pars/free_tnll: the free fit
+ * (in for hf_teststat_fixed, out for hf_teststat_seq; updated where it is
+ * redone); fixed_pars/fixed_tnll: the fixed-POI fit (fixed_tnll NaN when
+ * q is zero without it); scratch: npars doubles; always_fixed: fit the
+ * fixed POI even where q is zero whatever it gives (pyhf does; an
+ * explanation shows it). */
+typedef struct hf_ts_fits {
+    double *free_pars;
+    double free_tnll;
+    double *fixed_pars;
+    double fixed_tnll;
+    double *scratch;
+    int always_fixed;
+    int refit;  /* out: the free fit was redone from the fixed one */
+} hf_ts_fits;
+
+/* pyhf's test statistic at mu on `data` given its free fit: the fixed-POI
+ * fit from the free fit's point (never from whatever was fitted before, so
+ * that a scan's CLs is a function of mu alone), skipped where the free
+ * POI already makes q zero (q0: muhat < 0; qmu, qmu_tilde: muhat > mu).
+ * Where the fixed fit ends more than 1e-9 below the free one with mu
+ * inside the POI's bounds, the free fit had stopped short: it is redone,
+ * thoroughly, from the fixed point, then the fixed fit again from there,
+ * keeping the lower of the two.  (Past the bounds, where pyhf refuses to
+ * go and hf's limits may, the free fit can be the higher one.) */
+int hf_teststat_fixed(const hf_model *m, hf_test_stat ts, const hf_fitter *f,
+                      const double *data, double mu, hf_ts_fits *s, double *q,
+                      hf_error *err);
+
+/* The same after a free fit from `start` (NULL: the model's inits). */
+int hf_teststat_seq(const hf_model *m, hf_test_stat ts, const hf_fitter *f,
+                    const double *data, double mu, const double *start,
+                    hf_ts_fits *s, double *q, hf_error *err);
+
 /* pyhf's AsymptoticCalculator.pvalues on sqrt(q) and sqrt(q_A):
  * CLsb, CLb, CLs at the observed statistic. */
 void hf_asymptotic_pvalues(hf_test_stat ts, double sqrtq, double sqrtq_A,
@@ -39,7 +87,8 @@ typedef struct hf_hypo {
     double *asimov_pars;  /* the fixed-POI fit that generated it */
     double *free_pars_A;  /* free fit to the Asimov data */
     double free_tnll_A;
-    double *scratch;      /* npars */
+    double *scratch;      /* npars: the fixed-POI fit */
+    double *scratch2;     /* npars: hf_teststat_fixed's */
     int nevals;
     hf_hypotest_explain *ex;  /* NULL, or where each fit is recorded */
 } hf_hypo;

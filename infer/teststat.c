@@ -4,6 +4,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "infer.h"
 
@@ -26,6 +27,83 @@ double hf_teststat_value(hf_test_stat ts, double mu, double muhat,
     }
 }
 
+/* q is zero whatever the fixed-POI fit gives. */
+static int zero_q(hf_test_stat ts, double mu, double muhat)
+{
+    return (ts == HF_TEST_Q0 && muhat < 0) ||
+           ((ts == HF_TEST_QMU || ts == HF_TEST_QMU_TILDE) && muhat > mu);
+}
+
+int hf_teststat_fixed(const hf_model *m, hf_test_stat ts, const hf_fitter *f,
+                      const double *data, double mu, hf_ts_fits *s, double *q,
+                      hf_error *err)
+{
+    int poi = hf_model_poi(m), npars = hf_model_npars(m);
+    s->fixed_tnll = NAN;
+    s->refit = 0;
+    *q = 0;
+    if (zero_q(ts, mu, s->free_pars[poi]) && !s->always_fixed)
+        return HF_OK;
+    double tfix, t2;
+    int rc = f->fit(f->ctx, data, s->free_pars, 1, mu, 0, s->fixed_pars,
+                    &tfix, err);
+    if (rc != HF_OK)
+        return rc;
+    int inside = mu >= hf_model_lower(m)[poi] && mu <= hf_model_upper(m)[poi];
+    if (inside && tfix < s->free_tnll - 1e-9) {
+        rc = f->fit(f->ctx, data, s->fixed_pars, 0, 0, 1, s->free_pars,
+                    &s->free_tnll, err);
+        if (rc != HF_OK)
+            return rc;
+        s->refit = 1;
+        if (!zero_q(ts, mu, s->free_pars[poi]) || s->always_fixed) {
+            rc = f->fit(f->ctx, data, s->free_pars, 1, mu, 0, s->scratch, &t2,
+                        err);
+            if (rc != HF_OK)
+                return rc;
+            if (t2 < tfix) {
+                memcpy(s->fixed_pars, s->scratch, npars * sizeof *s->scratch);
+                tfix = t2;
+            }
+        }
+    }
+    s->fixed_tnll = tfix;
+    *q = hf_teststat_value(ts, mu, s->free_pars[poi], tfix, s->free_tnll);
+    return HF_OK;
+}
+
+int hf_teststat_seq(const hf_model *m, hf_test_stat ts, const hf_fitter *f,
+                    const double *data, double mu, const double *start,
+                    hf_ts_fits *s, double *q, hf_error *err)
+{
+    *q = NAN;
+    s->fixed_tnll = NAN;
+    s->refit = 0;
+    int rc = f->fit(f->ctx, data, start ? start : hf_model_inits(m), 0, 0, 0,
+                    s->free_pars, &s->free_tnll, err);
+    if (rc != HF_OK)
+        return rc;
+    return hf_teststat_fixed(m, ts, f, data, mu, s, q, err);
+}
+
+/* hf_fit with the caller's options, for hf_test_statistic. */
+typedef struct plain_fitter {
+    const hf_model *m;
+    const hf_fit_options *opt;
+} plain_fitter;
+
+static int plain_fit(void *ctx, const double *data, const double *start,
+                     int fix_poi, double mu, int thorough, double *pars,
+                     double *tnll, hf_error *err)
+{
+    const plain_fitter *p = ctx;
+    hf_fit_result r;
+    (void)thorough;
+    int rc = hf_fit(p->m, data, start, fix_poi, mu, p->opt, pars, &r, err);
+    *tnll = r.twice_nll;
+    return rc;
+}
+
 int hf_test_statistic(const hf_model *m, const double *data, double mu,
                       hf_test_stat ts, const hf_fit_options *opt, double *q,
                       hf_error *err)
@@ -45,17 +123,16 @@ int hf_test_statistic(const hf_model *m, const double *data, double mu,
                             (int)ts);
     if (ts == HF_TEST_Q0)
         mu = 0;
-    double *pars = malloc(2 * (npars ? npars : 1) * sizeof *pars);
+    double *pars = malloc(3 * (npars ? npars : 1) * sizeof *pars);
     if (!pars)
         return hf_error_set(err, HF_ERR_NOMEM, "test statistic: out of memory");
-    double *fixed_pars = pars + npars;
-    hf_fit_result rfree, rfixed;
-    int rc = hf_fit(m, data, NULL, 0, 0, opt, pars, &rfree, err);
-    if (rc == HF_OK)
-        rc = hf_fit(m, data, pars, 1, mu, opt, fixed_pars, &rfixed, err);
-    if (rc == HF_OK)
-        *q = hf_teststat_value(ts, mu, pars[poi], rfixed.twice_nll,
-                               rfree.twice_nll);
+    plain_fitter pf = {m, opt};
+    hf_fitter f = {plain_fit, &pf};
+    hf_ts_fits s = {pars, NAN, pars + npars, NAN, pars + 2 * npars, 1, 0};
+    /* pyhf fits both, from the inits */
+    int rc = hf_teststat_seq(m, ts, &f, data, mu, NULL, &s, q, err);
+    if (rc != HF_OK)
+        *q = NAN;
     free(pars);
     return rc;
 }

@@ -70,7 +70,7 @@ typedef struct toy_metric {
 } toy_metric;
 
 typedef struct toy_buf {
-    double *data, *free_pars, *fixed_pars, *work;
+    double *data, *free_pars, *fixed_pars, *scratch, *work;
     /* quick_fit's: inverse metric (and the one handed from a free to a
      * fixed fit), its variables, gradient, direction, trial point and
      * gradient, H v, the update vector, H g and H gt, the full parameter
@@ -93,7 +93,7 @@ static int toy_buf_alloc(toy_buf *b, const toy_ctx *c)
 {
     size_t np = c->npars ? c->npars : 1;
     memset(b, 0, sizeof *b);
-    b->data = malloc((c->ndata + 14 * np + 2 * np * np +
+    b->data = malloc((c->ndata + 15 * np + 2 * np * np +
                       hf_model_work_size(c->m) + 1) * sizeof *b->data);
     b->held = malloc(np);
     b->rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -116,7 +116,8 @@ static int toy_buf_alloc(toy_buf *b, const toy_ctx *c)
     b->hgt = b->hg + np;
     b->x = b->hgt + np;
     b->gx = b->x + np;
-    b->work = b->gx + np;
+    b->scratch = b->gx + np;
+    b->work = b->scratch + np;
     return HF_OK;
 }
 
@@ -493,25 +494,35 @@ static int toy_fit(const toy_ctx *c, toy_buf *b, const double *data,
     return rc;
 }
 
-/* pyhf's test statistic of `data` at mu: a free fit, then the fixed-POI
- * fit unless the free fit's POI already makes q zero (pyhf fits and
- * discards it).  They start from `start` and the free fit's point: pyhf
- * starts from the inits, but toys scatter around their generating point
- * (with mt its metric), where the minimum is found in fewer steps. */
-static int teststat(const toy_ctx *c, toy_buf *b, const double *data,
-                    const double *start, const toy_metric *mt, double mu,
-                    double *q, long *nevals, hf_error *err)
+/* hf_teststat_seq's fitter for a toy: quick_fit with the generating
+ * point's metric for the free fit; for the fixed-POI fit the free fit's
+ * final metric, nearer the toy's curvature than the generating point's
+ * (not where the free fit held some variable: its metric has no row for
+ * it); hf_fit_ex alone for a thorough retry. */
+typedef struct toy_fitter {
+    const toy_ctx *c;
+    toy_buf *b;
+    const toy_metric *mt;
+    const double *Hfix;
+    long *nevals;
+} toy_fitter;
+
+static int toy_seq_fit(void *ctx, const double *data, const double *start,
+                       int fix_poi, double mu, int thorough, double *pars,
+                       double *tnll, hf_error *err)
 {
-    double tfree, tfixed;
+    toy_fitter *f = ctx;
+    const toy_ctx *c = f->c;
+    toy_buf *b = f->b;
+    const double *Hinv = thorough || !f->mt ? NULL
+                         : fix_poi          ? f->Hfix
+                                            : f->mt->full;
     int quick;
-    int rc = toy_fit(c, b, data, mt ? mt->full : NULL, start, 0, 0,
-                     b->free_pars, &tfree, nevals, &quick, err);
-    if (rc != HF_OK)
+    int rc = toy_fit(c, b, data, Hinv, start, fix_poi, mu, pars, tnll,
+                     f->nevals, &quick, err);
+    if (rc != HF_OK || fix_poi || thorough || !f->mt)
         return rc;
-    /* The fixed-POI fit starts with the free fit's final metric, nearer
-     * the toy's curvature than the generating point's (not where the free
-     * fit held some variable: its metric has no row for it). */
-    const double *Hfix = mt ? mt->fixed : NULL;
+    f->Hfix = f->mt->fixed;
     if (quick) {
         int n = c->nfree, any = 0;
         for (int k = 1; k < n; k++)
@@ -521,33 +532,27 @@ static int teststat(const toy_ctx *c, toy_buf *b, const double *data,
             for (int a = 1; a < n; a++)
                 memcpy(b->Hfix + (size_t)(a - 1) * (n - 1),
                        b->H + (size_t)a * n + 1, (n - 1) * sizeof *b->H);
-            Hfix = b->Hfix;
+            f->Hfix = b->Hfix;
         }
     }
-    for (int pass = 0;; pass++) {
-        double muhat = b->free_pars[c->poi];
-        if ((c->ts == HF_TEST_Q0 && muhat < 0) ||
-            ((c->ts == HF_TEST_QMU || c->ts == HF_TEST_QMU_TILDE) &&
-             muhat > mu)) {
-            *q = 0;
-            return HF_OK;
-        }
-        rc = toy_fit(c, b, data, Hfix, b->free_pars, 1, mu, b->fixed_pars,
-                     &tfixed, nevals, &quick, err);
-        if (rc != HF_OK)
-            return rc;
-        int inside = mu >= hf_model_lower(c->m)[c->poi] &&
-                     mu <= hf_model_upper(c->m)[c->poi];
-        if (pass > 0 || !inside || tfixed >= tfree - 1e-9)
-            break;
-        /* The constrained fit went below the free one, which had stopped
-         * short: redo the free fit from the better point, once, fully. */
-        rc = toy_fit(c, b, data, NULL, b->fixed_pars, 0, 0, b->free_pars,
-                     &tfree, nevals, &quick, err);
-        if (rc != HF_OK)
-            return rc;
-    }
-    *q = hf_teststat_value(c->ts, mu, b->free_pars[c->poi], tfixed, tfree);
+    return HF_OK;
+}
+
+/* pyhf's test statistic of `data` at mu, by the sequence the asymptotic
+ * calculator shares (hf_teststat_seq): the free fit from `start`, the
+ * fixed-POI fit from its point.  pyhf starts from the inits, but toys
+ * scatter around their generating point (with mt its metric), where the
+ * minimum is found in fewer steps.  A failed fit's error is returned. */
+static int teststat(const toy_ctx *c, toy_buf *b, const double *data,
+                    const double *start, const toy_metric *mt, double mu,
+                    double *q, long *nevals, hf_error *err)
+{
+    toy_fitter tf = {c, b, mt, mt ? mt->fixed : NULL, nevals};
+    hf_fitter f = {toy_seq_fit, &tf};
+    hf_ts_fits s = {b->free_pars, NAN, b->fixed_pars, NAN, b->scratch, 0, 0};
+    int rc = hf_teststat_seq(c->m, c->ts, &f, data, mu, start, &s, q, err);
+    if (rc != HF_OK)
+        return rc;
     return isnan(*q) ? HF_ERR_NUMERIC : HF_OK;
 }
 
