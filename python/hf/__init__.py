@@ -75,9 +75,11 @@ _SIGS = {
     "hf_model_nchannels": (ctypes.c_int, [_P]),
     "hf_model_channel_name": (ctypes.c_char_p, [_P, ctypes.c_int]),
     "hf_model_channel_nbins": (ctypes.c_int, [_P, ctypes.c_int]),
-    "hf_cls_asymptotic": (ctypes.c_int, [_P, _D, ctypes.c_double, ctypes.c_int,
+    # data as void *: hf.pyhf passes numpy addresses (ints), hf.Model the
+    # model's own data pointer
+    "hf_cls_asymptotic": (ctypes.c_int, [_P, _P, ctypes.c_double, ctypes.c_int,
                                          _P, ctypes.POINTER(_ClsResult), _E]),
-    "hf_upper_limit": (ctypes.c_int, [_P, _D, ctypes.c_double, ctypes.c_int,
+    "hf_upper_limit": (ctypes.c_int, [_P, _P, ctypes.c_double, ctypes.c_int,
                                       _P, ctypes.POINTER(_LimitResult), _E]),
     "hf_batch_options_init": (None, [ctypes.POINTER(_BatchOptions)]),
     "hf_batch_result_free": (None, [ctypes.POINTER(_BatchResult)]),

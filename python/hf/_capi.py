@@ -103,6 +103,8 @@ class _WsEdit(ctypes.Structure):
 _E = ctypes.POINTER(_Error)
 _PP = ctypes.POINTER(_P)
 
+# Arrays from numpy are passed as addresses (void *, an int from
+# ndarray.ctypes.data): half the cost of building a typed pointer per call.
 SIGS = {
     "hf_status_name": (_S, [_I]),
     "hf_model_nmain": (_I, [_P]),
@@ -119,20 +121,20 @@ SIGS = {
     "hf_model_auxdata": (_D, [_P]),
     "hf_model_sigmas": (_D, [_P]),
     "hf_model_channel_offset": (_I, [_P, _I]),
-    "hf_model_expected": (None, [_P, _D, _D, _D]),
-    "hf_model_expected_data": (None, [_P, _D, _D, _D]),
-    "hf_model_logpdf": (ctypes.c_double, [_P, _D, _D, _D]),
-    "hf_model_with_pars": (_I, [_P, _D, _D, _D, _U8, _PP, _E]),
+    "hf_model_expected": (None, [_P, _P, _P, _P]),
+    "hf_model_expected_data": (None, [_P, _P, _P, _P]),
+    "hf_model_logpdf": (ctypes.c_double, [_P, _P, _P, _P]),
+    "hf_model_with_pars": (_I, [_P, _P, _P, _P, _U8, _PP, _E]),
     "hf_fit_options_init": (None, [ctypes.POINTER(_FitOptions)]),
-    "hf_fit": (_I, [_P, _D, _D, _I, ctypes.c_double, _P, _D,
+    "hf_fit": (_I, [_P, _P, _P, _I, ctypes.c_double, _P, _P,
                     ctypes.POINTER(_FitResult), _E]),
-    "hf_fit_uncertainties": (_I, [_P, _D, _D, _D, _D, _E]),
-    "hf_test_statistic": (_I, [_P, _D, ctypes.c_double, _I, _P, _D, _E]),
-    "hf_upper_limit_scan": (_I, [_P, _D, _D, _I, ctypes.c_double, _I, _P,
+    "hf_fit_uncertainties": (_I, [_P, _P, _P, _P, _P, _E]),
+    "hf_test_statistic": (_I, [_P, _P, ctypes.c_double, _I, _P, _P, _E]),
+    "hf_upper_limit_scan": (_I, [_P, _P, _P, _I, ctypes.c_double, _I, _P,
                                  ctypes.POINTER(_ClsResult),
                                  ctypes.POINTER(_LimitResult), _E]),
     "hf_toys_options_init": (None, [ctypes.POINTER(_ToysOptions)]),
-    "hf_cls_toys": (_I, [_P, _D, ctypes.c_double, _I, _I, ctypes.c_ulonglong,
+    "hf_cls_toys": (_I, [_P, _P, ctypes.c_double, _I, _I, ctypes.c_ulonglong,
                          ctypes.POINTER(_ToysOptions), ctypes.POINTER(_ToysResult),
                          _E]),
     "hf_workspace_digest": (_I, [_P, _S, ctypes.c_char_p, ctypes.c_size_t, _E]),

@@ -59,7 +59,9 @@ def vector(x, n, what, exc, finite=True):
     """x as a contiguous float64 numpy vector of length n, or exc naming
     the problem."""
     try:
-        a = np.ascontiguousarray(np.asarray(x, dtype=np.float64))
+        a = np.asarray(x, dtype=np.float64)
+        if not a.flags.c_contiguous:
+            a = np.ascontiguousarray(a)
     except (TypeError, ValueError) as e:
         raise exc("%s is not a vector of numbers: %s" % (what, e)) from None
     if a.ndim != 1:
@@ -67,14 +69,16 @@ def vector(x, n, what, exc, finite=True):
                   % (what, a.shape, n))
     if a.shape[0] != n:
         raise exc("%s has length %d but %d was expected" % (what, a.shape[0], n))
-    if finite and not np.all(np.isfinite(a)):
+    if finite and not np.isfinite(a).all():
         i = int(np.flatnonzero(~np.isfinite(a))[0])
         raise exc("%s[%d] is %r, not a finite number" % (what, i, float(a[i])))
     return a
 
 
 def ptr(a):
-    return a.ctypes.data_as(_D)
+    """The address of a contiguous float64 array, for void * arguments.
+    The caller keeps the array referenced until the C call returns."""
+    return a.ctypes.data
 
 
 def err():
@@ -83,7 +87,7 @@ def err():
 
 def scalar(x):
     """A 0-d float64 array, as pyhf's numpy backend returns numbers."""
-    return np.asarray(float(x), dtype=np.float64)
+    return np.array(float(x))
 
 
 def isnum(x):

@@ -294,7 +294,8 @@ class Model:
         """log-likelihood of data at pars, shape (1,) as pyhf's."""
         p = self._pars(pars)
         d = vector(data, self._ndata, "data", exceptions.InvalidPdfData)
-        v = lib().hf_model_logpdf(self._h, ptr(p), ptr(d), ptr(self._work()))
+        w = self._work()  # kept referenced: C gets its address only
+        v = lib().hf_model_logpdf(self._h, ptr(p), ptr(d), ptr(w))
         return np.array([v])
 
     def pdf(self, pars, data):
@@ -305,13 +306,15 @@ class Model:
         if not include_auxdata:
             return self.expected_actualdata(p)
         out = np.empty(self._ndata)
-        lib().hf_model_expected_data(self._h, ptr(p), ptr(out), ptr(self._work()))
+        w = self._work()
+        lib().hf_model_expected_data(self._h, ptr(p), ptr(out), ptr(w))
         return out
 
     def expected_actualdata(self, pars):
         p = self._pars(pars)
         out = np.empty(self._nmain)
-        lib().hf_model_expected(self._h, ptr(p), ptr(out), ptr(self._work()))
+        w = self._work()
+        lib().hf_model_expected(self._h, ptr(p), ptr(out), ptr(w))
         return out
 
     def expected_auxdata(self, pars):

@@ -33,7 +33,9 @@ def _libc_free(p):
 def parse_workspace(spec, name=b"<workspace>"):
     """A libhf workspace handle of a spec dict; InvalidSpecification."""
     try:
-        text = json.dumps(spec, allow_nan=False).encode("utf-8")
+        # compact and unescaped: the quickest text for libhf to take in
+        text = json.dumps(spec, allow_nan=False, ensure_ascii=False, check_circular=False,
+                          separators=(",", ":")).encode("utf-8")
     except (TypeError, ValueError) as e:
         raise exceptions.InvalidSpecification("workspace is not JSON: %s" % e) from None
     h = ctypes.c_void_p()

@@ -22,12 +22,13 @@ def _prerequisites(pdf, data, init_pars, par_bounds, fixed_params, test_stat):
     if pdf.config.poi_index is None:
         raise exceptions.UnspecifiedPOI(
             "No POI is defined. A POI is required to run a hypothesis test.")
-    fixed = fixed_params if fixed_params is not None else pdf.config.suggested_fixed()
-    if len(fixed) == pdf._npars and fixed[pdf.config.poi_index]:
+    poi = pdf.config.poi_index
+    fixed = fixed_params if fixed_params is not None else pdf.config._fixed
+    if len(fixed) == pdf._npars and fixed[poi]:
         raise exceptions.InvalidModel(
             "POI at index [%d] is set as fixed, which makes profile likelihood ratio "
             "based inference impossible. Please unfix the POI to continue."
-            % pdf.config.poi_index)
+            % poi)
     if test_stat not in TEST_STATS:
         raise exceptions.InvalidTestStatistic(
             "The test statistic %r is not valid (hf supports 'qtilde', 'q', 'q0')"
@@ -108,13 +109,10 @@ def hypotest(poi_test, data, pdf, init_pars=None, par_bounds=None, fixed_params=
     out = [scalar(clsb if is_q0 else cls)]
     if return_tail_probs:
         out.append([scalar(clb)] if is_q0 else [scalar(clsb), scalar(clb)])
-    band = [scalar(x) for x in exp]
+    if return_expected:
+        out.append(scalar(exp[2]))
     if return_expected_set:
-        if return_expected:
-            out.append(band[2])
-        out.append(band)
-    elif return_expected:
-        out.append(band[2])
+        out.append([scalar(x) for x in exp])
     return tuple(out) if len(out) > 1 else out[0]
 
 

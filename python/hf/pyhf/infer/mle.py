@@ -75,7 +75,7 @@ def fit(data, pdf, init_pars=None, par_bounds=None, fixed_params=None, **kwargs)
         unc = np.empty(n)
         corr = np.empty((n, n))
         rc = lib().hf_fit_uncertainties(h, ptr(d), ptr(pars), ptr(unc),
-                                        corr.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
+                                        corr.ctypes.data,
                                         ctypes.byref(e))
         if rc != 0:
             raise exceptions.FailedMinimization(
