@@ -13,6 +13,13 @@
 
 #include "hf/hfmodel.h"
 
+/* getopt_long value of --no-verify, shared by the verbs taking patches. */
+#define HF_OPT_NO_VERIFY 1000
+#define HF_HELP_NO_VERIFY \
+    "  --no-verify          apply a patchset whose digest is not that of the\n" \
+    "                       workspace (verified by default, as pyhf patchset\n" \
+    "                       apply does)\n"
+
 /* Exit statuses. */
 enum {
     HF_EXIT_OK = 0,
@@ -112,6 +119,7 @@ typedef struct hf_cli_input {
     const char **patch_paths;  /* malloc'd by hf_cli_input_init */
     int npatches;
     const char *patch_name;
+    int no_verify;             /* --no-verify: skip the patchsets' digests */
 } hf_cli_input;
 
 /* Fills `in` from what getopt left: argv[optind] is the workspace, an
@@ -137,8 +145,13 @@ int hf_cli_load(const hf_cli_input *in, const hf_model_options *mo,
 /* hf_cli_input_init and hf_cli_load in one, for a verb that took the
  * patch files given with -p into ps[0..nps). */
 int hf_cli_load_args(int argc, char **argv, int optind_, const char **ps,
-                     int nps, const char *patch_name,
+                     int nps, const char *patch_name, int no_verify,
                      const hf_model_options *mo, hf_cli_loaded *out);
+/* pyhf's PatchSet.verify of patchset `ps` (from file `path`) against the
+ * workspace, unless no_verify: an HF_EXIT_* status after any message,
+ * which names --no-verify. */
+int hf_cli_verify(const hf_patchset *ps, const char *path,
+                  const hf_workspace *ws, const char *ws_path, int no_verify);
 /* "-" when standard input can hold the workspace of a verb given no
  * file, as pyhf reads it; NULL when it is a terminal. */
 const char *hf_cli_stdin_workspace(void);

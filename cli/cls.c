@@ -26,6 +26,7 @@ static const char help[] =
     "\n"
     "options:\n"
     "  --patch-name NAME    the patch to apply when PATCH.json is a patchset\n"
+    HF_HELP_NO_VERIFY
     "  -p, --patch FILE     a further patch (RFC 6902 or patchset); repeatable,\n"
     "                       applied in order after PATCH.json\n"
     "  --measurement NAME   measurement to use (default: the first)\n"
@@ -243,6 +244,7 @@ int hf_cmd_cls(int argc, char **argv)
            O_EXPLAIN_PARS, O_ASIMOV_OUT, O_INTERP, O_OPTCONF, O_OPTIMIZER,
            O_BACKEND };
     static const struct option longopts[] = {
+        {"no-verify", no_argument, NULL, HF_OPT_NO_VERIFY},
         {"patch-name", required_argument, NULL, O_PNAME},
         {"patch", required_argument, NULL, 'p'},
         {"measurement", required_argument, NULL, O_MEAS},
@@ -277,6 +279,7 @@ int hf_cmd_cls(int argc, char **argv)
     int grid = hf_cli_grid(argc, argv); /* a whole patchset? */
     if (grid >= 0)
         return grid;
+    int no_verify = 0;
     const char *pname = NULL;
     const char **extra = calloc((size_t)argc + 1, sizeof *extra);
     int nextra = 0, c, rc = HF_EXIT_OK;
@@ -289,6 +292,7 @@ int hf_cmd_cls(int argc, char **argv)
         switch (c) {
         case 'h': fputs(help, stdout); free(extra); return HF_EXIT_OK;
         case 'p': extra[nextra++] = optarg; break;
+        case HF_OPT_NO_VERIFY: no_verify = 1; break;
         case O_PNAME: pname = optarg; break;
         case O_MEAS: mo.measurement = optarg; break;
         case O_OUT: a.outfile = optarg; break;
@@ -379,7 +383,7 @@ int hf_cmd_cls(int argc, char **argv)
     }
     hf_cli_loaded l;
     double t0 = now();
-    rc = hf_cli_load_args(argc, argv, optind, extra, nextra, pname, &mo, &l);
+    rc = hf_cli_load_args(argc, argv, optind, extra, nextra, pname, no_verify, &mo, &l);
     free(extra);
     if (rc == HF_EXIT_OK)
         rc = run(l.model, &a, now() - t0);

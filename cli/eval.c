@@ -25,6 +25,7 @@ static const char help[] =
     "  --pars JSON          {\"name\": [values...], \"mu\": 1.0, ...}: values of\n"
     "                       parameter sets (a one-parameter set may be a number)\n"
     "  --patch-name NAME    the patch to apply when PATCH.json is a patchset\n"
+    HF_HELP_NO_VERIFY
     "  -p, --patch FILE     a further patch (RFC 6902 or patchset); repeatable,\n"
     "                       applied in order after PATCH.json\n"
     "  --measurement NAME   measurement to use (default: the first)\n"
@@ -145,6 +146,7 @@ int hf_cmd_eval(int argc, char **argv)
     enum { O_PARS = 256, O_PNAME, O_MEAS, O_INTERP, O_OUT };
     static const struct option longopts[] = {
         {"pars", required_argument, NULL, O_PARS},
+        {"no-verify", no_argument, NULL, HF_OPT_NO_VERIFY},
         {"patch-name", required_argument, NULL, O_PNAME},
         {"patch", required_argument, NULL, 'p'},
         {"measurement", required_argument, NULL, O_MEAS},
@@ -159,6 +161,7 @@ int hf_cmd_eval(int argc, char **argv)
      * one lets eval work on background-only workspaces whose measurement
      * names a POI that only the signal patches add. */
     mo.poi = "";
+    int no_verify = 0;
     const char *pars_json = NULL, *outfile = NULL, *pname = NULL;
     const char **extra = calloc((size_t)argc + 1, sizeof *extra);
     int nextra = 0, c, rc;
@@ -171,6 +174,7 @@ int hf_cmd_eval(int argc, char **argv)
         case 'h': fputs(help, stdout); free(extra); return HF_EXIT_OK;
         case 'p': extra[nextra++] = optarg; break;
         case O_PARS: pars_json = optarg; break;
+        case HF_OPT_NO_VERIFY: no_verify = 1; break;
         case O_PNAME: pname = optarg; break;
         case O_MEAS: mo.measurement = optarg; break;
         case O_OUT: outfile = optarg; break;
@@ -186,7 +190,7 @@ int hf_cmd_eval(int argc, char **argv)
         }
     }
     hf_cli_loaded l;
-    rc = hf_cli_load_args(argc, argv, optind, extra, nextra, pname, &mo, &l);
+    rc = hf_cli_load_args(argc, argv, optind, extra, nextra, pname, no_verify, &mo, &l);
     free(extra);
     if (rc == HF_EXIT_OK)
         rc = run(&l, pars_json, outfile);

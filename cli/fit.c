@@ -24,6 +24,7 @@ static const char help[] =
     "options:\n"
     "  --fix-poi X          fix the parameter of interest to X\n"
     "  --patch-name NAME    the patch to apply when PATCH.json is a patchset\n"
+    HF_HELP_NO_VERIFY
     "  -p, --patch FILE     a further patch (RFC 6902 or patchset); repeatable,\n"
     "                       applied in order after PATCH.json\n"
     "  --measurement NAME   measurement to use (default: the first)\n"
@@ -112,6 +113,7 @@ int hf_cmd_fit(int argc, char **argv)
            O_OPTIMIZER, O_BACKEND };
     static const struct option longopts[] = {
         {"fix-poi", required_argument, NULL, O_FIX},
+        {"no-verify", no_argument, NULL, HF_OPT_NO_VERIFY},
         {"patch-name", required_argument, NULL, O_PNAME},
         {"patch", required_argument, NULL, 'p'},
         {"measurement", required_argument, NULL, O_MEAS},
@@ -126,6 +128,7 @@ int hf_cmd_fit(int argc, char **argv)
     };
     hf_model_options mo;
     hf_model_options_init(&mo);
+    int no_verify = 0;
     hf_fit_options fo;
     hf_fit_options_init(&fo);
     const char *outfile = NULL, *pname = NULL;
@@ -140,6 +143,7 @@ int hf_cmd_fit(int argc, char **argv)
         switch (c) {
         case 'h': fputs(help, stdout); free(extra); return HF_EXIT_OK;
         case 'p': extra[nextra++] = optarg; break;
+        case HF_OPT_NO_VERIFY: no_verify = 1; break;
         case O_PNAME: pname = optarg; break;
         case O_MEAS: mo.measurement = optarg; break;
         case O_OUT: outfile = optarg; break;
@@ -175,7 +179,7 @@ int hf_cmd_fit(int argc, char **argv)
     if (!fix_poi)
         mo.poi = "";
     hf_cli_loaded l;
-    rc = hf_cli_load_args(argc, argv, optind, extra, nextra, pname, &mo, &l);
+    rc = hf_cli_load_args(argc, argv, optind, extra, nextra, pname, no_verify, &mo, &l);
     free(extra);
     if (rc == HF_EXIT_OK)
         rc = run(l.model, fix_poi, poi_value, &fo, outfile);

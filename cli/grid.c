@@ -23,7 +23,8 @@ typedef struct grid_args {
     hf_batch_options bo;
     hf_model_options mo;
     hf_fit_options fo;
-    int stats, nextra, threads_given, tail_probs, cl_given, poi_given;
+    int stats, nextra, threads_given, tail_probs, cl_given, poi_given,
+        no_verify;
     const char *pname, *outfile;
     int npos;
     const char *pos[3];
@@ -82,6 +83,7 @@ static int parse(int argc, char **argv, grid_args *g)
     enum { O_PNAME = 256, O_MEAS, O_POI, O_TS, O_TAIL, O_UL, O_CL, O_OUT,
            O_STATS, O_THREADS, O_INTERP, O_OPTCONF };
     static const struct option longopts[] = {
+        {"no-verify", no_argument, NULL, HF_OPT_NO_VERIFY},
         {"patch-name", required_argument, NULL, O_PNAME},
         {"patch", required_argument, NULL, 'p'},
         {"measurement", required_argument, NULL, O_MEAS},
@@ -115,6 +117,7 @@ static int parse(int argc, char **argv, grid_args *g)
     while ((c = getopt_long(argc, argv, ":hp:", longopts, NULL)) != -1) {
         switch (c) {
         case 'p': g->nextra++; break;
+        case HF_OPT_NO_VERIFY: g->no_verify = 1; break;
         case O_PNAME: g->pname = optarg; break;
         case O_MEAS: g->mo.measurement = optarg; break;
         case O_OUT: g->outfile = optarg; break;
@@ -193,6 +196,12 @@ static int run(const grid_args *g)
     if (hf_patchset_read(g->pos[1], &ps, &err) != HF_OK) {
         hf_workspace_free(ws);
         return hf_cli_lib_error(&err);
+    }
+    rc = hf_cli_verify(ps, g->pos[1], ws, g->pos[0], g->no_verify);
+    if (rc != HF_EXIT_OK) {
+        hf_patchset_free(ps);
+        hf_workspace_free(ws);
+        return rc;
     }
     double t1 = now();
     int n = hf_patchset_size(ps);

@@ -534,7 +534,7 @@ int hf_cmd_inspect(int argc, char **argv)
                                   ? "give a workspace file (or pipe one into "
                                     "standard input)"
                                   : "too many arguments");
-    hf_cli_input in = {path, NULL, 0, NULL};
+    hf_cli_input in = {path, NULL, 0, NULL, 0};
     hf_cli_loaded l;
     int rc = hf_cli_load(&in, &mo, &l);
     if (rc == HF_EXIT_OK)

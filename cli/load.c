@@ -36,6 +36,19 @@ int hf_cli_load_workspace(const char *path, hf_workspace **ws)
     return rc == HF_OK ? HF_EXIT_OK : hf_cli_lib_error(&err);
 }
 
+int hf_cli_verify(const hf_patchset *ps, const char *path,
+                  const hf_workspace *ws, const char *ws_path, int no_verify)
+{
+    hf_error err = {0};
+    if (no_verify || hf_patchset_verify(ps, ws, &err) == HF_OK)
+        return HF_EXIT_OK;
+    /* pyhf patchset apply refuses it too; a patchset made for another
+     * background (a simplified likelihood of it, say) needs --no-verify */
+    hf_cli_msg("%s: not the patchset of %s: %s (give --no-verify to apply "
+               "it all the same)", path, ws_path, err.msg);
+    return HF_EXIT_INPUT;
+}
+
 const char *hf_cli_stdin_workspace(void)
 {
     /* pyhf reads a workspace from standard input when none is named; a
@@ -146,6 +159,9 @@ int hf_cli_load(const hf_cli_input *in, const hf_model_options *mo,
             if (rc != HF_OK)
                 return hf_cli_lib_error(&err);
             nsets++;
+            if ((rc = hf_cli_verify(out->sets[k], path, out->ws, in->ws_path,
+                                    in->no_verify)) != HF_EXIT_OK)
+                return rc;
             if ((rc = pick(out->sets[k], path, in->patch_name,
                            &out->patches[k])) != HF_EXIT_OK)
                 return rc;
@@ -171,12 +187,13 @@ int hf_cli_load(const hf_cli_input *in, const hf_model_options *mo,
 }
 
 int hf_cli_load_args(int argc, char **argv, int optind_, const char **ps,
-                     int nps, const char *patch_name,
+                     int nps, const char *patch_name, int no_verify,
                      const hf_model_options *mo, hf_cli_loaded *out)
 {
     hf_cli_input in;
     memset(out, 0, sizeof *out);
     int rc = hf_cli_input_init(&in, argc, argv, optind_, ps, nps, patch_name);
+    in.no_verify = no_verify;
     if (rc == HF_EXIT_OK)
         rc = hf_cli_load(&in, mo, out);
     free(in.patch_paths);

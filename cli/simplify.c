@@ -16,7 +16,7 @@ static const char help[] =
     "simplified likelihood: per channel a sample \"Bkg\" holding the post-fit\n"
     "background, histosys modifiers carrying its uncertainty.  Channels,\n"
     "observations, the POI and lumi are kept, so the original signal\n"
-    "patches apply to it (hfcls OUT.json patchset.json ...).\n"
+    "patches apply to it (hfcls OUT.json patchset.json --no-verify ...).\n"
     "\n"
     "options:\n"
     "  -o, --output-file F  write there (atomically) instead of stdout\n"

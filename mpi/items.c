@@ -30,6 +30,10 @@ int scan_open(scan *s, const char *ws_path, const char **paths, int npaths)
         if (hf_cli_is_patchset(paths[k], &ok)) {
             if (hf_patchset_read(paths[k], &in->ps, &err) != HF_OK)
                 return hf_cli_lib_error(&err);
+            rc = hf_cli_verify(in->ps, paths[k], s->ws, ws_path,
+                               s->no_verify);
+            if (rc != HF_EXIT_OK)
+                return rc;
             in->n = hf_patchset_size(in->ps);
         } else if (!ok) {
             hf_cli_msg("%s: cannot open", paths[k]);

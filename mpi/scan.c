@@ -79,6 +79,7 @@ static const char usage[] =
     "      --chunk N        patches per hand-out (default: from the sizes)\n"
     "      --dispatch-only  rank 0 hands out work and computes none\n"
     "      --stats          timing on stderr\n"
+    "      --no-verify      use patchsets whose digest is not the workspace's\n"
     "\n"
     "Exit status: 0 ok, 1 bad input or some patch failed (its line says\n"
     "why), 2 bad command line.\n";
@@ -108,6 +109,7 @@ static int parse(int argc, char **argv, opts *o, scan *s)
         {"chunk", required_argument, NULL, O_CHUNK},
         {"dispatch-only", no_argument, NULL, O_DISPATCH},
         {"stats", no_argument, NULL, O_STATS},
+        {"no-verify", no_argument, NULL, HF_OPT_NO_VERIFY},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -124,6 +126,7 @@ static int parse(int argc, char **argv, opts *o, scan *s)
         case O_MEAS: s->mo.measurement = optarg; break;
         case O_DISPATCH: o->dispatch_only = 1; break;
         case O_STATS: o->stats = 1; break;
+        case HF_OPT_NO_VERIFY: s->no_verify = 1; break;
         case O_POI:
             if (hf_cli_double("--test-poi", optarg, &s->bo.test_poi))
                 return HF_EXIT_USAGE;

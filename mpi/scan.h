@@ -30,6 +30,7 @@ typedef struct scan {
     int n;                  /* items over all inputs, in input order */
     hf_batch_options bo;
     hf_model_options mo;
+    int no_verify;          /* --no-verify: patchsets' digests unchecked */
 } scan;
 
 /* items.c --------------------------------------------------------------- */

@@ -31,6 +31,7 @@ static const char help[] =
     "                       observed and +2 sigma expected limits)\n"
     "  --points N           scan points (default 51)\n"
     "  --patch-name NAME    the patch to apply when PATCH.json is a patchset\n"
+    HF_HELP_NO_VERIFY
     "  -p, --patch FILE     a further patch; repeatable\n"
     "  --measurement NAME   measurement to use (default: the first)\n"
     "  --interp normsys=CODE,histosys=CODE\n"
@@ -232,6 +233,7 @@ int hf_plot_brazil(int argc, char **argv)
         {"poi-min", required_argument, NULL, O_MIN},
         {"poi-max", required_argument, NULL, O_MAX},
         {"points", required_argument, NULL, O_POINTS},
+        {"no-verify", no_argument, NULL, HF_OPT_NO_VERIFY},
         {"patch-name", required_argument, NULL, O_PNAME},
         {"patch", required_argument, NULL, 'p'},
         {"measurement", required_argument, NULL, O_MEAS},
@@ -241,6 +243,7 @@ int hf_plot_brazil(int argc, char **argv)
     };
     hf_model_options mo;
     hf_model_options_init(&mo);
+    int no_verify = 0;
     const char *out = NULL, *pname = NULL;
     const char **extra = calloc((size_t)argc + 1, sizeof *extra);
     int nextra = 0, c, rc = HF_EXIT_OK, have_hi = 0;
@@ -254,6 +257,7 @@ int hf_plot_brazil(int argc, char **argv)
         case 'h': fputs(help, stdout); free(extra); return HF_EXIT_OK;
         case 'o': out = optarg; break;
         case 'p': extra[nextra++] = optarg; break;
+        case HF_OPT_NO_VERIFY: no_verify = 1; break;
         case O_PNAME: pname = optarg; break;
         case O_MEAS: mo.measurement = optarg; break;
         case O_INTERP: rc = hf_cli_interp(optarg, &mo); break;
@@ -277,7 +281,7 @@ int hf_plot_brazil(int argc, char **argv)
         rc = HF_EXIT_USAGE;
     hf_cli_loaded l = {0};
     if (rc == HF_EXIT_OK)
-        rc = hf_cli_load_args(argc, argv, optind, extra, nextra, pname, &mo,
+        rc = hf_cli_load_args(argc, argv, optind, extra, nextra, pname, no_verify, &mo,
                               &l);
     free(extra);
     if (rc == HF_EXIT_OK)

@@ -31,6 +31,7 @@ static const char help[] =
     "options:\n"
     "  -o, --output FILE    the image: .png, .pdf or .svg\n"
     "  --patch-name NAME    the patch to apply when PATCH.json is a patchset\n"
+    HF_HELP_NO_VERIFY
     "  -p, --patch FILE     a further patch; repeatable\n"
     "  --measurement NAME   measurement to use (default: the first)\n"
     "  --interp normsys=CODE,histosys=CODE\n"
@@ -236,6 +237,7 @@ int hf_plot_pulls(int argc, char **argv)
     enum { O_PNAME = 256, O_MEAS, O_INTERP };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
+        {"no-verify", no_argument, NULL, HF_OPT_NO_VERIFY},
         {"patch-name", required_argument, NULL, O_PNAME},
         {"patch", required_argument, NULL, 'p'},
         {"measurement", required_argument, NULL, O_MEAS},
@@ -247,6 +249,7 @@ int hf_plot_pulls(int argc, char **argv)
     hf_model_options_init(&mo);
     /* A free fit needs no POI, so background-only workspaces work too. */
     mo.poi = "";
+    int no_verify = 0;
     const char *out = NULL, *pname = NULL;
     const char **extra = calloc((size_t)argc + 1, sizeof *extra);
     int nextra = 0, c, rc = HF_EXIT_OK;
@@ -259,6 +262,7 @@ int hf_plot_pulls(int argc, char **argv)
         case 'h': fputs(help, stdout); free(extra); return HF_EXIT_OK;
         case 'o': out = optarg; break;
         case 'p': extra[nextra++] = optarg; break;
+        case HF_OPT_NO_VERIFY: no_verify = 1; break;
         case O_PNAME: pname = optarg; break;
         case O_MEAS: mo.measurement = optarg; break;
         case O_INTERP: rc = hf_cli_interp(optarg, &mo); break;
@@ -270,7 +274,7 @@ int hf_plot_pulls(int argc, char **argv)
         rc = HF_EXIT_USAGE;
     hf_cli_loaded l = {0};
     if (rc == HF_EXIT_OK)
-        rc = hf_cli_load_args(argc, argv, optind, extra, nextra, pname, &mo,
+        rc = hf_cli_load_args(argc, argv, optind, extra, nextra, pname, no_verify, &mo,
                               &l);
     free(extra);
     if (rc == HF_EXIT_OK)

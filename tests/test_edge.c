@@ -418,8 +418,9 @@ static void test_sbottom_lumi(void **s)
     if (!bin)
         return;
     char cmd[2048];
+    /* (the derived patchset records the full workspace's digest) */
     snprintf(cmd, sizeof cmd, "%s cls %s %s --patch-name sbottom_1000_131_1 "
-             "2>&1 >/dev/null", bin, ws_path, ps_path);
+             "--no-verify 2>&1 >/dev/null", bin, ws_path, ps_path);
     FILE *f = popen(cmd, "r");
     assert_non_null(f);
     char msg[2048] = "";

@@ -290,6 +290,55 @@ static void test_messages(void **state)
     free(path);
 }
 
+
+/* 2. A patchset made for another workspace is refused unless --no-verify. */
+static void test_verify_digest(void **state)
+{
+    NEED_BIN();
+    /* the demo workspace with one more event observed */
+    FILE *f = fopen(DEMO_WS, "rb");
+    assert_non_null(f);
+    static char text[1 << 20];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    cJSON *root = cJSON_Parse(text);
+    assert_non_null(root);
+    cJSON *obs = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "observations"), 0);
+    cJSON *d0 = cJSON_GetArrayItem(cJSON_GetObjectItem(obs, "data"), 0);
+    cJSON_SetNumberValue(d0, d0->valuedouble + 1);
+    char *out = cJSON_Print(root);
+    cJSON_Delete(root);
+    char *other = write_temp("other.json", out);
+    free(out);
+
+    result r = run("cls", other, DEMO_PS, "--patch-name", "sig_300", NULL);
+    assert_failed_cleanly(&r, 1, "--no-verify");
+    assert_non_null(strstr(r.err, "digest"));
+    result_free(&r);
+    r = run("cls", other, DEMO_PS, NULL); /* grid mode */
+    assert_failed_cleanly(&r, 1, "--no-verify");
+    result_free(&r);
+    r = run("eval", other, DEMO_PS, "--patch-name", "sig_300", NULL);
+    assert_failed_cleanly(&r, 1, "--no-verify");
+    result_free(&r);
+    r = run("fit", other, DEMO_PS, "--patch-name", "sig_300", NULL);
+    assert_failed_cleanly(&r, 1, "--no-verify");
+    result_free(&r);
+
+    r = run("cls", other, DEMO_PS, "--patch-name", "sig_300", "--no-verify", NULL);
+    assert_int_equal(r.status, 0);
+    result_free(&r);
+    r = run("cls", other, DEMO_PS, "--no-verify", NULL);
+    assert_int_equal(r.status, 0);
+    result_free(&r);
+    /* the workspace it was made for passes */
+    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", NULL);
+    assert_int_equal(r.status, 0);
+    result_free(&r);
+    free(other);
+}
+
 /* 3. --output-file: each kind of target. */
 static void test_output_targets(void **state)
 {
@@ -387,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_workspace_problems),
         cmocka_unit_test(test_test_poi_bounds),
         cmocka_unit_test(test_messages),
+        cmocka_unit_test(test_verify_digest),
         cmocka_unit_test(test_output_targets),
     };
     int rc = cmocka_run_group_tests_name("hostile", tests, NULL, NULL);
