@@ -104,6 +104,7 @@ int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
                    hf_error *err)
 {
     hf_model_options defaults;
+    hf_gsl_quiet(); /* GSL errors become statuses, not abort() */
     if (!ws || !out)
         return hf_error_set(err, HF_ERR_ARG, "hf_model_build: NULL argument");
     *out = NULL;
