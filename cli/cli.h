@@ -55,6 +55,10 @@ int hf_cmd_significance(int argc, char **argv);
 /* `hf --cite`: BibTeX for hf, pyhf, HistFactory and the asymptotic
  * formulae on stdout (cite.c). */
 int hf_cli_cite(void);
+/* `hf completions bash|zsh` (completions.c). */
+int hf_cmd_completions(int argc, char **argv);
+/* The i-th verb of the command's verb table, NULL past the last. */
+const char *hf_cli_verb_name(int i);
 /* significance.c: the q0 hypotest of `hf cls --test-stat q0` printed as
  * p-values and significances; an HF_EXIT_* status. */
 int hf_cli_significance(const hf_model *m, const hf_fit_options *fo,

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "options.h"
 
 static const char help[] =
     "usage: hf cls WS.json [PATCH.json] [options]\n"
@@ -239,37 +240,8 @@ static int q0_conflicts(const cls_args *a, int poi_given)
 
 int hf_cmd_cls(int argc, char **argv)
 {
-    enum { O_PNAME = 256, O_MEAS, O_POI, O_TS, O_TAIL, O_UL, O_CL, O_OUT,
-           O_STATS, O_CALC, O_NTOYS, O_SEED, O_THREADS, O_SCAN, O_EXPLAIN,
-           O_EXPLAIN_PARS, O_ASIMOV_OUT, O_INTERP, O_OPTCONF, O_OPTIMIZER,
-           O_BACKEND };
-    static const struct option longopts[] = {
-        {"no-verify", no_argument, NULL, HF_OPT_NO_VERIFY},
-        {"patch-name", required_argument, NULL, O_PNAME},
-        {"patch", required_argument, NULL, 'p'},
-        {"measurement", required_argument, NULL, O_MEAS},
-        {"test-poi", required_argument, NULL, O_POI},
-        {"test-stat", required_argument, NULL, O_TS},
-        {"tail-probs", no_argument, NULL, O_TAIL},
-        {"upper-limit", no_argument, NULL, O_UL},
-        {"cl", required_argument, NULL, O_CL},
-        {"output-file", required_argument, NULL, O_OUT},
-        {"stats", no_argument, NULL, O_STATS},
-        {"calctype", required_argument, NULL, O_CALC},
-        {"ntoys", required_argument, NULL, O_NTOYS},
-        {"seed", required_argument, NULL, O_SEED},
-        {"threads", required_argument, NULL, O_THREADS},
-        {"scan", required_argument, NULL, O_SCAN},
-        {"explain", no_argument, NULL, O_EXPLAIN},
-        {"explain-pars", no_argument, NULL, O_EXPLAIN_PARS},
-        {"asimov-out", required_argument, NULL, O_ASIMOV_OUT},
-        {"interp", required_argument, NULL, O_INTERP},
-        {"optconf", required_argument, NULL, O_OPTCONF},
-        {"optimizer", required_argument, NULL, O_OPTIMIZER},
-        {"backend", required_argument, NULL, O_BACKEND},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct option longopts[HF_CLI_MAX_OPTIONS];
+    hf_cli_getopt_table(hf_cli_cls_options, longopts);
     hf_model_options mo;
     hf_model_options_init(&mo);
     cls_args a = {.test_poi = 1.0, .cl = 0.95, .ts = HF_TEST_QMU_TILDE,

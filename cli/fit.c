@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "options.h"
 
 static const char help[] =
     "usage: hf fit WS.json [PATCH.json] [options]\n"
@@ -109,23 +110,8 @@ done:
 
 int hf_cmd_fit(int argc, char **argv)
 {
-    enum { O_FIX = 256, O_PNAME, O_MEAS, O_OUT, O_VALUE, O_INTERP, O_OPTCONF,
-           O_OPTIMIZER, O_BACKEND };
-    static const struct option longopts[] = {
-        {"fix-poi", required_argument, NULL, O_FIX},
-        {"no-verify", no_argument, NULL, HF_OPT_NO_VERIFY},
-        {"patch-name", required_argument, NULL, O_PNAME},
-        {"patch", required_argument, NULL, 'p'},
-        {"measurement", required_argument, NULL, O_MEAS},
-        {"output-file", required_argument, NULL, O_OUT},
-        {"value", no_argument, NULL, O_VALUE},
-        {"interp", required_argument, NULL, O_INTERP},
-        {"optconf", required_argument, NULL, O_OPTCONF},
-        {"optimizer", required_argument, NULL, O_OPTIMIZER},
-        {"backend", required_argument, NULL, O_BACKEND},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct option longopts[HF_CLI_MAX_OPTIONS];
+    hf_cli_getopt_table(hf_cli_fit_options, longopts);
     hf_model_options mo;
     hf_model_options_init(&mo);
     int no_verify = 0;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "options.h"
 
 typedef struct grid_args {
     hf_batch_options bo;
@@ -80,26 +81,8 @@ static int quiet_double(const char *text, double *out)
 
 static int parse(int argc, char **argv, grid_args *g)
 {
-    enum { O_PNAME = 256, O_MEAS, O_POI, O_TS, O_TAIL, O_UL, O_CL, O_OUT,
-           O_STATS, O_THREADS, O_INTERP, O_OPTCONF };
-    static const struct option longopts[] = {
-        {"no-verify", no_argument, NULL, HF_OPT_NO_VERIFY},
-        {"patch-name", required_argument, NULL, O_PNAME},
-        {"patch", required_argument, NULL, 'p'},
-        {"measurement", required_argument, NULL, O_MEAS},
-        {"test-poi", required_argument, NULL, O_POI},
-        {"test-stat", required_argument, NULL, O_TS},
-        {"tail-probs", no_argument, NULL, O_TAIL},
-        {"upper-limit", no_argument, NULL, O_UL},
-        {"cl", required_argument, NULL, O_CL},
-        {"output-file", required_argument, NULL, O_OUT},
-        {"stats", no_argument, NULL, O_STATS},
-        {"threads", required_argument, NULL, O_THREADS},
-        {"interp", required_argument, NULL, O_INTERP},
-        {"optconf", required_argument, NULL, O_OPTCONF},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct option longopts[HF_CLI_MAX_OPTIONS];
+    hf_cli_getopt_table(hf_cli_cls_options, longopts);
     int c, rc = HF_EXIT_OK, bad = 0;
     double x;
     /* getopt permutes what it parses: work on a copy so cls, if it gets

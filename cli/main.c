@@ -26,6 +26,7 @@ static const char usage[] =
     "  fit      maximum-likelihood fit with parameter uncertainties\n"
     "  cls      asymptotic CLs at a POI value, and upper limits\n"
     "  significance  discovery p-value and significance (cls --test-stat q0)\n"
+    "  completions   bash or zsh completion script\n"
     "  digest   workspace digests, as pyhf digest\n"
     "  patchset verify, inspect, extract, apply: as pyhf patchset\n"
     "  sort     the workspace sorted, as pyhf sort\n"
@@ -85,7 +86,14 @@ static const struct verb {
     {"simplify", hf_cmd_simplify},
     {"plot", hf_cmd_plot},
     {"significance", hf_cmd_significance},
+    {"completions", hf_cmd_completions},
 };
+
+const char *hf_cli_verb_name(int i)
+{
+    return i >= 0 && (size_t)i < sizeof verbs / sizeof verbs[0]
+               ? verbs[i].name : NULL;
+}
 
 /* The command builds its JSON results with cJSON calls whose failures
  * would silently drop a key; rather than check each, an allocation that
@@ -145,5 +153,5 @@ int main(int argc, char **argv)
         return hf_cli_usage_error("unknown option '%s'", v);
     return hf_cli_usage_error("unknown verb '%s' (verbs: eval, inspect, fit, "
                               "cls, digest, patchset, sort, prune, rename, "
-                              "combine, plot, simplify, score, signal, significance)", v);
+                              "combine, plot, simplify, score, signal, significance, completions)", v);
 }

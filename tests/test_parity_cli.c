@@ -179,12 +179,14 @@ static void test_bad_command_lines(void **state)
         {"cls", NORMSYS, "--backend", "jax", NULL},
         {"significance", NORMSYS, "--test-stat", "qtilde", NULL},
         {"significance", RUN_DEMO_WS, DEMO_PS, "--test-poi", "2", NULL},
+        {"completions", "fish", NULL},
     };
     static const char *const why[] = {
         "normsys code", "histosys code", "modifier type", "TYPE=CODE",
         "tests the POI at 0", "not limits", "not limits", "q0",
         "tolerance", "tolerance", "maxiter", "'stepsize' is not supported",
         "comma", "--optimizer", "--backend", "q0", "tests the POI at 0",
+        "bash",
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *argv[10] = {(char *)hf_bin};
@@ -232,6 +234,66 @@ static void test_cite(void **state)
     result_free(&r);
 }
 
+/* What bash completes for the words of `line` (the last one is being
+ * typed), with the script `hf completions bash` prints. */
+static char *complete_bash(const char *script, const char *line)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "bash -c 'source %s; COMP_WORDS=(%s); "
+             "COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _hf; "
+             "echo \"${COMPREPLY[*]}\"' 2>&1", script, line);
+    FILE *p = popen(cmd, "r");
+    static char out[4096];
+    size_t n = p ? fread(out, 1, sizeof out - 1, p) : 0;
+    if (p)
+        pclose(p);
+    out[n] = '\0';
+    return out;
+}
+
+static void test_completions(void **state)
+{
+    NEED_BIN();
+    if (access("/bin/bash", X_OK) != 0)
+        skip();
+    result r = run("completions", "bash", NULL);
+    assert_int_equal(r.status, 0);
+    char script[512];
+    snprintf(script, sizeof script, "%s/hf.bash", tmpdir);
+    FILE *f = fopen(script, "w");
+    assert_non_null(f);
+    fputs(r.out, f);
+    fclose(f);
+    assert_string_equal(complete_bash(script, "hf signif"), "significance\n");
+    assert_string_equal(complete_bash(script, "hf cls --test-st"),
+                        "--test-stat\n");
+    assert_string_equal(complete_bash(script, "hf cls ws.json --test-stat \"\""),
+                        "qtilde q q0\n");
+    assert_string_equal(complete_bash(script, "hfcls ws.json --calc"),
+                        "--calctype\n");
+    assert_string_equal(complete_bash(script, "hf fit --val"), "--value\n");
+    /* significance does not offer what it refuses */
+    assert_string_equal(complete_bash(script, "hf significance --test-"), "\n");
+    /* every option cls --help documents completes */
+    result h = run("cls", "--help", NULL);
+    for (const char *p = h.out; (p = strstr(p, "  --")) != NULL; p += 4) {
+        char opt[64], line[128];
+        sscanf(p + 2, "%63[a-z-]", opt);
+        snprintf(line, sizeof line, "hf cls %s", opt);
+        if (!strstr(complete_bash(script, line), opt))
+            fail_msg("%s is in hf cls --help but does not complete", opt);
+    }
+    result z = run("completions", "zsh", NULL);
+    assert_int_equal(z.status, 0);
+    assert_non_null(strstr(z.out, "#compdef hf hfcls"));
+    assert_non_null(strstr(z.out, "'--test-stat=:value:(qtilde q q0)'"));
+    unlink(script);
+    result_free(&r);
+    result_free(&h);
+    result_free(&z);
+}
+
 int main(void)
 {
     FILE *f = fopen("tests/parity/refs.json", "rb");
@@ -255,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_bad_command_lines),
         cmocka_unit_test(test_stdin),
         cmocka_unit_test(test_cite),
+        cmocka_unit_test(test_completions),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     cJSON_Delete(refs);

@@ -8,6 +8,7 @@ when they are contiguous float64) but never required.
     m = hf.Model(ws, patches=[hf.Patch("patchset.json", name="sig_300")])
     m.cls(1.0)            # {"CLs_obs": ..., "CLs_exp": [...], ...}
     m.upper_limit(0.95)   # {"obs": ..., "exp": [...]}
+    m.significance()      # {"p0_obs": ..., "p0_exp": [...], "Z_obs": ..., "Z_exp": [...]}
 
     sig = hf.Signal(ws, ["SR"], lumi=True)
     sig.cls_batch([[y0, y1, y2], ...], unc=[[u0, u1, u2], ...], threads=2)
@@ -105,6 +106,17 @@ _SIGS = {
                                            ctypes.POINTER(_BatchResult), _E]),
 }
 _SIGS.update(_capi.SIGS)
+
+
+class _SignificanceResult(ctypes.Structure):
+    _fields_ = [("p0_obs", ctypes.c_double), ("p0_exp", ctypes.c_double * 5),
+                ("z_obs", ctypes.c_double), ("z_exp", ctypes.c_double * 5),
+                ("q0_obs", ctypes.c_double), ("q0_asimov", ctypes.c_double),
+                ("clb", ctypes.c_double), ("nevals", ctypes.c_int)]
+
+
+_SIGS["hf_significance"] = (ctypes.c_int, [_P, _P, _P,
+                                           ctypes.POINTER(_SignificanceResult), _E])
 
 
 def load(path=None):
@@ -236,11 +248,31 @@ def _limit_dict(r):
     return {"obs": r.obs, "exp": list(r.exp)}
 
 
+_INTERP = {"code0": 0, "code1": 1, "code2": 2, "code4": 4, "code4p": 5}
+
+
+def _set_interp(opt, settings):
+    """pyhf's modifier_settings into hf_model_options; libhf refuses the
+    codes it does not implement for a type (histosys code1/code4)."""
+    for key, value in (settings or {}).items():
+        if key not in ("normsys", "histosys"):
+            raise ValueError("modifier_settings: %r has no interpolation code "
+                             "(normsys, histosys)" % key)
+        code = value.get("interpcode") if isinstance(value, dict) else None
+        if code not in _INTERP:
+            raise ValueError("modifier_settings[%r]: interpcode %r is not one of %s"
+                             % (key, code, ", ".join(_INTERP)))
+        setattr(opt, key + "_interp", _INTERP[code])
+
+
 class Model:
     """The compiled model of a workspace with patches applied in order.
     Thread-safe: a built model is immutable in libhf."""
 
-    def __init__(self, ws, patches=(), measurement=None, poi=None, _handle=None):
+    def __init__(self, ws, patches=(), measurement=None, poi=None, _handle=None,
+                 modifier_settings=None):
+        """modifier_settings as pyhf's: {"normsys": {"interpcode": "code1"},
+        "histosys": {"interpcode": "code0"}} (defaults code4 / code4p)."""
         lib = load()
         self._ws = ws  # the model may not outlive its workspace's patches
         self._h = _P()
@@ -253,6 +285,7 @@ class Model:
         lib.hf_model_options_init(ctypes.byref(opt))
         opt.measurement = _b(measurement)
         opt.poi = _b(poi)
+        _set_interp(opt, modifier_settings)
         err = _Error()
         _check(lib.hf_model_build(ws._h, arr, len(self._patches), ctypes.byref(opt),
                                   ctypes.byref(self._h), ctypes.byref(err)), err)
@@ -275,6 +308,17 @@ class Model:
                                       _TEST_STATS[test_stat], None, ctypes.byref(res),
                                       ctypes.byref(err)), err)
         return _cls_dict(res)
+
+    def significance(self):
+        """Discovery, as pyhf's hypotest(0, test_stat="q0"): the p-value p0
+        of the background-only hypothesis, its expected band at mu = 1
+        (pyhf's order) and the significances Z = norm.isf(p0)."""
+        res = _SignificanceResult()
+        err = _Error()
+        _check(_lib.hf_significance(self._h, _lib.hf_model_data(self._h), None,
+                                    ctypes.byref(res), ctypes.byref(err)), err)
+        return {"p0_obs": res.p0_obs, "p0_exp": list(res.p0_exp),
+                "Z_obs": res.z_obs, "Z_exp": list(res.z_exp)}
 
     def upper_limit(self, cl=0.95, test_stat="qtilde"):
         """Observed and expected upper limits on the POI."""
