@@ -8,49 +8,109 @@
 
 #include "onnx.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define OX_CLONES __attribute__((target_clones("arch=haswell", "default")))
-#else
-#define OX_CLONES
+/* On x86-64 the block kernel is also compiled for AVX2 with FMA and that
+ * copy is used when the CPU has both (checked once per call: cheap). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define OX_X86 1
 #endif
 
-/* Four rows at a time so that each row of w loaded is used four times. */
-OX_CLONES
-void ox_gemm(const float *a, const float *w, const float *bias, float *out, size_t rows,
+typedef float v8 __attribute__((vector_size(32), aligned(4))); /* unaligned loads */
+
+/* A 4 x 16 block of out kept in registers over the whole k loop: per step
+ * two loads of w and four broadcasts feed eight multiply-adds. */
+#define BLOCK4X16                                                                    \
+    {                                                                                \
+        v8 acc[4][2];                                                                \
+        v8 b0 = bias ? *(const v8 *)(bias + j) : (v8){0};                           \
+        v8 b1 = bias ? *(const v8 *)(bias + j + 8) : (v8){0};                       \
+        for (int r = 0; r < 4; r++) {                                                \
+            acc[r][0] = b0;                                                          \
+            acc[r][1] = b1;                                                          \
+        }                                                                            \
+        for (size_t q = 0; q < k; q++) {                                             \
+            v8 w0 = *(const v8 *)(w + q * m + j), w1 = *(const v8 *)(w + q * m + j + 8); \
+            for (int r = 0; r < 4; r++) {                                            \
+                float x = a[(size_t)r * k + q];                                      \
+                acc[r][0] += x * w0;                                                 \
+                acc[r][1] += x * w1;                                                 \
+            }                                                                        \
+        }                                                                            \
+        for (int r = 0; r < 4; r++) {                                                \
+            *(v8 *)(out + (size_t)r * m + j) = acc[r][0];                            \
+            *(v8 *)(out + (size_t)r * m + j + 8) = acc[r][1];                        \
+        }                                                                            \
+    }
+
+static void block4x16(const float *a, const float *w, const float *bias, float *out,
+                      size_t k, size_t m, size_t j) BLOCK4X16
+
+#ifdef OX_X86
+__attribute__((target("avx2,fma"))) static void
+block4x16_avx2(const float *a, const float *w, const float *bias, float *out, size_t k,
+               size_t m, size_t j) BLOCK4X16
+#endif
+
+/* Columns [j0, j1) of every row, four rows at a time (independent
+ * chains).  Each element is summed in the order the block kernel uses,
+ * bias then q = 0, 1, ..., so that a row's result never depends on which
+ * kernel computed it, i.e. on where it fell in its chunk. */
+#define ROWS                                                                         \
+    {                                                                                \
+        for (size_t j = j0; j < j1; j++) {                                           \
+            float b = bias ? bias[j] : 0.0f;                                         \
+            size_t r = 0;                                                            \
+            for (; r + 4 <= rows; r += 4) {                                          \
+                const float *a0 = a + r * k;                                         \
+                float s0 = b, s1 = b, s2 = b, s3 = b;                                \
+                for (size_t q = 0; q < k; q++) {                                     \
+                    float wq = w[q * m + j];                                         \
+                    s0 += a0[q] * wq;                                                \
+                    s1 += a0[k + q] * wq;                                            \
+                    s2 += a0[2 * k + q] * wq;                                        \
+                    s3 += a0[3 * k + q] * wq;                                        \
+                }                                                                    \
+                out[r * m + j] = s0;                                                 \
+                out[(r + 1) * m + j] = s1;                                           \
+                out[(r + 2) * m + j] = s2;                                           \
+                out[(r + 3) * m + j] = s3;                                           \
+            }                                                                        \
+            for (; r < rows; r++) {                                                  \
+                float s0 = b;                                                        \
+                for (size_t q = 0; q < k; q++)                                       \
+                    s0 += a[r * k + q] * w[q * m + j];                               \
+                out[r * m + j] = s0;                                                 \
+            }                                                                        \
+        }                                                                            \
+    }
+
+static void rows1(const float *a, const float *w, const float *bias, float *out, size_t rows,
+                  size_t k, size_t m, size_t j0, size_t j1) ROWS
+
+#ifdef OX_X86
+__attribute__((target("avx2,fma"))) static void
+rows1_avx2(const float *a, const float *w, const float *bias, float *out, size_t rows,
+           size_t k, size_t m, size_t j0, size_t j1) ROWS
+#endif
+
+void ox_gemm(const float *a, const float *w, const float *bias, float *out, size_t nrows,
              size_t k, size_t m)
 {
-    size_t r = 0;
-    for (; r + 4 <= rows; r += 4) {
-        float *o0 = out + r * m, *o1 = o0 + m, *o2 = o1 + m, *o3 = o2 + m;
-        const float *a0 = a + r * k, *a1 = a0 + k, *a2 = a1 + k, *a3 = a2 + k;
-        for (size_t j = 0; j < m; j++)
-            o0[j] = o1[j] = o2[j] = o3[j] = bias ? bias[j] : 0.0f;
-        for (size_t q = 0; q < k; q++) {
-            const float *wq = w + q * m;
-            float x0 = a0[q], x1 = a1[q], x2 = a2[q], x3 = a3[q];
-#pragma omp simd
-            for (size_t j = 0; j < m; j++) {
-                o0[j] += x0 * wq[j];
-                o1[j] += x1 * wq[j];
-                o2[j] += x2 * wq[j];
-                o3[j] += x3 * wq[j];
-            }
-        }
+    size_t m16 = m / 16 * 16, r = 0;
+    void (*block)(const float *, const float *, const float *, float *, size_t, size_t,
+                  size_t) = block4x16;
+    void (*rows)(const float *, const float *, const float *, float *, size_t, size_t,
+                 size_t, size_t, size_t) = rows1;
+#ifdef OX_X86
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        block = block4x16_avx2;
+        rows = rows1_avx2;
     }
-    for (; r < rows; r++) {
-        float *o = out + r * m;
-        const float *ar = a + r * k;
-        for (size_t j = 0; j < m; j++)
-            o[j] = bias ? bias[j] : 0.0f;
-        for (size_t q = 0; q < k; q++) {
-            const float *wq = w + q * m;
-            float x = ar[q];
-#pragma omp simd
-            for (size_t j = 0; j < m; j++)
-                o[j] += x * wq[j];
-        }
-    }
+#endif
+    for (; r + 4 <= nrows; r += 4)
+        for (size_t j = 0; j < m16; j += 16)
+            block(a + r * k, w, bias, out + r * m, k, m, j);
+    rows(a + r * k, w, bias, out + r * m, nrows - r, k, m, 0, m16);
+    rows(a, w, bias, out, nrows, k, m, m16, m);
 }
 
 /* n results with a and b stepping sa, sb (1, or 0 for a broadcast). */
@@ -58,7 +118,9 @@ static void run(int bin, const float *a, int64_t sa, const float *b, int64_t sb,
                 size_t n)
 {
     switch (bin) {
-    case OX_ADD: for (size_t i = 0; i < n; i++) o[i] = a[i * sa] + b[i * sb]; break;
+    case OX_ADD:
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) o[i] = a[i * sa] + b[i * sb]; break;
     case OX_SUB: for (size_t i = 0; i < n; i++) o[i] = a[i * sa] - b[i * sb]; break;
     case OX_MUL: for (size_t i = 0; i < n; i++) o[i] = a[i * sa] * b[i * sb]; break;
     default: for (size_t i = 0; i < n; i++) o[i] = a[i * sa] / b[i * sb]; break;
@@ -96,9 +158,11 @@ void ox_unary(const ox_step *s, const float *x, float *y, size_t n)
 {
     switch (s->op) {
     case OX_RELU:
+#pragma omp simd
         for (size_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0.0f;
         break;
     case OX_LEAKY:
+#pragma omp simd
         for (size_t i = 0; i < n; i++) y[i] = x[i] >= 0 ? x[i] : s->lo * x[i];
         break;
     case OX_SIGMOID:
@@ -108,6 +172,7 @@ void ox_unary(const ox_step *s, const float *x, float *y, size_t n)
         for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]);
         break;
     case OX_CLIP:
+#pragma omp simd
         for (size_t i = 0; i < n; i++) y[i] = x[i] < s->lo ? s->lo : x[i] > s->hi ? s->hi : x[i];
         break;
     case OX_TRUNC:
