@@ -88,24 +88,31 @@ $(BUILD)/libhf.so: $(LIB_OBJ)
 
 # The command lives in $(BUILD)/ (hf/ is the model's source folder).
 $(PLOT_OBJ): ALL_CFLAGS += $(CAIRO_CFLAGS)
-$(BUILD)/hf: $(CLI_OBJ) $(PLOT_OBJ) $(BUILD)/libhf.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(PLOT_OBJ) $(BUILD)/libhf.a $(LDLIBS_ALL) $(CAIRO_LIBS)
+# The command's parts other programs reuse (messages, loading, options,
+# JSON output, grid lines: hfscan) form libhfcli.a, an archive the linker
+# takes what it needs from; main.o, the verb dispatch, is the hf program's.
+CLI_MAIN := $(BUILD)/obj/cli/main.o
+$(BUILD)/libhfcli.a: $(filter-out $(CLI_MAIN),$(CLI_OBJ))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/hf: $(CLI_MAIN) $(PLOT_OBJ) $(BUILD)/libhfcli.a $(BUILD)/libhf.a
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_MAIN) $(PLOT_OBJ) $(BUILD)/libhfcli.a $(BUILD)/libhf.a $(LDLIBS_ALL) $(CAIRO_LIBS)
 
 $(BUILD)/hfcls: $(BUILD)/hf
 	ln -sf hf $@
 
 # `make MPI=1` adds build/hfscan, the scan over MPI ranks (mpi/, compiled
-# with mpicc; `make deps-mpi` installs Open MPI).  It borrows the command's
-# loading, JSON output and grid lines from cli/.
+# with mpicc; `make deps-mpi` installs Open MPI).  It shares the command's
+# options, loading, JSON output and grid lines through cli/cli.h and
+# libhfcli.a.
 ifeq ($(MPI),1)
 MPICC   ?= mpicc
 MPI_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard mpi/*.c)))
-MPI_CLI := $(BUILD)/obj/cli/load.o $(BUILD)/obj/cli/jsonout.o $(BUILD)/obj/cli/output.o \
-           $(BUILD)/obj/cli/args.o $(BUILD)/obj/cli/gridline.o
 all: $(BUILD)/hfscan
 $(MPI_OBJ): CC := $(MPICC)
-$(BUILD)/hfscan: $(MPI_OBJ) $(MPI_CLI) $(BUILD)/libhf.a
-	$(MPICC) $(ALL_CFLAGS) -o $@ $(MPI_OBJ) $(MPI_CLI) $(BUILD)/libhf.a $(LDLIBS_ALL) -lpthread
+$(BUILD)/hfscan: $(MPI_OBJ) $(BUILD)/libhfcli.a $(BUILD)/libhf.a
+	$(MPICC) $(ALL_CFLAGS) -o $@ $(MPI_OBJ) $(BUILD)/libhfcli.a $(BUILD)/libhf.a $(LDLIBS_ALL) -lpthread
 endif
 
 $(BUILD)/gen/test_nullargs.c: include/hf.h tests/gen_nullargs.py
@@ -116,9 +123,9 @@ $(BUILD)/tests/test_nullargs: $(BUILD)/gen/test_nullargs.c tests/nullargs.h $(BU
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libhf.a $(LDLIBS_ALL)
 
-$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(BUILD)/libhf.a
+$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(BUILD)/libhfcli.a $(BUILD)/libhf.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) $(BUILD)/libhf.a $(LDLIBS_ALL) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) $(BUILD)/libhfcli.a $(BUILD)/libhf.a $(LDLIBS_ALL) -lcmocka
 
 # test_plot reads the PNGs back with cairo.
 $(BUILD)/tests/test_plot: tests/test_plot.c $(TEST_SUPPORT) $(BUILD)/libhf.a

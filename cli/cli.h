@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "hf/hfmodel.h"
+#include "options.h"
 
 /* getopt_long value of --no-verify, shared by the verbs taking patches. */
 #define HF_OPT_NO_VERIFY 1000
@@ -28,8 +29,12 @@ enum {
     HF_EXIT_FIT = 3     /* a fit did not converge */
 };
 
-/* Name used in messages: "hf cls", "hfcls", "hf". */
+/* Name used in messages: "hf cls", "hfcls", "hf" (cli/msg.c). */
 extern const char *hf_cli_prog;
+/* NULL, or where hf_cli_msg and hf_cli_usage_error send the formatted
+ * message (without the program's name) instead of stderr; usage says
+ * which of the two it came from. */
+extern void (*hf_cli_msg_hook)(const char *text, int usage);
 
 /* Prints "PROG: message" on stderr. */
 void hf_cli_msg(const char *fmt, ...) HF_PRINTF(1, 2);
@@ -68,9 +73,10 @@ int hf_cli_significance(const hf_model *m, const hf_fit_options *fo,
 void hf_cli_add_discovery(cJSON *o, double p0, const double p0_exp[5]);
 /* `hf plot brazil|contour|pulls` (plot/, linked into the command only). */
 int hf_cmd_plot(int argc, char **argv);
-/* `hf cls WS PATCHSET` with no --patch-name: every patch (grid.c).
- * Returns -1, having done nothing, for a command line that is not that. */
-int hf_cli_grid(int argc, char **argv);
+/* `hf cls WS PATCHSET` with no --patch-name: every patch (grid.c), with
+ * the options `hf cls` parsed and its npos operands.  Returns -1, having
+ * done nothing, for a command line that is not that. */
+int hf_cli_grid(const hf_cli_args *a, int npos, char **pos);
 /* Whether `path` holds a pyhf patchset (an object) rather than a plain
  * patch: the first non-blank byte tells, without reading the whole file.
  * *ok, if ok is not NULL, says whether the file could be opened. */

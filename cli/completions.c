@@ -24,26 +24,28 @@ static int cls_only(const char *name)
     return 0;
 }
 
-static const hf_cli_option *table(const char *verb)
+/* The commands of options.c's table a verb takes (0: none). */
+static unsigned table(const char *verb)
 {
     if (!strcmp(verb, "cls") || !strcmp(verb, "significance"))
-        return hf_cli_cls_options;
+        return HF_CLI_CLS | HF_CLI_GRID;
     if (!strcmp(verb, "fit"))
-        return hf_cli_fit_options;
-    return NULL;
+        return HF_CLI_FIT;
+    return 0;
 }
 
 static int offered(const char *verb, const hf_cli_option *o)
 {
-    return strcmp(verb, "significance") || !cls_only(o->name);
+    return (o->cmds & table(verb)) &&
+           (strcmp(verb, "significance") || !cls_only(o->name));
 }
 
 /* bash: per verb, the options, then the values of those that have some */
 static void bash_verb(FILE *f, const char *verb)
 {
-    const hf_cli_option *t = table(verb);
+    const hf_cli_option *t = hf_cli_options;
     fprintf(f, "    %s)\n        case \"$prev\" in\n", verb);
-    for (const hf_cli_option *o = t; o && o->name; o++) {
+    for (const hf_cli_option *o = t; o->name; o++) {
         if (!o->values || !offered(verb, o))
             continue;
         if (!strcmp(o->values, "FILE"))
@@ -54,10 +56,13 @@ static void bash_verb(FILE *f, const char *verb)
                        "\"$cur\")); return;;\n", o->name, o->values);
     }
     fprintf(f, "        esac\n        opts=\"");
-    for (const hf_cli_option *o = t; o && o->name; o++)
-        if (offered(verb, o))
-            fprintf(f, "%s--%s", o == t ? "" : " ", o->name);
-    fprintf(f, "%s\";;\n", t ? "" : "--help");
+    const char *sep = "";
+    for (const hf_cli_option *o = t; o->name; o++)
+        if (offered(verb, o)) {
+            fprintf(f, "%s--%s", sep, o->name);
+            sep = " ";
+        }
+    fprintf(f, "\";;\n");
 }
 
 static void bash(FILE *f)
@@ -99,10 +104,10 @@ static void bash(FILE *f)
 static void zsh_verb(FILE *f, const char *verb)
 {
     fprintf(f, "    %s)\n        _arguments -s \\\n", verb);
-    for (const hf_cli_option *o = table(verb); o->name; o++) {
+    for (const hf_cli_option *o = hf_cli_options; o->name; o++) {
         if (!offered(verb, o))
             continue;
-        if (o->has_arg == no_argument)
+        if (!o->arg)
             fprintf(f, "            '--%s' \\\n", o->name);
         else if (o->values && !strcmp(o->values, "FILE"))
             fprintf(f, "            '--%s=:file:_files' \\\n", o->name);

@@ -111,7 +111,7 @@ done:
 int hf_cmd_fit(int argc, char **argv)
 {
     struct option longopts[HF_CLI_MAX_OPTIONS];
-    hf_cli_getopt_table(hf_cli_fit_options, longopts);
+    hf_cli_getopt_table(HF_CLI_FIT, longopts);
     hf_model_options mo;
     hf_model_options_init(&mo);
     int no_verify = 0;
@@ -130,24 +130,24 @@ int hf_cmd_fit(int argc, char **argv)
         case 'h': fputs(help, stdout); free(extra); return HF_EXIT_OK;
         case 'p': extra[nextra++] = optarg; break;
         case HF_OPT_NO_VERIFY: no_verify = 1; break;
-        case O_PNAME: pname = optarg; break;
-        case O_MEAS: mo.measurement = optarg; break;
-        case O_OUT: outfile = optarg; break;
-        case O_VALUE: break;
-        case O_INTERP:
-        case O_OPTCONF:
-        case O_OPTIMIZER:
-        case O_BACKEND:
-            rc = c == O_INTERP ? hf_cli_interp(optarg, &mo)
-               : c == O_OPTCONF ? hf_cli_optconf(optarg, &fo)
-               : hf_cli_pyhf_only(c == O_BACKEND ? "--backend" : "--optimizer",
+        case HF_OPT_PATCH_NAME: pname = optarg; break;
+        case HF_OPT_MEASUREMENT: mo.measurement = optarg; break;
+        case HF_OPT_OUTPUT_FILE: outfile = optarg; break;
+        case HF_OPT_VALUE: break;
+        case HF_OPT_INTERP:
+        case HF_OPT_OPTCONF:
+        case HF_OPT_OPTIMIZER:
+        case HF_OPT_BACKEND:
+            rc = c == HF_OPT_INTERP ? hf_cli_interp(optarg, &mo)
+               : c == HF_OPT_OPTCONF ? hf_cli_optconf(optarg, &fo)
+               : hf_cli_pyhf_only(c == HF_OPT_BACKEND ? "--backend" : "--optimizer",
                                   optarg);
             if (rc != HF_EXIT_OK) {
                 free(extra);
                 return rc;
             }
             break;
-        case O_FIX:
+        case HF_OPT_FIX_POI:
             fix_poi = 1;
             if ((rc = hf_cli_double("--fix-poi", optarg, &poi_value)) !=
                 HF_EXIT_OK) {

@@ -9,8 +9,6 @@
  * come in patchset order whatever the thread count, and are written once
  * all are done, so an --output-file is complete or untouched.
  */
-#include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,17 +16,14 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "options.h"
 
 typedef struct grid_args {
     hf_batch_options bo;
     hf_model_options mo;
     hf_fit_options fo;
-    int stats, nextra, threads_given, tail_probs, cl_given, poi_given,
-        no_verify;
-    const char *pname, *outfile;
-    int npos;
-    const char *pos[3];
+    int stats, threads_given, tail_probs, cl_given, no_verify;
+    const char *outfile;
+    const char *pos[2];
 } grid_args;
 
 static double now(void)
@@ -64,107 +59,6 @@ static void show_progress(void *ctx, int done, int total)
     if (done == total)
         fputc('\n', stderr);
     fflush(stderr);
-}
-
-/* Parses the options `hf cls` takes plus --threads.  Returns an HF_EXIT_*
- * status; -1 when the line is not one for the grid (cls then handles it,
- * errors included). */
-/* Like hf_cli_double but silent: cls reports what we reject. */
-static int quiet_double(const char *text, double *out)
-{
-    char *end;
-    errno = 0;
-    *out = strtod(text, &end);
-    /* the same numbers hf_cli_double accepts: no underflow to 0 */
-    return !*text || *end || errno == ERANGE || !isfinite(*out);
-}
-
-static int parse(int argc, char **argv, grid_args *g)
-{
-    struct option longopts[HF_CLI_MAX_OPTIONS];
-    hf_cli_getopt_table(hf_cli_cls_options, longopts);
-    int c, rc = HF_EXIT_OK, bad = 0;
-    double x;
-    /* getopt permutes what it parses: work on a copy so cls, if it gets
-     * the line after all, sees it as the user wrote it. */
-    char **av = malloc(((size_t)argc + 1) * sizeof *av);
-    if (!av) {
-        hf_cli_msg("out of memory");
-        return HF_EXIT_INPUT;
-    }
-    memcpy(av, argv, (size_t)argc * sizeof *av);
-    av[argc] = NULL;
-    argv = av;
-    opterr = 0;
-    optind = 0; /* full re-initialisation (glibc) */
-    while ((c = getopt_long(argc, argv, ":hp:", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'p': g->nextra++; break;
-        case HF_OPT_NO_VERIFY: g->no_verify = 1; break;
-        case O_PNAME: g->pname = optarg; break;
-        case O_MEAS: g->mo.measurement = optarg; break;
-        case O_OUT: g->outfile = optarg; break;
-        case O_TAIL: g->tail_probs = 1; break; /* refused in run() */
-        case O_UL: g->bo.upper_limit = 1; break;
-        case O_STATS: g->stats = 1; break;
-        case O_POI:
-            g->poi_given = 1;
-            if (quiet_double(optarg, &g->bo.test_poi))
-                bad = 1;
-            break;
-        case O_CL:
-            g->cl_given = 1;
-            if (quiet_double(optarg, &g->bo.cl) ||
-                !(g->bo.cl > 0 && g->bo.cl < 1))
-                bad = 1;
-            break;
-        case O_TS:
-            if (strcmp(optarg, "qtilde") == 0)
-                g->bo.ts = HF_TEST_QMU_TILDE;
-            else if (strcmp(optarg, "q") == 0)
-                g->bo.ts = HF_TEST_QMU;
-            else if (strcmp(optarg, "q0") == 0)
-                g->bo.ts = HF_TEST_Q0;
-            else
-                bad = 1;
-            break;
-        case O_INTERP: rc = hf_cli_interp(optarg, &g->mo); break;
-        case O_OPTCONF: rc = hf_cli_optconf(optarg, &g->fo); break;
-        case O_THREADS:
-            g->threads_given = 1;
-            if (hf_cli_double("--threads", optarg, &x))
-                rc = HF_EXIT_USAGE;
-            else if (!(x >= 1 && x <= 4096 && x == floor(x)))
-                rc = hf_cli_usage_error("--threads: %s is not a whole number "
-                                        "from 1 to 4096", optarg);
-            else
-                g->bo.threads = (int)x;
-            break;
-        default:
-            bad = 1; /* -h, unknown options: hf cls says what it thinks */
-        }
-        if (rc != HF_EXIT_OK)
-            break;
-    }
-    for (int k = optind; rc == HF_EXIT_OK && k < argc; k++)
-        if (g->npos < 3)
-            g->pos[g->npos++] = argv[k];
-    optind = 0; /* leave getopt fresh for cls */
-    free(av);   /* pos[] points at the strings, not into av */
-    if (rc != HF_EXIT_OK)
-        return rc;
-    /* q0 tests the POI at 0 and sets no limits: cls says so */
-    if (g->bo.ts == HF_TEST_Q0 &&
-        ((g->poi_given && g->bo.test_poi != 0) || g->bo.upper_limit))
-        bad = 1;
-    if (bad || g->pname || g->nextra || g->npos != 2) {
-        if (g->threads_given && !bad)
-            return hf_cli_usage_error("--threads applies to a whole "
-                                      "patchset: give WS.json PATCHSET.json "
-                                      "without --patch-name or -p");
-        return -1;
-    }
-    return HF_EXIT_OK;
 }
 
 static int run(const grid_args *g)
@@ -272,21 +166,40 @@ static int run(const grid_args *g)
     return rc;
 }
 
-int hf_cli_grid(int argc, char **argv)
+int hf_cli_grid(const hf_cli_args *a, int npos, char **pos)
 {
+    int threads_given = hf_cli_given(a, HF_OPT_THREADS);
+    if (a->patch_name || a->nextra || npos != 2) {
+        if (threads_given)
+            return hf_cli_usage_error("--threads applies to a whole "
+                                      "patchset: give WS.json PATCHSET.json "
+                                      "without --patch-name or -p");
+        return -1;
+    }
+    if (!hf_cli_is_patchset(pos[1], NULL)) {
+        if (threads_given)
+            return hf_cli_usage_error("--threads: %s is not a patchset",
+                                      pos[1]);
+        return -1;
+    }
     grid_args g;
     memset(&g, 0, sizeof g);
     hf_batch_options_init(&g.bo);
     hf_model_options_init(&g.mo);
-    hf_fit_options_init(&g.fo);
-    int rc = parse(argc, argv, &g);
-    if (rc != HF_EXIT_OK)
-        return rc;
-    if (!hf_cli_is_patchset(g.pos[1], NULL)) {
-        if (g.threads_given)
-            return hf_cli_usage_error("--threads: %s is not a patchset",
-                                      g.pos[1]);
-        return -1;
-    }
+    g.mo = a->mo;
+    g.fo = a->fo;
+    g.bo.test_poi = a->test_poi;
+    g.bo.ts = a->ts;
+    g.bo.cl = a->cl;
+    g.bo.upper_limit = a->upper_limit;
+    g.bo.threads = a->threads;
+    g.stats = a->stats;
+    g.threads_given = threads_given;
+    g.tail_probs = a->tail_probs;
+    g.cl_given = hf_cli_given(a, HF_OPT_CL);
+    g.outfile = a->outfile;
+    g.no_verify = a->no_verify;
+    g.pos[0] = pos[0];
+    g.pos[1] = pos[1];
     return run(&g);
 }

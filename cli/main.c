@@ -1,18 +1,15 @@
 /*
- * main.c - the `hf` command: verb dispatch, messages, exit statuses.
+ * main.c - the `hf` command: verb dispatch.
  *
  * Installed (or symlinked) under the name "hfcls" it behaves as `hf cls`,
  * the one verb most users want, so `hfcls WS.json patchset.json ...` works
  * as a command of its own.
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
-
-const char *hf_cli_prog = "hf";
 
 static const char usage[] =
     "usage: hf VERB [options] ...\n"
@@ -45,27 +42,6 @@ static const char usage[] =
     "\n"
     "Results are JSON on stdout; messages go to stderr.  Exit status: 0 ok,\n"
     "1 bad input, 2 bad command line, 3 a fit did not converge.\n";
-
-void hf_cli_msg(const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "%s: ", hf_cli_prog);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
-int hf_cli_usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "%s: ", hf_cli_prog);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n(see '%s --help')\n", hf_cli_prog);
-    return HF_EXIT_USAGE;
-}
 
 static const struct verb {
     const char *name;

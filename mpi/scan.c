@@ -12,49 +12,35 @@
  * atomically.
  */
 #include <getopt.h>
-#include <math.h>
 #include <mpi.h>
 #include <omp.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "scan.h"
 
-/* What the files of cli/ that hfscan links expect of a command. */
-const char *hf_cli_prog = "hfscan";
 static int g_rank;
 static int g_quiet; /* ranks other than 0 hold messages rank 0 also gives */
 static char g_held[1024];
 
-void hf_cli_msg(const char *fmt, ...)
+/* The messages of cli/ (hf_cli_msg_hook): rank 0 speaks; the others tag
+ * theirs with their rank, hold them while rank 0 may say the same, and
+ * leave usage errors to rank 0, which parsed the same command line. */
+static void rank_msg(const char *text, int usage)
 {
-    va_list ap;
-    char buf[sizeof g_held - 64];
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (g_rank == 0)
-        fprintf(stderr, "%s: %s\n", hf_cli_prog, buf);
-    else if (g_quiet)
+    if (g_rank == 0) {
+        fprintf(stderr, "%s: %s\n", hf_cli_prog, text);
+        if (usage)
+            fprintf(stderr, "(see '%s --help')\n", hf_cli_prog);
+    } else if (usage) {
+        return;
+    } else if (g_quiet) {
         snprintf(g_held, sizeof g_held, "%s: rank %d: %s\n", hf_cli_prog,
-                 g_rank, buf);
-    else
-        fprintf(stderr, "%s: rank %d: %s\n", hf_cli_prog, g_rank, buf);
-}
-
-int hf_cli_usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    char buf[512];
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (g_rank == 0)
-        fprintf(stderr, "%s: %s\n(see '%s --help')\n", hf_cli_prog, buf,
-                hf_cli_prog);
-    return HF_EXIT_USAGE;
+                 g_rank, text);
+    } else {
+        fprintf(stderr, "%s: rank %d: %s\n", hf_cli_prog, g_rank, text);
+    }
 }
 
 static const char usage[] =
@@ -66,20 +52,8 @@ static const char usage[] =
     "hands out chunks of patches to whichever rank is free; each rank runs\n"
     "OMP_NUM_THREADS fits at once.\n"
     "\n"
-    "  -o, --output-file F  write the lines to F (appended as they come,\n"
-    "                       rewritten in order at the end)\n"
-    "      --resume         keep the finished lines already in F\n"
-    "      --list FILE      more patch files, one path a line\n"
-    "      --test-poi X     POI value tested (1)\n"
-    "      --test-stat S    qtilde (default) or q\n"
-    "      --upper-limit    add the observed and expected upper limits\n"
-    "      --cl X           their confidence level (0.95)\n"
-    "      --measurement M  measurement (default: the first)\n"
-    "      --threads N      OpenMP threads per rank (OMP_NUM_THREADS)\n"
-    "      --chunk N        patches per hand-out (default: from the sizes)\n"
-    "      --dispatch-only  rank 0 hands out work and computes none\n"
-    "      --stats          timing on stderr\n"
-    "      --no-verify      use patchsets whose digest is not the workspace's\n"
+    "options:\n";
+static const char usage_end[] =
     "\n"
     "Exit status: 0 ok, 1 bad input or some patch failed (its line says\n"
     "why), 2 bad command line.\n";
@@ -92,78 +66,36 @@ typedef struct opts {
     char *listbuf;
 } opts;
 
+/* The options hfscan shares with `hfcls` (cli/options.c) and its own. */
 static int parse(int argc, char **argv, opts *o, scan *s)
 {
-    enum { O_POI = 256, O_TS, O_UL, O_CL, O_MEAS, O_THREADS, O_CHUNK,
-           O_RESUME, O_LIST, O_DISPATCH, O_STATS };
-    static const struct option longopts[] = {
-        {"output-file", required_argument, NULL, 'o'},
-        {"resume", no_argument, NULL, O_RESUME},
-        {"list", required_argument, NULL, O_LIST},
-        {"test-poi", required_argument, NULL, O_POI},
-        {"test-stat", required_argument, NULL, O_TS},
-        {"upper-limit", no_argument, NULL, O_UL},
-        {"cl", required_argument, NULL, O_CL},
-        {"measurement", required_argument, NULL, O_MEAS},
-        {"threads", required_argument, NULL, O_THREADS},
-        {"chunk", required_argument, NULL, O_CHUNK},
-        {"dispatch-only", no_argument, NULL, O_DISPATCH},
-        {"stats", no_argument, NULL, O_STATS},
-        {"no-verify", no_argument, NULL, HF_OPT_NO_VERIFY},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    double x;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'h': o->help = 1; return HF_EXIT_OK;
-        case 'o': o->out = optarg; break;
-        case O_RESUME: o->resume = 1; break;
-        case O_LIST: o->list = optarg; break;
-        case O_UL: s->bo.upper_limit = 1; break;
-        case O_MEAS: s->mo.measurement = optarg; break;
-        case O_DISPATCH: o->dispatch_only = 1; break;
-        case O_STATS: o->stats = 1; break;
-        case HF_OPT_NO_VERIFY: s->no_verify = 1; break;
-        case O_POI:
-            if (hf_cli_double("--test-poi", optarg, &s->bo.test_poi))
-                return HF_EXIT_USAGE;
-            break;
-        case O_CL:
-            if (hf_cli_double("--cl", optarg, &s->bo.cl))
-                return HF_EXIT_USAGE;
-            if (!(s->bo.cl > 0 && s->bo.cl < 1))
-                return hf_cli_usage_error("--cl: %s is not between 0 and 1",
-                                          optarg);
-            break;
-        case O_TS:
-            if (strcmp(optarg, "qtilde") == 0)
-                s->bo.ts = HF_TEST_QMU_TILDE;
-            else if (strcmp(optarg, "q") == 0)
-                s->bo.ts = HF_TEST_QMU;
-            else
-                return hf_cli_usage_error("--test-stat: '%s' is not qtilde "
-                                          "or q", optarg);
-            break;
-        case O_THREADS:
-        case O_CHUNK:
-            if (hf_cli_double(c == O_CHUNK ? "--chunk" : "--threads", optarg,
-                              &x))
-                return HF_EXIT_USAGE;
-            if (!(x >= 1 && x <= 1e6 && x == floor(x)))
-                return hf_cli_usage_error("%s: %s is not a positive whole "
-                                          "number", c == O_CHUNK ? "--chunk"
-                                          : "--threads", optarg);
-            *(c == O_CHUNK ? &o->chunk : &s->bo.threads) = (int)x;
-            break;
-        case ':':
-            return hf_cli_usage_error("%s needs a value", argv[optind - 1]);
-        default:
-            return hf_cli_usage_error("unknown option %s", argv[optind - 1]);
-        }
+    hf_cli_args a;
+    hf_cli_args_init(&a);
+    int rc = hf_cli_parse(HF_CLI_SCAN, argc, argv, &a);
+    if (rc != HF_EXIT_OK)
+        return rc;
+    if (a.help) {
+        o->help = 1;
+        return HF_EXIT_OK;
     }
+    o->out = a.outfile;
+    o->resume = a.resume;
+    o->list = a.list;
+    o->chunk = a.chunk;
+    o->dispatch_only = a.dispatch_only;
+    o->stats = a.stats;
+    s->mo = a.mo;
+    s->no_verify = a.no_verify;
+    s->bo.test_poi = a.test_poi;
+    s->bo.ts = a.ts;
+    s->bo.cl = a.cl;
+    s->bo.upper_limit = a.upper_limit;
+    s->bo.threads = a.threads;
+    /* its lines, and what --resume reads back, are CLs lines */
+    if (a.ts == HF_TEST_Q0)
+        return hf_cli_usage_error("--test-stat q0: hfscan computes CLs; "
+                                  "discovery p-values come from `hfcls "
+                                  "--test-stat q0`");
     if (argc - optind < 1)
         return hf_cli_usage_error("give WS.json and the patch files");
     if (o->resume && !o->out)
@@ -300,6 +232,8 @@ int main(int argc, char **argv)
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
     MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
+    hf_cli_prog = "hfscan";
+    hf_cli_msg_hook = rank_msg;
 
     scan s;
     opts o;
@@ -316,8 +250,11 @@ int main(int argc, char **argv)
      * verdict; only rank 0 speaks. */
     rc = parse(argc, argv, &o, &s);
     if (rc == HF_EXIT_OK && o.help) {
-        if (g_rank == 0)
+        if (g_rank == 0) {
             fputs(usage, stdout);
+            hf_cli_options_help(stdout, HF_CLI_SCAN);
+            fputs(usage_end, stdout);
+        }
         goto out;
     }
     if (rc == HF_EXIT_OK)

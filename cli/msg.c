@@ -1,0 +1,46 @@
+/*
+ * msg.c - the commands' messages on stderr: "PROG: message", and for a bad
+ * command line a pointer to --help.  A program that must route them
+ * otherwise (hfscan: only MPI rank 0 speaks) installs hf_cli_msg_hook
+ * rather than defining these functions again.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+const char *hf_cli_prog = "hf";
+void (*hf_cli_msg_hook)(const char *text, int usage);
+
+static void say(int usage, const char *fmt, va_list ap)
+{
+    if (hf_cli_msg_hook) {
+        char buf[960];
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        hf_cli_msg_hook(buf, usage);
+        return;
+    }
+    fprintf(stderr, "%s: ", hf_cli_prog);
+    vfprintf(stderr, fmt, ap);
+    if (usage)
+        fprintf(stderr, "\n(see '%s --help')\n", hf_cli_prog);
+    else
+        fputc('\n', stderr);
+}
+
+void hf_cli_msg(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    say(0, fmt, ap);
+    va_end(ap);
+}
+
+int hf_cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    say(1, fmt, ap);
+    va_end(ap);
+    return HF_EXIT_USAGE;
+}
