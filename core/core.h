@@ -76,6 +76,10 @@ cJSON *hf_json_array(const double *v, int n);
  * "1e-05", "NaN", "-Infinity".  buf needs 32 bytes. */
 void hf_json_py_float(char *buf, double x);
 
+/* Switches GSL's abort-on-error handler off, once per process, unless
+ * the host program installed its own (core/gsl.c). */
+void hf_gsl_quiet(void);
+
 /* Digests (core/digest.c) ----------------------------------------------- */
 
 /* pyhf.utils.digest(root, algorithm) as hex into hex[len]. */

@@ -106,6 +106,7 @@ int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
                    hf_error *err)
 {
     hf_model_options defaults;
+    hf_gsl_quiet(); /* GSL errors become statuses, not abort() */
     if (!ws || !out || npatches < 0 || (npatches > 0 && !patches))
         return hf_error_set(err, HF_ERR_ARG, "hf_model_build: NULL argument");
     for (int i = 0; i < npatches; i++)

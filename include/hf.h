@@ -29,6 +29,21 @@ extern "C" {
 #endif
 
 #define HF_VERSION "0.1.0"
+/* The same as a number, major * 10000 + minor * 100 + patch, for #if. */
+#define HF_VERSION_NUMBER 100
+
+/* The version of the library actually loaded (HF_VERSION is the header's):
+ * "0.1.0".  A program built against one header and run with another
+ * library can compare them. */
+HF_API const char *hf_version(void);
+/* The same as a number (HF_VERSION_NUMBER's layout). */
+HF_API int hf_version_number(void);
+
+/* Frees a string or array the library allocated for the caller
+ * (hf_workspace_dump, hf_signal_patch's JSON text, ...), with the
+ * allocator the library uses: a caller in another language or linked
+ * against another C runtime must not call its own free() on them. */
+HF_API void hf_free(void *p);
 
 /* ---------------------------------------------------------------- errors */
 
@@ -180,7 +195,7 @@ HF_API int hf_workspace_combine(const hf_workspace *left,
                                 hf_error *err);
 
 /* json.dumps(ws, indent=indent, sort_keys=True) as pyhf writes a workspace
- * (indent 0: one line).  malloc'd; NULL when out of memory. */
+ * (indent 0: one line).  Free it with hf_free; NULL when out of memory. */
 HF_API char *hf_workspace_dump(const hf_workspace *ws, int indent);
 
 /* ----------------------------------------------------------------- model */
@@ -659,8 +674,8 @@ HF_API void hf_signal_spec_init(hf_signal_spec *spec);
 /* Signal bins are numbered channel after channel in spec order: yields and
  * uncertainties are arrays of hf_signal_nbins() doubles. */
 
-/* The RFC 6902 patch adding the signal sample to `ws` (malloc'd JSON text,
- * pyhf's layout).  unc (sqrt(sum w^2) per bin) is used when
+/* The RFC 6902 patch adding the signal sample to `ws` (JSON text, pyhf's
+ * layout, in *json: free it with hf_free).  unc (sqrt(sum w^2) per bin) is used when
  * spec->staterror; NULL means zeros. */
 HF_API int hf_signal_patch(const hf_workspace *ws, const hf_signal_spec *spec,
                            const double *yields, const double *unc,

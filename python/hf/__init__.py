@@ -154,7 +154,9 @@ def load(path=None):
         f = getattr(lib, name)
         f.restype = res
         f.argtypes = args
-    lib.free = ctypes.CDLL(None).free
+    # what the library allocates for us goes back through its own free
+    lib.free = lib.hf_free
+    lib.free.restype = None
     lib.free.argtypes = [ctypes.c_void_p]
     _lib = lib
     return lib
