@@ -12,6 +12,8 @@
 # `include`, not `-include`: when deps fails, make stops there (it ignores a
 # failure to remake a -included file).  Not under -n (a dry run installs
 # nothing).
+# (`make` with no goal builds `all`, not the stamp rule that comes first.)
+.DEFAULT_GOAL := all
 DEPS_STAMP := $(or $(BUILD),build)/.deps-checked
 ifneq ($(filter demo check,$(MAKECMDGOALS)),)
 ifndef MAKE_RESTARTS

@@ -247,6 +247,6 @@ cmds+="    $TMP/bench_build $REAL/3LRJ_ATLAS-SUSY-2018-06/BkgOnly.json $REAL/3LR
 } >"$OUT.tmp"
 # keep the sections other scripts write (slow, or needing 1 GB): those of
 # bench/bench_simplify.sh, bench/bench_toys.sh and bench/limits.sh
-[ -f "$OUT" ] && awk '/^## /{keep = /^## (Simplified likelihoods|Toys|Resource limits)/} keep' "$OUT" >>"$OUT.tmp"
+[ -f "$OUT" ] && awk '/^## /{keep = /^## (Simplified likelihoods|Toys|Resource limits|Published ML models)/} keep' "$OUT" >>"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 echo "bench/run.sh: wrote $OUT"

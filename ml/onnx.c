@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "onnx.h"
-#include "onnx/onnx.pb-c.h"
+#include <onnx/onnx.pb-c.h> /* generated at build time */
 
 int ox_value(ox_graph *g, const char *name)
 {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "onnx.h"
-#include "onnx/onnx.pb-c.h"
+#include <onnx/onnx.pb-c.h> /* generated at build time */
 
 /* Step computing out[rows*n x m] = a[rows*n x k] . w + bias from batched
  * a; wt is the constant, transposed when trans.  (Its values are read

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "onnx.h"
-#include "onnx/onnx.pb-c.h"
+#include <onnx/onnx.pb-c.h> /* generated at build time */
 
 int ox_fail(const ox_ctx *c, const char *what)
 {

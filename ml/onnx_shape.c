@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "onnx.h"
-#include "onnx/onnx.pb-c.h"
+#include <onnx/onnx.pb-c.h> /* generated at build time */
 
 /* Output 0 = input x with a new shape (same elements). */
 static int reshaped(const ox_ctx *c, int x, int rank, const int64_t *dims)

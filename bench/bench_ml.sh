@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# bench/bench_ml.sh - published classifiers: 1,000,000 events x 20 features
+# through a 3-layer 64-wide MLP (ONNX), a 500-tree depth-6 BDT (XGBoost, and
+# the same trees as a TMVA weight file), and the chain features -> signal
+# patch -> CLs on sbottom A.  Prints the "Published ML models" section of
+# bench/RESULTS.md and replaces it there.
+#
+#   bench/bench_ml.sh     (needs python3-onnx, python3-xgboost for the models)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+TMP=$ROOT/build/bench/ml
+SB=${SHARED:-$ROOT/../shared}/workspaces/real/sbottom_ATLAS-SUSY-2018-31_RegionA
+REPS=${REPS:-3}
+mkdir -p "$TMP"
+make -s all >/dev/null
+cp build/libhf.so "$TMP/libhf.so.0"
+cc -O2 -Iinclude -o "$TMP/bench_ml" bench/bench_ml.c "$TMP/libhf.so.0" -Wl,-rpath,"$TMP" -lm
+[ -f "$TMP/events.f32" ] || /usr/bin/python3 bench/ml_models.py "$TMP"
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+
+{
+printf '## Published ML models\n\n'
+printf 'Written by `bench/bench_ml.sh` on %s, %s CPUs, load average before the run: %s\n' \
+    "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(nproc)" "$load"
+printf '(the machine was shared: wall times reflect the share of the 2 cores we got; CPU\n'
+printf 'seconds, all threads together, are the work done).  hf_ml_eval on 1,000,000 x 20 float\n'
+printf 'features (bench/bench_ml.c, median of %s runs), models from bench/ml_models.py.\n\n' "$REPS"
+printf '| model | threads | eval wall s | eval CPU s | target |\n|---|---|---|---|---|\n'
+for spec in "mlp20.onnx 2 $REPS" "mlp20.onnx 1 $REPS" "bdt500.json 2 1" "bdt500.xml 2 1"; do
+    set -- $spec
+    j=$("$TMP/bench_ml" "$TMP/$1" "$TMP/events.f32" "$3" "$2")
+    w=$(echo "$j" | sed 's/.*"eval_wall_s": \([0-9.]*\).*/\1/')
+    c=$(echo "$j" | sed 's/.*"eval_cpu_s": \([0-9.]*\).*/\1/')
+    printf '| %s | %s | %s | %s | < 1 s on 2 cores |\n' "$1" "$2" "$w" "$c"
+done
+if [ -f "$SB/BkgOnly.json" ]; then
+    echo '{"SR_meff": [0.0, 0.5, 0.8, 1.0]}' >"$TMP/binning.json"
+    t0=$(date +%s.%N)
+    /usr/bin/time -f '%U %S' -o "$TMP/time1" build/hf signal --workspace "$SB/BkgOnly.json" \
+        --model "$TMP/mlp20.onnx" --features "$TMP/events.f32" --format f32 --channel SR_meff \
+        --binning "$TMP/binning.json" -o "$TMP/patch.json" 2>/dev/null
+    cls=$(/usr/bin/time -f '%U %S' -o "$TMP/time2" build/hfcls "$SB/BkgOnly.json" "$TMP/patch.json")
+    t1=$(date +%s.%N)
+    cpu=$(cat "$TMP/time1" "$TMP/time2" | awk '{s += $1 + $2} END {print s}')
+    printf '\nChain on sbottom A (target < 2 s): `hf signal --model mlp20.onnx --features events.f32`\n'
+    printf '(1,000,000 unit-weight events into SR_meff: a huge signal, so CLs is 0; the time is the\n'
+    printf 'point) then `hfcls`: %.2f s wall, %.2f CPU s in all; %s\n' \
+        "$(echo "$t1 - $t0" | bc -l)" "$cpu" "$cls"
+fi
+printf '\nCommands:\n\n'
+printf '    /usr/bin/python3 bench/ml_models.py build/bench/ml\n'
+printf '    build/bench/ml/bench_ml build/bench/ml/MODEL build/bench/ml/events.f32 REPS THREADS\n'
+printf '    build/hf signal --workspace SBOTTOM_A/BkgOnly.json --model build/bench/ml/mlp20.onnx --features build/bench/ml/events.f32 --format f32 --channel SR_meff --binning build/bench/ml/binning.json -o build/bench/ml/patch.json\n'
+printf '    build/hfcls SBOTTOM_A/BkgOnly.json build/bench/ml/patch.json\n\n'
+} >"$TMP/section.md"
+cat "$TMP/section.md"
+OUT=bench/RESULTS.md
+awk '/^## /{skip = /^## Published ML models/} !skip' "$OUT" >"$OUT.tmp"
+cat "$TMP/section.md" >>"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
