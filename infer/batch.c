@@ -2,12 +2,13 @@
  * batch.c - asymptotic CLs for a whole signal grid in one call, parallel
  * over patches.
  *
- * Each patch is one independent task: build the patched model (the
- * workspace tree is shared read-only, see hf_model_build), then the fits.
- * A task allocates its own model and fit buffers and writes only its own
- * item, so the result does not depend on the thread count or on the
- * order tasks run in.  Dynamic scheduling because fit times vary a lot
- * across a grid (points near the exclusion contour need more iterations).
+ * hf_batch_run is the one loop of every batch: patches here, signal
+ * templates (recast/signal_batch.c) through the same hf_batch_source.
+ * Each item is one independent task: its model from the source, then the
+ * fits.  A task writes only its own item (and its thread's state), so the
+ * result does not depend on the thread count or on the order tasks run
+ * in.  Dynamic scheduling because fit times vary a lot across a grid
+ * (points near the exclusion contour need more iterations).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -74,23 +75,16 @@ int hf_batch_start(const char *fn, const hf_batch_options **opt,
     return HF_OK;
 }
 
-/* One grid point: everything it needs is local or read-only. */
-static void run_one(const hf_workspace *ws, const hf_patch *p,
-                    const hf_batch_options *o, hf_batch_item *it)
+/* One item: its model from the source, then the hypotest and the limit.
+ * Everything it needs is local, the thread's state or read-only. */
+static void run_item(const hf_batch_source *src, void *state, int i,
+                     const hf_batch_options *o, hf_batch_item *it)
 {
     double t0 = now();
-    hf_model *m = NULL;
+    const hf_model *m = NULL;
     it->err.code = HF_OK;
     it->err.msg[0] = '\0';
-    it->status = hf_model_build(ws, &p, 1, o->model, &m, &it->err);
-    if (it->status == HF_OK && hf_model_poi(m) < 0)
-        it->status = hf_error_set(&it->err, HF_ERR_INVALID,
-                                  "%s: the patched model has no parameter of "
-                                  "interest", p->source ? p->source : "patch");
-    /* each grid point is pyhf's hypotest, which tests only values within
-     * the POI's bounds */
-    if (it->status == HF_OK && o->ts != HF_TEST_Q0)
-        it->status = hf_hypo_check_mu(m, o->test_poi, 1, "hypotest", &it->err);
+    it->status = src->prepare(src->ctx, state, i, &m, &it->err);
     if (it->status == HF_OK)
         it->status = hf_cls_asymptotic(m, hf_model_data(m), o->test_poi,
                                        o->ts, o->fit, &it->cls, &it->err);
@@ -100,8 +94,72 @@ static void run_one(const hf_workspace *ws, const hf_patch *p,
     /* A library error that forgot the code still counts as a failure. */
     if (it->status != HF_OK && it->err.code == HF_OK)
         it->err.code = it->status;
-    hf_model_free(m);
+    if (src->release)
+        src->release(src->ctx, state, m);
     it->seconds = now() - t0;
+}
+
+int hf_batch_run(const hf_batch_source *src, int n, int nthreads,
+                 const hf_batch_options *o, hf_batch_result *res)
+{
+    int done = 0;
+#pragma omp parallel num_threads(nthreads)
+    {
+        void *state = src->thread_init ? src->thread_init(src->ctx) : NULL;
+        int ok = !src->thread_init || state;
+        /* every thread takes part in the loop even without its state (the
+         * loop must be met by all), marking its items failed */
+#pragma omp for schedule(dynamic, 1)
+        for (int i = 0; i < n; i++) {
+            hf_batch_item *it = &res->items[i];
+            if (ok)
+                run_item(src, state, i, o, it);
+            else
+                it->status = hf_error_set(&it->err, HF_ERR_NOMEM,
+                                          "out of memory");
+            if (o->progress) {
+#pragma omp critical(hf_batch_progress)
+                o->progress(o->progress_ctx, ++done, n);
+            }
+        }
+        if (src->thread_free && state)
+            src->thread_free(state);
+    }
+    for (int i = 0; i < n; i++)
+        res->nfailed += res->items[i].status != HF_OK;
+    return HF_OK;
+}
+
+/* Patches as a batch source: each item builds its patched model (the
+ * workspace tree is shared read-only, see hf_model_build). */
+typedef struct patch_source {
+    const hf_workspace *ws;
+    const hf_patch *const *patches;
+    const hf_batch_options *o;
+} patch_source;
+
+static int patch_prepare(void *ctx, void *state, int i, const hf_model **out,
+                         hf_error *err)
+{
+    const patch_source *ps = ctx;
+    const hf_patch *p = ps->patches[i];
+    hf_model *m = NULL;
+    int rc = hf_model_build(ps->ws, &p, 1, ps->o->model, &m, err);
+    *out = m;
+    if (rc == HF_OK && hf_model_poi(m) < 0)
+        rc = hf_error_set(err, HF_ERR_INVALID,
+                          "%s: the patched model has no parameter of "
+                          "interest", p->source ? p->source : "patch");
+    /* each grid point is pyhf's hypotest, which tests only values within
+     * the POI's bounds */
+    if (rc == HF_OK && ps->o->ts != HF_TEST_Q0)
+        rc = hf_hypo_check_mu(m, ps->o->test_poi, 1, "hypotest", err);
+    return rc;
+}
+
+static void patch_release(void *ctx, void *state, const hf_model *m)
+{
+    hf_model_free((hf_model *)m);
 }
 
 int hf_batch_cls_patches(const hf_workspace *ws,
@@ -123,19 +181,9 @@ int hf_batch_cls_patches(const hf_workspace *ws,
                                       &nthreads, err);
     if (rc != HF_OK)
         return rc;
-
-    int done = 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-    for (int i = 0; i < n; i++) {
-        run_one(ws, patches[i], opt, &res->items[i]);
-        if (opt->progress) {
-#pragma omp critical(hf_batch_progress)
-            opt->progress(opt->progress_ctx, ++done, n);
-        }
-    }
-    for (int i = 0; i < n; i++)
-        res->nfailed += res->items[i].status != HF_OK;
-    return HF_OK;
+    patch_source ps = {ws, patches, opt};
+    hf_batch_source src = {&ps, NULL, NULL, patch_prepare, patch_release};
+    return hf_batch_run(&src, n, nthreads, opt, res);
 }
 
 int hf_batch_cls(const hf_workspace *ws, const hf_patchset *ps,

@@ -130,4 +130,25 @@ int hf_batch_start(const char *fn, const hf_batch_options **opt,
                    hf_batch_options *defaults, int n, hf_batch_result *res,
                    int *nthreads, hf_error *err);
 
+/* What a batch runs on: item i's model, prepared by the source, perhaps
+ * with a state each thread keeps (a signal's overlay of its template). */
+typedef struct hf_batch_source {
+    void *ctx;
+    /* per-thread state (NULL hook: none); NULL return: out of memory */
+    void *(*thread_init)(void *ctx);
+    void (*thread_free)(void *state);
+    /* item i's model into *m (set even on error, for release); an HF_*
+     * status with err filled */
+    int (*prepare)(void *ctx, void *state, int i, const hf_model **m,
+                   hf_error *err);
+    /* after item i, whatever prepare returned (NULL hook: nothing) */
+    void (*release)(void *ctx, void *state, const hf_model *m);
+} hf_batch_source;
+
+/* The one batch loop: items 0..n-1 over nthreads threads (from
+ * hf_batch_start, which allocated res->items), the hypotest and limit of
+ * *o on each, progress reported, res->nfailed counted.  HF_OK. */
+int hf_batch_run(const hf_batch_source *src, int n, int nthreads,
+                 const hf_batch_options *o, hf_batch_result *res);
+
 #endif

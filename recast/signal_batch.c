@@ -14,7 +14,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "recast.h"
 
@@ -48,37 +47,49 @@ static void overlay_free(overlay *o)
     free(o->fixed);
 }
 
-static double now(void)
+/* Signals as a batch source (infer/batch.c runs them): each thread keeps
+ * an overlay, each item applies its signal to it. */
+typedef struct signal_source {
+    const hf_signal *s;
+    const double *yields, *unc;
+} signal_source;
+
+static void *signal_thread_init(void *ctx)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+    const signal_source *ss = ctx;
+    overlay *ov = malloc(sizeof *ov);
+    if (ov && overlay_init(ov, ss->s->model) != 0) {
+        overlay_free(ov);
+        free(ov);
+        ov = NULL;
+    }
+    return ov;
 }
 
-static void run_one(const hf_signal *s, overlay *ov, int j, const double *y,
-                    const double *u, const hf_batch_options *o, hf_batch_item *it)
+static void signal_thread_free(void *state)
 {
-    double t0 = now();
-    it->err.code = HF_OK;
-    it->err.msg[0] = '\0';
-    it->status = HF_OK;
-    for (int b = 0; b < s->nbins && it->status == HF_OK; b++)
+    overlay_free(state);
+    free(state);
+}
+
+static int signal_prepare(void *ctx, void *state, int j, const hf_model **m,
+                          hf_error *err)
+{
+    const signal_source *ss = ctx;
+    const hf_signal *s = ss->s;
+    overlay *ov = state;
+    size_t nb = (size_t)s->nbins;
+    const double *y = ss->yields + (size_t)j * nb;
+    const double *u = ss->unc ? ss->unc + (size_t)j * nb : NULL;
+    *m = &ov->m;
+    for (int b = 0; b < s->nbins; b++)
         if (!isfinite(y[b]) || (u && !(isfinite(u[b]) && u[b] >= 0)))
-            it->status = hf_error_set(&it->err, HF_ERR_ARG,
-                                      "signal %d bin %d: yield %g, uncertainty %g: yields "
-                                      "must be finite and uncertainties finite and >= 0",
-                                      j, b, y[b], u ? u[b] : 0.0);
-    if (it->status == HF_OK) {
-        hf_signal_apply(s, &ov->m, y, u);
-        it->status = hf_cls_asymptotic(&ov->m, ov->m.data, o->test_poi, o->ts, o->fit,
-                                       &it->cls, &it->err);
-    }
-    if (it->status == HF_OK && o->upper_limit)
-        it->status = hf_upper_limit(&ov->m, ov->m.data, o->cl, o->ts, o->fit, &it->limit,
-                                    &it->err);
-    if (it->status != HF_OK && it->err.code == HF_OK)
-        it->err.code = it->status;
-    it->seconds = now() - t0;
+            return hf_error_set(err, HF_ERR_ARG,
+                                "signal %d bin %d: yield %g, uncertainty %g: yields "
+                                "must be finite and uncertainties finite and >= 0",
+                                j, b, y[b], u ? u[b] : 0.0);
+    hf_signal_apply(s, &ov->m, y, u);
+    return HF_OK;
 }
 
 int hf_signal_cls_batch(const hf_signal *s, int k, const double *yields,
@@ -96,34 +107,8 @@ int hf_signal_cls_batch(const hf_signal *s, int k, const double *yields,
     if (rc != HF_OK)
         return rc;
     /* without a staterror the uncertainties have nowhere to go */
-    if (!s->staterror)
-        unc = NULL;
-
-    int done = 0;
-    size_t nb = (size_t)s->nbins;
-#pragma omp parallel num_threads(nthreads)
-    {
-        overlay ov;
-        int ok = overlay_init(&ov, s->model) == 0;
-        /* every thread takes part in the loop even without its overlay
-         * (the loop must be met by all), marking its signals failed */
-#pragma omp for schedule(dynamic, 1)
-        for (int j = 0; j < k; j++) {
-            hf_batch_item *it = &res->items[j];
-            if (!ok) {
-                it->status = hf_error_set(&it->err, HF_ERR_NOMEM, "out of memory");
-                continue;
-            }
-            run_one(s, &ov, j, yields + (size_t)j * nb, unc ? unc + (size_t)j * nb : NULL,
-                    opt, it);
-            if (opt->progress) {
-#pragma omp critical(hf_signal_progress)
-                opt->progress(opt->progress_ctx, ++done, k);
-            }
-        }
-        overlay_free(&ov);
-    }
-    for (int j = 0; j < k; j++)
-        res->nfailed += res->items[j].status != HF_OK;
-    return HF_OK;
+    signal_source ss = {s, yields, s->staterror ? unc : NULL};
+    hf_batch_source src = {&ss, signal_thread_init, signal_thread_free,
+                           signal_prepare, NULL};
+    return hf_batch_run(&src, k, nthreads, opt, res);
 }
