@@ -121,6 +121,54 @@ static int converged(const fit_ctx *c, double tol)
     return 0.5 * projected_gradient2(c, c->ybest, c->gbest) <= tol * scale;
 }
 
+/* How far above its minimum the NLL still is along the projected
+ * gradient, with the curvature there measured, not assumed: one gradient
+ * evaluation a step of 1e-3 (width units) down the gradient gives it.
+ * converged()'s test takes a unit curvature, which a weakly constrained
+ * direction (a POI with a tiny signal: curvature 1e-11) does not have:
+ * there a gradient that passes the test leaves far more than the
+ * tolerance.  Where the measured curvature is not positive (rounding in
+ * the gradient of a large model can make it so at a true minimum), only
+ * the decrease the step itself found counts. */
+static double flat_left(fit_ctx *c, double tol)
+{
+    int n = c->n;
+    double scale = fabs(c->fbest) > 1 ? fabs(c->fbest) : 1;
+    double g2 = projected_gradient2(c, c->ybest, c->gbest);
+    (void)scale;
+    (void)tol;
+    if (g2 == 0)
+        return 0;
+    double *v = malloc(4 * (size_t)(n ? n : 1) * sizeof *v);
+    if (!v)
+        return 0;
+    double *y0 = v, *g0 = v + n, *yt = v + 2 * n, *gt = v + 3 * n;
+    memcpy(y0, c->ybest, n * sizeof *y0);
+    memcpy(g0, c->gbest, n * sizeof *g0);
+    double step = 1e-3 / sqrt(g2), ss = 0, gs = 0, dgs = 0;
+    for (int k = 0; k < n; k++) {
+        double gk = g0[k];
+        int held = (y0[k] <= c->lo[k] && gk > 0) || (y0[k] >= c->hi[k] && gk < 0);
+        double t = held ? y0[k] : y0[k] - step * gk;
+        yt[k] = t < c->lo[k] ? c->lo[k] : t > c->hi[k] ? c->hi[k] : t;
+    }
+    double f0 = c->fbest, f = eval(c, yt, gt), left = 0;
+    if (f < NLL_UNDEFINED) {
+        for (int k = 0; k < n; k++) {
+            double sk = yt[k] - y0[k];
+            ss += sk * sk;
+            gs += g0[k] * sk;
+            dgs += (gt[k] - g0[k]) * sk;
+        }
+        /* along u = s/|s|: slope gs/|s|, curvature dgs/|s|^2 */
+        left = f0 - f > 0 ? f0 - f : 0;
+        if (ss > 0 && dgs > 0 && 0.5 * gs * gs / dgs > left)
+            left = 0.5 * gs * gs / dgs;
+    }
+    free(v);
+    return left;
+}
+
 /* One Newton step from ybest on the free parameters not held at a bound,
  * with the Hessian from differences of the analytic gradient (made
  * positive definite by GSL's modified Cholesky where it is not) and a
@@ -585,8 +633,20 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
         if (!converged(&c, tol) && c.nevals < max_evals)
             polish_kinks(&c, o, y, lo, hi, tol, max_evals);
     }
+    /* the gradient test passed: is the curvature there what it assumes?
+     * Where not, descend further (a Newton step, L-BFGS), up to 4 times */
+    int flat = 0;
+    for (int r = 0; r < 4 && converged(&c, tol); r++) {
+        double scale = fabs(c.fbest) > 1 ? fabs(c.fbest) : 1;
+        flat = flat_left(&c, tol) > tol * scale;
+        if (!flat || c.nevals >= max_evals)
+            break;
+        memcpy(y, c.ybest, n * sizeof *y);
+        newton_step(&c, y);
+        nr = descend(&c, o, y, tol, max_evals);
+    }
     nlopt_destroy(o);
-    res->converged = fit_converged(&c, tol, max_evals);
+    res->converged = fit_converged(&c, tol, max_evals) && !flat;
     if (!res->converged)
         rc = hf_error_set(err, HF_ERR_FIT,
                           "fit: no convergence after %d evaluations "

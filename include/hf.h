@@ -310,7 +310,17 @@ HF_API double hf_model_nll(const hf_model *m, const double *pars,
 /* ------------------------------------------------------------------- fit */
 
 typedef struct hf_fit_options {
-    double tolerance;  /* relative tolerance on the NLL; default 1e-10 */
+    /* Stopping rule: a fit has converged when the NLL's estimated height
+     * above its minimum is at most tolerance * max(1, |NLL|) (default
+     * 1e-10).  The height is estimated twice: as half the squared
+     * gradient projected on the bounds, in units of each parameter's
+     * constraint width (right where the curvature is that of the
+     * constraint), and along that gradient with the curvature measured
+     * by one more gradient evaluation (right where a parameter is far
+     * weaker than its width says, e.g. a POI with a tiny signal); both
+     * must pass.  Parameters held at a bound with the gradient pointing
+     * out count as converged there. */
+    double tolerance;
     int max_evals;     /* 0: default */
 } hf_fit_options;
 
@@ -318,7 +328,7 @@ HF_API void hf_fit_options_init(hf_fit_options *opt);
 
 typedef struct hf_fit_result {
     double twice_nll;
-    int converged;     /* 1 when the optimiser reports convergence */
+    int converged;     /* 1 when the stopping rule above holds */
     int nevals;        /* NLL+gradient evaluations */
 } hf_fit_result;
 

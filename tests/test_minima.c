@@ -264,6 +264,42 @@ static void test_explain_cli(void **state)
     cJSON_Delete(refs);
 }
 
+/* A weakly constrained POI: signal 1e-4 on a background of 1000, 1003
+ * observed, so that the NLL's curvature in mu is 1e-11 and a gradient
+ * that passes a unit-curvature test still leaves 4e-6 of NLL.  The
+ * minimum is known exactly (expected = observed at mu = 30000): twice_nll
+ * = 2 (n - n log n + lgamma(n + 1)).  hf must be within 1e-6 of it and
+ * say converged. */
+static void test_weak_poi(void **state)
+{
+    (void)state;
+    static const char ws_json[] =
+        "{\"channels\":[{\"name\":\"SR\",\"samples\":["
+        "{\"name\":\"signal\",\"data\":[0.0001],\"modifiers\":[{\"name\":"
+        "\"mu\",\"type\":\"normfactor\",\"data\":null}]},"
+        "{\"name\":\"bkg\",\"data\":[1000.0],\"modifiers\":[]}]}],"
+        "\"observations\":[{\"name\":\"SR\",\"data\":[1003.0]}],"
+        "\"measurements\":[{\"name\":\"m\",\"config\":{\"poi\":\"mu\","
+        "\"parameters\":[{\"name\":\"mu\",\"bounds\":[[-1e8,1e8]],"
+        "\"inits\":[1.0]}]}}],\"version\":\"1.0.0\"}";
+    hf_workspace *ws;
+    hf_model *m;
+    hf_error err;
+    assert_int_equal(hf_workspace_parse(ws_json, "weak", &ws, &err), HF_OK);
+    assert_int_equal(hf_model_build(ws, NULL, 0, NULL, &m, &err), HF_OK);
+    double n = 1003, exact = 2 * (n - n * log(n) + lgamma(n + 1)), mu;
+    hf_fit_result r;
+    assert_int_equal(hf_fit(m, hf_model_data(m), NULL, 0, 0, NULL, &mu, &r,
+                            &err),
+                     HF_OK);
+    assert_true(r.converged);
+    if (!(r.twice_nll - exact <= 1e-6 && r.twice_nll - exact > -1e-9))
+        fail_msg("weak POI: twice_nll %.12g, exact minimum %.12g (mu %g)",
+                 r.twice_nll, exact, mu);
+    hf_model_free(m);
+    hf_workspace_free(ws);
+}
+
 int main(void)
 {
     if (run_setup("test_minima") != 0)
@@ -272,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_reference_models),
         cmocka_unit_test(test_twowell_differs_from_default),
         cmocka_unit_test(test_explain_cli),
+        cmocka_unit_test(test_weak_poi),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     rmdir(tmpdir);
