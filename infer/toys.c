@@ -538,6 +538,8 @@ int hf_toys_summary(hf_test_stat ts, double q_obs, const double *sb_stats,
                     const double *b_stats, int ntoys, hf_toys_result *res,
                     hf_error *err)
 {
+    if (!res)
+        return hf_error_set(err, HF_ERR_ARG, "toys: no result to fill");
     memset(res, 0, sizeof *res);
     res->cls_obs = res->clsb = res->clb = res->test_stat = NAN;
     res->cls_err = res->clsb_err = res->clb_err = NAN;
