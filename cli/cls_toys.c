@@ -72,7 +72,15 @@ int hf_cli_cls_toys(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
 
     cJSON *out = cJSON_CreateObject();
     if (ts == HF_TEST_Q0) {
-        /* for q0 hf_cls_toys holds the background-only p-values */
+        /* for q0 hf_cls_toys holds the background-only p-values; a p0 of
+         * 0 (no toy as extreme) has an infinite Z, which JSON cannot hold */
+        int zero = r.cls_obs == 0;
+        for (int i = 0; i < 5; i++)
+            zero = zero || r.cls_exp[i] == 0;
+        if (zero)
+            hf_cli_msg("a p0 is 0: no background-only toy reached that q0, "
+                       "so its Z is above %.2f (1/%d toys); printed as null, "
+                       "more toys needed", hf_p_to_z(1.0 / ntoys), ntoys);
         hf_cli_add_discovery(out, r.cls_obs, r.cls_exp);
     } else {
         cJSON_AddNumberToObject(out, "CLs_obs", r.cls_obs);
