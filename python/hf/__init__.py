@@ -12,6 +12,11 @@ when they are contiguous float64) but never required.
 
     sig = hf.Signal(ws, ["SR"], lumi=True)
     sig.cls_batch([[y0, y1, y2], ...], unc=[[u0, u1, u2], ...], threads=2)
+    hf.cls_batch_patches(ws, [hf.Patch("patchset.json", name=n) for n in names])
+
+Batch calls for recasting: Signal.cls_batch (K signals' yields, a (K, nbins)
+numpy array, against one compiled background) and cls_batch_patches (a list
+of signal patches): one C call each, parallel over OpenMP threads.
 
 The library is found through $HF_LIB (a path to libhf.so), then where
 `make install` put it (recorded in hf/_config.py), then the system
@@ -36,7 +41,7 @@ from ._capi import (_Error, _ModelOptions, _ClsResult, _LimitResult, _PROGRESS,
                     _BatchOptions, _BatchItem, _BatchResult, _SignalSpec)
 
 __all__ = ["HFError", "Workspace", "Patch", "Model", "Binning", "Signal",
-           "signal_patch", "load"]
+           "signal_patch", "cls_batch_patches", "load"]
 
 _TEST_STATS = {"q0": 0, "q": 1, "qtilde": 2}
 
@@ -84,6 +89,9 @@ _SIGS = {
                                       _P, ctypes.POINTER(_LimitResult), _E]),
     "hf_batch_options_init": (None, [ctypes.POINTER(_BatchOptions)]),
     "hf_batch_result_free": (None, [ctypes.POINTER(_BatchResult)]),
+    "hf_batch_cls_patches": (ctypes.c_int, [_P, ctypes.POINTER(_P), ctypes.c_int,
+                                            ctypes.POINTER(_BatchOptions),
+                                            ctypes.POINTER(_BatchResult), _E]),
     "hf_binning_read": (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(_P), _E]),
     "hf_binning_parse": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_char_p,
                                         ctypes.POINTER(_P), _E]),
@@ -472,28 +480,59 @@ class Signal:
             up, ukeep, nu = _doubles(_flatten(unc))
             if nu != n:
                 raise HFError(6, "signal: %d uncertainties for %d yields" % (nu, n))
-        opt = _BatchOptions()
-        _lib.hf_batch_options_init(ctypes.byref(opt))
-        opt.test_poi = mu
-        opt.ts = _TEST_STATS[test_stat]
-        opt.upper_limit = int(bool(upper_limit))
-        opt.cl = cl
-        opt.threads = threads
+        opt = _batch_options(mu, test_stat, upper_limit, cl, threads)
         res = _BatchResult()
         err = _Error()
         _check(_lib.hf_signal_cls_batch(self._h, k, yp, up, ctypes.byref(opt),
                                         ctypes.byref(res), ctypes.byref(err)), err)
-        try:
-            out = []
-            for j in range(res.n):
-                it = res.items[j]
-                if it.status != 0:
-                    out.append({"error": it.err.msg.decode("utf-8", "replace")})
-                    continue
-                d = _cls_dict(it.cls)
-                if upper_limit:
-                    d["upper_limit"] = _limit_dict(it.limit)
-                out.append(d)
-            return out
-        finally:
-            _lib.hf_batch_result_free(ctypes.byref(res))
+        return _batch_items(res, upper_limit)
+
+
+def _batch_options(mu, test_stat, upper_limit, cl, threads):
+    if test_stat not in _TEST_STATS:
+        raise HFError(6, "test_stat must be one of %s, not %r"
+                      % (", ".join(_TEST_STATS), test_stat))
+    opt = _BatchOptions()
+    _lib.hf_batch_options_init(ctypes.byref(opt))
+    opt.test_poi = mu
+    opt.ts = _TEST_STATS[test_stat]
+    opt.upper_limit = int(bool(upper_limit))
+    opt.cl = cl
+    opt.threads = threads
+    return opt
+
+
+def _batch_items(res, upper_limit):
+    """One dict per item of an hf_batch_result, which it then frees."""
+    try:
+        out = []
+        for j in range(res.n):
+            it = res.items[j]
+            if it.status != 0:
+                out.append({"error": it.err.msg.decode("utf-8", "replace")})
+                continue
+            d = _cls_dict(it.cls)
+            if upper_limit:
+                d["upper_limit"] = _limit_dict(it.limit)
+            out.append(d)
+        return out
+    finally:
+        _lib.hf_batch_result_free(ctypes.byref(res))
+
+
+def cls_batch_patches(ws, patches, mu=1.0, test_stat="qtilde", upper_limit=False,
+                      cl=0.95, threads=0):
+    """CLs (and limits) of many signal patches (hf.Patch objects) each
+    applied alone to workspace ws, in one call (hf_batch_cls_patches: the
+    patches run in parallel over `threads` OpenMP threads, 0 for all
+    cores, with the GIL released).  One dict per patch, as
+    Signal.cls_batch."""
+    load()
+    patches = list(patches)
+    arr = (_P * max(1, len(patches)))(*[p._h for p in patches])
+    opt = _batch_options(mu, test_stat, upper_limit, cl, threads)
+    res = _BatchResult()
+    err = _Error()
+    _check(_lib.hf_batch_cls_patches(ws._h, arr, len(patches), ctypes.byref(opt),
+                                     ctypes.byref(res), ctypes.byref(err)), err)
+    return _batch_items(res, upper_limit)

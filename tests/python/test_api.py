@@ -109,11 +109,25 @@ def test_model_spec_errors():
         pyhf.Model(_spec, poi_name="not_a_parameter")
     with pytest.raises(exceptions.Unsupported):
         pyhf.Model(_model().spec, poi_name="mu", bogus=1)
+    with pytest.raises(exceptions.Unsupported):
+        pyhf.Model(_model().spec, poi_name="mu", modifier_settings={"normsys": "x"})
     with pytest.raises(exceptions.InvalidInterpCode):
         pyhf.Model(_model().spec, poi_name="mu",
                    modifier_settings={"normsys": {"interpcode": "code9"}})
     nopoi = pyhf.Model(_model().spec)
     assert nopoi.config.poi_index is None and nopoi.config.poi_name is None
+    # pyhf's set_poi docstring
+    c = nopoi.config
+    c.set_poi("mu")
+    assert nopoi.config.poi_name == "mu" and c.poi_index == 0
+    d = _data(nopoi)
+    assert abs(float(pyhf.infer.hypotest(1.0, d, nopoi)) - CLS_1) < 1e-6
+    with pytest.raises(exceptions.InvalidModel, match="not declared"):
+        c.set_poi("nope")
+    with pytest.raises(exceptions.InvalidModel, match="multiple components"):
+        c.set_poi("uncorr_bkguncrt")
+    c.set_poi(None)
+    assert nopoi.config.poi_index is None
 
 
 # ---------------------------------------------------------------- fits
@@ -271,6 +285,12 @@ def test_hypotest_bad_input():
         pyhf.infer.hypotest(1.0, [51, float("nan")] + m.config.auxdata, m)
     with pytest.raises(ValueError):
         pyhf.infer.hypotest(float("nan"), d, m)
+    with pytest.raises(ValueError, match="outside the bounds"):
+        pyhf.infer.hypotest(-1.0, d, m)
+    with pytest.raises(ValueError, match="ntoys"):
+        pyhf.infer.hypotest(1.0, d, m, calctype="toybased", ntoys=0)
+    with pytest.raises(exceptions.FailedMinimization):
+        pyhf.infer.hypotest(1.0, [-5, 48] + m.config.auxdata, m)
     with pytest.raises(NotImplementedError, match="return_calculator"):
         pyhf.infer.hypotest(1.0, d, m, return_calculator=True)
 
@@ -437,3 +457,16 @@ def test_batch_from_numpy_releases_the_gil():
     assert out[0] == one and out[1] == one
     with pytest.raises(hf.HFError):
         sig.cls_batch(np.ones(sig.nbins + 1))
+
+
+def test_batch_patches_equal_single_models():
+    ws = hf.Workspace(os.path.join(DEMO, "BkgOnly.json"))
+    names = ["sig_300", "sig_400", "sig_500"]
+    patches = [hf.Patch(os.path.join(DEMO, "patchset.json"), name=n) for n in names]
+    res = hf.cls_batch_patches(ws, patches, upper_limit=True, threads=2)
+    for p, r in zip(patches, res):
+        one = hf.Model(ws, patches=[p])
+        assert r["CLs_obs"] == one.cls(1.0)["CLs_obs"]
+        assert r["upper_limit"]["obs"] == one.upper_limit(0.95)["obs"]
+    with pytest.raises(hf.HFError):
+        hf.cls_batch_patches(ws, patches, test_stat="tmu")

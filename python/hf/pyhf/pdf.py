@@ -31,6 +31,11 @@ def model_options(measurement, poi_name, modifier_settings):
     opt.measurement = None if measurement is None else measurement.encode()
     opt.poi = b"" if poi_name is None else poi_name.encode()
     settings = modifier_settings or _DEFAULT_SETTINGS
+    if not isinstance(settings, dict) or not all(isinstance(v, dict)
+                                                 for v in settings.values()):
+        raise exceptions.Unsupported("modifier_settings must be a dict such as "
+                                     "{'normsys': {'interpcode': 'code4'}}, not %r"
+                                     % (settings,))
     for key, field in (("normsys", "normsys_interp"), ("histosys", "histosys_interp")):
         code = settings.get(key, _DEFAULT_SETTINGS[key]).get("interpcode")
         if code not in _INTERP:
@@ -175,7 +180,17 @@ class _ModelConfig:
         return self.par_map[name]["paramset"]
 
     def set_poi(self, name):
-        raise not_provided("model.config.set_poi (build the model with poi_name=)")
+        """Makes `name` the POI (None: no POI): libhf rebuilds the model."""
+        if name is not None:
+            if name not in self.par_map:
+                raise exceptions.InvalidModel(
+                    "The parameter of interest '%s' cannot be fit as it is not declared "
+                    "in the model specification." % name)
+            if self.param_set(name).n_parameters > 1:
+                raise exceptions.InvalidModel(
+                    "The parameter '%s' contains multiple components and is not "
+                    "currently supported as parameter of interest." % name)
+        self._model._rebuild(name)
 
     def __getattr__(self, name):
         if name.startswith("__") or name.startswith("_"):
@@ -230,8 +245,17 @@ class Model:
         self._init_from(ws, patches, measurement, poi_name, settings)
         return self
 
+    def _rebuild(self, poi_name):
+        ws, patches, measurement, settings = self._args
+        old = self._config
+        self._free()
+        self._init_from(ws, patches, measurement, poi_name, settings)
+        old.__dict__.update(self._config.__dict__)  # config objects held stay current
+        self._config = old
+
     def _init_from(self, ws, patches, measurement, poi_name, settings):
         L = lib()
+        self._args = (ws, patches, measurement, settings)
         opt = model_options(measurement, poi_name, settings)
         self._ws = ws
         self._patches = list(patches)
@@ -259,13 +283,17 @@ class Model:
         self._config = _ModelConfig(self, settings)
         self._views = {}
 
-    def __del__(self):
+    def _free(self):
         h = getattr(self, "_h", None)
         if h:
             for v in getattr(self, "_views", {}).values():
                 lib().hf_model_free(v)
+            self._views = {}
             lib().hf_model_free(h)
             self._h = None
+
+    def __del__(self):
+        self._free()
 
     @property
     def config(self):

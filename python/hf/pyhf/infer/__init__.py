@@ -42,7 +42,9 @@ def _fail(rc, e):
     if rc in (HF_ERR_FIT, HF_ERR_NUMERIC):
         raise exceptions.FailedMinimization(
             FitResult(None, None, False, message(e), 0))
-    raise exceptions.InvalidPdfParameters(message(e))
+    # an argument libhf refuses (a tested POI outside its bounds, ntoys < 1):
+    # pyhf raises ValueError for the like (fit inits outside their bounds)
+    raise ValueError(message(e))
 
 
 def _poi(poi_test):
