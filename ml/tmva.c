@@ -357,19 +357,23 @@ static int method(reader *r, const xmlNode *m, char ***names)
     return rc;
 }
 
-static int goes_right(const tmva *t, const tnode *n, const float *x)
+/* A Fisher cut: the offset plus the coefficients times the variables. */
+__attribute__((noinline)) static int fisher_right(const tmva *t, const tnode *n,
+                                                  const float *x)
 {
-    int ge;
-    if (n->var >= 0)
-        ge = x[n->var] >= n->cut;
-    else {
-        const double *c = t->coefs + n->coef;
-        double f = c[t->nvar];
-        for (int i = 0; i < t->nvar; i++)
-            f += c[i] * x[i];
-        ge = f > n->cut;
-    }
-    return ge == n->right_if;
+    const double *c = t->coefs + n->coef;
+    double f = c[t->nvar];
+    for (int i = 0; i < t->nvar; i++)
+        f += c[i] * x[i];
+    return (f > n->cut) == n->right_if;
+}
+
+/* Whether the event goes to the right daughter (the hot path: inline). */
+static inline int goes_right(const tmva *t, const tnode *n, const float *x)
+{
+    if (__builtin_expect(n->var >= 0, 1))
+        return (x[n->var] >= n->cut) == n->right_if;
+    return fisher_right(t, n, x);
 }
 
 /* Leaf values of tree k for 8 events at once (x: their rows, nv apart):
