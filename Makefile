@@ -59,6 +59,9 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+# test_nullargs is generated from include/hf.h: every public function with
+# each pointer argument NULL in turn (tests/gen_nullargs.py).
+TEST_BIN += $(BUILD)/tests/test_nullargs
 
 .PHONY: FORCE all lib check check-layers check-asan check-valgrind fuzz fuzz-build demo clean deps deps-mpi check-mpi
 all: $(BUILD)/libhf.a $(BUILD)/libhf.so $(BUILD)/hf $(BUILD)/hfcls
@@ -113,6 +116,14 @@ $(MPI_OBJ): CC := $(MPICC)
 $(BUILD)/hfscan: $(MPI_OBJ) $(BUILD)/libhfcli.a $(BUILD)/libhf.a
 	$(MPICC) $(ALL_CFLAGS) -o $@ $(MPI_OBJ) $(BUILD)/libhfcli.a $(BUILD)/libhf.a $(LDLIBS_ALL) -lpthread
 endif
+
+$(BUILD)/gen/test_nullargs.c: include/hf.h tests/gen_nullargs.py
+	@mkdir -p $(dir $@)
+	/usr/bin/python3 tests/gen_nullargs.py include/hf.h > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/test_nullargs: $(BUILD)/gen/test_nullargs.c tests/nullargs.h $(BUILD)/libhf.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libhf.a $(LDLIBS_ALL)
 
 $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(BUILD)/libhfcli.a $(BUILD)/libhf.a
 	@mkdir -p $(dir $@)

@@ -204,5 +204,7 @@ int hf_fit_uncertainties(const hf_model *m, const double *data,
                          const double *pars, double *unc, double *corr,
                          hf_error *err)
 {
+    if (!m || !data || !pars || !unc)
+        return hf_error_set(err, HF_ERR_ARG, "hf_fit_uncertainties: NULL argument (m, data, pars, unc may not be NULL)");
     return hf_error_blame(hf_model_source(m), fit_uncertainties_impl(m, data, pars, unc, corr, err), err);
 }

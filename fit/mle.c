@@ -22,6 +22,8 @@
 
 void hf_fit_options_init(hf_fit_options *opt)
 {
+    if (!opt)
+        return;
     opt->tolerance = 1e-10;
     opt->max_evals = 0;
 }
@@ -678,5 +680,7 @@ int hf_fit(const hf_model *m, const double *data, const double *init,
            int fix_poi, double poi_value, const hf_fit_options *opt,
            double *pars, hf_fit_result *res, hf_error *err)
 {
+    if (!m || !data || !pars || !res)
+        return hf_error_set(err, HF_ERR_ARG, "hf_fit: NULL argument (m, data, pars, res may not be NULL)");
     return hf_error_blame(hf_model_source(m), fit_impl(m, data, init, fix_poi, poi_value, opt, pars, res, err), err);
 }

@@ -171,6 +171,9 @@ static void forward(const hf_model *m, const double *pars, double *work,
 void hf_model_expected(const hf_model *m, const double *pars, double *out,
                        double *work)
 {
+    /* no status to return: a NULL argument leaves out untouched */
+    if (!m || !pars || !out || !work)
+        return;
     forward(m, pars, work, 0);
     memcpy(out, work, sizeof(double) * m->nmain);
 }
@@ -178,6 +181,8 @@ void hf_model_expected(const hf_model *m, const double *pars, double *out,
 void hf_model_expected_data(const hf_model *m, const double *pars,
                             double *out, double *work)
 {
+    if (!m || !pars || !out || !work)
+        return;
     hf_model_expected(m, pars, out, work);
     for (int i = 0; i < m->naux; i++) {
         double x = pars[m->aux_par[i]];
@@ -217,6 +222,8 @@ double hf_model_logpdf(const hf_model *m, const double *pars,
 double hf_model_nll(const hf_model *m, const double *pars, const double *data,
                     double *grad, double *work)
 {
+    if (!m || !pars || !data || !work)
+        return NAN; /* a NULL argument: no likelihood */
     forward(m, pars, work, grad != NULL);
     const double *lam = work;
     double logl = 0;

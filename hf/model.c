@@ -12,6 +12,8 @@
 
 void hf_model_options_init(hf_model_options *opt)
 {
+    if (!opt)
+        return;
     opt->measurement = NULL;
     opt->poi = NULL;
     opt->normsys_interp = HF_INTERP_CODE4;
@@ -105,8 +107,12 @@ int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
 {
     hf_model_options defaults;
     hf_gsl_quiet(); /* GSL errors become statuses, not abort() */
-    if (!ws || !out)
+    if (!ws || !out || npatches < 0 || (npatches > 0 && !patches))
         return hf_error_set(err, HF_ERR_ARG, "hf_model_build: NULL argument");
+    for (int i = 0; i < npatches; i++)
+        if (!patches[i])
+            return hf_error_set(err, HF_ERR_ARG, "hf_model_build: patches[%d] "
+                                "is NULL", i);
     *out = NULL;
     if (!opt) {
         hf_model_options_init(&defaults);
@@ -255,26 +261,26 @@ void hf_model_free(hf_model *m)
     free(m);
 }
 
-int hf_model_npars(const hf_model *m) { return m->npars; }
-int hf_model_nmain(const hf_model *m) { return m->nmain; }
-int hf_model_naux(const hf_model *m) { return m->naux; }
-int hf_model_ndata(const hf_model *m) { return m->nmain + m->naux; }
-size_t hf_model_work_size(const hf_model *m) { return m->work_size; }
-int hf_model_poi(const hf_model *m) { return m->poi; }
-const char *hf_model_params_path(const hf_model *m) { return m->params_path; }
-int hf_model_nparsets(const hf_model *m) { return m->nparsets; }
-const double *hf_model_inits(const hf_model *m) { return m->init; }
-const double *hf_model_lower(const hf_model *m) { return m->lo; }
-const double *hf_model_upper(const hf_model *m) { return m->hi; }
-const unsigned char *hf_model_fixed(const hf_model *m) { return m->fixed; }
-const double *hf_model_auxdata(const hf_model *m) { return m->auxdata; }
-const double *hf_model_sigmas(const hf_model *m) { return m->sigmas; }
-const double *hf_model_data(const hf_model *m) { return m->data; }
-int hf_model_nchannels(const hf_model *m) { return m->nchan; }
+int hf_model_npars(const hf_model *m) { return m ? m->npars : 0; }
+int hf_model_nmain(const hf_model *m) { return m ? m->nmain : 0; }
+int hf_model_naux(const hf_model *m) { return m ? m->naux : 0; }
+int hf_model_ndata(const hf_model *m) { return m ? m->nmain + m->naux : 0; }
+size_t hf_model_work_size(const hf_model *m) { return m ? m->work_size : 0; }
+int hf_model_poi(const hf_model *m) { return m ? m->poi : -1; }
+const char *hf_model_params_path(const hf_model *m) { return m ? m->params_path : NULL; }
+int hf_model_nparsets(const hf_model *m) { return m ? m->nparsets : 0; }
+const double *hf_model_inits(const hf_model *m) { return m ? m->init : NULL; }
+const double *hf_model_lower(const hf_model *m) { return m ? m->lo : NULL; }
+const double *hf_model_upper(const hf_model *m) { return m ? m->hi : NULL; }
+const unsigned char *hf_model_fixed(const hf_model *m) { return m ? m->fixed : NULL; }
+const double *hf_model_auxdata(const hf_model *m) { return m ? m->auxdata : NULL; }
+const double *hf_model_sigmas(const hf_model *m) { return m ? m->sigmas : NULL; }
+const double *hf_model_data(const hf_model *m) { return m ? m->data : NULL; }
+int hf_model_nchannels(const hf_model *m) { return m ? m->nchan : 0; }
 
 int hf_model_parset(const hf_model *m, int k, hf_parset *out)
 {
-    if (k < 0 || k >= m->nparsets)
+    if (!m || !out || k < 0 || k >= m->nparsets)
         return HF_ERR_ARG;
     *out = m->parsets[k];
     return HF_OK;
@@ -282,6 +288,8 @@ int hf_model_parset(const hf_model *m, int k, hf_parset *out)
 
 int hf_model_find_parset(const hf_model *m, const char *name)
 {
+    if (!m || !name)
+        return -1;
     for (int k = 0; k < m->nparsets; k++)
         if (strcmp(m->parsets[k].name, name) == 0)
             return k;
@@ -290,22 +298,22 @@ int hf_model_find_parset(const hf_model *m, const char *name)
 
 const char *hf_model_par_name(const hf_model *m, int i)
 {
-    return (i >= 0 && i < m->npars) ? m->par_names[i] : NULL;
+    return m && (i >= 0 && i < m->npars) ? m->par_names[i] : NULL;
 }
 
 const char *hf_model_channel_name(const hf_model *m, int c)
 {
-    return (c >= 0 && c < m->nchan) ? m->chan_names[c] : NULL;
+    return m && (c >= 0 && c < m->nchan) ? m->chan_names[c] : NULL;
 }
 
 int hf_model_channel_offset(const hf_model *m, int c)
 {
-    return (c >= 0 && c < m->nchan) ? m->chan_off[c] : -1;
+    return m && (c >= 0 && c < m->nchan) ? m->chan_off[c] : -1;
 }
 
 int hf_model_channel_nbins(const hf_model *m, int c)
 {
-    return (c >= 0 && c < m->nchan) ? m->chan_nb[c] : -1;
+    return m && (c >= 0 && c < m->nchan) ? m->chan_nb[c] : -1;
 }
 
 const char *hf_model_source(const hf_model *m)

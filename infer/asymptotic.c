@@ -336,6 +336,8 @@ int hf_cls_asymptotic_explain(const hf_model *m, const double *data,
                               const hf_fit_options *opt, hf_cls_result *res,
                               hf_hypotest_explain *ex, hf_error *err)
 {
+    if (!m || !data || !res || !ex)
+        return hf_error_set(err, HF_ERR_ARG, "hf_cls_asymptotic_explain: NULL argument (m, data, res, ex may not be NULL)");
     return hf_error_blame(hf_model_source(m),
                           explain_impl(m, data, mu, ts, opt, res, ex, err),
                           err);
@@ -345,6 +347,8 @@ int hf_cls_asymptotic(const hf_model *m, const double *data, double mu,
                       hf_test_stat ts, const hf_fit_options *opt,
                       hf_cls_result *res, hf_error *err)
 {
+    if (!m || !data || !res)
+        return hf_error_set(err, HF_ERR_ARG, "hf_cls_asymptotic: NULL argument (m, data, res may not be NULL)");
     return hf_cls_scan(m, data, &mu, 1, ts, opt, res, err);
 }
 
@@ -382,5 +386,7 @@ int hf_cls_scan(const hf_model *m, const double *data, const double *mu,
                 int n, hf_test_stat ts, const hf_fit_options *opt,
                 hf_cls_result *res, hf_error *err)
 {
+    if (!m || !data || (n > 0 && (!mu || !res)))
+        return hf_error_set(err, HF_ERR_ARG, "hf_cls_scan: NULL argument (m, data, mu, res may not be NULL)");
     return hf_error_blame(hf_model_source(m), cls_scan_impl(m, data, mu, n, ts, opt, res, err), err);
 }

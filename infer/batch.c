@@ -22,6 +22,8 @@
 
 void hf_batch_options_init(hf_batch_options *opt)
 {
+    if (!opt)
+        return;
     memset(opt, 0, sizeof *opt);
     opt->test_poi = 1.0;
     opt->ts = HF_TEST_QMU_TILDE;

@@ -272,6 +272,14 @@ static int upper_limit_scan_impl(const hf_model *m, const double *data,
     if (!(cl > 0 && cl < 1))
         return hf_error_set(err, HF_ERR_ARG,
                             "upper limit scan: confidence level %g is not in (0, 1)", cl);
+    /* the interpolation reads the scan as increasing in mu: an unsorted
+     * or repeated value would give a wrong limit silently */
+    for (int i = 1; i < n; i++)
+        if (!(mu[i] > mu[i - 1]))
+            return hf_error_set(err, HF_ERR_ARG,
+                                "upper limit scan: POI values must increase "
+                                "strictly: mu[%d] = %g follows mu[%d] = %g",
+                                i, mu[i], i - 1, mu[i - 1]);
     hf_cls_result *r = scan ? scan : malloc(sizeof *r * (size_t)n);
     double *xp = malloc(sizeof(double) * (size_t)n), *fp = malloc(sizeof(double) * (size_t)n);
     int rc = HF_OK;
@@ -306,6 +314,8 @@ int hf_upper_limit(const hf_model *m, const double *data, double cl,
                    hf_test_stat ts, const hf_fit_options *opt,
                    hf_limit_result *res, hf_error *err)
 {
+    if (!m || !data || !res)
+        return hf_error_set(err, HF_ERR_ARG, "hf_upper_limit: NULL argument (m, data, res may not be NULL)");
     return hf_error_blame(hf_model_source(m), upper_limit_impl(m, data, cl, ts, opt, res, err), err);
 }
 
@@ -314,5 +324,7 @@ int hf_upper_limit_scan(const hf_model *m, const double *data,
                         const hf_fit_options *opt, hf_cls_result *scan,
                         hf_limit_result *res, hf_error *err)
 {
+    if (!m || !data || !mu || !res)
+        return hf_error_set(err, HF_ERR_ARG, "hf_upper_limit_scan: NULL argument (m, data, mu, res may not be NULL)");
     return hf_error_blame(hf_model_source(m), upper_limit_scan_impl(m, data, mu, n, cl, ts, opt, scan, res, err), err);
 }

@@ -8,6 +8,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "hf.h"
+#include "infer.h"
 
 double hf_p_to_z(double p)
 {
@@ -25,6 +26,8 @@ int hf_significance(const hf_model *m, const double *data,
                     const hf_fit_options *opt, hf_significance_result *res,
                     hf_error *err)
 {
+    if (!m || !data || !res)
+        return hf_error_set(err, HF_ERR_ARG, "hf_significance: NULL argument (m, data, res may not be NULL)");
     hf_cls_result r;
     memset(res, 0, sizeof *res);
     res->p0_obs = res->z_obs = NAN;

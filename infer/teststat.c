@@ -108,6 +108,8 @@ int hf_test_statistic(const hf_model *m, const double *data, double mu,
                       hf_test_stat ts, const hf_fit_options *opt, double *q,
                       hf_error *err)
 {
+    if (!m || !data || !q)
+        return hf_error_set(err, HF_ERR_ARG, "hf_test_statistic: NULL argument (m, data, q may not be NULL)");
     int npars = hf_model_npars(m), poi = hf_model_poi(m);
     *q = NAN;
     if (poi < 0)

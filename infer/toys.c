@@ -658,6 +658,8 @@ static void pvalues(hf_test_stat ts, double q_obs, double *sb, int nsb,
 
 void hf_toys_options_init(hf_toys_options *opt)
 {
+    if (!opt)
+        return;
     memset(opt, 0, sizeof *opt);
 }
 
@@ -832,5 +834,7 @@ int hf_cls_toys(const hf_model *m, const double *data, double mu,
                 const hf_toys_options *opt, hf_toys_result *res,
                 hf_error *err)
 {
+    if (!m || !data || !res)
+        return hf_error_set(err, HF_ERR_ARG, "hf_cls_toys: NULL argument (m, data, res may not be NULL)");
     return hf_error_blame(hf_model_source(m), cls_toys_impl(m, data, mu, ts, ntoys, seed, opt, res, err), err);
 }

@@ -13,6 +13,8 @@
 
 void hf_ml_options_init(hf_ml_options *opt)
 {
+    if (!opt)
+        return;
     memset(opt, 0, sizeof *opt);
     opt->version = HF_ML_OPTIONS_VERSION;
 }
@@ -128,6 +130,8 @@ static int default_names(hf_ml *m, hf_error *err)
 
 int hf_ml_load(const char *path, const hf_ml_options *opt, hf_ml **out, hf_error *err)
 {
+    if (!path || !out)
+        return hf_error_set(err, HF_ERR_ARG, "hf_ml_load: NULL argument");
     *out = NULL;
     hf_error local;
     if (!err) /* the backends' messages need somewhere to go */
@@ -184,18 +188,18 @@ void hf_ml_free(hf_ml *m)
     free(m);
 }
 
-const char *hf_ml_format(const hf_ml *m) { return m->be.format; }
-int hf_ml_nfeatures(const hf_ml *m) { return m->be.nin; }
-int hf_ml_noutputs(const hf_ml *m) { return m->be.nout; }
+const char *hf_ml_format(const hf_ml *m) { return m ? m->be.format : NULL; }
+int hf_ml_nfeatures(const hf_ml *m) { return m ? m->be.nin : 0; }
+int hf_ml_noutputs(const hf_ml *m) { return m ? m->be.nout : 0; }
 
 const char *hf_ml_feature_name(const hf_ml *m, int i)
 {
-    return m->names && i >= 0 && i < m->be.nin ? m->names[i] : NULL;
+    return m && m->names && i >= 0 && i < m->be.nin ? m->names[i] : NULL;
 }
 
 const char *hf_ml_output_name(const hf_ml *m, int k)
 {
-    return k >= 0 && k < m->be.nout ? m->out_names[k] : NULL;
+    return m && k >= 0 && k < m->be.nout ? m->out_names[k] : NULL;
 }
 
 static int check_finite(const hf_ml *m, const double *x, size_t n, hf_error *err)
@@ -229,6 +233,8 @@ static int eval_rows(const hf_ml *m, const double *x, size_t i0, size_t n, doubl
 
 int hf_ml_eval(const hf_ml *m, const double *x, size_t n, double *out, hf_error *err)
 {
+    if (!m || !x || !out)
+        return hf_error_set(err, HF_ERR_ARG, "hf_ml_eval: NULL argument");
     int rc = check_finite(m, x, n, err);
     if (rc || n == 0)
         return rc;

@@ -128,6 +128,14 @@ static int check_names(const char *const *names, int n, int stride,
                        const cJSON *root, int (*has)(const cJSON *, const char *),
                        const char *what, hf_error *err)
 {
+    if (n > 0 && !names)
+        return hf_error_set(err, HF_ERR_ARG, "hf_workspace_prune_rename: %d "
+                            "%s given but their list is NULL", n, what);
+    for (int i = 0; i < n * stride; i++)
+        if (!names[i])
+            return hf_error_set(err, HF_ERR_ARG, "hf_workspace_prune_rename: "
+                                "a NULL name in the list of %s (entry %d)",
+                                what, i);
     for (int i = 0; i < n; i++)
         if (!has(root, names[i * stride]))
             return hf_error_set(err, HF_ERR_NOTFOUND,

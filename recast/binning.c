@@ -123,25 +123,27 @@ int hf_binning_read(const char *path, hf_binning **out, hf_error *err)
     return rc;
 }
 
-int hf_binning_nchannels(const hf_binning *b) { return b->n; }
+int hf_binning_nchannels(const hf_binning *b) { return b ? b->n : 0; }
 
 const char *hf_binning_channel(const hf_binning *b, int i)
 {
-    return i >= 0 && i < b->n ? b->ch[i].name : NULL;
+    return b && i >= 0 && i < b->n ? b->ch[i].name : NULL;
 }
 
 int hf_binning_nbins(const hf_binning *b, int i)
 {
-    return i >= 0 && i < b->n ? b->ch[i].nb : -1;
+    return b && i >= 0 && i < b->n ? b->ch[i].nb : -1;
 }
 
 const double *hf_binning_edges(const hf_binning *b, int i)
 {
-    return i >= 0 && i < b->n ? b->ch[i].edges : NULL;
+    return b && i >= 0 && i < b->n ? b->ch[i].edges : NULL;
 }
 
 int hf_binning_find(const hf_binning *b, const char *name)
 {
+    if (!b || !name)
+        return -1;
     for (int i = 0; i < b->n; i++)
         if (strcmp(b->ch[i].name, name) == 0)
             return i;
@@ -167,7 +169,7 @@ static int find_bin(const double *e, int nb, double x)
 
 int hf_binning_bin(const hf_binning *b, int i, double score)
 {
-    if (i < 0 || i >= b->n)
+    if (!b || i < 0 || i >= b->n)
         return -1;
     return find_bin(b->ch[i].edges, b->ch[i].nb, score);
 }
@@ -176,8 +178,8 @@ size_t hf_binning_fill(const hf_binning *b, int i, const double *scores,
                        const double *weights, size_t stride, size_t n,
                        double *sumw, double *sumw2)
 {
-    if (i < 0 || i >= b->n)
-        return n;
+    if (!b || !scores || !sumw || i < 0 || i >= b->n)
+        return n; /* nothing filled: every event counts as outside */
     const double *e = b->ch[i].edges;
     int nb = b->ch[i].nb;
     size_t outside = 0;

@@ -20,6 +20,8 @@
 
 void hf_signal_spec_init(hf_signal_spec *spec)
 {
+    if (!spec)
+        return;
     memset(spec, 0, sizeof *spec);
 }
 
@@ -513,19 +515,19 @@ fail:
     return rc;
 }
 
-int hf_signal_nbins(const hf_signal *s) { return s->nbins; }
+int hf_signal_nbins(const hf_signal *s) { return s ? s->nbins : 0; }
 
 int hf_signal_channel_offset(const hf_signal *s, int i)
 {
-    return i >= 0 && i < s->nch ? s->off[i] : -1;
+    return s && i >= 0 && i < s->nch ? s->off[i] : -1;
 }
 
 int hf_signal_channel_nbins(const hf_signal *s, int i)
 {
-    return i >= 0 && i < s->nch ? s->nb[i] : -1;
+    return s && i >= 0 && i < s->nch ? s->nb[i] : -1;
 }
 
-const hf_model *hf_signal_template(const hf_signal *s) { return s->model; }
+const hf_model *hf_signal_template(const hf_signal *s) { return s ? s->model : NULL; }
 
 int hf_signal_model(const hf_signal *s, const double *yields, const double *unc,
                     hf_model **out, hf_error *err)

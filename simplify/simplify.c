@@ -22,6 +22,8 @@
 
 void hf_simplify_options_init(hf_simplify_options *opt)
 {
+    if (!opt)
+        return;
     if (opt)
         memset(opt, 0, sizeof *opt);
 }

@@ -339,6 +339,55 @@ static void test_verify_digest(void **state)
     free(other);
 }
 
+
+/* 7. NULL inside lists the library is given, and unsorted scans (every
+ * NULL argument itself: test_nullargs, generated from hf.h). */
+static void test_library_lists(void **state)
+{
+    (void)state;
+    hf_workspace *ws = NULL, *out = NULL;
+    hf_error err = {0};
+    assert_int_equal(hf_workspace_read(DEMO_WS, &ws, &err), HF_OK);
+    const char *names[2] = {"lumi", NULL};
+    hf_ws_edit e;
+    memset(&e, 0, sizeof e);
+    e.prune_modifiers = names;
+    e.n_prune_modifiers = 2;
+    assert_int_equal(hf_workspace_prune_rename(ws, &e, &out, &err), HF_ERR_ARG);
+    assert_non_null(strstr(err.msg, "NULL name"));
+    memset(&e, 0, sizeof e);
+    e.rename_samples = names;
+    e.n_rename_samples = 1;
+    assert_int_equal(hf_workspace_prune_rename(ws, &e, &out, &err), HF_ERR_ARG);
+
+    const hf_patch *none[1] = {NULL};
+    hf_model *m = NULL;
+    assert_int_equal(hf_model_build(ws, none, 1, NULL, &m, &err), HF_ERR_ARG);
+    hf_batch_result br;
+    memset(&br, 0, sizeof br);
+    int rc = hf_batch_cls_patches(ws, none, 1, NULL, &br, &err);
+    assert_true(rc == HF_ERR_ARG || (rc == HF_OK && br.nfailed == 1));
+    hf_batch_result_free(&br);
+
+    /* upper limit scans: strictly increasing POI values only */
+    hf_patch *p = NULL;
+    assert_int_equal(hf_patch_read_any(DEMO_PS, "sig_300", &p, &err), HF_OK);
+    const hf_patch *pl[1] = {p};
+    assert_int_equal(hf_model_build(ws, pl, 1, NULL, &m, &err), HF_OK);
+    hf_limit_result lim;
+    const double unsorted[3] = {0.5, 2.0, 1.0}, repeated[3] = {0.5, 1.0, 1.0};
+    assert_int_equal(hf_upper_limit_scan(m, hf_model_data(m), unsorted, 3, 0.95,
+                                         HF_TEST_QMU_TILDE, NULL, NULL, &lim,
+                                         &err), HF_ERR_ARG);
+    assert_non_null(strstr(err.msg, "increase"));
+    assert_int_equal(hf_upper_limit_scan(m, hf_model_data(m), repeated, 3, 0.95,
+                                         HF_TEST_QMU_TILDE, NULL, NULL, &lim,
+                                         &err), HF_ERR_ARG);
+    hf_model_free(m);
+    hf_patch_free(p);
+    hf_workspace_free(ws);
+}
+
 /* 3. --output-file: each kind of target. */
 static void test_output_targets(void **state)
 {
@@ -438,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_messages),
         cmocka_unit_test(test_verify_digest),
         cmocka_unit_test(test_output_targets),
+        cmocka_unit_test(test_library_lists),
     };
     int rc = cmocka_run_group_tests_name("hostile", tests, NULL, NULL);
     for (int i = 0; i < ntemps; i++) {
