@@ -243,24 +243,25 @@ static void band(cairo_t *cr, const hf_axes *a, const grid *g)
     cairo_fill(cr);
 }
 
-static int run(hf_workspace *ws, hf_patchset *ps, const char *out, int fmt,
-               const char *xl, const char *yl, const char *xt,
-               const char *yt, int threads, const hf_model_options *mo)
+/* The patchset's labels to plot (both given, or the only two) and their
+ * indices; a usage error naming the labels there are otherwise. */
+static int pick_labels(const hf_patchset *ps, const char **xl,
+                       const char **yl, int *jx, int *jy)
 {
-    hf_error err = {0};
-    int nl = hf_patchset_nlabels(ps), jx = -1, jy = -1;
-    if (!xl && !yl && nl == 2)
-        xl = hf_patchset_label(ps, 0), yl = hf_patchset_label(ps, 1);
-    if (!xl || !yl)
+    int nl = hf_patchset_nlabels(ps);
+    *jx = *jy = -1;
+    if (!*xl && !*yl && nl == 2)
+        *xl = hf_patchset_label(ps, 0), *yl = hf_patchset_label(ps, 1);
+    if (!*xl || !*yl)
         return hf_cli_usage_error("give the labels to plot with --x and --y "
                                   "(the patchset has %d)", nl);
     for (int j = 0; j < nl; j++) {
-        if (strcmp(hf_patchset_label(ps, j), xl) == 0)
-            jx = j;
-        if (strcmp(hf_patchset_label(ps, j), yl) == 0)
-            jy = j;
+        if (strcmp(hf_patchset_label(ps, j), *xl) == 0)
+            *jx = j;
+        if (strcmp(hf_patchset_label(ps, j), *yl) == 0)
+            *jy = j;
     }
-    if (jx < 0 || jy < 0) {
+    if (*jx < 0 || *jy < 0) {
         char names[256] = "";
         size_t used = 0;
         for (int j = 0; j < nl && used < sizeof names; j++)
@@ -268,33 +269,19 @@ static int run(hf_workspace *ws, hf_patchset *ps, const char *out, int fmt,
                                      "%s%s", j ? ", " : "",
                                      hf_patchset_label(ps, j));
         return hf_cli_usage_error("no label '%s' in the patchset (labels: %s)",
-                                  jx < 0 ? xl : yl, names);
+                                  *jx < 0 ? *xl : *yl, names);
     }
+    return HF_EXIT_OK;
+}
 
-    hf_batch_options bo;
-    hf_batch_options_init(&bo);
-    bo.threads = threads;
-    bo.model = mo;
-    hf_batch_result br = {0};
-    if (hf_batch_cls(ws, ps, &bo, &br, &err) != HF_OK)
-        return hf_cli_lib_error(&err);
-
-    int rc = HF_EXIT_INPUT, np = br.n;
-    grid g = {0};
-    hf_canvas c = {0};
-    cJSON *o = NULL;
-    g.x = malloc(sizeof *g.x * (size_t)(np + 1));
-    g.y = malloc(sizeof *g.y * (size_t)(np + 1));
-    g.u = malloc(sizeof *g.u * (size_t)(np + 1));
-    g.v = malloc(sizeof *g.v * (size_t)(np + 1));
-    g.f = malloc(sizeof *g.f * NV * (size_t)(np + 1));
-    g.cls = malloc(sizeof *g.cls * NV * (size_t)(np + 1));
-    if (!g.x || !g.y || !g.u || !g.v || !g.f || !g.cls) {
-        hf_cli_msg("out of memory");
-        goto done;
-    }
-    for (int i = 0; i < np; i++) {
-        const hf_batch_item *it = &br.items[i];
+/* The points of the batch into g (room for br->n): those with a result,
+ * finite coordinates and finite CLs; the others are named and left out. */
+static void collect_points(const hf_patchset *ps, const hf_batch_result *br,
+                           int jx, int jy, const char *xl, const char *yl,
+                           grid *g)
+{
+    for (int i = 0; i < br->n; i++) {
+        const hf_batch_item *it = &br->items[i];
         double x = hf_patchset_value(ps, i, jx), y = hf_patchset_value(ps, i, jy);
         if (it->status != HF_OK) {
             hf_cli_msg("warning: %s: %s (left out)",
@@ -318,15 +305,124 @@ static int run(hf_workspace *ws, hf_patchset *ps, const char *out, int fmt,
                        "likelihood; left out)", hf_patchset_patch_name(ps, i));
             continue;
         }
-        g.x[g.n] = x, g.y[g.n] = y;
+        g->x[g->n] = x, g->y[g->n] = y;
         for (int k = 0; k < NV; k++) {
-            g.cls[g.n * NV + k] = vals[k];
+            g->cls[g->n * NV + k] = vals[k];
             /* A CLs of 0 (deep in the excluded region) still has a sign. */
             double v = isfinite(vals[k]) ? fmax(vals[k], 1e-300) : 1;
-            g.f[g.n * NV + k] = log(v / 0.05);
+            g->f[g->n * NV + k] = log(v / 0.05);
         }
-        g.n++;
+        g->n++;
     }
+}
+
+/* The band, the points and the four contours inside the axes; returns
+ * the contours' JSON ({"expected_-1sigma": ..., "observed": ...}). */
+static cJSON *draw_contours(cairo_t *cr, const hf_axes *a, const grid *g)
+{
+    cairo_save(cr);
+    hf_axes_clip(cr, a);
+    cairo_set_source_rgb(cr, HF_YELLOW);
+    band(cr, a, g);
+    cairo_set_source_rgb(cr, 0.55, 0.55, 0.55);
+    for (int i = 0; i < g->n; i++) {
+        cairo_arc(cr, hf_axes_px(a, g->x[i]), hf_axes_py(a, g->y[i]), 2, 0,
+                  2 * M_PI);
+        cairo_fill(cr);
+    }
+    cJSON *lines = cJSON_CreateObject();
+    double dash[] = {8, 5};
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 1);
+    cairo_set_dash(cr, dash, 2, 0);
+    cJSON_AddItemToObject(lines, "expected_-1sigma", contour(cr, a, g, V_M1));
+    cJSON_AddItemToObject(lines, "expected_+1sigma", contour(cr, a, g, V_P1));
+    cairo_set_line_width(cr, 2.2);
+    cJSON_AddItemToObject(lines, "expected", contour(cr, a, g, V_MED));
+    cairo_set_dash(cr, NULL, 0, 0);
+    cairo_set_source_rgb(cr, 0.85, 0, 0);
+    cairo_set_line_width(cr, 3);
+    cJSON_AddItemToObject(lines, "observed", contour(cr, a, g, V_OBS));
+    cairo_restore(cr);
+    return lines;
+}
+
+/* Axes, title, legend and the note on the method around the contours. */
+static void draw_frame(cairo_t *cr, const hf_axes *a, const grid *g,
+                       const char *xtitle, const char *ytitle)
+{
+    char title[256];
+    snprintf(title, sizeof title, "Exclusion at 95%% CL (asymptotic CLs, %d "
+             "signal points)", g->n);
+    hf_axes_draw(cr, a, xtitle, ytitle, title);
+    const hf_legend_entry e[] = {
+        {HF_KEY_LINE, 0.85, 0, 0, 3, "Observed limit (CLs = 0.05)"},
+        {HF_KEY_DASH, 0, 0, 0, 2.2, "Expected limit"},
+        {HF_KEY_FILL, HF_YELLOW, 0, "Expected \xc2\xb1" "1\xcf\x83"},
+        {HF_KEY_DOT, 0.55, 0.55, 0.55, 0, "Signal points"},
+    };
+    hf_legend_draw(cr, a->x0 + a->w - 250, a->y0 + 12, e, 4);
+    cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
+    hf_text(cr, a->x0, H - 8, 0, 1, 11,
+            "Contours: linear interpolation of log CLs on a Delaunay "
+            "triangulation of the signal points");
+}
+
+/* The command's JSON: the points, the contours (taken), the plot area. */
+static cJSON *result_json(const char *out, const char *xl, const char *yl,
+                          const grid *g, cJSON *lines, const hf_axes *a)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "output", out);
+    cJSON_AddStringToObject(o, "x", xl);
+    cJSON_AddStringToObject(o, "y", yl);
+    cJSON *pts = cJSON_AddArrayToObject(o, "points");
+    for (int i = 0; i < g->n; i++) {
+        double row[2 + NV] = {g->x[i], g->y[i]};
+        memcpy(row + 2, g->cls + i * NV, sizeof(double) * NV);
+        cJSON_AddItemToArray(pts, hf_json_array(row, 2 + NV));
+    }
+    cJSON_AddItemToObject(o, "contours", lines);
+    double area[4] = {a->x0, a->y0, a->w, a->h};
+    cJSON_AddItemToObject(o, "plot_area", hf_json_array(area, 4));
+    double range[4] = {a->xmin, a->xmax, a->ymin, a->ymax};
+    cJSON_AddItemToObject(o, "plot_range", hf_json_array(range, 4));
+    return o;
+}
+
+static int run(hf_workspace *ws, hf_patchset *ps, const char *out, int fmt,
+               const char *xl, const char *yl, const char *xt,
+               const char *yt, int threads, const hf_model_options *mo)
+{
+    hf_error err = {0};
+    int jx, jy, rc = pick_labels(ps, &xl, &yl, &jx, &jy);
+    if (rc != HF_EXIT_OK)
+        return rc;
+
+    hf_batch_options bo;
+    hf_batch_options_init(&bo);
+    bo.threads = threads;
+    bo.model = mo;
+    hf_batch_result br = {0};
+    if (hf_batch_cls(ws, ps, &bo, &br, &err) != HF_OK)
+        return hf_cli_lib_error(&err);
+
+    int np = br.n;
+    rc = HF_EXIT_INPUT;
+    grid g = {0};
+    hf_canvas c = {0};
+    cJSON *o = NULL;
+    g.x = malloc(sizeof *g.x * (size_t)(np + 1));
+    g.y = malloc(sizeof *g.y * (size_t)(np + 1));
+    g.u = malloc(sizeof *g.u * (size_t)(np + 1));
+    g.v = malloc(sizeof *g.v * (size_t)(np + 1));
+    g.f = malloc(sizeof *g.f * NV * (size_t)(np + 1));
+    g.cls = malloc(sizeof *g.cls * NV * (size_t)(np + 1));
+    if (!g.x || !g.y || !g.u || !g.v || !g.f || !g.cls) {
+        hf_cli_msg("out of memory");
+        goto done;
+    }
+    collect_points(ps, &br, jx, jy, xl, yl, &g);
     if (g.n < 3) {
         hf_cli_msg("need at least 3 points with CLs to draw contours (have %d)",
                    g.n);
@@ -359,63 +455,9 @@ static int run(hf_workspace *ws, hf_patchset *ps, const char *out, int fmt,
                  ymax + 8 * my, 0};
     if ((rc = hf_canvas_open(&c, fmt, W, H)) != HF_EXIT_OK)
         goto done;
-    cairo_t *cr = c.cr;
-    cairo_save(cr);
-    hf_axes_clip(cr, &a);
-    cairo_set_source_rgb(cr, HF_YELLOW);
-    band(cr, &a, &g);
-    cairo_set_source_rgb(cr, 0.55, 0.55, 0.55);
-    for (int i = 0; i < g.n; i++) {
-        cairo_arc(cr, hf_axes_px(&a, g.x[i]), hf_axes_py(&a, g.y[i]), 2, 0,
-                  2 * M_PI);
-        cairo_fill(cr);
-    }
-    cJSON *lines = cJSON_CreateObject();
-    double dash[] = {8, 5};
-    cairo_set_source_rgb(cr, 0, 0, 0);
-    cairo_set_line_width(cr, 1);
-    cairo_set_dash(cr, dash, 2, 0);
-    cJSON_AddItemToObject(lines, "expected_-1sigma", contour(cr, &a, &g, V_M1));
-    cJSON_AddItemToObject(lines, "expected_+1sigma", contour(cr, &a, &g, V_P1));
-    cairo_set_line_width(cr, 2.2);
-    cJSON_AddItemToObject(lines, "expected", contour(cr, &a, &g, V_MED));
-    cairo_set_dash(cr, NULL, 0, 0);
-    cairo_set_source_rgb(cr, 0.85, 0, 0);
-    cairo_set_line_width(cr, 3);
-    cJSON_AddItemToObject(lines, "observed", contour(cr, &a, &g, V_OBS));
-    cairo_restore(cr);
-
-    char title[256];
-    snprintf(title, sizeof title, "Exclusion at 95%% CL (asymptotic CLs, %d "
-             "signal points)", g.n);
-    hf_axes_draw(cr, &a, xt ? xt : xl, yt ? yt : yl, title);
-    const hf_legend_entry e[] = {
-        {HF_KEY_LINE, 0.85, 0, 0, 3, "Observed limit (CLs = 0.05)"},
-        {HF_KEY_DASH, 0, 0, 0, 2.2, "Expected limit"},
-        {HF_KEY_FILL, HF_YELLOW, 0, "Expected \xc2\xb1" "1\xcf\x83"},
-        {HF_KEY_DOT, 0.55, 0.55, 0.55, 0, "Signal points"},
-    };
-    hf_legend_draw(cr, a.x0 + a.w - 250, a.y0 + 12, e, 4);
-    cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
-    hf_text(cr, a.x0, H - 8, 0, 1, 11,
-            "Contours: linear interpolation of log CLs on a Delaunay "
-            "triangulation of the signal points");
-
-    o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "output", out);
-    cJSON_AddStringToObject(o, "x", xl);
-    cJSON_AddStringToObject(o, "y", yl);
-    cJSON *pts = cJSON_AddArrayToObject(o, "points");
-    for (int i = 0; i < g.n; i++) {
-        double row[2 + NV] = {g.x[i], g.y[i]};
-        memcpy(row + 2, g.cls + i * NV, sizeof(double) * NV);
-        cJSON_AddItemToArray(pts, hf_json_array(row, 2 + NV));
-    }
-    cJSON_AddItemToObject(o, "contours", lines);
-    double area[4] = {a.x0, a.y0, a.w, a.h};
-    cJSON_AddItemToObject(o, "plot_area", hf_json_array(area, 4));
-    double range[4] = {a.xmin, a.xmax, a.ymin, a.ymax};
-    cJSON_AddItemToObject(o, "plot_range", hf_json_array(range, 4));
+    cJSON *lines = draw_contours(c.cr, &a, &g);
+    draw_frame(c.cr, &a, &g, xt ? xt : xl, yt ? yt : yl);
+    o = result_json(out, xl, yl, &g, lines, &a);
     if ((rc = hf_canvas_save(&c, out)) == HF_EXIT_OK)
         rc = hf_cli_emit_json(o, NULL);
 done:
