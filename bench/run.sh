@@ -228,7 +228,7 @@ cmds+="    $TMP/bench_build $REAL/3LRJ_ATLAS-SUSY-2018-06/BkgOnly.json $REAL/3LR
     echo
     echo "Before copy-on-write patching (model.c deep-copied channels+parameters for every patch, measured on this machine"
     echo "on 2026-11-23 with the same program): 1Lbb 17.3 ms/patch, 3LRJ 0.64 ms/patch.  What remains is mostly validating"
-    echo "and compiling the patched model (hf_workspace_validate, hf_model_compile)."
+    echo "and compiling the patched model (hfpatch_workspace_validate, hfmodel_compile)."
     echo
     echo "    1Lbb: $b1"
     echo "    3LRJ: $b2"

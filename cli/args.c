@@ -12,15 +12,15 @@
 
 #include "cli.h"
 
-int hf_cli_double(const char *opt, const char *text, double *out)
+int hfcli_double(const char *opt, const char *text, double *out)
 {
     char *end;
     errno = 0;
     double v = strtod(text, &end);
     if (end == text || *end != '\0')
-        return hf_cli_usage_error("%s: '%s' is not a number", opt, text);
+        return hfcli_usage_error("%s: '%s' is not a number", opt, text);
     if (errno == ERANGE || !isfinite(v))
-        return hf_cli_usage_error("%s: '%s' is %s: a double holds 0 and "
+        return hfcli_usage_error("%s: '%s' is %s: a double holds 0 and "
                                   "magnitudes from 2.3e-308 to 1.7e308", opt, text, !isfinite(v) || fabs(v) > 1
                                   ? "too large (or not finite)"
                                   : "too small (it underflows a double)");
@@ -47,7 +47,7 @@ static int interp_code(const char *s, size_t n, hf_interp *out)
 }
 
 /* "normsys=code1,histosys=code0": either key may be left out. */
-int hf_cli_interp(const char *text, hf_model_options *mo)
+int hfcli_interp(const char *text, hf_model_options *mo)
 {
     const char *p = text;
     while (*p) {
@@ -55,7 +55,7 @@ int hf_cli_interp(const char *text, hf_model_options *mo)
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         const char *eq = memchr(p, '=', len);
         if (!eq)
-            return hf_cli_usage_error("--interp: '%.*s' is not TYPE=CODE",
+            return hfcli_usage_error("--interp: '%.*s' is not TYPE=CODE",
                                       (int)len, p);
         size_t klen = (size_t)(eq - p), vlen = len - klen - 1;
         hf_interp *dst = NULL;
@@ -64,7 +64,7 @@ int hf_cli_interp(const char *text, hf_model_options *mo)
         else if (klen == 8 && strncmp(p, "histosys", 8) == 0)
             dst = &mo->histosys_interp;
         else
-            return hf_cli_usage_error("--interp: unknown modifier type "
+            return hfcli_usage_error("--interp: unknown modifier type "
                                       "'%.*s' (normsys or histosys)",
                                       (int)klen, p);
         /* pyhf's interpolators for each type, as the library builds
@@ -73,7 +73,7 @@ int hf_cli_interp(const char *text, hf_model_options *mo)
         if (!interp_code(eq + 1, vlen, dst) ||
             (!normsys && (*dst == HF_INTERP_CODE1 || *dst == HF_INTERP_CODE4)) ||
             (normsys && *dst == HF_INTERP_CODE4P))
-            return hf_cli_usage_error("--interp: unknown %s code '%.*s' (%s)",
+            return hfcli_usage_error("--interp: unknown %s code '%.*s' (%s)",
                                       normsys ? "normsys" : "histosys",
                                       (int)vlen, eq + 1,
                                       normsys ? "code0, code1, code2, code4"
@@ -104,18 +104,18 @@ static int whole(const char *s, size_t n, int *out)
 
 /* "tolerance=1e-8,maxiter=500": pyhf's --optconf keys that mean something
  * for hf's one minimiser; any other key is named and refused. */
-int hf_cli_optconf(const char *text, hf_fit_options *fo)
+int hfcli_optconf(const char *text, hf_fit_options *fo)
 {
     const char *p = text;
     if (!*p)
-        return hf_cli_usage_error("--optconf: empty (give tolerance=X, "
+        return hfcli_usage_error("--optconf: empty (give tolerance=X, "
                                   "maxiter=N or both, comma-separated)");
     while (*p) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         const char *eq = memchr(p, '=', len);
         if (!eq)
-            return hf_cli_usage_error("--optconf: '%.*s' is not KEY=VALUE",
+            return hfcli_usage_error("--optconf: '%.*s' is not KEY=VALUE",
                                       (int)len, p);
         size_t klen = (size_t)(eq - p), vlen = len - klen - 1;
         char val[64];
@@ -128,53 +128,53 @@ int hf_cli_optconf(const char *text, hf_fit_options *fo)
             errno = 0;
             double v = strtod(val, &end);
             if (!vlen || *end || errno || !(v > 0 && v < 1))
-                return hf_cli_usage_error("--optconf: tolerance '%s' is not a "
+                return hfcli_usage_error("--optconf: tolerance '%s' is not a "
                                           "number between 0 and 1", val);
             fo->tolerance = v;
         } else if (klen == 7 && strncmp(p, "maxiter", 7) == 0) {
             if (!whole(val, vlen, &fo->max_evals))
-                return hf_cli_usage_error("--optconf: maxiter '%s' is not a "
+                return hfcli_usage_error("--optconf: maxiter '%s' is not a "
                                           "whole number from 1 to 10^9", val);
         } else {
-            return hf_cli_usage_error("--optconf: '%.*s' is not supported "
+            return hfcli_usage_error("--optconf: '%.*s' is not supported "
                                       "(hf's minimiser takes tolerance and "
                                       "maxiter only)", (int)klen, p);
         }
         p += len;
         if (*p == ',' && !*++p)
-            return hf_cli_usage_error("--optconf: '%s' ends with a comma", text);
+            return hfcli_usage_error("--optconf: '%s' ends with a comma", text);
     }
     return HF_EXIT_OK;
 }
 
-int hf_cli_pyhf_only(const char *opt, const char *value)
+int hfcli_pyhf_only(const char *opt, const char *value)
 {
     if (strcmp(opt, "--backend") == 0)
-        return hf_cli_usage_error("--backend %s: not supported (hf computes in "
+        return hfcli_usage_error("--backend %s: not supported (hf computes in "
                                   "C in double precision; there are no "
                                   "backends)", value);
-    return hf_cli_usage_error("--optimizer %s: not supported (hf has one "
+    return hfcli_usage_error("--optimizer %s: not supported (hf has one "
                               "minimiser, L-BFGS with analytic gradients; "
                               "--optconf tolerance=X,maxiter=N tunes it)",
                               value);
 }
 
-int hf_cli_getopt_error(int c, int optopt_, char **argv, int optind_)
+int hfcli_getopt_error(int c, int optopt_, char **argv, int optind_)
 {
     const char *arg = optind_ > 0 ? argv[optind_ - 1] : "?";
     if (c == ':') {
         if (optopt_ && optopt_ < 256 && arg[0] == '-' && arg[1] != '-')
-            return hf_cli_usage_error("option '-%c' needs a value", optopt_);
-        return hf_cli_usage_error("option '%s' needs a value", arg);
+            return hfcli_usage_error("option '-%c' needs a value", optopt_);
+        return hfcli_usage_error("option '%s' needs a value", arg);
     }
     if (optopt_ && optopt_ < 256)
-        return hf_cli_usage_error("unknown option '-%c'", optopt_);
-    return hf_cli_usage_error("unknown option '%s'", arg);
+        return hfcli_usage_error("unknown option '-%c'", optopt_);
+    return hfcli_usage_error("unknown option '%s'", arg);
 }
 
-int hf_cli_lib_error(const hf_error *err)
+int hfcli_lib_error(const hf_error *err)
 {
-    hf_cli_msg("%s", err->msg[0] ? err->msg : hf_status_name(err->code));
+    hfcli_msg("%s", err->msg[0] ? err->msg : hf_status_name(err->code));
     switch (err->code) {
     case HF_ERR_FIT: return HF_EXIT_FIT;
     case HF_ERR_ARG: return HF_EXIT_USAGE;

@@ -74,7 +74,7 @@ static const char cite[] =
     "  note = {Erratum: Eur. Phys. J. C 73 (2013) 2501}\n"
     "}\n";
 
-int hf_cli_cite(void)
+int hfcli_cite(void)
 {
     fputs(cite, stdout);
     return ferror(stdout) ? HF_EXIT_INPUT : HF_EXIT_OK;

@@ -30,104 +30,104 @@ enum {
 };
 
 /* Name used in messages: "hf cls", "hfcls", "hf" (cli/msg.c). */
-extern const char *hf_cli_prog;
-/* NULL, or where hf_cli_msg and hf_cli_usage_error send the formatted
+extern const char *hfcli_prog;
+/* NULL, or where hfcli_msg and hfcli_usage_error send the formatted
  * message (without the program's name) instead of stderr; usage says
  * which of the two it came from. */
-extern void (*hf_cli_msg_hook)(const char *text, int usage);
+extern void (*hfcli_msg_hook)(const char *text, int usage);
 
 /* Prints "PROG: message" on stderr. */
-void hf_cli_msg(const char *fmt, ...) HF_PRINTF(1, 2);
+void hfcli_msg(const char *fmt, ...) HF_PRINTF(1, 2);
 /* Prints the message and returns HF_EXIT_USAGE, with a pointer to --help. */
-int hf_cli_usage_error(const char *fmt, ...) HF_PRINTF(1, 2);
+int hfcli_usage_error(const char *fmt, ...) HF_PRINTF(1, 2);
 /* Reports a library error and maps its code to an exit status. */
-int hf_cli_lib_error(const hf_error *err);
+int hfcli_lib_error(const hf_error *err);
 
 /* The verbs: each gets argv with argv[0] the verb name. */
-int hf_cmd_eval(int argc, char **argv);
-int hf_cmd_inspect(int argc, char **argv);
-int hf_cmd_fit(int argc, char **argv);
-int hf_cmd_cls(int argc, char **argv);
-int hf_cmd_digest(int argc, char **argv);
-int hf_cmd_patchset(int argc, char **argv);
-int hf_cmd_sort(int argc, char **argv);
-int hf_cmd_prune(int argc, char **argv);
-int hf_cmd_rename(int argc, char **argv);
-int hf_cmd_combine(int argc, char **argv);
-int hf_cmd_signal(int argc, char **argv);
-int hf_cmd_simplify(int argc, char **argv);
-int hf_cmd_significance(int argc, char **argv);
+int hfcli_cmd_eval(int argc, char **argv);
+int hfcli_cmd_inspect(int argc, char **argv);
+int hfcli_cmd_fit(int argc, char **argv);
+int hfcli_cmd_cls(int argc, char **argv);
+int hfcli_cmd_digest(int argc, char **argv);
+int hfcli_cmd_patchset(int argc, char **argv);
+int hfcli_cmd_sort(int argc, char **argv);
+int hfcli_cmd_prune(int argc, char **argv);
+int hfcli_cmd_rename(int argc, char **argv);
+int hfcli_cmd_combine(int argc, char **argv);
+int hfcli_cmd_signal(int argc, char **argv);
+int hfcli_cmd_simplify(int argc, char **argv);
+int hfcli_cmd_significance(int argc, char **argv);
 /* `hf --cite`: BibTeX for hf, pyhf, HistFactory and the asymptotic
  * formulae on stdout (cite.c). */
-int hf_cli_cite(void);
+int hfcli_cite(void);
 /* `hf completions bash|zsh` (completions.c). */
-int hf_cmd_completions(int argc, char **argv);
+int hfcli_cmd_completions(int argc, char **argv);
 /* The i-th verb of the command's verb table, NULL past the last. */
-const char *hf_cli_verb_name(int i);
+const char *hfcli_verb_name(int i);
 /* significance.c: the q0 hypotest of `hf cls --test-stat q0` printed as
  * p-values and significances; an HF_EXIT_* status. */
-int hf_cli_significance(const hf_model *m, const hf_fit_options *fo,
+int hfcli_significance(const hf_model *m, const hf_fit_options *fo,
                         int tail_probs, int stats, double t_load,
                         const char *outfile);
 /* Adds "p0_obs", "p0_exp", "Z_obs", "Z_exp" for these p-values to o. */
-void hf_cli_add_discovery(cJSON *o, double p0, const double p0_exp[5]);
+void hfcli_add_discovery(cJSON *o, double p0, const double p0_exp[5]);
 /* `hf plot brazil|contour|pulls` (plot/, linked into the command only). */
-int hf_cmd_plot(int argc, char **argv);
+int hfplot_cmd_plot(int argc, char **argv);
 /* `hf cls WS PATCHSET` with no --patch-name: every patch (grid.c), with
  * the options `hf cls` parsed and its npos operands.  Returns -1, having
  * done nothing, for a command line that is not that. */
-int hf_cli_grid(const hf_cli_args *a, int npos, char **pos);
+int hfcli_grid(const hf_cli_args *a, int npos, char **pos);
 /* Whether `path` holds a pyhf patchset (an object) rather than a plain
  * patch: the first non-blank byte tells, without reading the whole file.
  * *ok, if ok is not NULL, says whether the file could be opened. */
-int hf_cli_is_patchset(const char *path, int *ok);
+int hfcli_is_patchset(const char *path, int *ok);
 /* The lines of the grid (gridline.c), also written by hfscan: the start,
  * {"patch": name, "values": [...]} with patch i's values when ps is not
  * NULL, then the whole line (no '\n') with `it`'s CLs or its error, which
  * frees `o`.  *failed, if failed is not NULL, says whether the line is an
  * error.  NULL when out of memory. */
-cJSON *hf_cli_grid_head(const char *name, const hf_patchset *ps, int i);
-char *hf_cli_grid_line(cJSON *o, const hf_batch_item *it, int upper_limit,
+cJSON *hfcli_grid_head(const char *name, const hf_patchset *ps, int i);
+char *hfcli_grid_line(cJSON *o, const hf_batch_item *it, int upper_limit,
                        int *failed);
 /* The same for test statistic ts: for q0 the line holds "p0_obs",
  * "p0_exp", "Z_obs" and "Z_exp" in place of the CLs keys. */
-char *hf_cli_grid_line_ts(cJSON *o, const hf_batch_item *it, int upper_limit,
+char *hfcli_grid_line_ts(cJSON *o, const hf_batch_item *it, int upper_limit,
                           hf_test_stat ts, int *failed);
 /* `hf cls --calctype toybased` (cls_toys.c): the toy hypotest on the
  * loaded model and its output; an HF_EXIT_* status. */
-int hf_cli_cls_toys(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
+int hfcli_cls_toys(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
                     unsigned long long seed, int threads, int tail_probs,
                     int stats, double t_load, const hf_fit_options *fo,
                     const char *outfile, const char *toys_out);
 /* Prints a toy result (pyhf's keys, mc_error, dropped) to outfile/stdout. */
-int hf_cli_toys_emit(const hf_toys_result *r, hf_test_stat ts, int tail_probs,
+int hfcli_toys_emit(const hf_toys_result *r, hf_test_stat ts, int tail_probs,
                      const char *outfile);
 /* toys_file.c: --toys-out FILE (every toy's q and what they are toys of)
  * and --merge FILE... (runs of other seeds of the same test combined). */
-int hf_cli_toys_write(const char *path, const hf_model *m, double mu,
+int hfcli_toys_write(const char *path, const hf_model *m, double mu,
                       hf_test_stat ts, unsigned long long seed, int ntoys,
                       double q_obs, const double *sb, const double *b);
-int hf_cli_toys_merge(int nfiles, char **files, int tail_probs,
+int hfcli_toys_merge(int nfiles, char **files, int tail_probs,
                       const char *outfile);
 /* Parses --ntoys/--threads (a whole number >= 1 into *n) or, with n NULL,
  * --seed (into *seed); a usage error otherwise. */
-int hf_cli_toy_option(const char *opt, const char *text, int *n,
+int hfcli_toy_option(const char *opt, const char *text, int *n,
                       unsigned long long *seed);
 
 /* Option parsing ------------------------------------------------------- */
 
 /* Strict number parsing for option values; on failure reports a usage
  * error naming the option and returns HF_EXIT_USAGE. */
-int hf_cli_double(const char *opt, const char *text, double *out);
-int hf_cli_interp(const char *text, hf_model_options *mo);
+int hfcli_double(const char *opt, const char *text, double *out);
+int hfcli_interp(const char *text, hf_model_options *mo);
 /* --optconf tolerance=X,maxiter=N into fo (maxiter: NLL+gradient
  * evaluations per fit); a usage error naming any other key. */
-int hf_cli_optconf(const char *text, hf_fit_options *fo);
+int hfcli_optconf(const char *text, hf_fit_options *fo);
 /* The refusal of pyhf's --optimizer and --backend (opt names which). */
-int hf_cli_pyhf_only(const char *opt, const char *value);
+int hfcli_pyhf_only(const char *opt, const char *value);
 /* Reports what getopt_long (run with opterr = 0 and a ':' optstring)
  * rejected: c is its return value, optopt_/optind_ its globals. */
-int hf_cli_getopt_error(int c, int optopt_, char **argv, int optind_);
+int hfcli_getopt_error(int c, int optopt_, char **argv, int optind_);
 
 /* Loading: workspace, patches, model ------------------------------------ */
 
@@ -136,7 +136,7 @@ int hf_cli_getopt_error(int c, int optopt_, char **argv, int optind_);
  * --patch-name for the patchsets among them, and model options. */
 typedef struct hf_cli_input {
     const char *ws_path;
-    const char **patch_paths;  /* malloc'd by hf_cli_input_init */
+    const char **patch_paths;  /* malloc'd by hfcli_input_init */
     int npatches;
     const char *patch_name;
     int no_verify;             /* --no-verify: skip the patchsets' digests */
@@ -145,7 +145,7 @@ typedef struct hf_cli_input {
 /* Fills `in` from what getopt left: argv[optind] is the workspace, an
  * optional argv[optind+1] the first patch, then the -p patches in order.
  * Returns an HF_EXIT_* status; free in->patch_paths afterwards. */
-int hf_cli_input_init(hf_cli_input *in, int argc, char **argv, int optind_,
+int hfcli_input_init(hf_cli_input *in, int argc, char **argv, int optind_,
                       const char **ps, int nps, const char *patch_name);
 
 typedef struct hf_cli_loaded {
@@ -160,47 +160,47 @@ typedef struct hf_cli_loaded {
 
 /* Loads everything and builds the model; returns an HF_EXIT_* status
  * after printing any message. `out` is always safe to release. */
-int hf_cli_load(const hf_cli_input *in, const hf_model_options *mo,
+int hfcli_load(const hf_cli_input *in, const hf_model_options *mo,
                 hf_cli_loaded *out);
-/* hf_cli_input_init and hf_cli_load in one, for a verb that took the
+/* hfcli_input_init and hfcli_load in one, for a verb that took the
  * patch files given with -p into ps[0..nps). */
-int hf_cli_load_args(int argc, char **argv, int optind_, const char **ps,
+int hfcli_load_args(int argc, char **argv, int optind_, const char **ps,
                      int nps, const char *patch_name, int no_verify,
                      const hf_model_options *mo, hf_cli_loaded *out);
 /* pyhf's PatchSet.verify of patchset `ps` (from file `path`) against the
  * workspace, unless no_verify: an HF_EXIT_* status after any message,
  * which names --no-verify. */
-int hf_cli_verify(const hf_patchset *ps, const char *path,
+int hfcli_verify(const hf_patchset *ps, const char *path,
                   const hf_workspace *ws, const char *ws_path, int no_verify);
 /* "-" when standard input can hold the workspace of a verb given no
  * file, as pyhf reads it; NULL when it is a terminal. */
-const char *hf_cli_stdin_workspace(void);
+const char *hfcli_stdin_workspace(void);
 /* Reads just the workspace ("-" is standard input). */
-int hf_cli_load_workspace(const char *path, hf_workspace **ws);
-void hf_cli_release(hf_cli_loaded *l);
+int hfcli_load_workspace(const char *path, hf_workspace **ws);
+void hfcli_release(hf_cli_loaded *l);
 
 /* JSON output ----------------------------------------------------------- */
 
 /* A number as Python's repr(float) writes it (shortest round-trip, "1.0",
  * "1e-05"), so our output diffs cleanly against pyhf's; non-finite values
  * give "null" since JSON has no NaN.  buf needs 32 bytes. */
-void hf_json_number(char *buf, double x);
+void hfcli_json_number(char *buf, double x);
 
 /* cJSON holds every number as a double; integers we want printed as such
  * (bin counts) are stored as raw text made by this. */
-cJSON *hf_json_int(long v);
+cJSON *hfcli_json_int(long v);
 
 /* Serialises like Python's json.dumps(ensure_ascii=True): with indent > 0
  * and sort_keys as pyhf writes its files, with indent 0 on one line with
  * ", " and ": " separators.  Returns a malloc'd string or NULL. */
-char *hf_json_dump(const cJSON *item, int indent, int sort_keys);
+char *hfcli_json_dump(const cJSON *item, int indent, int sort_keys);
 
 /* Emits a finished result: to stdout, or atomically to `path` (a temp
  * file in the same directory renamed over it) when path is not NULL.
  * Returns an HF_EXIT_* status. */
-int hf_cli_emit(const char *text, const char *path);
+int hfcli_emit(const char *text, const char *path);
 /* Emits a result object as one line of JSON (then frees nothing). */
-int hf_cli_emit_json(const cJSON *obj, const char *path);
+int hfcli_emit_json(const cJSON *obj, const char *path);
 
 /* Event features for a model (features.c) ------------------------------ */
 
@@ -222,31 +222,31 @@ typedef struct hf_cli_events {
  * also reads the model's output columns (test vectors); skip skips
  * events with a non-finite feature instead of refusing the file.
  * Returns an HF_EXIT_* status after any message. */
-int hf_cli_events_read(const char *path, const hf_ml *m, const char *format,
+int hfcli_events_read(const char *path, const hf_ml *m, const char *format,
                        int want_y, int skip, hf_cli_events *ev);
-void hf_cli_events_free(hf_cli_events *ev);
-int hf_cmd_score(int argc, char **argv);
+void hfcli_events_free(hf_cli_events *ev);
+int hfcli_cmd_score(int argc, char **argv);
 /* Loads a model for `hf score`/`hf signal --model` (score.c): prep is the
  * preprocessing file, NULL for MODEL.prep.json when it exists. */
-int hf_cli_ml_load(const char *model, const char *prep, const char *mformat,
+int hfcli_ml_load(const char *model, const char *prep, const char *mformat,
                    int threads, hf_ml **m);
 
 /* explain.c: the "explain" object of hf cls --explain (each fit's
  * parameters by name when with_pars), and the Asimov data as a JSON array
  * into a file (--asimov-out), nothing written on failure. */
-cJSON *hf_cli_explain_json(const hf_model *m, const hf_hypotest_explain *ex,
+cJSON *hfcli_explain_json(const hf_model *m, const hf_hypotest_explain *ex,
                            int with_pars);
-int hf_cli_write_asimov(const char *path, const double *data, int n);
+int hfcli_write_asimov(const char *path, const double *data, int n);
 
 /* scan.c: `hf cls --scan START:STOP:N` */
-int hf_cli_parse_scan(const char *text, double *lo, double *hi, int *n);
-int hf_cli_cls_scan(const hf_model *m, double lo, double hi, int n, double cl,
+int hfcli_parse_scan(const char *text, double *lo, double *hi, int *n);
+int hfcli_cls_scan(const hf_model *m, double lo, double hi, int n, double cl,
                     hf_test_stat ts, int tail_probs, const hf_fit_options *fo,
                     const char *outfile);
 /* Writes `text` to `path` atomically; fills err on failure. */
-int hf_cli_write_file(const char *path, const char *text, hf_error *err);
+int hfcli_write_file(const char *path, const char *text, hf_error *err);
 /* The same for n bytes of binary data (images). */
-int hf_cli_write_bytes(const char *path, const void *data, size_t n,
+int hfcli_write_bytes(const char *path, const void *data, size_t n,
                        hf_error *err);
 
 #endif

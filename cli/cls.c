@@ -46,9 +46,9 @@ static int run(const hf_model *m, const hf_cli_args *a, double t_load)
     hf_limit_result lim;
 
     if (hf_model_poi(m) < 0) {
-        hf_cli_msg("%s: the model has no parameter of interest (the "
+        hfcli_msg("%s: the model has no parameter of interest (the "
                    "measurement's config.poi is empty, or is a signal patch "
-                   "missing?)", hf_model_source(m));
+                   "missing?)", hfmodel_source(m));
         return HF_EXIT_INPUT;
     }
     /* pyhf tests only POI values within the POI's bounds; so does the
@@ -61,22 +61,22 @@ static int run(const hf_model *m, const hf_cli_args *a, double t_load)
      * hypotest reports) */
     for (int i = 0; i < 2 && a->ts != HF_TEST_Q0 && lo < hi; i++)
         if (!(want[i] >= lo && want[i] <= hi))
-            return hf_cli_usage_error("%s %g lies outside the bounds [%g, %g] "
+            return hfcli_usage_error("%s %g lies outside the bounds [%g, %g] "
                                       "of the POI %s (%s: %s); pyhf refuses it "
                                       "too", a->scan_n ? "--scan: the POI value"
                                       : "--test-poi", want[i], lo, hi,
                                       hf_model_par_name(m, poi),
-                                      hf_model_source(m),
-                                      hf_model_params_path(m));
+                                      hfmodel_source(m),
+                                      hfmodel_params_path(m));
     if (a->scan_n)
-        return hf_cli_cls_scan(m, a->scan_lo, a->scan_hi, a->scan_n, a->cl, a->ts,
+        return hfcli_cls_scan(m, a->scan_lo, a->scan_hi, a->scan_n, a->cl, a->ts,
                                a->tail_probs, &fo, a->outfile);
     if (a->toys)
-        return hf_cli_cls_toys(m, a->test_poi, a->ts, a->ntoys, a->seed,
+        return hfcli_cls_toys(m, a->test_poi, a->ts, a->ntoys, a->seed,
                                a->threads, a->tail_probs, a->stats, t_load,
                                &fo, a->outfile, a->toys_out);
     if (a->ts == HF_TEST_Q0)
-        return hf_cli_significance(m, &fo, a->tail_probs, a->stats, t_load,
+        return hfcli_significance(m, &fo, a->tail_probs, a->stats, t_load,
                                    a->outfile);
     double t0 = now();
     hf_hypotest_explain ex;
@@ -85,7 +85,7 @@ static int run(const hf_model *m, const hf_cli_args *a, double t_load)
     if (a->explain || a->asimov_out) {
         xbuf = malloc((HF_NFITS * np + nd + 1) * sizeof *xbuf);
         if (!xbuf) {
-            hf_cli_msg("out of memory");
+            hfcli_msg("out of memory");
             return HF_EXIT_INPUT;
         }
         ex.pars = xbuf;
@@ -93,16 +93,16 @@ static int run(const hf_model *m, const hf_cli_args *a, double t_load)
         if (hf_cls_asymptotic_explain(m, data, a->test_poi, a->ts, &fo, &r,
                                       &ex, &err) != HF_OK) {
             free(xbuf);
-            return hf_cli_lib_error(&err);
+            return hfcli_lib_error(&err);
         }
     } else if (hf_cls_asymptotic(m, data, a->test_poi, a->ts, &fo, &r,
                                  &err) != HF_OK)
-        return hf_cli_lib_error(&err);
+        return hfcli_lib_error(&err);
     double t1 = now();
     if (a->upper_limit &&
         hf_upper_limit(m, data, a->cl, a->ts, &fo, &lim, &err) != HF_OK) {
         free(xbuf);
-        return hf_cli_lib_error(&err);
+        return hfcli_lib_error(&err);
     }
     double t2 = now();
     /* A NaN would print as null and read as a result: refuse it. */
@@ -111,7 +111,7 @@ static int run(const hf_model *m, const hf_cli_args *a, double t_load)
         finite = finite && isfinite(r.cls_exp[i]) &&
                  (!a->upper_limit || isfinite(lim.exp[i]));
     if (!finite || (a->upper_limit && !isfinite(lim.obs))) {
-        hf_cli_msg("CLs at POI %g is not a finite number (CLs_obs %g, CLsb %g, "
+        hfcli_msg("CLs at POI %g is not a finite number (CLs_obs %g, CLsb %g, "
                    "CLb %g%s): the likelihood is degenerate here; nothing "
                    "printed", a->test_poi, r.cls_obs, r.clsb, r.clb,
                    a->upper_limit ? ", or the upper limit" : "");
@@ -121,7 +121,7 @@ static int run(const hf_model *m, const hf_cli_args *a, double t_load)
 
     cJSON *out = cJSON_CreateObject();
     cJSON_AddNumberToObject(out, "CLs_obs", r.cls_obs);
-    cJSON_AddItemToObject(out, "CLs_exp", hf_json_array(r.cls_exp, 5));
+    cJSON_AddItemToObject(out, "CLs_exp", hfcore_json_array(r.cls_exp, 5));
     if (a->tail_probs) {
         cJSON_AddNumberToObject(out, "CLsb", r.clsb);
         cJSON_AddNumberToObject(out, "CLb", r.clb);
@@ -129,16 +129,16 @@ static int run(const hf_model *m, const hf_cli_args *a, double t_load)
     if (a->upper_limit) {
         cJSON *ul = cJSON_AddObjectToObject(out, "upper_limit");
         cJSON_AddNumberToObject(ul, "obs", lim.obs);
-        cJSON_AddItemToObject(ul, "exp", hf_json_array(lim.exp, 5));
+        cJSON_AddItemToObject(ul, "exp", hfcore_json_array(lim.exp, 5));
     }
     if (a->explain)
         cJSON_AddItemToObject(out, "explain",
-                              hf_cli_explain_json(m, &ex, a->explain_pars));
+                              hfcli_explain_json(m, &ex, a->explain_pars));
     int rc = HF_EXIT_OK;
     if (a->asimov_out)
-        rc = hf_cli_write_asimov(a->asimov_out, ex.asimov_data, (int)nd);
+        rc = hfcli_write_asimov(a->asimov_out, ex.asimov_data, (int)nd);
     if (rc == HF_EXIT_OK) {
-        rc = hf_cli_emit_json(out, a->outfile);
+        rc = hfcli_emit_json(out, a->outfile);
         /* no result, no Asimov file: nothing partial stays behind */
         if (rc != HF_EXIT_OK && a->asimov_out)
             remove(a->asimov_out);
@@ -149,7 +149,7 @@ static int run(const hf_model *m, const hf_cli_args *a, double t_load)
     if (rc == HF_EXIT_OK && a->stats) {
         fprintf(stderr, "%s: stats: model built in %.3f ms; hypotest: %d "
                         "NLL+gradient evaluations in %.3f ms",
-                hf_cli_prog, 1e3 * t_load, r.nevals, 1e3 * (t1 - t0));
+                hfcli_prog, 1e3 * t_load, r.nevals, 1e3 * (t1 - t0));
         if (a->upper_limit)
             fprintf(stderr, "; upper limit: %d in %.3f ms", lim.nevals,
                     1e3 * (t2 - t1));
@@ -163,14 +163,14 @@ static int run(const hf_model *m, const hf_cli_args *a, double t_load)
 static int q0_conflicts(const hf_cli_args *a, int poi_given)
 {
     if (poi_given && a->test_poi != 0)
-        return hf_cli_usage_error("--test-stat q0 tests the POI at 0 (the "
+        return hfcli_usage_error("--test-stat q0 tests the POI at 0 (the "
                                   "background-only hypothesis), not at %g: "
                                   "drop --test-poi", a->test_poi);
     if (a->explain || a->asimov_out)
-        return hf_cli_usage_error("--explain and --asimov-out are for q and "
+        return hfcli_usage_error("--explain and --asimov-out are for q and "
                                   "qtilde, not --test-stat q0");
     if (a->upper_limit || a->scan_n)
-        return hf_cli_usage_error("--test-stat q0 gives a discovery p-value, "
+        return hfcli_usage_error("--test-stat q0 gives a discovery p-value, "
                                   "not limits: drop %s", a->upper_limit
                                   ? "--upper-limit" : "--scan");
     return HF_EXIT_OK;
@@ -179,28 +179,28 @@ static int q0_conflicts(const hf_cli_args *a, int poi_given)
 /* The checks between options of one hypotest (not a grid). */
 static int check_combination(const hf_cli_args *a)
 {
-    int toy_opts = hf_cli_given(a, HF_OPT_NTOYS) ||
-                   hf_cli_given(a, HF_OPT_SEED) ||
-                   hf_cli_given(a, HF_OPT_THREADS);
-    int poi_given = hf_cli_given(a, HF_OPT_TEST_POI);
+    int toy_opts = hfcli_given(a, HF_OPT_NTOYS) ||
+                   hfcli_given(a, HF_OPT_SEED) ||
+                   hfcli_given(a, HF_OPT_THREADS);
+    int poi_given = hfcli_given(a, HF_OPT_TEST_POI);
     if (toy_opts && !a->toys)
-        return hf_cli_usage_error("--ntoys, --seed and --threads need "
+        return hfcli_usage_error("--ntoys, --seed and --threads need "
                                   "--calctype toybased");
     if (a->scan_n && (a->toys || a->upper_limit))
-        return hf_cli_usage_error("--scan gives its own upper limits from the "
+        return hfcli_usage_error("--scan gives its own upper limits from the "
                                   "scan, asymptotically: drop --upper-limit "
                                   "and --calctype");
     if (a->scan_n && (poi_given || a->stats))
-        return hf_cli_usage_error("--scan tests the POI values of the scan and "
+        return hfcli_usage_error("--scan tests the POI values of the scan and "
                                   "prints no --stats: drop %s",
                                   poi_given ? "--test-poi" : "--stats");
-    if (hf_cli_given(a, HF_OPT_CL) && !a->upper_limit && !a->scan_n)
-        return hf_cli_usage_error("--cl is the level of the upper limits: give "
+    if (hfcli_given(a, HF_OPT_CL) && !a->upper_limit && !a->scan_n)
+        return hfcli_usage_error("--cl is the level of the upper limits: give "
                                   "--upper-limit or --scan, or drop --cl");
     if (a->explain_pars && !a->explain)
-        return hf_cli_usage_error("--explain-pars adds to --explain: give both");
+        return hfcli_usage_error("--explain-pars adds to --explain: give both");
     if ((a->explain || a->asimov_out) && (a->toys || a->scan_n))
-        return hf_cli_usage_error("--explain and --asimov-out explain one "
+        return hfcli_usage_error("--explain and --asimov-out explain one "
                                   "asymptotic hypothesis test: drop %s",
                                   a->toys ? "--calctype toybased" : "--scan");
     if (a->ts == HF_TEST_Q0) {
@@ -209,14 +209,14 @@ static int check_combination(const hf_cli_args *a)
             return rc;
     }
     if (a->toys && a->upper_limit)
-        return hf_cli_usage_error("--upper-limit is asymptotic only; drop it "
+        return hfcli_usage_error("--upper-limit is asymptotic only; drop it "
                                   "or --calctype toybased");
     if ((a->toys_out || a->merge) && !a->toys)
-        return hf_cli_usage_error("%s needs --calctype toybased",
+        return hfcli_usage_error("%s needs --calctype toybased",
                                   a->merge ? "--merge" : "--toys-out");
     if (a->merge && (toy_opts || poi_given || a->nextra || a->patch_name ||
                      a->mo.measurement || a->toys_out || a->stats))
-        return hf_cli_usage_error("--merge takes its model, POI, test "
+        return hfcli_usage_error("--merge takes its model, POI, test "
                                   "statistic and toys from the files: give "
                                   "only toys files, --tail-probs and "
                                   "--output-file");
@@ -233,31 +233,31 @@ static int single_only(const hf_cli_args *a)
                                HF_OPT_OPTIMIZER, HF_OPT_BACKEND,
                                HF_OPT_TOYS_OUT, HF_OPT_MERGE};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-        if (hf_cli_given(a, keys[k]))
+        if (hfcli_given(a, keys[k]))
             return 1;
     /* q0 tests the POI at 0 and sets no limits: the single test says so */
     return a->ts == HF_TEST_Q0 &&
-           ((hf_cli_given(a, HF_OPT_TEST_POI) && a->test_poi != 0) ||
+           ((hfcli_given(a, HF_OPT_TEST_POI) && a->test_poi != 0) ||
             a->upper_limit);
 }
 
-int hf_cmd_cls(int argc, char **argv)
+int hfcli_cmd_cls(int argc, char **argv)
 {
     hf_cli_args a;
-    hf_cli_args_init(&a);
+    hfcli_args_init(&a);
     a.extra = calloc((size_t)argc + 1, sizeof *a.extra);
     if (!a.extra)
         return HF_EXIT_INPUT;
-    int rc = hf_cli_parse(HF_CLI_CLS | HF_CLI_GRID, argc, argv, &a);
+    int rc = hfcli_parse(HF_CLI_CLS | HF_CLI_GRID, argc, argv, &a);
     if (rc == HF_EXIT_OK && a.help) {
         fputs(help, stdout);
-        hf_cli_options_help(stdout, HF_CLI_CLS | HF_CLI_GRID);
+        hfcli_options_help(stdout, HF_CLI_CLS | HF_CLI_GRID);
         fputs(help_end, stdout);
         free(a.extra);
         return HF_EXIT_OK;
     }
     if (rc == HF_EXIT_OK && !single_only(&a)) {
-        int grid = hf_cli_grid(&a, argc - optind, argv + optind);
+        int grid = hfcli_grid(&a, argc - optind, argv + optind);
         if (grid >= 0) { /* a whole patchset */
             free(a.extra);
             return grid;
@@ -269,7 +269,7 @@ int hf_cmd_cls(int argc, char **argv)
         a.test_poi = 0; /* pyhf's hypotest(0, ...): toys drawn at mu = 0 */
     if (rc == HF_EXIT_OK && a.merge) {
         free(a.extra);
-        return hf_cli_toys_merge(argc - optind, argv + optind, a.tail_probs,
+        return hfcli_toys_merge(argc - optind, argv + optind, a.tail_probs,
                                  a.outfile);
     }
     if (rc != HF_EXIT_OK) {
@@ -278,11 +278,11 @@ int hf_cmd_cls(int argc, char **argv)
     }
     hf_cli_loaded l;
     double t0 = now();
-    rc = hf_cli_load_args(argc, argv, optind, a.extra, a.nextra, a.patch_name,
+    rc = hfcli_load_args(argc, argv, optind, a.extra, a.nextra, a.patch_name,
                           a.no_verify, &a.mo, &l);
     free(a.extra);
     if (rc == HF_EXIT_OK)
         rc = run(l.model, &a, now() - t0);
-    hf_cli_release(&l);
+    hfcli_release(&l);
     return rc;
 }

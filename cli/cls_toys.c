@@ -17,7 +17,7 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-int hf_cli_toy_option(const char *opt, const char *text, int *n,
+int hfcli_toy_option(const char *opt, const char *text, int *n,
                       unsigned long long *seed)
 {
     char *end;
@@ -27,7 +27,7 @@ int hf_cli_toy_option(const char *opt, const char *text, int *n,
          * decimal, so "010" is ten, not octal eight. */
         unsigned long long v = strtoull(text, &end, 10);
         if (!*text || *end || errno || text[0] == '-' || text[0] == '+')
-            return hf_cli_usage_error("%s: %s is not a whole number from 0 "
+            return hfcli_usage_error("%s: %s is not a whole number from 0 "
                                       "to 2^64 - 1", opt, text);
         *seed = v;
         return HF_EXIT_OK;
@@ -35,7 +35,7 @@ int hf_cli_toy_option(const char *opt, const char *text, int *n,
     long v = strtol(text, &end, 10);
     long max = strcmp(opt, "--threads") == 0 ? 4096 : 1L << 28;
     if (!*text || *end || errno || v < 1 || v > max)
-        return hf_cli_usage_error("%s: %s is not a whole number from 1 to "
+        return hfcli_usage_error("%s: %s is not a whole number from 1 to "
                                   "%ld", opt, text, max);
     *n = (int)v;
     return HF_EXIT_OK;
@@ -45,19 +45,19 @@ int hf_cli_toy_option(const char *opt, const char *text, int *n,
  * "mc_error" (binomial standard errors), "dropped" (toys whose fits failed
  * from every start) and, when some were, "CLs_obs_interval" (CLs_obs with
  * them all counted on either side of q_obs). */
-int hf_cli_toys_emit(const hf_toys_result *r, hf_test_stat ts, int tail_probs,
+int hfcli_toys_emit(const hf_toys_result *r, hf_test_stat ts, int tail_probs,
                      const char *outfile)
 {
     /* CLb_obs = 0 (no background toy as extreme as the data) is a result,
      * not a failure: pyhf returns nan or inf there; JSON has neither, so
      * it prints null and we say why. */
     if (!isfinite(r->cls_obs))
-        hf_cli_msg("CLs_obs is %g (CLsb %g / CLb %g): no background-only toy "
+        hfcli_msg("CLs_obs is %g (CLsb %g / CLb %g): no background-only toy "
                    "reached the observed test statistic %g; printed as null, "
                    "more toys needed", r->cls_obs, r->clsb, r->clb,
                    r->test_stat);
     if (r->nfailed_sb || r->nfailed_b)
-        hf_cli_msg("warning: fits failed from every start in %d of %d "
+        hfcli_msg("warning: fits failed from every start in %d of %d "
                    "signal+background and %d of %d background-only toys; "
                    "they are left out (\"dropped\"), and CLs_obs lies in "
                    "[%g, %g] whatever their q (\"CLs_obs_interval\")",
@@ -72,14 +72,14 @@ int hf_cli_toys_emit(const hf_toys_result *r, hf_test_stat ts, int tail_probs,
         for (int i = 0; i < 5; i++)
             zero = zero || r->cls_exp[i] == 0;
         if (zero)
-            hf_cli_msg("a p0 is 0: no background-only toy reached that q0, "
+            hfcli_msg("a p0 is 0: no background-only toy reached that q0, "
                        "so its Z is above %.2f (1/%d toys); printed as null, "
                        "more toys needed", hf_p_to_z(1.0 / r->ntoys),
                        r->ntoys);
-        hf_cli_add_discovery(out, r->cls_obs, r->cls_exp);
+        hfcli_add_discovery(out, r->cls_obs, r->cls_exp);
     } else {
         cJSON_AddNumberToObject(out, "CLs_obs", r->cls_obs);
-        cJSON_AddItemToObject(out, "CLs_exp", hf_json_array(r->cls_exp, 5));
+        cJSON_AddItemToObject(out, "CLs_exp", hfcore_json_array(r->cls_exp, 5));
     }
     if (tail_probs) {
         if (ts != HF_TEST_Q0)
@@ -91,20 +91,20 @@ int hf_cli_toys_emit(const hf_toys_result *r, hf_test_stat ts, int tail_probs,
     if (ts != HF_TEST_Q0)
         cJSON_AddNumberToObject(e, "CLsb", r->clsb_err);
     cJSON_AddNumberToObject(e, "CLb", r->clb_err);
-    cJSON_AddItemToObject(out, "ntoys", hf_json_int(r->ntoys));
+    cJSON_AddItemToObject(out, "ntoys", hfcli_json_int(r->ntoys));
     cJSON *d = cJSON_AddObjectToObject(out, "dropped");
-    cJSON_AddItemToObject(d, "sb", hf_json_int(r->nfailed_sb));
-    cJSON_AddItemToObject(d, "b", hf_json_int(r->nfailed_b));
+    cJSON_AddItemToObject(d, "sb", hfcli_json_int(r->nfailed_sb));
+    cJSON_AddItemToObject(d, "b", hfcli_json_int(r->nfailed_b));
     if (r->nfailed_sb || r->nfailed_b) {
         double iv[2] = {r->cls_lo, r->cls_hi};
-        cJSON_AddItemToObject(out, "CLs_obs_interval", hf_json_array(iv, 2));
+        cJSON_AddItemToObject(out, "CLs_obs_interval", hfcore_json_array(iv, 2));
     }
-    int rc = hf_cli_emit_json(out, outfile);
+    int rc = hfcli_emit_json(out, outfile);
     cJSON_Delete(out);
     return rc;
 }
 
-int hf_cli_cls_toys(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
+int hfcli_cls_toys(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
                     unsigned long long seed, int threads, int tail_probs,
                     int stats, double t_load, const hf_fit_options *fo,
                     const char *outfile, const char *toys_out)
@@ -116,7 +116,7 @@ int hf_cli_cls_toys(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
     to.threads = threads;
     double *qs = toys_out ? malloc(2 * (size_t)ntoys * sizeof *qs) : NULL;
     if (toys_out && !qs) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
     to.sb_stats = qs;
@@ -126,16 +126,16 @@ int hf_cli_cls_toys(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
     if (hf_cls_toys(m, hf_model_data(m), mu, ts, ntoys, seed, &to, &r, &err)
         != HF_OK) {
         free(qs);
-        return hf_cli_lib_error(&err);
+        return hfcli_lib_error(&err);
     }
     double t1 = now();
     int rc = HF_EXIT_OK;
     if (toys_out)
-        rc = hf_cli_toys_write(toys_out, m, mu, ts, seed, ntoys, r.test_stat,
+        rc = hfcli_toys_write(toys_out, m, mu, ts, seed, ntoys, r.test_stat,
                                qs, qs + ntoys);
     free(qs);
     if (rc == HF_EXIT_OK) {
-        rc = hf_cli_toys_emit(&r, ts, tail_probs, outfile);
+        rc = hfcli_toys_emit(&r, ts, tail_probs, outfile);
         if (rc != HF_EXIT_OK && toys_out)
             remove(toys_out); /* no result, no toys file */
     }
@@ -146,7 +146,7 @@ int hf_cli_cls_toys(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
                         "%d b-only (seed %llu), %d and %d failed fits "
                         "(%d toys retried); q_obs %.6g; %ld NLL+gradient "
                         "evaluations in %.3f s (%.1f toys/s)\n",
-                hf_cli_prog, 1e3 * t_load, ntoys, ntoys, seed, r.nfailed_sb,
+                hfcli_prog, 1e3 * t_load, ntoys, ntoys, seed, r.nfailed_sb,
                 r.nfailed_b, r.nretried, r.test_stat, r.nevals, dt,
                 2.0 * ntoys / dt);
     }

@@ -43,7 +43,7 @@ static int offered(const char *verb, const hf_cli_option *o)
 /* bash: per verb, the options, then the values of those that have some */
 static void bash_verb(FILE *f, const char *verb)
 {
-    const hf_cli_option *t = hf_cli_options;
+    const hf_cli_option *t = hfcli_options;
     fprintf(f, "    %s)\n        case \"$prev\" in\n", verb);
     for (const hf_cli_option *o = t; o->name; o++) {
         if (!o->values || !offered(verb, o))
@@ -76,8 +76,8 @@ static void bash(FILE *f)
                "        verb=cls\n"
                "    elif [ \"$COMP_CWORD\" -eq 1 ]; then\n"
                "        COMPREPLY=($(compgen -W \"");
-    for (int i = 0; hf_cli_verb_name(i); i++)
-        fprintf(f, "%s ", hf_cli_verb_name(i));
+    for (int i = 0; hfcli_verb_name(i); i++)
+        fprintf(f, "%s ", hfcli_verb_name(i));
     fprintf(f, "--help --version --cite\" -- \"$cur\"))\n"
                "        return\n"
                "    else\n"
@@ -86,9 +86,9 @@ static void bash(FILE *f)
                "    case \"$verb\" in\n"
                "    completions) COMPREPLY=($(compgen -W \"bash zsh\" -- "
                "\"$cur\")); return;;\n");
-    for (int i = 0; hf_cli_verb_name(i); i++)
-        if (table(hf_cli_verb_name(i)))
-            bash_verb(f, hf_cli_verb_name(i));
+    for (int i = 0; hfcli_verb_name(i); i++)
+        if (table(hfcli_verb_name(i)))
+            bash_verb(f, hfcli_verb_name(i));
     fprintf(f, "    *) opts=\"--help\";;\n"
                "    esac\n"
                "    if [[ \"$cur\" == -* ]]; then\n"
@@ -104,7 +104,7 @@ static void bash(FILE *f)
 static void zsh_verb(FILE *f, const char *verb)
 {
     fprintf(f, "    %s)\n        _arguments -s \\\n", verb);
-    for (const hf_cli_option *o = hf_cli_options; o->name; o++) {
+    for (const hf_cli_option *o = hfcli_options; o->name; o++) {
         if (!offered(verb, o))
             continue;
         if (!o->arg)
@@ -130,8 +130,8 @@ static void zsh(FILE *f)
                "        verb=cls\n"
                "    elif (( CURRENT == 2 )); then\n"
                "        compadd -- ");
-    for (int i = 0; hf_cli_verb_name(i); i++)
-        fprintf(f, "%s ", hf_cli_verb_name(i));
+    for (int i = 0; hfcli_verb_name(i); i++)
+        fprintf(f, "%s ", hfcli_verb_name(i));
     fprintf(f, "--help --version --cite\n"
                "        return\n"
                "    else\n"
@@ -141,9 +141,9 @@ static void zsh(FILE *f)
                "    fi\n"
                "    case $verb in\n"
                "    completions) compadd bash zsh;;\n");
-    for (int i = 0; hf_cli_verb_name(i); i++)
-        if (table(hf_cli_verb_name(i)))
-            zsh_verb(f, hf_cli_verb_name(i));
+    for (int i = 0; hfcli_verb_name(i); i++)
+        if (table(hfcli_verb_name(i)))
+            zsh_verb(f, hfcli_verb_name(i));
     fprintf(f, "    *) _arguments '--help' '*:file:_files';;\n"
                "    esac\n"
                "}\n"
@@ -159,14 +159,14 @@ static const char help[] =
     "  source <(hf completions bash)          # this shell only\n"
     "  hf completions zsh > ~/.zfunc/_hf       # a directory in $fpath\n";
 
-int hf_cmd_completions(int argc, char **argv)
+int hfcli_cmd_completions(int argc, char **argv)
 {
     if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         fputs(help, stdout);
         return HF_EXIT_OK;
     }
     if (argc != 2 || (strcmp(argv[1], "bash") && strcmp(argv[1], "zsh")))
-        return hf_cli_usage_error("give the shell: hf completions bash or "
+        return hfcli_usage_error("give the shell: hf completions bash or "
                                   "hf completions zsh");
     if (!strcmp(argv[1], "bash"))
         bash(stdout);

@@ -50,30 +50,30 @@ static int set_par(const cJSON *it, const hf_parset *ps, double *pars)
 {
     if (cJSON_IsNumber(it) && ps->n == 1) {
         if (!isfinite(it->valuedouble))
-            return hf_cli_usage_error("--pars: '%s' is not a finite number",
+            return hfcli_usage_error("--pars: '%s' is not a finite number",
                                       it->string);
         pars[ps->offset] = it->valuedouble;
         return HF_EXIT_OK;
     }
     if (!cJSON_IsArray(it) && ps->n == 1)
-        return hf_cli_usage_error("--pars: '%s': expected a number, got %s",
+        return hfcli_usage_error("--pars: '%s': expected a number, got %s",
                                   it->string, json_kind(it));
     if (!cJSON_IsArray(it))
-        return hf_cli_usage_error("--pars: '%s': expected a list of %d "
+        return hfcli_usage_error("--pars: '%s': expected a list of %d "
                                   "numbers, got %s", it->string, ps->n,
                                   json_kind(it));
     if (cJSON_GetArraySize(it) != ps->n)
-        return hf_cli_usage_error("--pars: '%s' has %d component%s, got a "
+        return hfcli_usage_error("--pars: '%s' has %d component%s, got a "
                                   "list of %d", it->string, ps->n,
                                   ps->n == 1 ? "" : "s",
                                   cJSON_GetArraySize(it));
     int j = 0;
     for (const cJSON *v = it->child; v; v = v->next, j++) {
         if (!cJSON_IsNumber(v))
-            return hf_cli_usage_error("--pars: '%s'[%d]: expected a number, "
+            return hfcli_usage_error("--pars: '%s'[%d]: expected a number, "
                                       "got %s", it->string, j, json_kind(v));
         if (!isfinite(v->valuedouble))
-            return hf_cli_usage_error("--pars: '%s'[%d] is not a finite "
+            return hfcli_usage_error("--pars: '%s'[%d] is not a finite "
                                       "number", it->string, j);
         pars[ps->offset + j] = v->valuedouble;
     }
@@ -86,14 +86,14 @@ static int set_pars(const hf_model *m, const char *json, double *pars)
     cJSON *root = cJSON_Parse(json);
     if (!root || !cJSON_IsObject(root)) {
         cJSON_Delete(root);
-        return hf_cli_usage_error("--pars: not a JSON object: %s", json);
+        return hfcli_usage_error("--pars: not a JSON object: %s", json);
     }
     int rc = HF_EXIT_OK;
     for (cJSON *it = root->child; it && rc == HF_EXIT_OK; it = it->next) {
         int k = hf_model_find_parset(m, it->string);
         hf_parset ps;
         if (k < 0 || hf_model_parset(m, k, &ps) != HF_OK)
-            rc = hf_cli_usage_error("--pars: the model has no parameter '%s'",
+            rc = hfcli_usage_error("--pars: the model has no parameter '%s'",
                                     it->string);
         else
             rc = set_par(it, &ps, pars);
@@ -112,7 +112,7 @@ static int run(hf_cli_loaded *l, const char *pars_json, const char *outfile)
     cJSON *out = NULL;
     int rc = HF_EXIT_INPUT;
     if (!pars || !expd || !work) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         goto done;
     }
     memcpy(pars, hf_model_inits(m), sizeof *pars * (size_t)np);
@@ -131,8 +131,8 @@ static int run(hf_cli_loaded *l, const char *pars_json, const char *outfile)
     cJSON_AddNumberToObject(out, "logpdf", logpdf);
     /* pyhf's twice_nll is -2 logpdf, constants included. */
     cJSON_AddNumberToObject(out, "twice_nll", -2 * logpdf);
-    cJSON_AddItemToObject(out, "expected_main", hf_json_array(expd, nmain));
-    rc = hf_cli_emit_json(out, outfile);
+    cJSON_AddItemToObject(out, "expected_main", hfcore_json_array(expd, nmain));
+    rc = hfcli_emit_json(out, outfile);
 done:
     cJSON_Delete(out);
     free(pars);
@@ -141,7 +141,7 @@ done:
     return rc;
 }
 
-int hf_cmd_eval(int argc, char **argv)
+int hfcli_cmd_eval(int argc, char **argv)
 {
     enum { O_PARS = 256, O_PNAME, O_MEAS, O_INTERP, O_OUT };
     static const struct option longopts[] = {
@@ -179,21 +179,21 @@ int hf_cmd_eval(int argc, char **argv)
         case O_MEAS: mo.measurement = optarg; break;
         case O_OUT: outfile = optarg; break;
         case O_INTERP:
-            if ((rc = hf_cli_interp(optarg, &mo)) != HF_EXIT_OK) {
+            if ((rc = hfcli_interp(optarg, &mo)) != HF_EXIT_OK) {
                 free(extra);
                 return rc;
             }
             break;
         default:
             free(extra);
-            return hf_cli_getopt_error(c, optopt, argv, optind);
+            return hfcli_getopt_error(c, optopt, argv, optind);
         }
     }
     hf_cli_loaded l;
-    rc = hf_cli_load_args(argc, argv, optind, extra, nextra, pname, no_verify, &mo, &l);
+    rc = hfcli_load_args(argc, argv, optind, extra, nextra, pname, no_verify, &mo, &l);
     free(extra);
     if (rc == HF_EXIT_OK)
         rc = run(&l, pars_json, outfile);
-    hf_cli_release(&l);
+    hfcli_release(&l);
     return rc;
 }

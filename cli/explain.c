@@ -20,12 +20,12 @@ static cJSON *pars_by_name(const hf_model *m, const double *v)
         hf_parset ps;
         if (hf_model_parset(m, k, &ps) == HF_OK)
             cJSON_AddItemToObject(o, ps.name,
-                                  hf_json_array(v + ps.offset, ps.n));
+                                  hfcore_json_array(v + ps.offset, ps.n));
     }
     return o;
 }
 
-cJSON *hf_cli_explain_json(const hf_model *m, const hf_hypotest_explain *ex,
+cJSON *hfcli_explain_json(const hf_model *m, const hf_hypotest_explain *ex,
                            int with_pars)
 {
     cJSON *o = cJSON_CreateObject();
@@ -38,7 +38,7 @@ cJSON *hf_cli_explain_json(const hf_model *m, const hf_hypotest_explain *ex,
         cJSON_AddNumberToObject(j, "twice_nll", f->twice_nll);
         cJSON_AddNumberToObject(j, "poi", f->poi);
         cJSON_AddBoolToObject(j, "converged", f->converged);
-        cJSON_AddItemToObject(j, "nevals", hf_json_int(f->nevals));
+        cJSON_AddItemToObject(j, "nevals", hfcli_json_int(f->nevals));
         if (with_pars && ex->pars)
             cJSON_AddItemToObject(j, "pars",
                                   pars_by_name(m, ex->pars + (size_t)k * np));
@@ -50,21 +50,21 @@ cJSON *hf_cli_explain_json(const hf_model *m, const hf_hypotest_explain *ex,
     return o;
 }
 
-int hf_cli_write_asimov(const char *path, const double *data, int n)
+int hfcli_write_asimov(const char *path, const double *data, int n)
 {
-    cJSON *a = hf_json_array(data, n);
-    char *text = a ? hf_json_dump(a, 0, 0) : NULL;
+    cJSON *a = hfcore_json_array(data, n);
+    char *text = a ? hfcli_json_dump(a, 0, 0) : NULL;
     cJSON_Delete(a);
     size_t len = text ? strlen(text) : 0;
     char *line = text ? realloc(text, len + 2) : NULL;
     if (!line) {
         free(text);
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
     memcpy(line + len, "\n", 2);
     hf_error err = {0};
-    int rc = hf_cli_write_file(path, line, &err);
+    int rc = hfcli_write_file(path, line, &err);
     free(line);
-    return rc == HF_OK ? HF_EXIT_OK : hf_cli_lib_error(&err);
+    return rc == HF_OK ? HF_EXIT_OK : hfcli_lib_error(&err);
 }

@@ -13,7 +13,7 @@
 
 #include "cli.h"
 
-void hf_cli_events_free(hf_cli_events *ev)
+void hfcli_events_free(hf_cli_events *ev)
 {
     free(ev->x);
     free(ev->y);
@@ -85,14 +85,14 @@ static int header(const char *path, char **f, int nf, const hf_ml *m, int want_y
     c->weight = find(f, nf, "weight");
     for (int k = 0; want_y && k < K; k++)
         if ((c->out[k] = find(f, nf, hf_ml_output_name(m, k))) < 0) {
-            hf_cli_msg("%s:1: no column '%s' (the model's output %d)", path,
+            hfcli_msg("%s:1: no column '%s' (the model's output %d)", path,
                        hf_ml_output_name(m, k), k);
             return HF_EXIT_INPUT;
         }
     if (hf_ml_feature_name(m, 0)) {
         for (int j = 0; j < F; j++)
             if ((c->feat[j] = find(f, nf, hf_ml_feature_name(m, j))) < 0) {
-                hf_cli_msg("%s:1: no column '%s' (the model's feature %d)", path,
+                hfcli_msg("%s:1: no column '%s' (the model's feature %d)", path,
                            hf_ml_feature_name(m, j), j);
                 return HF_EXIT_INPUT;
             }
@@ -106,7 +106,7 @@ static int header(const char *path, char **f, int nf, const hf_ml *m, int want_y
             j++;
         }
     if (j != F) {
-        hf_cli_msg("%s:1: %d feature columns but the model takes %d inputs and names none "
+        hfcli_msg("%s:1: %d feature columns but the model takes %d inputs and names none "
                    "(give --preprocessing with their names)", path, j, F);
         return HF_EXIT_INPUT;
     }
@@ -151,7 +151,7 @@ static int row(const char *path, long ln, char **f, const cols *c, const hf_ml *
         const char *what = j < F ? "feature" : "output";
         const char *name = j < F ? hf_ml_feature_name(m, j) : hf_ml_output_name(m, j - F);
         if (number(f[col], dst)) {
-            hf_cli_msg("%s:%ld: %s '%s': '%.40s' is not a number", path, ln, what,
+            hfcli_msg("%s:%ld: %s '%s': '%.40s' is not a number", path, ln, what,
                        name ? name : "", f[col]);
             return -1;
         }
@@ -161,7 +161,7 @@ static int row(const char *path, long ln, char **f, const cols *c, const hf_ml *
                     ev->first_skipped = ln;
                 return 1;
             }
-            hf_cli_msg("%s:%ld: %s '%s' is %s%s", path, ln, what, name ? name : "", f[col],
+            hfcli_msg("%s:%ld: %s '%s' is %s%s", path, ln, what, name ? name : "", f[col],
                        j < F ? " (--skip-nonfinite skips such events, counting them)" : "");
             return -1;
         }
@@ -169,7 +169,7 @@ static int row(const char *path, long ln, char **f, const cols *c, const hf_ml *
     ev->weight[ev->n] = 1.0;
     if (c->weight >= 0 && (number(f[c->weight], &ev->weight[ev->n]) ||
                            !isfinite(ev->weight[ev->n]))) {
-        hf_cli_msg("%s:%ld: weight '%.40s' is not a finite number", path, ln, f[c->weight]);
+        hfcli_msg("%s:%ld: weight '%.40s' is not a finite number", path, ln, f[c->weight]);
         return -1;
     }
     ev->channel[ev->n] = c->channel >= 0 ? f[c->channel] : NULL;
@@ -193,7 +193,7 @@ static int read_lines(const char *path, char *p, const hf_ml *m, int want_y, int
             continue;
         int nf = fields(line, f, 1024);
         if (nf > 1024) {
-            hf_cli_msg("%s:%ld: more than 1024 columns", path, ln);
+            hfcli_msg("%s:%ld: more than 1024 columns", path, ln);
             return HF_EXIT_INPUT;
         }
         if (!have_header++) {
@@ -202,18 +202,18 @@ static int read_lines(const char *path, char *p, const hf_ml *m, int want_y, int
             continue;
         }
         if (nf != c->ncol) {
-            hf_cli_msg("%s:%ld: %d fields where the header has %d", path, ln, nf, c->ncol);
+            hfcli_msg("%s:%ld: %d fields where the header has %d", path, ln, nf, c->ncol);
             return HF_EXIT_INPUT;
         }
         if (grow(ev, &cap, F, K)) {
-            hf_cli_msg("%s: out of memory", path);
+            hfcli_msg("%s: out of memory", path);
             return HF_EXIT_INPUT;
         }
         if (row(path, ln, f, c, m, want_y, skip, ev) < 0)
             return HF_EXIT_INPUT;
     }
     if (!have_header) {
-        hf_cli_msg("%s: empty: expected a header line naming the columns", path);
+        hfcli_msg("%s: empty: expected a header line naming the columns", path);
         return HF_EXIT_INPUT;
     }
     return HF_EXIT_OK;
@@ -222,11 +222,11 @@ static int read_lines(const char *path, char *p, const hf_ml *m, int want_y, int
 static int read_csv(const char *path, const hf_ml *m, int want_y, int skip, hf_cli_events *ev)
 {
     hf_error err = {0};
-    if (hf_file_read(path, &ev->text, NULL, &err))
-        return hf_cli_lib_error(&err);
+    if (hfcore_file_read(path, &ev->text, NULL, &err))
+        return hfcli_lib_error(&err);
     int F = hf_ml_nfeatures(m), K = hf_ml_noutputs(m);
     cols c = {calloc((size_t)F, sizeof(int)), calloc((size_t)K, sizeof(int)), -1, -1, 0};
-    int rc = !c.feat || !c.out ? (hf_cli_msg("out of memory"), HF_EXIT_INPUT)
+    int rc = !c.feat || !c.out ? (hfcli_msg("out of memory"), HF_EXIT_INPUT)
                                : read_lines(path, ev->text, m, want_y, skip, &c, ev);
     ev->has_channel = c.channel >= 0;
     ev->has_weight = c.weight >= 0;
@@ -240,7 +240,7 @@ static int read_raw(const char *path, const hf_ml *m, int size, int skip, hf_cli
 {
     FILE *fp = fopen(path, "rb");
     if (!fp) {
-        hf_cli_msg("%s: cannot open: %s", path, strerror(errno));
+        hfcli_msg("%s: cannot open: %s", path, strerror(errno));
         return HF_EXIT_INPUT;
     }
     size_t F = (size_t)hf_ml_nfeatures(m), cap = 0, rowb = F * (size_t)size;
@@ -250,7 +250,7 @@ static int read_raw(const char *path, const hf_ml *m, int size, int skip, hf_cli
     size_t got;
     for (long r = 0; buf && (got = fread(buf, 1, rowb, fp)) > 0; r++) {
         if (got < rowb) {
-            hf_cli_msg("%s: %zu bytes after %ld whole events: not a whole event of %zu "
+            hfcli_msg("%s: %zu bytes after %ld whole events: not a whole event of %zu "
                        "float%d features", path, got, r, F, size * 8);
             rc = HF_EXIT_INPUT;
             break;
@@ -282,7 +282,7 @@ static int read_raw(const char *path, const hf_ml *m, int size, int skip, hf_cli
         }
         if (bad < F) {
             const char *name = hf_ml_feature_name(m, (int)bad);
-            hf_cli_msg("%s: event %ld (byte offset %zu): feature %zu%s%s%s is %g (--skip-"
+            hfcli_msg("%s: event %ld (byte offset %zu): feature %zu%s%s%s is %g (--skip-"
                        "nonfinite skips such events, counting them)", path, r,
                        (size_t)r * rowb, bad, name ? " '" : "", name ? name : "",
                        name ? "'" : "", x[bad]);
@@ -295,7 +295,7 @@ static int read_raw(const char *path, const hf_ml *m, int size, int skip, hf_cli
         ev->n++;
     }
     if (!buf || (rc == HF_EXIT_OK && ferror(fp))) {
-        hf_cli_msg("%s: %s", path, buf ? "read error" : "out of memory");
+        hfcli_msg("%s: %s", path, buf ? "read error" : "out of memory");
         rc = HF_EXIT_INPUT;
     }
     free(buf);
@@ -303,7 +303,7 @@ static int read_raw(const char *path, const hf_ml *m, int size, int skip, hf_cli
     return rc;
 }
 
-int hf_cli_events_read(const char *path, const hf_ml *m, const char *format, int want_y,
+int hfcli_events_read(const char *path, const hf_ml *m, const char *format, int want_y,
                        int skip, hf_cli_events *ev)
 {
     memset(ev, 0, sizeof *ev);
@@ -313,6 +313,6 @@ int hf_cli_events_read(const char *path, const hf_ml *m, const char *format, int
     else
         rc = read_raw(path, m, !strcmp(format, "f32") ? 4 : 8, skip, ev);
     if (rc)
-        hf_cli_events_free(ev);
+        hfcli_events_free(ev);
     return rc;
 }

@@ -53,7 +53,7 @@ static cJSON *by_parset(const hf_model *m, const double *v)
     for (int k = 0; o && k < n; k++) {
         hf_parset ps;
         if (hf_model_parset(m, k, &ps) == HF_OK)
-            cJSON_AddItemToObject(o, ps.name, hf_json_array(v + ps.offset, ps.n));
+            cJSON_AddItemToObject(o, ps.name, hfcore_json_array(v + ps.offset, ps.n));
     }
     return o;
 }
@@ -67,24 +67,24 @@ static int run(const hf_model *m, int fix_poi, double poi_value,
     cJSON *out = NULL;
     hf_error err = {0};
     if (!pars || !unc) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         goto done;
     }
     if (fix_poi && hf_model_poi(m) < 0) {
-        hf_cli_msg("--fix-poi: the model has no parameter of interest");
+        hfcli_msg("--fix-poi: the model has no parameter of interest");
         goto done;
     }
     const double *data = hf_model_data(m);
     hf_fit_result res;
     if (hf_fit(m, data, NULL, fix_poi, poi_value, fo, pars, &res, &err) !=
         HF_OK) {
-        rc = hf_cli_lib_error(&err);
+        rc = hfcli_lib_error(&err);
         goto done;
     }
     if (hf_fit_uncertainties(m, data, pars, unc, NULL, &err) != HF_OK) {
         /* The fit itself is sound; say what is doubtful about the errors
          * and mark the ones that could not be computed. */
-        hf_cli_msg("warning: %s", err.msg);
+        hfcli_msg("warning: %s", err.msg);
         const unsigned char *fixed = hf_model_fixed(m);
         for (int i = 0; i < np; i++)
             if (!fixed[i] && unc[i] == 0)
@@ -100,7 +100,7 @@ static int run(const hf_model *m, int fix_poi, double poi_value,
     cJSON_AddNumberToObject(out, "twice_nll", res.twice_nll);
     cJSON_AddItemToObject(out, "uncertainties", by_parset(m, unc));
     cJSON_AddBoolToObject(out, "converged", res.converged);
-    rc = hf_cli_emit_json(out, outfile);
+    rc = hfcli_emit_json(out, outfile);
 done:
     cJSON_Delete(out);
     free(pars);
@@ -108,10 +108,10 @@ done:
     return rc;
 }
 
-int hf_cmd_fit(int argc, char **argv)
+int hfcli_cmd_fit(int argc, char **argv)
 {
     struct option longopts[HF_CLI_MAX_OPTIONS];
-    hf_cli_getopt_table(HF_CLI_FIT, longopts);
+    hfcli_getopt_table(HF_CLI_FIT, longopts);
     hf_model_options mo;
     hf_model_options_init(&mo);
     int no_verify = 0;
@@ -138,9 +138,9 @@ int hf_cmd_fit(int argc, char **argv)
         case HF_OPT_OPTCONF:
         case HF_OPT_OPTIMIZER:
         case HF_OPT_BACKEND:
-            rc = c == HF_OPT_INTERP ? hf_cli_interp(optarg, &mo)
-               : c == HF_OPT_OPTCONF ? hf_cli_optconf(optarg, &fo)
-               : hf_cli_pyhf_only(c == HF_OPT_BACKEND ? "--backend" : "--optimizer",
+            rc = c == HF_OPT_INTERP ? hfcli_interp(optarg, &mo)
+               : c == HF_OPT_OPTCONF ? hfcli_optconf(optarg, &fo)
+               : hfcli_pyhf_only(c == HF_OPT_BACKEND ? "--backend" : "--optimizer",
                                   optarg);
             if (rc != HF_EXIT_OK) {
                 free(extra);
@@ -149,7 +149,7 @@ int hf_cmd_fit(int argc, char **argv)
             break;
         case HF_OPT_FIX_POI:
             fix_poi = 1;
-            if ((rc = hf_cli_double("--fix-poi", optarg, &poi_value)) !=
+            if ((rc = hfcli_double("--fix-poi", optarg, &poi_value)) !=
                 HF_EXIT_OK) {
                 free(extra);
                 return rc;
@@ -157,7 +157,7 @@ int hf_cmd_fit(int argc, char **argv)
             break;
         default:
             free(extra);
-            return hf_cli_getopt_error(c, optopt, argv, optind);
+            return hfcli_getopt_error(c, optopt, argv, optind);
         }
     }
     /* A free fit needs no POI; not asking for one lets a background-only
@@ -165,10 +165,10 @@ int hf_cmd_fit(int argc, char **argv)
     if (!fix_poi)
         mo.poi = "";
     hf_cli_loaded l;
-    rc = hf_cli_load_args(argc, argv, optind, extra, nextra, pname, no_verify, &mo, &l);
+    rc = hfcli_load_args(argc, argv, optind, extra, nextra, pname, no_verify, &mo, &l);
     free(extra);
     if (rc == HF_EXIT_OK)
         rc = run(l.model, fix_poi, poi_value, &fo, outfile);
-    hf_cli_release(&l);
+    hfcli_release(&l);
     return rc;
 }

@@ -55,7 +55,7 @@ static void show_progress(void *ctx, int done, int total)
         bar[k] = k < fill ? '#' : '.';
     bar[W] = '\0';
     fprintf(stderr, "\r%s: [%s] %d/%d  %.1f points/s  ETA %.0fs   ",
-            hf_cli_prog, bar, done, total, rate, eta);
+            hfcli_prog, bar, done, total, rate, eta);
     if (done == total)
         fputc('\n', stderr);
     fflush(stderr);
@@ -67,14 +67,14 @@ static int run(const grid_args *g)
     hf_workspace *ws = NULL;
     hf_patchset *ps = NULL;
     double t0 = now();
-    int rc = hf_cli_load_workspace(g->pos[0], &ws);
+    int rc = hfcli_load_workspace(g->pos[0], &ws);
     if (rc != HF_EXIT_OK)
         return rc;
     if (hf_patchset_read(g->pos[1], &ps, &err) != HF_OK) {
         hf_workspace_free(ws);
-        return hf_cli_lib_error(&err);
+        return hfcli_lib_error(&err);
     }
-    rc = hf_cli_verify(ps, g->pos[1], ws, g->pos[0], g->no_verify);
+    rc = hfcli_verify(ps, g->pos[1], ws, g->pos[0], g->no_verify);
     if (rc != HF_EXIT_OK) {
         hf_patchset_free(ps);
         hf_workspace_free(ws);
@@ -95,9 +95,9 @@ static int run(const grid_args *g)
         hf_patchset_free(ps);
         hf_workspace_free(ws);
         if (g->tail_probs)
-            return hf_cli_usage_error("--tail-probs: not for a whole patchset "
+            return hfcli_usage_error("--tail-probs: not for a whole patchset "
                                       "(give --patch-name for one patch)");
-        return hf_cli_usage_error("--cl is the level of the upper limits: "
+        return hfcli_usage_error("--cl is the level of the upper limits: "
                                   "give --upper-limit, or drop --cl");
     }
     hf_batch_options bo = g->bo;
@@ -112,7 +112,7 @@ static int run(const grid_args *g)
     if (hf_batch_cls(ws, ps, &bo, &res, &err) != HF_OK) {
         hf_patchset_free(ps);
         hf_workspace_free(ws);
-        return hf_cli_lib_error(&err);
+        return hfcli_lib_error(&err);
     }
     double t2 = now();
 
@@ -120,8 +120,8 @@ static int run(const grid_args *g)
     size_t cap = 4096, used = 0;
     char *text = malloc(cap);
     for (int i = 0; text && i < n; i++) {
-        cJSON *head = hf_cli_grid_head(hf_patchset_patch_name(ps, i), ps, i);
-        char *s = head ? hf_cli_grid_line_ts(head, &res.items[i],
+        cJSON *head = hfcli_grid_head(hf_patchset_patch_name(ps, i), ps, i);
+        char *s = head ? hfcli_grid_line_ts(head, &res.items[i],
                                              bo.upper_limit, bo.ts, NULL)
                        : NULL;
         size_t l = s ? strlen(s) : 0;
@@ -139,26 +139,26 @@ static int run(const grid_args *g)
         free(s);
     }
     if (!text) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         rc = HF_EXIT_INPUT;
     } else {
         if (n == 0)
             text[0] = '\0';
-        rc = hf_cli_emit(text, g->outfile);
+        rc = hfcli_emit(text, g->outfile);
     }
     free(text);
 
     for (int i = 0; i < n; i++)
         if (res.items[i].status != HF_OK)
-            hf_cli_msg("%s: %s", hf_patchset_patch_name(ps, i),
+            hfcli_msg("%s: %s", hf_patchset_patch_name(ps, i),
                        res.items[i].err.msg);
     if (rc == HF_EXIT_OK && res.nfailed > 0) {
-        hf_cli_msg("%d of %d patches failed", res.nfailed, n);
+        hfcli_msg("%d of %d patches failed", res.nfailed, n);
         rc = HF_EXIT_INPUT;
     }
     if (g->stats)
         fprintf(stderr, "%s: stats: loaded in %.3f ms; %d patches in %.3f s "
-                        "(%.1f points/s)\n", hf_cli_prog, 1e3 * (t1 - t0), n,
+                        "(%.1f points/s)\n", hfcli_prog, 1e3 * (t1 - t0), n,
                 t2 - t1, n / (t2 - t1 > 0 ? t2 - t1 : 1e-9));
     hf_batch_result_free(&res);
     hf_patchset_free(ps);
@@ -166,19 +166,19 @@ static int run(const grid_args *g)
     return rc;
 }
 
-int hf_cli_grid(const hf_cli_args *a, int npos, char **pos)
+int hfcli_grid(const hf_cli_args *a, int npos, char **pos)
 {
-    int threads_given = hf_cli_given(a, HF_OPT_THREADS);
+    int threads_given = hfcli_given(a, HF_OPT_THREADS);
     if (a->patch_name || a->nextra || npos != 2) {
         if (threads_given)
-            return hf_cli_usage_error("--threads applies to a whole "
+            return hfcli_usage_error("--threads applies to a whole "
                                       "patchset: give WS.json PATCHSET.json "
                                       "without --patch-name or -p");
         return -1;
     }
-    if (!hf_cli_is_patchset(pos[1], NULL)) {
+    if (!hfcli_is_patchset(pos[1], NULL)) {
         if (threads_given)
-            return hf_cli_usage_error("--threads: %s is not a patchset",
+            return hfcli_usage_error("--threads: %s is not a patchset",
                                       pos[1]);
         return -1;
     }
@@ -196,7 +196,7 @@ int hf_cli_grid(const hf_cli_args *a, int npos, char **pos)
     g.stats = a->stats;
     g.threads_given = threads_given;
     g.tail_probs = a->tail_probs;
-    g.cl_given = hf_cli_given(a, HF_OPT_CL);
+    g.cl_given = hfcli_given(a, HF_OPT_CL);
     g.outfile = a->outfile;
     g.no_verify = a->no_verify;
     g.pos[0] = pos[0];

@@ -8,7 +8,7 @@
 
 #include "cli.h"
 
-int hf_cli_is_patchset(const char *path, int *ok)
+int hfcli_is_patchset(const char *path, int *ok)
 {
     FILE *f = fopen(path, "rb");
     int ch;
@@ -22,7 +22,7 @@ int hf_cli_is_patchset(const char *path, int *ok)
     return ch == '{';
 }
 
-cJSON *hf_cli_grid_head(const char *name, const hf_patchset *ps, int i)
+cJSON *hfcli_grid_head(const char *name, const hf_patchset *ps, int i)
 {
     cJSON *o = cJSON_CreateObject(), *vals = cJSON_CreateArray();
     if (!o || !vals) {
@@ -43,13 +43,13 @@ cJSON *hf_cli_grid_head(const char *name, const hf_patchset *ps, int i)
     return o;
 }
 
-char *hf_cli_grid_line(cJSON *o, const hf_batch_item *it, int upper_limit,
+char *hfcli_grid_line(cJSON *o, const hf_batch_item *it, int upper_limit,
                        int *failed)
 {
-    return hf_cli_grid_line_ts(o, it, upper_limit, HF_TEST_QMU_TILDE, failed);
+    return hfcli_grid_line_ts(o, it, upper_limit, HF_TEST_QMU_TILDE, failed);
 }
 
-char *hf_cli_grid_line_ts(cJSON *o, const hf_batch_item *it, int upper_limit,
+char *hfcli_grid_line_ts(cJSON *o, const hf_batch_item *it, int upper_limit,
                           hf_test_stat ts, int *failed)
 {
     int finite = isfinite(it->cls.cls_obs);
@@ -65,23 +65,23 @@ char *hf_cli_grid_line_ts(cJSON *o, const hf_batch_item *it, int upper_limit,
                                 "finite number (degenerate likelihood)");
     } else if (it->status == HF_OK && ts == HF_TEST_Q0) {
         /* discovery: cls holds p0 and its band (hf_cls_asymptotic) */
-        hf_cli_add_discovery(o, it->cls.cls_obs, it->cls.cls_exp);
+        hfcli_add_discovery(o, it->cls.cls_obs, it->cls.cls_exp);
     } else if (it->status == HF_OK) {
         char num[32];
-        hf_json_number(num, it->cls.cls_obs);
+        hfcli_json_number(num, it->cls.cls_obs);
         cJSON_AddItemToObject(o, "CLs_obs", cJSON_CreateRaw(num));
-        cJSON_AddItemToObject(o, "CLs_exp", hf_json_array(it->cls.cls_exp, 5));
+        cJSON_AddItemToObject(o, "CLs_exp", hfcore_json_array(it->cls.cls_exp, 5));
         if (upper_limit) {
             cJSON *ul = cJSON_AddObjectToObject(o, "upper_limit");
-            hf_json_number(num, it->limit.obs);
+            hfcli_json_number(num, it->limit.obs);
             cJSON_AddItemToObject(ul, "obs", cJSON_CreateRaw(num));
-            cJSON_AddItemToObject(ul, "exp", hf_json_array(it->limit.exp, 5));
+            cJSON_AddItemToObject(ul, "exp", hfcore_json_array(it->limit.exp, 5));
         }
     } else {
         cJSON_AddStringToObject(o, "error", it->err.msg[0] ? it->err.msg
                                 : hf_status_name(it->status));
     }
-    char *s = hf_json_dump(o, 0, 0);
+    char *s = hfcli_json_dump(o, 0, 0);
     cJSON_Delete(o);
     return s;
 }

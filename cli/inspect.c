@@ -402,7 +402,7 @@ static cJSON *summary_json(const cJSON *root, const summary *S)
     for (int i = 0; i < S->channels.n; i++) {
         row = cJSON_CreateArray();
         cJSON_AddItemToArray(row, cJSON_CreateString(S->channels.v[i]));
-        cJSON_AddItemToArray(row, hf_json_int(S->nbins[i]));
+        cJSON_AddItemToArray(row, hfcli_json_int(S->nbins[i]));
         cJSON_AddItemToArray(a, row);
     }
     /* dict(ws.modifiers): for a name with several types the last pair in
@@ -478,19 +478,19 @@ static int run(const hf_workspace *ws, const hf_model *m, const char *meas,
     /* The file first: if it cannot be written, stdout stays empty. */
     if (outfile) {
         o = summary_json(ws->root, &S);
-        js = o ? hf_json_dump(o, 4, 1) : NULL;
+        js = o ? hfcli_json_dump(o, 4, 1) : NULL;
         if (!js)
             goto oom;
         hf_error err = {0};
-        if (hf_cli_write_file(outfile, js, &err) != HF_OK) {
-            rc = hf_cli_lib_error(&err);
+        if (hfcli_write_file(outfile, js, &err) != HF_OK) {
+            rc = hfcli_lib_error(&err);
             goto done;
         }
     }
-    rc = hf_cli_emit(t.s, NULL);
+    rc = hfcli_emit(t.s, NULL);
     goto done;
 oom:
-    hf_cli_msg("out of memory");
+    hfcli_msg("out of memory");
 done:
     free(S.channels.v);
     free(S.samples.v);
@@ -504,7 +504,7 @@ done:
     return rc;
 }
 
-int hf_cmd_inspect(int argc, char **argv)
+int hfcli_cmd_inspect(int argc, char **argv)
 {
     enum { O_MEAS = 256, O_OUT };
     static const struct option longopts[] = {
@@ -524,21 +524,21 @@ int hf_cmd_inspect(int argc, char **argv)
         case 'h': fputs(help, stdout); return HF_EXIT_OK;
         case O_MEAS: mo.measurement = optarg; break;
         case O_OUT: outfile = optarg; break;
-        default: return hf_cli_getopt_error(c, optopt, argv, optind);
+        default: return hfcli_getopt_error(c, optopt, argv, optind);
         }
     }
     const char *path = argc - optind == 1 ? argv[optind]
-                                          : hf_cli_stdin_workspace();
+                                          : hfcli_stdin_workspace();
     if (argc - optind > 1 || !path)
-        return hf_cli_usage_error(argc - optind < 1
+        return hfcli_usage_error(argc - optind < 1
                                   ? "give a workspace file (or pipe one into "
                                     "standard input)"
                                   : "too many arguments");
     hf_cli_input in = {path, NULL, 0, NULL, 0};
     hf_cli_loaded l;
-    int rc = hf_cli_load(&in, &mo, &l);
+    int rc = hfcli_load(&in, &mo, &l);
     if (rc == HF_EXIT_OK)
         rc = run(l.ws, l.model, mo.measurement, outfile);
-    hf_cli_release(&l);
+    hfcli_release(&l);
     return rc;
 }

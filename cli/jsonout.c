@@ -12,24 +12,24 @@
 
 #include "cli.h"
 
-void hf_json_number(char *buf, double x)
+void hfcli_json_number(char *buf, double x)
 {
     if (isfinite(x))
-        hf_json_py_float(buf, x);
+        hfcore_json_py_float(buf, x);
     else
         strcpy(buf, "null");
 }
 
-cJSON *hf_json_int(long v)
+cJSON *hfcli_json_int(long v)
 {
     char buf[32];
     snprintf(buf, sizeof buf, "%ld", v);
     return cJSON_CreateRaw(buf);
 }
 
-char *hf_json_dump(const cJSON *item, int indent, int sort_keys)
+char *hfcli_json_dump(const cJSON *item, int indent, int sort_keys)
 {
-    return hf_json_write(item, indent,
+    return hfcore_json_write(item, indent,
                          HF_JSON_ASCII | (sort_keys ? HF_JSON_SORT_KEYS : 0u),
                          NULL);
 }

@@ -12,18 +12,18 @@
 
 #include "cli.h"
 
-int hf_cli_load_workspace(const char *path, hf_workspace **ws)
+int hfcli_load_workspace(const char *path, hf_workspace **ws)
 {
     hf_error err = {0};
     int rc;
     if (strcmp(path, "-") == 0) {
         char *text = NULL;
         size_t len = 0;
-        rc = hf_file_read("/dev/stdin", &text, &len, &err);
+        rc = hfcore_file_read("/dev/stdin", &text, &len, &err);
         if (rc == HF_OK && text[strspn(text, " \t\r\n")] == '\0') {
             /* nothing piped in (e.g. /dev/null): the workspace is missing */
             free(text);
-            return hf_cli_usage_error("no workspace: standard input is "
+            return hfcli_usage_error("no workspace: standard input is "
                                       "empty (give a workspace file or pipe "
                                       "one in)");
         }
@@ -33,10 +33,10 @@ int hf_cli_load_workspace(const char *path, hf_workspace **ws)
     } else {
         rc = hf_workspace_read(path, ws, &err);
     }
-    return rc == HF_OK ? HF_EXIT_OK : hf_cli_lib_error(&err);
+    return rc == HF_OK ? HF_EXIT_OK : hfcli_lib_error(&err);
 }
 
-int hf_cli_verify(const hf_patchset *ps, const char *path,
+int hfcli_verify(const hf_patchset *ps, const char *path,
                   const hf_workspace *ws, const char *ws_path, int no_verify)
 {
     hf_error err = {0};
@@ -44,12 +44,12 @@ int hf_cli_verify(const hf_patchset *ps, const char *path,
         return HF_EXIT_OK;
     /* pyhf patchset apply refuses it too; a patchset made for another
      * background (a simplified likelihood of it, say) needs --no-verify */
-    hf_cli_msg("%s: not the patchset of %s: %s (give --no-verify to apply "
+    hfcli_msg("%s: not the patchset of %s: %s (give --no-verify to apply "
                "it all the same)", path, ws_path, err.msg);
     return HF_EXIT_INPUT;
 }
 
-const char *hf_cli_stdin_workspace(void)
+const char *hfcli_stdin_workspace(void)
 {
     /* pyhf reads a workspace from standard input when none is named; a
      * terminal (or /dev/null, any device) there means the user forgot the
@@ -61,21 +61,21 @@ const char *hf_cli_stdin_workspace(void)
     return "-";
 }
 
-int hf_cli_input_init(hf_cli_input *in, int argc, char **argv, int optind_,
+int hfcli_input_init(hf_cli_input *in, int argc, char **argv, int optind_,
                       const char **ps, int nps, const char *patch_name)
 {
     memset(in, 0, sizeof *in);
     int npos = argc - optind_;
-    const char *ws_path = npos >= 1 ? argv[optind_] : hf_cli_stdin_workspace();
+    const char *ws_path = npos >= 1 ? argv[optind_] : hfcli_stdin_workspace();
     if (!ws_path)
-        return hf_cli_usage_error("give a workspace file (or pipe one into "
+        return hfcli_usage_error("give a workspace file (or pipe one into "
                                   "standard input)");
     if (npos > 2)
-        return hf_cli_usage_error("too many arguments: '%s'",
+        return hfcli_usage_error("too many arguments: '%s'",
                                   argv[optind_ + 2]);
     in->patch_paths = calloc((size_t)nps + 2, sizeof *in->patch_paths);
     if (!in->patch_paths) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
     in->ws_path = ws_path;
@@ -113,12 +113,12 @@ static int pick(const hf_patchset *ps, const char *path, const char *name,
             *out = hf_patchset_patch(ps, 0);
             return HF_EXIT_OK;
         }
-        return hf_cli_usage_error("%s: patchset has %d patches: give "
+        return hfcli_usage_error("%s: patchset has %d patches: give "
                                   "--patch-name (%s)", path, n, names);
     }
     int i = hf_patchset_find(ps, name);
     if (i < 0) {
-        hf_cli_msg("%s: no patch named '%s' in the patchset (%d patches: %s)",
+        hfcli_msg("%s: no patch named '%s' in the patchset (%d patches: %s)",
                    path, name, n, names);
         return HF_EXIT_INPUT;
     }
@@ -126,14 +126,14 @@ static int pick(const hf_patchset *ps, const char *path, const char *name,
     return HF_EXIT_OK;
 }
 
-int hf_cli_load(const hf_cli_input *in, const hf_model_options *mo,
+int hfcli_load(const hf_cli_input *in, const hf_model_options *mo,
                 hf_cli_loaded *out)
 {
     hf_error err = {0};
     int rc, nsets = 0;
     memset(out, 0, sizeof *out);
 
-    if ((rc = hf_cli_load_workspace(in->ws_path, &out->ws)) != HF_EXIT_OK)
+    if ((rc = hfcli_load_workspace(in->ws_path, &out->ws)) != HF_EXIT_OK)
         return rc;
 
     int n = in->npatches;
@@ -142,7 +142,7 @@ int hf_cli_load(const hf_cli_input *in, const hf_model_options *mo,
         out->sets = calloc((size_t)n, sizeof *out->sets);
         out->patches = calloc((size_t)n, sizeof *out->patches);
         if (!out->plain || !out->sets || !out->patches) {
-            hf_cli_msg("out of memory");
+            hfcli_msg("out of memory");
             return HF_EXIT_INPUT;
         }
         out->nslots = n;
@@ -150,16 +150,16 @@ int hf_cli_load(const hf_cli_input *in, const hf_model_options *mo,
     for (int k = 0; k < n; k++) {
         const char *path = in->patch_paths[k];
         char *text = NULL;
-        if (hf_file_read(path, &text, NULL, &err) != HF_OK)
-            return hf_cli_lib_error(&err);
+        if (hfcore_file_read(path, &text, NULL, &err) != HF_OK)
+            return hfcli_lib_error(&err);
         const char *p = text + strspn(text, " \t\r\n");
         if (*p == '{') {
             rc = hf_patchset_parse(text, path, &out->sets[k], &err);
             free(text);
             if (rc != HF_OK)
-                return hf_cli_lib_error(&err);
+                return hfcli_lib_error(&err);
             nsets++;
-            if ((rc = hf_cli_verify(out->sets[k], path, out->ws, in->ws_path,
+            if ((rc = hfcli_verify(out->sets[k], path, out->ws, in->ws_path,
                                     in->no_verify)) != HF_EXIT_OK)
                 return rc;
             if ((rc = pick(out->sets[k], path, in->patch_name,
@@ -169,38 +169,38 @@ int hf_cli_load(const hf_cli_input *in, const hf_model_options *mo,
             rc = hf_patch_parse(text, path, &out->plain[k], &err);
             free(text);
             if (rc != HF_OK)
-                return hf_cli_lib_error(&err);
+                return hfcli_lib_error(&err);
             out->patches[k] = out->plain[k];
         }
         out->npatches = k + 1;
     }
     if (in->patch_name && nsets == 0)
-        return hf_cli_usage_error("--patch-name %s: no patchset given (%s)",
+        return hfcli_usage_error("--patch-name %s: no patchset given (%s)",
                                   in->patch_name,
                                   n ? "the patch files are plain patches"
                                     : "no patch file given");
 
     if (hf_model_build(out->ws, out->patches, out->npatches, mo, &out->model,
                        &err) != HF_OK)
-        return hf_cli_lib_error(&err);
+        return hfcli_lib_error(&err);
     return HF_EXIT_OK;
 }
 
-int hf_cli_load_args(int argc, char **argv, int optind_, const char **ps,
+int hfcli_load_args(int argc, char **argv, int optind_, const char **ps,
                      int nps, const char *patch_name, int no_verify,
                      const hf_model_options *mo, hf_cli_loaded *out)
 {
     hf_cli_input in;
     memset(out, 0, sizeof *out);
-    int rc = hf_cli_input_init(&in, argc, argv, optind_, ps, nps, patch_name);
+    int rc = hfcli_input_init(&in, argc, argv, optind_, ps, nps, patch_name);
     in.no_verify = no_verify;
     if (rc == HF_EXIT_OK)
-        rc = hf_cli_load(&in, mo, out);
+        rc = hfcli_load(&in, mo, out);
     free(in.patch_paths);
     return rc;
 }
 
-void hf_cli_release(hf_cli_loaded *l)
+void hfcli_release(hf_cli_loaded *l)
 {
     hf_model_free(l->model);
     /* Every slot, not just the applied ones: a file that failed half-way

@@ -47,25 +47,25 @@ static const struct verb {
     const char *name;
     int (*run)(int, char **);
 } verbs[] = {
-    {"eval", hf_cmd_eval},
-    {"inspect", hf_cmd_inspect},
-    {"fit", hf_cmd_fit},
-    {"cls", hf_cmd_cls},
-    {"digest", hf_cmd_digest},
-    {"patchset", hf_cmd_patchset},
-    {"sort", hf_cmd_sort},
-    {"prune", hf_cmd_prune},
-    {"rename", hf_cmd_rename},
-    {"combine", hf_cmd_combine},
-    {"score", hf_cmd_score},
-    {"signal", hf_cmd_signal},
-    {"simplify", hf_cmd_simplify},
-    {"plot", hf_cmd_plot},
-    {"significance", hf_cmd_significance},
-    {"completions", hf_cmd_completions},
+    {"eval", hfcli_cmd_eval},
+    {"inspect", hfcli_cmd_inspect},
+    {"fit", hfcli_cmd_fit},
+    {"cls", hfcli_cmd_cls},
+    {"digest", hfcli_cmd_digest},
+    {"patchset", hfcli_cmd_patchset},
+    {"sort", hfcli_cmd_sort},
+    {"prune", hfcli_cmd_prune},
+    {"rename", hfcli_cmd_rename},
+    {"combine", hfcli_cmd_combine},
+    {"score", hfcli_cmd_score},
+    {"signal", hfcli_cmd_signal},
+    {"simplify", hfcli_cmd_simplify},
+    {"plot", hfplot_cmd_plot},
+    {"significance", hfcli_cmd_significance},
+    {"completions", hfcli_cmd_completions},
 };
 
-const char *hf_cli_verb_name(int i)
+const char *hfcli_verb_name(int i)
 {
     return i >= 0 && (size_t)i < sizeof verbs / sizeof verbs[0]
                ? verbs[i].name : NULL;
@@ -79,7 +79,7 @@ static void *malloc_or_die(size_t n)
 {
     void *p = malloc(n);
     if (!p) {
-        fprintf(stderr, "%s: out of memory\n", hf_cli_prog);
+        fprintf(stderr, "%s: out of memory\n", hfcli_prog);
         _exit(HF_EXIT_INPUT);
     }
     return p;
@@ -92,12 +92,12 @@ int main(int argc, char **argv)
     const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
     base = base ? base + 1 : argc > 0 ? argv[0] : "hf";
     if (strcmp(base, "hfcls") == 0) {
-        hf_cli_prog = "hfcls";
+        hfcli_prog = "hfcls";
         if (argc == 2 && strcmp(argv[1], "--version") == 0) {
             printf("hfcls (hf) %s\n", HF_VERSION);
             return HF_EXIT_OK;
         }
-        return hf_cmd_cls(argc, argv);
+        return hfcli_cmd_cls(argc, argv);
     }
 
     if (argc < 2) {
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
         return HF_EXIT_OK;
     }
     if (strcmp(v, "--cite") == 0)
-        return hf_cli_cite();
+        return hfcli_cite();
     if (strcmp(v, "--version") == 0 || strcmp(v, "version") == 0) {
         printf("hf %s\n", HF_VERSION);
         return HF_EXIT_OK;
@@ -121,13 +121,13 @@ int main(int argc, char **argv)
             /* Messages then read "hf cls: ...". */
             static char prog[32];
             snprintf(prog, sizeof prog, "hf %s", v);
-            hf_cli_prog = prog;
+            hfcli_prog = prog;
             return verbs[i].run(argc - 1, argv + 1);
         }
     }
     if (v[0] == '-')
-        return hf_cli_usage_error("unknown option '%s'", v);
-    return hf_cli_usage_error("unknown verb '%s' (verbs: eval, inspect, fit, "
+        return hfcli_usage_error("unknown option '%s'", v);
+    return hfcli_usage_error("unknown verb '%s' (verbs: eval, inspect, fit, "
                               "cls, digest, patchset, sort, prune, rename, "
                               "combine, plot, simplify, score, signal, significance, completions)", v);
 }

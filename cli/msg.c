@@ -1,7 +1,7 @@
 /*
  * msg.c - the commands' messages on stderr: "PROG: message", and for a bad
  * command line a pointer to --help.  A program that must route them
- * otherwise (hfscan: only MPI rank 0 speaks) installs hf_cli_msg_hook
+ * otherwise (hfscan: only MPI rank 0 speaks) installs hfcli_msg_hook
  * rather than defining these functions again.
  */
 #include <stdarg.h>
@@ -9,26 +9,26 @@
 
 #include "cli.h"
 
-const char *hf_cli_prog = "hf";
-void (*hf_cli_msg_hook)(const char *text, int usage);
+const char *hfcli_prog = "hf";
+void (*hfcli_msg_hook)(const char *text, int usage);
 
 static void say(int usage, const char *fmt, va_list ap)
 {
-    if (hf_cli_msg_hook) {
+    if (hfcli_msg_hook) {
         char buf[960];
         vsnprintf(buf, sizeof buf, fmt, ap);
-        hf_cli_msg_hook(buf, usage);
+        hfcli_msg_hook(buf, usage);
         return;
     }
-    fprintf(stderr, "%s: ", hf_cli_prog);
+    fprintf(stderr, "%s: ", hfcli_prog);
     vfprintf(stderr, fmt, ap);
     if (usage)
-        fprintf(stderr, "\n(see '%s --help')\n", hf_cli_prog);
+        fprintf(stderr, "\n(see '%s --help')\n", hfcli_prog);
     else
         fputc('\n', stderr);
 }
 
-void hf_cli_msg(const char *fmt, ...)
+void hfcli_msg(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -36,7 +36,7 @@ void hf_cli_msg(const char *fmt, ...)
     va_end(ap);
 }
 
-int hf_cli_usage_error(const char *fmt, ...)
+int hfcli_usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

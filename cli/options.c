@@ -19,7 +19,7 @@
     "histosys=code0 histosys=code2 histosys=code4p"
 
 /* In --help order.  Help lines after the first are indented under it. */
-const hf_cli_option hf_cli_options[] = {
+const hf_cli_option hfcli_options[] = {
     {"patch-name", HF_OPT_PATCH_NAME, "NAME", CLS | GRID | FIT,
      "the patch to apply when PATCH.json is a patchset", NULL},
     {"no-verify", HF_OPT_NO_VERIFY, NULL, CLS | GRID | SCAN | FIT,
@@ -118,7 +118,7 @@ const hf_cli_option hf_cli_options[] = {
     {NULL, 0, NULL, 0, NULL, NULL},
 };
 
-void hf_cli_args_init(hf_cli_args *a)
+void hfcli_args_init(hf_cli_args *a)
 {
     memset(a, 0, sizeof *a);
     a->test_poi = 1.0;
@@ -134,12 +134,12 @@ void hf_cli_args_init(hf_cli_args *a)
 static unsigned long long key_bit(int key)
 {
     int b = 0;
-    while (hf_cli_options[b].name && hf_cli_options[b].key != key)
+    while (hfcli_options[b].name && hfcli_options[b].key != key)
         b++;
     return b < 64 ? 1ull << b : 0;
 }
 
-int hf_cli_given(const hf_cli_args *a, int key)
+int hfcli_given(const hf_cli_args *a, int key)
 {
     return (a->seen & key_bit(key)) != 0;
 }
@@ -152,10 +152,10 @@ static int take(int key, const char *v, hf_cli_args *a)
     case HF_OPT_PATCH: a->extra[a->nextra++] = v; return HF_EXIT_OK;
     case HF_OPT_PATCH_NAME: a->patch_name = v; return HF_EXIT_OK;
     case HF_OPT_MEASUREMENT: a->mo.measurement = v; return HF_EXIT_OK;
-    case HF_OPT_INTERP: return hf_cli_interp(v, &a->mo);
-    case HF_OPT_OPTCONF: return hf_cli_optconf(v, &a->fo);
-    case HF_OPT_OPTIMIZER: return hf_cli_pyhf_only("--optimizer", v);
-    case HF_OPT_BACKEND: return hf_cli_pyhf_only("--backend", v);
+    case HF_OPT_INTERP: return hfcli_interp(v, &a->mo);
+    case HF_OPT_OPTCONF: return hfcli_optconf(v, &a->fo);
+    case HF_OPT_OPTIMIZER: return hfcli_pyhf_only("--optimizer", v);
+    case HF_OPT_BACKEND: return hfcli_pyhf_only("--backend", v);
     case HF_OPT_OUTPUT_FILE: a->outfile = v; return HF_EXIT_OK;
     case HF_OPT_ASIMOV_OUT: a->asimov_out = v; return HF_EXIT_OK;
     case HF_OPT_TOYS_OUT: a->toys_out = v; return HF_EXIT_OK;
@@ -170,12 +170,12 @@ static int take(int key, const char *v, hf_cli_args *a)
     case HF_OPT_NO_VERIFY: a->no_verify = 1; return HF_EXIT_OK;
     case HF_OPT_DISPATCH_ONLY: a->dispatch_only = 1; return HF_EXIT_OK;
     case HF_OPT_SCAN:
-        return hf_cli_parse_scan(v, &a->scan_lo, &a->scan_hi, &a->scan_n);
-    case HF_OPT_TEST_POI: return hf_cli_double("--test-poi", v, &a->test_poi);
+        return hfcli_parse_scan(v, &a->scan_lo, &a->scan_hi, &a->scan_n);
+    case HF_OPT_TEST_POI: return hfcli_double("--test-poi", v, &a->test_poi);
     case HF_OPT_CL: {
-        int rc = hf_cli_double("--cl", v, &a->cl);
+        int rc = hfcli_double("--cl", v, &a->cl);
         if (rc == HF_EXIT_OK && !(a->cl > 0 && a->cl < 1))
-            rc = hf_cli_usage_error("--cl: %s is not between 0 and 1", v);
+            rc = hfcli_usage_error("--cl: %s is not between 0 and 1", v);
         return rc;
     }
     case HF_OPT_TEST_STAT:
@@ -186,29 +186,29 @@ static int take(int key, const char *v, hf_cli_args *a)
         else if (strcmp(v, "q0") == 0)
             a->ts = HF_TEST_Q0;
         else
-            return hf_cli_usage_error("--test-stat: '%s' is not q, qtilde "
+            return hfcli_usage_error("--test-stat: '%s' is not q, qtilde "
                                       "or q0", v);
         return HF_EXIT_OK;
     case HF_OPT_CALCTYPE:
         if (strcmp(v, "toybased") == 0)
             a->toys = 1;
         else if (strcmp(v, "asymptotics") != 0)
-            return hf_cli_usage_error("--calctype: '%s' is not asymptotics "
+            return hfcli_usage_error("--calctype: '%s' is not asymptotics "
                                       "or toybased", v);
         return HF_EXIT_OK;
-    case HF_OPT_NTOYS: return hf_cli_toy_option("--ntoys", v, &a->ntoys, NULL);
-    case HF_OPT_SEED: return hf_cli_toy_option("--seed", v, NULL, &a->seed);
+    case HF_OPT_NTOYS: return hfcli_toy_option("--ntoys", v, &a->ntoys, NULL);
+    case HF_OPT_SEED: return hfcli_toy_option("--seed", v, NULL, &a->seed);
     case HF_OPT_THREADS:
-        return hf_cli_toy_option("--threads", v, &a->threads, NULL);
-    case HF_OPT_CHUNK: return hf_cli_toy_option("--chunk", v, &a->chunk, NULL);
+        return hfcli_toy_option("--threads", v, &a->threads, NULL);
+    case HF_OPT_CHUNK: return hfcli_toy_option("--chunk", v, &a->chunk, NULL);
     }
-    return hf_cli_usage_error("option %d: not in the table", key);
+    return hfcli_usage_error("option %d: not in the table", key);
 }
 
-void hf_cli_getopt_table(unsigned cmds, struct option *out)
+void hfcli_getopt_table(unsigned cmds, struct option *out)
 {
     int n = 0;
-    for (const hf_cli_option *o = hf_cli_options;
+    for (const hf_cli_option *o = hfcli_options;
          o->name && n < HF_CLI_MAX_OPTIONS - 1; o++)
         if (o->cmds & cmds)
             out[n++] = (struct option){o->name, o->arg ? required_argument
@@ -221,13 +221,13 @@ void hf_cli_getopt_table(unsigned cmds, struct option *out)
 static struct option *getopt_table(unsigned cmds, char *letters)
 {
     size_t n = 0, k = 0, l = 0;
-    for (const hf_cli_option *o = hf_cli_options; o->name; o++)
+    for (const hf_cli_option *o = hfcli_options; o->name; o++)
         n++;
     struct option *t = calloc(n + 1, sizeof *t);
     if (!t)
         return NULL;
     letters[l++] = ':'; /* a missing value is ':', told apart from '?' */
-    for (const hf_cli_option *o = hf_cli_options; o->name; o++) {
+    for (const hf_cli_option *o = hfcli_options; o->name; o++) {
         if (!(o->cmds & cmds))
             continue;
         t[k++] = (struct option){o->name, o->arg ? required_argument
@@ -242,12 +242,12 @@ static struct option *getopt_table(unsigned cmds, char *letters)
     return t;
 }
 
-int hf_cli_parse(unsigned cmds, int argc, char **argv, hf_cli_args *a)
+int hfcli_parse(unsigned cmds, int argc, char **argv, hf_cli_args *a)
 {
     char letters[16];
     struct option *t = getopt_table(cmds, letters);
     if (!t) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
     int c, rc = HF_EXIT_OK;
@@ -259,7 +259,7 @@ int hf_cli_parse(unsigned cmds, int argc, char **argv, hf_cli_args *a)
             break;
         }
         if (c == ':' || c == '?') {
-            rc = hf_cli_getopt_error(c, optopt, argv, optind);
+            rc = hfcli_getopt_error(c, optopt, argv, optind);
             break;
         }
         a->seen |= key_bit(c);
@@ -269,10 +269,10 @@ int hf_cli_parse(unsigned cmds, int argc, char **argv, hf_cli_args *a)
     return rc;
 }
 
-void hf_cli_options_help(FILE *f, unsigned cmds)
+void hfcli_options_help(FILE *f, unsigned cmds)
 {
     enum { COL = 21 }; /* the help starts 2 + COL characters in */
-    for (const hf_cli_option *o = hf_cli_options; o->name; o++) {
+    for (const hf_cli_option *o = hfcli_options; o->name; o++) {
         if (!(o->cmds & cmds) || !o->help)
             continue;
         char left[64];

@@ -46,7 +46,7 @@ typedef struct hf_cli_option {
 
 /* The table, ended by an entry whose name is NULL.  A name may appear
  * twice, for different commands, when its help differs between them. */
-extern const hf_cli_option hf_cli_options[];
+extern const hf_cli_option hfcli_options[];
 
 /* The values every command reads from those options. */
 typedef struct hf_cli_args {
@@ -80,25 +80,25 @@ typedef struct hf_cli_args {
 } hf_cli_args;
 
 /* Defaults, as pyhf's (hf_model_options_init, hf_fit_options_init). */
-void hf_cli_args_init(hf_cli_args *a);
+void hfcli_args_init(hf_cli_args *a);
 
 /* Whether the long option `key` was given. */
-int hf_cli_given(const hf_cli_args *a, int key);
+int hfcli_given(const hf_cli_args *a, int key);
 
 /* getopt_long over argv with the options of `cmds`, values checked and
  * stored in *a (stopping at the first error, with its message); leaves
  * optind at the first operand.  -h sets a->help and stops.  Returns an
  * HF_EXIT_* status. */
-int hf_cli_parse(unsigned cmds, int argc, char **argv, hf_cli_args *a);
+int hfcli_parse(unsigned cmds, int argc, char **argv, hf_cli_args *a);
 
 /* getopt_long's table of the options of `cmds` into out, which holds
  * HF_CLI_MAX_OPTIONS entries (the last one zero). */
 #define HF_CLI_MAX_OPTIONS 48
 struct option;
-void hf_cli_getopt_table(unsigned cmds, struct option *out);
+void hfcli_getopt_table(unsigned cmds, struct option *out);
 
 /* The "options:" lines of a --help for `cmds`: "  --name ARG", the help
  * from column 24 (on the next line when the name is too long for it). */
-void hf_cli_options_help(FILE *f, unsigned cmds);
+void hfcli_options_help(FILE *f, unsigned cmds);
 
 #endif

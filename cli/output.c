@@ -19,9 +19,9 @@
 
 #include "cli.h"
 
-int hf_cli_write_file(const char *path, const char *text, hf_error *err)
+int hfcli_write_file(const char *path, const char *text, hf_error *err)
 {
-    return hf_cli_write_bytes(path, text, strlen(text), err);
+    return hfcli_write_bytes(path, text, strlen(text), err);
 }
 
 static int write_all(int fd, const char *text, size_t n)
@@ -49,13 +49,13 @@ static int write_special(const char *path, const char *shown, int append,
     int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC |
                         (append ? O_APPEND : 0));
     if (fd < 0)
-        return hf_error_set(err, HF_ERR_IO, "%s: cannot open for writing: %s",
+        return hfcore_error_set(err, HF_ERR_IO, "%s: cannot open for writing: %s",
                             shown, strerror(errno));
     int e = write_all(fd, text, n);
     if (close(fd) != 0 && !e)
         e = errno;
     if (e)
-        return hf_error_set(err, HF_ERR_IO, "%s: cannot write: %s", shown,
+        return hfcore_error_set(err, HF_ERR_IO, "%s: cannot write: %s", shown,
                             strerror(e));
     return HF_OK;
 }
@@ -70,7 +70,7 @@ static int write_replace(const char *path, const char *shown,
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 16);
     if (!tmp)
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", shown);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", shown);
     /* Same directory as the target, so rename() stays atomic. */
     const char *slash = strrchr(path, '/');
     size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
@@ -82,7 +82,7 @@ static int write_replace(const char *path, const char *shown,
     if (fd < 0) {
         int e = errno;
         free(tmp);
-        return hf_error_set(err, HF_ERR_IO, "%s: cannot create: %s", shown,
+        return hfcore_error_set(err, HF_ERR_IO, "%s: cannot create: %s", shown,
                             strerror(e));
     }
     int e = write_all(fd, text, n);
@@ -108,18 +108,18 @@ static int write_replace(const char *path, const char *shown,
     if (e) {
         unlink(tmp);
         free(tmp);
-        return hf_error_set(err, HF_ERR_IO, "%s: %s: %s", shown, what,
+        return hfcore_error_set(err, HF_ERR_IO, "%s: %s: %s", shown, what,
                             strerror(e));
     }
     free(tmp);
     return HF_OK;
 }
 
-int hf_cli_write_bytes(const char *path, const void *data, size_t n,
+int hfcli_write_bytes(const char *path, const void *data, size_t n,
                        hf_error *err)
 {
     if (!path || !*path)
-        return hf_error_set(err, HF_ERR_ARG, "--output-file: the file name is "
+        return hfcore_error_set(err, HF_ERR_ARG, "--output-file: the file name is "
                             "empty");
     struct stat st;
     char *target = NULL;
@@ -130,7 +130,7 @@ int hf_cli_write_bytes(const char *path, const void *data, size_t n,
      * write to it, never rename over what it points to */
     if (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0) {
         if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            return hf_error_set(err, HF_ERR_IO, "%s: is a directory", path);
+            return hfcore_error_set(err, HF_ERR_IO, "%s: is a directory", path);
         return write_special(path, path, stat(path, &st) == 0 &&
                              S_ISREG(st.st_mode), data, n, err);
     }
@@ -138,19 +138,19 @@ int hf_cli_write_bytes(const char *path, const void *data, size_t n,
         /* a link: its target is what gets written */
         target = realpath(path, NULL);
         if (!target)
-            return hf_error_set(err, HF_ERR_IO, "%s: a symbolic link whose "
+            return hfcore_error_set(err, HF_ERR_IO, "%s: a symbolic link whose "
                                 "target cannot be reached: %s", path,
                                 strerror(errno));
         real = target;
     }
     if (stat(real, &st) != 0) {
         if (errno != ENOENT)
-            rc = hf_error_set(err, HF_ERR_IO, "%s: cannot write: %s", path,
+            rc = hfcore_error_set(err, HF_ERR_IO, "%s: cannot write: %s", path,
                               strerror(errno));
         else
             rc = write_replace(real, path, NULL, data, n, err);
     } else if (S_ISDIR(st.st_mode)) {
-        rc = hf_error_set(err, HF_ERR_IO, "%s: is a directory", path);
+        rc = hfcore_error_set(err, HF_ERR_IO, "%s: is a directory", path);
     } else if (!S_ISREG(st.st_mode)) {
         rc = write_special(real, path, 0, data, n, err);
     } else {
@@ -160,33 +160,33 @@ int hf_cli_write_bytes(const char *path, const void *data, size_t n,
     return rc;
 }
 
-int hf_cli_emit(const char *text, const char *path)
+int hfcli_emit(const char *text, const char *path)
 {
     if (path) {
         hf_error err = {0};
-        if (hf_cli_write_file(path, text, &err) != HF_OK)
-            return hf_cli_lib_error(&err);
+        if (hfcli_write_file(path, text, &err) != HF_OK)
+            return hfcli_lib_error(&err);
         return HF_EXIT_OK;
     }
     if (fputs(text, stdout) == EOF || fflush(stdout) != 0) {
-        hf_cli_msg("cannot write to standard output: %s", strerror(errno));
+        hfcli_msg("cannot write to standard output: %s", strerror(errno));
         return HF_EXIT_INPUT;
     }
     return HF_EXIT_OK;
 }
 
-int hf_cli_emit_json(const cJSON *obj, const char *path)
+int hfcli_emit_json(const cJSON *obj, const char *path)
 {
-    char *text = hf_json_dump(obj, 0, 0);
+    char *text = hfcli_json_dump(obj, 0, 0);
     size_t len = text ? strlen(text) : 0;
     char *line = text ? realloc(text, len + 2) : NULL;
     if (!line) {
         free(text);
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
     memcpy(line + len, "\n", 2);
-    int rc = hf_cli_emit(line, path);
+    int rc = hfcli_emit(line, path);
     free(line);
     return rc;
 }

@@ -9,7 +9,7 @@
 
 #include "cli.h"
 
-int hf_cli_parse_scan(const char *text, double *lo, double *hi, int *n)
+int hfcli_parse_scan(const char *text, double *lo, double *hi, int *n)
 {
     char *end;
     *lo = strtod(text, &end);
@@ -27,12 +27,12 @@ int hf_cli_parse_scan(const char *text, double *lo, double *hi, int *n)
     *n = (int)k;
     return HF_EXIT_OK;
 bad:
-    return hf_cli_usage_error("--scan: '%s' is not START:STOP:N with START < STOP "
+    return hfcli_usage_error("--scan: '%s' is not START:STOP:N with START < STOP "
                               "and 2 <= N <= 100000",
                               text);
 }
 
-int hf_cli_cls_scan(const hf_model *m, double lo, double hi, int n, double cl,
+int hfcli_cls_scan(const hf_model *m, double lo, double hi, int n, double cl,
                     hf_test_stat ts, int tail_probs, const hf_fit_options *fo_,
                     const char *outfile)
 {
@@ -41,7 +41,7 @@ int hf_cli_cls_scan(const hf_model *m, double lo, double hi, int n, double cl,
     if (!mu || !r) {
         free(mu);
         free(r);
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
     /* numpy.linspace: lo + i * step, the last point exactly hi */
@@ -52,7 +52,7 @@ int hf_cli_cls_scan(const hf_model *m, double lo, double hi, int n, double cl,
     hf_error err = {0};
     int rc = HF_EXIT_OK;
     if (hf_upper_limit_scan(m, hf_model_data(m), mu, n, cl, ts, &fo, r, &lim, &err) != HF_OK) {
-        rc = hf_cli_lib_error(&err);
+        rc = hfcli_lib_error(&err);
         goto out;
     }
     int finite = isfinite(lim.obs);
@@ -65,7 +65,7 @@ int hf_cli_cls_scan(const hf_model *m, double lo, double hi, int n, double cl,
             finite = finite && isfinite(r[i].cls_exp[j]);
     }
     if (!finite) {
-        hf_cli_msg("the scan gave a CLs or limit that is not a finite number: the "
+        hfcli_msg("the scan gave a CLs or limit that is not a finite number: the "
                    "likelihood is degenerate here; nothing printed");
         rc = HF_EXIT_INPUT;
         goto out;
@@ -74,11 +74,11 @@ int hf_cli_cls_scan(const hf_model *m, double lo, double hi, int n, double cl,
     cJSON *sb = cJSON_CreateArray(), *b = cJSON_CreateArray();
     for (int i = 0; i < n; i++) {
         cJSON_AddItemToArray(obs, cJSON_CreateNumber(r[i].cls_obs));
-        cJSON_AddItemToArray(exp, hf_json_array(r[i].cls_exp, 5));
+        cJSON_AddItemToArray(exp, hfcore_json_array(r[i].cls_exp, 5));
         cJSON_AddItemToArray(sb, cJSON_CreateNumber(r[i].clsb));
         cJSON_AddItemToArray(b, cJSON_CreateNumber(r[i].clb));
     }
-    cJSON_AddItemToObject(o, "scan", hf_json_array(mu, n));
+    cJSON_AddItemToObject(o, "scan", hfcore_json_array(mu, n));
     cJSON_AddItemToObject(o, "CLs_obs", obs);
     cJSON_AddItemToObject(o, "CLs_exp", exp);
     if (tail_probs) {
@@ -90,8 +90,8 @@ int hf_cli_cls_scan(const hf_model *m, double lo, double hi, int n, double cl,
     }
     cJSON *ul = cJSON_AddObjectToObject(o, "upper_limit");
     cJSON_AddNumberToObject(ul, "obs", lim.obs);
-    cJSON_AddItemToObject(ul, "exp", hf_json_array(lim.exp, 5));
-    rc = hf_cli_emit_json(o, outfile);
+    cJSON_AddItemToObject(ul, "exp", hfcore_json_array(lim.exp, 5));
+    rc = hfcli_emit_json(o, outfile);
     cJSON_Delete(o);
 out:
     free(mu);

@@ -68,7 +68,7 @@ static const char *prep_path(const char *model, const char *given, char *buf, si
     return buf;
 }
 
-int hf_cli_ml_load(const char *model, const char *prep, const char *mformat, int threads,
+int hfcli_ml_load(const char *model, const char *prep, const char *mformat, int threads,
                    hf_ml **m)
 {
     char buf[4096];
@@ -79,7 +79,7 @@ int hf_cli_ml_load(const char *model, const char *prep, const char *mformat, int
     opt.threads = threads;
     hf_error err = {0};
     if (hf_ml_load(model, &opt, m, &err))
-        return hf_cli_lib_error(&err);
+        return hfcli_lib_error(&err);
     return HF_EXIT_OK;
 }
 
@@ -119,7 +119,7 @@ static char *format_scores(const hf_ml *m, const hf_cli_events *ev, const double
             bad |= put(&buf, &len, &cap, ",");
         }
         if (ev->has_weight) {
-            hf_json_py_float(cell, ev->weight[i]);
+            hfcore_json_py_float(cell, ev->weight[i]);
             bad |= put(&buf, &len, &cap, cell);
             bad |= put(&buf, &len, &cap, ",");
         }
@@ -152,12 +152,12 @@ static int check(const hf_ml *m, const hf_cli_events *ev, const double *out,
         }
     }
     if (ev->n == 0) {
-        hf_cli_msg("%s: no test vectors", a->check);
+        hfcli_msg("%s: no test vectors", a->check);
         return HF_EXIT_INPUT;
     }
     size_t at = worst_i * (size_t)K + (size_t)worst_k;
     if (worst > a->tol) {
-        hf_cli_msg("%s:%ld: output '%s' is %.9g where the test vector says %.9g (relative "
+        hfcli_msg("%s:%ld: output '%s' is %.9g where the test vector says %.9g (relative "
                    "deviation %.3g > tolerance %g): the model does not reproduce its "
                    "published outputs", a->check, ev->line[worst_i],
                    hf_ml_output_name(m, worst_k), out[at], ev->y[at], worst, a->tol);
@@ -168,7 +168,7 @@ static int check(const hf_ml *m, const hf_cli_events *ev, const double *out,
              "{\"vectors\": %zu, \"max_deviation\": %.6g, \"line\": %ld, \"output\": \"%s\", "
              "\"tolerance\": %g}\n", ev->n, worst, ev->line[worst_i],
              hf_ml_output_name(m, worst_k), a->tol);
-    return hf_cli_emit(text, a->output);
+    return hfcli_emit(text, a->output);
 }
 
 static int run_score(const score_args *a)
@@ -180,36 +180,36 @@ static int run_score(const score_args *a)
     char *text = NULL;
     hf_error err = {0};
     const char *src = a->check ? a->check : a->features;
-    int rc = hf_cli_ml_load(a->model, a->prep, a->mformat, a->threads, &m);
+    int rc = hfcli_ml_load(a->model, a->prep, a->mformat, a->threads, &m);
     if (!rc)
-        rc = hf_cli_events_read(src, m, a->check ? "csv" : a->format, a->check != NULL,
+        rc = hfcli_events_read(src, m, a->check ? "csv" : a->format, a->check != NULL,
                                 a->skip, &ev);
     size_t K = m ? (size_t)hf_ml_noutputs(m) : 0;
     if (!rc && !(out = malloc((ev.n * K + 1) * sizeof *out))) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         rc = HF_EXIT_INPUT;
     }
     if (!rc && hf_ml_eval(m, ev.x, ev.n, out, &err))
-        rc = hf_cli_lib_error(&err);
+        rc = hfcli_lib_error(&err);
     if (!rc && a->check)
         rc = check(m, &ev, out, a);
     else if (!rc && !(text = format_scores(m, &ev, out))) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         rc = HF_EXIT_INPUT;
     } else if (!rc)
-        rc = hf_cli_emit(text, a->output);
+        rc = hfcli_emit(text, a->output);
     if (!rc && ev.skipped)
-        hf_cli_msg("%s: %zu events skipped for a NaN or infinite feature (the first at %s "
+        hfcli_msg("%s: %zu events skipped for a NaN or infinite feature (the first at %s "
                    "%ld)", src, ev.skipped, a->format && strcmp(a->format, "csv") ? "event" :
                    "line", ev.first_skipped);
     free(text);
     free(out);
-    hf_cli_events_free(&ev);
+    hfcli_events_free(&ev);
     hf_ml_free(m);
     return rc;
 }
 
-int hf_cmd_score(int argc, char **argv)
+int hfcli_cmd_score(int argc, char **argv)
 {
     enum { O_MODEL = 256, O_PREP, O_MFORMAT, O_FEATURES, O_FORMAT, O_SKIP, O_THREADS,
            O_CHECK, O_TOL };
@@ -242,23 +242,23 @@ int hf_cmd_score(int argc, char **argv)
         case O_SKIP: a.skip = 1; break;
         case O_CHECK: a.check = optarg; break;
         case O_THREADS:
-            if (hf_cli_toy_option("--threads", optarg, &a.threads, NULL))
+            if (hfcli_toy_option("--threads", optarg, &a.threads, NULL))
                 return HF_EXIT_USAGE;
             break;
         case O_TOL:
-            if (hf_cli_double("--tolerance", optarg, &a.tol))
+            if (hfcli_double("--tolerance", optarg, &a.tol))
                 return HF_EXIT_USAGE;
             if (!(a.tol >= 0))
-                return hf_cli_usage_error("--tolerance must be >= 0");
+                return hfcli_usage_error("--tolerance must be >= 0");
             break;
-        default: return hf_cli_getopt_error(c, optopt, argv, optind);
+        default: return hfcli_getopt_error(c, optopt, argv, optind);
         }
     }
     if (optind < argc)
-        return hf_cli_usage_error("unexpected argument '%s'", argv[optind]);
+        return hfcli_usage_error("unexpected argument '%s'", argv[optind]);
     if (!a.model || (!a.features == !a.check))
-        return hf_cli_usage_error("--model and one of --features or --check are required");
+        return hfcli_usage_error("--model and one of --features or --check are required");
     if (strcmp(a.format, "csv") && strcmp(a.format, "f32") && strcmp(a.format, "f64"))
-        return hf_cli_usage_error("--format must be csv, f32 or f64, not '%s'", a.format);
+        return hfcli_usage_error("--format must be csv, f32 or f64, not '%s'", a.format);
     return run_score(&a);
 }

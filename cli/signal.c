@@ -112,8 +112,8 @@ static int read_csv(const char *path, const hf_binning *b, int only,
 {
     char *text = NULL;
     hf_error err = {0};
-    if (hf_file_read(path, &text, NULL, &err))
-        return hf_cli_lib_error(&err);
+    if (hfcore_file_read(path, &text, NULL, &err))
+        return hfcli_lib_error(&err);
     int rc = HF_EXIT_OK, ic = -1, is = -1, iw = -1, ncol = 0;
     long lineno = 0;
     char *p = text;
@@ -142,7 +142,7 @@ static int read_csv(const char *path, const hf_binning *b, int only,
                     iw = i;
             }
             if (ic < 0 || is < 0) {
-                hf_cli_msg("%s:%ld: the header must name the columns channel and score "
+                hfcli_msg("%s:%ld: the header must name the columns channel and score "
                            "(and optionally weight), e.g. 'channel,score,weight'",
                            path, lineno);
                 rc = HF_EXIT_INPUT;
@@ -151,19 +151,19 @@ static int read_csv(const char *path, const hf_binning *b, int only,
         } else {
             double s, w = 1.0;
             if (nf != ncol) {
-                hf_cli_msg("%s:%ld: %d fields where the header has %d", path, lineno, nf,
+                hfcli_msg("%s:%ld: %d fields where the header has %d", path, lineno, nf,
                            ncol);
                 rc = HF_EXIT_INPUT;
                 break;
             }
             if (field_double(f[is], fl[is], &s)) {
-                hf_cli_msg("%s:%ld: score '%.*s' is not a finite number", path, lineno,
+                hfcli_msg("%s:%ld: score '%.*s' is not a finite number", path, lineno,
                            (int)(fl[is] < 40 ? fl[is] : 40), f[is]);
                 rc = HF_EXIT_INPUT;
                 break;
             }
             if (iw >= 0 && field_double(f[iw], fl[iw], &w)) {
-                hf_cli_msg("%s:%ld: weight '%.*s' is not a finite number", path, lineno,
+                hfcli_msg("%s:%ld: weight '%.*s' is not a finite number", path, lineno,
                            (int)(fl[iw] < 40 ? fl[iw] : 40), f[iw]);
                 rc = HF_EXIT_INPUT;
                 break;
@@ -171,7 +171,7 @@ static int read_csv(const char *path, const hf_binning *b, int only,
             cnt->total++;
             char small[256], *name = small;
             if (fl[ic] >= sizeof small && !(name = malloc(fl[ic] + 1))) {
-                hf_cli_msg("out of memory");
+                hfcli_msg("out of memory");
                 rc = HF_EXIT_INPUT;
                 break;
             }
@@ -198,7 +198,7 @@ static int read_csv(const char *path, const hf_binning *b, int only,
         }
     }
     if (rc == HF_EXIT_OK && ic < 0) {
-        hf_cli_msg("%s: no header line (expected e.g. 'channel,score,weight')", path);
+        hfcli_msg("%s: no header line (expected e.g. 'channel,score,weight')", path);
         rc = HF_EXIT_INPUT;
     }
     free(text);
@@ -210,7 +210,7 @@ static int read_f64(const char *path, const hf_binning *b, int c, double *sumw,
 {
     FILE *fp = fopen(path, "rb");
     if (!fp) {
-        hf_cli_msg("%s: cannot open: %s", path, strerror(errno));
+        hfcli_msg("%s: cannot open: %s", path, strerror(errno));
         return HF_EXIT_INPUT;
     }
     /* little-endian on disk; swap on a big-endian host */
@@ -235,7 +235,7 @@ static int read_f64(const char *path, const hf_binning *b, int c, double *sumw,
         for (size_t i = 0; i < n; i++) {
             double s = buf[2 * i], w = buf[2 * i + 1];
             if (!isfinite(s) || !isfinite(w)) {
-                hf_cli_msg("%s: event %zu (byte offset %zu): score %g, weight %g: not finite",
+                hfcli_msg("%s: event %zu (byte offset %zu): score %g, weight %g: not finite",
                            path, pos + i, (pos + i) * 16, s, w);
                 rc = HF_EXIT_INPUT;
                 goto done;
@@ -251,10 +251,10 @@ static int read_f64(const char *path, const hf_binning *b, int c, double *sumw,
             break;
     }
     if (ferror(fp)) {
-        hf_cli_msg("%s: read error", path);
+        hfcli_msg("%s: read error", path);
         rc = HF_EXIT_INPUT;
     } else if (carry) {
-        hf_cli_msg("%s: %zu bytes: not a whole number of (score, weight) float64 pairs "
+        hfcli_msg("%s: %zu bytes: not a whole number of (score, weight) float64 pairs "
                    "(16 bytes each)",
                    path, pos * 16 + carry);
         rc = HF_EXIT_INPUT;
@@ -312,38 +312,38 @@ static int read_model(const model_args *ma, const char *path, const hf_binning *
     memset(&ev, 0, sizeof ev);
     double *out = NULL;
     hf_error err = {0};
-    int rc = hf_cli_ml_load(ma->model, ma->prep, ma->mformat, ma->threads, &m);
+    int rc = hfcli_ml_load(ma->model, ma->prep, ma->mformat, ma->threads, &m);
     int K = m ? hf_ml_noutputs(m) : 0, k = ma->index < 0 && K == 1 ? 0 : ma->index;
     if (!rc && (k < 0 || k >= K)) {
-        hf_cli_msg("%s: the model has %d outputs: choose the one to bin with --output-index "
+        hfcli_msg("%s: the model has %d outputs: choose the one to bin with --output-index "
                    "0..%d", ma->model, K, K - 1);
         rc = HF_EXIT_USAGE;
     }
     if (!rc)
-        rc = hf_cli_events_read(path, m, ma->format, 0, ma->skip, &ev);
+        rc = hfcli_events_read(path, m, ma->format, 0, ma->skip, &ev);
     if (!rc && !ev.has_channel && only < 0 && hf_binning_nchannels(b) != 1) {
-        hf_cli_msg("%s: no channel column and the binning has %d channels: give --channel "
+        hfcli_msg("%s: no channel column and the binning has %d channels: give --channel "
                    "NAME", path, hf_binning_nchannels(b));
         rc = HF_EXIT_INPUT;
     }
     if (!rc && !(out = malloc((ev.n * (size_t)K + 1) * sizeof *out))) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         rc = HF_EXIT_INPUT;
     }
     if (!rc && hf_ml_eval(m, ev.x, ev.n, out, &err))
-        rc = hf_cli_lib_error(&err);
+        rc = hfcli_lib_error(&err);
     if (!rc)
         rc = fill_scores(&ev, out, K, k, b, only, sumw, sumw2, off, cnt);
     if (!rc && ev.skipped)
-        hf_cli_msg("%s: %zu events skipped for a NaN or infinite feature (the first at "
+        hfcli_msg("%s: %zu events skipped for a NaN or infinite feature (the first at "
                    "%s %ld)", path, ev.skipped, ev.text ? "line" : "event", ev.first_skipped);
     free(out);
-    hf_cli_events_free(&ev);
+    hfcli_events_free(&ev);
     hf_ml_free(m);
     return rc;
 }
 
-int hf_cmd_signal(int argc, char **argv)
+int hfcli_cmd_signal(int argc, char **argv)
 {
     enum { O_WS = 256, O_SCORES, O_BINNING, O_POI, O_LUMI, O_NOSTAT, O_SAMPLE, O_FORMAT,
            O_CHANNEL, O_MODEL, O_FEATURES, O_PREP, O_MFORMAT, O_INDEX, O_SKIP, O_THREADS };
@@ -397,31 +397,31 @@ int hf_cmd_signal(int argc, char **argv)
         case O_MFORMAT: ma.mformat = optarg; break;
         case O_SKIP: ma.skip = 1; break;
         case O_THREADS:
-            if (hf_cli_toy_option("--threads", optarg, &ma.threads, NULL))
+            if (hfcli_toy_option("--threads", optarg, &ma.threads, NULL))
                 return HF_EXIT_USAGE;
             break;
         case O_INDEX:
-            if (hf_cli_double("--output-index", optarg, &idx))
+            if (hfcli_double("--output-index", optarg, &idx))
                 return HF_EXIT_USAGE;
             if (idx < 0 || idx > 1e6 || idx != floor(idx))
-                return hf_cli_usage_error("--output-index must be a whole number >= 0");
+                return hfcli_usage_error("--output-index must be a whole number >= 0");
             ma.index = (int)idx;
             break;
-        default: return hf_cli_getopt_error(c, optopt, argv, optind);
+        default: return hfcli_getopt_error(c, optopt, argv, optind);
         }
     }
     if (optind < argc)
-        return hf_cli_usage_error("unexpected argument '%s'", argv[optind]);
+        return hfcli_usage_error("unexpected argument '%s'", argv[optind]);
     if (!ma.model != !features)
-        return hf_cli_usage_error("--model and --features go together");
+        return hfcli_usage_error("--model and --features go together");
     if (features && scores)
-        return hf_cli_usage_error("--scores or --model with --features, not both");
+        return hfcli_usage_error("--scores or --model with --features, not both");
     if (features)
         scores = features;
     if (!wsp && scores && strcmp(scores, "-") != 0)
-        wsp = hf_cli_stdin_workspace(); /* as pyhf: a piped workspace */
+        wsp = hfcli_stdin_workspace(); /* as pyhf: a piped workspace */
     if (!wsp || !scores || !binp)
-        return hf_cli_usage_error("--workspace (or a workspace on standard "
+        return hfcli_usage_error("--workspace (or a workspace on standard "
                                   "input), --scores (or --model and "
                                   "--features) and --binning are required");
     int f64 = 0;
@@ -429,10 +429,10 @@ int hf_cmd_signal(int argc, char **argv)
     if (!strcmp(format, "f64"))
         f64 = 1;
     else if (strcmp(format, "csv") && !(ma.model && !strcmp(format, "f32")))
-        return hf_cli_usage_error("--format must be csv or f64 (or f32 with --model), not "
+        return hfcli_usage_error("--format must be csv or f64 (or f32 with --model), not "
                                   "'%s'", format);
     if (f64 && !channel && !ma.model)
-        return hf_cli_usage_error("--format f64 needs --channel NAME");
+        return hfcli_usage_error("--format f64 needs --channel NAME");
 
     hf_workspace *ws = NULL;
     hf_binning *b = NULL;
@@ -443,18 +443,18 @@ int hf_cmd_signal(int argc, char **argv)
     char *text = NULL;
     counts cnt;
     memset(&cnt, 0, sizeof cnt);
-    int rc = hf_cli_load_workspace(wsp, &ws);
+    int rc = hfcli_load_workspace(wsp, &ws);
     if (rc != HF_EXIT_OK)
         return rc;
     if (hf_binning_read(binp, &b, &err)) {
-        rc = hf_cli_lib_error(&err);
+        rc = hfcli_lib_error(&err);
         goto done;
     }
     int nch = hf_binning_nchannels(b), only = -1;
     if (channel) {
         only = hf_binning_find(b, channel);
         if (only < 0) {
-            hf_cli_msg("%s: --channel '%s' has no bin edges in the binning", binp, channel);
+            hfcli_msg("%s: --channel '%s' has no bin edges in the binning", binp, channel);
             rc = HF_EXIT_INPUT;
             goto done;
         }
@@ -463,7 +463,7 @@ int hf_cmd_signal(int argc, char **argv)
     names = calloc((size_t)nch, sizeof *names);
     off = calloc((size_t)nch, sizeof *off);
     if (!names || !off) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         rc = HF_EXIT_INPUT;
         goto done;
     }
@@ -483,12 +483,12 @@ int hf_cmd_signal(int argc, char **argv)
                     "data"));
         }
         if (want < 0) {
-            hf_cli_msg("%s: channel '%s' is not a channel of %s", binp, names[i], wsp);
+            hfcli_msg("%s: channel '%s' is not a channel of %s", binp, names[i], wsp);
             rc = HF_EXIT_INPUT;
             goto done;
         }
         if (want != hf_binning_nbins(b, bi)) {
-            hf_cli_msg("%s: channel '%s' has %d bins (%d edges) but has %d bins in %s", binp,
+            hfcli_msg("%s: channel '%s' has %d bins (%d edges) but has %d bins in %s", binp,
                        names[i], hf_binning_nbins(b, bi), hf_binning_nbins(b, bi) + 1, want,
                        wsp);
             rc = HF_EXIT_INPUT;
@@ -500,7 +500,7 @@ int hf_cmd_signal(int argc, char **argv)
     sumw2 = calloc((size_t)nbins, sizeof *sumw2);
     unc = calloc((size_t)nbins, sizeof *unc);
     if (!sumw || !sumw2 || !unc) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         rc = HF_EXIT_INPUT;
         goto done;
     }
@@ -516,7 +516,7 @@ int hf_cmd_signal(int argc, char **argv)
         while (k + 1 < nch && off[k + 1] <= i)
             k++;
         if (!isfinite(sumw[i]) || !isfinite(unc[i])) {
-            hf_cli_msg("%s: channel '%s' bin %d: the sum of the weights is %g and "
+            hfcli_msg("%s: channel '%s' bin %d: the sum of the weights is %g and "
                        "sqrt(sum w^2) is %g: not finite", scores, names[k], i - off[k],
                        sumw[i], unc[i]);
             rc = HF_EXIT_INPUT;
@@ -533,26 +533,26 @@ int hf_cmd_signal(int argc, char **argv)
         const cJSON *mp = cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItemCaseSensitive(m0, "config"), "poi");
         if (cJSON_IsString(mp) && strcmp(mp->valuestring, spec.poi) != 0)
-            hf_cli_msg("warning: the measurement's POI is '%s', not '%s': models built "
+            hfcli_msg("warning: the measurement's POI is '%s', not '%s': models built "
                        "from this patch test '%s'",
                        mp->valuestring, spec.poi, mp->valuestring);
     }
     if (hf_signal_patch(ws, &spec, sumw, unc, &text, &err)) {
-        rc = hf_cli_lib_error(&err);
+        rc = hfcli_lib_error(&err);
         goto done;
     }
     size_t tl = strlen(text);
     char *t2 = realloc(text, tl + 2);
     if (!t2) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         rc = HF_EXIT_INPUT;
         goto done;
     }
     text = t2;
     memcpy(text + tl, "\n", 2);
-    rc = hf_cli_emit(text, outfile);
+    rc = hfcli_emit(text, outfile);
     if (rc == HF_EXIT_OK) {
-        hf_cli_msg("%zu events: %zu in bins, %zu outside every bin, %zu in channels "
+        hfcli_msg("%zu events: %zu in bins, %zu outside every bin, %zu in channels "
                    "without bins%s%s%s",
                    cnt.total, cnt.total - cnt.outside - cnt.unknown, cnt.outside, cnt.unknown,
                    cnt.unknown ? " (first: '" : "", cnt.unknown ? cnt.unknown_name : "",

@@ -19,21 +19,21 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-void hf_cli_add_discovery(cJSON *o, double p0, const double p0_exp[5])
+void hfcli_add_discovery(cJSON *o, double p0, const double p0_exp[5])
 {
     double z_exp[5];
     for (int i = 0; i < 5; i++)
         z_exp[i] = hf_p_to_z(p0_exp[i]);
     char num[32];
-    hf_json_number(num, p0);
+    hfcli_json_number(num, p0);
     cJSON_AddItemToObject(o, "p0_obs", cJSON_CreateRaw(num));
-    cJSON_AddItemToObject(o, "p0_exp", hf_json_array(p0_exp, 5));
-    hf_json_number(num, hf_p_to_z(p0));
+    cJSON_AddItemToObject(o, "p0_exp", hfcore_json_array(p0_exp, 5));
+    hfcli_json_number(num, hf_p_to_z(p0));
     cJSON_AddItemToObject(o, "Z_obs", cJSON_CreateRaw(num));
-    cJSON_AddItemToObject(o, "Z_exp", hf_json_array(z_exp, 5));
+    cJSON_AddItemToObject(o, "Z_exp", hfcore_json_array(z_exp, 5));
 }
 
-int hf_cli_significance(const hf_model *m, const hf_fit_options *fo,
+int hfcli_significance(const hf_model *m, const hf_fit_options *fo,
                         int tail_probs, int stats, double t_load,
                         const char *outfile)
 {
@@ -41,7 +41,7 @@ int hf_cli_significance(const hf_model *m, const hf_fit_options *fo,
     hf_significance_result r;
     double t0 = now();
     if (hf_significance(m, hf_model_data(m), fo, &r, &err) != HF_OK)
-        return hf_cli_lib_error(&err);
+        return hfcli_lib_error(&err);
     double t1 = now();
     /* p-values are finite whenever the fits are; Z may be +-inf only when
      * p0 underflows to 0 or 1, which JSON cannot hold: say so */
@@ -49,21 +49,21 @@ int hf_cli_significance(const hf_model *m, const hf_fit_options *fo,
     for (int i = 0; i < 5; i++)
         finite = finite && isfinite(r.p0_exp[i]) && isfinite(r.z_exp[i]);
     if (!finite) {
-        hf_cli_msg("p0 = %g (Z = %g) or its expected band is not a finite "
+        hfcli_msg("p0 = %g (Z = %g) or its expected band is not a finite "
                    "number: the likelihood is degenerate here; nothing "
                    "printed", r.p0_obs, r.z_obs);
         return HF_EXIT_INPUT;
     }
     cJSON *out = cJSON_CreateObject();
-    hf_cli_add_discovery(out, r.p0_obs, r.p0_exp);
+    hfcli_add_discovery(out, r.p0_obs, r.p0_exp);
     if (tail_probs)
         cJSON_AddNumberToObject(out, "CLb", r.clb);
-    int rc = hf_cli_emit_json(out, outfile);
+    int rc = hfcli_emit_json(out, outfile);
     cJSON_Delete(out);
     if (rc == HF_EXIT_OK && stats)
         fprintf(stderr, "%s: stats: model built in %.3f ms; q0 %.6g, q0 "
                         "(Asimov, mu = 1) %.6g; %d NLL+gradient evaluations "
-                        "in %.3f ms\n", hf_cli_prog, 1e3 * t_load, r.q0_obs,
+                        "in %.3f ms\n", hfcli_prog, 1e3 * t_load, r.q0_obs,
                 r.q0_asimov, r.nevals, 1e3 * (t1 - t0));
     return rc;
 }
@@ -82,7 +82,7 @@ static const char help[] =
     "but --test-stat, --test-poi, --upper-limit and --scan.\n"
     "WS.json may be omitted or '-': the workspace is read from standard input.\n";
 
-int hf_cmd_significance(int argc, char **argv)
+int hfcli_cmd_significance(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0)
@@ -92,20 +92,20 @@ int hf_cmd_significance(int argc, char **argv)
             return HF_EXIT_OK;
         }
         if (strncmp(argv[i], "--test-stat", 11) == 0)
-            return hf_cli_usage_error("--test-stat: hf significance is q0 "
+            return hfcli_usage_error("--test-stat: hf significance is q0 "
                                       "(for q or qtilde use hf cls)");
     }
     /* hf cls --test-stat q0 with the rest of the line as given */
     char **av = malloc(((size_t)argc + 3) * sizeof *av);
     if (!av) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
     av[0] = argv[0];
     av[1] = "--test-stat";
     av[2] = "q0";
     memcpy(av + 3, argv + 1, (size_t)argc * sizeof *av); /* with argv[argc] */
-    int rc = hf_cmd_cls(argc + 2, av);
+    int rc = hfcli_cmd_cls(argc + 2, av);
     free(av);
     return rc;
 }

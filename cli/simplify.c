@@ -50,7 +50,7 @@ static const char help[] =
     "  --measurement NAME   measurement to use (default: the first)\n"
     "  -h, --help           this help\n";
 
-int hf_cmd_simplify(int argc, char **argv)
+int hfcli_cmd_simplify(int argc, char **argv)
 {
     enum { O_METHOD = 256, O_EXCL, O_FIX, O_NOPAD, O_MEAS, O_KEEP };
     static const struct option longopts[] = {
@@ -76,7 +76,7 @@ int hf_cmd_simplify(int argc, char **argv)
     hf_workspace *ws = NULL, *out = NULL;
     char *text = NULL;
     if (!excl || !fixn || !fixbuf || !fixv) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         rc = HF_EXIT_INPUT;
         goto done;
     }
@@ -95,7 +95,7 @@ int hf_cmd_simplify(int argc, char **argv)
             else if (strcmp(optarg, "postfit") == 0)
                 so.method = HF_SIMPLIFY_POSTFIT;
             else {
-                rc = hf_cli_usage_error("--method: unknown method '%s' "
+                rc = hfcli_usage_error("--method: unknown method '%s' "
                                         "(simplify, correlated, linear or "
                                         "postfit)",
                                         optarg);
@@ -106,15 +106,15 @@ int hf_cmd_simplify(int argc, char **argv)
         case O_FIX: {
             const char *eq = strrchr(optarg, '=');
             if (!eq || eq == optarg) {
-                rc = hf_cli_usage_error("--fix: '%s' is not PAR=VALUE", optarg);
+                rc = hfcli_usage_error("--fix: '%s' is not PAR=VALUE", optarg);
                 goto done;
             }
-            if ((rc = hf_cli_double("--fix", eq + 1, &fixv[nfix])) !=
+            if ((rc = hfcli_double("--fix", eq + 1, &fixv[nfix])) !=
                 HF_EXIT_OK)
                 goto done;
             fixbuf[nfix] = strndup(optarg, (size_t)(eq - optarg));
             if (!fixbuf[nfix]) {
-                hf_cli_msg("out of memory");
+                hfcli_msg("out of memory");
                 rc = HF_EXIT_INPUT;
                 goto done;
             }
@@ -130,11 +130,11 @@ int hf_cmd_simplify(int argc, char **argv)
                 so.keep_named = INT_MAX; /* 0 is correlated's default */
             else if (strcmp(optarg, "none") == 0)
                 so.keep_named = -1;
-            else if ((rc = hf_cli_double("--keep-named", optarg, &v)) !=
+            else if ((rc = hfcli_double("--keep-named", optarg, &v)) !=
                      HF_EXIT_OK)
                 goto done;
             else if (v < 0 || v != (int)v || v > 1e9) {
-                rc = hf_cli_usage_error("--keep-named: '%s' is not a count, "
+                rc = hfcli_usage_error("--keep-named: '%s' is not a count, "
                                         "'all' or 'none'", optarg);
                 goto done;
             } else
@@ -143,14 +143,14 @@ int hf_cmd_simplify(int argc, char **argv)
         }
         case O_MEAS: so.measurement = optarg; break;
         default:
-            rc = hf_cli_getopt_error(c, optopt, argv, optind);
+            rc = hfcli_getopt_error(c, optopt, argv, optind);
             goto done;
         }
     }
     const char *ws_path = optind == argc - 1 ? argv[optind]
-                                             : hf_cli_stdin_workspace();
+                                             : hfcli_stdin_workspace();
     if (optind < argc - 1 || !ws_path) {
-        rc = hf_cli_usage_error(optind >= argc ? "a workspace is needed (a "
+        rc = hfcli_usage_error(optind >= argc ? "a workspace is needed (a "
                                                  "file, or piped into "
                                                  "standard input)"
                                                : "one workspace only");
@@ -158,7 +158,7 @@ int hf_cmd_simplify(int argc, char **argv)
     }
     if (keep_given && so.method != HF_SIMPLIFY_LINEAR &&
         so.method != HF_SIMPLIFY_CORRELATED) {
-        rc = hf_cli_usage_error("--keep-named applies to --method linear "
+        rc = hfcli_usage_error("--keep-named applies to --method linear "
                                 "and correlated only");
         goto done;
     }
@@ -167,11 +167,11 @@ int hf_cmd_simplify(int argc, char **argv)
     so.fix_names = fixn;
     so.fix_values = fixv;
     so.nfix = nfix;
-    if ((rc = hf_cli_load_workspace(ws_path, &ws)) != HF_EXIT_OK)
+    if ((rc = hfcli_load_workspace(ws_path, &ws)) != HF_EXIT_OK)
         goto done;
     hf_error err = {0};
     if (hf_workspace_simplify(ws, &so, &out, &err) != HF_OK) {
-        rc = hf_cli_lib_error(&err);
+        rc = hfcli_lib_error(&err);
         goto done;
     }
     /* As pyhf and the simplify tool write workspaces: indent 4, sorted. */
@@ -179,13 +179,13 @@ int hf_cmd_simplify(int argc, char **argv)
     size_t len = text ? strlen(text) : 0;
     char *line = text ? realloc(text, len + 2) : NULL;
     if (!line) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         rc = HF_EXIT_INPUT;
         goto done;
     }
     text = line;
     memcpy(text + len, "\n", 2);
-    rc = hf_cli_emit(text, outfile);
+    rc = hfcli_emit(text, outfile);
 done:
     for (int i = 0; fixbuf && i < nfix; i++)
         free(fixbuf[i]);

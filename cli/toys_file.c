@@ -58,7 +58,7 @@ static int model_sha256(const hf_model *m, char hex[65])
     EVP_MD_CTX_free(ctx);
     free(buf);
     if (!ok) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
     for (unsigned i = 0; i < len; i++)
@@ -71,7 +71,7 @@ static const char *ts_name(hf_test_stat ts)
     return ts == HF_TEST_QMU ? "q" : ts == HF_TEST_Q0 ? "q0" : "qtilde";
 }
 
-int hf_cli_toys_write(const char *path, const hf_model *m, double mu,
+int hfcli_toys_write(const char *path, const hf_model *m, double mu,
                       hf_test_stat ts, unsigned long long seed, int ntoys,
                       double q_obs, const double *sb, const double *b)
 {
@@ -88,23 +88,23 @@ int hf_cli_toys_write(const char *path, const hf_model *m, double mu,
              cJSON_AddNumberToObject(o, "test_poi", mu) &&
              cJSON_AddStringToObject(o, "test_stat", ts_name(ts)) &&
              cJSON_AddStringToObject(o, "seed", seedtext) &&
-             cJSON_AddItemToObject(o, "ntoys", hf_json_int(ntoys)) &&
+             cJSON_AddItemToObject(o, "ntoys", hfcli_json_int(ntoys)) &&
              cJSON_AddNumberToObject(o, "q_obs", q_obs) &&
-             cJSON_AddItemToObject(o, "q_sb", hf_json_array(sb, ntoys)) &&
-             cJSON_AddItemToObject(o, "q_b", hf_json_array(b, ntoys));
-    char *text = ok ? hf_json_dump(o, 0, 0) : NULL;
+             cJSON_AddItemToObject(o, "q_sb", hfcore_json_array(sb, ntoys)) &&
+             cJSON_AddItemToObject(o, "q_b", hfcore_json_array(b, ntoys));
+    char *text = ok ? hfcli_json_dump(o, 0, 0) : NULL;
     cJSON_Delete(o);
     char *line = text ? realloc(text, strlen(text) + 2) : NULL;
     if (!line) {
         free(text);
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
     strcat(line, "\n");
     hf_error err = {0};
-    rc = hf_cli_write_file(path, line, &err);
+    rc = hfcli_write_file(path, line, &err);
     free(line);
-    return rc == HF_OK ? HF_EXIT_OK : hf_cli_lib_error(&err);
+    return rc == HF_OK ? HF_EXIT_OK : hfcli_lib_error(&err);
 }
 
 /* One toys file, read and checked. */
@@ -152,17 +152,17 @@ static int read_toys_file(const char *path, toys_file *f)
     size_t len;
     memset(f, 0, sizeof *f);
     f->path = path;
-    if (hf_file_read(path, &text, &len, &err) != HF_OK ||
-        hf_json_parse(text, path, &f->root, &err) != HF_OK) {
+    if (hfcore_file_read(path, &text, &len, &err) != HF_OK ||
+        hfcore_json_parse(text, path, &f->root, &err) != HF_OK) {
         free(text);
-        return hf_cli_lib_error(&err);
+        return hfcli_lib_error(&err);
     }
     free(text);
     const cJSON *o = f->root;
     double n = 0;
     const char *fmt = str_field(o, "format");
     if (!fmt || strcmp(fmt, "hf-toys-1") != 0) {
-        hf_cli_msg("%s: not a toys file of hf cls --toys-out (no \"format\": "
+        hfcli_msg("%s: not a toys file of hf cls --toys-out (no \"format\": "
                    "\"hf-toys-1\")", path);
         return HF_EXIT_INPUT;
     }
@@ -183,7 +183,7 @@ static int read_toys_file(const char *path, toys_file *f)
         bad = !f->q_sb ? "q_sb" : !f->q_b ? "q_b" : NULL;
     }
     if (bad) {
-        hf_cli_msg("%s: \"%s\" is missing or not valid%s", path, bad,
+        hfcli_msg("%s: \"%s\" is missing or not valid%s", path, bad,
                    bad[0] == 'q' && bad[1] == '_'
                        ? " (an array of ntoys numbers >= 0 or null)" : "");
         return HF_EXIT_INPUT;
@@ -231,7 +231,7 @@ static int merge_checked(toys_file *f, int nf, int tail_probs,
         for (int j = 0; j < i; j++) {
             const char *why = mismatch(&f[j], &f[i]);
             if (why) {
-                hf_cli_msg("--merge: %s and %s %s; nothing merged", f[j].path,
+                hfcli_msg("--merge: %s and %s %s; nothing merged", f[j].path,
                            f[i].path, why);
                 return HF_EXIT_INPUT;
             }
@@ -239,7 +239,7 @@ static int merge_checked(toys_file *f, int nf, int tail_probs,
         total += f[i].ntoys;
     }
     if (total > INT_MAX) {
-        hf_cli_msg("--merge: %lld toys per hypothesis, more than %d",
+        hfcli_msg("--merge: %lld toys per hypothesis, more than %d",
                    total, INT_MAX);
         return HF_EXIT_INPUT;
     }
@@ -248,7 +248,7 @@ static int merge_checked(toys_file *f, int nf, int tail_probs,
                                                    : HF_TEST_QMU_TILDE;
     double *sb = malloc(2 * (size_t)total * sizeof *sb);
     if (!sb) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
     gather(f, nf, sb, sb + total);
@@ -256,21 +256,21 @@ static int merge_checked(toys_file *f, int nf, int tail_probs,
     hf_error err = {0};
     int rc = hf_toys_summary(ts, f[0].q_obs, sb, sb + total, (int)total, &r,
                              &err) == HF_OK
-                 ? hf_cli_toys_emit(&r, ts, tail_probs, outfile)
-                 : hf_cli_lib_error(&err);
+                 ? hfcli_toys_emit(&r, ts, tail_probs, outfile)
+                 : hfcli_lib_error(&err);
     free(sb);
     return rc;
 }
 
-int hf_cli_toys_merge(int nfiles, char **files, int tail_probs,
+int hfcli_toys_merge(int nfiles, char **files, int tail_probs,
                       const char *outfile)
 {
     if (nfiles < 1 || nfiles > MAX_FILES)
-        return hf_cli_usage_error("--merge takes 1 to %d toys files written "
+        return hfcli_usage_error("--merge takes 1 to %d toys files written "
                                   "by --toys-out, not %d", MAX_FILES, nfiles);
     toys_file *f = calloc((size_t)nfiles, sizeof *f);
     if (!f) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
     int rc = HF_EXIT_OK, nread = 0;

@@ -4,7 +4,7 @@
  *
  * pyhf writes JSON results with json.dumps(obj, indent=4, sort_keys=True)
  * (ensure_ascii on), followed by a newline on stdout but not in an
- * --output-file; the serialiser is hf_json_pydump (core/json.c), which
+ * --output-file; the serialiser is hfcore_json_pydump (core/json.c), which
  * keeps integer literals integers as Python's json.load does.
  */
 #include <getopt.h>
@@ -41,7 +41,7 @@ static int cat(char **s, size_t *n, const char *add)
     return 0;
 }
 
-int hf_cmd_digest(int argc, char **argv)
+int hfcli_cmd_digest(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"algorithm", required_argument, NULL, 'a'},
@@ -52,7 +52,7 @@ int hf_cmd_digest(int argc, char **argv)
     };
     const char **algs = calloc((size_t)argc + 1, sizeof *algs);
     if (!algs) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
     int nalgs = 0, json = 0, c;
@@ -71,19 +71,19 @@ int hf_cmd_digest(int argc, char **argv)
                 algs[nalgs++] = optarg;
             break;
         }
-        default: free(algs); return hf_cli_getopt_error(c, optopt, argv, optind);
+        default: free(algs); return hfcli_getopt_error(c, optopt, argv, optind);
         }
     }
     if (argc - optind > 1) {
         free(algs);
-        return hf_cli_usage_error("too many arguments: '%s'", argv[optind + 1]);
+        return hfcli_usage_error("too many arguments: '%s'", argv[optind + 1]);
     }
     if (nalgs == 0)
         algs[nalgs++] = "sha256";
     const char *path = argc - optind == 1 ? argv[optind] : "-";
 
     hf_workspace *ws = NULL;
-    int rc = hf_cli_load_workspace(path, &ws);
+    int rc = hfcli_load_workspace(path, &ws);
     if (rc != HF_EXIT_OK) {
         free(algs);
         return rc;
@@ -95,31 +95,31 @@ int hf_cmd_digest(int argc, char **argv)
     for (int i = 0; rc == HF_EXIT_OK && i < nalgs; i++) {
         char hex[2 * 64 + 1];
         if (hf_workspace_digest(ws, algs[i], hex, sizeof hex, &err) != HF_OK) {
-            rc = hf_cli_lib_error(&err);
+            rc = hfcli_lib_error(&err);
             break;
         }
         if (!obj || !cJSON_AddStringToObject(obj, algs[i], hex) ||
             (i > 0 && cat(&text, &n, "\n")) || cat(&text, &n, algs[i]) ||
             cat(&text, &n, ":") || cat(&text, &n, hex)) {
-            hf_cli_msg("out of memory");
+            hfcli_msg("out of memory");
             rc = HF_EXIT_INPUT;
         }
     }
     if (rc == HF_EXIT_OK && json) {
         free(text);
         n = 0;
-        text = hf_json_pydump(obj, 4, 1, &n);
+        text = hfcore_json_pydump(obj, 4, 1, &n);
         if (!text) {
-            hf_cli_msg("out of memory");
+            hfcli_msg("out of memory");
             rc = HF_EXIT_INPUT;
         }
     }
     if (rc == HF_EXIT_OK) {
         if (cat(&text, &n, "\n")) {
-            hf_cli_msg("out of memory");
+            hfcli_msg("out of memory");
             rc = HF_EXIT_INPUT;
         } else {
-            rc = hf_cli_emit(text, NULL);
+            rc = hfcli_emit(text, NULL);
         }
     }
     free(text);
@@ -155,14 +155,14 @@ static int load_patchset(const char *path, hf_patchset **ps)
     int rc;
     if (strcmp(path, "-") == 0) {
         char *text = NULL;
-        rc = hf_file_read("/dev/stdin", &text, NULL, &err);
+        rc = hfcore_file_read("/dev/stdin", &text, NULL, &err);
         if (rc == HF_OK)
             rc = hf_patchset_parse(text, "<stdin>", ps, &err);
         free(text);
     } else {
         rc = hf_patchset_read(path, ps, &err);
     }
-    return rc == HF_OK ? HF_EXIT_OK : hf_cli_lib_error(&err);
+    return rc == HF_OK ? HF_EXIT_OK : hfcli_lib_error(&err);
 }
 
 /* pyhf's PatchSet[name] lookup. */
@@ -170,7 +170,7 @@ static int find_patch(const hf_patchset *ps, const char *name)
 {
     int i = name ? hf_patchset_find(ps, name) : -1;
     if (i < 0)
-        hf_cli_msg("No patch associated with \"%s\" is defined in patchset.",
+        hfcli_msg("No patch associated with \"%s\" is defined in patchset.",
                    name ? name : "None");
     return i;
 }
@@ -180,16 +180,16 @@ static int find_patch(const hf_patchset *ps, const char *name)
 static int emit_pretty(const cJSON *obj, const char *outfile)
 {
     size_t n;
-    char *text = hf_json_pydump(obj, 4, 1, &n);
+    char *text = hfcore_json_pydump(obj, 4, 1, &n);
     char *t2 = text && !outfile ? realloc(text, n + 2) : text;
     if (!t2) {
         free(text);
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
     if (!outfile)
         memcpy(t2 + n, "\n", 2);
-    int rc = hf_cli_emit(t2, outfile);
+    int rc = hfcli_emit(t2, outfile);
     free(t2);
     return rc;
 }
@@ -214,32 +214,32 @@ static int patchset_args(int argc, char **argv, int npos, const char **pos,
         case 'h': fputs(patchset_help, stdout); return -1;
         case O_NAME:
             if (!name)
-                return hf_cli_usage_error("%s takes no --name", argv[0]);
+                return hfcli_usage_error("%s takes no --name", argv[0]);
             *name = optarg;
             break;
         case O_OUT:
             if (!outfile)
-                return hf_cli_usage_error("%s takes no --output-file",
+                return hfcli_usage_error("%s takes no --output-file",
                                           argv[0]);
             *outfile = optarg;
             break;
         case O_WITHMD:
         case O_WITHOUTMD:
             if (!withmd)
-                return hf_cli_usage_error("%s takes no --with-metadata",
+                return hfcli_usage_error("%s takes no --with-metadata",
                                           argv[0]);
             *withmd = c == O_WITHMD;
             break;
-        default: return hf_cli_getopt_error(c, optopt, argv, optind);
+        default: return hfcli_getopt_error(c, optopt, argv, optind);
         }
     }
     if (argc - optind > npos)
-        return hf_cli_usage_error("too many arguments: '%s'",
+        return hfcli_usage_error("too many arguments: '%s'",
                                   argv[optind + npos]);
     for (int i = 0; i < npos; i++)
         pos[i] = optind + i < argc ? argv[optind + i] : "-";
     if (npos == 2 && strcmp(pos[0], "-") == 0 && strcmp(pos[1], "-") == 0)
-        return hf_cli_usage_error("give the workspace and the patchset files");
+        return hfcli_usage_error("give the workspace and the patchset files");
     return HF_EXIT_OK;
 }
 
@@ -252,12 +252,12 @@ static int ps_verify(int argc, char **argv)
     hf_workspace *ws = NULL;
     hf_patchset *ps = NULL;
     hf_error err = {0};
-    if ((rc = hf_cli_load_workspace(pos[0], &ws)) == HF_EXIT_OK &&
+    if ((rc = hfcli_load_workspace(pos[0], &ws)) == HF_EXIT_OK &&
         (rc = load_patchset(pos[1], &ps)) == HF_EXIT_OK) {
         if (hf_patchset_verify(ps, ws, &err) != HF_OK)
-            rc = hf_cli_lib_error(&err);
+            rc = hfcli_lib_error(&err);
         else
-            rc = hf_cli_emit("All good.\n", NULL);
+            rc = hfcli_emit("All good.\n", NULL);
     }
     hf_patchset_free(ps);
     hf_workspace_free(ws);
@@ -285,10 +285,10 @@ static int ps_inspect(int argc, char **argv)
         oom = cat(&text, &len, hf_patchset_patch_name(ps, i)) ||
               cat(&text, &len, "\n");
     if (oom) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         rc = HF_EXIT_INPUT;
     } else {
-        rc = hf_cli_emit(text, NULL);
+        rc = hfcli_emit(text, NULL);
     }
     free(text);
     hf_patchset_free(ps);
@@ -317,7 +317,7 @@ static int ps_extract(int argc, char **argv)
         /* {"metadata": patch metadata updated with the patchset's,
          *  "patch": operations} - references only, nothing copied but the
          * metadata object that is merged. */
-        const cJSON *root = hf_patchset_json(ps);
+        const cJSON *root = hfpatch_patchset_json(ps);
         const cJSON *psmd = cJSON_GetObjectItemCaseSensitive(root, "metadata");
         const cJSON *pj = cJSON_GetArrayItem(
             cJSON_GetObjectItemCaseSensitive(root, "patches"), i);
@@ -342,7 +342,7 @@ static int ps_extract(int argc, char **argv)
         if (ok) {
             rc = emit_pretty(obj, outfile);
         } else {
-            hf_cli_msg("out of memory");
+            hfcli_msg("out of memory");
             rc = HF_EXIT_INPUT;
         }
         cJSON_Delete(md);
@@ -361,12 +361,12 @@ static int ps_apply(int argc, char **argv)
     hf_workspace *ws = NULL, *out = NULL;
     hf_patchset *ps = NULL;
     hf_error err = {0};
-    if ((rc = hf_cli_load_workspace(pos[0], &ws)) != HF_EXIT_OK ||
+    if ((rc = hfcli_load_workspace(pos[0], &ws)) != HF_EXIT_OK ||
         (rc = load_patchset(pos[1], &ps)) != HF_EXIT_OK)
         goto done;
     /* pyhf verifies before it looks the patch up. */
     if (hf_patchset_verify(ps, ws, &err) != HF_OK) {
-        rc = hf_cli_lib_error(&err);
+        rc = hfcli_lib_error(&err);
         goto done;
     }
     int i = find_patch(ps, name);
@@ -375,7 +375,7 @@ static int ps_apply(int argc, char **argv)
         goto done;
     }
     if (hf_workspace_apply(ws, hf_patchset_patch(ps, i), &out, &err) != HF_OK) {
-        rc = hf_cli_lib_error(&err);
+        rc = hfcli_lib_error(&err);
         goto done;
     }
     /* The patchset is no longer needed; free its tens of MB first. */
@@ -391,7 +391,7 @@ done:
     return rc;
 }
 
-int hf_cmd_patchset(int argc, char **argv)
+int hfcli_cmd_patchset(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(patchset_help, stderr);
@@ -415,10 +415,10 @@ int hf_cmd_patchset(int argc, char **argv)
         if (strcmp(sub, subs[i].name) == 0) {
             static char prog[48];
             snprintf(prog, sizeof prog, "hf patchset %s", sub);
-            hf_cli_prog = prog;
+            hfcli_prog = prog;
             return subs[i].run(argc - 1, argv + 1);
         }
-    return hf_cli_usage_error("unknown patchset command '%s' (verify, "
+    return hfcli_usage_error("unknown patchset command '%s' (verify, "
                               "inspect, extract, apply)", sub);
 }
 
@@ -432,7 +432,7 @@ static const char sort_help[] =
     "(name, type); JSON with indent 4 and sorted keys.  WS.json defaults to\n"
     "'-', standard input.\n";
 
-int hf_cmd_sort(int argc, char **argv)
+int hfcli_cmd_sort(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"output-file", required_argument, NULL, O_OUT},
@@ -446,18 +446,18 @@ int hf_cmd_sort(int argc, char **argv)
         switch (c) {
         case 'h': fputs(sort_help, stdout); return HF_EXIT_OK;
         case O_OUT: outfile = optarg; break;
-        default: return hf_cli_getopt_error(c, optopt, argv, optind);
+        default: return hfcli_getopt_error(c, optopt, argv, optind);
         }
     }
     if (argc - optind > 1)
-        return hf_cli_usage_error("too many arguments: '%s'", argv[optind + 1]);
+        return hfcli_usage_error("too many arguments: '%s'", argv[optind + 1]);
     hf_workspace *ws = NULL, *sorted = NULL;
     hf_error err = {0};
-    int rc = hf_cli_load_workspace(argc - optind == 1 ? argv[optind] : "-", &ws);
+    int rc = hfcli_load_workspace(argc - optind == 1 ? argv[optind] : "-", &ws);
     if (rc != HF_EXIT_OK)
         return rc;
     if (hf_workspace_sorted(ws, &sorted, &err) != HF_OK)
-        rc = hf_cli_lib_error(&err);
+        rc = hfcli_lib_error(&err);
     else
         rc = emit_pretty(sorted->root, outfile);
     hf_workspace_free(sorted);
@@ -520,7 +520,7 @@ static int edit_cmd(int argc, char **argv, int nargs)
             else if (i + 1 < argc)
                 outfile = argv[++i];
             else
-                rc = hf_cli_usage_error("option '--output-file' needs a value");
+                rc = hfcli_usage_error("option '--output-file' needs a value");
             continue;
         }
         int k = 0;
@@ -529,23 +529,23 @@ static int edit_cmd(int argc, char **argv, int nargs)
                 strcmp(a, names[k].l) == 0)
                 break;
         if (k == NOPT && a[0] == '-' && a[1]) {
-            rc = hf_cli_usage_error("unknown option '%s'", a);
+            rc = hfcli_usage_error("unknown option '%s'", a);
             break;
         }
         if (k == NOPT) {
             if (ws_path) {
-                rc = hf_cli_usage_error("too many arguments: '%s'", a);
+                rc = hfcli_usage_error("too many arguments: '%s'", a);
                 break;
             }
             ws_path = a;
             continue;
         }
         if (nargs == 2 && k == 3) {
-            rc = hf_cli_usage_error("unknown option '%s'", a);
+            rc = hfcli_usage_error("unknown option '%s'", a);
             break;
         }
         if (i + nargs >= argc) {
-            rc = hf_cli_usage_error("option '%s' needs %s", a,
+            rc = hfcli_usage_error("option '%s' needs %s", a,
                                     nargs == 1 ? "a value" : "two values");
             break;
         }
@@ -557,7 +557,7 @@ static int edit_cmd(int argc, char **argv, int nargs)
         for (int k = 0; k < NOPT; k++)
             free(v[k].v);
         if (rc > 0 && rc != HF_EXIT_USAGE)
-            hf_cli_msg("out of memory");
+            hfcli_msg("out of memory");
         return rc < 0 ? HF_EXIT_OK : rc;
     }
     hf_ws_edit e;
@@ -576,10 +576,10 @@ static int edit_cmd(int argc, char **argv, int nargs)
     }
     hf_workspace *ws = NULL, *res = NULL;
     hf_error err = {0};
-    rc = hf_cli_load_workspace(ws_path ? ws_path : "-", &ws);
+    rc = hfcli_load_workspace(ws_path ? ws_path : "-", &ws);
     if (rc == HF_EXIT_OK) {
         if (hf_workspace_prune_rename(ws, &e, &res, &err) != HF_OK)
-            rc = hf_cli_lib_error(&err);
+            rc = hfcli_lib_error(&err);
         else
             rc = emit_pretty(res->root, outfile);
     }
@@ -590,8 +590,8 @@ static int edit_cmd(int argc, char **argv, int nargs)
     return rc;
 }
 
-int hf_cmd_prune(int argc, char **argv) { return edit_cmd(argc, argv, 1); }
-int hf_cmd_rename(int argc, char **argv) { return edit_cmd(argc, argv, 2); }
+int hfcli_cmd_prune(int argc, char **argv) { return edit_cmd(argc, argv, 1); }
+int hfcli_cmd_rename(int argc, char **argv) { return edit_cmd(argc, argv, 2); }
 
 /* --------------------------------------------------------------- combine */
 
@@ -603,7 +603,7 @@ static const char combine_help[] =
     "(default), outer, 'left outer' or 'right outer'; --merge-channels\n"
     "merges the samples of same-named channels (outer joins only).\n";
 
-int hf_cmd_combine(int argc, char **argv)
+int hfcli_cmd_combine(int argc, char **argv)
 {
     enum { C_OUT = 300, C_MERGE, C_NOMERGE };
     static const struct option longopts[] = {
@@ -624,27 +624,27 @@ int hf_cmd_combine(int argc, char **argv)
         case C_OUT: outfile = optarg; break;
         case C_MERGE: merge = 1; break;
         case C_NOMERGE: merge = 0; break;
-        default: return hf_cli_getopt_error(c, optopt, argv, optind);
+        default: return hfcli_getopt_error(c, optopt, argv, optind);
         }
     }
     if (strcmp(join, "none") && strcmp(join, "outer") &&
         strcmp(join, "left outer") && strcmp(join, "right outer"))
-        return hf_cli_usage_error("--join: '%s' is not one of 'none', "
+        return hfcli_usage_error("--join: '%s' is not one of 'none', "
                                   "'outer', 'left outer', 'right outer'", join);
     if (argc - optind > 2)
-        return hf_cli_usage_error("too many arguments: '%s'", argv[optind + 2]);
+        return hfcli_usage_error("too many arguments: '%s'", argv[optind + 2]);
     const char *p1 = argc - optind >= 1 ? argv[optind] : "-";
     const char *p2 = argc - optind >= 2 ? argv[optind + 1] : "-";
     if (strcmp(p1, "-") == 0 && strcmp(p2, "-") == 0)
-        return hf_cli_usage_error("give the two workspace files");
+        return hfcli_usage_error("give the two workspace files");
     hf_workspace *a = NULL, *b = NULL, *res = NULL;
     hf_error err = {0};
-    int rc = hf_cli_load_workspace(p1, &a);
+    int rc = hfcli_load_workspace(p1, &a);
     if (rc == HF_EXIT_OK)
-        rc = hf_cli_load_workspace(p2, &b);
+        rc = hfcli_load_workspace(p2, &b);
     if (rc == HF_EXIT_OK) {
         if (hf_workspace_combine(a, b, join, merge, &res, &err) != HF_OK)
-            rc = hf_cli_lib_error(&err);
+            rc = hfcli_lib_error(&err);
         else
             rc = emit_pretty(res->root, outfile);
     }

@@ -22,25 +22,25 @@
 /* Errors (core/error.c) ------------------------------------------------- */
 
 /* Fills err (if not NULL) and returns code, so callers can write
- * `return hf_error_set(err, HF_ERR_INVALID, "...")`. */
-int hf_error_set(hf_error *err, int code, const char *fmt, ...) HF_PRINTF(3, 4);
+ * `return hfcore_error_set(err, HF_ERR_INVALID, "...")`. */
+int hfcore_error_set(hf_error *err, int code, const char *fmt, ...) HF_PRINTF(3, 4);
 
 /* When rc is an error, prefixes err's message with `source` (unless it
  * already starts with it), so that a failed fit or hypotest names the
  * workspace it was about; returns rc. */
-int hf_error_blame(const char *source, int rc, hf_error *err);
+int hfcore_error_blame(const char *source, int rc, hf_error *err);
 
 /* Reads a whole file into a NUL-terminated malloc'd buffer.  Refuses
  * directories, devices (other than a terminal) and anything longer than
- * hf_file_read_limit() bytes, with a message saying which. */
-int hf_file_read(const char *path, char **text, size_t *len, hf_error *err);
+ * hfcore_file_read_limit() bytes, with a message saying which. */
+int hfcore_file_read(const char *path, char **text, size_t *len, hf_error *err);
 
-/* The most hf_file_read reads: 1 GiB, or HF_MAX_INPUT_BYTES from the
+/* The most hfcore_file_read reads: 1 GiB, or HF_MAX_INPUT_BYTES from the
  * environment (bytes, or with a K, M or G suffix). */
-size_t hf_file_read_limit(void);
+size_t hfcore_file_read_limit(void);
 
 /* Parses JSON text; errors name `source` and the line/column of the fault. */
-int hf_json_parse(const char *text, const char *source, cJSON **out,
+int hfcore_json_parse(const char *text, const char *source, cJSON **out,
                   hf_error *err);
 
 /* JSON text exactly as Python writes it (core/json.c) ------------------- */
@@ -49,16 +49,16 @@ int hf_json_parse(const char *text, const char *source, cJSON **out,
  * literal, which Python's json.load makes an int ("1", not "1.0"). */
 #define HF_JSON_INT 0x1000
 
-/* Marks the integer literals of `root`, parsed from `text` (hf_json_parse
+/* Marks the integer literals of `root`, parsed from `text` (hfcore_json_parse
  * does it for every document hf reads). */
-void hf_json_mark_ints(const char *text, cJSON *root);
+void hfcore_json_mark_ints(const char *text, cJSON *root);
 
 /* json.dumps(item, sort_keys=True, indent=indent or None, ensure_ascii=
  * ensure_ascii): malloc'd, its length in *len if len is not NULL. */
-char *hf_json_pydump(const cJSON *item, int indent, int ensure_ascii,
+char *hfcore_json_pydump(const cJSON *item, int indent, int ensure_ascii,
                      size_t *len);
 
-/* The serialiser behind hf_json_pydump, also used by the command for its
+/* The serialiser behind hfcore_json_pydump, also used by the command for its
  * results, where keys keep their order and a NaN must not reach the
  * output as Python's bare NaN. */
 enum {
@@ -68,22 +68,22 @@ enum {
                              * Python writes them; without it every number
                              * is a float and non-finite ones are null */
 };
-char *hf_json_write(const cJSON *item, int indent, unsigned flags,
+char *hfcore_json_write(const cJSON *item, int indent, unsigned flags,
                     size_t *len);
 /* An array of n numbers (NULL when out of memory). */
-cJSON *hf_json_array(const double *v, int n);
+cJSON *hfcore_json_array(const double *v, int n);
 /* repr(float) of a double: the shortest text that reads back as x, "1.0",
  * "1e-05", "NaN", "-Infinity".  buf needs 32 bytes. */
-void hf_json_py_float(char *buf, double x);
+void hfcore_json_py_float(char *buf, double x);
 
 /* Switches GSL's abort-on-error handler off, once per process, unless
  * the host program installed its own (core/gsl.c). */
-void hf_gsl_quiet(void);
+void hfcore_gsl_quiet(void);
 
 /* Digests (core/digest.c) ----------------------------------------------- */
 
 /* pyhf.utils.digest(root, algorithm) as hex into hex[len]. */
-int hf_json_digest(const cJSON *root, const char *algorithm, char *hex,
+int hfcore_json_digest(const cJSON *root, const char *algorithm, char *hex,
                    size_t len, hf_error *err);
 
 #endif

@@ -29,31 +29,31 @@ static const EVP_MD *find_md(const char *alg)
     return NULL;
 }
 
-int hf_json_digest(const cJSON *root, const char *algorithm, char *hex,
+int hfcore_json_digest(const cJSON *root, const char *algorithm, char *hex,
                    size_t len, hf_error *err)
 {
     if (!root || !algorithm || !hex)
-        return hf_error_set(err, HF_ERR_ARG, "hf digest: NULL argument");
+        return hfcore_error_set(err, HF_ERR_ARG, "hf digest: NULL argument");
     const EVP_MD *md = find_md(algorithm);
     if (!md)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "%s is not an algorithm provided by Python's "
                             "hashlib library (md5, sha1, sha224, sha256, "
                             "sha384, sha512, sha3_224, sha3_256, sha3_384, "
                             "sha3_512, blake2b, blake2s)", algorithm);
     size_t n;
-    char *text = hf_json_pydump(root, 0, 0, &n);
+    char *text = hfcore_json_pydump(root, 0, 0, &n);
     if (!text)
-        return hf_error_set(err, HF_ERR_NOMEM, "hf digest: out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "hf digest: out of memory");
     unsigned char raw[EVP_MAX_MD_SIZE];
     unsigned int rlen = 0;
     int ok = EVP_Digest(text, n, raw, &rlen, md, NULL);
     free(text);
     if (!ok)
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: digest failed",
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: digest failed",
                             algorithm);
     if (len < 2 * (size_t)rlen + 1)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "%s: a %u-character digest does not fit in %zu "
                             "bytes", algorithm, 2 * rlen, len);
     for (unsigned int i = 0; i < rlen; i++)

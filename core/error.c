@@ -26,7 +26,7 @@ const char *hf_status_name(int code)
     }
 }
 
-int hf_error_set(hf_error *err, int code, const char *fmt, ...)
+int hfcore_error_set(hf_error *err, int code, const char *fmt, ...)
 {
     if (err) {
         va_list ap;
@@ -45,7 +45,7 @@ int hf_error_set(hf_error *err, int code, const char *fmt, ...)
  * K, M or G suffix). */
 #define HF_MAX_INPUT_DEFAULT ((size_t)1 << 30)
 
-size_t hf_file_read_limit(void)
+size_t hfcore_file_read_limit(void)
 {
     const char *s = getenv("HF_MAX_INPUT_BYTES");
     if (!s || !*s)
@@ -75,10 +75,10 @@ static int refuse_kind(const char *path, int fd, const struct stat *st,
                        hf_error *err)
 {
     if (S_ISDIR(st->st_mode))
-        return hf_error_set(err, HF_ERR_IO, "%s: is a directory, not a file",
+        return hfcore_error_set(err, HF_ERR_IO, "%s: is a directory, not a file",
                             path);
     if (S_ISBLK(st->st_mode) || (S_ISCHR(st->st_mode) && !isatty(fd)))
-        return hf_error_set(err, HF_ERR_IO, "%s: is a device, not a file: "
+        return hfcore_error_set(err, HF_ERR_IO, "%s: is a device, not a file: "
                             "hf reads regular files, pipes and standard input",
                             path);
     return HF_OK;
@@ -86,7 +86,7 @@ static int refuse_kind(const char *path, int fd, const struct stat *st,
 
 static int too_big(const char *path, size_t limit, hf_error *err)
 {
-    return hf_error_set(err, HF_ERR_IO, "%s: larger than %zu bytes, the most "
+    return hfcore_error_set(err, HF_ERR_IO, "%s: larger than %zu bytes, the most "
                         "hf reads from one input (set HF_MAX_INPUT_BYTES, e.g. "
                         "HF_MAX_INPUT_BYTES=4G, to allow more)", path, limit);
 }
@@ -98,13 +98,13 @@ static int read_all(FILE *f, const char *path, size_t limit, char **text,
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
     if (!buf)
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
     for (;;) {
         if (n + 1 >= cap) {
             char *nb = realloc(buf, cap * 2);
             if (!nb) {
                 free(buf);
-                return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
+                return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
                                     path);
             }
             buf = nb;
@@ -122,7 +122,7 @@ static int read_all(FILE *f, const char *path, size_t limit, char **text,
     if (ferror(f)) {
         int e = errno;
         free(buf);
-        return hf_error_set(err, HF_ERR_IO, "%s: read error: %s", path,
+        return hfcore_error_set(err, HF_ERR_IO, "%s: read error: %s", path,
                             strerror(e));
     }
     buf[n] = '\0';
@@ -131,18 +131,18 @@ static int read_all(FILE *f, const char *path, size_t limit, char **text,
     return HF_OK;
 }
 
-int hf_file_read(const char *path, char **text, size_t *len, hf_error *err)
+int hfcore_file_read(const char *path, char **text, size_t *len, hf_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return hf_error_set(err, HF_ERR_IO, "%s: cannot open: %s", path,
+        return hfcore_error_set(err, HF_ERR_IO, "%s: cannot open: %s", path,
                             strerror(errno));
     struct stat st;
-    size_t limit = hf_file_read_limit(), n = 0;
+    size_t limit = hfcore_file_read_limit(), n = 0;
     char *buf = NULL;
     int rc = HF_OK;
     if (fstat(fileno(f), &st) != 0)
-        rc = hf_error_set(err, HF_ERR_IO, "%s: cannot stat: %s", path,
+        rc = hfcore_error_set(err, HF_ERR_IO, "%s: cannot stat: %s", path,
                           strerror(errno));
     else if ((rc = refuse_kind(path, fileno(f), &st, err)) != HF_OK)
         ;
@@ -155,7 +155,7 @@ int hf_file_read(const char *path, char **text, size_t *len, hf_error *err)
         return rc;
     if (strlen(buf) != n) {
         free(buf);
-        return hf_error_set(err, HF_ERR_PARSE,
+        return hfcore_error_set(err, HF_ERR_PARSE,
                             "%s: contains a NUL byte: not a text file", path);
     }
     *text = buf;
@@ -219,7 +219,7 @@ static void locate(const char *text, const char *pos, int *line, int *col,
     }
 }
 
-int hf_json_parse(const char *text, const char *source, cJSON **out,
+int hfcore_json_parse(const char *text, const char *source, cJSON **out,
                   hf_error *err)
 {
     const char *end = NULL;
@@ -230,12 +230,12 @@ int hf_json_parse(const char *text, const char *source, cJSON **out,
          * returns is per call, so use that for line and column. */
         locate(text, end, &line, &col, &depth);
         if (depth >= CJSON_NESTING_LIMIT)
-            return hf_error_set(err, HF_ERR_PARSE,
+            return hfcore_error_set(err, HF_ERR_PARSE,
                                 "%s: arrays and objects nested deeper than "
                                 "%d levels (line %d, column %d): more than "
                                 "any workspace needs, refused", source,
                                 CJSON_NESTING_LIMIT, line, col);
-        return hf_error_set(err, HF_ERR_PARSE,
+        return hfcore_error_set(err, HF_ERR_PARSE,
                             "%s: not valid JSON (near line %d, column %d)",
                             source, line, col);
     }
@@ -243,7 +243,7 @@ int hf_json_parse(const char *text, const char *source, cJSON **out,
     if (nul) {
         cJSON_Delete(root);
         locate(text, nul, &line, &col, &depth);
-        return hf_error_set(err, HF_ERR_PARSE,
+        return hfcore_error_set(err, HF_ERR_PARSE,
                             "%s: a string holds the NUL character \\u0000 "
                             "(line %d, column %d): refused, since names "
                             "that differ only after it would merge", source,
@@ -251,12 +251,12 @@ int hf_json_parse(const char *text, const char *source, cJSON **out,
     }
     /* Python's json.load tells "1" (int) from "1.0" (float); cJSON does
      * not, so the text is read again for that (see core/json.c). */
-    hf_json_mark_ints(text, root);
+    hfcore_json_mark_ints(text, root);
     *out = root;
     return HF_OK;
 }
 
-int hf_error_blame(const char *source, int rc, hf_error *err)
+int hfcore_error_blame(const char *source, int rc, hf_error *err)
 {
     if (rc == HF_OK || !err || !source || !source[0])
         return rc;

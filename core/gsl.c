@@ -31,7 +31,7 @@ static void quiet(void)
         gsl_set_error_handler(prev);
 }
 
-void hf_gsl_quiet(void)
+void hfcore_gsl_quiet(void)
 {
     pthread_once(&once, quiet);
 }

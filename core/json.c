@@ -9,7 +9,7 @@
  * and ": " separators, Python's string escapes and numbers as Python
  * prints them.  The last needs care: json.load makes "1" an int (printed
  * "1") and "1.0" a float (printed "1.0"), while cJSON keeps both as the
- * same double.  hf_json_mark_ints() therefore re-reads the source text
+ * same double.  hfcore_json_mark_ints() therefore re-reads the source text
  * after parsing and marks each number that was written as an integer
  * literal (HF_JSON_INT in its type; cJSON ignores bits above 0xFF and
  * keeps them through cJSON_Duplicate).  Integers too long for a double to
@@ -97,7 +97,7 @@ static int mark(cJSON *it, const char **pp)
     return 0;
 }
 
-void hf_json_mark_ints(const char *text, cJSON *root)
+void hfcore_json_mark_ints(const char *text, cJSON *root)
 {
     if (!text || !root)
         return;
@@ -148,7 +148,7 @@ static void shortest_e(char *buf, size_t len, double x)
     snprintf(buf, len, "%.16e", x);
 }
 
-cJSON *hf_json_array(const double *v, int n)
+cJSON *hfcore_json_array(const double *v, int n)
 {
     cJSON *a = cJSON_CreateArray();
     for (int i = 0; a && i < n; i++)
@@ -159,7 +159,7 @@ cJSON *hf_json_array(const double *v, int n)
     return a;
 }
 
-void hf_json_py_float(char *buf, double x)
+void hfcore_json_py_float(char *buf, double x)
 {
     if (isnan(x)) {
         strcpy(buf, "NaN");
@@ -231,7 +231,7 @@ static void put_number(sbuf *b, const cJSON *it, unsigned flags)
     if (!(flags & HF_JSON_PY_NUMBERS)) {
         /* JSON has no NaN: results print it as null. */
         if (isfinite(it->valuedouble))
-            hf_json_py_float(num, it->valuedouble);
+            hfcore_json_py_float(num, it->valuedouble);
         else
             strcpy(num, "null");
         sb_str(b, num);
@@ -251,7 +251,7 @@ static void put_number(sbuf *b, const cJSON *it, unsigned flags)
             return;
         }
     }
-    hf_json_py_float(num, it->valuedouble);
+    hfcore_json_py_float(num, it->valuedouble);
     sb_str(b, num);
 }
 
@@ -403,7 +403,7 @@ static void dump(sbuf *b, const cJSON *it, int indent, unsigned flags,
     }
 }
 
-char *hf_json_write(const cJSON *item, int indent, unsigned flags,
+char *hfcore_json_write(const cJSON *item, int indent, unsigned flags,
                     size_t *len)
 {
     sbuf b = {0};
@@ -417,10 +417,10 @@ char *hf_json_write(const cJSON *item, int indent, unsigned flags,
     return b.s;
 }
 
-char *hf_json_pydump(const cJSON *item, int indent, int ensure_ascii,
+char *hfcore_json_pydump(const cJSON *item, int indent, int ensure_ascii,
                      size_t *len)
 {
-    return hf_json_write(item, indent,
+    return hfcore_json_write(item, indent,
                          HF_JSON_SORT_KEYS | HF_JSON_PY_NUMBERS |
                              (ensure_ascii ? HF_JSON_ASCII : 0u),
                          len);

@@ -12,7 +12,7 @@ static size_t hash(const char *s)
     return h;
 }
 
-int hf_strmap_init(hf_strmap *m, size_t expected)
+int hfcore_strmap_init(hf_strmap *m, size_t expected)
 {
     size_t cap = 16;
     while (cap < 2 * expected + 1)
@@ -22,13 +22,13 @@ int hf_strmap_init(hf_strmap *m, size_t expected)
     m->cap = cap;
     m->n = 0;
     if (!m->keys || !m->vals) {
-        hf_strmap_free(m);
+        hfcore_strmap_free(m);
         return -1;
     }
     return 0;
 }
 
-void hf_strmap_free(hf_strmap *m)
+void hfcore_strmap_free(hf_strmap *m)
 {
     free(m->keys);
     free(m->vals);
@@ -37,7 +37,7 @@ void hf_strmap_free(hf_strmap *m)
     m->cap = m->n = 0;
 }
 
-int hf_strmap_get(const hf_strmap *m, const char *key)
+int hfcore_strmap_get(const hf_strmap *m, const char *key)
 {
     if (!m->cap)
         return -1;
@@ -52,17 +52,17 @@ int hf_strmap_get(const hf_strmap *m, const char *key)
 static int grow(hf_strmap *m)
 {
     hf_strmap bigger;
-    if (hf_strmap_init(&bigger, m->cap))
+    if (hfcore_strmap_init(&bigger, m->cap))
         return -1;
     for (size_t i = 0; i < m->cap; i++)
         if (m->keys[i])
-            hf_strmap_put(&bigger, m->keys[i], m->vals[i]);
-    hf_strmap_free(m);
+            hfcore_strmap_put(&bigger, m->keys[i], m->vals[i]);
+    hfcore_strmap_free(m);
     *m = bigger;
     return 0;
 }
 
-int hf_strmap_put(hf_strmap *m, const char *key, int val)
+int hfcore_strmap_put(hf_strmap *m, const char *key, int val)
 {
     if (2 * (m->n + 1) > m->cap && grow(m))
         return -1;

@@ -11,11 +11,11 @@ typedef struct hf_strmap {
     size_t cap, n;
 } hf_strmap;
 
-int hf_strmap_init(hf_strmap *m, size_t expected);
-void hf_strmap_free(hf_strmap *m);
+int hfcore_strmap_init(hf_strmap *m, size_t expected);
+void hfcore_strmap_free(hf_strmap *m);
 /* Value for key, or -1. */
-int hf_strmap_get(const hf_strmap *m, const char *key);
+int hfcore_strmap_get(const hf_strmap *m, const char *key);
 /* Inserts or overwrites; returns 0, or -1 when out of memory. */
-int hf_strmap_put(hf_strmap *m, const char *key, int val);
+int hfcore_strmap_put(hf_strmap *m, const char *key, int val);
 
 #endif

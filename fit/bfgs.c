@@ -1,11 +1,11 @@
 /*
  * bfgs.c - a dense BFGS for fits that start near their minimum with a good
  * first metric (the toys: each starts at its generating point with the
- * inverse Hessian there).  hf_fit_ex (NLopt's L-BFGS, mle.c) is the general
+ * inverse Hessian there).  hffit_ex (NLopt's L-BFGS, mle.c) is the general
  * minimiser; this one reaches the same convergence criterion in fewer
  * evaluations when the metric is roughly right (ATLAS staus, 120
  * parameters: 48 against 92 evaluations a toy), and hands back the best
- * point when it cannot settle, for hf_fit_ex to finish.
+ * point when it cannot settle, for hffit_ex to finish.
  *
  * The variables are parameters in units of their widths, where the NLL is
  * about a unit quadratic.  Bounds: a step that reaches one puts the
@@ -19,7 +19,7 @@
 
 #include "bfgs.h"
 
-int hf_bfgs_work_alloc(hf_bfgs_work *w, const hf_model *m, int nmax)
+int hffit_bfgs_work_alloc(hf_bfgs_work *w, const hf_model *m, int nmax)
 {
     size_t n = nmax > 0 ? (size_t)nmax : 1;
     size_t np = hf_model_npars(m) > 0 ? (size_t)hf_model_npars(m) : 1;
@@ -28,7 +28,7 @@ int hf_bfgs_work_alloc(hf_bfgs_work *w, const hf_model *m, int nmax)
                     sizeof *w->buf);
     w->held = malloc(n);
     if (!w->buf || !w->held) {
-        hf_bfgs_work_free(w);
+        hffit_bfgs_work_free(w);
         return HF_ERR_NOMEM;
     }
     double *v = w->buf;
@@ -48,7 +48,7 @@ int hf_bfgs_work_alloc(hf_bfgs_work *w, const hf_model *m, int nmax)
     return HF_OK;
 }
 
-void hf_bfgs_work_free(hf_bfgs_work *w)
+void hffit_bfgs_work_free(hf_bfgs_work *w)
 {
     free(w->buf);
     free(w->held);
@@ -112,7 +112,7 @@ HF_VECTORIZE static void axpy2(double *restrict h, double a,
 /* The inverse of the metric with j held fixed is H - H[:,j] H[j,:] / H[j,j],
  * whose row and column j are zero, so that steps leave j where it is; BFGS
  * updates keep them zero (their s_j and (H v)_j are zero). */
-void hf_bfgs_drop_variable(double *H, int n, int j)
+void hffit_bfgs_drop_variable(double *H, int n, int j)
 {
     double hjj = H[(size_t)j * n + j];
     if (!(hjj > 0))
@@ -137,7 +137,7 @@ static void restart_metric(const hf_bfgs_problem *p, hf_bfgs_work *w,
     memcpy(w->H, Hinv0, (size_t)p->n * p->n * sizeof *w->H);
     for (int k = 0; k < p->n; k++)
         if (w->held[k])
-            hf_bfgs_drop_variable(w->H, p->n, k);
+            hffit_bfgs_drop_variable(w->H, p->n, k);
 }
 
 /* KKT at a point where the free gradient vanishes: releases the held
@@ -279,7 +279,7 @@ static void write_point(const hf_bfgs_problem *p, hf_bfgs_work *w,
     memcpy(pars, w->x, hf_model_npars(p->m) * sizeof *pars);
 }
 
-int hf_bfgs(const hf_bfgs_problem *p, const double *Hinv0,
+int hffit_bfgs(const hf_bfgs_problem *p, const double *Hinv0,
             const double *start, double *pars, double *tnll, long *nevals,
             hf_bfgs_work *w)
 {
@@ -328,7 +328,7 @@ int hf_bfgs(const hf_bfgs_problem *p, const double *Hinv0,
         if (hit >= 0 && t == tcap) {
             w->held[hit] = hitbound == hf_model_lower(p->m)[p->idx[hit]]
                                ? -1 : 1;
-            hf_bfgs_drop_variable(w->H, n, hit);
+            hffit_bfgs_drop_variable(w->H, n, hit);
             have_hg = 0;
         }
         memcpy(w->y, w->yt, n * sizeof *w->y);

@@ -32,8 +32,8 @@ typedef struct hf_bfgs_work {
     double *buf;
 } hf_bfgs_work;
 
-int hf_bfgs_work_alloc(hf_bfgs_work *w, const hf_model *m, int nmax);
-void hf_bfgs_work_free(hf_bfgs_work *w);
+int hffit_bfgs_work_alloc(hf_bfgs_work *w, const hf_model *m, int nmax);
+void hffit_bfgs_work_free(hf_bfgs_work *w);
 
 /* Minimises the NLL from `start` (npars, within bounds; it carries the
  * values of the parameters not moved) with first inverse metric Hinv0
@@ -44,12 +44,12 @@ void hf_bfgs_work_free(hf_bfgs_work *w);
  * gives up (a failed line search, max_iter iterations, a held variable that
  * keeps pulling away, a start outside the bounds): pars is then the best
  * point, within bounds, for another minimiser to go on from. */
-int hf_bfgs(const hf_bfgs_problem *p, const double *Hinv0,
+int hffit_bfgs(const hf_bfgs_problem *p, const double *Hinv0,
             const double *start, double *pars, double *tnll, long *nevals,
             hf_bfgs_work *w);
 
 /* Removes variable j from the inverse metric H (n x n): the inverse of
  * the metric with j held fixed, whose row and column j are zero. */
-void hf_bfgs_drop_variable(double *H, int n, int j);
+void hffit_bfgs_drop_variable(double *H, int n, int j);
 
 #endif

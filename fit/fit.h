@@ -12,12 +12,12 @@
  * The optimiser works in units of these widths so that its variables have
  * comparable curvature; without it the stiff Poisson constraints of some
  * workspaces (tau ~ 1e6) make quasi-Newton methods crawl. */
-void hf_fit_widths(const hf_model *m, double *width);
+void hffit_widths(const hf_model *m, double *width);
 
-/* hf_fit with a caller-supplied width vector (NULL: hf_fit_widths) and
+/* hf_fit with a caller-supplied width vector (NULL: hffit_widths) and
  * work buffer (NULL: allocated), so that the fits of a hypothesis test
  * share them. */
-int hf_fit_ex(const hf_model *m, const double *data, const double *init,
+int hffit_ex(const hf_model *m, const double *data, const double *init,
               int fix_poi, double poi_value, const hf_fit_options *opt,
               const double *width, double *work, double *pars,
               hf_fit_result *res, hf_error *err);
@@ -27,7 +27,7 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
  * bound), symmetrised, into H (n*n, row-major).  `work` holds
  * hf_model_work_size(m) + 4*npars doubles.  Adds the gradient evaluations
  * to *nevals. */
-int hf_hessian_ex(const hf_model *m, const double *data, const double *pars,
+int hffit_hessian_ex(const hf_model *m, const double *data, const double *pars,
                   int n, const int *idx, const double *h, double *H,
                   double *work, int *nevals, hf_error *err);
 

@@ -12,7 +12,7 @@
 
 #include "fit.h"
 
-int hf_hessian_ex(const hf_model *m, const double *data, const double *pars,
+int hffit_hessian_ex(const hf_model *m, const double *data, const double *pars,
                   int n, const int *idx, const double *h, double *H,
                   double *work, int *nevals, hf_error *err)
 {
@@ -52,7 +52,7 @@ int hf_hessian_ex(const hf_model *m, const double *data, const double *pars,
         }
         xs[i] = pars[i];
         if (!isfinite(fp) || !isfinite(fm))
-            return hf_error_set(err, HF_ERR_NUMERIC,
+            return hfcore_error_set(err, HF_ERR_NUMERIC,
                                 "hessian: NLL not finite next to %s = %g",
                                 hf_model_par_name(m, i), pars[i]);
         for (int a = 0; a < n; a++)
@@ -67,7 +67,7 @@ int hf_hessian_ex(const hf_model *m, const double *data, const double *pars,
      * non-finite input: refuse it here with a message instead */
     for (int a = 0; a < n * n; a++)
         if (!isfinite(H[a]))
-            return hf_error_set(err, HF_ERR_NUMERIC,
+            return hfcore_error_set(err, HF_ERR_NUMERIC,
                                 "hessian: the gradient is not finite next to the point "
                                 "(an expected yield at zero?)");
     return HF_OK;
@@ -140,10 +140,10 @@ static int fit_uncertainties_impl(const hf_model *m, const double *data,
                           sizeof *work);
     int rc = HF_OK, n = 0, nevals = 0;
     if (!idx || !h || !width || !H || !tmp || !work) {
-        rc = hf_error_set(err, HF_ERR_NOMEM, "uncertainties: out of memory");
+        rc = hfcore_error_set(err, HF_ERR_NOMEM, "uncertainties: out of memory");
         goto out;
     }
-    hf_fit_widths(m, width);
+    hffit_widths(m, width);
     for (int i = 0; i < npars; i++) {
         unc[i] = 0;
         if (fixed[i])
@@ -158,7 +158,7 @@ static int fit_uncertainties_impl(const hf_model *m, const double *data,
                 corr[i * npars + j] = i == j;
     if (n == 0)
         goto out;
-    rc = hf_hessian_ex(m, data, pars, n, idx, h, H, work, &nevals, err);
+    rc = hffit_hessian_ex(m, data, pars, n, idx, h, H, work, &nevals, err);
     if (rc != HF_OK)
         goto out;
     /* Inverted in width units: constraint widths span six decades in some
@@ -171,7 +171,7 @@ static int fit_uncertainties_impl(const hf_model *m, const double *data,
         for (int b = 0; b < n; b++)
             H[a * n + b] *= width[idx[a]] * width[idx[b]];
     if (how == 2) {
-        rc = hf_error_set(err, HF_ERR_NUMERIC,
+        rc = hfcore_error_set(err, HF_ERR_NUMERIC,
                           "uncertainties: the Hessian could not be inverted");
         goto out;
     }
@@ -186,7 +186,7 @@ static int fit_uncertainties_impl(const hf_model *m, const double *data,
                     corr[idx[a] * npars + idx[b]] =
                         H[a * n + b] / (unc[idx[a]] * unc[idx[b]]);
     if (how == 1)
-        rc = hf_error_set(err, HF_ERR_NUMERIC,
+        rc = hfcore_error_set(err, HF_ERR_NUMERIC,
                           "uncertainties: the Hessian is not positive "
                           "definite (not a minimum?); the values come from "
                           "its pseudo-inverse");
@@ -205,6 +205,6 @@ int hf_fit_uncertainties(const hf_model *m, const double *data,
                          hf_error *err)
 {
     if (!m || !data || !pars || !unc)
-        return hf_error_set(err, HF_ERR_ARG, "hf_fit_uncertainties: NULL argument (m, data, pars, unc may not be NULL)");
-    return hf_error_blame(hf_model_source(m), fit_uncertainties_impl(m, data, pars, unc, corr, err), err);
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_fit_uncertainties: NULL argument (m, data, pars, unc may not be NULL)");
+    return hfcore_error_blame(hfmodel_source(m), fit_uncertainties_impl(m, data, pars, unc, corr, err), err);
 }

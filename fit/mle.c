@@ -28,7 +28,7 @@ void hf_fit_options_init(hf_fit_options *opt)
     opt->max_evals = 0;
 }
 
-void hf_fit_widths(const hf_model *m, double *width)
+void hffit_widths(const hf_model *m, double *width)
 {
     int npars = hf_model_npars(m), nsets = hf_model_nparsets(m);
     const double *sigmas = hf_model_sigmas(m);
@@ -204,7 +204,7 @@ static double newton_step(fit_ctx *c, double *y)
         goto done;
     for (int k = 0; k < n; k++)
         c->x[c->idx[k]] = c->ybest[k] * c->w[k];
-    if (hf_hessian_ex(c->m, c->data, c->x, na, idx, h, H, hw, &c->nevals,
+    if (hffit_hessian_ex(c->m, c->data, c->x, na, idx, h, H, hw, &c->nevals,
                       NULL) != HF_OK)
         goto done;
     /* In width units, where the matrix is well conditioned. */
@@ -364,7 +364,7 @@ out:
     free(keep);
 }
 
-/* The other side of each kink (hf_model_kinked): a minimum found with
+/* The other side of each kink (hfmodel_kinked): a minimum found with
  * alpha on one side of 0 may have a lower twin on the other, which a
  * descent from the inits never crosses to (the slope jumps there).  For
  * each such parameter off its kink, a descent from its mirror image
@@ -375,7 +375,7 @@ static int other_sides(fit_ctx *c, nlopt_opt o, double *y, int max_evals)
     int npars = hf_model_npars(c->m), n = c->n, moved = 0, tries = 0;
     unsigned char *flag = malloc(npars ? npars : 1);
     double *yt = malloc((n ? n : 1) * sizeof *yt);
-    if (!flag || !yt || hf_model_kinked(c->m, flag) == 0)
+    if (!flag || !yt || hfmodel_kinked(c->m, flag) == 0)
         goto done;
     for (int k = 0; k < n && tries < 8 && c->nevals < max_evals; k++) {
         double a = c->ybest[k];
@@ -406,7 +406,7 @@ static int fit_converged(fit_ctx *c, double tol, int max_evals)
     return converged(c, tol) || kink_converged(c, tol, max_evals, NULL);
 }
 
-/* The other well of each two-well histosys parameter (hf_model_twowell):
+/* The other well of each two-well histosys parameter (hfmodel_twowell):
  * the minimum found at alpha may have a twin near -alpha, which a descent
  * from the inits never sees.  One evaluation there per such parameter,
  * the others kept; where it is already lower than the minimum, a descent
@@ -421,7 +421,7 @@ static int other_wells(fit_ctx *c, nlopt_opt o, double *y, double tol,
     unsigned char *flag = malloc(npars ? npars : 1);
     double *yt = malloc((n ? n : 1) * sizeof *yt);
     double *save = malloc(2 * (n ? n : 1) * sizeof *save);
-    if (!flag || !yt || !save || hf_model_twowell(c->m, flag) == 0)
+    if (!flag || !yt || !save || hfmodel_twowell(c->m, flag) == 0)
         goto done;
     for (int k = 0; k < n; k++) {
         if (!flag[c->idx[k]])
@@ -483,7 +483,7 @@ static int not_finite(const hf_model *m, const double *data, const double *x,
             for (int b = 0; b < hf_model_channel_nbins(m, c); b++) {
                 double l = lam[off + b], n = data[off + b];
                 if (!(l > 0 || (l == 0 && n == 0))) {
-                    int rc = hf_error_set(err, HF_ERR_NUMERIC,
+                    int rc = hfcore_error_set(err, HF_ERR_NUMERIC,
                                           "fit%s: the likelihood is zero at the start point: "
                                           "channel '%s' bin %d expects %g events and has %g "
                                           "observed",
@@ -495,11 +495,11 @@ static int not_finite(const hf_model *m, const double *data, const double *x,
         }
         free(lam);
     }
-    return hf_error_set(err, HF_ERR_NUMERIC,
+    return hfcore_error_set(err, HF_ERR_NUMERIC,
                         "fit%s: the NLL is not finite at the start point", what);
 }
 
-int hf_fit_ex(const hf_model *m, const double *data, const double *init,
+int hffit_ex(const hf_model *m, const double *data, const double *init,
               int fix_poi, double poi_value, const hf_fit_options *opt,
               const double *width, double *work, double *pars,
               hf_fit_result *res, hf_error *err)
@@ -520,7 +520,7 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
     res->converged = 0;
     res->nevals = 0;
     if (fix_poi && poi < 0)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "fit: the model has no POI to fix");
 
     size_t wsize = hf_model_work_size(m);
@@ -530,7 +530,7 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
     if (!buf || !idx) {
         free(buf);
         free(idx);
-        return hf_error_set(err, HF_ERR_NOMEM, "fit: out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "fit: out of memory");
     }
     fit_ctx c = {0};
     c.m = m;
@@ -543,7 +543,7 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
     c.gbest = buf + 8 * npars;
     c.work = work ? work : buf + 9 * npars;
     if (!width) {
-        hf_fit_widths(m, wfull);
+        hffit_widths(m, wfull);
         width = wfull;
     }
 
@@ -559,15 +559,15 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
              * sets is bad input; a start point from the caller is a bad
              * argument. */
             if (c.x[i] == hf_model_inits(m)[i] || !(lower[i] <= upper[i]))
-                rc = hf_error_set(err, HF_ERR_INVALID,
+                rc = hfcore_error_set(err, HF_ERR_INVALID,
                                   "%s: parameter %s: its init %g lies "
                                   "outside its bounds [%g, %g] (pyhf "
                                   "refuses it too)",
-                                  hf_model_params_path(m),
+                                  hfmodel_params_path(m),
                                   hf_model_par_name(m, i), c.x[i], lower[i],
                                   upper[i]);
             else
-                rc = hf_error_set(err, HF_ERR_ARG,
+                rc = hfcore_error_set(err, HF_ERR_ARG,
                               "fit: initial value %g of parameter %s lies "
                               "outside its bounds [%g, %g]",
                               c.x[i], hf_model_par_name(m, i), lower[i],
@@ -612,7 +612,7 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
 
     nlopt_opt o = nlopt_create(NLOPT_LD_LBFGS, n);
     if (!o) {
-        rc = hf_error_set(err, HF_ERR_NOMEM, "fit: out of memory");
+        rc = hfcore_error_set(err, HF_ERR_NOMEM, "fit: out of memory");
         goto out;
     }
     nlopt_set_lower_bounds(o, lo);
@@ -648,7 +648,7 @@ int hf_fit_ex(const hf_model *m, const double *data, const double *init,
     nlopt_destroy(o);
     res->converged = fit_converged(&c, tol, max_evals) && !flat;
     if (!res->converged)
-        rc = hf_error_set(err, HF_ERR_FIT,
+        rc = hfcore_error_set(err, HF_ERR_FIT,
                           "fit: no convergence after %d evaluations "
                           "(NLopt status %d, projected gradient %.3g)",
                           c.nevals, (int)nr,
@@ -672,7 +672,7 @@ static int fit_impl(const hf_model *m, const double *data, const double *init,
            int fix_poi, double poi_value, const hf_fit_options *opt,
            double *pars, hf_fit_result *res, hf_error *err)
 {
-    return hf_fit_ex(m, data, init, fix_poi, poi_value, opt, NULL, NULL,
+    return hffit_ex(m, data, init, fix_poi, poi_value, opt, NULL, NULL,
                      pars, res, err);
 }
 
@@ -681,6 +681,6 @@ int hf_fit(const hf_model *m, const double *data, const double *init,
            double *pars, hf_fit_result *res, hf_error *err)
 {
     if (!m || !data || !pars || !res)
-        return hf_error_set(err, HF_ERR_ARG, "hf_fit: NULL argument (m, data, pars, res may not be NULL)");
-    return hf_error_blame(hf_model_source(m), fit_impl(m, data, init, fix_poi, poi_value, opt, pars, res, err), err);
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_fit: NULL argument (m, data, pars, res may not be NULL)");
+    return hfcore_error_blame(hfmodel_source(m), fit_impl(m, data, init, fix_poi, poi_value, opt, pars, res, err), err);
 }

@@ -3,9 +3,9 @@
  *
  * Input: DOCUMENT \0 PATCH.  The patch is applied to the document both
  * ways the library does it, and the two must agree:
- *  - hf_patch_apply_json on an owned tree: on failure the document must
+ *  - hfpatch_apply_json on an owned tree: on failure the document must
  *    be left exactly as it was;
- *  - hf_patch_apply_cow on a root whose members are references into the
+ *  - hfpatch_apply_cow on a root whose members are references into the
  *    original tree: the original must never be written.
  * Without a \0 the whole input is a patch for a small fixed workspace,
  * built into a model (the copy-on-write path of hf_model_build) and
@@ -122,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     cJSON *orig = NULL;
-    if (hf_json_parse(text, "fuzz-doc.json", &orig, &err) != HF_OK) {
+    if (hfcore_json_parse(text, "fuzz-doc.json", &orig, &err) != HF_OK) {
         hf_patch_free(p);
         free(text);
         return 0;
@@ -131,10 +131,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cJSON *doc = cJSON_Duplicate(orig, 1);
     cJSON *cow = shared_root(orig);
     if (snap && doc && cow) {
-        int rc1 = hf_patch_apply_json(p, &doc, &err);
+        int rc1 = hfpatch_apply_json(p, &doc, &err);
         if (rc1 != HF_OK && !same(doc, snap))
             __builtin_trap(); /* a failed apply changed the document */
-        int rc2 = hf_patch_apply_cow(p, &cow, &err);
+        int rc2 = hfpatch_apply_cow(p, &cow, &err);
         if (!same(orig, snap))
             __builtin_trap(); /* copy-on-write wrote the shared tree */
         if (rc1 != rc2 && rc1 != HF_ERR_NOMEM && rc2 != HF_ERR_NOMEM)

@@ -20,14 +20,14 @@
 #include "model.h"
 #include "core/strmap.h"
 
-const char *const hf_modtype_names[HF_MOD_NTYPES] = {
+const char *const hfmodel_modtype_names[HF_MOD_NTYPES] = {
     "histosys", "lumi", "normfactor", "normsys",
     "shapefactor", "shapesys", "staterror"};
 
-int hf_modtype_from_name(const char *name)
+int hfmodel_modtype_from_name(const char *name)
 {
     for (int t = 0; t < HF_MOD_NTYPES; t++)
-        if (strcmp(name, hf_modtype_names[t]) == 0)
+        if (strcmp(name, hfmodel_modtype_names[t]) == 0)
             return t;
     return -1;
 }
@@ -101,7 +101,7 @@ static int cmp_mod(const void *a, const void *b)
 {
     const modref *x = a, *y = b;
     int c = strcmp(x->name, y->name);
-    return c ? c : strcmp(hf_modtype_names[x->type], hf_modtype_names[y->type]);
+    return c ? c : strcmp(hfmodel_modtype_names[x->type], hfmodel_modtype_names[y->type]);
 }
 
 static int cmp_stocc(const void *a, const void *b)
@@ -115,7 +115,7 @@ static int cmp_stocc(const void *a, const void *b)
 
 static int nomem(builder *B)
 {
-    return hf_error_set(B->err, HF_ERR_NOMEM, "%s: out of memory", B->src);
+    return hfcore_error_set(B->err, HF_ERR_NOMEM, "%s: out of memory", B->src);
 }
 
 static const char *jstr(const cJSON *o, const char *key)
@@ -191,14 +191,14 @@ static int collect(builder *B, const cJSON *channels)
             cJSON_ArrayForEach(mj, mods) {
                 modref *mr = &r->mods[mi];
                 mr->name = jstr(mj, "name");
-                mr->type = hf_modtype_from_name(jstr(mj, "type"));
+                mr->type = hfmodel_modtype_from_name(jstr(mj, "type"));
                 mr->json = mj;
                 mr->idx = mi++;
                 if (mr->type < 0 || !mr->name) {
                     char p[128];
                     snprintf(p, sizeof p, "channels[%d].samples[%d].modifiers[%d]",
                              r->ci, r->si, mr->idx);
-                    return hf_error_set(B->err, HF_ERR_INVALID,
+                    return hfcore_error_set(B->err, HF_ERR_INVALID,
                                         "%s: %s: unknown modifier type", B->src, p);
                 }
             }
@@ -262,7 +262,7 @@ static void req_fill(preq *r, double init, double lo, double hi, double aux,
 static int need(builder *B, int blk, int mod)
 {
     const modref *mr = &B->blks[blk].mods[mod];
-    int k = hf_strmap_get(&B->parmap, mr->name);
+    int k = hfcore_strmap_get(&B->parmap, mr->name);
     if (k >= 0) {
         int t0 = B->reqs[k].type, t1 = mr->type;
         int same = t0 == t1 ||
@@ -270,12 +270,12 @@ static int need(builder *B, int blk, int mod)
                    (t0 == HF_MOD_NORMSYS && t1 == HF_MOD_HISTOSYS);
         if (!same) {
             char p[160];
-            return hf_error_set(B->err, HF_ERR_INVALID,
+            return hfcore_error_set(B->err, HF_ERR_INVALID,
                                 "%s: %s: parameter '%s' is used by a %s modifier and by a %s "
                                 "modifier, which need different parameters; use unique "
                                 "modifier names",
                                 B->src, modpath(B, blk, mod, p, sizeof p), mr->name,
-                                hf_modtype_names[t0], hf_modtype_names[t1]);
+                                hfmodel_modtype_names[t0], hfmodel_modtype_names[t1]);
         }
         return HF_OK;
     }
@@ -294,7 +294,7 @@ static int need(builder *B, int blk, int mod)
     r->blk = blk;
     r->mod = mod;
     r->aux_offset = -1;
-    if (hf_strmap_put(&B->parmap, mr->name, B->nreq))
+    if (hfcore_strmap_put(&B->parmap, mr->name, B->nreq))
         return nomem(B);
     B->nreq++;
     return HF_OK;
@@ -302,7 +302,7 @@ static int need(builder *B, int blk, int mod)
 
 static int register_parameters(builder *B)
 {
-    if (hf_strmap_init(&B->parmap, 256))
+    if (hfcore_strmap_init(&B->parmap, 256))
         return nomem(B);
     for (int t = 0; t < HF_MOD_NTYPES; t++) {
         if (t == HF_MOD_STATERROR) {
@@ -353,10 +353,10 @@ static int register_parameters(builder *B)
             const modref *mr = &B->blks[b].mods[j];
             if (mr->type != HF_MOD_SHAPESYS)
                 continue;
-            const preq *r = &B->reqs[hf_strmap_get(&B->parmap, mr->name)];
+            const preq *r = &B->reqs[hfcore_strmap_get(&B->parmap, mr->name)];
             if (r->type == HF_MOD_SHAPESYS && (r->blk != b || r->mod != j)) {
                 char p[160];
-                return hf_error_set(B->err, HF_ERR_INVALID,
+                return hfcore_error_set(B->err, HF_ERR_INVALID,
                                     "%s: %s: shapesys '%s' on sample '%s' is already used by "
                                     "another sample; shapesys parameters cannot be shared",
                                     B->src, modpath(B, b, j, p, sizeof p), mr->name,
@@ -385,7 +385,7 @@ static int staterror_defaults(builder *B, preq *r)
     double *buf = NULL;
     hf_strmap per_sample = {0};
     int rc = HF_OK, nch = 0, maxnb = 1;
-    if (!chans || hf_strmap_init(&per_sample, (size_t)nocc)) {
+    if (!chans || hfcore_strmap_init(&per_sample, (size_t)nocc)) {
         rc = nomem(B);
         goto done;
     }
@@ -395,8 +395,8 @@ static int staterror_defaults(builder *B, preq *r)
             chans[nch++] = br->chan;
         if (br->nb > maxnb)
             maxnb = br->nb;
-        int c = hf_strmap_get(&per_sample, br->name);
-        if (hf_strmap_put(&per_sample, br->name, c < 0 ? 1 : c + 1)) {
+        int c = hfcore_strmap_get(&per_sample, br->name);
+        if (hfcore_strmap_put(&per_sample, br->name, c < 0 ? 1 : c + 1)) {
             rc = nomem(B);
             goto done;
         }
@@ -405,10 +405,10 @@ static int staterror_defaults(builder *B, preq *r)
      * carries it in the same channels */
     for (int a = 0; a < nocc; a++) {
         const blockref *ba = &B->blks[occ[a].b];
-        int n = hf_strmap_get(&per_sample, ba->name);
+        int n = hfcore_strmap_get(&per_sample, ba->name);
         if (n != nch) {
             char p[160];
-            rc = hf_error_set(B->err, HF_ERR_INVALID,
+            rc = hfcore_error_set(B->err, HF_ERR_INVALID,
                               "%s: %s: staterror '%s' is on sample '%s' in %d of the %d "
                               "channels where it is used; pyhf needs every sample carrying it "
                               "to carry it in the same channels",
@@ -468,7 +468,7 @@ done:
         memset(nomsum + ch->off, 0, sizeof(double) * (size_t)ch->nb);
         memset(rel2 + ch->off, 0, sizeof(double) * (size_t)ch->nb);
     }
-    hf_strmap_free(&per_sample);
+    hfcore_strmap_free(&per_sample);
     free(chans);
     free(buf);
     return rc;
@@ -552,7 +552,7 @@ static int apply_config(builder *B, const cJSON *params, const char *ppath)
     int j = 0;
     cJSON_ArrayForEach(pc, params) {
         const char *name = jstr(pc, "name");
-        int k = name ? hf_strmap_get(&B->parmap, name) : -1;
+        int k = name ? hfcore_strmap_get(&B->parmap, name) : -1;
         /* a config for a parameter the model lacks is ignored, as pyhf */
         if (k < 0) {
             j++;
@@ -567,10 +567,10 @@ static int apply_config(builder *B, const cJSON *params, const char *ppath)
             if (!uses_key(r->type, key)) {
                 if (cJSON_IsFalse(kv))
                     continue;
-                return hf_error_set(B->err, HF_ERR_INVALID,
+                return hfcore_error_set(B->err, HF_ERR_INVALID,
                                     "%s: %s[%d].%s: parameter '%s' (%s) does not use the %s "
                                     "attribute",
-                                    B->src, ppath, j, key, name, hf_modtype_names[r->type], key);
+                                    B->src, ppath, j, key, name, hfmodel_modtype_names[r->type], key);
             }
             if (!strcmp(key, "fixed")) {
                 for (int i = 0; i < r->n; i++)
@@ -579,7 +579,7 @@ static int apply_config(builder *B, const cJSON *params, const char *ppath)
             }
             int len = cJSON_GetArraySize(kv);
             if (len != r->n)
-                return hf_error_set(B->err, HF_ERR_INVALID,
+                return hfcore_error_set(B->err, HF_ERR_INVALID,
                                     "%s: %s[%d].%s: %d values configured for parameter '%s', "
                                     "which has %d",
                                     B->src, ppath, j, key, len, name, r->n);
@@ -618,14 +618,14 @@ static int apply_config(builder *B, const cJSON *params, const char *ppath)
             /* nothing configured at all: the common case of a signal patch
              * adding lumi to a workspace whose measurement has no lumi */
             if (isnan(r->init[0]) && isnan(r->lo[0]) && isnan(r->aux[0]) && isnan(r->sig[0]))
-                return hf_error_set(B->err, HF_ERR_INVALID,
+                return hfcore_error_set(B->err, HF_ERR_INVALID,
                                     "%s: %s: sample '%s' has a lumi modifier but the measurement "
                                     "configures no 'lumi' parameter, which has no defaults: add "
                                     "{\"name\": \"lumi\", \"inits\": [1.0], \"bounds\": "
                                     "[[0.5, 1.5]], \"auxdata\": [1.0], \"sigmas\": [...]} to the measurement's "
                                     "config.parameters (pyhf fails here with a bare TypeError)",
                                     B->src, p, B->blks[r->blk].name);
-            return hf_error_set(B->err, HF_ERR_INVALID,
+            return hfcore_error_set(B->err, HF_ERR_INVALID,
                                 "%s: %s: sample '%s' has a lumi modifier but the measurement's "
                                 "'lumi' parameter has no '%s' (lumi has no defaults: it needs "
                                 "inits, bounds, auxdata and sigmas in %s)",
@@ -636,11 +636,11 @@ static int apply_config(builder *B, const cJSON *params, const char *ppath)
         const preq *r = &B->reqs[k];
         for (int i = 0; i < r->n; i++) {
             if (r->constrained == 1 && !(r->sig[i] > 0))
-                return hf_error_set(B->err, HF_ERR_INVALID,
+                return hfcore_error_set(B->err, HF_ERR_INVALID,
                                     "%s: %s: parameter '%s' has a non-positive constraint width %g",
                                     B->src, ppath, r->name, r->sig[i]);
             if (r->constrained == 2 && !(r->fac[i] > 0))
-                return hf_error_set(B->err, HF_ERR_INVALID,
+                return hfcore_error_set(B->err, HF_ERR_INVALID,
                                     "%s: %s: parameter '%s' has a non-positive Poisson factor %g",
                                     B->src, ppath, r->name, r->fac[i]);
         }
@@ -801,7 +801,7 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
         ps->name = strdup(r->name);
         if (!ps->name)
             return nomem(B);
-        ps->type = hf_modtype_names[r->type];
+        ps->type = hfmodel_modtype_names[r->type];
         ps->offset = r->offset;
         ps->n = r->n;
         ps->constrained = r->constrained;
@@ -847,16 +847,16 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
     int nobs = cJSON_GetArraySize(observations), oi = 0;
     const cJSON **obsv = malloc(sizeof *obsv * (size_t)(nobs ? nobs : 1)), *o;
     hf_strmap obsmap = {0};
-    if (!obsv || hf_strmap_init(&obsmap, (size_t)nobs)) {
+    if (!obsv || hfcore_strmap_init(&obsmap, (size_t)nobs)) {
         free(obsv);
         return nomem(B);
     }
     cJSON_ArrayForEach(o, observations) {
         const char *on = jstr(o, "name");
         obsv[oi] = o;
-        if (on && hf_strmap_put(&obsmap, on, oi)) {
+        if (on && hfcore_strmap_put(&obsmap, on, oi)) {
             free(obsv);
-            hf_strmap_free(&obsmap);
+            hfcore_strmap_free(&obsmap);
             return nomem(B);
         }
         oi++;
@@ -866,17 +866,17 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
         m->chan_names[c] = strdup(B->chans[c].name);
         m->chan_off[c] = B->chans[c].off;
         m->chan_nb[c] = B->chans[c].nb;
-        int found = hf_strmap_get(&obsmap, B->chans[c].name);
+        int found = hfcore_strmap_get(&obsmap, B->chans[c].name);
         const cJSON *obs = found >= 0 ? obsv[found] : NULL;
         const cJSON *d = cJSON_GetObjectItemCaseSensitive(obs, "data"), *x;
         if (!m->chan_names[c])
             rc = nomem(B);
         else if (!obs)
-            rc = hf_error_set(B->err, HF_ERR_INVALID,
+            rc = hfcore_error_set(B->err, HF_ERR_INVALID,
                               "%s: observations: no observation for channel '%s'", B->src,
                               B->chans[c].name);
         else if (cJSON_GetArraySize(d) != B->chans[c].nb)
-            rc = hf_error_set(B->err, HF_ERR_INVALID,
+            rc = hfcore_error_set(B->err, HF_ERR_INVALID,
                               "%s: observations[%d].data: %d observed bins for channel '%s', "
                               "which has %d",
                               B->src, found, cJSON_GetArraySize(d), B->chans[c].name,
@@ -886,7 +886,7 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
             cJSON_ArrayForEach(x, d) m->data[B->chans[c].off + i++] = x->valuedouble;
     }
     free(obsv);
-    hf_strmap_free(&obsmap);
+    hfcore_strmap_free(&obsmap);
     if (rc)
         return rc;
     memcpy(m->data + B->nmain, m->auxdata, sizeof(double) * na);
@@ -942,7 +942,7 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
         K->bfpar = bfoff;
         for (int j = 0; j < br->nmods; j++) {
             const modref *mr = &br->mods[j];
-            const preq *r = &B->reqs[hf_strmap_get(&B->parmap, mr->name)];
+            const preq *r = &B->reqs[hfcore_strmap_get(&B->parmap, mr->name)];
             const cJSON *data = cJSON_GetObjectItemCaseSensitive(mr->json, "data");
             char p[160];
             switch (mr->type) {
@@ -954,8 +954,8 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
             case HF_MOD_NORMSYS: {
                 double lo = jnum(data, "lo"), hi = jnum(data, "hi");
                 m->sfac[sfi].par = r->offset;
-                if (hf_interp_normsys_init(&m->sfac[sfi++], opt->normsys_interp, lo, hi))
-                    return hf_error_set(B->err, HF_ERR_INVALID,
+                if (hfmodel_interp_normsys_init(&m->sfac[sfi++], opt->normsys_interp, lo, hi))
+                    return hfcore_error_set(B->err, HF_ERR_INVALID,
                                         "%s: %s.data: normsys '%s' has lo=%g, hi=%g: "
                                         "code1/code4 interpolation needs lo > 0 and hi > 0 "
                                         "(pyhf would give NaN)",
@@ -968,7 +968,7 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
                 const cJSON *l = lo ? lo->child : NULL, *h = hi ? hi->child : NULL;
                 for (int i = 0; i < br->nb; i++) {
                     double *c = m->hs_coef + 2 * (size_t)hsi;
-                    hf_interp_histosys_init(c, opt->histosys_interp,
+                    hfmodel_interp_histosys_init(c, opt->histosys_interp,
                                             l ? l->valuedouble : NAN,
                                             m->nominal[K->nom + i],
                                             h ? h->valuedouble : NAN);
@@ -989,11 +989,11 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
             case HF_MOD_SHAPEFACTOR:
             case HF_MOD_SHAPESYS:
                 if (br->nb > r->n)
-                    return hf_error_set(B->err, HF_ERR_INVALID,
+                    return hfcore_error_set(B->err, HF_ERR_INVALID,
                                         "%s: %s: %s '%s' has %d parameters (from its first "
                                         "channel) but channel '%s' has %d bins",
                                         B->src, modpath(B, b, j, p, sizeof p),
-                                        hf_modtype_names[mr->type], mr->name, r->n,
+                                        hfmodel_modtype_names[mr->type], mr->name, r->n,
                                         B->chans[br->chan].name, br->nb);
                 for (int i = 0; i < br->nb; i++)
                     m->bf_par[bfoff + i] = r->offset + i;
@@ -1032,13 +1032,13 @@ static void builder_free(builder *B)
     for (int k = 0; k < B->nreq; k++)
         req_free(&B->reqs[k]);
     free(B->reqs);
-    hf_strmap_free(&B->parmap);
+    hfcore_strmap_free(&B->parmap);
     free(B->st);
     free(B->st_nomsum);
     free(B->st_rel2);
 }
 
-int hf_model_compile(const cJSON *channels, const cJSON *params,
+int hfmodel_compile(const cJSON *channels, const cJSON *params,
                      const char *params_path, const cJSON *observations,
                      const hf_model_options *opt, const char *source,
                      hf_model **out, hf_error *err)
@@ -1049,32 +1049,32 @@ int hf_model_compile(const cJSON *channels, const cJSON *params,
     B.err = err;
     *out = NULL;
     if (opt->histosys_interp == HF_INTERP_CODE1 || opt->histosys_interp == HF_INTERP_CODE4)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "histosys interpolation must be code0, code2 or code4p "
                             "(pyhf defines no additive code1/code4)");
     /* Any other value would be evaluated as code4p (histosys) or refused
      * with a message about lo and hi (normsys, if there is one). */
     if (opt->histosys_interp != HF_INTERP_CODE0 && opt->histosys_interp != HF_INTERP_CODE2 &&
         opt->histosys_interp != HF_INTERP_CODE4P)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "histosys interpolation code %d is not one of code0, code2 "
                             "or code4p", (int)opt->histosys_interp);
     if (opt->normsys_interp != HF_INTERP_CODE0 && opt->normsys_interp != HF_INTERP_CODE1 &&
         opt->normsys_interp != HF_INTERP_CODE2 && opt->normsys_interp != HF_INTERP_CODE4 &&
         opt->normsys_interp != HF_INTERP_CODE4P)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "normsys interpolation code %d is not one of code0, code1, "
                             "code2, code4 or code4p", (int)opt->normsys_interp);
     hf_model *m = calloc(1, sizeof *m);
     if (!m)
-        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
     int rc = collect(&B, channels);
     if (!rc)
         rc = register_parameters(&B);
     for (int k = 0; !rc && k < B.nreq; k++)
         rc = defaults(&B, &B.reqs[k]);
     if (!rc && B.nreq == 0)
-        rc = hf_error_set(err, HF_ERR_INVALID, "%s: channels: the model has no parameters",
+        rc = hfcore_error_set(err, HF_ERR_INVALID, "%s: channels: the model has no parameters",
                           source);
     if (!rc)
         rc = apply_config(&B, params, params_path);
@@ -1082,13 +1082,13 @@ int hf_model_compile(const cJSON *channels, const cJSON *params,
         rc = fill_model(&B, m, opt, observations);
     m->poi = -1;
     if (!rc && opt->poi && opt->poi[0]) {
-        int k = hf_strmap_get(&B.parmap, opt->poi);
+        int k = hfcore_strmap_get(&B.parmap, opt->poi);
         if (k < 0)
-            rc = hf_error_set(err, HF_ERR_INVALID,
+            rc = hfcore_error_set(err, HF_ERR_INVALID,
                               "%s: %s: the POI '%s' is not a parameter of the model", source,
                               params_path, opt->poi);
         else if (B.reqs[k].n != 1)
-            rc = hf_error_set(err, HF_ERR_INVALID,
+            rc = hfcore_error_set(err, HF_ERR_INVALID,
                               "%s: %s: the POI '%s' has %d components; a POI must be scalar",
                               source, params_path, opt->poi, B.reqs[k].n);
         else
@@ -1103,7 +1103,7 @@ int hf_model_compile(const cJSON *channels, const cJSON *params,
     m->params_path = strdup(params_path ? params_path : "parameters");
     if (!m->source || !m->params_path) {
         hf_model_free(m);
-        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
     }
     *out = m;
     return HF_OK;

@@ -9,19 +9,19 @@
 #include "patch/patch.h"
 
 /* The file(s) a model was built from ("BkgOnly.json + patch.json"). */
-const char *hf_model_source(const hf_model *m);
+const char *hfmodel_source(const hf_model *m);
 /* The JSON path of the measurement's parameter configs the model was
  * built with ("measurements[0].config.parameters"), for messages about a
  * parameter's inits, bounds or fixed flag. */
-const char *hf_model_params_path(const hf_model *m);
+const char *hfmodel_params_path(const hf_model *m);
 
 /* Flags (flag[npars]) the histosys parameters that make some yield
  * non-monotonic, so that the likelihood may have a minimum on each side
  * of them; returns how many. */
-int hf_model_twowell(const hf_model *m, unsigned char *flag);
+int hfmodel_twowell(const hf_model *m, unsigned char *flag);
 /* Flags (flag[npars]) the parameters whose interpolation changes slope at
  * alpha = 0 (normsys code0/code1, histosys code0): the likelihood is
  * smooth on each side and may have a minimum on each; returns how many. */
-int hf_model_kinked(const hf_model *m, unsigned char *flag);
+int hfmodel_kinked(const hf_model *m, unsigned char *flag);
 
 #endif

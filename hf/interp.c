@@ -40,7 +40,7 @@ static void code4_coefficients(double lo, double hi, double *a)
  *   code0/code4p: p[4]=hi-1 (up) p[5]=1-lo (down), code4p p[6]=S p[7]=A
  *   code2: p[4]=a p[5]=b
  *   code4: p[4..9]=a1..a6 */
-int hf_interp_normsys_init(hf_sfac *f, int code, double lo, double hi)
+int hfmodel_interp_normsys_init(hf_sfac *f, int code, double lo, double hi)
 {
     f->code = code;
     f->p[0] = lo;
@@ -76,7 +76,7 @@ int hf_interp_normsys_init(hf_sfac *f, int code, double lo, double hi)
 /* Every code is expressed in S = (up + down)/2 and A = (up - down)/16,
  * up = hi - nom, down = nom - lo (so up = S + 8A, down = S - 8A; pyhf's
  * code2 a and b are 8A and S): two constants per bin. */
-void hf_interp_histosys_init(double *coef, int code, double lo, double nom,
+void hfmodel_interp_histosys_init(double *coef, int code, double lo, double nom,
                              double hi)
 {
     (void)code;

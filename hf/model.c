@@ -35,7 +35,7 @@ static const cJSON *find_measurement(const cJSON *root, const char *name,
         i++;
     }
     if (!name) {
-        *code = hf_error_set(err, HF_ERR_INVALID, "%s: measurements: no measurement is defined",
+        *code = hfcore_error_set(err, HF_ERR_INVALID, "%s: measurements: no measurement is defined",
                              source);
         return NULL;
     }
@@ -47,7 +47,7 @@ static const cJSON *find_measurement(const cJSON *root, const char *name,
             used += snprintf(avail + used, sizeof avail - used, "%s'%s'", used ? ", " : "",
                              n->valuestring);
     }
-    *code = hf_error_set(err, HF_ERR_NOTFOUND,
+    *code = hfcore_error_set(err, HF_ERR_NOTFOUND,
                          "%s: measurements: no measurement named '%s' (the workspace has %s)",
                          source, name, avail);
     return NULL;
@@ -61,29 +61,29 @@ static cJSON *observations_for(const cJSON *observations, const cJSON *channels)
     cJSON *out = cJSON_CreateArray();
     const cJSON *o, *c;
     hf_strmap names; /* a scan per observation is quadratic in channels */
-    if (!out || hf_strmap_init(&names, (size_t)cJSON_GetArraySize(channels))) {
+    if (!out || hfcore_strmap_init(&names, (size_t)cJSON_GetArraySize(channels))) {
         cJSON_Delete(out);
         return NULL;
     }
     cJSON_ArrayForEach(c, channels) {
         const cJSON *cn = cJSON_GetObjectItemCaseSensitive(c, "name");
-        if (cJSON_IsString(cn) && hf_strmap_put(&names, cn->valuestring, 1)) {
-            hf_strmap_free(&names);
+        if (cJSON_IsString(cn) && hfcore_strmap_put(&names, cn->valuestring, 1)) {
+            hfcore_strmap_free(&names);
             cJSON_Delete(out);
             return NULL;
         }
     }
     cJSON_ArrayForEach(o, observations) {
         const cJSON *on = cJSON_GetObjectItemCaseSensitive(o, "name");
-        int keep = cJSON_IsString(on) && hf_strmap_get(&names, on->valuestring) > 0;
+        int keep = cJSON_IsString(on) && hfcore_strmap_get(&names, on->valuestring) > 0;
         cJSON *ref = keep ? cJSON_CreateObjectReference(o->child) : NULL;
         if (keep && !cJSON_AddItemToArray(out, ref)) {
-            hf_strmap_free(&names);
+            hfcore_strmap_free(&names);
             cJSON_Delete(out);
             return NULL;
         }
     }
-    hf_strmap_free(&names);
+    hfcore_strmap_free(&names);
     return out;
 }
 
@@ -106,12 +106,12 @@ int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
                    hf_error *err)
 {
     hf_model_options defaults;
-    hf_gsl_quiet(); /* GSL errors become statuses, not abort() */
+    hfcore_gsl_quiet(); /* GSL errors become statuses, not abort() */
     if (!ws || !out || npatches < 0 || (npatches > 0 && !patches))
-        return hf_error_set(err, HF_ERR_ARG, "hf_model_build: NULL argument");
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_model_build: NULL argument");
     for (int i = 0; i < npatches; i++)
         if (!patches[i])
-            return hf_error_set(err, HF_ERR_ARG, "hf_model_build: patches[%d] "
+            return hfcore_error_set(err, HF_ERR_ARG, "hf_model_build: patches[%d] "
                                 "is NULL", i);
     *out = NULL;
     if (!opt) {
@@ -135,7 +135,7 @@ int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
     snprintf(ppath, sizeof ppath, "measurements[%d].config.parameters", mi);
 
     if (npatches == 0)
-        return hf_model_compile(channels, params, ppath, observations, &o, ws->source, out, err);
+        return hfmodel_compile(channels, params, ppath, observations, &o, ws->source, out, err);
 
     /* pyhf patches {"channels", "parameters"}: work on a copy of those */
     char source[1024];
@@ -144,7 +144,7 @@ int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
         used += snprintf(source + used, sizeof source - used, " + %s", patches[i]->source);
     /* A patch touches a few paths of a tree of megabytes: rather than copy
      * the tree, the spec refers to the workspace's and the patches copy
-     * only the containers along their paths (hf_patch_apply_cow).  The
+     * only the containers along their paths (hfpatch_apply_cow).  The
      * workspace is never written, so builds may run in parallel. */
     cJSON *spec = cJSON_CreateObject();
     /* constant keys (no allocation): an add fails only for a NULL item,
@@ -152,10 +152,10 @@ int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
     if (!spec || !cJSON_AddItemToObjectCS(spec, "channels", shared_ref(channels)) ||
         !cJSON_AddItemToObjectCS(spec, "parameters", shared_ref(params))) {
         cJSON_Delete(spec);
-        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
     }
     for (int i = 0; i < npatches; i++) {
-        int rc = hf_patch_apply_cow(patches[i], &spec, err);
+        int rc = hfpatch_apply_cow(patches[i], &spec, err);
         if (rc) {
             cJSON_Delete(spec);
             return rc;
@@ -188,7 +188,7 @@ int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
         for (int k = 0; k < 5; k++)
             cJSON_Delete(items[k]);
         cJSON_Delete(spec);
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
     }
     cJSON_AddItemToObjectCS(cfg, "poi", items[0]);
     cJSON_AddItemToObjectCS(cfg, "parameters", items[1]);
@@ -199,11 +199,11 @@ int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
     cJSON_AddItemToObjectCS(check, "measurements", mlist);
     cJSON_AddItemToObjectCS(check, "observations", obs);
     cJSON_AddItemToObjectCS(check, "version", items[4]);
-    rc = hf_workspace_validate(check, source, err);
+    rc = hfpatch_workspace_validate(check, source, err);
     if (!rc && !ppar)
-        rc = hf_error_set(err, HF_ERR_INVALID, "%s: parameters: removed by a patch", source);
+        rc = hfcore_error_set(err, HF_ERR_INVALID, "%s: parameters: removed by a patch", source);
     if (!rc)
-        rc = hf_model_compile(pch, ppar, ppath, observations, &o, source, out, err);
+        rc = hfmodel_compile(pch, ppar, ppath, observations, &o, source, out, err);
     cJSON_Delete(check);
     cJSON_Delete(spec);
     return rc;
@@ -214,7 +214,7 @@ void hf_model_free(hf_model *m)
     if (!m)
         return;
     if (m->parent) {
-        hf_model_view_free(m);
+        hfmodel_view_free(m);
         return;
     }
     free(m->source);
@@ -267,7 +267,7 @@ int hf_model_naux(const hf_model *m) { return m ? m->naux : 0; }
 int hf_model_ndata(const hf_model *m) { return m ? m->nmain + m->naux : 0; }
 size_t hf_model_work_size(const hf_model *m) { return m ? m->work_size : 0; }
 int hf_model_poi(const hf_model *m) { return m ? m->poi : -1; }
-const char *hf_model_params_path(const hf_model *m) { return m ? m->params_path : NULL; }
+const char *hfmodel_params_path(const hf_model *m) { return m ? m->params_path : NULL; }
 int hf_model_nparsets(const hf_model *m) { return m ? m->nparsets : 0; }
 const double *hf_model_inits(const hf_model *m) { return m ? m->init : NULL; }
 const double *hf_model_lower(const hf_model *m) { return m ? m->lo : NULL; }
@@ -316,7 +316,7 @@ int hf_model_channel_nbins(const hf_model *m, int c)
     return m && (c >= 0 && c < m->nchan) ? m->chan_nb[c] : -1;
 }
 
-const char *hf_model_source(const hf_model *m)
+const char *hfmodel_source(const hf_model *m)
 {
     return m && m->source ? m->source : "";
 }
@@ -327,7 +327,7 @@ const char *hf_model_source(const hf_model *m)
  * parameter and the likelihood can have a minimum on each side.  Flagged
  * where both shifts exceed 20% of the nominal (5% flags 27 of 1Lbb's 97
  * histosys, 20% three: each costs an evaluation per fit). */
-int hf_model_kinked(const hf_model *m, unsigned char *flag)
+int hfmodel_kinked(const hf_model *m, unsigned char *flag)
 {
     int count = 0;
     memset(flag, 0, (size_t)m->npars);
@@ -348,7 +348,7 @@ int hf_model_kinked(const hf_model *m, unsigned char *flag)
     return count;
 }
 
-int hf_model_twowell(const hf_model *m, unsigned char *flag)
+int hfmodel_twowell(const hf_model *m, unsigned char *flag)
 {
     int count = 0;
     memset(flag, 0, (size_t)m->npars);

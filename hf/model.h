@@ -24,8 +24,8 @@ enum hf_modtype {
     HF_MOD_NTYPES
 };
 
-extern const char *const hf_modtype_names[HF_MOD_NTYPES];
-int hf_modtype_from_name(const char *name);
+extern const char *const hfmodel_modtype_names[HF_MOD_NTYPES];
+int hfmodel_modtype_from_name(const char *name);
 
 /* A scalar factor of a block: identity (normfactor, lumi) or a normsys
  * interpolation with its precomputed coefficients. */
@@ -120,17 +120,17 @@ struct hf_model {
 };
 
 /* Interpolation constants (interp.c); evaluation is in interp.h. */
-int hf_interp_normsys_init(hf_sfac *f, int code, double lo, double hi);
-void hf_interp_histosys_init(double *coef, int code, double lo, double nom,
+int hfmodel_interp_normsys_init(hf_sfac *f, int code, double lo, double hi);
+void hfmodel_interp_histosys_init(double *coef, int code, double lo, double nom,
                              double hi);
 
 
 
 /* reparam.c: frees a view made by hf_model_with_pars (its own arrays). */
-void hf_model_view_free(hf_model *m);
+void hfmodel_view_free(hf_model *m);
 
 /* build.c: compiles validated channels + measurement parameter configs. */
-int hf_model_compile(const cJSON *channels, const cJSON *params,
+int hfmodel_compile(const cJSON *channels, const cJSON *params,
                      const char *params_path, const cJSON *observations,
                      const hf_model_options *opt, const char *source,
                      hf_model **out, hf_error *err);

@@ -17,11 +17,11 @@ static int check_pars(const hf_model *m, const double *init,
     for (int i = 0; i < m->npars; i++) {
         const char *name = m->par_names[i];
         if (!isfinite(init[i]))
-            return hf_error_set(err, HF_ERR_ARG,
+            return hfcore_error_set(err, HF_ERR_ARG,
                                 "init of parameter %d (%s) is %g, not a "
                                 "finite number", i, name, init[i]);
         if (isnan(lo[i]) || isnan(hi[i]) || lo[i] > hi[i])
-            return hf_error_set(err, HF_ERR_ARG,
+            return hfcore_error_set(err, HF_ERR_ARG,
                                 "bounds of parameter %d (%s) are [%g, %g], "
                                 "not an interval", i, name, lo[i], hi[i]);
     }
@@ -34,7 +34,7 @@ int hf_model_with_pars(const hf_model *m, const double *init,
                        hf_error *err)
 {
     if (!m || !out)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "hf_model_with_pars: NULL model or output");
     *out = NULL;
     int n = m->npars;
@@ -46,7 +46,7 @@ int hf_model_with_pars(const hf_model *m, const double *init,
         free(v);
         free(d);
         free(f);
-        return hf_error_set(err, HF_ERR_NOMEM, "hf_model_with_pars: out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "hf_model_with_pars: out of memory");
     }
     *v = *m;
     /* a view of a view shares the original's arrays */
@@ -62,14 +62,14 @@ int hf_model_with_pars(const hf_model *m, const double *init,
         f[i] = fixed ? fixed[i] != 0 : m->fixed[i];
     int rc = check_pars(m, v->init, v->lo, v->hi, err);
     if (rc != HF_OK) {
-        hf_model_view_free(v);
+        hfmodel_view_free(v);
         return rc;
     }
     *out = v;
     return HF_OK;
 }
 
-void hf_model_view_free(hf_model *m)
+void hfmodel_view_free(hf_model *m)
 {
     free(m->init); /* lo and hi live in the same block */
     free(m->fixed);

@@ -29,7 +29,7 @@ static double tail(double value, double shift)
     return gsl_cdf_ugaussian_P(-(value - shift));
 }
 
-void hf_asymptotic_pvalues(hf_test_stat ts, double sqrtq, double sqrtq_A,
+void hfinfer_asymptotic_pvalues(hf_test_stat ts, double sqrtq, double sqrtq_A,
                            double *clsb, double *clb, double *cls)
 {
     double t = asymptotic_stat(ts, sqrtq, sqrtq_A);
@@ -38,7 +38,7 @@ void hf_asymptotic_pvalues(hf_test_stat ts, double sqrtq, double sqrtq_A,
     *cls = *clsb / *clb;
 }
 
-void hf_asymptotic_expected(double sqrtq_A, double cls[5], double clsb[5])
+void hfinfer_asymptotic_expected(double sqrtq_A, double cls[5], double clsb[5])
 {
     /* The background-only distribution's expected_value(n) is n itself
      * (cutoff -inf), taken for n = 2, 1, 0, -1, -2: the CLs band from
@@ -51,7 +51,7 @@ void hf_asymptotic_expected(double sqrtq_A, double cls[5], double clsb[5])
     }
 }
 
-void hf_hypo_free(hf_hypo *h)
+void hfinfer_hypo_free(hf_hypo *h)
 {
     if (h) {
         free(h->buf);
@@ -59,44 +59,44 @@ void hf_hypo_free(hf_hypo *h)
     }
 }
 
-int hf_hypo_check_poi(const hf_model *m, hf_test_stat ts, const char *who,
+int hfinfer_hypo_check_poi(const hf_model *m, hf_test_stat ts, const char *who,
                       hf_error *err)
 {
     int poi = hf_model_poi(m);
     if (poi < 0)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "%s: no POI is defined; a POI is required for a "
                             "hypothesis test", who);
     const char *name = hf_model_par_name(m, poi);
     if (hf_model_fixed(m)[poi])
-        return hf_error_set(err, HF_ERR_INVALID,
+        return hfcore_error_set(err, HF_ERR_INVALID,
                             "%s: the POI %s is fixed, which makes profile "
                             "likelihood based inference impossible (unfix it "
-                            "there)", hf_model_params_path(m), name);
+                            "there)", hfmodel_params_path(m), name);
     double lo = hf_model_lower(m)[poi], hi = hf_model_upper(m)[poi];
     double b = ts == HF_TEST_Q0 ? 1.0 : 0.0;
     if (!(lo < hi))
-        return hf_error_set(err, HF_ERR_INVALID,
+        return hfcore_error_set(err, HF_ERR_INVALID,
                             "%s: the POI %s has bounds [%g, %g], which leave "
-                            "it no room to be fitted", hf_model_params_path(m),
+                            "it no room to be fitted", hfmodel_params_path(m),
                             name, lo, hi);
     if (!(lo <= b && b <= hi))
-        return hf_error_set(err, HF_ERR_INVALID,
+        return hfcore_error_set(err, HF_ERR_INVALID,
                             "%s: the POI %s has bounds [%g, %g], which exclude "
                             "%g, the %s hypothesis the test fits at (is %s "
-                            "meant to be the POI?)", hf_model_params_path(m),
+                            "meant to be the POI?)", hfmodel_params_path(m),
                             name, lo, hi, b, ts == HF_TEST_Q0 ? "signal"
                             : "background-only", name);
     return HF_OK;
 }
 
-int hf_hypo_check_mu(const hf_model *m, double mu, int upper, const char *who,
+int hfinfer_hypo_check_mu(const hf_model *m, double mu, int upper, const char *who,
                      hf_error *err)
 {
     int poi = hf_model_poi(m);
     double lo = hf_model_lower(m)[poi], hi = hf_model_upper(m)[poi];
     if (!(mu >= lo && (!upper || mu <= hi)))
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "%s: the tested POI value %g lies outside the "
                             "bounds [%g, %g] of the POI %s (as pyhf, hf tests "
                             "only values within them)", who, mu, lo, hi,
@@ -129,7 +129,7 @@ static int fit(hf_hypo *h, int k, const double *data, const double *init,
                hf_error *err)
 {
     hf_fit_result r;
-    int rc = hf_fit_ex(h->m, data, init, fix_poi, mu, &h->opt, h->width,
+    int rc = hffit_ex(h->m, data, init, fix_poi, mu, &h->opt, h->width,
                        h->work, pars, &r, err);
     h->nevals += r.nevals;
     *twice_nll = r.twice_nll;
@@ -137,13 +137,13 @@ static int fit(hf_hypo *h, int k, const double *data, const double *init,
     return rc;
 }
 
-int hf_hypo_init(hf_hypo *h, const hf_model *m, const double *data,
+int hfinfer_hypo_init(hf_hypo *h, const hf_model *m, const double *data,
                  hf_test_stat ts, const hf_fit_options *opt, hf_error *err)
 {
-    return hf_hypo_init_ex(h, m, data, ts, opt, NULL, err);
+    return hfinfer_hypo_init_ex(h, m, data, ts, opt, NULL, err);
 }
 
-int hf_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
+int hfinfer_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
                     hf_test_stat ts, const hf_fit_options *opt,
                     hf_hypotest_explain *ex, hf_error *err)
 {
@@ -159,11 +159,11 @@ int hf_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
     h->npars = hf_model_npars(m);
     h->ndata = hf_model_ndata(m);
     h->poi = hf_model_poi(m);
-    int rc0 = hf_hypo_check_poi(m, ts, "hypotest", err);
+    int rc0 = hfinfer_hypo_check_poi(m, ts, "hypotest", err);
     if (rc0 != HF_OK)
         return rc0;
     if (ts != HF_TEST_Q0 && ts != HF_TEST_QMU && ts != HF_TEST_QMU_TILDE)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "hypotest: the asymptotic calculator takes q0, "
                             "qmu or qmu_tilde, not test statistic %d",
                             (int)ts);
@@ -171,7 +171,7 @@ int hf_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
     size_t np = h->npars, wsize = hf_model_work_size(m);
     h->buf = malloc((7 * np + h->ndata + wsize + 1) * sizeof *h->buf);
     if (!h->buf)
-        return hf_error_set(err, HF_ERR_NOMEM, "hypotest: out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "hypotest: out of memory");
     h->width = h->buf;
     h->free_pars = h->width + np;
     h->asimov_pars = h->free_pars + np;
@@ -180,7 +180,7 @@ int hf_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
     h->scratch2 = h->scratch + np;
     h->asimov = h->scratch2 + np;
     h->work = h->asimov + h->ndata;
-    hf_fit_widths(m, h->width);
+    hffit_widths(m, h->width);
 
     /* pyhf starts every fit from the model's inits; these warm starts
      * reach the same minima in a fraction of the evaluations. */
@@ -211,11 +211,11 @@ int hf_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
         goto fail;
     return HF_OK;
 fail:
-    hf_hypo_free(h);
+    hfinfer_hypo_free(h);
     return rc;
 }
 
-/* hf_teststat_fixed's fitter: hf_fit_ex with the test's widths and work
+/* hfinfer_teststat_fixed's fitter: hffit_ex with the test's widths and work
  * buffer, evaluations counted for the test and per kind of fit. */
 typedef struct hypo_fitter {
     hf_hypo *h;
@@ -229,8 +229,8 @@ static int hypo_fit(void *ctx, const double *data, const double *start,
 {
     hypo_fitter *f = ctx;
     hf_fit_result r;
-    (void)thorough; /* hf_fit_ex is the thorough fit */
-    int rc = hf_fit_ex(f->h->m, data, start, fix_poi, mu, &f->h->opt,
+    (void)thorough; /* hffit_ex is the thorough fit */
+    int rc = hffit_ex(f->h->m, data, start, fix_poi, mu, &f->h->opt,
                        f->h->width, f->h->work, pars, &r, err);
     f->h->nevals += r.nevals;
     f->nevals[fix_poi != 0] += r.nevals;
@@ -240,7 +240,7 @@ static int hypo_fit(void *ctx, const double *data, const double *start,
 }
 
 /* The test statistic at mu on `data` given its free fit: the sequence the
- * toys share (hf_teststat_fixed), recorded for an explanation. */
+ * toys share (hfinfer_teststat_fixed), recorded for an explanation. */
 static int teststat(hf_hypo *h, const double *data, double mu,
                     double *free_pars, double *free_tnll, double *q,
                     hf_error *err)
@@ -250,7 +250,7 @@ static int teststat(hf_hypo *h, const double *data, double mu,
     hf_fitter f = {hypo_fit, &hf};
     hf_ts_fits s = {free_pars, *free_tnll, h->scratch, NAN, h->scratch2,
                     h->ex != NULL, 0};
-    int rc = hf_teststat_fixed(h->m, h->ts, &f, data, mu, &s, q, err);
+    int rc = hfinfer_teststat_fixed(h->m, h->ts, &f, data, mu, &s, q, err);
     *free_tnll = s.free_tnll;
     if (rc != HF_OK || !h->ex)
         return rc;
@@ -264,7 +264,7 @@ static int teststat(hf_hypo *h, const double *data, double mu,
     return HF_OK;
 }
 
-int hf_hypo_eval(hf_hypo *h, double mu, int observed, hf_cls_result *res,
+int hfinfer_hypo_eval(hf_hypo *h, double mu, int observed, hf_cls_result *res,
                  hf_error *err)
 {
     double q = NAN, q_A, clsb_exp[5];
@@ -285,12 +285,12 @@ int hf_hypo_eval(hf_hypo *h, double mu, int observed, hf_cls_result *res,
 
     double sqrtq_A = sqrt(q_A);
     res->test_stat_asimov = q_A;
-    hf_asymptotic_expected(sqrtq_A, res->cls_exp, clsb_exp);
+    hfinfer_asymptotic_expected(sqrtq_A, res->cls_exp, clsb_exp);
     if (h->ts == HF_TEST_Q0)
         memcpy(res->cls_exp, clsb_exp, sizeof clsb_exp);
     if (observed) {
         res->test_stat = q;
-        hf_asymptotic_pvalues(h->ts, sqrt(q), sqrtq_A, &res->clsb, &res->clb,
+        hfinfer_asymptotic_pvalues(h->ts, sqrt(q), sqrtq_A, &res->clsb, &res->clb,
                               &res->cls_obs);
         if (h->ts == HF_TEST_Q0)
             res->cls_obs = res->clsb;
@@ -313,21 +313,21 @@ static int explain_impl(const hf_model *m, const double *data, double mu,
     ex->q_obs = ex->q_asimov = NAN;
     memset(res, 0, sizeof *res);
     res->cls_obs = NAN;
-    int rc0 = hf_hypo_check_poi(m, ts, "hypotest", err);
+    int rc0 = hfinfer_hypo_check_poi(m, ts, "hypotest", err);
     if (rc0 == HF_OK && ts != HF_TEST_Q0)
-        rc0 = hf_hypo_check_mu(m, mu, 0, "hypotest", err);
+        rc0 = hfinfer_hypo_check_mu(m, mu, 0, "hypotest", err);
     if (rc0 != HF_OK)
         return rc0;
-    /* hf_hypo_init does the free, background-only and Asimov free fits */
-    int rc = hf_hypo_init_ex(&h, m, data, ts, opt, ex, err);
+    /* hfinfer_hypo_init does the free, background-only and Asimov free fits */
+    int rc = hfinfer_hypo_init_ex(&h, m, data, ts, opt, ex, err);
     if (rc != HF_OK) {
         res->nevals = h.nevals;
         return rc;
     }
-    rc = hf_hypo_eval(&h, mu, 1, res, err);
+    rc = hfinfer_hypo_eval(&h, mu, 1, res, err);
     ex->q_obs = res->test_stat;
     ex->q_asimov = res->test_stat_asimov;
-    hf_hypo_free(&h);
+    hfinfer_hypo_free(&h);
     return rc;
 }
 
@@ -337,8 +337,8 @@ int hf_cls_asymptotic_explain(const hf_model *m, const double *data,
                               hf_hypotest_explain *ex, hf_error *err)
 {
     if (!m || !data || !res || !ex)
-        return hf_error_set(err, HF_ERR_ARG, "hf_cls_asymptotic_explain: NULL argument (m, data, res, ex may not be NULL)");
-    return hf_error_blame(hf_model_source(m),
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_cls_asymptotic_explain: NULL argument (m, data, res, ex may not be NULL)");
+    return hfcore_error_blame(hfmodel_source(m),
                           explain_impl(m, data, mu, ts, opt, res, ex, err),
                           err);
 }
@@ -348,7 +348,7 @@ int hf_cls_asymptotic(const hf_model *m, const double *data, double mu,
                       hf_cls_result *res, hf_error *err)
 {
     if (!m || !data || !res)
-        return hf_error_set(err, HF_ERR_ARG, "hf_cls_asymptotic: NULL argument (m, data, res may not be NULL)");
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_cls_asymptotic: NULL argument (m, data, res may not be NULL)");
     return hf_cls_scan(m, data, &mu, 1, ts, opt, res, err);
 }
 
@@ -362,23 +362,23 @@ static int cls_scan_impl(const hf_model *m, const double *data, const double *mu
         res[i].cls_obs = NAN;
     }
     /* before any fit: a value out of bounds is the caller's mistake */
-    int rc0 = hf_hypo_check_poi(m, ts, "hypotest", err);
+    int rc0 = hfinfer_hypo_check_poi(m, ts, "hypotest", err);
     if (rc0 != HF_OK)
         return rc0;
     for (int i = 0; ts != HF_TEST_Q0 && i < n; i++) {
-        int rc = hf_hypo_check_mu(m, mu[i], 0, "hypotest", err);
+        int rc = hfinfer_hypo_check_mu(m, mu[i], 0, "hypotest", err);
         if (rc != HF_OK)
             return rc;
     }
-    int rc = hf_hypo_init(&h, m, data, ts, opt, err);
+    int rc = hfinfer_hypo_init(&h, m, data, ts, opt, err);
     if (rc != HF_OK) {
         if (n > 0)
             res[0].nevals = h.nevals;
         return rc;
     }
     for (int i = 0; i < n && rc == HF_OK; i++)
-        rc = hf_hypo_eval(&h, mu[i], 1, &res[i], err);
-    hf_hypo_free(&h);
+        rc = hfinfer_hypo_eval(&h, mu[i], 1, &res[i], err);
+    hfinfer_hypo_free(&h);
     return rc;
 }
 
@@ -387,6 +387,6 @@ int hf_cls_scan(const hf_model *m, const double *data, const double *mu,
                 hf_cls_result *res, hf_error *err)
 {
     if (!m || !data || (n > 0 && (!mu || !res)))
-        return hf_error_set(err, HF_ERR_ARG, "hf_cls_scan: NULL argument (m, data, mu, res may not be NULL)");
-    return hf_error_blame(hf_model_source(m), cls_scan_impl(m, data, mu, n, ts, opt, res, err), err);
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_cls_scan: NULL argument (m, data, mu, res may not be NULL)");
+    return hfcore_error_blame(hfmodel_source(m), cls_scan_impl(m, data, mu, n, ts, opt, res, err), err);
 }

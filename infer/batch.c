@@ -2,7 +2,7 @@
  * batch.c - asymptotic CLs for a whole signal grid in one call, parallel
  * over patches.
  *
- * hf_batch_run is the one loop of every batch: patches here, signal
+ * hfinfer_batch_run is the one loop of every batch: patches here, signal
  * templates (recast/signal_batch.c) through the same hf_batch_source.
  * Each item is one independent task: its model from the source, then the
  * fits.  A task writes only its own item (and its thread's state), so the
@@ -45,7 +45,7 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-int hf_batch_start(const char *fn, const hf_batch_options **opt,
+int hfinfer_batch_start(const char *fn, const hf_batch_options **opt,
                    hf_batch_options *defaults, int n, hf_batch_result *res,
                    int *nthreads, hf_error *err)
 {
@@ -55,11 +55,11 @@ int hf_batch_start(const char *fn, const hf_batch_options **opt,
     }
     const hf_batch_options *o = *opt;
     if (o->upper_limit && !(o->cl > 0 && o->cl < 1))
-        return hf_error_set(err, HF_ERR_ARG, "%s: confidence level %g is not "
+        return hfcore_error_set(err, HF_ERR_ARG, "%s: confidence level %g is not "
                             "between 0 and 1", fn, o->cl);
     res->items = calloc(n > 0 ? (size_t)n : 1, sizeof *res->items);
     if (!res->items)
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", fn);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", fn);
     res->n = n;
 
     int t = o->threads;
@@ -99,7 +99,7 @@ static void run_item(const hf_batch_source *src, void *state, int i,
     it->seconds = now() - t0;
 }
 
-int hf_batch_run(const hf_batch_source *src, int n, int nthreads,
+int hfinfer_batch_run(const hf_batch_source *src, int n, int nthreads,
                  const hf_batch_options *o, hf_batch_result *res)
 {
     int done = 0;
@@ -115,7 +115,7 @@ int hf_batch_run(const hf_batch_source *src, int n, int nthreads,
             if (ok)
                 run_item(src, state, i, o, it);
             else
-                it->status = hf_error_set(&it->err, HF_ERR_NOMEM,
+                it->status = hfcore_error_set(&it->err, HF_ERR_NOMEM,
                                           "out of memory");
             if (o->progress) {
 #pragma omp critical(hf_batch_progress)
@@ -147,13 +147,13 @@ static int patch_prepare(void *ctx, void *state, int i, const hf_model **out,
     int rc = hf_model_build(ps->ws, &p, 1, ps->o->model, &m, err);
     *out = m;
     if (rc == HF_OK && hf_model_poi(m) < 0)
-        rc = hf_error_set(err, HF_ERR_INVALID,
+        rc = hfcore_error_set(err, HF_ERR_INVALID,
                           "%s: the patched model has no parameter of "
                           "interest", p->source ? p->source : "patch");
     /* each grid point is pyhf's hypotest, which tests only values within
      * the POI's bounds */
     if (rc == HF_OK && ps->o->ts != HF_TEST_Q0)
-        rc = hf_hypo_check_mu(m, ps->o->test_poi, 1, "hypotest", err);
+        rc = hfinfer_hypo_check_mu(m, ps->o->test_poi, 1, "hypotest", err);
     return rc;
 }
 
@@ -169,21 +169,21 @@ int hf_batch_cls_patches(const hf_workspace *ws,
 {
     hf_batch_options defaults;
     if (!res)
-        return hf_error_set(err, HF_ERR_ARG, "hf_batch_cls: NULL result");
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_batch_cls: NULL result");
     memset(res, 0, sizeof *res);
     if (!ws || n < 0 || (n > 0 && !patches))
-        return hf_error_set(err, HF_ERR_ARG, "hf_batch_cls: NULL argument");
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_batch_cls: NULL argument");
     for (int i = 0; i < n; i++)
         if (!patches[i])
-            return hf_error_set(err, HF_ERR_ARG,
+            return hfcore_error_set(err, HF_ERR_ARG,
                                 "hf_batch_cls: patch %d is NULL", i);
-    int nthreads, rc = hf_batch_start("hf_batch_cls", &opt, &defaults, n, res,
+    int nthreads, rc = hfinfer_batch_start("hf_batch_cls", &opt, &defaults, n, res,
                                       &nthreads, err);
     if (rc != HF_OK)
         return rc;
     patch_source ps = {ws, patches, opt};
     hf_batch_source src = {&ps, NULL, NULL, patch_prepare, patch_release};
-    return hf_batch_run(&src, n, nthreads, opt, res);
+    return hfinfer_batch_run(&src, n, nthreads, opt, res);
 }
 
 int hf_batch_cls(const hf_workspace *ws, const hf_patchset *ps,
@@ -193,11 +193,11 @@ int hf_batch_cls(const hf_workspace *ws, const hf_patchset *ps,
     if (res)
         memset(res, 0, sizeof *res);
     if (!ps)
-        return hf_error_set(err, HF_ERR_ARG, "hf_batch_cls: NULL patchset");
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_batch_cls: NULL patchset");
     int n = hf_patchset_size(ps);
     const hf_patch **list = malloc((n > 0 ? (size_t)n : 1) * sizeof *list);
     if (!list)
-        return hf_error_set(err, HF_ERR_NOMEM, "hf_batch_cls: out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "hf_batch_cls: out of memory");
     for (int i = 0; i < n; i++)
         list[i] = hf_patchset_patch(ps, i);
     int rc = hf_batch_cls_patches(ws, list, n, opt, res, err);

@@ -10,11 +10,11 @@
 
 /* pyhf's test statistics from the two fits: twice_nll of the fixed-POI and
  * of the free fit and the free fit's POI value. */
-double hf_teststat_value(hf_test_stat ts, double mu, double muhat,
+double hfinfer_teststat_value(hf_test_stat ts, double mu, double muhat,
                          double twice_nll_fixed, double twice_nll_free);
 
 /* The fitter behind the test-statistic sequence, so that the asymptotic
- * calculator (hf_fit_ex) and the toys (a quick BFGS first) share one
+ * calculator (hffit_ex) and the toys (a quick BFGS first) share one
  * sequence.  fit() fits `data` from `start`, free or with the POI fixed to
  * mu, into pars[npars] and *tnll (twice the NLL); `thorough` asks for the
  * full minimiser (a retry after a fit that stopped short).  It returns
@@ -28,7 +28,7 @@ typedef struct hf_fitter {
 } hf_fitter;
 
 /* The two fits of a test statistic.  free_pars/free_tnll: the free fit
- * (in for hf_teststat_fixed, out for hf_teststat_seq; updated where it is
+ * (in for hfinfer_teststat_fixed, out for hfinfer_teststat_seq; updated where it is
  * redone); fixed_pars/fixed_tnll: the fixed-POI fit (fixed_tnll NaN when
  * q is zero without it); scratch: npars doubles; always_fixed: fit the
  * fixed POI even where q is zero whatever it gives (pyhf does; an
@@ -52,22 +52,22 @@ typedef struct hf_ts_fits {
  * thoroughly, from the fixed point, then the fixed fit again from there,
  * keeping the lower of the two.  (Past the bounds, where pyhf refuses to
  * go and hf's limits may, the free fit can be the higher one.) */
-int hf_teststat_fixed(const hf_model *m, hf_test_stat ts, const hf_fitter *f,
+int hfinfer_teststat_fixed(const hf_model *m, hf_test_stat ts, const hf_fitter *f,
                       const double *data, double mu, hf_ts_fits *s, double *q,
                       hf_error *err);
 
 /* The same after a free fit from `start` (NULL: the model's inits). */
-int hf_teststat_seq(const hf_model *m, hf_test_stat ts, const hf_fitter *f,
+int hfinfer_teststat_seq(const hf_model *m, hf_test_stat ts, const hf_fitter *f,
                     const double *data, double mu, const double *start,
                     hf_ts_fits *s, double *q, hf_error *err);
 
 /* pyhf's AsymptoticCalculator.pvalues on sqrt(q) and sqrt(q_A):
  * CLsb, CLb, CLs at the observed statistic. */
-void hf_asymptotic_pvalues(hf_test_stat ts, double sqrtq, double sqrtq_A,
+void hfinfer_asymptotic_pvalues(hf_test_stat ts, double sqrtq, double sqrtq_A,
                            double *clsb, double *clb, double *cls);
 
 /* pyhf's expected_pvalues: the (-2..+2 sigma) band of CLs and of CLsb. */
-void hf_asymptotic_expected(double sqrtq_A, double cls[5], double clsb[5]);
+void hfinfer_asymptotic_expected(double sqrtq_A, double cls[5], double clsb[5]);
 
 /* The fits of an asymptotic hypothesis test that do not depend on the
  * tested POI value (free fit to data, the Asimov data set and its free
@@ -79,7 +79,7 @@ typedef struct hf_hypo {
     hf_fit_options opt;
     int npars, ndata, poi;
     double *buf;          /* owns everything below */
-    double *width;        /* npars: hf_fit_widths */
+    double *width;        /* npars: hffit_widths */
     double *work;         /* hf_model_work_size */
     double *free_pars;    /* free fit to data */
     double free_tnll;
@@ -88,45 +88,45 @@ typedef struct hf_hypo {
     double *free_pars_A;  /* free fit to the Asimov data */
     double free_tnll_A;
     double *scratch;      /* npars: the fixed-POI fit */
-    double *scratch2;     /* npars: hf_teststat_fixed's */
+    double *scratch2;     /* npars: hfinfer_teststat_fixed's */
     int nevals;
     hf_hypotest_explain *ex;  /* NULL, or where each fit is recorded */
 } hf_hypo;
 
-int hf_hypo_init(hf_hypo *h, const hf_model *m, const double *data,
+int hfinfer_hypo_init(hf_hypo *h, const hf_model *m, const double *data,
                  hf_test_stat ts, const hf_fit_options *opt, hf_error *err);
 /* The same, recording every fit in *ex (see hf_cls_asymptotic_explain). */
-int hf_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
+int hfinfer_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
                     hf_test_stat ts, const hf_fit_options *opt,
                     hf_hypotest_explain *ex, hf_error *err);
 
 /* Hypothesis test at mu.  With observed == 0 only the Asimov (expected)
  * part is computed and the observed fields are NaN. */
-int hf_hypo_eval(hf_hypo *h, double mu, int observed, hf_cls_result *res,
+int hfinfer_hypo_eval(hf_hypo *h, double mu, int observed, hf_cls_result *res,
                  hf_error *err);
 
-void hf_hypo_free(hf_hypo *h);
+void hfinfer_hypo_free(hf_hypo *h);
 
 /* What a hypothesis test needs of the model's POI, checked before any
  * fit: that there is one (HF_ERR_ARG), that the workspace does not fix it
  * and that its bounds hold the background-only value the test fits at
  * (HF_ERR_INVALID, naming the measurement's parameters).  `who` starts
  * the message ("hypotest", "toys"). */
-int hf_hypo_check_poi(const hf_model *m, hf_test_stat ts, const char *who,
+int hfinfer_hypo_check_poi(const hf_model *m, hf_test_stat ts, const char *who,
                       hf_error *err);
 /* A tested POI value not below the POI's lower bound, and with `upper`
  * not above its upper bound either, as pyhf requires (HF_ERR_ARG naming
  * them).  The library's hypotests accept values past the upper bound,
  * where hf's upper limits may go (see hf_upper_limit); the command, the
  * batch runner and pyhf do not. */
-int hf_hypo_check_mu(const hf_model *m, double mu, int upper, const char *who,
+int hfinfer_hypo_check_mu(const hf_model *m, double mu, int upper, const char *who,
                      hf_error *err);
 
 /* The start hf_batch_cls_patches and hf_signal_cls_batch share: *opt
  * defaulted (to *defaults) when NULL, its confidence level checked,
  * res->items allocated for n and the thread count to run with in
  * *nthreads.  Errors name `fn`. */
-int hf_batch_start(const char *fn, const hf_batch_options **opt,
+int hfinfer_batch_start(const char *fn, const hf_batch_options **opt,
                    hf_batch_options *defaults, int n, hf_batch_result *res,
                    int *nthreads, hf_error *err);
 
@@ -146,9 +146,9 @@ typedef struct hf_batch_source {
 } hf_batch_source;
 
 /* The one batch loop: items 0..n-1 over nthreads threads (from
- * hf_batch_start, which allocated res->items), the hypotest and limit of
+ * hfinfer_batch_start, which allocated res->items), the hypotest and limit of
  * *o on each, progress reported, res->nfailed counted.  HF_OK. */
-int hf_batch_run(const hf_batch_source *src, int n, int nthreads,
+int hfinfer_batch_run(const hf_batch_source *src, int n, int nthreads,
                  const hf_batch_options *o, hf_batch_result *res);
 
 #endif

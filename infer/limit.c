@@ -40,7 +40,7 @@ static const point *evaluate(limit_ctx *c, double mu, int observed)
         int cap = c->cap ? 2 * c->cap : 32;
         point *p = realloc(c->pts, cap * sizeof *p);
         if (!p) {
-            c->rc = hf_error_set(c->err, HF_ERR_NOMEM,
+            c->rc = hfcore_error_set(c->err, HF_ERR_NOMEM,
                                  "upper limit: out of memory");
             return NULL;
         }
@@ -48,7 +48,7 @@ static const point *evaluate(limit_ctx *c, double mu, int observed)
         c->cap = cap;
     }
     hf_cls_result r;
-    int rc = hf_hypo_eval(&c->h, mu, observed, &r, c->err);
+    int rc = hfinfer_hypo_eval(&c->h, mu, observed, &r, c->err);
     if (rc != HF_OK) {
         c->rc = rc;
         return NULL;
@@ -113,7 +113,7 @@ static int root(limit_ctx *c, int curve, double lo, double hi, double *out)
     gsl_function f = {distance, c};
     gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
     if (!s)
-        return hf_error_set(c->err, HF_ERR_NOMEM, "upper limit: out of memory");
+        return hfcore_error_set(c->err, HF_ERR_NOMEM, "upper limit: out of memory");
     c->curve = curve;
     *out = NAN;
     if (lo > hi) {
@@ -166,7 +166,7 @@ static int root(limit_ctx *c, int curve, double lo, double hi, double *out)
     if (c->rc != HF_OK)
         return c->rc;
     if (status != GSL_SUCCESS)
-        return hf_error_set(c->err, HF_ERR_NUMERIC,
+        return hfcore_error_set(c->err, HF_ERR_NUMERIC,
                             "upper limit: no %s crossing of CLs = %g found "
                             "in [%g, %g] (%s)",
                             names[curve], c->level, lo, hi,
@@ -186,14 +186,14 @@ static int upper_limit_impl(const hf_model *m, const double *data, double cl,
         res->exp[k] = NAN;
     res->nevals = 0;
     if (!(cl > 0 && cl < 1))
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "upper limit: confidence level %g is not in "
                             "(0, 1)", cl);
     if (ts != HF_TEST_QMU && ts != HF_TEST_QMU_TILDE)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "upper limit: needs the qmu or qmu_tilde test "
                             "statistic");
-    int rc = hf_hypo_init(&c.h, m, data, ts, opt, err);
+    int rc = hfinfer_hypo_init(&c.h, m, data, ts, opt, err);
     if (rc != HF_OK) {
         res->nevals = c.h.nevals;
         return rc;
@@ -218,7 +218,7 @@ static int upper_limit_impl(const hf_model *m, const double *data, double cl,
         goto out;
     }
     if (steps >= 60) {
-        rc = hf_error_set(err, HF_ERR_NUMERIC,
+        rc = hfcore_error_set(err, HF_ERR_NUMERIC,
                           "upper limit: cannot bracket CLs = %g by scaling "
                           "the POI bounds", c.level);
         goto out;
@@ -232,7 +232,7 @@ static int upper_limit_impl(const hf_model *m, const double *data, double cl,
     }
 out:
     res->nevals = c.h.nevals;
-    hf_hypo_free(&c.h);
+    hfinfer_hypo_free(&c.h);
     free(c.pts);
     return rc;
 }
@@ -264,19 +264,19 @@ static int upper_limit_scan_impl(const hf_model *m, const double *data,
                         hf_limit_result *res, hf_error *err)
 {
     if (n < 1 || !mu || !res)
-        return hf_error_set(err, HF_ERR_ARG, "upper limit scan: no POI values");
+        return hfcore_error_set(err, HF_ERR_ARG, "upper limit scan: no POI values");
     if (ts == HF_TEST_Q0)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "upper limit scan: q0 is a discovery test statistic, not one "
                             "for upper limits");
     if (!(cl > 0 && cl < 1))
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "upper limit scan: confidence level %g is not in (0, 1)", cl);
     /* the interpolation reads the scan as increasing in mu: an unsorted
      * or repeated value would give a wrong limit silently */
     for (int i = 1; i < n; i++)
         if (!(mu[i] > mu[i - 1]))
-            return hf_error_set(err, HF_ERR_ARG,
+            return hfcore_error_set(err, HF_ERR_ARG,
                                 "upper limit scan: POI values must increase "
                                 "strictly: mu[%d] = %g follows mu[%d] = %g",
                                 i, mu[i], i - 1, mu[i - 1]);
@@ -284,7 +284,7 @@ static int upper_limit_scan_impl(const hf_model *m, const double *data,
     double *xp = malloc(sizeof(double) * (size_t)n), *fp = malloc(sizeof(double) * (size_t)n);
     int rc = HF_OK;
     if (!r || !xp || !fp) {
-        rc = hf_error_set(err, HF_ERR_NOMEM, "upper limit scan: out of memory");
+        rc = hfcore_error_set(err, HF_ERR_NOMEM, "upper limit scan: out of memory");
         goto out;
     }
     rc = hf_cls_scan(m, data, mu, n, ts, opt, r, err);
@@ -315,8 +315,8 @@ int hf_upper_limit(const hf_model *m, const double *data, double cl,
                    hf_limit_result *res, hf_error *err)
 {
     if (!m || !data || !res)
-        return hf_error_set(err, HF_ERR_ARG, "hf_upper_limit: NULL argument (m, data, res may not be NULL)");
-    return hf_error_blame(hf_model_source(m), upper_limit_impl(m, data, cl, ts, opt, res, err), err);
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_upper_limit: NULL argument (m, data, res may not be NULL)");
+    return hfcore_error_blame(hfmodel_source(m), upper_limit_impl(m, data, cl, ts, opt, res, err), err);
 }
 
 int hf_upper_limit_scan(const hf_model *m, const double *data,
@@ -325,6 +325,6 @@ int hf_upper_limit_scan(const hf_model *m, const double *data,
                         hf_limit_result *res, hf_error *err)
 {
     if (!m || !data || !mu || !res)
-        return hf_error_set(err, HF_ERR_ARG, "hf_upper_limit_scan: NULL argument (m, data, mu, res may not be NULL)");
-    return hf_error_blame(hf_model_source(m), upper_limit_scan_impl(m, data, mu, n, cl, ts, opt, scan, res, err), err);
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_upper_limit_scan: NULL argument (m, data, mu, res may not be NULL)");
+    return hfcore_error_blame(hfmodel_source(m), upper_limit_scan_impl(m, data, mu, n, cl, ts, opt, scan, res, err), err);
 }

@@ -27,7 +27,7 @@ int hf_significance(const hf_model *m, const double *data,
                     hf_error *err)
 {
     if (!m || !data || !res)
-        return hf_error_set(err, HF_ERR_ARG, "hf_significance: NULL argument (m, data, res may not be NULL)");
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_significance: NULL argument (m, data, res may not be NULL)");
     hf_cls_result r;
     memset(res, 0, sizeof *res);
     res->p0_obs = res->z_obs = NAN;

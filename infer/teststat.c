@@ -8,7 +8,7 @@
 
 #include "infer.h"
 
-double hf_teststat_value(hf_test_stat ts, double mu, double muhat,
+double hfinfer_teststat_value(hf_test_stat ts, double mu, double muhat,
                          double twice_nll_fixed, double twice_nll_free)
 {
     /* pyhf clips at 0 (a fixed fit a hair below the free one is rounding)
@@ -34,7 +34,7 @@ static int zero_q(hf_test_stat ts, double mu, double muhat)
            ((ts == HF_TEST_QMU || ts == HF_TEST_QMU_TILDE) && muhat > mu);
 }
 
-int hf_teststat_fixed(const hf_model *m, hf_test_stat ts, const hf_fitter *f,
+int hfinfer_teststat_fixed(const hf_model *m, hf_test_stat ts, const hf_fitter *f,
                       const double *data, double mu, hf_ts_fits *s, double *q,
                       hf_error *err)
 {
@@ -68,11 +68,11 @@ int hf_teststat_fixed(const hf_model *m, hf_test_stat ts, const hf_fitter *f,
         }
     }
     s->fixed_tnll = tfix;
-    *q = hf_teststat_value(ts, mu, s->free_pars[poi], tfix, s->free_tnll);
+    *q = hfinfer_teststat_value(ts, mu, s->free_pars[poi], tfix, s->free_tnll);
     return HF_OK;
 }
 
-int hf_teststat_seq(const hf_model *m, hf_test_stat ts, const hf_fitter *f,
+int hfinfer_teststat_seq(const hf_model *m, hf_test_stat ts, const hf_fitter *f,
                     const double *data, double mu, const double *start,
                     hf_ts_fits *s, double *q, hf_error *err)
 {
@@ -83,7 +83,7 @@ int hf_teststat_seq(const hf_model *m, hf_test_stat ts, const hf_fitter *f,
                     s->free_pars, &s->free_tnll, err);
     if (rc != HF_OK)
         return rc;
-    return hf_teststat_fixed(m, ts, f, data, mu, s, q, err);
+    return hfinfer_teststat_fixed(m, ts, f, data, mu, s, q, err);
 }
 
 /* hf_fit with the caller's options, for hf_test_statistic. */
@@ -109,30 +109,30 @@ int hf_test_statistic(const hf_model *m, const double *data, double mu,
                       hf_error *err)
 {
     if (!m || !data || !q)
-        return hf_error_set(err, HF_ERR_ARG, "hf_test_statistic: NULL argument (m, data, q may not be NULL)");
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_test_statistic: NULL argument (m, data, q may not be NULL)");
     int npars = hf_model_npars(m), poi = hf_model_poi(m);
     *q = NAN;
     if (poi < 0)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "test statistic: the model has no POI");
     if (hf_model_fixed(m)[poi])
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "test statistic: the POI %s is fixed",
                             hf_model_par_name(m, poi));
     if (ts < HF_TEST_Q0 || ts > HF_TEST_TMU_TILDE)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "test statistic: unknown test statistic %d",
                             (int)ts);
     if (ts == HF_TEST_Q0)
         mu = 0;
     double *pars = malloc(3 * (npars ? npars : 1) * sizeof *pars);
     if (!pars)
-        return hf_error_set(err, HF_ERR_NOMEM, "test statistic: out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "test statistic: out of memory");
     plain_fitter pf = {m, opt};
     hf_fitter f = {plain_fit, &pf};
     hf_ts_fits s = {pars, NAN, pars + npars, NAN, pars + 2 * npars, 1, 0};
     /* pyhf fits both, from the inits */
-    int rc = hf_teststat_seq(m, ts, &f, data, mu, NULL, &s, q, err);
+    int rc = hfinfer_teststat_seq(m, ts, &f, data, mu, NULL, &s, q, err);
     if (rc != HF_OK)
         *q = NAN;
     free(pars);

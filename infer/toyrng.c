@@ -45,12 +45,12 @@
  * written) and hf_threefry_reset(). */
 GSL_MICRORNG(hf_threefry, threefry4x64);
 
-gsl_rng *hf_toyrng_alloc(void)
+gsl_rng *hfinfer_toyrng_alloc(void)
 {
     return gsl_rng_alloc(gsl_rng_hf_threefry);
 }
 
-void hf_toyrng_set(gsl_rng *r, uint64_t seed, uint64_t index, int h,
+void hfinfer_toyrng_set(gsl_rng *r, uint64_t seed, uint64_t index, int h,
                    int purpose)
 {
     threefry4x64_ctr_t ctr = {{index, (uint64_t)h, (uint64_t)purpose, 0}};

@@ -13,13 +13,13 @@
  * points of a toy whose fits failed from the deterministic ones. */
 enum { HF_TOYRNG_DATA = 0, HF_TOYRNG_RESTART = 1 /* + k: the k-th start */ };
 
-/* A generator for hf_toyrng_set; free with gsl_rng_free. */
-gsl_rng *hf_toyrng_alloc(void);
+/* A generator for hfinfer_toyrng_set; free with gsl_rng_free. */
+gsl_rng *hfinfer_toyrng_alloc(void);
 
 /* Points r at the start of the stream of (seed, index, hypothesis h,
  * purpose): the same four numbers always give the same draws, any other
  * four give draws from a disjoint part of the generator. */
-void hf_toyrng_set(gsl_rng *r, uint64_t seed, uint64_t index, int h,
+void hfinfer_toyrng_set(gsl_rng *r, uint64_t seed, uint64_t index, int h,
                    int purpose);
 
 #endif

@@ -60,7 +60,7 @@ typedef struct toy_metric {
 
 typedef struct toy_buf {
     double *data, *free_pars, *fixed_pars;
-    double *scratch;    /* hf_teststat_seq's (npars) */
+    double *scratch;    /* hfinfer_teststat_seq's (npars) */
     double *start;      /* a retried toy's random start point */
     double *fixstart;   /* a quick fit's start with the POI fixed */
     double *Hfix;       /* the metric handed from a free to a fixed fit */
@@ -72,7 +72,7 @@ typedef struct toy_buf {
 static void toy_buf_free(toy_buf *b)
 {
     free(b->data);
-    hf_bfgs_work_free(&b->bw);
+    hffit_bfgs_work_free(&b->bw);
     if (b->rng)
         gsl_rng_free(b->rng);
     memset(b, 0, sizeof *b);
@@ -83,8 +83,8 @@ static int toy_buf_alloc(toy_buf *b, const toy_ctx *c)
     size_t np = c->npars ? c->npars : 1;
     memset(b, 0, sizeof *b);
     b->data = malloc((c->ndata + 5 * np + np * np) * sizeof *b->data);
-    int rc = hf_bfgs_work_alloc(&b->bw, c->m, c->npars);
-    b->rng = hf_toyrng_alloc();
+    int rc = hffit_bfgs_work_alloc(&b->bw, c->m, c->npars);
+    b->rng = hfinfer_toyrng_alloc();
     if (!b->data || rc != HF_OK || !b->rng) {
         toy_buf_free(b);
         return HF_ERR_NOMEM;
@@ -102,12 +102,12 @@ static int toy_buf_alloc(toy_buf *b, const toy_ctx *c)
 /* ----------------------------------------------------------- quick fits */
 
 /* A toy's fits start at its generating point with the inverse Hessian
- * there (toy_metric) as the first metric of fit/'s BFGS (hf_bfgs): the
+ * there (toy_metric) as the first metric of fit/'s BFGS (hffit_bfgs): the
  * toy's minimum is near and the metric roughly right, so it reaches
  * hf_fit's convergence criterion in fewer evaluations than L-BFGS from an
  * identity metric (on the ATLAS staus workspace, 120 parameters: 48
  * against 92 evaluations a toy, 1.0 against 2.1 ms of CPU).  What it
- * cannot settle hands over to hf_fit_ex from the best point so far, which
+ * cannot settle hands over to hffit_ex from the best point so far, which
  * then decides.  fix_poi: the POI is held at poi_value and the variables
  * are free[1..nfree). */
 static int quick_fit(const toy_ctx *c, toy_buf *b, const double *data,
@@ -123,7 +123,7 @@ static int quick_fit(const toy_ctx *c, toy_buf *b, const double *data,
         b->fixstart[c->poi] = poi_value;
         start = b->fixstart;
     }
-    return hf_bfgs(&p, Hinv0, start, pars, tnll, nevals, &b->bw);
+    return hffit_bfgs(&p, Hinv0, start, pars, tnll, nevals, &b->bw);
 }
 
 /* The inverse of the symmetric n x n matrix A (destroyed) into out, its
@@ -168,7 +168,7 @@ static int inverse_metric(double *A, int n, double *out)
 }
 
 /* The toy_metric at generating point `gen` from the Hessian on its
- * expected data.  `H` holds nfree^2 doubles, `hwork` what hf_hessian_ex
+ * expected data.  `H` holds nfree^2 doubles, `hwork` what hffit_hessian_ex
  * needs. */
 static int metric_init(const toy_ctx *c, const double *gen,
                        const double *expected, double *H, double *hwork,
@@ -178,7 +178,7 @@ static int metric_init(const toy_ctx *c, const double *gen,
     double *h = mt->fixed; /* steps, before fixed is filled */
     for (int k = 0; k < n; k++)
         h[k] = 1e-5 * c->width[c->free[k]];
-    int rc = hf_hessian_ex(c->m, expected, gen, n, c->free, h, H, hwork,
+    int rc = hffit_hessian_ex(c->m, expected, gen, n, c->free, h, H, hwork,
                            &nev, err);
     *nevals += nev;
     if (rc != HF_OK)
@@ -198,14 +198,14 @@ static int metric_init(const toy_ctx *c, const double *gen,
     if (rc == HF_OK)
         rc = inverse_metric(H, n, mt->full);
     if (rc != HF_OK)
-        return hf_error_set(err, rc, rc == HF_ERR_NOMEM ? "toys: out of memory"
+        return hfcore_error_set(err, rc, rc == HF_ERR_NOMEM ? "toys: out of memory"
                                                        : "toys: the Hessian at a generating "
                                                          "point is not finite");
     return HF_OK;
 }
 
 /* A fit of `data` into `pars` (free, or with the POI at mu), twice its
- * NLL into *tnll: quick_fit with metric mt when given, hf_fit_ex where it
+ * NLL into *tnll: quick_fit with metric mt when given, hffit_ex where it
  * gives up (or without mt). */
 static int toy_fit(const toy_ctx *c, toy_buf *b, const double *data,
                    const double *Hinv, const double *start, int fix_poi,
@@ -223,18 +223,18 @@ static int toy_fit(const toy_ctx *c, toy_buf *b, const double *data,
         start = pars; /* the best point reached, within bounds */
     }
     hf_fit_result fr;
-    int rc = hf_fit_ex(c->m, data, start, fix_poi, mu, c->opt, c->width,
+    int rc = hffit_ex(c->m, data, start, fix_poi, mu, c->opt, c->width,
                        b->work, pars, &fr, err);
     *nevals += fr.nevals;
     *tnll = fr.twice_nll;
     return rc;
 }
 
-/* hf_teststat_seq's fitter for a toy: quick_fit with the generating
+/* hfinfer_teststat_seq's fitter for a toy: quick_fit with the generating
  * point's metric for the free fit; for the fixed-POI fit the free fit's
  * final metric, nearer the toy's curvature than the generating point's
  * (not where the free fit held some variable: its metric has no row for
- * it); hf_fit_ex alone for a thorough retry. */
+ * it); hffit_ex alone for a thorough retry. */
 typedef struct toy_fitter {
     const toy_ctx *c;
     toy_buf *b;
@@ -273,7 +273,7 @@ static int toy_seq_fit(void *ctx, const double *data, const double *start,
             any |= b->bw.held[k];
         if (!any) {
             double *H = b->bw.H;
-            hf_bfgs_drop_variable(H, n, 0);
+            hffit_bfgs_drop_variable(H, n, 0);
             for (int a = 1; a < n; a++)
                 memcpy(b->Hfix + (size_t)(a - 1) * (n - 1),
                        H + (size_t)a * n + 1, (n - 1) * sizeof *H);
@@ -284,7 +284,7 @@ static int toy_seq_fit(void *ctx, const double *data, const double *start,
 }
 
 /* pyhf's test statistic of `data` at mu, by the sequence the asymptotic
- * calculator shares (hf_teststat_seq): the free fit from `start`, the
+ * calculator shares (hfinfer_teststat_seq): the free fit from `start`, the
  * fixed-POI fit from its point.  pyhf starts from the inits, but toys
  * scatter around their generating point (with mt its metric), where the
  * minimum is found in fewer steps.  A failed fit's error is returned. */
@@ -296,7 +296,7 @@ static int teststat(const toy_ctx *c, toy_buf *b, const double *data,
                      retry ? start : NULL};
     hf_fitter f = {toy_seq_fit, &tf};
     hf_ts_fits s = {b->free_pars, NAN, b->fixed_pars, NAN, b->scratch, 0, 0};
-    int rc = hf_teststat_seq(c->m, c->ts, &f, data, mu, start, &s, q, err);
+    int rc = hfinfer_teststat_seq(c->m, c->ts, &f, data, mu, start, &s, q, err);
     if (rc != HF_OK)
         return rc;
     return isnan(*q) ? HF_ERR_NUMERIC : HF_OK;
@@ -331,7 +331,7 @@ static void sample(const toy_ctx *c, const double *expected,
  * result independent of the thread count. */
 enum {
     TRY_QUICK,    /* the generating point, quick_fit with its metric */
-    TRY_GEN,      /* the generating point, hf_fit_ex only */
+    TRY_GEN,      /* the generating point, hffit_ex only */
     TRY_OTHER,    /* the other hypothesis' generating point */
     TRY_INITS,    /* the model's inits, as pyhf starts every fit */
     TRY_CAREFUL,  /* the generating point, 20 times the evaluations */
@@ -346,7 +346,7 @@ static void random_start(const toy_ctx *c, toy_buf *b, const double *gen,
                          uint64_t seed, uint64_t index, int h, int k)
 {
     const double *lo = hf_model_lower(c->m), *hi = hf_model_upper(c->m);
-    hf_toyrng_set(b->rng, seed, index, h, HF_TOYRNG_RESTART + k);
+    hfinfer_toyrng_set(b->rng, seed, index, h, HF_TOYRNG_RESTART + k);
     memcpy(b->start, gen, c->npars * sizeof *b->start);
     for (int a = 0; a < c->nfree; a++) {
         int i = c->free[a];
@@ -524,7 +524,7 @@ static int summary(hf_test_stat ts, double q_obs, const double *sbq,
             q[nsb + nb++] = bq[i];
     }
     if (nsb == 0 || nb == 0)
-        return hf_error_set(err, HF_ERR_FIT,
+        return hfcore_error_set(err, HF_ERR_FIT,
                             "toys: the fits of all %d %s toys failed", ntoys,
                             nsb == 0 ? "signal+background" : "background-only");
     res->test_stat = q_obs;
@@ -539,7 +539,7 @@ int hf_toys_summary(hf_test_stat ts, double q_obs, const double *sb_stats,
                     hf_error *err)
 {
     if (!res)
-        return hf_error_set(err, HF_ERR_ARG, "toys: no result to fill");
+        return hfcore_error_set(err, HF_ERR_ARG, "toys: no result to fill");
     memset(res, 0, sizeof *res);
     res->cls_obs = res->clsb = res->clb = res->test_stat = NAN;
     res->cls_err = res->clsb_err = res->clb_err = NAN;
@@ -547,15 +547,15 @@ int hf_toys_summary(hf_test_stat ts, double q_obs, const double *sb_stats,
     for (int i = 0; i < 5; i++)
         res->cls_exp[i] = res->clsb_exp[i] = res->clb_exp[i] = NAN;
     if (ts != HF_TEST_Q0 && ts != HF_TEST_QMU && ts != HF_TEST_QMU_TILDE)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "toys: the toy calculator takes q0, qmu or "
                             "qmu_tilde, not test statistic %d", (int)ts);
     if (ntoys < 1 || !sb_stats || !b_stats || isnan(q_obs))
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "toys: a summary needs toys and a q_obs");
     double *w = malloc(5 * (size_t)ntoys * sizeof *w);
     if (!w)
-        return hf_error_set(err, HF_ERR_NOMEM, "toys: out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "toys: out of memory");
     int rc = summary(ts, q_obs, sb_stats, b_stats, ntoys, w, w + 2 * ntoys,
                      res, err);
     free(w);
@@ -599,17 +599,17 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
     c.nmain = hf_model_nmain(m);
     c.ndata = hf_model_ndata(m);
     c.poi = hf_model_poi(m);
-    int rc0 = hf_hypo_check_poi(m, ts, "toys", err);
+    int rc0 = hfinfer_hypo_check_poi(m, ts, "toys", err);
     if (rc0 == HF_OK && ts != HF_TEST_Q0)
-        rc0 = hf_hypo_check_mu(m, mu, 0, "toys", err);
+        rc0 = hfinfer_hypo_check_mu(m, mu, 0, "toys", err);
     if (rc0 != HF_OK)
         return rc0;
     if (ts != HF_TEST_Q0 && ts != HF_TEST_QMU && ts != HF_TEST_QMU_TILDE)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "toys: the toy calculator takes q0, qmu or "
                             "qmu_tilde, not test statistic %d", (int)ts);
     if (ntoys < 1 || ntoys > (1 << 28))
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "toys: ntoys must be from 1 to %d, not %d",
                             1 << 28, ntoys);
 
@@ -624,7 +624,7 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
     if (!buf || !free_idx || toy_buf_alloc(&main_buf, &c) != HF_OK) {
         free(buf);
         free(free_idx);
-        return hf_error_set(err, HF_ERR_NOMEM, "toys: out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "toys: out of memory");
     }
     double *width = buf, *gen = buf + np, *expected = gen + 2 * np;
     double *q = expected + 2 * nd, *tmp = q + 2 * (size_t)ntoys;
@@ -639,7 +639,7 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
     for (int i = 0; i < c.npars; i++)
         if (!fixed[i] && i != c.poi)
             free_idx[c.nfree++] = i;
-    hf_fit_widths(m, width);
+    hffit_widths(m, width);
     c.width = width;
     /* q0 tests mu = 0 whatever mu is; pyhf still draws its "signal"
      * toys at mu and its background toys at mu = 1. */
@@ -657,7 +657,7 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
      * from the inits. */
     double gen_mu[2] = {mu, ts == HF_TEST_Q0 ? 1.0 : 0.0};
     for (int h = 0; h < 2; h++) {
-        rc = hf_fit_ex(m, data, NULL, 1, gen_mu[h], c.opt, width,
+        rc = hffit_ex(m, data, NULL, 1, gen_mu[h], c.opt, width,
                        main_buf.work, gen + h * np, &fr, err);
         nevals += fr.nevals;
         if (rc != HF_OK)
@@ -688,7 +688,7 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
             q[t] = NAN;
             if (!ok)
                 continue;
-            hf_toyrng_set(b.rng, seed, (uint64_t)(t >> 1), h, HF_TOYRNG_DATA);
+            hfinfer_toyrng_set(b.rng, seed, (uint64_t)(t >> 1), h, HF_TOYRNG_DATA);
             sample(&c, expected + h * nd, sigmas, b.rng, b.data);
             double qt;
             int tries;
@@ -703,7 +703,7 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
     res->nevals = nevals;
     res->nretried = nretried;
     if (nomem) {
-        rc = hf_error_set(err, HF_ERR_NOMEM, "toys: out of memory");
+        rc = hfcore_error_set(err, HF_ERR_NOMEM, "toys: out of memory");
         goto out;
     }
 
@@ -733,6 +733,6 @@ int hf_cls_toys(const hf_model *m, const double *data, double mu,
                 hf_error *err)
 {
     if (!m || !data || !res)
-        return hf_error_set(err, HF_ERR_ARG, "hf_cls_toys: NULL argument (m, data, res may not be NULL)");
-    return hf_error_blame(hf_model_source(m), cls_toys_impl(m, data, mu, ts, ntoys, seed, opt, res, err), err);
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_cls_toys: NULL argument (m, data, res may not be NULL)");
+    return hfcore_error_blame(hfmodel_source(m), cls_toys_impl(m, data, mu, ts, ntoys, seed, opt, res, err), err);
 }

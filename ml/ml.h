@@ -41,19 +41,19 @@ struct hf_ml {
 
 /* The backends.  Each reads `path` and fills *be (zeroed by the caller);
  * on failure it releases what it made and fills err naming path. */
-int hf_onnx_load(const char *path, hf_ml_backend *be, hf_error *err);
-int hf_tmva_load(const char *path, hf_ml_backend *be, hf_error *err);
-int hf_xgb_load(const char *path, hf_ml_backend *be, hf_error *err);
+int hfml_onnx_load(const char *path, hf_ml_backend *be, hf_error *err);
+int hfml_tmva_load(const char *path, hf_ml_backend *be, hf_error *err);
+int hfml_xgb_load(const char *path, hf_ml_backend *be, hf_error *err);
 
 /* Reads the preprocessing JSON at `path` into m (names, offsets, scales,
  * optional output names), checked against the backend's input count. */
-int hf_ml_prep_read(const char *path, struct hf_ml *m, hf_error *err);
+int hfml_prep_read(const char *path, struct hf_ml *m, hf_error *err);
 
 /* A whole file in memory (binary-safe), its length in *len. */
-int hf_ml_file_bytes(const char *path, unsigned char **data, size_t *len,
+int hfml_file_bytes(const char *path, unsigned char **data, size_t *len,
                      hf_error *err);
 
-char *hf_ml_strdup(const char *s);
-void hf_ml_free_names(char **names, int n);
+char *hfml_strdup(const char *s);
+void hfml_free_names(char **names, int n);
 
 #endif

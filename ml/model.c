@@ -19,7 +19,7 @@ void hf_ml_options_init(hf_ml_options *opt)
     opt->version = HF_ML_OPTIONS_VERSION;
 }
 
-char *hf_ml_strdup(const char *s)
+char *hfml_strdup(const char *s)
 {
     size_t n = strlen(s) + 1;
     char *d = malloc(n);
@@ -28,7 +28,7 @@ char *hf_ml_strdup(const char *s)
     return d;
 }
 
-void hf_ml_free_names(char **names, int n)
+void hfml_free_names(char **names, int n)
 {
     if (!names)
         return;
@@ -37,12 +37,12 @@ void hf_ml_free_names(char **names, int n)
     free(names);
 }
 
-int hf_ml_file_bytes(const char *path, unsigned char **data, size_t *len,
+int hfml_file_bytes(const char *path, unsigned char **data, size_t *len,
                      hf_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return hf_error_set(err, HF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return hfcore_error_set(err, HF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     size_t cap = 1 << 16, n = 0;
     unsigned char *buf = malloc(cap);
     for (size_t r = 1; buf && r;) {
@@ -61,10 +61,10 @@ int hf_ml_file_bytes(const char *path, unsigned char **data, size_t *len,
     int bad = ferror(f);
     fclose(f);
     if (!buf)
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
     if (bad) {
         free(buf);
-        return hf_error_set(err, HF_ERR_IO, "%s: read error", path);
+        return hfcore_error_set(err, HF_ERR_IO, "%s: read error", path);
     }
     *data = buf;
     *len = n;
@@ -105,7 +105,7 @@ static int default_names(hf_ml *m, hf_error *err)
     m->offset = malloc((size_t)nin * sizeof *m->offset);
     m->scale = malloc((size_t)nin * sizeof *m->scale);
     if (!m->offset || !m->scale)
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", m->source);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", m->source);
     for (int j = 0; j < nin; j++) {
         m->offset[j] = 0;
         m->scale[j] = 1;
@@ -115,15 +115,15 @@ static int default_names(hf_ml *m, hf_error *err)
         m->be.in_names = NULL;
     }
     if (!(m->out_names = calloc((size_t)nout, sizeof *m->out_names)))
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", m->source);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", m->source);
     for (int k = 0; k < nout; k++) {
         char b[32];
         if (nout == 1)
             snprintf(b, sizeof b, "score");
         else
             snprintf(b, sizeof b, "score%d", k);
-        if (!(m->out_names[k] = hf_ml_strdup(b)))
-            return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", m->source);
+        if (!(m->out_names[k] = hfml_strdup(b)))
+            return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", m->source);
     }
     return HF_OK;
 }
@@ -131,7 +131,7 @@ static int default_names(hf_ml *m, hf_error *err)
 int hf_ml_load(const char *path, const hf_ml_options *opt, hf_ml **out, hf_error *err)
 {
     if (!path || !out)
-        return hf_error_set(err, HF_ERR_ARG, "hf_ml_load: NULL argument");
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_ml_load: NULL argument");
     *out = NULL;
     hf_error local;
     if (!err) /* the backends' messages need somewhere to go */
@@ -141,30 +141,30 @@ int hf_ml_load(const char *path, const hf_ml_options *opt, hf_ml **out, hf_error
     if (!opt)
         opt = &defaults;
     if (opt->version != HF_ML_OPTIONS_VERSION)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "hf_ml_load: options version %d (this library has %d: "
                             "call hf_ml_options_init)", opt->version, HF_ML_OPTIONS_VERSION);
     const char *fmt = opt->format ? opt->format : guess_format(path);
     hf_ml *m = calloc(1, sizeof *m);
-    if (!m || !(m->source = hf_ml_strdup(path))) {
+    if (!m || !(m->source = hfml_strdup(path))) {
         free(m);
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
     }
     m->threads = opt->threads;
     int rc;
     if (!strcmp(fmt, "onnx"))
-        rc = hf_onnx_load(path, &m->be, err);
+        rc = hfml_onnx_load(path, &m->be, err);
     else if (!strcmp(fmt, "tmva"))
-        rc = hf_tmva_load(path, &m->be, err);
+        rc = hfml_tmva_load(path, &m->be, err);
     else if (!strcmp(fmt, "xgboost"))
-        rc = hf_xgb_load(path, &m->be, err);
+        rc = hfml_xgb_load(path, &m->be, err);
     else
-        rc = hf_error_set(err, HF_ERR_ARG, "%s: unknown model format '%s' (onnx, tmva, "
+        rc = hfcore_error_set(err, HF_ERR_ARG, "%s: unknown model format '%s' (onnx, tmva, "
                           "xgboost)", path, fmt);
     if (!rc)
         rc = default_names(m, err);
     if (!rc && opt->preprocessing)
-        rc = hf_ml_prep_read(opt->preprocessing, m, err);
+        rc = hfml_prep_read(opt->preprocessing, m, err);
     if (rc) {
         hf_ml_free(m);
         return rc;
@@ -179,9 +179,9 @@ void hf_ml_free(hf_ml *m)
         return;
     if (m->be.free)
         m->be.free(m->be.impl);
-    hf_ml_free_names(m->be.in_names, m->be.nin);
-    hf_ml_free_names(m->names, m->be.nin);
-    hf_ml_free_names(m->out_names, m->be.nout);
+    hfml_free_names(m->be.in_names, m->be.nin);
+    hfml_free_names(m->names, m->be.nin);
+    hfml_free_names(m->out_names, m->be.nout);
     free(m->offset);
     free(m->scale);
     free(m->source);
@@ -213,7 +213,7 @@ static int check_finite(const hf_ml *m, const double *x, size_t n, hf_error *err
                 snprintf(b, sizeof b, "%zu", i % F);
                 name = b;
             }
-            return hf_error_set(err, HF_ERR_NUMERIC, "%s: event %zu: feature '%s' is %g",
+            return hfcore_error_set(err, HF_ERR_NUMERIC, "%s: event %zu: feature '%s' is %g",
                                 m->source, i / F, name, x[i]);
         }
     return HF_OK;
@@ -234,7 +234,7 @@ static int eval_rows(const hf_ml *m, const double *x, size_t i0, size_t n, doubl
 int hf_ml_eval(const hf_ml *m, const double *x, size_t n, double *out, hf_error *err)
 {
     if (!m || !x || !out)
-        return hf_error_set(err, HF_ERR_ARG, "hf_ml_eval: NULL argument");
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_ml_eval: NULL argument");
     int rc = check_finite(m, x, n, err);
     if (rc || n == 0)
         return rc;
@@ -253,7 +253,7 @@ int hf_ml_eval(const hf_ml *m, const double *x, size_t n, double *out, hf_error 
 #pragma omp for schedule(dynamic)
         for (size_t c = 0; c < nchunks; c++) {
             size_t i0 = c * chunk, len = n - i0 < chunk ? n - i0 : chunk;
-            int r = !in ? hf_error_set(&e, HF_ERR_NOMEM, "%s: out of memory", m->source)
+            int r = !in ? hfcore_error_set(&e, HF_ERR_NOMEM, "%s: out of memory", m->source)
                         : eval_rows(m, x, i0, len, out, in, in + inlen, &e);
             if (r) {
 #pragma omp critical(hf_ml_eval_err)

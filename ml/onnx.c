@@ -1,6 +1,6 @@
 /*
  * onnx.c - reads an ONNX model (protobuf, with the C code protoc-c makes
- * from onnx.proto) and compiles its graph for ox_run: constants decoded,
+ * from onnx.proto) and compiles its graph for hfml_ox_run: constants decoded,
  * the one event-dependent input found, every node checked and its shapes
  * inferred (onnx_node.c), work offsets assigned.
  */
@@ -10,7 +10,7 @@
 #include "onnx.h"
 #include <onnx/onnx.pb-c.h> /* generated at build time */
 
-int ox_value(ox_graph *g, const char *name)
+int hfml_ox_value(ox_graph *g, const char *name)
 {
     for (int i = 0; i < g->nvals; i++)
         if (!strcmp(g->vals[i].name, name))
@@ -20,7 +20,7 @@ int ox_value(ox_graph *g, const char *name)
         return -1;
     g->vals = nv;
     memset(&nv[g->nvals], 0, sizeof *nv);
-    if (!(nv[g->nvals].name = hf_ml_strdup(name)))
+    if (!(nv[g->nvals].name = hfml_strdup(name)))
         return -1;
     return g->nvals++;
 }
@@ -84,37 +84,37 @@ static int type_info(const Onnx__TensorProto *t, size_t *typed)
     }
 }
 
-int ox_tensor(ox_val *v, const Onnx__TensorProto *t, const char *path, hf_error *err)
+int hfml_ox_tensor(ox_val *v, const Onnx__TensorProto *t, const char *path, hf_error *err)
 {
     const char *name = t->name ? t->name : "";
     size_t typed = 0, n = 1;
     int bytes = type_info(t, &typed);
     if (!bytes)
-        return hf_error_set(err, HF_ERR_INVALID, "%s: tensor '%s': data type %d is not "
+        return hfcore_error_set(err, HF_ERR_INVALID, "%s: tensor '%s': data type %d is not "
                             "supported", path, name, (int)t->data_type);
     if (t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL || t->n_external_data)
-        return hf_error_set(err, HF_ERR_INVALID, "%s: tensor '%s': data stored outside the "
+        return hfcore_error_set(err, HF_ERR_INVALID, "%s: tensor '%s': data stored outside the "
                             "model file is not supported", path, name);
     if (t->n_dims > OX_MAXR)
-        return hf_error_set(err, HF_ERR_INVALID, "%s: tensor '%s': rank %zu (at most %d)",
+        return hfcore_error_set(err, HF_ERR_INVALID, "%s: tensor '%s': rank %zu (at most %d)",
                             path, name, t->n_dims, OX_MAXR);
     for (size_t d = 0; d < t->n_dims; d++) {
         if (t->dims[d] < 0 || (t->dims[d] && n > ((size_t)1 << 34) / (size_t)t->dims[d]))
-            return hf_error_set(err, HF_ERR_INVALID, "%s: tensor '%s': bad dimensions",
+            return hfcore_error_set(err, HF_ERR_INVALID, "%s: tensor '%s': bad dimensions",
                                 path, name);
         v->dims[d] = t->dims[d];
         n *= (size_t)t->dims[d];
     }
     size_t have = t->has_raw_data ? t->raw_data.len / (size_t)bytes : typed;
     if (have != n || (t->has_raw_data && t->raw_data.len % (size_t)bytes))
-        return hf_error_set(err, HF_ERR_INVALID, "%s: tensor '%s': %zu values for a shape "
+        return hfcore_error_set(err, HF_ERR_INVALID, "%s: tensor '%s': %zu values for a shape "
                             "of %zu", path, name, have, n);
     v->rank = (int)t->n_dims;
     v->size = n;
     v->f = malloc((n + 1) * sizeof *v->f);
     v->i = malloc((n + 1) * sizeof *v->i);
     if (!v->f || !v->i)
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
     for (size_t e = 0; e < n; e++) {
         double x = element(t, e, bytes);
         v->f[e] = (float)x;
@@ -129,15 +129,15 @@ static int initializers(ox_graph *g, const Onnx__GraphProto *gr, const char *pat
 {
     for (size_t i = 0; i < gr->n_initializer; i++) {
         const Onnx__TensorProto *t = gr->initializer[i];
-        int v = ox_value(g, t->name ? t->name : "");
+        int v = hfml_ox_value(g, t->name ? t->name : "");
         if (v < 0)
-            return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
-        int rc = ox_tensor(&g->vals[v], t, path, err);
+            return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
+        int rc = hfml_ox_tensor(&g->vals[v], t, path, err);
         if (rc)
             return rc;
     }
     if (gr->n_sparse_initializer)
-        return hf_error_set(err, HF_ERR_INVALID, "%s: sparse initializers are not supported",
+        return hfcore_error_set(err, HF_ERR_INVALID, "%s: sparse initializers are not supported",
                             path);
     return HF_OK;
 }
@@ -148,29 +148,29 @@ static int graph_input(ox_graph *g, const Onnx__GraphProto *gr, const char *path
 {
     const Onnx__ValueInfoProto *in = NULL;
     for (size_t i = 0; i < gr->n_input; i++) {
-        int v = ox_value(g, gr->input[i]->name ? gr->input[i]->name : "");
+        int v = hfml_ox_value(g, gr->input[i]->name ? gr->input[i]->name : "");
         if (v < 0)
-            return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
+            return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
         if (g->vals[v].defined)
             continue;
         if (in)
-            return hf_error_set(err, HF_ERR_INVALID, "%s: the graph has several inputs ('%s', "
+            return hfcore_error_set(err, HF_ERR_INVALID, "%s: the graph has several inputs ('%s', "
                                 "'%s'): only models with one feature tensor are supported",
                                 path, in->name, gr->input[i]->name);
         in = gr->input[i];
         g->input = v;
     }
     if (!in)
-        return hf_error_set(err, HF_ERR_INVALID, "%s: the graph has no input", path);
+        return hfcore_error_set(err, HF_ERR_INVALID, "%s: the graph has no input", path);
     const Onnx__TypeProto *tp = in->type;
     const Onnx__TypeProto__Tensor *tt =
         tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ? tp->tensor_type : NULL;
     if (!tt || tt->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
-        return hf_error_set(err, HF_ERR_INVALID, "%s: input '%s' is not a float32 tensor "
+        return hfcore_error_set(err, HF_ERR_INVALID, "%s: input '%s' is not a float32 tensor "
                             "(only float32 inputs are supported)", path, in->name);
     const Onnx__TensorShapeProto *sh = tt->shape;
     if (!sh || sh->n_dim < 2 || sh->n_dim > OX_MAXR)
-        return hf_error_set(err, HF_ERR_INVALID, "%s: input '%s' must have a known shape "
+        return hfcore_error_set(err, HF_ERR_INVALID, "%s: input '%s' must have a known shape "
                             "[events, features...] of rank 2 to %d", path, in->name, OX_MAXR);
     ox_val *v = &g->vals[g->input];
     v->defined = v->batched = 1;
@@ -183,7 +183,7 @@ static int graph_input(ox_graph *g, const Onnx__GraphProto *gr, const char *path
     for (size_t d = 1; d < sh->n_dim; d++) {
         if (sh->dim[d]->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE ||
             sh->dim[d]->dim_value <= 0)
-            return hf_error_set(err, HF_ERR_INVALID, "%s: input '%s': axis %zu has no fixed "
+            return hfcore_error_set(err, HF_ERR_INVALID, "%s: input '%s': axis %zu has no fixed "
                                 "size (only the event axis 0 may vary)", path, in->name, d);
         v->dims[d] = sh->dim[d]->dim_value;
         v->size *= (size_t)v->dims[d];
@@ -195,16 +195,16 @@ static int graph_outputs(ox_graph *g, const Onnx__GraphProto *gr, const char *pa
                          hf_error *err)
 {
     if (!gr->n_output)
-        return hf_error_set(err, HF_ERR_INVALID, "%s: the graph has no output", path);
+        return hfcore_error_set(err, HF_ERR_INVALID, "%s: the graph has no output", path);
     if (!(g->outputs = calloc(gr->n_output, sizeof *g->outputs)))
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
     for (size_t o = 0; o < gr->n_output; o++) {
         const char *name = gr->output[o]->name ? gr->output[o]->name : "";
-        int v = ox_value(g, name);
+        int v = hfml_ox_value(g, name);
         if (v < 0)
-            return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
+            return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
         if (!g->vals[v].defined || !g->vals[v].batched)
-            return hf_error_set(err, HF_ERR_INVALID, "%s: output '%s' %s", path, name,
+            return hfcore_error_set(err, HF_ERR_INVALID, "%s: output '%s' %s", path, name,
                                 g->vals[v].defined ? "does not depend on the input"
                                                    : "is not computed by any node");
         g->outputs[g->noutputs++] = v;
@@ -242,14 +242,14 @@ static int compile(ox_graph *g, const Onnx__ModelProto *mp, const char *path, hf
 {
     const Onnx__GraphProto *gr = mp->graph;
     if (!gr || !mp->has_ir_version || gr->n_node == 0)
-        return hf_error_set(err, HF_ERR_INVALID, "%s: not an ONNX model (no graph, IR "
+        return hfcore_error_set(err, HF_ERR_INVALID, "%s: not an ONNX model (no graph, IR "
                             "version or nodes)", path);
     g->opset = opset(mp);
     int rc = initializers(g, gr, path, err);
     if (!rc)
         rc = graph_input(g, gr, path, err);
     for (size_t k = 0; !rc && k < gr->n_node; k++)
-        rc = ox_node(g, gr->node[k], (int)k, path, err);
+        rc = hfml_ox_node(g, gr->node[k], (int)k, path, err);
     if (!rc)
         rc = graph_outputs(g, gr, path, err);
     if (!rc)
@@ -265,28 +265,28 @@ static int out_count(const ox_graph *g)
     return K > 1 << 20 ? -1 : (int)K;
 }
 
-int hf_onnx_load(const char *path, hf_ml_backend *be, hf_error *err)
+int hfml_onnx_load(const char *path, hf_ml_backend *be, hf_error *err)
 {
     unsigned char *data = NULL;
     size_t len = 0;
-    int rc = hf_ml_file_bytes(path, &data, &len, err);
+    int rc = hfml_file_bytes(path, &data, &len, err);
     if (rc)
         return rc;
     Onnx__ModelProto *mp = onnx__model_proto__unpack(NULL, len, data);
     free(data);
     if (!mp)
-        return hf_error_set(err, HF_ERR_PARSE, "%s: not an ONNX model (the protobuf cannot "
+        return hfcore_error_set(err, HF_ERR_PARSE, "%s: not an ONNX model (the protobuf cannot "
                             "be decoded: truncated or another kind of file)", path);
     ox_graph *g = calloc(1, sizeof *g);
-    rc = g ? compile(g, mp, path, err) : hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
+    rc = g ? compile(g, mp, path, err) : hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
                                                       path);
     onnx__model_proto__free_unpacked(mp, NULL);
     int K = rc ? 0 : out_count(g);
     if (!rc && K <= 0)
-        rc = hf_error_set(err, HF_ERR_INVALID, "%s: the outputs have %d values per event",
+        rc = hfcore_error_set(err, HF_ERR_INVALID, "%s: the outputs have %d values per event",
                           path, K);
     if (rc) {
-        ox_graph_free(g);
+        hfml_ox_graph_free(g);
         return rc;
     }
     be->format = "onnx";
@@ -295,7 +295,7 @@ int hf_onnx_load(const char *path, hf_ml_backend *be, hf_error *err)
     be->chunk = OX_CHUNK;
     be->work_floats = g->work;
     be->impl = g;
-    be->eval = ox_run;
-    be->free = ox_graph_free;
+    be->eval = hfml_ox_run;
+    be->free = hfml_ox_graph_free;
     return HF_OK;
 }

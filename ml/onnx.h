@@ -65,29 +65,29 @@ typedef struct ox_graph {
 /* Kernels (onnx_ops.c) -------------------------------------------------- */
 
 /* out[r][m] = bias[m] + sum_k a[r][k] * w[k][m] for r < rows. */
-void ox_gemm(const float *a, const float *w, const float *bias, float *out,
+void hfml_ox_gemm(const float *a, const float *w, const float *bias, float *out,
              size_t rows, size_t k, size_t m);
 /* The broadcast binary operation of a step over dims with strides sa, sb
  * (0 along broadcast axes). */
-void ox_binary(int bin, int rank, const int64_t *dims, const float *a,
+void hfml_ox_binary(int bin, int rank, const int64_t *dims, const float *a,
                const int64_t *sa, const float *b, const int64_t *sb,
                float *out);
-void ox_unary(const ox_step *s, const float *x, float *y, size_t n);
-void ox_softmax(const float *x, float *y, size_t outer, size_t n,
+void hfml_ox_unary(const ox_step *s, const float *x, float *y, size_t n);
+void hfml_ox_softmax(const float *x, float *y, size_t outer, size_t n,
                 size_t inner);
-void ox_batchnorm(const ox_step *s, const float *x, float *y, size_t outer);
-void ox_gather(const float *x, float *y, size_t outer, size_t n,
+void hfml_ox_batchnorm(const ox_step *s, const float *x, float *y, size_t outer);
+void hfml_ox_gather(const float *x, float *y, size_t outer, size_t n,
                size_t inner, const int64_t *idx, size_t nidx);
 
 /* Runs the graph on n <= OX_CHUNK events (onnx_run.c). */
-int ox_run(const void *impl, const float *x, size_t n, double *out,
+int hfml_ox_run(const void *impl, const float *x, size_t n, double *out,
            float *work, hf_error *err);
-void ox_graph_free(void *impl);
+void hfml_ox_graph_free(void *impl);
 
 /* Compiles one node (onnx_node.c): checks, shape inference, folding. */
 struct Onnx__NodeProto;
 struct Onnx__AttributeProto;
-int ox_node(ox_graph *g, const struct Onnx__NodeProto *node, int k,
+int hfml_ox_node(ox_graph *g, const struct Onnx__NodeProto *node, int k,
             const char *path, hf_error *err);
 
 /* What the operators' compilers (onnx_math.c, onnx_shape.c) share. */
@@ -100,46 +100,46 @@ typedef struct ox_ctx {
 } ox_ctx;
 
 /* Sets err: "FILE: node K 'NAME' (OP): what"; returns HF_ERR_INVALID. */
-int ox_fail(const ox_ctx *c, const char *what);
-int ox_nomem(const ox_ctx *c);
-const struct Onnx__AttributeProto *ox_attr(const ox_ctx *c, const char *name);
-int64_t ox_attr_i(const ox_ctx *c, const char *name, int64_t dflt);
-float ox_attr_f(const ox_ctx *c, const char *name, float dflt);
+int hfml_ox_fail(const ox_ctx *c, const char *what);
+int hfml_ox_nomem(const ox_ctx *c);
+const struct Onnx__AttributeProto *hfml_ox_attr(const ox_ctx *c, const char *name);
+int64_t hfml_ox_attr_i(const ox_ctx *c, const char *name, int64_t dflt);
+float hfml_ox_attr_f(const ox_ctx *c, const char *name, float dflt);
 /* Input j's value: -1 when absent, -2 (err set) when not yet computed. */
-int ox_in(const ox_ctx *c, size_t j);
-ox_val *ox_v(const ox_ctx *c, int v);
+int hfml_ox_in(const ox_ctx *c, size_t j);
+ox_val *hfml_ox_v(const ox_ctx *c, int v);
 /* Defines output 0 (its index into *idx when idx is not NULL); NULL with
  * err set when it cannot. */
-ox_val *ox_def_out(const ox_ctx *c, int rank, const int64_t *dims,
+ox_val *hfml_ox_def_out(const ox_ctx *c, int rank, const int64_t *dims,
                    int batched, int *idx);
 /* The same for a constant output, its arrays allocated for filling. */
-ox_val *ox_const_out(const ox_ctx *c, int rank, const int64_t *dims);
-void ox_ints_from_floats(ox_val *o);
-ox_step *ox_add_step(const ox_ctx *c, int op, int in0, int in1, int out);
+ox_val *hfml_ox_const_out(const ox_ctx *c, int rank, const int64_t *dims);
+void hfml_ox_ints_from_floats(ox_val *o);
+ox_step *hfml_ox_add_step(const ox_ctx *c, int op, int in0, int in1, int out);
 
 /* Operator compilers. */
-int op_gemm(const ox_ctx *c);
-int op_matmul(const ox_ctx *c);
-int op_binary(const ox_ctx *c);
-int op_unary(const ox_ctx *c);
-int op_clip(const ox_ctx *c);
-int op_softmax(const ox_ctx *c);
-int op_batchnorm(const ox_ctx *c);
-int op_flatten(const ox_ctx *c);
-int op_reshape(const ox_ctx *c);
-int op_squeeze(const ox_ctx *c);
-int op_unsqueeze(const ox_ctx *c);
-int op_concat(const ox_ctx *c);
-int op_gather(const ox_ctx *c);
-int op_identity(const ox_ctx *c);
-int op_cast(const ox_ctx *c);
-int op_constant(const ox_ctx *c);
+int hfml_op_gemm(const ox_ctx *c);
+int hfml_op_matmul(const ox_ctx *c);
+int hfml_op_binary(const ox_ctx *c);
+int hfml_op_unary(const ox_ctx *c);
+int hfml_op_clip(const ox_ctx *c);
+int hfml_op_softmax(const ox_ctx *c);
+int hfml_op_batchnorm(const ox_ctx *c);
+int hfml_op_flatten(const ox_ctx *c);
+int hfml_op_reshape(const ox_ctx *c);
+int hfml_op_squeeze(const ox_ctx *c);
+int hfml_op_unsqueeze(const ox_ctx *c);
+int hfml_op_concat(const ox_ctx *c);
+int hfml_op_gather(const ox_ctx *c);
+int hfml_op_identity(const ox_ctx *c);
+int hfml_op_cast(const ox_ctx *c);
+int hfml_op_constant(const ox_ctx *c);
 /* Value named `name`, created undefined when absent; -1 when out of
  * memory. */
-int ox_value(ox_graph *g, const char *name);
+int hfml_ox_value(ox_graph *g, const char *name);
 /* A constant's values from a TensorProto (onnx.c). */
 struct Onnx__TensorProto;
-int ox_tensor(ox_val *v, const struct Onnx__TensorProto *t, const char *path,
+int hfml_ox_tensor(ox_val *v, const struct Onnx__TensorProto *t, const char *path,
               hf_error *err);
 
 #endif

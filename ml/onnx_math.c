@@ -25,7 +25,7 @@ static int gemm_step(const ox_ctx *c, int a, const ox_val *wt, int trans, float 
     if (!w || !b) {
         free(w);
         free(b);
-        return ox_nomem(c);
+        return hfml_ox_nomem(c);
     }
     for (size_t q = 0; q < k; q++)
         for (size_t j = 0; j < m; j++)
@@ -33,7 +33,7 @@ static int gemm_step(const ox_ctx *c, int a, const ox_val *wt, int trans, float 
     if (bias)
         memcpy(b, bias, m * sizeof *bias);
     int out;
-    ox_step *s = ox_def_out(c, rank, dims, 1, &out) ? ox_add_step(c, OX_GEMM, a, -1, out)
+    ox_step *s = hfml_ox_def_out(c, rank, dims, 1, &out) ? hfml_ox_add_step(c, OX_GEMM, a, -1, out)
                                                      : NULL;
     if (!s) {
         free(w);
@@ -48,32 +48,32 @@ static int gemm_step(const ox_ctx *c, int a, const ox_val *wt, int trans, float 
     return HF_OK;
 }
 
-int op_gemm(const ox_ctx *c)
+int hfml_op_gemm(const ox_ctx *c)
 {
-    int a = ox_in(c, 0), b = ox_in(c, 1), cc = ox_in(c, 2);
+    int a = hfml_ox_in(c, 0), b = hfml_ox_in(c, 1), cc = hfml_ox_in(c, 2);
     if (a < -1 || b < -1 || cc < -1)
         return c->err->code;
     if (a < 0 || b < 0)
-        return ox_fail(c, "needs inputs A and B");
-    const ox_val *A = ox_v(c, a), *B = ox_v(c, b);
-    if (!A->batched || B->batched || (cc >= 0 && ox_v(c, cc)->batched))
-        return ox_fail(c, "only an event-dependent A with constant B and C is supported");
-    if (ox_attr_i(c, "transA", 0))
-        return ox_fail(c, "transA=1 on the event axis is not supported");
-    int tb = (int)ox_attr_i(c, "transB", 0);
-    float alpha = ox_attr_f(c, "alpha", 1), beta = ox_attr_f(c, "beta", 1);
+        return hfml_ox_fail(c, "needs inputs A and B");
+    const ox_val *A = hfml_ox_v(c, a), *B = hfml_ox_v(c, b);
+    if (!A->batched || B->batched || (cc >= 0 && hfml_ox_v(c, cc)->batched))
+        return hfml_ox_fail(c, "only an event-dependent A with constant B and C is supported");
+    if (hfml_ox_attr_i(c, "transA", 0))
+        return hfml_ox_fail(c, "transA=1 on the event axis is not supported");
+    int tb = (int)hfml_ox_attr_i(c, "transB", 0);
+    float alpha = hfml_ox_attr_f(c, "alpha", 1), beta = hfml_ox_attr_f(c, "beta", 1);
     if (A->rank != 2 || B->rank != 2 || A->dims[1] != B->dims[tb ? 1 : 0])
-        return ox_fail(c, "A and B must be matrices with matching inner dimensions");
+        return hfml_ox_fail(c, "A and B must be matrices with matching inner dimensions");
     size_t m = (size_t)B->dims[tb ? 0 : 1];
     float *bias = calloc(m, sizeof *bias);
     if (!bias)
-        return ox_nomem(c);
+        return hfml_ox_nomem(c);
     if (cc >= 0) {
-        const ox_val *C = ox_v(c, cc);
+        const ox_val *C = hfml_ox_v(c, cc);
         int rowlike = C->size == m && (C->rank == 1 || (C->rank == 2 && C->dims[0] == 1));
         if (C->size != 1 && !rowlike) {
             free(bias);
-            return ox_fail(c, "C must be a scalar or one row of the output width");
+            return hfml_ox_fail(c, "C must be a scalar or one row of the output width");
         }
         for (size_t j = 0; j < m; j++)
             bias[j] = beta * C->f[C->size == 1 ? 0 : j];
@@ -84,19 +84,19 @@ int op_gemm(const ox_ctx *c)
     return rc;
 }
 
-int op_matmul(const ox_ctx *c)
+int hfml_op_matmul(const ox_ctx *c)
 {
-    int a = ox_in(c, 0), b = ox_in(c, 1);
+    int a = hfml_ox_in(c, 0), b = hfml_ox_in(c, 1);
     if (a < -1 || b < -1)
         return c->err->code;
     if (a < 0 || b < 0)
-        return ox_fail(c, "needs two inputs");
-    const ox_val *A = ox_v(c, a), *B = ox_v(c, b);
+        return hfml_ox_fail(c, "needs two inputs");
+    const ox_val *A = hfml_ox_v(c, a), *B = hfml_ox_v(c, b);
     if (!A->batched || B->batched)
-        return ox_fail(c, "only an event-dependent first input times a constant matrix "
+        return hfml_ox_fail(c, "only an event-dependent first input times a constant matrix "
                           "is supported");
     if (A->rank < 2 || B->rank < 1 || B->rank > 2 || A->dims[A->rank - 1] != B->dims[0])
-        return ox_fail(c, "the shapes do not match ([events, ..., K] times [K, M] or [K])");
+        return hfml_ox_fail(c, "the shapes do not match ([events, ..., K] times [K, M] or [K])");
     int64_t dims[OX_MAXR];
     int rank = B->rank == 1 ? A->rank - 1 : A->rank;
     memcpy(dims, A->dims, sizeof dims);
@@ -130,7 +130,7 @@ static int broadcast(const ox_ctx *c, const ox_val *A, const ox_val *B, int64_t 
 {
     int rank = A->rank > B->rank ? A->rank : B->rank;
     if ((A->batched && A->rank != rank) || (B->batched && B->rank != rank))
-        return ox_fail(c, "a constant of higher rank would move the event axis");
+        return hfml_ox_fail(c, "a constant of higher rank would move the event axis");
     for (int d = 0; d < rank; d++) {
         int ad = d - (rank - A->rank), bd = d - (rank - B->rank);
         int64_t x = ad >= 0 ? A->dims[ad] : 1, y = bd >= 0 ? B->dims[bd] : 1;
@@ -139,22 +139,22 @@ static int broadcast(const ox_ctx *c, const ox_val *A, const ox_val *B, int64_t 
         else if (x == 1)
             dims[d] = y;
         else
-            return ox_fail(c, "the input shapes do not broadcast");
+            return hfml_ox_fail(c, "the input shapes do not broadcast");
     }
     return HF_OK;
 }
 
-int op_binary(const ox_ctx *c)
+int hfml_op_binary(const ox_ctx *c)
 {
     const char *op = c->n->op_type;
     int bin = !strcmp(op, "Add") ? OX_ADD : !strcmp(op, "Sub") ? OX_SUB
               : !strcmp(op, "Mul") ? OX_MUL : OX_DIV;
-    int a = ox_in(c, 0), b = ox_in(c, 1);
+    int a = hfml_ox_in(c, 0), b = hfml_ox_in(c, 1);
     if (a < -1 || b < -1)
         return c->err->code;
     if (a < 0 || b < 0)
-        return ox_fail(c, "needs two inputs");
-    const ox_val *A = ox_v(c, a), *B = ox_v(c, b);
+        return hfml_ox_fail(c, "needs two inputs");
+    const ox_val *A = hfml_ox_v(c, a), *B = hfml_ox_v(c, b);
     int64_t dims[OX_MAXR], sa[OX_MAXR], sb[OX_MAXR];
     if (broadcast(c, A, B, dims))
         return c->err->code;
@@ -163,17 +163,17 @@ int op_binary(const ox_ctx *c)
     strides(B, rank, dims, sb);
     if (!A->batched && !B->batched) {
         const float *af = A->f, *bf = B->f;
-        ox_val *o = ox_const_out(c, rank, dims);
+        ox_val *o = hfml_ox_const_out(c, rank, dims);
         if (!o)
             return c->err->code;
-        ox_binary(bin, rank, dims, af, sa, bf, sb, o->f);
-        ox_ints_from_floats(o);
+        hfml_ox_binary(bin, rank, dims, af, sa, bf, sb, o->f);
+        hfml_ox_ints_from_floats(o);
         return HF_OK;
     }
     int out;
-    if (!ox_def_out(c, rank, dims, 1, &out))
+    if (!hfml_ox_def_out(c, rank, dims, 1, &out))
         return c->err->code;
-    ox_step *s = ox_add_step(c, OX_BINARY, a, b, out);
+    ox_step *s = hfml_ox_add_step(c, OX_BINARY, a, b, out);
     if (!s)
         return HF_ERR_NOMEM;
     s->bin = bin;
@@ -187,26 +187,26 @@ int op_binary(const ox_ctx *c)
 /* An elementwise step, or its value at once on a constant. */
 static int elementwise(const ox_ctx *c, int op, float lo, float hi)
 {
-    int x = ox_in(c, 0);
+    int x = hfml_ox_in(c, 0);
     if (x < -1)
         return c->err->code;
     if (x < 0)
-        return ox_fail(c, "needs an input");
-    const ox_val *X = ox_v(c, x);
+        return hfml_ox_fail(c, "needs an input");
+    const ox_val *X = hfml_ox_v(c, x);
     ox_step tmp = {.op = op, .lo = lo, .hi = hi};
     if (!X->batched) {
         const float *xf = X->f;
-        ox_val *o = ox_const_out(c, X->rank, X->dims);
+        ox_val *o = hfml_ox_const_out(c, X->rank, X->dims);
         if (!o)
             return c->err->code;
-        ox_unary(&tmp, xf, o->f, o->size);
-        ox_ints_from_floats(o);
+        hfml_ox_unary(&tmp, xf, o->f, o->size);
+        hfml_ox_ints_from_floats(o);
         return HF_OK;
     }
     int out;
-    if (!ox_def_out(c, X->rank, X->dims, 1, &out))
+    if (!hfml_ox_def_out(c, X->rank, X->dims, 1, &out))
         return c->err->code;
-    ox_step *s = ox_add_step(c, op, x, -1, out);
+    ox_step *s = hfml_ox_add_step(c, op, x, -1, out);
     if (!s)
         return HF_ERR_NOMEM;
     s->lo = lo;
@@ -214,13 +214,13 @@ static int elementwise(const ox_ctx *c, int op, float lo, float hi)
     return HF_OK;
 }
 
-int op_unary(const ox_ctx *c)
+int hfml_op_unary(const ox_ctx *c)
 {
     const char *op = c->n->op_type;
     if (!strcmp(op, "Relu"))
         return elementwise(c, OX_RELU, 0, 0);
     if (!strcmp(op, "LeakyRelu"))
-        return elementwise(c, OX_LEAKY, ox_attr_f(c, "alpha", 0.01f), 0);
+        return elementwise(c, OX_LEAKY, hfml_ox_attr_f(c, "alpha", 0.01f), 0);
     if (!strcmp(op, "Sigmoid"))
         return elementwise(c, OX_SIGMOID, 0, 0);
     return elementwise(c, OX_TANH, 0, 0);
@@ -229,19 +229,19 @@ int op_unary(const ox_ctx *c)
 /* Clip's bound: attribute (opset < 11) or constant scalar input j. */
 static int bound(const ox_ctx *c, size_t j, const char *name, float dflt, float *out)
 {
-    *out = ox_attr_f(c, name, dflt);
-    int v = ox_in(c, j);
+    *out = hfml_ox_attr_f(c, name, dflt);
+    int v = hfml_ox_in(c, j);
     if (v < -1)
         return c->err->code;
     if (v >= 0) {
-        if (ox_v(c, v)->batched || ox_v(c, v)->size != 1)
-            return ox_fail(c, "min and max must be constant scalars");
-        *out = ox_v(c, v)->f[0];
+        if (hfml_ox_v(c, v)->batched || hfml_ox_v(c, v)->size != 1)
+            return hfml_ox_fail(c, "min and max must be constant scalars");
+        *out = hfml_ox_v(c, v)->f[0];
     }
     return HF_OK;
 }
 
-int op_clip(const ox_ctx *c)
+int hfml_op_clip(const ox_ctx *c)
 {
     float lo, hi;
     if (bound(c, 1, "min", -INFINITY, &lo) || bound(c, 2, "max", INFINITY, &hi))
@@ -253,22 +253,22 @@ int op_clip(const ox_ctx *c)
 static int event_axis(const ox_ctx *c, int64_t axis, int rank, int *out)
 {
     if (axis < -rank || axis >= rank)
-        return ox_fail(c, "axis out of range");
+        return hfml_ox_fail(c, "axis out of range");
     *out = (int)(axis < 0 ? axis + rank : axis);
     if (*out == 0)
-        return ox_fail(c, "an operation along the event axis 0 would mix events");
+        return hfml_ox_fail(c, "an operation along the event axis 0 would mix events");
     return HF_OK;
 }
 
-int op_softmax(const ox_ctx *c)
+int hfml_op_softmax(const ox_ctx *c)
 {
-    int x = ox_in(c, 0), axis, out;
+    int x = hfml_ox_in(c, 0), axis, out;
     if (x < -1)
         return c->err->code;
-    if (x < 0 || !ox_v(c, x)->batched)
-        return ox_fail(c, "needs an event-dependent input");
-    const ox_val *X = ox_v(c, x);
-    if (event_axis(c, ox_attr_i(c, "axis", c->g->opset < 13 ? 1 : -1), X->rank, &axis))
+    if (x < 0 || !hfml_ox_v(c, x)->batched)
+        return hfml_ox_fail(c, "needs an event-dependent input");
+    const ox_val *X = hfml_ox_v(c, x);
+    if (event_axis(c, hfml_ox_attr_i(c, "axis", c->g->opset < 13 ? 1 : -1), X->rank, &axis))
         return c->err->code;
     size_t outer = 1, n = 1, inner = 1;
     for (int d = 1; d < X->rank; d++)
@@ -277,9 +277,9 @@ int op_softmax(const ox_ctx *c)
         n *= inner;
         inner = 1;
     }
-    if (!ox_def_out(c, X->rank, X->dims, 1, &out))
+    if (!hfml_ox_def_out(c, X->rank, X->dims, 1, &out))
         return c->err->code;
-    ox_step *s = ox_add_step(c, OX_SOFTMAX, x, -1, out);
+    ox_step *s = hfml_ox_add_step(c, OX_SOFTMAX, x, -1, out);
     if (!s)
         return HF_ERR_NOMEM;
     s->outer = outer;
@@ -288,26 +288,26 @@ int op_softmax(const ox_ctx *c)
     return HF_OK;
 }
 
-int op_batchnorm(const ox_ctx *c)
+int hfml_op_batchnorm(const ox_ctx *c)
 {
     int v[5], out;
     for (int j = 0; j < 5; j++)
-        if ((v[j] = ox_in(c, (size_t)j)) < 0)
-            return v[j] < -1 ? c->err->code : ox_fail(c, "needs five inputs");
-    const ox_val *X = ox_v(c, v[0]);
+        if ((v[j] = hfml_ox_in(c, (size_t)j)) < 0)
+            return v[j] < -1 ? c->err->code : hfml_ox_fail(c, "needs five inputs");
+    const ox_val *X = hfml_ox_v(c, v[0]);
     if (!X->batched || X->rank < 2)
-        return ox_fail(c, "needs an event-dependent input [events, channels, ...]");
+        return hfml_ox_fail(c, "needs an event-dependent input [events, channels, ...]");
     size_t ch = (size_t)X->dims[1], inner = 1;
     for (int j = 1; j < 5; j++)
-        if (ox_v(c, v[j])->batched || ox_v(c, v[j])->size != ch)
-            return ox_fail(c, "scale, B, mean and var must be constants with one value "
+        if (hfml_ox_v(c, v[j])->batched || hfml_ox_v(c, v[j])->size != ch)
+            return hfml_ox_fail(c, "scale, B, mean and var must be constants with one value "
                               "per channel");
     for (int d = 2; d < X->rank; d++)
         inner *= (size_t)X->dims[d];
-    double eps = ox_attr_f(c, "epsilon", 1e-5f);
-    if (!ox_def_out(c, X->rank, X->dims, 1, &out))
+    double eps = hfml_ox_attr_f(c, "epsilon", 1e-5f);
+    if (!hfml_ox_def_out(c, X->rank, X->dims, 1, &out))
         return c->err->code;
-    ox_step *s = ox_add_step(c, OX_BATCHNORM, v[0], -1, out);
+    ox_step *s = hfml_ox_add_step(c, OX_BATCHNORM, v[0], -1, out);
     if (!s)
         return HF_ERR_NOMEM;
     s->outer = 1;
@@ -316,9 +316,9 @@ int op_batchnorm(const ox_ctx *c)
     s->a = malloc(ch * sizeof *s->a);
     s->c = malloc(ch * sizeof *s->c);
     if (!s->a || !s->c)
-        return ox_nomem(c);
-    const float *sc = ox_v(c, v[1])->f, *bb = ox_v(c, v[2])->f, *mu = ox_v(c, v[3])->f,
-                *var = ox_v(c, v[4])->f;
+        return hfml_ox_nomem(c);
+    const float *sc = hfml_ox_v(c, v[1])->f, *bb = hfml_ox_v(c, v[2])->f, *mu = hfml_ox_v(c, v[3])->f,
+                *var = hfml_ox_v(c, v[4])->f;
     for (size_t q = 0; q < ch; q++) {
         double a = sc[q] / sqrt((double)var[q] + eps);
         s->a[q] = (float)a;

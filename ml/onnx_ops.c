@@ -92,7 +92,7 @@ rows1_avx2(const float *a, const float *w, const float *bias, float *out, size_t
            size_t k, size_t m, size_t j0, size_t j1) ROWS
 #endif
 
-void ox_gemm(const float *a, const float *w, const float *bias, float *out, size_t nrows,
+void hfml_ox_gemm(const float *a, const float *w, const float *bias, float *out, size_t nrows,
              size_t k, size_t m)
 {
     size_t m16 = m / 16 * 16, r = 0;
@@ -127,7 +127,7 @@ static void run(int bin, const float *a, int64_t sa, const float *b, int64_t sb,
     }
 }
 
-void ox_binary(int bin, int rank, const int64_t *dims, const float *a, const int64_t *sa,
+void hfml_ox_binary(int bin, int rank, const int64_t *dims, const float *a, const int64_t *sa,
                const float *b, const int64_t *sb, float *out)
 {
     if (rank == 0) {
@@ -154,7 +154,7 @@ void ox_binary(int bin, int rank, const int64_t *dims, const float *a, const int
     }
 }
 
-void ox_unary(const ox_step *s, const float *x, float *y, size_t n)
+void hfml_ox_unary(const ox_step *s, const float *x, float *y, size_t n)
 {
     switch (s->op) {
     case OX_RELU:
@@ -184,7 +184,7 @@ void ox_unary(const ox_step *s, const float *x, float *y, size_t n)
     }
 }
 
-void ox_softmax(const float *x, float *y, size_t outer, size_t n, size_t inner)
+void hfml_ox_softmax(const float *x, float *y, size_t outer, size_t n, size_t inner)
 {
     for (size_t o = 0; o < outer; o++)
         for (size_t i = 0; i < inner; i++) {
@@ -200,7 +200,7 @@ void ox_softmax(const float *x, float *y, size_t outer, size_t n, size_t inner)
         }
 }
 
-void ox_batchnorm(const ox_step *s, const float *x, float *y, size_t outer)
+void hfml_ox_batchnorm(const ox_step *s, const float *x, float *y, size_t outer)
 {
     for (size_t o = 0; o < outer; o++)
         for (size_t c = 0; c < s->n; c++) {
@@ -211,7 +211,7 @@ void ox_batchnorm(const ox_step *s, const float *x, float *y, size_t outer)
         }
 }
 
-void ox_gather(const float *x, float *y, size_t outer, size_t n, size_t inner,
+void hfml_ox_gather(const float *x, float *y, size_t outer, size_t n, size_t inner,
                const int64_t *idx, size_t nidx)
 {
     for (size_t o = 0; o < outer; o++)

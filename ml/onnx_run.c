@@ -37,34 +37,34 @@ static void step(const ox_graph *g, const ox_step *s, const float **ptr, float *
     ptr[s->out] = y;
     switch (s->op) {
     case OX_GEMM:
-        ox_gemm(x, s->w, s->bias, y, n * s->rows, s->k, s->m);
+        hfml_ox_gemm(x, s->w, s->bias, y, n * s->rows, s->k, s->m);
         break;
     case OX_BINARY: {
         int64_t dims[OX_MAXR];
         memcpy(dims, s->dims, sizeof dims);
         dims[0] = (int64_t)n;
-        ox_binary(s->bin, s->rank, dims, x, s->sa, at(g, ptr, s->in[1]), s->sb, y);
+        hfml_ox_binary(s->bin, s->rank, dims, x, s->sa, at(g, ptr, s->in[1]), s->sb, y);
         break;
     }
     case OX_SOFTMAX:
-        ox_softmax(x, y, n * s->outer, s->n, s->inner);
+        hfml_ox_softmax(x, y, n * s->outer, s->n, s->inner);
         break;
     case OX_BATCHNORM:
-        ox_batchnorm(s, x, y, n * s->outer);
+        hfml_ox_batchnorm(s, x, y, n * s->outer);
         break;
     case OX_CONCAT:
         concat(g, s, ptr, y, n * s->outer);
         break;
     case OX_GATHER:
-        ox_gather(x, y, n * s->outer, s->n, s->inner, s->idx, s->nidx);
+        hfml_ox_gather(x, y, n * s->outer, s->n, s->inner, s->idx, s->nidx);
         break;
     default:
-        ox_unary(s, x, y, n * ov->size);
+        hfml_ox_unary(s, x, y, n * ov->size);
         break;
     }
 }
 
-int ox_run(const void *impl, const float *x, size_t n, double *out, float *work,
+int hfml_ox_run(const void *impl, const float *x, size_t n, double *out, float *work,
            hf_error *err)
 {
     const ox_graph *g = impl;
@@ -90,7 +90,7 @@ int ox_run(const void *impl, const float *x, size_t n, double *out, float *work,
     return HF_OK;
 }
 
-void ox_graph_free(void *impl)
+void hfml_ox_graph_free(void *impl)
 {
     ox_graph *g = impl;
     if (!g)

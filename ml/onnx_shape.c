@@ -14,11 +14,11 @@
 /* Output 0 = input x with a new shape (same elements). */
 static int reshaped(const ox_ctx *c, int x, int rank, const int64_t *dims)
 {
-    const ox_val *X = ox_v(c, x);
+    const ox_val *X = hfml_ox_v(c, x);
     if (!X->batched) {
         const float *xf = X->f;
         const int64_t *xi = X->i;
-        ox_val *o = ox_const_out(c, rank, dims);
+        ox_val *o = hfml_ox_const_out(c, rank, dims);
         if (!o)
             return c->err->code;
         memcpy(o->f, xf, o->size * sizeof *o->f);
@@ -26,36 +26,36 @@ static int reshaped(const ox_ctx *c, int x, int rank, const int64_t *dims)
         return HF_OK;
     }
     int out;
-    if (!ox_def_out(c, rank, dims, 1, &out))
+    if (!hfml_ox_def_out(c, rank, dims, 1, &out))
         return c->err->code;
-    return ox_add_step(c, OX_ALIAS, x, -1, out) ? HF_OK : HF_ERR_NOMEM;
+    return hfml_ox_add_step(c, OX_ALIAS, x, -1, out) ? HF_OK : HF_ERR_NOMEM;
 }
 
 static int input0(const ox_ctx *c)
 {
-    int x = ox_in(c, 0);
+    int x = hfml_ox_in(c, 0);
     if (x == -1)
-        ox_fail(c, "needs an input");
+        hfml_ox_fail(c, "needs an input");
     return x;
 }
 
-int op_identity(const ox_ctx *c)
+int hfml_op_identity(const ox_ctx *c)
 {
     int x = input0(c);
-    return x < 0 ? c->err->code : reshaped(c, x, ox_v(c, x)->rank, ox_v(c, x)->dims);
+    return x < 0 ? c->err->code : reshaped(c, x, hfml_ox_v(c, x)->rank, hfml_ox_v(c, x)->dims);
 }
 
-int op_cast(const ox_ctx *c)
+int hfml_op_cast(const ox_ctx *c)
 {
     int x = input0(c);
     if (x < 0)
         return c->err->code;
-    switch (ox_attr_i(c, "to", 0)) {
+    switch (hfml_ox_attr_i(c, "to", 0)) {
     case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
     case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE:
-        return reshaped(c, x, ox_v(c, x)->rank, ox_v(c, x)->dims);
+        return reshaped(c, x, hfml_ox_v(c, x)->rank, hfml_ox_v(c, x)->dims);
     case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL:
-        return ox_fail(c, "Cast to bool is not supported");
+        return hfml_ox_fail(c, "Cast to bool is not supported");
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT16:
@@ -64,46 +64,46 @@ int op_cast(const ox_ctx *c)
     case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16:
     case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32:
     case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64:
-        if (!ox_v(c, x)->batched) /* integers already: shapes, indices */
-            return reshaped(c, x, ox_v(c, x)->rank, ox_v(c, x)->dims);
+        if (!hfml_ox_v(c, x)->batched) /* integers already: shapes, indices */
+            return reshaped(c, x, hfml_ox_v(c, x)->rank, hfml_ox_v(c, x)->dims);
         {
             int out;
-            const ox_val *X = ox_v(c, x);
-            if (!ox_def_out(c, X->rank, X->dims, 1, &out))
+            const ox_val *X = hfml_ox_v(c, x);
+            if (!hfml_ox_def_out(c, X->rank, X->dims, 1, &out))
                 return c->err->code;
-            return ox_add_step(c, OX_TRUNC, x, -1, out) ? HF_OK : HF_ERR_NOMEM;
+            return hfml_ox_add_step(c, OX_TRUNC, x, -1, out) ? HF_OK : HF_ERR_NOMEM;
         }
     default:
-        return ox_fail(c, "Cast to this type is not supported (float, double and integer "
+        return hfml_ox_fail(c, "Cast to this type is not supported (float, double and integer "
                           "types are)");
     }
 }
 
-int op_constant(const ox_ctx *c)
+int hfml_op_constant(const ox_ctx *c)
 {
     const Onnx__AttributeProto *a;
     int64_t one = 1;
     ox_val *o = NULL;
-    if ((a = ox_attr(c, "value")) && a->t) {
+    if ((a = hfml_ox_attr(c, "value")) && a->t) {
         int64_t dims[OX_MAXR] = {0};
         if (a->t->n_dims > OX_MAXR)
-            return ox_fail(c, "value of too high a rank");
+            return hfml_ox_fail(c, "value of too high a rank");
         for (size_t d = 0; d < a->t->n_dims; d++)
             dims[d] = a->t->dims[d];
-        if (!(o = ox_def_out(c, (int)a->t->n_dims, dims, 0, NULL)))
+        if (!(o = hfml_ox_def_out(c, (int)a->t->n_dims, dims, 0, NULL)))
             return c->err->code;
-        return ox_tensor(o, a->t, c->path, c->err);
+        return hfml_ox_tensor(o, a->t, c->path, c->err);
     }
-    if ((a = ox_attr(c, "value_float")) || (a = ox_attr(c, "value_int"))) {
-        if (!(o = ox_const_out(c, 0, &one)))
+    if ((a = hfml_ox_attr(c, "value_float")) || (a = hfml_ox_attr(c, "value_int"))) {
+        if (!(o = hfml_ox_const_out(c, 0, &one)))
             return c->err->code;
         o->f[0] = a->has_f ? a->f : (float)a->i;
         o->i[0] = a->has_f ? (int64_t)a->f : a->i;
         return HF_OK;
     }
-    if ((a = ox_attr(c, "value_floats")) || (a = ox_attr(c, "value_ints"))) {
+    if ((a = hfml_ox_attr(c, "value_floats")) || (a = hfml_ox_attr(c, "value_ints"))) {
         int64_t n = a->n_floats ? (int64_t)a->n_floats : (int64_t)a->n_ints;
-        if (!(o = ox_const_out(c, 1, &n)))
+        if (!(o = hfml_ox_const_out(c, 1, &n)))
             return c->err->code;
         for (int64_t e = 0; e < n; e++) {
             o->f[e] = a->n_floats ? a->floats[e] : (float)a->ints[e];
@@ -111,18 +111,18 @@ int op_constant(const ox_ctx *c)
         }
         return HF_OK;
     }
-    return ox_fail(c, "only value, value_float(s) and value_int(s) constants are supported");
+    return hfml_ox_fail(c, "only value, value_float(s) and value_int(s) constants are supported");
 }
 
-int op_flatten(const ox_ctx *c)
+int hfml_op_flatten(const ox_ctx *c)
 {
     int x = input0(c);
     if (x < 0)
         return c->err->code;
-    const ox_val *X = ox_v(c, x);
-    int64_t axis = ox_attr_i(c, "axis", 1);
+    const ox_val *X = hfml_ox_v(c, x);
+    int64_t axis = hfml_ox_attr_i(c, "axis", 1);
     if (axis < -X->rank || axis > X->rank)
-        return ox_fail(c, "axis out of range");
+        return hfml_ox_fail(c, "axis out of range");
     if (axis < 0)
         axis += X->rank;
     int64_t dims[2] = {1, 1};
@@ -130,12 +130,12 @@ int op_flatten(const ox_ctx *c)
         if (X->batched && d == 0)
             continue;
         if (X->batched && d < axis && X->dims[d] != 1)
-            return ox_fail(c, "flattening other axes into the event axis is not supported");
+            return hfml_ox_fail(c, "flattening other axes into the event axis is not supported");
         dims[d < axis ? 0 : 1] *= X->dims[d];
     }
     if (X->batched) {
         if (axis == 0)
-            return ox_fail(c, "axis 0 would flatten the events into one row");
+            return hfml_ox_fail(c, "axis 0 would flatten the events into one row");
         dims[0] = -1;
     }
     return reshaped(c, x, 2, dims);
@@ -144,13 +144,13 @@ int op_flatten(const ox_ctx *c)
 /* A constant integer list: the axes or shape input j, else attribute. */
 static int int_list(const ox_ctx *c, size_t j, const char *name, const int64_t **v, size_t *n)
 {
-    const Onnx__AttributeProto *a = ox_attr(c, name);
+    const Onnx__AttributeProto *a = hfml_ox_attr(c, name);
     if (a) {
         *v = a->ints;
         *n = a->n_ints;
         return HF_OK;
     }
-    int x = ox_in(c, j);
+    int x = hfml_ox_in(c, j);
     if (x < -1)
         return c->err->code;
     if (x == -1) {
@@ -158,10 +158,10 @@ static int int_list(const ox_ctx *c, size_t j, const char *name, const int64_t *
         *n = 0;
         return HF_OK;
     }
-    if (ox_v(c, x)->batched || ox_v(c, x)->rank > 1)
-        return ox_fail(c, "the shape or axes must be a constant list");
-    *v = ox_v(c, x)->i;
-    *n = ox_v(c, x)->size;
+    if (hfml_ox_v(c, x)->batched || hfml_ox_v(c, x)->rank > 1)
+        return hfml_ox_fail(c, "the shape or axes must be a constant list");
+    *v = hfml_ox_v(c, x)->i;
+    *n = hfml_ox_v(c, x)->size;
     return HF_OK;
 }
 
@@ -171,36 +171,36 @@ static int target(const ox_ctx *c, const ox_val *X, const int64_t *t, size_t n,
                   int64_t *dims)
 {
     if (n > OX_MAXR || n == 0)
-        return ox_fail(c, "the new shape's rank is not supported");
+        return hfml_ox_fail(c, "the new shape's rank is not supported");
     int neg = -1;
     int64_t known = 1;
     for (size_t d = 0; d < n; d++) {
         dims[d] = t[d] == 0 && d < (size_t)X->rank ? X->dims[d] : t[d];
         if (X->batched && d == 0) {
             if (t[0] != 0 && t[0] != -1 && t[0] != c->g->batch_decl)
-                return ox_fail(c, "the new shape must keep the event axis 0 (0 or -1 there)");
+                return hfml_ox_fail(c, "the new shape must keep the event axis 0 (0 or -1 there)");
             dims[0] = -1;
             continue;
         }
         if (dims[d] == -1 && neg < 0)
             neg = (int)d;
         else if (dims[d] <= 0)
-            return ox_fail(c, "the new shape has a bad dimension");
+            return hfml_ox_fail(c, "the new shape has a bad dimension");
         else
             known *= dims[d];
     }
     if (neg >= 0) {
         if ((size_t)known == 0 || X->size % (size_t)known)
-            return ox_fail(c, "the new shape does not fit the element count");
+            return hfml_ox_fail(c, "the new shape does not fit the element count");
         dims[neg] = (int64_t)(X->size / (size_t)known);
         known *= dims[neg];
     }
     if ((size_t)known != X->size)
-        return ox_fail(c, "the new shape does not have the same element count");
+        return hfml_ox_fail(c, "the new shape does not have the same element count");
     return HF_OK;
 }
 
-int op_reshape(const ox_ctx *c)
+int hfml_op_reshape(const ox_ctx *c)
 {
     int x = input0(c);
     const int64_t *t;
@@ -209,10 +209,10 @@ int op_reshape(const ox_ctx *c)
     if (x < 0 || int_list(c, 1, "__none__", &t, &n))
         return c->err->code;
     if (!t)
-        return ox_fail(c, "needs a constant shape input");
-    if (ox_attr_i(c, "allowzero", 0))
-        return ox_fail(c, "allowzero=1 is not supported");
-    if (target(c, ox_v(c, x), t, n, dims))
+        return hfml_ox_fail(c, "needs a constant shape input");
+    if (hfml_ox_attr_i(c, "allowzero", 0))
+        return hfml_ox_fail(c, "allowzero=1 is not supported");
+    if (target(c, hfml_ox_v(c, x), t, n, dims))
         return c->err->code;
     return reshaped(c, x, (int)n, dims);
 }
@@ -225,17 +225,17 @@ static int squeeze(const ox_ctx *c, int add)
     size_t na;
     if (x < 0 || int_list(c, 1, "axes", &ax, &na))
         return c->err->code;
-    const ox_val *X = ox_v(c, x);
+    const ox_val *X = hfml_ox_v(c, x);
     int rank = add ? X->rank + (int)na : X->rank;
     char mark[OX_MAXR + 8] = {0};
     if (rank > OX_MAXR || (add && na == 0))
-        return ox_fail(c, "bad axes");
+        return hfml_ox_fail(c, "bad axes");
     for (size_t j = 0; j < na; j++) {
         int64_t a = ax[j] < 0 ? ax[j] + rank : ax[j];
         if (a < 0 || a >= rank || mark[a]++ || (add && a == 0 && X->batched))
-            return ox_fail(c, "bad axes (out of range, repeated, or the event axis)");
+            return hfml_ox_fail(c, "bad axes (out of range, repeated, or the event axis)");
         if (!add && (X->dims[a] != 1 || (a == 0 && X->batched)))
-            return ox_fail(c, "squeezes an axis whose size is not 1");
+            return hfml_ox_fail(c, "squeezes an axis whose size is not 1");
     }
     int64_t dims[OX_MAXR];
     int r = 0;
@@ -248,8 +248,8 @@ static int squeeze(const ox_ctx *c, int add)
     return reshaped(c, x, r, dims);
 }
 
-int op_squeeze(const ox_ctx *c) { return squeeze(c, 0); }
-int op_unsqueeze(const ox_ctx *c) { return squeeze(c, 1); }
+int hfml_op_squeeze(const ox_ctx *c) { return squeeze(c, 0); }
+int hfml_op_unsqueeze(const ox_ctx *c) { return squeeze(c, 1); }
 
 /* Product of dims[from..to), the event axis left out. */
 static size_t span(const ox_val *X, int from, int to)
@@ -264,7 +264,7 @@ static size_t span(const ox_val *X, int from, int to)
 /* Concat's output: folded for constants, else a step. */
 static int concat_def(const ox_ctx *c, const int *vin, int ni, int axis, const int64_t *dims)
 {
-    const ox_val *X0 = ox_v(c, vin[0]);
+    const ox_val *X0 = hfml_ox_v(c, vin[0]);
     int rank = X0->rank, batched = X0->batched, out;
     size_t outer = span(X0, 0, axis);
     size_t *csize = malloc((size_t)ni * sizeof *csize);
@@ -272,23 +272,23 @@ static int concat_def(const ox_ctx *c, const int *vin, int ni, int axis, const i
     if (!csize || !cin) {
         free(csize);
         free(cin);
-        return ox_nomem(c);
+        return hfml_ox_nomem(c);
     }
     for (int q = 0; q < ni; q++) {
-        csize[q] = span(ox_v(c, vin[q]), axis, rank);
+        csize[q] = span(hfml_ox_v(c, vin[q]), axis, rank);
         cin[q] = vin[q];
     }
     ox_step *s = NULL;
-    ox_val *o = batched ? ox_def_out(c, rank, dims, 1, &out) : ox_const_out(c, rank, dims);
+    ox_val *o = batched ? hfml_ox_def_out(c, rank, dims, 1, &out) : hfml_ox_const_out(c, rank, dims);
     if (o && !batched) {
         float *y = o->f;
         for (size_t r = 0; r < outer; r++)
             for (int q = 0; q < ni; q++) {
-                memcpy(y, ox_v(c, cin[q])->f + r * csize[q], csize[q] * sizeof *y);
+                memcpy(y, hfml_ox_v(c, cin[q])->f + r * csize[q], csize[q] * sizeof *y);
                 y += csize[q];
             }
-        ox_ints_from_floats(o);
-    } else if (o && (s = ox_add_step(c, OX_CONCAT, vin[0], -1, out))) {
+        hfml_ox_ints_from_floats(o);
+    } else if (o && (s = hfml_ox_add_step(c, OX_CONCAT, vin[0], -1, out))) {
         s->outer = outer;
         s->nconcat = ni;
         s->cin = cin;
@@ -304,27 +304,27 @@ static int concat_def(const ox_ctx *c, const int *vin, int ni, int axis, const i
  * data, else a step. */
 static int gather_def(const ox_ctx *c, int x, int iv, int axis, int rank, const int64_t *dims)
 {
-    const ox_val *X = ox_v(c, x), *I = ox_v(c, iv);
+    const ox_val *X = hfml_ox_v(c, x), *I = hfml_ox_v(c, iv);
     size_t nidx = I->size, n = (size_t)X->dims[axis];
     size_t outer = span(X, 0, axis), inner = span(X, axis + 1, X->rank);
     int64_t *idx = malloc((nidx + 1) * sizeof *idx);
     if (!idx)
-        return ox_nomem(c);
+        return hfml_ox_nomem(c);
     for (size_t j = 0; j < nidx; j++) {
         idx[j] = I->i[j] < 0 ? I->i[j] + (int64_t)n : I->i[j];
         if (idx[j] < 0 || idx[j] >= (int64_t)n) {
             free(idx);
-            return ox_fail(c, "an index is out of range");
+            return hfml_ox_fail(c, "an index is out of range");
         }
     }
     int batched = X->batched, out;
     const float *xf = X->f;
     ox_step *s = NULL;
-    ox_val *o = batched ? ox_def_out(c, rank, dims, 1, &out) : ox_const_out(c, rank, dims);
+    ox_val *o = batched ? hfml_ox_def_out(c, rank, dims, 1, &out) : hfml_ox_const_out(c, rank, dims);
     if (o && !batched) {
-        ox_gather(xf, o->f, outer, n, inner, idx, nidx);
-        ox_ints_from_floats(o);
-    } else if (o && (s = ox_add_step(c, OX_GATHER, x, -1, out))) {
+        hfml_ox_gather(xf, o->f, outer, n, inner, idx, nidx);
+        hfml_ox_ints_from_floats(o);
+    } else if (o && (s = hfml_ox_add_step(c, OX_GATHER, x, -1, out))) {
         s->outer = outer;
         s->n = n;
         s->inner = inner;
@@ -336,36 +336,36 @@ static int gather_def(const ox_ctx *c, int x, int iv, int axis, int rank, const 
     return o && !batched ? HF_OK : c->err->code;
 }
 
-int op_concat(const ox_ctx *c)
+int hfml_op_concat(const ox_ctx *c)
 {
     size_t ni = c->n->n_input;
     int batched = -1, axis = 0;
     int *vin = calloc(ni + 1, sizeof *vin);
     if (!vin)
-        return ox_nomem(c);
-    int rc = ni ? HF_OK : ox_fail(c, "needs inputs");
+        return hfml_ox_nomem(c);
+    int rc = ni ? HF_OK : hfml_ox_fail(c, "needs inputs");
     int64_t dims[OX_MAXR];
     for (size_t j = 0; !rc && j < ni; j++) {
-        if ((vin[j] = ox_in(c, j)) < 0) {
-            rc = vin[j] < -1 ? c->err->code : ox_fail(c, "an input is empty");
+        if ((vin[j] = hfml_ox_in(c, j)) < 0) {
+            rc = vin[j] < -1 ? c->err->code : hfml_ox_fail(c, "an input is empty");
             break;
         }
-        const ox_val *X = ox_v(c, vin[j]);
+        const ox_val *X = hfml_ox_v(c, vin[j]);
         if (j == 0) {
             batched = X->batched;
-            int64_t a = ox_attr_i(c, "axis", 0);
+            int64_t a = hfml_ox_attr_i(c, "axis", 0);
             a = a < 0 ? a + X->rank : a;
             if (a < 0 || a >= X->rank || (batched && a == 0))
-                rc = ox_fail(c, "bad axis (out of range, or the event axis)");
+                rc = hfml_ox_fail(c, "bad axis (out of range, or the event axis)");
             axis = (int)a;
             memcpy(dims, X->dims, sizeof dims);
             continue;
         }
-        if (X->batched != batched || X->rank != ox_v(c, vin[0])->rank)
-            rc = ox_fail(c, "inputs must all be constants or all event-dependent, of one rank");
+        if (X->batched != batched || X->rank != hfml_ox_v(c, vin[0])->rank)
+            rc = hfml_ox_fail(c, "inputs must all be constants or all event-dependent, of one rank");
         for (int d = 0; !rc && d < X->rank; d++)
             if (d != axis && X->dims[d] != dims[d])
-                rc = ox_fail(c, "input shapes differ off the concatenation axis");
+                rc = hfml_ox_fail(c, "input shapes differ off the concatenation axis");
         if (!rc)
             dims[axis] += X->dims[axis];
     }
@@ -375,19 +375,19 @@ int op_concat(const ox_ctx *c)
     return rc;
 }
 
-int op_gather(const ox_ctx *c)
+int hfml_op_gather(const ox_ctx *c)
 {
-    int x = input0(c), iv = ox_in(c, 1);
+    int x = input0(c), iv = hfml_ox_in(c, 1);
     if (x < 0 || iv < -1)
         return c->err->code;
-    if (iv < 0 || ox_v(c, iv)->batched)
-        return ox_fail(c, "needs constant indices");
-    const ox_val *X = ox_v(c, x), *I = ox_v(c, iv);
-    int64_t axis = ox_attr_i(c, "axis", 0);
+    if (iv < 0 || hfml_ox_v(c, iv)->batched)
+        return hfml_ox_fail(c, "needs constant indices");
+    const ox_val *X = hfml_ox_v(c, x), *I = hfml_ox_v(c, iv);
+    int64_t axis = hfml_ox_attr_i(c, "axis", 0);
     axis = axis < 0 ? axis + X->rank : axis;
     if (axis < 0 || axis >= X->rank || (X->batched && axis == 0) ||
         X->rank + I->rank - 1 > OX_MAXR)
-        return ox_fail(c, "bad axis (out of range, or the event axis)");
+        return hfml_ox_fail(c, "bad axis (out of range, or the event axis)");
     int64_t dims[OX_MAXR];
     int r = 0;
     for (int d = 0; d < X->rank; d++)

@@ -32,27 +32,27 @@ static int read_feature(const cJSON *f, int i, int nin, hf_ml *m, char *seen,
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(f, "name");
     double idx, off, sc;
     if (!cJSON_IsObject(f) || !cJSON_IsString(name) || !name->valuestring[0])
-        return hf_error_set(err, HF_ERR_INVALID,
+        return hfcore_error_set(err, HF_ERR_INVALID,
                             "%s: /features/%d: expected an object with a non-empty \"name\"",
                             path, i);
     if (number(f, "index", i, &idx) || idx != floor(idx) || idx < 0 || idx >= nin)
-        return hf_error_set(err, HF_ERR_INVALID,
+        return hfcore_error_set(err, HF_ERR_INVALID,
                             "%s: /features/%d/index: must be an integer in [0, %d) (the "
                             "model has %d inputs)", path, i, nin, nin);
     if (number(f, "offset", 0, &off) || number(f, "scale", 1, &sc))
-        return hf_error_set(err, HF_ERR_INVALID,
+        return hfcore_error_set(err, HF_ERR_INVALID,
                             "%s: /features/%d: offset and scale must be finite numbers",
                             path, i);
     int j = (int)idx;
     if (seen[j]++)
-        return hf_error_set(err, HF_ERR_INVALID, "%s: /features/%d: input %d is declared "
+        return hfcore_error_set(err, HF_ERR_INVALID, "%s: /features/%d: input %d is declared "
                             "twice", path, i, j);
     for (int k = 0; k < nin; k++)
         if (m->names[k] && !strcmp(m->names[k], name->valuestring))
-            return hf_error_set(err, HF_ERR_INVALID, "%s: /features/%d: feature name '%s' "
+            return hfcore_error_set(err, HF_ERR_INVALID, "%s: /features/%d: feature name '%s' "
                                 "is used twice", path, i, name->valuestring);
-    if (!(m->names[j] = hf_ml_strdup(name->valuestring)))
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
+    if (!(m->names[j] = hfml_strdup(name->valuestring)))
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
     m->offset[j] = off;
     m->scale[j] = sc;
     return HF_OK;
@@ -64,16 +64,16 @@ static int read_outputs(const cJSON *outs, hf_ml *m, const char *path, hf_error 
     if (!outs)
         return HF_OK;
     if (!cJSON_IsArray(outs) || cJSON_GetArraySize(outs) != nout)
-        return hf_error_set(err, HF_ERR_INVALID, "%s: /outputs: expected an array of %d "
+        return hfcore_error_set(err, HF_ERR_INVALID, "%s: /outputs: expected an array of %d "
                             "names (the model has %d outputs)", path, nout, nout);
     for (int k = 0; k < nout; k++) {
         const cJSON *s = cJSON_GetArrayItem(outs, k);
         if (!cJSON_IsString(s) || !s->valuestring[0])
-            return hf_error_set(err, HF_ERR_INVALID, "%s: /outputs/%d: expected a "
+            return hfcore_error_set(err, HF_ERR_INVALID, "%s: /outputs/%d: expected a "
                                 "non-empty name", path, k);
-        char *d = hf_ml_strdup(s->valuestring);
+        char *d = hfml_strdup(s->valuestring);
         if (!d)
-            return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
+            return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
         free(m->out_names[k]);
         m->out_names[k] = d;
     }
@@ -85,16 +85,16 @@ static int apply(const cJSON *root, hf_ml *m, const char *path, hf_error *err)
     int nin = m->be.nin;
     const cJSON *feats = cJSON_GetObjectItemCaseSensitive(root, "features");
     if (!cJSON_IsArray(feats))
-        return hf_error_set(err, HF_ERR_INVALID, "%s: expected an object with a "
+        return hfcore_error_set(err, HF_ERR_INVALID, "%s: expected an object with a "
                             "\"features\" array", path);
     if (cJSON_GetArraySize(feats) != nin)
-        return hf_error_set(err, HF_ERR_INVALID, "%s: /features: %d features but the model "
+        return hfcore_error_set(err, HF_ERR_INVALID, "%s: /features: %d features but the model "
                             "%s takes %d inputs", path, cJSON_GetArraySize(feats),
                             m->source, nin);
-    hf_ml_free_names(m->names, nin);
+    hfml_free_names(m->names, nin);
     m->names = calloc((size_t)nin, sizeof *m->names);
     char *seen = calloc((size_t)nin, 1);
-    int rc = !m->names || !seen ? hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path)
+    int rc = !m->names || !seen ? hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path)
                                 : HF_OK;
     for (int i = 0; !rc && i < nin; i++)
         rc = read_feature(cJSON_GetArrayItem(feats, i), i, nin, m, seen, path, err);
@@ -104,13 +104,13 @@ static int apply(const cJSON *root, hf_ml *m, const char *path, hf_error *err)
     return rc;
 }
 
-int hf_ml_prep_read(const char *path, hf_ml *m, hf_error *err)
+int hfml_prep_read(const char *path, hf_ml *m, hf_error *err)
 {
     char *text = NULL;
     cJSON *root = NULL;
-    int rc = hf_file_read(path, &text, NULL, err);
+    int rc = hfcore_file_read(path, &text, NULL, err);
     if (!rc)
-        rc = hf_json_parse(text, path, &root, err);
+        rc = hfcore_json_parse(text, path, &root, err);
     if (!rc)
         rc = apply(root, m, path, err);
     cJSON_Delete(root);

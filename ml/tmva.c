@@ -74,7 +74,7 @@ static int attr_num(const reader *r, const xmlNode *n, const char *name, double 
     int bad = !v || end == (char *)v || *end;
     xmlFree(v);
     if (bad)
-        hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: <%s> needs a numeric %s attribute",
+        hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: <%s> needs a numeric %s attribute",
                      r->path, (int)xmlGetLineNo(n), (const char *)n->name, name);
     return bad ? -1 : 0;
 }
@@ -89,7 +89,7 @@ static char *option(const xmlNode *method, const char *name)
         xmlFree(nm);
         if (hit) {
             xmlChar *t = xmlNodeGetContent(o);
-            char *s = t ? hf_ml_strdup((const char *)t) : NULL;
+            char *s = t ? hfml_strdup((const char *)t) : NULL;
             xmlFree(t);
             return s;
         }
@@ -109,7 +109,7 @@ static int new_node(reader *r)
     if ((t->nnodes & (t->nnodes - 1)) == 0) { /* grow at powers of two */
         tnode *nn = realloc(t->nodes, (size_t)(t->nnodes ? 2 * t->nnodes : 64) * sizeof *nn);
         if (!nn) {
-            hf_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
+            hfcore_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
             return -1;
         }
         t->nodes = nn;
@@ -122,12 +122,12 @@ static int fisher(reader *r, const xmlNode *n, tnode *nd, int ncoef)
 {
     tmva *t = r->t;
     if (ncoef != t->nvar + 1)
-        return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: NCoef %d: a Fisher cut needs "
+        return hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: NCoef %d: a Fisher cut needs "
                             "one coefficient per variable and an offset (%d)", r->path,
                             (int)xmlGetLineNo(n), ncoef, t->nvar + 1);
     double *c = realloc(t->coefs, (size_t)(t->ncoefs + ncoef) * sizeof *c);
     if (!c)
-        return hf_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
+        return hfcore_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
     t->coefs = c;
     nd->ncoef = ncoef;
     nd->coef = t->ncoefs;
@@ -157,7 +157,7 @@ static int leaf(reader *r, const xmlNode *n, tnode *nd)
 static int read_node(reader *r, const xmlNode *n, int depth, int *out)
 {
     if (depth > 200)
-        return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: trees deeper than 200 levels",
+        return hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: trees deeper than 200 levels",
                             r->path, (int)xmlGetLineNo(n));
     int k = new_node(r);
     if (k < 0)
@@ -169,14 +169,14 @@ static int read_node(reader *r, const xmlNode *n, int depth, int *out)
         int side = pos && pos[0] == 'r' ? 1 : pos && pos[0] == 'l' ? 0 : -1;
         xmlFree(pos);
         if (side < 0 || kids[side])
-            return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: a <Node> needs pos=\"l\" or "
+            return hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: a <Node> needs pos=\"l\" or "
                                 "\"r\", once each", r->path, (int)xmlGetLineNo(c));
         kids[side] = c;
     }
     if (!kids[0] && !kids[1])
         return leaf(r, n, &r->t->nodes[k]);
     if (!kids[0] || !kids[1])
-        return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: a node with one daughter",
+        return hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: a node with one daughter",
                             r->path, (int)xmlGetLineNo(n));
     double var, cut, ctype, ncoef = 0;
     xmlChar *has = xmlGetProp(n, (const xmlChar *)"NCoef");
@@ -185,7 +185,7 @@ static int read_node(reader *r, const xmlNode *n, int depth, int *out)
         attr_num(r, n, "cType", &ctype) || (has && attr_num(r, n, "NCoef", &ncoef)))
         return HF_ERR_INVALID;
     if (ncoef == 0 && (var < 0 || var >= r->t->nvar || var != floor(var)))
-        return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: IVar %g: not a variable index "
+        return hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: IVar %g: not a variable index "
                             "(0 to %d)", r->path, (int)xmlGetLineNo(n), var, r->t->nvar - 1);
     tnode nd = {.cut = (float)cut, .var = ncoef > 0 ? -2 : (int)var, .right_if = ctype != 0};
     if (ncoef > 0 && fisher(r, n, &nd, (int)ncoef))
@@ -205,29 +205,29 @@ static int variables(reader *r, const xmlNode *method, char ***names)
     const xmlNode *vars = child(method, "Variables");
     double nv;
     if (!vars || attr_num(r, vars, "NVar", &nv) || nv < 1 || nv > 100000)
-        return r->err->code ? r->err->code : hf_error_set(r->err, HF_ERR_INVALID,
+        return r->err->code ? r->err->code : hfcore_error_set(r->err, HF_ERR_INVALID,
                                                           "%s: no <Variables NVar=...>",
                                                           r->path);
     r->t->nvar = (int)nv;
     *names = calloc((size_t)nv, sizeof **names);
     if (!*names)
-        return hf_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
+        return hfcore_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
     int i = 0;
     for (const xmlNode *v = child(vars, "Variable"); v; v = next_el(v, "Variable"), i++) {
         xmlChar *e = xmlGetProp(v, (const xmlChar *)"Expression");
         if (i >= (int)nv || !e) {
             xmlFree(e);
-            return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: more <Variable>s than NVar "
+            return hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: more <Variable>s than NVar "
                                 "%d, or one without Expression", r->path,
                                 (int)xmlGetLineNo(v), (int)nv);
         }
-        (*names)[i] = hf_ml_strdup((const char *)e);
+        (*names)[i] = hfml_strdup((const char *)e);
         xmlFree(e);
         if (!(*names)[i])
-            return hf_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
+            return hfcore_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
     }
     if (i != (int)nv)
-        return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: %d <Variable>s for NVar %d",
+        return hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: %d <Variable>s for NVar %d",
                             r->path, (int)xmlGetLineNo(vars), i, (int)nv);
     return HF_OK;
 }
@@ -241,20 +241,20 @@ static int normalize(reader *r, const xmlNode *tr)
         last = c;
     const xmlNode *ranges = child(last, "Ranges");
     if (!ranges)
-        return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: Normalize without <Class><Ranges>",
+        return hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: Normalize without <Class><Ranges>",
                             r->path, (int)xmlGetLineNo(tr));
     t->nmin = malloc((size_t)t->nvar * sizeof *t->nmin);
     t->nscale = malloc((size_t)t->nvar * sizeof *t->nscale);
     char *seen = calloc((size_t)t->nvar, 1);
     int rc = !t->nmin || !t->nscale || !seen
-                 ? hf_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path) : HF_OK;
+                 ? hfcore_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path) : HF_OK;
     for (const xmlNode *g = child(ranges, "Range"); !rc && g; g = next_el(g, "Range")) {
         double idx, lo, hi;
         if (attr_num(r, g, "Index", &idx) || attr_num(r, g, "Min", &lo) ||
             attr_num(r, g, "Max", &hi))
             rc = HF_ERR_INVALID;
         else if (idx < 0 || idx >= t->nvar || seen[(int)idx]++ || !(hi > lo))
-            rc = hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: a bad or repeated range",
+            rc = hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: a bad or repeated range",
                               r->path, (int)xmlGetLineNo(g));
         else {
             /* TMVA keeps min and max as Float_t */
@@ -264,7 +264,7 @@ static int normalize(reader *r, const xmlNode *tr)
     }
     for (int i = 0; !rc && i < t->nvar; i++)
         if (!seen[i])
-            rc = hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: Normalize has no range for "
+            rc = hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: Normalize has no range for "
                               "variable %d", r->path, (int)xmlGetLineNo(ranges), i);
     free(seen);
     return rc;
@@ -282,7 +282,7 @@ static int transformations(reader *r, const xmlNode *method)
         snprintf(nm, sizeof nm, "%s", name ? (const char *)name : "");
         xmlFree(name);
         if (!ok)
-            return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: variable transformation '%s' "
+            return hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: variable transformation '%s' "
                                 "is not supported (only a single Normalize)", r->path,
                                 line, nm);
         int rc = normalize(r, tr);
@@ -299,7 +299,7 @@ static int trees(reader *r, const xmlNode *method)
     const xmlNode *w = child(method, "Weights");
     double at = 0;
     if (!w)
-        return hf_error_set(r->err, HF_ERR_INVALID, "%s: no <Weights>", r->path);
+        return hfcore_error_set(r->err, HF_ERR_INVALID, "%s: no <Weights>", r->path);
     xmlChar *has = xmlGetProp(w, (const xmlChar *)"AnalysisType");
     xmlFree(has);
     if (has && attr_num(r, w, "AnalysisType", &at))
@@ -310,15 +310,15 @@ static int trees(reader *r, const xmlNode *method)
     t->root = calloc((size_t)t->ntrees + 1, sizeof *t->root);
     t->weight = calloc((size_t)t->ntrees + 1, sizeof *t->weight);
     if (!t->root || !t->weight)
-        return hf_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
+        return hfcore_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
     if (!t->ntrees)
-        return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: no <BinaryTree> in <Weights>",
+        return hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: no <BinaryTree> in <Weights>",
                             r->path, (int)xmlGetLineNo(w));
     int i = 0;
     for (const xmlNode *b = child(w, "BinaryTree"); b; b = next_el(b, "BinaryTree"), i++) {
         const xmlNode *root = child(b, "Node");
         if (!root)
-            return hf_error_set(r->err, HF_ERR_INVALID, "%s:%d: a <BinaryTree> with no <Node>",
+            return hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: a <BinaryTree> with no <Node>",
                                 r->path, (int)xmlGetLineNo(b));
         if (!t->grad && attr_num(r, b, "boostWeight", &t->weight[i]))
             return HF_ERR_INVALID;
@@ -337,10 +337,10 @@ static int method(reader *r, const xmlNode *m, char ***names)
     xmlChar *meth = xmlGetProp(m, (const xmlChar *)"Method");
     int rc = HF_OK;
     if (!meth || strncmp((const char *)meth, "BDT", 3))
-        rc = hf_error_set(r->err, HF_ERR_INVALID, "%s: Method '%s': only BDT weight files "
+        rc = hfcore_error_set(r->err, HF_ERR_INVALID, "%s: Method '%s': only BDT weight files "
                           "are read", r->path, meth ? (const char *)meth : "");
     else if (is_true(presel))
-        rc = hf_error_set(r->err, HF_ERR_INVALID, "%s: DoPreselection=True is not supported",
+        rc = hfcore_error_set(r->err, HF_ERR_INVALID, "%s: DoPreselection=True is not supported",
                           r->path);
     r->t->grad = boost && !strcmp(boost, "Grad");
     r->yesno = yesno ? is_true(yesno) : 1; /* TMVA's default */
@@ -460,17 +460,17 @@ static xmlDoc *parse(const char *path, hf_error *err)
         char msg[256];
         snprintf(msg, sizeof msg, "%s", e && e->message ? e->message : "cannot read");
         msg[strcspn(msg, "\n")] = '\0';
-        hf_error_set(err, e && e->code == XML_IO_LOAD_ERROR ? HF_ERR_IO : HF_ERR_PARSE,
+        hfcore_error_set(err, e && e->code == XML_IO_LOAD_ERROR ? HF_ERR_IO : HF_ERR_PARSE,
                      "%s:%d: not a TMVA weight file (XML): %s", path, e ? e->line : 0, msg);
     }
     return doc;
 }
 
-int hf_tmva_load(const char *path, hf_ml_backend *be, hf_error *err)
+int hfml_tmva_load(const char *path, hf_ml_backend *be, hf_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return hf_error_set(err, HF_ERR_IO, "%s: cannot open", path);
+        return hfcore_error_set(err, HF_ERR_IO, "%s: cannot open", path);
     fclose(f);
     xmlDoc *doc = parse(path, err);
     if (!doc)
@@ -478,14 +478,14 @@ int hf_tmva_load(const char *path, hf_ml_backend *be, hf_error *err)
     reader r = {path, err, calloc(1, sizeof(tmva)), 1, 0};
     char **names = NULL;
     const xmlNode *root = xmlDocGetRootElement(doc);
-    int rc = !r.t ? hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path)
+    int rc = !r.t ? hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path)
              : !root || strcmp((const char *)root->name, "MethodSetup")
-                 ? hf_error_set(err, HF_ERR_INVALID, "%s: not a TMVA weight file (no "
+                 ? hfcore_error_set(err, HF_ERR_INVALID, "%s: not a TMVA weight file (no "
                                 "<MethodSetup>)", path)
                  : method(&r, root, &names);
     xmlFreeDoc(doc);
     if (rc) {
-        hf_ml_free_names(names, r.t ? r.t->nvar : 0);
+        hfml_free_names(names, r.t ? r.t->nvar : 0);
         tmva_free(r.t);
         return rc;
     }

@@ -24,7 +24,7 @@ static int xgb_error(hf_error *err, int code, const char *path, const char *what
     char msg[512];
     snprintf(msg, sizeof msg, "%s", XGBGetLastError());
     msg[strcspn(msg, "\n")] = '\0';
-    return hf_error_set(err, code, "%s: %s: %s", path, what, msg);
+    return hfcore_error_set(err, code, "%s: %s: %s", path, what, msg);
 }
 
 /* n rows of x through the model; *res points into XGBoost's buffer. */
@@ -59,7 +59,7 @@ static int xgb_eval(const void *impl, const float *x, size_t n, double *out, flo
     if (predict(m, x, n, &res, &len))
         rc = xgb_error(err, HF_ERR_NUMERIC, "XGBoost", "prediction failed");
     else if (len != n * (size_t)m->nout)
-        rc = hf_error_set(err, HF_ERR_NUMERIC, "XGBoost: %zu predictions for %zu events",
+        rc = hfcore_error_set(err, HF_ERR_NUMERIC, "XGBoost: %zu predictions for %zu events",
                           len, n);
     else
         for (size_t i = 0; i < len; i++)
@@ -88,22 +88,22 @@ static char **names(BoosterHandle h, int nin)
         return NULL;
     char **out = calloc((size_t)nin, sizeof *out);
     for (int i = 0; out && i < nin; i++)
-        if (!(out[i] = hf_ml_strdup(f[i]))) {
-            hf_ml_free_names(out, nin);
+        if (!(out[i] = hfml_strdup(f[i]))) {
+            hfml_free_names(out, nin);
             return NULL;
         }
     return out;
 }
 
-int hf_xgb_load(const char *path, hf_ml_backend *be, hf_error *err)
+int hfml_xgb_load(const char *path, hf_ml_backend *be, hf_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) /* XGBoost's own message for this is a long trace */
-        return hf_error_set(err, HF_ERR_IO, "%s: cannot open", path);
+        return hfcore_error_set(err, HF_ERR_IO, "%s: cannot open", path);
     fclose(f);
     xgb *m = calloc(1, sizeof *m);
     if (!m)
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
     pthread_mutex_init(&m->lock, NULL);
     bst_ulong nf = 0;
     int rc = HF_OK;
@@ -112,7 +112,7 @@ int hf_xgb_load(const char *path, hf_ml_backend *be, hf_error *err)
     else if (XGBoosterLoadModel(m->h, path))
         rc = xgb_error(err, HF_ERR_PARSE, path, "not an XGBoost model");
     else if (XGBoosterGetNumFeature(m->h, &nf) || nf < 1 || nf > 1 << 20)
-        rc = hf_error_set(err, HF_ERR_INVALID, "%s: the model has no features", path);
+        rc = hfcore_error_set(err, HF_ERR_INVALID, "%s: the model has no features", path);
     m->nin = (int)nf;
     float *zero = rc ? NULL : calloc(nf, sizeof *zero);
     const float *res;

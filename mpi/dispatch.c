@@ -78,7 +78,7 @@ static void deposit(pool *p, const int *idx, int k, const char *text,
         /* one write per chunk, flushed: a killed run loses at most the
          * chunks in flight */
         if (fputs(text, p->journal) == EOF || fflush(p->journal) != 0) {
-            hf_cli_msg("cannot append to the output file: an interrupted "
+            hfcli_msg("cannot append to the output file: an interrupted "
                        "run could not be resumed from here on");
             p->journal = NULL; /* the final rewrite still reports errors */
         }
@@ -95,7 +95,7 @@ static void *local_worker(void *arg)
         pthread_mutex_unlock(&p->mu);
         if (k == 0)
             break;
-        char *text = scan_compute(p->s, p->todo + start, k, &nf);
+        char *text = hfmpi_scan_compute(p->s, p->todo + start, k, &nf);
         pthread_mutex_lock(&p->mu);
         if (text)
             deposit(p, p->todo + start, k, text, nf);
@@ -183,7 +183,7 @@ static void work(const scan *s)
         if (k == 0)
             break;
         int nf;
-        char *text = scan_compute(s, idx, k, &nf);
+        char *text = hfmpi_scan_compute(s, idx, k, &nf);
         if (!text)
             MPI_Abort(MPI_COMM_WORLD, 1); /* the journal keeps what is done */
         size_t l = strlen(text);
@@ -197,7 +197,7 @@ static void work(const scan *s)
     free(idx);
 }
 
-int scan_run(const scan *s, char **lines, FILE *journal, int chunk,
+int hfmpi_scan_run(const scan *s, char **lines, FILE *journal, int chunk,
              int dispatch_only)
 {
     int rank, size;
@@ -235,7 +235,7 @@ int scan_run(const scan *s, char **lines, FILE *journal, int chunk,
         if (started)
             pthread_join(th, NULL);
         if (p.oom) {
-            hf_cli_msg("out of memory");
+            hfcli_msg("out of memory");
             rc = -1;
         } else {
             rc = p.nfailed;

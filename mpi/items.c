@@ -11,15 +11,15 @@
 
 #include "scan.h"
 
-int scan_open(scan *s, const char *ws_path, const char **paths, int npaths)
+int hfmpi_scan_open(scan *s, const char *ws_path, const char **paths, int npaths)
 {
     hf_error err = {0};
-    int rc = hf_cli_load_workspace(ws_path, &s->ws);
+    int rc = hfcli_load_workspace(ws_path, &s->ws);
     if (rc != HF_EXIT_OK)
         return rc;
     s->in = calloc(npaths > 0 ? (size_t)npaths : 1, sizeof *s->in);
     if (!s->in) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
     for (int k = 0; k < npaths; k++) {
@@ -27,16 +27,16 @@ int scan_open(scan *s, const char *ws_path, const char **paths, int npaths)
         int ok;
         in->path = paths[k];
         in->first = s->n;
-        if (hf_cli_is_patchset(paths[k], &ok)) {
+        if (hfcli_is_patchset(paths[k], &ok)) {
             if (hf_patchset_read(paths[k], &in->ps, &err) != HF_OK)
-                return hf_cli_lib_error(&err);
-            rc = hf_cli_verify(in->ps, paths[k], s->ws, ws_path,
+                return hfcli_lib_error(&err);
+            rc = hfcli_verify(in->ps, paths[k], s->ws, ws_path,
                                s->no_verify);
             if (rc != HF_EXIT_OK)
                 return rc;
             in->n = hf_patchset_size(in->ps);
         } else if (!ok) {
-            hf_cli_msg("%s: cannot open", paths[k]);
+            hfcli_msg("%s: cannot open", paths[k]);
             return HF_EXIT_INPUT;
         } else {
             in->n = 1; /* read, and any error reported, when computed */
@@ -46,7 +46,7 @@ int scan_open(scan *s, const char *ws_path, const char **paths, int npaths)
     return HF_EXIT_OK;
 }
 
-void scan_close(scan *s)
+void hfmpi_scan_close(scan *s)
 {
     for (int k = 0; k < s->nin; k++)
         hf_patchset_free(s->in[k].ps);
@@ -92,17 +92,17 @@ static cJSON *head_of(const scan *s, int i)
     int j;
     const scan_input *in = input_of(s, i, &j);
     if (in->ps)
-        return hf_cli_grid_head(hf_patchset_patch_name(in->ps, j), in->ps, j);
+        return hfcli_grid_head(hf_patchset_patch_name(in->ps, j), in->ps, j);
     char *fname = file_name(in->path);
-    cJSON *o = fname ? hf_cli_grid_head(fname, NULL, 0) : NULL;
+    cJSON *o = fname ? hfcli_grid_head(fname, NULL, 0) : NULL;
     free(fname);
     return o;
 }
 
-char *scan_prefix(const scan *s, int i)
+char *hfmpi_scan_prefix(const scan *s, int i)
 {
     cJSON *o = head_of(s, i);
-    char *t = o ? hf_json_dump(o, 0, 0) : NULL;
+    char *t = o ? hfcli_json_dump(o, 0, 0) : NULL;
     cJSON_Delete(o);
     if (t)
         t[strlen(t) - 1] = '\0'; /* the closing brace */
@@ -116,7 +116,7 @@ static char *line_for(const scan *s, int i, const hf_batch_item *it,
     cJSON *o = head_of(s, i);
     if (!o)
         return NULL;
-    char *t = hf_cli_grid_line(o, it, s->bo.upper_limit, failed);
+    char *t = hfcli_grid_line(o, it, s->bo.upper_limit, failed);
     size_t n = t ? strlen(t) : 0;
     char *line = t ? realloc(t, n + 2) : NULL;
     if (!line) {
@@ -127,7 +127,7 @@ static char *line_for(const scan *s, int i, const hf_batch_item *it,
     return line;
 }
 
-char *scan_compute(const scan *s, const int *idx, int k, int *nfailed)
+char *hfmpi_scan_compute(const scan *s, const int *idx, int k, int *nfailed)
 {
     hf_error err = {0};
     hf_batch_item *items = calloc(k > 0 ? (size_t)k : 1, sizeof *items);

@@ -70,7 +70,7 @@ static int finished(const char *line, int upper_limit)
     return ok;
 }
 
-int scan_resume(const scan *s, const char *path, char **lines)
+int hfmpi_scan_resume(const scan *s, const char *path, char **lines)
 {
     static const char mark[] = ", \"CLs_obs\": ";
     size_t len;
@@ -79,14 +79,14 @@ int scan_resume(const scan *s, const char *path, char **lines)
     if (!text) {
         if (missing)
             return 0;
-        hf_cli_msg("%s: cannot read: %s", path,
+        hfcli_msg("%s: cannot read: %s", path,
                    errno ? strerror(errno) : "out of memory");
         return -1;
     }
     keyed *keys = calloc(s->n > 0 ? (size_t)s->n : 1, sizeof *keys);
     int nk = 0;
     for (; keys && nk < s->n; nk++)
-        if (!(keys[nk].prefix = scan_prefix(s, nk)))
+        if (!(keys[nk].prefix = hfmpi_scan_prefix(s, nk)))
             break;
         else
             keys[nk].i = nk;
@@ -95,7 +95,7 @@ int scan_resume(const scan *s, const char *path, char **lines)
             free(keys[k].prefix);
         free(keys);
         free(text);
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         return -1;
     }
     qsort(keys, (size_t)nk, sizeof *keys, cmp_keyed);
@@ -132,7 +132,7 @@ int scan_resume(const scan *s, const char *path, char **lines)
         size_t l = strlen(p);
         char *line = malloc(l + 2);
         if (!line) {
-            hf_cli_msg("out of memory");
+            hfcli_msg("out of memory");
             taken = -1;
             break;
         }
@@ -142,7 +142,7 @@ int scan_resume(const scan *s, const char *path, char **lines)
         taken++;
     }
     if (taken >= 0 && dropped > 0)
-        hf_cli_msg("%s: %d line%s not kept (errors, incomplete, or not "
+        hfcli_msg("%s: %d line%s not kept (errors, incomplete, or not "
                    "items of this scan): computed again", path, dropped,
                    dropped == 1 ? "" : "s");
     for (int k = 0; k < nk; k++)

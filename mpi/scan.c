@@ -24,22 +24,22 @@ static int g_rank;
 static int g_quiet; /* ranks other than 0 hold messages rank 0 also gives */
 static char g_held[1024];
 
-/* The messages of cli/ (hf_cli_msg_hook): rank 0 speaks; the others tag
+/* The messages of cli/ (hfcli_msg_hook): rank 0 speaks; the others tag
  * theirs with their rank, hold them while rank 0 may say the same, and
  * leave usage errors to rank 0, which parsed the same command line. */
 static void rank_msg(const char *text, int usage)
 {
     if (g_rank == 0) {
-        fprintf(stderr, "%s: %s\n", hf_cli_prog, text);
+        fprintf(stderr, "%s: %s\n", hfcli_prog, text);
         if (usage)
-            fprintf(stderr, "(see '%s --help')\n", hf_cli_prog);
+            fprintf(stderr, "(see '%s --help')\n", hfcli_prog);
     } else if (usage) {
         return;
     } else if (g_quiet) {
-        snprintf(g_held, sizeof g_held, "%s: rank %d: %s\n", hf_cli_prog,
+        snprintf(g_held, sizeof g_held, "%s: rank %d: %s\n", hfcli_prog,
                  g_rank, text);
     } else {
-        fprintf(stderr, "%s: rank %d: %s\n", hf_cli_prog, g_rank, text);
+        fprintf(stderr, "%s: rank %d: %s\n", hfcli_prog, g_rank, text);
     }
 }
 
@@ -70,8 +70,8 @@ typedef struct opts {
 static int parse(int argc, char **argv, opts *o, scan *s)
 {
     hf_cli_args a;
-    hf_cli_args_init(&a);
-    int rc = hf_cli_parse(HF_CLI_SCAN, argc, argv, &a);
+    hfcli_args_init(&a);
+    int rc = hfcli_parse(HF_CLI_SCAN, argc, argv, &a);
     if (rc != HF_EXIT_OK)
         return rc;
     if (a.help) {
@@ -93,13 +93,13 @@ static int parse(int argc, char **argv, opts *o, scan *s)
     s->bo.threads = a.threads;
     /* its lines, and what --resume reads back, are CLs lines */
     if (a.ts == HF_TEST_Q0)
-        return hf_cli_usage_error("--test-stat q0: hfscan computes CLs; "
+        return hfcli_usage_error("--test-stat q0: hfscan computes CLs; "
                                   "discovery p-values come from `hfcls "
                                   "--test-stat q0`");
     if (argc - optind < 1)
-        return hf_cli_usage_error("give WS.json and the patch files");
+        return hfcli_usage_error("give WS.json and the patch files");
     if (o->resume && !o->out)
-        return hf_cli_usage_error("--resume needs --output-file");
+        return hfcli_usage_error("--resume needs --output-file");
     return HF_EXIT_OK;
 }
 
@@ -110,14 +110,14 @@ static int gather_paths(int argc, char **argv, opts *o)
     size_t cap = (size_t)argc + 1;
     o->paths = malloc(cap * sizeof *o->paths);
     if (!o->paths)
-        return hf_cli_usage_error("out of memory");
+        return hfcli_usage_error("out of memory");
     for (int k = optind + 1; k < argc; k++)
         o->paths[o->npaths++] = argv[k];
     if (!o->list)
         goto check;
     FILE *f = fopen(o->list, "rb");
     if (!f) {
-        hf_cli_msg("%s: cannot open", o->list);
+        hfcli_msg("%s: cannot open", o->list);
         return HF_EXIT_INPUT;
     }
     size_t n = 0, bcap = 1 << 16, r;
@@ -133,11 +133,11 @@ static int gather_paths(int argc, char **argv, opts *o)
     int bad = ferror(f);
     fclose(f);
     if (bad) {
-        hf_cli_msg("%s: cannot read", o->list);
+        hfcli_msg("%s: cannot read", o->list);
         return HF_EXIT_INPUT;
     }
     if (!o->listbuf) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
     o->listbuf[n] = '\0';
@@ -145,7 +145,7 @@ static int gather_paths(int argc, char **argv, opts *o)
         if ((size_t)o->npaths + 1 >= cap) {
             const char **g = realloc(o->paths, (cap *= 2) * sizeof *g);
             if (!g) {
-                hf_cli_msg("out of memory");
+                hfcli_msg("out of memory");
                 return HF_EXIT_INPUT;
             }
             o->paths = g;
@@ -154,7 +154,7 @@ static int gather_paths(int argc, char **argv, opts *o)
     }
 check:
     if (o->npaths == 0)
-        return hf_cli_usage_error("no patch files: give patchsets or patches "
+        return hfcli_usage_error("no patch files: give patchsets or patches "
                                   "after WS.json, or --list");
     return HF_EXIT_OK;
 }
@@ -175,14 +175,14 @@ static int prepare_output(const scan *s, const opts *o, char **lines,
     *kept = 0;
     if (!o->out)
         return HF_EXIT_OK;
-    if (o->resume && (*kept = scan_resume(s, o->out, lines)) < 0)
+    if (o->resume && (*kept = hfmpi_scan_resume(s, o->out, lines)) < 0)
         return HF_EXIT_INPUT;
     size_t len = 1;
     for (int i = 0; i < s->n; i++)
         len += lines[i] ? strlen(lines[i]) : 0;
     char *text = malloc(len);
     if (!text) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
     size_t used = 0;
@@ -194,12 +194,12 @@ static int prepare_output(const scan *s, const opts *o, char **lines,
         }
     text[used] = '\0';
     hf_error err = {0};
-    int rc = hf_cli_write_file(o->out, text, &err);
+    int rc = hfcli_write_file(o->out, text, &err);
     free(text);
     if (rc != HF_OK)
-        return hf_cli_lib_error(&err);
+        return hfcli_lib_error(&err);
     if (!(*journal = fopen(o->out, "ab"))) {
-        hf_cli_msg("%s: cannot append", o->out);
+        hfcli_msg("%s: cannot append", o->out);
         return HF_EXIT_INPUT;
     }
     return HF_EXIT_OK;
@@ -212,7 +212,7 @@ static int finish_output(const scan *s, const opts *o, char **lines)
         len += strlen(lines[i]);
     char *text = malloc(len), *p = text;
     if (!text) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
     for (int i = 0; i < s->n; i++) {
@@ -221,7 +221,7 @@ static int finish_output(const scan *s, const opts *o, char **lines)
         p += l;
     }
     *p = '\0';
-    int rc = hf_cli_emit(text, o->out);
+    int rc = hfcli_emit(text, o->out);
     free(text);
     return rc;
 }
@@ -232,8 +232,8 @@ int main(int argc, char **argv)
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
     MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    hf_cli_prog = "hfscan";
-    hf_cli_msg_hook = rank_msg;
+    hfcli_prog = "hfscan";
+    hfcli_msg_hook = rank_msg;
 
     scan s;
     opts o;
@@ -252,7 +252,7 @@ int main(int argc, char **argv)
     if (rc == HF_EXIT_OK && o.help) {
         if (g_rank == 0) {
             fputs(usage, stdout);
-            hf_cli_options_help(stdout, HF_CLI_SCAN);
+            hfcli_options_help(stdout, HF_CLI_SCAN);
             fputs(usage_end, stdout);
         }
         goto out;
@@ -261,7 +261,7 @@ int main(int argc, char **argv)
         rc = gather_paths(argc, argv, &o);
     if (rc == HF_EXIT_OK) {
         g_quiet = 1;
-        rc = scan_open(&s, argv[optind], o.paths, o.npaths);
+        rc = hfmpi_scan_open(&s, argv[optind], o.paths, o.npaths);
         g_quiet = 0;
     }
     /* Inputs must load everywhere: a rank that cannot read them says so
@@ -276,14 +276,14 @@ int main(int argc, char **argv)
     if (g_rank == 0) {
         lines = calloc(s.n > 0 ? (size_t)s.n : 1, sizeof *lines);
         rc = lines ? prepare_output(&s, &o, lines, &journal, &kept)
-                   : (hf_cli_msg("out of memory"), HF_EXIT_INPUT);
+                   : (hfcli_msg("out of memory"), HF_EXIT_INPUT);
     }
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (rc != HF_EXIT_OK)
         goto out;
 
     t1 = now();
-    nfailed = scan_run(&s, lines, journal, o.chunk, o.dispatch_only);
+    nfailed = hfmpi_scan_run(&s, lines, journal, o.chunk, o.dispatch_only);
     t2 = now();
     if (g_rank == 0) {
         if (journal)
@@ -295,7 +295,7 @@ int main(int argc, char **argv)
             rc = finish_output(&s, &o, lines);
             /* kept lines never hold errors: count them in the output */
             if (rc == HF_EXIT_OK && nfailed > 0) {
-                hf_cli_msg("%d of %d patches failed (their lines say why)",
+                hfcli_msg("%d of %d patches failed (their lines say why)",
                            nfailed, s.n);
                 rc = HF_EXIT_INPUT;
             }
@@ -304,7 +304,7 @@ int main(int argc, char **argv)
             int t = s.bo.threads > 0 ? s.bo.threads : omp_get_max_threads();
             fprintf(stderr, "%s: stats: %d ranks x %d threads; loaded in "
                     "%.3f s; %d patches (%d kept) in %.3f s (%.1f points/s)\n",
-                    hf_cli_prog, size, t, t1 - t0, s.n, kept, t2 - t1,
+                    hfcli_prog, size, t, t1 - t0, s.n, kept, t2 - t1,
                     (s.n - kept) / (t2 - t1 > 0 ? t2 - t1 : 1e-9));
         }
     }
@@ -317,7 +317,7 @@ out:
     free(lines);
     free(o.paths);
     free(o.listbuf);
-    scan_close(&s);
+    hfmpi_scan_close(&s);
     MPI_Finalize();
     return rc;
 }

@@ -37,16 +37,16 @@ typedef struct scan {
 
 /* Opens the inputs (patchsets are parsed, plain patches only counted:
  * each is read by the rank that computes it).  Returns an HF_EXIT_*. */
-int scan_open(scan *s, const char *ws_path, const char **paths, int npaths);
-void scan_close(scan *s);
+int hfmpi_scan_open(scan *s, const char *ws_path, const char **paths, int npaths);
+void hfmpi_scan_close(scan *s);
 /* The output line's start, up to and without the closing brace:
  * {"patch": name, "values": [...]   (malloc'd, NULL when out of memory). */
-char *scan_prefix(const scan *s, int i);
+char *hfmpi_scan_prefix(const scan *s, int i);
 /* Computes items idx[0..k) with the OpenMP batch core and returns their
  * lines, each ending in '\n', concatenated in idx order (malloc'd).  A
  * failing patch gives an "error" line; NULL only when out of memory.
  * *nfailed counts the error lines. */
-char *scan_compute(const scan *s, const int *idx, int k, int *nfailed);
+char *hfmpi_scan_compute(const scan *s, const int *idx, int k, int *nfailed);
 
 /* resume.c -------------------------------------------------------------- */
 
@@ -57,7 +57,7 @@ char *scan_compute(const scan *s, const int *idx, int k, int *nfailed);
  * item by its patch name and values (the k-th such line to the k-th such
  * item).  A missing file is an empty one.  Returns how many were taken,
  * or -1 after a message. */
-int scan_resume(const scan *s, const char *path, char **lines);
+int hfmpi_scan_resume(const scan *s, const char *path, char **lines);
 
 /* dispatch.c ------------------------------------------------------------ */
 
@@ -70,7 +70,7 @@ int scan_resume(const scan *s, const char *path, char **lines);
  * are other ranks), computes chunks itself in a second thread.  Returns
  * the number of error lines on rank 0, 0 elsewhere, -1 when out of
  * memory (after a message). */
-int scan_run(const scan *s, char **lines, FILE *journal, int chunk,
+int hfmpi_scan_run(const scan *s, char **lines, FILE *journal, int chunk,
              int dispatch_only);
 
 #endif

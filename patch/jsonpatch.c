@@ -39,7 +39,7 @@ typedef struct {
 /* How locate() resolves a pointer; COW may be or-ed with either. */
 enum { MUST_EXIST = 0, FOR_ADD = 1, COW = 2 };
 
-const char *hf_json_a_type(const cJSON *v)
+const char *hfpatch_json_a_type(const cJSON *v)
 {
     switch (v->type & 0xFF) {
     case cJSON_False:
@@ -74,15 +74,15 @@ static int op_fail(hf_error *err, int code, const char *source, int i,
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
     if (op->code < 0)
-        return hf_error_set(err, code, "%s: op %d: %s", source, i, detail);
+        return hfcore_error_set(err, code, "%s: op %d: %s", source, i, detail);
     if (!op->path)
-        return hf_error_set(err, code, "%s: op %d (%s): %s", source, i,
+        return hfcore_error_set(err, code, "%s: op %d (%s): %s", source, i,
                             op_names[op->code], detail);
     if (op->from)
-        return hf_error_set(err, code, "%s: op %d (%s %s from %s): %s",
+        return hfcore_error_set(err, code, "%s: op %d (%s %s from %s): %s",
                             source, i, op_names[op->code], op->path,
                             op->from, detail);
-    return hf_error_set(err, code, "%s: op %d (%s %s): %s", source, i,
+    return hfcore_error_set(err, code, "%s: op %d (%s %s): %s", source, i,
                         op_names[op->code], op->path, detail);
 }
 
@@ -122,7 +122,7 @@ static int decode(const cJSON *o, int i, const char *source, op_t *op,
     op->value = NULL;
     if (!cJSON_IsObject(o))
         return op_fail(err, HF_ERR_INVALID, source, i, op,
-                       "expected an object, found %s", hf_json_a_type(o));
+                       "expected an object, found %s", hfpatch_json_a_type(o));
     int dop = 0, dpath = 0, dvalue = 0, dfrom = 0;
     const cJSON *jop = member(o, "op", &dop);
     const cJSON *jpath = member(o, "path", &dpath);
@@ -133,7 +133,7 @@ static int decode(const cJSON *o, int i, const char *source, op_t *op,
                        "missing \"op\"");
     if (!cJSON_IsString(jop))
         return op_fail(err, HF_ERR_INVALID, source, i, op,
-                       "\"op\" must be a string, found %s", hf_json_a_type(jop));
+                       "\"op\" must be a string, found %s", hfpatch_json_a_type(jop));
     if (dop)
         return op_fail(err, HF_ERR_INVALID, source, i, op,
                        "member \"op\" appears more than once");
@@ -147,7 +147,7 @@ static int decode(const cJSON *o, int i, const char *source, op_t *op,
                        "missing \"path\"");
     if (!cJSON_IsString(jpath))
         return op_fail(err, HF_ERR_INVALID, source, i, op,
-                       "\"path\" must be a string, found %s", hf_json_a_type(jpath));
+                       "\"path\" must be a string, found %s", hfpatch_json_a_type(jpath));
     op->path = jpath->valuestring;
     const char *why = pointer_problem(op->path);
     if (why)
@@ -176,7 +176,7 @@ static int decode(const cJSON *o, int i, const char *source, op_t *op,
         if (!cJSON_IsString(jfrom))
             return op_fail(err, HF_ERR_INVALID, source, i, op,
                            "\"from\" must be a string, found %s",
-                           hf_json_a_type(jfrom));
+                           hfpatch_json_a_type(jfrom));
         op->from = jfrom->valuestring;
         why = pointer_problem(op->from);
         if (why)
@@ -197,16 +197,16 @@ static int check_all(const cJSON *arr, const char *source, op_t *ops,
                      hf_error *err)
 {
     if (!arr)
-        return hf_error_set(err, HF_ERR_ARG, "%s: no patch", source);
+        return hfcore_error_set(err, HF_ERR_ARG, "%s: no patch", source);
     if (!cJSON_IsArray(arr)) {
         if (cJSON_IsObject(arr) &&
             cJSON_GetObjectItemCaseSensitive(arr, "patches"))
-            return hf_error_set(err, HF_ERR_INVALID,
+            return hfcore_error_set(err, HF_ERR_INVALID,
                                 "%s: is a pyhf patchset, not an RFC 6902 "
                                 "patch: give a patch name", source);
-        return hf_error_set(err, HF_ERR_INVALID,
+        return hfcore_error_set(err, HF_ERR_INVALID,
                             "%s: not an RFC 6902 patch: expected an array "
-                            "of operations, found %s", source, hf_json_a_type(arr));
+                            "of operations, found %s", source, hfpatch_json_a_type(arr));
     }
     int i = 0;
     for (const cJSON *o = arr->child; o; o = o->next, i++) {
@@ -218,7 +218,7 @@ static int check_all(const cJSON *arr, const char *source, op_t *ops,
     return HF_OK;
 }
 
-int hf_patch_check(const cJSON *ops, const char *source, hf_error *err)
+int hfpatch_check(const cJSON *ops, const char *source, hf_error *err)
 {
     return check_all(ops, source, NULL, err);
 }
@@ -329,10 +329,10 @@ static int locate(cJSON *root, const char *ptr, int mode, char *scratch,
             if (start == ptr)
                 snprintf(why, wlen,
                          "the document root is %s, not an object or array",
-                         hf_json_a_type(cur));
+                         hfpatch_json_a_type(cur));
             else
                 snprintf(why, wlen, "%.*s is %s, not an object or array",
-                         (int)(start - ptr), ptr, hf_json_a_type(cur));
+                         (int)(start - ptr), ptr, hfpatch_json_a_type(cur));
             return -1;
         }
         /* Copy on write: a container we step into may have a member
@@ -499,7 +499,7 @@ static void snippet(const cJSON *v, char *buf, size_t len)
 {
     char *s = cJSON_PrintUnformatted(v);
     if (!s) {
-        snprintf(buf, len, "%s", hf_json_a_type(v));
+        snprintf(buf, len, "%s", hfpatch_json_a_type(v));
         return;
     }
     if (strlen(s) > 60)
@@ -611,8 +611,8 @@ static int apply_op(cJSON **doc, const op_t *op, int i, const char *source,
 static int apply(const hf_patch *p, cJSON **doc, int cow, hf_error *err)
 {
     if (!p || !doc || !*doc)
-        return hf_error_set(err, HF_ERR_ARG,
-                            "hf_patch_apply_json: NULL patch or document");
+        return hfcore_error_set(err, HF_ERR_ARG,
+                            "hfpatch_apply_json: NULL patch or document");
     const char *source = p->source ? p->source : "patch";
     if (!cJSON_IsArray(p->ops))
         return check_all(p->ops, source, NULL, err);
@@ -621,7 +621,7 @@ static int apply(const hf_patch *p, cJSON **doc, int cow, hf_error *err)
         return HF_OK;
     op_t *ops = malloc((size_t)n * sizeof *ops);
     if (!ops)
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
     int rc = check_all(p->ops, source, ops, err);
     if (rc) {
         free(ops);
@@ -649,7 +649,7 @@ static int apply(const hf_patch *p, cJSON **doc, int cow, hf_error *err)
             cJSON_Delete(work);
         free(scratch);
         free(ops);
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
     }
     for (int i = 0; i < n && rc == HF_OK; i++)
         rc = apply_op(&work, &ops[i], i, source, scratch, cow, err);
@@ -671,12 +671,12 @@ static int apply(const hf_patch *p, cJSON **doc, int cow, hf_error *err)
     return HF_OK;
 }
 
-int hf_patch_apply_json(const hf_patch *p, cJSON **doc, hf_error *err)
+int hfpatch_apply_json(const hf_patch *p, cJSON **doc, hf_error *err)
 {
     return apply(p, doc, 0, err);
 }
 
-int hf_patch_apply_cow(const hf_patch *p, cJSON **doc, hf_error *err)
+int hfpatch_apply_cow(const hf_patch *p, cJSON **doc, hf_error *err)
 {
     return apply(p, doc, COW, err);
 }

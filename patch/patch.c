@@ -8,10 +8,10 @@
 
 #include "patch.h"
 
-int hf_patch_from_json(cJSON *ops, const char *source, hf_patch **out,
+int hfpatch_from_json(cJSON *ops, const char *source, hf_patch **out,
                        hf_error *err)
 {
-    int rc = hf_patch_check(ops, source, err);
+    int rc = hfpatch_check(ops, source, err);
     if (rc) {
         cJSON_Delete(ops);
         return rc;
@@ -22,7 +22,7 @@ int hf_patch_from_json(cJSON *ops, const char *source, hf_patch **out,
         free(p);
         free(src);
         cJSON_Delete(ops);
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
     }
     p->ops = ops;
     p->source = src;
@@ -36,22 +36,22 @@ int hf_patch_parse(const char *json, const char *name, hf_patch **out,
     if (!name)
         name = "<patch>";
     if (!json || !out)
-        return hf_error_set(err, HF_ERR_ARG, "%s: NULL argument", name);
+        return hfcore_error_set(err, HF_ERR_ARG, "%s: NULL argument", name);
     *out = NULL;
     cJSON *root;
-    int rc = hf_json_parse(json, name, &root, err);
+    int rc = hfcore_json_parse(json, name, &root, err);
     if (rc)
         return rc;
-    return hf_patch_from_json(root, name, out, err);
+    return hfpatch_from_json(root, name, out, err);
 }
 
 int hf_patch_read(const char *path, hf_patch **out, hf_error *err)
 {
     if (!path || !out)
-        return hf_error_set(err, HF_ERR_ARG, "hf_patch_read: NULL argument");
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_patch_read: NULL argument");
     *out = NULL;
     char *text;
-    int rc = hf_file_read(path, &text, NULL, err);
+    int rc = hfcore_file_read(path, &text, NULL, err);
     if (rc)
         return rc;
     rc = hf_patch_parse(text, path, out, err);
@@ -146,15 +146,15 @@ int hf_patch_read_any(const char *path, const char *patch_name,
                       hf_patch **out, hf_error *err)
 {
     if (!path || !out)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "hf_patch_read_any: NULL argument");
     *out = NULL;
     char *text;
     cJSON *root;
-    int rc = hf_file_read(path, &text, NULL, err);
+    int rc = hfcore_file_read(path, &text, NULL, err);
     if (rc)
         return rc;
-    rc = hf_json_parse(text, path, &root, err);
+    rc = hfcore_json_parse(text, path, &root, err);
     free(text);
     if (rc)
         return rc;
@@ -162,41 +162,41 @@ int hf_patch_read_any(const char *path, const char *patch_name,
     if (cJSON_IsArray(root)) {
         if (patch_name) {
             cJSON_Delete(root);
-            return hf_error_set(err, HF_ERR_ARG,
+            return hfcore_error_set(err, HF_ERR_ARG,
                                 "%s: is an RFC 6902 patch, not a pyhf "
                                 "patchset: it has no patch \"%s\" to pick",
                                 path, patch_name);
         }
-        return hf_patch_from_json(root, path, out, err);
+        return hfpatch_from_json(root, path, out, err);
     }
     if (!cJSON_IsObject(root) ||
         !cJSON_GetObjectItemCaseSensitive(root, "patches")) {
         cJSON_Delete(root);
-        return hf_error_set(err, HF_ERR_INVALID,
+        return hfcore_error_set(err, HF_ERR_INVALID,
                             "%s: neither an RFC 6902 patch (an array of "
                             "operations) nor a pyhf patchset (an object "
                             "with \"patches\")", path);
     }
 
     hf_patchset *ps;
-    rc = hf_patchset_from_json(root, path, &ps, err);
+    rc = hfpatch_patchset_from_json(root, path, &ps, err);
     if (rc)
         return rc;
     char hint[512];
     int n = hf_patchset_size(ps);
     if (!patch_name) {
         name_hint(ps, NULL, hint, sizeof hint);
-        rc = hf_error_set(err, HF_ERR_ARG,
+        rc = hfcore_error_set(err, HF_ERR_ARG,
                           "%s: is a pyhf patchset of %d patch%s: give a "
                           "patch name (%s)", path, n, n == 1 ? "" : "es",
                           hint);
     } else {
         int i = hf_patchset_find(ps, patch_name);
         if (i >= 0) {
-            rc = hf_patchset_take(ps, i, out, err);
+            rc = hfpatch_patchset_take(ps, i, out, err);
         } else {
             int near = name_hint(ps, patch_name, hint, sizeof hint);
-            rc = hf_error_set(err, HF_ERR_NOTFOUND,
+            rc = hfcore_error_set(err, HF_ERR_NOTFOUND,
                               "%s: no patch named \"%s\" among the %d "
                               "patch%s of the patchset (%s: %s)", path,
                               patch_name, n, n == 1 ? "" : "es",

@@ -15,7 +15,7 @@ struct hf_workspace {
 
 /* Validates a workspace document against pyhf's workspace schema and the
  * structural rules pyhf enforces when building a workspace. */
-int hf_workspace_validate(const cJSON *root, const char *source,
+int hfpatch_workspace_validate(const cJSON *root, const char *source,
                           hf_error *err);
 
 /* An RFC 6902 patch: its operation array and where it came from. */
@@ -26,7 +26,7 @@ struct hf_patch {
 
 /* Applies the patch to *doc (which may be replaced, for a root op).  On
  * failure *doc is left unchanged and err names the op index and path. */
-int hf_patch_apply_json(const hf_patch *p, cJSON **doc, hf_error *err);
+int hfpatch_apply_json(const hf_patch *p, cJSON **doc, hf_error *err);
 
 /* The same on a document whose containers may be cJSON reference items
  * sharing a tree that other threads read: each container along an op's
@@ -34,34 +34,34 @@ int hf_patch_apply_json(const hf_patch *p, cJSON **doc, hf_error *err);
  * copy (copy on write), so the shared tree is never written.  The root
  * must be owned.  Not atomic: on failure *doc is half-patched and is only
  * fit to be deleted. */
-int hf_patch_apply_cow(const hf_patch *p, cJSON **doc, hf_error *err);
+int hfpatch_apply_cow(const hf_patch *p, cJSON **doc, hf_error *err);
 
 /* A patchset's document: metadata and each patch's metadata (the patches'
  * operation arrays are detached from it). */
-const cJSON *hf_patchset_json(const hf_patchset *ps);
+const cJSON *hfpatch_patchset_json(const hf_patchset *ps);
 
 /* The rest is used within patch/ only. */
 
 /* Checks that `ops` is an array of well-formed RFC 6902 operations (known
  * op, string path, value/from where required, valid pointer syntax)
  * without applying anything.  Errors start with `source`. */
-int hf_patch_check(const cJSON *ops, const char *source, hf_error *err);
+int hfpatch_check(const cJSON *ops, const char *source, hf_error *err);
 
 /* "a string", "an object", ... for messages saying what was found. */
-const char *hf_json_a_type(const cJSON *v);
+const char *hfpatch_json_a_type(const cJSON *v);
 
 /* Wraps an operation array in an hf_patch after checking it.  Takes
  * ownership of `ops` whatever the outcome. */
-int hf_patch_from_json(cJSON *ops, const char *source, hf_patch **out,
+int hfpatch_from_json(cJSON *ops, const char *source, hf_patch **out,
                        hf_error *err);
 
 /* Validates a parsed patchset document and wraps it.  Takes ownership of
  * `root` whatever the outcome. */
-int hf_patchset_from_json(cJSON *root, const char *source, hf_patchset **out,
+int hfpatch_patchset_from_json(cJSON *root, const char *source, hf_patchset **out,
                           hf_error *err);
 
 /* Moves patch i out of the patchset into a stand-alone hf_patch; the
  * patchset must then only be freed. */
-int hf_patchset_take(hf_patchset *ps, int i, hf_patch **out, hf_error *err);
+int hfpatch_patchset_take(hf_patchset *ps, int i, hf_patch **out, hf_error *err);
 
 #endif

@@ -43,7 +43,7 @@ static int bad(hf_error *err, const char *source, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
-    return hf_error_set(err, HF_ERR_INVALID, "%s: %s", source, detail);
+    return hfcore_error_set(err, HF_ERR_INVALID, "%s: %s", source, detail);
 }
 
 /* ^[a-zA-Z0-9_]+$ */
@@ -91,7 +91,7 @@ static int check_metadata(const cJSON *md, const char *source, hf_error *err)
                                            "description"};
     if (!cJSON_IsObject(md))
         return bad(err, source, "/metadata: expected an object, found %s",
-                   hf_json_a_type(md));
+                   hfpatch_json_a_type(md));
     for (size_t k = 0; k < sizeof required / sizeof *required; k++)
         if (!cJSON_GetObjectItemCaseSensitive(md, required[k]))
             return bad(err, source,
@@ -103,7 +103,7 @@ static int check_metadata(const cJSON *md, const char *source, hf_error *err)
     if (!cJSON_IsObject(refs))
         return bad(err, source,
                    "/metadata/references: expected an object, found %s",
-                   hf_json_a_type(refs));
+                   hfpatch_json_a_type(refs));
     if (!refs->child)
         return bad(err, source, "/metadata/references: must not be empty");
     const cJSON *m = stray_member(refs, ref_keys);
@@ -124,7 +124,7 @@ static int check_metadata(const cJSON *md, const char *source, hf_error *err)
     if (!cJSON_IsObject(dig))
         return bad(err, source,
                    "/metadata/digests: expected an object, found %s",
-                   hf_json_a_type(dig));
+                   hfpatch_json_a_type(dig));
     if (!dig->child)
         return bad(err, source, "/metadata/digests: must not be empty");
     m = stray_member(dig, dig_keys);
@@ -148,7 +148,7 @@ static int check_metadata(const cJSON *md, const char *source, hf_error *err)
     if (!cJSON_IsArray(labels))
         return bad(err, source,
                    "/metadata/labels: expected an array, found %s",
-                   hf_json_a_type(labels));
+                   hfpatch_json_a_type(labels));
     if (!labels->child)
         return bad(err, source, "/metadata/labels: must not be empty");
     int j = 0;
@@ -162,7 +162,7 @@ static int check_metadata(const cJSON *md, const char *source, hf_error *err)
     if (!cJSON_IsString(desc))
         return bad(err, source,
                    "/metadata/description: expected a string, found %s",
-                   hf_json_a_type(desc));
+                   hfpatch_json_a_type(desc));
     return HF_OK;
 }
 
@@ -173,7 +173,7 @@ static int check_patch(const cJSON *p, int i, const char *source, entry *e,
     static const char *const keys[] = {"metadata", "patch", NULL};
     if (!cJSON_IsObject(p))
         return bad(err, source, "/patches/%d: expected an object, found %s",
-                   i, hf_json_a_type(p));
+                   i, hfpatch_json_a_type(p));
     const cJSON *m = stray_member(p, keys);
     if (m)
         return bad(err, source,
@@ -189,7 +189,7 @@ static int check_patch(const cJSON *p, int i, const char *source, entry *e,
     if (!cJSON_IsObject(md))
         return bad(err, source,
                    "/patches/%d/metadata: expected an object, found %s", i,
-                   hf_json_a_type(md));
+                   hfpatch_json_a_type(md));
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(md, "name");
     const cJSON *values = cJSON_GetObjectItemCaseSensitive(md, "values");
     if (!name)
@@ -203,7 +203,7 @@ static int check_patch(const cJSON *p, int i, const char *source, entry *e,
     if (!cJSON_IsString(name))
         return bad(err, source,
                    "/patches/%d/metadata/name: expected a string, found %s",
-                   i, hf_json_a_type(name));
+                   i, hfpatch_json_a_type(name));
     if (!word_ok(name->valuestring))
         return bad(err, source,
                    "/patches/%d/metadata/name: \"%s\" is not a name of "
@@ -211,13 +211,13 @@ static int check_patch(const cJSON *p, int i, const char *source, entry *e,
     if (!cJSON_IsArray(values))
         return bad(err, source,
                    "/patches/%d/metadata/values: expected an array, found "
-                   "%s", i, hf_json_a_type(values));
+                   "%s", i, hfpatch_json_a_type(values));
     int j = 0;
     for (const cJSON *v = values->child; v; v = v->next, j++)
         if (!cJSON_IsNumber(v) && !cJSON_IsString(v))
             return bad(err, source,
                        "/patches/%d/metadata/values/%d: expected a number "
-                       "or a string, found %s", i, j, hf_json_a_type(v));
+                       "or a string, found %s", i, j, hfpatch_json_a_type(v));
     e->name = name->valuestring;
     e->values = values;
     e->nvalues = j;
@@ -297,7 +297,7 @@ static int check_unique(entry *e, int n, int nlabels, const char *source,
     int *fvals = malloc((size_t)n * sizeof *fvals);
     int rc = HF_OK;
     if (!tmp || !fname || !fvals) {
-        rc = hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
+        rc = hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
         goto done;
     }
     earliest_equal(e, n, tmp, fname, by_name, same_name);
@@ -386,7 +386,7 @@ static int validate(const cJSON *root, const char *source, entry *e,
     const cJSON *patches = cJSON_GetObjectItemCaseSensitive(root, "patches");
     if (!cJSON_IsArray(patches))
         return bad(err, source, "/patches: expected an array, found %s",
-                   hf_json_a_type(patches));
+                   hfpatch_json_a_type(patches));
     if (!patches->child)
         return bad(err, source, "/patches: must hold at least one patch");
     int i = 0;
@@ -396,7 +396,7 @@ static int validate(const cJSON *root, const char *source, entry *e,
             return rc;
         char where[512];
         snprintf(where, sizeof where, "%s[%s]", source, e[i].name);
-        rc = hf_patch_check(cJSON_GetObjectItemCaseSensitive(p, "patch"),
+        rc = hfpatch_check(cJSON_GetObjectItemCaseSensitive(p, "patch"),
                             where, err);
         if (rc)
             return rc;
@@ -420,7 +420,7 @@ void hf_patchset_free(hf_patchset *ps)
     free(ps);
 }
 
-int hf_patchset_from_json(cJSON *root, const char *source, hf_patchset **out,
+int hfpatch_patchset_from_json(cJSON *root, const char *source, hf_patchset **out,
                           hf_error *err)
 {
     int rc;
@@ -430,7 +430,7 @@ int hf_patchset_from_json(cJSON *root, const char *source, hf_patchset **out,
                        "is an RFC 6902 patch, not a pyhf patchset")
                  : bad(err, source,
                        "not a pyhf patchset: expected an object, found %s",
-                       hf_json_a_type(root));
+                       hfpatch_json_a_type(root));
         cJSON_Delete(root);
         return rc;
     }
@@ -447,7 +447,7 @@ int hf_patchset_from_json(cJSON *root, const char *source, hf_patchset **out,
             hf_patchset_free(ps);
         else
             cJSON_Delete(root);
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
     }
     rc = validate(root, source, ps->e, err);
     if (rc) {
@@ -462,7 +462,7 @@ int hf_patchset_from_json(cJSON *root, const char *source, hf_patchset **out,
     ps->labels = malloc((size_t)ps->nlabels * sizeof *ps->labels);
     if (!ps->labels) {
         hf_patchset_free(ps);
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
     }
     int j = 0;
     for (const cJSON *l = labels->child; l; l = l->next)
@@ -476,7 +476,7 @@ int hf_patchset_from_json(cJSON *root, const char *source, hf_patchset **out,
         char *where = malloc(slen + strlen(e->name) + 3);
         if (!where) {
             hf_patchset_free(ps);
-            return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
+            return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
                                 source);
         }
         sprintf(where, "%s[%s]", source, e->name);
@@ -495,23 +495,23 @@ int hf_patchset_parse(const char *json, const char *name, hf_patchset **out,
     if (!name)
         name = "<patchset>";
     if (!json || !out)
-        return hf_error_set(err, HF_ERR_ARG, "%s: NULL argument", name);
+        return hfcore_error_set(err, HF_ERR_ARG, "%s: NULL argument", name);
     *out = NULL;
     cJSON *root;
-    int rc = hf_json_parse(json, name, &root, err);
+    int rc = hfcore_json_parse(json, name, &root, err);
     if (rc)
         return rc;
-    return hf_patchset_from_json(root, name, out, err);
+    return hfpatch_patchset_from_json(root, name, out, err);
 }
 
 int hf_patchset_read(const char *path, hf_patchset **out, hf_error *err)
 {
     if (!path || !out)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "hf_patchset_read: NULL argument");
     *out = NULL;
     char *text;
-    int rc = hf_file_read(path, &text, NULL, err);
+    int rc = hfcore_file_read(path, &text, NULL, err);
     if (rc)
         return rc;
     rc = hf_patchset_parse(text, path, out, err);
@@ -519,13 +519,13 @@ int hf_patchset_read(const char *path, hf_patchset **out, hf_error *err)
     return rc;
 }
 
-int hf_patchset_take(hf_patchset *ps, int i, hf_patch **out, hf_error *err)
+int hfpatch_patchset_take(hf_patchset *ps, int i, hf_patch **out, hf_error *err)
 {
     if (!ps || i < 0 || i >= ps->n || !ps->e[i].patch.ops)
-        return hf_error_set(err, HF_ERR_ARG, "no patch %d to take", i);
+        return hfcore_error_set(err, HF_ERR_ARG, "no patch %d to take", i);
     hf_patch *p = malloc(sizeof *p);
     if (!p)
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
                             ps->source);
     *p = ps->e[i].patch;
     ps->e[i].patch.ops = NULL;
@@ -648,7 +648,7 @@ const char *hf_patchset_digest_name(const hf_patchset *ps, int i)
     return d ? d->string : NULL;
 }
 
-const cJSON *hf_patchset_json(const hf_patchset *ps)
+const cJSON *hfpatch_patchset_json(const hf_patchset *ps)
 {
     return ps ? ps->root : NULL;
 }

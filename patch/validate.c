@@ -181,9 +181,9 @@ static int failv(vctx *c, const char *label, const char *fmt, va_list ap)
     render_path(c, path, sizeof path);
     vsnprintf(what, sizeof what, fmt, ap);
     if (label)
-        return hf_error_set(c->err, HF_ERR_INVALID, "%s: %s ('%s'): %s",
+        return hfcore_error_set(c->err, HF_ERR_INVALID, "%s: %s ('%s'): %s",
                             c->source, path, label, what);
-    return hf_error_set(c->err, HF_ERR_INVALID, "%s: %s: %s", c->source, path,
+    return hfcore_error_set(c->err, HF_ERR_INVALID, "%s: %s: %s", c->source, path,
                         what);
 }
 
@@ -210,7 +210,7 @@ static int fail_named(vctx *c, const char *label, const char *fmt, ...)
 
 static int nomem(vctx *c)
 {
-    return hf_error_set(c->err, HF_ERR_NOMEM, "%s: out of memory", c->source);
+    return hfcore_error_set(c->err, HF_ERR_NOMEM, "%s: out of memory", c->source);
 }
 
 /* ------------------------------------------------------ generic checks */
@@ -753,13 +753,13 @@ static int check_root(vctx *c, const cJSON *root)
     return HF_OK;
 }
 
-int hf_workspace_validate(const cJSON *root, const char *source,
+int hfpatch_workspace_validate(const cJSON *root, const char *source,
                           hf_error *err)
 {
     if (!source)
         source = "<workspace>";
     if (!root)
-        return hf_error_set(err, HF_ERR_ARG, "%s: no JSON document", source);
+        return hfcore_error_set(err, HF_ERR_ARG, "%s: no JSON document", source);
     vctx c;
     memset(&c, 0, sizeof c);
     c.source = source;

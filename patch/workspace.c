@@ -12,14 +12,14 @@ int hf_workspace_parse(const char *json, const char *name, hf_workspace **out,
     if (!name)
         name = "<string>";
     if (!json || !out)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "%s: hf_workspace_parse needs JSON text and an "
                             "output pointer", name);
     cJSON *root = NULL;
-    int rc = hf_json_parse(json, name, &root, err);
+    int rc = hfcore_json_parse(json, name, &root, err);
     if (rc)
         return rc;
-    rc = hf_workspace_validate(root, name, err);
+    rc = hfpatch_workspace_validate(root, name, err);
     if (rc) {
         cJSON_Delete(root);
         return rc;
@@ -30,7 +30,7 @@ int hf_workspace_parse(const char *json, const char *name, hf_workspace **out,
         free(ws);
         free(source);
         cJSON_Delete(root);
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", name);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", name);
     }
     ws->root = root;
     ws->source = source;
@@ -43,11 +43,11 @@ int hf_workspace_read(const char *path, hf_workspace **out, hf_error *err)
     if (out)
         *out = NULL;
     if (!path || !out)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "hf_workspace_read needs a path and an output "
                             "pointer");
     char *text = NULL;
-    int rc = hf_file_read(path, &text, NULL, err);
+    int rc = hfcore_file_read(path, &text, NULL, err);
     if (rc)
         return rc;
     rc = hf_workspace_parse(text, path, out, err);

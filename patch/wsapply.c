@@ -13,9 +13,9 @@ int hf_workspace_digest(const hf_workspace *ws, const char *algorithm,
                         char *hex, size_t len, hf_error *err)
 {
     if (!ws)
-        return hf_error_set(err, HF_ERR_ARG, "hf_workspace_digest: NULL "
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_workspace_digest: NULL "
                                              "workspace");
-    return hf_json_digest(ws->root, algorithm ? algorithm : "sha256", hex,
+    return hfcore_json_digest(ws->root, algorithm ? algorithm : "sha256", hex,
                           len, err);
 }
 
@@ -25,18 +25,18 @@ int hf_patchset_verify(const hf_patchset *ps, const hf_workspace *ws,
                        hf_error *err)
 {
     if (!ps || !ws)
-        return hf_error_set(err, HF_ERR_ARG, "hf_patchset_verify: NULL "
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_patchset_verify: NULL "
                                              "argument");
     int n = hf_patchset_ndigests(ps);
     for (int i = 0; i < n; i++) {
         const char *alg = hf_patchset_digest_name(ps, i);
         const char *want = hf_patchset_digest(ps, alg);
         char got[2 * EVP_MAX_MD_SIZE + 1];
-        int rc = hf_json_digest(ws->root, alg, got, sizeof got, err);
+        int rc = hfcore_json_digest(ws->root, alg, got, sizeof got, err);
         if (rc)
             return rc;
         if (!want || strcmp(want, got) != 0)
-            return hf_error_set(err, HF_ERR_INVALID,
+            return hfcore_error_set(err, HF_ERR_INVALID,
                                 "The digest verification failed for hash "
                                 "algorithm '%s'. Expected: %s. Got: %s", alg,
                                 want ? want : "(not a string)", got);
@@ -50,15 +50,15 @@ int hf_workspace_apply(const hf_workspace *ws, const hf_patch *p,
     if (out)
         *out = NULL;
     if (!ws || !p || !out)
-        return hf_error_set(err, HF_ERR_ARG, "hf_workspace_apply: NULL "
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_workspace_apply: NULL "
                                              "argument");
     cJSON *doc = cJSON_Duplicate(ws->root, 1);
     if (!doc)
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
                             ws->source);
-    int rc = hf_patch_apply_json(p, &doc, err);
+    int rc = hfpatch_apply_json(p, &doc, err);
     if (rc == HF_OK)
-        rc = hf_workspace_validate(doc, p->source, err);
+        rc = hfpatch_workspace_validate(doc, p->source, err);
     hf_workspace *w = NULL;
     if (rc == HF_OK) {
         w = malloc(sizeof *w);
@@ -67,7 +67,7 @@ int hf_workspace_apply(const hf_workspace *ws, const hf_patch *p,
             free(w);
             free(src);
             w = NULL;
-            rc = hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
+            rc = hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
                               ws->source);
         } else {
             w->root = doc;
@@ -82,5 +82,5 @@ int hf_workspace_apply(const hf_workspace *ws, const hf_patch *p,
 
 char *hf_workspace_dump(const hf_workspace *ws, int indent)
 {
-    return ws ? hf_json_pydump(ws->root, indent, 1, NULL) : NULL;
+    return ws ? hfcore_json_pydump(ws->root, indent, 1, NULL) : NULL;
 }

@@ -66,7 +66,7 @@ int hf_workspace_sorted(const hf_workspace *ws, hf_workspace **out,
     if (out)
         *out = NULL;
     if (!ws || !out)
-        return hf_error_set(err, HF_ERR_ARG, "hf_workspace_sorted: NULL "
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_workspace_sorted: NULL "
                                              "argument");
     cJSON *doc = cJSON_Duplicate(ws->root, 1);
     hf_workspace *w = malloc(sizeof *w);
@@ -94,7 +94,7 @@ int hf_workspace_sorted(const hf_workspace *ws, hf_workspace **out,
         cJSON_Delete(doc);
         free(w);
         free(src);
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
                             ws->source);
     }
     w->root = doc;
@@ -129,16 +129,16 @@ static int check_names(const char *const *names, int n, int stride,
                        const char *what, hf_error *err)
 {
     if (n > 0 && !names)
-        return hf_error_set(err, HF_ERR_ARG, "hf_workspace_prune_rename: %d "
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_workspace_prune_rename: %d "
                             "%s given but their list is NULL", n, what);
     for (int i = 0; i < n * stride; i++)
         if (!names[i])
-            return hf_error_set(err, HF_ERR_ARG, "hf_workspace_prune_rename: "
+            return hfcore_error_set(err, HF_ERR_ARG, "hf_workspace_prune_rename: "
                                 "a NULL name in the list of %s (entry %d)",
                                 what, i);
     for (int i = 0; i < n; i++)
         if (!has(root, names[i * stride]))
-            return hf_error_set(err, HF_ERR_NOTFOUND,
+            return hfcore_error_set(err, HF_ERR_NOTFOUND,
                                 "%s is not one of the %s in this workspace.",
                                 names[i * stride], what);
     return HF_OK;
@@ -249,7 +249,7 @@ int hf_workspace_prune_rename(const hf_workspace *ws, const hf_ws_edit *e,
     if (out)
         *out = NULL;
     if (!ws || !e || !out)
-        return hf_error_set(err, HF_ERR_ARG, "hf_workspace_prune_rename: "
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_workspace_prune_rename: "
                                              "NULL argument");
     const cJSON *root = ws->root;
     int rc;
@@ -362,11 +362,11 @@ int hf_workspace_prune_rename(const hf_workspace *ws, const hf_ws_edit *e,
     bad = bad || add(doc, "version", cJSON_Duplicate(get(root, "version"), 1));
     if (bad) {
         cJSON_Delete(doc);
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
                             ws->source);
     }
     /* As pyhf's Workspace(newspec): the result must be a valid workspace. */
-    if ((rc = hf_workspace_validate(doc, ws->source, err)) != HF_OK) {
+    if ((rc = hfpatch_workspace_validate(doc, ws->source, err)) != HF_OK) {
         cJSON_Delete(doc);
         return rc;
     }
@@ -376,7 +376,7 @@ int hf_workspace_prune_rename(const hf_workspace *ws, const hf_ws_edit *e,
         free(w);
         free(src);
         cJSON_Delete(doc);
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
                             ws->source);
     }
     w->root = doc;
@@ -487,11 +487,11 @@ static int join_checked(int join, const cJSON *l, const cJSON *r,
     char names[512];
     *out = join_items(join, l, r, deep_key);
     if (!*out)
-        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
     if (join == J_NONE && repeated(l, r, names, sizeof names)) {
         cJSON_Delete(*out);
         *out = NULL;
-        return hf_error_set(err, HF_ERR_INVALID,
+        return hfcore_error_set(err, HF_ERR_INVALID,
                             "Workspaces cannot have any %s in common with "
                             "the same name: {%s}. You can also try a "
                             "different join operation: %s.", what, names,
@@ -501,7 +501,7 @@ static int join_checked(int join, const cJSON *l, const cJSON *r,
         repeated(*out, NULL, names, sizeof names)) {
         cJSON_Delete(*out);
         *out = NULL;
-        return hf_error_set(err, HF_ERR_INVALID,
+        return hfcore_error_set(err, HF_ERR_INVALID,
                             "Workspaces cannot have %s in common with "
                             "incompatible structure: [%s]. You can also try "
                             "a different join operation: %s.", what, names,
@@ -515,7 +515,7 @@ static int outer_measurements(cJSON **joined, hf_error *err)
 {
     cJSON *res = cJSON_CreateArray();
     if (!res)
-        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
     char bad_poi[512];
     size_t used = 0;
     int nbad = 0;
@@ -556,7 +556,7 @@ static int outer_measurements(cJSON **joined, hf_error *err)
             if (pars && repeated(pars, NULL, names, sizeof names)) {
                 cJSON_Delete(pars);
                 cJSON_Delete(res);
-                return hf_error_set(err, HF_ERR_INVALID,
+                return hfcore_error_set(err, HF_ERR_INVALID,
                                     "Workspaces cannot have a measurement "
                                     "(%s) with incompatible parameter "
                                     "configs: [%s]. You can also try a "
@@ -579,12 +579,12 @@ static int outer_measurements(cJSON **joined, hf_error *err)
         }
         if (add(res, NULL, nm)) {
             cJSON_Delete(res);
-            return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+            return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
         }
     }
     if (nbad) {
         cJSON_Delete(res);
-        return hf_error_set(err, HF_ERR_INVALID,
+        return hfcore_error_set(err, HF_ERR_INVALID,
                             "Workspaces cannot have the same measurements "
                             "with incompatible POI: [%s].", bad_poi);
     }
@@ -600,7 +600,7 @@ int hf_workspace_combine(const hf_workspace *left, const hf_workspace *right,
     if (out)
         *out = NULL;
     if (!left || !right || !out)
-        return hf_error_set(err, HF_ERR_ARG, "hf_workspace_combine: NULL "
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_workspace_combine: NULL "
                                              "argument");
     if (!join)
         join = "none";
@@ -610,19 +610,19 @@ int hf_workspace_combine(const hf_workspace *left, const hf_workspace *right,
             : strcmp(join, "right outer") == 0 ? J_RIGHT
                                                : -1;
     if (j < 0)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "Workspaces must be joined using one of the "
                             "valid join operations (%s); not %s",
                             valid_joins, join);
     if (merge_channels && j == J_NONE)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "You can only merge channels using the 'outer', "
                             "'left outer', or 'right outer' join operations; "
                             "not %s", join);
     const cJSON *l = left->root, *r = right->root;
     const cJSON *lv = get(l, "version"), *rv = get(r, "version");
     if (!cJSON_Compare(lv, rv, 1))
-        return hf_error_set(err, HF_ERR_INVALID,
+        return hfcore_error_set(err, HF_ERR_INVALID,
                             "Workspaces of different versions cannot be "
                             "combined: %s != %s", str_of(l, "version"),
                             str_of(r, "version"));
@@ -651,18 +651,18 @@ int hf_workspace_combine(const hf_workspace *left, const hf_workspace *right,
                 bad = add(doc, keys[k], parts[k]);
         }
         if (bad || add(doc, "version", cJSON_Duplicate(lv, 1))) {
-            rc = hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+            rc = hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
             goto fail;
         }
     }
-    if ((rc = hf_workspace_validate(doc, "combined workspace", err)))
+    if ((rc = hfpatch_workspace_validate(doc, "combined workspace", err)))
         goto fail;
     hf_workspace *w = malloc(sizeof *w);
     char *src = strdup("combined workspace");
     if (!w || !src) {
         free(w);
         free(src);
-        rc = hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+        rc = hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
         goto fail;
     }
     w->root = doc;

@@ -10,12 +10,12 @@
 
 #include "plot.h"
 
-double hf_axes_px(const hf_axes *a, double x)
+double hfplot_axes_px(const hf_axes *a, double x)
 {
     return a->x0 + (x - a->xmin) / (a->xmax - a->xmin) * a->w;
 }
 
-double hf_axes_py(const hf_axes *a, double y)
+double hfplot_axes_py(const hf_axes *a, double y)
 {
     return a->y0 + a->h - (y - a->ymin) / (a->ymax - a->ymin) * a->h;
 }
@@ -31,7 +31,7 @@ static double nice_step(double span, int max_ticks)
     return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
 }
 
-int hf_nice_ticks(double lo, double hi, int max_ticks, double *t)
+int hfplot_nice_ticks(double lo, double hi, int max_ticks, double *t)
 {
     double step = nice_step(hi - lo, max_ticks);
     int n = 0;
@@ -45,7 +45,7 @@ int hf_nice_ticks(double lo, double hi, int max_ticks, double *t)
     return n;
 }
 
-void hf_nice_range(double *lo, double *hi, int max_ticks)
+void hfplot_nice_range(double *lo, double *hi, int max_ticks)
 {
     if (!(*hi > *lo))
         *hi = *lo + 1;
@@ -54,7 +54,7 @@ void hf_nice_range(double *lo, double *hi, int max_ticks)
     *hi = ceil(*hi / step - 1e-9) * step;
 }
 
-void hf_text(cairo_t *cr, double x, double y, double ax, double ay,
+void hfplot_text(cairo_t *cr, double x, double y, double ax, double ay,
              double size, const char *s)
 {
     cairo_text_extents_t te;
@@ -70,13 +70,13 @@ void hf_text(cairo_t *cr, double x, double y, double ax, double ay,
     cairo_new_path(cr);
 }
 
-void hf_axes_clip(cairo_t *cr, const hf_axes *a)
+void hfplot_axes_clip(cairo_t *cr, const hf_axes *a)
 {
     cairo_rectangle(cr, a->x0, a->y0, a->w, a->h);
     cairo_clip(cr);
 }
 
-void hf_axes_draw(cairo_t *cr, const hf_axes *a, const char *xlabel,
+void hfplot_axes_draw(cairo_t *cr, const hf_axes *a, const char *xlabel,
                   const char *ylabel, const char *title)
 {
     double t[16];
@@ -88,45 +88,45 @@ void hf_axes_draw(cairo_t *cr, const hf_axes *a, const char *xlabel,
     cairo_stroke(cr);
     cairo_set_line_width(cr, 1);
 
-    int nx = hf_nice_ticks(a->xmin, a->xmax, (int)(a->w / 80) + 1, t);
+    int nx = hfplot_nice_ticks(a->xmin, a->xmax, (int)(a->w / 80) + 1, t);
     for (int i = 0; i < nx; i++) {
-        double px = hf_axes_px(a, t[i]);
+        double px = hfplot_axes_px(a, t[i]);
         cairo_move_to(cr, px, a->y0 + a->h);
         cairo_line_to(cr, px, a->y0 + a->h - 7);
         cairo_move_to(cr, px, a->y0);
         cairo_line_to(cr, px, a->y0 + 7);
         cairo_stroke(cr);
         snprintf(buf, sizeof buf, "%g", t[i]);
-        hf_text(cr, px, a->y0 + a->h + 5, 0.5, 0, 13, buf);
+        hfplot_text(cr, px, a->y0 + a->h + 5, 0.5, 0, 13, buf);
     }
-    int ny = a->no_yticks ? 0 : hf_nice_ticks(a->ymin, a->ymax,
+    int ny = a->no_yticks ? 0 : hfplot_nice_ticks(a->ymin, a->ymax,
                                                (int)(a->h / 60) + 1, t);
     for (int i = 0; i < ny; i++) {
-        double py = hf_axes_py(a, t[i]);
+        double py = hfplot_axes_py(a, t[i]);
         cairo_move_to(cr, a->x0, py);
         cairo_line_to(cr, a->x0 + 7, py);
         cairo_move_to(cr, a->x0 + a->w, py);
         cairo_line_to(cr, a->x0 + a->w - 7, py);
         cairo_stroke(cr);
         snprintf(buf, sizeof buf, "%g", t[i]);
-        hf_text(cr, a->x0 - 6, py, 1, 0.5, 13, buf);
+        hfplot_text(cr, a->x0 - 6, py, 1, 0.5, 13, buf);
     }
     if (xlabel)
-        hf_text(cr, a->x0 + a->w, a->y0 + a->h + 26, 1, 0, 15, xlabel);
+        hfplot_text(cr, a->x0 + a->w, a->y0 + a->h + 26, 1, 0, 15, xlabel);
     if (ylabel) {
         /* Rotated, at the top of the axis as matplotlib's HEP styles put it. */
         cairo_save(cr);
         cairo_translate(cr, a->x0 - 52, a->y0);
         cairo_rotate(cr, -M_PI / 2);
-        hf_text(cr, 0, 0, 1, 0.5, 15, ylabel);
+        hfplot_text(cr, 0, 0, 1, 0.5, 15, ylabel);
         cairo_restore(cr);
     }
     if (title)
-        hf_text(cr, a->x0, a->y0 - 8, 0, 1, 15, title);
+        hfplot_text(cr, a->x0, a->y0 - 8, 0, 1, 15, title);
     cairo_restore(cr);
 }
 
-void hf_legend_draw(cairo_t *cr, double x, double y,
+void hfplot_legend_draw(cairo_t *cr, double x, double y,
                     const hf_legend_entry *e, int n)
 {
     const double row = 20, key = 34, size = 13;
@@ -177,7 +177,7 @@ void hf_legend_draw(cairo_t *cr, double x, double y,
         }
         }
         cairo_set_source_rgb(cr, 0, 0, 0);
-        hf_text(cr, kx + key + 2, cy, 0, 0.5, size, e[i].text);
+        hfplot_text(cr, kx + key + 2, cy, 0, 0.5, size, e[i].text);
     }
     cairo_restore(cr);
 }

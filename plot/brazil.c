@@ -47,11 +47,11 @@ static void band(cairo_t *cr, const hf_axes *a, const double *mu,
                  const hf_cls_result *r, int n, int lo, int hi)
 {
     for (int i = 0; i < n; i++)
-        cairo_line_to(cr, hf_axes_px(a, mu[i]),
-                      hf_axes_py(a, r[i].cls_exp[hi]));
+        cairo_line_to(cr, hfplot_axes_px(a, mu[i]),
+                      hfplot_axes_py(a, r[i].cls_exp[hi]));
     for (int i = n - 1; i >= 0; i--)
-        cairo_line_to(cr, hf_axes_px(a, mu[i]),
-                      hf_axes_py(a, r[i].cls_exp[lo]));
+        cairo_line_to(cr, hfplot_axes_px(a, mu[i]),
+                      hfplot_axes_py(a, r[i].cls_exp[lo]));
     cairo_close_path(cr);
     cairo_fill(cr);
 }
@@ -61,7 +61,7 @@ static void curve(cairo_t *cr, const hf_axes *a, const double *mu,
 {
     for (int i = 0; i < n; i++) {
         double y = which < 0 ? r[i].cls_obs : r[i].cls_exp[which];
-        cairo_line_to(cr, hf_axes_px(a, mu[i]), hf_axes_py(a, y));
+        cairo_line_to(cr, hfplot_axes_px(a, mu[i]), hfplot_axes_py(a, y));
     }
     cairo_stroke(cr);
 }
@@ -73,7 +73,7 @@ static void draw(cairo_t *cr, const hf_axes *a, const char *poi,
     char xlabel[256], text[2][160];
     double dash[] = {7, 4};
     cairo_save(cr);
-    hf_axes_clip(cr, a);
+    hfplot_axes_clip(cr, a);
     cairo_set_source_rgb(cr, HF_YELLOW);
     band(cr, a, mu, r, n, 0, 4);
     cairo_set_source_rgb(cr, HF_GREEN);
@@ -87,19 +87,19 @@ static void draw(cairo_t *cr, const hf_axes *a, const char *poi,
 
     cairo_set_source_rgb(cr, 0.85, 0, 0);
     cairo_set_line_width(cr, 1.5);
-    cairo_move_to(cr, a->x0, hf_axes_py(a, 0.05));
-    cairo_line_to(cr, a->x0 + a->w, hf_axes_py(a, 0.05));
+    cairo_move_to(cr, a->x0, hfplot_axes_py(a, 0.05));
+    cairo_line_to(cr, a->x0 + a->w, hfplot_axes_py(a, 0.05));
     cairo_stroke(cr);
 
     /* The limits: where the observed and median curves cross 0.05. */
     cairo_set_source_rgb(cr, 0.1, 0.2, 0.8);
     cairo_set_line_width(cr, 1.5);
-    cairo_move_to(cr, hf_axes_px(a, lim->obs), a->y0 + a->h);
-    cairo_line_to(cr, hf_axes_px(a, lim->obs), hf_axes_py(a, 0.05));
+    cairo_move_to(cr, hfplot_axes_px(a, lim->obs), a->y0 + a->h);
+    cairo_line_to(cr, hfplot_axes_px(a, lim->obs), hfplot_axes_py(a, 0.05));
     cairo_stroke(cr);
     cairo_set_dash(cr, dash, 2, 0);
-    cairo_move_to(cr, hf_axes_px(a, lim->exp[2]), a->y0 + a->h);
-    cairo_line_to(cr, hf_axes_px(a, lim->exp[2]), hf_axes_py(a, 0.05));
+    cairo_move_to(cr, hfplot_axes_px(a, lim->exp[2]), a->y0 + a->h);
+    cairo_line_to(cr, hfplot_axes_px(a, lim->exp[2]), hfplot_axes_py(a, 0.05));
     cairo_stroke(cr);
     cairo_set_dash(cr, NULL, 0, 0);
 
@@ -107,14 +107,14 @@ static void draw(cairo_t *cr, const hf_axes *a, const char *poi,
     cairo_set_line_width(cr, 2);
     curve(cr, a, mu, r, n, -1);
     for (int i = 0; i < n; i++) {
-        cairo_arc(cr, hf_axes_px(a, mu[i]), hf_axes_py(a, r[i].cls_obs), 2.6,
+        cairo_arc(cr, hfplot_axes_px(a, mu[i]), hfplot_axes_py(a, r[i].cls_obs), 2.6,
                   0, 2 * M_PI);
         cairo_fill(cr);
     }
     cairo_restore(cr);
 
     snprintf(xlabel, sizeof xlabel, "POI (%s)", poi);
-    hf_axes_draw(cr, a, xlabel, "CLs", "Asymptotic CLs (qtilde)");
+    hfplot_axes_draw(cr, a, xlabel, "CLs", "Asymptotic CLs (qtilde)");
 
     snprintf(text[0], sizeof text[0], "Observed limit %.4g", lim->obs);
     snprintf(text[1], sizeof text[1],
@@ -129,7 +129,7 @@ static void draw(cairo_t *cr, const hf_axes *a, const char *poi,
         {HF_KEY_LINE, 0.1, 0.2, 0.8, 1.5, text[0]},
         {HF_KEY_DASH, 0.1, 0.2, 0.8, 1.5, text[1]},
     };
-    hf_legend_draw(cr, a->x0 + a->w - 300, a->y0 + 12, e,
+    hfplot_legend_draw(cr, a->x0 + a->w - 300, a->y0 + 12, e,
                    (int)(sizeof e / sizeof e[0]));
 }
 
@@ -143,18 +143,18 @@ static int report(const char *out, const char *poi, const double *mu,
     double area[4] = {a->x0, a->y0, a->w, a->h};
     cJSON_AddStringToObject(o, "output", out);
     cJSON_AddStringToObject(o, "poi", poi);
-    cJSON_AddItemToObject(o, "mu", hf_json_array(mu, n));
+    cJSON_AddItemToObject(o, "mu", hfcore_json_array(mu, n));
     for (int i = 0; i < n; i++) {
         cJSON_AddItemToArray(obs, cJSON_CreateNumber(r[i].cls_obs));
-        cJSON_AddItemToArray(exp, hf_json_array(r[i].cls_exp, 5));
+        cJSON_AddItemToArray(exp, hfcore_json_array(r[i].cls_exp, 5));
     }
     cJSON_AddItemToObject(o, "CLs_obs", obs);
     cJSON_AddItemToObject(o, "CLs_exp", exp);
     cJSON_AddNumberToObject(ul, "obs", lim->obs);
-    cJSON_AddItemToObject(ul, "exp", hf_json_array(lim->exp, 5));
+    cJSON_AddItemToObject(ul, "exp", hfcore_json_array(lim->exp, 5));
     cJSON_AddItemToObject(o, "upper_limit", ul);
-    cJSON_AddItemToObject(o, "plot_area", hf_json_array(area, 4));
-    int rc = hf_cli_emit_json(o, NULL);
+    cJSON_AddItemToObject(o, "plot_area", hfcore_json_array(area, 4));
+    int rc = hfcli_emit_json(o, NULL);
     cJSON_Delete(o);
     return rc;
 }
@@ -165,19 +165,19 @@ static int run(const hf_model *m, const char *out, int fmt, double lo,
     hf_error err = {0};
     int poi = hf_model_poi(m), rc = HF_EXIT_INPUT;
     if (poi < 0) {
-        hf_cli_msg("the model has no parameter of interest");
+        hfcli_msg("the model has no parameter of interest");
         return HF_EXIT_INPUT;
     }
     const double *data = hf_model_data(m);
     hf_limit_result lim;
     if (hf_upper_limit(m, data, 0.95, HF_TEST_QMU_TILDE, NULL, &lim, &err) !=
         HF_OK)
-        return hf_cli_lib_error(&err);
+        return hfcli_lib_error(&err);
     int finite = isfinite(lim.obs);
     for (int j = 0; j < 5; j++)
         finite = finite && isfinite(lim.exp[j]);
     if (!finite) {
-        hf_cli_msg("the upper limits are not finite numbers (degenerate "
+        hfcli_msg("the upper limits are not finite numbers (degenerate "
                    "likelihood); nothing drawn");
         return HF_EXIT_INPUT;
     }
@@ -187,45 +187,45 @@ static int run(const hf_model *m, const char *out, int fmt, double lo,
             hi = hf_model_upper(m)[poi];
     }
     if (!(hi > lo))
-        return hf_cli_usage_error("the POI range [%g, %g] is empty", lo, hi);
+        return hfcli_usage_error("the POI range [%g, %g] is empty", lo, hi);
 
     double *mu = malloc(sizeof *mu * (size_t)n);
     hf_cls_result *r = malloc(sizeof *r * (size_t)n);
     hf_canvas c = {0};
     if (!mu || !r) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         goto done;
     }
     for (int i = 0; i < n; i++)
         mu[i] = lo + (hi - lo) * i / (n - 1);
     if (hf_cls_scan(m, data, mu, n, HF_TEST_QMU_TILDE, NULL, r, &err) !=
         HF_OK) {
-        rc = hf_cli_lib_error(&err);
+        rc = hfcli_lib_error(&err);
         goto done;
     }
     for (int i = 0; i < n; i++)
         for (int j = -1; j < 5; j++)
             finite = finite && isfinite(j < 0 ? r[i].cls_obs : r[i].cls_exp[j]);
     if (!finite) {
-        hf_cli_msg("CLs is not a finite number somewhere in [%g, %g] "
+        hfcli_msg("CLs is not a finite number somewhere in [%g, %g] "
                    "(degenerate likelihood); nothing drawn", lo, hi);
         goto done;
     }
     hf_axes a = {90, 40, W - 120, H - 110, lo, hi, 0, 1, 0};
-    if ((rc = hf_canvas_open(&c, fmt, W, H)) != HF_EXIT_OK)
+    if ((rc = hfplot_canvas_open(&c, fmt, W, H)) != HF_EXIT_OK)
         goto done;
     const char *poi_name = hf_model_par_name(m, poi);
     draw(c.cr, &a, poi_name, mu, r, n, &lim);
-    if ((rc = hf_canvas_save(&c, out)) == HF_EXIT_OK)
+    if ((rc = hfplot_canvas_save(&c, out)) == HF_EXIT_OK)
         rc = report(out, poi_name, mu, r, n, &lim, &a);
 done:
-    hf_canvas_discard(&c);
+    hfplot_canvas_discard(&c);
     free(mu);
     free(r);
     return rc;
 }
 
-int hf_plot_brazil(int argc, char **argv)
+int hfplot_brazil(int argc, char **argv)
 {
     enum { O_MIN = 256, O_MAX, O_POINTS, O_PNAME, O_MEAS, O_INTERP };
     static const struct option longopts[] = {
@@ -260,32 +260,32 @@ int hf_plot_brazil(int argc, char **argv)
         case HF_OPT_NO_VERIFY: no_verify = 1; break;
         case O_PNAME: pname = optarg; break;
         case O_MEAS: mo.measurement = optarg; break;
-        case O_INTERP: rc = hf_cli_interp(optarg, &mo); break;
-        case O_MIN: rc = hf_cli_double("--poi-min", optarg, &lo); break;
+        case O_INTERP: rc = hfcli_interp(optarg, &mo); break;
+        case O_MIN: rc = hfcli_double("--poi-min", optarg, &lo); break;
         case O_MAX:
             have_hi = 1;
-            rc = hf_cli_double("--poi-max", optarg, &hi);
+            rc = hfcli_double("--poi-max", optarg, &hi);
             break;
         case O_POINTS:
-            rc = hf_cli_double("--points", optarg, &points);
+            rc = hfcli_double("--points", optarg, &points);
             if (rc == HF_EXIT_OK &&
                 (points != floor(points) || points < 2 || points > 10000))
-                rc = hf_cli_usage_error("--points %s: give a whole number "
+                rc = hfcli_usage_error("--points %s: give a whole number "
                                         "from 2 to 10000", optarg);
             break;
-        default: rc = hf_cli_getopt_error(c, optopt, argv, optind);
+        default: rc = hfcli_getopt_error(c, optopt, argv, optind);
         }
     }
-    int fmt = rc == HF_EXIT_OK ? hf_plot_format(out) : 0;
+    int fmt = rc == HF_EXIT_OK ? hfplot_format(out) : 0;
     if (fmt < 0)
         rc = HF_EXIT_USAGE;
     hf_cli_loaded l = {0};
     if (rc == HF_EXIT_OK)
-        rc = hf_cli_load_args(argc, argv, optind, extra, nextra, pname, no_verify, &mo,
+        rc = hfcli_load_args(argc, argv, optind, extra, nextra, pname, no_verify, &mo,
                               &l);
     free(extra);
     if (rc == HF_EXIT_OK)
         rc = run(l.model, out, fmt, lo, hi, have_hi, (int)points);
-    hf_cli_release(&l);
+    hfcli_release(&l);
     return rc;
 }

@@ -1,7 +1,7 @@
 /*
  * canvas.c - a cairo surface for PNG, PDF or SVG, written atomically.
  *
- * Every format is rendered into memory and written with hf_cli_write_bytes
+ * Every format is rendered into memory and written with hfcli_write_bytes
  * (temp file + rename), as the other verbs write their results: a failed
  * or interrupted plot never leaves half an image under the asked-for name.
  */
@@ -14,10 +14,10 @@
 
 #include "plot.h"
 
-int hf_plot_format(const char *path)
+int hfplot_format(const char *path)
 {
     if (!path) {
-        hf_cli_usage_error("give the image file with -o FILE");
+        hfcli_usage_error("give the image file with -o FILE");
         return -1;
     }
     const char *dot = strrchr(path, '.');
@@ -27,7 +27,7 @@ int hf_plot_format(const char *path)
         return HF_PLOT_PDF;
     if (dot && strcasecmp(dot, ".svg") == 0)
         return HF_PLOT_SVG;
-    hf_cli_usage_error("-o %s: the file name must end in .png, .pdf or .svg",
+    hfcli_usage_error("-o %s: the file name must end in .png, .pdf or .svg",
                        path);
     return -1;
 }
@@ -54,7 +54,7 @@ static cairo_status_t append(void *closure, const unsigned char *data,
     return CAIRO_STATUS_SUCCESS;
 }
 
-int hf_canvas_open(hf_canvas *c, int format, double w, double h)
+int hfplot_canvas_open(hf_canvas *c, int format, double w, double h)
 {
     memset(c, 0, sizeof *c);
     c->format = format;
@@ -73,9 +73,9 @@ int hf_canvas_open(hf_canvas *c, int format, double w, double h)
         break;
     }
     if (cairo_surface_status(c->surface) != CAIRO_STATUS_SUCCESS) {
-        hf_cli_msg("cannot create the drawing surface: %s",
+        hfcli_msg("cannot create the drawing surface: %s",
                    cairo_status_to_string(cairo_surface_status(c->surface)));
-        hf_canvas_discard(c);
+        hfplot_canvas_discard(c);
         return HF_EXIT_INPUT;
     }
     c->cr = cairo_create(c->surface);
@@ -87,7 +87,7 @@ int hf_canvas_open(hf_canvas *c, int format, double w, double h)
     return HF_EXIT_OK;
 }
 
-void hf_canvas_discard(hf_canvas *c)
+void hfplot_canvas_discard(hf_canvas *c)
 {
     if (c->cr)
         cairo_destroy(c->cr);
@@ -97,7 +97,7 @@ void hf_canvas_discard(hf_canvas *c)
     memset(c, 0, sizeof *c);
 }
 
-int hf_canvas_save(hf_canvas *c, const char *path)
+int hfplot_canvas_save(hf_canvas *c, const char *path)
 {
     cairo_status_t st = cairo_status(c->cr);
     cairo_destroy(c->cr);
@@ -112,15 +112,15 @@ int hf_canvas_save(hf_canvas *c, const char *path)
         }
     }
     if (st != CAIRO_STATUS_SUCCESS || c->nomem) {
-        hf_cli_msg("%s: cannot draw: %s", path,
+        hfcli_msg("%s: cannot draw: %s", path,
                    c->nomem ? "out of memory" : cairo_status_to_string(st));
-        hf_canvas_discard(c);
+        hfplot_canvas_discard(c);
         return HF_EXIT_INPUT;
     }
     hf_error err = {0};
     int rc = HF_EXIT_OK;
-    if (hf_cli_write_bytes(path, c->buf, c->len, &err) != HF_OK)
-        rc = hf_cli_lib_error(&err);
-    hf_canvas_discard(c);
+    if (hfcli_write_bytes(path, c->buf, c->len, &err) != HF_OK)
+        rc = hfcli_lib_error(&err);
+    hfplot_canvas_discard(c);
     return rc;
 }

@@ -156,7 +156,7 @@ static cJSON *chain(cairo_t *cr, seg *s, int ns)
         cJSON *line = cJSON_CreateArray();
         for (int i = lo; i < hi; i++) {
             double xy[2] = {px[i], py[i]};
-            cJSON_AddItemToArray(line, hf_json_array(xy, 2));
+            cJSON_AddItemToArray(line, hfcore_json_array(xy, 2));
             if (cr)
                 cairo_line_to(cr, px[i], py[i]);
         }
@@ -181,8 +181,8 @@ static cJSON *contour(cairo_t *cr, const hf_axes *a, const grid *g, int w)
     for (int i = 0; i < ns; i++) {
         s[i].done = 0;
         for (int k = 0; k < 2; k++) {
-            s[i].x[k] = hf_axes_px(a, s[i].x[k]);
-            s[i].y[k] = hf_axes_py(a, s[i].y[k]);
+            s[i].x[k] = hfplot_axes_px(a, s[i].x[k]);
+            s[i].y[k] = hfplot_axes_py(a, s[i].y[k]);
         }
     }
     cJSON_Delete(chain(cr, s, ns));
@@ -223,7 +223,7 @@ static void band(cairo_t *cr, const hf_axes *a, const grid *g)
         pv p[3], q[8], r[8];
         for (int k = 0; k < 3; k++) {
             int i = g->tris[3 * t + k];
-            p[k] = (pv){hf_axes_px(a, g->x[i]), hf_axes_py(a, g->y[i]),
+            p[k] = (pv){hfplot_axes_px(a, g->x[i]), hfplot_axes_py(a, g->y[i]),
                         g->f[i * NV + V_M1], g->f[i * NV + V_P1]};
         }
         int n = clip(p, 3, 0, -1, q);
@@ -253,7 +253,7 @@ static int pick_labels(const hf_patchset *ps, const char **xl,
     if (!*xl && !*yl && nl == 2)
         *xl = hf_patchset_label(ps, 0), *yl = hf_patchset_label(ps, 1);
     if (!*xl || !*yl)
-        return hf_cli_usage_error("give the labels to plot with --x and --y "
+        return hfcli_usage_error("give the labels to plot with --x and --y "
                                   "(the patchset has %d)", nl);
     for (int j = 0; j < nl; j++) {
         if (strcmp(hf_patchset_label(ps, j), *xl) == 0)
@@ -268,7 +268,7 @@ static int pick_labels(const hf_patchset *ps, const char **xl,
             used += (size_t)snprintf(names + used, sizeof names - used,
                                      "%s%s", j ? ", " : "",
                                      hf_patchset_label(ps, j));
-        return hf_cli_usage_error("no label '%s' in the patchset (labels: %s)",
+        return hfcli_usage_error("no label '%s' in the patchset (labels: %s)",
                                   *jx < 0 ? *xl : *yl, names);
     }
     return HF_EXIT_OK;
@@ -284,12 +284,12 @@ static void collect_points(const hf_patchset *ps, const hf_batch_result *br,
         const hf_batch_item *it = &br->items[i];
         double x = hf_patchset_value(ps, i, jx), y = hf_patchset_value(ps, i, jy);
         if (it->status != HF_OK) {
-            hf_cli_msg("warning: %s: %s (left out)",
+            hfcli_msg("warning: %s: %s (left out)",
                        hf_patchset_patch_name(ps, i), it->err.msg);
             continue;
         }
         if (!isfinite(x) || !isfinite(y)) {
-            hf_cli_msg("warning: %s: its %s or %s value is not a number "
+            hfcli_msg("warning: %s: its %s or %s value is not a number "
                        "(left out)", hf_patchset_patch_name(ps, i), xl, yl);
             continue;
         }
@@ -301,7 +301,7 @@ static void collect_points(const hf_patchset *ps, const hf_batch_result *br,
             finite = finite && isfinite(vals[k]);
         if (!finite) {
             /* not drawn as "allowed" (nor printed as null) */
-            hf_cli_msg("warning: %s: CLs is not a finite number (degenerate "
+            hfcli_msg("warning: %s: CLs is not a finite number (degenerate "
                        "likelihood; left out)", hf_patchset_patch_name(ps, i));
             continue;
         }
@@ -321,12 +321,12 @@ static void collect_points(const hf_patchset *ps, const hf_batch_result *br,
 static cJSON *draw_contours(cairo_t *cr, const hf_axes *a, const grid *g)
 {
     cairo_save(cr);
-    hf_axes_clip(cr, a);
+    hfplot_axes_clip(cr, a);
     cairo_set_source_rgb(cr, HF_YELLOW);
     band(cr, a, g);
     cairo_set_source_rgb(cr, 0.55, 0.55, 0.55);
     for (int i = 0; i < g->n; i++) {
-        cairo_arc(cr, hf_axes_px(a, g->x[i]), hf_axes_py(a, g->y[i]), 2, 0,
+        cairo_arc(cr, hfplot_axes_px(a, g->x[i]), hfplot_axes_py(a, g->y[i]), 2, 0,
                   2 * M_PI);
         cairo_fill(cr);
     }
@@ -354,16 +354,16 @@ static void draw_frame(cairo_t *cr, const hf_axes *a, const grid *g,
     char title[256];
     snprintf(title, sizeof title, "Exclusion at 95%% CL (asymptotic CLs, %d "
              "signal points)", g->n);
-    hf_axes_draw(cr, a, xtitle, ytitle, title);
+    hfplot_axes_draw(cr, a, xtitle, ytitle, title);
     const hf_legend_entry e[] = {
         {HF_KEY_LINE, 0.85, 0, 0, 3, "Observed limit (CLs = 0.05)"},
         {HF_KEY_DASH, 0, 0, 0, 2.2, "Expected limit"},
         {HF_KEY_FILL, HF_YELLOW, 0, "Expected \xc2\xb1" "1\xcf\x83"},
         {HF_KEY_DOT, 0.55, 0.55, 0.55, 0, "Signal points"},
     };
-    hf_legend_draw(cr, a->x0 + a->w - 250, a->y0 + 12, e, 4);
+    hfplot_legend_draw(cr, a->x0 + a->w - 250, a->y0 + 12, e, 4);
     cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
-    hf_text(cr, a->x0, H - 8, 0, 1, 11,
+    hfplot_text(cr, a->x0, H - 8, 0, 1, 11,
             "Contours: linear interpolation of log CLs on a Delaunay "
             "triangulation of the signal points");
 }
@@ -380,13 +380,13 @@ static cJSON *result_json(const char *out, const char *xl, const char *yl,
     for (int i = 0; i < g->n; i++) {
         double row[2 + NV] = {g->x[i], g->y[i]};
         memcpy(row + 2, g->cls + i * NV, sizeof(double) * NV);
-        cJSON_AddItemToArray(pts, hf_json_array(row, 2 + NV));
+        cJSON_AddItemToArray(pts, hfcore_json_array(row, 2 + NV));
     }
     cJSON_AddItemToObject(o, "contours", lines);
     double area[4] = {a->x0, a->y0, a->w, a->h};
-    cJSON_AddItemToObject(o, "plot_area", hf_json_array(area, 4));
+    cJSON_AddItemToObject(o, "plot_area", hfcore_json_array(area, 4));
     double range[4] = {a->xmin, a->xmax, a->ymin, a->ymax};
-    cJSON_AddItemToObject(o, "plot_range", hf_json_array(range, 4));
+    cJSON_AddItemToObject(o, "plot_range", hfcore_json_array(range, 4));
     return o;
 }
 
@@ -405,7 +405,7 @@ static int run(hf_workspace *ws, hf_patchset *ps, const char *out, int fmt,
     bo.model = mo;
     hf_batch_result br = {0};
     if (hf_batch_cls(ws, ps, &bo, &br, &err) != HF_OK)
-        return hf_cli_lib_error(&err);
+        return hfcli_lib_error(&err);
 
     int np = br.n;
     rc = HF_EXIT_INPUT;
@@ -419,12 +419,12 @@ static int run(hf_workspace *ws, hf_patchset *ps, const char *out, int fmt,
     g.f = malloc(sizeof *g.f * NV * (size_t)(np + 1));
     g.cls = malloc(sizeof *g.cls * NV * (size_t)(np + 1));
     if (!g.x || !g.y || !g.u || !g.v || !g.f || !g.cls) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         goto done;
     }
     collect_points(ps, &br, jx, jy, xl, yl, &g);
     if (g.n < 3) {
-        hf_cli_msg("need at least 3 points with CLs to draw contours (have %d)",
+        hfcli_msg("need at least 3 points with CLs to draw contours (have %d)",
                    g.n);
         goto done;
     }
@@ -438,13 +438,13 @@ static int run(hf_workspace *ws, hf_patchset *ps, const char *out, int fmt,
         g.u[i] = xmax > xmin ? (g.x[i] - xmin) / (xmax - xmin) : 0;
         g.v[i] = ymax > ymin ? (g.y[i] - ymin) / (ymax - ymin) : 0;
     }
-    g.nt = hf_triangulate(g.u, g.v, g.n, &g.tris);
+    g.nt = hfplot_triangulate(g.u, g.v, g.n, &g.tris);
     if (g.nt < 0) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         goto done;
     }
     if (g.nt == 0) {
-        hf_cli_msg("the points lie on one line: no contour to draw");
+        hfcli_msg("the points lie on one line: no contour to draw");
         goto done;
     }
 
@@ -453,22 +453,22 @@ static int run(hf_workspace *ws, hf_patchset *ps, const char *out, int fmt,
     double mx = 0.04 * (xmax - xmin), my = 0.04 * (ymax - ymin);
     hf_axes a = {100, 40, W - 130, H - 110, xmin - mx, xmax + mx, ymin - my,
                  ymax + 8 * my, 0};
-    if ((rc = hf_canvas_open(&c, fmt, W, H)) != HF_EXIT_OK)
+    if ((rc = hfplot_canvas_open(&c, fmt, W, H)) != HF_EXIT_OK)
         goto done;
     cJSON *lines = draw_contours(c.cr, &a, &g);
     draw_frame(c.cr, &a, &g, xt ? xt : xl, yt ? yt : yl);
     o = result_json(out, xl, yl, &g, lines, &a);
-    if ((rc = hf_canvas_save(&c, out)) == HF_EXIT_OK)
-        rc = hf_cli_emit_json(o, NULL);
+    if ((rc = hfplot_canvas_save(&c, out)) == HF_EXIT_OK)
+        rc = hfcli_emit_json(o, NULL);
 done:
     cJSON_Delete(o);
-    hf_canvas_discard(&c);
+    hfplot_canvas_discard(&c);
     grid_free(&g);
     hf_batch_result_free(&br);
     return rc;
 }
 
-int hf_plot_contour(int argc, char **argv)
+int hfplot_contour(int argc, char **argv)
 {
     enum { O_X = 256, O_Y, O_XT, O_YT, O_THREADS, O_MEAS, O_INTERP };
     static const struct option longopts[] = {
@@ -499,34 +499,34 @@ int hf_plot_contour(int argc, char **argv)
         case O_XT: xt = optarg; break;
         case O_YT: yt = optarg; break;
         case O_MEAS: mo.measurement = optarg; break;
-        case O_INTERP: rc = hf_cli_interp(optarg, &mo); break;
+        case O_INTERP: rc = hfcli_interp(optarg, &mo); break;
         case O_THREADS:
-            rc = hf_cli_double("--threads", optarg, &threads);
+            rc = hfcli_double("--threads", optarg, &threads);
             if (rc == HF_EXIT_OK && (threads != floor(threads) || threads < 0 ||
                                      threads > 4096))
-                rc = hf_cli_usage_error("--threads %s: give a whole number",
+                rc = hfcli_usage_error("--threads %s: give a whole number",
                                         optarg);
             break;
-        default: rc = hf_cli_getopt_error(c, optopt, argv, optind);
+        default: rc = hfcli_getopt_error(c, optopt, argv, optind);
         }
     }
     if (rc != HF_EXIT_OK)
         return rc;
-    int fmt = hf_plot_format(out);
+    int fmt = hfplot_format(out);
     if (fmt < 0)
         return HF_EXIT_USAGE;
     if (argc - optind != 2)
-        return hf_cli_usage_error("give a workspace and a patchset file");
+        return hfcli_usage_error("give a workspace and a patchset file");
     if ((xl == NULL) != (yl == NULL))
-        return hf_cli_usage_error("give both --x and --y");
+        return hfcli_usage_error("give both --x and --y");
 
     hf_workspace *ws = NULL;
     hf_patchset *ps = NULL;
     hf_error err = {0};
-    if ((rc = hf_cli_load_workspace(argv[optind], &ws)) != HF_EXIT_OK)
+    if ((rc = hfcli_load_workspace(argv[optind], &ws)) != HF_EXIT_OK)
         return rc;
     if (hf_patchset_read(argv[optind + 1], &ps, &err) != HF_OK)
-        rc = hf_cli_lib_error(&err);
+        rc = hfcli_lib_error(&err);
     else
         rc = run(ws, ps, out, fmt, xl, yl, xt, yt, (int)threads, &mo);
     hf_patchset_free(ps);

@@ -25,15 +25,15 @@ static const char help[] =
     "hf plot KIND --help tells about a kind.  The image is written\n"
     "atomically; stdout gets one line of JSON with the plotted numbers.\n";
 
-int hf_cmd_plot(int argc, char **argv)
+int hfplot_cmd_plot(int argc, char **argv)
 {
     static const struct {
         const char *name;
         int (*run)(int, char **);
     } kinds[] = {
-        {"brazil", hf_plot_brazil},
-        {"contour", hf_plot_contour},
-        {"pulls", hf_plot_pulls},
+        {"brazil", hfplot_brazil},
+        {"contour", hfplot_contour},
+        {"pulls", hfplot_pulls},
     };
     if (argc < 2) {
         fputs(help, stderr);
@@ -47,7 +47,7 @@ int hf_cmd_plot(int argc, char **argv)
         if (strcmp(argv[1], kinds[i].name) == 0) {
             static char prog[32];
             snprintf(prog, sizeof prog, "hf plot %s", kinds[i].name);
-            hf_cli_prog = prog;
+            hfcli_prog = prog;
             int rc = kinds[i].run(argc - 1, argv + 1);
             /* Drop cairo's and fontconfig's process-wide caches, so leak
              * checkers (make check-asan) see only our own allocations. */
@@ -56,6 +56,6 @@ int hf_cmd_plot(int argc, char **argv)
             return rc;
         }
     }
-    return hf_cli_usage_error("unknown plot '%s' (brazil, contour, pulls)",
+    return hfcli_usage_error("unknown plot '%s' (brazil, contour, pulls)",
                               argv[1]);
 }

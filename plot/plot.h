@@ -28,13 +28,13 @@ enum { HF_PLOT_PNG, HF_PLOT_PDF, HF_PLOT_SVG };
 
 /* The format from the extension of `path` (.png, .pdf, .svg, any case), or
  * -1 after a usage message (also when path is NULL: no -o given). */
-int hf_plot_format(const char *path);
+int hfplot_format(const char *path);
 /* Opens a white w x h page; HF_EXIT_* status. */
-int hf_canvas_open(hf_canvas *c, int format, double w, double h);
+int hfplot_canvas_open(hf_canvas *c, int format, double w, double h);
 /* Finishes the drawing and writes it atomically to `path`; releases the
  * canvas whatever happens.  HF_EXIT_* status. */
-int hf_canvas_save(hf_canvas *c, const char *path);
-void hf_canvas_discard(hf_canvas *c);
+int hfplot_canvas_save(hf_canvas *c, const char *path);
+void hfplot_canvas_discard(hf_canvas *c);
 
 /* An axes box: the frame in page units and the data range it shows. */
 typedef struct hf_axes {
@@ -44,25 +44,25 @@ typedef struct hf_axes {
 } hf_axes;
 
 /* Data to page coordinates. */
-double hf_axes_px(const hf_axes *a, double x);
-double hf_axes_py(const hf_axes *a, double y);
+double hfplot_axes_px(const hf_axes *a, double x);
+double hfplot_axes_py(const hf_axes *a, double y);
 
 /* Up to ~max_ticks "nice" tick values (1, 2, 5 x 10^k steps) in [lo, hi]
  * into t[]; returns the count (t needs max_ticks + 2 entries). */
-int hf_nice_ticks(double lo, double hi, int max_ticks, double *t);
+int hfplot_nice_ticks(double lo, double hi, int max_ticks, double *t);
 /* A range widened to nice tick values. */
-void hf_nice_range(double *lo, double *hi, int max_ticks);
+void hfplot_nice_range(double *lo, double *hi, int max_ticks);
 
 /* Frame, ticks with their numbers, axis titles and a plot title (any may
  * be NULL). */
-void hf_axes_draw(cairo_t *cr, const hf_axes *a, const char *xlabel,
+void hfplot_axes_draw(cairo_t *cr, const hf_axes *a, const char *xlabel,
                   const char *ylabel, const char *title);
 /* Clips drawing to the frame (cairo_reset_clip undoes it). */
-void hf_axes_clip(cairo_t *cr, const hf_axes *a);
+void hfplot_axes_clip(cairo_t *cr, const hf_axes *a);
 
 /* Text with its anchor: ax, ay in [0, 1] pick the point of the text's box
  * placed at (x, y) (0,0 top left; 0.5,0.5 centre). */
-void hf_text(cairo_t *cr, double x, double y, double ax, double ay,
+void hfplot_text(cairo_t *cr, double x, double y, double ax, double ay,
              double size, const char *s);
 
 /* Legend entries drawn as a box of rows at (x, y) top left. */
@@ -73,7 +73,7 @@ typedef struct hf_legend_entry {
     double width;  /* line width */
     const char *text;
 } hf_legend_entry;
-void hf_legend_draw(cairo_t *cr, double x, double y,
+void hfplot_legend_draw(cairo_t *cr, double x, double y,
                     const hf_legend_entry *e, int n);
 
 /* Colours shared by the plots: the Brazil band yellow and green. */
@@ -81,14 +81,14 @@ void hf_legend_draw(cairo_t *cr, double x, double y,
 #define HF_GREEN 0.0, 0.80, 0.0
 
 /* The verbs. */
-int hf_plot_brazil(int argc, char **argv);
-int hf_plot_contour(int argc, char **argv);
-int hf_plot_pulls(int argc, char **argv);
+int hfplot_brazil(int argc, char **argv);
+int hfplot_contour(int argc, char **argv);
+int hfplot_pulls(int argc, char **argv);
 
 /* Triangulation of scattered points (tri.c): n >= 3 points not all on one
  * line.  *tris gets 3 vertex indices per triangle, counter-clockwise;
  * returns the triangle count, 0 if the points are collinear, -1 out of
  * memory. */
-int hf_triangulate(const double *x, const double *y, int n, int **tris);
+int hfplot_triangulate(const double *x, const double *y, int n, int **tris);
 
 #endif

@@ -81,19 +81,19 @@ static void draw(cairo_t *cr, const hf_axes *a, const pull *p, int n)
     /* Guides: +-2 yellow under +-1 green, as the Brazil bands. */
     /* Pale tints: the black bars must stay readable on top. */
     cairo_set_source_rgb(cr, 1.0, 0.95, 0.55);
-    cairo_rectangle(cr, hf_axes_px(a, -2), a->y0, hf_axes_px(a, 2) -
-                    hf_axes_px(a, -2), a->h);
+    cairo_rectangle(cr, hfplot_axes_px(a, -2), a->y0, hfplot_axes_px(a, 2) -
+                    hfplot_axes_px(a, -2), a->h);
     cairo_fill(cr);
     cairo_set_source_rgb(cr, 0.62, 0.9, 0.62);
-    cairo_rectangle(cr, hf_axes_px(a, -1), a->y0, hf_axes_px(a, 1) -
-                    hf_axes_px(a, -1), a->h);
+    cairo_rectangle(cr, hfplot_axes_px(a, -1), a->y0, hfplot_axes_px(a, 1) -
+                    hfplot_axes_px(a, -1), a->h);
     cairo_fill(cr);
     cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
     cairo_set_line_width(cr, 1);
     double dash[] = {4, 3};
     cairo_set_dash(cr, dash, 2, 0);
-    cairo_move_to(cr, hf_axes_px(a, 0), a->y0);
-    cairo_line_to(cr, hf_axes_px(a, 0), a->y0 + a->h);
+    cairo_move_to(cr, hfplot_axes_px(a, 0), a->y0);
+    cairo_line_to(cr, hfplot_axes_px(a, 0), a->y0 + a->h);
     cairo_stroke(cr);
     cairo_set_dash(cr, NULL, 0, 0);
 
@@ -105,10 +105,10 @@ static void draw(cairo_t *cr, const hf_axes *a, const pull *p, int n)
         cairo_line_to(cr, a->x0 + a->w, a->y0 + ROW * r);
     }
     cairo_stroke(cr);
-    hf_axes_clip(cr, a);
+    hfplot_axes_clip(cr, a);
     for (int r = 0; r < n; r++) {
         double y = a->y0 + ROW * (r + 0.5);
-        double x = hf_axes_px(a, p[r].pull);
+        double x = hfplot_axes_px(a, p[r].pull);
         double dx = p[r].constraint / (a->xmax - a->xmin) * a->w;
         cairo_set_source_rgb(cr, 0, 0, 0);
         cairo_set_line_width(cr, 1.6);
@@ -123,13 +123,13 @@ static void draw(cairo_t *cr, const hf_axes *a, const pull *p, int n)
     cairo_reset_clip(cr);
     cairo_set_source_rgb(cr, 0, 0, 0);
     for (int r = 0; r < n; r++)
-        hf_text(cr, a->x0 - 8, a->y0 + ROW * (r + 0.5), 1, 0.5, 12,
+        hfplot_text(cr, a->x0 - 8, a->y0 + ROW * (r + 0.5), 1, 0.5, 12,
                 p[r].name);
     cairo_restore(cr);
     /* Only the x axis carries numbers: the rows are named on the left. */
     hf_axes b = *a;
     b.no_yticks = 1;
-    hf_axes_draw(cr, &b,
+    hfplot_axes_draw(cr, &b,
                  "(\xce\xb8\xcc\x82 \xe2\x88\x92 \xce\xb8\xe2\x82\x80) / "
                  "\xce\x94\xce\xb8", NULL,
                  "Pulls: dot (\xce\xb8\xcc\x82 \xe2\x88\x92 \xce\xb8\xe2\x82\x80)"
@@ -152,10 +152,10 @@ static int report(const char *out, const pull *p, int n, const hf_axes *a)
     cJSON_AddItemToObject(o, "pulls", pl);
     cJSON_AddItemToObject(o, "constraints", cs);
     /* Row r is centred ROW * (r + 0.5) below the frame's top. */
-    cJSON_AddItemToObject(o, "plot_area", hf_json_array(area, 4));
-    cJSON_AddItemToObject(o, "plot_range", hf_json_array(range, 2));
+    cJSON_AddItemToObject(o, "plot_area", hfcore_json_array(area, 4));
+    cJSON_AddItemToObject(o, "plot_range", hfcore_json_array(range, 2));
     cJSON_AddNumberToObject(o, "row_height", ROW);
-    int rc = hf_cli_emit_json(o, NULL);
+    int rc = hfcli_emit_json(o, NULL);
     cJSON_Delete(o);
     return rc;
 }
@@ -169,24 +169,24 @@ static int run(const hf_model *m, const char *out, int fmt)
     hf_canvas c = {0};
     hf_error err = {0};
     if (!pars || !unc || !p) {
-        hf_cli_msg("out of memory");
+        hfcli_msg("out of memory");
         goto done;
     }
     const double *data = hf_model_data(m);
     hf_fit_result fr;
     if (hf_fit(m, data, NULL, 0, 0, NULL, pars, &fr, &err) != HF_OK) {
-        rc = hf_cli_lib_error(&err);
+        rc = hfcli_lib_error(&err);
         goto done;
     }
     if (hf_fit_uncertainties(m, data, pars, unc, NULL, &err) != HF_OK) {
-        hf_cli_msg("warning: %s", err.msg);
+        hfcli_msg("warning: %s", err.msg);
         for (int i = 0; i < np; i++)
             if (unc[i] == 0)
                 unc[i] = NAN;
     }
     int n = collect(m, pars, unc, p);
     if (n == 0) {
-        hf_cli_msg("the model has no constrained nuisance parameters");
+        hfcli_msg("the model has no constrained nuisance parameters");
         goto done;
     }
     /* Room on the left for the longest name; the x range covers every
@@ -216,23 +216,23 @@ static int run(const hf_model *m, const char *out, int fmt)
         left = W / 2;
     lo = fmax(lo, -10);
     hi = fmin(hi, 10);
-    hf_nice_range(&lo, &hi, 6);
+    hfplot_nice_range(&lo, &hi, 6);
     double h = 110 + ROW * n;
     hf_axes a = {left, 40, W - left - 30, ROW * n, lo, hi, 0, 1, 1};
-    if ((rc = hf_canvas_open(&c, fmt, W, h)) != HF_EXIT_OK)
+    if ((rc = hfplot_canvas_open(&c, fmt, W, h)) != HF_EXIT_OK)
         goto done;
     draw(c.cr, &a, p, n);
-    if ((rc = hf_canvas_save(&c, out)) == HF_EXIT_OK)
+    if ((rc = hfplot_canvas_save(&c, out)) == HF_EXIT_OK)
         rc = report(out, p, n, &a);
 done:
-    hf_canvas_discard(&c);
+    hfplot_canvas_discard(&c);
     free(pars);
     free(unc);
     free(p);
     return rc;
 }
 
-int hf_plot_pulls(int argc, char **argv)
+int hfplot_pulls(int argc, char **argv)
 {
     enum { O_PNAME = 256, O_MEAS, O_INTERP };
     static const struct option longopts[] = {
@@ -265,20 +265,20 @@ int hf_plot_pulls(int argc, char **argv)
         case HF_OPT_NO_VERIFY: no_verify = 1; break;
         case O_PNAME: pname = optarg; break;
         case O_MEAS: mo.measurement = optarg; break;
-        case O_INTERP: rc = hf_cli_interp(optarg, &mo); break;
-        default: rc = hf_cli_getopt_error(c, optopt, argv, optind);
+        case O_INTERP: rc = hfcli_interp(optarg, &mo); break;
+        default: rc = hfcli_getopt_error(c, optopt, argv, optind);
         }
     }
-    int fmt = rc == HF_EXIT_OK ? hf_plot_format(out) : 0;
+    int fmt = rc == HF_EXIT_OK ? hfplot_format(out) : 0;
     if (fmt < 0)
         rc = HF_EXIT_USAGE;
     hf_cli_loaded l = {0};
     if (rc == HF_EXIT_OK)
-        rc = hf_cli_load_args(argc, argv, optind, extra, nextra, pname, no_verify, &mo,
+        rc = hfcli_load_args(argc, argv, optind, extra, nextra, pname, no_verify, &mo,
                               &l);
     free(extra);
     if (rc == HF_EXIT_OK)
         rc = run(l.model, out, fmt);
-    hf_cli_release(&l);
+    hfcli_release(&l);
     return rc;
 }

@@ -106,7 +106,7 @@ static int flip_pass(const double *x, const double *y, int *t, int nt,
     return flips;
 }
 
-int hf_triangulate(const double *x, const double *y, int n, int **tris)
+int hfplot_triangulate(const double *x, const double *y, int n, int **tris)
 {
     *tris = NULL;
     if (n < 3)

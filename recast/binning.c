@@ -39,17 +39,17 @@ static int from_json(const cJSON *root, const char *src, hf_binning **out,
                      hf_error *err)
 {
     if (!cJSON_IsObject(root))
-        return hf_error_set(err, HF_ERR_INVALID,
+        return hfcore_error_set(err, HF_ERR_INVALID,
                             "%s: a binning must be an object mapping channel "
                             "names to bin edges, e.g. {\"SR\": [0.5, 0.8, 1.0]}",
                             src);
     int n = cJSON_GetArraySize(root);
     if (n == 0)
-        return hf_error_set(err, HF_ERR_INVALID, "%s: the binning names no channel", src);
+        return hfcore_error_set(err, HF_ERR_INVALID, "%s: the binning names no channel", src);
     hf_binning *b = calloc(1, sizeof *b);
     if (!b || !(b->ch = calloc((size_t)n, sizeof *b->ch))) {
         free(b);
-        return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", src);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", src);
     }
     const cJSON *c;
     cJSON_ArrayForEach(c, root) {
@@ -57,13 +57,13 @@ static int from_json(const cJSON *root, const char *src, hf_binning **out,
         for (int j = 0; j < b->n; j++)
             if (strcmp(b->ch[j].name, c->string) == 0) {
                 hf_binning_free(b);
-                return hf_error_set(err, HF_ERR_INVALID, "%s: channel '%s' appears twice",
+                return hfcore_error_set(err, HF_ERR_INVALID, "%s: channel '%s' appears twice",
                                     src, c->string);
             }
         int ne = cJSON_IsArray(c) ? cJSON_GetArraySize(c) : 0;
         if (ne < 2) {
             hf_binning_free(b);
-            return hf_error_set(err, HF_ERR_INVALID,
+            return hfcore_error_set(err, HF_ERR_INVALID,
                                 "%s: \"%s\": bin edges must be an array of at least two "
                                 "numbers",
                                 src, c->string);
@@ -73,7 +73,7 @@ static int from_json(const cJSON *root, const char *src, hf_binning **out,
         b->n++;
         if (!bc->name || !bc->edges) {
             hf_binning_free(b);
-            return hf_error_set(err, HF_ERR_NOMEM, "%s: out of memory", src);
+            return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", src);
         }
         bc->nb = ne - 1;
         const cJSON *e;
@@ -82,7 +82,7 @@ static int from_json(const cJSON *root, const char *src, hf_binning **out,
             if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble) ||
                 (k > 0 && !(e->valuedouble > bc->edges[k - 1]))) {
                 hf_binning_free(b);
-                return hf_error_set(err, HF_ERR_INVALID,
+                return hfcore_error_set(err, HF_ERR_INVALID,
                                     "%s: \"%s\"[%d]: bin edges must be finite, strictly "
                                     "increasing numbers",
                                     src, c->string, k);
@@ -99,11 +99,11 @@ int hf_binning_parse(const char *json, const char *name, hf_binning **out,
 {
     cJSON *root = NULL;
     if (!json || !out)
-        return hf_error_set(err, HF_ERR_ARG, "hf_binning_parse: NULL argument");
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_binning_parse: NULL argument");
     *out = NULL;
     if (!name)
         name = "binning";
-    int rc = hf_json_parse(json, name, &root, err);
+    int rc = hfcore_json_parse(json, name, &root, err);
     if (!rc)
         rc = from_json(root, name, out, err);
     cJSON_Delete(root);
@@ -114,9 +114,9 @@ int hf_binning_read(const char *path, hf_binning **out, hf_error *err)
 {
     char *text = NULL;
     if (!path || !out)
-        return hf_error_set(err, HF_ERR_ARG, "hf_binning_read: NULL argument");
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_binning_read: NULL argument");
     *out = NULL;
-    int rc = hf_file_read(path, &text, NULL, err);
+    int rc = hfcore_file_read(path, &text, NULL, err);
     if (!rc)
         rc = hf_binning_parse(text, path, out, err);
     free(text);

@@ -37,14 +37,14 @@ struct hf_signal {
 /* The patch operations adding the signal (spec order), as a cJSON array.
  * nb_out[i] (if not NULL, nchannels ints) gets each channel's bins and
  * wsidx_out[i] its index in the workspace's channels. */
-int hf_signal_ops(const hf_workspace *ws, const hf_signal_spec *spec,
+int hfrecast_signal_ops(const hf_workspace *ws, const hf_signal_spec *spec,
                   const char *measurement, const double *yields,
                   const double *unc, cJSON **ops, int *nb_out, int *wsidx_out,
                   hf_error *err);
 
 /* Sets yields/uncertainties of one signal on a model that is an overlay
  * of s->model (own nominal, sigmas, fixed arrays). */
-void hf_signal_apply(const hf_signal *s, hf_model *m, const double *yields,
+void hfrecast_signal_apply(const hf_signal *s, hf_model *m, const double *yields,
                      const double *unc);
 
 #endif

@@ -59,27 +59,27 @@ static void stat_name(char *buf, size_t len, const char *chan)
     snprintf(buf, len, "staterror_%s", chan);
 }
 
-int hf_signal_ops(const hf_workspace *ws, const hf_signal_spec *spec,
+int hfrecast_signal_ops(const hf_workspace *ws, const hf_signal_spec *spec,
                   const char *measurement, const double *yields,
                   const double *unc, cJSON **ops_out, int *nb_out,
                   int *wsidx_out, hf_error *err)
 {
     *ops_out = NULL;
     if (!ws || !spec || !spec->channels || spec->nchannels <= 0)
-        return hf_error_set(err, HF_ERR_ARG, "hf_signal: no signal channel given");
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_signal: no signal channel given");
     const char *sample = spec->sample ? spec->sample : "signal";
     const char *poi = poi_name(ws, spec, measurement);
     const cJSON *channels = cJSON_GetObjectItemCaseSensitive(ws->root, "channels");
     cJSON *ops = cJSON_CreateArray();
     if (!ops)
-        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
     size_t off = 0;
     for (int i = 0; i < spec->nchannels; i++) {
         const char *name = spec->channels[i];
         for (int j = 0; j < i; j++)
             if (strcmp(spec->channels[j], name) == 0) {
                 cJSON_Delete(ops);
-                return hf_error_set(err, HF_ERR_ARG, "signal channel '%s' is listed twice",
+                return hfcore_error_set(err, HF_ERR_ARG, "signal channel '%s' is listed twice",
                                     name);
             }
         const cJSON *c, *ch = NULL;
@@ -103,7 +103,7 @@ int hf_signal_ops(const hf_workspace *ws, const hf_signal_spec *spec,
                                      used ? ", " : "", n);
             }
             cJSON_Delete(ops);
-            return hf_error_set(err, HF_ERR_NOTFOUND,
+            return hfcore_error_set(err, HF_ERR_NOTFOUND,
                                 "%s: no channel named '%s' (the workspace has %s)",
                                 ws->source, name, avail);
         }
@@ -114,7 +114,7 @@ int hf_signal_ops(const hf_workspace *ws, const hf_signal_spec *spec,
             const char *sn = jstr(s, "name");
             if (sn && strcmp(sn, sample) == 0) {
                 cJSON_Delete(ops);
-                return hf_error_set(err, HF_ERR_INVALID,
+                return hfcore_error_set(err, HF_ERR_INVALID,
                                     "%s: channel '%s' already has a sample named '%s' "
                                     "(choose another signal sample name)",
                                     ws->source, name, sample);
@@ -129,7 +129,7 @@ int hf_signal_ops(const hf_workspace *ws, const hf_signal_spec *spec,
             double u = unc ? unc[off + b] : 0.0;
             if (!isfinite(y) || !isfinite(u) || u < 0) {
                 cJSON_Delete(ops);
-                return hf_error_set(err, HF_ERR_ARG,
+                return hfcore_error_set(err, HF_ERR_ARG,
                                     "signal channel '%s' bin %d: yield %g, uncertainty %g: "
                                     "yields must be finite and uncertainties finite and >= 0",
                                     name, b, y, u);
@@ -177,7 +177,7 @@ int hf_signal_ops(const hf_workspace *ws, const hf_signal_spec *spec,
     char *probe = cJSON_PrintUnformatted(ops);
     if (!probe) {
         cJSON_Delete(ops);
-        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
     }
     free(probe);
     *ops_out = ops;
@@ -190,14 +190,14 @@ int hf_signal_patch(const hf_workspace *ws, const hf_signal_spec *spec,
 {
     cJSON *ops = NULL;
     if (!json || !yields)
-        return hf_error_set(err, HF_ERR_ARG, "hf_signal_patch: NULL argument");
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_signal_patch: NULL argument");
     *json = NULL;
-    int rc = hf_signal_ops(ws, spec, NULL, yields, unc, &ops, NULL, NULL, err);
+    int rc = hfrecast_signal_ops(ws, spec, NULL, yields, unc, &ops, NULL, NULL, err);
     if (rc)
         return rc;
-    *json = hf_json_pydump(ops, 4, 1, NULL);
+    *json = hfcore_json_pydump(ops, 4, 1, NULL);
     cJSON_Delete(ops);
-    return *json ? HF_OK : hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+    return *json ? HF_OK : hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
 }
 
 /* Builds the model of s->ws with the signal at these yields. */
@@ -213,15 +213,15 @@ static int build_with(const hf_signal *s, const double *yields, const double *un
     spec.lumi = s->lumi;
     spec.staterror = s->staterror;
     cJSON *ops = NULL;
-    int rc = hf_signal_ops(s->ws, &spec, s->measurement, yields, unc, &ops, NULL, NULL, err);
+    int rc = hfrecast_signal_ops(s->ws, &spec, s->measurement, yields, unc, &ops, NULL, NULL, err);
     if (rc)
         return rc;
     /* Python's repr round-trips every double; cJSON's printer does not
      * (it keeps 15 digits when they come within an epsilon) */
-    char *text = hf_json_pydump(ops, 0, 1, NULL);
+    char *text = hfcore_json_pydump(ops, 0, 1, NULL);
     cJSON_Delete(ops);
     if (!text)
-        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
     hf_patch *p = NULL;
     rc = hf_patch_parse(text, "signal", &p, err);
     free(text);
@@ -284,7 +284,7 @@ static int setup_stat(hf_signal *s, const int *wsidx, hf_error *err)
     size_t ncon = 0;
     s->stat = calloc((size_t)s->nbins, sizeof *s->stat);
     if (!s->stat)
-        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
     /* count first: at most one contribution per sample and bin, plus ours */
     for (int i = 0; i < s->nch; i++) {
         const cJSON *ch = cJSON_GetArrayItem(channels, wsidx[i]);
@@ -294,14 +294,14 @@ static int setup_stat(hf_signal *s, const int *wsidx, hf_error *err)
     s->cnom = malloc(sizeof(double) * (ncon ? ncon : 1));
     s->cunc = malloc(sizeof(double) * (ncon ? ncon : 1));
     if (!s->cnom || !s->cunc)
-        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
     size_t c0 = 0;
     for (int i = 0; i < s->nch; i++) {
         const hf_block *K = &m->blocks[s->blk[i]];
         char sname[512];
         stat_name(sname, sizeof sname, s->chan[i]);
         if (K->nbf != 1)
-            return hf_error_set(err, HF_ERR_INVALID,
+            return hfcore_error_set(err, HF_ERR_INVALID,
                                 "%s: signal in channel '%s': expected one per-bin modifier",
                                 s->ws->source, s->chan[i]);
         int pk = -1;
@@ -309,7 +309,7 @@ static int setup_stat(hf_signal *s, const int *wsidx, hf_error *err)
             if (strcmp(m->parsets[k].name, sname) == 0)
                 pk = k;
         if (pk < 0)
-            return hf_error_set(err, HF_ERR_INVALID, "%s: no parameter '%s' in the model",
+            return hfcore_error_set(err, HF_ERR_INVALID, "%s: no parameter '%s' in the model",
                                 s->ws->source, sname);
         const hf_parset *ps = &m->parsets[pk];
         int keep_sig = config_sets(meas, sname, "sigmas");
@@ -324,7 +324,7 @@ static int setup_stat(hf_signal *s, const int *wsidx, hf_error *err)
         if (!car || !cmod) {
             free(car);
             free(cmod);
-            return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+            return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
         }
         int n = 0;
         const cJSON *smp;
@@ -382,7 +382,7 @@ static int setup_stat(hf_signal *s, const int *wsidx, hf_error *err)
     return HF_OK;
 }
 
-void hf_signal_apply(const hf_signal *s, hf_model *m, const double *yields,
+void hfrecast_signal_apply(const hf_signal *s, hf_model *m, const double *yields,
                      const double *unc)
 {
     for (int i = 0; i < s->nch; i++) {
@@ -418,13 +418,13 @@ int hf_signal_build(const hf_workspace *ws, const hf_signal_spec *spec,
                     hf_error *err)
 {
     if (!ws || !spec || !out)
-        return hf_error_set(err, HF_ERR_ARG, "hf_signal_build: NULL argument");
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_signal_build: NULL argument");
     *out = NULL;
     if (!spec->channels || spec->nchannels <= 0)
-        return hf_error_set(err, HF_ERR_ARG, "hf_signal_build: no signal channel given");
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_signal_build: no signal channel given");
     hf_signal *s = calloc(1, sizeof *s);
     if (!s)
-        return hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
     s->ws = ws;
     if (opt)
         s->mopt = *opt;
@@ -443,29 +443,29 @@ int hf_signal_build(const hf_workspace *ws, const hf_signal_spec *spec,
     int rc = HF_OK;
     if (!s->sample || (s->mopt.measurement && !s->measurement) || !s->chan || !s->off ||
         !s->nb || !s->blk || !wsidx) {
-        rc = hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+        rc = hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
         goto fail;
     }
     if (s->mopt.measurement && !measurement_of(ws, s->measurement)) {
-        rc = hf_error_set(err, HF_ERR_NOTFOUND, "%s: measurements: no measurement named '%s'",
+        rc = hfcore_error_set(err, HF_ERR_NOTFOUND, "%s: measurements: no measurement named '%s'",
                           ws->source, s->measurement);
         goto fail;
     }
     s->poi = strdup(poi_name(ws, spec, s->measurement));
     if (!s->poi) {
-        rc = hf_error_set(err, HF_ERR_NOMEM, "out of memory");
+        rc = hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
         goto fail;
     }
     for (int i = 0; i < s->nch; i++)
         if (!spec->channels[i] || !(s->chan[i] = strdup(spec->channels[i]))) {
-            rc = hf_error_set(err, spec->channels[i] ? HF_ERR_NOMEM : HF_ERR_ARG,
+            rc = hfcore_error_set(err, spec->channels[i] ? HF_ERR_NOMEM : HF_ERR_ARG,
                               "hf_signal_build: channel %d is %s", i,
                               spec->channels[i] ? "out of memory" : "NULL");
             goto fail;
         }
     /* bins and workspace indices (the ops are rebuilt by build_with) */
     cJSON *ops = NULL;
-    rc = hf_signal_ops(ws, spec, s->measurement, NULL, NULL, &ops, s->nb, wsidx, err);
+    rc = hfrecast_signal_ops(ws, spec, s->measurement, NULL, NULL, &ops, s->nb, wsidx, err);
     cJSON_Delete(ops);
     if (rc)
         goto fail;
@@ -499,7 +499,7 @@ int hf_signal_build(const hf_workspace *ws, const hf_signal_spec *spec,
         s->blk[i] = first + rank;
         if (first < 0 || s->blk[i] >= m->nblocks || m->blocks[s->blk[i]].bin0 != m->chan_off[mc] ||
             m->blocks[s->blk[i]].nb != s->nb[i]) {
-            rc = hf_error_set(err, HF_ERR_INVALID, "%s: cannot locate the signal in channel '%s'",
+            rc = hfcore_error_set(err, HF_ERR_INVALID, "%s: cannot locate the signal in channel '%s'",
                               ws->source, s->chan[i]);
             goto fail;
         }
@@ -533,7 +533,7 @@ int hf_signal_model(const hf_signal *s, const double *yields, const double *unc,
                     hf_model **out, hf_error *err)
 {
     if (!s || !yields || !out)
-        return hf_error_set(err, HF_ERR_ARG, "hf_signal_model: NULL argument");
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_signal_model: NULL argument");
     *out = NULL;
     return build_with(s, yields, unc, out, err);
 }

@@ -5,7 +5,7 @@
  * Each thread works on an overlay of the template model: a struct copy
  * that shares every read-only array with the template but owns the three
  * arrays a signal changes (nominal yields, constraint widths, fixed
- * flags).  A signal rewrites all of what it changes (hf_signal_apply
+ * flags).  A signal rewrites all of what it changes (hfrecast_signal_apply
  * recomputes every entry it touches from the template's values and its
  * own yields), so what an overlay held before does not leak into the next
  * signal: results depend only on the signal, not on the thread count or
@@ -84,11 +84,11 @@ static int signal_prepare(void *ctx, void *state, int j, const hf_model **m,
     *m = &ov->m;
     for (int b = 0; b < s->nbins; b++)
         if (!isfinite(y[b]) || (u && !(isfinite(u[b]) && u[b] >= 0)))
-            return hf_error_set(err, HF_ERR_ARG,
+            return hfcore_error_set(err, HF_ERR_ARG,
                                 "signal %d bin %d: yield %g, uncertainty %g: yields "
                                 "must be finite and uncertainties finite and >= 0",
                                 j, b, y[b], u ? u[b] : 0.0);
-    hf_signal_apply(s, &ov->m, y, u);
+    hfrecast_signal_apply(s, &ov->m, y, u);
     return HF_OK;
 }
 
@@ -98,11 +98,11 @@ int hf_signal_cls_batch(const hf_signal *s, int k, const double *yields,
 {
     hf_batch_options defaults;
     if (!res)
-        return hf_error_set(err, HF_ERR_ARG, "hf_signal_cls_batch: NULL result");
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_signal_cls_batch: NULL result");
     memset(res, 0, sizeof *res);
     if (!s || k < 0 || (k > 0 && !yields))
-        return hf_error_set(err, HF_ERR_ARG, "hf_signal_cls_batch: NULL argument");
-    int nthreads, rc = hf_batch_start("hf_signal_cls_batch", &opt, &defaults,
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_signal_cls_batch: NULL argument");
+    int nthreads, rc = hfinfer_batch_start("hf_signal_cls_batch", &opt, &defaults,
                                       k, res, &nthreads, err);
     if (rc != HF_OK)
         return rc;
@@ -110,5 +110,5 @@ int hf_signal_cls_batch(const hf_signal *s, int k, const double *yields,
     signal_source ss = {s, yields, s->staterror ? unc : NULL};
     hf_batch_source src = {&ss, signal_thread_init, signal_thread_free,
                            signal_prepare, NULL};
-    return hf_batch_run(&src, k, nthreads, opt, res);
+    return hfinfer_batch_run(&src, k, nthreads, opt, res);
 }

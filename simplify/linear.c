@@ -119,7 +119,7 @@ static void pick_named(const hf_model *fm, const int *freeidx,
     }
 }
 
-int hf_simplify_linear(const hf_model *fm, const hf_model *ym, const int *map,
+int hfsimplify_linear(const hf_model *fm, const hf_model *ym, const int *map,
                        const double *pars, const double *unc,
                        const int *freeidx, int nfree, const double *S,
                        const hf_simplify_options *opt, hf_postfit *pf,
@@ -257,7 +257,7 @@ int hf_simplify_linear(const hf_model *fm, const hf_model *ym, const int *map,
         for (size_t q = 0; q < gn; q++)
             pf->gnom[q] += shift * delta[q];
         if (named[a]) {
-            if ((rc = hf_postfit_add_sys(pf, ps.name, delta, err)))
+            if ((rc = hfsimplify_postfit_add_sys(pf, ps.name, delta, err)))
                 goto out;
             continue;
         }
@@ -271,7 +271,7 @@ int hf_simplify_linear(const hf_model *fm, const hf_model *ym, const int *map,
     if (!dirs)
         goto nomem;
     double cut = opt->eig_cut > 0 ? opt->eig_cut : 1e-6;
-    int ndir = hf_simplify_eigen(C, (int)gn, cut, dirs, err);
+    int ndir = hfsimplify_eigen(C, (int)gn, cut, dirs, err);
     if (ndir < 0) {
         rc = err ? err->code : HF_ERR_NUMERIC;
         goto out;
@@ -279,12 +279,12 @@ int hf_simplify_linear(const hf_model *fm, const hf_model *ym, const int *map,
     for (int k = 0; k < ndir; k++) {
         char name[32];
         snprintf(name, sizeof name, "totalError_eig%d", k);
-        if ((rc = hf_postfit_add_sys(pf, name, dirs + (size_t)k * gn, err)))
+        if ((rc = hfsimplify_postfit_add_sys(pf, name, dirs + (size_t)k * gn, err)))
             goto out;
     }
     goto out;
 nomem:
-    rc = hf_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
+    rc = hfcore_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
 out:
     free(role);
     free(grp);

@@ -84,7 +84,7 @@ static int fixed_doc(const hf_workspace *ws, const hf_simplify_options *opt,
                                                               "parameters")
                            : NULL;
     if (!params) {
-        rc = hf_error_set(err, doc ? HF_ERR_INVALID : HF_ERR_NOMEM,
+        rc = hfcore_error_set(err, doc ? HF_ERR_INVALID : HF_ERR_NOMEM,
                           "%s: no measurement to fix parameters in",
                           ws->source);
         goto out;
@@ -94,7 +94,7 @@ static int fixed_doc(const hf_workspace *ws, const hf_simplify_options *opt,
         int k = hf_model_find_parset(m, name);
         hf_parset ps;
         if (k < 0 || hf_model_parset(m, k, &ps) != HF_OK) {
-            rc = hf_error_set(err, HF_ERR_NOTFOUND,
+            rc = hfcore_error_set(err, HF_ERR_NOTFOUND,
                               "%s: --fix: no parameter '%s' in the "
                               "background-only model", ws->source, name);
             goto out;
@@ -116,7 +116,7 @@ static int fixed_doc(const hf_workspace *ws, const hf_simplify_options *opt,
         const double *lo = hf_model_lower(m), *hi = hf_model_upper(m);
         if (opt->fix_values[f] < lo[ps.offset] ||
             opt->fix_values[f] > hi[ps.offset]) {
-            rc = hf_error_set(err, HF_ERR_ARG,
+            rc = hfcore_error_set(err, HF_ERR_ARG,
                               "%s: --fix %s=%g is outside its bounds "
                               "[%g, %g]", ws->source, name,
                               opt->fix_values[f], lo[ps.offset],
@@ -148,7 +148,7 @@ static int propagate(const hf_model *fm, const hf_model *ym, const int *map,
     double *work = malloc(sizeof *work * (hf_model_work_size(ym) + 1));
     gsl_matrix *S = NULL, *R = NULL, *T = NULL;
     if (!yp || !up || !dn || !work) {
-        rc = hf_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
+        rc = hfcore_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
         goto out;
     }
     for (int i = 0; i < np; i++)
@@ -164,7 +164,7 @@ static int propagate(const hf_model *fm, const hf_model *ym, const int *map,
     R = gsl_matrix_calloc((size_t)ns, (size_t)ns);
     T = gsl_matrix_calloc((size_t)ns, (size_t)nb);
     if (!S || !R || !T) {
-        rc = hf_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
+        rc = hfcore_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
         goto out;
     }
     for (int a = 0; a < nfree; a++) {
@@ -209,7 +209,7 @@ out:
     return rc;
 }
 
-void hf_postfit_free(hf_postfit *pf)
+void hfsimplify_postfit_free(hf_postfit *pf)
 {
     for (int g = 0; pf->gname && g < pf->ngroups; g++)
         free(pf->gname[g]);
@@ -228,7 +228,7 @@ void hf_postfit_free(hf_postfit *pf)
     free(pf->cov);
 }
 
-int hf_postfit_add_sys(hf_postfit *pf, const char *name, const double *delta,
+int hfsimplify_postfit_add_sys(hf_postfit *pf, const char *name, const double *delta,
                        hf_error *err)
 {
     size_t gn = (size_t)pf->ngroups * (size_t)pf->nbins;
@@ -239,12 +239,12 @@ int hf_postfit_add_sys(hf_postfit *pf, const char *name, const double *delta,
             pf->sysname = nn;
         double *nd = nn ? realloc(pf->sysdelta, sizeof *nd * gn * cap) : NULL;
         if (!nd)
-            return hf_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
+            return hfcore_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
         pf->sysdelta = nd;
         pf->capsys = cap;
     }
     if (!(pf->sysname[pf->nsys] = strdup(name)))
-        return hf_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
     memcpy(pf->sysdelta + gn * (size_t)pf->nsys, delta, sizeof(double) * gn);
     pf->nsys++;
     return HF_OK;
@@ -263,15 +263,15 @@ static int postfit_sys(const hf_simplify_options *opt, hf_postfit *pf,
     double *d = malloc(sizeof *d * (size_t)(n ? n : 1) * (size_t)(n ? n : 1));
     if (!pf->gname || !pf->gnom || !d) {
         free(d);
-        return hf_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
+        return hfcore_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
     }
     memcpy(pf->gnom, pf->yield, sizeof(double) * (size_t)n);
     if (opt->method == HF_SIMPLIFY_SIMPLIFY) {
         for (int b = 0; b < n; b++)
             d[b] = sqrt(fmax(pf->cov[(size_t)b * n + b], 0));
-        rc = hf_postfit_add_sys(pf, "totalError", d, err);
+        rc = hfsimplify_postfit_add_sys(pf, "totalError", d, err);
     } else {
-        int k = hf_simplify_eigen(pf->cov, n,
+        int k = hfsimplify_eigen(pf->cov, n,
                                   opt->eig_cut > 0 ? opt->eig_cut : 1e-6, d,
                                   err);
         if (k < 0)
@@ -279,7 +279,7 @@ static int postfit_sys(const hf_simplify_options *opt, hf_postfit *pf,
         for (int i = 0; i < k && rc == HF_OK; i++) {
             char name[32];
             snprintf(name, sizeof name, "totalError_eig%d", i);
-            rc = hf_postfit_add_sys(pf, name, d + (size_t)i * n, err);
+            rc = hfsimplify_postfit_add_sys(pf, name, d + (size_t)i * n, err);
         }
     }
     free(d);
@@ -298,13 +298,13 @@ int hf_workspace_simplify(const hf_workspace *ws,
         opt = &dflt;
     }
     if (!ws || !out)
-        return hf_error_set(err, HF_ERR_ARG,
+        return hfcore_error_set(err, HF_ERR_ARG,
                             "hf_workspace_simplify: NULL argument");
     if (opt->method != HF_SIMPLIFY_SIMPLIFY &&
         opt->method != HF_SIMPLIFY_CORRELATED &&
         opt->method != HF_SIMPLIFY_LINEAR &&
         opt->method != HF_SIMPLIFY_POSTFIT)
-        return hf_error_set(err, HF_ERR_ARG, "simplify: unknown method %d",
+        return hfcore_error_set(err, HF_ERR_ARG, "simplify: unknown method %d",
                             (int)opt->method);
     /* CORRELATED is LINEAR with all but the largest systematics folded
      * into the eigenvectors of their pre-fit covariance. */
@@ -314,7 +314,7 @@ int hf_workspace_simplify(const hf_workspace *ws,
     opt = &lopt;
     for (int i = 0; i < opt->nexclude; i++)
         if (!has_sample(ws->root, opt->exclude[i]))
-            return hf_error_set(err, HF_ERR_NOTFOUND,
+            return hfcore_error_set(err, HF_ERR_NOTFOUND,
                                 "%s: --exclude: no sample '%s' in the "
                                 "workspace", ws->source, opt->exclude[i]);
 
@@ -336,14 +336,14 @@ int hf_workspace_simplify(const hf_workspace *ws,
     unc = malloc(sizeof *unc * n1);
     corr = malloc(sizeof *corr * n1 * n1);
     if (!pars || !unc || !corr) {
-        rc = hf_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
+        rc = hfcore_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
         goto out;
     }
     hf_fit_result fr;
     const double *data = hf_model_data(fm);
     if ((rc = hf_fit(fm, data, NULL, 0, 0, opt->fit, pars, &fr, err))) {
         if (rc == HF_ERR_FIT)
-            hf_error_set(err, HF_ERR_FIT,
+            hfcore_error_set(err, HF_ERR_FIT,
                          "%s: the background-only fit did not converge "
                          "(%d evaluations); no simplified likelihood",
                          ws->source, fr.nevals);
@@ -371,7 +371,7 @@ int hf_workspace_simplify(const hf_workspace *ws,
     freeidx = malloc(sizeof *freeidx * n1);
     S = malloc(sizeof *S * n1 * (size_t)(pf.nbins ? pf.nbins : 1));
     if (!map || !pf.yield || !pf.cov || !freeidx || !S) {
-        rc = hf_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
+        rc = hfcore_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
         goto out;
     }
     for (int j = 0; j < nyp; j++) {
@@ -391,21 +391,21 @@ int hf_workspace_simplify(const hf_workspace *ws,
     pf.ym = bm;
     rc = opt->method == HF_SIMPLIFY_LINEAR ||
                  opt->method == HF_SIMPLIFY_CORRELATED
-             ? hf_simplify_linear(fm, bm, map, pars, unc, freeidx, nfree, S,
+             ? hfsimplify_linear(fm, bm, map, pars, unc, freeidx, nfree, S,
                                   opt, &pf, err)
              : postfit_sys(opt, &pf, err);
     if (rc)
         goto out;
-    if ((rc = hf_simplify_spec(ws->root, &pf, opt, ws->source, &spec, err)))
+    if ((rc = hfsimplify_spec(ws->root, &pf, opt, ws->source, &spec, err)))
         goto out;
-    if ((rc = hf_workspace_validate(spec, ws->source, err)))
+    if ((rc = hfpatch_workspace_validate(spec, ws->source, err)))
         goto out;
     hf_workspace *w = malloc(sizeof *w);
     char *src = strdup(ws->source);
     if (!w || !src) {
         free(w);
         free(src);
-        rc = hf_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
+        rc = hfcore_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
         goto out;
     }
     w->root = spec;
@@ -422,7 +422,7 @@ out:
     free(unc);
     free(corr);
     free(map);
-    hf_postfit_free(&pf);
+    hfsimplify_postfit_free(&pf);
     free(freeidx);
     free(S);
     return rc;

@@ -38,30 +38,30 @@ typedef struct hf_postfit {
  * 20 or 40 lose a point at the exclusion threshold, 50 and more do not). */
 #define HF_SIMPLIFY_CORRELATED_KEEP 50
 
-void hf_postfit_free(hf_postfit *pf);
+void hfsimplify_postfit_free(hf_postfit *pf);
 
 /* Appends a systematic (delta: ngroups * nbins, copied). */
-int hf_postfit_add_sys(hf_postfit *pf, const char *name, const double *delta,
+int hfsimplify_postfit_add_sys(hf_postfit *pf, const char *name, const double *delta,
                        hf_error *err);
 
 /* Eigenvectors of the symmetric n x n `cov` whose eigenvalues are above
  * cut times the largest, each times the root of its eigenvalue, as rows
  * of dirs (n * n room); their count, or -1 with err set. */
-int hf_simplify_eigen(const double *cov, int n, double cut, double *dirs,
+int hfsimplify_eigen(const double *cov, int n, double cut, double *dirs,
                       hf_error *err);
 
 /* The LINEAR and CORRELATED methods' groups and systematics (linear.c).  S holds the
  * symmetrised +-1 sigma variations of the yields of the nfree free
  * parameters freeidx (rows of nbins); map[j] is the fm index of ym's
  * parameter j or -1. */
-int hf_simplify_linear(const hf_model *fm, const hf_model *ym, const int *map,
+int hfsimplify_linear(const hf_model *fm, const hf_model *ym, const int *map,
                        const double *pars, const double *unc,
                        const int *freeidx, int nfree, const double *S,
                        const hf_simplify_options *opt, hf_postfit *pf,
                        hf_error *err);
 
 /* The simplified workspace document (not yet validated). */
-int hf_simplify_spec(const cJSON *root, const hf_postfit *pf,
+int hfsimplify_spec(const cJSON *root, const hf_postfit *pf,
                      const hf_simplify_options *opt, const char *source,
                      cJSON **out, hf_error *err);
 

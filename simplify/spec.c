@@ -45,15 +45,15 @@ static cJSON *histosys(const char *name, const double *y, const double *d,
     }
     cJSON *mod = cJSON_CreateObject(), *data = cJSON_CreateObject();
     cJSON_AddItemToObject(mod, "data", data);
-    cJSON_AddItemToObject(data, "hi_data", hf_json_array(hi, n));
-    cJSON_AddItemToObject(data, "lo_data", hf_json_array(lo, n));
+    cJSON_AddItemToObject(data, "hi_data", hfcore_json_array(hi, n));
+    cJSON_AddItemToObject(data, "lo_data", hfcore_json_array(lo, n));
     cJSON_AddStringToObject(mod, "name", name);
     cJSON_AddStringToObject(mod, "type", "histosys");
     free(hi);
     return mod;
 }
 
-int hf_simplify_eigen(const double *cov, int n, double cut, double *dirs,
+int hfsimplify_eigen(const double *cov, int n, double cut, double *dirs,
                       hf_error *err)
 {
     int kept = 0;
@@ -91,7 +91,7 @@ int hf_simplify_eigen(const double *cov, int n, double cut, double *dirs,
     }
 out:
     if (kept < 0)
-        hf_error_set(err, HF_ERR_NUMERIC, "simplify: eigen-decomposition "
+        hfcore_error_set(err, HF_ERR_NUMERIC, "simplify: eigen-decomposition "
                                           "of the yield covariance failed");
     gsl_matrix_free(A);
     gsl_matrix_free(V);
@@ -146,7 +146,7 @@ static cJSON *sample(cJSON *samples, const char *name, const double *nom,
     cJSON *smp = cJSON_CreateObject(), *mods = cJSON_CreateArray();
     cJSON_AddItemToArray(samples, smp);
     cJSON_AddStringToObject(smp, "name", name);
-    cJSON_AddItemToObject(smp, "data", hf_json_array(nom, nb));
+    cJSON_AddItemToObject(smp, "data", hfcore_json_array(nom, nb));
     cJSON_AddItemToObject(smp, "modifiers", mods);
     return mods;
 }
@@ -201,7 +201,7 @@ static void channel_samples(cJSON *samples, const hf_postfit *pf, int off,
         snprintf(name, sizeof name, "Bkg_%s", pf->stname[e]);
         cJSON *mods = sample(samples, name, d, nb);
         add_modifier(mods, pf->stname[e], "staterror",
-                     hf_json_array(pf->stmod + (size_t)e * n + off, nb));
+                     hfcore_json_array(pf->stmod + (size_t)e * n + off, nb));
     }
     double *zero = calloc((size_t)nb, sizeof *zero);
     for (int i = cJSON_GetArraySize(samples); pad && zero && i < norig; i++) {
@@ -212,7 +212,7 @@ static void channel_samples(cJSON *samples, const hf_postfit *pf, int off,
     free(zero);
 }
 
-int hf_simplify_spec(const cJSON *root, const hf_postfit *pf,
+int hfsimplify_spec(const cJSON *root, const hf_postfit *pf,
                      const hf_simplify_options *opt, const char *source,
                      cJSON **out, hf_error *err)
 {
@@ -225,7 +225,7 @@ int hf_simplify_spec(const cJSON *root, const hf_postfit *pf,
         int mc = model_channel(pf->ym, cname);
         if (mc < 0) {
             cJSON_Delete(doc);
-            return hf_error_set(err, HF_ERR_INVALID,
+            return hfcore_error_set(err, HF_ERR_INVALID,
                                 "%s: channel '%s' has no background left "
                                 "once the excluded samples are removed",
                                 source, cname);

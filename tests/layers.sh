@@ -7,8 +7,12 @@
 # A folder may include its own headers and those of lower folders (by path,
 # "core/core.h"), and the public include/hf.h; folders of one rank
 # (simplify and recast; plot and mpi) may not use each other.  The second
-# check reads the object files of BUILD (default build) with nm: every hf_
+# check reads the object files of BUILD (default build) with nm: every hf*_
 # symbol an object needs must be defined in its own folder or a lower one.
+# The third: a global symbol is either public (hf_, declared in
+# include/hf.h) or internal with its folder's prefix (hfcore_, hfpatch_,
+# hfml_, hfmodel_ for hf/, hffit_, hfinfer_, hfsimplify_, hfrecast_,
+# hfcli_, hfplot_, hfmpi_), so a name shows its layer.
 # cli/main.c, the command's entry point, dispatches to plot/ and is exempt.
 # The model's struct definitions (hf/model.h, hf/interp.h) are hf/'s own:
 # other folders use hf/hfmodel.h.  PRIVATE_OK lists the files that still
@@ -76,7 +80,7 @@ else
     out=$(for f in $FOLDERS; do for o in $(objs "$f"); do
         nm -g "$o" | awk -v f="$f" -v r="$(rank "$f")" -v o="$o" '
             NF == 3 && $2 != "U" { print "D", $3, f, r }
-            NF == 2 && $1 == "U" && $2 ~ /^hf_/ { print "U", $2, f, r, o }'
+            NF == 2 && $1 == "U" && $2 ~ /^hf[a-z]*_/ { print "U", $2, f, r, o }'
     done; done | awk '
         $1 == "D" { def[$2] = $3; rk[$2] = $4; next }
         { need[++n] = $0 }
@@ -88,6 +92,24 @@ else
                     print o ": uses " s " from " def[s] "/, which is not below " f "/"
             }
         }')
+    if [ -n "$out" ]; then echo "$out"; bad=1; fi
+fi
+# (3) every global symbol: public, or internal with its folder's prefix.
+prefix() { case $1 in hf) echo hfmodel_ ;; *) echo "hf$1_" ;; esac; }
+if command -v nm >/dev/null 2>&1 && [ -d "$BUILD/obj/core" ]; then
+    public=$(sed -n 's/.*HF_API[^(]*[^a-z_0-9]\(hf_[a-z_0-9]*\)[[:space:]]*(.*/\1/p' include/hf.h | sort -u)
+    out=$(for f in $FOLDERS; do for o in $(objs "$f"); do
+        nm -g --defined-only "$o" | awk -v p="$(prefix "$f")" -v o="$o" '
+            NF == 3 && $2 ~ /[TDBRC]/ && index($3, p) != 1 { print o, $3 }'
+    done; done | while read -r o s; do
+        case $s in
+        # main; OpenMP's critical-section locks; the rng type that
+        # Random123's GSL_MICRORNG macro names gsl_rng_NAME (infer/toyrng.c)
+        main | .gomp_critical_* | gsl_rng_hf_threefry) continue ;;
+        hf_*) printf '%s\n' "$public" | grep -qx "$s" && continue ;;
+        esac
+        echo "$o: defines $s: internal names carry their folder's prefix ($(prefix "$(basename "$(dirname "$o")")")), public ones are declared in include/hf.h"
+    done)
     if [ -n "$out" ]; then echo "$out"; bad=1; fi
 fi
 [ $bad = 0 ] && echo "layers: every folder uses only its own and lower layers"

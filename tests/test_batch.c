@@ -216,8 +216,8 @@ static void test_cow_equals_copy(void **state)
         cJSON_AddItemToObject(cow, c->string, cJSON_IsArray(c)
                                   ? cJSON_CreateArrayReference(c->child)
                                   : cJSON_CreateObjectReference(c->child));
-    assert_int_equal(hf_patch_apply_json(p, &copy, &err), HF_OK);
-    assert_int_equal(hf_patch_apply_cow(p, &cow, &err), HF_OK);
+    assert_int_equal(hfpatch_apply_json(p, &copy, &err), HF_OK);
+    assert_int_equal(hfpatch_apply_cow(p, &cow, &err), HF_OK);
     char *a = cJSON_PrintUnformatted(copy), *b = cJSON_PrintUnformatted(cow);
     char *after = cJSON_PrintUnformatted(shared);
     assert_string_equal(a, b);
@@ -244,7 +244,7 @@ static void test_cli_grid(void **state)
     }
     char *text = NULL;
     hf_error err = {0};
-    assert_int_equal(hf_file_read("workspaces/demo/patchset.json", &text, NULL, &err), HF_OK);
+    assert_int_equal(hfcore_file_read("workspaces/demo/patchset.json", &text, NULL, &err), HF_OK);
     cJSON *ps = cJSON_Parse(text);
     free(text);
     assert_non_null(ps);
@@ -270,7 +270,7 @@ static void test_cli_grid(void **state)
              "--output-file %s 2>%s.err", bin, pspath, outpath, outpath);
     int st = system(cmd);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
-    assert_int_equal(hf_file_read(outpath, &text, NULL, &err), HF_OK);
+    assert_int_equal(hfcore_file_read(outpath, &text, NULL, &err), HF_OK);
     int lines = 0;
     for (char *p = text; *p; p++)
         lines += *p == '\n';

@@ -1,5 +1,5 @@
 /*
- * test_bfgs.c - fit/'s second minimiser (hf_bfgs) on its own, on a model
+ * test_bfgs.c - fit/'s second minimiser (hffit_bfgs) on its own, on a model
  * whose minima are known in closed form.
  *
  * Two bins, a signal strength mu and a background normalisation k (both
@@ -68,7 +68,7 @@ static int fit(const hf_model *m, int n, const int *idx, const double *start,
     double width[2] = {1, 1}, H[4] = {1, 0, 0, 1};
     hf_bfgs_problem p = {m, hf_model_data(m), n, idx, width, 1e-12, 200};
     long nevals = 0;
-    int rc = hf_bfgs(&p, H, start, pars, tnll, &nevals, w);
+    int rc = hffit_bfgs(&p, H, start, pars, tnll, &nevals, w);
     assert_true(rc != HF_OK || nevals > 0);
     return rc;
 }
@@ -80,7 +80,7 @@ static void test_interior_minimum(void **state)
     assert_int_equal(hf_model_npars(m), 2);
     int imu = par(m, "mu"), ik = par(m, "k"), idx[2] = {0, 1};
     hf_bfgs_work w;
-    assert_int_equal(hf_bfgs_work_alloc(&w, m, 2), HF_OK);
+    assert_int_equal(hffit_bfgs_work_alloc(&w, m, 2), HF_OK);
     double start[2], pars[2], tnll;
     start[imu] = 1, start[ik] = 1;
     assert_int_equal(fit(m, 2, idx, start, pars, &tnll, &w), HF_OK);
@@ -89,7 +89,7 @@ static void test_interior_minimum(void **state)
     double want = 2 * (poisson_term(20, 20) + poisson_term(12, 12));
     assert_true(fabs(tnll - want) < 1e-9);
     assert_int_equal(w.held[0] | w.held[1], 0);
-    hf_bfgs_work_free(&w);
+    hffit_bfgs_work_free(&w);
     hf_model_free(m);
 }
 
@@ -99,7 +99,7 @@ static void test_minimum_on_bound(void **state)
     hf_model *m = two_bins(8, 12);
     int imu = par(m, "mu"), ik = par(m, "k"), idx[2] = {0, 1};
     hf_bfgs_work w;
-    assert_int_equal(hf_bfgs_work_alloc(&w, m, 2), HF_OK);
+    assert_int_equal(hffit_bfgs_work_alloc(&w, m, 2), HF_OK);
     double start[2], pars[2], tnll;
     start[imu] = 1, start[ik] = 1;
     assert_int_equal(fit(m, 2, idx, start, pars, &tnll, &w), HF_OK);
@@ -108,7 +108,7 @@ static void test_minimum_on_bound(void **state)
     assert_true(fabs(pars[ik] - 1.0) < 1e-5);
     double want = 2 * (poisson_term(10, 8) + poisson_term(10, 12));
     assert_true(fabs(tnll - want) < 1e-9);
-    hf_bfgs_work_free(&w);
+    hffit_bfgs_work_free(&w);
     hf_model_free(m);
 }
 
@@ -118,7 +118,7 @@ static void test_fixed_parameter(void **state)
     hf_model *m = two_bins(20, 12);
     int imu = par(m, "mu"), ik = par(m, "k");
     hf_bfgs_work w;
-    assert_int_equal(hf_bfgs_work_alloc(&w, m, 1), HF_OK);
+    assert_int_equal(hffit_bfgs_work_alloc(&w, m, 1), HF_OK);
     double start[2], pars[2], tnll;
     start[imu] = 1, start[ik] = 0.5;
     assert_int_equal(fit(m, 1, &ik, start, pars, &tnll, &w), HF_OK);
@@ -128,7 +128,7 @@ static void test_fixed_parameter(void **state)
     assert_true(fabs(pars[ik] - k) < 1e-6);
     double want = 2 * (poisson_term(5 + 10 * k, 20) + poisson_term(10 * k, 12));
     assert_true(fabs(tnll - want) < 1e-9);
-    hf_bfgs_work_free(&w);
+    hffit_bfgs_work_free(&w);
     hf_model_free(m);
 }
 
@@ -140,7 +140,7 @@ static void test_gives_up(void **state)
     hf_model *m = two_bins(20, 12);
     int imu = par(m, "mu"), ik = par(m, "k"), idx[2] = {0, 1};
     hf_bfgs_work w;
-    assert_int_equal(hf_bfgs_work_alloc(&w, m, 2), HF_OK);
+    assert_int_equal(hffit_bfgs_work_alloc(&w, m, 2), HF_OK);
     double start[2], pars[2], tnll;
     start[imu] = -1, start[ik] = 1;
     assert_int_equal(fit(m, 2, idx, start, pars, &tnll, &w), HF_ERR_FIT);
@@ -148,11 +148,11 @@ static void test_gives_up(void **state)
     double width[2] = {1, 1}, H[4] = {1, 0, 0, 1};
     hf_bfgs_problem p = {m, hf_model_data(m), 2, idx, width, 1e-12, 1};
     long nevals = 0;
-    assert_int_equal(hf_bfgs(&p, H, start, pars, &tnll, &nevals, &w),
+    assert_int_equal(hffit_bfgs(&p, H, start, pars, &tnll, &nevals, &w),
                      HF_ERR_FIT);
     double f0 = 2 * (poisson_term(45 + 90, 20) + poisson_term(90, 12));
     assert_true(tnll < f0);
-    hf_bfgs_work_free(&w);
+    hffit_bfgs_work_free(&w);
     hf_model_free(m);
 }
 

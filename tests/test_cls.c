@@ -64,7 +64,7 @@ static void test_asymptotic_formulae(void **state)
     const char *name = "formula";
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         double clsb, clb, cls;
-        hf_asymptotic_pvalues(cases[i].ts, cases[i].sq, cases[i].sqA, &clsb,
+        hfinfer_asymptotic_pvalues(cases[i].ts, cases[i].sq, cases[i].sqA, &clsb,
                               &clb, &cls);
         CHECK_ABS("CLsb", clsb / cases[i].clsb, 1, 1e-12);
         CHECK_ABS("CLb", clb / cases[i].clb, 1, 1e-12);
@@ -165,10 +165,10 @@ static void test_simple_test_statistics(void **state)
         CHECK_ABS("q0", q0, 2.8421709430404007e-13, 1e-9);
     }
     /* q vanishes when muhat exceeds mu, t does not */
-    assert_true(hf_teststat_value(HF_TEST_QMU, 1.0, 1.5, 12.0, 10.0) == 0);
-    assert_true(hf_teststat_value(HF_TEST_TMU, 1.0, 1.5, 12.0, 10.0) == 2.0);
-    assert_true(hf_teststat_value(HF_TEST_Q0, 0.0, -0.5, 12.0, 10.0) == 0);
-    assert_true(hf_teststat_value(HF_TEST_QMU_TILDE, 1.0, 0.5, 10.0,
+    assert_true(hfinfer_teststat_value(HF_TEST_QMU, 1.0, 1.5, 12.0, 10.0) == 0);
+    assert_true(hfinfer_teststat_value(HF_TEST_TMU, 1.0, 1.5, 12.0, 10.0) == 2.0);
+    assert_true(hfinfer_teststat_value(HF_TEST_Q0, 0.0, -0.5, 12.0, 10.0) == 0);
+    assert_true(hfinfer_teststat_value(HF_TEST_QMU_TILDE, 1.0, 0.5, 10.0,
                                   10.0 + 1e-12) == 0);
     hf_model_free(m);
 }
@@ -372,10 +372,10 @@ static void check_cls_band(const char *name, const hf_cls_result *c,
         double qa = c->test_stat_asimov + (i & 2 ? dqa : -dqa);
         q = q > 0 ? q : 0;
         qa = qa > 0 ? qa : 0;
-        hf_asymptotic_pvalues(HF_TEST_QMU_TILDE, sqrt(q), sqrt(qa), &v[0][i],
+        hfinfer_asymptotic_pvalues(HF_TEST_QMU_TILDE, sqrt(q), sqrt(qa), &v[0][i],
                               &v[1][i], &v[2][i]);
         double ex[5];
-        hf_asymptotic_expected(sqrt(qa), ex, sb);
+        hfinfer_asymptotic_expected(sqrt(qa), ex, sb);
         for (int j = 0; j < 5; j++)
             e[j][i] = ex[j];
     }

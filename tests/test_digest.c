@@ -47,14 +47,14 @@ static void test_python_dumps(void **state)
     for (size_t i = 0; i < sizeof dumps / sizeof dumps[0]; i++) {
         cJSON *root = NULL;
         hf_error err = {0};
-        assert_int_equal(hf_json_parse(dumps[i].in, "case", &root, &err), HF_OK);
-        char *c = hf_json_pydump(root, 0, 0, NULL);
-        char *p = hf_json_pydump(root, 4, 1, NULL);
+        assert_int_equal(hfcore_json_parse(dumps[i].in, "case", &root, &err), HF_OK);
+        char *c = hfcore_json_pydump(root, 0, 0, NULL);
+        char *p = hfcore_json_pydump(root, 4, 1, NULL);
         assert_string_equal(c, dumps[i].compact);
         assert_string_equal(p, dumps[i].pretty);
         /* Integer marks survive cJSON_Duplicate (patches copy values). */
         cJSON *dup = cJSON_Duplicate(root, 1);
-        char *d = hf_json_pydump(dup, 0, 0, NULL);
+        char *d = hfcore_json_pydump(dup, 0, 0, NULL);
         assert_string_equal(d, dumps[i].compact);
         free(c);
         free(p);
@@ -70,19 +70,19 @@ static void test_docstring_digests(void **state)
     (void)state;
     cJSON *root = NULL;
     hf_error err = {0};
-    assert_int_equal(hf_json_parse("{\"c\": 1.0, \"b\": 3.0, \"a\": 2.0}", "doc",
+    assert_int_equal(hfcore_json_parse("{\"c\": 1.0, \"b\": 3.0, \"a\": 2.0}", "doc",
                                    &root, &err), HF_OK);
     char hex[129];
-    assert_int_equal(hf_json_digest(root, "sha256", hex, sizeof hex, &err), HF_OK);
+    assert_int_equal(hfcore_json_digest(root, "sha256", hex, sizeof hex, &err), HF_OK);
     assert_string_equal(hex, "a38f6093800189b79bc22ef677baf90c75705af2cfc7ff594159eca54eaa7928");
-    assert_int_equal(hf_json_digest(root, "md5", hex, sizeof hex, &err), HF_OK);
+    assert_int_equal(hfcore_json_digest(root, "md5", hex, sizeof hex, &err), HF_OK);
     assert_string_equal(hex, "2c0633f242928eb55c3672fed5ba8612");
-    assert_int_equal(hf_json_digest(root, "sha1", hex, sizeof hex, &err), HF_OK);
+    assert_int_equal(hfcore_json_digest(root, "sha1", hex, sizeof hex, &err), HF_OK);
     assert_string_equal(hex, "49a27f499e763766c9545b294880df277be6f545");
     /* Unknown algorithm, and a buffer too small. */
-    assert_int_equal(hf_json_digest(root, "sha999", hex, sizeof hex, &err), HF_ERR_ARG);
+    assert_int_equal(hfcore_json_digest(root, "sha999", hex, sizeof hex, &err), HF_ERR_ARG);
     assert_non_null(strstr(err.msg, "sha999"));
-    assert_int_equal(hf_json_digest(root, "sha256", hex, 64, &err), HF_ERR_ARG);
+    assert_int_equal(hfcore_json_digest(root, "sha256", hex, 64, &err), HF_ERR_ARG);
     cJSON_Delete(root);
 }
 
@@ -177,7 +177,7 @@ static void test_verify_apply(void **state)
     /* A workspace the patchset was not made for: pyhf's message. */
     const char *mod = "workspaces/demo/BkgOnly.json";
     char *json = NULL;
-    assert_int_equal(hf_file_read(mod, &json, NULL, &err), HF_OK);
+    assert_int_equal(hfcore_file_read(mod, &json, NULL, &err), HF_OK);
     /* The same yield written 112 instead of 112.0: Python reads an int,
      * so the digest differs. */
     char *q = strstr(json, "112.0");
@@ -260,9 +260,9 @@ static void test_dump_locale(void **state)
     const char *want = "{\"a\": [1.5, 2.5e-07, 0.001, 12345.678, 1e+22, 7]}";
     cJSON *root = NULL;
     hf_error err = {0};
-    assert_int_equal(hf_json_parse(in, "case", &root, &err), HF_OK);
+    assert_int_equal(hfcore_json_parse(in, "case", &root, &err), HF_OK);
     char hex_c[129], hex_l[129];
-    assert_int_equal(hf_json_digest(root, "sha256", hex_c, sizeof hex_c, &err), HF_OK);
+    assert_int_equal(hfcore_json_digest(root, "sha256", hex_c, sizeof hex_c, &err), HF_OK);
     char tmp[] = "/tmp/hf_test_locale_XXXXXX";
     const char *loc = comma_locale(tmp);
     if (!loc) {
@@ -271,8 +271,8 @@ static void test_dump_locale(void **state)
     }
     char buf[8];
     snprintf(buf, sizeof buf, "%.1f", 1.5);
-    char *d = hf_json_pydump(root, 0, 0, NULL);
-    int rc = hf_json_digest(root, "sha256", hex_l, sizeof hex_l, &err);
+    char *d = hfcore_json_pydump(root, 0, 0, NULL);
+    int rc = hfcore_json_digest(root, "sha256", hex_l, sizeof hex_l, &err);
     setlocale(LC_NUMERIC, "C");
     assert_string_equal(buf, "1,5"); /* the locale is in force */
     assert_string_equal(d, want);

@@ -25,7 +25,7 @@ static void test_table(void **state)
     (void)state;
     for (size_t c = 0; c < 3; c++) {
         int n = 0;
-        for (const hf_cli_option *o = hf_cli_options; o->name; o++) {
+        for (const hf_cli_option *o = hfcli_options; o->name; o++) {
             if (!(o->cmds & cmds[c]))
                 continue;
             n++;
@@ -39,7 +39,7 @@ static void test_table(void **state)
         assert_true(n >= 10);
     }
     int rows = 0;
-    while (hf_cli_options[rows].name)
+    while (hfcli_options[rows].name)
         rows++;
     assert_true(rows < 64); /* hf_cli_args.seen has a bit per row */
 }
@@ -62,16 +62,16 @@ static int parse(unsigned cmd, hf_cli_args *a, const char **extra, ...)
     for (char *s; (s = va_arg(ap, char *)) != NULL;)
         argv[argc++] = s;
     va_end(ap);
-    hf_cli_args_init(a);
+    hfcli_args_init(a);
     a->extra = extra;
     optind = 0;
-    return hf_cli_parse(cmd, argc, argv, a);
+    return hfcli_parse(cmd, argc, argv, a);
 }
 
 static void test_parse(void **state)
 {
     (void)state;
-    hf_cli_msg_hook = hook;
+    hfcli_msg_hook = hook;
     hf_cli_args a;
     const char *extra[16];
     assert_int_equal(parse(HF_CLI_CLS | HF_CLI_GRID, &a, extra, "ws.json",
@@ -81,9 +81,9 @@ static void test_parse(void **state)
     assert_true(a.test_poi == 2.5 && a.ts == HF_TEST_QMU && a.cl == 0.9);
     assert_true(a.upper_limit && a.threads == 3 && a.nextra == 1);
     assert_string_equal(extra[0], "a.json");
-    assert_true(hf_cli_given(&a, HF_OPT_THREADS));
-    assert_false(hf_cli_given(&a, HF_OPT_SEED));
-    assert_false(hf_cli_given(&a, HF_OPT_TAIL_PROBS));
+    assert_true(hfcli_given(&a, HF_OPT_THREADS));
+    assert_false(hfcli_given(&a, HF_OPT_SEED));
+    assert_false(hfcli_given(&a, HF_OPT_TAIL_PROBS));
 
     /* the same refusals, worded once, in every command */
     for (size_t c = 0; c < 3; c++) {
@@ -115,10 +115,10 @@ static void test_parse(void **state)
     assert_int_equal(parse(HF_CLI_CLS, &a, extra, "-h", "--cl", "7", NULL),
                      HF_EXIT_OK);
     assert_true(a.help);
-    hf_cli_msg("plain %d", 1);
+    hfcli_msg("plain %d", 1);
     assert_string_equal(last, "plain 1");
     assert_false(last_usage);
-    hf_cli_msg_hook = NULL;
+    hfcli_msg_hook = NULL;
     free(last);
     last = NULL;
 }
@@ -132,7 +132,7 @@ static void test_help(void **state)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
-    hf_cli_options_help(f, HF_CLI_CLS);
+    hfcli_options_help(f, HF_CLI_CLS);
     fclose(f);
     assert_non_null(strstr(buf, "\n  --cl X               confidence level "
                                 "of the upper limit (default 0.95)\n"));

@@ -61,7 +61,7 @@ static int apply(const char *doc_text, const char *patch_text, char **out,
     hf_patch *p = NULL;
     int rc = hf_patch_parse(patch_text, "patch.json", &p, err);
     if (rc == HF_OK) {
-        rc = hf_patch_apply_json(p, &doc, err);
+        rc = hfpatch_apply_json(p, &doc, err);
         hf_patch_free(p);
     }
     if (out)
@@ -416,13 +416,13 @@ static void test_checked_before_applying(void **state)
     cJSON *doc = cJSON_Parse("{}");
     cJSON *before = doc;
     hf_error err = {0};
-    assert_int_equal(hf_patch_apply_json(&p, &doc, &err), HF_ERR_INVALID);
+    assert_int_equal(hfpatch_apply_json(&p, &doc, &err), HF_ERR_INVALID);
     assert_msg(err, "raw.json: op 1 (add /b): missing \"value\"");
     assert_ptr_equal(doc, before);
     assert_null(doc->child);
     cJSON_Delete(doc);
     cJSON_Delete(p.ops);
-    assert_int_equal(hf_patch_apply_json(NULL, &doc, &err), HF_ERR_ARG);
+    assert_int_equal(hfpatch_apply_json(NULL, &doc, &err), HF_ERR_ARG);
 }
 
 static void test_root(void **state)
@@ -556,7 +556,7 @@ static void test_atomic(void **state)
         " {\"op\":\"replace\",\"path\":\"\",\"value\":[]},"
         " {\"op\":\"replace\",\"path\":\"/0\",\"value\":1}]",
         "mid.json", &p, &err), HF_OK);
-    assert_int_equal(hf_patch_apply_json(p, &doc, &err), HF_ERR_PATCH);
+    assert_int_equal(hfpatch_apply_json(p, &doc, &err), HF_ERR_PATCH);
     assert_msg(err, "mid.json: op 3 (replace /0): path not found: array index 0 "
                     "out of range (size 0)");
     assert_ptr_equal(doc, root);
@@ -573,7 +573,7 @@ static void test_atomic(void **state)
         HF_OK);
     for (int k = 0; k < 2; k++) {
         cJSON *d = cJSON_Parse(text);
-        assert_int_equal(hf_patch_apply_json(p, &d, &err), HF_OK);
+        assert_int_equal(hfpatch_apply_json(p, &d, &err), HF_OK);
         got = cJSON_PrintUnformatted(d);
         assert_string_equal(got, "{\"a\":1,\"b\":[2],\"c\":{\"d\":\"e\"},"
                                  "\"z\":{\"k\":[1]}}");
@@ -648,7 +648,7 @@ static void test_large_patch(void **state)
     hf_error err = {0};
     cJSON *root = doc;
     double t0 = now();
-    int rc = hf_patch_apply_json(&p, &doc, &err);
+    int rc = hfpatch_apply_json(&p, &doc, &err);
     double dt = now() - t0;
     if (rc)
         fail_msg("%s", err.msg);
@@ -671,7 +671,7 @@ static void test_large_patch(void **state)
     root = doc;
     text = cJSON_PrintUnformatted(doc);
     t0 = now();
-    assert_int_equal(hf_patch_apply_json(&p, &doc, &err), HF_ERR_PATCH);
+    assert_int_equal(hfpatch_apply_json(&p, &doc, &err), HF_ERR_PATCH);
     dt = now() - t0;
     assert_msg(err, "big.json: op 10000 (test /channels/11/samples/0/extra3): test "
                     "failed: found 3, expected 42");
@@ -783,7 +783,7 @@ static void test_patchset_valid(void **state)
     assert_null(hf_patchset_patch(ps, -1));
     assert_string_equal(p->source, "mem.json[p_2100_800]");
     cJSON *doc = cJSON_Parse("{\"foo\":[1]}");
-    assert_int_equal(hf_patch_apply_json(p, &doc, &err), HF_OK);
+    assert_int_equal(hfpatch_apply_json(p, &doc, &err), HF_OK);
     char *got = cJSON_PrintUnformatted(doc);
     assert_string_equal(got, "{\"foo\":[1,{\"foo\":[1]}]}");
     free(got);
@@ -791,7 +791,7 @@ static void test_patchset_valid(void **state)
     p = hf_patchset_patch(ps, 1);
     cJSON_Delete(doc);
     doc = cJSON_Parse("{\"foo\":{}}");
-    assert_int_equal(hf_patch_apply_json(p, &doc, &err), HF_ERR_PATCH);
+    assert_int_equal(hfpatch_apply_json(p, &doc, &err), HF_ERR_PATCH);
     assert_string_equal(err.msg, "mem.json[p_2100_850]: op 0 (replace "
                                  "/foo/0): path not found: no member \"0\"");
     cJSON_Delete(doc);
@@ -1044,7 +1044,7 @@ static cJSON *read_json(const char *path)
 {
     char *text;
     hf_error err;
-    if (hf_file_read(path, &text, NULL, &err))
+    if (hfcore_file_read(path, &text, NULL, &err))
         fail_msg("%s", err.msg);
     cJSON *j = cJSON_Parse(text);
     free(text);
@@ -1089,7 +1089,7 @@ static void test_real_1lbb(void **state)
     cJSON *ch0 = cJSON_GetArrayItem(cJSON_GetObjectItem(ws, "channels"), 0);
     int before = cJSON_GetArraySize(cJSON_GetObjectItem(ch0, "samples"));
     t0 = now();
-    rc = hf_patch_apply_json(p, &ws, &err);
+    rc = hfpatch_apply_json(p, &ws, &err);
     dt = now() - t0;
     if (rc)
         fail_msg("%s", err.msg);
@@ -1130,7 +1130,7 @@ static void test_real_sbottom(void **state)
         assert_true(cJSON_GetArraySize(p->ops) > 0);
         if (k % 25 == 0) {
             cJSON *ws = cJSON_Duplicate(bkg, 1);
-            if (hf_patch_apply_json(p, &ws, &err))
+            if (hfpatch_apply_json(p, &ws, &err))
                 fail_msg("%s", err.msg);
             assert_false(cJSON_Compare(ws, bkg, 1));
             cJSON_Delete(ws);

@@ -494,13 +494,13 @@ static void test_validate_direct(void **state)
     cJSON *doc = cJSON_Parse(BASE);
     assert_non_null(doc);
     hf_error err = {0};
-    assert_int_equal(hf_workspace_validate(doc, "direct", &err), HF_OK);
+    assert_int_equal(hfpatch_workspace_validate(doc, "direct", &err), HF_OK);
     /* err may be NULL: the status alone must still come back */
     cJSON_ReplaceItemInObjectCaseSensitive(doc, "version",
                                            cJSON_CreateString("2"));
-    assert_int_equal(hf_workspace_validate(doc, "direct", NULL),
+    assert_int_equal(hfpatch_workspace_validate(doc, "direct", NULL),
                      HF_ERR_INVALID);
-    assert_int_equal(hf_workspace_validate(NULL, "direct", &err), HF_ERR_ARG);
+    assert_int_equal(hfpatch_workspace_validate(NULL, "direct", &err), HF_ERR_ARG);
     cJSON_Delete(doc);
 }
 
@@ -661,14 +661,14 @@ static void test_validate_speed(void **state)
     }
     char *text = NULL;
     hf_error err = {0};
-    assert_int_equal(hf_file_read(path, &text, NULL, &err), HF_OK);
+    assert_int_equal(hfcore_file_read(path, &text, NULL, &err), HF_OK);
     cJSON *root = NULL;
-    assert_int_equal(hf_json_parse(text, path, &root, &err), HF_OK);
+    assert_int_equal(hfcore_json_parse(text, path, &root, &err), HF_OK);
     free(text);
     double best = 1e30;
     for (int i = 0; i < 5; i++) {
         double t0 = now_ms();
-        assert_int_equal(hf_workspace_validate(root, path, &err), HF_OK);
+        assert_int_equal(hfpatch_workspace_validate(root, path, &err), HF_OK);
         double dt = now_ms() - t0;
         if (dt < best)
             best = dt;
