@@ -103,9 +103,10 @@ if command -v nm >/dev/null 2>&1 && [ -d "$BUILD/obj/core" ]; then
             NF == 3 && $2 ~ /[TDBRC]/ && index($3, p) != 1 { print o, $3 }'
     done; done | while read -r o s; do
         case $s in
-        # main; OpenMP's critical-section locks; the rng type that
+        # main; names the compiler makes (OpenMP's .gomp_critical_* locks,
+        # ASan's __odr_asan.* markers); the rng type that
         # Random123's GSL_MICRORNG macro names gsl_rng_NAME (infer/toyrng.c)
-        main | .gomp_critical_* | gsl_rng_hf_threefry) continue ;;
+        main | .* | __* | gsl_rng_hf_threefry) continue ;;
         hf_*) printf '%s\n' "$public" | grep -qx "$s" && continue ;;
         esac
         echo "$o: defines $s: internal names carry their folder's prefix ($(prefix "$(basename "$(dirname "$o")")")), public ones are declared in include/hf.h"
