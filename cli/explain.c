@@ -53,18 +53,12 @@ cJSON *hfcli_explain_json(const hf_model *m, const hf_hypotest_explain *ex,
 int hfcli_write_asimov(const char *path, const double *data, int n)
 {
     cJSON *a = hfcore_json_array(data, n);
-    char *text = a ? hfcli_json_dump(a, 0, 0) : NULL;
-    cJSON_Delete(a);
-    size_t len = text ? strlen(text) : 0;
-    char *line = text ? realloc(text, len + 2) : NULL;
-    if (!line) {
-        free(text);
+    if (!a) {
         hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
-    memcpy(line + len, "\n", 2);
-    hf_error err = {0};
-    int rc = hfcli_write_file(path, line, &err);
-    free(line);
-    return rc == HF_OK ? HF_EXIT_OK : hfcli_lib_error(&err);
+    /* One line of JSON to a file: what hfcli_emit_json writes for results. */
+    int rc = hfcli_emit_json(a, path);
+    cJSON_Delete(a);
+    return rc;
 }
