@@ -6,22 +6,7 @@
 #include <string.h>
 
 #include "refs.h"
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc(n + 1);
-    size_t got = buf ? fread(buf, 1, n, f) : 0;
-    fclose(f);
-    if (buf)
-        buf[got] = 0;
-    return buf;
-}
+#include "run.h"
 
 /* Python's json module writes NaN and Infinity, which JSON lacks: make
  * them null outside strings. */
@@ -108,7 +93,7 @@ static void fit(const cJSON *j, ref_fit *f, double *pars, int npars)
 int ref_load(const char *path, ref *r)
 {
     memset(r, 0, sizeof *r);
-    char *text = slurp(path);
+    char *text = slurp_path(path);
     char *clean = text ? clean_json(text) : NULL;
     free(text);
     r->json = clean ? cJSON_Parse(clean) : NULL;

@@ -76,6 +76,16 @@ char *slurp_fd(int fd, size_t *len)
     return s;
 }
 
+char *slurp_path(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return NULL;
+    char *s = slurp_fd(fd, NULL);
+    close(fd);
+    return s;
+}
+
 /* An unlinked temporary file: it vanishes with its descriptor. */
 static int temp_fd(void)
 {

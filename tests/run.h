@@ -34,6 +34,8 @@ void result_free(result *r);
 /* What fd holds from its start, NUL-terminated; its length in *len if len
  * is not NULL. */
 char *slurp_fd(int fd, size_t *len);
+/* The whole file at path, NUL-terminated (malloc'd), or NULL if it cannot be opened. */
+char *slurp_path(const char *path);
 /* Runs `prog` with the NULL-terminated argv, stdin from the file `in`
  * (/dev/null when NULL), capturing stdout and stderr in temporary files
  * (no pipe to deadlock). */

@@ -23,6 +23,7 @@
 
 #include "infer/infer.h"
 #include "hf.h"
+#include "run.h"
 #include "models.h"
 #include "refs.h"
 
@@ -247,24 +248,8 @@ static void test_simple_upper_limit(void **state)
  * HT_KEYS[k]. */
 static cJSON *load_json(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *s = NULL;
-    size_t len = 0, got;
-    char buf[4096];
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
-        char *t = realloc(s, len + got + 1);
-        assert_non_null(t);
-        s = t;
-        memcpy(s + len, buf, got);
-        len += got;
-    }
-    fclose(f);
-    if (!s)
-        return NULL;
-    s[len] = 0;
-    cJSON *j = cJSON_Parse(s);
+    char *s = slurp_path(path);
+    cJSON *j = s ? cJSON_Parse(s) : NULL;
     free(s);
     return j;
 }

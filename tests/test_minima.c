@@ -34,17 +34,8 @@
 
 static cJSON *load_json(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc(n + 1);
-    size_t got = fread(s, 1, n, f);
-    s[got] = 0;
-    fclose(f);
-    cJSON *j = cJSON_Parse(s);
+    char *s = slurp_path(path);
+    cJSON *j = s ? cJSON_Parse(s) : NULL;
     free(s);
     return j;
 }

@@ -45,30 +45,12 @@
 #include <cjson/cJSON.h>
 
 #include "hf.h"
+#include "run.h"
 
 #define REFS "tests/parity/refs.json"
 #define SHARED "../shared"
 
 static cJSON *refs;
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s)
-        s[n] = '\0';
-    fclose(f);
-    return s;
-}
 
 static double num(const cJSON *o, const char *key)
 {
@@ -294,7 +276,7 @@ static void test_p_to_z(void **state)
 
 int main(void)
 {
-    char *text = slurp(REFS);
+    char *text = slurp_path(REFS);
     if (!text || !(refs = cJSON_Parse(text))) {
         fprintf(stderr, "test_parity: cannot read %s (run from the "
                         "repository root)\n", REFS);
