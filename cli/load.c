@@ -180,8 +180,10 @@ int hfcli_load(const hf_cli_input *in, const hf_model_options *mo,
                                   n ? "the patch files are plain patches"
                                     : "no patch file given");
 
-    if (hf_model_build(out->ws, out->patches, out->npatches, mo, &out->model,
-                       &err) != HF_OK)
+    /* a patchset's patch goes to the whole workspace (pyhf's PatchSet.apply),
+     * a plain patch to the model spec (pyhf cls --patch) */
+    if (hf_model_build_applied(out->ws, out->patches, out->npatches, mo,
+                               &out->model, &err) != HF_OK)
         return hfcli_lib_error(&err);
     return HF_EXIT_OK;
 }

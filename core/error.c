@@ -38,16 +38,12 @@ int hfcore_error_set(hf_error *err, int code, const char *fmt, ...)
     return code;
 }
 
-/* The most hf reads from one file, pipe or standard input: far above the
- * largest published workspace or patchset (tens of MB), so that only a
- * runaway input (a device, an endless pipe) meets it.  HF_MAX_INPUT_BYTES
- * in the environment overrides it (a size in bytes, optionally with a
- * K, M or G suffix). */
-#define HF_MAX_INPUT_DEFAULT ((size_t)1 << 30)
+/* The read limit: HF_MAX_INPUT_DEFAULT, or the environment's
+ * HF_MAX_INPUT_ENV (both documented in include/hf.h). */
 
 size_t hfcore_file_read_limit(void)
 {
-    const char *s = getenv("HF_MAX_INPUT_BYTES");
+    const char *s = getenv(HF_MAX_INPUT_ENV);
     if (!s || !*s)
         return HF_MAX_INPUT_DEFAULT;
     char *end;

@@ -22,6 +22,8 @@ int hfpatch_workspace_validate(const cJSON *root, const char *source,
 struct hf_patch {
     cJSON *ops;    /* array of operations, owned */
     char *source;  /* file name, or file name + "[patch name]" */
+    int whole;     /* from a patchset: hf_model_build_applied applies it to
+                    * the whole workspace, as pyhf's PatchSet.apply */
 };
 
 /* Applies the patch to *doc (which may be replaced, for a root op).  On
@@ -35,6 +37,15 @@ int hfpatch_apply_json(const hf_patch *p, cJSON **doc, hf_error *err);
  * must be owned.  Not atomic: on failure *doc is half-patched and is only
  * fit to be deleted. */
 int hfpatch_apply_cow(const hf_patch *p, cJSON **doc, hf_error *err);
+
+/* The workspace document `root` with the patches applied in order to the
+ * whole of it, as pyhf's PatchSet.apply, then validated as a workspace
+ * (errors start with `source`).  Copy on write: *out's containers are
+ * references into root wherever no patch went, so root must outlive *out
+ * and is never written; cJSON_Delete(*out) frees only what was copied. */
+int hfpatch_apply_workspace(const cJSON *root, const hf_patch *const *p,
+                            int n, const char *source, cJSON **out,
+                            hf_error *err);
 
 /* A patchset's document: metadata and each patch's metadata (the patches'
  * operation arrays are detached from it). */

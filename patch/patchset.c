@@ -481,6 +481,7 @@ int hfpatch_patchset_from_json(cJSON *root, const char *source, hf_patchset **ou
         }
         sprintf(where, "%s[%s]", source, e->name);
         e->patch.source = where;
+        e->patch.whole = 1;
         e->patch.ops = cJSON_DetachItemViaPointer(
             p, cJSON_GetObjectItemCaseSensitive(p, "patch"));
         ps->n = i + 1;
