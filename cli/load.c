@@ -2,8 +2,8 @@
  * load.c - from file names on the command line to a built model.
  *
  * A patch file is either an RFC 6902 patch (a JSON array) or a pyhf
- * patchset (an object); the first character tells which, so each file is
- * read and parsed once even when it is a patchset of many megabytes.
+ * patchset (an object); the first character tells which.  Of a patchset
+ * only the patch asked for is parsed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -149,13 +149,11 @@ int hfcli_load(const hf_cli_input *in, const hf_model_options *mo,
     }
     for (int k = 0; k < n; k++) {
         const char *path = in->patch_paths[k];
-        char *text = NULL;
-        if (hfcore_file_read(path, &text, NULL, &err) != HF_OK)
-            return hfcli_lib_error(&err);
-        const char *p = text + strspn(text, " \t\r\n");
-        if (*p == '{') {
-            rc = hf_patchset_parse(text, path, &out->sets[k], &err);
-            free(text);
+        if (hfcli_is_patchset(path, NULL)) {
+            /* with --patch-name only that patch is parsed; the rest of a
+             * patchset of tens of MB is scanned, not built into a tree */
+            rc = hfpatch_patchset_load(path, in->patch_name, &out->sets[k],
+                                       &err);
             if (rc != HF_OK)
                 return hfcli_lib_error(&err);
             nsets++;
@@ -166,8 +164,7 @@ int hfcli_load(const hf_cli_input *in, const hf_model_options *mo,
                            &out->patches[k])) != HF_EXIT_OK)
                 return rc;
         } else {
-            rc = hf_patch_parse(text, path, &out->plain[k], &err);
-            free(text);
+            rc = hf_patch_read(path, &out->plain[k], &err);
             if (rc != HF_OK)
                 return hfcli_lib_error(&err);
             out->patches[k] = out->plain[k];

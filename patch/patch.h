@@ -51,7 +51,34 @@ int hfpatch_apply_workspace(const cJSON *root, const hf_patch *const *p,
  * operation arrays are detached from it). */
 const cJSON *hfpatch_patchset_json(const hf_patchset *ps);
 
+/* Reads a patchset file.  With `only` NULL every patch is parsed (in
+ * parallel); with a name, the text is scanned and only that patch's
+ * operations are parsed (hf_patchset_patch is NULL for the others, whose
+ * names and values are there): the metadata, every patch's name and
+ * values and the chosen patch are validated as hf_patchset_read does, the
+ * rest checked as JSON. */
+int hfpatch_patchset_load(const char *path, const char *only,
+                          hf_patchset **out, hf_error *err);
+
 /* The rest is used within patch/ only. */
+
+/* Where a patch's operation array is in the text. */
+typedef struct hfpatch_span {
+    size_t off, len;  /* len 0: none */
+} hfpatch_span;
+
+/* Returned by hfpatch_patchset_scan for a text that is not an object:
+ * the caller parses it whole and lets validation say what it is. */
+#define HFPATCH_NOT_SCANNED (-1)
+
+/* The skeleton of a patchset's text (psscan.c): a cJSON tree of all but
+ * the patches' "patch" arrays, which are raw placeholders (cJSON_IsRaw)
+ * located by spans[i] for patches[i].  With t, the pages of a mapped text
+ * are given back as the scan passes them. */
+int hfpatch_patchset_scan(const char *text, size_t len, hfcore_text *t,
+                          const char *source, cJSON **root,
+                          hfpatch_span **spans, int *nspans, hf_error *err);
+
 
 /* Checks that `ops` is an array of well-formed RFC 6902 operations (known
  * op, string path, value/from where required, valid pointer syntax)
