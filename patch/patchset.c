@@ -9,6 +9,8 @@
  * parsed tree and the rest of the tree is kept for the metadata.
  */
 #include <math.h>
+#include <omp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -535,33 +537,70 @@ static int parse_ops(hf_patchset *ps, int i, const char *text, hf_error *err)
     return HF_OK;
 }
 
-/* Parses the operations of every patch (only < 0) or of patch `only`,
- * patches in parallel; the first error in patch order is reported. */
+/* Work shared by the threads of parse_spans. */
+typedef struct parse_job {
+    hf_patchset *ps;
+    const char *text;
+    hf_error *errs;
+    int n, next, first;
+    pthread_mutex_t lock;
+} parse_job;
+
+static void *parse_worker(void *arg)
+{
+    parse_job *j = arg;
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        int i = j->next++;
+        pthread_mutex_unlock(&j->lock);
+        if (i >= j->n)
+            return NULL;
+        if (j->ps->e[i].span.len == 0 ||
+            parse_ops(j->ps, i, j->text, &j->errs[i]) == HF_OK)
+            continue;
+        pthread_mutex_lock(&j->lock);
+        if (i < j->first)
+            j->first = i;
+        pthread_mutex_unlock(&j->lock);
+    }
+}
+
+/* Parses the operations of every patch (only < 0) or of patch `only`;
+ * every patch on as many threads as OpenMP would use (plain threads,
+ * joined before returning: an OpenMP pool left behind would hang an
+ * OpenMP region in a child the host program forks).  The first error in
+ * patch order is reported. */
 static int parse_spans(hf_patchset *ps, const char *text, int only,
                        hf_error *err)
 {
-    int n = ps->n, first = n;
-    hf_error *errs = calloc((size_t)n, sizeof *errs);
-    if (!errs)
+    if (only >= 0)
+        return only < ps->n && ps->e[only].span.len
+                   ? parse_ops(ps, only, text, err) : HF_OK;
+    parse_job j = {ps, text, NULL, ps->n, 0, ps->n, PTHREAD_MUTEX_INITIALIZER};
+    j.errs = calloc(ps->n > 0 ? (size_t)ps->n : 1, sizeof *j.errs);
+    if (!j.errs)
         return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
                                 ps->source);
-#pragma omp parallel for schedule(dynamic) if (only < 0 && n > 1)
-    for (int i = 0; i < n; i++) {
-        if ((only >= 0 && i != only) || ps->e[i].span.len == 0)
-            continue;
-        if (parse_ops(ps, i, text, &errs[i]) != HF_OK) {
-#pragma omp critical(hfpatch_parse_first)
-            if (i < first)
-                first = i;
-        }
-    }
+    enum { MAXT = 64 };
+    pthread_t tid[MAXT];
+    int nt = omp_get_max_threads(), started = 0;
+    if (nt > ps->n / 4)
+        nt = ps->n / 4; /* a few patches each, or not worth a thread */
+    if (nt > MAXT)
+        nt = MAXT;
+    for (; started < nt - 1; started++)
+        if (pthread_create(&tid[started], NULL, parse_worker, &j) != 0)
+            break;
+    parse_worker(&j); /* this thread too (alone when none started) */
+    for (int t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
     int rc = HF_OK;
-    if (first < n) {
-        rc = errs[first].code;
+    if (j.first < ps->n) {
+        rc = j.errs[j.first].code;
         if (err)
-            *err = errs[first];
+            *err = j.errs[j.first];
     }
-    free(errs);
+    free(j.errs);
     return rc;
 }
 
