@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core.h"
 
@@ -21,15 +24,34 @@ static int is_ws(char c)
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
+/* A run of spaces (indentation): sixteen bytes at a time where SSE2 is
+ * there (every x86-64), eight otherwise. */
+static const char *skip_spaces(const char *p, const char *e)
+{
+#if defined(__SSE2__)
+    const __m128i sp = _mm_set1_epi8(' ');
+    while (e - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp));
+        if (m != 0xffffu)
+            return p + __builtin_ctz(~m);
+        p += 16;
+    }
+#endif
+    uint64_t w;
+    while (e - p >= 8 && (memcpy(&w, p, 8), w == 0x2020202020202020ull))
+        p += 8;
+    while (p < e && *p == ' ')
+        p++;
+    return p;
+}
+
 static const char *skip_ws(const char *p, const char *e)
 {
     while (p < e) {
-        if (*p == ' ') {
-            uint64_t w;
-            while (e - p >= 8 && (memcpy(&w, p, 8), w == 0x2020202020202020ull))
-                p += 8;
-        }
-        if (p < e && is_ws(*p))
+        if (*p == ' ')
+            p = skip_spaces(p, e);
+        else if (is_ws(*p))
             p++;
         else
             break;
