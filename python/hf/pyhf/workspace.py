@@ -6,7 +6,7 @@ import ctypes
 import json
 import os
 
-from hf import _capi
+from hf import _capi, _jsontext
 from . import exceptions
 from ._util import lib, check, err, not_provided, module_getattr
 
@@ -33,9 +33,9 @@ def _libc_free(p):
 # The text of the last spec dict made into a Workspace, kept for the next
 # Workspace of the same dict: recasting code (spey, SModelS) builds
 # pyhf.Workspace(background) again for every signal, and json.dumps of a
-# large spec costs more than libhf's parse and build together.  (spec,
-# snapshot, text): the text is reused only for the same dict object still
-# equal to the snapshot (json.loads of the text, taken the second time
+# large spec (even with ujson) costs about as much as libhf's parse and
+# build together.  (spec, snapshot, text): the text is reused only for the
+# same dict object still equal to the snapshot (json.loads of the text, taken the second time
 # the dict is seen, so a single use pays nothing), so a change made in
 # place is seen.  Python's == takes 1 and 1.0 as equal: a value replaced
 # in place by an equal one of another type keeps the old text (the same
@@ -48,9 +48,7 @@ def _spec_text(spec):
     last = _last_spec
     if last[0] is spec and last[1] is not None and spec == last[1]:
         return last[2]
-    # compact and unescaped: the quickest text for libhf to take in
-    text = json.dumps(spec, allow_nan=False, ensure_ascii=False, check_circular=False,
-                      separators=(",", ":"))
+    text = _jsontext.text(spec)
     globals()["_last_spec"] = (spec, json.loads(text) if last[0] is spec else None,
                                text)
     return text
@@ -59,7 +57,7 @@ def _spec_text(spec):
 def parse_workspace(spec, name=b"<workspace>"):
     """A libhf workspace handle of a spec dict; InvalidSpecification."""
     try:
-        text = _spec_text(spec).encode("utf-8")
+        text = _spec_text(spec)
     except (TypeError, ValueError) as e:
         raise exceptions.InvalidSpecification("workspace is not JSON: %s" % e) from None
     h = ctypes.c_void_p()
