@@ -101,6 +101,8 @@ void hfcore_text_close(hfcore_text *t);
 /* Marks the integer literals of `root`, parsed from `text` (hfcore_json_parse
  * does it for every document hf reads). */
 void hfcore_json_mark_ints(const char *text, cJSON *root);
+/* The same for text[0, len) (not NUL-terminated). */
+void hfcore_json_mark_ints_n(const char *text, size_t len, cJSON *root);
 
 /* json.dumps(item, sort_keys=True, indent=indent or None, ensure_ascii=
  * ensure_ascii): malloc'd, its length in *len if len is not NULL. */

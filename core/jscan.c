@@ -298,7 +298,7 @@ int hfcore_json_parse_span(const char *text, size_t off, size_t len,
                                 "memory, or a \\u escape of half a "
                                 "surrogate pair)", source, line, col);
     }
-    hfcore_json_mark_ints(text + off, root);
+    hfcore_json_mark_ints_n(text + off, len, root);
     *out = root;
     return HF_OK;
 }

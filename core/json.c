@@ -17,6 +17,7 @@
  * duplicates with the item.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,27 +29,37 @@
 /* Advances *pp to the next number token of JSON text (skipping strings)
  * and past it; returns its start, or NULL at the end.  *len gets its
  * length and *isint whether it has no fraction or exponent. */
-static const char *next_number(const char **pp, size_t *len, int *isint)
+static const char *next_number(const char **pp, const char *end, size_t *len,
+                               int *isint)
 {
     const char *p = *pp;
     for (;;) {
-        char c = *p;
-        if (c == '\0') {
+        if (p >= end || *p == '\0') {
             *pp = p;
             return NULL;
         }
+        char c = *p;
+        if (c == ' ') {
+            /* indentation, most of an indented file: eight at a time */
+            uint64_t w;
+            while (end - p >= 8 && (memcpy(&w, p, 8), w == 0x2020202020202020ull))
+                p += 8;
+            while (p < end && *p == ' ')
+                p++;
+            continue;
+        }
         if (c == '"') {
-            for (p++; *p && *p != '"'; p++)
-                if (*p == '\\' && p[1])
+            for (p++; p < end && *p != '"'; p++)
+                if (*p == '\\' && p + 1 < end)
                     p++;
-            if (*p)
+            if (p < end)
                 p++;
             continue;
         }
         if (c == '-' || (c >= '0' && c <= '9')) {
             const char *s = p;
             int in = 1;
-            for (p++; *p; p++) {
+            for (p++; p < end; p++) {
                 char d = *p;
                 if (d == '.' || d == 'e' || d == 'E')
                     in = 0;
@@ -67,13 +78,13 @@ static const char *next_number(const char **pp, size_t *len, int *isint)
 /* Walks the tree in document order, pairing each number item with the
  * next number token.  Returns -1 if the text runs out (cannot happen for
  * the text the tree was parsed from). */
-static int mark(cJSON *it, const char **pp)
+static int mark(cJSON *it, const char **pp, const char *end)
 {
     for (; it; it = it->next) {
         if (cJSON_IsNumber(it)) {
             size_t len;
             int isint;
-            const char *s = next_number(pp, &len, &isint);
+            const char *s = next_number(pp, end, &len, &isint);
             if (!s)
                 return -1;
             if (isint) {
@@ -90,7 +101,7 @@ static int mark(cJSON *it, const char **pp)
                 }
             }
         } else if (cJSON_IsArray(it) || cJSON_IsObject(it)) {
-            if (mark(it->child, pp))
+            if (mark(it->child, pp, end))
                 return -1;
         }
     }
@@ -99,11 +110,17 @@ static int mark(cJSON *it, const char **pp)
 
 void hfcore_json_mark_ints(const char *text, cJSON *root)
 {
+    if (text)
+        hfcore_json_mark_ints_n(text, strlen(text), root);
+}
+
+void hfcore_json_mark_ints_n(const char *text, size_t len, cJSON *root)
+{
     if (!text || !root)
         return;
     const char *p = text;
     /* The root itself (its siblings are NULL). */
-    mark(root, &p);
+    mark(root, &p, text + len);
 }
 
 /* ------------------------------------------------------ Python's dumps() */
