@@ -63,6 +63,7 @@ typedef struct toy_buf {
     double *scratch;    /* hfinfer_teststat_seq's (npars) */
     double *start;      /* a retried toy's random start point */
     double *fixstart;   /* a quick fit's start with the POI fixed */
+    double *edgestart;  /* where hffit_edge takes over from hffit_ex */
     double *Hfix;       /* the metric handed from a free to a fixed fit */
     double *work;       /* the model's work space (bw's) */
     hf_bfgs_work bw;    /* quick_fit's */
@@ -82,7 +83,7 @@ static int toy_buf_alloc(toy_buf *b, const toy_ctx *c)
 {
     size_t np = c->npars ? c->npars : 1;
     memset(b, 0, sizeof *b);
-    b->data = malloc((c->ndata + 5 * np + np * np) * sizeof *b->data);
+    b->data = malloc((c->ndata + 6 * np + np * np) * sizeof *b->data);
     int rc = hffit_bfgs_work_alloc(&b->bw, c->m, c->npars);
     b->rng = hfinfer_toyrng_alloc();
     if (!b->data || rc != HF_OK || !b->rng) {
@@ -94,7 +95,8 @@ static int toy_buf_alloc(toy_buf *b, const toy_ctx *c)
     b->scratch = b->fixed_pars + np;
     b->start = b->scratch + np;
     b->fixstart = b->start + np;
-    b->Hfix = b->fixstart + np;
+    b->edgestart = b->fixstart + np;
+    b->Hfix = b->edgestart + np;
     b->work = b->bw.model_work;
     return HF_OK;
 }
@@ -221,12 +223,33 @@ static int toy_fit(const toy_ctx *c, toy_buf *b, const double *data,
             return HF_OK;
         }
         start = pars; /* the best point reached, within bounds */
+        /* quick_fit stops short where the minimum lies on an empty bin's
+         * zero yield (fit/edge.c): hffit_edge settles that in a tenth of
+         * what hffit_ex spends crawling along it */
+        hf_fit_result er;
+        memcpy(b->edgestart, pars, c->npars * sizeof *pars);
+        int re = hffit_edge(c->m, data, b->edgestart, fix_poi, mu, c->opt,
+                            c->width, pars, &er, err);
+        *nevals += er.nevals;
+        *tnll = er.twice_nll;
+        if (re == HF_OK)
+            return HF_OK;
+        memcpy(pars, b->edgestart, c->npars * sizeof *pars);
     }
     hf_fit_result fr;
     int rc = hffit_ex(c->m, data, start, fix_poi, mu, c->opt, c->width,
                        b->work, pars, &fr, err);
     *nevals += fr.nevals;
     *tnll = fr.twice_nll;
+    if (rc == HF_ERR_FIT) {
+        /* ended short, maybe against an empty bin's zero yield: finish
+         * it on that edge (fit/edge.c), from the best point reached */
+        memcpy(b->edgestart, pars, c->npars * sizeof *pars);
+        rc = hffit_edge(c->m, data, b->edgestart, fix_poi, mu, c->opt, c->width,
+                        pars, &fr, err);
+        *nevals += fr.nevals;
+        *tnll = fr.twice_nll;
+    }
     return rc;
 }
 
