@@ -241,15 +241,6 @@ static int toy_fit(const toy_ctx *c, toy_buf *b, const double *data,
                        b->work, pars, &fr, err);
     *nevals += fr.nevals;
     *tnll = fr.twice_nll;
-    if (rc == HF_ERR_FIT) {
-        /* ended short, maybe against an empty bin's zero yield: finish
-         * it on that edge (fit/edge.c), from the best point reached */
-        memcpy(b->edgestart, pars, c->npars * sizeof *pars);
-        rc = hffit_edge(c->m, data, b->edgestart, fix_poi, mu, c->opt, c->width,
-                        pars, &fr, err);
-        *nevals += fr.nevals;
-        *tnll = fr.twice_nll;
-    }
     return rc;
 }
 
@@ -688,6 +679,11 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
             goto out;
         hf_model_expected_data(m, gen + h * np, expected + h * nd,
                                main_buf.work);
+        /* a generating point on the model's edge (fit/edge.c) has an
+         * empty bin's yield at zero to rounding, maybe -1e-15 */
+        for (int k = 0; k < c.nmain; k++)
+            if (expected[h * nd + k] < 0)
+                expected[h * nd + k] = 0;
         rc = metric_init(&c, gen + h * np, expected + h * nd, hess, hwork,
                          &metric[h], &nevals, err);
         if (rc != HF_OK)
