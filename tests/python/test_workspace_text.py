@@ -1,6 +1,7 @@
-"""Workspace(spec) built again from the same dict reuses the JSON text of
-the previous build (python/hf/pyhf/workspace.py): a change made to the dict
-in place in between must still be seen.  Expected values are the
+"""Workspace(spec) built again from the same dict, edited in place in
+between, sees the edit (a guard for any caching of the spec's text: the
+package keeps none, since no cheap check tells 1 from 1.0 in place and a
+module-level cache would be global mutable state).  Expected values are the
 demo workspace's observations, edited by hand."""
 import copy
 import json
