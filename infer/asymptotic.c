@@ -252,9 +252,12 @@ static int teststat(hf_hypo *h, const double *data, double mu,
     hypo_fitter hf = {h, {0, 0}, {1, 1}};
     hf_fitter f = {hypo_fit, &hf};
     hf_ts_fits s = {free_pars, *free_tnll, h->scratch, NAN, h->scratch2,
-                    h->ex != NULL, 0};
+                    h->ex != NULL, 0, h->fixed_start[asimov]};
     int rc = hfinfer_teststat_fixed(h->m, h->ts, &f, data, mu, &s, q, err);
     *free_tnll = s.free_tnll;
+    if (rc == HF_OK && h->fixed_keep[asimov] && isfinite(s.fixed_tnll))
+        memcpy(h->fixed_keep[asimov], h->scratch,
+               h->npars * sizeof *h->scratch);
     if (rc != HF_OK || !h->ex)
         return rc;
     hf_fit_result r = {s.fixed_tnll, hf.converged[1], hf.nevals[1]};
