@@ -28,6 +28,13 @@ int hfmodel_twowell(const hf_model *m, unsigned char *flag);
  * alpha = 0 (normsys code0/code1, histosys code0): the likelihood is
  * smooth on each side and may have a minimum on each; returns how many. */
 int hfmodel_kinked(const hf_model *m, unsigned char *flag);
+/* The same model with pyhf's smooth counterparts of the kinked codes
+ * (normsys code1 -> code4, code0 -> code4p, histosys code0 -> code4p),
+ * whose minimum a fit of the kinked model starts from; NULL when nothing
+ * is kinked (or out of memory).  It shares m's arrays: free it with
+ * hfmodel_smooth_free (never hf_model_free), before m. */
+hf_model *hfmodel_smooth(const hf_model *m);
+void hfmodel_smooth_free(hf_model *t);
 
 /* The Poisson rate factors tau of the constraint terms, in auxdata order
  * (0 for Gaussian terms). */
@@ -66,5 +73,17 @@ const hf_model *hfmodel_overlay_model(const hfmodel_overlay *o);
  * the template, so nothing of an earlier call stays. */
 void hfmodel_overlay_set(hfmodel_overlay *o, const hfmodel_slot *s,
                          const double *yields, const double *unc);
+
+/* Non-zero when some main bin's expected yield, as the last
+ * hf_model_nll or hf_model_expected on `work` left it, is negative.  A
+ * Poisson mean below zero is outside the model: pyhf's logpdf is NaN
+ * there for an observed count n > 0, but for n = 0 it is -lam, finite
+ * and unbounded, so a fit that may go there runs away (fit/ keeps its
+ * fits where every yield is >= 0). */
+int hfmodel_yield_negative(const hf_model *m, const double *work);
+/* The gradient of main bin `bin`'s expected yield over every parameter
+ * (grad[npars]) at pars; the yields are in work[0 .. nmain) after. */
+void hfmodel_yield_gradient(const hf_model *m, const double *pars, int bin,
+                            double *grad, double *work);
 
 #endif
