@@ -24,8 +24,18 @@ void hf_fit_options_init(hf_fit_options *opt)
 {
     if (!opt)
         return;
+    memset(opt, 0, sizeof *opt);
+    opt->version = HF_FIT_OPTIONS_VERSION;
     opt->tolerance = 1e-10;
     opt->max_evals = 0;
+}
+
+int hffit_options_check(const hf_fit_options *opt, hf_error *err)
+{
+    if (!opt)
+        return HF_OK;
+    return hfcore_check_version(opt->version, HF_FIT_OPTIONS_VERSION,
+                                "hf_fit_options", err);
 }
 
 void hffit_widths(const hf_model *m, double *width)
@@ -799,5 +809,8 @@ int hf_fit(const hf_model *m, const double *data, const double *init,
 {
     if (!m || !data || !pars || !res)
         return hfcore_error_set(err, HF_ERR_ARG, "hf_fit: NULL argument (m, data, pars, res may not be NULL)");
+    int rc = hffit_options_check(opt, err);
+    if (rc != HF_OK)
+        return rc;
     return hfcore_error_blame(hfmodel_source(m), fit_impl(m, data, init, fix_poi, poi_value, opt, pars, res, err), err);
 }

@@ -10,6 +10,11 @@
 
 /* The file(s) a model was built from ("BkgOnly.json + patch.json"). */
 const char *hfmodel_source(const hf_model *m);
+
+/* HF_OK for NULL (the defaults) or options set up by
+ * hf_model_options_init; HF_ERR_ARG for a version this library does not
+ * know. */
+int hfmodel_options_check(const hf_model_options *opt, hf_error *err);
 /* The JSON path of the measurement's parameter configs the model was
  * built with ("measurements[0].config.parameters"), for messages about a
  * parameter's inits, bounds or fixed flag. */
@@ -23,5 +28,43 @@ int hfmodel_twowell(const hf_model *m, unsigned char *flag);
  * alpha = 0 (normsys code0/code1, histosys code0): the likelihood is
  * smooth on each side and may have a minimum on each; returns how many. */
 int hfmodel_kinked(const hf_model *m, unsigned char *flag);
+
+/* The Poisson rate factors tau of the constraint terms, in auxdata order
+ * (0 for Gaussian terms). */
+const double *hfmodel_factors(const hf_model *m);
+
+/* ---- a sample whose yields change after the build (overlay.c) ----
+ *
+ * A slot is where one sample lives in a compiled model: its blocks in some
+ * channels, and the staterror gammas whose widths it shares with the other
+ * samples of a bin.  An overlay is a model that shares every array of a
+ * template except those a sample's yields determine (nominal yields,
+ * constraint widths, fixed flags); setting a slot's yields on it redoes
+ * exactly what the build does with them, so the overlay equals, bit for
+ * bit, the model built with those yields in the JSON.  recast/ puts a
+ * signal on a compiled background this way. */
+typedef struct hfmodel_slot hfmodel_slot;
+typedef struct hfmodel_overlay hfmodel_overlay;
+
+/* The slot of sample `sample` in channels chans[0 .. nch) of m.  Its bins
+ * are numbered channel after channel in that order.  Fails for a sample
+ * whose yields feed more than the nominals and staterror widths (a
+ * histosys or shapesys on it). */
+int hfmodel_slot_new(const hf_model *m, const char *sample,
+                     const char *const *chans, int nch, hfmodel_slot **out,
+                     hf_error *err);
+int hfmodel_slot_nbins(const hfmodel_slot *s);
+void hfmodel_slot_free(hfmodel_slot *s);
+
+/* An overlay of t (which must outlive it); NULL when out of memory. */
+hfmodel_overlay *hfmodel_overlay_new(const hf_model *t);
+void hfmodel_overlay_free(hfmodel_overlay *o);
+/* The overlay as a model, valid until hfmodel_overlay_free. */
+const hf_model *hfmodel_overlay_model(const hfmodel_overlay *o);
+/* Sets the slot's yields and staterror uncertainties (unc NULL: zeros),
+ * hfmodel_slot_nbins() each; every entry it touches is recomputed from
+ * the template, so nothing of an earlier call stays. */
+void hfmodel_overlay_set(hfmodel_overlay *o, const hfmodel_slot *s,
+                         const double *yields, const double *unc);
 
 #endif

@@ -14,6 +14,8 @@ void hf_model_options_init(hf_model_options *opt)
 {
     if (!opt)
         return;
+    memset(opt, 0, sizeof *opt);
+    opt->version = HF_MODEL_OPTIONS_VERSION;
     opt->measurement = NULL;
     opt->poi = NULL;
     opt->normsys_interp = HF_INTERP_CODE4;
@@ -101,6 +103,14 @@ static cJSON *shared_ref(const cJSON *v)
     return cJSON_Duplicate(v, 1);
 }
 
+int hfmodel_options_check(const hf_model_options *opt, hf_error *err)
+{
+    if (!opt)
+        return HF_OK;
+    return hfcore_check_version(opt->version, HF_MODEL_OPTIONS_VERSION,
+                                "hf_model_options", err);
+}
+
 int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
                    int npatches, const hf_model_options *opt, hf_model **out,
                    hf_error *err)
@@ -114,6 +124,9 @@ int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
             return hfcore_error_set(err, HF_ERR_ARG, "hf_model_build: patches[%d] "
                                 "is NULL", i);
     *out = NULL;
+    int vrc = hfmodel_options_check(opt, err);
+    if (vrc != HF_OK)
+        return vrc;
     if (!opt) {
         hf_model_options_init(&defaults);
         opt = &defaults;
@@ -240,6 +253,11 @@ void hf_model_free(hf_model *m)
     free(m->chan_nb);
     free(m->data);
     free(m->blocks);
+    if (m->blk_sample && m->nblocks > 0)
+        free(m->blk_sample[0]);
+    free(m->blk_sample);
+    free(m->bf_unc);
+    free(m->ps_config);
     free(m->nominal);
     free(m->sfac);
     free(m->sf_poly);
@@ -275,6 +293,7 @@ const double *hf_model_upper(const hf_model *m) { return m ? m->hi : NULL; }
 const unsigned char *hf_model_fixed(const hf_model *m) { return m ? m->fixed : NULL; }
 const double *hf_model_auxdata(const hf_model *m) { return m ? m->auxdata : NULL; }
 const double *hf_model_sigmas(const hf_model *m) { return m ? m->sigmas : NULL; }
+const double *hfmodel_factors(const hf_model *m) { return m ? m->factors : NULL; }
 const double *hf_model_data(const hf_model *m) { return m ? m->data : NULL; }
 int hf_model_nchannels(const hf_model *m) { return m ? m->nchan : 0; }
 
