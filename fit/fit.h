@@ -35,6 +35,7 @@ typedef struct hffit_metric {
     int poi_var;    /* the POI's place among them, or -1 */
     int have;       /* Hinv holds a free fit's metric (else: identity) */
     int poi_held;   /* ... whose BFGS held the POI on a bound */
+    int kinked;     /* ROOT's kinked codes: no warm fits (hffit_ex's) */
     int frozen;     /* fits use Hinv but no longer replace it */
     double *Hinv;   /* n x n */
     double *H0;     /* n x n: the current fit's first metric */
@@ -52,8 +53,8 @@ int hffit_warm(const hf_model *m, const double *data, const double *init,
                const double *width, double *work, hffit_metric *mt,
                double *pars, hf_fit_result *res, hf_error *err);
 
-/* Whether a fit from start (npars) is to use mt: a free fit always, one
- * with the POI fixed to poi_value where mt holds a free fit's metric
+/* Whether a fit from start (npars) is to use mt: never on a model with
+ * ROOT's kinked codes; a free fit always, one with the POI fixed to poi_value where mt holds a free fit's metric
  * that predicts a small step (warm.c says why). */
 int hffit_metric_usable(const hffit_metric *mt, const double *start,
                         int fix_poi, double poi_value, const double *width,

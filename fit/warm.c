@@ -52,6 +52,15 @@ int hffit_metric_alloc(hffit_metric *mt, const hf_model *m)
         return HF_ERR_NOMEM;
     }
     mt->H0 = mt->Hinv + nn;
+    /* ROOT's kinked codes have fits of their own (mle.c's sides and two
+     * starts), which a BFGS across the kinks would bypass */
+    unsigned char *flag = malloc(npars ? npars : 1);
+    if (!flag) {
+        hffit_metric_free(mt);
+        return HF_ERR_NOMEM;
+    }
+    mt->kinked = hfmodel_kinked(m, flag) > 0;
+    free(flag);
     return HF_OK;
 }
 
@@ -126,6 +135,8 @@ int hffit_metric_usable(const hffit_metric *mt, const double *start,
                         int fix_poi, double poi_value, const double *width,
                         int poi)
 {
+    if (mt->kinked)
+        return 0;
     if (!fix_poi)
         return 1;
     int p = mt->poi_var, N = mt->n;
@@ -146,6 +157,7 @@ int hffit_metric_descend(hffit_metric *mt, const hf_model *m,
     hf_bfgs_problem p = {m, data, n, idx, width, tol, 100 + n};
     double tnll = NAN;
     first_metric(mt, n, fix_poi);
+
     int rc = hffit_bfgs_newton(&p, NEWTON_TOL * tol, mt->H0, x, x, &tnll,
                                nevals, &mt->bw);
     *f = 0.5 * tnll;

@@ -28,6 +28,13 @@ int hfmodel_twowell(const hf_model *m, unsigned char *flag);
  * alpha = 0 (normsys code0/code1, histosys code0): the likelihood is
  * smooth on each side and may have a minimum on each; returns how many. */
 int hfmodel_kinked(const hf_model *m, unsigned char *flag);
+/* The same model with pyhf's smooth counterparts of the kinked codes
+ * (normsys code1 -> code4, code0 -> code4p, histosys code0 -> code4p),
+ * whose minimum a fit of the kinked model starts from; NULL when nothing
+ * is kinked (or out of memory).  It shares m's arrays: free it with
+ * hfmodel_smooth_free (never hf_model_free), before m. */
+hf_model *hfmodel_smooth(const hf_model *m);
+void hfmodel_smooth_free(hf_model *t);
 
 /* The Poisson rate factors tau of the constraint terms, in auxdata order
  * (0 for Gaussian terms). */
