@@ -96,6 +96,10 @@ typedef struct hf_hypo {
      * the free fit's point) and where its result is copied (NULL: not) */
     const double *fixed_start[2];
     double *fixed_keep[2];
+    /* The free fit's inverse Hessian, the first metric of the fits after
+     * it (fit/warm.c); frozen after hfinfer_hypo_init so that a scan's
+     * CLs stays a function of mu alone. */
+    hffit_metric metric;
 } hf_hypo;
 
 int hfinfer_hypo_init(hf_hypo *h, const hf_model *m, const double *data,
