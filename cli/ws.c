@@ -561,7 +561,7 @@ static int edit_cmd(int argc, char **argv, int nargs)
         return rc < 0 ? HF_EXIT_OK : rc;
     }
     hf_ws_edit e;
-    memset(&e, 0, sizeof e);
+    hf_ws_edit_init(&e);
     if (nargs == 1) {
         e.prune_channels = v[0].v, e.n_prune_channels = v[0].n;
         e.prune_samples = v[1].v, e.n_prune_samples = v[1].n;

@@ -30,6 +30,12 @@ int hfcore_error_set(hf_error *err, int code, const char *fmt, ...) HF_PRINTF(3,
  * workspace it was about; returns rc. */
 int hfcore_error_blame(const char *source, int rc, hf_error *err);
 
+/* HF_OK when an option struct's version (its first field, set by its
+ * _init function) is one this library knows, 1..current; otherwise
+ * HF_ERR_ARG naming the struct `type` and its _init (core/version.c). */
+int hfcore_check_version(int version, int current, const char *type,
+                         hf_error *err);
+
 /* Reads a whole file into a NUL-terminated malloc'd buffer.  Refuses
  * directories, devices (other than a terminal) and anything longer than
  * hfcore_file_read_limit() bytes, with a message saying which. */

@@ -14,6 +14,10 @@
  * workspaces (tau ~ 1e6) make quasi-Newton methods crawl. */
 void hffit_widths(const hf_model *m, double *width);
 
+/* HF_OK for NULL (the defaults) or options set up by hf_fit_options_init;
+ * HF_ERR_ARG for a version this library does not know. */
+int hffit_options_check(const hf_fit_options *opt, hf_error *err);
+
 /* hf_fit with a caller-supplied width vector (NULL: hffit_widths) and
  * work buffer (NULL: allocated), so that the fits of a hypothesis test
  * share them. */

@@ -24,8 +24,18 @@ void hf_fit_options_init(hf_fit_options *opt)
 {
     if (!opt)
         return;
+    memset(opt, 0, sizeof *opt);
+    opt->version = HF_FIT_OPTIONS_VERSION;
     opt->tolerance = 1e-10;
     opt->max_evals = 0;
+}
+
+int hffit_options_check(const hf_fit_options *opt, hf_error *err)
+{
+    if (!opt)
+        return HF_OK;
+    return hfcore_check_version(opt->version, HF_FIT_OPTIONS_VERSION,
+                                "hf_fit_options", err);
 }
 
 void hffit_widths(const hf_model *m, double *width)
@@ -499,6 +509,193 @@ static int not_finite(const hf_model *m, const double *data, const double *x,
                         "fit%s: the NLL is not finite at the start point", what);
 }
 
+/* The buffers of one fit: 9 npars doubles in one allocation (plus the
+ * model's work space when the caller gives none) and the map from the
+ * optimiser's variables to the parameters. */
+typedef struct fit_bufs {
+    double *buf;
+    int *idx;
+    double *w, *lo, *hi, *y, *wfull;
+} fit_bufs;
+
+static int fit_alloc(fit_ctx *c, fit_bufs *b, const hf_model *m,
+                     const double *data, double *work)
+{
+    int npars = hf_model_npars(m);
+    size_t nbuf = 9 * (size_t)npars + (work ? 0 : hf_model_work_size(m));
+    b->buf = malloc(nbuf * sizeof *b->buf);
+    b->idx = malloc((npars ? npars : 1) * sizeof *b->idx);
+    if (!b->buf || !b->idx) {
+        free(b->buf);
+        free(b->idx);
+        return HF_ERR_NOMEM;
+    }
+    double *buf = b->buf;
+    c->m = m;
+    c->data = data;
+    c->x = buf;
+    c->g = buf + npars;
+    b->w = buf + 2 * npars;
+    b->lo = buf + 3 * npars;
+    b->hi = buf + 4 * npars;
+    b->y = buf + 5 * npars;
+    b->wfull = buf + 6 * npars;
+    c->ybest = buf + 7 * npars;
+    c->gbest = buf + 8 * npars;
+    c->work = work ? work : buf + 9 * npars;
+    return HF_OK;
+}
+
+/* A start value outside its bounds: the workspace's own init (or
+ * default) is bad input; a start point from the caller is a bad
+ * argument. */
+static int bad_start(const hf_model *m, int i, double v, hf_error *err)
+{
+    const double *lower = hf_model_lower(m), *upper = hf_model_upper(m);
+    if (v == hf_model_inits(m)[i] || !(lower[i] <= upper[i]))
+        return hfcore_error_set(err, HF_ERR_INVALID,
+                                "%s: parameter %s: its init %g lies "
+                                "outside its bounds [%g, %g] (pyhf "
+                                "refuses it too)",
+                                hfmodel_params_path(m),
+                                hf_model_par_name(m, i), v, lower[i],
+                                upper[i]);
+    return hfcore_error_set(err, HF_ERR_ARG,
+                            "fit: initial value %g of parameter %s lies "
+                            "outside its bounds [%g, %g]",
+                            v, hf_model_par_name(m, i), lower[i], upper[i]);
+}
+
+/* The start point into c->x (the POI set when fixed) and the free
+ * parameters as the optimiser's variables: index, width, bounds and start
+ * in width units. */
+static int set_variables(fit_ctx *c, fit_bufs *b, const double *init,
+                         int fix_poi, double poi_value, const double *width,
+                         hf_error *err)
+{
+    const hf_model *m = c->m;
+    int npars = hf_model_npars(m), poi = hf_model_poi(m), n = 0;
+    const double *lower = hf_model_lower(m), *upper = hf_model_upper(m);
+    const unsigned char *fixed = hf_model_fixed(m);
+    memcpy(c->x, init, npars * sizeof *c->x);
+    if (fix_poi)
+        c->x[poi] = poi_value;
+    for (int i = 0; i < npars; i++) {
+        if (fixed[i] || (fix_poi && i == poi))
+            continue;
+        if (!(c->x[i] >= lower[i] && c->x[i] <= upper[i]))
+            return bad_start(m, i, c->x[i], err);
+        b->idx[n] = i;
+        b->w[n] = width[i];
+        b->lo[n] = lower[i] / b->w[n];
+        b->hi[n] = upper[i] / b->w[n];
+        b->y[n] = c->x[i] / b->w[n];
+        n++;
+    }
+    c->idx = b->idx;
+    c->w = b->w;
+    c->lo = b->lo;
+    c->hi = b->hi;
+    c->n = n;
+    c->fbest = INFINITY;
+    return HF_OK;
+}
+
+/* The NLL at the start point.  No fit starts where the likelihood is
+ * zero (a warm start with a normfactor at 0 that the data need, e.g. from
+ * a fit to a control region without events): the model's inits instead. */
+static int start_eval(fit_ctx *c, double *y, const double *init,
+                      int fix_poi, hf_error *err)
+{
+    const hf_model *m = c->m;
+    const double *lower = hf_model_lower(m), *upper = hf_model_upper(m);
+    eval(c, y, NULL);
+    if (!isfinite(c->fbest) && init != hf_model_inits(m)) {
+        const double *inits = hf_model_inits(m);
+        for (int k = 0; k < c->n; k++) {
+            int i = c->idx[k];
+            if (inits[i] >= lower[i] && inits[i] <= upper[i])
+                y[k] = inits[i] / c->w[k];
+        }
+        eval(c, y, NULL);
+    }
+    if (!isfinite(c->fbest))
+        return not_finite(m, c->data, c->x, fix_poi, hf_model_poi(m),
+                          c->work, err);
+    return HF_OK;
+}
+
+/* After the first descent: a fit stalled at kinks is polished, and the
+ * other wells and sides of the kinked parameters are looked at. */
+static nlopt_result other_minima(fit_ctx *c, nlopt_opt o, fit_bufs *b,
+                                 double tol, int max_evals, nlopt_result nr)
+{
+    double *y = b->y;
+    if (!converged(c, tol) && c->nevals < max_evals)
+        polish_kinks(c, o, y, b->lo, b->hi, tol, max_evals);
+    if (fit_converged(c, tol, max_evals) &&
+        other_wells(c, o, y, tol, max_evals))
+        nr = descend(c, o, y, tol, max_evals);
+    if (fit_converged(c, tol, max_evals) && other_sides(c, o, y, max_evals)) {
+        nr = descend(c, o, y, tol, max_evals);
+        if (!converged(c, tol) && c->nevals < max_evals)
+            polish_kinks(c, o, y, b->lo, b->hi, tol, max_evals);
+    }
+    return nr;
+}
+
+/* The gradient test passed: is the curvature there what it assumes?
+ * Where not, descend further (a Newton step, L-BFGS), up to 4 times.
+ * *flat is set when the NLL is still measurably above its minimum. */
+static nlopt_result settle_flat(fit_ctx *c, nlopt_opt o, double *y,
+                                double tol, int max_evals, nlopt_result nr,
+                                int *flat)
+{
+    *flat = 0;
+    for (int r = 0; r < 4 && converged(c, tol); r++) {
+        double scale = fabs(c->fbest) > 1 ? fabs(c->fbest) : 1;
+        *flat = flat_left(c, tol) > tol * scale;
+        if (!*flat || c->nevals >= max_evals)
+            break;
+        memcpy(y, c->ybest, c->n * sizeof *y);
+        newton_step(c, y);
+        nr = descend(c, o, y, tol, max_evals);
+    }
+    return nr;
+}
+
+/* The minimisation proper, from the start point in b->y: L-BFGS with
+ * restarts and Newton steps, the other minima, the curvature check.
+ * Sets res->converged; HF_ERR_FIT (with the message) when it fails. */
+static int minimize(fit_ctx *c, fit_bufs *b, double tol, int max_evals,
+                    hf_fit_result *res, hf_error *err)
+{
+    int n = c->n, flat;
+    nlopt_opt o = nlopt_create(NLOPT_LD_LBFGS, n);
+    if (!o)
+        return hfcore_error_set(err, HF_ERR_NOMEM, "fit: out of memory");
+    nlopt_set_lower_bounds(o, b->lo);
+    nlopt_set_upper_bounds(o, b->hi);
+    nlopt_set_min_objective(o, objective, c);
+    nlopt_set_ftol_rel(o, tol * 1e-2);
+    /* A memory as long as the problem (up to a point) halved the
+     * evaluations of a hypothesis test against NLopt's default of 10-20. */
+    nlopt_set_vector_storage(o, n < 200 ? n : 200);
+    nlopt_result nr = descend(c, o, b->y, tol, max_evals);
+    nr = other_minima(c, o, b, tol, max_evals, nr);
+    nr = settle_flat(c, o, b->y, tol, max_evals, nr, &flat);
+    nlopt_destroy(o);
+    res->converged = fit_converged(c, tol, max_evals) && !flat;
+    if (!res->converged)
+        return hfcore_error_set(err, HF_ERR_FIT,
+                                "fit: no convergence after %d evaluations "
+                                "(NLopt status %d, projected gradient %.3g)",
+                                c->nevals, (int)nr,
+                                sqrt(projected_gradient2(c, c->ybest,
+                                                         c->gbest)));
+    return HF_OK;
+}
+
 int hffit_ex(const hf_model *m, const double *data, const double *init,
               int fix_poi, double poi_value, const hf_fit_options *opt,
               const double *width, double *work, double *pars,
@@ -511,160 +708,47 @@ int hffit_ex(const hf_model *m, const double *data, const double *init,
     }
     double tol = opt->tolerance > 0 ? opt->tolerance : 1e-10;
     int npars = hf_model_npars(m);
-    int poi = hf_model_poi(m);
-    const double *lower = hf_model_lower(m), *upper = hf_model_upper(m);
-    const unsigned char *fixed = hf_model_fixed(m);
     if (!init)
         init = hf_model_inits(m);
     res->twice_nll = NAN;
     res->converged = 0;
     res->nevals = 0;
-    if (fix_poi && poi < 0)
+    if (fix_poi && hf_model_poi(m) < 0)
         return hfcore_error_set(err, HF_ERR_ARG,
                             "fit: the model has no POI to fix");
 
-    size_t wsize = hf_model_work_size(m);
-    size_t nbuf = 9 * (size_t)npars + (work ? 0 : wsize);
-    double *buf = malloc(nbuf * sizeof *buf);
-    int *idx = malloc((npars ? npars : 1) * sizeof *idx);
-    if (!buf || !idx) {
-        free(buf);
-        free(idx);
-        return hfcore_error_set(err, HF_ERR_NOMEM, "fit: out of memory");
-    }
     fit_ctx c = {0};
-    c.m = m;
-    c.data = data;
-    c.x = buf;
-    c.g = buf + npars;
-    double *w = buf + 2 * npars, *lo = buf + 3 * npars, *hi = buf + 4 * npars;
-    double *y = buf + 5 * npars, *wfull = buf + 6 * npars;
-    c.ybest = buf + 7 * npars;
-    c.gbest = buf + 8 * npars;
-    c.work = work ? work : buf + 9 * npars;
+    fit_bufs b;
+    if (fit_alloc(&c, &b, m, data, work) != HF_OK)
+        return hfcore_error_set(err, HF_ERR_NOMEM, "fit: out of memory");
     if (!width) {
-        hffit_widths(m, wfull);
-        width = wfull;
+        hffit_widths(m, b.wfull);
+        width = b.wfull;
     }
-
-    memcpy(c.x, init, npars * sizeof *c.x);
-    if (fix_poi)
-        c.x[poi] = poi_value;
-    int n = 0, rc = HF_OK;
-    for (int i = 0; i < npars; i++) {
-        if (fixed[i] || (fix_poi && i == poi))
-            continue;
-        if (!(c.x[i] >= lower[i] && c.x[i] <= upper[i])) {
-            /* The workspace's own init (or default) outside the bounds it
-             * sets is bad input; a start point from the caller is a bad
-             * argument. */
-            if (c.x[i] == hf_model_inits(m)[i] || !(lower[i] <= upper[i]))
-                rc = hfcore_error_set(err, HF_ERR_INVALID,
-                                  "%s: parameter %s: its init %g lies "
-                                  "outside its bounds [%g, %g] (pyhf "
-                                  "refuses it too)",
-                                  hfmodel_params_path(m),
-                                  hf_model_par_name(m, i), c.x[i], lower[i],
-                                  upper[i]);
-            else
-                rc = hfcore_error_set(err, HF_ERR_ARG,
-                              "fit: initial value %g of parameter %s lies "
-                              "outside its bounds [%g, %g]",
-                              c.x[i], hf_model_par_name(m, i), lower[i],
-                              upper[i]);
-            goto out;
-        }
-        idx[n] = i;
-        w[n] = width[i];
-        lo[n] = lower[i] / w[n];
-        hi[n] = upper[i] / w[n];
-        y[n] = c.x[i] / w[n];
-        n++;
-    }
-    c.idx = idx;
-    c.w = w;
-    c.lo = lo;
-    c.hi = hi;
-    c.n = n;
-    c.fbest = INFINITY;
-
-    int max_evals = opt->max_evals > 0 ? opt->max_evals : 1000 + 50 * n;
-    eval(&c, y, NULL);
-    if (!isfinite(c.fbest) && init != hf_model_inits(m)) {
-        /* No fit starts where the likelihood is zero (a warm start with a
-         * normfactor at 0 that the data need, e.g. from a fit to a
-         * control region without events): the model's inits instead. */
-        const double *inits = hf_model_inits(m);
-        for (int k = 0; k < n; k++)
-            if (inits[idx[k]] >= lower[idx[k]] &&
-                inits[idx[k]] <= upper[idx[k]])
-                y[k] = inits[idx[k]] / w[k];
-        eval(&c, y, NULL);
-    }
-    if (!isfinite(c.fbest)) {
-        rc = not_finite(m, data, c.x, fix_poi, poi, c.work, err);
+    int rc = set_variables(&c, &b, init, fix_poi, poi_value, width, err);
+    if (rc == HF_OK)
+        rc = start_eval(&c, b.y, init, fix_poi, err);
+    if (rc != HF_OK) {
+        memcpy(pars, c.x, npars * sizeof *pars);
         goto out;
     }
-    if (n == 0) {
+    int max_evals = opt->max_evals > 0 ? opt->max_evals : 1000 + 50 * c.n;
+    if (c.n == 0)
         res->converged = 1;
-        goto done;
-    }
-
-    nlopt_opt o = nlopt_create(NLOPT_LD_LBFGS, n);
-    if (!o) {
-        rc = hfcore_error_set(err, HF_ERR_NOMEM, "fit: out of memory");
+    else
+        rc = minimize(&c, &b, tol, max_evals, res, err);
+    if (rc != HF_OK && rc != HF_ERR_FIT) { /* out of memory */
+        memcpy(pars, c.x, npars * sizeof *pars);
         goto out;
     }
-    nlopt_set_lower_bounds(o, lo);
-    nlopt_set_upper_bounds(o, hi);
-    nlopt_set_min_objective(o, objective, &c);
-    nlopt_set_ftol_rel(o, tol * 1e-2);
-    /* A memory as long as the problem (up to a point) halved the
-     * evaluations of a hypothesis test against NLopt's default of 10-20. */
-    nlopt_set_vector_storage(o, n < 200 ? n : 200);
-    nlopt_result nr = descend(&c, o, y, tol, max_evals);
-    if (!converged(&c, tol) && c.nevals < max_evals)
-        polish_kinks(&c, o, y, lo, hi, tol, max_evals);
-    if (fit_converged(&c, tol, max_evals) &&
-        other_wells(&c, o, y, tol, max_evals))
-        nr = descend(&c, o, y, tol, max_evals);
-    if (fit_converged(&c, tol, max_evals) && other_sides(&c, o, y, max_evals)) {
-        nr = descend(&c, o, y, tol, max_evals);
-        if (!converged(&c, tol) && c.nevals < max_evals)
-            polish_kinks(&c, o, y, lo, hi, tol, max_evals);
-    }
-    /* the gradient test passed: is the curvature there what it assumes?
-     * Where not, descend further (a Newton step, L-BFGS), up to 4 times */
-    int flat = 0;
-    for (int r = 0; r < 4 && converged(&c, tol); r++) {
-        double scale = fabs(c.fbest) > 1 ? fabs(c.fbest) : 1;
-        flat = flat_left(&c, tol) > tol * scale;
-        if (!flat || c.nevals >= max_evals)
-            break;
-        memcpy(y, c.ybest, n * sizeof *y);
-        newton_step(&c, y);
-        nr = descend(&c, o, y, tol, max_evals);
-    }
-    nlopt_destroy(o);
-    res->converged = fit_converged(&c, tol, max_evals) && !flat;
-    if (!res->converged)
-        rc = hfcore_error_set(err, HF_ERR_FIT,
-                          "fit: no convergence after %d evaluations "
-                          "(NLopt status %d, projected gradient %.3g)",
-                          c.nevals, (int)nr,
-                          sqrt(projected_gradient2(&c, c.ybest, c.gbest)));
-
-done:
-    for (int k = 0; k < n; k++)
-        c.x[idx[k]] = c.ybest[k] * w[k];
+    for (int k = 0; k < c.n; k++)
+        c.x[c.idx[k]] = c.ybest[k] * c.w[k];
     memcpy(pars, c.x, npars * sizeof *pars);
     res->twice_nll = 2 * c.fbest;
 out:
-    if (rc != HF_OK && rc != HF_ERR_FIT)
-        memcpy(pars, c.x, npars * sizeof *pars);
     res->nevals = c.nevals;
-    free(buf);
-    free(idx);
+    free(b.buf);
+    free(b.idx);
     return rc;
 }
 
@@ -682,5 +766,8 @@ int hf_fit(const hf_model *m, const double *data, const double *init,
 {
     if (!m || !data || !pars || !res)
         return hfcore_error_set(err, HF_ERR_ARG, "hf_fit: NULL argument (m, data, pars, res may not be NULL)");
+    int rc = hffit_options_check(opt, err);
+    if (rc != HF_OK)
+        return rc;
     return hfcore_error_blame(hfmodel_source(m), fit_impl(m, data, init, fix_poi, poi_value, opt, pars, res, err), err);
 }

@@ -10,6 +10,11 @@
 
 /* The file(s) a model was built from ("BkgOnly.json + patch.json"). */
 const char *hfmodel_source(const hf_model *m);
+
+/* HF_OK for NULL (the defaults) or options set up by
+ * hf_model_options_init; HF_ERR_ARG for a version this library does not
+ * know. */
+int hfmodel_options_check(const hf_model_options *opt, hf_error *err);
 /* The JSON path of the measurement's parameter configs the model was
  * built with ("measurements[0].config.parameters"), for messages about a
  * parameter's inits, bounds or fixed flag. */

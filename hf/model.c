@@ -14,6 +14,8 @@ void hf_model_options_init(hf_model_options *opt)
 {
     if (!opt)
         return;
+    memset(opt, 0, sizeof *opt);
+    opt->version = HF_MODEL_OPTIONS_VERSION;
     opt->measurement = NULL;
     opt->poi = NULL;
     opt->normsys_interp = HF_INTERP_CODE4;
@@ -101,6 +103,14 @@ static cJSON *shared_ref(const cJSON *v)
     return cJSON_Duplicate(v, 1);
 }
 
+int hfmodel_options_check(const hf_model_options *opt, hf_error *err)
+{
+    if (!opt)
+        return HF_OK;
+    return hfcore_check_version(opt->version, HF_MODEL_OPTIONS_VERSION,
+                                "hf_model_options", err);
+}
+
 int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
                    int npatches, const hf_model_options *opt, hf_model **out,
                    hf_error *err)
@@ -114,6 +124,9 @@ int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
             return hfcore_error_set(err, HF_ERR_ARG, "hf_model_build: patches[%d] "
                                 "is NULL", i);
     *out = NULL;
+    int vrc = hfmodel_options_check(opt, err);
+    if (vrc != HF_OK)
+        return vrc;
     if (!opt) {
         hf_model_options_init(&defaults);
         opt = &defaults;

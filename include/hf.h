@@ -45,6 +45,14 @@ HF_API int hf_version_number(void);
  * against another C runtime must not call its own free() on them. */
 HF_API void hf_free(void *p);
 
+/* Option structs (hf_model_options, hf_fit_options, ..., hf_ws_edit) start
+ * with `int version`, which their _init function sets to this header's
+ * HF_*_VERSION before filling in the defaults.  A struct that grows gets
+ * a new version; the library reads only the fields the caller's version
+ * has, so programs built against an older header keep working.  A struct
+ * whose version the library does not know (0: never set up by _init) is
+ * refused with HF_ERR_ARG. */
+
 /* ---------------------------------------------------------------- errors */
 
 enum {
@@ -157,8 +165,12 @@ HF_API int hf_workspace_sorted(const hf_workspace *ws, hf_workspace **out,
 
 /* What pyhf's Workspace.prune / .rename (_prune_and_rename) take: lists
  * of names to prune, and rename lists of n (old, new) pairs flattened as
- * old0, new0, old1, new1, ...  Zero-initialise and fill what is needed. */
+ * old0, new0, old1, new1, ...  Set up with hf_ws_edit_init, then fill
+ * what is needed. */
+#define HF_WS_EDIT_VERSION 1
+
 typedef struct hf_ws_edit {
+    int version;  /* HF_WS_EDIT_VERSION (set by the _init function) */
     const char *const *prune_modifiers;
     int n_prune_modifiers;
     const char *const *prune_modifier_types;
@@ -178,6 +190,8 @@ typedef struct hf_ws_edit {
     const char *const *rename_measurements;
     int n_rename_measurements;
 } hf_ws_edit;
+
+HF_API void hf_ws_edit_init(hf_ws_edit *e);
 
 /* The new workspace pyhf's _prune_and_rename builds (only the keys it
  * keeps), validated.  HF_ERR_NOTFOUND, with pyhf's message, for a name
@@ -211,7 +225,10 @@ typedef enum {
     HF_INTERP_CODE4P = 5
 } hf_interp;
 
+#define HF_MODEL_OPTIONS_VERSION 1
+
 typedef struct hf_model_options {
+    int version;  /* HF_MODEL_OPTIONS_VERSION (set by the _init function) */
     const char *measurement; /* NULL: the first measurement */
     const char *poi;         /* NULL: the measurement's POI; "" none */
     hf_interp normsys_interp;  /* pyhf default: HF_INTERP_CODE4 */
@@ -309,7 +326,10 @@ HF_API double hf_model_nll(const hf_model *m, const double *pars,
 
 /* ------------------------------------------------------------------- fit */
 
+#define HF_FIT_OPTIONS_VERSION 1
+
 typedef struct hf_fit_options {
+    int version;  /* HF_FIT_OPTIONS_VERSION (set by the _init function) */
     /* Stopping rule: a fit has converged when the NLL's estimated height
      * above its minimum is at most tolerance * max(1, |NLL|) (default
      * 1e-10).  The height is estimated twice: as half the squared
@@ -479,7 +499,10 @@ HF_API int hf_upper_limit_scan(const hf_model *m, const double *data,
 
 /* ------------------------------------------------------------------ toys */
 
+#define HF_TOYS_OPTIONS_VERSION 1
+
 typedef struct hf_toys_options {
+    int version;  /* HF_TOYS_OPTIONS_VERSION (set by the _init function) */
     int threads;                /* 0: OpenMP's default (all cores) */
     const hf_fit_options *fit;  /* NULL: defaults */
     /* Optional, ntoys doubles each: every toy's test statistic in toy
@@ -545,7 +568,10 @@ HF_API int hf_toys_summary(hf_test_stat ts, double q_obs,
  * OpenMP threads; each patch's numbers depend only on the patch, never on
  * the thread count or on which thread ran it. */
 
+#define HF_BATCH_OPTIONS_VERSION 1
+
 typedef struct hf_batch_options {
+    int version;  /* HF_BATCH_OPTIONS_VERSION (set by the _init function) */
     double test_poi;                /* POI value tested; default 1.0 */
     hf_test_stat ts;                /* default HF_TEST_QMU_TILDE */
     int upper_limit;                /* non-zero: also the upper limits */
@@ -616,7 +642,10 @@ typedef enum {
     HF_SIMPLIFY_POSTFIT = 3
 } hf_simplify_method;
 
+#define HF_SIMPLIFY_OPTIONS_VERSION 1
+
 typedef struct hf_simplify_options {
+    int version;  /* HF_SIMPLIFY_OPTIONS_VERSION (set by the _init function) */
     hf_simplify_method method;
     const char *measurement;        /* NULL: the first */
     const char *const *exclude;     /* samples left out of "Bkg" */
@@ -687,7 +716,10 @@ HF_API size_t hf_binning_fill(const hf_binning *b, int i, const double *scores,
                               double *sumw, double *sumw2);
 
 /* Where and how a signal sample goes into a workspace. */
+#define HF_SIGNAL_SPEC_VERSION 1
+
 typedef struct hf_signal_spec {
+    int version;  /* HF_SIGNAL_SPEC_VERSION (set by the _init function) */
     const char *const *channels; /* the signal-region channels, any order */
     int nchannels;
     const char *sample;      /* sample name; NULL: "signal" */

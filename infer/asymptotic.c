@@ -152,6 +152,9 @@ int hfinfer_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
     h->m = m;
     h->data = data;
     h->ts = ts;
+    int vrc = hffit_options_check(opt, err);
+    if (vrc != HF_OK)
+        return vrc;
     if (opt)
         h->opt = *opt;
     else

@@ -25,6 +25,7 @@ void hf_batch_options_init(hf_batch_options *opt)
     if (!opt)
         return;
     memset(opt, 0, sizeof *opt);
+    opt->version = HF_BATCH_OPTIONS_VERSION;
     opt->test_poi = 1.0;
     opt->ts = HF_TEST_QMU_TILDE;
     opt->cl = 0.95;
@@ -54,6 +55,14 @@ int hfinfer_batch_start(const char *fn, const hf_batch_options **opt,
         *opt = defaults;
     }
     const hf_batch_options *o = *opt;
+    int vrc = hfcore_check_version(o->version, HF_BATCH_OPTIONS_VERSION,
+                                   "hf_batch_options", err);
+    if (vrc == HF_OK)
+        vrc = hfmodel_options_check(o->model, err);
+    if (vrc == HF_OK)
+        vrc = hffit_options_check(o->fit, err);
+    if (vrc != HF_OK)
+        return vrc;
     if (o->upper_limit && !(o->cl > 0 && o->cl < 1))
         return hfcore_error_set(err, HF_ERR_ARG, "%s: confidence level %g is not "
                             "between 0 and 1", fn, o->cl);

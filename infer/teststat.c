@@ -110,6 +110,9 @@ int hf_test_statistic(const hf_model *m, const double *data, double mu,
 {
     if (!m || !data || !q)
         return hfcore_error_set(err, HF_ERR_ARG, "hf_test_statistic: NULL argument (m, data, q may not be NULL)");
+    int vrc = hffit_options_check(opt, err);
+    if (vrc != HF_OK)
+        return vrc;
     int npars = hf_model_npars(m), poi = hf_model_poi(m);
     *q = NAN;
     if (poi < 0)

@@ -569,6 +569,7 @@ void hf_toys_options_init(hf_toys_options *opt)
     if (!opt)
         return;
     memset(opt, 0, sizeof *opt);
+    opt->version = HF_TOYS_OPTIONS_VERSION;
 }
 
 static int cls_toys_impl(const hf_model *m, const double *data, double mu,
@@ -734,5 +735,11 @@ int hf_cls_toys(const hf_model *m, const double *data, double mu,
 {
     if (!m || !data || !res)
         return hfcore_error_set(err, HF_ERR_ARG, "hf_cls_toys: NULL argument (m, data, res may not be NULL)");
+    int vrc = opt ? hfcore_check_version(opt->version, HF_TOYS_OPTIONS_VERSION,
+                                         "hf_toys_options", err) : HF_OK;
+    if (vrc == HF_OK && opt)
+        vrc = hffit_options_check(opt->fit, err);
+    if (vrc != HF_OK)
+        return vrc;
     return hfcore_error_blame(hfmodel_source(m), cls_toys_impl(m, data, mu, ts, ntoys, seed, opt, res, err), err);
 }

@@ -243,6 +243,14 @@ static int add(cJSON *parent, const char *key, cJSON *item)
     return 0;
 }
 
+void hf_ws_edit_init(hf_ws_edit *e)
+{
+    if (!e)
+        return;
+    memset(e, 0, sizeof *e);
+    e->version = HF_WS_EDIT_VERSION;
+}
+
 int hf_workspace_prune_rename(const hf_workspace *ws, const hf_ws_edit *e,
                               hf_workspace **out, hf_error *err)
 {
@@ -251,8 +259,11 @@ int hf_workspace_prune_rename(const hf_workspace *ws, const hf_ws_edit *e,
     if (!ws || !e || !out)
         return hfcore_error_set(err, HF_ERR_ARG, "hf_workspace_prune_rename: "
                                              "NULL argument");
+    int rc = hfcore_check_version(e->version, HF_WS_EDIT_VERSION,
+                                  "hf_ws_edit", err);
+    if (rc != HF_OK)
+        return rc;
     const cJSON *root = ws->root;
-    int rc;
     if ((rc = check_names(e->prune_modifier_types, e->n_prune_modifier_types, 1,
                           root, has_modifier_type, "modifier types", err)) ||
         (rc = check_names(e->prune_modifiers, e->n_prune_modifiers, 1, root,

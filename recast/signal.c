@@ -23,6 +23,7 @@ void hf_signal_spec_init(hf_signal_spec *spec)
     if (!spec)
         return;
     memset(spec, 0, sizeof *spec);
+    spec->version = HF_SIGNAL_SPEC_VERSION;
 }
 
 static const char *jstr(const cJSON *o, const char *key)
@@ -67,6 +68,10 @@ int hfrecast_signal_ops(const hf_workspace *ws, const hf_signal_spec *spec,
     *ops_out = NULL;
     if (!ws || !spec || !spec->channels || spec->nchannels <= 0)
         return hfcore_error_set(err, HF_ERR_ARG, "hf_signal: no signal channel given");
+    int vrc = hfcore_check_version(spec->version, HF_SIGNAL_SPEC_VERSION,
+                                   "hf_signal_spec", err);
+    if (vrc != HF_OK)
+        return vrc;
     const char *sample = spec->sample ? spec->sample : "signal";
     const char *poi = poi_name(ws, spec, measurement);
     const cJSON *channels = cJSON_GetObjectItemCaseSensitive(ws->root, "channels");
@@ -422,6 +427,12 @@ int hf_signal_build(const hf_workspace *ws, const hf_signal_spec *spec,
     *out = NULL;
     if (!spec->channels || spec->nchannels <= 0)
         return hfcore_error_set(err, HF_ERR_ARG, "hf_signal_build: no signal channel given");
+    int vrc = hfcore_check_version(spec->version, HF_SIGNAL_SPEC_VERSION,
+                                   "hf_signal_spec", err);
+    if (vrc == HF_OK)
+        vrc = hfmodel_options_check(opt, err);
+    if (vrc != HF_OK)
+        return vrc;
     hf_signal *s = calloc(1, sizeof *s);
     if (!s)
         return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");

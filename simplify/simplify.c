@@ -19,13 +19,14 @@
 #include <gsl/gsl_matrix.h>
 
 #include "simplify.h"
+#include "fit/fit.h"
 
 void hf_simplify_options_init(hf_simplify_options *opt)
 {
     if (!opt)
         return;
-    if (opt)
-        memset(opt, 0, sizeof *opt);
+    memset(opt, 0, sizeof *opt);
+    opt->version = HF_SIMPLIFY_OPTIONS_VERSION;
 }
 
 static cJSON *find_named(const cJSON *arr, const char *name)
@@ -300,6 +301,12 @@ int hf_workspace_simplify(const hf_workspace *ws,
     if (!ws || !out)
         return hfcore_error_set(err, HF_ERR_ARG,
                             "hf_workspace_simplify: NULL argument");
+    int vrc = hfcore_check_version(opt->version, HF_SIMPLIFY_OPTIONS_VERSION,
+                                   "hf_simplify_options", err);
+    if (vrc == HF_OK)
+        vrc = hffit_options_check(opt->fit, err);
+    if (vrc != HF_OK)
+        return vrc;
     if (opt->method != HF_SIMPLIFY_SIMPLIFY &&
         opt->method != HF_SIMPLIFY_CORRELATED &&
         opt->method != HF_SIMPLIFY_LINEAR &&
@@ -355,7 +362,8 @@ int hf_workspace_simplify(const hf_workspace *ws,
     /* The background is the workspace without the excluded samples; its
      * parameters are the fitted model's, matched by name. */
     if (opt->nexclude) {
-        hf_ws_edit e = {0};
+        hf_ws_edit e;
+        hf_ws_edit_init(&e);
         e.prune_samples = opt->exclude;
         e.n_prune_samples = opt->nexclude;
         if ((rc = hf_workspace_prune_rename(ws, &e, &pruned, err)) ||

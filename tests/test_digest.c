@@ -212,7 +212,7 @@ static void test_sort_prune(void **state)
 
     const char *mods[] = {"JES"};
     hf_ws_edit e;
-    memset(&e, 0, sizeof e);
+    hf_ws_edit_init(&e);
     e.prune_modifiers = mods;
     e.n_prune_modifiers = 1;
     assert_int_equal(hf_workspace_prune_rename(ws, &e, &out, &err), HF_OK);
@@ -222,7 +222,7 @@ static void test_sort_prune(void **state)
     hf_workspace_free(out);
 
     const char *pairs[] = {"nosuch", "x"};
-    memset(&e, 0, sizeof e);
+    hf_ws_edit_init(&e);
     e.rename_samples = pairs;
     e.n_rename_samples = 1;
     assert_int_equal(hf_workspace_prune_rename(ws, &e, &out, &err), HF_ERR_NOTFOUND);
@@ -299,7 +299,7 @@ static void test_wsops_oom(void **state)
     assert_int_equal(hf_workspace_read("workspaces/demo/BkgOnly.json", &ws, &err), HF_OK);
     const char *mods[] = {"JES"}, *pairs[] = {"mu_ttbar", "mu_tt"};
     hf_ws_edit e;
-    memset(&e, 0, sizeof e);
+    hf_ws_edit_init(&e);
     e.prune_modifiers = mods;
     e.n_prune_modifiers = 1;
     e.rename_modifiers = pairs;
@@ -309,7 +309,7 @@ static void test_wsops_oom(void **state)
     hf_workspace *other = NULL;
     const char *lumi[] = {"lumi"};
     hf_ws_edit pe;
-    memset(&pe, 0, sizeof pe);
+    hf_ws_edit_init(&pe);
     pe.prune_modifiers = lumi;
     pe.n_prune_modifiers = 1;
     assert_int_equal(hf_workspace_prune_rename(ws, &pe, &other, &err), HF_OK);

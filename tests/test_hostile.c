@@ -350,7 +350,7 @@ static void test_library_lists(void **state)
     assert_int_equal(hf_workspace_read(DEMO_WS, &ws, &err), HF_OK);
     const char *names[2] = {"lumi", NULL};
     hf_ws_edit e;
-    memset(&e, 0, sizeof e);
+    hf_ws_edit_init(&e);
     e.prune_modifiers = names;
     e.n_prune_modifiers = 2;
     assert_int_equal(hf_workspace_prune_rename(ws, &e, &out, &err), HF_ERR_ARG);

@@ -1,6 +1,8 @@
 """_capi.py - ctypes mirrors of include/hf.h: the option and result structs
 (field for field, in header order) and the argument types of each function
-the package calls.  Keep in step with include/hf.h."""
+the package calls.  Keep in step with include/hf.h.  Option structs begin
+with `version`; the package sets them up with the library's _init
+functions, never by hand, so that field is always the library's."""
 import ctypes
 
 _P = ctypes.c_void_p
@@ -15,7 +17,8 @@ class _Error(ctypes.Structure):
 
 
 class _ModelOptions(ctypes.Structure):
-    _fields_ = [("measurement", ctypes.c_char_p), ("poi", ctypes.c_char_p),
+    _fields_ = [("version", ctypes.c_int),
+                ("measurement", ctypes.c_char_p), ("poi", ctypes.c_char_p),
                 ("normsys_interp", ctypes.c_int),
                 ("histosys_interp", ctypes.c_int)]
 
@@ -37,7 +40,8 @@ _PROGRESS = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_int)
 
 
 class _BatchOptions(ctypes.Structure):
-    _fields_ = [("test_poi", ctypes.c_double), ("ts", ctypes.c_int),
+    _fields_ = [("version", ctypes.c_int),
+                ("test_poi", ctypes.c_double), ("ts", ctypes.c_int),
                 ("upper_limit", ctypes.c_int), ("cl", ctypes.c_double),
                 ("threads", ctypes.c_int), ("model", ctypes.c_void_p),
                 ("fit", ctypes.c_void_p), ("progress", _PROGRESS),
@@ -56,7 +60,8 @@ class _BatchResult(ctypes.Structure):
 
 
 class _SignalSpec(ctypes.Structure):
-    _fields_ = [("channels", ctypes.POINTER(ctypes.c_char_p)),
+    _fields_ = [("version", ctypes.c_int),
+                ("channels", ctypes.POINTER(ctypes.c_char_p)),
                 ("nchannels", ctypes.c_int), ("sample", ctypes.c_char_p),
                 ("poi", ctypes.c_char_p), ("lumi", ctypes.c_int),
                 ("staterror", ctypes.c_int)]
@@ -69,7 +74,8 @@ class _Parset(ctypes.Structure):
 
 
 class _FitOptions(ctypes.Structure):
-    _fields_ = [("tolerance", ctypes.c_double), ("max_evals", ctypes.c_int)]
+    _fields_ = [("version", ctypes.c_int),
+                ("tolerance", ctypes.c_double), ("max_evals", ctypes.c_int)]
 
 
 class _FitResult(ctypes.Structure):
@@ -78,7 +84,8 @@ class _FitResult(ctypes.Structure):
 
 
 class _ToysOptions(ctypes.Structure):
-    _fields_ = [("threads", ctypes.c_int), ("fit", ctypes.c_void_p),
+    _fields_ = [("version", ctypes.c_int),
+                ("threads", ctypes.c_int), ("fit", ctypes.c_void_p),
                 ("sb_stats", _D), ("b_stats", _D)]
 
 
@@ -95,7 +102,7 @@ class _ToysResult(ctypes.Structure):
 
 
 class _WsEdit(ctypes.Structure):
-    _fields_ = [(name, t) for base in (
+    _fields_ = [("version", ctypes.c_int)] + [(name, t) for base in (
         "prune_modifiers", "prune_modifier_types", "prune_samples",
         "prune_channels", "prune_measurements", "rename_modifiers",
         "rename_samples", "rename_channels", "rename_measurements")
@@ -143,6 +150,7 @@ SIGS = {
     "hf_workspace_digest": (_I, [_P, _S, ctypes.c_char_p, ctypes.c_size_t, _E]),
     "hf_workspace_apply": (_I, [_P, _P, _PP, _E]),
     "hf_workspace_sorted": (_I, [_P, _PP, _E]),
+    "hf_ws_edit_init": (None, [ctypes.POINTER(_WsEdit)]),
     "hf_workspace_prune_rename": (_I, [_P, ctypes.POINTER(_WsEdit), _PP, _E]),
     "hf_workspace_combine": (_I, [_P, _P, _S, _I, _PP, _E]),
     "hf_workspace_dump": (_P, [_P, _I]),

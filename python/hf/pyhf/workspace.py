@@ -192,6 +192,7 @@ class Workspace(dict):
     def _prune_and_rename(self, prune=None, rename=None):
         prune, rename = prune or {}, rename or {}
         e = _capi._WsEdit()
+        lib().hf_ws_edit_init(ctypes.byref(e))
         keep = []
         for kind in ("modifiers", "modifier_types", "samples", "channels", "measurements"):
             names = [n.encode() for n in (prune.get(kind) or [])]
