@@ -205,7 +205,7 @@ fuzz: fuzz-build
 # fresh-machine check (`make fresh-check`) then installs it too.
 DEB_PKGS := gcc g++ libc6-dev make pkg-config python3 libcjson-dev libnlopt-dev \
             libgsl-dev librandom123-dev libcmocka-dev libssl-dev libcairo2-dev valgrind locales \
-            python3-numpy python3-pytest python3-setuptools python3-pip \
+            python3-numpy python3-pytest python3-setuptools python3-pip python3-ujson \
             libonnx-dev protobuf-c-compiler libprotobuf-c-dev libxml2-dev libxgboost-dev
 deps:
 	@tools/deps.sh $(DEB_PKGS)

@@ -66,6 +66,7 @@ typedef struct preq {
     int *bins;                 /* staterror: the global bins it covers */
     int occ0, nocc;            /* staterror: its run in builder.st */
     int offset, aux_offset;
+    unsigned char config;      /* HFMODEL_CFG_*: what the config sets */
 } preq;
 
 typedef struct builder {
@@ -572,7 +573,10 @@ static int apply_config(builder *B, const cJSON *params, const char *ppath)
                                     "attribute",
                                     B->src, ppath, j, key, name, hfmodel_modtype_names[r->type], key);
             }
+            if (!strcmp(key, "sigmas"))
+                r->config |= HFMODEL_CFG_SIGMAS;
             if (!strcmp(key, "fixed")) {
+                r->config |= HFMODEL_CFG_FIXED;
                 for (int i = 0; i < r->n; i++)
                     r->fixed[i] = cJSON_IsTrue(kv);
                 continue;
@@ -763,6 +767,28 @@ static int group_histosys(builder *B, hf_model *m)
     return HF_OK;
 }
 
+/* The sample name of each block (hfmodel_sample_block finds a sample by
+ * its name, not by where the sort above put it). */
+static int block_names(builder *B, hf_model *m)
+{
+    size_t len = 0;
+    for (int b = 0; b < B->nblk; b++)
+        len += strlen(B->blks[b].name) + 1;
+    m->blk_sample = malloc(sizeof(char *) * (size_t)(B->nblk ? B->nblk : 1));
+    char *buf = malloc(len ? len : 1);
+    if (!m->blk_sample || !buf || B->nblk == 0) {
+        free(buf);
+        return m->blk_sample ? HF_OK : nomem(B);
+    }
+    for (int b = 0; b < B->nblk; b++) {
+        size_t n = strlen(B->blks[b].name) + 1;
+        memcpy(buf, B->blks[b].name, n);
+        m->blk_sample[b] = buf;
+        buf += n;
+    }
+    return HF_OK;
+}
+
 static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
                       const cJSON *observations)
 {
@@ -792,8 +818,9 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
     m->sigmas = dalloc(na, 0);
     m->factors = dalloc(na, 0);
     m->aux_par = malloc(sizeof(int) * (na ? na : 1));
+    m->ps_config = calloc(B->nreq ? B->nreq : 1, 1);
     if (!m->init || !m->lo || !m->hi || !m->fixed || !m->par_names || !m->auxdata ||
-        !m->sigmas || !m->factors || !m->aux_par)
+        !m->sigmas || !m->factors || !m->aux_par || !m->ps_config)
         return nomem(B);
     for (int k = 0; k < B->nreq; k++) {
         const preq *r = &B->reqs[k];
@@ -806,6 +833,7 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
         ps->n = r->n;
         ps->constrained = r->constrained;
         ps->aux_offset = r->aux_offset;
+        m->ps_config[k] = r->config;
         /* pyhf's is_scalar: normfactor, normsys, histosys, lumi */
         int scalar = r->type == HF_MOD_NORMFACTOR || r->type == HF_MOD_NORMSYS ||
                      r->type == HF_MOD_HISTOSYS || r->type == HF_MOD_LUMI;
@@ -913,10 +941,11 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
     m->nominal = dalloc((int)nomlen, 0);
     m->sfac = calloc(nsf ? nsf : 1, sizeof *m->sfac);
     m->bf_par = malloc(sizeof(int) * (nbfpar ? nbfpar : 1));
+    m->bf_unc = dalloc(nbfpar, 0);
     m->hs_par = malloc(sizeof(int) * (nhs ? nhs : 1));
     m->hs_slot = malloc(sizeof(int) * (nhs ? nhs : 1));
     m->hs_coef = dalloc(2 * nhs, 0);
-    if (!m->blocks || !m->nominal || !m->sfac || !m->bf_par || !m->hs_par || !m->hs_slot ||
+    if (!m->blocks || !m->nominal || !m->sfac || !m->bf_par || !m->bf_unc || !m->hs_par || !m->hs_slot ||
         !m->hs_coef)
         return nomem(B);
     m->nsfac = nsf;
@@ -1004,8 +1033,11 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
                 int k = 0;
                 while (k < r->n && r->bins[k] != br->bin0)
                     k++;
-                for (int i = 0; i < br->nb; i++)
+                const cJSON *u = data ? data->child : NULL;
+                for (int i = 0; i < br->nb; i++, u = u ? u->next : NULL) {
                     m->bf_par[bfoff + i] = r->offset + k + i;
+                    m->bf_unc[bfoff + i] = u ? u->valuedouble : 0;
+                }
                 bfoff += br->nb;
                 bfi++;
                 break;
@@ -1016,6 +1048,8 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
         K->nbf = bfi - K->bf0;
     }
     m->nhs = hsi;
+    if ((rc = block_names(B, m)))
+        return rc;
     if (soa_normsys(m))
         return nomem(B);
     m->work_ns = m->work_size;

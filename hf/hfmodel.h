@@ -33,4 +33,42 @@ int hfmodel_kinked(const hf_model *m, unsigned char *flag);
  * gradient at 0 is exactly zero whatever the data; returns how many. */
 int hfmodel_symmetric(const hf_model *m, unsigned char *flag);
 
+/* The Poisson rate factors tau of the constraint terms, in auxdata order
+ * (0 for Gaussian terms). */
+const double *hfmodel_factors(const hf_model *m);
+
+/* ---- a sample whose yields change after the build (overlay.c) ----
+ *
+ * A slot is where one sample lives in a compiled model: its blocks in some
+ * channels, and the staterror gammas whose widths it shares with the other
+ * samples of a bin.  An overlay is a model that shares every array of a
+ * template except those a sample's yields determine (nominal yields,
+ * constraint widths, fixed flags); setting a slot's yields on it redoes
+ * exactly what the build does with them, so the overlay equals, bit for
+ * bit, the model built with those yields in the JSON.  recast/ puts a
+ * signal on a compiled background this way. */
+typedef struct hfmodel_slot hfmodel_slot;
+typedef struct hfmodel_overlay hfmodel_overlay;
+
+/* The slot of sample `sample` in channels chans[0 .. nch) of m.  Its bins
+ * are numbered channel after channel in that order.  Fails for a sample
+ * whose yields feed more than the nominals and staterror widths (a
+ * histosys or shapesys on it). */
+int hfmodel_slot_new(const hf_model *m, const char *sample,
+                     const char *const *chans, int nch, hfmodel_slot **out,
+                     hf_error *err);
+int hfmodel_slot_nbins(const hfmodel_slot *s);
+void hfmodel_slot_free(hfmodel_slot *s);
+
+/* An overlay of t (which must outlive it); NULL when out of memory. */
+hfmodel_overlay *hfmodel_overlay_new(const hf_model *t);
+void hfmodel_overlay_free(hfmodel_overlay *o);
+/* The overlay as a model, valid until hfmodel_overlay_free. */
+const hf_model *hfmodel_overlay_model(const hfmodel_overlay *o);
+/* Sets the slot's yields and staterror uncertainties (unc NULL: zeros),
+ * hfmodel_slot_nbins() each; every entry it touches is recomputed from
+ * the template, so nothing of an earlier call stays. */
+void hfmodel_overlay_set(hfmodel_overlay *o, const hfmodel_slot *s,
+                         const double *yields, const double *unc);
+
 #endif

@@ -253,6 +253,11 @@ void hf_model_free(hf_model *m)
     free(m->chan_nb);
     free(m->data);
     free(m->blocks);
+    if (m->blk_sample && m->nblocks > 0)
+        free(m->blk_sample[0]);
+    free(m->blk_sample);
+    free(m->bf_unc);
+    free(m->ps_config);
     free(m->nominal);
     free(m->sfac);
     free(m->sf_poly);
@@ -288,6 +293,7 @@ const double *hf_model_upper(const hf_model *m) { return m ? m->hi : NULL; }
 const unsigned char *hf_model_fixed(const hf_model *m) { return m ? m->fixed : NULL; }
 const double *hf_model_auxdata(const hf_model *m) { return m ? m->auxdata : NULL; }
 const double *hf_model_sigmas(const hf_model *m) { return m ? m->sigmas : NULL; }
+const double *hfmodel_factors(const hf_model *m) { return m ? m->factors : NULL; }
 const double *hf_model_data(const hf_model *m) { return m ? m->data : NULL; }
 int hf_model_nchannels(const hf_model *m) { return m ? m->nchan : 0; }
 

@@ -73,6 +73,12 @@ struct hf_model {
 
     int nblocks;
     hf_block *blocks;
+    char **blk_sample;       /* [nblocks] sample name of each block (into
+                                one allocation, blk_sample[0]) */
+    /* The nominal yields, and the constraint widths and fixed flags that
+     * staterror derives from them.  hf/overlay.c rewrites these three for
+     * a sample whose yields change after the build (recast/'s signal): an
+     * array derived from them must be recomputed there too. */
     double *nominal;
     hf_sfac *sfac;
     int nsfac;
@@ -89,6 +95,10 @@ struct hf_model {
     int nsf_code4, *sf_code4, *sf_code4_start; /* grouped by parameter */
     int nsf_other, *sf_other;
     int *bf_par;
+    double *bf_unc;          /* parallel to bf_par: a staterror row's
+                                uncertainties (its modifier's data), else 0 */
+    unsigned char *ps_config; /* [nparsets] what the measurement config
+                                sets: HFMODEL_CFG_* bits */
     /* histosys, flattened to one entry per (modifier, bin): thousands of
      * them with one or two bins each, so a flat loop beats nested ones */
     int nhs;
@@ -118,6 +128,10 @@ struct hf_model {
     size_t work_sf, work_par, work_bb, work_ns, work_size;
     int histosys_code;
 };
+
+/* ps_config bits: the measurement config sets the widths, the fixed flag
+ * (then an overlay never recomputes them). */
+enum { HFMODEL_CFG_SIGMAS = 1, HFMODEL_CFG_FIXED = 2 };
 
 /* Interpolation constants (interp.c); evaluation is in interp.h. */
 int hfmodel_interp_normsys_init(hf_sfac *f, int code, double lo, double hi);

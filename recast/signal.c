@@ -4,12 +4,8 @@
  * yields can be overwritten without going through JSON.
  *
  * The template is the model of the workspace patched with placeholder
- * yields.  A sample's yields change neither the parameters nor the block
- * layout of a model, only two kinds of numbers: the block's nominal bins
- * and, through the total nominal of a bin, the widths (and fixed flags) of
- * the staterror gammas the signal shares with the backgrounds.  So the
- * template records where those live, and what hf/build.c sums to get the
- * widths, to redo exactly that sum for each new signal.
+ * yields; the model's slot for the signal (hf/overlay.c) then knows what
+ * each new signal's yields change in it.
  */
 #include <math.h>
 #include <stdio.h>
@@ -254,168 +250,13 @@ void hf_signal_free(hf_signal *s)
     free(s->chan);
     free(s->off);
     free(s->nb);
-    free(s->blk);
-    free(s->stat);
-    free(s->cnom);
-    free(s->cunc);
+    hfmodel_slot_free(s->slot);
     free(s);
 }
 
 static char *dupnull(const char *x)
 {
     return x ? strdup(x) : NULL;
-}
-
-/* Does the measurement config set `key` for parameter `name`? */
-static int config_sets(const cJSON *meas, const char *name, const char *key)
-{
-    const cJSON *pc;
-    cJSON_ArrayForEach(pc, cJSON_GetObjectItemCaseSensitive(
-                               cJSON_GetObjectItemCaseSensitive(meas, "config"), "parameters")) {
-        const char *n = jstr(pc, "name");
-        if (n && strcmp(n, name) == 0 && cJSON_GetObjectItemCaseSensitive(pc, key))
-            return 1;
-    }
-    return 0;
-}
-
-/* Records, for each signal bin, the staterror gamma it feeds and the
- * background terms of its width, in hf/build.c's summation order. */
-static int setup_stat(hf_signal *s, const int *wsidx, hf_error *err)
-{
-    const hf_model *m = s->model;
-    const cJSON *channels = cJSON_GetObjectItemCaseSensitive(s->ws->root, "channels");
-    const cJSON *meas = measurement_of(s->ws, s->measurement);
-    size_t ncon = 0;
-    s->stat = calloc((size_t)s->nbins, sizeof *s->stat);
-    if (!s->stat)
-        return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
-    /* count first: at most one contribution per sample and bin, plus ours */
-    for (int i = 0; i < s->nch; i++) {
-        const cJSON *ch = cJSON_GetArrayItem(channels, wsidx[i]);
-        ncon += (size_t)s->nb[i] *
-                (size_t)(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ch, "samples")) + 1);
-    }
-    s->cnom = malloc(sizeof(double) * (ncon ? ncon : 1));
-    s->cunc = malloc(sizeof(double) * (ncon ? ncon : 1));
-    if (!s->cnom || !s->cunc)
-        return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
-    size_t c0 = 0;
-    for (int i = 0; i < s->nch; i++) {
-        const hf_block *K = &m->blocks[s->blk[i]];
-        char sname[512];
-        stat_name(sname, sizeof sname, s->chan[i]);
-        if (K->nbf != 1)
-            return hfcore_error_set(err, HF_ERR_INVALID,
-                                "%s: signal in channel '%s': expected one per-bin modifier",
-                                s->ws->source, s->chan[i]);
-        int pk = -1;
-        for (int k = 0; k < m->nparsets; k++)
-            if (strcmp(m->parsets[k].name, sname) == 0)
-                pk = k;
-        if (pk < 0)
-            return hfcore_error_set(err, HF_ERR_INVALID, "%s: no parameter '%s' in the model",
-                                s->ws->source, sname);
-        const hf_parset *ps = &m->parsets[pk];
-        int keep_sig = config_sets(meas, sname, "sigmas");
-        int keep_fix = config_sets(meas, sname, "fixed");
-        /* the samples of this channel carrying it, sorted by name as the
-         * model's blocks are (a stable order: names are unique) */
-        const cJSON *samples = cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetArrayItem(channels, wsidx[i]), "samples");
-        int ns = cJSON_GetArraySize(samples);
-        const cJSON **car = malloc(sizeof *car * (size_t)(ns + 1));
-        const cJSON **cmod = malloc(sizeof *cmod * (size_t)(ns + 1));
-        if (!car || !cmod) {
-            free(car);
-            free(cmod);
-            return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
-        }
-        int n = 0;
-        const cJSON *smp;
-        cJSON_ArrayForEach(smp, samples) {
-            const cJSON *mod, *hit = NULL;
-            cJSON_ArrayForEach(mod, cJSON_GetObjectItemCaseSensitive(smp, "modifiers")) {
-                const char *mn = jstr(mod, "name"), *mt = jstr(mod, "type");
-                if (mn && mt && !strcmp(mt, "staterror") && !strcmp(mn, sname))
-                    hit = mod;
-            }
-            if (hit) {
-                /* insertion sort by sample name */
-                int at = n;
-                while (at > 0 && strcmp(jstr(car[at - 1], "name"), jstr(smp, "name")) > 0) {
-                    car[at] = car[at - 1];
-                    cmod[at] = cmod[at - 1];
-                    at--;
-                }
-                car[at] = smp;
-                cmod[at] = hit;
-                n++;
-            }
-        }
-        int spos = 0;
-        while (spos < n && strcmp(jstr(car[spos], "name"), s->sample) < 0)
-            spos++;
-        for (int b = 0; b < s->nb[i]; b++) {
-            hf_statbin *st = &s->stat[s->off[i] + b];
-            int p = m->bf_par[K->bfpar + (size_t)b];
-            st->par = p;
-            st->aux = ps->aux_offset + (p - ps->offset);
-            st->keep_sigma = keep_sig;
-            st->keep_fixed = keep_fix;
-            st->n = n + 1;
-            st->spos = spos;
-            st->c0 = c0;
-            for (int j = 0, o = 0; j <= n; j++) {
-                if (j == spos) {
-                    s->cnom[c0 + j] = s->cunc[c0 + j] = 0; /* the signal's */
-                    continue;
-                }
-                const cJSON *d = cJSON_GetArrayItem(
-                    cJSON_GetObjectItemCaseSensitive(car[o], "data"), b);
-                const cJSON *u = cJSON_GetArrayItem(
-                    cJSON_GetObjectItemCaseSensitive(cmod[o], "data"), b);
-                s->cnom[c0 + j] = d ? d->valuedouble : 0;
-                s->cunc[c0 + j] = u ? u->valuedouble : 0;
-                o++;
-            }
-            c0 += (size_t)(n + 1);
-        }
-        free(car);
-        free(cmod);
-    }
-    return HF_OK;
-}
-
-void hfrecast_signal_apply(const hf_signal *s, hf_model *m, const double *yields,
-                     const double *unc)
-{
-    for (int i = 0; i < s->nch; i++) {
-        const hf_block *K = &m->blocks[s->blk[i]];
-        memcpy(m->nominal + K->nom, yields + s->off[i], sizeof(double) * (size_t)s->nb[i]);
-    }
-    if (!s->staterror)
-        return;
-    for (int b = 0; b < s->nbins; b++) {
-        const hf_statbin *st = &s->stat[b];
-        const double *cn = s->cnom + st->c0, *cu = s->cunc + st->c0;
-        double u = unc ? unc[b] : 0.0;
-        /* hf/build.c's staterror_defaults, term for term and in its order,
-         * so the widths are bit for bit those of the patched model */
-        double ns = 0, rel2 = 0;
-        for (int j = 0; j < st->n; j++)
-            ns += j == st->spos ? yields[b] : cn[j];
-        if (ns > 0)
-            for (int j = 0; j < st->n; j++) {
-                double q = (j == st->spos ? u : cu[j]) / ns;
-                rel2 += q * q;
-            }
-        double sd = sqrt(rel2);
-        if (!st->keep_fixed)
-            m->fixed[st->par] = sd == 0;
-        if (!st->keep_sigma)
-            m->sigmas[st->aux] = sd == 0 ? 1.0 : sd;
-    }
 }
 
 int hf_signal_build(const hf_workspace *ws, const hf_signal_spec *spec,
@@ -449,11 +290,9 @@ int hf_signal_build(const hf_workspace *ws, const hf_signal_spec *spec,
     s->chan = calloc((size_t)s->nch, sizeof *s->chan);
     s->off = calloc((size_t)s->nch, sizeof(int));
     s->nb = calloc((size_t)s->nch, sizeof(int));
-    s->blk = calloc((size_t)s->nch, sizeof(int));
-    int *wsidx = calloc((size_t)s->nch, sizeof(int));
     int rc = HF_OK;
     if (!s->sample || (s->mopt.measurement && !s->measurement) || !s->chan || !s->off ||
-        !s->nb || !s->blk || !wsidx) {
+        !s->nb) {
         rc = hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
         goto fail;
     }
@@ -474,9 +313,9 @@ int hf_signal_build(const hf_workspace *ws, const hf_signal_spec *spec,
                               spec->channels[i] ? "out of memory" : "NULL");
             goto fail;
         }
-    /* bins and workspace indices (the ops are rebuilt by build_with) */
+    /* bins per channel (the ops are rebuilt by build_with) */
     cJSON *ops = NULL;
-    rc = hfrecast_signal_ops(ws, spec, s->measurement, NULL, NULL, &ops, s->nb, wsidx, err);
+    rc = hfrecast_signal_ops(ws, spec, s->measurement, NULL, NULL, &ops, s->nb, NULL, err);
     cJSON_Delete(ops);
     if (rc)
         goto fail;
@@ -487,41 +326,18 @@ int hf_signal_build(const hf_workspace *ws, const hf_signal_spec *spec,
     rc = build_with(s, NULL, NULL, &s->model, err);
     if (rc)
         goto fail;
-    /* the signal block of each channel: the model's blocks are sorted by
-     * channel, then sample name */
-    const cJSON *channels = cJSON_GetObjectItemCaseSensitive(ws->root, "channels");
-    for (int i = 0; i < s->nch; i++) {
-        const hf_model *m = s->model;
-        int mc = -1;
-        for (int c = 0; c < m->nchan; c++)
-            if (strcmp(m->chan_names[c], s->chan[i]) == 0)
-                mc = c;
-        int first = -1;
-        for (int b = 0; b < m->nblocks && first < 0; b++)
-            if (mc >= 0 && m->blocks[b].bin0 == m->chan_off[mc])
-                first = b;
-        int rank = 0;
-        const cJSON *smp;
-        cJSON_ArrayForEach(smp, cJSON_GetObjectItemCaseSensitive(
-                                    cJSON_GetArrayItem(channels, wsidx[i]), "samples")) {
-            const char *n = jstr(smp, "name");
-            rank += n && strcmp(n, s->sample) < 0;
-        }
-        s->blk[i] = first + rank;
-        if (first < 0 || s->blk[i] >= m->nblocks || m->blocks[s->blk[i]].bin0 != m->chan_off[mc] ||
-            m->blocks[s->blk[i]].nb != s->nb[i]) {
-            rc = hfcore_error_set(err, HF_ERR_INVALID, "%s: cannot locate the signal in channel '%s'",
-                              ws->source, s->chan[i]);
-            goto fail;
-        }
-    }
-    if (s->staterror && (rc = setup_stat(s, wsidx, err)))
+    if ((rc = hfmodel_slot_new(s->model, s->sample, (const char *const *)s->chan, s->nch,
+                               &s->slot, err)))
         goto fail;
-    free(wsidx);
+    if (hfmodel_slot_nbins(s->slot) != s->nbins) {
+        rc = hfcore_error_set(err, HF_ERR_INVALID, "%s: the signal has %d bins in the model, "
+                              "%d in the workspace", ws->source, hfmodel_slot_nbins(s->slot),
+                              s->nbins);
+        goto fail;
+    }
     *out = s;
     return HF_OK;
 fail:
-    free(wsidx);
     hf_signal_free(s);
     return rc;
 }

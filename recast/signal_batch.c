@@ -2,50 +2,18 @@
  * signal_batch.c - CLs and upper limits for many signals on one compiled
  * background, parallel over signals.
  *
- * Each thread works on an overlay of the template model: a struct copy
- * that shares every read-only array with the template but owns the three
- * arrays a signal changes (nominal yields, constraint widths, fixed
- * flags).  A signal rewrites all of what it changes (hfrecast_signal_apply
- * recomputes every entry it touches from the template's values and its
- * own yields), so what an overlay held before does not leak into the next
- * signal: results depend only on the signal, not on the thread count or
- * on which signals a thread ran before.
+ * Each thread works on an overlay of the template model (hf/overlay.c):
+ * it shares every read-only array with the template and owns those a
+ * signal changes.  A signal rewrites all of what it changes from the
+ * template's values and its own yields, so what an overlay held before
+ * does not leak into the next signal: results depend only on the signal,
+ * not on the thread count or on which signals a thread ran before.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "recast.h"
-
-typedef struct overlay {
-    hf_model m;
-    double *nominal, *sigmas;
-    unsigned char *fixed;
-} overlay;
-
-static int overlay_init(overlay *o, const hf_model *t)
-{
-    o->m = *t;
-    o->nominal = malloc(sizeof(double) * (t->nbb ? t->nbb : 1));
-    o->sigmas = malloc(sizeof(double) * (size_t)(t->naux ? t->naux : 1));
-    o->fixed = malloc((size_t)(t->npars ? t->npars : 1));
-    if (!o->nominal || !o->sigmas || !o->fixed)
-        return -1;
-    memcpy(o->nominal, t->nominal, sizeof(double) * t->nbb);
-    memcpy(o->sigmas, t->sigmas, sizeof(double) * (size_t)t->naux);
-    memcpy(o->fixed, t->fixed, (size_t)t->npars);
-    o->m.nominal = o->nominal;
-    o->m.sigmas = o->sigmas;
-    o->m.fixed = o->fixed;
-    return 0;
-}
-
-static void overlay_free(overlay *o)
-{
-    free(o->nominal);
-    free(o->sigmas);
-    free(o->fixed);
-}
 
 /* Signals as a batch source (infer/batch.c runs them): each thread keeps
  * an overlay, each item applies its signal to it. */
@@ -57,19 +25,12 @@ typedef struct signal_source {
 static void *signal_thread_init(void *ctx)
 {
     const signal_source *ss = ctx;
-    overlay *ov = malloc(sizeof *ov);
-    if (ov && overlay_init(ov, ss->s->model) != 0) {
-        overlay_free(ov);
-        free(ov);
-        ov = NULL;
-    }
-    return ov;
+    return hfmodel_overlay_new(ss->s->model);
 }
 
 static void signal_thread_free(void *state)
 {
-    overlay_free(state);
-    free(state);
+    hfmodel_overlay_free(state);
 }
 
 static int signal_prepare(void *ctx, void *state, int j, const hf_model **m,
@@ -77,18 +38,18 @@ static int signal_prepare(void *ctx, void *state, int j, const hf_model **m,
 {
     const signal_source *ss = ctx;
     const hf_signal *s = ss->s;
-    overlay *ov = state;
+    hfmodel_overlay *ov = state;
     size_t nb = (size_t)s->nbins;
     const double *y = ss->yields + (size_t)j * nb;
     const double *u = ss->unc ? ss->unc + (size_t)j * nb : NULL;
-    *m = &ov->m;
+    *m = hfmodel_overlay_model(ov);
     for (int b = 0; b < s->nbins; b++)
         if (!isfinite(y[b]) || (u && !(isfinite(u[b]) && u[b] >= 0)))
             return hfcore_error_set(err, HF_ERR_ARG,
                                 "signal %d bin %d: yield %g, uncertainty %g: yields "
                                 "must be finite and uncertainties finite and >= 0",
                                 j, b, y[b], u ? u[b] : 0.0);
-    hfrecast_signal_apply(s, &ov->m, y, u);
+    hfmodel_overlay_set(ov, s->slot, y, u);
     return HF_OK;
 }
 

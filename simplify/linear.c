@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hf/model.h"
+#include "hf/hfmodel.h"
 #include "simplify.h"
 
 static int parset_of(const hf_model *m, int i, hf_parset *ps)
@@ -228,7 +228,7 @@ int hfsimplify_linear(const hf_model *fm, const hf_model *ym, const int *map,
             centre = aux[ax];
             width = sig[ax];
         } else { /* Poisson: aux = tau * gamma0, Var(gamma) = gamma0 / tau */
-            double tau = fm->factors[ax];
+            double tau = hfmodel_factors(fm)[ax];
             centre = aux[ax] / tau;
             width = sqrt(fmax(centre, 0) / tau);
         }

@@ -15,10 +15,7 @@
 # hfcli_, hfplot_, hfmpi_), so a name shows its layer.
 # cli/main.c, the command's entry point, dispatches to plot/ and is exempt.
 # The model's struct definitions (hf/model.h, hf/interp.h) are hf/'s own:
-# other folders use hf/hfmodel.h.  PRIVATE_OK lists the files that still
-# reach inside (recast/'s signal template edits a compiled model in place;
-# simplify/linear.c reads its factors) until they have accessors: no file
-# may join them.
+# other folders use hf/hfmodel.h.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${1:-build}
@@ -31,7 +28,6 @@ rank() {
     esac
 }
 FOLDERS="core patch ml hf fit infer simplify recast cli plot mpi"
-PRIVATE_OK="recast/recast.h simplify/linear.c"
 bad=0
 
 # (1) #include lines.
@@ -44,7 +40,6 @@ for f in $FOLDERS; do
             case $inc in
             hf.h) continue ;;
             hf/model.h | hf/interp.h)
-                 case " $PRIVATE_OK " in *" $src "*) continue ;; esac
                  [ "$f" = hf ] ||
                      echo "$src:$line: includes \"$inc\": the model's insides are hf/'s (use hf/hfmodel.h)"
                  ;;

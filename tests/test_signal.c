@@ -172,6 +172,38 @@ static void test_batch_sbottom(void **state)
     batch_matches(SBOTTOM, sr, 1, 1, 3);
 }
 
+/* The measurement configures a staterror's widths (SR) and fixes another
+ * (CR): the batch must keep what the config sets, as the build does, and
+ * recompute only the rest. */
+static void test_batch_configured(void **state)
+{
+    (void)state;
+    static const char ws[] =
+        "{\"channels\": ["
+        "{\"name\": \"SR\", \"samples\": ["
+        " {\"name\": \"bkgA\", \"data\": [5.0, 3.0], \"modifiers\": ["
+        "  {\"name\": \"staterror_SR\", \"type\": \"staterror\", \"data\": [1.0, 2.0]}]},"
+        " {\"name\": \"zbkg\", \"data\": [4.0, 2.5], \"modifiers\": ["
+        "  {\"name\": \"staterror_SR\", \"type\": \"staterror\", \"data\": [0.5, 0.1]}]}]},"
+        "{\"name\": \"CR\", \"samples\": ["
+        " {\"name\": \"bkg\", \"data\": [40.0, 30.0], \"modifiers\": ["
+        "  {\"name\": \"staterror_CR\", \"type\": \"staterror\", \"data\": [3.0, 4.0]}]}]}],"
+        "\"observations\": [{\"name\": \"SR\", \"data\": [12, 9]},"
+        " {\"name\": \"CR\", \"data\": [50, 40]}],"
+        "\"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": \"mu_SIG\","
+        " \"parameters\": [{\"name\": \"staterror_SR\", \"sigmas\": [0.2, 0.3]},"
+        " {\"name\": \"staterror_CR\", \"fixed\": true}]}}],"
+        "\"version\": \"1.0.0\"}";
+    char path[300];
+    snprintf(path, sizeof path, "%s/configured.json", tmpdir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(ws, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    static const char *const chans[] = {"SR", "CR"};
+    batch_matches(path, chans, 2, 0, 3);
+}
+
 static void test_spec_errors(void **state)
 {
     (void)state;
@@ -370,7 +402,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_binning),     cmocka_unit_test(test_batch_demo),
-        cmocka_unit_test(test_batch_sbottom), cmocka_unit_test(test_spec_errors),
+        cmocka_unit_test(test_batch_sbottom), cmocka_unit_test(test_batch_configured),
+        cmocka_unit_test(test_spec_errors),
         cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -36,9 +36,16 @@ import os
 import sys
 from array import array
 
-from . import _capi
+from . import _capi, _jsontext
 from ._capi import (_Error, _ModelOptions, _ClsResult, _LimitResult, _PROGRESS,
                     _BatchOptions, _BatchItem, _BatchResult, _SignalSpec)
+
+
+def _json_nan_ok(obj):
+    # json.dumps's defaults, as this module always used: NaN becomes text
+    # that libhf then refuses with its own message (an HFError)
+    return json.dumps(obj).encode()
+
 
 __all__ = ["HFError", "Workspace", "Patch", "Model", "Binning", "Signal",
            "signal_patch", "cls_batch_patches", "load"]
@@ -211,7 +218,7 @@ class Workspace:
         self._h = _P()
         err = _Error()
         if isinstance(src, dict):
-            rc = lib.hf_workspace_parse(json.dumps(src).encode(), b"<dict>",
+            rc = lib.hf_workspace_parse(_jsontext.text(src, _json_nan_ok), b"<dict>",
                                         ctypes.byref(self._h), ctypes.byref(err))
         elif isinstance(src, str) and src.lstrip().startswith("{"):
             rc = lib.hf_workspace_parse(src.encode(), b"<string>",
@@ -236,7 +243,7 @@ class Patch:
         self._h = _P()
         err = _Error()
         if isinstance(src, (list, tuple)):
-            rc = lib.hf_patch_parse(json.dumps(list(src)).encode(), b"<patch>",
+            rc = lib.hf_patch_parse(_jsontext.text(list(src), _json_nan_ok), b"<patch>",
                                     ctypes.byref(self._h), ctypes.byref(err))
         else:
             rc = lib.hf_patch_read_any(os.fsencode(src), _b(name),

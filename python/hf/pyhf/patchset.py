@@ -2,8 +2,8 @@
 (hf_patchset_parse) and its patches are libhf patches, so building a model
 with one applies it in C with no JSON in between."""
 import ctypes
-import json
 
+from hf import _jsontext
 from . import exceptions
 from ._util import lib, check, err, not_provided, module_getattr
 
@@ -21,7 +21,7 @@ class _Ops:
     def _handle(self):
         if self._h is None:
             try:
-                text = json.dumps(self.patch, allow_nan=False).encode("utf-8")
+                text = _jsontext.text(self.patch)
             except (TypeError, ValueError) as e:
                 raise exceptions.InvalidPatchSet("patch is not JSON: %s" % e) from None
             h = ctypes.c_void_p()
@@ -104,7 +104,7 @@ class PatchSet:
             raise exceptions.Unsupported("Unsupported options were passed in: %s."
                                          % list(config_kwargs))
         try:
-            text = json.dumps(spec, allow_nan=False).encode("utf-8")
+            text = _jsontext.text(spec)
         except (TypeError, ValueError) as e:
             raise exceptions.InvalidPatchSet("patchset is not JSON: %s" % e) from None
         self._h = ctypes.c_void_p()

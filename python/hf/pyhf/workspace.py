@@ -6,7 +6,7 @@ import ctypes
 import json
 import os
 
-from hf import _capi
+from hf import _capi, _jsontext
 from . import exceptions
 from ._util import lib, check, err, not_provided, module_getattr
 
@@ -33,9 +33,7 @@ def _libc_free(p):
 def parse_workspace(spec, name=b"<workspace>"):
     """A libhf workspace handle of a spec dict; InvalidSpecification."""
     try:
-        # compact and unescaped: the quickest text for libhf to take in
-        text = json.dumps(spec, allow_nan=False, ensure_ascii=False, check_circular=False,
-                          separators=(",", ":")).encode("utf-8")
+        text = _jsontext.text(spec)
     except (TypeError, ValueError) as e:
         raise exceptions.InvalidSpecification("workspace is not JSON: %s" % e) from None
     h = ctypes.c_void_p()
