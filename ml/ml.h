@@ -53,6 +53,46 @@ int hfml_prep_read(const char *path, struct hf_ml *m, hf_error *err);
 int hfml_file_bytes(const char *path, unsigned char **data, size_t *len,
                      hf_error *err);
 
+/* Decision trees in a flat complete layout (forest.c), shared by the TMVA
+ * and XGBoost backends.  A source node: a leaf when var < 0 (its value),
+ * else child[1] when x[var] >= thr (as floats), child[0] otherwise. */
+typedef struct hfml_tnode {
+    int var;
+    float thr, value;
+    int child[2];
+} hfml_tnode;
+
+#define HFML_FOREST_MAXDEPTH 10 /* deeper trees: 2^D floats each, too many */
+
+typedef struct hfml_forest hfml_forest;
+hfml_forest *hfml_forest_new(int ntrees);
+void hfml_forest_free(hfml_forest *f);
+/* Tree t from nnodes source nodes rooted at root: 0, or -1 when deeper
+ * than HFML_FOREST_MAXDEPTH (or cyclic), -2 for a child index out of
+ * range, -3 out of memory. */
+int hfml_forest_set(hfml_forest *f, int t, const hfml_tnode *nodes, int nnodes, int root);
+#define HFML_FOREST_CHUNK 256 /* events per hfml_forest_tree call, at most */
+/* n <= HFML_FOREST_CHUNK events' rows (nv floats each) into xt feature by
+ * feature: feature j of event e at xt[j * HFML_FOREST_CHUNK + e], the
+ * layout hfml_forest_tree reads (nv * HFML_FOREST_CHUNK floats). */
+void hfml_forest_transpose(const float *x, size_t n, size_t nv, float *xt);
+/* Tree t's leaf values v[0..n) for the n events of xt (transposed, see
+ * above); work: n integers of scratch. */
+void hfml_forest_tree(const hfml_forest *f, int t, const float *xt, size_t n, float *v,
+                      uint32_t *work);
+
+/* An XGBoost model's trees, flat, evaluated by hf (xgb_flat.c): NULL when
+ * the model has what that does not do (xgb.c then keeps XGBoost's own
+ * predictor).  booster: XGBoost's BoosterHandle; one output. */
+typedef struct hfml_xgbf hfml_xgbf;
+hfml_xgbf *hfml_xgbf_new(void *booster, int nin);
+void hfml_xgbf_free(hfml_xgbf *x);
+/* n <= HFML_FOREST_CHUNK events; work: (nin + 2) * HFML_FOREST_CHUNK floats. */
+void hfml_xgbf_eval(const hfml_xgbf *x, const float *in, size_t n, float *out, float *work);
+/* Probe event r (nin floats): split thresholds and their neighbours, the
+ * values where a wrong comparison would show. */
+void hfml_xgbf_probe(const hfml_xgbf *x, int r, float *row);
+
 char *hfml_strdup(const char *s);
 void hfml_free_names(char **names, int n);
 

@@ -21,6 +21,8 @@
 
 #include "ml.h"
 
+#define CHUNK HFML_FOREST_CHUNK /* events per call: their features stay in L1 */
+
 typedef struct tnode {
     float cut, value;        /* value: what a leaf gives (see above) */
     int var;                 /* -1 for a leaf, -2 for a Fisher cut */
@@ -38,6 +40,7 @@ typedef struct tmva {
     double *coefs;
     int ncoefs;
     float *nmin, *nscale;    /* Normalize: x' = (x - min) * scale * 2 - 1 */
+    hfml_forest *forest;     /* the trees flat, or NULL (Fisher cuts, deep) */
 } tmva;
 
 typedef struct reader {
@@ -330,6 +333,35 @@ static int trees(reader *r, const xmlNode *method)
     return HF_OK;
 }
 
+/* The trees in forest.c's layout, unless a Fisher cut or a tree deeper
+ * than it takes keeps them in the node walk below (t->forest NULL). */
+static int flatten(reader *r)
+{
+    tmva *t = r->t;
+    hfml_tnode *nd = malloc((size_t)t->nnodes * sizeof *nd);
+    if (!nd || !(t->forest = hfml_forest_new(t->ntrees))) {
+        free(nd);
+        return hfcore_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
+    }
+    int rc = 0;
+    for (int i = 0; i < t->nnodes && !rc; i++) {
+        const tnode *n = &t->nodes[i];
+        int hi = n->right_if; /* the daughter taken when x >= cut */
+        nd[i] = (hfml_tnode){n->var, n->cut, n->value, {n->child[!hi], n->child[hi]}};
+        rc = n->var == -2;
+    }
+    for (int k = 0; k < t->ntrees && !rc; k++)
+        rc = hfml_forest_set(t->forest, k, nd, t->nnodes, t->root[k]);
+    free(nd);
+    if (rc == -3)
+        return hfcore_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
+    if (rc) {
+        hfml_forest_free(t->forest);
+        t->forest = NULL;
+    }
+    return HF_OK;
+}
+
 static int method(reader *r, const xmlNode *m, char ***names)
 {
     char *boost = option(m, "BoostType"), *yesno = option(m, "UseYesNoLeaf"),
@@ -354,6 +386,8 @@ static int method(reader *r, const xmlNode *m, char ***names)
         rc = transformations(r, m);
     if (!rc)
         rc = trees(r, m);
+    if (!rc)
+        rc = flatten(r);
     return rc;
 }
 
@@ -406,6 +440,36 @@ static float descend(const tmva *t, int k, const float *x)
 
 /* Tree by tree over the chunk's events, so that one tree's nodes stay in
  * cache for all of them; each event still sums its trees in order. */
+static void sum_walk(const tmva *t, const float *x, size_t n, double *out)
+{
+    size_t nv = (size_t)t->nvar;
+    for (int k = 0; k < t->ntrees; k++) {
+        double w = t->grad ? 1.0 : t->weight[k];
+        size_t e = 0;
+        for (float v[8]; e + 8 <= n; e += 8) {
+            descend8(t, k, x + e * nv, nv, v);
+            for (int i = 0; i < 8; i++)
+                out[e + (size_t)i] += w * v[i];
+        }
+        for (; e < n; e++)
+            out[e] += w * descend(t, k, x + e * nv);
+    }
+}
+
+/* The same sums through the flat trees (xt: the chunk transposed; v, idx:
+ * CHUNK floats, ints). */
+static void sum_flat(const tmva *t, const float *x, size_t n, double *out, float *xt,
+                     float *v, uint32_t *idx)
+{
+    hfml_forest_transpose(x, n, (size_t)t->nvar, xt);
+    for (int k = 0; k < t->ntrees; k++) {
+        double w = t->grad ? 1.0 : t->weight[k];
+        hfml_forest_tree(t->forest, k, xt, n, v, idx);
+        for (size_t e = 0; e < n; e++)
+            out[e] += w * v[e];
+    }
+}
+
 static int tmva_eval(const void *impl, const float *x, size_t n, double *out, float *work,
                      hf_error *err)
 {
@@ -419,17 +483,11 @@ static int tmva_eval(const void *impl, const float *x, size_t n, double *out, fl
     }
     for (size_t e = 0; e < n; e++)
         out[e] = 0;
-    for (int k = 0; k < t->ntrees; k++) {
-        double w = t->grad ? 1.0 : t->weight[k];
-        size_t e = 0;
-        for (float v[8]; e + 8 <= n; e += 8) {
-            descend8(t, k, x + e * nv, nv, v);
-            for (int i = 0; i < 8; i++)
-                out[e + (size_t)i] += w * v[i];
-        }
-        for (; e < n; e++)
-            out[e] += w * descend(t, k, x + e * nv);
-    }
+    float *xt = work + CHUNK * nv, *v = xt + CHUNK * nv;
+    if (t->forest)
+        sum_flat(t, x, n, out, xt, v, (uint32_t *)(v + CHUNK));
+    else
+        sum_walk(t, x, n, out);
     for (size_t e = 0; e < n; e++)
         out[e] = t->grad ? 2.0 / (1.0 + exp(-2.0 * out[e])) - 1
                  : t->wsum > 2.220446049250313e-16 ? out[e] / t->wsum : 0;
@@ -448,6 +506,7 @@ static void tmva_free(void *impl)
     free(t->coefs);
     free(t->nmin);
     free(t->nscale);
+    hfml_forest_free(t->forest);
     free(t);
 }
 
@@ -493,8 +552,8 @@ int hfml_tmva_load(const char *path, hf_ml_backend *be, hf_error *err)
     be->nin = r.t->nvar;
     be->nout = 1;
     be->in_names = names;
-    be->chunk = 256;
-    be->work_floats = 256 * (size_t)r.t->nvar;
+    be->chunk = CHUNK;
+    be->work_floats = CHUNK * (2 * (size_t)r.t->nvar + 2);
     be->impl = r.t;
     be->eval = tmva_eval;
     be->free = tmva_free;

@@ -1,8 +1,10 @@
 /*
  * xgb.c - XGBoost models (JSON, UBJSON or the old binary format) through
- * libxgboost's C API: XGBoost reads and predicts, we only hand it rows.
- * Prediction runs on XGBoost's own threads, one call at a time per model
- * (its results live in a buffer it reuses), hence the lock.
+ * libxgboost's C API: XGBoost reads them.  The trees are then evaluated
+ * by hf itself (xgb_flat.c) when it does them and agrees with XGBoost on
+ * probe events to the bit; otherwise XGBoost predicts, on its own
+ * threads, one call at a time per model (its results live in a buffer it
+ * reuses), hence the lock.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -16,7 +18,10 @@ typedef struct xgb {
     BoosterHandle h;
     int nin, nout;
     pthread_mutex_t lock;
+    hfml_xgbf *flat;         /* hf's evaluation, or NULL */
 } xgb;
+
+#define NPROBE 256 /* probe events checked at load */
 
 /* XGBoost's last error, its first line only (it may append a trace). */
 static int xgb_error(hf_error *err, int code, const char *path, const char *what)
@@ -52,6 +57,13 @@ static int xgb_eval(const void *impl, const float *x, size_t n, double *out, flo
                     hf_error *err)
 {
     xgb *m = (xgb *)impl;
+    if (m->flat) {
+        float *res = work + ((size_t)m->nin + 2) * HFML_FOREST_CHUNK;
+        hfml_xgbf_eval(m->flat, x, n, res, work);
+        for (size_t i = 0; i < n; i++)
+            out[i] = res[i];
+        return HF_OK;
+    }
     const float *res;
     size_t len = 0;
     int rc = HF_OK;
@@ -75,6 +87,7 @@ static void xgb_free(void *impl)
     if (!m)
         return;
     XGBoosterFree(m->h);
+    hfml_xgbf_free(m->flat);
     pthread_mutex_destroy(&m->lock);
     free(m);
 }
@@ -93,6 +106,32 @@ static char **names(BoosterHandle h, int nin)
             return NULL;
         }
     return out;
+}
+
+/* hf's flat trees, kept only if XGBoost predicts the same floats on the
+ * probe events (thresholds and their neighbours). */
+static hfml_xgbf *flat(xgb *m)
+{
+    hfml_xgbf *f = m->nout == 1 ? hfml_xgbf_new(m->h, m->nin) : NULL;
+    size_t F = (size_t)m->nin, len = 0;
+    float *x = f ? malloc(NPROBE * F * sizeof *x) : NULL;
+    float *ours = malloc((NPROBE + (F + 2) * HFML_FOREST_CHUNK) * sizeof *ours);
+    const float *res;
+    int same = x && ours;
+    for (int r = 0; same && r < NPROBE; r++)
+        hfml_xgbf_probe(f, r, x + (size_t)r * F);
+    if (same)
+        hfml_xgbf_eval(f, x, NPROBE, ours, ours + NPROBE);
+    same = same && !predict(m, x, NPROBE, &res, &len) && len == NPROBE;
+    for (int r = 0; same && r < NPROBE; r++)
+        same = !memcmp(&ours[r], &res[r], sizeof *res);
+    free(x);
+    free(ours);
+    if (!same) {
+        hfml_xgbf_free(f);
+        f = NULL;
+    }
+    return f;
 }
 
 int hfml_xgb_load(const char *path, hf_ml_backend *be, hf_error *err)
@@ -129,6 +168,11 @@ int hfml_xgb_load(const char *path, hf_ml_backend *be, hf_error *err)
     be->nin = m->nin;
     be->nout = m->nout;
     be->in_names = names(m->h, m->nin);
+    m->flat = flat(m);
+    if (m->flat) {
+        be->chunk = HFML_FOREST_CHUNK;
+        be->work_floats = ((size_t)m->nin + 3) * HFML_FOREST_CHUNK;
+    }
     be->impl = m;
     be->eval = xgb_eval;
     be->free = xgb_free;

@@ -177,6 +177,79 @@ def xgb_model(x):
     return bst.predict(xgb.DMatrix(x, feature_names=FEATS))
 
 
+def tmva_tree(tr, i, flip):
+    """XGBoost tree i (its JSON arrays) as a TMVA node: XGBoost goes left
+    when x < cond; TMVA right when (x >= Cut) == cType, so cType 1 puts
+    XGBoost's right child on TMVA's right, cType 0 on its left."""
+    lc, rc, si, sc = (tr["left_children"], tr["right_children"], tr["split_indices"],
+                      tr["split_conditions"])
+
+    def node(k, depth, pos):
+        c = repr(float(np.float32(sc[k])))
+        if lc[k] < 0:
+            return (f'<Node pos="{pos}" depth="{depth}" NCoef="0" IVar="-1" Cut="0" cType="1" '
+                    f'res="{c}" rms="0" purity="0.5" nType="1"/>\n')
+        ct = 0 if flip.random() < 0.5 else 1
+        lo, hi = node(lc[k], depth + 1, "r" if ct == 0 else "l"), \
+            node(rc[k], depth + 1, "l" if ct == 0 else "r")
+        return (f'<Node pos="{pos}" depth="{depth}" NCoef="0" IVar="{si[k]}" Cut="{c}" '
+                f'cType="{ct}" res="0" rms="0" purity="0.5" nType="0">\n' + lo + hi + "</Node>\n")
+    return f'<BinaryTree type="DecisionTree" boostWeight="1" itree="{i}">\n' + \
+        node(0, 0, "s") + "</BinaryTree>\n"
+
+
+def xgb_deep():
+    """Depth-6 trees (every level of hf's flat evaluator, see ml/forest.c) on
+    300 events, 100 of them sitting on split thresholds or one float away:
+    XGBoost's predictions, and the same trees as a TMVA Grad file whose
+    output is tanh of the float64 sum of the leaves XGBoost picks."""
+    import xgboost as xgb
+    r2 = np.random.default_rng(22)
+
+    def draw(n):
+        return np.column_stack([r2.exponential(100, n) + 20, r2.normal(0, 1.5, n),
+                                r2.uniform(-3.14, 3.14, n), r2.exponential(60, n),
+                                r2.exponential(250, n) + 100])
+    xt = draw(4000)
+    yt = (xt[:, 0] / 100 + np.abs(xt[:, 1]) * 0.3 + xt[:, 3] / 80 + np.sin(xt[:, 2])
+          + r2.normal(0, 0.5, 4000) > 2.2).astype(int)
+    bst = xgb.train({"objective": "binary:logistic", "max_depth": 6, "eta": 0.3,
+                     "nthread": 1, "seed": 1}, xgb.DMatrix(xt, label=yt, feature_names=FEATS),
+                    num_boost_round=30)
+    bst.save_model(os.path.join(HERE, "xgb_deep.json"))
+    trees = json.loads(bst.save_raw("json"))["learner"]["gradient_booster"]["model"]["trees"]
+    x = f32(np.round(draw(300), 4))
+    for i in range(200, 300):  # features on thresholds, or a float below / above
+        for j in range(5):
+            tr = trees[r2.integers(len(trees))]
+            ks = [k for k in range(len(tr["left_children"]))
+                  if tr["left_children"][k] >= 0 and tr["split_indices"][k] == j]
+            if ks:
+                t = np.float32(tr["split_conditions"][ks[r2.integers(len(ks))]])
+                x[i, j] = [t, np.nextafter(t, np.float32(-np.inf)),
+                           np.nextafter(t, np.float32(np.inf))][i % 3]
+    dm = xgb.DMatrix(x, feature_names=FEATS)
+    leaves = bst.predict(dm, pred_leaf=True).astype(int)
+    s = np.array([sum(float(np.float32(trees[t]["split_conditions"][leaves[e, t]]))
+                      for t in range(len(trees))) for e in range(len(x))])
+    write_csv("deep_events.csv", ["channel", "weight"] + FEATS,
+              [["SR", 1.0] + [float(v) for v in x[i]] for i in range(len(x))])
+    write_csv("xgb_deep_expected.csv", ["score"], bst.predict(dm).reshape(-1, 1))
+    write_csv("tmva_deep_expected.csv", ["score"], (2 / (1 + np.exp(-2 * s)) - 1).reshape(-1, 1))
+    flip = np.random.default_rng(5)
+    with open(os.path.join(HERE, "tmva_deep.xml"), "w") as f:
+        f.write('<?xml version="1.0"?>\n<MethodSetup Method="BDT::BDTG">\n<Options>\n'
+                '<Option name="BoostType" modified="Yes">Grad</Option>\n</Options>\n'
+                '<Variables NVar="5">\n')
+        for i, n in enumerate(FEATS):
+            f.write(f'<Variable VarIndex="{i}" Expression="{n}" Label="{n}" Type="F"/>\n')
+        f.write(f'</Variables>\n<Transformations NTransformations="0"/>\n'
+                f'<Weights NTrees="{len(trees)}" AnalysisType="1">\n')
+        for i, tr in enumerate(trees):
+            f.write(tmva_tree(tr, i, flip))
+        f.write("</Weights>\n</MethodSetup>\n")
+
+
 def main():
     x = events()
     p_mlp = mlp(x)
@@ -195,6 +268,7 @@ def main():
     write_csv("mlp_expected.csv", ["p_signal"], p_mlp)
     write_csv("ops_expected.csv", ["score0", "score1", "score2"], p_ops)
     write_csv("xgb_expected.csv", ["score"], p_xgb.reshape(-1, 1))
+    xgb_deep()
     # published test vectors: inputs and outputs side by side
     write_csv("mlp_vectors.csv", FEATS + ["p_signal"],
               [list(x[i]) + [p_mlp[i, 0]] for i in range(8)])
