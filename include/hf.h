@@ -488,11 +488,16 @@ typedef struct hf_limit_result {
 } hf_limit_result;
 
 /* Observed and expected upper limits on the POI at confidence level `cl`
- * (e.g. 0.95), as pyhf.infer.intervals.upper_limits.upper_limit: the POI
- * bounds, halved/doubled until they bracket CLs = 1 - cl, then each
- * crossing to 1e-6 relative (GSL Brent in place of toms748).  Where the
- * doubling leaves the POI's bounds pyhf stops with an error; hf goes on
- * (the tested POI may exceed its bounds, the free fits stay within). */
+ * (e.g. 0.95), as pyhf.infer.intervals.upper_limits.upper_limit: where
+ * each CLs curve crosses 1 - cl.  hf solves the asymptotic formulae with
+ * the test statistics interpolated between the hypothesis tests done and
+ * tests again at each estimate until it moves by less than 5e-3 relative
+ * (the limit's error is then ~1e-5 relative; about 3-4 hypotests'
+ * evaluations in all).  A curve where that does not settle takes pyhf's
+ * route: the POI bounds halved/doubled until they bracket the level, then
+ * the crossing to 1e-6 relative (GSL Brent in place of toms748).  Where
+ * the doubling leaves the POI's bounds pyhf stops with an error; hf goes
+ * on (the tested POI may exceed its bounds, the free fits stay within). */
 HF_API int hf_upper_limit(const hf_model *m, const double *data, double cl,
                           hf_test_stat ts, const hf_fit_options *opt,
                           hf_limit_result *res, hf_error *err);

@@ -12,26 +12,13 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_roots.h>
 
-#include "infer.h"
+#include "limit.h"
 
-/* Every hypothesis test done so far: pyhf brackets the expected limits
- * with the closest of them. */
-typedef struct point {
-    double mu;
-    double v[6]; /* CLs observed, expected -2..+2 sigma (NaN: not done) */
-} point;
+typedef hfinfer_lpoint point;
+typedef hfinfer_limit_ctx limit_ctx;
 
-typedef struct limit_ctx {
-    hf_hypo h;
-    point *pts;
-    int npts, cap;
-    double level;
-    int curve; /* 0 observed, 1..5 expected band */
-    int rc;
-    hf_error *err;
-} limit_ctx;
-
-static const point *evaluate(limit_ctx *c, double mu, int observed)
+const hfinfer_lpoint *hfinfer_limit_eval(hfinfer_limit_ctx *c, double mu,
+                                         int observed)
 {
     for (int i = 0; i < c->npts; i++)
         if (c->pts[i].mu == mu && (!observed || !isnan(c->pts[i].v[0])))
@@ -57,7 +44,14 @@ static const point *evaluate(limit_ctx *c, double mu, int observed)
     p->mu = mu;
     p->v[0] = observed ? r.cls_obs : NAN;
     memcpy(p->v + 1, r.cls_exp, sizeof r.cls_exp);
+    p->q = observed ? r.test_stat : NAN;
+    p->qA = r.test_stat_asimov;
     return p;
+}
+
+static const point *evaluate(limit_ctx *c, double mu, int observed)
+{
+    return hfinfer_limit_eval(c, mu, observed);
 }
 
 static double distance(double mu, void *arg)
@@ -174,6 +168,44 @@ static int root(limit_ctx *c, int curve, double lo, double hi, double *out)
     return HF_OK;
 }
 
+/* pyhf's route, for the curves limit_interp.c left: the POI bounds
+ * halved/doubled until they bracket the level on every curve, then each
+ * crossing by Brent. */
+static int bracket_and_solve(limit_ctx *c, hf_limit_result *res)
+{
+    const hf_model *m = c->h.m;
+    int poi = c->h.poi, rc = HF_OK;
+    double lo = hf_model_lower(m)[poi], hi = hf_model_upper(m)[poi];
+    const point *p;
+    /* pyhf halves/doubles without end; 60 steps reach any double. */
+    int steps = 0;
+    while ((p = evaluate(c, lo, 1)) && any_beyond(p, c->level, 1) &&
+           ++steps < 60)
+        lo /= 2;
+    if (p && steps < 60) {
+        steps = 0;
+        while ((p = evaluate(c, hi, 1)) && any_beyond(p, c->level, 0) &&
+               ++steps < 60)
+            hi *= 2;
+    }
+    if (!p)
+        return c->rc;
+    if (steps >= 60)
+        return hfcore_error_set(c->err, HF_ERR_NUMERIC,
+                          "upper limit: cannot bracket CLs = %g by scaling "
+                          "the POI bounds", c->level);
+    if (isnan(res->obs))
+        rc = root(c, 0, lo, hi, &res->obs);
+    for (int k = 0; k < 5 && rc == HF_OK; k++) {
+        double blo = lo, bhi = hi;
+        if (!isnan(res->exp[k]))
+            continue;
+        best_bracket(c, k + 1, &blo, &bhi);
+        rc = root(c, k + 1, blo, bhi, &res->exp[k]);
+    }
+    return rc;
+}
+
 static int upper_limit_impl(const hf_model *m, const double *data, double cl,
                    hf_test_stat ts, const hf_fit_options *opt,
                    hf_limit_result *res, hf_error *err)
@@ -198,39 +230,12 @@ static int upper_limit_impl(const hf_model *m, const double *data, double cl,
         res->nevals = c.h.nevals;
         return rc;
     }
-
-    int poi = c.h.poi;
-    double lo = hf_model_lower(m)[poi], hi = hf_model_upper(m)[poi];
-    const point *p;
-    /* pyhf halves/doubles without end; 60 steps reach any double. */
-    int steps = 0;
-    while ((p = evaluate(&c, lo, 1)) && any_beyond(p, c.level, 1) &&
-           ++steps < 60)
-        lo /= 2;
-    if (p && steps < 60) {
-        steps = 0;
-        while ((p = evaluate(&c, hi, 1)) && any_beyond(p, c.level, 0) &&
-               ++steps < 60)
-            hi *= 2;
-    }
-    if (!p) {
-        rc = c.rc;
-        goto out;
-    }
-    if (steps >= 60) {
-        rc = hfcore_error_set(err, HF_ERR_NUMERIC,
-                          "upper limit: cannot bracket CLs = %g by scaling "
-                          "the POI bounds", c.level);
-        goto out;
-    }
-
-    rc = root(&c, 0, lo, hi, &res->obs);
-    for (int k = 0; k < 5 && rc == HF_OK; k++) {
-        double blo = lo, bhi = hi;
-        best_bracket(&c, k + 1, &blo, &bhi);
-        rc = root(&c, k + 1, blo, bhi, &res->exp[k]);
-    }
-out:
+    rc = hfinfer_limit_interp(&c, res);
+    int left = isnan(res->obs);
+    for (int k = 0; k < 5; k++)
+        left |= isnan(res->exp[k]);
+    if (rc == HF_OK && left)
+        rc = bracket_and_solve(&c, res);
     res->nevals = c.h.nevals;
     hfinfer_hypo_free(&c.h);
     free(c.pts);

@@ -1,0 +1,40 @@
+/*
+ * limit.h - what infer/limit*.c share: the hypothesis tests an upper
+ * limit has done so far, kept so that every curve's search reuses them.
+ * Private to infer/.
+ */
+#ifndef HF_INFER_LIMIT_H
+#define HF_INFER_LIMIT_H
+
+#include "infer.h"
+
+/* One hypothesis test at mu. */
+typedef struct hfinfer_lpoint {
+    double mu;
+    double v[6];  /* CLs observed, expected -2..+2 sigma (NaN: not done) */
+    double q, qA; /* the observed (NaN: not done) and Asimov statistics */
+} hfinfer_lpoint;
+
+typedef struct hfinfer_limit_ctx {
+    hf_hypo h;
+    hfinfer_lpoint *pts;
+    int npts, cap;
+    double level; /* 1 - cl */
+    int curve;    /* 0 observed, 1..5 expected band (limit.c's Brent) */
+    int rc;
+    hf_error *err;
+} hfinfer_limit_ctx;
+
+/* The test at mu (observed: also the observed statistic), from the cache
+ * when done before.  NULL on error (c->rc, c->err set). */
+const hfinfer_lpoint *hfinfer_limit_eval(hfinfer_limit_ctx *c, double mu,
+                                         int observed);
+
+/* The six limits (res->obs, res->exp) from the asymptotic formulae with
+ * the test statistics interpolated between the tests done, refined by a
+ * test at each estimate until the next estimate moves by less than the
+ * tolerance.  A curve whose search does not settle is left NaN for
+ * limit.c's bracketing and Brent.  HF_OK, or a fit's error. */
+int hfinfer_limit_interp(hfinfer_limit_ctx *c, hf_limit_result *res);
+
+#endif
