@@ -441,6 +441,15 @@ typedef struct hf_hypotest_explain {
      * data (ndata: main bins then auxdata, in pyhf's order). */
     double *pars;
     double *asimov_data;
+    /* qmu and qmu_tilde: the free fit to the data redone from the
+     * background-only and the fixed-POI fits' points.  ambiguous is 1
+     * when one of them ends within 1e-6 of the free fit in twice_nll at
+     * a POI value that moves CLs_obs by more than 1e-4 (the likelihood
+     * cannot tell the two apart; CLs depends on which a minimizer
+     * reports): alt_poi and alt_cls_obs are that fit's POI and the
+     * CLs_obs it implies.  Else 0, and both NaN. */
+    int ambiguous;
+    double alt_poi, alt_cls_obs;
 } hf_hypotest_explain;
 
 /* hf_cls_asymptotic, and every fit it consists of into *ex.  The fixed-POI

@@ -268,6 +268,54 @@ static void test_explain_cli(void **state)
     cJSON_Delete(refs);
 }
 
+/* tests/pyhf/ambiguous.json: every expected yield is unchanged by
+ * (alpha, mu) -> (-alpha, mu (1 + alpha/2) / (1 - alpha/2)) (the
+ * background's histosys is even in alpha, the signal's is linear with a
+ * relative slope of 1/2 and no even part, and the constraint is even), so
+ * each minimum has a twin exactly as low at another POI, on either side of
+ * the tested mu = 1: CLs_obs is 1 or clearly less depending on which twin
+ * a minimizer reports.  --explain must say so, with the twin's POI that
+ * the symmetry predicts; the two-well model of the same folder has no
+ * such twin. */
+static void test_ambiguous(void **state)
+{
+    (void)state;
+    if (!hf_bin)
+        skip();
+    result res = run("cls", DIR "ambiguous.json", "--explain", "--explain-pars", NULL);
+    cJSON *out = parse_ok(&res);
+    cJSON *ex = cJSON_GetObjectItem(out, "explain");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(ex, "ambiguous")));
+    cJSON *fr = cJSON_GetObjectItem(ex, "free");
+    double mu = cJSON_GetObjectItem(fr, "poi")->valuedouble;
+    double a = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(fr, "pars"),
+                                                      "shape"), 0)->valuedouble;
+    double twin = mu * (1 + a / 2) / (1 - a / 2);
+    double alt = cJSON_GetObjectItem(ex, "alt_poi")->valuedouble;
+    if (!(fabs(alt - twin) < 1e-4))
+        fail_msg("alt_poi %.8g, the twin of the free fit (mu %.8g, alpha %.8g) is at %.8g",
+                 alt, mu, a, twin);
+    /* the twins lie on either side of the tested mu = 1 */
+    assert_true((mu - 1) * (alt - 1) < 0);
+    double cls = cJSON_GetObjectItem(out, "CLs_obs")->valuedouble;
+    double cls_alt = cJSON_GetObjectItem(ex, "alt_CLs_obs")->valuedouble;
+    assert_true(fabs(cls - cls_alt) > 1e-4);
+    /* the twin above mu = 1 has q_obs = 0, where pyhf's formulae give
+     * CLs_obs = 0.5 / Phi(sqrt(q_asimov)) >= 1/2 */
+    assert_true((mu > 1 ? cls : cls_alt) >= 0.5);
+    assert_non_null(strstr(res.err, "warning: the result is ambiguous"));
+    cJSON_Delete(out);
+    result_free(&res);
+
+    res = run("cls", DIR "twowell.json", "--explain", NULL);
+    out = parse_ok(&res);
+    ex = cJSON_GetObjectItem(out, "explain");
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(ex, "ambiguous")));
+    assert_null(strstr(res.err, "ambiguous"));
+    cJSON_Delete(out);
+    result_free(&res);
+}
+
 /* A weakly constrained POI: signal 1e-4 on a background of 1000, 1003
  * observed, so that the NLL's curvature in mu is 1e-11 and a gradient
  * that passes a unit-curvature test still leaves 4e-6 of NLL.  The
@@ -313,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_twowell_differs_from_default),
         cmocka_unit_test(test_explain_cli),
         cmocka_unit_test(test_weak_poi),
+        cmocka_unit_test(test_ambiguous),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     rmdir(tmpdir);
