@@ -8,10 +8,8 @@
  *  - any other boost: sum_t w_t v_t / sum_t w_t with the trees' boostWeight
  *    w_t and v_t the leaf's nType (+-1) with UseYesNoLeaf, its purity
  *    without (or its res for regression trees, Weights AnalysisType 1);
- *  - the Normalize transformation TMVA writes is applied first, with the
- *    ranges of all classes together (the last Class), as the Reader does:
- *    x' = 2 (x - min) / (max - min) - 1.
- * Other transformations and preselection cuts are refused by name.
+ *  - the variable transformations TMVA writes (tmva_xform.c) come first.
+ * Preselection cuts are refused by name.
  */
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -19,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ml.h"
+#include "tmva.h"
 
 #define CHUNK HFML_FOREST_CHUNK /* events per call: their features stay in L1 */
 
@@ -39,7 +37,7 @@ typedef struct tmva {
     double *weight, wsum;    /* boost weights (non-Grad) */
     double *coefs;
     int ncoefs;
-    float *nmin, *nscale;    /* Normalize: x' = (x - min) * scale * 2 - 1 */
+    hfml_tmva_xf *xf;        /* the variable transformations, or NULL */
     hfml_forest *forest;     /* the trees flat, or NULL (Fisher cuts, deep) */
 } tmva;
 
@@ -50,43 +48,18 @@ typedef struct reader {
     int yesno, regression;
 } reader;
 
-static const xmlNode *child(const xmlNode *n, const char *name)
-{
-    for (const xmlNode *c = n ? n->children : NULL; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && !strcmp((const char *)c->name, name))
-            return c;
-    return NULL;
-}
-
-static const xmlNode *next_el(const xmlNode *c, const char *name)
-{
-    for (c = c->next; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && !strcmp((const char *)c->name, name))
-            return c;
-    return NULL;
-}
-
 /* Attribute as a number; -1 (error set, naming the line) when absent
  * or not a number. */
 static int attr_num(const reader *r, const xmlNode *n, const char *name, double *out)
 {
-    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-    char *end = NULL;
-    if (v)
-        *out = strtod((const char *)v, &end);
-    int bad = !v || end == (char *)v || *end;
-    xmlFree(v);
-    if (bad)
-        hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: <%s> needs a numeric %s attribute",
-                     r->path, (int)xmlGetLineNo(n), (const char *)n->name, name);
-    return bad ? -1 : 0;
+    return hfml_xml_num(r->path, r->err, n, name, out);
 }
 
 /* The text of <Option name="name"> in <Options>, malloc'd, or NULL. */
 static char *option(const xmlNode *method, const char *name)
 {
-    const xmlNode *opts = child(method, "Options");
-    for (const xmlNode *o = child(opts, "Option"); o; o = next_el(o, "Option")) {
+    const xmlNode *opts = hfml_xml_child(method, "Options");
+    for (const xmlNode *o = hfml_xml_child(opts, "Option"); o; o = hfml_xml_next(o, "Option")) {
         xmlChar *nm = xmlGetProp(o, (const xmlChar *)"name");
         int hit = nm && !strcmp((const char *)nm, name);
         xmlFree(nm);
@@ -167,7 +140,7 @@ static int read_node(reader *r, const xmlNode *n, int depth, int *out)
         return r->err ? r->err->code : HF_ERR_NOMEM;
     *out = k;
     const xmlNode *kids[2] = {NULL, NULL};
-    for (const xmlNode *c = child(n, "Node"); c; c = next_el(c, "Node")) {
+    for (const xmlNode *c = hfml_xml_child(n, "Node"); c; c = hfml_xml_next(c, "Node")) {
         xmlChar *pos = xmlGetProp(c, (const xmlChar *)"pos");
         int side = pos && pos[0] == 'r' ? 1 : pos && pos[0] == 'l' ? 0 : -1;
         xmlFree(pos);
@@ -205,7 +178,7 @@ static int read_node(reader *r, const xmlNode *n, int depth, int *out)
 /* <Variables>: their count and names (Expression, as the Reader's). */
 static int variables(reader *r, const xmlNode *method, char ***names)
 {
-    const xmlNode *vars = child(method, "Variables");
+    const xmlNode *vars = hfml_xml_child(method, "Variables");
     double nv;
     if (!vars || attr_num(r, vars, "NVar", &nv) || nv < 1 || nv > 100000)
         return r->err->code ? r->err->code : hfcore_error_set(r->err, HF_ERR_INVALID,
@@ -216,7 +189,8 @@ static int variables(reader *r, const xmlNode *method, char ***names)
     if (!*names)
         return hfcore_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
     int i = 0;
-    for (const xmlNode *v = child(vars, "Variable"); v; v = next_el(v, "Variable"), i++) {
+    for (const xmlNode *v = hfml_xml_child(vars, "Variable"); v;
+         v = hfml_xml_next(v, "Variable"), i++) {
         xmlChar *e = xmlGetProp(v, (const xmlChar *)"Expression");
         if (i >= (int)nv || !e) {
             xmlFree(e);
@@ -235,71 +209,11 @@ static int variables(reader *r, const xmlNode *method, char ***names)
     return HF_OK;
 }
 
-/* Normalize's ranges: the last <Class> (all classes together). */
-static int normalize(reader *r, const xmlNode *tr)
-{
-    tmva *t = r->t;
-    const xmlNode *last = NULL;
-    for (const xmlNode *c = child(tr, "Class"); c; c = next_el(c, "Class"))
-        last = c;
-    const xmlNode *ranges = child(last, "Ranges");
-    if (!ranges)
-        return hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: Normalize without <Class><Ranges>",
-                            r->path, (int)xmlGetLineNo(tr));
-    t->nmin = malloc((size_t)t->nvar * sizeof *t->nmin);
-    t->nscale = malloc((size_t)t->nvar * sizeof *t->nscale);
-    char *seen = calloc((size_t)t->nvar, 1);
-    int rc = !t->nmin || !t->nscale || !seen
-                 ? hfcore_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path) : HF_OK;
-    for (const xmlNode *g = child(ranges, "Range"); !rc && g; g = next_el(g, "Range")) {
-        double idx, lo, hi;
-        if (attr_num(r, g, "Index", &idx) || attr_num(r, g, "Min", &lo) ||
-            attr_num(r, g, "Max", &hi))
-            rc = HF_ERR_INVALID;
-        else if (idx < 0 || idx >= t->nvar || seen[(int)idx]++ || !(hi > lo))
-            rc = hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: a bad or repeated range",
-                              r->path, (int)xmlGetLineNo(g));
-        else {
-            /* TMVA keeps min and max as Float_t */
-            t->nmin[(int)idx] = (float)lo;
-            t->nscale[(int)idx] = (float)(1.0 / (double)((float)hi - (float)lo));
-        }
-    }
-    for (int i = 0; !rc && i < t->nvar; i++)
-        if (!seen[i])
-            rc = hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: Normalize has no range for "
-                              "variable %d", r->path, (int)xmlGetLineNo(ranges), i);
-    free(seen);
-    return rc;
-}
-
-static int transformations(reader *r, const xmlNode *method)
-{
-    const xmlNode *trs = child(method, "Transformations");
-    int n = 0;
-    for (const xmlNode *tr = child(trs, "Transform"); tr; tr = next_el(tr, "Transform"), n++) {
-        xmlChar *name = xmlGetProp(tr, (const xmlChar *)"Name");
-        int ok = name && !strcmp((const char *)name, "Normalize") && n == 0;
-        int line = (int)xmlGetLineNo(tr);
-        char nm[64];
-        snprintf(nm, sizeof nm, "%s", name ? (const char *)name : "");
-        xmlFree(name);
-        if (!ok)
-            return hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: variable transformation '%s' "
-                                "is not supported (only a single Normalize)", r->path,
-                                line, nm);
-        int rc = normalize(r, tr);
-        if (rc)
-            return rc;
-    }
-    return HF_OK;
-}
-
 /* <Weights>: every <BinaryTree>, its boostWeight and its root. */
 static int trees(reader *r, const xmlNode *method)
 {
     tmva *t = r->t;
-    const xmlNode *w = child(method, "Weights");
+    const xmlNode *w = hfml_xml_child(method, "Weights");
     double at = 0;
     if (!w)
         return hfcore_error_set(r->err, HF_ERR_INVALID, "%s: no <Weights>", r->path);
@@ -308,7 +222,7 @@ static int trees(reader *r, const xmlNode *method)
     if (has && attr_num(r, w, "AnalysisType", &at))
         return HF_ERR_INVALID;
     r->regression = at == 1;
-    for (const xmlNode *b = child(w, "BinaryTree"); b; b = next_el(b, "BinaryTree"))
+    for (const xmlNode *b = hfml_xml_child(w, "BinaryTree"); b; b = hfml_xml_next(b, "BinaryTree"))
         t->ntrees++;
     t->root = calloc((size_t)t->ntrees + 1, sizeof *t->root);
     t->weight = calloc((size_t)t->ntrees + 1, sizeof *t->weight);
@@ -318,8 +232,9 @@ static int trees(reader *r, const xmlNode *method)
         return hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: no <BinaryTree> in <Weights>",
                             r->path, (int)xmlGetLineNo(w));
     int i = 0;
-    for (const xmlNode *b = child(w, "BinaryTree"); b; b = next_el(b, "BinaryTree"), i++) {
-        const xmlNode *root = child(b, "Node");
+    for (const xmlNode *b = hfml_xml_child(w, "BinaryTree"); b;
+         b = hfml_xml_next(b, "BinaryTree"), i++) {
+        const xmlNode *root = hfml_xml_child(b, "Node");
         if (!root)
             return hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: a <BinaryTree> with no <Node>",
                                 r->path, (int)xmlGetLineNo(b));
@@ -383,7 +298,8 @@ static int method(reader *r, const xmlNode *m, char ***names)
     if (!rc)
         rc = variables(r, m, names);
     if (!rc)
-        rc = transformations(r, m);
+        rc = hfml_tmva_xf_read(hfml_xml_child(m, "Transformations"), r->path, r->t->nvar,
+                               *names, &r->t->xf, r->err);
     if (!rc)
         rc = trees(r, m);
     if (!rc)
@@ -475,15 +391,16 @@ static int tmva_eval(const void *impl, const float *x, size_t n, double *out, fl
 {
     const tmva *t = impl;
     size_t nv = (size_t)t->nvar;
-    if (t->nmin) {
+    float *xt = work + CHUNK * nv, *v = xt + CHUNK * nv;
+    if (t->xf) {
+        double *tmp = (double *)(v + 2 * CHUNK);
+        memcpy(work, x, n * nv * sizeof *x);
         for (size_t e = 0; e < n; e++)
-            for (size_t i = 0; i < nv; i++)
-                work[e * nv + i] = (x[e * nv + i] - t->nmin[i]) * t->nscale[i] * 2 - 1;
+            hfml_tmva_xf_apply(t->xf, work + e * nv, tmp);
         x = work;
     }
     for (size_t e = 0; e < n; e++)
         out[e] = 0;
-    float *xt = work + CHUNK * nv, *v = xt + CHUNK * nv;
     if (t->forest)
         sum_flat(t, x, n, out, xt, v, (uint32_t *)(v + CHUNK));
     else
@@ -504,8 +421,7 @@ static void tmva_free(void *impl)
     free(t->root);
     free(t->weight);
     free(t->coefs);
-    free(t->nmin);
-    free(t->nscale);
+    hfml_tmva_xf_free(t->xf);
     hfml_forest_free(t->forest);
     free(t);
 }
@@ -553,7 +469,7 @@ int hfml_tmva_load(const char *path, hf_ml_backend *be, hf_error *err)
     be->nout = 1;
     be->in_names = names;
     be->chunk = CHUNK;
-    be->work_floats = CHUNK * (2 * (size_t)r.t->nvar + 2);
+    be->work_floats = CHUNK * (2 * (size_t)r.t->nvar + 2) + 2 * (size_t)r.t->nvar + 2;
     be->impl = r.t;
     be->eval = tmva_eval;
     be->free = tmva_free;

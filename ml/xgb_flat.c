@@ -164,7 +164,8 @@ void hfml_xgbf_probe(const hfml_xgbf *x, int r, float *row)
 {
     for (int j = 0; j < x->nin; j++) {
         row[j] = 0;
-        int s0 = x->nsplit ? (int)(((unsigned)r * 7919u + (unsigned)j * 104729u) % (unsigned)x->nsplit) : 0;
+        unsigned h = (unsigned)r * 7919u + (unsigned)j * 104729u; /* spread */
+        int s0 = x->nsplit ? (int)(h % (unsigned)x->nsplit) : 0;
         for (int k = 0; k < x->nsplit; k++) {
             int s = (s0 + k) % x->nsplit;
             if (x->svar[s] == j) {

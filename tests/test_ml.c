@@ -202,6 +202,34 @@ static void test_tmva_ada(void **state)
     hf_ml_free(m);
 }
 
+/* tmva_xform.xml: Decorrelate with the last (all-classes) matrix,
+ * d = (2a + 0.5b, b), then PCA with the last means (1, 2) and
+ * eigenvectors E (rows j: (0.6, 0.8), (-0.8, 0.6)), p_i = sum_j (d_j -
+ * mean_j) E_ji: p0 = 0.6 (d0 - 1) - 0.8 (d1 - 2), p1 = 0.8 (d0 - 1) + 0.6
+ * (d1 - 2); trees p0 >= 0.5 (-0.3 | 0.5) and p1 >= 0 (-0.2 | 0.4).
+ *   (1, 2): d (3, 2), p (1.2, 1.6): tanh(0.5 + 0.4)
+ *   (0, 0): d (0, 0), p (1.0, -2.0): tanh(0.5 - 0.2)
+ *   (1, 4): d (4, 4), p (0.2, 3.6): tanh(-0.3 + 0.4)
+ *   (-1, 3): d (-0.5, 3), p (-1.7, -0.6): tanh(-0.3 - 0.2)
+ * The decoy matrices of the other classes would give other leaves. */
+static void test_tmva_transforms(void **state)
+{
+    (void)state;
+    hf_ml *m = NULL;
+    hf_error err = {0};
+    int rc = hf_ml_load(DIR "tmva_xform.xml", NULL, &m, &err);
+    if (rc)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(rc, HF_OK);
+    const double x[] = {1, 2, 0, 0, 1, 4, -1, 3};
+    const double want[] = {tanh(0.9), tanh(0.3), tanh(0.1), tanh(-0.5)};
+    double out[4];
+    assert_int_equal(hf_ml_eval(m, x, 4, out, &err), HF_OK);
+    for (int i = 0; i < 4; i++)
+        assert_true(fabs(out[i] - want[i]) < 1e-7 * fabs(want[i]));
+    hf_ml_free(m);
+}
+
 /* Loading `file` fails with code, the message holding each of the strings. */
 static void refused(const char *file, const char *prep, int code, const char *s1,
                     const char *s2)
@@ -227,8 +255,10 @@ static void test_bad_models(void **state)
     refused(DIR "events.csv", NULL, HF_ERR_PARSE, "events.csv", "not an ONNX model");
     refused(DIR "missing.onnx", NULL, HF_ERR_IO, "missing.onnx", "cannot open");
     refused(DIR "events.csv", NULL, HF_ERR_PARSE, "events.csv", NULL);
-    refused(DIR "tmva_decorrelate.xml", NULL, HF_ERR_INVALID, "tmva_decorrelate.xml:",
-            "transformation 'Decorrelate' is not supported");
+    refused(DIR "tmva_gauss.xml", NULL, HF_ERR_INVALID, "tmva_gauss.xml:16:",
+            "transformation 'Gauss' is not supported");
+    refused(DIR "tmva_decorrelate.xml", NULL, HF_ERR_INVALID, "tmva_decorrelate.xml:17:",
+            "Decorrelate without <Matrix>");
     refused(DIR "tmva_truncated.xml", NULL, HF_ERR_PARSE, "tmva_truncated.xml:",
             "not a TMVA weight file");
     refused(DIR "mlp.prep.json", NULL, HF_ERR_PARSE, "mlp.prep.json", "not an XGBoost model");
@@ -399,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_tmva_grad),
         cmocka_unit_test(test_tmva_ada),
+        cmocka_unit_test(test_tmva_transforms),
         cmocka_unit_test(test_bad_models),
         cmocka_unit_test(test_cli_score),
         cmocka_unit_test(test_cli_signal),
