@@ -4,6 +4,7 @@
  * of our own (NLopt's stopping rules say nothing about the gradient) and a
  * Newton step on a finite-difference Hessian where L-BFGS stalls.
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <nlopt.h>
@@ -75,12 +76,19 @@ typedef struct fit_ctx {
     int nevals;
     double fbest;          /* lowest finite NLL seen, its y and gradient */
     double *ybest, *gbest;
+    const signed char *side; /* kinks: the side a variable at 0 is on */
 } fit_ctx;
 
 static double eval(fit_ctx *c, const double *y, double *grad)
 {
     for (int k = 0; k < c->n; k++)
         c->x[c->idx[k]] = y[k] * c->w[k];
+    /* At a kink (alpha = 0) the interpolation takes its left slope; a
+     * variable held on the right side of it gets that side's: the value
+     * is the same, the gradient the one-sided derivative. */
+    for (int k = 0; c->side && k < c->n; k++)
+        if (y[k] == 0 && c->side[k] > 0)
+            c->x[c->idx[k]] = DBL_MIN;
     double f = hf_model_nll(c->m, c->x, c->data, c->g, c->work);
     c->nevals++;
     int ok = isfinite(f);
@@ -333,45 +341,185 @@ static int kink_converged(fit_ctx *c, double tol, int max_evals,
     return nkinks > 0 && 0.5 * s <= tol * scale;
 }
 
-/* The smooth rest of a fit stalled at kinks: those coordinates pinned
- * (at 0, the kink of every code, when they are that close to it), the
- * others descended, then the kinks checked again as they stand. */
+/* A kinked variable this close to its kink (in the parameter's units)
+ * is put on it before the kinks are sorted out. */
+#define KINK_NEAR 1e-9
+
+/* The one-sided slopes at y of the kinked variables (flag) that sit on
+ * their kink: gr from the right, gl from the left.  One gradient
+ * evaluation per side covers them all: the slope along one variable at
+ * its kink depends only on its own side, every other interpolation at 0
+ * having the same value from either side. */
+static void kink_slopes(fit_ctx *c, const double *y, const unsigned char *on,
+                        signed char *side, double *gr, double *gl)
+{
+    for (int k = 0; k < c->n; k++)
+        side[k] = on[k] ? 1 : 0;
+    eval(c, y, gr);
+    for (int k = 0; k < c->n; k++)
+        side[k] = on[k] ? -1 : 0;
+    eval(c, y, gl);
+}
+
+/* Bounds for the next smooth descent: each kinked variable kept on one
+ * side of its kink (its orthant), where the NLL is smooth: the side it
+ * is on, or for one on the kink the side its slope descends into, or
+ * pinned there when both slopes point back (a minimum along it).
+ * prev[] holds each variable's previous orthant (1 right, -1 left, 2
+ * pinned, 0 none) and is updated.  Returns whether a variable on its
+ * kink can descend (slope steeper than gth) into a side the last
+ * descent did not let it enter. */
+static int kink_orthants(fit_ctx *c, const double *y, const unsigned char *on,
+                         const double *klo, const double *khi,
+                         const double *gr, const double *gl, double gth,
+                         signed char *prev, signed char *side, double *lo,
+                         double *hi)
+{
+    int changed = 0;
+    for (int k = 0; k < c->n; k++) {
+        lo[k] = klo[k];
+        hi[k] = khi[k];
+        side[k] = 0;
+        if (!on[k])
+            continue;
+        int s = y[k] > 0 ? 1 : y[k] < 0 ? -1 : gr[k] < 0 ? 1 : gl[k] > 0 ? -1 : 2;
+        if (y[k] == 0 && ((gr[k] < -gth && prev[k] != 1) ||
+                          (gl[k] > gth && prev[k] != -1)))
+            changed = 1;
+        if (s != -1)
+            lo[k] = 0;
+        if (s != 1)
+            hi[k] = 0;
+        side[k] = s == -1 ? -1 : 1;
+        prev[k] = (signed char)s;
+    }
+    return changed;
+}
+
+/* A fit stalled at kinks (ROOT's codes: alpha = 0), polished as the
+ * piecewise smooth function it is: the kinked variables near 0 put on
+ * it, each variable kept on one side of its kink (kink_orthants) while
+ * L-BFGS descends on the smooth piece, then the variables left on their
+ * kinks checked from both sides; where one can still descend across, its
+ * side changes and the descent is repeated (<= 8 rounds).  The lowest
+ * point stays the fit's best. */
 static void polish_kinks(fit_ctx *c, nlopt_opt o, double *y, double *lo,
                          double *hi, double tol, int max_evals)
 {
-    int n = c->n, any = 0;
-    unsigned char *kink = malloc((size_t)n);
-    double *keep = malloc(2 * (size_t)n * sizeof *keep);
-    if (!kink || !keep)
+    int n = c->n, npars = hf_model_npars(c->m);
+    unsigned char *flag = malloc(npars ? npars : 1);
+    unsigned char *on = malloc(n ? n : 1);
+    signed char *side = malloc(n ? n : 1), *prev = calloc(n ? n : 1, 1);
+    double *v = malloc(6 * (size_t)(n ? n : 1) * sizeof *v);
+    if (!flag || !on || !side || !prev || !v || hfmodel_kinked(c->m, flag) == 0)
         goto out;
-    kink_converged(c, tol, max_evals, kink);
+    double *klo = v, *khi = v + n, *gr = v + 2 * n, *gl = v + 3 * n;
+    double *yb = v + 4 * n, *gb = v + 5 * n, fb = c->fbest;
+    double scale = fabs(c->fbest) > 1 ? fabs(c->fbest) : 1;
+    double gth = sqrt(2 * tol * scale);
+    memcpy(klo, lo, n * sizeof *lo);
+    memcpy(khi, hi, n * sizeof *hi);
+    memcpy(yb, c->ybest, n * sizeof *yb);
+    memcpy(gb, c->gbest, n * sizeof *gb);
     memcpy(y, c->ybest, n * sizeof *y);
     for (int k = 0; k < n; k++) {
-        keep[2 * k] = lo[k];
-        keep[2 * k + 1] = hi[k];
-        if (!kink[k])
-            continue;
-        any = 1;
-        if (fabs(y[k] * c->w[k]) < 1e-6 && lo[k] <= 0 && hi[k] >= 0)
+        on[k] = flag[c->idx[k]] && klo[k] <= 0 && khi[k] >= 0;
+        if (on[k] && fabs(y[k] * c->w[k]) < KINK_NEAR)
             y[k] = 0;
-        lo[k] = hi[k] = y[k];
     }
-    if (!any)
-        goto out;
-    c->fbest = INFINITY; /* the pinned point is where descent starts */
-    eval(c, y, NULL);
+    c->side = side;
+    for (int round = 0; round < 8 && c->nevals < max_evals; round++) {
+        for (int k = 0; k < n; k++)
+            side[k] = 0;
+        c->fbest = INFINITY; /* the point itself, not an earlier best */
+        kink_slopes(c, y, on, side, gr, gl);
+        if (!kink_orthants(c, y, on, klo, khi, gr, gl, gth, prev, side, lo,
+                           hi) &&
+            round > 0)
+            break;
+        nlopt_set_lower_bounds(o, lo);
+        nlopt_set_upper_bounds(o, hi);
+        c->fbest = INFINITY;
+        eval(c, y, NULL);
+        descend(c, o, y, tol, max_evals);
+        memcpy(y, c->ybest, n * sizeof *y);
+    }
+    c->side = NULL;
+    memcpy(lo, klo, n * sizeof *lo);
+    memcpy(hi, khi, n * sizeof *hi);
     nlopt_set_lower_bounds(o, lo);
     nlopt_set_upper_bounds(o, hi);
-    descend(c, o, y, tol, max_evals);
-    for (int k = 0; k < n; k++) {
-        lo[k] = keep[2 * k];
-        hi[k] = keep[2 * k + 1];
+    /* the polished point is a minimum of its smooth piece: kept unless
+     * the stalled one was lower by more than the tolerance */
+    if (!(c->fbest <= fb + tol * scale)) {
+        c->fbest = fb;
+        memcpy(c->ybest, yb, n * sizeof *yb);
+        memcpy(c->gbest, gb, n * sizeof *gb);
     }
-    nlopt_set_lower_bounds(o, lo);
-    nlopt_set_upper_bounds(o, hi);
 out:
-    free(kink);
-    free(keep);
+    free(flag);
+    free(on);
+    free(side);
+    free(prev);
+    free(v);
+}
+
+/* A descent from y, polished at the kinks where it stalls. */
+static void descend_kinked(fit_ctx *c, nlopt_opt o, double *y, double *lo,
+                           double *hi, double tol, int max_evals)
+{
+    descend(c, o, y, tol, max_evals);
+    if (!converged(c, tol) && c->nevals < max_evals)
+        polish_kinks(c, o, y, lo, hi, tol, max_evals);
+    memcpy(y, c->ybest, c->n * sizeof *y);
+}
+
+/* ROOT's kinked codes: two descents, the lower kept (and continued by
+ * the caller's): one from the start point, one from the minimum of the
+ * model's smooth twin (hfmodel_smooth: pyhf's code4/code4p in their
+ * place), a homotopy.  Published workspaces have many kink minima
+ * (sbottom region A: 1e-3..2 in twice_nll apart); from the inits L-BFGS
+ * stops at the first on its way, where the smooth minimum lies in the
+ * basin of a lower one (sbottom: below pyhf's SLSQP minimum in each fit),
+ * and sometimes the other way round (an SS3L Asimov fit).  Costs about
+ * twice the evaluations, for models with ROOT's codes only. */
+static void two_starts(fit_ctx *c, nlopt_opt o, double *y, double *lo,
+                       double *hi, double tol, int max_evals)
+{
+    int n = c->n;
+    hf_model *t = hfmodel_smooth(c->m);
+    double *v = malloc(3 * (size_t)(n ? n : 1) * sizeof *v);
+    if (!t || !v)
+        goto out;
+    double *y0 = v, *yb = v + n, *gb = v + 2 * n;
+    memcpy(y0, y, n * sizeof *y0);
+    descend_kinked(c, o, y, lo, hi, tol, max_evals);
+    double fb = c->fbest;
+    memcpy(yb, c->ybest, n * sizeof *yb);
+    memcpy(gb, c->gbest, n * sizeof *gb);
+
+    const hf_model *m = c->m;
+    c->m = t;
+    c->fbest = INFINITY;
+    memcpy(y, y0, n * sizeof *y);
+    eval(c, y, NULL);
+    if (c->fbest < NLL_UNDEFINED) {
+        descend(c, o, y, tol, max_evals);
+        memcpy(y, c->ybest, n * sizeof *y);
+    }
+    c->m = m;
+    c->fbest = INFINITY;
+    eval(c, y, NULL);
+    descend_kinked(c, o, y, lo, hi, tol, max_evals);
+    if (!(c->fbest < fb)) {
+        c->fbest = fb;
+        memcpy(c->ybest, yb, n * sizeof *yb);
+        memcpy(c->gbest, gb, n * sizeof *gb);
+    }
+    memcpy(y, c->ybest, n * sizeof *y);
+out:
+    hfmodel_smooth_free(t);
+    free(v);
 }
 
 /* The other side of each kink (hfmodel_kinked): a minimum found with
@@ -755,6 +903,7 @@ static int minimize(fit_ctx *c, fit_bufs *b, double tol, int max_evals,
     /* A memory as long as the problem (up to a point) halved the
      * evaluations of a hypothesis test against NLopt's default of 10-20. */
     nlopt_set_vector_storage(o, n < 200 ? n : 200);
+    two_starts(c, o, b->y, b->lo, b->hi, tol, max_evals);
     nlopt_result nr = descend(c, o, b->y, tol, max_evals);
     nr = other_minima(c, o, b, tol, max_evals, nr);
     nr = settle_flat(c, o, b->y, tol, max_evals, nr, &flat);

@@ -32,6 +32,13 @@ int hfmodel_kinked(const hf_model *m, unsigned char *flag);
  * 0 (normsys hi = lo, histosys hi_data = lo_data) with some effect: their
  * gradient at 0 is exactly zero whatever the data; returns how many. */
 int hfmodel_symmetric(const hf_model *m, unsigned char *flag);
+/* The same model with pyhf's smooth counterparts of the kinked codes
+ * (normsys code1 -> code4, code0 -> code4p, histosys code0 -> code4p),
+ * whose minimum a fit of the kinked model starts from; NULL when nothing
+ * is kinked (or out of memory).  It shares m's arrays: free it with
+ * hfmodel_smooth_free (never hf_model_free), before m. */
+hf_model *hfmodel_smooth(const hf_model *m);
+void hfmodel_smooth_free(hf_model *t);
 
 /* The Poisson rate factors tau of the constraint terms, in auxdata order
  * (0 for Gaussian terms). */

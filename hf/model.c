@@ -367,6 +367,49 @@ int hfmodel_kinked(const hf_model *m, unsigned char *flag)
     return count;
 }
 
+/* The model with ROOT's kinked codes replaced by pyhf's smooth ones
+ * (normsys code1 -> code4, normsys code0 and histosys code0 -> code4p):
+ * a copy of the struct with its own scalar factors, every other array
+ * shared.  Every code but code4 is evaluated one factor at a time
+ * (sf_other), code4 included, so the vectorized polynomials stay valid. */
+hf_model *hfmodel_smooth(const hf_model *m)
+{
+    int kinked = m->histosys_code == HF_INTERP_CODE0;
+    for (int k = 0; k < m->nsfac && !kinked; k++)
+        kinked = m->sfac[k].code == HF_INTERP_CODE0 ||
+                 m->sfac[k].code == HF_INTERP_CODE1;
+    if (!kinked)
+        return NULL;
+    hf_model *t = malloc(sizeof *t);
+    hf_sfac *sf = malloc((m->nsfac ? m->nsfac : 1) * sizeof *sf);
+    if (!t || !sf) {
+        free(t);
+        free(sf);
+        return NULL;
+    }
+    memcpy(sf, m->sfac, m->nsfac * sizeof *sf);
+    for (int k = 0; k < m->nsfac; k++) {
+        double lo = sf[k].p[0], hi = sf[k].p[1];
+        if (sf[k].code == HF_INTERP_CODE1)
+            hfmodel_interp_normsys_init(&sf[k], HF_INTERP_CODE4, lo, hi);
+        else if (sf[k].code == HF_INTERP_CODE0)
+            hfmodel_interp_normsys_init(&sf[k], HF_INTERP_CODE4P, lo, hi);
+    }
+    *t = *m;
+    t->sfac = sf;
+    if (t->histosys_code == HF_INTERP_CODE0)
+        t->histosys_code = HF_INTERP_CODE4P;
+    return t;
+}
+
+void hfmodel_smooth_free(hf_model *t)
+{
+    if (!t)
+        return;
+    free(t->sfac);
+    free(t);
+}
+
 int hfmodel_twowell(const hf_model *m, unsigned char *flag)
 {
     int count = 0;

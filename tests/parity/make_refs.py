@@ -17,6 +17,17 @@ tolerance 1e-10; each cross-checked with Minuit, the difference recorded):
                modifier_settings normsys code1 / histosys code0, and the
                free fit's twice_nll with those codes
   default:     the same hypotest with pyhf's default codes (small models)
+
+Each q0 and code1_code0 entry also holds "fits": the five fits behind
+the hypotest (pyhf's AsymptoticCalculator.teststatistic with the same
+tight optimizer, its fitted_pars), each with twice_nll = -2 logpdf at
+its "pars" (model order) and the data it was fitted to ("observed" or
+"asimov"), the POI fixed to "poi_fixed" (null: free), and "asimov_data"
+(main bins then auxdata).  Where hf's minimum differs from pyhf's, these
+are the evidence: hf's twice_nll at pyhf's pars must equal pyhf's.
+
+  make_refs.py [SHARED_DIR] [--only NAME,...]  recomputes only the named
+  cases and replaces them in an existing refs.json.
 """
 import json
 import os
@@ -160,6 +171,30 @@ def hypotest(mu, data, model, ts):
     return out[""], d
 
 
+def fits(mu, data, model, ts):
+    """pyhf's five hypotest fits (the calculator hypotest uses)."""
+    pyhf.set_backend("numpy", TIGHT)
+    calc = pyhf.infer.calculators.AsymptoticCalculator(data, model, test_stat=ts)
+    calc.teststatistic(mu)
+    fp = calc.fitted_pars
+    asimov_mu = 1.0 if ts == "q0" else 0.0
+    asimov = np.asarray(model.expected_data(fp.asimov_pars), dtype=float)
+
+    def one(name, pars, on, fixed):
+        pars = np.asarray(pars, dtype=float)
+        d = data if on == "observed" else asimov
+        return {"name": name, "data": on, "poi_fixed": fixed,
+                "twice_nll": float(-2 * model.logpdf(pars, d)[0]),
+                "pars": [float(v) for v in pars]}
+
+    return {"fits": [one("free", fp.free_fit_to_data, "observed", None),
+                     one("fixed", fp.fixed_poi_fit_to_data, "observed", mu),
+                     one("for_asimov", fp.asimov_pars, "observed", asimov_mu),
+                     one("asimov_free", fp.free_fit_to_asimov, "asimov", None),
+                     one("asimov_fixed", fp.fixed_poi_fit_to_asimov, "asimov", mu)],
+            "asimov_data": [float(v) for v in asimov]}
+
+
 def free_fit(data, model):
     pyhf.set_backend("numpy", TIGHT)
     _, tnll = pyhf.infer.mle.fit(data, model, return_fitted_val=True)
@@ -173,10 +208,12 @@ def case(name, spec, patch_path, patch_name, defaults):
     c["q0"] = {"p0_obs": p0, "p0_exp": p0_exp, "Z_obs": float(norm.isf(p0)),
                "Z_exp": [float(norm.isf(p)) for p in p0_exp], "CLb": tails[0],
                "minuit_maxdiff": d}
+    c["q0"].update(fits(0.0, data, model, "q0"))
     model10, data10 = build(spec, patch_path, patch_name, CODE10)
     (cls, tails, exp), d = hypotest(1.0, data10, model10, "qtilde")
     c["code1_code0"] = {"CLs_obs": cls, "CLsb": tails[0], "CLb": tails[1], "CLs_exp": exp,
                         "twice_nll_free": free_fit(data10, model10), "minuit_maxdiff": d}
+    c["code1_code0"].update(fits(1.0, data10, model10, "qtilde"))
     if defaults:
         (cls, tails, exp), d = hypotest(1.0, data, model, "qtilde")
         c["default"] = {"CLs_obs": cls, "CLsb": tails[0], "CLb": tails[1], "CLs_exp": exp,
@@ -186,12 +223,22 @@ def case(name, spec, patch_path, patch_name, defaults):
 
 
 def main():
-    shared = sys.argv[1] if len(sys.argv) > 1 else "../shared"
+    args = sys.argv[1:]
+    only = None
+    if "--only" in args:
+        i = args.index("--only")
+        only = set(args[i + 1].split(","))
+        del args[i:i + 2]
+    shared = args[0] if args else "../shared"
+    old = load(f"{HERE}/refs.json") if only else None
     refs = {"pyhf_version": pyhf.__version__,
             "optimizer": "scipy SLSQP tolerance=1e-10 (minuit tolerance=1e-5 cross-check: "
                          "minuit_maxdiff is the largest difference in p-values)",
             "models": [], "shared": []}
     for name, spec in small_models().items():
+        if only is not None and name not in only:
+            refs["models"].append(next(c for c in old["models"] if c["name"] == name))
+            continue
         path = f"{HERE}/{name}.json"
         with open(path, "w") as f:
             json.dump(spec, f, indent=1)
@@ -200,6 +247,9 @@ def main():
         c["workspace"] = path
         refs["models"].append(c)
     for name, w, p, pn in SHARED:
+        if only is not None and name not in only:
+            refs["shared"] += [c for c in old["shared"] if c["name"] == name]
+            continue
         if not os.path.exists(os.path.join(shared, w)):
             print("skipped (no shared workspaces):", name, file=sys.stderr)
             continue
