@@ -343,7 +343,17 @@ static int read_model(const model_args *ma, const char *path, const hf_binning *
     return rc;
 }
 
-int hfcli_cmd_signal(int argc, char **argv)
+/* The command line of hf signal. */
+typedef struct signal_args {
+    const char *wsp, *scores, *binp, *outfile, *channel, *format, *features;
+    hf_signal_spec spec;
+    model_args ma;
+    int f64;
+} signal_args;
+
+/* Parses argv into a; returns HF_EXIT_OK to go on, -1 after --help, else
+ * the exit status of a usage error. */
+static int signal_args_parse(int argc, char **argv, signal_args *a)
 {
     enum { O_WS = 256, O_SCORES, O_BINNING, O_POI, O_LUMI, O_NOSTAT, O_SAMPLE, O_FORMAT,
            O_CHANNEL, O_MODEL, O_FEATURES, O_PREP, O_MFORMAT, O_INDEX, O_SKIP, O_THREADS };
@@ -368,36 +378,33 @@ int hfcli_cmd_signal(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *wsp = NULL, *scores = NULL, *binp = NULL, *outfile = NULL;
-    const char *channel = NULL, *format = "csv";
-    hf_signal_spec spec;
-    hf_signal_spec_init(&spec);
-    spec.staterror = 1;
-    model_args ma = {.index = -1};
-    const char *features = NULL;
+    hf_signal_spec_init(&a->spec);
+    a->spec.staterror = 1;
+    a->ma = (model_args){.index = -1};
+    a->format = "csv";
     double idx;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
         switch (c) {
-        case 'h': fputs(help, stdout); return HF_EXIT_OK;
-        case 'o': outfile = optarg; break;
-        case O_WS: wsp = optarg; break;
-        case O_SCORES: scores = optarg; break;
-        case O_BINNING: binp = optarg; break;
-        case O_POI: spec.poi = optarg; break;
-        case O_LUMI: spec.lumi = 1; break;
-        case O_NOSTAT: spec.staterror = 0; break;
-        case O_SAMPLE: spec.sample = optarg; break;
-        case O_FORMAT: format = optarg; break;
-        case O_CHANNEL: channel = optarg; break;
-        case O_MODEL: ma.model = optarg; break;
-        case O_FEATURES: features = optarg; break;
-        case O_PREP: ma.prep = optarg; break;
-        case O_MFORMAT: ma.mformat = optarg; break;
-        case O_SKIP: ma.skip = 1; break;
+        case 'h': fputs(help, stdout); return -1;
+        case 'o': a->outfile = optarg; break;
+        case O_WS: a->wsp = optarg; break;
+        case O_SCORES: a->scores = optarg; break;
+        case O_BINNING: a->binp = optarg; break;
+        case O_POI: a->spec.poi = optarg; break;
+        case O_LUMI: a->spec.lumi = 1; break;
+        case O_NOSTAT: a->spec.staterror = 0; break;
+        case O_SAMPLE: a->spec.sample = optarg; break;
+        case O_FORMAT: a->format = optarg; break;
+        case O_CHANNEL: a->channel = optarg; break;
+        case O_MODEL: a->ma.model = optarg; break;
+        case O_FEATURES: a->features = optarg; break;
+        case O_PREP: a->ma.prep = optarg; break;
+        case O_MFORMAT: a->ma.mformat = optarg; break;
+        case O_SKIP: a->ma.skip = 1; break;
         case O_THREADS:
-            if (hfcli_toy_option("--threads", optarg, &ma.threads, NULL))
+            if (hfcli_toy_option("--threads", optarg, &a->ma.threads, NULL))
                 return HF_EXIT_USAGE;
             break;
         case O_INDEX:
@@ -405,35 +412,128 @@ int hfcli_cmd_signal(int argc, char **argv)
                 return HF_EXIT_USAGE;
             if (idx < 0 || idx > 1e6 || idx != floor(idx))
                 return hfcli_usage_error("--output-index must be a whole number >= 0");
-            ma.index = (int)idx;
+            a->ma.index = (int)idx;
             break;
         default: return hfcli_getopt_error(c, optopt, argv, optind);
         }
     }
     if (optind < argc)
         return hfcli_usage_error("unexpected argument '%s'", argv[optind]);
-    if (!ma.model != !features)
+    if (!a->ma.model != !a->features)
         return hfcli_usage_error("--model and --features go together");
-    if (features && scores)
+    if (a->features && a->scores)
         return hfcli_usage_error("--scores or --model with --features, not both");
-    if (features)
-        scores = features;
-    if (!wsp && scores && strcmp(scores, "-") != 0)
-        wsp = hfcli_stdin_workspace(); /* as pyhf: a piped workspace */
-    if (!wsp || !scores || !binp)
+    if (a->features)
+        a->scores = a->features;
+    if (!a->wsp && a->scores && strcmp(a->scores, "-") != 0)
+        a->wsp = hfcli_stdin_workspace(); /* as pyhf: a piped workspace */
+    if (!a->wsp || !a->scores || !a->binp)
         return hfcli_usage_error("--workspace (or a workspace on standard "
                                   "input), --scores (or --model and "
                                   "--features) and --binning are required");
-    int f64 = 0;
-    ma.format = format;
-    if (!strcmp(format, "f64"))
-        f64 = 1;
-    else if (strcmp(format, "csv") && !(ma.model && !strcmp(format, "f32")))
+    a->ma.format = a->format;
+    if (!strcmp(a->format, "f64"))
+        a->f64 = 1;
+    else if (strcmp(a->format, "csv") && !(a->ma.model && !strcmp(a->format, "f32")))
         return hfcli_usage_error("--format must be csv or f64 (or f32 with --model), not "
-                                  "'%s'", format);
-    if (f64 && !channel && !ma.model)
+                                  "'%s'", a->format);
+    if (a->f64 && !a->channel && !a->ma.model)
         return hfcli_usage_error("--format f64 needs --channel NAME");
+    return HF_EXIT_OK;
+}
 
+/* Bins of workspace channel `name`, or -1 when ws has no such channel. */
+static int ws_channel_nbins(const hf_workspace *ws, const char *name)
+{
+    int want = -1;
+    const cJSON *ch;
+    cJSON_ArrayForEach(ch, cJSON_GetObjectItemCaseSensitive(ws->root, "channels")) {
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(ch, "name");
+        if (cJSON_IsString(n) && !strcmp(n->valuestring, name))
+            want = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ch, "samples"), 0),
+                "data"));
+    }
+    return want;
+}
+
+/* Every binned channel (only that one when only >= 0) must be a workspace
+ * channel with that many bins: their names, offsets and the bin total. */
+static int signal_channels(const signal_args *a, const hf_workspace *ws, const hf_binning *b,
+                           int only, int nch, const char **names, int *off, int *nbins)
+{
+    *nbins = 0;
+    for (int i = 0; i < nch; i++) {
+        int bi = only >= 0 ? only : i;
+        names[i] = hf_binning_channel(b, bi);
+        off[i] = *nbins;
+        int want = ws_channel_nbins(ws, names[i]);
+        if (want < 0) {
+            hfcli_msg("%s: channel '%s' is not a channel of %s", a->binp, names[i], a->wsp);
+            return HF_EXIT_INPUT;
+        }
+        if (want != hf_binning_nbins(b, bi)) {
+            hfcli_msg("%s: channel '%s' has %d bins (%d edges) but has %d bins in %s", a->binp,
+                       names[i], hf_binning_nbins(b, bi), hf_binning_nbins(b, bi) + 1, want,
+                       a->wsp);
+            return HF_EXIT_INPUT;
+        }
+        *nbins += want;
+    }
+    return HF_EXIT_OK;
+}
+
+/* Weights that are finite one by one may still overflow in the sums. */
+static int check_sums(const char *scores, const char *const *names, const int *off, int nch,
+                      const double *sumw, const double *unc, int nbins)
+{
+    for (int i = 0, k = 0; i < nbins; i++) {
+        while (k + 1 < nch && off[k + 1] <= i)
+            k++;
+        if (!isfinite(sumw[i]) || !isfinite(unc[i])) {
+            hfcli_msg("%s: channel '%s' bin %d: the sum of the weights is %g and "
+                       "sqrt(sum w^2) is %g: not finite", scores, names[k], i - off[k],
+                       sumw[i], unc[i]);
+            return HF_EXIT_INPUT;
+        }
+    }
+    return HF_EXIT_OK;
+}
+
+/* pyhf takes the POI from the measurement, which a patch of the channels
+ * cannot change: say so rather than let hfcls fail later. */
+static void warn_poi(const hf_workspace *ws, const char *poi)
+{
+    const cJSON *m0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ws->root,
+                                                                          "measurements"), 0);
+    const cJSON *mp = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(m0, "config"), "poi");
+    if (cJSON_IsString(mp) && strcmp(mp->valuestring, poi) != 0)
+        hfcli_msg("warning: the measurement's POI is '%s', not '%s': models built "
+                   "from this patch test '%s'",
+                   mp->valuestring, poi, mp->valuestring);
+}
+
+/* The patch text, ended by a newline, to outfile or stdout. */
+static int emit_patch(char **text, const char *outfile)
+{
+    size_t tl = strlen(*text);
+    char *t2 = realloc(*text, tl + 2);
+    if (!t2) {
+        hfcli_msg("out of memory");
+        return HF_EXIT_INPUT;
+    }
+    *text = t2;
+    memcpy(t2 + tl, "\n", 2);
+    return hfcli_emit(t2, outfile);
+}
+
+int hfcli_cmd_signal(int argc, char **argv)
+{
+    signal_args a = {0};
+    int rc = signal_args_parse(argc, argv, &a);
+    if (rc != HF_EXIT_OK)
+        return rc < 0 ? HF_EXIT_OK : rc;
     hf_workspace *ws = NULL;
     hf_binning *b = NULL;
     hf_error err = {0};
@@ -443,18 +543,18 @@ int hfcli_cmd_signal(int argc, char **argv)
     char *text = NULL;
     counts cnt;
     memset(&cnt, 0, sizeof cnt);
-    int rc = hfcli_load_workspace(wsp, &ws);
+    rc = hfcli_load_workspace(a.wsp, &ws);
     if (rc != HF_EXIT_OK)
         return rc;
-    if (hf_binning_read(binp, &b, &err)) {
+    if (hf_binning_read(a.binp, &b, &err)) {
         rc = hfcli_lib_error(&err);
         goto done;
     }
-    int nch = hf_binning_nchannels(b), only = -1;
-    if (channel) {
-        only = hf_binning_find(b, channel);
+    int nch = hf_binning_nchannels(b), only = -1, nbins = 0;
+    if (a.channel) {
+        only = hf_binning_find(b, a.channel);
         if (only < 0) {
-            hfcli_msg("%s: --channel '%s' has no bin edges in the binning", binp, channel);
+            hfcli_msg("%s: --channel '%s' has no bin edges in the binning", a.binp, a.channel);
             rc = HF_EXIT_INPUT;
             goto done;
         }
@@ -467,35 +567,8 @@ int hfcli_cmd_signal(int argc, char **argv)
         rc = HF_EXIT_INPUT;
         goto done;
     }
-    /* every binned channel must be a workspace channel with that many bins */
-    int nbins = 0;
-    for (int i = 0; i < nch; i++) {
-        int bi = only >= 0 ? only : i;
-        names[i] = hf_binning_channel(b, bi);
-        off[i] = nbins;
-        int want = -1;
-        const cJSON *ch;
-        cJSON_ArrayForEach(ch, cJSON_GetObjectItemCaseSensitive(ws->root, "channels")) {
-            const cJSON *n = cJSON_GetObjectItemCaseSensitive(ch, "name");
-            if (cJSON_IsString(n) && !strcmp(n->valuestring, names[i]))
-                want = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
-                    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ch, "samples"), 0),
-                    "data"));
-        }
-        if (want < 0) {
-            hfcli_msg("%s: channel '%s' is not a channel of %s", binp, names[i], wsp);
-            rc = HF_EXIT_INPUT;
-            goto done;
-        }
-        if (want != hf_binning_nbins(b, bi)) {
-            hfcli_msg("%s: channel '%s' has %d bins (%d edges) but has %d bins in %s", binp,
-                       names[i], hf_binning_nbins(b, bi), hf_binning_nbins(b, bi) + 1, want,
-                       wsp);
-            rc = HF_EXIT_INPUT;
-            goto done;
-        }
-        nbins += want;
-    }
+    if ((rc = signal_channels(&a, ws, b, only, nch, names, off, &nbins)) != HF_EXIT_OK)
+        goto done;
     sumw = calloc((size_t)nbins, sizeof *sumw);
     sumw2 = calloc((size_t)nbins, sizeof *sumw2);
     unc = calloc((size_t)nbins, sizeof *unc);
@@ -504,53 +577,24 @@ int hfcli_cmd_signal(int argc, char **argv)
         rc = HF_EXIT_INPUT;
         goto done;
     }
-    rc = ma.model ? read_model(&ma, scores, b, only, sumw, sumw2, off, &cnt)
-         : f64    ? read_f64(scores, b, only, sumw, sumw2, &cnt)
-                  : read_csv(scores, b, only, sumw, sumw2, off, &cnt);
+    rc = a.ma.model ? read_model(&a.ma, a.scores, b, only, sumw, sumw2, off, &cnt)
+         : a.f64    ? read_f64(a.scores, b, only, sumw, sumw2, &cnt)
+                    : read_csv(a.scores, b, only, sumw, sumw2, off, &cnt);
     if (rc != HF_EXIT_OK)
         goto done;
     for (int i = 0; i < nbins; i++)
         unc[i] = sqrt(sumw2[i]);
-    /* weights that are finite one by one may still overflow in the sums */
-    for (int i = 0, k = 0; i < nbins; i++) {
-        while (k + 1 < nch && off[k + 1] <= i)
-            k++;
-        if (!isfinite(sumw[i]) || !isfinite(unc[i])) {
-            hfcli_msg("%s: channel '%s' bin %d: the sum of the weights is %g and "
-                       "sqrt(sum w^2) is %g: not finite", scores, names[k], i - off[k],
-                       sumw[i], unc[i]);
-            rc = HF_EXIT_INPUT;
-            goto done;
-        }
-    }
-    spec.channels = names;
-    spec.nchannels = nch;
-    /* pyhf takes the POI from the measurement, which a patch of the
-     * channels cannot change: say so rather than let hfcls fail later */
-    if (spec.poi) {
-        const cJSON *m0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ws->root,
-                                                                              "measurements"), 0);
-        const cJSON *mp = cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(m0, "config"), "poi");
-        if (cJSON_IsString(mp) && strcmp(mp->valuestring, spec.poi) != 0)
-            hfcli_msg("warning: the measurement's POI is '%s', not '%s': models built "
-                       "from this patch test '%s'",
-                       mp->valuestring, spec.poi, mp->valuestring);
-    }
-    if (hf_signal_patch(ws, &spec, sumw, unc, &text, &err)) {
+    if ((rc = check_sums(a.scores, names, off, nch, sumw, unc, nbins)) != HF_EXIT_OK)
+        goto done;
+    a.spec.channels = names;
+    a.spec.nchannels = nch;
+    if (a.spec.poi)
+        warn_poi(ws, a.spec.poi);
+    if (hf_signal_patch(ws, &a.spec, sumw, unc, &text, &err)) {
         rc = hfcli_lib_error(&err);
         goto done;
     }
-    size_t tl = strlen(text);
-    char *t2 = realloc(text, tl + 2);
-    if (!t2) {
-        hfcli_msg("out of memory");
-        rc = HF_EXIT_INPUT;
-        goto done;
-    }
-    text = t2;
-    memcpy(text + tl, "\n", 2);
-    rc = hfcli_emit(text, outfile);
+    rc = emit_patch(&text, a.outfile);
     if (rc == HF_EXIT_OK) {
         hfcli_msg("%zu events: %zu in bins, %zu outside every bin, %zu in channels "
                    "without bins%s%s%s",

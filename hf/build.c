@@ -375,36 +375,29 @@ static const double *sample_data(const blockref *r, double *buf)
     return buf;
 }
 
-static int staterror_defaults(builder *B, preq *r)
+/* The channels where staterror r is used (increasing) into chans, their
+ * count and largest bin count; fails unless every sample carrying it
+ * carries it in all of them (pyhf asserts one mask for all). */
+static int staterror_channels(builder *B, const preq *r, int *chans, int *nch_out,
+                              int *maxnb)
 {
-    /* the blocks carrying it, in walk order: its run of B->st, whose
-     * channels therefore come in increasing (sorted) order */
     const struct stocc *occ = B->st + r->occ0;
     const int nocc = r->nocc;
-    double *nomsum = B->st_nomsum, *rel2 = B->st_rel2;
-    int *chans = malloc(sizeof(int) * (size_t)(nocc ? nocc : 1));
-    double *buf = NULL;
     hf_strmap per_sample = {0};
-    int rc = HF_OK, nch = 0, maxnb = 1;
-    if (!chans || hfcore_strmap_init(&per_sample, (size_t)nocc)) {
-        rc = nomem(B);
-        goto done;
-    }
-    for (int o = 0; o < nocc; o++) {
+    int rc = HF_OK, nch = 0;
+    if (hfcore_strmap_init(&per_sample, (size_t)nocc))
+        return nomem(B);
+    for (int o = 0; o < nocc && rc == HF_OK; o++) {
         const blockref *br = &B->blks[occ[o].b];
         if (!nch || chans[nch - 1] != br->chan)
             chans[nch++] = br->chan;
-        if (br->nb > maxnb)
-            maxnb = br->nb;
+        if (br->nb > *maxnb)
+            *maxnb = br->nb;
         int c = hfcore_strmap_get(&per_sample, br->name);
-        if (hfcore_strmap_put(&per_sample, br->name, c < 0 ? 1 : c + 1)) {
+        if (hfcore_strmap_put(&per_sample, br->name, c < 0 ? 1 : c + 1))
             rc = nomem(B);
-            goto done;
-        }
     }
-    /* pyhf asserts that every sample carrying it has the same mask, i.e.
-     * carries it in the same channels */
-    for (int a = 0; a < nocc; a++) {
+    for (int a = 0; a < nocc && rc == HF_OK; a++) {
         const blockref *ba = &B->blks[occ[a].b];
         int n = hfcore_strmap_get(&per_sample, ba->name);
         if (n != nch) {
@@ -415,9 +408,29 @@ static int staterror_defaults(builder *B, preq *r)
                               "to carry it in the same channels",
                               B->src, modpath(B, occ[a].b, occ[a].j, p, sizeof p),
                               r->name, ba->name, n, nch);
-            goto done;
         }
     }
+    hfcore_strmap_free(&per_sample);
+    *nch_out = nch;
+    return rc;
+}
+
+static int staterror_defaults(builder *B, preq *r)
+{
+    /* the blocks carrying it, in walk order: its run of B->st, whose
+     * channels therefore come in increasing (sorted) order */
+    const struct stocc *occ = B->st + r->occ0;
+    const int nocc = r->nocc;
+    double *nomsum = B->st_nomsum, *rel2 = B->st_rel2;
+    int *chans = malloc(sizeof(int) * (size_t)(nocc ? nocc : 1));
+    double *buf = NULL;
+    int rc = HF_OK, nch = 0, maxnb = 1;
+    if (!chans) {
+        rc = nomem(B);
+        goto done;
+    }
+    if ((rc = staterror_channels(B, r, chans, &nch, &maxnb)))
+        goto done;
     if (!(buf = malloc(sizeof(double) * (size_t)maxnb))) {
         rc = nomem(B);
         goto done;
@@ -469,7 +482,6 @@ done:
         memset(nomsum + ch->off, 0, sizeof(double) * (size_t)ch->nb);
         memset(rel2 + ch->off, 0, sizeof(double) * (size_t)ch->nb);
     }
-    hfcore_strmap_free(&per_sample);
     free(chans);
     free(buf);
     return rc;
@@ -547,6 +559,55 @@ static int uses_key(int type, const char *key)
     return 0;
 }
 
+/* What the config must leave complete: lumi's values (it has no defaults)
+ * and positive widths and Poisson factors. */
+static int check_config(builder *B, const char *ppath)
+{
+    /* lumi has no defaults: pyhf fails with a bare TypeError without them */
+    for (int k = 0; k < B->nreq; k++) {
+        preq *r = &B->reqs[k];
+        if (r->type != HF_MOD_LUMI)
+            continue;
+        const char *missing = isnan(r->init[0]) ? "inits"
+                              : isnan(r->lo[0]) ? "bounds"
+                              : isnan(r->aux[0]) ? "auxdata"
+                              : isnan(r->sig[0]) ? "sigmas" : NULL;
+        if (missing) {
+            char p[160];
+            modpath(B, r->blk, r->mod, p, sizeof p);
+            /* nothing configured at all: the common case of a signal patch
+             * adding lumi to a workspace whose measurement has no lumi */
+            if (isnan(r->init[0]) && isnan(r->lo[0]) && isnan(r->aux[0]) && isnan(r->sig[0]))
+                return hfcore_error_set(B->err, HF_ERR_INVALID,
+                                    "%s: %s: sample '%s' has a lumi modifier but the measurement "
+                                    "configures no 'lumi' parameter, which has no defaults: add "
+                                    "{\"name\": \"lumi\", \"inits\": [1.0], \"bounds\": "
+                                    "[[0.5, 1.5]], \"auxdata\": [1.0], \"sigmas\": [...]} to the measurement's "
+                                    "config.parameters (pyhf fails here with a bare TypeError)",
+                                    B->src, p, B->blks[r->blk].name);
+            return hfcore_error_set(B->err, HF_ERR_INVALID,
+                                "%s: %s: sample '%s' has a lumi modifier but the measurement's "
+                                "'lumi' parameter has no '%s' (lumi has no defaults: it needs "
+                                "inits, bounds, auxdata and sigmas in %s)",
+                                B->src, p, B->blks[r->blk].name, missing, ppath);
+        }
+    }
+    for (int k = 0; k < B->nreq; k++) {
+        const preq *r = &B->reqs[k];
+        for (int i = 0; i < r->n; i++) {
+            if (r->constrained == 1 && !(r->sig[i] > 0))
+                return hfcore_error_set(B->err, HF_ERR_INVALID,
+                                    "%s: %s: parameter '%s' has a non-positive constraint width %g",
+                                    B->src, ppath, r->name, r->sig[i]);
+            if (r->constrained == 2 && !(r->fac[i] > 0))
+                return hfcore_error_set(B->err, HF_ERR_INVALID,
+                                    "%s: %s: parameter '%s' has a non-positive Poisson factor %g",
+                                    B->src, ppath, r->name, r->fac[i]);
+        }
+    }
+    return HF_OK;
+}
+
 static int apply_config(builder *B, const cJSON *params, const char *ppath)
 {
     const cJSON *pc;
@@ -607,49 +668,7 @@ static int apply_config(builder *B, const cJSON *params, const char *ppath)
         }
         j++;
     }
-    /* lumi has no defaults: pyhf fails with a bare TypeError without them */
-    for (int k = 0; k < B->nreq; k++) {
-        preq *r = &B->reqs[k];
-        if (r->type != HF_MOD_LUMI)
-            continue;
-        const char *missing = isnan(r->init[0]) ? "inits"
-                              : isnan(r->lo[0]) ? "bounds"
-                              : isnan(r->aux[0]) ? "auxdata"
-                              : isnan(r->sig[0]) ? "sigmas" : NULL;
-        if (missing) {
-            char p[160];
-            modpath(B, r->blk, r->mod, p, sizeof p);
-            /* nothing configured at all: the common case of a signal patch
-             * adding lumi to a workspace whose measurement has no lumi */
-            if (isnan(r->init[0]) && isnan(r->lo[0]) && isnan(r->aux[0]) && isnan(r->sig[0]))
-                return hfcore_error_set(B->err, HF_ERR_INVALID,
-                                    "%s: %s: sample '%s' has a lumi modifier but the measurement "
-                                    "configures no 'lumi' parameter, which has no defaults: add "
-                                    "{\"name\": \"lumi\", \"inits\": [1.0], \"bounds\": "
-                                    "[[0.5, 1.5]], \"auxdata\": [1.0], \"sigmas\": [...]} to the measurement's "
-                                    "config.parameters (pyhf fails here with a bare TypeError)",
-                                    B->src, p, B->blks[r->blk].name);
-            return hfcore_error_set(B->err, HF_ERR_INVALID,
-                                "%s: %s: sample '%s' has a lumi modifier but the measurement's "
-                                "'lumi' parameter has no '%s' (lumi has no defaults: it needs "
-                                "inits, bounds, auxdata and sigmas in %s)",
-                                B->src, p, B->blks[r->blk].name, missing, ppath);
-        }
-    }
-    for (int k = 0; k < B->nreq; k++) {
-        const preq *r = &B->reqs[k];
-        for (int i = 0; i < r->n; i++) {
-            if (r->constrained == 1 && !(r->sig[i] > 0))
-                return hfcore_error_set(B->err, HF_ERR_INVALID,
-                                    "%s: %s: parameter '%s' has a non-positive constraint width %g",
-                                    B->src, ppath, r->name, r->sig[i]);
-            if (r->constrained == 2 && !(r->fac[i] > 0))
-                return hfcore_error_set(B->err, HF_ERR_INVALID,
-                                    "%s: %s: parameter '%s' has a non-positive Poisson factor %g",
-                                    B->src, ppath, r->name, r->fac[i]);
-        }
-    }
-    return HF_OK;
+    return check_config(B, ppath);
 }
 
 /* -------------------------------------------------------------- compile */
@@ -789,10 +808,9 @@ static int block_names(builder *B, hf_model *m)
     return HF_OK;
 }
 
-static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
-                      const cJSON *observations)
+/* Parameters (pyhf order) and constraint terms (auxdata order). */
+static int fill_parameters(builder *B, hf_model *m)
 {
-    /* parameters */
     m->nparsets = B->nreq;
     m->parsets = calloc(B->nreq ? B->nreq : 1, sizeof *m->parsets);
     if (!m->parsets)
@@ -860,14 +878,18 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
             }
         }
     }
+    return HF_OK;
+}
 
-    /* channels and observed data */
+/* Channels and the observed data (main bins, then the auxdata). */
+static int fill_channels(builder *B, hf_model *m, const cJSON *observations)
+{
     m->nchan = B->nchan;
     m->nmain = B->nmain;
     m->chan_names = calloc(B->nchan ? B->nchan : 1, sizeof(char *));
     m->chan_off = malloc(sizeof(int) * (B->nchan ? B->nchan : 1));
     m->chan_nb = malloc(sizeof(int) * (B->nchan ? B->nchan : 1));
-    m->data = dalloc(B->nmain + na, 0);
+    m->data = dalloc(B->nmain + m->naux, 0);
     if (!m->chan_names || !m->chan_off || !m->chan_nb || !m->data)
         return nomem(B);
     /* observation of each name (the last one, as a scan would find): a
@@ -917,9 +939,20 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
     hfcore_strmap_free(&obsmap);
     if (rc)
         return rc;
-    memcpy(m->data + B->nmain, m->auxdata, sizeof(double) * na);
+    memcpy(m->data + B->nmain, m->auxdata, sizeof(double) * m->naux);
+    return HF_OK;
+}
 
-    /* blocks */
+/* Where the block loop writes next: scalar factors, histosys entries,
+ * per-bin factor rows and their parameter indices. */
+typedef struct cursor {
+    int sfi, hsi, bfi;
+    size_t bfoff;
+} cursor;
+
+/* Sizes the block arrays and the evaluation's scratch (model.h). */
+static int alloc_blocks(builder *B, hf_model *m, const hf_model_options *opt)
+{
     int nsf = 0, nbf = 0, nhs = 0, nbfpar = 0;
     for (int b = 0; b < B->nblk; b++)
         for (int j = 0; j < B->blks[b].nmods; j++) {
@@ -956,8 +989,105 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
     m->histosys_code = opt->histosys_interp;
     m->work_bb = m->work_par + 4 * (size_t)m->npars;
     m->work_size = m->work_bb + 3 * nomlen + (size_t)m->nblocks;
-    size_t nomoff = 0, bfoff = 0;
-    int sfi = 0, hsi = 0, bfi = 0;
+    return HF_OK;
+}
+
+/* A histosys's coefficients, one entry per bin that it moves. */
+static void compile_histosys(hf_model *m, const hf_model_options *opt, const hf_block *K,
+                             int par, const cJSON *data, cursor *at)
+{
+    const cJSON *lo = cJSON_GetObjectItemCaseSensitive(data, "lo_data");
+    const cJSON *hi = cJSON_GetObjectItemCaseSensitive(data, "hi_data");
+    const cJSON *l = lo ? lo->child : NULL, *h = hi ? hi->child : NULL;
+    for (int i = 0; i < K->nb; i++) {
+        double *c = m->hs_coef + 2 * (size_t)at->hsi;
+        hfmodel_interp_histosys_init(c, opt->histosys_interp,
+                                l ? l->valuedouble : NAN,
+                                m->nominal[K->nom + i],
+                                h ? h->valuedouble : NAN);
+        l = l ? l->next : NULL;
+        h = h ? h->next : NULL;
+        /* hi = lo = nominal in this bin: the shift is exactly 0
+         * for every alpha, so the entry would only cost time
+         * (ATLAS workspaces are full of these: 57% of 1Lbb's
+         * histosys bins, 98% of staus') */
+        if (c[0] == 0 && c[1] == 0)
+            continue;
+        m->hs_par[at->hsi] = par;
+        m->hs_slot[at->hsi] = (int)K->nom + i;
+        at->hsi++;
+    }
+}
+
+/* Modifier j of block b into the model's arrays at c. */
+static int compile_modifier(builder *B, hf_model *m, const hf_model_options *opt, int b,
+                            int j, cursor *c)
+{
+    const blockref *br = &B->blks[b];
+    const hf_block *K = &m->blocks[b];
+    const modref *mr = &br->mods[j];
+    const preq *r = &B->reqs[hfcore_strmap_get(&B->parmap, mr->name)];
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(mr->json, "data");
+    char p[160];
+    switch (mr->type) {
+    case HF_MOD_NORMFACTOR:
+    case HF_MOD_LUMI:
+        m->sfac[c->sfi].par = r->offset;
+        m->sfac[c->sfi++].code = -1;
+        break;
+    case HF_MOD_NORMSYS: {
+        double lo = jnum(data, "lo"), hi = jnum(data, "hi");
+        m->sfac[c->sfi].par = r->offset;
+        if (hfmodel_interp_normsys_init(&m->sfac[c->sfi++], opt->normsys_interp, lo, hi))
+            return hfcore_error_set(B->err, HF_ERR_INVALID,
+                                "%s: %s.data: normsys '%s' has lo=%g, hi=%g: "
+                                "code1/code4 interpolation needs lo > 0 and hi > 0 "
+                                "(pyhf would give NaN)",
+                                B->src, modpath(B, b, j, p, sizeof p), mr->name, lo, hi);
+        break;
+    }
+    case HF_MOD_HISTOSYS:
+        compile_histosys(m, opt, K, r->offset, data, c);
+        break;
+    case HF_MOD_SHAPEFACTOR:
+    case HF_MOD_SHAPESYS:
+        if (br->nb > r->n)
+            return hfcore_error_set(B->err, HF_ERR_INVALID,
+                                "%s: %s: %s '%s' has %d parameters (from its first "
+                                "channel) but channel '%s' has %d bins",
+                                B->src, modpath(B, b, j, p, sizeof p),
+                                hfmodel_modtype_names[mr->type], mr->name, r->n,
+                                B->chans[br->chan].name, br->nb);
+        for (int i = 0; i < br->nb; i++)
+            m->bf_par[c->bfoff + i] = r->offset + i;
+        c->bfoff += br->nb;
+        c->bfi++;
+        break;
+    case HF_MOD_STATERROR: {
+        int k = 0;
+        while (k < r->n && r->bins[k] != br->bin0)
+            k++;
+        const cJSON *u = data ? data->child : NULL;
+        for (int i = 0; i < br->nb; i++, u = u ? u->next : NULL) {
+            m->bf_par[c->bfoff + i] = r->offset + k + i;
+            m->bf_unc[c->bfoff + i] = u ? u->valuedouble : 0;
+        }
+        c->bfoff += br->nb;
+        c->bfi++;
+        break;
+    }
+    }
+    return HF_OK;
+}
+
+/* The blocks (channel x sample) and their modifiers. */
+static int fill_blocks(builder *B, hf_model *m, const hf_model_options *opt)
+{
+    int rc = alloc_blocks(B, m, opt);
+    if (rc)
+        return rc;
+    cursor c = {0, 0, 0, 0};
+    size_t nomoff = 0;
     for (int b = 0; b < B->nblk; b++) {
         const blockref *br = &B->blks[b];
         hf_block *K = &m->blocks[b];
@@ -966,89 +1096,30 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
         K->nom = nomoff;
         sample_data(br, m->nominal + nomoff);
         nomoff += br->nb;
-        K->sf0 = sfi;
-        K->bf0 = bfi;
-        K->bfpar = bfoff;
-        for (int j = 0; j < br->nmods; j++) {
-            const modref *mr = &br->mods[j];
-            const preq *r = &B->reqs[hfcore_strmap_get(&B->parmap, mr->name)];
-            const cJSON *data = cJSON_GetObjectItemCaseSensitive(mr->json, "data");
-            char p[160];
-            switch (mr->type) {
-            case HF_MOD_NORMFACTOR:
-            case HF_MOD_LUMI:
-                m->sfac[sfi].par = r->offset;
-                m->sfac[sfi++].code = -1;
-                break;
-            case HF_MOD_NORMSYS: {
-                double lo = jnum(data, "lo"), hi = jnum(data, "hi");
-                m->sfac[sfi].par = r->offset;
-                if (hfmodel_interp_normsys_init(&m->sfac[sfi++], opt->normsys_interp, lo, hi))
-                    return hfcore_error_set(B->err, HF_ERR_INVALID,
-                                        "%s: %s.data: normsys '%s' has lo=%g, hi=%g: "
-                                        "code1/code4 interpolation needs lo > 0 and hi > 0 "
-                                        "(pyhf would give NaN)",
-                                        B->src, modpath(B, b, j, p, sizeof p), mr->name, lo, hi);
-                break;
-            }
-            case HF_MOD_HISTOSYS: {
-                const cJSON *lo = cJSON_GetObjectItemCaseSensitive(data, "lo_data");
-                const cJSON *hi = cJSON_GetObjectItemCaseSensitive(data, "hi_data");
-                const cJSON *l = lo ? lo->child : NULL, *h = hi ? hi->child : NULL;
-                for (int i = 0; i < br->nb; i++) {
-                    double *c = m->hs_coef + 2 * (size_t)hsi;
-                    hfmodel_interp_histosys_init(c, opt->histosys_interp,
-                                            l ? l->valuedouble : NAN,
-                                            m->nominal[K->nom + i],
-                                            h ? h->valuedouble : NAN);
-                    l = l ? l->next : NULL;
-                    h = h ? h->next : NULL;
-                    /* hi = lo = nominal in this bin: the shift is exactly 0
-                     * for every alpha, so the entry would only cost time
-                     * (ATLAS workspaces are full of these: 57% of 1Lbb's
-                     * histosys bins, 98% of staus') */
-                    if (c[0] == 0 && c[1] == 0)
-                        continue;
-                    m->hs_par[hsi] = r->offset;
-                    m->hs_slot[hsi] = (int)K->nom + i;
-                    hsi++;
-                }
-                break;
-            }
-            case HF_MOD_SHAPEFACTOR:
-            case HF_MOD_SHAPESYS:
-                if (br->nb > r->n)
-                    return hfcore_error_set(B->err, HF_ERR_INVALID,
-                                        "%s: %s: %s '%s' has %d parameters (from its first "
-                                        "channel) but channel '%s' has %d bins",
-                                        B->src, modpath(B, b, j, p, sizeof p),
-                                        hfmodel_modtype_names[mr->type], mr->name, r->n,
-                                        B->chans[br->chan].name, br->nb);
-                for (int i = 0; i < br->nb; i++)
-                    m->bf_par[bfoff + i] = r->offset + i;
-                bfoff += br->nb;
-                bfi++;
-                break;
-            case HF_MOD_STATERROR: {
-                int k = 0;
-                while (k < r->n && r->bins[k] != br->bin0)
-                    k++;
-                const cJSON *u = data ? data->child : NULL;
-                for (int i = 0; i < br->nb; i++, u = u ? u->next : NULL) {
-                    m->bf_par[bfoff + i] = r->offset + k + i;
-                    m->bf_unc[bfoff + i] = u ? u->valuedouble : 0;
-                }
-                bfoff += br->nb;
-                bfi++;
-                break;
-            }
-            }
-        }
-        K->nsf = sfi - K->sf0;
-        K->nbf = bfi - K->bf0;
+        K->sf0 = c.sfi;
+        K->bf0 = c.bfi;
+        K->bfpar = c.bfoff;
+        for (int j = 0; j < br->nmods; j++)
+            if ((rc = compile_modifier(B, m, opt, b, j, &c)))
+                return rc;
+        K->nsf = c.sfi - K->sf0;
+        K->nbf = c.bfi - K->bf0;
     }
-    m->nhs = hsi;
-    if ((rc = block_names(B, m)))
+    m->nhs = c.hsi;
+    return HF_OK;
+}
+
+static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
+                      const cJSON *observations)
+{
+    int rc = fill_parameters(B, m);
+    if (!rc)
+        rc = fill_channels(B, m, observations);
+    if (!rc)
+        rc = fill_blocks(B, m, opt);
+    if (!rc)
+        rc = block_names(B, m);
+    if (rc)
         return rc;
     if (soa_normsys(m))
         return nomem(B);

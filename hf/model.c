@@ -111,6 +111,50 @@ int hfmodel_options_check(const hf_model_options *opt, hf_error *err)
                                 "hf_model_options", err);
 }
 
+/* The patched spec must still be a valid model: checked as part of a
+ * workspace with the same observations and measurement. */
+static int check_patched(const cJSON *spec, const cJSON *observations, const cJSON *poi,
+                         const char *source, hf_error *err)
+{
+    const cJSON *pch = cJSON_GetObjectItemCaseSensitive(spec, "channels");
+    const cJSON *ppar = cJSON_GetObjectItemCaseSensitive(spec, "parameters");
+    cJSON *obs = observations_for(observations, pch);
+    cJSON *check = cJSON_CreateObject();
+    cJSON *mlist = cJSON_CreateArray(), *m1 = cJSON_CreateObject(), *cfg = cJSON_CreateObject();
+    /* every member made before any is added (with constant keys, which
+     * cannot fail): a member missing for lack of memory would otherwise
+     * be reported as an invalid spec */
+    cJSON *items[5] = {
+        cJSON_CreateString(cJSON_IsString(poi) ? poi->valuestring : ""),
+        ppar ? cJSON_CreateArrayReference(ppar->child) : cJSON_CreateArray(),
+        cJSON_CreateString("patched"),
+        pch ? cJSON_CreateArrayReference(pch->child) : cJSON_CreateNull(),
+        cJSON_CreateString("1.0.0")};
+    if (!obs || !check || !mlist || !m1 || !cfg || !items[0] || !items[1] || !items[2] ||
+        !items[3] || !items[4]) {
+        cJSON_Delete(obs);
+        cJSON_Delete(check);
+        cJSON_Delete(mlist);
+        cJSON_Delete(m1);
+        cJSON_Delete(cfg);
+        for (int k = 0; k < 5; k++)
+            cJSON_Delete(items[k]);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
+    }
+    cJSON_AddItemToObjectCS(cfg, "poi", items[0]);
+    cJSON_AddItemToObjectCS(cfg, "parameters", items[1]);
+    cJSON_AddItemToObjectCS(m1, "name", items[2]);
+    cJSON_AddItemToObjectCS(m1, "config", cfg);
+    cJSON_AddItemToArray(mlist, m1);
+    cJSON_AddItemToObjectCS(check, "channels", items[3]);
+    cJSON_AddItemToObjectCS(check, "measurements", mlist);
+    cJSON_AddItemToObjectCS(check, "observations", obs);
+    cJSON_AddItemToObjectCS(check, "version", items[4]);
+    int rc = hfpatch_workspace_validate(check, source, err);
+    cJSON_Delete(check);
+    return rc;
+}
+
 int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
                    int npatches, const hf_model_options *opt, hf_model **out,
                    hf_error *err)
@@ -174,50 +218,13 @@ int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
             return rc;
         }
     }
-    /* the patched spec must still be a valid model: check it as part of a
-     * workspace with the same observations and measurement */
+    int rc = check_patched(spec, observations, poi, source, err);
     const cJSON *pch = cJSON_GetObjectItemCaseSensitive(spec, "channels");
     const cJSON *ppar = cJSON_GetObjectItemCaseSensitive(spec, "parameters");
-    cJSON *obs = observations_for(observations, pch);
-    cJSON *check = cJSON_CreateObject();
-    cJSON *mlist = cJSON_CreateArray(), *m1 = cJSON_CreateObject(), *cfg = cJSON_CreateObject();
-    /* every member made before any is added (with constant keys, which
-     * cannot fail): a member missing for lack of memory would otherwise
-     * be reported as an invalid spec */
-    cJSON *items[5] = {
-        cJSON_CreateString(cJSON_IsString(poi) ? poi->valuestring : ""),
-        ppar ? cJSON_CreateArrayReference(ppar->child) : cJSON_CreateArray(),
-        cJSON_CreateString("patched"),
-        pch ? cJSON_CreateArrayReference(pch->child) : cJSON_CreateNull(),
-        cJSON_CreateString("1.0.0")};
-    int rc = HF_OK;
-    if (!obs || !check || !mlist || !m1 || !cfg || !items[0] || !items[1] || !items[2] ||
-        !items[3] || !items[4]) {
-        cJSON_Delete(obs);
-        cJSON_Delete(check);
-        cJSON_Delete(mlist);
-        cJSON_Delete(m1);
-        cJSON_Delete(cfg);
-        for (int k = 0; k < 5; k++)
-            cJSON_Delete(items[k]);
-        cJSON_Delete(spec);
-        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
-    }
-    cJSON_AddItemToObjectCS(cfg, "poi", items[0]);
-    cJSON_AddItemToObjectCS(cfg, "parameters", items[1]);
-    cJSON_AddItemToObjectCS(m1, "name", items[2]);
-    cJSON_AddItemToObjectCS(m1, "config", cfg);
-    cJSON_AddItemToArray(mlist, m1);
-    cJSON_AddItemToObjectCS(check, "channels", items[3]);
-    cJSON_AddItemToObjectCS(check, "measurements", mlist);
-    cJSON_AddItemToObjectCS(check, "observations", obs);
-    cJSON_AddItemToObjectCS(check, "version", items[4]);
-    rc = hfpatch_workspace_validate(check, source, err);
     if (!rc && !ppar)
         rc = hfcore_error_set(err, HF_ERR_INVALID, "%s: parameters: removed by a patch", source);
     if (!rc)
         rc = hfmodel_compile(pch, ppar, ppath, observations, &o, source, out, err);
-    cJSON_Delete(check);
     cJSON_Delete(spec);
     return rc;
 }

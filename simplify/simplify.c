@@ -287,6 +287,99 @@ static int postfit_sys(const hf_simplify_options *opt, hf_postfit *pf,
     return rc;
 }
 
+static int check_options(const hf_workspace *ws, const hf_simplify_options *opt,
+                         hf_error *err)
+{
+    int rc = hfcore_check_version(opt->version, HF_SIMPLIFY_OPTIONS_VERSION,
+                                  "hf_simplify_options", err);
+    if (rc == HF_OK)
+        rc = hffit_options_check(opt->fit, err);
+    if (rc != HF_OK)
+        return rc;
+    if (opt->method != HF_SIMPLIFY_SIMPLIFY &&
+        opt->method != HF_SIMPLIFY_CORRELATED &&
+        opt->method != HF_SIMPLIFY_LINEAR &&
+        opt->method != HF_SIMPLIFY_POSTFIT)
+        return hfcore_error_set(err, HF_ERR_ARG, "simplify: unknown method %d",
+                            (int)opt->method);
+    for (int i = 0; i < opt->nexclude; i++)
+        if (!has_sample(ws->root, opt->exclude[i]))
+            return hfcore_error_set(err, HF_ERR_NOTFOUND,
+                                "%s: --exclude: no sample '%s' in the "
+                                "workspace", ws->source, opt->exclude[i]);
+    return HF_OK;
+}
+
+/* The background-only fit to the observed data: best-fit values,
+ * uncertainties and correlations. */
+static int fit_background(const hf_model *fm, const char *source,
+                          const hf_simplify_options *opt, double *pars,
+                          double *unc, double *corr, hf_error *err)
+{
+    hf_fit_result fr;
+    const double *data = hf_model_data(fm);
+    int rc = hf_fit(fm, data, NULL, 0, 0, opt->fit, pars, &fr, err);
+    if (rc == HF_ERR_FIT)
+        hfcore_error_set(err, HF_ERR_FIT,
+                         "%s: the background-only fit did not converge "
+                         "(%d evaluations); no simplified likelihood",
+                         source, fr.nevals);
+    if (rc)
+        return rc;
+    return hf_fit_uncertainties(fm, data, pars, unc, corr, err);
+}
+
+/* bm's parameter j is fm's map[j], matched by name, or -1. */
+static void match_parameters(const hf_model *fm, const hf_model *bm, int *map)
+{
+    int np = hf_model_npars(fm), nyp = hf_model_npars(bm);
+    for (int j = 0; j < nyp; j++) {
+        map[j] = j;
+        if (bm != fm) {
+            map[j] = -1;
+            const char *nm = hf_model_par_name(bm, j);
+            for (int i = 0; i < np && map[j] < 0; i++)
+                if (strcmp(nm, hf_model_par_name(fm, i)) == 0)
+                    map[j] = i;
+        }
+    }
+}
+
+/* The model of the workspace without the excluded samples. */
+static int without_excluded(const hf_workspace *ws, const hf_simplify_options *opt,
+                            hf_workspace **pruned, hf_model **ym, hf_error *err)
+{
+    hf_ws_edit e;
+    hf_ws_edit_init(&e);
+    e.prune_samples = opt->exclude;
+    e.n_prune_samples = opt->nexclude;
+    int rc = hf_workspace_prune_rename(ws, &e, pruned, err);
+    return rc ? rc : build((*pruned)->root, ws->source, opt, ym, err);
+}
+
+/* The simplified spec, checked, as a workspace (which takes *spec). */
+static int new_workspace(cJSON **spec, const char *source, hf_workspace **out,
+                         hf_error *err)
+{
+    int rc = hfpatch_workspace_validate(*spec, source, err);
+    if (rc)
+        return rc;
+    hf_workspace *w = malloc(sizeof *w);
+    char *src = strdup(source);
+    if (!w || !src) {
+        free(w);
+        free(src);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
+    }
+    w->root = *spec;
+    w->source = src;
+    *spec = NULL;
+    *out = w;
+    return HF_OK;
+}
+
+/* Kept at ~95 lines: one pipeline (options, fit, background, propagation,
+ * method, spec) with one cleanup; each step is a function above. */
 int hf_workspace_simplify(const hf_workspace *ws,
                           const hf_simplify_options *opt, hf_workspace **out,
                           hf_error *err)
@@ -301,29 +394,15 @@ int hf_workspace_simplify(const hf_workspace *ws,
     if (!ws || !out)
         return hfcore_error_set(err, HF_ERR_ARG,
                             "hf_workspace_simplify: NULL argument");
-    int vrc = hfcore_check_version(opt->version, HF_SIMPLIFY_OPTIONS_VERSION,
-                                   "hf_simplify_options", err);
-    if (vrc == HF_OK)
-        vrc = hffit_options_check(opt->fit, err);
+    int vrc = check_options(ws, opt, err);
     if (vrc != HF_OK)
         return vrc;
-    if (opt->method != HF_SIMPLIFY_SIMPLIFY &&
-        opt->method != HF_SIMPLIFY_CORRELATED &&
-        opt->method != HF_SIMPLIFY_LINEAR &&
-        opt->method != HF_SIMPLIFY_POSTFIT)
-        return hfcore_error_set(err, HF_ERR_ARG, "simplify: unknown method %d",
-                            (int)opt->method);
     /* CORRELATED is LINEAR with all but the largest systematics folded
      * into the eigenvectors of their pre-fit covariance. */
     hf_simplify_options lopt = *opt;
     if (lopt.method == HF_SIMPLIFY_CORRELATED && lopt.keep_named == 0)
         lopt.keep_named = HF_SIMPLIFY_CORRELATED_KEEP;
     opt = &lopt;
-    for (int i = 0; i < opt->nexclude; i++)
-        if (!has_sample(ws->root, opt->exclude[i]))
-            return hfcore_error_set(err, HF_ERR_NOTFOUND,
-                                "%s: --exclude: no sample '%s' in the "
-                                "workspace", ws->source, opt->exclude[i]);
 
     int rc;
     cJSON *fitdoc = NULL, *spec = NULL;
@@ -346,30 +425,13 @@ int hf_workspace_simplify(const hf_workspace *ws,
         rc = hfcore_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
         goto out;
     }
-    hf_fit_result fr;
-    const double *data = hf_model_data(fm);
-    if ((rc = hf_fit(fm, data, NULL, 0, 0, opt->fit, pars, &fr, err))) {
-        if (rc == HF_ERR_FIT)
-            hfcore_error_set(err, HF_ERR_FIT,
-                         "%s: the background-only fit did not converge "
-                         "(%d evaluations); no simplified likelihood",
-                         ws->source, fr.nevals);
-        goto out;
-    }
-    if ((rc = hf_fit_uncertainties(fm, data, pars, unc, corr, err)))
+    if ((rc = fit_background(fm, ws->source, opt, pars, unc, corr, err)))
         goto out;
 
     /* The background is the workspace without the excluded samples; its
      * parameters are the fitted model's, matched by name. */
-    if (opt->nexclude) {
-        hf_ws_edit e;
-        hf_ws_edit_init(&e);
-        e.prune_samples = opt->exclude;
-        e.n_prune_samples = opt->nexclude;
-        if ((rc = hf_workspace_prune_rename(ws, &e, &pruned, err)) ||
-            (rc = build(pruned->root, ws->source, opt, &ym, err)))
-            goto out;
-    }
+    if (opt->nexclude && (rc = without_excluded(ws, opt, &pruned, &ym, err)))
+        goto out;
     const hf_model *bm = ym ? ym : fm;
     int nyp = hf_model_npars(bm);
     map = malloc(sizeof *map * (size_t)(nyp ? nyp : 1));
@@ -382,16 +444,7 @@ int hf_workspace_simplify(const hf_workspace *ws,
         rc = hfcore_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
         goto out;
     }
-    for (int j = 0; j < nyp; j++) {
-        map[j] = j;
-        if (bm != fm) {
-            map[j] = -1;
-            const char *nm = hf_model_par_name(bm, j);
-            for (int i = 0; i < np && map[j] < 0; i++)
-                if (strcmp(nm, hf_model_par_name(fm, i)) == 0)
-                    map[j] = i;
-        }
-    }
+    match_parameters(fm, bm, map);
     if ((rc = propagate(fm, bm, map, pars, unc, corr, pf.yield, pf.cov,
                         freeidx, &nfree, S, err)))
         goto out;
@@ -406,20 +459,7 @@ int hf_workspace_simplify(const hf_workspace *ws,
         goto out;
     if ((rc = hfsimplify_spec(ws->root, &pf, opt, ws->source, &spec, err)))
         goto out;
-    if ((rc = hfpatch_workspace_validate(spec, ws->source, err)))
-        goto out;
-    hf_workspace *w = malloc(sizeof *w);
-    char *src = strdup(ws->source);
-    if (!w || !src) {
-        free(w);
-        free(src);
-        rc = hfcore_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
-        goto out;
-    }
-    w->root = spec;
-    w->source = src;
-    spec = NULL;
-    *out = w;
+    rc = new_workspace(&spec, ws->source, out, err);
 out:
     cJSON_Delete(fitdoc);
     cJSON_Delete(spec);
