@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "bfgs.h"
+#include "hf/hfmodel.h"
 
 int hffit_bfgs_work_alloc(hf_bfgs_work *w, const hf_model *m, int nmax)
 {
@@ -64,7 +65,8 @@ static double eval(const hf_bfgs_problem *p, hf_bfgs_work *w,
         w->x[p->idx[k]] = y[k] * p->width[p->idx[k]];
     double f = hf_model_nll(p->m, w->x, p->data, w->gx, w->model_work);
     ++*nevals;
-    if (!isfinite(f))
+    /* a negative expected yield is outside the model (hfmodel.h) */
+    if (!isfinite(f) || hfmodel_yield_negative(p->m, w->model_work))
         return INFINITY;
     for (int k = 0; k < p->n; k++) {
         int i = p->idx[k];

@@ -53,4 +53,14 @@ int hffit_curvature(const hf_model *m, const double *data, const double *x,
                     int n, const int *idx, const double *w, double *dir,
                     int *nevals);
 
+/* hffit_ex's fit finished where the minimum lies on the edge of the
+ * model's domain: an empty bin's expected yield at zero (edge.c says
+ * why).  SLSQP from `init` with lam_b >= 0 for the empty bins, converged
+ * when the Karush-Kuhn-Tucker conditions hold to hf_fit's tolerance;
+ * HF_ERR_FIT (result filled) when not, or when no bin is empty. */
+int hffit_edge(const hf_model *m, const double *data, const double *init,
+               int fix_poi, double poi_value, const hf_fit_options *opt,
+               const double *width, double *pars, hf_fit_result *res,
+               hf_error *err);
+
 #endif

@@ -91,7 +91,8 @@ static double eval(fit_ctx *c, const double *y, double *grad)
             c->x[c->idx[k]] = DBL_MIN;
     double f = hf_model_nll(c->m, c->x, c->data, c->g, c->work);
     c->nevals++;
-    int ok = isfinite(f);
+    /* a negative expected yield is outside the model (hfmodel.h) */
+    int ok = isfinite(f) && !hfmodel_yield_negative(c->m, c->work);
     for (int k = 0; ok && k < c->n; k++)
         ok = isfinite(c->g[c->idx[k]]);
     if (!ok) {
@@ -925,6 +926,31 @@ static int minimize(fit_ctx *c, fit_bufs *b, double tol, int max_evals,
     return HF_OK;
 }
 
+/* A fit that ended short may have its minimum on an empty bin's zero
+ * yield, where eval() walls it in (edge.c): hffit_edge from the best
+ * point; its result replaces this one only where it converged. */
+static int edge_finish(const hf_model *m, const double *data, int fix_poi,
+                       double poi_value, const hf_fit_options *opt,
+                       const double *width, const double *best,
+                       double *pars, hf_fit_result *res, int rc)
+{
+    hf_fit_result er;
+    hf_error eerr;
+    double *ep = malloc(hf_model_npars(m) * sizeof *ep + 1);
+    if (!ep)
+        return rc;
+    if (hffit_edge(m, data, best, fix_poi, poi_value, opt, width, ep, &er,
+                   &eerr) == HF_OK) {
+        memcpy(pars, ep, hf_model_npars(m) * sizeof *ep);
+        res->twice_nll = er.twice_nll;
+        res->converged = 1;
+        rc = HF_OK;
+    }
+    res->nevals += er.nevals;
+    free(ep);
+    return rc;
+}
+
 /* hffit_ex, with the Hessian check on every converged fit (check_all) or
  * only on its trapped coordinates (leave_saddle). */
 static int fit_run(const hf_model *m, const double *data, const double *init,
@@ -976,8 +1002,11 @@ static int fit_run(const hf_model *m, const double *data, const double *init,
         c.x[c.idx[k]] = c.ybest[k] * c.w[k];
     memcpy(pars, c.x, npars * sizeof *pars);
     res->twice_nll = 2 * c.fbest;
+    if (rc == HF_ERR_FIT)
+        rc = edge_finish(m, data, fix_poi, poi_value, opt, width, c.x, pars,
+                         res, rc);
 out:
-    res->nevals = c.nevals;
+    res->nevals += c.nevals;
     free(b.buf);
     free(b.idx);
     return rc;

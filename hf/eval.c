@@ -191,6 +191,14 @@ void hf_model_expected(const hf_model *m, const double *pars, double *out,
     memcpy(out, work, sizeof(double) * m->nmain);
 }
 
+int hfmodel_yield_negative(const hf_model *m, const double *work)
+{
+    for (int i = 0; i < m->nmain; i++)
+        if (work[i] < 0)
+            return 1;
+    return 0;
+}
+
 void hf_model_expected_data(const hf_model *m, const double *pars,
                             double *out, double *work)
 {
@@ -237,8 +245,11 @@ double hf_model_logpdf(const hf_model *m, const double *pars,
     return -hf_model_nll(m, pars, data, NULL, work);
 }
 
-/* Kept whole, as forward(): the likelihood and its gradient in one pass
- * over the arrays forward() left in the scratch. */
+static void backward(const hf_model *m, const double *pars, double *work,
+                     double *grad);
+
+/* The likelihood from the arrays forward() left in the scratch, and its
+ * gradient by backward() over them. */
 double hf_model_nll(const hf_model *m, const double *pars, const double *data,
                     double *grad, double *work)
 {
@@ -253,11 +264,21 @@ double hf_model_nll(const hf_model *m, const double *pars, const double *data,
     if (!grad)
         return -(logl + constraints(m, pars, data + m->nmain, NULL));
 
-    memset(grad, 0, sizeof(double) * m->npars);
     double *w = work + m->nmain;
     for (int i = 0; i < m->nmain; i++)
         w[i] = 1.0 - (data[i] == 0 ? 0 : data[i] / lam[i]);
+    backward(m, pars, work, grad);
+    return -(logl + constraints(m, pars, data + m->nmain, grad));
+}
 
+/* Backward pass: grad (npars, overwritten) = sum_i w_i dlam_i/dpars for
+ * the weights w[nmain] at work + nmain, after a forward pass with
+ * derivatives on the same work. */
+static void backward(const hf_model *m, const double *pars, double *work,
+                     double *grad)
+{
+    memset(grad, 0, sizeof(double) * m->npars);
+    const double *w = work + m->nmain;
     const double *sfval = work + m->work_sf;
     const double *sfder = sfval + m->nsfac;
     double *sfsuf = work + m->work_sf + 2 * (size_t)m->nsfac;
@@ -343,5 +364,14 @@ double hf_model_nll(const hf_model *m, const double *pars, const double *data,
         int p = m->hs_gpar[g];
         grad[p] += hw[4 * p + 2] * (us + us1) + hw[4 * p + 3] * (ua + ua1);
     }
-    return -(logl + constraints(m, pars, data + m->nmain, grad));
+}
+
+void hfmodel_yield_gradient(const hf_model *m, const double *pars, int bin,
+                            double *grad, double *work)
+{
+    forward(m, pars, work, 1);
+    double *w = work + m->nmain;
+    memset(w, 0, sizeof(double) * m->nmain);
+    w[bin] = 1.0;
+    backward(m, pars, work, grad);
 }

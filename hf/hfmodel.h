@@ -78,4 +78,16 @@ const hf_model *hfmodel_overlay_model(const hfmodel_overlay *o);
 void hfmodel_overlay_set(hfmodel_overlay *o, const hfmodel_slot *s,
                          const double *yields, const double *unc);
 
+/* Non-zero when some main bin's expected yield, as the last
+ * hf_model_nll or hf_model_expected on `work` left it, is negative.  A
+ * Poisson mean below zero is outside the model: pyhf's logpdf is NaN
+ * there for an observed count n > 0, but for n = 0 it is -lam, finite
+ * and unbounded, so a fit that may go there runs away (fit/ keeps its
+ * fits where every yield is >= 0). */
+int hfmodel_yield_negative(const hf_model *m, const double *work);
+/* The gradient of main bin `bin`'s expected yield over every parameter
+ * (grad[npars]) at pars; the yields are in work[0 .. nmain) after. */
+void hfmodel_yield_gradient(const hf_model *m, const double *pars, int bin,
+                            double *grad, double *work);
+
 #endif

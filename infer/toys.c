@@ -63,6 +63,7 @@ typedef struct toy_buf {
     double *scratch;    /* hfinfer_teststat_seq's (npars) */
     double *start;      /* a retried toy's random start point */
     double *fixstart;   /* a quick fit's start with the POI fixed */
+    double *edgestart;  /* where hffit_edge takes over from hffit_ex */
     double *Hfix;       /* the metric handed from a free to a fixed fit */
     double *work;       /* the model's work space (bw's) */
     hf_bfgs_work bw;    /* quick_fit's */
@@ -82,7 +83,7 @@ static int toy_buf_alloc(toy_buf *b, const toy_ctx *c)
 {
     size_t np = c->npars ? c->npars : 1;
     memset(b, 0, sizeof *b);
-    b->data = malloc((c->ndata + 5 * np + np * np) * sizeof *b->data);
+    b->data = malloc((c->ndata + 6 * np + np * np) * sizeof *b->data);
     int rc = hffit_bfgs_work_alloc(&b->bw, c->m, c->npars);
     b->rng = hfinfer_toyrng_alloc();
     if (!b->data || rc != HF_OK || !b->rng) {
@@ -94,7 +95,8 @@ static int toy_buf_alloc(toy_buf *b, const toy_ctx *c)
     b->scratch = b->fixed_pars + np;
     b->start = b->scratch + np;
     b->fixstart = b->start + np;
-    b->Hfix = b->fixstart + np;
+    b->edgestart = b->fixstart + np;
+    b->Hfix = b->edgestart + np;
     b->work = b->bw.model_work;
     return HF_OK;
 }
@@ -221,6 +223,18 @@ static int toy_fit(const toy_ctx *c, toy_buf *b, const double *data,
             return HF_OK;
         }
         start = pars; /* the best point reached, within bounds */
+        /* quick_fit stops short where the minimum lies on an empty bin's
+         * zero yield (fit/edge.c): hffit_edge settles that in a tenth of
+         * what hffit_ex spends crawling along it */
+        hf_fit_result er;
+        memcpy(b->edgestart, pars, c->npars * sizeof *pars);
+        int re = hffit_edge(c->m, data, b->edgestart, fix_poi, mu, c->opt,
+                            c->width, pars, &er, err);
+        *nevals += er.nevals;
+        *tnll = er.twice_nll;
+        if (re == HF_OK)
+            return HF_OK;
+        memcpy(pars, b->edgestart, c->npars * sizeof *pars);
     }
     hf_fit_result fr;
     int rc = hffit_ex(c->m, data, start, fix_poi, mu, c->opt, c->width,
@@ -665,6 +679,11 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
             goto out;
         hf_model_expected_data(m, gen + h * np, expected + h * nd,
                                main_buf.work);
+        /* a generating point on the model's edge (fit/edge.c) has an
+         * empty bin's yield at zero to rounding, maybe -1e-15 */
+        for (int k = 0; k < c.nmain; k++)
+            if (expected[h * nd + k] < 0)
+                expected[h * nd + k] = 0;
         rc = metric_init(&c, gen + h * np, expected + h * nd, hess, hwork,
                          &metric[h], &nevals, err);
         if (rc != HF_OK)
