@@ -586,6 +586,188 @@ void hf_toys_options_init(hf_toys_options *opt)
     opt->version = HF_TOYS_OPTIONS_VERSION;
 }
 
+/* Every result field NaN (or 0) until computed. */
+static void result_init(hf_toys_result *res, int ntoys)
+{
+    memset(res, 0, sizeof *res);
+    res->cls_obs = res->clsb = res->clb = res->test_stat = NAN;
+    res->cls_err = res->clsb_err = res->clb_err = NAN;
+    res->cls_lo = res->cls_hi = NAN;
+    for (int i = 0; i < 5; i++)
+        res->cls_exp[i] = res->clsb_exp[i] = res->clb_exp[i] = NAN;
+    res->ntoys = ntoys;
+}
+
+static int check_args(const hf_model *m, double mu, hf_test_stat ts,
+                      int ntoys, hf_error *err)
+{
+    int rc = hfinfer_hypo_check_poi(m, ts, "toys", err);
+    if (rc == HF_OK && ts != HF_TEST_Q0)
+        rc = hfinfer_hypo_check_mu(m, mu, 0, "toys", err);
+    if (rc != HF_OK)
+        return rc;
+    if (ts != HF_TEST_Q0 && ts != HF_TEST_QMU && ts != HF_TEST_QMU_TILDE)
+        return hfcore_error_set(err, HF_ERR_ARG,
+                            "toys: the toy calculator takes q0, qmu or "
+                            "qmu_tilde, not test statistic %d", (int)ts);
+    if (ntoys < 1 || ntoys > (1 << 28))
+        return hfcore_error_set(err, HF_ERR_ARG,
+                            "toys: ntoys must be from 1 to %d, not %d",
+                            1 << 28, ntoys);
+    return HF_OK;
+}
+
+/* The arrays of one hf_cls_toys call, shared read-only by the threads
+ * once the generating points are set. */
+typedef struct toy_run {
+    double *buf;
+    int *free_idx;
+    double *width;         /* hffit_widths */
+    double *gen;           /* both generating points (2 npars) */
+    double *expected;      /* their expected data (2 ndata) */
+    double *q;             /* every toy's q, interleaved (2 ntoys) */
+    double *tmp;           /* summary's scratch (5 ntoys) */
+    double *hess, *hwork;  /* metric_init's */
+    toy_metric metric[2];
+    toy_buf main;          /* the observed data's fits */
+} toy_run;
+
+static void run_free(toy_run *r)
+{
+    toy_buf_free(&r->main);
+    free(r->buf);
+    free(r->free_idx);
+}
+
+/* Allocates r and sets c's free parameters (the POI first) and widths. */
+static int run_alloc(toy_run *r, toy_ctx *c, int ntoys, hf_error *err)
+{
+    const hf_model *m = c->m;
+    size_t np = c->npars ? c->npars : 1, nd = c->ndata;
+    /* width | gen pars (2) | expected data (2) | q (2 ntoys) | tmp (5 ntoys)
+     * | metrics (2 x 2 np^2) | Hessian (np^2) | its work (4 np + model) */
+    size_t nbuf = 3 * np + 2 * nd + 7 * (size_t)ntoys + 5 * np * np +
+                  4 * np + hf_model_work_size(m);
+    memset(r, 0, sizeof *r);
+    r->buf = malloc(nbuf * sizeof *r->buf);
+    r->free_idx = malloc(np * sizeof *r->free_idx);
+    if (!r->buf || !r->free_idx || toy_buf_alloc(&r->main, c) != HF_OK) {
+        run_free(r);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "toys: out of memory");
+    }
+    r->width = r->buf;
+    r->gen = r->buf + np;
+    r->expected = r->gen + 2 * np;
+    r->q = r->expected + 2 * nd;
+    r->tmp = r->q + 2 * (size_t)ntoys;
+    double *mbuf = r->tmp + 5 * (size_t)ntoys;
+    r->metric[0] = (toy_metric){mbuf, mbuf + np * np};
+    r->metric[1] = (toy_metric){mbuf + 2 * np * np, mbuf + 3 * np * np};
+    r->hess = mbuf + 4 * np * np;
+    r->hwork = r->hess + np * np;
+    const unsigned char *fixed = hf_model_fixed(m);
+    c->free = r->free_idx;
+    c->nfree = 0;
+    r->free_idx[c->nfree++] = c->poi;
+    for (int i = 0; i < c->npars; i++)
+        if (!fixed[i] && i != c->poi)
+            r->free_idx[c->nfree++] = i;
+    hffit_widths(m, r->width);
+    c->width = r->width;
+    return HF_OK;
+}
+
+/* The generating points (gen_mu[h]): pyhf's fixed_poi_fit on the observed
+ * data, from the inits; their expected data and metrics. */
+static int generating_points(const toy_ctx *c, toy_run *r,
+                             const double *data, const double gen_mu[2],
+                             long *nevals, hf_error *err)
+{
+    size_t np = c->npars ? c->npars : 1, nd = c->ndata;
+    for (int h = 0; h < 2; h++) {
+        double *gen = r->gen + h * np, *expected = r->expected + h * nd;
+        hf_fit_result fr;
+        int rc = hffit_ex(c->m, data, NULL, 1, gen_mu[h], c->opt, r->width,
+                          r->main.work, gen, &fr, err);
+        *nevals += fr.nevals;
+        if (rc != HF_OK)
+            return rc;
+        hf_model_expected_data(c->m, gen, expected, r->main.work);
+        /* a generating point on the model's edge (fit/edge.c) has an
+         * empty bin's yield at zero to rounding, maybe -1e-15 */
+        for (int k = 0; k < c->nmain; k++)
+            if (expected[k] < 0)
+                expected[k] = 0;
+        rc = metric_init(c, gen, expected, r->hess, r->hwork, &r->metric[h],
+                         nevals, err);
+        if (rc != HF_OK)
+            return rc;
+    }
+    return HF_OK;
+}
+
+/* Every toy's q into r->q (NaN: dropped), both hypotheses interleaved:
+ * even s+b, odd b-only.  Returns HF_ERR_NOMEM if a thread could not get
+ * its buffers. */
+static int run_toys(const toy_ctx *c, toy_run *r, int ntoys,
+                    unsigned long long seed, double mu_test, int threads,
+                    long *nevals_out, int *nretried_out)
+{
+    size_t nd = c->ndata;
+    const double *sigmas = hf_model_sigmas(c->m);
+    int nthreads = threads > 0 ? threads : omp_get_max_threads();
+    int nomem = 0, nretried = 0;
+    long nevals = 0, n2 = 2 * (long)ntoys;
+    double *q = r->q;
+#pragma omp parallel num_threads(nthreads) \
+    reduction(+ : nevals, nomem, nretried)
+    {
+        toy_buf b;
+        int ok = toy_buf_alloc(&b, c) == HF_OK;
+        if (!ok)
+            nomem++;
+#pragma omp for schedule(dynamic, 8)
+        for (long t = 0; t < n2; t++) {
+            int h = (int)(t & 1);
+            q[t] = NAN;
+            if (!ok)
+                continue;
+            hfinfer_toyrng_set(b.rng, seed, (uint64_t)(t >> 1), h,
+                               HF_TOYRNG_DATA);
+            sample(c, r->expected + h * nd, sigmas, b.rng, b.data);
+            double qt;
+            int tries;
+            if (toy_teststat(c, &b, b.data, r->gen, r->metric, h, mu_test,
+                             seed, (uint64_t)(t >> 1), &qt, &nevals,
+                             &tries) == HF_OK)
+                q[t] = qt;
+            nretried += tries != 1;
+        }
+        toy_buf_free(&b);
+    }
+    *nevals_out += nevals;
+    *nretried_out = nretried;
+    return nomem ? HF_ERR_NOMEM : HF_OK;
+}
+
+/* The toys in toy order, s+b then b-only, to the caller's arrays and
+ * through hf_toys_summary's computation into res. */
+static int finish(hf_test_stat ts, const hf_toys_options *opt, toy_run *r,
+                  int ntoys, hf_toys_result *res, hf_error *err)
+{
+    double *sbq = r->tmp, *bq = r->tmp + ntoys;
+    for (int i = 0; i < ntoys; i++) {
+        sbq[i] = r->q[2 * i];
+        bq[i] = r->q[2 * i + 1];
+    }
+    if (opt->sb_stats)
+        memcpy(opt->sb_stats, sbq, ntoys * sizeof *sbq);
+    if (opt->b_stats)
+        memcpy(opt->b_stats, bq, ntoys * sizeof *bq);
+    return summary(ts, res->test_stat, sbq, bq, ntoys, r->q, r->tmp + 2 * ntoys,
+                   res, err);
+}
+
 static int cls_toys_impl(const hf_model *m, const double *data, double mu,
                 hf_test_stat ts, int ntoys, unsigned long long seed,
                 const hf_toys_options *opt, hf_toys_result *res,
@@ -598,152 +780,34 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
         opt = &defaults;
     }
     hf_fit_options_init(&fdefaults);
-    memset(res, 0, sizeof *res);
-    res->cls_obs = res->clsb = res->clb = res->test_stat = NAN;
-    res->cls_err = res->clsb_err = res->clb_err = NAN;
-    res->cls_lo = res->cls_hi = NAN;
-    for (int i = 0; i < 5; i++)
-        res->cls_exp[i] = res->clsb_exp[i] = res->clb_exp[i] = NAN;
-    res->ntoys = ntoys;
-
-    toy_ctx c;
-    c.m = m;
-    c.ts = ts;
-    c.opt = opt->fit ? opt->fit : &fdefaults;
-    c.npars = hf_model_npars(m);
-    c.nmain = hf_model_nmain(m);
-    c.ndata = hf_model_ndata(m);
-    c.poi = hf_model_poi(m);
-    int rc0 = hfinfer_hypo_check_poi(m, ts, "toys", err);
-    if (rc0 == HF_OK && ts != HF_TEST_Q0)
-        rc0 = hfinfer_hypo_check_mu(m, mu, 0, "toys", err);
-    if (rc0 != HF_OK)
-        return rc0;
-    if (ts != HF_TEST_Q0 && ts != HF_TEST_QMU && ts != HF_TEST_QMU_TILDE)
-        return hfcore_error_set(err, HF_ERR_ARG,
-                            "toys: the toy calculator takes q0, qmu or "
-                            "qmu_tilde, not test statistic %d", (int)ts);
-    if (ntoys < 1 || ntoys > (1 << 28))
-        return hfcore_error_set(err, HF_ERR_ARG,
-                            "toys: ntoys must be from 1 to %d, not %d",
-                            1 << 28, ntoys);
-
-    size_t np = c.npars ? c.npars : 1, nd = c.ndata;
-    /* width | gen pars (2) | expected data (2) | q (2 ntoys) | tmp (5 ntoys)
-     * | metrics (2 x 2 np^2) | Hessian (np^2) | its work (4 np + model) */
-    size_t nbuf = 3 * np + 2 * nd + 7 * (size_t)ntoys + 5 * np * np +
-                  4 * np + hf_model_work_size(m);
-    double *buf = malloc(nbuf * sizeof *buf);
-    int *free_idx = malloc(np * sizeof *free_idx);
-    toy_buf main_buf;
-    if (!buf || !free_idx || toy_buf_alloc(&main_buf, &c) != HF_OK) {
-        free(buf);
-        free(free_idx);
-        return hfcore_error_set(err, HF_ERR_NOMEM, "toys: out of memory");
-    }
-    double *width = buf, *gen = buf + np, *expected = gen + 2 * np;
-    double *q = expected + 2 * nd, *tmp = q + 2 * (size_t)ntoys;
-    double *mbuf = tmp + 5 * (size_t)ntoys, *hess = mbuf + 4 * np * np;
-    double *hwork = hess + np * np;
-    toy_metric metric[2] = {{mbuf, mbuf + np * np},
-                            {mbuf + 2 * np * np, mbuf + 3 * np * np}};
-    const unsigned char *fixed = hf_model_fixed(m);
-    c.free = free_idx;
-    c.nfree = 0;
-    free_idx[c.nfree++] = c.poi;
-    for (int i = 0; i < c.npars; i++)
-        if (!fixed[i] && i != c.poi)
-            free_idx[c.nfree++] = i;
-    hffit_widths(m, width);
-    c.width = width;
+    result_init(res, ntoys);
+    int rc = check_args(m, mu, ts, ntoys, err);
+    if (rc != HF_OK)
+        return rc;
+    toy_ctx c = {m, ts, opt->fit ? opt->fit : &fdefaults, NULL,
+                 hf_model_npars(m), hf_model_nmain(m), hf_model_ndata(m),
+                 hf_model_poi(m), 0, NULL};
+    toy_run r;
+    if ((rc = run_alloc(&r, &c, ntoys, err)) != HF_OK)
+        return rc;
     /* q0 tests mu = 0 whatever mu is; pyhf still draws its "signal"
      * toys at mu and its background toys at mu = 1. */
     double mu_test = ts == HF_TEST_Q0 ? 0.0 : mu;
-
-    int rc;
-    long nevals = 0;
-    hf_fit_result fr;
-    /* The observed q, from the inits as pyhf. */
-    rc = teststat(&c, &main_buf, data, hf_model_inits(m), NULL, mu_test, 0,
-                  &res->test_stat, &nevals, err);
-    if (rc != HF_OK)
-        goto out;
-    /* The generating points: pyhf's fixed_poi_fit on the observed data,
-     * from the inits. */
     double gen_mu[2] = {mu, ts == HF_TEST_Q0 ? 1.0 : 0.0};
-    for (int h = 0; h < 2; h++) {
-        rc = hffit_ex(m, data, NULL, 1, gen_mu[h], c.opt, width,
-                       main_buf.work, gen + h * np, &fr, err);
-        nevals += fr.nevals;
-        if (rc != HF_OK)
-            goto out;
-        hf_model_expected_data(m, gen + h * np, expected + h * nd,
-                               main_buf.work);
-        /* a generating point on the model's edge (fit/edge.c) has an
-         * empty bin's yield at zero to rounding, maybe -1e-15 */
-        for (int k = 0; k < c.nmain; k++)
-            if (expected[h * nd + k] < 0)
-                expected[h * nd + k] = 0;
-        rc = metric_init(&c, gen + h * np, expected + h * nd, hess, hwork,
-                         &metric[h], &nevals, err);
-        if (rc != HF_OK)
-            goto out;
-    }
-
-    const double *sigmas = hf_model_sigmas(m);
-    int nthreads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
-    int nomem = 0, nretried = 0;
-    long n2 = 2 * (long)ntoys;
-#pragma omp parallel num_threads(nthreads) \
-    reduction(+ : nevals, nomem, nretried)
-    {
-        toy_buf b;
-        int ok = toy_buf_alloc(&b, &c) == HF_OK;
-        if (!ok)
-            nomem++;
-        /* Toys of both hypotheses interleaved: even s+b, odd b-only. */
-#pragma omp for schedule(dynamic, 8)
-        for (long t = 0; t < n2; t++) {
-            int h = (int)(t & 1);
-            q[t] = NAN;
-            if (!ok)
-                continue;
-            hfinfer_toyrng_set(b.rng, seed, (uint64_t)(t >> 1), h, HF_TOYRNG_DATA);
-            sample(&c, expected + h * nd, sigmas, b.rng, b.data);
-            double qt;
-            int tries;
-            if (toy_teststat(&c, &b, b.data, gen, metric, h, mu_test, seed,
-                             (uint64_t)(t >> 1), &qt, &nevals,
-                             &tries) == HF_OK)
-                q[t] = qt;
-            nretried += tries != 1;
-        }
-        toy_buf_free(&b);
-    }
-    res->nevals = nevals;
-    res->nretried = nretried;
-    if (nomem) {
+    long nevals = 0;
+    /* The observed q, from the inits as pyhf. */
+    rc = teststat(&c, &r.main, data, hf_model_inits(m), NULL, mu_test, 0,
+                  &res->test_stat, &nevals, err);
+    if (rc == HF_OK)
+        rc = generating_points(&c, &r, data, gen_mu, &nevals, err);
+    if (rc == HF_OK &&
+        run_toys(&c, &r, ntoys, seed, mu_test, opt->threads, &nevals,
+                 &res->nretried) != HF_OK)
         rc = hfcore_error_set(err, HF_ERR_NOMEM, "toys: out of memory");
-        goto out;
-    }
-
-    /* The toys in toy order, s+b then b-only, for hf_toys_summary. */
-    double *sbq = tmp, *bq = tmp + ntoys;
-    for (int i = 0; i < ntoys; i++) {
-        sbq[i] = q[2 * i];
-        bq[i] = q[2 * i + 1];
-    }
-    if (opt->sb_stats)
-        memcpy(opt->sb_stats, sbq, ntoys * sizeof *sbq);
-    if (opt->b_stats)
-        memcpy(opt->b_stats, bq, ntoys * sizeof *bq);
-    rc = summary(ts, res->test_stat, sbq, bq, ntoys, q, tmp + 2 * ntoys, res,
-                 err);
-out:
+    if (rc == HF_OK)
+        rc = finish(ts, opt, &r, ntoys, res, err);
     res->nevals = nevals;
-    toy_buf_free(&main_buf);
-    free(buf);
-    free(free_idx);
+    run_free(&r);
     return rc;
 }
 
