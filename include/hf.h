@@ -480,6 +480,13 @@ typedef struct hf_significance_result {
 HF_API int hf_significance(const hf_model *m, const double *data,
                            const hf_fit_options *opt,
                            hf_significance_result *res, hf_error *err);
+/* hf_significance, and the fits it consists of into *ex, as
+ * hf_cls_asymptotic_explain for q0: "fixed_poi" is the fit at 0 and
+ * "bkg_only" (which makes the Asimov data) the fit at 1. */
+HF_API int hf_significance_explain(const hf_model *m, const double *data,
+                                   const hf_fit_options *opt,
+                                   hf_significance_result *res,
+                                   hf_hypotest_explain *ex, hf_error *err);
 /* The significance of a p-value, Phi^-1(1 - p) (inf for p = 0). */
 HF_API double hf_p_to_z(double p);
 
@@ -608,6 +615,9 @@ typedef struct hf_batch_options {
      * thread finished it, never by two threads at once; may be NULL. */
     void (*progress)(void *ctx, int done, int total);
     void *progress_ctx;
+    /* Non-zero: each item's hypotest as hf_cls_asymptotic_explain, its fits
+     * in the item's `explain` (without parameters or Asimov data). */
+    int explain;
 } hf_batch_options;
 
 HF_API void hf_batch_options_init(hf_batch_options *opt);
@@ -618,6 +628,8 @@ typedef struct hf_batch_item {
     hf_cls_result cls;
     hf_limit_result limit;  /* filled when opt->upper_limit */
     double seconds;         /* wall time spent on this patch */
+    hf_hypotest_explain explain; /* filled when opt->explain (pars and
+                                    asimov_data NULL) */
 } hf_batch_item;
 
 typedef struct hf_batch_result {

@@ -94,7 +94,11 @@ static void run_item(const hf_batch_source *src, void *state, int i,
     it->err.code = HF_OK;
     it->err.msg[0] = '\0';
     it->status = src->prepare(src->ctx, state, i, &m, &it->err);
-    if (it->status == HF_OK)
+    if (it->status == HF_OK && o->explain)
+        it->status = hf_cls_asymptotic_explain(m, hf_model_data(m), o->test_poi,
+                                               o->ts, o->fit, &it->cls,
+                                               &it->explain, &it->err);
+    else if (it->status == HF_OK)
         it->status = hf_cls_asymptotic(m, hf_model_data(m), o->test_poi,
                                        o->ts, o->fit, &it->cls, &it->err);
     if (it->status == HF_OK && o->upper_limit)
