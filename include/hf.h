@@ -75,6 +75,19 @@ typedef struct hf_error {
 
 HF_API const char *hf_status_name(int code);
 
+/* --------------------------------------------------------- input limits */
+
+/* The most the library reads from one file, pipe or standard input
+ * (hf_*_read, the commands): 1 GiB, far above the largest published
+ * workspace or patchset, so that only a runaway input (an endless pipe)
+ * meets it.  A regular file above the limit is refused before it is read
+ * (HF_ERR_IO, naming the file and the limit).  The environment variable
+ * named HF_MAX_INPUT_ENV, read at each call, overrides it: a size in
+ * bytes, optionally with a K, M or G suffix ("4G"); an unreadable value
+ * leaves the default. */
+#define HF_MAX_INPUT_DEFAULT ((size_t)1 << 30)
+#define HF_MAX_INPUT_ENV "HF_MAX_INPUT_BYTES"
+
 /* ------------------------------------------------------------- workspace */
 
 /* A HistFactory workspace (pyhf schema 1.0.0), parsed and validated. */
@@ -237,8 +250,10 @@ typedef struct hf_model_options {
 
 HF_API void hf_model_options_init(hf_model_options *opt);
 
-/* Builds the model of `ws` with the patches applied in order (pyhf applies
- * them to {"channels": ..., "parameters": measurement parameters}).  The
+/* Builds the model of `ws` with the patches applied in order to its model
+ * spec, as pyhf's Workspace.model(patches=...) applies them to
+ * {"channels": ..., "parameters": measurement parameters}, patchset
+ * patches too (for pyhf's PatchSet.apply see hf_model_build_applied).  The
  * observed data (main bins, then auxdata) are built as pyhf's
  * Workspace.data(model). `opt` may be NULL for pyhf's defaults.  The
  * workspace is only read (patched parts are copied on write), so any
@@ -246,6 +261,17 @@ HF_API void hf_model_options_init(hf_model_options *opt);
 HF_API int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
                           int npatches, const hf_model_options *opt,
                           hf_model **out, hf_error *err);
+/* The same as the hf command builds it: a patch that comes from a
+ * patchset is applied to the whole workspace, as pyhf's PatchSet.apply
+ * (so it may change observations and measurements; the result is
+ * validated as a workspace), and the plain patches then to the model spec
+ * as hf_model_build does (pyhf's `patchset apply` then `cls --patch`).
+ * Patchset patches go first, each group in the given order.  Copy on
+ * write as hf_model_build: the workspace is only read. */
+HF_API int hf_model_build_applied(const hf_workspace *ws,
+                                  const hf_patch *const *patches,
+                                  int npatches, const hf_model_options *opt,
+                                  hf_model **out, hf_error *err);
 HF_API void hf_model_free(hf_model *m);
 
 /* Sizes. */
@@ -638,7 +664,8 @@ typedef struct hf_batch_result {
     hf_batch_item *items;   /* n items, in patch order; malloc'd */
 } hf_batch_result;
 
-/* Evaluates every patch of `ps`.  A failing patch (a patch that does not
+/* Evaluates every patch of `ps`, each model built as hf_model_build_applied
+ * builds it (the patch applied to the whole workspace).  A failing patch (a patch that does not
  * apply, a fit that does not converge) only sets its item's status and
  * message: the others still run.  Returns HF_OK when every patch was
  * tried (see res->nfailed), an error for bad arguments or lack of memory.
@@ -646,7 +673,9 @@ typedef struct hf_batch_result {
 HF_API int hf_batch_cls(const hf_workspace *ws, const hf_patchset *ps,
                         const hf_batch_options *opt, hf_batch_result *res,
                         hf_error *err);
-/* The same for a list of patches, each applied alone. */
+/* The same for a list of patches, each applied alone (as
+ * hf_model_build_applied: a patchset's patch to the whole workspace, a
+ * plain patch to the model spec). */
 HF_API int hf_batch_cls_patches(const hf_workspace *ws,
                                 const hf_patch *const *patches, int n,
                                 const hf_batch_options *opt,

@@ -144,7 +144,8 @@ int hfinfer_batch_run(const hf_batch_source *src, int n, int nthreads,
 }
 
 /* Patches as a batch source: each item builds its patched model (the
- * workspace tree is shared read-only, see hf_model_build). */
+ * workspace tree is shared read-only, see hf_model_build), a patchset's
+ * patch applied to the whole workspace as the hf command does. */
 typedef struct patch_source {
     const hf_workspace *ws;
     const hf_patch *const *patches;
@@ -157,7 +158,7 @@ static int patch_prepare(void *ctx, void *state, int i, const hf_model **out,
     const patch_source *ps = ctx;
     const hf_patch *p = ps->patches[i];
     hf_model *m = NULL;
-    int rc = hf_model_build(ps->ws, &p, 1, ps->o->model, &m, err);
+    int rc = hf_model_build_applied(ps->ws, &p, 1, ps->o->model, &m, err);
     *out = m;
     if (rc == HF_OK && hf_model_poi(m) < 0)
         rc = hfcore_error_set(err, HF_ERR_INVALID,
