@@ -980,6 +980,12 @@ static int edge_finish(const hf_model *m, const double *data, int fix_poi,
     return rc;
 }
 
+static int warm_run(const hf_model *m, const double *data, const double *init,
+                    int fix_poi, double poi_value, const hf_fit_options *opt,
+                    const double *width, double *work, hffit_metric *mt,
+                    int check_all, double *pars, hf_fit_result *res,
+                    hf_error *err);
+
 /* hffit_ex, with the Hessian check on every converged fit (check_all) or
  * only on its trapped coordinates (leave_saddle). */
 static int fit_run(const hf_model *m, const double *data, const double *init,
@@ -987,14 +993,15 @@ static int fit_run(const hf_model *m, const double *data, const double *init,
                    const double *width, double *work, int check_all,
                    double *pars, hf_fit_result *res, hf_error *err)
 {
-    return hffit_warm(m, data, init, fix_poi, poi_value, opt, width, work,
-                      NULL, pars, res, err);
+    return warm_run(m, data, init, fix_poi, poi_value, opt, width, work,
+                    NULL, check_all, pars, res, err);
 }
 
-int hffit_warm(const hf_model *m, const double *data, const double *init,
-               int fix_poi, double poi_value, const hf_fit_options *opt,
-               const double *width, double *work, hffit_metric *mt,
-               double *pars, hf_fit_result *res, hf_error *err)
+static int warm_run(const hf_model *m, const double *data, const double *init,
+                    int fix_poi, double poi_value, const hf_fit_options *opt,
+                    const double *width, double *work, hffit_metric *mt,
+                    int check_all, double *pars, hf_fit_result *res,
+                    hf_error *err)
 {
     hf_fit_options defaults;
     if (!opt) {
@@ -1054,6 +1061,16 @@ out:
     free(b.buf);
     free(b.idx);
     return rc;
+}
+
+/* hffit_ex from a metric (fit/warm.c); the Hessian check as hffit_ex's. */
+int hffit_warm(const hf_model *m, const double *data, const double *init,
+               int fix_poi, double poi_value, const hf_fit_options *opt,
+               const double *width, double *work, hffit_metric *mt,
+               double *pars, hf_fit_result *res, hf_error *err)
+{
+    return warm_run(m, data, init, fix_poi, poi_value, opt, width, work, mt,
+                    0, pars, res, err);
 }
 
 /* Inside hypothesis tests, limits and toys: the Hessian only on the
