@@ -65,10 +65,10 @@ int hfcli_cmd_completions(int argc, char **argv);
 /* The i-th verb of the command's verb table, NULL past the last. */
 const char *hfcli_verb_name(int i);
 /* significance.c: the q0 hypotest of `hf cls --test-stat q0` printed as
- * p-values and significances; an HF_EXIT_* status. */
+ * p-values and significances (with a's --tail-probs, --stats, --explain,
+ * --explain-pars, --asimov-out, --output-file); an HF_EXIT_* status. */
 int hfcli_significance(const hf_model *m, const hf_fit_options *fo,
-                        int tail_probs, int stats, double t_load,
-                        const char *outfile);
+                        const hf_cli_args *a, double t_load);
 /* Adds "p0_obs", "p0_exp", "Z_obs", "Z_exp" for these p-values to o. */
 void hfcli_add_discovery(cJSON *o, double p0, const double p0_exp[5]);
 /* `hf plot brazil|contour|pulls` (plot/, linked into the command only). */
@@ -90,7 +90,8 @@ cJSON *hfcli_grid_head(const char *name, const hf_patchset *ps, int i);
 char *hfcli_grid_line(cJSON *o, const hf_batch_item *it, int upper_limit,
                        int *failed);
 /* The same for test statistic ts: for q0 the line holds "p0_obs",
- * "p0_exp", "Z_obs" and "Z_exp" in place of the CLs keys. */
+ * "p0_exp", "Z_obs" and "Z_exp" in place of the CLs keys.  An item whose
+ * explain was filled (hf_batch_options.explain) also gets "explain". */
 char *hfcli_grid_line_ts(cJSON *o, const hf_batch_item *it, int upper_limit,
                           hf_test_stat ts, int *failed);
 /* `hf cls --calctype toybased` (cls_toys.c): the toy hypotest on the
@@ -234,6 +235,15 @@ int hfcli_ml_load(const char *model, const char *prep, const char *mformat,
 /* explain.c: the "explain" object of hf cls --explain (each fit's
  * parameters by name when with_pars), and the Asimov data as a JSON array
  * into a file (--asimov-out), nothing written on failure. */
+/* With --explain or --asimov-out: a buffer for every fit's parameters and
+ * the Asimov data, pointed to by ex (free *buf); an HF_EXIT_* status. */
+int hfcli_explain_begin(const hf_model *m, hf_hypotest_explain *ex,
+                        double **buf);
+/* The end of such a test: "explain" added to out (--explain), the Asimov
+ * file written (--asimov-out), then out emitted to a->outfile; nothing
+ * left behind when either fails.  An HF_EXIT_* status. */
+int hfcli_explain_emit(const hf_model *m, const hf_hypotest_explain *ex,
+                       const hf_cli_args *a, cJSON *out);
 cJSON *hfcli_explain_json(const hf_model *m, const hf_hypotest_explain *ex,
                            int with_pars);
 int hfcli_write_asimov(const char *path, const double *data, int n);

@@ -76,20 +76,13 @@ static int run(const hf_model *m, const hf_cli_args *a, double t_load)
                                a->threads, a->tail_probs, a->stats, t_load,
                                &fo, a->outfile, a->toys_out);
     if (a->ts == HF_TEST_Q0)
-        return hfcli_significance(m, &fo, a->tail_probs, a->stats, t_load,
-                                   a->outfile);
+        return hfcli_significance(m, &fo, a, t_load);
     double t0 = now();
     hf_hypotest_explain ex;
-    size_t np = (size_t)hf_model_npars(m), nd = (size_t)hf_model_ndata(m);
     double *xbuf = NULL;
     if (a->explain || a->asimov_out) {
-        xbuf = malloc((HF_NFITS * np + nd + 1) * sizeof *xbuf);
-        if (!xbuf) {
-            hfcli_msg("out of memory");
+        if (hfcli_explain_begin(m, &ex, &xbuf) != HF_EXIT_OK)
             return HF_EXIT_INPUT;
-        }
-        ex.pars = xbuf;
-        ex.asimov_data = xbuf + HF_NFITS * np;
         if (hf_cls_asymptotic_explain(m, data, a->test_poi, a->ts, &fo, &r,
                                       &ex, &err) != HF_OK) {
             free(xbuf);
@@ -131,18 +124,9 @@ static int run(const hf_model *m, const hf_cli_args *a, double t_load)
         cJSON_AddNumberToObject(ul, "obs", lim.obs);
         cJSON_AddItemToObject(ul, "exp", hfcore_json_array(lim.exp, 5));
     }
-    if (a->explain)
-        cJSON_AddItemToObject(out, "explain",
-                              hfcli_explain_json(m, &ex, a->explain_pars));
-    int rc = HF_EXIT_OK;
-    if (a->asimov_out)
-        rc = hfcli_write_asimov(a->asimov_out, ex.asimov_data, (int)nd);
-    if (rc == HF_EXIT_OK) {
-        rc = hfcli_emit_json(out, a->outfile);
-        /* no result, no Asimov file: nothing partial stays behind */
-        if (rc != HF_EXIT_OK && a->asimov_out)
-            remove(a->asimov_out);
-    }
+    int rc = (a->explain || a->asimov_out)
+                 ? hfcli_explain_emit(m, &ex, a, out)
+                 : hfcli_emit_json(out, a->outfile);
     cJSON_Delete(out);
     free(xbuf);
 
@@ -166,9 +150,6 @@ static int q0_conflicts(const hf_cli_args *a, int poi_given)
         return hfcli_usage_error("--test-stat q0 tests the POI at 0 (the "
                                   "background-only hypothesis), not at %g: "
                                   "drop --test-poi", a->test_poi);
-    if (a->explain || a->asimov_out)
-        return hfcli_usage_error("--explain and --asimov-out are for q and "
-                                  "qtilde, not --test-stat q0");
     if (a->upper_limit || a->scan_n)
         return hfcli_usage_error("--test-stat q0 gives a discovery p-value, "
                                   "not limits: drop %s", a->upper_limit
@@ -228,8 +209,7 @@ static int check_combination(const hf_cli_args *a)
 static int single_only(const hf_cli_args *a)
 {
     static const int keys[] = {HF_OPT_CALCTYPE, HF_OPT_NTOYS, HF_OPT_SEED,
-                               HF_OPT_SCAN, HF_OPT_EXPLAIN,
-                               HF_OPT_EXPLAIN_PARS, HF_OPT_ASIMOV_OUT,
+                               HF_OPT_SCAN, HF_OPT_EXPLAIN_PARS, HF_OPT_ASIMOV_OUT,
                                HF_OPT_OPTIMIZER, HF_OPT_BACKEND,
                                HF_OPT_TOYS_OUT, HF_OPT_MERGE};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)

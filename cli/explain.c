@@ -3,6 +3,7 @@
  * hypothesis test, so that a difference from pyhf can be traced to the
  * fit where it starts (and checked in pyhf at hf's points).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,7 @@ cJSON *hfcli_explain_json(const hf_model *m, const hf_hypotest_explain *ex,
                            int with_pars)
 {
     cJSON *o = cJSON_CreateObject();
-    int np = hf_model_npars(m);
+    int np = m ? hf_model_npars(m) : 0; /* m may be NULL without pars */
     for (int k = 0; o && k < HF_NFITS; k++) {
         const hf_fit_summary *f = &ex->fit[k];
         if (!f->done)
@@ -39,7 +40,7 @@ cJSON *hfcli_explain_json(const hf_model *m, const hf_hypotest_explain *ex,
         cJSON_AddNumberToObject(j, "poi", f->poi);
         cJSON_AddBoolToObject(j, "converged", f->converged);
         cJSON_AddItemToObject(j, "nevals", hfcli_json_int(f->nevals));
-        if (with_pars && ex->pars)
+        if (with_pars && ex->pars && m)
             cJSON_AddItemToObject(j, "pars",
                                   pars_by_name(m, ex->pars + (size_t)k * np));
     }
@@ -60,5 +61,38 @@ int hfcli_write_asimov(const char *path, const double *data, int n)
     /* One line of JSON to a file: what hfcli_emit_json writes for results. */
     int rc = hfcli_emit_json(a, path);
     cJSON_Delete(a);
+    return rc;
+}
+
+int hfcli_explain_begin(const hf_model *m, hf_hypotest_explain *ex,
+                        double **buf)
+{
+    size_t np = (size_t)hf_model_npars(m), nd = (size_t)hf_model_ndata(m);
+    *buf = malloc((HF_NFITS * np + nd + 1) * sizeof **buf);
+    if (!*buf) {
+        hfcli_msg("out of memory");
+        return HF_EXIT_INPUT;
+    }
+    ex->pars = *buf;
+    ex->asimov_data = *buf + HF_NFITS * np;
+    return HF_EXIT_OK;
+}
+
+int hfcli_explain_emit(const hf_model *m, const hf_hypotest_explain *ex,
+                       const hf_cli_args *a, cJSON *out)
+{
+    if (a->explain)
+        cJSON_AddItemToObject(out, "explain",
+                              hfcli_explain_json(m, ex, a->explain_pars));
+    int rc = HF_EXIT_OK;
+    if (a->asimov_out)
+        rc = hfcli_write_asimov(a->asimov_out, ex->asimov_data,
+                                hf_model_ndata(m));
+    if (rc == HF_EXIT_OK) {
+        rc = hfcli_emit_json(out, a->outfile);
+        /* no result, no Asimov file: nothing partial stays behind */
+        if (rc != HF_EXIT_OK && a->asimov_out)
+            remove(a->asimov_out);
+    }
     return rc;
 }

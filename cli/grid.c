@@ -193,6 +193,7 @@ int hfcli_grid(const hf_cli_args *a, int npos, char **pos)
     g.bo.cl = a->cl;
     g.bo.upper_limit = a->upper_limit;
     g.bo.threads = a->threads;
+    g.bo.explain = a->explain;
     g.stats = a->stats;
     g.threads_given = threads_given;
     g.tail_probs = a->tail_probs;

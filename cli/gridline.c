@@ -81,6 +81,10 @@ char *hfcli_grid_line_ts(cJSON *o, const hf_batch_item *it, int upper_limit,
         cJSON_AddStringToObject(o, "error", it->err.msg[0] ? it->err.msg
                                 : hf_status_name(it->status));
     }
+    /* the batch fills explain (its free fit at least) only when asked */
+    if (it->status == HF_OK && it->explain.fit[HF_FIT_FREE].done)
+        cJSON_AddItemToObject(o, "explain",
+                              hfcli_explain_json(NULL, &it->explain, 0));
     char *s = hfcli_json_dump(o, 0, 0);
     cJSON_Delete(o);
     return s;

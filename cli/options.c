@@ -60,7 +60,7 @@ const hf_cli_option hfcli_options[] = {
      "\"CLs_exp\": [[5]...], \"upper_limit\": {...}}", NULL},
     {"output-file", HF_OPT_OUTPUT_FILE, "FILE", CLS | GRID | FIT,
      "write the JSON there instead of stdout", "FILE"},
-    {"interp", HF_OPT_INTERP, "normsys=CODE,histosys=CODE", CLS | GRID | FIT,
+    {"interp", HF_OPT_INTERP, "normsys=CODE,histosys=CODE", CLS | GRID | SCAN | FIT,
      "interpolation codes (pyhf's modifier_settings):\n"
      "normsys code0|code1|code2|code4 (default code4),\n"
      "histosys code0|code2|code4p (default code4p);\n"
@@ -97,12 +97,12 @@ const hf_cli_option hfcli_options[] = {
      "patches per hand-out (default: from the sizes)", NULL},
     {"dispatch-only", HF_OPT_DISPATCH_ONLY, NULL, SCAN,
      "rank 0 hands out work and computes none", NULL},
-    {"explain", HF_OPT_EXPLAIN, NULL, CLS,
+    {"explain", HF_OPT_EXPLAIN, NULL, CLS | GRID,
      "also print \"explain\": every fit of the test\n"
      "(\"free\", \"fixed_poi\", \"bkg_only\", \"asimov_free\",\n"
      "\"asimov_fixed_poi\": twice_nll, poi, converged,\n"
      "nevals) and \"q_obs\", \"q_asimov\", to compare\n"
-     "with pyhf fit by fit", NULL},
+     "with pyhf fit by fit (in every line of a grid)", NULL},
     {"explain-pars", HF_OPT_EXPLAIN_PARS, NULL, CLS,
      "with --explain: each fit's parameters by name", NULL},
     {"asimov-out", HF_OPT_ASIMOV_OUT, "FILE", CLS,

@@ -34,14 +34,21 @@ void hfcli_add_discovery(cJSON *o, double p0, const double p0_exp[5])
 }
 
 int hfcli_significance(const hf_model *m, const hf_fit_options *fo,
-                        int tail_probs, int stats, double t_load,
-                        const char *outfile)
+                        const hf_cli_args *a, double t_load)
 {
     hf_error err = {0};
     hf_significance_result r;
+    hf_hypotest_explain ex;
+    double *xbuf = NULL;
+    int explain = a->explain || a->asimov_out;
+    if (explain && hfcli_explain_begin(m, &ex, &xbuf) != HF_EXIT_OK)
+        return HF_EXIT_INPUT;
     double t0 = now();
-    if (hf_significance(m, hf_model_data(m), fo, &r, &err) != HF_OK)
+    if ((explain ? hf_significance_explain(m, hf_model_data(m), fo, &r, &ex, &err)
+                 : hf_significance(m, hf_model_data(m), fo, &r, &err)) != HF_OK) {
+        free(xbuf);
         return hfcli_lib_error(&err);
+    }
     double t1 = now();
     /* p-values are finite whenever the fits are; Z may be +-inf only when
      * p0 underflows to 0 or 1, which JSON cannot hold: say so */
@@ -52,15 +59,18 @@ int hfcli_significance(const hf_model *m, const hf_fit_options *fo,
         hfcli_msg("p0 = %g (Z = %g) or its expected band is not a finite "
                    "number: the likelihood is degenerate here; nothing "
                    "printed", r.p0_obs, r.z_obs);
+        free(xbuf);
         return HF_EXIT_INPUT;
     }
     cJSON *out = cJSON_CreateObject();
     hfcli_add_discovery(out, r.p0_obs, r.p0_exp);
-    if (tail_probs)
+    if (a->tail_probs)
         cJSON_AddNumberToObject(out, "CLb", r.clb);
-    int rc = hfcli_emit_json(out, outfile);
+    int rc = explain ? hfcli_explain_emit(m, &ex, a, out)
+                     : hfcli_emit_json(out, a->outfile);
     cJSON_Delete(out);
-    if (rc == HF_EXIT_OK && stats)
+    free(xbuf);
+    if (rc == HF_EXIT_OK && a->stats)
         fprintf(stderr, "%s: stats: model built in %.3f ms; q0 %.6g, q0 "
                         "(Asimov, mu = 1) %.6g; %d NLL+gradient evaluations "
                         "in %.3f ms\n", hfcli_prog, 1e3 * t_load, r.q0_obs,

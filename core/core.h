@@ -49,6 +49,49 @@ size_t hfcore_file_read_limit(void);
 int hfcore_json_parse(const char *text, const char *source, cJSON **out,
                   hf_error *err);
 
+/* JSON text stepped over and parsed by spans (core/jscan.c) ------------ */
+
+/* A scan of JSON text: text is where line numbers count from, [p, end)
+ * what is left.  On a fault p is where it is and why says what. */
+typedef struct hfcore_scan {
+    const char *text;
+    const char *p;
+    const char *end;
+    const char *why;
+} hfcore_scan;
+
+/* Skips whitespace. */
+void hfcore_scan_ws(hfcore_scan *s);
+/* Steps over one JSON value (and the whitespace before it), checking it
+ * against JSON's grammar (and refusing \u0000 and nesting deeper than
+ * cJSON allows) without building anything; 0, or -1 at a fault. */
+int hfcore_scan_value(hfcore_scan *s);
+/* Steps over one string at p; 0, or -1. */
+int hfcore_scan_string(hfcore_scan *s);
+/* The fault as hfcore_json_parse would word it (file, line, column). */
+int hfcore_scan_error(const hfcore_scan *s, const char *source, hf_error *err);
+/* hfcore_json_parse of text[off, off + len), integer marks included;
+ * line numbers in errors count from text. */
+int hfcore_json_parse_span(const char *text, size_t off, size_t len,
+                           const char *source, cJSON **out, hf_error *err);
+
+/* A file's text, mapped when it is a regular file (so its pages can be
+ * given back once scanned, see hfcore_text_release), read otherwise. */
+typedef struct hfcore_text {
+    const char *p;
+    size_t len;
+    size_t mapped;    /* bytes mapped, 0 when read into memory */
+    size_t released;  /* bytes before this are given back */
+} hfcore_text;
+
+/* hfcore_file_read's checks (kind, size limit) and messages. */
+int hfcore_text_open(const char *path, hfcore_text *t, hf_error *err);
+/* Gives back the pages of a mapped text wholly before offset `upto` (they
+ * are read again from the file if touched later), so that scanning a
+ * large file does not keep it all resident. */
+void hfcore_text_release(hfcore_text *t, size_t upto);
+void hfcore_text_close(hfcore_text *t);
+
 /* JSON text exactly as Python writes it (core/json.c) ------------------- */
 
 /* Set in the type of a cJSON number whose source text was an integer
@@ -58,6 +101,8 @@ int hfcore_json_parse(const char *text, const char *source, cJSON **out,
 /* Marks the integer literals of `root`, parsed from `text` (hfcore_json_parse
  * does it for every document hf reads). */
 void hfcore_json_mark_ints(const char *text, cJSON *root);
+/* The same for text[0, len) (not NUL-terminated). */
+void hfcore_json_mark_ints_n(const char *text, size_t len, cJSON *root);
 
 /* json.dumps(item, sort_keys=True, indent=indent or None, ensure_ascii=
  * ensure_ascii): malloc'd, its length in *len if len is not NULL. */

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,16 +40,12 @@ int hfcore_error_set(hf_error *err, int code, const char *fmt, ...)
     return code;
 }
 
-/* The most hf reads from one file, pipe or standard input: far above the
- * largest published workspace or patchset (tens of MB), so that only a
- * runaway input (a device, an endless pipe) meets it.  HF_MAX_INPUT_BYTES
- * in the environment overrides it (a size in bytes, optionally with a
- * K, M or G suffix). */
-#define HF_MAX_INPUT_DEFAULT ((size_t)1 << 30)
+/* The read limit: HF_MAX_INPUT_DEFAULT, or the environment's
+ * HF_MAX_INPUT_ENV (both documented in include/hf.h). */
 
 size_t hfcore_file_read_limit(void)
 {
-    const char *s = getenv("HF_MAX_INPUT_BYTES");
+    const char *s = getenv(HF_MAX_INPUT_ENV);
     if (!s || !*s)
         return HF_MAX_INPUT_DEFAULT;
     char *end;
@@ -162,6 +160,61 @@ int hfcore_file_read(const char *path, char **text, size_t *len, hf_error *err)
     if (len)
         *len = n;
     return HF_OK;
+}
+
+int hfcore_text_open(const char *path, hfcore_text *t, hf_error *err)
+{
+    memset(t, 0, sizeof *t);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return hfcore_error_set(err, HF_ERR_IO, "%s: cannot open: %s", path,
+                                strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+        /* pipes, terminals and the rest: read as hfcore_file_read reads */
+        close(fd);
+        char *text;
+        int rc = hfcore_file_read(path, &text, &t->len, err);
+        t->p = text;
+        return rc;
+    }
+    size_t limit = hfcore_file_read_limit();
+    if ((unsigned long long)st.st_size > limit) {
+        close(fd);
+        return too_big(path, limit, err);
+    }
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    int e = errno;
+    close(fd);
+    if (m == MAP_FAILED)
+        return hfcore_error_set(err, HF_ERR_IO, "%s: cannot map: %s", path,
+                                strerror(e));
+    t->p = m;
+    t->len = t->mapped = (size_t)st.st_size;
+    return HF_OK;
+}
+
+void hfcore_text_release(hfcore_text *t, size_t upto)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    if (!t->mapped || page <= 0)
+        return;
+    size_t to = upto / (size_t)page * (size_t)page;
+    if (to > t->released) {
+        /* a private read-only mapping: the pages stay in the page cache,
+         * only this process's hold on them goes */
+        madvise((char *)t->p + t->released, to - t->released, MADV_DONTNEED);
+        t->released = to;
+    }
+}
+
+void hfcore_text_close(hfcore_text *t)
+{
+    if (t->mapped)
+        munmap((void *)t->p, t->mapped);
+    else
+        free((void *)t->p);
+    memset(t, 0, sizeof *t);
 }
 
 /* Where, if anywhere, a string of valid JSON text holds the escape

@@ -17,6 +17,7 @@
  * duplicates with the item.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,27 +29,37 @@
 /* Advances *pp to the next number token of JSON text (skipping strings)
  * and past it; returns its start, or NULL at the end.  *len gets its
  * length and *isint whether it has no fraction or exponent. */
-static const char *next_number(const char **pp, size_t *len, int *isint)
+static const char *next_number(const char **pp, const char *end, size_t *len,
+                               int *isint)
 {
     const char *p = *pp;
     for (;;) {
-        char c = *p;
-        if (c == '\0') {
+        if (p >= end || *p == '\0') {
             *pp = p;
             return NULL;
         }
+        char c = *p;
+        if (c == ' ') {
+            /* indentation, most of an indented file: eight at a time */
+            uint64_t w;
+            while (end - p >= 8 && (memcpy(&w, p, 8), w == 0x2020202020202020ull))
+                p += 8;
+            while (p < end && *p == ' ')
+                p++;
+            continue;
+        }
         if (c == '"') {
-            for (p++; *p && *p != '"'; p++)
-                if (*p == '\\' && p[1])
+            for (p++; p < end && *p != '"'; p++)
+                if (*p == '\\' && p + 1 < end)
                     p++;
-            if (*p)
+            if (p < end)
                 p++;
             continue;
         }
         if (c == '-' || (c >= '0' && c <= '9')) {
             const char *s = p;
             int in = 1;
-            for (p++; *p; p++) {
+            for (p++; p < end; p++) {
                 char d = *p;
                 if (d == '.' || d == 'e' || d == 'E')
                     in = 0;
@@ -67,13 +78,13 @@ static const char *next_number(const char **pp, size_t *len, int *isint)
 /* Walks the tree in document order, pairing each number item with the
  * next number token.  Returns -1 if the text runs out (cannot happen for
  * the text the tree was parsed from). */
-static int mark(cJSON *it, const char **pp)
+static int mark(cJSON *it, const char **pp, const char *end)
 {
     for (; it; it = it->next) {
         if (cJSON_IsNumber(it)) {
             size_t len;
             int isint;
-            const char *s = next_number(pp, &len, &isint);
+            const char *s = next_number(pp, end, &len, &isint);
             if (!s)
                 return -1;
             if (isint) {
@@ -90,7 +101,7 @@ static int mark(cJSON *it, const char **pp)
                 }
             }
         } else if (cJSON_IsArray(it) || cJSON_IsObject(it)) {
-            if (mark(it->child, pp))
+            if (mark(it->child, pp, end))
                 return -1;
         }
     }
@@ -99,11 +110,17 @@ static int mark(cJSON *it, const char **pp)
 
 void hfcore_json_mark_ints(const char *text, cJSON *root)
 {
+    if (text)
+        hfcore_json_mark_ints_n(text, strlen(text), root);
+}
+
+void hfcore_json_mark_ints_n(const char *text, size_t len, cJSON *root)
+{
     if (!text || !root)
         return;
     const char *p = text;
     /* The root itself (its siblings are NULL). */
-    mark(root, &p);
+    mark(root, &p, text + len);
 }
 
 /* ------------------------------------------------------ Python's dumps() */
@@ -137,15 +154,86 @@ static void sb_put(sbuf *b, const char *s, size_t n)
 
 static void sb_str(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
 
-/* The shortest "%.*e" text of x that reads back as x. */
-static void shortest_e(char *buf, size_t len, double x)
+/* The 17 significant digits of |x| (x finite, not 0) rounded to p of
+ * them, into out (p digits), the decimal exponent of the first in *e10.
+ * Rounding the 17-digit text again is rounding x itself except when the
+ * dropped digits are exactly 5000...: then printf rounds x. */
+static void round_digits(const char *d17, int e17, int p, double ax, char *out,
+                         int *e10)
 {
-    for (int prec = 0; prec < 17; prec++) {
-        snprintf(buf, len, "%.*e", prec, x);
-        if (strtod(buf, NULL) == x)
-            return;
+    memcpy(out, d17, (size_t)p);
+    *e10 = e17;
+    if (p == 17)
+        return;
+    int up = d17[p] > '5', half = d17[p] == '5';
+    for (int i = p + 1; half && i < 17; i++)
+        if (d17[i] != '0')
+            up = 1, half = 0;
+    if (half) {
+        char e[40];
+        snprintf(e, sizeof e, "%.*e", p - 1, ax);
+        int k = 0;
+        const char *q = e;
+        for (; *q && *q != 'e'; q++)
+            if (*q >= '0' && *q <= '9' && k < p)
+                out[k++] = *q;
+        *e10 = atoi(q + 1);
+        return;
     }
-    snprintf(buf, len, "%.16e", x);
+    int i = p - 1;
+    for (; up && i >= 0; i--) {
+        if (out[i] != '9') {
+            out[i]++;
+            up = 0;
+        } else {
+            out[i] = '0';
+        }
+    }
+    if (up) { /* 99..9 became 100..0 */
+        out[0] = '1';
+        (*e10)++;
+    }
+}
+
+/* Whether the p digits with first-digit exponent e10 read back as ax:
+ * written as an integer mantissa and an exponent, so that no decimal
+ * point (the locale's) is involved. */
+static int reads_back(const char *digits, int p, int e10, double ax)
+{
+    char buf[48];
+    memcpy(buf, digits, (size_t)p);
+    snprintf(buf + p, sizeof buf - (size_t)p, "e%d", e10 - (p - 1));
+    return strtod(buf, NULL) == ax;
+}
+
+/* The shortest digits of |x| that read back as x, as Python's repr finds
+ * them (of equal lengths the closest, i.e. the correctly rounded one),
+ * and the decimal exponent of the first.  If p digits read back, so do
+ * p + 1 (the closest (p+1)-digit decimal is at least as close as the
+ * p-digit one with a 0 appended), so the length is found by bisection:
+ * one printf and four or five strtod instead of up to seventeen printf
+ * and strtod pairs (most of the time of a workspace's digest was here). */
+static int shortest_digits(double x, char *digits, int *e10)
+{
+    double ax = fabs(x);
+    char e[40], d17[17];
+    snprintf(e, sizeof e, "%.16e", ax);
+    int k = 0;
+    const char *q = e;
+    for (; *q && *q != 'e'; q++)
+        if (*q >= '0' && *q <= '9' && k < 17)
+            d17[k++] = *q;
+    int e17 = atoi(q + 1), lo = 1, hi = 17;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2, me;
+        round_digits(d17, e17, mid, ax, digits, &me);
+        if (reads_back(digits, mid, me, ax))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    round_digits(d17, e17, lo, ax, digits, e10);
+    return lo;
 }
 
 cJSON *hfcore_json_array(const double *v, int n)
@@ -173,22 +261,12 @@ void hfcore_json_py_float(char *buf, double x)
         strcpy(buf, signbit(x) ? "-0.0" : "0.0");
         return;
     }
-    char e[40], digits[24];
-    shortest_e(e, sizeof e, x);
-    const char *p = e;
-    int neg = (*p == '-');
-    if (neg)
-        p++;
-    int nd = 0;
-    /* Digits only: the decimal point is the locale's (LC_NUMERIC), "," in
-     * many; it is not part of the mantissa's digits either way. */
-    for (; *p && *p != 'e'; p++)
-        if (*p >= '0' && *p <= '9' && nd < 23)
-            digits[nd++] = *p;
+    char digits[24];
+    int exp10, neg = x < 0;
+    int nd = shortest_digits(x, digits, &exp10);
     while (nd > 1 && digits[nd - 1] == '0')
         nd--;
     digits[nd] = '\0';
-    int exp10 = atoi(p + 1);
 
     char *o = buf;
     if (neg)

@@ -229,6 +229,46 @@ int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
     return rc;
 }
 
+/* pyhf's PatchSet.apply then Workspace.model: the patchset patches go to
+ * the whole workspace (copy on write, validated as a workspace), the
+ * plain ones then to its model spec. */
+int hf_model_build_applied(const hf_workspace *ws,
+                           const hf_patch *const *patches, int npatches,
+                           const hf_model_options *opt, hf_model **out,
+                           hf_error *err)
+{
+    int nwhole = 0;
+    if (!ws || !out || npatches < 0 || (npatches > 0 && !patches))
+        return hfcore_error_set(err, HF_ERR_ARG,
+                                "hf_model_build_applied: NULL argument");
+    for (int i = 0; i < npatches; i++) {
+        if (!patches[i])
+            return hfcore_error_set(err, HF_ERR_ARG, "hf_model_build_applied: "
+                                    "patches[%d] is NULL", i);
+        nwhole += patches[i]->whole != 0;
+    }
+    if (nwhole == 0)
+        return hf_model_build(ws, patches, npatches, opt, out, err);
+    *out = NULL;
+    const hf_patch **list = malloc((size_t)npatches * sizeof *list);
+    if (!list)
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", ws->source);
+    int nw = 0, ns = nwhole;
+    for (int i = 0; i < npatches; i++)
+        list[patches[i]->whole ? nw++ : ns++] = patches[i];
+    char source[1024];
+    size_t used = snprintf(source, sizeof source, "%s", ws->source);
+    for (int i = 0; i < nwhole && used < sizeof source; i++)
+        used += snprintf(source + used, sizeof source - used, " + %s", list[i]->source);
+    struct hf_workspace patched = {NULL, source};
+    int rc = hfpatch_apply_workspace(ws->root, list, nwhole, source, &patched.root, err);
+    if (rc == HF_OK)
+        rc = hf_model_build(&patched, list + nwhole, npatches - nwhole, opt, out, err);
+    cJSON_Delete(patched.root);
+    free(list);
+    return rc;
+}
+
 void hf_model_free(hf_model *m)
 {
     if (!m)

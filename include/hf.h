@@ -75,6 +75,19 @@ typedef struct hf_error {
 
 HF_API const char *hf_status_name(int code);
 
+/* --------------------------------------------------------- input limits */
+
+/* The most the library reads from one file, pipe or standard input
+ * (hf_*_read, the commands): 1 GiB, far above the largest published
+ * workspace or patchset, so that only a runaway input (an endless pipe)
+ * meets it.  A regular file above the limit is refused before it is read
+ * (HF_ERR_IO, naming the file and the limit).  The environment variable
+ * named HF_MAX_INPUT_ENV, read at each call, overrides it: a size in
+ * bytes, optionally with a K, M or G suffix ("4G"); an unreadable value
+ * leaves the default. */
+#define HF_MAX_INPUT_DEFAULT ((size_t)1 << 30)
+#define HF_MAX_INPUT_ENV "HF_MAX_INPUT_BYTES"
+
 /* ------------------------------------------------------------- workspace */
 
 /* A HistFactory workspace (pyhf schema 1.0.0), parsed and validated. */
@@ -237,8 +250,10 @@ typedef struct hf_model_options {
 
 HF_API void hf_model_options_init(hf_model_options *opt);
 
-/* Builds the model of `ws` with the patches applied in order (pyhf applies
- * them to {"channels": ..., "parameters": measurement parameters}).  The
+/* Builds the model of `ws` with the patches applied in order to its model
+ * spec, as pyhf's Workspace.model(patches=...) applies them to
+ * {"channels": ..., "parameters": measurement parameters}, patchset
+ * patches too (for pyhf's PatchSet.apply see hf_model_build_applied).  The
  * observed data (main bins, then auxdata) are built as pyhf's
  * Workspace.data(model). `opt` may be NULL for pyhf's defaults.  The
  * workspace is only read (patched parts are copied on write), so any
@@ -246,6 +261,17 @@ HF_API void hf_model_options_init(hf_model_options *opt);
 HF_API int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
                           int npatches, const hf_model_options *opt,
                           hf_model **out, hf_error *err);
+/* The same as the hf command builds it: a patch that comes from a
+ * patchset is applied to the whole workspace, as pyhf's PatchSet.apply
+ * (so it may change observations and measurements; the result is
+ * validated as a workspace), and the plain patches then to the model spec
+ * as hf_model_build does (pyhf's `patchset apply` then `cls --patch`).
+ * Patchset patches go first, each group in the given order.  Copy on
+ * write as hf_model_build: the workspace is only read. */
+HF_API int hf_model_build_applied(const hf_workspace *ws,
+                                  const hf_patch *const *patches,
+                                  int npatches, const hf_model_options *opt,
+                                  hf_model **out, hf_error *err);
 HF_API void hf_model_free(hf_model *m);
 
 /* Sizes. */
@@ -460,6 +486,13 @@ typedef struct hf_significance_result {
 HF_API int hf_significance(const hf_model *m, const double *data,
                            const hf_fit_options *opt,
                            hf_significance_result *res, hf_error *err);
+/* hf_significance, and the fits it consists of into *ex, as
+ * hf_cls_asymptotic_explain for q0: "fixed_poi" is the fit at 0 and
+ * "bkg_only" (which makes the Asimov data) the fit at 1. */
+HF_API int hf_significance_explain(const hf_model *m, const double *data,
+                                   const hf_fit_options *opt,
+                                   hf_significance_result *res,
+                                   hf_hypotest_explain *ex, hf_error *err);
 /* The significance of a p-value, Phi^-1(1 - p) (inf for p = 0). */
 HF_API double hf_p_to_z(double p);
 
@@ -588,6 +621,9 @@ typedef struct hf_batch_options {
      * thread finished it, never by two threads at once; may be NULL. */
     void (*progress)(void *ctx, int done, int total);
     void *progress_ctx;
+    /* Non-zero: each item's hypotest as hf_cls_asymptotic_explain, its fits
+     * in the item's `explain` (without parameters or Asimov data). */
+    int explain;
 } hf_batch_options;
 
 HF_API void hf_batch_options_init(hf_batch_options *opt);
@@ -598,6 +634,8 @@ typedef struct hf_batch_item {
     hf_cls_result cls;
     hf_limit_result limit;  /* filled when opt->upper_limit */
     double seconds;         /* wall time spent on this patch */
+    hf_hypotest_explain explain; /* filled when opt->explain (pars and
+                                    asimov_data NULL) */
 } hf_batch_item;
 
 typedef struct hf_batch_result {
@@ -606,7 +644,8 @@ typedef struct hf_batch_result {
     hf_batch_item *items;   /* n items, in patch order; malloc'd */
 } hf_batch_result;
 
-/* Evaluates every patch of `ps`.  A failing patch (a patch that does not
+/* Evaluates every patch of `ps`, each model built as hf_model_build_applied
+ * builds it (the patch applied to the whole workspace).  A failing patch (a patch that does not
  * apply, a fit that does not converge) only sets its item's status and
  * message: the others still run.  Returns HF_OK when every patch was
  * tried (see res->nfailed), an error for bad arguments or lack of memory.
@@ -614,7 +653,9 @@ typedef struct hf_batch_result {
 HF_API int hf_batch_cls(const hf_workspace *ws, const hf_patchset *ps,
                         const hf_batch_options *opt, hf_batch_result *res,
                         hf_error *err);
-/* The same for a list of patches, each applied alone. */
+/* The same for a list of patches, each applied alone (as
+ * hf_model_build_applied: a patchset's patch to the whole workspace, a
+ * plain patch to the model spec). */
 HF_API int hf_batch_cls_patches(const hf_workspace *ws,
                                 const hf_patch *const *patches, int n,
                                 const hf_batch_options *opt,

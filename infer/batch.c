@@ -94,7 +94,11 @@ static void run_item(const hf_batch_source *src, void *state, int i,
     it->err.code = HF_OK;
     it->err.msg[0] = '\0';
     it->status = src->prepare(src->ctx, state, i, &m, &it->err);
-    if (it->status == HF_OK)
+    if (it->status == HF_OK && o->explain)
+        it->status = hf_cls_asymptotic_explain(m, hf_model_data(m), o->test_poi,
+                                               o->ts, o->fit, &it->cls,
+                                               &it->explain, &it->err);
+    else if (it->status == HF_OK)
         it->status = hf_cls_asymptotic(m, hf_model_data(m), o->test_poi,
                                        o->ts, o->fit, &it->cls, &it->err);
     if (it->status == HF_OK && o->upper_limit)
@@ -140,7 +144,8 @@ int hfinfer_batch_run(const hf_batch_source *src, int n, int nthreads,
 }
 
 /* Patches as a batch source: each item builds its patched model (the
- * workspace tree is shared read-only, see hf_model_build). */
+ * workspace tree is shared read-only, see hf_model_build), a patchset's
+ * patch applied to the whole workspace as the hf command does. */
 typedef struct patch_source {
     const hf_workspace *ws;
     const hf_patch *const *patches;
@@ -153,7 +158,7 @@ static int patch_prepare(void *ctx, void *state, int i, const hf_model **out,
     const patch_source *ps = ctx;
     const hf_patch *p = ps->patches[i];
     hf_model *m = NULL;
-    int rc = hf_model_build(ps->ws, &p, 1, ps->o->model, &m, err);
+    int rc = hf_model_build_applied(ps->ws, &p, 1, ps->o->model, &m, err);
     *out = m;
     if (rc == HF_OK && hf_model_poi(m) < 0)
         rc = hfcore_error_set(err, HF_ERR_INVALID,

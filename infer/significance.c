@@ -22,16 +22,17 @@ double hf_p_to_z(double p)
     return gsl_cdf_ugaussian_Qinv(p);
 }
 
-int hf_significance(const hf_model *m, const double *data,
-                    const hf_fit_options *opt, hf_significance_result *res,
-                    hf_error *err)
+static int significance_impl(const hf_model *m, const double *data,
+                             const hf_fit_options *opt,
+                             hf_significance_result *res,
+                             hf_hypotest_explain *ex, hf_error *err)
 {
-    if (!m || !data || !res)
-        return hfcore_error_set(err, HF_ERR_ARG, "hf_significance: NULL argument (m, data, res may not be NULL)");
     hf_cls_result r;
     memset(res, 0, sizeof *res);
     res->p0_obs = res->z_obs = NAN;
-    int rc = hf_cls_asymptotic(m, data, 0.0, HF_TEST_Q0, opt, &r, err);
+    int rc = ex ? hf_cls_asymptotic_explain(m, data, 0.0, HF_TEST_Q0, opt, &r,
+                                            ex, err)
+                : hf_cls_asymptotic(m, data, 0.0, HF_TEST_Q0, opt, &r, err);
     res->nevals = r.nevals;
     if (rc != HF_OK)
         return rc;
@@ -47,4 +48,23 @@ int hf_significance(const hf_model *m, const double *data,
     res->q0_asimov = r.test_stat_asimov;
     res->clb = r.clb;
     return HF_OK;
+}
+
+int hf_significance(const hf_model *m, const double *data,
+                    const hf_fit_options *opt, hf_significance_result *res,
+                    hf_error *err)
+{
+    if (!m || !data || !res)
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_significance: NULL argument (m, data, res may not be NULL)");
+    return significance_impl(m, data, opt, res, NULL, err);
+}
+
+int hf_significance_explain(const hf_model *m, const double *data,
+                            const hf_fit_options *opt,
+                            hf_significance_result *res,
+                            hf_hypotest_explain *ex, hf_error *err)
+{
+    if (!m || !data || !res || !ex)
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_significance_explain: NULL argument (m, data, res, ex may not be NULL)");
+    return significance_impl(m, data, opt, res, ex, err);
 }

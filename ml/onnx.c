@@ -165,9 +165,12 @@ static int graph_input(ox_graph *g, const Onnx__GraphProto *gr, const char *path
     const Onnx__TypeProto *tp = in->type;
     const Onnx__TypeProto__Tensor *tt =
         tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ? tp->tensor_type : NULL;
-    if (!tt || tt->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
-        return hfcore_error_set(err, HF_ERR_INVALID, "%s: input '%s' is not a float32 tensor "
-                            "(only float32 inputs are supported)", path, in->name);
+    /* a float64 model runs in float32 like the others: its weights were
+     * rounded to float when read (hfml_ox_tensor), its features are too */
+    if (!tt || (tt->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT &&
+                tt->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE))
+        return hfcore_error_set(err, HF_ERR_INVALID, "%s: input '%s' is not a float32 or "
+                            "float64 tensor", path, in->name);
     const Onnx__TensorShapeProto *sh = tt->shape;
     if (!sh || sh->n_dim < 2 || sh->n_dim > OX_MAXR)
         return hfcore_error_set(err, HF_ERR_INVALID, "%s: input '%s' must have a known shape "

@@ -142,6 +142,38 @@ static int name_hint(const hf_patchset *ps, const char *want, char *buf,
     return near;
 }
 
+/* The first character of a file that is not whitespace, or EOF. */
+static int first_char(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    int ch = EOF;
+    if (f) {
+        while ((ch = fgetc(f)) == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
+            ;
+        fclose(f);
+    }
+    return ch;
+}
+
+/* Whether the object in a file has a top-level "patches" (for saying
+ * that an object is no patchset at all rather than a broken one). */
+static int has_patches(const char *path)
+{
+    hfcore_text t;
+    cJSON *root = NULL;
+    hfpatch_span *spans = NULL;
+    int n, yes = 0;
+    if (hfcore_text_open(path, &t, NULL) == HF_OK) {
+        if (hfpatch_patchset_scan(t.p, t.len, NULL, path, &root, &spans, &n,
+                                  NULL) == HF_OK)
+            yes = cJSON_GetObjectItemCaseSensitive(root, "patches") != NULL;
+        cJSON_Delete(root);
+        free(spans);
+        hfcore_text_close(&t);
+    }
+    return yes;
+}
+
 int hf_patch_read_any(const char *path, const char *patch_name,
                       hf_patch **out, hf_error *err)
 {
@@ -149,39 +181,44 @@ int hf_patch_read_any(const char *path, const char *patch_name,
         return hfcore_error_set(err, HF_ERR_ARG,
                             "hf_patch_read_any: NULL argument");
     *out = NULL;
-    char *text;
-    cJSON *root;
-    int rc = hfcore_file_read(path, &text, NULL, err);
-    if (rc)
-        return rc;
-    rc = hfcore_json_parse(text, path, &root, err);
-    free(text);
-    if (rc)
-        return rc;
-
-    if (cJSON_IsArray(root)) {
-        if (patch_name) {
-            cJSON_Delete(root);
-            return hfcore_error_set(err, HF_ERR_ARG,
-                                "%s: is an RFC 6902 patch, not a pyhf "
-                                "patchset: it has no patch \"%s\" to pick",
-                                path, patch_name);
+    hf_patchset *ps;
+    int rc;
+    if (first_char(path) == '{') {
+        /* of a patchset only the patch asked for is parsed */
+        rc = hfpatch_patchset_load(path, patch_name ? patch_name : "", &ps,
+                                   err);
+        if (rc == HF_ERR_INVALID && !has_patches(path))
+            return hfcore_error_set(err, HF_ERR_INVALID,
+                                    "%s: neither an RFC 6902 patch (an array "
+                                    "of operations) nor a pyhf patchset (an "
+                                    "object with \"patches\")", path);
+        if (rc)
+            return rc;
+    } else {
+        char *text;
+        cJSON *root;
+        if ((rc = hfcore_file_read(path, &text, NULL, err)) != HF_OK)
+            return rc;
+        rc = hfcore_json_parse(text, path, &root, err);
+        free(text);
+        if (rc)
+            return rc;
+        if (cJSON_IsArray(root)) {
+            if (patch_name) {
+                cJSON_Delete(root);
+                return hfcore_error_set(err, HF_ERR_ARG,
+                                    "%s: is an RFC 6902 patch, not a pyhf "
+                                    "patchset: it has no patch \"%s\" to pick",
+                                    path, patch_name);
+            }
+            return hfpatch_from_json(root, path, out, err);
         }
-        return hfpatch_from_json(root, path, out, err);
-    }
-    if (!cJSON_IsObject(root) ||
-        !cJSON_GetObjectItemCaseSensitive(root, "patches")) {
         cJSON_Delete(root);
         return hfcore_error_set(err, HF_ERR_INVALID,
                             "%s: neither an RFC 6902 patch (an array of "
                             "operations) nor a pyhf patchset (an object "
                             "with \"patches\")", path);
     }
-
-    hf_patchset *ps;
-    rc = hfpatch_patchset_from_json(root, path, &ps, err);
-    if (rc)
-        return rc;
     char hint[512];
     int n = hf_patchset_size(ps);
     if (!patch_name) {

@@ -22,6 +22,8 @@ int hfpatch_workspace_validate(const cJSON *root, const char *source,
 struct hf_patch {
     cJSON *ops;    /* array of operations, owned */
     char *source;  /* file name, or file name + "[patch name]" */
+    int whole;     /* from a patchset: hf_model_build_applied applies it to
+                    * the whole workspace, as pyhf's PatchSet.apply */
 };
 
 /* Applies the patch to *doc (which may be replaced, for a root op).  On
@@ -36,11 +38,47 @@ int hfpatch_apply_json(const hf_patch *p, cJSON **doc, hf_error *err);
  * fit to be deleted. */
 int hfpatch_apply_cow(const hf_patch *p, cJSON **doc, hf_error *err);
 
+/* The workspace document `root` with the patches applied in order to the
+ * whole of it, as pyhf's PatchSet.apply, then validated as a workspace
+ * (errors start with `source`).  Copy on write: *out's containers are
+ * references into root wherever no patch went, so root must outlive *out
+ * and is never written; cJSON_Delete(*out) frees only what was copied. */
+int hfpatch_apply_workspace(const cJSON *root, const hf_patch *const *p,
+                            int n, const char *source, cJSON **out,
+                            hf_error *err);
+
 /* A patchset's document: metadata and each patch's metadata (the patches'
  * operation arrays are detached from it). */
 const cJSON *hfpatch_patchset_json(const hf_patchset *ps);
 
+/* Reads a patchset file.  With `only` NULL every patch is parsed (in
+ * parallel); with a name, the text is scanned and only that patch's
+ * operations are parsed (hf_patchset_patch is NULL for the others, whose
+ * names and values are there): the metadata, every patch's name and
+ * values and the chosen patch are validated as hf_patchset_read does, the
+ * rest checked as JSON. */
+int hfpatch_patchset_load(const char *path, const char *only,
+                          hf_patchset **out, hf_error *err);
+
 /* The rest is used within patch/ only. */
+
+/* Where a patch's operation array is in the text. */
+typedef struct hfpatch_span {
+    size_t off, len;  /* len 0: none */
+} hfpatch_span;
+
+/* Returned by hfpatch_patchset_scan for a text that is not an object:
+ * the caller parses it whole and lets validation say what it is. */
+#define HFPATCH_NOT_SCANNED (-1)
+
+/* The skeleton of a patchset's text (psscan.c): a cJSON tree of all but
+ * the patches' "patch" arrays, which are raw placeholders (cJSON_IsRaw)
+ * located by spans[i] for patches[i].  With t, the pages of a mapped text
+ * are given back as the scan passes them. */
+int hfpatch_patchset_scan(const char *text, size_t len, hfcore_text *t,
+                          const char *source, cJSON **root,
+                          hfpatch_span **spans, int *nspans, hf_error *err);
+
 
 /* Checks that `ops` is an array of well-formed RFC 6902 operations (known
  * op, string path, value/from where required, valid pointer syntax)

@@ -9,6 +9,8 @@
  * parsed tree and the rest of the tree is kept for the metadata.
  */
 #include <math.h>
+#include <omp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@ typedef struct {
     const char *name;       /* strings and arrays below live in root */
     const cJSON *values;
     int nvalues;
+    hfpatch_span span;      /* its operations in the text, when scanned */
 } entry;
 
 struct hf_patchset {
@@ -394,10 +397,12 @@ static int validate(const cJSON *root, const char *source, entry *e,
         rc = check_patch(p, i, source, &e[i], err);
         if (rc)
             return rc;
+        /* a raw placeholder: the operations are still text (psscan.c),
+         * checked when parsed */
+        const cJSON *ops = cJSON_GetObjectItemCaseSensitive(p, "patch");
         char where[512];
         snprintf(where, sizeof where, "%s[%s]", source, e[i].name);
-        rc = hfpatch_check(cJSON_GetObjectItemCaseSensitive(p, "patch"),
-                            where, err);
+        rc = cJSON_IsRaw(ops) ? HF_OK : hfpatch_check(ops, where, err);
         if (rc)
             return rc;
     }
@@ -420,10 +425,13 @@ void hf_patchset_free(hf_patchset *ps)
     free(ps);
 }
 
-int hfpatch_patchset_from_json(cJSON *root, const char *source, hf_patchset **out,
-                          hf_error *err)
+/* A validated patchset of root (taken whatever the outcome), its
+ * patches' sources set; their operations are still in root. */
+static int patchset_new(cJSON *root, const char *source, hf_patchset **out,
+                        hf_error *err)
 {
     int rc;
+    *out = NULL;
     if (!cJSON_IsObject(root)) {
         rc = cJSON_IsArray(root)
                  ? bad(err, source,
@@ -468,10 +476,8 @@ int hfpatch_patchset_from_json(cJSON *root, const char *source, hf_patchset **ou
     for (const cJSON *l = labels->child; l; l = l->next)
         ps->labels[j++] = l->valuestring;
 
-    /* Detach, don't duplicate: the patches are most of the document. */
     size_t slen = strlen(source);
-    cJSON *p = patches->child;
-    for (int i = 0; i < n; i++, p = p->next) {
+    for (int i = 0; i < n; i++) {
         entry *e = &ps->e[i];
         char *where = malloc(slen + strlen(e->name) + 3);
         if (!where) {
@@ -481,9 +487,159 @@ int hfpatch_patchset_from_json(cJSON *root, const char *source, hf_patchset **ou
         }
         sprintf(where, "%s[%s]", source, e->name);
         e->patch.source = where;
-        e->patch.ops = cJSON_DetachItemViaPointer(
-            p, cJSON_GetObjectItemCaseSensitive(p, "patch"));
+        e->patch.whole = 1;
         ps->n = i + 1;
+    }
+    *out = ps;
+    return HF_OK;
+}
+
+int hfpatch_patchset_from_json(cJSON *root, const char *source, hf_patchset **out,
+                          hf_error *err)
+{
+    hf_patchset *ps;
+    int rc = patchset_new(root, source, &ps, err);
+    if (rc)
+        return rc;
+    /* Detach, don't duplicate: the patches are most of the document. */
+    cJSON *p = cJSON_GetObjectItemCaseSensitive(ps->root, "patches")->child;
+    for (int i = 0; i < ps->n; i++, p = p->next)
+        ps->e[i].patch.ops = cJSON_DetachItemViaPointer(
+            p, cJSON_GetObjectItemCaseSensitive(p, "patch"));
+    *out = ps;
+    return HF_OK;
+}
+
+/* Parses patch i's operations from the text and checks them as
+ * validate() checks a parsed patchset's. */
+static int parse_ops(hf_patchset *ps, int i, const char *text, hf_error *err)
+{
+    entry *e = &ps->e[i];
+    cJSON *ops;
+    int rc = hfcore_json_parse_span(text, e->span.off, e->span.len, ps->source,
+                                    &ops, err);
+    if (rc)
+        return rc;
+    char where[512];
+    int used = snprintf(where, sizeof where, "/patches/%d/patch", i);
+    const cJSON *dup = repeated_key(ops, where, sizeof where, (size_t)used);
+    if (dup)
+        rc = bad(err, ps->source, "%s: the key \"%s\" appears twice in one "
+                 "object (pyhf would take the last, hf the first)", where,
+                 dup->string);
+    if (!rc)
+        rc = hfpatch_check(ops, e->patch.source, err);
+    if (rc) {
+        cJSON_Delete(ops);
+        return rc;
+    }
+    e->patch.ops = ops;
+    return HF_OK;
+}
+
+/* Work shared by the threads of parse_spans. */
+typedef struct parse_job {
+    hf_patchset *ps;
+    const char *text;
+    hf_error *errs;
+    int n, next, first;
+    pthread_mutex_t lock;
+} parse_job;
+
+static void *parse_worker(void *arg)
+{
+    parse_job *j = arg;
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        int i = j->next++;
+        pthread_mutex_unlock(&j->lock);
+        if (i >= j->n)
+            return NULL;
+        if (j->ps->e[i].span.len == 0 ||
+            parse_ops(j->ps, i, j->text, &j->errs[i]) == HF_OK)
+            continue;
+        pthread_mutex_lock(&j->lock);
+        if (i < j->first)
+            j->first = i;
+        pthread_mutex_unlock(&j->lock);
+    }
+}
+
+/* Parses the operations of every patch (only < 0) or of patch `only`;
+ * every patch on as many threads as OpenMP would use (plain threads,
+ * joined before returning: an OpenMP pool left behind would hang an
+ * OpenMP region in a child the host program forks).  The first error in
+ * patch order is reported. */
+static int parse_spans(hf_patchset *ps, const char *text, int only,
+                       hf_error *err)
+{
+    if (only >= 0)
+        return only < ps->n && ps->e[only].span.len
+                   ? parse_ops(ps, only, text, err) : HF_OK;
+    parse_job j = {ps, text, NULL, ps->n, 0, ps->n, PTHREAD_MUTEX_INITIALIZER};
+    j.errs = calloc(ps->n > 0 ? (size_t)ps->n : 1, sizeof *j.errs);
+    if (!j.errs)
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
+                                ps->source);
+    enum { MAXT = 64 };
+    pthread_t tid[MAXT];
+    int nt = omp_get_max_threads(), started = 0;
+    if (nt > ps->n / 4)
+        nt = ps->n / 4; /* a few patches each, or not worth a thread */
+    if (nt > MAXT)
+        nt = MAXT;
+    for (; started < nt - 1; started++)
+        if (pthread_create(&tid[started], NULL, parse_worker, &j) != 0)
+            break;
+    parse_worker(&j); /* this thread too (alone when none started) */
+    for (int t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+    int rc = HF_OK;
+    if (j.first < ps->n) {
+        rc = j.errs[j.first].code;
+        if (err)
+            *err = j.errs[j.first];
+    }
+    free(j.errs);
+    return rc;
+}
+
+static int load_text(const char *text, size_t len, hfcore_text *t,
+                     const char *source, const char *only, hf_patchset **out,
+                     hf_error *err)
+{
+    cJSON *root;
+    hfpatch_span *spans;
+    int nspans;
+    *out = NULL;
+    int rc = hfpatch_patchset_scan(text, len, t, source, &root, &spans,
+                                   &nspans, err);
+    if (rc == HFPATCH_NOT_SCANNED) {
+        /* not an object: parsed whole for validation to name what it is */
+        char *copy = malloc(len + 1);
+        if (!copy)
+            return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
+        memcpy(copy, text, len);
+        copy[len] = '\0';
+        rc = hfcore_json_parse(copy, source, &root, err);
+        free(copy);
+        return rc ? rc : hfpatch_patchset_from_json(root, source, out, err);
+    }
+    if (rc)
+        return rc;
+    hf_patchset *ps;
+    rc = patchset_new(root, source, &ps, err);
+    for (int i = 0; rc == HF_OK && i < ps->n && i < nspans; i++)
+        ps->e[i].span = spans[i];
+    free(spans);
+    if (rc)
+        return rc;
+    int pick = -1;
+    if (only && (pick = hf_patchset_find(ps, only)) < 0)
+        pick = ps->n; /* none: the caller says it is not there */
+    if ((rc = parse_spans(ps, text, pick, err)) != HF_OK) {
+        hf_patchset_free(ps);
+        return rc;
     }
     *out = ps;
     return HF_OK;
@@ -496,12 +652,20 @@ int hf_patchset_parse(const char *json, const char *name, hf_patchset **out,
         name = "<patchset>";
     if (!json || !out)
         return hfcore_error_set(err, HF_ERR_ARG, "%s: NULL argument", name);
+    return load_text(json, strlen(json), NULL, name, NULL, out, err);
+}
+
+int hfpatch_patchset_load(const char *path, const char *only,
+                          hf_patchset **out, hf_error *err)
+{
+    hfcore_text t;
     *out = NULL;
-    cJSON *root;
-    int rc = hfcore_json_parse(json, name, &root, err);
+    int rc = hfcore_text_open(path, &t, err);
     if (rc)
         return rc;
-    return hfpatch_patchset_from_json(root, name, out, err);
+    rc = load_text(t.p, t.len, only ? &t : NULL, path, only, out, err);
+    hfcore_text_close(&t);
+    return rc;
 }
 
 int hf_patchset_read(const char *path, hf_patchset **out, hf_error *err)
@@ -509,14 +673,7 @@ int hf_patchset_read(const char *path, hf_patchset **out, hf_error *err)
     if (!path || !out)
         return hfcore_error_set(err, HF_ERR_ARG,
                             "hf_patchset_read: NULL argument");
-    *out = NULL;
-    char *text;
-    int rc = hfcore_file_read(path, &text, NULL, err);
-    if (rc)
-        return rc;
-    rc = hf_patchset_parse(text, path, out, err);
-    free(text);
-    return rc;
+    return hfpatch_patchset_load(path, NULL, out, err);
 }
 
 int hfpatch_patchset_take(hf_patchset *ps, int i, hf_patch **out, hf_error *err)
@@ -626,7 +783,9 @@ int hf_patchset_value_text(const hf_patchset *ps, int i, int j, char *buf,
 
 const hf_patch *hf_patchset_patch(const hf_patchset *ps, int i)
 {
-    return ps && i >= 0 && i < ps->n ? &ps->e[i].patch : NULL;
+    /* NULL too for a patch left unparsed by hfpatch_patchset_load */
+    return ps && i >= 0 && i < ps->n && ps->e[i].patch.ops ? &ps->e[i].patch
+                                                           : NULL;
 }
 
 const char *hf_patchset_digest(const hf_patchset *ps, const char *algorithm)

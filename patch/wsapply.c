@@ -44,6 +44,48 @@ int hf_patchset_verify(const hf_patchset *ps, const hf_workspace *ws,
     return HF_OK;
 }
 
+/* An item standing for v in a document patched copy-on-write: a
+ * reference for a container (nothing copied until a patch goes into it),
+ * a copy of a scalar. */
+static cJSON *shared_ref(const cJSON *v)
+{
+    if (cJSON_IsArray(v))
+        return cJSON_CreateArrayReference(v->child);
+    if (cJSON_IsObject(v))
+        return cJSON_CreateObjectReference(v->child);
+    return cJSON_Duplicate(v, 1);
+}
+
+int hfpatch_apply_workspace(const cJSON *root, const hf_patch *const *p,
+                            int n, const char *source, cJSON **out,
+                            hf_error *err)
+{
+    *out = NULL;
+    cJSON *doc = cJSON_CreateObject();
+    if (!doc)
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
+    for (const cJSON *m = root ? root->child : NULL; m; m = m->next) {
+        cJSON *ref = shared_ref(m);
+        if (!ref || !cJSON_AddItemToObject(doc, m->string, ref)) {
+            cJSON_Delete(ref);
+            cJSON_Delete(doc);
+            return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
+                                    source);
+        }
+    }
+    int rc = HF_OK;
+    for (int i = 0; i < n && rc == HF_OK; i++)
+        rc = hfpatch_apply_cow(p[i], &doc, err);
+    if (rc == HF_OK)
+        rc = hfpatch_workspace_validate(doc, source, err);
+    if (rc != HF_OK) {
+        cJSON_Delete(doc);
+        return rc;
+    }
+    *out = doc;
+    return HF_OK;
+}
+
 int hf_workspace_apply(const hf_workspace *ws, const hf_patch *p,
                        hf_workspace **out, hf_error *err)
 {
@@ -52,32 +94,27 @@ int hf_workspace_apply(const hf_workspace *ws, const hf_patch *p,
     if (!ws || !p || !out)
         return hfcore_error_set(err, HF_ERR_ARG, "hf_workspace_apply: NULL "
                                              "argument");
-    cJSON *doc = cJSON_Duplicate(ws->root, 1);
-    if (!doc)
+    /* patched and validated copy-on-write, then copied once: the
+     * result owns its tree (cJSON_Duplicate drops the reference flags) */
+    cJSON *view = NULL;
+    int rc = hfpatch_apply_workspace(ws->root, &p, 1, p->source, &view, err);
+    if (rc != HF_OK)
+        return rc;
+    cJSON *doc = cJSON_Duplicate(view, 1);
+    cJSON_Delete(view);
+    hf_workspace *w = malloc(sizeof *w);
+    char *src = strdup(p->source);
+    if (!doc || !w || !src) {
+        cJSON_Delete(doc);
+        free(w);
+        free(src);
         return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
-                            ws->source);
-    int rc = hfpatch_apply_json(p, &doc, err);
-    if (rc == HF_OK)
-        rc = hfpatch_workspace_validate(doc, p->source, err);
-    hf_workspace *w = NULL;
-    if (rc == HF_OK) {
-        w = malloc(sizeof *w);
-        char *src = strdup(p->source);
-        if (!w || !src) {
-            free(w);
-            free(src);
-            w = NULL;
-            rc = hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
-                              ws->source);
-        } else {
-            w->root = doc;
-            w->source = src;
-            doc = NULL;
-        }
+                                ws->source);
     }
-    cJSON_Delete(doc);
+    w->root = doc;
+    w->source = src;
     *out = w;
-    return rc;
+    return HF_OK;
 }
 
 char *hf_workspace_dump(const hf_workspace *ws, int indent)

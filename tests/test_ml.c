@@ -129,6 +129,15 @@ static void test_deep_trees(void **state)
                    DIR "tmva_deep_expected.csv", 1, 1e-12);
 }
 
+/* A float64 network (double weights and input): hf runs it in float32
+ * like the others, so against numpy's float64 about 1e-7 is expected
+ * (weights and features rounded to float); a wrong operator is far off. */
+static void test_onnx_double(void **state)
+{
+    (void)state;
+    check_model(DIR "mlp64.onnx", DIR "mlp.prep.json", DIR "mlp64_expected.csv", 1, 1e-6);
+}
+
 static void test_xgboost(void **state)
 {
     (void)state;
@@ -424,6 +433,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_onnx_mlp),
         cmocka_unit_test(test_onnx_ops),
+        cmocka_unit_test(test_onnx_double),
         cmocka_unit_test(test_xgboost),
         cmocka_unit_test(test_deep_trees),
         cmocka_unit_test(test_names),

@@ -412,7 +412,7 @@ static void test_checked_before_applying(void **state)
 {
     hf_patch p = {cJSON_Parse("[{\"op\":\"add\",\"path\":\"/a\",\"value\":1},"
                               " {\"op\":\"add\",\"path\":\"/b\"}]"),
-                  "raw.json"};
+                  "raw.json", 0};
     cJSON *doc = cJSON_Parse("{}");
     cJSON *before = doc;
     hf_error err = {0};
@@ -644,7 +644,7 @@ static void test_large_patch(void **state)
     cJSON_AddStringToObject(t, "path", "/channels/11/samples/0/extra3");
     cJSON_AddNumberToObject(t, "value", 3);
     cJSON_AddItemToArray(ops, t);
-    hf_patch p = {ops, "big.json"};
+    hf_patch p = {ops, "big.json", 0};
     hf_error err = {0};
     cJSON *root = doc;
     double t0 = now();

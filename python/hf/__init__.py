@@ -80,6 +80,9 @@ _SIGS = {
     "hf_model_build": (ctypes.c_int, [_P, ctypes.POINTER(_P), ctypes.c_int,
                                       ctypes.POINTER(_ModelOptions),
                                       ctypes.POINTER(_P), _E]),
+    "hf_model_build_applied": (ctypes.c_int, [_P, ctypes.POINTER(_P), ctypes.c_int,
+                                              ctypes.POINTER(_ModelOptions),
+                                              ctypes.POINTER(_P), _E]),
     "hf_model_free": (None, [_P]),
     "hf_model_data": (_D, [_P]),
     "hf_model_npars": (ctypes.c_int, [_P]),
@@ -304,7 +307,7 @@ class Model:
         opt.poi = _b(poi)
         _set_interp(opt, modifier_settings)
         err = _Error()
-        _check(lib.hf_model_build(ws._h, arr, len(self._patches), ctypes.byref(opt),
+        _check(lib.hf_model_build_applied(ws._h, arr, len(self._patches), ctypes.byref(opt),
                                   ctypes.byref(self._h), ctypes.byref(err)), err)
 
     def __del__(self):

@@ -45,13 +45,25 @@ class _BatchOptions(ctypes.Structure):
                 ("upper_limit", ctypes.c_int), ("cl", ctypes.c_double),
                 ("threads", ctypes.c_int), ("model", ctypes.c_void_p),
                 ("fit", ctypes.c_void_p), ("progress", _PROGRESS),
-                ("progress_ctx", ctypes.c_void_p)]
+                ("progress_ctx", ctypes.c_void_p), ("explain", ctypes.c_int)]
+
+
+class _FitSummary(ctypes.Structure):
+    _fields_ = [("done", ctypes.c_int), ("twice_nll", ctypes.c_double),
+                ("poi", ctypes.c_double), ("converged", ctypes.c_int),
+                ("nevals", ctypes.c_int)]
+
+
+class _HypotestExplain(ctypes.Structure):
+    _fields_ = [("fit", _FitSummary * 5), ("q_obs", ctypes.c_double),
+                ("q_asimov", ctypes.c_double), ("pars", ctypes.c_void_p),
+                ("asimov_data", ctypes.c_void_p)]
 
 
 class _BatchItem(ctypes.Structure):
     _fields_ = [("status", ctypes.c_int), ("err", _Error),
                 ("cls", _ClsResult), ("limit", _LimitResult),
-                ("seconds", ctypes.c_double)]
+                ("seconds", ctypes.c_double), ("explain", _HypotestExplain)]
 
 
 class _BatchResult(ctypes.Structure):

@@ -250,6 +250,28 @@ def xgb_deep():
         f.write("</Weights>\n</MethodSetup>\n")
 
 
+def mlp64(x):
+    """The float64 flavour: double weights and input, 5 -> 12 -> 1 (Gemm -
+    Tanh - Gemm - Sigmoid); numpy in float64 on the double weights."""
+    r3 = np.random.default_rng(64)
+    w1, b1 = r3.normal(0, 0.5, (12, 5)), r3.normal(0, 0.1, 12)
+    w2, b2 = r3.normal(0, 0.5, (12, 1)), r3.normal(0, 0.1, 1)
+    d = lambda n, a: numpy_helper.from_array(np.asarray(a, np.float64), n)  # noqa: E731
+    nodes = [
+        helper.make_node("Gemm", ["x", "w1", "b1"], ["h1"], name="dense1", transB=1),
+        helper.make_node("Tanh", ["h1"], ["a1"], name="tanh1"),
+        helper.make_node("Gemm", ["a1", "w2", "b2"], ["h2"], name="dense2"),
+        helper.make_node("Sigmoid", ["h2"], ["score"], name="out"),
+    ]
+    g = helper.make_graph(
+        nodes, "mlp64", [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["N", 5])],
+        [helper.make_tensor_value_info("score", TensorProto.DOUBLE, ["N", 1])],
+        [d("w1", w1), d("b1", b1), d("w2", w2), d("b2", b2)])
+    save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "mlp64.onnx")
+    inp = (x - OFFSET) * SCALE
+    return sigmoid(np.tanh(inp @ w1.T + b1) @ w2 + b2)
+
+
 def main():
     x = events()
     p_mlp = mlp(x)
@@ -269,6 +291,7 @@ def main():
     write_csv("ops_expected.csv", ["score0", "score1", "score2"], p_ops)
     write_csv("xgb_expected.csv", ["score"], p_xgb.reshape(-1, 1))
     xgb_deep()
+    write_csv("mlp64_expected.csv", ["p_signal"], mlp64(x))
     # published test vectors: inputs and outputs side by side
     write_csv("mlp_vectors.csv", FEATS + ["p_signal"],
               [list(x[i]) + [p_mlp[i, 0]] for i in range(8)])

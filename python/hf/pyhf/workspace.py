@@ -30,10 +30,34 @@ def _libc_free(p):
     lib().free(p)
 
 
+# The text of the last spec dict made into a Workspace, kept for the next
+# Workspace of the same dict: recasting code (spey, SModelS) builds
+# pyhf.Workspace(background) again for every signal, and json.dumps of a
+# large spec (even with ujson) costs about as much as libhf's parse and
+# build together.  (spec, snapshot, text): the text is reused only for the
+# same dict object still equal to the snapshot (json.loads of the text, taken the second time
+# the dict is seen, so a single use pays nothing), so a change made in
+# place is seen.  Python's == takes 1 and 1.0 as equal: a value replaced
+# in place by an equal one of another type keeps the old text (the same
+# numbers).  One tuple, read and replaced whole, so threads see a
+# consistent entry.
+_last_spec = (None, None, None)
+
+
+def _spec_text(spec):
+    last = _last_spec
+    if last[0] is spec and last[1] is not None and spec == last[1]:
+        return last[2]
+    text = _jsontext.text(spec)
+    globals()["_last_spec"] = (spec, json.loads(text) if last[0] is spec else None,
+                               text)
+    return text
+
+
 def parse_workspace(spec, name=b"<workspace>"):
     """A libhf workspace handle of a spec dict; InvalidSpecification."""
     try:
-        text = _jsontext.text(spec)
+        text = _spec_text(spec)
     except (TypeError, ValueError) as e:
         raise exceptions.InvalidSpecification("workspace is not JSON: %s" % e) from None
     h = ctypes.c_void_p()
