@@ -77,6 +77,9 @@ typedef struct fit_ctx {
     double fbest;          /* lowest finite NLL seen, its y and gradient */
     double *ybest, *gbest;
     const signed char *side; /* kinks: the side a variable at 0 is on */
+    hffit_metric *mt;      /* NULL, or the first descent's metric (warm.c) */
+    const double *width;   /* npars: the widths (for mt's BFGS) */
+    int fix_poi;
 } fit_ctx;
 
 static double eval(fit_ctx *c, const double *y, double *grad)
@@ -813,8 +816,31 @@ static nlopt_result settle_flat(fit_ctx *c, nlopt_opt o, double *y,
     return nr;
 }
 
+/* With a metric, fit/'s BFGS first (warm.c), from c->x, the point of the
+ * last evaluation; its end point becomes the best so far (the NLL and
+ * gradient there are its own).  1 when that passes the convergence test. */
+static int warm_descent(fit_ctx *c, double tol)
+{
+    long nev = 0;
+    double f = NAN;
+    int rc = hffit_metric_descend(c->mt, c->m, c->data, c->n, c->idx,
+                                  c->width, c->fix_poi, tol, c->x, &f, &nev);
+    const hf_bfgs_work *w = &c->mt->bw;
+    c->nevals += (int)nev;
+    if (!(f < c->fbest)) /* also NaN: it did not move */
+        return 0;
+    c->fbest = f;
+    for (int k = 0; k < c->n; k++) {
+        double v = w->y[k]; /* a step rounds a hair past a bound: put back */
+        c->ybest[k] = v < c->lo[k] ? c->lo[k] : v > c->hi[k] ? c->hi[k] : v;
+        c->gbest[k] = w->g[k];
+    }
+    return rc == HF_OK && converged(c, tol);
+}
+
 /* The minimisation proper, from the start point in b->y: L-BFGS with
- * restarts and Newton steps, the other minima, the curvature check.
+ * restarts and Newton steps (after a BFGS with a metric, if any), the
+ * other minima, the curvature check.
  * Sets res->converged; HF_ERR_FIT (with the message) when it fails. */
 static int minimize(fit_ctx *c, fit_bufs *b, double tol, int max_evals,
                     hf_fit_result *res, hf_error *err)
@@ -830,8 +856,11 @@ static int minimize(fit_ctx *c, fit_bufs *b, double tol, int max_evals,
     /* A memory as long as the problem (up to a point) halved the
      * evaluations of a hypothesis test against NLopt's default of 10-20. */
     nlopt_set_vector_storage(o, n < 200 ? n : 200);
-    two_starts(c, o, b->y, b->lo, b->hi, tol, max_evals);
-    nlopt_result nr = descend(c, o, b->y, tol, max_evals);
+    nlopt_result nr = NLOPT_SUCCESS;
+    if (!(c->mt && warm_descent(c, tol))) {
+        two_starts(c, o, b->y, b->lo, b->hi, tol, max_evals);
+        nr = descend(c, o, b->y, tol, max_evals);
+    }
     nr = other_minima(c, o, b, tol, max_evals, nr);
     nr = settle_flat(c, o, b->y, tol, max_evals, nr, &flat);
     nlopt_destroy(o);
@@ -876,6 +905,15 @@ int hffit_ex(const hf_model *m, const double *data, const double *init,
               const double *width, double *work, double *pars,
               hf_fit_result *res, hf_error *err)
 {
+    return hffit_warm(m, data, init, fix_poi, poi_value, opt, width, work,
+                      NULL, pars, res, err);
+}
+
+int hffit_warm(const hf_model *m, const double *data, const double *init,
+               int fix_poi, double poi_value, const hf_fit_options *opt,
+               const double *width, double *work, hffit_metric *mt,
+               double *pars, hf_fit_result *res, hf_error *err)
+{
     hf_fit_options defaults;
     if (!opt) {
         hf_fit_options_init(&defaults);
@@ -900,6 +938,12 @@ int hffit_ex(const hf_model *m, const double *data, const double *init,
         hffit_widths(m, b.wfull);
         width = b.wfull;
     }
+    if (mt && !hffit_metric_usable(mt, init, fix_poi, poi_value, width,
+                                   hf_model_poi(m)))
+        mt = NULL;
+    c.mt = mt;
+    c.width = width;
+    c.fix_poi = fix_poi;
     int rc = set_variables(&c, &b, init, fix_poi, poi_value, width, err);
     if (rc == HF_OK)
         rc = start_eval(&c, b.y, init, fix_poi, err);

@@ -91,6 +91,10 @@ typedef struct hf_hypo {
     double *scratch2;     /* npars: hfinfer_teststat_fixed's */
     int nevals;
     hf_hypotest_explain *ex;  /* NULL, or where each fit is recorded */
+    /* The free fit's inverse Hessian, the first metric of the fits after
+     * it (fit/warm.c); frozen after hfinfer_hypo_init so that a scan's
+     * CLs stays a function of mu alone. */
+    hffit_metric metric;
 } hf_hypo;
 
 int hfinfer_hypo_init(hf_hypo *h, const hf_model *m, const double *data,
