@@ -77,6 +77,24 @@ int hffit_hessian_ex(const hf_model *m, const double *data, const double *pars,
                   int n, const int *idx, const double *h, double *H,
                   double *work, int *nevals, hf_error *err);
 
+/* What the curvature says of a point where the gradient test passed
+ * (fit/converge.c). */
+enum {
+    HFFIT_MINIMUM = 0, /* Hessian positive definite */
+    HFFIT_FLAT = 1,    /* semi-definite within the differences' rounding */
+    HFFIT_SADDLE = 2,  /* a clearly negative eigenvalue: not a minimum */
+    HFFIT_UNKNOWN = 3  /* the Hessian could not be computed */
+};
+
+/* The Hessian of the NLL over the n parameters idx[0..n) at x (npars),
+ * from differences of the analytic gradient with steps of 1e-4 w[k] (the
+ * parameters' widths), judged in width units.  For HFFIT_SADDLE, dir[n]
+ * is the eigenvector of the lowest eigenvalue, in width units.  Costs
+ * about 2n gradient evaluations, added to *nevals. */
+int hffit_curvature(const hf_model *m, const double *data, const double *x,
+                    int n, const int *idx, const double *w, double *dir,
+                    int *nevals);
+
 /* hffit_ex's fit finished where the minimum lies on the edge of the
  * model's domain: an empty bin's expected yield at zero (edge.c says
  * why).  SLSQP from `init` with lam_b >= 0 for the empty bins, converged

@@ -318,6 +318,57 @@ out:
     return rc;
 }
 
+/* pyhf's qmu / qmu_tilde from the data fits' twice_nll values, for a free
+ * fit that ends at muhat. */
+static double q_from(hf_test_stat ts, double mu, double muhat, double fixed,
+                     double free, double at0)
+{
+    if (muhat > mu)
+        return 0;
+    double q = ts == HF_TEST_QMU_TILDE && muhat < 0 ? fixed - at0 : fixed - free;
+    return q > 0 ? q : 0;
+}
+
+/* The free fit to the data from the other points the test already has
+ * (background-only, fixed POI): a minimum as low (1e-6 in twice_nll) at a
+ * POI that moves CLs_obs by more than 1e-4 makes the result ambiguous.
+ * Costs two fits, only when an explanation is asked for. */
+static void ambiguity(const hf_model *m, const double *data, double mu,
+                      hf_test_stat ts, const hf_fit_options *opt,
+                      hf_hypotest_explain *ex, double q_A)
+{
+    int np = hf_model_npars(m);
+    const hf_fit_summary *fr = &ex->fit[HF_FIT_FREE];
+    double fixed = ex->fit[HF_FIT_FIXED_POI].twice_nll;
+    double at0 = ex->fit[HF_FIT_BKG_ONLY].twice_nll;
+    double *pars = malloc((np ? np : 1) * sizeof *pars);
+    ex->ambiguous = 0;
+    ex->alt_poi = ex->alt_cls_obs = NAN;
+    if (!pars || (ts != HF_TEST_QMU && ts != HF_TEST_QMU_TILDE))
+        goto out;
+    double sb, b, cls, cls_alt;
+    hfinfer_asymptotic_pvalues(ts, sqrt(q_from(ts, mu, fr->poi, fixed, fr->twice_nll, at0)),
+                               sqrt(q_A), &sb, &b, &cls);
+    static const int starts[2] = {HF_FIT_BKG_ONLY, HF_FIT_FIXED_POI};
+    for (int i = 0; i < 2 && !ex->ambiguous; i++) {
+        hf_fit_result r;
+        if (hffit_ex(m, data, ex->pars + (size_t)starts[i] * np, 0, 0, opt, NULL,
+                     NULL, pars, &r, NULL) != HF_OK ||
+            !(fabs(r.twice_nll - fr->twice_nll) <= 1e-6))
+            continue;
+        double muhat = pars[hf_model_poi(m)];
+        hfinfer_asymptotic_pvalues(ts, sqrt(q_from(ts, mu, muhat, fixed, r.twice_nll, at0)),
+                                   sqrt(q_A), &sb, &b, &cls_alt);
+        if (fabs(cls_alt - cls) > 1e-4) {
+            ex->ambiguous = 1;
+            ex->alt_poi = muhat;
+            ex->alt_cls_obs = cls_alt;
+        }
+    }
+out:
+    free(pars);
+}
+
 static int explain_impl(const hf_model *m, const double *data, double mu,
                         hf_test_stat ts, const hf_fit_options *opt,
                         hf_cls_result *res, hf_hypotest_explain *ex,
@@ -326,9 +377,15 @@ static int explain_impl(const hf_model *m, const double *data, double mu,
     hf_hypo h;
     double *pars = ex->pars, *asimov = ex->asimov_data;
     memset(ex, 0, sizeof *ex);
-    ex->pars = pars;
+    /* the fits' points are the other starts of ambiguity() */
+    double *own = pars ? NULL
+                       : malloc(HF_NFITS * (size_t)(hf_model_npars(m) + 1) * sizeof *own);
+    if (!pars && !own)
+        return hfcore_error_set(err, HF_ERR_NOMEM, "hypotest: out of memory");
+    ex->pars = pars ? pars : own;
     ex->asimov_data = asimov;
     ex->q_obs = ex->q_asimov = NAN;
+    ex->alt_poi = ex->alt_cls_obs = NAN;
     memset(res, 0, sizeof *res);
     res->cls_obs = NAN;
     int rc0 = hfinfer_hypo_check_poi(m, ts, "hypotest", err);
@@ -340,12 +397,17 @@ static int explain_impl(const hf_model *m, const double *data, double mu,
     int rc = hfinfer_hypo_init_ex(&h, m, data, ts, opt, ex, err);
     if (rc != HF_OK) {
         res->nevals = h.nevals;
-        return rc;
+        goto out;
     }
     rc = hfinfer_hypo_eval(&h, mu, 1, res, err);
     ex->q_obs = res->test_stat;
     ex->q_asimov = res->test_stat_asimov;
+    if (rc == HF_OK)
+        ambiguity(m, data, mu, ts, opt, ex, res->test_stat_asimov);
     hfinfer_hypo_free(&h);
+out:
+    free(own);
+    ex->pars = pars;
     return rc;
 }
 
