@@ -88,6 +88,12 @@ static int run(const hf_model *m, const hf_cli_args *a, double t_load)
             free(xbuf);
             return hfcli_lib_error(&err);
         }
+        if (ex.ambiguous)
+            hfcli_msg("warning: the result is ambiguous: the free fit to the data "
+                      "ends as low (within 1e-6 in twice_nll) at %s = %.6g and at "
+                      "%.6g, and CLs_obs is %.6g or %.6g by which one is taken",
+                      hf_model_par_name(m, hf_model_poi(m)), ex.fit[HF_FIT_FREE].poi,
+                      ex.alt_poi, r.cls_obs, ex.alt_cls_obs);
     } else if (hf_cls_asymptotic(m, data, a->test_poi, a->ts, &fo, &r,
                                  &err) != HF_OK)
         return hfcli_lib_error(&err);

@@ -47,6 +47,11 @@ cJSON *hfcli_explain_json(const hf_model *m, const hf_hypotest_explain *ex,
     if (o) {
         cJSON_AddNumberToObject(o, "q_obs", ex->q_obs);
         cJSON_AddNumberToObject(o, "q_asimov", ex->q_asimov);
+        cJSON_AddBoolToObject(o, "ambiguous", ex->ambiguous);
+        if (ex->ambiguous) {
+            cJSON_AddNumberToObject(o, "alt_poi", ex->alt_poi);
+            cJSON_AddNumberToObject(o, "alt_CLs_obs", ex->alt_cls_obs);
+        }
     }
     return o;
 }

@@ -60,7 +60,7 @@ const hf_cli_option hfcli_options[] = {
      "\"CLs_exp\": [[5]...], \"upper_limit\": {...}}", NULL},
     {"output-file", HF_OPT_OUTPUT_FILE, "FILE", CLS | GRID | FIT,
      "write the JSON there instead of stdout", "FILE"},
-    {"interp", HF_OPT_INTERP, "normsys=CODE,histosys=CODE", CLS | GRID | FIT,
+    {"interp", HF_OPT_INTERP, "normsys=CODE,histosys=CODE", CLS | GRID | SCAN | FIT,
      "interpolation codes (pyhf's modifier_settings):\n"
      "normsys code0|code1|code2|code4 (default code4),\n"
      "histosys code0|code2|code4p (default code4p);\n"

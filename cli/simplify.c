@@ -50,9 +50,100 @@ static const char help[] =
     "  --measurement NAME   measurement to use (default: the first)\n"
     "  -h, --help           this help\n";
 
+enum { O_METHOD = 256, O_EXCL, O_FIX, O_NOPAD, O_MEAS, O_KEEP };
+
+/* hf simplify's options, and the arrays behind so's exclude and fix. */
+typedef struct simp_args {
+    hf_simplify_options so;
+    const char *outfile;
+    const char **excl, **fixn;
+    char **fixbuf;
+    double *fixv;
+    int nexcl, nfix, keep_given;
+} simp_args;
+
+/* One option (getopt's c, its optarg) into a. */
+static int simplify_option(int c, simp_args *a)
+{
+    int rc = HF_EXIT_OK;
+    switch (c) {
+    case O_METHOD:
+        if (strcmp(optarg, "simplify") == 0)
+            a->so.method = HF_SIMPLIFY_SIMPLIFY;
+        else if (strcmp(optarg, "correlated") == 0)
+            a->so.method = HF_SIMPLIFY_CORRELATED;
+        else if (strcmp(optarg, "linear") == 0)
+            a->so.method = HF_SIMPLIFY_LINEAR;
+        else if (strcmp(optarg, "postfit") == 0)
+            a->so.method = HF_SIMPLIFY_POSTFIT;
+        else {
+            return hfcli_usage_error("--method: unknown method '%s' "
+                                      "(simplify, correlated, linear or "
+                                      "postfit)",
+                                      optarg);
+        }
+        break;
+    case O_EXCL: a->excl[a->nexcl++] = optarg; break;
+    case O_FIX: {
+        const char *eq = strrchr(optarg, '=');
+        if (!eq || eq == optarg) {
+            return hfcli_usage_error("--fix: '%s' is not PAR=VALUE", optarg);
+        }
+        if ((rc = hfcli_double("--fix", eq + 1, &a->fixv[a->nfix])) !=
+            HF_EXIT_OK)
+            return rc;
+        a->fixbuf[a->nfix] = strndup(optarg, (size_t)(eq - optarg));
+        if (!a->fixbuf[a->nfix]) {
+            hfcli_msg("out of memory");
+            return HF_EXIT_INPUT;
+        }
+        a->fixn[a->nfix] = a->fixbuf[a->nfix];
+        a->nfix++;
+        break;
+    }
+    case O_NOPAD: a->so.no_pad = 1; break;
+    case O_KEEP: {
+        double v;
+        a->keep_given = 1;
+        if (strcmp(optarg, "all") == 0)
+            a->so.keep_named = INT_MAX; /* 0 is correlated's default */
+        else if (strcmp(optarg, "none") == 0)
+            a->so.keep_named = -1;
+        else if ((rc = hfcli_double("--keep-named", optarg, &v)) !=
+                 HF_EXIT_OK)
+            return rc;
+        else if (v < 0 || v != (int)v || v > 1e9) {
+            return hfcli_usage_error("--keep-named: '%s' is not a count, "
+                                      "'all' or 'none'", optarg);
+        } else
+            a->so.keep_named = v == 0 ? -1 : (int)v;
+        break;
+    }
+    case O_MEAS: a->so.measurement = optarg; break;
+    }
+    return rc;
+}
+
+/* The simplified workspace as pyhf and the simplify tool write one
+ * (indent 4, sorted), ended by a newline. */
+static int emit_workspace(const hf_workspace *out, const char *outfile)
+{
+    char *text = hf_workspace_dump(out, 4);
+    size_t len = text ? strlen(text) : 0;
+    char *line = text ? realloc(text, len + 2) : NULL;
+    if (!line) {
+        free(text);
+        hfcli_msg("out of memory");
+        return HF_EXIT_INPUT;
+    }
+    memcpy(line + len, "\n", 2);
+    int rc = hfcli_emit(line, outfile);
+    free(line);
+    return rc;
+}
+
 int hfcli_cmd_simplify(int argc, char **argv)
 {
-    enum { O_METHOD = 256, O_EXCL, O_FIX, O_NOPAD, O_MEAS, O_KEEP };
     static const struct option longopts[] = {
         {"output-file", required_argument, NULL, 'o'},
         {"method", required_argument, NULL, O_METHOD},
@@ -64,88 +155,34 @@ int hfcli_cmd_simplify(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    hf_simplify_options so;
-    hf_simplify_options_init(&so);
-    const char *outfile = NULL;
+    simp_args a = {0};
+    hf_simplify_options_init(&a.so);
     size_t na = (size_t)argc + 1;
-    const char **excl = calloc(na, sizeof *excl);
-    const char **fixn = calloc(na, sizeof *fixn);
-    char **fixbuf = calloc(na, sizeof *fixbuf);
-    double *fixv = calloc(na, sizeof *fixv);
-    int nexcl = 0, nfix = 0, c, rc = HF_EXIT_OK, keep_given = 0;
+    a.excl = calloc(na, sizeof *a.excl);
+    a.fixn = calloc(na, sizeof *a.fixn);
+    a.fixbuf = calloc(na, sizeof *a.fixbuf);
+    a.fixv = calloc(na, sizeof *a.fixv);
+    int c, rc = HF_EXIT_OK;
     hf_workspace *ws = NULL, *out = NULL;
-    char *text = NULL;
-    if (!excl || !fixn || !fixbuf || !fixv) {
+    if (!a.excl || !a.fixn || !a.fixbuf || !a.fixv) {
         hfcli_msg("out of memory");
         rc = HF_EXIT_INPUT;
         goto done;
     }
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'h': fputs(help, stdout); goto done;
-        case 'o': outfile = optarg; break;
-        case O_METHOD:
-            if (strcmp(optarg, "simplify") == 0)
-                so.method = HF_SIMPLIFY_SIMPLIFY;
-            else if (strcmp(optarg, "correlated") == 0)
-                so.method = HF_SIMPLIFY_CORRELATED;
-            else if (strcmp(optarg, "linear") == 0)
-                so.method = HF_SIMPLIFY_LINEAR;
-            else if (strcmp(optarg, "postfit") == 0)
-                so.method = HF_SIMPLIFY_POSTFIT;
-            else {
-                rc = hfcli_usage_error("--method: unknown method '%s' "
-                                        "(simplify, correlated, linear or "
-                                        "postfit)",
-                                        optarg);
-                goto done;
-            }
-            break;
-        case O_EXCL: excl[nexcl++] = optarg; break;
-        case O_FIX: {
-            const char *eq = strrchr(optarg, '=');
-            if (!eq || eq == optarg) {
-                rc = hfcli_usage_error("--fix: '%s' is not PAR=VALUE", optarg);
-                goto done;
-            }
-            if ((rc = hfcli_double("--fix", eq + 1, &fixv[nfix])) !=
-                HF_EXIT_OK)
-                goto done;
-            fixbuf[nfix] = strndup(optarg, (size_t)(eq - optarg));
-            if (!fixbuf[nfix]) {
-                hfcli_msg("out of memory");
-                rc = HF_EXIT_INPUT;
-                goto done;
-            }
-            fixn[nfix] = fixbuf[nfix];
-            nfix++;
-            break;
-        }
-        case O_NOPAD: so.no_pad = 1; break;
-        case O_KEEP: {
-            double v;
-            keep_given = 1;
-            if (strcmp(optarg, "all") == 0)
-                so.keep_named = INT_MAX; /* 0 is correlated's default */
-            else if (strcmp(optarg, "none") == 0)
-                so.keep_named = -1;
-            else if ((rc = hfcli_double("--keep-named", optarg, &v)) !=
-                     HF_EXIT_OK)
-                goto done;
-            else if (v < 0 || v != (int)v || v > 1e9) {
-                rc = hfcli_usage_error("--keep-named: '%s' is not a count, "
-                                        "'all' or 'none'", optarg);
-                goto done;
-            } else
-                so.keep_named = v == 0 ? -1 : (int)v;
-            break;
-        }
-        case O_MEAS: so.measurement = optarg; break;
-        default:
-            rc = hfcli_getopt_error(c, optopt, argv, optind);
+        if (c == 'h') {
+            fputs(help, stdout);
             goto done;
         }
+        if (c == 'o')
+            a.outfile = optarg;
+        else if (c < O_METHOD || c > O_KEEP)
+            rc = hfcli_getopt_error(c, optopt, argv, optind);
+        else
+            rc = simplify_option(c, &a);
+        if (rc != HF_EXIT_OK)
+            goto done;
     }
     const char *ws_path = optind == argc - 1 ? argv[optind]
                                              : hfcli_stdin_workspace();
@@ -156,44 +193,32 @@ int hfcli_cmd_simplify(int argc, char **argv)
                                                : "one workspace only");
         goto done;
     }
-    if (keep_given && so.method != HF_SIMPLIFY_LINEAR &&
-        so.method != HF_SIMPLIFY_CORRELATED) {
+    if (a.keep_given && a.so.method != HF_SIMPLIFY_LINEAR &&
+        a.so.method != HF_SIMPLIFY_CORRELATED) {
         rc = hfcli_usage_error("--keep-named applies to --method linear "
                                 "and correlated only");
         goto done;
     }
-    so.exclude = excl;
-    so.nexclude = nexcl;
-    so.fix_names = fixn;
-    so.fix_values = fixv;
-    so.nfix = nfix;
+    a.so.exclude = a.excl;
+    a.so.nexclude = a.nexcl;
+    a.so.fix_names = a.fixn;
+    a.so.fix_values = a.fixv;
+    a.so.nfix = a.nfix;
     if ((rc = hfcli_load_workspace(ws_path, &ws)) != HF_EXIT_OK)
         goto done;
     hf_error err = {0};
-    if (hf_workspace_simplify(ws, &so, &out, &err) != HF_OK) {
+    if (hf_workspace_simplify(ws, &a.so, &out, &err) != HF_OK) {
         rc = hfcli_lib_error(&err);
         goto done;
     }
-    /* As pyhf and the simplify tool write workspaces: indent 4, sorted. */
-    text = hf_workspace_dump(out, 4);
-    size_t len = text ? strlen(text) : 0;
-    char *line = text ? realloc(text, len + 2) : NULL;
-    if (!line) {
-        hfcli_msg("out of memory");
-        rc = HF_EXIT_INPUT;
-        goto done;
-    }
-    text = line;
-    memcpy(text + len, "\n", 2);
-    rc = hfcli_emit(text, outfile);
+    rc = emit_workspace(out, a.outfile);
 done:
-    for (int i = 0; fixbuf && i < nfix; i++)
-        free(fixbuf[i]);
-    free(fixbuf);
-    free(fixn);
-    free(fixv);
-    free(excl);
-    free(text);
+    for (int i = 0; a.fixbuf && i < a.nfix; i++)
+        free(a.fixbuf[i]);
+    free(a.fixbuf);
+    free(a.fixn);
+    free(a.fixv);
+    free(a.excl);
     hf_workspace_free(ws);
     hf_workspace_free(out);
     return rc;

@@ -285,6 +285,13 @@ int hffit_bfgs(const hf_bfgs_problem *p, const double *Hinv0,
             const double *start, double *pars, double *tnll, long *nevals,
             hf_bfgs_work *w)
 {
+    return hffit_bfgs_newton(p, 0, Hinv0, start, pars, tnll, nevals, w);
+}
+
+int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
+                      const double *Hinv0, const double *start, double *pars,
+                      double *tnll, long *nevals, hf_bfgs_work *w)
+{
     int n = p->n, rc = HF_ERR_FIT, releases = 0, have_hg = 0;
     int max_iter = p->max_iter > 0 ? p->max_iter : 60;
     double tol = p->tolerance > 0 ? p->tolerance : 1e-10;
@@ -294,11 +301,19 @@ int hffit_bfgs(const hf_bfgs_problem *p, const double *Hinv0,
         return HF_ERR_FIT;
     }
     for (int it = 0; isfinite(f) && it < max_iter; it++) {
-        double g2 = 0, slope = 0;
+        double g2 = 0, slope = 0, scale = fabs(f) > 1 ? fabs(f) : 1;
         for (int k = 0; k < n; k++) /* a held variable has no step */
             if (!w->held[k])
                 g2 += w->g[k] * w->g[k];
-        if (0.5 * g2 <= tol * (fabs(f) > 1 ? fabs(f) : 1)) {
+        int small = 0.5 * g2 <= tol * scale;
+        if (small && newton_tol > 0) {
+            if (!have_hg)
+                for (int a = 0; a < n; a++)
+                    w->hg[a] = dot(w->H + (size_t)a * n, w->g, n);
+            have_hg = 1; /* the held rows of H are zero */
+            small = 0.5 * dot(w->g, w->hg, n) <= newton_tol * scale;
+        }
+        if (small) {
             if (!release_held(p, w)) {
                 rc = HF_OK;
                 break;

@@ -48,6 +48,14 @@ int hffit_bfgs(const hf_bfgs_problem *p, const double *Hinv0,
             const double *start, double *pars, double *tnll, long *nevals,
             hf_bfgs_work *w);
 
+/* hffit_bfgs whose convergence also needs 0.5 g'Hg <= newton_tol
+ * max(1, |f|) (newton_tol > 0): the height above the minimum that the
+ * metric predicts, which along a weakly curved direction can be far more
+ * than a gradient that passes the first test leaves. */
+int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
+                      const double *Hinv0, const double *start, double *pars,
+                      double *tnll, long *nevals, hf_bfgs_work *w);
+
 /* Removes variable j from the inverse metric H (n x n): the inverse of
  * the metric with j held fixed, whose row and column j are zero. */
 void hffit_bfgs_drop_variable(double *H, int n, int j);

@@ -6,6 +6,7 @@
 #define HF_FIT_H
 
 #include "hf/hfmodel.h"
+#include "bfgs.h"
 
 /* Natural width of every parameter (npars values): the constraint's sigma
  * for constrained parameters (1/sqrt(tau) for Poisson ones), 1 otherwise.
@@ -26,6 +27,47 @@ int hffit_ex(const hf_model *m, const double *data, const double *init,
               const double *width, double *work, double *pars,
               hf_fit_result *res, hf_error *err);
 
+/* A first metric for the fits of one model (fit/warm.c): the inverse
+ * Hessian, in width units, over its non-fixed parameters (in index order),
+ * as a free fit's BFGS left it, and the BFGS's work space. */
+typedef struct hffit_metric {
+    int n;          /* non-fixed parameters */
+    int poi_var;    /* the POI's place among them, or -1 */
+    int have;       /* Hinv holds a free fit's metric (else: identity) */
+    int poi_held;   /* ... whose BFGS held the POI on a bound */
+    int kinked;     /* ROOT's kinked codes: no warm fits (hffit_ex's) */
+    int frozen;     /* fits use Hinv but no longer replace it */
+    double *Hinv;   /* n x n */
+    double *H0;     /* n x n: the current fit's first metric */
+    hf_bfgs_work bw;
+} hffit_metric;
+
+int hffit_metric_alloc(hffit_metric *mt, const hf_model *m);
+void hffit_metric_free(hffit_metric *mt);
+
+/* hffit_ex, its first descent fit/'s BFGS with mt's metric (NULL mt:
+ * hffit_ex itself).  A free fit whose BFGS converges leaves its final
+ * inverse metric in mt (unless mt->frozen) for the fits after it. */
+int hffit_warm(const hf_model *m, const double *data, const double *init,
+               int fix_poi, double poi_value, const hf_fit_options *opt,
+               const double *width, double *work, hffit_metric *mt,
+               double *pars, hf_fit_result *res, hf_error *err);
+
+/* Whether a fit from start (npars) is to use mt: never on a model with
+ * ROOT's kinked codes; a free fit always, one with the POI fixed to poi_value where mt holds a free fit's metric
+ * that predicts a small step (warm.c says why). */
+int hffit_metric_usable(const hffit_metric *mt, const double *start,
+                        int fix_poi, double poi_value, const double *width,
+                        int poi);
+
+/* The BFGS descent of hffit_warm over the n variables idx[0..n) from x
+ * (npars: the point, the other parameters as they stay), the point
+ * reached into x, its NLL into *f; hffit_bfgs's status. */
+int hffit_metric_descend(hffit_metric *mt, const hf_model *m,
+                         const double *data, int n, const int *idx,
+                         const double *width, int fix_poi, double tol,
+                         double *x, double *f, long *nevals);
+
 /* Hessian of the NLL over the n parameters idx[0..n) at pars, by central
  * differences of the analytic gradient with steps h[k] (one-sided next to a
  * bound), symmetrised, into H (n*n, row-major).  `work` holds
@@ -34,6 +76,24 @@ int hffit_ex(const hf_model *m, const double *data, const double *init,
 int hffit_hessian_ex(const hf_model *m, const double *data, const double *pars,
                   int n, const int *idx, const double *h, double *H,
                   double *work, int *nevals, hf_error *err);
+
+/* What the curvature says of a point where the gradient test passed
+ * (fit/converge.c). */
+enum {
+    HFFIT_MINIMUM = 0, /* Hessian positive definite */
+    HFFIT_FLAT = 1,    /* semi-definite within the differences' rounding */
+    HFFIT_SADDLE = 2,  /* a clearly negative eigenvalue: not a minimum */
+    HFFIT_UNKNOWN = 3  /* the Hessian could not be computed */
+};
+
+/* The Hessian of the NLL over the n parameters idx[0..n) at x (npars),
+ * from differences of the analytic gradient with steps of 1e-4 w[k] (the
+ * parameters' widths), judged in width units.  For HFFIT_SADDLE, dir[n]
+ * is the eigenvector of the lowest eigenvalue, in width units.  Costs
+ * about 2n gradient evaluations, added to *nevals. */
+int hffit_curvature(const hf_model *m, const double *data, const double *x,
+                    int n, const int *idx, const double *w, double *dir,
+                    int *nevals);
 
 /* hffit_ex's fit finished where the minimum lies on the edge of the
  * model's domain: an empty bin's expected yield at zero (edge.c says

@@ -12,6 +12,7 @@
  *  - measurement parameter configs override the modifiers' defaults;
  *  - auxdata follow the parameter order, constrained sets only.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,16 @@ static int nomem(builder *B)
     return hfcore_error_set(B->err, HF_ERR_NOMEM, "%s: out of memory", B->src);
 }
 
+/* The model's arrays are indexed by int: a count past INT_MAX (a
+ * workspace of more than 2^31 bins x samples, say) is refused, not
+ * wrapped. */
+static int too_large(builder *B, const char *what, size_t n)
+{
+    return hfcore_error_set(B->err, HF_ERR_INVALID,
+                            "%s: the model would have %zu %s, more than the %d it can index",
+                            B->src, n, what, INT_MAX);
+}
+
 static const char *jstr(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -162,10 +173,14 @@ static int collect(builder *B, const cJSON *channels)
         nblk += cJSON_GetArraySize(samples);
     }
     qsort(B->chans, B->nchan, sizeof *B->chans, cmp_chan);
+    size_t nmain = 0;
     for (int i = 0; i < B->nchan; i++) {
-        B->chans[i].off = B->nmain;
-        B->nmain += B->chans[i].nb;
+        B->chans[i].off = (int)nmain;
+        nmain += (size_t)B->chans[i].nb;
+        if (nmain > INT_MAX)
+            return too_large(B, "main bins", nmain);
     }
+    B->nmain = (int)nmain;
 
     B->blks = calloc(nblk ? nblk : 1, sizeof *B->blks);
     if (!B->blks)
@@ -213,11 +228,11 @@ static int collect(builder *B, const cJSON *channels)
 
 /* ----------------------------------------------------------- parameters */
 
-static double *dalloc(int n, double v)
+static double *dalloc(size_t n, double v)
 {
     double *p = malloc(sizeof(double) * (n ? n : 1));
     if (p)
-        for (int i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++)
             p[i] = v;
     return p;
 }
@@ -815,16 +830,21 @@ static int fill_parameters(builder *B, hf_model *m)
     m->parsets = calloc(B->nreq ? B->nreq : 1, sizeof *m->parsets);
     if (!m->parsets)
         return nomem(B);
-    int np = 0, na = 0;
+    size_t npar = 0, naux = 0;
     for (int k = 0; k < B->nreq; k++) {
         preq *r = &B->reqs[k];
-        r->offset = np;
-        np += r->n;
+        r->offset = (int)npar;
+        npar += (size_t)r->n;
         if (r->constrained) {
-            r->aux_offset = na;
-            na += r->n;
+            r->aux_offset = (int)naux;
+            naux += (size_t)r->n;
         }
+        /* data holds the main bins and then the auxdata */
+        if (npar > INT_MAX || naux > (size_t)INT_MAX - (size_t)B->nmain)
+            return too_large(B, npar > INT_MAX ? "parameters" : "data",
+                             npar > INT_MAX ? npar : naux + (size_t)B->nmain);
     }
+    int np = (int)npar, na = (int)naux;
     m->npars = np;
     m->naux = na;
     m->init = dalloc(np, 0);
@@ -953,25 +973,31 @@ typedef struct cursor {
 /* Sizes the block arrays and the evaluation's scratch (model.h). */
 static int alloc_blocks(builder *B, hf_model *m, const hf_model_options *opt)
 {
-    int nsf = 0, nbf = 0, nhs = 0, nbfpar = 0;
+    size_t nsf = 0, nhs = 0, nbfpar = 0, nomlen = 0;
     for (int b = 0; b < B->nblk; b++)
         for (int j = 0; j < B->blks[b].nmods; j++) {
             int t = B->blks[b].mods[j].type;
             if (t == HF_MOD_NORMFACTOR || t == HF_MOD_LUMI || t == HF_MOD_NORMSYS)
                 nsf++;
             else if (t == HF_MOD_HISTOSYS)
-                nhs += B->blks[b].nb;
-            else {
-                nbf++;
-                nbfpar += B->blks[b].nb;
-            }
+                nhs += (size_t)B->blks[b].nb;
+            else
+                nbfpar += (size_t)B->blks[b].nb;
         }
-    size_t nomlen = 0;
     for (int b = 0; b < B->nblk; b++)
-        nomlen += B->blks[b].nb;
+        nomlen += (size_t)B->blks[b].nb;
+    /* int indices: scalar factors, histosys entries, per-bin factor
+     * entries and block-bins (hs_slot, hs_sstart) */
+    if (nsf > INT_MAX || nhs > INT_MAX || nbfpar > INT_MAX || nomlen > INT_MAX)
+        return too_large(B, nomlen > INT_MAX ? "block bins (bins x samples)"
+                            : nhs > INT_MAX   ? "histosys bins"
+                            : nbfpar > INT_MAX ? "per-bin factor entries"
+                                               : "scalar factors",
+                         nomlen > INT_MAX ? nomlen : nhs > INT_MAX ? nhs
+                         : nbfpar > INT_MAX ? nbfpar : nsf);
     m->nblocks = B->nblk;
     m->blocks = calloc((size_t)(B->nblk > 0 ? B->nblk : 1), sizeof *m->blocks);
-    m->nominal = dalloc((int)nomlen, 0);
+    m->nominal = dalloc(nomlen, 0);
     m->sfac = calloc(nsf ? nsf : 1, sizeof *m->sfac);
     m->bf_par = malloc(sizeof(int) * (nbfpar ? nbfpar : 1));
     m->bf_unc = dalloc(nbfpar, 0);
@@ -981,8 +1007,8 @@ static int alloc_blocks(builder *B, hf_model *m, const hf_model_options *opt)
     if (!m->blocks || !m->nominal || !m->sfac || !m->bf_par || !m->bf_unc || !m->hs_par || !m->hs_slot ||
         !m->hs_coef)
         return nomem(B);
-    m->nsfac = nsf;
-    m->nhs = nhs;
+    m->nsfac = (int)nsf;
+    m->nhs = (int)nhs;
     m->nbb = nomlen;
     m->work_sf = 2 * (size_t)m->nmain;
     m->work_par = m->work_sf + 3 * (size_t)nsf;

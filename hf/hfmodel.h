@@ -28,6 +28,10 @@ int hfmodel_twowell(const hf_model *m, unsigned char *flag);
  * alpha = 0 (normsys code0/code1, histosys code0): the likelihood is
  * smooth on each side and may have a minimum on each; returns how many. */
 int hfmodel_kinked(const hf_model *m, unsigned char *flag);
+/* Flags (flag[npars]) the parameters whose every modifier is even about
+ * 0 (normsys hi = lo, histosys hi_data = lo_data) with some effect: their
+ * gradient at 0 is exactly zero whatever the data; returns how many. */
+int hfmodel_symmetric(const hf_model *m, unsigned char *flag);
 /* The same model with pyhf's smooth counterparts of the kinked codes
  * (normsys code1 -> code4, code0 -> code4p, histosys code0 -> code4p),
  * whose minimum a fit of the kinked model starts from; NULL when nothing

@@ -365,7 +365,18 @@ typedef struct hf_fit_options {
      * by one more gradient evaluation (right where a parameter is far
      * weaker than its width says, e.g. a POI with a tiny signal); both
      * must pass.  Parameters held at a bound with the gradient pointing
-     * out count as converged there. */
+     * out count as converged there.  Then the curvature: the Hessian (by
+     * differences of the analytic gradient, in width units) on the free
+     * parameters not held at a bound must have no eigenvalue below -1e-6
+     * (positive definite, or flat within the differences' rounding); at
+     * a saddle the fit descends from either side of it along the
+     * negative direction (up to 3 times) and otherwise reports no
+     * convergence.  hf_fit and hf_test_statistic check the whole Hessian
+     * (2n more evaluations); the fits inside hypothesis tests, limits and
+     * toys check only the block a descent cannot leave: parameters even
+     * about 0 (every normsys hi = lo, every histosys hi_data = lo_data)
+     * sitting at a gradient of exactly zero (a full Hessian there would
+     * multiply their cost by 5 to 16). */
     double tolerance;
     int max_evals;     /* 0: default */
 } hf_fit_options;
@@ -456,6 +467,15 @@ typedef struct hf_hypotest_explain {
      * data (ndata: main bins then auxdata, in pyhf's order). */
     double *pars;
     double *asimov_data;
+    /* qmu and qmu_tilde: the free fit to the data redone from the
+     * background-only and the fixed-POI fits' points.  ambiguous is 1
+     * when one of them ends within 1e-6 of the free fit in twice_nll at
+     * a POI value that moves CLs_obs by more than 1e-4 (the likelihood
+     * cannot tell the two apart; CLs depends on which a minimizer
+     * reports): alt_poi and alt_cls_obs are that fit's POI and the
+     * CLs_obs it implies.  Else 0, and both NaN. */
+    int ambiguous;
+    double alt_poi, alt_cls_obs;
 } hf_hypotest_explain;
 
 /* hf_cls_asymptotic, and every fit it consists of into *ex.  The fixed-POI

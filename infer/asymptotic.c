@@ -56,6 +56,7 @@ void hfinfer_hypo_free(hf_hypo *h)
     if (h) {
         free(h->buf);
         h->buf = NULL;
+        hffit_metric_free(&h->metric);
     }
 }
 
@@ -129,8 +130,9 @@ static int fit(hf_hypo *h, int k, const double *data, const double *init,
                hf_error *err)
 {
     hf_fit_result r;
-    int rc = hffit_ex(h->m, data, init, fix_poi, mu, &h->opt, h->width,
-                       h->work, pars, &r, err);
+    int rc = hffit_warm(h->m, data, init, fix_poi, mu, &h->opt, h->width,
+                        h->work, h->metric.Hinv ? &h->metric : NULL, pars,
+                        &r, err);
     h->nevals += r.nevals;
     *twice_nll = r.twice_nll;
     record(h, k, pars, &r);
@@ -173,8 +175,14 @@ int hfinfer_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
 
     size_t np = h->npars, wsize = hf_model_work_size(m);
     h->buf = malloc((7 * np + h->ndata + wsize + 1) * sizeof *h->buf);
-    if (!h->buf)
+    /* q0's Asimov fits keep hffit_ex's path: on tests/parity/mixed.json
+     * (a normsys degenerate with a free normfactor) the metric's path
+     * reaches another minimum of the fit at mu = 1 than pyhf's */
+    if (!h->buf || (ts != HF_TEST_Q0 &&
+                    hffit_metric_alloc(&h->metric, m) != HF_OK)) {
+        hfinfer_hypo_free(h);
         return hfcore_error_set(err, HF_ERR_NOMEM, "hypotest: out of memory");
+    }
     h->width = h->buf;
     h->free_pars = h->width + np;
     h->asimov_pars = h->free_pars + np;
@@ -212,6 +220,7 @@ int hfinfer_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
              h->free_pars_A, &h->free_tnll_A, err);
     if (rc != HF_OK)
         goto fail;
+    h->metric.frozen = 1;
     return HF_OK;
 fail:
     hfinfer_hypo_free(h);
@@ -232,9 +241,12 @@ static int hypo_fit(void *ctx, const double *data, const double *start,
 {
     hypo_fitter *f = ctx;
     hf_fit_result r;
-    (void)thorough; /* hffit_ex is the thorough fit */
-    int rc = hffit_ex(f->h->m, data, start, fix_poi, mu, &f->h->opt,
-                       f->h->width, f->h->work, pars, &r, err);
+    /* a thorough fit (a retry) is hffit_ex's own, from no metric */
+    int rc = hffit_warm(f->h->m, data, start, fix_poi, mu, &f->h->opt,
+                        f->h->width, f->h->work,
+                        thorough || !f->h->metric.Hinv ? NULL
+                                                       : &f->h->metric,
+                        pars, &r, err);
     f->h->nevals += r.nevals;
     f->nevals[fix_poi != 0] += r.nevals;
     f->converged[fix_poi != 0] = r.converged;
@@ -252,9 +264,12 @@ static int teststat(hf_hypo *h, const double *data, double mu,
     hypo_fitter hf = {h, {0, 0}, {1, 1}};
     hf_fitter f = {hypo_fit, &hf};
     hf_ts_fits s = {free_pars, *free_tnll, h->scratch, NAN, h->scratch2,
-                    h->ex != NULL, 0};
+                    h->ex != NULL, 0, h->fixed_start[asimov]};
     int rc = hfinfer_teststat_fixed(h->m, h->ts, &f, data, mu, &s, q, err);
     *free_tnll = s.free_tnll;
+    if (rc == HF_OK && h->fixed_keep[asimov] && isfinite(s.fixed_tnll))
+        memcpy(h->fixed_keep[asimov], h->scratch,
+               h->npars * sizeof *h->scratch);
     if (rc != HF_OK || !h->ex)
         return rc;
     hf_fit_result r = {s.fixed_tnll, hf.converged[1], hf.nevals[1]};
@@ -303,6 +318,57 @@ out:
     return rc;
 }
 
+/* pyhf's qmu / qmu_tilde from the data fits' twice_nll values, for a free
+ * fit that ends at muhat. */
+static double q_from(hf_test_stat ts, double mu, double muhat, double fixed,
+                     double free, double at0)
+{
+    if (muhat > mu)
+        return 0;
+    double q = ts == HF_TEST_QMU_TILDE && muhat < 0 ? fixed - at0 : fixed - free;
+    return q > 0 ? q : 0;
+}
+
+/* The free fit to the data from the other points the test already has
+ * (background-only, fixed POI): a minimum as low (1e-6 in twice_nll) at a
+ * POI that moves CLs_obs by more than 1e-4 makes the result ambiguous.
+ * Costs two fits, only when an explanation is asked for. */
+static void ambiguity(const hf_model *m, const double *data, double mu,
+                      hf_test_stat ts, const hf_fit_options *opt,
+                      hf_hypotest_explain *ex, double q_A)
+{
+    int np = hf_model_npars(m);
+    const hf_fit_summary *fr = &ex->fit[HF_FIT_FREE];
+    double fixed = ex->fit[HF_FIT_FIXED_POI].twice_nll;
+    double at0 = ex->fit[HF_FIT_BKG_ONLY].twice_nll;
+    double *pars = malloc((np ? np : 1) * sizeof *pars);
+    ex->ambiguous = 0;
+    ex->alt_poi = ex->alt_cls_obs = NAN;
+    if (!pars || (ts != HF_TEST_QMU && ts != HF_TEST_QMU_TILDE))
+        goto out;
+    double sb, b, cls, cls_alt;
+    hfinfer_asymptotic_pvalues(ts, sqrt(q_from(ts, mu, fr->poi, fixed, fr->twice_nll, at0)),
+                               sqrt(q_A), &sb, &b, &cls);
+    static const int starts[2] = {HF_FIT_BKG_ONLY, HF_FIT_FIXED_POI};
+    for (int i = 0; i < 2 && !ex->ambiguous; i++) {
+        hf_fit_result r;
+        if (hffit_ex(m, data, ex->pars + (size_t)starts[i] * np, 0, 0, opt, NULL,
+                     NULL, pars, &r, NULL) != HF_OK ||
+            !(fabs(r.twice_nll - fr->twice_nll) <= 1e-6))
+            continue;
+        double muhat = pars[hf_model_poi(m)];
+        hfinfer_asymptotic_pvalues(ts, sqrt(q_from(ts, mu, muhat, fixed, r.twice_nll, at0)),
+                                   sqrt(q_A), &sb, &b, &cls_alt);
+        if (fabs(cls_alt - cls) > 1e-4) {
+            ex->ambiguous = 1;
+            ex->alt_poi = muhat;
+            ex->alt_cls_obs = cls_alt;
+        }
+    }
+out:
+    free(pars);
+}
+
 static int explain_impl(const hf_model *m, const double *data, double mu,
                         hf_test_stat ts, const hf_fit_options *opt,
                         hf_cls_result *res, hf_hypotest_explain *ex,
@@ -311,9 +377,15 @@ static int explain_impl(const hf_model *m, const double *data, double mu,
     hf_hypo h;
     double *pars = ex->pars, *asimov = ex->asimov_data;
     memset(ex, 0, sizeof *ex);
-    ex->pars = pars;
+    /* the fits' points are the other starts of ambiguity() */
+    double *own = pars ? NULL
+                       : malloc(HF_NFITS * (size_t)(hf_model_npars(m) + 1) * sizeof *own);
+    if (!pars && !own)
+        return hfcore_error_set(err, HF_ERR_NOMEM, "hypotest: out of memory");
+    ex->pars = pars ? pars : own;
     ex->asimov_data = asimov;
     ex->q_obs = ex->q_asimov = NAN;
+    ex->alt_poi = ex->alt_cls_obs = NAN;
     memset(res, 0, sizeof *res);
     res->cls_obs = NAN;
     int rc0 = hfinfer_hypo_check_poi(m, ts, "hypotest", err);
@@ -325,12 +397,17 @@ static int explain_impl(const hf_model *m, const double *data, double mu,
     int rc = hfinfer_hypo_init_ex(&h, m, data, ts, opt, ex, err);
     if (rc != HF_OK) {
         res->nevals = h.nevals;
-        return rc;
+        goto out;
     }
     rc = hfinfer_hypo_eval(&h, mu, 1, res, err);
     ex->q_obs = res->test_stat;
     ex->q_asimov = res->test_stat_asimov;
+    if (rc == HF_OK)
+        ambiguity(m, data, mu, ts, opt, ex, res->test_stat_asimov);
     hfinfer_hypo_free(&h);
+out:
+    free(own);
+    ex->pars = pars;
     return rc;
 }
 

@@ -41,6 +41,7 @@ typedef struct hf_ts_fits {
     double *scratch;
     int always_fixed;
     int refit;  /* out: the free fit was redone from the fixed one */
+    const double *start; /* the fixed-POI fit's start; NULL: free_pars */
 } hf_ts_fits;
 
 /* pyhf's test statistic at mu on `data` given its free fit: the fixed-POI
@@ -91,6 +92,14 @@ typedef struct hf_hypo {
     double *scratch2;     /* npars: hfinfer_teststat_fixed's */
     int nevals;
     hf_hypotest_explain *ex;  /* NULL, or where each fit is recorded */
+    /* [0] data, [1] Asimov: where the next fixed-POI fit starts (NULL:
+     * the free fit's point) and where its result is copied (NULL: not) */
+    const double *fixed_start[2];
+    double *fixed_keep[2];
+    /* The free fit's inverse Hessian, the first metric of the fits after
+     * it (fit/warm.c); frozen after hfinfer_hypo_init so that a scan's
+     * CLs stays a function of mu alone. */
+    hffit_metric metric;
 } hf_hypo;
 
 int hfinfer_hypo_init(hf_hypo *h, const hf_model *m, const double *data,

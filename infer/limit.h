@@ -13,6 +13,9 @@ typedef struct hfinfer_lpoint {
     double mu;
     double v[6];  /* CLs observed, expected -2..+2 sigma (NaN: not done) */
     double q, qA; /* the observed (NaN: not done) and Asimov statistics */
+    double *fixed[2]; /* the fixed-POI fits to data and to the Asimov data
+                       * (NULL: none), where later tests start theirs */
+    double *own;      /* the block fixed[] point into */
 } hfinfer_lpoint;
 
 typedef struct hfinfer_limit_ctx {
@@ -29,6 +32,9 @@ typedef struct hfinfer_limit_ctx {
  * when done before.  NULL on error (c->rc, c->err set). */
 const hfinfer_lpoint *hfinfer_limit_eval(hfinfer_limit_ctx *c, double mu,
                                          int observed);
+
+/* Frees the tests. */
+void hfinfer_limit_free(hfinfer_limit_ctx *c);
 
 /* The six limits (res->obs, res->exp) from the asymptotic formulae with
  * the test statistics interpolated between the tests done, refined by a

@@ -45,8 +45,8 @@ int hfinfer_teststat_fixed(const hf_model *m, hf_test_stat ts, const hf_fitter *
     if (zero_q(ts, mu, s->free_pars[poi]) && !s->always_fixed)
         return HF_OK;
     double tfix, t2;
-    int rc = f->fit(f->ctx, data, s->free_pars, 1, mu, 0, s->fixed_pars,
-                    &tfix, err);
+    int rc = f->fit(f->ctx, data, s->start ? s->start : s->free_pars, 1, mu,
+                    0, s->fixed_pars, &tfix, err);
     if (rc != HF_OK)
         return rc;
     int inside = mu >= hf_model_lower(m)[poi] && mu <= hf_model_upper(m)[poi];
@@ -133,7 +133,7 @@ int hf_test_statistic(const hf_model *m, const double *data, double mu,
         return hfcore_error_set(err, HF_ERR_NOMEM, "test statistic: out of memory");
     plain_fitter pf = {m, opt};
     hf_fitter f = {plain_fit, &pf};
-    hf_ts_fits s = {pars, NAN, pars + npars, NAN, pars + 2 * npars, 1, 0};
+    hf_ts_fits s = {pars, NAN, pars + npars, NAN, pars + 2 * npars, 1, 0, NULL};
     /* pyhf fits both, from the inits */
     int rc = hfinfer_teststat_seq(m, ts, &f, data, mu, NULL, &s, q, err);
     if (rc != HF_OK)

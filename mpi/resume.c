@@ -10,6 +10,7 @@
  * is computed again, like any line that does not parse.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,13 +58,20 @@ static char *slurp(const char *path, size_t *len, int *missing)
     return buf;
 }
 
+/* The key of this run's result, after the patch name and values: CLs,
+ * or with --test-stat q0 the discovery p-value. */
+static const char *result_key(const scan *s)
+{
+    return s->bo.ts == HF_TEST_Q0 ? "p0_obs" : "CLs_obs";
+}
+
 /* Whether the line (without its '\n') is a finished result this run
- * would also write: an object with CLs, no error, and upper limits
- * exactly when asked for. */
-static int finished(const char *line, int upper_limit)
+ * would also write: an object with its result key (a CLs line is not a
+ * discovery one), no error, and upper limits exactly when asked for. */
+static int finished(const char *line, const char *key, int upper_limit)
 {
     cJSON *o = cJSON_Parse(line);
-    int ok = cJSON_IsObject(o) && cJSON_IsNumber(cJSON_GetObjectItem(o, "CLs_obs")) &&
+    int ok = cJSON_IsObject(o) && cJSON_IsNumber(cJSON_GetObjectItem(o, key)) &&
              !cJSON_GetObjectItem(o, "error") &&
              !cJSON_GetObjectItem(o, "upper_limit") == !upper_limit;
     cJSON_Delete(o);
@@ -72,7 +80,8 @@ static int finished(const char *line, int upper_limit)
 
 int hfmpi_scan_resume(const scan *s, const char *path, char **lines)
 {
-    static const char mark[] = ", \"CLs_obs\": ";
+    char mark[32];
+    snprintf(mark, sizeof mark, ", \"%s\": ", result_key(s));
     size_t len;
     int missing, taken = 0, dropped = 0;
     char *text = slurp(path, &len, &missing);
@@ -105,7 +114,7 @@ int hfmpi_scan_resume(const scan *s, const char *path, char **lines)
     for (char *p = text, *nl; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
         *nl = '\0';
         char *m = strstr(p, mark);
-        if (!m || !finished(p, s->bo.upper_limit)) {
+        if (!m || !finished(p, result_key(s), s->bo.upper_limit)) {
             dropped += *p != '\0';
             continue;
         }

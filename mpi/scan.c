@@ -48,9 +48,10 @@ static const char usage[] =
     "\n"
     "CLs for every patch of the patchsets (and every plain patch file, a\n"
     "signal named after its file) applied to WS.json, one JSON line each,\n"
-    "in input order, as `hfcls WS.json PATCHSET.json` prints them.  Rank 0\n"
-    "hands out chunks of patches to whichever rank is free; each rank runs\n"
-    "OMP_NUM_THREADS fits at once.\n"
+    "in input order, as `hfcls WS.json PATCHSET.json` prints them (with\n"
+    "--test-stat q0 the discovery p-values and Z, as `hfcls --test-stat q0`).\n"
+    "Rank 0 hands out chunks of patches to whichever rank is free; each rank\n"
+    "runs OMP_NUM_THREADS fits at once.\n"
     "\n"
     "options:\n";
 static const char usage_end[] =
@@ -91,11 +92,15 @@ static int parse(int argc, char **argv, opts *o, scan *s)
     s->bo.cl = a.cl;
     s->bo.upper_limit = a.upper_limit;
     s->bo.threads = a.threads;
-    /* its lines, and what --resume reads back, are CLs lines */
-    if (a.ts == HF_TEST_Q0)
-        return hfcli_usage_error("--test-stat q0: hfscan computes CLs; "
-                                  "discovery p-values come from `hfcls "
-                                  "--test-stat q0`");
+    /* discovery tests the POI at 0 and sets no limits (as hfcls) */
+    if (a.ts == HF_TEST_Q0 && hfcli_given(&a, HF_OPT_TEST_POI) &&
+        a.test_poi != 0)
+        return hfcli_usage_error("--test-stat q0 tests the POI at 0 (the "
+                                  "background-only hypothesis), not at %g: "
+                                  "drop --test-poi", a.test_poi);
+    if (a.ts == HF_TEST_Q0 && a.upper_limit)
+        return hfcli_usage_error("--test-stat q0 gives a discovery p-value, "
+                                  "not limits: drop --upper-limit");
     if (argc - optind < 1)
         return hfcli_usage_error("give WS.json and the patch files");
     if (o->resume && !o->out)

@@ -56,6 +56,119 @@ static void stat_name(char *buf, size_t len, const char *chan)
     snprintf(buf, len, "staterror_%s", chan);
 }
 
+/* Workspace channel `name` of `channels`: its index and bins; fails when
+ * there is none or it already has a sample named `sample`. */
+static int signal_channel(const hf_workspace *ws, const cJSON *channels, const char *name,
+                          const char *sample, int *found, int *nb, hf_error *err)
+{
+    const cJSON *c, *ch = NULL;
+    int ci = 0;
+    *found = -1;
+    cJSON_ArrayForEach(c, channels) {
+        const char *n = jstr(c, "name");
+        if (n && strcmp(n, name) == 0) {
+            ch = c;
+            *found = ci;
+            break;
+        }
+        ci++;
+    }
+    if (!ch) {
+        char avail[512] = "";
+        size_t used = 0;
+        cJSON_ArrayForEach(c, channels) {
+            const char *n = jstr(c, "name");
+            if (n && used + strlen(n) + 4 < sizeof avail)
+                used += snprintf(avail + used, sizeof avail - used, "%s'%s'",
+                                 used ? ", " : "", n);
+        }
+        return hfcore_error_set(err, HF_ERR_NOTFOUND,
+                            "%s: no channel named '%s' (the workspace has %s)",
+                            ws->source, name, avail);
+    }
+    const cJSON *samples = cJSON_GetObjectItemCaseSensitive(ch, "samples"), *s;
+    *nb = cJSON_GetArraySize(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(samples, 0), "data"));
+    cJSON_ArrayForEach(s, samples) {
+        const char *sn = jstr(s, "name");
+        if (sn && strcmp(sn, sample) == 0)
+            return hfcore_error_set(err, HF_ERR_INVALID,
+                                "%s: channel '%s' already has a sample named '%s' "
+                                "(choose another signal sample name)",
+                                ws->source, name, sample);
+    }
+    return HF_OK;
+}
+
+/* The nb yields and uncertainties of one channel (NULL: 1 and 0). */
+static int check_yields(const char *name, int nb, const double *yields, const double *unc,
+                        hf_error *err)
+{
+    for (int b = 0; b < nb; b++) {
+        double y = yields ? yields[b] : 1.0;
+        double u = unc ? unc[b] : 0.0;
+        if (!isfinite(y) || !isfinite(u) || u < 0)
+            return hfcore_error_set(err, HF_ERR_ARG,
+                                "signal channel '%s' bin %d: yield %g, uncertainty %g: "
+                                "yields must be finite and uncertainties finite and >= 0",
+                                name, b, y, u);
+    }
+    return HF_OK;
+}
+
+/* The "add" operation of the signal sample in channel `name` (workspace
+ * index found), with its nb yields (NULL: 1) and uncertainties (NULL: 0);
+ * NULL when out of memory.  cJSON's adders report no error one by one: the
+ * caller checks the whole tree once. */
+static cJSON *signal_op(const hf_signal_spec *spec, const char *sample, const char *poi,
+                        const char *name, int found, int nb, const double *yields,
+                        const double *unc)
+{
+    char path[64], sname[512];
+    snprintf(path, sizeof path, "/channels/%d/samples/-", found);
+    cJSON *op = cJSON_CreateObject(), *val = cJSON_CreateObject();
+    cJSON *data = cJSON_CreateArray(), *mods = cJSON_CreateArray();
+    cJSON *nf = cJSON_CreateObject();
+    if (!op || !val || !data || !mods || !nf) {
+        cJSON_Delete(op);
+        cJSON_Delete(val);
+        cJSON_Delete(data);
+        cJSON_Delete(mods);
+        cJSON_Delete(nf);
+        return NULL;
+    }
+    cJSON_AddStringToObject(op, "op", "add");
+    cJSON_AddStringToObject(op, "path", path);
+    cJSON_AddItemToObject(op, "value", val);
+    cJSON_AddStringToObject(val, "name", sample);
+    cJSON_AddItemToObject(val, "data", data);
+    cJSON_AddItemToObject(val, "modifiers", mods);
+    for (int b = 0; b < nb; b++)
+        cJSON_AddItemToArray(data, cJSON_CreateNumber(yields ? yields[b] : 1.0));
+    cJSON_AddItemToArray(mods, nf);
+    cJSON_AddStringToObject(nf, "name", poi);
+    cJSON_AddStringToObject(nf, "type", "normfactor");
+    cJSON_AddNullToObject(nf, "data");
+    if (spec->lumi) {
+        cJSON *lu = cJSON_CreateObject();
+        cJSON_AddItemToArray(mods, lu);
+        cJSON_AddStringToObject(lu, "name", "lumi");
+        cJSON_AddStringToObject(lu, "type", "lumi");
+        cJSON_AddNullToObject(lu, "data");
+    }
+    if (spec->staterror) {
+        cJSON *se = cJSON_CreateObject(), *sd = cJSON_CreateArray();
+        stat_name(sname, sizeof sname, name);
+        cJSON_AddItemToArray(mods, se);
+        cJSON_AddStringToObject(se, "name", sname);
+        cJSON_AddStringToObject(se, "type", "staterror");
+        cJSON_AddItemToObject(se, "data", sd);
+        for (int b = 0; b < nb; b++)
+            cJSON_AddItemToArray(sd, cJSON_CreateNumber(unc ? unc[b] : 0.0));
+    }
+    return op;
+}
+
 int hfrecast_signal_ops(const hf_workspace *ws, const hf_signal_spec *spec,
                   const char *measurement, const double *yields,
                   const double *unc, cJSON **ops_out, int *nb_out,
@@ -83,94 +196,25 @@ int hfrecast_signal_ops(const hf_workspace *ws, const hf_signal_spec *spec,
                 return hfcore_error_set(err, HF_ERR_ARG, "signal channel '%s' is listed twice",
                                     name);
             }
-        const cJSON *c, *ch = NULL;
-        int ci = 0, found = -1;
-        cJSON_ArrayForEach(c, channels) {
-            const char *n = jstr(c, "name");
-            if (n && strcmp(n, name) == 0) {
-                ch = c;
-                found = ci;
-                break;
-            }
-            ci++;
-        }
-        if (!ch) {
-            char avail[512] = "";
-            size_t used = 0;
-            cJSON_ArrayForEach(c, channels) {
-                const char *n = jstr(c, "name");
-                if (n && used + strlen(n) + 4 < sizeof avail)
-                    used += snprintf(avail + used, sizeof avail - used, "%s'%s'",
-                                     used ? ", " : "", n);
-            }
+        int found, nb, rc = signal_channel(ws, channels, name, sample, &found, &nb, err);
+        if (rc == HF_OK)
+            rc = check_yields(name, nb, yields ? yields + off : NULL, unc ? unc + off : NULL,
+                              err);
+        if (rc != HF_OK) {
             cJSON_Delete(ops);
-            return hfcore_error_set(err, HF_ERR_NOTFOUND,
-                                "%s: no channel named '%s' (the workspace has %s)",
-                                ws->source, name, avail);
-        }
-        const cJSON *samples = cJSON_GetObjectItemCaseSensitive(ch, "samples"), *s;
-        int nb = cJSON_GetArraySize(
-            cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(samples, 0), "data"));
-        cJSON_ArrayForEach(s, samples) {
-            const char *sn = jstr(s, "name");
-            if (sn && strcmp(sn, sample) == 0) {
-                cJSON_Delete(ops);
-                return hfcore_error_set(err, HF_ERR_INVALID,
-                                    "%s: channel '%s' already has a sample named '%s' "
-                                    "(choose another signal sample name)",
-                                    ws->source, name, sample);
-            }
+            return rc;
         }
         if (nb_out)
             nb_out[i] = nb;
         if (wsidx_out)
             wsidx_out[i] = found;
-        for (int b = 0; b < nb; b++) {
-            double y = yields ? yields[off + b] : 1.0;
-            double u = unc ? unc[off + b] : 0.0;
-            if (!isfinite(y) || !isfinite(u) || u < 0) {
-                cJSON_Delete(ops);
-                return hfcore_error_set(err, HF_ERR_ARG,
-                                    "signal channel '%s' bin %d: yield %g, uncertainty %g: "
-                                    "yields must be finite and uncertainties finite and >= 0",
-                                    name, b, y, u);
-            }
+        cJSON *op = signal_op(spec, sample, poi, name, found, nb, yields ? yields + off : NULL,
+                              unc ? unc + off : NULL);
+        if (!op) {
+            cJSON_Delete(ops);
+            return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
         }
-        char path[64], sname[512];
-        snprintf(path, sizeof path, "/channels/%d/samples/-", found);
-        cJSON *op = cJSON_CreateObject(), *val = cJSON_CreateObject();
-        cJSON *data = cJSON_CreateArray(), *mods = cJSON_CreateArray();
-        cJSON *nf = cJSON_CreateObject();
         cJSON_AddItemToArray(ops, op);
-        cJSON_AddStringToObject(op, "op", "add");
-        cJSON_AddStringToObject(op, "path", path);
-        cJSON_AddItemToObject(op, "value", val);
-        cJSON_AddStringToObject(val, "name", sample);
-        cJSON_AddItemToObject(val, "data", data);
-        cJSON_AddItemToObject(val, "modifiers", mods);
-        for (int b = 0; b < nb; b++)
-            cJSON_AddItemToArray(data, cJSON_CreateNumber(yields ? yields[off + b] : 1.0));
-        cJSON_AddItemToArray(mods, nf);
-        cJSON_AddStringToObject(nf, "name", poi);
-        cJSON_AddStringToObject(nf, "type", "normfactor");
-        cJSON_AddNullToObject(nf, "data");
-        if (spec->lumi) {
-            cJSON *lu = cJSON_CreateObject();
-            cJSON_AddItemToArray(mods, lu);
-            cJSON_AddStringToObject(lu, "name", "lumi");
-            cJSON_AddStringToObject(lu, "type", "lumi");
-            cJSON_AddNullToObject(lu, "data");
-        }
-        if (spec->staterror) {
-            cJSON *se = cJSON_CreateObject(), *sd = cJSON_CreateArray();
-            stat_name(sname, sizeof sname, name);
-            cJSON_AddItemToArray(mods, se);
-            cJSON_AddStringToObject(se, "name", sname);
-            cJSON_AddStringToObject(se, "type", "staterror");
-            cJSON_AddItemToObject(se, "data", sd);
-            for (int b = 0; b < nb; b++)
-                cJSON_AddItemToArray(sd, cJSON_CreateNumber(unc ? unc[off + b] : 0.0));
-        }
         off += (size_t)nb;
     }
     /* cJSON's adders return no error we could act on one by one: check the

@@ -84,5 +84,33 @@ rc=$?
 [ $rc = 1 ] && [ ! -e $T/dirlist ] && grep -q 'listdir: cannot read' $T/err &&
     ok "unreadable --list" || bad "unreadable --list: exit $rc, $(cat $T/err)"
 
+# Discovery (--test-stat q0) and ROOT's interpolation codes (--interp), as
+# hfcls prints them; a CLs file is no partial discovery output (--resume
+# keeps none of its lines), a partial discovery file is.
+S=../shared/workspaces/synthetic/syn_allmods
+I="--interp normsys=code1,histosys=code0"
+$B/hfcls $S/BkgOnly.json $S/patchset.json $I >$T/cls10 || bad "hfcls --interp"
+$MPIRUN -n 2 $B/hfscan $S/BkgOnly.json $S/patchset.json $I -o $T/scan10 &&
+    same $T/cls10 $T/scan10 "--interp code1/code0"
+$B/hfcls $S/BkgOnly.json $S/patchset.json >$T/cls4
+cmp -s $T/cls4 $T/cls10 && bad "--interp changes nothing" || ok "--interp changes the CLs"
+$B/hfcls $S/BkgOnly.json $S/patchset.json --test-stat q0 $I >$T/q0 ||
+    bad "hfcls --test-stat q0"
+grep -q '"p0_obs": ' $T/q0 && ok "discovery lines" || bad "no p0_obs in $T/q0"
+$MPIRUN -n 3 $B/hfscan $S/BkgOnly.json $S/patchset.json --test-stat q0 $I -o $T/scanq0 &&
+    same $T/q0 $T/scanq0 "--test-stat q0 --interp, 3 ranks"
+cp $T/cls10 $T/resq0
+$B/hfscan --stats --resume $S/BkgOnly.json $S/patchset.json --test-stat q0 $I -o $T/resq0 2>$T/err &&
+    same $T/q0 $T/resq0 "q0 --resume from a CLs file"
+grep -q "(0 kept)" $T/err && ok "a CLs file gives no discovery line" || { bad "CLs lines kept for q0"; cat $T/err; }
+head -3 $T/q0 >$T/resq0
+$B/hfscan --stats --resume $S/BkgOnly.json $S/patchset.json --test-stat q0 $I -o $T/resq0 2>$T/err &&
+    same $T/q0 $T/resq0 "q0 --resume from a partial discovery file"
+grep -q "(3 kept)" $T/err && ok "--resume kept the 3 discovery lines" || { bad "q0 resume kept 3"; cat $T/err; }
+$B/hfscan $S/BkgOnly.json $S/patchset.json --test-stat q0 --upper-limit >$T/out 2>$T/err
+rc=$?
+[ $rc = 2 ] && [ ! -s $T/out ] && grep -q 'not limits' $T/err &&
+    ok "q0 with --upper-limit refused" || bad "q0 --upper-limit: exit $rc, $(cat $T/err)"
+
 [ $fail = 0 ] && echo "mpi_check: all passed" || echo "mpi_check: FAILED"
 exit $fail

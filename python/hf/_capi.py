@@ -57,7 +57,8 @@ class _FitSummary(ctypes.Structure):
 class _HypotestExplain(ctypes.Structure):
     _fields_ = [("fit", _FitSummary * 5), ("q_obs", ctypes.c_double),
                 ("q_asimov", ctypes.c_double), ("pars", ctypes.c_void_p),
-                ("asimov_data", ctypes.c_void_p)]
+                ("asimov_data", ctypes.c_void_p), ("ambiguous", ctypes.c_int),
+                ("alt_poi", ctypes.c_double), ("alt_cls_obs", ctypes.c_double)]
 
 
 class _BatchItem(ctypes.Structure):

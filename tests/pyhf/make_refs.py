@@ -10,8 +10,11 @@ parameter moved to -2, -1, -0.5, 0.5, 1, 2 in turn (normfactors to 0.5, 2,
 minima (twowell.json: a histosys whose up and down templates both lie far
 below the nominal, so the yield is not monotonic in its parameter), a
 minimum far from the inits (deficit.json: observed counts far below the
-expectation) or a zero likelihood at the free fit's point (zero_cr.json: no
-event in a control region drives a background normfactor to 0).
+expectation), a zero likelihood at the free fit's point (zero_cr.json: no
+event in a control region drives a background normfactor to 0) or a saddle
+point at the inits (saddle.json: a normsys with hi = lo = 0.7 and a
+histosys with both templates equal and below the nominal, with a deficit:
+the gradient is exactly zero at alpha = 0, which is a maximum along both).
 
 The five fits of pyhf's asymptotic qmu_tilde hypotest at mu = 1 are done so
 (free and mu = 1 fits to the data, the mu = 0 fit that makes the Asimov
@@ -31,7 +34,7 @@ from pyhf.infer.calculators import AsymptoticTestStatDistribution
 
 logging.disable(logging.CRITICAL)
 HERE = os.path.dirname(os.path.abspath(__file__))
-MODELS = ["twowell", "deficit", "zero_cr"]
+MODELS = ["twowell", "deficit", "zero_cr", "saddle"]
 
 
 def starts(model):
@@ -80,6 +83,12 @@ def best_fit(data, model, fixed_mu=None):
     return {"twice_nll": f, "pars": best[1].tolist()}
 
 
+def finite(x):
+    """A float for JSON, None for NaN (saddle.json: pyhf's 0/0)."""
+    x = float(x)
+    return x if np.isfinite(x) else None
+
+
 def cls_from(q, q_a):
     sq, sqa = np.sqrt(q), np.sqrt(q_a)
     if sq <= sqa or sqa == 0:
@@ -122,9 +131,9 @@ def reference(name):
         d = pyhf.infer.hypotest(1.0, data, model, test_stat="qtilde",
                                 return_tail_probs=True,
                                 return_expected_set=True)
-        default = {"CLs_obs": float(d[0]), "CLsb": float(d[1][0]),
-                   "CLb": float(d[1][1]),
-                   "CLs_exp": [float(x) for x in d[2]]}
+        default = {"CLs_obs": finite(d[0]), "CLsb": finite(d[1][0]),
+                   "CLb": finite(d[1][1]),
+                   "CLs_exp": [finite(x) for x in d[2]]}
     except Exception as e:  # noqa: BLE001 - recorded, not fatal
         default = {"error": str(e).splitlines()[0] if str(e) else type(e).__name__}
     pyhf.set_backend("numpy", pyhf.optimize.scipy_optimizer(tolerance=1e-12))
