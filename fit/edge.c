@@ -220,6 +220,88 @@ static int edge_bins(edge_ctx *c, const double *data)
     return c->nbins;
 }
 
+/* The free parameters (all but the fixed ones and fixed_poi, -1: none),
+ * in width units: their indices, widths, bounds and start y (c->x clamped
+ * into the bounds). */
+static void edge_vars(edge_ctx *c, int fixed_poi, const double *width,
+                      int *idx, double *w, double *lo, double *hi, double *y)
+{
+    const double *lower = hf_model_lower(c->m), *upper = hf_model_upper(c->m);
+    const unsigned char *fixed = hf_model_fixed(c->m);
+    int npars = hf_model_npars(c->m);
+    for (int i = 0; i < npars; i++) {
+        if (fixed[i] || i == fixed_poi)
+            continue;
+        idx[c->n] = i;
+        w[c->n] = width[i];
+        lo[c->n] = lower[i] / w[c->n];
+        hi[c->n] = upper[i] / w[c->n];
+        double v = c->x[i] / w[c->n];
+        y[c->n] = v < lo[c->n] ? lo[c->n] : v > hi[c->n] ? hi[c->n] : v;
+        c->n++;
+    }
+    c->idx = idx;
+    c->w = w;
+}
+
+/* SLSQP on the free parameters with a constraint lam_b >= 0 per empty bin
+ * (con: one slot per bin, kept alive by the caller); NULL when NLopt
+ * cannot make it. */
+static nlopt_opt edge_optimizer(edge_ctx *c, edge_con *con, const double *lo,
+                                const double *hi)
+{
+    nlopt_opt o = nlopt_create(NLOPT_LD_SLSQP, c->n);
+    if (!o)
+        return NULL;
+    nlopt_set_lower_bounds(o, lo);
+    nlopt_set_upper_bounds(o, hi);
+    nlopt_set_min_objective(o, edge_objective, c);
+    for (int j = 0; j < c->nbins; j++) {
+        con[j] = (edge_con){c, j};
+        /* NLopt returns the best point that meets the constraints to
+         * this tolerance: at 0, rounding (lam_b = -6e-15 on the edge)
+         * keeps the minimum from ever counting */
+        nlopt_add_inequality_constraint(o, edge_constraint, &con[j], 1e-11);
+    }
+    /* SLSQP's f-tolerance is also its QP's accuracy: at L-BFGS's 1e-12
+     * it stops ~1e-4 away when two empty bins meet zero together */
+    nlopt_set_ftol_rel(o, 1e-15);
+    return o;
+}
+
+/* Minimises from y; *f the NLL there and *kkt the KKT residual (< 0:
+ * converged).  SLSQP may stop on its f-tolerance short of the KKT point
+ * (its quasi-Newton matrix gone stale): restarts with a fresh one, while
+ * they still go down.  NLopt's last status. */
+static nlopt_result edge_solve(edge_ctx *c, nlopt_opt o, double *y,
+                               const double *lo, const double *hi, double tol,
+                               int max_evals, double *f, double *kkt)
+{
+    double fprev = INFINITY;
+    nlopt_result nr = NLOPT_SUCCESS;
+    *kkt = INFINITY;
+    nlopt_set_maxeval(o, max_evals);
+    for (int round = 0; round < 4 && c->nevals < max_evals; round++) {
+        nlopt_set_maxeval(o, max_evals - c->nevals);
+        nr = nlopt_optimize(o, y, f);
+        /* SLSQP stops within rounding (~1e-14) of a bound: on it, so the
+         * KKT test sees which bounds hold */
+        for (int k = 0; k < c->n; k++) {
+            if (y[k] - lo[k] < 1e-10 * (1 + fabs(lo[k])))
+                y[k] = lo[k];
+            if (hi[k] - y[k] < 1e-10 * (1 + fabs(hi[k])))
+                y[k] = hi[k];
+        }
+        *f = edge_eval(c, y, NULL);
+        *kkt = *f < HUGE_VAL ? edge_kkt(c, lo, hi, *f, tol) : INFINITY;
+        if (*kkt < 0 || (nr < 0 && nr != NLOPT_ROUNDOFF_LIMITED) ||
+            !(*f < fprev))
+            break;
+        fprev = *f;
+    }
+    return nr;
+}
+
 int hffit_edge(const hf_model *m, const double *data, const double *init,
                int fix_poi, double poi_value, const hf_fit_options *opt,
                const double *width, double *pars, hf_fit_result *res,
@@ -228,8 +310,6 @@ int hffit_edge(const hf_model *m, const double *data, const double *init,
     double tol = opt && opt->tolerance > 0 ? opt->tolerance : 1e-10;
     int npars = hf_model_npars(m), nmain = hf_model_nmain(m);
     int poi = hf_model_poi(m);
-    const double *lower = hf_model_lower(m), *upper = hf_model_upper(m);
-    const unsigned char *fixed = hf_model_fixed(m);
     size_t np = npars ? npars : 1;
     res->twice_nll = NAN;
     res->converged = 0;
@@ -261,68 +341,21 @@ int hffit_edge(const hf_model *m, const double *data, const double *init,
     memcpy(c.x, init ? init : hf_model_inits(m), npars * sizeof *c.x);
     if (fix_poi && poi >= 0)
         c.x[poi] = poi_value;
-    for (int i = 0; i < npars; i++) {
-        if (fixed[i] || (fix_poi && i == poi))
-            continue;
-        idx[c.n] = i;
-        w[c.n] = width[i];
-        lo[c.n] = lower[i] / w[c.n];
-        hi[c.n] = upper[i] / w[c.n];
-        double v = c.x[i] / w[c.n];
-        y[c.n] = v < lo[c.n] ? lo[c.n] : v > hi[c.n] ? hi[c.n] : v;
-        c.n++;
-    }
-    c.idx = idx;
-    c.w = w;
+    edge_vars(&c, fix_poi ? poi : -1, width, idx, w, lo, hi, y);
     hf_model_expected(m, c.x, c.lamall, c.work);
     if (edge_bins(&c, data) == 0 || c.n == 0) {
         rc = hfcore_error_set(err, HF_ERR_FIT,
                               "fit: no empty bin whose yield could reach zero");
         goto out;
     }
-    o = nlopt_create(NLOPT_LD_SLSQP, c.n);
+    edge_con con[EDGE_MAX_BINS];
+    o = edge_optimizer(&c, con, lo, hi);
     if (!o)
         goto out;
-    edge_con con[EDGE_MAX_BINS];
-    nlopt_set_lower_bounds(o, lo);
-    nlopt_set_upper_bounds(o, hi);
-    nlopt_set_min_objective(o, edge_objective, &c);
-    for (int j = 0; j < c.nbins; j++) {
-        con[j] = (edge_con){&c, j};
-        /* NLopt returns the best point that meets the constraints to
-         * this tolerance: at 0, rounding (lam_b = -6e-15 on the edge)
-         * keeps the minimum from ever counting */
-        nlopt_add_inequality_constraint(o, edge_constraint, &con[j], 1e-11);
-    }
-    /* SLSQP's f-tolerance is also its QP's accuracy: at L-BFGS's 1e-12
-     * it stops ~1e-4 away when two empty bins meet zero together */
-    nlopt_set_ftol_rel(o, 1e-15);
     int max_evals = opt && opt->max_evals > 0 ? opt->max_evals
                                               : 1000 + 50 * c.n;
-    nlopt_set_maxeval(o, max_evals);
-    /* SLSQP may stop on its f-tolerance short of the KKT point (its
-     * quasi-Newton matrix gone stale): restarts with a fresh one, while
-     * they still go down */
-    double f, kkt = INFINITY, fprev = INFINITY;
-    nlopt_result nr = NLOPT_SUCCESS;
-    for (int round = 0; round < 4 && c.nevals < max_evals; round++) {
-        nlopt_set_maxeval(o, max_evals - c.nevals);
-        nr = nlopt_optimize(o, y, &f);
-        /* SLSQP stops within rounding (~1e-14) of a bound: on it, so the
-         * KKT test sees which bounds hold */
-        for (int k = 0; k < c.n; k++) {
-            if (y[k] - lo[k] < 1e-10 * (1 + fabs(lo[k])))
-                y[k] = lo[k];
-            if (hi[k] - y[k] < 1e-10 * (1 + fabs(hi[k])))
-                y[k] = hi[k];
-        }
-        f = edge_eval(&c, y, NULL);
-        kkt = f < HUGE_VAL ? edge_kkt(&c, lo, hi, f, tol) : INFINITY;
-        if (kkt < 0 || (nr < 0 && nr != NLOPT_ROUNDOFF_LIMITED) ||
-            !(f < fprev))
-            break;
-        fprev = f;
-    }
+    double f, kkt;
+    nlopt_result nr = edge_solve(&c, o, y, lo, hi, tol, max_evals, &f, &kkt);
     for (int k = 0; k < c.n; k++)
         c.x[idx[k]] = y[k] * w[k];
     memcpy(pars, c.x, npars * sizeof *pars);

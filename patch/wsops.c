@@ -251,19 +251,11 @@ void hf_ws_edit_init(hf_ws_edit *e)
     e->version = HF_WS_EDIT_VERSION;
 }
 
-int hf_workspace_prune_rename(const hf_workspace *ws, const hf_ws_edit *e,
-                              hf_workspace **out, hf_error *err)
+/* Every name the edit lists must be in the workspace (pyhf's check, its
+ * message). */
+static int check_edit(const hf_ws_edit *e, const cJSON *root, hf_error *err)
 {
-    if (out)
-        *out = NULL;
-    if (!ws || !e || !out)
-        return hfcore_error_set(err, HF_ERR_ARG, "hf_workspace_prune_rename: "
-                                             "NULL argument");
-    int rc = hfcore_check_version(e->version, HF_WS_EDIT_VERSION,
-                                  "hf_ws_edit", err);
-    if (rc != HF_OK)
-        return rc;
-    const cJSON *root = ws->root;
+    int rc;
     if ((rc = check_names(e->prune_modifier_types, e->n_prune_modifier_types, 1,
                           root, has_modifier_type, "modifier types", err)) ||
         (rc = check_names(e->prune_modifiers, e->n_prune_modifiers, 1, root,
@@ -283,11 +275,43 @@ int hf_workspace_prune_rename(const hf_workspace *ws, const hf_ws_edit *e,
         (rc = check_names(e->rename_measurements, e->n_rename_measurements, 2,
                           root, has_measurement, "measurements", err)))
         return rc;
+    return HF_OK;
+}
 
-    /* Each container is created as it is added, so that none is left
-     * behind when an earlier allocation fails. */
-    cJSON *doc = cJSON_CreateObject(), *chans = NULL;
-    int bad = !doc || add(doc, "channels", chans = cJSON_CreateArray());
+/* One sample as the edit leaves it, added to `samples`; non-zero when out
+ * of memory.  Each container is created as it is added, so that none is
+ * left behind when an earlier allocation fails. */
+static int edit_sample(const hf_ws_edit *e, const cJSON *x, cJSON *samples)
+{
+    const char *sn = str_of(x, "name");
+    if (in_list(e->prune_samples, e->n_prune_samples, sn))
+        return 0;
+    cJSON *ns = cJSON_CreateObject(), *mods = NULL;
+    int bad = add(samples, NULL, ns) ||
+              add(ns, "name", cJSON_CreateString(
+                                  renamed(e->rename_samples,
+                                          e->n_rename_samples, sn))) ||
+              add(ns, "data", cJSON_Duplicate(get(x, "data"), 1)) ||
+              add(ns, "modifiers", mods = cJSON_CreateArray());
+    FOR_EACH(m, get(x, "modifiers")) {
+        if (bad)
+            break;
+        const char *mn = str_of(m, "name");
+        if (in_list(e->prune_modifiers, e->n_prune_modifiers, mn) ||
+            in_list(e->prune_modifier_types, e->n_prune_modifier_types,
+                    str_of(m, "type")))
+            continue;
+        bad = add(mods, NULL,
+                  with_name(m, renamed(e->rename_modifiers,
+                                       e->n_rename_modifiers, mn)));
+    }
+    return bad;
+}
+
+static int edit_channels(const hf_ws_edit *e, const cJSON *root, cJSON *doc)
+{
+    cJSON *chans = NULL;
+    int bad = add(doc, "channels", chans = cJSON_CreateArray());
     FOR_EACH(c, get(root, "channels")) {
         if (bad)
             break;
@@ -303,32 +327,17 @@ int hf_workspace_prune_rename(const hf_workspace *ws, const hf_ws_edit *e,
         FOR_EACH(x, get(c, "samples")) {
             if (bad)
                 break;
-            const char *sn = str_of(x, "name");
-            if (in_list(e->prune_samples, e->n_prune_samples, sn))
-                continue;
-            cJSON *ns = cJSON_CreateObject(), *mods = NULL;
-            bad = add(samples, NULL, ns) ||
-                  add(ns, "name", cJSON_CreateString(
-                                      renamed(e->rename_samples,
-                                              e->n_rename_samples, sn))) ||
-                  add(ns, "data", cJSON_Duplicate(get(x, "data"), 1)) ||
-                  add(ns, "modifiers", mods = cJSON_CreateArray());
-            FOR_EACH(m, get(x, "modifiers")) {
-                if (bad)
-                    break;
-                const char *mn = str_of(m, "name");
-                if (in_list(e->prune_modifiers, e->n_prune_modifiers, mn) ||
-                    in_list(e->prune_modifier_types, e->n_prune_modifier_types,
-                            str_of(m, "type")))
-                    continue;
-                bad = add(mods, NULL,
-                          with_name(m, renamed(e->rename_modifiers,
-                                               e->n_rename_modifiers, mn)));
-            }
+            bad = edit_sample(e, x, samples);
         }
     }
+    return bad;
+}
+
+static int edit_measurements(const hf_ws_edit *e, const cJSON *root,
+                             cJSON *doc)
+{
     cJSON *meas = NULL;
-    bad = bad || add(doc, "measurements", meas = cJSON_CreateArray());
+    int bad = add(doc, "measurements", meas = cJSON_CreateArray());
     FOR_EACH(m, get(root, "measurements")) {
         if (bad)
             break;
@@ -358,8 +367,14 @@ int hf_workspace_prune_rename(const hf_workspace *ws, const hf_ws_edit *e,
                                            e->n_rename_modifiers, pn)));
         }
     }
+    return bad;
+}
+
+static int edit_observations(const hf_ws_edit *e, const cJSON *root,
+                             cJSON *doc)
+{
     cJSON *obs = NULL;
-    bad = bad || add(doc, "observations", obs = cJSON_CreateArray());
+    int bad = add(doc, "observations", obs = cJSON_CreateArray());
     FOR_EACH(o, get(root, "observations")) {
         if (bad)
             break;
@@ -370,14 +385,16 @@ int hf_workspace_prune_rename(const hf_workspace *ws, const hf_ws_edit *e,
                   with_name(o, renamed(e->rename_channels,
                                        e->n_rename_channels, on)));
     }
-    bad = bad || add(doc, "version", cJSON_Duplicate(get(root, "version"), 1));
-    if (bad) {
-        cJSON_Delete(doc);
-        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
-                            ws->source);
-    }
+    return bad;
+}
+
+/* A validated workspace owning doc (freed on failure), named as ws. */
+static int wrap_workspace(cJSON *doc, const hf_workspace *ws,
+                          hf_workspace **out, hf_error *err)
+{
     /* As pyhf's Workspace(newspec): the result must be a valid workspace. */
-    if ((rc = hfpatch_workspace_validate(doc, ws->source, err)) != HF_OK) {
+    int rc = hfpatch_workspace_validate(doc, ws->source, err);
+    if (rc != HF_OK) {
         cJSON_Delete(doc);
         return rc;
     }
@@ -394,6 +411,34 @@ int hf_workspace_prune_rename(const hf_workspace *ws, const hf_ws_edit *e,
     w->source = src;
     *out = w;
     return HF_OK;
+}
+
+int hf_workspace_prune_rename(const hf_workspace *ws, const hf_ws_edit *e,
+                              hf_workspace **out, hf_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (!ws || !e || !out)
+        return hfcore_error_set(err, HF_ERR_ARG, "hf_workspace_prune_rename: "
+                                             "NULL argument");
+    int rc = hfcore_check_version(e->version, HF_WS_EDIT_VERSION,
+                                  "hf_ws_edit", err);
+    if (rc == HF_OK)
+        rc = check_edit(e, ws->root, err);
+    if (rc != HF_OK)
+        return rc;
+    const cJSON *root = ws->root;
+    cJSON *doc = cJSON_CreateObject();
+    int bad = !doc || edit_channels(e, root, doc) ||
+              edit_measurements(e, root, doc) ||
+              edit_observations(e, root, doc) ||
+              add(doc, "version", cJSON_Duplicate(get(root, "version"), 1));
+    if (bad) {
+        cJSON_Delete(doc);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
+                            ws->source);
+    }
+    return wrap_workspace(doc, ws, out, err);
 }
 
 /* --------------------------------------------------------------- combine */
