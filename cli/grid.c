@@ -61,44 +61,104 @@ static void show_progress(void *ctx, int done, int total)
     fflush(stderr);
 }
 
+/* The workspace and the patchset, the patchset verified against it; an
+ * HF_EXIT_* status, nothing to free on failure. */
+static int grid_load(const grid_args *g, hf_workspace **ws, hf_patchset **ps)
+{
+    hf_error err = {0};
+    int rc = hfcli_load_workspace(g->pos[0], ws);
+    if (rc != HF_EXIT_OK)
+        return rc;
+    if (hf_patchset_read(g->pos[1], ps, &err) != HF_OK) {
+        hf_workspace_free(*ws);
+        return hfcli_lib_error(&err);
+    }
+    rc = hfcli_verify(*ps, g->pos[1], *ws, g->pos[0], g->no_verify);
+    if (rc != HF_EXIT_OK) {
+        hf_patchset_free(*ps);
+        hf_workspace_free(*ws);
+    }
+    return rc;
+}
+
+/* Every patch's line, '\n'-terminated, in patchset order (lines are
+ * short: gathered, then written once); NULL when out of memory. */
+static char *grid_text(const hf_patchset *ps, const hf_batch_result *res,
+                       const hf_batch_options *bo)
+{
+    int n = hf_patchset_size(ps);
+    size_t cap = 4096, used = 0;
+    char *text = malloc(cap);
+    if (text)
+        text[0] = '\0';
+    for (int i = 0; text && i < n; i++) {
+        cJSON *head = hfcli_grid_head(hf_patchset_patch_name(ps, i), ps, i);
+        char *s = head ? hfcli_grid_line_ts(head, &res->items[i],
+                                             bo->upper_limit, bo->ts, NULL)
+                       : NULL;
+        size_t l = s ? strlen(s) : 0;
+        if (!s || (used + l + 2 > cap &&
+                   !(text = realloc(text, cap = 2 * (used + l + 2))))) {
+            free(s);
+            free(text);
+            return NULL;
+        }
+        memcpy(text + used, s, l);
+        used += l;
+        text[used++] = '\n';
+        text[used] = '\0';
+        free(s);
+    }
+    return text;
+}
+
+/* The failed patches' messages on stderr; rc, or HF_EXIT_INPUT when the
+ * lines were written but some patch failed. */
+static int grid_report(const hf_patchset *ps, const hf_batch_result *res,
+                       int rc)
+{
+    int n = hf_patchset_size(ps);
+    for (int i = 0; i < n; i++)
+        if (res->items[i].status != HF_OK)
+            hfcli_msg("%s: %s", hf_patchset_patch_name(ps, i),
+                       res->items[i].err.msg);
+    if (rc == HF_EXIT_OK && res->nfailed > 0) {
+        hfcli_msg("%d of %d patches failed", res->nfailed, n);
+        rc = HF_EXIT_INPUT;
+    }
+    return rc;
+}
+
+/* Options a grid cannot honour: said rather than dropped (CLsb/CLb are not
+ * part of the grid lines, and --cl only sets the limits' level). */
+static int grid_refused(const grid_args *g)
+{
+    if (g->tail_probs)
+        return hfcli_usage_error("--tail-probs: not for a whole patchset "
+                                  "(give --patch-name for one patch)");
+    if (g->cl_given && !g->bo.upper_limit)
+        return hfcli_usage_error("--cl is the level of the upper limits: "
+                                  "give --upper-limit, or drop --cl");
+    return HF_EXIT_OK;
+}
+
 static int run(const grid_args *g)
 {
     hf_error err = {0};
     hf_workspace *ws = NULL;
     hf_patchset *ps = NULL;
     double t0 = now();
-    int rc = hfcli_load_workspace(g->pos[0], &ws);
+    int rc = grid_load(g, &ws, &ps);
     if (rc != HF_EXIT_OK)
         return rc;
-    if (hf_patchset_read(g->pos[1], &ps, &err) != HF_OK) {
-        hf_workspace_free(ws);
-        return hfcli_lib_error(&err);
-    }
-    rc = hfcli_verify(ps, g->pos[1], ws, g->pos[0], g->no_verify);
+    double t1 = now();
+    int n = hf_patchset_size(ps);
+    /* one patch is unambiguous: plain `hf cls` output, as before */
+    rc = n == 1 && !g->threads_given ? -1 : grid_refused(g);
     if (rc != HF_EXIT_OK) {
         hf_patchset_free(ps);
         hf_workspace_free(ws);
         return rc;
-    }
-    double t1 = now();
-    int n = hf_patchset_size(ps);
-    if (n == 1 && !g->threads_given) {
-        /* one patch is unambiguous: plain `hf cls` output, as before */
-        hf_patchset_free(ps);
-        hf_workspace_free(ws);
-        return -1;
-    }
-
-    /* CLsb/CLb are not part of the grid lines, and --cl only sets the
-     * limits' level: say so rather than drop the option */
-    if (g->tail_probs || (g->cl_given && !g->bo.upper_limit)) {
-        hf_patchset_free(ps);
-        hf_workspace_free(ws);
-        if (g->tail_probs)
-            return hfcli_usage_error("--tail-probs: not for a whole patchset "
-                                      "(give --patch-name for one patch)");
-        return hfcli_usage_error("--cl is the level of the upper limits: "
-                                  "give --upper-limit, or drop --cl");
     }
     hf_batch_options bo = g->bo;
     bo.model = &g->mo;
@@ -115,47 +175,15 @@ static int run(const grid_args *g)
         return hfcli_lib_error(&err);
     }
     double t2 = now();
-
-    /* Lines are short: gather them and write once. */
-    size_t cap = 4096, used = 0;
-    char *text = malloc(cap);
-    for (int i = 0; text && i < n; i++) {
-        cJSON *head = hfcli_grid_head(hf_patchset_patch_name(ps, i), ps, i);
-        char *s = head ? hfcli_grid_line_ts(head, &res.items[i],
-                                             bo.upper_limit, bo.ts, NULL)
-                       : NULL;
-        size_t l = s ? strlen(s) : 0;
-        if (!s || (used + l + 2 > cap &&
-                   !(text = realloc(text, cap = 2 * (used + l + 2))))) {
-            free(s);
-            free(text);
-            text = NULL;
-            break;
-        }
-        memcpy(text + used, s, l);
-        used += l;
-        text[used++] = '\n';
-        text[used] = '\0';
-        free(s);
-    }
+    char *text = grid_text(ps, &res, &bo);
     if (!text) {
         hfcli_msg("out of memory");
         rc = HF_EXIT_INPUT;
     } else {
-        if (n == 0)
-            text[0] = '\0';
         rc = hfcli_emit(text, g->outfile);
     }
     free(text);
-
-    for (int i = 0; i < n; i++)
-        if (res.items[i].status != HF_OK)
-            hfcli_msg("%s: %s", hf_patchset_patch_name(ps, i),
-                       res.items[i].err.msg);
-    if (rc == HF_EXIT_OK && res.nfailed > 0) {
-        hfcli_msg("%d of %d patches failed", res.nfailed, n);
-        rc = HF_EXIT_INPUT;
-    }
+    rc = grid_report(ps, &res, rc);
     if (g->stats)
         fprintf(stderr, "%s: stats: loaded in %.3f ms; %d patches in %.3f s "
                         "(%.1f points/s)\n", hfcli_prog, 1e3 * (t1 - t0), n,
