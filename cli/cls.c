@@ -37,22 +37,17 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int run(const hf_model *m, const hf_cli_args *a, double t_load)
+/* The model must have a POI, and the values tested lie within its bounds
+ * (pyhf tests only those; the library's limits may look beyond the upper
+ * one).  An HF_EXIT_* status. */
+static int check_poi(const hf_model *m, const hf_cli_args *a)
 {
-    hf_error err = {0};
-    hf_fit_options fo = a->fo;
-    const double *data = hf_model_data(m);
-    hf_cls_result r;
-    hf_limit_result lim;
-
     if (hf_model_poi(m) < 0) {
         hfcli_msg("%s: the model has no parameter of interest (the "
                    "measurement's config.poi is empty, or is a signal patch "
                    "missing?)", hfmodel_source(m));
         return HF_EXIT_INPUT;
     }
-    /* pyhf tests only POI values within the POI's bounds; so does the
-     * command (the library's limits may look beyond the upper one) */
     int poi = hf_model_poi(m);
     double lo = hf_model_lower(m)[poi], hi = hf_model_upper(m)[poi];
     double want[2] = {a->scan_n ? a->scan_lo : a->test_poi,
@@ -68,6 +63,83 @@ static int run(const hf_model *m, const hf_cli_args *a, double t_load)
                                       hf_model_par_name(m, poi),
                                       hfmodel_source(m),
                                       hfmodel_params_path(m));
+    return HF_EXIT_OK;
+}
+
+/* The asymptotic hypotest, with its fits in *ex (and *xbuf, to free) for
+ * --explain and --asimov-out; an HF_EXIT_* status. */
+static int hypotest(const hf_model *m, const hf_cli_args *a,
+                    const hf_fit_options *fo, hf_cls_result *r,
+                    hf_hypotest_explain *ex, double **xbuf)
+{
+    hf_error err = {0};
+    const double *data = hf_model_data(m);
+    *xbuf = NULL;
+    if (!a->explain && !a->asimov_out)
+        return hf_cls_asymptotic(m, data, a->test_poi, a->ts, fo, r, &err)
+                       != HF_OK ? hfcli_lib_error(&err) : HF_EXIT_OK;
+    if (hfcli_explain_begin(m, ex, xbuf) != HF_EXIT_OK)
+        return HF_EXIT_INPUT;
+    if (hf_cls_asymptotic_explain(m, data, a->test_poi, a->ts, fo, r, ex,
+                                  &err) != HF_OK) {
+        free(*xbuf);
+        *xbuf = NULL;
+        return hfcli_lib_error(&err);
+    }
+    if (ex->ambiguous)
+        hfcli_msg("warning: the result is ambiguous: the free fit to the data "
+                  "ends as low (within 1e-6 in twice_nll) at %s = %.6g and at "
+                  "%.6g, and CLs_obs is %.6g or %.6g by which one is taken",
+                  hf_model_par_name(m, hf_model_poi(m)), ex->fit[HF_FIT_FREE].poi,
+                  ex->alt_poi, r->cls_obs, ex->alt_cls_obs);
+    return HF_EXIT_OK;
+}
+
+/* A NaN would print as null and read as a result: refuse it (an HF_EXIT_*
+ * status, the message said). */
+static int check_finite(const hf_cli_args *a, const hf_cls_result *r,
+                        const hf_limit_result *lim)
+{
+    int finite = isfinite(r->cls_obs) && isfinite(r->clsb) && isfinite(r->clb);
+    for (int i = 0; i < 5; i++)
+        finite = finite && isfinite(r->cls_exp[i]) &&
+                 (!a->upper_limit || isfinite(lim->exp[i]));
+    if (finite && (!a->upper_limit || isfinite(lim->obs)))
+        return HF_EXIT_OK;
+    hfcli_msg("CLs at POI %g is not a finite number (CLs_obs %g, CLsb %g, "
+               "CLb %g%s): the likelihood is degenerate here; nothing "
+               "printed", a->test_poi, r->cls_obs, r->clsb, r->clb,
+               a->upper_limit ? ", or the upper limit" : "");
+    return HF_EXIT_INPUT;
+}
+
+static cJSON *result_json(const hf_cli_args *a, const hf_cls_result *r,
+                          const hf_limit_result *lim)
+{
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddNumberToObject(out, "CLs_obs", r->cls_obs);
+    cJSON_AddItemToObject(out, "CLs_exp", hfcore_json_array(r->cls_exp, 5));
+    if (a->tail_probs) {
+        cJSON_AddNumberToObject(out, "CLsb", r->clsb);
+        cJSON_AddNumberToObject(out, "CLb", r->clb);
+    }
+    if (a->upper_limit) {
+        cJSON *ul = cJSON_AddObjectToObject(out, "upper_limit");
+        cJSON_AddNumberToObject(ul, "obs", lim->obs);
+        cJSON_AddItemToObject(ul, "exp", hfcore_json_array(lim->exp, 5));
+    }
+    return out;
+}
+
+static int run(const hf_model *m, const hf_cli_args *a, double t_load)
+{
+    hf_error err = {0};
+    hf_fit_options fo = a->fo;
+    hf_cls_result r;
+    hf_limit_result lim;
+    int rc = check_poi(m, a);
+    if (rc != HF_EXIT_OK)
+        return rc;
     if (a->scan_n)
         return hfcli_cls_scan(m, a->scan_lo, a->scan_hi, a->scan_n, a->cl, a->ts,
                                a->tail_probs, &fo, a->outfile);
@@ -79,63 +151,25 @@ static int run(const hf_model *m, const hf_cli_args *a, double t_load)
         return hfcli_significance(m, &fo, a, t_load);
     double t0 = now();
     hf_hypotest_explain ex;
-    double *xbuf = NULL;
-    if (a->explain || a->asimov_out) {
-        if (hfcli_explain_begin(m, &ex, &xbuf) != HF_EXIT_OK)
-            return HF_EXIT_INPUT;
-        if (hf_cls_asymptotic_explain(m, data, a->test_poi, a->ts, &fo, &r,
-                                      &ex, &err) != HF_OK) {
-            free(xbuf);
-            return hfcli_lib_error(&err);
-        }
-        if (ex.ambiguous)
-            hfcli_msg("warning: the result is ambiguous: the free fit to the data "
-                      "ends as low (within 1e-6 in twice_nll) at %s = %.6g and at "
-                      "%.6g, and CLs_obs is %.6g or %.6g by which one is taken",
-                      hf_model_par_name(m, hf_model_poi(m)), ex.fit[HF_FIT_FREE].poi,
-                      ex.alt_poi, r.cls_obs, ex.alt_cls_obs);
-    } else if (hf_cls_asymptotic(m, data, a->test_poi, a->ts, &fo, &r,
-                                 &err) != HF_OK)
-        return hfcli_lib_error(&err);
+    double *xbuf;
+    if ((rc = hypotest(m, a, &fo, &r, &ex, &xbuf)) != HF_EXIT_OK)
+        return rc;
     double t1 = now();
-    if (a->upper_limit &&
-        hf_upper_limit(m, data, a->cl, a->ts, &fo, &lim, &err) != HF_OK) {
-        free(xbuf);
-        return hfcli_lib_error(&err);
-    }
+    if (a->upper_limit && hf_upper_limit(m, hf_model_data(m), a->cl, a->ts,
+                                         &fo, &lim, &err) != HF_OK)
+        rc = hfcli_lib_error(&err);
     double t2 = now();
-    /* A NaN would print as null and read as a result: refuse it. */
-    int finite = isfinite(r.cls_obs) && isfinite(r.clsb) && isfinite(r.clb);
-    for (int i = 0; i < 5; i++)
-        finite = finite && isfinite(r.cls_exp[i]) &&
-                 (!a->upper_limit || isfinite(lim.exp[i]));
-    if (!finite || (a->upper_limit && !isfinite(lim.obs))) {
-        hfcli_msg("CLs at POI %g is not a finite number (CLs_obs %g, CLsb %g, "
-                   "CLb %g%s): the likelihood is degenerate here; nothing "
-                   "printed", a->test_poi, r.cls_obs, r.clsb, r.clb,
-                   a->upper_limit ? ", or the upper limit" : "");
+    if (rc == HF_EXIT_OK)
+        rc = check_finite(a, &r, &lim);
+    if (rc != HF_EXIT_OK) {
         free(xbuf);
-        return HF_EXIT_INPUT;
+        return rc;
     }
-
-    cJSON *out = cJSON_CreateObject();
-    cJSON_AddNumberToObject(out, "CLs_obs", r.cls_obs);
-    cJSON_AddItemToObject(out, "CLs_exp", hfcore_json_array(r.cls_exp, 5));
-    if (a->tail_probs) {
-        cJSON_AddNumberToObject(out, "CLsb", r.clsb);
-        cJSON_AddNumberToObject(out, "CLb", r.clb);
-    }
-    if (a->upper_limit) {
-        cJSON *ul = cJSON_AddObjectToObject(out, "upper_limit");
-        cJSON_AddNumberToObject(ul, "obs", lim.obs);
-        cJSON_AddItemToObject(ul, "exp", hfcore_json_array(lim.exp, 5));
-    }
-    int rc = (a->explain || a->asimov_out)
-                 ? hfcli_explain_emit(m, &ex, a, out)
-                 : hfcli_emit_json(out, a->outfile);
+    cJSON *out = result_json(a, &r, &lim);
+    rc = (a->explain || a->asimov_out) ? hfcli_explain_emit(m, &ex, a, out)
+                                       : hfcli_emit_json(out, a->outfile);
     cJSON_Delete(out);
     free(xbuf);
-
     if (rc == HF_EXIT_OK && a->stats) {
         fprintf(stderr, "%s: stats: model built in %.3f ms; hypotest: %d "
                         "NLL+gradient evaluations in %.3f ms",
