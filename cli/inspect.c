@@ -279,18 +279,9 @@ static size_t maxlen_of(const strs *s, size_t m)
     return m;
 }
 
-static void print_text(const cJSON *root, const summary *S, int star, text *t)
+static void print_counts(const summary *S, size_t w, text *t)
 {
-    const cJSON *meas = cJSON_GetObjectItemCaseSensitive(root, "measurements"), *me;
-    size_t w = maxlen_of(&S->channels, 0);
-    w = maxlen_of(&S->samples, w);
-    w = maxlen_of(&S->pars, w);
-    cJSON_ArrayForEach(me, meas) {
-        size_t l = ulen(str_item(me, "name"));
-        w = l > w ? l : w;
-    }
     char num[32];
-
     field(t, "     Summary     ", w + 7, '>');
     put(t, "  \n", 3);
     field(t, "------------------", w + 7, '>');
@@ -306,7 +297,11 @@ static void print_text(const cJSON *root, const summary *S, int star, text *t)
         put(t, num, strlen(num));
     }
     nl(t);
+}
 
+static void print_channels_samples(const summary *S, size_t w, text *t)
+{
+    char num[32];
     field(t, "channels", w, '>');
     put(t, "  ", 2);
     field(t, "nbins", 5, '^');
@@ -321,7 +316,6 @@ static void print_text(const cJSON *root, const summary *S, int star, text *t)
         nl(t);
     }
     nl(t);
-
     field(t, "samples", w, '>');
     nl(t);
     field(t, "----------", w, '>');
@@ -331,7 +325,10 @@ static void print_text(const cJSON *root, const summary *S, int star, text *t)
         nl(t);
     }
     nl(t);
+}
 
+static void print_parameters(const summary *S, size_t w, text *t)
+{
     field(t, "parameters", w, '>');
     put(t, "  ", 2);
     field(t, "constraint", 22, '<');
@@ -349,7 +346,12 @@ static void print_text(const cJSON *root, const summary *S, int star, text *t)
         nl(t);
     }
     nl(t);
+}
 
+/* The measurements, the one in use (index star) marked "(*)". */
+static void print_measurements(const cJSON *meas, int star, size_t w, text *t)
+{
+    const cJSON *me;
     field(t, "measurement", w, '>');
     put(t, "  ", 2);
     field(t, "poi", 22, '^');
@@ -383,6 +385,23 @@ static void print_text(const cJSON *root, const summary *S, int star, text *t)
         nl(t);
     }
     nl(t);
+}
+
+/* pyhf inspect's text: the tables right-aligned to the longest name. */
+static void print_text(const cJSON *root, const summary *S, int star, text *t)
+{
+    const cJSON *meas = cJSON_GetObjectItemCaseSensitive(root, "measurements"), *me;
+    size_t w = maxlen_of(&S->channels, 0);
+    w = maxlen_of(&S->samples, w);
+    w = maxlen_of(&S->pars, w);
+    cJSON_ArrayForEach(me, meas) {
+        size_t l = ulen(str_item(me, "name"));
+        w = l > w ? l : w;
+    }
+    print_counts(S, w, t);
+    print_channels_samples(S, w, t);
+    print_parameters(S, w, t);
+    print_measurements(meas, star, w, t);
 }
 
 static cJSON *str_array(const char *const *v, int n, int stride)

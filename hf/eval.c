@@ -271,7 +271,9 @@ double hf_model_nll(const hf_model *m, const double *pars, const double *data,
     return -(logl + constraints(m, pars, data + m->nmain, grad));
 }
 
-/* Backward pass: grad (npars, overwritten) = sum_i w_i dlam_i/dpars for
+/* Kept whole, as forward(): the hot path, whose loops share the scratch
+ * pointers set up at its top.
+ * Backward pass: grad (npars, overwritten) = sum_i w_i dlam_i/dpars for
  * the weights w[nmain] at work + nmain, after a forward pass with
  * derivatives on the same work. */
 static void backward(const hf_model *m, const double *pars, double *work,
