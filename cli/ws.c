@@ -489,91 +489,100 @@ typedef struct vals {
 
 /* pyhf prune and rename: click options that take one value (prune) or
  * two (rename), repeatable, in any order with the workspace argument. */
-static int edit_cmd(int argc, char **argv, int nargs)
+enum { EDIT_NOPT = 5 };
+
+/* prune's and rename's command line: per option (channel, sample,
+ * modifier, modifier type, measurement) its values, nargs per use; -1
+ * after --help, else an HF_EXIT_* status (the message said). */
+static int edit_parse(int argc, char **argv, int nargs, vals *v,
+                      const char **outfile, const char **ws_path)
 {
     static const struct {
         const char *s, *l;
-    } names[] = {
+    } names[EDIT_NOPT] = {
         {"-c", "--channel"}, {"-s", "--sample"}, {"-m", "--modifier"},
         {"-t", "--modifier-type"}, {NULL, "--measurement"},
     };
-    enum { NOPT = 5 };
-    vals v[NOPT];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(nargs == 1 ? prune_help : rename_help, stdout);
+            return -1;
+        }
+        if (strcmp(a, "--output-file") == 0 || strncmp(a, "--output-file=", 14) == 0) {
+            if (a[13] == '=')
+                *outfile = a + 14;
+            else if (i + 1 < argc)
+                *outfile = argv[++i];
+            else
+                return hfcli_usage_error("option '--output-file' needs a value");
+            continue;
+        }
+        int k = 0;
+        for (; k < EDIT_NOPT; k++)
+            if ((names[k].s && strcmp(a, names[k].s) == 0) ||
+                strcmp(a, names[k].l) == 0)
+                break;
+        if (k == EDIT_NOPT && a[0] == '-' && a[1])
+            return hfcli_usage_error("unknown option '%s'", a);
+        if (k == EDIT_NOPT) {
+            if (*ws_path)
+                return hfcli_usage_error("too many arguments: '%s'", a);
+            *ws_path = a;
+            continue;
+        }
+        if (nargs == 2 && k == 3)
+            return hfcli_usage_error("unknown option '%s'", a);
+        if (i + nargs >= argc)
+            return hfcli_usage_error("option '%s' needs %s", a,
+                                      nargs == 1 ? "a value" : "two values");
+        for (int j = 0; j < nargs; j++)
+            v[k].v[v[k].n * nargs + j] = argv[++i];
+        v[k].n++;
+    }
+    return HF_EXIT_OK;
+}
+
+/* The library's edit from the parsed values: prunes (nargs 1) or renames. */
+static void edit_fill(hf_ws_edit *e, const vals *v, int nargs)
+{
+    hf_ws_edit_init(e);
+    if (nargs == 1) {
+        e->prune_channels = v[0].v, e->n_prune_channels = v[0].n;
+        e->prune_samples = v[1].v, e->n_prune_samples = v[1].n;
+        e->prune_modifiers = v[2].v, e->n_prune_modifiers = v[2].n;
+        e->prune_modifier_types = v[3].v, e->n_prune_modifier_types = v[3].n;
+        e->prune_measurements = v[4].v, e->n_prune_measurements = v[4].n;
+    } else {
+        e->rename_channels = v[0].v, e->n_rename_channels = v[0].n;
+        e->rename_samples = v[1].v, e->n_rename_samples = v[1].n;
+        e->rename_modifiers = v[2].v, e->n_rename_modifiers = v[2].n;
+        e->rename_measurements = v[4].v, e->n_rename_measurements = v[4].n;
+    }
+}
+
+static int edit_cmd(int argc, char **argv, int nargs)
+{
+    vals v[EDIT_NOPT];
     const char *outfile = NULL, *ws_path = NULL;
     int rc = HF_EXIT_OK;
-    for (int k = 0; k < NOPT; k++) {
+    for (int k = 0; k < EDIT_NOPT; k++) {
         v[k].v = calloc((size_t)argc * 2 + 1, sizeof *v[k].v);
         v[k].n = 0;
         if (!v[k].v)
             rc = HF_EXIT_INPUT;
     }
-    for (int i = 1; rc == HF_EXIT_OK && i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(nargs == 1 ? prune_help : rename_help, stdout);
-            rc = -1;
-            break;
-        }
-        if (strcmp(a, "--output-file") == 0 || strncmp(a, "--output-file=", 14) == 0) {
-            if (a[13] == '=')
-                outfile = a + 14;
-            else if (i + 1 < argc)
-                outfile = argv[++i];
-            else
-                rc = hfcli_usage_error("option '--output-file' needs a value");
-            continue;
-        }
-        int k = 0;
-        for (; k < NOPT; k++)
-            if ((names[k].s && strcmp(a, names[k].s) == 0) ||
-                strcmp(a, names[k].l) == 0)
-                break;
-        if (k == NOPT && a[0] == '-' && a[1]) {
-            rc = hfcli_usage_error("unknown option '%s'", a);
-            break;
-        }
-        if (k == NOPT) {
-            if (ws_path) {
-                rc = hfcli_usage_error("too many arguments: '%s'", a);
-                break;
-            }
-            ws_path = a;
-            continue;
-        }
-        if (nargs == 2 && k == 3) {
-            rc = hfcli_usage_error("unknown option '%s'", a);
-            break;
-        }
-        if (i + nargs >= argc) {
-            rc = hfcli_usage_error("option '%s' needs %s", a,
-                                    nargs == 1 ? "a value" : "two values");
-            break;
-        }
-        for (int j = 0; j < nargs; j++)
-            v[k].v[v[k].n * nargs + j] = argv[++i];
-        v[k].n++;
-    }
+    if (rc == HF_EXIT_OK)
+        rc = edit_parse(argc, argv, nargs, v, &outfile, &ws_path);
     if (rc != HF_EXIT_OK) {
-        for (int k = 0; k < NOPT; k++)
+        for (int k = 0; k < EDIT_NOPT; k++)
             free(v[k].v);
         if (rc > 0 && rc != HF_EXIT_USAGE)
             hfcli_msg("out of memory");
         return rc < 0 ? HF_EXIT_OK : rc;
     }
     hf_ws_edit e;
-    hf_ws_edit_init(&e);
-    if (nargs == 1) {
-        e.prune_channels = v[0].v, e.n_prune_channels = v[0].n;
-        e.prune_samples = v[1].v, e.n_prune_samples = v[1].n;
-        e.prune_modifiers = v[2].v, e.n_prune_modifiers = v[2].n;
-        e.prune_modifier_types = v[3].v, e.n_prune_modifier_types = v[3].n;
-        e.prune_measurements = v[4].v, e.n_prune_measurements = v[4].n;
-    } else {
-        e.rename_channels = v[0].v, e.n_rename_channels = v[0].n;
-        e.rename_samples = v[1].v, e.n_rename_samples = v[1].n;
-        e.rename_modifiers = v[2].v, e.n_rename_modifiers = v[2].n;
-        e.rename_measurements = v[4].v, e.n_rename_measurements = v[4].n;
-    }
+    edit_fill(&e, v, nargs);
     hf_workspace *ws = NULL, *res = NULL;
     hf_error err = {0};
     rc = hfcli_load_workspace(ws_path ? ws_path : "-", &ws);
@@ -585,7 +594,7 @@ static int edit_cmd(int argc, char **argv, int nargs)
     }
     hf_workspace_free(res);
     hf_workspace_free(ws);
-    for (int k = 0; k < NOPT; k++)
+    for (int k = 0; k < EDIT_NOPT; k++)
         free(v[k].v);
     return rc;
 }
