@@ -107,6 +107,83 @@ static int split(char *line, const char **f, size_t *len, int max)
     return n;
 }
 
+/* Where the score file's columns are (-1: absent) and how many it has. */
+typedef struct csv_cols {
+    int ic, is, iw, ncol;
+} csv_cols;
+
+/* The header line's columns; an HF_EXIT_* status (the message said). */
+static int csv_header(const char *path, long lineno, const char **f,
+                      const size_t *fl, int nf, csv_cols *c)
+{
+    c->ncol = nf;
+    for (int i = 0; i < nf && i < 64; i++) {
+        if (fl[i] == 7 && !strncmp(f[i], "channel", 7))
+            c->ic = i;
+        else if (fl[i] == 5 && !strncmp(f[i], "score", 5))
+            c->is = i;
+        else if (fl[i] == 6 && !strncmp(f[i], "weight", 6))
+            c->iw = i;
+    }
+    if (c->ic >= 0 && c->is >= 0)
+        return HF_EXIT_OK;
+    hfcli_msg("%s:%ld: the header must name the columns channel and score "
+               "(and optionally weight), e.g. 'channel,score,weight'",
+               path, lineno);
+    return HF_EXIT_INPUT;
+}
+
+/* One event's row into the histograms (or the counts of events outside
+ * them); an HF_EXIT_* status (the message said). */
+static int csv_row(const char *path, long lineno, const char **f,
+                   const size_t *fl, int nf, const csv_cols *cc,
+                   const hf_binning *b, int only, double *sumw, double *sumw2,
+                   const int *off, counts *cnt)
+{
+    double s, w = 1.0;
+    if (nf != cc->ncol) {
+        hfcli_msg("%s:%ld: %d fields where the header has %d", path, lineno, nf,
+                   cc->ncol);
+        return HF_EXIT_INPUT;
+    }
+    if (field_double(f[cc->is], fl[cc->is], &s)) {
+        hfcli_msg("%s:%ld: score '%.*s' is not a finite number", path, lineno,
+                   (int)(fl[cc->is] < 40 ? fl[cc->is] : 40), f[cc->is]);
+        return HF_EXIT_INPUT;
+    }
+    if (cc->iw >= 0 && field_double(f[cc->iw], fl[cc->iw], &w)) {
+        hfcli_msg("%s:%ld: weight '%.*s' is not a finite number", path, lineno,
+                   (int)(fl[cc->iw] < 40 ? fl[cc->iw] : 40), f[cc->iw]);
+        return HF_EXIT_INPUT;
+    }
+    cnt->total++;
+    size_t nl = fl[cc->ic];
+    char small[256], *name = small;
+    if (nl >= sizeof small && !(name = malloc(nl + 1))) {
+        hfcli_msg("out of memory");
+        return HF_EXIT_INPUT;
+    }
+    memcpy(name, f[cc->ic], nl);
+    name[nl] = '\0';
+    int c = hf_binning_find(b, name);
+    if (c < 0 || (only >= 0 && c != only)) {
+        if (!cnt->unknown++)
+            snprintf(cnt->unknown_name, sizeof cnt->unknown_name, "%s", name);
+    } else {
+        int j = hf_binning_bin(b, c, s);
+        if (j < 0) {
+            cnt->outside++;
+        } else {
+            int o = off[only >= 0 ? 0 : c];
+            sumw[o + j] += w;
+            sumw2[o + j] += w * w;
+        }
+    }
+    if (name != small)
+        free(name);
+    return HF_EXIT_OK;
+}
+
 static int read_csv(const char *path, const hf_binning *b, int only,
                     double *sumw, double *sumw2, const int *off, counts *cnt)
 {
@@ -114,10 +191,11 @@ static int read_csv(const char *path, const hf_binning *b, int only,
     hf_error err = {0};
     if (hfcore_file_read(path, &text, NULL, &err))
         return hfcli_lib_error(&err);
-    int rc = HF_EXIT_OK, ic = -1, is = -1, iw = -1, ncol = 0;
+    int rc = HF_EXIT_OK;
+    csv_cols cc = {-1, -1, -1, 0};
     long lineno = 0;
     char *p = text;
-    for (char *next; p; p = next) {
+    for (char *next; p && rc == HF_EXIT_OK; p = next) {
         char *nl = strchr(p, '\n');
         next = nl ? nl + 1 : NULL;
         if (nl)
@@ -129,75 +207,15 @@ static int read_csv(const char *path, const hf_binning *b, int only,
         const char *f[64];
         size_t fl[64];
         int nf = L ? split(p, f, fl, 64) : 0;
-        if (nf == 0) {
-            /* blank line */
-        } else if (ic < 0 && is < 0) {
-            ncol = nf;
-            for (int i = 0; i < nf && i < 64; i++) {
-                if (fl[i] == 7 && !strncmp(f[i], "channel", 7))
-                    ic = i;
-                else if (fl[i] == 5 && !strncmp(f[i], "score", 5))
-                    is = i;
-                else if (fl[i] == 6 && !strncmp(f[i], "weight", 6))
-                    iw = i;
-            }
-            if (ic < 0 || is < 0) {
-                hfcli_msg("%s:%ld: the header must name the columns channel and score "
-                           "(and optionally weight), e.g. 'channel,score,weight'",
-                           path, lineno);
-                rc = HF_EXIT_INPUT;
-                break;
-            }
-        } else {
-            double s, w = 1.0;
-            if (nf != ncol) {
-                hfcli_msg("%s:%ld: %d fields where the header has %d", path, lineno, nf,
-                           ncol);
-                rc = HF_EXIT_INPUT;
-                break;
-            }
-            if (field_double(f[is], fl[is], &s)) {
-                hfcli_msg("%s:%ld: score '%.*s' is not a finite number", path, lineno,
-                           (int)(fl[is] < 40 ? fl[is] : 40), f[is]);
-                rc = HF_EXIT_INPUT;
-                break;
-            }
-            if (iw >= 0 && field_double(f[iw], fl[iw], &w)) {
-                hfcli_msg("%s:%ld: weight '%.*s' is not a finite number", path, lineno,
-                           (int)(fl[iw] < 40 ? fl[iw] : 40), f[iw]);
-                rc = HF_EXIT_INPUT;
-                break;
-            }
-            cnt->total++;
-            char small[256], *name = small;
-            if (fl[ic] >= sizeof small && !(name = malloc(fl[ic] + 1))) {
-                hfcli_msg("out of memory");
-                rc = HF_EXIT_INPUT;
-                break;
-            }
-            memcpy(name, f[ic], fl[ic]);
-            name[fl[ic]] = '\0';
-            int c = hf_binning_find(b, name);
-            if (c < 0 || (only >= 0 && c != only)) {
-                if (!cnt->unknown++)
-                    snprintf(cnt->unknown_name, sizeof cnt->unknown_name, "%s", name);
-                if (name != small)
-                    free(name);
-                continue;
-            }
-            if (name != small)
-                free(name);
-            int j = hf_binning_bin(b, c, s);
-            if (j < 0) {
-                cnt->outside++;
-                continue;
-            }
-            int o = off[only >= 0 ? 0 : c];
-            sumw[o + j] += w;
-            sumw2[o + j] += w * w;
-        }
+        if (nf == 0)
+            continue; /* blank line */
+        if (cc.ic < 0 && cc.is < 0)
+            rc = csv_header(path, lineno, f, fl, nf, &cc);
+        else
+            rc = csv_row(path, lineno, f, fl, nf, &cc, b, only, sumw, sumw2,
+                         off, cnt);
     }
-    if (rc == HF_EXIT_OK && ic < 0) {
+    if (rc == HF_EXIT_OK && cc.ic < 0) {
         hfcli_msg("%s: no header line (expected e.g. 'channel,score,weight')", path);
         rc = HF_EXIT_INPUT;
     }
