@@ -18,20 +18,25 @@
  * check.  Callers scale x and y to comparable ranges first: "nearest" is
  * only meaningful in the units the plot shows.
  */
+#define _GNU_SOURCE /* glibc's qsort_r: the points reach the comparator
+                       without a global */
 #include <stdlib.h>
 #include <string.h>
 
 #include "plot.h"
 
-static const double *sx, *sy;  /* for qsort's comparator */
+typedef struct points {
+    const double *x, *y;
+} points;
 
-static int by_xy(const void *a, const void *b)
+static int by_xy(const void *a, const void *b, void *ctx)
 {
+    const points *P = ctx;
     int i = *(const int *)a, j = *(const int *)b;
-    if (sx[i] != sx[j])
-        return sx[i] < sx[j] ? -1 : 1;
-    if (sy[i] != sy[j])
-        return sy[i] < sy[j] ? -1 : 1;
+    if (P->x[i] != P->x[j])
+        return P->x[i] < P->x[j] ? -1 : 1;
+    if (P->y[i] != P->y[j])
+        return P->y[i] < P->y[j] ? -1 : 1;
     return 0;
 }
 
@@ -106,102 +111,102 @@ static int flip_pass(const double *x, const double *y, int *t, int nt,
     return flips;
 }
 
-int hfplot_triangulate(const double *x, const double *y, int n, int **tris)
+/* idx (n) sorted by x then y, duplicates dropped; the count kept. */
+static int sort_unique(const double *x, const double *y, int n, int *idx)
 {
-    *tris = NULL;
-    if (n < 3)
-        return 0;
-    int *idx = malloc(sizeof *idx * (size_t)n);
-    int *hull = malloc(sizeof *hull * (size_t)(n + 1));
-    int *t = malloc(sizeof *t * 3 * (size_t)(2 * n + 4));
-    int nt = 0, nh = 0;
-    if (!idx || !hull || !t)
-        goto nomem;
     for (int i = 0; i < n; i++)
         idx[i] = i;
-    sx = x, sy = y;
-    qsort(idx, (size_t)n, sizeof *idx, by_xy);
+    points P = {x, y};
+    qsort_r(idx, (size_t)n, sizeof *idx, by_xy, &P);
     /* Duplicates add nothing (and would make zero-area triangles). */
     int m = 1;
     for (int i = 1; i < n; i++)
         if (x[idx[i]] != x[idx[m - 1]] || y[idx[i]] != y[idx[m - 1]])
             idx[m++] = idx[i];
+    return m;
+}
 
-    /* The first points may lie on one line (a column of a grid): fan them
-     * from the first point off that line. */
+/* A sweep's triangles (t, *nt) and hull (counter-clockwise, *nh). */
+typedef struct sweep {
+    int *t, nt;
+    int *hull, nh;
+} sweep;
+
+/* The first points may lie on one line (a column of a grid): fans them
+ * from the first point off that line, idx[k]; k, or m when all m points
+ * lie on one line. */
+static int first_fan(const double *x, const double *y, const int *idx, int m,
+                     sweep *S)
+{
     int k = 2;
     while (k < m && orient(x, y, idx[0], idx[1], idx[k]) == 0)
         k++;
-    if (k == m) {
-        free(idx), free(hull), free(t);
-        return 0;
+    if (k == m)
+        return m;
+    int p = idx[k], ccw = orient(x, y, idx[0], idx[k - 1], p) > 0;
+    for (int i = 0; i + 1 < k; i++) {
+        int *T = S->t + 3 * S->nt++;
+        T[0] = ccw ? idx[i] : idx[i + 1];
+        T[1] = ccw ? idx[i + 1] : idx[i];
+        T[2] = p;
     }
-    int p = idx[k];
-    if (orient(x, y, idx[0], idx[k - 1], p) > 0) {
-        for (int i = 0; i + 1 < k; i++) {
-            t[3 * nt] = idx[i], t[3 * nt + 1] = idx[i + 1], t[3 * nt + 2] = p;
-            nt++;
-        }
-        for (int i = 0; i < k; i++)
-            hull[nh++] = idx[i];
-        hull[nh++] = p;
-    } else {
-        for (int i = 0; i + 1 < k; i++) {
-            t[3 * nt] = idx[i + 1], t[3 * nt + 1] = idx[i], t[3 * nt + 2] = p;
-            nt++;
-        }
-        for (int i = k - 1; i >= 0; i--)
-            hull[nh++] = idx[i];
-        hull[nh++] = p;
-    }
+    for (int i = 0; i < k; i++)
+        S->hull[S->nh++] = idx[ccw ? i : k - 1 - i];
+    S->hull[S->nh++] = p;
+    return k;
+}
 
-    for (int s = k + 1; s < m; s++) {
-        p = idx[s];
-        /* The edges p sees form one run of the (cyclic) hull; find where
-         * it starts: a visible edge whose predecessor is not visible. */
-        int start = -1;
-        for (int i = 0; i < nh; i++) {
-            int vis = orient(x, y, hull[i], hull[(i + 1) % nh], p) < 0;
-            int prev = orient(x, y, hull[(i + nh - 1) % nh], hull[i], p) < 0;
-            if (vis && !prev) {
-                start = i;
-                break;
-            }
+/* Joins p, outside the hull, to every hull edge it sees; -1 when out of
+ * memory. */
+static int add_point(const double *x, const double *y, int p, sweep *S)
+{
+    int nh = S->nh, *hull = S->hull;
+    /* The edges p sees form one run of the (cyclic) hull; find where it
+     * starts: a visible edge whose predecessor is not visible. */
+    int start = -1;
+    for (int i = 0; i < nh; i++) {
+        int vis = orient(x, y, hull[i], hull[(i + 1) % nh], p) < 0;
+        int prev = orient(x, y, hull[(i + nh - 1) % nh], hull[i], p) < 0;
+        if (vis && !prev) {
+            start = i;
+            break;
         }
-        if (start < 0)
-            continue;  /* on the hull already: nothing to add */
-        int run = 0;
-        while (run < nh &&
-               orient(x, y, hull[(start + run) % nh],
-                      hull[(start + run + 1) % nh], p) < 0) {
-            int a = hull[(start + run) % nh], b = hull[(start + run + 1) % nh];
-            t[3 * nt] = b, t[3 * nt + 1] = a, t[3 * nt + 2] = p;
-            nt++;
-            run++;
-        }
-        /* Hull vertices strictly inside the run leave the hull; p goes
-         * between its two ends.  Rotate so the run starts at 0 first. */
-        int *tmp = malloc(sizeof *tmp * (size_t)(nh + 1));
-        if (!tmp)
-            goto nomem;
-        int nn = 0;
-        tmp[nn++] = hull[start];
-        tmp[nn++] = p;
-        for (int i = run; i < nh; i++)
-            tmp[nn++] = hull[(start + i) % nh];
-        memcpy(hull, tmp, sizeof *tmp * (size_t)nn);
-        nh = nn;
-        free(tmp);
     }
-    free(idx);
-    free(hull);
-    idx = hull = NULL;
+    if (start < 0)
+        return 0;  /* on the hull already: nothing to add */
+    int run = 0;
+    while (run < nh &&
+           orient(x, y, hull[(start + run) % nh],
+                  hull[(start + run + 1) % nh], p) < 0) {
+        int a = hull[(start + run) % nh], b = hull[(start + run + 1) % nh];
+        int *T = S->t + 3 * S->nt++;
+        T[0] = b, T[1] = a, T[2] = p;
+        run++;
+    }
+    /* Hull vertices strictly inside the run leave the hull; p goes
+     * between its two ends.  Rotate so the run starts at 0 first. */
+    int *tmp = malloc(sizeof *tmp * (size_t)(nh + 1));
+    if (!tmp)
+        return -1;
+    int nn = 0;
+    tmp[nn++] = hull[start];
+    tmp[nn++] = p;
+    for (int i = run; i < nh; i++)
+        tmp[nn++] = hull[(start + i) % nh];
+    memcpy(hull, tmp, sizeof *tmp * (size_t)nn);
+    S->nh = nn;
+    free(tmp);
+    return 0;
+}
 
+/* Lawson's flips until none is left; -1 when out of memory. */
+static int delaunay(const double *x, const double *y, int n, int *t, int nt)
+{
     edge *e = malloc(sizeof *e * 3 * (size_t)(nt + 1));
     unsigned char *used = malloc((size_t)nt + 1);
     if (!e || !used) {
         free(e), free(used);
-        goto nomem;
+        return -1;
     }
     /* Each pass flips at least one edge towards Delaunay; the bound only
      * guards against a numerical cycle. */
@@ -210,9 +215,36 @@ int hfplot_triangulate(const double *x, const double *y, int n, int **tris)
             break;
     free(e);
     free(used);
-    *tris = t;
-    return nt;
-nomem:
-    free(idx), free(hull), free(t);
-    return -1;
+    return 0;
+}
+
+int hfplot_triangulate(const double *x, const double *y, int n, int **tris)
+{
+    *tris = NULL;
+    if (n < 3)
+        return 0;
+    int *idx = malloc(sizeof *idx * (size_t)n);
+    sweep S = {malloc(sizeof *S.t * 3 * (size_t)(2 * n + 4)), 0,
+               malloc(sizeof *S.hull * (size_t)(n + 1)), 0};
+    int rc = 0;
+    if (!idx || !S.hull || !S.t) {
+        rc = -1;
+    } else {
+        int m = sort_unique(x, y, n, idx);
+        int k = first_fan(x, y, idx, m, &S);
+        if (k == m)
+            S.nt = 0; /* all on one line: no triangle */
+        for (int s = k + 1; rc == 0 && s < m; s++)
+            rc = add_point(x, y, idx[s], &S);
+        if (rc == 0 && S.nt > 0)
+            rc = delaunay(x, y, n, S.t, S.nt);
+    }
+    free(idx);
+    free(S.hull);
+    if (rc != 0 || S.nt == 0) {
+        free(S.t);
+        return rc;
+    }
+    *tris = S.t;
+    return S.nt;
 }
