@@ -231,6 +231,9 @@ static int finish_output(const scan *s, const opts *o, char **lines)
     return rc;
 }
 
+/* Kept whole (~95 lines): every rank must make the same collective calls
+ * (MPI_Allreduce, MPI_Bcast) in the same order, whatever happens on it;
+ * one function shows that order at once. */
 int main(int argc, char **argv)
 {
     int provided, size, rc, all;
