@@ -345,6 +345,51 @@ static int kink_converged(fit_ctx *c, double tol, int max_evals,
     return nkinks > 0 && 0.5 * s <= tol * scale;
 }
 
+/* A fit of a model without ROOT's kinked codes that stalled: the probes
+ * of kink_converged (two evaluations along each of up to 32 coordinates
+ * where the gradient is not small, which may find a lower point), the
+ * descent resumed from the best point, any coordinate found to have a
+ * true kink pinned while the others descend.  This is what every stalled
+ * fit did before polish_kinks handled ROOT's codes; without it some staus
+ * background-only toys stay stuck (3 of 10,000 at DS_200_1, seed 1). */
+static void polish_stall(fit_ctx *c, nlopt_opt o, double *y, double *lo,
+                         double *hi, double tol, int max_evals)
+{
+    int n = c->n, any = 0;
+    unsigned char *kink = malloc((size_t)n);
+    double *keep = malloc(2 * (size_t)n * sizeof *keep);
+    if (!kink || !keep)
+        goto out;
+    kink_converged(c, tol, max_evals, kink);
+    memcpy(y, c->ybest, n * sizeof *y);
+    for (int k = 0; k < n; k++) {
+        keep[2 * k] = lo[k];
+        keep[2 * k + 1] = hi[k];
+        if (!kink[k])
+            continue;
+        any = 1;
+        if (fabs(y[k] * c->w[k]) < 1e-6 && lo[k] <= 0 && hi[k] >= 0)
+            y[k] = 0;
+        lo[k] = hi[k] = y[k];
+    }
+    if (!any)
+        goto out;
+    c->fbest = INFINITY; /* the pinned point is where descent starts */
+    eval(c, y, NULL);
+    nlopt_set_lower_bounds(o, lo);
+    nlopt_set_upper_bounds(o, hi);
+    descend(c, o, y, tol, max_evals);
+    for (int k = 0; k < n; k++) {
+        lo[k] = keep[2 * k];
+        hi[k] = keep[2 * k + 1];
+    }
+    nlopt_set_lower_bounds(o, lo);
+    nlopt_set_upper_bounds(o, hi);
+out:
+    free(kink);
+    free(keep);
+}
+
 /* A kinked variable this close to its kink (in the parameter's units)
  * is put on it before the kinks are sorted out. */
 #define KINK_NEAR 1e-9
@@ -415,8 +460,12 @@ static void polish_kinks(fit_ctx *c, nlopt_opt o, double *y, double *lo,
     unsigned char *on = malloc(n ? n : 1);
     signed char *side = malloc(n ? n : 1), *prev = calloc(n ? n : 1, 1);
     double *v = malloc(6 * (size_t)(n ? n : 1) * sizeof *v);
-    if (!flag || !on || !side || !prev || !v || hfmodel_kinked(c->m, flag) == 0)
+    if (!flag || !on || !side || !prev || !v)
         goto out;
+    if (hfmodel_kinked(c->m, flag) == 0) {
+        polish_stall(c, o, y, lo, hi, tol, max_evals);
+        goto out;
+    }
     double *klo = v, *khi = v + n, *gr = v + 2 * n, *gl = v + 3 * n;
     double *yb = v + 4 * n, *gb = v + 5 * n, fb = c->fbest;
     double scale = fabs(c->fbest) > 1 ? fabs(c->fbest) : 1;
