@@ -18,6 +18,12 @@ struct hf_workspace {
 int hfpatch_workspace_validate(const cJSON *root, const char *source,
                           hf_error *err);
 
+/* A workspace owning doc (NULL: out of memory), named `source`; doc is
+ * freed on failure, HF_ERR_NOMEM then says "<blame>: out of memory" (or
+ * just "out of memory" for a NULL blame). */
+int hfpatch_workspace_wrap(cJSON *doc, const char *source, const char *blame,
+                           hf_workspace **out, hf_error *err);
+
 /* An RFC 6902 patch: its operation array and where it came from. */
 struct hf_patch {
     cJSON *ops;    /* array of operations, owned */

@@ -55,6 +55,25 @@ int hf_workspace_read(const char *path, hf_workspace **out, hf_error *err)
     return rc;
 }
 
+int hfpatch_workspace_wrap(cJSON *doc, const char *source, const char *blame,
+                           hf_workspace **out, hf_error *err)
+{
+    hf_workspace *w = malloc(sizeof *w);
+    char *src = strdup(source);
+    if (!doc || !w || !src) {
+        cJSON_Delete(doc);
+        free(w);
+        free(src);
+        return blame ? hfcore_error_set(err, HF_ERR_NOMEM,
+                                        "%s: out of memory", blame)
+                     : hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
+    }
+    w->root = doc;
+    w->source = src;
+    *out = w;
+    return HF_OK;
+}
+
 void hf_workspace_free(hf_workspace *ws)
 {
     if (!ws)

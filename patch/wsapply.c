@@ -102,19 +102,7 @@ int hf_workspace_apply(const hf_workspace *ws, const hf_patch *p,
         return rc;
     cJSON *doc = cJSON_Duplicate(view, 1);
     cJSON_Delete(view);
-    hf_workspace *w = malloc(sizeof *w);
-    char *src = strdup(p->source);
-    if (!doc || !w || !src) {
-        cJSON_Delete(doc);
-        free(w);
-        free(src);
-        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
-                                ws->source);
-    }
-    w->root = doc;
-    w->source = src;
-    *out = w;
-    return HF_OK;
+    return hfpatch_workspace_wrap(doc, p->source, ws->source, out, err);
 }
 
 char *hf_workspace_dump(const hf_workspace *ws, int indent)

@@ -398,19 +398,7 @@ static int wrap_workspace(cJSON *doc, const hf_workspace *ws,
         cJSON_Delete(doc);
         return rc;
     }
-    hf_workspace *w = malloc(sizeof *w);
-    char *src = strdup(ws->source);
-    if (!w || !src) {
-        free(w);
-        free(src);
-        cJSON_Delete(doc);
-        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory",
-                            ws->source);
-    }
-    w->root = doc;
-    w->source = src;
-    *out = w;
-    return HF_OK;
+    return hfpatch_workspace_wrap(doc, ws->source, ws->source, out, err);
 }
 
 int hf_workspace_prune_rename(const hf_workspace *ws, const hf_ws_edit *e,
@@ -713,18 +701,8 @@ int hf_workspace_combine(const hf_workspace *left, const hf_workspace *right,
     }
     if ((rc = hfpatch_workspace_validate(doc, "combined workspace", err)))
         goto fail;
-    hf_workspace *w = malloc(sizeof *w);
-    char *src = strdup("combined workspace");
-    if (!w || !src) {
-        free(w);
-        free(src);
-        rc = hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
-        goto fail;
-    }
-    w->root = doc;
-    w->source = src;
-    *out = w;
-    return HF_OK;
+    /* the parts are in doc by now (NULLed above): it alone is freed */
+    return hfpatch_workspace_wrap(doc, "combined workspace", NULL, out, err);
 fail:
     cJSON_Delete(chans);
     cJSON_Delete(obs);
