@@ -160,3 +160,37 @@ int hfmpi_scan_resume(const scan *s, const char *path, char **lines)
     free(text);
     return taken;
 }
+
+/* The kept lines carry no record of the options or inputs that made them
+ * (--test-poi, --interp, --cl, the measurement, the workspace itself), and
+ * a scan's output does not depend on the ranks or threads that computed
+ * it (mpi_check.sh holds it byte for byte).  So one kept item computed
+ * again must give its line byte for byte, or the file was made with other
+ * settings and mixing it with this run's lines would be silently wrong.
+ * One hypotest (or limit) on rank 0 is the cost. */
+int hfmpi_scan_resume_check(const scan *s, const char *path, char **lines)
+{
+    int i = 0, nfailed = 0;
+    while (i < s->n && !lines[i])
+        i++;
+    if (i == s->n)
+        return 0;
+    char *now = hfmpi_scan_compute(s, &i, 1, &nfailed);
+    if (!now) {
+        hfcli_msg("out of memory");
+        return -1;
+    }
+    int same = strcmp(now, lines[i]) == 0;
+    if (!same) {
+        size_t l = strlen(now);
+        if (l > 0 && now[l - 1] == '\n')
+            now[l - 1] = '\0';
+        hfcli_msg("%s: --resume: its lines were made with other options or "
+                   "inputs; its first finished line, computed again, is now\n"
+                   "  %s\nwhere the file has\n  %.*s\nresume with the "
+                   "first run's options and inputs, or run without --resume",
+                   path, now, (int)strcspn(lines[i], "\n"), lines[i]);
+    }
+    free(now);
+    return same ? 0 : -1;
+}
