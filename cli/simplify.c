@@ -128,18 +128,7 @@ static int simplify_option(int c, simp_args *a)
  * (indent 4, sorted), ended by a newline. */
 static int emit_workspace(const hf_workspace *out, const char *outfile)
 {
-    char *text = hf_workspace_dump(out, 4);
-    size_t len = text ? strlen(text) : 0;
-    char *line = text ? realloc(text, len + 2) : NULL;
-    if (!line) {
-        free(text);
-        hfcli_msg("out of memory");
-        return HF_EXIT_INPUT;
-    }
-    memcpy(line + len, "\n", 2);
-    int rc = hfcli_emit(line, outfile);
-    free(line);
-    return rc;
+    return hfcli_emit_text_line(hf_workspace_dump(out, 4), outfile);
 }
 
 /* The command line into *a and the workspace's path (a file, or NULL for
