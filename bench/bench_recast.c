@@ -30,6 +30,58 @@ static int fail(const hf_error *err)
     return 1;
 }
 
+/* Equal-width bins on [0, 1) for the channel, as many as it has in the
+ * workspace; NULL after a message. */
+static hf_binning *channel_binning(const hf_workspace *ws, const char *chan, int *nbins)
+{
+    hf_error err;
+    hf_model_options mo;
+    hf_model_options_init(&mo);
+    mo.poi = "";
+    hf_model *bkg = NULL;
+    if (hf_model_build(ws, NULL, 0, &mo, &bkg, &err)) {
+        fail(&err);
+        return NULL;
+    }
+    int nb = -1;
+    for (int c = 0; c < hf_model_nchannels(bkg); c++)
+        if (!strcmp(hf_model_channel_name(bkg, c), chan))
+            nb = hf_model_channel_nbins(bkg, c);
+    hf_model_free(bkg);
+    if (nb < 1) {
+        fprintf(stderr, "bench_recast: no channel '%s'\n", chan);
+        return NULL;
+    }
+    char bjson[4096];
+    size_t used = (size_t)snprintf(bjson, sizeof bjson, "{\"%s\": [", chan);
+    for (int i = 0; i <= nb; i++)
+        used += (size_t)snprintf(bjson + used, sizeof bjson - used, "%s%.17g", i ? ", " : "",
+                                 (double)i / nb);
+    snprintf(bjson + used, sizeof bjson - used, "]}");
+    hf_binning *bins = NULL;
+    if (hf_binning_parse(bjson, "binning", &bins, &err)) {
+        fail(&err);
+        return NULL;
+    }
+    *nbins = nb;
+    return bins;
+}
+
+/* (score, weight) pairs: scores skewed towards 1 (signal-like), weights
+ * summing to ~10; a fixed LCG so that every run times the same events. */
+static double *make_events(size_t nev)
+{
+    double *ev = malloc(2 * nev * sizeof *ev);
+    unsigned long long x = 42;
+    for (size_t i = 0; ev && i < nev; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u = (double)(x >> 11) / 9007199254740992.0;
+        ev[2 * i] = sqrt(u);
+        ev[2 * i + 1] = 10.0 / (double)nev;
+    }
+    return ev;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -46,44 +98,13 @@ int main(int argc, char **argv)
     if (hf_workspace_read(argv[1], &ws, &err))
         return fail(&err);
 
-    /* the channel's bin count, from a model of the workspace */
-    hf_model_options mo;
-    hf_model_options_init(&mo);
-    mo.poi = "";
-    hf_model *bkg = NULL;
-    if (hf_model_build(ws, NULL, 0, &mo, &bkg, &err))
-        return fail(&err);
-    int nb = -1;
-    for (int c = 0; c < hf_model_nchannels(bkg); c++)
-        if (!strcmp(hf_model_channel_name(bkg, c), chan))
-            nb = hf_model_channel_nbins(bkg, c);
-    hf_model_free(bkg);
-    if (nb < 1) {
-        fprintf(stderr, "bench_recast: no channel '%s'\n", chan);
+    int nb = 0;
+    hf_binning *bins = channel_binning(ws, chan, &nb);
+    if (!bins)
         return 1;
-    }
-    /* equal-width bins on [0, 1) */
-    char bjson[4096];
-    size_t used = (size_t)snprintf(bjson, sizeof bjson, "{\"%s\": [", chan);
-    for (int i = 0; i <= nb; i++)
-        used += (size_t)snprintf(bjson + used, sizeof bjson - used, "%s%.17g", i ? ", " : "",
-                                 (double)i / nb);
-    snprintf(bjson + used, sizeof bjson - used, "]}");
-    hf_binning *bins = NULL;
-    if (hf_binning_parse(bjson, "binning", &bins, &err))
-        return fail(&err);
-
-    /* events: scores skewed towards 1 (signal-like), weights summing to ~10 */
-    double *ev = malloc(2 * nev * sizeof *ev);
+    double *ev = make_events(nev);
     if (!ev)
         return 1;
-    unsigned long long x = 42;
-    for (size_t i = 0; i < nev; i++) {
-        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-        double u = (double)(x >> 11) / 9007199254740992.0;
-        ev[2 * i] = sqrt(u);
-        ev[2 * i + 1] = 10.0 / (double)nev;
-    }
 
     /* 1. one signal, one thread */
     double t0 = now();

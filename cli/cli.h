@@ -202,6 +202,9 @@ char *hfcli_json_dump(const cJSON *item, int indent, int sort_keys);
 int hfcli_emit(const char *text, const char *path);
 /* Emits a result object as one line of JSON (then frees nothing). */
 int hfcli_emit_json(const cJSON *obj, const char *path);
+/* Emits malloc'd text (NULL: out of memory, said) with a final newline,
+ * as hfcli_emit; takes and frees text. */
+int hfcli_emit_text_line(char *text, const char *path);
 
 /* Event features for a model (features.c) ------------------------------ */
 

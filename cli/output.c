@@ -175,9 +175,8 @@ int hfcli_emit(const char *text, const char *path)
     return HF_EXIT_OK;
 }
 
-int hfcli_emit_json(const cJSON *obj, const char *path)
+int hfcli_emit_text_line(char *text, const char *path)
 {
-    char *text = hfcli_json_dump(obj, 0, 0);
     size_t len = text ? strlen(text) : 0;
     char *line = text ? realloc(text, len + 2) : NULL;
     if (!line) {
@@ -189,4 +188,9 @@ int hfcli_emit_json(const cJSON *obj, const char *path)
     int rc = hfcli_emit(line, path);
     free(line);
     return rc;
+}
+
+int hfcli_emit_json(const cJSON *obj, const char *path)
+{
+    return hfcli_emit_text_line(hfcli_json_dump(obj, 0, 0), path);
 }

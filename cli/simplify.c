@@ -9,7 +9,7 @@
 
 #include "cli.h"
 
-static const char help[] =
+static const char help_text[] =
     "usage: hf simplify BkgOnly.json [-o OUT.json] [options]\n"
     "\n"
     "Fits the background-only workspace to its observed data and writes a\n"
@@ -128,21 +128,13 @@ static int simplify_option(int c, simp_args *a)
  * (indent 4, sorted), ended by a newline. */
 static int emit_workspace(const hf_workspace *out, const char *outfile)
 {
-    char *text = hf_workspace_dump(out, 4);
-    size_t len = text ? strlen(text) : 0;
-    char *line = text ? realloc(text, len + 2) : NULL;
-    if (!line) {
-        free(text);
-        hfcli_msg("out of memory");
-        return HF_EXIT_INPUT;
-    }
-    memcpy(line + len, "\n", 2);
-    int rc = hfcli_emit(line, outfile);
-    free(line);
-    return rc;
+    return hfcli_emit_text_line(hf_workspace_dump(out, 4), outfile);
 }
 
-int hfcli_cmd_simplify(int argc, char **argv)
+/* The command line into *a and the workspace's path (a file, or NULL for
+ * one piped into standard input); *help when --help was given. */
+static int simplify_parse(int argc, char **argv, simp_args *a,
+                          const char **ws_path, int *help)
 {
     static const struct option longopts[] = {
         {"output-file", required_argument, NULL, 'o'},
@@ -155,6 +147,42 @@ int hfcli_cmd_simplify(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    int c, rc = HF_EXIT_OK;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            *help = 1;
+            return HF_EXIT_OK;
+        }
+        if (c == 'o')
+            a->outfile = optarg;
+        else if (c < O_METHOD || c > O_KEEP)
+            rc = hfcli_getopt_error(c, optopt, argv, optind);
+        else
+            rc = simplify_option(c, a);
+        if (rc != HF_EXIT_OK)
+            return rc;
+    }
+    *ws_path = optind == argc - 1 ? argv[optind] : hfcli_stdin_workspace();
+    if (optind < argc - 1 || !*ws_path)
+        return hfcli_usage_error(optind >= argc ? "a workspace is needed (a "
+                                                  "file, or piped into "
+                                                  "standard input)"
+                                                : "one workspace only");
+    if (a->keep_given && a->so.method != HF_SIMPLIFY_LINEAR &&
+        a->so.method != HF_SIMPLIFY_CORRELATED)
+        return hfcli_usage_error("--keep-named applies to --method linear "
+                                  "and correlated only");
+    a->so.exclude = a->excl;
+    a->so.nexclude = a->nexcl;
+    a->so.fix_names = a->fixn;
+    a->so.fix_values = a->fixv;
+    a->so.nfix = a->nfix;
+    return HF_EXIT_OK;
+}
+
+int hfcli_cmd_simplify(int argc, char **argv)
+{
     simp_args a = {0};
     hf_simplify_options_init(&a.so);
     size_t na = (size_t)argc + 1;
@@ -162,48 +190,20 @@ int hfcli_cmd_simplify(int argc, char **argv)
     a.fixn = calloc(na, sizeof *a.fixn);
     a.fixbuf = calloc(na, sizeof *a.fixbuf);
     a.fixv = calloc(na, sizeof *a.fixv);
-    int c, rc = HF_EXIT_OK;
+    int rc, help = 0;
+    const char *ws_path = NULL;
     hf_workspace *ws = NULL, *out = NULL;
     if (!a.excl || !a.fixn || !a.fixbuf || !a.fixv) {
         hfcli_msg("out of memory");
         rc = HF_EXIT_INPUT;
         goto done;
     }
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(help, stdout);
-            goto done;
-        }
-        if (c == 'o')
-            a.outfile = optarg;
-        else if (c < O_METHOD || c > O_KEEP)
-            rc = hfcli_getopt_error(c, optopt, argv, optind);
-        else
-            rc = simplify_option(c, &a);
-        if (rc != HF_EXIT_OK)
-            goto done;
-    }
-    const char *ws_path = optind == argc - 1 ? argv[optind]
-                                             : hfcli_stdin_workspace();
-    if (optind < argc - 1 || !ws_path) {
-        rc = hfcli_usage_error(optind >= argc ? "a workspace is needed (a "
-                                                 "file, or piped into "
-                                                 "standard input)"
-                                               : "one workspace only");
+    rc = simplify_parse(argc, argv, &a, &ws_path, &help);
+    if (rc != HF_EXIT_OK || help) {
+        if (help)
+            fputs(help_text, stdout);
         goto done;
     }
-    if (a.keep_given && a.so.method != HF_SIMPLIFY_LINEAR &&
-        a.so.method != HF_SIMPLIFY_CORRELATED) {
-        rc = hfcli_usage_error("--keep-named applies to --method linear "
-                                "and correlated only");
-        goto done;
-    }
-    a.so.exclude = a.excl;
-    a.so.nexclude = a.nexcl;
-    a.so.fix_names = a.fixn;
-    a.so.fix_values = a.fixv;
-    a.so.nfix = a.nfix;
     if ((rc = hfcli_load_workspace(ws_path, &ws)) != HF_EXIT_OK)
         goto done;
     hf_error err = {0};

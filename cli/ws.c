@@ -41,7 +41,11 @@ static int cat(char **s, size_t *n, const char *add)
     return 0;
 }
 
-int hfcli_cmd_digest(int argc, char **argv)
+/* digest's command line: the algorithms (each once, as the keys of a
+ * Python dict), --json, and the workspace's path ("-": standard input).
+ * Returns -1 after --help, else an HF_EXIT_*. */
+static int digest_parse(int argc, char **argv, const char **algs, int *nalgs,
+                        int *json, const char **path)
 {
     static const struct option longopts[] = {
         {"algorithm", required_argument, NULL, 'a'},
@@ -50,83 +54,93 @@ int hfcli_cmd_digest(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":a:jph", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h': fputs(digest_help, stdout); return -1;
+        case 'j': *json = 1; break;
+        case 'p': *json = 0; break;
+        case 'a': {
+            int seen = 0;
+            for (int i = 0; i < *nalgs; i++)
+                seen |= strcmp(algs[i], optarg) == 0;
+            if (!seen)
+                algs[(*nalgs)++] = optarg;
+            break;
+        }
+        default: return hfcli_getopt_error(c, optopt, argv, optind);
+        }
+    }
+    if (argc - optind > 1)
+        return hfcli_usage_error("too many arguments: '%s'", argv[optind + 1]);
+    if (*nalgs == 0)
+        algs[(*nalgs)++] = "sha256";
+    *path = argc - optind == 1 ? argv[optind] : "-";
+    return HF_EXIT_OK;
+}
+
+/* The digests as text: "alg:hex" lines, or pyhf's JSON object; with its
+ * final newline.  NULL after a message (rc set). */
+static char *digest_text(const hf_workspace *ws, const char **algs, int nalgs,
+                         int json, int *rc)
+{
+    cJSON *obj = cJSON_CreateObject();
+    char *text = NULL;
+    size_t n = 0;
+    hf_error err = {0};
+    *rc = obj ? HF_EXIT_OK : HF_EXIT_INPUT;
+    for (int i = 0; *rc == HF_EXIT_OK && i < nalgs; i++) {
+        char hex[2 * 64 + 1];
+        if (hf_workspace_digest(ws, algs[i], hex, sizeof hex, &err) != HF_OK) {
+            *rc = hfcli_lib_error(&err);
+            break;
+        }
+        if (!cJSON_AddStringToObject(obj, algs[i], hex) ||
+            (i > 0 && cat(&text, &n, "\n")) || cat(&text, &n, algs[i]) ||
+            cat(&text, &n, ":") || cat(&text, &n, hex))
+            *rc = HF_EXIT_INPUT;
+    }
+    if (*rc == HF_EXIT_OK && json) {
+        free(text);
+        n = 0;
+        if (!(text = hfcore_json_pydump(obj, 4, 1, &n)))
+            *rc = HF_EXIT_INPUT;
+    }
+    if (*rc == HF_EXIT_OK && cat(&text, &n, "\n"))
+        *rc = HF_EXIT_INPUT;
+    cJSON_Delete(obj);
+    if (*rc == HF_EXIT_INPUT && err.code == HF_OK)
+        hfcli_msg("out of memory");
+    if (*rc != HF_EXIT_OK) {
+        free(text);
+        text = NULL;
+    }
+    return text;
+}
+
+int hfcli_cmd_digest(int argc, char **argv)
+{
     const char **algs = calloc((size_t)argc + 1, sizeof *algs);
     if (!algs) {
         hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
-    int nalgs = 0, json = 0, c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":a:jph", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'h': free(algs); fputs(digest_help, stdout); return HF_EXIT_OK;
-        case 'j': json = 1; break;
-        case 'p': json = 0; break;
-        case 'a': {
-            /* As a Python dict: a repeated algorithm counts once. */
-            int seen = 0;
-            for (int i = 0; i < nalgs; i++)
-                seen |= strcmp(algs[i], optarg) == 0;
-            if (!seen)
-                algs[nalgs++] = optarg;
-            break;
-        }
-        default: free(algs); return hfcli_getopt_error(c, optopt, argv, optind);
-        }
-    }
-    if (argc - optind > 1) {
-        free(algs);
-        return hfcli_usage_error("too many arguments: '%s'", argv[optind + 1]);
-    }
-    if (nalgs == 0)
-        algs[nalgs++] = "sha256";
-    const char *path = argc - optind == 1 ? argv[optind] : "-";
-
+    int nalgs = 0, json = 0;
+    const char *path = NULL;
     hf_workspace *ws = NULL;
-    int rc = hfcli_load_workspace(path, &ws);
-    if (rc != HF_EXIT_OK) {
-        free(algs);
-        return rc;
-    }
-    cJSON *obj = cJSON_CreateObject();
-    char *text = NULL;
-    size_t n = 0;
-    hf_error err = {0};
-    for (int i = 0; rc == HF_EXIT_OK && i < nalgs; i++) {
-        char hex[2 * 64 + 1];
-        if (hf_workspace_digest(ws, algs[i], hex, sizeof hex, &err) != HF_OK) {
-            rc = hfcli_lib_error(&err);
-            break;
-        }
-        if (!obj || !cJSON_AddStringToObject(obj, algs[i], hex) ||
-            (i > 0 && cat(&text, &n, "\n")) || cat(&text, &n, algs[i]) ||
-            cat(&text, &n, ":") || cat(&text, &n, hex)) {
-            hfcli_msg("out of memory");
-            rc = HF_EXIT_INPUT;
-        }
-    }
-    if (rc == HF_EXIT_OK && json) {
-        free(text);
-        n = 0;
-        text = hfcore_json_pydump(obj, 4, 1, &n);
-        if (!text) {
-            hfcli_msg("out of memory");
-            rc = HF_EXIT_INPUT;
-        }
-    }
+    int rc = digest_parse(argc, argv, algs, &nalgs, &json, &path);
+    if (rc == HF_EXIT_OK)
+        rc = hfcli_load_workspace(path, &ws);
     if (rc == HF_EXIT_OK) {
-        if (cat(&text, &n, "\n")) {
-            hfcli_msg("out of memory");
-            rc = HF_EXIT_INPUT;
-        } else {
+        char *text = digest_text(ws, algs, nalgs, json, &rc);
+        if (text)
             rc = hfcli_emit(text, NULL);
-        }
+        free(text);
     }
-    free(text);
-    cJSON_Delete(obj);
     hf_workspace_free(ws);
     free(algs);
-    return rc;
+    return rc < 0 ? HF_EXIT_OK : rc;
 }
 
 /* ------------------------------------------------------------- patchset */

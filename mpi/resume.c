@@ -78,6 +78,49 @@ static int finished(const char *line, const char *key, int upper_limit)
     return ok;
 }
 
+/* The items' line prefixes, sorted, so that a line finds its item by a
+ * binary search (NULL after a message when out of memory). */
+static keyed *sorted_keys(const scan *s)
+{
+    keyed *keys = calloc(s->n > 0 ? (size_t)s->n : 1, sizeof *keys);
+    int nk = 0;
+    for (; keys && nk < s->n; nk++)
+        if (!(keys[nk].prefix = hfmpi_scan_prefix(s, nk)))
+            break;
+        else
+            keys[nk].i = nk;
+    if (!keys || nk < s->n) {
+        for (int k = 0; keys && k < nk; k++)
+            free(keys[k].prefix);
+        free(keys);
+        hfcli_msg("out of memory");
+        return NULL;
+    }
+    qsort(keys, (size_t)nk, sizeof *keys, cmp_keyed);
+    return keys;
+}
+
+/* The item a finished line (cut at its result key, so p is its prefix)
+ * belongs to: the first item with that prefix not yet taken, or -1. */
+static int item_of(const keyed *keys, int nk, char *p, char **lines)
+{
+    keyed probe = {p, -1};
+    /* first key >= (prefix, -1), then the first item not yet taken */
+    size_t lo = 0, hi = (size_t)nk;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (cmp_keyed(&keys[mid], &probe) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    while (lo < (size_t)nk && strcmp(keys[lo].prefix, p) == 0 &&
+           lines[keys[lo].i])
+        lo++;
+    return lo < (size_t)nk && strcmp(keys[lo].prefix, p) == 0 ? keys[lo].i
+                                                               : -1;
+}
+
 int hfmpi_scan_resume(const scan *s, const char *path, char **lines)
 {
     char mark[32];
@@ -92,23 +135,11 @@ int hfmpi_scan_resume(const scan *s, const char *path, char **lines)
                    errno ? strerror(errno) : "out of memory");
         return -1;
     }
-    keyed *keys = calloc(s->n > 0 ? (size_t)s->n : 1, sizeof *keys);
-    int nk = 0;
-    for (; keys && nk < s->n; nk++)
-        if (!(keys[nk].prefix = hfmpi_scan_prefix(s, nk)))
-            break;
-        else
-            keys[nk].i = nk;
-    if (!keys || nk < s->n) {
-        for (int k = 0; keys && k < nk; k++)
-            free(keys[k].prefix);
-        free(keys);
+    keyed *keys = sorted_keys(s);
+    if (!keys) {
         free(text);
-        hfcli_msg("out of memory");
         return -1;
     }
-    qsort(keys, (size_t)nk, sizeof *keys, cmp_keyed);
-
     /* A '\0' inside the file would end the text early: the lines past it
      * are then computed again, which is safe. */
     for (char *p = text, *nl; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
@@ -119,44 +150,63 @@ int hfmpi_scan_resume(const scan *s, const char *path, char **lines)
             continue;
         }
         *m = '\0';
-        keyed probe = {p, -1};
-        /* first key >= (prefix, -1), then the first item not yet taken */
-        size_t lo = 0, hi = (size_t)nk;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (cmp_keyed(&keys[mid], &probe) < 0)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        while (lo < (size_t)nk && strcmp(keys[lo].prefix, p) == 0 &&
-               lines[keys[lo].i])
-            lo++;
-        int ok = lo < (size_t)nk && strcmp(keys[lo].prefix, p) == 0;
+        int i = item_of(keys, s->n, p, lines);
         *m = mark[0];
-        if (!ok) {
+        if (i < 0) {
             dropped++;
             continue;
         }
         size_t l = strlen(p);
-        char *line = malloc(l + 2);
-        if (!line) {
+        if (!(lines[i] = malloc(l + 2))) {
             hfcli_msg("out of memory");
             taken = -1;
             break;
         }
-        memcpy(line, p, l);
-        memcpy(line + l, "\n", 2);
-        lines[keys[lo].i] = line;
+        memcpy(lines[i], p, l);
+        memcpy(lines[i] + l, "\n", 2);
         taken++;
     }
     if (taken >= 0 && dropped > 0)
         hfcli_msg("%s: %d line%s not kept (errors, incomplete, or not "
                    "items of this scan): computed again", path, dropped,
                    dropped == 1 ? "" : "s");
-    for (int k = 0; k < nk; k++)
+    for (int k = 0; k < s->n; k++)
         free(keys[k].prefix);
     free(keys);
     free(text);
     return taken;
+}
+
+/* The kept lines carry no record of the options or inputs that made them
+ * (--test-poi, --interp, --cl, the measurement, the workspace itself), and
+ * a scan's output does not depend on the ranks or threads that computed
+ * it (mpi_check.sh holds it byte for byte).  So one kept item computed
+ * again must give its line byte for byte, or the file was made with other
+ * settings and mixing it with this run's lines would be silently wrong.
+ * One hypotest (or limit) on rank 0 is the cost. */
+int hfmpi_scan_resume_check(const scan *s, const char *path, char **lines)
+{
+    int i = 0, nfailed = 0;
+    while (i < s->n && !lines[i])
+        i++;
+    if (i == s->n)
+        return 0;
+    char *now = hfmpi_scan_compute(s, &i, 1, &nfailed);
+    if (!now) {
+        hfcli_msg("out of memory");
+        return -1;
+    }
+    int same = strcmp(now, lines[i]) == 0;
+    if (!same) {
+        size_t l = strlen(now);
+        if (l > 0 && now[l - 1] == '\n')
+            now[l - 1] = '\0';
+        hfcli_msg("%s: --resume: its lines were made with other options or "
+                   "inputs; its first finished line, computed again, is now\n"
+                   "  %s\nwhere the file has\n  %.*s\nresume with the "
+                   "first run's options and inputs, or run without --resume",
+                   path, now, (int)strcspn(lines[i], "\n"), lines[i]);
+    }
+    free(now);
+    return same ? 0 : -1;
 }

@@ -180,7 +180,8 @@ static int prepare_output(const scan *s, const opts *o, char **lines,
     *kept = 0;
     if (!o->out)
         return HF_EXIT_OK;
-    if (o->resume && (*kept = hfmpi_scan_resume(s, o->out, lines)) < 0)
+    if (o->resume && ((*kept = hfmpi_scan_resume(s, o->out, lines)) < 0 ||
+                      hfmpi_scan_resume_check(s, o->out, lines) < 0))
         return HF_EXIT_INPUT;
     size_t len = 1;
     for (int i = 0; i < s->n; i++)

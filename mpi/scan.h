@@ -58,6 +58,10 @@ char *hfmpi_scan_compute(const scan *s, const int *idx, int k, int *nfailed);
  * item).  A missing file is an empty one.  Returns how many were taken,
  * or -1 after a message. */
 int hfmpi_scan_resume(const scan *s, const char *path, char **lines);
+/* Computes the first item lines[] holds again and compares the lines byte
+ * for byte: 0 when they are the same (or nothing was kept), -1 after a
+ * message when the file was made with other options or inputs. */
+int hfmpi_scan_resume_check(const scan *s, const char *path, char **lines);
 
 /* dispatch.c ------------------------------------------------------------ */
 

@@ -526,12 +526,65 @@ static int not_found(hf_error *err, int r, const char *source, int i,
                    why);
 }
 
+static int op_copy(cJSON **doc, const op_t *op, int i, const char *source,
+                   char *scratch, int cow, hf_error *err)
+{
+    int r;
+    char why[512];
+    loc_t at, src;
+    cJSON *v;
+    if ((r = locate(*doc, op->from, MUST_EXIST | cow, scratch, &src, why, sizeof why)))
+        return not_found(err, r, source, i, op, "\"from\"", why);
+    v = cJSON_Duplicate(src.item, 1);
+    if (!v)
+        return op_fail(err, HF_ERR_NOMEM, source, i, op, "out of memory");
+    if ((r = locate(*doc, op->path, FOR_ADD | cow, scratch, &at, why, sizeof why))) {
+        cJSON_Delete(v);
+        return not_found(err, r, source, i, op, "path", why);
+    }
+    if (place(doc, &at, v, 0)) {
+        cJSON_Delete(v);
+        return op_fail(err, HF_ERR_NOMEM, source, i, op, "out of memory");
+    }
+    return HF_OK;
+}
+
+static int op_move(cJSON **doc, const op_t *op, int i, const char *source,
+                   char *scratch, int cow, hf_error *err)
+{
+    int r;
+    char why[512];
+    loc_t at, src;
+    cJSON *v;
+    if ((r = locate(*doc, op->from, MUST_EXIST | cow, scratch, &src, why, sizeof why)))
+        return not_found(err, r, source, i, op, "\"from\"", why);
+    if (strcmp(op->from, op->path) == 0)
+        return HF_OK;
+    if (own_child(op->from, op->path))
+        return op_fail(err, HF_ERR_PATCH, source, i, op,
+                       "cannot move a value into one of its own "
+                       "children");
+    /* The target is resolved after the removal, as RFC 6902 says;
+     * if that fails the value goes back where it was. */
+    cJSON *next = src.item->next;
+    v = cJSON_DetachItemViaPointer(src.parent, src.item);
+    if ((r = locate(*doc, op->path, FOR_ADD | cow, scratch, &at, why, sizeof why))) {
+        link_before(src.parent, v, next);
+        return not_found(err, r, source, i, op, "path", why);
+    }
+    if (place(doc, &at, v, 0)) {
+        link_before(src.parent, v, next);
+        return op_fail(err, HF_ERR_NOMEM, source, i, op, "out of memory");
+    }
+    return HF_OK;
+}
+
 static int apply_op(cJSON **doc, const op_t *op, int i, const char *source,
                     char *scratch, int cow, hf_error *err)
 {
     int r;
     char why[512];
-    loc_t at, src;
+    loc_t at;
     cJSON *v;
 
     switch (op->code) {
@@ -566,43 +619,9 @@ static int apply_op(cJSON **doc, const op_t *op, int i, const char *source,
         cJSON_Delete(cJSON_DetachItemViaPointer(at.parent, at.item));
         return HF_OK;
     case OP_COPY:
-        if ((r = locate(*doc, op->from, MUST_EXIST | cow, scratch, &src, why, sizeof why)))
-            return not_found(err, r, source, i, op, "\"from\"", why);
-        v = cJSON_Duplicate(src.item, 1);
-        if (!v)
-            return op_fail(err, HF_ERR_NOMEM, source, i, op, "out of memory");
-        if ((r = locate(*doc, op->path, FOR_ADD | cow, scratch, &at, why, sizeof why))) {
-            cJSON_Delete(v);
-            return not_found(err, r, source, i, op, "path", why);
-        }
-        if (place(doc, &at, v, 0)) {
-            cJSON_Delete(v);
-            return op_fail(err, HF_ERR_NOMEM, source, i, op, "out of memory");
-        }
-        return HF_OK;
-    case OP_MOVE: {
-        if ((r = locate(*doc, op->from, MUST_EXIST | cow, scratch, &src, why, sizeof why)))
-            return not_found(err, r, source, i, op, "\"from\"", why);
-        if (strcmp(op->from, op->path) == 0)
-            return HF_OK;
-        if (own_child(op->from, op->path))
-            return op_fail(err, HF_ERR_PATCH, source, i, op,
-                           "cannot move a value into one of its own "
-                           "children");
-        /* The target is resolved after the removal, as RFC 6902 says;
-         * if that fails the value goes back where it was. */
-        cJSON *next = src.item->next;
-        v = cJSON_DetachItemViaPointer(src.parent, src.item);
-        if ((r = locate(*doc, op->path, FOR_ADD | cow, scratch, &at, why, sizeof why))) {
-            link_before(src.parent, v, next);
-            return not_found(err, r, source, i, op, "path", why);
-        }
-        if (place(doc, &at, v, 0)) {
-            link_before(src.parent, v, next);
-            return op_fail(err, HF_ERR_NOMEM, source, i, op, "out of memory");
-        }
-        return HF_OK;
-    }
+        return op_copy(doc, op, i, source, scratch, cow, err);
+    case OP_MOVE:
+        return op_move(doc, op, i, source, scratch, cow, err);
     default:
         return op_fail(err, HF_ERR_INVALID, source, i, op, "unknown op");
     }

@@ -555,6 +555,39 @@ static int join_checked(int join, const cJSON *l, const cJSON *r,
 }
 
 /* The outer join of measurements: one per name, parameters joined. */
+/* Two measurements of one name (and POI) as one: the outer join of their
+ * parameter configs, refused when a parameter is configured differently.
+ * *nm is NULL when out of memory (the caller says so). */
+static int merged_measurement(const cJSON *m, const cJSON *second,
+                              const char *name, cJSON **nm, hf_error *err)
+{
+    cJSON *pars = join_items(J_OUTER, get(get(m, "config"), "parameters"),
+                             get(get(second, "config"), "parameters"), NULL);
+    char names[512];
+    if (pars && repeated(pars, NULL, names, sizeof names)) {
+        cJSON_Delete(pars);
+        return hfcore_error_set(err, HF_ERR_INVALID,
+                            "Workspaces cannot have a measurement "
+                            "(%s) with incompatible parameter "
+                            "configs: [%s]. You can also try a "
+                            "different join operation: %s.", name,
+                            names, valid_joins);
+    }
+    *nm = cJSON_CreateObject();
+    cJSON *cfg = NULL;
+    if (!*nm || !pars || add(*nm, "name", cJSON_CreateString(name)) ||
+        add(*nm, "config", cfg = cJSON_CreateObject()) ||
+        add(cfg, "poi", cJSON_CreateString(str_of(get(m, "config"), "poi")))) {
+        cJSON_Delete(*nm);
+        cJSON_Delete(pars);
+        *nm = NULL;
+    } else if (add(cfg, "parameters", pars)) { /* which frees pars */
+        cJSON_Delete(*nm);
+        *nm = NULL;
+    }
+    return HF_OK;
+}
+
 static int outer_measurements(cJSON **joined, hf_error *err)
 {
     cJSON *res = cJSON_CreateArray();
@@ -589,37 +622,12 @@ static int outer_measurements(cJSON **joined, hf_error *err)
             nbad++;
             continue;
         }
-        cJSON *nm;
-        if (!second) {
+        cJSON *nm = NULL;
+        if (!second)
             nm = cJSON_Duplicate(m, 1);
-        } else {
-            cJSON *pars = join_items(J_OUTER, get(get(m, "config"), "parameters"),
-                                     get(get(second, "config"), "parameters"),
-                                     NULL);
-            char names[512];
-            if (pars && repeated(pars, NULL, names, sizeof names)) {
-                cJSON_Delete(pars);
-                cJSON_Delete(res);
-                return hfcore_error_set(err, HF_ERR_INVALID,
-                                    "Workspaces cannot have a measurement "
-                                    "(%s) with incompatible parameter "
-                                    "configs: [%s]. You can also try a "
-                                    "different join operation: %s.", name,
-                                    names, valid_joins);
-            }
-            nm = cJSON_CreateObject();
-            cJSON *cfg = NULL;
-            if (!nm || !pars || add(nm, "name", cJSON_CreateString(name)) ||
-                add(nm, "config", cfg = cJSON_CreateObject()) ||
-                add(cfg, "poi", cJSON_CreateString(
-                                    str_of(get(m, "config"), "poi")))) {
-                cJSON_Delete(nm);
-                cJSON_Delete(pars);
-                nm = NULL;
-            } else if (add(cfg, "parameters", pars)) { /* which frees pars */
-                cJSON_Delete(nm);
-                nm = NULL;
-            }
+        else if (merged_measurement(m, second, name, &nm, err) != HF_OK) {
+            cJSON_Delete(res);
+            return err->code;
         }
         if (add(res, NULL, nm)) {
             cJSON_Delete(res);

@@ -107,6 +107,16 @@ head -3 $T/q0 >$T/resq0
 $B/hfscan --stats --resume $S/BkgOnly.json $S/patchset.json --test-stat q0 $I -o $T/resq0 2>$T/err &&
     same $T/q0 $T/resq0 "q0 --resume from a partial discovery file"
 grep -q "(3 kept)" $T/err && ok "--resume kept the 3 discovery lines" || { bad "q0 resume kept 3"; cat $T/err; }
+# Lines made with other options (here ROOT's codes) are no partial output
+# of this run: --resume refuses them and leaves the file as it was.
+head -3 $T/cls10 >$T/other
+cp $T/other $T/other.before
+$B/hfscan --resume $S/BkgOnly.json $S/patchset.json -o $T/other >$T/out 2>$T/err
+rc=$?
+[ $rc = 1 ] && [ ! -s $T/out ] && cmp -s $T/other $T/other.before &&
+    grep -q 'made with other options or inputs' $T/err &&
+    ok "--resume refuses lines of other options" ||
+    bad "--resume with other options: exit $rc, $(cat $T/err)"
 $B/hfscan $S/BkgOnly.json $S/patchset.json --test-stat q0 --upper-limit >$T/out 2>$T/err
 rc=$?
 [ $rc = 2 ] && [ ! -s $T/out ] && grep -q 'not limits' $T/err &&
