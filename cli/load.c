@@ -187,9 +187,10 @@ static const hf_patch *pick_quiet(const hf_patchset *ps, const char *name)
     return i < 0 ? NULL : hf_patchset_patch(ps, i);
 }
 
-/* The patches to apply in order, or NULL when one cannot be had (then
- * apply_checked says why, in the order the files were given). */
-static const hf_patch **patches_quiet(const hf_cli_input *in, hf_cli_loaded *out)
+/* The patches to apply in order into out->patches: 1, or 0 when one
+ * cannot be had (then apply_checked says why, in the order the files
+ * were given). */
+static int patches_quiet(const hf_cli_input *in, hf_cli_loaded *out)
 {
     int nsets = 0;
     for (int k = 0; k < in->npatches; k++) {
@@ -197,9 +198,9 @@ static const hf_patch **patches_quiet(const hf_cli_input *in, hf_cli_loaded *out
                                        : out->plain[k];
         nsets += out->sets[k] != NULL;
         if (!out->patches[k])
-            return NULL;
+            return 0;
     }
-    return in->patch_name && nsets == 0 ? NULL : out->patches;
+    return !(in->patch_name && nsets == 0);
 }
 
 /* The digest checks' and the picks' verdicts, file by file as when they
@@ -250,9 +251,10 @@ static int build_checked(const hf_cli_input *in, const hf_model_options *mo,
     if (vj.n > 0 && !threaded)
         verify_sets(&vj);
     hf_error err = {0};
-    const hf_patch **list = patches_quiet(in, out);
-    int brc = list ? hf_model_build_applied(out->ws, list, n, mo, &out->model, &err)
-                   : HF_OK;
+    int brc = patches_quiet(in, out)
+                  ? hf_model_build_applied(out->ws, (const hf_patch *const *)out->patches,
+                                           n, mo, &out->model, &err)
+                  : HF_OK;
     if (threaded)
         pthread_join(tid, NULL);
     int rc = apply_checked(in, out, vrc, verr);
