@@ -247,27 +247,9 @@ cJSON *hfcore_json_array(const double *v, int n)
     return a;
 }
 
-void hfcore_json_py_float(char *buf, double x)
+void hfcore_json_py_format(char *buf, int neg, const char *digits, int nd,
+                           int exp10)
 {
-    if (isnan(x)) {
-        strcpy(buf, "NaN");
-        return;
-    }
-    if (isinf(x)) {
-        strcpy(buf, x < 0 ? "-Infinity" : "Infinity");
-        return;
-    }
-    if (x == 0) {
-        strcpy(buf, signbit(x) ? "-0.0" : "0.0");
-        return;
-    }
-    char digits[24];
-    int exp10, neg = x < 0;
-    int nd = shortest_digits(x, digits, &exp10);
-    while (nd > 1 && digits[nd - 1] == '0')
-        nd--;
-    digits[nd] = '\0';
-
     char *o = buf;
     if (neg)
         *o++ = '-';
@@ -301,6 +283,28 @@ void hfcore_json_py_float(char *buf, double x)
         }
     }
     *o = '\0';
+}
+
+void hfcore_json_py_float(char *buf, double x)
+{
+    if (isnan(x)) {
+        strcpy(buf, "NaN");
+        return;
+    }
+    if (isinf(x)) {
+        strcpy(buf, x < 0 ? "-Infinity" : "Infinity");
+        return;
+    }
+    if (x == 0) {
+        strcpy(buf, signbit(x) ? "-0.0" : "0.0");
+        return;
+    }
+    char digits[24];
+    int exp10;
+    int nd = shortest_digits(x, digits, &exp10);
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    hfcore_json_py_format(buf, x < 0, digits, nd, exp10);
 }
 
 static void put_number(sbuf *b, const cJSON *it, unsigned flags)
