@@ -126,6 +126,22 @@ cJSON *hfcore_json_array(const double *v, int n);
 /* repr(float) of a double: the shortest text that reads back as x, "1.0",
  * "1e-05", "NaN", "-Infinity".  buf needs 32 bytes. */
 void hfcore_json_py_float(char *buf, double x);
+/* repr's layout of the nd significant digits `digits` (the first at
+ * 10^exp10, the last not 0) of a finite non-zero number. */
+void hfcore_json_py_format(char *buf, int neg, const char *digits, int nd,
+                           int exp10);
+
+/* Where hfcore_json_canon writes: nonzero to stop (an error). */
+typedef int (*hfcore_sink)(void *ctx, const char *s, size_t n);
+/* Returned when a text is not as sort_keys would leave it. */
+#define HFCORE_NOT_CANONICAL (-2)
+/* hfcore_json_pydump's text (sort_keys, no indent, ensure_ascii=False) of
+ * the document parsed from text[0, len), written from the text itself to
+ * sink in pieces (core/jcanon.c): 0; HFCORE_NOT_CANONICAL when the text
+ * has keys out of order or repeated, or escapes other than \" \\ \n \r
+ * \t \b \f (then the tree must be serialised); HF_ERR_NOMEM when out of
+ * memory or the sink failed.  The text must be JSON hf has parsed. */
+int hfcore_json_canon(const char *text, size_t len, hfcore_sink sink, void *ctx);
 
 /* Switches GSL's abort-on-error handler off, once per process, unless
  * the host program installed its own (core/gsl.c). */
@@ -136,5 +152,11 @@ void hfcore_gsl_quiet(void);
 /* pyhf.utils.digest(root, algorithm) as hex into hex[len]. */
 int hfcore_json_digest(const cJSON *root, const char *algorithm, char *hex,
                    size_t len, hf_error *err);
+/* The same digest of the document parsed from text[0, tlen), from the
+ * text (hfcore_json_canon): HF_OK, HFCORE_NOT_CANONICAL (err untouched:
+ * digest the tree instead), or an error. */
+int hfcore_json_text_digest(const char *text, size_t tlen,
+                            const char *algorithm, char *hex, size_t len,
+                            hf_error *err);
 
 #endif

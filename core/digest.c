@@ -1,9 +1,11 @@
 /*
  * digest.c - pyhf.utils.digest: a hash of the JSON text Python's json
- * module writes for a document (core/json.c), computed with OpenSSL's
- * libcrypto (EVP).
+ * module writes for a document, computed with OpenSSL's libcrypto (EVP):
+ * from its tree (core/json.c), or from its source text when that text
+ * already is Python's but for whitespace (core/jcanon.c).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -29,6 +31,27 @@ static const EVP_MD *find_md(const char *alg)
     return NULL;
 }
 
+static int no_md(const char *algorithm, hf_error *err)
+{
+    return hfcore_error_set(err, HF_ERR_ARG,
+                            "%s is not an algorithm provided by Python's "
+                            "hashlib library (md5, sha1, sha224, sha256, "
+                            "sha384, sha512, sha3_224, sha3_256, sha3_384, "
+                            "sha3_512, blake2b, blake2s)", algorithm);
+}
+
+static int to_hex(const unsigned char *raw, unsigned int rlen,
+                  const char *algorithm, char *hex, size_t len, hf_error *err)
+{
+    if (len < 2 * (size_t)rlen + 1)
+        return hfcore_error_set(err, HF_ERR_ARG,
+                            "%s: a %u-character digest does not fit in %zu "
+                            "bytes", algorithm, 2 * rlen, len);
+    for (unsigned int i = 0; i < rlen; i++)
+        snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    return HF_OK;
+}
+
 int hfcore_json_digest(const cJSON *root, const char *algorithm, char *hex,
                    size_t len, hf_error *err)
 {
@@ -36,11 +59,7 @@ int hfcore_json_digest(const cJSON *root, const char *algorithm, char *hex,
         return hfcore_error_set(err, HF_ERR_ARG, "hf digest: NULL argument");
     const EVP_MD *md = find_md(algorithm);
     if (!md)
-        return hfcore_error_set(err, HF_ERR_ARG,
-                            "%s is not an algorithm provided by Python's "
-                            "hashlib library (md5, sha1, sha224, sha256, "
-                            "sha384, sha512, sha3_224, sha3_256, sha3_384, "
-                            "sha3_512, blake2b, blake2s)", algorithm);
+        return no_md(algorithm, err);
     size_t n;
     char *text = hfcore_json_pydump(root, 0, 0, &n);
     if (!text)
@@ -52,12 +71,36 @@ int hfcore_json_digest(const cJSON *root, const char *algorithm, char *hex,
     if (!ok)
         return hfcore_error_set(err, HF_ERR_NOMEM, "%s: digest failed",
                             algorithm);
-    if (len < 2 * (size_t)rlen + 1)
-        return hfcore_error_set(err, HF_ERR_ARG,
-                            "%s: a %u-character digest does not fit in %zu "
-                            "bytes", algorithm, 2 * rlen, len);
-    for (unsigned int i = 0; i < rlen; i++)
-        snprintf(hex + 2 * i, 3, "%02x", raw[i]);
-    return HF_OK;
+    return to_hex(raw, rlen, algorithm, hex, len, err);
 }
 
+static int update(void *ctx, const char *s, size_t n)
+{
+    return EVP_DigestUpdate(ctx, s, n) ? 0 : -1;
+}
+
+int hfcore_json_text_digest(const char *text, size_t tlen,
+                            const char *algorithm, char *hex, size_t len,
+                            hf_error *err)
+{
+    if (!text || !algorithm || !hex)
+        return hfcore_error_set(err, HF_ERR_ARG, "hf digest: NULL argument");
+    const EVP_MD *md = find_md(algorithm);
+    if (!md)
+        return no_md(algorithm, err);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int rc = ctx && EVP_DigestInit_ex(ctx, md, NULL) ? HF_OK : HF_ERR_NOMEM;
+    if (rc == HF_OK)
+        rc = hfcore_json_canon(text, tlen, update, ctx);
+    unsigned char raw[EVP_MAX_MD_SIZE];
+    unsigned int rlen = 0;
+    if (rc == HF_OK && !EVP_DigestFinal_ex(ctx, raw, &rlen))
+        rc = HF_ERR_NOMEM;
+    EVP_MD_CTX_free(ctx);
+    if (rc == HFCORE_NOT_CANONICAL)
+        return rc;
+    if (rc != HF_OK)
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: digest failed",
+                                algorithm);
+    return to_hex(raw, rlen, algorithm, hex, len, err);
+}

@@ -40,20 +40,27 @@ static const char *next_number(const char **pp, const char *end, size_t *len,
         }
         char c = *p;
         if (c == ' ') {
-            /* indentation, most of an indented file: eight at a time */
-            uint64_t w;
-            while (end - p >= 8 && (memcpy(&w, p, 8), w == 0x2020202020202020ull))
-                p += 8;
-            while (p < end && *p == ' ')
-                p++;
+            /* indentation, most of an indented file: sixteen at a time */
+            hfcore_scan s = {p, p, end, NULL};
+            hfcore_scan_ws(&s);
+            p = s.p;
             continue;
         }
         if (c == '"') {
-            for (p++; p < end && *p != '"'; p++)
-                if (*p == '\\' && p + 1 < end)
-                    p++;
-            if (p < end)
-                p++;
+            /* to the closing quote: the next quote not escaped */
+            for (p++;;) {
+                const char *q = memchr(p, '"', (size_t)(end - p));
+                if (!q) {
+                    p = end;
+                    break;
+                }
+                size_t bs = 0;
+                while (q - bs > p && q[-1 - (ptrdiff_t)bs] == '\\')
+                    bs++;
+                p = q + 1;
+                if (bs % 2 == 0)
+                    break;
+            }
             continue;
         }
         if (c == '-' || (c >= '0' && c <= '9')) {
@@ -247,27 +254,9 @@ cJSON *hfcore_json_array(const double *v, int n)
     return a;
 }
 
-void hfcore_json_py_float(char *buf, double x)
+void hfcore_json_py_format(char *buf, int neg, const char *digits, int nd,
+                           int exp10)
 {
-    if (isnan(x)) {
-        strcpy(buf, "NaN");
-        return;
-    }
-    if (isinf(x)) {
-        strcpy(buf, x < 0 ? "-Infinity" : "Infinity");
-        return;
-    }
-    if (x == 0) {
-        strcpy(buf, signbit(x) ? "-0.0" : "0.0");
-        return;
-    }
-    char digits[24];
-    int exp10, neg = x < 0;
-    int nd = shortest_digits(x, digits, &exp10);
-    while (nd > 1 && digits[nd - 1] == '0')
-        nd--;
-    digits[nd] = '\0';
-
     char *o = buf;
     if (neg)
         *o++ = '-';
@@ -301,6 +290,28 @@ void hfcore_json_py_float(char *buf, double x)
         }
     }
     *o = '\0';
+}
+
+void hfcore_json_py_float(char *buf, double x)
+{
+    if (isnan(x)) {
+        strcpy(buf, "NaN");
+        return;
+    }
+    if (isinf(x)) {
+        strcpy(buf, x < 0 ? "-Infinity" : "Infinity");
+        return;
+    }
+    if (x == 0) {
+        strcpy(buf, signbit(x) ? "-0.0" : "0.0");
+        return;
+    }
+    char digits[24];
+    int exp10;
+    int nd = shortest_digits(x, digits, &exp10);
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    hfcore_json_py_format(buf, x < 0, digits, nd, exp10);
 }
 
 static void put_number(sbuf *b, const cJSON *it, unsigned flags)

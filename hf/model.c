@@ -260,7 +260,7 @@ int hf_model_build_applied(const hf_workspace *ws,
     size_t used = snprintf(source, sizeof source, "%s", ws->source);
     for (int i = 0; i < nwhole && used < sizeof source; i++)
         used += snprintf(source + used, sizeof source - used, " + %s", list[i]->source);
-    struct hf_workspace patched = {NULL, source};
+    struct hf_workspace patched = {.root = NULL, .source = source};
     int rc = hfpatch_apply_workspace(ws->root, list, nwhole, source, &patched.root, err);
     if (rc == HF_OK)
         rc = hf_model_build(&patched, list + nwhole, npatches - nwhole, opt, out, err);

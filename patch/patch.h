@@ -11,7 +11,17 @@
 struct hf_workspace {
     cJSON *root;
     char *source;
+    /* The JSON text root was parsed from (NULL when the workspace was made
+     * otherwise): its digest is computed from it when it is written as
+     * pyhf's digest writes it (core/jcanon.c), a pass over the text
+     * instead of a serialisation of the tree. */
+    char *text;
+    size_t text_len;
 };
+
+/* pyhf.utils.digest(ws) (hf_workspace_digest without the checks). */
+int hfpatch_workspace_digest(const hf_workspace *ws, const char *algorithm,
+                             char *hex, size_t len, hf_error *err);
 
 /* Validates a workspace document against pyhf's workspace schema and the
  * structural rules pyhf enforces when building a workspace. */

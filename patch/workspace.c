@@ -4,6 +4,36 @@
 
 #include "patch.h"
 
+/* A workspace of JSON text; `owned`, when not NULL, is that text (of
+ * length len) given to the workspace to keep for its digest. */
+static int parse(const char *json, char *owned, size_t len, const char *name,
+                 hf_workspace **out, hf_error *err)
+{
+    cJSON *root = NULL;
+    int rc = hfcore_json_parse(json, name, &root, err);
+    if (rc == HF_OK && (rc = hfpatch_workspace_validate(root, name, err)))
+        cJSON_Delete(root);
+    if (rc) {
+        free(owned);
+        return rc;
+    }
+    hf_workspace *ws = calloc(1, sizeof *ws);
+    char *source = strdup(name);
+    if (!ws || !source) {
+        free(ws);
+        free(source);
+        free(owned);
+        cJSON_Delete(root);
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", name);
+    }
+    ws->root = root;
+    ws->source = source;
+    ws->text = owned;
+    ws->text_len = owned ? len : 0;
+    *out = ws;
+    return HF_OK;
+}
+
 int hf_workspace_parse(const char *json, const char *name, hf_workspace **out,
                        hf_error *err)
 {
@@ -15,27 +45,9 @@ int hf_workspace_parse(const char *json, const char *name, hf_workspace **out,
         return hfcore_error_set(err, HF_ERR_ARG,
                             "%s: hf_workspace_parse needs JSON text and an "
                             "output pointer", name);
-    cJSON *root = NULL;
-    int rc = hfcore_json_parse(json, name, &root, err);
-    if (rc)
-        return rc;
-    rc = hfpatch_workspace_validate(root, name, err);
-    if (rc) {
-        cJSON_Delete(root);
-        return rc;
-    }
-    hf_workspace *ws = malloc(sizeof *ws);
-    char *source = strdup(name);
-    if (!ws || !source) {
-        free(ws);
-        free(source);
-        cJSON_Delete(root);
-        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", name);
-    }
-    ws->root = root;
-    ws->source = source;
-    *out = ws;
-    return HF_OK;
+    /* the caller's text is not kept (a copy would cost its size in
+     * memory for a digest that is rarely asked for) */
+    return parse(json, NULL, 0, name, out, err);
 }
 
 int hf_workspace_read(const char *path, hf_workspace **out, hf_error *err)
@@ -47,18 +59,19 @@ int hf_workspace_read(const char *path, hf_workspace **out, hf_error *err)
                             "hf_workspace_read needs a path and an output "
                             "pointer");
     char *text = NULL;
-    int rc = hfcore_file_read(path, &text, NULL, err);
+    size_t len = 0;
+    int rc = hfcore_file_read(path, &text, &len, err);
     if (rc)
         return rc;
-    rc = hf_workspace_parse(text, path, out, err);
-    free(text);
-    return rc;
+    /* the text was read anyway: kept, a patchset's digest check of the
+     * workspace is then a pass over it */
+    return parse(text, text, len, path, out, err);
 }
 
 int hfpatch_workspace_wrap(cJSON *doc, const char *source, const char *blame,
                            hf_workspace **out, hf_error *err)
 {
-    hf_workspace *w = malloc(sizeof *w);
+    hf_workspace *w = calloc(1, sizeof *w);
     char *src = strdup(source);
     if (!doc || !w || !src) {
         cJSON_Delete(doc);
@@ -80,5 +93,6 @@ void hf_workspace_free(hf_workspace *ws)
         return;
     cJSON_Delete(ws->root);
     free(ws->source);
+    free(ws->text);
     free(ws);
 }

@@ -9,14 +9,27 @@
 
 #include "patch.h"
 
+int hfpatch_workspace_digest(const hf_workspace *ws, const char *algorithm,
+                             char *hex, size_t len, hf_error *err)
+{
+    if (ws->text) {
+        int rc = hfcore_json_text_digest(ws->text, ws->text_len, algorithm,
+                                         hex, len, err);
+        if (rc != HFCORE_NOT_CANONICAL)
+            return rc;
+        /* keys out of order, say: the tree's text it is */
+    }
+    return hfcore_json_digest(ws->root, algorithm, hex, len, err);
+}
+
 int hf_workspace_digest(const hf_workspace *ws, const char *algorithm,
                         char *hex, size_t len, hf_error *err)
 {
     if (!ws)
         return hfcore_error_set(err, HF_ERR_ARG, "hf_workspace_digest: NULL "
                                              "workspace");
-    return hfcore_json_digest(ws->root, algorithm ? algorithm : "sha256", hex,
-                          len, err);
+    return hfpatch_workspace_digest(ws, algorithm ? algorithm : "sha256", hex,
+                                    len, err);
 }
 
 /* ------------------------------------------------- patchsets on workspaces */
@@ -32,7 +45,7 @@ int hf_patchset_verify(const hf_patchset *ps, const hf_workspace *ws,
         const char *alg = hf_patchset_digest_name(ps, i);
         const char *want = hf_patchset_digest(ps, alg);
         char got[2 * EVP_MAX_MD_SIZE + 1];
-        int rc = hfcore_json_digest(ws->root, alg, got, sizeof got, err);
+        int rc = hfpatch_workspace_digest(ws, alg, got, sizeof got, err);
         if (rc)
             return rc;
         if (!want || strcmp(want, got) != 0)

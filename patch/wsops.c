@@ -69,7 +69,7 @@ int hf_workspace_sorted(const hf_workspace *ws, hf_workspace **out,
         return hfcore_error_set(err, HF_ERR_ARG, "hf_workspace_sorted: NULL "
                                              "argument");
     cJSON *doc = cJSON_Duplicate(ws->root, 1);
-    hf_workspace *w = malloc(sizeof *w);
+    hf_workspace *w = calloc(1, sizeof *w);
     char *src = strdup(ws->source);
     int bad = !doc || !w || !src;
     cJSON *chans = cJSON_GetObjectItemCaseSensitive(doc, "channels");

@@ -59,7 +59,7 @@ static int has_sample(const cJSON *root, const char *name)
 static int build(const cJSON *root, const char *source,
                  const hf_simplify_options *opt, hf_model **m, hf_error *err)
 {
-    hf_workspace w = {(cJSON *)root, (char *)source};
+    hf_workspace w = {.root = (cJSON *)root, .source = (char *)source};
     hf_model_options mo;
     hf_model_options_init(&mo);
     mo.measurement = opt->measurement;
@@ -364,7 +364,7 @@ static int new_workspace(cJSON **spec, const char *source, hf_workspace **out,
     int rc = hfpatch_workspace_validate(*spec, source, err);
     if (rc)
         return rc;
-    hf_workspace *w = malloc(sizeof *w);
+    hf_workspace *w = calloc(1, sizeof *w);
     char *src = strdup(source);
     if (!w || !src) {
         free(w);

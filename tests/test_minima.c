@@ -7,6 +7,14 @@
  *    below the nominal, so the likelihood has a minimum on each side of
  *    it; a descent from the inits stops in the higher one (twice_nll
  *    29.637 against 28.003, CLs 0.4769 against 0.5049).
+ *  - twowell_fixed.json, twowell_free.json: two channels sharing such a
+ *    histosys (first bins: up 55, down 45, nominal 120, as in hf's issue
+ *    16).  Before the other well was searched along the parameter
+ *    (fit/mle.c well_line), the hypotest's mu = 1 fits to the data and
+ *    to the Asimov data of twowell_fixed stopped in the higher well
+ *    (29.9017 against 29.4911, 30.1834 against 29.5891; CLs_obs 0.1754
+ *    against 0.2375), and the free fit of twowell_free (28.3314 against
+ *    28.0457; CLs_obs 0.2021 against 0.1741).
  *  - zero_cr.json: no event in a control region puts a background
  *    normfactor at 0 in the free fit, where the mu = 0 fit cannot start
  *    (the likelihood is zero there).
@@ -104,6 +112,29 @@ static void check_fit(const char *name, hf_model *m, const cJSON *f,
     free(work);
 }
 
+/* The fits of hf's hypothesis test at mu = 1 (warm-started from one
+ * another, unlike check_fit's) reach pyhf's minima: fits 0 .. nfits-1 in
+ * HF_FIT_* order, each within 1e-6 of pyhf's twice_nll or lower. */
+static void check_hypotest_fits(const char *name, hf_model *m,
+                                const cJSON *fits, int nfits)
+{
+    static const char *key[HF_NFITS] = {"free", "fixed_poi", "bkg_only",
+                                        "asimov_free", "asimov_fixed_poi"};
+    hf_cls_result c;
+    hf_hypotest_explain ex = {0};
+    hf_error err;
+    if (hf_cls_asymptotic_explain(m, hf_model_data(m), 1.0, HF_TEST_QMU_TILDE,
+                                  NULL, &c, &ex, &err) != HF_OK)
+        fail_msg("%s: %s", name, err.msg);
+    for (int k = 0; k < nfits; k++) {
+        double want = cJSON_GetObjectItem(cJSON_GetObjectItem(fits, key[k]),
+                                          "twice_nll")->valuedouble;
+        if (!(ex.fit[k].twice_nll <= want + 1e-6))
+            fail_msg("%s: the hypotest's %s fit: twice_nll %.10g, pyhf's "
+                     "minimum %.10g", name, key[k], ex.fit[k].twice_nll, want);
+    }
+}
+
 static void test_reference_models(void **state)
 {
     (void)state;
@@ -130,6 +161,7 @@ static void test_reference_models(void **state)
         if (hf_cls_asymptotic(m, data, 1.0, HF_TEST_QMU_TILDE, NULL, &c,
                               &err) != HF_OK)
             fail_msg("%s: %s", name, err.msg);
+        check_hypotest_fits(name, m, fits, HF_NFITS);
         close_to(name, "CLs_obs", c.cls_obs,
                  cJSON_GetObjectItem(r, "CLs_obs")->valuedouble, 1e-4);
         close_to(name, "CLsb", c.clsb,
@@ -143,7 +175,47 @@ static void test_reference_models(void **state)
         free(asimov);
         hf_model_free(m);
     }
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 6);
+    cJSON_Delete(refs);
+}
+
+/* tests/pyhf/ambiguous.json: its fits to the data have two wells (the
+ * mu = 1 fit: twice_nll 16.1148 at alpha = -0.610 and 17.0159 at +0.754;
+ * a descent warm-started from the free fit used to stop in the higher).
+ * Only the fits to the data are compared: the background-only fit has
+ * exact twins at alpha = +-0.380, so the Asimov data depend on the twin a
+ * minimizer reports, and so do the fits to them. */
+static void test_fits_only(void **state)
+{
+    (void)state;
+    cJSON *refs = load_json(DIR "refs.json");
+    assert_non_null(refs);
+    const cJSON *r = cJSON_GetObjectItem(cJSON_GetObjectItem(refs, "fits_only"),
+                                         "ambiguous");
+    assert_non_null(r);
+    hf_model *m = model_of("ambiguous");
+    const cJSON *fits = cJSON_GetObjectItem(r, "fits");
+    check_fit("ambiguous", m, fits, "fixed_poi", hf_model_data(m), 1, 1.0);
+    /* from the free fit's point, from the higher well's bottom and from
+     * beyond it, the mu = 1 fit ends in the lower well */
+    double want = cJSON_GetObjectItem(cJSON_GetObjectItem(fits, "fixed_poi"),
+                                      "twice_nll")->valuedouble;
+    double start[3][2], p[2];
+    vec(cJSON_GetObjectItem(cJSON_GetObjectItem(fits, "free"), "pars"),
+        start[0], 2);
+    memcpy(start[1], (double[2]){0.754, 1.0}, sizeof start[1]);
+    memcpy(start[2], (double[2]){2.0, 1.0}, sizeof start[2]);
+    for (int i = 0; i < 3; i++) {
+        hf_fit_result fr;
+        assert_int_equal(hf_fit(m, hf_model_data(m), start[i], 1, 1.0, NULL, p,
+                                &fr, NULL), HF_OK);
+        if (!(fr.twice_nll <= want + 1e-6))
+            fail_msg("ambiguous: mu = 1 fit from shape = %g: twice_nll %.10g "
+                     "at shape = %g, pyhf's minimum %.10g", start[i][0],
+                     fr.twice_nll, p[0], want);
+    }
+    check_hypotest_fits("ambiguous", m, fits, HF_FIT_BKG_ONLY + 1);
+    hf_model_free(m);
     cJSON_Delete(refs);
 }
 
@@ -362,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_explain_cli),
         cmocka_unit_test(test_weak_poi),
         cmocka_unit_test(test_ambiguous),
+        cmocka_unit_test(test_fits_only),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     rmdir(tmpdir);

@@ -15,6 +15,12 @@ event in a control region drives a background normfactor to 0) or a saddle
 point at the inits (saddle.json: a normsys with hi = lo = 0.7 and a
 histosys with both templates equal and below the nominal, with a deficit:
 the gradient is exactly zero at alpha = 0, which is a maximum along both).
+twowell_fixed.json and twowell_free.json are two-channel models like the
+one of hf's issue 16: one histosys shared by both channels whose first bin
+has up 55 and down 45 against a nominal 120 in each channel, so that the
+fits to the data and to the Asimov data have a minimum on each side; a
+descent from the inits or from another fit's point stops in the higher
+one in the mu = 1 fits (twowell_fixed) or the free fit (twowell_free).
 
 The five fits of pyhf's asymptotic qmu_tilde hypotest at mu = 1 are done so
 (free and mu = 1 fits to the data, the mu = 0 fit that makes the Asimov
@@ -34,7 +40,12 @@ from pyhf.infer.calculators import AsymptoticTestStatDistribution
 
 logging.disable(logging.CRITICAL)
 HERE = os.path.dirname(os.path.abspath(__file__))
-MODELS = ["twowell", "deficit", "zero_cr", "saddle"]
+MODELS = ["twowell", "deficit", "zero_cr", "saddle", "twowell_fixed",
+          "twowell_free"]
+# models whose fits are references but whose CLs is not: ambiguous.json has
+# twin minima at two POI values (test_minima.c), so its CLs depends on the
+# twin a minimizer reports; its mu = 1 fit has two wells of different depth
+FITS_ONLY = ["ambiguous"]
 
 
 def starts(model):
@@ -153,7 +164,9 @@ def reference(name):
 def main():
     pyhf.set_backend("numpy", pyhf.optimize.scipy_optimizer(tolerance=1e-12))
     out = {"pyhf_version": pyhf.__version__,
-           "models": {n: reference(n) for n in MODELS}}
+           "models": {n: reference(n) for n in MODELS},
+           "fits_only": {n: {"fits": reference(n)["fits"]}
+                         for n in FITS_ONLY}}
     json.dump(out, sys.stdout, indent=1)
     sys.stdout.write("\n")
 

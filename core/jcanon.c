@@ -1,0 +1,439 @@
+/*
+ * jcanon.c - the text json.dumps(doc, sort_keys=True) writes, made from
+ * the source text of doc instead of from its tree.
+ *
+ * A workspace's digest (pyhf.utils.digest) hashes that text.  Published
+ * workspaces are written by Python with sorted keys, so their text already
+ * is the digest's text but for whitespace and ", " / ": " separators: a
+ * pass over the source that checks this and rewrites the separators
+ * replaces a serialisation of the whole tree (most of the cost of checking
+ * a patchset against a 4 MB workspace).  Numbers are the part that needs
+ * care: the literal stands for itself only when it is exactly what
+ * Python's repr prints for its value (see canonical_float); any other
+ * literal is written as the tree's serialiser would write it.  Keys out of
+ * order, repeated keys and escapes other than the short ones make the text
+ * unusable (HFCORE_NOT_CANONICAL): the caller then serialises the tree.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+
+/* ------------------------------------------------------------ numbers */
+
+#if defined(__SIZEOF_INT128__)
+typedef unsigned __int128 u128;
+
+static int bitlen(u128 x)
+{
+    uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+    if (hi)
+        return 128 - __builtin_clzll(hi);
+    return lo ? 64 - __builtin_clzll(lo) : 0;
+}
+
+/* Sign of X*2^a - Y*2^b, X and Y below 2^124, exactly. */
+static int cmp_shifted(u128 X, int a, u128 Y, int b)
+{
+    int e = a - b;
+    if (e < 0)
+        return -cmp_shifted(Y, b, X, a);
+    if (X == 0)
+        return Y ? -1 : 0;
+    if (e > 124 || bitlen(X) + e > 127)
+        return 1; /* X*2^e >= 2^127 > Y */
+    X <<= e;
+    return X < Y ? -1 : X > Y;
+}
+
+/* Sign of N*10^Q - A*2^F (N below 2^60, A below 2^56), or 2 when |Q| is
+ * too large for 128 bits (then the caller takes the slow path). */
+static int cmp_dec_bin(uint64_t N, int Q, uint64_t A, int F)
+{
+    static const uint64_t pow5[28] = {
+        1ull, 5ull, 25ull, 125ull, 625ull, 3125ull, 15625ull, 78125ull,
+        390625ull, 1953125ull, 9765625ull, 48828125ull, 244140625ull,
+        1220703125ull, 6103515625ull, 30517578125ull, 152587890625ull,
+        762939453125ull, 3814697265625ull, 19073486328125ull,
+        95367431640625ull, 476837158203125ull, 2384185791015625ull,
+        11920928955078125ull, 59604644775390625ull, 298023223876953125ull,
+        1490116119384765625ull, 7450580596923828125ull};
+    if (Q > 27 || Q < -27)
+        return 2;
+    u128 p5 = pow5[Q < 0 ? -Q : Q];
+    /* N*10^Q = N*5^Q*2^Q; for Q < 0 move 5^-Q to the other side */
+    if (Q >= 0)
+        return cmp_shifted((u128)N * p5, Q, (u128)A, F);
+    return cmp_shifted((u128)N, Q, (u128)A * p5, F);
+}
+
+/* Whether the decimal N*10^Q reads back as the double M*2^E (M the
+ * mantissa with its hidden bit, a normal number): it lies between the
+ * midpoints to the neighbouring doubles, or on one with M even (ties go
+ * to even).  The midpoint below a power of two is nearer.  2: unknown. */
+static int reads_as(uint64_t N, int Q, uint64_t M, int E)
+{
+    int pow2 = M == (1ull << 52);
+    int lo = pow2 ? cmp_dec_bin(N, Q, 4 * M - 1, E - 2)
+                  : cmp_dec_bin(N, Q, 2 * M - 1, E - 1);
+    int hi = cmp_dec_bin(N, Q, 2 * M + 1, E - 1);
+    if (lo == 2 || hi == 2)
+        return 2;
+    if (lo < 0 || hi > 0)
+        return 0;
+    if (lo == 0 || hi == 0)
+        return (M & 1) == 0;
+    return 1;
+}
+
+/* The double nearest D*10^K (ties to even) when D*10^K is normal and
+ * its exactness can be decided here: a candidate within an ulp or two
+ * (two roundings), checked exactly and moved by an ulp if need be.
+ * 0 when unknown (then strtod decides). */
+static double nearest(uint64_t D, int K)
+{
+    static const double p10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    if (K < -22 || K > 22 || D == 0)
+        return 0;
+    double x = K < 0 ? (double)D / p10[-K] : (double)D * p10[K];
+    for (int step = 0; step < 3; step++) {
+        uint64_t bits;
+        memcpy(&bits, &x, sizeof bits);
+        int ex = (int)((bits >> 52) & 0x7ff);
+        if (ex == 0 || ex == 0x7ff)
+            return 0;
+        uint64_t M = (bits & ((1ull << 52) - 1)) | (1ull << 52);
+        int E = ex - 1075;
+        if (reads_as(D, K, M, E) == 1)
+            return x;
+        /* which side: D*10^K against x itself */
+        int c = cmp_dec_bin(D, K, M, E);
+        if (c == 2 || c == 0)
+            return 0;
+        x = nextafter(x, c > 0 ? INFINITY : 0.0);
+    }
+    return 0;
+}
+
+/* Whether the literal's digits D (n of them, the last not 0, the last at
+ * 10^K) are repr's for x: the shortest that read back as x and, of those,
+ * the closest to x.  1 yes, 0 no, 2 unknown. */
+static int is_repr(uint64_t D, int n, int K, double x)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    int ex = (int)((bits >> 52) & 0x7ff);
+    if (ex == 0 || ex == 0x7ff)
+        return 2; /* subnormal, infinite: the slow path */
+    uint64_t M = (bits & ((1ull << 52) - 1)) | (1ull << 52);
+    int E = ex - 1075;
+    /* shortest: no (n-1)-digit decimal reads back; the two around D are
+     * enough (one of them lies between x and D if any does) */
+    if (n > 1) {
+        int a = reads_as(D / 10, K + 1, M, E), b = reads_as(D / 10 + 1, K + 1, M, E);
+        if (a == 2 || b == 2)
+            return 2;
+        if (a || b)
+            return 0;
+    }
+    /* closest: x strictly within half a unit of the last digit (a tie
+     * is left to the slow path) */
+    int lo = cmp_dec_bin(2 * D - 1, K, M, E + 1), hi = cmp_dec_bin(2 * D + 1, K, M, E + 1);
+    if (lo == 2 || hi == 2 || lo == 0 || hi == 0)
+        return 2;
+    return lo < 0 && hi > 0;
+}
+#else
+static int is_repr(uint64_t D, int n, int K, double x)
+{
+    (void)D, (void)n, (void)K, (void)x;
+    return 2;
+}
+
+static double nearest(uint64_t D, int K)
+{
+    (void)D, (void)K;
+    return 0;
+}
+#endif
+
+/* The significant digits of a float literal s[0, len) (JSON's grammar:
+ * -int.frac e exp) without leading and trailing zeros: their count (0 for
+ * zero, -1 for more than 17), their value in *D, the power of ten of the
+ * last in *K and the decimal exponent of the first in *e10. */
+static int sig_digits(const char *s, size_t len, char *digits, uint64_t *D, int *K,
+                      int *e10)
+{
+    int n = 0, point = -1, pos = 0, first = -1;
+    size_t i = s[0] == '-';
+    long exp = 0;
+    *D = 0;
+    for (; i < len && s[i] != 'e' && s[i] != 'E'; i++) {
+        if (s[i] == '.') {
+            point = pos;
+            continue;
+        }
+        if (s[i] != '0' || first >= 0) {
+            if (first < 0)
+                first = pos;
+            if (n == 17)
+                return -1;
+            digits[n++] = s[i];
+            *D = *D * 10 + (uint64_t)(s[i] - '0');
+        }
+        pos++;
+    }
+    if (i < len)
+        exp = strtol(s + i + 1, NULL, 10); /* the literal is short: no overflow */
+    if (point < 0)
+        point = pos;
+    while (n > 0 && digits[n - 1] == '0') {
+        n--;
+        *D /= 10;
+    }
+    if (n == 0)
+        return 0;
+    *e10 = (int)(exp + point - first - 1);
+    *K = *e10 - (n - 1);
+    return n;
+}
+
+/* The double json.load (and cJSON, through strtod) makes of a float
+ * literal: found exactly from its digits where that is quick (nearest),
+ * otherwise by strtod of the literal rewritten as digits and an exponent,
+ * so that it does not depend on the locale's decimal point. */
+static double literal_value(const char *s, size_t len, uint64_t D, int n, int K)
+{
+    double v = n > 0 ? nearest(D, K) : 0;
+    if (v != 0)
+        return s[0] == '-' ? -v : v;
+    char lit[80];
+    size_t o = 0, i = 0;
+    long frac = 0, exp = 0;
+    int after_point = 0;
+    for (; i < len && s[i] != 'e' && s[i] != 'E'; i++) {
+        if (s[i] == '.')
+            after_point = 1;
+        else {
+            lit[o++] = s[i];
+            frac += after_point && s[i] != '-';
+        }
+    }
+    if (i < len)
+        exp = strtol(s + i + 1, NULL, 10);
+    snprintf(lit + o, sizeof lit - o, "e%ld", exp - frac);
+    return strtod(lit, NULL);
+}
+
+/* A float literal (it has a '.' or an exponent) as the tree's serialiser
+ * writes its value, into out (64 bytes): repr(float(literal)). */
+static void canonical_float(const char *s, size_t len, char *out)
+{
+    char digits[24];
+    uint64_t D = 0;
+    int K = 0, e10 = 0;
+    int n = sig_digits(s, len, digits, &D, &K, &e10);
+    double x = literal_value(s, len, D, n, K);
+    if (n > 0 && e10 > -300 && e10 < 300) {
+        /* the literal is repr's text when its digits are repr's digits and
+         * it is laid out as repr lays them out */
+        hfcore_json_py_format(out, s[0] == '-', digits, n, e10);
+        if (strlen(out) == len && memcmp(out, s, len) == 0 && is_repr(D, n, K, x) == 1)
+            return;
+    }
+    hfcore_json_py_float(out, x);
+}
+
+/* A number token as Python's json.dumps writes what json.load made of it. */
+static void canonical_number(const char *s, size_t len, char *out)
+{
+    if (!memchr(s, '.', len) && !memchr(s, 'e', len) && !memchr(s, 'E', len)) {
+        /* an int: itself, but "-0" is 0 */
+        if (len == 2 && s[0] == '-' && s[1] == '0')
+            len = 1, s++;
+        memcpy(out, s, len);
+        out[len] = '\0';
+        return;
+    }
+    canonical_float(s, len, out);
+}
+
+/* ---------------------------------------------------------------- text */
+
+typedef struct canon {
+    const char *p, *end;
+    hfcore_sink sink;
+    void *ctx;
+    char buf[1 << 16];
+    size_t n;
+    int failed; /* the sink said stop */
+} canon;
+
+static void put(canon *c, const char *s, size_t n)
+{
+    if (c->n + n > sizeof c->buf) {
+        if (c->sink(c->ctx, c->buf, c->n) != 0)
+            c->failed = 1;
+        c->n = 0;
+    }
+    if (n > sizeof c->buf) {
+        if (c->sink(c->ctx, s, n) != 0)
+            c->failed = 1;
+        return;
+    }
+    memcpy(c->buf + c->n, s, n);
+    c->n += n;
+}
+
+static void skip_ws(canon *c)
+{
+    hfcore_scan s = {c->p, c->p, c->end, NULL};
+    hfcore_scan_ws(&s); /* runs of indentation sixteen bytes at a time */
+    c->p = s.p;
+}
+
+/* The characters of numbers and of true, false and null. */
+static int bare(char ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || ch == '-' ||
+           ch == '+' || ch == '.' || ch == 'E';
+}
+
+/* A string at c->p (after its '"'): its raw text up to the closing quote
+ * in [*s, *s + *len); -1 when it holds an escape Python would write
+ * otherwise (\/, \u), 0 when it is plain, 1 when it holds short escapes
+ * (\" \\ \n \r \t \b \f, written alike). */
+static int string(canon *c, const char **s, size_t *len)
+{
+    const char *p = c->p + 1, *q;
+    int esc = 0;
+    *s = p;
+    for (;;) {
+        /* to the next quote; an escape before it is looked at */
+        q = memchr(p, '"', (size_t)(c->end - p));
+        if (!q)
+            return -1;
+        const char *b = memchr(p, '\\', (size_t)(q - p));
+        if (!b) {
+            p = q;
+            break;
+        }
+        if (b + 1 >= c->end || !strchr("\"\\nrtbf", b[1]) || !b[1])
+            return -1;
+        esc = 1;
+        p = b + 2;
+    }
+    *len = (size_t)(p - *s);
+    c->p = p + 1;
+    return esc;
+}
+
+/* The previous key of each open object, for the order check. */
+typedef struct level {
+    char obj;
+    const char *key;
+    size_t klen;
+} level;
+
+/* Keys must come in strictly increasing code-point order (UTF-8 bytes
+ * compare so; no escapes): what sort_keys would leave in place, with no
+ * repeats (json.load would keep only the last of those). */
+static int key_in_order(level *L, const char *k, size_t n)
+{
+    if (L->key) {
+        size_t m = L->klen < n ? L->klen : n;
+        int d = memcmp(L->key, k, m);
+        if (d > 0 || (d == 0 && L->klen >= n))
+            return 0;
+    }
+    L->key = k;
+    L->klen = n;
+    return 1;
+}
+
+/* One token at c->p; 0, or HFCORE_NOT_CANONICAL. */
+static int token(canon *c, level *stack, int *depth, int *want_key)
+{
+    char ch = *c->p, num[64];
+    const char *s;
+    size_t n;
+    switch (ch) {
+    case '{':
+    case '[':
+        if (*depth >= CJSON_NESTING_LIMIT)
+            return HFCORE_NOT_CANONICAL;
+        stack[(*depth)++] = (level){ch == '{', NULL, 0};
+        *want_key = ch == '{';
+        c->p++;
+        put(c, &ch, 1);
+        return 0;
+    case '}':
+    case ']':
+        if (*depth == 0)
+            return HFCORE_NOT_CANONICAL;
+        (*depth)--;
+        *want_key = 0;
+        c->p++;
+        put(c, &ch, 1);
+        return 0;
+    case ',':
+        *want_key = *depth > 0 && stack[*depth - 1].obj;
+        c->p++;
+        put(c, ", ", 2);
+        return 0;
+    case ':':
+        c->p++;
+        put(c, ": ", 2);
+        return 0;
+    case '"': {
+        int esc = string(c, &s, &n);
+        if (esc < 0 || (*want_key && (esc || !key_in_order(&stack[*depth - 1], s, n))))
+            return HFCORE_NOT_CANONICAL;
+        *want_key = 0;
+        put(c, s - 1, n + 2);
+        return 0;
+    }
+    }
+    s = c->p;
+    while (c->p < c->end && bare(*c->p))
+        c->p++;
+    n = (size_t)(c->p - s);
+    if (n == 0 || n >= sizeof num)
+        return HFCORE_NOT_CANONICAL;
+    if (s[0] == '-' || (s[0] >= '0' && s[0] <= '9')) {
+        canonical_number(s, n, num);
+        put(c, num, strlen(num));
+    } else {
+        put(c, s, n); /* true, false, null (the text was parsed already) */
+    }
+    return 0;
+}
+
+int hfcore_json_canon(const char *text, size_t len, hfcore_sink sink, void *ctx)
+{
+    canon *c = malloc(sizeof *c);
+    level *stack = malloc(sizeof *stack * CJSON_NESTING_LIMIT);
+    int rc = c && stack ? 0 : HF_ERR_NOMEM, depth = 0, want_key = 0;
+    if (rc == 0) {
+        c->p = text;
+        c->end = text + len;
+        c->sink = sink;
+        c->ctx = ctx;
+        c->n = 0;
+        c->failed = 0;
+    }
+    while (rc == 0 && (skip_ws(c), c->p < c->end))
+        rc = token(c, stack, &depth, &want_key);
+    if (rc == 0 && c->n && sink(ctx, c->buf, c->n) != 0)
+        c->failed = 1;
+    if (rc == 0 && c->failed)
+        rc = HF_ERR_NOMEM;
+    free(c);
+    free(stack);
+    return rc;
+}

@@ -1,0 +1,260 @@
+/*
+ * test_jcanon.c - pyhf's digest text made from a document's source text
+ * (core/jcanon.c) instead of its tree.
+ *
+ * Expected values: the literal table was made with Python 3's
+ * json.dumps(json.loads(LITERAL)) (Debian's /usr/bin/python3); the
+ * structure cases against the tree's serialiser, whose texts and digests
+ * test_digest.c checks against pyhf; the random literals against
+ * hfcore_json_py_float, checked against Python's repr for 400,000 random
+ * doubles when it was written; the shared workspaces against the sha256
+ * digests pyhf wrote into their patchsets.  Tests that need ../shared
+ * skip when it is absent.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+
+typedef struct buf {
+    char *s;
+    size_t n, cap;
+} buf;
+
+static int sink(void *ctx, const char *s, size_t n)
+{
+    buf *b = ctx;
+    if (b->n + n + 1 > b->cap) {
+        b->cap = 2 * (b->n + n + 1);
+        b->s = realloc(b->s, b->cap);
+        assert_non_null(b->s);
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+    return 0;
+}
+
+/* The canonical text of `text` (NULL when not canonical). */
+static char *canon(const char *text)
+{
+    buf b = {0};
+    int rc = hfcore_json_canon(text, strlen(text), sink, &b);
+    if (rc == HFCORE_NOT_CANONICAL) {
+        free(b.s);
+        return NULL;
+    }
+    assert_int_equal(rc, 0);
+    return b.s ? b.s : strdup("");
+}
+
+/* What the tree's serialiser writes for text. */
+static char *tree(const char *text)
+{
+    cJSON *root = NULL;
+    hf_error err = {0};
+    assert_int_equal(hfcore_json_parse(text, "case", &root, &err), HF_OK);
+    char *s = hfcore_json_pydump(root, 0, 0, NULL);
+    cJSON_Delete(root);
+    assert_non_null(s);
+    return s;
+}
+
+/* literal, json.dumps(json.loads(literal)) */
+static const char *const literals[][2] = {
+    {"1.50", "1.5"}, {"1e5", "100000.0"}, {"1E-5", "1e-05"},
+    {"0.1000000000000000055511151231257827", "0.1"},
+    {"45.811683654785156", "45.811683654785156"},
+    {"45.81168365478515", "45.81168365478515"},
+    {"-0.0", "-0.0"}, {"0.0", "0.0"}, {"0.00", "0.0"}, {"-0", "0"},
+    {"1e400", "Infinity"}, {"-1e400", "-Infinity"},
+    {"2.2250738585072014e-308", "2.2250738585072014e-308"}, {"5e-324", "5e-324"},
+    {"9007199254740993", "9007199254740993"},
+    {"1.7976931348623157e308", "1.7976931348623157e+308"},
+    {"123456789012345678901234567890.0", "1.2345678901234568e+29"},
+    {"0.30000000000000004", "0.30000000000000004"},
+    {"0.3000000000000000444", "0.30000000000000004"},
+    {"1e16", "1e+16"}, {"1e15", "1000000000000000.0"}, {"9999999999999999.0", "1e+16"},
+    {"0.0001", "0.0001"}, {"0.00001", "1e-05"}, {"1.0e-4", "0.0001"},
+    {"100.0", "100.0"}, {"1e2", "100.0"}, {"2.5e-05", "2.5e-05"},
+    {"8.985161781311035", "8.985161781311035"},
+    {"0.0792635977268219", "0.0792635977268219"},
+    {"0.07926359772682190", "0.0792635977268219"},
+    {"7.450580596923828e-09", "7.450580596923828e-09"},
+    {"1.00000000000000005", "1.0"}, {"0.1e1", "1.0"}, {"-12.5e-1", "-1.25"},
+    {"3.0000000000000004e+20", "3.0000000000000007e+20"},
+    {"123456789012345680000.0", "1.2345678901234568e+20"},
+    {"1e22", "1e+22"}, {"1e23", "1e+23"}, {"4.35", "4.35"},
+    {"4.3499999999999996", "4.35"}, {"9.5367431640625e-07", "9.5367431640625e-07"},
+};
+
+static void test_literals(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof literals / sizeof literals[0]; i++) {
+        char in[128], want[128];
+        snprintf(in, sizeof in, "[%s]", literals[i][0]);
+        snprintf(want, sizeof want, "[%s]", literals[i][1]);
+        char *got = canon(in);
+        assert_non_null(got);
+        if (strcmp(got, want) != 0)
+            fail_msg("%s: %s, Python %s", literals[i][0], got, want);
+        free(got);
+    }
+}
+
+/* Random doubles written with 15, 16 and 17 digits and as repr: the text
+ * path (which keeps a literal that is repr's own) agrees with repr of the
+ * value read back, for every one. */
+static void test_random_literals(void **state)
+{
+    (void)state;
+    uint64_t s = 0x9E3779B97F4A7C15ull;
+    int kept = 0, total = 0;
+    for (int i = 0; i < 20000; i++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        uint64_t bits = s >> 1;
+        /* exponents where data live, and now and then anywhere */
+        if (i % 4)
+            bits = (bits & 0x800fffffffffffffull) | ((uint64_t)(1023 - 40 + (s >> 58) % 60) << 52);
+        double x;
+        memcpy(&x, &bits, sizeof x);
+        if (x != x || x - x != 0)
+            continue;
+        char lit[4][48];
+        snprintf(lit[0], sizeof lit[0], "%.14e", x);
+        snprintf(lit[1], sizeof lit[1], "%.15e", x);
+        snprintf(lit[2], sizeof lit[2], "%.16e", x);
+        hfcore_json_py_float(lit[3], x);
+        for (int k = 0; k < 4; k++) {
+            char in[128], want[128], py[40];
+            hfcore_json_py_float(py, strtod(lit[k], NULL));
+            snprintf(in, sizeof in, "[%.48s]", lit[k]);
+            snprintf(want, sizeof want, "[%.40s]", py);
+            char *got = canon(in);
+            assert_non_null(got);
+            if (strcmp(got, want) != 0)
+                fail_msg("%s: %s, repr %s", lit[k], got, want);
+            kept += strcmp(lit[k], py) == 0;
+            total++;
+            free(got);
+        }
+    }
+    /* a quarter of them are repr's text already (lit[3]) */
+    assert_true(kept >= total / 4);
+}
+
+static void test_structure(void **state)
+{
+    (void)state;
+    static const char *const same[] = {
+        "{\"a\": {}, \"b\": [], \"c\": [1, 2.50, {\"x\": null, \"y\": true}], \"d\": false}",
+        "{\"a\": \"tab\\there \\\"q\\\" back\\\\slash \\n\\r\\b\\f\", \"ab\": \"caf\303\251\"}",
+        "[\"\", {}, [[]], -0, 1E+2]",
+        "{\"B\": 1, \"a\": 2, \"\303\251\": 3}",
+        "  \"only a string\"  ",
+    };
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        char *got = canon(same[i]), *want = tree(same[i]);
+        assert_non_null(got);
+        assert_string_equal(got, want);
+        free(got);
+        free(want);
+    }
+    /* what sort_keys would change, or escapes Python writes otherwise */
+    static const char *const not_canonical[] = {
+        "{\"b\": 1, \"a\": 2}", "{\"a\": 1, \"a\": 2}", "[{\"y\": 1, \"x\": 2}]",
+        "{\"ab\": 1, \"a\": 2}", "[\"a\\/b\"]", "[\"\\u00e9\"]", "{\"\\n\": 1}",
+    };
+    for (size_t i = 0; i < sizeof not_canonical / sizeof not_canonical[0]; i++)
+        assert_null(canon(not_canonical[i]));
+
+    /* a string longer than the writer's buffer */
+    size_t n = 200000;
+    char *big = malloc(n + 16);
+    assert_non_null(big);
+    strcpy(big, "{\"k\": [\"");
+    memset(big + 8, 'x', n);
+    strcpy(big + 8 + n, "\", 1]}");
+    char *got = canon(big), *want = tree(big);
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    free(big);
+}
+
+#define REAL "../shared/workspaces/real/"
+
+/* pyhf digest -a md5 -a sha256 of the shared real workspaces (the table of
+ * test_digest.c). */
+static const struct {
+    const char *dir, *md5, *sha256;
+} real[] = {
+    {"1Lbb_ATLAS-SUSY-2019-08/BkgOnly.json", "6cd3fdcd0673ef2e9029f5bc6a474838",
+     "2563672e1a165384faf49f1431e921d88c9c07ec10f150d5045576564f98f820"},
+    {"2Ljets_ATLAS-SUSY-2018-05_ewk_DR_High/BkgOnly.json", "acaad938bec6b2f64202d8668915f018",
+     "390733adcecb7e802b5949d707d0a2349f2dba729bfd0e27c99106aa696a0294"},
+    {"3LRJ_ATLAS-SUSY-2018-06/BkgOnly.json", "d5829e23a1fbf0d9ef99d92280bf0ff0",
+     "a20207ad6da9dc3e3e53dc159155a8371d7b44487e03fb4af4c6be20be4ad695"},
+    {"DVmuon_ins1788448_SRMET/BkgOnly.json", "e95022c452fc07b0c094321204f13daf",
+     "ad98d6f2047a142f481b0efaf1bdd0e83e39b522ebf1406664b0d5cf9908ed18"},
+    {"SS3L_ATLAS-SUSY-2018-09_Rpc2L0b/BkgOnly.json", "1ade84282de14f02679a391106d0172a",
+     "440752325824a508610abf7629f204282099b27f91822006b398f0b75b3d45d0"},
+    {"sbottom_ATLAS-SUSY-2018-31_RegionA/BkgOnly.json", "c62c23c87d1c9b735c75cf0830f0ad84",
+     "516fa21b09fd7aecb09116e8906f8259f151aa41b8763eefd9e5548bb7c82a58"},
+    {"simplified_1Lbb_ATLAS-SUSY-2019-08/BkgOnly.json", "017f89ce4e20ba33d5f8c4d17f77805e",
+     "ab4134e4a2e0ff7598c4251a572949a6e271ac5d7e72a8ac3f1e0343d87059ad"},
+    {"simplified_sbottom_ATLAS-SUSY-2018-31_SRA/BkgOnly.json", "487483a55fc2fc712e110a90b0f53b9a",
+     "886d4e4833d62e667997af353cb717742fc8fa084b7da21380afdcf6bf6bf875"},
+    {"staus_ATLAS-SUSY-2018-04_combined/BkgOnly.json", "17b947cb0887c3d41cfbb3960ed43f11",
+     "956aef2f8ba24ff49ac328757e1689c03be73c0ef846744555257eb98e894d10"},
+};
+
+/* The digests from the texts are pyhf's, and the text path is taken for
+ * the workspaces written with sorted keys (all but 3LRJ). */
+static void test_shared(void **state)
+{
+    (void)state;
+    if (access(REAL, R_OK) != 0)
+        skip();
+    int canonical = 0;
+    for (size_t i = 0; i < sizeof real / sizeof real[0]; i++) {
+        char path[512], *text = NULL, hex[129];
+        size_t len = 0;
+        hf_error err = {0};
+        snprintf(path, sizeof path, REAL "%s", real[i].dir);
+        assert_int_equal(hfcore_file_read(path, &text, &len, &err), HF_OK);
+        int rc = hfcore_json_text_digest(text, len, "sha256", hex, sizeof hex, &err);
+        if (rc != HFCORE_NOT_CANONICAL) {
+            assert_int_equal(rc, HF_OK);
+            if (strcmp(hex, real[i].sha256) != 0)
+                fail_msg("%s: %s, pyhf %s", path, hex, real[i].sha256);
+            assert_int_equal(hfcore_json_text_digest(text, len, "md5", hex, sizeof hex, &err),
+                             HF_OK);
+            assert_string_equal(hex, real[i].md5);
+            canonical++;
+        }
+        free(text);
+    }
+    assert_true(canonical >= 6);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_literals),
+        cmocka_unit_test(test_random_literals),
+        cmocka_unit_test(test_structure),
+        cmocka_unit_test(test_shared),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
