@@ -119,7 +119,7 @@ static int quick_fit(const toy_ctx *c, toy_buf *b, const double *data,
 {
     hf_bfgs_problem p = {c->m, data, c->nfree - (fix_poi ? 1 : 0),
                          c->free + (fix_poi ? 1 : 0), c->width,
-                         c->opt->tolerance, 0};
+                         c->opt->tolerance, 0, 0};
     if (fix_poi) {
         memcpy(b->fixstart, start, c->npars * sizeof *b->fixstart);
         b->fixstart[c->poi] = poi_value;
