@@ -428,6 +428,14 @@ typedef struct hf_cls_result {
     double test_stat;        /* observed q */
     double test_stat_asimov; /* q on the background-only Asimov data */
     int nevals;              /* NLL+gradient evaluations used */
+    /* 1 when the test's retries (fits redone from other starting points:
+     * a fit that failed, a normfactor or the free fit's POI on a bound)
+     * found two minima of the free fit to the data within 1e-6 of
+     * twice_nll whose POI values give CLs_obs differing by more than
+     * 1e-4: the likelihood cannot tell which CLs is meant (see
+     * hf_hypotest_explain.ambiguous, which also redoes the free fit from
+     * the other fits' points).  Else 0. */
+    int ambiguous;
 } hf_cls_result;
 
 /* Asymptotic CLs at POI value mu, as pyhf.infer.hypotest(calctype=

@@ -28,7 +28,7 @@ class _ClsResult(ctypes.Structure):
                 ("clb", ctypes.c_double), ("cls_exp", ctypes.c_double * 5),
                 ("test_stat", ctypes.c_double),
                 ("test_stat_asimov", ctypes.c_double),
-                ("nevals", ctypes.c_int)]
+                ("nevals", ctypes.c_int), ("ambiguous", ctypes.c_int)]
 
 
 class _LimitResult(ctypes.Structure):
