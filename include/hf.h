@@ -387,6 +387,11 @@ typedef struct hf_fit_result {
     double twice_nll;
     int converged;     /* 1 when the stopping rule above holds */
     int nevals;        /* NLL+gradient evaluations */
+    /* The POI value of another minimum as low (within 1e-6 of twice_nll)
+     * that the fit's own search found: a descent from the other well of a
+     * two-well histosys parameter ending there (the likelihood cannot
+     * tell the two apart).  NaN when none, or the POI is fixed. */
+    double twin_poi;
 } hf_fit_result;
 
 /* Maximum-likelihood fit of `data` honouring bounds and fixed parameters.

@@ -139,6 +139,9 @@ static int fit(hf_hypo *h, int k, const double *data, const double *init,
     hfinfer_retry rt = {data, fix_poi, mu, &h->opt, h->width, h->work,
                         init ? init : hf_model_inits(h->m), other, 1};
     rc = hfinfer_retry_fit(h->m, &rt, rc, pars, twice_nll, &r.nevals, err);
+    /* the free fit's twin (hf_fit_result.twin_poi), if a retry kept it */
+    if (k == HF_FIT_FREE && data == h->data)
+        h->twin_poi = *twice_nll == r.twice_nll ? r.twin_poi : NAN;
     r.twice_nll = *twice_nll;
     r.converged = rc == HF_OK;
     h->nevals += r.nevals;
@@ -278,8 +281,11 @@ static int teststat(hf_hypo *h, const double *data, double mu,
     int asimov = data == h->asimov;
     hypo_fitter hf = {h, {0, 0}, {1, 1}};
     hf_fitter f = {hypo_fit, &hf};
+    /* a twin of the free fit (hfinfer_hypo_init) needs the fixed fit even
+     * where the free POI makes q zero: the twin's q may not be */
+    int twin = !asimov && isfinite(h->twin_poi);
     hf_ts_fits s = {free_pars, *free_tnll, h->scratch, NAN, h->scratch2,
-                    h->ex != NULL, 0, h->fixed_start[asimov], 0, NAN};
+                    h->ex != NULL || twin, 0, h->fixed_start[asimov], 0, NAN};
     /* the free fit to the data with its POI on a bound: once more, from
      * the first fixed-POI fit's point (retry.c; not the Asimov one's) */
     double lo = hf_model_lower(h->m)[h->poi], hi = hf_model_upper(h->m)[h->poi];
@@ -290,9 +296,10 @@ static int teststat(hf_hypo *h, const double *data, double mu,
     int rc = hfinfer_teststat_fixed(h->m, h->ts, &f, data, mu, &s, q, err);
     *free_tnll = s.free_tnll;
     if (!asimov) {
-        h->twin_poi = s.twin_poi;
-        h->twin_q = isfinite(s.twin_poi) && isfinite(s.fixed_tnll)
-                        ? hfinfer_teststat_value(h->ts, mu, s.twin_poi,
+        if (isfinite(s.twin_poi) || s.refit) /* else the free fit's own */
+            h->twin_poi = s.twin_poi;
+        h->twin_q = isfinite(h->twin_poi) && isfinite(s.fixed_tnll)
+                        ? hfinfer_teststat_value(h->ts, mu, h->twin_poi,
                                                  s.fixed_tnll, s.free_tnll)
                         : NAN;
     }
@@ -301,11 +308,11 @@ static int teststat(hf_hypo *h, const double *data, double mu,
                h->npars * sizeof *h->scratch);
     if (rc != HF_OK || !h->ex)
         return rc;
-    hf_fit_result r = {s.fixed_tnll, hf.converged[1], hf.nevals[1]};
+    hf_fit_result r = {s.fixed_tnll, hf.converged[1], hf.nevals[1], NAN};
     record(h, asimov ? HF_FIT_ASIMOV_FIXED_POI : HF_FIT_FIXED_POI,
            h->scratch, &r);
     if (s.refit) {
-        r = (hf_fit_result){s.free_tnll, hf.converged[0], hf.nevals[0]};
+        r = (hf_fit_result){s.free_tnll, hf.converged[0], hf.nevals[0], NAN};
         record(h, asimov ? HF_FIT_ASIMOV_FREE : HF_FIT_FREE, free_pars, &r);
     }
     return HF_OK;

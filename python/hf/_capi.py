@@ -93,7 +93,7 @@ class _FitOptions(ctypes.Structure):
 
 class _FitResult(ctypes.Structure):
     _fields_ = [("twice_nll", ctypes.c_double), ("converged", ctypes.c_int),
-                ("nevals", ctypes.c_int)]
+                ("nevals", ctypes.c_int), ("twin_poi", ctypes.c_double)]
 
 
 class _ToysOptions(ctypes.Structure):
