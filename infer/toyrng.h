@@ -22,4 +22,12 @@ gsl_rng *hfinfer_toyrng_alloc(void);
 void hfinfer_toyrng_set(gsl_rng *r, uint64_t seed, uint64_t index, int h,
                    int purpose);
 
+/* The largest mean hfinfer_toyrng_poisson draws from: 2^53, up to where a
+ * double holds every count. */
+#define HFINFER_TOYRNG_POISSON_MAX 9007199254740992.0
+
+/* A Poisson draw of mean lam from r, as a double: 0 for lam <= 0 or NaN,
+ * NaN for lam above HFINFER_TOYRNG_POISSON_MAX. */
+double hfinfer_toyrng_poisson(gsl_rng *r, double lam);
+
 #endif

@@ -329,10 +329,10 @@ static void sample(const toy_ctx *c, const double *expected,
             out[k] = lam + gsl_ran_gaussian(r, sigmas[k - c->nmain]);
             continue;
         }
-        /* A non-positive (or NaN) rate can only come from a model that is
+        /* A non-positive rate can only come from a model that is
          * undefined there; numpy would raise, we draw zero events and let
          * the fit report it. */
-        out[k] = lam > 0 ? (double)gsl_ran_poisson(r, lam) : 0.0;
+        out[k] = hfinfer_toyrng_poisson(r, lam);
     }
 }
 
@@ -677,6 +677,37 @@ static int run_alloc(toy_run *r, toy_ctx *c, int ntoys, hf_error *err)
     return HF_OK;
 }
 
+/* A Poisson datum of a toy must have a mean its sampler can draw from:
+ * a finite one up to 2^53 (hfinfer_toyrng_poisson).  Checked once, at the
+ * generating point h, so that no toy is silently drawn from a NaN. */
+static int check_drawable(const toy_ctx *c, const double *expected, int h,
+                          hf_error *err)
+{
+    const double *sigmas = hf_model_sigmas(c->m);
+    const char *gen = h ? "background-only" : "signal+background";
+    for (int k = 0; k < c->ndata; k++) {
+        if ((k >= c->nmain && sigmas[k - c->nmain] > 0) ||
+            expected[k] <= HFINFER_TOYRNG_POISSON_MAX)
+            continue;
+        if (k >= c->nmain)
+            return hfcore_error_set(err, HF_ERR_NUMERIC,
+                    "toys: auxiliary datum %d (pyhf's auxdata order) "
+                    "expects %g at the %s generating point; toys draw "
+                    "Poisson counts of means up to 2^53", k - c->nmain,
+                    expected[k], gen);
+        int ch = 0;
+        while (ch + 1 < hf_model_nchannels(c->m) &&
+               hf_model_channel_offset(c->m, ch + 1) <= k)
+            ch++;
+        return hfcore_error_set(err, HF_ERR_NUMERIC,
+                "toys: channel %s bin %d expects %g events at the %s "
+                "generating point; toys draw Poisson counts of means up "
+                "to 2^53", hf_model_channel_name(c->m, ch),
+                k - hf_model_channel_offset(c->m, ch), expected[k], gen);
+    }
+    return HF_OK;
+}
+
 /* The generating points (gen_mu[h]): pyhf's fixed_poi_fit on the observed
  * data, from the inits; their expected data and metrics. */
 static int generating_points(const toy_ctx *c, toy_run *r,
@@ -698,6 +729,9 @@ static int generating_points(const toy_ctx *c, toy_run *r,
         for (int k = 0; k < c->nmain; k++)
             if (expected[k] < 0)
                 expected[k] = 0;
+        rc = check_drawable(c, expected, h, err);
+        if (rc != HF_OK)
+            return rc;
         rc = metric_init(c, gen, expected, r->hess, r->hwork, &r->metric[h],
                          nevals, err);
         if (rc != HF_OK)

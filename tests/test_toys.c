@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "hf.h"
+#include "infer/toyrng.h"
 #include "models.h"
 
 #define DEMO "workspaces/demo"
@@ -354,6 +355,113 @@ static void test_summary_by_hand(void **state)
                      HF_ERR_ARG);
 }
 
+/* Poisson draws of any mean a count can have: GSL's gsl_ran_poisson
+ * returns an unsigned int and wraps above 2^32 (a mean of 4.4e9 gave
+ * 1.05e8) or never returns (8e9 and up); 3LRJ has a shapesys aux datum of
+ * mean 1.9e11.  400 draws per mean: the sample mean within 5 standard
+ * errors sqrt(lam / 400) of lam, the sample variance within 40% of lam
+ * (its relative standard error is sqrt(2 / 399) = 7%). */
+static void test_poisson_large_means(void **state)
+{
+    (void)state;
+    gsl_rng *r = hfinfer_toyrng_alloc();
+    assert_non_null(r);
+    static const double lams[] = {3.5, 1e6, 2147483648.0, 4.4e9, 1.9e11};
+    enum { N = 400 };
+    for (size_t j = 0; j < sizeof lams / sizeof *lams; j++) {
+        double lam = lams[j], sum = 0, sum2 = 0;
+        for (int i = 0; i < N; i++) {
+            hfinfer_toyrng_set(r, 1, (uint64_t)i, 0, HF_TOYRNG_DATA);
+            double x = hfinfer_toyrng_poisson(r, lam);
+            assert_true(x == floor(x) && x >= 0);
+            sum += x;
+            sum2 += (x - lam) * (x - lam);
+        }
+        double mean = sum / N;
+        double var = (sum2 - N * (mean - lam) * (mean - lam)) / (N - 1);
+        if (fabs(mean - lam) > 5 * sqrt(lam / N) || fabs(var / lam - 1) > 0.4)
+            fail_msg("Poisson(%g): mean %.17g, variance %.17g", lam, mean,
+                     var);
+    }
+    /* No count to draw: none for a mean <= 0 or NaN (a model undefined
+     * there; its fit reports it), NaN past 2^53 and for an infinite mean
+     * (hf_cls_toys refuses such a model before drawing). */
+    assert_true(hfinfer_toyrng_poisson(r, 0) == 0);
+    assert_true(hfinfer_toyrng_poisson(r, -1) == 0);
+    assert_true(hfinfer_toyrng_poisson(r, NAN) == 0);
+    assert_true(isnan(hfinfer_toyrng_poisson(r, 1e16)));
+    assert_true(isnan(hfinfer_toyrng_poisson(r, INFINITY)));
+    gsl_rng_free(r);
+}
+
+/* One bin: signal 10, background 100 with a 10% normsys (alpha) and, if
+ * unc is given, a shapesys (zstat) of tau = (100 / unc)^2; obs 105.  pyhf
+ * orders parameters by name, so alpha's aux datum is drawn before zstat's
+ * and from the same place of a toy's stream with or without zstat; the
+ * normsys makes q continuous (no ties at q_obs). */
+static hf_model *shapesys_model(const char *unc)
+{
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\"channels\": [{\"name\": \"c\", \"samples\": ["
+             "{\"name\": \"signal\", \"data\": [10.0], \"modifiers\": "
+             "[{\"name\": \"mu\", \"type\": \"normfactor\", \"data\": null}]},"
+             "{\"name\": \"background\", \"data\": [100.0], \"modifiers\": "
+             "[{\"name\": \"alpha\", \"type\": \"normsys\", \"data\": "
+             "{\"hi\": 1.1, \"lo\": 0.9}}%s%s%s]}]}],"
+             "\"observations\": [{\"name\": \"c\", \"data\": [105]}],"
+             "\"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": "
+             "\"mu\", \"parameters\": []}}], \"version\": \"1.0.0\"}",
+             unc ? ", {\"name\": \"zstat\", \"type\": \"shapesys\", \"data\": ["
+                 : "", unc ? unc : "", unc ? "]}" : "");
+    return inline_model(json);
+}
+
+/* Toys of a model whose shapesys aux datum has mean tau = 4.4e9 (an MC
+ * uncertainty of 1.5e-5 relative) against the model without it: zstat's
+ * gamma is held at 1 within 1.5e-5, so the two have the same toys.  The
+ * main bin and alpha's datum are drawn first from the same stream in
+ * both, so the toys' data are the same but zstat's, and CLsb and CLb may
+ * differ only by a toy whose q is within ~1e-4 of q_obs (allowed: one).
+ * With zstat's datum drawn by GSL's wrapped Poisson (1e8 instead of
+ * 4.4e9) every toy was far in the tail: CLsb = CLb = 0. */
+static void test_toys_huge_tau(void **state)
+{
+    (void)state;
+    /* 100 / sqrt(4.4e9) */
+    hf_model *a = shapesys_model("0.0015075567228888181");
+    hf_model *b = shapesys_model(NULL);
+    enum { N = 300 };
+    hf_toys_result ra, rb;
+    run(a, 1.0, HF_TEST_QMU_TILDE, N, 7, 0, &ra, NULL, NULL);
+    run(b, 1.0, HF_TEST_QMU_TILDE, N, 7, 0, &rb, NULL, NULL);
+    assert_int_equal(ra.nfailed_sb + ra.nfailed_b, 0);
+    /* the check has teeth: neither tail probability is 0 or 1 */
+    assert_true(rb.clsb > 0.05 && rb.clb < 0.95);
+    if (fabs(ra.clsb - rb.clsb) > 1.5 / N || fabs(ra.clb - rb.clb) > 1.5 / N)
+        fail_msg("tau 4.4e9: CLsb %g CLb %g; without the shapesys %g %g",
+                 ra.clsb, ra.clb, rb.clsb, rb.clb);
+    hf_model_free(a);
+    hf_model_free(b);
+
+    /* A mean past 2^53 has no draw: refused before any toy, naming the
+     * bin (the s+b point: 1e15 signal + 1e16 background). */
+    hf_model *c = inline_model(
+        "{\"channels\": [{\"name\": \"big\", \"samples\": ["
+        "{\"name\": \"signal\", \"data\": [1e15], \"modifiers\": "
+        "[{\"name\": \"mu\", \"type\": \"normfactor\", \"data\": null}]},"
+        "{\"name\": \"background\", \"data\": [1e16], \"modifiers\": []}]}],"
+        "\"observations\": [{\"name\": \"big\", \"data\": [1e16]}],"
+        "\"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": "
+        "\"mu\", \"parameters\": []}}], \"version\": \"1.0.0\"}");
+    hf_error err = {0};
+    assert_int_equal(hf_cls_toys(c, hf_model_data(c), 1.0, HF_TEST_QMU_TILDE,
+                                 10, 1, NULL, &ra, &err), HF_ERR_NUMERIC);
+    assert_non_null(strstr(err.msg, "channel big bin 0 expects 1.1e+16 "
+                                     "events at the signal+background"));
+    hf_model_free(c);
+}
+
 static void test_arguments(void **state)
 {
     (void)state;
@@ -387,6 +495,8 @@ int main(void)
         cmocka_unit_test(test_merged_seeds_distinct),
         cmocka_unit_test(test_summary_by_hand),
         cmocka_unit_test(test_arguments),
+        cmocka_unit_test(test_poisson_large_means),
+        cmocka_unit_test(test_toys_huge_tau),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
