@@ -226,6 +226,14 @@ void hfcore_text_close(hfcore_text *t)
  * Returns the escape's position or NULL. */
 static const char *nul_escape(const char *text)
 {
+    /* almost always absent: backslashes are rare (strchr finds them
+     * quickly) and only a text with a candidate is walked, since the
+     * candidate may follow an escaped backslash */
+    const char *b = text;
+    while ((b = strchr(b, '\\')) && strncmp(b + 1, "u0000", 5) != 0)
+        b++;
+    if (!b)
+        return NULL;
     int in_str = 0;
     for (const char *p = text; *p; p++) {
         if (!in_str) {

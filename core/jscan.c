@@ -24,33 +24,37 @@ static int is_ws(char c)
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
-/* A run of spaces (indentation): sixteen bytes at a time where SSE2 is
- * there (every x86-64), eight otherwise. */
-static const char *skip_spaces(const char *p, const char *e)
+/* Whitespace: an indented file's newline and indentation (tens of
+ * spaces: three quarters of a patchset) are found 64 bytes at a time,
+ * without a branch per byte or per 16, where SSE2 is there (every
+ * x86-64); \r and \t, rare, byte by byte. */
+static const char *skip_ws(const char *p, const char *e)
 {
+    if (p >= e || !is_ws(*p))
+        return p;
 #if defined(__SSE2__)
-    const __m128i sp = _mm_set1_epi8(' ');
-    while (e - p >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp));
-        if (m != 0xffffu)
-            return p + __builtin_ctz(~m);
-        p += 16;
+    const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n');
+    while (e - p >= 64) {
+        uint64_t m = 0;
+        for (int k = 0; k < 4; k++) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+            __m128i w = _mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(v, nl));
+            m |= (uint64_t)(unsigned)_mm_movemask_epi8(w) << (16 * k);
+        }
+        if (m == ~0ull) {
+            p += 64;
+            continue;
+        }
+        p += __builtin_ctzll(~m);
+        if (*p != '\r' && *p != '\t')
+            return p;
+        p++;
     }
 #endif
     uint64_t w;
-    while (e - p >= 8 && (memcpy(&w, p, 8), w == 0x2020202020202020ull))
-        p += 8;
-    while (p < e && *p == ' ')
-        p++;
-    return p;
-}
-
-static const char *skip_ws(const char *p, const char *e)
-{
     while (p < e) {
-        if (*p == ' ')
-            p = skip_spaces(p, e);
+        if (e - p >= 8 && (memcpy(&w, p, 8), w == 0x2020202020202020ull))
+            p += 8;
         else if (is_ws(*p))
             p++;
         else

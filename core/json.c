@@ -40,20 +40,27 @@ static const char *next_number(const char **pp, const char *end, size_t *len,
         }
         char c = *p;
         if (c == ' ') {
-            /* indentation, most of an indented file: eight at a time */
-            uint64_t w;
-            while (end - p >= 8 && (memcpy(&w, p, 8), w == 0x2020202020202020ull))
-                p += 8;
-            while (p < end && *p == ' ')
-                p++;
+            /* indentation, most of an indented file: sixteen at a time */
+            hfcore_scan s = {p, p, end, NULL};
+            hfcore_scan_ws(&s);
+            p = s.p;
             continue;
         }
         if (c == '"') {
-            for (p++; p < end && *p != '"'; p++)
-                if (*p == '\\' && p + 1 < end)
-                    p++;
-            if (p < end)
-                p++;
+            /* to the closing quote: the next quote not escaped */
+            for (p++;;) {
+                const char *q = memchr(p, '"', (size_t)(end - p));
+                if (!q) {
+                    p = end;
+                    break;
+                }
+                size_t bs = 0;
+                while (q - bs > p && q[-1 - (ptrdiff_t)bs] == '\\')
+                    bs++;
+                p = q + 1;
+                if (bs % 2 == 0)
+                    break;
+            }
             continue;
         }
         if (c == '-' || (c >= '0' && c <= '9')) {
