@@ -110,6 +110,9 @@ int hfcli_toys_write(const char *path, const hf_model *m, double mu,
                       double q_obs, const double *sb, const double *b);
 int hfcli_toys_merge(int nfiles, char **files, int tail_probs,
                       const char *outfile);
+/* A seed: the decimal digits of a number from 0 to 2^64 - 1 and nothing
+ * else, into *seed; 1 if so, else 0. */
+int hfcli_seed_parse(const char *text, unsigned long long *seed);
 /* Parses --ntoys/--threads (a whole number >= 1 into *n) or, with n NULL,
  * --seed (into *seed); a usage error otherwise. */
 int hfcli_toy_option(const char *opt, const char *text, int *n,

@@ -75,9 +75,17 @@ static int hypotest(const hf_model *m, const hf_cli_args *a,
     hf_error err = {0};
     const double *data = hf_model_data(m);
     *xbuf = NULL;
-    if (!a->explain && !a->asimov_out)
-        return hf_cls_asymptotic(m, data, a->test_poi, a->ts, fo, r, &err)
-                       != HF_OK ? hfcli_lib_error(&err) : HF_EXIT_OK;
+    if (!a->explain && !a->asimov_out) {
+        if (hf_cls_asymptotic(m, data, a->test_poi, a->ts, fo, r, &err) != HF_OK)
+            return hfcli_lib_error(&err);
+        if (r->ambiguous)
+            hfcli_msg("warning: the result is ambiguous: the free fit to the "
+                      "data has two minima within 1e-6 in twice_nll whose %s "
+                      "values give CLs_obs differing by more than 1e-4 (hf cls "
+                      "--explain shows both)",
+                      hf_model_par_name(m, hf_model_poi(m)));
+        return HF_EXIT_OK;
+    }
     if (hfcli_explain_begin(m, ex, xbuf) != HF_EXIT_OK)
         return HF_EXIT_INPUT;
     if (hf_cls_asymptotic_explain(m, data, a->test_poi, a->ts, fo, r, ex,

@@ -17,24 +17,34 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+int hfcli_seed_parse(const char *text, unsigned long long *seed)
+{
+    /* Digits only: strtoull alone would take " -1" as 2^64 - 1 (it skips
+     * blanks, then accepts a sign), "010" as octal with base 0. */
+    if (!*text || text[strspn(text, "0123456789")] != '\0')
+        return 0;
+    errno = 0;
+    unsigned long long v = strtoull(text, NULL, 10);
+    if (errno)
+        return 0;
+    *seed = v;
+    return 1;
+}
+
 int hfcli_toy_option(const char *opt, const char *text, int *n,
                       unsigned long long *seed)
 {
+    if (!n)
+        return hfcli_seed_parse(text, seed)
+                   ? HF_EXIT_OK
+                   : hfcli_usage_error("%s: %s is not a whole number from 0 "
+                                        "to 2^64 - 1", opt, text);
     char *end;
     errno = 0;
-    if (!n) {
-        /* Any 64-bit seed; no sign, so "-1" is not silently 2^64 - 1;
-         * decimal, so "010" is ten, not octal eight. */
-        unsigned long long v = strtoull(text, &end, 10);
-        if (!*text || *end || errno || text[0] == '-' || text[0] == '+')
-            return hfcli_usage_error("%s: %s is not a whole number from 0 "
-                                      "to 2^64 - 1", opt, text);
-        *seed = v;
-        return HF_EXIT_OK;
-    }
     long v = strtol(text, &end, 10);
     long max = strcmp(opt, "--threads") == 0 ? 4096 : 1L << 28;
-    if (!*text || *end || errno || v < 1 || v > max)
+    if (!*text || *end || errno || v < 1 || v > max ||
+        text[strspn(text, "0123456789")])
         return hfcli_usage_error("%s: %s is not a whole number from 1 to "
                                   "%ld", opt, text, max);
     *n = (int)v;

@@ -112,6 +112,7 @@ typedef struct toys_file {
     const char *path;
     cJSON *root;
     const char *model, *poi, *ts, *seed;
+    unsigned long long seed_value;
     double mu, q_obs;
     int ntoys;
     const cJSON *q_sb, *q_b;
@@ -171,7 +172,9 @@ static int read_toys_file(const char *path, toys_file *f)
     f->ts = str_field(o, "test_stat");
     f->seed = str_field(o, "seed");
     const char *bad = !f->model ? "model_sha256" : !f->poi ? "poi"
-                      : !f->ts ? "test_stat" : !f->seed ? "seed"
+                      : !f->ts ? "test_stat"
+                      : !f->seed || !hfcli_seed_parse(f->seed, &f->seed_value)
+                      ? "seed"
                       : !num_field(o, "test_poi", &f->mu) ? "test_poi"
                       : !num_field(o, "q_obs", &f->q_obs) ? "q_obs"
                       : !num_field(o, "ntoys", &n) || n < 1 || n > INT_MAX ||
@@ -205,7 +208,7 @@ static const char *mismatch(const toys_file *f, const toys_file *g)
         return "use different test statistics";
     if (f->q_obs != g->q_obs)
         return "have different observed test statistics";
-    if (strcmp(f->seed, g->seed) == 0)
+    if (f->seed_value == g->seed_value)
         return "were run with the same seed: their toys are the same toys";
     return NULL;
 }

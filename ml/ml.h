@@ -22,6 +22,9 @@ typedef struct hf_ml_backend {
     const char *format;      /* "onnx", "tmva", "xgboost" */
     int nin, nout;
     char **in_names;         /* nin names the file gives, or NULL */
+    int ninputs;             /* ONNX: the graph's inputs (0: one, unnamed) */
+    const char *const *input_names; /* their names, owned by impl */
+    const int *input_off;    /* ninputs + 1: where each starts in a row */
     int chunk;               /* rows per eval call (0: any count) */
     size_t work_floats;      /* per-thread scratch, in floats */
     void *impl;

@@ -19,6 +19,15 @@ const xmlNode *hfml_xml_next(const xmlNode *c, const char *name);
 int hfml_xml_num(const char *path, hf_error *err, const xmlNode *n, const char *name,
                  double *out);
 
+/* A cumulative distribution of a Gauss or Uniform transformation
+ * (tmva_cdf.c), read from a <PDF> element; its value at x as TMVA's
+ * PDF::GetVal gives it. */
+typedef struct hfml_tmva_cdf hfml_tmva_cdf;
+int hfml_tmva_cdf_read(const xmlNode *pdf, const char *path, hfml_tmva_cdf **out,
+                       hf_error *err);
+double hfml_tmva_cdf_eval(const hfml_tmva_cdf *c, double x);
+void hfml_tmva_cdf_free(hfml_tmva_cdf *c);
+
 /* The chain of transformations in <Transformations> (NULL: none), read
  * for nvar variables named names[] (their Expressions); *out NULL when
  * the file has none. */

@@ -8,24 +8,33 @@
  * float, matrices and means double.
  *  - Normalize (VariableNormalizeTransform): x' = (x - min) / (max - min) * 2 - 1
  *    in float, min and max as Float_t;
- *  - Decorrelate (VariableDecorrTransform): x' = M x, the square root of
+ *  - Decorrelation (VariableDecorrTransform): x' = M x, the square root of
  *    the inverse covariance written row by row in <Matrix>;
  *  - PCA (VariablePCATransform::X2P): p_i = sum_j (x_j - mean_j) E_ji, the
- *    means in <Statistics>, the eigenvectors E row by row in <Eigenvectors>.
- * Gauss, Uniform and the others are refused by name.
+ *    means in <Statistics>, the eigenvectors E row by row in <Eigenvectors>;
+ *  - Gauss and Uniform (VariableGaussTransform, both written as "Gauss" by
+ *    TMVA, told apart by FlatOrGauss): c = F(x), F the variable's cumulative
+ *    distribution (tmva_cdf.c), c kept within [1e-9, 1 - 1e-9]; Flat gives
+ *    c, Gauss 1.414213562 erfinv(2c - 1) with 2c - 1 within +-0.99999999
+ *    (TMVA's constants; erfinv from GSL's inverse normal distribution).
+ * The others (Rearrange, ...) are refused by name.
  */
+#include <gsl/gsl_cdf.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tmva.h"
 
-enum { NORMALIZE, DECORRELATE, PCA };
+enum { NORMALIZE, DECORRELATE, PCA, GAUSS };
 
 typedef struct step {
     int kind, n;
     int *var;                /* the n variables it takes, in its order */
     float *lo, *scale;       /* Normalize */
     double *m, *mean;        /* Decorrelate's M, PCA's E (n x n) and means */
+    hfml_tmva_cdf **cdf;     /* Gauss/Uniform: each input's distribution */
+    int flat;                /* Uniform */
 } step;
 
 struct hfml_tmva_xf {
@@ -189,7 +198,7 @@ static int decorrelate(const xrd *r, const xmlNode *tr, step *s)
     const xmlNode *m = last(tr, "Matrix");
     int rc = square(r, m, "Rows", "Columns", s->n);
     if (rc < 0)
-        return fail(r, tr, "Decorrelate without <Matrix>");
+        return fail(r, tr, "Decorrelation without <Matrix>");
     return rc ? rc : numbers(r, m, s->n * s->n, &s->m);
 }
 
@@ -209,23 +218,65 @@ static int pca(const xrd *r, const xmlNode *tr, step *s)
     return rc ? rc : numbers(r, ev, s->n * s->n, &s->m);
 }
 
+/* Gauss/Uniform: one <Variable VarIndex> per input, its last child (the
+ * all-classes CumulativePDF_clsN) holding the <PDF>. */
+static int gauss(const xrd *r, const xmlNode *tr, step *s)
+{
+    xmlChar *how = xmlGetProp(tr, (const xmlChar *)"FlatOrGauss");
+    s->flat = how && !strcmp((const char *)how, "Flat");
+    xmlFree(how);
+    s->cdf = calloc((size_t)s->n, sizeof *s->cdf);
+    if (!s->cdf)
+        return hfcore_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
+    for (const xmlNode *v = hfml_xml_child(tr, "Variable"); v; v = hfml_xml_next(v, "Variable")) {
+        double k;
+        const xmlNode *cls = NULL;
+        if (hfml_xml_num(r->path, r->err, v, "VarIndex", &k))
+            return HF_ERR_INVALID;
+        if (!(k >= 0 && k < s->n) || k != (int)k || s->cdf[(int)k])
+            return fail(r, v, "a bad or repeated VarIndex");
+        for (const xmlNode *c = v->children; c; c = c->next)
+            if (c->type == XML_ELEMENT_NODE)
+                cls = c;
+        const xmlNode *pdf = hfml_xml_child(cls, "PDF");
+        if (!pdf)
+            return fail(r, v, "a <Variable> without a cumulative <PDF>");
+        int rc = hfml_tmva_cdf_read(pdf, r->path, &s->cdf[(int)k], r->err);
+        if (rc)
+            return rc;
+    }
+    for (int i = 0; i < s->n; i++)
+        if (!s->cdf[i]) {
+            char msg[80];
+            snprintf(msg, sizeof msg, "no cumulative distribution for input %d", i);
+            return fail(r, tr, msg);
+        }
+    return HF_OK;
+}
+
 static int one(const xrd *r, const xmlNode *tr, step *s)
 {
     xmlChar *name = xmlGetProp(tr, (const xmlChar *)"Name");
     char nm[64];
     snprintf(nm, sizeof nm, "%s", name ? (const char *)name : "");
     xmlFree(name);
-    s->kind = !strcmp(nm, "Normalize") ? NORMALIZE : !strcmp(nm, "Decorrelate") ? DECORRELATE
-              : !strcmp(nm, "PCA") ? PCA : -1;
+    /* the names TMVA's TransformationHandler reads */
+    s->kind = !strcmp(nm, "Normalize") ? NORMALIZE : !strcmp(nm, "Decorrelation") ? DECORRELATE
+              : !strcmp(nm, "PCA") ? PCA
+              : !strcmp(nm, "Gauss") || !strcmp(nm, "Uniform") ? GAUSS : -1;
     if (s->kind < 0)
         return hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: variable transformation '%s' "
-                                "is not supported (Normalize, Decorrelate, PCA)", r->path,
-                                (int)xmlGetLineNo(tr), nm);
+                                "is not supported (Normalize, Decorrelation, PCA, Gauss, "
+                                "Uniform)", r->path, (int)xmlGetLineNo(tr), nm);
     int rc = selection(r, tr, s);
     if (rc)
         return rc;
-    return s->kind == NORMALIZE ? normalize(r, tr, s) : s->kind == DECORRELATE
-                                                            ? decorrelate(r, tr, s) : pca(r, tr, s);
+    switch (s->kind) {
+    case NORMALIZE: return normalize(r, tr, s);
+    case DECORRELATE: return decorrelate(r, tr, s);
+    case PCA: return pca(r, tr, s);
+    default: return gauss(r, tr, s);
+    }
 }
 
 void hfml_tmva_xf_free(hfml_tmva_xf *x)
@@ -238,6 +289,9 @@ void hfml_tmva_xf_free(hfml_tmva_xf *x)
         free(x->steps[i].scale);
         free(x->steps[i].m);
         free(x->steps[i].mean);
+        for (int k = 0; x->steps[i].cdf && k < x->steps[i].n; k++)
+            hfml_tmva_cdf_free(x->steps[i].cdf[k]);
+        free(x->steps[i].cdf);
     }
     free(x->steps);
     free(x);
@@ -285,11 +339,28 @@ static void linear(const step *s, float *row, double *tmp, int pca)
         row[s->var[i]] = (float)tmp[i];
 }
 
+/* Gauss or Uniform of the step's inputs (VariableGaussTransform::Transform). */
+static void gaussian(const step *s, float *row)
+{
+    for (int i = 0; i < s->n; i++) {
+        double c = hfml_tmva_cdf_eval(s->cdf[i], row[s->var[i]]);
+        c = fmax(fmin(c, 1. - 10e-10), 0. + 10e-10);
+        if (!s->flat) {
+            double arg = fmax(fmin(2.0 * c - 1.0, 0.99999999), -0.99999999);
+            /* erfinv(a) = Phi^-1((1 + a) / 2) / sqrt(2) */
+            c = 1.414213562 * gsl_cdf_ugaussian_Pinv((1.0 + arg) / 2) / M_SQRT2;
+        }
+        row[s->var[i]] = (float)c;
+    }
+}
+
 void hfml_tmva_xf_apply(const hfml_tmva_xf *x, float *row, double *tmp)
 {
     for (int k = 0; k < x->nsteps; k++) {
         const step *s = &x->steps[k];
-        if (s->kind == NORMALIZE)
+        if (s->kind == GAUSS)
+            gaussian(s, row);
+        else if (s->kind == NORMALIZE)
             for (int i = 0; i < s->n; i++)
                 row[s->var[i]] = (row[s->var[i]] - s->lo[i]) * s->scale[i] * 2 - 1;
         else

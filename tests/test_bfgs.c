@@ -66,7 +66,7 @@ static int fit(const hf_model *m, int n, const int *idx, const double *start,
                double *pars, double *tnll, hf_bfgs_work *w)
 {
     double width[2] = {1, 1}, H[4] = {1, 0, 0, 1};
-    hf_bfgs_problem p = {m, hf_model_data(m), n, idx, width, 1e-12, 200};
+    hf_bfgs_problem p = {m, hf_model_data(m), n, idx, width, 1e-12, 200, 0};
     long nevals = 0;
     int rc = hffit_bfgs(&p, H, start, pars, tnll, &nevals, w);
     assert_true(rc != HF_OK || nevals > 0);
@@ -146,7 +146,7 @@ static void test_gives_up(void **state)
     assert_int_equal(fit(m, 2, idx, start, pars, &tnll, &w), HF_ERR_FIT);
     start[imu] = 9, start[ik] = 9;
     double width[2] = {1, 1}, H[4] = {1, 0, 0, 1};
-    hf_bfgs_problem p = {m, hf_model_data(m), 2, idx, width, 1e-12, 1};
+    hf_bfgs_problem p = {m, hf_model_data(m), 2, idx, width, 1e-12, 1, 0};
     long nevals = 0;
     assert_int_equal(hffit_bfgs(&p, H, start, pars, &tnll, &nevals, &w),
                      HF_ERR_FIT);

@@ -386,6 +386,48 @@ static void test_ambiguous(void **state)
     assert_null(strstr(res.err, "ambiguous"));
     cJSON_Delete(out);
     result_free(&res);
+
+    /* without --explain: the fit's own search of the other well finds the
+     * twin (hf_fit_result.twin_poi), and hf cls warns */
+    for (int amb = 1; amb >= 0; amb--) {
+        res = run("cls", amb ? DIR "ambiguous.json" : DIR "twowell.json", NULL);
+        out = parse_ok(&res);
+        if (amb)
+            assert_non_null(strstr(res.err, "warning: the result is ambiguous"));
+        else
+            assert_null(strstr(res.err, "ambiguous"));
+        cJSON_Delete(out);
+        result_free(&res);
+    }
+}
+
+/* The library's side of the same: hf_fit's twin_poi is the symmetry's
+ * image of its minimum, and hf_cls_asymptotic says ambiguous. */
+static void test_twin_library(void **state)
+{
+    (void)state;
+    hf_model *m = model_of("ambiguous");
+    double p[2];
+    hf_fit_result r;
+    assert_int_equal(hf_fit(m, hf_model_data(m), NULL, 0, 0, NULL, p, &r, NULL),
+                     HF_OK);
+    double twin = p[1] * (1 + p[0] / 2) / (1 - p[0] / 2);
+    if (!(fabs(r.twin_poi - twin) < 1e-4))
+        fail_msg("twin_poi %.8g, the image of (shape %.8g, mu %.8g) is %.8g",
+                 r.twin_poi, p[0], p[1], twin);
+    hf_cls_result c;
+    assert_int_equal(hf_cls_asymptotic(m, hf_model_data(m), 1.0,
+                                       HF_TEST_QMU_TILDE, NULL, &c, NULL), HF_OK);
+    assert_int_equal(c.ambiguous, 1);
+    hf_model_free(m);
+    m = model_of("twowell");
+    assert_int_equal(hf_fit(m, hf_model_data(m), NULL, 0, 0, NULL, p, &r, NULL),
+                     HF_OK);
+    assert_true(isnan(r.twin_poi));
+    assert_int_equal(hf_cls_asymptotic(m, hf_model_data(m), 1.0,
+                                       HF_TEST_QMU_TILDE, NULL, &c, NULL), HF_OK);
+    assert_int_equal(c.ambiguous, 0);
+    hf_model_free(m);
 }
 
 /* A weakly constrained POI: signal 1e-4 on a background of 1000, 1003
@@ -435,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_weak_poi),
         cmocka_unit_test(test_ambiguous),
         cmocka_unit_test(test_fits_only),
+        cmocka_unit_test(test_twin_library),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     rmdir(tmpdir);

@@ -211,7 +211,7 @@ static void test_tmva_ada(void **state)
     hf_ml_free(m);
 }
 
-/* tmva_xform.xml: Decorrelate with the last (all-classes) matrix,
+/* tmva_xform.xml: Decorrelation with the last (all-classes) matrix,
  * d = (2a + 0.5b, b), then PCA with the last means (1, 2) and
  * eigenvectors E (rows j: (0.6, 0.8), (-0.8, 0.6)), p_i = sum_j (d_j -
  * mean_j) E_ji: p0 = 0.6 (d0 - 1) - 0.8 (d1 - 2), p1 = 0.8 (d0 - 1) + 0.6
@@ -236,6 +236,45 @@ static void test_tmva_transforms(void **state)
     assert_int_equal(hf_ml_eval(m, x, 4, out, &err), HF_OK);
     for (int i = 0; i < 4; i++)
         assert_true(fabs(out[i] - want[i]) < 1e-7 * fabs(want[i]));
+    hf_ml_free(m);
+}
+
+/* tmva_gauss_uniform.xml (TMVA's VariableGaussTransform, the all-classes
+ * cls2 distributions; the trees are stumps that bracket the values below):
+ * y Uniform, Spline0, bins [0,0.5,1,1.5,2] with cumulants 0.1 0.4 0.8 1:
+ * the content of y's bin (clamped to the first/last), kept within
+ * [1e-9, 1 - 1e-9], as float:  y = 0.7, -3, 1.9, 1.2 -> 0.4, 0.1, 1, 0.8.
+ * x Gauss, Spline1, edges 0 1 3 4, cumulants 0.2 0.7 1 at the centres
+ * 0.5, 2, 3.5, joined by straight lines extended beyond the ends:
+ *   x = -1:   line value -0.3 -> 1e-12 -> 1e-9 -> 2c - 1 clamped to
+ *             -0.99999999 -> 1.414213562 erfinv(-0.99999999) = -5.7307289
+ *   x = 1.25: 0.2 + 0.75 / 3 = 0.45 -> sqrt(2) erfinv(-0.1) = -0.1256613
+ *   x = 2.75: 0.7 + 0.75 * 0.2 = 0.85 -> sqrt(2) erfinv(0.7) = 1.0364334
+ *   x = 10:   2.3 -> 1 - 1e-9 -> 0.99999999 -> 5.7307289
+ * (erfinv from Python's statistics.NormalDist: sqrt(2) erfinv(2c - 1) is
+ * its inv_cdf(c); 1.414213562 / sqrt(2) = 1 - 2.6e-10).  The x stumps
+ * (res 0.01 right of each cut) sit 1e-6 (5e-6 for +-5.73) either side of
+ * these values, the y stumps (0.001) 1e-6 either side, so the events pass
+ * 1, 3, 5, 7 x cuts and 3, 1, 7, 5 y cuts: sums 0.013, 0.031, 0.057,
+ * 0.075, output tanh(sum).  A value off by more than the bracket (a wrong
+ * class, bin, clamp or constant) changes the sum by 0.001 or more. */
+static void test_tmva_gauss(void **state)
+{
+    (void)state;
+    hf_ml *m = NULL;
+    hf_error err = {0};
+    int rc = hf_ml_load(DIR "tmva_gauss_uniform.xml", NULL, &m, &err);
+    if (rc)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(rc, HF_OK);
+    const double x[] = {-1, 0.7, 1.25, -3, 2.75, 1.9, 10, 1.2};
+    const double want[] = {tanh(0.013), tanh(0.031), tanh(0.057), tanh(0.075)};
+    double out[4];
+    assert_int_equal(hf_ml_eval(m, x, 4, out, &err), HF_OK);
+    for (int i = 0; i < 4; i++) {
+        fprintf(stderr, "gauss/uniform event %d: %.9f (want %.9f)\n", i, out[i], want[i]);
+        assert_true(fabs(out[i] - want[i]) < 1e-7 * want[i]); /* float leaves */
+    }
     hf_ml_free(m);
 }
 
@@ -264,10 +303,10 @@ static void test_bad_models(void **state)
     refused(DIR "events.csv", NULL, HF_ERR_PARSE, "events.csv", "not an ONNX model");
     refused(DIR "missing.onnx", NULL, HF_ERR_IO, "missing.onnx", "cannot open");
     refused(DIR "events.csv", NULL, HF_ERR_PARSE, "events.csv", NULL);
-    refused(DIR "tmva_gauss.xml", NULL, HF_ERR_INVALID, "tmva_gauss.xml:16:",
-            "transformation 'Gauss' is not supported");
+    refused(DIR "tmva_gauss.xml", NULL, HF_ERR_INVALID, "tmva_gauss.xml:15:",
+            "no cumulative distribution for input 0");
     refused(DIR "tmva_decorrelate.xml", NULL, HF_ERR_INVALID, "tmva_decorrelate.xml:17:",
-            "Decorrelate without <Matrix>");
+            "Decorrelation without <Matrix>");
     refused(DIR "tmva_truncated.xml", NULL, HF_ERR_PARSE, "tmva_truncated.xml:",
             "not a TMVA weight file");
     refused(DIR "mlp.prep.json", NULL, HF_ERR_PARSE, "mlp.prep.json", "not an XGBoost model");
@@ -313,6 +352,45 @@ static const char *edited_events(const char *name, int line, const char *from, c
     return out;
 }
 
+/* The five features named a..e in a preprocessing file at `name`, the
+ * first one's entry ending with `first` (its "input" and "index"). */
+static const char *prep_with(const char *name, const char *first)
+{
+    char text[512];
+    snprintf(text, sizeof text, "{\"features\": [{\"name\": \"a\"%s}, {\"name\": \"b\"}, "
+             "{\"name\": \"c\"}, {\"name\": \"d\"}, {\"name\": \"e\"}]}", first);
+    write_text(tmp_path(name), text);
+    return tmp_path(name);
+}
+
+/* multi.onnx has two graph inputs, 'jet' [N, 1, 3] and 'glob' [N, 2]: a
+ * row of features is jet's values then glob's (pt eta phi | met ht, the
+ * order of events.csv).  multi.prep.json names them by (input, index),
+ * glob's first, so its offsets and scales reach the right values only if
+ * that mapping is followed.  Expected outputs: numpy, tests/ml/generate.py. */
+static void test_onnx_inputs(void **state)
+{
+    (void)state;
+    check_model(DIR "multi.onnx", DIR "multi.prep.json", DIR "multi_expected.csv", 1, 1e-6);
+    hf_ml_options opt;
+    hf_ml_options_init(&opt);
+    opt.preprocessing = DIR "multi.prep.json";
+    hf_ml *m = NULL;
+    hf_error err = {0};
+    assert_int_equal(hf_ml_load(DIR "multi.onnx", &opt, &m, &err), HF_OK);
+    static const char *const names[] = {"pt", "eta", "phi", "met", "ht"};
+    for (int j = 0; j < 5; j++)
+        assert_string_equal(hf_ml_feature_name(m, j), names[j]);
+    hf_ml_free(m);
+    /* an input the model lacks, an index past its input, no inputs to name */
+    refused(DIR "multi.onnx", prep_with("p1.json", ", \"input\": \"nope\""), HF_ERR_INVALID,
+            "/features/0/input:", "has no input 'nope'");
+    refused(DIR "multi.onnx", prep_with("p2.json", ", \"input\": \"glob\", \"index\": 2"),
+            HF_ERR_INVALID, "/features/0/index:", "[0, 2)");
+    refused(DIR "xgb.json", prep_with("p3.json", ", \"input\": \"x\""), HF_ERR_INVALID,
+            "/features/0/input:", "no named inputs");
+}
+
 static void test_cli_score(void **state)
 {
     NEED_BIN();
@@ -334,6 +412,18 @@ static void test_cli_score(void **state)
     r = run("score", "--model", DIR "mlp.onnx", "--check", DIR "mlp_vectors.csv", NULL);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "\"vectors\": 8"));
+    result_free(&r);
+    /* two graph inputs: multi.prep.json beside the model maps the columns */
+    r = run("score", "--model", DIR "multi.onnx", "--features", DIR "events.csv", NULL);
+    assert_int_equal(r.status, 0);
+    want = read_csv(DIR "multi_expected.csv", 0, 1, &n);
+    p = strchr(r.out, '\n') + 1;
+    for (size_t i = 0; i < n; i++) {
+        p = strchr(strchr(p, ',') + 1, ',') + 1;
+        double v = strtod(p, &p);
+        assert_true(fabs(v - want[i]) < 1e-6 * want[i]);
+    }
+    free(want);
     result_free(&r);
 }
 
@@ -440,7 +530,9 @@ int main(void)
         cmocka_unit_test(test_tmva_grad),
         cmocka_unit_test(test_tmva_ada),
         cmocka_unit_test(test_tmva_transforms),
+        cmocka_unit_test(test_tmva_gauss),
         cmocka_unit_test(test_bad_models),
+        cmocka_unit_test(test_onnx_inputs),
         cmocka_unit_test(test_cli_score),
         cmocka_unit_test(test_cli_signal),
         cmocka_unit_test(test_cli_bad_input),

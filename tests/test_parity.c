@@ -27,8 +27,10 @@
  * fits behind each hypotest; hf's twice_nll at pyhf's parameters must be
  * pyhf's, and hf's minimum equal or lower.  A differing value is
  * explained by hf's lower minima (sbottom region A with code1/code0:
- * 4e-4 lower in three fits; syn_allmods: 2e-7..1.2e-6 lower where q_A is
- * 2e-4, so CLs moves by 4e-5), or, where the fits agree, by the Asimov
+ * 4e-4 lower in three fits; mixed.json with pyhf's codes: the
+ * background-only fit 0.23 lower, from the free fit's metric;
+ * syn_allmods: 2e-7..1.2e-6 lower where q_A is 2e-4, so CLs moves by
+ * 4e-5), or, where the fits agree, by the Asimov
  * data: hf's q and its q_A on pyhf's Asimov data give pyhf's value
  * (syn_zeros: the background-only fit has the same minimum at another
  * point of a flat direction; 3LRJ: within what pyhf's float64 rounding,

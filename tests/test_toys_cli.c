@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "models.h"
 #include "run.h"
 
 #define DEMO_PS "workspaces/demo/patchset.json"
@@ -150,13 +151,109 @@ static void test_merge(void **state)
     free((void *)fpoi), free((void *)fq), free((void *)fpatch);
 }
 
+static void write_json(const char *path, const cJSON *j)
+{
+    char *text = cJSON_Print(j);
+    FILE *f = fopen(path, "w");
+    assert_non_null(text);
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    free(text);
+}
+
+/* files[1] (seed 2) edited: its "seed" set to `seed`, or with `seed` NULL
+ * its first background-only toy made dropped (null); to `path`. */
+static void edited(const char *from, const char *path, const char *seed)
+{
+    cJSON *j = read_json(from);
+    if (seed)
+        cJSON_ReplaceItemInObjectCaseSensitive(j, "seed",
+                                               cJSON_CreateString(seed));
+    else
+        cJSON_ReplaceItemInArray(cJSON_GetObjectItemCaseSensitive(j, "q_b"),
+                                 0, cJSON_CreateNull());
+    write_json(path, j);
+    cJSON_Delete(j);
+}
+
+/* Merges of files that a user (or another program) edited or made
+ * elsewhere: a seed written as "01" is seed 1 (refused next to seed 1), a
+ * seed that is no 64-bit number and a run of another workspace are
+ * refused; a dropped toy (null) is counted in "dropped" and spans
+ * "CLs_obs_interval": with kb of the 2N - 1 kept background-only toys at
+ * q >= q_obs and ksb of the 2N signal+background ones, counting the
+ * dropped toy below or above q_obs gives CLb = kb / 2N or (kb + 1) / 2N,
+ * so CLs_obs in [ksb / (kb + 1), ksb / kb]. */
+static void test_merge_edited(void **state)
+{
+    NEED_BIN();
+    enum { N = 40 };
+    const char *f1 = strdup(tpath("e1.json")), *f2 = strdup(tpath("e2.json"));
+    const char *fe = strdup(tpath("edited.json"));
+    cJSON_Delete(toy_run("1", "40", f1, NULL, NULL));
+    cJSON_Delete(toy_run("2", "40", f2, NULL, NULL));
+    struct { const char *seed, *msg; } bad[] = {
+        {"01", "same seed"}, {"-1", "\"seed\" is missing or not valid"},
+        {"18446744073709551616", "\"seed\" is missing or not valid"}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        edited(f2, fe, bad[i].seed);
+        result r = run("cls", "--calctype", "toybased", "--merge", f1, fe,
+                       NULL);
+        assert_failed_cleanly(&r, 1, bad[i].msg);
+        result_free(&r);
+    }
+
+    /* another workspace altogether */
+    const char *ws = strdup(tpath("simple.json"));
+    FILE *w = fopen(ws, "w");
+    assert_non_null(w);
+    fputs(SIMPLE_WS, w);
+    fclose(w);
+    result r = run("cls", ws, "--calctype", "toybased", "--ntoys", "20",
+                   "--seed", "5", "--toys-out", fe, NULL);
+    assert_int_equal(r.status, 0);
+    result_free(&r);
+    r = run("cls", "--calctype", "toybased", "--merge", f1, fe, NULL);
+    assert_failed_cleanly(&r, 1, "different models");
+    result_free(&r);
+
+    edited(f2, fe, NULL);
+    r = run("cls", "--calctype", "toybased", "--merge", f1, fe, NULL);
+    cJSON *j = parse_ok(&r);
+    const char *files[2] = {f1, fe};
+    int ksb, kb, n;
+    recount(files, 2, &ksb, &kb, &n);
+    assert_int_equal(n, 2 * N);
+    assert_true(kb > 0 && ksb > 0);
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "dropped");
+    assert_int_equal((int)num(d, "sb"), 0);
+    assert_int_equal((int)num(d, "b"), 1);
+    const cJSON *iv = cJSON_GetObjectItemCaseSensitive(j, "CLs_obs_interval");
+    assert_true(cJSON_IsArray(iv) && cJSON_GetArraySize(iv) == 2);
+    double lo = cJSON_GetArrayItem(iv, 0)->valuedouble;
+    double hi = cJSON_GetArrayItem(iv, 1)->valuedouble;
+    assert_true(fabs(lo - (double)ksb / (kb + 1)) <= 1e-15 * lo);
+    assert_true(fabs(hi - (double)ksb / kb) <= 1e-15 * hi);
+    double cls = num(j, "CLs_obs");
+    assert_true(lo <= cls && cls <= hi);
+    cJSON_Delete(j);
+    result_free(&r);
+    unlink(f1), unlink(f2), unlink(fe), unlink(ws);
+    free((void *)f1), free((void *)f2), free((void *)fe), free((void *)ws);
+}
+
 static void test_bad_arguments(void **state)
 {
     NEED_BIN();
     static const char *cases[][2] = {
         {"--ntoys", "0"}, {"--ntoys", "-5"}, {"--ntoys", "1.5"},
         {"--seed", "-1"}, {"--seed", "18446744073709551616"},
-        {"--seed", "abc"}, {"--seed", ""}};
+        {"--seed", "abc"}, {"--seed", ""},
+        /* strtoull would read " -1" as 2^64 - 1 and "0x10" with base 0
+         * as 16: a seed is decimal digits and nothing else */
+        {"--seed", " -1"}, {"--seed", "+5"}, {"--seed", "0x10"},
+        {"--seed", "1e3"}, {"--ntoys", " 5"}, {"--ntoys", "2147483648"}};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         result r = run("cls", RUN_DEMO_WS, DEMO_PS, "--patch-name", "sig_300",
                        "--calctype", "toybased", cases[i][0], cases[i][1],
@@ -182,6 +279,7 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_merge_edited),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

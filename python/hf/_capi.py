@@ -28,7 +28,7 @@ class _ClsResult(ctypes.Structure):
                 ("clb", ctypes.c_double), ("cls_exp", ctypes.c_double * 5),
                 ("test_stat", ctypes.c_double),
                 ("test_stat_asimov", ctypes.c_double),
-                ("nevals", ctypes.c_int)]
+                ("nevals", ctypes.c_int), ("ambiguous", ctypes.c_int)]
 
 
 class _LimitResult(ctypes.Structure):
@@ -93,7 +93,7 @@ class _FitOptions(ctypes.Structure):
 
 class _FitResult(ctypes.Structure):
     _fields_ = [("twice_nll", ctypes.c_double), ("converged", ctypes.c_int),
-                ("nevals", ctypes.c_int)]
+                ("nevals", ctypes.c_int), ("twin_poi", ctypes.c_double)]
 
 
 class _ToysOptions(ctypes.Structure):

@@ -18,7 +18,7 @@ tolerance 1e-10; each cross-checked with Minuit, the difference recorded):
                free fit's twice_nll with those codes
   default:     the same hypotest with pyhf's default codes (small models)
 
-Each q0 and code1_code0 entry also holds "fits": the five fits behind
+Each q0, code1_code0 and default entry also holds "fits": the five fits behind
 the hypotest (pyhf's AsymptoticCalculator.teststatistic with the same
 tight optimizer, its fitted_pars), each with twice_nll = -2 logpdf at
 its "pars" (model order) and the data it was fitted to ("observed" or
@@ -218,6 +218,7 @@ def case(name, spec, patch_path, patch_name, defaults):
         (cls, tails, exp), d = hypotest(1.0, data, model, "qtilde")
         c["default"] = {"CLs_obs": cls, "CLsb": tails[0], "CLb": tails[1], "CLs_exp": exp,
                         "twice_nll_free": free_fit(data, model), "minuit_maxdiff": d}
+        c["default"].update(fits(1.0, data, model, "qtilde"))
     print(name, c["q0"]["p0_obs"], c["code1_code0"]["CLs_obs"], file=sys.stderr)
     return c
 
