@@ -352,6 +352,45 @@ static const char *edited_events(const char *name, int line, const char *from, c
     return out;
 }
 
+/* The five features named a..e in a preprocessing file at `name`, the
+ * first one's entry ending with `first` (its "input" and "index"). */
+static const char *prep_with(const char *name, const char *first)
+{
+    char text[512];
+    snprintf(text, sizeof text, "{\"features\": [{\"name\": \"a\"%s}, {\"name\": \"b\"}, "
+             "{\"name\": \"c\"}, {\"name\": \"d\"}, {\"name\": \"e\"}]}", first);
+    write_text(tmp_path(name), text);
+    return tmp_path(name);
+}
+
+/* multi.onnx has two graph inputs, 'jet' [N, 1, 3] and 'glob' [N, 2]: a
+ * row of features is jet's values then glob's (pt eta phi | met ht, the
+ * order of events.csv).  multi.prep.json names them by (input, index),
+ * glob's first, so its offsets and scales reach the right values only if
+ * that mapping is followed.  Expected outputs: numpy, tests/ml/generate.py. */
+static void test_onnx_inputs(void **state)
+{
+    (void)state;
+    check_model(DIR "multi.onnx", DIR "multi.prep.json", DIR "multi_expected.csv", 1, 1e-6);
+    hf_ml_options opt;
+    hf_ml_options_init(&opt);
+    opt.preprocessing = DIR "multi.prep.json";
+    hf_ml *m = NULL;
+    hf_error err = {0};
+    assert_int_equal(hf_ml_load(DIR "multi.onnx", &opt, &m, &err), HF_OK);
+    static const char *const names[] = {"pt", "eta", "phi", "met", "ht"};
+    for (int j = 0; j < 5; j++)
+        assert_string_equal(hf_ml_feature_name(m, j), names[j]);
+    hf_ml_free(m);
+    /* an input the model lacks, an index past its input, no inputs to name */
+    refused(DIR "multi.onnx", prep_with("p1.json", ", \"input\": \"nope\""), HF_ERR_INVALID,
+            "/features/0/input:", "has no input 'nope'");
+    refused(DIR "multi.onnx", prep_with("p2.json", ", \"input\": \"glob\", \"index\": 2"),
+            HF_ERR_INVALID, "/features/0/index:", "[0, 2)");
+    refused(DIR "xgb.json", prep_with("p3.json", ", \"input\": \"x\""), HF_ERR_INVALID,
+            "/features/0/input:", "no named inputs");
+}
+
 static void test_cli_score(void **state)
 {
     NEED_BIN();
@@ -373,6 +412,18 @@ static void test_cli_score(void **state)
     r = run("score", "--model", DIR "mlp.onnx", "--check", DIR "mlp_vectors.csv", NULL);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "\"vectors\": 8"));
+    result_free(&r);
+    /* two graph inputs: multi.prep.json beside the model maps the columns */
+    r = run("score", "--model", DIR "multi.onnx", "--features", DIR "events.csv", NULL);
+    assert_int_equal(r.status, 0);
+    want = read_csv(DIR "multi_expected.csv", 0, 1, &n);
+    p = strchr(r.out, '\n') + 1;
+    for (size_t i = 0; i < n; i++) {
+        p = strchr(strchr(p, ',') + 1, ',') + 1;
+        double v = strtod(p, &p);
+        assert_true(fabs(v - want[i]) < 1e-6 * want[i]);
+    }
+    free(want);
     result_free(&r);
 }
 
@@ -481,6 +532,7 @@ int main(void)
         cmocka_unit_test(test_tmva_transforms),
         cmocka_unit_test(test_tmva_gauss),
         cmocka_unit_test(test_bad_models),
+        cmocka_unit_test(test_onnx_inputs),
         cmocka_unit_test(test_cli_score),
         cmocka_unit_test(test_cli_signal),
         cmocka_unit_test(test_cli_bad_input),

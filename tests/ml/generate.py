@@ -272,6 +272,45 @@ def mlp64(x):
     return sigmoid(np.tanh(inp @ w1.T + b1) @ w2 + b2)
 
 
+def multi(x):
+    """Two graph inputs, as published models with split inputs have: 'jet'
+    [N, 1, 3] (pt, eta, phi) and 'glob' [N, 2] (met, ht); Flatten(jet) -
+    Gemm - Relu, Mul(glob, c), Concat, Gemm - Sigmoid.  Its preprocessing
+    names each feature by (input, index), listed in another order than the
+    row (glob's first), so that a wrong mapping gets wrong offsets/scales."""
+    w1, b1 = rng.normal(0, 0.5, (3, 6)), rng.normal(0, 0.1, 6)
+    c = rng.normal(0, 1.0, 2)
+    w2, b2 = rng.normal(0, 0.5, (8, 1)), rng.normal(0, 0.1, 1)
+    nodes = [
+        helper.make_node("Flatten", ["jet"], ["jf"], name="flat"),
+        helper.make_node("Gemm", ["jf", "w1", "b1"], ["h1"], name="dense1"),
+        helper.make_node("Relu", ["h1"], ["a1"], name="relu1"),
+        helper.make_node("Mul", ["glob", "c"], ["gs"], name="scale"),
+        helper.make_node("Concat", ["a1", "gs"], ["cat"], name="cat", axis=1),
+        helper.make_node("Gemm", ["cat", "w2", "b2"], ["h2"], name="dense2"),
+        helper.make_node("Sigmoid", ["h2"], ["score"], name="out"),
+    ]
+    g = helper.make_graph(
+        nodes, "multi", [helper.make_tensor_value_info("jet", TensorProto.FLOAT, ["N", 1, 3]),
+                         helper.make_tensor_value_info("glob", TensorProto.FLOAT, ["N", 2])],
+        [helper.make_tensor_value_info("score", TensorProto.FLOAT, ["N", 1])],
+        [init("w1", w1), init("b1", b1), init("c", c), init("w2", w2), init("b2", b2)])
+    save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "multi.onnx")
+    where = {"pt": ("jet", 0), "eta": ("jet", 1), "phi": ("jet", 2), "met": ("glob", 0),
+             "ht": ("glob", 1)}
+    order = [3, 4, 0, 1, 2]
+    with open(os.path.join(HERE, "multi.prep.json"), "w") as f:
+        json.dump({"features": [{"name": FEATS[i], "input": where[FEATS[i]][0],
+                                 "index": where[FEATS[i]][1], "offset": OFFSET[i],
+                                 "scale": SCALE[i]} for i in order]}, f, indent=1)
+        f.write("\n")
+    inp = f32((x - OFFSET) * SCALE).astype(np.float64)
+    F = lambda a: f32(a).astype(np.float64)  # noqa: E731
+    h = np.maximum(inp[:, 0:3] @ F(w1) + F(b1), 0)
+    cat = np.concatenate([h, inp[:, 3:5] * F(c)], axis=1)
+    return sigmoid(cat @ F(w2) + F(b2))
+
+
 def main():
     x = events()
     p_mlp = mlp(x)
@@ -295,6 +334,7 @@ def main():
     # published test vectors: inputs and outputs side by side
     write_csv("mlp_vectors.csv", FEATS + ["p_signal"],
               [list(x[i]) + [p_mlp[i, 0]] for i in range(8)])
+    write_csv("multi_expected.csv", ["score"], multi(x))
 
 
 if __name__ == "__main__":
