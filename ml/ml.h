@@ -22,6 +22,9 @@ typedef struct hf_ml_backend {
     const char *format;      /* "onnx", "tmva", "xgboost" */
     int nin, nout;
     char **in_names;         /* nin names the file gives, or NULL */
+    int ninputs;             /* ONNX: the graph's inputs (0: one, unnamed) */
+    const char *const *input_names; /* their names, owned by impl */
+    const int *input_off;    /* ninputs + 1: where each starts in a row */
     int chunk;               /* rows per eval call (0: any count) */
     size_t work_floats;      /* per-thread scratch, in floats */
     void *impl;
@@ -83,9 +86,11 @@ void hfml_forest_tree(const hfml_forest *f, int t, const float *xt, size_t n, fl
 
 /* An XGBoost model's trees, flat, evaluated by hf (xgb_flat.c): NULL when
  * the model has what that does not do (xgb.c then keeps XGBoost's own
- * predictor).  booster: XGBoost's BoosterHandle; one output. */
+ * predictor).  booster: XGBoost's BoosterHandle; one output; api: the
+ * library's functions (xgbapi.h). */
 typedef struct hfml_xgbf hfml_xgbf;
-hfml_xgbf *hfml_xgbf_new(void *booster, int nin);
+struct hfml_xgb_api;
+hfml_xgbf *hfml_xgbf_new(const struct hfml_xgb_api *api, void *booster, int nin);
 void hfml_xgbf_free(hfml_xgbf *x);
 /* n <= HFML_FOREST_CHUNK events; work: (nin + 2) * HFML_FOREST_CHUNK floats. */
 void hfml_xgbf_eval(const hfml_xgbf *x, const float *in, size_t n, float *out, float *work);

@@ -1,7 +1,7 @@
 /*
  * onnx.c - reads an ONNX model (protobuf, with the C code protoc-c makes
  * from onnx.proto) and compiles its graph for hfml_ox_run: constants decoded,
- * the one event-dependent input found, every node checked and its shapes
+ * the event-dependent inputs found, every node checked and its shapes
  * inferred (onnx_node.c), work offsets assigned.
  */
 #include <stdlib.h>
@@ -142,26 +142,10 @@ static int initializers(ox_graph *g, const Onnx__GraphProto *gr, const char *pat
     return HF_OK;
 }
 
-/* The one graph input that is not an initializer: float, [events, ...]. */
-static int graph_input(ox_graph *g, const Onnx__GraphProto *gr, const char *path,
-                       hf_error *err)
+/* Graph input `in` (value v): float, [events, fixed...]. */
+static int one_input(ox_graph *g, const Onnx__ValueInfoProto *in, int v, const char *path,
+                     hf_error *err)
 {
-    const Onnx__ValueInfoProto *in = NULL;
-    for (size_t i = 0; i < gr->n_input; i++) {
-        int v = hfml_ox_value(g, gr->input[i]->name ? gr->input[i]->name : "");
-        if (v < 0)
-            return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
-        if (g->vals[v].defined)
-            continue;
-        if (in)
-            return hfcore_error_set(err, HF_ERR_INVALID, "%s: the graph has several inputs ('%s', "
-                                "'%s'): only models with one feature tensor are supported",
-                                path, in->name, gr->input[i]->name);
-        in = gr->input[i];
-        g->input = v;
-    }
-    if (!in)
-        return hfcore_error_set(err, HF_ERR_INVALID, "%s: the graph has no input", path);
     const Onnx__TypeProto *tp = in->type;
     const Onnx__TypeProto__Tensor *tt =
         tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ? tp->tensor_type : NULL;
@@ -175,23 +159,55 @@ static int graph_input(ox_graph *g, const Onnx__GraphProto *gr, const char *path
     if (!sh || sh->n_dim < 2 || sh->n_dim > OX_MAXR)
         return hfcore_error_set(err, HF_ERR_INVALID, "%s: input '%s' must have a known shape "
                             "[events, features...] of rank 2 to %d", path, in->name, OX_MAXR);
-    ox_val *v = &g->vals[g->input];
-    v->defined = v->batched = 1;
-    v->rank = (int)sh->n_dim;
-    v->dims[0] = -1;
-    v->size = 1;
+    ox_val *x = &g->vals[v];
+    x->defined = x->batched = 1;
+    x->rank = (int)sh->n_dim;
+    x->dims[0] = -1;
+    x->size = 1;
     const Onnx__TensorShapeProto__Dimension *d0 = sh->dim[0];
-    g->batch_decl = d0->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE
-                        ? d0->dim_value : 0;
+    if (!g->ninputs)
+        g->batch_decl = d0->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE
+                            ? d0->dim_value : 0;
     for (size_t d = 1; d < sh->n_dim; d++) {
         if (sh->dim[d]->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE ||
-            sh->dim[d]->dim_value <= 0)
+            sh->dim[d]->dim_value <= 0 || sh->dim[d]->dim_value > 1 << 20)
             return hfcore_error_set(err, HF_ERR_INVALID, "%s: input '%s': axis %zu has no fixed "
                                 "size (only the event axis 0 may vary)", path, in->name, d);
-        v->dims[d] = sh->dim[d]->dim_value;
-        v->size *= (size_t)v->dims[d];
+        x->dims[d] = sh->dim[d]->dim_value;
+        x->size *= (size_t)x->dims[d];
     }
+    if (x->size > (size_t)1 << 20 || g->in_off[g->ninputs] + x->size > (size_t)1 << 20)
+        return hfcore_error_set(err, HF_ERR_INVALID, "%s: input '%s': too many features",
+                                path, in->name);
+    g->inputs[g->ninputs] = v;
+    g->in_names[g->ninputs] = x->name;
+    g->in_off[g->ninputs + 1] = g->in_off[g->ninputs] + (int)x->size;
+    g->ninputs++;
     return HF_OK;
+}
+
+/* The graph inputs that are not initializers, in order: a row of features
+ * holds their values one input after the other. */
+static int graph_inputs(ox_graph *g, const Onnx__GraphProto *gr, const char *path,
+                        hf_error *err)
+{
+    g->inputs = calloc(gr->n_input + 1, sizeof *g->inputs);
+    g->in_off = calloc(gr->n_input + 1, sizeof *g->in_off);
+    g->in_names = calloc(gr->n_input + 1, sizeof *g->in_names);
+    if (!g->inputs || !g->in_off || !g->in_names)
+        return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
+    for (size_t i = 0; i < gr->n_input; i++) {
+        int v = hfml_ox_value(g, gr->input[i]->name ? gr->input[i]->name : "");
+        if (v < 0)
+            return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
+        if (g->vals[v].defined) /* an initializer, or the same name twice */
+            continue;
+        int rc = one_input(g, gr->input[i], v, path, err);
+        if (rc)
+            return rc;
+    }
+    return g->ninputs ? HF_OK
+                      : hfcore_error_set(err, HF_ERR_INVALID, "%s: the graph has no input", path);
 }
 
 static int graph_outputs(ox_graph *g, const Onnx__GraphProto *gr, const char *path,
@@ -226,10 +242,16 @@ static int opset(const Onnx__ModelProto *mp)
 }
 
 /* Work offsets: every event-dependent value computed by a step gets a
- * chunk of its own (aliases take none). */
+ * chunk of its own (aliases take none), and so do the inputs when there
+ * are several (a row of features is split into them). */
 static void layout(ox_graph *g)
 {
     size_t off = 0;
+    for (int k = 0; g->ninputs > 1 && k < g->ninputs; k++) {
+        ox_val *v = &g->vals[g->inputs[k]];
+        v->off = off;
+        off += (OX_CHUNK * v->size + 15) / 16 * 16;
+    }
     for (int i = 0; i < g->nsteps; i++) {
         ox_val *v = &g->vals[g->steps[i].out];
         if (g->steps[i].op == OX_ALIAS)
@@ -250,7 +272,7 @@ static int compile(ox_graph *g, const Onnx__ModelProto *mp, const char *path, hf
     g->opset = opset(mp);
     int rc = initializers(g, gr, path, err);
     if (!rc)
-        rc = graph_input(g, gr, path, err);
+        rc = graph_inputs(g, gr, path, err);
     for (size_t k = 0; !rc && k < gr->n_node; k++)
         rc = hfml_ox_node(g, gr->node[k], (int)k, path, err);
     if (!rc)
@@ -293,7 +315,10 @@ int hfml_onnx_load(const char *path, hf_ml_backend *be, hf_error *err)
         return rc;
     }
     be->format = "onnx";
-    be->nin = (int)g->vals[g->input].size;
+    be->nin = g->in_off[g->ninputs];
+    be->ninputs = g->ninputs;
+    be->input_names = g->in_names;
+    be->input_off = g->in_off;
     be->nout = K;
     be->chunk = OX_CHUNK;
     be->work_floats = g->work;

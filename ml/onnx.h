@@ -55,10 +55,14 @@ typedef struct ox_graph {
     int nvals;
     ox_step *steps;
     int nsteps;
-    int input;               /* the value fed with the features */
+    int *inputs, ninputs;    /* the values fed with the features, in the
+                              * graph's order: a row of features is their
+                              * rows one after the other */
+    int *in_off;             /* ninputs + 1: where each starts in a row */
+    const char **in_names;   /* ninputs names (the values' own) */
     int *outputs, noutputs;
     int opset;
-    int64_t batch_decl;      /* the input's declared axis 0 (0: symbolic) */
+    int64_t batch_decl;      /* the first input's declared axis 0 (0: symbolic) */
     size_t work;             /* floats per chunk of OX_CHUNK events */
 } ox_graph;
 

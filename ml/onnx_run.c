@@ -64,6 +64,24 @@ static void step(const ox_graph *g, const ox_step *s, const float **ptr, float *
     }
 }
 
+/* The n rows of x split into the graph's inputs (their own chunks when
+ * there are several). */
+static void split(const ox_graph *g, const float *x, size_t n, const float **ptr, float *work)
+{
+    if (g->ninputs == 1) {
+        ptr[g->inputs[0]] = x;
+        return;
+    }
+    size_t F = (size_t)g->in_off[g->ninputs];
+    for (int k = 0; k < g->ninputs; k++) {
+        const ox_val *v = &g->vals[g->inputs[k]];
+        float *y = work + v->off;
+        for (size_t e = 0; e < n; e++)
+            memcpy(y + e * v->size, x + e * F + g->in_off[k], v->size * sizeof *y);
+        ptr[g->inputs[k]] = y;
+    }
+}
+
 int hfml_ox_run(const void *impl, const float *x, size_t n, double *out, float *work,
            hf_error *err)
 {
@@ -71,7 +89,7 @@ int hfml_ox_run(const void *impl, const float *x, size_t n, double *out, float *
     /* the per-chunk pointer of each value, at the start of the work */
     const float **ptr = (const float **)(void *)work;
     work += ((size_t)g->nvals * sizeof *ptr + sizeof(float) - 1) / sizeof(float) + 16;
-    ptr[g->input] = x;
+    split(g, x, n, ptr, work);
     for (int i = 0; i < g->nsteps; i++)
         step(g, &g->steps[i], ptr, work, n);
     size_t K = 0;
@@ -113,5 +131,8 @@ void hfml_ox_graph_free(void *impl)
     free(g->vals);
     free(g->steps);
     free(g->outputs);
+    free(g->inputs);
+    free(g->in_off);
+    free(g->in_names);
     free(g);
 }

@@ -4,7 +4,10 @@
  *    "outputs": ["p_signal"]}
  * names the model's inputs (in input order, or at "index") with the
  * offset and scale that turn a feature into the input the model was
- * trained on: input = (x - offset) * scale.
+ * trained on: input = (x - offset) * scale.  For an ONNX graph with
+ * several inputs, "input": "NAME" says which graph input the feature
+ * feeds and "index" is then its place in that input (flattened); without
+ * "input", "index" counts along the inputs one after the other.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -25,20 +28,49 @@ static int number(const cJSON *o, const char *key, double dflt, double *out)
     return 0;
 }
 
+/* The graph input named by entry i's "input": its first feature in *lo
+ * and its size in *n (the whole row when there is no "input"). */
+static int input_range(const cJSON *f, int i, const hf_ml *m, int *lo, int *n,
+                       const char *path, hf_error *err)
+{
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(f, "input");
+    *lo = 0;
+    *n = m->be.nin;
+    if (!in)
+        return HF_OK;
+    if (!cJSON_IsString(in) || !m->be.ninputs)
+        return hfcore_error_set(err, HF_ERR_INVALID, "%s: /features/%d/input: %s", path, i,
+                                cJSON_IsString(in) ? "the model has no named inputs"
+                                                   : "expected the name of a graph input");
+    for (int k = 0; k < m->be.ninputs; k++)
+        if (!strcmp(m->be.input_names[k], in->valuestring)) {
+            *lo = m->be.input_off[k];
+            *n = m->be.input_off[k + 1] - *lo;
+            return HF_OK;
+        }
+    return hfcore_error_set(err, HF_ERR_INVALID, "%s: /features/%d/input: the model %s has no "
+                            "input '%s'", path, i, m->source, in->valuestring);
+}
+
 /* Feature entry i of the array: its index, name, offset and scale. */
 static int read_feature(const cJSON *f, int i, int nin, hf_ml *m, char *seen,
                         const char *path, hf_error *err)
 {
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(f, "name");
     double idx, off, sc;
+    int lo, n;
     if (!cJSON_IsObject(f) || !cJSON_IsString(name) || !name->valuestring[0])
         return hfcore_error_set(err, HF_ERR_INVALID,
                             "%s: /features/%d: expected an object with a non-empty \"name\"",
                             path, i);
-    if (number(f, "index", i, &idx) || idx != floor(idx) || idx < 0 || idx >= nin)
+    int rc = input_range(f, i, m, &lo, &n, path, err);
+    if (rc)
+        return rc;
+    if (number(f, "index", i, &idx) || idx != floor(idx) || idx < 0 || idx >= n)
         return hfcore_error_set(err, HF_ERR_INVALID,
                             "%s: /features/%d/index: must be an integer in [0, %d) (the "
-                            "model has %d inputs)", path, i, nin, nin);
+                            "%s has %d)", path, i, n, n < nin ? "input" : "model's row", n);
+    idx += lo;
     if (number(f, "offset", 0, &off) || number(f, "scale", 1, &sc))
         return hfcore_error_set(err, HF_ERR_INVALID,
                             "%s: /features/%d: offset and scale must be finite numbers",

@@ -10,11 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xgboost/c_api.h>
-
-#include "ml.h"
+#include "xgbapi.h"
 
 typedef struct xgb {
+    const hfml_xgb_api *x;   /* libxgboost, opened at the first model */
     BoosterHandle h;
     int nin, nout;
     pthread_mutex_t lock;
@@ -24,10 +23,11 @@ typedef struct xgb {
 #define NPROBE 256 /* probe events checked at load */
 
 /* XGBoost's last error, its first line only (it may append a trace). */
-static int xgb_error(hf_error *err, int code, const char *path, const char *what)
+static int xgb_error(const xgb *m, hf_error *err, int code, const char *path,
+                     const char *what)
 {
     char msg[512];
-    snprintf(msg, sizeof msg, "%s", XGBGetLastError());
+    snprintf(msg, sizeof msg, "%s", m->x->XGBGetLastError());
     msg[strcspn(msg, "\n")] = '\0';
     return hfcore_error_set(err, code, "%s: %s: %s", path, what, msg);
 }
@@ -45,7 +45,7 @@ static int predict(const xgb *m, const float *x, size_t n, const float **res, si
         "\"strict_shape\": false, \"missing\": NaN, \"cache_id\": 0}";
     const bst_ulong *shape;
     bst_ulong dim;
-    if (XGBoosterPredictFromDense(m->h, values, config, NULL, &shape, &dim, res))
+    if (m->x->XGBoosterPredictFromDense(m->h, values, config, NULL, &shape, &dim, res))
         return -1;
     *len = 1;
     for (bst_ulong d = 0; d < dim; d++)
@@ -69,7 +69,7 @@ static int xgb_eval(const void *impl, const float *x, size_t n, double *out, flo
     int rc = HF_OK;
     pthread_mutex_lock(&m->lock);
     if (predict(m, x, n, &res, &len))
-        rc = xgb_error(err, HF_ERR_NUMERIC, "XGBoost", "prediction failed");
+        rc = xgb_error(m, err, HF_ERR_NUMERIC, "XGBoost", "prediction failed");
     else if (len != n * (size_t)m->nout)
         rc = hfcore_error_set(err, HF_ERR_NUMERIC, "XGBoost: %zu predictions for %zu events",
                           len, n);
@@ -86,18 +86,20 @@ static void xgb_free(void *impl)
     xgb *m = impl;
     if (!m)
         return;
-    XGBoosterFree(m->h);
+    if (m->h)
+        m->x->XGBoosterFree(m->h);
     hfml_xgbf_free(m->flat);
     pthread_mutex_destroy(&m->lock);
     free(m);
 }
 
 /* The feature names the model carries, if it names all. */
-static char **names(BoosterHandle h, int nin)
+static char **names(const xgb *m, int nin)
 {
     bst_ulong len = 0;
     const char **f = NULL;
-    if (XGBoosterGetStrFeatureInfo(h, "feature_name", &len, &f) || len != (bst_ulong)nin)
+    if (m->x->XGBoosterGetStrFeatureInfo(m->h, "feature_name", &len, &f) ||
+        len != (bst_ulong)nin)
         return NULL;
     char **out = calloc((size_t)nin, sizeof *out);
     for (int i = 0; out && i < nin; i++)
@@ -112,7 +114,7 @@ static char **names(BoosterHandle h, int nin)
  * probe events (thresholds and their neighbours). */
 static hfml_xgbf *flat(xgb *m)
 {
-    hfml_xgbf *f = m->nout == 1 ? hfml_xgbf_new(m->h, m->nin) : NULL;
+    hfml_xgbf *f = m->nout == 1 ? hfml_xgbf_new(m->x, m->h, m->nin) : NULL;
     size_t F = (size_t)m->nin, len = 0;
     float *x = f ? malloc(NPROBE * F * sizeof *x) : NULL;
     float *ours = malloc((NPROBE + (F + 2) * HFML_FOREST_CHUNK) * sizeof *ours);
@@ -140,24 +142,28 @@ int hfml_xgb_load(const char *path, hf_ml_backend *be, hf_error *err)
     if (!f) /* XGBoost's own message for this is a long trace */
         return hfcore_error_set(err, HF_ERR_IO, "%s: cannot open", path);
     fclose(f);
+    const hfml_xgb_api *x;
+    int rc = hfml_xgb_api_get(&x, path, err);
+    if (rc)
+        return rc;
     xgb *m = calloc(1, sizeof *m);
     if (!m)
         return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", path);
+    m->x = x;
     pthread_mutex_init(&m->lock, NULL);
     bst_ulong nf = 0;
-    int rc = HF_OK;
-    if (XGBoosterCreate(NULL, 0, &m->h))
-        rc = xgb_error(err, HF_ERR_NOMEM, path, "cannot create a booster");
-    else if (XGBoosterLoadModel(m->h, path))
-        rc = xgb_error(err, HF_ERR_PARSE, path, "not an XGBoost model");
-    else if (XGBoosterGetNumFeature(m->h, &nf) || nf < 1 || nf > 1 << 20)
+    if (x->XGBoosterCreate(NULL, 0, &m->h))
+        rc = xgb_error(m, err, HF_ERR_NOMEM, path, "cannot create a booster");
+    else if (x->XGBoosterLoadModel(m->h, path))
+        rc = xgb_error(m, err, HF_ERR_PARSE, path, "not an XGBoost model");
+    else if (x->XGBoosterGetNumFeature(m->h, &nf) || nf < 1 || nf > 1 << 20)
         rc = hfcore_error_set(err, HF_ERR_INVALID, "%s: the model has no features", path);
     m->nin = (int)nf;
     float *zero = rc ? NULL : calloc(nf, sizeof *zero);
     const float *res;
     size_t len = 0;
     if (!rc && (!zero || predict(m, zero, 1, &res, &len) || len < 1 || len > 1 << 20))
-        rc = xgb_error(err, HF_ERR_INVALID, path, "the model does not predict");
+        rc = xgb_error(m, err, HF_ERR_INVALID, path, "the model does not predict");
     free(zero);
     if (rc) {
         xgb_free(m);
@@ -167,7 +173,7 @@ int hfml_xgb_load(const char *path, hf_ml_backend *be, hf_error *err)
     be->format = "xgboost";
     be->nin = m->nin;
     be->nout = m->nout;
-    be->in_names = names(m->h, m->nin);
+    be->in_names = names(m, m->nin);
     m->flat = flat(m);
     if (m->flat) {
         be->chunk = HFML_FOREST_CHUNK;

@@ -17,9 +17,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xgboost/c_api.h>
-
-#include "ml.h"
+#include "xgbapi.h"
 
 struct hfml_xgbf {
     hfml_forest *forest;
@@ -142,11 +140,11 @@ void hfml_xgbf_free(hfml_xgbf *x)
     free(x);
 }
 
-hfml_xgbf *hfml_xgbf_new(void *booster, int nin)
+hfml_xgbf *hfml_xgbf_new(const hfml_xgb_api *api, void *booster, int nin)
 {
     bst_ulong len = 0;
     const char *buf = NULL;
-    if (XGBoosterSaveModelToBuffer(booster, "{\"format\": \"json\"}", &len, &buf) || !buf)
+    if (api->XGBoosterSaveModelToBuffer(booster, "{\"format\": \"json\"}", &len, &buf) || !buf)
         return NULL;
     cJSON *root = cJSON_ParseWithLength(buf, (size_t)len);
     hfml_xgbf *x = calloc(1, sizeof *x);

@@ -119,7 +119,8 @@ static void test_onnx_ops(void **state)
  * 100 sit on split thresholds or one float beside them: XGBoost's
  * predictions to the bit, and the same trees as a TMVA Grad file against
  * tanh of the float64 sum of the leaves python3-xgboost picks (cType 0
- * and 1 mixed: the comparison's direction). */
+ * and 1 mixed: the comparison's direction).  Then depth-8 trees alike
+ * (levels 6 and 7 and their leaves take the gathering path). */
 static void test_deep_trees(void **state)
 {
     (void)state;
@@ -127,6 +128,10 @@ static void test_deep_trees(void **state)
                    DIR "xgb_deep_expected.csv", 1, 0);
     check_model_on(DIR "deep_events.csv", DIR "tmva_deep.xml", NULL,
                    DIR "tmva_deep_expected.csv", 1, 1e-12);
+    check_model_on(DIR "deep8_events.csv", DIR "xgb_deep8.json", NULL,
+                   DIR "xgb_deep8_expected.csv", 1, 0);
+    check_model_on(DIR "deep8_events.csv", DIR "tmva_deep8.xml", NULL,
+                   DIR "tmva_deep8_expected.csv", 1, 1e-12);
 }
 
 /* A float64 network (double weights and input): hf runs it in float32
@@ -352,6 +357,74 @@ static const char *edited_events(const char *name, int line, const char *from, c
     return out;
 }
 
+/* The five features named a..e in a preprocessing file at `name`, the
+ * first one's entry ending with `first` (its "input" and "index"). */
+static const char *prep_with(const char *name, const char *first)
+{
+    char text[512];
+    snprintf(text, sizeof text, "{\"features\": [{\"name\": \"a\"%s}, {\"name\": \"b\"}, "
+             "{\"name\": \"c\"}, {\"name\": \"d\"}, {\"name\": \"e\"}]}", first);
+    write_text(tmp_path(name), text);
+    return tmp_path(name);
+}
+
+/* tmva_gauss_uniform.xml with the last `from` replaced by `to` (the last
+ * class's distribution, the one used), refused naming the line and `msg`. */
+static void gauss_refused(const char *from, const char *to, const char *msg)
+{
+    char *text = slurp_path(DIR "tmva_gauss_uniform.xml"), *p = NULL;
+    assert_non_null(text);
+    for (char *q = strstr(text, from); q; q = strstr(q + 1, from))
+        p = q;
+    assert_non_null(p);
+    size_t n = strlen(text) + strlen(to) + 1;
+    char *edited = malloc(n);
+    snprintf(edited, n, "%.*s%s%s", (int)(p - text), text, to, p + strlen(from));
+    write_text(tmp_path("gauss.xml"), edited);
+    refused(tmp_path("gauss.xml"), NULL, HF_ERR_INVALID, "gauss.xml:", msg);
+    free(edited);
+    free(text);
+}
+
+static void test_tmva_gauss_bad(void **state)
+{
+    (void)state;
+    gauss_refused("InterpolMethod=\"1\"", "InterpolMethod=\"2\"", "Spline0 or Spline1");
+    gauss_refused("MaxNSmooth=\"0\"", "MaxNSmooth=\"3\"", "smoothed");
+    gauss_refused("1.0000000000000000e+00 </Histogram>", "nan </Histogram>", "not finite");
+    gauss_refused(">0 1 3 4 <", ">0 1 1 4 <", "bin edges that do not increase");
+    gauss_refused(">0 1 3 4 <", ">0 1 3 <", "wrong count of numbers");
+    gauss_refused("<Variable VarIndex=\"0\">", "<Variable VarIndex=\"1\">", "bad or repeated");
+}
+
+/* multi.onnx has two graph inputs, 'jet' [N, 1, 3] and 'glob' [N, 2]: a
+ * row of features is jet's values then glob's (pt eta phi | met ht, the
+ * order of events.csv).  multi.prep.json names them by (input, index),
+ * glob's first, so its offsets and scales reach the right values only if
+ * that mapping is followed.  Expected outputs: numpy, tests/ml/generate.py. */
+static void test_onnx_inputs(void **state)
+{
+    (void)state;
+    check_model(DIR "multi.onnx", DIR "multi.prep.json", DIR "multi_expected.csv", 1, 1e-6);
+    hf_ml_options opt;
+    hf_ml_options_init(&opt);
+    opt.preprocessing = DIR "multi.prep.json";
+    hf_ml *m = NULL;
+    hf_error err = {0};
+    assert_int_equal(hf_ml_load(DIR "multi.onnx", &opt, &m, &err), HF_OK);
+    static const char *const names[] = {"pt", "eta", "phi", "met", "ht"};
+    for (int j = 0; j < 5; j++)
+        assert_string_equal(hf_ml_feature_name(m, j), names[j]);
+    hf_ml_free(m);
+    /* an input the model lacks, an index past its input, no inputs to name */
+    refused(DIR "multi.onnx", prep_with("p1.json", ", \"input\": \"nope\""), HF_ERR_INVALID,
+            "/features/0/input:", "has no input 'nope'");
+    refused(DIR "multi.onnx", prep_with("p2.json", ", \"input\": \"glob\", \"index\": 2"),
+            HF_ERR_INVALID, "/features/0/index:", "[0, 2)");
+    refused(DIR "xgb.json", prep_with("p3.json", ", \"input\": \"x\""), HF_ERR_INVALID,
+            "/features/0/input:", "no named inputs");
+}
+
 static void test_cli_score(void **state)
 {
     NEED_BIN();
@@ -373,6 +446,18 @@ static void test_cli_score(void **state)
     r = run("score", "--model", DIR "mlp.onnx", "--check", DIR "mlp_vectors.csv", NULL);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "\"vectors\": 8"));
+    result_free(&r);
+    /* two graph inputs: multi.prep.json beside the model maps the columns */
+    r = run("score", "--model", DIR "multi.onnx", "--features", DIR "events.csv", NULL);
+    assert_int_equal(r.status, 0);
+    want = read_csv(DIR "multi_expected.csv", 0, 1, &n);
+    p = strchr(r.out, '\n') + 1;
+    for (size_t i = 0; i < n; i++) {
+        p = strchr(strchr(p, ',') + 1, ',') + 1;
+        double v = strtod(p, &p);
+        assert_true(fabs(v - want[i]) < 1e-6 * want[i]);
+    }
+    free(want);
     result_free(&r);
 }
 
@@ -481,6 +566,8 @@ int main(void)
         cmocka_unit_test(test_tmva_transforms),
         cmocka_unit_test(test_tmva_gauss),
         cmocka_unit_test(test_bad_models),
+        cmocka_unit_test(test_onnx_inputs),
+        cmocka_unit_test(test_tmva_gauss_bad),
         cmocka_unit_test(test_cli_score),
         cmocka_unit_test(test_cli_signal),
         cmocka_unit_test(test_cli_bad_input),
