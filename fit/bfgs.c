@@ -206,7 +206,7 @@ static double line_search(const hf_bfgs_problem *p, hf_bfgs_work *w,
                           double hitbound, double *t, long *nevals)
 {
     *t = tcap;
-    for (int ls = 0; ls < 12; ls++, *t *= 0.5) {
+    for (int ls = 0; ls < 12; ls++) {
         for (int k = 0; k < p->n; k++)
             w->yt[k] = w->y[k] + *t * w->d[k];
         if (hit >= 0 && *t == tcap)
@@ -214,6 +214,13 @@ static double line_search(const hf_bfgs_problem *p, hf_bfgs_work *w,
         double ft = eval(p, w, w->yt, w->gt, nevals);
         if (ft <= f + 1e-4 * *t * slope)
             return ft;
+        /* the minimum of the parabola through f, slope and ft, kept
+         * within [0.1, 0.5] of the step (Nocedal & Wright 3.5): a metric
+         * far too long (syn_large's from the identity, 16x) costs one or
+         * two trials a step instead of four or five halvings */
+        double tq = -slope * *t * *t / (2 * (ft - f - slope * *t));
+        *t = p->adaptive && isfinite(ft) ? fmin(fmax(tq, 0.1 * *t), 0.5 * *t)
+                                          : 0.5 * *t;
     }
     return NAN;
 }
@@ -333,7 +340,7 @@ int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
             }
             if (++releases > 3)
                 break;
-            if (p->keep_metric)
+            if (p->adaptive)
                 join_released(p, w, Hinv0);
             else
                 restart_metric(p, w, Hinv0);

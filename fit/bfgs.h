@@ -16,10 +16,12 @@ typedef struct hf_bfgs_problem {
     const double *width;  /* npars: the variables are par / width */
     double tolerance;     /* hf_fit's criterion: 0.5 |g|^2 <= tol max(1, |f|) */
     int max_iter;         /* 0: 60 */
-    /* 1: a variable released from its bound joins the metric learnt so
-     * far with Hinv0's diagonal entry; 0: the metric restarts from Hinv0
-     * (the toys', whose Hinv0 is the Hessian at their start) */
-    int keep_metric;
+    /* 1 (warm.c's fits, some from the identity): the backtracking
+     * interpolates a parabola, and a variable released from its bound
+     * joins the metric learnt so far with Hinv0's diagonal entry.  0 (the
+     * toys', whose Hinv0 is the Hessian at their start): halvings, and
+     * the metric restarts from Hinv0. */
+    int adaptive;
 } hf_bfgs_problem;
 
 /* Work space for fits of up to nmax variables; after a fit, H holds its

@@ -116,10 +116,13 @@ int hfml_forest_set(hfml_forest *f, int t, const hfml_tnode *nodes, int nnodes, 
     int D = depth_of(nodes, nnodes, root, 0);
     if (D < 0)
         return D;
-    /* at least 31 internal slots: the AVX2 tables load nodes 0-30 */
+    /* at least 31 internal slots and 8 leaves: the AVX2 code loads the
+     * thresholds of levels 0-3 and the leaves 8 at a time */
     size_t nint = ((size_t)1 << D) - 1, nleaf = (size_t)1 << D;
     if (nint < 31)
         nint = 31;
+    if (nleaf < 8)
+        nleaf = 8;
     if (grow((void **)&f->off, f->ninternal + nint, sizeof *f->off) ||
         grow((void **)&f->thr, f->ninternal + nint, sizeof *f->thr) ||
         grow((void **)&f->leaf, f->nleaves + nleaf, sizeof *f->leaf))
@@ -129,6 +132,7 @@ int hfml_forest_set(hfml_forest *f, int t, const hfml_tnode *nodes, int nnodes, 
     f->loff[t] = f->nleaves;
     memset(f->off + f->ninternal, 0, nint * sizeof *f->off);
     memset(f->thr + f->ninternal, 0, nint * sizeof *f->thr);
+    memset(f->leaf + f->nleaves, 0, nleaf * sizeof *f->leaf);
     f->ninternal += nint;
     f->nleaves += nleaf;
     place(f, t, nodes, root, 0, 0);
@@ -157,98 +161,162 @@ static void tree_scalar(const hfml_forest *f, int t, const float *xt, size_t n, 
 }
 
 #ifdef FOREST_X86
-#define NV 4 /* vectors of eight events in step: each gather's latency hides */
+/* Lanes are events.  Gathers are slow on some CPUs (about 5 ns for eight
+ * floats, throughput, on the AMD EPYC we measured on), so few are used:
+ *  - levels below FOREST_PICKDEPTH gather nothing: a lane's feature value
+ *    is picked among the level's 2^d candidates (whole loads: the chunk is
+ *    transposed) by a tree of blends on the bits of the lane's node index;
+ *  - levels below FOREST_LOOKDEPTH take offsets and thresholds, and the
+ *    leaf its value, from 8-float loads by permutes and blends likewise,
+ *    gathering only the feature values past FOREST_PICKDEPTH;
+ *  - deeper levels (trees deeper than 6) gather everything.
+ * Measured on 500 random depth-6 trees (per event and tree, median of 7
+ * interleaved runs, 1 thread, machine shared): 4.6 ns with blends to level
+ * 2 and gathers from level 3 on (6 per 8 events and tree), 3.7 ns as set
+ * here (1 gather); picking level 5 too (32 candidates) was slower, 5.4 ns. */
+#define AVX2 __attribute__((target("avx2"), always_inline)) static inline
+#define FOREST_PICKDEPTH 5
+#define FOREST_LOOKDEPTH 6
 
 /* One level for one vector: l = 2 l + (x >= thr), lane by lane. */
-__attribute__((target("avx2"))) static inline __m256i step(__m256i l, __m256 xv, __m256 th)
+AVX2 __m256i step(__m256i l, __m256 xv, __m256 th)
 {
     __m256i ge = _mm256_castps_si256(_mm256_cmp_ps(xv, th, _CMP_GE_OQ));
     return _mm256_sub_epi32(_mm256_add_epi32(l, l), ge); /* ge: -1 where true */
 }
 
-/* Bit b of each lane's l in the sign bit, for blendv. */
-__attribute__((target("avx2"))) static inline __m256 bit(__m256i l, int b)
+/* m[b] = bit b of each lane's l in the sign bit (for blendv), b < d. */
+AVX2 void bits(__m256i l, int d, __m256 *m)
 {
-    return _mm256_castsi256_ps(_mm256_slli_epi32(l, 31 - b));
+    for (int b = 0; b < d; b++)
+        m[b] = _mm256_castsi256_ps(_mm256_slli_epi32(l, 31 - b));
 }
 
-/* Levels 1 and 2 (2 and 4 nodes): the candidates' features loaded whole
- * (the chunk is transposed) and narrowed by the bits of l: no gather;
- * thresholds from a register by permute. */
-__attribute__((target("avx2"))) static inline __m256i
-level12(const int *off, __m256 t0, const float *x, int d, __m256i l)
+/* x[off[k]] for each lane's k among off[0..2^b), m from bits(). */
+AVX2 __m256 pick1(const float *x, const int *off)
 {
-    __m256 th = _mm256_permutevar8x32_ps(t0, _mm256_add_epi32(l, _mm256_set1_epi32((1 << d) - 1)));
-    __m256 a = _mm256_blendv_ps(_mm256_loadu_ps(x + off[(1 << d) - 1]),
-                                _mm256_loadu_ps(x + off[1 << d]), bit(l, 0));
-    if (d == 2)
-        a = _mm256_blendv_ps(a, _mm256_blendv_ps(_mm256_loadu_ps(x + off[5]),
-                                                 _mm256_loadu_ps(x + off[6]), bit(l, 0)),
-                             bit(l, 1));
-    return step(l, a, th);
+    return _mm256_loadu_ps(x + off[0]);
+}
+AVX2 __m256 pick2(const float *x, const int *off, const __m256 *m)
+{
+    return _mm256_blendv_ps(pick1(x, off), pick1(x, off + 1), m[0]);
+}
+AVX2 __m256 pick4(const float *x, const int *off, const __m256 *m)
+{
+    return _mm256_blendv_ps(pick2(x, off, m), pick2(x, off + 2, m), m[1]);
+}
+AVX2 __m256 pick8(const float *x, const int *off, const __m256 *m)
+{
+    return _mm256_blendv_ps(pick4(x, off, m), pick4(x, off + 4, m), m[2]);
+}
+AVX2 __m256 pick16(const float *x, const int *off, const __m256 *m)
+{
+    return _mm256_blendv_ps(pick8(x, off, m), pick8(x, off + 8, m), m[3]);
+}
+AVX2 __m256 pick32(const float *x, const int *off, const __m256 *m)
+{
+    return _mm256_blendv_ps(pick16(x, off, m), pick16(x, off + 16, m), m[4]);
 }
 
-/* Level 4 (16 nodes): offsets and thresholds from two registers each. */
-__attribute__((target("avx2"))) static inline __m256i
-level4(const __m256i *f4, const __m256 *t4, const float *x, __m256i lane, __m256i l)
+/* p[k] for each lane's k = l mod 2^b (p: 2^b floats, at least 8). */
+AVX2 __m256 look8(const float *p, __m256i l)
 {
-    __m256 hi = bit(l, 3);
-    __m256i fi = _mm256_castps_si256(_mm256_blendv_ps(
-        _mm256_castsi256_ps(_mm256_permutevar8x32_epi32(f4[0], l)),
-        _mm256_castsi256_ps(_mm256_permutevar8x32_epi32(f4[1], l)), hi));
-    __m256 th = _mm256_blendv_ps(_mm256_permutevar8x32_ps(t4[0], l),
-                                 _mm256_permutevar8x32_ps(t4[1], l), hi);
+    return _mm256_permutevar8x32_ps(_mm256_loadu_ps(p), l); /* uses l's 3 low bits */
+}
+AVX2 __m256 look16(const float *p, __m256i l, const __m256 *m)
+{
+    return _mm256_blendv_ps(look8(p, l), look8(p + 8, l), m[3]);
+}
+AVX2 __m256 look32(const float *p, __m256i l, const __m256 *m)
+{
+    return _mm256_blendv_ps(look16(p, l, m), look16(p + 16, l, m), m[4]);
+}
+AVX2 __m256 look64(const float *p, __m256i l, const __m256 *m)
+{
+    return _mm256_blendv_ps(look32(p, l, m), look32(p + 32, l, m), m[5]);
+}
+AVX2 __m256 look(const float *p, int b, __m256i l, const __m256 *m)
+{
+    return b <= 3 ? look8(p, l) : b == 4 ? look16(p, l, m) : b == 5 ? look32(p, l, m)
+                                                             : look64(p, l, m);
+}
+
+/* Level d < FOREST_PICKDEPTH of one vector (x: its first event's features). */
+AVX2 __m256i level_pick(const int *off, const float *thr, const float *x, int d, __m256i l)
+{
+    __m256 m[FOREST_LOOKDEPTH], xv;
+    bits(l, d, m);
+    off += (1 << d) - 1;
+    switch (d) {
+    case 0: xv = pick1(x, off); break;
+    case 1: xv = pick2(x, off, m); break;
+    case 2: xv = pick4(x, off, m); break;
+    case 3: xv = pick8(x, off, m); break;
+    case 4: xv = pick16(x, off, m); break;
+    default: xv = pick32(x, off, m); break;
+    }
+    return step(l, xv, look(thr + (1 << d) - 1, d, l, m));
+}
+
+/* Level d <= FOREST_LOOKDEPTH - 1 with the features gathered (one gather
+ * instead of 2^d - 1 blends), offsets and thresholds from permutes. */
+AVX2 __m256i level_look(const int *off, const float *thr, const float *x, int d, __m256i l)
+{
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256 m[FOREST_LOOKDEPTH];
+    bits(l, d, m);
+    __m256i fi = _mm256_castps_si256(look((const float *)off + (1 << d) - 1, d, l, m));
+    __m256 th = look(thr + (1 << d) - 1, d, l, m);
     return step(l, _mm256_i32gather_ps(x, _mm256_add_epi32(lane, fi), 4), th);
 }
 
 /* Deeper levels: offsets, thresholds and features all gathered. */
-__attribute__((target("avx2"))) static inline __m256i
-level_deep(const int *off, const float *thr, const float *x, __m256i lane, int d, __m256i l)
+AVX2 __m256i level_gather(const int *off, const float *thr, const float *x, int d, __m256i l)
 {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     __m256i fi = _mm256_i32gather_epi32(off + (1 << d) - 1, l, 4);
     __m256 th = _mm256_i32gather_ps(thr + (1 << d) - 1, l, 4);
     return step(l, _mm256_i32gather_ps(x, _mm256_add_epi32(lane, fi), 4), th);
 }
 
-/* Events [0, nvec) (a multiple of 8 NV) of the transposed chunk xt
- * through one tree of depth D; each level has its own cheapest lookup. */
+#define FOREST_NV 4
+/* Events [0, nvec) (a multiple of 8 FOREST_NV) of the transposed chunk xt
+ * through one tree of depth D, FOREST_NV vectors in step so that the
+ * core has independent work while one waits on its chain of levels. */
 __attribute__((target("avx2"))) static void
 tree_avx2(const int *off, const float *thr, const float *leaf, int D, const float *xt,
           size_t nvec, float *v)
 {
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    const __m256 t0 = _mm256_loadu_ps(thr), th0 = _mm256_set1_ps(thr[0]);
-    const __m256i f3 = _mm256_loadu_si256((const __m256i *)(off + 7));
-    const __m256 t3 = _mm256_loadu_ps(thr + 7);
-    const __m256i f4[2] = {_mm256_loadu_si256((const __m256i *)(off + 15)),
-                           _mm256_loadu_si256((const __m256i *)(off + 23))};
-    const __m256 t4[2] = {_mm256_loadu_ps(thr + 15), _mm256_loadu_ps(thr + 23)};
-    for (size_t e = 0; e < nvec; e += 8 * NV) {
-        __m256i l[NV];
+    for (size_t e = 0; e < nvec; e += 8 * FOREST_NV) {
+        const float *x = xt + e;
+        __m256i l[FOREST_NV];
 #pragma GCC unroll 8
-        for (int j = 0; j < NV; j++) {
-            const float *x = xt + e + 8 * j;
+        for (int j = 0; j < FOREST_NV; j++)
             l[j] = _mm256_setzero_si256();
-            if (D > 0)
-                l[j] = step(l[j], _mm256_loadu_ps(x + off[0]), th0);
-            if (D > 1)
-                l[j] = level12(off, t0, x, 1, l[j]);
-            if (D > 2)
-                l[j] = level12(off, t0, x, 2, l[j]);
-            if (D > 3)
-                l[j] = step(l[j], _mm256_i32gather_ps(x, _mm256_add_epi32(lane,
-                            _mm256_permutevar8x32_epi32(f3, l[j])), 4),
-                            _mm256_permutevar8x32_ps(t3, l[j]));
-            if (D > 4)
-                l[j] = level4(f4, t4, x, lane, l[j]);
+#pragma GCC unroll 8
+        for (int d = 0; d < FOREST_PICKDEPTH; d++)
+            if (d < D)
+#pragma GCC unroll 8
+                for (int j = 0; j < FOREST_NV; j++)
+                    l[j] = level_pick(off, thr, x + 8 * j, d, l[j]);
+#pragma GCC unroll 8
+        for (int d = FOREST_PICKDEPTH; d < FOREST_LOOKDEPTH; d++)
+            if (d < D)
+#pragma GCC unroll 8
+                for (int j = 0; j < FOREST_NV; j++)
+                    l[j] = level_look(off, thr, x + 8 * j, d, l[j]);
+        for (int d = FOREST_LOOKDEPTH; d < D; d++)
+#pragma GCC unroll 8
+            for (int j = 0; j < FOREST_NV; j++)
+                l[j] = level_gather(off, thr, x + 8 * j, d, l[j]);
+#pragma GCC unroll 8
+        for (int j = 0; j < FOREST_NV; j++) {
+            __m256 m[FOREST_LOOKDEPTH];
+            bits(l[j], D < FOREST_LOOKDEPTH ? D : FOREST_LOOKDEPTH, m);
+            _mm256_storeu_ps(v + e + 8 * j, D <= FOREST_LOOKDEPTH
+                                                ? look(leaf, D, l[j], m)
+                                                : _mm256_i32gather_ps(leaf, l[j], 4));
         }
-        for (int d = 5; d < D; d++)
-#pragma GCC unroll 8
-            for (int j = 0; j < NV; j++)
-                l[j] = level_deep(off, thr, xt + e + 8 * j, lane, d, l[j]);
-#pragma GCC unroll 8
-        for (int j = 0; j < NV; j++)
-            _mm256_storeu_ps(v + e + 8 * j, _mm256_i32gather_ps(leaf, l[j], 4));
     }
 }
 #endif
@@ -266,7 +334,7 @@ void hfml_forest_tree(const hfml_forest *f, int t, const float *xt, size_t n, fl
     size_t e = 0;
 #ifdef FOREST_X86
     if (f->avx2) {
-        e = n / (8 * NV) * (8 * NV);
+        e = n / (8 * FOREST_NV) * (8 * FOREST_NV);
         tree_avx2(f->off + f->ioff[t], f->thr + f->ioff[t], f->leaf + f->loff[t],
                   f->depth[t], xt, e, v);
     }

@@ -163,6 +163,10 @@ static int numbers(const char *path, const xmlNode *n, int count, double *v, hf_
         double d = strtod(p, &end);
         if (end == p)
             break;
+        if (!isfinite(d)) {
+            xmlFree(t);
+            return bad(path, n, "a histogram with a number that is not finite", err);
+        }
         if (k < count)
             v[k] = d;
     }
@@ -230,7 +234,7 @@ static int read_hist(const char *path, const xmlNode *pdf, hfml_tmva_cdf *c, hf_
     if (hfml_xml_num(path, err, h, "NBins", &nb))
         return HF_ERR_INVALID;
     if (!(nb >= 2 && nb <= 1e7) || nb != (int)nb)
-        return bad(path, h, "a histogram needs 2 or more bins", err);
+        return bad(path, h, "a histogram needs 2 to 10^7 bins", err);
     c->n = (int)nb;
     double *v = malloc((size_t)c->n * sizeof *v);
     c->content = malloc((size_t)c->n * sizeof *c->content);

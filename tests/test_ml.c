@@ -119,7 +119,8 @@ static void test_onnx_ops(void **state)
  * 100 sit on split thresholds or one float beside them: XGBoost's
  * predictions to the bit, and the same trees as a TMVA Grad file against
  * tanh of the float64 sum of the leaves python3-xgboost picks (cType 0
- * and 1 mixed: the comparison's direction). */
+ * and 1 mixed: the comparison's direction).  Then depth-8 trees alike
+ * (levels 6 and 7 and their leaves take the gathering path). */
 static void test_deep_trees(void **state)
 {
     (void)state;
@@ -127,6 +128,10 @@ static void test_deep_trees(void **state)
                    DIR "xgb_deep_expected.csv", 1, 0);
     check_model_on(DIR "deep_events.csv", DIR "tmva_deep.xml", NULL,
                    DIR "tmva_deep_expected.csv", 1, 1e-12);
+    check_model_on(DIR "deep8_events.csv", DIR "xgb_deep8.json", NULL,
+                   DIR "xgb_deep8_expected.csv", 1, 0);
+    check_model_on(DIR "deep8_events.csv", DIR "tmva_deep8.xml", NULL,
+                   DIR "tmva_deep8_expected.csv", 1, 1e-12);
 }
 
 /* A float64 network (double weights and input): hf runs it in float32
@@ -363,6 +368,35 @@ static const char *prep_with(const char *name, const char *first)
     return tmp_path(name);
 }
 
+/* tmva_gauss_uniform.xml with the last `from` replaced by `to` (the last
+ * class's distribution, the one used), refused naming the line and `msg`. */
+static void gauss_refused(const char *from, const char *to, const char *msg)
+{
+    char *text = slurp_path(DIR "tmva_gauss_uniform.xml"), *p = NULL;
+    assert_non_null(text);
+    for (char *q = strstr(text, from); q; q = strstr(q + 1, from))
+        p = q;
+    assert_non_null(p);
+    size_t n = strlen(text) + strlen(to) + 1;
+    char *edited = malloc(n);
+    snprintf(edited, n, "%.*s%s%s", (int)(p - text), text, to, p + strlen(from));
+    write_text(tmp_path("gauss.xml"), edited);
+    refused(tmp_path("gauss.xml"), NULL, HF_ERR_INVALID, "gauss.xml:", msg);
+    free(edited);
+    free(text);
+}
+
+static void test_tmva_gauss_bad(void **state)
+{
+    (void)state;
+    gauss_refused("InterpolMethod=\"1\"", "InterpolMethod=\"2\"", "Spline0 or Spline1");
+    gauss_refused("MaxNSmooth=\"0\"", "MaxNSmooth=\"3\"", "smoothed");
+    gauss_refused("1.0000000000000000e+00 </Histogram>", "nan </Histogram>", "not finite");
+    gauss_refused(">0 1 3 4 <", ">0 1 1 4 <", "bin edges that do not increase");
+    gauss_refused(">0 1 3 4 <", ">0 1 3 <", "wrong count of numbers");
+    gauss_refused("<Variable VarIndex=\"0\">", "<Variable VarIndex=\"1\">", "bad or repeated");
+}
+
 /* multi.onnx has two graph inputs, 'jet' [N, 1, 3] and 'glob' [N, 2]: a
  * row of features is jet's values then glob's (pt eta phi | met ht, the
  * order of events.csv).  multi.prep.json names them by (input, index),
@@ -533,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_tmva_gauss),
         cmocka_unit_test(test_bad_models),
         cmocka_unit_test(test_onnx_inputs),
+        cmocka_unit_test(test_tmva_gauss_bad),
         cmocka_unit_test(test_cli_score),
         cmocka_unit_test(test_cli_signal),
         cmocka_unit_test(test_cli_bad_input),

@@ -198,13 +198,14 @@ def tmva_tree(tr, i, flip):
         node(0, 0, "s") + "</BinaryTree>\n"
 
 
-def xgb_deep():
+def xgb_deep(depth=6, seed=22, suffix="", rounds=30):
     """Depth-6 trees (every level of hf's flat evaluator, see ml/forest.c) on
     300 events, 100 of them sitting on split thresholds or one float away:
     XGBoost's predictions, and the same trees as a TMVA Grad file whose
-    output is tanh of the float64 sum of the leaves XGBoost picks."""
+    output is tanh of the float64 sum of the leaves XGBoost picks.  Again
+    with 5 trees of depth 8 (suffix "8"): levels past 6 take another path."""
     import xgboost as xgb
-    r2 = np.random.default_rng(22)
+    r2 = np.random.default_rng(seed)
 
     def draw(n):
         return np.column_stack([r2.exponential(100, n) + 20, r2.normal(0, 1.5, n),
@@ -213,10 +214,10 @@ def xgb_deep():
     xt = draw(4000)
     yt = (xt[:, 0] / 100 + np.abs(xt[:, 1]) * 0.3 + xt[:, 3] / 80 + np.sin(xt[:, 2])
           + r2.normal(0, 0.5, 4000) > 2.2).astype(int)
-    bst = xgb.train({"objective": "binary:logistic", "max_depth": 6, "eta": 0.3,
+    bst = xgb.train({"objective": "binary:logistic", "max_depth": depth, "eta": 0.3,
                      "nthread": 1, "seed": 1}, xgb.DMatrix(xt, label=yt, feature_names=FEATS),
-                    num_boost_round=30)
-    bst.save_model(os.path.join(HERE, "xgb_deep.json"))
+                    num_boost_round=rounds)
+    bst.save_model(os.path.join(HERE, f"xgb_deep{suffix}.json"))
     trees = json.loads(bst.save_raw("json"))["learner"]["gradient_booster"]["model"]["trees"]
     x = f32(np.round(draw(300), 4))
     for i in range(200, 300):  # features on thresholds, or a float below / above
@@ -232,12 +233,13 @@ def xgb_deep():
     leaves = bst.predict(dm, pred_leaf=True).astype(int)
     s = np.array([sum(float(np.float32(trees[t]["split_conditions"][leaves[e, t]]))
                       for t in range(len(trees))) for e in range(len(x))])
-    write_csv("deep_events.csv", ["channel", "weight"] + FEATS,
+    write_csv(f"deep{suffix}_events.csv", ["channel", "weight"] + FEATS,
               [["SR", 1.0] + [float(v) for v in x[i]] for i in range(len(x))])
-    write_csv("xgb_deep_expected.csv", ["score"], bst.predict(dm).reshape(-1, 1))
-    write_csv("tmva_deep_expected.csv", ["score"], (2 / (1 + np.exp(-2 * s)) - 1).reshape(-1, 1))
+    write_csv(f"xgb_deep{suffix}_expected.csv", ["score"], bst.predict(dm).reshape(-1, 1))
+    write_csv(f"tmva_deep{suffix}_expected.csv", ["score"],
+              (2 / (1 + np.exp(-2 * s)) - 1).reshape(-1, 1))
     flip = np.random.default_rng(5)
-    with open(os.path.join(HERE, "tmva_deep.xml"), "w") as f:
+    with open(os.path.join(HERE, f"tmva_deep{suffix}.xml"), "w") as f:
         f.write('<?xml version="1.0"?>\n<MethodSetup Method="BDT::BDTG">\n<Options>\n'
                 '<Option name="BoostType" modified="Yes">Grad</Option>\n</Options>\n'
                 '<Variables NVar="5">\n')
@@ -330,6 +332,7 @@ def main():
     write_csv("ops_expected.csv", ["score0", "score1", "score2"], p_ops)
     write_csv("xgb_expected.csv", ["score"], p_xgb.reshape(-1, 1))
     xgb_deep()
+    xgb_deep(8, 23, "8", 5)
     write_csv("mlp64_expected.csv", ["p_signal"], mlp64(x))
     # published test vectors: inputs and outputs side by side
     write_csv("mlp_vectors.csv", FEATS + ["p_signal"],
