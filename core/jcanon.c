@@ -249,18 +249,34 @@ static void canonical_float(const char *s, size_t len, char *out)
     hfcore_json_py_float(out, x);
 }
 
+/* An integer literal as the tree's serialiser writes it (core/json.c):
+ * up to 15 digits its value ("%.0f", so "-0" is 0 and the leading zeros
+ * cJSON lets through go), past that the literal itself. */
+static void canonical_int(const char *s, size_t len, char *out)
+{
+    size_t neg = s[0] == '-', i = neg;
+    if (len - neg > 15) {
+        int zero = strspn(s, "-0") >= len;
+        memcpy(out, zero ? "0" : s, zero ? 1 : len);
+        out[zero ? 1 : len] = '\0';
+        return;
+    }
+    while (i + 1 < len && s[i] == '0')
+        i++;
+    size_t o = 0;
+    if (neg && !(len - i == 1 && s[i] == '0'))
+        out[o++] = '-';
+    memcpy(out + o, s + i, len - i);
+    out[o + len - i] = '\0';
+}
+
 /* A number token as Python's json.dumps writes what json.load made of it. */
 static void canonical_number(const char *s, size_t len, char *out)
 {
-    if (!memchr(s, '.', len) && !memchr(s, 'e', len) && !memchr(s, 'E', len)) {
-        /* an int: itself, but "-0" is 0 */
-        if (len == 2 && s[0] == '-' && s[1] == '0')
-            len = 1, s++;
-        memcpy(out, s, len);
-        out[len] = '\0';
-        return;
-    }
-    canonical_float(s, len, out);
+    if (!memchr(s, '.', len) && !memchr(s, 'e', len) && !memchr(s, 'E', len))
+        canonical_int(s, len, out);
+    else
+        canonical_float(s, len, out);
 }
 
 /* ---------------------------------------------------------------- text */

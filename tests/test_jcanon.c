@@ -161,6 +161,8 @@ static void test_structure(void **state)
         "[\"\", {}, [[]], -0, 1E+2]",
         "{\"B\": 1, \"a\": 2, \"\303\251\": 3}",
         "  \"only a string\"  ",
+        /* leading zeros, which cJSON lets through */
+        "[01, -00, 007, -0012, 0000000000000000012, -0000000000000000000, 01.50]",
     };
     for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
         char *got = canon(same[i]), *want = tree(same[i]);
