@@ -320,10 +320,10 @@ static int bare(char ch)
            ch == '+' || ch == '.' || ch == 'E';
 }
 
-/* A string at c->p (after its '"'): its raw text up to the closing quote
- * in [*s, *s + *len); -1 when it holds an escape Python would write
- * otherwise (\/, \u), 0 when it is plain, 1 when it holds short escapes
- * (\" \\ \n \r \t \b \f, written alike). */
+/* A string at c->p (its '"'): its raw text up to the closing quote in
+ * [*s, *s + *len); -1 when it holds an escape Python would write
+ * otherwise (\/, \u) or a raw control character, 0 when it is plain, 1
+ * when it holds short escapes (\" \\ \n \r \t \b \f, written alike). */
 static int string(canon *c, const char **s, size_t *len)
 {
     const char *p = c->p + 1, *q;
@@ -334,6 +334,11 @@ static int string(canon *c, const char **s, size_t *len)
         q = memchr(p, '"', (size_t)(c->end - p));
         if (!q)
             return -1;
+        /* a raw control character (JSON has none, cJSON lets them
+         * through) is written escaped from the tree */
+        for (const char *t = p; t < q; t++)
+            if ((unsigned char)*t < 0x20)
+                return -1;
         const char *b = memchr(p, '\\', (size_t)(q - p));
         if (!b) {
             p = q;
