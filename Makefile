@@ -50,6 +50,8 @@ CLI_SRC := $(sort $(wildcard cli/*.c))
 PLOT_SRC := $(sort $(wildcard plot/*.c))
 PLOT_OBJ := $(PLOT_SRC:%.c=$(BUILD)/obj/%.o)
 CAIRO_CFLAGS := $(shell pkg-config --cflags cairo fontconfig 2>/dev/null)
+# the command opens cairo when it draws (plot/cairodl.c); only test_plot,
+# which reads the images back, links it
 CAIRO_LIBS   := $(shell pkg-config --libs cairo fontconfig 2>/dev/null || echo -lcairo -lfontconfig)
 # ml/ reads ONNX files with C code protoc-c generates from Debian's
 # onnx.proto (libonnx-dev) at build time, into $(BUILD)/gen.
@@ -101,7 +103,7 @@ $(BUILD)/libhfcli.a: $(filter-out $(CLI_MAIN),$(CLI_OBJ))
 	ar rcs $@ $^
 
 $(BUILD)/hf: $(CLI_MAIN) $(PLOT_OBJ) $(BUILD)/libhfcli.a $(BUILD)/libhf.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_MAIN) $(PLOT_OBJ) $(BUILD)/libhfcli.a $(BUILD)/libhf.a $(LDLIBS_ALL) $(CAIRO_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_MAIN) $(PLOT_OBJ) $(BUILD)/libhfcli.a $(BUILD)/libhf.a $(LDLIBS_ALL)
 
 $(BUILD)/hfcls: $(BUILD)/hf
 	ln -sf hf $@

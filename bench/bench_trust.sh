@@ -12,7 +12,9 @@ set -- \
   "$S/sbottom_ATLAS-SUSY-2018-31_RegionA/BkgOnly.json $S/sbottom_ATLAS-SUSY-2018-31_RegionA/patch.sbottom_1300_205_60.json" \
   "$S/2Ljets_ATLAS-SUSY-2018-05_ewk_DR_High/BkgOnly.json" \
   "$S/3LRJ_ATLAS-SUSY-2018-06/BkgOnly.json $S/3LRJ_ATLAS-SUSY-2018-06/patchset.json --patch-name ERJR_100p0_20p0" \
-  "$S/staus_ATLAS-SUSY-2018-04_combined/BkgOnly.json $S/staus_ATLAS-SUSY-2018-04_combined/patch.DS_200_1_Staus.json"
+  "$S/staus_ATLAS-SUSY-2018-04_combined/BkgOnly.json $S/staus_ATLAS-SUSY-2018-04_combined/patch.DS_200_1_Staus.json" \
+  "$S/SS3L_ATLAS-SUSY-2018-09_Rpc2L0b/BkgOnly.json $S/SS3L_ATLAS-SUSY-2018-09_Rpc2L0b/synthetic/patch_synthetic_frac1.0.json" \
+  "$S/DVmuon_ins1788448_SRMET/BkgOnly.json $S/DVmuon_ins1788448_SRMET/synthetic/patch_synthetic_frac1.0.json"
 stat() { # hf args -> "evals ms"
   "$@" --stats 2>&1 >/dev/null | sed -n 's/.*hypotest: \([0-9]*\) NLL+gradient evaluations in \([0-9.]*\) ms.*/\1 \2/p'
 }

@@ -444,7 +444,17 @@ typedef struct hf_cls_result {
 } hf_cls_result;
 
 /* Asymptotic CLs at POI value mu, as pyhf.infer.hypotest(calctype=
- * "asymptotics", return_tail_probs=True, return_expected_set=True).  For
+ * "asymptotics", return_tail_probs=True, return_expected_set=True).
+ * Where a fit may have stopped in the wrong minimum it is redone from
+ * other points, the lowest kept (deterministic, whatever the thread
+ * count): a fit that fails or ends with a normfactor other than the POI
+ * on a bound, from the model's inits and the other fits' points; the
+ * free fit to the data with its POI on a bound, once from the fixed-POI
+ * fit's point where the NLL there falls away from it; the free fit again
+ * where the fixed-POI fit ends below it.  Every fit also searches the
+ * other well of each histosys whose yield is not monotonic in it (see
+ * hf_fit_result.twin_poi).  The free fit to the Asimov data is not
+ * retried: the Asimov data are the expectation at its minimum.  For
  * HF_TEST_Q0, as pyhf, cls_obs and cls_exp hold the p-values CLsb (the
  * discovery p0 and its expected band) and mu is taken as 0. */
 HF_API int hf_cls_asymptotic(const hf_model *m, const double *data, double mu,

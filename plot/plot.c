@@ -7,8 +7,6 @@
  */
 #include <string.h>
 
-#include <fontconfig/fontconfig.h>
-
 #include "plot.h"
 
 static const char help[] =
@@ -44,6 +42,13 @@ int hfplot_cmd_plot(int argc, char **argv)
         return HF_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        const char *why;
+        if (strcmp(argv[1], kinds[i].name) == 0 && !hfplot_cairo_load(&why)) {
+            hfcli_msg("plots need libcairo and libfontconfig, which could not "
+                       "be loaded (%s; on Debian: apt install libcairo2 "
+                       "libfontconfig1)", why);
+            return HF_EXIT_INPUT;
+        }
         if (strcmp(argv[1], kinds[i].name) == 0) {
             static char prog[32];
             snprintf(prog, sizeof prog, "hf plot %s", kinds[i].name);

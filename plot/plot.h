@@ -1,6 +1,7 @@
 /*
  * plot.h - the pieces `hf plot` draws with (cairo), shared by its three
- * plots.  Only the command links this folder: libhf never depends on cairo.
+ * plots.  Only the command has this folder: libhf never depends on cairo,
+ * and the command opens it only to draw (cairoapi.h).
  *
  * A plot is drawn in a fixed logical page (PLOT_W x PLOT_H units: pixels
  * for PNG, points for PDF and SVG), so the same code makes every format
@@ -9,8 +10,7 @@
 #ifndef HF_PLOT_H
 #define HF_PLOT_H
 
-#include <cairo.h>
-
+#include "cairoapi.h" /* cairo, opened at the first plot */
 #include "cli/cli.h"
 
 /* A canvas: the cairo surface for the format the file name asks for. */

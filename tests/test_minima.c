@@ -401,6 +401,39 @@ static void test_ambiguous(void **state)
     }
 }
 
+/* The issue's two command-line cases, with pyhf's multi-start values
+ * (refs.json): a control region without events (hf cls used to exit 1:
+ * the mu = 0 fit started where the likelihood is zero) and a deficit
+ * whose saddle point hf fit used to call converged (twice_nll 1059.15). */
+static void test_issue_cases(void **state)
+{
+    (void)state;
+    if (!hf_bin)
+        skip();
+    cJSON *refs = load_json(DIR "refs.json");
+    const cJSON *models = cJSON_GetObjectItem(refs, "models");
+    result res = run("cls", DIR "zero_cr.json", NULL);
+    cJSON *out = parse_ok(&res);
+    close_to("zero_cr", "hf cls CLs_obs",
+             cJSON_GetObjectItem(out, "CLs_obs")->valuedouble,
+             cJSON_GetObjectItem(cJSON_GetObjectItem(models, "zero_cr"),
+                                 "CLs_obs")->valuedouble, 1e-4);
+    cJSON_Delete(out);
+    result_free(&res);
+    res = run("fit", DIR "saddle.json", NULL);
+    out = parse_ok(&res);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(out, "converged")));
+    const cJSON *fr = cJSON_GetObjectItem(cJSON_GetObjectItem(
+        cJSON_GetObjectItem(models, "saddle"), "fits"), "free");
+    double want = cJSON_GetObjectItem(fr, "twice_nll")->valuedouble;
+    double got = cJSON_GetObjectItem(out, "twice_nll")->valuedouble;
+    if (!(got <= want + 1e-6))
+        fail_msg("saddle: hf fit twice_nll %.10g, pyhf's minimum %.10g", got, want);
+    cJSON_Delete(out);
+    result_free(&res);
+    cJSON_Delete(refs);
+}
+
 /* The library's side of the same: hf_fit's twin_poi is the symmetry's
  * image of its minimum, and hf_cls_asymptotic says ambiguous. */
 static void test_twin_library(void **state)
@@ -478,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_ambiguous),
         cmocka_unit_test(test_fits_only),
         cmocka_unit_test(test_twin_library),
+        cmocka_unit_test(test_issue_cases),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     rmdir(tmpdir);
