@@ -3,8 +3,8 @@
 # expected band, asymptotic, qtilde, 95% CL) costs against one hypotest:
 # NLL+gradient evaluations (deterministic) and median wall times of
 # `hfcls ... --upper-limit --stats` over REPEAT runs, on every shared real
-# workspace with a signal and on hidden-size synthetic models
-# (bench/gen_big.py).  (simplified_sbottom's patches need a lumi
+# workspace with a signal, on the shared synthetic ones and on hidden-size
+# synthetic models (bench/gen_big.py).  (simplified_sbottom's patches need a lumi
 # parameter its measurement lacks: not run.)  Prints a markdown section and puts it into
 # bench/RESULTS.md (replacing the previous one).
 #
@@ -38,7 +38,11 @@ cases=(
 "sbottom RegionA 1300_205_60|$R/sbottom_ATLAS-SUSY-2018-31_RegionA/BkgOnly.json $R/sbottom_ATLAS-SUSY-2018-31_RegionA/patch.sbottom_1300_205_60.json"
 "simplified_1Lbb C1N2_Wh_hbb_550_200|$R/simplified_1Lbb_ATLAS-SUSY-2019-08/BkgOnly.json $R/simplified_1Lbb_ATLAS-SUSY-2019-08/patchset.json --patch-name C1N2_Wh_hbb_550_200 --no-verify"
 "staus DS_200_1|$R/staus_ATLAS-SUSY-2018-04_combined/BkgOnly.json $R/staus_ATLAS-SUSY-2018-04_combined/patch.DS_200_1_Staus.json"
+"syn_tiny sig_200_25|$SHARED/workspaces/synthetic/syn_tiny/BkgOnly.json $SHARED/workspaces/synthetic/syn_tiny/patchset.json --patch-name sig_200_25"
+"syn_medium sig_200_0|$SHARED/workspaces/synthetic/syn_medium/BkgOnly.json $SHARED/workspaces/synthetic/syn_medium/patchset.json --patch-name sig_200_0"
 "syn_large sig_200_0|$SHARED/workspaces/synthetic/syn_large/BkgOnly.json $SHARED/workspaces/synthetic/syn_large/patchset.json --patch-name sig_200_0"
+"syn_allmods sig_200_25|$SHARED/workspaces/synthetic/syn_allmods/BkgOnly.json $SHARED/workspaces/synthetic/syn_allmods/patchset.json --patch-name sig_200_25"
+"syn_zeros sig_200_25|$SHARED/workspaces/synthetic/syn_zeros/BkgOnly.json $SHARED/workspaces/synthetic/syn_zeros/patchset.json --patch-name sig_200_25"
 "gen_big.py, ~600 parameters|$TMP/gen600.json"
 "gen_big.py, ~2400 parameters|$TMP/gen2400.json"
 )
