@@ -499,6 +499,44 @@ static void test_weak_poi(void **state)
     hf_workspace_free(ws);
 }
 
+/* The hypotest's fixed-POI fit to its own Asimov data, warm-started from
+ * the free Asimov fit, also starts from the model's inits as pyhf's does
+ * (infer/asymptotic.c asimov_from_inits): it is never above hf_fit's
+ * (fit/'s other path, with the full Hessian check) from the inits on the
+ * same data, on every model of tests/pyhf. */
+static void test_asimov_from_inits(void **state)
+{
+    (void)state;
+    static const char *name[] = {"twowell", "twowell_fixed", "twowell_free",
+                                 "ambiguous", "zero_cr", "deficit",
+                                 "saddle", "bigtau"};
+    for (size_t i = 0; i < sizeof name / sizeof *name; i++) {
+        hf_model *m = model_of(name[i]);
+        int nd = hf_model_ndata(m), np = hf_model_npars(m);
+        double *asimov = malloc(nd * sizeof *asimov);
+        double *p = malloc(np * sizeof *p);
+        hf_hypotest_explain ex = {0};
+        ex.asimov_data = asimov;
+        hf_cls_result c;
+        hf_fit_result fr;
+        hf_error err;
+        if (hf_cls_asymptotic_explain(m, hf_model_data(m), 1.0,
+                                      HF_TEST_QMU_TILDE, NULL, &c, &ex,
+                                      &err) != HF_OK)
+            fail_msg("%s: %s", name[i], err.msg);
+        if (hf_fit(m, asimov, NULL, 1, 1.0, NULL, p, &fr, &err) != HF_OK)
+            fail_msg("%s: the Asimov mu = 1 fit from the inits: %s",
+                     name[i], err.msg);
+        double got = ex.fit[HF_FIT_ASIMOV_FIXED_POI].twice_nll;
+        if (!(got <= fr.twice_nll + 1e-9))
+            fail_msg("%s: the hypotest's Asimov mu = 1 fit: twice_nll %.12g, "
+                     "from the inits %.12g", name[i], got, fr.twice_nll);
+        free(asimov);
+        free(p);
+        hf_model_free(m);
+    }
+}
+
 int main(void)
 {
     if (run_setup("test_minima") != 0)
@@ -512,6 +550,7 @@ int main(void)
         cmocka_unit_test(test_fits_only),
         cmocka_unit_test(test_twin_library),
         cmocka_unit_test(test_issue_cases),
+        cmocka_unit_test(test_asimov_from_inits),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     rmdir(tmpdir);
