@@ -499,6 +499,42 @@ static void test_weak_poi(void **state)
     hf_workspace_free(ws);
 }
 
+/* A grid (hfcls WS PATCHSET) says which patch is ambiguous without
+ * --explain: tests/pyhf/ambiguous_patchset.json patches ambiguous.json
+ * ("twin_poi": itself, whose free fit has twins at two POI values, see
+ * test_ambiguous) and makes the signal's histosys even ("even": the
+ * likelihood is then even in alpha at every mu, so its twins share one POI
+ * value and CLs).  Only the first line carries "ambiguous": true, and
+ * stderr names that patch alone. */
+static void test_grid_ambiguous(void **state)
+{
+    (void)state;
+    if (!hf_bin)
+        skip();
+    result res = run("cls", DIR "ambiguous.json",
+                     DIR "ambiguous_patchset.json", NULL);
+    assert_int_equal(res.status, 0);
+    char *nl = strchr(res.out, '\n');
+    assert_non_null(nl);
+    *nl = '\0';
+    cJSON *first = cJSON_Parse(res.out), *second = cJSON_Parse(nl + 1);
+    assert_non_null(first);
+    assert_non_null(second);
+    assert_string_equal(cJSON_GetObjectItem(first, "patch")->valuestring,
+                        "twin_poi");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(first, "ambiguous")));
+    assert_string_equal(cJSON_GetObjectItem(second, "patch")->valuestring,
+                        "even");
+    assert_null(cJSON_GetObjectItem(second, "ambiguous"));
+    assert_null(strstr(nl + 1, "ambiguous"));
+    assert_non_null(strstr(res.err, "twin_poi: warning: the result is "
+                                    "ambiguous"));
+    assert_null(strstr(res.err, "even:"));
+    cJSON_Delete(first);
+    cJSON_Delete(second);
+    result_free(&res);
+}
+
 /* The hypotest's fixed-POI fit to its own Asimov data, warm-started from
  * the free Asimov fit, also starts from the model's inits as pyhf's does
  * (infer/asymptotic.c asimov_from_inits): it is never above hf_fit's
@@ -551,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_twin_library),
         cmocka_unit_test(test_issue_cases),
         cmocka_unit_test(test_asimov_from_inits),
+        cmocka_unit_test(test_grid_ambiguous),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     rmdir(tmpdir);
