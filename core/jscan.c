@@ -133,8 +133,21 @@ static const char *str(hfcore_scan *s, const char *p)
     return fail(s, e, "a string without its closing quote"), NULL;
 }
 
+/* A run of digits: the 15-17 of a double's decimals in one or two
+ * sixteen-byte steps (SSE2), then byte by byte. */
 static const char *digits(const char *p, const char *e)
 {
+#if defined(__SSE2__)
+    const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
+    while (e - p >= 16) {
+        __m128i t = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), zero);
+        /* a digit: c - '0' <= 9 unsigned */
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, nine), t));
+        if (m != 0xffffu)
+            return p + __builtin_ctz(~m);
+        p += 16;
+    }
+#endif
     while (p < e && *p >= '0' && *p <= '9')
         p++;
     return p;
