@@ -77,6 +77,6 @@ printf '    build/hfcls SBOTTOM_A/BkgOnly.json build/bench/ml/patch.json\n\n'
 } >"$TMP/section.md"
 cat "$TMP/section.md"
 OUT=bench/RESULTS.md
-awk '/^## /{skip = /^## Published ML models/} !skip' "$OUT" >"$OUT.tmp"
+awk '/^##/{skip = /^## Published ML models/} !skip' "$OUT" >"$OUT.tmp"  # stops at any heading: others' ### notes stay
 cat "$TMP/section.md" >>"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"

@@ -112,16 +112,24 @@ static char *grid_text(const hf_patchset *ps, const hf_batch_result *res,
     return text;
 }
 
-/* The failed patches' messages on stderr; rc, or HF_EXIT_INPUT when the
- * lines were written but some patch failed. */
+/* The failed patches' messages and the ambiguous ones' warnings on
+ * stderr; rc, or HF_EXIT_INPUT when the lines were written but some patch
+ * failed. */
 static int grid_report(const hf_patchset *ps, const hf_batch_result *res,
                        int rc)
 {
     int n = hf_patchset_size(ps);
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         if (res->items[i].status != HF_OK)
             hfcli_msg("%s: %s", hf_patchset_patch_name(ps, i),
                        res->items[i].err.msg);
+        else if (res->items[i].cls.ambiguous) /* as hf cls's warning */
+            hfcli_msg("%s: warning: the result is ambiguous: the free fit "
+                      "to the data has two minima within 1e-6 in twice_nll "
+                      "whose POI values give CLs_obs differing by more than "
+                      "1e-4 (its line says \"ambiguous\": true; --explain "
+                      "shows both)", hf_patchset_patch_name(ps, i));
+    }
     if (rc == HF_EXIT_OK && res->nfailed > 0) {
         hfcli_msg("%d of %d patches failed", res->nfailed, n);
         rc = HF_EXIT_INPUT;

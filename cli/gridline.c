@@ -81,6 +81,11 @@ char *hfcli_grid_line_ts(cJSON *o, const hf_batch_item *it, int upper_limit,
         cJSON_AddStringToObject(o, "error", it->err.msg[0] ? it->err.msg
                                 : hf_status_name(it->status));
     }
+    /* two minima of the free fit as low, at POI values whose CLs differ
+     * (hf_cls_result.ambiguous): said only where it is so that every other
+     * line stays as it was */
+    if (it->status == HF_OK && finite && it->cls.ambiguous)
+        cJSON_AddTrueToObject(o, "ambiguous");
     /* the batch fills explain (its free fit at least) only when asked */
     if (it->status == HF_OK && it->explain.fit[HF_FIT_FREE].done)
         cJSON_AddItemToObject(o, "explain",

@@ -249,18 +249,34 @@ static void canonical_float(const char *s, size_t len, char *out)
     hfcore_json_py_float(out, x);
 }
 
+/* An integer literal as the tree's serialiser writes it (core/json.c):
+ * up to 15 digits its value ("%.0f", so "-0" is 0 and the leading zeros
+ * cJSON lets through go), past that the literal itself. */
+static void canonical_int(const char *s, size_t len, char *out)
+{
+    size_t neg = s[0] == '-', i = neg;
+    if (len - neg > 15) {
+        int zero = strspn(s, "-0") >= len;
+        memcpy(out, zero ? "0" : s, zero ? 1 : len);
+        out[zero ? 1 : len] = '\0';
+        return;
+    }
+    while (i + 1 < len && s[i] == '0')
+        i++;
+    size_t o = 0;
+    if (neg && !(len - i == 1 && s[i] == '0'))
+        out[o++] = '-';
+    memcpy(out + o, s + i, len - i);
+    out[o + len - i] = '\0';
+}
+
 /* A number token as Python's json.dumps writes what json.load made of it. */
 static void canonical_number(const char *s, size_t len, char *out)
 {
-    if (!memchr(s, '.', len) && !memchr(s, 'e', len) && !memchr(s, 'E', len)) {
-        /* an int: itself, but "-0" is 0 */
-        if (len == 2 && s[0] == '-' && s[1] == '0')
-            len = 1, s++;
-        memcpy(out, s, len);
-        out[len] = '\0';
-        return;
-    }
-    canonical_float(s, len, out);
+    if (!memchr(s, '.', len) && !memchr(s, 'e', len) && !memchr(s, 'E', len))
+        canonical_int(s, len, out);
+    else
+        canonical_float(s, len, out);
 }
 
 /* ---------------------------------------------------------------- text */
@@ -304,10 +320,10 @@ static int bare(char ch)
            ch == '+' || ch == '.' || ch == 'E';
 }
 
-/* A string at c->p (after its '"'): its raw text up to the closing quote
- * in [*s, *s + *len); -1 when it holds an escape Python would write
- * otherwise (\/, \u), 0 when it is plain, 1 when it holds short escapes
- * (\" \\ \n \r \t \b \f, written alike). */
+/* A string at c->p (its '"'): its raw text up to the closing quote in
+ * [*s, *s + *len); -1 when it holds an escape Python would write
+ * otherwise (\/, \u) or a raw control character, 0 when it is plain, 1
+ * when it holds short escapes (\" \\ \n \r \t \b \f, written alike). */
 static int string(canon *c, const char **s, size_t *len)
 {
     const char *p = c->p + 1, *q;
@@ -318,6 +334,11 @@ static int string(canon *c, const char **s, size_t *len)
         q = memchr(p, '"', (size_t)(c->end - p));
         if (!q)
             return -1;
+        /* a raw control character (JSON has none, cJSON lets them
+         * through) is written escaped from the tree */
+        for (const char *t = p; t < q; t++)
+            if ((unsigned char)*t < 0x20)
+                return -1;
         const char *b = memchr(p, '\\', (size_t)(q - p));
         if (!b) {
             p = q;

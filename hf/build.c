@@ -1232,7 +1232,11 @@ int hfmodel_compile(const cJSON *channels, const cJSON *params,
     }
     m->source = strdup(source ? source : "");
     m->params_path = strdup(params_path ? params_path : "parameters");
-    if (!m->source || !m->params_path) {
+    /* once here rather than in every fit (fit/mle.c other_wells) */
+    m->twowell = malloc(m->npars ? (size_t)m->npars : 1);
+    if (m->twowell)
+        m->ntwowell = hfmodel_twowell_scan(m, m->twowell);
+    if (!m->source || !m->params_path || !m->twowell) {
         hf_model_free(m);
         return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
     }

@@ -279,6 +279,7 @@ void hf_model_free(hf_model *m)
     }
     free(m->source);
     free(m->params_path);
+    free(m->twowell);
     for (int k = 0; k < m->nparsets && m->parsets; k++)
         free((char *)m->parsets[k].name);
     free(m->parsets);
@@ -458,6 +459,14 @@ void hfmodel_smooth_free(hf_model *t)
 }
 
 int hfmodel_twowell(const hf_model *m, unsigned char *flag)
+{
+    if (!m->twowell)
+        return hfmodel_twowell_scan(m, flag);
+    memcpy(flag, m->twowell, (size_t)m->npars);
+    return m->ntwowell;
+}
+
+int hfmodel_twowell_scan(const hf_model *m, unsigned char *flag)
 {
     int count = 0;
     memset(flag, 0, (size_t)m->npars);

@@ -127,7 +127,17 @@ struct hf_model {
      * the parameter of each scalar factor [nsfac] */
     size_t work_sf, work_par, work_bb, work_ns, work_size;
     int histosys_code;
+    /* [npars] hfmodel_twowell's flags and their count, found once when the
+     * model is built (hfmodel_twowell_scan) rather than in every fit; an
+     * overlay rescans them as its nominal yields change, views and the
+     * smooth copy share them (their histosys and nominal are the same).
+     * NULL (out of memory): hfmodel_twowell scans itself. */
+    unsigned char *twowell;
+    int ntwowell;
 };
+
+/* hfmodel_twowell's scan of the histosys coefficients and nominal yields. */
+int hfmodel_twowell_scan(const hf_model *m, unsigned char *flag);
 
 /* ps_config bits: the measurement config sets the widths, the fixed flag
  * (then an overlay never recomputes them). */

@@ -46,6 +46,7 @@ struct hfmodel_overlay {
     hf_model m;
     double *nominal, *sigmas;
     unsigned char *fixed;
+    unsigned char *twowell; /* m.twowell: depends on the nominal yields */
 };
 
 void hfmodel_slot_free(hfmodel_slot *s)
@@ -203,7 +204,8 @@ hfmodel_overlay *hfmodel_overlay_new(const hf_model *t)
     o->nominal = malloc(sizeof(double) * (t->nbb ? t->nbb : 1));
     o->sigmas = malloc(sizeof(double) * (size_t)(t->naux ? t->naux : 1));
     o->fixed = malloc((size_t)(t->npars ? t->npars : 1));
-    if (!o->nominal || !o->sigmas || !o->fixed) {
+    o->twowell = malloc((size_t)(t->npars ? t->npars : 1));
+    if (!o->nominal || !o->sigmas || !o->fixed || !o->twowell) {
         hfmodel_overlay_free(o);
         return NULL;
     }
@@ -213,6 +215,8 @@ hfmodel_overlay *hfmodel_overlay_new(const hf_model *t)
     o->m.nominal = o->nominal;
     o->m.sigmas = o->sigmas;
     o->m.fixed = o->fixed;
+    o->m.twowell = o->twowell;
+    o->m.ntwowell = hfmodel_twowell_scan(&o->m, o->twowell);
     return o;
 }
 
@@ -223,6 +227,7 @@ void hfmodel_overlay_free(hfmodel_overlay *o)
     free(o->nominal);
     free(o->sigmas);
     free(o->fixed);
+    free(o->twowell);
     free(o);
 }
 
@@ -237,6 +242,8 @@ void hfmodel_overlay_set(hfmodel_overlay *o, const hfmodel_slot *s, const double
         memcpy(o->nominal + K->nom, yields + off, sizeof(double) * (size_t)K->nb);
         off += K->nb;
     }
+    /* which histosys makes a yield non-monotonic depends on the nominal */
+    o->m.ntwowell = hfmodel_twowell_scan(&o->m, o->twowell);
     for (int k = 0; k < s->nstat; k++) {
         const statbin *st = &s->stat[k];
         const term *t = s->terms + st->t0;

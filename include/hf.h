@@ -454,7 +454,11 @@ typedef struct hf_cls_result {
  * where the fixed-POI fit ends below it.  Every fit also searches the
  * other well of each histosys whose yield is not monotonic in it (see
  * hf_fit_result.twin_poi).  The free fit to the Asimov data is not
- * retried: the Asimov data are the expectation at its minimum.  For
+ * retried: the Asimov data are the expectation at its minimum.  The
+ * fixed-POI fit to the Asimov data also starts from the model's inits,
+ * as pyhf's, and the lower minimum is kept (that fit stops early where
+ * it is in the warm-started fit's basin, at most 1e-6 relative above its
+ * bottom and within 0.01 constraint widths of it).  For
  * HF_TEST_Q0, as pyhf, cls_obs and cls_exp hold the p-values CLsb (the
  * discovery p0 and its expected band) and mu is taken as 0. */
 HF_API int hf_cls_asymptotic(const hf_model *m, const double *data, double mu,

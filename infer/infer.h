@@ -127,6 +127,7 @@ typedef struct hf_hypo {
     double free_tnll_A;
     double *scratch;      /* npars: the fixed-POI fit */
     double *scratch2;     /* npars: hfinfer_teststat_fixed's */
+    double *scratch3;     /* npars: the Asimov fixed-POI fit from the inits */
     int nevals;
     hf_hypotest_explain *ex;  /* NULL, or where each fit is recorded */
     /* [0] data, [1] Asimov: where the next fixed-POI fit starts (NULL:

@@ -161,6 +161,8 @@ static void test_structure(void **state)
         "[\"\", {}, [[]], -0, 1E+2]",
         "{\"B\": 1, \"a\": 2, \"\303\251\": 3}",
         "  \"only a string\"  ",
+        /* leading zeros, which cJSON lets through */
+        "[01, -00, 007, -0012, 0000000000000000012, -0000000000000000000, 01.50]",
     };
     for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
         char *got = canon(same[i]), *want = tree(same[i]);
@@ -173,6 +175,7 @@ static void test_structure(void **state)
     static const char *const not_canonical[] = {
         "{\"b\": 1, \"a\": 2}", "{\"a\": 1, \"a\": 2}", "[{\"y\": 1, \"x\": 2}]",
         "{\"ab\": 1, \"a\": 2}", "[\"a\\/b\"]", "[\"\\u00e9\"]", "{\"\\n\": 1}",
+        "[\"a\tb\"]", "[\"a\001b\"]", /* raw controls: cJSON takes them */
     };
     for (size_t i = 0; i < sizeof not_canonical / sizeof not_canonical[0]; i++)
         assert_null(canon(not_canonical[i]));

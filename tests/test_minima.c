@@ -18,6 +18,10 @@
  *  - zero_cr.json: no event in a control region puts a background
  *    normfactor at 0 in the free fit, where the mu = 0 fit cannot start
  *    (the likelihood is zero there).
+ *  - asimov_inits.json: the mu = 1 fit to the Asimov data, started from
+ *    the free Asimov fit's point, stopped in a higher minimum (twice_nll
+ *    30.1079 against 29.3675; median expected CLs 0.3217 against 0.6231)
+ *    before it was also started from the inits, as pyhf's is.
  *  - deficit.json: observed counts far below the expectation.
  *  - saddle.json: a deficit, a normsys with hi = lo = 0.7 and a histosys
  *    with equal templates below the nominal: the gradient is exactly zero
@@ -175,7 +179,7 @@ static void test_reference_models(void **state)
         free(asimov);
         hf_model_free(m);
     }
-    assert_int_equal(n, 6);
+    assert_int_equal(n, 7);
     cJSON_Delete(refs);
 }
 
@@ -499,6 +503,81 @@ static void test_weak_poi(void **state)
     hf_workspace_free(ws);
 }
 
+/* A grid (hfcls WS PATCHSET) says which patch is ambiguous without
+ * --explain: tests/pyhf/ambiguous_patchset.json patches ambiguous.json
+ * ("twin_poi": itself, whose free fit has twins at two POI values, see
+ * test_ambiguous) and makes the signal's histosys even ("even": the
+ * likelihood is then even in alpha at every mu, so its twins share one POI
+ * value and CLs).  Only the first line carries "ambiguous": true, and
+ * stderr names that patch alone. */
+static void test_grid_ambiguous(void **state)
+{
+    (void)state;
+    if (!hf_bin)
+        skip();
+    result res = run("cls", DIR "ambiguous.json",
+                     DIR "ambiguous_patchset.json", NULL);
+    assert_int_equal(res.status, 0);
+    char *nl = strchr(res.out, '\n');
+    assert_non_null(nl);
+    *nl = '\0';
+    cJSON *first = cJSON_Parse(res.out), *second = cJSON_Parse(nl + 1);
+    assert_non_null(first);
+    assert_non_null(second);
+    assert_string_equal(cJSON_GetObjectItem(first, "patch")->valuestring,
+                        "twin_poi");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(first, "ambiguous")));
+    assert_string_equal(cJSON_GetObjectItem(second, "patch")->valuestring,
+                        "even");
+    assert_null(cJSON_GetObjectItem(second, "ambiguous"));
+    assert_null(strstr(nl + 1, "ambiguous"));
+    assert_non_null(strstr(res.err, "twin_poi: warning: the result is "
+                                    "ambiguous"));
+    assert_null(strstr(res.err, "even:"));
+    cJSON_Delete(first);
+    cJSON_Delete(second);
+    result_free(&res);
+}
+
+/* The hypotest's fixed-POI fit to its own Asimov data, warm-started from
+ * the free Asimov fit, also starts from the model's inits as pyhf's does
+ * (infer/asymptotic.c asimov_from_inits): it is never above hf_fit's
+ * (fit/'s other path, with the full Hessian check) from the inits on the
+ * same data, on every model of tests/pyhf (asimov_inits: 30.1079 against
+ * 29.3675 before; test_reference_models compares it with pyhf's). */
+static void test_asimov_from_inits(void **state)
+{
+    (void)state;
+    static const char *name[] = {"twowell", "twowell_fixed", "twowell_free",
+                                 "ambiguous", "zero_cr", "deficit",
+                                 "saddle", "bigtau", "asimov_inits"};
+    for (size_t i = 0; i < sizeof name / sizeof *name; i++) {
+        hf_model *m = model_of(name[i]);
+        int nd = hf_model_ndata(m), np = hf_model_npars(m);
+        double *asimov = malloc(nd * sizeof *asimov);
+        double *p = malloc(np * sizeof *p);
+        hf_hypotest_explain ex = {0};
+        ex.asimov_data = asimov;
+        hf_cls_result c;
+        hf_fit_result fr;
+        hf_error err;
+        if (hf_cls_asymptotic_explain(m, hf_model_data(m), 1.0,
+                                      HF_TEST_QMU_TILDE, NULL, &c, &ex,
+                                      &err) != HF_OK)
+            fail_msg("%s: %s", name[i], err.msg);
+        if (hf_fit(m, asimov, NULL, 1, 1.0, NULL, p, &fr, &err) != HF_OK)
+            fail_msg("%s: the Asimov mu = 1 fit from the inits: %s",
+                     name[i], err.msg);
+        double got = ex.fit[HF_FIT_ASIMOV_FIXED_POI].twice_nll;
+        if (!(got <= fr.twice_nll + 1e-9))
+            fail_msg("%s: the hypotest's Asimov mu = 1 fit: twice_nll %.12g, "
+                     "from the inits %.12g", name[i], got, fr.twice_nll);
+        free(asimov);
+        free(p);
+        hf_model_free(m);
+    }
+}
+
 int main(void)
 {
     if (run_setup("test_minima") != 0)
@@ -512,6 +591,8 @@ int main(void)
         cmocka_unit_test(test_fits_only),
         cmocka_unit_test(test_twin_library),
         cmocka_unit_test(test_issue_cases),
+        cmocka_unit_test(test_asimov_from_inits),
+        cmocka_unit_test(test_grid_ambiguous),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     rmdir(tmpdir);

@@ -110,6 +110,15 @@ static void test_faults_elsewhere(void **state)
         {"[{\"op\": \"add\", \"path\": \"/a\", \"value\": \"x\\q\"}]", "bad escape"},
         {"[{\"op\": \"add\", \"path\": \"/a\", \"value\": \"x\\u0000\"}]", "\\u0000"},
         {"[{\"op\": \"add\", \"path\": \"/a\", \"value\": \"x\tx\"}]", "control character"},
+        /* past the first sixteen bytes of a string (the scanner takes
+         * them sixteen at a time): the fault's column is still exact */
+        {"[{\"op\": \"add\", \"path\": \"/a\", \"value\": \"abcdefghijklmnopqrst\tx\"}]",
+         "line 3, column 114"},
+        {"[{\"op\": \"add\", \"path\": \"/a\", \"value\": \"abcdefghijklmnopqrstuvwxyz0123\\q\"}]",
+         "line 3, column 124"},
+        /* a number's digits are stepped over sixteen at a time too */
+        {"[{\"op\": \"add\", \"path\": \"/a\", \"value\": 1.234567890123456789012345x}]",
+         "line 3, column 119"},
         {"[{\"op\": \"add\", \"path\": \"/a\", \"value\": NaN}]", "line 3, column 93"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {

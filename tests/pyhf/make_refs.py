@@ -21,6 +21,10 @@ has up 55 and down 45 against a nominal 120 in each channel, so that the
 fits to the data and to the Asimov data have a minimum on each side; a
 descent from the inits or from another fit's point stops in the higher
 one in the mu = 1 fits (twowell_fixed) or the free fit (twowell_free).
+asimov_inits.json (two channels, a background normfactor and two histosys,
+found by a random search) has two minima in the mu = 1 fit to the Asimov
+data: started from the free Asimov fit's point a descent stops in the
+higher one, started from the inits (pyhf's way) it reaches the lower.
 
 The five fits of pyhf's asymptotic qmu_tilde hypotest at mu = 1 are done so
 (free and mu = 1 fits to the data, the mu = 0 fit that makes the Asimov
@@ -41,7 +45,7 @@ from pyhf.infer.calculators import AsymptoticTestStatDistribution
 logging.disable(logging.CRITICAL)
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODELS = ["twowell", "deficit", "zero_cr", "saddle", "twowell_fixed",
-          "twowell_free"]
+          "twowell_free", "asimov_inits"]
 # models whose fits are references but whose CLs is not: ambiguous.json has
 # twin minima at two POI values (test_minima.c), so its CLs depends on the
 # twin a minimizer reports; its mu = 1 fit has two wells of different depth
