@@ -94,6 +94,14 @@ enum {
 int hffit_curvature(const hf_model *m, const double *data, const double *x,
                     int n, const int *idx, const double *w, double *dir,
                     int *nevals);
+/* The same verdict for coordinates in each of which the NLL is even about
+ * x (their gradient g[n] at x is zero by symmetry): the block is diagonal
+ * there, so one gradient evaluation gives it (converge.c says why).  For
+ * HFFIT_SADDLE dir is the unit vector of the most negative entry. */
+int hffit_curvature_even(const hf_model *m, const double *data,
+                         const double *x, int n, const int *idx,
+                         const double *w, const double *g, double *dir,
+                         int *nevals);
 
 /* hffit_ex's fit finished where the minimum lies on the edge of the
  * model's domain: an empty bin's expected yield at zero (edge.c says

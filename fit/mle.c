@@ -761,7 +761,8 @@ done:
  * even about 0 (hfmodel_symmetric) sitting where their gradient is
  * exactly zero.  That block is all a descent can miss: the NLL is even in
  * each such parameter at 0, so the Hessian's entries between it and any
- * other parameter vanish there, and it is the one direction L-BFGS never
+ * other parameter vanish there (the block is diagonal: one gradient gives
+ * it, hffit_curvature_even), and it is the one direction L-BFGS never
  * takes (a full Hessian per fit multiplied the evaluations of a hypotest
  * by 5 to 16 on the shared real workspaces; a zero gradient alone, without
  * the evenness, fires on nearly every fit: parameters that change nothing).
@@ -773,7 +774,7 @@ static int leave_saddle(fit_ctx *c, nlopt_opt o, double *y, double tol,
 {
     int n = c->n, npars = hf_model_npars(c->m), verdict = HFFIT_UNKNOWN;
     int *act = malloc((n ? n : 1) * sizeof *act), *idx = malloc((n ? n : 1) * sizeof *idx);
-    double *w = malloc(3 * (size_t)(n ? n : 1) * sizeof *w);
+    double *w = malloc(4 * (size_t)(n ? n : 1) * sizeof *w);
     double *x = malloc((npars ? npars : 1) * sizeof *x);
     unsigned char *even = check_all ? NULL : malloc(npars ? npars : 1);
     if (!act || !idx || !w || !x || (!check_all && !even))
@@ -782,7 +783,7 @@ static int leave_saddle(fit_ctx *c, nlopt_opt o, double *y, double tol,
         verdict = HFFIT_MINIMUM; /* nothing can be trapped */
         goto out;
     }
-    double *dir = w + n, *yt = w + 2 * n;
+    double *dir = w + n, *yt = w + 2 * n, *g = w + 3 * n;
     for (int round = 0; round < 3 && c->nevals < max_evals; round++) {
         int na = 0;
         memcpy(x, c->x, npars * sizeof *x);
@@ -795,9 +796,13 @@ static int leave_saddle(fit_ctx *c, nlopt_opt o, double *y, double tol,
                 continue;
             act[na] = k;
             idx[na] = c->idx[k];
+            g[na] = gk / c->w[k]; /* in the model's units, as x */
             w[na++] = c->w[k];
         }
-        verdict = hffit_curvature(c->m, c->data, x, na, idx, w, dir, &c->nevals);
+        verdict = even ? hffit_curvature_even(c->m, c->data, x, na, idx, w, g,
+                                              dir, &c->nevals)
+                       : hffit_curvature(c->m, c->data, x, na, idx, w, dir,
+                                         &c->nevals);
         if (verdict != HFFIT_SADDLE)
             break;
         double f0 = c->fbest, fbest = INFINITY;
