@@ -65,6 +65,7 @@ typedef struct toy_buf {
     double *fixstart;   /* a quick fit's start with the POI fixed */
     double *edgestart;  /* where hffit_edge takes over from hffit_ex */
     double *Hfix;       /* the metric handed from a free to a fixed fit */
+    double *gstart, *gpars; /* the gamma rule's restart (retry.c) */
     double *work;       /* the model's work space (bw's) */
     hf_bfgs_work bw;    /* quick_fit's */
     gsl_rng *rng;
@@ -83,7 +84,7 @@ static int toy_buf_alloc(toy_buf *b, const toy_ctx *c)
 {
     size_t np = c->npars ? c->npars : 1;
     memset(b, 0, sizeof *b);
-    b->data = malloc((c->ndata + 6 * np + np * np) * sizeof *b->data);
+    b->data = malloc((c->ndata + 8 * np + np * np) * sizeof *b->data);
     int rc = hffit_bfgs_work_alloc(&b->bw, c->m, c->npars);
     b->rng = hfinfer_toyrng_alloc();
     if (!b->data || rc != HF_OK || !b->rng) {
@@ -96,7 +97,9 @@ static int toy_buf_alloc(toy_buf *b, const toy_ctx *c)
     b->start = b->scratch + np;
     b->fixstart = b->start + np;
     b->edgestart = b->fixstart + np;
-    b->Hfix = b->edgestart + np;
+    b->gstart = b->edgestart + np;
+    b->gpars = b->gstart + np;
+    b->Hfix = b->gpars + np;
     b->work = b->bw.model_work;
     return HF_OK;
 }
@@ -262,6 +265,28 @@ typedef struct toy_fitter {
     const double *alt;
 } toy_fitter;
 
+/* retry.c's gamma rule for a toy's fit: where it ended with a gamma on
+ * its lower bound, one hffit_ex from the other side of the ridge; the
+ * lower result is kept in pars.  Returns 1 where it replaced it. */
+static int toy_retry_gamma(const toy_ctx *c, toy_buf *b, const double *data,
+                           int fix_poi, double mu, double *pars,
+                           double *tnll, long *nevals)
+{
+    if (!hfinfer_retry_gamma_start(c->m, pars, b->gstart))
+        return 0;
+    double t2;
+    int quick;
+    hf_error e2;
+    int rc = toy_fit(c, b, data, NULL, b->gstart, fix_poi, mu, b->gpars, &t2,
+                     nevals, &quick, &e2);
+    if (rc != HF_OK ||
+        !(t2 < *tnll - 1e-9 * (fabs(*tnll) > 1 ? fabs(*tnll) : 1)))
+        return 0;
+    memcpy(pars, b->gpars, c->npars * sizeof *pars);
+    *tnll = t2;
+    return 1;
+}
+
 static int toy_seq_fit(void *ctx, const double *data, const double *start,
                        int fix_poi, double mu, int thorough, double *pars,
                        double *tnll, hf_error *err)
@@ -278,6 +303,9 @@ static int toy_seq_fit(void *ctx, const double *data, const double *start,
     if (rc == HF_ERR_FIT && fix_poi && f->alt)
         rc = toy_fit(c, b, data, NULL, f->alt, 1, mu, pars, tnll, f->nevals,
                      &quick, err);
+    if (rc == HF_OK && toy_retry_gamma(c, b, data, fix_poi, mu, pars, tnll,
+                                       f->nevals))
+        quick = 0; /* another point: the quick fit's metric is not its */
     if (rc != HF_OK || fix_poi || thorough || !f->mt)
         return rc;
     f->Hfix = f->mt->fixed;
