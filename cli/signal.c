@@ -371,6 +371,33 @@ typedef struct signal_args {
 
 /* Parses argv into a; returns HF_EXIT_OK to go on, -1 after --help, else
  * the exit status of a usage error. */
+/* What the options say together: scores or a model with features, the
+ * workspace (or one piped in), the binning, and the input format. */
+static int signal_args_check(signal_args *a)
+{
+    if (!a->ma.model != !a->features)
+        return hfcli_usage_error("--model and --features go together");
+    if (a->features && a->scores)
+        return hfcli_usage_error("--scores or --model with --features, not both");
+    if (a->features)
+        a->scores = a->features;
+    if (!a->wsp && a->scores && strcmp(a->scores, "-") != 0)
+        a->wsp = hfcli_stdin_workspace(); /* as pyhf: a piped workspace */
+    if (!a->wsp || !a->scores || !a->binp)
+        return hfcli_usage_error("--workspace (or a workspace on standard "
+                                  "input), --scores (or --model and "
+                                  "--features) and --binning are required");
+    a->ma.format = a->format;
+    if (!strcmp(a->format, "f64"))
+        a->f64 = 1;
+    else if (strcmp(a->format, "csv") && !(a->ma.model && !strcmp(a->format, "f32")))
+        return hfcli_usage_error("--format must be csv or f64 (or f32 with --model), not "
+                                  "'%s'", a->format);
+    if (a->f64 && !a->channel && !a->ma.model)
+        return hfcli_usage_error("--format f64 needs --channel NAME");
+    return HF_EXIT_OK;
+}
+
 static int signal_args_parse(int argc, char **argv, signal_args *a)
 {
     enum { O_WS = 256, O_SCORES, O_BINNING, O_POI, O_LUMI, O_NOSTAT, O_SAMPLE, O_FORMAT,
@@ -437,27 +464,7 @@ static int signal_args_parse(int argc, char **argv, signal_args *a)
     }
     if (optind < argc)
         return hfcli_usage_error("unexpected argument '%s'", argv[optind]);
-    if (!a->ma.model != !a->features)
-        return hfcli_usage_error("--model and --features go together");
-    if (a->features && a->scores)
-        return hfcli_usage_error("--scores or --model with --features, not both");
-    if (a->features)
-        a->scores = a->features;
-    if (!a->wsp && a->scores && strcmp(a->scores, "-") != 0)
-        a->wsp = hfcli_stdin_workspace(); /* as pyhf: a piped workspace */
-    if (!a->wsp || !a->scores || !a->binp)
-        return hfcli_usage_error("--workspace (or a workspace on standard "
-                                  "input), --scores (or --model and "
-                                  "--features) and --binning are required");
-    a->ma.format = a->format;
-    if (!strcmp(a->format, "f64"))
-        a->f64 = 1;
-    else if (strcmp(a->format, "csv") && !(a->ma.model && !strcmp(a->format, "f32")))
-        return hfcli_usage_error("--format must be csv or f64 (or f32 with --model), not "
-                                  "'%s'", a->format);
-    if (a->f64 && !a->channel && !a->ma.model)
-        return hfcli_usage_error("--format f64 needs --channel NAME");
-    return HF_EXIT_OK;
+    return signal_args_check(a);
 }
 
 /* Bins of workspace channel `name`, or -1 when ws has no such channel. */
@@ -546,6 +553,58 @@ static int emit_patch(char **text, const char *outfile)
     return hfcli_emit(t2, outfile);
 }
 
+/* The signal's histograms (from scores, or a model and its features),
+ * their sanity, and the patch written out with the events' summary. */
+static int signal_fill_emit(signal_args *a, const hf_workspace *ws,
+                            const hf_binning *b, int only, int nch,
+                            const char **names, int *off, int nbins)
+{
+    hf_error err = {0};
+    char *text = NULL;
+    counts cnt;
+    memset(&cnt, 0, sizeof cnt);
+    int rc;
+    double *sumw = calloc((size_t)nbins, sizeof *sumw);
+    double *sumw2 = calloc((size_t)nbins, sizeof *sumw2);
+    double *unc = calloc((size_t)nbins, sizeof *unc);
+    if (!sumw || !sumw2 || !unc) {
+        hfcli_msg("out of memory");
+        rc = HF_EXIT_INPUT;
+        goto out;
+    }
+    rc = a->ma.model ? read_model(&a->ma, a->scores, b, only, sumw, sumw2, off, &cnt)
+         : a->f64    ? read_f64(a->scores, b, only, sumw, sumw2, &cnt)
+                    : read_csv(a->scores, b, only, sumw, sumw2, off, &cnt);
+    if (rc != HF_EXIT_OK)
+        goto out;
+    for (int i = 0; i < nbins; i++)
+        unc[i] = sqrt(sumw2[i]);
+    if ((rc = check_sums(a->scores, names, off, nch, sumw, unc, nbins)) != HF_EXIT_OK)
+        goto out;
+    a->spec.channels = names;
+    a->spec.nchannels = nch;
+    if (a->spec.poi)
+        warn_poi(ws, a->spec.poi);
+    if (hf_signal_patch(ws, &a->spec, sumw, unc, &text, &err)) {
+        rc = hfcli_lib_error(&err);
+        goto out;
+    }
+    rc = emit_patch(&text, a->outfile);
+    if (rc == HF_EXIT_OK) {
+        hfcli_msg("%zu events: %zu in bins, %zu outside every bin, %zu in channels "
+                   "without bins%s%s%s",
+                   cnt.total, cnt.total - cnt.outside - cnt.unknown, cnt.outside, cnt.unknown,
+                   cnt.unknown ? " (first: '" : "", cnt.unknown ? cnt.unknown_name : "",
+                   cnt.unknown ? "')" : "");
+    }
+out:
+    free(text);
+    free(sumw);
+    free(sumw2);
+    free(unc);
+    return rc;
+}
+
 int hfcli_cmd_signal(int argc, char **argv)
 {
     signal_args a = {0};
@@ -555,12 +614,8 @@ int hfcli_cmd_signal(int argc, char **argv)
     hf_workspace *ws = NULL;
     hf_binning *b = NULL;
     hf_error err = {0};
-    double *sumw = NULL, *sumw2 = NULL, *unc = NULL;
     int *off = NULL;
     const char **names = NULL;
-    char *text = NULL;
-    counts cnt;
-    memset(&cnt, 0, sizeof cnt);
     rc = hfcli_load_workspace(a.wsp, &ws);
     if (rc != HF_EXIT_OK)
         return rc;
@@ -587,44 +642,8 @@ int hfcli_cmd_signal(int argc, char **argv)
     }
     if ((rc = signal_channels(&a, ws, b, only, nch, names, off, &nbins)) != HF_EXIT_OK)
         goto done;
-    sumw = calloc((size_t)nbins, sizeof *sumw);
-    sumw2 = calloc((size_t)nbins, sizeof *sumw2);
-    unc = calloc((size_t)nbins, sizeof *unc);
-    if (!sumw || !sumw2 || !unc) {
-        hfcli_msg("out of memory");
-        rc = HF_EXIT_INPUT;
-        goto done;
-    }
-    rc = a.ma.model ? read_model(&a.ma, a.scores, b, only, sumw, sumw2, off, &cnt)
-         : a.f64    ? read_f64(a.scores, b, only, sumw, sumw2, &cnt)
-                    : read_csv(a.scores, b, only, sumw, sumw2, off, &cnt);
-    if (rc != HF_EXIT_OK)
-        goto done;
-    for (int i = 0; i < nbins; i++)
-        unc[i] = sqrt(sumw2[i]);
-    if ((rc = check_sums(a.scores, names, off, nch, sumw, unc, nbins)) != HF_EXIT_OK)
-        goto done;
-    a.spec.channels = names;
-    a.spec.nchannels = nch;
-    if (a.spec.poi)
-        warn_poi(ws, a.spec.poi);
-    if (hf_signal_patch(ws, &a.spec, sumw, unc, &text, &err)) {
-        rc = hfcli_lib_error(&err);
-        goto done;
-    }
-    rc = emit_patch(&text, a.outfile);
-    if (rc == HF_EXIT_OK) {
-        hfcli_msg("%zu events: %zu in bins, %zu outside every bin, %zu in channels "
-                   "without bins%s%s%s",
-                   cnt.total, cnt.total - cnt.outside - cnt.unknown, cnt.outside, cnt.unknown,
-                   cnt.unknown ? " (first: '" : "", cnt.unknown ? cnt.unknown_name : "",
-                   cnt.unknown ? "')" : "");
-    }
+    rc = signal_fill_emit(&a, ws, b, only, nch, names, off, nbins);
 done:
-    free(text);
-    free(sumw);
-    free(sumw2);
-    free(unc);
     free(off);
     free(names);
     hf_binning_free(b);

@@ -303,6 +303,37 @@ static char *dupnull(const char *x)
     return x ? strdup(x) : NULL;
 }
 
+/* The spec's names and counts into s (the measurement checked, the POI
+ * named); HF_OK or an error, s then freed by the caller. */
+static int signal_copy_spec(hf_signal *s, const hf_workspace *ws,
+                            const hf_signal_spec *spec, hf_error *err)
+{
+    s->nch = spec->nchannels;
+    s->lumi = spec->lumi;
+    s->staterror = spec->staterror;
+    s->sample = strdup(spec->sample ? spec->sample : "signal");
+    s->measurement = dupnull(s->mopt.measurement);
+    s->chan = calloc((size_t)s->nch, sizeof *s->chan);
+    s->off = calloc((size_t)s->nch, sizeof(int));
+    s->nb = calloc((size_t)s->nch, sizeof(int));
+    if (!s->sample || (s->mopt.measurement && !s->measurement) || !s->chan || !s->off ||
+        !s->nb)
+        return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
+    if (s->mopt.measurement && !measurement_of(ws, s->measurement))
+        return hfcore_error_set(err, HF_ERR_NOTFOUND,
+                                "%s: measurements: no measurement named '%s'",
+                                ws->source, s->measurement);
+    s->poi = strdup(poi_name(ws, spec, s->measurement));
+    if (!s->poi)
+        return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < s->nch; i++)
+        if (!spec->channels[i] || !(s->chan[i] = strdup(spec->channels[i])))
+            return hfcore_error_set(err, spec->channels[i] ? HF_ERR_NOMEM : HF_ERR_ARG,
+                                    "hf_signal_build: channel %d is %s", i,
+                                    spec->channels[i] ? "out of memory" : "NULL");
+    return HF_OK;
+}
+
 int hf_signal_build(const hf_workspace *ws, const hf_signal_spec *spec,
                     const hf_model_options *opt, hf_signal **out,
                     hf_error *err)
@@ -326,37 +357,9 @@ int hf_signal_build(const hf_workspace *ws, const hf_signal_spec *spec,
         s->mopt = *opt;
     else
         hf_model_options_init(&s->mopt);
-    s->nch = spec->nchannels;
-    s->lumi = spec->lumi;
-    s->staterror = spec->staterror;
-    s->sample = strdup(spec->sample ? spec->sample : "signal");
-    s->measurement = dupnull(s->mopt.measurement);
-    s->chan = calloc((size_t)s->nch, sizeof *s->chan);
-    s->off = calloc((size_t)s->nch, sizeof(int));
-    s->nb = calloc((size_t)s->nch, sizeof(int));
-    int rc = HF_OK;
-    if (!s->sample || (s->mopt.measurement && !s->measurement) || !s->chan || !s->off ||
-        !s->nb) {
-        rc = hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
+    int rc = signal_copy_spec(s, ws, spec, err);
+    if (rc)
         goto fail;
-    }
-    if (s->mopt.measurement && !measurement_of(ws, s->measurement)) {
-        rc = hfcore_error_set(err, HF_ERR_NOTFOUND, "%s: measurements: no measurement named '%s'",
-                          ws->source, s->measurement);
-        goto fail;
-    }
-    s->poi = strdup(poi_name(ws, spec, s->measurement));
-    if (!s->poi) {
-        rc = hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
-        goto fail;
-    }
-    for (int i = 0; i < s->nch; i++)
-        if (!spec->channels[i] || !(s->chan[i] = strdup(spec->channels[i]))) {
-            rc = hfcore_error_set(err, spec->channels[i] ? HF_ERR_NOMEM : HF_ERR_ARG,
-                              "hf_signal_build: channel %d is %s", i,
-                              spec->channels[i] ? "out of memory" : "NULL");
-            goto fail;
-        }
     /* bins per channel (the ops are rebuilt by build_with) */
     cJSON *ops = NULL;
     rc = hfrecast_signal_ops(ws, spec, s->measurement, NULL, NULL, &ops, s->nb, NULL, err);

@@ -32,3 +32,15 @@ hf_model *inline_model(const char *json)
     hf_workspace_free(ws);
     return m;
 }
+
+hf_model *file_model(const char *path)
+{
+    hf_workspace *ws = NULL;
+    hf_model *m = NULL;
+    hf_error err = {0};
+    if (hf_workspace_read(path, &ws, &err) != HF_OK ||
+        hf_model_build(ws, NULL, 0, NULL, &m, &err) != HF_OK)
+        fail_msg("%s", err.msg);
+    hf_workspace_free(ws);
+    return m;
+}

@@ -15,5 +15,7 @@ extern const char SIMPLE_WS[];
 /* The model of a workspace document, no patches, default options; fails
  * the test on any error. */
 hf_model *inline_model(const char *json);
+/* The same for a workspace file. */
+hf_model *file_model(const char *path);
 
 #endif

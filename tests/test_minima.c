@@ -44,6 +44,7 @@
 #include <cmocka.h>
 
 #include "hf.h"
+#include "models.h"
 #include "run.h"
 #include <unistd.h>
 
@@ -79,15 +80,7 @@ static hf_model *model_of(const char *name)
 {
     char path[256];
     snprintf(path, sizeof path, DIR "%s.json", name);
-    hf_workspace *ws;
-    hf_model *m;
-    hf_error err;
-    if (hf_workspace_read(path, &ws, &err) != HF_OK)
-        fail_msg("%s", err.msg);
-    if (hf_model_build(ws, NULL, 0, NULL, &m, &err) != HF_OK)
-        fail_msg("%s", err.msg);
-    hf_workspace_free(ws);
-    return m;
+    return file_model(path);
 }
 
 /* pyhf's fit `f` of `data`: hf's value at its parameters is pyhf's, and

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "hf.h"
+#include "models.h"
 #include "infer/infer.h"
 #include "run.h"
 
@@ -27,15 +28,7 @@ static hf_model *model_of(const char *name)
 {
     char path[256];
     snprintf(path, sizeof path, DIR "%s.json", name);
-    hf_workspace *ws;
-    hf_model *m;
-    hf_error err;
-    if (hf_workspace_read(path, &ws, &err) != HF_OK)
-        fail_msg("%s", err.msg);
-    if (hf_model_build(ws, NULL, 0, NULL, &m, &err) != HF_OK)
-        fail_msg("%s", err.msg);
-    hf_workspace_free(ws);
-    return m;
+    return file_model(path);
 }
 
 /* pyhf's twice_nll of fit `key` of model `name` */
