@@ -453,8 +453,11 @@ typedef struct hf_cls_result {
  * fit's point where the NLL there falls away from it; the free fit again
  * where the fixed-POI fit ends below it.  Every fit also searches the
  * other well of each histosys whose yield is not monotonic in it (see
- * hf_fit_result.twin_poi).  The free fit to the Asimov data is not
- * retried: the Asimov data are the expectation at its minimum.  The
+ * hf_fit_result.twin_poi); a fit that ends with a shapesys, staterror or
+ * shapefactor gamma on its lower bound is redone once with those gammas
+ * at 1 + 2 sigma of their constraints, the lower kept.  The free fit to
+ * the Asimov data is one evaluation at the point that made them: the
+ * data are the expectation there, its global minimum.  The
  * fixed-POI fit to the Asimov data also starts from the model's inits,
  * as pyhf's, and the lower minimum is kept (that fit stops early where
  * it is in the warm-started fit's basin, at most 1e-6 relative above its
