@@ -24,6 +24,9 @@
 /* Fills err (if not NULL) and returns code, so callers can write
  * `return hfcore_error_set(err, HF_ERR_INVALID, "...")`. */
 int hfcore_error_set(hf_error *err, int code, const char *fmt, ...) HF_PRINTF(3, 4);
+/* The parse error for JSON nested deeper than cJSON's limit, at line and
+ * column of `source` (the tree parser's and the scanner's one message). */
+int hfcore_nesting_error(hf_error *err, const char *source, int line, int col);
 
 /* When rc is an error, prefixes err's message with `source` (unless it
  * already starts with it), so that a failed fit or hypotest names the

@@ -283,6 +283,15 @@ static void locate(const char *text, const char *pos, int *line, int *col,
     }
 }
 
+int hfcore_nesting_error(hf_error *err, const char *source, int line, int col)
+{
+    return hfcore_error_set(err, HF_ERR_PARSE,
+                            "%s: arrays and objects nested deeper than %d "
+                            "levels (line %d, column %d): more than any "
+                            "workspace needs, refused", source,
+                            CJSON_NESTING_LIMIT, line, col);
+}
+
 int hfcore_json_parse(const char *text, const char *source, cJSON **out,
                   hf_error *err)
 {
@@ -294,11 +303,7 @@ int hfcore_json_parse(const char *text, const char *source, cJSON **out,
          * returns is per call, so use that for line and column. */
         locate(text, end, &line, &col, &depth);
         if (depth >= CJSON_NESTING_LIMIT)
-            return hfcore_error_set(err, HF_ERR_PARSE,
-                                "%s: arrays and objects nested deeper than "
-                                "%d levels (line %d, column %d): more than "
-                                "any workspace needs, refused", source,
-                                CJSON_NESTING_LIMIT, line, col);
+            return hfcore_nesting_error(err, source, line, col);
         return hfcore_error_set(err, HF_ERR_PARSE,
                             "%s: not valid JSON (near line %d, column %d)",
                             source, line, col);

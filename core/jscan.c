@@ -307,11 +307,7 @@ int hfcore_scan_error(const hfcore_scan *s, const char *source, hf_error *err)
                                 "that differ only after it would merge",
                                 source, line, col);
     if (s->why && strcmp(s->why, "nesting") == 0)
-        return hfcore_error_set(err, HF_ERR_PARSE,
-                                "%s: arrays and objects nested deeper than "
-                                "%d levels (line %d, column %d): more than "
-                                "any workspace needs, refused", source,
-                                CJSON_NESTING_LIMIT, line, col);
+        return hfcore_nesting_error(err, source, line, col);
     return hfcore_error_set(err, HF_ERR_PARSE,
                             "%s: not valid JSON (near line %d, column %d: %s)",
                             source, line, col, s->why ? s->why : "?");
