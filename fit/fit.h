@@ -5,6 +5,8 @@
 #ifndef HF_FIT_H
 #define HF_FIT_H
 
+#include <math.h>
+
 #include "hf/hfmodel.h"
 #include "bfgs.h"
 
@@ -85,6 +87,15 @@ enum {
     HFFIT_SADDLE = 2,  /* a clearly negative eigenvalue: not a minimum */
     HFFIT_UNKNOWN = 3  /* the Hessian could not be computed */
 };
+
+/* Whether a second minimum f is lower than ref by more than rounding
+ * (1e-9 relative, absolute below 1): the one test every "keep the lower"
+ * rule of the fits and the hypotest applies, so that an equal result
+ * keeps the first and outputs do not move by rounding. */
+static inline int hffit_lower(double f, double ref)
+{
+    return f < ref - 1e-9 * (fabs(ref) > 1 ? fabs(ref) : 1);
+}
 
 /* The Hessian of the NLL over the n parameters idx[0..n) at x (npars),
  * from differences of the analytic gradient with steps of 1e-4 w[k] (the

@@ -604,7 +604,7 @@ static int other_sides(fit_ctx *c, nlopt_opt o, double *y, int max_evals)
         nlopt_set_maxeval(o, max_evals - c->nevals);
         double fo;
         nlopt_optimize(o, y, &fo);
-        if (c->fbest < f0 - 1e-9 * (fabs(f0) > 1 ? fabs(f0) : 1))
+        if (hffit_lower(c->fbest, f0))
             moved = 1;
     }
 done:
@@ -736,7 +736,7 @@ static int other_wells(fit_ctx *c, nlopt_opt o, double *y, double tol,
                                                    : 1);
         double fo;
         nlopt_optimize(o, y, &fo);
-        int lower = c->fbest < f0 - 1e-9 * (fabs(f0) > 1 ? fabs(f0) : 1);
+        int lower = hffit_lower(c->fbest, f0);
         twin(c, y, fo, save, f0, lower);
         /* kept only if lower by more than rounding (else the converged
          * minimum stays best) */

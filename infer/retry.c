@@ -96,8 +96,7 @@ int hfinfer_retry_fit(const hf_model *m, const hfinfer_retry *r, int rc,
         int rc2 = hffit_ex(m, r->data, from, r->fix_poi, r->mu, r->opt,
                            r->width, r->work, p, &fr, &e2);
         *nevals += fr.nevals;
-        if (rc2 != HF_OK || !(rc != HF_OK || fr.twice_nll < *tnll -
-                              1e-9 * (fabs(*tnll) > 1 ? fabs(*tnll) : 1)))
+        if (rc2 != HF_OK || !(rc != HF_OK || hffit_lower(fr.twice_nll, *tnll)))
             continue;
         memcpy(pars, p, np * sizeof *pars);
         *tnll = fr.twice_nll;
@@ -173,8 +172,7 @@ static void retry_gamma(const hf_model *m, const hfinfer_retry *r,
         int rc2 = hffit_ex(m, r->data, from, r->fix_poi, r->mu, r->opt,
                            r->width, r->work, p, &fr, &e2);
         *nevals += fr.nevals;
-        if (rc2 == HF_OK && fr.twice_nll < *tnll - 1e-9 *
-                                (fabs(*tnll) > 1 ? fabs(*tnll) : 1)) {
+        if (rc2 == HF_OK && hffit_lower(fr.twice_nll, *tnll)) {
             memcpy(pars, p, np * sizeof *pars);
             *tnll = fr.twice_nll;
         }

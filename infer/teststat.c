@@ -136,7 +136,7 @@ static void plain_retry_gamma(const plain_fitter *p, const double *data,
     hf_error e2;
     if (s && hfinfer_retry_gamma_start(p->m, pars, s) &&
         hf_fit(p->m, data, s, fix_poi, mu, p->opt, q, &r, &e2) == HF_OK &&
-        r.twice_nll < *tnll - 1e-9 * (fabs(*tnll) > 1 ? fabs(*tnll) : 1)) {
+        hffit_lower(r.twice_nll, *tnll)) {
         memcpy(pars, q, np * sizeof *pars);
         *tnll = r.twice_nll;
     }

@@ -280,7 +280,7 @@ static int toy_retry_gamma(const toy_ctx *c, toy_buf *b, const double *data,
     int rc = toy_fit(c, b, data, NULL, b->gstart, fix_poi, mu, b->gpars, &t2,
                      nevals, &quick, &e2);
     if (rc != HF_OK ||
-        !(t2 < *tnll - 1e-9 * (fabs(*tnll) > 1 ? fabs(*tnll) : 1)))
+        !hffit_lower(t2, *tnll))
         return 0;
     memcpy(pars, b->gpars, c->npars * sizeof *pars);
     *tnll = t2;
