@@ -933,7 +933,9 @@ HF_API const char *hf_ml_output_name(const hf_ml *m, int k);
  * of hf_ml_feature_name, before preprocessing), out n rows of K outputs.
  * Events run in parallel over OpenMP threads.  A NaN or infinite feature
  * is refused (HF_ERR_NUMERIC naming the event and feature) before
- * anything is computed. */
+ * anything is computed; so is an ONNX embedding's index (Gather by
+ * event-dependent indices) out of its table's range, naming the node and
+ * the event (then out's contents are unspecified). */
 HF_API int hf_ml_eval(const hf_ml *m, const double *x, size_t n, double *out,
                       hf_error *err);
 
