@@ -23,7 +23,8 @@ int hffit_options_check(const hf_fit_options *opt, hf_error *err);
 
 /* hf_fit with a caller-supplied width vector (NULL: hffit_widths) and
  * work buffer (NULL: allocated), so that the fits of a hypothesis test
- * share them. */
+ * share them.  Like hf_fit and hffit_warm it ends with the gamma rule
+ * (hffit_gamma_retry). */
 int hffit_ex(const hf_model *m, const double *data, const double *init,
               int fix_poi, double poi_value, const hf_fit_options *opt,
               const double *width, double *work, double *pars,
@@ -136,6 +137,30 @@ int hffit_curvature_trapped(const hf_model *m, const double *data,
                             const double *w, const double *g,
                             const unsigned char *even, double *dir,
                             int *nevals);
+
+/* One fit as hffit_ex (check_all 0) or hf_fit (check_all 1) does it,
+ * without the gamma rule: the rule's own restart (gamma.c). */
+int hffit_once(const hf_model *m, const double *data, const double *init,
+               int fix_poi, double poi_value, const hf_fit_options *opt,
+               const double *width, double *work, int check_all,
+               double *pars, hf_fit_result *res, hf_error *err);
+
+/* The gamma rule (gamma.c): copies pars into start (unless NULL) with
+ * every free shapesys / staterror / shapefactor gamma on its lower bound
+ * moved to the other side of the ridge; returns how many were moved
+ * (0: no restart). */
+int hffit_gamma_start(const hf_model *m, const double *pars, double *start);
+
+/* After a converged fit (pars, res): where hffit_gamma_start moves a
+ * gamma, one hffit_once from there; its result replaces pars,
+ * res->twice_nll and res->twin_poi where hffit_lower.  Adds its
+ * evaluations to res->nevals; returns 1 where it replaced the result.
+ * hffit_ex, hffit_warm and hf_fit apply it themselves; a fit by other
+ * means (the toys' quick fits, hffit_edge) calls it. */
+int hffit_gamma_retry(const hf_model *m, const double *data, int fix_poi,
+                      double poi_value, const hf_fit_options *opt,
+                      const double *width, double *work, int check_all,
+                      double *pars, hf_fit_result *res);
 
 /* hffit_ex's fit finished where the minimum lies on the edge of the
  * model's domain: an empty bin's expected yield at zero (edge.c says

@@ -1218,8 +1218,12 @@ int hffit_warm(const hf_model *m, const double *data, const double *init,
                const double *width, double *work, hffit_metric *mt,
                double *pars, hf_fit_result *res, hf_error *err)
 {
-    return warm_run(m, data, init, fix_poi, poi_value, opt, width, work, mt,
-                    0, pars, res, err);
+    int rc = warm_run(m, data, init, fix_poi, poi_value, opt, width, work,
+                      mt, 0, pars, res, err);
+    if (rc == HF_OK) /* the gamma rule (gamma.c) */
+        hffit_gamma_retry(m, data, fix_poi, poi_value, opt, width, work, 0,
+                          pars, res);
+    return rc;
 }
 
 /* Inside hypothesis tests, limits and toys: the Hessian only on the
@@ -1230,8 +1234,21 @@ int hffit_ex(const hf_model *m, const double *data, const double *init,
               const double *width, double *work, double *pars,
               hf_fit_result *res, hf_error *err)
 {
-    return fit_run(m, data, init, fix_poi, poi_value, opt, width, work, 0,
-                   pars, res, err);
+    int rc = fit_run(m, data, init, fix_poi, poi_value, opt, width, work, 0,
+                     pars, res, err);
+    if (rc == HF_OK) /* the gamma rule (gamma.c) */
+        hffit_gamma_retry(m, data, fix_poi, poi_value, opt, width, work, 0,
+                          pars, res);
+    return rc;
+}
+
+int hffit_once(const hf_model *m, const double *data, const double *init,
+               int fix_poi, double poi_value, const hf_fit_options *opt,
+               const double *width, double *work, int check_all,
+               double *pars, hf_fit_result *res, hf_error *err)
+{
+    return fit_run(m, data, init, fix_poi, poi_value, opt, width, work,
+                   check_all, pars, res, err);
 }
 
 /* A single fit asked for by name: the Hessian on every converged fit. */
@@ -1239,8 +1256,12 @@ static int fit_impl(const hf_model *m, const double *data, const double *init,
            int fix_poi, double poi_value, const hf_fit_options *opt,
            double *pars, hf_fit_result *res, hf_error *err)
 {
-    return fit_run(m, data, init, fix_poi, poi_value, opt, NULL, NULL, 1,
-                   pars, res, err);
+    int rc = fit_run(m, data, init, fix_poi, poi_value, opt, NULL, NULL, 1,
+                     pars, res, err);
+    if (rc == HF_OK) /* the gamma rule (gamma.c) */
+        hffit_gamma_retry(m, data, fix_poi, poi_value, opt, NULL, NULL, 1,
+                          pars, res);
+    return rc;
 }
 
 int hf_fit(const hf_model *m, const double *data, const double *init,

@@ -405,6 +405,13 @@ typedef struct hf_fit_result {
  * `init` (npars, may be NULL for the model's inits) is the start point and
  * carries the values of fixed parameters.  If fix_poi is non-zero, the POI
  * is fixed to poi_value.  The best-fit point is written to pars[npars].
+ * A fit that converges with a free shapesys, staterror or shapefactor
+ * gamma on its lower bound is redone once from its point with every such
+ * gamma at 1 + 2 sigma of its constraint (1 + 2/sqrt(tau) for shapesys,
+ * 3 for shapefactor; halfway to the upper bound where that is past it),
+ * and the lower minimum is kept (nevals counts both): a weakly
+ * constrained gamma can have a second minimum on that bound.  Every fit
+ * of the library (hypothesis tests, toys, limits) follows the same rule.
  * Returns HF_ERR_FIT (with the result still filled) when not converged. */
 HF_API int hf_fit(const hf_model *m, const double *data, const double *init,
                   int fix_poi, double poi_value, const hf_fit_options *opt,
@@ -460,9 +467,9 @@ typedef struct hf_cls_result {
  * fit's point where the NLL there falls away from it; the free fit again
  * where the fixed-POI fit ends below it.  Every fit also searches the
  * other well of each histosys whose yield is not monotonic in it (see
- * hf_fit_result.twin_poi); a fit that ends with a shapesys, staterror or
- * shapefactor gamma on its lower bound is redone once with those gammas
- * at 1 + 2 sigma of their constraints, the lower kept.  The free fit to
+ * hf_fit_result.twin_poi) and, as hf_fit's, redoes a fit that ends with a
+ * shapesys, staterror or shapefactor gamma on its lower bound once with
+ * those gammas at 1 + 2 sigma of their constraints, the lower kept.  The free fit to
  * the Asimov data is one evaluation at the point that made them: the
  * data are the expectation there, its global minimum.  The
  * fixed-POI fit to the Asimov data also starts from the model's inits,
@@ -933,7 +940,9 @@ HF_API const char *hf_ml_output_name(const hf_ml *m, int k);
  * of hf_ml_feature_name, before preprocessing), out n rows of K outputs.
  * Events run in parallel over OpenMP threads.  A NaN or infinite feature
  * is refused (HF_ERR_NUMERIC naming the event and feature) before
- * anything is computed. */
+ * anything is computed; so is an ONNX embedding's index (Gather by
+ * event-dependent indices) out of its table's range, naming the node and
+ * the event (then out's contents are unspecified). */
 HF_API int hf_ml_eval(const hf_ml *m, const double *x, size_t n, double *out,
                       hf_error *err);
 

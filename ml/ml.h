@@ -17,7 +17,9 @@
 
 /* One format's model.  eval computes n rows of nin float inputs into
  * n rows of nout doubles; it may be called from several threads at once
- * on one backend, each with its own `work` of work_floats floats (0: none). */
+ * on one backend, each with its own `work` of work_floats floats (0: none).
+ * `first` is the number of the first row among the caller's events, for
+ * messages about one event (an embedding index out of range). */
 typedef struct hf_ml_backend {
     const char *format;      /* "onnx", "tmva", "xgboost" */
     int nin, nout;
@@ -28,7 +30,7 @@ typedef struct hf_ml_backend {
     int chunk;               /* rows per eval call (0: any count) */
     size_t work_floats;      /* per-thread scratch, in floats */
     void *impl;
-    int (*eval)(const void *impl, const float *x, size_t n, double *out,
+    int (*eval)(const void *impl, const float *x, size_t n, size_t first, double *out,
                 float *work, hf_error *err);
     void (*free)(void *impl);
 } hf_ml_backend;

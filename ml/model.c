@@ -228,7 +228,7 @@ static int eval_rows(const hf_ml *m, const double *x, size_t i0, size_t n, doubl
         for (size_t j = 0; j < F; j++)
             in[i * F + j] =
                 (float)((x[(i0 + i) * F + j] - m->offset[j]) * m->scale[j]);
-    return m->be.eval(m->be.impl, in, n, out + i0 * K, work, err);
+    return m->be.eval(m->be.impl, in, n, i0, out + i0 * K, work, err);
 }
 
 int hf_ml_eval(const hf_ml *m, const double *x, size_t n, double *out, hf_error *err)

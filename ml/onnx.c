@@ -151,10 +151,14 @@ static int one_input(ox_graph *g, const Onnx__ValueInfoProto *in, int v, const c
         tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ? tp->tensor_type : NULL;
     /* a float64 model runs in float32 like the others: its weights were
      * rounded to float when read (hfml_ox_tensor), its features are too */
-    if (!tt || (tt->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT &&
-                tt->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE))
-        return hfcore_error_set(err, HF_ERR_INVALID, "%s: input '%s' is not a float32 or "
-                            "float64 tensor", path, in->name);
+    /* integer inputs (category numbers for an embedding's Gather) take
+     * their features as floats too: whole numbers are exact to 2^24, and
+     * the Gather refuses a fractional one */
+    int t = tt ? tt->elem_type : -1;
+    if (t != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT && t != ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE &&
+        t != ONNX__TENSOR_PROTO__DATA_TYPE__INT64 && t != ONNX__TENSOR_PROTO__DATA_TYPE__INT32)
+        return hfcore_error_set(err, HF_ERR_INVALID, "%s: input '%s' is not a float32, "
+                            "float64, int64 or int32 tensor", path, in->name);
     const Onnx__TensorShapeProto *sh = tt->shape;
     if (!sh || sh->n_dim < 2 || sh->n_dim > OX_MAXR)
         return hfcore_error_set(err, HF_ERR_INVALID, "%s: input '%s' must have a known shape "

@@ -19,7 +19,7 @@
 enum ox_op {
     OX_GEMM, OX_BINARY, OX_RELU, OX_LEAKY, OX_SIGMOID, OX_TANH, OX_CLIP,
     OX_TRUNC, OX_NONZERO, OX_SOFTMAX, OX_BATCHNORM, OX_CONCAT, OX_GATHER,
-    OX_ALIAS
+    OX_EMBED, OX_ALIAS
 };
 enum ox_bin { OX_ADD, OX_SUB, OX_MUL, OX_DIV };
 
@@ -42,7 +42,9 @@ typedef struct ox_step {
     size_t outer, n, inner;  /* Softmax/BatchNorm/Concat/Gather per event */
     float *a, *c;            /* BatchNorm: y = x * a[ch] + c[ch] */
     int64_t *idx;            /* Gather indices (normalised) */
-    size_t nidx;
+    size_t nidx;             /* Gather: indices (per event for OX_EMBED) */
+    char *where;             /* OX_EMBED: "FILE: node K 'NAME' (Gather)" for
+                              * the message about a bad index */
     int nconcat;             /* Concat: inputs in cin */
     int *cin;
     size_t *csize;           /* Concat: each input's chunk per outer */
@@ -82,9 +84,15 @@ void hfml_ox_softmax(const float *x, float *y, size_t outer, size_t n,
 void hfml_ox_batchnorm(const ox_step *s, const float *x, float *y, size_t outer);
 void hfml_ox_gather(const float *x, float *y, size_t outer, size_t n,
                size_t inner, const int64_t *idx, size_t nidx);
+/* Gather with event-dependent indices (an embedding): rows of the
+ * constant data x (n rows of inner) picked by the nidx indices of each of
+ * the events [first, first + nev); a fractional or out-of-range index is
+ * refused naming s->where and the event. */
+int hfml_ox_embed(const ox_step *s, const float *x, const float *ind, float *y, size_t nev,
+                  size_t first, hf_error *err);
 
 /* Runs the graph on n <= OX_CHUNK events (onnx_run.c). */
-int hfml_ox_run(const void *impl, const float *x, size_t n, double *out,
+int hfml_ox_run(const void *impl, const float *x, size_t n, size_t first, double *out,
            float *work, hf_error *err);
 void hfml_ox_graph_free(void *impl);
 

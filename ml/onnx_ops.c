@@ -219,3 +219,24 @@ void hfml_ox_gather(const float *x, float *y, size_t outer, size_t n, size_t inn
             memcpy(y + (o * nidx + j) * inner, x + (o * n + (size_t)idx[j]) * inner,
                    inner * sizeof *y);
 }
+
+int hfml_ox_embed(const ox_step *s, const float *x, const float *ind, float *y, size_t nev,
+                  size_t first, hf_error *err)
+{
+    double n = (double)s->n;
+    for (size_t q = 0; q < nev * s->nidx; q++) {
+        /* the indices arrive as floats (features, or a Cast's output):
+         * whole numbers are exact to 2^24, far past any table's rows */
+        double v = ind[q];
+        if (v != floor(v)) /* NaN too */
+            return hfcore_error_set(err, HF_ERR_NUMERIC, "%s: event %zu: index %.9g is not a "
+                                    "whole number", s->where, first + q / s->nidx, v);
+        if (v < -n || v >= n)
+            return hfcore_error_set(err, HF_ERR_NUMERIC, "%s: event %zu: index %.9g is out of "
+                                    "range [-%zu, %zu)", s->where, first + q / s->nidx, v,
+                                    s->n, s->n);
+        size_t k = (size_t)(v < 0 ? v + n : v);
+        memcpy(y + q * s->inner, x + k * s->inner, s->inner * sizeof *y);
+    }
+    return HF_OK;
+}

@@ -24,15 +24,17 @@ static void concat(const ox_graph *g, const ox_step *s, const float **ptr, float
         }
 }
 
-static void step(const ox_graph *g, const ox_step *s, const float **ptr, float *work,
-                 size_t n)
+/* Step s on the chunk's n events (the first is event `first` of the
+ * caller's): only an embedding's bad index fails. */
+static int step(const ox_graph *g, const ox_step *s, const float **ptr, float *work,
+                size_t n, size_t first, hf_error *err)
 {
     const ox_val *ov = &g->vals[s->out];
     const float *x = at(g, ptr, s->in[0]);
     float *y = work + ov->off;
     if (s->op == OX_ALIAS) {
         ptr[s->out] = x;
-        return;
+        return HF_OK;
     }
     ptr[s->out] = y;
     switch (s->op) {
@@ -58,10 +60,13 @@ static void step(const ox_graph *g, const ox_step *s, const float **ptr, float *
     case OX_GATHER:
         hfml_ox_gather(x, y, n * s->outer, s->n, s->inner, s->idx, s->nidx);
         break;
+    case OX_EMBED:
+        return hfml_ox_embed(s, x, at(g, ptr, s->in[1]), y, n, first, err);
     default:
         hfml_ox_unary(s, x, y, n * ov->size);
         break;
     }
+    return HF_OK;
 }
 
 /* The n rows of x split into the graph's inputs (their own chunks when
@@ -82,16 +87,19 @@ static void split(const ox_graph *g, const float *x, size_t n, const float **ptr
     }
 }
 
-int hfml_ox_run(const void *impl, const float *x, size_t n, double *out, float *work,
-           hf_error *err)
+int hfml_ox_run(const void *impl, const float *x, size_t n, size_t first, double *out,
+                float *work, hf_error *err)
 {
     const ox_graph *g = impl;
     /* the per-chunk pointer of each value, at the start of the work */
     const float **ptr = (const float **)(void *)work;
     work += ((size_t)g->nvals * sizeof *ptr + sizeof(float) - 1) / sizeof(float) + 16;
     split(g, x, n, ptr, work);
-    for (int i = 0; i < g->nsteps; i++)
-        step(g, &g->steps[i], ptr, work, n);
+    for (int i = 0; i < g->nsteps; i++) {
+        int rc = step(g, &g->steps[i], ptr, work, n, first, err);
+        if (rc)
+            return rc;
+    }
     size_t K = 0;
     for (int o = 0; o < g->noutputs; o++)
         K += g->vals[g->outputs[o]].size;
@@ -104,7 +112,6 @@ int hfml_ox_run(const void *impl, const float *x, size_t n, double *out, float *
                 *oe++ = src[j];
         }
     }
-    (void)err;
     return HF_OK;
 }
 
@@ -125,6 +132,7 @@ void hfml_ox_graph_free(void *impl)
         free(s->a);
         free(s->c);
         free(s->idx);
+        free(s->where);
         free(s->cin);
         free(s->csize);
     }

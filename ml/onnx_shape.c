@@ -375,16 +375,44 @@ int hfml_op_concat(const ox_ctx *c)
     return rc;
 }
 
+/* Gather(constant data, event-dependent indices) on axis 0: an embedding
+ * (a table's rows picked by each event's category numbers).  The indices
+ * are checked per event when it runs (hfml_ox_embed). */
+static int embed_def(const ox_ctx *c, int x, int iv, int rank, const int64_t *dims)
+{
+    /* read before hfml_ox_def_out, which may move the values' table */
+    const ox_val *X = hfml_ox_v(c, x);
+    size_t n = (size_t)X->dims[0], inner = span(X, 1, X->rank), nidx = hfml_ox_v(c, iv)->size;
+    const char *name = c->n->name ? c->n->name : "";
+    size_t len = strlen(c->path) + strlen(name) + 48;
+    char *where = malloc(len);
+    int out;
+    ox_step *s = NULL;
+    if (where && hfml_ox_def_out(c, rank, dims, 1, &out) &&
+        (s = hfml_ox_add_step(c, OX_EMBED, x, iv, out))) {
+        snprintf(where, len, "%s: node %d '%s' (Gather)", c->path, c->k, name);
+        s->where = where;
+        s->n = n;
+        s->inner = inner;
+        s->nidx = nidx;
+        return HF_OK;
+    }
+    free(where);
+    return where ? c->err->code : hfml_ox_nomem(c);
+}
+
 int hfml_op_gather(const ox_ctx *c)
 {
     int x = input0(c), iv = hfml_ox_in(c, 1);
     if (x < 0 || iv < -1)
         return c->err->code;
-    if (iv < 0 || hfml_ox_v(c, iv)->batched)
-        return hfml_ox_fail(c, "needs constant indices");
+    if (iv < 0)
+        return hfml_ox_fail(c, "needs indices");
     const ox_val *X = hfml_ox_v(c, x), *I = hfml_ox_v(c, iv);
     int64_t axis = hfml_ox_attr_i(c, "axis", 0);
     axis = axis < 0 ? axis + X->rank : axis;
+    if (I->batched && (X->batched || axis != 0))
+        return hfml_ox_fail(c, "event-dependent indices need constant data and axis 0");
     if (axis < 0 || axis >= X->rank || (X->batched && axis == 0) ||
         X->rank + I->rank - 1 > OX_MAXR)
         return hfml_ox_fail(c, "bad axis (out of range, or the event axis)");
@@ -396,5 +424,5 @@ int hfml_op_gather(const ox_ctx *c)
         else
             for (int q = 0; q < I->rank; q++)
                 dims[r++] = I->dims[q];
-    return gather_def(c, x, iv, (int)axis, r, dims);
+    return I->batched ? embed_def(c, x, iv, r, dims) : gather_def(c, x, iv, (int)axis, r, dims);
 }

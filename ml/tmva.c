@@ -386,9 +386,10 @@ static void sum_flat(const tmva *t, const float *x, size_t n, double *out, float
     }
 }
 
-static int tmva_eval(const void *impl, const float *x, size_t n, double *out, float *work,
-                     hf_error *err)
+static int tmva_eval(const void *impl, const float *x, size_t n, size_t first, double *out,
+                     float *work, hf_error *err)
 {
+    (void)first;
     const tmva *t = impl;
     size_t nv = (size_t)t->nvar;
     float *xt = work + CHUNK * nv, *v = xt + CHUNK * nv;

@@ -53,10 +53,11 @@ static int predict(const xgb *m, const float *x, size_t n, const float **res, si
     return 0;
 }
 
-static int xgb_eval(const void *impl, const float *x, size_t n, double *out, float *work,
-                    hf_error *err)
+static int xgb_eval(const void *impl, const float *x, size_t n, size_t first, double *out,
+                    float *work, hf_error *err)
 {
     xgb *m = (xgb *)impl;
+    (void)first;
     if (m->flat) {
         float *res = work + ((size_t)m->nin + 2) * HFML_FOREST_CHUNK;
         hfml_xgbf_eval(m->flat, x, n, res, work);

@@ -8,7 +8,6 @@
  * process (pthread_once; the table is written there and only read after)
  * and never closed: XGBoost keeps threads and state of its own.
  */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 
@@ -22,25 +21,13 @@ typedef struct loaded {
 static loaded lib;
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
 
-static void *sym(void *h, const char *name)
-{
-    void *f = dlsym(h, name);
-    if (!f && !lib.why[0])
-        snprintf(lib.why, sizeof lib.why, "libxgboost has no %s", name);
-    return f;
-}
-
 static void open_lib(void)
 {
-    /* the soname first (Debian's libxgboost0), then the development link */
-    void *h = dlopen("libxgboost.so.0", RTLD_NOW | RTLD_LOCAL);
-    if (!h)
-        h = dlopen("libxgboost.so", RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        snprintf(lib.why, sizeof lib.why, "%s", dlerror());
-        return;
-    }
-#define HFML_XGB_SYM(f) lib.api.f = (__typeof__(lib.api.f))sym(h, #f);
+    char *why = lib.why;
+    size_t n = sizeof lib.why;
+    void *h = hfcore_dl_open("libxgboost.so.0", "libxgboost.so", why, n);
+#define HFML_XGB_SYM(f) \
+    lib.api.f = (__typeof__(lib.api.f))hfcore_dl_sym(h, #f, "libxgboost", why, n);
     HFML_XGB_SYMS
 #undef HFML_XGB_SYM
 }

@@ -3,12 +3,12 @@
  * cairoapi.h), once per process (pthread_once: the table is written there
  * and only read after) and never closed.
  */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 
 #define HFPLOT_CAIRO_TABLE
 #include "cairoapi.h"
+#include "core/core.h"
 
 typedef struct loaded {
     hfplot_cairo_api api;
@@ -18,33 +18,18 @@ typedef struct loaded {
 static loaded lib;
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
 
-/* The soname first (the run-time package), then the development link. */
-static void *open_one(const char *soname, const char *devname)
-{
-    void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-    if (!h)
-        h = dlopen(devname, RTLD_NOW | RTLD_LOCAL);
-    if (!h && !lib.why[0])
-        snprintf(lib.why, sizeof lib.why, "%s", dlerror());
-    return h;
-}
-
-static void *sym(void *h, const char *name)
-{
-    void *f = h ? dlsym(h, name) : NULL;
-    if (!f && !lib.why[0])
-        snprintf(lib.why, sizeof lib.why, "no %s in the cairo libraries", name);
-    return f;
-}
-
 static void open_libs(void)
 {
-    void *cairo = open_one("libcairo.so.2", "libcairo.so");
-    void *fc = open_one("libfontconfig.so.1", "libfontconfig.so");
-#define HFPLOT_SYM(f) lib.api.f = (__typeof__(lib.api.f))sym(cairo, #f);
+    char *why = lib.why;
+    size_t n = sizeof lib.why;
+    void *cairo = hfcore_dl_open("libcairo.so.2", "libcairo.so", why, n);
+    void *fc = hfcore_dl_open("libfontconfig.so.1", "libfontconfig.so", why, n);
+#define HFPLOT_SYM(f) \
+    lib.api.f = (__typeof__(lib.api.f))hfcore_dl_sym(cairo, #f, "libcairo", why, n);
     HFPLOT_CAIRO_SYMS
 #undef HFPLOT_SYM
-    lib.api.FcFini = (__typeof__(lib.api.FcFini))sym(fc, "FcFini");
+    lib.api.FcFini = (__typeof__(lib.api.FcFini))hfcore_dl_sym(fc, "FcFini", "libfontconfig",
+                                                               why, n);
 }
 
 const hfplot_cairo_api *hfplot_cairo_load(const char **why)

@@ -425,6 +425,53 @@ static void test_onnx_inputs(void **state)
             "/features/0/input:", "no named inputs");
 }
 
+/* embed.onnx: Gather(constant table, indices from the int64 graph input
+ * 'flav') on axis 0, the embedding of categorical features; its events
+ * have categories -5..4 (negative ones count from the end).  Expected
+ * outputs: numpy, tests/ml/generate.py.  An index that is out of range or
+ * fractional is refused naming the file, the node and the event (counted
+ * from 0 over the whole call, here past the first chunk of 256). */
+static void embed_refused(hf_ml *m, double *x, size_t n, size_t at, double bad,
+                          const char *msg)
+{
+    double keep = x[at * 5 + 4], *out = calloc(n, sizeof *out);
+    hf_error err = {0};
+    x[at * 5 + 4] = bad;
+    assert_int_equal(hf_ml_eval(m, x, n, out, &err), HF_ERR_NUMERIC);
+    fprintf(stderr, "%s\n", err.msg);
+    assert_non_null(strstr(err.msg, msg));
+    x[at * 5 + 4] = keep;
+    free(out);
+}
+
+static void test_onnx_embed(void **state)
+{
+    (void)state;
+    check_model_on(DIR "embed_events.csv", DIR "embed.onnx", NULL, DIR "embed_expected.csv", 1,
+                   1e-6);
+    size_t n, N = 640;
+    double *x0 = read_csv(DIR "embed_events.csv", 2, 5, &n), *x = malloc(N * 5 * sizeof *x);
+    for (size_t i = 0; i < N; i++)
+        memcpy(x + i * 5, x0 + i % n * 5, 5 * sizeof *x);
+    hf_ml_options opt;
+    hf_ml_options_init(&opt);
+    hf_ml *m = NULL;
+    hf_error err = {0};
+    assert_int_equal(hf_ml_load(DIR "embed.onnx", &opt, &m, &err), HF_OK);
+    embed_refused(m, x, N, 300, 5, "embed.onnx: node 0 'embed' (Gather): event 300: index 5 "
+                  "is out of range [-5, 5)");
+    embed_refused(m, x, N, 7, -6, "event 7: index -6 is out of range [-5, 5)");
+    embed_refused(m, x, N, 639, 1.5, "event 639: index 1.5 is not a whole number");
+    /* the edges of the range are taken */
+    x[4] = -5;
+    x[9] = 4;
+    double out[2];
+    assert_int_equal(hf_ml_eval(m, x, 2, out, &err), HF_OK);
+    hf_ml_free(m);
+    free(x);
+    free(x0);
+}
+
 static void test_cli_score(void **state)
 {
     NEED_BIN();
@@ -548,6 +595,16 @@ static void test_cli_bad_input(void **state)
     char raw[600];
     snprintf(raw, sizeof raw, "--features=%s", tmp_path("raw.f64"));
     fails("raw.f64: 24 bytes after 0 whole events", M, DIR "mlp.onnx", "--format", "f64", raw);
+    /* an embedding's index out of range (the last event's flav2) */
+    FILE *e = fopen(DIR "embed_events.csv", "r");
+    n = fread(buf, 1, sizeof buf - 1, e);
+    fclose(e);
+    buf[n] = '\0';
+    last = strrchr(buf, ',');
+    memcpy(last + 1, "7.0\n", 5);
+    write_text(tmp_path("embed_bad.csv"), buf);
+    fails("embed.onnx: node 0 'embed' (Gather): event 63: index 7 is out of range", M,
+          DIR "embed.onnx", F, tmp_path("embed_bad.csv"), NULL);
 }
 
 int main(void)
@@ -567,6 +624,7 @@ int main(void)
         cmocka_unit_test(test_tmva_gauss),
         cmocka_unit_test(test_bad_models),
         cmocka_unit_test(test_onnx_inputs),
+        cmocka_unit_test(test_onnx_embed),
         cmocka_unit_test(test_tmva_gauss_bad),
         cmocka_unit_test(test_cli_score),
         cmocka_unit_test(test_cli_signal),

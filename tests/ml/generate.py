@@ -313,6 +313,48 @@ def multi(x):
     return sigmoid(cat @ F(w2) + F(b2))
 
 
+def embed():
+    """An embedding, as taggers with categorical inputs have: inputs 'kin'
+    [N, 3] (pt, eta, met) and 'flav' int64 [N, 2] (two jets' categories,
+    negative ones counting from the end as ONNX allows); Gather(table [5, 4],
+    flav) - Flatten, Gather(table1 [5], flav), Mul(kin, c), Concat, Gemm -
+    Tanh - Gemm - Sigmoid.  Writes its own events (the categories are
+    whole numbers in [-5, 5)); numpy on the float32 weights."""
+    r4 = np.random.default_rng(4242)
+    n = 64
+    kin = np.round(np.column_stack([r4.uniform(20, 200, n), r4.uniform(-2.5, 2.5, n),
+                                    r4.uniform(0, 300, n)]), 4)
+    flav = r4.integers(-5, 5, (n, 2))
+    table, table1 = r4.normal(0, 1, (5, 4)), r4.normal(0, 1, 5)
+    c = np.array([0.01, 0.5, 0.005])
+    w1, b1 = r4.normal(0, 0.5, (13, 6)), r4.normal(0, 0.1, 6)
+    w2, b2 = r4.normal(0, 0.5, (6, 1)), r4.normal(0, 0.1, 1)
+    nodes = [
+        helper.make_node("Gather", ["table", "flav"], ["emb"], name="embed", axis=0),
+        helper.make_node("Flatten", ["emb"], ["ef"], name="flat"),
+        helper.make_node("Gather", ["table1", "flav"], ["e1"], name="embed1"),
+        helper.make_node("Mul", ["kin", "c"], ["ks"], name="scale"),
+        helper.make_node("Concat", ["ks", "ef", "e1"], ["cat"], name="cat", axis=1),
+        helper.make_node("Gemm", ["cat", "w1", "b1"], ["h1"], name="dense1"),
+        helper.make_node("Tanh", ["h1"], ["a1"], name="tanh1"),
+        helper.make_node("Gemm", ["a1", "w2", "b2"], ["h2"], name="dense2"),
+        helper.make_node("Sigmoid", ["h2"], ["score"], name="out"),
+    ]
+    g = helper.make_graph(
+        nodes, "embed", [helper.make_tensor_value_info("kin", TensorProto.FLOAT, ["N", 3]),
+                         helper.make_tensor_value_info("flav", TensorProto.INT64, ["N", 2])],
+        [helper.make_tensor_value_info("score", TensorProto.FLOAT, ["N", 1])],
+        [init("table", table), init("table1", table1), init("c", c), init("w1", w1),
+         init("b1", b1), init("w2", w2), init("b2", b2)])
+    save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "embed.onnx")
+    write_csv("embed_events.csv", ["channel", "weight", "pt", "eta", "met", "flav1", "flav2"],
+              [["SR", 1.0] + list(kin[i]) + list(flav[i]) for i in range(n)])
+    F = lambda a: f32(a).astype(np.float64)  # noqa: E731
+    k = flav % 5  # numpy's negative indices count from the end as ONNX's do
+    cat = np.concatenate([F(kin) * F(c), F(table)[k].reshape(n, 8), F(table1)[k]], axis=1)
+    return sigmoid(np.tanh(cat @ F(w1) + F(b1)) @ F(w2) + F(b2))
+
+
 def main():
     x = events()
     p_mlp = mlp(x)
@@ -338,6 +380,7 @@ def main():
     write_csv("mlp_vectors.csv", FEATS + ["p_signal"],
               [list(x[i]) + [p_mlp[i, 0]] for i in range(8)])
     write_csv("multi_expected.csv", ["score"], multi(x))
+    write_csv("embed_expected.csv", ["score"], embed())
 
 
 if __name__ == "__main__":
