@@ -23,7 +23,8 @@ int hffit_options_check(const hf_fit_options *opt, hf_error *err);
 
 /* hf_fit with a caller-supplied width vector (NULL: hffit_widths) and
  * work buffer (NULL: allocated), so that the fits of a hypothesis test
- * share them. */
+ * share them.  Like hf_fit and hffit_warm it ends with the gamma rule
+ * (hffit_gamma_retry). */
 int hffit_ex(const hf_model *m, const double *data, const double *init,
               int fix_poi, double poi_value, const hf_fit_options *opt,
               const double *width, double *work, double *pars,
@@ -113,6 +114,53 @@ int hffit_curvature_even(const hf_model *m, const double *data,
                          const double *x, int n, const int *idx,
                          const double *w, const double *g, double *dir,
                          int *nevals);
+
+/* The lowest curvature of the NLL over idx[0..n) at x (gradient g there,
+ * model units) by preconditioned Lanczos (converge.c): at most kmax
+ * Hessian-vector products, one gradient evaluation each (added to
+ * *nevals; the steps into *iters).  M: n x n inverse Hessian estimate in
+ * width units, or NULL.  HFFIT_SADDLE (dir: the negative direction, width
+ * units), HFFIT_MINIMUM, or HFFIT_UNKNOWN (kmax reached unconverged). */
+int hffit_curvature_lanczos(const hf_model *m, const double *data,
+                            const double *x, int n, const int *idx,
+                            const double *w, const double *g, const double *M,
+                            int kmax, double *dir, int *nevals, int *iters);
+
+/* The Hessian block of the coordinates a descent leaves where they are
+ * (leave_saddle: a gradient of exactly zero at x), even[n] flagging those
+ * in each of which the NLL is even about x: their diagonal as
+ * hffit_curvature_even, the others' block by hffit_curvature_lanczos
+ * without a metric, the first product of both from one gradient.
+ * HFFIT_SADDLE with dir as the function that found it. */
+int hffit_curvature_trapped(const hf_model *m, const double *data,
+                            const double *x, int n, const int *idx,
+                            const double *w, const double *g,
+                            const unsigned char *even, double *dir,
+                            int *nevals);
+
+/* One fit as hffit_ex (check_all 0) or hf_fit (check_all 1) does it,
+ * without the gamma rule: the rule's own restart (gamma.c). */
+int hffit_once(const hf_model *m, const double *data, const double *init,
+               int fix_poi, double poi_value, const hf_fit_options *opt,
+               const double *width, double *work, int check_all,
+               double *pars, hf_fit_result *res, hf_error *err);
+
+/* The gamma rule (gamma.c): copies pars into start (unless NULL) with
+ * every free shapesys / staterror / shapefactor gamma on its lower bound
+ * moved to the other side of the ridge; returns how many were moved
+ * (0: no restart). */
+int hffit_gamma_start(const hf_model *m, const double *pars, double *start);
+
+/* After a converged fit (pars, res): where hffit_gamma_start moves a
+ * gamma, one hffit_once from there; its result replaces pars,
+ * res->twice_nll and res->twin_poi where hffit_lower.  Adds its
+ * evaluations to res->nevals; returns 1 where it replaced the result.
+ * hffit_ex, hffit_warm and hf_fit apply it themselves; a fit by other
+ * means (the toys' quick fits, hffit_edge) calls it. */
+int hffit_gamma_retry(const hf_model *m, const double *data, int fix_poi,
+                      double poi_value, const hf_fit_options *opt,
+                      const double *width, double *work, int check_all,
+                      double *pars, hf_fit_result *res);
 
 /* hffit_ex's fit finished where the minimum lies on the edge of the
  * model's domain: an empty bin's expected yield at zero (edge.c says

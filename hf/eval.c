@@ -12,6 +12,24 @@
 
 #include "interp.h"
 
+/* forward() and backward() twice where the CPU may have AVX2: GCC clones
+ * them and the loader picks the clone for the CPU (ifunc).  The clone is
+ * the same arithmetic in four lanes instead of SSE2's two: -mavx2 does not
+ * enable FMA, so no a * b + c is contracted into one rounding, and every
+ * result is bit for bit the SSE2 code's (checked: NLL, gradient and
+ * expected data at 20 random points on each shared workspace).  1Lbb, 126
+ * parameters and 4,265 scalar factors: an NLL+gradient 38 -> 30 us. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    defined(__linux__)
+#define HFMODEL_AVX2_CLONE __attribute__((target_clones("avx2", "default")))
+/* GCC does not inline a plain function into a clone with another target
+ * unless told to: product() out of line cost a 1Lbb hypotest 10% */
+#define HFMODEL_INLINE __attribute__((always_inline)) inline
+#else
+#define HFMODEL_AVX2_CLONE
+#define HFMODEL_INLINE inline
+#endif
+
 static const double LOG_SQRT_2PI = 0.91893853320467274178;
 
 /* pyhf uses scipy's xlogy: 0 * log(anything) is 0. */
@@ -78,7 +96,7 @@ static double poisson_logpdf(double x, double lam)
 
 /* Product of v[0..n) with four partial products: thousands of factors in
  * one serial chain of multiplications would wait on each other. */
-static double product(const double *v, int n)
+static HFMODEL_INLINE double product(const double *v, int n)
 {
     double p0 = 1, p1 = 1, p2 = 1, p3 = 1;
     int k = 0;
@@ -97,8 +115,8 @@ static double product(const double *v, int n)
  * at its top; splitting it is a speed change to measure, not a refactor.
  * Forward pass: fills lam[nmain] and the per-block scratch. With need_deriv
  * the scalar-factor and histosys derivatives are kept too. */
-static void forward(const hf_model *m, const double *pars, double *work,
-                    int need_deriv)
+HFMODEL_AVX2_CLONE static void forward(const hf_model *m, const double *pars,
+                                       double *work, int need_deriv)
 {
     double *lam = work;
     double *sfval = work + m->work_sf;
@@ -276,8 +294,8 @@ double hf_model_nll(const hf_model *m, const double *pars, const double *data,
  * Backward pass: grad (npars, overwritten) = sum_i w_i dlam_i/dpars for
  * the weights w[nmain] at work + nmain, after a forward pass with
  * derivatives on the same work. */
-static void backward(const hf_model *m, const double *pars, double *work,
-                     double *grad)
+HFMODEL_AVX2_CLONE static void backward(const hf_model *m, const double *pars,
+                                        double *work, double *grad)
 {
     memset(grad, 0, sizeof(double) * m->npars);
     const double *w = work + m->nmain;

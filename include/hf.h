@@ -373,10 +373,17 @@ typedef struct hf_fit_options {
      * negative direction (up to 3 times) and otherwise reports no
      * convergence.  hf_fit and hf_test_statistic check the whole Hessian
      * (2n more evaluations); the fits inside hypothesis tests, limits and
-     * toys check only the block a descent cannot leave: parameters even
-     * about 0 (every normsys hi = lo, every histosys hi_data = lo_data)
-     * sitting at a gradient of exactly zero (a full Hessian there would
-     * multiply their cost by 5 to 16). */
+     * toys check only the block a descent cannot leave: the parameters
+     * whose gradient is exactly zero at the point, a zero that comes from
+     * the model, not from rounding (a parameter even about 0: every
+     * normsys hi = lo, every histosys hi_data = lo_data; a template that
+     * moves only bins whose expectation equals their count; a parameter
+     * that changes nothing), by one gradient for the even ones and
+     * Lanczos on the others (a full Hessian there would multiply their
+     * cost by 5 to 16, Lanczos on every parameter add 7 to 23%).  That is
+     * not the whole Hessian: a saddle approached along a direction that
+     * is no coordinate's (two parameters exchanged by a symmetry) is seen
+     * only by hf_fit's check. */
     double tolerance;
     int max_evals;     /* 0: default */
 } hf_fit_options;
@@ -398,6 +405,13 @@ typedef struct hf_fit_result {
  * `init` (npars, may be NULL for the model's inits) is the start point and
  * carries the values of fixed parameters.  If fix_poi is non-zero, the POI
  * is fixed to poi_value.  The best-fit point is written to pars[npars].
+ * A fit that converges with a free shapesys, staterror or shapefactor
+ * gamma on its lower bound is redone once from its point with every such
+ * gamma at 1 + 2 sigma of its constraint (1 + 2/sqrt(tau) for shapesys,
+ * 3 for shapefactor; halfway to the upper bound where that is past it),
+ * and the lower minimum is kept (nevals counts both): a weakly
+ * constrained gamma can have a second minimum on that bound.  Every fit
+ * of the library (hypothesis tests, toys, limits) follows the same rule.
  * Returns HF_ERR_FIT (with the result still filled) when not converged. */
 HF_API int hf_fit(const hf_model *m, const double *data, const double *init,
                   int fix_poi, double poi_value, const hf_fit_options *opt,
@@ -453,9 +467,9 @@ typedef struct hf_cls_result {
  * fit's point where the NLL there falls away from it; the free fit again
  * where the fixed-POI fit ends below it.  Every fit also searches the
  * other well of each histosys whose yield is not monotonic in it (see
- * hf_fit_result.twin_poi); a fit that ends with a shapesys, staterror or
- * shapefactor gamma on its lower bound is redone once with those gammas
- * at 1 + 2 sigma of their constraints, the lower kept.  The free fit to
+ * hf_fit_result.twin_poi) and, as hf_fit's, redoes a fit that ends with a
+ * shapesys, staterror or shapefactor gamma on its lower bound once with
+ * those gammas at 1 + 2 sigma of their constraints, the lower kept.  The free fit to
  * the Asimov data is one evaluation at the point that made them: the
  * data are the expectation there, its global minimum.  The
  * fixed-POI fit to the Asimov data also starts from the model's inits,

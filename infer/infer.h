@@ -88,18 +88,12 @@ int hfinfer_retry_at_bound(const hf_model *m, const double *pars);
 /* After a fit (its status rc, its point pars and *tnll) that failed or
  * ended with a normfactor on a bound: the same fit from the model's inits
  * and from r->starts, keeping the lowest converged result (a failed fit
- * is replaced by any that converged; err is then cleared), then the
- * gamma rule (hfinfer_retry_gamma_start) on the result.  Adds the
- * evaluations to *nevals; returns the status of the result kept. */
+ * is replaced by any that converged; err is then cleared).  (Each fit
+ * has had fit/gamma.c's rule.)  Adds the evaluations to *nevals; returns
+ * the status of the result kept. */
 int hfinfer_retry_fit(const hf_model *m, const hfinfer_retry *r, int rc,
                       double *pars, double *tnll, int *nevals,
                       hf_error *err);
-/* The gamma rule (retry.c): copies pars into start with every free
- * shapesys / staterror / shapefactor gamma on its lower bound moved to
- * the other side of the ridge; returns how many were moved (0: no
- * restart). */
-int hfinfer_retry_gamma_start(const hf_model *m, const double *pars,
-                              double *start);
 /* Whether the NLL at a fixed-POI fit's point falls, along the POI, away
  * from a free fit's POI free_poi (one gradient evaluation; 1 where it
  * cannot tell): a minimum lower than the free fit may lie that way. */

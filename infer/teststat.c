@@ -123,26 +123,6 @@ typedef struct plain_fitter {
     const hf_fit_options *opt;
 } plain_fitter;
 
-/* retry.c's gamma rule for plain_fit: where the fit ended with a gamma
- * on its lower bound, once more from the other side of the ridge, the
- * lower kept (the same answer as the hypotest's fits give). */
-static void plain_retry_gamma(const plain_fitter *p, const double *data,
-                              int fix_poi, double mu, double *pars,
-                              double *tnll)
-{
-    int np = hf_model_npars(p->m);
-    double *s = malloc(2 * (np ? np : 1) * sizeof *s), *q = s + np;
-    hf_fit_result r;
-    hf_error e2;
-    if (s && hfinfer_retry_gamma_start(p->m, pars, s) &&
-        hf_fit(p->m, data, s, fix_poi, mu, p->opt, q, &r, &e2) == HF_OK &&
-        hffit_lower(r.twice_nll, *tnll)) {
-        memcpy(pars, q, np * sizeof *pars);
-        *tnll = r.twice_nll;
-    }
-    free(s);
-}
-
 static int plain_fit(void *ctx, const double *data, const double *start,
                      int fix_poi, double mu, int thorough, double *pars,
                      double *tnll, hf_error *err)
@@ -151,9 +131,7 @@ static int plain_fit(void *ctx, const double *data, const double *start,
     hf_fit_result r;
     (void)thorough;
     int rc = hf_fit(p->m, data, start, fix_poi, mu, p->opt, pars, &r, err);
-    *tnll = r.twice_nll;
-    if (rc == HF_OK)
-        plain_retry_gamma(p, data, fix_poi, mu, pars, tnll);
+    *tnll = r.twice_nll; /* hf_fit has applied the gamma rule (fit/gamma.c) */
     return rc;
 }
 

@@ -65,7 +65,6 @@ typedef struct toy_buf {
     double *fixstart;   /* a quick fit's start with the POI fixed */
     double *edgestart;  /* where hffit_edge takes over from hffit_ex */
     double *Hfix;       /* the metric handed from a free to a fixed fit */
-    double *gstart, *gpars; /* the gamma rule's restart (retry.c) */
     double *work;       /* the model's work space (bw's) */
     hf_bfgs_work bw;    /* quick_fit's */
     gsl_rng *rng;
@@ -84,7 +83,7 @@ static int toy_buf_alloc(toy_buf *b, const toy_ctx *c)
 {
     size_t np = c->npars ? c->npars : 1;
     memset(b, 0, sizeof *b);
-    b->data = malloc((c->ndata + 8 * np + np * np) * sizeof *b->data);
+    b->data = malloc((c->ndata + 6 * np + np * np) * sizeof *b->data);
     int rc = hffit_bfgs_work_alloc(&b->bw, c->m, c->npars);
     b->rng = hfinfer_toyrng_alloc();
     if (!b->data || rc != HF_OK || !b->rng) {
@@ -97,9 +96,7 @@ static int toy_buf_alloc(toy_buf *b, const toy_ctx *c)
     b->start = b->scratch + np;
     b->fixstart = b->start + np;
     b->edgestart = b->fixstart + np;
-    b->gstart = b->edgestart + np;
-    b->gpars = b->gstart + np;
-    b->Hfix = b->gpars + np;
+    b->Hfix = b->edgestart + np;
     b->work = b->bw.model_work;
     return HF_OK;
 }
@@ -209,9 +206,25 @@ static int metric_init(const toy_ctx *c, const double *gen,
     return HF_OK;
 }
 
+/* The fit layer's gamma rule (fit/gamma.c) after a fit that did not go
+ * through hffit_ex (quick_fit, hffit_edge), which applies it itself.
+ * Returns 1 where the restart's minimum replaced the fit's. */
+static int toy_gamma(const toy_ctx *c, toy_buf *b, const double *data,
+                     int fix_poi, double mu, double *pars, double *tnll,
+                     long *nevals)
+{
+    hf_fit_result r = {*tnll, 1, 0, NAN};
+    int kept = hffit_gamma_retry(c->m, data, fix_poi, mu, c->opt, c->width,
+                                 b->work, 0, pars, &r);
+    *nevals += r.nevals;
+    *tnll = r.twice_nll;
+    return kept;
+}
+
 /* A fit of `data` into `pars` (free, or with the POI at mu), twice its
  * NLL into *tnll: quick_fit with metric mt when given, hffit_ex where it
- * gives up (or without mt). */
+ * gives up (or without mt); *quick where quick_fit's result stands (its
+ * metric is the point's). */
 static int toy_fit(const toy_ctx *c, toy_buf *b, const double *data,
                    const double *Hinv, const double *start, int fix_poi,
                    double mu, double *pars, double *tnll, long *nevals,
@@ -222,7 +235,7 @@ static int toy_fit(const toy_ctx *c, toy_buf *b, const double *data,
         int r = quick_fit(c, b, data, Hinv, fix_poi, mu, start, pars, tnll,
                           nevals);
         if (r == HF_OK) {
-            *quick = 1;
+            *quick = !toy_gamma(c, b, data, fix_poi, mu, pars, tnll, nevals);
             return HF_OK;
         }
         start = pars; /* the best point reached, within bounds */
@@ -235,8 +248,10 @@ static int toy_fit(const toy_ctx *c, toy_buf *b, const double *data,
                             c->width, pars, &er, err);
         *nevals += er.nevals;
         *tnll = er.twice_nll;
-        if (re == HF_OK)
+        if (re == HF_OK) {
+            toy_gamma(c, b, data, fix_poi, mu, pars, tnll, nevals);
             return HF_OK;
+        }
         memcpy(pars, b->edgestart, c->npars * sizeof *pars);
     }
     hf_fit_result fr;
@@ -265,28 +280,6 @@ typedef struct toy_fitter {
     const double *alt;
 } toy_fitter;
 
-/* retry.c's gamma rule for a toy's fit: where it ended with a gamma on
- * its lower bound, one hffit_ex from the other side of the ridge; the
- * lower result is kept in pars.  Returns 1 where it replaced it. */
-static int toy_retry_gamma(const toy_ctx *c, toy_buf *b, const double *data,
-                           int fix_poi, double mu, double *pars,
-                           double *tnll, long *nevals)
-{
-    if (!hfinfer_retry_gamma_start(c->m, pars, b->gstart))
-        return 0;
-    double t2;
-    int quick;
-    hf_error e2;
-    int rc = toy_fit(c, b, data, NULL, b->gstart, fix_poi, mu, b->gpars, &t2,
-                     nevals, &quick, &e2);
-    if (rc != HF_OK ||
-        !hffit_lower(t2, *tnll))
-        return 0;
-    memcpy(pars, b->gpars, c->npars * sizeof *pars);
-    *tnll = t2;
-    return 1;
-}
-
 static int toy_seq_fit(void *ctx, const double *data, const double *start,
                        int fix_poi, double mu, int thorough, double *pars,
                        double *tnll, hf_error *err)
@@ -303,9 +296,6 @@ static int toy_seq_fit(void *ctx, const double *data, const double *start,
     if (rc == HF_ERR_FIT && fix_poi && f->alt)
         rc = toy_fit(c, b, data, NULL, f->alt, 1, mu, pars, tnll, f->nevals,
                      &quick, err);
-    if (rc == HF_OK && toy_retry_gamma(c, b, data, fix_poi, mu, pars, tnll,
-                                       f->nevals))
-        quick = 0; /* another point: the quick fit's metric is not its */
     if (rc != HF_OK || fix_poi || thorough || !f->mt)
         return rc;
     f->Hfix = f->mt->fixed;

@@ -1,7 +1,10 @@
 /*
- * test_retry_gamma.c - the gamma rule of infer/retry.c: a fit that ends
- * with a shapesys / staterror / shapefactor gamma on its lower bound is
- * redone once from the other side of the ridge, keeping the lower.
+ * test_retry_gamma.c - the gamma rule of the fit layer (fit/gamma.c): a
+ * fit that ends with a shapesys / staterror / shapefactor gamma on its
+ * lower bound is redone once from the other side of the ridge, keeping the
+ * lower; hf_fit applies it, and so every caller (hf_test_statistic, the
+ * hypotest, the toys; the Python package in
+ * tests/python/test_gamma_bound.py).
  *
  * The case: 3LRJ ERJR_250p0_100p0 (../shared; skipped without it) on
  * pyhf's toy 36 (tests/pyhf/gamma_bound.json, made by
@@ -10,7 +13,8 @@
  * twice_nll above pyhf's multi-start minimum (gamma 5.19).  Without the
  * rule hf stopped on the bound from the inits and from the generating
  * points alike: q 13.9 where pyhf's q is 3.59.  The 3LRJ aux term of mean
- * 1.9e11 rounds twice_nll to ~2e-3, so q is compared to 0.02.
+ * 1.9e11 rounds twice_nll to ~2e-3, so q is compared to 0.02 and each
+ * fit's twice_nll to 0.01.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -18,6 +22,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
@@ -30,7 +35,7 @@
 typedef struct gb_case {
     hf_model *m;
     double *data;
-    double q;
+    double q, free, fixed, gamma; /* pyhf's */
 } gb_case;
 
 static cJSON *read_json(const char *path)
@@ -73,6 +78,9 @@ static int gb_load(gb_case *c)
     for (int i = 0; i < nd; i++)
         c->data[i] = cJSON_GetArrayItem(d, i)->valuedouble;
     c->q = cJSON_GetObjectItem(ref, "qmu_tilde_mu1")->valuedouble;
+    c->free = cJSON_GetObjectItem(ref, "free_twice_nll")->valuedouble;
+    c->fixed = cJSON_GetObjectItem(ref, "fixed_mu1_twice_nll")->valuedouble;
+    c->gamma = cJSON_GetObjectItem(ref, "gamma_top_SRlow_fixed")->valuedouble;
     cJSON_Delete(ref);
     return 1;
 }
@@ -81,6 +89,45 @@ static void gb_free(gb_case *c)
 {
     hf_model_free(c->m);
     free(c->data);
+}
+
+/* The parameter index of a named parameter set's first entry. */
+static int par_index(const hf_model *m, const char *set)
+{
+    for (int k = 0; k < hf_model_nparsets(m); k++) {
+        hf_parset ps;
+        if (hf_model_parset(m, k, &ps) == HF_OK && !strcmp(ps.name, set))
+            return ps.offset;
+    }
+    return -1;
+}
+
+/* hf_fit itself, free and with mu = 1, from the inits (pyhf's
+ * mle.fit / fixed_poi_fit). */
+static void test_fit(void **state)
+{
+    (void)state;
+    gb_case c;
+    if (!gb_load(&c))
+        skip();
+    int np = hf_model_npars(c.m);
+    double *pars = malloc(np * sizeof *pars);
+    hf_fit_result r;
+    hf_error err = {0};
+    assert_int_equal(hf_fit(c.m, c.data, NULL, 0, 0, NULL, pars, &r, &err),
+                     HF_OK);
+    printf("# free %.6f, pyhf %.6f\n", r.twice_nll, c.free);
+    assert_true(fabs(r.twice_nll - c.free) < 0.01);
+    assert_int_equal(hf_fit(c.m, c.data, NULL, 1, 1.0, NULL, pars, &r, &err),
+                     HF_OK);
+    int gi = par_index(c.m, "shape_mcstat_top_SRlow_obs_cuts");
+    assert_true(gi >= 0);
+    printf("# mu=1 %.6f (gamma %.4f), pyhf %.6f (gamma %.4f)\n", r.twice_nll,
+           pars[gi], c.fixed, c.gamma);
+    assert_true(fabs(r.twice_nll - c.fixed) < 0.01);
+    assert_true(fabs(pars[gi] - c.gamma) < 0.5); /* not the 1e-10 bound */
+    free(pars);
+    gb_free(&c);
 }
 
 /* pyhf.infer.test_statistics.qmu_tilde's fits (hf_test_statistic). */
@@ -125,6 +172,7 @@ static void test_toys(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fit),
         cmocka_unit_test(test_teststat),
         cmocka_unit_test(test_toys),
     };
