@@ -793,18 +793,24 @@ done:
 
 /* Where the gradient test passed: a minimum, or a saddle (fit/converge.c)?
  * check_all: the Hessian on every free parameter off its bounds (2n
- * evaluations).  Otherwise only on the trapped coordinates: parameters
- * even about 0 (hfmodel_symmetric) sitting where their gradient is
- * exactly zero.  That block is all a descent can miss: the NLL is even in
- * each such parameter at 0, so the Hessian's entries between it and any
- * other parameter vanish there (the block is diagonal: one gradient gives
- * it, hffit_curvature_even), and it is the one direction L-BFGS never
- * takes (a full Hessian per fit multiplied the evaluations of a hypotest
- * by 5 to 16 on the shared real workspaces; a zero gradient alone, without
- * the evenness, fires on nearly every fit: parameters that change nothing).
+ * evaluations).  Otherwise only on the trapped coordinates: those whose
+ * gradient is exactly zero at the point.  That block is what a descent
+ * can miss: a gradient component of exactly zero (not merely small) comes
+ * from structure that holds all along the way (a parameter even about 0,
+ * hfmodel_symmetric; a template that moves only bins whose expectation
+ * equals their count; a parameter that changes nothing), so L-BFGS never
+ * moves such a coordinate; the block is a principal submatrix of the
+ * Hessian, so where it is not positive definite the Hessian is not.
+ * Even ones at 0 have a diagonal block (one gradient,
+ * hffit_curvature_even), the others Lanczos (hffit_curvature_trapped;
+ * where they change nothing the block is the identity: 1 step).  A full Hessian per fit multiplied
+ * the evaluations of a hypotest by 5 to 16 on the shared real
+ * workspaces; Lanczos over every free parameter cost +7 to +23% with the
+ * warm fits' metric as preconditioner (bench/RESULTS.md).
  * From a saddle, a descent from a tenth of a width either way along the
- * direction of negative curvature (the lower side kept), then the check
- * again; at most 3 times.  Returns the last HFFIT_* verdict. */
+ * direction of negative curvature (the lower side kept), the other wells
+ * looked at, then the check again; at most 3 times.  Returns the last
+ * HFFIT_* verdict. */
 static int leave_saddle(fit_ctx *c, nlopt_opt o, double *y, double tol,
                         int max_evals, int check_all)
 {
@@ -812,13 +818,12 @@ static int leave_saddle(fit_ctx *c, nlopt_opt o, double *y, double tol,
     int *act = malloc((n ? n : 1) * sizeof *act), *idx = malloc((n ? n : 1) * sizeof *idx);
     double *w = malloc(4 * (size_t)(n ? n : 1) * sizeof *w);
     double *x = malloc((npars ? npars : 1) * sizeof *x);
-    unsigned char *even = check_all ? NULL : malloc(npars ? npars : 1);
+    unsigned char *even = check_all ? NULL : malloc(npars + (size_t)n + 1);
     if (!act || !idx || !w || !x || (!check_all && !even))
         goto out;
-    if (even && hfmodel_symmetric(c->m, even) == 0) {
-        verdict = HFFIT_MINIMUM; /* nothing can be trapped */
-        goto out;
-    }
+    unsigned char *ev = even ? even + npars : NULL; /* per checked variable */
+    if (even)
+        hfmodel_symmetric(c->m, even);
     double *dir = w + n, *yt = w + 2 * n, *g = w + 3 * n;
     for (int round = 0; round < 3 && c->nevals < max_evals; round++) {
         int na = 0;
@@ -828,15 +833,17 @@ static int leave_saddle(fit_ctx *c, nlopt_opt o, double *y, double tol,
             double gk = c->gbest[k];
             if ((c->ybest[k] <= c->lo[k] && gk > 0) || (c->ybest[k] >= c->hi[k] && gk < 0))
                 continue; /* held at its bound: a minimum there, said so */
-            if (even && !(even[c->idx[k]] && gk == 0))
+            if (even && gk != 0)
                 continue;
+            if (ev) /* even about 0, and at 0 */
+                ev[na] = even[c->idx[k]] && c->ybest[k] == 0;
             act[na] = k;
             idx[na] = c->idx[k];
             g[na] = gk / c->w[k]; /* in the model's units, as x */
             w[na++] = c->w[k];
         }
-        verdict = even ? hffit_curvature_even(c->m, c->data, x, na, idx, w, g,
-                                              dir, &c->nevals)
+        verdict = even ? hffit_curvature_trapped(c->m, c->data, x, na, idx, w,
+                                                 g, ev, dir, &c->nevals)
                        : hffit_curvature(c->m, c->data, x, na, idx, w, dir,
                                          &c->nevals);
         if (verdict != HFFIT_SADDLE)
@@ -861,6 +868,12 @@ static int leave_saddle(fit_ctx *c, nlopt_opt o, double *y, double tol,
         double fo;
         nlopt_optimize(o, y, &fo);
         descend(c, o, y, tol, max_evals);
+        /* the side a tenth of a width away is lower, its well need not
+         * be: the saddle sat on the ridge between two wells
+         * (tests/pyhf/saddle_cr.json) */
+        if (fit_converged(c, tol, max_evals) &&
+            other_wells(c, o, y, tol, max_evals))
+            descend(c, o, y, tol, max_evals);
     }
 out:
     free(act);

@@ -378,10 +378,17 @@ typedef struct hf_fit_options {
      * negative direction (up to 3 times) and otherwise reports no
      * convergence.  hf_fit and hf_test_statistic check the whole Hessian
      * (2n more evaluations); the fits inside hypothesis tests, limits and
-     * toys check only the block a descent cannot leave: parameters even
-     * about 0 (every normsys hi = lo, every histosys hi_data = lo_data)
-     * sitting at a gradient of exactly zero (a full Hessian there would
-     * multiply their cost by 5 to 16). */
+     * toys check only the block a descent cannot leave: the parameters
+     * whose gradient is exactly zero at the point, a zero that comes from
+     * the model, not from rounding (a parameter even about 0: every
+     * normsys hi = lo, every histosys hi_data = lo_data; a template that
+     * moves only bins whose expectation equals their count; a parameter
+     * that changes nothing), by one gradient for the even ones and
+     * Lanczos on the others (a full Hessian there would multiply their
+     * cost by 5 to 16, Lanczos on every parameter add 7 to 23%).  That is
+     * not the whole Hessian: a saddle approached along a direction that
+     * is no coordinate's (two parameters exchanged by a symmetry) is seen
+     * only by hf_fit's check. */
     double tolerance;
     int max_evals;     /* 0: default */
 } hf_fit_options;
