@@ -365,7 +365,12 @@ typedef struct hf_fit_options {
      * by one more gradient evaluation (right where a parameter is far
      * weaker than its width says, e.g. a POI with a tiny signal); both
      * must pass.  Parameters held at a bound with the gradient pointing
-     * out count as converged there.  Then the curvature: the Hessian (by
+     * out count as converged there; so does one within 1e-7 widths of a
+     * bound, its gradient pointing in, whose gradient 1e-7 widths further
+     * in points back (its minimum lies in between: a shapesys whose
+     * Asimov aux datum was made with its gamma on the 1e-10 bound has a
+     * log barrier there), 1e-7 widths times its gradient counted as left
+     * of the tolerance.  Then the curvature: the Hessian (by
      * differences of the analytic gradient, in width units) on the free
      * parameters not held at a bound must have no eigenvalue below -1e-6
      * (positive definite, or flat within the differences' rounding); at
