@@ -342,7 +342,7 @@ int hfml_forest_finish(hfml_forest *f, int nv)
     for (int t = 0; t < f->ntrees; t++)
         if (f->depth[t] > HFML_FQ_DEPTH)
             return 0;
-    return hfml_fq_new(&f->q, nv, f->var, f->thr, f->ninternal);
+    return hfml_fq_new(&f->q, nv, f->var, f->thr, f->ninternal, f->ioff, f->depth, f->ntrees);
 }
 
 int hfml_forest_quantised(const hfml_forest *f) { return f->q != NULL; }

@@ -107,10 +107,11 @@ void hfml_forest_sumf(const hfml_forest *f, const void *xt, size_t n, float *acc
  * HFML_FQ_DEPTH; thresholds per feature at most HFML_FQ_MAXBINS. */
 #define HFML_FQ_DEPTH 6
 #define HFML_FQ_MAXBINS 32767
-/* From the forest's internal nodes (var: feature or -1, thr: threshold):
- * *q stays NULL when a feature has too many thresholds or a NaN one; 0,
- * or -3 out of memory. */
-int hfml_fq_new(hfml_fq **q, int nv, const int *var, const float *thr, size_t ninternal);
+/* From the forest's internal nodes (var: feature or -1, thr: threshold;
+ * tree t's from ioff[t], depth[t] deep): *q stays NULL when a feature has
+ * too many thresholds or a NaN one; 0, or -3 out of memory. */
+int hfml_fq_new(hfml_fq **q, int nv, const int *var, const float *thr, size_t ninternal,
+                const size_t *ioff, const int *depth, int ntrees);
 void hfml_fq_free(hfml_fq *q);
 void hfml_fq_quantise(const hfml_fq *q, const float *x, size_t n, void *xq);
 /* One tree of depth D whose nodes start at internal node ioff (off: their
