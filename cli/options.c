@@ -72,7 +72,7 @@ const hf_cli_option hfcli_options[] = {
     {"full-hessian", HF_OPT_FULL_HESSIAN, NULL, CLS | GRID | SCAN,
      "every fit checks the Hessian on all its free\n"
      "parameters, as `hf fit` does (default: only the\n"
-     "block a descent cannot leave); 5 to 16 times the\n"
+     "block a descent cannot leave); 2 to 12 times the\n"
      "evaluations, toys without their quick fits: to\n"
      "check a result against pyhf, or before publishing", NULL},
     {"optimizer", HF_OPT_OPTIMIZER, "NAME", CLS | FIT, NULL, NULL},
