@@ -89,6 +89,18 @@ enum {
     HFFIT_UNKNOWN = 3  /* the Hessian could not be computed */
 };
 
+/* Issue 16's extra starts (the two-well line of fit/mle.c, infer/retry.c's
+ * rule for failed fits, normfactors and the POI on a bound, the Asimov
+ * fixed-POI fit's second start from the inits) are left out of a build with
+ * -DHF_NO_ROBUST_MINIMA in CFLAGS: only so that their cost can be measured
+ * against the same tree (bench/bench_trust.sh); never for real use.  A
+ * constant, not a runtime option, so that no result depends on a setting. */
+#ifdef HF_NO_ROBUST_MINIMA
+#define HFFIT_ROBUST 0
+#else
+#define HFFIT_ROBUST 1
+#endif
+
 /* Whether a second minimum f is lower than ref by more than rounding
  * (1e-9 relative, absolute below 1): the one test every "keep the lower"
  * rule of the fits and the hypotest applies, so that an equal result

@@ -993,7 +993,7 @@ static nlopt_result other_minima(fit_ctx *c, nlopt_opt o, fit_bufs *b,
     double *y = b->y;
     if (!converged(c, tol) && c->nevals < max_evals)
         polish_kinks(c, o, y, b->lo, b->hi, tol, max_evals);
-    if (fit_converged(c, tol, max_evals) &&
+    if (HFFIT_ROBUST && fit_converged(c, tol, max_evals) &&
         other_wells(c, o, y, tol, max_evals))
         nr = descend(c, o, y, tol, max_evals);
     if (fit_converged(c, tol, max_evals) && other_sides(c, o, y, max_evals)) {
