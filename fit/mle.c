@@ -618,9 +618,27 @@ static int fit_converged(fit_ctx *c, double tol, int max_evals)
     return converged(c, tol) || kink_converged(c, tol, max_evals, NULL);
 }
 
+/* Whether the cubic through the minimum (a, f0, slope g0) and the mirror
+ * point (t, f, slope g) along one variable is convex with about the same
+ * curvature at both ends (within a factor 4): one bowl between them, whose
+ * bottom is the minimum, as a single well with a smooth interpolation
+ * looks (on the shared real workspaces the two curvatures are within a
+ * factor 2).  A second well between them, or beyond t, bends the cubic:
+ * on every two-well model of tests/pyhf one curvature is negative or the
+ * mirror point lies lower. */
+static int one_bowl(double t, double f, double g, double a, double f0,
+                    double g0)
+{
+    double h = a - t, s = (f0 - f) / h;
+    double c0 = (6 * s - 4 * g - 2 * g0) / h;
+    double c1 = (-6 * s + 2 * g + 4 * g0) / h;
+    return f > f0 && c0 > 0 && c1 > 0 && c0 <= 4 * c1 && c1 <= 4 * c0;
+}
+
 /* The bottom of the other well along variable k alone: from yt (whose
  * k-th entry is the mirror image -a of the minimum's a), at most 6
- * evaluations: from the lowest point so far a Newton step on the k-th
+ * evaluations (1 where the first shows one bowl, one_bowl): from the
+ * lowest point so far a Newton step on the k-th
  * gradient component, its curvature the secant between the last two
  * lowest points (1, a unit constraint, until there are two), the step at
  * most half a width; where a step went up (over the ridge between the
@@ -632,6 +650,7 @@ static int fit_converged(fit_ctx *c, double tol, int max_evals)
 static double well_line(fit_ctx *c, double *yt, int k, double a,
                         double *g, double *gl, int *back)
 {
+    double f0 = c->fbest, g0 = c->gbest[k]; /* the minimum's */
     double fb = NLL_UNDEFINED, t = yt[k], tb = t, gb = NAN, curv = 1;
     int measured = 0; /* curv from a secant, not the guess */
     *back = 0;
@@ -640,6 +659,10 @@ static double well_line(fit_ctx *c, double *yt, int k, double a,
         double f = eval(c, yt, g), tn;
         if (!(f < NLL_UNDEFINED))
             break;
+        if (it == 0 && one_bowl(t, f, g[k], a, f0, g0)) {
+            *back = 1; /* the minimum's own well: 1 evaluation */
+            break;
+        }
         if (f < fb) {
             if (isfinite(gb) && t != tb && (g[k] - gb) / (t - tb) > 0) {
                 curv = (g[k] - gb) / (t - tb);
