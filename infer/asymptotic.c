@@ -293,14 +293,16 @@ static int hypo_near(const hf_hypo *h, const double *x, const double *y)
 
 /* The first metric of the probe over the n variables idx (the non-fixed
  * parameters but the POI) into H: the kept free fit's (warm.c),
- * conditioned on the fixed POI, where there is one; else the identity
- * (q0's tests, models with ROOT's kinked codes). */
+ * conditioned on the fixed POI, where there is one (also where that fit
+ * held the POI on its bound: its row is then a unit one, and conditioning
+ * leaves the others' as learnt); else the identity (q0's tests, models
+ * with ROOT's kinked codes). */
 static void hypo_probe_metric(hf_hypo *h, int n, double *H)
 {
     hffit_metric *mt = &h->metric;
     int N = mt->n, p = mt->poi_var;
     memset(H, 0, (size_t)n * n * sizeof *H);
-    if (!mt->Hinv || !mt->have || mt->poi_held || p < 0 || N != n + 1) {
+    if (!mt->Hinv || !mt->have || p < 0 || N != n + 1) {
         for (int k = 0; k < n; k++)
             H[(size_t)k * n + k] = 1;
         return;
