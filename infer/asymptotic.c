@@ -293,10 +293,8 @@ static int hypo_near(const hf_hypo *h, const double *x, const double *y)
 
 /* The first metric of the probe over the n variables idx (the non-fixed
  * parameters but the POI) into H: the kept free fit's (warm.c),
- * conditioned on the fixed POI, where there is one (also where that fit
- * held the POI on its bound: its row is then a unit one, and conditioning
- * leaves the others' as learnt); else the identity (q0's tests, models
- * with ROOT's kinked codes). */
+ * conditioned on the fixed POI, where there is one; else the identity
+ * (q0's tests). */
 static void hypo_probe_metric(hf_hypo *h, int n, double *H)
 {
     hffit_metric *mt = &h->metric;
@@ -322,23 +320,38 @@ static void hypo_probe_metric(hf_hypo *h, int n, double *H)
  * minimum xs: 1 if it did so there with an NLL not lower than tnll (the
  * same basin: a second well that close would need a ridge within it, of
  * a height that the smooth interpolations over one constraint width do
- * not make), 0 otherwise (x is then where it ended, inits if it failed).
- * On the seven shared real workspaces it arrives after 2 to 12
- * evaluations, where the fit to the full tolerance took 8 to 31. */
+ * not make), 0 otherwise (x is then where it ended, inits if it did not
+ * run).  Which minimum a descent from the inits reaches depends on its
+ * path, so the probe runs only where it takes the path of the fit it
+ * replaces: hffit_warm's BFGS where the kept metric is usable from the
+ * inits (hffit_metric_usable), and q0's tests (no metric: the identity; a
+ * random search of 300 two-channel models, tests/pyhf/asimov_inits.json's
+ * family, found no q0 fit ending elsewhere than hffit_ex's from the
+ * inits).  Elsewhere (the free fit held the POI on its bound, ROOT's
+ * kinked codes) that fit is hffit_ex's L-BFGS, whose first steps are
+ * shorter: a probe with the metric or the identity there reached the
+ * warm minimum's basin on one of those models where hffit_ex finds a
+ * lower one (0.019 lower).  On the seven shared real workspaces the probe
+ * arrives after 2 to 14 evaluations, where the fit to the full tolerance
+ * took 8 to 31. */
 static int hypo_probe(hf_hypo *h, double mu, const double *xs, double tnll,
                       double *x, int *nevals)
 {
     int np = h->npars, n = 0, same = 0;
     const unsigned char *fixed = hf_model_fixed(h->m);
     int *idx = malloc((np ? np : 1) * sizeof *idx);
-    double *H = malloc((size_t)(np ? np : 1) * (np ? np : 1) * sizeof *H);
     hf_bfgs_work w = {0};
     memcpy(x, hf_model_inits(h->m), np * sizeof *x);
     x[h->poi] = mu;
     for (int i = 0; idx && i < np; i++)
         if (!fixed[i] && i != h->poi)
             idx[n++] = i;
-    if (idx && H && hffit_bfgs_work_alloc(&w, h->m, n ? n : 1) == HF_OK) {
+    double *H = malloc((size_t)(n ? n : 1) * (n ? n : 1) * sizeof *H);
+    int path = h->ts == HF_TEST_Q0 ||
+               (h->metric.Hinv && hffit_metric_usable(&h->metric, x, 1, mu,
+                                                      h->width, h->poi));
+    if (path && idx && H &&
+        hffit_bfgs_work_alloc(&w, h->m, n ? n : 1) == HF_OK) {
         hypo_probe_metric(h, n, H);
         hf_bfgs_problem p = {h->m,     h->asimov,        n,       idx,
                              h->width, h->opt.tolerance, 100 + n, 1};
