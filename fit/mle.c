@@ -81,7 +81,18 @@ typedef struct fit_ctx {
     const double *width;   /* npars: the widths (for mt's BFGS) */
     int fix_poi;
     double twin_poi;       /* other_wells: a twin minimum's POI, or NaN */
+    hffit_near *near;      /* hffit_probe's, or NULL */
+    nlopt_opt o;           /* the running L-BFGS (stopped there) */
 } fit_ctx;
+
+/* Whether y is within near->r widths of hffit_probe's point. */
+static int probe_reached(const fit_ctx *c, const double *y)
+{
+    for (int k = 0; k < c->n; k++)
+        if (!(fabs(y[k] - c->near->x[c->idx[k]] / c->w[k]) <= c->near->r))
+            return 0;
+    return 1;
+}
 
 static double eval(fit_ctx *c, const double *y, double *grad)
 {
@@ -107,6 +118,11 @@ static double eval(fit_ctx *c, const double *y, double *grad)
     if (grad)
         for (int k = 0; k < c->n; k++)
             grad[k] = c->g[c->idx[k]] * c->w[k];
+    if (c->near && !c->near->reached && probe_reached(c, y)) {
+        c->near->reached = 1;
+        if (c->o)
+            nlopt_force_stop(c->o);
+    }
     if (f < c->fbest) {
         c->fbest = f;
         memcpy(c->ybest, y, c->n * sizeof *y);
@@ -278,7 +294,8 @@ static nlopt_result descend(fit_ctx *c, nlopt_opt o, double *y, double tol,
 {
     nlopt_result nr = NLOPT_SUCCESS;
     int n = c->n;
-    for (int round = 0; round < 6 && c->nevals < max_evals; round++) {
+    for (int round = 0; round < 6 && c->nevals < max_evals &&
+                        !(c->near && c->near->reached); round++) {
         memcpy(y, c->ybest, n * sizeof *y);
         if (round >= 2 && newton_step(c, y) > 0 && converged(c, tol))
             break;
@@ -1088,9 +1105,15 @@ static int minimize(fit_ctx *c, fit_bufs *b, double tol, int max_evals,
      * evaluations of a hypothesis test against NLopt's default of 10-20. */
     nlopt_set_vector_storage(o, n < 200 ? n : 200);
     nlopt_result nr = NLOPT_SUCCESS;
+    c->o = o;
     if (!(c->mt && warm_descent(c, tol))) {
         two_starts(c, o, b->y, b->lo, b->hi, tol, max_evals);
         nr = descend(c, o, b->y, tol, max_evals);
+    }
+    if (c->near) { /* hffit_probe: the descent alone */
+        nlopt_destroy(o);
+        res->converged = converged(c, tol);
+        return HF_OK;
     }
     nr = other_minima(c, o, b, tol, max_evals, nr);
     nr = settle_flat(c, o, b->y, tol, max_evals, nr, &flat);
@@ -1140,8 +1163,8 @@ static int edge_finish(const hf_model *m, const double *data, int fix_poi,
 static int warm_run(const hf_model *m, const double *data, const double *init,
                     int fix_poi, double poi_value, const hf_fit_options *opt,
                     const double *width, double *work, hffit_metric *mt,
-                    int check_all, double *pars, hf_fit_result *res,
-                    hf_error *err);
+                    int check_all, hffit_near *near, double *pars,
+                    hf_fit_result *res, hf_error *err);
 
 /* hffit_ex, with the Hessian check on every converged fit (check_all) or
  * only on its trapped coordinates (leave_saddle). */
@@ -1151,14 +1174,14 @@ static int fit_run(const hf_model *m, const double *data, const double *init,
                    double *pars, hf_fit_result *res, hf_error *err)
 {
     return warm_run(m, data, init, fix_poi, poi_value, opt, width, work,
-                    NULL, check_all, pars, res, err);
+                    NULL, check_all, NULL, pars, res, err);
 }
 
 static int warm_run(const hf_model *m, const double *data, const double *init,
                     int fix_poi, double poi_value, const hf_fit_options *opt,
                     const double *width, double *work, hffit_metric *mt,
-                    int check_all, double *pars, hf_fit_result *res,
-                    hf_error *err)
+                    int check_all, hffit_near *near, double *pars,
+                    hf_fit_result *res, hf_error *err)
 {
     hf_fit_options defaults;
     if (!opt) {
@@ -1191,6 +1214,7 @@ static int warm_run(const hf_model *m, const double *data, const double *init,
     c.mt = mt;
     c.width = width;
     c.fix_poi = fix_poi;
+    c.near = near;
     int rc = set_variables(&c, &b, init, fix_poi, poi_value, width, err);
     if (rc == HF_OK)
         rc = start_eval(&c, b.y, init, fix_poi, err);
@@ -1229,11 +1253,21 @@ int hffit_warm(const hf_model *m, const double *data, const double *init,
                double *pars, hf_fit_result *res, hf_error *err)
 {
     int rc = warm_run(m, data, init, fix_poi, poi_value, opt, width, work,
-                      mt, 0, pars, res, err);
+                      mt, 0, NULL, pars, res, err);
     if (rc == HF_OK) /* the gamma rule (gamma.c) */
         hffit_gamma_retry(m, data, fix_poi, poi_value, opt, width, work, 0,
                           pars, res);
     return rc;
+}
+
+int hffit_probe(const hf_model *m, const double *data, const double *init,
+                double poi_value, const hf_fit_options *opt,
+                const double *width, double *work, hffit_near *near,
+                double *pars, hf_fit_result *res, hf_error *err)
+{
+    near->reached = 0;
+    return warm_run(m, data, init, 1, poi_value, opt, width, work, NULL, 0,
+                    near, pars, res, err);
 }
 
 /* Inside hypothesis tests, limits and toys: the Hessian only on the

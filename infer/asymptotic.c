@@ -268,6 +268,9 @@ typedef struct hypo_fitter {
  * height above its basin's bottom, hf_fit_options): it only has to say
  * whether its basin can be lower than the warm fit's minimum. */
 #define HYPO_INITS_TOL 1e-6
+#ifndef Q0_LBFGS
+#define Q0_LBFGS 0
+#endif
 #ifndef HYPO_BASIN
 #define HYPO_BASIN 0.05
 #endif
@@ -334,6 +337,18 @@ static void hypo_probe_metric(hf_hypo *h, int n, double *H)
  * lower one (0.019 lower).  On the seven shared real workspaces the probe
  * arrives after 2 to 14 evaluations, where the fit to the full tolerance
  * took 8 to 31. */
+static int hypo_probe_lbfgs(hf_hypo *h, double mu, const double *xs,
+                            double tnll, double *x, int *nevals)
+{
+    hffit_near near = {xs, HYPO_BASIN, 0};
+    hf_fit_result r;
+    hf_error e;
+    int rc = hffit_probe(h->m, h->asimov, x, mu, &h->opt, h->width, h->work,
+                         &near, x, &r, &e);
+    *nevals += r.nevals;
+    return rc == HF_OK && near.reached && !hffit_lower(r.twice_nll, tnll);
+}
+
 static int hypo_probe(hf_hypo *h, double mu, const double *xs, double tnll,
                       double *x, int *nevals)
 {
@@ -347,9 +362,14 @@ static int hypo_probe(hf_hypo *h, double mu, const double *xs, double tnll,
         if (!fixed[i] && i != h->poi)
             idx[n++] = i;
     double *H = malloc((size_t)(n ? n : 1) * (n ? n : 1) * sizeof *H);
-    int path = h->ts == HF_TEST_Q0 ||
+    int path = (h->ts == HF_TEST_Q0 && !Q0_LBFGS) ||
                (h->metric.Hinv && hffit_metric_usable(&h->metric, x, 1, mu,
                                                       h->width, h->poi));
+    if (!path) {
+        free(idx);
+        free(H);
+        return hypo_probe_lbfgs(h, mu, xs, tnll, x, nevals);
+    }
     if (path && idx && H &&
         hffit_bfgs_work_alloc(&w, h->m, n ? n : 1) == HF_OK) {
         hypo_probe_metric(h, n, H);
