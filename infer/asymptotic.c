@@ -268,12 +268,7 @@ typedef struct hypo_fitter {
  * height above its basin's bottom, hf_fit_options): it only has to say
  * whether its basin can be lower than the warm fit's minimum. */
 #define HYPO_INITS_TOL 1e-6
-#ifndef Q0_LBFGS
-#define Q0_LBFGS 0
-#endif
-#ifndef HYPO_BASIN
 #define HYPO_BASIN 0.05
-#endif
 
 /* pyhf starts every fit from the model's inits.  The fixed-POI fit to the
  * Asimov data is the one fit of the test whose warm start (the free Asimov
@@ -318,25 +313,24 @@ static void hypo_probe_metric(hf_hypo *h, int n, double *H)
     }
 }
 
-/* The second start's descent (fit/'s BFGS) from the inits into x, which
- * stops where every parameter is within HYPO_BASIN widths of the warm
- * minimum xs: 1 if it did so there with an NLL not lower than tnll (the
- * same basin: a second well that close would need a ridge within it, of
- * a height that the smooth interpolations over one constraint width do
- * not make), 0 otherwise (x is then where it ended, inits if it did not
- * run).  Which minimum a descent from the inits reaches depends on its
- * path, so the probe runs only where it takes the path of the fit it
- * replaces: hffit_warm's BFGS where the kept metric is usable from the
- * inits (hffit_metric_usable), and q0's tests (no metric: the identity; a
- * random search of 300 two-channel models, tests/pyhf/asimov_inits.json's
- * family, found no q0 fit ending elsewhere than hffit_ex's from the
- * inits).  Elsewhere (the free fit held the POI on its bound, ROOT's
- * kinked codes) that fit is hffit_ex's L-BFGS, whose first steps are
- * shorter: a probe with the metric or the identity there reached the
- * warm minimum's basin on one of those models where hffit_ex finds a
- * lower one (0.019 lower).  On the seven shared real workspaces the probe
- * arrives after 2 to 14 evaluations, where the fit to the full tolerance
- * took 8 to 31. */
+/* The second start's descent from the inits into x, which stops where
+ * every parameter is within HYPO_BASIN widths of the warm minimum xs: 1 if
+ * it did so there with an NLL not lower than tnll (the same basin: a
+ * second well that close would need a ridge within it, of a height that
+ * the smooth interpolations over one constraint width do not make), 0
+ * otherwise (x is then where it ended).  Which minimum a descent from the
+ * inits reaches depends on its path, so the probe takes the path of the
+ * fit it replaces: hffit_warm's BFGS where the kept metric is usable from
+ * the inits (hffit_metric_usable), else hffit_ex's L-BFGS (hffit_probe;
+ * the free fit held the POI on its bound, ROOT's kinked codes).  A BFGS
+ * probe there, with the metric or the identity, reached the warm
+ * minimum's basin on a random two-channel model (tests/pyhf/
+ * asimov_inits.json's family) where hffit_ex's path finds one 0.019
+ * lower.  q0's tests (no metric) take fit/'s BFGS from the identity,
+ * cheaper than the L-BFGS there: on 300 such random models no q0 fit ended
+ * elsewhere than with hffit_ex's path.  On the seven shared real
+ * workspaces the probe stops after 2 to 14 evaluations, where the fit to
+ * the full tolerance took 8 to 31. */
 static int hypo_probe_lbfgs(hf_hypo *h, double mu, const double *xs,
                             double tnll, double *x, int *nevals)
 {
@@ -362,16 +356,15 @@ static int hypo_probe(hf_hypo *h, double mu, const double *xs, double tnll,
         if (!fixed[i] && i != h->poi)
             idx[n++] = i;
     double *H = malloc((size_t)(n ? n : 1) * (n ? n : 1) * sizeof *H);
-    int path = (h->ts == HF_TEST_Q0 && !Q0_LBFGS) ||
+    int bfgs = h->ts == HF_TEST_Q0 ||
                (h->metric.Hinv && hffit_metric_usable(&h->metric, x, 1, mu,
                                                       h->width, h->poi));
-    if (!path) {
+    if (!bfgs) {
         free(idx);
         free(H);
         return hypo_probe_lbfgs(h, mu, xs, tnll, x, nevals);
     }
-    if (path && idx && H &&
-        hffit_bfgs_work_alloc(&w, h->m, n ? n : 1) == HF_OK) {
+    if (idx && H && hffit_bfgs_work_alloc(&w, h->m, n ? n : 1) == HF_OK) {
         hypo_probe_metric(h, n, H);
         hf_bfgs_problem p = {h->m,     h->asimov,        n,       idx,
                              h->width, h->opt.tolerance, 100 + n, 1};
