@@ -17,6 +17,17 @@ make -s all >/dev/null
 cp build/libhf.so "$TMP/libhf.so.0"
 cc -O2 -Iinclude -o "$TMP/bench_ml" bench/bench_ml.c "$TMP/libhf.so.0" -Wl,-rpath,"$TMP" -lm
 [ -f "$TMP/events.f32" ] || /usr/bin/python3 bench/ml_models.py "$TMP"
+# the first 1 and 250 of bdt500.xml's trees: what the evaluation time is made of
+/usr/bin/python3 - "$TMP" <<'PY'
+import os, re, sys
+d = sys.argv[1]
+head, rest = open(os.path.join(d, "bdt500.xml")).read().split("<Weights", 1)
+trees = re.findall(r"<BinaryTree .*?</BinaryTree>\n", rest, re.S)
+for k in (1, 250):
+    with open(os.path.join(d, f"bdt{k}.xml"), "w") as f:
+        f.write(head + f'<Weights NTrees="{k}" AnalysisType="1">\n' + "".join(trees[:k])
+                + "</Weights>\n</MethodSetup>\n")
+PY
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 {
@@ -35,6 +46,17 @@ for spec in "mlp20.onnx 2 $REPS" "mlp20.onnx 1 $REPS" "bdt500.json 2 $REPS" "bdt
     c=$(echo "$j" | sed 's/.*"eval_cpu_s": \([0-9.]*\).*/\1/')
     printf '| %s | %s | %s | %s | < 1 s on 2 cores |\n' "$1" "$2" "$w" "$c"
 done
+# 1 thread: the per-event work outside the trees (reading the doubles, the finiteness
+# check, scaling to float, quantising) is about what bdt1.xml costs; a tree costs
+# (bdt500 - bdt250) / 250
+cpu_of() { "$TMP/bench_ml" "$TMP/$1" "$TMP/events.f32" "$REPS" 1 | sed 's/.*"eval_cpu_s": \([0-9.]*\).*/\1/'; }
+c1=$(cpu_of bdt1.xml); c250=$(cpu_of bdt250.xml); c500=$(cpu_of bdt500.xml)
+printf '\nWhat bdt500.xml'"'"'s time is made of (1 thread, CPU s for the 1,000,000 events, median\n'
+printf 'of %s): its first tree alone (bdt1.xml) %s, its first 250 trees %s, all 500 %s: so\n' \
+    "$REPS" "$c1" "$c250" "$c500"
+printf '%.3f CPU s per 500 trees (%.2f ns per event and tree) and %.3f besides the trees.\n' \
+    "$(echo "($c500 - $c250) * 2" | bc -l)" "$(echo "($c500 - $c250) / 250 * 1000" | bc -l)" \
+    "$(echo "$c500 - 2 * ($c500 - $c250)" | bc -l)"
 if [ -f "$SB/BkgOnly.json" ]; then
     echo '{"SR_meff": [0.0, 0.5, 0.8, 1.0]}' >"$TMP/binning.json"
     printf '\nChain on sbottom A (target < 2 s): `hf signal --model MODEL --features events.f32`\n'

@@ -16,7 +16,7 @@
 static const char help[] =
     "usage: hf fit WS.json [PATCH.json] [options]\n"
     "\n"
-    "Fits the model to its observed data and prints\n"
+    "Fits the model to its observed data (or to --data's) and prints\n"
     "  {\"mle_parameters\": {name: [values]}, \"twice_nll\": x,\n"
     "   \"uncertainties\": {name: [values]}, \"converged\": true}\n"
     "with parameter sets in the model's order.  Exits with status 3 and\n"
@@ -24,6 +24,10 @@ static const char help[] =
     "\n"
     "options:\n"
     "  --fix-poi X          fix the parameter of interest to X\n"
+    "  --data FILE          fit these data instead of the observed ones: a JSON\n"
+    "                       array of the main bins then the auxdata, in pyhf's\n"
+    "                       order (what hf cls --asimov-out writes; pyhf's\n"
+    "                       model.logpdf takes the same)\n"
     "  --patch-name NAME    the patch to apply when PATCH.json is a patchset\n"
     HF_HELP_NO_VERIFY
     "  -p, --patch FILE     a further patch (RFC 6902 or patchset); repeatable,\n"
@@ -58,12 +62,60 @@ static cJSON *by_parset(const hf_model *m, const double *v)
     return o;
 }
 
+/* --data FILE: a JSON array of hf_model_ndata finite numbers, the main
+ * bins not negative (Poisson counts), into *out (malloc'd).  An error
+ * names the file and the entry. */
+static int read_data(const hf_model *m, const char *path, double **out)
+{
+    hf_error err = {0};
+    char *text = NULL;
+    size_t len;
+    cJSON *a = NULL;
+    *out = NULL;
+    if (hfcore_file_read(path, &text, &len, &err) != HF_OK ||
+        hfcore_json_parse(text, path, &a, &err) != HF_OK) {
+        free(text);
+        return hfcli_lib_error(&err);
+    }
+    free(text);
+    int nd = hf_model_ndata(m), nmain = hf_model_nmain(m);
+    int rc = HF_EXIT_INPUT;
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != nd) {
+        hfcli_msg("%s: --data: not an array of %d numbers (the model's %d main "
+                  "bins then %d auxdata)", path, nd, nmain, nd - nmain);
+        goto out;
+    }
+    double *d = malloc(sizeof *d * (size_t)(nd ? nd : 1));
+    if (!d) {
+        hfcli_msg("out of memory");
+        goto out;
+    }
+    int i = 0;
+    for (const cJSON *v = a->child; v; v = v->next, i++) {
+        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+            (i < nmain && v->valuedouble < 0)) {
+            hfcli_msg("%s: --data: entry [%d] is not a%s number", path, i,
+                      i < nmain ? " non-negative (main bin)" : " finite");
+            free(d);
+            goto out;
+        }
+        d[i] = v->valuedouble;
+    }
+    *out = d;
+    rc = HF_EXIT_OK;
+out:
+    cJSON_Delete(a);
+    return rc;
+}
+
 static int run(const hf_model *m, int fix_poi, double poi_value,
-               const hf_fit_options *fo, const char *outfile)
+               const hf_fit_options *fo, const char *outfile,
+               const char *data_path)
 {
     int np = hf_model_npars(m), rc = HF_EXIT_INPUT;
     double *pars = malloc(sizeof *pars * (size_t)(np ? np : 1));
     double *unc = malloc(sizeof *unc * (size_t)(np ? np : 1));
+    double *own = NULL; /* --data's */
     cJSON *out = NULL;
     hf_error err = {0};
     if (!pars || !unc) {
@@ -74,7 +126,10 @@ static int run(const hf_model *m, int fix_poi, double poi_value,
         hfcli_msg("--fix-poi: the model has no parameter of interest");
         goto done;
     }
-    const double *data = hf_model_data(m);
+    if (data_path && (rc = read_data(m, data_path, &own)) != HF_EXIT_OK)
+        goto done;
+    rc = HF_EXIT_INPUT;
+    const double *data = own ? own : hf_model_data(m);
     hf_fit_result res;
     if (hf_fit(m, data, NULL, fix_poi, poi_value, fo, pars, &res, &err) !=
         HF_OK) {
@@ -105,6 +160,7 @@ done:
     cJSON_Delete(out);
     free(pars);
     free(unc);
+    free(own);
     return rc;
 }
 
@@ -117,7 +173,7 @@ int hfcli_cmd_fit(int argc, char **argv)
     int no_verify = 0;
     hf_fit_options fo;
     hf_fit_options_init(&fo);
-    const char *outfile = NULL, *pname = NULL;
+    const char *outfile = NULL, *pname = NULL, *data_path = NULL;
     const char **extra = calloc((size_t)argc + 1, sizeof *extra);
     int nextra = 0, c, rc, fix_poi = 0;
     double poi_value = 0;
@@ -134,6 +190,7 @@ int hfcli_cmd_fit(int argc, char **argv)
         case HF_OPT_MEASUREMENT: mo.measurement = optarg; break;
         case HF_OPT_OUTPUT_FILE: outfile = optarg; break;
         case HF_OPT_VALUE: break;
+        case HF_OPT_DATA: data_path = optarg; break;
         case HF_OPT_INTERP:
         case HF_OPT_OPTCONF:
         case HF_OPT_OPTIMIZER:
@@ -168,7 +225,7 @@ int hfcli_cmd_fit(int argc, char **argv)
     rc = hfcli_load_args(argc, argv, optind, extra, nextra, pname, no_verify, &mo, &l);
     free(extra);
     if (rc == HF_EXIT_OK)
-        rc = run(l.model, fix_poi, poi_value, &fo, outfile);
+        rc = run(l.model, fix_poi, poi_value, &fo, outfile, data_path);
     hfcli_release(&l);
     return rc;
 }

@@ -114,6 +114,7 @@ const hf_cli_option hfcli_options[] = {
     {"stats", HF_OPT_STATS, NULL, SCAN, "print the timing on stderr", NULL},
     {"fix-poi", HF_OPT_FIX_POI, "X", FIT, NULL, NULL},
     {"value", HF_OPT_VALUE, NULL, FIT, NULL, NULL},
+    {"data", HF_OPT_DATA, "FILE", FIT, NULL, "FILE"},
     {"help", HF_OPT_HELP, NULL, CLS | GRID | SCAN | FIT, "this help", NULL},
     {NULL, 0, NULL, 0, NULL, NULL},
 };

@@ -7,7 +7,11 @@
  * started there never moves it, even where the data want the lower
  * yield (tests/pyhf/saddle.json: twice_nll 1059.15 at the saddle, 42.10
  * at the minimum).  Only the curvature tells: the Hessian on the free
- * parameters not held at a bound must be positive definite.
+ * parameters not held at a bound must be positive definite.  The whole
+ * Hessian by differences (hffit_curvature, 2n gradients), its block on
+ * coordinates a descent never moves (hffit_curvature_even,
+ * hffit_curvature_trapped: 1 gradient and a few), or its lowest
+ * eigenvalue by Lanczos (hffit_curvature_lanczos, 1 gradient a step).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -149,5 +153,350 @@ int hffit_curvature_even(const hf_model *m, const double *data,
         rc = lo > 0 ? HFFIT_MINIMUM : lo < -NEG_CURVATURE ? HFFIT_SADDLE : HFFIT_FLAT;
     }
     free(xs);
+    return rc;
+}
+
+/* Lanczos on the Hessian of the NLL over idx[0..n) at x, preconditioned
+ * by M (n x n, an inverse Hessian estimate in width units, e.g. the warm
+ * fits' BFGS metric; NULL: the identity): the pencil H v = lambda M^-1 v
+ * has H's inertia (Sylvester), and where M is close to H's inverse its
+ * eigenvalues cluster at 1, so the lowest one separates in a few steps.
+ * Work in M^-1's inner product with b_j = M^-1 q_j carried along (no
+ * inverse is formed: q_0 = M b_0).  Each step is one Hessian-vector
+ * product: a forward difference of the analytic gradient (g, model
+ * units, at x) along q_j.  Negative verdicts are proofs (a Ritz value is
+ * a Rayleigh quotient: lambda_min <= theta_1); positive ones are Lanczos'
+ * usual: the lowest Ritz value converged (theta_1 > resid) or k = n. */
+typedef struct lz_state {
+    const hf_model *m;
+    const double *data, *x, *w, *g, *M;
+    const int *idx;
+    int n, npars;
+    double *xs, *gs, *work;
+    const double *hq0; /* H q_0 already measured by the caller, or NULL */
+} lz_state;
+
+/* H q (width units) into hq: one gradient at x + h q (or x - h q next to
+ * an upper bound); 0 where neither fits in the bounds or NLL not finite */
+static int lz_hv(lz_state *s, const double *q, double *hq, int *nevals)
+{
+    const double *lower = hf_model_lower(s->m), *upper = hf_model_upper(s->m);
+    double qmax = 0;
+    for (int a = 0; a < s->n; a++)
+        qmax = fabs(q[a]) > qmax ? fabs(q[a]) : qmax;
+    if (!(qmax > 0))
+        return 0;
+    for (int sign = 1; sign >= -1; sign -= 2) {
+        double h = sign * 1e-4 / qmax;
+        int ok = 1;
+        memcpy(s->xs, s->x, s->npars * sizeof *s->xs);
+        for (int a = 0; ok && a < s->n; a++) {
+            int i = s->idx[a];
+            s->xs[i] = s->x[i] + h * q[a] * s->w[a];
+            ok = s->xs[i] >= lower[i] && s->xs[i] <= upper[i];
+        }
+        if (!ok)
+            continue;
+        double f = hf_model_nll(s->m, s->xs, s->data, s->gs, s->work);
+        ++*nevals;
+        if (!isfinite(f))
+            return 0;
+        for (int a = 0; a < s->n; a++) {
+            hq[a] = (s->gs[s->idx[a]] - s->g[a]) * s->w[a] / h;
+            if (!isfinite(hq[a]))
+                return 0;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* out = M v (M NULL: the identity) */
+static void lz_mul(const double *M, int n, const double *v, double *out)
+{
+    for (int a = 0; a < n; a++) {
+        double t = 0;
+        for (int b = 0; M && b < n; b++)
+            t += M[(size_t)a * n + b] * v[b];
+        out[a] = M ? t : v[a];
+    }
+}
+
+/* lowest eigenvalue of the k x k tridiagonal (alpha, beta) and its
+ * eigenvector's entries into sv[k]; NAN on failure */
+static double lz_ritz(const double *alpha, const double *beta, int k,
+                      double *T, double *sv)
+{
+    memset(T, 0, (size_t)k * k * sizeof *T);
+    for (int j = 0; j < k; j++) {
+        T[(size_t)j * k + j] = alpha[j];
+        if (j + 1 < k)
+            T[(size_t)j * k + j + 1] = T[(size_t)(j + 1) * k + j] = beta[j + 1];
+    }
+    return lowest(T, k, sv);
+}
+
+/* Below this relative residual the lowest Ritz value has converged */
+#ifndef LZ_RESID
+#define LZ_RESID 0.1
+#endif
+
+/* One Lanczos step j: hq = H q_j, alpha_j, the next residual (r_b in
+ * M^-1's metric form, r_q = M r_b) fully reorthogonalised against
+ * q_0..q_j; returns beta_{j+1}^2 (negative: failed). */
+static double lz_step(lz_state *s, int j, double *Q, double *B, double *alpha,
+                      const double *beta, double *hq, double *rq, double *rb,
+                      int *nevals)
+{
+    int n = s->n;
+    const double *q = Q + (size_t)j * n, *b = B + (size_t)j * n;
+    if (j == 0 && s->hq0)
+        memcpy(hq, s->hq0, n * sizeof *hq);
+    else if (!lz_hv(s, q, hq, nevals))
+        return -1;
+    double a = 0;
+    for (int i = 0; i < n; i++)
+        a += q[i] * hq[i];
+    alpha[j] = a;
+    for (int i = 0; i < n; i++)
+        rb[i] = hq[i] - a * b[i] - (j ? beta[j] * B[(size_t)(j - 1) * n + i] : 0);
+    lz_mul(s->M, n, rb, rq);
+    for (int pass = 0; pass < 2; pass++)
+        for (int l = 0; l <= j; l++) {
+            double c = 0;
+            for (int i = 0; i < n; i++)
+                c += Q[(size_t)l * n + i] * rb[i];
+            for (int i = 0; i < n; i++) {
+                rq[i] -= c * Q[(size_t)l * n + i];
+                rb[i] -= c * B[(size_t)l * n + i];
+            }
+        }
+    double bb = 0;
+    for (int i = 0; i < n; i++)
+        bb += rq[i] * rb[i];
+    return bb;
+}
+
+/* The deterministic start b_0 (before M): every component nonzero and of
+ * either sign, so that a direction the descent never took (a trapped
+ * block) is in it; not the gradient, whose Krylov space is the descent's. */
+static void lz_start(int n, double *b)
+{
+    for (int a = 0; a < n; a++) {
+        double f = fmod((a + 1) * 0.6180339887498949, 1.0);
+        b[a] = (a & 1 ? -1 : 1) * (0.5 + f);
+    }
+}
+
+/* Lanczos from lz_start over s's n variables, at most kmax steps, in a
+ * buffer laid out for kmax (lz_size); the verdict (HFFIT_*), dir for a
+ * saddle, the steps taken into *iters. */
+static size_t lz_size(int n, int kmax)
+{
+    return 2 * (size_t)(kmax + 1) * n + 4 * (size_t)n + (size_t)kmax * kmax +
+           3 * (size_t)kmax + 2;
+}
+
+static int lz_run(lz_state *s, int kmax, double *buf, double *dir,
+                  int *nevals, int *iters)
+{
+    int n = s->n, rc = HFFIT_UNKNOWN;
+    size_t nk = (size_t)(kmax + 1) * n;
+    double *Q = buf, *B = Q + nk, *hq = B + nk, *rq = hq + n, *rb = rq + n;
+    double *xr = rb + n, *T = xr + n, *sv = T + (size_t)kmax * kmax;
+    double *alpha = sv + kmax, *beta = alpha + kmax;
+    lz_start(n, rb);
+    lz_mul(s->M, n, rb, rq);
+    double bb = 0;
+    for (int a = 0; a < n; a++)
+        bb += rq[a] * rb[a];
+    beta[0] = 0;
+    for (int j = 0; j < kmax && bb > 0; j++) {
+        double nb = sqrt(bb);
+        if (j)
+            beta[j] = nb;
+        for (int a = 0; a < n; a++) {
+            Q[(size_t)j * n + a] = rq[a] / nb;
+            B[(size_t)j * n + a] = rb[a] / nb;
+        }
+        bb = lz_step(s, j, Q, B, alpha, beta, hq, rq, rb, nevals);
+        *iters = j + 1;
+        int k = j + 1;
+        double th = bb < 0 ? NAN : lz_ritz(alpha, beta, k, T, sv);
+        if (isnan(th))
+            break;
+        double x2 = 0, res = sqrt(bb) * fabs(sv[k - 1]);
+        for (int a = 0; a < n; a++) {
+            double t = 0;
+            for (int l = 0; l < k; l++)
+                t += sv[l] * Q[(size_t)l * n + a];
+            xr[a] = t;
+            x2 += t * t;
+        }
+        /* a proof: x'Hx = theta x'M^-1 x < 0, judged in width units */
+        if (th / x2 < -NEG_CURVATURE) {
+            for (int a = 0; a < n; a++)
+                dir[a] = xr[a] / sqrt(x2);
+            return HFFIT_SADDLE;
+        }
+        if (k == n || bb == 0 || (th > 0 && res <= LZ_RESID * th))
+            return HFFIT_MINIMUM;
+    }
+    return rc;
+}
+
+int hffit_curvature_lanczos(const hf_model *m, const double *data,
+                            const double *x, int n, const int *idx,
+                            const double *w, const double *g, const double *M,
+                            int kmax, double *dir, int *nevals, int *iters)
+{
+    *iters = 0;
+    if (n == 0)
+        return HFFIT_MINIMUM;
+    int npars = hf_model_npars(m), rc = HFFIT_UNKNOWN;
+    kmax = kmax < n ? kmax : n;
+    size_t nb = lz_size(n, kmax);
+    double *buf = malloc((nb + 2 * (size_t)npars + hf_model_work_size(m)) *
+                         sizeof *buf);
+    if (!buf)
+        return rc;
+    lz_state s = {m, data, x, w, g, M, idx, n, npars, buf + nb, NULL, NULL, NULL};
+    s.gs = s.xs + npars;
+    s.work = s.gs + npars;
+    rc = lz_run(&s, kmax, buf, dir, nevals, iters);
+    free(buf);
+    return rc;
+}
+
+/* The even coordinates' diagonal (hffit_curvature_even's block) from the
+ * gradient gs at xs, where each of them was displaced alone along its
+ * axis: the lowest entry in width units, its place into *at (-1: not
+ * finite). */
+static double even_lowest(const double *x, const double *xs, const double *gs,
+                          const double *g, const int *idx, const double *w,
+                          const unsigned char *mask, int n, int *at)
+{
+    double lo = INFINITY;
+    *at = -1;
+    for (int a = 0; a < n; a++) {
+        if (!mask[a])
+            continue;
+        int i = idx[a];
+        double haa = (gs[i] - g[a]) / (xs[i] - x[i]) * w[a] * w[a];
+        if (!isfinite(haa)) {
+            *at = -1;
+            return NAN;
+        }
+        if (haa < lo) {
+            lo = haa;
+            *at = a;
+        }
+    }
+    return lo;
+}
+
+static int worse(int a, int b) /* SADDLE > UNKNOWN > FLAT > MINIMUM */
+{
+    static const int rank[] = {0, 1, 3, 2};
+    return rank[a] >= rank[b] ? a : b;
+}
+
+/* x + the first product's displacement into xs: each even coordinate by
+ * 1e-4 of its width alone (hffit_curvature_even), the others (ridx[nr])
+ * along Lanczos' q_0 (the unit lz_start) scaled to 1e-4 widths; *hr the
+ * scale.  0 where a coordinate would leave its bounds. */
+static int trapped_point(const hf_model *m, const double *x, int n,
+                         const int *idx, const double *w,
+                         const unsigned char *even, const double *q0,
+                         double *xs, double *hr)
+{
+    const double *lower = hf_model_lower(m), *upper = hf_model_upper(m);
+    double qmax = 0;
+    int r = 0;
+    memcpy(xs, x, hf_model_npars(m) * sizeof *xs);
+    for (int a = 0; a < n; a++)
+        if (!even[a])
+            qmax = fabs(q0[r]) > qmax ? fabs(q0[r]) : qmax, r++;
+    *hr = 1e-4 / qmax;
+    r = 0;
+    for (int a = 0; a < n; a++) {
+        int i = idx[a];
+        double h = 1e-4 * w[a];
+        if (even[a])
+            xs[i] = x[i] + h <= upper[i] ? x[i] + h : x[i] - h;
+        else
+            xs[i] = x[i] + *hr * q0[r++] * w[a];
+        if (!(xs[i] >= lower[i] && xs[i] <= upper[i]))
+            return 0;
+    }
+    return 1;
+}
+
+int hffit_curvature_trapped(const hf_model *m, const double *data,
+                            const double *x, int n, const int *idx,
+                            const double *w, const double *g,
+                            const unsigned char *even, double *dir,
+                            int *nevals)
+{
+    int nr = 0, npars = hf_model_npars(m), rc = HFFIT_UNKNOWN, it, at = -1;
+    for (int a = 0; a < n; a++)
+        nr += !even[a];
+    if (nr == 0)
+        return hffit_curvature_even(m, data, x, n, idx, w, g, dir, nevals);
+    size_t nb = lz_size(nr, nr);
+    double *buf = malloc((nb + 5 * (size_t)nr + 2 * (size_t)npars +
+                          hf_model_work_size(m)) * sizeof *buf);
+    int *ridx = malloc(nr * sizeof *ridx);
+    if (!buf || !ridx)
+        goto out;
+    double *rw = buf + nb, *rg = rw + nr, *hq0 = rg + nr, *rdir = hq0 + nr;
+    double *q0 = rdir + nr, *xs = q0 + nr, *gs = xs + npars, hr = 0;
+    for (int a = 0, r = 0; a < n; a++)
+        if (!even[a])
+            ridx[r] = idx[a], rw[r] = w[a], rg[r++] = g[a];
+    lz_state s = {m, data, x, rw, rg, NULL, ridx, nr, npars, xs, gs,
+                  gs + npars, NULL};
+    lz_start(nr, q0);
+    double qq = 0;
+    for (int r = 0; r < nr; r++)
+        qq += q0[r] * q0[r];
+    for (int r = 0; r < nr; r++)
+        q0[r] /= sqrt(qq);
+    int ev = HFFIT_MINIMUM;
+    if (nr < n && trapped_point(m, x, n, idx, w, even, q0, xs, &hr)) {
+        /* one gradient for both blocks: the cross terms between an even
+         * coordinate and any other vanish at x (odd in it), so each
+         * block's product is its own, to the first order in the steps
+         * that a forward difference has anyway */
+        double f = hf_model_nll(m, xs, data, gs, s.work);
+        ++*nevals;
+        double lo = isfinite(f) ? even_lowest(x, xs, gs, g, idx, w, even, n, &at)
+                                : NAN;
+        for (int r = 0; r < nr; r++)
+            hq0[r] = (gs[ridx[r]] - rg[r]) * rw[r] / hr;
+        if (at < 0)
+            goto out;
+        ev = lo > 0 ? HFFIT_MINIMUM : lo < -NEG_CURVATURE ? HFFIT_SADDLE : HFFIT_FLAT;
+        s.hq0 = hq0;
+    } else if (nr < n) {
+        /* next to a bound (rare): the block's Hessian by central
+         * differences, one-sided at the bound */
+        rc = hffit_curvature(m, data, x, n, idx, w, dir, nevals);
+        goto out;
+    }
+    if (ev == HFFIT_SADDLE) {
+        for (int a = 0; a < n; a++)
+            dir[a] = a == at;
+        rc = ev;
+        goto out;
+    }
+    int rv = lz_run(&s, nr, buf, rdir, nevals, &it);
+    rc = worse(rv, ev);
+    if (rv == HFFIT_SADDLE)
+        for (int a = 0, r = 0; a < n; a++)
+            dir[a] = even[a] ? 0 : rdir[r++];
+out:
+    free(buf);
+    free(ridx);
     return rc;
 }

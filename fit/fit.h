@@ -147,6 +147,29 @@ int hffit_curvature_even(const hf_model *m, const double *data,
                          const double *w, const double *g, double *dir,
                          int *nevals);
 
+/* The lowest curvature of the NLL over idx[0..n) at x (gradient g there,
+ * model units) by preconditioned Lanczos (converge.c): at most kmax
+ * Hessian-vector products, one gradient evaluation each (added to
+ * *nevals; the steps into *iters).  M: n x n inverse Hessian estimate in
+ * width units, or NULL.  HFFIT_SADDLE (dir: the negative direction, width
+ * units), HFFIT_MINIMUM, or HFFIT_UNKNOWN (kmax reached unconverged). */
+int hffit_curvature_lanczos(const hf_model *m, const double *data,
+                            const double *x, int n, const int *idx,
+                            const double *w, const double *g, const double *M,
+                            int kmax, double *dir, int *nevals, int *iters);
+
+/* The Hessian block of the coordinates a descent leaves where they are
+ * (leave_saddle: a gradient of exactly zero at x), even[n] flagging those
+ * in each of which the NLL is even about x: their diagonal as
+ * hffit_curvature_even, the others' block by hffit_curvature_lanczos
+ * without a metric, the first product of both from one gradient.
+ * HFFIT_SADDLE with dir as the function that found it. */
+int hffit_curvature_trapped(const hf_model *m, const double *data,
+                            const double *x, int n, const int *idx,
+                            const double *w, const double *g,
+                            const unsigned char *even, double *dir,
+                            int *nevals);
+
 /* One fit as hffit_ex (check_all 0) or hf_fit (check_all 1) does it,
  * without the gamma rule: the rule's own restart (gamma.c). */
 int hffit_once(const hf_model *m, const double *data, const double *init,

@@ -310,6 +310,30 @@ static nlopt_result descend(fit_ctx *c, nlopt_opt o, double *y, double tol,
     return nr;
 }
 
+/* A coordinate k within h (width units) of a bound, its gradient gk
+ * pointing away from it: where the gradient h further in (one evaluation
+ * at y, gp its gradient) points back, its minimum along k lies within h
+ * of the bound, and at most h |gk| is left along k (the NLL convex
+ * there): kink_converged counts that as left and k as converged.  A
+ * gamma whose Asimov aux datum was made on its 1e-10 bound (tau * 1e-10)
+ * has a log barrier there, its minimum ~1.3e-10, its curvature ~1e9
+ * against a width of ~2: L-BFGS cannot step into it, and the gradient on
+ * the bound (0.03 in width units: pyhf's toy 36 of 3LRJ,
+ * tests/test_retry_gamma.c) failed the hypotest where 1e-11 was left. */
+static int bound_pinned(fit_ctx *c, double *y, int k, double h, double gk,
+                        double *gp)
+{
+    int at_lo = y[k] - h < c->lo[k] && gk < 0;
+    int at_hi = y[k] + h > c->hi[k] && gk > 0;
+    if (!(at_lo || at_hi) || c->hi[k] - c->lo[k] <= 2 * h)
+        return 0;
+    double yk = y[k];
+    y[k] = at_lo ? yk + h : yk - h;
+    eval(c, y, gp);
+    y[k] = yk;
+    return at_lo ? gp[k] > 0 : gp[k] < 0;
+}
+
 /* ROOT's interpolation codes change slope where a systematic crosses its
  * nominal value (normsys code1, histosys code0: alpha = 0), and a
  * minimum can sit on such a kink with a gradient that never vanishes;
@@ -326,6 +350,7 @@ static int kink_converged(fit_ctx *c, double tol, int max_evals,
     const double h = 1e-7; /* in width units: an NLL change of ~h |g| */
     int n = c->n, ntested = 0, nkinks = 0;
     double scale = fabs(c->fbest) > 1 ? fabs(c->fbest) : 1, s = 0;
+    double bleft = 0; /* what bound_pinned's coordinates may have left */
     double *y = malloc(3 * (size_t)n * sizeof *y);
     if (!y)
         return 0;
@@ -338,9 +363,20 @@ static int kink_converged(fit_ctx *c, double tol, int max_evals,
         if ((yb[k] <= c->lo[k] && gk > 0) || (yb[k] >= c->hi[k] && gk < 0))
             continue;
         if (0.5 * gk * gk <= tol * scale / n || ++ntested > 32 ||
-            c->nevals + 2 > max_evals ||
-            yb[k] - h < c->lo[k] || yb[k] + h > c->hi[k]) {
+            c->nevals + 2 > max_evals) {
             s += gk * gk;
+            continue;
+        }
+        if (yb[k] - h < c->lo[k] || yb[k] + h > c->hi[k]) {
+            memcpy(y, yb, n * sizeof *y);
+            if (bound_pinned(c, y, k, h, gk, gp)) {
+                nkinks++; /* converged along k, not a kink */
+                bleft += h * fabs(gk);
+                if (kink) /* polish_stall: the others descend without it */
+                    kink[k] = 1;
+            } else {
+                s += gk * gk;
+            }
             continue;
         }
         memcpy(y, yb, n * sizeof *y);
@@ -360,7 +396,7 @@ static int kink_converged(fit_ctx *c, double tol, int max_evals,
         }
     }
     free(y);
-    return nkinks > 0 && 0.5 * s <= tol * scale;
+    return nkinks > 0 && 0.5 * s + bleft <= tol * scale;
 }
 
 /* A fit of a model without ROOT's kinked codes that stalled: the probes
@@ -797,18 +833,24 @@ done:
 
 /* Where the gradient test passed: a minimum, or a saddle (fit/converge.c)?
  * check_all: the Hessian on every free parameter off its bounds (2n
- * evaluations).  Otherwise only on the trapped coordinates: parameters
- * even about 0 (hfmodel_symmetric) sitting where their gradient is
- * exactly zero.  That block is all a descent can miss: the NLL is even in
- * each such parameter at 0, so the Hessian's entries between it and any
- * other parameter vanish there (the block is diagonal: one gradient gives
- * it, hffit_curvature_even), and it is the one direction L-BFGS never
- * takes (a full Hessian per fit multiplied the evaluations of a hypotest
- * by 5 to 16 on the shared real workspaces; a zero gradient alone, without
- * the evenness, fires on nearly every fit: parameters that change nothing).
+ * evaluations).  Otherwise only on the trapped coordinates: those whose
+ * gradient is exactly zero at the point.  That block is what a descent
+ * can miss: a gradient component of exactly zero (not merely small) comes
+ * from structure that holds all along the way (a parameter even about 0,
+ * hfmodel_symmetric; a template that moves only bins whose expectation
+ * equals their count; a parameter that changes nothing), so L-BFGS never
+ * moves such a coordinate; the block is a principal submatrix of the
+ * Hessian, so where it is not positive definite the Hessian is not.
+ * Even ones at 0 have a diagonal block (one gradient,
+ * hffit_curvature_even), the others Lanczos (hffit_curvature_trapped;
+ * where they change nothing the block is the identity: 1 step).  A full Hessian per fit multiplied
+ * the evaluations of a hypotest by 5 to 16 on the shared real
+ * workspaces; Lanczos over every free parameter cost +7 to +23% with the
+ * warm fits' metric as preconditioner (bench/RESULTS.md).
  * From a saddle, a descent from a tenth of a width either way along the
- * direction of negative curvature (the lower side kept), then the check
- * again; at most 3 times.  Returns the last HFFIT_* verdict. */
+ * direction of negative curvature (the lower side kept), the other wells
+ * looked at, then the check again; at most 3 times.  Returns the last
+ * HFFIT_* verdict. */
 static int leave_saddle(fit_ctx *c, nlopt_opt o, double *y, double tol,
                         int max_evals, int check_all)
 {
@@ -816,13 +858,12 @@ static int leave_saddle(fit_ctx *c, nlopt_opt o, double *y, double tol,
     int *act = malloc((n ? n : 1) * sizeof *act), *idx = malloc((n ? n : 1) * sizeof *idx);
     double *w = malloc(4 * (size_t)(n ? n : 1) * sizeof *w);
     double *x = malloc((npars ? npars : 1) * sizeof *x);
-    unsigned char *even = check_all ? NULL : malloc(npars ? npars : 1);
+    unsigned char *even = check_all ? NULL : malloc(npars + (size_t)n + 1);
     if (!act || !idx || !w || !x || (!check_all && !even))
         goto out;
-    if (even && hfmodel_symmetric(c->m, even) == 0) {
-        verdict = HFFIT_MINIMUM; /* nothing can be trapped */
-        goto out;
-    }
+    unsigned char *ev = even ? even + npars : NULL; /* per checked variable */
+    if (even)
+        hfmodel_symmetric(c->m, even);
     double *dir = w + n, *yt = w + 2 * n, *g = w + 3 * n;
     for (int round = 0; round < 3 && c->nevals < max_evals; round++) {
         int na = 0;
@@ -832,15 +873,17 @@ static int leave_saddle(fit_ctx *c, nlopt_opt o, double *y, double tol,
             double gk = c->gbest[k];
             if ((c->ybest[k] <= c->lo[k] && gk > 0) || (c->ybest[k] >= c->hi[k] && gk < 0))
                 continue; /* held at its bound: a minimum there, said so */
-            if (even && !(even[c->idx[k]] && gk == 0))
+            if (even && gk != 0)
                 continue;
+            if (ev) /* even about 0, and at 0 */
+                ev[na] = even[c->idx[k]] && c->ybest[k] == 0;
             act[na] = k;
             idx[na] = c->idx[k];
             g[na] = gk / c->w[k]; /* in the model's units, as x */
             w[na++] = c->w[k];
         }
-        verdict = even ? hffit_curvature_even(c->m, c->data, x, na, idx, w, g,
-                                              dir, &c->nevals)
+        verdict = even ? hffit_curvature_trapped(c->m, c->data, x, na, idx, w,
+                                                 g, ev, dir, &c->nevals)
                        : hffit_curvature(c->m, c->data, x, na, idx, w, dir,
                                          &c->nevals);
         if (verdict != HFFIT_SADDLE)
@@ -865,6 +908,12 @@ static int leave_saddle(fit_ctx *c, nlopt_opt o, double *y, double tol,
         double fo;
         nlopt_optimize(o, y, &fo);
         descend(c, o, y, tol, max_evals);
+        /* the side a tenth of a width away is lower, its well need not
+         * be: the saddle sat on the ridge between two wells
+         * (tests/pyhf/saddle_cr.json) */
+        if (fit_converged(c, tol, max_evals) &&
+            other_wells(c, o, y, tol, max_evals))
+            descend(c, o, y, tol, max_evals);
     }
 out:
     free(act);

@@ -1236,7 +1236,15 @@ int hfmodel_compile(const cJSON *channels, const cJSON *params,
     m->twowell = malloc(m->npars ? (size_t)m->npars : 1);
     if (m->twowell)
         m->ntwowell = hfmodel_twowell_scan(m, m->twowell);
-    if (!m->source || !m->params_path || !m->twowell) {
+    /* and fit/mle.c leave_saddle and other_sides */
+    m->symmetric = malloc(m->npars ? (size_t)m->npars : 1);
+    if (m->symmetric)
+        m->nsymmetric = hfmodel_symmetric_scan(m, m->symmetric);
+    m->kinked = malloc(m->npars ? (size_t)m->npars : 1);
+    if (m->kinked)
+        m->nkinked = hfmodel_kinked_scan(m, m->kinked);
+    if (!m->source || !m->params_path || !m->twowell || !m->symmetric ||
+        !m->kinked) {
         hf_model_free(m);
         return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
     }

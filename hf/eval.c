@@ -111,6 +111,88 @@ static HFMODEL_INLINE double product(const double *v, int n)
     return (p0 * p1) * (p2 * p3);
 }
 
+/* The histosys loops: thousands of entries of one or two bins each, a
+ * gather of one parameter's weights (or one block-bin's dNLL/d(base)) and
+ * two multiply-adds per entry.  Entries are taken two at a time into two
+ * accumulators, which halves the chain of dependent additions.  With
+ * GCC's and clang's vector extension the two entries' four products are
+ * one vector operation; each lane does the scalar code's operations in
+ * its order, so the sums are bit for bit the same (a 1Lbb NLL+gradient
+ * ~12% faster).  Other compilers get the scalar loop. */
+#if defined(__GNUC__)
+typedef double hfmodel_v4 __attribute__((vector_size(32)));
+#endif
+
+/* base[s]: the block-bin's nominal plus its histosys shifts. */
+static HFMODEL_INLINE double histosys_base(const hf_model *m, const double *hw,
+                                           size_t s)
+{
+    int k = m->hs_sstart[s], end = m->hs_sstart[s + 1];
+#if defined(__GNUC__)
+    /* lanes 0 and 2 accumulate as a0 and a1 below; q swaps each entry's
+     * two products so that p + q holds their sums */
+    hfmodel_v4 acc = {m->nominal[s], 0, 0, 0};
+    for (; k + 1 < end; k += 2) {
+        const double *w0 = hw + 4 * m->hs_spar[k], *w1 = hw + 4 * m->hs_spar[k + 1];
+        hfmodel_v4 wv = {w0[0], w0[1], w1[0], w1[1]}, cv, p, q;
+        memcpy(&cv, m->hs_scoef + 2 * (size_t)k, sizeof cv);
+        p = wv * cv;
+        q = (hfmodel_v4){p[1], p[0], p[3], p[2]};
+        acc += p + q;
+    }
+    double a0 = acc[0], a1 = acc[2];
+#else
+    double a0 = m->nominal[s], a1 = 0;
+    for (; k + 1 < end; k += 2) {
+        const double *w0 = hw + 4 * m->hs_spar[k], *w1 = hw + 4 * m->hs_spar[k + 1];
+        const double *c = m->hs_scoef + 2 * (size_t)k;
+        a0 += w0[0] * c[0] + w0[1] * c[1];
+        a1 += w1[0] * c[2] + w1[1] * c[3];
+    }
+#endif
+    if (k < end) {
+        const double *w0 = hw + 4 * m->hs_spar[k], *c = m->hs_scoef + 2 * (size_t)k;
+        a0 += w0[0] * c[0] + w0[1] * c[1];
+    }
+    return a0 + a1;
+}
+
+/* Histosys group g (one parameter): sum of u*S into *us and of u*A into
+ * *ua over its entries. */
+static HFMODEL_INLINE void histosys_sums(const hf_model *m, const double *u,
+                                         int g, double *us, double *ua)
+{
+    int k = m->hs_gstart[g], end = m->hs_gstart[g + 1];
+#if defined(__GNUC__)
+    /* lanes: us, ua (even entries), us1, ua1 (odd entries) */
+    hfmodel_v4 acc = {0, 0, 0, 0};
+    for (; k + 1 < end; k += 2) {
+        double u0 = u[m->hs_gslot[k]], u1 = u[m->hs_gslot[k + 1]];
+        hfmodel_v4 uv = {u0, u0, u1, u1}, cv;
+        memcpy(&cv, m->hs_gcoef + 2 * (size_t)k, sizeof cv);
+        acc += uv * cv;
+    }
+    double s0 = acc[0], a0 = acc[1], s1 = acc[2], a1 = acc[3];
+#else
+    double s0 = 0, a0 = 0, s1 = 0, a1 = 0;
+    for (; k + 1 < end; k += 2) {
+        double u0 = u[m->hs_gslot[k]], u1 = u[m->hs_gslot[k + 1]];
+        const double *c = m->hs_gcoef + 2 * (size_t)k;
+        s0 += u0 * c[0];
+        a0 += u0 * c[1];
+        s1 += u1 * c[2];
+        a1 += u1 * c[3];
+    }
+#endif
+    if (k < end) {
+        double u0 = u[m->hs_gslot[k]];
+        s0 += u0 * m->hs_gcoef[2 * (size_t)k];
+        a0 += u0 * m->hs_gcoef[2 * (size_t)k + 1];
+    }
+    *us = s0 + s1;
+    *ua = a0 + a1;
+}
+
 /* Kept whole: the hot path, whose loops share the scratch pointers set up
  * at its top; splitting it is a speed change to measure, not a refactor.
  * Forward pass: fills lam[nmain] and the per-block scratch. With need_deriv
@@ -161,22 +243,8 @@ HFMODEL_AVX2_CLONE static void forward(const hf_model *m, const double *pars,
     double *base = work + m->work_bb;
     double *binfac = base + m->nbb;
     double *fblk = binfac + 2 * m->nbb;
-    for (size_t s = 0; s < m->nbb; s++) {
-        /* two accumulators halve the chain of dependent additions */
-        double a0 = m->nominal[s], a1 = 0;
-        int k = m->hs_sstart[s], end = m->hs_sstart[s + 1];
-        for (; k + 1 < end; k += 2) {
-            const double *w0 = hw + 4 * m->hs_spar[k], *w1 = hw + 4 * m->hs_spar[k + 1];
-            const double *c = m->hs_scoef + 2 * (size_t)k;
-            a0 += w0[0] * c[0] + w0[1] * c[1];
-            a1 += w1[0] * c[2] + w1[1] * c[3];
-        }
-        if (k < end) {
-            const double *w0 = hw + 4 * m->hs_spar[k], *c = m->hs_scoef + 2 * (size_t)k;
-            a0 += w0[0] * c[0] + w0[1] * c[1];
-        }
-        base[s] = a0 + a1;
-    }
+    for (size_t s = 0; s < m->nbb; s++)
+        base[s] = histosys_base(m, hw, s);
 
     for (int bi = 0; bi < m->nblocks; bi++) {
         const hf_block *B = &m->blocks[bi];
@@ -248,8 +316,11 @@ static double constraints(const hf_model *m, const double *pars,
             if (grad)
                 grad[p] += tau - (aux[i] == 0 ? 0 : aux[i] / x);
         } else {
+            /* log(1) is 0 exactly: the unit widths of normsys and
+             * histosys, most of the constraints, need no log call (half
+             * of the constraint term's time on 1Lbb) */
             double sg = m->sigmas[i], z = (aux[i] - x) / sg;
-            s += -0.5 * z * z - log(sg) - LOG_SQRT_2PI;
+            s += -0.5 * z * z - (sg == 1 ? 0 : log(sg)) - LOG_SQRT_2PI;
             if (grad)
                 grad[p] += (x - aux[i]) / (sg * sg);
         }
@@ -366,23 +437,10 @@ HFMODEL_AVX2_CLONE static void backward(const hf_model *m, const double *pars,
      * parameter, then apply the parameter's two weight derivatives */
     const double *hw = work + m->work_par;
     for (int g = 0; g < m->nhs_pars; g++) {
-        double us = 0, ua = 0, us1 = 0, ua1 = 0;
-        int k = m->hs_gstart[g], end = m->hs_gstart[g + 1];
-        for (; k + 1 < end; k += 2) {
-            double u0 = u[m->hs_gslot[k]], u1 = u[m->hs_gslot[k + 1]];
-            const double *c = m->hs_gcoef + 2 * (size_t)k;
-            us += u0 * c[0];
-            ua += u0 * c[1];
-            us1 += u1 * c[2];
-            ua1 += u1 * c[3];
-        }
-        if (k < end) {
-            double u0 = u[m->hs_gslot[k]];
-            us += u0 * m->hs_gcoef[2 * (size_t)k];
-            ua += u0 * m->hs_gcoef[2 * (size_t)k + 1];
-        }
+        double us, ua;
+        histosys_sums(m, u, g, &us, &ua);
         int p = m->hs_gpar[g];
-        grad[p] += hw[4 * p + 2] * (us + us1) + hw[4 * p + 3] * (ua + ua1);
+        grad[p] += hw[4 * p + 2] * us + hw[4 * p + 3] * ua;
     }
 }
 

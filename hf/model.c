@@ -280,6 +280,8 @@ void hf_model_free(hf_model *m)
     free(m->source);
     free(m->params_path);
     free(m->twowell);
+    free(m->symmetric);
+    free(m->kinked);
     for (int k = 0; k < m->nparsets && m->parsets; k++)
         free((char *)m->parsets[k].name);
     free(m->parsets);
@@ -396,6 +398,14 @@ const char *hfmodel_source(const hf_model *m)
  * histosys, 20% three: each costs an evaluation per fit). */
 int hfmodel_kinked(const hf_model *m, unsigned char *flag)
 {
+    if (!m->kinked)
+        return hfmodel_kinked_scan(m, flag);
+    memcpy(flag, m->kinked, (size_t)m->npars);
+    return m->nkinked;
+}
+
+int hfmodel_kinked_scan(const hf_model *m, unsigned char *flag)
+{
     int count = 0;
     memset(flag, 0, (size_t)m->npars);
     for (int k = 0; k < m->nsfac; k++) {
@@ -445,6 +455,7 @@ hf_model *hfmodel_smooth(const hf_model *m)
     }
     *t = *m;
     t->sfac = sf;
+    t->kinked = NULL; /* its codes are not m's: hfmodel_kinked scans them */
     if (t->histosys_code == HF_INTERP_CODE0)
         t->histosys_code = HF_INTERP_CODE4P;
     return t;
@@ -494,6 +505,14 @@ int hfmodel_twowell_scan(const hf_model *m, unsigned char *flag)
  * never moves them, even where 0 is a maximum along them (fit/converge.c).
  * Factors of the other codes count as odd (never flagged). */
 int hfmodel_symmetric(const hf_model *m, unsigned char *flag)
+{
+    if (!m->symmetric)
+        return hfmodel_symmetric_scan(m, flag);
+    memcpy(flag, m->symmetric, (size_t)m->npars);
+    return m->nsymmetric;
+}
+
+int hfmodel_symmetric_scan(const hf_model *m, unsigned char *flag)
 {
     int count = 0, n = m->nsfac;
     unsigned char *odd = calloc((size_t)m->npars + 1, 1);

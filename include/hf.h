@@ -365,7 +365,12 @@ typedef struct hf_fit_options {
      * by one more gradient evaluation (right where a parameter is far
      * weaker than its width says, e.g. a POI with a tiny signal); both
      * must pass.  Parameters held at a bound with the gradient pointing
-     * out count as converged there.  Then the curvature: the Hessian (by
+     * out count as converged there; so does one within 1e-7 widths of a
+     * bound, its gradient pointing in, whose gradient 1e-7 widths further
+     * in points back (its minimum lies in between: a shapesys whose
+     * Asimov aux datum was made with its gamma on the 1e-10 bound has a
+     * log barrier there), 1e-7 widths times its gradient counted as left
+     * of the tolerance.  Then the curvature: the Hessian (by
      * differences of the analytic gradient, in width units) on the free
      * parameters not held at a bound must have no eigenvalue below -1e-6
      * (positive definite, or flat within the differences' rounding); at
@@ -373,10 +378,17 @@ typedef struct hf_fit_options {
      * negative direction (up to 3 times) and otherwise reports no
      * convergence.  hf_fit and hf_test_statistic check the whole Hessian
      * (2n more evaluations); the fits inside hypothesis tests, limits and
-     * toys check only the block a descent cannot leave: parameters even
-     * about 0 (every normsys hi = lo, every histosys hi_data = lo_data)
-     * sitting at a gradient of exactly zero (a full Hessian there would
-     * multiply their cost by 5 to 16). */
+     * toys check only the block a descent cannot leave: the parameters
+     * whose gradient is exactly zero at the point, a zero that comes from
+     * the model, not from rounding (a parameter even about 0: every
+     * normsys hi = lo, every histosys hi_data = lo_data; a template that
+     * moves only bins whose expectation equals their count; a parameter
+     * that changes nothing), by one gradient for the even ones and
+     * Lanczos on the others (a full Hessian there would multiply their
+     * cost by 5 to 16, Lanczos on every parameter add 7 to 23%).  That is
+     * not the whole Hessian: a saddle approached along a direction that
+     * is no coordinate's (two parameters exchanged by a symmetry) is seen
+     * only by hf_fit's check. */
     double tolerance;
     int max_evals;     /* 0: default */
 } hf_fit_options;

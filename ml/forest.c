@@ -13,6 +13,12 @@
  * tree stays in cache.  The comparison is float against float, as both
  * TMVA (Float_t event values and cuts) and XGBoost (float features and
  * split conditions) compare; a NaN goes low, but hf never passes one.
+ *
+ * Where the CPU has AVX2 and every tree is at most QDEPTH deep, features
+ * are quantised first (forest_q.c): each value becomes its bin among its
+ * feature's distinct thresholds, a 16-bit integer, and the trees compare
+ * bins, 16 events per vector instead of 8 floats (same leaves, proved
+ * there).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -33,8 +39,10 @@ struct hfml_forest {
                           * transposed chunk: index * HFML_FOREST_CHUNK */
     float *thr;          /* internal nodes' thresholds */
     float *leaf;         /* leaf values */
+    int *var;            /* internal nodes' features, -1 under a leaf */
     size_t ninternal, nleaves;
     int avx2;
+    hfml_fq *q;          /* the quantised form (forest_q.c), or NULL */
 };
 
 /* Depth of the subtree at k, -1 when deeper than the limit (or cyclic),
@@ -64,6 +72,7 @@ static void place(hfml_forest *f, int t, const hfml_tnode *nd, int k, size_t pos
         return;
     }
     int leaf = nd[k].var < 0;
+    f->var[f->ioff[t] + pos] = leaf ? -1 : nd[k].var;
     f->off[f->ioff[t] + pos] = leaf ? 0 : nd[k].var * HFML_FOREST_CHUNK;
     f->thr[f->ioff[t] + pos] = leaf ? 0.0f : nd[k].thr;
     place(f, t, nd, leaf ? k : nd[k].child[0], 2 * pos + 1, level + 1);
@@ -99,6 +108,8 @@ void hfml_forest_free(hfml_forest *f)
     free(f->off);
     free(f->thr);
     free(f->leaf);
+    free(f->var);
+    hfml_fq_free(f->q);
     free(f);
 }
 
@@ -125,6 +136,7 @@ int hfml_forest_set(hfml_forest *f, int t, const hfml_tnode *nodes, int nnodes, 
         nleaf = 8;
     if (grow((void **)&f->off, f->ninternal + nint, sizeof *f->off) ||
         grow((void **)&f->thr, f->ninternal + nint, sizeof *f->thr) ||
+        grow((void **)&f->var, f->ninternal + nint, sizeof *f->var) ||
         grow((void **)&f->leaf, f->nleaves + nleaf, sizeof *f->leaf))
         return -3;
     f->depth[t] = D;
@@ -132,6 +144,8 @@ int hfml_forest_set(hfml_forest *f, int t, const hfml_tnode *nodes, int nnodes, 
     f->loff[t] = f->nleaves;
     memset(f->off + f->ninternal, 0, nint * sizeof *f->off);
     memset(f->thr + f->ninternal, 0, nint * sizeof *f->thr);
+    for (size_t i = 0; i < nint; i++)
+        f->var[f->ninternal + i] = -1;
     memset(f->leaf + f->nleaves, 0, nleaf * sizeof *f->leaf);
     f->ninternal += nint;
     f->nleaves += nleaf;
@@ -321,16 +335,39 @@ tree_avx2(const int *off, const float *thr, const float *leaf, int D, const floa
 }
 #endif
 
-void hfml_forest_transpose(const float *x, size_t n, size_t nv, float *xt)
+int hfml_forest_finish(hfml_forest *f, int nv)
 {
-    for (size_t e = 0; e < n; e++)
-        for (size_t j = 0; j < nv; j++)
-            xt[j * HFML_FOREST_CHUNK + e] = x[e * nv + j];
+    if (!f->avx2)
+        return 0;
+    for (int t = 0; t < f->ntrees; t++)
+        if (f->depth[t] > HFML_FQ_DEPTH)
+            return 0;
+    return hfml_fq_new(&f->q, nv, f->var, f->thr, f->ninternal, f->ioff, f->depth, f->ntrees);
 }
 
-void hfml_forest_tree(const hfml_forest *f, int t, const float *xt, size_t n, float *v,
+int hfml_forest_quantised(const hfml_forest *f) { return f->q != NULL; }
+
+void hfml_forest_prepare(const hfml_forest *f, const float *x, size_t n, size_t nv, void *xt)
+{
+    if (f->q) {
+        hfml_fq_quantise(f->q, x, n, xt);
+        return;
+    }
+    float *xf = xt;
+    for (size_t e = 0; e < n; e++)
+        for (size_t j = 0; j < nv; j++)
+            xf[j * HFML_FOREST_CHUNK + e] = x[e * nv + j];
+}
+
+void hfml_forest_tree(const hfml_forest *f, int t, const void *xp, size_t n, float *v,
                       uint32_t *work)
 {
+    if (f->q) {
+        hfml_fq_tree(f->q, f->depth[t], f->off + f->ioff[t], f->ioff[t], f->leaf + f->loff[t],
+                     xp, n, 0, v, NULL, 0);
+        return;
+    }
+    const float *xt = xp;
     size_t e = 0;
 #ifdef FOREST_X86
     if (f->avx2) {
@@ -341,4 +378,37 @@ void hfml_forest_tree(const hfml_forest *f, int t, const float *xt, size_t n, fl
 #endif
     if (e < n)
         tree_scalar(f, t, xt + e, n - e, v + e, work);
+}
+
+/* The sums inside the tree loop of the quantised kernel save a store and
+ * a reload of every leaf value; the arithmetic is the same. */
+void hfml_forest_sum(const hfml_forest *f, const void *xt, size_t n, const double *w,
+                     double *acc, float *v, uint32_t *work)
+{
+    for (int t = 0; t < f->ntrees; t++) {
+        double wt = w ? w[t] : 1.0;
+        if (f->q) {
+            hfml_fq_tree(f->q, f->depth[t], f->off + f->ioff[t], f->ioff[t],
+                         f->leaf + f->loff[t], xt, n, 2, NULL, acc, wt);
+            continue;
+        }
+        hfml_forest_tree(f, t, xt, n, v, work);
+        for (size_t e = 0; e < n; e++)
+            acc[e] += wt * v[e];
+    }
+}
+
+void hfml_forest_sumf(const hfml_forest *f, const void *xt, size_t n, float *acc, float *v,
+                      uint32_t *work)
+{
+    for (int t = 0; t < f->ntrees; t++) {
+        if (f->q) {
+            hfml_fq_tree(f->q, f->depth[t], f->off + f->ioff[t], f->ioff[t],
+                         f->leaf + f->loff[t], xt, n, 1, acc, NULL, 0);
+            continue;
+        }
+        hfml_forest_tree(f, t, xt, n, v, work);
+        for (size_t e = 0; e < n; e++)
+            acc[e] += v[e];
+    }
 }

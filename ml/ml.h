@@ -70,21 +70,56 @@ typedef struct hfml_tnode {
 #define HFML_FOREST_MAXDEPTH 10 /* deeper trees: 2^D floats each, too many */
 
 typedef struct hfml_forest hfml_forest;
+typedef struct hfml_fq hfml_fq;
 hfml_forest *hfml_forest_new(int ntrees);
 void hfml_forest_free(hfml_forest *f);
 /* Tree t from nnodes source nodes rooted at root: 0, or -1 when deeper
  * than HFML_FOREST_MAXDEPTH (or cyclic), -2 for a child index out of
  * range, -3 out of memory. */
 int hfml_forest_set(hfml_forest *f, int t, const hfml_tnode *nodes, int nnodes, int root);
+/* After the last hfml_forest_set: nv features per event.  Chooses the
+ * quantised evaluation (forest_q.c) where it applies; 0, or -3 out of
+ * memory. */
+int hfml_forest_finish(hfml_forest *f, int nv);
+/* 1 when hfml_forest_finish chose the quantised evaluation (for tests). */
+int hfml_forest_quantised(const hfml_forest *f);
 #define HFML_FOREST_CHUNK 256 /* events per hfml_forest_tree call, at most */
 /* n <= HFML_FOREST_CHUNK events' rows (nv floats each) into xt feature by
- * feature: feature j of event e at xt[j * HFML_FOREST_CHUNK + e], the
- * layout hfml_forest_tree reads (nv * HFML_FOREST_CHUNK floats). */
-void hfml_forest_transpose(const float *x, size_t n, size_t nv, float *xt);
-/* Tree t's leaf values v[0..n) for the n events of xt (transposed, see
- * above); work: n integers of scratch. */
-void hfml_forest_tree(const hfml_forest *f, int t, const float *xt, size_t n, float *v,
+ * feature, the layout hfml_forest_tree reads: floats, or the quantised
+ * bins when hfml_forest_finish chose them (nv * HFML_FOREST_CHUNK floats
+ * of room either way). */
+void hfml_forest_prepare(const hfml_forest *f, const float *x, size_t n, size_t nv,
+                         void *xt);
+/* Tree t's leaf values v[0..n) for the n events of xt (prepared, see
+ * above); v: HFML_FOREST_CHUNK floats of room; work: n integers of
+ * scratch. */
+void hfml_forest_tree(const hfml_forest *f, int t, const void *xt, size_t n, float *v,
                       uint32_t *work);
+/* All trees' leaves summed into acc[0..n) (acc, v: HFML_FOREST_CHUNK of
+ * room), tree after tree as acc[e] += w[t] * leaf (doubles; w NULL: 1) or
+ * acc[e] += leaf (floats, _sumf); v and work as for hfml_forest_tree. */
+void hfml_forest_sum(const hfml_forest *f, const void *xt, size_t n, const double *w,
+                     double *acc, float *v, uint32_t *work);
+void hfml_forest_sumf(const hfml_forest *f, const void *xt, size_t n, float *acc, float *v,
+                      uint32_t *work);
+
+/* The quantised trees (forest_q.c), for forest.c.  Depth at most
+ * HFML_FQ_DEPTH; thresholds per feature at most HFML_FQ_MAXBINS. */
+#define HFML_FQ_DEPTH 6
+#define HFML_FQ_MAXBINS 32767
+/* From the forest's internal nodes (var: feature or -1, thr: threshold;
+ * tree t's from ioff[t], depth[t] deep): *q stays NULL when a feature has
+ * too many thresholds or a NaN one; 0, or -3 out of memory. */
+int hfml_fq_new(hfml_fq **q, int nv, const int *var, const float *thr, size_t ninternal,
+                const size_t *ioff, const int *depth, int ntrees);
+void hfml_fq_free(hfml_fq *q);
+void hfml_fq_quantise(const hfml_fq *q, const float *x, size_t n, void *xq);
+/* One tree of depth D whose nodes start at internal node ioff (off: their
+ * features' offsets, leaf: its leaves) on the n events of xq: leaves
+ * stored in out (mode 0), added to out (1) or w times added to acc (2);
+ * out, acc: HFML_FOREST_CHUNK of room. */
+void hfml_fq_tree(const hfml_fq *q, int D, const int *off, size_t ioff, const float *leaf,
+                  const void *xq, size_t n, int mode, float *out, double *acc, double w);
 
 /* An XGBoost model's trees, flat, evaluated by hf (xgb_flat.c): NULL when
  * the model has what that does not do (xgb.c then keeps XGBoost's own
@@ -94,7 +129,8 @@ typedef struct hfml_xgbf hfml_xgbf;
 struct hfml_xgb_api;
 hfml_xgbf *hfml_xgbf_new(const struct hfml_xgb_api *api, void *booster, int nin);
 void hfml_xgbf_free(hfml_xgbf *x);
-/* n <= HFML_FOREST_CHUNK events; work: (nin + 2) * HFML_FOREST_CHUNK floats. */
+/* n <= HFML_FOREST_CHUNK events; out: HFML_FOREST_CHUNK floats of room;
+ * work: (nin + 2) * HFML_FOREST_CHUNK floats. */
 void hfml_xgbf_eval(const hfml_xgbf *x, const float *in, size_t n, float *out, float *work);
 /* Probe event r (nin floats): split thresholds and their neighbours, the
  * values where a wrong comparison would show. */

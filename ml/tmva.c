@@ -267,6 +267,8 @@ static int flatten(reader *r)
     }
     for (int k = 0; k < t->ntrees && !rc; k++)
         rc = hfml_forest_set(t->forest, k, nd, t->nnodes, t->root[k]);
+    if (!rc)
+        rc = hfml_forest_finish(t->forest, t->nvar);
     free(nd);
     if (rc == -3)
         return hfcore_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
@@ -372,18 +374,17 @@ static void sum_walk(const tmva *t, const float *x, size_t n, double *out)
     }
 }
 
-/* The same sums through the flat trees (xt: the chunk transposed; v, idx:
- * CHUNK floats, ints). */
+/* The same sums through the flat trees (xt: room for the chunk
+ * transposed; v, idx: CHUNK floats, ints; acc: CHUNK doubles, the
+ * vectors' idle lanes included). */
 static void sum_flat(const tmva *t, const float *x, size_t n, double *out, float *xt,
-                     float *v, uint32_t *idx)
+                     float *v, uint32_t *idx, double *acc)
 {
-    hfml_forest_transpose(x, n, (size_t)t->nvar, xt);
-    for (int k = 0; k < t->ntrees; k++) {
-        double w = t->grad ? 1.0 : t->weight[k];
-        hfml_forest_tree(t->forest, k, xt, n, v, idx);
-        for (size_t e = 0; e < n; e++)
-            out[e] += w * v[e];
-    }
+    hfml_forest_prepare(t->forest, x, n, (size_t)t->nvar, xt);
+    for (size_t e = 0; e < CHUNK; e++)
+        acc[e] = 0;
+    hfml_forest_sum(t->forest, xt, n, t->grad ? NULL : t->weight, acc, v, idx);
+    memcpy(out, acc, n * sizeof *out);
 }
 
 static int tmva_eval(const void *impl, const float *x, size_t n, size_t first, double *out,
@@ -402,8 +403,8 @@ static int tmva_eval(const void *impl, const float *x, size_t n, size_t first, d
     }
     for (size_t e = 0; e < n; e++)
         out[e] = 0;
-    if (t->forest)
-        sum_flat(t, x, n, out, xt, v, (uint32_t *)(v + CHUNK));
+    if (t->forest) /* acc where tmp was: tmp is done with */
+        sum_flat(t, x, n, out, xt, v, (uint32_t *)(v + CHUNK), (double *)(v + 2 * CHUNK));
     else
         sum_walk(t, x, n, out);
     for (size_t e = 0; e < n; e++)
@@ -470,7 +471,7 @@ int hfml_tmva_load(const char *path, hf_ml_backend *be, hf_error *err)
     be->nout = 1;
     be->in_names = names;
     be->chunk = CHUNK;
-    be->work_floats = CHUNK * (2 * (size_t)r.t->nvar + 2) + 2 * (size_t)r.t->nvar + 2;
+    be->work_floats = CHUNK * (2 * (size_t)r.t->nvar + 4) + 2 * (size_t)r.t->nvar + 2;
     be->impl = r.t;
     be->eval = tmva_eval;
     be->free = tmva_free;

@@ -16,8 +16,11 @@
  *    TMVA, told apart by FlatOrGauss): c = F(x), F the variable's cumulative
  *    distribution (tmva_cdf.c), c kept within [1e-9, 1 - 1e-9]; Flat gives
  *    c, Gauss 1.414213562 erfinv(2c - 1) with 2c - 1 within +-0.99999999
- *    (TMVA's constants; erfinv from GSL's inverse normal distribution).
- * The others (Rearrange, ...) are refused by name.
+ *    (TMVA's constants; erfinv from GSL's inverse normal distribution);
+ *  - Rearrange (VariableRearrangeTransform): the values of the <Input>
+ *    variables, all read first, written to the <Output> ones in order
+ *    (GetInput then SetOutput); the other variables keep theirs.
+ * The others are refused by name.
  */
 #include <gsl/gsl_cdf.h>
 #include <math.h>
@@ -26,11 +29,12 @@
 
 #include "tmva.h"
 
-enum { NORMALIZE, DECORRELATE, PCA, GAUSS };
+enum { NORMALIZE, DECORRELATE, PCA, GAUSS, REARRANGE };
 
 typedef struct step {
     int kind, n;
     int *var;                /* the n variables it takes, in its order */
+    int *out;                /* Rearrange: the n variables it writes */
     float *lo, *scale;       /* Normalize */
     double *m, *mean;        /* Decorrelate's M, PCA's E (n x n) and means */
     hfml_tmva_cdf **cdf;     /* Gauss/Uniform: each input's distribution */
@@ -122,7 +126,33 @@ static int numbers(const xrd *r, const xmlNode *n, int count, double **out)
     return HF_OK;
 }
 
-/* The variables of <Selection><Input>, by Expression (else Label). */
+/* The variables <Selection><tag> lists (tag: Input or Output), by
+ * Expression (else Label), into var (nvar of room), their count in *n. */
+static int listed(const xrd *r, const xmlNode *in, const char *tag, int *var, int *n)
+{
+    *n = 0;
+    for (const xmlNode *c = hfml_xml_child(in, tag); c; c = hfml_xml_next(c, tag)) {
+        xmlChar *type = xmlGetProp(c, (const xmlChar *)"Type");
+        xmlChar *e = xmlGetProp(c, (const xmlChar *)"Expression");
+        xmlChar *l = xmlGetProp(c, (const xmlChar *)"Label");
+        int k = -1;
+        const char *key = e ? (const char *)e : (const char *)l;
+        for (int i = 0; key && i < r->nvar && k < 0; i++)
+            if (!strcmp(key, r->names[i]))
+                k = i;
+        int ok = type && !strcmp((char *)type, "Variable") && k >= 0 && *n < r->nvar;
+        xmlFree(type);
+        xmlFree(e);
+        xmlFree(l);
+        if (!ok)
+            return fail(r, c, "a transformation's input or output that is not one of the "
+                        "<Variables>");
+        var[(*n)++] = k;
+    }
+    return *n ? HF_OK : fail(r, in, "a transformation without inputs or outputs");
+}
+
+/* The variables of <Selection><Input> (all when there is none). */
 static int selection(const xrd *r, const xmlNode *tr, step *s)
 {
     const xmlNode *in = hfml_xml_child(hfml_xml_child(tr, "Selection"), "Input");
@@ -134,24 +164,21 @@ static int selection(const xrd *r, const xmlNode *tr, step *s)
             s->var[s->n] = s->n;
         return HF_OK;
     }
-    for (const xmlNode *c = hfml_xml_child(in, "Input"); c; c = hfml_xml_next(c, "Input")) {
-        xmlChar *type = xmlGetProp(c, (const xmlChar *)"Type");
-        xmlChar *e = xmlGetProp(c, (const xmlChar *)"Expression");
-        xmlChar *l = xmlGetProp(c, (const xmlChar *)"Label");
-        int k = -1;
-        const char *key = e ? (const char *)e : (const char *)l;
-        for (int i = 0; key && i < r->nvar && k < 0; i++)
-            if (!strcmp(key, r->names[i]))
-                k = i;
-        int ok = type && !strcmp((char *)type, "Variable") && k >= 0 && s->n < r->nvar;
-        xmlFree(type);
-        xmlFree(e);
-        xmlFree(l);
-        if (!ok)
-            return fail(r, c, "a transformation's input that is not one of the <Variables>");
-        s->var[s->n++] = k;
-    }
-    return s->n ? HF_OK : fail(r, in, "a transformation without inputs");
+    return listed(r, in, "Input", s->var, &s->n);
+}
+
+/* Rearrange: its <Output> list, as long as the <Input> one. */
+static int rearrange(const xrd *r, const xmlNode *tr, step *s)
+{
+    const xmlNode *sel = hfml_xml_child(tr, "Selection"), *o = hfml_xml_child(sel, "Output");
+    int n = 0;
+    if (!hfml_xml_child(sel, "Input") || !o)
+        return fail(r, tr, "a Rearrange transformation without <Input> and <Output> lists");
+    if (!(s->out = malloc((size_t)r->nvar * sizeof *s->out)))
+        return hfcore_error_set(r->err, HF_ERR_NOMEM, "%s: out of memory", r->path);
+    int rc = listed(r, o, "Output", s->out, &n);
+    return rc ? rc : n == s->n ? HF_OK : fail(r, o, "a Rearrange with unlike counts of inputs "
+                                              "and outputs");
 }
 
 /* Normalize: the last <Class>'s <Ranges>, Index counting the inputs. */
@@ -263,11 +290,12 @@ static int one(const xrd *r, const xmlNode *tr, step *s)
     /* the names TMVA's TransformationHandler reads */
     s->kind = !strcmp(nm, "Normalize") ? NORMALIZE : !strcmp(nm, "Decorrelation") ? DECORRELATE
               : !strcmp(nm, "PCA") ? PCA
-              : !strcmp(nm, "Gauss") || !strcmp(nm, "Uniform") ? GAUSS : -1;
+              : !strcmp(nm, "Gauss") || !strcmp(nm, "Uniform") ? GAUSS
+              : !strcmp(nm, "Rearrange") ? REARRANGE : -1;
     if (s->kind < 0)
         return hfcore_error_set(r->err, HF_ERR_INVALID, "%s:%d: variable transformation '%s' "
                                 "is not supported (Normalize, Decorrelation, PCA, Gauss, "
-                                "Uniform)", r->path, (int)xmlGetLineNo(tr), nm);
+                                "Uniform, Rearrange)", r->path, (int)xmlGetLineNo(tr), nm);
     int rc = selection(r, tr, s);
     if (rc)
         return rc;
@@ -275,6 +303,7 @@ static int one(const xrd *r, const xmlNode *tr, step *s)
     case NORMALIZE: return normalize(r, tr, s);
     case DECORRELATE: return decorrelate(r, tr, s);
     case PCA: return pca(r, tr, s);
+    case REARRANGE: return rearrange(r, tr, s);
     default: return gauss(r, tr, s);
     }
 }
@@ -285,6 +314,7 @@ void hfml_tmva_xf_free(hfml_tmva_xf *x)
         return;
     for (int i = 0; i < x->nsteps; i++) {
         free(x->steps[i].var);
+        free(x->steps[i].out);
         free(x->steps[i].lo);
         free(x->steps[i].scale);
         free(x->steps[i].m);
@@ -360,6 +390,12 @@ void hfml_tmva_xf_apply(const hfml_tmva_xf *x, float *row, double *tmp)
         const step *s = &x->steps[k];
         if (s->kind == GAUSS)
             gaussian(s, row);
+        else if (s->kind == REARRANGE) {
+            for (int i = 0; i < s->n; i++) /* all read before any is written */
+                tmp[i] = row[s->var[i]];
+            for (int i = 0; i < s->n; i++)
+                row[s->out[i]] = (float)tmp[i];
+        }
         else if (s->kind == NORMALIZE)
             for (int i = 0; i < s->n; i++)
                 row[s->var[i]] = (row[s->var[i]] - s->lo[i]) * s->scale[i] * 2 - 1;

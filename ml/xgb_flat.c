@@ -127,7 +127,7 @@ static int model(hfml_xgbf *x, const cJSON *root)
     for (int t = 0; t < x->ntrees; t++)
         if (num(info, t) != 0 || tree(x, t, cJSON_GetArrayItem(trees, t)))
             return -1;
-    return 0;
+    return hfml_forest_finish(x->forest, x->nin) ? -1 : 0;
 }
 
 void hfml_xgbf_free(hfml_xgbf *x)
@@ -187,14 +187,10 @@ void hfml_xgbf_eval(const hfml_xgbf *x, const float *in, size_t n, float *out, f
 {
     float *xt = work, *v = xt + (size_t)x->nin * HFML_FOREST_CHUNK;
     uint32_t *idx = (uint32_t *)(v + HFML_FOREST_CHUNK);
-    hfml_forest_transpose(in, n, (size_t)x->nin, xt);
-    for (size_t e = 0; e < n; e++)
+    hfml_forest_prepare(x->forest, in, n, (size_t)x->nin, xt);
+    for (size_t e = 0; e < HFML_FOREST_CHUNK; e++)
         out[e] = x->base;
-    for (int t = 0; t < x->ntrees; t++) {
-        hfml_forest_tree(x->forest, t, xt, n, v, idx);
-        for (size_t e = 0; e < n; e++)
-            out[e] += v[e];
-    }
+    hfml_forest_sumf(x->forest, xt, n, out, v, idx);
     if (x->logistic)
         for (size_t e = 0; e < n; e++)
             out[e] = sigmoid(out[e]);

@@ -397,6 +397,51 @@ static void test_tmva_gauss_bad(void **state)
     gauss_refused("<Variable VarIndex=\"0\">", "<Variable VarIndex=\"1\">", "bad or repeated");
 }
 
+/* tmva_rearrange.xml: Rearrange takes (c, a) and writes them to (a, b)
+ * (TMVA's GetInput then SetOutput: all read first), c unchanged; trees
+ * a' >= 0.5 (-0.3 | 0.5), b' >= 0 (-0.2 | 0.4), c >= 1 (-0.05 | 0.1):
+ *   (1, -5, 2):   a' 2, b' 1, c 2:       0.5 + 0.4 + 0.1  = 1.0
+ *   (0, 3, 0):    a' 0, b' 0, c 0:      -0.3 + 0.4 - 0.05 = 0.05
+ *   (-2, 7, 0.2): a' 0.2, b' -2, c 0.2: -0.3 - 0.2 - 0.05 = -0.55
+ *   (5, 0, 0.6):  a' 0.6, b' 5, c 0.6:   0.5 + 0.4 - 0.05 = 0.85
+ * No transformation would give 0.4 for the first; writing while reading
+ * (b' = the new a') 0.15 for the third.  Then a Rearrange whose lists
+ * differ in length, and one naming an unknown variable, are refused. */
+static void test_tmva_rearrange(void **state)
+{
+    (void)state;
+    hf_ml *m = NULL;
+    hf_error err = {0};
+    int rc = hf_ml_load(DIR "tmva_rearrange.xml", NULL, &m, &err);
+    if (rc)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(rc, HF_OK);
+    const double x[] = {1, -5, 2, 0, 3, 0, -2, 7, 0.2, 5, 0, 0.6};
+    const double want[] = {tanh(1.0), tanh(0.05), tanh(-0.55), tanh(0.85)};
+    double out[4];
+    assert_int_equal(hf_ml_eval(m, x, 4, out, &err), HF_OK);
+    for (int i = 0; i < 4; i++) /* the leaves are floats: 3e-8 at most; a wrong
+                                  * leaf moves the sum by 0.1 or more */
+        assert_true(fabs(out[i] - want[i]) < 1e-7);
+    hf_ml_free(m);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = fopen(DIR "tmva_rearrange.xml", "r");
+    assert_non_null(f);
+    assert_int_equal(getdelim(&text, &len, '\0', f) > 0, 1);
+    fclose(f);
+    char *p = strstr(text, "          <Output Type=\"Variable\" Label=\"b\" Expression=\"b\"/>\n");
+    assert_non_null(p);
+    memset(p, ' ', strlen("          <Output Type=\"Variable\" Label=\"b\" Expression=\"b\"/>"));
+    write_text(tmp_path("rearr1.xml"), text);
+    refused(tmp_path("rearr1.xml"), NULL, HF_ERR_INVALID, "rearr1.xml:", "unlike counts");
+    static const char unknown[] = "<Output Type=\"Variable\" Label=\"q\" Expression=\"q\"/>";
+    memcpy(p, unknown, strlen(unknown));
+    write_text(tmp_path("rearr2.xml"), text);
+    refused(tmp_path("rearr2.xml"), NULL, HF_ERR_INVALID, "rearr2.xml:", "not one of the");
+    free(text);
+}
+
 /* multi.onnx has two graph inputs, 'jet' [N, 1, 3] and 'glob' [N, 2]: a
  * row of features is jet's values then glob's (pt eta phi | met ht, the
  * order of events.csv).  multi.prep.json names them by (input, index),
@@ -626,6 +671,7 @@ int main(void)
         cmocka_unit_test(test_onnx_inputs),
         cmocka_unit_test(test_onnx_embed),
         cmocka_unit_test(test_tmva_gauss_bad),
+        cmocka_unit_test(test_tmva_rearrange),
         cmocka_unit_test(test_cli_score),
         cmocka_unit_test(test_cli_signal),
         cmocka_unit_test(test_cli_bad_input),

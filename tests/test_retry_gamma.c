@@ -31,6 +31,7 @@
 
 #define LRJ "../shared/workspaces/real/3LRJ_ATLAS-SUSY-2018-06"
 #define TOL 0.02
+#define CLS_RTOL 0.01 /* q within TOL moves CLs by < 0.3% here */
 
 typedef struct gb_case {
     hf_model *m;
@@ -146,9 +147,85 @@ static void test_teststat(void **state)
     gb_free(&c);
 }
 
-/* (The hypotest on these data, hf_cls_asymptotic, stops with "no
- * convergence after 658 evaluations" in one of its fits, before and after
- * the gamma rule alike: not tested here.) */
+/* The values of fit k ("free", ...) of pyhf's "best" in ref. */
+static const cJSON *best_fit(const cJSON *ref, const char *k)
+{
+    return cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(ref, "best"), "fits"), k);
+}
+
+static double best_num(const cJSON *ref, const char *k)
+{
+    return cJSON_GetObjectItem(cJSON_GetObjectItem(ref, "best"), k)
+        ->valuedouble;
+}
+
+/* The hypotest on these data (tests/pyhf/gamma_bound_hypotest.json, made
+ * by tests/pyhf/make_gamma_bound_hypotest.py).  The background-only fit
+ * puts four shapesys gammas on their 1e-10 bound (their aux data are 0),
+ * so the Asimov data have aux data of 1e-10 tau: a log barrier at the
+ * bound, its minimum ~1.3e-10, where L-BFGS could not step and the mu = 1
+ * fit to them failed ("no convergence after 658 evaluations", projected
+ * gradient 0.0305, all of it on the bound) before fit/mle.c's
+ * bound_pinned.  pyhf's own hypotest here is CLs = 1 with CLsb = CLb (its
+ * mu = 1 fit to the Asimov data stays at its start): compared with pyhf's
+ * multi-start fits instead, and hf's NLL at pyhf's Asimov mu = 1 point
+ * must be pyhf's (the same function) and not below hf's minimum. */
+static void test_hypotest(void **state)
+{
+    (void)state;
+    gb_case c;
+    if (!gb_load(&c))
+        skip();
+    cJSON *ref = read_json("tests/pyhf/gamma_bound_hypotest.json");
+    assert_non_null(ref); /* committed: never a skip */
+    int np = hf_model_npars(c.m), nd = hf_model_ndata(c.m);
+    hf_cls_result r;
+    hf_hypotest_explain ex;
+    memset(&ex, 0, sizeof ex);
+    hf_error err = {0};
+    int rc = hf_cls_asymptotic_explain(c.m, c.data, 1.0, HF_TEST_QMU_TILDE,
+                                       NULL, &r, &ex, &err);
+    printf("# rc %d %s\n", rc, rc ? err.msg : "");
+    assert_int_equal(rc, HF_OK);
+    printf("# q %.6f q_A %.6f CLs %.6f CLsb %.6f CLb %.6f; pyhf %.6f %.6f "
+           "%.6f %.6f %.6f\n", r.test_stat, r.test_stat_asimov, r.cls_obs,
+           r.clsb, r.clb, best_num(ref, "q_obs"), best_num(ref, "q_asimov"),
+           best_num(ref, "CLs_obs"), best_num(ref, "CLsb"),
+           best_num(ref, "CLb"));
+    assert_true(fabs(r.test_stat - best_num(ref, "q_obs")) < TOL);
+    assert_true(fabs(r.test_stat_asimov - best_num(ref, "q_asimov")) < TOL);
+    assert_true(fabs(r.cls_obs - best_num(ref, "CLs_obs")) <
+                CLS_RTOL * best_num(ref, "CLs_obs"));
+    assert_true(fabs(r.clb - best_num(ref, "CLb")) <
+                CLS_RTOL * best_num(ref, "CLb"));
+    /* the same function at pyhf's Asimov mu = 1 minimum */
+    const cJSON *af = best_fit(ref, "asimov_fixed_poi");
+    const cJSON *ad = cJSON_GetObjectItem(cJSON_GetObjectItem(ref, "best"),
+                                          "asimov_data");
+    assert_int_equal(cJSON_GetArraySize(ad), nd);
+    double *x = malloc((2 * np + nd + hf_model_work_size(c.m)) * sizeof *x);
+    double *a = x + np, *g = a + nd, *w = g + np;
+    for (int i = 0; i < np; i++)
+        x[i] = cJSON_GetArrayItem(cJSON_GetObjectItem(af, "pars"), i)
+                   ->valuedouble;
+    for (int i = 0; i < nd; i++)
+        a[i] = cJSON_GetArrayItem(ad, i)->valuedouble;
+    double at = 2 * hf_model_nll(c.m, x, a, g, w);
+    double pv = cJSON_GetObjectItem(af, "twice_nll")->valuedouble;
+    /* and hf's mu = 1 fit to pyhf's Asimov data: not above that point */
+    double *p = malloc(np * sizeof *p);
+    hf_fit_result fr;
+    assert_int_equal(hf_fit(c.m, a, NULL, 1, 1.0, NULL, p, &fr, &err), HF_OK);
+    printf("# pyhf's Asimov data, mu=1: hf at pyhf's point %.6f (pyhf %.6f), "
+           "hf's fit %.6f\n", at, pv, fr.twice_nll);
+    assert_true(fabs(at - pv) < 0.01);
+    assert_true(fr.twice_nll <= at + 1e-6);
+    free(p);
+    free(x);
+    cJSON_Delete(ref);
+    gb_free(&c);
+}
 
 /* The toys' fits: the observed q of hf_cls_toys on these data. */
 static void test_toys(void **state)
@@ -175,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_fit),
         cmocka_unit_test(test_teststat),
         cmocka_unit_test(test_toys),
+        cmocka_unit_test(test_hypotest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,14 @@ event in a control region drives a background normfactor to 0) or a saddle
 point at the inits (saddle.json: a normsys with hi = lo = 0.7 and a
 histosys with both templates equal and below the nominal, with a deficit:
 the gradient is exactly zero at alpha = 0, which is a maximum along both).
+saddle_cr.json is saddle.json with a control region that breaks the
+symmetry: its only modifier is the signal region's histosys, with up and
+down templates on either side of the nominal (not even in alpha), and its
+observed counts equal the nominal.  At alpha = 0 the control region's
+terms have a zero gradient (observed = expected) and the signal region's
+too (even there), whatever the other parameters do, so a descent from the
+inits never moves alpha: a saddle (twice_nll 359.71 in the free fit) that
+is not exactly symmetric.
 twowell_fixed.json and twowell_free.json are two-channel models like the
 one of hf's issue 16: one histosys shared by both channels whose first bin
 has up 55 and down 45 against a nominal 120 in each channel, so that the
@@ -45,7 +53,7 @@ from pyhf.infer.calculators import AsymptoticTestStatDistribution
 logging.disable(logging.CRITICAL)
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODELS = ["twowell", "deficit", "zero_cr", "saddle", "twowell_fixed",
-          "twowell_free", "asimov_inits"]
+          "twowell_free", "asimov_inits", "saddle_cr"]
 # models whose fits are references but whose CLs is not: ambiguous.json has
 # twin minima at two POI values (test_minima.c), so its CLs depends on the
 # twin a minimizer reports; its mu = 1 fit has two wells of different depth
