@@ -10,7 +10,8 @@
 #              PYHF_NTOYS  pyhf toys per hypothesis (default 20: pyhf takes
 #                        about a second a toy here)
 #              PYHF_RUN  interpreter wrapper that can `import pyhf`
-#                        (default /root/.cache/hf-pyhf/pyhfrun.sh)
+#                        (default /usr/bin/python3, Debian's, which
+#                        needs pyhf importable)
 #              SHARED    the shared data folder (default ../shared)
 # Prints a Markdown section for bench/RESULTS.md on stdout.
 set -euo pipefail
@@ -24,7 +25,7 @@ PATCH=$R/patch.DS_200_1_Staus.json
 NTOYS=${NTOYS:-10000}
 THREADS=${THREADS:-2}
 PYHF_NTOYS=${PYHF_NTOYS:-20}
-PYHF_RUN=${PYHF_RUN:-/root/.cache/hf-pyhf/pyhfrun.sh}
+PYHF_RUN=${PYHF_RUN:-/usr/bin/python3}
 TMP=$ROOT/build/bench
 mkdir -p "$TMP"
 [ -f "$WS" ] || { echo "bench_toys.sh: $WS not found" >&2; exit 1; }
@@ -70,6 +71,8 @@ else
 fi
 printf '\nhf: `%s`\n\n' "$(cat "$TMP/toys.json")"
 [ -n "$py_rate" ] && printf 'pyhf: `%s`\n\n' "$(cat "$TMP/toys_pyhf.json")"
-printf 'Commands:\n\n    %s\n' "build/hfcls $WS $PATCH --calctype toybased --ntoys $NTOYS --seed 1 --threads $THREADS --tail-probs --stats"
-[ -n "$py_rate" ] && printf '    %s\n' "$PYHF_RUN bench/bench_toys_pyhf.py $WS $PATCH - $PYHF_NTOYS 1"
+# the commands as anyone can run them: the shared folder as ../shared
+rel() { echo "${1//$SHARED/../shared}"; }
+printf 'Commands:\n\n    %s\n' "build/hfcls $(rel "$WS") $(rel "$PATCH") --calctype toybased --ntoys $NTOYS --seed 1 --threads $THREADS --tail-probs --stats"
+[ -n "$py_rate" ] && printf '    %s\n' "\$PYHF_RUN bench/bench_toys_pyhf.py $(rel "$WS") $(rel "$PATCH") - $PYHF_NTOYS 1"
 exit 0

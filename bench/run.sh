@@ -5,7 +5,7 @@
 #   bench/run.sh            (from anywhere; needs ../shared next to the repo)
 #
 # Environment: PYHF_RUN  interpreter wrapper that can `import pyhf`
-#                        (default /root/.cache/hf-pyhf/pyhfrun.sh); when it
+#                        (default /usr/bin/python3, Debian's); when it
 #                        is missing the pyhf columns say so.
 #              SHARED    the shared data folder (default ../shared)
 #              THREADS   thread counts for the grid runs (default "1 2")
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 SHARED=$(cd "${SHARED:-$ROOT/../shared}" 2>/dev/null && pwd) || { echo "bench/run.sh: no shared folder" >&2; exit 1; }
 REAL=$SHARED/workspaces/real
-PYHF_RUN=${PYHF_RUN:-/root/.cache/hf-pyhf/pyhfrun.sh}
+PYHF_RUN=${PYHF_RUN:-/usr/bin/python3}
 THREADS=${THREADS:-"1 2"}
 OUT=$ROOT/bench/RESULTS.md
 TMP=$ROOT/build/bench
@@ -243,7 +243,11 @@ cmds+="    $TMP/bench_build $REAL/3LRJ_ATLAS-SUSY-2018-06/BkgOnly.json $REAL/3LR
     echo
     echo "## Commands (from the repository root; build/bench holds private copies of build/hf and libhf.so)"
     echo
-    printf "%s" "${cmds//$ROOT\//}"
+    # as anyone can run them: the repository root's paths relative, the
+    # shared folder as ../shared, the pyhf interpreter by its variable
+    cmds=${cmds//$ROOT\//}
+    cmds=${cmds//$SHARED/../shared}
+    printf "%s" "${cmds//$PYHF_RUN/\$PYHF_RUN}"
 } >"$OUT.tmp"
 # keep the sections other scripts write (slow, or needing 1 GB): those of
 # bench/bench_simplify.sh, bench/bench_toys.sh and bench/limits.sh

@@ -94,6 +94,38 @@ enum {
     HFFIT_UNKNOWN = 3  /* the Hessian could not be computed */
 };
 
+/* hffit_probe's target: the descent stops once every free parameter is
+ * within r widths of x (reached is then set). */
+typedef struct hffit_near {
+    const double *x; /* npars */
+    double r;
+    int reached;
+} hffit_near;
+
+/* hffit_ex's descent (L-BFGS, the same path) from init, stopped as soon as
+ * it comes within near->r widths of near->x: infer/asymptotic.c's second
+ * start asks only whether a fit from the inits runs into a known minimum's
+ * basin.  No checks after it (other wells, curvature, the gamma rule);
+ * pars and res hold the best point reached (res->converged 0 where it
+ * stopped short).  Returns HF_OK, or an error where the fit could not
+ * run. */
+int hffit_probe(const hf_model *m, const double *data, const double *init,
+                double poi_value, const hf_fit_options *opt,
+                const double *width, double *work, hffit_near *near,
+                double *pars, hf_fit_result *res, hf_error *err);
+
+/* Issue 16's extra starts (the two-well line of fit/mle.c, infer/retry.c's
+ * rule for failed fits, normfactors and the POI on a bound, the Asimov
+ * fixed-POI fit's second start from the inits) are left out of a build with
+ * -DHF_NO_ROBUST_MINIMA in CFLAGS: only so that their cost can be measured
+ * against the same tree (bench/bench_trust.sh); never for real use.  A
+ * constant, not a runtime option, so that no result depends on a setting. */
+#ifdef HF_NO_ROBUST_MINIMA
+#define HFFIT_ROBUST 0
+#else
+#define HFFIT_ROBUST 1
+#endif
+
 /* Whether a second minimum f is lower than ref by more than rounding
  * (1e-9 relative, absolute below 1): the one test every "keep the lower"
  * rule of the fits and the hypotest applies, so that an equal result

@@ -495,9 +495,11 @@ typedef struct hf_cls_result {
  * the Asimov data is one evaluation at the point that made them: the
  * data are the expectation there, its global minimum.  The
  * fixed-POI fit to the Asimov data also starts from the model's inits,
- * as pyhf's, and the lower minimum is kept (that fit stops early where
- * it is in the warm-started fit's basin, at most 1e-6 relative above its
- * bottom and within 0.01 constraint widths of it).  For
+ * as pyhf's, and the lower minimum is kept: that descent (the same path
+ * the fit from the inits would take) stops as soon as every parameter is
+ * within 0.05 constraint widths of the warm-started fit's minimum, not
+ * lower than it (the same basin); elsewhere it is finished and kept where
+ * lower.  For
  * HF_TEST_Q0, as pyhf, cls_obs and cls_exp hold the p-values CLsb (the
  * discovery p0 and its expected band) and mu is taken as 0. */
 HF_API int hf_cls_asymptotic(const hf_model *m, const double *data, double mu,

@@ -128,7 +128,7 @@ static void compare_pyhf(const char *name, const hf_model *m, int ntoys,
 
 /* pyhf's ToyCalculator (numpy backend) on syn_tiny + sig_200_0, mu = 1,
  * qtilde, 1000 toys, np.random.seed(1):
- *   /root/.cache/hf-pyhf/pyhfrun.sh bench/bench_toys_pyhf.py \
+ *   $PYHF_RUN bench/bench_toys_pyhf.py \
  *     ../shared/workspaces/synthetic/syn_tiny/BkgOnly.json \
  *     ../shared/workspaces/synthetic/syn_tiny/patchset.json sig_200_0 1000 1
  *   {"CLs_obs": 0.5615474794841735, "CLs_exp": [0.0, 0.12537170557342814,
@@ -156,7 +156,7 @@ static void test_pyhf_tiny(void **state)
 
 /* The same on the demo workspace (shipped, never skipped), sig_300, 500
  * toys, np.random.seed(1):
- *   /root/.cache/hf-pyhf/pyhfrun.sh bench/bench_toys_pyhf.py \
+ *   $PYHF_RUN bench/bench_toys_pyhf.py \
  *     workspaces/demo/BkgOnly.json workspaces/demo/patchset.json sig_300 500 1
  *   {"CLs_obs": 0.10483870967741936, "CLs_exp": [0.0, 0.0,
  *    0.04561350997967832, 0.19039974134324172, 0.46671919732016093],

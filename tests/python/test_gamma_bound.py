@@ -5,7 +5,8 @@ minimum with the top SRlow shapesys gamma on its 1e-10 lower bound, 10.3
 in twice_nll above pyhf's multi-start minimum (gamma 5.19).  mle.fit,
 fixed_poi_fit and qmu_tilde go through hf_fit, so they must reach pyhf's
 values.  The aux term of mean 1.9e11 rounds twice_nll to ~2e-3: the fits
-are compared to 0.01, the test statistic to 0.02 (as tests/test_retry_gamma.c)."""
+are compared to 0.01, the test statistic to 0.02 (as tests/test_retry_gamma.c),
+the hypotest with pyhf's multi-start fits (CLs to 1%)."""
 import json
 import os
 
@@ -54,3 +55,20 @@ def test_qmu_tilde(case):
     q = pyhf.infer.test_statistics.qmu_tilde(1.0, data, m, init, bounds, fixed)
     print("qmu_tilde %.6f (pyhf %.6f)" % (float(q), REF["qmu_tilde_mu1"]))
     assert abs(float(q) - REF["qmu_tilde_mu1"]) < 0.02
+
+
+def test_hypotest(case):
+    """pyhf.infer.hypotest through hf on these data: the mu = 1 fit to the
+    Asimov data failed there (gammas whose Asimov aux data were made on
+    their 1e-10 bound, fit/mle.c bound_pinned).  pyhf's own hypotest gives
+    CLs 1 (its Asimov fits stay at the inits): compared with pyhf's
+    multi-start fits (tests/pyhf/gamma_bound_hypotest.json), 1% relative."""
+    m, data, init, bounds, fixed = case
+    with open(os.path.join(ROOT, "tests", "pyhf", "gamma_bound_hypotest.json")) as f:
+        best = json.load(f)["best"]
+    cls, (clsb, clb) = pyhf.infer.hypotest(1.0, data, m, test_stat="qtilde",
+                                           return_tail_probs=True)
+    print("CLs %.6f CLb %.6f (pyhf %.6f %.6f)" % (float(cls), float(clb),
+                                                  best["CLs_obs"], best["CLb"]))
+    assert abs(float(cls) - best["CLs_obs"]) < 0.01 * best["CLs_obs"]
+    assert abs(float(clb) - best["CLb"]) < 0.01 * best["CLb"]
