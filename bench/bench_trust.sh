@@ -4,8 +4,14 @@
 # in one run, N times each; prints per workspace the median hypotest time
 # of each build, their ratio and the NLL+gradient evaluation counts (which
 # do not depend on the machine).
-# usage: bench/bench_trust.sh OLD_HF NEW_HF [N]   (from the repository root)
+# usage: bench/bench_trust.sh OLD_HF NEW_HF [N [HF_CLS_ARGS...]]
+#        (from the repository root), e.g. ... 1 --test-stat q0
+# Issue 16's robust minima on against off: OLD_HF built with
+#   make BUILD=build-off EXTRA_CFLAGS=-DHF_NO_ROBUST_MINIMA build-off/hf
+# (fit/fit.h HFFIT_ROBUST), NEW_HF = build/hf.
 old=$1 new=$2 n=${3:-7}
+shift 3 2>/dev/null || shift $#
+extra="$*"
 S=../shared/workspaces/real
 set -- \
   "$S/1Lbb_ATLAS-SUSY-2019-08/BkgOnly.json $S/1Lbb_ATLAS-SUSY-2019-08/patchset.json --patch-name C1N2_Wh_hbb_550_200" \
@@ -16,7 +22,7 @@ set -- \
   "$S/SS3L_ATLAS-SUSY-2018-09_Rpc2L0b/BkgOnly.json $S/SS3L_ATLAS-SUSY-2018-09_Rpc2L0b/synthetic/patch_synthetic_frac1.0.json" \
   "$S/DVmuon_ins1788448_SRMET/BkgOnly.json $S/DVmuon_ins1788448_SRMET/synthetic/patch_synthetic_frac1.0.json"
 stat() { # hf args -> "evals ms"
-  "$@" --stats 2>&1 >/dev/null | sed -n 's/.*hypotest: \([0-9]*\) NLL+gradient evaluations in \([0-9.]*\) ms.*/\1 \2/p'
+  "$@" $extra --stats 2>&1 >/dev/null | sed -n 's/.*[:;] \([0-9]*\) NLL+gradient evaluations in \([0-9.]*\) ms.*/\1 \2/p'
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 printf '%-20s %8s %8s %7s %8s %8s\n' workspace old_ms new_ms ratio old_ev new_ev

@@ -309,6 +309,18 @@ static void write_point(const hf_bfgs_problem *p, hf_bfgs_work *w,
     memcpy(pars, w->x, hf_model_npars(p->m) * sizeof *pars);
 }
 
+/* Whether the accepted point is within w->near_r widths of w->near in
+ * every moved parameter. */
+static int at_near(const hf_bfgs_problem *p, const hf_bfgs_work *w)
+{
+    for (int k = 0; k < p->n; k++) {
+        int i = p->idx[k];
+        if (!(fabs(w->y[k] - w->near[i] / p->width[i]) <= w->near_r))
+            return 0;
+    }
+    return 1;
+}
+
 int hffit_bfgs(const hf_bfgs_problem *p, const double *Hinv0,
             const double *start, double *pars, double *tnll, long *nevals,
             hf_bfgs_work *w)
@@ -324,6 +336,7 @@ int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
     int max_iter = p->max_iter > 0 ? p->max_iter : 60;
     double tol = p->tolerance > 0 ? p->tolerance : 1e-10;
     double f = init_point(p, Hinv0, start, w, nevals);
+    w->at_near = 0;
     if (isnan(f)) {
         memmove(pars, start, hf_model_npars(p->m) * sizeof *pars);
         return HF_ERR_FIT;
@@ -382,6 +395,8 @@ int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
         memcpy(w->y, w->yt, n * sizeof *w->y);
         memcpy(w->g, w->gt, n * sizeof *w->g);
         f = ft;
+        if (w->near && (w->at_near = at_near(p, w)))
+            break;
     }
     *tnll = 2 * f;
     write_point(p, w, pars);

@@ -36,6 +36,14 @@ typedef struct hf_bfgs_work {
      * gradient (npars each) */
     double *y, *g, *d, *yt, *gt, *hy, *u, *hg, *hgt, *x, *gx;
     double *buf;
+    /* NULL (as hffit_bfgs_work_alloc leaves it), or a point (npars) where
+     * the descent may stop short: once every moved parameter is within
+     * near_r widths of it; at_near then says so.  infer/asymptotic.c's
+     * second start from the inits only asks whether it runs into a known
+     * minimum's neighbourhood. */
+    const double *near;
+    double near_r;
+    int at_near;
 } hf_bfgs_work;
 
 int hffit_bfgs_work_alloc(hf_bfgs_work *w, const hf_model *m, int nmax);

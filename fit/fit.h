@@ -20,6 +20,11 @@ void hffit_widths(const hf_model *m, double *width);
 /* HF_OK for NULL (the defaults) or options set up by hf_fit_options_init;
  * HF_ERR_ARG for a version this library does not know. */
 int hffit_options_check(const hf_fit_options *opt, hf_error *err);
+/* hf_fit_options.full_hessian as the caller's version has it (0 for
+ * NULL and version 1). */
+int hffit_full_hessian(const hf_fit_options *opt);
+/* *src (NULL: the defaults) as a struct of this library's version. */
+void hffit_options_copy(hf_fit_options *dst, const hf_fit_options *src);
 
 /* hf_fit with a caller-supplied width vector (NULL: hffit_widths) and
  * work buffer (NULL: allocated), so that the fits of a hypothesis test
@@ -88,6 +93,38 @@ enum {
     HFFIT_SADDLE = 2,  /* a clearly negative eigenvalue: not a minimum */
     HFFIT_UNKNOWN = 3  /* the Hessian could not be computed */
 };
+
+/* hffit_probe's target: the descent stops once every free parameter is
+ * within r widths of x (reached is then set). */
+typedef struct hffit_near {
+    const double *x; /* npars */
+    double r;
+    int reached;
+} hffit_near;
+
+/* hffit_ex's descent (L-BFGS, the same path) from init, stopped as soon as
+ * it comes within near->r widths of near->x: infer/asymptotic.c's second
+ * start asks only whether a fit from the inits runs into a known minimum's
+ * basin.  No checks after it (other wells, curvature, the gamma rule);
+ * pars and res hold the best point reached (res->converged 0 where it
+ * stopped short).  Returns HF_OK, or an error where the fit could not
+ * run. */
+int hffit_probe(const hf_model *m, const double *data, const double *init,
+                double poi_value, const hf_fit_options *opt,
+                const double *width, double *work, hffit_near *near,
+                double *pars, hf_fit_result *res, hf_error *err);
+
+/* Issue 16's extra starts (the two-well line of fit/mle.c, infer/retry.c's
+ * rule for failed fits, normfactors and the POI on a bound, the Asimov
+ * fixed-POI fit's second start from the inits) are left out of a build with
+ * -DHF_NO_ROBUST_MINIMA in CFLAGS: only so that their cost can be measured
+ * against the same tree (bench/bench_trust.sh); never for real use.  A
+ * constant, not a runtime option, so that no result depends on a setting. */
+#ifdef HF_NO_ROBUST_MINIMA
+#define HFFIT_ROBUST 0
+#else
+#define HFFIT_ROBUST 1
+#endif
 
 /* Whether a second minimum f is lower than ref by more than rounding
  * (1e-9 relative, absolute below 1): the one test every "keep the lower"

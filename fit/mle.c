@@ -29,6 +29,26 @@ void hf_fit_options_init(hf_fit_options *opt)
     opt->version = HF_FIT_OPTIONS_VERSION;
     opt->tolerance = 1e-10;
     opt->max_evals = 0;
+    opt->full_hessian = 0;
+}
+
+/* A version-1 struct has no full_hessian: its default (0), whatever lies
+ * in the bytes after max_evals. */
+int hffit_full_hessian(const hf_fit_options *opt)
+{
+    return opt && opt->version >= 2 && opt->full_hessian;
+}
+
+/* A copy reads only the fields the caller's version has (a version-1
+ * struct may be shorter than this one). */
+void hffit_options_copy(hf_fit_options *dst, const hf_fit_options *src)
+{
+    hf_fit_options_init(dst);
+    if (!src)
+        return;
+    dst->tolerance = src->tolerance;
+    dst->max_evals = src->max_evals;
+    dst->full_hessian = hffit_full_hessian(src);
 }
 
 int hffit_options_check(const hf_fit_options *opt, hf_error *err)
@@ -81,7 +101,18 @@ typedef struct fit_ctx {
     const double *width;   /* npars: the widths (for mt's BFGS) */
     int fix_poi;
     double twin_poi;       /* other_wells: a twin minimum's POI, or NaN */
+    hffit_near *near;      /* hffit_probe's, or NULL */
+    nlopt_opt o;           /* the running L-BFGS (stopped there) */
 } fit_ctx;
+
+/* Whether y is within near->r widths of hffit_probe's point. */
+static int probe_reached(const fit_ctx *c, const double *y)
+{
+    for (int k = 0; k < c->n; k++)
+        if (!(fabs(y[k] - c->near->x[c->idx[k]] / c->w[k]) <= c->near->r))
+            return 0;
+    return 1;
+}
 
 static double eval(fit_ctx *c, const double *y, double *grad)
 {
@@ -107,6 +138,11 @@ static double eval(fit_ctx *c, const double *y, double *grad)
     if (grad)
         for (int k = 0; k < c->n; k++)
             grad[k] = c->g[c->idx[k]] * c->w[k];
+    if (c->near && !c->near->reached && probe_reached(c, y)) {
+        c->near->reached = 1;
+        if (c->o)
+            nlopt_force_stop(c->o);
+    }
     if (f < c->fbest) {
         c->fbest = f;
         memcpy(c->ybest, y, c->n * sizeof *y);
@@ -278,7 +314,8 @@ static nlopt_result descend(fit_ctx *c, nlopt_opt o, double *y, double tol,
 {
     nlopt_result nr = NLOPT_SUCCESS;
     int n = c->n;
-    for (int round = 0; round < 6 && c->nevals < max_evals; round++) {
+    for (int round = 0; round < 6 && c->nevals < max_evals &&
+                        !(c->near && c->near->reached); round++) {
         memcpy(y, c->ybest, n * sizeof *y);
         if (round >= 2 && newton_step(c, y) > 0 && converged(c, tol))
             break;
@@ -654,9 +691,27 @@ static int fit_converged(fit_ctx *c, double tol, int max_evals)
     return converged(c, tol) || kink_converged(c, tol, max_evals, NULL);
 }
 
+/* Whether the cubic through the minimum (a, f0, slope g0) and the mirror
+ * point (t, f, slope g) along one variable is convex with about the same
+ * curvature at both ends (within a factor 4): one bowl between them, whose
+ * bottom is the minimum, as a single well with a smooth interpolation
+ * looks (on the shared real workspaces the two curvatures are within a
+ * factor 2).  A second well between them, or beyond t, bends the cubic:
+ * on every two-well model of tests/pyhf one curvature is negative or the
+ * mirror point lies lower. */
+static int one_bowl(double t, double f, double g, double a, double f0,
+                    double g0)
+{
+    double h = a - t, s = (f0 - f) / h;
+    double c0 = (6 * s - 4 * g - 2 * g0) / h;
+    double c1 = (-6 * s + 2 * g + 4 * g0) / h;
+    return f > f0 && c0 > 0 && c1 > 0 && c0 <= 4 * c1 && c1 <= 4 * c0;
+}
+
 /* The bottom of the other well along variable k alone: from yt (whose
  * k-th entry is the mirror image -a of the minimum's a), at most 6
- * evaluations: from the lowest point so far a Newton step on the k-th
+ * evaluations (1 where the first shows one bowl, one_bowl): from the
+ * lowest point so far a Newton step on the k-th
  * gradient component, its curvature the secant between the last two
  * lowest points (1, a unit constraint, until there are two), the step at
  * most half a width; where a step went up (over the ridge between the
@@ -668,6 +723,7 @@ static int fit_converged(fit_ctx *c, double tol, int max_evals)
 static double well_line(fit_ctx *c, double *yt, int k, double a,
                         double *g, double *gl, int *back)
 {
+    double f0 = c->fbest, g0 = c->gbest[k]; /* the minimum's */
     double fb = NLL_UNDEFINED, t = yt[k], tb = t, gb = NAN, curv = 1;
     int measured = 0; /* curv from a secant, not the guess */
     *back = 0;
@@ -676,6 +732,10 @@ static double well_line(fit_ctx *c, double *yt, int k, double a,
         double f = eval(c, yt, g), tn;
         if (!(f < NLL_UNDEFINED))
             break;
+        if (it == 0 && one_bowl(t, f, g[k], a, f0, g0)) {
+            *back = 1; /* the minimum's own well: 1 evaluation */
+            break;
+        }
         if (f < fb) {
             if (isfinite(gb) && t != tb && (g[k] - gb) / (t - tb) > 0) {
                 curv = (g[k] - gb) / (t - tb);
@@ -1042,7 +1102,7 @@ static nlopt_result other_minima(fit_ctx *c, nlopt_opt o, fit_bufs *b,
     double *y = b->y;
     if (!converged(c, tol) && c->nevals < max_evals)
         polish_kinks(c, o, y, b->lo, b->hi, tol, max_evals);
-    if (fit_converged(c, tol, max_evals) &&
+    if (HFFIT_ROBUST && fit_converged(c, tol, max_evals) &&
         other_wells(c, o, y, tol, max_evals))
         nr = descend(c, o, y, tol, max_evals);
     if (fit_converged(c, tol, max_evals) && other_sides(c, o, y, max_evals)) {
@@ -1114,9 +1174,15 @@ static int minimize(fit_ctx *c, fit_bufs *b, double tol, int max_evals,
      * evaluations of a hypothesis test against NLopt's default of 10-20. */
     nlopt_set_vector_storage(o, n < 200 ? n : 200);
     nlopt_result nr = NLOPT_SUCCESS;
+    c->o = o;
     if (!(c->mt && warm_descent(c, tol))) {
         two_starts(c, o, b->y, b->lo, b->hi, tol, max_evals);
         nr = descend(c, o, b->y, tol, max_evals);
+    }
+    if (c->near) { /* hffit_probe: the descent alone */
+        nlopt_destroy(o);
+        res->converged = converged(c, tol);
+        return HF_OK;
     }
     nr = other_minima(c, o, b, tol, max_evals, nr);
     nr = settle_flat(c, o, b->y, tol, max_evals, nr, &flat);
@@ -1166,8 +1232,8 @@ static int edge_finish(const hf_model *m, const double *data, int fix_poi,
 static int warm_run(const hf_model *m, const double *data, const double *init,
                     int fix_poi, double poi_value, const hf_fit_options *opt,
                     const double *width, double *work, hffit_metric *mt,
-                    int check_all, double *pars, hf_fit_result *res,
-                    hf_error *err);
+                    int check_all, hffit_near *near, double *pars,
+                    hf_fit_result *res, hf_error *err);
 
 /* hffit_ex, with the Hessian check on every converged fit (check_all) or
  * only on its trapped coordinates (leave_saddle). */
@@ -1177,14 +1243,14 @@ static int fit_run(const hf_model *m, const double *data, const double *init,
                    double *pars, hf_fit_result *res, hf_error *err)
 {
     return warm_run(m, data, init, fix_poi, poi_value, opt, width, work,
-                    NULL, check_all, pars, res, err);
+                    NULL, check_all, NULL, pars, res, err);
 }
 
 static int warm_run(const hf_model *m, const double *data, const double *init,
                     int fix_poi, double poi_value, const hf_fit_options *opt,
                     const double *width, double *work, hffit_metric *mt,
-                    int check_all, double *pars, hf_fit_result *res,
-                    hf_error *err)
+                    int check_all, hffit_near *near, double *pars,
+                    hf_fit_result *res, hf_error *err)
 {
     hf_fit_options defaults;
     if (!opt) {
@@ -1217,6 +1283,7 @@ static int warm_run(const hf_model *m, const double *data, const double *init,
     c.mt = mt;
     c.width = width;
     c.fix_poi = fix_poi;
+    c.near = near;
     int rc = set_variables(&c, &b, init, fix_poi, poi_value, width, err);
     if (rc == HF_OK)
         rc = start_eval(&c, b.y, init, fix_poi, err);
@@ -1227,8 +1294,9 @@ static int warm_run(const hf_model *m, const double *data, const double *init,
     int max_evals = opt->max_evals > 0 ? opt->max_evals : 1000 + 50 * c.n;
     if (c.n == 0)
         res->converged = 1;
-    else
-        rc = minimize(&c, &b, tol, max_evals, check_all, res, err);
+    else /* the caller's strict mode makes every fit hf_fit's */
+        rc = minimize(&c, &b, tol, max_evals,
+                      check_all || hffit_full_hessian(opt), res, err);
     if (rc != HF_OK && rc != HF_ERR_FIT) { /* out of memory */
         memcpy(pars, c.x, npars * sizeof *pars);
         goto out;
@@ -1255,11 +1323,21 @@ int hffit_warm(const hf_model *m, const double *data, const double *init,
                double *pars, hf_fit_result *res, hf_error *err)
 {
     int rc = warm_run(m, data, init, fix_poi, poi_value, opt, width, work,
-                      mt, 0, pars, res, err);
+                      mt, 0, NULL, pars, res, err);
     if (rc == HF_OK) /* the gamma rule (gamma.c) */
         hffit_gamma_retry(m, data, fix_poi, poi_value, opt, width, work, 0,
                           pars, res);
     return rc;
+}
+
+int hffit_probe(const hf_model *m, const double *data, const double *init,
+                double poi_value, const hf_fit_options *opt,
+                const double *width, double *work, hffit_near *near,
+                double *pars, hf_fit_result *res, hf_error *err)
+{
+    near->reached = 0;
+    return warm_run(m, data, init, 1, poi_value, opt, width, work, NULL, 0,
+                    near, pars, res, err);
 }
 
 /* Inside hypothesis tests, limits and toys: the Hessian only on the

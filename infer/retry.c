@@ -68,7 +68,7 @@ int hfinfer_retry_fit(const hf_model *m, const hfinfer_retry *r, int rc,
                       hf_error *err)
 {
     int np = hf_model_npars(m);
-    if (rc == HF_OK && !hfinfer_retry_at_bound(m, pars))
+    if (!HFFIT_ROBUST || (rc == HF_OK && !hfinfer_retry_at_bound(m, pars)))
         return rc;
     if (rc != HF_OK && rc != HF_ERR_FIT)
         return rc; /* out of memory, bad input: not the minimum's fault */

@@ -231,7 +231,9 @@ static int toy_fit(const toy_ctx *c, toy_buf *b, const double *data,
                    int *quick, hf_error *err)
 {
     *quick = 0;
-    if (Hinv) {
+    /* quick_fit and hffit_edge check no Hessian: the strict mode
+     * (hf_fit_options.full_hessian) fits every toy with hffit_ex */
+    if (Hinv && !hffit_full_hessian(c->opt)) {
         int r = quick_fit(c, b, data, Hinv, fix_poi, mu, start, pars, tnll,
                           nevals);
         if (r == HF_OK) {
@@ -826,17 +828,17 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
                 hf_error *err)
 {
     hf_toys_options defaults;
-    hf_fit_options fdefaults;
+    hf_fit_options fopt;
     if (!opt) {
         hf_toys_options_init(&defaults);
         opt = &defaults;
     }
-    hf_fit_options_init(&fdefaults);
+    hffit_options_copy(&fopt, opt->fit);
     result_init(res, ntoys);
     int rc = check_args(m, mu, ts, ntoys, err);
     if (rc != HF_OK)
         return rc;
-    toy_ctx c = {m, ts, opt->fit ? opt->fit : &fdefaults, NULL,
+    toy_ctx c = {m, ts, &fopt, NULL,
                  hf_model_npars(m), hf_model_nmain(m), hf_model_ndata(m),
                  hf_model_poi(m), 0, NULL};
     toy_run r;

@@ -156,6 +156,40 @@ static void test_gives_up(void **state)
     hf_model_free(m);
 }
 
+/* hf_bfgs_work.near: the descent stops at its first accepted point within
+ * near_r of the given point (the closed-form minimum k = 1.2, mu = 1.6),
+ * says so, and has spent fewer evaluations than the full descent; a point
+ * the descent never comes near leaves the fit as it was. */
+static void test_stops_near(void **state)
+{
+    (void)state;
+    hf_model *m = two_bins(20, 12);
+    int imu = par(m, "mu"), ik = par(m, "k"), idx[2] = {0, 1};
+    hf_bfgs_work w;
+    assert_int_equal(hffit_bfgs_work_alloc(&w, m, 2), HF_OK);
+    double width[2] = {1, 1}, H[4] = {1, 0, 0, 1}, start[2], pars[2], tnll;
+    hf_bfgs_problem p = {m, hf_model_data(m), 2, idx, width, 1e-12, 200, 0};
+    start[imu] = 1, start[ik] = 1;
+    long full = 0, cut = 0, far = 0;
+    assert_int_equal(hffit_bfgs(&p, H, start, pars, &tnll, &full, &w), HF_OK);
+    assert_false(w.at_near);
+    double best[2];
+    best[imu] = 1.6, best[ik] = 1.2;
+    w.near = best;
+    w.near_r = 0.05;
+    hffit_bfgs(&p, H, start, pars, &tnll, &cut, &w);
+    assert_true(w.at_near);
+    assert_true(fabs(pars[imu] - 1.6) <= 0.05 && fabs(pars[ik] - 1.2) <= 0.05);
+    assert_true(cut < full);
+    double nowhere[2] = {9, 9};
+    w.near = nowhere;
+    assert_int_equal(hffit_bfgs(&p, H, start, pars, &tnll, &far, &w), HF_OK);
+    assert_false(w.at_near);
+    assert_int_equal(far, full);
+    hffit_bfgs_work_free(&w);
+    hf_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +197,7 @@ int main(void)
         cmocka_unit_test(test_minimum_on_bound),
         cmocka_unit_test(test_fixed_parameter),
         cmocka_unit_test(test_gives_up),
+        cmocka_unit_test(test_stops_near),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
