@@ -91,9 +91,10 @@ char *hfcli_grid_line(cJSON *o, const hf_batch_item *it, int upper_limit,
                        int *failed);
 /* The same for test statistic ts: for q0 the line holds "p0_obs",
  * "p0_exp", "Z_obs" and "Z_exp" in place of the CLs keys.  An item whose
- * explain was filled (hf_batch_options.explain) also gets "explain". */
+ * explain was filled (hf_batch_options.explain) also gets "explain"
+ * (full_hessian as hfcli_explain_json's). */
 char *hfcli_grid_line_ts(cJSON *o, const hf_batch_item *it, int upper_limit,
-                          hf_test_stat ts, int *failed);
+                          hf_test_stat ts, int full_hessian, int *failed);
 /* `hf cls --calctype toybased` (cls_toys.c): the toy hypotest on the
  * loaded model and its output; an HF_EXIT_* status. */
 int hfcli_cls_toys(const hf_model *m, double mu, hf_test_stat ts, int ntoys,
@@ -250,8 +251,10 @@ int hfcli_explain_begin(const hf_model *m, hf_hypotest_explain *ex,
  * left behind when either fails.  An HF_EXIT_* status. */
 int hfcli_explain_emit(const hf_model *m, const hf_hypotest_explain *ex,
                        const hf_cli_args *a, cJSON *out);
+/* full_hessian: the fits' options had hf_fit_options.full_hessian, so that
+ * each fit's "hessian" says which rule its "converged" means. */
 cJSON *hfcli_explain_json(const hf_model *m, const hf_hypotest_explain *ex,
-                           int with_pars);
+                           int with_pars, int full_hessian);
 int hfcli_write_asimov(const char *path, const double *data, int n);
 
 /* scan.c: `hf cls --scan START:STOP:N` */

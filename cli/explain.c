@@ -27,7 +27,7 @@ static cJSON *pars_by_name(const hf_model *m, const double *v)
 }
 
 cJSON *hfcli_explain_json(const hf_model *m, const hf_hypotest_explain *ex,
-                           int with_pars)
+                           int with_pars, int full_hessian)
 {
     cJSON *o = cJSON_CreateObject();
     int np = m ? hf_model_npars(m) : 0; /* m may be NULL without pars */
@@ -39,6 +39,13 @@ cJSON *hfcli_explain_json(const hf_model *m, const hf_hypotest_explain *ex,
         cJSON_AddNumberToObject(j, "twice_nll", f->twice_nll);
         cJSON_AddNumberToObject(j, "poi", f->poi);
         cJSON_AddBoolToObject(j, "converged", f->converged);
+        /* what "converged" checked: the Asimov free fit is no descent
+         * (infer/asymptotic.c asimov_free: its point is the global
+         * minimum by construction) */
+        cJSON_AddStringToObject(j, "hessian",
+                                k == HF_FIT_ASIMOV_FREE ? "by construction"
+                                : full_hessian          ? "full"
+                                                        : "trapped");
         cJSON_AddItemToObject(j, "nevals", hfcli_json_int(f->nevals));
         if (with_pars && ex->pars && m)
             cJSON_AddItemToObject(j, "pars",
@@ -88,7 +95,8 @@ int hfcli_explain_emit(const hf_model *m, const hf_hypotest_explain *ex,
 {
     if (a->explain)
         cJSON_AddItemToObject(out, "explain",
-                              hfcli_explain_json(m, ex, a->explain_pars));
+                              hfcli_explain_json(m, ex, a->explain_pars,
+                                                 a->fo.full_hessian));
     int rc = HF_EXIT_OK;
     if (a->asimov_out)
         rc = hfcli_write_asimov(a->asimov_out, ex->asimov_data,

@@ -94,7 +94,9 @@ static char *grid_text(const hf_patchset *ps, const hf_batch_result *res,
     for (int i = 0; text && i < n; i++) {
         cJSON *head = hfcli_grid_head(hf_patchset_patch_name(ps, i), ps, i);
         char *s = head ? hfcli_grid_line_ts(head, &res->items[i],
-                                             bo->upper_limit, bo->ts, NULL)
+                                             bo->upper_limit, bo->ts,
+                                             bo->fit && bo->fit->full_hessian,
+                                             NULL)
                        : NULL;
         size_t l = s ? strlen(s) : 0;
         if (!s || (used + l + 2 > cap &&

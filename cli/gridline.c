@@ -46,11 +46,12 @@ cJSON *hfcli_grid_head(const char *name, const hf_patchset *ps, int i)
 char *hfcli_grid_line(cJSON *o, const hf_batch_item *it, int upper_limit,
                        int *failed)
 {
-    return hfcli_grid_line_ts(o, it, upper_limit, HF_TEST_QMU_TILDE, failed);
+    return hfcli_grid_line_ts(o, it, upper_limit, HF_TEST_QMU_TILDE, 0,
+                              failed);
 }
 
 char *hfcli_grid_line_ts(cJSON *o, const hf_batch_item *it, int upper_limit,
-                          hf_test_stat ts, int *failed)
+                          hf_test_stat ts, int full_hessian, int *failed)
 {
     int finite = isfinite(it->cls.cls_obs);
     for (int j = 0; j < 5; j++)
@@ -89,7 +90,8 @@ char *hfcli_grid_line_ts(cJSON *o, const hf_batch_item *it, int upper_limit,
     /* the batch fills explain (its free fit at least) only when asked */
     if (it->status == HF_OK && it->explain.fit[HF_FIT_FREE].done)
         cJSON_AddItemToObject(o, "explain",
-                              hfcli_explain_json(NULL, &it->explain, 0));
+                              hfcli_explain_json(NULL, &it->explain, 0,
+                                                 full_hessian));
     char *s = hfcli_json_dump(o, 0, 0);
     cJSON_Delete(o);
     return s;

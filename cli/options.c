@@ -69,6 +69,12 @@ const hf_cli_option hfcli_options[] = {
      "the minimiser's relative tolerance on the NLL\n"
      "(default 1e-10) and its NLL+gradient evaluations\n"
      "per fit (default 1000 + 50 per parameter)", "tolerance= maxiter="},
+    {"full-hessian", HF_OPT_FULL_HESSIAN, NULL, CLS | GRID | SCAN,
+     "every fit checks the Hessian on all its free\n"
+     "parameters, as `hf fit` does (default: only the\n"
+     "block a descent cannot leave); 2 to 14 times the\n"
+     "evaluations: to check a result against pyhf, or\n"
+     "before publishing", NULL},
     {"optimizer", HF_OPT_OPTIMIZER, "NAME", CLS | FIT, NULL, NULL},
     {"backend", HF_OPT_BACKEND, "NAME", CLS | FIT, NULL, NULL},
     {"calctype", HF_OPT_CALCTYPE, "asymptotics|toybased", CLS,
@@ -101,7 +107,7 @@ const hf_cli_option hfcli_options[] = {
      "also print \"explain\": every fit of the test\n"
      "(\"free\", \"fixed_poi\", \"bkg_only\", \"asimov_free\",\n"
      "\"asimov_fixed_poi\": twice_nll, poi, converged,\n"
-     "nevals) and \"q_obs\", \"q_asimov\", to compare\n"
+     "hessian, nevals) and \"q_obs\", \"q_asimov\", to compare\n"
      "with pyhf fit by fit (in every line of a grid)", NULL},
     {"explain-pars", HF_OPT_EXPLAIN_PARS, NULL, CLS,
      "with --explain: each fit's parameters by name", NULL},
@@ -155,6 +161,7 @@ static int take(int key, const char *v, hf_cli_args *a)
     case HF_OPT_MEASUREMENT: a->mo.measurement = v; return HF_EXIT_OK;
     case HF_OPT_INTERP: return hfcli_interp(v, &a->mo);
     case HF_OPT_OPTCONF: return hfcli_optconf(v, &a->fo);
+    case HF_OPT_FULL_HESSIAN: a->fo.full_hessian = 1; return HF_EXIT_OK;
     case HF_OPT_OPTIMIZER: return hfcli_pyhf_only("--optimizer", v);
     case HF_OPT_BACKEND: return hfcli_pyhf_only("--backend", v);
     case HF_OPT_OUTPUT_FILE: a->outfile = v; return HF_EXIT_OK;

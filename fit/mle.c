@@ -29,6 +29,26 @@ void hf_fit_options_init(hf_fit_options *opt)
     opt->version = HF_FIT_OPTIONS_VERSION;
     opt->tolerance = 1e-10;
     opt->max_evals = 0;
+    opt->full_hessian = 0;
+}
+
+/* A version-1 struct has no full_hessian: its default (0), whatever lies
+ * in the bytes after max_evals. */
+int hffit_full_hessian(const hf_fit_options *opt)
+{
+    return opt && opt->version >= 2 && opt->full_hessian;
+}
+
+/* A copy reads only the fields the caller's version has (a version-1
+ * struct may be shorter than this one). */
+void hffit_options_copy(hf_fit_options *dst, const hf_fit_options *src)
+{
+    hf_fit_options_init(dst);
+    if (!src)
+        return;
+    dst->tolerance = src->tolerance;
+    dst->max_evals = src->max_evals;
+    dst->full_hessian = hffit_full_hessian(src);
 }
 
 int hffit_options_check(const hf_fit_options *opt, hf_error *err)
@@ -1274,8 +1294,9 @@ static int warm_run(const hf_model *m, const double *data, const double *init,
     int max_evals = opt->max_evals > 0 ? opt->max_evals : 1000 + 50 * c.n;
     if (c.n == 0)
         res->converged = 1;
-    else
-        rc = minimize(&c, &b, tol, max_evals, check_all, res, err);
+    else /* the caller's strict mode makes every fit hf_fit's */
+        rc = minimize(&c, &b, tol, max_evals,
+                      check_all || hffit_full_hessian(opt), res, err);
     if (rc != HF_OK && rc != HF_ERR_FIT) { /* out of memory */
         memcpy(pars, c.x, npars * sizeof *pars);
         goto out;

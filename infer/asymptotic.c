@@ -190,10 +190,7 @@ int hfinfer_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
     int vrc = hffit_options_check(opt, err);
     if (vrc != HF_OK)
         return vrc;
-    if (opt)
-        h->opt = *opt;
-    else
-        hf_fit_options_init(&h->opt);
+    hffit_options_copy(&h->opt, opt);
     h->npars = hf_model_npars(m);
     h->ndata = hf_model_ndata(m);
     h->poi = hf_model_poi(m);

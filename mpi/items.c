@@ -116,7 +116,8 @@ static char *line_for(const scan *s, int i, const hf_batch_item *it,
     cJSON *o = head_of(s, i);
     if (!o)
         return NULL;
-    char *t = hfcli_grid_line_ts(o, it, s->bo.upper_limit, s->bo.ts, failed);
+    char *t = hfcli_grid_line_ts(o, it, s->bo.upper_limit, s->bo.ts,
+                                 s->fo.full_hessian, failed);
     size_t n = t ? strlen(t) : 0;
     char *line = t ? realloc(t, n + 2) : NULL;
     if (!line) {

@@ -92,6 +92,8 @@ static int parse(int argc, char **argv, opts *o, scan *s)
     s->bo.cl = a.cl;
     s->bo.upper_limit = a.upper_limit;
     s->bo.threads = a.threads;
+    s->fo = a.fo;
+    s->bo.fit = &s->fo;
     /* discovery tests the POI at 0 and sets no limits (as hfcls) */
     if (a.ts == HF_TEST_Q0 && hfcli_given(&a, HF_OPT_TEST_POI) &&
         a.test_poi != 0)

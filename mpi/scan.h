@@ -29,6 +29,7 @@ typedef struct scan {
     int nin;
     int n;                  /* items over all inputs, in input order */
     hf_batch_options bo;
+    hf_fit_options fo;      /* bo.fit: --full-hessian */
     hf_model_options mo;
     int no_verify;          /* --no-verify: patchsets' digests unchecked */
 } scan;

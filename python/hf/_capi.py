@@ -88,7 +88,8 @@ class _Parset(ctypes.Structure):
 
 class _FitOptions(ctypes.Structure):
     _fields_ = [("version", ctypes.c_int),
-                ("tolerance", ctypes.c_double), ("max_evals", ctypes.c_int)]
+                ("tolerance", ctypes.c_double), ("max_evals", ctypes.c_int),
+                ("full_hessian", ctypes.c_int)]  # version 2
 
 
 class _FitResult(ctypes.Structure):
