@@ -400,11 +400,16 @@ typedef struct hf_fit_options {
      * Hessian on its free parameters off their bounds, as hf_fit does
      * (2n evaluations a check; from a saddle it descends, else it
      * reports no convergence), so that "converged" means the rule above
-     * with "no eigenvalue below -1e-6" on all of them; toys skip their
-     * quick fits.  The Asimov free fit stays no fit (its point is the
-     * global minimum by construction).  Cost: 1.6 to 12 times the
-     * evaluations of an asymptotic hypotest on the shared real
-     * workspaces (bench/RESULTS.md).  Use it as a regression check
+     * with "no eigenvalue below -1e-6" on all of them; a toy's quick fit
+     * is followed by hffit_ex's fit from its point (the check, and a
+     * descent from a saddle).  Not checked in either mode: the Asimov
+     * free fit, no fit (its point is the global minimum by
+     * construction), and a fit finished on an empty bin's zero yield
+     * (fit/edge.c: a constrained minimum, judged by KKT).  Cost: 1.6 to
+     * 12 times the evaluations of an asymptotic hypotest on the shared
+     * real workspaces, 8 to 14 times a toy's (bench/RESULTS.md); where a
+     * toy's fits find no point that passes, from every start, the toy
+     * is dropped.  Use it as a regression check
      * against pyhf, and for a result that will be published.  0 (the
      * default, and what a version-1 struct means): the rule above. */
     int full_hessian;

@@ -166,6 +166,42 @@ static void test_scan(void **state)
     cJSON_Delete(refs);
 }
 
+/* A toy hypotest's fits to the observed data (and the generating fits)
+ * take the option: at mu = 3, above the free fit's POI, the observed
+ * qtilde is pyhf's multi-start value (q_obs_mu3); the default's fits stop
+ * at the saddle (the premise). */
+static void test_toys(void **state)
+{
+    (void)state;
+    cJSON *refs;
+    const cJSON *ref = load_ref(&refs);
+    double want = ref_num(ref, "q_obs_mu3");
+    hf_model *m = file_model(WS);
+    hf_fit_options fo;
+    hf_fit_options_init(&fo);
+    hf_toys_options to;
+    hf_toys_options_init(&to);
+    to.threads = 1;
+    to.fit = &fo;
+    hf_toys_result r;
+    hf_error err;
+    for (int full = 0; full <= 1; full++) {
+        fo.full_hessian = full;
+        if (hf_cls_toys(m, hf_model_data(m), 3.0, HF_TEST_QMU_TILDE, 20, 1,
+                        &to, &r, &err) != HF_OK)
+            fail_msg("saddle_sym toys: %s", err.msg);
+        if (full)
+            close_to("toys' q_obs at mu = 3, full_hessian", r.test_stat, want,
+                     1e-6);
+        else if (!(fabs(r.test_stat - want) > 0.01))
+            fail_msg("saddle_sym: the default toys' q_obs at mu = 3 is %.10g, "
+                     "pyhf's %.10g: the default used to stop at the saddle "
+                     "(update this test)", r.test_stat, want);
+    }
+    hf_model_free(m);
+    cJSON_Delete(refs);
+}
+
 /* hf cls --explain says which rule each fit's "converged" means, and
  * --full-hessian gives pyhf's fits. */
 static void test_cli(void **state)
@@ -211,6 +247,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_library),
         cmocka_unit_test(test_scan),
+        cmocka_unit_test(test_toys),
         cmocka_unit_test(test_cli),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
