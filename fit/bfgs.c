@@ -328,6 +328,17 @@ int hffit_bfgs(const hf_bfgs_problem *p, const double *Hinv0,
     return hffit_bfgs_newton(p, 0, Hinv0, start, pars, tnll, nevals, w);
 }
 
+/* Whether a step t along the metric's direction (slope the directional
+ * derivative at t = 1) from f to ft made a decrease outside a factor rho
+ * of the quadratic model's f + t slope (1 - t/2) (the metric's curvature
+ * along its own Newton direction is -slope); rho 0: never. */
+static int first_step_bad(double rho, double f, double ft, double slope,
+                          double t)
+{
+    double pred = slope * t * (1 - 0.5 * t), r = (ft - f) / pred;
+    return rho > 0 && !(r >= 1 / rho && r <= rho);
+}
+
 int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
                       const double *Hinv0, const double *start, double *pars,
                       double *tnll, long *nevals, hf_bfgs_work *w)
@@ -337,6 +348,7 @@ int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
     double tol = p->tolerance > 0 ? p->tolerance : 1e-10;
     double f = init_point(p, Hinv0, start, w, nevals);
     w->at_near = 0;
+    w->first_bad = 0;
     if (isnan(f)) {
         memmove(pars, start, hf_model_npars(p->m) * sizeof *pars);
         return HF_ERR_FIT;
@@ -385,6 +397,10 @@ int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
                                 nevals);
         if (isnan(ft))
             break;
+        if (it == 0 && first_step_bad(w->first_rho, f, ft, slope, t)) {
+            w->first_bad = 1;
+            break;
+        }
         update_metric(n, w);
         if (hit >= 0 && t == tcap) {
             w->held[hit] = hitbound == hf_model_lower(p->m)[p->idx[hit]]

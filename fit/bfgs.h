@@ -44,6 +44,13 @@ typedef struct hf_bfgs_work {
     const double *near;
     double near_r;
     int at_near;
+    /* 0 (as hffit_bfgs_work_alloc leaves it), or a factor: the descent
+     * stops after its first step (first_bad = 1) where the decrease that
+     * step made is not within this factor of the one the first metric's
+     * quadratic model predicts (the trust-region test of a metric carried
+     * from another fit: asymptotic.c's probe then takes another path). */
+    double first_rho;
+    int first_bad;
 } hf_bfgs_work;
 
 int hffit_bfgs_work_alloc(hf_bfgs_work *w, const hf_model *m, int nmax);

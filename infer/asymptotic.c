@@ -340,27 +340,28 @@ static int hypo_probe_lbfgs(hf_hypo *h, double mu, const double *xs,
     return rc == HF_OK && near.reached && !hffit_lower(r.twice_nll, tnll);
 }
 
-static int hypo_probe(hf_hypo *h, double mu, const double *xs, double tnll,
-                      double *x, int *nevals)
+/* Where the free fit held the POI on its bound its kept metric has no POI
+ * row to condition on, but the rest of it may still describe the NLL from
+ * the inits: it is tried there (hypo_probe_metric leaves out the POI's row
+ * and column either way), and given up after its first step where that
+ * step's decrease is not within this factor of the metric's prediction. */
+#define HYPO_FIRST_RHO 2.0
+
+/* The probe's BFGS from x (the inits, POI at mu): the conditioned kept
+ * metric, or the identity (q0); rho as hf_bfgs_work.first_rho.  Returns 1
+ * where it stopped at xs's neighbourhood, not lower than tnll; -1 where
+ * its first step failed the rho test (x is then the inits still). */
+static int hypo_probe_bfgs(hf_hypo *h, double mu, const double *xs,
+                           double tnll, double *x, double rho, int *nevals)
 {
     int np = h->npars, n = 0, same = 0;
     const unsigned char *fixed = hf_model_fixed(h->m);
     int *idx = malloc((np ? np : 1) * sizeof *idx);
     hf_bfgs_work w = {0};
-    memcpy(x, hf_model_inits(h->m), np * sizeof *x);
-    x[h->poi] = mu;
     for (int i = 0; idx && i < np; i++)
         if (!fixed[i] && i != h->poi)
             idx[n++] = i;
     double *H = malloc((size_t)(n ? n : 1) * (n ? n : 1) * sizeof *H);
-    int bfgs = h->ts == HF_TEST_Q0 ||
-               (h->metric.Hinv && hffit_metric_usable(&h->metric, x, 1, mu,
-                                                      h->width, h->poi));
-    if (!bfgs) {
-        free(idx);
-        free(H);
-        return hypo_probe_lbfgs(h, mu, xs, tnll, x, nevals);
-    }
     if (idx && H && hffit_bfgs_work_alloc(&w, h->m, n ? n : 1) == HF_OK) {
         hypo_probe_metric(h, n, H);
         hf_bfgs_problem p = {h->m,     h->asimov,        n,       idx,
@@ -369,14 +370,33 @@ static int hypo_probe(hf_hypo *h, double mu, const double *xs, double tnll,
         double f = NAN;
         w.near = xs;
         w.near_r = HYPO_BASIN;
+        w.first_rho = rho;
         hffit_bfgs(&p, H, x, x, &f, &ne, &w);
         *nevals += (int)ne;
-        same = w.at_near && !hffit_lower(f, tnll);
+        same = w.first_bad ? -1 : w.at_near && !hffit_lower(f, tnll);
     }
     hffit_bfgs_work_free(&w);
     free(H);
     free(idx);
     return same;
+}
+
+static int hypo_probe(hf_hypo *h, double mu, const double *xs, double tnll,
+                      double *x, int *nevals)
+{
+    const hffit_metric *mt = &h->metric;
+    memcpy(x, hf_model_inits(h->m), h->npars * sizeof *x);
+    x[h->poi] = mu;
+    if (h->ts == HF_TEST_Q0 ||
+        (mt->Hinv && hffit_metric_usable(mt, x, 1, mu, h->width, h->poi)))
+        return hypo_probe_bfgs(h, mu, xs, tnll, x, 0, nevals);
+    if (HFFIT_ROBUST && mt->Hinv && mt->have && mt->poi_held &&
+        !mt->kinked) {
+        int same = hypo_probe_bfgs(h, mu, xs, tnll, x, HYPO_FIRST_RHO, nevals);
+        if (same >= 0)
+            return same;
+    }
+    return hypo_probe_lbfgs(h, mu, xs, tnll, x, nevals);
 }
 
 static void asimov_from_inits(hf_hypo *h, double mu, double *pars,
@@ -461,15 +481,15 @@ static int teststat(hf_hypo *h, const double *data, double mu,
      * where the free POI makes q zero: the twin's q may not be */
     int twin = !asimov && isfinite(h->twin_poi);
     hf_ts_fits s = {free_pars, *free_tnll, h->scratch, NAN, h->scratch2,
-                    h->ex != NULL || twin, 0, h->fixed_start[asimov], 0, NAN};
+                    h->ex != NULL || twin, 0, h->fixed_start[asimov], 0, NAN, 0};
     /* the free fit to the data with its POI on a bound: once more, from
      * the first fixed-POI fit's point (retry.c; not the Asimov one's) */
     double lo = hf_model_lower(h->m)[h->poi], hi = hf_model_upper(h->m)[h->poi];
     if (HFFIT_ROBUST && !asimov && !h->free_retried &&
         (free_pars[h->poi] <= lo || free_pars[h->poi] >= hi))
         s.retry_free = h->free_retried = 1;
-    h->nevals += s.retry_free; /* hfinfer_retry_beyond's gradient */
     int rc = hfinfer_teststat_fixed(h->m, h->ts, &f, data, mu, &s, q, err);
+    h->nevals += s.retry_evals; /* hfinfer_retry_beyond's gradient */
     *free_tnll = s.free_tnll;
     if (!asimov) {
         if (isfinite(s.twin_poi) || s.refit) /* else the free fit's own */

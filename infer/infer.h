@@ -48,6 +48,7 @@ typedef struct hf_ts_fits {
     /* out: where the free fit, redone, ended within 1e-6 of twice_nll of
      * the one kept at another POI value, that POI (else NaN) */
     double twin_poi;
+    int retry_evals; /* out: hfinfer_retry_beyond's evaluations (add to) */
 } hf_ts_fits;
 
 /* pyhf's test statistic at mu on `data` given its free fit: the fixed-POI
@@ -95,10 +96,12 @@ int hfinfer_retry_fit(const hf_model *m, const hfinfer_retry *r, int rc,
                       double *pars, double *tnll, int *nevals,
                       hf_error *err);
 /* Whether the NLL at a fixed-POI fit's point falls, along the POI, away
- * from a free fit's POI free_poi (one gradient evaluation; 1 where it
- * cannot tell): a minimum lower than the free fit may lie that way. */
+ * from a free fit's POI free_poi (one gradient evaluation, added to
+ * *nevals, none where the two POI values are equal; 1 where it cannot
+ * tell): a minimum lower than the free fit may lie that way. */
 int hfinfer_retry_beyond(const hf_model *m, const double *data,
-                         const double *fixed_pars, double free_poi);
+                         const double *fixed_pars, double free_poi,
+                         int *nevals);
 
 /* pyhf's AsymptoticCalculator.pvalues on sqrt(q) and sqrt(q_A):
  * CLsb, CLb, CLs at the observed statistic. */

@@ -100,9 +100,15 @@ int hfinfer_retry_fit(const hf_model *m, const hfinfer_retry *r, int rc,
 }
 
 int hfinfer_retry_beyond(const hf_model *m, const double *data,
-                         const double *fixed_pars, double free_poi)
+                         const double *fixed_pars, double free_poi,
+                         int *nevals)
 {
     int np = hf_model_npars(m), poi = hf_model_poi(m);
+    /* fixed where the free fit's POI already is (q0 at mu = 0 on a free
+     * fit held at 0): there is no side away from it, so nothing to ask */
+    if (fixed_pars[poi] == free_poi)
+        return 0;
+    ++*nevals;
     double *g = malloc((np + hf_model_work_size(m) + 1) * sizeof *g);
     if (!g)
         return 1; /* cannot tell: retry */

@@ -82,7 +82,8 @@ int hfinfer_teststat_fixed(const hf_model *m, hf_test_stat ts, const hf_fitter *
     int inside = mu >= hf_model_lower(m)[poi] && mu <= hf_model_upper(m)[poi];
     int lower = tfix < s->free_tnll - 1e-9;
     int retry = s->retry_free &&
-                hfinfer_retry_beyond(m, data, s->fixed_pars, s->free_pars[poi]);
+                hfinfer_retry_beyond(m, data, s->fixed_pars, s->free_pars[poi],
+                                     &s->retry_evals);
     if (inside && (lower || retry)) {
         rc = redo_free(m, f, data, s, lower, err);
         if (rc != HF_OK)
@@ -164,7 +165,7 @@ int hf_test_statistic(const hf_model *m, const double *data, double mu,
         return hfcore_error_set(err, HF_ERR_NOMEM, "test statistic: out of memory");
     plain_fitter pf = {m, opt};
     hf_fitter f = {plain_fit, &pf};
-    hf_ts_fits s = {pars, NAN, pars + npars, NAN, pars + 2 * npars, 1, 0, NULL, 0, NAN};
+    hf_ts_fits s = {pars, NAN, pars + npars, NAN, pars + 2 * npars, 1, 0, NULL, 0, NAN, 0};
     /* pyhf fits both, from the inits */
     int rc = hfinfer_teststat_seq(m, ts, &f, data, mu, NULL, &s, q, err);
     if (rc != HF_OK)

@@ -350,7 +350,7 @@ static int teststat(const toy_ctx *c, toy_buf *b, const double *data,
     toy_fitter tf = {c, b, mt, mt ? mt->fixed : NULL, nevals,
                      retry ? start : NULL};
     hf_fitter f = {toy_seq_fit, &tf};
-    hf_ts_fits s = {b->free_pars, NAN, b->fixed_pars, NAN, b->scratch, 0, 0, NULL, 0, NAN};
+    hf_ts_fits s = {b->free_pars, NAN, b->fixed_pars, NAN, b->scratch, 0, 0, NULL, 0, NAN, 0};
     int rc = hfinfer_teststat_seq(c->m, c->ts, &f, data, mu, start, &s, q, err);
     if (rc != HF_OK)
         return rc;
