@@ -190,6 +190,40 @@ static void test_stops_near(void **state)
     hf_model_free(m);
 }
 
+/* hf_bfgs_work.first_rho: a first metric that models the NLL (the one a
+ * full fit ended with) is kept; one a million times too large, whose first
+ * step the line search has to cut far back, is given up after that step,
+ * with the start point returned; without first_rho the same descent goes
+ * on to the minimum. */
+static void test_first_step(void **state)
+{
+    (void)state;
+    hf_model *m = two_bins(20, 12);
+    int imu = par(m, "mu"), ik = par(m, "k"), idx[2] = {0, 1};
+    hf_bfgs_work w;
+    assert_int_equal(hffit_bfgs_work_alloc(&w, m, 2), HF_OK);
+    double width[2] = {1, 1}, H[4] = {1, 0, 0, 1}, start[2], pars[2], tnll;
+    hf_bfgs_problem p = {m, hf_model_data(m), 2, idx, width, 1e-12, 200, 0};
+    start[imu] = 1, start[ik] = 1;
+    long ne = 0;
+    assert_int_equal(hffit_bfgs(&p, H, start, pars, &tnll, &ne, &w), HF_OK);
+    double good[4], huge[4] = {1e6, 0, 0, 1e6};
+    memcpy(good, w.H, sizeof good);
+    w.first_rho = 2;
+    assert_int_equal(hffit_bfgs(&p, good, start, pars, &tnll, &ne, &w), HF_OK);
+    assert_false(w.first_bad);
+    assert_true(fabs(pars[imu] - 1.6) < 1e-4 && fabs(pars[ik] - 1.2) < 1e-4);
+    hffit_bfgs(&p, huge, start, pars, &tnll, &ne, &w);
+    assert_true(w.first_bad);
+    assert_true(pars[imu] == start[imu] && pars[ik] == start[ik]);
+    w.first_rho = 0;
+    assert_int_equal(hffit_bfgs(&p, huge, start, pars, &tnll, &ne, &w), HF_OK);
+    assert_false(w.first_bad);
+    assert_true(fabs(pars[imu] - 1.6) < 1e-4 && fabs(pars[ik] - 1.2) < 1e-4);
+    hffit_bfgs_work_free(&w);
+    hf_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_fixed_parameter),
         cmocka_unit_test(test_gives_up),
         cmocka_unit_test(test_stops_near),
+        cmocka_unit_test(test_first_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
