@@ -500,8 +500,10 @@ typedef struct hf_cls_result {
  * the Asimov data is one evaluation at the point that made them: the
  * data are the expectation there, its global minimum.  The
  * fixed-POI fit to the Asimov data also starts from the model's inits,
- * as pyhf's, and the lower minimum is kept: that descent (the same path
- * the fit from the inits would take) stops as soon as every parameter is
+ * as pyhf's, and the lower minimum is kept: that descent (the path the
+ * fit from the inits would take, or the warm fits' BFGS metric where its
+ * first step's decrease is within a factor 2 of the metric's prediction)
+ * stops as soon as every parameter is
  * within 0.05 constraint widths of the warm-started fit's minimum, not
  * lower than it (the same basin); elsewhere it is finished and kept where
  * lower.  For
