@@ -1290,22 +1290,15 @@ static void builder_free(builder *B)
     free(B->st_rel2);
 }
 
-int hfmodel_compile(const cJSON *channels, const cJSON *params,
-                     const char *params_path, const cJSON *observations,
-                     const hf_model_options *opt, const char *source,
-                     hf_model **out, hf_error *err)
+/* The interpolation codes pyhf defines for each modifier type; any other
+ * value would be evaluated as code4p (histosys) or refused later with a
+ * message about lo and hi (normsys), so it is refused here by name. */
+static int check_interp_codes(const hf_model_options *opt, hf_error *err)
 {
-    builder B;
-    memset(&B, 0, sizeof B);
-    B.src = source;
-    B.err = err;
-    *out = NULL;
     if (opt->histosys_interp == HF_INTERP_CODE1 || opt->histosys_interp == HF_INTERP_CODE4)
         return hfcore_error_set(err, HF_ERR_ARG,
                             "histosys interpolation must be code0, code2 or code4p "
                             "(pyhf defines no additive code1/code4)");
-    /* Any other value would be evaluated as code4p (histosys) or refused
-     * with a message about lo and hi (normsys, if there is one). */
     if (opt->histosys_interp != HF_INTERP_CODE0 && opt->histosys_interp != HF_INTERP_CODE2 &&
         opt->histosys_interp != HF_INTERP_CODE4P)
         return hfcore_error_set(err, HF_ERR_ARG,
@@ -1317,10 +1310,68 @@ int hfmodel_compile(const cJSON *channels, const cJSON *params,
         return hfcore_error_set(err, HF_ERR_ARG,
                             "normsys interpolation code %d is not one of code0, code1, "
                             "code2, code4 or code4p", (int)opt->normsys_interp);
+    return HF_OK;
+}
+
+/* m->poi: the offset of the scalar parameter named opt->poi, or -1 when
+ * no POI is asked for. */
+static int set_poi(const builder *B, hf_model *m, const hf_model_options *opt,
+                   const char *params_path)
+{
+    m->poi = -1;
+    if (!opt->poi || !opt->poi[0])
+        return HF_OK;
+    int k = hfcore_strmap_get(&B->parmap, opt->poi);
+    if (k < 0)
+        return hfcore_error_set(B->err, HF_ERR_INVALID,
+                            "%s: %s: the POI '%s' is not a parameter of the model", B->src,
+                            params_path, opt->poi);
+    if (B->reqs[k].n != 1)
+        return hfcore_error_set(B->err, HF_ERR_INVALID,
+                            "%s: %s: the POI '%s' has %d components; a POI must be scalar",
+                            B->src, params_path, opt->poi, B->reqs[k].n);
+    m->poi = B->reqs[k].offset;
+    return HF_OK;
+}
+
+/* The parameter scans the fitter needs, done once per model here rather
+ * than in every fit: fit/mle.c other_wells (twowell), leave_saddle and
+ * other_sides (symmetric, kinked). Returns 0 when out of memory. */
+static int scan_parameters(hf_model *m)
+{
+    size_t n = m->npars ? (size_t)m->npars : 1;
+    m->twowell = malloc(n);
+    if (m->twowell)
+        m->ntwowell = hfmodel_twowell_scan(m, m->twowell);
+    m->symmetric = malloc(n);
+    if (m->symmetric)
+        m->nsymmetric = hfmodel_symmetric_scan(m, m->symmetric);
+    m->kinked = malloc(n);
+    if (m->kinked)
+        m->nkinked = hfmodel_kinked_scan(m, m->kinked);
+    return m->twowell && m->symmetric && m->kinked;
+}
+
+/* The steps run in pyhf's order: channels are collected, parameters
+ * registered (which fixes the parameter order), given their defaults,
+ * then the measurement's config applied and the flat arrays filled. */
+int hfmodel_compile(const cJSON *channels, const cJSON *params,
+                     const char *params_path, const cJSON *observations,
+                     const hf_model_options *opt, const char *source,
+                     hf_model **out, hf_error *err)
+{
+    builder B;
+    memset(&B, 0, sizeof B);
+    B.src = source;
+    B.err = err;
+    *out = NULL;
+    int rc = check_interp_codes(opt, err);
+    if (rc)
+        return rc;
     hf_model *m = calloc(1, sizeof *m);
     if (!m)
         return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
-    int rc = collect(&B, channels);
+    rc = collect(&B, channels);
     if (!rc)
         rc = register_parameters(&B);
     for (int k = 0; !rc && k < B.nreq; k++)
@@ -1332,20 +1383,8 @@ int hfmodel_compile(const cJSON *channels, const cJSON *params,
         rc = apply_config(&B, params, params_path);
     if (!rc)
         rc = fill_model(&B, m, opt, observations);
-    m->poi = -1;
-    if (!rc && opt->poi && opt->poi[0]) {
-        int k = hfcore_strmap_get(&B.parmap, opt->poi);
-        if (k < 0)
-            rc = hfcore_error_set(err, HF_ERR_INVALID,
-                              "%s: %s: the POI '%s' is not a parameter of the model", source,
-                              params_path, opt->poi);
-        else if (B.reqs[k].n != 1)
-            rc = hfcore_error_set(err, HF_ERR_INVALID,
-                              "%s: %s: the POI '%s' has %d components; a POI must be scalar",
-                              source, params_path, opt->poi, B.reqs[k].n);
-        else
-            m->poi = B.reqs[k].offset;
-    }
+    if (!rc)
+        rc = set_poi(&B, m, opt, params_path);
     builder_free(&B);
     if (rc) {
         hf_model_free(m);
@@ -1353,19 +1392,7 @@ int hfmodel_compile(const cJSON *channels, const cJSON *params,
     }
     m->source = strdup(source ? source : "");
     m->params_path = strdup(params_path ? params_path : "parameters");
-    /* once here rather than in every fit (fit/mle.c other_wells) */
-    m->twowell = malloc(m->npars ? (size_t)m->npars : 1);
-    if (m->twowell)
-        m->ntwowell = hfmodel_twowell_scan(m, m->twowell);
-    /* and fit/mle.c leave_saddle and other_sides */
-    m->symmetric = malloc(m->npars ? (size_t)m->npars : 1);
-    if (m->symmetric)
-        m->nsymmetric = hfmodel_symmetric_scan(m, m->symmetric);
-    m->kinked = malloc(m->npars ? (size_t)m->npars : 1);
-    if (m->kinked)
-        m->nkinked = hfmodel_kinked_scan(m, m->kinked);
-    if (!m->source || !m->params_path || !m->twowell || !m->symmetric ||
-        !m->kinked) {
+    if (!scan_parameters(m) || !m->source || !m->params_path) {
         hf_model_free(m);
         return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
     }
