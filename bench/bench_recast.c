@@ -82,6 +82,78 @@ static double *make_events(size_t nev)
     return ev;
 }
 
+/* Step 1a: the events histogrammed into the channel's bins, with the
+ * statistical uncertainty of each bin (sqrt of the summed squared weights). */
+static int fill_histogram(const hf_binning *bins, int nb, const double *ev,
+                          size_t nev, double *sumw, double *unc)
+{
+    double *sumw2 = calloc((size_t)nb, sizeof *sumw2);
+    if (!sumw2)
+        return 1;
+    hf_binning_fill(bins, 0, ev, ev + 1, 2, nev, sumw, sumw2);
+    for (int b = 0; b < nb; b++)
+        unc[b] = sqrt(sumw2[b]);
+    free(sumw2);
+    return 0;
+}
+
+/* Step 1b: the background compiled with a signal slot in the channel. */
+static hf_signal *build_signal(const hf_workspace *ws, const char *chan)
+{
+    const char *channels[] = {chan};
+    hf_signal_spec spec;
+    hf_signal_spec_init(&spec);
+    spec.channels = channels;
+    spec.nchannels = 1;
+    spec.lumi = 1;
+    spec.staterror = 1;
+    hf_signal *sig = NULL;
+    hf_error err;
+    if (hf_signal_build(ws, &spec, NULL, &sig, &err)) {
+        fail(&err);
+        return NULL;
+    }
+    return sig;
+}
+
+/* Step 2's input: the same shape at strengths from 0.05 to 5, one row of
+ * nb yields (ys) and uncertainties (us) per signal. */
+static void scaled_signals(const double *sumw, const double *unc, int nb,
+                           int nsig, double *ys, double *us)
+{
+    for (int j = 0; j < nsig; j++) {
+        double f = 0.05 * pow(100.0, (double)j / (nsig > 1 ? nsig - 1 : 1));
+        for (int b = 0; b < nb; b++) {
+            ys[(size_t)j * nb + b] = f * sumw[b];
+            us[(size_t)j * nb + b] = sqrt(f) * unc[b];
+        }
+    }
+}
+
+/* Step 2: all signals through the batch runner; its wall time, the mean
+ * number of NLL evaluations per signal and the count of failed ones. */
+static int time_batch(const hf_signal *sig, int nsig, const double *ys,
+                      const double *us, int threads, double *secs,
+                      double *nevals_per, int *nfailed)
+{
+    hf_batch_options opt;
+    hf_batch_options_init(&opt);
+    opt.threads = threads;
+    hf_batch_result res;
+    hf_error err;
+    double t0 = now();
+    if (hf_signal_cls_batch(sig, nsig, ys, us, &opt, &res, &err))
+        return fail(&err);
+    *secs = now() - t0;
+    long nevals = 0;
+    for (int j = 0; j < nsig; j++)
+        nevals += res.items[j].cls.nevals;
+    *nevals_per = (double)nevals / (nsig > 0 ? nsig : 1);
+    *nfailed = res.nfailed;
+    hf_batch_result_free(&res);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -97,33 +169,21 @@ int main(int argc, char **argv)
     hf_workspace *ws = NULL;
     if (hf_workspace_read(argv[1], &ws, &err))
         return fail(&err);
-
     int nb = 0;
     hf_binning *bins = channel_binning(ws, chan, &nb);
-    if (!bins)
-        return 1;
-    double *ev = make_events(nev);
-    if (!ev)
+    double *ev = bins ? make_events(nev) : NULL;
+    double *sumw = calloc((size_t)nb, sizeof *sumw), *unc = calloc((size_t)nb, sizeof *unc);
+    if (!ev || !sumw || !unc)
         return 1;
 
-    /* 1. one signal, one thread */
+    /* 1. one signal, one thread: histogram, template, CLs at mu = 1 */
     double t0 = now();
-    double *sumw = calloc((size_t)nb, sizeof *sumw), *sumw2 = calloc((size_t)nb, sizeof *sumw2);
-    double *unc = calloc((size_t)nb, sizeof *unc);
-    hf_binning_fill(bins, 0, ev, ev + 1, 2, nev, sumw, sumw2);
-    for (int b = 0; b < nb; b++)
-        unc[b] = sqrt(sumw2[b]);
+    if (fill_histogram(bins, nb, ev, nev, sumw, unc))
+        return 1;
     double t1 = now();
-    const char *channels[] = {chan};
-    hf_signal_spec spec;
-    hf_signal_spec_init(&spec);
-    spec.channels = channels;
-    spec.nchannels = 1;
-    spec.lumi = 1;
-    spec.staterror = 1;
-    hf_signal *sig = NULL;
-    if (hf_signal_build(ws, &spec, NULL, &sig, &err))
-        return fail(&err);
+    hf_signal *sig = build_signal(ws, chan);
+    if (!sig)
+        return 1;
     double t2 = now();
     hf_batch_options opt;
     hf_batch_options_init(&opt);
@@ -136,37 +196,27 @@ int main(int argc, char **argv)
     int st1 = res.items[0].status;
     hf_batch_result_free(&res);
 
-    /* 2. many signals: the same shape at strengths from 0.05 to 5 */
+    /* 2. many signals on THREADS threads */
     double *ys = malloc(sizeof(double) * (size_t)nb * (size_t)nsig);
     double *us = malloc(sizeof(double) * (size_t)nb * (size_t)nsig);
-    for (int j = 0; j < nsig; j++) {
-        double f = 0.05 * pow(100.0, (double)j / (nsig > 1 ? nsig - 1 : 1));
-        for (int b = 0; b < nb; b++) {
-            ys[(size_t)j * nb + b] = f * sumw[b];
-            us[(size_t)j * nb + b] = sqrt(f) * unc[b];
-        }
-    }
-    opt.threads = threads;
-    double t4 = now();
-    if (hf_signal_cls_batch(sig, nsig, ys, us, &opt, &res, &err))
-        return fail(&err);
-    double t5 = now();
-    long nevals = 0;
-    for (int j = 0; j < nsig; j++)
-        nevals += res.items[j].cls.nevals;
+    if (!ys || !us)
+        return 1;
+    scaled_signals(sumw, unc, nb, nsig, ys, us);
+    double batch_s = 0, nevals_per = 0;
+    int nfailed = 0;
+    if (time_batch(sig, nsig, ys, us, threads, &batch_s, &nevals_per, &nfailed))
+        return 1;
     printf("{\"events\": %zu, \"bins\": %d, \"fill_s\": %.4f, \"template_s\": %.4f, "
            "\"cls_s\": %.4f, \"one_signal_total_s\": %.4f, \"cls_obs\": %.6g, \"status\": %d, "
            "\"signals\": %d, \"threads\": %d, \"batch_s\": %.4f, \"batch_failed\": %d, "
            "\"batch_nevals_per_signal\": %.1f}\n",
-           nev, nb, t1 - t0, t2 - t1, t3 - t2, t3 - t0, cls1, st1, nsig, threads, t5 - t4,
-           res.nfailed, (double)nevals / (nsig > 0 ? nsig : 1));
-    hf_batch_result_free(&res);
+           nev, nb, t1 - t0, t2 - t1, t3 - t2, t3 - t0, cls1, st1, nsig, threads, batch_s,
+           nfailed, nevals_per);
     hf_signal_free(sig);
     hf_binning_free(bins);
     hf_workspace_free(ws);
     free(ev);
     free(sumw);
-    free(sumw2);
     free(unc);
     free(ys);
     free(us);

@@ -327,16 +327,27 @@ static void print_channels_samples(const summary *S, size_t w, text *t)
     nl(t);
 }
 
-static void print_parameters(const summary *S, size_t w, text *t)
+/* The head of a three-column table as pyhf inspect prints it: names
+ * right-aligned in w, the middle column (22 wide) aligned as mid_align,
+ * then the last; and a line of dashes under each. */
+static void table_head(text *t, size_t w, const char *first, const char *mid,
+                       char mid_align, const char *last)
 {
-    field(t, "parameters", w, '>');
+    field(t, first, w, '>');
     put(t, "  ", 2);
-    field(t, "constraint", 22, '<');
-    put(t, "  modifiers\n", 12);
+    field(t, mid, 22, mid_align);
+    put(t, "  ", 2);
+    put(t, last, strlen(last));
+    nl(t);
     field(t, "----------", w, '>');
     put(t, "  ", 2);
-    field(t, "----------", 22, '<');
+    field(t, "----------", 22, mid_align);
     put(t, "  ----------\n", 13);
+}
+
+static void print_parameters(const summary *S, size_t w, text *t)
+{
+    table_head(t, w, "parameters", "constraint", '<', "modifiers");
     for (int i = 0; i < S->pars.n; i++) {
         field(t, S->pars.v[i], w, '>');
         put(t, "  ", 2);
@@ -352,14 +363,7 @@ static void print_parameters(const summary *S, size_t w, text *t)
 static void print_measurements(const cJSON *meas, int star, size_t w, text *t)
 {
     const cJSON *me;
-    field(t, "measurement", w, '>');
-    put(t, "  ", 2);
-    field(t, "poi", 22, '^');
-    put(t, "  parameters\n", 13);
-    field(t, "----------", w, '>');
-    put(t, "  ", 2);
-    field(t, "----------", 22, '^');
-    put(t, "  ----------\n", 13);
+    table_head(t, w, "measurement", "poi", '^', "parameters");
     int i = 0;
     cJSON_ArrayForEach(me, meas) {
         const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(me, "config"), *p;

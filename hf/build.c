@@ -27,8 +27,10 @@ const char *const hfmodel_modtype_names[HF_MOD_NTYPES] = {
 
 int hfmodel_modtype_from_name(const char *name)
 {
+    /* the first letter rules out most types without a call (every
+     * modifier of every patch's build comes here) */
     for (int t = 0; t < HF_MOD_NTYPES; t++)
-        if (strcmp(name, hfmodel_modtype_names[t]) == 0)
+        if (name[0] == hfmodel_modtype_names[t][0] && strcmp(name, hfmodel_modtype_names[t]) == 0)
             return t;
     return -1;
 }
@@ -36,7 +38,9 @@ int hfmodel_modtype_from_name(const char *name)
 typedef struct modref {
     const char *name;
     int type;
+    int nid;  /* name id: first-seen order in collect, then the name's rank */
     const cJSON *json;
+    const cJSON *data; /* its "data" member, or NULL */
     int idx; /* index in the sample's modifiers array */
 } modref;
 
@@ -78,11 +82,19 @@ typedef struct builder {
     blockref *blks;
     preq *reqs;
     hf_strmap parmap;
+    /* the distinct modifier names: names[id] by first-seen id (namemap
+     * gives the id), and name_req[rank]: the parameter set of the name of
+     * that rank in strcmp order, or -1 (a lookup by integer, not by hash
+     * and strcmp, in every later step) */
+    hf_strmap namemap;
+    const char **names;
+    int nnames, capnames;
+    int *name_req;
     int nmain;
     /* staterror occurrences sorted by (name, walk order), each set's run
      * at preq.occ0; and bin-sized scratch that staterror_defaults leaves
      * zeroed, so that many staterror sets cost no more than one pass */
-    struct stocc { const char *name; int b, j; } *st;
+    struct stocc { int nid, b, j; } *st;
     double *st_nomsum, *st_rel2;
 } builder;
 
@@ -99,20 +111,35 @@ static int cmp_blk(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
+/* By (name, type) as strcmp orders them: nid is the name's rank in
+ * strcmp order (equal names, equal ranks) and hfmodel_modtype_names is in
+ * strcmp order, so every comparison has the sign the strcmp of the names,
+ * then of the type names, would have: qsort makes the same permutation. */
 static int cmp_mod(const void *a, const void *b)
 {
     const modref *x = a, *y = b;
-    int c = strcmp(x->name, y->name);
-    return c ? c : strcmp(hfmodel_modtype_names[x->type], hfmodel_modtype_names[y->type]);
+    if (x->nid != y->nid)
+        return x->nid < y->nid ? -1 : 1;
+    return x->type - y->type;
 }
 
+/* By (name rank, walk order), as cmp_mod. */
 static int cmp_stocc(const void *a, const void *b)
 {
     const struct stocc *x = a, *y = b;
-    int c = strcmp(x->name, y->name);
-    if (c)
-        return c;
+    if (x->nid != y->nid)
+        return x->nid < y->nid ? -1 : 1;
     return x->b != y->b ? (x->b < y->b ? -1 : 1) : x->j - y->j;
+}
+
+typedef struct nameid {
+    const char *name;
+    int id;
+} nameid;
+
+static int cmp_nameid(const void *a, const void *b)
+{
+    return strcmp(((const nameid *)a)->name, ((const nameid *)b)->name);
 }
 
 static int nomem(builder *B)
@@ -136,12 +163,6 @@ static const char *jstr(const cJSON *o, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static double jnum(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
 /* Path of a modifier for error messages. */
 static const char *modpath(const builder *B, int blk, int mod, char *buf,
                            size_t len)
@@ -154,11 +175,102 @@ static const char *modpath(const builder *B, int blk, int mod, char *buf,
 
 /* ------------------------------------------------------------ structure */
 
+/* The id of a modifier name, the next one if it is new. */
+static int name_id(builder *B, const char *name)
+{
+    int id = hfcore_strmap_get(&B->namemap, name);
+    if (id >= 0)
+        return id;
+    if (B->nnames == B->capnames) {
+        int cap = B->capnames ? 2 * B->capnames : 256;
+        const char **nn = realloc(B->names, sizeof *nn * (size_t)cap);
+        if (!nn)
+            return -1;
+        B->names = nn;
+        B->capnames = cap;
+    }
+    if (hfcore_strmap_put(&B->namemap, name, B->nnames))
+        return -1;
+    B->names[B->nnames] = name;
+    return B->nnames++;
+}
+
+/* A sample's modifiers: name, type and data found in one walk of each
+ * object's members (the first of a key, as cJSON's lookup finds), and
+ * the name's id. */
+static int collect_mods(builder *B, blockref *r, const cJSON *mods)
+{
+    int nm = cJSON_GetArraySize(mods);
+    r->mods = calloc(nm ? nm : 1, sizeof *r->mods);
+    if (!r->mods)
+        return nomem(B);
+    r->nmods = nm;
+    const cJSON *mj;
+    int mi = 0;
+    cJSON_ArrayForEach(mj, mods) {
+        modref *mr = &r->mods[mi];
+        const cJSON *name = NULL, *type = NULL, *kv;
+        cJSON_ArrayForEach(kv, mj) {
+            if (!kv->string)
+                continue;
+            if (!name && !strcmp(kv->string, "name"))
+                name = kv;
+            else if (!type && !strcmp(kv->string, "type"))
+                type = kv;
+            else if (!mr->data && !strcmp(kv->string, "data"))
+                mr->data = kv;
+        }
+        mr->name = cJSON_IsString(name) ? name->valuestring : NULL;
+        mr->type = cJSON_IsString(type) ? hfmodel_modtype_from_name(type->valuestring) : -1;
+        mr->json = mj;
+        mr->idx = mi++;
+        if (mr->type < 0 || !mr->name) {
+            char p[128];
+            snprintf(p, sizeof p, "channels[%d].samples[%d].modifiers[%d]",
+                     r->ci, r->si, mr->idx);
+            return hfcore_error_set(B->err, HF_ERR_INVALID,
+                                "%s: %s: unknown modifier type", B->src, p);
+        }
+        if ((mr->nid = name_id(B, mr->name)) < 0)
+            return nomem(B);
+    }
+    return HF_OK;
+}
+
+/* Replaces each modifier's first-seen name id by the name's rank in
+ * strcmp order: one sort of the distinct names, then integer comparisons
+ * in the sorts of modifiers and staterror occurrences. */
+static int rank_names(builder *B)
+{
+    int n = B->nnames;
+    nameid *v = malloc(sizeof *v * (size_t)(n ? n : 1));
+    int *rank = malloc(sizeof(int) * (size_t)(n ? n : 1));
+    B->name_req = malloc(sizeof(int) * (size_t)(n ? n : 1));
+    if (!v || !rank || !B->name_req) {
+        free(v);
+        free(rank);
+        return nomem(B);
+    }
+    for (int i = 0; i < n; i++)
+        v[i] = (nameid){B->names[i], i};
+    qsort(v, n, sizeof *v, cmp_nameid);
+    for (int i = 0; i < n; i++) {
+        rank[v[i].id] = i;
+        B->name_req[i] = -1;
+    }
+    for (int b = 0; b < B->nblk; b++)
+        for (int j = 0; j < B->blks[b].nmods; j++)
+            B->blks[b].mods[j].nid = rank[B->blks[b].mods[j].nid];
+    free(v);
+    free(rank);
+    return HF_OK;
+}
+
 static int collect(builder *B, const cJSON *channels)
 {
     B->nchan = cJSON_GetArraySize(channels);
     B->chans = calloc(B->nchan ? B->nchan : 1, sizeof *B->chans);
-    if (!B->chans)
+    if (!B->chans || hfcore_strmap_init(&B->namemap, 256))
         return nomem(B);
     int nblk = 0, ci = 0;
     const cJSON *c;
@@ -197,31 +309,16 @@ static int collect(builder *B, const cJSON *channels)
             r->si = si++;
             r->nb = B->chans[k].nb;
             r->bin0 = B->chans[k].off;
-            const cJSON *mods = cJSON_GetObjectItemCaseSensitive(s, "modifiers");
-            int nm = cJSON_GetArraySize(mods);
-            r->mods = calloc(nm ? nm : 1, sizeof *r->mods);
-            if (!r->mods)
-                return nomem(B);
-            const cJSON *mj;
-            int mi = 0;
-            cJSON_ArrayForEach(mj, mods) {
-                modref *mr = &r->mods[mi];
-                mr->name = jstr(mj, "name");
-                mr->type = hfmodel_modtype_from_name(jstr(mj, "type"));
-                mr->json = mj;
-                mr->idx = mi++;
-                if (mr->type < 0 || !mr->name) {
-                    char p[128];
-                    snprintf(p, sizeof p, "channels[%d].samples[%d].modifiers[%d]",
-                             r->ci, r->si, mr->idx);
-                    return hfcore_error_set(B->err, HF_ERR_INVALID,
-                                        "%s: %s: unknown modifier type", B->src, p);
-                }
-            }
-            r->nmods = nm;
-            qsort(r->mods, nm, sizeof *r->mods, cmp_mod);
+            int rc = collect_mods(B, r, cJSON_GetObjectItemCaseSensitive(s, "modifiers"));
+            if (rc)
+                return rc;
         }
     }
+    int rc = rank_names(B);
+    if (rc)
+        return rc;
+    for (int b = 0; b < B->nblk; b++)
+        qsort(B->blks[b].mods, B->blks[b].nmods, sizeof *B->blks[b].mods, cmp_mod);
     qsort(B->blks, B->nblk, sizeof *B->blks, cmp_blk);
     return HF_OK;
 }
@@ -278,7 +375,7 @@ static void req_fill(preq *r, double init, double lo, double hi, double aux,
 static int need(builder *B, int blk, int mod)
 {
     const modref *mr = &B->blks[blk].mods[mod];
-    int k = hfcore_strmap_get(&B->parmap, mr->name);
+    int k = B->name_req[mr->nid];
     if (k >= 0) {
         int t0 = B->reqs[k].type, t1 = mr->type;
         int same = t0 == t1 ||
@@ -310,9 +407,10 @@ static int need(builder *B, int blk, int mod)
     r->blk = blk;
     r->mod = mod;
     r->aux_offset = -1;
+    /* the map serves the measurement config and the POI, by name */
     if (hfcore_strmap_put(&B->parmap, mr->name, B->nreq))
         return nomem(B);
-    B->nreq++;
+    B->name_req[mr->nid] = B->nreq++;
     return HF_OK;
 }
 
@@ -342,10 +440,10 @@ static int register_parameters(builder *B)
             for (int b = 0; b < B->nblk; b++)
                 for (int j = 0; j < B->blks[b].nmods; j++)
                     if (B->blks[b].mods[j].type == t)
-                        B->st[cnt++] = (struct stocc){B->blks[b].mods[j].name, b, j};
+                        B->st[cnt++] = (struct stocc){B->blks[b].mods[j].nid, b, j};
             qsort(B->st, cnt, sizeof *B->st, cmp_stocc);
             for (size_t i = 0, e; i < cnt; i = e) {
-                for (e = i + 1; e < cnt && strcmp(B->st[e].name, B->st[i].name) == 0; e++)
+                for (e = i + 1; e < cnt && B->st[e].nid == B->st[i].nid; e++)
                     ;
                 int rc = need(B, B->st[i].b, B->st[i].j);
                 if (rc)
@@ -369,7 +467,7 @@ static int register_parameters(builder *B)
             const modref *mr = &B->blks[b].mods[j];
             if (mr->type != HF_MOD_SHAPESYS)
                 continue;
-            const preq *r = &B->reqs[hfcore_strmap_get(&B->parmap, mr->name)];
+            const preq *r = &B->reqs[B->name_req[mr->nid]];
             if (r->type == HF_MOD_SHAPESYS && (r->blk != b || r->mod != j)) {
                 char p[160];
                 return hfcore_error_set(B->err, HF_ERR_INVALID,
@@ -461,7 +559,7 @@ static int staterror_defaults(builder *B, preq *r)
         const modref *mr = &br->mods[occ[o].j];
         const cJSON *x;
         int i = 0;
-        cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(mr->json, "data")) {
+        cJSON_ArrayForEach(x, mr->data) {
             double ns = nomsum[br->bin0 + i];
             if (ns > 0) {
                 double q = x->valuedouble / ns;
@@ -542,7 +640,7 @@ static int defaults(builder *B, preq *r)
         sample_data(br, nom);
         const cJSON *x;
         int i = 0;
-        cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(mr->json, "data")) {
+        cJSON_ArrayForEach(x, mr->data) {
             double unc = x->valuedouble;
             int valid = nom[i] > 0 && unc > 0;
             double tau = valid ? (nom[i] * nom[i]) / (unc * unc) : 1.0;
@@ -1018,12 +1116,29 @@ static int alloc_blocks(builder *B, hf_model *m, const hf_model_options *opt)
     return HF_OK;
 }
 
+/* The members of a modifier's data called klo and khi (the first of each,
+ * as cJSON's lookup finds), in one walk of the object rather than two. */
+static void data_members(const cJSON *data, const char *klo, const char *khi,
+                         const cJSON **lo, const cJSON **hi)
+{
+    const cJSON *kv;
+    *lo = *hi = NULL;
+    cJSON_ArrayForEach(kv, data) {
+        if (!kv->string)
+            continue;
+        if (!*lo && !strcmp(kv->string, klo))
+            *lo = kv;
+        else if (!*hi && !strcmp(kv->string, khi))
+            *hi = kv;
+    }
+}
+
 /* A histosys's coefficients, one entry per bin that it moves. */
 static void compile_histosys(hf_model *m, const hf_model_options *opt, const hf_block *K,
                              int par, const cJSON *data, cursor *at)
 {
-    const cJSON *lo = cJSON_GetObjectItemCaseSensitive(data, "lo_data");
-    const cJSON *hi = cJSON_GetObjectItemCaseSensitive(data, "hi_data");
+    const cJSON *lo, *hi;
+    data_members(data, "lo_data", "hi_data", &lo, &hi);
     const cJSON *l = lo ? lo->child : NULL, *h = hi ? hi->child : NULL;
     for (int i = 0; i < K->nb; i++) {
         double *c = m->hs_coef + 2 * (size_t)at->hsi;
@@ -1052,8 +1167,8 @@ static int compile_modifier(builder *B, hf_model *m, const hf_model_options *opt
     const blockref *br = &B->blks[b];
     const hf_block *K = &m->blocks[b];
     const modref *mr = &br->mods[j];
-    const preq *r = &B->reqs[hfcore_strmap_get(&B->parmap, mr->name)];
-    const cJSON *data = cJSON_GetObjectItemCaseSensitive(mr->json, "data");
+    const preq *r = &B->reqs[B->name_req[mr->nid]];
+    const cJSON *data = mr->data;
     char p[160];
     switch (mr->type) {
     case HF_MOD_NORMFACTOR:
@@ -1062,7 +1177,10 @@ static int compile_modifier(builder *B, hf_model *m, const hf_model_options *opt
         m->sfac[c->sfi++].code = -1;
         break;
     case HF_MOD_NORMSYS: {
-        double lo = jnum(data, "lo"), hi = jnum(data, "hi");
+        const cJSON *jlo, *jhi;
+        data_members(data, "lo", "hi", &jlo, &jhi);
+        double lo = cJSON_IsNumber(jlo) ? jlo->valuedouble : NAN;
+        double hi = cJSON_IsNumber(jhi) ? jhi->valuedouble : NAN;
         m->sfac[c->sfi].par = r->offset;
         if (hfmodel_interp_normsys_init(&m->sfac[c->sfi++], opt->normsys_interp, lo, hi))
             return hfcore_error_set(B->err, HF_ERR_INVALID,
@@ -1164,27 +1282,23 @@ static void builder_free(builder *B)
         req_free(&B->reqs[k]);
     free(B->reqs);
     hfcore_strmap_free(&B->parmap);
+    hfcore_strmap_free(&B->namemap);
+    free(B->names);
+    free(B->name_req);
     free(B->st);
     free(B->st_nomsum);
     free(B->st_rel2);
 }
 
-int hfmodel_compile(const cJSON *channels, const cJSON *params,
-                     const char *params_path, const cJSON *observations,
-                     const hf_model_options *opt, const char *source,
-                     hf_model **out, hf_error *err)
+/* The interpolation codes pyhf defines for each modifier type; any other
+ * value would be evaluated as code4p (histosys) or refused later with a
+ * message about lo and hi (normsys), so it is refused here by name. */
+static int check_interp_codes(const hf_model_options *opt, hf_error *err)
 {
-    builder B;
-    memset(&B, 0, sizeof B);
-    B.src = source;
-    B.err = err;
-    *out = NULL;
     if (opt->histosys_interp == HF_INTERP_CODE1 || opt->histosys_interp == HF_INTERP_CODE4)
         return hfcore_error_set(err, HF_ERR_ARG,
                             "histosys interpolation must be code0, code2 or code4p "
                             "(pyhf defines no additive code1/code4)");
-    /* Any other value would be evaluated as code4p (histosys) or refused
-     * with a message about lo and hi (normsys, if there is one). */
     if (opt->histosys_interp != HF_INTERP_CODE0 && opt->histosys_interp != HF_INTERP_CODE2 &&
         opt->histosys_interp != HF_INTERP_CODE4P)
         return hfcore_error_set(err, HF_ERR_ARG,
@@ -1196,10 +1310,68 @@ int hfmodel_compile(const cJSON *channels, const cJSON *params,
         return hfcore_error_set(err, HF_ERR_ARG,
                             "normsys interpolation code %d is not one of code0, code1, "
                             "code2, code4 or code4p", (int)opt->normsys_interp);
+    return HF_OK;
+}
+
+/* m->poi: the offset of the scalar parameter named opt->poi, or -1 when
+ * no POI is asked for. */
+static int set_poi(const builder *B, hf_model *m, const hf_model_options *opt,
+                   const char *params_path)
+{
+    m->poi = -1;
+    if (!opt->poi || !opt->poi[0])
+        return HF_OK;
+    int k = hfcore_strmap_get(&B->parmap, opt->poi);
+    if (k < 0)
+        return hfcore_error_set(B->err, HF_ERR_INVALID,
+                            "%s: %s: the POI '%s' is not a parameter of the model", B->src,
+                            params_path, opt->poi);
+    if (B->reqs[k].n != 1)
+        return hfcore_error_set(B->err, HF_ERR_INVALID,
+                            "%s: %s: the POI '%s' has %d components; a POI must be scalar",
+                            B->src, params_path, opt->poi, B->reqs[k].n);
+    m->poi = B->reqs[k].offset;
+    return HF_OK;
+}
+
+/* The parameter scans the fitter needs, done once per model here rather
+ * than in every fit: fit/mle.c other_wells (twowell), leave_saddle and
+ * other_sides (symmetric, kinked). Returns 0 when out of memory. */
+static int scan_parameters(hf_model *m)
+{
+    size_t n = m->npars ? (size_t)m->npars : 1;
+    m->twowell = malloc(n);
+    if (m->twowell)
+        m->ntwowell = hfmodel_twowell_scan(m, m->twowell);
+    m->symmetric = malloc(n);
+    if (m->symmetric)
+        m->nsymmetric = hfmodel_symmetric_scan(m, m->symmetric);
+    m->kinked = malloc(n);
+    if (m->kinked)
+        m->nkinked = hfmodel_kinked_scan(m, m->kinked);
+    return m->twowell && m->symmetric && m->kinked;
+}
+
+/* The steps run in pyhf's order: channels are collected, parameters
+ * registered (which fixes the parameter order), given their defaults,
+ * then the measurement's config applied and the flat arrays filled. */
+int hfmodel_compile(const cJSON *channels, const cJSON *params,
+                     const char *params_path, const cJSON *observations,
+                     const hf_model_options *opt, const char *source,
+                     hf_model **out, hf_error *err)
+{
+    builder B;
+    memset(&B, 0, sizeof B);
+    B.src = source;
+    B.err = err;
+    *out = NULL;
+    int rc = check_interp_codes(opt, err);
+    if (rc)
+        return rc;
     hf_model *m = calloc(1, sizeof *m);
     if (!m)
         return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
-    int rc = collect(&B, channels);
+    rc = collect(&B, channels);
     if (!rc)
         rc = register_parameters(&B);
     for (int k = 0; !rc && k < B.nreq; k++)
@@ -1211,20 +1383,8 @@ int hfmodel_compile(const cJSON *channels, const cJSON *params,
         rc = apply_config(&B, params, params_path);
     if (!rc)
         rc = fill_model(&B, m, opt, observations);
-    m->poi = -1;
-    if (!rc && opt->poi && opt->poi[0]) {
-        int k = hfcore_strmap_get(&B.parmap, opt->poi);
-        if (k < 0)
-            rc = hfcore_error_set(err, HF_ERR_INVALID,
-                              "%s: %s: the POI '%s' is not a parameter of the model", source,
-                              params_path, opt->poi);
-        else if (B.reqs[k].n != 1)
-            rc = hfcore_error_set(err, HF_ERR_INVALID,
-                              "%s: %s: the POI '%s' has %d components; a POI must be scalar",
-                              source, params_path, opt->poi, B.reqs[k].n);
-        else
-            m->poi = B.reqs[k].offset;
-    }
+    if (!rc)
+        rc = set_poi(&B, m, opt, params_path);
     builder_free(&B);
     if (rc) {
         hf_model_free(m);
@@ -1232,19 +1392,7 @@ int hfmodel_compile(const cJSON *channels, const cJSON *params,
     }
     m->source = strdup(source ? source : "");
     m->params_path = strdup(params_path ? params_path : "parameters");
-    /* once here rather than in every fit (fit/mle.c other_wells) */
-    m->twowell = malloc(m->npars ? (size_t)m->npars : 1);
-    if (m->twowell)
-        m->ntwowell = hfmodel_twowell_scan(m, m->twowell);
-    /* and fit/mle.c leave_saddle and other_sides */
-    m->symmetric = malloc(m->npars ? (size_t)m->npars : 1);
-    if (m->symmetric)
-        m->nsymmetric = hfmodel_symmetric_scan(m, m->symmetric);
-    m->kinked = malloc(m->npars ? (size_t)m->npars : 1);
-    if (m->kinked)
-        m->nkinked = hfmodel_kinked_scan(m, m->kinked);
-    if (!m->source || !m->params_path || !m->twowell || !m->symmetric ||
-        !m->kinked) {
+    if (!scan_parameters(m) || !m->source || !m->params_path) {
         hf_model_free(m);
         return hfcore_error_set(err, HF_ERR_NOMEM, "out of memory");
     }

@@ -589,18 +589,25 @@ static int summary(hf_test_stat ts, double q_obs, const double *sbq,
     return HF_OK;
 }
 
-int hf_toys_summary(hf_test_stat ts, double q_obs, const double *sb_stats,
-                    const double *b_stats, int ntoys, hf_toys_result *res,
-                    hf_error *err)
+/* Every result field NaN (or 0) until computed. */
+static void result_init(hf_toys_result *res, int ntoys)
 {
-    if (!res)
-        return hfcore_error_set(err, HF_ERR_ARG, "toys: no result to fill");
     memset(res, 0, sizeof *res);
     res->cls_obs = res->clsb = res->clb = res->test_stat = NAN;
     res->cls_err = res->clsb_err = res->clb_err = NAN;
     res->cls_lo = res->cls_hi = NAN;
     for (int i = 0; i < 5; i++)
         res->cls_exp[i] = res->clsb_exp[i] = res->clb_exp[i] = NAN;
+    res->ntoys = ntoys;
+}
+
+int hf_toys_summary(hf_test_stat ts, double q_obs, const double *sb_stats,
+                    const double *b_stats, int ntoys, hf_toys_result *res,
+                    hf_error *err)
+{
+    if (!res)
+        return hfcore_error_set(err, HF_ERR_ARG, "toys: no result to fill");
+    result_init(res, 0);
     if (ts != HF_TEST_Q0 && ts != HF_TEST_QMU && ts != HF_TEST_QMU_TILDE)
         return hfcore_error_set(err, HF_ERR_ARG,
                             "toys: the toy calculator takes q0, qmu or "
@@ -625,18 +632,6 @@ void hf_toys_options_init(hf_toys_options *opt)
         return;
     memset(opt, 0, sizeof *opt);
     opt->version = HF_TOYS_OPTIONS_VERSION;
-}
-
-/* Every result field NaN (or 0) until computed. */
-static void result_init(hf_toys_result *res, int ntoys)
-{
-    memset(res, 0, sizeof *res);
-    res->cls_obs = res->clsb = res->clb = res->test_stat = NAN;
-    res->cls_err = res->clsb_err = res->clb_err = NAN;
-    res->cls_lo = res->cls_hi = NAN;
-    for (int i = 0; i < 5; i++)
-        res->cls_exp[i] = res->clsb_exp[i] = res->clb_exp[i] = NAN;
-    res->ntoys = ntoys;
 }
 
 static int check_args(const hf_model *m, double mu, hf_test_stat ts,

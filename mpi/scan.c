@@ -234,9 +234,50 @@ static int finish_output(const scan *s, const opts *o, char **lines)
     return rc;
 }
 
-/* Kept whole (~95 lines): every rank must make the same collective calls
- * (MPI_Allreduce, MPI_Bcast) in the same order, whatever happens on it;
- * one function shows that order at once. */
+/* Every rank parses the same command line and reaches the same verdict;
+ * only rank 0 speaks (the others hold what they would say, rank_msg). */
+static int load_inputs(int argc, char **argv, opts *o, scan *s)
+{
+    int rc = parse(argc, argv, o, s);
+    if (rc != HF_EXIT_OK || o->help)
+        return rc;
+    rc = gather_paths(argc, argv, o);
+    if (rc == HF_EXIT_OK) {
+        g_quiet = 1;
+        rc = hfmpi_scan_open(s, argv[optind], o->paths, o->npaths);
+        g_quiet = 0;
+    }
+    return rc;
+}
+
+/* Rank 0 after the run: the output in order, or the reason there is none. */
+static int rank0_finish(const scan *s, const opts *o, char **lines, int nfailed)
+{
+    if (nfailed < 0)
+        return HF_EXIT_INPUT; /* the journal keeps what was done */
+    int rc = finish_output(s, o, lines);
+    /* kept lines never hold errors: count them in the output */
+    if (rc == HF_EXIT_OK && nfailed > 0) {
+        hfcli_msg("%d of %d patches failed (their lines say why)", nfailed, s->n);
+        rc = HF_EXIT_INPUT;
+    }
+    return rc;
+}
+
+/* --stats: t0 start, t1 inputs loaded, t2 run done. */
+static void print_stats(const scan *s, int size, int kept, double t0, double t1,
+                        double t2)
+{
+    int t = s->bo.threads > 0 ? s->bo.threads : omp_get_max_threads();
+    fprintf(stderr, "%s: stats: %d ranks x %d threads; loaded in "
+            "%.3f s; %d patches (%d kept) in %.3f s (%.1f points/s)\n",
+            hfcli_prog, size, t, t1 - t0, s->n, kept, t2 - t1,
+            (s->n - kept) / (t2 - t1 > 0 ? t2 - t1 : 1e-9));
+}
+
+/* Every rank must make the same collective calls (MPI_Allreduce,
+ * MPI_Bcast) in the same order, whatever happens on it: main keeps all of
+ * them, and the steps it calls make none. */
 int main(int argc, char **argv)
 {
     int provided, size, rc, all;
@@ -257,9 +298,7 @@ int main(int argc, char **argv)
     double t0 = now(), t1 = t0, t2 = t0;
     int kept = 0, nfailed = 0;
 
-    /* Every rank parses the same command line and reaches the same
-     * verdict; only rank 0 speaks. */
-    rc = parse(argc, argv, &o, &s);
+    rc = load_inputs(argc, argv, &o, &s);
     if (rc == HF_EXIT_OK && o.help) {
         if (g_rank == 0) {
             fputs(usage, stdout);
@@ -267,13 +306,6 @@ int main(int argc, char **argv)
             fputs(usage_end, stdout);
         }
         goto out;
-    }
-    if (rc == HF_EXIT_OK)
-        rc = gather_paths(argc, argv, &o);
-    if (rc == HF_EXIT_OK) {
-        g_quiet = 1;
-        rc = hfmpi_scan_open(&s, argv[optind], o.paths, o.npaths);
-        g_quiet = 0;
     }
     /* Inputs must load everywhere: a rank that cannot read them says so
      * unless rank 0 could not either (then its message is enough). */
@@ -300,24 +332,9 @@ int main(int argc, char **argv)
         if (journal)
             fclose(journal);
         journal = NULL;
-        if (nfailed < 0) {
-            rc = HF_EXIT_INPUT; /* the journal keeps what was done */
-        } else {
-            rc = finish_output(&s, &o, lines);
-            /* kept lines never hold errors: count them in the output */
-            if (rc == HF_EXIT_OK && nfailed > 0) {
-                hfcli_msg("%d of %d patches failed (their lines say why)",
-                           nfailed, s.n);
-                rc = HF_EXIT_INPUT;
-            }
-        }
-        if (o.stats) {
-            int t = s.bo.threads > 0 ? s.bo.threads : omp_get_max_threads();
-            fprintf(stderr, "%s: stats: %d ranks x %d threads; loaded in "
-                    "%.3f s; %d patches (%d kept) in %.3f s (%.1f points/s)\n",
-                    hfcli_prog, size, t, t1 - t0, s.n, kept, t2 - t1,
-                    (s.n - kept) / (t2 - t1 > 0 ? t2 - t1 : 1e-9));
-        }
+        rc = rank0_finish(&s, &o, lines, nfailed);
+        if (o.stats)
+            print_stats(&s, size, kept, t0, t1, t2);
     }
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
 out:

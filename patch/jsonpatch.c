@@ -526,27 +526,40 @@ static int not_found(hf_error *err, int r, const char *source, int i,
                    why);
 }
 
+/* The tail of copy and move: v added at op->path. If that fails, v is
+ * given back: linked again before next in parent (move: the value returns
+ * where it was), or deleted when parent is NULL (copy: v was a copy). */
+static int place_at_path(cJSON **doc, const op_t *op, int i, const char *source,
+                         char *scratch, int cow, cJSON *v, cJSON *parent,
+                         cJSON *next, hf_error *err)
+{
+    char why[512];
+    loc_t at;
+    int r = locate(*doc, op->path, FOR_ADD | cow, scratch, &at, why, sizeof why);
+    if (r || place(doc, &at, v, 0)) {
+        if (parent)
+            link_before(parent, v, next);
+        else
+            cJSON_Delete(v);
+        return r ? not_found(err, r, source, i, op, "path", why)
+                 : op_fail(err, HF_ERR_NOMEM, source, i, op, "out of memory");
+    }
+    return HF_OK;
+}
+
 static int op_copy(cJSON **doc, const op_t *op, int i, const char *source,
                    char *scratch, int cow, hf_error *err)
 {
     int r;
     char why[512];
-    loc_t at, src;
+    loc_t src;
     cJSON *v;
     if ((r = locate(*doc, op->from, MUST_EXIST | cow, scratch, &src, why, sizeof why)))
         return not_found(err, r, source, i, op, "\"from\"", why);
     v = cJSON_Duplicate(src.item, 1);
     if (!v)
         return op_fail(err, HF_ERR_NOMEM, source, i, op, "out of memory");
-    if ((r = locate(*doc, op->path, FOR_ADD | cow, scratch, &at, why, sizeof why))) {
-        cJSON_Delete(v);
-        return not_found(err, r, source, i, op, "path", why);
-    }
-    if (place(doc, &at, v, 0)) {
-        cJSON_Delete(v);
-        return op_fail(err, HF_ERR_NOMEM, source, i, op, "out of memory");
-    }
-    return HF_OK;
+    return place_at_path(doc, op, i, source, scratch, cow, v, NULL, NULL, err);
 }
 
 static int op_move(cJSON **doc, const op_t *op, int i, const char *source,
@@ -554,7 +567,7 @@ static int op_move(cJSON **doc, const op_t *op, int i, const char *source,
 {
     int r;
     char why[512];
-    loc_t at, src;
+    loc_t src;
     cJSON *v;
     if ((r = locate(*doc, op->from, MUST_EXIST | cow, scratch, &src, why, sizeof why)))
         return not_found(err, r, source, i, op, "\"from\"", why);
@@ -568,15 +581,7 @@ static int op_move(cJSON **doc, const op_t *op, int i, const char *source,
      * if that fails the value goes back where it was. */
     cJSON *next = src.item->next;
     v = cJSON_DetachItemViaPointer(src.parent, src.item);
-    if ((r = locate(*doc, op->path, FOR_ADD | cow, scratch, &at, why, sizeof why))) {
-        link_before(src.parent, v, next);
-        return not_found(err, r, source, i, op, "path", why);
-    }
-    if (place(doc, &at, v, 0)) {
-        link_before(src.parent, v, next);
-        return op_fail(err, HF_ERR_NOMEM, source, i, op, "out of memory");
-    }
-    return HF_OK;
+    return place_at_path(doc, op, i, source, scratch, cow, v, src.parent, next, err);
 }
 
 static int apply_op(cJSON **doc, const op_t *op, int i, const char *source,

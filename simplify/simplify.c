@@ -378,8 +378,101 @@ static int new_workspace(cJSON **spec, const char *source, hf_workspace **out,
     return HF_OK;
 }
 
-/* Kept at ~95 lines: one pipeline (options, fit, background, propagation,
- * method, spec) with one cleanup; each step is a function above. */
+/* Everything the simplify pipeline owns, so that each step below can fail
+ * and one function (simplify_free) releases whatever was made. */
+typedef struct {
+    cJSON *fitdoc, *spec;
+    hf_model *fm, *ym;
+    hf_workspace *pruned;
+    double *pars, *unc, *corr, *S;
+    int *map, *freeidx, nfree;
+    hf_postfit pf;
+} simplify_state;
+
+static void simplify_free(simplify_state *st)
+{
+    cJSON_Delete(st->fitdoc);
+    cJSON_Delete(st->spec);
+    hf_model_free(st->fm);
+    hf_model_free(st->ym);
+    hf_workspace_free(st->pruned);
+    free(st->pars);
+    free(st->unc);
+    free(st->corr);
+    free(st->map);
+    hfsimplify_postfit_free(&st->pf);
+    free(st->freeidx);
+    free(st->S);
+}
+
+/* Step 1: the model to fit (constants fixed as asked) and its background
+ * fit: best-fit parameters, uncertainties and correlations. */
+static int simplify_fit(const hf_workspace *ws, const hf_simplify_options *opt,
+                        simplify_state *st, hf_error *err)
+{
+    int rc;
+    if ((rc = fixed_doc(ws, opt, &st->fitdoc, err)) ||
+        (rc = build(st->fitdoc, ws->source, opt, &st->fm, err)))
+        return rc;
+    size_t n1 = (size_t)(hf_model_npars(st->fm) ? hf_model_npars(st->fm) : 1);
+    st->pars = malloc(sizeof *st->pars * n1);
+    st->unc = malloc(sizeof *st->unc * n1);
+    st->corr = malloc(sizeof *st->corr * n1 * n1);
+    if (!st->pars || !st->unc || !st->corr)
+        return hfcore_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
+    return fit_background(st->fm, ws->source, opt, st->pars, st->unc,
+                          st->corr, err);
+}
+
+/* Step 2: the background is the workspace without the excluded samples;
+ * its parameters are the fitted model's, matched by name. The fit's
+ * uncertainties are propagated to its post-fit yields and covariance. */
+static int simplify_background(const hf_workspace *ws,
+                               const hf_simplify_options *opt,
+                               simplify_state *st, hf_error *err)
+{
+    int rc;
+    if (opt->nexclude &&
+        (rc = without_excluded(ws, opt, &st->pruned, &st->ym, err)))
+        return rc;
+    const hf_model *bm = st->ym ? st->ym : st->fm;
+    size_t n1 = (size_t)(hf_model_npars(st->fm) ? hf_model_npars(st->fm) : 1);
+    int nyp = hf_model_npars(bm);
+    hf_postfit *pf = &st->pf;
+    st->map = malloc(sizeof *st->map * (size_t)(nyp ? nyp : 1));
+    pf->nbins = hf_model_nmain(bm);
+    pf->yield = malloc(sizeof *pf->yield * (size_t)pf->nbins);
+    pf->cov = malloc(sizeof *pf->cov * (size_t)pf->nbins * (size_t)pf->nbins);
+    st->freeidx = malloc(sizeof *st->freeidx * n1);
+    st->S = malloc(sizeof *st->S * n1 * (size_t)(pf->nbins ? pf->nbins : 1));
+    if (!st->map || !pf->yield || !pf->cov || !st->freeidx || !st->S)
+        return hfcore_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
+    match_parameters(st->fm, bm, st->map);
+    if ((rc = propagate(st->fm, bm, st->map, st->pars, st->unc, st->corr,
+                        pf->yield, pf->cov, st->freeidx, &st->nfree, st->S,
+                        err)))
+        return rc;
+    pf->fm = st->fm;
+    pf->ym = bm;
+    return HF_OK;
+}
+
+/* Step 3: the method's systematics, then the simplified spec. */
+static int simplify_method(const hf_workspace *ws,
+                           const hf_simplify_options *opt, simplify_state *st,
+                           hf_error *err)
+{
+    int rc = opt->method == HF_SIMPLIFY_LINEAR ||
+                     opt->method == HF_SIMPLIFY_CORRELATED
+                 ? hfsimplify_linear(st->fm, st->pf.ym, st->map, st->pars,
+                                     st->unc, st->freeidx, st->nfree, st->S,
+                                     opt, &st->pf, err)
+                 : postfit_sys(opt, &st->pf, err);
+    if (rc)
+        return rc;
+    return hfsimplify_spec(ws->root, &st->pf, opt, ws->source, &st->spec, err);
+}
+
 int hf_workspace_simplify(const hf_workspace *ws,
                           const hf_simplify_options *opt, hf_workspace **out,
                           hf_error *err)
@@ -394,84 +487,20 @@ int hf_workspace_simplify(const hf_workspace *ws,
     if (!ws || !out)
         return hfcore_error_set(err, HF_ERR_ARG,
                             "hf_workspace_simplify: NULL argument");
-    int vrc = check_options(ws, opt, err);
-    if (vrc != HF_OK)
-        return vrc;
+    int rc = check_options(ws, opt, err);
+    if (rc != HF_OK)
+        return rc;
     /* CORRELATED is LINEAR with all but the largest systematics folded
      * into the eigenvectors of their pre-fit covariance. */
     hf_simplify_options lopt = *opt;
     if (lopt.method == HF_SIMPLIFY_CORRELATED && lopt.keep_named == 0)
         lopt.keep_named = HF_SIMPLIFY_CORRELATED_KEEP;
-    opt = &lopt;
 
-    int rc;
-    cJSON *fitdoc = NULL, *spec = NULL;
-    hf_model *fm = NULL, *ym = NULL;
-    hf_workspace *pruned = NULL;
-    double *pars = NULL, *unc = NULL, *corr = NULL;
-    int *map = NULL, *freeidx = NULL, nfree = 0;
-    double *S = NULL;
-    hf_postfit pf = {0};
-
-    if ((rc = fixed_doc(ws, opt, &fitdoc, err)) ||
-        (rc = build(fitdoc, ws->source, opt, &fm, err)))
-        goto out;
-    int np = hf_model_npars(fm);
-    size_t n1 = (size_t)(np ? np : 1);
-    pars = malloc(sizeof *pars * n1);
-    unc = malloc(sizeof *unc * n1);
-    corr = malloc(sizeof *corr * n1 * n1);
-    if (!pars || !unc || !corr) {
-        rc = hfcore_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
-        goto out;
-    }
-    if ((rc = fit_background(fm, ws->source, opt, pars, unc, corr, err)))
-        goto out;
-
-    /* The background is the workspace without the excluded samples; its
-     * parameters are the fitted model's, matched by name. */
-    if (opt->nexclude && (rc = without_excluded(ws, opt, &pruned, &ym, err)))
-        goto out;
-    const hf_model *bm = ym ? ym : fm;
-    int nyp = hf_model_npars(bm);
-    map = malloc(sizeof *map * (size_t)(nyp ? nyp : 1));
-    pf.nbins = hf_model_nmain(bm);
-    pf.yield = malloc(sizeof *pf.yield * (size_t)pf.nbins);
-    pf.cov = malloc(sizeof *pf.cov * (size_t)pf.nbins * (size_t)pf.nbins);
-    freeidx = malloc(sizeof *freeidx * n1);
-    S = malloc(sizeof *S * n1 * (size_t)(pf.nbins ? pf.nbins : 1));
-    if (!map || !pf.yield || !pf.cov || !freeidx || !S) {
-        rc = hfcore_error_set(err, HF_ERR_NOMEM, "simplify: out of memory");
-        goto out;
-    }
-    match_parameters(fm, bm, map);
-    if ((rc = propagate(fm, bm, map, pars, unc, corr, pf.yield, pf.cov,
-                        freeidx, &nfree, S, err)))
-        goto out;
-    pf.fm = fm;
-    pf.ym = bm;
-    rc = opt->method == HF_SIMPLIFY_LINEAR ||
-                 opt->method == HF_SIMPLIFY_CORRELATED
-             ? hfsimplify_linear(fm, bm, map, pars, unc, freeidx, nfree, S,
-                                  opt, &pf, err)
-             : postfit_sys(opt, &pf, err);
-    if (rc)
-        goto out;
-    if ((rc = hfsimplify_spec(ws->root, &pf, opt, ws->source, &spec, err)))
-        goto out;
-    rc = new_workspace(&spec, ws->source, out, err);
-out:
-    cJSON_Delete(fitdoc);
-    cJSON_Delete(spec);
-    hf_model_free(fm);
-    hf_model_free(ym);
-    hf_workspace_free(pruned);
-    free(pars);
-    free(unc);
-    free(corr);
-    free(map);
-    hfsimplify_postfit_free(&pf);
-    free(freeidx);
-    free(S);
+    simplify_state st = {0};
+    if (!(rc = simplify_fit(ws, &lopt, &st, err)) &&
+        !(rc = simplify_background(ws, &lopt, &st, err)) &&
+        !(rc = simplify_method(ws, &lopt, &st, err)))
+        rc = new_workspace(&st.spec, ws->source, out, err);
+    simplify_free(&st);
     return rc;
 }

@@ -307,6 +307,38 @@ static void test_uncertainties_all_fixed(void **s)
     hf_model_free(m);
 }
 
+/* pyhf orders parameter sets by type (histosys, lumi, normfactor, normsys,
+ * shapefactor, shapesys, staterror), within a type by first appearance
+ * walking samples and modifiers sorted by name (Python's str order: code
+ * points, so 'B' before 'a'), not by their order in the file. */
+static void test_parameter_order(void **s)
+{
+    (void)s;
+    hf_model *m = NULL;
+    hf_error err;
+    assert_int_equal(build("{\"name\": \"zeta\", \"type\": \"normsys\", \"data\": {\"hi\": 1.1, \"lo\": 0.9}},"
+                           "{\"name\": \"stat_b\", \"type\": \"staterror\", \"data\": [1, 1]},"
+                           "{\"name\": \"alpha\", \"type\": \"normsys\", \"data\": {\"hi\": 1.2, \"lo\": 0.8}},"
+                           "{\"name\": \"Zsys\", \"type\": \"shapesys\", \"data\": [2, 3]},"
+                           "{\"name\": \"Beta\", \"type\": \"normsys\", \"data\": {\"hi\": 1.3, \"lo\": 0.7}},"
+                           "{\"name\": \"alpha\", \"type\": \"histosys\", \"data\": {\"hi_data\": [51, 61], \"lo_data\": [49, 59]}}",
+                           "mu", "", NULL, &m, &err),
+                     HF_OK);
+    static const char *const want[][2] = {
+        {"alpha", "histosys"}, {"mu", "normfactor"}, {"Beta", "normsys"},
+        {"zeta", "normsys"},   {"Zsys", "shapesys"}, {"stat_b", "staterror"}};
+    assert_int_equal(hf_model_nparsets(m), 6);
+    for (int k = 0; k < 6; k++) {
+        hf_parset ps;
+        assert_int_equal(hf_model_parset(m, k, &ps), HF_OK);
+        assert_string_equal(ps.name, want[k][0]);
+        assert_string_equal(ps.type, want[k][1]);
+    }
+    assert_int_equal(hf_model_npars(m), 8);
+    assert_string_equal(hf_model_par_name(m, 4), "Zsys[0]");
+    hf_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_hand_computed),
         cmocka_unit_test(test_gradient_at_zero_factor),
         cmocka_unit_test(test_uncertainties_all_fixed),
+        cmocka_unit_test(test_parameter_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
