@@ -1343,17 +1343,27 @@ int hffit_probe(const hf_model *m, const double *data, const double *init,
 /* Inside hypothesis tests, limits and toys: the Hessian only on the
  * trapped coordinates (a full one per fit multiplied the evaluations of a
  * hypotest by 5 to 16 on the shared real workspaces). */
+/* A fit, then the gamma rule (gamma.c) on a converged one. */
+static int fit_gamma(const hf_model *m, const double *data, const double *init,
+                     int fix_poi, double poi_value, const hf_fit_options *opt,
+                     const double *width, double *work, int check_all,
+                     double *pars, hf_fit_result *res, hf_error *err)
+{
+    int rc = fit_run(m, data, init, fix_poi, poi_value, opt, width, work,
+                     check_all, pars, res, err);
+    if (rc == HF_OK)
+        hffit_gamma_retry(m, data, fix_poi, poi_value, opt, width, work,
+                          check_all, pars, res);
+    return rc;
+}
+
 int hffit_ex(const hf_model *m, const double *data, const double *init,
               int fix_poi, double poi_value, const hf_fit_options *opt,
               const double *width, double *work, double *pars,
               hf_fit_result *res, hf_error *err)
 {
-    int rc = fit_run(m, data, init, fix_poi, poi_value, opt, width, work, 0,
+    return fit_gamma(m, data, init, fix_poi, poi_value, opt, width, work, 0,
                      pars, res, err);
-    if (rc == HF_OK) /* the gamma rule (gamma.c) */
-        hffit_gamma_retry(m, data, fix_poi, poi_value, opt, width, work, 0,
-                          pars, res);
-    return rc;
 }
 
 int hffit_once(const hf_model *m, const double *data, const double *init,
@@ -1370,12 +1380,8 @@ static int fit_impl(const hf_model *m, const double *data, const double *init,
            int fix_poi, double poi_value, const hf_fit_options *opt,
            double *pars, hf_fit_result *res, hf_error *err)
 {
-    int rc = fit_run(m, data, init, fix_poi, poi_value, opt, NULL, NULL, 1,
+    return fit_gamma(m, data, init, fix_poi, poi_value, opt, NULL, NULL, 1,
                      pars, res, err);
-    if (rc == HF_OK) /* the gamma rule (gamma.c) */
-        hffit_gamma_retry(m, data, fix_poi, poi_value, opt, NULL, NULL, 1,
-                          pars, res);
-    return rc;
 }
 
 int hf_fit(const hf_model *m, const double *data, const double *init,
