@@ -39,34 +39,38 @@ def model_spec(ws_dir):
     return jsonpatch.apply_patch(spec, patch)
 
 
-def starts(m, init, bounds):
-    out = [list(init)]
-    cfg = m.config
-    aux = m.config.auxdata
+def small_tau(m):
+    """(parameter index, tau) of every shapesys gamma with tau < 1."""
+    cfg, aux, out = m.config, m.config.auxdata, []
     for k in cfg.par_order:
         ps = cfg.param_set(k)
         if type(ps).__name__ != "constrained_by_poisson":
             continue
-        sl = cfg.par_slice(k)
         off = cfg.auxdata_order.index(k)
         # auxdata of earlier constrained sets come first
-        a0 = sum(len(cfg.param_set(q).auxdata) for q in
-                 cfg.auxdata_order[:off])
+        a0 = sum(len(cfg.param_set(q).auxdata) for q in cfg.auxdata_order[:off])
         for j in range(ps.n_parameters):
-            tau = aux[a0 + j]
-            if tau >= 1:
-                continue
-            for kk in (1, 2, 3):
-                s = list(init)
-                i = sl.start + j
-                s[i] = min(1 + kk / np.sqrt(tau), 0.9 * bounds[i][1])
+            if aux[a0 + j] < 1:
+                out.append((cfg.par_slice(k).start + j, aux[a0 + j]))
+    return out
+
+
+def starts(m, bases, bounds):
+    """Each base point, then it with one small-tau gamma at 1 + k / sqrt(tau)."""
+    out = []
+    for b in bases:
+        out.append(list(b))
+        for i, tau in small_tau(m):
+            for k in (1, 2, 3):
+                s = list(b)
+                s[i] = min(1 + k / np.sqrt(tau), 0.9 * bounds[i][1])
                 out.append(s)
     return out
 
 
 def best(m, data, init, bounds, fixed, mu):
     lo = None
-    for s in starts(m, init, bounds):
+    for s in starts(m, [init], bounds):
         try:
             if mu is None:
                 p, v = pyhf.infer.mle.fit(data, m, s, bounds, fixed,

@@ -29,50 +29,14 @@ import json
 import os
 import sys
 
-import jsonpatch
 import numpy as np
 import pyhf
 from pyhf.infer.calculators import AsymptoticTestStatDistribution
 
-NAME = "ERJR_250p0_100p0"
+# the workspace and the starts are make_gamma_bound.py's (beside this file)
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def model_spec(ws_dir):
-    with open(os.path.join(ws_dir, "BkgOnly.json")) as f:
-        spec = json.load(f)
-    with open(os.path.join(ws_dir, "patchset.json")) as f:
-        ps = json.load(f)
-    patch = next(x["patch"] for x in ps["patches"]
-                 if x["metadata"]["name"] == NAME)
-    return jsonpatch.apply_patch(spec, patch)
-
-
-def small_tau(m):
-    """(parameter index, tau) of every shapesys gamma with tau < 1."""
-    cfg, aux, out = m.config, m.config.auxdata, []
-    for k in cfg.par_order:
-        ps = cfg.param_set(k)
-        if type(ps).__name__ != "constrained_by_poisson":
-            continue
-        off = cfg.auxdata_order.index(k)
-        a0 = sum(len(cfg.param_set(q).auxdata) for q in cfg.auxdata_order[:off])
-        for j in range(ps.n_parameters):
-            if aux[a0 + j] < 1:
-                out.append((cfg.par_slice(k).start + j, aux[a0 + j]))
-    return out
-
-
-def starts(m, bases, bounds):
-    out = []
-    for b in bases:
-        out.append(list(b))
-        for i, tau in small_tau(m):
-            for k in (1, 2, 3):
-                s = list(b)
-                s[i] = min(1 + k / np.sqrt(tau), 0.9 * bounds[i][1])
-                out.append(s)
-    return out
+sys.path.insert(0, HERE)
+from make_gamma_bound import NAME, model_spec, starts  # noqa: E402
 
 
 def one_fit(m, data, init, bounds, fixed, mu):
