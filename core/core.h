@@ -81,6 +81,13 @@ void hfcore_scan_ws(hfcore_scan *s);
  * against JSON's grammar (and refusing \u0000 and nesting deeper than
  * cJSON allows) without building anything; 0, or -1 at a fault. */
 int hfcore_scan_value(hfcore_scan *s);
+/* The same, byte by byte (hfcore_scan_value's fallback, and its exact
+ * wording and position of faults). */
+int hfcore_scan_value_bytes(hfcore_scan *s);
+/* The end of the array or object at p when its 64-byte blocks show it
+ * valid, or NULL when not sure (a fault, an escape, deep nesting, a value
+ * that is not an array or object, no AVX2): hfcore_scan_value's first try. */
+const char *hfcore_scan_fast(const char *p, const char *end);
 /* Steps over one string at p; 0, or -1. */
 int hfcore_scan_string(hfcore_scan *s);
 /* The fault as hfcore_json_parse would word it (file, line, column). */
