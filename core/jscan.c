@@ -249,7 +249,7 @@ static const char *open_container(hfcore_scan *s, const char *p, char *stack,
 #define FAST_TARGET __attribute__((target("avx2,pclmul")))
 
 typedef struct block {
-    uint64_t quote, ws, op, ctl, backslash;
+    uint64_t quote, ws, op, ctl, backslash, digit;
 } block;
 
 /* Bit 7 of each byte of lo (bits 0-31) and hi (32-63), in one word (not
@@ -296,6 +296,11 @@ FAST_TARGET static inline void classify(const char *p, block *b)
     b->ctl = bits(c0, c1);
     b->ws = ~bits(any_of(c0, 0x03), any_of(c1, 0x03));
     b->op = ~bits(any_of(c0, 0x1c), any_of(c1, 0x1c));
+    /* c - '0' <= 9 unsigned */
+    const __m256i zero = _mm256_set1_epi8('0'), nine = _mm256_set1_epi8(9);
+    __m256i d0 = _mm256_sub_epi8(x0, zero), d1 = _mm256_sub_epi8(x1, zero);
+    b->digit = bits(_mm256_cmpeq_epi8(_mm256_min_epu8(d0, nine), d0),
+                    _mm256_cmpeq_epi8(_mm256_min_epu8(d1, nine), d1));
 }
 
 /* Bit i set when an odd number of m's bits 0..i are set: from a string's
@@ -356,47 +361,92 @@ static int scalar_whole(const char *t, const char *end)
     return q && (q == end || ends_scalar(*q));
 }
 
-/* The containers open in a value being scanned. */
+/* What the grammar expects after a token of each kind, inside an array
+ * (0) or an object (1); after a string it depends on whether it was a
+ * key (grammar_block). */
+static const unsigned char expect_after[8][2] = {
+    [K_SCALAR] = {W_AFTER, W_AFTER},
+    [K_OPEN_OBJ] = {W_KEY_OR_CLOSE, W_KEY_OR_CLOSE},
+    [K_OPEN_ARR] = {W_VALUE_OR_CLOSE, W_VALUE_OR_CLOSE},
+    [K_CLOSE_OBJ] = {W_AFTER, W_AFTER},
+    [K_CLOSE_ARR] = {W_AFTER, W_AFTER},
+    [K_COMMA] = {W_VALUE, W_KEY},
+    [K_COLON] = {W_VALUE, W_VALUE},
+    [K_STRING] = {W_AFTER, W_AFTER}};
+
+/* The containers open in a value being scanned, and its last two tokens'
+ * kinds. */
 typedef struct machine {
-    unsigned want, obj, depth;         /* obj: the innermost is an object */
+    unsigned obj, depth, k1, k2; /* obj: the innermost is an object */
     unsigned char outer[CJSON_NESTING_LIMIT + 1]; /* obj of those around it */
 } machine;
 
 /* The grammar over one block's tokens (bit i: a token at b[i]); its
- * numbers and literals are checked by the caller.  The offset after the
- * value's closing bracket when it is in this block, 0 to go on, -1 at a
- * fault or a nesting too deep. */
+ * numbers and literals are checked by the caller.  What is expected of a
+ * token follows from the two before it and the innermost container, not
+ * from a state carried token to token: so the tokens are checked
+ * independently (faults gathered, no branch each) and the bracket stack
+ * is the only chain.  The offset after the value's closing bracket when
+ * it is in this block, 0 to go on, -1 at a fault or a nesting too deep. */
 static int grammar_block(machine *m, const char *b, uint64_t tokens)
 {
+    unsigned obj = m->obj, k1 = m->k1, k2 = m->k2, bad = 0;
+    int r = 0;
     while (tokens) {
         int i = __builtin_ctzll(tokens);
         tokens &= tokens - 1;
         unsigned k = token_kind[(unsigned char)b[i]];
-        m->want = grammar[m->want][m->obj][k];
-        if (m->want == W_FAULT)
-            return -1;
+        /* a string was a key when it followed '{' or an object's ',' */
+        unsigned key = k2 == K_OPEN_OBJ || (k2 == K_COMMA && obj);
+        unsigned want = k1 == K_STRING && key ? W_COLON : expect_after[k1][obj];
+        bad |= grammar[want][obj][k] == W_FAULT;
+        k2 = k1;
+        k1 = k;
         if (k == K_OPEN_OBJ || k == K_OPEN_ARR) {
             if (m->depth >= CJSON_NESTING_LIMIT)
                 return -1;
-            m->outer[m->depth++] = (unsigned char)m->obj;
-            m->obj = k == K_OPEN_OBJ;
+            m->outer[m->depth++] = (unsigned char)obj;
+            obj = k == K_OPEN_OBJ;
         } else if (k == K_CLOSE_OBJ || k == K_CLOSE_ARR) {
-            m->obj = m->outer[--m->depth];
-            if (m->depth == 0)
-                return i + 1;
+            obj = m->outer[--m->depth];
+            if (m->depth == 0) {
+                r = i + 1;
+                break;
+            }
         }
     }
-    return 0;
+    m->obj = obj;
+    m->k1 = k1;
+    m->k2 = k2;
+    return bad ? -1 : r;
+}
+
+/* Whether the number at b[i], a run of n bytes of the block (all in it),
+ * is one by JSON's grammar when it has the usual form -?int(.digits)?;
+ * -1 when it has another (an exponent, a letter: scalar() decides). */
+static int plain_number(const char *b, int i, int n, uint64_t digit)
+{
+    uint64_t run = (n == 64 ? ~0ull : (1ull << n) - 1) << i;
+    int neg = b[i] == '-', s = i + neg; /* the integer part's start */
+    uint64_t other = run & ~digit & ~(neg ? 1ull << i : 0);
+    int dot = other ? __builtin_ctzll(other) : i + n;
+    if (other & (other - 1) || (other && b[dot] != '.'))
+        return -1;
+    /* digits before the dot (no leading zero) and, if a dot, after it */
+    return dot > s && (b[s] != '0' || dot == s + 1) && (!other || dot < i + n - 1);
 }
 
 /* Whether every number and literal starting at a bit of `starts` (in the
- * block at b) is one. */
-static int scalars_ok(const char *b, uint64_t starts, const char *end)
+ * block at b, whose number-or-literal bytes are `scal`) is one. */
+static int scalars_ok(const char *b, uint64_t starts, uint64_t scal,
+                      uint64_t digit, const char *end)
 {
     while (starts) {
         int i = __builtin_ctzll(starts);
         starts &= starts - 1;
-        if (!scalar_whole(b + i, end))
+        uint64_t after = ~scal >> i; /* the run ends at its first bit */
+        int r = after ? plain_number(b, i, __builtin_ctzll(after), digit) : -1;
+        if (r == 0 || (r < 0 && !scalar_whole(b + i, end)))
             return 0;
     }
     return 1;
@@ -406,8 +456,8 @@ static int scalars_ok(const char *b, uint64_t starts, const char *end)
 FAST_TARGET static const char *fast_value(const char *p, const char *end)
 {
     machine m;
-    m.want = W_VALUE;
     m.obj = m.depth = 0;
+    m.k1 = m.k2 = K_COLON; /* as after ':': a value is expected */
     uint64_t in_string = 0, in_scalar = 0; /* carried from block to block */
     char pad[64];
     for (const char *b = p; b < end; b += 64) {
@@ -434,7 +484,7 @@ FAST_TARGET static const char *fast_value(const char *p, const char *end)
             return NULL;
         if (r > 0 && r < 64)
             starts &= (1ull << r) - 1; /* what follows is not this value's */
-        if (!scalars_ok(b, starts, end))
+        if (!scalars_ok(b, starts, scal, k.digit, end))
             return NULL;
         if (r > 0)
             return b + r;

@@ -21,7 +21,7 @@
 
 /* An indented operation array like a real patchset's (numbers of 1 to 21
  * characters, every literal, empty containers, nesting, a non-ASCII
- * name), longer than two 64-byte blocks. */
+ * name, an array of strings), longer than two 64-byte blocks. */
 static const char OPS[] =
     "[\n    {\n        \"op\": \"add\",\n        \"path\": \"/channels/0/samples/9\",\n"
     "        \"value\": {\n            \"data\": [\n                0.0036645717918872833,\n"
@@ -29,7 +29,7 @@ static const char OPS[] =
     "            ],\n            \"modifiers\": [\n                {\"data\": null, \"name\": "
     "\"lumi\", \"type\": \"lumi\"},\n                {\"data\": {\"hi\": 1.1, \"lo\": 0.9},"
     " \"name\": \"syst_\xc3\xa9\", \"type\": \"normsys\"},\n                {\"f\": false, "
-    "\"t\": true, \"e\": [], \"o\": {}, \"n\": [[[-0.5]]]}\n            ]\n        }\n    }\n]";
+    "\"t\": true, \"e\": [], \"o\": {}, \"n\": [[[-0.5]]], \"s\": [\"x\", \"y\"]}\n            ]\n        }\n    }\n]";
 
 typedef struct outcome {
     int rc;
