@@ -496,7 +496,63 @@ static int fast_ok(void)
 {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul");
 }
+
+/* The next block's number and literal starts into n->starts. */
+FAST_TARGET static void number_block(hfcore_numbers *n)
+{
+    char pad[64];
+    const char *bytes = n->block;
+    if (n->end - n->block < 64) {
+        memset(pad, ' ', sizeof pad);
+        memcpy(pad, n->block, (size_t)(n->end - n->block));
+        bytes = pad;
+    }
+    block k;
+    classify(bytes, &k);
+    uint64_t inside = prefix_xor(k.quote) ^ n->in_string;
+    n->in_string = (uint64_t)((int64_t)inside >> 63);
+    uint64_t scal = ~(inside | k.quote | k.ws | k.op);
+    n->starts = scal & ~(scal << 1 | n->in_scalar);
+    n->in_scalar = scal >> 63;
+}
 #endif
+
+int hfcore_numbers_init(hfcore_numbers *n, const char *text, size_t len)
+{
+    memset(n, 0, sizeof *n);
+    n->block = text;
+    n->end = text + len;
+#if defined(FAST_TARGET)
+    /* strings are told from the rest by their quotes alone: no escapes */
+    if (fast_ok() && !memchr(text, '\\', len)) {
+        if (len > 0)
+            number_block(n);
+        return 1;
+    }
+#endif
+    return 0;
+}
+
+const char *hfcore_numbers_next(hfcore_numbers *n)
+{
+#if defined(FAST_TARGET)
+    for (;;) {
+        while (n->starts) {
+            const char *t = n->block + __builtin_ctzll(n->starts);
+            n->starts &= n->starts - 1;
+            if (*t == '-' || (*t >= '0' && *t <= '9'))
+                return t; /* not true, false or null */
+        }
+        n->block += 64;
+        if (n->block >= n->end)
+            return NULL;
+        number_block(n);
+    }
+#else
+    (void)n;
+    return NULL;
+#endif
+}
 
 const char *hfcore_scan_fast(const char *p, const char *end)
 {

@@ -161,12 +161,55 @@ static void test_edges(void **state)
         check_text(texts[i], strlen(texts[i]));
 }
 
+/* The numbers of a tree in document order: 'i' for those marked as
+ * integer literals, 'f' for the others, into out. */
+static void int_marks(const cJSON *it, char *out, size_t *n)
+{
+    for (; it; it = it->next) {
+        if (cJSON_IsNumber(it))
+            out[(*n)++] = it->type & HF_JSON_INT ? 'i' : 'f';
+        int_marks(it->child, out, n);
+    }
+}
+
+/* Integer literals are told from floats by a second look at the text
+ * (core/json.c), 64 bytes at a time when it has no backslash: numbers
+ * and number-like strings at every offset of a block, a string longer
+ * than a block, and the same text with an escape (byte by byte). */
+static void test_int_marks(void **state)
+{
+    (void)state;
+    static const char body[] =
+        "{\"a1\": [1, 2.0, -3, \"4\", \"x-5 6 7.0\", 6e1, -0, 7.25, true, null,"
+        " \"8\"], \"b\": {\"9\": 10, \"0123456789012345678901234567890123456789"
+        "0123456789012345678901234567890123456789\": [-1.5E-3, 12345678901234567890]}}";
+    static const char want[] = "ififififi"; /* 1 2.0 -3 6e1 -0 7.25 10 -1.5E-3 1234... */
+    char buf[512], got[32];
+    for (int esc = 0; esc <= 1; esc++) {
+        for (int shift = 0; shift < 64; shift++) {
+            memset(buf, ' ', (size_t)shift);
+            strcpy(buf + shift, body);
+            if (esc)
+                memcpy(strstr(buf, "x-5"), "\\t5", 3);
+            cJSON *root;
+            hf_error err = {0};
+            assert_int_equal(hfcore_json_parse(buf, "t", &root, &err), HF_OK);
+            size_t n = 0;
+            int_marks(root, got, &n);
+            got[n] = '\0';
+            assert_string_equal(got, want);
+            cJSON_Delete(root);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_shifted),
         cmocka_unit_test(test_one_byte_changes),
         cmocka_unit_test(test_edges),
+        cmocka_unit_test(test_int_marks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
