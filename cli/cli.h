@@ -184,6 +184,37 @@ const char *hfcli_stdin_workspace(void);
 int hfcli_load_workspace(const char *path, hf_workspace **ws);
 void hfcli_release(hf_cli_loaded *l);
 
+/* The options of a verb that builds one model (eval, fit, plot brazil,
+ * plot pulls; plot contour takes the last two): --no-verify, --patch-name,
+ * -p/--patch, --measurement and --interp, with the same getopt keys,
+ * values and messages wherever they are taken. */
+#define HF_CLI_PATCH_LONGOPTS                                         \
+    {"no-verify", no_argument, NULL, HF_OPT_NO_VERIFY},               \
+    {"patch-name", required_argument, NULL, HF_OPT_PATCH_NAME},       \
+    {"patch", required_argument, NULL, HF_OPT_PATCH}
+#define HF_CLI_MODEL_LONGOPTS                                         \
+    {"measurement", required_argument, NULL, HF_OPT_MEASUREMENT},     \
+    {"interp", required_argument, NULL, HF_OPT_INTERP}
+
+typedef struct hf_cli_model_args {
+    hf_model_options mo;       /* --measurement, --interp */
+    const char *patch_name;    /* --patch-name */
+    const char **extra;        /* -p FILE..., in order (room for argc) */
+    int nextra;
+    int no_verify;             /* --no-verify */
+} hf_cli_model_args;
+
+/* Defaults (hf_model_options_init) and room for argc -p files; an
+ * HF_EXIT_* status.  hfcli_model_args_free releases it. */
+int hfcli_model_args_init(hf_cli_model_args *ma, int argc);
+void hfcli_model_args_free(hf_cli_model_args *ma);
+/* Takes getopt_long's value c when it is one of those options (arg its
+ * optarg): an HF_EXIT_* status, or -1 when c is another option. */
+int hfcli_model_option(hf_cli_model_args *ma, int c, const char *arg);
+/* hfcli_load_args with those options' values. */
+int hfcli_model_load(int argc, char **argv, int optind_,
+                     const hf_cli_model_args *ma, hf_cli_loaded *l);
+
 /* JSON output ----------------------------------------------------------- */
 
 /* A number as Python's repr(float) writes it (shortest round-trip, "1.0",
