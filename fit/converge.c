@@ -8,7 +8,8 @@
  * yield (tests/pyhf/saddle.json: twice_nll 1059.15 at the saddle, 42.10
  * at the minimum).  Only the curvature tells: the Hessian on the free
  * parameters not held at a bound must be positive definite.  The whole
- * Hessian by differences (hffit_curvature, 2n gradients), its block on
+ * Hessian, exact (hffit_curvature, hf/hessian.c: no NLL evaluation, about
+ * the time of a few gradients), its block on
  * coordinates a descent never moves (hffit_curvature_even,
  * hffit_curvature_trapped: 1 gradient and a few), or its lowest
  * eigenvalue by Lanczos (hffit_curvature_lanczos, 1 gradient a step).
@@ -24,10 +25,11 @@
 #include "fit.h"
 
 /* Below this (in width units, where a constraint's own curvature is 1) a
- * negative eigenvalue is the finite differences' rounding, not a saddle:
- * with steps of 1e-4 widths and gradients of up to ~1e3, the rounding of
- * each entry is ~1e-9; along such a direction the NLL can drop by at
- * most ~1e-6 w^2 over w widths. */
+ * negative eigenvalue is a flat direction, not a saddle: along it the NLL
+ * can drop by at most ~1e-6 w^2 over w widths.  It was chosen for the
+ * rounding of differences (steps of 1e-4 widths, gradients of up to ~1e3:
+ * ~1e-9 an entry); the exact Hessian's rounding is far below it, and
+ * hffit_curvature_lanczos's differences still need it. */
 #define NEG_CURVATURE 1e-6
 
 /* Smallest eigenvalue of the symmetric H (n*n, destroyed) and its
@@ -76,15 +78,13 @@ int hffit_curvature(const hf_model *m, const double *data, const double *x,
 {
     if (n == 0)
         return HFFIT_MINIMUM;
-    int npars = hf_model_npars(m), rc = HFFIT_UNKNOWN;
-    double *h = malloc(n * sizeof *h);
+    int rc = HFFIT_UNKNOWN;
     double *H = malloc(2 * (size_t)n * n * sizeof *H);
-    double *work = malloc((hf_model_work_size(m) + 4 * (size_t)npars) * sizeof *work);
-    if (!h || !H || !work)
+    double *work = malloc(hf_model_work_size(m) * sizeof *work);
+    (void)nevals; /* the exact Hessian is no NLL evaluation */
+    if (!H || !work)
         goto out;
-    for (int a = 0; a < n; a++)
-        h[a] = 1e-4 * w[a];
-    if (hffit_hessian_ex(m, data, x, n, idx, h, H, work, nevals, NULL) != HF_OK)
+    if (hffit_hessian_exact(m, data, x, n, idx, H, work) != HF_OK)
         goto out;
     for (int a = 0; a < n; a++)
         for (int b = 0; b < n; b++)
@@ -96,7 +96,6 @@ int hffit_curvature(const hf_model *m, const double *data, const double *x,
     double lo = lowest(H, n, dir);
     rc = isnan(lo) ? HFFIT_UNKNOWN : lo < -NEG_CURVATURE ? HFFIT_SADDLE : HFFIT_FLAT;
 out:
-    free(h);
     free(H);
     free(work);
     return rc;

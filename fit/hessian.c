@@ -1,6 +1,7 @@
 /*
- * hessian.c - the NLL's Hessian from differences of its analytic gradient,
- * and the parabolic uncertainties and correlations it implies.
+ * hessian.c - the NLL's Hessian from differences of its analytic gradient
+ * or exact (hf/hessian.c), and the parabolic uncertainties and
+ * correlations it implies.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -71,6 +72,26 @@ int hffit_hessian_ex(const hf_model *m, const double *data, const double *pars,
                                 "hessian: the gradient is not finite next to the point "
                                 "(an expected yield at zero?)");
     return HF_OK;
+}
+
+int hffit_hessian_exact(const hf_model *m, const double *data,
+                        const double *pars, int n, const int *idx, double *H,
+                        double *work)
+{
+    int npars = hf_model_npars(m);
+    double *full = malloc(((size_t)npars * npars + 1) * sizeof *full);
+    if (!full)
+        return HF_ERR_NOMEM;
+    int rc = hfmodel_hessian(m, pars, data, full, work);
+    for (int a = 0; rc == HF_OK && a < n; a++)
+        for (int b = 0; b < n; b++) {
+            double v = full[(size_t)idx[a] * npars + idx[b]];
+            if (!isfinite(v))
+                rc = HF_ERR_NUMERIC;
+            H[a * n + b] = v;
+        }
+    free(full);
+    return rc;
 }
 
 /* Inverse of the symmetric matrix a (n*n) into itself: from GSL's
