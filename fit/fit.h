@@ -86,12 +86,13 @@ int hffit_hessian_ex(const hf_model *m, const double *data, const double *pars,
                   double *work, int *nevals, hf_error *err);
 
 /* The exact Hessian (hfmodel_hessian) over idx[0..n) at pars into H
- * (n*n, row-major); work: hf_model_work_size(m) doubles.  No gradient
- * evaluations.  HF_ERR_NUMERIC where an entry is not finite (a yield at
- * zero with a count), HF_ERR_NOMEM. */
+ * (n*n, row-major; H has room for npars^2, the whole Hessian it is cut
+ * from); tmp: n*n doubles; work: hfmodel_hessian_work_size(m) doubles.
+ * No gradient evaluations.  HF_ERR_NUMERIC where an entry is not finite
+ * (a yield at zero with a count). */
 int hffit_hessian_exact(const hf_model *m, const double *data,
                         const double *pars, int n, const int *idx, double *H,
-                        double *work);
+                        double *tmp, double *work);
 
 /* What the curvature says of a point where the gradient test passed
  * (fit/converge.c). */

@@ -76,21 +76,19 @@ int hffit_hessian_ex(const hf_model *m, const double *data, const double *pars,
 
 int hffit_hessian_exact(const hf_model *m, const double *data,
                         const double *pars, int n, const int *idx, double *H,
-                        double *work)
+                        double *tmp, double *work)
 {
     int npars = hf_model_npars(m);
-    double *full = malloc(((size_t)npars * npars + 1) * sizeof *full);
-    if (!full)
-        return HF_ERR_NOMEM;
-    int rc = hfmodel_hessian(m, pars, data, full, work);
+    int rc = hfmodel_hessian(m, pars, data, H, work);
     for (int a = 0; rc == HF_OK && a < n; a++)
         for (int b = 0; b < n; b++) {
-            double v = full[(size_t)idx[a] * npars + idx[b]];
+            double v = H[(size_t)idx[a] * npars + idx[b]];
             if (!isfinite(v))
                 rc = HF_ERR_NUMERIC;
-            H[a * n + b] = v;
+            tmp[(size_t)a * n + b] = v;
         }
-    free(full);
+    if (rc == HF_OK)
+        memcpy(H, tmp, (size_t)n * n * sizeof *H);
     return rc;
 }
 
