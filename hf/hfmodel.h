@@ -104,6 +104,17 @@ void hfmodel_overlay_set(hfmodel_overlay *o, const hfmodel_slot *s,
  * and unbounded, so a fit that may go there runs away (fit/ keeps its
  * fits where every yield is >= 0). */
 int hfmodel_yield_negative(const hf_model *m, const double *work);
+/* The exact Hessian of the NLL (hf_model_nll's, data: main bins then
+ * auxdata) over every parameter at pars into H (npars * npars, row-major,
+ * symmetric), hf/hessian.c.  work: hfmodel_hessian_work_size(m) doubles
+ * (the caller's, so that a fit that checks every minimum does not map and
+ * unmap a buffer each time).  Not an NLL evaluation (no fit counts it as
+ * one); costs about ten gradients on 1Lbb.  HF_OK, or HF_ERR_ARG (a NULL
+ * argument); entries are not finite where the NLL's second derivatives
+ * are not (an expected yield of 0 with a count). */
+size_t hfmodel_hessian_work_size(const hf_model *m);
+int hfmodel_hessian(const hf_model *m, const double *pars, const double *data,
+                    double *H, double *work);
 /* The gradient of main bin `bin`'s expected yield over every parameter
  * (grad[npars]) at pars; the yields are in work[0 .. nmain) after. */
 void hfmodel_yield_gradient(const hf_model *m, const double *pars, int bin,
