@@ -1,8 +1,10 @@
 /*
  * run.c - running the `hf` command from the tests (run.h).
  */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <setjmp.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -44,6 +46,40 @@ int run_setup(const char *name)
         return -1;
     }
     return 0;
+}
+
+char *run_write_temp(const char *name, const char *text)
+{
+    char *path = malloc(512);
+    assert_non_null(path);
+    snprintf(path, 512, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag,
+                      struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+void run_teardown(const char *name)
+{
+    /* depth first, so each directory is empty when its turn comes */
+    if (nftw(tmpdir, remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        fprintf(stderr, "%s: could not remove %s\n", name, tmpdir);
+}
+
+double json_number(const cJSON *o, const char *key)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(it))
+        fail_msg("no number '%s'", key);
+    return it->valuedouble;
 }
 
 void result_free(result *r)

@@ -43,37 +43,12 @@ static const double PYHF_UL_EXP[5] = {0.45092304531892136, 0.6201268181280774,
                                       1.9137973565045319};
 static const double PYHF_FIT_TWICE_NLL = 3.8106526707789783;
 
-/* Files the tests write into tmpdir, removed at the end. */
-static char *temps[32];
-static int ntemps;
-
-static double num(const cJSON *o, const char *key)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    assert_true(cJSON_IsNumber(it));
-    return it->valuedouble;
-}
-
 static void assert_close(double got, double want, double rel)
 {
     if (!(fabs(got - want) <= rel * fabs(want) + 1e-12)) {
         fprintf(stderr, "got %.17g, want %.17g (rel %.1e)\n", got, want, rel);
         fail();
     }
-}
-
-static char *write_temp(const char *name, const char *text)
-{
-    char *path = malloc(512);
-    assert_non_null(path);
-    snprintf(path, 512, "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    if (ntemps < 32)
-        temps[ntemps++] = strdup(path);
-    return path;
 }
 
 /* The demo model as the library builds it, for cross-checks. */
@@ -163,9 +138,9 @@ static void test_eval_demo(void **state)
     for (int i = 0; i < np; i++)
         assert_string_equal(cJSON_GetArrayItem(names, i)->valuestring,
                             hf_model_par_name(m, i));
-    double logpdf = num(j, "logpdf");
+    double logpdf = json_number(j, "logpdf");
     assert_true(isfinite(logpdf));
-    assert_close(num(j, "twice_nll"), -2 * logpdf, 1e-15);
+    assert_close(json_number(j, "twice_nll"), -2 * logpdf, 1e-15);
     const cJSON *em = cJSON_GetObjectItemCaseSensitive(j, "expected_main");
     assert_int_equal(cJSON_GetArraySize(em), nmain);
 
@@ -188,7 +163,7 @@ static void test_eval_demo(void **state)
     pars[ps.offset] = 1.1;
     pars[ps.offset + 1] = 1.0;
     pars[ps.offset + 2] = 0.9;
-    assert_true(num(j, "logpdf") ==
+    assert_true(json_number(j, "logpdf") ==
                 hf_model_logpdf(m, pars, hf_model_data(m), work));
     cJSON_Delete(j);
     result_free(&r);
@@ -217,7 +192,7 @@ static void test_eval_demo(void **state)
     /* The background-only workspace evaluates although its POI is absent. */
     r = run("eval", DEMO_WS, "--interp", "normsys=code1,histosys=code0", NULL);
     j = parse_ok(&r);
-    assert_true(isfinite(num(j, "logpdf")));
+    assert_true(isfinite(json_number(j, "logpdf")));
     cJSON_Delete(j);
     result_free(&r);
     free(work);
@@ -227,7 +202,7 @@ static void test_eval_demo(void **state)
 
 static void check_cls_object(const cJSON *j)
 {
-    double obs = num(j, "CLs_obs");
+    double obs = json_number(j, "CLs_obs");
     assert_true(obs >= 0 && obs <= 1);
     const cJSON *exp = cJSON_GetObjectItemCaseSensitive(j, "CLs_exp");
     assert_int_equal(cJSON_GetArraySize(exp), 5);
@@ -247,16 +222,16 @@ static void test_cls_demo(void **state)
     cJSON *j = parse_ok(&r);
     check_cls_object(j);
     /* Agreement with pyhf; its optimiser stops at ~1e-6 relative. */
-    assert_close(num(j, "CLs_obs"), PYHF_CLS_OBS, 1e-4);
+    assert_close(json_number(j, "CLs_obs"), PYHF_CLS_OBS, 1e-4);
     const cJSON *exp = cJSON_GetObjectItemCaseSensitive(j, "CLs_exp");
     for (int i = 0; i < 5; i++)
         assert_close(cJSON_GetArrayItem(exp, i)->valuedouble, PYHF_CLS_EXP[i],
                      1e-4);
-    assert_close(num(j, "CLsb"), PYHF_CLSB, 1e-4);
-    assert_close(num(j, "CLb"), PYHF_CLB, 1e-4);
+    assert_close(json_number(j, "CLsb"), PYHF_CLSB, 1e-4);
+    assert_close(json_number(j, "CLb"), PYHF_CLB, 1e-4);
     const cJSON *ul = cJSON_GetObjectItemCaseSensitive(j, "upper_limit");
     assert_true(cJSON_IsObject(ul));
-    assert_close(num(ul, "obs"), PYHF_UL_OBS, 1e-4);
+    assert_close(json_number(ul, "obs"), PYHF_UL_OBS, 1e-4);
     const cJSON *ue = cJSON_GetObjectItemCaseSensitive(ul, "exp");
     assert_int_equal(cJSON_GetArraySize(ue), 5);
     for (int i = 0; i < 5; i++)
@@ -304,7 +279,7 @@ static void test_cls_scan(void **state)
     assert_close(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "CLs_obs"), 10)->valuedouble,
                  PYHF_CLS_OBS, 1e-4);
     const cJSON *ul = cJSON_GetObjectItemCaseSensitive(j, "upper_limit");
-    assert_close(num(ul, "obs"), 1.148862927736644, 1e-3);
+    assert_close(json_number(ul, "obs"), 1.148862927736644, 1e-3);
     cJSON_Delete(j);
     result_free(&r);
 
@@ -365,7 +340,7 @@ static void test_fit_demo(void **state)
     result r = run("fit", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", NULL);
     cJSON *j = parse_ok(&r);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "converged")));
-    assert_true(num(j, "twice_nll") <= PYHF_FIT_TWICE_NLL + 1e-6);
+    assert_true(json_number(j, "twice_nll") <= PYHF_FIT_TWICE_NLL + 1e-6);
     const cJSON *mle = cJSON_GetObjectItemCaseSensitive(j, "mle_parameters");
     const cJSON *unc = cJSON_GetObjectItemCaseSensitive(j, "uncertainties");
     assert_int_equal(cJSON_GetArraySize(mle), hf_model_nparsets(m));
@@ -429,14 +404,14 @@ static void test_bad_files(void **state)
     assert_failed_cleanly(&r, 1, "/no/such/dir/ws.json");
     result_free(&r);
 
-    char *notjson = write_temp("notjson.json", "{\"channels\": [\n");
+    char *notjson = run_write_temp("notjson.json", "{\"channels\": [\n");
     r = run("eval", notjson, NULL);
     assert_failed_cleanly(&r, 1, notjson);
     result_free(&r);
 
     /* a fit that cannot start: the message names the workspace and the
      * bin, and nothing is printed */
-    char *zero = write_temp("zero.json",
+    char *zero = run_write_temp("zero.json",
         "{\"version\": \"1.0.0\", \"channels\": [{\"name\": \"SR\", \"samples\": ["
         "{\"name\": \"sig\", \"data\": [5.0], \"modifiers\": [{\"name\": \"mu\", "
         "\"type\": \"normfactor\", \"data\": null}]}, {\"name\": \"bkg\", \"data\": [0.0], "
@@ -448,7 +423,7 @@ static void test_bad_files(void **state)
     assert_non_null(strstr(r.err, zero));
     result_free(&r);
 
-    char *notws = write_temp("notws.json", "{\"channels\": []}\n");
+    char *notws = run_write_temp("notws.json", "{\"channels\": []}\n");
     r = run("fit", notws, NULL);
     assert_failed_cleanly(&r, 1, notws);
     result_free(&r);
@@ -485,7 +460,7 @@ static void test_output_file(void **state)
     unlink(out);
 
     /* On error: not created ... */
-    char *notjson = write_temp("broken.json", "[1, 2");
+    char *notjson = run_write_temp("broken.json", "[1, 2");
     result r = run("cls", notjson, "--output-file", out, NULL);
     assert_int_equal(r.status, 1);
     assert_string_equal(r.out, "");
@@ -548,11 +523,6 @@ int main(void)
         cmocka_unit_test(test_output_file),
     };
     int rc = cmocka_run_group_tests_name("cli", tests, NULL, NULL);
-    for (int i = 0; i < ntemps; i++) {
-        unlink(temps[i]);
-        free(temps[i]);
-    }
-    if (rmdir(tmpdir) != 0)
-        fprintf(stderr, "test_cli: could not remove %s\n", tmpdir);
+    run_teardown("test_cli");
     return rc;
 }
