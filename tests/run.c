@@ -48,15 +48,20 @@ int run_setup(const char *name)
     return 0;
 }
 
+void run_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
 char *run_write_temp(const char *name, const char *text)
 {
     char *path = malloc(512);
     assert_non_null(path);
     snprintf(path, 512, "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    run_write_file(path, text);
     return path;
 }
 

@@ -31,6 +31,8 @@ typedef struct result {
     size_t outlen;  /* stdout's length (it may hold NUL bytes) */
 } result;
 
+/* Writes text to the file at path (a failed assertion if it cannot). */
+void run_write_file(const char *path, const char *text);
 /* Writes text to tmpdir/name (a failed assertion if it cannot); returns the
  * path, malloc'd.  The file goes with run_teardown. */
 char *run_write_temp(const char *name, const char *text);
