@@ -1,6 +1,7 @@
 /*
- * args.c - option values: numbers, interpolation codes, getopt's errors;
- * and the exit status a library error maps to.
+ * args.c - option values: numbers, interpolation codes, the options that
+ * say which model a verb builds, getopt's errors; and the exit status a
+ * library error maps to.
  *
  * Option values are checked strictly ("1.0x" is an error, not 1.0): a
  * typo in --test-poi must not silently become another hypothesis.
@@ -157,6 +158,43 @@ int hfcli_pyhf_only(const char *opt, const char *value)
                               "minimiser, L-BFGS with analytic gradients; "
                               "--optconf tolerance=X,maxiter=N tunes it)",
                               value);
+}
+
+int hfcli_model_args_init(hf_cli_model_args *ma, int argc)
+{
+    memset(ma, 0, sizeof *ma);
+    hf_model_options_init(&ma->mo);
+    ma->extra = calloc((size_t)argc + 1, sizeof *ma->extra);
+    if (!ma->extra) {
+        hfcli_msg("out of memory");
+        return HF_EXIT_INPUT;
+    }
+    return HF_EXIT_OK;
+}
+
+void hfcli_model_args_free(hf_cli_model_args *ma)
+{
+    free(ma->extra);
+    ma->extra = NULL;
+}
+
+int hfcli_model_option(hf_cli_model_args *ma, int c, const char *arg)
+{
+    switch (c) {
+    case HF_OPT_NO_VERIFY: ma->no_verify = 1; return HF_EXIT_OK;
+    case HF_OPT_PATCH_NAME: ma->patch_name = arg; return HF_EXIT_OK;
+    case HF_OPT_PATCH: ma->extra[ma->nextra++] = arg; return HF_EXIT_OK;
+    case HF_OPT_MEASUREMENT: ma->mo.measurement = arg; return HF_EXIT_OK;
+    case HF_OPT_INTERP: return hfcli_interp(arg, &ma->mo);
+    default: return -1;
+    }
+}
+
+int hfcli_model_load(int argc, char **argv, int optind_,
+                     const hf_cli_model_args *ma, hf_cli_loaded *l)
+{
+    return hfcli_load_args(argc, argv, optind_, ma->extra, ma->nextra,
+                           ma->patch_name, ma->no_verify, &ma->mo, l);
 }
 
 int hfcli_getopt_error(int c, int optopt_, char **argv, int optind_)

@@ -184,6 +184,37 @@ const char *hfcli_stdin_workspace(void);
 int hfcli_load_workspace(const char *path, hf_workspace **ws);
 void hfcli_release(hf_cli_loaded *l);
 
+/* The options of a verb that builds one model (eval, fit, plot brazil,
+ * plot pulls; plot contour takes the last two): --no-verify, --patch-name,
+ * -p/--patch, --measurement and --interp, with the same getopt keys,
+ * values and messages wherever they are taken. */
+#define HF_CLI_PATCH_LONGOPTS                                         \
+    {"no-verify", no_argument, NULL, HF_OPT_NO_VERIFY},               \
+    {"patch-name", required_argument, NULL, HF_OPT_PATCH_NAME},       \
+    {"patch", required_argument, NULL, HF_OPT_PATCH}
+#define HF_CLI_MODEL_LONGOPTS                                         \
+    {"measurement", required_argument, NULL, HF_OPT_MEASUREMENT},     \
+    {"interp", required_argument, NULL, HF_OPT_INTERP}
+
+typedef struct hf_cli_model_args {
+    hf_model_options mo;       /* --measurement, --interp */
+    const char *patch_name;    /* --patch-name */
+    const char **extra;        /* -p FILE..., in order (room for argc) */
+    int nextra;
+    int no_verify;             /* --no-verify */
+} hf_cli_model_args;
+
+/* Defaults (hf_model_options_init) and room for argc -p files; an
+ * HF_EXIT_* status.  hfcli_model_args_free releases it. */
+int hfcli_model_args_init(hf_cli_model_args *ma, int argc);
+void hfcli_model_args_free(hf_cli_model_args *ma);
+/* Takes getopt_long's value c when it is one of those options (arg its
+ * optarg): an HF_EXIT_* status, or -1 when c is another option. */
+int hfcli_model_option(hf_cli_model_args *ma, int c, const char *arg);
+/* hfcli_load_args with those options' values. */
+int hfcli_model_load(int argc, char **argv, int optind_,
+                     const hf_cli_model_args *ma, hf_cli_loaded *l);
+
 /* JSON output ----------------------------------------------------------- */
 
 /* A number as Python's repr(float) writes it (shortest round-trip, "1.0",
@@ -233,11 +264,33 @@ typedef struct hf_cli_events {
 int hfcli_events_read(const char *path, const hf_ml *m, const char *format,
                        int want_y, int skip, hf_cli_events *ev);
 void hfcli_events_free(hf_cli_events *ev);
+/* "PATH: N events skipped ..." when ev skipped any (raw: they were rows
+ * of a raw file, counted as events, not as lines). */
+void hfcli_events_skipped(const char *path, const hf_cli_events *ev, int raw);
 int hfcli_cmd_score(int argc, char **argv);
-/* Loads a model for `hf score`/`hf signal --model` (score.c): prep is the
- * preprocessing file, NULL for MODEL.prep.json when it exists. */
-int hfcli_ml_load(const char *model, const char *prep, const char *mformat,
-                   int threads, hf_ml **m);
+
+/* The options of a published classifier, the same in `hf score` and `hf
+ * signal --model` (score.c): --model, --preprocessing (NULL for
+ * MODEL.prep.json when it exists), --model-format, --skip-nonfinite and
+ * --threads. */
+#define HF_CLI_ML_LONGOPTS                                                 \
+    {"model", required_argument, NULL, HF_OPT_MODEL},                      \
+    {"preprocessing", required_argument, NULL, HF_OPT_PREPROCESSING},      \
+    {"model-format", required_argument, NULL, HF_OPT_MODEL_FORMAT},        \
+    {"skip-nonfinite", no_argument, NULL, HF_OPT_SKIP_NONFINITE},          \
+    {"threads", required_argument, NULL, HF_OPT_THREADS}
+typedef struct hf_cli_ml_args {
+    const char *model, *prep, *mformat;
+    int skip, threads;
+} hf_cli_ml_args;
+/* Takes getopt_long's value c when it is one of those options: an
+ * HF_EXIT_* status, or -1 when c is another option. */
+int hfcli_ml_option(hf_cli_ml_args *a, int c, const char *arg);
+/* Loads the model those options name; an HF_EXIT_* status. */
+int hfcli_ml_load(const hf_cli_ml_args *a, hf_ml **m);
+/* m's outputs for the events (ev->n x noutputs) into malloc'd *out; an
+ * HF_EXIT_* status after any message. */
+int hfcli_ml_scores(const hf_ml *m, const hf_cli_events *ev, double **out);
 
 /* explain.c: the "explain" object of hf cls --explain (each fit's
  * parameters by name when with_pars), and the Asimov data as a JSON array

@@ -65,6 +65,21 @@ static void bash_verb(FILE *f, const char *verb)
     fprintf(f, "\";;\n");
 }
 
+/* The words offered first: every verb, each followed by a space. */
+static void verb_words(FILE *f)
+{
+    for (int i = 0; hfcli_verb_name(i); i++)
+        fprintf(f, "%s ", hfcli_verb_name(i));
+}
+
+/* Each verb's own completions, for the verbs with an option table. */
+static void each_verb(FILE *f, void (*per_verb)(FILE *, const char *))
+{
+    for (int i = 0; hfcli_verb_name(i); i++)
+        if (table(hfcli_verb_name(i)))
+            per_verb(f, hfcli_verb_name(i));
+}
+
 static void bash(FILE *f)
 {
     fprintf(f, "# bash completion for hf and hfcls (hf completions bash)\n"
@@ -76,8 +91,7 @@ static void bash(FILE *f)
                "        verb=cls\n"
                "    elif [ \"$COMP_CWORD\" -eq 1 ]; then\n"
                "        COMPREPLY=($(compgen -W \"");
-    for (int i = 0; hfcli_verb_name(i); i++)
-        fprintf(f, "%s ", hfcli_verb_name(i));
+    verb_words(f);
     fprintf(f, "--help --version --cite\" -- \"$cur\"))\n"
                "        return\n"
                "    else\n"
@@ -86,9 +100,7 @@ static void bash(FILE *f)
                "    case \"$verb\" in\n"
                "    completions) COMPREPLY=($(compgen -W \"bash zsh\" -- "
                "\"$cur\")); return;;\n");
-    for (int i = 0; hfcli_verb_name(i); i++)
-        if (table(hfcli_verb_name(i)))
-            bash_verb(f, hfcli_verb_name(i));
+    each_verb(f, bash_verb);
     fprintf(f, "    *) opts=\"--help\";;\n"
                "    esac\n"
                "    if [[ \"$cur\" == -* ]]; then\n"
@@ -130,8 +142,7 @@ static void zsh(FILE *f)
                "        verb=cls\n"
                "    elif (( CURRENT == 2 )); then\n"
                "        compadd -- ");
-    for (int i = 0; hfcli_verb_name(i); i++)
-        fprintf(f, "%s ", hfcli_verb_name(i));
+    verb_words(f);
     fprintf(f, "--help --version --cite\n"
                "        return\n"
                "    else\n"
@@ -141,9 +152,7 @@ static void zsh(FILE *f)
                "    fi\n"
                "    case $verb in\n"
                "    completions) compadd bash zsh;;\n");
-    for (int i = 0; hfcli_verb_name(i); i++)
-        if (table(hfcli_verb_name(i)))
-            zsh_verb(f, hfcli_verb_name(i));
+    each_verb(f, zsh_verb);
     fprintf(f, "    *) _arguments '--help' '*:file:_files';;\n"
                "    esac\n"
                "}\n"

@@ -143,55 +143,38 @@ done:
 
 int hfcli_cmd_eval(int argc, char **argv)
 {
-    enum { O_PARS = 256, O_PNAME, O_MEAS, O_INTERP, O_OUT };
+    enum { O_PARS = HF_OPT_VERB_FIRST, O_OUT };
     static const struct option longopts[] = {
         {"pars", required_argument, NULL, O_PARS},
-        {"no-verify", no_argument, NULL, HF_OPT_NO_VERIFY},
-        {"patch-name", required_argument, NULL, O_PNAME},
-        {"patch", required_argument, NULL, 'p'},
-        {"measurement", required_argument, NULL, O_MEAS},
-        {"interp", required_argument, NULL, O_INTERP},
+        HF_CLI_PATCH_LONGOPTS,
+        HF_CLI_MODEL_LONGOPTS,
         {"output-file", required_argument, NULL, O_OUT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    hf_model_options mo;
-    hf_model_options_init(&mo);
+    hf_cli_model_args ma;
+    const char *pars_json = NULL, *outfile = NULL;
+    int c, rc = hfcli_model_args_init(&ma, argc);
     /* The POI plays no part in evaluating the likelihood; not asking for
      * one lets eval work on background-only workspaces whose measurement
      * names a POI that only the signal patches add. */
-    mo.poi = "";
-    int no_verify = 0;
-    const char *pars_json = NULL, *outfile = NULL, *pname = NULL;
-    const char **extra = calloc((size_t)argc + 1, sizeof *extra);
-    int nextra = 0, c, rc;
-    if (!extra)
-        return HF_EXIT_INPUT;
-
+    ma.mo.poi = "";
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hp:", longopts, NULL)) != -1) {
+    while (rc == HF_EXIT_OK &&
+           (c = getopt_long(argc, argv, ":hp:", longopts, NULL)) != -1) {
         switch (c) {
-        case 'h': fputs(help, stdout); free(extra); return HF_EXIT_OK;
-        case 'p': extra[nextra++] = optarg; break;
+        case 'h': fputs(help, stdout); hfcli_model_args_free(&ma); return HF_EXIT_OK;
         case O_PARS: pars_json = optarg; break;
-        case HF_OPT_NO_VERIFY: no_verify = 1; break;
-        case O_PNAME: pname = optarg; break;
-        case O_MEAS: mo.measurement = optarg; break;
         case O_OUT: outfile = optarg; break;
-        case O_INTERP:
-            if ((rc = hfcli_interp(optarg, &mo)) != HF_EXIT_OK) {
-                free(extra);
-                return rc;
-            }
-            break;
         default:
-            free(extra);
-            return hfcli_getopt_error(c, optopt, argv, optind);
+            if ((rc = hfcli_model_option(&ma, c, optarg)) < 0)
+                rc = hfcli_getopt_error(c, optopt, argv, optind);
         }
     }
-    hf_cli_loaded l;
-    rc = hfcli_load_args(argc, argv, optind, extra, nextra, pname, no_verify, &mo, &l);
-    free(extra);
+    hf_cli_loaded l = {0};
+    if (rc == HF_EXIT_OK)
+        rc = hfcli_model_load(argc, argv, optind, &ma, &l);
+    hfcli_model_args_free(&ma);
     if (rc == HF_EXIT_OK)
         rc = run(&l, pars_json, outfile);
     hfcli_release(&l);

@@ -13,6 +13,13 @@
 
 #include "cli.h"
 
+void hfcli_events_skipped(const char *path, const hf_cli_events *ev, int raw)
+{
+    if (ev->skipped)
+        hfcli_msg("%s: %zu events skipped for a NaN or infinite feature (the first at %s "
+                   "%ld)", path, ev->skipped, raw ? "event" : "line", ev->first_skipped);
+}
+
 void hfcli_events_free(hf_cli_events *ev)
 {
     free(ev->x);

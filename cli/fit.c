@@ -168,62 +168,40 @@ int hfcli_cmd_fit(int argc, char **argv)
 {
     struct option longopts[HF_CLI_MAX_OPTIONS];
     hfcli_getopt_table(HF_CLI_FIT, longopts);
-    hf_model_options mo;
-    hf_model_options_init(&mo);
-    int no_verify = 0;
+    hf_cli_model_args ma;
     hf_fit_options fo;
     hf_fit_options_init(&fo);
-    const char *outfile = NULL, *pname = NULL, *data_path = NULL;
-    const char **extra = calloc((size_t)argc + 1, sizeof *extra);
-    int nextra = 0, c, rc, fix_poi = 0;
+    const char *outfile = NULL, *data_path = NULL;
+    int c, rc = hfcli_model_args_init(&ma, argc), fix_poi = 0;
     double poi_value = 0;
-    if (!extra)
-        return HF_EXIT_INPUT;
-
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hp:", longopts, NULL)) != -1) {
+    while (rc == HF_EXIT_OK &&
+           (c = getopt_long(argc, argv, ":hp:", longopts, NULL)) != -1) {
         switch (c) {
-        case 'h': fputs(help, stdout); free(extra); return HF_EXIT_OK;
-        case 'p': extra[nextra++] = optarg; break;
-        case HF_OPT_NO_VERIFY: no_verify = 1; break;
-        case HF_OPT_PATCH_NAME: pname = optarg; break;
-        case HF_OPT_MEASUREMENT: mo.measurement = optarg; break;
+        case 'h': fputs(help, stdout); hfcli_model_args_free(&ma); return HF_EXIT_OK;
         case HF_OPT_OUTPUT_FILE: outfile = optarg; break;
         case HF_OPT_VALUE: break;
         case HF_OPT_DATA: data_path = optarg; break;
-        case HF_OPT_INTERP:
-        case HF_OPT_OPTCONF:
-        case HF_OPT_OPTIMIZER:
-        case HF_OPT_BACKEND:
-            rc = c == HF_OPT_INTERP ? hfcli_interp(optarg, &mo)
-               : c == HF_OPT_OPTCONF ? hfcli_optconf(optarg, &fo)
-               : hfcli_pyhf_only(c == HF_OPT_BACKEND ? "--backend" : "--optimizer",
-                                  optarg);
-            if (rc != HF_EXIT_OK) {
-                free(extra);
-                return rc;
-            }
-            break;
+        case HF_OPT_OPTCONF: rc = hfcli_optconf(optarg, &fo); break;
+        case HF_OPT_OPTIMIZER: rc = hfcli_pyhf_only("--optimizer", optarg); break;
+        case HF_OPT_BACKEND: rc = hfcli_pyhf_only("--backend", optarg); break;
         case HF_OPT_FIX_POI:
             fix_poi = 1;
-            if ((rc = hfcli_double("--fix-poi", optarg, &poi_value)) !=
-                HF_EXIT_OK) {
-                free(extra);
-                return rc;
-            }
+            rc = hfcli_double("--fix-poi", optarg, &poi_value);
             break;
         default:
-            free(extra);
-            return hfcli_getopt_error(c, optopt, argv, optind);
+            if ((rc = hfcli_model_option(&ma, c, optarg)) < 0)
+                rc = hfcli_getopt_error(c, optopt, argv, optind);
         }
     }
     /* A free fit needs no POI; not asking for one lets a background-only
      * workspace be fitted although its measurement names a signal POI. */
     if (!fix_poi)
-        mo.poi = "";
-    hf_cli_loaded l;
-    rc = hfcli_load_args(argc, argv, optind, extra, nextra, pname, no_verify, &mo, &l);
-    free(extra);
+        ma.mo.poi = "";
+    hf_cli_loaded l = {0};
+    if (rc == HF_EXIT_OK)
+        rc = hfcli_model_load(argc, argv, optind, &ma, &l);
+    hfcli_model_args_free(&ma);
     if (rc == HF_EXIT_OK)
         rc = run(l.model, fix_poi, poi_value, &fo, outfile, data_path);
     hfcli_release(&l);

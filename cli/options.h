@@ -31,6 +31,10 @@ enum hf_cli_key {
     HF_OPT_INTERP, HF_OPT_OPTCONF, HF_OPT_OPTIMIZER, HF_OPT_BACKEND,
     HF_OPT_FIX_POI, HF_OPT_VALUE, HF_OPT_TOYS_OUT, HF_OPT_MERGE, HF_OPT_DATA,
     HF_OPT_FULL_HESSIAN,
+    /* the options of a published classifier (cli.h), not in the table */
+    HF_OPT_MODEL, HF_OPT_PREPROCESSING, HF_OPT_MODEL_FORMAT,
+    HF_OPT_SKIP_NONFINITE,
+    HF_OPT_VERB_FIRST, /* a verb's own options (getopt keys) start here */
     HF_OPT_OUTPUT_FILE = 'o', HF_OPT_PATCH = 'p', HF_OPT_HELP = 'h'
 };
 

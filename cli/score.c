@@ -46,8 +46,8 @@ static const char help[] =
     "  -h, --help              this help\n";
 
 typedef struct score_args {
-    const char *model, *prep, *mformat, *features, *format, *check, *output;
-    int skip, threads;
+    hf_cli_ml_args ml;
+    const char *features, *format, *check, *output;
     double tol;
 } score_args;
 
@@ -68,17 +68,41 @@ static const char *prep_path(const char *model, const char *given, char *buf, si
     return buf;
 }
 
-int hfcli_ml_load(const char *model, const char *prep, const char *mformat, int threads,
-                   hf_ml **m)
+int hfcli_ml_option(hf_cli_ml_args *a, int c, const char *arg)
+{
+    switch (c) {
+    case HF_OPT_MODEL: a->model = arg; return HF_EXIT_OK;
+    case HF_OPT_PREPROCESSING: a->prep = arg; return HF_EXIT_OK;
+    case HF_OPT_MODEL_FORMAT: a->mformat = arg; return HF_EXIT_OK;
+    case HF_OPT_SKIP_NONFINITE: a->skip = 1; return HF_EXIT_OK;
+    case HF_OPT_THREADS: return hfcli_toy_option("--threads", arg, &a->threads, NULL);
+    default: return -1;
+    }
+}
+
+int hfcli_ml_load(const hf_cli_ml_args *a, hf_ml **m)
 {
     char buf[4096];
     hf_ml_options opt;
     hf_ml_options_init(&opt);
-    opt.format = mformat;
-    opt.preprocessing = prep_path(model, prep, buf, sizeof buf);
-    opt.threads = threads;
+    opt.format = a->mformat;
+    opt.preprocessing = prep_path(a->model, a->prep, buf, sizeof buf);
+    opt.threads = a->threads;
     hf_error err = {0};
-    if (hf_ml_load(model, &opt, m, &err))
+    if (hf_ml_load(a->model, &opt, m, &err))
+        return hfcli_lib_error(&err);
+    return HF_EXIT_OK;
+}
+
+int hfcli_ml_scores(const hf_ml *m, const hf_cli_events *ev, double **out)
+{
+    size_t K = (size_t)hf_ml_noutputs(m);
+    hf_error err = {0};
+    if (!(*out = malloc((ev->n * K + 1) * sizeof **out))) {
+        hfcli_msg("out of memory");
+        return HF_EXIT_INPUT;
+    }
+    if (hf_ml_eval(m, ev->x, ev->n, *out, &err))
         return hfcli_lib_error(&err);
     return HF_EXIT_OK;
 }
@@ -178,19 +202,13 @@ static int run_score(const score_args *a)
     memset(&ev, 0, sizeof ev);
     double *out = NULL;
     char *text = NULL;
-    hf_error err = {0};
     const char *src = a->check ? a->check : a->features;
-    int rc = hfcli_ml_load(a->model, a->prep, a->mformat, a->threads, &m);
+    int rc = hfcli_ml_load(&a->ml, &m);
     if (!rc)
         rc = hfcli_events_read(src, m, a->check ? "csv" : a->format, a->check != NULL,
-                                a->skip, &ev);
-    size_t K = m ? (size_t)hf_ml_noutputs(m) : 0;
-    if (!rc && !(out = malloc((ev.n * K + 1) * sizeof *out))) {
-        hfcli_msg("out of memory");
-        rc = HF_EXIT_INPUT;
-    }
-    if (!rc && hf_ml_eval(m, ev.x, ev.n, out, &err))
-        rc = hfcli_lib_error(&err);
+                                a->ml.skip, &ev);
+    if (!rc)
+        rc = hfcli_ml_scores(m, &ev, &out);
     if (!rc && a->check)
         rc = check(m, &ev, out, a);
     else if (!rc && !(text = format_scores(m, &ev, out))) {
@@ -198,10 +216,8 @@ static int run_score(const score_args *a)
         rc = HF_EXIT_INPUT;
     } else if (!rc)
         rc = hfcli_emit(text, a->output);
-    if (!rc && ev.skipped)
-        hfcli_msg("%s: %zu events skipped for a NaN or infinite feature (the first at %s "
-                   "%ld)", src, ev.skipped, a->format && strcmp(a->format, "csv") ? "event" :
-                   "line", ev.first_skipped);
+    if (!rc)
+        hfcli_events_skipped(src, &ev, a->format && strcmp(a->format, "csv"));
     free(text);
     free(out);
     hfcli_events_free(&ev);
@@ -211,16 +227,11 @@ static int run_score(const score_args *a)
 
 int hfcli_cmd_score(int argc, char **argv)
 {
-    enum { O_MODEL = 256, O_PREP, O_MFORMAT, O_FEATURES, O_FORMAT, O_SKIP, O_THREADS,
-           O_CHECK, O_TOL };
+    enum { O_FEATURES = HF_OPT_VERB_FIRST, O_FORMAT, O_CHECK, O_TOL };
     static const struct option longopts[] = {
-        {"model", required_argument, NULL, O_MODEL},
-        {"preprocessing", required_argument, NULL, O_PREP},
-        {"model-format", required_argument, NULL, O_MFORMAT},
+        HF_CLI_ML_LONGOPTS,
         {"features", required_argument, NULL, O_FEATURES},
         {"format", required_argument, NULL, O_FORMAT},
-        {"skip-nonfinite", no_argument, NULL, O_SKIP},
-        {"threads", required_argument, NULL, O_THREADS},
         {"check", required_argument, NULL, O_CHECK},
         {"tolerance", required_argument, NULL, O_TOL},
         {"output", required_argument, NULL, 'o'},
@@ -228,35 +239,31 @@ int hfcli_cmd_score(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     score_args a = {.format = "csv", .tol = 1e-5};
-    int c;
+    int c, rc;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
         switch (c) {
         case 'h': fputs(help, stdout); return HF_EXIT_OK;
         case 'o': a.output = optarg; break;
-        case O_MODEL: a.model = optarg; break;
-        case O_PREP: a.prep = optarg; break;
-        case O_MFORMAT: a.mformat = optarg; break;
         case O_FEATURES: a.features = optarg; break;
         case O_FORMAT: a.format = optarg; break;
-        case O_SKIP: a.skip = 1; break;
         case O_CHECK: a.check = optarg; break;
-        case O_THREADS:
-            if (hfcli_toy_option("--threads", optarg, &a.threads, NULL))
-                return HF_EXIT_USAGE;
-            break;
         case O_TOL:
             if (hfcli_double("--tolerance", optarg, &a.tol))
                 return HF_EXIT_USAGE;
             if (!(a.tol >= 0))
                 return hfcli_usage_error("--tolerance must be >= 0");
             break;
-        default: return hfcli_getopt_error(c, optopt, argv, optind);
+        default:
+            if ((rc = hfcli_ml_option(&a.ml, c, optarg)) < 0)
+                return hfcli_getopt_error(c, optopt, argv, optind);
+            if (rc != HF_EXIT_OK)
+                return rc;
         }
     }
     if (optind < argc)
         return hfcli_usage_error("unexpected argument '%s'", argv[optind]);
-    if (!a.model || (!a.features == !a.check))
+    if (!a.ml.model || (!a.features == !a.check))
         return hfcli_usage_error("--model and one of --features or --check are required");
     if (strcmp(a.format, "csv") && strcmp(a.format, "f32") && strcmp(a.format, "f64"))
         return hfcli_usage_error("--format must be csv, f32 or f64, not '%s'", a.format);

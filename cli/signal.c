@@ -284,8 +284,9 @@ done:
 
 /* What --model brings. */
 typedef struct model_args {
-    const char *model, *prep, *mformat, *format;
-    int index, skip, threads;
+    hf_cli_ml_args ml;
+    const char *format;
+    int index;
 } model_args;
 
 /* Event i's channel index in the binning, -1 when it has no bins. */
@@ -329,32 +330,26 @@ static int read_model(const model_args *ma, const char *path, const hf_binning *
     hf_cli_events ev;
     memset(&ev, 0, sizeof ev);
     double *out = NULL;
-    hf_error err = {0};
-    int rc = hfcli_ml_load(ma->model, ma->prep, ma->mformat, ma->threads, &m);
+    int rc = hfcli_ml_load(&ma->ml, &m);
     int K = m ? hf_ml_noutputs(m) : 0, k = ma->index < 0 && K == 1 ? 0 : ma->index;
     if (!rc && (k < 0 || k >= K)) {
         hfcli_msg("%s: the model has %d outputs: choose the one to bin with --output-index "
-                   "0..%d", ma->model, K, K - 1);
+                   "0..%d", ma->ml.model, K, K - 1);
         rc = HF_EXIT_USAGE;
     }
     if (!rc)
-        rc = hfcli_events_read(path, m, ma->format, 0, ma->skip, &ev);
+        rc = hfcli_events_read(path, m, ma->format, 0, ma->ml.skip, &ev);
     if (!rc && !ev.has_channel && only < 0 && hf_binning_nchannels(b) != 1) {
         hfcli_msg("%s: no channel column and the binning has %d channels: give --channel "
                    "NAME", path, hf_binning_nchannels(b));
         rc = HF_EXIT_INPUT;
     }
-    if (!rc && !(out = malloc((ev.n * (size_t)K + 1) * sizeof *out))) {
-        hfcli_msg("out of memory");
-        rc = HF_EXIT_INPUT;
-    }
-    if (!rc && hf_ml_eval(m, ev.x, ev.n, out, &err))
-        rc = hfcli_lib_error(&err);
+    if (!rc)
+        rc = hfcli_ml_scores(m, &ev, &out);
     if (!rc)
         rc = fill_scores(&ev, out, K, k, b, only, sumw, sumw2, off, cnt);
-    if (!rc && ev.skipped)
-        hfcli_msg("%s: %zu events skipped for a NaN or infinite feature (the first at "
-                   "%s %ld)", path, ev.skipped, ev.text ? "line" : "event", ev.first_skipped);
+    if (!rc)
+        hfcli_events_skipped(path, &ev, !ev.text);
     free(out);
     hfcli_events_free(&ev);
     hf_ml_free(m);
@@ -375,7 +370,7 @@ typedef struct signal_args {
  * workspace (or one piped in), the binning, and the input format. */
 static int signal_args_check(signal_args *a)
 {
-    if (!a->ma.model != !a->features)
+    if (!a->ma.ml.model != !a->features)
         return hfcli_usage_error("--model and --features go together");
     if (a->features && a->scores)
         return hfcli_usage_error("--scores or --model with --features, not both");
@@ -390,18 +385,18 @@ static int signal_args_check(signal_args *a)
     a->ma.format = a->format;
     if (!strcmp(a->format, "f64"))
         a->f64 = 1;
-    else if (strcmp(a->format, "csv") && !(a->ma.model && !strcmp(a->format, "f32")))
+    else if (strcmp(a->format, "csv") && !(a->ma.ml.model && !strcmp(a->format, "f32")))
         return hfcli_usage_error("--format must be csv or f64 (or f32 with --model), not "
                                   "'%s'", a->format);
-    if (a->f64 && !a->channel && !a->ma.model)
+    if (a->f64 && !a->channel && !a->ma.ml.model)
         return hfcli_usage_error("--format f64 needs --channel NAME");
     return HF_EXIT_OK;
 }
 
 static int signal_args_parse(int argc, char **argv, signal_args *a)
 {
-    enum { O_WS = 256, O_SCORES, O_BINNING, O_POI, O_LUMI, O_NOSTAT, O_SAMPLE, O_FORMAT,
-           O_CHANNEL, O_MODEL, O_FEATURES, O_PREP, O_MFORMAT, O_INDEX, O_SKIP, O_THREADS };
+    enum { O_WS = HF_OPT_VERB_FIRST, O_SCORES, O_BINNING, O_POI, O_LUMI, O_NOSTAT,
+           O_SAMPLE, O_FORMAT, O_CHANNEL, O_FEATURES, O_INDEX };
     static const struct option longopts[] = {
         {"workspace", required_argument, NULL, O_WS},
         {"scores", required_argument, NULL, O_SCORES},
@@ -412,13 +407,9 @@ static int signal_args_parse(int argc, char **argv, signal_args *a)
         {"sample", required_argument, NULL, O_SAMPLE},
         {"format", required_argument, NULL, O_FORMAT},
         {"channel", required_argument, NULL, O_CHANNEL},
-        {"model", required_argument, NULL, O_MODEL},
+        HF_CLI_ML_LONGOPTS,
         {"features", required_argument, NULL, O_FEATURES},
-        {"preprocessing", required_argument, NULL, O_PREP},
-        {"model-format", required_argument, NULL, O_MFORMAT},
         {"output-index", required_argument, NULL, O_INDEX},
-        {"skip-nonfinite", no_argument, NULL, O_SKIP},
-        {"threads", required_argument, NULL, O_THREADS},
         {"output-file", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -428,7 +419,7 @@ static int signal_args_parse(int argc, char **argv, signal_args *a)
     a->ma = (model_args){.index = -1};
     a->format = "csv";
     double idx;
-    int c;
+    int c, rc;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
         switch (c) {
@@ -443,15 +434,7 @@ static int signal_args_parse(int argc, char **argv, signal_args *a)
         case O_SAMPLE: a->spec.sample = optarg; break;
         case O_FORMAT: a->format = optarg; break;
         case O_CHANNEL: a->channel = optarg; break;
-        case O_MODEL: a->ma.model = optarg; break;
         case O_FEATURES: a->features = optarg; break;
-        case O_PREP: a->ma.prep = optarg; break;
-        case O_MFORMAT: a->ma.mformat = optarg; break;
-        case O_SKIP: a->ma.skip = 1; break;
-        case O_THREADS:
-            if (hfcli_toy_option("--threads", optarg, &a->ma.threads, NULL))
-                return HF_EXIT_USAGE;
-            break;
         case O_INDEX:
             if (hfcli_double("--output-index", optarg, &idx))
                 return HF_EXIT_USAGE;
@@ -459,7 +442,11 @@ static int signal_args_parse(int argc, char **argv, signal_args *a)
                 return hfcli_usage_error("--output-index must be a whole number >= 0");
             a->ma.index = (int)idx;
             break;
-        default: return hfcli_getopt_error(c, optopt, argv, optind);
+        default:
+            if ((rc = hfcli_ml_option(&a->ma.ml, c, optarg)) < 0)
+                return hfcli_getopt_error(c, optopt, argv, optind);
+            if (rc != HF_EXIT_OK)
+                return rc;
         }
     }
     if (optind < argc)
@@ -572,7 +559,7 @@ static int signal_fill_emit(signal_args *a, const hf_workspace *ws,
         rc = HF_EXIT_INPUT;
         goto out;
     }
-    rc = a->ma.model ? read_model(&a->ma, a->scores, b, only, sumw, sumw2, off, &cnt)
+    rc = a->ma.ml.model ? read_model(&a->ma, a->scores, b, only, sumw, sumw2, off, &cnt)
          : a->f64    ? read_f64(a->scores, b, only, sumw, sumw2, &cnt)
                     : read_csv(a->scores, b, only, sumw, sumw2, off, &cnt);
     if (rc != HF_EXIT_OK)

@@ -8,7 +8,8 @@
  * yield (tests/pyhf/saddle.json: twice_nll 1059.15 at the saddle, 42.10
  * at the minimum).  Only the curvature tells: the Hessian on the free
  * parameters not held at a bound must be positive definite.  The whole
- * Hessian by differences (hffit_curvature, 2n gradients), its block on
+ * Hessian, exact (hffit_curvature, hf/hessian.c: no NLL evaluation, about
+ * the time of a few gradients), its block on
  * coordinates a descent never moves (hffit_curvature_even,
  * hffit_curvature_trapped: 1 gradient and a few), or its lowest
  * eigenvalue by Lanczos (hffit_curvature_lanczos, 1 gradient a step).
@@ -24,10 +25,11 @@
 #include "fit.h"
 
 /* Below this (in width units, where a constraint's own curvature is 1) a
- * negative eigenvalue is the finite differences' rounding, not a saddle:
- * with steps of 1e-4 widths and gradients of up to ~1e3, the rounding of
- * each entry is ~1e-9; along such a direction the NLL can drop by at
- * most ~1e-6 w^2 over w widths. */
+ * negative eigenvalue is a flat direction, not a saddle: along it the NLL
+ * can drop by at most ~1e-6 w^2 over w widths.  It was chosen for the
+ * rounding of differences (steps of 1e-4 widths, gradients of up to ~1e3:
+ * ~1e-9 an entry); the exact Hessian's rounding is far below it, and
+ * hffit_curvature_lanczos's differences still need it. */
 #define NEG_CURVATURE 1e-6
 
 /* Smallest eigenvalue of the symmetric H (n*n, destroyed) and its
@@ -51,23 +53,46 @@ static double lowest(double *H, int n, double *dir)
     return lo;
 }
 
-/* Positive definite (in width units) by GSL's modified Cholesky: it
- * reports, in e, the perturbation it had to add instead of failing
- * through GSL's error handler, which is global state. */
-static int positive_definite(const double *H, int n, double *tmp)
+/* a[0..n) -= u b: restrict, for the compiler to vectorise it, and cloned
+ * for AVX2 where the CPU has it (four lanes, no FMA contraction). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    defined(__linux__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void axpy_minus(double *restrict a, double u, const double *restrict b,
+                       int n)
 {
-    gsl_permutation *p = gsl_permutation_alloc(n);
-    gsl_vector *e = gsl_vector_alloc(n);
-    int pd = 0;
-    if (p && e) {
-        memcpy(tmp, H, (size_t)n * n * sizeof *tmp);
-        gsl_matrix_view tv = gsl_matrix_view_array(tmp, n, n);
-        pd = gsl_linalg_mcholesky_decomp(&tv.matrix, p, e) == GSL_SUCCESS &&
-             gsl_vector_max(e) == 0;
+#pragma omp simd
+    for (int j = 0; j < n; j++)
+        a[j] -= u * b[j];
+}
+
+/* Positive definite (in width units): a Cholesky factorisation (of a
+ * copy in L, n*n, with col[n]) whose every pivot is positive.  Written
+ * out, not GSL's: its modified Cholesky, used before, did rank-one
+ * updates through gslcblas's dsyr, a fifth of a staus hypotest once every
+ * fit checks the whole Hessian; here each step is contiguous row updates
+ * with no chain of dependent additions (a dot-product form was bound by
+ * its additions' latency).  gsl_linalg_cholesky_decomp1 reports an
+ * indefinite matrix through GSL's error handler, which is global state.
+ * Where the modified Cholesky would have added a perturbation to a matrix
+ * this one accepts, the matrix is positive definite to rounding and the
+ * verdict is the same (not HFFIT_SADDLE, which is all the fits ask). */
+static int positive_definite(const double *H, int n, double *L, double *col)
+{
+    memcpy(L, H, (size_t)n * n * sizeof *L);
+    for (int k = 0; k < n; k++) {
+        double d = L[(size_t)k * n + k];
+        if (!(d > 0))
+            return 0;
+        double r = 1 / sqrt(d);
+        for (int i = k + 1; i < n; i++)
+            col[i] = L[(size_t)i * n + k] * r;
+        /* the trailing lower triangle less col col^T */
+        for (int i = k + 1; i < n; i++)
+            axpy_minus(L + (size_t)i * n + k + 1, col[i], col + k + 1, i - k);
     }
-    gsl_permutation_free(p);
-    gsl_vector_free(e);
-    return pd;
+    return 1;
 }
 
 int hffit_curvature(const hf_model *m, const double *data, const double *x,
@@ -76,29 +101,30 @@ int hffit_curvature(const hf_model *m, const double *data, const double *x,
 {
     if (n == 0)
         return HFFIT_MINIMUM;
-    int npars = hf_model_npars(m), rc = HFFIT_UNKNOWN;
-    double *h = malloc(n * sizeof *h);
-    double *H = malloc(2 * (size_t)n * n * sizeof *H);
-    double *work = malloc((hf_model_work_size(m) + 4 * (size_t)npars) * sizeof *work);
-    if (!h || !H || !work)
+    int rc = HFFIT_UNKNOWN, npars = hf_model_npars(m);
+    /* one buffer (not one per array: a fit checks every minimum, and
+     * each buffer of this size was mapped and unmapped, a third of a
+     * staus hypotest in page faults): the whole Hessian, cut down to
+     * n*n; the Cholesky factor and a column; the Hessian's scratch */
+    double *H = malloc(((size_t)npars * npars + (size_t)n * n + n +
+                        hfmodel_hessian_work_size(m)) * sizeof *H);
+    (void)nevals; /* the exact Hessian is no NLL evaluation */
+    if (!H)
         goto out;
-    for (int a = 0; a < n; a++)
-        h[a] = 1e-4 * w[a];
-    if (hffit_hessian_ex(m, data, x, n, idx, h, H, work, nevals, NULL) != HF_OK)
+    double *L = H + (size_t)npars * npars, *col = L + (size_t)n * n, *work = col + n;
+    if (hffit_hessian_exact(m, data, x, n, idx, H, L, work) != HF_OK)
         goto out;
     for (int a = 0; a < n; a++)
         for (int b = 0; b < n; b++)
             H[a * n + b] *= w[a] * w[b];
-    if (positive_definite(H, n, H + (size_t)n * n)) {
+    if (positive_definite(H, n, L, col)) {
         rc = HFFIT_MINIMUM;
         goto out;
     }
     double lo = lowest(H, n, dir);
     rc = isnan(lo) ? HFFIT_UNKNOWN : lo < -NEG_CURVATURE ? HFFIT_SADDLE : HFFIT_FLAT;
 out:
-    free(h);
     free(H);
-    free(work);
     return rc;
 }
 

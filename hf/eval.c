@@ -267,6 +267,11 @@ HFMODEL_AVX2_CLONE static void forward(const hf_model *m, const double *pars,
     }
 }
 
+void hfmodel_forward(const hf_model *m, const double *pars, double *work)
+{
+    forward(m, pars, work, 1);
+}
+
 void hf_model_expected(const hf_model *m, const double *pars, double *out,
                        double *work)
 {

@@ -40,6 +40,25 @@ int hfmodel_symmetric(const hf_model *m, unsigned char *flag);
 hf_model *hfmodel_smooth(const hf_model *m);
 void hfmodel_smooth_free(hf_model *t);
 
+/* ---- many models of one workspace (a signal grid) ----
+ *
+ * A workspace's samples read once: the name, data and modifiers of each,
+ * with the numbers of their data, as every build reads them.  A build
+ * from it (hfmodel_build_applied_prep) takes the samples its patched
+ * document still shares with the workspace from here instead of walking
+ * the tree again (which costs more than the rest of a build: a patch adds
+ * one sample to a workspace of dozens); the model is the same, bit for
+ * bit.  ws must stay alive and unchanged while prep is used; prep is only
+ * read by builds, which may run in parallel.  NULL when out of memory. */
+typedef struct hfmodel_prep hfmodel_prep;
+hfmodel_prep *hfmodel_prep_new(const hf_workspace *ws);
+void hfmodel_prep_free(hfmodel_prep *p);
+/* hf_model_build_applied with prep (NULL: without) of the same ws. */
+int hfmodel_build_applied_prep(const hf_workspace *ws, const hfmodel_prep *prep,
+                               const hf_patch *const *patches, int npatches,
+                               const hf_model_options *opt, hf_model **out,
+                               hf_error *err);
+
 /* The Poisson rate factors tau of the constraint terms, in auxdata order
  * (0 for Gaussian terms). */
 const double *hfmodel_factors(const hf_model *m);
@@ -85,6 +104,17 @@ void hfmodel_overlay_set(hfmodel_overlay *o, const hfmodel_slot *s,
  * and unbounded, so a fit that may go there runs away (fit/ keeps its
  * fits where every yield is >= 0). */
 int hfmodel_yield_negative(const hf_model *m, const double *work);
+/* The exact Hessian of the NLL (hf_model_nll's, data: main bins then
+ * auxdata) over every parameter at pars into H (npars * npars, row-major,
+ * symmetric), hf/hessian.c.  work: hfmodel_hessian_work_size(m) doubles
+ * (the caller's, so that a fit that checks every minimum does not map and
+ * unmap a buffer each time).  Not an NLL evaluation (no fit counts it as
+ * one); costs about ten gradients on 1Lbb.  HF_OK, or HF_ERR_ARG (a NULL
+ * argument); entries are not finite where the NLL's second derivatives
+ * are not (an expected yield of 0 with a count). */
+size_t hfmodel_hessian_work_size(const hf_model *m);
+int hfmodel_hessian(const hf_model *m, const double *pars, const double *data,
+                    double *H, double *work);
 /* The gradient of main bin `bin`'s expected yield over every parameter
  * (grad[npars]) at pars; the yields are in work[0 .. nmain) after. */
 void hfmodel_yield_gradient(const hf_model *m, const double *pars, int bin,

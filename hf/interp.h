@@ -114,4 +114,53 @@ static inline void hf_interp_histosys_weights(int code, double a, double *w,
     }
 }
 
+/* The second derivative of hf_interp_normsys at a, given its value v
+ * there (hf/hessian.c).  The pieces and their boundaries are
+ * hf_interp_normsys's, so that the Hessian is the derivative of the
+ * gradient eval.c computes, also exactly on a boundary.  code4 and code4p
+ * join their pieces with equal second derivatives (|a| = 1), so there it
+ * is continuous; code0/code1 at 0 and code2 at |a| = 1 are not, and the
+ * side is the one hf_interp_normsys takes.  Identity factors (code -1:
+ * normfactor, lumi) have none. */
+static inline double hf_interp_normsys_d2(const hf_sfac *f, double a, double v)
+{
+    const double *p = f->p;
+    switch (f->code) {
+    case -1:
+    case HF_INTERP_CODE0:
+        return 0;
+    case HF_INTERP_CODE1:
+        return a > 0 ? v * p[3] * p[3] : v * p[2] * p[2];
+    case HF_INTERP_CODE4:
+        if (a >= 1)
+            return v * p[3] * p[3];
+        if (a > -1) {
+            const double *c = p + 4;
+            return 2 * c[1] + a * (6 * c[2] + a * (12 * c[3] + a * (20 * c[4] + a * 30 * c[5])));
+        }
+        return v * p[2] * p[2];
+    case HF_INTERP_CODE2:
+        return (a > 1 || a < -1) ? 0 : 2 * p[4];
+    default: /* HF_INTERP_CODE4P */
+        if (a > 1 || a < -1)
+            return 0;
+        double a2 = a * a;
+        return p[7] * (30.0 + a2 * (-120.0 + a2 * 90.0));
+    }
+}
+
+/* The second derivative of hf_interp_histosys_weights' w[1] (w[0] is
+ * linear in a for every code), on the same pieces. */
+static inline double hf_interp_histosys_d2w1(int code, double a)
+{
+    if (code == HF_INTERP_CODE0)
+        return 0;
+    if (code == HF_INTERP_CODE2)
+        return (a > 1 || a < -1) ? 0 : 16;
+    if (a > 1 || a < -1) /* code4p */
+        return 0;
+    double a2 = a * a;
+    return 30.0 + a2 * (-120.0 + a2 * 90.0);
+}
+
 #endif

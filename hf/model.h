@@ -168,12 +168,21 @@ void hfmodel_interp_histosys_init(double *coef, int code, double lo, double nom,
 
 
 
+/* eval.c: the forward pass of hf_model_nll on work (hf_model_work_size):
+ * the yields at work[0 .. nmain) and, in the layout above, every scalar
+ * factor's value and derivative, the histosys weights and their
+ * derivatives, the block-bins' base and per-bin factors, the blocks' F
+ * (hf/hessian.c reads them). */
+void hfmodel_forward(const hf_model *m, const double *pars, double *work);
+
 /* reparam.c: frees a view made by hf_model_with_pars (its own arrays). */
 void hfmodel_view_free(hf_model *m);
 
-/* build.c: compiles validated channels + measurement parameter configs. */
+/* build.c: compiles validated channels + measurement parameter configs;
+ * prep (or NULL) holds samples of the workspace read beforehand
+ * (hfmodel_prep_new), which channels may share. */
 int hfmodel_compile(const cJSON *channels, const cJSON *params,
                      const char *params_path, const cJSON *observations,
-                     const hf_model_options *opt, const char *source,
-                     hf_model **out, hf_error *err);
+                     const hf_model_options *opt, const hfmodel_prep *prep,
+                     const char *source, hf_model **out, hf_error *err);
 #endif

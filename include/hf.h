@@ -370,22 +370,23 @@ typedef struct hf_fit_options {
      * in points back (its minimum lies in between: a shapesys whose
      * Asimov aux datum was made with its gamma on the 1e-10 bound has a
      * log barrier there), 1e-7 widths times its gradient counted as left
-     * of the tolerance.  Then the curvature: the Hessian (by
-     * differences of the analytic gradient, in width units) on the free
+     * of the tolerance.  Then the curvature: the Hessian (exact, from the
+     * model's analytic second derivatives, in width units) on the free
      * parameters not held at a bound must have no eigenvalue below -1e-6
-     * (positive definite, or flat within the differences' rounding); at
+     * (positive definite, or flat within 1e-6); at
      * a saddle the fit descends from either side of it along the
      * negative direction (up to 3 times) and otherwise reports no
      * convergence.  hf_fit and hf_test_statistic check the whole Hessian
-     * (2n more evaluations); the fits inside hypothesis tests, limits and
+     * (no more evaluations; its time is about ten gradients' on 1Lbb);
+     * the fits inside hypothesis tests, limits and
      * toys check only the block a descent cannot leave: the parameters
      * whose gradient is exactly zero at the point, a zero that comes from
      * the model, not from rounding (a parameter even about 0: every
      * normsys hi = lo, every histosys hi_data = lo_data; a template that
      * moves only bins whose expectation equals their count; a parameter
      * that changes nothing), by one gradient for the even ones and
-     * Lanczos on the others (a full Hessian there would multiply their
-     * cost by 5 to 16, Lanczos on every parameter add 7 to 23%); a toy's
+     * Lanczos on the others (a full Hessian by differences multiplied
+     * their cost by 5 to 16; exact, see full_hessian below); a toy's
      * quick fit (BFGS from its generating point's metric) checks none,
      * and hands over to that rule only where it does not settle.  That
      * is not the whole Hessian: a saddle approached along a direction
@@ -398,16 +399,18 @@ typedef struct hf_fit_options {
     /* Version 2.  Non-zero (the strict mode, `--full-hessian`): every
      * fit of a hypothesis test, limit, scan and toy checks the whole
      * Hessian on its free parameters off their bounds, as hf_fit does
-     * (2n evaluations a check; from a saddle it descends, else it
+     * (the exact Hessian, no evaluations; from a saddle it descends, else it
      * reports no convergence), so that "converged" means the rule above
      * with "no eigenvalue below -1e-6" on all of them; a toy's quick fit
      * is followed by hffit_ex's fit from its point (the check, and a
      * descent from a saddle).  Not checked in either mode: the Asimov
      * free fit, no fit (its point is the global minimum by
      * construction), and a fit finished on an empty bin's zero yield
-     * (fit/edge.c: a constrained minimum, judged by KKT).  Cost: 1.6 to
-     * 12 times the evaluations of an asymptotic hypotest on the shared
-     * real workspaces, 8 to 14 times a toy's (bench/RESULTS.md); where a
+     * (fit/edge.c: a constrained minimum, judged by KKT).  Cost: about
+     * 1.1 to 1.5 times the time of an asymptotic hypotest on the shared
+     * real workspaces (1.6 to 12 times its evaluations while the Hessian
+     * was taken by differences), 8 to 14 times a toy's evaluations
+     * (toy_confirm refits; bench/RESULTS.md); where a
      * toy's fits find no point that passes, from every start, the toy
      * is dropped.  Use it as a regression check
      * against pyhf, and for a result that will be published.  0 (the

@@ -145,9 +145,11 @@ int hfinfer_batch_run(const hf_batch_source *src, int n, int nthreads,
 
 /* Patches as a batch source: each item builds its patched model (the
  * workspace tree is shared read-only, see hf_model_build), a patchset's
- * patch applied to the whole workspace as the hf command does. */
+ * patch applied to the whole workspace as the hf command does, the
+ * samples it leaves alone taken as read once (hfmodel_prep_new). */
 typedef struct patch_source {
     const hf_workspace *ws;
+    const hfmodel_prep *prep; /* ws's samples, read once for all builds */
     const hf_patch *const *patches;
     const hf_batch_options *o;
 } patch_source;
@@ -158,7 +160,7 @@ static int patch_prepare(void *ctx, void *state, int i, const hf_model **out,
     const patch_source *ps = ctx;
     const hf_patch *p = ps->patches[i];
     hf_model *m = NULL;
-    int rc = hf_model_build_applied(ps->ws, &p, 1, ps->o->model, &m, err);
+    int rc = hfmodel_build_applied_prep(ps->ws, ps->prep, &p, 1, ps->o->model, &m, err);
     *out = m;
     if (rc == HF_OK && hf_model_poi(m) < 0)
         rc = hfcore_error_set(err, HF_ERR_INVALID,
@@ -195,9 +197,13 @@ int hf_batch_cls_patches(const hf_workspace *ws,
                                       &nthreads, err);
     if (rc != HF_OK)
         return rc;
-    patch_source ps = {ws, patches, opt};
+    /* NULL when out of memory: then every build reads the tree */
+    hfmodel_prep *prep = hfmodel_prep_new(ws);
+    patch_source ps = {ws, prep, patches, opt};
     hf_batch_source src = {&ps, NULL, NULL, patch_prepare, patch_release};
-    return hfinfer_batch_run(&src, n, nthreads, opt, res);
+    rc = hfinfer_batch_run(&src, n, nthreads, opt, res);
+    hfmodel_prep_free(prep);
+    return rc;
 }
 
 int hf_batch_cls(const hf_workspace *ws, const hf_patchset *ps,

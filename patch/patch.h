@@ -28,6 +28,19 @@ int hfpatch_workspace_digest(const hf_workspace *ws, const char *algorithm,
 int hfpatch_workspace_validate(const cJSON *root, const char *source,
                           hf_error *err);
 
+/* The same for a validated workspace patched copy-on-write
+ * (hfpatch_apply_cow): a sample still shared with the workspace (a cJSON
+ * reference) has its modifiers taken as valid, so a signal patch costs
+ * the walk of what it added, not of the whole workspace.  What is skipped
+ * looks at nothing outside the sample (modifier types and data shapes
+ * against the sample's own bins, modifier names unique within it) and
+ * passed on the same subtree in the workspace, where it was a sample too
+ * (only samples have the required "modifiers" key, still checked here,
+ * wherever a move put it): the verdict and the first fault are those of
+ * hfpatch_workspace_validate. */
+int hfpatch_workspace_validate_patched(const cJSON *root, const char *source,
+                                       hf_error *err);
+
 /* A workspace owning doc (NULL: out of memory), named `source`; doc is
  * freed on failure, HF_ERR_NOMEM then says "<blame>: out of memory" (or
  * just "out of memory" for a NULL blame). */
@@ -54,8 +67,9 @@ int hfpatch_apply_json(const hf_patch *p, cJSON **doc, hf_error *err);
  * fit to be deleted. */
 int hfpatch_apply_cow(const hf_patch *p, cJSON **doc, hf_error *err);
 
-/* The workspace document `root` with the patches applied in order to the
- * whole of it, as pyhf's PatchSet.apply, then validated as a workspace
+/* The workspace document `root` (a loaded workspace's, so valid) with the
+ * patches applied in order to the whole of it, as pyhf's PatchSet.apply,
+ * then validated as a workspace
  * (errors start with `source`).  Copy on write: *out's containers are
  * references into root wherever no patch went, so root must outlive *out
  * and is never written; cJSON_Delete(*out) frees only what was copied. */

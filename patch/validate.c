@@ -55,10 +55,23 @@ static uint64_t ns_hash(const char *s, unsigned scope, int tag)
     return h;
 }
 
+/* calloc(n, size) with every page written once.  calloc leaves fresh
+ * pages untouched; a probe's read would then map the shared zero page
+ * and the first insert's write copy it, a TLB flush each, and with a
+ * second thread running (the CLI scans a patchset beside) an interrupt
+ * to the other CPU each: ~10 ms on 1Lbb.  A write first maps a page. */
+static void *zeroed_pages(size_t n, size_t size)
+{
+    volatile char *p = calloc(n, size);
+    for (size_t off = 0; p && off < n * size; off += 4096)
+        p[off] = 0;
+    return (void *)p;
+}
+
 static int ns_grow(nameset *ns)
 {
     size_t cap = ns->cap ? ns->cap * 2 : 256;
-    nsent *slot = calloc(cap, sizeof *slot);
+    nsent *slot = zeroed_pages(cap, sizeof *slot);
     if (!slot)
         return -1;
     for (size_t i = 0; i < ns->cap; i++) {
@@ -134,6 +147,9 @@ typedef struct vctx {
     int *nbins;            /* per channel: length of samples[0].data */
     unsigned char *seen;   /* per channel: an observation was found */
     unsigned nsamples;     /* samples so far, the scope of modifier names */
+    /* a sample that is a cJSON reference is part of a validated workspace
+     * (hfpatch_workspace_validate_patched): its modifiers are not walked */
+    int trust_shared;
 } vctx;
 
 static void enter_key(vctx *c, const char *key)
@@ -501,6 +517,15 @@ static int check_sample(vctx *c, const cJSON *s, int ci, int si,
     enter_key(c, "modifiers");
     if ((rc = expect_array(c, m[2], 0)))
         return rc;
+    /* a shared sample is the validated workspace's, under the same keys:
+     * its modifiers passed there, and their rules (types, data shapes
+     * against the sample's own bins, unique names within the sample) do
+     * not look beyond the sample */
+    if (c->trust_shared && (s->type & cJSON_IsReference)) {
+        leave(c);
+        c->nsamples++;
+        return HF_OK;
+    }
     int k = 0;
     for (const cJSON *mod = m[2]->child; mod; mod = mod->next, k++) {
         enter_index(c, k);
@@ -756,8 +781,8 @@ static int check_root(vctx *c, const cJSON *root)
     return HF_OK;
 }
 
-int hfpatch_workspace_validate(const cJSON *root, const char *source,
-                          hf_error *err)
+static int validate(const cJSON *root, const char *source, int trust_shared,
+                    hf_error *err)
 {
     if (!source)
         source = "<workspace>";
@@ -767,9 +792,22 @@ int hfpatch_workspace_validate(const cJSON *root, const char *source,
     memset(&c, 0, sizeof c);
     c.source = source;
     c.err = err;
+    c.trust_shared = trust_shared;
     int rc = check_root(&c, root);
     free(c.names.slot);
     free(c.nbins);
     free(c.seen);
     return rc;
+}
+
+int hfpatch_workspace_validate(const cJSON *root, const char *source,
+                               hf_error *err)
+{
+    return validate(root, source, 0, err);
+}
+
+int hfpatch_workspace_validate_patched(const cJSON *root, const char *source,
+                                       hf_error *err)
+{
+    return validate(root, source, 1, err);
 }

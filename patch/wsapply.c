@@ -89,8 +89,10 @@ int hfpatch_apply_workspace(const cJSON *root, const hf_patch *const *p,
     int rc = HF_OK;
     for (int i = 0; i < n && rc == HF_OK; i++)
         rc = hfpatch_apply_cow(p[i], &doc, err);
+    /* root is a workspace's, validated when it was loaded: the samples
+     * the patches left shared need no second walk */
     if (rc == HF_OK)
-        rc = hfpatch_workspace_validate(doc, source, err);
+        rc = hfpatch_workspace_validate_patched(doc, source, err);
     if (rc != HF_OK) {
         cJSON_Delete(doc);
         return rc;

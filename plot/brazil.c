@@ -227,40 +227,27 @@ done:
 
 int hfplot_brazil(int argc, char **argv)
 {
-    enum { O_MIN = 256, O_MAX, O_POINTS, O_PNAME, O_MEAS, O_INTERP };
+    enum { O_MIN = HF_OPT_VERB_FIRST, O_MAX, O_POINTS };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"poi-min", required_argument, NULL, O_MIN},
         {"poi-max", required_argument, NULL, O_MAX},
         {"points", required_argument, NULL, O_POINTS},
-        {"no-verify", no_argument, NULL, HF_OPT_NO_VERIFY},
-        {"patch-name", required_argument, NULL, O_PNAME},
-        {"patch", required_argument, NULL, 'p'},
-        {"measurement", required_argument, NULL, O_MEAS},
-        {"interp", required_argument, NULL, O_INTERP},
+        HF_CLI_PATCH_LONGOPTS,
+        HF_CLI_MODEL_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    hf_model_options mo;
-    hf_model_options_init(&mo);
-    int no_verify = 0;
-    const char *out = NULL, *pname = NULL;
-    const char **extra = calloc((size_t)argc + 1, sizeof *extra);
-    int nextra = 0, c, rc = HF_EXIT_OK, have_hi = 0;
+    hf_cli_model_args ma;
+    const char *out = NULL;
+    int c, rc = hfcli_model_args_init(&ma, argc), have_hi = 0;
     double lo = 0, hi = 0, points = 51;
-    if (!extra)
-        return HF_EXIT_INPUT;
     opterr = 0;
     while (rc == HF_EXIT_OK &&
            (c = getopt_long(argc, argv, ":ho:p:", longopts, NULL)) != -1) {
         switch (c) {
-        case 'h': fputs(help, stdout); free(extra); return HF_EXIT_OK;
+        case 'h': fputs(help, stdout); hfcli_model_args_free(&ma); return HF_EXIT_OK;
         case 'o': out = optarg; break;
-        case 'p': extra[nextra++] = optarg; break;
-        case HF_OPT_NO_VERIFY: no_verify = 1; break;
-        case O_PNAME: pname = optarg; break;
-        case O_MEAS: mo.measurement = optarg; break;
-        case O_INTERP: rc = hfcli_interp(optarg, &mo); break;
         case O_MIN: rc = hfcli_double("--poi-min", optarg, &lo); break;
         case O_MAX:
             have_hi = 1;
@@ -273,17 +260,16 @@ int hfplot_brazil(int argc, char **argv)
                 rc = hfcli_usage_error("--points %s: give a whole number "
                                         "from 2 to 10000", optarg);
             break;
-        default: rc = hfcli_getopt_error(c, optopt, argv, optind);
+        default:
+            if ((rc = hfcli_model_option(&ma, c, optarg)) < 0)
+                rc = hfcli_getopt_error(c, optopt, argv, optind);
         }
     }
-    int fmt = rc == HF_EXIT_OK ? hfplot_format(out) : 0;
-    if (fmt < 0)
-        rc = HF_EXIT_USAGE;
     hf_cli_loaded l = {0};
+    int fmt = 0;
     if (rc == HF_EXIT_OK)
-        rc = hfcli_load_args(argc, argv, optind, extra, nextra, pname, no_verify, &mo,
-                              &l);
-    free(extra);
+        rc = hfplot_load(argc, argv, optind, out, &ma, &fmt, &l);
+    hfcli_model_args_free(&ma);
     if (rc == HF_EXIT_OK)
         rc = run(l.model, out, fmt, lo, hi, have_hi, (int)points);
     hfcli_release(&l);

@@ -470,7 +470,7 @@ done:
 
 int hfplot_contour(int argc, char **argv)
 {
-    enum { O_X = 256, O_Y, O_XT, O_YT, O_THREADS, O_MEAS, O_INTERP };
+    enum { O_X = HF_OPT_VERB_FIRST, O_Y, O_XT, O_YT, O_THREADS };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"x", required_argument, NULL, O_X},
@@ -478,28 +478,24 @@ int hfplot_contour(int argc, char **argv)
         {"x-title", required_argument, NULL, O_XT},
         {"y-title", required_argument, NULL, O_YT},
         {"threads", required_argument, NULL, O_THREADS},
-        {"measurement", required_argument, NULL, O_MEAS},
-        {"interp", required_argument, NULL, O_INTERP},
+        HF_CLI_MODEL_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    hf_model_options mo;
-    hf_model_options_init(&mo);
+    hf_cli_model_args ma; /* no patch options: a workspace and a patchset */
     const char *out = NULL, *xl = NULL, *yl = NULL, *xt = NULL, *yt = NULL;
-    int c, rc = HF_EXIT_OK;
+    int c, rc = hfcli_model_args_init(&ma, 0);
     double threads = 0;
     opterr = 0;
     while (rc == HF_EXIT_OK &&
            (c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
         switch (c) {
-        case 'h': fputs(help, stdout); return HF_EXIT_OK;
+        case 'h': fputs(help, stdout); hfcli_model_args_free(&ma); return HF_EXIT_OK;
         case 'o': out = optarg; break;
         case O_X: xl = optarg; break;
         case O_Y: yl = optarg; break;
         case O_XT: xt = optarg; break;
         case O_YT: yt = optarg; break;
-        case O_MEAS: mo.measurement = optarg; break;
-        case O_INTERP: rc = hfcli_interp(optarg, &mo); break;
         case O_THREADS:
             rc = hfcli_double("--threads", optarg, &threads);
             if (rc == HF_EXIT_OK && (threads != floor(threads) || threads < 0 ||
@@ -507,9 +503,12 @@ int hfplot_contour(int argc, char **argv)
                 rc = hfcli_usage_error("--threads %s: give a whole number",
                                         optarg);
             break;
-        default: rc = hfcli_getopt_error(c, optopt, argv, optind);
+        default:
+            if ((rc = hfcli_model_option(&ma, c, optarg)) < 0)
+                rc = hfcli_getopt_error(c, optopt, argv, optind);
         }
     }
+    hfcli_model_args_free(&ma);
     if (rc != HF_EXIT_OK)
         return rc;
     int fmt = hfplot_format(out);
@@ -528,7 +527,7 @@ int hfplot_contour(int argc, char **argv)
     if (hf_patchset_read(argv[optind + 1], &ps, &err) != HF_OK)
         rc = hfcli_lib_error(&err);
     else
-        rc = run(ws, ps, out, fmt, xl, yl, xt, yt, (int)threads, &mo);
+        rc = run(ws, ps, out, fmt, xl, yl, xt, yt, (int)threads, &ma.mo);
     hf_patchset_free(ps);
     hf_workspace_free(ws);
     return rc;

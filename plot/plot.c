@@ -1,5 +1,6 @@
 /*
- * plot.c - `hf plot KIND ...`: dispatch to the three plots.
+ * plot.c - `hf plot KIND ...`: dispatch to the three plots, and the
+ * loading of the model that brazil and pulls draw from.
  *
  * Each plot writes its image (format from the -o extension) and prints on
  * stdout one line of JSON with the numbers it drew, so a script (or a
@@ -22,6 +23,14 @@ static const char help[] =
     "\n"
     "hf plot KIND --help tells about a kind.  The image is written\n"
     "atomically; stdout gets one line of JSON with the plotted numbers.\n";
+
+int hfplot_load(int argc, char **argv, int optind_, const char *out,
+                const hf_cli_model_args *ma, int *fmt, hf_cli_loaded *l)
+{
+    if ((*fmt = hfplot_format(out)) < 0)
+        return HF_EXIT_USAGE;
+    return hfcli_model_load(argc, argv, optind_, ma, l);
+}
 
 int hfplot_cmd_plot(int argc, char **argv)
 {

@@ -29,6 +29,12 @@ enum { HF_PLOT_PNG, HF_PLOT_PDF, HF_PLOT_SVG };
 /* The format from the extension of `path` (.png, .pdf, .svg, any case), or
  * -1 after a usage message (also when path is NULL: no -o given). */
 int hfplot_format(const char *path);
+/* The image's format (*fmt) and the model of a plot drawn from one (WS
+ * [PATCH] from argv[optind_] on, with ma's options): the format is
+ * checked first, so a bad -o costs no loading.  An HF_EXIT_* status after
+ * any message; release l whatever it is. */
+int hfplot_load(int argc, char **argv, int optind_, const char *out,
+                const hf_cli_model_args *ma, int *fmt, hf_cli_loaded *l);
 /* Opens a white w x h page; HF_EXIT_* status. */
 int hfplot_canvas_open(hf_canvas *c, int format, double w, double h);
 /* Finishes the drawing and writes it atomically to `path`; releases the

@@ -234,49 +234,34 @@ done:
 
 int hfplot_pulls(int argc, char **argv)
 {
-    enum { O_PNAME = 256, O_MEAS, O_INTERP };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
-        {"no-verify", no_argument, NULL, HF_OPT_NO_VERIFY},
-        {"patch-name", required_argument, NULL, O_PNAME},
-        {"patch", required_argument, NULL, 'p'},
-        {"measurement", required_argument, NULL, O_MEAS},
-        {"interp", required_argument, NULL, O_INTERP},
+        HF_CLI_PATCH_LONGOPTS,
+        HF_CLI_MODEL_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    hf_model_options mo;
-    hf_model_options_init(&mo);
+    hf_cli_model_args ma;
+    const char *out = NULL;
+    int c, rc = hfcli_model_args_init(&ma, argc);
     /* A free fit needs no POI, so background-only workspaces work too. */
-    mo.poi = "";
-    int no_verify = 0;
-    const char *out = NULL, *pname = NULL;
-    const char **extra = calloc((size_t)argc + 1, sizeof *extra);
-    int nextra = 0, c, rc = HF_EXIT_OK;
-    if (!extra)
-        return HF_EXIT_INPUT;
+    ma.mo.poi = "";
     opterr = 0;
     while (rc == HF_EXIT_OK &&
            (c = getopt_long(argc, argv, ":ho:p:", longopts, NULL)) != -1) {
         switch (c) {
-        case 'h': fputs(help, stdout); free(extra); return HF_EXIT_OK;
+        case 'h': fputs(help, stdout); hfcli_model_args_free(&ma); return HF_EXIT_OK;
         case 'o': out = optarg; break;
-        case 'p': extra[nextra++] = optarg; break;
-        case HF_OPT_NO_VERIFY: no_verify = 1; break;
-        case O_PNAME: pname = optarg; break;
-        case O_MEAS: mo.measurement = optarg; break;
-        case O_INTERP: rc = hfcli_interp(optarg, &mo); break;
-        default: rc = hfcli_getopt_error(c, optopt, argv, optind);
+        default:
+            if ((rc = hfcli_model_option(&ma, c, optarg)) < 0)
+                rc = hfcli_getopt_error(c, optopt, argv, optind);
         }
     }
-    int fmt = rc == HF_EXIT_OK ? hfplot_format(out) : 0;
-    if (fmt < 0)
-        rc = HF_EXIT_USAGE;
     hf_cli_loaded l = {0};
+    int fmt = 0;
     if (rc == HF_EXIT_OK)
-        rc = hfcli_load_args(argc, argv, optind, extra, nextra, pname, no_verify, &mo,
-                              &l);
-    free(extra);
+        rc = hfplot_load(argc, argv, optind, out, &ma, &fmt, &l);
+    hfcli_model_args_free(&ma);
     if (rc == HF_EXIT_OK)
         rc = run(l.model, out, fmt);
     hfcli_release(&l);

@@ -1,6 +1,7 @@
 /*
  * run.h - running the `hf` command from the tests: $HF_BIN (set by `make
- * check`) with arguments, its stdout, stderr and exit status captured.
+ * check`) with arguments, its stdout, stderr and exit status captured;
+ * and the temporary files and JSON numbers of the tests that do.
  * Include after <cmocka.h>: failures are cmocka assertions.
  */
 #ifndef HF_TEST_RUN_H
@@ -30,6 +31,18 @@ typedef struct result {
     size_t outlen;  /* stdout's length (it may hold NUL bytes) */
 } result;
 
+/* Writes text to the file at path (a failed assertion if it cannot). */
+void run_write_file(const char *path, const char *text);
+/* Writes text to tmpdir/name (a failed assertion if it cannot); returns the
+ * path, malloc'd.  The file goes with run_teardown. */
+char *run_write_temp(const char *name, const char *text);
+/* At the end of main(): removes tmpdir and all in it, saying on stderr
+ * (as `name`) when it cannot. */
+void run_teardown(const char *name);
+/* o's number `key` (case-sensitive); a failed assertion naming the key
+ * when o has no such number. */
+double json_number(const cJSON *o, const char *key);
+
 void result_free(result *r);
 /* What fd holds from its start, NUL-terminated; its length in *len if len
  * is not NULL. */
@@ -45,6 +58,9 @@ result run_in(const char *in, const char *first, ...);
 #define run(...) run_in(NULL, __VA_ARGS__)
 #define run_argv(prog, argv) run_argv_in(NULL, prog, argv)
 
+/* run(first, ...) failed cleanly (assert_failed_cleanly: `status`,
+ * nothing on stdout, in_msg in stderr). */
+void run_fails(int status, const char *in_msg, const char *first, ...);
 /* A successful run's stdout parsed as JSON (never NULL). */
 cJSON *parse_ok(const result *r);
 /* Exit status `status`, nothing on stdout, `in_msg` in stderr. */

@@ -43,37 +43,12 @@ static const double PYHF_UL_EXP[5] = {0.45092304531892136, 0.6201268181280774,
                                       1.9137973565045319};
 static const double PYHF_FIT_TWICE_NLL = 3.8106526707789783;
 
-/* Files the tests write into tmpdir, removed at the end. */
-static char *temps[32];
-static int ntemps;
-
-static double num(const cJSON *o, const char *key)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    assert_true(cJSON_IsNumber(it));
-    return it->valuedouble;
-}
-
 static void assert_close(double got, double want, double rel)
 {
     if (!(fabs(got - want) <= rel * fabs(want) + 1e-12)) {
         fprintf(stderr, "got %.17g, want %.17g (rel %.1e)\n", got, want, rel);
         fail();
     }
-}
-
-static char *write_temp(const char *name, const char *text)
-{
-    char *path = malloc(512);
-    assert_non_null(path);
-    snprintf(path, 512, "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    if (ntemps < 32)
-        temps[ntemps++] = strdup(path);
-    return path;
 }
 
 /* The demo model as the library builds it, for cross-checks. */
@@ -117,33 +92,22 @@ static void test_help_version(void **state)
 static void test_usage_errors(void **state)
 {
     NEED_BIN();
-    result r = run("frobnicate", DEMO_WS, NULL);
-    assert_failed_cleanly(&r, 2, "frobnicate");
-    result_free(&r);
-    r = run(NULL);
+    run_fails(2, "frobnicate", "frobnicate", DEMO_WS, NULL);
+    result r = run(NULL);
     assert_int_equal(r.status, 2);
     assert_string_equal(r.out, "");
     result_free(&r);
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--bogus", NULL);
-    assert_failed_cleanly(&r, 2, "--bogus");
-    result_free(&r);
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--test-poi",
-            "1.0x", NULL);
-    assert_failed_cleanly(&r, 2, "--test-poi");
-    result_free(&r);
+    run_fails(2, "--bogus",
+              "cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--bogus", NULL);
+    run_fails(2, "--test-poi",
+              "cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--test-poi", "1.0x", NULL);
     /* an underflowing number is refused alike for one patch and a grid */
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--test-poi", "1e-400", NULL);
-    assert_failed_cleanly(&r, 2, "--test-poi: '1e-400' is too small (it underflows a double)");
-    result_free(&r);
-    r = run("cls", DEMO_WS, DEMO_PS, "--test-poi", "1e-400", NULL);
-    assert_failed_cleanly(&r, 2, "--test-poi: '1e-400' is too small (it underflows a double)");
-    result_free(&r);
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", NULL);
-    assert_failed_cleanly(&r, 2, "--patch-name");
-    result_free(&r);
-    r = run("eval", DEMO_WS, "--interp", "normsys=code7", NULL);
-    assert_failed_cleanly(&r, 2, "code7");
-    result_free(&r);
+    run_fails(2, "--test-poi: '1e-400' is too small (it underflows a double)",
+              "cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--test-poi", "1e-400", NULL);
+    run_fails(2, "--test-poi: '1e-400' is too small (it underflows a double)",
+              "cls", DEMO_WS, DEMO_PS, "--test-poi", "1e-400", NULL);
+    run_fails(2, "--patch-name", "cls", DEMO_WS, DEMO_PS, "--patch-name", NULL);
+    run_fails(2, "code7", "eval", DEMO_WS, "--interp", "normsys=code7", NULL);
     r = run("inspect", NULL);
     assert_int_equal(r.status, 2);
     result_free(&r);
@@ -163,9 +127,9 @@ static void test_eval_demo(void **state)
     for (int i = 0; i < np; i++)
         assert_string_equal(cJSON_GetArrayItem(names, i)->valuestring,
                             hf_model_par_name(m, i));
-    double logpdf = num(j, "logpdf");
+    double logpdf = json_number(j, "logpdf");
     assert_true(isfinite(logpdf));
-    assert_close(num(j, "twice_nll"), -2 * logpdf, 1e-15);
+    assert_close(json_number(j, "twice_nll"), -2 * logpdf, 1e-15);
     const cJSON *em = cJSON_GetObjectItemCaseSensitive(j, "expected_main");
     assert_int_equal(cJSON_GetArraySize(em), nmain);
 
@@ -188,7 +152,7 @@ static void test_eval_demo(void **state)
     pars[ps.offset] = 1.1;
     pars[ps.offset + 1] = 1.0;
     pars[ps.offset + 2] = 0.9;
-    assert_true(num(j, "logpdf") ==
+    assert_true(json_number(j, "logpdf") ==
                 hf_model_logpdf(m, pars, hf_model_data(m), work));
     cJSON_Delete(j);
     result_free(&r);
@@ -207,17 +171,15 @@ static void test_eval_demo(void **state)
     assert_failed_cleanly(&r, 2, "no_such_par"); /* a bad command line */
     result_free(&r);
     /* Values JSON reads as infinite are refused, not evaluated to null. */
-    r = run("eval", DEMO_WS, "--pars", "{\"lumi\": 1e999}", NULL);
-    assert_failed_cleanly(&r, 2, "'lumi' is not a finite number");
-    result_free(&r);
-    r = run("eval", DEMO_WS, "--pars", "{\"staterror_SR\": [1, -1e999, 1]}", NULL);
-    assert_failed_cleanly(&r, 2, "'staterror_SR'[1] is not a finite number");
-    result_free(&r);
+    run_fails(2, "'lumi' is not a finite number",
+              "eval", DEMO_WS, "--pars", "{\"lumi\": 1e999}", NULL);
+    run_fails(2, "'staterror_SR'[1] is not a finite number",
+              "eval", DEMO_WS, "--pars", "{\"staterror_SR\": [1, -1e999, 1]}", NULL);
 
     /* The background-only workspace evaluates although its POI is absent. */
     r = run("eval", DEMO_WS, "--interp", "normsys=code1,histosys=code0", NULL);
     j = parse_ok(&r);
-    assert_true(isfinite(num(j, "logpdf")));
+    assert_true(isfinite(json_number(j, "logpdf")));
     cJSON_Delete(j);
     result_free(&r);
     free(work);
@@ -227,7 +189,7 @@ static void test_eval_demo(void **state)
 
 static void check_cls_object(const cJSON *j)
 {
-    double obs = num(j, "CLs_obs");
+    double obs = json_number(j, "CLs_obs");
     assert_true(obs >= 0 && obs <= 1);
     const cJSON *exp = cJSON_GetObjectItemCaseSensitive(j, "CLs_exp");
     assert_int_equal(cJSON_GetArraySize(exp), 5);
@@ -247,16 +209,16 @@ static void test_cls_demo(void **state)
     cJSON *j = parse_ok(&r);
     check_cls_object(j);
     /* Agreement with pyhf; its optimiser stops at ~1e-6 relative. */
-    assert_close(num(j, "CLs_obs"), PYHF_CLS_OBS, 1e-4);
+    assert_close(json_number(j, "CLs_obs"), PYHF_CLS_OBS, 1e-4);
     const cJSON *exp = cJSON_GetObjectItemCaseSensitive(j, "CLs_exp");
     for (int i = 0; i < 5; i++)
         assert_close(cJSON_GetArrayItem(exp, i)->valuedouble, PYHF_CLS_EXP[i],
                      1e-4);
-    assert_close(num(j, "CLsb"), PYHF_CLSB, 1e-4);
-    assert_close(num(j, "CLb"), PYHF_CLB, 1e-4);
+    assert_close(json_number(j, "CLsb"), PYHF_CLSB, 1e-4);
+    assert_close(json_number(j, "CLb"), PYHF_CLB, 1e-4);
     const cJSON *ul = cJSON_GetObjectItemCaseSensitive(j, "upper_limit");
     assert_true(cJSON_IsObject(ul));
-    assert_close(num(ul, "obs"), PYHF_UL_OBS, 1e-4);
+    assert_close(json_number(ul, "obs"), PYHF_UL_OBS, 1e-4);
     const cJSON *ue = cJSON_GetObjectItemCaseSensitive(ul, "exp");
     assert_int_equal(cJSON_GetArraySize(ue), 5);
     for (int i = 0; i < 5; i++)
@@ -304,35 +266,28 @@ static void test_cls_scan(void **state)
     assert_close(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "CLs_obs"), 10)->valuedouble,
                  PYHF_CLS_OBS, 1e-4);
     const cJSON *ul = cJSON_GetObjectItemCaseSensitive(j, "upper_limit");
-    assert_close(num(ul, "obs"), 1.148862927736644, 1e-3);
+    assert_close(json_number(ul, "obs"), 1.148862927736644, 1e-3);
     cJSON_Delete(j);
     result_free(&r);
 
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "3:0:31", NULL);
-    assert_failed_cleanly(&r, 2, "--scan: '3:0:31' is not START:STOP:N");
-    result_free(&r);
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "0:3:31",
-            "--upper-limit", NULL);
-    assert_failed_cleanly(&r, 2, "--scan gives its own upper limits");
-    result_free(&r);
+    run_fails(2, "--scan: '3:0:31' is not START:STOP:N",
+              "cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "3:0:31", NULL);
+    run_fails(2, "--scan gives its own upper limits",
+              "cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "0:3:31",
+              "--upper-limit", NULL);
     /* options that would be silently ignored are refused */
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "0:3:31",
-            "--test-poi", "2", NULL);
-    assert_failed_cleanly(&r, 2, "drop --test-poi");
-    result_free(&r);
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "0:3:31",
-            "--stats", NULL);
-    assert_failed_cleanly(&r, 2, "drop --stats");
-    result_free(&r);
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--cl", "0.9", NULL);
-    assert_failed_cleanly(&r, 2, "--cl is the level of the upper limits");
-    result_free(&r);
-    r = run("cls", DEMO_WS, DEMO_PS, "--cl", "0.9", NULL);
-    assert_failed_cleanly(&r, 2, "--cl is the level of the upper limits");
-    result_free(&r);
-    r = run("cls", DEMO_WS, DEMO_PS, "--tail-probs", NULL);
-    assert_failed_cleanly(&r, 2, "--tail-probs: not for a whole patchset");
-    result_free(&r);
+    run_fails(2, "drop --test-poi",
+              "cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "0:3:31",
+              "--test-poi", "2", NULL);
+    run_fails(2, "drop --stats",
+              "cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "0:3:31",
+              "--stats", NULL);
+    run_fails(2, "--cl is the level of the upper limits",
+              "cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--cl", "0.9", NULL);
+    run_fails(2, "--cl is the level of the upper limits",
+              "cls", DEMO_WS, DEMO_PS, "--cl", "0.9", NULL);
+    run_fails(2, "--tail-probs: not for a whole patchset",
+              "cls", DEMO_WS, DEMO_PS, "--tail-probs", NULL);
 }
 
 static void test_hfcls_name(void **state)
@@ -365,7 +320,7 @@ static void test_fit_demo(void **state)
     result r = run("fit", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", NULL);
     cJSON *j = parse_ok(&r);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "converged")));
-    assert_true(num(j, "twice_nll") <= PYHF_FIT_TWICE_NLL + 1e-6);
+    assert_true(json_number(j, "twice_nll") <= PYHF_FIT_TWICE_NLL + 1e-6);
     const cJSON *mle = cJSON_GetObjectItemCaseSensitive(j, "mle_parameters");
     const cJSON *unc = cJSON_GetObjectItemCaseSensitive(j, "uncertainties");
     assert_int_equal(cJSON_GetArraySize(mle), hf_model_nparsets(m));
@@ -425,42 +380,32 @@ static void test_inspect_demo(void **state)
 static void test_bad_files(void **state)
 {
     NEED_BIN();
-    result r = run("cls", "/no/such/dir/ws.json", NULL);
-    assert_failed_cleanly(&r, 1, "/no/such/dir/ws.json");
-    result_free(&r);
+    run_fails(1, "/no/such/dir/ws.json", "cls", "/no/such/dir/ws.json", NULL);
 
-    char *notjson = write_temp("notjson.json", "{\"channels\": [\n");
-    r = run("eval", notjson, NULL);
-    assert_failed_cleanly(&r, 1, notjson);
-    result_free(&r);
+    char *notjson = run_write_temp("notjson.json", "{\"channels\": [\n");
+    run_fails(1, notjson, "eval", notjson, NULL);
 
     /* a fit that cannot start: the message names the workspace and the
      * bin, and nothing is printed */
-    char *zero = write_temp("zero.json",
+    char *zero = run_write_temp("zero.json",
         "{\"version\": \"1.0.0\", \"channels\": [{\"name\": \"SR\", \"samples\": ["
         "{\"name\": \"sig\", \"data\": [5.0], \"modifiers\": [{\"name\": \"mu\", "
         "\"type\": \"normfactor\", \"data\": null}]}, {\"name\": \"bkg\", \"data\": [0.0], "
         "\"modifiers\": []}]}], \"observations\": [{\"name\": \"SR\", \"data\": [3.0]}], "
         "\"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": \"mu\", "
         "\"parameters\": []}}]}\n");
-    r = run("cls", zero, NULL);
+    result r = run("cls", zero, NULL);
     assert_failed_cleanly(&r, 1, "channel 'SR' bin 0 expects 0 events and has 3 observed");
     assert_non_null(strstr(r.err, zero));
     result_free(&r);
 
-    char *notws = write_temp("notws.json", "{\"channels\": []}\n");
-    r = run("fit", notws, NULL);
-    assert_failed_cleanly(&r, 1, notws);
-    result_free(&r);
+    char *notws = run_write_temp("notws.json", "{\"channels\": []}\n");
+    run_fails(1, notws, "fit", notws, NULL);
 
-    r = run("inspect", notws, NULL);
-    assert_failed_cleanly(&r, 1, notws);
-    result_free(&r);
+    run_fails(1, notws, "inspect", notws, NULL);
 
     /* A bad patch file is named too. */
-    r = run("cls", DEMO_WS, notjson, NULL);
-    assert_failed_cleanly(&r, 1, notjson);
-    result_free(&r);
+    run_fails(1, notjson, "cls", DEMO_WS, notjson, NULL);
 
     /* A patchset without --patch-name is a grid: one line per patch (see
      * test_batch.c); an unknown name is named. */
@@ -469,9 +414,7 @@ static void test_bad_files(void **state)
     assert_non_null(strstr(r.out, "{\"patch\": \"sig_300\""));
     assert_non_null(strstr(r.out, "\"CLs_exp\": ["));
     result_free(&r);
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_999", NULL);
-    assert_failed_cleanly(&r, 1, "sig_999");
-    result_free(&r);
+    run_fails(1, "sig_999", "cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_999", NULL);
     free(notjson);
     free(zero);
     free(notws);
@@ -485,7 +428,7 @@ static void test_output_file(void **state)
     unlink(out);
 
     /* On error: not created ... */
-    char *notjson = write_temp("broken.json", "[1, 2");
+    char *notjson = run_write_temp("broken.json", "[1, 2");
     result r = run("cls", notjson, "--output-file", out, NULL);
     assert_int_equal(r.status, 1);
     assert_string_equal(r.out, "");
@@ -523,10 +466,8 @@ static void test_output_file(void **state)
 
     /* An unwritable destination is an error with nothing on stdout. */
     snprintf(bad, sizeof bad, "%s/no/such/dir/x.json", tmpdir);
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_500", "--output-file",
-            bad, NULL);
-    assert_failed_cleanly(&r, 1, bad);
-    result_free(&r);
+    run_fails(1, bad,
+              "cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_500", "--output-file", bad, NULL);
     unlink(out);
     free(notjson);
 }
@@ -548,11 +489,6 @@ int main(void)
         cmocka_unit_test(test_output_file),
     };
     int rc = cmocka_run_group_tests_name("cli", tests, NULL, NULL);
-    for (int i = 0; i < ntemps; i++) {
-        unlink(temps[i]);
-        free(temps[i]);
-    }
-    if (rmdir(tmpdir) != 0)
-        fprintf(stderr, "test_cli: could not remove %s\n", tmpdir);
+    run_teardown("test_cli");
     return rc;
 }

@@ -26,13 +26,6 @@
 #define TINY_REF RUN_SHARED "/reference/syn_tiny__%s.json"
 #define DEMO_PS "workspaces/demo/patchset.json"
 
-static double num(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    assert_true(cJSON_IsNumber(v));
-    return v->valuedouble;
-}
-
 static const cJSON *obj(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -48,7 +41,7 @@ static const cJSON *obj(const cJSON *o, const char *key)
  * key is off by 0.1 or more. */
 static void assert_fit(const cJSON *hf_fit, const cJSON *py_fit, double tol)
 {
-    double a = num(hf_fit, "twice_nll"), b = num(py_fit, "twice_nll");
+    double a = json_number(hf_fit, "twice_nll"), b = json_number(py_fit, "twice_nll");
     if (!(fabs(a - b) <= tol * fmax(1, fabs(b)))) {
         fprintf(stderr, "twice_nll %.12g, pyhf %.12g\n", a, b);
         fail();
@@ -94,9 +87,9 @@ static void test_grid_lines_have_pyhf_fits(void **state)
             assert_fit(obj(e, "bkg_only"), obj(fits, "bkg_only_for_asimov"), 1e-6);
             assert_fit(obj(e, "asimov_free"), obj(fits, "asimov_free"), 1e-4);
             assert_fit(obj(e, "asimov_fixed_poi"), obj(fits, "asimov_fixed_mu1"), 1e-4);
-            assert_true(fabs(num(e, "q_obs") - num(fits, "q_obs")) <= 2e-6);
-            assert_true(fabs(num(e, "q_asimov") - num(fits, "q_asimov")) <=
-                        1e-4 * num(fits, "q_asimov"));
+            assert_true(fabs(json_number(e, "q_obs") - json_number(fits, "q_obs")) <= 2e-6);
+            assert_true(fabs(json_number(e, "q_asimov") - json_number(fits, "q_asimov")) <=
+                        1e-4 * json_number(fits, "q_asimov"));
             checked++;
             cJSON_Delete(ref);
             free(text);
@@ -113,17 +106,17 @@ static void test_grid_lines_have_pyhf_fits(void **state)
  * q0 (fixed at 0) and its Asimov counterpart (Asimov data at mu = 1). */
 static void check_q0(const cJSON *j, const cJSON *plain)
 {
-    assert_true(num(j, "p0_obs") == num(plain, "p0_obs"));
+    assert_true(json_number(j, "p0_obs") == json_number(plain, "p0_obs"));
     const cJSON *e = obj(j, "explain");
     const cJSON *fr = obj(e, "free"), *fx = obj(e, "fixed_poi");
-    assert_true(num(fr, "poi") > 0); /* else q0 is 0, not a difference */
-    assert_true(num(fx, "poi") == 0);
-    assert_true(num(obj(e, "bkg_only"), "poi") == 1);
-    double q0 = num(fx, "twice_nll") - num(fr, "twice_nll");
-    assert_true(fabs(num(e, "q_obs") - q0) <= 1e-9 * fmax(1, q0));
-    double qa = num(obj(e, "asimov_fixed_poi"), "twice_nll") -
-                num(obj(e, "asimov_free"), "twice_nll");
-    assert_true(fabs(num(e, "q_asimov") - qa) <= 1e-9 * fmax(1, qa));
+    assert_true(json_number(fr, "poi") > 0); /* else q0 is 0, not a difference */
+    assert_true(json_number(fx, "poi") == 0);
+    assert_true(json_number(obj(e, "bkg_only"), "poi") == 1);
+    double q0 = json_number(fx, "twice_nll") - json_number(fr, "twice_nll");
+    assert_true(fabs(json_number(e, "q_obs") - q0) <= 1e-9 * fmax(1, q0));
+    double qa = json_number(obj(e, "asimov_fixed_poi"), "twice_nll") -
+                json_number(obj(e, "asimov_free"), "twice_nll");
+    assert_true(fabs(json_number(e, "q_asimov") - qa) <= 1e-9 * fmax(1, qa));
 }
 
 static void test_q0_explain(void **state)
@@ -152,8 +145,8 @@ static void test_q0_explain(void **state)
     cJSON *g0 = cJSON_Parse(strtok(g.out, "\n"));
     assert_non_null(g0);
     check_q0(g0, pj);
-    assert_true(num(obj(obj(g0, "explain"), "free"), "twice_nll") ==
-                num(obj(obj(rj, "explain"), "free"), "twice_nll"));
+    assert_true(json_number(obj(obj(g0, "explain"), "free"), "twice_nll") ==
+                json_number(obj(obj(rj, "explain"), "free"), "twice_nll"));
     cJSON_Delete(g0);
     cJSON_Delete(aj);
     free(a);

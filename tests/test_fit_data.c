@@ -41,21 +41,6 @@ static cJSON *load_json(const char *path)
     return j;
 }
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static double num(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItem(o, key);
-    assert_true(cJSON_IsNumber(v));
-    return v->valuedouble;
-}
-
 /* hf fit on toy 36's data, free and with mu = 1, against pyhf's. */
 static void test_toy36(void **state)
 {
@@ -67,7 +52,7 @@ static void test_toy36(void **state)
     char path[512];
     snprintf(path, sizeof path, "%s/toy36.json", tmpdir);
     char *text = cJSON_PrintUnformatted(cJSON_GetObjectItem(ref, "data"));
-    write_text(path, text);
+    run_write_file(path, text);
     free(text);
     for (int fixed = 0; fixed < 2; fixed++) {
         result r = fixed ? run("fit", LRJ "/BkgOnly.json", LRJ "/patchset.json",
@@ -77,8 +62,8 @@ static void test_toy36(void **state)
                                "--patch-name", "ERJR_250p0_100p0", "--data",
                                path, NULL);
         cJSON *o = parse_ok(&r);
-        double t = num(o, "twice_nll");
-        double want = num(ref, fixed ? "fixed_mu1_twice_nll" : "free_twice_nll");
+        double t = json_number(o, "twice_nll");
+        double want = json_number(ref, fixed ? "fixed_mu1_twice_nll" : "free_twice_nll");
         printf("# %s: twice_nll %.6f, pyhf %.6f\n", fixed ? "mu=1" : "free",
                t, want);
         assert_true(fabs(t - want) < 0.01);
@@ -89,7 +74,7 @@ static void test_toy36(void **state)
                 "shape_mcstat_top_SRlow_obs_cuts");
             assert_true(cJSON_IsArray(g));
             assert_true(fabs(cJSON_GetArrayItem(g, 0)->valuedouble -
-                             num(ref, "gamma_top_SRlow_fixed")) < 0.5);
+                             json_number(ref, "gamma_top_SRlow_fixed")) < 0.5);
         }
         cJSON_Delete(o);
         result_free(&r);
@@ -107,16 +92,16 @@ static void test_asimov_roundtrip(void **state)
     result c = run("cls", DEMO, "--explain", "--asimov-out", path, NULL);
     cJSON *o = parse_ok(&c);
     const cJSON *ex = cJSON_GetObjectItem(o, "explain");
-    double want = num(cJSON_GetObjectItem(ex, "asimov_free"), "twice_nll");
+    double want = json_number(cJSON_GetObjectItem(ex, "asimov_free"), "twice_nll");
     result f = run("fit", DEMO, "--data", path, NULL);
     cJSON *fo = parse_ok(&f);
     printf("# free fit of the Asimov data %.9f, the hypotest's %.9f\n",
-           num(fo, "twice_nll"), want);
-    assert_true(fabs(num(fo, "twice_nll") - want) < 1e-6);
+           json_number(fo, "twice_nll"), want);
+    assert_true(fabs(json_number(fo, "twice_nll") - want) < 1e-6);
     /* and not the observed data's fit */
     result g = run("fit", DEMO, NULL);
     cJSON *go = parse_ok(&g);
-    assert_true(fabs(num(go, "twice_nll") - want) > 1e-3);
+    assert_true(fabs(json_number(go, "twice_nll") - want) > 1e-3);
     cJSON_Delete(o);
     cJSON_Delete(fo);
     cJSON_Delete(go);
@@ -167,7 +152,7 @@ static void test_bad_data(void **state)
     snprintf(msg, sizeof msg, "entry [%d] is not a finite number", n - 1);
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         snprintf(path, sizeof path, "%s/bad%zu.json", tmpdir, i);
-        write_text(path, bad[i].text);
+        run_write_file(path, bad[i].text);
         free(bad[i].text);
         result r = run("fit", DEMO, "--data", path, "--output-file",
                        out, NULL);

@@ -28,23 +28,6 @@
 #define DEMO_WS RUN_DEMO_WS
 #define DEMO_PS "workspaces/demo/patchset.json"
 
-static char *temps[32];
-static int ntemps;
-
-static char *write_temp(const char *name, const char *text)
-{
-    char *path = malloc(512);
-    assert_non_null(path);
-    snprintf(path, 512, "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    if (ntemps < 32)
-        temps[ntemps++] = strdup(path);
-    return path;
-}
-
 static char *read_text(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -165,7 +148,7 @@ static char *ws_file(const char *name, const char *poi, const char *params)
              "  \"parameters\": [{\"name\": \"lumi\", \"auxdata\": [1.0],"
              "   \"sigmas\": [0.02], \"bounds\": [[0.9, 1.1]], \"inits\": [1.0]}%s]}}],"
              " \"version\": \"1.0.0\"}\n", poi, params);
-    return write_temp(name, buf);
+    return run_write_temp(name, buf);
 }
 
 /* 5. Problems of the workspace are bad input (exit 1), named by file and
@@ -264,7 +247,7 @@ static void test_messages(void **state)
     memset(deep, '[', 100000);
     deep[100000] = '\n';
     deep[100001] = '\0';
-    char *path = write_temp("deep.json", deep);
+    char *path = run_write_temp("deep.json", deep);
     free(deep);
     result r = run("inspect", path, NULL);
     assert_failed_cleanly(&r, 1, "nested deeper than 1000");
@@ -309,7 +292,7 @@ static void test_verify_digest(void **state)
     cJSON_SetNumberValue(d0, d0->valuedouble + 1);
     char *out = cJSON_Print(root);
     cJSON_Delete(root);
-    char *other = write_temp("other.json", out);
+    char *other = run_write_temp("other.json", out);
     free(out);
 
     result r = run("cls", other, DEMO_PS, "--patch-name", "sig_300", NULL);
@@ -490,11 +473,6 @@ int main(void)
         cmocka_unit_test(test_library_lists),
     };
     int rc = cmocka_run_group_tests_name("hostile", tests, NULL, NULL);
-    for (int i = 0; i < ntemps; i++) {
-        unlink(temps[i]);
-        free(temps[i]);
-    }
-    if (rmdir(tmpdir) != 0)
-        fprintf(stderr, "test_hostile: could not remove %s\n", tmpdir);
+    run_teardown("test_hostile");
     return rc;
 }

@@ -57,13 +57,6 @@
 
 static cJSON *refs;
 
-static double num(const cJSON *o, const char *key)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsNumber(it))
-        fail_msg("reference lacks %s", key);
-    return it->valuedouble;
-}
 
 static void arr(const cJSON *o, const char *key, double out[5])
 {
@@ -231,7 +224,7 @@ static void check_fits(const char *name, const char *key, const hf_model *m,
                  cJSON_GetObjectItemCaseSensitive(f, "name")->valuestring);
         const cJSON *pa = cJSON_GetObjectItemCaseSensitive(f, "pars");
         const double *data = k < 3 ? hf_model_data(m) : asimov;
-        double want = num(f, "twice_nll"), round = rounding(m, data);
+        double want = json_number(f, "twice_nll"), round = rounding(m, data);
         double scale = fabs(want) > 1 ? fabs(want) : 1;
         assert_int_equal(cJSON_GetArraySize(pa), np);
         for (int i = 0; i < np; i++)
@@ -343,10 +336,10 @@ static void check_q0(const cJSON *c, const char *dir)
     arr(q, "p0_exp", p0_exp);
     arr(q, "Z_exp", z_exp);
     check_value(name, "p0_obs", HF_TEST_Q0, &ev, 0, r.p0_obs,
-                num(q, "p0_obs"));
-    if (!close_z(r.z_obs, num(q, "Z_obs")) && close_p(r.p0_obs, num(q, "p0_obs")))
+                json_number(q, "p0_obs"));
+    if (!close_z(r.z_obs, json_number(q, "Z_obs")) && close_p(r.p0_obs, json_number(q, "p0_obs")))
         fail_msg("%s: Z_obs %.12g, pyhf's %.12g", name, r.z_obs,
-                 num(q, "Z_obs"));
+                 json_number(q, "Z_obs"));
     for (int i = 0; i < 5; i++) {
         check_value(name, "p0_exp", HF_TEST_Q0, &ev, 3 + i, r.p0_exp[i],
                     p0_exp[i]);
@@ -378,9 +371,9 @@ static void check_cls(const cJSON *c, const char *dir, const char *key,
     double exp[5];
     arr(h, "CLs_exp", exp);
     const hf_test_stat ts = HF_TEST_QMU_TILDE;
-    check_value(name, "CLs_obs", ts, &ev, 0, r->cls_obs, num(h, "CLs_obs"));
-    check_value(name, "CLsb", ts, &ev, 1, r->clsb, num(h, "CLsb"));
-    check_value(name, "CLb", ts, &ev, 2, r->clb, num(h, "CLb"));
+    check_value(name, "CLs_obs", ts, &ev, 0, r->cls_obs, json_number(h, "CLs_obs"));
+    check_value(name, "CLsb", ts, &ev, 1, r->clsb, json_number(h, "CLsb"));
+    check_value(name, "CLb", ts, &ev, 2, r->clb, json_number(h, "CLb"));
     for (int i = 0; i < 5; i++)
         check_value(name, "CLs_exp", ts, &ev, 3 + i, r->cls_exp[i], exp[i]);
 
@@ -389,7 +382,7 @@ static void check_cls(const cJSON *c, const char *dir, const char *key,
     hf_fit_result fr;
     if (hf_fit(m, hf_model_data(m), NULL, 0, 0, NULL, pars, &fr, &err) != HF_OK)
         fail_msg("%s %s fit: %s", name, key, err.msg);
-    double want = num(h, "twice_nll_free");
+    double want = json_number(h, "twice_nll_free");
     if (!(fr.twice_nll <= want + 1e-6))
         fail_msg("%s %s: free fit %.12g, pyhf's %.12g", name, key,
                  fr.twice_nll, want);

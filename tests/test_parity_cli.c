@@ -38,13 +38,6 @@ static const cJSON *ref_case(const char *name)
     return NULL;
 }
 
-static double num(const cJSON *o, const char *key)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsNumber(it))
-        fail_msg("no number %s", key);
-    return it->valuedouble;
-}
 
 static void assert_near(double got, double want, double tol)
 {
@@ -56,8 +49,8 @@ static void assert_near(double got, double want, double tol)
 static void check_discovery(const cJSON *o, const cJSON *q)
 {
     assert_int_equal(cJSON_GetArraySize(o), 4);
-    assert_near(num(o, "p0_obs"), num(q, "p0_obs"), 1e-6);
-    assert_near(num(o, "Z_obs"), num(q, "Z_obs"), 1e-5);
+    assert_near(json_number(o, "p0_obs"), json_number(q, "p0_obs"), 1e-6);
+    assert_near(json_number(o, "Z_obs"), json_number(q, "Z_obs"), 1e-5);
     for (int i = 0; i < 5; i++) {
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "p0_exp");
         const cJSON *b = cJSON_GetObjectItemCaseSensitive(q, "p0_exp");
@@ -86,7 +79,7 @@ static void test_significance(void **state)
     assert_string_equal(r.out, r3.out);
     result r4 = run("significance", NORMSYS, "--tail-probs", NULL);
     cJSON *o4 = parse_ok(&r4);
-    assert_near(num(o4, "CLb"), num(q, "CLb"), 1e-6);
+    assert_near(json_number(o4, "CLb"), json_number(q, "CLb"), 1e-6);
     cJSON_Delete(o);
     cJSON_Delete(o4);
     result_free(&r);
@@ -110,8 +103,8 @@ static void test_significance_grid(void **state)
     result s = run("significance", RUN_DEMO_WS, DEMO_PS, "--patch-name", name,
                    NULL);
     cJSON *o = parse_ok(&s);
-    assert_near(num(line, "p0_obs"), num(o, "p0_obs"), 1e-12);
-    assert_near(num(line, "Z_obs"), num(o, "Z_obs"), 1e-12);
+    assert_near(json_number(line, "p0_obs"), json_number(o, "p0_obs"), 1e-12);
+    assert_near(json_number(line, "Z_obs"), json_number(o, "Z_obs"), 1e-12);
     assert_non_null(cJSON_GetObjectItemCaseSensitive(line, "Z_exp"));
     assert_null(cJSON_GetObjectItemCaseSensitive(line, "CLs_obs"));
     cJSON_Delete(line);
@@ -129,13 +122,13 @@ static void test_interp(void **state)
     result r = run("cls", MIXED, "--interp", "normsys=code1,histosys=code0",
                    NULL);
     cJSON *o = parse_ok(&r);
-    assert_near(num(o, "CLs_obs"), num(h, "CLs_obs"), 1e-6);
+    assert_near(json_number(o, "CLs_obs"), json_number(h, "CLs_obs"), 1e-6);
     cJSON_Delete(o);
     result_free(&r);
     /* default codes differ: the option is not ignored */
     r = run("cls", MIXED, NULL);
     o = parse_ok(&r);
-    assert_true(fabs(num(o, "CLs_obs") - num(h, "CLs_obs")) > 1e-4);
+    assert_true(fabs(json_number(o, "CLs_obs") - json_number(h, "CLs_obs")) > 1e-4);
     cJSON_Delete(o);
     result_free(&r);
 
@@ -143,7 +136,7 @@ static void test_interp(void **state)
     r = run_in(HISTOSYS, "fit", "--value", "--interp", "histosys=code0",
                "--optconf", "tolerance=1e-10,maxiter=5000", NULL);
     o = parse_ok(&r);
-    double want = num(h, "twice_nll_free"), got = num(o, "twice_nll");
+    double want = json_number(h, "twice_nll_free"), got = json_number(o, "twice_nll");
     assert_true(got <= want + 1e-6 && got >= want - 1e-5);
     cJSON_Delete(o);
     result_free(&r);

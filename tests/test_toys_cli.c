@@ -58,13 +58,6 @@ static cJSON *read_json(const char *path)
     return j;
 }
 
-static double num(const cJSON *o, const char *key)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    assert_true(cJSON_IsNumber(it));
-    return it->valuedouble;
-}
-
 /* Tail counts (q >= q_obs) of the files' q_sb and q_b. */
 static void recount(const char *const *files, int nf, int *ksb, int *kb,
                     int *n)
@@ -72,7 +65,7 @@ static void recount(const char *const *files, int nf, int *ksb, int *kb,
     *ksb = *kb = *n = 0;
     for (int i = 0; i < nf; i++) {
         cJSON *j = read_json(files[i]);
-        double q_obs = num(j, "q_obs");
+        double q_obs = json_number(j, "q_obs");
         const cJSON *v;
         cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(j, "q_sb"))
             *ksb += v->valuedouble >= q_obs, ++*n;
@@ -96,19 +89,19 @@ static void test_merge(void **state)
     int ksb, kb, n;
     recount(files, 3, &ksb, &kb, &n);
     assert_int_equal(n, 180);
-    assert_int_equal((int)num(j, "ntoys"), 180);
+    assert_int_equal((int)json_number(j, "ntoys"), 180);
     double psb = (double)ksb / n, pb = (double)kb / n;
-    assert_true(num(j, "CLsb") == psb);
-    assert_true(num(j, "CLb") == pb);
-    assert_true(fabs(num(j, "CLs_obs") - psb / pb) <= 1e-15 * psb / pb);
+    assert_true(json_number(j, "CLsb") == psb);
+    assert_true(json_number(j, "CLb") == pb);
+    assert_true(fabs(json_number(j, "CLs_obs") - psb / pb) <= 1e-15 * psb / pb);
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "mc_error");
     double esb = sqrt(psb * (1 - psb) / n), eb = sqrt(pb * (1 - pb) / n);
-    assert_true(fabs(num(e, "CLsb") - esb) <= 1e-12);
-    assert_true(fabs(num(e, "CLb") - eb) <= 1e-12);
-    assert_true(fabs(num(e, "CLs_obs") -
+    assert_true(fabs(json_number(e, "CLsb") - esb) <= 1e-12);
+    assert_true(fabs(json_number(e, "CLb") - eb) <= 1e-12);
+    assert_true(fabs(json_number(e, "CLs_obs") -
                      psb / pb * hypot(esb / psb, eb / pb)) <= 1e-12);
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "dropped");
-    assert_int_equal((int)num(d, "sb") + (int)num(d, "b"), 0);
+    assert_int_equal((int)json_number(d, "sb") + (int)json_number(d, "b"), 0);
     cJSON_Delete(j);
     result_free(&r);
 
@@ -227,15 +220,15 @@ static void test_merge_edited(void **state)
     assert_int_equal(n, 2 * N);
     assert_true(kb > 0 && ksb > 0);
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "dropped");
-    assert_int_equal((int)num(d, "sb"), 0);
-    assert_int_equal((int)num(d, "b"), 1);
+    assert_int_equal((int)json_number(d, "sb"), 0);
+    assert_int_equal((int)json_number(d, "b"), 1);
     const cJSON *iv = cJSON_GetObjectItemCaseSensitive(j, "CLs_obs_interval");
     assert_true(cJSON_IsArray(iv) && cJSON_GetArraySize(iv) == 2);
     double lo = cJSON_GetArrayItem(iv, 0)->valuedouble;
     double hi = cJSON_GetArrayItem(iv, 1)->valuedouble;
     assert_true(fabs(lo - (double)ksb / (kb + 1)) <= 1e-15 * lo);
     assert_true(fabs(hi - (double)ksb / kb) <= 1e-15 * hi);
-    double cls = num(j, "CLs_obs");
+    double cls = json_number(j, "CLs_obs");
     assert_true(lo <= cls && cls <= hi);
     cJSON_Delete(j);
     result_free(&r);

@@ -1,0 +1,344 @@
+/*
+ * hessian.c - the exact Hessian of the NLL over every parameter.
+ *
+ * With lam_i the expected yield of main bin i and n_i its count,
+ *   NLL = sum_i (lam_i - n_i log lam_i) + constraints, so
+ *   H   = sum_i [ n_i / lam_i^2  J_i J_i^T  +  (1 - n_i / lam_i) Hess lam_i ]
+ *         + the constraints' diagonal,
+ * J_i = grad lam_i.  The weights 1 - n/lam are eval.c's (the gradient is
+ * sum_i w_i J_i), so H is the derivative of the gradient eval.c returns,
+ * piece for piece of every interpolation code.
+ *
+ * lam_i is a sum over blocks of L = F * G_b * B_b (model.h): F the product
+ * of the block's scalar factors f_k, G_b the product of its per-bin
+ * factors (gammas) and B_b the nominal plus the histosys shifts.  So
+ * Hess lam is made of few kinds of terms, each taken where it is cheap:
+ *  - scalar x scalar: d2F/dk dl times T = sum_b w_b G_b B_b, once per
+ *    block (not per bin): the dense block of the shared parameters;
+ *  - scalar x histosys: dF/dk times the block's sum of w G dB/dalpha,
+ *    summed over the consecutive histosys entries of one parameter in one
+ *    block first;
+ *  - histosys x histosys: only the diagonal (B is a sum of one-parameter
+ *    shifts), from the weights' second derivative;
+ *  - anything x gamma: one bin each.
+ * The first term is an outer product per bin over J_i's nonzero entries
+ * (a gamma's column has one).
+ *
+ * No factor is divided out where it is zero (mu = 0 in the background-only
+ * fits): the products of "the other factors" are taken over the nonzero
+ * ones, and are zero where another factor is zero, as eval.c's backward()
+ * does with prefix and suffix products.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "interp.h"
+
+/* The scratch of one Hessian: J[nmain * npars] (rows of grad lam_i), the
+ * derivatives of F by each of the current block's factors (dF) and their
+ * inverses, and three dense vectors over the parameters for the block's
+ * rank-two update (block_update). */
+typedef struct hess_ws {
+    double *J, *dF, *inv, *a, *acc, *y;
+} hess_ws;
+
+/* Every term goes to H's lower triangle, mirrored at the end (half the
+ * work and no second matrix).  lower_sym: a term the full matrix has at
+ * (p, q) and at (q, p); lower_ordered: one of a loop that visits both
+ * (p, q) and (q, p) (and (p, p) twice where two factors share p). */
+static inline void lower_sym(double *H, int np, int p, int q, double v)
+{
+    if (p == q)
+        H[(size_t)p * np + p] += 2 * v;
+    else if (p > q)
+        H[(size_t)p * np + q] += v;
+    else
+        H[(size_t)q * np + p] += v;
+}
+
+static inline void lower_ordered(double *H, int np, int p, int q, double v)
+{
+    if (p >= q)
+        H[(size_t)p * np + q] += v;
+}
+
+/* dF/d(par of factor k) for the factors of block B into s->dF (indexed
+ * like sfval), their inverses (1 for a zero factor) into s->inv; returns
+ * P, the product of the nonzero factors, and the zero count into *nz. */
+static double factor_derivs(const hf_model *m, const hf_block *B,
+                            const double *sfval, const double *sfder,
+                            hess_ws *s, int *nz)
+{
+    double P = 1;
+    int z = 0;
+    for (int k = B->sf0; k < B->sf0 + B->nsf; k++) {
+        if (sfval[k] == 0) {
+            z++;
+            s->inv[k] = 1;
+        } else {
+            P *= sfval[k];
+            s->inv[k] = 1 / sfval[k];
+        }
+    }
+    for (int k = B->sf0; k < B->sf0 + B->nsf; k++) {
+        /* the product of the others: P / f_k, zero if another is zero */
+        int others_zero = z - (sfval[k] == 0);
+        s->dF[k] = others_zero ? 0 : P * s->inv[k] * sfder[k];
+    }
+    *nz = z;
+    return P;
+}
+
+/* Scalar x scalar: H[p_k][p_l] += T * d2F/dk dl for the block's factors.
+ * d2F/dk dl (k != l) is f'_k f'_l times the product of the factors other
+ * than k and l; d2F/dk^2 is f''_k times the product of the others. */
+static void scalar_pairs(const hf_model *m, const hf_block *B,
+                         const double *pars, const double *sfval,
+                         const double *sfder, double P, int nz, double T,
+                         const hess_ws *s, double *H)
+{
+    int np = m->npars;
+    for (int k = B->sf0; k < B->sf0 + B->nsf; k++) {
+        int pk = m->sf_par[k], zk = sfval[k] == 0;
+        if (nz - zk == 0) {
+            double d2 = hf_interp_normsys_d2(&m->sfac[k], pars[pk], sfval[k]);
+            H[(size_t)pk * np + pk] += T * P * s->inv[k] * d2;
+        }
+        if (sfder[k] == 0)
+            continue;
+        double tk = T * sfder[k] * P * s->inv[k];
+        for (int l = B->sf0; l < B->sf0 + B->nsf; l++) {
+            if (l == k || nz - zk - (sfval[l] == 0) != 0)
+                continue;
+            lower_ordered(H, np, pk, m->sf_par[l], tk * sfder[l] * s->inv[l]);
+        }
+    }
+}
+
+/* The product of bin b's per-bin factors of block B other than rows j1
+ * and j2 (-1: none), by multiplication: there are one or two. */
+static double gammas_except(const double *pars, const int *bp, int nbf, int nb,
+                            int b, int j1, int j2)
+{
+    double g = 1;
+    for (int i = 0; i < nbf; i++)
+        if (i != j1 && i != j2)
+            g *= pars[bp[i * nb + b]];
+    return g;
+}
+
+/* The per-bin factors of block bi: their J entries and their Hessian
+ * entries with the scalar factors and with each other. */
+static void gamma_terms(const hf_model *m, int bi, const double *pars,
+                        const double *base, const double *w, double F,
+                        const hess_ws *s, double *H)
+{
+    const hf_block *B = &m->blocks[bi];
+    int np = m->npars, nb = B->nb;
+    const int *bp = m->bf_par + B->bfpar;
+    for (int j = 0; j < B->nbf; j++)
+        for (int b = 0; b < nb; b++) {
+            int pg = bp[j * nb + b], i = B->bin0 + b;
+            double bs = base[B->nom + b], wb = w[i];
+            double o = gammas_except(pars, bp, B->nbf, nb, b, j, -1);
+            s->J[(size_t)i * np + pg] += F * o * bs;
+            for (int k = B->sf0; k < B->sf0 + B->nsf; k++) {
+                double v = s->dF[k] * wb * o * bs;
+                lower_sym(H, np, pg, m->sf_par[k], v);
+            }
+            for (int j2 = 0; j2 < B->nbf; j2++)
+                if (j2 != j)
+                    lower_ordered(H, np, pg, bp[j2 * nb + b],
+                                  F * wb * gammas_except(pars, bp, B->nbf, nb, b, j, j2) * bs);
+        }
+}
+
+/* Block bi's histosys entries (sorted by block-bin, so a block's are
+ * together): their J entries, their diagonal (the weights' second
+ * derivative: B is a sum of one-parameter shifts, no cross terms), their
+ * cross terms with the block's gammas, and acc[alpha] = sum_b w_b G_b
+ * dB_b/dalpha, which the cross terms with the scalar factors need. */
+static void block_histosys(const hf_model *m, int bi, const double *pars,
+                           const double *work, const double *w, hess_ws *s,
+                           double *H)
+{
+    const hf_block *B = &m->blocks[bi];
+    const double *hw = work + m->work_par;
+    const double *binfac = work + m->work_bb + m->nbb;
+    const double F = binfac[2 * m->nbb + bi];
+    const int *bp = m->bf_par + B->bfpar;
+    int np = m->npars, nb = B->nb;
+    for (int b = 0; b < nb; b++) {
+        size_t sl = B->nom + b;
+        int i = B->bin0 + b;
+        double G = binfac[sl];
+        for (int e = m->hs_sstart[sl]; e < m->hs_sstart[sl + 1]; e++) {
+            int p = m->hs_spar[e];
+            double S = m->hs_scoef[2 * (size_t)e], A = m->hs_scoef[2 * (size_t)e + 1];
+            double db = hw[4 * p + 2] * S + hw[4 * p + 3] * A;
+            double d2 = hf_interp_histosys_d2w1(m->histosys_code, pars[p]) * A;
+            s->J[(size_t)i * np + p] += F * G * db;
+            H[(size_t)p * np + p] += w[i] * F * G * d2;
+            s->acc[p] += w[i] * G * db;
+            for (int j = 0; j < B->nbf; j++) {
+                int pg = bp[j * nb + b];
+                double v = F * w[i] * gammas_except(pars, bp, B->nbf, nb, b, j, -1) * db;
+                lower_sym(H, np, p, pg, v);
+            }
+        }
+    }
+}
+
+/* h[0..n) += u y + v a: restrict, so that the compiler vectorises it
+ * (without, it must assume h overlaps y or a: a scalar loop, 3x slower
+ * on 1Lbb); cloned for AVX2 as eval.c's forward() (four lanes, no FMA
+ * contraction: -mavx2 does not enable it), where most of the Hessian's
+ * time goes. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    defined(__linux__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void row_update(double *restrict h, double u, const double *restrict y,
+                       double v, const double *restrict a, int n)
+{
+#pragma omp simd
+    for (int l = 0; l < n; l++)
+        h[l] += u * y[l] + v * a[l];
+}
+
+/* The block's scalar x scalar and scalar x histosys terms as one
+ * symmetric rank-two update of whole rows, which vectorise, instead of
+ * a scattered update per pair (1Lbb: 77 blocks of ~55 scalar factors and
+ * ~30 histosys parameters, 5x faster).  With no zero factor, dF_k =
+ * F r_k (r_k = f'_k / f_k) and d2F/dk dl = F r_k r_l, so with a = r
+ * gathered by parameter the block adds
+ *     F (T a a^T + a acc^T + acc a^T)
+ * and, on the diagonal, F T (f''_k / f_k - r_k^2) per factor (a^T a's
+ * own square of each factor is not its second derivative).  With a zero
+ * factor, a = dF and only the cross terms go this way; scalar_pairs does
+ * the pairs. */
+static void block_update(const hf_model *m, const hf_block *B,
+                         const double *pars, const double *sfval,
+                         const double *sfder, double P, int nz, double T,
+                         double F, hess_ws *s, double *H)
+{
+    int np = m->npars;
+    double *a = s->a, *acc = s->acc, *y = s->y;
+    for (int k = B->sf0; k < B->sf0 + B->nsf; k++)
+        a[m->sf_par[k]] += nz ? s->dF[k] : sfder[k] * s->inv[k];
+    double ta = nz ? 0 : T;
+    for (int j = 0; j < np; j++)
+        y[j] = ta * a[j] + acc[j];
+    double fa = nz ? 1 : F;
+    for (int j = 0; j < np; j++) {
+        if (a[j] == 0 && acc[j] == 0)
+            continue;
+        row_update(H + (size_t)j * np, fa * a[j], y, fa * acc[j], a, j + 1);
+    }
+    if (nz) {
+        scalar_pairs(m, B, pars, sfval, sfder, P, nz, T, s, H);
+        return;
+    }
+    for (int k = B->sf0; k < B->sf0 + B->nsf; k++) {
+        int pk = m->sf_par[k];
+        double r = sfder[k] * s->inv[k];
+        double d2 = hf_interp_normsys_d2(&m->sfac[k], pars[pk], sfval[k]);
+        H[(size_t)pk * np + pk] += T * F * (d2 * s->inv[k] - r * r);
+    }
+}
+
+/* Every term of block bi. */
+static void block_terms(const hf_model *m, int bi, const double *pars,
+                        const double *work, const double *w, hess_ws *s,
+                        double *H)
+{
+    const hf_block *B = &m->blocks[bi];
+    const double *sfval = work + m->work_sf, *sfder = sfval + m->nsfac;
+    const double *base = work + m->work_bb, *binfac = base + m->nbb;
+    const double F = binfac[m->nbb + m->nbb + bi];
+    int np = m->npars, nz;
+    double P = factor_derivs(m, B, sfval, sfder, s, &nz), T = 0;
+    for (int b = 0; b < B->nb; b++) {
+        size_t sl = B->nom + b;
+        int i = B->bin0 + b;
+        double gb = binfac[sl] * base[sl];
+        T += w[i] * gb;
+        for (int k = B->sf0; k < B->sf0 + B->nsf; k++)
+            s->J[(size_t)i * np + m->sf_par[k]] += s->dF[k] * gb;
+    }
+    memset(s->a, 0, np * sizeof *s->a);
+    memset(s->acc, 0, np * sizeof *s->acc);
+    block_histosys(m, bi, pars, work, w, s, H);
+    block_update(m, B, pars, sfval, sfder, P, nz, T, F, s, H);
+    gamma_terms(m, bi, pars, base, w, F, s, H);
+}
+
+/* sum_i n_i / lam_i^2 J_i J_i^T over each row's nonzero columns, and the
+ * constraint terms' diagonal (Gaussian 1 / sigma^2; Poisson aux / x^2,
+ * the derivative of eval.c's tau - aux / x). */
+static void outer_and_constraints(const hf_model *m, const double *pars,
+                                  const double *data, const double *lam,
+                                  const hess_ws *s, double *H)
+{
+    int np = m->npars;
+    for (int i = 0; i < m->nmain; i++) {
+        if (data[i] == 0)
+            continue;
+        /* (n / lam) / lam: lam^2 could underflow where n / lam does not */
+        double c = data[i] / lam[i] / lam[i];
+        const double *Ji = s->J + (size_t)i * np;
+        for (int a = 0; a < np; a++) {
+            if (Ji[a] == 0)
+                continue;
+            /* whole rows: they vectorise */
+            row_update(H + (size_t)a * np, c * Ji[a], Ji, 0, Ji, a + 1);
+        }
+    }
+    const double *aux = data + m->nmain;
+    for (int i = 0; i < m->naux; i++) {
+        int p = m->aux_par[i];
+        double x = pars[p], d2;
+        if (m->factors[i] > 0)
+            d2 = aux[i] == 0 ? 0 : aux[i] / x / x;
+        else
+            d2 = 1 / (m->sigmas[i] * m->sigmas[i]);
+        H[(size_t)p * np + p] += d2;
+    }
+}
+
+size_t hfmodel_hessian_work_size(const hf_model *m)
+{
+    return m ? m->work_size + (size_t)m->nmain * m->npars + 2 * (size_t)m->nsfac +
+                   3 * (size_t)m->npars + 1
+             : 0;
+}
+
+int hfmodel_hessian(const hf_model *m, const double *pars, const double *data,
+                    double *H, double *work)
+{
+    if (!m || !pars || !data || !H || !work)
+        return HF_ERR_ARG;
+    int np = m->npars;
+    hess_ws s;
+    s.J = work + m->work_size;
+    s.dF = s.J + (size_t)m->nmain * np;
+    s.inv = s.dF + m->nsfac;
+    s.a = s.inv + m->nsfac;
+    s.acc = s.a + np;
+    s.y = s.acc + np;
+    memset(s.J, 0, (size_t)m->nmain * np * sizeof *s.J);
+    memset(H, 0, (size_t)np * np * sizeof *H);
+    hfmodel_forward(m, pars, work);
+    /* w_i = 1 - n_i / lam_i where eval.c keeps it (work + nmain) */
+    double *w = work + m->nmain;
+    for (int i = 0; i < m->nmain; i++)
+        w[i] = 1.0 - (data[i] == 0 ? 0 : data[i] / work[i]);
+    for (int bi = 0; bi < m->nblocks; bi++)
+        block_terms(m, bi, pars, work, w, &s, H);
+    outer_and_constraints(m, pars, data, work, &s, H);
+    for (int a = 0; a < np; a++)
+        for (int b = 0; b < a; b++)
+            H[(size_t)b * np + a] = H[(size_t)a * np + b];
+    return HF_OK;
+}
