@@ -62,6 +62,19 @@ int hfcli_cmd_significance(int argc, char **argv);
 int hfcli_cite(void);
 /* `hf completions bash|zsh` (completions.c). */
 int hfcli_cmd_completions(int argc, char **argv);
+/* A verb or a subcommand: its name and what runs it (on argv from it). */
+typedef struct hf_cli_sub {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} hf_cli_sub;
+/* The one of subs[0..n) argv[1] names (subcmd.c); NULL with *rc after the
+ * help (no argv[1]: on stderr, a usage error; -h or --help: on stdout) or
+ * for another name ("unknown WHAT 'x' (the names)"). */
+const hf_cli_sub *hfcli_sub_find(int argc, char **argv, const hf_cli_sub *subs,
+                                 size_t n, const char *help, const char *what,
+                                 int *rc);
+/* Runs s on argv[1..] with messages read "PROG NAME: ...". */
+int hfcli_sub_run(const hf_cli_sub *s, int argc, char **argv);
 /* The i-th verb of the command's verb table, NULL past the last. */
 const char *hfcli_verb_name(int i);
 /* significance.c: the q0 hypotest of `hf cls --test-stat q0` printed as
