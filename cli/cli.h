@@ -221,9 +221,11 @@ typedef struct hf_cli_model_args {
  * HF_EXIT_* status.  hfcli_model_args_free releases it. */
 int hfcli_model_args_init(hf_cli_model_args *ma, int argc);
 void hfcli_model_args_free(hf_cli_model_args *ma);
-/* Takes getopt_long's value c when it is one of those options (arg its
- * optarg): an HF_EXIT_* status, or -1 when c is another option. */
-int hfcli_model_option(hf_cli_model_args *ma, int c, const char *arg);
+/* The default case of a getopt_long loop (opterr = 0, a ':' optstring)
+ * over those options and the verb's own: takes c (with optarg) when it is
+ * one of those, else reports what getopt rejected (hfcli_getopt_error);
+ * an HF_EXIT_* status. */
+int hfcli_model_getopt(hf_cli_model_args *ma, int c, char **argv);
 /* hfcli_load_args with those options' values. */
 int hfcli_model_load(int argc, char **argv, int optind_,
                      const hf_cli_model_args *ma, hf_cli_loaded *l);
@@ -296,9 +298,9 @@ typedef struct hf_cli_ml_args {
     const char *model, *prep, *mformat;
     int skip, threads;
 } hf_cli_ml_args;
-/* Takes getopt_long's value c when it is one of those options: an
- * HF_EXIT_* status, or -1 when c is another option. */
-int hfcli_ml_option(hf_cli_ml_args *a, int c, const char *arg);
+/* The default case of a getopt_long loop over those options and the
+ * verb's own, as hfcli_model_getopt. */
+int hfcli_ml_getopt(hf_cli_ml_args *a, int c, char **argv);
 /* Loads the model those options name; an HF_EXIT_* status. */
 int hfcli_ml_load(const hf_cli_ml_args *a, hf_ml **m);
 /* m's outputs for the events (ev->n x noutputs) into malloc'd *out; an
