@@ -175,5 +175,7 @@ int main(void)
         cmocka_unit_test(test_asimov_roundtrip),
         cmocka_unit_test(test_bad_data),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    run_teardown("test_fit_data");
+    return rc;
 }

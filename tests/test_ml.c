@@ -639,5 +639,7 @@ int main(void)
         cmocka_unit_test(test_cli_signal),
         cmocka_unit_test(test_cli_bad_input),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    run_teardown("test_ml");
+    return rc;
 }
