@@ -67,8 +67,9 @@ static void axpy_minus(double *restrict a, double u, const double *restrict b,
         a[j] -= u * b[j];
 }
 
-/* Positive definite (in width units): a Cholesky factorisation (of a
- * copy in L, n*n, with col[n]) whose every pivot is positive.  Written
+/* Positive definite (in width units): a Cholesky factorisation (in
+ * place: L, n*n, is destroyed; col[n] scratch) whose every pivot is
+ * positive.  Written
  * out, not GSL's: its modified Cholesky, used before, did rank-one
  * updates through gslcblas's dsyr, a fifth of a staus hypotest once every
  * fit checks the whole Hessian; here each step is contiguous row updates
@@ -78,9 +79,8 @@ static void axpy_minus(double *restrict a, double u, const double *restrict b,
  * Where the modified Cholesky would have added a perturbation to a matrix
  * this one accepts, the matrix is positive definite to rounding and the
  * verdict is the same (not HFFIT_SADDLE, which is all the fits ask). */
-static int positive_definite(const double *H, int n, double *L, double *col)
+static int positive_definite(double *L, int n, double *col)
 {
-    memcpy(L, H, (size_t)n * n * sizeof *L);
     for (int k = 0; k < n; k++) {
         double d = L[(size_t)k * n + k];
         if (!(d > 0))
@@ -95,6 +95,24 @@ static int positive_definite(const double *H, int n, double *L, double *col)
     return 1;
 }
 
+/* The block idx[0..n) of the whole Hessian full (npars^2) in width
+ * units into out (n*n); 0 where an entry is not finite (a yield at zero
+ * with a count). */
+static int cut(const double *full, int npars, int n, const int *idx,
+               const double *w, double *out)
+{
+    int ok = 1;
+    for (int a = 0; a < n; a++) {
+        const double *row = full + (size_t)idx[a] * npars;
+        for (int b = 0; b < n; b++) {
+            double v = row[idx[b]] * w[a] * w[b];
+            ok &= isfinite(v);
+            out[(size_t)a * n + b] = v;
+        }
+    }
+    return ok;
+}
+
 int hffit_curvature(const hf_model *m, const double *data, const double *x,
                     int n, const int *idx, const double *w, double *dir,
                     int *nevals)
@@ -104,24 +122,22 @@ int hffit_curvature(const hf_model *m, const double *data, const double *x,
     int rc = HFFIT_UNKNOWN, npars = hf_model_npars(m);
     /* one buffer (not one per array: a fit checks every minimum, and
      * each buffer of this size was mapped and unmapped, a third of a
-     * staus hypotest in page faults): the whole Hessian, cut down to
-     * n*n; the Cholesky factor and a column; the Hessian's scratch */
+     * staus hypotest in page faults): the whole Hessian; its block,
+     * factorised in place; a column; the Hessian's scratch */
     double *H = malloc(((size_t)npars * npars + (size_t)n * n + n +
                         hfmodel_hessian_work_size(m)) * sizeof *H);
     (void)nevals; /* the exact Hessian is no NLL evaluation */
     if (!H)
         goto out;
     double *L = H + (size_t)npars * npars, *col = L + (size_t)n * n, *work = col + n;
-    if (hffit_hessian_exact(m, data, x, n, idx, H, L, work) != HF_OK)
+    if (hfmodel_hessian(m, x, data, H, work) != HF_OK || !cut(H, npars, n, idx, w, L))
         goto out;
-    for (int a = 0; a < n; a++)
-        for (int b = 0; b < n; b++)
-            H[a * n + b] *= w[a] * w[b];
-    if (positive_definite(H, n, L, col)) {
+    if (positive_definite(L, n, col)) {
         rc = HFFIT_MINIMUM;
         goto out;
     }
-    double lo = lowest(H, n, dir);
+    cut(H, npars, n, idx, w, L); /* the factorisation destroyed it */
+    double lo = lowest(L, n, dir);
     rc = isnan(lo) ? HFFIT_UNKNOWN : lo < -NEG_CURVATURE ? HFFIT_SADDLE : HFFIT_FLAT;
 out:
     free(H);
