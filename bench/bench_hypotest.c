@@ -1,7 +1,8 @@
 /*
  * bench_hypotest.c - one asymptotic hypotest (mu = 1, qtilde, as hfcls):
  * its NLL+gradient evaluations (deterministic), fit by fit, and the median
- * of its CPU time over repetitions.
+ * of its CPU time over repetitions.  HF_BENCH_TEST_STAT=q0 in the
+ * environment tests q0 instead (bench/trust_time.sh).
  *
  * usage: bench_hypotest REPS WORKSPACE.json [PATCH.json [PATCH_NAME]]
  * prints one JSON object; times are this thread's CPU time (on a shared
@@ -53,9 +54,12 @@ int main(int argc, char **argv)
         return 1;
     }
     const double *data = hf_model_data(m);
+    const char *tsname = getenv("HF_BENCH_TEST_STAT");
+    hf_test_stat ts = tsname && !strcmp(tsname, "q0") ? HF_TEST_Q0
+                                                      : HF_TEST_QMU_TILDE;
     hf_cls_result r;
     hf_hypotest_explain ex = {0};
-    if (hf_cls_asymptotic_explain(m, data, 1.0, HF_TEST_QMU_TILDE, NULL, &r,
+    if (hf_cls_asymptotic_explain(m, data, 1.0, ts, NULL, &r,
                                   &ex, &err) != HF_OK) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
@@ -64,7 +68,7 @@ int main(int argc, char **argv)
     int nevals = 0;
     for (int i = 0; i < reps; i++) {
         double t0 = now();
-        if (hf_cls_asymptotic(m, data, 1.0, HF_TEST_QMU_TILDE, NULL, &r,
+        if (hf_cls_asymptotic(m, data, 1.0, ts, NULL, &r,
                               &err) != HF_OK) {
             fprintf(stderr, "%s\n", err.msg);
             return 1;

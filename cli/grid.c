@@ -10,6 +10,7 @@
  * all are done, so an --output-file is complete or untouched.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -61,19 +62,68 @@ static void show_progress(void *ctx, int done, int total)
     fflush(stderr);
 }
 
+/* The patchset read on a thread of its own while the workspace is read:
+ * neither needs the other until the digest check. */
+typedef struct ps_job {
+    const char *path;
+    hf_patchset *ps;
+    hf_error err;
+    int rc;
+} ps_job;
+
+static void *read_patchset(void *arg)
+{
+    ps_job *j = arg;
+    /* scanned and validated; each patch is parsed by the worker that
+     * computes its point (hf_batch_cls) */
+    j->rc = hfpatch_patchset_open(j->path, &j->ps, &j->err);
+    return NULL;
+}
+
+/* Reading the patchset whole would have failed on the first patch that
+ * cannot be parsed, before anything else was checked: before the grid
+ * stops for another reason, that patch is looked for. */
+static int unparsable(const hf_patchset *ps)
+{
+    int n = hfpatch_patchset_lazy(ps) ? hf_patchset_size(ps) : 0;
+    for (int i = 0; i < n; i++) {
+        hf_patch *p = NULL;
+        hf_error err = {0};
+        if (hfpatch_patchset_parse_one(ps, i, &p, &err) != HF_OK)
+            return hfcli_lib_error(&err);
+        hf_patch_free(p);
+    }
+    return HF_EXIT_OK;
+}
+
 /* The workspace and the patchset, the patchset verified against it; an
- * HF_EXIT_* status, nothing to free on failure. */
+ * HF_EXIT_* status, nothing to free on failure.  The workspace's problem
+ * is reported first, as when they were read one after the other. */
 static int grid_load(const grid_args *g, hf_workspace **ws, hf_patchset **ps)
 {
-    hf_error err = {0};
+    ps_job job = {g->pos[1], NULL, {0}, HF_OK};
+    pthread_t tid;
+    int threaded = pthread_create(&tid, NULL, read_patchset, &job) == 0;
     int rc = hfcli_load_workspace(g->pos[0], ws);
-    if (rc != HF_EXIT_OK)
+    if (!threaded && rc == HF_EXIT_OK)
+        read_patchset(&job);
+    if (threaded)
+        pthread_join(tid, NULL);
+    if (rc != HF_EXIT_OK) {
+        hf_patchset_free(job.ps);
         return rc;
-    if (hf_patchset_read(g->pos[1], ps, &err) != HF_OK) {
-        hf_workspace_free(*ws);
-        return hfcli_lib_error(&err);
     }
-    rc = hfcli_verify(*ps, g->pos[1], *ws, g->pos[0], g->no_verify);
+    if (job.rc != HF_OK) {
+        hf_workspace_free(*ws);
+        return hfcli_lib_error(&job.err);
+    }
+    *ps = job.ps;
+    hf_error verr = {0};
+    if (!g->no_verify && hf_patchset_verify(*ps, *ws, &verr) != HF_OK) {
+        rc = unparsable(*ps);
+        if (rc == HF_EXIT_OK) /* the digests' message */
+            rc = hfcli_verify(*ps, g->pos[1], *ws, g->pos[0], g->no_verify);
+    }
     if (rc != HF_EXIT_OK) {
         hf_patchset_free(*ps);
         hf_workspace_free(*ws);
@@ -141,6 +191,11 @@ static int grid_report(const hf_patchset *ps, const hf_batch_result *res,
 
 /* Options a grid cannot honour: said rather than dropped (CLsb/CLb are not
  * part of the grid lines, and --cl only sets the limits' level). */
+static int grid_refuses(const grid_args *g)
+{
+    return g->tail_probs || (g->cl_given && !g->bo.upper_limit);
+}
+
 static int grid_refused(const grid_args *g)
 {
     if (g->tail_probs)
@@ -164,7 +219,10 @@ static int run(const grid_args *g)
     double t1 = now();
     int n = hf_patchset_size(ps);
     /* one patch is unambiguous: plain `hf cls` output, as before */
-    rc = n == 1 && !g->threads_given ? -1 : grid_refused(g);
+    int plain = n == 1 && !g->threads_given;
+    rc = plain || grid_refuses(g) ? unparsable(ps) : HF_EXIT_OK;
+    if (rc == HF_EXIT_OK)
+        rc = plain ? -1 : grid_refused(g);
     if (rc != HF_EXIT_OK) {
         hf_patchset_free(ps);
         hf_workspace_free(ws);

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "hf.h"
 
@@ -81,8 +82,24 @@ void hfcore_scan_ws(hfcore_scan *s);
  * against JSON's grammar (and refusing \u0000 and nesting deeper than
  * cJSON allows) without building anything; 0, or -1 at a fault. */
 int hfcore_scan_value(hfcore_scan *s);
+/* The same, byte by byte (hfcore_scan_value's fallback, and its exact
+ * wording and position of faults). */
+int hfcore_scan_value_bytes(hfcore_scan *s);
+/* The end of the array or object at p when its 64-byte blocks show it
+ * valid, or NULL when not sure (a fault, an escape, deep nesting, a value
+ * that is not an array or object, no AVX2): hfcore_scan_value's first try. */
+const char *hfcore_scan_fast(const char *p, const char *end);
 /* Steps over one string at p; 0, or -1. */
 int hfcore_scan_string(hfcore_scan *s);
+/* The number tokens of valid JSON text in order, found 64 bytes at a
+ * time (core/jscan.c): init says whether it can (AVX2, a text without
+ * backslashes); next gives each number's first byte, NULL at the end. */
+typedef struct hfcore_numbers {
+    const char *block, *end;
+    uint64_t starts, in_string, in_scalar;
+} hfcore_numbers;
+int hfcore_numbers_init(hfcore_numbers *n, const char *text, size_t len);
+const char *hfcore_numbers_next(hfcore_numbers *n);
 /* The fault as hfcore_json_parse would word it (file, line, column). */
 int hfcore_scan_error(const hfcore_scan *s, const char *source, hf_error *err);
 /* hfcore_json_parse of text[off, off + len), integer marks included;

@@ -228,7 +228,354 @@ static const char *open_container(hfcore_scan *s, const char *p, char *stack,
     return close == '}' ? key(s, p) : p;
 }
 
+/* ------------------------------------------- 64 bytes at a time (AVX2)
+ *
+ * Most of a patchset is the operations of patches nobody asked for: they
+ * are checked, not used.  The byte-by-byte scanner above spends most of
+ * its time between tokens; here each 64-byte block is classified at once
+ * (quotes, whitespace, the six structural characters, control bytes),
+ * strings are found from the quotes by a carry-less multiply (prefix
+ * XOR), and only the tokens -- structural characters, strings' opening
+ * quotes and the first byte of each number or literal -- are visited, by
+ * a state machine of JSON's grammar with a stack of open containers.
+ * Numbers and literals are checked by the scanner's own num() and
+ * scalar().  It only ever says "valid, it ends here" or "not sure": any
+ * backslash, any fault, a container nested too deep or a value that is
+ * not an array or object sends the value to the byte-by-byte scanner,
+ * which then finds the same end or words the fault with its line and
+ * column exactly as before. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(HF_NO_FAST_SCAN)
+#include <immintrin.h>
+#define FAST_TARGET __attribute__((target("avx2,pclmul")))
+
+typedef struct block {
+    uint64_t quote, ws, op, ctl, backslash, digit;
+} block;
+
+/* Bit 7 of each byte of lo (bits 0-31) and hi (32-63), in one word (not
+ * in two halves stored apart: a 64-bit load of two 32-bit stores is not
+ * forwarded and stalls). */
+FAST_TARGET static inline uint64_t bits(__m256i lo, __m256i hi)
+{
+    return (uint64_t)(uint32_t)_mm256_movemask_epi8(lo) |
+           (uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32;
+}
+
+/* 0xff in the bytes of c without any of `set`'s bits. */
+FAST_TARGET static inline __m256i any_of(__m256i c, char set)
+{
+    return _mm256_cmpeq_epi8(_mm256_and_si256(c, _mm256_set1_epi8(set)),
+                             _mm256_setzero_si256());
+}
+
+/* The class bits of the 64 bytes at p, bit i for p[i].  A byte's class
+ * is the AND of two 16-entry lookups, by its low and by its high nibble
+ * (simdjson's trick): bit 0 ' ', bit 1 '\t' '\n' '\r', bit 2 ',', bit 3
+ * ':', bit 4 '[' ']' '{' '}', bit 5 '"', bit 6 '\\', bit 7 a control
+ * byte (below 0x20).  Bytes from 0x80 look up nothing: string content. */
+FAST_TARGET static inline void classify(const char *p, block *b)
+{
+    const __m256i lo_tab = _mm256_setr_epi8(
+        0x81, 0x80, 0xa0, 0x80, 0x80, 0x80, 0x80, 0x80,
+        0x80, 0x82, 0x8a, 0x90, 0xc4, 0x92, 0x80, 0x80,
+        0x81, 0x80, 0xa0, 0x80, 0x80, 0x80, 0x80, 0x80,
+        0x80, 0x82, 0x8a, 0x90, 0xc4, 0x92, 0x80, 0x80);
+    const __m256i hi_tab = _mm256_setr_epi8(
+        0x82, 0x80, 0x25, 0x08, 0, 0x50, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0,
+        0x82, 0x80, 0x25, 0x08, 0, 0x50, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m256i nib = _mm256_set1_epi8(0x0f);
+    __m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)p),
+            x1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+    /* a shuffle index with bit 7 set looks up 0 */
+    __m256i c0 = _mm256_and_si256(_mm256_shuffle_epi8(lo_tab, x0),
+        _mm256_shuffle_epi8(hi_tab, _mm256_and_si256(_mm256_srli_epi16(x0, 4), nib)));
+    __m256i c1 = _mm256_and_si256(_mm256_shuffle_epi8(lo_tab, x1),
+        _mm256_shuffle_epi8(hi_tab, _mm256_and_si256(_mm256_srli_epi16(x1, 4), nib)));
+    b->quote = bits(_mm256_slli_epi16(c0, 2), _mm256_slli_epi16(c1, 2));
+    b->backslash = bits(_mm256_slli_epi16(c0, 1), _mm256_slli_epi16(c1, 1));
+    b->ctl = bits(c0, c1);
+    b->ws = ~bits(any_of(c0, 0x03), any_of(c1, 0x03));
+    b->op = ~bits(any_of(c0, 0x1c), any_of(c1, 0x1c));
+    /* c - '0' <= 9 unsigned */
+    const __m256i zero = _mm256_set1_epi8('0'), nine = _mm256_set1_epi8(9);
+    __m256i d0 = _mm256_sub_epi8(x0, zero), d1 = _mm256_sub_epi8(x1, zero);
+    b->digit = bits(_mm256_cmpeq_epi8(_mm256_min_epu8(d0, nine), d0),
+                    _mm256_cmpeq_epi8(_mm256_min_epu8(d1, nine), d1));
+}
+
+/* Bit i set when an odd number of m's bits 0..i are set: from a string's
+ * opening quote (set) to its closing quote (clear). */
+FAST_TARGET static uint64_t prefix_xor(uint64_t m)
+{
+    __m128i r = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)m),
+                                     _mm_set1_epi8((char)0xFF), 0);
+    return (uint64_t)_mm_cvtsi128_si64(r);
+}
+
+/* The grammar as a table: what is expected next (W_*) and, for ',' and
+ * the closers, whether the innermost open container is an object, give
+ * the next expectation for each kind of token, or W_FAULT. */
+enum { W_VALUE, W_VALUE_OR_CLOSE, W_KEY, W_KEY_OR_CLOSE, W_COLON, W_AFTER,
+       W_FAULT };
+/* kinds of token: a number or literal (0), then by first byte */
+enum { K_SCALAR, K_OPEN_OBJ, K_OPEN_ARR, K_CLOSE_OBJ, K_CLOSE_ARR, K_COMMA,
+       K_COLON, K_STRING };
+
+static const unsigned char token_kind[256] = {
+    ['{'] = K_OPEN_OBJ, ['['] = K_OPEN_ARR, ['}'] = K_CLOSE_OBJ,
+    [']'] = K_CLOSE_ARR, [','] = K_COMMA, [':'] = K_COLON, ['"'] = K_STRING};
+
+#define F_ W_FAULT
+/* [expected][innermost is an object][kind]; rows that cannot occur
+ * (a key expected inside an array) are all faults */
+static const unsigned char grammar[W_FAULT + 1][2][8] = {
+    [W_VALUE] = {{W_AFTER, W_KEY_OR_CLOSE, W_VALUE_OR_CLOSE, F_, F_, F_, F_, W_AFTER},
+                 {W_AFTER, W_KEY_OR_CLOSE, W_VALUE_OR_CLOSE, F_, F_, F_, F_, W_AFTER}},
+    [W_VALUE_OR_CLOSE] = {{W_AFTER, W_KEY_OR_CLOSE, W_VALUE_OR_CLOSE, F_, W_AFTER, F_, F_, W_AFTER},
+                          {F_, F_, F_, F_, F_, F_, F_, F_}},
+    [W_KEY] = {{F_, F_, F_, F_, F_, F_, F_, F_},
+               {F_, F_, F_, F_, F_, F_, F_, W_COLON}},
+    [W_KEY_OR_CLOSE] = {{F_, F_, F_, F_, F_, F_, F_, F_},
+                        {F_, F_, F_, W_AFTER, F_, F_, F_, W_COLON}},
+    [W_COLON] = {{F_, F_, F_, F_, F_, F_, F_, F_},
+                 {F_, F_, F_, F_, F_, F_, W_VALUE, F_}},
+    [W_AFTER] = {{F_, F_, F_, F_, W_AFTER, W_VALUE, F_, F_},
+                 {F_, F_, F_, W_AFTER, F_, W_KEY, F_, F_}},
+    [W_FAULT] = {{F_, F_, F_, F_, F_, F_, F_, F_},
+                 {F_, F_, F_, F_, F_, F_, F_, F_}}};
+#undef F_
+
+/* The bytes that end a number or literal: whitespace, the structural
+ * characters and '"'. */
+static int ends_scalar(char c)
+{
+    return is_ws(c) || token_kind[(unsigned char)c] != K_SCALAR;
+}
+
+/* Whether a number or literal starts at t and its run of non-delimiter
+ * bytes is exactly it ("1x" and "01" are not). */
+static int scalar_whole(const char *t, const char *end)
+{
+    hfcore_scan tmp = {t, t, end, NULL};
+    const char *q = scalar(&tmp, t);
+    return q && (q == end || ends_scalar(*q));
+}
+
+/* What the grammar expects after a token of each kind, inside an array
+ * (0) or an object (1); after a string it depends on whether it was a
+ * key (grammar_block). */
+static const unsigned char expect_after[8][2] = {
+    [K_SCALAR] = {W_AFTER, W_AFTER},
+    [K_OPEN_OBJ] = {W_KEY_OR_CLOSE, W_KEY_OR_CLOSE},
+    [K_OPEN_ARR] = {W_VALUE_OR_CLOSE, W_VALUE_OR_CLOSE},
+    [K_CLOSE_OBJ] = {W_AFTER, W_AFTER},
+    [K_CLOSE_ARR] = {W_AFTER, W_AFTER},
+    [K_COMMA] = {W_VALUE, W_KEY},
+    [K_COLON] = {W_VALUE, W_VALUE},
+    [K_STRING] = {W_AFTER, W_AFTER}};
+
+/* The containers open in a value being scanned, and its last two tokens'
+ * kinds. */
+typedef struct machine {
+    unsigned obj, depth, k1, k2; /* obj: the innermost is an object */
+    unsigned char outer[CJSON_NESTING_LIMIT + 1]; /* obj of those around it */
+} machine;
+
+/* The grammar over one block's tokens (bit i: a token at b[i]); its
+ * numbers and literals are checked by the caller.  What is expected of a
+ * token follows from the two before it and the innermost container, not
+ * from a state carried token to token: so the tokens are checked
+ * independently (faults gathered, no branch each) and the bracket stack
+ * is the only chain.  The offset after the value's closing bracket when
+ * it is in this block, 0 to go on, -1 at a fault or a nesting too deep. */
+static int grammar_block(machine *m, const char *b, uint64_t tokens)
+{
+    unsigned obj = m->obj, k1 = m->k1, k2 = m->k2, bad = 0;
+    int r = 0;
+    while (tokens) {
+        int i = __builtin_ctzll(tokens);
+        tokens &= tokens - 1;
+        unsigned k = token_kind[(unsigned char)b[i]];
+        /* a string was a key when it followed '{' or an object's ',' */
+        unsigned key = k2 == K_OPEN_OBJ || (k2 == K_COMMA && obj);
+        unsigned want = k1 == K_STRING && key ? W_COLON : expect_after[k1][obj];
+        bad |= grammar[want][obj][k] == W_FAULT;
+        k2 = k1;
+        k1 = k;
+        if (k == K_OPEN_OBJ || k == K_OPEN_ARR) {
+            if (m->depth >= CJSON_NESTING_LIMIT)
+                return -1;
+            m->outer[m->depth++] = (unsigned char)obj;
+            obj = k == K_OPEN_OBJ;
+        } else if (k == K_CLOSE_OBJ || k == K_CLOSE_ARR) {
+            obj = m->outer[--m->depth];
+            if (m->depth == 0) {
+                r = i + 1;
+                break;
+            }
+        }
+    }
+    m->obj = obj;
+    m->k1 = k1;
+    m->k2 = k2;
+    return bad ? -1 : r;
+}
+
+/* Whether the number at b[i], a run of n bytes of the block (all in it),
+ * is one by JSON's grammar when it has the usual form -?int(.digits)?;
+ * -1 when it has another (an exponent, a letter: scalar() decides). */
+static int plain_number(const char *b, int i, int n, uint64_t digit)
+{
+    uint64_t run = (n == 64 ? ~0ull : (1ull << n) - 1) << i;
+    int neg = b[i] == '-', s = i + neg; /* the integer part's start */
+    uint64_t other = run & ~digit & ~(neg ? 1ull << i : 0);
+    int dot = other ? __builtin_ctzll(other) : i + n;
+    if (other & (other - 1) || (other && b[dot] != '.'))
+        return -1;
+    /* digits before the dot (no leading zero) and, if a dot, after it */
+    return dot > s && (b[s] != '0' || dot == s + 1) && (!other || dot < i + n - 1);
+}
+
+/* Whether every number and literal starting at a bit of `starts` (in the
+ * block at b, whose number-or-literal bytes are `scal`) is one. */
+static int scalars_ok(const char *b, uint64_t starts, uint64_t scal,
+                      uint64_t digit, const char *end)
+{
+    while (starts) {
+        int i = __builtin_ctzll(starts);
+        starts &= starts - 1;
+        uint64_t after = ~scal >> i; /* the run ends at its first bit */
+        int r = after ? plain_number(b, i, __builtin_ctzll(after), digit) : -1;
+        if (r == 0 || (r < 0 && !scalar_whole(b + i, end)))
+            return 0;
+    }
+    return 1;
+}
+
+/* The end of the array or object at p, or NULL when not sure. */
+FAST_TARGET static const char *fast_value(const char *p, const char *end)
+{
+    machine m;
+    m.obj = m.depth = 0;
+    m.k1 = m.k2 = K_COLON; /* as after ':': a value is expected */
+    uint64_t in_string = 0, in_scalar = 0; /* carried from block to block */
+    char pad[64];
+    for (const char *b = p; b < end; b += 64) {
+        const char *bytes = b;
+        if (end - b < 64) { /* the last bytes, padded with spaces */
+            memset(pad, ' ', sizeof pad);
+            memcpy(pad, b, (size_t)(end - b));
+            bytes = pad;
+        }
+        block k;
+        classify(bytes, &k);
+        if (k.backslash)
+            return NULL; /* escapes: the byte-by-byte scanner's job */
+        uint64_t inside = prefix_xor(k.quote) ^ in_string;
+        in_string = (uint64_t)((int64_t)inside >> 63);
+        if (k.ctl & inside)
+            return NULL;
+        uint64_t outside = ~(inside | k.quote);
+        uint64_t scal = outside & ~(k.ws | k.op);
+        uint64_t starts = scal & ~(scal << 1 | in_scalar);
+        in_scalar = scal >> 63;
+        int r = grammar_block(&m, b, (k.op & outside) | (k.quote & inside) | starts);
+        if (r < 0)
+            return NULL;
+        if (r > 0 && r < 64)
+            starts &= (1ull << r) - 1; /* what follows is not this value's */
+        if (!scalars_ok(b, starts, scal, k.digit, end))
+            return NULL;
+        if (r > 0)
+            return b + r;
+    }
+    return NULL;
+}
+
+static int fast_ok(void)
+{
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul");
+}
+
+/* The next block's number and literal starts into n->starts. */
+FAST_TARGET static void number_block(hfcore_numbers *n)
+{
+    char pad[64];
+    const char *bytes = n->block;
+    if (n->end - n->block < 64) {
+        memset(pad, ' ', sizeof pad);
+        memcpy(pad, n->block, (size_t)(n->end - n->block));
+        bytes = pad;
+    }
+    block k;
+    classify(bytes, &k);
+    uint64_t inside = prefix_xor(k.quote) ^ n->in_string;
+    n->in_string = (uint64_t)((int64_t)inside >> 63);
+    uint64_t scal = ~(inside | k.quote | k.ws | k.op);
+    n->starts = scal & ~(scal << 1 | n->in_scalar);
+    n->in_scalar = scal >> 63;
+}
+#endif
+
+int hfcore_numbers_init(hfcore_numbers *n, const char *text, size_t len)
+{
+    memset(n, 0, sizeof *n);
+    n->block = text;
+    n->end = text + len;
+#if defined(FAST_TARGET)
+    /* strings are told from the rest by their quotes alone: no escapes */
+    if (fast_ok() && !memchr(text, '\\', len)) {
+        if (len > 0)
+            number_block(n);
+        return 1;
+    }
+#endif
+    return 0;
+}
+
+const char *hfcore_numbers_next(hfcore_numbers *n)
+{
+#if defined(FAST_TARGET)
+    for (;;) {
+        while (n->starts) {
+            const char *t = n->block + __builtin_ctzll(n->starts);
+            n->starts &= n->starts - 1;
+            if (*t == '-' || (*t >= '0' && *t <= '9'))
+                return t; /* not true, false or null */
+        }
+        n->block += 64;
+        if (n->block >= n->end)
+            return NULL;
+        number_block(n);
+    }
+#else
+    (void)n;
+    return NULL;
+#endif
+}
+
+const char *hfcore_scan_fast(const char *p, const char *end)
+{
+#if defined(FAST_TARGET)
+    if (p < end && (*p == '[' || *p == '{') && fast_ok())
+        return fast_value(p, end);
+#endif
+    (void)p;
+    (void)end;
+    return NULL;
+}
+
 int hfcore_scan_value(hfcore_scan *s)
+{
+    const char *q = hfcore_scan_fast(skip_ws(s->p, s->end), s->end);
+    if (q) {
+        s->p = q;
+        return 0;
+    }
+    return hfcore_scan_value_bytes(s);
+}
+
+int hfcore_scan_value_bytes(hfcore_scan *s)
 {
     /* the stack of closers: no recursion, so no depth reaches the C stack */
     char stack[CJSON_NESTING_LIMIT];

@@ -26,16 +26,45 @@
 
 /* ------------------------------------------------- integer literal marks */
 
-/* Advances *pp to the next number token of JSON text (skipping strings)
- * and past it; returns its start, or NULL at the end.  *len gets its
- * length and *isint whether it has no fraction or exponent. */
-static const char *next_number(const char **pp, const char *end, size_t *len,
-                               int *isint)
+/* Where number tokens are looked for: 64 bytes at a time when the
+ * text allows (hfcore_numbers), else byte by byte from p. */
+typedef struct numtext {
+    const char *p, *end;
+    int blocks;
+    hfcore_numbers it;
+} numtext;
+
+/* The number token at s: its length in *len and in *isint whether it has
+ * no fraction or exponent; returns s. */
+static const char *number_at(const char *s, const char *end, size_t *len,
+                             int *isint)
 {
-    const char *p = *pp;
+    const char *p = s + 1;
+    int in = 1;
+    for (; p < end; p++) {
+        char d = *p;
+        if (d == '.' || d == 'e' || d == 'E')
+            in = 0;
+        else if (!(d == '+' || d == '-' || (d >= '0' && d <= '9')))
+            break;
+    }
+    *len = (size_t)(p - s);
+    *isint = in;
+    return s;
+}
+
+/* The next number token of the text (skipping strings), or NULL at the
+ * end; *len and *isint as number_at's. */
+static const char *next_number(numtext *t, size_t *len, int *isint)
+{
+    if (t->blocks) {
+        const char *s = hfcore_numbers_next(&t->it);
+        return s ? number_at(s, t->end, len, isint) : NULL;
+    }
+    const char *p = t->p, *end = t->end;
     for (;;) {
         if (p >= end || *p == '\0') {
-            *pp = p;
+            t->p = p;
             return NULL;
         }
         char c = *p;
@@ -64,19 +93,9 @@ static const char *next_number(const char **pp, const char *end, size_t *len,
             continue;
         }
         if (c == '-' || (c >= '0' && c <= '9')) {
-            const char *s = p;
-            int in = 1;
-            for (p++; p < end; p++) {
-                char d = *p;
-                if (d == '.' || d == 'e' || d == 'E')
-                    in = 0;
-                else if (!(d == '+' || d == '-' || (d >= '0' && d <= '9')))
-                    break;
-            }
-            *pp = p;
-            *len = (size_t)(p - s);
-            *isint = in;
-            return s;
+            number_at(p, end, len, isint);
+            t->p = p + *len;
+            return p;
         }
         p++;
     }
@@ -85,13 +104,13 @@ static const char *next_number(const char **pp, const char *end, size_t *len,
 /* Walks the tree in document order, pairing each number item with the
  * next number token.  Returns -1 if the text runs out (cannot happen for
  * the text the tree was parsed from). */
-static int mark(cJSON *it, const char **pp, const char *end)
+static int mark(cJSON *it, numtext *t)
 {
     for (; it; it = it->next) {
         if (cJSON_IsNumber(it)) {
             size_t len;
             int isint;
-            const char *s = next_number(pp, end, &len, &isint);
+            const char *s = next_number(t, &len, &isint);
             if (!s)
                 return -1;
             if (isint) {
@@ -108,7 +127,7 @@ static int mark(cJSON *it, const char **pp, const char *end)
                 }
             }
         } else if (cJSON_IsArray(it) || cJSON_IsObject(it)) {
-            if (mark(it->child, pp, end))
+            if (mark(it->child, t))
                 return -1;
         }
     }
@@ -125,9 +144,10 @@ void hfcore_json_mark_ints_n(const char *text, size_t len, cJSON *root)
 {
     if (!text || !root)
         return;
-    const char *p = text;
+    numtext t = {text, text + len, 0, {0}};
+    t.blocks = hfcore_numbers_init(&t.it, text, len);
     /* The root itself (its siblings are NULL). */
-    mark(root, &p, text + len);
+    mark(root, &t);
 }
 
 /* ------------------------------------------------------ Python's dumps() */

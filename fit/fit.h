@@ -76,6 +76,16 @@ int hffit_metric_descend(hffit_metric *mt, const hf_model *m,
                          const double *width, int fix_poi, double tol,
                          double *x, double *f, long *nevals);
 
+/* The Gauss-Newton inverse Hessian over the n variables idx[0..n) at x
+ * (npars), width units, into H (n x n): (I + J' W J)^-1, J the main
+ * bins' yield Jacobian (hfmodel_yield_gradient, one evaluation per main
+ * bin, added to *nevals), W = data / lam^2 per bin, the identity standing
+ * for the constraints (gauss.c says why).  HF_OK, HF_ERR_NOMEM, or
+ * HF_ERR_FIT where the small system could not be solved. */
+int hffit_gauss_newton(const hf_model *m, const double *data, const double *x,
+                       int n, const int *idx, const double *width, double *H,
+                       int *nevals);
+
 /* Hessian of the NLL over the n parameters idx[0..n) at pars, by central
  * differences of the analytic gradient with steps h[k] (one-sided next to a
  * bound), symmetrised, into H (n*n, row-major).  `work` holds

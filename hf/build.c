@@ -14,6 +14,7 @@
  */
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,19 +40,24 @@ typedef struct modref {
     const char *name;
     int type;
     int nid;  /* name id: first-seen order in collect, then the name's rank */
-    const cJSON *json;
-    const cJSON *data; /* its "data" member, or NULL */
     int idx; /* index in the sample's modifiers array */
+    /* the numbers of its "data" the build reads (mod_values): normsys lo,
+     * hi; histosys lo_data then hi_data, nb each; staterror and shapesys
+     * their nv <= nb values */
+    const double *v;
+    int nv;
+    int pname; /* a prepared sample's: the name's index in hfmodel_prep */
 } modref;
 
 typedef struct blockref {
     const char *name;
-    const cJSON *json;
     int chan;    /* sorted channel index */
     int ci, si;  /* indices in the spec, for error paths */
     int nb, bin0;
     modref *mods; /* sorted by (name, type) */
     int nmods;
+    const double *nom; /* the sample's data, nb values */
+    double *own;       /* nom and the v of mods when read here, not prepared */
 } blockref;
 
 typedef struct chanref {
@@ -77,6 +83,8 @@ typedef struct preq {
 typedef struct builder {
     const char *src;
     hf_error *err;
+    const hfmodel_prep *prep; /* or NULL */
+    int *pmap;                /* prep name index -> name id, or -1 */
     int nchan, nblk, nreq, capreq;
     chanref *chans;
     blockref *blks;
@@ -195,45 +203,318 @@ static int name_id(builder *B, const char *name)
     return B->nnames++;
 }
 
-/* A sample's modifiers: name, type and data found in one walk of each
- * object's members (the first of a key, as cJSON's lookup finds), and
- * the name's id. */
-static int collect_mods(builder *B, blockref *r, const cJSON *mods)
+/* The members of a modifier's data called klo and khi (the first of each,
+ * as cJSON's lookup finds), in one walk of the object rather than two. */
+static void data_members(const cJSON *data, const char *klo, const char *khi,
+                         const cJSON **lo, const cJSON **hi)
 {
-    int nm = cJSON_GetArraySize(mods);
-    r->mods = calloc(nm ? nm : 1, sizeof *r->mods);
-    if (!r->mods)
-        return nomem(B);
-    r->nmods = nm;
-    const cJSON *mj;
+    const cJSON *kv;
+    *lo = *hi = NULL;
+    cJSON_ArrayForEach(kv, data) {
+        if (!kv->string)
+            continue;
+        if (!*lo && !strcmp(kv->string, klo))
+            *lo = kv;
+        else if (!*hi && !strcmp(kv->string, khi))
+            *hi = kv;
+    }
+}
+
+/* How many numbers of a modifier's data the build reads (modref.v). */
+static size_t mod_nvals(int type, int nb)
+{
+    switch (type) {
+    case HF_MOD_NORMSYS:
+        return 2;
+    case HF_MOD_HISTOSYS:
+        return 2 * (size_t)nb;
+    case HF_MOD_STATERROR:
+    case HF_MOD_SHAPESYS:
+        return (size_t)nb;
+    }
+    return 0;
+}
+
+/* The numbers of a modifier's data into v, as the steps below read them
+ * from the tree: a missing normsys or histosys number is NaN (refused,
+ * or carried as pyhf would), staterror and shapesys values are those
+ * present (nv of them, at most nb). */
+static int mod_values(const cJSON *data, int type, int nb, double *v)
+{
+    const cJSON *lo, *hi, *x;
+    int i = 0;
+    switch (type) {
+    case HF_MOD_NORMSYS:
+        data_members(data, "lo", "hi", &lo, &hi);
+        v[0] = cJSON_IsNumber(lo) ? lo->valuedouble : NAN;
+        v[1] = cJSON_IsNumber(hi) ? hi->valuedouble : NAN;
+        return 2;
+    case HF_MOD_HISTOSYS:
+        data_members(data, "lo_data", "hi_data", &lo, &hi);
+        lo = lo ? lo->child : NULL;
+        hi = hi ? hi->child : NULL;
+        for (i = 0; i < nb; i++) {
+            v[i] = lo ? lo->valuedouble : NAN;
+            v[nb + i] = hi ? hi->valuedouble : NAN;
+            lo = lo ? lo->next : NULL;
+            hi = hi ? hi->next : NULL;
+        }
+        return 2 * nb;
+    case HF_MOD_STATERROR:
+    case HF_MOD_SHAPESYS:
+        cJSON_ArrayForEach(x, data) {
+            if (i == nb)
+                break;
+            v[i++] = x->valuedouble;
+        }
+        return i;
+    }
+    return 0;
+}
+
+/* A sample of a channel of nb bins as the build reads it: its name, its
+ * data (nb values, 0 past the end) and its modifiers' names, types and
+ * numbers, each object's members found in one walk (the first of a key,
+ * as cJSON's lookup finds).  *vals holds the data, then the modifiers'
+ * numbers.  Returns -1 when out of memory; *bad gets the index of the
+ * first modifier without a name or a known type (the walk stops there),
+ * or -1. */
+static int walk_sample(const cJSON *s, int nb, const char **name, modref **mods,
+                       int *nmods, double **vals, int *bad)
+{
+    const cJSON *jname = NULL, *jdata = NULL, *jmods = NULL, *kv, *mj;
+    *bad = -1;
+    cJSON_ArrayForEach(kv, s) {
+        if (!kv->string)
+            continue;
+        if (!jname && !strcmp(kv->string, "name"))
+            jname = kv;
+        else if (!jdata && !strcmp(kv->string, "data"))
+            jdata = kv;
+        else if (!jmods && !strcmp(kv->string, "modifiers"))
+            jmods = kv;
+    }
+    *name = cJSON_IsString(jname) ? jname->valuestring : NULL;
+    int nm = cJSON_GetArraySize(jmods);
+    size_t most = nb > 1 ? 2 * (size_t)nb : 2;
+    *nmods = nm;
+    *mods = calloc(nm ? (size_t)nm : 1, sizeof **mods);
+    *vals = malloc(sizeof(double) * ((size_t)nb + (size_t)nm * most + 1));
+    if (!*mods || !*vals)
+        return -1;
+    double *v = *vals;
+    int i = 0;
+    cJSON_ArrayForEach(mj, jdata) {
+        if (i == nb)
+            break;
+        v[i++] = mj->valuedouble;
+    }
+    for (; i < nb; i++)
+        v[i] = 0;
+    v += nb;
     int mi = 0;
-    cJSON_ArrayForEach(mj, mods) {
-        modref *mr = &r->mods[mi];
-        const cJSON *name = NULL, *type = NULL, *kv;
+    cJSON_ArrayForEach(mj, jmods) {
+        modref *mr = &(*mods)[mi];
+        const cJSON *mname = NULL, *type = NULL, *data = NULL;
         cJSON_ArrayForEach(kv, mj) {
             if (!kv->string)
                 continue;
-            if (!name && !strcmp(kv->string, "name"))
-                name = kv;
+            if (!mname && !strcmp(kv->string, "name"))
+                mname = kv;
             else if (!type && !strcmp(kv->string, "type"))
                 type = kv;
-            else if (!mr->data && !strcmp(kv->string, "data"))
-                mr->data = kv;
+            else if (!data && !strcmp(kv->string, "data"))
+                data = kv;
         }
-        mr->name = cJSON_IsString(name) ? name->valuestring : NULL;
+        mr->name = cJSON_IsString(mname) ? mname->valuestring : NULL;
         mr->type = cJSON_IsString(type) ? hfmodel_modtype_from_name(type->valuestring) : -1;
-        mr->json = mj;
         mr->idx = mi++;
         if (mr->type < 0 || !mr->name) {
-            char p[128];
-            snprintf(p, sizeof p, "channels[%d].samples[%d].modifiers[%d]",
-                     r->ci, r->si, mr->idx);
-            return hfcore_error_set(B->err, HF_ERR_INVALID,
-                                "%s: %s: unknown modifier type", B->src, p);
+            *bad = mr->idx;
+            return 0;
         }
-        if ((mr->nid = name_id(B, mr->name)) < 0)
-            return nomem(B);
+        mr->v = v;
+        mr->nv = mod_values(data, mr->type, nb, v);
+        v += mod_nvals(mr->type, nb);
     }
+    return 0;
+}
+
+/* ------------------------------------------------ prepared workspaces */
+
+/* A sample of the workspace read once (walk_sample) for every build. */
+typedef struct prep_sample {
+    const cJSON *key; /* its first member, which every shared copy has */
+    const char *name;
+    int nb, nmods;
+    modref *mods;  /* in the sample's order, pname set */
+    double *vals;
+} prep_sample;
+
+struct hfmodel_prep {
+    prep_sample *s;
+    int ns;
+    int *slot;  /* open addressing on key: an index into s, or -1 */
+    size_t cap;
+    const char **names; /* the distinct modifier names, by pname */
+    int nnames;
+};
+
+static size_t prep_hash(const void *key, size_t cap)
+{
+    uint64_t x = (uint64_t)(uintptr_t)key;
+    x ^= x >> 29;
+    x *= 0x9E3779B97F4A7C15ULL;
+    return (size_t)(x >> 32) & (cap - 1);
+}
+
+static const prep_sample *prep_find(const hfmodel_prep *p, const cJSON *key)
+{
+    for (size_t j = prep_hash(key, p->cap); p->slot[j] >= 0; j = (j + 1) & (p->cap - 1))
+        if (p->s[p->slot[j]].key == key)
+            return &p->s[p->slot[j]];
+    return NULL;
+}
+
+void hfmodel_prep_free(hfmodel_prep *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < p->ns; i++) {
+        free(p->s[i].mods);
+        free(p->s[i].vals);
+    }
+    free(p->s);
+    free(p->slot);
+    free(p->names);
+    free(p);
+}
+
+/* Reads sample s into p->s[p->ns] (a sample with a bad modifier is left
+ * to the builds, which report it); -1 when out of memory. */
+static int prep_add(hfmodel_prep *p, hf_strmap *names, const cJSON *s, int nb)
+{
+    prep_sample *ps = &p->s[p->ns];
+    int bad;
+    memset(ps, 0, sizeof *ps);
+    if (!s->child || walk_sample(s, nb, &ps->name, &ps->mods, &ps->nmods, &ps->vals, &bad) ||
+        bad >= 0 || !ps->name) {
+        int rc = s->child && (!ps->mods || !ps->vals) ? -1 : 0;
+        free(ps->mods);
+        free(ps->vals);
+        return rc;
+    }
+    for (int j = 0; j < ps->nmods; j++) {
+        modref *mr = &ps->mods[j];
+        int k = hfcore_strmap_get(names, mr->name);
+        if (k < 0) {
+            k = p->nnames++;
+            p->names[k] = mr->name;
+            if (hfcore_strmap_put(names, mr->name, k))
+                return -1;
+        }
+        mr->pname = k;
+    }
+    ps->key = s->child;
+    ps->nb = nb;
+    size_t j = prep_hash(ps->key, p->cap);
+    while (p->slot[j] >= 0)
+        j = (j + 1) & (p->cap - 1);
+    p->slot[j] = p->ns++;
+    return 0;
+}
+
+/* Sizes p for the samples and modifiers of channels; -1 when out of
+ * memory. */
+static int prep_alloc(hfmodel_prep *p, const cJSON *channels)
+{
+    size_t ns = 0, nm = 0;
+    const cJSON *c, *s;
+    cJSON_ArrayForEach(c, channels)
+        cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(c, "samples")) {
+            ns++;
+            nm += (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s, "modifiers"));
+        }
+    if (ns > INT_MAX / 4 || nm > INT_MAX)
+        return -1;
+    for (p->cap = 16; p->cap < 2 * ns; p->cap *= 2)
+        ;
+    p->s = calloc(ns ? ns : 1, sizeof *p->s);
+    p->slot = malloc(sizeof(int) * p->cap);
+    p->names = malloc(sizeof(char *) * (nm ? nm : 1));
+    if (!p->s || !p->slot || !p->names)
+        return -1;
+    for (size_t j = 0; j < p->cap; j++)
+        p->slot[j] = -1;
+    return 0;
+}
+
+hfmodel_prep *hfmodel_prep_new(const hf_workspace *ws)
+{
+    const cJSON *channels = ws ? cJSON_GetObjectItemCaseSensitive(ws->root, "channels") : NULL;
+    hfmodel_prep *p = calloc(1, sizeof *p);
+    hf_strmap names = {0};
+    int rc = !p || prep_alloc(p, channels) || hfcore_strmap_init(&names, 256) ? -1 : 0;
+    const cJSON *c, *s;
+    cJSON_ArrayForEach(c, channels) {
+        const cJSON *samples = cJSON_GetObjectItemCaseSensitive(c, "samples");
+        /* the channel's bins, as collect counts them */
+        int nb = cJSON_GetArraySize(
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(samples, 0), "data"));
+        cJSON_ArrayForEach(s, samples)
+            if (rc == 0)
+                rc = prep_add(p, &names, s, nb);
+    }
+    hfcore_strmap_free(&names);
+    if (rc) {
+        hfmodel_prep_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* Sample s from the prepared workspace when it is one of its samples (or
+ * a shared copy of one), unchanged: 1, or 0 when it is not, -1 when out
+ * of memory. */
+static int collect_prepared(builder *B, blockref *r, const cJSON *s)
+{
+    const prep_sample *ps = s->child ? prep_find(B->prep, s->child) : NULL;
+    if (!ps || ps->nb != r->nb)
+        return 0;
+    r->mods = malloc(sizeof *r->mods * (size_t)(ps->nmods ? ps->nmods : 1));
+    if (!r->mods)
+        return -1;
+    memcpy(r->mods, ps->mods, sizeof *r->mods * (size_t)ps->nmods);
+    r->nmods = ps->nmods;
+    r->name = ps->name;
+    r->nom = ps->vals;
+    for (int j = 0; j < r->nmods; j++) {
+        int *id = &B->pmap[r->mods[j].pname];
+        if (*id < 0 && (*id = name_id(B, B->prep->names[r->mods[j].pname])) < 0)
+            return -1;
+        r->mods[j].nid = *id;
+    }
+    return 1;
+}
+
+/* Sample s of block r: its name, data and modifiers with their name ids. */
+static int collect_sample(builder *B, blockref *r, const cJSON *s)
+{
+    int bad, rc = B->prep ? collect_prepared(B, r, s) : 0;
+    if (rc)
+        return rc < 0 ? nomem(B) : HF_OK;
+    if (walk_sample(s, r->nb, &r->name, &r->mods, &r->nmods, &r->own, &bad))
+        return nomem(B);
+    r->nom = r->own;
+    if (bad >= 0) {
+        char p[128];
+        snprintf(p, sizeof p, "channels[%d].samples[%d].modifiers[%d]", r->ci, r->si, bad);
+        return hfcore_error_set(B->err, HF_ERR_INVALID, "%s: %s: unknown modifier type",
+                                B->src, p);
+    }
+    for (int j = 0; j < r->nmods; j++)
+        if ((r->mods[j].nid = name_id(B, r->mods[j].name)) < 0)
+            return nomem(B);
     return HF_OK;
 }
 
@@ -302,14 +583,12 @@ static int collect(builder *B, const cJSON *channels)
         int si = 0;
         cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(B->chans[k].json, "samples")) {
             blockref *r = &B->blks[B->nblk++];
-            r->name = jstr(s, "name");
-            r->json = s;
             r->chan = k;
             r->ci = B->chans[k].ci;
             r->si = si++;
             r->nb = B->chans[k].nb;
             r->bin0 = B->chans[k].off;
-            int rc = collect_mods(B, r, cJSON_GetObjectItemCaseSensitive(s, "modifiers"));
+            int rc = collect_sample(B, r, s);
             if (rc)
                 return rc;
         }
@@ -482,9 +761,7 @@ static int register_parameters(builder *B)
 
 static const double *sample_data(const blockref *r, double *buf)
 {
-    const cJSON *d = cJSON_GetObjectItemCaseSensitive(r->json, "data"), *x;
-    int i = 0;
-    cJSON_ArrayForEach(x, d) buf[i++] = x->valuedouble;
+    memcpy(buf, r->nom, sizeof(double) * (size_t)r->nb);
     return buf;
 }
 
@@ -557,15 +834,12 @@ static int staterror_defaults(builder *B, preq *r)
     for (int o = 0; o < nocc; o++) {
         const blockref *br = &B->blks[occ[o].b];
         const modref *mr = &br->mods[occ[o].j];
-        const cJSON *x;
-        int i = 0;
-        cJSON_ArrayForEach(x, mr->data) {
+        for (int i = 0; i < mr->nv; i++) {
             double ns = nomsum[br->bin0 + i];
             if (ns > 0) {
-                double q = x->valuedouble / ns;
+                double q = mr->v[i] / ns;
                 rel2[br->bin0 + i] += q * q;
             }
-            i++;
         }
     }
     int n = 0;
@@ -638,15 +912,12 @@ static int defaults(builder *B, preq *r)
         if (!nom)
             return nomem(B);
         sample_data(br, nom);
-        const cJSON *x;
-        int i = 0;
-        cJSON_ArrayForEach(x, mr->data) {
-            double unc = x->valuedouble;
+        for (int i = 0; i < mr->nv; i++) {
+            double unc = mr->v[i];
             int valid = nom[i] > 0 && unc > 0;
             double tau = valid ? (nom[i] * nom[i]) / (unc * unc) : 1.0;
             r->fac[i] = r->aux[i] = tau;
             r->fixed[i] = !valid;
-            i++;
         }
         free(nom);
         return HF_OK;
@@ -1116,38 +1387,14 @@ static int alloc_blocks(builder *B, hf_model *m, const hf_model_options *opt)
     return HF_OK;
 }
 
-/* The members of a modifier's data called klo and khi (the first of each,
- * as cJSON's lookup finds), in one walk of the object rather than two. */
-static void data_members(const cJSON *data, const char *klo, const char *khi,
-                         const cJSON **lo, const cJSON **hi)
-{
-    const cJSON *kv;
-    *lo = *hi = NULL;
-    cJSON_ArrayForEach(kv, data) {
-        if (!kv->string)
-            continue;
-        if (!*lo && !strcmp(kv->string, klo))
-            *lo = kv;
-        else if (!*hi && !strcmp(kv->string, khi))
-            *hi = kv;
-    }
-}
-
 /* A histosys's coefficients, one entry per bin that it moves. */
 static void compile_histosys(hf_model *m, const hf_model_options *opt, const hf_block *K,
-                             int par, const cJSON *data, cursor *at)
+                             int par, const modref *mr, cursor *at)
 {
-    const cJSON *lo, *hi;
-    data_members(data, "lo_data", "hi_data", &lo, &hi);
-    const cJSON *l = lo ? lo->child : NULL, *h = hi ? hi->child : NULL;
     for (int i = 0; i < K->nb; i++) {
         double *c = m->hs_coef + 2 * (size_t)at->hsi;
-        hfmodel_interp_histosys_init(c, opt->histosys_interp,
-                                l ? l->valuedouble : NAN,
-                                m->nominal[K->nom + i],
-                                h ? h->valuedouble : NAN);
-        l = l ? l->next : NULL;
-        h = h ? h->next : NULL;
+        hfmodel_interp_histosys_init(c, opt->histosys_interp, mr->v[i],
+                                m->nominal[K->nom + i], mr->v[K->nb + i]);
         /* hi = lo = nominal in this bin: the shift is exactly 0
          * for every alpha, so the entry would only cost time
          * (ATLAS workspaces are full of these: 57% of 1Lbb's
@@ -1168,7 +1415,6 @@ static int compile_modifier(builder *B, hf_model *m, const hf_model_options *opt
     const hf_block *K = &m->blocks[b];
     const modref *mr = &br->mods[j];
     const preq *r = &B->reqs[B->name_req[mr->nid]];
-    const cJSON *data = mr->data;
     char p[160];
     switch (mr->type) {
     case HF_MOD_NORMFACTOR:
@@ -1177,10 +1423,7 @@ static int compile_modifier(builder *B, hf_model *m, const hf_model_options *opt
         m->sfac[c->sfi++].code = -1;
         break;
     case HF_MOD_NORMSYS: {
-        const cJSON *jlo, *jhi;
-        data_members(data, "lo", "hi", &jlo, &jhi);
-        double lo = cJSON_IsNumber(jlo) ? jlo->valuedouble : NAN;
-        double hi = cJSON_IsNumber(jhi) ? jhi->valuedouble : NAN;
+        double lo = mr->v[0], hi = mr->v[1];
         m->sfac[c->sfi].par = r->offset;
         if (hfmodel_interp_normsys_init(&m->sfac[c->sfi++], opt->normsys_interp, lo, hi))
             return hfcore_error_set(B->err, HF_ERR_INVALID,
@@ -1191,7 +1434,7 @@ static int compile_modifier(builder *B, hf_model *m, const hf_model_options *opt
         break;
     }
     case HF_MOD_HISTOSYS:
-        compile_histosys(m, opt, K, r->offset, data, c);
+        compile_histosys(m, opt, K, r->offset, mr, c);
         break;
     case HF_MOD_SHAPEFACTOR:
     case HF_MOD_SHAPESYS:
@@ -1211,10 +1454,9 @@ static int compile_modifier(builder *B, hf_model *m, const hf_model_options *opt
         int k = 0;
         while (k < r->n && r->bins[k] != br->bin0)
             k++;
-        const cJSON *u = data ? data->child : NULL;
-        for (int i = 0; i < br->nb; i++, u = u ? u->next : NULL) {
+        for (int i = 0; i < br->nb; i++) {
             m->bf_par[c->bfoff + i] = r->offset + k + i;
-            m->bf_unc[c->bfoff + i] = u ? u->valuedouble : 0;
+            m->bf_unc[c->bfoff + i] = i < mr->nv ? mr->v[i] : 0;
         }
         c->bfoff += br->nb;
         c->bfi++;
@@ -1274,9 +1516,12 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
 
 static void builder_free(builder *B)
 {
-    for (int b = 0; b < B->nblk; b++)
+    for (int b = 0; b < B->nblk; b++) {
         free(B->blks[b].mods);
+        free(B->blks[b].own);
+    }
     free(B->blks);
+    free(B->pmap);
     free(B->chans);
     for (int k = 0; k < B->nreq; k++)
         req_free(&B->reqs[k]);
@@ -1357,14 +1602,21 @@ static int scan_parameters(hf_model *m)
  * then the measurement's config applied and the flat arrays filled. */
 int hfmodel_compile(const cJSON *channels, const cJSON *params,
                      const char *params_path, const cJSON *observations,
-                     const hf_model_options *opt, const char *source,
-                     hf_model **out, hf_error *err)
+                     const hf_model_options *opt, const hfmodel_prep *prep,
+                     const char *source, hf_model **out, hf_error *err)
 {
     builder B;
     memset(&B, 0, sizeof B);
     B.src = source;
     B.err = err;
     *out = NULL;
+    /* the prepared samples are a shortcut: without memory for the map of
+     * their names, the tree is read as without them */
+    if (prep && (B.pmap = malloc(sizeof(int) * (size_t)(prep->nnames ? prep->nnames : 1)))) {
+        B.prep = prep;
+        for (int k = 0; k < prep->nnames; k++)
+            B.pmap[k] = -1;
+    }
     int rc = check_interp_codes(opt, err);
     if (rc)
         return rc;

@@ -40,6 +40,25 @@ int hfmodel_symmetric(const hf_model *m, unsigned char *flag);
 hf_model *hfmodel_smooth(const hf_model *m);
 void hfmodel_smooth_free(hf_model *t);
 
+/* ---- many models of one workspace (a signal grid) ----
+ *
+ * A workspace's samples read once: the name, data and modifiers of each,
+ * with the numbers of their data, as every build reads them.  A build
+ * from it (hfmodel_build_applied_prep) takes the samples its patched
+ * document still shares with the workspace from here instead of walking
+ * the tree again (which costs more than the rest of a build: a patch adds
+ * one sample to a workspace of dozens); the model is the same, bit for
+ * bit.  ws must stay alive and unchanged while prep is used; prep is only
+ * read by builds, which may run in parallel.  NULL when out of memory. */
+typedef struct hfmodel_prep hfmodel_prep;
+hfmodel_prep *hfmodel_prep_new(const hf_workspace *ws);
+void hfmodel_prep_free(hfmodel_prep *p);
+/* hf_model_build_applied with prep (NULL: without) of the same ws. */
+int hfmodel_build_applied_prep(const hf_workspace *ws, const hfmodel_prep *prep,
+                               const hf_patch *const *patches, int npatches,
+                               const hf_model_options *opt, hf_model **out,
+                               hf_error *err);
+
 /* The Poisson rate factors tau of the constraint terms, in auxdata order
  * (0 for Gaussian terms). */
 const double *hfmodel_factors(const hf_model *m);

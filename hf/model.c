@@ -155,9 +155,9 @@ static int check_patched(const cJSON *spec, const cJSON *observations, const cJS
     return rc;
 }
 
-int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
-                   int npatches, const hf_model_options *opt, hf_model **out,
-                   hf_error *err)
+static int build(const hf_workspace *ws, const hfmodel_prep *prep,
+                 const hf_patch *const *patches, int npatches,
+                 const hf_model_options *opt, hf_model **out, hf_error *err)
 {
     hf_model_options defaults;
     hfcore_gsl_quiet(); /* GSL errors become statuses, not abort() */
@@ -192,7 +192,8 @@ int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
     snprintf(ppath, sizeof ppath, "measurements[%d].config.parameters", mi);
 
     if (npatches == 0)
-        return hfmodel_compile(channels, params, ppath, observations, &o, ws->source, out, err);
+        return hfmodel_compile(channels, params, ppath, observations, &o, prep, ws->source, out,
+                               err);
 
     /* pyhf patches {"channels", "parameters"}: work on a copy of those */
     char source[1024];
@@ -224,18 +225,25 @@ int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
     if (!rc && !ppar)
         rc = hfcore_error_set(err, HF_ERR_INVALID, "%s: parameters: removed by a patch", source);
     if (!rc)
-        rc = hfmodel_compile(pch, ppar, ppath, observations, &o, source, out, err);
+        rc = hfmodel_compile(pch, ppar, ppath, observations, &o, prep, source, out, err);
     cJSON_Delete(spec);
     return rc;
+}
+
+int hf_model_build(const hf_workspace *ws, const hf_patch *const *patches,
+                   int npatches, const hf_model_options *opt, hf_model **out,
+                   hf_error *err)
+{
+    return build(ws, NULL, patches, npatches, opt, out, err);
 }
 
 /* pyhf's PatchSet.apply then Workspace.model: the patchset patches go to
  * the whole workspace (copy on write, validated as a workspace), the
  * plain ones then to its model spec. */
-int hf_model_build_applied(const hf_workspace *ws,
-                           const hf_patch *const *patches, int npatches,
-                           const hf_model_options *opt, hf_model **out,
-                           hf_error *err)
+int hfmodel_build_applied_prep(const hf_workspace *ws, const hfmodel_prep *prep,
+                               const hf_patch *const *patches, int npatches,
+                               const hf_model_options *opt, hf_model **out,
+                               hf_error *err)
 {
     int nwhole = 0;
     if (!ws || !out || npatches < 0 || (npatches > 0 && !patches))
@@ -248,7 +256,7 @@ int hf_model_build_applied(const hf_workspace *ws,
         nwhole += patches[i]->whole != 0;
     }
     if (nwhole == 0)
-        return hf_model_build(ws, patches, npatches, opt, out, err);
+        return build(ws, prep, patches, npatches, opt, out, err);
     *out = NULL;
     const hf_patch **list = malloc((size_t)npatches * sizeof *list);
     if (!list)
@@ -262,11 +270,20 @@ int hf_model_build_applied(const hf_workspace *ws,
         used += snprintf(source + used, sizeof source - used, " + %s", list[i]->source);
     struct hf_workspace patched = {.root = NULL, .source = source};
     int rc = hfpatch_apply_workspace(ws->root, list, nwhole, source, &patched.root, err);
+    /* the patched document shares prep's samples wherever no patch went */
     if (rc == HF_OK)
-        rc = hf_model_build(&patched, list + nwhole, npatches - nwhole, opt, out, err);
+        rc = build(&patched, prep, list + nwhole, npatches - nwhole, opt, out, err);
     cJSON_Delete(patched.root);
     free(list);
     return rc;
+}
+
+int hf_model_build_applied(const hf_workspace *ws,
+                           const hf_patch *const *patches, int npatches,
+                           const hf_model_options *opt, hf_model **out,
+                           hf_error *err)
+{
+    return hfmodel_build_applied_prep(ws, NULL, patches, npatches, opt, out, err);
 }
 
 void hf_model_free(hf_model *m)

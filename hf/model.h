@@ -178,9 +178,11 @@ void hfmodel_forward(const hf_model *m, const double *pars, double *work);
 /* reparam.c: frees a view made by hf_model_with_pars (its own arrays). */
 void hfmodel_view_free(hf_model *m);
 
-/* build.c: compiles validated channels + measurement parameter configs. */
+/* build.c: compiles validated channels + measurement parameter configs;
+ * prep (or NULL) holds samples of the workspace read beforehand
+ * (hfmodel_prep_new), which channels may share. */
 int hfmodel_compile(const cJSON *channels, const cJSON *params,
                      const char *params_path, const cJSON *observations,
-                     const hf_model_options *opt, const char *source,
-                     hf_model **out, hf_error *err);
+                     const hf_model_options *opt, const hfmodel_prep *prep,
+                     const char *source, hf_model **out, hf_error *err);
 #endif

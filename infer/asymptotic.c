@@ -287,15 +287,25 @@ static int hypo_near(const hf_hypo *h, const double *x, const double *y)
 }
 
 /* The first metric of the probe over the n variables idx (the non-fixed
- * parameters but the POI) into H: the kept free fit's (warm.c),
- * conditioned on the fixed POI, where there is one; else the identity
- * (q0's tests). */
-static void hypo_probe_metric(hf_hypo *h, int n, double *H)
+ * parameters but the POI) from x into H: the kept free fit's (warm.c),
+ * conditioned on the fixed POI, where there is one.  Else (q0's tests)
+ * the Gauss-Newton one at x (fit/gauss.c) where the main bins number at
+ * most half the variables (it costs one evaluation per bin; a BFGS from
+ * the identity learns the metric over about n steps, each of 2-3
+ * evaluations on the shared real workspaces: 2Ljets' probe 13 -> 7, 1Lbb
+ * 37 -> 34), else the identity. */
+static void hypo_probe_metric(hf_hypo *h, int n, const int *idx,
+                              const double *x, double *H, int *nevals)
 {
     hffit_metric *mt = &h->metric;
     int N = mt->n, p = mt->poi_var;
     memset(H, 0, (size_t)n * n * sizeof *H);
     if (!mt->Hinv || !mt->have || p < 0 || N != n + 1) {
+        if (2 * hf_model_nmain(h->m) <= n &&
+            hffit_gauss_newton(h->m, h->asimov, x, n, idx, h->width, H,
+                               nevals) == HF_OK)
+            return;
+        memset(H, 0, (size_t)n * n * sizeof *H);
         for (int k = 0; k < n; k++)
             H[(size_t)k * n + k] = 1;
         return;
@@ -363,7 +373,9 @@ static int hypo_probe_bfgs(hf_hypo *h, double mu, const double *xs,
             idx[n++] = i;
     double *H = malloc((size_t)(n ? n : 1) * (n ? n : 1) * sizeof *H);
     if (idx && H && hffit_bfgs_work_alloc(&w, h->m, n ? n : 1) == HF_OK) {
-        hypo_probe_metric(h, n, H);
+        int ng = 0;
+        hypo_probe_metric(h, n, idx, x, H, &ng);
+        *nevals += ng;
         hf_bfgs_problem p = {h->m,     h->asimov,        n,       idx,
                              h->width, h->opt.tolerance, 100 + n, 1};
         long ne = 0;

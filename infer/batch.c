@@ -145,20 +145,24 @@ int hfinfer_batch_run(const hf_batch_source *src, int n, int nthreads,
 
 /* Patches as a batch source: each item builds its patched model (the
  * workspace tree is shared read-only, see hf_model_build), a patchset's
- * patch applied to the whole workspace as the hf command does. */
+ * patch applied to the whole workspace as the hf command does, the
+ * samples it leaves alone taken as read once (hfmodel_prep_new). */
 typedef struct patch_source {
     const hf_workspace *ws;
+    const hfmodel_prep *prep; /* ws's samples, read once for all builds */
     const hf_patch *const *patches;
     const hf_batch_options *o;
+    /* a lazily read patchset (hfpatch_patchset_open) instead of patches:
+     * each item parses its patch, and marks parsed[i] 0 when it fails */
+    const hf_patchset *lazy;
+    unsigned char *parsed;
 } patch_source;
 
-static int patch_prepare(void *ctx, void *state, int i, const hf_model **out,
-                         hf_error *err)
+static int build_patch(const patch_source *ps, const hf_patch *p, const hf_model **out,
+                       hf_error *err)
 {
-    const patch_source *ps = ctx;
-    const hf_patch *p = ps->patches[i];
     hf_model *m = NULL;
-    int rc = hf_model_build_applied(ps->ws, &p, 1, ps->o->model, &m, err);
+    int rc = hfmodel_build_applied_prep(ps->ws, ps->prep, &p, 1, ps->o->model, &m, err);
     *out = m;
     if (rc == HF_OK && hf_model_poi(m) < 0)
         rc = hfcore_error_set(err, HF_ERR_INVALID,
@@ -171,9 +175,48 @@ static int patch_prepare(void *ctx, void *state, int i, const hf_model **out,
     return rc;
 }
 
+static int patch_prepare(void *ctx, void *state, int i, const hf_model **out,
+                         hf_error *err)
+{
+    const patch_source *ps = ctx;
+    if (!ps->lazy)
+        return build_patch(ps, ps->patches[i], out, err);
+    /* parsed here, on the thread that uses it, and freed once built (the
+     * model keeps nothing of the patch's tree): one patch's tree at a
+     * time per thread instead of the whole patchset's */
+    hf_patch *p = NULL;
+    *out = NULL;
+    int rc = hfpatch_patchset_parse_one(ps->lazy, i, &p, err);
+    if (rc != HF_OK)
+        return rc;
+    ps->parsed[i] = 1;
+    rc = build_patch(ps, p, out, err);
+    hf_patch_free(p);
+    return rc;
+}
+
 static void patch_release(void *ctx, void *state, const hf_model *m)
 {
     hf_model_free((hf_model *)m);
+}
+
+/* The batch of ps (the patches, or a lazy patchset) on ws. */
+static int run_patches(patch_source *ps, int n, const hf_batch_options *opt,
+                       hf_batch_result *res, hf_error *err)
+{
+    hf_batch_options defaults;
+    int nthreads, rc = hfinfer_batch_start("hf_batch_cls", &opt, &defaults, n, res,
+                                      &nthreads, err);
+    if (rc != HF_OK)
+        return rc;
+    ps->o = opt;
+    /* NULL when out of memory: then every build reads the tree */
+    hfmodel_prep *prep = hfmodel_prep_new(ps->ws);
+    ps->prep = prep;
+    hf_batch_source src = {ps, NULL, NULL, patch_prepare, patch_release};
+    rc = hfinfer_batch_run(&src, n, nthreads, opt, res);
+    hfmodel_prep_free(prep);
+    return rc;
 }
 
 int hf_batch_cls_patches(const hf_workspace *ws,
@@ -181,7 +224,6 @@ int hf_batch_cls_patches(const hf_workspace *ws,
                          const hf_batch_options *opt, hf_batch_result *res,
                          hf_error *err)
 {
-    hf_batch_options defaults;
     if (!res)
         return hfcore_error_set(err, HF_ERR_ARG, "hf_batch_cls: NULL result");
     memset(res, 0, sizeof *res);
@@ -191,13 +233,34 @@ int hf_batch_cls_patches(const hf_workspace *ws,
         if (!patches[i])
             return hfcore_error_set(err, HF_ERR_ARG,
                                 "hf_batch_cls: patch %d is NULL", i);
-    int nthreads, rc = hfinfer_batch_start("hf_batch_cls", &opt, &defaults, n, res,
-                                      &nthreads, err);
-    if (rc != HF_OK)
-        return rc;
-    patch_source ps = {ws, patches, opt};
-    hf_batch_source src = {&ps, NULL, NULL, patch_prepare, patch_release};
-    return hfinfer_batch_run(&src, n, nthreads, opt, res);
+    patch_source ps = {ws, NULL, patches, opt, NULL, NULL};
+    return run_patches(&ps, n, opt, res, err);
+}
+
+/* A lazily read patchset: a patch that cannot be parsed fails the batch
+ * as it would have failed reading the patchset (the first in patch
+ * order), not as a failed point. */
+static int cls_lazy(const hf_workspace *ws, const hf_patchset *set,
+                    const hf_batch_options *opt, hf_batch_result *res, hf_error *err)
+{
+    int n = hf_patchset_size(set);
+    patch_source ps = {ws, NULL, NULL, opt, set, calloc(n > 0 ? (size_t)n : 1, 1)};
+    if (!ws || !res || !ps.parsed) {
+        free(ps.parsed);
+        return hfcore_error_set(err, !ps.parsed ? HF_ERR_NOMEM : HF_ERR_ARG,
+                                !ps.parsed ? "hf_batch_cls: out of memory"
+                                           : "hf_batch_cls: NULL argument");
+    }
+    int rc = run_patches(&ps, n, opt, res, err);
+    for (int i = 0; rc == HF_OK && i < n; i++)
+        if (!ps.parsed[i]) {
+            if (err)
+                *err = res->items[i].err;
+            rc = res->items[i].err.code != HF_OK ? res->items[i].err.code : HF_ERR_INVALID;
+            hf_batch_result_free(res);
+        }
+    free(ps.parsed);
+    return rc;
 }
 
 int hf_batch_cls(const hf_workspace *ws, const hf_patchset *ps,
@@ -208,6 +271,8 @@ int hf_batch_cls(const hf_workspace *ws, const hf_patchset *ps,
         memset(res, 0, sizeof *res);
     if (!ps)
         return hfcore_error_set(err, HF_ERR_ARG, "hf_batch_cls: NULL patchset");
+    if (hfpatch_patchset_lazy(ps))
+        return cls_lazy(ws, ps, opt, res, err);
     int n = hf_patchset_size(ps);
     const hf_patch **list = malloc((n > 0 ? (size_t)n : 1) * sizeof *list);
     if (!list)

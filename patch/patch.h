@@ -90,6 +90,18 @@ const cJSON *hfpatch_patchset_json(const hf_patchset *ps);
 int hfpatch_patchset_load(const char *path, const char *only,
                           hf_patchset **out, hf_error *err);
 
+/* A patchset read for a grid's workers: scanned and validated as
+ * hfpatch_patchset_load does, its text kept and no patch's operations
+ * parsed (hf_patchset_patch is NULL for every patch; hfpatch_patchset_lazy
+ * says so).  hfpatch_patchset_parse_one parses patch i's operations into a
+ * new hf_patch (for hf_patch_free) with the checks and messages of a full
+ * read; it only reads the patchset, so threads may parse different
+ * patches at once, each when it needs it. */
+int hfpatch_patchset_open(const char *path, hf_patchset **out, hf_error *err);
+int hfpatch_patchset_lazy(const hf_patchset *ps);
+int hfpatch_patchset_parse_one(const hf_patchset *ps, int i, hf_patch **out,
+                               hf_error *err);
+
 /* The rest is used within patch/ only. */
 
 /* Where a patch's operation array is in the text. */

@@ -34,6 +34,10 @@ struct hf_patchset {
     int nlabels;
     const char **labels;
     const cJSON *digests;
+    /* opened by hfpatch_patchset_open: the text, kept for
+     * hfpatch_patchset_parse_one (no patch's operations are parsed) */
+    hfcore_text text;
+    int lazy;
 };
 
 static int bad(hf_error *err, const char *source, const char *fmt, ...)
@@ -422,6 +426,8 @@ void hf_patchset_free(hf_patchset *ps)
     free(ps->labels);
     cJSON_Delete(ps->root);
     free(ps->source);
+    if (ps->lazy)
+        hfcore_text_close(&ps->text);
     free(ps);
 }
 
@@ -510,11 +516,12 @@ int hfpatch_patchset_from_json(cJSON *root, const char *source, hf_patchset **ou
     return HF_OK;
 }
 
-/* Parses patch i's operations from the text and checks them as
+/* Parses patch i's operations from the text into *out and checks them as
  * validate() checks a parsed patchset's. */
-static int parse_ops(hf_patchset *ps, int i, const char *text, hf_error *err)
+static int parse_span_ops(const hf_patchset *ps, int i, const char *text, cJSON **out,
+                          hf_error *err)
 {
-    entry *e = &ps->e[i];
+    const entry *e = &ps->e[i];
     cJSON *ops;
     int rc = hfcore_json_parse_span(text, e->span.off, e->span.len, ps->source,
                                     &ops, err);
@@ -533,8 +540,13 @@ static int parse_ops(hf_patchset *ps, int i, const char *text, hf_error *err)
         cJSON_Delete(ops);
         return rc;
     }
-    e->patch.ops = ops;
+    *out = ops;
     return HF_OK;
+}
+
+static int parse_ops(hf_patchset *ps, int i, const char *text, hf_error *err)
+{
+    return parse_span_ops(ps, i, text, &ps->e[i].patch.ops, err);
 }
 
 /* Work shared by the threads of parse_spans. */
@@ -604,6 +616,9 @@ static int parse_spans(hf_patchset *ps, const char *text, int only,
     return rc;
 }
 
+/* `only` for load_text: no patch is parsed (hfpatch_patchset_open). */
+static const char NO_PATCH[] = "";
+
 static int load_text(const char *text, size_t len, hfcore_text *t,
                      const char *source, const char *only, hf_patchset **out,
                      hf_error *err)
@@ -635,7 +650,9 @@ static int load_text(const char *text, size_t len, hfcore_text *t,
     if (rc)
         return rc;
     int pick = -1;
-    if (only && (pick = hf_patchset_find(ps, only)) < 0)
+    if (only == NO_PATCH)
+        pick = ps->n;
+    else if (only && (pick = hf_patchset_find(ps, only)) < 0)
         pick = ps->n; /* none: the caller says it is not there */
     if ((rc = parse_spans(ps, text, pick, err)) != HF_OK) {
         hf_patchset_free(ps);
@@ -666,6 +683,55 @@ int hfpatch_patchset_load(const char *path, const char *only,
     rc = load_text(t.p, t.len, only ? &t : NULL, path, only, out, err);
     hfcore_text_close(&t);
     return rc;
+}
+
+int hfpatch_patchset_open(const char *path, hf_patchset **out, hf_error *err)
+{
+    hfcore_text t;
+    *out = NULL;
+    int rc = hfcore_text_open(path, &t, err);
+    if (rc)
+        return rc;
+    /* the scan gives back the pages it passed; parse_one reads them again */
+    rc = load_text(t.p, t.len, &t, path, NO_PATCH, out, err);
+    if (rc == HF_OK && *out && (*out)->n > 0 && !(*out)->e[0].patch.ops) {
+        (*out)->text = t;
+        (*out)->lazy = 1;
+        return HF_OK;
+    }
+    /* not scanned (then parsed whole: every patch is there) or empty */
+    hfcore_text_close(&t);
+    return rc;
+}
+
+int hfpatch_patchset_lazy(const hf_patchset *ps)
+{
+    return ps && ps->lazy;
+}
+
+int hfpatch_patchset_parse_one(const hf_patchset *ps, int i, hf_patch **out,
+                               hf_error *err)
+{
+    *out = NULL;
+    if (!ps || i < 0 || i >= ps->n)
+        return hfcore_error_set(err, HF_ERR_ARG, "no patch %d to parse", i);
+    const entry *e = &ps->e[i];
+    hf_patch *p = calloc(1, sizeof *p);
+    char *source = strdup(e->patch.source);
+    int rc = p && source ? HF_OK
+                         : hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", ps->source);
+    /* a patch without a span has no operations, as parse_spans leaves it */
+    if (rc == HF_OK && ps->lazy && e->span.len)
+        rc = parse_span_ops(ps, i, ps->text.p, &p->ops, err);
+    if (rc) {
+        free(p);
+        free(source);
+        return rc;
+    }
+    p->source = source;
+    p->whole = 1;
+    *out = p;
+    return HF_OK;
 }
 
 int hf_patchset_read(const char *path, hf_patchset **out, hf_error *err)

@@ -55,10 +55,23 @@ static uint64_t ns_hash(const char *s, unsigned scope, int tag)
     return h;
 }
 
+/* calloc(n, size) with every page written once.  calloc leaves fresh
+ * pages untouched; a probe's read would then map the shared zero page
+ * and the first insert's write copy it, a TLB flush each, and with a
+ * second thread running (the CLI scans a patchset beside) an interrupt
+ * to the other CPU each: ~10 ms on 1Lbb.  A write first maps a page. */
+static void *zeroed_pages(size_t n, size_t size)
+{
+    volatile char *p = calloc(n, size);
+    for (size_t off = 0; p && off < n * size; off += 4096)
+        p[off] = 0;
+    return (void *)p;
+}
+
 static int ns_grow(nameset *ns)
 {
     size_t cap = ns->cap ? ns->cap * 2 : 256;
-    nsent *slot = calloc(cap, sizeof *slot);
+    nsent *slot = zeroed_pages(cap, sizeof *slot);
     if (!slot)
         return -1;
     for (size_t i = 0; i < ns->cap; i++) {

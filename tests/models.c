@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -43,4 +44,13 @@ hf_model *file_model(const char *path)
         fail_msg("%s", err.msg);
     hf_workspace_free(ws);
     return m;
+}
+
+int model_par(const hf_model *m, const char *name)
+{
+    for (int i = 0; i < hf_model_npars(m); i++)
+        if (strcmp(hf_model_par_name(m, i), name) == 0)
+            return i;
+    fail_msg("no parameter %s", name);
+    return -1;
 }

@@ -17,5 +17,7 @@ extern const char SIMPLE_WS[];
 hf_model *inline_model(const char *json);
 /* The same for a workspace file. */
 hf_model *file_model(const char *path);
+/* The index of parameter `name` (a failed test when m has none). */
+int model_par(const hf_model *m, const char *name);
 
 #endif

@@ -48,15 +48,20 @@ int run_setup(const char *name)
     return 0;
 }
 
+void run_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
 char *run_write_temp(const char *name, const char *text)
 {
     char *path = malloc(512);
     assert_non_null(path);
     snprintf(path, 512, "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    run_write_file(path, text);
     return path;
 }
 
@@ -157,18 +162,35 @@ result run_argv_in(const char *in, const char *prog, char *const argv[])
     return r;
 }
 
-result run_in(const char *in, const char *first, ...)
+/* $HF_BIN with first and the rest of ap (NULL-terminated) */
+static result run_va(const char *in, const char *first, va_list ap)
 {
     char *argv[32];
     int n = 0;
     argv[n++] = (char *)hf_bin;
-    va_list ap;
-    va_start(ap, first);
     for (const char *a = first; a && n < 31; a = va_arg(ap, const char *))
         argv[n++] = (char *)a;
-    va_end(ap);
     argv[n] = NULL;
     return run_argv_in(in, hf_bin, argv);
+}
+
+result run_in(const char *in, const char *first, ...)
+{
+    va_list ap;
+    va_start(ap, first);
+    result r = run_va(in, first, ap);
+    va_end(ap);
+    return r;
+}
+
+void run_fails(int status, const char *in_msg, const char *first, ...)
+{
+    va_list ap;
+    va_start(ap, first);
+    result r = run_va(NULL, first, ap);
+    va_end(ap);
+    assert_failed_cleanly(&r, status, in_msg);
+    result_free(&r);
 }
 
 cJSON *parse_ok(const result *r)

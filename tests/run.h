@@ -31,6 +31,8 @@ typedef struct result {
     size_t outlen;  /* stdout's length (it may hold NUL bytes) */
 } result;
 
+/* Writes text to the file at path (a failed assertion if it cannot). */
+void run_write_file(const char *path, const char *text);
 /* Writes text to tmpdir/name (a failed assertion if it cannot); returns the
  * path, malloc'd.  The file goes with run_teardown. */
 char *run_write_temp(const char *name, const char *text);
@@ -56,6 +58,9 @@ result run_in(const char *in, const char *first, ...);
 #define run(...) run_in(NULL, __VA_ARGS__)
 #define run_argv(prog, argv) run_argv_in(NULL, prog, argv)
 
+/* run(first, ...) failed cleanly (assert_failed_cleanly: `status`,
+ * nothing on stdout, in_msg in stderr). */
+void run_fails(int status, const char *in_msg, const char *first, ...);
 /* A successful run's stdout parsed as JSON (never NULL). */
 cJSON *parse_ok(const result *r);
 /* Exit status `status`, nothing on stdout, `in_msg` in stderr. */

@@ -47,28 +47,50 @@ static hf_model *two_bins(int n_sr, int n_cr)
     return inline_model(ws);
 }
 
-static int par(const hf_model *m, const char *name)
-{
-    for (int i = 0; i < hf_model_npars(m); i++)
-        if (strcmp(hf_model_par_name(m, i), name) == 0)
-            return i;
-    fail_msg("no parameter %s", name);
-    return -1;
-}
-
 static double poisson_term(double lam, double n)
 {
     return lam - n * log(lam) + lgamma(n + 1);
 }
 
-/* Fits with identity first metric from `start`; idx the moved ones. */
-static int fit(const hf_model *m, int n, const int *idx, const double *start,
-               double *pars, double *tnll, hf_bfgs_work *w)
+/* The model of two_bins, the work space of its descents and the problem
+ * they solve: the first n of (mu, k) in the model's order moved (n = 1: k
+ * alone), unit widths, tolerance 1e-12, at most 200 iterations; from
+ * mu = k = 1 with the identity as first metric unless a test says else. */
+typedef struct two_fit {
+    hf_model *m;
+    int imu, ik, idx[2];
+    double width[2], start[2], H[4];
+    hf_bfgs_work w;
+    hf_bfgs_problem p;
+} two_fit;
+
+static void two_fit_open(two_fit *f, int n_sr, int n_cr, int n)
 {
-    double width[2] = {1, 1}, H[4] = {1, 0, 0, 1};
-    hf_bfgs_problem p = {m, hf_model_data(m), n, idx, width, 1e-12, 200, 0};
+    f->m = two_bins(n_sr, n_cr);
+    f->imu = model_par(f->m, "mu");
+    f->ik = model_par(f->m, "k");
+    f->idx[0] = n == 1 ? f->ik : 0;
+    f->idx[1] = 1;
+    f->width[0] = f->width[1] = 1;
+    f->start[0] = f->start[1] = 1;
+    memcpy(f->H, (double[4]){1, 0, 0, 1}, sizeof f->H);
+    assert_int_equal(hffit_bfgs_work_alloc(&f->w, f->m, n), HF_OK);
+    f->p = (hf_bfgs_problem){f->m, hf_model_data(f->m), n, f->idx, f->width,
+                             1e-12, 200, 0};
+}
+
+static void two_fit_close(two_fit *f)
+{
+    hffit_bfgs_work_free(&f->w);
+    hf_model_free(f->m);
+}
+
+/* Fits with identity first metric from `start`. */
+static int fit(two_fit *f, const double *start, double *pars, double *tnll)
+{
+    double H[4] = {1, 0, 0, 1};
     long nevals = 0;
-    int rc = hffit_bfgs(&p, H, start, pars, tnll, &nevals, w);
+    int rc = hffit_bfgs(&f->p, H, start, pars, tnll, &nevals, &f->w);
     assert_true(rc != HF_OK || nevals > 0);
     return rc;
 }
@@ -76,60 +98,52 @@ static int fit(const hf_model *m, int n, const int *idx, const double *start,
 static void test_interior_minimum(void **state)
 {
     (void)state;
-    hf_model *m = two_bins(20, 12);
-    assert_int_equal(hf_model_npars(m), 2);
-    int imu = par(m, "mu"), ik = par(m, "k"), idx[2] = {0, 1};
-    hf_bfgs_work w;
-    assert_int_equal(hffit_bfgs_work_alloc(&w, m, 2), HF_OK);
-    double start[2], pars[2], tnll;
-    start[imu] = 1, start[ik] = 1;
-    assert_int_equal(fit(m, 2, idx, start, pars, &tnll, &w), HF_OK);
+    two_fit f;
+    two_fit_open(&f, 20, 12, 2);
+    assert_int_equal(hf_model_npars(f.m), 2);
+    int imu = f.imu, ik = f.ik;
+    double pars[2], tnll;
+    assert_int_equal(fit(&f, f.start, pars, &tnll), HF_OK);
     assert_true(fabs(pars[imu] - 1.6) < 1e-5);
     assert_true(fabs(pars[ik] - 1.2) < 1e-5);
     double want = 2 * (poisson_term(20, 20) + poisson_term(12, 12));
     assert_true(fabs(tnll - want) < 1e-9);
-    assert_int_equal(w.held[0] | w.held[1], 0);
-    hffit_bfgs_work_free(&w);
-    hf_model_free(m);
+    assert_int_equal(f.w.held[0] | f.w.held[1], 0);
+    two_fit_close(&f);
 }
 
 static void test_minimum_on_bound(void **state)
 {
     (void)state;
-    hf_model *m = two_bins(8, 12);
-    int imu = par(m, "mu"), ik = par(m, "k"), idx[2] = {0, 1};
-    hf_bfgs_work w;
-    assert_int_equal(hffit_bfgs_work_alloc(&w, m, 2), HF_OK);
-    double start[2], pars[2], tnll;
-    start[imu] = 1, start[ik] = 1;
-    assert_int_equal(fit(m, 2, idx, start, pars, &tnll, &w), HF_OK);
+    two_fit f;
+    two_fit_open(&f, 8, 12, 2);
+    int imu = f.imu, ik = f.ik;
+    double pars[2], tnll;
+    assert_int_equal(fit(&f, f.start, pars, &tnll), HF_OK);
     assert_true(pars[imu] == 0);
-    assert_int_equal(w.held[imu], -1);
+    assert_int_equal(f.w.held[imu], -1);
     assert_true(fabs(pars[ik] - 1.0) < 1e-5);
     double want = 2 * (poisson_term(10, 8) + poisson_term(10, 12));
     assert_true(fabs(tnll - want) < 1e-9);
-    hffit_bfgs_work_free(&w);
-    hf_model_free(m);
+    two_fit_close(&f);
 }
 
 static void test_fixed_parameter(void **state)
 {
     (void)state;
-    hf_model *m = two_bins(20, 12);
-    int imu = par(m, "mu"), ik = par(m, "k");
-    hf_bfgs_work w;
-    assert_int_equal(hffit_bfgs_work_alloc(&w, m, 1), HF_OK);
+    two_fit f;
+    two_fit_open(&f, 20, 12, 1);
+    int imu = f.imu, ik = f.ik;
     double start[2], pars[2], tnll;
     start[imu] = 1, start[ik] = 0.5;
-    assert_int_equal(fit(m, 1, &ik, start, pars, &tnll, &w), HF_OK);
+    assert_int_equal(fit(&f, start, pars, &tnll), HF_OK);
     double b = 100 - 10 * 20 - 10 * 12;
     double k = (-b + sqrt(b * b + 4 * 200 * 5 * 12)) / (2 * 200);
     assert_true(pars[imu] == 1); /* not moved */
     assert_true(fabs(pars[ik] - k) < 1e-6);
     double want = 2 * (poisson_term(5 + 10 * k, 20) + poisson_term(10 * k, 12));
     assert_true(fabs(tnll - want) < 1e-9);
-    hffit_bfgs_work_free(&w);
-    hf_model_free(m);
+    two_fit_close(&f);
 }
 
 /* A start outside the bounds is refused, and the iteration cap gives up
@@ -137,23 +151,21 @@ static void test_fixed_parameter(void **state)
 static void test_gives_up(void **state)
 {
     (void)state;
-    hf_model *m = two_bins(20, 12);
-    int imu = par(m, "mu"), ik = par(m, "k"), idx[2] = {0, 1};
-    hf_bfgs_work w;
-    assert_int_equal(hffit_bfgs_work_alloc(&w, m, 2), HF_OK);
+    two_fit f;
+    two_fit_open(&f, 20, 12, 2);
+    int imu = f.imu, ik = f.ik;
     double start[2], pars[2], tnll;
     start[imu] = -1, start[ik] = 1;
-    assert_int_equal(fit(m, 2, idx, start, pars, &tnll, &w), HF_ERR_FIT);
+    assert_int_equal(fit(&f, start, pars, &tnll), HF_ERR_FIT);
     start[imu] = 9, start[ik] = 9;
-    double width[2] = {1, 1}, H[4] = {1, 0, 0, 1};
-    hf_bfgs_problem p = {m, hf_model_data(m), 2, idx, width, 1e-12, 1, 0};
+    double H[4] = {1, 0, 0, 1};
+    f.p.max_iter = 1;
     long nevals = 0;
-    assert_int_equal(hffit_bfgs(&p, H, start, pars, &tnll, &nevals, &w),
+    assert_int_equal(hffit_bfgs(&f.p, H, start, pars, &tnll, &nevals, &f.w),
                      HF_ERR_FIT);
     double f0 = 2 * (poisson_term(45 + 90, 20) + poisson_term(90, 12));
     assert_true(tnll < f0);
-    hffit_bfgs_work_free(&w);
-    hf_model_free(m);
+    two_fit_close(&f);
 }
 
 /* hf_bfgs_work.near: the descent stops at its first accepted point within
@@ -163,31 +175,28 @@ static void test_gives_up(void **state)
 static void test_stops_near(void **state)
 {
     (void)state;
-    hf_model *m = two_bins(20, 12);
-    int imu = par(m, "mu"), ik = par(m, "k"), idx[2] = {0, 1};
-    hf_bfgs_work w;
-    assert_int_equal(hffit_bfgs_work_alloc(&w, m, 2), HF_OK);
-    double width[2] = {1, 1}, H[4] = {1, 0, 0, 1}, start[2], pars[2], tnll;
-    hf_bfgs_problem p = {m, hf_model_data(m), 2, idx, width, 1e-12, 200, 0};
-    start[imu] = 1, start[ik] = 1;
+    two_fit f;
+    two_fit_open(&f, 20, 12, 2);
+    int imu = f.imu, ik = f.ik;
+    hf_bfgs_work *w = &f.w;
+    double pars[2], tnll;
     long full = 0, cut = 0, far = 0;
-    assert_int_equal(hffit_bfgs(&p, H, start, pars, &tnll, &full, &w), HF_OK);
-    assert_false(w.at_near);
+    assert_int_equal(hffit_bfgs(&f.p, f.H, f.start, pars, &tnll, &full, w), HF_OK);
+    assert_false(w->at_near);
     double best[2];
     best[imu] = 1.6, best[ik] = 1.2;
-    w.near = best;
-    w.near_r = 0.05;
-    hffit_bfgs(&p, H, start, pars, &tnll, &cut, &w);
-    assert_true(w.at_near);
+    w->near = best;
+    w->near_r = 0.05;
+    hffit_bfgs(&f.p, f.H, f.start, pars, &tnll, &cut, w);
+    assert_true(w->at_near);
     assert_true(fabs(pars[imu] - 1.6) <= 0.05 && fabs(pars[ik] - 1.2) <= 0.05);
     assert_true(cut < full);
     double nowhere[2] = {9, 9};
-    w.near = nowhere;
-    assert_int_equal(hffit_bfgs(&p, H, start, pars, &tnll, &far, &w), HF_OK);
-    assert_false(w.at_near);
+    w->near = nowhere;
+    assert_int_equal(hffit_bfgs(&f.p, f.H, f.start, pars, &tnll, &far, w), HF_OK);
+    assert_false(w->at_near);
     assert_int_equal(far, full);
-    hffit_bfgs_work_free(&w);
-    hf_model_free(m);
+    two_fit_close(&f);
 }
 
 /* hf_bfgs_work.first_rho: a first metric that models the NLL (the one a
@@ -198,30 +207,27 @@ static void test_stops_near(void **state)
 static void test_first_step(void **state)
 {
     (void)state;
-    hf_model *m = two_bins(20, 12);
-    int imu = par(m, "mu"), ik = par(m, "k"), idx[2] = {0, 1};
-    hf_bfgs_work w;
-    assert_int_equal(hffit_bfgs_work_alloc(&w, m, 2), HF_OK);
-    double width[2] = {1, 1}, H[4] = {1, 0, 0, 1}, start[2], pars[2], tnll;
-    hf_bfgs_problem p = {m, hf_model_data(m), 2, idx, width, 1e-12, 200, 0};
-    start[imu] = 1, start[ik] = 1;
+    two_fit f;
+    two_fit_open(&f, 20, 12, 2);
+    int imu = f.imu, ik = f.ik;
+    hf_bfgs_work *w = &f.w;
+    double pars[2], tnll;
     long ne = 0;
-    assert_int_equal(hffit_bfgs(&p, H, start, pars, &tnll, &ne, &w), HF_OK);
+    assert_int_equal(hffit_bfgs(&f.p, f.H, f.start, pars, &tnll, &ne, w), HF_OK);
     double good[4], huge[4] = {1e6, 0, 0, 1e6};
-    memcpy(good, w.H, sizeof good);
-    w.first_rho = 2;
-    assert_int_equal(hffit_bfgs(&p, good, start, pars, &tnll, &ne, &w), HF_OK);
-    assert_false(w.first_bad);
+    memcpy(good, w->H, sizeof good);
+    w->first_rho = 2;
+    assert_int_equal(hffit_bfgs(&f.p, good, f.start, pars, &tnll, &ne, w), HF_OK);
+    assert_false(w->first_bad);
     assert_true(fabs(pars[imu] - 1.6) < 1e-4 && fabs(pars[ik] - 1.2) < 1e-4);
-    hffit_bfgs(&p, huge, start, pars, &tnll, &ne, &w);
-    assert_true(w.first_bad);
-    assert_true(pars[imu] == start[imu] && pars[ik] == start[ik]);
-    w.first_rho = 0;
-    assert_int_equal(hffit_bfgs(&p, huge, start, pars, &tnll, &ne, &w), HF_OK);
-    assert_false(w.first_bad);
+    hffit_bfgs(&f.p, huge, f.start, pars, &tnll, &ne, w);
+    assert_true(w->first_bad);
+    assert_true(pars[imu] == f.start[imu] && pars[ik] == f.start[ik]);
+    w->first_rho = 0;
+    assert_int_equal(hffit_bfgs(&f.p, huge, f.start, pars, &tnll, &ne, w), HF_OK);
+    assert_false(w->first_bad);
     assert_true(fabs(pars[imu] - 1.6) < 1e-4 && fabs(pars[ik] - 1.2) < 1e-4);
-    hffit_bfgs_work_free(&w);
-    hf_model_free(m);
+    two_fit_close(&f);
 }
 
 int main(void)

@@ -92,33 +92,22 @@ static void test_help_version(void **state)
 static void test_usage_errors(void **state)
 {
     NEED_BIN();
-    result r = run("frobnicate", DEMO_WS, NULL);
-    assert_failed_cleanly(&r, 2, "frobnicate");
-    result_free(&r);
-    r = run(NULL);
+    run_fails(2, "frobnicate", "frobnicate", DEMO_WS, NULL);
+    result r = run(NULL);
     assert_int_equal(r.status, 2);
     assert_string_equal(r.out, "");
     result_free(&r);
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--bogus", NULL);
-    assert_failed_cleanly(&r, 2, "--bogus");
-    result_free(&r);
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--test-poi",
-            "1.0x", NULL);
-    assert_failed_cleanly(&r, 2, "--test-poi");
-    result_free(&r);
+    run_fails(2, "--bogus",
+              "cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--bogus", NULL);
+    run_fails(2, "--test-poi",
+              "cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--test-poi", "1.0x", NULL);
     /* an underflowing number is refused alike for one patch and a grid */
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--test-poi", "1e-400", NULL);
-    assert_failed_cleanly(&r, 2, "--test-poi: '1e-400' is too small (it underflows a double)");
-    result_free(&r);
-    r = run("cls", DEMO_WS, DEMO_PS, "--test-poi", "1e-400", NULL);
-    assert_failed_cleanly(&r, 2, "--test-poi: '1e-400' is too small (it underflows a double)");
-    result_free(&r);
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", NULL);
-    assert_failed_cleanly(&r, 2, "--patch-name");
-    result_free(&r);
-    r = run("eval", DEMO_WS, "--interp", "normsys=code7", NULL);
-    assert_failed_cleanly(&r, 2, "code7");
-    result_free(&r);
+    run_fails(2, "--test-poi: '1e-400' is too small (it underflows a double)",
+              "cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--test-poi", "1e-400", NULL);
+    run_fails(2, "--test-poi: '1e-400' is too small (it underflows a double)",
+              "cls", DEMO_WS, DEMO_PS, "--test-poi", "1e-400", NULL);
+    run_fails(2, "--patch-name", "cls", DEMO_WS, DEMO_PS, "--patch-name", NULL);
+    run_fails(2, "code7", "eval", DEMO_WS, "--interp", "normsys=code7", NULL);
     r = run("inspect", NULL);
     assert_int_equal(r.status, 2);
     result_free(&r);
@@ -182,12 +171,10 @@ static void test_eval_demo(void **state)
     assert_failed_cleanly(&r, 2, "no_such_par"); /* a bad command line */
     result_free(&r);
     /* Values JSON reads as infinite are refused, not evaluated to null. */
-    r = run("eval", DEMO_WS, "--pars", "{\"lumi\": 1e999}", NULL);
-    assert_failed_cleanly(&r, 2, "'lumi' is not a finite number");
-    result_free(&r);
-    r = run("eval", DEMO_WS, "--pars", "{\"staterror_SR\": [1, -1e999, 1]}", NULL);
-    assert_failed_cleanly(&r, 2, "'staterror_SR'[1] is not a finite number");
-    result_free(&r);
+    run_fails(2, "'lumi' is not a finite number",
+              "eval", DEMO_WS, "--pars", "{\"lumi\": 1e999}", NULL);
+    run_fails(2, "'staterror_SR'[1] is not a finite number",
+              "eval", DEMO_WS, "--pars", "{\"staterror_SR\": [1, -1e999, 1]}", NULL);
 
     /* The background-only workspace evaluates although its POI is absent. */
     r = run("eval", DEMO_WS, "--interp", "normsys=code1,histosys=code0", NULL);
@@ -283,31 +270,24 @@ static void test_cls_scan(void **state)
     cJSON_Delete(j);
     result_free(&r);
 
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "3:0:31", NULL);
-    assert_failed_cleanly(&r, 2, "--scan: '3:0:31' is not START:STOP:N");
-    result_free(&r);
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "0:3:31",
-            "--upper-limit", NULL);
-    assert_failed_cleanly(&r, 2, "--scan gives its own upper limits");
-    result_free(&r);
+    run_fails(2, "--scan: '3:0:31' is not START:STOP:N",
+              "cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "3:0:31", NULL);
+    run_fails(2, "--scan gives its own upper limits",
+              "cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "0:3:31",
+              "--upper-limit", NULL);
     /* options that would be silently ignored are refused */
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "0:3:31",
-            "--test-poi", "2", NULL);
-    assert_failed_cleanly(&r, 2, "drop --test-poi");
-    result_free(&r);
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "0:3:31",
-            "--stats", NULL);
-    assert_failed_cleanly(&r, 2, "drop --stats");
-    result_free(&r);
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--cl", "0.9", NULL);
-    assert_failed_cleanly(&r, 2, "--cl is the level of the upper limits");
-    result_free(&r);
-    r = run("cls", DEMO_WS, DEMO_PS, "--cl", "0.9", NULL);
-    assert_failed_cleanly(&r, 2, "--cl is the level of the upper limits");
-    result_free(&r);
-    r = run("cls", DEMO_WS, DEMO_PS, "--tail-probs", NULL);
-    assert_failed_cleanly(&r, 2, "--tail-probs: not for a whole patchset");
-    result_free(&r);
+    run_fails(2, "drop --test-poi",
+              "cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "0:3:31",
+              "--test-poi", "2", NULL);
+    run_fails(2, "drop --stats",
+              "cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--scan", "0:3:31",
+              "--stats", NULL);
+    run_fails(2, "--cl is the level of the upper limits",
+              "cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_300", "--cl", "0.9", NULL);
+    run_fails(2, "--cl is the level of the upper limits",
+              "cls", DEMO_WS, DEMO_PS, "--cl", "0.9", NULL);
+    run_fails(2, "--tail-probs: not for a whole patchset",
+              "cls", DEMO_WS, DEMO_PS, "--tail-probs", NULL);
 }
 
 static void test_hfcls_name(void **state)
@@ -400,14 +380,10 @@ static void test_inspect_demo(void **state)
 static void test_bad_files(void **state)
 {
     NEED_BIN();
-    result r = run("cls", "/no/such/dir/ws.json", NULL);
-    assert_failed_cleanly(&r, 1, "/no/such/dir/ws.json");
-    result_free(&r);
+    run_fails(1, "/no/such/dir/ws.json", "cls", "/no/such/dir/ws.json", NULL);
 
     char *notjson = run_write_temp("notjson.json", "{\"channels\": [\n");
-    r = run("eval", notjson, NULL);
-    assert_failed_cleanly(&r, 1, notjson);
-    result_free(&r);
+    run_fails(1, notjson, "eval", notjson, NULL);
 
     /* a fit that cannot start: the message names the workspace and the
      * bin, and nothing is printed */
@@ -418,24 +394,18 @@ static void test_bad_files(void **state)
         "\"modifiers\": []}]}], \"observations\": [{\"name\": \"SR\", \"data\": [3.0]}], "
         "\"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": \"mu\", "
         "\"parameters\": []}}]}\n");
-    r = run("cls", zero, NULL);
+    result r = run("cls", zero, NULL);
     assert_failed_cleanly(&r, 1, "channel 'SR' bin 0 expects 0 events and has 3 observed");
     assert_non_null(strstr(r.err, zero));
     result_free(&r);
 
     char *notws = run_write_temp("notws.json", "{\"channels\": []}\n");
-    r = run("fit", notws, NULL);
-    assert_failed_cleanly(&r, 1, notws);
-    result_free(&r);
+    run_fails(1, notws, "fit", notws, NULL);
 
-    r = run("inspect", notws, NULL);
-    assert_failed_cleanly(&r, 1, notws);
-    result_free(&r);
+    run_fails(1, notws, "inspect", notws, NULL);
 
     /* A bad patch file is named too. */
-    r = run("cls", DEMO_WS, notjson, NULL);
-    assert_failed_cleanly(&r, 1, notjson);
-    result_free(&r);
+    run_fails(1, notjson, "cls", DEMO_WS, notjson, NULL);
 
     /* A patchset without --patch-name is a grid: one line per patch (see
      * test_batch.c); an unknown name is named. */
@@ -444,9 +414,7 @@ static void test_bad_files(void **state)
     assert_non_null(strstr(r.out, "{\"patch\": \"sig_300\""));
     assert_non_null(strstr(r.out, "\"CLs_exp\": ["));
     result_free(&r);
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_999", NULL);
-    assert_failed_cleanly(&r, 1, "sig_999");
-    result_free(&r);
+    run_fails(1, "sig_999", "cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_999", NULL);
     free(notjson);
     free(zero);
     free(notws);
@@ -498,10 +466,8 @@ static void test_output_file(void **state)
 
     /* An unwritable destination is an error with nothing on stdout. */
     snprintf(bad, sizeof bad, "%s/no/such/dir/x.json", tmpdir);
-    r = run("cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_500", "--output-file",
-            bad, NULL);
-    assert_failed_cleanly(&r, 1, bad);
-    result_free(&r);
+    run_fails(1, bad,
+              "cls", DEMO_WS, DEMO_PS, "--patch-name", "sig_500", "--output-file", bad, NULL);
     unlink(out);
     free(notjson);
 }

@@ -123,6 +123,6 @@ int main(void)
         cmocka_unit_test(test_cairo_missing),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    rmdir(tmpdir);
+    run_teardown("test_dlmissing");
     return rc;
 }

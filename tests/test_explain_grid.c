@@ -167,5 +167,7 @@ int main(void)
         cmocka_unit_test(test_grid_lines_have_pyhf_fits),
         cmocka_unit_test(test_q0_explain),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    run_teardown("test_explain_grid");
+    return rc;
 }

@@ -41,14 +41,6 @@ static cJSON *load_json(const char *path)
     return j;
 }
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* hf fit on toy 36's data, free and with mu = 1, against pyhf's. */
 static void test_toy36(void **state)
 {
@@ -60,7 +52,7 @@ static void test_toy36(void **state)
     char path[512];
     snprintf(path, sizeof path, "%s/toy36.json", tmpdir);
     char *text = cJSON_PrintUnformatted(cJSON_GetObjectItem(ref, "data"));
-    write_text(path, text);
+    run_write_file(path, text);
     free(text);
     for (int fixed = 0; fixed < 2; fixed++) {
         result r = fixed ? run("fit", LRJ "/BkgOnly.json", LRJ "/patchset.json",
@@ -160,7 +152,7 @@ static void test_bad_data(void **state)
     snprintf(msg, sizeof msg, "entry [%d] is not a finite number", n - 1);
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         snprintf(path, sizeof path, "%s/bad%zu.json", tmpdir, i);
-        write_text(path, bad[i].text);
+        run_write_file(path, bad[i].text);
         free(bad[i].text);
         result r = run("fit", DEMO, "--data", path, "--output-file",
                        out, NULL);
@@ -183,5 +175,7 @@ int main(void)
         cmocka_unit_test(test_asimov_roundtrip),
         cmocka_unit_test(test_bad_data),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    run_teardown("test_fit_data");
+    return rc;
 }

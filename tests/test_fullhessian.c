@@ -251,6 +251,6 @@ int main(void)
         cmocka_unit_test(test_cli),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    rmdir(tmpdir);
+    run_teardown("test_fullhessian");
     return rc;
 }

@@ -599,6 +599,6 @@ int main(void)
         cmocka_unit_test(test_grid_ambiguous),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    rmdir(tmpdir);
+    run_teardown("test_minima");
     return rc;
 }

@@ -59,9 +59,9 @@ static double max_rel(const double *a, const double *b, size_t n)
     return m;
 }
 
-/* Model `file` on the five features of `events` against `expected`. */
-static void check_model_on(const char *events, const char *file, const char *prep,
-                           const char *expected, int K, double tol)
+/* Model `file` with preprocessing file prep (NULL: none), failing the
+ * test with the loader's message when it cannot be loaded. */
+static hf_ml *load_model(const char *file, const char *prep)
 {
     hf_ml_options opt;
     hf_ml_options_init(&opt);
@@ -72,6 +72,32 @@ static void check_model_on(const char *events, const char *file, const char *pre
     if (rc)
         fprintf(stderr, "%s\n", err.msg);
     assert_int_equal(rc, HF_OK);
+    return m;
+}
+
+/* m's single output on the n events of x (rows of its features), each
+ * within rel |want| + abs of want[]; m is freed. */
+static void check_outputs(hf_ml *m, const double *x, int n, const double *want, double rel,
+                          double abs)
+{
+    double out[8];
+    hf_error err = {0};
+    assert_true(n <= 8);
+    assert_int_equal(hf_ml_eval(m, x, (size_t)n, out, &err), HF_OK);
+    for (int i = 0; i < n; i++) {
+        if (!(fabs(out[i] - want[i]) < rel * fabs(want[i]) + abs))
+            fprintf(stderr, "event %d: %.9f (want %.9f)\n", i, out[i], want[i]);
+        assert_true(fabs(out[i] - want[i]) < rel * fabs(want[i]) + abs);
+    }
+    hf_ml_free(m);
+}
+
+/* Model `file` on the five features of `events` against `expected`. */
+static void check_model_on(const char *events, const char *file, const char *prep,
+                           const char *expected, int K, double tol)
+{
+    hf_ml *m = load_model(file, prep);
+    hf_error err = {0};
     assert_int_equal(hf_ml_nfeatures(m), 5);
     assert_int_equal(hf_ml_noutputs(m), K);
     size_t n, ne;
@@ -153,12 +179,8 @@ static void test_xgboost(void **state)
 static void test_names(void **state)
 {
     (void)state;
-    hf_ml_options opt;
-    hf_ml_options_init(&opt);
-    opt.preprocessing = DIR "mlp.prep.json";
-    hf_ml *m = NULL;
+    hf_ml *m = load_model(DIR "mlp.onnx", DIR "mlp.prep.json");
     hf_error err = {0};
-    assert_int_equal(hf_ml_load(DIR "mlp.onnx", &opt, &m, &err), HF_OK);
     assert_string_equal(hf_ml_format(m), "onnx");
     assert_string_equal(hf_ml_feature_name(m, 3), "met");
     assert_string_equal(hf_ml_output_name(m, 0), "p_signal");
@@ -180,20 +202,14 @@ static void test_names(void **state)
 static void test_tmva_grad(void **state)
 {
     (void)state;
-    hf_ml *m = NULL;
-    hf_error err = {0};
-    assert_int_equal(hf_ml_load(DIR "tmva_grad.xml", NULL, &m, &err), HF_OK);
+    hf_ml *m = load_model(DIR "tmva_grad.xml", NULL);
     assert_string_equal(hf_ml_format(m), "tmva");
     assert_int_equal(hf_ml_nfeatures(m), 2);
     assert_string_equal(hf_ml_feature_name(m, 1), "y");
     const double x[] = {1.0, 3.0, 2.0, -1.0, 1.5, 0.0, 1.4999, 1.9999};
     const double want[] = {tanh(-0.3 - 0.4), tanh(0.5 + 0.1), tanh(0.2 + 0.1),
                            tanh(-0.3 + 0.1)};
-    double out[4];
-    assert_int_equal(hf_ml_eval(m, x, 4, out, &err), HF_OK);
-    for (int i = 0; i < 4; i++)
-        assert_true(fabs(out[i] - want[i]) < 1e-7 * fabs(want[i]));
-    hf_ml_free(m);
+    check_outputs(m, x, 4, want, 1e-7, 0);
 }
 
 /* tmva_ada.xml: Normalize with the all-classes ranges a in [0, 10], b in
@@ -203,17 +219,10 @@ static void test_tmva_grad(void **state)
 static void test_tmva_ada(void **state)
 {
     (void)state;
-    hf_ml *m = NULL;
-    hf_error err = {0};
-    assert_int_equal(hf_ml_load(DIR "tmva_ada.xml", NULL, &m, &err), HF_OK);
     const double x[] = {6, 0, 1, 1.5, 9, 1.9};
     const double want[] = {(0.5 - 1 - 0.25) / 1.75, (-0.5 + 1 + 0.25) / 1.75,
                            (0.5 + 1 - 0.25) / 1.75};
-    double out[3];
-    assert_int_equal(hf_ml_eval(m, x, 3, out, &err), HF_OK);
-    for (int i = 0; i < 3; i++)
-        assert_true(fabs(out[i] - want[i]) < 1e-12);
-    hf_ml_free(m);
+    check_outputs(load_model(DIR "tmva_ada.xml", NULL), x, 3, want, 0, 1e-12);
 }
 
 /* tmva_xform.xml: Decorrelation with the last (all-classes) matrix,
@@ -229,19 +238,9 @@ static void test_tmva_ada(void **state)
 static void test_tmva_transforms(void **state)
 {
     (void)state;
-    hf_ml *m = NULL;
-    hf_error err = {0};
-    int rc = hf_ml_load(DIR "tmva_xform.xml", NULL, &m, &err);
-    if (rc)
-        fprintf(stderr, "%s\n", err.msg);
-    assert_int_equal(rc, HF_OK);
     const double x[] = {1, 2, 0, 0, 1, 4, -1, 3};
     const double want[] = {tanh(0.9), tanh(0.3), tanh(0.1), tanh(-0.5)};
-    double out[4];
-    assert_int_equal(hf_ml_eval(m, x, 4, out, &err), HF_OK);
-    for (int i = 0; i < 4; i++)
-        assert_true(fabs(out[i] - want[i]) < 1e-7 * fabs(want[i]));
-    hf_ml_free(m);
+    check_outputs(load_model(DIR "tmva_xform.xml", NULL), x, 4, want, 1e-7, 0);
 }
 
 /* tmva_gauss_uniform.xml (TMVA's VariableGaussTransform, the all-classes
@@ -266,21 +265,10 @@ static void test_tmva_transforms(void **state)
 static void test_tmva_gauss(void **state)
 {
     (void)state;
-    hf_ml *m = NULL;
-    hf_error err = {0};
-    int rc = hf_ml_load(DIR "tmva_gauss_uniform.xml", NULL, &m, &err);
-    if (rc)
-        fprintf(stderr, "%s\n", err.msg);
-    assert_int_equal(rc, HF_OK);
     const double x[] = {-1, 0.7, 1.25, -3, 2.75, 1.9, 10, 1.2};
     const double want[] = {tanh(0.013), tanh(0.031), tanh(0.057), tanh(0.075)};
-    double out[4];
-    assert_int_equal(hf_ml_eval(m, x, 4, out, &err), HF_OK);
-    for (int i = 0; i < 4; i++) {
-        fprintf(stderr, "gauss/uniform event %d: %.9f (want %.9f)\n", i, out[i], want[i]);
-        assert_true(fabs(out[i] - want[i]) < 1e-7 * want[i]); /* float leaves */
-    }
-    hf_ml_free(m);
+    /* float leaves */
+    check_outputs(load_model(DIR "tmva_gauss_uniform.xml", NULL), x, 4, want, 1e-7, 0);
 }
 
 /* Loading `file` fails with code, the message holding each of the strings. */
@@ -330,14 +318,6 @@ static char *tmp_path(const char *name)
     return b;
 }
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* events.csv with line `line` (1: header) edited by replacing `from` by `to`. */
 static const char *edited_events(const char *name, int line, const char *from, const char *to)
 {
@@ -364,7 +344,7 @@ static const char *prep_with(const char *name, const char *first)
     char text[512];
     snprintf(text, sizeof text, "{\"features\": [{\"name\": \"a\"%s}, {\"name\": \"b\"}, "
              "{\"name\": \"c\"}, {\"name\": \"d\"}, {\"name\": \"e\"}]}", first);
-    write_text(tmp_path(name), text);
+    run_write_file(tmp_path(name), text);
     return tmp_path(name);
 }
 
@@ -380,7 +360,7 @@ static void gauss_refused(const char *from, const char *to, const char *msg)
     size_t n = strlen(text) + strlen(to) + 1;
     char *edited = malloc(n);
     snprintf(edited, n, "%.*s%s%s", (int)(p - text), text, to, p + strlen(from));
-    write_text(tmp_path("gauss.xml"), edited);
+    run_write_file(tmp_path("gauss.xml"), edited);
     refused(tmp_path("gauss.xml"), NULL, HF_ERR_INVALID, "gauss.xml:", msg);
     free(edited);
     free(text);
@@ -410,20 +390,11 @@ static void test_tmva_gauss_bad(void **state)
 static void test_tmva_rearrange(void **state)
 {
     (void)state;
-    hf_ml *m = NULL;
-    hf_error err = {0};
-    int rc = hf_ml_load(DIR "tmva_rearrange.xml", NULL, &m, &err);
-    if (rc)
-        fprintf(stderr, "%s\n", err.msg);
-    assert_int_equal(rc, HF_OK);
     const double x[] = {1, -5, 2, 0, 3, 0, -2, 7, 0.2, 5, 0, 0.6};
     const double want[] = {tanh(1.0), tanh(0.05), tanh(-0.55), tanh(0.85)};
-    double out[4];
-    assert_int_equal(hf_ml_eval(m, x, 4, out, &err), HF_OK);
-    for (int i = 0; i < 4; i++) /* the leaves are floats: 3e-8 at most; a wrong
-                                  * leaf moves the sum by 0.1 or more */
-        assert_true(fabs(out[i] - want[i]) < 1e-7);
-    hf_ml_free(m);
+    /* the leaves are floats: 3e-8 at most; a wrong leaf moves the sum by
+     * 0.1 or more */
+    check_outputs(load_model(DIR "tmva_rearrange.xml", NULL), x, 4, want, 0, 1e-7);
     char *text = NULL;
     size_t len = 0;
     FILE *f = fopen(DIR "tmva_rearrange.xml", "r");
@@ -433,11 +404,11 @@ static void test_tmva_rearrange(void **state)
     char *p = strstr(text, "          <Output Type=\"Variable\" Label=\"b\" Expression=\"b\"/>\n");
     assert_non_null(p);
     memset(p, ' ', strlen("          <Output Type=\"Variable\" Label=\"b\" Expression=\"b\"/>"));
-    write_text(tmp_path("rearr1.xml"), text);
+    run_write_file(tmp_path("rearr1.xml"), text);
     refused(tmp_path("rearr1.xml"), NULL, HF_ERR_INVALID, "rearr1.xml:", "unlike counts");
     static const char unknown[] = "<Output Type=\"Variable\" Label=\"q\" Expression=\"q\"/>";
     memcpy(p, unknown, strlen(unknown));
-    write_text(tmp_path("rearr2.xml"), text);
+    run_write_file(tmp_path("rearr2.xml"), text);
     refused(tmp_path("rearr2.xml"), NULL, HF_ERR_INVALID, "rearr2.xml:", "not one of the");
     free(text);
 }
@@ -451,12 +422,7 @@ static void test_onnx_inputs(void **state)
 {
     (void)state;
     check_model(DIR "multi.onnx", DIR "multi.prep.json", DIR "multi_expected.csv", 1, 1e-6);
-    hf_ml_options opt;
-    hf_ml_options_init(&opt);
-    opt.preprocessing = DIR "multi.prep.json";
-    hf_ml *m = NULL;
-    hf_error err = {0};
-    assert_int_equal(hf_ml_load(DIR "multi.onnx", &opt, &m, &err), HF_OK);
+    hf_ml *m = load_model(DIR "multi.onnx", DIR "multi.prep.json");
     static const char *const names[] = {"pt", "eta", "phi", "met", "ht"};
     for (int j = 0; j < 5; j++)
         assert_string_equal(hf_ml_feature_name(m, j), names[j]);
@@ -498,11 +464,8 @@ static void test_onnx_embed(void **state)
     double *x0 = read_csv(DIR "embed_events.csv", 2, 5, &n), *x = malloc(N * 5 * sizeof *x);
     for (size_t i = 0; i < N; i++)
         memcpy(x + i * 5, x0 + i % n * 5, 5 * sizeof *x);
-    hf_ml_options opt;
-    hf_ml_options_init(&opt);
-    hf_ml *m = NULL;
+    hf_ml *m = load_model(DIR "embed.onnx", NULL);
     hf_error err = {0};
-    assert_int_equal(hf_ml_load(DIR "embed.onnx", &opt, &m, &err), HF_OK);
     embed_refused(m, x, N, 300, 5, "embed.onnx: node 0 'embed' (Gather): event 300: index 5 "
                   "is out of range [-5, 5)");
     embed_refused(m, x, N, 7, -6, "event 7: index -6 is out of range [-5, 5)");
@@ -620,7 +583,7 @@ static void test_cli_bad_input(void **state)
     assert_int_equal(lines, 64); /* header + 63 */
     result_free(&r);
     /* a model with 5 inputs and a preprocessing file naming 4 */
-    write_text(tmp_path("four.json"), "{\"features\": [{\"name\": \"pt\"}, {\"name\": "
+    run_write_file(tmp_path("four.json"), "{\"features\": [{\"name\": \"pt\"}, {\"name\": "
                "\"eta\"}, {\"name\": \"phi\"}, {\"name\": \"met\"}]}");
     fails("four.json: /features: 4 features but the model", M, DIR "mlp.onnx",
           "--preprocessing", tmp_path("four.json"), "--features=" DIR "events.csv");
@@ -632,11 +595,11 @@ static void test_cli_bad_input(void **state)
     buf[n] = '\0';
     char *last = strrchr(buf, ',');
     memcpy(last + 1, "0.9", 3);
-    write_text(tmp_path("vectors.csv"), buf);
+    run_write_file(tmp_path("vectors.csv"), buf);
     fails("vectors.csv:9: output 'p_signal' is", M, DIR "mlp.onnx", "--check",
           tmp_path("vectors.csv"), NULL);
     /* raw rows: not a whole number of events */
-    write_text(tmp_path("raw.f64"), "0123456789abcdef01234567");
+    run_write_file(tmp_path("raw.f64"), "0123456789abcdef01234567");
     char raw[600];
     snprintf(raw, sizeof raw, "--features=%s", tmp_path("raw.f64"));
     fails("raw.f64: 24 bytes after 0 whole events", M, DIR "mlp.onnx", "--format", "f64", raw);
@@ -647,7 +610,7 @@ static void test_cli_bad_input(void **state)
     buf[n] = '\0';
     last = strrchr(buf, ',');
     memcpy(last + 1, "7.0\n", 5);
-    write_text(tmp_path("embed_bad.csv"), buf);
+    run_write_file(tmp_path("embed_bad.csv"), buf);
     fails("embed.onnx: node 0 'embed' (Gather): event 63: index 7 is out of range", M,
           DIR "embed.onnx", F, tmp_path("embed_bad.csv"), NULL);
 }
@@ -676,5 +639,7 @@ int main(void)
         cmocka_unit_test(test_cli_signal),
         cmocka_unit_test(test_cli_bad_input),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    run_teardown("test_ml");
+    return rc;
 }

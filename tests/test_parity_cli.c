@@ -314,5 +314,6 @@ int main(void)
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     cJSON_Delete(refs);
+    run_teardown("test_parity_cli");
     return rc;
 }

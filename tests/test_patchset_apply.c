@@ -174,5 +174,7 @@ int main(void)
         cmocka_unit_test(test_library),
         cmocka_unit_test(test_command),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    run_teardown("test_patchset_apply");
+    return rc;
 }

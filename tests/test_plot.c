@@ -376,14 +376,6 @@ int main(void)
         cmocka_unit_test(test_contour_1lbb),
     };
     int rc = cmocka_run_group_tests_name("plot", tests, NULL, NULL);
-    /* Whatever the tests left behind. */
-    const char *names[] = {"ul.png", "ul.pdf", "ul.svg", "ul.jpg", "nope.png",
-                           "pulls.png", "excl.png", "excl.svg"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        char p[512];
-        tmp_path(p, names[i]);
-        unlink(p);
-    }
-    rmdir(tmpdir);
+    run_teardown("test_plot"); /* whatever the tests left behind, too */
     return rc;
 }

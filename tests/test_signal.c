@@ -280,6 +280,13 @@ static int has_err(const char *what)
     return ok;
 }
 
+/* hf signal ARGS exits with `status`, saying `what` on stderr. */
+static void signal_says(const char *args, int status, const char *what)
+{
+    assert_int_equal(run_signal(args), status);
+    assert_true(has_err(what));
+}
+
 static int exists(const char *name)
 {
     char p[512];
@@ -294,8 +301,8 @@ static void test_cli(void **state)
         skip();
     put("bin.json", "{\"SR\": [0.0, 0.5, 0.8, 1.0]}");
     put("ev.csv", "channel,score,weight\nSR,0.1,2\nSR,0.6,3\r\nSR,0.7,1\n\nSR,5,1\nCRX,0.1,1\n");
-    assert_int_equal(run_signal("--scores ev.csv --binning bin.json --lumi -o p.json"), 0);
-    assert_true(has_err("5 events: 3 in bins, 1 outside every bin, 1 in channels without bins"));
+    signal_says("--scores ev.csv --binning bin.json --lumi -o p.json",
+                0, "5 events: 3 in bins, 1 outside every bin, 1 in channels without bins");
     char p[512];
     snprintf(p, sizeof p, "%s/p.json", tmpdir);
     char *text = slurp(p);
@@ -342,9 +349,8 @@ static void test_cli(void **state)
     FILE *f = fopen(p, "wb");
     fwrite(ev, sizeof ev, 1, f);
     fclose(f);
-    assert_int_equal(run_signal("--scores ev.f64 --format f64 --channel SR --binning bin.json "
-                               "--lumi -o p2.json"), 0);
-    assert_true(has_err("4 events: 3 in bins, 1 outside"));
+    signal_says("--scores ev.f64 --format f64 --channel SR --binning bin.json --lumi -o p2.json",
+                0, "4 events: 3 in bins, 1 outside");
     char *a = slurp(p), *b;
     free(a);
     snprintf(p, sizeof p, "%s/p.json", tmpdir);
@@ -357,29 +363,28 @@ static void test_cli(void **state)
 
     /* bad input: the message names file and line, nothing is written */
     put("bad.csv", "channel,score,weight\nSR,0.1,1\nSR,zero,1\n");
-    assert_int_equal(run_signal("--scores bad.csv --binning bin.json -o q.json"), 1);
-    assert_true(has_err("bad.csv:3: score 'zero' is not a finite number"));
+    signal_says("--scores bad.csv --binning bin.json -o q.json",
+                1, "bad.csv:3: score 'zero' is not a finite number");
     put("bad2.csv", "channel,weight\nSR,1\n");
-    assert_int_equal(run_signal("--scores bad2.csv --binning bin.json -o q.json"), 1);
-    assert_true(has_err("bad2.csv:1: the header must name"));
+    signal_says("--scores bad2.csv --binning bin.json -o q.json",
+                1, "bad2.csv:1: the header must name");
     put("bad3.csv", "channel,score\nSR,0.1,4\n");
-    assert_int_equal(run_signal("--scores bad3.csv --binning bin.json -o q.json"), 1);
-    assert_true(has_err("bad3.csv:2: 3 fields where the header has 2"));
+    signal_says("--scores bad3.csv --binning bin.json -o q.json",
+                1, "bad3.csv:2: 3 fields where the header has 2");
     put("bin4.json", "{\"SR\": [0.0, 0.5, 1.0]}");
-    assert_int_equal(run_signal("--scores ev.csv --binning bin4.json -o q.json"), 1);
-    assert_true(has_err("bin4.json: channel 'SR' has 2 bins (3 edges) but has 3 bins"));
+    signal_says("--scores ev.csv --binning bin4.json -o q.json",
+                1, "bin4.json: channel 'SR' has 2 bins (3 edges) but has 3 bins");
     put("bin5.json", "{\"SRX\": [0.0, 0.5, 1.0]}");
-    assert_int_equal(run_signal("--scores ev.csv --binning bin5.json -o q.json"), 1);
-    assert_true(has_err("channel 'SRX' is not a channel of"));
+    signal_says("--scores ev.csv --binning bin5.json -o q.json",
+                1, "channel 'SRX' is not a channel of");
     put("odd.f64", "0123456789");
-    assert_int_equal(run_signal("--scores odd.f64 --format f64 --channel SR --binning bin.json "
-                               "-o q.json"), 1);
-    assert_true(has_err("not a whole number of"));
+    signal_says("--scores odd.f64 --format f64 --channel SR --binning bin.json -o q.json",
+                1, "not a whole number of");
     assert_int_equal(run_signal("--scores ev.f64 --format f64 --binning bin.json -o q.json"), 2);
     /* finite weights whose sum is not: bad input (1) naming the file */
     put("big.csv", "channel,score,weight\nSR,0.1,1e308\nSR,0.2,1e308\n");
-    assert_int_equal(run_signal("--scores big.csv --binning bin.json -o q.json"), 1);
-    assert_true(has_err("big.csv: channel 'SR' bin 0: the sum of the weights is inf"));
+    signal_says("--scores big.csv --binning bin.json -o q.json",
+                1, "big.csv: channel 'SR' bin 0: the sum of the weights is inf");
     assert_false(exists("q.json"));
 }
 

@@ -275,5 +275,7 @@ int main(void)
         cmocka_unit_test(test_merge_edited),
         cmocka_unit_test(test_bad_arguments),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    run_teardown("test_toys_cli");
+    return rc;
 }

@@ -444,6 +444,6 @@ int main(void)
         cmocka_unit_test(test_combine),
     };
     int rc = cmocka_run_group_tests_name("ws_cli", tests, NULL, NULL);
-    rmdir(tmpdir);
+    run_teardown("test_ws_cli");
     return rc;
 }
