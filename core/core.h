@@ -100,6 +100,9 @@ typedef struct hfcore_numbers {
 } hfcore_numbers;
 int hfcore_numbers_init(hfcore_numbers *n, const char *text, size_t len);
 const char *hfcore_numbers_next(hfcore_numbers *n);
+/* The first byte at or after p (before end) that is '"', '\\' or a
+ * control character, sixteen bytes at a time; end when none is. */
+const char *hfcore_json_string_stop(const char *p, const char *end);
 /* The fault as hfcore_json_parse would word it (file, line, column). */
 int hfcore_scan_error(const hfcore_scan *s, const char *source, hf_error *err);
 /* hfcore_json_parse of text[off, off + len), integer marks included;
@@ -120,7 +123,8 @@ typedef struct hfcore_text {
 int hfcore_text_open(const char *path, hfcore_text *t, hf_error *err);
 /* Gives back the pages of a mapped text wholly before offset `upto` (they
  * are read again from the file if touched later), so that scanning a
- * large file does not keep it all resident. */
+ * large file does not keep it all resident (4 MB at a time: up to 4 MB
+ * more may stay). */
 void hfcore_text_release(hfcore_text *t, size_t upto);
 void hfcore_text_close(hfcore_text *t);
 

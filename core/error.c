@@ -203,7 +203,9 @@ void hfcore_text_release(hfcore_text *t, size_t upto)
     if (!t->mapped || page <= 0)
         return;
     size_t to = upto / (size_t)page * (size_t)page;
-    if (to > t->released) {
+    /* in steps of 4 MB, not per call: each release flushes the TLB of
+     * every CPU running one of our threads (an interrupt to each) */
+    if (to >= t->released + ((size_t)4 << 20)) {
         /* a private read-only mapping: the pages stay in the page cache,
          * only this process's hold on them goes */
         madvise((char *)t->p + t->released, to - t->released, MADV_DONTNEED);

@@ -308,6 +308,10 @@ static void put(canon *c, const char *s, size_t n)
 
 static void skip_ws(canon *c)
 {
+    /* most tokens follow one another (no call then) */
+    if (c->p < c->end && *c->p != ' ' && *c->p != '\n' && *c->p != '\r' &&
+        *c->p != '\t')
+        return;
     hfcore_scan s = {c->p, c->p, c->end, NULL};
     hfcore_scan_ws(&s); /* runs of indentation sixteen bytes at a time */
     c->p = s.p;
@@ -326,28 +330,22 @@ static int bare(char ch)
  * when it holds short escapes (\" \\ \n \r \t \b \f, written alike). */
 static int string(canon *c, const char **s, size_t *len)
 {
-    const char *p = c->p + 1, *q;
+    const char *p = c->p + 1;
     int esc = 0;
     *s = p;
     for (;;) {
-        /* to the next quote; an escape before it is looked at */
-        q = memchr(p, '"', (size_t)(c->end - p));
-        if (!q)
+        /* to the next quote, backslash or raw control character (JSON
+         * has none, cJSON lets them through: written escaped from the
+         * tree) */
+        p = hfcore_json_string_stop(p, c->end);
+        if (p >= c->end || (unsigned char)*p < 0x20)
             return -1;
-        /* a raw control character (JSON has none, cJSON lets them
-         * through) is written escaped from the tree */
-        for (const char *t = p; t < q; t++)
-            if ((unsigned char)*t < 0x20)
-                return -1;
-        const char *b = memchr(p, '\\', (size_t)(q - p));
-        if (!b) {
-            p = q;
+        if (*p == '"')
             break;
-        }
-        if (b + 1 >= c->end || !strchr("\"\\nrtbf", b[1]) || !b[1])
+        if (p + 1 >= c->end || !strchr("\"\\nrtbf", p[1]) || !p[1])
             return -1;
         esc = 1;
-        p = b + 2;
+        p += 2;
     }
     *len = (size_t)(p - *s);
     c->p = p + 1;

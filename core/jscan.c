@@ -104,6 +104,14 @@ static const char *plain_run(const char *p, const char *e)
     return p;
 }
 
+const char *hfcore_json_string_stop(const char *p, const char *end)
+{
+    p = plain_run(p, end);
+    while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+        p++;
+    return p;
+}
+
 static const char *str(hfcore_scan *s, const char *p)
 {
     const char *e = s->end;

@@ -22,6 +22,11 @@ struct hf_workspace {
 /* pyhf.utils.digest(ws) (hf_workspace_digest without the checks). */
 int hfpatch_workspace_digest(const hf_workspace *ws, const char *algorithm,
                              char *hex, size_t len, hf_error *err);
+/* hf_patchset_verify (no NULL checks) with the workspace's sha256 digest
+ * given in hex when sha256 is not NULL (worked out beforehand, on a
+ * thread of its own: cli/load.c); other digests are worked out here. */
+int hfpatch_patchset_verify_with(const hf_patchset *ps, const hf_workspace *ws,
+                                 const char *sha256, hf_error *err);
 
 /* Validates a workspace document against pyhf's workspace schema and the
  * structural rules pyhf enforces when building a workspace. */

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "patch.h"
 
 typedef struct {
@@ -871,6 +873,30 @@ const char *hf_patchset_digest_name(const hf_patchset *ps, int i)
 {
     const cJSON *d = ps ? cJSON_GetArrayItem(ps->digests, i) : NULL;
     return d ? d->string : NULL;
+}
+
+int hfpatch_patchset_verify_with(const hf_patchset *ps, const hf_workspace *ws,
+                                 const char *sha256, hf_error *err)
+{
+    int n = hf_patchset_ndigests(ps);
+    for (int i = 0; i < n; i++) {
+        const char *alg = hf_patchset_digest_name(ps, i);
+        const char *want = hf_patchset_digest(ps, alg);
+        char got[2 * EVP_MAX_MD_SIZE + 1];
+        if (sha256 && strcmp(alg, "sha256") == 0) {
+            snprintf(got, sizeof got, "%s", sha256);
+        } else {
+            int rc = hfpatch_workspace_digest(ws, alg, got, sizeof got, err);
+            if (rc)
+                return rc;
+        }
+        if (!want || strcmp(want, got) != 0)
+            return hfcore_error_set(err, HF_ERR_INVALID,
+                                "The digest verification failed for hash "
+                                "algorithm '%s'. Expected: %s. Got: %s", alg,
+                                want ? want : "(not a string)", got);
+    }
+    return HF_OK;
 }
 
 const cJSON *hfpatch_patchset_json(const hf_patchset *ps)

@@ -40,21 +40,7 @@ int hf_patchset_verify(const hf_patchset *ps, const hf_workspace *ws,
     if (!ps || !ws)
         return hfcore_error_set(err, HF_ERR_ARG, "hf_patchset_verify: NULL "
                                              "argument");
-    int n = hf_patchset_ndigests(ps);
-    for (int i = 0; i < n; i++) {
-        const char *alg = hf_patchset_digest_name(ps, i);
-        const char *want = hf_patchset_digest(ps, alg);
-        char got[2 * EVP_MAX_MD_SIZE + 1];
-        int rc = hfpatch_workspace_digest(ws, alg, got, sizeof got, err);
-        if (rc)
-            return rc;
-        if (!want || strcmp(want, got) != 0)
-            return hfcore_error_set(err, HF_ERR_INVALID,
-                                "The digest verification failed for hash "
-                                "algorithm '%s'. Expected: %s. Got: %s", alg,
-                                want ? want : "(not a string)", got);
-    }
-    return HF_OK;
+    return hfpatch_patchset_verify_with(ps, ws, NULL, err);
 }
 
 /* An item standing for v in a document patched copy-on-write: a
