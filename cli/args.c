@@ -7,6 +7,7 @@
  * typo in --test-poi must not silently become another hypothesis.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,7 +179,9 @@ void hfcli_model_args_free(hf_cli_model_args *ma)
     ma->extra = NULL;
 }
 
-int hfcli_model_option(hf_cli_model_args *ma, int c, const char *arg)
+/* Takes c when it is one of those options: an HF_EXIT_* status, or -1
+ * when c is another option. */
+static int model_option(hf_cli_model_args *ma, int c, const char *arg)
 {
     switch (c) {
     case HF_OPT_NO_VERIFY: ma->no_verify = 1; return HF_EXIT_OK;
@@ -188,6 +191,12 @@ int hfcli_model_option(hf_cli_model_args *ma, int c, const char *arg)
     case HF_OPT_INTERP: return hfcli_interp(arg, &ma->mo);
     default: return -1;
     }
+}
+
+int hfcli_model_getopt(hf_cli_model_args *ma, int c, char **argv)
+{
+    int rc = model_option(ma, c, optarg);
+    return rc >= 0 ? rc : hfcli_getopt_error(c, optopt, argv, optind);
 }
 
 int hfcli_model_load(int argc, char **argv, int optind_,

@@ -63,6 +63,19 @@ int hfcli_cmd_significance(int argc, char **argv);
 int hfcli_cite(void);
 /* `hf completions bash|zsh` (completions.c). */
 int hfcli_cmd_completions(int argc, char **argv);
+/* A verb or a subcommand: its name and what runs it (on argv from it). */
+typedef struct hf_cli_sub {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} hf_cli_sub;
+/* The one of subs[0..n) argv[1] names (subcmd.c); NULL with *rc after the
+ * help (no argv[1]: on stderr, a usage error; -h or --help: on stdout) or
+ * for another name ("unknown WHAT 'x' (the names)"). */
+const hf_cli_sub *hfcli_sub_find(int argc, char **argv, const hf_cli_sub *subs,
+                                 size_t n, const char *help, const char *what,
+                                 int *rc);
+/* Runs s on argv[1..] with messages read "PROG NAME: ...". */
+int hfcli_sub_run(const hf_cli_sub *s, int argc, char **argv);
 /* The i-th verb of the command's verb table, NULL past the last. */
 const char *hfcli_verb_name(int i);
 /* significance.c: the q0 hypotest of `hf cls --test-stat q0` printed as
@@ -215,9 +228,11 @@ typedef struct hf_cli_model_args {
  * HF_EXIT_* status.  hfcli_model_args_free releases it. */
 int hfcli_model_args_init(hf_cli_model_args *ma, int argc);
 void hfcli_model_args_free(hf_cli_model_args *ma);
-/* Takes getopt_long's value c when it is one of those options (arg its
- * optarg): an HF_EXIT_* status, or -1 when c is another option. */
-int hfcli_model_option(hf_cli_model_args *ma, int c, const char *arg);
+/* The default case of a getopt_long loop (opterr = 0, a ':' optstring)
+ * over those options and the verb's own: takes c (with optarg) when it is
+ * one of those, else reports what getopt rejected (hfcli_getopt_error);
+ * an HF_EXIT_* status. */
+int hfcli_model_getopt(hf_cli_model_args *ma, int c, char **argv);
 /* hfcli_load_args with those options' values. */
 int hfcli_model_load(int argc, char **argv, int optind_,
                      const hf_cli_model_args *ma, hf_cli_loaded *l);
@@ -290,9 +305,9 @@ typedef struct hf_cli_ml_args {
     const char *model, *prep, *mformat;
     int skip, threads;
 } hf_cli_ml_args;
-/* Takes getopt_long's value c when it is one of those options: an
- * HF_EXIT_* status, or -1 when c is another option. */
-int hfcli_ml_option(hf_cli_ml_args *a, int c, const char *arg);
+/* The default case of a getopt_long loop over those options and the
+ * verb's own, as hfcli_model_getopt. */
+int hfcli_ml_getopt(hf_cli_ml_args *a, int c, char **argv);
 /* Loads the model those options name; an HF_EXIT_* status. */
 int hfcli_ml_load(const hf_cli_ml_args *a, hf_ml **m);
 /* m's outputs for the events (ev->n x noutputs) into malloc'd *out; an

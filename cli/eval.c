@@ -166,9 +166,7 @@ int hfcli_cmd_eval(int argc, char **argv)
         case 'h': fputs(help, stdout); hfcli_model_args_free(&ma); return HF_EXIT_OK;
         case O_PARS: pars_json = optarg; break;
         case O_OUT: outfile = optarg; break;
-        default:
-            if ((rc = hfcli_model_option(&ma, c, optarg)) < 0)
-                rc = hfcli_getopt_error(c, optopt, argv, optind);
+        default: rc = hfcli_model_getopt(&ma, c, argv);
         }
     }
     hf_cli_loaded l = {0};

@@ -189,9 +189,7 @@ int hfcli_cmd_fit(int argc, char **argv)
             fix_poi = 1;
             rc = hfcli_double("--fix-poi", optarg, &poi_value);
             break;
-        default:
-            if ((rc = hfcli_model_option(&ma, c, optarg)) < 0)
-                rc = hfcli_getopt_error(c, optopt, argv, optind);
+        default: rc = hfcli_model_getopt(&ma, c, argv);
         }
     }
     /* A free fit needs no POI; not asking for one lets a background-only

@@ -43,10 +43,7 @@ static const char usage[] =
     "Results are JSON on stdout; messages go to stderr.  Exit status: 0 ok,\n"
     "1 bad input, 2 bad command line, 3 a fit did not converge.\n";
 
-static const struct verb {
-    const char *name;
-    int (*run)(int, char **);
-} verbs[] = {
+static const hf_cli_sub verbs[] = {
     {"eval", hfcli_cmd_eval},
     {"inspect", hfcli_cmd_inspect},
     {"fit", hfcli_cmd_fit},
@@ -117,13 +114,8 @@ int main(int argc, char **argv)
         return HF_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
-        if (strcmp(v, verbs[i].name) == 0) {
-            /* Messages then read "hf cls: ...". */
-            static char prog[32];
-            snprintf(prog, sizeof prog, "hf %s", v);
-            hfcli_prog = prog;
-            return verbs[i].run(argc - 1, argv + 1);
-        }
+        if (strcmp(v, verbs[i].name) == 0)
+            return hfcli_sub_run(&verbs[i], argc, argv); /* "hf cls: ..." */
     }
     if (v[0] == '-')
         return hfcli_usage_error("unknown option '%s'", v);

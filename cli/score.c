@@ -68,7 +68,9 @@ static const char *prep_path(const char *model, const char *given, char *buf, si
     return buf;
 }
 
-int hfcli_ml_option(hf_cli_ml_args *a, int c, const char *arg)
+/* Takes c when it is one of those options: an HF_EXIT_* status, or -1
+ * when c is another option. */
+static int ml_option(hf_cli_ml_args *a, int c, const char *arg)
 {
     switch (c) {
     case HF_OPT_MODEL: a->model = arg; return HF_EXIT_OK;
@@ -78,6 +80,12 @@ int hfcli_ml_option(hf_cli_ml_args *a, int c, const char *arg)
     case HF_OPT_THREADS: return hfcli_toy_option("--threads", arg, &a->threads, NULL);
     default: return -1;
     }
+}
+
+int hfcli_ml_getopt(hf_cli_ml_args *a, int c, char **argv)
+{
+    int rc = ml_option(a, c, optarg);
+    return rc >= 0 ? rc : hfcli_getopt_error(c, optopt, argv, optind);
 }
 
 int hfcli_ml_load(const hf_cli_ml_args *a, hf_ml **m)
@@ -255,9 +263,7 @@ int hfcli_cmd_score(int argc, char **argv)
                 return hfcli_usage_error("--tolerance must be >= 0");
             break;
         default:
-            if ((rc = hfcli_ml_option(&a.ml, c, optarg)) < 0)
-                return hfcli_getopt_error(c, optopt, argv, optind);
-            if (rc != HF_EXIT_OK)
+            if ((rc = hfcli_ml_getopt(&a.ml, c, argv)) != HF_EXIT_OK)
                 return rc;
         }
     }

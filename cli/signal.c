@@ -443,9 +443,7 @@ static int signal_args_parse(int argc, char **argv, signal_args *a)
             a->ma.index = (int)idx;
             break;
         default:
-            if ((rc = hfcli_ml_option(&a->ma.ml, c, optarg)) < 0)
-                return hfcli_getopt_error(c, optopt, argv, optind);
-            if (rc != HF_EXIT_OK)
+            if ((rc = hfcli_ml_getopt(&a->ma.ml, c, argv)) != HF_EXIT_OK)
                 return rc;
         }
     }

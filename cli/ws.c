@@ -407,33 +407,16 @@ done:
 
 int hfcli_cmd_patchset(int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs(patchset_help, stderr);
-        return HF_EXIT_USAGE;
-    }
-    const char *sub = argv[1];
-    if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
-        fputs(patchset_help, stdout);
-        return HF_EXIT_OK;
-    }
-    static const struct {
-        const char *name;
-        int (*run)(int, char **);
-    } subs[] = {
+    static const hf_cli_sub subs[] = {
         {"verify", ps_verify},
         {"inspect", ps_inspect},
         {"extract", ps_extract},
         {"apply", ps_apply},
     };
-    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-        if (strcmp(sub, subs[i].name) == 0) {
-            static char prog[48];
-            snprintf(prog, sizeof prog, "hf patchset %s", sub);
-            hfcli_prog = prog;
-            return subs[i].run(argc - 1, argv + 1);
-        }
-    return hfcli_usage_error("unknown patchset command '%s' (verify, "
-                              "inspect, extract, apply)", sub);
+    int rc;
+    const hf_cli_sub *s = hfcli_sub_find(argc, argv, subs, sizeof subs / sizeof subs[0],
+                                         patchset_help, "patchset command", &rc);
+    return s ? hfcli_sub_run(s, argc, argv) : rc;
 }
 
 /* ------------------------------------------------------------------ sort */

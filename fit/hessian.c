@@ -1,7 +1,6 @@
 /*
- * hessian.c - the NLL's Hessian from differences of its analytic gradient
- * or exact (hf/hessian.c), and the parabolic uncertainties and
- * correlations it implies.
+ * hessian.c - the NLL's Hessian from differences of its analytic gradient,
+ * and the parabolic uncertainties and correlations it implies.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -72,24 +71,6 @@ int hffit_hessian_ex(const hf_model *m, const double *data, const double *pars,
                                 "hessian: the gradient is not finite next to the point "
                                 "(an expected yield at zero?)");
     return HF_OK;
-}
-
-int hffit_hessian_exact(const hf_model *m, const double *data,
-                        const double *pars, int n, const int *idx, double *H,
-                        double *tmp, double *work)
-{
-    int npars = hf_model_npars(m);
-    int rc = hfmodel_hessian(m, pars, data, H, work);
-    for (int a = 0; rc == HF_OK && a < n; a++)
-        for (int b = 0; b < n; b++) {
-            double v = H[(size_t)idx[a] * npars + idx[b]];
-            if (!isfinite(v))
-                rc = HF_ERR_NUMERIC;
-            tmp[(size_t)a * n + b] = v;
-        }
-    if (rc == HF_OK)
-        memcpy(H, tmp, (size_t)n * n * sizeof *H);
-    return rc;
 }
 
 /* Inverse of the symmetric matrix a (n*n) into itself: from GSL's

@@ -47,6 +47,7 @@ typedef struct modref {
     const double *v;
     int nv;
     int pname; /* a prepared sample's: the name's index in hfmodel_prep */
+    const hf_sfac *sf4; /* a prepared normsys's factor for code4, or NULL */
 } modref;
 
 typedef struct blockref {
@@ -56,6 +57,7 @@ typedef struct blockref {
     int nb, bin0;
     modref *mods; /* sorted by (name, type) */
     int nmods;
+    int sorted;   /* mods came sorted (a prepared sample's) */
     const double *nom; /* the sample's data, nb values */
     double *own;       /* nom and the v of mods when read here, not prepared */
 } blockref;
@@ -347,8 +349,9 @@ typedef struct prep_sample {
     const cJSON *key; /* its first member, which every shared copy has */
     const char *name;
     int nb, nmods;
-    modref *mods;  /* in the sample's order, pname set */
+    modref *mods;  /* sorted by (name, type) as collect sorts, pname set */
     double *vals;
+    hf_sfac *sf4;  /* per modifier: a normsys's code4 factor (sf4 of mods) */
 } prep_sample;
 
 struct hfmodel_prep {
@@ -383,11 +386,41 @@ void hfmodel_prep_free(hfmodel_prep *p)
     for (int i = 0; i < p->ns; i++) {
         free(p->s[i].mods);
         free(p->s[i].vals);
+        free(p->s[i].sf4);
     }
     free(p->s);
     free(p->slot);
     free(p->names);
     free(p);
+}
+
+/* By (name, type) as strcmp orders them: cmp_mod's order (whose name
+ * ranks are strcmp's), without the ranks, which depend on every name of
+ * a build. */
+static int cmp_mod_names(const void *a, const void *b)
+{
+    const modref *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : x->type - y->type;
+}
+
+/* What the build does once per sample and could do once per workspace:
+ * its modifiers sorted (a validated sample has no two of the same name
+ * and type, so the sorted order is the only one), each normsys's code4
+ * factor (the default interpolation) computed.  -1 when out of memory. */
+static int prep_sample_finish(prep_sample *ps)
+{
+    ps->sf4 = calloc(ps->nmods ? (size_t)ps->nmods : 1, sizeof *ps->sf4);
+    if (!ps->sf4)
+        return -1;
+    for (int j = 0; j < ps->nmods; j++) {
+        modref *mr = &ps->mods[j];
+        if (mr->type == HF_MOD_NORMSYS &&
+            hfmodel_interp_normsys_init(&ps->sf4[j], HF_INTERP_CODE4, mr->v[0], mr->v[1]) == HF_OK)
+            mr->sf4 = &ps->sf4[j];
+    }
+    qsort(ps->mods, (size_t)ps->nmods, sizeof *ps->mods, cmp_mod_names);
+    return 0;
 }
 
 /* Reads sample s into p->s[p->ns] (a sample with a bad modifier is left
@@ -404,16 +437,22 @@ static int prep_add(hfmodel_prep *p, hf_strmap *names, const cJSON *s, int nb)
         free(ps->vals);
         return rc;
     }
-    for (int j = 0; j < ps->nmods; j++) {
+    int rc = prep_sample_finish(ps);
+    for (int j = 0; rc == 0 && j < ps->nmods; j++) {
         modref *mr = &ps->mods[j];
         int k = hfcore_strmap_get(names, mr->name);
         if (k < 0) {
             k = p->nnames++;
             p->names[k] = mr->name;
-            if (hfcore_strmap_put(names, mr->name, k))
-                return -1;
+            rc = hfcore_strmap_put(names, mr->name, k);
         }
         mr->pname = k;
+    }
+    if (rc) {
+        free(ps->mods);
+        free(ps->vals);
+        free(ps->sf4);
+        return -1;
     }
     ps->key = s->child;
     ps->nb = nb;
@@ -486,6 +525,7 @@ static int collect_prepared(builder *B, blockref *r, const cJSON *s)
         return -1;
     memcpy(r->mods, ps->mods, sizeof *r->mods * (size_t)ps->nmods);
     r->nmods = ps->nmods;
+    r->sorted = 1;
     r->name = ps->name;
     r->nom = ps->vals;
     for (int j = 0; j < r->nmods; j++) {
@@ -597,7 +637,8 @@ static int collect(builder *B, const cJSON *channels)
     if (rc)
         return rc;
     for (int b = 0; b < B->nblk; b++)
-        qsort(B->blks[b].mods, B->blks[b].nmods, sizeof *B->blks[b].mods, cmp_mod);
+        if (!B->blks[b].sorted)
+            qsort(B->blks[b].mods, B->blks[b].nmods, sizeof *B->blks[b].mods, cmp_mod);
     qsort(B->blks, B->nblk, sizeof *B->blks, cmp_blk);
     return HF_OK;
 }
@@ -1424,6 +1465,12 @@ static int compile_modifier(builder *B, hf_model *m, const hf_model_options *opt
         break;
     case HF_MOD_NORMSYS: {
         double lo = mr->v[0], hi = mr->v[1];
+        if (mr->sf4 && opt->normsys_interp == HF_INTERP_CODE4) {
+            /* computed from the same lo and hi by hfmodel_prep_new */
+            m->sfac[c->sfi] = *mr->sf4;
+            m->sfac[c->sfi++].par = r->offset;
+            break;
+        }
         m->sfac[c->sfi].par = r->offset;
         if (hfmodel_interp_normsys_init(&m->sfac[c->sfi++], opt->normsys_interp, lo, hi))
             return hfcore_error_set(B->err, HF_ERR_INVALID,

@@ -260,9 +260,7 @@ int hfplot_brazil(int argc, char **argv)
                 rc = hfcli_usage_error("--points %s: give a whole number "
                                         "from 2 to 10000", optarg);
             break;
-        default:
-            if ((rc = hfcli_model_option(&ma, c, optarg)) < 0)
-                rc = hfcli_getopt_error(c, optopt, argv, optind);
+        default: rc = hfcli_model_getopt(&ma, c, argv);
         }
     }
     hf_cli_loaded l = {0};

@@ -503,9 +503,7 @@ int hfplot_contour(int argc, char **argv)
                 rc = hfcli_usage_error("--threads %s: give a whole number",
                                         optarg);
             break;
-        default:
-            if ((rc = hfcli_model_option(&ma, c, optarg)) < 0)
-                rc = hfcli_getopt_error(c, optopt, argv, optind);
+        default: rc = hfcli_model_getopt(&ma, c, argv);
         }
     }
     hfcli_model_args_free(&ma);

@@ -34,42 +34,27 @@ int hfplot_load(int argc, char **argv, int optind_, const char *out,
 
 int hfplot_cmd_plot(int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        int (*run)(int, char **);
-    } kinds[] = {
+    static const hf_cli_sub kinds[] = {
         {"brazil", hfplot_brazil},
         {"contour", hfplot_contour},
         {"pulls", hfplot_pulls},
     };
-    if (argc < 2) {
-        fputs(help, stderr);
-        return HF_EXIT_USAGE;
+    int rc;
+    const char *why;
+    const hf_cli_sub *k = hfcli_sub_find(argc, argv, kinds, sizeof kinds / sizeof kinds[0],
+                                         help, "plot", &rc);
+    if (!k)
+        return rc;
+    if (!hfplot_cairo_load(&why)) {
+        hfcli_msg("plots need libcairo and libfontconfig, which could not "
+                   "be loaded (%s; on Debian: apt install libcairo2 "
+                   "libfontconfig1)", why);
+        return HF_EXIT_INPUT;
     }
-    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        fputs(help, stdout);
-        return HF_EXIT_OK;
-    }
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-        const char *why;
-        if (strcmp(argv[1], kinds[i].name) == 0 && !hfplot_cairo_load(&why)) {
-            hfcli_msg("plots need libcairo and libfontconfig, which could not "
-                       "be loaded (%s; on Debian: apt install libcairo2 "
-                       "libfontconfig1)", why);
-            return HF_EXIT_INPUT;
-        }
-        if (strcmp(argv[1], kinds[i].name) == 0) {
-            static char prog[32];
-            snprintf(prog, sizeof prog, "hf plot %s", kinds[i].name);
-            hfcli_prog = prog;
-            int rc = kinds[i].run(argc - 1, argv + 1);
-            /* Drop cairo's and fontconfig's process-wide caches, so leak
-             * checkers (make check-asan) see only our own allocations. */
-            cairo_debug_reset_static_data();
-            FcFini();
-            return rc;
-        }
-    }
-    return hfcli_usage_error("unknown plot '%s' (brazil, contour, pulls)",
-                              argv[1]);
+    rc = hfcli_sub_run(k, argc, argv);
+    /* Drop cairo's and fontconfig's process-wide caches, so leak
+     * checkers (make check-asan) see only our own allocations. */
+    cairo_debug_reset_static_data();
+    FcFini();
+    return rc;
 }

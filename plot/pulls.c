@@ -252,9 +252,7 @@ int hfplot_pulls(int argc, char **argv)
         switch (c) {
         case 'h': fputs(help, stdout); hfcli_model_args_free(&ma); return HF_EXIT_OK;
         case 'o': out = optarg; break;
-        default:
-            if ((rc = hfcli_model_option(&ma, c, optarg)) < 0)
-                rc = hfcli_getopt_error(c, optopt, argv, optind);
+        default: rc = hfcli_model_getopt(&ma, c, argv);
         }
     }
     hf_cli_loaded l = {0};

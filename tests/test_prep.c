@@ -130,8 +130,8 @@ static hf_workspace *read_ws(const char *path)
     return ws;
 }
 
-/* Every patch of a patchset. */
-static void check_patchset(const char *dir)
+/* Every patch of a patchset (opt NULL: the defaults). */
+static void check_patchset_opt(const char *dir, const hf_model_options *opt)
 {
     char wp[512], pp[512];
     snprintf(wp, sizeof wp, "%sBkgOnly.json", dir);
@@ -144,16 +144,30 @@ static void check_patchset(const char *dir)
     hfmodel_prep *prep = hfmodel_prep_new(ws);
     assert_non_null(prep);
     for (int i = 0; i < hf_patchset_size(ps); i++)
-        same_build(ws, prep, hf_patchset_patch(ps, i), NULL);
+        same_build(ws, prep, hf_patchset_patch(ps, i), opt);
     hfmodel_prep_free(prep);
     hf_patchset_free(ps);
     hf_workspace_free(ws);
 }
 
+static void check_patchset(const char *dir)
+{
+    check_patchset_opt(dir, NULL);
+}
+
+/* With the default interpolation codes and others (the prepared normsys
+ * factors are code4's). */
 static void test_demo_patchset(void **state)
 {
     (void)state;
     check_patchset(DEMO);
+    hf_model_options opt;
+    hf_model_options_init(&opt);
+    opt.normsys_interp = HF_INTERP_CODE1;
+    opt.histosys_interp = HF_INTERP_CODE0;
+    check_patchset_opt(DEMO, &opt);
+    opt.normsys_interp = HF_INTERP_CODE2;
+    check_patchset_opt(DEMO, &opt);
 }
 
 /* The NLL where every parameter is 0.2 above its init (within bounds). */
