@@ -1075,6 +1075,43 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
     return rc;
 }
 
+int hfinfer_toy_teststat(const hf_model *m, const double *gen,
+                         const double *toy, double mu, hf_test_stat ts,
+                         const hf_fit_options *opt, double *q,
+                         double *free_tnll, hf_error *err)
+{
+    hf_fit_options fopt;
+    hffit_options_copy(&fopt, opt);
+    int rc = check_args(m, mu, ts, 1, err), tries;
+    if (rc != HF_OK)
+        return rc;
+    toy_ctx c = {m, ts, &fopt, NULL,
+                 hf_model_npars(m), hf_model_nmain(m), hf_model_ndata(m),
+                 hf_model_poi(m), 0, NULL, 0, NULL, NULL, NULL};
+    toy_run r;
+    if ((rc = run_alloc(&r, &c, 1, err)) != HF_OK)
+        return rc;
+    size_t np = c.npars ? c.npars : 1, nd = c.ndata;
+    long nevals = 0;
+    /* both hypotheses' generating points at gen: toy_teststat's retries
+     * start from the other one too */
+    for (int h = 0; h < 2 && rc == HF_OK; h++) {
+        memcpy(r.gen + h * np, gen, c.npars * sizeof *gen);
+        hf_model_expected_data(m, gen, r.expected + h * nd, r.main.work);
+        rc = metric_init(&c, gen, r.expected + h * nd, r.hess, r.hwork,
+                         &r.metric[h], &nevals, err);
+    }
+    if (rc == HF_OK &&
+        (rc = toy_teststat(&c, &r.main, toy, r.gen, r.metric, 0, mu, 0, 0,
+                           q, &nevals, &tries)) != HF_OK)
+        hfcore_error_set(err, rc, "toys: every fit of the toy failed");
+    if (rc == HF_OK && free_tnll)
+        *free_tnll = 2 * hf_model_nll(m, r.main.free_pars, toy, NULL,
+                                      r.main.work);
+    run_free(&r);
+    return rc;
+}
+
 int hf_cls_toys(const hf_model *m, const double *data, double mu,
                 hf_test_stat ts, int ntoys, unsigned long long seed,
                 const hf_toys_options *opt, hf_toys_result *res,
