@@ -9,6 +9,7 @@
 #ifndef HF_CLI_H
 #define HF_CLI_H
 
+#include <pthread.h>
 #include <stdio.h>
 
 #include "hf/hfmodel.h"
@@ -174,6 +175,8 @@ typedef struct hf_cli_loaded {
     int npatches;
     int nslots;                /* length of plain[] and sets[] */
     hf_model *model;
+    pthread_t dropper;         /* hfcli_drop_inputs' thread, when dropping */
+    int dropping;
 } hf_cli_loaded;
 
 /* Loads everything and builds the model; returns an HF_EXIT_* status
@@ -196,6 +199,10 @@ const char *hfcli_stdin_workspace(void);
 /* Reads just the workspace ("-" is standard input). */
 int hfcli_load_workspace(const char *path, hf_workspace **ws);
 void hfcli_release(hf_cli_loaded *l);
+/* Starts freeing what the model was built from (workspace, patch files)
+ * on a thread of its own, beside what the verb then does with the model:
+ * after it, only l->model may be used until hfcli_release (which joins). */
+void hfcli_drop_inputs(hf_cli_loaded *l);
 
 /* The options of a verb that builds one model (eval, fit, plot brazil,
  * plot pulls; plot contour takes the last two): --no-verify, --patch-name,

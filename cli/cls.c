@@ -309,8 +309,10 @@ int hfcli_cmd_cls(int argc, char **argv)
     rc = hfcli_load_args(argc, argv, optind, a.extra, a.nextra, a.patch_name,
                           a.no_verify, &a.mo, &l);
     free(a.extra);
-    if (rc == HF_EXIT_OK)
+    if (rc == HF_EXIT_OK) {
+        hfcli_drop_inputs(&l); /* run() needs only the model */
         rc = run(l.model, &a, now() - t0);
+    }
     hfcli_release(&l);
     return rc;
 }

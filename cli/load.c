@@ -359,18 +359,43 @@ int hfcli_load_args(int argc, char **argv, int optind_, const char **ps,
     return rc;
 }
 
-void hfcli_release(hf_cli_loaded *l)
+/* The workspace and patch files, freed (and their slots cleared). */
+static void free_inputs(hf_cli_loaded *l)
 {
-    hf_model_free(l->model);
     /* Every slot, not just the applied ones: a file that failed half-way
      * (a patchset without the asked-for patch) still holds its object. */
     for (int k = 0; k < l->nslots; k++) {
         hf_patch_free(l->plain[k]);
         hf_patchset_free(l->sets[k]);
+        l->plain[k] = NULL;
+        l->sets[k] = NULL;
     }
+    hf_workspace_free(l->ws);
+    l->ws = NULL;
+}
+
+static void *drop_inputs(void *arg)
+{
+    free_inputs(arg);
+    return NULL;
+}
+
+void hfcli_drop_inputs(hf_cli_loaded *l)
+{
+    /* the model holds copies of what it needs; freeing the 1Lbb
+     * workspace's tree alone is ~2 ms, done beside the fits this way */
+    if (!l->dropping)
+        l->dropping = pthread_create(&l->dropper, NULL, drop_inputs, l) == 0;
+}
+
+void hfcli_release(hf_cli_loaded *l)
+{
+    if (l->dropping)
+        pthread_join(l->dropper, NULL);
+    hf_model_free(l->model);
+    free_inputs(l);
     free(l->plain);
     free(l->sets);
     free(l->patches);
-    hf_workspace_free(l->ws);
     memset(l, 0, sizeof *l);
 }

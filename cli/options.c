@@ -72,7 +72,7 @@ const hf_cli_option hfcli_options[] = {
     {"full-hessian", HF_OPT_FULL_HESSIAN, NULL, CLS | GRID | SCAN,
      "every fit checks the Hessian on all its free\n"
      "parameters, as `hf fit` does (default: only the\n"
-     "block a descent cannot leave); about 1.1 to 1.5\n"
+     "block a descent cannot leave); about 1.2 to 1.4\n"
      "times the time (toys: more): to check a result\n"
      "against pyhf, or\n"
      "before publishing", NULL},

@@ -53,46 +53,90 @@ static double lowest(double *H, int n, double *dir)
     return lo;
 }
 
-/* a[0..n) -= u b: restrict, for the compiler to vectorise it, and cloned
- * for AVX2 where the CPU has it (four lanes, no FMA contraction). */
+/* a[0..n) -= sum_t u[t] b[t][0..n) over four columns: restrict, for the
+ * compiler to vectorise it, and cloned for AVX2 where the CPU has it
+ * (four lanes, no FMA contraction).  Four columns at once: each element
+ * of a is loaded and stored once for four updates (one at a time, the
+ * factorisation was bound by those loads and stores). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
     defined(__linux__)
 __attribute__((target_clones("avx2", "default")))
 #endif
-static void axpy_minus(double *restrict a, double u, const double *restrict b,
-                       int n)
+static void axpy4_minus(double *restrict a, const double *u,
+                        const double *restrict b0, const double *restrict b1,
+                        const double *restrict b2, const double *restrict b3,
+                        int n)
 {
+    double u0 = u[0], u1 = u[1], u2 = u[2], u3 = u[3];
 #pragma omp simd
     for (int j = 0; j < n; j++)
-        a[j] -= u * b[j];
+        a[j] -= (u0 * b0[j] + u1 * b1[j]) + (u2 * b2[j] + u3 * b3[j]);
 }
 
-/* Positive definite (in width units): a Cholesky factorisation (of a
- * copy in L, n*n, with col[n]) whose every pivot is positive.  Written
- * out, not GSL's: its modified Cholesky, used before, did rank-one
- * updates through gslcblas's dsyr, a fifth of a staus hypotest once every
- * fit checks the whole Hessian; here each step is contiguous row updates
- * with no chain of dependent additions (a dot-product form was bound by
- * its additions' latency).  gsl_linalg_cholesky_decomp1 reports an
- * indefinite matrix through GSL's error handler, which is global state.
- * Where the modified Cholesky would have added a perturbation to a matrix
- * this one accepts, the matrix is positive definite to rounding and the
- * verdict is the same (not HFFIT_SADDLE, which is all the fits ask). */
-static int positive_definite(const double *H, int n, double *L, double *col)
+/* Positive definite (in width units): a Cholesky factorisation (in
+ * place: L, n*n, is destroyed; C, 4*n, scratch) whose every pivot is
+ * positive.  Written out, not GSL's: its modified Cholesky, used before,
+ * did rank-one updates through gslcblas's dsyr, a fifth of a staus
+ * hypotest once every fit checks the whole Hessian; here four columns
+ * are factorised at a time (their panel by plain loops) and the trailing
+ * lower triangle takes their rank-four update in contiguous rows.
+ * gsl_linalg_cholesky_decomp1 reports an indefinite matrix through GSL's
+ * error handler, which is global state.  Where the modified Cholesky
+ * would have added a perturbation to a matrix this one accepts, the
+ * matrix is positive definite to rounding and the verdict is the same
+ * (not HFFIT_SADDLE, which is all the fits ask). */
+static int positive_definite(double *L, int n, double *C)
 {
-    memcpy(L, H, (size_t)n * n * sizeof *L);
-    for (int k = 0; k < n; k++) {
-        double d = L[(size_t)k * n + k];
-        if (!(d > 0))
-            return 0;
-        double r = 1 / sqrt(d);
-        for (int i = k + 1; i < n; i++)
-            col[i] = L[(size_t)i * n + k] * r;
-        /* the trailing lower triangle less col col^T */
-        for (int i = k + 1; i < n; i++)
-            axpy_minus(L + (size_t)i * n + k + 1, col[i], col + k + 1, i - k);
+    for (int k0 = 0; k0 < n; k0 += 4) {
+        int kb = n - k0 < 4 ? n - k0 : 4;
+        /* the panel: column k = k0 + t less the panel's earlier columns,
+         * then scaled by its pivot into C[t][k+1 ..); C[t][k] = 0 */
+        for (int t = 0; t < kb; t++) {
+            int k = k0 + t;
+            double *ct = C + (size_t)t * n;
+            for (int i = k; i < n; i++) {
+                double v = L[(size_t)i * n + k];
+                for (int q = 0; q < t; q++)
+                    v -= C[(size_t)q * n + i] * C[(size_t)q * n + k];
+                ct[i] = v;
+            }
+            if (!(ct[k] > 0))
+                return 0;
+            double r = 1 / sqrt(ct[k]);
+            for (int i = k + 1; i < n; i++)
+                ct[i] *= r;
+            ct[k] = 0;
+        }
+        for (int t = kb; t < 4; t++) /* a short last panel: zero columns */
+            memset(C + (size_t)t * n, 0, n * sizeof *C);
+        int j0 = k0 + kb;
+        double u[4];
+        for (int i = j0; i < n; i++) {
+            for (int t = 0; t < 4; t++)
+                u[t] = C[(size_t)t * n + i];
+            axpy4_minus(L + (size_t)i * n + j0, u, C + j0, C + n + j0,
+                        C + 2 * (size_t)n + j0, C + 3 * (size_t)n + j0, i - j0 + 1);
+        }
     }
     return 1;
+}
+
+/* The block idx[0..n) of the whole Hessian full (npars^2) in width
+ * units into out (n*n); 0 where an entry is not finite (a yield at zero
+ * with a count). */
+static int cut(const double *full, int npars, int n, const int *idx,
+               const double *w, double *out)
+{
+    int ok = 1;
+    for (int a = 0; a < n; a++) {
+        const double *row = full + (size_t)idx[a] * npars;
+        for (int b = 0; b < n; b++) {
+            double v = row[idx[b]] * w[a] * w[b];
+            ok &= isfinite(v);
+            out[(size_t)a * n + b] = v;
+        }
+    }
+    return ok;
 }
 
 int hffit_curvature(const hf_model *m, const double *data, const double *x,
@@ -104,24 +148,22 @@ int hffit_curvature(const hf_model *m, const double *data, const double *x,
     int rc = HFFIT_UNKNOWN, npars = hf_model_npars(m);
     /* one buffer (not one per array: a fit checks every minimum, and
      * each buffer of this size was mapped and unmapped, a third of a
-     * staus hypotest in page faults): the whole Hessian, cut down to
-     * n*n; the Cholesky factor and a column; the Hessian's scratch */
-    double *H = malloc(((size_t)npars * npars + (size_t)n * n + n +
+     * staus hypotest in page faults): the whole Hessian; its block,
+     * factorised in place; four columns; the Hessian's scratch */
+    double *H = malloc(((size_t)npars * npars + (size_t)n * n + 4 * (size_t)n +
                         hfmodel_hessian_work_size(m)) * sizeof *H);
     (void)nevals; /* the exact Hessian is no NLL evaluation */
     if (!H)
         goto out;
-    double *L = H + (size_t)npars * npars, *col = L + (size_t)n * n, *work = col + n;
-    if (hffit_hessian_exact(m, data, x, n, idx, H, L, work) != HF_OK)
+    double *L = H + (size_t)npars * npars, *col = L + (size_t)n * n, *work = col + 4 * (size_t)n;
+    if (hfmodel_hessian(m, x, data, H, work) != HF_OK || !cut(H, npars, n, idx, w, L))
         goto out;
-    for (int a = 0; a < n; a++)
-        for (int b = 0; b < n; b++)
-            H[a * n + b] *= w[a] * w[b];
-    if (positive_definite(H, n, L, col)) {
+    if (positive_definite(L, n, col)) {
         rc = HFFIT_MINIMUM;
         goto out;
     }
-    double lo = lowest(H, n, dir);
+    cut(H, npars, n, idx, w, L); /* the factorisation destroyed it */
+    double lo = lowest(L, n, dir);
     rc = isnan(lo) ? HFFIT_UNKNOWN : lo < -NEG_CURVATURE ? HFFIT_SADDLE : HFFIT_FLAT;
 out:
     free(H);

@@ -95,15 +95,6 @@ int hffit_hessian_ex(const hf_model *m, const double *data, const double *pars,
                   int n, const int *idx, const double *h, double *H,
                   double *work, int *nevals, hf_error *err);
 
-/* The exact Hessian (hfmodel_hessian) over idx[0..n) at pars into H
- * (n*n, row-major; H has room for npars^2, the whole Hessian it is cut
- * from); tmp: n*n doubles; work: hfmodel_hessian_work_size(m) doubles.
- * No gradient evaluations.  HF_ERR_NUMERIC where an entry is not finite
- * (a yield at zero with a count). */
-int hffit_hessian_exact(const hf_model *m, const double *data,
-                        const double *pars, int n, const int *idx, double *H,
-                        double *tmp, double *work);
-
 /* What the curvature says of a point where the gradient test passed
  * (fit/converge.c). */
 enum {
@@ -155,7 +146,7 @@ static inline int hffit_lower(double f, double ref)
 }
 
 /* The Hessian of the NLL over the n parameters idx[0..n) at x (npars),
- * exact (hffit_hessian_exact: no gradient evaluations), judged in width
+ * exact (hfmodel_hessian: no gradient evaluations), judged in width
  * units (w[k]: the parameters' widths).  For HFFIT_SADDLE, dir[n] is the
  * eigenvector of the lowest eigenvalue, in width units.  nevals is left
  * as it is. */

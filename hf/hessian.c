@@ -15,14 +15,14 @@
  * Hess lam is made of few kinds of terms, each taken where it is cheap:
  *  - scalar x scalar: d2F/dk dl times T = sum_b w_b G_b B_b, once per
  *    block (not per bin): the dense block of the shared parameters;
- *  - scalar x histosys: dF/dk times the block's sum of w G dB/dalpha,
- *    summed over the consecutive histosys entries of one parameter in one
- *    block first;
+ *  - scalar x histosys: dF/dk times the block's sum of w G dB/dalpha over
+ *    its histosys entries (block_histosys); these two kinds together are
+ *    one rank-two update of whole rows per block (block_update);
  *  - histosys x histosys: only the diagonal (B is a sum of one-parameter
  *    shifts), from the weights' second derivative;
  *  - anything x gamma: one bin each.
- * The first term is an outer product per bin over J_i's nonzero entries
- * (a gamma's column has one).
+ * The first term is an outer product per bin, by rows of J_i's nonzero
+ * entries (a gamma's column has one).
  *
  * No factor is divided out where it is zero (mu = 0 in the background-only
  * fits): the products of "the other factors" are taken over the nonzero
@@ -30,7 +30,6 @@
  * does with prefix and suffix products.
  */
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "interp.h"

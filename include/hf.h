@@ -407,10 +407,11 @@ typedef struct hf_fit_options {
      * free fit, no fit (its point is the global minimum by
      * construction), and a fit finished on an empty bin's zero yield
      * (fit/edge.c: a constrained minimum, judged by KKT).  Cost: about
-     * 1.1 to 1.5 times the time of an asymptotic hypotest on the shared
+     * 1.2 to 1.4 times the time of an asymptotic hypotest on the shared
      * real workspaces (1.6 to 12 times its evaluations while the Hessian
-     * was taken by differences), 8 to 14 times a toy's evaluations
-     * (toy_confirm refits; bench/RESULTS.md); where a
+     * was taken by differences; checking every fit by default would
+     * cost +24 to +38%), 1.2 to 2.7 times a toy's evaluations (each
+     * quick fit is refitted from its point; bench/RESULTS.md); where a
      * toy's fits find no point that passes, from every start, the toy
      * is dropped.  Use it as a regression check
      * against pyhf, and for a result that will be published.  0 (the

@@ -352,6 +352,7 @@ static void test_pyhf_models(void **state)
     static const char *const ws[] = {
         "ambiguous", "asimov_inits", "bigtau", "deficit", "saddle", "saddle_cr",
         "saddle_sym", "twowell", "twowell_fixed", "twowell_free", "zero_cr",
+        "hessian_tiny",
     };
     for (size_t k = 0; k < sizeof ws / sizeof ws[0]; k++) {
         char path[128];
@@ -362,9 +363,78 @@ static void test_pyhf_models(void **state)
                                 "tests/pyhf/ambiguous_patchset.json"));
 }
 
+/* The index of parameter `name` in m, or -1. */
+static int par_index(const hf_model *m, const char *name)
+{
+    for (int a = 0; a < hf_model_npars(m); a++)
+        if (!strcmp(hf_model_par_name(m, a), name))
+            return a;
+    return -1;
+}
+
+/* tests/pyhf/hessian_refs.json (make_hessian_ref.py: 50 digits, the NLL
+ * written out in Python from pyhf's definitions): the NLL to 1e-12 (the
+ * same function) and every Hessian entry to 1e-9 of its row's largest. */
+static void test_mpmath(void **state)
+{
+    (void)state;
+    char *txt = slurp_path("tests/pyhf/hessian_refs.json");
+    assert_non_null(txt);
+    cJSON *refs = cJSON_Parse(txt);
+    free(txt);
+    assert_non_null(refs);
+    hf_model *m = file_model("tests/pyhf/hessian_tiny.json");
+    int np = hf_model_npars(m), npts = 0;
+    double *x = malloc(np * sizeof *x), *H = malloc((size_t)np * np * sizeof *H);
+    double *Href = calloc((size_t)np * np, sizeof *Href);
+    double *work = malloc(hfmodel_hessian_work_size(m) * sizeof *work);
+    const cJSON *pt;
+    cJSON_ArrayForEach(pt, cJSON_GetObjectItem(refs, "points")) {
+        const cJSON *v;
+        int nset = 0;
+        cJSON_ArrayForEach(v, cJSON_GetObjectItem(pt, "pars")) {
+            int a = par_index(m, v->string);
+            assert_true(a >= 0);
+            x[a] = atof(v->valuestring);
+            nset++;
+        }
+        assert_int_equal(nset, np);
+        double nll = hf_model_nll(m, x, hf_model_data(m), NULL, work);
+        double ref = atof(cJSON_GetObjectItem(pt, "nll")->valuestring);
+        assert_true(fabs(nll - ref) <= 1e-12 * fabs(ref));
+        cJSON_ArrayForEach(v, cJSON_GetObjectItem(pt, "hessian")) {
+            char a[64], b[64];
+            assert_int_equal(sscanf(v->string, "%63[^|]|%63s", a, b), 2);
+            int i = par_index(m, a), j = par_index(m, b);
+            assert_true(i >= 0 && j >= 0);
+            Href[i * np + j] = Href[j * np + i] = atof(v->valuestring);
+        }
+        assert_int_equal(hfmodel_hessian(m, x, hf_model_data(m), H, work), HF_OK);
+        for (int i = 0; i < np; i++) {
+            double rowmax = 0;
+            for (int j = 0; j < np; j++)
+                rowmax = fmax(rowmax, fabs(Href[i * np + j]));
+            for (int j = 0; j < np; j++)
+                if (!(fabs(H[i * np + j] - Href[i * np + j]) <= 1e-9 * rowmax))
+                    fail_msg("point %d: H[%s][%s] = %.15g, 50 digits %.15g", npts,
+                             hf_model_par_name(m, i), hf_model_par_name(m, j),
+                             H[i * np + j], Href[i * np + j]);
+        }
+        npts++;
+    }
+    assert_int_equal(npts, 2);
+    free(x);
+    free(H);
+    free(Href);
+    free(work);
+    hf_model_free(m);
+    cJSON_Delete(refs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mpmath),
         cmocka_unit_test(test_pyhf_models),
         cmocka_unit_test(test_shared),
     };

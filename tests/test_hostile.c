@@ -94,9 +94,7 @@ static void test_unbounded_reads(void **state)
     result r = run("inspect", "/dev/zero", NULL);
     assert_failed_cleanly(&r, 1, "/dev/zero: is a device");
     result_free(&r);
-    r = run("inspect", tmpdir, NULL);
-    assert_failed_cleanly(&r, 1, "is a directory");
-    result_free(&r);
+    run_fails(1, "is a directory", "inspect", tmpdir, NULL);
 
     /* a pipe longer than HF_MAX_INPUT_BYTES */
     char fifo[512];
@@ -204,10 +202,9 @@ static void test_test_poi_bounds(void **state)
     result r = run("cls", path, "--scan", "0:20:3", NULL);
     assert_failed_cleanly(&r, 2, "outside the bounds [0, 10]");
     result_free(&r);
-    r = run("cls", path, "--test-poi", "-1", "--calctype", "toybased",
-            "--ntoys", "10", NULL);
-    assert_failed_cleanly(&r, 2, "outside the bounds [0, 10]");
-    result_free(&r);
+    run_fails(2, "outside the bounds [0, 10]",
+              "cls", path, "--test-poi", "-1", "--calctype", "toybased",
+              "--ntoys", "10", NULL);
     /* the edges are fine */
     r = run("cls", path, "--test-poi", "10", NULL);
     assert_int_equal(r.status, 0);
@@ -255,21 +252,13 @@ static void test_messages(void **state)
     free(path);
 
     path = ws_file("okm.json", "mu", "");
-    r = run("cls", path, "--test-poi", "5e-324", NULL);
-    assert_failed_cleanly(&r, 2, "underflows");
-    result_free(&r);
-    r = run("cls", path, "--output-file", "", NULL);
-    assert_failed_cleanly(&r, 2, "the file name is empty");
-    result_free(&r);
-    r = run("eval", path, "--pars", "{\"mu\": \"2\"}", NULL);
-    assert_failed_cleanly(&r, 2, "'mu': expected a number, got a string");
-    result_free(&r);
-    r = run("eval", path, "--pars", "{\"mu\": [1, 2]}", NULL);
-    assert_failed_cleanly(&r, 2, "'mu' has 1 component, got a list of 2");
-    result_free(&r);
-    r = run("eval", path, "--pars", "{\"nope\": 1}", NULL);
-    assert_failed_cleanly(&r, 2, "no parameter 'nope'");
-    result_free(&r);
+    run_fails(2, "underflows", "cls", path, "--test-poi", "5e-324", NULL);
+    run_fails(2, "the file name is empty", "cls", path, "--output-file", "", NULL);
+    run_fails(2, "'mu': expected a number, got a string",
+              "eval", path, "--pars", "{\"mu\": \"2\"}", NULL);
+    run_fails(2, "'mu' has 1 component, got a list of 2",
+              "eval", path, "--pars", "{\"mu\": [1, 2]}", NULL);
+    run_fails(2, "no parameter 'nope'", "eval", path, "--pars", "{\"nope\": 1}", NULL);
     free(path);
 }
 
@@ -302,12 +291,8 @@ static void test_verify_digest(void **state)
     r = run("cls", other, DEMO_PS, NULL); /* grid mode */
     assert_failed_cleanly(&r, 1, "--no-verify");
     result_free(&r);
-    r = run("eval", other, DEMO_PS, "--patch-name", "sig_300", NULL);
-    assert_failed_cleanly(&r, 1, "--no-verify");
-    result_free(&r);
-    r = run("fit", other, DEMO_PS, "--patch-name", "sig_300", NULL);
-    assert_failed_cleanly(&r, 1, "--no-verify");
-    result_free(&r);
+    run_fails(1, "--no-verify", "eval", other, DEMO_PS, "--patch-name", "sig_300", NULL);
+    run_fails(1, "--no-verify", "fit", other, DEMO_PS, "--patch-name", "sig_300", NULL);
 
     r = run("cls", other, DEMO_PS, "--patch-name", "sig_300", "--no-verify", NULL);
     assert_int_equal(r.status, 0);
@@ -451,9 +436,7 @@ static void test_output_targets(void **state)
     result_free(&r);
 
     /* a directory is refused */
-    r = run("cls", ws, "--output-file", tmpdir, NULL);
-    assert_failed_cleanly(&r, 1, "is a directory");
-    result_free(&r);
+    run_fails(1, "is a directory", "cls", ws, "--output-file", tmpdir, NULL);
     result_free(&want);
     free(ws);
 }

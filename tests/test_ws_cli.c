@@ -101,12 +101,8 @@ static void test_digest_demo(void **state)
     assert_ok(&r, "md5:90cde47ce8622a0bc87fb8286d6f683c\n"
                   "sha256:4806142d83ab74bd4a6fc16a4abfd45a0e3da734fa538b2dbca0566e404b692d\n");
     result_free(&r);
-    r = run("digest", "-a", "sha999", DEMO_WS, NULL);
-    assert_failed_cleanly(&r, 2, "sha999 is not an algorithm");
-    result_free(&r);
-    r = run("digest", "no/such/file.json", NULL);
-    assert_failed_cleanly(&r, 1, "no/such/file.json");
-    result_free(&r);
+    run_fails(2, "sha999 is not an algorithm", "digest", "-a", "sha999", DEMO_WS, NULL);
+    run_fails(1, "no/such/file.json", "digest", "no/such/file.json", NULL);
 }
 
 /* pyhf digest on every shared BkgOnly.json (the six first also listed in
@@ -199,15 +195,9 @@ static void test_patchset_failures(void **state)
     assert_failed_cleanly(&r, 1, "No patch associated with \"nosuch\" is defined in patchset.");
     assert_int_equal(access(out, F_OK), -1);
     result_free(&r);
-    r = run("patchset", "extract", DEMO_PS, NULL);
-    assert_failed_cleanly(&r, 1, "No patch associated with \"None\"");
-    result_free(&r);
-    r = run("patchset", "frobnicate", DEMO_PS, NULL);
-    assert_failed_cleanly(&r, 2, "unknown patchset command");
-    result_free(&r);
-    r = run("patchset", "inspect", DEMO_PS, "--name", "x", NULL);
-    assert_failed_cleanly(&r, 2, "takes no --name");
-    result_free(&r);
+    run_fails(1, "No patch associated with \"None\"", "patchset", "extract", DEMO_PS, NULL);
+    run_fails(2, "unknown patchset command", "patchset", "frobnicate", DEMO_PS, NULL);
+    run_fails(2, "takes no --name", "patchset", "inspect", DEMO_PS, "--name", "x", NULL);
     r = run("patchset", "verify", DEMO_PS, DEMO_WS, NULL);
     assert_int_not_equal(r.status, 0);
     assert_string_equal(r.out, "");
@@ -226,10 +216,9 @@ static void test_patchset_failures(void **state)
     fputs(json, f);
     fclose(f);
     free(json);
-    r = run("patchset", "verify", mod, DEMO_PS, NULL);
-    assert_failed_cleanly(&r, 1, "The digest verification failed for hash "
-                                 "algorithm 'sha256'. Expected: 4806142d83ab74bd4a6fc16a4abfd45a0e3da734fa538b2dbca0566e404b692d. Got: ");
-    result_free(&r);
+    run_fails(1, "The digest verification failed for hash "
+              "algorithm 'sha256'. Expected: 4806142d83ab74bd4a6fc16a4abfd45a0e3da734fa538b2dbca0566e404b692d. Got: ",
+              "patchset", "verify", mod, DEMO_PS, NULL);
     r = run("patchset", "apply", mod, DEMO_PS, "--name", "sig_300", "--output-file", out, NULL);
     assert_failed_cleanly(&r, 1, "The digest verification failed");
     assert_int_equal(access(out, F_OK), -1);
@@ -257,11 +246,10 @@ static void test_patchset_real(void **state)
     result_free(&r);
     if (access(SLBB "patchset.json", R_OK) != 0)
         return;
-    r = run("patchset", "verify", SLBB "BkgOnly.json", SLBB "patchset.json", NULL);
-    assert_failed_cleanly(&r, 1, "The digest verification failed for hash "
-                                 "algorithm 'sha256'. Expected: 2563672e1a165384faf49f1431e921d88c9c07ec10f150d5045576564f98f820. "
-                                 "Got: ab4134e4a2e0ff7598c4251a572949a6e271ac5d7e72a8ac3f1e0343d87059ad");
-    result_free(&r);
+    run_fails(1, "The digest verification failed for hash "
+              "algorithm 'sha256'. Expected: 2563672e1a165384faf49f1431e921d88c9c07ec10f150d5045576564f98f820. "
+              "Got: ab4134e4a2e0ff7598c4251a572949a6e271ac5d7e72a8ac3f1e0343d87059ad",
+              "patchset", "verify", SLBB "BkgOnly.json", SLBB "patchset.json", NULL);
 }
 
 /* ------------------------------------------------------------------ sort */
@@ -349,22 +337,14 @@ static void test_prune_rename(void **state)
     result r = run("prune", DEMO_WS, "-t", "histosys", NULL);
     assert_failed_cleanly(&r, 1, "histosys is not one of the modifier types in this workspace.");
     result_free(&r);
-    r = run("rename", DEMO_WS, "-s", "nosuch", "x", NULL);
-    assert_failed_cleanly(&r, 1, "nosuch is not one of the samples in this workspace.");
-    result_free(&r);
-    r = run("prune", DEMO_WS, "-c", "nosuch", NULL);
-    assert_failed_cleanly(&r, 1, "nosuch is not one of the channels in this workspace.");
-    result_free(&r);
+    run_fails(1, "nosuch is not one of the samples in this workspace.",
+              "rename", DEMO_WS, "-s", "nosuch", "x", NULL);
+    run_fails(1, "nosuch is not one of the channels in this workspace.",
+              "prune", DEMO_WS, "-c", "nosuch", NULL);
     /* Pruning the only measurement leaves no valid workspace. */
-    r = run("prune", DEMO_WS, "--measurement", "NormalMeasurement", NULL);
-    assert_failed_cleanly(&r, 1, "measurements");
-    result_free(&r);
-    r = run("rename", DEMO_WS, "-s", "ttbar", NULL);
-    assert_failed_cleanly(&r, 2, "needs two values");
-    result_free(&r);
-    r = run("rename", DEMO_WS, "-t", "a", "b", NULL);
-    assert_failed_cleanly(&r, 2, "unknown option '-t'");
-    result_free(&r);
+    run_fails(1, "measurements", "prune", DEMO_WS, "--measurement", "NormalMeasurement", NULL);
+    run_fails(2, "needs two values", "rename", DEMO_WS, "-s", "ttbar", NULL);
+    run_fails(2, "unknown option '-t'", "rename", DEMO_WS, "-t", "a", "b", NULL);
 }
 
 /* --------------------------------------------------------------- combine */
@@ -398,15 +378,11 @@ static void test_combine(void **state)
     result_free(&r);
     /* pyhf's refusals (a set of several names prints in Python's hash
      * order, so only one-name sets would match byte for byte). */
-    r = run("combine", DEMO_WS, DEMO_WS, NULL);
-    assert_failed_cleanly(&r, 1, "Workspaces cannot have any channels in common with the same name: {");
-    result_free(&r);
-    r = run("combine", DEMO_WS, ren2, "-j", "outer", NULL);
-    assert_failed_cleanly(&r, 1, "Workspaces cannot have channels in common with incompatible structure: ['CR', 'SR']. You can also try a different join operation: ['none', 'outer', 'left outer', 'right outer'].");
-    result_free(&r);
-    r = run("combine", DEMO_WS, ren2, "-j", "bogus", NULL);
-    assert_failed_cleanly(&r, 2, "bogus");
-    result_free(&r);
+    run_fails(1, "Workspaces cannot have any channels in common with the same name: {",
+              "combine", DEMO_WS, DEMO_WS, NULL);
+    run_fails(1, "Workspaces cannot have channels in common with incompatible structure: ['CR', 'SR']. You can also try a different join operation: ['none', 'outer', 'left outer', 'right outer'].",
+              "combine", DEMO_WS, ren2, "-j", "outer", NULL);
+    run_fails(2, "bogus", "combine", DEMO_WS, ren2, "-j", "bogus", NULL);
     r = run("combine", DEMO_WS, ren, "--merge-channels", NULL);
     assert_failed_cleanly(&r, 2, "You can only merge channels using the 'outer', 'left outer', or 'right outer' join operations; not none");
     result_free(&r);
