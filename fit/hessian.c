@@ -1,6 +1,7 @@
 /*
- * hessian.c - the NLL's Hessian from differences of its analytic gradient,
- * and the parabolic uncertainties and correlations it implies.
+ * hessian.c - the NLL's Hessian from differences of its analytic gradient
+ * (the toys' metrics, fit/mle.c's Newton step), and the parabolic
+ * uncertainties and correlations the exact Hessian implies.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -132,14 +133,12 @@ static int fit_uncertainties_impl(const hf_model *m, const double *data,
     int npars = hf_model_npars(m);
     const unsigned char *fixed = hf_model_fixed(m);
     int *idx = malloc((npars ? npars : 1) * sizeof *idx);
-    double *h = malloc((npars ? npars : 1) * sizeof *h);
     double *width = malloc((npars ? npars : 1) * sizeof *width);
     double *H = malloc(((size_t)npars * npars + 1) * sizeof *H);
     double *tmp = malloc(((size_t)npars * npars + 1) * sizeof *tmp);
-    double *work = malloc((hf_model_work_size(m) + 4 * (size_t)npars) *
-                          sizeof *work);
-    int rc = HF_OK, n = 0, nevals = 0;
-    if (!idx || !h || !width || !H || !tmp || !work) {
+    double *work = malloc(hfmodel_hessian_work_size(m) * sizeof *work);
+    int rc = HF_OK, n = 0;
+    if (!idx || !width || !H || !tmp || !work) {
         rc = hfcore_error_set(err, HF_ERR_NOMEM, "uncertainties: out of memory");
         goto out;
     }
@@ -148,9 +147,7 @@ static int fit_uncertainties_impl(const hf_model *m, const double *data,
         unc[i] = 0;
         if (fixed[i])
             continue;
-        idx[n] = i;
-        h[n] = 1e-4 * width[i];
-        n++;
+        idx[n++] = i;
     }
     if (corr)
         for (int i = 0; i < npars; i++)
@@ -158,7 +155,22 @@ static int fit_uncertainties_impl(const hf_model *m, const double *data,
                 corr[i * npars + j] = i == j;
     if (n == 0)
         goto out;
-    rc = hffit_hessian_ex(m, data, pars, n, idx, h, H, work, &nevals, err);
+    /* The exact Hessian (hf/hessian.c), not differences of the gradient:
+     * their steps' truncation was 4e-4 relative on a direction of
+     * curvature 3e6 (staus, bench/RESULTS.md), and one-sided at a bound.
+     * Cut to the free parameters in place: idx increases, so every entry
+     * moves to an index no larger than its own, after the entries it
+     * could overwrite were read. */
+    rc = hfmodel_hessian(m, pars, data, H, work);
+    for (int a = 0; rc == HF_OK && a < n; a++)
+        for (int b = 0; b < n; b++) {
+            double v = H[(size_t)idx[a] * npars + idx[b]];
+            if (!isfinite(v))
+                rc = hfcore_error_set(err, HF_ERR_NUMERIC,
+                                      "uncertainties: the Hessian is not finite at the "
+                                      "point (an expected yield at zero?)");
+            H[(size_t)a * n + b] = v;
+        }
     if (rc != HF_OK)
         goto out;
     /* Inverted in width units: constraint widths span six decades in some
@@ -192,7 +204,6 @@ static int fit_uncertainties_impl(const hf_model *m, const double *data,
                           "its pseudo-inverse");
 out:
     free(idx);
-    free(h);
     free(width);
     free(H);
     free(tmp);
