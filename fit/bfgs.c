@@ -349,6 +349,7 @@ int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
     double f = init_point(p, Hinv0, start, w, nevals);
     w->at_near = 0;
     w->first_bad = 0;
+    w->gave_up = 0;
     if (isnan(f)) {
         memmove(pars, start, hf_model_npars(p->m) * sizeof *pars);
         return HF_ERR_FIT;
@@ -390,6 +391,10 @@ int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
         }
         if (!(slope < 0))
             break;
+        if (w->give_up && f + 2 * slope > w->give_up_f) {
+            w->gave_up = 1;
+            break;
+        }
         int hit;
         double hitbound = 0, t;
         double tcap = step_cap(p, w, &hit, &hitbound);

@@ -51,6 +51,14 @@ typedef struct hf_bfgs_work {
      * from another fit: asymptotic.c's probe then takes another path). */
     double first_rho;
     int first_bad;
+    /* 0 (as hffit_bfgs_work_alloc leaves it), or 1: the descent gives up
+     * (HF_ERR_FIT, gave_up = 1) once f - 2 g'Hg > give_up_f, i.e. once
+     * even four times the decrease the metric predicts (g'Hg / 2) would
+     * not bring it below give_up_f, an NLL already reached elsewhere (the
+     * toys' search of a second well, infer/toys.c). */
+    int give_up;
+    double give_up_f;
+    int gave_up;
 } hf_bfgs_work;
 
 int hffit_bfgs_work_alloc(hf_bfgs_work *w, const hf_model *m, int nmax);

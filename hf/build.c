@@ -1628,7 +1628,7 @@ static int set_poi(const builder *B, hf_model *m, const hf_model_options *opt,
 
 /* The parameter scans the fitter needs, done once per model here rather
  * than in every fit: fit/mle.c other_wells (twowell), leave_saddle and
- * other_sides (symmetric, kinked). Returns 0 when out of memory. */
+ * other_sides (symmetric, kinked); infer/toys.c (onesided). Returns 0 when out of memory. */
 static int scan_parameters(hf_model *m)
 {
     size_t n = m->npars ? (size_t)m->npars : 1;
@@ -1641,7 +1641,10 @@ static int scan_parameters(hf_model *m)
     m->kinked = malloc(n);
     if (m->kinked)
         m->nkinked = hfmodel_kinked_scan(m, m->kinked);
-    return m->twowell && m->symmetric && m->kinked;
+    m->onesided = malloc(n);
+    if (m->onesided)
+        m->nonesided = hfmodel_onesided_scan(m, m->onesided);
+    return m->twowell && m->symmetric && m->kinked && m->onesided;
 }
 
 /* The steps run in pyhf's order: channels are collected, parameters

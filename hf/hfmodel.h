@@ -32,6 +32,14 @@ int hfmodel_kinked(const hf_model *m, unsigned char *flag);
  * 0 (normsys hi = lo, histosys hi_data = lo_data) with some effect: their
  * gradient at 0 is exactly zero whatever the data; returns how many. */
 int hfmodel_symmetric(const hf_model *m, unsigned char *flag);
+/* Sides (side[npars]) of the one-sided histosys parameters: code4p
+ * histosys is their only modifier and one of its variations equals the
+ * nominal yields in every bin (side -1: lo_data = nominal, +1: hi_data =
+ * nominal), so on that half the yields dip and come back, flat beyond
+ * |alpha| = 1, and the likelihood may have two minima along it
+ * (infer/toys.c looks for the other); 0 for the others.  Returns how many
+ * are one-sided. */
+int hfmodel_onesided(const hf_model *m, signed char *side);
 /* The same model with pyhf's smooth counterparts of the kinked codes
  * (normsys code1 -> code4, code0 -> code4p, histosys code0 -> code4p),
  * whose minimum a fit of the kinked model starts from; NULL when nothing

@@ -299,6 +299,7 @@ void hf_model_free(hf_model *m)
     free(m->twowell);
     free(m->symmetric);
     free(m->kinked);
+    free(m->onesided);
     for (int k = 0; k < m->nparsets && m->parsets; k++)
         free((char *)m->parsets[k].name);
     free(m->parsets);
@@ -473,8 +474,10 @@ hf_model *hfmodel_smooth(const hf_model *m)
     *t = *m;
     t->sfac = sf;
     t->kinked = NULL; /* its codes are not m's: hfmodel_kinked scans them */
-    if (t->histosys_code == HF_INTERP_CODE0)
+    if (t->histosys_code == HF_INTERP_CODE0) {
         t->histosys_code = HF_INTERP_CODE4P;
+        t->onesided = NULL; /* m's are code0's (none): scan */
+    }
     return t;
 }
 
@@ -512,6 +515,41 @@ int hfmodel_twowell_scan(const hf_model *m, unsigned char *flag)
         }
         count += flag[p];
     }
+    return count;
+}
+
+int hfmodel_onesided(const hf_model *m, signed char *side)
+{
+    if (!m->onesided)
+        return hfmodel_onesided_scan(m, side);
+    memcpy(side, m->onesided, (size_t)m->npars);
+    return m->nonesided;
+}
+
+/* up and down are the variations' deltas from the nominal yields,
+ * S +- 8 A16 (interp.c's coefficients), exactly 0 where hi_data or
+ * lo_data repeats the nominal; code4p only (code0 is flat from 0 on,
+ * where the rule of infer/toys.c would not apply as it stands). */
+int hfmodel_onesided_scan(const hf_model *m, signed char *side)
+{
+    int count = 0;
+    memset(side, 0, (size_t)m->npars);
+    if (m->histosys_code != HF_INTERP_CODE4P)
+        return 0;
+    for (int g = 0; g < m->nhs_pars; g++) {
+        int p = m->hs_gpar[g], upset = 0, downset = 0;
+        for (int e = m->hs_gstart[g]; e < m->hs_gstart[g + 1]; e++) {
+            double s = m->hs_gcoef[2 * e], a = 8 * m->hs_gcoef[2 * e + 1];
+            upset |= s + a != 0;
+            downset |= s - a != 0;
+        }
+        side[p] = upset == downset ? 0 : upset ? -1 : 1;
+    }
+    /* a normsys (or any scalar factor) on it keeps the yields moving */
+    for (int k = 0; k < m->nsfac; k++)
+        side[m->sfac[k].par] = 0;
+    for (int p = 0; p < m->npars; p++)
+        count += side[p] != 0;
     return count;
 }
 

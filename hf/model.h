@@ -148,12 +148,20 @@ struct hf_model {
      * NULL there, hfmodel_kinked scans). */
     unsigned char *kinked;
     int nkinked;
+    /* [npars] hfmodel_onesided's sides and their count, found once for the
+     * toys (infer/toys.c); they depend on the histosys coefficients and
+     * the scalar factors' parameters, which overlays, views and the smooth
+     * copy share.  NULL: hfmodel_onesided scans itself. */
+    signed char *onesided;
+    int nonesided;
 };
 
 /* hfmodel_twowell's scan of the histosys coefficients and nominal yields. */
 int hfmodel_twowell_scan(const hf_model *m, unsigned char *flag);
 /* hfmodel_symmetric's scan of the scalar factors and histosys entries. */
 int hfmodel_symmetric_scan(const hf_model *m, unsigned char *flag);
+/* hfmodel_onesided's scan of the histosys coefficients. */
+int hfmodel_onesided_scan(const hf_model *m, signed char *side);
 /* hfmodel_kinked's scan of the interpolation codes. */
 int hfmodel_kinked_scan(const hf_model *m, unsigned char *flag);
 

@@ -162,6 +162,17 @@ int hfinfer_hypo_eval(hf_hypo *h, double mu, int observed, hf_cls_result *res,
 
 void hfinfer_hypo_free(hf_hypo *h);
 
+/* One toy's test statistic at mu as hf_cls_toys computes it (the quick
+ * fits from the generating point, their retries, the search of the
+ * one-sided histosys' other wells) on the pseudo-data `toy` (ndata values)
+ * drawn at generating point `gen` (npars): q into *q, twice the NLL of
+ * the free fit into *free_tnll (unless NULL).  For tests, which give the
+ * toy: hf_cls_toys draws its own. */
+int hfinfer_toy_teststat(const hf_model *m, const double *gen,
+                         const double *toy, double mu, hf_test_stat ts,
+                         const hf_fit_options *opt, double *q,
+                         double *free_tnll, hf_error *err);
+
 /* What a hypothesis test needs of the model's POI, checked before any
  * fit: that there is one (HF_ERR_ARG), that the workspace does not fix it
  * and that its bounds hold the background-only value the test fits at

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -21,6 +22,28 @@ const char SIMPLE_WS[] =
     "\"observations\": [{\"name\": \"singlechannel\", \"data\": [51, 48]}],"
     "\"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": \"mu\", "
     "\"parameters\": []}}], \"version\": \"1.0.0\"}";
+
+hf_model *two_bin_model(int n_sr, int n_cr)
+{
+    char ws[1024];
+    snprintf(ws, sizeof ws,
+             "{\"channels\": ["
+             "{\"name\": \"CR\", \"samples\": [{\"name\": \"bkg\", \"data\": "
+             "[10.0], \"modifiers\": [{\"name\": \"k\", \"type\": "
+             "\"normfactor\", \"data\": null}]}]},"
+             "{\"name\": \"SR\", \"samples\": ["
+             "{\"name\": \"signal\", \"data\": [5.0], \"modifiers\": "
+             "[{\"name\": \"mu\", \"type\": \"normfactor\", \"data\": null}]},"
+             "{\"name\": \"bkg\", \"data\": [10.0], \"modifiers\": "
+             "[{\"name\": \"k\", \"type\": \"normfactor\", \"data\": null}]}"
+             "]}],"
+             "\"observations\": [{\"name\": \"CR\", \"data\": [%d]}, "
+             "{\"name\": \"SR\", \"data\": [%d]}],"
+             "\"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": "
+             "\"mu\", \"parameters\": []}}], \"version\": \"1.0.0\"}",
+             n_cr, n_sr);
+    return inline_model(ws);
+}
 
 hf_model *inline_model(const char *json)
 {

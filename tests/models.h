@@ -17,6 +17,10 @@ extern const char SIMPLE_WS[];
 hf_model *inline_model(const char *json);
 /* The same for a workspace file. */
 hf_model *file_model(const char *path);
+/* Two bins, free normfactors mu and k (bounds [0, 10]): CR expects 10 k
+ * and observes n_cr, SR expects 5 mu + 10 k and observes n_sr (test_bfgs,
+ * test_gauss). */
+hf_model *two_bin_model(int n_sr, int n_cr);
 /* The index of parameter `name` (a failed test when m has none). */
 int model_par(const hf_model *m, const char *name);
 

@@ -25,34 +25,12 @@
 #include "fit/bfgs.h"
 #include "models.h"
 
-static hf_model *two_bins(int n_sr, int n_cr)
-{
-    char ws[1024];
-    snprintf(ws, sizeof ws,
-             "{\"channels\": ["
-             "{\"name\": \"CR\", \"samples\": [{\"name\": \"bkg\", \"data\": "
-             "[10.0], \"modifiers\": [{\"name\": \"k\", \"type\": "
-             "\"normfactor\", \"data\": null}]}]},"
-             "{\"name\": \"SR\", \"samples\": ["
-             "{\"name\": \"signal\", \"data\": [5.0], \"modifiers\": "
-             "[{\"name\": \"mu\", \"type\": \"normfactor\", \"data\": null}]},"
-             "{\"name\": \"bkg\", \"data\": [10.0], \"modifiers\": "
-             "[{\"name\": \"k\", \"type\": \"normfactor\", \"data\": null}]}"
-             "]}],"
-             "\"observations\": [{\"name\": \"CR\", \"data\": [%d]}, "
-             "{\"name\": \"SR\", \"data\": [%d]}],"
-             "\"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": "
-             "\"mu\", \"parameters\": []}}], \"version\": \"1.0.0\"}",
-             n_cr, n_sr);
-    return inline_model(ws);
-}
-
 static double poisson_term(double lam, double n)
 {
     return lam - n * log(lam) + lgamma(n + 1);
 }
 
-/* The model of two_bins, the work space of its descents and the problem
+/* The model of two_bin_model, the work space of its descents and the problem
  * they solve: the first n of (mu, k) in the model's order moved (n = 1: k
  * alone), unit widths, tolerance 1e-12, at most 200 iterations; from
  * mu = k = 1 with the identity as first metric unless a test says else. */
@@ -66,7 +44,7 @@ typedef struct two_fit {
 
 static void two_fit_open(two_fit *f, int n_sr, int n_cr, int n)
 {
-    f->m = two_bins(n_sr, n_cr);
+    f->m = two_bin_model(n_sr, n_cr);
     f->imu = model_par(f->m, "mu");
     f->ik = model_par(f->m, "k");
     f->idx[0] = n == 1 ? f->ik : 0;

@@ -20,43 +20,12 @@
 #include "fit/fit.h"
 #include "models.h"
 
-static hf_model *two_bins(int n_sr, int n_cr)
-{
-    char ws[1024];
-    snprintf(ws, sizeof ws,
-             "{\"channels\": ["
-             "{\"name\": \"CR\", \"samples\": [{\"name\": \"bkg\", \"data\": "
-             "[10.0], \"modifiers\": [{\"name\": \"k\", \"type\": "
-             "\"normfactor\", \"data\": null}]}]},"
-             "{\"name\": \"SR\", \"samples\": ["
-             "{\"name\": \"signal\", \"data\": [5.0], \"modifiers\": "
-             "[{\"name\": \"mu\", \"type\": \"normfactor\", \"data\": null}]},"
-             "{\"name\": \"bkg\", \"data\": [10.0], \"modifiers\": "
-             "[{\"name\": \"k\", \"type\": \"normfactor\", \"data\": null}]}"
-             "]}],"
-             "\"observations\": [{\"name\": \"CR\", \"data\": [%d]}, "
-             "{\"name\": \"SR\", \"data\": [%d]}],"
-             "\"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": "
-             "\"mu\", \"parameters\": []}}], \"version\": \"1.0.0\"}",
-             n_cr, n_sr);
-    return inline_model(ws);
-}
-
-static int par(const hf_model *m, const char *name)
-{
-    for (int i = 0; i < hf_model_npars(m); i++)
-        if (strcmp(hf_model_par_name(m, i), name) == 0)
-            return i;
-    fail_msg("no parameter %s", name);
-    return -1;
-}
-
 /* hffit_gauss_newton over (mu, k) at mu = k = 1 against the hand inverse
  * of A = I + J' W J; one evaluation per main bin. */
 static void check(int n_sr, int n_cr)
 {
-    hf_model *m = two_bins(n_sr, n_cr);
-    int imu = par(m, "mu"), ik = par(m, "k"), idx[2] = {imu, ik};
+    hf_model *m = two_bin_model(n_sr, n_cr);
+    int imu = model_par(m, "mu"), ik = model_par(m, "k"), idx[2] = {imu, ik};
     double x[2] = {1, 1}, width[2] = {1, 1}, data[2], H[4];
     /* the data in the model's bin order (channels CR, SR) */
     assert_string_equal(hf_model_channel_name(m, 0), "CR");
