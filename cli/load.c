@@ -6,7 +6,6 @@
  * only the patch asked for is parsed.
  */
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -142,7 +141,6 @@ typedef struct patch_job {
     hf_cli_loaded *out;
     hf_error err;
     int rc; /* HF_OK, or the first file's failure */
-    atomic_int saw_set; /* a patchset is being read (see digest_job) */
 } patch_job;
 
 static void *load_patches(void *arg)
@@ -152,46 +150,74 @@ static void *load_patches(void *arg)
         const char *path = j->in->patch_paths[k];
         /* with --patch-name only that patch of a patchset is parsed; the
          * rest of its tens of MB is scanned, not built into a tree */
-        if (hfcli_is_patchset(path, NULL)) {
-            atomic_store(&j->saw_set, 1);
+        if (hfcli_is_patchset(path, NULL))
             j->rc = hfpatch_patchset_load(path, j->in->patch_name,
                                           &j->out->sets[k], &j->err);
-        } else {
+        else
             j->rc = hf_patch_read(path, &j->out->plain[k], &j->err);
-        }
     }
     return NULL;
 }
 
-/* The workspace's sha256 digest, worked out on a thread of its own as
- * soon as the workspace is read, when a patchset is among the files: on
- * 1Lbb it (~8 ms) then overlaps the rest of the patchset's scan and the
- * build instead of following the scan.  The digest checks use it. */
+/* The workspace's sha256 digest from its text (core/jcanon.c, ~8 ms on
+ * 1Lbb), worked out on a thread of its own from the moment the file is
+ * read, beside the workspace's parse and the patchset's scan, instead of
+ * after both.  It is used only once the text has parsed (before that the
+ * text may be anything: the digest of text that does not parse is never
+ * looked at); the digest checks take it from here. */
 typedef struct digest_job {
-    const hf_workspace *ws;
+    char *text;  /* the workspace file's, ours */
+    size_t len;
     pthread_t tid;
     int started; /* a thread to join */
     int rc;      /* HF_OK: hex holds the digest */
     char hex[160];
 } digest_job;
 
-static void *digest_ws(void *arg)
+static void *digest_text(void *arg)
 {
     digest_job *d = arg;
     hf_error err = {0};
-    d->rc = hfpatch_workspace_digest(d->ws, "sha256", d->hex, sizeof d->hex,
-                                     &err);
+    d->rc = hfcore_json_text_digest(d->text, d->len, "sha256", d->hex,
+                                    sizeof d->hex, &err);
     return NULL;
 }
 
 /* The digest once its thread is joined, or NULL (none was started, or it
- * failed: the checks then work it out, and word any failure, as before). */
+ * could not be had from the text: the checks then work it out from the
+ * tree, and word any failure, as before). */
 static const char *digest_done(digest_job *d)
 {
     if (d->started)
         pthread_join(d->tid, NULL);
     d->started = 0;
     return d->rc == HF_OK ? d->hex : NULL;
+}
+
+/* Whether one of the patch files is a regular file holding a patchset
+ * (a pipe is read once, by load_patches, and never looked into here). */
+static int some_patchset_file(const hf_cli_input *in)
+{
+    struct stat st;
+    for (int k = 0; k < in->npatches; k++)
+        if (stat(in->patch_paths[k], &st) == 0 && S_ISREG(st.st_mode) &&
+            hfcli_is_patchset(in->patch_paths[k], NULL))
+            return 1;
+    return 0;
+}
+
+/* hfcli_load_workspace of a file with its digest started as soon as its
+ * text is read (hf_workspace_read reads and parses the same way). */
+static int load_workspace_digesting(const char *path, hf_workspace **ws,
+                                    digest_job *d)
+{
+    hf_error err = {0};
+    int rc = hfcore_file_read(path, &d->text, &d->len, &err);
+    if (rc == HF_OK) {
+        d->started = pthread_create(&d->tid, NULL, digest_text, d) == 0;
+        rc = hf_workspace_parse(d->text, path, ws, &err);
+    }
+    return rc == HF_OK ? HF_EXIT_OK : hfcli_lib_error(&err);
 }
 
 /* The patchsets' digest checks against the workspace, on a thread of
@@ -320,18 +346,18 @@ int hfcli_load(const hf_cli_input *in, const hf_model_options *mo,
         }
         out->nslots = n;
     }
-    patch_job job = {in, out, {0}, HF_OK, 0};
+    patch_job job = {in, out, {0}, HF_OK};
+    digest_job digest;
+    memset(&digest, 0, sizeof digest);
+    digest.rc = HF_ERR_ARG;
+    int early = !in->no_verify && strcmp(in->ws_path, "-") != 0 &&
+                some_patchset_file(in);
     pthread_t tid;
     int threaded = n > 0 && pthread_create(&tid, NULL, load_patches, &job) == 0;
     if (n > 0 && !threaded)
         load_patches(&job);
-    rc = hfcli_load_workspace(in->ws_path, &out->ws);
-    digest_job digest;
-    memset(&digest, 0, sizeof digest);
-    digest.ws = out->ws;
-    digest.rc = HF_ERR_ARG;
-    if (rc == HF_EXIT_OK && !in->no_verify && atomic_load(&job.saw_set))
-        digest.started = pthread_create(&digest.tid, NULL, digest_ws, &digest) == 0;
+    rc = early ? load_workspace_digesting(in->ws_path, &out->ws, &digest)
+               : hfcli_load_workspace(in->ws_path, &out->ws);
     if (threaded)
         pthread_join(tid, NULL);
     /* the workspace's problem first, as when read one after the other */
@@ -341,7 +367,8 @@ int hfcli_load(const hf_cli_input *in, const hf_model_options *mo,
      * a plain patch to the model spec (pyhf cls --patch) */
     if (rc == HF_EXIT_OK)
         rc = build_checked(in, mo, out, &digest);
-    digest_done(&digest); /* joined before the workspace can be freed */
+    digest_done(&digest); /* joined before its text is freed */
+    free(digest.text);
     return rc;
 }
 

@@ -162,6 +162,22 @@ static double nearest(uint64_t D, int K)
 }
 #endif
 
+/* The exponent [+-]digits at s[0, n), read within n (the text need not
+ * end in a NUL: strtol could read on), held below 10^8 in size: far past
+ * any double's range, where the value is 0 or infinite either way. */
+static long exponent(const char *s, size_t n)
+{
+    size_t i = 0;
+    int neg = n > 0 && s[0] == '-';
+    if (n > 0 && (s[0] == '-' || s[0] == '+'))
+        i++;
+    long e = 0;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+        if (e < 10000000)
+            e = e * 10 + (s[i] - '0');
+    return neg ? -e : e;
+}
+
 /* The significant digits of a float literal s[0, len) (JSON's grammar:
  * -int.frac e exp) without leading and trailing zeros: their count (0 for
  * zero, -1 for more than 17), their value in *D, the power of ten of the
@@ -189,7 +205,7 @@ static int sig_digits(const char *s, size_t len, char *digits, uint64_t *D, int 
         pos++;
     }
     if (i < len)
-        exp = strtol(s + i + 1, NULL, 10); /* the literal is short: no overflow */
+        exp = exponent(s + i + 1, len - i - 1);
     if (point < 0)
         point = pos;
     while (n > 0 && digits[n - 1] == '0') {
@@ -225,7 +241,7 @@ static double literal_value(const char *s, size_t len, uint64_t D, int n, int K)
         }
     }
     if (i < len)
-        exp = strtol(s + i + 1, NULL, 10);
+        exp = exponent(s + i + 1, len - i - 1);
     snprintf(lit + o, sizeof lit - o, "e%ld", exp - frac);
     return strtod(lit, NULL);
 }

@@ -234,3 +234,14 @@ int ref_model(const ref *r, hf_model **m, hf_error *err)
     hf_workspace_free(ws);
     return rc;
 }
+
+double ref_rounding(const hf_model *m, const double *data)
+{
+    double s = 0;
+    for (int i = 0; i < hf_model_ndata(m); i++) {
+        double n = fabs(data[i]);
+        if (n > 1)
+            s += n * log(n) + n;
+    }
+    return 8 * s * 2.220446049250313e-16;
+}

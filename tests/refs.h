@@ -66,4 +66,11 @@ void ref_list_free(char **list);
 /* The reference's model: workspace + patch, pyhf defaults. */
 int ref_model(const ref *r, hf_model **m, hf_error *err);
 
+/* What float64 rounding alone can make pyhf's twice_nll wrong by on this
+ * data: its Poisson terms n log(lam) - lam - lgamma(n + 1) cancel, each to
+ * a few ulps of its largest part.  3LRJ's shapesys constraints (tau up to
+ * 1.9e11) make that 1e-3: pyhf's logpdf there is off the 50-digit value by
+ * 8e-4 (test_cls, test_parity). */
+double ref_rounding(const hf_model *m, const double *data);
+
 #endif

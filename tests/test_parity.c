@@ -51,6 +51,7 @@
 #include "hf.h"
 #include "infer/infer.h"
 #include "run.h"
+#include "refs.h"
 
 #define REFS "tests/parity/refs.json"
 #define SHARED "../shared"
@@ -90,20 +91,6 @@ static void set_spread(const cJSON *h)
 
 static int failures, nexplained;
 
-/* What float64 rounding alone can make pyhf's twice_nll differ by: its
- * Poisson terms n log(lam) - lam - lgamma(n + 1) cancel, each to a few
- * ulps of its largest part (3LRJ's shapesys constraints, tau up to
- * 1.9e11, make that 1e-2; see tests/test_cls.c). */
-static double rounding(const hf_model *m, const double *data)
-{
-    double s = 0;
-    for (int i = 0; i < hf_model_ndata(m); i++) {
-        double n = fabs(data[i]);
-        if (n > 1)
-            s += n * log(n) + n;
-    }
-    return 8 * s * 2.220446049250313e-16;
-}
 
 static hf_model *model(const cJSON *c, const char *dir, hf_interp normsys,
                        hf_interp histosys)
@@ -141,7 +128,7 @@ static hf_model *model(const cJSON *c, const char *dir, hf_interp normsys,
 /* pyhf's five fits behind a hypotest (the reference's "fits", from
  * make_refs.py) against hf's on the same data (the Asimov ones on pyhf's
  * Asimov data).  The same function: hf's twice_nll at pyhf's parameters
- * is pyhf's to 1e-9 relative (float64 summation order) plus rounding().  The same
+ * is pyhf's to 1e-9 relative (float64 summation order) plus ref_rounding().  The same
  * minimum: hf's fit from the inits reaches pyhf's twice_nll within
  * EQUAL, or goes lower by more than LOWER (a hundred times the equality
  * tolerance: a better minimum of the same function, pyhf's SLSQP having
@@ -181,7 +168,7 @@ static double hf_minimum(const hf_model *m, const hf_hypotest_explain *ex,
 
 /* pyhf's five fits (the reference's "fits", from make_refs.py) against
  * hf's.  The same function: hf's twice_nll at pyhf's parameters is
- * pyhf's to 1e-9 relative plus rounding().  hf's minimum is then either
+ * pyhf's to 1e-9 relative plus ref_rounding().  hf's minimum is then either
  * lower than pyhf's by more than LOWER relative (ten times both
  * optimizers' tolerance), ten times the difference of the function at
  * pyhf's point and the rounding: a better minimum of the same function,
@@ -215,8 +202,8 @@ static void check_fits(const char *name, const char *key, const hf_model *m,
     for (int i = 0; i < nd; i++)
         if (fabs(mine[i] - asimov[i]) > ev->asimov_diff)
             ev->asimov_diff = fabs(mine[i] - asimov[i]);
-    ev->dq = 2 * rounding(m, hf_model_data(m));
-    ev->dq_A = 2 * rounding(m, asimov);
+    ev->dq = 2 * ref_rounding(m, hf_model_data(m));
+    ev->dq_A = 2 * ref_rounding(m, asimov);
     const cJSON *f;
     cJSON_ArrayForEach(f, fits) {
         char what[256];
@@ -224,7 +211,7 @@ static void check_fits(const char *name, const char *key, const hf_model *m,
                  cJSON_GetObjectItemCaseSensitive(f, "name")->valuestring);
         const cJSON *pa = cJSON_GetObjectItemCaseSensitive(f, "pars");
         const double *data = k < 3 ? hf_model_data(m) : asimov;
-        double want = json_number(f, "twice_nll"), round = rounding(m, data);
+        double want = json_number(f, "twice_nll"), round = ref_rounding(m, data);
         double scale = fabs(want) > 1 ? fabs(want) : 1;
         assert_int_equal(cJSON_GetArraySize(pa), np);
         for (int i = 0; i < np; i++)
