@@ -1242,8 +1242,8 @@ static int warm_run(const hf_model *m, const double *data, const double *init,
                     int check_all, hffit_near *near, double *pars,
                     hf_fit_result *res, hf_error *err);
 
-/* hffit_ex, with the Hessian check on every converged fit (check_all) or
- * only on its trapped coordinates (leave_saddle). */
+/* hffit_ex; every converged fit checks the whole Hessian (check_all or
+ * hffit_full_hessian, which is always 1: leave_saddle). */
 static int fit_run(const hf_model *m, const double *data, const double *init,
                    int fix_poi, double poi_value, const hf_fit_options *opt,
                    const double *width, double *work, int check_all,
