@@ -79,6 +79,14 @@ void run_teardown(const char *name)
         fprintf(stderr, "%s: could not remove %s\n", name, tmpdir);
 }
 
+void assert_file_holds(const char *path, const char *text)
+{
+    char *got = slurp_path(path);
+    assert_non_null(got);
+    assert_string_equal(got, text);
+    free(got);
+}
+
 double json_number(const cJSON *o, const char *key)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);

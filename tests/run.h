@@ -39,6 +39,8 @@ char *run_write_temp(const char *name, const char *text);
 /* At the end of main(): removes tmpdir and all in it, saying on stderr
  * (as `name`) when it cannot. */
 void run_teardown(const char *name);
+/* The file at path holds exactly text. */
+void assert_file_holds(const char *path, const char *text);
 /* o's number `key` (case-sensitive); a failed assertion naming the key
  * when o has no such number. */
 double json_number(const cJSON *o, const char *key);

@@ -27,6 +27,7 @@
 
 #include <cjson/cJSON.h>
 #include <cmocka.h>
+#include <gsl/gsl_eigen.h>
 
 #include "hf.h"
 #include "hf/hfmodel.h"
@@ -165,6 +166,53 @@ static double compare_at(const hf_model *m, const double *x, const char *what)
     return worst;
 }
 
+/* fit/converge.c's verdict on the whole Hessian over the free parameters
+ * at x (its own Cholesky, four columns at a time) against GSL's lowest
+ * eigenvalue of the same matrix in width units: positive definite where
+ * that is clearly positive, a saddle where it is below -1e-6; so every
+ * size of trailing update is exercised (n up to 126), at points that are
+ * minima of nothing (random) and so often indefinite.  Returns whether
+ * the point was indefinite. */
+static int check_verdict(const hf_model *m, const double *x, const char *what)
+{
+    int np = hf_model_npars(m), n = 0;
+    int *idx = malloc(np * sizeof *idx);
+    double *w = malloc(np * sizeof *w), *wf = malloc(np * sizeof *wf);
+    double *full = malloc((size_t)np * np * sizeof *full);
+    double *work = malloc(hfmodel_hessian_work_size(m) * sizeof *work);
+    hffit_widths(m, wf);
+    for (int a = 0; a < np; a++)
+        if (!hf_model_fixed(m)[a]) {
+            idx[n] = a;
+            w[n++] = wf[a];
+        }
+    assert_int_equal(hfmodel_hessian(m, x, hf_model_data(m), full, work), HF_OK);
+    gsl_matrix *A = gsl_matrix_alloc(n, n);
+    gsl_vector *ev = gsl_vector_alloc(n);
+    gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(n);
+    for (int a = 0; a < n; a++)
+        for (int b = 0; b < n; b++)
+            gsl_matrix_set(A, a, b, full[(size_t)idx[a] * np + idx[b]] * w[a] * w[b]);
+    gsl_eigen_symm(A, ev, ws);
+    double lo = gsl_vector_min(ev), hi = gsl_vector_max(ev);
+    double *dir = malloc(n * sizeof *dir);
+    int nev = 0, v = hffit_curvature(m, hf_model_data(m), x, n, idx, w, dir, &nev);
+    if (lo > 1e-9 * hi && v != HFFIT_MINIMUM)
+        fail_msg("%s: lowest eigenvalue %g > 0 but verdict %d", what, lo, v);
+    if (lo < -1e-6 && v != HFFIT_SADDLE)
+        fail_msg("%s: lowest eigenvalue %g < 0 but verdict %d", what, lo, v);
+    gsl_matrix_free(A);
+    gsl_vector_free(ev);
+    gsl_eigen_symm_free(ws);
+    free(idx);
+    free(w);
+    free(wf);
+    free(full);
+    free(work);
+    free(dir);
+    return lo < -1e-6;
+}
+
 /* Non-zero when every expected yield at x is positive (the NLL's domain). */
 static int yields_positive(const hf_model *m, const double *x)
 {
@@ -235,6 +283,8 @@ static void check_model(const hf_model *m, int smooth, const char *name,
         random_point(m, &seed, x);
         snprintf(what, sizeof what, "%s, random point %d", name, r);
         compare_at(m, x, what);
+        if (smooth)
+            check_verdict(m, x, what);
     }
     if (smooth) {
         static const double at[] = {-1, 1, 0.4, -1.6, 2.2, 1, -1};

@@ -28,17 +28,6 @@
 #define DEMO_WS RUN_DEMO_WS
 #define DEMO_PS "workspaces/demo/patchset.json"
 
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* One channel "c", one bin: sig (normfactor mu) over bkg with two
  * normsys whose names are given as JSON string bodies. */
 static char *two_normsys(const char *a, const char *b)
@@ -268,13 +257,10 @@ static void test_verify_digest(void **state)
 {
     NEED_BIN();
     /* the demo workspace with one more event observed */
-    FILE *f = fopen(DEMO_WS, "rb");
-    assert_non_null(f);
-    static char text[1 << 20];
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = '\0';
+    char *text = slurp_path(DEMO_WS);
+    assert_non_null(text);
     cJSON *root = cJSON_Parse(text);
+    free(text);
     assert_non_null(root);
     cJSON *obs = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "observations"), 0);
     cJSON *d0 = cJSON_GetArrayItem(cJSON_GetObjectItem(obs, "data"), 0);
@@ -379,7 +365,7 @@ static void test_output_targets(void **state)
     struct stat st;
     assert_int_equal(stat(reg, &st), 0);
     assert_int_equal(st.st_mode & 07777, 0600);
-    assert_string_equal(read_text(reg), want.out);
+    assert_file_holds(reg, want.out);
 
     /* a symbolic link stays one; its target is written */
     unlink(reg);
@@ -393,7 +379,7 @@ static void test_output_targets(void **state)
     result_free(&r);
     assert_int_equal(lstat(link, &st), 0);
     assert_true(S_ISLNK(st.st_mode));
-    assert_string_equal(read_text(reg), want.out);
+    assert_file_holds(reg, want.out);
     unlink(link);
     unlink(reg);
 
@@ -419,7 +405,7 @@ static void test_output_targets(void **state)
     waitpid(rd, NULL, 0);
     assert_int_equal(lstat(fifo, &st), 0);
     assert_true(S_ISFIFO(st.st_mode));
-    assert_string_equal(read_text(got), want.out);
+    assert_file_holds(got, want.out);
     unlink(fifo);
     unlink(got);
 
