@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -270,6 +271,18 @@ int hfcli_grid(const hf_cli_args *a, int npos, char **pos)
             return hfcli_usage_error("--threads applies to a whole "
                                       "patchset: give WS.json PATCHSET.json "
                                       "without --patch-name or -p");
+        return -1;
+    }
+    /* A pipe (the shell's <(...)) can be read only once: looking at its
+     * first byte here would take that byte from the loader.  It goes the
+     * one-patch way, which reads it whole once and tells a patchset from
+     * a patch by that text (cli/load.c); a grid needs a regular file. */
+    struct stat st;
+    if (stat(pos[1], &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        if (threads_given)
+            return hfcli_usage_error("--threads: %s is not a regular file "
+                                      "(a whole patchset is read from a file)",
+                                      pos[1]);
         return -1;
     }
     if (!hfcli_is_patchset(pos[1], NULL)) {

@@ -42,15 +42,24 @@ static char *fifo_of(const char *src, const char *name, pid_t *pid)
             fputs(text, f);
             fclose(f);
         }
+        /* A command that opens the pipe again (the fault tested here)
+         * gets an empty text and fails, instead of waiting for a writer
+         * for ever; a right one never opens it again, and reap() ends
+         * the wait here. */
+        for (int k = 0; k < 16; k++) {
+            f = fopen(path, "w");
+            if (f)
+                fclose(f);
+        }
         _exit(0);
     }
     free(text);
     return path;
 }
 
-/* The feeding child, once the command has exited: done, or blocked on a
- * FIFO nobody opened (a command that failed first) and killed, so that a
- * failure never hangs the test. */
+/* The feeding child, once the command has exited: blocked on its second
+ * opening of the FIFO (or on the first, for a command that failed before
+ * it) and killed, so that a failure never hangs the test. */
 static void reap(pid_t pid)
 {
     int st;
@@ -87,12 +96,9 @@ static void test_patchset_pipe(void **state)
     cJSON_Delete(ps);
 }
 
-/* A plain patch (the demo patchset's first patch alone) from a pipe. */
-static void test_patch_pipe(void **state)
+/* The demo patchset's first patch alone, as a file in tmpdir. */
+static char *first_patch_file(void)
 {
-    (void)state;
-    if (!hf_bin)
-        skip();
     char *text = slurp_path(DEMO_PS);
     assert_non_null(text);
     cJSON *ps = cJSON_Parse(text);
@@ -101,6 +107,18 @@ static void test_patch_pipe(void **state)
     const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(ps, "patches"), 0);
     char *ops = cJSON_PrintUnformatted(cJSON_GetObjectItem(first, "patch"));
     char *file = run_write_temp("patch.json", ops);
+    cJSON_free(ops);
+    cJSON_Delete(ps);
+    return file;
+}
+
+/* A plain patch (the demo patchset's first patch alone) from a pipe. */
+static void test_patch_pipe(void **state)
+{
+    (void)state;
+    if (!hf_bin)
+        skip();
+    char *file = first_patch_file();
     result want = run("cls", RUN_DEMO_WS, "-p", file, NULL);
     assert_int_equal(want.status, 0);
     pid_t pid;
@@ -113,8 +131,28 @@ static void test_patch_pipe(void **state)
     result_free(&want);
     free(fifo);
     free(file);
-    cJSON_free(ops);
-    cJSON_Delete(ps);
+}
+
+/* The same patch as the positional second argument (no -p): the grid
+ * check must not take the pipe's first byte either. */
+static void test_positional_pipe(void **state)
+{
+    (void)state;
+    if (!hf_bin)
+        skip();
+    char *file = first_patch_file();
+    result want = run("cls", RUN_DEMO_WS, file, NULL);
+    assert_int_equal(want.status, 0);
+    pid_t pid;
+    char *fifo = fifo_of(file, "pos.fifo", &pid);
+    result got = run("cls", RUN_DEMO_WS, fifo, NULL);
+    reap(pid);
+    assert_int_equal(got.status, 0);
+    assert_string_equal(got.out, want.out);
+    result_free(&got);
+    result_free(&want);
+    free(fifo);
+    free(file);
 }
 
 int main(void)
@@ -124,6 +162,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_patchset_pipe),
         cmocka_unit_test(test_patch_pipe),
+        cmocka_unit_test(test_positional_pipe),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     run_teardown("test_pipe");
