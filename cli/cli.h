@@ -326,8 +326,10 @@ int hfcli_explain_begin(const hf_model *m, hf_hypotest_explain *ex,
  * left behind when either fails.  An HF_EXIT_* status. */
 int hfcli_explain_emit(const hf_model *m, const hf_hypotest_explain *ex,
                        const hf_cli_args *a, cJSON *out);
-/* full_hessian: the fits' options had hf_fit_options.full_hessian, so that
- * each fit's "hessian" says which rule its "converged" means. */
+/* Each fit's "hessian" says what its "converged" checked ("full", or "by
+ * construction" for the Asimov free fit).  full_hessian: the options'
+ * hf_fit_options.full_hessian, kept for the callers; it changes nothing
+ * now that every fit checks the whole Hessian. */
 cJSON *hfcli_explain_json(const hf_model *m, const hf_hypotest_explain *ex,
                            int with_pars, int full_hessian);
 int hfcli_write_asimov(const char *path, const double *data, int n);

@@ -29,6 +29,7 @@ static cJSON *pars_by_name(const hf_model *m, const double *v)
 cJSON *hfcli_explain_json(const hf_model *m, const hf_hypotest_explain *ex,
                            int with_pars, int full_hessian)
 {
+    (void)full_hessian; /* every fit checks the whole Hessian now */
     cJSON *o = cJSON_CreateObject();
     int np = m ? hf_model_npars(m) : 0; /* m may be NULL without pars */
     for (int k = 0; o && k < HF_NFITS; k++) {
@@ -39,13 +40,13 @@ cJSON *hfcli_explain_json(const hf_model *m, const hf_hypotest_explain *ex,
         cJSON_AddNumberToObject(j, "twice_nll", f->twice_nll);
         cJSON_AddNumberToObject(j, "poi", f->poi);
         cJSON_AddBoolToObject(j, "converged", f->converged);
-        /* what "converged" checked: the Asimov free fit is no descent
-         * (infer/asymptotic.c asimov_free: its point is the global
-         * minimum by construction) */
+        /* what "converged" checked: every fit the whole Hessian
+         * (fit/mle.c hffit_full_hessian), but the Asimov free fit is no
+         * descent (infer/asymptotic.c asimov_free: its point is the
+         * global minimum by construction) */
         cJSON_AddStringToObject(j, "hessian",
                                 k == HF_FIT_ASIMOV_FREE ? "by construction"
-                                : full_hessian          ? "full"
-                                                        : "trapped");
+                                                        : "full");
         cJSON_AddItemToObject(j, "nevals", hfcli_json_int(f->nevals));
         if (with_pars && ex->pars && m)
             cJSON_AddItemToObject(j, "pars",

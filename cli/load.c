@@ -143,14 +143,36 @@ typedef struct patch_job {
     int rc; /* HF_OK, or the first file's failure */
 } patch_job;
 
+/* A patch file that is not a regular file (a pipe, such as the shell's
+ * <(...) gives) can be read only once: read whole, its first character
+ * says whether it is a patchset (hfcli_is_patchset would take it away). */
+static int load_unseekable(patch_job *j, int k)
+{
+    const char *path = j->in->patch_paths[k];
+    char *text;
+    int rc = hfcore_file_read(path, &text, NULL, &j->err);
+    if (rc)
+        return rc;
+    if (text[strspn(text, " \t\r\n")] == '{')
+        rc = hfpatch_patchset_parse_only(text, path, j->in->patch_name,
+                                         &j->out->sets[k], &j->err);
+    else
+        rc = hf_patch_parse(text, path, &j->out->plain[k], &j->err);
+    free(text);
+    return rc;
+}
+
 static void *load_patches(void *arg)
 {
     patch_job *j = arg;
     for (int k = 0; k < j->in->npatches && j->rc == HF_OK; k++) {
         const char *path = j->in->patch_paths[k];
+        struct stat st;
         /* with --patch-name only that patch of a patchset is parsed; the
          * rest of its tens of MB is scanned, not built into a tree */
-        if (hfcli_is_patchset(path, NULL))
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+            j->rc = load_unseekable(j, k);
+        else if (hfcli_is_patchset(path, NULL))
             j->rc = hfpatch_patchset_load(path, j->in->patch_name,
                                           &j->out->sets[k], &j->err);
         else

@@ -70,12 +70,9 @@ const hf_cli_option hfcli_options[] = {
      "(default 1e-10) and its NLL+gradient evaluations\n"
      "per fit (default 1000 + 50 per parameter)", "tolerance= maxiter="},
     {"full-hessian", HF_OPT_FULL_HESSIAN, NULL, CLS | GRID | SCAN,
-     "every fit checks the Hessian on all its free\n"
-     "parameters, as `hf fit` does (default: only the\n"
-     "block a descent cannot leave); about 1.2 to 1.4\n"
-     "times the time (toys: more): to check a result\n"
-     "against pyhf, or\n"
-     "before publishing", NULL},
+     "accepted for compatibility: every fit now checks\n"
+     "the Hessian on all its free parameters, as\n"
+     "`hf fit` does (the default)", NULL},
     {"optimizer", HF_OPT_OPTIMIZER, "NAME", CLS | FIT, NULL, NULL},
     {"backend", HF_OPT_BACKEND, "NAME", CLS | FIT, NULL, NULL},
     {"calctype", HF_OPT_CALCTYPE, "asymptotics|toybased", CLS,

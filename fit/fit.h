@@ -20,8 +20,8 @@ void hffit_widths(const hf_model *m, double *width);
 /* HF_OK for NULL (the defaults) or options set up by hf_fit_options_init;
  * HF_ERR_ARG for a version this library does not know. */
 int hffit_options_check(const hf_fit_options *opt, hf_error *err);
-/* hf_fit_options.full_hessian as the caller's version has it (0 for
- * NULL and version 1). */
+/* Whether every fit checks the whole Hessian: 1 for any options (NULL,
+ * version 1, full_hessian 0 alike; issue 16: the default). */
 int hffit_full_hessian(const hf_fit_options *opt);
 /* *src (NULL: the defaults) as a struct of this library's version. */
 void hffit_options_copy(hf_fit_options *dst, const hf_fit_options *src);

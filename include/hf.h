@@ -376,46 +376,28 @@ typedef struct hf_fit_options {
      * (positive definite, or flat within 1e-6); at
      * a saddle the fit descends from either side of it along the
      * negative direction (up to 3 times) and otherwise reports no
-     * convergence.  hf_fit and hf_test_statistic check the whole Hessian
-     * (no more evaluations; its time is about ten gradients' on 1Lbb);
-     * the fits inside hypothesis tests, limits and
-     * toys check only the block a descent cannot leave: the parameters
-     * whose gradient is exactly zero at the point, a zero that comes from
-     * the model, not from rounding (a parameter even about 0: every
-     * normsys hi = lo, every histosys hi_data = lo_data; a template that
-     * moves only bins whose expectation equals their count; a parameter
-     * that changes nothing), by one gradient for the even ones and
-     * Lanczos on the others (a full Hessian by differences multiplied
-     * their cost by 5 to 16; exact, see full_hessian below); a toy's
-     * quick fit (BFGS from its generating point's metric) checks none,
-     * and hands over to that rule only where it does not settle.  That
-     * is not the whole Hessian: a saddle approached along a direction
-     * that is no coordinate's (two parameters exchanged by a symmetry,
-     * started equal: tests/pyhf/saddle_sym.json, where pyhf's default
-     * optimizer stops too) is seen only by hf_fit's check, or by every
-     * fit with full_hessian below. */
+     * convergence.  Every fit checks the whole Hessian: hf_fit,
+     * hf_test_statistic and the fits of hypothesis tests, limits, scans,
+     * grids and toys (no more evaluations; its time is about ten
+     * gradients' on 1Lbb), so a saddle across a direction that is no
+     * coordinate's (two parameters exchanged by a symmetry, started
+     * equal: tests/pyhf/saddle_sym.json, where pyhf's default optimizer
+     * stops) is left too.  A toy's quick fit (BFGS from its generating
+     * point's metric) is followed by hffit_ex's fit from its point (the
+     * check, and a descent from a saddle); where a toy's fits find no
+     * point that passes, from every start, the toy is dropped.  Not
+     * checked: the Asimov free fit, no fit (its point is the global
+     * minimum by construction), and a fit finished on an empty bin's zero
+     * yield (fit/edge.c: a constrained minimum, judged by KKT).  Cost:
+     * about 1.2 to 1.4 times the time of an asymptotic hypotest on the
+     * shared real workspaces against the former default, which checked
+     * only the block a descent cannot leave (bench/RESULTS.md). */
     double tolerance;
     int max_evals;     /* 0: default */
-    /* Version 2.  Non-zero (the strict mode, `--full-hessian`): every
-     * fit of a hypothesis test, limit, scan and toy checks the whole
-     * Hessian on its free parameters off their bounds, as hf_fit does
-     * (the exact Hessian, no evaluations; from a saddle it descends, else it
-     * reports no convergence), so that "converged" means the rule above
-     * with "no eigenvalue below -1e-6" on all of them; a toy's quick fit
-     * is followed by hffit_ex's fit from its point (the check, and a
-     * descent from a saddle).  Not checked in either mode: the Asimov
-     * free fit, no fit (its point is the global minimum by
-     * construction), and a fit finished on an empty bin's zero yield
-     * (fit/edge.c: a constrained minimum, judged by KKT).  Cost: about
-     * 1.2 to 1.4 times the time of an asymptotic hypotest on the shared
-     * real workspaces (1.6 to 12 times its evaluations while the Hessian
-     * was taken by differences; checking every fit by default would
-     * cost +24 to +38%), 1.2 to 2.7 times a toy's evaluations (each
-     * quick fit is refitted from its point; bench/RESULTS.md); where a
-     * toy's fits find no point that passes, from every start, the toy
-     * is dropped.  Use it as a regression check
-     * against pyhf, and for a result that will be published.  0 (the
-     * default, and what a version-1 struct means): the rule above. */
+    /* Version 2.  Accepted for compatibility (`--full-hessian`, the
+     * former strict mode): whatever it holds, and in a version-1 struct,
+     * every fit checks the whole Hessian as above; hf_fit_options_init
+     * sets it to 1. */
     int full_hessian;
 } hf_fit_options;
 

@@ -86,6 +86,11 @@ int hfpatch_apply_workspace(const cJSON *root, const hf_patch *const *p,
  * operation arrays are detached from it). */
 const cJSON *hfpatch_patchset_json(const hf_patchset *ps);
 
+/* hf_patchset_parse of text with only patch `only` parsed (NULL: all),
+ * as hfpatch_patchset_load does for a file. */
+int hfpatch_patchset_parse_only(const char *json, const char *source,
+                                const char *only, hf_patchset **out,
+                                hf_error *err);
 /* Reads a patchset file.  With `only` NULL every patch is parsed (in
  * parallel); with a name, the text is scanned and only that patch's
  * operations are parsed (hf_patchset_patch is NULL for the others, whose

@@ -674,6 +674,13 @@ int hf_patchset_parse(const char *json, const char *name, hf_patchset **out,
     return load_text(json, strlen(json), NULL, name, NULL, out, err);
 }
 
+int hfpatch_patchset_parse_only(const char *json, const char *source,
+                                const char *only, hf_patchset **out,
+                                hf_error *err)
+{
+    return load_text(json, strlen(json), NULL, source, only, out, err);
+}
+
 int hfpatch_patchset_load(const char *path, const char *only,
                           hf_patchset **out, hf_error *err)
 {

@@ -1,6 +1,7 @@
 /*
- * test_fullhessian.c - the strict mode (hf_fit_options.full_hessian,
- * `--full-hessian`) on tests/pyhf/saddle_sym.json, against pyhf's
+ * test_fullhessian.c - the whole-Hessian check of every fit (the default;
+ * hf_fit_options.full_hessian and `--full-hessian` are still accepted and
+ * change nothing) on tests/pyhf/saddle_sym.json, against pyhf's
  * multi-start fits (tests/pyhf/make_refs.py, refs.json "full_hessian").
  *
  * The model exchanges two normsys parameters alpha_a and alpha_b, and an
@@ -8,14 +9,12 @@
  * diagonal alpha_a = alpha_b: a saddle on no coordinate, with no gradient
  * component exactly zero there.  A descent from the inits (alpha_a =
  * alpha_b = 0) stays on the diagonal (the gradient's two components are
- * equal there) and stops at that saddle.  The default rule of the fits
- * inside a hypothesis test checks the Hessian only on the coordinates
- * whose gradient is exactly zero (fit/mle.c leave_saddle), so it calls
- * that saddle converged: the known limit of the default, asserted below
- * as the premise of the test (pyhf's default optimizer stops there too:
- * refs.json pyhf_default, CLs_exp median 0.0478 against 0.1190).  With
- * full_hessian every fit checks the whole Hessian, as hf_fit does, and
- * must reach pyhf's minima and CLs.
+ * equal there) and stops at that saddle (pyhf's default optimizer stops
+ * there too: refs.json pyhf_default, CLs_exp median 0.0478 against
+ * 0.1190).  A check of the Hessian only on the coordinates whose
+ * gradient is exactly zero (the former default) called that saddle
+ * converged; every fit now checks the whole Hessian, as hf_fit does, so
+ * with or without the option every fit must reach pyhf's minima and CLs.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -91,85 +90,79 @@ static void check_cls(const cJSON *ref, const char *how,
     }
 }
 
-/* The default stops at the saddle (the premise: without it the model
- * tests nothing); full_hessian reaches pyhf's minimum in every fit. */
+/* Every fit of the hypotest at pyhf's minimum (within 1e-6), and pyhf's
+ * CLs; label names the options' variant in the messages. */
+static void check_hypotest(const cJSON *ref, hf_model *m,
+                           const hf_fit_options *opt, const char *label)
+{
+    hf_hypotest_explain ex = {0};
+    hf_cls_result c;
+    hf_error err;
+    if (hf_cls_asymptotic_explain(m, hf_model_data(m), 1.0,
+                                  HF_TEST_QMU_TILDE, opt, &c, &ex,
+                                  &err) != HF_OK)
+        fail_msg("saddle_sym, %s: %s", label, err.msg);
+    for (int k = 0; k < HF_NFITS; k++)
+        if (!(ex.fit[k].twice_nll <= ref_fit(ref, k) + 1e-6 &&
+              ex.fit[k].converged))
+            fail_msg("saddle_sym, %s: the %s fit: twice_nll %.10g, "
+                     "converged %d, pyhf's minimum %.10g", label,
+                     fit_key[k], ex.fit[k].twice_nll, ex.fit[k].converged,
+                     ref_fit(ref, k));
+    check_cls(ref, label, &c);
+}
+
+/* The default (no options, hf_fit_options_init's, full_hessian 0 and a
+ * version-1 struct alike: no opt-out) reaches pyhf's minimum in every
+ * fit. */
 static void test_library(void **state)
 {
     (void)state;
     cJSON *refs;
     const cJSON *ref = load_ref(&refs);
     hf_model *m = file_model(WS);
-    const double *data = hf_model_data(m);
     hf_fit_options opt;
-    hf_hypotest_explain ex = {0};
     hf_cls_result c;
     hf_error err;
-    assert_int_equal(hf_cls_asymptotic_explain(m, data, 1.0, HF_TEST_QMU_TILDE,
-                                               NULL, &c, &ex, &err), HF_OK);
-    for (int k = HF_FIT_FREE; k <= HF_FIT_BKG_ONLY; k++)
-        if (!(ex.fit[k].twice_nll > ref_fit(ref, k) + 0.01 && ex.fit[k].converged))
-            fail_msg("saddle_sym: the default's %s fit: twice_nll %.10g, "
-                     "converged %d; it used to stop at the diagonal's saddle "
-                     "above pyhf's %.10g (update this test and hf.h)",
-                     fit_key[k], ex.fit[k].twice_nll, ex.fit[k].converged,
-                     ref_fit(ref, k));
-    double dflt_free = ex.fit[HF_FIT_FREE].twice_nll;
-
+    check_hypotest(ref, m, NULL, "default");
     hf_fit_options_init(&opt);
     assert_int_equal(opt.version, HF_FIT_OPTIONS_VERSION);
-    assert_int_equal(opt.full_hessian, 0);
-    opt.full_hessian = 1;
-    memset(&ex, 0, sizeof ex);
-    if (hf_cls_asymptotic_explain(m, data, 1.0, HF_TEST_QMU_TILDE, &opt, &c,
-                                  &ex, &err) != HF_OK)
-        fail_msg("saddle_sym, full_hessian: %s", err.msg);
-    for (int k = 0; k < HF_NFITS; k++)
-        if (!(ex.fit[k].twice_nll <= ref_fit(ref, k) + 1e-6 && ex.fit[k].converged))
-            fail_msg("saddle_sym, full_hessian: the %s fit: twice_nll %.10g, "
-                     "pyhf's minimum %.10g", fit_key[k], ex.fit[k].twice_nll,
-                     ref_fit(ref, k));
-    check_cls(ref, "full_hessian", &c);
-
-    /* a version-1 struct has no full_hessian: whatever its bytes after
-     * max_evals hold, the default rule */
-    opt.version = 1;
-    memset(&ex, 0, sizeof ex);
-    assert_int_equal(hf_cls_asymptotic_explain(m, data, 1.0, HF_TEST_QMU_TILDE,
-                                               &opt, &c, &ex, &err), HF_OK);
-    assert_true(ex.fit[HF_FIT_FREE].twice_nll == dflt_free);
+    assert_int_equal(opt.full_hessian, 1);
+    check_hypotest(ref, m, &opt, "full_hessian 1");
+    opt.full_hessian = 0;
+    check_hypotest(ref, m, &opt, "full_hessian 0");
+    opt.version = 1; /* no full_hessian field: whatever its bytes hold */
+    check_hypotest(ref, m, &opt, "version 1");
     opt.version = HF_FIT_OPTIONS_VERSION + 1;
-    assert_int_equal(hf_cls_asymptotic(m, data, 1.0, HF_TEST_QMU_TILDE, &opt,
-                                       &c, &err), HF_ERR_ARG);
+    assert_int_equal(hf_cls_asymptotic(m, hf_model_data(m), 1.0,
+                                       HF_TEST_QMU_TILDE, &opt, &c, &err),
+                     HF_ERR_ARG);
     hf_model_free(m);
     cJSON_Delete(refs);
 }
 
-/* A CLs scan's hypotests take the option too: at mu = 1 pyhf's CLs. */
+/* A CLs scan's hypotests (default options): at mu = 1 pyhf's CLs. */
 static void test_scan(void **state)
 {
     (void)state;
     cJSON *refs;
     const cJSON *ref = load_ref(&refs);
     hf_model *m = file_model(WS);
-    hf_fit_options opt;
-    hf_fit_options_init(&opt);
-    opt.full_hessian = 1;
     const double mu[2] = {1.0, 2.0};
     hf_cls_result r[2];
     hf_limit_result lim;
     hf_error err;
     if (hf_upper_limit_scan(m, hf_model_data(m), mu, 2, 0.95,
-                            HF_TEST_QMU_TILDE, &opt, r, &lim, &err) != HF_OK)
+                            HF_TEST_QMU_TILDE, NULL, r, &lim, &err) != HF_OK)
         fail_msg("saddle_sym scan: %s", err.msg);
     check_cls(ref, "scan", &r[0]);
     hf_model_free(m);
     cJSON_Delete(refs);
 }
 
-/* A toy hypotest's fits to the observed data (and the generating fits)
- * take the option: at mu = 3, above the free fit's POI, the observed
- * qtilde is pyhf's multi-start value (q_obs_mu3); the default's fits stop
- * at the saddle (the premise). */
+/* A toy hypotest's fits to the observed data (and the generating fits),
+ * with full_hessian 0 and 1 alike: at mu = 3, above the free fit's POI,
+ * the observed qtilde is pyhf's multi-start value (q_obs_mu3). */
 static void test_toys(void **state)
 {
     (void)state;
@@ -190,20 +183,17 @@ static void test_toys(void **state)
         if (hf_cls_toys(m, hf_model_data(m), 3.0, HF_TEST_QMU_TILDE, 20, 1,
                         &to, &r, &err) != HF_OK)
             fail_msg("saddle_sym toys: %s", err.msg);
-        if (full)
-            close_to("toys' q_obs at mu = 3, full_hessian", r.test_stat, want,
-                     1e-6);
-        else if (!(fabs(r.test_stat - want) > 0.01))
-            fail_msg("saddle_sym: the default toys' q_obs at mu = 3 is %.10g, "
-                     "pyhf's %.10g: the default used to stop at the saddle "
-                     "(update this test)", r.test_stat, want);
+        close_to(full ? "toys' q_obs at mu = 3, full_hessian 1"
+                      : "toys' q_obs at mu = 3, full_hessian 0",
+                 r.test_stat, want, 1e-6);
     }
     hf_model_free(m);
     cJSON_Delete(refs);
 }
 
-/* hf cls --explain says which rule each fit's "converged" means, and
- * --full-hessian gives pyhf's fits. */
+/* hf cls --explain says each fit's "converged" checked the whole Hessian
+ * ("by construction" for the Asimov free fit), and gives pyhf's fits,
+ * with or without --full-hessian. */
 static void test_cli(void **state)
 {
     NEED_BIN();
@@ -218,18 +208,15 @@ static void test_cli(void **state)
             const cJSON *f = cJSON_GetObjectItem(ex, fit_key[k]);
             const char *h = cJSON_GetStringValue(cJSON_GetObjectItem(f, "hessian"));
             const char *want = k == HF_FIT_ASIMOV_FREE ? "by construction"
-                               : full                  ? "full"
-                                                       : "trapped";
+                                                       : "full";
             if (!h || strcmp(h, want))
                 fail_msg("%s fit: \"hessian\": %s, expected %s", fit_key[k],
                          h ? h : "(none)", want);
-            if (full)
-                close_to(fit_key[k],
-                         cJSON_GetObjectItem(f, "twice_nll")->valuedouble,
-                         ref_fit(ref, k), 1e-6);
+            close_to(fit_key[k],
+                     cJSON_GetObjectItem(f, "twice_nll")->valuedouble,
+                     ref_fit(ref, k), 1e-6);
         }
-        if (full)
-            close_to("--full-hessian CLs_exp median",
+        close_to("--explain CLs_exp median",
                      cJSON_GetArrayItem(cJSON_GetObjectItem(out, "CLs_exp"),
                                         2)->valuedouble,
                      cJSON_GetArrayItem(cJSON_GetObjectItem(ref, "CLs_exp"),
