@@ -286,9 +286,9 @@ typedef struct hf_cli_events {
 int hfcli_events_read(const char *path, const hf_ml *m, const char *format,
                        int want_y, int skip, hf_cli_events *ev);
 void hfcli_events_free(hf_cli_events *ev);
-/* "PATH: N events skipped ..." when ev skipped any (raw: they were rows
- * of a raw file, counted as events, not as lines). */
-void hfcli_events_skipped(const char *path, const hf_cli_events *ev, int raw);
+/* "PATH: N events skipped ..." when ev skipped any: the first one's CSV
+ * line, or its event index when ev was read from raw rows (no text). */
+void hfcli_events_skipped(const char *path, const hf_cli_events *ev);
 int hfcli_cmd_score(int argc, char **argv);
 
 /* The options of a published classifier, the same in `hf score` and `hf

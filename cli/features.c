@@ -13,11 +13,14 @@
 
 #include "cli.h"
 
-void hfcli_events_skipped(const char *path, const hf_cli_events *ev, int raw)
+/* A line for what was read as CSV (its text is kept), an event index for
+ * raw rows: keyed on the reading, not on --format (--check reads CSV
+ * whatever --format says). */
+void hfcli_events_skipped(const char *path, const hf_cli_events *ev)
 {
     if (ev->skipped)
         hfcli_msg("%s: %zu events skipped for a NaN or infinite feature (the first at %s "
-                   "%ld)", path, ev->skipped, raw ? "event" : "line", ev->first_skipped);
+                   "%ld)", path, ev->skipped, ev->text ? "line" : "event", ev->first_skipped);
 }
 
 void hfcli_events_free(hf_cli_events *ev)

@@ -225,7 +225,7 @@ static int run_score(const score_args *a)
     } else if (!rc)
         rc = hfcli_emit(text, a->output);
     if (!rc)
-        hfcli_events_skipped(src, &ev, a->format && strcmp(a->format, "csv"));
+        hfcli_events_skipped(src, &ev);
     free(text);
     free(out);
     hfcli_events_free(&ev);

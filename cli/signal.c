@@ -349,7 +349,7 @@ static int read_model(const model_args *ma, const char *path, const hf_binning *
     if (!rc)
         rc = fill_scores(&ev, out, K, k, b, only, sumw, sumw2, off, cnt);
     if (!rc)
-        hfcli_events_skipped(path, &ev, !ev.text);
+        hfcli_events_skipped(path, &ev);
     free(out);
     hfcli_events_free(&ev);
     hf_ml_free(m);

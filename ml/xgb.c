@@ -7,9 +7,11 @@
  * reuses), hence the lock.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "xgbapi.h"
 
 typedef struct xgb {
@@ -137,12 +139,46 @@ static hfml_xgbf *flat(xgb *m)
     return f;
 }
 
+#define NOT_A_MODEL "not an XGBoost model (JSON, UBJSON or binary, as libxgboost reads them)"
+#define BIN_PARAMS 136 /* the old binary format's parameter block, bytes */
+
+/* Why the file cannot be a model libxgboost reads, or NULL.  libxgboost
+ * 1.7 throws from deep inside on other files (a length_error or bad_alloc
+ * whose text names neither file nor format), so their first bytes are
+ * checked as libxgboost dispatches on them: a name ending in .json or
+ * .ubj must begin with '{'; any other name is JSON when it begins with
+ * '{' (after an optional "binf"), else the old binary format: the
+ * parameter block, then the objective's name ("binary:logistic") as a
+ * 64-bit little-endian length and printable bytes. */
+static const char *not_a_model(FILE *f, const char *path)
+{
+    unsigned char b[4 + BIN_PARAMS + 8 + 256];
+    size_t n = fread(b, 1, sizeof b, f), at = n >= 4 && !memcmp(b, "binf", 4) ? 4 : 0;
+    const char *ext = strrchr(path, '.');
+    if (ext && (!strcasecmp(ext, ".json") || !strcasecmp(ext, ".ubj")))
+        return n && b[0] == '{' ? NULL : "a .json or .ubj name, but the file does not begin "
+                                         "with '{'";
+    if (n > at && b[at] == '{')
+        return NULL;
+    uint64_t len = 0;
+    for (int q = 7; q >= 0 && n >= at + BIN_PARAMS + 8; q--)
+        len = len << 8 | b[at + BIN_PARAMS + (size_t)q];
+    int named = len >= 1 && len <= 256 && n >= at + BIN_PARAMS + 8 + len;
+    for (size_t q = 0; named && q < len; q++)
+        named = b[at + BIN_PARAMS + 8 + q] >= 0x20 && b[at + BIN_PARAMS + 8 + q] <= 0x7e;
+    return named ? NULL : "neither JSON (no '{' first) nor the binary format (no objective's "
+                          "name after its header)";
+}
+
 int hfml_xgb_load(const char *path, hf_ml_backend *be, hf_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) /* XGBoost's own message for this is a long trace */
         return hfcore_error_set(err, HF_ERR_IO, "%s: cannot open", path);
+    const char *why = not_a_model(f, path);
     fclose(f);
+    if (why)
+        return hfcore_error_set(err, HF_ERR_PARSE, "%s: " NOT_A_MODEL ": %s", path, why);
     const hfml_xgb_api *x;
     int rc = hfml_xgb_api_get(&x, path, err);
     if (rc)
@@ -156,7 +192,7 @@ int hfml_xgb_load(const char *path, hf_ml_backend *be, hf_error *err)
     if (x->XGBoosterCreate(NULL, 0, &m->h))
         rc = xgb_error(m, err, HF_ERR_NOMEM, path, "cannot create a booster");
     else if (x->XGBoosterLoadModel(m->h, path))
-        rc = xgb_error(m, err, HF_ERR_PARSE, path, "not an XGBoost model");
+        rc = xgb_error(m, err, HF_ERR_PARSE, path, NOT_A_MODEL ": libxgboost");
     else if (x->XGBoosterGetNumFeature(m->h, &nf) || nf < 1 || nf > 1 << 20)
         rc = hfcore_error_set(err, HF_ERR_INVALID, "%s: the model has no features", path);
     m->nin = (int)nf;

@@ -318,10 +318,11 @@ static char *tmp_path(const char *name)
     return b;
 }
 
-/* events.csv with line `line` (1: header) edited by replacing `from` by `to`. */
-static const char *edited_events(const char *name, int line, const char *from, const char *to)
+/* src with line `line` (1: header) edited by replacing `from` by `to`. */
+static const char *edited_file(const char *src, const char *name, int line, const char *from,
+                               const char *to)
 {
-    FILE *f = fopen(DIR "events.csv", "r");
+    FILE *f = fopen(src, "r");
     assert_non_null(f);
     char *out = tmp_path(name), l[1024];
     FILE *o = fopen(out, "w");
@@ -335,6 +336,11 @@ static const char *edited_events(const char *name, int line, const char *from, c
     fclose(f);
     fclose(o);
     return out;
+}
+
+static const char *edited_events(const char *name, int line, const char *from, const char *to)
+{
+    return edited_file(DIR "events.csv", name, line, from, to);
 }
 
 /* The five features named a..e in a preprocessing file at `name`, the
@@ -615,6 +621,45 @@ static void test_cli_bad_input(void **state)
           DIR "embed.onnx", F, tmp_path("embed_bad.csv"), NULL);
 }
 
+/* --check reads CSV whatever --format says: a skipped event is counted by
+ * its CSV line, as for --features FILE.csv. */
+static void test_cli_check_skipped_line(void **state)
+{
+    NEED_BIN();
+    const char *nanvec = edited_file(DIR "mlp_vectors.csv", "nanvec.csv", 5, "0.8566", "nan");
+    result r = run("score", "--model", DIR "mlp.onnx", "--check", nanvec, "--format", "f32",
+                   "--skip-nonfinite", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "nanvec.csv: 1 events skipped for a NaN or infinite feature "
+                               "(the first at line 5)"));
+    result_free(&r);
+}
+
+/* A file that is not an XGBoost model, given as one: our reason naming
+ * the file, not libxgboost's C++ exception text; nothing written. */
+static void test_cli_not_xgboost(void **state)
+{
+    NEED_BIN();
+    const char *M = "--model", *F = "--features", *ev = DIR "events.csv", *X = "--model-format";
+    const char *XF = "--model-format=xgboost", *FE = "--features=" DIR "events.csv";
+    const char *want = "mlp.onnx: not an XGBoost model (JSON, UBJSON or binary, as libxgboost "
+                       "reads them)";
+    fails(want, M, DIR "mlp.onnx", XF, FE, NULL);
+    fails("events.csv: not an XGBoost model (", M, ev, XF, FE, NULL);
+    /* JSON by its first byte, so libxgboost reads it: its reason after ours */
+    run_write_file(tmp_path("brace.model"), "{nope");
+    fails("brace.model: not an XGBoost model (JSON, UBJSON or binary, as libxgboost reads "
+          "them): libxgboost: ", M, tmp_path("brace.model"), XF, FE, NULL);
+    const char *sig = tmp_path("never.json");
+    unlink(sig);
+    result r = run("signal", "--workspace", RUN_DEMO_WS, M, DIR "mlp.onnx", X, "xgboost", F, ev,
+                   "--binning", DIR "binning.json", "-o", sig, NULL);
+    assert_failed_cleanly(&r, 1, want);
+    assert_null(strstr(r.err, "basic_string"));
+    assert_int_equal(access(sig, F_OK), -1);
+    result_free(&r);
+}
+
 int main(void)
 {
     if (run_setup("test_ml") != 0)
@@ -638,6 +683,8 @@ int main(void)
         cmocka_unit_test(test_cli_score),
         cmocka_unit_test(test_cli_signal),
         cmocka_unit_test(test_cli_bad_input),
+        cmocka_unit_test(test_cli_check_skipped_line),
+        cmocka_unit_test(test_cli_not_xgboost),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     run_teardown("test_ml");
