@@ -10,32 +10,12 @@
 #   e.g. bench/hypotest_time.sh ../hf-old/build build 9
 # Needs ../shared/workspaces.  Prints one line per point.
 set -e
-OLD=$(cd "$1" && pwd)
-NEW=$(cd "$2" && pwd)
 ROUNDS=${3:-9}
-HERE=$(cd "$(dirname "$0")/.." && pwd)
-R=$HERE/../shared/workspaces/real
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-for b in OLD NEW; do
-    eval dir=\$$b
-    # the library's SONAME (libhf.so.0) next to it, for the run-time linker
-    mkdir -p "$TMP/$b"
-    cp "$dir/libhf.so" "$TMP/$b/libhf.so"
-    ln -sf libhf.so "$TMP/$b/libhf.so.0"
-    cc -O2 -I"$HERE/include" -o "$TMP/bench_$b" "$HERE/bench/bench_hypotest.c" \
-        "$TMP/$b/libhf.so" -Wl,-rpath,"$TMP/$b" -lm
-done
+. "$(dirname "$0")/pair.sh"
 point() {
     name=$1
     shift
-    i=0
-    while [ $i -lt "$ROUNDS" ]; do
-        for b in OLD NEW; do
-            echo "$b $("$TMP/bench_$b" 21 "$@")"
-        done
-        i=$((i + 1))
-    done | /usr/bin/python3 -c "
+    pair_rounds "$@" | /usr/bin/python3 -c "
 import sys, json, statistics as st
 runs = {'OLD': [], 'NEW': []}
 for line in sys.stdin:
