@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -37,6 +38,9 @@ static char *fifo_of(const char *src, const char *name, pid_t *pid)
     *pid = fork();
     assert_true(*pid >= 0);
     if (*pid == 0) {
+        /* a reader that closes early must not kill the feeder before it
+         * has answered a second opening (below) */
+        signal(SIGPIPE, SIG_IGN);
         FILE *f = fopen(path, "w"); /* blocks until the command opens it */
         if (f) {
             fputs(text, f);
@@ -44,27 +48,58 @@ static char *fifo_of(const char *src, const char *name, pid_t *pid)
         }
         /* A command that opens the pipe again (the fault tested here)
          * gets an empty text and fails, instead of waiting for a writer
-         * for ever; a right one never opens it again, and reap() ends
-         * the wait here. */
-        for (int k = 0; k < 16; k++) {
+         * for ever.  Opened again and again, every 1 ms: a writer's open
+         * returns at once while a reader holds the pipe, so one reader's
+         * open can take many; a right command never opens it again, and
+         * reap() ends the loop. */
+        for (;;) {
             f = fopen(path, "w");
             if (f)
                 fclose(f);
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
         }
-        _exit(0);
     }
     free(text);
     return path;
 }
 
-/* The feeding child, once the command has exited: blocked on its second
- * opening of the FIFO (or on the first, for a command that failed before
- * it) and killed, so that a failure never hangs the test. */
+/* The feeding child, once the command has exited: killed, wherever it
+ * is in its loop (or blocked on its first opening, for a command that
+ * failed before it), so that a failure never hangs the test. */
 static void reap(pid_t pid)
 {
     int st;
     kill(pid, SIGKILL);
     waitpid(pid, &st, 0);
+}
+
+/* `hf cls` on the demo workspace with the file at path: as -p PATH when
+ * flag, else as the positional second argument; with --patch-name when
+ * name. */
+static result cls_with(const char *path, const char *flag, const char *name)
+{
+    if (name)
+        return run("cls", RUN_DEMO_WS, flag, path, "--patch-name", name, NULL);
+    if (flag)
+        return run("cls", RUN_DEMO_WS, flag, path, NULL);
+    return run("cls", RUN_DEMO_WS, path, NULL);
+}
+
+/* The file through a FIFO gives the file's own output. */
+static void same_through_fifo(const char *file, const char *fifo_name,
+                              const char *flag, const char *name)
+{
+    result want = cls_with(file, flag, name);
+    assert_int_equal(want.status, 0);
+    pid_t pid;
+    char *fifo = fifo_of(file, fifo_name, &pid);
+    result got = cls_with(fifo, flag, name);
+    reap(pid);
+    assert_int_equal(got.status, 0);
+    assert_string_equal(got.out, want.out);
+    result_free(&got);
+    result_free(&want);
+    free(fifo);
 }
 
 /* The first patch of the demo patchset, from a pipe and from the file. */
@@ -73,26 +108,15 @@ static void test_patchset_pipe(void **state)
     (void)state;
     if (!hf_bin)
         skip();
-    cJSON *ps = NULL;
     char *text = slurp_path(DEMO_PS);
     assert_non_null(text);
-    ps = cJSON_Parse(text);
+    cJSON *ps = cJSON_Parse(text);
     free(text);
     assert_non_null(ps);
     const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(ps, "patches"), 0);
     const char *name = cJSON_GetObjectItem(cJSON_GetObjectItem(first, "metadata"),
                                            "name")->valuestring;
-    result want = run("cls", RUN_DEMO_WS, "-p", DEMO_PS, "--patch-name", name, NULL);
-    assert_int_equal(want.status, 0);
-    pid_t pid;
-    char *fifo = fifo_of(DEMO_PS, "ps.fifo", &pid);
-    result got = run("cls", RUN_DEMO_WS, "-p", fifo, "--patch-name", name, NULL);
-    reap(pid);
-    assert_int_equal(got.status, 0);
-    assert_string_equal(got.out, want.out);
-    result_free(&got);
-    result_free(&want);
-    free(fifo);
+    same_through_fifo(DEMO_PS, "ps.fifo", "-p", name);
     cJSON_Delete(ps);
 }
 
@@ -119,17 +143,7 @@ static void test_patch_pipe(void **state)
     if (!hf_bin)
         skip();
     char *file = first_patch_file();
-    result want = run("cls", RUN_DEMO_WS, "-p", file, NULL);
-    assert_int_equal(want.status, 0);
-    pid_t pid;
-    char *fifo = fifo_of(file, "patch.fifo", &pid);
-    result got = run("cls", RUN_DEMO_WS, "-p", fifo, NULL);
-    reap(pid);
-    assert_int_equal(got.status, 0);
-    assert_string_equal(got.out, want.out);
-    result_free(&got);
-    result_free(&want);
-    free(fifo);
+    same_through_fifo(file, "patch.fifo", "-p", NULL);
     free(file);
 }
 
@@ -141,17 +155,7 @@ static void test_positional_pipe(void **state)
     if (!hf_bin)
         skip();
     char *file = first_patch_file();
-    result want = run("cls", RUN_DEMO_WS, file, NULL);
-    assert_int_equal(want.status, 0);
-    pid_t pid;
-    char *fifo = fifo_of(file, "pos.fifo", &pid);
-    result got = run("cls", RUN_DEMO_WS, fifo, NULL);
-    reap(pid);
-    assert_int_equal(got.status, 0);
-    assert_string_equal(got.out, want.out);
-    result_free(&got);
-    result_free(&want);
-    free(fifo);
+    same_through_fifo(file, "pos.fifo", NULL, NULL);
     free(file);
 }
 
