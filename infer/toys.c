@@ -868,6 +868,17 @@ static void onesided_init(toy_run *r, toy_ctx *c)
     }
 }
 
+/* The model's sizes, for the toys and for one toy's q; the rest (free
+ * parameters, one-sided ones, widths) is run_alloc's. */
+static toy_ctx ctx_of(const hf_model *m, hf_test_stat ts,
+                      const hf_fit_options *fopt)
+{
+    toy_ctx c = {m, ts, fopt, NULL,
+                 hf_model_npars(m), hf_model_nmain(m), hf_model_ndata(m),
+                 hf_model_poi(m), 0, NULL, 0, NULL, NULL, NULL};
+    return c;
+}
+
 /* Allocates r and sets c's free parameters (the POI first) and widths. */
 static int run_alloc(toy_run *r, toy_ctx *c, int ntoys, hf_error *err)
 {
@@ -1050,9 +1061,7 @@ static int cls_toys_impl(const hf_model *m, const double *data, double mu,
     int rc = check_args(m, mu, ts, ntoys, err);
     if (rc != HF_OK)
         return rc;
-    toy_ctx c = {m, ts, &fopt, NULL,
-                 hf_model_npars(m), hf_model_nmain(m), hf_model_ndata(m),
-                 hf_model_poi(m), 0, NULL, 0, NULL, NULL, NULL};
+    toy_ctx c = ctx_of(m, ts, &fopt);
     toy_run r;
     if ((rc = run_alloc(&r, &c, ntoys, err)) != HF_OK)
         return rc;
@@ -1087,9 +1096,7 @@ int hfinfer_toy_teststat(const hf_model *m, const double *gen,
     int rc = check_args(m, mu, ts, 1, err), tries;
     if (rc != HF_OK)
         return rc;
-    toy_ctx c = {m, ts, &fopt, NULL,
-                 hf_model_npars(m), hf_model_nmain(m), hf_model_ndata(m),
-                 hf_model_poi(m), 0, NULL, 0, NULL, NULL, NULL};
+    toy_ctx c = ctx_of(m, ts, &fopt);
     toy_run r;
     if ((rc = run_alloc(&r, &c, 1, err)) != HF_OK)
         return rc;
