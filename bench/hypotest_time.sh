@@ -15,14 +15,7 @@ ROUNDS=${3:-9}
 point() {
     name=$1
     shift
-    pair_rounds "$@" | /usr/bin/python3 -c "
-import sys, json, statistics as st
-runs = {'OLD': [], 'NEW': []}
-for line in sys.stdin:
-    b, j = line.split(' ', 1)
-    runs[b].append(json.loads(j))
-o, n = runs['OLD'], runs['NEW']
-ratio = st.median(y['ms_median'] / x['ms_median'] for x, y in zip(o, n))
+    pair_rounds "$@" | /usr/bin/python3 -c "$PAIR_RUNS_PY
 print('%s: evaluations %d -> %d, ms median %.2f -> %.2f (min %.2f -> %.2f), '
       'same-round ratio median %.3f, max |dCLs_obs| %.1e' % (
       '$name', o[0]['nevals'], n[0]['nevals'],

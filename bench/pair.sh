@@ -30,3 +30,15 @@ pair_rounds() {
         i=$((i + 1))
     done
 }
+
+# Python reading pair_rounds' lines: o and n, the OLD and NEW runs (each
+# bench_hypotest's JSON), and ratio, the median of the per-round ratios
+# NEW/OLD of the median times; each script prints its own summary of them.
+PAIR_RUNS_PY="import sys, json, statistics as st
+runs = {'OLD': [], 'NEW': []}
+for line in sys.stdin:
+    b, j = line.split(' ', 1)
+    runs[b].append(json.loads(j))
+o, n = runs['OLD'], runs['NEW']
+ratio = st.median(y['ms_median'] / x['ms_median'] for x, y in zip(o, n))
+"

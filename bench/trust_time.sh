@@ -20,14 +20,7 @@ export HF_BENCH_TEST_STAT
 point() {
     name=$1
     shift
-    pair_rounds "$@" | /usr/bin/python3 -c "
-import sys, json, statistics as st
-runs = {'OLD': [], 'NEW': []}
-for line in sys.stdin:
-    b, j = line.split(' ', 1)
-    runs[b].append(json.loads(j))
-o, n = runs['OLD'], runs['NEW']
-ratio = st.median(y['ms_median'] / x['ms_median'] for x, y in zip(o, n))
+    pair_rounds "$@" | /usr/bin/python3 -c "$PAIR_RUNS_PY
 print('%-8s %s: evaluations %d -> %d (%.3f), ms median %.3f -> %.3f, '
       'same-round ratio median %.3f' % (
       '$name', '$HF_BENCH_TEST_STAT', o[0]['nevals'], n[0]['nevals'],
