@@ -31,11 +31,14 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wno-unused-parameter
 OMP     := -fopenmp
-PKGS    := libcjson nlopt gsl libcrypto libprotobuf-c libxml-2.0
-# libxgboost's header only: the library is opened when the first XGBoost
-# model is read (ml/xgbdl.c), not loaded with every program
-DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) xgboost 2>/dev/null || echo -I/usr/include/libxml2)
-DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lnlopt -lgsl -lgslcblas -lcrypto -lprotobuf-c -lxml2) -ldl -lm
+PKGS    := libcjson nlopt gsl libcrypto libprotobuf-c
+# The headers only of libxgboost and libxml2: the libraries are opened
+# when the first XGBoost model or TMVA weight file is read (ml/xgbdl.c,
+# ml/xmldl.c), not loaded with every program.  libxml2-dev (make deps)
+# brings libxml2, the runtime package the TMVA reader opens.
+DL_PKGS   := xgboost libxml-2.0
+DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) $(DL_PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
+DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lnlopt -lgsl -lgslcblas -lcrypto -lprotobuf-c) -ldl -lm
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(OMP) -std=gnu11 -fPIC -fvisibility=hidden \
              -Iinclude -I. $(DEPCFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL = $(DEPLIBS) $(OMP) $(EXTRA_LDFLAGS)

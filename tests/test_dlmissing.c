@@ -1,7 +1,7 @@
 /*
- * test_dlmissing.c - libxgboost and cairo are opened on first use
+ * test_dlmissing.c - libxgboost, libxml2 and cairo are opened on first use
  * (core/dl.c): when they cannot be loaded, `hf score` on an XGBoost model
- * and `hf plot` fail cleanly (exit 1, a message naming the library and the
+ * or a TMVA weight file and `hf plot` fail cleanly (exit 1, a message naming the library and the
  * Debian package, nothing written) instead of crashing on a NULL function.
  *
  * The library is hidden from the command by bind-mounting /dev/null over
@@ -101,6 +101,27 @@ static void test_xgboost_missing(void **state)
     unlink(out);
 }
 
+static void test_libxml2_missing(void **state)
+{
+    NEED_BIN();
+    char out[300];
+    snprintf(out, sizeof out, "%s/scores.csv", tmpdir);
+    const char *args[] = {"score", "--model", "tests/ml/tmva_deep.xml", "--features",
+                          "tests/ml/deep_events.csv", "-o", out, NULL};
+    result r = run_hidden("libxml2.so.2", args);
+    assert_failed_cleanly(&r, 1, "tests/ml/tmva_deep.xml: a TMVA weight file needs libxml2");
+    assert_non_null(strstr(r.err, "apt install libxml2)"));
+    assert_int_equal(access(out, F_OK), -1);
+    result_free(&r);
+    /* the same file with the library there */
+    r = run("score", "--model", "tests/ml/tmva_deep.xml", "--features",
+            "tests/ml/deep_events.csv", "-o", out, NULL);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(access(out, F_OK), 0);
+    result_free(&r);
+    unlink(out);
+}
+
 static void test_cairo_missing(void **state)
 {
     NEED_BIN();
@@ -120,6 +141,7 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_xgboost_missing),
+        cmocka_unit_test(test_libxml2_missing),
         cmocka_unit_test(test_cairo_missing),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
