@@ -129,6 +129,32 @@ typedef struct hfpatch_span {
     size_t off, len;  /* len 0: none */
 } hfpatch_span;
 
+/* Where patch `name`'s operation array is in a patchset's text, found by
+ * the text's structure alone (pslocate.c: nothing is checked): 1 with its
+ * span and index in "patches", or 0 (not there, or not sure). */
+int hfpatch_patchset_locate(const char *text, size_t len, const char *name,
+                            hfpatch_span *span, int *index);
+
+/* One patch of a patchset file read before the file is checked: located
+ * (hfpatch_patchset_locate), parsed and checked as a full read does.  It
+ * may be used only once hfpatch_patchset_open has read the same file
+ * without error and hfpatch_patchset_settle has adopted it. */
+typedef struct hfpatch_guess {
+    hf_patch *patch;    /* NULL: none (not located, or it did not parse) */
+    hfpatch_span span;
+    int index;
+    int adopted;        /* set by hfpatch_patchset_settle */
+} hfpatch_guess;
+/* 1 with g->patch, or 0 (nothing said: the full read says what is wrong). */
+int hfpatch_patchset_guess(const char *path, const char *name, hfpatch_guess *g);
+/* For ps from hfpatch_patchset_open: patch `name`'s operations, as
+ * hfpatch_patchset_load(path, name) would have parsed them (same checks,
+ * same messages) -- g's when the check found the same span there (then
+ * g->adopted), else parsed now.  HF_OK too when there is no such patch. */
+int hfpatch_patchset_settle(hf_patchset *ps, const char *name, hfpatch_guess *g,
+                            hf_error *err);
+void hfpatch_guess_free(hfpatch_guess *g);
+
 /* Returned by hfpatch_patchset_scan for a text that is not an object:
  * the caller parses it whole and lets validation say what it is. */
 #define HFPATCH_NOT_SCANNED (-1)
