@@ -53,17 +53,7 @@ size_t hfcore_file_read_limit(void);
 int hfcore_json_parse(const char *text, const char *source, cJSON **out,
                   hf_error *err);
 
-/* Shared libraries opened on first use (core/dl.c) ---------------------- */
-
-/* dlopen of soname, else devname (RTLD_NOW | RTLD_LOCAL); NULL with
- * dlerror's text in why[n] (only if why is still empty: the first fault
- * is the one to report). */
-void *hfcore_dl_open(const char *soname, const char *devname, char *why,
-                     size_t n);
-/* dlsym of name in h (NULL h: NULL); NULL with "LIB has no NAME" in why
- * (again only if empty). */
-void *hfcore_dl_sym(void *h, const char *name, const char *lib, char *why,
-                    size_t n);
+/* Shared libraries opened on first use: core/dl.h. */
 
 /* JSON text stepped over and parsed by spans (core/jscan.c) ------------ */
 
@@ -89,6 +79,11 @@ int hfcore_scan_value_bytes(hfcore_scan *s);
  * valid, or NULL when not sure (a fault, an escape, deep nesting, a value
  * that is not an array or object, no AVX2): hfcore_scan_value's first try. */
 const char *hfcore_scan_fast(const char *p, const char *end);
+/* The end of the array or object at p (after its closing bracket) found
+ * by its strings and brackets alone (core/jskip.c): right for valid JSON,
+ * any answer or NULL for other text.  For locating a value cheaply where
+ * the text is checked elsewhere before what was located is used. */
+const char *hfcore_json_skip(const char *p, const char *end);
 /* Steps over one string at p; 0, or -1. */
 int hfcore_scan_string(hfcore_scan *s);
 /* The number tokens of valid JSON text in order, found 64 bytes at a
