@@ -101,6 +101,7 @@ typedef struct fit_ctx {
     double twin_poi;       /* other_wells: a twin minimum's POI, or NaN */
     hffit_near *near;      /* hffit_probe's, or NULL */
     nlopt_opt o;           /* the running L-BFGS (stopped there) */
+    hffit_scratch *check;  /* the Hessian check's buffers, or NULL */
 } fit_ctx;
 
 /* Whether y is within near->r widths of hffit_probe's point. */
@@ -881,8 +882,8 @@ static int leave_saddle(fit_ctx *c, nlopt_opt o, double *y, double tol,
             idx[na] = c->idx[k];
             w[na++] = c->w[k];
         }
-        verdict = hffit_curvature(c->m, c->data, x, na, idx, w, dir,
-                                  &c->nevals);
+        verdict = hffit_curvature_ex(c->m, c->data, x, na, idx, w, dir,
+                                     &c->nevals, c->check);
         if (verdict != HFFIT_SADDLE)
             break;
         double f0 = c->fbest, fbest = INFINITY;
@@ -1239,6 +1240,7 @@ static int warm_run(const hf_model *m, const double *data, const double *init,
         hffit_widths(m, b.wfull);
         width = b.wfull;
     }
+    c.check = mt ? &mt->check : NULL; /* whether or not its metric serves */
     if (mt && !hffit_metric_usable(mt, init, fix_poi, poi_value, width,
                                    hf_model_poi(m)))
         mt = NULL;
