@@ -31,11 +31,17 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wno-unused-parameter
 OMP     := -fopenmp
-PKGS    := libcjson nlopt gsl libcrypto libprotobuf-c libxml-2.0
-# libxgboost's header only: the library is opened when the first XGBoost
-# model is read (ml/xgbdl.c), not loaded with every program
-DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) xgboost 2>/dev/null || echo -I/usr/include/libxml2)
-DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lnlopt -lgsl -lgslcblas -lcrypto -lprotobuf-c -lxml2) -ldl -lm
+PKGS    := libcjson nlopt gsl libprotobuf-c
+# The headers only of libcrypto, libxgboost and libxml2: the libraries are
+# opened at the first digest, XGBoost model or TMVA weight file
+# (core/cryptodl.c, ml/xgbdl.c, ml/xmldl.c), not loaded with every
+# program.  make deps' libssl-dev and libxml2-dev bring libssl3 and
+# libxml2, the runtime packages they open.
+DL_PKGS   := libcrypto xgboost libxml-2.0
+DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) $(DL_PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
+DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lnlopt -lgsl -lgslcblas -lprotobuf-c) -ldl -lm
+# test_ws_cli checks digests against OpenSSL's own, called directly
+CRYPTO_LIBS := $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(OMP) -std=gnu11 -fPIC -fvisibility=hidden \
              -Iinclude -I. $(DEPCFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL = $(DEPLIBS) $(OMP) $(EXTRA_LDFLAGS)
@@ -132,6 +138,8 @@ $(BUILD)/tests/test_nullargs: $(BUILD)/gen/test_nullargs.c tests/nullargs.h $(BU
 $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(BUILD)/libhfcli.a $(BUILD)/libhf.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) $(BUILD)/libhfcli.a $(BUILD)/libhf.a $(LDLIBS_ALL) -lcmocka
+
+$(BUILD)/tests/test_ws_cli: LDLIBS_ALL += $(CRYPTO_LIBS)
 
 # test_plot reads the PNGs back with cairo.
 $(BUILD)/tests/test_plot: tests/test_plot.c $(TEST_SUPPORT) $(BUILD)/libhf.a

@@ -41,7 +41,7 @@ cJSON *hfcli_explain_json(const hf_model *m, const hf_hypotest_explain *ex,
         cJSON_AddNumberToObject(j, "poi", f->poi);
         cJSON_AddBoolToObject(j, "converged", f->converged);
         /* what "converged" checked: every fit the whole Hessian
-         * (fit/mle.c hffit_full_hessian), but the Asimov free fit is no
+         * (fit/mle.c leave_saddle), but the Asimov free fit is no
          * descent (infer/asymptotic.c asimov_free: its point is the
          * global minimum by construction) */
         cJSON_AddStringToObject(j, "hessian",

@@ -20,9 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "cli.h"
+#include "core/cryptoapi.h"
 
 enum { MAX_FILES = 4096 };
 
@@ -34,6 +33,11 @@ static void digest_doubles(EVP_MD_CTX *ctx, const double *v, size_t n)
 /* The model's identity as 64 hex digits into hex[65]; HF_EXIT_* status. */
 static int model_sha256(const hf_model *m, char hex[65])
 {
+    hf_error err = {0};
+    if (hfcore_crypto_need("model_sha256", &err)) {
+        hfcli_msg("%s", err.msg);
+        return HF_EXIT_INPUT;
+    }
     int np = hf_model_npars(m), nd = hf_model_ndata(m);
     double *buf = malloc(((size_t)nd + hf_model_work_size(m) + 1) *
                          sizeof *buf);

@@ -53,17 +53,7 @@ size_t hfcore_file_read_limit(void);
 int hfcore_json_parse(const char *text, const char *source, cJSON **out,
                   hf_error *err);
 
-/* Shared libraries opened on first use (core/dl.c) ---------------------- */
-
-/* dlopen of soname, else devname (RTLD_NOW | RTLD_LOCAL); NULL with
- * dlerror's text in why[n] (only if why is still empty: the first fault
- * is the one to report). */
-void *hfcore_dl_open(const char *soname, const char *devname, char *why,
-                     size_t n);
-/* dlsym of name in h (NULL h: NULL); NULL with "LIB has no NAME" in why
- * (again only if empty). */
-void *hfcore_dl_sym(void *h, const char *name, const char *lib, char *why,
-                    size_t n);
+/* Shared libraries opened on first use: core/dl.h. */
 
 /* JSON text stepped over and parsed by spans (core/jscan.c) ------------ */
 

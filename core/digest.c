@@ -1,6 +1,7 @@
 /*
  * digest.c - pyhf.utils.digest: a hash of the JSON text Python's json
- * module writes for a document, computed with OpenSSL's libcrypto (EVP):
+ * module writes for a document, computed with OpenSSL's libcrypto (EVP,
+ * opened at the first digest: cryptoapi.h):
  * from its tree (core/json.c), or from its source text when that text
  * already is Python's but for whitespace (core/jcanon.c).
  */
@@ -8,9 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "core.h"
+#include "cryptoapi.h"
 
 /* hashlib's names for the digests OpenSSL has under another name. */
 static const EVP_MD *find_md(const char *alg)
@@ -57,6 +57,9 @@ int hfcore_json_digest(const cJSON *root, const char *algorithm, char *hex,
 {
     if (!root || !algorithm || !hex)
         return hfcore_error_set(err, HF_ERR_ARG, "hf digest: NULL argument");
+    int rc = hfcore_crypto_need(algorithm, err);
+    if (rc)
+        return rc;
     const EVP_MD *md = find_md(algorithm);
     if (!md)
         return no_md(algorithm, err);
@@ -85,11 +88,14 @@ int hfcore_json_text_digest(const char *text, size_t tlen,
 {
     if (!text || !algorithm || !hex)
         return hfcore_error_set(err, HF_ERR_ARG, "hf digest: NULL argument");
+    int rc = hfcore_crypto_need(algorithm, err);
+    if (rc)
+        return rc;
     const EVP_MD *md = find_md(algorithm);
     if (!md)
         return no_md(algorithm, err);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int rc = ctx && EVP_DigestInit_ex(ctx, md, NULL) ? HF_OK : HF_ERR_NOMEM;
+    rc = ctx && EVP_DigestInit_ex(ctx, md, NULL) ? HF_OK : HF_ERR_NOMEM;
     if (rc == HF_OK)
         rc = hfcore_json_canon(text, tlen, update, ctx);
     unsigned char raw[EVP_MAX_MD_SIZE];

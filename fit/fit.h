@@ -20,9 +20,6 @@ void hffit_widths(const hf_model *m, double *width);
 /* HF_OK for NULL (the defaults) or options set up by hf_fit_options_init;
  * HF_ERR_ARG for a version this library does not know. */
 int hffit_options_check(const hf_fit_options *opt, hf_error *err);
-/* Whether every fit checks the whole Hessian: 1 for any options (NULL,
- * version 1, full_hessian 0 alike; issue 16: the default). */
-int hffit_full_hessian(const hf_fit_options *opt);
 /* *src (NULL: the defaults) as a struct of this library's version. */
 void hffit_options_copy(hf_fit_options *dst, const hf_fit_options *src);
 
@@ -153,44 +150,13 @@ static inline int hffit_lower(double f, double ref)
 int hffit_curvature(const hf_model *m, const double *data, const double *x,
                     int n, const int *idx, const double *w, double *dir,
                     int *nevals);
-/* The same verdict for coordinates in each of which the NLL is even about
- * x (their gradient g[n] at x is zero by symmetry): the block is diagonal
- * there, so one gradient evaluation gives it (converge.c says why).  For
- * HFFIT_SADDLE dir is the unit vector of the most negative entry. */
-int hffit_curvature_even(const hf_model *m, const double *data,
-                         const double *x, int n, const int *idx,
-                         const double *w, const double *g, double *dir,
-                         int *nevals);
 
-/* The lowest curvature of the NLL over idx[0..n) at x (gradient g there,
- * model units) by preconditioned Lanczos (converge.c): at most kmax
- * Hessian-vector products, one gradient evaluation each (added to
- * *nevals; the steps into *iters).  M: n x n inverse Hessian estimate in
- * width units, or NULL.  HFFIT_SADDLE (dir: the negative direction, width
- * units), HFFIT_MINIMUM, or HFFIT_UNKNOWN (kmax reached unconverged). */
-int hffit_curvature_lanczos(const hf_model *m, const double *data,
-                            const double *x, int n, const int *idx,
-                            const double *w, const double *g, const double *M,
-                            int kmax, double *dir, int *nevals, int *iters);
-
-/* The Hessian block of the coordinates a descent leaves where they are
- * (leave_saddle: a gradient of exactly zero at x), even[n] flagging those
- * in each of which the NLL is even about x: their diagonal as
- * hffit_curvature_even, the others' block by hffit_curvature_lanczos
- * without a metric, the first product of both from one gradient.
- * HFFIT_SADDLE with dir as the function that found it. */
-int hffit_curvature_trapped(const hf_model *m, const double *data,
-                            const double *x, int n, const int *idx,
-                            const double *w, const double *g,
-                            const unsigned char *even, double *dir,
-                            int *nevals);
-
-/* One fit as hffit_ex (check_all 0) or hf_fit (check_all 1) does it,
- * without the gamma rule: the rule's own restart (gamma.c). */
+/* One fit as hffit_ex does it, without the gamma rule: the rule's own
+ * restart (gamma.c). */
 int hffit_once(const hf_model *m, const double *data, const double *init,
                int fix_poi, double poi_value, const hf_fit_options *opt,
-               const double *width, double *work, int check_all,
-               double *pars, hf_fit_result *res, hf_error *err);
+               const double *width, double *work, double *pars,
+               hf_fit_result *res, hf_error *err);
 
 /* The gamma rule (gamma.c): copies pars into start (unless NULL) with
  * every free shapesys / staterror / shapefactor gamma on its lower bound
@@ -206,8 +172,8 @@ int hffit_gamma_start(const hf_model *m, const double *pars, double *start);
  * means (the toys' quick fits, hffit_edge) calls it. */
 int hffit_gamma_retry(const hf_model *m, const double *data, int fix_poi,
                       double poi_value, const hf_fit_options *opt,
-                      const double *width, double *work, int check_all,
-                      double *pars, hf_fit_result *res);
+                      const double *width, double *work, double *pars,
+                      hf_fit_result *res);
 
 /* hffit_ex's fit finished where the minimum lies on the edge of the
  * model's domain: an empty bin's expected yield at zero (edge.c says

@@ -79,8 +79,8 @@ int hffit_gamma_start(const hf_model *m, const double *pars, double *start)
 
 int hffit_gamma_retry(const hf_model *m, const double *data, int fix_poi,
                       double poi_value, const hf_fit_options *opt,
-                      const double *width, double *work, int check_all,
-                      double *pars, hf_fit_result *res)
+                      const double *width, double *work, double *pars,
+                      hf_fit_result *res)
 {
     /* the test first, without allocating: it fails on nearly every fit */
     if (!hffit_gamma_start(m, pars, NULL))
@@ -93,7 +93,7 @@ int hffit_gamma_retry(const hf_model *m, const double *data, int fix_poi,
     hf_fit_result r;
     hf_error e2; /* a restart that fails leaves the first result, silently */
     int rc = hffit_once(m, data, from, fix_poi, poi_value, opt, width, work,
-                        check_all, p, &r, &e2);
+                        p, &r, &e2);
     res->nevals += r.nevals;
     if (rc == HF_OK && hffit_lower(r.twice_nll, res->twice_nll)) {
         memcpy(pars, p, np * sizeof *pars);

@@ -36,20 +36,14 @@ void hf_fit_options_init(hf_fit_options *opt)
     opt->full_hessian = 1;
 }
 
-/* Every fit checks the whole Hessian (issue 16: "converged" means a
- * positive definite Hessian on the free parameters), whatever the field
- * says: a version-1 struct has none, and 0 no longer opts out (the exact
- * Hessian made the check cost +24 to +38% of a hypotest, not the 5 to 16
- * times of differences; bench/RESULTS.md).  The field is still accepted
- * so that callers that set it keep compiling and running. */
-int hffit_full_hessian(const hf_fit_options *opt)
-{
-    (void)opt;
-    return 1;
-}
-
 /* A copy reads only the fields the caller's version has (a version-1
- * struct may be shorter than this one). */
+ * struct may be shorter than this one).  full_hessian is not read: every
+ * fit checks the whole Hessian (issue 16: "converged" means a positive
+ * definite Hessian on the free parameters), whatever the field says (a
+ * version-1 struct has none, and 0 no longer opts out: the exact Hessian
+ * made the check cost +24 to +38% of a hypotest, not the 5 to 16 times of
+ * differences; bench/RESULTS.md).  The field is still accepted so that
+ * callers that set it keep compiling and running. */
 void hffit_options_copy(hf_fit_options *dst, const hf_fit_options *src)
 {
     hf_fit_options_init(dst);
@@ -57,7 +51,6 @@ void hffit_options_copy(hf_fit_options *dst, const hf_fit_options *src)
         return;
     dst->tolerance = src->tolerance;
     dst->max_evals = src->max_evals;
-    dst->full_hessian = hffit_full_hessian(src);
 }
 
 int hffit_options_check(const hf_fit_options *opt, hf_error *err)
@@ -922,41 +915,25 @@ done:
 }
 
 /* Where the gradient test passed: a minimum, or a saddle (fit/converge.c)?
- * check_all: the Hessian on every free parameter off its bounds (exact,
- * no evaluations): every fit now (hffit_full_hessian).  Otherwise (no
- * fit takes this branch any more; left for a reviewed removal together
- * with converge.c's trapped/even checks) only on the trapped coordinates: those whose
- * gradient is exactly zero at the point.  That block is what a descent
- * can miss: a gradient component of exactly zero (not merely small) comes
- * from structure that holds all along the way (a parameter even about 0,
- * hfmodel_symmetric; a template that moves only bins whose expectation
- * equals their count; a parameter that changes nothing), so L-BFGS never
- * moves such a coordinate; the block is a principal submatrix of the
- * Hessian, so where it is not positive definite the Hessian is not.
- * Even ones at 0 have a diagonal block (one gradient,
- * hffit_curvature_even), the others Lanczos (hffit_curvature_trapped;
- * where they change nothing the block is the identity: 1 step).  A full Hessian per fit multiplied
- * the evaluations of a hypotest by 5 to 16 on the shared real
- * workspaces; Lanczos over every free parameter cost +7 to +23% with the
- * warm fits' metric as preconditioner (bench/RESULTS.md).
+ * The Hessian on every free parameter off its bounds, exact (no
+ * evaluations), in every fit.  (Checking only the coordinates a descent
+ * cannot move, by Lanczos, cost +7 to +23% of a hypotest but missed
+ * saddles along the others; differences over every free parameter cost
+ * 5 to 16 times the evaluations: bench/RESULTS.md.)
  * From a saddle, a descent from a tenth of a width either way along the
  * direction of negative curvature (the lower side kept), the other wells
  * looked at, then the check again; at most 3 times.  Returns the last
  * HFFIT_* verdict. */
 static int leave_saddle(fit_ctx *c, nlopt_opt o, double *y, double tol,
-                        int max_evals, int check_all)
+                        int max_evals)
 {
     int n = c->n, npars = hf_model_npars(c->m), verdict = HFFIT_UNKNOWN;
     int *act = malloc((n ? n : 1) * sizeof *act), *idx = malloc((n ? n : 1) * sizeof *idx);
-    double *w = malloc(4 * (size_t)(n ? n : 1) * sizeof *w);
+    double *w = malloc(3 * (size_t)(n ? n : 1) * sizeof *w);
     double *x = malloc((npars ? npars : 1) * sizeof *x);
-    unsigned char *even = check_all ? NULL : malloc(npars + (size_t)n + 1);
-    if (!act || !idx || !w || !x || (!check_all && !even))
+    if (!act || !idx || !w || !x)
         goto out;
-    unsigned char *ev = even ? even + npars : NULL; /* per checked variable */
-    if (even)
-        hfmodel_symmetric(c->m, even);
-    double *dir = w + n, *yt = w + 2 * n, *g = w + 3 * n;
+    double *dir = w + n, *yt = w + 2 * n;
     for (int round = 0; round < 3 && c->nevals < max_evals; round++) {
         int na = 0;
         memcpy(x, c->x, npars * sizeof *x);
@@ -965,19 +942,12 @@ static int leave_saddle(fit_ctx *c, nlopt_opt o, double *y, double tol,
             double gk = c->gbest[k];
             if ((c->ybest[k] <= c->lo[k] && gk > 0) || (c->ybest[k] >= c->hi[k] && gk < 0))
                 continue; /* held at its bound: a minimum there, said so */
-            if (even && gk != 0)
-                continue;
-            if (ev) /* even about 0, and at 0 */
-                ev[na] = even[c->idx[k]] && c->ybest[k] == 0;
             act[na] = k;
             idx[na] = c->idx[k];
-            g[na] = gk / c->w[k]; /* in the model's units, as x */
             w[na++] = c->w[k];
         }
-        verdict = even ? hffit_curvature_trapped(c->m, c->data, x, na, idx, w,
-                                                 g, ev, dir, &c->nevals)
-                       : hffit_curvature(c->m, c->data, x, na, idx, w, dir,
-                                         &c->nevals);
+        verdict = hffit_curvature(c->m, c->data, x, na, idx, w, dir,
+                                  &c->nevals);
         if (verdict != HFFIT_SADDLE)
             break;
         double f0 = c->fbest, fbest = INFINITY;
@@ -1012,7 +982,6 @@ out:
     free(idx);
     free(w);
     free(x);
-    free(even);
     return verdict;
 }
 /* Says why the NLL is not finite where a fit starts: names the first bin
@@ -1240,7 +1209,7 @@ static int warm_descent(fit_ctx *c, double tol)
  * other minima, the curvature check.
  * Sets res->converged; HF_ERR_FIT (with the message) when it fails. */
 static int minimize(fit_ctx *c, fit_bufs *b, double tol, int max_evals,
-                    int check_all, hf_fit_result *res, hf_error *err)
+                    hf_fit_result *res, hf_error *err)
 {
     int n = c->n, flat;
     nlopt_opt o = nlopt_create(NLOPT_LD_LBFGS, n);
@@ -1268,7 +1237,7 @@ static int minimize(fit_ctx *c, fit_bufs *b, double tol, int max_evals,
     nr = settle_flat(c, o, b->y, tol, max_evals, nr, &flat);
     int curv = HFFIT_UNKNOWN;
     if (!flat && fit_converged(c, tol, max_evals))
-        curv = leave_saddle(c, o, b->y, tol, max_evals, check_all);
+        curv = leave_saddle(c, o, b->y, tol, max_evals);
     nlopt_destroy(o);
     res->converged = fit_converged(c, tol, max_evals) && !flat && curv != HFFIT_SADDLE;
     if (!res->converged)
@@ -1309,28 +1278,14 @@ static int edge_finish(const hf_model *m, const double *data, int fix_poi,
     return rc;
 }
 
+/* One fit: from mt's metric where given and usable; with near, the
+ * descent alone (hffit_probe); every converged fit checks the whole
+ * Hessian (leave_saddle). */
 static int warm_run(const hf_model *m, const double *data, const double *init,
                     int fix_poi, double poi_value, const hf_fit_options *opt,
                     const double *width, double *work, hffit_metric *mt,
-                    int check_all, hffit_near *near, double *pars,
-                    hf_fit_result *res, hf_error *err);
-
-/* hffit_ex; every converged fit checks the whole Hessian (check_all or
- * hffit_full_hessian, which is always 1: leave_saddle). */
-static int fit_run(const hf_model *m, const double *data, const double *init,
-                   int fix_poi, double poi_value, const hf_fit_options *opt,
-                   const double *width, double *work, int check_all,
-                   double *pars, hf_fit_result *res, hf_error *err)
-{
-    return warm_run(m, data, init, fix_poi, poi_value, opt, width, work,
-                    NULL, check_all, NULL, pars, res, err);
-}
-
-static int warm_run(const hf_model *m, const double *data, const double *init,
-                    int fix_poi, double poi_value, const hf_fit_options *opt,
-                    const double *width, double *work, hffit_metric *mt,
-                    int check_all, hffit_near *near, double *pars,
-                    hf_fit_result *res, hf_error *err)
+                    hffit_near *near, double *pars, hf_fit_result *res,
+                    hf_error *err)
 {
     hf_fit_options defaults;
     if (!opt) {
@@ -1374,9 +1329,8 @@ static int warm_run(const hf_model *m, const double *data, const double *init,
     int max_evals = opt->max_evals > 0 ? opt->max_evals : 1000 + 50 * c.n;
     if (c.n == 0)
         res->converged = 1;
-    else /* hffit_full_hessian: every fit checks as hf_fit does */
-        rc = minimize(&c, &b, tol, max_evals,
-                      check_all || hffit_full_hessian(opt), res, err);
+    else
+        rc = minimize(&c, &b, tol, max_evals, res, err);
     if (rc != HF_OK && rc != HF_ERR_FIT) { /* out of memory */
         memcpy(pars, c.x, npars * sizeof *pars);
         goto out;
@@ -1403,10 +1357,10 @@ int hffit_warm(const hf_model *m, const double *data, const double *init,
                double *pars, hf_fit_result *res, hf_error *err)
 {
     int rc = warm_run(m, data, init, fix_poi, poi_value, opt, width, work,
-                      mt, 0, NULL, pars, res, err);
+                      mt, NULL, pars, res, err);
     if (rc == HF_OK) /* the gamma rule (gamma.c) */
-        hffit_gamma_retry(m, data, fix_poi, poi_value, opt, width, work, 0,
-                          pars, res);
+        hffit_gamma_retry(m, data, fix_poi, poi_value, opt, width, work, pars,
+                          res);
     return rc;
 }
 
@@ -1416,49 +1370,31 @@ int hffit_probe(const hf_model *m, const double *data, const double *init,
                 double *pars, hf_fit_result *res, hf_error *err)
 {
     near->reached = 0;
-    return warm_run(m, data, init, 1, poi_value, opt, width, work, NULL, 0,
+    return warm_run(m, data, init, 1, poi_value, opt, width, work, NULL,
                     near, pars, res, err);
 }
 
-/* A fit, then the gamma rule (gamma.c) on a converged one. */
-static int fit_gamma(const hf_model *m, const double *data, const double *init,
-                     int fix_poi, double poi_value, const hf_fit_options *opt,
-                     const double *width, double *work, int check_all,
-                     double *pars, hf_fit_result *res, hf_error *err)
+int hffit_once(const hf_model *m, const double *data, const double *init,
+               int fix_poi, double poi_value, const hf_fit_options *opt,
+               const double *width, double *work, double *pars,
+               hf_fit_result *res, hf_error *err)
 {
-    int rc = fit_run(m, data, init, fix_poi, poi_value, opt, width, work,
-                     check_all, pars, res, err);
-    if (rc == HF_OK)
-        hffit_gamma_retry(m, data, fix_poi, poi_value, opt, width, work,
-                          check_all, pars, res);
-    return rc;
+    return warm_run(m, data, init, fix_poi, poi_value, opt, width, work, NULL,
+                    NULL, pars, res, err);
 }
 
+/* A fit, then the gamma rule (gamma.c) on a converged one. */
 int hffit_ex(const hf_model *m, const double *data, const double *init,
               int fix_poi, double poi_value, const hf_fit_options *opt,
               const double *width, double *work, double *pars,
               hf_fit_result *res, hf_error *err)
 {
-    return fit_gamma(m, data, init, fix_poi, poi_value, opt, width, work, 0,
-                     pars, res, err);
-}
-
-int hffit_once(const hf_model *m, const double *data, const double *init,
-               int fix_poi, double poi_value, const hf_fit_options *opt,
-               const double *width, double *work, int check_all,
-               double *pars, hf_fit_result *res, hf_error *err)
-{
-    return fit_run(m, data, init, fix_poi, poi_value, opt, width, work,
-                   check_all, pars, res, err);
-}
-
-/* A single fit asked for by name: the Hessian on every converged fit. */
-static int fit_impl(const hf_model *m, const double *data, const double *init,
-           int fix_poi, double poi_value, const hf_fit_options *opt,
-           double *pars, hf_fit_result *res, hf_error *err)
-{
-    return fit_gamma(m, data, init, fix_poi, poi_value, opt, NULL, NULL, 1,
-                     pars, res, err);
+    int rc = hffit_once(m, data, init, fix_poi, poi_value, opt, width, work,
+                        pars, res, err);
+    if (rc == HF_OK)
+        hffit_gamma_retry(m, data, fix_poi, poi_value, opt, width, work, pars,
+                          res);
+    return rc;
 }
 
 int hf_fit(const hf_model *m, const double *data, const double *init,
@@ -1470,5 +1406,8 @@ int hf_fit(const hf_model *m, const double *data, const double *init,
     int rc = hffit_options_check(opt, err);
     if (rc != HF_OK)
         return rc;
-    return hfcore_error_blame(hfmodel_source(m), fit_impl(m, data, init, fix_poi, poi_value, opt, pars, res, err), err);
+    return hfcore_error_blame(hfmodel_source(m),
+                              hffit_ex(m, data, init, fix_poi, poi_value, opt,
+                                       NULL, NULL, pars, res, err),
+                              err);
 }

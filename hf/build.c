@@ -1627,24 +1627,21 @@ static int set_poi(const builder *B, hf_model *m, const hf_model_options *opt,
 }
 
 /* The parameter scans the fitter needs, done once per model here rather
- * than in every fit: fit/mle.c other_wells (twowell), leave_saddle and
- * other_sides (symmetric, kinked); infer/toys.c (onesided). Returns 0 when out of memory. */
+ * than in every fit: fit/mle.c other_wells (twowell) and other_sides
+ * (kinked); infer/toys.c (onesided). Returns 0 when out of memory. */
 static int scan_parameters(hf_model *m)
 {
     size_t n = m->npars ? (size_t)m->npars : 1;
     m->twowell = malloc(n);
     if (m->twowell)
         m->ntwowell = hfmodel_twowell_scan(m, m->twowell);
-    m->symmetric = malloc(n);
-    if (m->symmetric)
-        m->nsymmetric = hfmodel_symmetric_scan(m, m->symmetric);
     m->kinked = malloc(n);
     if (m->kinked)
         m->nkinked = hfmodel_kinked_scan(m, m->kinked);
     m->onesided = malloc(n);
     if (m->onesided)
         m->nonesided = hfmodel_onesided_scan(m, m->onesided);
-    return m->twowell && m->symmetric && m->kinked && m->onesided;
+    return m->twowell && m->kinked && m->onesided;
 }
 
 /* The steps run in pyhf's order: channels are collected, parameters

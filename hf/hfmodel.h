@@ -28,10 +28,6 @@ int hfmodel_twowell(const hf_model *m, unsigned char *flag);
  * alpha = 0 (normsys code0/code1, histosys code0): the likelihood is
  * smooth on each side and may have a minimum on each; returns how many. */
 int hfmodel_kinked(const hf_model *m, unsigned char *flag);
-/* Flags (flag[npars]) the parameters whose every modifier is even about
- * 0 (normsys hi = lo, histosys hi_data = lo_data) with some effect: their
- * gradient at 0 is exactly zero whatever the data; returns how many. */
-int hfmodel_symmetric(const hf_model *m, unsigned char *flag);
 /* Sides (side[npars]) of the one-sided histosys parameters: code4p
  * histosys is their only modifier and one of its variations equals the
  * nominal yields in every bin (side -1: lo_data = nominal, +1: hi_data =

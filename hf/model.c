@@ -297,7 +297,6 @@ void hf_model_free(hf_model *m)
     free(m->source);
     free(m->params_path);
     free(m->twowell);
-    free(m->symmetric);
     free(m->kinked);
     free(m->onesided);
     for (int k = 0; k < m->nparsets && m->parsets; k++)
@@ -550,53 +549,5 @@ int hfmodel_onesided_scan(const hf_model *m, signed char *side)
         side[m->sfac[k].par] = 0;
     for (int p = 0; p < m->npars; p++)
         count += side[p] != 0;
-    return count;
-}
-
-/* Parameters every modifier of which is even about 0 and not all of
- * which do nothing: normsys polynomials without a linear term (hi = lo),
- * histosys with S = 0 (hi_data = lo_data) in every bin.  Their gradient
- * at 0 is exactly zero whatever the data, so a descent started there
- * never moves them, even where 0 is a maximum along them (fit/converge.c).
- * Factors of the other codes count as odd (never flagged). */
-int hfmodel_symmetric(const hf_model *m, unsigned char *flag)
-{
-    if (!m->symmetric)
-        return hfmodel_symmetric_scan(m, flag);
-    memcpy(flag, m->symmetric, (size_t)m->npars);
-    return m->nsymmetric;
-}
-
-int hfmodel_symmetric_scan(const hf_model *m, unsigned char *flag)
-{
-    int count = 0, n = m->nsfac;
-    unsigned char *odd = calloc((size_t)m->npars + 1, 1);
-    memset(flag, 0, (size_t)m->npars);
-    if (!odd)
-        return 0;
-    for (int k = 0; k < n; k++) {
-        int p = m->sfac[k].par;
-        if (m->sf_poly[n + k] != 0)
-            odd[p] = 1;
-        for (int j = 2; j <= 6; j++)
-            if (m->sf_poly[j * n + k] != 0)
-                flag[p] = 1;
-    }
-    for (int i = 0; i < m->nsf_other; i++)
-        odd[m->sfac[m->sf_other[i]].par] = 1;
-    for (int g = 0; g < m->nhs_pars; g++) {
-        int p = m->hs_gpar[g];
-        for (int e = m->hs_gstart[g]; e < m->hs_gstart[g + 1]; e++) {
-            if (m->hs_gcoef[2 * e] != 0)
-                odd[p] = 1;
-            if (m->hs_gcoef[2 * e + 1] != 0)
-                flag[p] = 1;
-        }
-    }
-    for (int p = 0; p < m->npars; p++) {
-        flag[p] = flag[p] && !odd[p];
-        count += flag[p];
-    }
-    free(odd);
     return count;
 }

@@ -134,14 +134,6 @@ struct hf_model {
      * NULL (out of memory): hfmodel_twowell scans itself. */
     unsigned char *twowell;
     int ntwowell;
-    /* [npars] hfmodel_symmetric's flags and their count, likewise found
-     * once (the saddle check of every fit asks: a scan of every scalar
-     * factor's polynomial and histosys entry, 3% of a 1Lbb hypotest).
-     * They depend on those coefficients alone, which overlays, views and
-     * the smooth copy share with the model.  NULL: hfmodel_symmetric
-     * scans itself. */
-    unsigned char *symmetric;
-    int nsymmetric;
     /* [npars] hfmodel_kinked's flags and their count, found once for the
      * same reason (fit/mle.c other_sides, every fit): they depend on the
      * interpolation codes, which only the smooth copy changes (its own:
@@ -158,8 +150,6 @@ struct hf_model {
 
 /* hfmodel_twowell's scan of the histosys coefficients and nominal yields. */
 int hfmodel_twowell_scan(const hf_model *m, unsigned char *flag);
-/* hfmodel_symmetric's scan of the scalar factors and histosys entries. */
-int hfmodel_symmetric_scan(const hf_model *m, unsigned char *flag);
 /* hfmodel_onesided's scan of the histosys coefficients. */
 int hfmodel_onesided_scan(const hf_model *m, signed char *side);
 /* hfmodel_kinked's scan of the interpolation codes. */

@@ -234,27 +234,23 @@ static int toy_gamma(const toy_ctx *c, toy_buf *b, const double *data,
 {
     hf_fit_result r = {*tnll, 1, 0, NAN};
     int kept = hffit_gamma_retry(c->m, data, fix_poi, mu, c->opt, c->width,
-                                 b->work, 0, pars, &r);
+                                 b->work, pars, &r);
     *nevals += r.nevals;
     *tnll = r.twice_nll;
     return kept;
 }
 
-/* Every toy fit since the whole-Hessian check became the default (it was
- * the strict mode, hf_fit_options.full_hessian, which now changes
- * nothing): quick_fit's point, which no Hessian check has seen,
- * confirmed by hffit_ex from there, whose check is then the whole Hessian
- * (it leaves a saddle, or fails).  Not hffit_ex
- * alone from the toy's start: on 14 of sbottom's 400 toys (seed 1) that
- * ends in other minima than quick_fit's, higher in 10 of them.
- * hffit_edge's points are minima on the constraint lam_b = 0 (KKT), where
- * the unconstrained Hessian is not the test: in neither mode. */
+/* Every toy fit, as every fit checks the whole Hessian: quick_fit's
+ * point, which no Hessian check has seen, confirmed by hffit_ex from
+ * there, whose check is the whole Hessian (it leaves a saddle, or
+ * fails).  Not hffit_ex alone from the toy's start: on 14 of sbottom's
+ * 400 toys (seed 1) that ends in other minima than quick_fit's, higher in
+ * 10 of them.  hffit_edge's points are minima on the constraint
+ * lam_b = 0 (KKT), where the unconstrained Hessian is not the test. */
 static int toy_confirm(const toy_ctx *c, toy_buf *b, const double *data,
                        int fix_poi, double mu, double *pars, double *tnll,
                        long *nevals, hf_error *err)
 {
-    if (!hffit_full_hessian(c->opt))
-        return HF_OK;
     hf_fit_result fr;
     memcpy(b->edgestart, pars, c->npars * sizeof *pars);
     int rc = hffit_ex(c->m, data, b->edgestart, fix_poi, mu, c->opt,

@@ -126,8 +126,8 @@ void hfml_fq_tree(const hfml_fq *q, int D, const int *off, size_t ioff, const fl
  * predictor).  booster: XGBoost's BoosterHandle; one output; api: the
  * library's functions (xgbapi.h). */
 typedef struct hfml_xgbf hfml_xgbf;
-struct hfml_xgb_api;
-hfml_xgbf *hfml_xgbf_new(const struct hfml_xgb_api *api, void *booster, int nin);
+union hfml_xgb_api;
+hfml_xgbf *hfml_xgbf_new(const union hfml_xgb_api *api, void *booster, int nin);
 void hfml_xgbf_free(hfml_xgbf *x);
 /* n <= HFML_FOREST_CHUNK events; out: HFML_FOREST_CHUNK floats of room;
  * work: (nin + 2) * HFML_FOREST_CHUNK floats. */

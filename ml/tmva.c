@@ -11,8 +11,6 @@
  *  - the variable transformations TMVA writes (tmva_xform.c) come first.
  * Preselection cuts are refused by name.
  */
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -449,6 +447,8 @@ int hfml_tmva_load(const char *path, hf_ml_backend *be, hf_error *err)
     if (!f)
         return hfcore_error_set(err, HF_ERR_IO, "%s: cannot open", path);
     fclose(f);
+    if (hfml_xml_need(path, err))
+        return err->code;
     xmlDoc *doc = parse(path, err);
     if (!doc)
         return err->code;

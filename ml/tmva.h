@@ -6,9 +6,7 @@
 #ifndef HF_ML_TMVA_H
 #define HF_ML_TMVA_H
 
-#include <libxml/tree.h>
-
-#include "ml.h"
+#include "xmlapi.h" /* libxml2, opened on first use */
 
 /* The first element child of n called name, the next sibling of c so
  * called; NULL when none (or n NULL). */

@@ -20,11 +20,20 @@
     HFML_XGB_SYM(XGBoosterPredictFromDense)  \
     HFML_XGB_SYM(XGBoosterSaveModelToBuffer)
 
-/* A member per function, of its own type (from c_api.h), named as it. */
-typedef struct hfml_xgb_api {
-#define HFML_XGB_SYM(f) __typeof__(f) *f;
-    HFML_XGB_SYMS
+/* A member per function, of its own type (from c_api.h), named as it;
+ * sym[] is the same storage as core/dl.h fills it. */
+enum { HFML_XGB_NSYM = 0
+#define HFML_XGB_SYM(f) +1
+       HFML_XGB_SYMS
 #undef HFML_XGB_SYM
+};
+typedef union hfml_xgb_api {
+    struct {
+#define HFML_XGB_SYM(f) __typeof__(f) *f;
+        HFML_XGB_SYMS
+#undef HFML_XGB_SYM
+    };
+    void *sym[HFML_XGB_NSYM];
 } hfml_xgb_api;
 
 /* The table, libxgboost opened on the first call; HF_ERR_IO naming

@@ -5,41 +5,26 @@
  * Loading it (with the libstdc++ and libdmlc it brings) cost about 8 ms
  * of CPU in every hf command, most of which never read an XGBoost model:
  * a large part of a one-patch hfcls.  The library is opened once per
- * process (pthread_once; the table is written there and only read after)
- * and never closed: XGBoost keeps threads and state of its own.
+ * process (core/dl.h: the table is written then and only read after) and
+ * never closed: XGBoost keeps threads and state of its own.
  */
-#include <pthread.h>
-#include <stdio.h>
-
 #include "xgbapi.h"
+#include "core/dl.h"
 
-typedef struct loaded {
-    hfml_xgb_api api;
-    char why[256]; /* empty when every symbol was found */
-} loaded;
-
-static loaded lib;
-static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
-
-static void open_lib(void)
-{
-    char *why = lib.why;
-    size_t n = sizeof lib.why;
-    void *h = hfcore_dl_open("libxgboost.so.0", "libxgboost.so", why, n);
-#define HFML_XGB_SYM(f) \
-    lib.api.f = (__typeof__(lib.api.f))hfcore_dl_sym(h, #f, "libxgboost", why, n);
+static const char *const names[HFML_XGB_NSYM] = {
+#define HFML_XGB_SYM(f) #f,
     HFML_XGB_SYMS
 #undef HFML_XGB_SYM
-}
+};
 
-int hfml_xgb_api_get(const hfml_xgb_api **api, const char *path, hf_error *err)
+static hfml_xgb_api api;
+static hfcore_dl lib = HFCORE_DL("libxgboost.so.0", "libxgboost.so", "libxgboost", names,
+                                 api.sym);
+
+int hfml_xgb_api_get(const hfml_xgb_api **out, const char *path, hf_error *err)
 {
-    pthread_once(&lib_once, open_lib);
-    if (lib.why[0])
-        return hfcore_error_set(err, HF_ERR_IO,
-                                "%s: an XGBoost model needs libxgboost, which could not be "
-                                "loaded (%s; on Debian: apt install libxgboost0)",
-                                path, lib.why);
-    *api = &lib.api;
-    return HF_OK;
+    int rc = hfcore_dl_need(&lib, path, "an XGBoost model", "libxgboost0", err);
+    if (!rc)
+        *out = &api;
+    return rc;
 }

@@ -57,10 +57,27 @@
     HFPLOT_SYM(cairo_text_extents)               \
     HFPLOT_SYM(cairo_translate)
 
+/* A member per function, of its own type, named as it; cairo_sym[] and
+ * fc_sym[] are the same storage as core/dl.h fills it, one per library. */
+enum { HFPLOT_NCAIRO = 0
+#define HFPLOT_SYM(f) +1
+       HFPLOT_CAIRO_SYMS
+#undef HFPLOT_SYM
+};
 typedef struct hfplot_cairo_api {
 #define HFPLOT_SYM(f) __typeof__(f) *f;
-    HFPLOT_CAIRO_SYMS
-    HFPLOT_SYM(FcFini) /* fontconfig's caches released after a plot */
+    union {
+        struct {
+            HFPLOT_CAIRO_SYMS
+        };
+        void *cairo_sym[HFPLOT_NCAIRO];
+    };
+    union {
+        struct {
+            HFPLOT_SYM(FcFini) /* fontconfig's caches released after a plot */
+        };
+        void *fc_sym[1];
+    };
 #undef HFPLOT_SYM
 } hfplot_cairo_api;
 

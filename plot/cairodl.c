@@ -1,46 +1,34 @@
 /*
  * cairodl.c - libcairo and libfontconfig opened at the first plot (see
- * cairoapi.h), once per process (pthread_once: the table is written there
- * and only read after) and never closed.
+ * cairoapi.h), once per process (core/dl.h: the table is written then and
+ * only read after) and never closed.
  */
-#include <pthread.h>
-#include <stdio.h>
-
 #define HFPLOT_CAIRO_TABLE
 #include "cairoapi.h"
-#include "core/core.h"
+#include "core/dl.h"
 
-typedef struct loaded {
-    hfplot_cairo_api api;
-    char why[256]; /* empty when every function was found */
-} loaded;
-
-static loaded lib;
-static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
-
-static void open_libs(void)
-{
-    char *why = lib.why;
-    size_t n = sizeof lib.why;
-    void *cairo = hfcore_dl_open("libcairo.so.2", "libcairo.so", why, n);
-    void *fc = hfcore_dl_open("libfontconfig.so.1", "libfontconfig.so", why, n);
-#define HFPLOT_SYM(f) \
-    lib.api.f = (__typeof__(lib.api.f))hfcore_dl_sym(cairo, #f, "libcairo", why, n);
+static const char *const cairo_names[HFPLOT_NCAIRO] = {
+#define HFPLOT_SYM(f) #f,
     HFPLOT_CAIRO_SYMS
 #undef HFPLOT_SYM
-    lib.api.FcFini = (__typeof__(lib.api.FcFini))hfcore_dl_sym(fc, "FcFini", "libfontconfig",
-                                                               why, n);
-}
+};
+static const char *const fc_names[1] = {"FcFini"};
+
+static hfplot_cairo_api api;
+static hfcore_dl cairo = HFCORE_DL("libcairo.so.2", "libcairo.so", "libcairo", cairo_names,
+                                   api.cairo_sym);
+static hfcore_dl fc = HFCORE_DL("libfontconfig.so.1", "libfontconfig.so", "libfontconfig",
+                                fc_names, api.fc_sym);
 
 const hfplot_cairo_api *hfplot_cairo_load(const char **why)
 {
-    pthread_once(&lib_once, open_libs);
-    *why = lib.why;
-    return lib.why[0] ? NULL : &lib.api;
+    *why = hfcore_dl_load(&cairo);
+    if (!(*why)[0])
+        *why = hfcore_dl_load(&fc);
+    return (*why)[0] ? NULL : &api;
 }
 
 const hfplot_cairo_api *hfplot_cairo(void)
 {
-    pthread_once(&lib_once, open_libs);
-    return &lib.api;
+    return &api;
 }

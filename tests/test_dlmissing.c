@@ -1,7 +1,8 @@
 /*
- * test_dlmissing.c - libxgboost and cairo are opened on first use
- * (core/dl.c): when they cannot be loaded, `hf score` on an XGBoost model
- * and `hf plot` fail cleanly (exit 1, a message naming the library and the
+ * test_dlmissing.c - libxgboost, libxml2, libcrypto and cairo are opened
+ * on first use (core/dl.c): when they cannot be loaded, `hf score` on an
+ * XGBoost model or a TMVA weight file, `hf digest` and `hf plot` fail
+ * cleanly (exit 1, a message naming the library and the
  * Debian package, nothing written) instead of crashing on a NULL function.
  *
  * The library is hidden from the command by bind-mounting /dev/null over
@@ -101,6 +102,57 @@ static void test_xgboost_missing(void **state)
     unlink(out);
 }
 
+static void test_libxml2_missing(void **state)
+{
+    NEED_BIN();
+    char out[300];
+    snprintf(out, sizeof out, "%s/scores.csv", tmpdir);
+    const char *args[] = {"score", "--model", "tests/ml/tmva_deep.xml", "--features",
+                          "tests/ml/deep_events.csv", "-o", out, NULL};
+    result r = run_hidden("libxml2.so.2", args);
+    assert_failed_cleanly(&r, 1, "tests/ml/tmva_deep.xml: a TMVA weight file needs libxml2");
+    assert_non_null(strstr(r.err, "apt install libxml2)"));
+    assert_int_equal(access(out, F_OK), -1);
+    result_free(&r);
+    /* the same file with the library there */
+    r = run("score", "--model", "tests/ml/tmva_deep.xml", "--features",
+            "tests/ml/deep_events.csv", "-o", out, NULL);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(access(out, F_OK), 0);
+    result_free(&r);
+    unlink(out);
+}
+
+/* Without libcrypto a digest fails cleanly, and a hypotest on a
+ * workspace (no patchset: nothing to digest) runs as ever. */
+static void test_libcrypto_missing(void **state)
+{
+    NEED_BIN();
+    const char *digest[] = {"digest", RUN_DEMO_WS, NULL};
+    result r = run_hidden("libcrypto.so.3", digest);
+    assert_failed_cleanly(&r, 1, "sha256: a digest needs libcrypto");
+    assert_non_null(strstr(r.err, "apt install libssl3)"));
+    result_free(&r);
+    char ws[300];
+    snprintf(ws, sizeof ws, "%s/one_bin.json", tmpdir);
+    FILE *f = fopen(ws, "w");
+    assert_non_null(f);
+    fputs("{\"channels\": [{\"name\": \"c\", \"samples\": ["
+          "{\"name\": \"s\", \"data\": [5.0], \"modifiers\": "
+          "[{\"name\": \"mu\", \"type\": \"normfactor\", \"data\": null}]}, "
+          "{\"name\": \"b\", \"data\": [50.0], \"modifiers\": []}]}], "
+          "\"observations\": [{\"name\": \"c\", \"data\": [52.0]}], "
+          "\"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": \"mu\", "
+          "\"parameters\": []}}], \"version\": \"1.0.0\"}", f);
+    fclose(f);
+    const char *cls[] = {"cls", ws, NULL};
+    r = run_hidden("libcrypto.so.3", cls);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\"CLs_obs\""));
+    result_free(&r);
+    unlink(ws);
+}
+
 static void test_cairo_missing(void **state)
 {
     NEED_BIN();
@@ -120,6 +172,8 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_xgboost_missing),
+        cmocka_unit_test(test_libxml2_missing),
+        cmocka_unit_test(test_libcrypto_missing),
         cmocka_unit_test(test_cairo_missing),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

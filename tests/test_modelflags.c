@@ -1,10 +1,10 @@
 /*
- * test_modelflags.c - the parameter flags the fits ask the model for
- * (hfmodel_symmetric, hfmodel_kinked), which the build finds once and
- * keeps: by hand on a model whose modifiers are even or not about 0 and
- * smooth or kinked there, on the model built with ROOT's code1 and on its
- * smooth copy (whose codes differ from the model's: a flag kept for the
- * model and shared with the copy would be wrong there).
+ * test_modelflags.c - the kinked flags the fits ask the model for
+ * (hfmodel_kinked), which the build finds once and keeps: by hand on a
+ * model whose modifiers are smooth or kinked at 0, on the model built
+ * with ROOT's code1 and on its smooth copy (whose codes differ from the
+ * model's: a flag kept for the model and shared with the copy would be
+ * wrong there).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,8 +17,9 @@
 #include "hf/hfmodel.h"
 
 /* sym: normsys hi = lo (even about 0); asym: normsys hi != lo; hsym:
- * histosys hi_data = lo_data != nominal (even); hasym: histosys with a
- * slope at 0; mu: normfactor (odd). */
+ * histosys hi_data = lo_data != nominal; hasym: histosys with a slope at
+ * 0; mu: normfactor.  Only the normsys take code1 (kinked); histosys
+ * stay code4p (smooth) whatever their templates. */
 static const char WS[] =
     "{\"channels\": [{\"name\": \"c\", \"samples\": ["
     "{\"name\": \"s\", \"data\": [5.0, 6.0], \"modifiers\": ["
@@ -69,9 +70,6 @@ static void test_default_codes(void **state)
     hf_model *m = build(HF_INTERP_CODE4);
     unsigned char flag[8];
     assert_int_equal(hf_model_npars(m), 5);
-    const char *even[] = {"sym", "hsym"};
-    assert_int_equal(hfmodel_symmetric(m, flag), 2);
-    expect_flags(m, flag, even, 2);
     assert_int_equal(hfmodel_kinked(m, flag), 0);
     expect_flags(m, flag, NULL, 0);
     hf_model_free(m);
@@ -82,12 +80,10 @@ static void test_code1_and_its_smooth_copy(void **state)
     (void)state;
     hf_model *m = build(HF_INTERP_CODE1);
     unsigned char flag[8];
-    /* code1 is kinked at 0 and never counted as even */
-    const char *kinked[] = {"sym", "asym"}, *even[] = {"hsym"};
+    /* code1 is kinked at 0, with hi = lo or not */
+    const char *kinked[] = {"sym", "asym"};
     assert_int_equal(hfmodel_kinked(m, flag), 2);
     expect_flags(m, flag, kinked, 2);
-    assert_int_equal(hfmodel_symmetric(m, flag), 1);
-    expect_flags(m, flag, even, 1);
     /* the smooth copy's normsys are code4: nothing kinked there */
     hf_model *t = hfmodel_smooth(m);
     assert_non_null(t);

@@ -65,8 +65,6 @@ static void same_layout(const hf_model *a, const hf_model *b, const char *what)
     same_bytes(fa, fb, np, what, "twowell");
     assert_int_equal(hfmodel_kinked(a, fa), hfmodel_kinked(b, fb));
     same_bytes(fa, fb, np, what, "kinked");
-    assert_int_equal(hfmodel_symmetric(a, fa), hfmodel_symmetric(b, fb));
-    same_bytes(fa, fb, np, what, "symmetric");
     free(fa);
     free(fb);
 }
