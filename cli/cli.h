@@ -159,6 +159,8 @@ typedef struct hf_cli_input {
     int npatches;
     const char *patch_name;
     int no_verify;             /* --no-verify: skip the patchsets' digests */
+    int ahead;                 /* a verb that calls hfcli_settle before it
+                                * says or writes anything: see hfcli_load */
 } hf_cli_input;
 
 /* Fills `in` from what getopt left: argv[optind] is the workspace, an
@@ -177,10 +179,17 @@ typedef struct hf_cli_loaded {
     hf_model *model;
     pthread_t dropper;         /* hfcli_drop_inputs' thread, when dropping */
     int dropping;
+    struct hfcli_ahead *ahead; /* checks still running (load.c), or NULL */
+    int drop_wanted;           /* hfcli_drop_inputs once settled */
+    int redo;                  /* hfcli_settle built another model */
 } hf_cli_loaded;
 
 /* Loads everything and builds the model; returns an HF_EXIT_* status
- * after printing any message. `out` is always safe to release. */
+ * after printing any message. `out` is always safe to release.
+ * With in->ahead, one patch of a patchset file (--patch-name) may be read
+ * ahead of the file's check, which then runs beside what the verb does
+ * with the model: the verb must call hfcli_settle before it says or
+ * writes anything. */
 int hfcli_load(const hf_cli_input *in, const hf_model_options *mo,
                 hf_cli_loaded *out);
 /* hfcli_input_init and hfcli_load in one, for a verb that took the
@@ -198,6 +207,12 @@ int hfcli_verify(const hf_patchset *ps, const char *path,
 const char *hfcli_stdin_workspace(void);
 /* Reads just the workspace ("-" is standard input). */
 int hfcli_load_workspace(const char *path, hf_workspace **ws);
+/* The verdict of the checks hfcli_load left running: an HF_EXIT_*
+ * status after their message, exactly as hfcli_load would have said it
+ * without reading ahead (HF_EXIT_OK at once when none are running).  With
+ * l->redo set the model was built again (the patch read ahead was not the
+ * one the check found): what was computed from the old one is void. */
+int hfcli_settle(hf_cli_loaded *l);
 void hfcli_release(hf_cli_loaded *l);
 /* Starts freeing what the model was built from (workspace, patch files)
  * on a thread of its own, beside what the verb then does with the model:

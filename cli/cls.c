@@ -37,47 +37,77 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* The model must have a POI, and the values tested lie within its bounds
- * (pyhf tests only those; the library's limits may look beyond the upper
- * one).  An HF_EXIT_* status. */
-static int check_poi(const hf_model *m, const hf_cli_args *a)
+/* What is wrong with the POI for this line: 0 nothing, 1 the model has
+ * none, 2 a value tested (*which: 0 the first, 1 the last) lies outside
+ * its bounds (pyhf tests only those; the library's limits may look
+ * beyond the upper one). */
+static int poi_problem(const hf_model *m, const hf_cli_args *a, int *which)
 {
-    if (hf_model_poi(m) < 0) {
-        hfcli_msg("%s: the model has no parameter of interest (the "
-                   "measurement's config.poi is empty, or is a signal patch "
-                   "missing?)", hfmodel_source(m));
-        return HF_EXIT_INPUT;
-    }
     int poi = hf_model_poi(m);
+    if (poi < 0)
+        return 1;
     double lo = hf_model_lower(m)[poi], hi = hf_model_upper(m)[poi];
     double want[2] = {a->scan_n ? a->scan_lo : a->test_poi,
                       a->scan_n ? a->scan_hi : a->test_poi};
     /* (bounds that leave no room are the workspace's problem, which the
      * hypotest reports) */
     for (int i = 0; i < 2 && a->ts != HF_TEST_Q0 && lo < hi; i++)
-        if (!(want[i] >= lo && want[i] <= hi))
-            return hfcli_usage_error("%s %g lies outside the bounds [%g, %g] "
-                                      "of the POI %s (%s: %s); pyhf refuses it "
-                                      "too", a->scan_n ? "--scan: the POI value"
-                                      : "--test-poi", want[i], lo, hi,
-                                      hf_model_par_name(m, poi),
-                                      hfmodel_source(m),
-                                      hfmodel_params_path(m));
-    return HF_EXIT_OK;
+        if (!(want[i] >= lo && want[i] <= hi)) {
+            if (which)
+                *which = i;
+            return 2;
+        }
+    return 0;
 }
 
-/* The asymptotic hypotest, with its fits in *ex (and *xbuf, to free) for
- * --explain and --asimov-out; an HF_EXIT_* status. */
+/* The model must have a POI, and the values tested lie within its
+ * bounds.  An HF_EXIT_* status. */
+static int check_poi(const hf_model *m, const hf_cli_args *a)
+{
+    int i = 0, problem = poi_problem(m, a, &i);
+    if (problem == 1) {
+        hfcli_msg("%s: the model has no parameter of interest (the "
+                   "measurement's config.poi is empty, or is a signal patch "
+                   "missing?)", hfmodel_source(m));
+        return HF_EXIT_INPUT;
+    }
+    if (problem == 0)
+        return HF_EXIT_OK;
+    int poi = hf_model_poi(m);
+    double want = i == 0 ? (a->scan_n ? a->scan_lo : a->test_poi)
+                         : (a->scan_n ? a->scan_hi : a->test_poi);
+    return hfcli_usage_error("%s %g lies outside the bounds [%g, %g] "
+                              "of the POI %s (%s: %s); pyhf refuses it "
+                              "too", a->scan_n ? "--scan: the POI value"
+                              : "--test-poi", want, hf_model_lower(m)[poi],
+                              hf_model_upper(m)[poi],
+                              hf_model_par_name(m, poi), hfmodel_source(m),
+                              hfmodel_params_path(m));
+}
+
+/* The asymptotic hypotest, with its fits in *ex (its buffers set by
+ * hfcli_explain_begin) for --explain and --asimov-out; it says nothing
+ * (hypotest_said does): HF_OK or the library's status with *err. */
 static int hypotest(const hf_model *m, const hf_cli_args *a,
                     const hf_fit_options *fo, hf_cls_result *r,
-                    hf_hypotest_explain *ex, double **xbuf)
+                    hf_hypotest_explain *ex, hf_error *err)
 {
-    hf_error err = {0};
     const double *data = hf_model_data(m);
-    *xbuf = NULL;
+    if (!a->explain && !a->asimov_out)
+        return hf_cls_asymptotic(m, data, a->test_poi, a->ts, fo, r, err);
+    return hf_cls_asymptotic_explain(m, data, a->test_poi, a->ts, fo, r, ex,
+                                     err);
+}
+
+/* What the hypotest has to say: its failure (an HF_EXIT_* status) or
+ * a warning that its result is ambiguous. */
+static int hypotest_said(const hf_model *m, const hf_cli_args *a, int rc,
+                         const hf_error *err, const hf_cls_result *r,
+                         const hf_hypotest_explain *ex)
+{
+    if (rc != HF_OK)
+        return hfcli_lib_error(err);
     if (!a->explain && !a->asimov_out) {
-        if (hf_cls_asymptotic(m, data, a->test_poi, a->ts, fo, r, &err) != HF_OK)
-            return hfcli_lib_error(&err);
         if (r->ambiguous)
             hfcli_msg("warning: the result is ambiguous: the free fit to the "
                       "data has two minima within 1e-6 in twice_nll whose %s "
@@ -85,14 +115,6 @@ static int hypotest(const hf_model *m, const hf_cli_args *a,
                       "--explain shows both)",
                       hf_model_par_name(m, hf_model_poi(m)));
         return HF_EXIT_OK;
-    }
-    if (hfcli_explain_begin(m, ex, xbuf) != HF_EXIT_OK)
-        return HF_EXIT_INPUT;
-    if (hf_cls_asymptotic_explain(m, data, a->test_poi, a->ts, fo, r, ex,
-                                  &err) != HF_OK) {
-        free(*xbuf);
-        *xbuf = NULL;
-        return hfcli_lib_error(&err);
     }
     if (ex->ambiguous)
         hfcli_msg("warning: the result is ambiguous: the free fit to the data "
@@ -139,14 +161,27 @@ static cJSON *result_json(const hf_cli_args *a, const hf_cls_result *r,
     return out;
 }
 
-static int run(const hf_model *m, const hf_cli_args *a, double t_load)
+/* Whether the line computes all it says before saying any of it (the
+ * plain asymptotic hypotest, with or without a limit): then its patchset
+ * may still be being checked (hfcli_settle) while it computes. */
+static int computes_first(const hf_cli_args *a)
 {
-    hf_error err = {0};
+    return !a->scan_n && !a->toys && a->ts != HF_TEST_Q0 && !a->explain &&
+           !a->asimov_out;
+}
+
+static int run(hf_cli_loaded *l, const hf_cli_args *a, double t_load)
+{
+    hf_error err = {0}, uerr = {0};
     hf_fit_options fo = a->fo;
     hf_cls_result r;
     hf_limit_result lim;
-    int rc = check_poi(m, a);
-    if (rc != HF_EXIT_OK)
+    int rc;
+    if ((!computes_first(a) || poi_problem(l->model, a, NULL)) &&
+        (rc = hfcli_settle(l)) != HF_EXIT_OK)
+        return rc;
+    const hf_model *m = l->model;
+    if ((rc = check_poi(m, a)) != HF_EXIT_OK)
         return rc;
     if (a->scan_n)
         return hfcli_cls_scan(m, a->scan_lo, a->scan_hi, a->scan_n, a->cl, a->ts,
@@ -159,14 +194,23 @@ static int run(const hf_model *m, const hf_cli_args *a, double t_load)
         return hfcli_significance(m, &fo, a, t_load);
     double t0 = now();
     hf_hypotest_explain ex;
-    double *xbuf;
-    if ((rc = hypotest(m, a, &fo, &r, &ex, &xbuf)) != HF_EXIT_OK)
-        return rc;
+    double *xbuf = NULL;
+    if ((a->explain || a->asimov_out) &&
+        hfcli_explain_begin(m, &ex, &xbuf) != HF_EXIT_OK)
+        return HF_EXIT_INPUT;
+    int hrc = hypotest(m, a, &fo, &r, &ex, &err), urc = HF_OK;
     double t1 = now();
-    if (a->upper_limit && hf_upper_limit(m, hf_model_data(m), a->cl, a->ts,
-                                         &fo, &lim, &err) != HF_OK)
-        rc = hfcli_lib_error(&err);
+    if (hrc == HF_OK && a->upper_limit)
+        urc = hf_upper_limit(m, hf_model_data(m), a->cl, a->ts, &fo, &lim, &uerr);
     double t2 = now();
+    if ((rc = hfcli_settle(l)) != HF_EXIT_OK || l->redo) {
+        free(xbuf);
+        l->redo = 0; /* computed from a model now gone: again */
+        return rc != HF_EXIT_OK ? rc : run(l, a, t_load);
+    }
+    rc = hypotest_said(m, a, hrc, &err, &r, &ex);
+    if (rc == HF_EXIT_OK && urc != HF_OK)
+        rc = hfcli_lib_error(&uerr);
     if (rc == HF_EXIT_OK)
         rc = check_finite(a, &r, &lim);
     if (rc != HF_EXIT_OK) {
@@ -305,13 +349,20 @@ int hfcli_cmd_cls(int argc, char **argv)
         return rc;
     }
     hf_cli_loaded l;
+    hf_cli_input in;
     double t0 = now();
-    rc = hfcli_load_args(argc, argv, optind, a.extra, a.nextra, a.patch_name,
-                          a.no_verify, &a.mo, &l);
+    memset(&l, 0, sizeof l);
+    rc = hfcli_input_init(&in, argc, argv, optind, a.extra, a.nextra,
+                          a.patch_name);
+    in.no_verify = a.no_verify;
+    in.ahead = 1; /* run() settles before it says anything */
+    if (rc == HF_EXIT_OK)
+        rc = hfcli_load(&in, &a.mo, &l);
+    free(in.patch_paths);
     free(a.extra);
     if (rc == HF_EXIT_OK) {
         hfcli_drop_inputs(&l); /* run() needs only the model */
-        rc = run(l.model, &a, now() - t0);
+        rc = run(&l, &a, now() - t0);
     }
     hfcli_release(&l);
     return rc;

@@ -79,6 +79,11 @@ int hfcore_scan_value_bytes(hfcore_scan *s);
  * valid, or NULL when not sure (a fault, an escape, deep nesting, a value
  * that is not an array or object, no AVX2): hfcore_scan_value's first try. */
 const char *hfcore_scan_fast(const char *p, const char *end);
+/* The end of the array or object at p (after its closing bracket) found
+ * by its strings and brackets alone (core/jskip.c): right for valid JSON,
+ * any answer or NULL for other text.  For locating a value cheaply where
+ * the text is checked elsewhere before what was located is used. */
+const char *hfcore_json_skip(const char *p, const char *end);
 /* Steps over one string at p; 0, or -1. */
 int hfcore_scan_string(hfcore_scan *s);
 /* The number tokens of valid JSON text in order, found 64 bytes at a

@@ -33,9 +33,16 @@ int hfpatch_patchset_verify_with(const hf_patchset *ps, const hf_workspace *ws,
 int hfpatch_workspace_validate(const cJSON *root, const char *source,
                           hf_error *err);
 
+/* Set, beside cJSON_IsReference, on the references into a validated
+ * workspace that hfpatch_apply_workspace makes, and on those made from
+ * them when a patch copies such a container one level (copy on write):
+ * what they stand for passed validation.  A patch's added value is a
+ * reference too (into the patch), without this mark. */
+#define HFPATCH_JSON_VALIDATED 0x2000
+
 /* The same for a validated workspace patched copy-on-write
  * (hfpatch_apply_cow): a sample still shared with the workspace (a cJSON
- * reference) has its modifiers taken as valid, so a signal patch costs
+ * reference marked HFPATCH_JSON_VALIDATED) has its modifiers taken as valid, so a signal patch costs
  * the walk of what it added, not of the whole workspace.  What is skipped
  * looks at nothing outside the sample (modifier types and data shapes
  * against the sample's own bins, modifier names unique within it) and
@@ -68,16 +75,19 @@ int hfpatch_apply_json(const hf_patch *p, cJSON **doc, hf_error *err);
  * sharing a tree that other threads read: each container along an op's
  * path that is such a reference is first replaced by an owned one-level
  * copy (copy on write), so the shared tree is never written.  The root
- * must be owned.  Not atomic: on failure *doc is half-patched and is only
- * fit to be deleted. */
+ * must be owned.  An added or replacing value that is a container is not
+ * copied either: *doc refers to it in the patch, so *doc must be deleted
+ * before the patch (the patch is never written).  Not atomic: on failure
+ * *doc is half-patched and is only fit to be deleted. */
 int hfpatch_apply_cow(const hf_patch *p, cJSON **doc, hf_error *err);
 
 /* The workspace document `root` (a loaded workspace's, so valid) with the
  * patches applied in order to the whole of it, as pyhf's PatchSet.apply,
  * then validated as a workspace
  * (errors start with `source`).  Copy on write: *out's containers are
- * references into root wherever no patch went, so root must outlive *out
- * and is never written; cJSON_Delete(*out) frees only what was copied. */
+ * references into root wherever no patch went, and into the patches
+ * where they added containers, so root and the patches must outlive *out
+ * and are never written; cJSON_Delete(*out) frees only what was copied. */
 int hfpatch_apply_workspace(const cJSON *root, const hf_patch *const *p,
                             int n, const char *source, cJSON **out,
                             hf_error *err);
@@ -118,6 +128,32 @@ int hfpatch_patchset_parse_one(const hf_patchset *ps, int i, hf_patch **out,
 typedef struct hfpatch_span {
     size_t off, len;  /* len 0: none */
 } hfpatch_span;
+
+/* Where patch `name`'s operation array is in a patchset's text, found by
+ * the text's structure alone (pslocate.c: nothing is checked): 1 with its
+ * span and index in "patches", or 0 (not there, or not sure). */
+int hfpatch_patchset_locate(const char *text, size_t len, const char *name,
+                            hfpatch_span *span, int *index);
+
+/* One patch of a patchset file read before the file is checked: located
+ * (hfpatch_patchset_locate), parsed and checked as a full read does.  It
+ * may be used only once hfpatch_patchset_open has read the same file
+ * without error and hfpatch_patchset_settle has adopted it. */
+typedef struct hfpatch_guess {
+    hf_patch *patch;    /* NULL: none (not located, or it did not parse) */
+    hfpatch_span span;
+    int index;
+    int adopted;        /* set by hfpatch_patchset_settle */
+} hfpatch_guess;
+/* 1 with g->patch, or 0 (nothing said: the full read says what is wrong). */
+int hfpatch_patchset_guess(const char *path, const char *name, hfpatch_guess *g);
+/* For ps from hfpatch_patchset_open: patch `name`'s operations, as
+ * hfpatch_patchset_load(path, name) would have parsed them (same checks,
+ * same messages) -- g's when the check found the same span there (then
+ * g->adopted), else parsed now.  HF_OK too when there is no such patch. */
+int hfpatch_patchset_settle(hf_patchset *ps, const char *name, hfpatch_guess *g,
+                            hf_error *err);
+void hfpatch_guess_free(hfpatch_guess *g);
 
 /* Returned by hfpatch_patchset_scan for a text that is not an object:
  * the caller parses it whole and lets validation say what it is. */

@@ -518,32 +518,41 @@ int hfpatch_patchset_from_json(cJSON *root, const char *source, hf_patchset **ou
     return HF_OK;
 }
 
-/* Parses patch i's operations from the text into *out and checks them as
+/* Parses the operations of patches[i] (the text's span, from file
+ * `source`; `where` names the patch) into *out and checks them as
  * validate() checks a parsed patchset's. */
-static int parse_span_ops(const hf_patchset *ps, int i, const char *text, cJSON **out,
-                          hf_error *err)
+static int parse_checked(const char *text, hfpatch_span span, int i,
+                         const char *source, const char *where_patch,
+                         cJSON **out, hf_error *err)
 {
-    const entry *e = &ps->e[i];
     cJSON *ops;
-    int rc = hfcore_json_parse_span(text, e->span.off, e->span.len, ps->source,
-                                    &ops, err);
+    int rc = hfcore_json_parse_span(text, span.off, span.len, source, &ops, err);
     if (rc)
         return rc;
     char where[512];
     int used = snprintf(where, sizeof where, "/patches/%d/patch", i);
     const cJSON *dup = repeated_key(ops, where, sizeof where, (size_t)used);
     if (dup)
-        rc = bad(err, ps->source, "%s: the key \"%s\" appears twice in one "
+        rc = bad(err, source, "%s: the key \"%s\" appears twice in one "
                  "object (pyhf would take the last, hf the first)", where,
                  dup->string);
     if (!rc)
-        rc = hfpatch_check(ops, e->patch.source, err);
+        rc = hfpatch_check(ops, where_patch, err);
     if (rc) {
         cJSON_Delete(ops);
         return rc;
     }
     *out = ops;
     return HF_OK;
+}
+
+/* Parses patch i's operations from the text into *out and checks them as
+ * validate() checks a parsed patchset's. */
+static int parse_span_ops(const hf_patchset *ps, int i, const char *text, cJSON **out,
+                          hf_error *err)
+{
+    const entry *e = &ps->e[i];
+    return parse_checked(text, e->span, i, ps->source, e->patch.source, out, err);
 }
 
 static int parse_ops(hf_patchset *ps, int i, const char *text, hf_error *err)
@@ -741,6 +750,60 @@ int hfpatch_patchset_parse_one(const hf_patchset *ps, int i, hf_patch **out,
     p->whole = 1;
     *out = p;
     return HF_OK;
+}
+
+int hfpatch_patchset_guess(const char *path, const char *name,
+                           hfpatch_guess *g)
+{
+    hfcore_text t;
+    hf_error err = {0};
+    memset(g, 0, sizeof *g);
+    if (!name || hfcore_text_open(path, &t, &err) != HF_OK)
+        return 0;
+    cJSON *ops = NULL;
+    char *source = malloc(strlen(path) + strlen(name) + 3);
+    if (source && hfpatch_patchset_locate(t.p, t.len, name, &g->span, &g->index)) {
+        sprintf(source, "%s[%s]", path, name);
+        g->patch = calloc(1, sizeof *g->patch);
+        if (g->patch && parse_checked(t.p, g->span, g->index, path, source, &ops,
+                                      &err) == HF_OK) {
+            g->patch->ops = ops;
+            g->patch->source = source;
+            g->patch->whole = 1;
+            source = NULL;
+        } else {
+            free(g->patch);
+            g->patch = NULL;
+        }
+    }
+    free(source);
+    hfcore_text_close(&t);
+    return g->patch != NULL;
+}
+
+int hfpatch_patchset_settle(hf_patchset *ps, const char *name, hfpatch_guess *g,
+                            hf_error *err)
+{
+    int i = hf_patchset_find(ps, name);
+    if (i < 0 || !ps->lazy || ps->e[i].patch.ops)
+        return HF_OK; /* no such patch (the caller says so), or parsed */
+    const entry *e = &ps->e[i];
+    /* the same bytes as the check located: the same operations, which
+     * passed the same checks */
+    if (g && g->patch && g->index == i && g->span.off == e->span.off &&
+        g->span.len == e->span.len) {
+        ps->e[i].patch.ops = g->patch->ops;
+        g->patch->ops = NULL;
+        g->adopted = 1;
+        return HF_OK;
+    }
+    return e->span.len ? parse_ops(ps, i, ps->text.p, err) : HF_OK;
+}
+
+void hfpatch_guess_free(hfpatch_guess *g)
+{
+    hf_patch_free(g->patch);
+    g->patch = NULL;
 }
 
 int hf_patchset_read(const char *path, hf_patchset **out, hf_error *err)

@@ -1,0 +1,262 @@
+/*
+ * test_psguess.c - one patch of a patchset read ahead of the file's check
+ * (patch/pslocate.c, core/jskip.c, hfcli_settle): the verdict and the
+ * operations are those of the full read (hfpatch_patchset_load, the path
+ * without reading ahead) for every one-byte change and truncation of a
+ * patchset -- faults before, inside and after the chosen patch, escapes,
+ * repeated names -- and `hf cls` says nothing but that verdict's message
+ * when the check fails after the fit.  Expected values come from the full
+ * read, which tests/test_psscan.c checks against hand-counted texts.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+#include "run.h"
+
+#define HEAD                                                               \
+    "{\"metadata\": {\"description\": \"d\", \"digests\": {\"sha256\": "  \
+    "\"0000000000000000000000000000000000000000000000000000000000000000\"" \
+    "}, \"labels\": [\"m\"], \"references\": {\"hepdata\": "            \
+    "\"ins1234567\"}},\n \"patches\": [\n"
+#define OPS_A "[{\"op\": \"add\", \"path\": \"/a\", \"value\": [1, 2.5, {\"k\": \"]\"}]}]"
+/* an escaped quote and bracket inside the chosen patch's strings */
+#define OPS_B "[{\"op\": \"add\", \"path\": \"/b\", \"value\": \"x\\\"]}\\\\\"}," \
+              " {\"op\": \"remove\", \"path\": \"/c\"}]"
+#define OPS_C "[{\"op\": \"remove\", \"path\": \"/d\"}]"
+#define TAIL "\n ],\n \"version\": \"1.0.0\"}\n"
+#define BASE                                                               \
+    HEAD "  {\"metadata\": {\"name\": \"A\", \"values\": [1]}, \"patch\": " \
+    OPS_A "},\n  {\"patch\": " OPS_B ", \"metadata\": {\"values\": [2], "  \
+    "\"name\": \"B\"}},\n  {\"metadata\": {\"name\": \"C\", \"values\": "  \
+    "[3]}, \"patch\": " OPS_C "}" TAIL
+
+static char path[512];
+
+static void write_text(const char *text, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    fclose(f);
+}
+
+static char *ops_text(const hf_patchset *ps, const char *name)
+{
+    const hf_patch *p = hf_patchset_patch(ps, hf_patchset_find(ps, name));
+    return p ? cJSON_PrintUnformatted(p->ops) : NULL;
+}
+
+/* The file at path read ahead (guess, open, settle) and read whole for
+ * `name` give the same status, message and operations; 1 when the guess
+ * was used. */
+static int same_verdict(const char *file, const char *name, const char *what,
+                        int *valid)
+{
+    hf_patchset *a = NULL, *b = NULL;
+    hf_error ea = {0}, eb = {0};
+    int ra = hfpatch_patchset_load(file, name, &a, &ea);
+    hfpatch_guess g;
+    hfpatch_patchset_guess(file, name, &g);
+    int rb = hfpatch_patchset_open(file, &b, &eb);
+    if (rb == HF_OK)
+        rb = hfpatch_patchset_settle(b, name, &g, &eb);
+    if (ra != rb || (ra != HF_OK && strcmp(ea.msg, eb.msg) != 0))
+        fail_msg("%s: %d \"%s\" read whole, %d \"%s\" read ahead", what, ra,
+                 ea.msg, rb, eb.msg);
+    int adopted = g.adopted;
+    if (valid)
+        *valid += ra == HF_OK && hf_patchset_find(a, name) >= 0;
+    if (ra == HF_OK) {
+        char *x = ops_text(a, name), *y = ops_text(b, name);
+        if ((x == NULL) != (y == NULL) || (x && strcmp(x, y) != 0))
+            fail_msg("%s: operations %s read whole, %s read ahead", what,
+                     x ? x : "(none)", y ? y : "(none)");
+        cJSON_free(x);
+        cJSON_free(y);
+    }
+    hfpatch_guess_free(&g);
+    hf_patchset_free(a);
+    hf_patchset_free(b);
+    return adopted;
+}
+
+/* Every byte of the patchset changed to each of a few bytes that matter
+ * to the structure, and every truncation: the verdict never differs. */
+static void test_every_change(void **state)
+{
+    (void)state;
+    static const char base[] = BASE;
+    static const char repl[] = "\"\\[]{},: x1";
+    size_t n = sizeof base - 1;
+    char *t = malloc(n + 1);
+    char what[64];
+    int adopted = 0, valid = 0;
+    write_text(base, n);
+    assert_int_equal(same_verdict(path, "B", "as written", NULL), 1);
+    for (size_t i = 0; i < n; i++) {
+        for (const char *r = repl; *r; r++) {
+            if (base[i] == *r)
+                continue;
+            memcpy(t, base, n);
+            t[i] = *r;
+            write_text(t, n);
+            snprintf(what, sizeof what, "byte %zu to '%c'", i, *r);
+            adopted += same_verdict(path, "B", what, &valid);
+        }
+        write_text(base, i);
+        snprintf(what, sizeof what, "truncated to %zu bytes", i);
+        adopted += same_verdict(path, "B", what, &valid);
+    }
+    free(t);
+    /* the guess was used, not only refused, where the text is a patchset
+     * with patch B (its name and keys have no escapes in any of them) */
+    if (adopted != valid)
+        fail_msg("the guess was used in %d of %d valid cases", adopted, valid);
+}
+
+/* Repeated names and names or keys with escapes. */
+static void test_names(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *name;
+        int adopted;
+    } cases[] = {
+        {HEAD "  {\"metadata\": {\"name\": \"B\", \"values\": [1]}, \"patch\": "
+         OPS_A "},\n  {\"metadata\": {\"name\": \"B\", \"values\": [2]}, "
+         "\"patch\": " OPS_C "}" TAIL, "B", 0},
+        /* "B" spelled with an escape: not located, parsed after the check */
+        {HEAD "  {\"metadata\": {\"name\": \"\\u0042\", \"values\": [1]}, "
+         "\"patch\": " OPS_A "}" TAIL, "B", 0},
+        {HEAD "  {\"metadata\": {\"n\\u0061me\": \"B\", \"values\": [1]}, "
+         "\"patch\": " OPS_A "}" TAIL, "B", 0},
+        {HEAD "  {\"metadata\": {\"name\": \"B\", \"values\": [1]}, \"patch\": "
+         OPS_A "}" TAIL, "B", 1},
+        {HEAD "  {\"metadata\": {\"name\": \"B\", \"values\": [1]}, \"patch\": "
+         OPS_A "}" TAIL, "Z", 0},
+        {HEAD "  {\"metadata\": {\"name\": \"B\", \"values\": [1]}, \"patch\": "
+         OPS_A ", \"patch\": " OPS_C "}" TAIL, "B", 0},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        char what[32];
+        snprintf(what, sizeof what, "case %zu", k);
+        write_text(cases[k].text, strlen(cases[k].text));
+        assert_int_equal(same_verdict(path, cases[k].name, what, NULL), cases[k].adopted);
+    }
+}
+
+/* The published patchsets: each patch (every tenth, or the first, middle
+ * and last, of the large ones) is located, used, and the same as the full
+ * read's. */
+static void test_shared(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        "real/1Lbb_ATLAS-SUSY-2019-08", "real/3LRJ_ATLAS-SUSY-2018-06",
+        "real/simplified_1Lbb_ATLAS-SUSY-2019-08",
+        "synthetic/syn_allmods", "synthetic/syn_large"};
+    int seen = 0;
+    for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
+        char ps_path[512];
+        snprintf(ps_path, sizeof ps_path, RUN_SHARED "/workspaces/%s/patchset.json",
+                 files[f]);
+        hf_patchset *ps;
+        hf_error err = {0};
+        if (access(ps_path, R_OK) != 0)
+            continue;
+        assert_int_equal(hfpatch_patchset_open(ps_path, &ps, &err), HF_OK);
+        /* of the 57 MB 1Lbb, the first, a middle and the last patch */
+        int n = hf_patchset_size(ps), step = n > 100 ? n / 2 : n > 40 ? 10 : 1;
+        for (int i = 0; i < n; i = i + step < n || i == n - 1 ? i + step : n - 1) {
+            char what[600];
+            snprintf(what, sizeof what, "%s patch %d", ps_path, i);
+            if (!same_verdict(ps_path, hf_patchset_patch_name(ps, i), what, NULL))
+                fail_msg("%s: not located", what);
+            seen++;
+        }
+        hf_patchset_free(ps);
+    }
+    if (!seen)
+        skip();
+}
+
+/* hf cls: a check that fails after the model was fitted from the patch
+ * read ahead says its message, with nothing on stdout, as the full read
+ * would have said it. */
+static void test_cls(void **state)
+{
+    NEED_BIN();
+    char *demo = slurp_path("workspaces/demo/patchset.json");
+    assert_non_null(demo);
+    static const struct {
+        const char *from, *to;
+    } cases[] = {
+        {"\"version\": \"1.0.0\"", "\"version\": \"1.0.0\","},     /* after */
+        {"\"sig_500\"", "\"sig_300\""},                            /* duplicate */
+        {"\"labels\": [\"mass\"]", "\"labels\": [\"mass\",]"},     /* before */
+        {"\"op\": \"add\"", "\"op\": \"add\" \"x\": 1"},           /* inside */
+        {"\"values\": [500]", "\"values\": [300]"},                /* same values */
+        {"}\n", "}\n\n{"},                                         /* text after */
+    };
+    char *ps = NULL;
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        const char *at = strstr(demo, cases[k].from);
+        assert_non_null(at);
+        size_t pre = (size_t)(at - demo), nf = strlen(cases[k].from);
+        char *text = malloc(strlen(demo) + strlen(cases[k].to) + 1);
+        sprintf(text, "%.*s%s%s", (int)pre, demo, cases[k].to, at + nf);
+        free(ps);
+        ps = run_write_temp("bad_patchset.json", text);
+        free(text);
+        hf_patchset *whole = NULL;
+        hf_error err = {0};
+        assert_int_not_equal(hfpatch_patchset_load(ps, "sig_300", &whole, &err),
+                             HF_OK);
+        result r = run("cls", RUN_DEMO_WS, ps, "--patch-name", "sig_300", NULL);
+        assert_failed_cleanly(&r, 1, err.msg);
+        result_free(&r);
+    }
+    /* a name spelled with an escape: not read ahead, the same result */
+    char *esc = strstr(demo, "\"sig_300\"");
+    char *text = malloc(strlen(demo) + 16);
+    sprintf(text, "%.*s\"sig_\\u0033\\u0030\\u0030\"%s", (int)(esc - demo), demo,
+            esc + strlen("\"sig_300\""));
+    free(ps);
+    ps = run_write_temp("esc_patchset.json", text);
+    result a = run("cls", RUN_DEMO_WS, ps, "--patch-name", "sig_300", NULL);
+    result b = run("cls", RUN_DEMO_WS, "workspaces/demo/patchset.json",
+                   "--patch-name", "sig_300", NULL);
+    assert_int_equal(a.status, 0);
+    assert_int_equal(b.status, 0);
+    assert_string_equal(a.out, b.out);
+    result_free(&a);
+    result_free(&b);
+    free(text);
+    free(ps);
+    free(demo);
+}
+
+int main(void)
+{
+    snprintf(path, sizeof path, "/tmp/hf_test_psguess_%d.json", (int)getpid());
+    if (run_setup("test_psguess") != 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_change),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_cls),
+        cmocka_unit_test(test_shared),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    unlink(path);
+    run_teardown("test_psguess");
+    return rc;
+}
