@@ -285,7 +285,9 @@ static double init_point(const hf_bfgs_problem *p, const double *Hinv0,
             return NAN;
     }
     double f;
-    if (w->start_y && memcmp(w->y, w->start_y, p->n * sizeof *w->y) == 0) {
+    w->start_taken = w->start_y &&
+                     memcmp(w->y, w->start_y, p->n * sizeof *w->y) == 0;
+    if (w->start_taken) {
         /* the point eval() would take, evaluated already */
         for (int k = 0; k < p->n; k++)
             w->x[p->idx[k]] = w->y[k] * p->width[p->idx[k]];

@@ -64,9 +64,10 @@ typedef struct hf_bfgs_work {
      * width units) and NLL.  Where the start's variables are these, bit
      * for bit, the descent takes them instead of evaluating there again
      * (mle.c's start_eval has just evaluated a warm fit's start).  Used
-     * by one descent, then cleared. */
+     * by one descent, then cleared; start_taken says whether it was. */
     const double *start_y, *start_g;
     double start_f;
+    int start_taken;
 } hf_bfgs_work;
 
 int hffit_bfgs_work_alloc(hf_bfgs_work *w, const hf_model *m, int nmax);

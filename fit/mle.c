@@ -116,6 +116,10 @@ typedef struct fit_ctx {
     /* Two finite evaluations kept, see eval(): [0] the last, [1] the
      * lowest of its model so far. */
     fit_seen kept[2];
+    /* the calls answered from kept[]: counted in nevals, which budgets
+     * the fit (max_evals) as if each were an evaluation, so that a fit
+     * takes the same steps with or without them; not reported */
+    int nfree;
 } fit_ctx;
 
 /* Whether y is within near->r widths of hffit_probe's point. */
@@ -177,6 +181,8 @@ static double eval(fit_ctx *c, const double *y, double *grad)
     const fit_seen *old = seen_before(c, y);
     if (old) {
         double f = old->f;
+        c->nevals++;
+        c->nfree++;
         if (grad)
             memcpy(grad, old->g, c->n * sizeof *grad);
         seen(c, y, f, old->g);
@@ -1189,10 +1195,12 @@ static int warm_descent(fit_ctx *c, double tol)
     w->start_y = s->have && s->m == c->m ? s->y : NULL;
     w->start_g = s->g;
     w->start_f = s->f;
+    w->start_taken = 0;
     int rc = hffit_metric_descend(c->mt, c->m, c->data, c->n, c->idx,
                                   c->width, c->fix_poi, tol, c->x, &f, &nev);
     w->start_y = NULL;
-    c->nevals += (int)nev;
+    c->nevals += (int)nev + w->start_taken; /* see nfree */
+    c->nfree += w->start_taken;
     if (!(f < c->fbest)) /* also NaN: it did not move */
         return 0;
     c->fbest = f;
@@ -1244,7 +1252,7 @@ static int minimize(fit_ctx *c, fit_bufs *b, double tol, int max_evals,
         return hfcore_error_set(err, HF_ERR_FIT,
                                 "fit: no convergence after %d evaluations "
                                 "(NLopt status %d, projected gradient %.3g%s)",
-                                c->nevals, (int)nr,
+                                c->nevals - c->nfree, (int)nr,
                                 sqrt(projected_gradient2(c, c->ybest, c->gbest)),
                                 curv == HFFIT_SADDLE
                                     ? "; a saddle point: the Hessian on the free "
@@ -1344,7 +1352,7 @@ static int warm_run(const hf_model *m, const double *data, const double *init,
         rc = edge_finish(m, data, fix_poi, poi_value, opt, width, c.x, pars,
                          res, rc);
 out:
-    res->nevals += c.nevals;
+    res->nevals += c.nevals - c.nfree;
     free(b.buf);
     free(b.idx);
     return rc;
