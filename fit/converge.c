@@ -69,28 +69,34 @@ static void axpy4_minus(double *restrict a, const double *u,
 }
 
 /* Positive definite (in width units): a Cholesky factorisation (in
- * place: L, n*n, is destroyed; C, 4*n, scratch) whose every pivot is
+ * place: U, n*n, is destroyed; C, 4*n, scratch) whose every pivot is
  * positive.  Written out, not GSL's: its modified Cholesky, used before,
  * did rank-one updates through gslcblas's dsyr, a fifth of a staus
- * hypotest once every fit checks the whole Hessian; here four columns
- * are factorised at a time (their panel by plain loops) and the trailing
- * lower triangle takes their rank-four update in contiguous rows.
+ * hypotest once every fit checks the whole Hessian; here four rows of
+ * the factor are found at a time (their panel by plain loops) and the
+ * trailing upper triangle takes their rank-four update in contiguous
+ * rows.  The upper triangle (U = L^T), so that the panel reads rows of
+ * the matrix, not columns: a column of a 2,400-parameter block is 2,400
+ * cache lines, and reading them was a fifth of the check.  The matrix is
+ * exactly symmetric (block_of), so the pivots, and the verdict, are
+ * those of the lower-triangle factorisation used before.
  * gsl_linalg_cholesky_decomp1 reports an indefinite matrix through GSL's
  * error handler, which is global state.  Where the modified Cholesky
  * would have added a perturbation to a matrix this one accepts, the
  * matrix is positive definite to rounding and the verdict is the same
  * (not HFFIT_SADDLE, which is all the fits ask). */
-static int positive_definite(double *L, int n, double *C)
+static int positive_definite(double *U, int n, double *C)
 {
     for (int k0 = 0; k0 < n; k0 += 4) {
         int kb = n - k0 < 4 ? n - k0 : 4;
-        /* the panel: column k = k0 + t less the panel's earlier columns,
-         * then scaled by its pivot into C[t][k+1 ..); C[t][k] = 0 */
+        /* the panel: row k = k0 + t less the panel's earlier rows, then
+         * scaled by its pivot into C[t][k+1 ..); C[t][k] = 0 */
         for (int t = 0; t < kb; t++) {
             int k = k0 + t;
             double *ct = C + (size_t)t * n;
+            const double *row = U + (size_t)k * n;
             for (int i = k; i < n; i++) {
-                double v = L[(size_t)i * n + k];
+                double v = row[i];
                 for (int q = 0; q < t; q++)
                     v -= C[(size_t)q * n + i] * C[(size_t)q * n + k];
                 ct[i] = v;
@@ -102,79 +108,147 @@ static int positive_definite(double *L, int n, double *C)
                 ct[i] *= r;
             ct[k] = 0;
         }
-        for (int t = kb; t < 4; t++) /* a short last panel: zero columns */
+        for (int t = kb; t < 4; t++) /* a short last panel: zero rows */
             memset(C + (size_t)t * n, 0, n * sizeof *C);
-        int j0 = k0 + kb;
         double u[4];
-        for (int i = j0; i < n; i++) {
+        for (int j = k0 + kb; j < n; j++) {
             for (int t = 0; t < 4; t++)
-                u[t] = C[(size_t)t * n + i];
+                u[t] = C[(size_t)t * n + j];
             if (u[0] == 0 && u[1] == 0 && u[2] == 0 && u[3] == 0)
-                continue; /* row i meets none of the panel's columns */
-            axpy4_minus(L + (size_t)i * n + j0, u, C + j0, C + n + j0,
-                        C + 2 * (size_t)n + j0, C + 3 * (size_t)n + j0, i - j0 + 1);
+                continue; /* row j meets none of the panel's rows */
+            axpy4_minus(U + (size_t)j * n + j, u, C + j, C + n + j,
+                        C + 2 * (size_t)n + j, C + 3 * (size_t)n + j, n - j);
         }
     }
     return 1;
 }
 
-/* The block idx[0..n) of the whole Hessian full (npars^2) in width
- * units into out (n*n); 0 where an entry is not finite (a yield at zero
- * with a count). */
-static int cut(const double *full, int npars, int n, const int *idx,
-               const double *w, double *out)
+/* The Hessian's rows and columns asc[0..n) (ascending parameters) moved
+ * in place to the front of H (npars^2): H[a*n + b] = H[asc[a]*npars +
+ * asc[b]].  Each entry moves to a place no later than its own and no
+ * entry read later lies before it, so no second n*n buffer (47 MB of
+ * fresh pages per check on a 2,400-parameter model) is needed.  The
+ * non-zero entries of each row into nnz[a]. */
+static void compact(double *H, int npars, int n, const int *asc, int *nnz)
+{
+    for (int a = 0; a < n; a++) {
+        const double *row = H + (size_t)asc[a] * npars;
+        double *out = H + (size_t)a * n;
+        int c = 0;
+        for (int b = 0; b < n; b++) {
+            double v = row[asc[b]];
+            c += v != 0;
+            out[b] = v;
+        }
+        nnz[a] = c;
+    }
+}
+
+/* The n x n block B (compact's) permuted in place, F[j][l] =
+ * B[P[j]][P[l]], in width units (pw[j]: row j's width after the move):
+ * each row's columns through tmp[n], then the rows along the cycles of
+ * P (seen[n] marks those placed).  (v w_j) w_l with j the later of the
+ * two, for both triangles: F is exactly symmetric, and its lower
+ * triangle is what cut() of the whole Hessian used to give.  0 where an
+ * entry is not finite (a yield at zero with a count). */
+static int block_of(double *B, int n, const int *P, const double *pw,
+                    double *tmp, unsigned char *seen)
 {
     int ok = 1;
-    for (int a = 0; a < n; a++) {
-        const double *row = full + (size_t)idx[a] * npars;
-        for (int b = 0; b < n; b++) {
-            double v = row[idx[b]] * w[a] * w[b];
+    for (int j = 0; j < n; j++) {
+        double *row = B + (size_t)P[j] * n;
+        for (int l = 0; l < n; l++) {
+            double v = row[P[l]];
+            v = l > j ? v * pw[l] * pw[j] : v * pw[j] * pw[l];
             ok &= isfinite(v);
-            out[(size_t)a * n + b] = v;
+            tmp[l] = v;
         }
+        memcpy(row, tmp, n * sizeof *tmp);
+    }
+    memset(seen, 0, (size_t)n);
+    for (int s = 0; s < n; s++) {
+        if (seen[s])
+            continue;
+        memcpy(tmp, B + (size_t)s * n, n * sizeof *tmp);
+        int j = s;
+        while (P[j] != s) {
+            memcpy(B + (size_t)j * n, B + (size_t)P[j] * n, n * sizeof *B);
+            seen[j] = 1;
+            j = P[j];
+        }
+        memcpy(B + (size_t)j * n, tmp, n * sizeof *tmp);
+        seen[j] = 1;
     }
     return ok;
 }
-
 typedef struct order_key {
-    int nnz, a;
+    int key, a;
 } order_key;
 
-static int by_nnz(const void *p, const void *q)
+static int by_key(const void *p, const void *q)
 {
     const order_key *x = p, *y = q;
-    return x->nnz != y->nnz ? (x->nnz > y->nnz) - (x->nnz < y->nnz)
+    return x->key != y->key ? (x->key > y->key) - (x->key < y->key)
                             : (x->a > y->a) - (x->a < y->a);
 }
 
-/* idx and w reordered into pidx, pw by the count of non-zero entries of
- * each row of the block (fewest first, ties in the given order).  A
- * symmetric permutation leaves positive definiteness as it is; ordered
- * so, the gammas (each couples only with its bin's parameters and the
- * shared ones) come first and their columns of the factor stay as
- * sparse as their rows, so the rank-four updates skip almost every row:
- * on a 2,400-parameter model the dense order made the factorisation,
- * O(n^3), two thirds of a hypotest.  Returns 0 when out of memory. */
-static int sparse_order(const double *full, int npars, int n, const int *idx,
-                        const double *w, int *pidx, double *pw)
+/* The check's index arrays: asc, the parameters idx in ascending order
+ * (compact's rows); rank[a], idx[a]'s place among them; nnz by compact
+ * row; P, the permutation block_of applies; k and seen, scratch. */
+typedef struct check_order {
+    int *asc, *rank, *nnz, *P;
+    order_key *k;
+    unsigned char *seen;
+} check_order;
+
+static void ascending(check_order *o, int n, const int *idx)
 {
-    order_key *k = malloc((size_t)n * sizeof *k);
-    if (!k)
+    for (int a = 0; a < n; a++)
+        o->k[a] = (order_key){idx[a], a};
+    qsort(o->k, n, sizeof *o->k, by_key);
+    for (int r = 0; r < n; r++) {
+        o->asc[r] = o->k[r].key;
+        o->rank[o->k[r].a] = r;
+    }
+}
+
+/* P and pw ordering the block by the count of non-zero entries of each
+ * row (fewest first, ties in the given order).  A symmetric permutation
+ * leaves positive definiteness as it is; ordered so, the gammas (each
+ * couples only with its bin's parameters and the shared ones) come first
+ * and their rows of the factor stay as sparse as the matrix's, so the
+ * rank-four updates skip almost every row: on a 2,400-parameter model
+ * the dense order made the factorisation, O(n^3), two thirds of a
+ * hypotest. */
+static void sparse_order(check_order *o, int n, const double *w, double *pw)
+{
+    for (int a = 0; a < n; a++)
+        o->k[a] = (order_key){o->nnz[o->rank[a]], a};
+    qsort(o->k, n, sizeof *o->k, by_key);
+    for (int j = 0; j < n; j++) {
+        o->P[j] = o->rank[o->k[j].a];
+        pw[j] = w[o->k[j].a];
+    }
+}
+
+/* The block idx[0..n) of the exact Hessian at x, in width units, at the
+ * front of H (npars^2 + the Hessian's scratch): permuted by the count of
+ * non-zeros (sparse: for positive_definite) or in idx's order. */
+static int hessian_block(const hf_model *m, const double *data,
+                         const double *x, int n, const double *w, int sparse,
+                         check_order *o, double *H, double *pw, double *tmp)
+{
+    int npars = hf_model_npars(m);
+    if (hfmodel_hessian(m, x, data, H, H + (size_t)npars * npars) != HF_OK)
         return 0;
-    for (int a = 0; a < n; a++) {
-        const double *row = full + (size_t)idx[a] * npars;
-        int c = 0;
-        for (int b = 0; b < n; b++)
-            c += row[idx[b]] != 0;
-        k[a] = (order_key){c, a};
+    compact(H, npars, n, o->asc, o->nnz);
+    if (sparse) {
+        sparse_order(o, n, w, pw);
+    } else {
+        memcpy(o->P, o->rank, n * sizeof *o->P);
+        memcpy(pw, w, n * sizeof *pw);
     }
-    qsort(k, n, sizeof *k, by_nnz);
-    for (int a = 0; a < n; a++) {
-        pidx[a] = idx[k[a].a];
-        pw[a] = w[k[a].a];
-    }
-    free(k);
-    return 1;
+    return block_of(H, n, o->P, pw, tmp, o->seen);
 }
 
 int hffit_curvature(const hf_model *m, const double *data, const double *x,
@@ -184,32 +258,39 @@ int hffit_curvature(const hf_model *m, const double *data, const double *x,
     if (n == 0)
         return HFFIT_MINIMUM;
     int rc = HFFIT_UNKNOWN, npars = hf_model_npars(m);
-    /* one buffer (not one per array: a fit checks every minimum, and
-     * each buffer of this size was mapped and unmapped, a third of a
-     * staus hypotest in page faults): the whole Hessian; its block,
-     * factorised in place; four columns; its widths in the order it is
-     * factorised in; the Hessian's scratch */
-    double *H = malloc(((size_t)npars * npars + (size_t)n * n + 5 * (size_t)n +
-                        hfmodel_hessian_work_size(m)) * sizeof *H);
-    int *pidx = calloc((size_t)n, sizeof *pidx);
+    /* one buffer (not one per array: each buffer of this size was mapped
+     * and unmapped, a third of a staus hypotest in page faults): the whole
+     * Hessian, whose block is then factorised in place at its front, and
+     * its scratch; four rows of the factor; the widths in the block's
+     * order; a row */
+    size_t nh = (size_t)npars * npars + hfmodel_hessian_work_size(m);
+    double *H = malloc((nh + 6 * (size_t)n) * sizeof *H);
+    int *ib = malloc(4 * (size_t)n * sizeof *ib);
+    check_order o = {ib, NULL, NULL, NULL, malloc((size_t)n * sizeof *o.k),
+                     malloc((size_t)n)};
     (void)nevals; /* the exact Hessian is no NLL evaluation */
-    if (!H || !pidx)
+    if (!H || !ib || !o.k || !o.seen)
         goto out;
-    double *L = H + (size_t)npars * npars, *col = L + (size_t)n * n;
-    double *pw = col + 4 * (size_t)n, *work = pw + n;
-    if (hfmodel_hessian(m, x, data, H, work) != HF_OK ||
-        !sparse_order(H, npars, n, idx, w, pidx, pw) ||
-        !cut(H, npars, n, pidx, pw, L))
+    o.rank = ib + n;
+    o.nnz = ib + 2 * n;
+    o.P = ib + 3 * n;
+    double *col = H + nh, *pw = col + 4 * (size_t)n, *tmp = pw + n;
+    ascending(&o, n, idx);
+    if (!hessian_block(m, data, x, n, w, 1, &o, H, pw, tmp))
         goto out;
-    if (positive_definite(L, n, col)) {
+    if (positive_definite(H, n, col)) {
         rc = HFFIT_MINIMUM;
         goto out;
     }
-    cut(H, npars, n, idx, w, L); /* the factorisation destroyed it */
-    double lo = lowest(L, n, dir);
+    /* the factorisation destroyed it: again, in idx's order (rare: a
+     * saddle, or flat) */
+    hessian_block(m, data, x, n, w, 0, &o, H, pw, tmp);
+    double lo = lowest(H, n, dir);
     rc = isnan(lo) ? HFFIT_UNKNOWN : lo < -NEG_CURVATURE ? HFFIT_SADDLE : HFFIT_FLAT;
 out:
     free(H);
-    free(pidx);
+    free(ib);
+    free(o.k);
+    free(o.seen);
     return rc;
 }

@@ -6,7 +6,8 @@
  *  - hfpatch_apply_json on an owned tree: on failure the document must
  *    be left exactly as it was;
  *  - hfpatch_apply_cow on a root whose members are references into the
- *    original tree: the original must never be written.
+ *    original tree: neither the original nor the patch (whose added
+ *    values the result refers to) may be written.
  * Without a \0 the whole input is a patch for a small fixed workspace,
  * built into a model (the copy-on-write path of hf_model_build) and
  * applied to the whole document (hf_workspace_apply).
@@ -130,19 +131,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cJSON *snap = cJSON_Duplicate(orig, 1);
     cJSON *doc = cJSON_Duplicate(orig, 1);
     cJSON *cow = shared_root(orig);
-    if (snap && doc && cow) {
+    cJSON *psnap = cJSON_Duplicate(p->ops, 1);
+    if (snap && doc && cow && psnap) {
         int rc1 = hfpatch_apply_json(p, &doc, &err);
         if (rc1 != HF_OK && !same(doc, snap))
             __builtin_trap(); /* a failed apply changed the document */
         int rc2 = hfpatch_apply_cow(p, &cow, &err);
         if (!same(orig, snap))
             __builtin_trap(); /* copy-on-write wrote the shared tree */
+        if (!same(p->ops, psnap))
+            __builtin_trap(); /* copy-on-write wrote the patch */
         if (rc1 != rc2 && rc1 != HF_ERR_NOMEM && rc2 != HF_ERR_NOMEM)
             __builtin_trap(); /* the two ways disagree */
         if (rc1 == HF_OK && rc2 == HF_OK && !same(doc, cow))
             __builtin_trap();
     }
     cJSON_Delete(cow);
+    cJSON_Delete(psnap);
     cJSON_Delete(doc);
     cJSON_Delete(snap);
     cJSON_Delete(orig);

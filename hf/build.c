@@ -734,70 +734,100 @@ static int need(builder *B, int blk, int mod)
     return HF_OK;
 }
 
-static int register_parameters(builder *B)
+/* Every modifier once, into B->st as a run per type (a counting sort:
+ * walk order within a run), staterror's run first (staterror_defaults
+ * reads it there); run[t] gets the start of type t's run, cnt[t] its
+ * length.  One walk of the modifiers instead of one per type. */
+static int gather_types(builder *B, size_t run[HF_MOD_NTYPES], size_t cnt[HF_MOD_NTYPES])
 {
-    if (hfcore_strmap_init(&B->parmap, 256))
-        return nomem(B);
-    for (int t = 0; t < HF_MOD_NTYPES; t++) {
-        if (t == HF_MOD_STATERROR) {
-            /* pyhf creates every staterror set at the first channel x
-             * sample visited, so they come in name order.  One sort of all
-             * occurrences by (name, walk order) gives each set's first
-             * occurrence and its whole run (a scan per name would be
-             * quadratic in the channels of a large workspace). */
-            size_t cnt = 0;
-            for (int b = 0; b < B->nblk; b++)
-                for (int j = 0; j < B->blks[b].nmods; j++)
-                    cnt += B->blks[b].mods[j].type == t;
-            if (!cnt)
-                continue;
-            B->st = malloc(sizeof *B->st * cnt);
-            B->st_nomsum = calloc(B->nmain ? B->nmain : 1, sizeof(double));
-            B->st_rel2 = calloc(B->nmain ? B->nmain : 1, sizeof(double));
-            if (!B->st || !B->st_nomsum || !B->st_rel2)
-                return nomem(B);
-            cnt = 0;
-            for (int b = 0; b < B->nblk; b++)
-                for (int j = 0; j < B->blks[b].nmods; j++)
-                    if (B->blks[b].mods[j].type == t)
-                        B->st[cnt++] = (struct stocc){B->blks[b].mods[j].nid, b, j};
-            qsort(B->st, cnt, sizeof *B->st, cmp_stocc);
-            for (size_t i = 0, e; i < cnt; i = e) {
-                for (e = i + 1; e < cnt && B->st[e].nid == B->st[i].nid; e++)
-                    ;
-                int rc = need(B, B->st[i].b, B->st[i].j);
-                if (rc)
-                    return rc;
-                B->reqs[B->nreq - 1].occ0 = (int)i;
-                B->reqs[B->nreq - 1].nocc = (int)(e - i);
+    size_t total = 0;
+    for (int t = 0; t < HF_MOD_NTYPES; t++)
+        cnt[t] = 0;
+    for (int b = 0; b < B->nblk; b++)
+        for (int j = 0; j < B->blks[b].nmods; j++) {
+            int t = B->blks[b].mods[j].type;
+            if (t >= 0 && t < HF_MOD_NTYPES) {
+                cnt[t]++;
+                total++;
             }
-            continue;
         }
-        for (int b = 0; b < B->nblk; b++)
-            for (int j = 0; j < B->blks[b].nmods; j++)
-                if (B->blks[b].mods[j].type == t) {
-                    int rc = need(B, b, j);
-                    if (rc)
-                        return rc;
-                }
-    }
-    /* shapesys parameters belong to one sample: pyhf refuses to share */
+    size_t at[HF_MOD_NTYPES], o = cnt[HF_MOD_STATERROR];
+    run[HF_MOD_STATERROR] = 0;
+    for (int t = 0; t < HF_MOD_NTYPES; t++)
+        if (t != HF_MOD_STATERROR) {
+            run[t] = o;
+            o += cnt[t];
+        }
+    B->st = malloc(sizeof *B->st * (total ? total : 1));
+    if (!B->st)
+        return nomem(B);
+    for (int t = 0; t < HF_MOD_NTYPES; t++)
+        at[t] = run[t];
     for (int b = 0; b < B->nblk; b++)
         for (int j = 0; j < B->blks[b].nmods; j++) {
             const modref *mr = &B->blks[b].mods[j];
-            if (mr->type != HF_MOD_SHAPESYS)
-                continue;
-            const preq *r = &B->reqs[B->name_req[mr->nid]];
-            if (r->type == HF_MOD_SHAPESYS && (r->blk != b || r->mod != j)) {
-                char p[160];
-                return hfcore_error_set(B->err, HF_ERR_INVALID,
-                                    "%s: %s: shapesys '%s' on sample '%s' is already used by "
-                                    "another sample; shapesys parameters cannot be shared",
-                                    B->src, modpath(B, b, j, p, sizeof p), mr->name,
-                                    B->blks[b].name);
-            }
+            if (mr->type >= 0 && mr->type < HF_MOD_NTYPES)
+                B->st[at[mr->type]++] = (struct stocc){mr->nid, b, j};
         }
     return HF_OK;
+}
+
+/* pyhf creates every staterror set at the first channel x sample
+ * visited, so they come in name order.  One sort of all occurrences by
+ * (name, walk order) gives each set's first occurrence and its whole run
+ * (a scan per name would be quadratic in the channels of a large
+ * workspace). */
+static int register_staterror(builder *B, size_t cnt)
+{
+    B->st_nomsum = calloc(B->nmain ? B->nmain : 1, sizeof(double));
+    B->st_rel2 = calloc(B->nmain ? B->nmain : 1, sizeof(double));
+    if (!B->st_nomsum || !B->st_rel2)
+        return nomem(B);
+    qsort(B->st, cnt, sizeof *B->st, cmp_stocc);
+    for (size_t i = 0, e; i < cnt; i = e) {
+        for (e = i + 1; e < cnt && B->st[e].nid == B->st[i].nid; e++)
+            ;
+        int rc = need(B, B->st[i].b, B->st[i].j);
+        if (rc)
+            return rc;
+        B->reqs[B->nreq - 1].occ0 = (int)i;
+        B->reqs[B->nreq - 1].nocc = (int)(e - i);
+    }
+    return HF_OK;
+}
+
+/* The parameter sets in pyhf's order: by modifier type, then as first
+ * met in the walk (staterror: by name). */
+static int register_parameters(builder *B)
+{
+    size_t run[HF_MOD_NTYPES], cnt[HF_MOD_NTYPES];
+    if (hfcore_strmap_init(&B->parmap, 256))
+        return nomem(B);
+    int rc = gather_types(B, run, cnt);
+    for (int t = 0; rc == HF_OK && t < HF_MOD_NTYPES; t++) {
+        if (t == HF_MOD_STATERROR) {
+            rc = cnt[t] ? register_staterror(B, cnt[t]) : HF_OK;
+            continue;
+        }
+        for (size_t k = run[t]; rc == HF_OK && k < run[t] + cnt[t]; k++)
+            rc = need(B, B->st[k].b, B->st[k].j);
+    }
+    /* shapesys parameters belong to one sample: pyhf refuses to share */
+    size_t s0 = run[HF_MOD_SHAPESYS];
+    for (size_t k = s0; rc == HF_OK && k < s0 + cnt[HF_MOD_SHAPESYS]; k++) {
+        int b = B->st[k].b, j = B->st[k].j;
+        const modref *mr = &B->blks[b].mods[j];
+        const preq *r = &B->reqs[B->name_req[mr->nid]];
+        if (r->type == HF_MOD_SHAPESYS && (r->blk != b || r->mod != j)) {
+            char p[160];
+            rc = hfcore_error_set(B->err, HF_ERR_INVALID,
+                                  "%s: %s: shapesys '%s' on sample '%s' is already used by "
+                                  "another sample; shapesys parameters cannot be shared",
+                                  B->src, modpath(B, b, j, p, sizeof p), mr->name,
+                                  B->blks[b].name);
+        }
+    }
+    return rc;
 }
 
 static const double *sample_data(const blockref *r, double *buf)

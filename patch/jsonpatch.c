@@ -383,8 +383,10 @@ static void link_before(cJSON *parent, cJSON *item, cJSON *next)
 
 /* A new item standing for `s` without copying it: a reference for a
  * container (cJSON_Delete leaves its children alone), a copy for a scalar
- * (cheap, and a reference string would be as large as the copy). */
-static cJSON *share(const cJSON *s)
+ * (cheap, and a reference string would be as large as the copy).  `mark`
+ * (HFPATCH_JSON_VALIDATED or 0) goes on a reference: a part of a
+ * validated tree stays known as one. */
+static cJSON *share(const cJSON *s, int mark)
 {
     cJSON *r;
     if (cJSON_IsArray(s))
@@ -393,6 +395,8 @@ static cJSON *share(const cJSON *s)
         r = cJSON_CreateObjectReference(s->child);
     else
         return cJSON_Duplicate(s, 0);
+    if (r)
+        r->type |= mark;
     if (r && s->string) {
         size_t n = strlen(s->string) + 1;
         char *name = cJSON_malloc(n);
@@ -415,8 +419,9 @@ static cJSON *unshare(cJSON *parent, cJSON *ref)
     cJSON *own = cJSON_IsArray(ref) ? cJSON_CreateArray() : cJSON_CreateObject();
     if (!own)
         return NULL;
+    int mark = ref->type & HFPATCH_JSON_VALIDATED;
     for (const cJSON *s = ref->child; s; s = s->next) {
-        cJSON *m = share(s);
+        cJSON *m = share(s, mark);
         if (!m) {
             cJSON_Delete(own);
             return NULL;
@@ -493,6 +498,21 @@ static int json_equal(const cJSON *a, const cJSON *b)
     default:
         return 1;
     }
+}
+
+/* The item an add or replace puts at `at`: copying on write, a container
+ * is referred to where it is in the patch, not copied (a signal patch's
+ * samples are most of it; the patch outlives the document, see
+ * hfpatch_apply_cow); an op writing into it later copies the containers
+ * on its path as for the workspace's.  The root is copied: locate()
+ * writes into it without copying. */
+static cJSON *placed_value(const cJSON *v, int cow, const loc_t *at)
+{
+    if (cow && at->parent && cJSON_IsArray(v))
+        return cJSON_CreateArrayReference(v->child);
+    if (cow && at->parent && cJSON_IsObject(v))
+        return cJSON_CreateObjectReference(v->child);
+    return cJSON_Duplicate(v, 1);
 }
 
 static void snippet(const cJSON *v, char *buf, size_t len)
@@ -609,7 +629,7 @@ static int apply_op(cJSON **doc, const op_t *op, int i, const char *source,
         if ((r = locate(*doc, op->path, (op->code == OP_ADD ? FOR_ADD : MUST_EXIST) | cow,
                         scratch, &at, why, sizeof why)))
             return not_found(err, r, source, i, op, "path", why);
-        v = cJSON_Duplicate(op->value, 1);
+        v = placed_value(op->value, cow, &at);
         if (!v || place(doc, &at, v, op->code == OP_REPLACE)) {
             cJSON_Delete(v);
             return op_fail(err, HF_ERR_NOMEM, source, i, op, "out of memory");

@@ -33,9 +33,16 @@ int hfpatch_patchset_verify_with(const hf_patchset *ps, const hf_workspace *ws,
 int hfpatch_workspace_validate(const cJSON *root, const char *source,
                           hf_error *err);
 
+/* Set, beside cJSON_IsReference, on the references into a validated
+ * workspace that hfpatch_apply_workspace makes, and on those made from
+ * them when a patch copies such a container one level (copy on write):
+ * what they stand for passed validation.  A patch's added value is a
+ * reference too (into the patch), without this mark. */
+#define HFPATCH_JSON_VALIDATED 0x2000
+
 /* The same for a validated workspace patched copy-on-write
  * (hfpatch_apply_cow): a sample still shared with the workspace (a cJSON
- * reference) has its modifiers taken as valid, so a signal patch costs
+ * reference marked HFPATCH_JSON_VALIDATED) has its modifiers taken as valid, so a signal patch costs
  * the walk of what it added, not of the whole workspace.  What is skipped
  * looks at nothing outside the sample (modifier types and data shapes
  * against the sample's own bins, modifier names unique within it) and
@@ -68,16 +75,19 @@ int hfpatch_apply_json(const hf_patch *p, cJSON **doc, hf_error *err);
  * sharing a tree that other threads read: each container along an op's
  * path that is such a reference is first replaced by an owned one-level
  * copy (copy on write), so the shared tree is never written.  The root
- * must be owned.  Not atomic: on failure *doc is half-patched and is only
- * fit to be deleted. */
+ * must be owned.  An added or replacing value that is a container is not
+ * copied either: *doc refers to it in the patch, so *doc must be deleted
+ * before the patch (the patch is never written).  Not atomic: on failure
+ * *doc is half-patched and is only fit to be deleted. */
 int hfpatch_apply_cow(const hf_patch *p, cJSON **doc, hf_error *err);
 
 /* The workspace document `root` (a loaded workspace's, so valid) with the
  * patches applied in order to the whole of it, as pyhf's PatchSet.apply,
  * then validated as a workspace
  * (errors start with `source`).  Copy on write: *out's containers are
- * references into root wherever no patch went, so root must outlive *out
- * and is never written; cJSON_Delete(*out) frees only what was copied. */
+ * references into root wherever no patch went, and into the patches
+ * where they added containers, so root and the patches must outlive *out
+ * and are never written; cJSON_Delete(*out) frees only what was copied. */
 int hfpatch_apply_workspace(const cJSON *root, const hf_patch *const *p,
                             int n, const char *source, cJSON **out,
                             hf_error *err);
@@ -111,6 +121,11 @@ int hfpatch_patchset_open(const char *path, hf_patchset **out, hf_error *err);
 int hfpatch_patchset_lazy(const hf_patchset *ps);
 int hfpatch_patchset_parse_one(const hf_patchset *ps, int i, hf_patch **out,
                                hf_error *err);
+/* The same without the integer marks of its numbers (5% of a 1Lbb grid's
+ * per-patch instructions), which only a dump of the tree reads: for a
+ * patch that is applied and built, never written out (infer/batch.c). */
+int hfpatch_patchset_parse_build(const hf_patchset *ps, int i, hf_patch **out,
+                                 hf_error *err);
 
 /* The rest is used within patch/ only. */
 

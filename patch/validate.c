@@ -517,11 +517,13 @@ static int check_sample(vctx *c, const cJSON *s, int ci, int si,
     enter_key(c, "modifiers");
     if ((rc = expect_array(c, m[2], 0)))
         return rc;
-    /* a shared sample is the validated workspace's, under the same keys:
+    /* a shared sample is the validated workspace's, under the same keys
+     * (a reference without the mark is a patch's value: checked):
      * its modifiers passed there, and their rules (types, data shapes
      * against the sample's own bins, unique names within the sample) do
      * not look beyond the sample */
-    if (c->trust_shared && (s->type & cJSON_IsReference)) {
+    if (c->trust_shared && (s->type & cJSON_IsReference) &&
+        (s->type & HFPATCH_JSON_VALIDATED)) {
         leave(c);
         c->nsamples++;
         return HF_OK;

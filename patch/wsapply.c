@@ -45,14 +45,19 @@ int hf_patchset_verify(const hf_patchset *ps, const hf_workspace *ws,
 
 /* An item standing for v in a document patched copy-on-write: a
  * reference for a container (nothing copied until a patch goes into it),
- * a copy of a scalar. */
+ * marked as a part of the validated workspace, a copy of a scalar. */
 static cJSON *shared_ref(const cJSON *v)
 {
+    cJSON *r;
     if (cJSON_IsArray(v))
-        return cJSON_CreateArrayReference(v->child);
-    if (cJSON_IsObject(v))
-        return cJSON_CreateObjectReference(v->child);
-    return cJSON_Duplicate(v, 1);
+        r = cJSON_CreateArrayReference(v->child);
+    else if (cJSON_IsObject(v))
+        r = cJSON_CreateObjectReference(v->child);
+    else
+        return cJSON_Duplicate(v, 1);
+    if (r)
+        r->type |= HFPATCH_JSON_VALIDATED;
+    return r;
 }
 
 int hfpatch_apply_workspace(const cJSON *root, const hf_patch *const *p,

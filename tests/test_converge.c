@@ -109,6 +109,12 @@ static void test_saddle(void **state)
     int before = nev;
     hffit_curvature(m, hf_model_data(m), x, 2, idx, w, dir, &nev);
     assert_int_equal(nev, before);
+    /* the parameters in descending order (the block is moved within the
+     * Hessian's buffer by ascending index): dir follows idx's order */
+    int rev[2] = {idx[1], idx[0]};
+    v = hffit_curvature(m, hf_model_data(m), x, 2, rev, w, dir, &nev);
+    assert_int_equal(v, HFFIT_SADDLE);
+    assert_true(fabs(dir[0]) > 0.999);
     free(x);
     hf_model_free(m);
 }

@@ -4,7 +4,10 @@
  * patch left shared with the workspace.  That shortcut must give the
  * verdict and the message of validating the whole patched document, for
  * faults in added samples, in shared samples a patch reaches into, and
- * in shared samples or modifiers a patch moves elsewhere.
+ * in shared samples or modifiers a patch moves elsewhere.  The patched
+ * document refers to the values a patch adds instead of copying them:
+ * the patch must come out of it unchanged, and a sample of its value
+ * must still be checked when a later op copies its container one level.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,25 +21,26 @@
 #include "hf.h"
 #include "tests/internal.h"
 
-static const char *const WS =
-    "{\"channels\": ["
-    " {\"name\": \"SR\", \"samples\": ["
-    "  {\"name\": \"bkg\", \"data\": [10.0, 20.0], \"modifiers\": ["
-    "   {\"name\": \"mu_b\", \"type\": \"normfactor\", \"data\": null},"
-    "   {\"name\": \"jes\", \"type\": \"histosys\","
-    "    \"data\": {\"hi_data\": [11.0, 21.0], \"lo_data\": [9.0, 19.0]}},"
-    "   {\"name\": \"xs\", \"type\": \"normsys\", \"data\": {\"hi\": 1.1, \"lo\": 0.9}},"
-    "   {\"name\": \"staterror_SR\", \"type\": \"staterror\", \"data\": [1.0, 2.0]}]},"
-    "  {\"name\": \"other\", \"data\": [5.0, 6.0], \"modifiers\": ["
-    "   {\"name\": \"xs\", \"type\": \"normsys\", \"data\": {\"hi\": 1.2, \"lo\": 0.8}}]}]},"
-    " {\"name\": \"CR\", \"samples\": ["
-    "  {\"name\": \"bkg\", \"data\": [100.0], \"modifiers\": ["
-    "   {\"name\": \"mu_b\", \"type\": \"normfactor\", \"data\": null},"
-    "   {\"name\": \"shape_CR\", \"type\": \"shapesys\", \"data\": [3.0]}]}]}],"
-    " \"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": \"mu\", \"parameters\": []}}],"
-    " \"observations\": [{\"name\": \"SR\", \"data\": [12.0, 25.0]},"
-    "                    {\"name\": \"CR\", \"data\": [98.0]}],"
-    " \"version\": \"1.0.0\"}";
+#define WS_TEXT \
+    "{\"channels\": [" \
+    " {\"name\": \"SR\", \"samples\": [" \
+    "  {\"name\": \"bkg\", \"data\": [10.0, 20.0], \"modifiers\": [" \
+    "   {\"name\": \"mu_b\", \"type\": \"normfactor\", \"data\": null}," \
+    "   {\"name\": \"jes\", \"type\": \"histosys\"," \
+    "    \"data\": {\"hi_data\": [11.0, 21.0], \"lo_data\": [9.0, 19.0]}}," \
+    "   {\"name\": \"xs\", \"type\": \"normsys\", \"data\": {\"hi\": 1.1, \"lo\": 0.9}}," \
+    "   {\"name\": \"staterror_SR\", \"type\": \"staterror\", \"data\": [1.0, 2.0]}]}," \
+    "  {\"name\": \"other\", \"data\": [5.0, 6.0], \"modifiers\": [" \
+    "   {\"name\": \"xs\", \"type\": \"normsys\", \"data\": {\"hi\": 1.2, \"lo\": 0.8}}]}]}," \
+    " {\"name\": \"CR\", \"samples\": [" \
+    "  {\"name\": \"bkg\", \"data\": [100.0], \"modifiers\": [" \
+    "   {\"name\": \"mu_b\", \"type\": \"normfactor\", \"data\": null}," \
+    "   {\"name\": \"shape_CR\", \"type\": \"shapesys\", \"data\": [3.0]}]}]}]," \
+    " \"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": \"mu\", \"parameters\": []}}]," \
+    " \"observations\": [{\"name\": \"SR\", \"data\": [12.0, 25.0]}," \
+    "                    {\"name\": \"CR\", \"data\": [98.0]}]," \
+    " \"version\": \"1.0.0\"}"
+static const char *const WS = WS_TEXT;
 
 /* A signal sample for SR, with `mod` as its only modifier besides mu. */
 #define SIG(mod)                                                             \
@@ -81,6 +85,24 @@ static const tcase cases[] = {
     {"[{\"op\": \"move\", \"from\": \"/channels/1/samples/0/modifiers/1\", "
      "\"path\": \"/channels/0/samples/1/modifiers/-\"}]",
      "has 1 bin but the sample has 2"},
+    /* a later op into an added value: the added sample, and then the
+     * faulty sample beside the one it reaches (a one-level copy of the
+     * patch's samples array refers to it) */
+    {"[" SIG("") ", {\"op\": \"add\", \"path\": \"/channels/0/samples/2/modifiers/-\", "
+     "\"value\": {\"name\": \"mu\", \"type\": \"normfactor\", \"data\": null}}]",
+     "duplicate modifier 'mu'"},
+    {"[{\"op\": \"replace\", \"path\": \"/channels/1/samples\", \"value\": ["
+     "{\"name\": \"bkg\", \"data\": [100.0], \"modifiers\": ["
+     "{\"name\": \"shape_CR\", \"type\": \"shapesys\", \"data\": [3.0, 4.0]}]},"
+     "{\"name\": \"sig\", \"data\": [1.0], \"modifiers\": []}]},"
+     "{\"op\": \"add\", \"path\": \"/channels/1/samples/1/modifiers/-\", "
+     "\"value\": {\"name\": \"mu\", \"type\": \"normfactor\", \"data\": null}}]",
+     "has 2 bins but the sample has 1"},
+    /* the root replaced (copied: ops write into the root uncopied), then
+     * changed */
+    {"[{\"op\": \"replace\", \"path\": \"\", \"value\": " WS_TEXT "},"
+     "{\"op\": \"remove\", \"path\": \"/version\"}]",
+     "version"},
 };
 
 /* The patched document validated whole, the reference verdict. */
@@ -108,9 +130,18 @@ static void test_same_verdicts(void **state)
         int rw = validate_whole(ws, p, &whole);
         cJSON *doc = NULL;
         const hf_patch *list[1] = {p};
+        char *before = cJSON_PrintUnformatted(p->ops);
+        assert_non_null(before);
         int rf = hfpatch_apply_workspace(ws->root, list, 1, "ws + patch", &doc, &fast);
         if (rf == HF_OK)
             assert_non_null(doc);
+        /* the patch as it was, while the document still refers to it */
+        char *after = cJSON_PrintUnformatted(p->ops);
+        assert_non_null(after);
+        if (strcmp(before, after) != 0)
+            fail_msg("case %zu: the patch was written: %s", k, after);
+        cJSON_free(before);
+        cJSON_free(after);
         cJSON_Delete(doc);
         if (rw != rf || (rw != HF_OK && strcmp(whole.msg, fast.msg) != 0))
             fail_msg("case %zu: whole %d '%s', shared-aware %d '%s'", k, rw,
