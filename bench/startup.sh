@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # bench/startup.sh - what every hf command pays before and around its work
 # (issue 21): `hf --version` (start-up and exit: the dynamic loader's
-# relocations, constructors) and one sbottom A hypotest through hfcls (the
-# whole command), for two builds OLD and NEW run alternately, a pair per
-# round, so that both see the same load.  Wall time from the clock, CPU
+# relocations, constructors), one sbottom A hypotest through hfcls (the
+# whole command, no digest) and one patch of the 1Lbb patchset (issue 21
+# item 2: the patchset's digest checked, so libcrypto is opened), for two
+# builds OLD and NEW run alternately, a pair per round, so that both see
+# the same load (ROUNDS1LBB rounds for 1Lbb, default ROUNDS / 4).  Wall time from the clock, CPU
 # (user + system) from the kernel's accounting of the child (wait4), in
 # ms: medians over ROUNDS, and the median of the per-round ratios NEW/OLD.
 #
@@ -13,17 +15,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OLD=$1
 NEW=$2
-SB=${SHARED:-../shared}/workspaces/real/sbottom_ATLAS-SUSY-2018-31_RegionA
-ROUNDS=${ROUNDS:-200} /usr/bin/python3 - "$OLD" "$NEW" "$SB" <<'PY'
+R=${SHARED:-../shared}/workspaces/real
+ROUNDS=${ROUNDS:-200}
+ROUNDS=$ROUNDS ROUNDS1LBB=${ROUNDS1LBB:-$((ROUNDS / 4))} /usr/bin/python3 - "$OLD" "$NEW" "$R" <<'PY'
 import os, statistics as st, subprocess, sys, time
-old, new, sb = sys.argv[1:4]
+old, new, real = sys.argv[1:4]
 rounds = int(os.environ["ROUNDS"])
-cases = [("hf --version", ["--version"])]
-if os.path.isfile(sb + "/BkgOnly.json"):
+sb = real + "/sbottom_ATLAS-SUSY-2018-31_RegionA"
+lbb = real + "/1Lbb_ATLAS-SUSY-2019-08"
+cases = [("hf --version", ["--version"], rounds)]
+if os.path.isdir(real):
     cases.append(("hfcls sbottom A 1300_205_60",
-                  ["cls", sb + "/BkgOnly.json", sb + "/patch.sbottom_1300_205_60.json"]))
+                  ["cls", sb + "/BkgOnly.json", sb + "/patch.sbottom_1300_205_60.json"], rounds))
+    cases.append(("hfcls 1Lbb C1N2_Wh_hbb_1000_0",
+                  ["cls", lbb + "/BkgOnly.json", lbb + "/patchset.json",
+                   "--patch-name", "C1N2_Wh_hbb_1000_0"], int(os.environ["ROUNDS1LBB"])))
 else:
-    print("startup.sh: no %s: the hfcls case is skipped" % sb)
+    print("startup.sh: no %s: the hfcls cases are skipped" % real)
 
 def once(hf, args):
     t0 = time.perf_counter()
@@ -35,14 +43,14 @@ def once(hf, args):
         sys.exit("startup.sh: %s %s: exit %d" % (hf, " ".join(args), p.returncode))
     return wall * 1e3, (ru.ru_utime + ru.ru_stime) * 1e3
 
-for label, args in cases:
+for label, args, nr in cases:
     o, n = [], []
-    for r in range(rounds):
+    for r in range(nr):
         o.append(once(old, args))
         n.append(once(new, args))
     for k, what in ((0, "wall"), (1, "CPU")):
         mo, mn = st.median(x[k] for x in o), st.median(y[k] for y in n)
         ratio = st.median(y[k] / x[k] for x, y in zip(o, n))
-        print("%-28s %-4s OLD %6.2f ms  NEW %6.2f ms  NEW/OLD %.3f  (%d pairs)"
-              % (label, what, mo, mn, ratio, rounds))
+        print("%-30s %-4s OLD %6.2f ms  NEW %6.2f ms  NEW/OLD %.3f  (%d pairs)"
+              % (label, what, mo, mn, ratio, nr))
 PY

@@ -186,7 +186,7 @@ static int patch_prepare(void *ctx, void *state, int i, const hf_model **out,
      * time per thread instead of the whole patchset's */
     hf_patch *p = NULL;
     *out = NULL;
-    int rc = hfpatch_patchset_parse_one(ps->lazy, i, &p, err);
+    int rc = hfpatch_patchset_parse_build(ps->lazy, i, &p, err);
     if (rc != HF_OK)
         return rc;
     ps->parsed[i] = 1;

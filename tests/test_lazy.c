@@ -96,6 +96,45 @@ static void test_same_points(void **state)
     hf_workspace_free(ws);
 }
 
+static int count_marks(const cJSON *it)
+{
+    int n = 0;
+    for (; it; it = it->next)
+        n += ((it->type & HF_JSON_INT) != 0) + count_marks(it->child);
+    return n;
+}
+
+/* A patch parsed for a build (hfpatch_patchset_parse_build) has the same
+ * operations without the integer marks, which only a dump reads; parsed
+ * for anything else, it has the whole read's marks. */
+static void test_marks(void **state)
+{
+    (void)state;
+    char path[64];
+    write_edited(DEMO "patchset.json", "sig_300",
+                 "\"op\": \"test\", \"path\": \"/version\", \"value\": [7, 7.0, -12]}, {",
+                 path, sizeof path);
+    hf_patchset *eager = NULL, *lazy = NULL;
+    hf_error err = {0};
+    assert_int_equal(hf_patchset_read(path, &eager, &err), HF_OK);
+    assert_int_equal(hfpatch_patchset_open(path, &lazy, &err), HF_OK);
+    hf_patch *one = NULL, *built = NULL;
+    assert_int_equal(hfpatch_patchset_parse_one(lazy, 0, &one, &err), HF_OK);
+    assert_int_equal(hfpatch_patchset_parse_build(lazy, 0, &built, &err), HF_OK);
+    const hf_patch *whole = hf_patchset_patch(eager, 0);
+    assert_int_equal(count_marks(whole->ops), 2);
+    assert_int_equal(count_marks(one->ops), 2);
+    assert_int_equal(count_marks(built->ops), 0);
+    assert_true(cJSON_Compare(built->ops, whole->ops, 1));
+    assert_string_equal(built->source, whole->source);
+    assert_int_equal(built->whole, whole->whole);
+    hf_patch_free(one);
+    hf_patch_free(built);
+    hf_patchset_free(eager);
+    hf_patchset_free(lazy);
+    unlink(path);
+}
+
 /* Patches that cannot be parsed (a repeated key, an unknown op), one or
  * two of them: the batch fails with the message of the whole read, the
  * first such patch's. */
@@ -141,6 +180,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_points),
         cmocka_unit_test(test_same_errors),
+        cmocka_unit_test(test_marks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
