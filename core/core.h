@@ -104,6 +104,12 @@ int hfcore_scan_error(const hfcore_scan *s, const char *source, hf_error *err);
  * line numbers in errors count from text. */
 int hfcore_json_parse_span(const char *text, size_t off, size_t len,
                            const char *source, cJSON **out, hf_error *err);
+/* The same with marks 0: without the integer marks, which only the
+ * Python-style dump reads (hfcore_json_pydump), for a tree never written
+ * out as JSON text (a grid's patch: applied, built and freed). */
+int hfcore_json_parse_span_ex(const char *text, size_t off, size_t len,
+                              const char *source, int marks, cJSON **out,
+                              hf_error *err);
 
 /* A file's text, mapped when it is a regular file (so its pages can be
  * given back once scanned, see hfcore_text_release), read otherwise. */

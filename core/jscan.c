@@ -671,6 +671,13 @@ int hfcore_scan_error(const hfcore_scan *s, const char *source, hf_error *err)
 int hfcore_json_parse_span(const char *text, size_t off, size_t len,
                            const char *source, cJSON **out, hf_error *err)
 {
+    return hfcore_json_parse_span_ex(text, off, len, source, 1, out, err);
+}
+
+int hfcore_json_parse_span_ex(const char *text, size_t off, size_t len,
+                              const char *source, int marks, cJSON **out,
+                              hf_error *err)
+{
     const char *end = NULL;
     *out = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text + off, len, &end, 0);
@@ -690,7 +697,8 @@ int hfcore_json_parse_span(const char *text, size_t off, size_t len,
                                 "memory, or a \\u escape of half a "
                                 "surrogate pair)", source, line, col);
     }
-    hfcore_json_mark_ints_n(text + off, len, root);
+    if (marks)
+        hfcore_json_mark_ints_n(text + off, len, root);
     *out = root;
     return HF_OK;
 }

@@ -284,7 +284,19 @@ static double init_point(const hf_bfgs_problem *p, const double *Hinv0,
         if (!(w->x[i] >= lo[i] && w->x[i] <= hi[i]))
             return NAN;
     }
-    double f = eval(p, w, w->y, w->g, nevals);
+    double f;
+    w->start_taken = w->start_y &&
+                     memcmp(w->y, w->start_y, p->n * sizeof *w->y) == 0;
+    if (w->start_taken) {
+        /* the point eval() would take, evaluated already */
+        for (int k = 0; k < p->n; k++)
+            w->x[p->idx[k]] = w->y[k] * p->width[p->idx[k]];
+        memcpy(w->g, w->start_g, p->n * sizeof *w->g);
+        f = w->start_f;
+    } else {
+        f = eval(p, w, w->y, w->g, nevals);
+    }
+    w->start_y = NULL;
     for (int k = 0; k < p->n; k++) {
         int i = p->idx[k];
         w->held[k] = w->x[i] == lo[i] && w->g[k] > 0   ? -1

@@ -59,6 +59,15 @@ typedef struct hf_bfgs_work {
     int give_up;
     double give_up_f;
     int gave_up;
+    /* NULL (as hffit_bfgs_work_alloc leaves it), or an evaluation the
+     * caller already has: its variables (n, width units), gradient (n,
+     * width units) and NLL.  Where the start's variables are these, bit
+     * for bit, the descent takes them instead of evaluating there again
+     * (mle.c's start_eval has just evaluated a warm fit's start).  Used
+     * by one descent, then cleared; start_taken says whether it was. */
+    const double *start_y, *start_g;
+    double start_f;
+    int start_taken;
 } hf_bfgs_work;
 
 int hffit_bfgs_work_alloc(hf_bfgs_work *w, const hf_model *m, int nmax);

@@ -21,6 +21,10 @@
  * its interpolation stays arithmetic. */
 #define NLL_UNDEFINED 1e300
 
+#ifndef HFFIT_LBFGS_MEMORY
+#define HFFIT_LBFGS_MEMORY 200
+#endif
+
 void hf_fit_options_init(hf_fit_options *opt)
 {
     if (!opt)
@@ -81,6 +85,14 @@ void hffit_widths(const hf_model *m, double *width)
     }
 }
 
+/* An evaluation kept: its variables, gradient (width units), NLL and
+ * model (two_starts swaps in the smooth twin); have 0: none. */
+typedef struct fit_seen {
+    double *y, *g, f;
+    const hf_model *m;
+    int have;
+} fit_seen;
+
 /* The optimiser's variables are y[k] = x[idx[k]] / w[k] over the free
  * parameters only. */
 typedef struct fit_ctx {
@@ -101,6 +113,13 @@ typedef struct fit_ctx {
     double twin_poi;       /* other_wells: a twin minimum's POI, or NaN */
     hffit_near *near;      /* hffit_probe's, or NULL */
     nlopt_opt o;           /* the running L-BFGS (stopped there) */
+    /* Two finite evaluations kept, see eval(): [0] the last, [1] the
+     * lowest of its model so far. */
+    fit_seen kept[2];
+    /* the calls answered from kept[]: counted in nevals, which budgets
+     * the fit (max_evals) as if each were an evaluation, so that a fit
+     * takes the same steps with or without them; not reported */
+    int nfree;
 } fit_ctx;
 
 /* Whether y is within near->r widths of hffit_probe's point. */
@@ -112,10 +131,63 @@ static int probe_reached(const fit_ctx *c, const double *y)
     return 1;
 }
 
+/* What every evaluation does with its NLL f and gradient g (width
+ * units) at y: the probe's stop, the best point so far. */
+static void seen(fit_ctx *c, const double *y, double f, const double *g)
+{
+    if (c->near && !c->near->reached && probe_reached(c, y)) {
+        c->near->reached = 1;
+        if (c->o)
+            nlopt_force_stop(c->o);
+    }
+    if (f < c->fbest) {
+        c->fbest = f;
+        memcpy(c->ybest, y, c->n * sizeof *y);
+        memcpy(c->gbest, g, c->n * sizeof *g);
+    }
+}
+
+/* The kept evaluation whose point is, bit for bit, y, with the same
+ * model and no kink side forced (kink_slopes evaluates one point twice
+ * with two sides), or NULL.  NLopt's L-BFGS starts each run with an
+ * evaluation at its start, which is mostly a point just evaluated (the
+ * best so far, a trial point of other_sides, start_eval's); the NLL and
+ * gradient are a function of the point alone, so the kept ones are what
+ * a new evaluation would return. */
+static const fit_seen *seen_before(const fit_ctx *c, const double *y)
+{
+    for (int i = 0; i < 2 && !c->side; i++) {
+        const fit_seen *s = &c->kept[i];
+        if (s->have && s->m == c->m && memcmp(y, s->y, c->n * sizeof *y) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+static void keep(fit_ctx *c, int i, const double *y, double f, const double *g)
+{
+    fit_seen *s = &c->kept[i];
+    memcpy(s->y, y, c->n * sizeof *y);
+    memcpy(s->g, g, c->n * sizeof *g);
+    s->f = f;
+    s->m = c->m;
+    s->have = 1;
+}
+
 static double eval(fit_ctx *c, const double *y, double *grad)
 {
     for (int k = 0; k < c->n; k++)
         c->x[c->idx[k]] = y[k] * c->w[k];
+    const fit_seen *old = seen_before(c, y);
+    if (old) {
+        double f = old->f;
+        c->nevals++;
+        c->nfree++;
+        if (grad)
+            memcpy(grad, old->g, c->n * sizeof *grad);
+        seen(c, y, f, old->g);
+        return f;
+    }
     /* At a kink (alpha = 0) the interpolation takes its left slope; a
      * variable held on the right side of it gets that side's: the value
      * is the same, the gradient the one-sided derivative. */
@@ -133,19 +205,18 @@ static double eval(fit_ctx *c, const double *y, double *grad)
             memset(grad, 0, c->n * sizeof *grad);
         return NLL_UNDEFINED;
     }
+    double *g = c->kept[0].g; /* the gradient in width units */
+    c->kept[0].have = 0;
+    for (int k = 0; k < c->n; k++)
+        g[k] = c->g[c->idx[k]] * c->w[k];
     if (grad)
-        for (int k = 0; k < c->n; k++)
-            grad[k] = c->g[c->idx[k]] * c->w[k];
-    if (c->near && !c->near->reached && probe_reached(c, y)) {
-        c->near->reached = 1;
-        if (c->o)
-            nlopt_force_stop(c->o);
-    }
-    if (f < c->fbest) {
-        c->fbest = f;
-        memcpy(c->ybest, y, c->n * sizeof *y);
-        for (int k = 0; k < c->n; k++)
-            c->gbest[k] = c->g[c->idx[k]] * c->w[k];
+        memcpy(grad, g, c->n * sizeof *grad);
+    seen(c, y, f, g);
+    if (!c->side) {
+        keep(c, 0, y, f, g);
+        fit_seen *b = &c->kept[1];
+        if (!b->have || b->m != c->m || f < b->f)
+            keep(c, 1, y, f, g);
     }
     return f;
 }
@@ -953,7 +1024,7 @@ static int not_finite(const hf_model *m, const double *data, const double *x,
                         "fit%s: the NLL is not finite at the start point", what);
 }
 
-/* The buffers of one fit: 9 npars doubles in one allocation (plus the
+/* The buffers of one fit: 13 npars doubles in one allocation (plus the
  * model's work space when the caller gives none) and the map from the
  * optimiser's variables to the parameters. */
 typedef struct fit_bufs {
@@ -966,7 +1037,7 @@ static int fit_alloc(fit_ctx *c, fit_bufs *b, const hf_model *m,
                      const double *data, double *work)
 {
     int npars = hf_model_npars(m);
-    size_t nbuf = 9 * (size_t)npars + (work ? 0 : hf_model_work_size(m));
+    size_t nbuf = 13 * (size_t)npars + (work ? 0 : hf_model_work_size(m));
     b->buf = malloc(nbuf * sizeof *b->buf);
     b->idx = malloc((npars ? npars : 1) * sizeof *b->idx);
     if (!b->buf || !b->idx) {
@@ -986,7 +1057,10 @@ static int fit_alloc(fit_ctx *c, fit_bufs *b, const hf_model *m,
     b->wfull = buf + 6 * npars;
     c->ybest = buf + 7 * npars;
     c->gbest = buf + 8 * npars;
-    c->work = work ? work : buf + 9 * npars;
+    for (int i = 0; i < 2; i++)
+        c->kept[i] = (fit_seen){buf + (9 + 2 * i) * (size_t)npars,
+                                buf + (10 + 2 * i) * (size_t)npars, 0, NULL, 0};
+    c->work = work ? work : buf + 13 * npars;
     return HF_OK;
 }
 
@@ -1116,10 +1190,17 @@ static int warm_descent(fit_ctx *c, double tol)
 {
     long nev = 0;
     double f = NAN;
+    hf_bfgs_work *w = &c->mt->bw;
+    const fit_seen *s = &c->kept[0]; /* start_eval's, at c->x */
+    w->start_y = s->have && s->m == c->m ? s->y : NULL;
+    w->start_g = s->g;
+    w->start_f = s->f;
+    w->start_taken = 0;
     int rc = hffit_metric_descend(c->mt, c->m, c->data, c->n, c->idx,
                                   c->width, c->fix_poi, tol, c->x, &f, &nev);
-    const hf_bfgs_work *w = &c->mt->bw;
-    c->nevals += (int)nev;
+    w->start_y = NULL;
+    c->nevals += (int)nev + w->start_taken; /* see nfree */
+    c->nfree += w->start_taken;
     if (!(f < c->fbest)) /* also NaN: it did not move */
         return 0;
     c->fbest = f;
@@ -1148,7 +1229,7 @@ static int minimize(fit_ctx *c, fit_bufs *b, double tol, int max_evals,
     nlopt_set_ftol_rel(o, tol * 1e-2);
     /* A memory as long as the problem (up to a point) halved the
      * evaluations of a hypothesis test against NLopt's default of 10-20. */
-    nlopt_set_vector_storage(o, n < 200 ? n : 200);
+    nlopt_set_vector_storage(o, n < HFFIT_LBFGS_MEMORY ? n : HFFIT_LBFGS_MEMORY);
     nlopt_result nr = NLOPT_SUCCESS;
     c->o = o;
     if (!(c->mt && warm_descent(c, tol))) {
@@ -1171,7 +1252,7 @@ static int minimize(fit_ctx *c, fit_bufs *b, double tol, int max_evals,
         return hfcore_error_set(err, HF_ERR_FIT,
                                 "fit: no convergence after %d evaluations "
                                 "(NLopt status %d, projected gradient %.3g%s)",
-                                c->nevals, (int)nr,
+                                c->nevals - c->nfree, (int)nr,
                                 sqrt(projected_gradient2(c, c->ybest, c->gbest)),
                                 curv == HFFIT_SADDLE
                                     ? "; a saddle point: the Hessian on the free "
@@ -1271,7 +1352,7 @@ static int warm_run(const hf_model *m, const double *data, const double *init,
         rc = edge_finish(m, data, fix_poi, poi_value, opt, width, c.x, pars,
                          res, rc);
 out:
-    res->nevals += c.nevals;
+    res->nevals += c.nevals - c.nfree;
     free(b.buf);
     free(b.idx);
     return rc;

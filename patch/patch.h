@@ -121,6 +121,11 @@ int hfpatch_patchset_open(const char *path, hf_patchset **out, hf_error *err);
 int hfpatch_patchset_lazy(const hf_patchset *ps);
 int hfpatch_patchset_parse_one(const hf_patchset *ps, int i, hf_patch **out,
                                hf_error *err);
+/* The same without the integer marks of its numbers (5% of a 1Lbb grid's
+ * per-patch instructions), which only a dump of the tree reads: for a
+ * patch that is applied and built, never written out (infer/batch.c). */
+int hfpatch_patchset_parse_build(const hf_patchset *ps, int i, hf_patch **out,
+                                 hf_error *err);
 
 /* The rest is used within patch/ only. */
 

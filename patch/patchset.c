@@ -336,10 +336,37 @@ done:
 }
 
 /* The first object member whose key its object already has, searched
+ * depth first as repeated_key does, without its path. */
+static const cJSON *first_repeated(const cJSON *node)
+{
+    for (const cJSON *c = node ? node->child : NULL; c; c = c->next) {
+        if (cJSON_IsObject(node))
+            for (const cJSON *d = node->child; d != c; d = d->next)
+                if (strcmp(d->string, c->string) == 0)
+                    return c;
+        const cJSON *r = cJSON_IsObject(c) || cJSON_IsArray(c) ? first_repeated(c) : NULL;
+        if (r)
+            return r;
+    }
+    return NULL;
+}
+
+static const cJSON *repeated_key_at(const cJSON *node, char *path, size_t len,
+                                    size_t used);
+
+/* The first object member whose key its object already has, searched
  * depth first; its JSON pointer into path.  pyhf's json.load keeps the
- * last of repeated keys and cJSON the first: both readings must agree. */
+ * last of repeated keys and cJSON the first: both readings must agree.
+ * The path is made only when there is such a member (a path per
+ * container cost a grid's patches 6% of their parse and build). */
 static const cJSON *repeated_key(const cJSON *node, char *path, size_t len,
                                  size_t used)
+{
+    return first_repeated(node) ? repeated_key_at(node, path, len, used) : NULL;
+}
+
+static const cJSON *repeated_key_at(const cJSON *node, char *path, size_t len,
+                                    size_t used)
 {
     int i = 0;
     for (const cJSON *c = node ? node->child : NULL; c; c = c->next, i++) {
@@ -354,7 +381,7 @@ static const cJSON *repeated_key(const cJSON *node, char *path, size_t len,
         int w = cJSON_IsObject(node) ? snprintf(path + used, len - used, "/%s", c->string)
                                      : snprintf(path + used, len - used, "/%d", i);
         size_t u = w > 0 && used + (size_t)w < len ? used + (size_t)w : used;
-        const cJSON *r = repeated_key(c, path, len, u);
+        const cJSON *r = repeated_key_at(c, path, len, u);
         if (r)
             return r;
         path[used] = '\0';
@@ -520,13 +547,15 @@ int hfpatch_patchset_from_json(cJSON *root, const char *source, hf_patchset **ou
 
 /* Parses the operations of patches[i] (the text's span, from file
  * `source`; `where` names the patch) into *out and checks them as
- * validate() checks a parsed patchset's. */
+ * validate() checks a parsed patchset's; with the integer marks unless
+ * marks is 0 (hfcore_json_parse_span_ex). */
 static int parse_checked(const char *text, hfpatch_span span, int i,
                          const char *source, const char *where_patch,
-                         cJSON **out, hf_error *err)
+                         int marks, cJSON **out, hf_error *err)
 {
     cJSON *ops;
-    int rc = hfcore_json_parse_span(text, span.off, span.len, source, &ops, err);
+    int rc = hfcore_json_parse_span_ex(text, span.off, span.len, source, marks,
+                                       &ops, err);
     if (rc)
         return rc;
     char where[512];
@@ -548,16 +577,16 @@ static int parse_checked(const char *text, hfpatch_span span, int i,
 
 /* Parses patch i's operations from the text into *out and checks them as
  * validate() checks a parsed patchset's. */
-static int parse_span_ops(const hf_patchset *ps, int i, const char *text, cJSON **out,
-                          hf_error *err)
+static int parse_span_ops(const hf_patchset *ps, int i, const char *text, int marks,
+                          cJSON **out, hf_error *err)
 {
     const entry *e = &ps->e[i];
-    return parse_checked(text, e->span, i, ps->source, e->patch.source, out, err);
+    return parse_checked(text, e->span, i, ps->source, e->patch.source, marks, out, err);
 }
 
 static int parse_ops(hf_patchset *ps, int i, const char *text, hf_error *err)
 {
-    return parse_span_ops(ps, i, text, &ps->e[i].patch.ops, err);
+    return parse_span_ops(ps, i, text, 1, &ps->e[i].patch.ops, err);
 }
 
 /* Work shared by the threads of parse_spans. */
@@ -727,8 +756,8 @@ int hfpatch_patchset_lazy(const hf_patchset *ps)
     return ps && ps->lazy;
 }
 
-int hfpatch_patchset_parse_one(const hf_patchset *ps, int i, hf_patch **out,
-                               hf_error *err)
+static int parse_one(const hf_patchset *ps, int i, int marks, hf_patch **out,
+                     hf_error *err)
 {
     *out = NULL;
     if (!ps || i < 0 || i >= ps->n)
@@ -740,7 +769,7 @@ int hfpatch_patchset_parse_one(const hf_patchset *ps, int i, hf_patch **out,
                          : hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", ps->source);
     /* a patch without a span has no operations, as parse_spans leaves it */
     if (rc == HF_OK && ps->lazy && e->span.len)
-        rc = parse_span_ops(ps, i, ps->text.p, &p->ops, err);
+        rc = parse_span_ops(ps, i, ps->text.p, marks, &p->ops, err);
     if (rc) {
         free(p);
         free(source);
@@ -750,6 +779,18 @@ int hfpatch_patchset_parse_one(const hf_patchset *ps, int i, hf_patch **out,
     p->whole = 1;
     *out = p;
     return HF_OK;
+}
+
+int hfpatch_patchset_parse_one(const hf_patchset *ps, int i, hf_patch **out,
+                               hf_error *err)
+{
+    return parse_one(ps, i, 1, out, err);
+}
+
+int hfpatch_patchset_parse_build(const hf_patchset *ps, int i, hf_patch **out,
+                                 hf_error *err)
+{
+    return parse_one(ps, i, 0, out, err);
 }
 
 int hfpatch_patchset_guess(const char *path, const char *name,
@@ -765,7 +806,7 @@ int hfpatch_patchset_guess(const char *path, const char *name,
     if (source && hfpatch_patchset_locate(t.p, t.len, name, &g->span, &g->index)) {
         sprintf(source, "%s[%s]", path, name);
         g->patch = calloc(1, sizeof *g->patch);
-        if (g->patch && parse_checked(t.p, g->span, g->index, path, source, &ops,
+        if (g->patch && parse_checked(t.p, g->span, g->index, path, source, 1, &ops,
                                       &err) == HF_OK) {
             g->patch->ops = ops;
             g->patch->source = source;

@@ -208,6 +208,43 @@ static void test_first_step(void **state)
     two_fit_close(&f);
 }
 
+/* A start evaluation the caller already has (hf_bfgs_work.start_y): taken
+ * only where the start's variables are those bit for bit, and then the
+ * descent is the one without it less its first evaluation. */
+static void test_start_given(void **state)
+{
+    (void)state;
+    two_fit f;
+    two_fit_open(&f, 20, 12, 2);
+    hf_bfgs_work *w = &f.w;
+    double pa[2], pb[2], ta, tb, g[2], y[2], gy[2];
+    long na = 0, nb = 0;
+    assert_int_equal(hffit_bfgs(&f.p, f.H, f.start, pa, &ta, &na, w), HF_OK);
+    double *work = malloc(hf_model_work_size(f.m) * sizeof *work);
+    assert_non_null(work);
+    double f0 = hf_model_nll(f.m, f.start, hf_model_data(f.m), g, work);
+    for (int k = 0; k < 2; k++) {
+        y[k] = f.start[f.idx[k]] / f.width[f.idx[k]];
+        gy[k] = g[f.idx[k]] * f.width[f.idx[k]];
+    }
+    w->start_y = y;
+    w->start_g = gy;
+    w->start_f = f0;
+    assert_int_equal(hffit_bfgs(&f.p, f.H, f.start, pb, &tb, &nb, w), HF_OK);
+    assert_null(w->start_y); /* used once */
+    assert_int_equal(nb, na - 1);
+    assert_true(tb == ta && pb[0] == pa[0] && pb[1] == pa[1]);
+    /* a hair elsewhere: evaluated as before */
+    y[0] = nextafter(y[0], 2);
+    w->start_y = y;
+    nb = 0;
+    assert_int_equal(hffit_bfgs(&f.p, f.H, f.start, pb, &tb, &nb, w), HF_OK);
+    assert_int_equal(nb, na);
+    assert_true(tb == ta && pb[0] == pa[0] && pb[1] == pa[1]);
+    free(work);
+    two_fit_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +254,7 @@ int main(void)
         cmocka_unit_test(test_gives_up),
         cmocka_unit_test(test_stops_near),
         cmocka_unit_test(test_first_step),
+        cmocka_unit_test(test_start_given),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -80,20 +80,69 @@ static void test_same_points(void **state)
     hf_batch_options bo;
     hf_batch_options_init(&bo);
     bo.threads = 2;
-    hf_batch_result a, b;
+    hf_batch_result a, b, c;
     assert_int_equal(hf_batch_cls(ws, eager, &bo, &a, &err), HF_OK);
     assert_int_equal(hf_batch_cls(ws, lazy, &bo, &b, &err), HF_OK);
+    /* the workspace's samples read beforehand, as the command does */
+    hfmodel_prep *prep = hfmodel_prep_new(ws);
+    assert_non_null(prep);
+    assert_int_equal(hfinfer_batch_cls_prep(ws, prep, lazy, &bo, &c, &err), HF_OK);
+    hfmodel_prep_free(prep);
     assert_int_equal(a.n, b.n);
+    assert_int_equal(a.n, c.n);
     assert_int_equal(a.nfailed, b.nfailed);
+    assert_int_equal(a.nfailed, c.nfailed);
     for (int i = 0; i < n; i++) {
         assert_int_equal(a.items[i].status, b.items[i].status);
         assert_memory_equal(&a.items[i].cls, &b.items[i].cls, sizeof a.items[i].cls);
+        assert_int_equal(a.items[i].status, c.items[i].status);
+        assert_memory_equal(&a.items[i].cls, &c.items[i].cls, sizeof a.items[i].cls);
     }
     hf_batch_result_free(&a);
     hf_batch_result_free(&b);
+    hf_batch_result_free(&c);
     hf_patchset_free(eager);
     hf_patchset_free(lazy);
     hf_workspace_free(ws);
+}
+
+static int count_marks(const cJSON *it)
+{
+    int n = 0;
+    for (; it; it = it->next)
+        n += ((it->type & HF_JSON_INT) != 0) + count_marks(it->child);
+    return n;
+}
+
+/* A patch parsed for a build (hfpatch_patchset_parse_build) has the same
+ * operations without the integer marks, which only a dump reads; parsed
+ * for anything else, it has the whole read's marks. */
+static void test_marks(void **state)
+{
+    (void)state;
+    char path[64];
+    write_edited(DEMO "patchset.json", "sig_300",
+                 "\"op\": \"test\", \"path\": \"/version\", \"value\": [7, 7.0, -12]}, {",
+                 path, sizeof path);
+    hf_patchset *eager = NULL, *lazy = NULL;
+    hf_error err = {0};
+    assert_int_equal(hf_patchset_read(path, &eager, &err), HF_OK);
+    assert_int_equal(hfpatch_patchset_open(path, &lazy, &err), HF_OK);
+    hf_patch *one = NULL, *built = NULL;
+    assert_int_equal(hfpatch_patchset_parse_one(lazy, 0, &one, &err), HF_OK);
+    assert_int_equal(hfpatch_patchset_parse_build(lazy, 0, &built, &err), HF_OK);
+    const hf_patch *whole = hf_patchset_patch(eager, 0);
+    assert_int_equal(count_marks(whole->ops), 2);
+    assert_int_equal(count_marks(one->ops), 2);
+    assert_int_equal(count_marks(built->ops), 0);
+    assert_true(cJSON_Compare(built->ops, whole->ops, 1));
+    assert_string_equal(built->source, whole->source);
+    assert_int_equal(built->whole, whole->whole);
+    hf_patch_free(one);
+    hf_patch_free(built);
+    hf_patchset_free(eager);
+    hf_patchset_free(lazy);
+    unlink(path);
 }
 
 /* Patches that cannot be parsed (a repeated key, an unknown op), one or
@@ -141,6 +190,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_points),
         cmocka_unit_test(test_same_errors),
+        cmocka_unit_test(test_marks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
