@@ -120,6 +120,7 @@ typedef struct fit_ctx {
      * the fit (max_evals) as if each were an evaluation, so that a fit
      * takes the same steps with or without them; not reported */
     int nfree;
+    hffit_scratch *check;  /* the Hessian check's buffers, or NULL */
 } fit_ctx;
 
 /* Whether y is within near->r widths of hffit_probe's point. */
@@ -952,8 +953,8 @@ static int leave_saddle(fit_ctx *c, nlopt_opt o, double *y, double tol,
             idx[na] = c->idx[k];
             w[na++] = c->w[k];
         }
-        verdict = hffit_curvature(c->m, c->data, x, na, idx, w, dir,
-                                  &c->nevals);
+        verdict = hffit_curvature_ex(c->m, c->data, x, na, idx, w, dir,
+                                     &c->nevals, c->check);
         if (verdict != HFFIT_SADDLE)
             break;
         double f0 = c->fbest, fbest = INFINITY;
@@ -1320,6 +1321,7 @@ static int warm_run(const hf_model *m, const double *data, const double *init,
         hffit_widths(m, b.wfull);
         width = b.wfull;
     }
+    c.check = mt ? &mt->check : NULL; /* whether or not its metric serves */
     if (mt && !hffit_metric_usable(mt, init, fix_poi, poi_value, width,
                                    hf_model_poi(m)))
         mt = NULL;
