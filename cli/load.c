@@ -395,7 +395,8 @@ static int ahead_fits(const hf_cli_input *in)
  * parses the workspace, then builds and fits, on the other core): the
  * guess first (the main thread waits for it once the workspace is
  * parsed), then the check, then the workspace's digest from its text
- * (read by the main thread meanwhile).  Three threads would take turns on
+ * (read by the main thread meanwhile; on more than two cores the digest
+ * has a thread of its own, text_read).  Three threads would take turns on
  * two cores and slow the main thread's part, the longest. */
 static void *ahead_work(void *arg)
 {
@@ -410,7 +411,7 @@ static void *ahead_work(void *arg)
     while (!a->text_read)
         pthread_cond_wait(&a->cond, &a->lock);
     pthread_mutex_unlock(&a->lock);
-    if (a->digest.text)
+    if (a->digest.text && !a->digest.started)
         digest_text(&a->digest);
     return NULL;
 }
@@ -422,6 +423,10 @@ static void text_read(struct hfcli_ahead *a, char *text, size_t len)
     pthread_mutex_lock(&a->lock);
     a->digest.text = text;
     a->digest.len = len;
+    /* with cores to spare the digest need not wait for the check */
+    if (text && sysconf(_SC_NPROCESSORS_ONLN) > 2)
+        a->digest.started = pthread_create(&a->digest.tid, NULL, digest_text,
+                                           &a->digest) == 0;
     a->text_read = 1;
     pthread_cond_broadcast(&a->cond);
     pthread_mutex_unlock(&a->lock);
@@ -453,6 +458,7 @@ static void ahead_end(hf_cli_loaded *out)
         return;
     if (a->threaded)
         pthread_join(a->tid, NULL);
+    digest_done(&a->digest);
     pthread_mutex_destroy(&a->lock);
     pthread_cond_destroy(&a->cond);
     free(a->digest.text);
