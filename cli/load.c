@@ -466,24 +466,59 @@ static int load_ahead(const hf_cli_input *in, const hf_model_options *mo,
     return out->model ? HF_EXIT_OK : hfcli_settle(out);
 }
 
+/* The workspace's tree for what still needs it at hfcli_settle (rare: a
+ * digest other than the text's sha256, a model to build again): out->ws,
+ * or when hfcli_drop_inputs has let it go, the same tree parsed again from
+ * the text it was parsed from (*own, to free). */
+static int settle_ws(hf_cli_loaded *out, struct hfcli_ahead *a, hf_workspace **ws,
+                     hf_workspace **own)
+{
+    hf_error err = {0};
+    *ws = out->ws;
+    if (*ws || *own)
+        return HF_EXIT_OK;
+    if (hf_workspace_parse(a->digest.text, a->in.ws_path, own, &err) != HF_OK)
+        return hfcli_lib_error(&err);
+    *ws = *own;
+    return HF_EXIT_OK;
+}
+
+/* Whether the digest checks need the workspace's tree: a digest other
+ * than sha256, or no sha256 from the text. */
+static int verify_needs_tree(const hf_patchset *ps, const char *sha256)
+{
+    int n = hf_patchset_ndigests(ps);
+    for (int i = 0; i < n; i++)
+        if (!sha256 || strcmp(hf_patchset_digest_name(ps, i), "sha256") != 0)
+            return 1;
+    return 0;
+}
+
 /* Once the check has passed: the digests, the pick and the build, in
  * build_checked's order. */
-static int settled_model(hf_cli_loaded *out, struct hfcli_ahead *a)
+static int settled_model(hf_cli_loaded *out, struct hfcli_ahead *a,
+                         hf_workspace **own)
 {
     hf_error verr = {0}, err = {0};
-    int vrc = a->in.no_verify ? HF_OK
-                              : hfpatch_patchset_verify_with(out->sets[0], out->ws,
-                                                             digest_done(&a->digest),
-                                                             &verr);
-    int rc = apply_checked(&a->in, out, &vrc, &verr);
-    if (rc != HF_EXIT_OK)
+    hf_workspace *ws = out->ws;
+    const char *sha = digest_done(&a->digest);
+    int rc, vrc = HF_OK;
+    if (!a->in.no_verify) {
+        if (verify_needs_tree(out->sets[0], sha) &&
+            (rc = settle_ws(out, a, &ws, own)) != HF_EXIT_OK)
+            return rc;
+        vrc = hfpatch_patchset_verify_with(out->sets[0], ws, sha, &verr);
+    }
+    if ((rc = apply_checked(&a->in, out, &vrc, &verr)) != HF_EXIT_OK)
         return rc;
     if (a->built && a->guess.adopted)
         return a->build_rc == HF_OK ? HF_EXIT_OK : hfcli_lib_error(&a->build_err);
     out->redo = out->model != NULL; /* handed out: what it gave is void */
     hf_model_free(out->model);
     out->model = NULL;
-    if (hf_model_build_applied(out->ws, (const hf_patch *const *)out->patches, 1,
+    if ((rc = settle_ws(out, a, &ws, own)) != HF_EXIT_OK)
+        return rc;
+    if (hf_model_build_applied(ws, (const hf_patch *const *)out->patches, 1,
                                a->mop, &out->model, &err) != HF_OK)
         return hfcli_lib_error(&err);
     return HF_EXIT_OK;
@@ -506,8 +541,11 @@ int hfcli_settle(hf_cli_loaded *out)
     else if (hfpatch_patchset_settle(out->sets[0], a->in.patch_name, &a->guess,
                                      &err) != HF_OK)
         rc = hfcli_lib_error(&err);
-    else
-        rc = settled_model(out, a);
+    else {
+        hf_workspace *own = NULL;
+        rc = settled_model(out, a, &own);
+        hf_workspace_free(own);
+    }
     ahead_end(out);
     if (rc != HF_EXIT_OK) {
         hf_model_free(out->model);
@@ -598,10 +636,24 @@ static void *drop_inputs(void *arg)
     return NULL;
 }
 
+static void *free_workspace(void *ws)
+{
+    hf_workspace_free(ws);
+    return NULL;
+}
+
 void hfcli_drop_inputs(hf_cli_loaded *l)
 {
-    if (l->ahead) { /* the checks still read them: once settled */
+    if (l->ahead) {
+        /* the rest once settled (the checks still read them); the
+         * workspace's tree now, if it can be parsed again from its kept
+         * text where the checks need it (settle_ws): freeing the 1Lbb
+         * tree takes ~6 ms, beside the fits rather than after them */
         l->drop_wanted = 1;
+        if (l->ahead->digest.text && !l->dropping &&
+            (l->dropping = pthread_create(&l->dropper, NULL, free_workspace,
+                                          l->ws) == 0))
+            l->ws = NULL;
         return;
     }
     /* the model holds copies of what it needs; freeing the 1Lbb

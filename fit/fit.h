@@ -32,6 +32,17 @@ int hffit_ex(const hf_model *m, const double *data, const double *init,
               const double *width, double *work, double *pars,
               hf_fit_result *res, hf_error *err);
 
+/* The whole-Hessian check's buffers (hffit_curvature_ex) kept by a caller across checks (zero-initialised;
+ * hffit_scratch_free releases them): on a 2,400-parameter model a check
+ * needs ~70 MB (the Hessian and its scratch), whose fresh pages, mapped
+ * for every check, cost more than building the Hessian. */
+typedef struct hffit_scratch {
+    double *d;
+    int *i;
+    size_t nd, ni;
+} hffit_scratch;
+void hffit_scratch_free(hffit_scratch *s);
+
 /* A first metric for the fits of one model (fit/warm.c): the inverse
  * Hessian, in width units, over its non-fixed parameters (in index order),
  * as a free fit's BFGS left it, and the BFGS's work space. */
@@ -49,6 +60,7 @@ typedef struct hffit_metric {
     double *Hinv;   /* n x n */
     double *H0;     /* n x n: the current fit's first metric */
     hf_bfgs_work bw;
+    hffit_scratch check; /* the whole-Hessian check's, kept across fits */
 } hffit_metric;
 
 int hffit_metric_alloc(hffit_metric *mt, const hf_model *m);
@@ -159,6 +171,12 @@ static inline int hffit_lower(double f, double ref)
 int hffit_curvature(const hf_model *m, const double *data, const double *x,
                     int n, const int *idx, const double *w, double *dir,
                     int *nevals);
+
+/* hffit_curvature in s's buffers (grown as needed; NULL: its own). */
+int hffit_curvature_ex(const hf_model *m, const double *data,
+                       const double *x, int n, const int *idx,
+                       const double *w, double *dir, int *nevals,
+                       hffit_scratch *s);
 
 /* One fit as hffit_ex does it, without the gamma rule: the rule's own
  * restart (gamma.c). */

@@ -121,6 +121,7 @@ typedef struct fit_ctx {
      * the fit (max_evals) as if each were an evaluation, so that a fit
      * takes the same steps with or without them; not reported */
     int nfree;
+    hffit_scratch *check;  /* the Hessian check's buffers, or NULL */
 } fit_ctx;
 
 /* Whether y is within near->r widths of hffit_probe's point. */
@@ -953,8 +954,8 @@ static int leave_saddle(fit_ctx *c, nlopt_opt o, double *y, double tol,
             idx[na] = c->idx[k];
             w[na++] = c->w[k];
         }
-        verdict = hffit_curvature(c->m, c->data, x, na, idx, w, dir,
-                                  &c->nevals);
+        verdict = hffit_curvature_ex(c->m, c->data, x, na, idx, w, dir,
+                                     &c->nevals, c->check);
         if (verdict != HFFIT_SADDLE)
             break;
         double f0 = c->fbest, fbest = INFINITY;
@@ -1322,6 +1323,7 @@ static int warm_run(const hf_model *m, const double *data, const double *init,
         hffit_widths(m, b.wfull);
         width = b.wfull;
     }
+    c.check = mt ? &mt->check : NULL; /* whether or not its metric serves */
     /* A fixed-POI fit that the kept metric does not describe still starts
      * with fit/'s BFGS, from the identity: NLopt's L-BFGS (hffit_ex's
      * path, where the BFGS does not converge) spends as much on its own

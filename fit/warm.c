@@ -70,6 +70,7 @@ void hffit_metric_free(hffit_metric *mt)
         return;
     free(mt->Hinv);
     hffit_bfgs_work_free(&mt->bw);
+    hffit_scratch_free(&mt->check);
     memset(mt, 0, sizeof *mt);
 }
 
