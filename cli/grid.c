@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "infer/infer.h"
 
 typedef struct grid_args {
     hf_batch_options bo;
@@ -97,15 +98,34 @@ static int unparsable(const hf_patchset *ps)
     return HF_EXIT_OK;
 }
 
-/* The workspace and the patchset, the patchset verified against it; an
- * HF_EXIT_* status, nothing to free on failure.  The workspace's problem
- * is reported first, as when they were read one after the other. */
-static int grid_load(const grid_args *g, hf_workspace **ws, hf_patchset **ps)
+/* What the workspace alone gives, worked out while the patchset is still
+ * being scanned (it takes longer than the workspace's read): its sha256
+ * digest, which pyhf's patchsets list (sha256[0] stays '\0' when it
+ * cannot be had: the check then works it out and words any failure), and
+ * its samples read for the builds (NULL: the batch reads them). */
+static hfmodel_prep *grid_early(const grid_args *g, const hf_workspace *ws,
+                                char *sha256, size_t len)
+{
+    hf_error derr = {0};
+    sha256[0] = '\0';
+    if (!g->no_verify && hfpatch_workspace_digest(ws, "sha256", sha256, len, &derr) != HF_OK)
+        sha256[0] = '\0';
+    return hfmodel_prep_new(ws);
+}
+
+/* The workspace and the patchset, the patchset verified against it, and
+ * the workspace's samples read for the builds in *prep; an HF_EXIT_*
+ * status, nothing to free on failure.  The workspace's problem is
+ * reported first, as when they were read one after the other. */
+static int grid_load(const grid_args *g, hf_workspace **ws, hf_patchset **ps,
+                     hfmodel_prep **prep)
 {
     ps_job job = {g->pos[1], NULL, {0}, HF_OK};
     pthread_t tid;
+    char sha256[2 * 64 + 1] = "";
     int threaded = pthread_create(&tid, NULL, read_patchset, &job) == 0;
     int rc = hfcli_load_workspace(g->pos[0], ws);
+    *prep = rc == HF_EXIT_OK ? grid_early(g, *ws, sha256, sizeof sha256) : NULL;
     if (!threaded && rc == HF_EXIT_OK)
         read_patchset(&job);
     if (threaded)
@@ -115,17 +135,20 @@ static int grid_load(const grid_args *g, hf_workspace **ws, hf_patchset **ps)
         return rc;
     }
     if (job.rc != HF_OK) {
+        hfmodel_prep_free(*prep);
         hf_workspace_free(*ws);
         return hfcli_lib_error(&job.err);
     }
     *ps = job.ps;
     hf_error verr = {0};
-    if (!g->no_verify && hf_patchset_verify(*ps, *ws, &verr) != HF_OK) {
+    if (!g->no_verify &&
+        hfpatch_patchset_verify_with(*ps, *ws, sha256[0] ? sha256 : NULL, &verr) != HF_OK) {
         rc = unparsable(*ps);
         if (rc == HF_EXIT_OK) /* the digests' message */
             rc = hfcli_verify(*ps, g->pos[1], *ws, g->pos[0], g->no_verify);
     }
     if (rc != HF_EXIT_OK) {
+        hfmodel_prep_free(*prep);
         hf_patchset_free(*ps);
         hf_workspace_free(*ws);
     }
@@ -213,8 +236,9 @@ static int run(const grid_args *g)
     hf_error err = {0};
     hf_workspace *ws = NULL;
     hf_patchset *ps = NULL;
+    hfmodel_prep *prep = NULL;
     double t0 = now();
-    int rc = grid_load(g, &ws, &ps);
+    int rc = grid_load(g, &ws, &ps, &prep);
     if (rc != HF_EXIT_OK)
         return rc;
     double t1 = now();
@@ -225,6 +249,7 @@ static int run(const grid_args *g)
     if (rc == HF_EXIT_OK)
         rc = plain ? -1 : grid_refused(g);
     if (rc != HF_EXIT_OK) {
+        hfmodel_prep_free(prep);
         hf_patchset_free(ps);
         hf_workspace_free(ws);
         return rc;
@@ -238,7 +263,9 @@ static int run(const grid_args *g)
         bo.progress_ctx = &pr;
     }
     hf_batch_result res;
-    if (hf_batch_cls(ws, ps, &bo, &res, &err) != HF_OK) {
+    rc = hfinfer_batch_cls_prep(ws, prep, ps, &bo, &res, &err);
+    hfmodel_prep_free(prep);
+    if (rc != HF_OK) {
         hf_patchset_free(ps);
         hf_workspace_free(ws);
         return hfcli_lib_error(&err);

@@ -152,7 +152,7 @@ static void compact(double *H, int npars, int n, const int *asc, int *nnz)
  * triangle is what cut() of the whole Hessian used to give.  0 where an
  * entry is not finite (a yield at zero with a count). */
 static int block_of(double *B, int n, const int *P, const double *pw,
-                    double *tmp, unsigned char *seen)
+                    double *tmp, int *seen)
 {
     int ok = 1;
     for (int j = 0; j < n; j++) {
@@ -165,7 +165,7 @@ static int block_of(double *B, int n, const int *P, const double *pw,
         }
         memcpy(row, tmp, n * sizeof *tmp);
     }
-    memset(seen, 0, (size_t)n);
+    memset(seen, 0, n * sizeof *seen);
     for (int s = 0; s < n; s++) {
         if (seen[s])
             continue;
@@ -181,34 +181,38 @@ static int block_of(double *B, int n, const int *P, const double *pw,
     }
     return ok;
 }
-typedef struct order_key {
-    int key, a;
-} order_key;
-
+/* qsort's order of (key, a) pairs of ints: by key, ties by a */
 static int by_key(const void *p, const void *q)
 {
-    const order_key *x = p, *y = q;
-    return x->key != y->key ? (x->key > y->key) - (x->key < y->key)
-                            : (x->a > y->a) - (x->a < y->a);
+    const int *x = p, *y = q;
+    return x[0] != y[0] ? (x[0] > y[0]) - (x[0] < y[0])
+                        : (x[1] > y[1]) - (x[1] < y[1]);
 }
 
-/* The check's index arrays: asc, the parameters idx in ascending order
- * (compact's rows); rank[a], idx[a]'s place among them; nnz by compact
- * row; P, the permutation block_of applies; k and seen, scratch. */
+/* The check's index arrays (7 n ints): asc, the parameters idx in
+ * ascending order (compact's rows); rank[a], idx[a]'s place among them;
+ * nnz by compact row; P, the permutation block_of applies; k (n pairs)
+ * and seen, scratch. */
 typedef struct check_order {
-    int *asc, *rank, *nnz, *P;
-    order_key *k;
-    unsigned char *seen;
+    int *asc, *rank, *nnz, *P, *k, *seen;
 } check_order;
+
+static check_order order_in(int *ib, int n)
+{
+    return (check_order){ib, ib + n, ib + 2 * (size_t)n, ib + 3 * (size_t)n,
+                         ib + 4 * (size_t)n, ib + 6 * (size_t)n};
+}
 
 static void ascending(check_order *o, int n, const int *idx)
 {
-    for (int a = 0; a < n; a++)
-        o->k[a] = (order_key){idx[a], a};
-    qsort(o->k, n, sizeof *o->k, by_key);
+    for (int a = 0; a < n; a++) {
+        o->k[2 * a] = idx[a];
+        o->k[2 * a + 1] = a;
+    }
+    qsort(o->k, n, 2 * sizeof *o->k, by_key);
     for (int r = 0; r < n; r++) {
-        o->asc[r] = o->k[r].key;
-        o->rank[o->k[r].a] = r;
+        o->asc[r] = o->k[2 * r];
+        o->rank[o->k[2 * r + 1]] = r;
     }
 }
 
@@ -222,12 +226,15 @@ static void ascending(check_order *o, int n, const int *idx)
  * hypotest. */
 static void sparse_order(check_order *o, int n, const double *w, double *pw)
 {
-    for (int a = 0; a < n; a++)
-        o->k[a] = (order_key){o->nnz[o->rank[a]], a};
-    qsort(o->k, n, sizeof *o->k, by_key);
+    for (int a = 0; a < n; a++) {
+        o->k[2 * a] = o->nnz[o->rank[a]];
+        o->k[2 * a + 1] = a;
+    }
+    qsort(o->k, n, 2 * sizeof *o->k, by_key);
     for (int j = 0; j < n; j++) {
-        o->P[j] = o->rank[o->k[j].a];
-        pw[j] = w[o->k[j].a];
+        int a = o->k[2 * j + 1];
+        o->P[j] = o->rank[a];
+        pw[j] = w[a];
     }
 }
 
@@ -251,30 +258,58 @@ static int hessian_block(const hf_model *m, const double *data,
     return block_of(H, n, o->P, pw, tmp, o->seen);
 }
 
+/* s's buffers grown to nd doubles and ni ints (their contents are not
+ * kept: each check fills what it reads); 0 when out of memory. */
+static int scratch_size(hffit_scratch *s, size_t nd, size_t ni)
+{
+    if (s->nd < nd) {
+        free(s->d);
+        s->d = malloc(nd * sizeof *s->d);
+        s->nd = s->d ? nd : 0;
+    }
+    if (s->ni < ni) {
+        free(s->i);
+        s->i = malloc(ni * sizeof *s->i);
+        s->ni = s->i ? ni : 0;
+    }
+    return s->d && s->i;
+}
+
+void hffit_scratch_free(hffit_scratch *s)
+{
+    free(s->d);
+    free(s->i);
+    *s = (hffit_scratch){0};
+}
+
 int hffit_curvature(const hf_model *m, const double *data, const double *x,
                     int n, const int *idx, const double *w, double *dir,
                     int *nevals)
 {
+    return hffit_curvature_ex(m, data, x, n, idx, w, dir, nevals, NULL);
+}
+
+int hffit_curvature_ex(const hf_model *m, const double *data,
+                       const double *x, int n, const int *idx,
+                       const double *w, double *dir, int *nevals,
+                       hffit_scratch *s)
+{
     if (n == 0)
         return HFFIT_MINIMUM;
     int rc = HFFIT_UNKNOWN, npars = hf_model_npars(m);
+    hffit_scratch own = {0};
     /* one buffer (not one per array: each buffer of this size was mapped
      * and unmapped, a third of a staus hypotest in page faults): the whole
      * Hessian, whose block is then factorised in place at its front, and
      * its scratch; four rows of the factor; the widths in the block's
      * order; a row */
     size_t nh = (size_t)npars * npars + hfmodel_hessian_work_size(m);
-    double *H = malloc((nh + 6 * (size_t)n) * sizeof *H);
-    int *ib = malloc(4 * (size_t)n * sizeof *ib);
-    check_order o = {ib, NULL, NULL, NULL, malloc((size_t)n * sizeof *o.k),
-                     malloc((size_t)n)};
     (void)nevals; /* the exact Hessian is no NLL evaluation */
-    if (!H || !ib || !o.k || !o.seen)
+    if (!scratch_size(s ? s : &own, nh + 6 * (size_t)n, 7 * (size_t)n))
         goto out;
-    o.rank = ib + n;
-    o.nnz = ib + 2 * n;
-    o.P = ib + 3 * n;
-    double *col = H + nh, *pw = col + 4 * (size_t)n, *tmp = pw + n;
+    double *H = s ? s->d : own.d, *col = H + nh, *pw = col + 4 * (size_t)n;
+    double *tmp = pw + n;
+    check_order o = order_in(s ? s->i : own.i, n);
     ascending(&o, n, idx);
     if (!hessian_block(m, data, x, n, w, 1, &o, H, pw, tmp))
         goto out;
@@ -288,9 +323,6 @@ int hffit_curvature(const hf_model *m, const double *data, const double *x,
     double lo = lowest(H, n, dir);
     rc = isnan(lo) ? HFFIT_UNKNOWN : lo < -NEG_CURVATURE ? HFFIT_SADDLE : HFFIT_FLAT;
 out:
-    free(H);
-    free(ib);
-    free(o.k);
-    free(o.seen);
+    hffit_scratch_free(&own);
     return rc;
 }

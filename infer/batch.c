@@ -200,7 +200,8 @@ static void patch_release(void *ctx, void *state, const hf_model *m)
     hf_model_free((hf_model *)m);
 }
 
-/* The batch of ps (the patches, or a lazy patchset) on ws. */
+/* The batch of ps (the patches, or a lazy patchset) on ws, with ps->prep
+ * when the caller read it, else read here. */
 static int run_patches(patch_source *ps, int n, const hf_batch_options *opt,
                        hf_batch_result *res, hf_error *err)
 {
@@ -211,8 +212,9 @@ static int run_patches(patch_source *ps, int n, const hf_batch_options *opt,
         return rc;
     ps->o = opt;
     /* NULL when out of memory: then every build reads the tree */
-    hfmodel_prep *prep = hfmodel_prep_new(ps->ws);
-    ps->prep = prep;
+    hfmodel_prep *prep = ps->prep ? NULL : hfmodel_prep_new(ps->ws);
+    if (prep)
+        ps->prep = prep;
     hf_batch_source src = {ps, NULL, NULL, patch_prepare, patch_release};
     rc = hfinfer_batch_run(&src, n, nthreads, opt, res);
     hfmodel_prep_free(prep);
@@ -240,11 +242,12 @@ int hf_batch_cls_patches(const hf_workspace *ws,
 /* A lazily read patchset: a patch that cannot be parsed fails the batch
  * as it would have failed reading the patchset (the first in patch
  * order), not as a failed point. */
-static int cls_lazy(const hf_workspace *ws, const hf_patchset *set,
-                    const hf_batch_options *opt, hf_batch_result *res, hf_error *err)
+static int cls_lazy(const hf_workspace *ws, const hfmodel_prep *prep,
+                    const hf_patchset *set, const hf_batch_options *opt,
+                    hf_batch_result *res, hf_error *err)
 {
     int n = hf_patchset_size(set);
-    patch_source ps = {ws, NULL, NULL, opt, set, calloc(n > 0 ? (size_t)n : 1, 1)};
+    patch_source ps = {ws, prep, NULL, opt, set, calloc(n > 0 ? (size_t)n : 1, 1)};
     if (!ws || !res || !ps.parsed) {
         free(ps.parsed);
         return hfcore_error_set(err, !ps.parsed ? HF_ERR_NOMEM : HF_ERR_ARG,
@@ -263,16 +266,16 @@ static int cls_lazy(const hf_workspace *ws, const hf_patchset *set,
     return rc;
 }
 
-int hf_batch_cls(const hf_workspace *ws, const hf_patchset *ps,
-                 const hf_batch_options *opt, hf_batch_result *res,
-                 hf_error *err)
+int hfinfer_batch_cls_prep(const hf_workspace *ws, const hfmodel_prep *prep,
+                           const hf_patchset *ps, const hf_batch_options *opt,
+                           hf_batch_result *res, hf_error *err)
 {
     if (res)
         memset(res, 0, sizeof *res);
     if (!ps)
         return hfcore_error_set(err, HF_ERR_ARG, "hf_batch_cls: NULL patchset");
     if (hfpatch_patchset_lazy(ps))
-        return cls_lazy(ws, ps, opt, res, err);
+        return cls_lazy(ws, prep, ps, opt, res, err);
     int n = hf_patchset_size(ps);
     const hf_patch **list = malloc((n > 0 ? (size_t)n : 1) * sizeof *list);
     if (!list)
@@ -282,4 +285,11 @@ int hf_batch_cls(const hf_workspace *ws, const hf_patchset *ps,
     int rc = hf_batch_cls_patches(ws, list, n, opt, res, err);
     free(list);
     return rc;
+}
+
+int hf_batch_cls(const hf_workspace *ws, const hf_patchset *ps,
+                 const hf_batch_options *opt, hf_batch_result *res,
+                 hf_error *err)
+{
+    return hfinfer_batch_cls_prep(ws, NULL, ps, opt, res, err);
 }

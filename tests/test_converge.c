@@ -151,11 +151,46 @@ static void test_minima(void **state)
     cJSON_Delete(refs);
 }
 
+/* hffit_curvature_ex in one scratch kept across checks (as a hypotest's
+ * fits keep it): the verdicts and direction of hffit_curvature's own
+ * buffers, also when the scratch holds garbage (NaN, -1) from before. */
+static void test_scratch(void **state)
+{
+    (void)state;
+    hf_model *m = file_model(WS);
+    int np = hf_model_npars(m), idx[2], nev = 0;
+    nuisances(m, idx);
+    int rev[2] = {idx[1], idx[0]};
+    double *x = calloc(np, sizeof *x), w[2] = {1, 1}, d1[2], d2[2];
+    hffit_scratch s = {0};
+    for (int round = 0; round < 2; round++) {
+        for (int o = 0; o < 2; o++) {
+            const int *ix = o ? rev : idx;
+            int v1 = hffit_curvature(m, hf_model_data(m), x, 2, ix, w, d1, &nev);
+            int v2 = hffit_curvature_ex(m, hf_model_data(m), x, 2, ix, w, d2,
+                                        &nev, &s);
+            assert_int_equal(v1, HFFIT_SADDLE);
+            assert_int_equal(v2, v1);
+            assert_true(d1[0] == d2[0] && d1[1] == d2[1]);
+        }
+        assert_non_null(s.d);
+        for (size_t k = 0; k < s.nd; k++)
+            s.d[k] = NAN;
+        for (size_t k = 0; k < s.ni; k++)
+            s.i[k] = -1;
+    }
+    hffit_scratch_free(&s);
+    assert_null(s.d);
+    free(x);
+    hf_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_saddle),
         cmocka_unit_test(test_minima),
+        cmocka_unit_test(test_scratch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
