@@ -52,6 +52,10 @@ size_t hfcore_file_read_limit(void);
 /* Parses JSON text; errors name `source` and the line/column of the fault. */
 int hfcore_json_parse(const char *text, const char *source, cJSON **out,
                   hf_error *err);
+/* The same for text of length len (text[len] is its NUL, and no NUL is
+ * before it: hfcore_file_read's text), without measuring it again. */
+int hfcore_json_parse_n(const char *text, size_t len, const char *source,
+                        cJSON **out, hf_error *err);
 
 /* Shared libraries opened on first use: core/dl.h. */
 

@@ -297,8 +297,18 @@ int hfcore_nesting_error(hf_error *err, const char *source, int line, int col)
 int hfcore_json_parse(const char *text, const char *source, cJSON **out,
                   hf_error *err)
 {
+    return hfcore_json_parse_n(text, text ? strlen(text) : 0, source, out,
+                               err);
+}
+
+int hfcore_json_parse_n(const char *text, size_t len, const char *source,
+                        cJSON **out, hf_error *err)
+{
     const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+    /* len + 1 takes in the NUL, as cJSON_ParseWithOpts does after its own
+     * strlen: the same parse, without another pass over megabytes of
+     * text whose length the caller already has */
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
     int line, col, depth;
     if (!root) {
         /* cJSON's own error pointer is a global; the end pointer it
@@ -322,7 +332,7 @@ int hfcore_json_parse(const char *text, const char *source, cJSON **out,
     }
     /* Python's json.load tells "1" (int) from "1.0" (float); cJSON does
      * not, so the text is read again for that (see core/json.c). */
-    hfcore_json_mark_ints(text, root);
+    hfcore_json_mark_ints_n(text, len, root);
     *out = root;
     return HF_OK;
 }

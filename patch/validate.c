@@ -68,9 +68,9 @@ static void *zeroed_pages(size_t n, size_t size)
     return (void *)p;
 }
 
-static int ns_grow(nameset *ns)
+/* The set's table at cap slots (a power of 2 above twice its names). */
+static int ns_resize(nameset *ns, size_t cap)
 {
-    size_t cap = ns->cap ? ns->cap * 2 : 256;
     nsent *slot = zeroed_pages(cap, sizeof *slot);
     if (!slot)
         return -1;
@@ -86,6 +86,21 @@ static int ns_grow(nameset *ns)
     ns->slot = slot;
     ns->cap = cap;
     return 0;
+}
+
+static int ns_grow(nameset *ns)
+{
+    return ns_resize(ns, ns->cap ? ns->cap * 2 : 256);
+}
+
+/* Room for about n names in one table (each growth allocates, zeroes and
+ * rehashes). */
+static int ns_reserve(nameset *ns, size_t n)
+{
+    size_t cap = ns->cap ? ns->cap : 256;
+    while (2 * (n + 1) > cap)
+        cap *= 2;
+    return cap > ns->cap ? ns_resize(ns, cap) : 0;
 }
 
 static nsent *ns_lookup(const nameset *ns, const char *name, uint64_t h,
@@ -783,6 +798,25 @@ static int check_root(vctx *c, const cJSON *root)
     return HF_OK;
 }
 
+/* About how many names the walk registers: the samples, the modifiers of
+ * those it walks and a few more, read from whatever shape the document
+ * has (it is not validated yet), so the name set is sized once. */
+static size_t names_expected(const cJSON *root, int trust_shared)
+{
+    size_t n = 64;
+    const cJSON *ch, *s;
+    cJSON_ArrayForEach(ch, cJSON_GetObjectItemCaseSensitive(root, "channels")) {
+        n++;
+        cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(ch, "samples")) {
+            n++;
+            if (!(trust_shared && (s->type & cJSON_IsReference) &&
+                  (s->type & HFPATCH_JSON_VALIDATED)))
+                n += (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s, "modifiers"));
+        }
+    }
+    return n;
+}
+
 static int validate(const cJSON *root, const char *source, int trust_shared,
                     hf_error *err)
 {
@@ -795,6 +829,8 @@ static int validate(const cJSON *root, const char *source, int trust_shared,
     c.source = source;
     c.err = err;
     c.trust_shared = trust_shared;
+    /* without the memory the set grows as it goes, as before */
+    ns_reserve(&c.names, names_expected(root, trust_shared));
     int rc = check_root(&c, root);
     free(c.names.slot);
     free(c.nbins);

@@ -10,7 +10,7 @@ static int parse(const char *json, char *owned, size_t len, const char *name,
                  hf_workspace **out, hf_error *err)
 {
     cJSON *root = NULL;
-    int rc = hfcore_json_parse(json, name, &root, err);
+    int rc = hfcore_json_parse_n(json, len, name, &root, err);
     if (rc == HF_OK && (rc = hfpatch_workspace_validate(root, name, err)))
         cJSON_Delete(root);
     if (rc) {
@@ -47,7 +47,7 @@ int hf_workspace_parse(const char *json, const char *name, hf_workspace **out,
                             "output pointer", name);
     /* the caller's text is not kept (a copy would cost its size in
      * memory for a digest that is rarely asked for) */
-    return parse(json, NULL, 0, name, out, err);
+    return parse(json, NULL, strlen(json), name, out, err);
 }
 
 int hf_workspace_read(const char *path, hf_workspace **out, hf_error *err)

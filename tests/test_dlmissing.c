@@ -8,7 +8,8 @@
  * The library is hidden from the command by bind-mounting /dev/null over
  * its file in a mount namespace of its own (unshare -r -m): the machine's
  * file stays as it is.  Where unshare cannot do that (no user namespaces
- * in a container), the tests skip.
+ * in a container), the tests skip.  test_not_linked checks that hf and
+ * libhf.so do not link them at all.
  */
 #define _GNU_SOURCE
 #include <limits.h>
@@ -25,6 +26,7 @@
 #include "run.h"
 
 #define UNSHARE "/usr/bin/unshare"
+#define READELF "/usr/bin/readelf"
 
 /* The files behind the library's soname, as the dynamic loader's cache
  * names them (`ldconfig -p`; one per architecture installed), at most
@@ -166,11 +168,44 @@ static void test_cairo_missing(void **state)
     result_free(&r);
 }
 
+/* hf and libhf.so do not link the libraries they open on first use (nor
+ * libstdc++, which libxml2 and libxgboost brought): loading them cost
+ * milliseconds at the start of every command.  From the files' NEEDED
+ * entries (readelf -d; binutils comes with the compiler). */
+static void test_not_linked(void **state)
+{
+    NEED_BIN();
+    if (access(READELF, X_OK) != 0)
+        skip();
+    static const char *const opened[] = {"[libxml2", "[libcrypto", "[libxgboost", "[libcairo",
+                                         "[libfontconfig", "[libstdc++", "[libicu"};
+    char lib[PATH_MAX];
+    const char *slash = strrchr(hf_bin, '/');
+    int dir = slash ? (int)(slash - hf_bin) : 1;
+    snprintf(lib, sizeof lib, "%.*s/libhf.so", dir, slash ? hf_bin : ".");
+    const char *files[] = {hf_bin, lib};
+    for (int f = 0; f < 2; f++) {
+        if (f == 1 && access(lib, R_OK) != 0)
+            break; /* the command alone was built */
+        char *argv[] = {"readelf", "-d", (char *)files[f], NULL};
+        result r = run_argv(READELF, argv);
+        assert_int_equal(r.status, 0);
+        assert_non_null(strstr(r.out, "(NEEDED)")); /* it did read them */
+        for (size_t i = 0; i < sizeof opened / sizeof *opened; i++)
+            if (strstr(r.out, opened[i])) {
+                fprintf(stderr, "%s links %s (readelf -d):\n%s", files[f], opened[i] + 1, r.out);
+                fail();
+            }
+        result_free(&r);
+    }
+}
+
 int main(void)
 {
     if (run_setup("test_dlmissing") != 0)
         return 1;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_not_linked),
         cmocka_unit_test(test_xgboost_missing),
         cmocka_unit_test(test_libxml2_missing),
         cmocka_unit_test(test_libcrypto_missing),
