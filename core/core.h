@@ -130,6 +130,12 @@ int hfcore_text_open(const char *path, hfcore_text *t, hf_error *err);
  * are read again from the file if touched later), so that scanning a
  * large file does not keep it all resident (4 MB at a time: up to 4 MB
  * more may stay). */
+/* hfcore_file_read's text (NUL-terminated, no NUL inside; the same
+ * refusals and messages) as an hfcore_text: mapped, not copied, when the
+ * file is a regular one and its size not a multiple of the page size
+ * (the zeros after its end in the last page are the NUL), read otherwise.
+ * Given back with hfcore_text_close. */
+int hfcore_text_read(const char *path, hfcore_text *t, hf_error *err);
 void hfcore_text_release(hfcore_text *t, size_t upto);
 void hfcore_text_close(hfcore_text *t);
 
