@@ -366,8 +366,12 @@ struct hfcli_ahead {
     hf_model_options mo;
     const hf_model_options *mop; /* &mo, or NULL as given */
     hfpatch_guess guess;
-    pthread_t guess_tid, check_tid;
-    int guess_threaded, check_threaded;
+    pthread_t tid;             /* the worker: ahead_work */
+    int threaded;
+    pthread_mutex_t lock;      /* for the two below */
+    pthread_cond_t cond;
+    int guessed;               /* the worker's guess is done */
+    int text_read;             /* the workspace's text is in digest */
     hf_patchset *ps;           /* the check's: hfpatch_patchset_open */
     int check_rc;
     hf_error check_err;
@@ -387,40 +391,76 @@ static int ahead_fits(const hf_cli_input *in)
            hfcli_is_patchset(in->patch_paths[0], NULL);
 }
 
-static void *guess_patch(void *arg)
+/* The worker's jobs one after the other on one thread (the main thread
+ * parses the workspace, then builds and fits, on the other core): the
+ * guess first (the main thread waits for it once the workspace is
+ * parsed), then the check, then the workspace's digest from its text
+ * (read by the main thread meanwhile; on more than two cores the digest
+ * has a thread of its own, text_read).  Three threads would take turns on
+ * two cores and slow the main thread's part, the longest. */
+static void *ahead_work(void *arg)
 {
     struct hfcli_ahead *a = arg;
     hfpatch_patchset_guess(a->path[0], a->in.patch_name, &a->guess);
-    return NULL;
-}
-
-static void *check_patchset(void *arg)
-{
-    struct hfcli_ahead *a = arg;
+    pthread_mutex_lock(&a->lock);
+    a->guessed = 1;
+    pthread_cond_broadcast(&a->cond);
+    pthread_mutex_unlock(&a->lock);
     a->check_rc = hfpatch_patchset_open(a->path[0], &a->ps, &a->check_err);
+    pthread_mutex_lock(&a->lock);
+    while (!a->text_read)
+        pthread_cond_wait(&a->cond, &a->lock);
+    pthread_mutex_unlock(&a->lock);
+    if (a->digest.text && !a->digest.started)
+        digest_text(&a->digest);
     return NULL;
 }
 
-/* Runs f(a) on a thread (*threaded then set), or here when none starts. */
-static void spawn(pthread_t *tid, int *threaded, void *(*f)(void *),
-                  struct hfcli_ahead *a)
+/* The workspace file's text read (for the worker's digest, then kept for
+ * settle_ws), or not to be: either way the worker is told. */
+static void text_read(struct hfcli_ahead *a, char *text, size_t len)
 {
-    *threaded = pthread_create(tid, NULL, f, a) == 0;
-    if (!*threaded)
-        f(a);
+    pthread_mutex_lock(&a->lock);
+    a->digest.text = text;
+    a->digest.len = len;
+    /* with cores to spare the digest need not wait for the check */
+    if (text && sysconf(_SC_NPROCESSORS_ONLN) > 2)
+        a->digest.started = pthread_create(&a->digest.tid, NULL, digest_text,
+                                           &a->digest) == 0;
+    a->text_read = 1;
+    pthread_cond_broadcast(&a->cond);
+    pthread_mutex_unlock(&a->lock);
 }
 
-/* Every thread joined and everything freed but the check's patchset. */
+/* The workspace as hfcli_load_workspace reads it, its text handed to
+ * the worker for its digest when the digests are checked. */
+static int ahead_workspace(struct hfcli_ahead *a, hf_workspace **ws)
+{
+    if (a->in.no_verify || strcmp(a->in.ws_path, "-") == 0) {
+        text_read(a, NULL, 0);
+        return hfcli_load_workspace(a->in.ws_path, ws);
+    }
+    hf_error err = {0};
+    char *text = NULL;
+    size_t len = 0;
+    int rc = hfcore_file_read(a->in.ws_path, &text, &len, &err);
+    text_read(a, rc == HF_OK ? text : NULL, len);
+    if (rc == HF_OK)
+        rc = hf_workspace_parse(text, a->in.ws_path, ws, &err);
+    return rc == HF_OK ? HF_EXIT_OK : hfcli_lib_error(&err);
+}
+
+/* The worker joined and everything freed but the check's patchset. */
 static void ahead_end(hf_cli_loaded *out)
 {
     struct hfcli_ahead *a = out->ahead;
     if (!a)
         return;
-    if (a->guess_threaded)
-        pthread_join(a->guess_tid, NULL);
-    if (a->check_threaded)
-        pthread_join(a->check_tid, NULL);
+    if (a->threaded)
+        pthread_join(a->tid, NULL);
     digest_done(&a->digest);
+    pthread_mutex_destroy(&a->lock);
+    pthread_cond_destroy(&a->cond);
     free(a->digest.text);
     hfpatch_guess_free(&a->guess);
     hf_patchset_free(a->ps);
@@ -443,15 +483,17 @@ static int load_ahead(const hf_cli_input *in, const hf_model_options *mo,
         a->mo = *mo;
     a->mop = mo ? &a->mo : NULL;
     a->digest.rc = HF_ERR_ARG;
+    pthread_mutex_init(&a->lock, NULL);
+    pthread_cond_init(&a->cond, NULL);
     out->ahead = a;
-    spawn(&a->guess_tid, &a->guess_threaded, guess_patch, a);
-    spawn(&a->check_tid, &a->check_threaded, check_patchset, a);
-    int rc = !in->no_verify && strcmp(in->ws_path, "-") != 0
-                 ? load_workspace_digesting(in->ws_path, &out->ws, &a->digest)
-                 : hfcli_load_workspace(in->ws_path, &out->ws);
-    if (a->guess_threaded)
-        pthread_join(a->guess_tid, NULL);
-    a->guess_threaded = 0;
+    a->threaded = pthread_create(&a->tid, NULL, ahead_work, a) == 0;
+    int rc = ahead_workspace(a, &out->ws);
+    if (!a->threaded)
+        ahead_work(a); /* no thread: all of it here, in the same order */
+    pthread_mutex_lock(&a->lock);
+    while (!a->guessed)
+        pthread_cond_wait(&a->cond, &a->lock);
+    pthread_mutex_unlock(&a->lock);
     if (rc != HF_EXIT_OK) { /* the workspace's problem first, as before */
         ahead_end(out);
         return rc;
@@ -529,9 +571,9 @@ int hfcli_settle(hf_cli_loaded *out)
     struct hfcli_ahead *a = out->ahead;
     if (!a)
         return HF_EXIT_OK;
-    if (a->check_threaded)
-        pthread_join(a->check_tid, NULL);
-    a->check_threaded = 0;
+    if (a->threaded)
+        pthread_join(a->tid, NULL);
+    a->threaded = 0;
     int rc;
     hf_error err = {0};
     out->sets[0] = a->ps;

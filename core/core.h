@@ -52,6 +52,10 @@ size_t hfcore_file_read_limit(void);
 /* Parses JSON text; errors name `source` and the line/column of the fault. */
 int hfcore_json_parse(const char *text, const char *source, cJSON **out,
                   hf_error *err);
+/* The same for text of length len (text[len] is its NUL, and no NUL is
+ * before it: hfcore_file_read's text), without measuring it again. */
+int hfcore_json_parse_n(const char *text, size_t len, const char *source,
+                        cJSON **out, hf_error *err);
 
 /* Shared libraries opened on first use: core/dl.h. */
 
@@ -126,6 +130,12 @@ int hfcore_text_open(const char *path, hfcore_text *t, hf_error *err);
  * are read again from the file if touched later), so that scanning a
  * large file does not keep it all resident (4 MB at a time: up to 4 MB
  * more may stay). */
+/* hfcore_file_read's text (NUL-terminated, no NUL inside; the same
+ * refusals and messages) as an hfcore_text: mapped, not copied, when the
+ * file is a regular one and its size not a multiple of the page size
+ * (the zeros after its end in the last page are the NUL), read otherwise.
+ * Given back with hfcore_text_close. */
+int hfcore_text_read(const char *path, hfcore_text *t, hf_error *err);
 void hfcore_text_release(hfcore_text *t, size_t upto);
 void hfcore_text_close(hfcore_text *t);
 

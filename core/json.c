@@ -41,12 +41,18 @@ static const char *number_at(const char *s, const char *end, size_t *len,
 {
     const char *p = s + 1;
     int in = 1;
-    for (; p < end; p++) {
-        char d = *p;
-        if (d == '.' || d == 'e' || d == 'E')
-            in = 0;
-        else if (!(d == '+' || d == '-' || (d >= '0' && d <= '9')))
+    /* runs of digits in a tight loop (most of a token), the other
+     * characters of a number one at a time */
+    for (;;) {
+        while (p < end && (unsigned char)(*p - '0') < 10)
+            p++;
+        if (p == end)
             break;
+        if (*p == '.' || *p == 'e' || *p == 'E')
+            in = 0;
+        else if (*p != '+' && *p != '-')
+            break;
+        p++;
     }
     *len = (size_t)(p - s);
     *isint = in;
@@ -106,8 +112,11 @@ static const char *next_number(numtext *t, size_t *len, int *isint)
  * the text the tree was parsed from). */
 static int mark(cJSON *it, numtext *t)
 {
+    /* the type tests inline (cJSON_IsNumber & co. are calls into the
+     * shared library, one per item of a tree of a million) */
     for (; it; it = it->next) {
-        if (cJSON_IsNumber(it)) {
+        int type = it->type & 0xFF;
+        if (type == cJSON_Number) {
             size_t len;
             int isint;
             const char *s = next_number(t, &len, &isint);
@@ -126,7 +135,7 @@ static int mark(cJSON *it, numtext *t)
                     }
                 }
             }
-        } else if (cJSON_IsArray(it) || cJSON_IsObject(it)) {
+        } else if (type == cJSON_Array || type == cJSON_Object) {
             if (mark(it->child, t))
                 return -1;
         }

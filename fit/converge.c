@@ -258,6 +258,16 @@ static int hessian_block(const hf_model *m, const double *data,
     return block_of(H, n, o->P, pw, tmp, o->seen);
 }
 
+/* Below this many doubles (32 MB: glibc's largest threshold for mapping
+ * an allocation afresh) a check takes its own buffers even where a kept
+ * scratch is offered: malloc then hands a freed buffer back from its heap
+ * with its pages, and a scratch held across the fits made staus and
+ * gen_big-600 hypotests run in a loop 4 to 10% slower (the heap's top
+ * trimmed and grown again each hypotest: 30-40% more page faults).  Above
+ * it every buffer is mapped and faulted in afresh, and the scratch saves
+ * that. */
+#define SCRATCH_KEEP_MIN ((size_t)4 << 20)
+
 /* s's buffers grown to nd doubles and ni ints (their contents are not
  * kept: each check fills what it reads); 0 when out of memory. */
 static int scratch_size(hffit_scratch *s, size_t nd, size_t ni)
@@ -304,8 +314,12 @@ int hffit_curvature_ex(const hf_model *m, const double *data,
      * its scratch; four rows of the factor; the widths in the block's
      * order; a row */
     size_t nh = (size_t)npars * npars + hfmodel_hessian_work_size(m);
+    size_t nd = nh + 6 * (size_t)npars; /* for every free parameter, not
+                                           this fit's n: one size a model */
     (void)nevals; /* the exact Hessian is no NLL evaluation */
-    if (!scratch_size(s ? s : &own, nh + 6 * (size_t)n, 7 * (size_t)n))
+    if (nd < SCRATCH_KEEP_MIN)
+        s = NULL;
+    if (!scratch_size(s ? s : &own, nd, 7 * (size_t)npars))
         goto out;
     double *H = s ? s->d : own.d, *col = H + nh, *pw = col + 4 * (size_t)n;
     double *tmp = pw + n;

@@ -53,6 +53,10 @@ typedef struct hffit_metric {
     int poi_held;   /* ... whose BFGS held the POI on a bound */
     int kinked;     /* ROOT's kinked codes: no warm fits (hffit_ex's) */
     int frozen;     /* fits use Hinv but no longer replace it */
+    /* 1: a fixed-POI fit that may not use Hinv (hffit_metric_usable)
+     * starts fit/'s BFGS from the identity; 0: hffit_ex's path.  The
+     * caller's per fit (infer/asymptotic.c: the Asimov fits only). */
+    int identity;
     double *Hinv;   /* n x n */
     double *H0;     /* n x n: the current fit's first metric */
     hf_bfgs_work bw;
@@ -63,8 +67,11 @@ int hffit_metric_alloc(hffit_metric *mt, const hf_model *m);
 void hffit_metric_free(hffit_metric *mt);
 
 /* hffit_ex, its first descent fit/'s BFGS with mt's metric (NULL mt:
- * hffit_ex itself).  A free fit whose BFGS converges leaves its final
- * inverse metric in mt (unless mt->frozen) for the fits after it. */
+ * hffit_ex itself), or from the identity for a fixed-POI fit that may
+ * not use it (hffit_metric_usable) where mt->identity says so (never on
+ * ROOT's kinked codes).  A free
+ * fit whose BFGS converges leaves its final inverse metric in mt (unless
+ * mt->frozen) for the fits after it. */
 int hffit_warm(const hf_model *m, const double *data, const double *init,
                int fix_poi, double poi_value, const hf_fit_options *opt,
                const double *width, double *work, hffit_metric *mt,
@@ -79,11 +86,13 @@ int hffit_metric_usable(const hffit_metric *mt, const double *start,
 
 /* The BFGS descent of hffit_warm over the n variables idx[0..n) from x
  * (npars: the point, the other parameters as they stay), the point
- * reached into x, its NLL into *f; hffit_bfgs's status. */
+ * reached into x, its NLL into *f; hffit_bfgs's status.  identity: its
+ * first metric the identity, not mt's kept one (a fixed-POI fit that
+ * hffit_metric_usable keeps from it). */
 int hffit_metric_descend(hffit_metric *mt, const hf_model *m,
                          const double *data, int n, const int *idx,
-                         const double *width, int fix_poi, double tol,
-                         double *x, double *f, long *nevals);
+                         const double *width, int fix_poi, int identity,
+                         double tol, double *x, double *f, long *nevals);
 
 /* The Gauss-Newton inverse Hessian over the n variables idx[0..n) at x
  * (npars), width units, into H (n x n): (I + J' W J)^-1, J the main

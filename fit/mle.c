@@ -108,6 +108,7 @@ typedef struct fit_ctx {
     double *ybest, *gbest;
     const signed char *side; /* kinks: the side a variable at 0 is on */
     hffit_metric *mt;      /* NULL, or the first descent's metric (warm.c) */
+    int identity;          /* ... which starts from the identity, not mt's */
     const double *width;   /* npars: the widths (for mt's BFGS) */
     int fix_poi;
     double twin_poi;       /* other_wells: a twin minimum's POI, or NaN */
@@ -1198,7 +1199,8 @@ static int warm_descent(fit_ctx *c, double tol)
     w->start_f = s->f;
     w->start_taken = 0;
     int rc = hffit_metric_descend(c->mt, c->m, c->data, c->n, c->idx,
-                                  c->width, c->fix_poi, tol, c->x, &f, &nev);
+                                  c->width, c->fix_poi, c->identity, tol,
+                                  c->x, &f, &nev);
     w->start_y = NULL;
     c->nevals += (int)nev + w->start_taken; /* see nfree */
     c->nfree += w->start_taken;
@@ -1287,6 +1289,30 @@ static int edge_finish(const hf_model *m, const double *data, int fix_poi,
     return rc;
 }
 
+/* The metric a fit starts its BFGS with: mt where hffit_metric_usable
+ * says so; else NULL (hffit_ex's path), except that a fixed-POI fit the
+ * kept metric does not describe still starts fit/'s BFGS, from the
+ * identity (*identity set), where the caller asks (mt->identity).
+ * NLopt's L-BFGS spends as much on its own algebra as on the evaluations
+ * there, its memory of up to 200 pairs O(m n) a step in scalar code (a
+ * third of a 1Lbb hypotest's instructions where q > WARM_QMAX), against
+ * the BFGS's O(n^2) vectorised; a shorter memory took more evaluations
+ * for no gain (bench/RESULTS.md).  The path changes, and with it, where a
+ * fit has two wells, the well it may end in.  ROOT's kinked codes keep
+ * hffit_ex's path. */
+static hffit_metric *warm_metric(const hf_model *m, hffit_metric *mt,
+                                 const double *init, int fix_poi,
+                                 double poi_value, const double *width,
+                                 int *identity)
+{
+    *identity = 0;
+    if (!mt || hffit_metric_usable(mt, init, fix_poi, poi_value, width,
+                                   hf_model_poi(m)))
+        return mt;
+    *identity = fix_poi && mt->identity && !mt->kinked;
+    return *identity ? mt : NULL;
+}
+
 /* One fit: from mt's metric where given and usable; with near, the
  * descent alone (hffit_probe); every converged fit checks the whole
  * Hessian (leave_saddle). */
@@ -1322,10 +1348,7 @@ static int warm_run(const hf_model *m, const double *data, const double *init,
         width = b.wfull;
     }
     c.check = mt ? &mt->check : NULL; /* whether or not its metric serves */
-    if (mt && !hffit_metric_usable(mt, init, fix_poi, poi_value, width,
-                                   hf_model_poi(m)))
-        mt = NULL;
-    c.mt = mt;
+    c.mt = warm_metric(m, mt, init, fix_poi, poi_value, width, &c.identity);
     c.width = width;
     c.fix_poi = fix_poi;
     c.near = near;

@@ -76,16 +76,16 @@ void hffit_metric_free(hffit_metric *mt)
 
 /* The first metric of a fit over n variables into mt->H0: the kept one
  * (without the POI's row and column, conditioned on it, when the POI is
- * fixed), else the identity. */
-static void first_metric(hffit_metric *mt, int n, int fix_poi)
+ * fixed), else (or asked for) the identity. */
+static void first_metric(hffit_metric *mt, int n, int fix_poi, int identity)
 {
     int N = mt->n, p = mt->poi_var;
     double *H0 = mt->H0;
-    if (mt->have && n == N) {
+    if (!identity && mt->have && n == N) {
         memcpy(H0, mt->Hinv, (size_t)N * N * sizeof *H0);
         return;
     }
-    if (mt->have && fix_poi && p >= 0 && n == N - 1) {
+    if (!identity && mt->have && fix_poi && p >= 0 && n == N - 1) {
         /* conditioned in place in H0 (as hffit_bfgs_drop_variable), then
          * row and column p squeezed out */
         memcpy(H0, mt->Hinv, (size_t)N * N * sizeof *H0);
@@ -155,14 +155,14 @@ int hffit_metric_usable(const hffit_metric *mt, const double *start,
 
 int hffit_metric_descend(hffit_metric *mt, const hf_model *m,
                          const double *data, int n, const int *idx,
-                         const double *width, int fix_poi, double tol,
-                         double *x, double *f, long *nevals)
+                         const double *width, int fix_poi, int identity,
+                         double tol, double *x, double *f, long *nevals)
 {
     /* a fit from far (the first free fit, from the inits) may need many
      * steps; past these L-BFGS takes over */
     hf_bfgs_problem p = {m, data, n, idx, width, tol, 100 + n, 1};
     double tnll = NAN;
-    first_metric(mt, n, fix_poi);
+    first_metric(mt, n, fix_poi, identity);
 
     int rc = hffit_bfgs_newton(&p, NEWTON_TOL * tol, mt->H0, x, x, &tnll,
                                nevals, &mt->bw);

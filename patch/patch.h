@@ -15,10 +15,15 @@ struct hf_workspace {
      * otherwise): its digest is computed from it when it is written as
      * pyhf's digest writes it (core/jcanon.c), a pass over the text
      * instead of a serialisation of the tree. */
-    char *text;
+    const char *text;
     size_t text_len;
+    hfcore_text held; /* text's memory (mapped or read), when ours */
 };
 
+/* hf_workspace_parse of text of length len (NUL-terminated there, no NUL
+ * before: hfcore_text_read's), without measuring it again; not kept. */
+int hfpatch_workspace_parse_n(const char *json, size_t len, const char *name,
+                              hf_workspace **out, hf_error *err);
 /* pyhf.utils.digest(ws) (hf_workspace_digest without the checks). */
 int hfpatch_workspace_digest(const hf_workspace *ws, const char *algorithm,
                              char *hex, size_t len, hf_error *err);

@@ -4,17 +4,18 @@
 
 #include "patch.h"
 
-/* A workspace of JSON text; `owned`, when not NULL, is that text (of
- * length len) given to the workspace to keep for its digest. */
-static int parse(const char *json, char *owned, size_t len, const char *name,
-                 hf_workspace **out, hf_error *err)
+/* A workspace of JSON text of length len; `held`, when not NULL, holds
+ * that text, given to the workspace to keep for its digest. */
+static int parse(const char *json, hfcore_text *held, size_t len,
+                 const char *name, hf_workspace **out, hf_error *err)
 {
     cJSON *root = NULL;
-    int rc = hfcore_json_parse(json, name, &root, err);
+    int rc = hfcore_json_parse_n(json, len, name, &root, err);
     if (rc == HF_OK && (rc = hfpatch_workspace_validate(root, name, err)))
         cJSON_Delete(root);
     if (rc) {
-        free(owned);
+        if (held)
+            hfcore_text_close(held);
         return rc;
     }
     hf_workspace *ws = calloc(1, sizeof *ws);
@@ -22,14 +23,18 @@ static int parse(const char *json, char *owned, size_t len, const char *name,
     if (!ws || !source) {
         free(ws);
         free(source);
-        free(owned);
+        if (held)
+            hfcore_text_close(held);
         cJSON_Delete(root);
         return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", name);
     }
     ws->root = root;
     ws->source = source;
-    ws->text = owned;
-    ws->text_len = owned ? len : 0;
+    if (held) {
+        ws->held = *held;
+        ws->text = held->p;
+        ws->text_len = held->len;
+    }
     *out = ws;
     return HF_OK;
 }
@@ -47,7 +52,14 @@ int hf_workspace_parse(const char *json, const char *name, hf_workspace **out,
                             "output pointer", name);
     /* the caller's text is not kept (a copy would cost its size in
      * memory for a digest that is rarely asked for) */
-    return parse(json, NULL, 0, name, out, err);
+    return parse(json, NULL, strlen(json), name, out, err);
+}
+
+int hfpatch_workspace_parse_n(const char *json, size_t len, const char *name,
+                              hf_workspace **out, hf_error *err)
+{
+    *out = NULL;
+    return parse(json, NULL, len, name, out, err);
 }
 
 int hf_workspace_read(const char *path, hf_workspace **out, hf_error *err)
@@ -58,14 +70,13 @@ int hf_workspace_read(const char *path, hf_workspace **out, hf_error *err)
         return hfcore_error_set(err, HF_ERR_ARG,
                             "hf_workspace_read needs a path and an output "
                             "pointer");
-    char *text = NULL;
-    size_t len = 0;
-    int rc = hfcore_file_read(path, &text, &len, err);
+    hfcore_text text;
+    int rc = hfcore_text_read(path, &text, err);
     if (rc)
         return rc;
     /* the text was read anyway: kept, a patchset's digest check of the
      * workspace is then a pass over it */
-    return parse(text, text, len, path, out, err);
+    return parse(text.p, &text, text.len, path, out, err);
 }
 
 int hfpatch_workspace_wrap(cJSON *doc, const char *source, const char *blame,
@@ -93,6 +104,6 @@ void hf_workspace_free(hf_workspace *ws)
         return;
     cJSON_Delete(ws->root);
     free(ws->source);
-    free(ws->text);
+    hfcore_text_close(&ws->held);
     free(ws);
 }

@@ -88,6 +88,36 @@ static int same_verdict(const char *file, const char *name, const char *what,
     return adopted;
 }
 
+/* hfcore_json_skip finds the end the validating scanner finds, for
+ * values with escapes (a quote, a backslash, brackets inside strings)
+ * placed at each of the 64 offsets of a block, with more text after. */
+static void test_skip(void **state)
+{
+    (void)state;
+    static const char *const values[] = {
+        "[1, 2]",
+        "{\"a\": [\"]\", \"\\\\\", \"\\\"]}\"], \"b\": {\"c\": [[], {}]}}",
+        "[\"x\\\\\\\"[\", \"\\\\\", [\"{\\\\\"]]",
+        "[\"0123456789012345678901234567890123456789012345678901234567890\\\"]\"]",
+        "[\"\\u005d\", true, null, -1.5e3, {\"k\\\"\": \"]\"}]",
+        /* strings across blocks, brackets in them, no escape: 64 at a time */
+        "[\"a]b}c[d{a]b}c[d{a]b}c[d{a]b}c[d{a]b}c[d{a]b}c[d{a]b}c[d{a]b}c[d{]]\", "
+        "{\"k\": [\"}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}\", "
+        "[[[[1]]]], \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"]}]",
+    };
+    char text[1024];
+    for (size_t v = 0; v < sizeof values / sizeof *values; v++)
+        for (int k = 0; k < 64; k++) {
+            int n = snprintf(text, sizeof text, "%*s%s, [\"tail\"]]", k, "", values[v]);
+            hfcore_scan sc = {text, text + k, text + n, NULL};
+            assert_int_equal(hfcore_scan_value_bytes(&sc), 0);
+            const char *end = hfcore_json_skip(text + k, text + n);
+            if (end != sc.p)
+                fail_msg("value %zu at offset %d: ends at %td, not %td", v, k,
+                         end ? end - text : -1, sc.p - text);
+        }
+}
+
 /* Every byte of the patchset changed to each of a few bytes that matter
  * to the structure, and every truncation: the verdict never differs. */
 static void test_every_change(void **state)
@@ -273,6 +303,7 @@ int main(void)
     if (run_setup("test_psguess") != 0)
         return 1;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_skip),
         cmocka_unit_test(test_every_change),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_cls),

@@ -1,0 +1,223 @@
+/*
+ * test_textread.c - hfcore_text_read: a file's text mapped or read, always
+ * NUL-terminated with no NUL inside, with hfcore_file_read's refusals and
+ * messages; and hf_workspace_read on it.
+ *
+ * The mapping is used only when the kernel's zeros after the end of the
+ * file terminate the string (a size that is not a whole number of pages):
+ * sizes around page boundaries are read back and compared byte for byte
+ * with what the test wrote, and the terminating byte is looked at (a
+ * mapping of whole pages would have none: ASan or a fault says so).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+
+static char dir[] = "/tmp/hf_textread_XXXXXX";
+
+static long page(void)
+{
+    return sysconf(_SC_PAGESIZE);
+}
+
+/* Writes n bytes of a pattern (no NUL) to dir/name; the pattern in *out. */
+static char *write_file(const char *name, size_t n, char **out)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *buf = malloc(n + 1);
+    assert_non_null(buf);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (char)('a' + (i * 7 + i / 13) % 26);
+    buf[n] = '\0';
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(buf, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+    *out = buf;
+    return path;
+}
+
+static void test_sizes(void **state)
+{
+    (void)state;
+    size_t p = (size_t)page();
+    size_t sizes[] = {1, 100, p - 1, p, p + 1, 2 * p, 3 * p - 7, 5 * p + 1};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        char *want, name[32];
+        snprintf(name, sizeof name, "s%zu", k);
+        const char *path = write_file(name, sizes[k], &want);
+        hfcore_text t;
+        hf_error err = {0};
+        assert_int_equal(hfcore_text_read(path, &t, &err), HF_OK);
+        assert_int_equal(t.len, sizes[k]);
+        assert_memory_equal(t.p, want, sizes[k]);
+        assert_int_equal(t.p[sizes[k]], '\0');
+        /* mapped exactly when a zeroed tail ends the text */
+        assert_int_equal(t.mapped, sizes[k] % p ? sizes[k] : 0);
+        hfcore_text_close(&t);
+        free(want);
+    }
+}
+
+/* hfcore_text_read's status and message equal hfcore_file_read's. */
+static void same_fault(const char *path, int want_rc)
+{
+    hf_error e1 = {0}, e2 = {0};
+    char *text = NULL;
+    hfcore_text t;
+    int rc1 = hfcore_file_read(path, &text, NULL, &e1);
+    int rc2 = hfcore_text_read(path, &t, &e2);
+    assert_int_equal(rc1, want_rc);
+    assert_int_equal(rc2, want_rc);
+    assert_string_equal(e2.msg, e1.msg);
+    assert_non_null(strstr(e2.msg, path));
+    assert_null(t.p);
+}
+
+static void test_faults(void **state)
+{
+    (void)state;
+    size_t p = (size_t)page();
+    char path[300];
+    /* a NUL byte inside, in a mapped size and in a whole page */
+    size_t sizes[] = {10, p, p + 3};
+    for (size_t k = 0; k < 3; k++) {
+        char *want, name[32];
+        snprintf(name, sizeof name, "nul%zu", k);
+        const char *file = write_file(name, sizes[k], &want);
+        snprintf(path, sizeof path, "%s", file);
+        FILE *f = fopen(path, "r+b");
+        assert_non_null(f);
+        fseek(f, (long)(sizes[k] / 2), SEEK_SET);
+        fputc('\0', f);
+        fclose(f);
+        free(want);
+        same_fault(path, HF_ERR_PARSE);
+    }
+    snprintf(path, sizeof path, "%s/absent.json", dir);
+    same_fault(path, HF_ERR_IO);
+    same_fault(dir, HF_ERR_IO);
+    same_fault("/dev/null", HF_ERR_IO);
+    /* above the limit (HF_MAX_INPUT_BYTES): refused, not mapped */
+    char *want;
+    const char *big = write_file("big", 3000, &want);
+    snprintf(path, sizeof path, "%s", big);
+    free(want);
+    setenv("HF_MAX_INPUT_BYTES", "2K", 1);
+    same_fault(path, HF_ERR_IO);
+    unsetenv("HF_MAX_INPUT_BYTES");
+}
+
+static void test_empty(void **state)
+{
+    (void)state;
+    char *want;
+    const char *path = write_file("empty", 0, &want);
+    free(want);
+    hfcore_text t;
+    hf_error err = {0};
+    assert_int_equal(hfcore_text_read(path, &t, &err), HF_OK);
+    assert_int_equal(t.len, 0);
+    assert_int_equal(t.p[0], '\0');
+    hfcore_text_close(&t);
+}
+
+/* A workspace padded with spaces to `size` bytes. */
+static const char *write_ws(const char *name, size_t size)
+{
+    static const char ws[] =
+        "{\"channels\": [{\"name\": \"SR\", \"samples\": [{\"name\": \"s\", "
+        "\"data\": [5.0, 10], \"modifiers\": [{\"name\": \"mu\", \"type\": "
+        "\"normfactor\", \"data\": null}]}]}], \"observations\": [{\"name\": "
+        "\"SR\", \"data\": [6, 11.5]}], \"measurements\": [{\"name\": \"m\", "
+        "\"config\": {\"poi\": \"mu\", \"parameters\": []}}], \"version\": "
+        "\"1.0.0\"}";
+    static char path[256];
+    assert_true(size >= sizeof ws);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(ws, f);
+    for (size_t i = sizeof ws - 1; i < size; i++)
+        fputc(i + 1 == size ? '\n' : ' ', f);
+    fclose(f);
+    return path;
+}
+
+/* hf_workspace_read of a mapped and of a read text: the digest of the
+ * kept text equals the digest of the tree (hf_workspace_parse keeps no
+ * text, so its digest is the serialised tree's: another route). */
+static void test_workspace(void **state)
+{
+    (void)state;
+    size_t p = (size_t)page();
+    size_t sizes[] = {p, p + 1, 2 * p - 1};
+    for (size_t k = 0; k < 3; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "ws%zu.json", k);
+        const char *path = write_ws(name, sizes[k]);
+        hf_workspace *a = NULL, *b = NULL;
+        hf_error err = {0};
+        assert_int_equal(hf_workspace_read(path, &a, &err), HF_OK);
+        char *text;
+        assert_int_equal(hfcore_file_read(path, &text, NULL, &err), HF_OK);
+        assert_int_equal(hf_workspace_parse(text, path, &b, &err), HF_OK);
+        free(text);
+        char ha[160], hb[160];
+        assert_int_equal(hf_workspace_digest(a, "sha256", ha, sizeof ha, &err),
+                         HF_OK);
+        assert_int_equal(hf_workspace_digest(b, "sha256", hb, sizeof hb, &err),
+                         HF_OK);
+        assert_string_equal(ha, hb);
+        hf_workspace_free(a);
+        hf_workspace_free(b);
+    }
+    /* a fault in a mapped text is reported as from a read one */
+    const char *path = write_ws("bad.json", p + 5);
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    fputc('[', f);
+    fclose(f);
+    hf_workspace *ws = NULL;
+    hf_error err = {0};
+    assert_int_equal(hf_workspace_read(path, &ws, &err), HF_ERR_PARSE);
+    assert_null(ws);
+    assert_non_null(strstr(err.msg, "not valid JSON"));
+    assert_non_null(strstr(err.msg, path));
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_faults),
+        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_workspace),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
