@@ -218,6 +218,31 @@ static const char *map_terminated(int fd, size_t size)
     return m;
 }
 
+static void note_file(hfcore_text *t, const struct stat *st)
+{
+    t->dev = (uint64_t)st->st_dev;
+    t->ino = (uint64_t)st->st_ino;
+    t->size = (uint64_t)st->st_size;
+    t->mtime_s = (int64_t)st->st_mtim.tv_sec;
+    t->mtime_ns = (int64_t)st->st_mtim.tv_nsec;
+    t->ctime_s = (int64_t)st->st_ctim.tv_sec;
+    t->ctime_ns = (int64_t)st->st_ctim.tv_nsec;
+}
+
+int hfcore_text_unchanged(const hfcore_text *t, const char *path)
+{
+    if (!t->mapped)
+        return 1;
+    hfcore_text now;
+    struct stat st;
+    if (!path || stat(path, &st) != 0)
+        return 0;
+    note_file(&now, &st);
+    return now.dev == t->dev && now.ino == t->ino && now.size == t->size &&
+           now.mtime_s == t->mtime_s && now.mtime_ns == t->mtime_ns &&
+           now.ctime_s == t->ctime_s && now.ctime_ns == t->ctime_ns;
+}
+
 int hfcore_text_read(const char *path, hfcore_text *t, hf_error *err)
 {
     memset(t, 0, sizeof *t);
@@ -235,6 +260,7 @@ int hfcore_text_read(const char *path, hfcore_text *t, hf_error *err)
             close(fd);
             t->p = m;
             t->len = t->mapped = (size_t)st.st_size;
+            note_file(t, &st);
             return HF_OK;
         }
     }

@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -136,13 +138,14 @@ static void test_empty(void **state)
 /* A workspace padded with spaces to `size` bytes. */
 static const char *write_ws(const char *name, size_t size)
 {
+    /* keys in order: its text is digested as it is (core/jcanon.c) */
     static const char ws[] =
-        "{\"channels\": [{\"name\": \"SR\", \"samples\": [{\"name\": \"s\", "
-        "\"data\": [5.0, 10], \"modifiers\": [{\"name\": \"mu\", \"type\": "
-        "\"normfactor\", \"data\": null}]}]}], \"observations\": [{\"name\": "
-        "\"SR\", \"data\": [6, 11.5]}], \"measurements\": [{\"name\": \"m\", "
-        "\"config\": {\"poi\": \"mu\", \"parameters\": []}}], \"version\": "
-        "\"1.0.0\"}";
+        "{\"channels\": [{\"name\": \"SR\", \"samples\": [{\"data\": [5.0, 10], "
+        "\"modifiers\": [{\"data\": null, \"name\": \"mu\", \"type\": "
+        "\"normfactor\"}], \"name\": \"s\"}]}], \"measurements\": [{\"config\": "
+        "{\"parameters\": [], \"poi\": \"mu\"}, \"name\": \"m\"}], "
+        "\"observations\": [{\"data\": [6, 11.5], \"name\": \"SR\"}], "
+        "\"version\": \"1.0.0\"}";
     static char path[256];
     assert_true(size >= sizeof ws);
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -197,6 +200,50 @@ static void test_workspace(void **state)
     assert_non_null(strstr(err.msg, path));
 }
 
+/* hf_workspace's digest of its text as read: a file rewritten in place
+ * or truncated after hf_workspace_read (its mapping would show the new
+ * text, or fault) gives the digest of what was read all the same. */
+static void test_rewritten(void **state)
+{
+    (void)state;
+    size_t p = (size_t)page();
+    const char *path = write_ws("rewritten.json", p + 1);
+    /* an old modification time, so that the rewrite's differs even within
+     * the clock's tick */
+    struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+    char *text;
+    hf_error err = {0};
+    assert_int_equal(hfcore_file_read(path, &text, NULL, &err), HF_OK);
+    hf_workspace *tree = NULL, *ws = NULL;
+    assert_int_equal(hf_workspace_parse(text, path, &tree, &err), HF_OK);
+    free(text);
+    char want[160], got[160];
+    assert_int_equal(hf_workspace_digest(tree, "sha256", want, sizeof want,
+                                         &err), HF_OK);
+    hf_workspace_free(tree);
+    assert_int_equal(hf_workspace_read(path, &ws, &err), HF_OK);
+    /* the same size, another value: 5.0 -> 7.0 */
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    char *five = memchr(buf, '5', n);
+    assert_non_null(five);
+    fseek(f, five - buf, SEEK_SET);
+    fputc('7', f);
+    fclose(f);
+    assert_int_equal(hf_workspace_digest(ws, "sha256", got, sizeof got, &err),
+                     HF_OK);
+    assert_string_equal(got, want);
+    /* truncated: the mapping's pages past the end would fault */
+    assert_int_equal(truncate(path, 10), 0);
+    assert_int_equal(hf_workspace_digest(ws, "sha256", got, sizeof got, &err),
+                     HF_OK);
+    assert_string_equal(got, want);
+    hf_workspace_free(ws);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -218,6 +265,7 @@ int main(void)
         cmocka_unit_test(test_faults),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_workspace),
+        cmocka_unit_test(test_rewritten),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
