@@ -1289,6 +1289,30 @@ static int edge_finish(const hf_model *m, const double *data, int fix_poi,
     return rc;
 }
 
+/* The metric a fit starts its BFGS with: mt where hffit_metric_usable
+ * says so; else NULL (hffit_ex's path), except that a fixed-POI fit the
+ * kept metric does not describe still starts fit/'s BFGS, from the
+ * identity (*identity set), where the caller asks (mt->identity).
+ * NLopt's L-BFGS spends as much on its own algebra as on the evaluations
+ * there, its memory of up to 200 pairs O(m n) a step in scalar code (a
+ * third of a 1Lbb hypotest's instructions where q > WARM_QMAX), against
+ * the BFGS's O(n^2) vectorised; a shorter memory took more evaluations
+ * for no gain (bench/RESULTS.md).  The path changes, and with it, where a
+ * fit has two wells, the well it may end in.  ROOT's kinked codes keep
+ * hffit_ex's path. */
+static hffit_metric *warm_metric(const hf_model *m, hffit_metric *mt,
+                                 const double *init, int fix_poi,
+                                 double poi_value, const double *width,
+                                 int *identity)
+{
+    *identity = 0;
+    if (!mt || hffit_metric_usable(mt, init, fix_poi, poi_value, width,
+                                   hf_model_poi(m)))
+        return mt;
+    *identity = fix_poi && mt->identity && !mt->kinked;
+    return *identity ? mt : NULL;
+}
+
 /* One fit: from mt's metric where given and usable; with near, the
  * descent alone (hffit_probe); every converged fit checks the whole
  * Hessian (leave_saddle). */
@@ -1324,25 +1348,7 @@ static int warm_run(const hf_model *m, const double *data, const double *init,
         width = b.wfull;
     }
     c.check = mt ? &mt->check : NULL; /* whether or not its metric serves */
-    /* A fixed-POI fit that the kept metric does not describe still starts
-     * with fit/'s BFGS, from the identity: NLopt's L-BFGS (hffit_ex's
-     * path, where the BFGS does not converge) spends as much on its own
-     * algebra as on the evaluations there, its memory of up to 200 pairs
-     * O(m n) a step in scalar code (a third of a 1Lbb hypotest's
-     * instructions where q > WARM_QMAX), against the BFGS's O(n^2)
-     * vectorised; a shorter memory took more evaluations for no gain
-     * (bench/RESULTS.md).  Where the caller asks (mt->identity): the
-     * path changes, and with it, where a fit has two wells, the well it
-     * ends in.  ROOT's kinked codes keep hffit_ex's path. */
-    int identity = 0;
-    if (mt && !hffit_metric_usable(mt, init, fix_poi, poi_value, width,
-                                   hf_model_poi(m))) {
-        identity = fix_poi && mt->identity && !mt->kinked;
-        if (!identity)
-            mt = NULL;
-    }
-    c.mt = mt;
-    c.identity = identity;
+    c.mt = warm_metric(m, mt, init, fix_poi, poi_value, width, &c.identity);
     c.width = width;
     c.fix_poi = fix_poi;
     c.near = near;
