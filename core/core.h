@@ -138,7 +138,10 @@ int hfcore_text_open(const char *path, hfcore_text *t, hf_error *err);
  * refusals and messages) as an hfcore_text: mapped, not copied, when the
  * file is a regular one and its size not a multiple of the page size
  * (the zeros after its end in the last page are the NUL), read otherwise.
- * Given back with hfcore_text_close. */
+ * Given back with hfcore_text_close.  A mapping follows the file: for
+ * short-lived holders only (a command), never inside what the library
+ * hands out (the file may be rewritten or truncated meanwhile: other
+ * text, or SIGBUS). */
 int hfcore_text_read(const char *path, hfcore_text *t, hf_error *err);
 /* Whether t's text is still the file's: 1 when it is a copy in memory,
  * or when path is the file mapped (same device and inode) with the same
