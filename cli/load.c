@@ -405,6 +405,13 @@ static void *ahead_work(void *arg)
     pthread_mutex_lock(&a->lock);
     a->guessed = 1;
     pthread_cond_broadcast(&a->cond);
+    /* no guess: the main thread waits for the check and the digest, which
+     * then should not follow one another */
+    while (!a->guess.patch && !a->text_read)
+        pthread_cond_wait(&a->cond, &a->lock);
+    if (!a->guess.patch && a->digest.text && !a->digest.started)
+        a->digest.started = pthread_create(&a->digest.tid, NULL, digest_text,
+                                           &a->digest) == 0;
     pthread_mutex_unlock(&a->lock);
     a->check_rc = hfpatch_patchset_open(a->path[0], &a->ps, &a->check_err);
     pthread_mutex_lock(&a->lock);

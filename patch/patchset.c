@@ -803,7 +803,10 @@ int hfpatch_patchset_guess(const char *path, const char *name,
         return 0;
     cJSON *ops = NULL;
     char *source = malloc(strlen(path) + strlen(name) + 3);
-    if (source && hfpatch_patchset_locate(t.p, t.len, name, &g->span, &g->index)) {
+    /* no further than HFPATCH_LOCATE_MAX: the check waits for the guess
+     * on the CLI's worker thread */
+    size_t len = t.len < HFPATCH_LOCATE_MAX ? t.len : HFPATCH_LOCATE_MAX;
+    if (source && hfpatch_patchset_locate(t.p, len, name, &g->span, &g->index)) {
         sprintf(source, "%s[%s]", path, name);
         g->patch = calloc(1, sizeof *g->patch);
         if (g->patch && parse_checked(t.p, g->span, g->index, path, source, 1, &ops,
