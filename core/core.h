@@ -122,6 +122,10 @@ typedef struct hfcore_text {
     size_t len;
     size_t mapped;    /* bytes mapped, 0 when read into memory */
     size_t released;  /* bytes before this are given back */
+    /* of the file mapped by hfcore_text_read: its identity, size and times
+     * then (hfcore_text_unchanged) */
+    uint64_t dev, ino, size;
+    int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
 } hfcore_text;
 
 /* hfcore_file_read's checks (kind, size limit) and messages. */
@@ -134,8 +138,17 @@ int hfcore_text_open(const char *path, hfcore_text *t, hf_error *err);
  * refusals and messages) as an hfcore_text: mapped, not copied, when the
  * file is a regular one and its size not a multiple of the page size
  * (the zeros after its end in the last page are the NUL), read otherwise.
- * Given back with hfcore_text_close. */
+ * Given back with hfcore_text_close.  A mapping follows the file: for
+ * short-lived holders only (a command), never inside what the library
+ * hands out (the file may be rewritten or truncated meanwhile: other
+ * text, or SIGBUS). */
 int hfcore_text_read(const char *path, hfcore_text *t, hf_error *err);
+/* Whether t's text is still the file's: 1 when it is a copy in memory,
+ * or when path is the file mapped (same device and inode) with the same
+ * size and modification and change times; 0 when the file has since
+ * been rewritten, truncated or replaced (its mapped pages may then show
+ * other text, or fault). */
+int hfcore_text_unchanged(const hfcore_text *t, const char *path);
 void hfcore_text_release(hfcore_text *t, size_t upto);
 void hfcore_text_close(hfcore_text *t);
 

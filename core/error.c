@@ -218,28 +218,58 @@ static const char *map_terminated(int fd, size_t size)
     return m;
 }
 
+static void note_file(hfcore_text *t, const struct stat *st)
+{
+    t->dev = (uint64_t)st->st_dev;
+    t->ino = (uint64_t)st->st_ino;
+    t->size = (uint64_t)st->st_size;
+    t->mtime_s = (int64_t)st->st_mtim.tv_sec;
+    t->mtime_ns = (int64_t)st->st_mtim.tv_nsec;
+    t->ctime_s = (int64_t)st->st_ctim.tv_sec;
+    t->ctime_ns = (int64_t)st->st_ctim.tv_nsec;
+}
+
+int hfcore_text_unchanged(const hfcore_text *t, const char *path)
+{
+    if (!t->mapped)
+        return 1;
+    hfcore_text now;
+    struct stat st;
+    if (!path || stat(path, &st) != 0)
+        return 0;
+    note_file(&now, &st);
+    return now.dev == t->dev && now.ino == t->ino && now.size == t->size &&
+           now.mtime_s == t->mtime_s && now.mtime_ns == t->mtime_ns &&
+           now.ctime_s == t->ctime_s && now.ctime_ns == t->ctime_ns;
+}
+
 int hfcore_text_read(const char *path, hfcore_text *t, hf_error *err)
 {
     memset(t, 0, sizeof *t);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
-    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-        (unsigned long long)st.st_size <= hfcore_file_read_limit()) {
+    size_t limit = hfcore_file_read_limit();
+    /* only what stat calls a regular file is opened here, and without
+     * blocking: a pipe opened and closed again would lose its writer (it
+     * dies of SIGPIPE) and the read below would then wait for ever */
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+        (unsigned long long)st.st_size <= limit) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        const char *m = NULL;
         /* mapped, not read: no copy of the file into fresh pages (each
          * zeroed by the kernel first): 1Lbb's 4.4 MB workspace ~4 ms
-         * less CPU.  The price, as for hfcore_text_open: a file truncated
-         * by another program while mapped raises SIGBUS (README, "Reads
-         * are bounded"). */
-        const char *m = map_terminated(fd, (size_t)st.st_size);
-        if (m) {
+         * less CPU */
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+            (unsigned long long)st.st_size <= limit)
+            m = map_terminated(fd, (size_t)st.st_size);
+        if (fd >= 0)
             close(fd);
+        if (m) {
             t->p = m;
             t->len = t->mapped = (size_t)st.st_size;
+            note_file(t, &st);
             return HF_OK;
         }
     }
-    if (fd >= 0)
-        close(fd);
     /* everything else (pipes, whole pages, faults and their messages):
      * as hfcore_file_read reads */
     char *text;

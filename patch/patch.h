@@ -24,6 +24,12 @@ struct hf_workspace {
  * before: hfcore_text_read's), without measuring it again; not kept. */
 int hfpatch_workspace_parse_n(const char *json, size_t len, const char *name,
                               hf_workspace **out, hf_error *err);
+/* hf_workspace_read with the file mapped, not copied (hfcore_text_read:
+ * ~4 ms less CPU on a 4.4 MB workspace), for a holder as short-lived as
+ * a command: the mapping is kept with the workspace (its digest reads it
+ * while the file is unchanged, hfcore_text_unchanged). */
+int hfpatch_workspace_read_mapped(const char *path, hf_workspace **out,
+                                  hf_error *err);
 /* pyhf.utils.digest(ws) (hf_workspace_digest without the checks). */
 int hfpatch_workspace_digest(const hf_workspace *ws, const char *algorithm,
                              char *hex, size_t len, hf_error *err);

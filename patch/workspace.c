@@ -70,12 +70,28 @@ int hf_workspace_read(const char *path, hf_workspace **out, hf_error *err)
         return hfcore_error_set(err, HF_ERR_ARG,
                             "hf_workspace_read needs a path and an output "
                             "pointer");
+    /* read, not mapped (hfcore_text_read): the workspace may live long
+     * (python/hf) and its file be rewritten meanwhile, which a mapping
+     * would follow */
+    hfcore_text text = {0};
+    char *copy = NULL;
+    int rc = hfcore_file_read(path, &copy, &text.len, err);
+    if (rc)
+        return rc;
+    text.p = copy;
+    /* the text was read anyway: kept, a patchset's digest check of the
+     * workspace is then a pass over it */
+    return parse(text.p, &text, text.len, path, out, err);
+}
+
+int hfpatch_workspace_read_mapped(const char *path, hf_workspace **out,
+                                  hf_error *err)
+{
+    *out = NULL;
     hfcore_text text;
     int rc = hfcore_text_read(path, &text, err);
     if (rc)
         return rc;
-    /* the text was read anyway: kept, a patchset's digest check of the
-     * workspace is then a pass over it */
     return parse(text.p, &text, text.len, path, out, err);
 }
 

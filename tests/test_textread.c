@@ -16,7 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -136,13 +139,14 @@ static void test_empty(void **state)
 /* A workspace padded with spaces to `size` bytes. */
 static const char *write_ws(const char *name, size_t size)
 {
+    /* keys in order: its text is digested as it is (core/jcanon.c) */
     static const char ws[] =
-        "{\"channels\": [{\"name\": \"SR\", \"samples\": [{\"name\": \"s\", "
-        "\"data\": [5.0, 10], \"modifiers\": [{\"name\": \"mu\", \"type\": "
-        "\"normfactor\", \"data\": null}]}]}], \"observations\": [{\"name\": "
-        "\"SR\", \"data\": [6, 11.5]}], \"measurements\": [{\"name\": \"m\", "
-        "\"config\": {\"poi\": \"mu\", \"parameters\": []}}], \"version\": "
-        "\"1.0.0\"}";
+        "{\"channels\": [{\"name\": \"SR\", \"samples\": [{\"data\": [5.0, 10], "
+        "\"modifiers\": [{\"data\": null, \"name\": \"mu\", \"type\": "
+        "\"normfactor\"}], \"name\": \"s\"}]}], \"measurements\": [{\"config\": "
+        "{\"parameters\": [], \"poi\": \"mu\"}, \"name\": \"m\"}], "
+        "\"observations\": [{\"data\": [6, 11.5], \"name\": \"SR\"}], "
+        "\"version\": \"1.0.0\"}";
     static char path[256];
     assert_true(size >= sizeof ws);
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -154,6 +158,12 @@ static const char *write_ws(const char *name, size_t size)
     fclose(f);
     return path;
 }
+
+/* sha256 of the test workspace's pyhf digest text, from Python:
+ * hashlib.sha256(json.dumps(json.loads(ws), sort_keys=True,
+ * ensure_ascii=False).encode()).hexdigest() */
+static const char WS_SHA256[] =
+    "abb8cc013191d512db9c2072ae4ed83ec6478acd1fa93ec6b95864740a30ea85";
 
 /* hf_workspace_read of a mapped and of a read text: the digest of the
  * kept text equals the digest of the tree (hf_workspace_parse keeps no
@@ -167,9 +177,10 @@ static void test_workspace(void **state)
         char name[32];
         snprintf(name, sizeof name, "ws%zu.json", k);
         const char *path = write_ws(name, sizes[k]);
-        hf_workspace *a = NULL, *b = NULL;
+        hf_workspace *a = NULL, *b = NULL, *c = NULL;
         hf_error err = {0};
         assert_int_equal(hf_workspace_read(path, &a, &err), HF_OK);
+        assert_int_equal(hfpatch_workspace_read_mapped(path, &c, &err), HF_OK);
         char *text;
         assert_int_equal(hfcore_file_read(path, &text, NULL, &err), HF_OK);
         assert_int_equal(hf_workspace_parse(text, path, &b, &err), HF_OK);
@@ -180,6 +191,11 @@ static void test_workspace(void **state)
         assert_int_equal(hf_workspace_digest(b, "sha256", hb, sizeof hb, &err),
                          HF_OK);
         assert_string_equal(ha, hb);
+        assert_string_equal(ha, WS_SHA256);
+        assert_int_equal(hf_workspace_digest(c, "sha256", ha, sizeof ha, &err),
+                         HF_OK);
+        assert_string_equal(ha, WS_SHA256);
+        hf_workspace_free(c);
         hf_workspace_free(a);
         hf_workspace_free(b);
     }
@@ -191,10 +207,91 @@ static void test_workspace(void **state)
     fclose(f);
     hf_workspace *ws = NULL;
     hf_error err = {0};
-    assert_int_equal(hf_workspace_read(path, &ws, &err), HF_ERR_PARSE);
+    assert_int_equal(hfpatch_workspace_read_mapped(path, &ws, &err),
+                     HF_ERR_PARSE);
     assert_null(ws);
     assert_non_null(strstr(err.msg, "not valid JSON"));
     assert_non_null(strstr(err.msg, path));
+}
+
+typedef int (*ws_reader)(const char *, hf_workspace **, hf_error *);
+
+/* A workspace's digest is that of its text as read: its file overwritten
+ * (O_TRUNC, then text of the same length with another value) or
+ * truncated after the read, the digest stays the original's.  A mapping
+ * kept with the workspace would show the new text, or fault. */
+static void rewritten(ws_reader reader)
+{
+    size_t p = (size_t)page();
+    const char *path = write_ws("rewritten.json", p + 1);
+    /* an old modification time, so that the rewrite's differs even within
+     * the clock's tick */
+    struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+    hf_workspace *ws = NULL;
+    hf_error err = {0};
+    assert_int_equal(reader(path, &ws, &err), HF_OK);
+    char *text;
+    assert_int_equal(hfcore_file_read(path, &text, NULL, &err), HF_OK);
+    char *five = strchr(text, '5');
+    assert_non_null(five);
+    *five = '7'; /* the same size, another value: 5.0 -> 7.0 */
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    free(text);
+    char got[160];
+    assert_int_equal(hf_workspace_digest(ws, "sha256", got, sizeof got, &err),
+                     HF_OK);
+    assert_string_equal(got, WS_SHA256);
+    /* truncated: pages of a mapping past the new end would fault */
+    assert_int_equal(truncate(path, 10), 0);
+    assert_int_equal(hf_workspace_digest(ws, "sha256", got, sizeof got, &err),
+                     HF_OK);
+    assert_string_equal(got, WS_SHA256);
+    hf_workspace_free(ws);
+}
+
+static void test_rewritten(void **state)
+{
+    (void)state;
+    rewritten(hf_workspace_read);
+    rewritten(hfpatch_workspace_read_mapped);
+}
+
+/* A pipe is read through (a FIFO opened and closed to look at it would
+ * lose its writer, and the read after would wait for ever: the alarm
+ * turns that into a failure). */
+static void test_fifo(void **state)
+{
+    (void)state;
+    char fifo[300];
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    pid_t w = fork();
+    assert_true(w >= 0);
+    if (w == 0) {
+        int fd = open(fifo, O_WRONLY);
+        for (int i = 0; fd >= 0 && i < 100; i++)
+            if (write(fd, "[1, 2.5] ", 9) != 9)
+                _exit(1);
+        _exit(0);
+    }
+    /* the writer is waiting in its open by now: the case that loses it */
+    usleep(200000);
+    alarm(20);
+    hfcore_text t;
+    hf_error err = {0};
+    assert_int_equal(hfcore_text_read(fifo, &t, &err), HF_OK);
+    alarm(0);
+    assert_int_equal(t.len, 900);
+    assert_int_equal(t.mapped, 0);
+    assert_memory_equal(t.p + 891, "[1, 2.5] ", 9);
+    hfcore_text_close(&t);
+    int status;
+    assert_int_equal(waitpid(w, &status, 0), w);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 static int setup(void **state)
@@ -218,6 +315,8 @@ int main(void)
         cmocka_unit_test(test_faults),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_workspace),
+        cmocka_unit_test(test_rewritten),
+        cmocka_unit_test(test_fifo),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
