@@ -381,12 +381,7 @@ static void link_before(cJSON *parent, cJSON *item, cJSON *next)
     next->prev = item;
 }
 
-/* A new item standing for `s` without copying it: a reference for a
- * container (cJSON_Delete leaves its children alone), a copy for a scalar
- * (cheap, and a reference string would be as large as the copy).  `mark`
- * (HFPATCH_JSON_VALIDATED or 0) goes on a reference: a part of a
- * validated tree stays known as one. */
-static cJSON *share(const cJSON *s, int mark)
+cJSON *hfpatch_json_share(const cJSON *s, int mark)
 {
     cJSON *r;
     if (cJSON_IsArray(s))
@@ -411,7 +406,7 @@ static cJSON *share(const cJSON *s, int mark)
 }
 
 /* Replaces the reference container `ref`, a member of the owned `parent`,
- * by an owned container of the same name whose members share() the
+ * by an owned container of the same name whose members hfpatch_json_share the
  * shared ones: one level of a path copy.  Returns it, or NULL (and
  * changes nothing) when out of memory. */
 static cJSON *unshare(cJSON *parent, cJSON *ref)
@@ -421,7 +416,7 @@ static cJSON *unshare(cJSON *parent, cJSON *ref)
         return NULL;
     int mark = ref->type & HFPATCH_JSON_VALIDATED;
     for (const cJSON *s = ref->child; s; s = s->next) {
-        cJSON *m = share(s, mark);
+        cJSON *m = hfpatch_json_share(s, mark);
         if (!m) {
             cJSON_Delete(own);
             return NULL;

@@ -193,6 +193,14 @@ int hfpatch_patchset_scan(const char *text, size_t len, hfcore_text *t,
  * without applying anything.  Errors start with `source`. */
 int hfpatch_check(const cJSON *ops, const char *source, hf_error *err);
 
+/* A new item standing for `s` without copying it: a reference for a
+ * container (cJSON_Delete leaves its children alone), a copy for a scalar
+ * (cheap, and a reference string would be as large as the copy), under
+ * s's key if it has one.  `mark` (HFPATCH_JSON_VALIDATED or 0) goes on a
+ * reference: a part of a validated tree stays known as one.  NULL when
+ * out of memory. */
+cJSON *hfpatch_json_share(const cJSON *s, int mark);
+
 /* "a string", "an object", ... for messages saying what was found. */
 const char *hfpatch_json_a_type(const cJSON *v);
 

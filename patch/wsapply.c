@@ -45,23 +45,6 @@ int hf_patchset_verify(const hf_patchset *ps, const hf_workspace *ws,
     return hfpatch_patchset_verify_with(ps, ws, NULL, err);
 }
 
-/* An item standing for v in a document patched copy-on-write: a
- * reference for a container (nothing copied until a patch goes into it),
- * marked as a part of the validated workspace, a copy of a scalar. */
-static cJSON *shared_ref(const cJSON *v)
-{
-    cJSON *r;
-    if (cJSON_IsArray(v))
-        r = cJSON_CreateArrayReference(v->child);
-    else if (cJSON_IsObject(v))
-        r = cJSON_CreateObjectReference(v->child);
-    else
-        return cJSON_Duplicate(v, 1);
-    if (r)
-        r->type |= HFPATCH_JSON_VALIDATED;
-    return r;
-}
-
 int hfpatch_apply_workspace(const cJSON *root, const hf_patch *const *p,
                             int n, const char *source, cJSON **out,
                             hf_error *err)
@@ -71,7 +54,8 @@ int hfpatch_apply_workspace(const cJSON *root, const hf_patch *const *p,
     if (!doc)
         return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", source);
     for (const cJSON *m = root ? root->child : NULL; m; m = m->next) {
-        cJSON *ref = shared_ref(m);
+        /* marked: the workspace passed validation when it was loaded */
+        cJSON *ref = hfpatch_json_share(m, HFPATCH_JSON_VALIDATED);
         if (!ref || !cJSON_AddItemToObject(doc, m->string, ref)) {
             cJSON_Delete(ref);
             cJSON_Delete(doc);
