@@ -394,9 +394,9 @@ static int ahead_fits(const hf_cli_input *in)
 /* The worker's jobs one after the other on one thread (the main thread
  * parses the workspace, then builds and fits, on the other core): the
  * guess first (the main thread waits for it once the workspace is
- * parsed), then the check, then the workspace's digest from its text
- * (read by the main thread meanwhile; on more than two cores the digest
- * has a thread of its own, text_read).  Three threads would take turns on
+ * parsed), then the workspace's digest from its text (read by the main
+ * thread meanwhile; on more than two cores, or without a guess, the digest
+ * has a thread of its own), then the check.  Three threads would take turns on
  * two cores and slow the main thread's part, the longest. */
 static void *ahead_work(void *arg)
 {
@@ -407,19 +407,17 @@ static void *ahead_work(void *arg)
     pthread_cond_broadcast(&a->cond);
     /* no guess: the main thread waits for the check and the digest, which
      * then should not follow one another */
-    while (!a->guess.patch && !a->text_read)
+    while (!a->text_read)
         pthread_cond_wait(&a->cond, &a->lock);
     if (!a->guess.patch && a->digest.text && !a->digest.started)
         a->digest.started = pthread_create(&a->digest.tid, NULL, digest_text,
                                            &a->digest) == 0;
     pthread_mutex_unlock(&a->lock);
-    a->check_rc = hfpatch_patchset_open(a->path[0], &a->ps, &a->check_err);
-    pthread_mutex_lock(&a->lock);
-    while (!a->text_read)
-        pthread_cond_wait(&a->cond, &a->lock);
-    pthread_mutex_unlock(&a->lock);
+    /* the digest before the check: its text is read by now, and at the
+     * end the check would share its core with the workspace's free */
     if (a->digest.text && !a->digest.started)
         digest_text(&a->digest);
+    a->check_rc = hfpatch_patchset_open(a->path[0], &a->ps, &a->check_err);
     return NULL;
 }
 

@@ -172,7 +172,10 @@ int hffit_curvature(const hf_model *m, const double *data, const double *x,
                     int n, const int *idx, const double *w, double *dir,
                     int *nevals);
 
-/* hffit_curvature in s's buffers (grown as needed; NULL: its own). */
+/* hffit_curvature in s's buffers (grown as needed; NULL: its own).  A
+ * check needing less than 32 MB takes its own buffers all the same:
+ * malloc keeps those pages itself, better than a scratch held across
+ * fits (converge.c SCRATCH_KEEP_MIN says why). */
 int hffit_curvature_ex(const hf_model *m, const double *data,
                        const double *x, int n, const int *idx,
                        const double *w, double *dir, int *nevals,
