@@ -130,10 +130,6 @@ typedef struct hfcore_text {
 
 /* hfcore_file_read's checks (kind, size limit) and messages. */
 int hfcore_text_open(const char *path, hfcore_text *t, hf_error *err);
-/* Gives back the pages of a mapped text wholly before offset `upto` (they
- * are read again from the file if touched later), so that scanning a
- * large file does not keep it all resident (4 MB at a time: up to 4 MB
- * more may stay). */
 /* hfcore_file_read's text (NUL-terminated, no NUL inside; the same
  * refusals and messages) as an hfcore_text: mapped, not copied, when the
  * file is a regular one and its size not a multiple of the page size
@@ -149,6 +145,10 @@ int hfcore_text_read(const char *path, hfcore_text *t, hf_error *err);
  * been rewritten, truncated or replaced (its mapped pages may then show
  * other text, or fault). */
 int hfcore_text_unchanged(const hfcore_text *t, const char *path);
+/* Gives back the pages of a mapped text wholly before offset `upto` (they
+ * are read again from the file if touched later), so that scanning a
+ * large file does not keep it all resident (4 MB at a time: up to 4 MB
+ * more may stay). */
 void hfcore_text_release(hfcore_text *t, size_t upto);
 void hfcore_text_close(hfcore_text *t);
 
