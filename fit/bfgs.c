@@ -351,6 +351,35 @@ static int first_step_bad(double rho, double f, double ft, double slope,
     return rho > 0 && !(r >= 1 / rho && r <= rho);
 }
 
+/* w->hg = H g (the metric times the gradient), unless *have says it
+ * already is; then *have is set. */
+static void metric_gradient(hf_bfgs_work *w, int n, int *have)
+{
+    if (!*have)
+        for (int a = 0; a < n; a++)
+            w->hg[a] = dot(w->H + (size_t)a * n, w->g, n);
+    *have = 1;
+}
+
+/* Whether the descent at f has converged: half the squared gradient over
+ * the free variables (a held variable has no step) within tol of f's
+ * scale, and, with newton_tol, the predicted decrease g.H.g / 2 within
+ * newton_tol too (the held rows of H are zero). */
+static int small_step(hf_bfgs_work *w, int n, double f, double tol,
+                      double newton_tol, int *have_hg)
+{
+    double g2 = 0, scale = fabs(f) > 1 ? fabs(f) : 1;
+    for (int k = 0; k < n; k++)
+        if (!w->held[k])
+            g2 += w->g[k] * w->g[k];
+    int small = 0.5 * g2 <= tol * scale;
+    if (small && newton_tol > 0) {
+        metric_gradient(w, n, have_hg);
+        small = 0.5 * dot(w->g, w->hg, n) <= newton_tol * scale;
+    }
+    return small;
+}
+
 int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
                       const double *Hinv0, const double *start, double *pars,
                       double *tnll, long *nevals, hf_bfgs_work *w)
@@ -367,19 +396,8 @@ int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
         return HF_ERR_FIT;
     }
     for (int it = 0; isfinite(f) && it < max_iter; it++) {
-        double g2 = 0, slope = 0, scale = fabs(f) > 1 ? fabs(f) : 1;
-        for (int k = 0; k < n; k++) /* a held variable has no step */
-            if (!w->held[k])
-                g2 += w->g[k] * w->g[k];
-        int small = 0.5 * g2 <= tol * scale;
-        if (small && newton_tol > 0) {
-            if (!have_hg)
-                for (int a = 0; a < n; a++)
-                    w->hg[a] = dot(w->H + (size_t)a * n, w->g, n);
-            have_hg = 1; /* the held rows of H are zero */
-            small = 0.5 * dot(w->g, w->hg, n) <= newton_tol * scale;
-        }
-        if (small) {
+        double slope = 0;
+        if (small_step(w, n, f, tol, newton_tol, &have_hg)) {
             if (!release_held(p, w)) {
                 rc = HF_OK;
                 break;
@@ -393,10 +411,7 @@ int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
             have_hg = 0;
             continue;
         }
-        if (!have_hg)
-            for (int a = 0; a < n; a++)
-                w->hg[a] = dot(w->H + (size_t)a * n, w->g, n);
-        have_hg = 1;
+        metric_gradient(w, n, &have_hg);
         for (int a = 0; a < n; a++) {
             w->d[a] = -w->hg[a];
             slope += w->d[a] * w->g[a];
