@@ -12,8 +12,9 @@
 int hfpatch_workspace_digest(const hf_workspace *ws, const char *algorithm,
                              char *hex, size_t len, hf_error *err)
 {
-    /* a mapped text (hf_workspace_read) counts while its file is as it
-     * was: one rewritten in place since would show other text here */
+    /* a mapped text (hfpatch_workspace_read_mapped, the command's) counts
+     * while its file is as it was: one rewritten in place since would
+     * show other text here; a copy (hf_workspace_read's) always counts */
     if (ws->text && hfcore_text_unchanged(&ws->held, ws->source)) {
         int rc = hfcore_json_text_digest(ws->text, ws->text_len, algorithm,
                                          hex, len, err);
