@@ -170,7 +170,8 @@ static void keep(fit_ctx *c, int i, const double *y, double f, const double *g)
 {
     fit_seen *s = &c->kept[i];
     memcpy(s->y, y, c->n * sizeof *y);
-    memcpy(s->g, g, c->n * sizeof *g);
+    if (s->g != g) /* eval() works out kept[0]'s gradient in place */
+        memcpy(s->g, g, c->n * sizeof *g);
     s->f = f;
     s->m = c->m;
     s->have = 1;
