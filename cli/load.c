@@ -219,14 +219,21 @@ static const char *digest_done(digest_job *d)
     return d->rc == HF_OK ? d->hex : NULL;
 }
 
+/* Whether path is a regular file holding a patchset (a pipe is never
+ * looked into: its first byte would be gone for the reader). */
+static int regular_patchset(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+           hfcli_is_patchset(path, NULL);
+}
+
 /* Whether one of the patch files is a regular file holding a patchset
  * (a pipe is read once, by load_patches, and never looked into here). */
 static int some_patchset_file(const hf_cli_input *in)
 {
-    struct stat st;
     for (int k = 0; k < in->npatches; k++)
-        if (stat(in->patch_paths[k], &st) == 0 && S_ISREG(st.st_mode) &&
-            hfcli_is_patchset(in->patch_paths[k], NULL))
+        if (regular_patchset(in->patch_paths[k]))
             return 1;
     return 0;
 }
@@ -390,10 +397,8 @@ struct hfcli_ahead {
  * file, a regular file holding a patchset. */
 static int ahead_fits(const hf_cli_input *in)
 {
-    struct stat st;
     return in->ahead && in->patch_name && in->npatches == 1 &&
-           stat(in->patch_paths[0], &st) == 0 && S_ISREG(st.st_mode) &&
-           hfcli_is_patchset(in->patch_paths[0], NULL);
+           regular_patchset(in->patch_paths[0]);
 }
 
 /* The worker's jobs one after the other on one thread (the main thread
