@@ -84,6 +84,13 @@ int hffit_metric_usable(const hffit_metric *mt, const double *start,
                         int fix_poi, double poi_value, const double *width,
                         int poi);
 
+/* The q that mt predicts for the step of the POI from start[poi] to
+ * poi_value, (mu - start)^2 / C_mumu in width units (hffit_metric_usable
+ * compares it with its limit); NaN where mt has no row for the POI (no
+ * free fit's metric yet, or one that held the POI on a bound). */
+double hffit_metric_jump(const hffit_metric *mt, const double *start,
+                         double poi_value, const double *width, int poi);
+
 /* The BFGS descent of hffit_warm over the n variables idx[0..n) from x
  * (npars: the point, the other parameters as they stay), the point
  * reached into x, its NLL into *f; hffit_bfgs's status.  identity: its

@@ -153,6 +153,17 @@ int hffit_metric_usable(const hffit_metric *mt, const double *start,
     return c > 0 && d * d <= WARM_QMAX * c;
 }
 
+double hffit_metric_jump(const hffit_metric *mt, const double *start,
+                         double poi_value, const double *width, int poi)
+{
+    int p = mt->poi_var, N = mt->n;
+    if (!mt->have || mt->poi_held || p < 0 || poi < 0)
+        return NAN;
+    double d = (poi_value - start[poi]) / width[poi];
+    double c = mt->Hinv[(size_t)p * N + p];
+    return c > 0 ? d * d / c : NAN;
+}
+
 int hffit_metric_descend(hffit_metric *mt, const hf_model *m,
                          const double *data, int n, const int *idx,
                          const double *width, int fix_poi, int identity,
