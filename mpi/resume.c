@@ -7,7 +7,10 @@
  * line is matched to its item by what it starts with (patch name and
  * values, exactly as this run would write them), never by its position.
  * A run killed in mid-write leaves a last line without its '\n': that one
- * is computed again, like any line that does not parse.
+ * is computed again, like any line that does not parse.  The journal
+ * starts with a header line of the options that change the numbers
+ * (hfmpi_scan_header), which the finished file, rewritten in order, no
+ * longer has: a journal of other options is refused.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +18,9 @@
 #include <string.h>
 
 #include "scan.h"
+
+/* The header line's only key: no output line of hfcls starts so. */
+#define HEADER_KEY "hfscan_options"
 
 typedef struct keyed {
     char *prefix;
@@ -56,6 +62,61 @@ static char *slurp(const char *path, size_t *len, int *missing)
         buf[n] = '\0';
     *len = n;
     return buf;
+}
+
+/* The journal's first line (with its '\n'): the options that change a
+ * line's numbers, as this run has them (malloc'd, NULL when out of
+ * memory).  The lines themselves cannot say (they are hfcls's, byte for
+ * byte), and computing one kept line again (hfmpi_scan_resume_check)
+ * misses an option that leaves that one line as it was but not others:
+ * --interp leaves a signal without normsys or histosys unchanged.
+ * --full-hessian changes nothing any more (every fit checks the whole
+ * Hessian), --cl counts only with --upper-limit, q0 tests the POI at 0
+ * whatever --test-poi says, --no-verify changes no finished line. */
+char *hfmpi_scan_header(const scan *s)
+{
+    static const char *const codes[] = {"code0", "code1", "code2", "?",
+                                        "code4", "code4p"};
+    cJSON *o = cJSON_CreateObject(), *h = cJSON_AddObjectToObject(o, HEADER_KEY);
+    const hf_model_options *mo = &s->mo;
+    int ns = mo->normsys_interp, nh = mo->histosys_interp;
+    cJSON_AddStringToObject(h, "test_stat", s->bo.ts == HF_TEST_Q0 ? "q0"
+                                            : s->bo.ts == HF_TEST_QMU ? "q"
+                                                                      : "qtilde");
+    cJSON_AddNumberToObject(h, "test_poi", s->bo.ts == HF_TEST_Q0 ? 0.0 : s->bo.test_poi);
+    cJSON_AddBoolToObject(h, "upper_limit", s->bo.upper_limit);
+    if (s->bo.upper_limit)
+        cJSON_AddNumberToObject(h, "cl", s->bo.cl);
+    if (mo->measurement)
+        cJSON_AddStringToObject(h, "measurement", mo->measurement);
+    cJSON_AddStringToObject(h, "normsys", ns >= 0 && ns <= 5 ? codes[ns] : "?");
+    cJSON_AddStringToObject(h, "histosys", nh >= 0 && nh <= 5 ? codes[nh] : "?");
+    char *text = cJSON_PrintUnformatted(o), *line = NULL;
+    cJSON_Delete(o);
+    if (text && (line = malloc(strlen(text) + 2)) != NULL)
+        sprintf(line, "%s\n", text);
+    cJSON_free(text);
+    return line;
+}
+
+/* A header line (without its '\n') of options other than this run's:
+ * -1 after the message, else 0. */
+static int other_header(const scan *s, const char *path, const char *line)
+{
+    char *mine = hfmpi_scan_header(s);
+    if (!mine) {
+        hfcli_msg("out of memory");
+        return -1;
+    }
+    size_t l = strlen(mine) - 1;
+    int same = strncmp(line, mine, l) == 0 && line[l] == '\0';
+    if (!same)
+        hfcli_msg("%s: --resume: its lines were made with other options or "
+                   "inputs; the file was begun with\n  %s\nand this run has"
+                   "\n  %.*s\nresume with the first run's options and "
+                   "inputs, or run without --resume", path, line, (int)l, mine);
+    free(mine);
+    return same ? 0 : -1;
 }
 
 /* The key of this run's result, after the patch name and values: CLs,
@@ -144,6 +205,13 @@ int hfmpi_scan_resume(const scan *s, const char *path, char **lines)
      * are then computed again, which is safe. */
     for (char *p = text, *nl; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
         *nl = '\0';
+        if (strncmp(p, "{\"" HEADER_KEY "\":", strlen(HEADER_KEY) + 4) == 0) {
+            if (other_header(s, path, p) < 0) {
+                taken = -1;
+                break;
+            }
+            continue;
+        }
         char *m = strstr(p, mark);
         if (!m || !finished(p, result_key(s), s->bo.upper_limit)) {
             dropped += *p != '\0';
@@ -178,7 +246,8 @@ int hfmpi_scan_resume(const scan *s, const char *path, char **lines)
 }
 
 /* The kept lines carry no record of the options or inputs that made them
- * (--test-poi, --interp, --cl, the measurement, the workspace itself), and
+ * (only a journal's header has the options: not a finished file, not the
+ * inputs -- the measurement's content, the workspace itself), and
  * a scan's output does not depend on the ranks or threads that computed
  * it (mpi_check.sh holds it byte for byte).  So one kept item computed
  * again must give its line byte for byte, or the file was made with other

@@ -174,8 +174,9 @@ static double now(void)
 }
 
 /* Rank 0 before the run: the lines already finished (--resume), and the
- * journal the new ones are appended to.  The kept lines are first written
- * back in order, so the journal never starts with a torn line. */
+ * journal the new ones are appended to.  The header of this run's options
+ * and the kept lines are first written back in order, so the journal
+ * never starts with a torn line. */
 static int prepare_output(const scan *s, const opts *o, char **lines,
                           FILE **journal, int *kept)
 {
@@ -185,15 +186,19 @@ static int prepare_output(const scan *s, const opts *o, char **lines,
     if (o->resume && ((*kept = hfmpi_scan_resume(s, o->out, lines)) < 0 ||
                       hfmpi_scan_resume_check(s, o->out, lines) < 0))
         return HF_EXIT_INPUT;
-    size_t len = 1;
+    char *head = hfmpi_scan_header(s);
+    size_t len = 1 + (head ? strlen(head) : 0);
     for (int i = 0; i < s->n; i++)
         len += lines[i] ? strlen(lines[i]) : 0;
-    char *text = malloc(len);
+    char *text = head ? malloc(len) : NULL;
     if (!text) {
+        free(head);
         hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
-    size_t used = 0;
+    size_t used = strlen(head);
+    memcpy(text, head, used);
+    free(head);
     for (int i = 0; i < s->n; i++)
         if (lines[i]) {
             size_t l = strlen(lines[i]);

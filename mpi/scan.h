@@ -51,13 +51,18 @@ char *hfmpi_scan_compute(const scan *s, const int *idx, int k, int *nfailed);
 
 /* resume.c -------------------------------------------------------------- */
 
+/* The journal's first line: the options that change the lines' numbers,
+ * as this run has them, ending in '\n' (malloc'd; NULL when out of
+ * memory).  The finished output has no such line. */
+char *hfmpi_scan_header(const scan *s);
 /* Reads the partial output `path` of an earlier run and fills lines[i]
  * (malloc'd, with its '\n') for every item it already holds a finished
  * result for: a complete line with CLs (errors are computed again), that
  * has upper limits exactly when this run asks for them, matched to an
  * item by its patch name and values (the k-th such line to the k-th such
  * item).  A missing file is an empty one.  Returns how many were taken,
- * or -1 after a message. */
+ * or -1 after a message (also for a header line other than this run's:
+ * the file was begun with other options). */
 int hfmpi_scan_resume(const scan *s, const char *path, char **lines);
 /* Computes the first item lines[] holds again and compares the lines byte
  * for byte: 0 when they are the same (or nothing was kept), -1 after a

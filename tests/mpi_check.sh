@@ -56,6 +56,18 @@ while [ $k -lt 300 ] && [ "$(cat $T/killed 2>/dev/null | wc -l)" -lt 20 ]; do
 kill $pid 2>/dev/null
 wait $pid 2>/dev/null
 echo "     killed run left $(wc -l <$T/killed 2>/dev/null || echo 0) lines"
+# A journal starts with the options that change the numbers (a run of one
+# process killed once the journal is there: mpirun's TERM can come after
+# the end of a fast run).
+$B/hfscan $W/BkgOnly.json $W/patchset.json -o $T/journal 2>/dev/null &
+pid=$!
+k=0
+while [ $k -lt 300 ] && [ ! -s $T/journal ]; do sleep 0.1; k=$((k + 1)); done
+kill -KILL $pid 2>/dev/null
+wait $pid 2>/dev/null
+head -1 $T/journal >$T/header
+grep -q '^{"hfscan_options":{"test_stat":"qtilde","test_poi":1,.*"normsys":"code4","histosys":"code4p"}}$' $T/header &&
+    ok "the journal starts with its options" || bad "journal header: $(cat $T/header)"
 $MPIRUN -n 3 $B/hfscan --resume $W/BkgOnly.json $W/patchset.json -o $T/killed &&
     same $T/ref $T/killed "--resume after kill"
 
@@ -117,6 +129,46 @@ rc=$?
     grep -q 'made with other options or inputs' $T/err &&
     ok "--resume refuses lines of other options" ||
     bad "--resume with other options: exit $rc, $(cat $T/err)"
+# An option that leaves the first kept line as it was but not the others:
+# a signal without normsys is the same under --interp normsys=code1, one
+# with a normsys is not.  Computing the first line again cannot tell; the
+# journal's header (here the killed run's: default options) does.
+cat >$T/ws.json <<'EOF'
+{"channels": [{"name": "ch", "samples": [{"name": "bkg", "data": [50.0, 60.0],
+  "modifiers": [{"name": "staterror_ch", "type": "staterror", "data": [5.0, 6.0]}]}]}],
+ "observations": [{"name": "ch", "data": [55.0, 58.0]}],
+ "measurements": [{"name": "meas", "config": {"poi": "mu", "parameters": []}}],
+ "version": "1.0.0"}
+EOF
+mu='{"name": "mu", "type": "normfactor", "data": null}'
+xs='{"name": "xs", "type": "normsys", "data": {"hi": 1.3, "lo": 0.6}}'
+signal() { echo '[{"op": "add", "path": "/channels/0/samples/-", "value":' \
+    "{\"name\": \"sig\", \"data\": [6.0, 9.0], \"modifiers\": [$1]}}]"; }
+signal "$mu" >$T/flat.json
+signal "$mu, $xs" >$T/sys.json
+F="$T/ws.json $T/flat.json $T/sys.json"
+for p in flat sys; do
+    $B/hfcls $T/ws.json $T/$p.json >$T/${p}4 &&
+        $B/hfcls $T/ws.json $T/$p.json --interp normsys=code1 >$T/${p}1 || bad "hfcls $p"
+done
+cmp -s $T/flat4 $T/flat1 && ! cmp -s $T/sys4 $T/sys1 && ok "--interp changes one signal only" ||
+    bad "premise: --interp changes flat, or not sys"
+cat $T/flat4 $T/sys4 >$T/want4
+$B/hfscan $F >$T/scan4 && sed 's/^{"patch": "[a-z]*", "values": \[\], /{/' $T/scan4 >$T/got4 &&
+    same $T/want4 $T/got4 "plain patches as hfcls"
+for o in "--interp normsys=code1" "--test-poi 2"; do
+    cat $T/header $T/scan4 >$T/begun
+    cp $T/begun $T/begun.before
+    $B/hfscan --resume $F $o -o $T/begun >$T/out 2>$T/err
+    rc=$?
+    [ $rc = 1 ] && [ ! -s $T/out ] && cmp -s $T/begun $T/begun.before &&
+        grep -q 'made with other options or inputs; the file was begun with' $T/err &&
+        ok "--resume $o refuses a journal of the default options" ||
+        bad "--resume $o, journal of other options: exit $rc, $(cat $T/err)"
+done
+$B/hfscan --stats --resume $F -o $T/begun 2>$T/err && same $T/scan4 $T/begun "--resume, journal of the same options"
+grep -q "(2 kept)" $T/err && ! grep -q "not kept" $T/err && ok "the header is no line to compute" ||
+    bad "header resume: $(cat $T/err)"
 $B/hfscan $S/BkgOnly.json $S/patchset.json --test-stat q0 --upper-limit >$T/out 2>$T/err
 rc=$?
 [ $rc = 2 ] && [ ! -s $T/out ] && grep -q 'not limits' $T/err &&
