@@ -263,9 +263,9 @@ static int hessian_block(const hf_model *m, const double *data,
  * from the lower triangle hfmodel_hessian_lower leaves in H: the same
  * values, bit for bit (each pair's entry, scaled as block_of scales it),
  * without the passes that mirror, compact and permute the whole matrix
- * in place (a seventh of a 1Lbb check).  The row counts of non-zeros
- * (compact's) from each pair once.  The queue of parameters in the
- * block's order goes to o->seen. */
+ * in place (1Lbb: 0.22M of the 3.7M instructions of a check).  The row
+ * counts of non-zeros (compact's) from each pair once.  The parameters
+ * in the block's order go to o->seen. */
 static int hessian_block_apart(const hf_model *m, const double *data,
                                const double *x, int n, const double *w,
                                check_order *o, double *H, double *F,
