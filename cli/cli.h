@@ -214,9 +214,10 @@ int hfcli_load_workspace(const char *path, hf_workspace **ws);
  * one the check found): what was computed from the old one is void. */
 int hfcli_settle(hf_cli_loaded *l);
 void hfcli_release(hf_cli_loaded *l);
-/* Starts freeing what the model was built from (workspace, patch files)
- * on a thread of its own, beside what the verb then does with the model:
- * after it, only l->model may be used until hfcli_release (which joins). */
+/* Lets go of what the model was built from (workspace, patch files):
+ * left to the process's end, or under AddressSanitizer freed on a thread
+ * of its own beside what the verb then does with the model.  After it,
+ * only l->model may be used until hfcli_release (which joins). */
 void hfcli_drop_inputs(hf_cli_loaded *l);
 
 /* The options of a verb that builds one model (eval, fit, plot brazil,

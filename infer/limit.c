@@ -17,19 +17,76 @@
 typedef hfinfer_lpoint point;
 typedef hfinfer_limit_ctx limit_ctx;
 
-/* The fixed-POI fits of the test at mu start from those of the nearest
- * test done (a profile changes little between nearby POI values: a
- * fraction of the evaluations from the free fit's point).  The order of
- * the tests is a function of the model and data alone, so the limits
- * are too; on every shared reference they are those of fits started
- * from the free fit's point (within 3e-5 relative). */
+/* How far past the nearer of two tests (in units of their distance) a
+ * start is extrapolated: without a limit, the +2 sigma test of 2Ljets
+ * extrapolated 72 times the 0.1 between two tests near the median. */
+#define LIMIT_EXTRAP_MAX 4
+
+/* Where test kind k's (0 data, 1 Asimov) fixed-POI fit at mu starts: on
+ * the line through the fits of the nearest test and of a second one, the
+ * nearest that lies beyond mu or, else, at least 1/LIMIT_EXTRAP_MAX of
+ * mu's distance from the first (a profile is smooth in mu, and its
+ * points move along a curve: from the line's point, 36 limits on the
+ * shared workspaces took 3.8% fewer evaluations than from the nearest
+ * test's, 2Ljets' 277 -> 256, and moved by at most 1.2e-10 relative).  With
+ * one test, that test's fit; with none, NULL (the free fit's point).
+ * The line's point is kept within the parameters' bounds in buf. */
+static const double *profile_start(const limit_ctx *c, int k, double mu,
+                                   double *buf)
+{
+    int best = -1, next = -1;
+    for (int i = 0; i < c->npts; i++)
+        if (c->pts[i].fixed[k] &&
+            (best < 0 ||
+             fabs(c->pts[i].mu - mu) < fabs(c->pts[best].mu - mu)))
+            best = i;
+    if (best < 0)
+        return NULL;
+    double db = mu - c->pts[best].mu;
+    int next_beyond = 0;
+    for (int i = 0; i < c->npts; i++) {
+        double d = c->pts[i].mu - c->pts[best].mu;
+        if (!c->pts[i].fixed[k] || d == 0)
+            continue;
+        int beyond = (d > 0) == (db > 0) && fabs(d) > fabs(db);
+        if (!beyond && fabs(d) * LIMIT_EXTRAP_MAX < fabs(db))
+            continue;
+        if (next < 0 || beyond > next_beyond ||
+            (beyond == next_beyond &&
+             fabs(c->pts[i].mu - mu) < fabs(c->pts[next].mu - mu))) {
+            next = i;
+            next_beyond = beyond;
+        }
+    }
+    const double *a = c->pts[best].fixed[k];
+    if (next < 0)
+        return a;
+    const double *b = c->pts[next].fixed[k];
+    const double *lo = hf_model_lower(c->h.m), *hi = hf_model_upper(c->h.m);
+    double t = db / (c->pts[next].mu - c->pts[best].mu);
+    for (int j = 0; j < c->h.npars; j++) {
+        double v = a[j] + t * (b[j] - a[j]);
+        buf[j] = v < lo[j] ? lo[j] : v > hi[j] ? hi[j] : v;
+    }
+    return buf;
+}
+
+/* The fixed-POI fits of the test at mu start near the profile of the
+ * tests done (profile_start: a profile changes little between nearby POI
+ * values, a fraction of the evaluations from the free fit's point).  The
+ * order of the tests is a function of the model and data alone, so the
+ * limits are too; on every shared reference they are those of fits
+ * started from the free fit's point (within 3e-5 relative). */
 static int warm_start(limit_ctx *c, point *p, double mu)
 {
     size_t np = c->h.npars;
     double *buf = malloc(2 * (np ? np : 1) * sizeof *buf);
-    if (!buf)
+    if (!buf || (!c->start && !(c->start = malloc(2 * (np ? np : 1) *
+                                                  sizeof *c->start)))) {
+        free(buf);
         return c->rc = hfcore_error_set(c->err, HF_ERR_NOMEM,
                                         "upper limit: out of memory");
+    }
     /* past the POI's upper bound (where pyhf never tests) the fits of
      * syn_allmods have several minima, and a warm start there found a
      * higher one (CLs 0.062 for 0.050 at its +2 sigma limit) */
@@ -37,14 +94,8 @@ static int warm_start(limit_ctx *c, point *p, double mu)
     p->own = p->fixed[0] = buf;
     p->fixed[1] = buf + np;
     for (int k = 0; k < 2; k++) {
-        int best = -1;
-        for (int i = 0; i < c->npts; i++)
-            if (c->pts[i].fixed[k] &&
-                (best < 0 || fabs(c->pts[i].mu - mu) <
-                                 fabs(c->pts[best].mu - mu)))
-                best = i;
-        c->h.fixed_start[k] = best >= 0 && inside ? c->pts[best].fixed[k]
-                                                  : NULL;
+        c->h.fixed_start[k] =
+            inside ? profile_start(c, k, mu, c->start + k * np) : NULL;
         c->h.fixed_keep[k] = p->fixed[k];
     }
     return HF_OK;
@@ -55,7 +106,9 @@ void hfinfer_limit_free(limit_ctx *c)
     for (int i = 0; i < c->npts; i++)
         free(c->pts[i].own);
     free(c->pts);
+    free(c->start);
     c->pts = NULL;
+    c->start = NULL;
     c->npts = 0;
 }
 

@@ -22,6 +22,7 @@ typedef struct hfinfer_limit_ctx {
     hf_hypo h;
     hfinfer_lpoint *pts;
     int npts, cap;
+    double *start; /* 2 npars: where the next test's fits start */
     double level; /* 1 - cl */
     int curve;    /* 0 observed, 1..5 expected band (limit.c's Brent) */
     int rc;
