@@ -63,7 +63,7 @@ void hf_patch_free(hf_patch *p)
 {
     if (!p)
         return;
-    cJSON_Delete(p->ops);
+    hfpatch_numbers_delete(p->ops, p->numbers);
     free(p->source);
     free(p);
 }

@@ -71,11 +71,26 @@ int hfpatch_workspace_wrap(cJSON *doc, const char *source, const char *blame,
                            hf_workspace **out, hf_error *err);
 
 /* An RFC 6902 patch: its operation array and where it came from. */
+/* numblock.c: a patch's operations parsed by cJSON, the numbers of its
+ * flat number arrays read into one block of items linked into the tree
+ * (a grid's patch, ~35% of its parse).  0 with *out and *nums set, else
+ * nonzero (then parse the text as before: nothing here words an error).
+ * text[0, len) must have passed the scanner. */
+typedef struct hfpatch_numbers hfpatch_numbers;
+int hfpatch_numbers_parse(const char *text, size_t len, cJSON **out,
+                          hfpatch_numbers **nums);
+/* How many number items nums holds (tests: that the block was used). */
+size_t hfpatch_numbers_count(const hfpatch_numbers *nums);
+/* Frees root, whose number items nums holds (either may be NULL). */
+void hfpatch_numbers_delete(cJSON *root, hfpatch_numbers *nums);
+
 struct hf_patch {
     cJSON *ops;    /* array of operations, owned */
     char *source;  /* file name, or file name + "[patch name]" */
     int whole;     /* from a patchset: hf_model_build_applied applies it to
                     * the whole workspace, as pyhf's PatchSet.apply */
+    hfpatch_numbers *numbers; /* ops' number items when parsed by
+                               * hfpatch_numbers_parse, else NULL */
 };
 
 /* Applies the patch to *doc (which may be replaced, for a root op).  On

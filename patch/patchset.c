@@ -340,9 +340,11 @@ done:
 static const cJSON *first_repeated(const cJSON *node)
 {
     for (const cJSON *c = node ? node->child : NULL; c; c = c->next) {
+        /* a patch's keys mostly differ in their first byte (data, name,
+         * type; hi_data, lo_data): strcmp only when it is the same */
         if (cJSON_IsObject(node))
             for (const cJSON *d = node->child; d != c; d = d->next)
-                if (strcmp(d->string, c->string) == 0)
+                if (d->string[0] == c->string[0] && strcmp(d->string, c->string) == 0)
                     return c;
         const cJSON *r = cJSON_IsObject(c) || cJSON_IsArray(c) ? first_repeated(c) : NULL;
         if (r)
@@ -549,13 +551,20 @@ int hfpatch_patchset_from_json(cJSON *root, const char *source, hf_patchset **ou
  * `source`; `where` names the patch) into *out and checks them as
  * validate() checks a parsed patchset's; with the integer marks unless
  * marks is 0 (hfcore_json_parse_span_ex). */
-static int parse_checked(const char *text, hfpatch_span span, int i,
-                         const char *source, const char *where_patch,
-                         int marks, cJSON **out, hf_error *err)
+static int parse_checked_nums(const char *text, hfpatch_span span, int i,
+                              const char *source, const char *where_patch,
+                              int marks, cJSON **out, hfpatch_numbers **nums,
+                              hf_error *err)
 {
-    cJSON *ops;
-    int rc = hfcore_json_parse_span_ex(text, span.off, span.len, source, marks,
-                                       &ops, err);
+    cJSON *ops = NULL;
+    hfpatch_numbers *blk = NULL;
+    /* without marks (a grid's build) the numbers' block may do; it
+     * declines anything it is not sure of, and the text is parsed as ever */
+    int rc = nums && !marks && hfpatch_numbers_parse(text + span.off, span.len, &ops,
+                                                     &blk) == 0
+                 ? HF_OK
+                 : hfcore_json_parse_span_ex(text, span.off, span.len, source,
+                                             marks, &ops, err);
     if (rc)
         return rc;
     char where[512];
@@ -568,11 +577,21 @@ static int parse_checked(const char *text, hfpatch_span span, int i,
     if (!rc)
         rc = hfpatch_check(ops, where_patch, err);
     if (rc) {
-        cJSON_Delete(ops);
+        hfpatch_numbers_delete(ops, blk);
         return rc;
     }
     *out = ops;
+    if (nums)
+        *nums = blk;
     return HF_OK;
+}
+
+static int parse_checked(const char *text, hfpatch_span span, int i,
+                         const char *source, const char *where_patch,
+                         int marks, cJSON **out, hf_error *err)
+{
+    return parse_checked_nums(text, span, i, source, where_patch, marks, out,
+                              NULL, err);
 }
 
 /* Parses patch i's operations from the text into *out and checks them as
@@ -768,8 +787,10 @@ static int parse_one(const hf_patchset *ps, int i, int marks, hf_patch **out,
     int rc = p && source ? HF_OK
                          : hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", ps->source);
     /* a patch without a span has no operations, as parse_spans leaves it */
+    /* without marks (a grid's build) the numbers may go into a block */
     if (rc == HF_OK && ps->lazy && e->span.len)
-        rc = parse_span_ops(ps, i, ps->text.p, marks, &p->ops, err);
+        rc = parse_checked_nums(ps->text.p, e->span, i, ps->source, e->patch.source,
+                                marks, &p->ops, marks ? NULL : &p->numbers, err);
     if (rc) {
         free(p);
         free(source);

@@ -1,0 +1,392 @@
+/*
+ * numblock.c - a patch's operations parsed by cJSON, the numbers of its
+ * flat number arrays read here into one block of items.
+ *
+ * Why: a grid's patch (1Lbb) is ~7.8k cJSON items, 2.8k of them numbers
+ * in short arrays (a histosys's hi_data and lo_data, mostly one to three
+ * bins).  cJSON gives each number a malloc, a memset, a copy into its
+ * buffer, a locale look-up and a strtod, and hf_patch_free a free: more
+ * than a third of the patch's parse.  Here the text is copied without its
+ * whitespace (most of an indented patch's bytes, each one a step of
+ * cJSON's skip), every array holding only numbers goes to cJSON as [],
+ * and its numbers are read with strtod once per distinct literal (the
+ * same values recur: hi_data == lo_data == the sample's data) into one
+ * calloc'd block, linked into the tree as cJSON links an array's items.
+ * Everything else, and the grammar, is still cJSON's.
+ *
+ * Only for text that the scanner passed (a patchset's span).  Any doubt
+ * (a literal cJSON would cut, another locale's decimal point, cJSON
+ * failing, a count that does not match) returns nonzero and the caller
+ * parses the text as before, so values and messages are those of cJSON.
+ */
+#include <limits.h>
+#include <locale.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "patch.h"
+
+/* cJSON copies at most 63 characters of a number (parse_number's
+ * buffer); longer literals stay cJSON's, which reads them its way. */
+#define NB_LITERAL_MAX 63
+#define NB_CACHE 256
+
+struct hfpatch_numbers {
+    cJSON *block;    /* the number items, in text order */
+    size_t n;
+    cJSON **owners;  /* the arrays whose items are in block */
+    size_t nowners;
+};
+
+typedef struct nb_cache_entry {
+    const char *lit; /* into the original text */
+    size_t len;
+    double v;
+} nb_cache_entry;
+
+/* The copy handed to cJSON and what was taken out of it. */
+typedef struct nb_work {
+    char *out;
+    size_t used;
+    double *vals;        /* the numbers of the replaced arrays, in order */
+    size_t nvals, capv;
+    size_t *counts;      /* per [] written, its numbers (0: it was empty) */
+    size_t ncounts, capc;
+    int oom;
+    nb_cache_entry cache[NB_CACHE];
+} nb_work;
+
+static int is_ws(char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* A character of a literal (number, true, false, null). */
+static int is_word(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           c == '-' || c == '+' || c == '.';
+}
+
+/* Past whitespace.  An indented patch's is mostly a newline and 30 or
+ * more spaces a line: taken 16 bytes a step where SSE2 is (x86-64's
+ * baseline), the first other byte found from the compare's mask. */
+static const char *skip_ws(const char *p, const char *e)
+{
+#ifdef __SSE2__
+    const __m128i sp = _mm_set1_epi8(' ');
+    while (e - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned other = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp)) ^ 0xFFFFu;
+        if (!other) {
+            p += 16;
+            continue;
+        }
+        p += __builtin_ctz(other);
+        if (!is_ws(*p))
+            return p;
+        p++; /* a newline, tab or return */
+    }
+#endif
+    while (p < e && is_ws(*p))
+        p++;
+    return p;
+}
+
+/* The end of the JSON number literal at p, or NULL (RFC 8259 grammar). */
+static const char *literal_end(const char *p, const char *e)
+{
+    if (p < e && *p == '-')
+        p++;
+    if (p < e && *p == '0')
+        p++;
+    else if (p < e && *p >= '1' && *p <= '9')
+        while (p < e && is_digit(*p))
+            p++;
+    else
+        return NULL;
+    if (p < e && *p == '.') {
+        if (++p >= e || !is_digit(*p))
+            return NULL;
+        while (p < e && is_digit(*p))
+            p++;
+    }
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < e && (*p == '+' || *p == '-'))
+            p++;
+        if (p >= e || !is_digit(*p))
+            return NULL;
+        while (p < e && is_digit(*p))
+            p++;
+    }
+    return p;
+}
+
+/* The literal's value as cJSON's parse_number reads it (strtod of the
+ * literal alone), from the cache when the same literal came before. */
+static int literal_value(nb_work *w, const char *lit, size_t len, double *v)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)lit[i]) * 16777619u;
+    nb_cache_entry *c = &w->cache[h % NB_CACHE];
+    if (c->lit && c->len == len && memcmp(c->lit, lit, len) == 0) {
+        *v = c->v;
+        return 0;
+    }
+    char buf[NB_LITERAL_MAX + 1];
+    char *end = NULL;
+    memcpy(buf, lit, len);
+    buf[len] = '\0';
+    *v = strtod(buf, &end);
+    if (end != buf + len)
+        return -1;
+    c->lit = lit;
+    c->len = len;
+    c->v = *v;
+    return 0;
+}
+
+static int push_value(nb_work *w, double v)
+{
+    if (w->nvals == w->capv) {
+        size_t cap = w->capv ? 2 * w->capv : 1024;
+        double *nv = realloc(w->vals, cap * sizeof *nv);
+        if (!nv)
+            return w->oom = -1;
+        w->vals = nv;
+        w->capv = cap;
+    }
+    w->vals[w->nvals++] = v;
+    return 0;
+}
+
+static int push_count(nb_work *w, size_t n)
+{
+    if (w->ncounts == w->capc) {
+        size_t cap = w->capc ? 2 * w->capc : 512;
+        size_t *nc = realloc(w->counts, cap * sizeof *nc);
+        if (!nc)
+            return w->oom = -1;
+        w->counts = nc;
+        w->capc = cap;
+    }
+    w->counts[w->ncounts++] = n;
+    return 0;
+}
+
+/* p just after a '[': when the array holds only numbers (or nothing),
+ * their values pushed and the end of the array returned; else NULL with
+ * nothing pushed. */
+static const char *number_array(nb_work *w, const char *p, const char *e)
+{
+    size_t first = w->nvals;
+    p = skip_ws(p, e);
+    if (p < e && *p == ']')
+        return push_count(w, 0) ? NULL : p + 1;
+    for (;;) {
+        const char *q = literal_end(p, e);
+        double v;
+        if (!q || (size_t)(q - p) > NB_LITERAL_MAX - 1 ||
+            literal_value(w, p, (size_t)(q - p), &v) || push_value(w, v))
+            break;
+        p = skip_ws(q, e);
+        if (p < e && *p == ',') {
+            p = skip_ws(p + 1, e);
+            continue;
+        }
+        if (p < e && *p == ']' && !push_count(w, w->nvals - first))
+            return p + 1;
+        break;
+    }
+    w->nvals = first;
+    return NULL;
+}
+
+/* The end of the string at p (its opening quote), or NULL. */
+static const char *string_end(const char *p, const char *e)
+{
+    /* most strings have no escape: the quote found by memchr */
+    const char *q = memchr(p + 1, '"', (size_t)(e - p - 1));
+    if (q && !memchr(p + 1, '\\', (size_t)(q - p - 1)))
+        return q + 1;
+    for (p++; p < e; p++) {
+        if (*p == '"')
+            return p + 1;
+        if (*p == '\\')
+            p++;
+    }
+    return NULL;
+}
+
+/* text[0, len) into w->out without whitespace, number arrays as []. */
+static int strip(nb_work *w, const char *p, const char *e)
+{
+    while (p < e) {
+        char c = *p;
+        if (is_ws(c)) {
+            p = skip_ws(p, e);
+            /* "1 2" is not "12": a space kept between two literals' chars */
+            if (w->used && p < e && is_word(w->out[w->used - 1]) && is_word(*p))
+                w->out[w->used++] = ' ';
+        } else if (c == '"') {
+            const char *q = string_end(p, e);
+            if (!q)
+                return -1;
+            memcpy(w->out + w->used, p, (size_t)(q - p));
+            w->used += (size_t)(q - p);
+            p = q;
+        } else if (c == '[' && (p + 1 < e)) {
+            const char *q = number_array(w, p + 1, e);
+            if (w->oom)
+                return -1;
+            w->out[w->used++] = '[';
+            if (q) {
+                w->out[w->used++] = ']';
+                p = q;
+            } else {
+                p++;
+            }
+        } else {
+            w->out[w->used++] = c;
+            p++;
+        }
+    }
+    w->out[w->used] = '\0';
+    return 0;
+}
+
+/* cJSON's own linking of an array's items: first->prev is the last. */
+static void link_items(cJSON *array, cJSON *items, const double *vals, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        cJSON *it = &items[i];
+        double v = vals[i];
+        it->type = cJSON_Number;
+        it->valuedouble = v;
+        /* cJSON's saturation of valueint (parse_number) */
+        it->valueint = v >= INT_MAX ? INT_MAX : v <= (double)INT_MIN ? INT_MIN : (int)v;
+        it->next = i + 1 < n ? &items[i + 1] : NULL;
+        it->prev = i > 0 ? &items[i - 1] : &items[n - 1];
+    }
+    array->child = items;
+}
+
+typedef struct nb_attach {
+    const nb_work *w;
+    struct hfpatch_numbers *nums;
+    size_t k, v; /* next count, next value */
+} nb_attach;
+
+/* Depth first in text order, as the empty arrays were written: each one
+ * takes its count's items. */
+static int attach(cJSON *node, nb_attach *a)
+{
+    if (cJSON_IsArray(node) && !node->child) {
+        if (a->k >= a->w->ncounts)
+            return -1;
+        size_t n = a->w->counts[a->k++];
+        if (n == 0)
+            return 0;
+        if (a->v + n > a->w->nvals)
+            return -1;
+        link_items(node, a->nums->block + a->v, a->w->vals + a->v, n);
+        a->nums->owners[a->nums->nowners++] = node;
+        a->v += n;
+        return 0;
+    }
+    for (cJSON *c = node->child; c; c = c->next)
+        if ((cJSON_IsArray(c) || cJSON_IsObject(c)) && attach(c, a))
+            return -1;
+    return 0;
+}
+
+static struct hfpatch_numbers *numbers_new(const nb_work *w)
+{
+    struct hfpatch_numbers *nums = calloc(1, sizeof *nums);
+    if (!nums)
+        return NULL;
+    nums->block = calloc(w->nvals ? w->nvals : 1, sizeof *nums->block);
+    nums->owners = malloc((w->ncounts ? w->ncounts : 1) * sizeof *nums->owners);
+    if (!nums->block || !nums->owners) {
+        hfpatch_numbers_delete(NULL, nums);
+        return NULL;
+    }
+    nums->n = w->nvals;
+    return nums;
+}
+
+/* The tree of the stripped text with the numbers linked in, or NULL. */
+static cJSON *tree(const nb_work *w, struct hfpatch_numbers **out)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(w->out, w->used, &end, 0);
+    struct hfpatch_numbers *nums = root && end == w->out + w->used ? numbers_new(w) : NULL;
+    if (!nums) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    nb_attach a = {w, nums, 0, 0};
+    if (attach(root, &a) || a.k != w->ncounts || a.v != w->nvals) {
+        hfpatch_numbers_delete(root, nums);
+        return NULL;
+    }
+    *out = nums;
+    return root;
+}
+
+int hfpatch_numbers_parse(const char *text, size_t len, cJSON **out,
+                          hfpatch_numbers **nums)
+{
+    *out = NULL;
+    *nums = NULL;
+    /* cJSON reads '.' as the locale's decimal point; strtod here would not */
+    const struct lconv *lc = localeconv();
+    if (!lc || !lc->decimal_point || strcmp(lc->decimal_point, ".") != 0)
+        return -1;
+    nb_work *w = calloc(1, sizeof *w);
+    if (!w)
+        return -1;
+    w->out = malloc(len + 1);
+    int rc = w->out ? strip(w, text, text + len) : -1;
+    if (rc == 0) {
+        *out = tree(w, nums);
+        rc = *out ? 0 : -1;
+    }
+    free(w->out);
+    free(w->vals);
+    free(w->counts);
+    free(w);
+    return rc;
+}
+
+size_t hfpatch_numbers_count(const hfpatch_numbers *nums)
+{
+    return nums ? nums->n : 0;
+}
+
+void hfpatch_numbers_delete(cJSON *root, hfpatch_numbers *nums)
+{
+    if (nums) {
+        /* the items are one block: cJSON_Delete must not free them */
+        for (size_t i = 0; i < nums->nowners; i++) {
+            cJSON *o = nums->owners[i];
+            if (o->child >= nums->block && o->child < nums->block + nums->n)
+                o->child = NULL;
+        }
+        free(nums->block);
+        free(nums->owners);
+        free(nums);
+    }
+    cJSON_Delete(root);
+}

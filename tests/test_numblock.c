@@ -1,0 +1,225 @@
+/*
+ * test_numblock.c - hfpatch_numbers_parse (a grid's patch parsed with its
+ * number arrays read into one block) gives cJSON's own tree, item for
+ * item: types, keys, strings, every double's bits, valueint, and cJSON's
+ * links (first->prev is the last); and declines (nonzero) every text
+ * cJSON cannot parse.  The expected trees are cJSON_ParseWithLength's of
+ * the same text, not anything of ours.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hf.h"
+#include "tests/internal.h"
+
+#define LBB "../shared/workspaces/real/1Lbb_ATLAS-SUSY-2019-08/patchset.json"
+
+/* Strict equality of two cJSON trees (mask: type bits ignored). */
+static void same_tree(const cJSON *a, const cJSON *b, int mask)
+{
+    assert_int_equal(a->type & ~mask, b->type & ~mask);
+    assert_int_equal(a->string != NULL, b->string != NULL);
+    if (a->string)
+        assert_string_equal(a->string, b->string);
+    assert_int_equal(a->valuestring != NULL, b->valuestring != NULL);
+    if (a->valuestring)
+        assert_string_equal(a->valuestring, b->valuestring);
+    assert_memory_equal(&a->valuedouble, &b->valuedouble, sizeof a->valuedouble);
+    assert_int_equal(a->valueint, b->valueint);
+    const cJSON *x = a->child, *y = b->child;
+    if (x)
+        assert_non_null(x->prev);
+    for (; x && y; x = x->next, y = y->next) {
+        same_tree(x, y, mask);
+        if (x->next)
+            assert_ptr_equal(x->next->prev, x);
+        else
+            assert_ptr_equal(a->child->prev, x); /* cJSON's first->prev */
+    }
+    assert_true(x == NULL && y == NULL);
+}
+
+/* Parsed both ways: the same tree, or both refuse; the block's numbers
+ * counted into *blocked. */
+static void check_text(const char *text, size_t len, size_t *blocked)
+{
+    /* cJSON, with what follows the value only whitespace, as
+     * hfcore_json_parse_span_ex takes a span */
+    const char *end = NULL;
+    cJSON *want = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    while (want && end < text + len &&
+           (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+        end++;
+    if (want && end != text + len) {
+        cJSON_Delete(want);
+        want = NULL;
+    }
+    cJSON *got = NULL;
+    hfpatch_numbers *nums = NULL;
+    int rc = hfpatch_numbers_parse(text, len, &got, &nums);
+    if ((rc == 0) != (want != NULL))
+        print_message("parsed by %s only: %.*s\n", rc == 0 ? "the block" : "cJSON",
+                      (int)len, text);
+    if (!want) {
+        assert_int_not_equal(rc, 0);
+        assert_null(got);
+        return;
+    }
+    assert_int_equal(rc, 0);
+    same_tree(got, want, 0);
+    *blocked += hfpatch_numbers_count(nums);
+    hfpatch_numbers_delete(got, nums);
+    cJSON_Delete(want);
+}
+
+static void test_literals(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "[{\"op\":\"add\",\"path\":\"/a\",\"value\":{\"data\":[1, 2.5, -0, -0.0, "
+        "1e3, 1E-3, 2e+2, 2147483647, 2147483648, -2147483648, -2147483649, "
+        "1e400, -1e400, 4.9e-324, 2e-330, 0.1000000000000000055511151231257827, "
+        "12345678901234567890, 0.0036645717918872833]}}]",
+        /* brackets and quotes inside strings */
+        "[\"[1,2]\", \"a\\\"[3]\\\"\", {\"k\\\\\": [4], \"[5]\": \"]\"}, \"\\\\\"]",
+        /* empty, nested, mixed arrays */
+        "[[], [ ], [[1],[2,3]], [1,\"x\"], [1, [2]], [true], [null, 1], [[[]]], {}]",
+        /* whitespace of every kind */
+        "\t[\r\n  [ 1 ,\t2\n] ,\r\n {\"a\" :\n [ 3 ] }\n]\n",
+        /* the same literals again (the cache) and near ones */
+        "[[0.5],[0.5],[0.25],[0.5,0.25],[0.50],[5e-1],[0.5],[-0.5]]",
+        /* what cJSON reads although JSON does not: left to cJSON */
+        "[[01], [1.], [-01.5], [1, 2]]",
+        /* a literal longer than cJSON's buffer, alone and after numbers */
+        "[[1, 1234567890123456789012345678901234567890123456789012345678901234567890]]",
+        "[[1.25, 12345678901234567890123456789012345678901234567890123456789012]]",
+        /* not JSON: both refuse */
+        "[1 2]", "[1,]", "[.5]", "[-]", "[1e]", "{\"a\":[1,2}", "[[1]", "[1]]", "",
+        "[\"abc]", "[1, 2", "[0x10]", "[Infinity]", "[NaN]",
+        "7", "[7]", "{\"a\": []}", "[[1,2],[3,4]] ",
+    };
+    size_t blocked = 0;
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+        check_text(texts[i], strlen(texts[i]), &blocked);
+    assert_true(blocked >= 40);
+}
+
+static uint32_t next(uint32_t *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return *s >> 8;
+}
+
+static void emit(char *buf, size_t *n, size_t cap, const char *s)
+{
+    size_t l = strlen(s);
+    if (*n + l < cap) {
+        memcpy(buf + *n, s, l);
+        *n += l;
+    }
+}
+
+/* A random value: number arrays of JSON literals (and near-JSON ones),
+ * strings with brackets and escapes, objects, whitespace. */
+static void random_value(char *buf, size_t *n, size_t cap, uint32_t *s, int depth)
+{
+    static const char *const lits[] = {"0", "-0", "1", "0.5", "-2.25e-3", "1E+2",
+                                       "0.0036645717918872833", "3.0000000000000004",
+                                       "2147483648", "-2147483649", "1e400", "01",
+                                       "1.", "12345678901234567890"};
+    static const char *const strs[] = {"\"a\"", "\"[1]\"", "\"x\\\"]\"", "\"\\\\\"",
+                                       "\"\\u005b\"", "\"\""};
+    static const char *const ws[] = {"", " ", "\n    ", "\t", "\r\n"};
+    emit(buf, n, cap, ws[next(s) % 5]);
+    uint32_t k = depth > 4 ? 3 : next(s) % 4;
+    if (k == 0 || k == 1) {
+        emit(buf, n, cap, k == 0 ? "[" : "{");
+        int m = (int)(next(s) % 4);
+        for (int i = 0; i < m; i++) {
+            if (i)
+                emit(buf, n, cap, ",");
+            if (k == 1) {
+                emit(buf, n, cap, strs[next(s) % 6]);
+                emit(buf, n, cap, ":");
+            }
+            random_value(buf, n, cap, s, depth + 1);
+        }
+        emit(buf, n, cap, k == 0 ? "]" : "}");
+    } else if (k == 2) {
+        emit(buf, n, cap, strs[next(s) % 6]);
+    } else {
+        emit(buf, n, cap, "[");
+        int m = (int)(next(s) % 4);
+        for (int i = 0; i < m; i++) {
+            if (i)
+                emit(buf, n, cap, next(s) % 2 ? "," : " , ");
+            emit(buf, n, cap, lits[next(s) % 14]);
+        }
+        emit(buf, n, cap, "]");
+    }
+    emit(buf, n, cap, ws[next(s) % 5]);
+}
+
+/* 3000 random texts, a third of them with one byte changed. */
+static void test_random(void **state)
+{
+    (void)state;
+    uint32_t s = 12345;
+    static char buf[1 << 14];
+    size_t blocked = 0;
+    for (int t = 0; t < 3000; t++) {
+        size_t n = 0;
+        random_value(buf, &n, sizeof buf - 1, &s, 0);
+        if (t % 3 == 2 && n > 0)
+            buf[next(&s) % n] = "[]{},:\"\\ 0-.e"[next(&s) % 14]; /* [13]: NUL */
+        buf[n] = '\0';
+        check_text(buf, n, &blocked);
+    }
+    assert_true(blocked >= 1000);
+}
+
+/* Every 1Lbb patch (skipped without ../shared): parsed for a build, its
+ * operations are the patchset read's, and the block was used. */
+static void test_1lbb(void **state)
+{
+    (void)state;
+    FILE *f = fopen(LBB, "rb");
+    if (!f) {
+        skip();
+        return;
+    }
+    fclose(f);
+    hf_patchset *lazy = NULL;
+    hf_error err = {0};
+    assert_int_equal(hfpatch_patchset_open(LBB, &lazy, &err), HF_OK);
+    int n = hf_patchset_size(lazy);
+    assert_int_equal(n, 125);
+    for (int i = 0; i < n; i++) {
+        hf_patch *one = NULL, *built = NULL;
+        assert_int_equal(hfpatch_patchset_parse_one(lazy, i, &one, &err), HF_OK);
+        assert_int_equal(hfpatch_patchset_parse_build(lazy, i, &built, &err), HF_OK);
+        assert_true(hfpatch_numbers_count(built->numbers) > 500);
+        assert_null(one->numbers);
+        same_tree(built->ops, one->ops, HF_JSON_INT);
+        hf_patch_free(one);
+        hf_patch_free(built);
+    }
+    hf_patchset_free(lazy);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_literals),
+        cmocka_unit_test(test_random),
+        cmocka_unit_test(test_1lbb),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
