@@ -24,6 +24,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "patch.h"
 
@@ -74,21 +77,28 @@ static int is_word(char c)
            c == '-' || c == '+' || c == '.';
 }
 
-/* Past whitespace; an indented patch's is mostly runs of spaces (30 and
- * more a line), taken 8 at a time. */
+/* Past whitespace.  An indented patch's is mostly a newline and 30 or
+ * more spaces a line: taken 16 bytes a step where SSE2 is (x86-64's
+ * baseline), the first other byte found from the compare's mask. */
 static const char *skip_ws(const char *p, const char *e)
 {
-    static const uint64_t spaces = 0x2020202020202020ull;
-    while (p < e) {
-        uint64_t x;
-        if (e - p >= 8 && (memcpy(&x, p, 8), x == spaces)) {
-            p += 8;
+#ifdef __SSE2__
+    const __m128i sp = _mm_set1_epi8(' ');
+    while (e - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned other = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp)) ^ 0xFFFFu;
+        if (!other) {
+            p += 16;
             continue;
         }
+        p += __builtin_ctz(other);
         if (!is_ws(*p))
-            break;
-        p++;
+            return p;
+        p++; /* a newline, tab or return */
     }
+#endif
+    while (p < e && is_ws(*p))
+        p++;
     return p;
 }
 
