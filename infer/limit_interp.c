@@ -103,17 +103,32 @@ static double lagrange(const double *x, const double *y, int n, double mu)
 
 /* The Asimov statistic's sigma at mu: the cubic through the four nearest
  * tests (the quadratic through three needed 5% more evaluations and
- * erred up to 10x more). */
+ * erred up to 10x more).  Where mu lies beyond the tests by more than
+ * LIMIT_ACCEPT (never where an estimate is accepted: it places the next
+ * test), the cubic in sigma^2: for a count with background b and signal
+ * mu s, sigma_A^2 = (b/s^2) x^2 / (2 (x - ln(1 + x))) with x = mu s/b
+ * runs from constant to linear in mu, and sigma from constant to
+ * sqrt(mu).  On 2Ljets (little background) the +2 sigma limit's first
+ * test then lands at 12.570 for 12.558, not 12.713, and the test needs
+ * no second one; 36 limits on the shared workspaces took 3.9% fewer
+ * evaluations, sbottom 1300_205_60 19 more (its sigma is nearer linear). */
 static double sigma_asimov(const model *s, double mu)
 {
     int idx[4];
-    double x[4], y[4];
+    double x[4], y[4], lo = INFINITY, hi = -INFINITY;
     int n = nearest(s, 1, mu, 4 - s->reduced, idx);
     if (n == 0)
         return s->sigma0;
     for (int k = 0; k < n; k++) {
         x[k] = s->c->pts[idx[k]].mu;
         y[k] = sigma_of(s, 1, idx[k]);
+        lo = fmin(lo, x[k]);
+        hi = fmax(hi, x[k]);
+    }
+    if (mu > hi * (1 + LIMIT_ACCEPT) || mu < lo * (1 - LIMIT_ACCEPT)) {
+        for (int k = 0; k < n; k++)
+            y[k] *= y[k];
+        return sqrt(lagrange(x, y, n, mu));
     }
     /* (the nearest test's sigma, or a line through two, where mu lies
      * far outside the tests saved up to 20% of the evaluations but left

@@ -175,6 +175,8 @@ typedef struct hfpatch_guess {
     hf_patch *patch;    /* NULL: none (not located, or it did not parse) */
     hfpatch_span span;
     int index;
+    int located;        /* span and index found (hfpatch_patchset_guess_locate) */
+    hfcore_text text;   /* the file's, between locating and parsing */
     int adopted;        /* set by hfpatch_patchset_settle */
 } hfpatch_guess;
 /* 1 with g->patch, or 0 (nothing said: the full read says what is wrong).
@@ -183,6 +185,13 @@ typedef struct hfpatch_guess {
  * the check it is meant to get ahead of). */
 #define HFPATCH_LOCATE_MAX ((size_t)8 << 20)
 int hfpatch_patchset_guess(const char *path, const char *name, hfpatch_guess *g);
+/* hfpatch_patchset_guess in two steps, for two threads: the locate (1
+ * when found; the file stays open in g) and the parse (1 with g->patch;
+ * the file is closed).  The CLI's worker locates, its main thread parses. */
+int hfpatch_patchset_guess_locate(const char *path, const char *name,
+                                  hfpatch_guess *g);
+int hfpatch_patchset_guess_parse(const char *path, const char *name,
+                                 hfpatch_guess *g);
 /* For ps from hfpatch_patchset_open: patch `name`'s operations, as
  * hfpatch_patchset_load(path, name) would have parsed them (same checks,
  * same messages) -- g's when the check found the same span there (then
