@@ -72,8 +72,9 @@ int hfpatch_workspace_wrap(cJSON *doc, const char *source, const char *blame,
 
 /* An RFC 6902 patch: its operation array and where it came from. */
 /* numblock.c: a patch's operations parsed by cJSON, the numbers of its
- * flat number arrays read into one block of items linked into the tree
- * (a grid's patch, ~35% of its parse).  0 with *out and *nums set, else
+ * flat number arrays (and of {"hi": .., "lo": ..} objects, keyed by static
+ * strings with cJSON_StringIsConst) read into one block of items linked
+ * into the tree (a grid's patch, ~35% of its parse).  0 with *out and *nums set, else
  * nonzero (then parse the text as before: nothing here words an error).
  * text[0, len) must have passed the scanner. */
 typedef struct hfpatch_numbers hfpatch_numbers;
@@ -174,6 +175,8 @@ typedef struct hfpatch_guess {
     hf_patch *patch;    /* NULL: none (not located, or it did not parse) */
     hfpatch_span span;
     int index;
+    int located;        /* span and index found (hfpatch_patchset_guess_locate) */
+    hfcore_text text;   /* the file's, between locating and parsing */
     int adopted;        /* set by hfpatch_patchset_settle */
 } hfpatch_guess;
 /* 1 with g->patch, or 0 (nothing said: the full read says what is wrong).
@@ -182,6 +185,13 @@ typedef struct hfpatch_guess {
  * the check it is meant to get ahead of). */
 #define HFPATCH_LOCATE_MAX ((size_t)8 << 20)
 int hfpatch_patchset_guess(const char *path, const char *name, hfpatch_guess *g);
+/* hfpatch_patchset_guess in two steps, for two threads: the locate (1
+ * when found; the file stays open in g) and the parse (1 with g->patch;
+ * the file is closed).  The CLI's worker locates, its main thread parses. */
+int hfpatch_patchset_guess_locate(const char *path, const char *name,
+                                  hfpatch_guess *g);
+int hfpatch_patchset_guess_parse(const char *path, const char *name,
+                                 hfpatch_guess *g);
 /* For ps from hfpatch_patchset_open: patch `name`'s operations, as
  * hfpatch_patchset_load(path, name) would have parsed them (same checks,
  * same messages) -- g's when the check found the same span there (then

@@ -814,24 +814,35 @@ int hfpatch_patchset_parse_build(const hf_patchset *ps, int i, hf_patch **out,
     return parse_one(ps, i, 0, out, err);
 }
 
-int hfpatch_patchset_guess(const char *path, const char *name,
-                           hfpatch_guess *g)
+int hfpatch_patchset_guess_locate(const char *path, const char *name,
+                                  hfpatch_guess *g)
 {
-    hfcore_text t;
     hf_error err = {0};
     memset(g, 0, sizeof *g);
-    if (!name || hfcore_text_open(path, &t, &err) != HF_OK)
+    if (!name || hfcore_text_open(path, &g->text, &err) != HF_OK)
         return 0;
-    cJSON *ops = NULL;
-    char *source = malloc(strlen(path) + strlen(name) + 3);
     /* no further than HFPATCH_LOCATE_MAX: the check waits for the guess
      * on the CLI's worker thread */
-    size_t len = t.len < HFPATCH_LOCATE_MAX ? t.len : HFPATCH_LOCATE_MAX;
-    if (source && hfpatch_patchset_locate(t.p, len, name, &g->span, &g->index)) {
+    size_t len = g->text.len < HFPATCH_LOCATE_MAX ? g->text.len : HFPATCH_LOCATE_MAX;
+    g->located = hfpatch_patchset_locate(g->text.p, len, name, &g->span, &g->index);
+    if (!g->located)
+        hfcore_text_close(&g->text);
+    return g->located;
+}
+
+int hfpatch_patchset_guess_parse(const char *path, const char *name,
+                                 hfpatch_guess *g)
+{
+    hf_error err = {0};
+    if (!g->located || g->patch)
+        return g->patch != NULL;
+    cJSON *ops = NULL;
+    char *source = malloc(strlen(path) + strlen(name) + 3);
+    if (source) {
         sprintf(source, "%s[%s]", path, name);
         g->patch = calloc(1, sizeof *g->patch);
-        if (g->patch && parse_checked(t.p, g->span, g->index, path, source, 1, &ops,
-                                      &err) == HF_OK) {
+        if (g->patch && parse_checked(g->text.p, g->span, g->index, path, source, 1,
+                                      &ops, &err) == HF_OK) {
             g->patch->ops = ops;
             g->patch->source = source;
             g->patch->whole = 1;
@@ -842,8 +853,15 @@ int hfpatch_patchset_guess(const char *path, const char *name,
         }
     }
     free(source);
-    hfcore_text_close(&t);
+    hfcore_text_close(&g->text);
     return g->patch != NULL;
+}
+
+int hfpatch_patchset_guess(const char *path, const char *name,
+                           hfpatch_guess *g)
+{
+    return hfpatch_patchset_guess_locate(path, name, g) &&
+           hfpatch_patchset_guess_parse(path, name, g);
 }
 
 int hfpatch_patchset_settle(hf_patchset *ps, const char *name, hfpatch_guess *g,
@@ -869,6 +887,7 @@ void hfpatch_guess_free(hfpatch_guess *g)
 {
     hf_patch_free(g->patch);
     g->patch = NULL;
+    hfcore_text_close(&g->text);
 }
 
 int hf_patchset_read(const char *path, hf_patchset **out, hf_error *err)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -294,6 +295,72 @@ static void test_fifo(void **state)
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* SIGALRM in a read that waits for ever: a failure, not a hang. */
+static void hung(int sig)
+{
+    (void)sig;
+    static const char msg[] = "test_textread: the read of a FIFO hung (the "
+                              "writer gone: opened twice?)\n";
+    if (write(2, msg, sizeof msg - 1) < 0)
+        _exit(2);
+    _exit(1);
+}
+
+/* A FIFO whose writer opens it once the reader waits in its own open,
+ * writes its text in one go and exits: that one open is the reader's only
+ * chance.  The writer runs on while the reader is being woken, so it has
+ * nearly always closed before the reader runs: a reader that closes its
+ * descriptor to look at the FIFO and opens it again (the double open
+ * 63369fc removed) has then dropped the text with the last descriptor and
+ * waits for a writer that never comes -- the alarm says so. */
+static void writer_gone(int (*reader)(const char *, hfcore_text *, hf_error *),
+                        const char *name, int round)
+{
+    static const char text[] = "{\"a\": [1, 2.5]}";
+    char fifo[300];
+    snprintf(fifo, sizeof fifo, "%s/%s%d", dir, name, round);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    pid_t w = fork();
+    assert_true(w >= 0);
+    if (w == 0) {
+        usleep(50000); /* the reader is blocked in its open by now */
+        int fd = open(fifo, O_WRONLY);
+        int ok = fd >= 0 && write(fd, text, sizeof text - 1) ==
+                                (ssize_t)(sizeof text - 1);
+        /* closed at once: _exit would close it later */
+        _exit(ok && close(fd) == 0 ? 0 : 1);
+    }
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = hung;
+    sigaction(SIGALRM, &sa, &old);
+    alarm(10);
+    hfcore_text t;
+    hf_error err = {0};
+    int rc = reader(fifo, &t, &err);
+    alarm(0);
+    sigaction(SIGALRM, &old, NULL);
+    int status;
+    assert_int_equal(waitpid(w, &status, 0), w);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(rc, HF_OK);
+    assert_int_equal(t.len, sizeof text - 1);
+    assert_int_equal(t.mapped, 0);
+    assert_string_equal(t.p, text);
+    hfcore_text_close(&t);
+}
+
+static void test_fifo_writer_gone(void **state)
+{
+    (void)state;
+    /* A double open passed 3 of 20 single rounds here (its reader can
+     * win the race), so five rounds each */
+    for (int round = 0; round < 5; round++) {
+        writer_gone(hfcore_text_open, "gone_open", round);
+        writer_gone(hfcore_text_read, "gone_read", round);
+    }
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -317,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_workspace),
         cmocka_unit_test(test_rewritten),
         cmocka_unit_test(test_fifo),
+        cmocka_unit_test(test_fifo_writer_gone),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
