@@ -334,6 +334,15 @@ size_t hfmodel_hessian_work_size(const hf_model *m)
 int hfmodel_hessian(const hf_model *m, const double *pars, const double *data,
                     double *H, double *work)
 {
+    int rc = hfmodel_hessian_lower(m, pars, data, H, work);
+    if (rc == HF_OK)
+        mirror(H, m->npars);
+    return rc;
+}
+
+int hfmodel_hessian_lower(const hf_model *m, const double *pars,
+                          const double *data, double *H, double *work)
+{
     if (!m || !pars || !data || !H || !work)
         return HF_ERR_ARG;
     int np = m->npars;
@@ -354,6 +363,5 @@ int hfmodel_hessian(const hf_model *m, const double *pars, const double *data,
     for (int bi = 0; bi < m->nblocks; bi++)
         block_terms(m, bi, pars, work, w, &s, H);
     outer_and_constraints(m, pars, data, work, &s, H);
-    mirror(H, np);
     return HF_OK;
 }

@@ -119,6 +119,11 @@ int hfmodel_yield_negative(const hf_model *m, const double *work);
 size_t hfmodel_hessian_work_size(const hf_model *m);
 int hfmodel_hessian(const hf_model *m, const double *pars, const double *data,
                     double *H, double *work);
+/* hfmodel_hessian's lower triangle only (H[p][q], q <= p; the entries
+ * above the diagonal are not set): the same values, without the pass
+ * that mirrors them (fit/converge.c's check reads each pair once). */
+int hfmodel_hessian_lower(const hf_model *m, const double *pars,
+                          const double *data, double *H, double *work);
 /* The gradient of main bin `bin`'s expected yield over every parameter
  * (grad[npars]) at pars; the yields are in work[0 .. nmain) after. */
 void hfmodel_yield_gradient(const hf_model *m, const double *pars, int bin,
