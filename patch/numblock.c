@@ -141,12 +141,23 @@ static const char *literal_end(const char *p, const char *e)
 
 /* The literal's value as cJSON's parse_number reads it (strtod of the
  * literal alone), from the cache when the same literal came before. */
+/* The cache slot of a literal: its first and last 8 bytes and its length
+ * mixed (a byte loop over ~20 digits cost as much as a third of a
+ * strtod); literals alike but in their middle share a slot, which costs
+ * only a strtod again. */
+static size_t literal_slot(const char *lit, size_t len)
+{
+    uint64_t a = 0, b = 0;
+    memcpy(&a, lit, len < 8 ? len : 8);
+    if (len > 8)
+        memcpy(&b, lit + len - 8, 8);
+    uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^ len;
+    return (size_t)((h * 0x9E3779B97F4A7C15ull) >> 56) % NB_CACHE;
+}
+
 static int literal_value(nb_work *w, const char *lit, size_t len, double *v)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)lit[i]) * 16777619u;
-    nb_cache_entry *c = &w->cache[h % NB_CACHE];
+    nb_cache_entry *c = &w->cache[literal_slot(lit, len)];
     if (c->lit && c->len == len && memcmp(c->lit, lit, len) == 0) {
         *v = c->v;
         return 0;
@@ -339,19 +350,18 @@ static int strip(nb_work *w, const char *p, const char *e)
 static void link_items(cJSON *array, cJSON *items, const double *vals,
                        const char *const *keys, size_t n)
 {
+    /* every member written (the block is not zeroed first) */
     for (size_t i = 0; i < n; i++) {
-        cJSON *it = &items[i];
         double v = vals[i];
-        it->type = cJSON_Number;
-        if (keys[i]) {
-            it->string = (char *)keys[i];
-            it->type |= cJSON_StringIsConst;
-        }
-        it->valuedouble = v;
-        /* cJSON's saturation of valueint (parse_number) */
-        it->valueint = v >= INT_MAX ? INT_MAX : v <= (double)INT_MIN ? INT_MIN : (int)v;
-        it->next = i + 1 < n ? &items[i + 1] : NULL;
-        it->prev = i > 0 ? &items[i - 1] : &items[n - 1];
+        items[i] = (cJSON){
+            .next = i + 1 < n ? &items[i + 1] : NULL,
+            .prev = i > 0 ? &items[i - 1] : &items[n - 1],
+            .type = cJSON_Number | (keys[i] ? cJSON_StringIsConst : 0),
+            /* cJSON's saturation of valueint (parse_number) */
+            .valueint = v >= INT_MAX ? INT_MAX : v <= (double)INT_MIN ? INT_MIN : (int)v,
+            .valuedouble = v,
+            .string = (char *)keys[i],
+        };
     }
     array->child = items;
 }
@@ -366,8 +376,10 @@ typedef struct nb_attach {
  * one takes its count's items. */
 static int attach(cJSON *node, nb_attach *a)
 {
-    int arr = cJSON_IsArray(node);
-    if ((arr || cJSON_IsObject(node)) && !node->child) {
+    /* the type tests inline: cJSON_IsArray & co. are calls into the
+     * shared library, two per item */
+    int arr = (node->type & 0xFF) == cJSON_Array;
+    if ((arr || (node->type & 0xFF) == cJSON_Object) && !node->child) {
         const nb_list *l = arr ? &a->w->arrs : &a->w->objs;
         size_t *k = arr ? &a->ka : &a->ko;
         if (*k >= l->len)
@@ -383,7 +395,8 @@ static int attach(cJSON *node, nb_attach *a)
         return 0;
     }
     for (cJSON *c = node->child; c; c = c->next)
-        if ((cJSON_IsArray(c) || cJSON_IsObject(c)) && attach(c, a))
+        if (((c->type & 0xFF) == cJSON_Array || (c->type & 0xFF) == cJSON_Object) &&
+            attach(c, a))
             return -1;
     return 0;
 }
@@ -393,7 +406,7 @@ static struct hfpatch_numbers *numbers_new(const nb_work *w)
     struct hfpatch_numbers *nums = calloc(1, sizeof *nums);
     if (!nums)
         return NULL;
-    nums->block = calloc(w->nvals ? w->nvals : 1, sizeof *nums->block);
+    nums->block = malloc((w->nvals ? w->nvals : 1) * sizeof *nums->block);
     nums->owners = malloc((w->arrs.len + w->objs.len + 1) * sizeof *nums->owners);
     if (!nums->block || !nums->owners) {
         hfpatch_numbers_delete(NULL, nums);
