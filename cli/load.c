@@ -5,9 +5,11 @@
  * patchset (an object); the first character tells which.  Of a patchset
  * only the patch asked for is parsed.
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -466,6 +468,46 @@ static void text_read(struct hfcli_ahead *a, const hfcore_text *t)
 
 /* The workspace as hfcli_load_workspace reads it, its text handed to
  * the worker for its digest when the digests are checked. */
+/* The main thread's heap grown and its pages made present in one go by
+ * about what the workspace's tree, its checks and the model will take
+ * (the 1Lbb tree is 1.8 times its 4.4 MB of text): one madvise instead of
+ * ~3000 page faults while they are built, each a trap into the kernel
+ * (single patch CPU 70.2 -> 65.9 ms, perf stat, 11 alternating runs).
+ * malloc keeps what is freed here for them: it is told to map no block
+ * of that size on its own and not to give the heap's top back.  The
+ * command ends soon after; a library would not do this. */
+static void heap_ahead(size_t text_len)
+{
+#if defined(MADV_POPULATE_WRITE) && defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
+    size_t n = 3 * text_len, page = 4096;
+    /* small: few faults to save; above 32 MB (a workspace of ~10 MB)
+     * glibc takes no such threshold, and the block would be mapped and
+     * unmapped, its pages with it */
+    if (n < ((size_t)1 << 20) || n + page > ((size_t)32 << 20) ||
+        !mallopt(M_MMAP_THRESHOLD, (int)(n + page)) ||
+        !mallopt(M_TRIM_THRESHOLD, (int)(2 * n)))
+        return;
+    char *q = malloc(n);
+    if (q) {
+        char *from = (char *)(((uintptr_t)q + page - 1) & ~(uintptr_t)(page - 1));
+#if defined(MADV_HUGEPAGE)
+        /* in 2 MB pages where the block holds them whole: fewer page
+         * table entries to fill, fewer TLB misses in the walks of the tree
+         * that follow (CPU 67.6 -> 63.8 ms, 15 alternating runs); the
+         * kernel falls back to 4 kB pages itself */
+        const uintptr_t huge = (uintptr_t)2 << 20;
+        char *h = (char *)(((uintptr_t)q + huge - 1) & ~(huge - 1));
+        if (h + huge <= q + n)
+            madvise(h, (size_t)(q + n - h) & ~(size_t)(huge - 1), MADV_HUGEPAGE);
+#endif
+        madvise(from, (size_t)(q + n - from) & ~(page - 1), MADV_POPULATE_WRITE);
+    }
+    free(q); /* back to the heap's top, its pages kept */
+#else
+    (void)text_len;
+#endif
+}
+
 static int ahead_workspace(struct hfcli_ahead *a, hf_workspace **ws)
 {
     if (a->in.no_verify || strcmp(a->in.ws_path, "-") == 0) {
@@ -476,8 +518,13 @@ static int ahead_workspace(struct hfcli_ahead *a, hf_workspace **ws)
     hfcore_text t;
     int rc = hfcore_text_read(a->in.ws_path, &t, &err);
     text_read(a, rc == HF_OK ? &t : NULL);
-    if (rc == HF_OK)
+    if (rc == HF_OK) {
+        /* OpenSSL's first digest costs ~2 ms more: paid here, where the
+         * main thread has time to spare, not on the worker, the longer */
+        hfcore_digest_ready("sha256");
+        heap_ahead(t.len);
         rc = hfpatch_workspace_parse_n(t.p, t.len, a->in.ws_path, ws, &err);
+    }
     return rc == HF_OK ? HF_EXIT_OK : hfcli_lib_error(&err);
 }
 

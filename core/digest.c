@@ -77,6 +77,19 @@ int hfcore_json_digest(const cJSON *root, const char *algorithm, char *hex,
     return to_hex(raw, rlen, algorithm, hex, len, err);
 }
 
+int hfcore_digest_ready(const char *algorithm)
+{
+    const EVP_MD *md;
+    EVP_MD_CTX *ctx;
+    if (!algorithm || hfcore_crypto_need(algorithm, NULL) != HF_OK ||
+        !(md = find_md(algorithm)) || !(ctx = EVP_MD_CTX_new()))
+        return 0;
+    /* the first init fetches the implementation from OpenSSL's provider */
+    int ok = EVP_DigestInit_ex(ctx, md, NULL);
+    EVP_MD_CTX_free(ctx);
+    return ok;
+}
+
 static int update(void *ctx, const char *s, size_t n)
 {
     return EVP_DigestUpdate(ctx, s, n) ? 0 : -1;

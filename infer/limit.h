@@ -23,6 +23,8 @@ typedef struct hfinfer_limit_ctx {
     hfinfer_lpoint *pts;
     int npts, cap;
     double *start; /* 2 npars: where the next test's fits start */
+    hffit_metric metric; /* limit.c's gauss_metric */
+    int have_metric;     /* 1 made, -1 failed, 0 not (yet) */
     double level; /* 1 - cl */
     int curve;    /* 0 observed, 1..5 expected band (limit.c's Brent) */
     int rc;

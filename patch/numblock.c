@@ -9,10 +9,11 @@
  * than a third of the patch's parse.  Here the text is copied without its
  * whitespace (most of an indented patch's bytes, each one a step of
  * cJSON's skip), every array holding only numbers goes to cJSON as [],
- * and its numbers are read with strtod once per distinct literal (the
- * same values recur: hi_data == lo_data == the sample's data) into one
- * calloc'd block, linked into the tree as cJSON links an array's items.
- * Everything else, and the grammar, is still cJSON's.
+ * every object holding only numbers under "hi" and "lo" (a normsys's
+ * data) as {}, and their numbers are read with strtod once per distinct
+ * literal (the same values recur: hi_data == lo_data == the sample's
+ * data) into one calloc'd block, linked into the tree as cJSON links a
+ * container's items.  Everything else, and the grammar, is still cJSON's.
  *
  * Only for text that the scanner passed (a patchset's span).  Any doubt
  * (a literal cJSON would cut, another locale's decimal point, cJSON
@@ -42,6 +43,12 @@ struct hfpatch_numbers {
     size_t nowners;
 };
 
+/* Per [] or {} written, how many numbers it had (0: it was empty). */
+typedef struct nb_list {
+    size_t *n;
+    size_t len, cap;
+} nb_list;
+
 typedef struct nb_cache_entry {
     const char *lit; /* into the original text */
     size_t len;
@@ -52,10 +59,10 @@ typedef struct nb_cache_entry {
 typedef struct nb_work {
     char *out;
     size_t used;
-    double *vals;        /* the numbers of the replaced arrays, in order */
+    double *vals;        /* the numbers taken out, in text order */
+    const char **keys;   /* per number, its key (an object's) or NULL */
     size_t nvals, capv;
-    size_t *counts;      /* per [] written, its numbers (0: it was empty) */
-    size_t ncounts, capc;
+    nb_list arrs, objs;  /* the [] and {} written */
     int oom;
     nb_cache_entry cache[NB_CACHE];
 } nb_work;
@@ -134,12 +141,23 @@ static const char *literal_end(const char *p, const char *e)
 
 /* The literal's value as cJSON's parse_number reads it (strtod of the
  * literal alone), from the cache when the same literal came before. */
+/* The cache slot of a literal: its first and last 8 bytes and its length
+ * mixed (a byte loop over ~20 digits cost as much as a third of a
+ * strtod); literals alike but in their middle share a slot, which costs
+ * only a strtod again. */
+static size_t literal_slot(const char *lit, size_t len)
+{
+    uint64_t a = 0, b = 0;
+    memcpy(&a, lit, len < 8 ? len : 8);
+    if (len > 8)
+        memcpy(&b, lit + len - 8, 8);
+    uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^ len;
+    return (size_t)((h * 0x9E3779B97F4A7C15ull) >> 56) % NB_CACHE;
+}
+
 static int literal_value(nb_work *w, const char *lit, size_t len, double *v)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)lit[i]) * 16777619u;
-    nb_cache_entry *c = &w->cache[h % NB_CACHE];
+    nb_cache_entry *c = &w->cache[literal_slot(lit, len)];
     if (c->lit && c->len == len && memcmp(c->lit, lit, len) == 0) {
         *v = c->v;
         return 0;
@@ -157,31 +175,35 @@ static int literal_value(nb_work *w, const char *lit, size_t len, double *v)
     return 0;
 }
 
-static int push_value(nb_work *w, double v)
+static int push_value(nb_work *w, double v, const char *key)
 {
     if (w->nvals == w->capv) {
         size_t cap = w->capv ? 2 * w->capv : 1024;
         double *nv = realloc(w->vals, cap * sizeof *nv);
-        if (!nv)
+        if (nv)
+            w->vals = nv;
+        const char **nk = nv ? realloc(w->keys, cap * sizeof *nk) : NULL;
+        if (!nk)
             return w->oom = -1;
-        w->vals = nv;
+        w->keys = nk;
         w->capv = cap;
     }
+    w->keys[w->nvals] = key;
     w->vals[w->nvals++] = v;
     return 0;
 }
 
-static int push_count(nb_work *w, size_t n)
+static int push_count(nb_work *w, nb_list *l, size_t n)
 {
-    if (w->ncounts == w->capc) {
-        size_t cap = w->capc ? 2 * w->capc : 512;
-        size_t *nc = realloc(w->counts, cap * sizeof *nc);
-        if (!nc)
+    if (l->len == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 512;
+        size_t *nn = realloc(l->n, cap * sizeof *nn);
+        if (!nn)
             return w->oom = -1;
-        w->counts = nc;
-        w->capc = cap;
+        l->n = nn;
+        l->cap = cap;
     }
-    w->counts[w->ncounts++] = n;
+    l->n[l->len++] = n;
     return 0;
 }
 
@@ -193,19 +215,76 @@ static const char *number_array(nb_work *w, const char *p, const char *e)
     size_t first = w->nvals;
     p = skip_ws(p, e);
     if (p < e && *p == ']')
-        return push_count(w, 0) ? NULL : p + 1;
+        return push_count(w, &w->arrs, 0) ? NULL : p + 1;
     for (;;) {
         const char *q = literal_end(p, e);
         double v;
         if (!q || (size_t)(q - p) > NB_LITERAL_MAX - 1 ||
-            literal_value(w, p, (size_t)(q - p), &v) || push_value(w, v))
+            literal_value(w, p, (size_t)(q - p), &v) || push_value(w, v, NULL))
             break;
         p = skip_ws(q, e);
         if (p < e && *p == ',') {
             p = skip_ws(p + 1, e);
             continue;
         }
-        if (p < e && *p == ']' && !push_count(w, w->nvals - first))
+        if (p < e && *p == ']' && !push_count(w, &w->arrs, w->nvals - first))
+            return p + 1;
+        break;
+    }
+    w->nvals = first;
+    return NULL;
+}
+
+/* The keys an object of numbers may have here: a normsys's data.  Static,
+ * so that items keyed by them (cJSON_StringIsConst) never own their key,
+ * and a copy of such an item (cJSON_Duplicate keeps a const key) can
+ * outlive the patch. */
+static const char *const nb_keys[] = {"hi", "lo"};
+
+/* The key at p (its opening quote) when it is one of nb_keys, spelt
+ * without escapes; its end in *end. */
+static const char *known_key(const char *p, const char *e, const char **end)
+{
+    for (size_t i = 0; i < sizeof nb_keys / sizeof *nb_keys; i++) {
+        size_t l = strlen(nb_keys[i]);
+        if ((size_t)(e - p) >= l + 2 && p[0] == '"' && memcmp(p + 1, nb_keys[i], l) == 0 &&
+            p[l + 1] == '"') {
+            *end = p + l + 2;
+            return nb_keys[i];
+        }
+    }
+    return NULL;
+}
+
+/* p just after a '{': when the object holds only numbers under nb_keys
+ * (or nothing), their values pushed and the end of the object returned;
+ * else NULL with nothing pushed. */
+static const char *number_object(nb_work *w, const char *p, const char *e)
+{
+    size_t first = w->nvals;
+    p = skip_ws(p, e);
+    if (p < e && *p == '}')
+        return push_count(w, &w->objs, 0) ? NULL : p + 1;
+    for (;;) {
+        const char *q = NULL;
+        const char *key = known_key(p, e, &q);
+        if (!key)
+            break;
+        p = skip_ws(q, e);
+        if (p >= e || *p != ':')
+            break;
+        p = skip_ws(p + 1, e);
+        q = literal_end(p, e);
+        double v;
+        if (!q || (size_t)(q - p) > NB_LITERAL_MAX - 1 ||
+            literal_value(w, p, (size_t)(q - p), &v) || push_value(w, v, key))
+            break;
+        p = skip_ws(q, e);
+        if (p < e && *p == ',') {
+            p = skip_ws(p + 1, e);
+            continue;
+        }
+        if (p < e && *p == '}' && !push_count(w, &w->objs, w->nvals - first))
             return p + 1;
         break;
     }
@@ -229,7 +308,8 @@ static const char *string_end(const char *p, const char *e)
     return NULL;
 }
 
-/* text[0, len) into w->out without whitespace, number arrays as []. */
+/* text[0, len) into w->out without whitespace, number arrays as [] and
+ * number objects as {}. */
 static int strip(nb_work *w, const char *p, const char *e)
 {
     while (p < e) {
@@ -246,13 +326,13 @@ static int strip(nb_work *w, const char *p, const char *e)
             memcpy(w->out + w->used, p, (size_t)(q - p));
             w->used += (size_t)(q - p);
             p = q;
-        } else if (c == '[' && (p + 1 < e)) {
-            const char *q = number_array(w, p + 1, e);
+        } else if ((c == '[' || c == '{') && (p + 1 < e)) {
+            const char *q = c == '[' ? number_array(w, p + 1, e) : number_object(w, p + 1, e);
             if (w->oom)
                 return -1;
-            w->out[w->used++] = '[';
+            w->out[w->used++] = c;
             if (q) {
-                w->out[w->used++] = ']';
+                w->out[w->used++] = c == '[' ? ']' : '}';
                 p = q;
             } else {
                 p++;
@@ -266,18 +346,22 @@ static int strip(nb_work *w, const char *p, const char *e)
     return 0;
 }
 
-/* cJSON's own linking of an array's items: first->prev is the last. */
-static void link_items(cJSON *array, cJSON *items, const double *vals, size_t n)
+/* cJSON's own linking of a container's items: first->prev is the last. */
+static void link_items(cJSON *array, cJSON *items, const double *vals,
+                       const char *const *keys, size_t n)
 {
+    /* every member written (the block is not zeroed first) */
     for (size_t i = 0; i < n; i++) {
-        cJSON *it = &items[i];
         double v = vals[i];
-        it->type = cJSON_Number;
-        it->valuedouble = v;
-        /* cJSON's saturation of valueint (parse_number) */
-        it->valueint = v >= INT_MAX ? INT_MAX : v <= (double)INT_MIN ? INT_MIN : (int)v;
-        it->next = i + 1 < n ? &items[i + 1] : NULL;
-        it->prev = i > 0 ? &items[i - 1] : &items[n - 1];
+        items[i] = (cJSON){
+            .next = i + 1 < n ? &items[i + 1] : NULL,
+            .prev = i > 0 ? &items[i - 1] : &items[n - 1],
+            .type = cJSON_Number | (keys[i] ? cJSON_StringIsConst : 0),
+            /* cJSON's saturation of valueint (parse_number) */
+            .valueint = v >= INT_MAX ? INT_MAX : v <= (double)INT_MIN ? INT_MIN : (int)v,
+            .valuedouble = v,
+            .string = (char *)keys[i],
+        };
     }
     array->child = items;
 }
@@ -285,28 +369,34 @@ static void link_items(cJSON *array, cJSON *items, const double *vals, size_t n)
 typedef struct nb_attach {
     const nb_work *w;
     struct hfpatch_numbers *nums;
-    size_t k, v; /* next count, next value */
+    size_t ka, ko, v; /* next [] count, next {} count, next value */
 } nb_attach;
 
-/* Depth first in text order, as the empty arrays were written: each one
- * takes its count's items. */
+/* Depth first in text order, as the empty containers were written: each
+ * one takes its count's items. */
 static int attach(cJSON *node, nb_attach *a)
 {
-    if (cJSON_IsArray(node) && !node->child) {
-        if (a->k >= a->w->ncounts)
+    /* the type tests inline: cJSON_IsArray & co. are calls into the
+     * shared library, two per item */
+    int arr = (node->type & 0xFF) == cJSON_Array;
+    if ((arr || (node->type & 0xFF) == cJSON_Object) && !node->child) {
+        const nb_list *l = arr ? &a->w->arrs : &a->w->objs;
+        size_t *k = arr ? &a->ka : &a->ko;
+        if (*k >= l->len)
             return -1;
-        size_t n = a->w->counts[a->k++];
+        size_t n = l->n[(*k)++];
         if (n == 0)
             return 0;
         if (a->v + n > a->w->nvals)
             return -1;
-        link_items(node, a->nums->block + a->v, a->w->vals + a->v, n);
+        link_items(node, a->nums->block + a->v, a->w->vals + a->v, a->w->keys + a->v, n);
         a->nums->owners[a->nums->nowners++] = node;
         a->v += n;
         return 0;
     }
     for (cJSON *c = node->child; c; c = c->next)
-        if ((cJSON_IsArray(c) || cJSON_IsObject(c)) && attach(c, a))
+        if (((c->type & 0xFF) == cJSON_Array || (c->type & 0xFF) == cJSON_Object) &&
+            attach(c, a))
             return -1;
     return 0;
 }
@@ -316,8 +406,8 @@ static struct hfpatch_numbers *numbers_new(const nb_work *w)
     struct hfpatch_numbers *nums = calloc(1, sizeof *nums);
     if (!nums)
         return NULL;
-    nums->block = calloc(w->nvals ? w->nvals : 1, sizeof *nums->block);
-    nums->owners = malloc((w->ncounts ? w->ncounts : 1) * sizeof *nums->owners);
+    nums->block = malloc((w->nvals ? w->nvals : 1) * sizeof *nums->block);
+    nums->owners = malloc((w->arrs.len + w->objs.len + 1) * sizeof *nums->owners);
     if (!nums->block || !nums->owners) {
         hfpatch_numbers_delete(NULL, nums);
         return NULL;
@@ -336,8 +426,8 @@ static cJSON *tree(const nb_work *w, struct hfpatch_numbers **out)
         cJSON_Delete(root);
         return NULL;
     }
-    nb_attach a = {w, nums, 0, 0};
-    if (attach(root, &a) || a.k != w->ncounts || a.v != w->nvals) {
+    nb_attach a = {w, nums, 0, 0, 0};
+    if (attach(root, &a) || a.ka != w->arrs.len || a.ko != w->objs.len || a.v != w->nvals) {
         hfpatch_numbers_delete(root, nums);
         return NULL;
     }
@@ -365,7 +455,9 @@ int hfpatch_numbers_parse(const char *text, size_t len, cJSON **out,
     }
     free(w->out);
     free(w->vals);
-    free(w->counts);
+    free(w->keys);
+    free(w->arrs.n);
+    free(w->objs.n);
     free(w);
     return rc;
 }

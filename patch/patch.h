@@ -72,8 +72,9 @@ int hfpatch_workspace_wrap(cJSON *doc, const char *source, const char *blame,
 
 /* An RFC 6902 patch: its operation array and where it came from. */
 /* numblock.c: a patch's operations parsed by cJSON, the numbers of its
- * flat number arrays read into one block of items linked into the tree
- * (a grid's patch, ~35% of its parse).  0 with *out and *nums set, else
+ * flat number arrays (and of {"hi": .., "lo": ..} objects, keyed by static
+ * strings with cJSON_StringIsConst) read into one block of items linked
+ * into the tree (a grid's patch, ~35% of its parse).  0 with *out and *nums set, else
  * nonzero (then parse the text as before: nothing here words an error).
  * text[0, len) must have passed the scanner. */
 typedef struct hfpatch_numbers hfpatch_numbers;

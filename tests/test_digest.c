@@ -289,6 +289,24 @@ static void test_dump_locale(void **state)
     }
 }
 
+/* hfcore_digest_ready (the CLI opens libcrypto on its main thread before
+ * the worker digests): 1 for hashlib's names only, and a digest after it
+ * is the one sha256sum gives for the same text ("{}" is already Python's
+ * canonical form). */
+static void test_digest_ready(void **state)
+{
+    (void)state;
+    assert_int_equal(hfcore_digest_ready("sha256"), 1);
+    assert_int_equal(hfcore_digest_ready("md5"), 1);
+    assert_int_equal(hfcore_digest_ready("sha257"), 0);
+    assert_int_equal(hfcore_digest_ready(NULL), 0);
+    char hex[160];
+    hf_error err = {0};
+    assert_int_equal(hfcore_json_text_digest("{}", 2, "sha256", hex, sizeof hex, &err),
+                     HF_OK);
+    assert_string_equal(hex, "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+}
+
 /* prune/rename and combine, with every cJSON allocation failing in turn:
  * each returns HF_OK or HF_ERR_NOMEM and leaves nothing allocated. */
 static void test_wsops_oom(void **state)
@@ -356,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_sort_prune),
         cmocka_unit_test(test_dump_locale),
         cmocka_unit_test(test_wsops_oom),
+        cmocka_unit_test(test_digest_ready),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,8 @@
  * number arrays read into one block) gives cJSON's own tree, item for
  * item: types, keys, strings, every double's bits, valueint, and cJSON's
  * links (first->prev is the last); and declines (nonzero) every text
- * cJSON cannot parse.  The expected trees are cJSON_ParseWithLength's of
+ * cJSON cannot parse.  The one difference allowed: a number keyed "hi" or
+ * "lo" has a static key (cJSON_StringIsConst).  The expected trees are cJSON_ParseWithLength's of
  * the same text, not anything of ours.
  */
 #include <setjmp.h>
@@ -46,9 +47,18 @@ static void same_tree(const cJSON *a, const cJSON *b, int mask)
     assert_true(x == NULL && y == NULL);
 }
 
+/* Items keyed by a static key (the block's objects of numbers). */
+static size_t count_const(const cJSON *it)
+{
+    size_t n = 0;
+    for (; it; it = it->next)
+        n += ((it->type & cJSON_StringIsConst) != 0) + count_const(it->child);
+    return n;
+}
+
 /* Parsed both ways: the same tree, or both refuse; the block's numbers
- * counted into *blocked. */
-static void check_text(const char *text, size_t len, size_t *blocked)
+ * counted into *blocked, those of its objects into *keyed. */
+static void check_text(const char *text, size_t len, size_t *blocked, size_t *keyed)
 {
     /* cJSON, with what follows the value only whitespace, as
      * hfcore_json_parse_span_ex takes a span */
@@ -73,8 +83,9 @@ static void check_text(const char *text, size_t len, size_t *blocked)
         return;
     }
     assert_int_equal(rc, 0);
-    same_tree(got, want, 0);
+    same_tree(got, want, cJSON_StringIsConst);
     *blocked += hfpatch_numbers_count(nums);
+    *keyed += count_const(got);
     hfpatch_numbers_delete(got, nums);
     cJSON_Delete(want);
 }
@@ -100,15 +111,22 @@ static void test_literals(void **state)
         /* a literal longer than cJSON's buffer, alone and after numbers */
         "[[1, 1234567890123456789012345678901234567890123456789012345678901234567890]]",
         "[[1.25, 12345678901234567890123456789012345678901234567890123456789012]]",
+        /* objects of numbers (a normsys's data) and near ones */
+        "[{\"data\": {\"hi\": 1.02, \"lo\": 0.98}}, { }, {\"hi\":1,\"hi\":2}, "
+        "{\"lo\": 1, \"x\": 2}, {\"hi\": [1]}, {\"hi\": \"1\"}, {\"h\\u0069\": 3}, "
+        "{\"hi\": 1e400, \"lo\": -0}, {\"hi\": {\"lo\": 5}}, {\"hi \": 1}, {\"lo\": 01}]",
+        "{\"hi\" : 0.5 , \"lo\" :\n 0.25 }",
         /* not JSON: both refuse */
         "[1 2]", "[1,]", "[.5]", "[-]", "[1e]", "{\"a\":[1,2}", "[[1]", "[1]]", "",
-        "[\"abc]", "[1, 2", "[0x10]", "[Infinity]", "[NaN]",
+        "[\"abc]", "[1, 2", "[0x10]", "[Infinity]", "[NaN]", "{\"hi\": 1,}",
+        "{\"hi\" 1}", "{\"hi\": 1", "{\"hi\": 1 \"lo\": 2}", "{hi: 1}",
         "7", "[7]", "{\"a\": []}", "[[1,2],[3,4]] ",
     };
-    size_t blocked = 0;
+    size_t blocked = 0, keyed = 0;
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
-        check_text(texts[i], strlen(texts[i]), &blocked);
+        check_text(texts[i], strlen(texts[i]), &blocked, &keyed);
     assert_true(blocked >= 40);
+    assert_int_equal(keyed, 9);
 }
 
 static uint32_t next(uint32_t *s)
@@ -135,10 +153,10 @@ static void random_value(char *buf, size_t *n, size_t cap, uint32_t *s, int dept
                                        "2147483648", "-2147483649", "1e400", "01",
                                        "1.", "12345678901234567890"};
     static const char *const strs[] = {"\"a\"", "\"[1]\"", "\"x\\\"]\"", "\"\\\\\"",
-                                       "\"\\u005b\"", "\"\""};
+                                       "\"\\u005b\"", "\"\"", "\"hi\"", "\"lo\""};
     static const char *const ws[] = {"", " ", "\n    ", "\t", "\r\n"};
     emit(buf, n, cap, ws[next(s) % 5]);
-    uint32_t k = depth > 4 ? 3 : next(s) % 4;
+    uint32_t k = depth > 4 ? 3 + next(s) % 2 : next(s) % 5;
     if (k == 0 || k == 1) {
         emit(buf, n, cap, k == 0 ? "[" : "{");
         int m = (int)(next(s) % 4);
@@ -146,14 +164,26 @@ static void random_value(char *buf, size_t *n, size_t cap, uint32_t *s, int dept
             if (i)
                 emit(buf, n, cap, ",");
             if (k == 1) {
-                emit(buf, n, cap, strs[next(s) % 6]);
+                emit(buf, n, cap, strs[next(s) % 8]);
                 emit(buf, n, cap, ":");
             }
             random_value(buf, n, cap, s, depth + 1);
         }
         emit(buf, n, cap, k == 0 ? "]" : "}");
     } else if (k == 2) {
-        emit(buf, n, cap, strs[next(s) % 6]);
+        emit(buf, n, cap, strs[next(s) % 8]);
+    } else if (k == 4) {
+        /* an object of numbers, mostly under "hi" and "lo" */
+        emit(buf, n, cap, "{");
+        int m = (int)(next(s) % 4);
+        for (int i = 0; i < m; i++) {
+            if (i)
+                emit(buf, n, cap, next(s) % 2 ? "," : " ,\n");
+            emit(buf, n, cap, strs[6 + next(s) % 2 - (next(s) % 8 == 0)]);
+            emit(buf, n, cap, next(s) % 2 ? ":" : " : ");
+            emit(buf, n, cap, lits[next(s) % 14]);
+        }
+        emit(buf, n, cap, "}");
     } else {
         emit(buf, n, cap, "[");
         int m = (int)(next(s) % 4);
@@ -173,16 +203,17 @@ static void test_random(void **state)
     (void)state;
     uint32_t s = 12345;
     static char buf[1 << 14];
-    size_t blocked = 0;
+    size_t blocked = 0, keyed = 0;
     for (int t = 0; t < 3000; t++) {
         size_t n = 0;
         random_value(buf, &n, sizeof buf - 1, &s, 0);
         if (t % 3 == 2 && n > 0)
             buf[next(&s) % n] = "[]{},:\"\\ 0-.e"[next(&s) % 14]; /* [13]: NUL */
         buf[n] = '\0';
-        check_text(buf, n, &blocked);
+        check_text(buf, n, &blocked, &keyed);
     }
     assert_true(blocked >= 1000);
+    assert_true(keyed >= 200);
 }
 
 /* Every 1Lbb patch (skipped without ../shared): parsed for a build, its
@@ -206,8 +237,9 @@ static void test_1lbb(void **state)
         assert_int_equal(hfpatch_patchset_parse_one(lazy, i, &one, &err), HF_OK);
         assert_int_equal(hfpatch_patchset_parse_build(lazy, i, &built, &err), HF_OK);
         assert_true(hfpatch_numbers_count(built->numbers) > 500);
+        assert_true(count_const(built->ops) >= 20);
         assert_null(one->numbers);
-        same_tree(built->ops, one->ops, HF_JSON_INT);
+        same_tree(built->ops, one->ops, HF_JSON_INT | cJSON_StringIsConst);
         hf_patch_free(one);
         hf_patch_free(built);
     }
