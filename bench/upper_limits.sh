@@ -89,13 +89,18 @@ print(sum(len(v) if isinstance(v, list) else 1 for v in p.values()))' 2>/dev/nul
     ratio=$(echo "scale=2; $el / $eh" | bc)
     if [ -n "$BEFORE" ]; then
         read -r beh _ bel _ < <(stats "$BEFORE" "${args[@]}")
-        echo "| $name | $npars | $eh | $el | $ratio | $bel ($(echo "scale=1; $bel / $beh" | bc)) | $th | $tl |"
+        echo "| $name | $npars | $eh | $el | $ratio | $bel ($(echo "scale=2; $bel / $beh" | bc)) | $th | $tl |"
     else
         echo "| $name | $npars | $eh | $el | $ratio | $th | $tl |"
     fi
 done
 } | tee "$TMP/section.md"
+# the notes written under the previous table (read with it: edit them to
+# the new numbers) follow the new one
+awk '/^## Upper limits against one hypotest/{on=1; next} /^## /{on=0} on' \
+    bench/RESULTS.md | awk 'table && !/^\|/{after=1} /^\|/{table=1} after' \
+    >"$TMP/notes.md"
 awk '/^## Upper limits against one hypotest/{skip=1; next} /^## /{skip=0} !skip' \
     bench/RESULTS.md >"$TMP/RESULTS.md"
-cat "$TMP/section.md" >>"$TMP/RESULTS.md"
+cat "$TMP/section.md" "$TMP/notes.md" >>"$TMP/RESULTS.md"
 mv "$TMP/RESULTS.md" bench/RESULTS.md
