@@ -115,6 +115,7 @@ HF_VECTORIZE static void axpy2(double *restrict h, double a,
                                const double *restrict u, double b,
                                const double *restrict v, int n)
 {
+#pragma GCC unroll 2
     for (int k = 0; k < n; k++)
         h[k] += a * u[k] + b * v[k];
 }

@@ -196,12 +196,12 @@ static void block_histosys(const hf_model *m, int bi, const double *pars,
  * time goes. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
     defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
+__attribute__((optimize("O3", "tree-vectorize"), target_clones("avx2", "default")))
 #endif
 static void row_update(double *restrict h, double u, const double *restrict y,
                        double v, const double *restrict a, int n)
 {
-#pragma omp simd
+#pragma GCC unroll 2
     for (int l = 0; l < n; l++)
         h[l] += u * y[l] + v * a[l];
 }
