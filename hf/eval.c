@@ -132,6 +132,8 @@ static HFMODEL_INLINE double histosys_base(const hf_model *m, const double *hw,
     /* lanes 0 and 2 accumulate as a0 and a1 below; q swaps each entry's
      * two products so that p + q holds their sums */
     hfmodel_v4 acc = {m->nominal[s], 0, 0, 0};
+    /* unrolled (here and in histosys_sums): fewer loop instructions,
+     * the same additions in the same order */
 #pragma GCC unroll 2
     for (; k + 1 < end; k += 2) {
         const double *w0 = hw + 4 * m->hs_spar[k], *w1 = hw + 4 * m->hs_spar[k + 1];
