@@ -790,6 +790,22 @@ static void *free_workspace(void *ws)
 #ifndef HFCLI_FREE_INPUTS
 #define HFCLI_FREE_INPUTS 0
 #endif
+/* Under valgrind too (its memcheck would call them lost; a no-op test
+ * natively), where its header is there to say so. */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define HFCLI_ON_VALGRIND() (RUNNING_ON_VALGRIND != 0)
+#endif
+#endif
+#ifndef HFCLI_ON_VALGRIND
+#define HFCLI_ON_VALGRIND() 0
+#endif
+
+static int frees_inputs(void)
+{
+    return HFCLI_FREE_INPUTS || HFCLI_ON_VALGRIND();
+}
 
 /* The workspace and patch files let go of, unfreed (the slots cleared). */
 static void leave_inputs(hf_cli_loaded *l)
@@ -810,7 +826,7 @@ void hfcli_drop_inputs(hf_cli_loaded *l)
         l->drop_wanted = 1;
         if (!l->ahead->digest.text || l->dropping)
             return;
-        if (!HFCLI_FREE_INPUTS)
+        if (!frees_inputs())
             l->ws = NULL;
         else if ((l->dropping = pthread_create(&l->dropper, NULL, free_workspace,
                                                l->ws) == 0))
@@ -818,7 +834,7 @@ void hfcli_drop_inputs(hf_cli_loaded *l)
         return;
     }
     /* the model holds copies of what it needs */
-    if (!HFCLI_FREE_INPUTS)
+    if (!frees_inputs())
         leave_inputs(l);
     else if (!l->dropping)
         l->dropping = pthread_create(&l->dropper, NULL, drop_inputs, l) == 0;
