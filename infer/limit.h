@@ -16,6 +16,8 @@ typedef struct hfinfer_lpoint {
     double *fixed[2]; /* the fixed-POI fits to data and to the Asimov data
                        * (NULL: none), where later tests start theirs */
     double *own;      /* the block fixed[] point into */
+    double tA;        /* twice the NLL of the Asimov fit fixed[1] */
+    int checked;      /* its Asimov fit checked from the inits */
 } hfinfer_lpoint;
 
 typedef struct hfinfer_limit_ctx {
@@ -25,6 +27,7 @@ typedef struct hfinfer_limit_ctx {
     double *start; /* 2 npars: where the next test's fits start */
     hffit_metric metric; /* limit.c's gauss_metric */
     int have_metric;     /* 1 made, -1 failed, 0 not (yet) */
+    double *probe_metric; /* limit.c's checks' (hf_hypo.probe_metric) */
     double level; /* 1 - cl */
     int curve;    /* 0 observed, 1..5 expected band (limit.c's Brent) */
     int rc;
