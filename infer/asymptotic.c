@@ -374,15 +374,7 @@ static int hypo_probe_bfgs(hf_hypo *h, double mu, const double *xs,
     double *H = malloc((size_t)(n ? n : 1) * (n ? n : 1) * sizeof *H);
     if (idx && H && hffit_bfgs_work_alloc(&w, h->m, n ? n : 1) == HF_OK) {
         int ng = 0;
-        /* an upper limit's checks after the fact (limit.c) go one after
-         * another from the inits at nearby mu: each from the metric the
-         * previous one learnt on its way (the same descent, through
-         * nearly the same NLL), where the first metric took SS3L's 3-4
-         * evaluations a check, that metric 2 */
-        if (h->probe_metric && h->probe_metric_n == n)
-            memcpy(H, h->probe_metric, (size_t)n * n * sizeof *H);
-        else
-            hypo_probe_metric(h, n, idx, x, H, &ng);
+        hypo_probe_metric(h, n, idx, x, H, &ng);
         *nevals += ng;
         hf_bfgs_problem p = {h->m,     h->asimov,        n,       idx,
                              h->width, h->opt.tolerance, 100 + n, 1};
@@ -393,10 +385,6 @@ static int hypo_probe_bfgs(hf_hypo *h, double mu, const double *xs,
         w.first_rho = rho;
         hffit_bfgs(&p, H, x, x, &f, &ne, &w);
         *nevals += (int)ne;
-        if (h->probe_metric && !w.first_bad) {
-            memcpy(h->probe_metric, w.H, (size_t)n * n * sizeof *H);
-            h->probe_metric_n = n;
-        }
         same = w.first_bad ? -1 : w.at_near && !hffit_lower(f, tnll);
     }
     hffit_bfgs_work_free(&w);
@@ -523,8 +511,9 @@ static int hypo_fit(void *ctx, const double *data, const double *start,
     hfinfer_retry rt = {data, fix_poi, mu, &h->opt, h->width, h->work,
                         start, other, 2};
     rc = hfinfer_retry_fit(h->m, &rt, rc, pars, tnll, &r.nevals, err);
-    /* an upper limit's test that starts from a nearby test's fit
-     * (limit.c) inherits that test's check from the inits */
+    /* an upper limit's test that starts from a nearby test's fit is
+     * checked afterwards where it decides a crossing (limit.c's
+     * check_crossing, hfinfer_hypo_check_asimov) */
     if (HFFIT_ROBUST && rc == HF_OK && !thorough && fix_poi &&
         data == h->asimov && !h->fixed_start[1])
         asimov_from_inits(h, mu, pars, tnll, &r.nevals);

@@ -139,12 +139,6 @@ typedef struct hf_hypo {
     const double *fixed_start[2];
     double *fixed_keep[2];
     double fixed_keep_tnll[2]; /* twice the NLL at fixed_keep[k] */
-    /* NULL, or (npars^2, the caller's) the first inverse metric of the
-     * next BFGS probe from the inits (asymptotic.c's hypo_probe_bfgs,
-     * where it has probe_metric_n variables), replaced by the one that
-     * probe ends with: limit.c's checks, one after another */
-    double *probe_metric;
-    int probe_metric_n;
     /* The free fit's inverse Hessian, the first metric of the fits after
      * it (fit/warm.c); frozen after hfinfer_hypo_init so that a scan's
      * CLs stays a function of mu alone. */

@@ -119,9 +119,8 @@ static int warm_start(limit_ctx *c, point *p, double mu)
  * 0.5% off); from each start's own metric every fit ends where the
  * L-BFGS's did.  (That point is not the metric's alone: from the start
  * a test at 3.2988 gets when the tests lie elsewhere, the L-BFGS ends
- * there too.  A warm start there inherits the first test's check from
- * the inits, which does not hold for it; test_cls's sig_200_0 would show
- * it.)  On the 52 limits of bench/'s and the references'
+ * there too: hfinfer_limit_solve's checks from the inits find the lower
+ * well; tests/test_limit_check.c.)  On the 52 limits of bench/'s and the references'
  * workspaces (limit.c's warm starts otherwise as before): 2Ljets 236 ->
  * 155 evaluations, sbottom 1300_205_60 306 -> 279, syn_zeros -25 to -35%,
  * the limits within 3e-10 relative.  In place of a usable metric of the
@@ -162,8 +161,6 @@ void hfinfer_limit_free(limit_ctx *c)
         free(c->pts[i].own);
     free(c->pts);
     free(c->start);
-    free(c->probe_metric);
-    c->probe_metric = NULL;
     if (c->have_metric > 0)
         hffit_metric_free(&c->metric);
     c->have_metric = 0;
@@ -257,21 +254,12 @@ static int check_test(limit_ctx *c, int i, int *moved)
     if (!p->fixed[1] || !isfinite(p->tA))
         return HF_OK;
     double *x = malloc((np ? np : 1) * sizeof *x), t = p->tA;
-    if (!c->probe_metric) {
-        c->probe_metric = malloc((np ? np * np : 1) * sizeof *x);
-        c->h.probe_metric_n = -1; /* none learnt yet */
-    }
-    if (!x || !c->probe_metric) {
-        free(x);
+    if (!x)
         return c->rc = hfcore_error_set(c->err, HF_ERR_NOMEM,
                                         "upper limit: out of memory");
-    }
     memcpy(x, p->fixed[1], np * sizeof *x);
     int rc = HF_OK;
-    c->h.probe_metric = c->probe_metric;
-    int lower = hfinfer_hypo_check_asimov(&c->h, p->mu, x, &t);
-    c->h.probe_metric = NULL;
-    if (lower) {
+    if (hfinfer_hypo_check_asimov(&c->h, p->mu, x, &t)) {
         point q = {0};
         rc = run_test(c, &q, p->mu, !isnan(p->v[0]), x);
         if (rc == HF_OK) {
@@ -284,26 +272,56 @@ static int check_test(limit_ctx *c, int i, int *moved)
     return rc;
 }
 
-/* The tests that decide curve k's crossing at mu: the nearest below and
- * above it among those with the curve's statistics; each is checked
- * (check_test) unless it was. */
-static int check_crossing(limit_ctx *c, int k, double mu, int *moved)
+/* The test nearest to mu with curve k's statistics (only those not
+ * checked where unchecked; -1: none). */
+static int nearest_test(const limit_ctx *c, int k, double mu, int unchecked)
 {
-    int lo = -1, hi = -1;
+    int best = -1;
     for (int i = 0; i < c->npts; i++) {
         const point *p = &c->pts[i];
-        if (k == 0 && isnan(p->v[0]))
+        if ((unchecked && p->checked) || (k == 0 && isnan(p->v[0])))
             continue;
-        if (p->mu <= mu && (lo < 0 || p->mu > c->pts[lo].mu))
-            lo = i;
-        if (p->mu >= mu && (hi < 0 || p->mu < c->pts[hi].mu))
-            hi = i;
+        if (best < 0 || fabs(p->mu - mu) < fabs(c->pts[best].mu - mu))
+            best = i;
     }
-    int rc = HF_OK;
-    if (lo >= 0 && !c->pts[lo].checked)
-        rc = check_test(c, lo, moved);
-    if (rc == HF_OK && hi >= 0 && !c->pts[hi].checked)
-        rc = check_test(c, hi, moved);
+    return best;
+}
+
+/* Does the model through the checked tests alone put curve k's crossing
+ * at mu (hfinfer_limit_agrees)? */
+static int checked_agree(const limit_ctx *c, int k, double mu, point *buf)
+{
+    limit_ctx only = *c;
+    only.pts = buf;
+    only.npts = 0;
+    for (int i = 0; i < c->npts; i++)
+        if (c->pts[i].checked)
+            buf[only.npts++] = c->pts[i];
+    return hfinfer_limit_agrees(&only, k, mu);
+}
+
+/* Curve k's crossing at mu made to rest on checked tests: the nearest
+ * test is checked (check_test), and then the next nearest, until the
+ * model through the checked tests alone puts the crossing within
+ * LIMIT_AGREE of mu (the unchecked ones then do not decide it: the same
+ * test as limit_interp.c's agrees).  Stops at a check that moved a test
+ * (the crossings are then solved again).  Checking both tests around each
+ * crossing instead cost DVmuon 104 evaluations, SS3L 124 (4.13 times its
+ * hypotest), this 100 and 120, with the same limits on 50 of bench/'s
+ * and the references' workspaces. */
+static int check_crossing(limit_ctx *c, int k, double mu, int *moved)
+{
+    point *buf = malloc((c->npts ? c->npts : 1) * sizeof *buf);
+    if (!buf)
+        return c->rc = hfcore_error_set(c->err, HF_ERR_NOMEM,
+                                        "upper limit: out of memory");
+    int rc = HF_OK, i = nearest_test(c, k, mu, 0);
+    if (i >= 0 && !c->pts[i].checked)
+        rc = check_test(c, i, moved);
+    while (rc == HF_OK && !*moved && !checked_agree(c, k, mu, buf) &&
+           (i = nearest_test(c, k, mu, 1)) >= 0)
+        rc = check_test(c, i, moved);
+    free(buf);
     return rc;
 }
 
@@ -484,18 +502,19 @@ static int solve(limit_ctx *c, hf_limit_result *res)
  * finding lower wells is given up as an error. */
 #define LIMIT_CHECK_ROUNDS 8
 
-/* solve(), with every test that decides a crossing checked from the
+/* solve(), with the tests that decide each crossing checked from the
  * inits as a hypothesis test is: a test after the first starts its
  * fixed-POI fits from nearby tests' (profile_start), and hypo_fit skips
  * the check there; from such a start syn_zeros sig_200_0's Asimov fit at
- * mu = 3.30 can end 0.053 higher in twice the NLL than from the inits,
- * its +1 sigma limit 0.5% off.  Checking every test (in hypo_fit) cost
- * 14-27% more evaluations per limit on the shared real workspaces; the
- * tests between the crossings only place the next tests, so only the two
- * around each crossing are checked.  Where a check finds a lower well,
- * that test is redone from it and the crossings solved again (the tests
- * done are reused), their deciding tests checked in turn. */
-static int solve_checked(limit_ctx *c, hf_limit_result *res)
+ * mu = 3.30 can end 0.056 higher in twice the NLL than from the inits,
+ * its +1 sigma limit 0.5% off (tests/test_limit_check.c).  Checking
+ * every test (in hypo_fit) cost 14-27% more evaluations per limit on the
+ * shared real workspaces, DVmuon and SS3L over 4 times their hypotest;
+ * the tests away from the crossings only place the next tests
+ * (check_crossing says which are checked).  Where a check finds a lower
+ * well, that test is redone from it and the crossings solved again (the
+ * tests done are reused), their deciding tests checked in turn. */
+int hfinfer_limit_solve(hfinfer_limit_ctx *c, hf_limit_result *res)
 {
     int rc = solve(c, res);
     for (int round = 0; rc == HF_OK; round++) {
@@ -542,7 +561,7 @@ static int upper_limit_impl(const hf_model *m, const double *data, double cl,
         res->nevals = c.h.nevals;
         return rc;
     }
-    rc = solve_checked(&c, res);
+    rc = hfinfer_limit_solve(&c, res);
     res->nevals = c.h.nevals;
     hfinfer_hypo_free(&c.h);
     hfinfer_limit_free(&c);
