@@ -175,7 +175,8 @@ check-asan:
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined" check
 
 # valgrind memcheck of the command over every shipped workspace: inspect,
-# eval, a free fit, and hfcls over the whole patchset (the threaded grid).
+# eval, a free fit, and hfcls over the whole patchset (the threaded grid);
+# then one patch of the demo patchset (the read-ahead line).
 VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full \
             --suppressions=.ci/valgrind.supp
 check-valgrind: all
@@ -186,7 +187,11 @@ check-valgrind: all
 	  $(VALGRIND) $(BUILD)/hf fit $$ws >/dev/null; \
 	  if [ -f $$d/patchset.json ]; then \
 	    $(VALGRIND) $(BUILD)/hfcls $$ws $$d/patchset.json >/dev/null; fi; \
-	done; echo "valgrind: clean"
+	done; \
+	echo "== valgrind one patch of a patchset (read ahead; inputs freed under valgrind)"; \
+	$(VALGRIND) $(BUILD)/hfcls workspaces/demo/BkgOnly.json workspaces/demo/patchset.json \
+	  --patch-name sig_400 >/dev/null; \
+	echo "valgrind: clean"
 
 # libFuzzer targets (clang): the library is built in build-fuzz/ with
 # coverage and ASan+UBSan, each fuzz/fuzz_*.c target runs FUZZ_SECONDS on a

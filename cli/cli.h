@@ -49,6 +49,15 @@ int hfcli_cmd_eval(int argc, char **argv);
 int hfcli_cmd_inspect(int argc, char **argv);
 int hfcli_cmd_fit(int argc, char **argv);
 int hfcli_cmd_cls(int argc, char **argv);
+/* For tests only: how `hf cls` reads the one patch of a patchset file it
+ * is given (--patch-name).  The command is hfcli_cls_seamed(argc, argv,
+ * NULL): the patch read ahead of the file's check (hfcli_load). */
+typedef struct hfcli_cls_seam {
+    int no_ahead;           /* the file checked first, as the other verbs */
+    const char *guess_name; /* read ahead this patch instead: a wrong guess,
+                             * which no valid file gives */
+} hfcli_cls_seam;
+int hfcli_cls_seamed(int argc, char **argv, const hfcli_cls_seam *seam);
 int hfcli_cmd_digest(int argc, char **argv);
 int hfcli_cmd_patchset(int argc, char **argv);
 int hfcli_cmd_sort(int argc, char **argv);
@@ -161,6 +170,9 @@ typedef struct hf_cli_input {
     int no_verify;             /* --no-verify: skip the patchsets' digests */
     int ahead;                 /* a verb that calls hfcli_settle before it
                                 * says or writes anything: see hfcli_load */
+    const char *guess_name;    /* tests only (hfcli_cls_seamed): the patch
+                                * read ahead instead of patch_name, a wrong
+                                * guess; NULL in every command */
 } hf_cli_input;
 
 /* Fills `in` from what getopt left: argv[optind] is the workspace, an

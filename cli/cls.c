@@ -315,6 +315,11 @@ static int single_only(const hf_cli_args *a)
 
 int hfcli_cmd_cls(int argc, char **argv)
 {
+    return hfcli_cls_seamed(argc, argv, NULL);
+}
+
+int hfcli_cls_seamed(int argc, char **argv, const hfcli_cls_seam *seam)
+{
     hf_cli_args a;
     hfcli_args_init(&a);
     a.extra = calloc((size_t)argc + 1, sizeof *a.extra);
@@ -355,7 +360,9 @@ int hfcli_cmd_cls(int argc, char **argv)
     rc = hfcli_input_init(&in, argc, argv, optind, a.extra, a.nextra,
                           a.patch_name);
     in.no_verify = a.no_verify;
-    in.ahead = 1; /* run() settles before it says anything */
+    in.ahead = !(seam && seam->no_ahead); /* run() settles before it says
+                                           * anything */
+    in.guess_name = seam ? seam->guess_name : NULL;
     if (rc == HF_EXIT_OK)
         rc = hfcli_load(&in, &a.mo, &l);
     free(in.patch_paths);

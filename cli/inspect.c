@@ -557,7 +557,7 @@ int hfcli_cmd_inspect(int argc, char **argv)
                                   ? "give a workspace file (or pipe one into "
                                     "standard input)"
                                   : "too many arguments");
-    hf_cli_input in = {path, NULL, 0, NULL, 0, 0};
+    hf_cli_input in = {path, NULL, 0, NULL, 0, 0, NULL};
     hf_cli_loaded l;
     int rc = hfcli_load(&in, &mo, &l);
     if (rc == HF_EXIT_OK)

@@ -427,10 +427,16 @@ static int take_digest(struct hfcli_ahead *a)
  * digest has a thread of its own beside the check, as it has with more
  * than two cores (text_read); three threads would take turns on two
  * cores and slow the main thread's part. */
+/* The patch to read ahead: --patch-name's, or a test's wrong guess. */
+static const char *guess_name(const struct hfcli_ahead *a)
+{
+    return a->in.guess_name ? a->in.guess_name : a->in.patch_name;
+}
+
 static void *ahead_work(void *arg)
 {
     struct hfcli_ahead *a = arg;
-    int found = hfpatch_patchset_guess_locate(a->path[0], a->in.patch_name,
+    int found = hfpatch_patchset_guess_locate(a->path[0], guess_name(a),
                                               &a->guess);
     pthread_mutex_lock(&a->lock);
     a->located = 1;
@@ -576,7 +582,7 @@ static int load_ahead(const hf_cli_input *in, const hf_model_options *mo,
         ahead_end(out);
         return rc;
     }
-    if (hfpatch_patchset_guess_parse(a->path[0], a->in.patch_name, &a->guess)) {
+    if (hfpatch_patchset_guess_parse(a->path[0], guess_name(a), &a->guess)) {
         const hf_patch *p = a->guess.patch;
         a->built = 1;
         a->build_rc = hf_model_build_applied(out->ws, &p, 1, mo, &out->model,
@@ -594,8 +600,10 @@ static int settle_ws(hf_cli_loaded *out, struct hfcli_ahead *a, hf_workspace **w
                      hf_workspace **own)
 {
     hf_error err = {0};
-    *ws = out->ws;
-    if (*ws || *own)
+    /* the tree parsed by an earlier call (the digests' check, then the
+     * model built again) serves again */
+    *ws = out->ws ? out->ws : *own;
+    if (*ws)
         return HF_EXIT_OK;
     if (hfpatch_workspace_parse_n(a->digest.text, a->digest.len, a->in.ws_path, own,
                                   &err) != HF_OK)
@@ -782,6 +790,22 @@ static void *free_workspace(void *ws)
 #ifndef HFCLI_FREE_INPUTS
 #define HFCLI_FREE_INPUTS 0
 #endif
+/* Under valgrind too (its memcheck would call them lost; a no-op test
+ * natively), where its header is there to say so. */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define HFCLI_ON_VALGRIND() (RUNNING_ON_VALGRIND != 0)
+#endif
+#endif
+#ifndef HFCLI_ON_VALGRIND
+#define HFCLI_ON_VALGRIND() 0
+#endif
+
+static int frees_inputs(void)
+{
+    return HFCLI_FREE_INPUTS || HFCLI_ON_VALGRIND();
+}
 
 /* The workspace and patch files let go of, unfreed (the slots cleared). */
 static void leave_inputs(hf_cli_loaded *l)
@@ -802,7 +826,7 @@ void hfcli_drop_inputs(hf_cli_loaded *l)
         l->drop_wanted = 1;
         if (!l->ahead->digest.text || l->dropping)
             return;
-        if (!HFCLI_FREE_INPUTS)
+        if (!frees_inputs())
             l->ws = NULL;
         else if ((l->dropping = pthread_create(&l->dropper, NULL, free_workspace,
                                                l->ws) == 0))
@@ -810,7 +834,7 @@ void hfcli_drop_inputs(hf_cli_loaded *l)
         return;
     }
     /* the model holds copies of what it needs */
-    if (!HFCLI_FREE_INPUTS)
+    if (!frees_inputs())
         leave_inputs(l);
     else if (!l->dropping)
         l->dropping = pthread_create(&l->dropper, NULL, drop_inputs, l) == 0;
