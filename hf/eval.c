@@ -132,6 +132,9 @@ static HFMODEL_INLINE double histosys_base(const hf_model *m, const double *hw,
     /* lanes 0 and 2 accumulate as a0 and a1 below; q swaps each entry's
      * two products so that p + q holds their sums */
     hfmodel_v4 acc = {m->nominal[s], 0, 0, 0};
+    /* unrolled (here and in histosys_sums): fewer loop instructions,
+     * the same additions in the same order */
+#pragma GCC unroll 2
     for (; k + 1 < end; k += 2) {
         const double *w0 = hw + 4 * m->hs_spar[k], *w1 = hw + 4 * m->hs_spar[k + 1];
         hfmodel_v4 wv = {w0[0], w0[1], w1[0], w1[1]}, cv, p, q;
@@ -166,6 +169,7 @@ static HFMODEL_INLINE void histosys_sums(const hf_model *m, const double *u,
 #if defined(__GNUC__)
     /* lanes: us, ua (even entries), us1, ua1 (odd entries) */
     hfmodel_v4 acc = {0, 0, 0, 0};
+#pragma GCC unroll 2
     for (; k + 1 < end; k += 2) {
         double u0 = u[m->hs_gslot[k]], u1 = u[m->hs_gslot[k + 1]];
         hfmodel_v4 uv = {u0, u0, u1, u1}, cv;
@@ -413,6 +417,10 @@ HFMODEL_AVX2_CLONE static void backward(const hf_model *m, const double *pars,
                  * and the divisions do not wait on each other */
                 double TF = T * F;
                 const double *r = sfsuf + B->sf0;
+                /* a scatter GCC does not vectorise: unrolled, the loop's
+                 * own count and branch are a third of its instructions
+                 * less (the adds stay in their order) */
+#pragma GCC unroll 4
                 for (int k = 0; k < B->nsf; k++)
                     grad[sp[k]] += TF * r[k];
             } else {
