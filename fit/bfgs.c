@@ -110,11 +110,13 @@ HF_VECTORIZE static double dot(const double *restrict a,
                 ((acc[2] + acc[6]) + (acc[3] + acc[7])));
 }
 
-/* h += a u + b v */
+/* h += a u + b v; unrolled: two vectors an iteration, the loop's count
+ * and branch were 3 of its 8 instructions (1Lbb hypotest: 1%) */
 HF_VECTORIZE static void axpy2(double *restrict h, double a,
                                const double *restrict u, double b,
                                const double *restrict v, int n)
 {
+#pragma GCC unroll 2
     for (int k = 0; k < n; k++)
         h[k] += a * u[k] + b * v[k];
 }

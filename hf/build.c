@@ -1586,8 +1586,6 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
         return rc;
     if (soa_normsys(m))
         return nomem(B);
-    m->work_ns = m->work_size;
-    m->work_size += (size_t)m->nsfac;
     return group_histosys(B, m);
 }
 

@@ -123,9 +123,8 @@ struct hf_model {
 
     /* scratch layout (doubles): lam[nmain], w[nmain], sfval[nsfac],
      * sfder[nsfac], sfsuf[nsfac], per parameter histosys weights [4],
-     * base[nbb], binfac[nbb], u[nbb], F[nblocks], then
-     * the parameter of each scalar factor [nsfac] */
-    size_t work_sf, work_par, work_bb, work_ns, work_size;
+     * base[nbb], binfac[nbb], u[nbb], F[nblocks] */
+    size_t work_sf, work_par, work_bb, work_size;
     int histosys_code;
     /* [npars] hfmodel_twowell's flags and their count, found once when the
      * model is built (hfmodel_twowell_scan) rather than in every fit; an

@@ -12,13 +12,15 @@
  * every object holding only numbers under "hi" and "lo" (a normsys's
  * data) as {}, and their numbers are read with strtod once per distinct
  * literal (the same values recur: hi_data == lo_data == the sample's
- * data) into one calloc'd block, linked into the tree as cJSON links a
+ * data) into one block, linked into the tree as cJSON links a
  * container's items.  Everything else, and the grammar, is still cJSON's.
  *
  * Only for text that the scanner passed (a patchset's span).  Any doubt
  * (a literal cJSON would cut, another locale's decimal point, cJSON
- * failing, a count that does not match) returns nonzero and the caller
- * parses the text as before, so values and messages are those of cJSON.
+ * failing, a count that does not match, a control byte that cJSON would
+ * skip as whitespace between brackets) returns nonzero and the caller
+ * parses the text as before, so values and messages are those of cJSON
+ * (tests/test_numblock.c, fuzz/fuzz_numblock.c).
  */
 #include <limits.h>
 #include <locale.h>
@@ -39,7 +41,7 @@
 struct hfpatch_numbers {
     cJSON *block;    /* the number items, in text order */
     size_t n;
-    cJSON **owners;  /* the arrays whose items are in block */
+    cJSON **owners;  /* the containers whose items are in block */
     size_t nowners;
 };
 
@@ -440,7 +442,8 @@ int hfpatch_numbers_parse(const char *text, size_t len, cJSON **out,
 {
     *out = NULL;
     *nums = NULL;
-    /* cJSON reads '.' as the locale's decimal point; strtod here would not */
+    /* cJSON swaps '.' for the locale's decimal point before its strtod;
+     * the strtod here reads the literal as it is */
     const struct lconv *lc = localeconv();
     if (!lc || !lc->decimal_point || strcmp(lc->decimal_point, ".") != 0)
         return -1;
