@@ -449,6 +449,18 @@ static void asimov_from_inits(hf_hypo *h, double mu, double *pars,
     }
 }
 
+int hfinfer_hypo_check_asimov(hf_hypo *h, double mu, double *pars,
+                              double *tnll)
+{
+    double before = *tnll;
+    int nevals = 0;
+    /* hypo_fit's choice for an Asimov fit with no nearby start */
+    h->metric.identity = mu <= hf_model_upper(h->m)[h->poi];
+    asimov_from_inits(h, mu, pars, tnll, &nevals);
+    h->nevals += nevals;
+    return *tnll < before;
+}
+
 /* The largest q the kept metric may predict for the data's fixed-POI fit
  * to start from the identity (hypo_fit): ten standard deviations, beyond
  * every such fit of the shared 1Lbb, staus and 3LRJ grids but one of
@@ -499,8 +511,9 @@ static int hypo_fit(void *ctx, const double *data, const double *start,
     hfinfer_retry rt = {data, fix_poi, mu, &h->opt, h->width, h->work,
                         start, other, 2};
     rc = hfinfer_retry_fit(h->m, &rt, rc, pars, tnll, &r.nevals, err);
-    /* an upper limit's test that starts from a nearby test's fit
-     * (limit.c) inherits that test's check from the inits */
+    /* an upper limit's test that starts from a nearby test's fit is
+     * checked afterwards where it decides a crossing (limit.c's
+     * check_crossing, hfinfer_hypo_check_asimov) */
     if (HFFIT_ROBUST && rc == HF_OK && !thorough && fix_poi &&
         data == h->asimov && !h->fixed_start[1])
         asimov_from_inits(h, mu, pars, tnll, &r.nevals);
@@ -541,9 +554,11 @@ static int teststat(hf_hypo *h, const double *data, double mu,
                                                  s.fixed_tnll, s.free_tnll)
                         : NAN;
     }
-    if (rc == HF_OK && h->fixed_keep[asimov] && isfinite(s.fixed_tnll))
+    if (rc == HF_OK && h->fixed_keep[asimov] && isfinite(s.fixed_tnll)) {
         memcpy(h->fixed_keep[asimov], h->scratch,
                h->npars * sizeof *h->scratch);
+        h->fixed_keep_tnll[asimov] = s.fixed_tnll;
+    }
     if (rc != HF_OK || !h->ex)
         return rc;
     hf_fit_result r = {s.fixed_tnll, hf.converged[1], hf.nevals[1], NAN};

@@ -138,6 +138,7 @@ typedef struct hf_hypo {
      * the free fit's point) and where its result is copied (NULL: not) */
     const double *fixed_start[2];
     double *fixed_keep[2];
+    double fixed_keep_tnll[2]; /* twice the NLL at fixed_keep[k] */
     /* The free fit's inverse Hessian, the first metric of the fits after
      * it (fit/warm.c); frozen after hfinfer_hypo_init so that a scan's
      * CLs stays a function of mu alone. */
@@ -161,6 +162,16 @@ int hfinfer_hypo_eval(hf_hypo *h, double mu, int observed, hf_cls_result *res,
                  hf_error *err);
 
 void hfinfer_hypo_free(hf_hypo *h);
+
+/* The check from the inits that a hypothesis test makes of its Asimov
+ * fixed-POI fit (a descent from the model's inits: is there a lower
+ * well?), for a fit at mu that started elsewhere (an upper limit's test
+ * from a nearby test's fit skips it: limit.c checks the tests that decide
+ * its crossings afterwards).  pars, *tnll: the fit's point and twice its
+ * NLL, replaced by the lower well's where there is one (returns 1; else
+ * 0).  Evaluations are added to h->nevals. */
+int hfinfer_hypo_check_asimov(hf_hypo *h, double mu, double *pars,
+                              double *tnll);
 
 /* One toy's test statistic at mu as hf_cls_toys computes it (the quick
  * fits from the generating point, their retries, the search of the

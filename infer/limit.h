@@ -16,6 +16,8 @@ typedef struct hfinfer_lpoint {
     double *fixed[2]; /* the fixed-POI fits to data and to the Asimov data
                        * (NULL: none), where later tests start theirs */
     double *own;      /* the block fixed[] point into */
+    double tA;        /* twice the NLL of the Asimov fit fixed[1] */
+    int checked;      /* its Asimov fit checked from the inits */
 } hfinfer_lpoint;
 
 typedef struct hfinfer_limit_ctx {
@@ -25,6 +27,7 @@ typedef struct hfinfer_limit_ctx {
     double *start; /* 2 npars: where the next test's fits start */
     hffit_metric metric; /* limit.c's gauss_metric */
     int have_metric;     /* 1 made, -1 failed, 0 not (yet) */
+    double sigma0; /* limit_interp.c's first scale (0: not yet) */
     double level; /* 1 - cl */
     int curve;    /* 0 observed, 1..5 expected band (limit.c's Brent) */
     int rc;
@@ -45,5 +48,15 @@ void hfinfer_limit_free(hfinfer_limit_ctx *c);
  * tolerance.  A curve whose search does not settle is left NaN for
  * limit.c's bracketing and Brent.  HF_OK, or a fit's error. */
 int hfinfer_limit_interp(hfinfer_limit_ctx *c, hf_limit_result *res);
+
+/* Does limit_interp.c's model of curve k through c's tests put its
+ * crossing within LIMIT_AGREE of mu?  (limit.c: through the checked
+ * tests alone.) */
+int hfinfer_limit_agrees(const hfinfer_limit_ctx *c, int k, double mu);
+
+/* The six limits from c's tests and those it adds, every test that
+ * decides a crossing checked from the inits (limit.c says how).  HF_OK,
+ * or a fit's error. */
+int hfinfer_limit_solve(hfinfer_limit_ctx *c, hf_limit_result *res);
 
 #endif

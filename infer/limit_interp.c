@@ -330,12 +330,23 @@ static int search(hfinfer_limit_ctx *c, model *s, int k, double *out)
     return HF_OK;
 }
 
+int hfinfer_limit_agrees(const hfinfer_limit_ctx *c, int k, double mu)
+{
+    model s = {c, {0, 0}, c->sigma0, NAN, c->level, c->h.ts, 0};
+    s.m0[0] = c->h.free_pars[c->h.poi];
+    s.m0[1] = c->h.free_pars_A[c->h.poi];
+    return fabs(estimate(&s, k) - mu) <= LIMIT_AGREE * fabs(mu);
+}
+
 int hfinfer_limit_interp(hfinfer_limit_ctx *c, hf_limit_result *res)
 {
     model s = {c, {0, 0}, NAN, NAN, c->level, c->h.ts, 0};
     s.m0[0] = c->h.free_pars[c->h.poi];
     s.m0[1] = c->h.free_pars_A[c->h.poi];
-    s.sigma0 = unprofiled_sigma(c, s.m0[1]);
+    /* once a limit (limit.c solves again after a check's redo) */
+    if (!c->sigma0)
+        c->sigma0 = unprofiled_sigma(c, s.m0[1]);
+    s.sigma0 = c->sigma0;
     if (!(s.sigma0 > 0) || !isfinite(s.sigma0))
         return HF_OK;
     /* the observed first (its tests give q_A too), the median, then the
