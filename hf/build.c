@@ -1133,7 +1133,7 @@ static int apply_config(builder *B, const cJSON *params, const char *ppath)
 static int soa_normsys(hf_model *m)
 {
     size_t n = (size_t)m->nsfac;
-    m->sf_poly = calloc(7 * (n ? n : 1), sizeof(double));
+    m->sf_poly = calloc(11 * (n ? n : 1), sizeof(double));
     m->sf_par = malloc(sizeof(int) * (n ? n : 1));
     m->sf_code4 = malloc(sizeof(int) * (n ? n : 1));
     m->sf_other = malloc(sizeof(int) * (n ? n : 1));
@@ -1156,6 +1156,11 @@ static int soa_normsys(hf_model *m)
             m->sf_other[m->nsf_other++] = (int)k;
         }
     }
+    /* the derivative's coefficients 2 a2 .. 5 a5, the very products the
+     * evaluation formed on every call (so the same doubles) */
+    for (size_t j = 0; j < 4; j++)
+        for (size_t k = 0; k < n; k++)
+            m->sf_poly[(7 + j) * n + k] = (double)(j + 2) * m->sf_poly[(2 + j) * n + k];
     /* code4 factors grouped by parameter: those of parameter p are
      * sf_code4[sf_code4_start[p] .. sf_code4_start[p+1]) */
     m->sf_code4_start = calloc((size_t)m->npars + 1, sizeof(int));

@@ -225,12 +225,13 @@ HFMODEL_AVX2_CLONE static void forward(const hf_model *m, const double *pars,
     const int n = m->nsfac;
     const int *sp = m->sf_par;
     const double *cc = m->sf_poly, *c0 = cc + n, *c1 = c0 + n, *c2 = c1 + n, *c3 = c2 + n,
-                 *c4 = c3 + n, *c5 = c4 + n;
+                 *c4 = c3 + n, *c5 = c4 + n, *d1 = c5 + n, *d2 = d1 + n, *d3 = d2 + n,
+                 *d4 = d3 + n;
 #pragma omp simd
     for (int k = 0; k < n; k++) {
         double x = pars[sp[k]];
         sfval[k] = cc[k] + x * (c0[k] + x * (c1[k] + x * (c2[k] + x * (c3[k] + x * (c4[k] + x * c5[k])))));
-        sfder[k] = c0[k] + x * (2 * c1[k] + x * (3 * c2[k] + x * (4 * c3[k] + x * (5 * c4[k] + x * 6 * c5[k]))));
+        sfder[k] = c0[k] + x * (d1[k] + x * (d2[k] + x * (d3[k] + x * (d4[k] + x * 6 * c5[k]))));
     }
     if (m->nsf_code4)
         for (int p = 0; p < m->npars; p++) {

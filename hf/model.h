@@ -86,7 +86,8 @@ struct hf_model {
      * structure of arrays for a loop the compiler vectorizes: identity
      * (normfactor, lumi) is c = 0, a1 = 1; code4 normsys is c = 1 and its
      * coefficients, exact for |alpha| < 1; sf_poly[j * nsfac + k] is c
-     * (j = 0) or a_j of factor k.  What the polynomial does not cover is
+     * (j = 0) or a_j of factor k, and rows 7..10 are j a_j for j = 2..5
+     * (the derivative's).  What the polynomial does not cover is
      * recomputed after: code4 outside |alpha| < 1 (sf_code4 lists them,
      * grouped by parameter),
      * and the other codes (sf_other) */
