@@ -418,21 +418,22 @@ static int take_digest(struct hfcli_ahead *a)
     return mine;
 }
 
-/* The worker's jobs one after the other on one thread: the patch located
- * (the main thread waits for it once the workspace is parsed, then parses
- * the patch, builds and fits on the other core), the check, then the
- * workspace's digest.  On 1Lbb the two sides then take about as long (~33
- * ms of CPU each; with the patch's parse here the worker's was ~6 ms
- * longer).  Without a patch located the main thread only waits: the
- * digest has a thread of its own beside the check, as it has with more
- * than two cores (text_read); three threads would take turns on two
- * cores and slow the main thread's part. */
 /* The patch to read ahead: --patch-name's, or a test's wrong guess. */
 static const char *guess_name(const struct hfcli_ahead *a)
 {
     return a->in.guess_name ? a->in.guess_name : a->in.patch_name;
 }
 
+/* The worker's jobs one after the other on one thread: the patch located
+ * (the main thread waits for it once the workspace is parsed, then parses
+ * the patch, builds and fits on the other core), the check, then the
+ * workspace's digest.  On 1Lbb the two sides then take about as long
+ * (~30 and ~33 ms of thread CPU, the main thread's with the digest's
+ * warm-up; with the patch's parse here the worker's was ~6 ms longer).
+ * Without a patch located the main thread only waits: the
+ * digest has a thread of its own beside the check, as it has with more
+ * than two cores (text_read); three threads would take turns on two
+ * cores and slow the main thread's part. */
 static void *ahead_work(void *arg)
 {
     struct hfcli_ahead *a = arg;
