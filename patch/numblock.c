@@ -209,34 +209,6 @@ static int push_count(nb_work *w, nb_list *l, size_t n)
     return 0;
 }
 
-/* p just after a '[': when the array holds only numbers (or nothing),
- * their values pushed and the end of the array returned; else NULL with
- * nothing pushed. */
-static const char *number_array(nb_work *w, const char *p, const char *e)
-{
-    size_t first = w->nvals;
-    p = skip_ws(p, e);
-    if (p < e && *p == ']')
-        return push_count(w, &w->arrs, 0) ? NULL : p + 1;
-    for (;;) {
-        const char *q = literal_end(p, e);
-        double v;
-        if (!q || (size_t)(q - p) > NB_LITERAL_MAX - 1 ||
-            literal_value(w, p, (size_t)(q - p), &v) || push_value(w, v, NULL))
-            break;
-        p = skip_ws(q, e);
-        if (p < e && *p == ',') {
-            p = skip_ws(p + 1, e);
-            continue;
-        }
-        if (p < e && *p == ']' && !push_count(w, &w->arrs, w->nvals - first))
-            return p + 1;
-        break;
-    }
-    w->nvals = first;
-    return NULL;
-}
-
 /* The keys an object of numbers may have here: a normsys's data.  Static,
  * so that items keyed by them (cJSON_StringIsConst) never own their key,
  * and a copy of such an item (cJSON_Duplicate keeps a const key) can
@@ -258,24 +230,28 @@ static const char *known_key(const char *p, const char *e, const char **end)
     return NULL;
 }
 
-/* p just after a '{': when the object holds only numbers under nb_keys
- * (or nothing), their values pushed and the end of the object returned;
- * else NULL with nothing pushed. */
-static const char *number_object(nb_work *w, const char *p, const char *e)
+/* p just after a '[' (close ']', keyed 0) or a '{' (close '}', keyed 1):
+ * when the container holds only numbers -- in an object, each under one
+ * of nb_keys -- or nothing, their values pushed, their count into l and
+ * the container's end returned; else NULL with nothing pushed.  One loop
+ * for both, so that arrays and objects read their numbers alike. */
+static const char *number_list(nb_work *w, const char *p, const char *e,
+                               char close, int keyed, nb_list *l)
 {
     size_t first = w->nvals;
     p = skip_ws(p, e);
-    if (p < e && *p == '}')
-        return push_count(w, &w->objs, 0) ? NULL : p + 1;
+    if (p < e && *p == close)
+        return push_count(w, l, 0) ? NULL : p + 1;
     for (;;) {
-        const char *q = NULL;
-        const char *key = known_key(p, e, &q);
-        if (!key)
-            break;
-        p = skip_ws(q, e);
-        if (p >= e || *p != ':')
-            break;
-        p = skip_ws(p + 1, e);
+        const char *q = NULL, *key = NULL;
+        if (keyed) {
+            if (!(key = known_key(p, e, &q)))
+                break;
+            p = skip_ws(q, e);
+            if (p >= e || *p != ':')
+                break;
+            p = skip_ws(p + 1, e);
+        }
         q = literal_end(p, e);
         double v;
         if (!q || (size_t)(q - p) > NB_LITERAL_MAX - 1 ||
@@ -286,7 +262,7 @@ static const char *number_object(nb_work *w, const char *p, const char *e)
             p = skip_ws(p + 1, e);
             continue;
         }
-        if (p < e && *p == '}' && !push_count(w, &w->objs, w->nvals - first))
+        if (p < e && *p == close && !push_count(w, l, w->nvals - first))
             return p + 1;
         break;
     }
@@ -329,7 +305,8 @@ static int strip(nb_work *w, const char *p, const char *e)
             w->used += (size_t)(q - p);
             p = q;
         } else if ((c == '[' || c == '{') && (p + 1 < e)) {
-            const char *q = c == '[' ? number_array(w, p + 1, e) : number_object(w, p + 1, e);
+            const char *q = c == '[' ? number_list(w, p + 1, e, ']', 0, &w->arrs)
+                                      : number_list(w, p + 1, e, '}', 1, &w->objs);
             if (w->oom)
                 return -1;
             w->out[w->used++] = c;
