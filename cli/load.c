@@ -418,6 +418,15 @@ static int take_digest(struct hfcli_ahead *a)
     return mine;
 }
 
+/* The digest started on a thread of its own (a->lock held); taken on
+ * only when the thread starts, else the worker works it out after the
+ * check (take_digest). */
+static void digest_thread(struct hfcli_ahead *a)
+{
+    a->digest_taken = a->digest.started =
+        pthread_create(&a->digest.tid, NULL, digest_text, &a->digest) == 0;
+}
+
 /* The patch to read ahead: --patch-name's, or a test's wrong guess. */
 static const char *guess_name(const struct hfcli_ahead *a)
 {
@@ -445,8 +454,7 @@ static void *ahead_work(void *arg)
     while (!a->text_read)
         pthread_cond_wait(&a->cond, &a->lock);
     if (!found && a->digest.text && !a->digest_taken)
-        a->digest_taken = a->digest.started =
-            pthread_create(&a->digest.tid, NULL, digest_text, &a->digest) == 0;
+        digest_thread(a);
     pthread_mutex_unlock(&a->lock);
     a->check_rc = hfpatch_patchset_open(a->path[0], &a->ps, &a->check_err);
     if (take_digest(a))
@@ -466,15 +474,12 @@ static void text_read(struct hfcli_ahead *a, const hfcore_text *t)
     }
     /* with cores to spare the digest need not wait for the check */
     if (t && sysconf(_SC_NPROCESSORS_ONLN) > 2)
-        a->digest_taken = a->digest.started =
-            pthread_create(&a->digest.tid, NULL, digest_text, &a->digest) == 0;
+        digest_thread(a);
     a->text_read = 1;
     pthread_cond_broadcast(&a->cond);
     pthread_mutex_unlock(&a->lock);
 }
 
-/* The workspace as hfcli_load_workspace reads it, its text handed to
- * the worker for its digest when the digests are checked. */
 /* The main thread's heap grown and its pages made present in one go by
  * about what the workspace's tree, its checks and the model will take
  * (the 1Lbb tree is 1.8 times its 4.4 MB of text): one madvise instead of
@@ -515,6 +520,8 @@ static void heap_ahead(size_t text_len)
 #endif
 }
 
+/* The workspace as hfcli_load_workspace reads it, its text handed to
+ * the worker for its digest when the digests are checked. */
 static int ahead_workspace(struct hfcli_ahead *a, hf_workspace **ws)
 {
     if (a->in.no_verify || strcmp(a->in.ws_path, "-") == 0) {
