@@ -56,13 +56,20 @@ void hffit_bfgs_work_free(hf_bfgs_work *w)
     memset(w, 0, sizeof *w);
 }
 
+/* The model's parameters w->x at the variables y (the others as they
+ * are). */
+static void put_y(const hf_bfgs_problem *p, hf_bfgs_work *w, const double *y)
+{
+    for (int k = 0; k < p->n; k++)
+        w->x[p->idx[k]] = y[k] * p->width[p->idx[k]];
+}
+
 /* NLL and its gradient over the variables at y; infinite where the model
  * is undefined. */
 static double eval(const hf_bfgs_problem *p, hf_bfgs_work *w,
                    const double *y, double *gy, long *nevals)
 {
-    for (int k = 0; k < p->n; k++)
-        w->x[p->idx[k]] = y[k] * p->width[p->idx[k]];
+    put_y(p, w, y);
     double f = hf_model_nll(p->m, w->x, p->data, w->gx, w->model_work);
     ++*nevals;
     /* a negative expected yield is outside the model (hfmodel.h) */
@@ -291,8 +298,7 @@ static double init_point(const hf_bfgs_problem *p, const double *Hinv0,
                      memcmp(w->y, w->start_y, p->n * sizeof *w->y) == 0;
     if (w->start_taken) {
         /* the point eval() would take, evaluated already */
-        for (int k = 0; k < p->n; k++)
-            w->x[p->idx[k]] = w->y[k] * p->width[p->idx[k]];
+        put_y(p, w, w->y);
         memcpy(w->g, w->start_g, p->n * sizeof *w->g);
         f = w->start_f;
     } else {

@@ -292,8 +292,8 @@ static int hessian_block_apart(const hf_model *m, const double *data,
         for (int l = j; l < n; l++) {
             size_t at = q[j] >= q[l] ? (size_t)q[j] * npars + q[l]
                                      : (size_t)q[l] * npars + q[j];
-            double v = H[at];
-            v = l > j ? v * pw[l] * pw[j] : v * pw[j] * pw[l];
+            /* l >= j: the later one's weight first, as block_of */
+            double v = H[at] * pw[l] * pw[j];
             ok &= isfinite(v);
             out[l] = v;
         }

@@ -137,6 +137,23 @@ static void keep_metric(hffit_metric *mt)
 #define WARM_QMAX 9
 #endif
 
+/* The POI's step from start[poi] to poi_value in width units (*d) and
+ * its variance in mt's metric (*c): 0 where mt has no row for it (no free
+ * fit's metric, or one whose BFGS held the POI on its bound: no curvature
+ * in Hinv).  hffit_metric_usable and hffit_metric_jump each compare them
+ * their own way. */
+static int poi_step(const hffit_metric *mt, const double *start,
+                    double poi_value, const double *width, int poi,
+                    double *d, double *c)
+{
+    int p = mt->poi_var, N = mt->n;
+    if (!mt->have || mt->poi_held || p < 0 || poi < 0)
+        return 0;
+    *d = (poi_value - start[poi]) / width[poi];
+    *c = mt->Hinv[(size_t)p * N + p];
+    return 1;
+}
+
 int hffit_metric_usable(const hffit_metric *mt, const double *start,
                         int fix_poi, double poi_value, const double *width,
                         int poi)
@@ -145,23 +162,18 @@ int hffit_metric_usable(const hffit_metric *mt, const double *start,
         return 0;
     if (!fix_poi)
         return 1;
-    int p = mt->poi_var, N = mt->n;
-    if (!mt->have || mt->poi_held || p < 0 || poi < 0)
-        return 0; /* a POI held on its bound has no curvature in Hinv */
-    double d = (poi_value - start[poi]) / width[poi];
-    double c = mt->Hinv[(size_t)p * N + p];
-    return c > 0 && d * d <= WARM_QMAX * c;
+    double d, c;
+    return poi_step(mt, start, poi_value, width, poi, &d, &c) && c > 0 &&
+           d * d <= WARM_QMAX * c;
 }
 
 double hffit_metric_jump(const hffit_metric *mt, const double *start,
                          double poi_value, const double *width, int poi)
 {
-    int p = mt->poi_var, N = mt->n;
-    if (!mt->have || mt->poi_held || p < 0 || poi < 0)
-        return NAN;
-    double d = (poi_value - start[poi]) / width[poi];
-    double c = mt->Hinv[(size_t)p * N + p];
-    return c > 0 ? d * d / c : NAN;
+    double d, c;
+    return poi_step(mt, start, poi_value, width, poi, &d, &c) && c > 0
+               ? d * d / c
+               : NAN;
 }
 
 int hffit_metric_descend(hffit_metric *mt, const hf_model *m,
