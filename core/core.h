@@ -158,10 +158,8 @@ void hfcore_text_close(hfcore_text *t);
  * literal, which Python's json.load makes an int ("1", not "1.0"). */
 #define HF_JSON_INT 0x1000
 
-/* Marks the integer literals of `root`, parsed from `text` (hfcore_json_parse
- * does it for every document hf reads). */
-void hfcore_json_mark_ints(const char *text, cJSON *root);
-/* The same for text[0, len) (not NUL-terminated). */
+/* Marks the integer literals of `root`, parsed from text[0, len) (not
+ * NUL-terminated; hfcore_json_parse does it for every document hf reads). */
 void hfcore_json_mark_ints_n(const char *text, size_t len, cJSON *root);
 
 /* json.dumps(item, sort_keys=True, indent=indent or None, ensure_ascii=

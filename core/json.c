@@ -9,7 +9,7 @@
  * and ": " separators, Python's string escapes and numbers as Python
  * prints them.  The last needs care: json.load makes "1" an int (printed
  * "1") and "1.0" a float (printed "1.0"), while cJSON keeps both as the
- * same double.  hfcore_json_mark_ints() therefore re-reads the source text
+ * same double.  hfcore_json_mark_ints_n() therefore re-reads the source text
  * after parsing and marks each number that was written as an integer
  * literal (HF_JSON_INT in its type; cJSON ignores bits above 0xFF and
  * keeps them through cJSON_Duplicate).  Integers too long for a double to
@@ -141,12 +141,6 @@ static int mark(cJSON *it, numtext *t)
         }
     }
     return 0;
-}
-
-void hfcore_json_mark_ints(const char *text, cJSON *root)
-{
-    if (text)
-        hfcore_json_mark_ints_n(text, strlen(text), root);
 }
 
 void hfcore_json_mark_ints_n(const char *text, size_t len, cJSON *root)

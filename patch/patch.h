@@ -11,13 +11,11 @@
 struct hf_workspace {
     cJSON *root;
     char *source;
-    /* The JSON text root was parsed from (NULL when the workspace was made
-     * otherwise): its digest is computed from it when it is written as
-     * pyhf's digest writes it (core/jcanon.c), a pass over the text
-     * instead of a serialisation of the tree. */
-    const char *text;
-    size_t text_len;
-    hfcore_text held; /* text's memory (mapped or read), when ours */
+    /* The JSON text root was parsed from, mapped or read (held.p NULL when
+     * the workspace was made otherwise): its digest is computed from it
+     * when it is written as pyhf's digest writes it (core/jcanon.c), a
+     * pass over the text instead of a serialisation of the tree. */
+    hfcore_text held;
 };
 
 /* hf_workspace_parse of text of length len (NUL-terminated there, no NUL

@@ -594,18 +594,13 @@ static int parse_checked(const char *text, hfpatch_span span, int i,
                               NULL, err);
 }
 
-/* Parses patch i's operations from the text into *out and checks them as
- * validate() checks a parsed patchset's. */
-static int parse_span_ops(const hf_patchset *ps, int i, const char *text, int marks,
-                          cJSON **out, hf_error *err)
-{
-    const entry *e = &ps->e[i];
-    return parse_checked(text, e->span, i, ps->source, e->patch.source, marks, out, err);
-}
-
+/* Parses patch i's operations from the text into its entry and checks
+ * them as validate() checks a parsed patchset's. */
 static int parse_ops(hf_patchset *ps, int i, const char *text, hf_error *err)
 {
-    return parse_span_ops(ps, i, text, 1, &ps->e[i].patch.ops, err);
+    entry *e = &ps->e[i];
+    return parse_checked(text, e->span, i, ps->source, e->patch.source, 1,
+                         &e->patch.ops, err);
 }
 
 /* Work shared by the threads of parse_spans. */

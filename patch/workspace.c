@@ -30,11 +30,8 @@ static int parse(const char *json, hfcore_text *held, size_t len,
     }
     ws->root = root;
     ws->source = source;
-    if (held) {
+    if (held)
         ws->held = *held;
-        ws->text = held->p;
-        ws->text_len = held->len;
-    }
     *out = ws;
     return HF_OK;
 }

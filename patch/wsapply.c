@@ -15,8 +15,8 @@ int hfpatch_workspace_digest(const hf_workspace *ws, const char *algorithm,
     /* a mapped text (hfpatch_workspace_read_mapped, the command's) counts
      * while its file is as it was: one rewritten in place since would
      * show other text here; a copy (hf_workspace_read's) always counts */
-    if (ws->text && hfcore_text_unchanged(&ws->held, ws->source)) {
-        int rc = hfcore_json_text_digest(ws->text, ws->text_len, algorithm,
+    if (ws->held.p && hfcore_text_unchanged(&ws->held, ws->source)) {
+        int rc = hfcore_json_text_digest(ws->held.p, ws->held.len, algorithm,
                                          hex, len, err);
         if (rc != HFCORE_NOT_CANONICAL)
             return rc;
