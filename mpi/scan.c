@@ -187,7 +187,7 @@ static int prepare_output(const scan *s, const opts *o, char **lines,
                       hfmpi_scan_resume_check(s, o->out, lines) < 0))
         return HF_EXIT_INPUT;
     char *head = hfmpi_scan_header(s);
-    size_t len = 1 + (head ? strlen(head) : 0);
+    size_t hlen = head ? strlen(head) : 0, len = 1 + hlen;
     for (int i = 0; i < s->n; i++)
         len += lines[i] ? strlen(lines[i]) : 0;
     char *text = head ? malloc(len) : NULL;
@@ -196,7 +196,7 @@ static int prepare_output(const scan *s, const opts *o, char **lines,
         hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
-    size_t used = strlen(head);
+    size_t used = hlen;
     memcpy(text, head, used);
     free(head);
     for (int i = 0; i < s->n; i++)
