@@ -19,6 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core.h"
 
@@ -247,8 +250,9 @@ static double literal_value(const char *s, size_t len, uint64_t D, int n, int K)
 }
 
 /* A float literal (it has a '.' or an exponent) as the tree's serialiser
- * writes its value, into out (64 bytes): repr(float(literal)). */
-static void canonical_float(const char *s, size_t len, char *out)
+ * writes its value, into out (64 bytes): repr(float(literal)); 1 when
+ * that is the literal itself. */
+static int canonical_float(const char *s, size_t len, char *out)
 {
     char digits[24];
     uint64_t D = 0;
@@ -259,10 +263,11 @@ static void canonical_float(const char *s, size_t len, char *out)
         /* the literal is repr's text when its digits are repr's digits and
          * it is laid out as repr lays them out */
         hfcore_json_py_format(out, s[0] == '-', digits, n, e10);
-        if (strlen(out) == len && memcmp(out, s, len) == 0 && is_repr(D, n, K, x) == 1)
-            return;
+        if (strncmp(out, s, len) == 0 && out[len] == '\0' && is_repr(D, n, K, x) == 1)
+            return 1;
     }
     hfcore_json_py_float(out, x);
+    return 0;
 }
 
 /* An integer literal as the tree's serialiser writes it (core/json.c):
@@ -286,13 +291,15 @@ static void canonical_int(const char *s, size_t len, char *out)
     out[o + len - i] = '\0';
 }
 
-/* A number token as Python's json.dumps writes what json.load made of it. */
-static void canonical_number(const char *s, size_t len, char *out)
+/* A number token as Python's json.dumps writes what json.load made of it
+ * (isfloat: it has a '.' or an exponent): s itself, most often, or out. */
+static const char *canonical_number(const char *s, size_t len, int isfloat, char *out)
 {
-    if (!memchr(s, '.', len) && !memchr(s, 'e', len) && !memchr(s, 'E', len))
+    if (isfloat && canonical_float(s, len, out))
+        return s;
+    if (!isfloat)
         canonical_int(s, len, out);
-    else
-        canonical_float(s, len, out);
+    return out;
 }
 
 /* ---------------------------------------------------------------- text */
@@ -322,23 +329,53 @@ static void put(canon *c, const char *s, size_t n)
     c->n += n;
 }
 
+static int is_ws(char ch)
+{
+    return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t';
+}
+
+/* Whitespace, inline: it comes between most tokens of an indented text
+ * (153k runs in the 1Lbb workspace: one space after a ':', or a newline
+ * and 24-40 spaces), too short for a call to pay. */
 static void skip_ws(canon *c)
 {
-    /* most tokens follow one another (no call then) */
-    if (c->p < c->end && *c->p != ' ' && *c->p != '\n' && *c->p != '\r' &&
-        *c->p != '\t')
+    const char *p = c->p, *e = c->end;
+    if (p >= e || !is_ws(*p))
+        return; /* most tokens follow one another */
+    if (e - p >= 2 && !is_ws(p[1])) {
+        c->p = p + 1;
         return;
-    hfcore_scan s = {c->p, c->p, c->end, NULL};
-    hfcore_scan_ws(&s); /* runs of indentation sixteen bytes at a time */
+    }
+#if defined(__SSE2__)
+    const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n');
+    for (; e - p >= 16; p += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(v, nl)));
+        if (m != 0xffffu) {
+            p += __builtin_ctz(~m);
+            if (*p != '\r' && *p != '\t') {
+                c->p = p;
+                return;
+            }
+            break;
+        }
+    }
+#endif
+    hfcore_scan s = {p, p, e, NULL};
+    hfcore_scan_ws(&s); /* \r, \t and the last bytes */
     c->p = s.p;
 }
 
-/* The characters of numbers and of true, false and null. */
-static int bare(char ch)
-{
-    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || ch == '-' ||
-           ch == '+' || ch == '.' || ch == 'E';
-}
+/* The characters of numbers and of true, false and null (1), and of
+ * those the ones of a float (2). */
+static const unsigned char bare_class[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+    ['7'] = 1, ['8'] = 1, ['9'] = 1, ['-'] = 1, ['+'] = 1, ['.'] = 3, ['E'] = 3,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 3, ['f'] = 1, ['g'] = 1,
+    ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+    ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1};
 
 /* A string at c->p (its '"'): its raw text up to the closing quote in
  * [*s, *s + *len); -1 when it holds an escape Python would write
@@ -435,14 +472,15 @@ static int token(canon *c, level *stack, int *depth, int *want_key)
     }
     }
     s = c->p;
-    while (c->p < c->end && bare(*c->p))
-        c->p++;
+    unsigned cls = 0;
+    while (c->p < c->end && (bare_class[(unsigned char)*c->p] & 1))
+        cls |= bare_class[(unsigned char)*c->p++];
     n = (size_t)(c->p - s);
     if (n == 0 || n >= sizeof num)
         return HFCORE_NOT_CANONICAL;
     if (s[0] == '-' || (s[0] >= '0' && s[0] <= '9')) {
-        canonical_number(s, n, num);
-        put(c, num, strlen(num));
+        const char *t = canonical_number(s, n, (cls & 2) != 0, num);
+        put(c, t, t == s ? n : strlen(t));
     } else {
         put(c, s, n); /* true, false, null (the text was parsed already) */
     }
