@@ -163,6 +163,10 @@ static void test_structure(void **state)
         "  \"only a string\"  ",
         /* leading zeros, which cJSON lets through */
         "[01, -00, 007, -0012, 0000000000000000012, -0000000000000000000, 01.50]",
+        /* the same length and last eight bytes, the first repr's, the
+         * second not (it reads as 2.0): a float that stood as it is is
+         * remembered by its whole text */
+        "[1.0000000000000002, 2.0000000000000002, 1.0000000000000002, 2.0000000000000002]",
     };
     for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
         char *got = canon(same[i]), *want = tree(same[i]);
