@@ -68,6 +68,19 @@ static void axpy4_minus(double *restrict a, const double *u,
         a[j] -= (u0 * b0[j] + u1 * b1[j]) + (u2 * b2[j] + u3 * b3[j]);
 }
 
+/* a[0..n) -= u b[0..n), vectorised and cloned as axpy4_minus */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    defined(__linux__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void axpy_minus(double *restrict a, double u,
+                       const double *restrict b, int n)
+{
+#pragma omp simd
+    for (int j = 0; j < n; j++)
+        a[j] -= b[j] * u;
+}
+
 /* Positive definite (in width units): a Cholesky factorisation (in
  * place: U, n*n, is destroyed; C, 4*n, scratch) whose every pivot is
  * positive.  Written out, not GSL's: its modified Cholesky, used before,
@@ -95,12 +108,13 @@ static int positive_definite(double *U, int n, double *C)
             int k = k0 + t;
             double *ct = C + (size_t)t * n;
             const double *row = U + (size_t)k * n;
-            for (int i = k; i < n; i++) {
-                double v = row[i];
-                for (int q = 0; q < t; q++)
-                    v -= C[(size_t)q * n + i] * C[(size_t)q * n + k];
-                ct[i] = v;
-            }
+            /* the earlier rows' products taken off one row at a time, in
+             * q's order as a single entry's loop over q would: the same
+             * differences, in loops over i that vectorise */
+            memcpy(ct + k, row + k, (n - k) * sizeof *ct);
+            for (int q = 0; q < t; q++)
+                axpy_minus(ct + k, C[(size_t)q * n + k],
+                           C + (size_t)q * n + k, n - k);
             if (!(ct[k] > 0))
                 return 0;
             double r = 1 / sqrt(ct[k]);
