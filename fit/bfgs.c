@@ -205,6 +205,15 @@ HF_VECTORIZE static void axpy2(double *restrict h, double a,
         h[k] += a * u[k] + b * v[k];
 }
 
+/* h -= a v, rows a != j of one matrix (restrict: without it GCC must
+ * assume they overlap and keeps the loop scalar) */
+HF_VECTORIZE static void axpy_minus(double *restrict h, double a,
+                                    const double *restrict v, int n)
+{
+    for (int k = 0; k < n; k++)
+        h[k] -= a * v[k];
+}
+
 /* The inverse of the metric with j held fixed is H - H[:,j] H[j,:] / H[j,j],
  * whose row and column j are zero, so that steps leave j where it is; BFGS
  * updates keep them zero (their s_j and (H v)_j are zero). */
@@ -217,10 +226,7 @@ void hffit_bfgs_drop_variable(double *H, int n, int j)
         double haj = H[(size_t)a * n + j] / hjj;
         if (haj == 0 || a == j) /* row j, read by all, is zeroed below */
             continue;
-        double *Ha = H + (size_t)a * n;
-        const double *Hj = H + (size_t)j * n;
-        for (int k = 0; k < n; k++)
-            Ha[k] -= haj * Hj[k];
+        axpy_minus(H + (size_t)a * n, haj, H + (size_t)j * n, n);
     }
     for (int k = 0; k < n; k++)
         H[(size_t)j * n + k] = H[(size_t)k * n + j] = 0;
