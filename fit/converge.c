@@ -292,22 +292,25 @@ static int hessian_block_apart(const hf_model *m, const double *data,
     memset(o->nnz, 0, n * sizeof *o->nnz);
     for (int a = 0; a < n; a++) {
         const double *row = H + (size_t)o->asc[a] * npars; /* asc[b] <= asc[a] */
-        for (int b = 0; b <= a; b++)
-            if (row[o->asc[b]] != 0) {
-                o->nnz[a]++;
-                o->nnz[b] += b != a;
-            }
+        int c = row[o->asc[a]] != 0;
+        /* without branches: whether an entry is zero is the data's */
+        for (int b = 0; b < a; b++) {
+            int nz = row[o->asc[b]] != 0;
+            c += nz;
+            o->nnz[b] += nz;
+        }
+        o->nnz[a] += c;
     }
     sparse_order(o, n, w, pw);
     for (int j = 0; j < n; j++)
         q[j] = o->asc[o->P[j]];
     for (int j = 0; j < n; j++) {
-        double *out = F + (size_t)j * n;
+        double *out = F + (size_t)j * n, pj = pw[j];
         for (int l = j; l < n; l++) {
-            size_t at = q[j] >= q[l] ? (size_t)q[j] * npars + q[l]
-                                     : (size_t)q[l] * npars + q[j];
+            /* the pair's entry in the lower triangle, without a branch */
+            int lo = q[j] < q[l] ? q[j] : q[l], hi = q[j] ^ q[l] ^ lo;
             /* l >= j: the later one's weight first, as block_of */
-            double v = H[at] * pw[l] * pw[j];
+            double v = H[(size_t)hi * npars + lo] * pw[l] * pj;
             ok &= isfinite(v);
             out[l] = v;
         }
