@@ -19,6 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core.h"
 
@@ -247,8 +250,9 @@ static double literal_value(const char *s, size_t len, uint64_t D, int n, int K)
 }
 
 /* A float literal (it has a '.' or an exponent) as the tree's serialiser
- * writes its value, into out (64 bytes): repr(float(literal)). */
-static void canonical_float(const char *s, size_t len, char *out)
+ * writes its value, into out (64 bytes): repr(float(literal)); 1 when
+ * that is the literal itself. */
+static int canonical_float(const char *s, size_t len, char *out)
 {
     char digits[24];
     uint64_t D = 0;
@@ -259,10 +263,11 @@ static void canonical_float(const char *s, size_t len, char *out)
         /* the literal is repr's text when its digits are repr's digits and
          * it is laid out as repr lays them out */
         hfcore_json_py_format(out, s[0] == '-', digits, n, e10);
-        if (strlen(out) == len && memcmp(out, s, len) == 0 && is_repr(D, n, K, x) == 1)
-            return;
+        if (strncmp(out, s, len) == 0 && out[len] == '\0' && is_repr(D, n, K, x) == 1)
+            return 1;
     }
     hfcore_json_py_float(out, x);
+    return 0;
 }
 
 /* An integer literal as the tree's serialiser writes it (core/json.c):
@@ -286,16 +291,24 @@ static void canonical_int(const char *s, size_t len, char *out)
     out[o + len - i] = '\0';
 }
 
-/* A number token as Python's json.dumps writes what json.load made of it. */
-static void canonical_number(const char *s, size_t len, char *out)
+/* A number token as Python's json.dumps writes what json.load made of it
+ * (isfloat: it has a '.' or an exponent): s itself, most often, or out. */
+static const char *canonical_number(const char *s, size_t len, int isfloat, char *out)
 {
-    if (!memchr(s, '.', len) && !memchr(s, 'e', len) && !memchr(s, 'E', len))
+    if (isfloat && canonical_float(s, len, out))
+        return s;
+    if (!isfloat)
         canonical_int(s, len, out);
-    else
-        canonical_float(s, len, out);
+    return out;
 }
 
 /* ---------------------------------------------------------------- text */
+
+/* A float literal found to stand as it is (see number()). */
+typedef struct seen {
+    unsigned char len;
+    char lit[31];
+} seen;
 
 typedef struct canon {
     const char *p, *end;
@@ -304,6 +317,7 @@ typedef struct canon {
     char buf[1 << 16];
     size_t n;
     int failed; /* the sink said stop */
+    seen lits[64];
 } canon;
 
 static void put(canon *c, const char *s, size_t n)
@@ -322,23 +336,53 @@ static void put(canon *c, const char *s, size_t n)
     c->n += n;
 }
 
+static int is_ws(char ch)
+{
+    return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t';
+}
+
+/* Whitespace, inline: it comes between most tokens of an indented text
+ * (153k runs in the 1Lbb workspace: one space after a ':', or a newline
+ * and 24-40 spaces), too short for a call to pay. */
 static void skip_ws(canon *c)
 {
-    /* most tokens follow one another (no call then) */
-    if (c->p < c->end && *c->p != ' ' && *c->p != '\n' && *c->p != '\r' &&
-        *c->p != '\t')
+    const char *p = c->p, *e = c->end;
+    if (p >= e || !is_ws(*p))
+        return; /* most tokens follow one another */
+    if (e - p >= 2 && !is_ws(p[1])) {
+        c->p = p + 1;
         return;
-    hfcore_scan s = {c->p, c->p, c->end, NULL};
-    hfcore_scan_ws(&s); /* runs of indentation sixteen bytes at a time */
+    }
+#if defined(__SSE2__)
+    const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n');
+    for (; e - p >= 16; p += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(v, nl)));
+        if (m != 0xffffu) {
+            p += __builtin_ctz(~m);
+            if (*p != '\r' && *p != '\t') {
+                c->p = p;
+                return;
+            }
+            break;
+        }
+    }
+#endif
+    hfcore_scan s = {p, p, e, NULL};
+    hfcore_scan_ws(&s); /* \r, \t and the last bytes */
     c->p = s.p;
 }
 
-/* The characters of numbers and of true, false and null. */
-static int bare(char ch)
-{
-    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || ch == '-' ||
-           ch == '+' || ch == '.' || ch == 'E';
-}
+/* The characters of numbers and of true, false and null (1), and of
+ * those the ones of a float (2). */
+static const unsigned char bare_class[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+    ['7'] = 1, ['8'] = 1, ['9'] = 1, ['-'] = 1, ['+'] = 1, ['.'] = 3, ['E'] = 3,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 3, ['f'] = 1, ['g'] = 1,
+    ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+    ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1};
 
 /* A string at c->p (its '"'): its raw text up to the closing quote in
  * [*s, *s + *len); -1 when it holds an escape Python would write
@@ -368,6 +412,38 @@ static int string(canon *c, const char **s, size_t *len)
     return esc;
 }
 
+/* Where a float literal of n bytes (8 to 31) is looked for in c->lits:
+ * by its length and its last eight bytes. */
+static unsigned seen_slot(const char *s, size_t n)
+{
+    uint64_t w;
+    memcpy(&w, s + n - 8, 8);
+    return (unsigned)(((w ^ (w >> 29) ^ n) * 0x9E3779B97F4A7C15ull) >> 58);
+}
+
+/* A number token s[0, n) written as json.dumps writes its value.  Its
+ * check against repr (~900 instructions a float) is the costliest part
+ * of the text, and data repeat their numbers (26,583 floats in the 1Lbb
+ * workspace, 10,945 of them distinct, half of them seen again within the
+ * last 64): the floats that stand as they are are remembered, by their
+ * text, in a small table of the pass's own. */
+static void number(canon *c, const char *s, size_t n, int isfloat)
+{
+    char out[64];
+    seen *slot = isfloat && n >= 8 && n < sizeof slot->lit ? &c->lits[seen_slot(s, n)]
+                                                          : NULL;
+    if (slot && slot->len == n && memcmp(slot->lit, s, n) == 0) {
+        put(c, s, n);
+        return;
+    }
+    const char *t = canonical_number(s, n, isfloat, out);
+    if (t == s && slot) {
+        slot->len = (unsigned char)n;
+        memcpy(slot->lit, s, n);
+    }
+    put(c, t, t == s ? n : strlen(t));
+}
+
 /* The previous key of each open object, for the order check. */
 typedef struct level {
     char obj;
@@ -394,7 +470,7 @@ static int key_in_order(level *L, const char *k, size_t n)
 /* One token at c->p; 0, or HFCORE_NOT_CANONICAL. */
 static int token(canon *c, level *stack, int *depth, int *want_key)
 {
-    char ch = *c->p, num[64];
+    char ch = *c->p;
     const char *s;
     size_t n;
     switch (ch) {
@@ -435,14 +511,14 @@ static int token(canon *c, level *stack, int *depth, int *want_key)
     }
     }
     s = c->p;
-    while (c->p < c->end && bare(*c->p))
-        c->p++;
+    unsigned cls = 0;
+    while (c->p < c->end && (bare_class[(unsigned char)*c->p] & 1))
+        cls |= bare_class[(unsigned char)*c->p++];
     n = (size_t)(c->p - s);
-    if (n == 0 || n >= sizeof num)
+    if (n == 0 || n >= 64) /* no number is that long but by its zeros */
         return HFCORE_NOT_CANONICAL;
     if (s[0] == '-' || (s[0] >= '0' && s[0] <= '9')) {
-        canonical_number(s, n, num);
-        put(c, num, strlen(num));
+        number(c, s, n, (cls & 2) != 0);
     } else {
         put(c, s, n); /* true, false, null (the text was parsed already) */
     }
@@ -461,6 +537,7 @@ int hfcore_json_canon(const char *text, size_t len, hfcore_sink sink, void *ctx)
         c->ctx = ctx;
         c->n = 0;
         c->failed = 0;
+        memset(c->lits, 0, sizeof c->lits);
     }
     while (rc == 0 && (skip_ws(c), c->p < c->end))
         rc = token(c, stack, &depth, &want_key);

@@ -39,15 +39,23 @@ int hfmodel_modtype_from_name(const char *name)
 typedef struct modref {
     const char *name;
     int type;
-    int nid;  /* name id: first-seen order in collect, then the name's rank */
+    /* name id: a prepared sample's is the name's index in hfmodel_prep
+     * (the same in every build), a walked sample's that or the next id
+     * after the prepared names (builder.nbase) */
+    int nid;
     int idx; /* index in the sample's modifiers array */
+    int rank; /* a walked sample's: the name's rank in strcmp order */
     /* the numbers of its "data" the build reads (mod_values): normsys lo,
      * hi; histosys lo_data then hi_data, nb each; staterror and shapesys
      * their nv <= nb values */
     const double *v;
     int nv;
-    int pname; /* a prepared sample's: the name's index in hfmodel_prep */
     const hf_sfac *sf4; /* a prepared normsys's factor for code4, or NULL */
+    /* a prepared histosys's entries (compile_histosys), or hscoef NULL:
+     * hsn of them, bin hsbin[e], coefficients hscoef[2e], hscoef[2e+1] */
+    const int *hsbin;
+    const double *hscoef;
+    int hsn;
 } modref;
 
 typedef struct blockref {
@@ -55,9 +63,16 @@ typedef struct blockref {
     int chan;    /* sorted channel index */
     int ci, si;  /* indices in the spec, for error paths */
     int nb, bin0;
-    modref *mods; /* sorted by (name, type) */
+    /* sorted by (name, type): a prepared sample's (sorted, shared by
+     * every build and read only) or ownmods */
+    const modref *mods;
+    modref *ownmods; /* a walked sample's, owned */
     int nmods;
-    int sorted;   /* mods came sorted (a prepared sample's) */
+    /* mods by type (type_index): those of type t are mods[tidx[T1 + k]]
+     * for k in tidx[t] .. tidx[t + 1], in their order in mods */
+    const int *tidx;
+    int *owntidx; /* a walked sample's, owned */
+    int sorted;   /* mods are a prepared sample's */
     const double *nom; /* the sample's data, nb values */
     double *own;       /* nom and the v of mods when read here, not prepared */
 } blockref;
@@ -86,25 +101,28 @@ typedef struct builder {
     const char *src;
     hf_error *err;
     const hfmodel_prep *prep; /* or NULL */
-    int *pmap;                /* prep name index -> name id, or -1 */
     int nchan, nblk, nreq, capreq;
     chanref *chans;
     blockref *blks;
     preq *reqs;
     hf_strmap parmap;
-    /* the distinct modifier names: names[id] by first-seen id (namemap
-     * gives the id), and name_req[rank]: the parameter set of the name of
-     * that rank in strcmp order, or -1 (a lookup by integer, not by hash
-     * and strcmp, in every later step) */
+    /* the distinct modifier names by id: ids below nbase are the prepared
+     * names (prep->names), the others names[id - nbase] in first-seen
+     * order (namemap gives the id); rank[id] is the name's rank in strcmp
+     * order among all of them, name_req[id] its parameter set or -1 (a
+     * lookup by integer, not by hash and strcmp, in every later step) */
+    int nbase;
     hf_strmap namemap;
     const char **names;
     int nnames, capnames;
+    int *rank;
     int *name_req;
     int nmain;
-    /* staterror occurrences sorted by (name, walk order), each set's run
-     * at preq.occ0; and bin-sized scratch that staterror_defaults leaves
-     * zeroed, so that many staterror sets cost no more than one pass */
-    struct stocc { int nid, b, j; } *st;
+    /* staterror occurrences sorted by (name rank, walk order), each set's
+     * run at preq.occ0; and bin-sized scratch that staterror_defaults
+     * leaves zeroed, so that many staterror sets cost no more than one
+     * pass */
+    struct stocc { int rank, b, j; } *st;
     double *st_nomsum, *st_rel2;
 } builder;
 
@@ -121,15 +139,15 @@ static int cmp_blk(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-/* By (name, type) as strcmp orders them: nid is the name's rank in
+/* By (name, type) as strcmp orders them: rank is the name's rank in
  * strcmp order (equal names, equal ranks) and hfmodel_modtype_names is in
  * strcmp order, so every comparison has the sign the strcmp of the names,
  * then of the type names, would have: qsort makes the same permutation. */
 static int cmp_mod(const void *a, const void *b)
 {
     const modref *x = a, *y = b;
-    if (x->nid != y->nid)
-        return x->nid < y->nid ? -1 : 1;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
     return x->type - y->type;
 }
 
@@ -137,8 +155,8 @@ static int cmp_mod(const void *a, const void *b)
 static int cmp_stocc(const void *a, const void *b)
 {
     const struct stocc *x = a, *y = b;
-    if (x->nid != y->nid)
-        return x->nid < y->nid ? -1 : 1;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
     return x->b != y->b ? (x->b < y->b ? -1 : 1) : x->j - y->j;
 }
 
@@ -185,12 +203,17 @@ static const char *modpath(const builder *B, int blk, int mod, char *buf,
 
 /* ------------------------------------------------------------ structure */
 
+static int prep_name(const hfmodel_prep *p, const char *name);
+
 /* The id of a modifier name, the next one if it is new. */
 static int name_id(builder *B, const char *name)
 {
-    int id = hfcore_strmap_get(&B->namemap, name);
+    int id = B->prep ? prep_name(B->prep, name) : -1;
     if (id >= 0)
         return id;
+    id = hfcore_strmap_get(&B->namemap, name);
+    if (id >= 0)
+        return B->nbase + id;
     if (B->nnames == B->capnames) {
         int cap = B->capnames ? 2 * B->capnames : 256;
         const char **nn = realloc(B->names, sizeof *nn * (size_t)cap);
@@ -202,7 +225,7 @@ static int name_id(builder *B, const char *name)
     if (hfcore_strmap_put(&B->namemap, name, B->nnames))
         return -1;
     B->names[B->nnames] = name;
-    return B->nnames++;
+    return B->nbase + B->nnames++;
 }
 
 /* The members of a modifier's data called klo and khi (the first of each,
@@ -342,6 +365,32 @@ static int walk_sample(const cJSON *s, int nb, const char **name, modref **mods,
     return 0;
 }
 
+/* The modifiers of a sample (their name ids set) by type, a counting
+ * sort: [0, T1) the start of each type's run (and its end), then the
+ * runs of indices into mods, each in mods' order, which is the walk's,
+ * then the same runs' name ids (what registering the parameters reads of
+ * most modifiers, here in one compact array).  NULL when out of memory. */
+enum { T1 = HF_MOD_NTYPES + 1 };
+
+static int *type_index(const modref *mods, int n)
+{
+    int *x = calloc(T1 + 2 * (size_t)n, sizeof(int));
+    if (!x)
+        return NULL;
+    for (int j = 0; j < n; j++)
+        x[mods[j].type + 1]++;
+    for (int t = 0; t < HF_MOD_NTYPES; t++)
+        x[t + 1] += x[t];
+    int at[HF_MOD_NTYPES];
+    memcpy(at, x, sizeof at);
+    for (int j = 0; j < n; j++) {
+        int k = at[mods[j].type]++;
+        x[T1 + k] = j;
+        x[T1 + n + k] = mods[j].nid;
+    }
+    return x;
+}
+
 /* ------------------------------------------------ prepared workspaces */
 
 /* A sample of the workspace read once (walk_sample) for every build. */
@@ -349,9 +398,12 @@ typedef struct prep_sample {
     const cJSON *key; /* its first member, which every shared copy has */
     const char *name;
     int nb, nmods;
-    modref *mods;  /* sorted by (name, type) as collect sorts, pname set */
+    modref *mods;  /* sorted by (name, type) as collect sorts, nid set */
     double *vals;
     hf_sfac *sf4;  /* per modifier: a normsys's code4 factor (sf4 of mods) */
+    int *tidx;     /* type_index of mods */
+    int *hsbin;    /* its histosys's entries (modref.hsbin, hscoef) */
+    double *hscoef;
 } prep_sample;
 
 struct hfmodel_prep {
@@ -359,9 +411,17 @@ struct hfmodel_prep {
     int ns;
     int *slot;  /* open addressing on key: an index into s, or -1 */
     size_t cap;
-    const char **names; /* the distinct modifier names, by pname */
+    const char **names; /* the distinct modifier names, by id */
     int nnames;
+    hf_strmap map;      /* name -> id */
+    int *order;         /* the ids in strcmp order of their names */
 };
+
+/* The id of a prepared name, or -1. */
+static int prep_name(const hfmodel_prep *p, const char *name)
+{
+    return hfcore_strmap_get(&p->map, name);
+}
 
 static size_t prep_hash(const void *key, size_t cap)
 {
@@ -387,10 +447,15 @@ void hfmodel_prep_free(hfmodel_prep *p)
         free(p->s[i].mods);
         free(p->s[i].vals);
         free(p->s[i].sf4);
+        free(p->s[i].tidx);
+        free(p->s[i].hsbin);
+        free(p->s[i].hscoef);
     }
     free(p->s);
     free(p->slot);
     free(p->names);
+    free(p->order);
+    hfcore_strmap_free(&p->map);
     free(p);
 }
 
@@ -402,6 +467,34 @@ static int cmp_mod_names(const void *a, const void *b)
     const modref *x = a, *y = b;
     int c = strcmp(x->name, y->name);
     return c ? c : x->type - y->type;
+}
+
+/* The entries compile_histosys makes of each histosys of ps, made once:
+ * its coefficients depend only on the sample's own numbers (not on the
+ * interpolation code, see interp.c).  -1 when out of memory. */
+static int prep_histosys(prep_sample *ps)
+{
+    const int *x = ps->tidx, t = HF_MOD_HISTOSYS;
+    size_t n = (size_t)(x[t + 1] - x[t]) * (size_t)ps->nb, e = 0;
+    ps->hsbin = malloc(sizeof(int) * (n ? n : 1));
+    ps->hscoef = malloc(2 * sizeof(double) * (n ? n : 1));
+    if (!ps->hsbin || !ps->hscoef)
+        return -1;
+    for (int k = x[t]; k < x[t + 1]; k++) {
+        modref *mr = &ps->mods[x[T1 + k]];
+        mr->hsbin = ps->hsbin + e;
+        mr->hscoef = ps->hscoef + 2 * e;
+        for (int i = 0; i < ps->nb; i++) {
+            double *c = ps->hscoef + 2 * e;
+            hfmodel_interp_histosys_init(c, HF_INTERP_CODE4P, mr->v[i], ps->vals[i],
+                                         mr->v[ps->nb + i]);
+            if (c[0] == 0 && c[1] == 0)
+                continue;
+            ps->hsbin[e++] = i;
+            mr->hsn++;
+        }
+    }
+    return 0;
 }
 
 /* What the build does once per sample and could do once per workspace:
@@ -420,16 +513,18 @@ static int prep_sample_finish(prep_sample *ps)
             mr->sf4 = &ps->sf4[j];
     }
     qsort(ps->mods, (size_t)ps->nmods, sizeof *ps->mods, cmp_mod_names);
-    return 0;
+    ps->tidx = type_index(ps->mods, ps->nmods);
+    return ps->tidx ? prep_histosys(ps) : -1;
 }
 
 /* Reads sample s into p->s[p->ns] (a sample with a bad modifier is left
  * to the builds, which report it); -1 when out of memory. */
-static int prep_add(hfmodel_prep *p, hf_strmap *names, const cJSON *s, int nb)
+static int prep_add(hfmodel_prep *p, const cJSON *s, int nb)
 {
     prep_sample *ps = &p->s[p->ns];
     int bad;
     memset(ps, 0, sizeof *ps);
+    ps->nb = nb;
     if (!s->child || walk_sample(s, nb, &ps->name, &ps->mods, &ps->nmods, &ps->vals, &bad) ||
         bad >= 0 || !ps->name) {
         int rc = s->child && (!ps->mods || !ps->vals) ? -1 : 0;
@@ -437,25 +532,29 @@ static int prep_add(hfmodel_prep *p, hf_strmap *names, const cJSON *s, int nb)
         free(ps->vals);
         return rc;
     }
-    int rc = prep_sample_finish(ps);
+    int rc = 0;
     for (int j = 0; rc == 0 && j < ps->nmods; j++) {
         modref *mr = &ps->mods[j];
-        int k = hfcore_strmap_get(names, mr->name);
+        int k = hfcore_strmap_get(&p->map, mr->name);
         if (k < 0) {
             k = p->nnames++;
             p->names[k] = mr->name;
-            rc = hfcore_strmap_put(names, mr->name, k);
+            rc = hfcore_strmap_put(&p->map, mr->name, k);
         }
-        mr->pname = k;
+        mr->nid = k;
     }
+    if (rc == 0)
+        rc = prep_sample_finish(ps);
     if (rc) {
         free(ps->mods);
         free(ps->vals);
         free(ps->sf4);
+        free(ps->tidx);
+        free(ps->hsbin);
+        free(ps->hscoef);
         return -1;
     }
     ps->key = s->child;
-    ps->nb = nb;
     size_t j = prep_hash(ps->key, p->cap);
     while (p->slot[j] >= 0)
         j = (j + 1) & (p->cap - 1);
@@ -488,12 +587,30 @@ static int prep_alloc(hfmodel_prep *p, const cJSON *channels)
     return 0;
 }
 
+/* The prepared names' ids in strcmp order (a build ranks its own new
+ * names among them, rank_names); -1 when out of memory. */
+static int prep_order(hfmodel_prep *p)
+{
+    nameid *v = malloc(sizeof *v * (size_t)(p->nnames ? p->nnames : 1));
+    p->order = malloc(sizeof(int) * (size_t)(p->nnames ? p->nnames : 1));
+    if (!v || !p->order) {
+        free(v);
+        return -1;
+    }
+    for (int i = 0; i < p->nnames; i++)
+        v[i] = (nameid){p->names[i], i};
+    qsort(v, (size_t)p->nnames, sizeof *v, cmp_nameid);
+    for (int i = 0; i < p->nnames; i++)
+        p->order[i] = v[i].id;
+    free(v);
+    return 0;
+}
+
 hfmodel_prep *hfmodel_prep_new(const hf_workspace *ws)
 {
     const cJSON *channels = ws ? cJSON_GetObjectItemCaseSensitive(ws->root, "channels") : NULL;
     hfmodel_prep *p = calloc(1, sizeof *p);
-    hf_strmap names = {0};
-    int rc = !p || prep_alloc(p, channels) || hfcore_strmap_init(&names, 256) ? -1 : 0;
+    int rc = !p || prep_alloc(p, channels) || hfcore_strmap_init(&p->map, 256) ? -1 : 0;
     const cJSON *c, *s;
     cJSON_ArrayForEach(c, channels) {
         const cJSON *samples = cJSON_GetObjectItemCaseSensitive(c, "samples");
@@ -502,9 +619,10 @@ hfmodel_prep *hfmodel_prep_new(const hf_workspace *ws)
             cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(samples, 0), "data"));
         cJSON_ArrayForEach(s, samples)
             if (rc == 0)
-                rc = prep_add(p, &names, s, nb);
+                rc = prep_add(p, s, nb);
     }
-    hfcore_strmap_free(&names);
+    if (rc == 0)
+        rc = prep_order(p);
     if (rc) {
         hfmodel_prep_free(p);
         return NULL;
@@ -513,38 +631,31 @@ hfmodel_prep *hfmodel_prep_new(const hf_workspace *ws)
 }
 
 /* Sample s from the prepared workspace when it is one of its samples (or
- * a shared copy of one), unchanged: 1, or 0 when it is not, -1 when out
- * of memory. */
+ * a shared copy of one), unchanged: 1 (its modifiers are the prepared
+ * ones, with the prepared names' ids), or 0 when it is not. */
 static int collect_prepared(builder *B, blockref *r, const cJSON *s)
 {
     const prep_sample *ps = s->child ? prep_find(B->prep, s->child) : NULL;
     if (!ps || ps->nb != r->nb)
         return 0;
-    r->mods = malloc(sizeof *r->mods * (size_t)(ps->nmods ? ps->nmods : 1));
-    if (!r->mods)
-        return -1;
-    memcpy(r->mods, ps->mods, sizeof *r->mods * (size_t)ps->nmods);
+    r->mods = ps->mods;
     r->nmods = ps->nmods;
+    r->tidx = ps->tidx;
     r->sorted = 1;
     r->name = ps->name;
     r->nom = ps->vals;
-    for (int j = 0; j < r->nmods; j++) {
-        int *id = &B->pmap[r->mods[j].pname];
-        if (*id < 0 && (*id = name_id(B, B->prep->names[r->mods[j].pname])) < 0)
-            return -1;
-        r->mods[j].nid = *id;
-    }
     return 1;
 }
 
 /* Sample s of block r: its name, data and modifiers with their name ids. */
 static int collect_sample(builder *B, blockref *r, const cJSON *s)
 {
-    int bad, rc = B->prep ? collect_prepared(B, r, s) : 0;
-    if (rc)
-        return rc < 0 ? nomem(B) : HF_OK;
-    if (walk_sample(s, r->nb, &r->name, &r->mods, &r->nmods, &r->own, &bad))
+    int bad;
+    if (B->prep && collect_prepared(B, r, s))
+        return HF_OK;
+    if (walk_sample(s, r->nb, &r->name, &r->ownmods, &r->nmods, &r->own, &bad))
         return nomem(B);
+    r->mods = r->ownmods;
     r->nom = r->own;
     if (bad >= 0) {
         char p[128];
@@ -553,37 +664,61 @@ static int collect_sample(builder *B, blockref *r, const cJSON *s)
                                 B->src, p);
     }
     for (int j = 0; j < r->nmods; j++)
-        if ((r->mods[j].nid = name_id(B, r->mods[j].name)) < 0)
+        if ((r->ownmods[j].nid = name_id(B, r->ownmods[j].name)) < 0)
             return nomem(B);
     return HF_OK;
 }
 
-/* Replaces each modifier's first-seen name id by the name's rank in
- * strcmp order: one sort of the distinct names, then integer comparisons
- * in the sorts of modifiers and staterror occurrences. */
+/* How many prepared names sort before name (a binary search of their
+ * strcmp order). */
+static int prep_position(const hfmodel_prep *p, const char *name)
+{
+    int lo = 0, hi = p->nnames;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (strcmp(p->names[p->order[mid]], name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Every name's rank in strcmp order (B->rank, by id), then integer
+ * comparisons in the sorts of modifiers and staterror occurrences; and
+ * an empty name_req.  The prepared names come in order: only the build's
+ * new names are sorted, each placed among them by a binary search (the
+ * i-th new name, with pos prepared names before it, has rank pos + i; a
+ * prepared name at position q, q plus the new names placed at or before
+ * q), not every name sorted in every build. */
 static int rank_names(builder *B)
 {
-    int n = B->nnames;
+    int nb = B->nbase, n = B->nnames, nt = nb + n;
     nameid *v = malloc(sizeof *v * (size_t)(n ? n : 1));
-    int *rank = malloc(sizeof(int) * (size_t)(n ? n : 1));
-    B->name_req = malloc(sizeof(int) * (size_t)(n ? n : 1));
-    if (!v || !rank || !B->name_req) {
+    B->rank = malloc(sizeof(int) * (size_t)(nt ? nt : 1));
+    B->name_req = malloc(sizeof(int) * (size_t)(nt ? nt : 1));
+    if (!v || !B->rank || !B->name_req) {
         free(v);
-        free(rank);
         return nomem(B);
     }
     for (int i = 0; i < n; i++)
-        v[i] = (nameid){B->names[i], i};
+        v[i] = (nameid){B->names[i], nb + i};
     qsort(v, n, sizeof *v, cmp_nameid);
+    int q = 0;
     for (int i = 0; i < n; i++) {
-        rank[v[i].id] = i;
-        B->name_req[i] = -1;
+        int pos = nb ? prep_position(B->prep, v[i].name) : 0;
+        for (; q < pos; q++)
+            B->rank[B->prep->order[q]] = q + i;
+        B->rank[v[i].id] = pos + i;
     }
+    for (; q < nb; q++)
+        B->rank[B->prep->order[q]] = q + n;
+    for (int i = 0; i < nt; i++)
+        B->name_req[i] = -1;
     for (int b = 0; b < B->nblk; b++)
-        for (int j = 0; j < B->blks[b].nmods; j++)
-            B->blks[b].mods[j].nid = rank[B->blks[b].mods[j].nid];
+        for (int j = 0; !B->blks[b].sorted && j < B->blks[b].nmods; j++)
+            B->blks[b].ownmods[j].rank = B->rank[B->blks[b].ownmods[j].nid];
     free(v);
-    free(rank);
     return HF_OK;
 }
 
@@ -636,9 +771,14 @@ static int collect(builder *B, const cJSON *channels)
     int rc = rank_names(B);
     if (rc)
         return rc;
-    for (int b = 0; b < B->nblk; b++)
-        if (!B->blks[b].sorted)
-            qsort(B->blks[b].mods, B->blks[b].nmods, sizeof *B->blks[b].mods, cmp_mod);
+    for (int b = 0; b < B->nblk; b++) {
+        blockref *r = &B->blks[b];
+        if (r->sorted)
+            continue;
+        qsort(r->ownmods, r->nmods, sizeof *r->ownmods, cmp_mod);
+        if (!(r->tidx = r->owntidx = type_index(r->ownmods, r->nmods)))
+            return nomem(B);
+    }
     qsort(B->blks, B->nblk, sizeof *B->blks, cmp_blk);
     return HF_OK;
 }
@@ -734,58 +874,33 @@ static int need(builder *B, int blk, int mod)
     return HF_OK;
 }
 
-/* Every modifier once, into B->st as a run per type (a counting sort:
- * walk order within a run), staterror's run first (staterror_defaults
- * reads it there); run[t] gets the start of type t's run, cnt[t] its
- * length.  One walk of the modifiers instead of one per type. */
-static int gather_types(builder *B, size_t run[HF_MOD_NTYPES], size_t cnt[HF_MOD_NTYPES])
-{
-    size_t total = 0;
-    for (int t = 0; t < HF_MOD_NTYPES; t++)
-        cnt[t] = 0;
-    for (int b = 0; b < B->nblk; b++)
-        for (int j = 0; j < B->blks[b].nmods; j++) {
-            int t = B->blks[b].mods[j].type;
-            if (t >= 0 && t < HF_MOD_NTYPES) {
-                cnt[t]++;
-                total++;
-            }
-        }
-    size_t at[HF_MOD_NTYPES], o = cnt[HF_MOD_STATERROR];
-    run[HF_MOD_STATERROR] = 0;
-    for (int t = 0; t < HF_MOD_NTYPES; t++)
-        if (t != HF_MOD_STATERROR) {
-            run[t] = o;
-            o += cnt[t];
-        }
-    B->st = malloc(sizeof *B->st * (total ? total : 1));
-    if (!B->st)
-        return nomem(B);
-    for (int t = 0; t < HF_MOD_NTYPES; t++)
-        at[t] = run[t];
-    for (int b = 0; b < B->nblk; b++)
-        for (int j = 0; j < B->blks[b].nmods; j++) {
-            const modref *mr = &B->blks[b].mods[j];
-            if (mr->type >= 0 && mr->type < HF_MOD_NTYPES)
-                B->st[at[mr->type]++] = (struct stocc){mr->nid, b, j};
-        }
-    return HF_OK;
-}
-
 /* pyhf creates every staterror set at the first channel x sample
  * visited, so they come in name order.  One sort of all occurrences by
  * (name, walk order) gives each set's first occurrence and its whole run
  * (a scan per name would be quadratic in the channels of a large
  * workspace). */
-static int register_staterror(builder *B, size_t cnt)
+static int register_staterror(builder *B)
 {
+    const int t = HF_MOD_STATERROR;
+    size_t cnt = 0;
+    for (int b = 0; b < B->nblk; b++)
+        cnt += (size_t)(B->blks[b].tidx[t + 1] - B->blks[b].tidx[t]);
+    B->st = malloc(sizeof *B->st * (cnt ? cnt : 1));
     B->st_nomsum = calloc(B->nmain ? B->nmain : 1, sizeof(double));
     B->st_rel2 = calloc(B->nmain ? B->nmain : 1, sizeof(double));
-    if (!B->st_nomsum || !B->st_rel2)
+    if (!B->st || !B->st_nomsum || !B->st_rel2)
         return nomem(B);
+    size_t n = 0;
+    for (int b = 0; b < B->nblk; b++) {
+        const blockref *br = &B->blks[b];
+        for (int k = br->tidx[t]; k < br->tidx[t + 1]; k++) {
+            int j = br->tidx[T1 + k];
+            B->st[n++] = (struct stocc){B->rank[br->mods[j].nid], b, j};
+        }
+    }
     qsort(B->st, cnt, sizeof *B->st, cmp_stocc);
     for (size_t i = 0, e; i < cnt; i = e) {
-        for (e = i + 1; e < cnt && B->st[e].nid == B->st[i].nid; e++)
+        for (e = i + 1; e < cnt && B->st[e].rank == B->st[i].rank; e++)
             ;
         int rc = need(B, B->st[i].b, B->st[i].j);
         if (rc)
@@ -796,38 +911,54 @@ static int register_staterror(builder *B, size_t cnt)
     return HF_OK;
 }
 
+/* shapesys parameters belong to one sample: pyhf refuses to share. */
+static int shapesys_own(builder *B)
+{
+    const int t = HF_MOD_SHAPESYS;
+    for (int b = 0; b < B->nblk; b++) {
+        const blockref *br = &B->blks[b];
+        for (int k = br->tidx[t]; k < br->tidx[t + 1]; k++) {
+            int j = br->tidx[T1 + k];
+            const modref *mr = &br->mods[j];
+            const preq *r = &B->reqs[B->name_req[mr->nid]];
+            if (r->type == HF_MOD_SHAPESYS && (r->blk != b || r->mod != j)) {
+                char p[160];
+                return hfcore_error_set(B->err, HF_ERR_INVALID,
+                                        "%s: %s: shapesys '%s' on sample '%s' is already used by "
+                                        "another sample; shapesys parameters cannot be shared",
+                                        B->src, modpath(B, b, j, p, sizeof p), mr->name,
+                                        br->name);
+            }
+        }
+    }
+    return HF_OK;
+}
+
 /* The parameter sets in pyhf's order: by modifier type, then as first
- * met in the walk (staterror: by name). */
+ * met in the walk (staterror: by name); each type's modifiers come from
+ * the blocks' type indices, in walk order. */
 static int register_parameters(builder *B)
 {
-    size_t run[HF_MOD_NTYPES], cnt[HF_MOD_NTYPES];
     if (hfcore_strmap_init(&B->parmap, 256))
         return nomem(B);
-    int rc = gather_types(B, run, cnt);
+    int rc = HF_OK;
     for (int t = 0; rc == HF_OK && t < HF_MOD_NTYPES; t++) {
         if (t == HF_MOD_STATERROR) {
-            rc = cnt[t] ? register_staterror(B, cnt[t]) : HF_OK;
+            rc = register_staterror(B);
             continue;
         }
-        for (size_t k = run[t]; rc == HF_OK && k < run[t] + cnt[t]; k++)
-            rc = need(B, B->st[k].b, B->st[k].j);
-    }
-    /* shapesys parameters belong to one sample: pyhf refuses to share */
-    size_t s0 = run[HF_MOD_SHAPESYS];
-    for (size_t k = s0; rc == HF_OK && k < s0 + cnt[HF_MOD_SHAPESYS]; k++) {
-        int b = B->st[k].b, j = B->st[k].j;
-        const modref *mr = &B->blks[b].mods[j];
-        const preq *r = &B->reqs[B->name_req[mr->nid]];
-        if (r->type == HF_MOD_SHAPESYS && (r->blk != b || r->mod != j)) {
-            char p[160];
-            rc = hfcore_error_set(B->err, HF_ERR_INVALID,
-                                  "%s: %s: shapesys '%s' on sample '%s' is already used by "
-                                  "another sample; shapesys parameters cannot be shared",
-                                  B->src, modpath(B, b, j, p, sizeof p), mr->name,
-                                  B->blks[b].name);
+        for (int b = 0; rc == HF_OK && b < B->nblk; b++) {
+            const int *x = B->blks[b].tidx, *nid = x + T1 + B->blks[b].nmods;
+            for (int k = x[t]; rc == HF_OK && k < x[t + 1]; k++) {
+                /* most modifiers meet a set of their type made before:
+                 * need() would do nothing more than this */
+                int q = B->name_req[nid[k]];
+                if (q < 0 || B->reqs[q].type != t)
+                    rc = need(B, b, x[T1 + k]);
+            }
         }
     }
-    return rc;
+    return rc == HF_OK ? shapesys_own(B) : rc;
 }
 
 static const double *sample_data(const blockref *r, double *buf)
@@ -1133,7 +1264,8 @@ static int apply_config(builder *B, const cJSON *params, const char *ppath)
 static int soa_normsys(hf_model *m)
 {
     size_t n = (size_t)m->nsfac;
-    m->sf_poly = calloc(11 * (n ? n : 1), sizeof(double));
+    /* rows 0..6 written whole below, 7..10 derived from them */
+    m->sf_poly = malloc(11 * sizeof(double) * (n ? n : 1));
     m->sf_par = malloc(sizeof(int) * (n ? n : 1));
     m->sf_code4 = malloc(sizeof(int) * (n ? n : 1));
     m->sf_other = malloc(sizeof(int) * (n ? n : 1));
@@ -1143,18 +1275,15 @@ static int soa_normsys(hf_model *m)
     for (size_t k = 0; k < n; k++) {
         const hf_sfac *f = &m->sfac[k];
         m->sf_par[k] = f->par;
-        if (f->code < 0) {
-            m->sf_poly[1 * n + k] = 1.0;
-            continue;
-        }
-        m->sf_poly[k] = 1.0;
-        if (f->code == HF_INTERP_CODE4) {
-            for (int j = 0; j < 6; j++)
-                m->sf_poly[(size_t)(j + 1) * n + k] = f->p[4 + j];
+        int c4 = f->code == HF_INTERP_CODE4;
+        m->sf_poly[k] = f->code < 0 ? 0.0 : 1.0;
+        m->sf_poly[n + k] = f->code < 0 ? 1.0 : c4 ? f->p[4] : 0.0;
+        for (int j = 1; j < 6; j++)
+            m->sf_poly[(size_t)(j + 1) * n + k] = c4 ? f->p[4 + j] : 0.0;
+        if (c4)
             m->nsf_code4++;
-        } else {
+        else if (f->code >= 0)
             m->sf_other[m->nsf_other++] = (int)k;
-        }
     }
     /* the derivative's coefficients 2 a2 .. 5 a5, the very products the
      * evaluation formed on every call (so the same doubles) */
@@ -1413,22 +1542,26 @@ static int fill_channels(builder *B, hf_model *m, const cJSON *observations)
 typedef struct cursor {
     int sfi, hsi, bfi;
     size_t bfoff;
+    /* [name id]: the offset of the name's parameter set (a compact array
+     * read for every modifier, where the sets themselves are large and
+     * scattered) */
+    const int *off;
 } cursor;
 
 /* Sizes the block arrays and the evaluation's scratch (model.h). */
 static int alloc_blocks(builder *B, hf_model *m, const hf_model_options *opt)
 {
     size_t nsf = 0, nhs = 0, nbfpar = 0, nomlen = 0;
-    for (int b = 0; b < B->nblk; b++)
-        for (int j = 0; j < B->blks[b].nmods; j++) {
-            int t = B->blks[b].mods[j].type;
-            if (t == HF_MOD_NORMFACTOR || t == HF_MOD_LUMI || t == HF_MOD_NORMSYS)
-                nsf++;
-            else if (t == HF_MOD_HISTOSYS)
-                nhs += (size_t)B->blks[b].nb;
-            else
-                nbfpar += (size_t)B->blks[b].nb;
-        }
+    for (int b = 0; b < B->nblk; b++) {
+        const int *x = B->blks[b].tidx;
+        size_t nb = (size_t)B->blks[b].nb;
+#define TCOUNT(t) (size_t)(x[(t) + 1] - x[t])
+        nsf += TCOUNT(HF_MOD_NORMFACTOR) + TCOUNT(HF_MOD_LUMI) + TCOUNT(HF_MOD_NORMSYS);
+        nhs += TCOUNT(HF_MOD_HISTOSYS) * nb;
+        nbfpar += (TCOUNT(HF_MOD_SHAPEFACTOR) + TCOUNT(HF_MOD_SHAPESYS) +
+                   TCOUNT(HF_MOD_STATERROR)) * nb;
+#undef TCOUNT
+    }
     for (int b = 0; b < B->nblk; b++)
         nomlen += (size_t)B->blks[b].nb;
     /* int indices: scalar factors, histosys entries, per-bin factor
@@ -1443,7 +1576,8 @@ static int alloc_blocks(builder *B, hf_model *m, const hf_model_options *opt)
     m->nblocks = B->nblk;
     m->blocks = calloc((size_t)(B->nblk > 0 ? B->nblk : 1), sizeof *m->blocks);
     m->nominal = dalloc(nomlen, 0);
-    m->sfac = calloc(nsf ? nsf : 1, sizeof *m->sfac);
+    /* every factor is written whole by compile_modifier */
+    m->sfac = malloc(sizeof *m->sfac * (nsf ? nsf : 1));
     m->bf_par = malloc(sizeof(int) * (nbfpar ? nbfpar : 1));
     m->bf_unc = dalloc(nbfpar, 0);
     m->hs_par = malloc(sizeof(int) * (nhs ? nhs : 1));
@@ -1467,6 +1601,17 @@ static int alloc_blocks(builder *B, hf_model *m, const hf_model_options *opt)
 static void compile_histosys(hf_model *m, const hf_model_options *opt, const hf_block *K,
                              int par, const modref *mr, cursor *at)
 {
+    /* made by hfmodel_prep_new as below (with the default code, although
+     * the coefficients do not depend on it today) */
+    if (mr->hscoef && opt->histosys_interp == HF_INTERP_CODE4P) {
+        for (int e = 0; e < mr->hsn; e++, at->hsi++) {
+            m->hs_coef[2 * (size_t)at->hsi] = mr->hscoef[2 * e];
+            m->hs_coef[2 * (size_t)at->hsi + 1] = mr->hscoef[2 * e + 1];
+            m->hs_par[at->hsi] = par;
+            m->hs_slot[at->hsi] = (int)K->nom + mr->hsbin[e];
+        }
+        return;
+    }
     for (int i = 0; i < K->nb; i++) {
         double *c = m->hs_coef + 2 * (size_t)at->hsi;
         hfmodel_interp_histosys_init(c, opt->histosys_interp, mr->v[i],
@@ -1490,23 +1635,23 @@ static int compile_modifier(builder *B, hf_model *m, const hf_model_options *opt
     const blockref *br = &B->blks[b];
     const hf_block *K = &m->blocks[b];
     const modref *mr = &br->mods[j];
-    const preq *r = &B->reqs[B->name_req[mr->nid]];
+    const int off = c->off[mr->nid];
     char p[160];
     switch (mr->type) {
     case HF_MOD_NORMFACTOR:
     case HF_MOD_LUMI:
-        m->sfac[c->sfi].par = r->offset;
-        m->sfac[c->sfi++].code = -1;
+        m->sfac[c->sfi++] = (hf_sfac){.par = off, .code = -1};
         break;
     case HF_MOD_NORMSYS: {
         double lo = mr->v[0], hi = mr->v[1];
         if (mr->sf4 && opt->normsys_interp == HF_INTERP_CODE4) {
             /* computed from the same lo and hi by hfmodel_prep_new */
             m->sfac[c->sfi] = *mr->sf4;
-            m->sfac[c->sfi++].par = r->offset;
+            m->sfac[c->sfi++].par = off;
             break;
         }
-        m->sfac[c->sfi].par = r->offset;
+        /* the init leaves the constants its code does not use: zeros */
+        m->sfac[c->sfi] = (hf_sfac){.par = off};
         if (hfmodel_interp_normsys_init(&m->sfac[c->sfi++], opt->normsys_interp, lo, hi))
             return hfcore_error_set(B->err, HF_ERR_INVALID,
                                 "%s: %s.data: normsys '%s' has lo=%g, hi=%g: "
@@ -1516,10 +1661,11 @@ static int compile_modifier(builder *B, hf_model *m, const hf_model_options *opt
         break;
     }
     case HF_MOD_HISTOSYS:
-        compile_histosys(m, opt, K, r->offset, mr, c);
+        compile_histosys(m, opt, K, off, mr, c);
         break;
     case HF_MOD_SHAPEFACTOR:
-    case HF_MOD_SHAPESYS:
+    case HF_MOD_SHAPESYS: {
+        const preq *r = &B->reqs[B->name_req[mr->nid]];
         if (br->nb > r->n)
             return hfcore_error_set(B->err, HF_ERR_INVALID,
                                 "%s: %s: %s '%s' has %d parameters (from its first "
@@ -1528,16 +1674,18 @@ static int compile_modifier(builder *B, hf_model *m, const hf_model_options *opt
                                 hfmodel_modtype_names[mr->type], mr->name, r->n,
                                 B->chans[br->chan].name, br->nb);
         for (int i = 0; i < br->nb; i++)
-            m->bf_par[c->bfoff + i] = r->offset + i;
+            m->bf_par[c->bfoff + i] = off + i;
         c->bfoff += br->nb;
         c->bfi++;
         break;
+    }
     case HF_MOD_STATERROR: {
+        const preq *r = &B->reqs[B->name_req[mr->nid]];
         int k = 0;
         while (k < r->n && r->bins[k] != br->bin0)
             k++;
         for (int i = 0; i < br->nb; i++) {
-            m->bf_par[c->bfoff + i] = r->offset + k + i;
+            m->bf_par[c->bfoff + i] = off + k + i;
             m->bf_unc[c->bfoff + i] = i < mr->nv ? mr->v[i] : 0;
         }
         c->bfoff += br->nb;
@@ -1548,13 +1696,28 @@ static int compile_modifier(builder *B, hf_model *m, const hf_model_options *opt
     return HF_OK;
 }
 
+/* cursor.off: each name id's parameter offset (-1: no set, a name of
+ * this build's prepared names that none of its samples uses); NULL when
+ * out of memory. */
+static int *name_offsets(const builder *B)
+{
+    int nt = B->nbase + B->nnames;
+    int *off = malloc(sizeof(int) * (size_t)(nt ? nt : 1));
+    for (int i = 0; off && i < nt; i++)
+        off[i] = B->name_req[i] >= 0 ? B->reqs[B->name_req[i]].offset : -1;
+    return off;
+}
+
 /* The blocks (channel x sample) and their modifiers. */
 static int fill_blocks(builder *B, hf_model *m, const hf_model_options *opt)
 {
     int rc = alloc_blocks(B, m, opt);
     if (rc)
         return rc;
-    cursor c = {0, 0, 0, 0};
+    int *off = name_offsets(B);
+    if (!off)
+        return nomem(B);
+    cursor c = {0, 0, 0, 0, off};
     size_t nomoff = 0;
     for (int b = 0; b < B->nblk; b++) {
         const blockref *br = &B->blks[b];
@@ -1568,11 +1731,14 @@ static int fill_blocks(builder *B, hf_model *m, const hf_model_options *opt)
         K->bf0 = c.bfi;
         K->bfpar = c.bfoff;
         for (int j = 0; j < br->nmods; j++)
-            if ((rc = compile_modifier(B, m, opt, b, j, &c)))
+            if ((rc = compile_modifier(B, m, opt, b, j, &c))) {
+                free(off);
                 return rc;
+            }
         K->nsf = c.sfi - K->sf0;
         K->nbf = c.bfi - K->bf0;
     }
+    free(off);
     m->nhs = c.hsi;
     return HF_OK;
 }
@@ -1597,11 +1763,12 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
 static void builder_free(builder *B)
 {
     for (int b = 0; b < B->nblk; b++) {
-        free(B->blks[b].mods);
+        free(B->blks[b].ownmods);
+        free(B->blks[b].owntidx);
         free(B->blks[b].own);
     }
     free(B->blks);
-    free(B->pmap);
+    free(B->rank);
     free(B->chans);
     for (int k = 0; k < B->nreq; k++)
         req_free(&B->reqs[k]);
@@ -1690,13 +1857,8 @@ int hfmodel_compile(const cJSON *channels, const cJSON *params,
     B.src = source;
     B.err = err;
     *out = NULL;
-    /* the prepared samples are a shortcut: without memory for the map of
-     * their names, the tree is read as without them */
-    if (prep && (B.pmap = malloc(sizeof(int) * (size_t)(prep->nnames ? prep->nnames : 1)))) {
-        B.prep = prep;
-        for (int k = 0; k < prep->nnames; k++)
-            B.pmap[k] = -1;
-    }
+    B.prep = prep;
+    B.nbase = prep ? prep->nnames : 0;
     int rc = check_interp_codes(opt, err);
     if (rc)
         return rc;

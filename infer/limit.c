@@ -29,7 +29,11 @@ typedef hfinfer_limit_ctx limit_ctx;
  * points move along a curve: from the line's point, 36 limits on the
  * shared workspaces took 3.8% fewer evaluations than from the nearest
  * test's, 2Ljets' 277 -> 256, and moved by at most 1.2e-10 relative).  With
- * one test, that test's fit; with none, NULL (the free fit's point).
+ * one test, the line through its fit and the free fit of the same data
+ * (where mu lies beyond the test, away from the free fit's POI: the
+ * second test of a limit; 273 sbottom and staus limits 0.9% fewer
+ * evaluations, 43 more of the shared workspaces' 0.6%, all within 5e-11
+ * relative), else the test's fit; with none, NULL (the free fit's point).
  * The line's point is kept within the parameters' bounds in buf. */
 static const double *profile_start(const limit_ctx *c, int k, double mu,
                                    double *buf)
@@ -58,12 +62,23 @@ static const double *profile_start(const limit_ctx *c, int k, double mu,
             next_beyond = beyond;
         }
     }
-    const double *a = c->pts[best].fixed[k];
-    if (next < 0)
+    const double *a = c->pts[best].fixed[k], *b = NULL;
+    double mb = NAN;
+    if (next >= 0) {
+        b = c->pts[next].fixed[k];
+        mb = c->pts[next].mu;
+    } else {
+        /* one test: the free fit (k's data) is the profile's point at
+         * its own POI, where that lies on the other side of the test */
+        b = k ? c->h.free_pars_A : c->h.free_pars;
+        mb = b[c->h.poi];
+        if (!((mb - c->pts[best].mu) * db < 0))
+            b = NULL;
+    }
+    if (!b)
         return a;
-    const double *b = c->pts[next].fixed[k];
     const double *lo = hf_model_lower(c->h.m), *hi = hf_model_upper(c->h.m);
-    double t = db / (c->pts[next].mu - c->pts[best].mu);
+    double t = db / (mb - c->pts[best].mu);
     for (int j = 0; j < c->h.npars; j++) {
         double v = a[j] + t * (b[j] - a[j]);
         buf[j] = v < lo[j] ? lo[j] : v > hi[j] ? hi[j] : v;

@@ -163,6 +163,10 @@ static void test_structure(void **state)
         "  \"only a string\"  ",
         /* leading zeros, which cJSON lets through */
         "[01, -00, 007, -0012, 0000000000000000012, -0000000000000000000, 01.50]",
+        /* the same length and last eight bytes, the first repr's, the
+         * second not (it reads as 2.0): a float that stood as it is is
+         * remembered by its whole text */
+        "[1.0000000000000002, 2.0000000000000002, 1.0000000000000002, 2.0000000000000002]",
     };
     for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
         char *got = canon(same[i]), *want = tree(same[i]);
@@ -193,6 +197,39 @@ static void test_structure(void **state)
     free(got);
     free(want);
     free(big);
+}
+
+/* Whitespace of every length up to 40 between every two tokens (the
+ * skip is inline, sixteen bytes at a time, with a path of its own for one
+ * space), with a tab or a carriage return at each place of the run, and at
+ * the text's end: the tree's text every time. */
+static void test_whitespace(void **state)
+{
+    (void)state;
+    static const char *const tokens[] = {"{", "\"a\"", ":", "[", "1", ",", "2.5e-3", ",",
+                                         "true", "]", ",", "\"b\"", ":", "null", "}"};
+    const size_t ntok = sizeof tokens / sizeof tokens[0];
+    char *want = tree("{\"a\": [1, 2.5e-3, true], \"b\": null}");
+    for (size_t run = 1; run <= 40; run++) {
+        for (size_t odd = 0; odd <= 2 * run; odd++) {
+            char text[2048], ws[64];
+            memset(ws, ' ', run);
+            ws[0] = '\n';
+            if (odd > 0) /* a tab, then a carriage return, at each place */
+                ws[(odd - 1) % run] = odd <= run ? '\t' : '\r';
+            ws[run] = '\0';
+            text[0] = '\0';
+            for (size_t t = 0; t < ntok; t++) {
+                strcat(text, tokens[t]);
+                strcat(text, ws); /* after the last token too */
+            }
+            char *got = canon(text);
+            if (!got || strcmp(got, want) != 0)
+                fail_msg("run %zu, odd %zu: %s", run, odd, got ? got : "(not canonical)");
+            free(got);
+        }
+    }
+    free(want);
 }
 
 #define REAL "../shared/workspaces/real/"
@@ -298,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_literals),
         cmocka_unit_test(test_random_literals),
         cmocka_unit_test(test_structure),
+        cmocka_unit_test(test_whitespace),
         cmocka_unit_test(test_shared),
         cmocka_unit_test(test_not_json),
     };

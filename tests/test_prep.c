@@ -253,6 +253,60 @@ static void test_bad_patch(void **state)
     hf_workspace_free(ws);
 }
 
+/* A sample added with a new modifier name (v_new) that sorts just before
+ * a prepared one (wjets_xsec), listed after it: the build ranks its new
+ * names among the prepared ones, and a wrong rank would keep the listed
+ * order and put wjets_xsec's parameter first (the added sample "Asig" is
+ * the first block of the walk).  And a new sample's normfactor named as
+ * the workspace's histosys JES: the type clash is found with prep too. */
+static void test_new_names(void **state)
+{
+    (void)state;
+    static const char *const ops[] = {
+        "[{\"op\": \"add\", \"path\": \"/channels/0/samples/0\", \"value\": "
+        "{\"name\": \"Asig\", \"data\": [1.0, 2.0], \"modifiers\": ["
+        "{\"name\": \"wjets_xsec\", \"type\": \"normsys\", \"data\": {\"hi\": 1.2, \"lo\": 0.9}}, "
+        "{\"name\": \"v_new\", \"type\": \"normsys\", \"data\": {\"hi\": 1.1, \"lo\": 0.8}}]}}]",
+        "[{\"op\": \"add\", \"path\": \"/channels/0/samples/0\", \"value\": "
+        "{\"name\": \"Asig\", \"data\": [1.0, 2.0], \"modifiers\": ["
+        "{\"name\": \"JES\", \"type\": \"normfactor\", \"data\": null}]}}]",
+    };
+    hf_workspace *ws = read_ws(DEMO "BkgOnly.json");
+    hfmodel_prep *prep = hfmodel_prep_new(ws);
+    assert_non_null(prep);
+    hf_model_options opt; /* no POI: the sample is not the measurement's */
+    hf_model_options_init(&opt);
+    opt.poi = "";
+    for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+        hf_patch *p = NULL;
+        hf_error err = {0};
+        assert_int_equal(hf_patch_parse(ops[k], "patch", &p, &err), HF_OK);
+        p->whole = 1;
+        same_build(ws, prep, p, &opt);
+        hf_model *m = NULL;
+        int rc = hfmodel_build_applied_prep(ws, prep, (const hf_patch *const *)&p, 1, &opt,
+                                            &m, &err);
+        if (k == 0) {
+            hf_parset a, b;
+            assert_int_equal(rc, HF_OK);
+            /* normsys sets in name order here: v_new, then wjets_xsec */
+            int i = 0;
+            while (i < hf_model_nparsets(m) && (hf_model_parset(m, i, &a), strcmp(a.name, "v_new")))
+                i++;
+            assert_int_equal(hf_model_parset(m, i + 1, &b), HF_OK);
+            assert_string_equal(b.name, "wjets_xsec");
+        } else {
+            assert_int_not_equal(rc, HF_OK);
+            assert_non_null(strstr(err.msg, "parameter 'JES' is used by a histosys modifier and "
+                                            "by a normfactor modifier"));
+        }
+        hf_model_free(m);
+        hf_patch_free(p);
+    }
+    hfmodel_prep_free(prep);
+    hf_workspace_free(ws);
+}
+
 static void test_shared_patchsets(void **state)
 {
     (void)state;
@@ -274,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_demo_patchset),
         cmocka_unit_test(test_changed_samples),
         cmocka_unit_test(test_bad_patch),
+        cmocka_unit_test(test_new_names),
         cmocka_unit_test(test_shared_patchsets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
