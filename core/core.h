@@ -56,6 +56,10 @@ int hfcore_json_parse(const char *text, const char *source, cJSON **out,
  * before it: hfcore_file_read's text), without measuring it again. */
 int hfcore_json_parse_n(const char *text, size_t len, const char *source,
                         cJSON **out, hf_error *err);
+/* hfcore_json_parse_n, with its integer marks (core/json.c) only when
+ * marks is set: a tree that is never written out needs none. */
+int hfcore_json_parse_n_marks(const char *text, size_t len, const char *source,
+                              int marks, cJSON **out, hf_error *err);
 
 /* Shared libraries opened on first use: core/dl.h. */
 

@@ -396,6 +396,12 @@ int hfcore_json_parse(const char *text, const char *source, cJSON **out,
 int hfcore_json_parse_n(const char *text, size_t len, const char *source,
                         cJSON **out, hf_error *err)
 {
+    return hfcore_json_parse_n_marks(text, len, source, 1, out, err);
+}
+
+int hfcore_json_parse_n_marks(const char *text, size_t len, const char *source,
+                              int marks, cJSON **out, hf_error *err)
+{
     const char *end = NULL;
     /* len + 1 takes in the NUL, as cJSON_ParseWithOpts does after its own
      * strlen: the same parse, without another pass over megabytes of
@@ -424,7 +430,8 @@ int hfcore_json_parse_n(const char *text, size_t len, const char *source,
     }
     /* Python's json.load tells "1" (int) from "1.0" (float); cJSON does
      * not, so the text is read again for that (see core/json.c). */
-    hfcore_json_mark_ints_n(text, len, root);
+    if (marks)
+        hfcore_json_mark_ints_n(text, len, root);
     *out = root;
     return HF_OK;
 }
