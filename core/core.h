@@ -126,9 +126,9 @@ typedef struct hfcore_text {
     size_t len;
     size_t mapped;    /* bytes mapped, 0 when read into memory */
     size_t released;  /* bytes before this are given back */
-    /* of the file mapped by hfcore_text_read: its identity, size and times
-     * then (hfcore_text_unchanged) */
-    uint64_t dev, ino, size;
+    /* of the file mapped by hfcore_text_read: its identity and times then
+     * (hfcore_text_unchanged; its size then is `mapped`) */
+    uint64_t dev, ino;
     int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
 } hfcore_text;
 

@@ -851,13 +851,6 @@ int hfpatch_patchset_guess_parse(const char *path, const char *name,
     return g->patch != NULL;
 }
 
-int hfpatch_patchset_guess(const char *path, const char *name,
-                           hfpatch_guess *g)
-{
-    return hfpatch_patchset_guess_locate(path, name, g) &&
-           hfpatch_patchset_guess_parse(path, name, g);
-}
-
 int hfpatch_patchset_settle(hf_patchset *ps, const char *name, hfpatch_guess *g,
                             hf_error *err)
 {
