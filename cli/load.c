@@ -367,7 +367,7 @@ static int build_checked(const hf_cli_input *in, const hf_model_options *mo,
 
 /* Reading ahead: of one patch of a patchset file, hf cls's line, the
  * patch is located by the text's structure alone and parsed (~3 ms on
- * 1Lbb: hfpatch_patchset_guess), and the model is built and fitted from
+ * 1Lbb: hfpatch_patchset_guess_locate, _parse), and the model is built and fitted from
  * it while the full check of the file (every byte's grammar, names,
  * values, repeated keys: ~24 ms of 57 MB) and the workspace's digest run
  * on a thread of their own.

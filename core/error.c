@@ -239,7 +239,6 @@ static void note_file(hfcore_text *t, const struct stat *st)
 {
     t->dev = (uint64_t)st->st_dev;
     t->ino = (uint64_t)st->st_ino;
-    t->size = (uint64_t)st->st_size;
     t->mtime_s = (int64_t)st->st_mtim.tv_sec;
     t->mtime_ns = (int64_t)st->st_mtim.tv_nsec;
     t->ctime_s = (int64_t)st->st_ctim.tv_sec;
@@ -255,7 +254,8 @@ int hfcore_text_unchanged(const hfcore_text *t, const char *path)
     if (!path || stat(path, &st) != 0)
         return 0;
     note_file(&now, &st);
-    return now.dev == t->dev && now.ino == t->ino && now.size == t->size &&
+    return now.dev == t->dev && now.ino == t->ino &&
+           (uint64_t)st.st_size == t->mapped &&
            now.mtime_s == t->mtime_s && now.mtime_ns == t->mtime_ns &&
            now.ctime_s == t->ctime_s && now.ctime_ns == t->ctime_ns;
 }

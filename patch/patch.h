@@ -184,15 +184,14 @@ typedef struct hfpatch_guess {
     hfcore_text text;   /* the file's, between locating and parsing */
     int adopted;        /* set by hfpatch_patchset_settle */
 } hfpatch_guess;
-/* 1 with g->patch, or 0 (nothing said: the full read says what is wrong).
- * Only a patch within the first HFPATCH_LOCATE_MAX bytes is located: the
+/* Only a patch within the first HFPATCH_LOCATE_MAX bytes is located: the
  * structure pass costs ~3 ms for them (57 MB would be ~25 ms, as much as
  * the check it is meant to get ahead of). */
 #define HFPATCH_LOCATE_MAX ((size_t)8 << 20)
-int hfpatch_patchset_guess(const char *path, const char *name, hfpatch_guess *g);
-/* hfpatch_patchset_guess in two steps, for two threads: the locate (1
- * when found; the file stays open in g) and the parse (1 with g->patch;
- * the file is closed).  The CLI's worker locates, its main thread parses. */
+/* The guess in two steps, for two threads: the locate (1 when found; the
+ * file stays open in g) and the parse (1 with g->patch; the file is
+ * closed); 0: nothing said, the full read says what is wrong.  The CLI's
+ * worker locates, its main thread parses. */
 int hfpatch_patchset_guess_locate(const char *path, const char *name,
                                   hfpatch_guess *g);
 int hfpatch_patchset_guess_parse(const char *path, const char *name,

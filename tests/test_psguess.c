@@ -55,9 +55,10 @@ static char *ops_text(const hf_patchset *ps, const char *name)
     return p ? cJSON_PrintUnformatted(p->ops) : NULL;
 }
 
-/* The file at path read ahead (guess, open, settle) and read whole for
- * `name` give the same status, message and operations; 1 when the guess
- * was used. */
+/* The file at path read ahead (located, opened, parsed, settled: the
+ * command's steps, in its order when it has no second thread) and read
+ * whole for `name` give the same status, message and operations; 1 when
+ * the guess was used. */
 static int same_verdict(const char *file, const char *name, const char *what,
                         int *valid)
 {
@@ -65,8 +66,9 @@ static int same_verdict(const char *file, const char *name, const char *what,
     hf_error ea = {0}, eb = {0};
     int ra = hfpatch_patchset_load(file, name, &a, &ea);
     hfpatch_guess g;
-    hfpatch_patchset_guess(file, name, &g);
+    hfpatch_patchset_guess_locate(file, name, &g);
     int rb = hfpatch_patchset_open(file, &b, &eb);
+    hfpatch_patchset_guess_parse(file, name, &g);
     if (rb == HF_OK)
         rb = hfpatch_patchset_settle(b, name, &g, &eb);
     if (ra != rb || (ra != HF_OK && strcmp(ea.msg, eb.msg) != 0))
