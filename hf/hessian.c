@@ -34,6 +34,19 @@
 
 #include "interp.h"
 
+/* The loops that vectorise: cloned for AVX2 as eval.c's forward() (four
+ * lanes, no FMA contraction: -mavx2 does not enable it), and their
+ * helpers inlined into the clones. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    defined(__linux__)
+#define HESS_CLONE __attribute__((optimize("O3", "tree-vectorize"), \
+                                  target_clones("avx2", "default")))
+#define HESS_INLINE __attribute__((always_inline)) inline
+#else
+#define HESS_CLONE
+#define HESS_INLINE inline
+#endif
+
 /* The scratch of one Hessian: J[nmain * npars] (rows of grad lam_i), the
  * derivatives of F by each of the current block's factors (dF) and their
  * inverses, three dense vectors over the parameters for the block's
@@ -79,22 +92,42 @@ static inline void lower_ordered(double *H, int np, int p, int q, double v)
 /* dF/d(par of factor k) for the factors of block B into s->dF (indexed
  * like sfval), their inverses (1 for a zero factor) into s->inv; returns
  * P, the product of the nonzero factors, and the zero count into *nz. */
+/* inv[k] = 1 / v[k] (1 where v[k] is zero: 1 / 1) for n factors in one
+ * pass that vectorises: the zero made 1 by an addition (a choice becomes
+ * a branch around the division, which GCC keeps scalar) */
+static HESS_CLONE void inverses(const double *restrict v, double *restrict inv,
+                                int n)
+{
+#pragma omp simd
+    for (int k = 0; k < n; k++)
+        inv[k] = 1 / (v[k] + (double)(v[k] == 0)); /* v + 0 is v */
+}
+
+/* dF[k] = P inv[k] d[k] for n factors (no factor zero) */
+static HESS_CLONE void scaled(double P, const double *restrict inv,
+                              const double *restrict d, double *restrict dF,
+                              int n)
+{
+    for (int k = 0; k < n; k++)
+        dF[k] = P * inv[k] * d[k];
+}
+
 static double factor_derivs(const hf_model *m, const hf_block *B,
                             const double *sfval, const double *sfder,
                             hess_ws *s, int *nz)
 {
-    double P = 1;
-    int z = 0;
-    for (int k = B->sf0; k < B->sf0 + B->nsf; k++) {
-        if (sfval[k] == 0) {
-            z++;
-            s->inv[k] = 1;
-        } else {
+    int k0 = B->sf0, k1 = B->sf0 + B->nsf, z = 0;
+    inverses(sfval + k0, s->inv + k0, B->nsf);
+    double P = 1; /* a serial product in the factors' order */
+    for (int k = k0; k < k1; k++) {
+        if (sfval[k] != 0)
             P *= sfval[k];
-            s->inv[k] = 1 / sfval[k];
-        }
+        else
+            z++;
     }
-    for (int k = B->sf0; k < B->sf0 + B->nsf; k++) {
+    if (z == 0)
+        scaled(P, s->inv + k0, sfder + k0, s->dF + k0, B->nsf);
+    for (int k = k0; z && k < k1; k++) {
         /* the product of the others: P / f_k, zero if another is zero */
         int others_zero = z - (sfval[k] == 0);
         s->dF[k] = others_zero ? 0 : P * s->inv[k] * sfder[k];
@@ -220,15 +253,6 @@ static void block_histosys(const hf_model *m, int bi, const double *pars,
  * does not enable it), where most of the Hessian's time goes.  Two
  * vectors an iteration (the loop's count and branch were 3 of 8
  * instructions; each lane's arithmetic is the same either way). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    defined(__linux__)
-#define HESS_CLONE __attribute__((optimize("O3", "tree-vectorize"), \
-                                  target_clones("avx2", "default")))
-#define HESS_INLINE __attribute__((always_inline)) inline
-#else
-#define HESS_CLONE
-#define HESS_INLINE inline
-#endif
 static HESS_INLINE void row_update(double *restrict h, double u,
                                    const double *restrict y, double v,
                                    const double *restrict a, int n)
