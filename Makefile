@@ -32,15 +32,16 @@ CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wno-unused-parameter
 OMP     := -fopenmp
 PKGS    := libcjson nlopt gsl libprotobuf-c
-# The headers only of libcrypto, libxgboost and libxml2: the libraries are
+# The headers only of libgcrypt, libxgboost and libxml2: the libraries are
 # opened at the first digest, XGBoost model or TMVA weight file
 # (core/cryptodl.c, ml/xgbdl.c, ml/xmldl.c), not loaded with every
-# program.  make deps' libssl-dev and libxml2-dev bring libssl3 and
-# libxml2, the runtime packages they open.
-DL_PKGS   := libcrypto xgboost libxml-2.0
+# program.  make deps' libgcrypt20-dev and libxml2-dev bring libgcrypt20
+# and libxml2, the runtime packages they open.
+DL_PKGS   := libgcrypt xgboost libxml-2.0
 DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) $(DL_PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
 DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lnlopt -lgsl -lgslcblas -lprotobuf-c) -ldl -lm
-# test_ws_cli checks digests against OpenSSL's own, called directly
+# test_ws_cli checks digests against OpenSSL's own, called directly (an
+# implementation other than the one hf uses)
 CRYPTO_LIBS := $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(OMP) -std=gnu11 -fPIC -fvisibility=hidden \
              -Iinclude -I. $(DEPCFLAGS) $(EXTRA_CFLAGS)
@@ -221,7 +222,8 @@ fuzz: fuzz-build
 # it cannot, before anything is compiled.  Add any new package here: the
 # fresh-machine check (`make fresh-check`) then installs it too.
 DEB_PKGS := gcc g++ libc6-dev make pkg-config python3 libcjson-dev libnlopt-dev \
-            libgsl-dev librandom123-dev libcmocka-dev libssl-dev libcairo2-dev valgrind locales \
+            libgsl-dev librandom123-dev libcmocka-dev libssl-dev libgcrypt20-dev libcairo2-dev \
+            valgrind locales \
             python3-numpy python3-pytest python3-setuptools python3-pip python3-ujson \
             libonnx-dev protobuf-c-compiler libprotobuf-c-dev libxml2-dev libxgboost-dev
 deps:

@@ -30,22 +30,35 @@ int hfcli_double(const char *opt, const char *text, double *out)
     return HF_EXIT_OK;
 }
 
+/* The interpolation codes' names, as --interp takes them and hfscan's
+ * journal header writes them. */
+static const struct {
+    const char *name;
+    hf_interp code;
+} interp_codes[] = {
+    {"code0", HF_INTERP_CODE0}, {"code1", HF_INTERP_CODE1},
+    {"code2", HF_INTERP_CODE2}, {"code4", HF_INTERP_CODE4},
+    {"code4p", HF_INTERP_CODE4P},
+};
+#define NCODES (sizeof interp_codes / sizeof interp_codes[0])
+
 static int interp_code(const char *s, size_t n, hf_interp *out)
 {
-    static const struct {
-        const char *name;
-        hf_interp code;
-    } codes[] = {
-        {"code0", HF_INTERP_CODE0}, {"code1", HF_INTERP_CODE1},
-        {"code2", HF_INTERP_CODE2}, {"code4", HF_INTERP_CODE4},
-        {"code4p", HF_INTERP_CODE4P},
-    };
-    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
-        if (strlen(codes[i].name) == n && strncmp(s, codes[i].name, n) == 0) {
-            *out = codes[i].code;
+    for (size_t i = 0; i < NCODES; i++)
+        if (strlen(interp_codes[i].name) == n &&
+            strncmp(s, interp_codes[i].name, n) == 0) {
+            *out = interp_codes[i].code;
             return 1;
         }
     return 0;
+}
+
+const char *hfcli_interp_name(hf_interp code)
+{
+    for (size_t i = 0; i < NCODES; i++)
+        if (interp_codes[i].code == code)
+            return interp_codes[i].name;
+    return "?";
 }
 
 /* "normsys=code1,histosys=code0": either key may be left out. */

@@ -148,6 +148,8 @@ int hfcli_toy_option(const char *opt, const char *text, int *n,
  * error naming the option and returns HF_EXIT_USAGE. */
 int hfcli_double(const char *opt, const char *text, double *out);
 int hfcli_interp(const char *text, hf_model_options *mo);
+/* code's name as --interp takes it ("code4p"), "?" for no code. */
+const char *hfcli_interp_name(hf_interp code);
 /* --optconf tolerance=X,maxiter=N into fo (maxiter: NLL+gradient
  * evaluations per fit); a usage error naming any other key. */
 int hfcli_optconf(const char *text, hf_fit_options *fo);

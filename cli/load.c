@@ -367,7 +367,7 @@ static int build_checked(const hf_cli_input *in, const hf_model_options *mo,
 
 /* Reading ahead: of one patch of a patchset file, hf cls's line, the
  * patch is located by the text's structure alone and parsed (~3 ms on
- * 1Lbb: hfpatch_patchset_guess), and the model is built and fitted from
+ * 1Lbb: hfpatch_patchset_guess_locate, _parse), and the model is built and fitted from
  * it while the full check of the file (every byte's grammar, names,
  * values, repeated keys: ~24 ms of 57 MB) and the workspace's digest run
  * on a thread of their own.
@@ -392,6 +392,7 @@ struct hfcli_ahead {
     int check_rc;
     hf_error check_err;
     digest_job digest;
+    int unmarked;              /* the workspace's tree has no integer marks */
     int built;                 /* a model was built from the guess */
     int build_rc;
     hf_error build_err;
@@ -537,7 +538,11 @@ static int ahead_workspace(struct hfcli_ahead *a, hf_workspace **ws)
          * main thread has time to spare, not on the worker, the longer */
         hfcore_digest_ready("sha256");
         heap_ahead(t.len);
-        rc = hfpatch_workspace_parse_n(t.p, t.len, a->in.ws_path, ws, &err);
+        /* the tree is only built from (and freed beside the fits): its
+         * integer marks, for writing it out, are made when a digest of
+         * it is needed after all (settled_model) */
+        rc = hfpatch_workspace_parse_unmarked_n(t.p, t.len, a->in.ws_path, ws, &err);
+        a->unmarked = rc == HF_OK;
     }
     return rc == HF_OK ? HF_EXIT_OK : hfcli_lib_error(&err);
 }
@@ -644,6 +649,10 @@ static int settled_model(hf_cli_loaded *out, struct hfcli_ahead *a,
         if (verify_needs_tree(out->sets[0], sha) &&
             (rc = settle_ws(out, a, &ws, own)) != HF_EXIT_OK)
             return rc;
+        if (ws && ws == out->ws && a->unmarked) {
+            hfpatch_workspace_mark_ints(ws, a->digest.text, a->digest.len);
+            a->unmarked = 0;
+        }
         vrc = hfpatch_patchset_verify_with(out->sets[0], ws, sha, &verr);
     }
     if ((rc = apply_checked(&a->in, out, &vrc, &verr)) != HF_EXIT_OK)

@@ -25,9 +25,9 @@
 
 enum { MAX_FILES = 4096 };
 
-static void digest_doubles(EVP_MD_CTX *ctx, const double *v, size_t n)
+static void digest_doubles(gcry_md_hd_t h, const double *v, size_t n)
 {
-    EVP_DigestUpdate(ctx, v, n * sizeof *v);
+    gcry_md_write(h, v, n * sizeof *v);
 }
 
 /* The model's identity as 64 hex digits into hex[65]; HF_EXIT_* status. */
@@ -41,32 +41,32 @@ static int model_sha256(const hf_model *m, char hex[65])
     int np = hf_model_npars(m), nd = hf_model_ndata(m);
     double *buf = malloc(((size_t)nd + hf_model_work_size(m) + 1) *
                          sizeof *buf);
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned len = 0;
-    int ok = buf && ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    gcry_md_hd_t h = NULL;
+    const unsigned char *md = NULL;
+    int ok = buf && gcry_md_open(&h, GCRY_MD_SHA256, 0) == 0;
     if (ok) {
         for (int i = 0; i < np; i++) {
             const char *name = hf_model_par_name(m, i);
-            EVP_DigestUpdate(ctx, name, strlen(name) + 1);
+            gcry_md_write(h, name, strlen(name) + 1);
         }
-        EVP_DigestUpdate(ctx, hf_model_fixed(m), (size_t)np);
-        digest_doubles(ctx, hf_model_lower(m), np);
-        digest_doubles(ctx, hf_model_upper(m), np);
-        digest_doubles(ctx, hf_model_inits(m), np);
-        digest_doubles(ctx, hf_model_data(m), nd);
+        gcry_md_write(h, hf_model_fixed(m), (size_t)np);
+        digest_doubles(h, hf_model_lower(m), np);
+        digest_doubles(h, hf_model_upper(m), np);
+        digest_doubles(h, hf_model_inits(m), np);
+        digest_doubles(h, hf_model_data(m), nd);
         hf_model_expected_data(m, hf_model_inits(m), buf, buf + nd);
-        digest_doubles(ctx, buf, nd);
-        ok = EVP_DigestFinal_ex(ctx, md, &len) && len == 32;
+        digest_doubles(h, buf, nd);
+        ok = (md = gcry_md_read(h, GCRY_MD_SHA256)) != NULL;
     }
-    EVP_MD_CTX_free(ctx);
+    for (unsigned i = 0; ok && i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    if (h)
+        gcry_md_close(h);
     free(buf);
     if (!ok) {
         hfcli_msg("out of memory");
         return HF_EXIT_INPUT;
     }
-    for (unsigned i = 0; i < len; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
     return HF_EXIT_OK;
 }
 

@@ -56,6 +56,10 @@ int hfcore_json_parse(const char *text, const char *source, cJSON **out,
  * before it: hfcore_file_read's text), without measuring it again. */
 int hfcore_json_parse_n(const char *text, size_t len, const char *source,
                         cJSON **out, hf_error *err);
+/* hfcore_json_parse_n, with its integer marks (core/json.c) only when
+ * marks is set: a tree that is never written out needs none. */
+int hfcore_json_parse_n_marks(const char *text, size_t len, const char *source,
+                              int marks, cJSON **out, hf_error *err);
 
 /* Shared libraries opened on first use: core/dl.h. */
 
@@ -122,9 +126,9 @@ typedef struct hfcore_text {
     size_t len;
     size_t mapped;    /* bytes mapped, 0 when read into memory */
     size_t released;  /* bytes before this are given back */
-    /* of the file mapped by hfcore_text_read: its identity, size and times
-     * then (hfcore_text_unchanged) */
-    uint64_t dev, ino, size;
+    /* of the file mapped by hfcore_text_read: its identity and times then
+     * (hfcore_text_unchanged; its size then is `mapped`) */
+    uint64_t dev, ino;
     int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
 } hfcore_text;
 
@@ -207,13 +211,15 @@ void hfcore_gsl_quiet(void);
 
 /* Digests (core/digest.c) ----------------------------------------------- */
 
+/* The bytes of the longest digest (sha512, sha3_512, blake2b). */
+#define HFCORE_DIGEST_MAX 64
 /* pyhf.utils.digest(root, algorithm) as hex into hex[len]. */
 int hfcore_json_digest(const cJSON *root, const char *algorithm, char *hex,
                    size_t len, hf_error *err);
-/* Opens libcrypto and has OpenSSL fetch the algorithm (its first digest
- * costs ~2 ms more: the library's load 1.2 ms, the provider's fetch
- * 1 ms), so that a digest worked out later, on another thread, does not
- * pay for it.  1 when ready; 0 says nothing (the digest itself says why). */
+/* Opens and initialises libgcrypt for the algorithm (~0.45 ms; with
+ * OpenSSL's libcrypto it was ~2.4), so that a digest worked out later, on
+ * another thread, does not pay for it.  1 when ready; 0 says nothing (the
+ * digest itself says why). */
 int hfcore_digest_ready(const char *algorithm);
 /* The same digest of the document parsed from text[0, tlen), from the
  * text (hfcore_json_canon): HF_OK, HFCORE_NOT_CANONICAL (err untouched:

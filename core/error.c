@@ -239,7 +239,6 @@ static void note_file(hfcore_text *t, const struct stat *st)
 {
     t->dev = (uint64_t)st->st_dev;
     t->ino = (uint64_t)st->st_ino;
-    t->size = (uint64_t)st->st_size;
     t->mtime_s = (int64_t)st->st_mtim.tv_sec;
     t->mtime_ns = (int64_t)st->st_mtim.tv_nsec;
     t->ctime_s = (int64_t)st->st_ctim.tv_sec;
@@ -255,7 +254,8 @@ int hfcore_text_unchanged(const hfcore_text *t, const char *path)
     if (!path || stat(path, &st) != 0)
         return 0;
     note_file(&now, &st);
-    return now.dev == t->dev && now.ino == t->ino && now.size == t->size &&
+    return now.dev == t->dev && now.ino == t->ino &&
+           (uint64_t)st.st_size == t->mapped &&
            now.mtime_s == t->mtime_s && now.mtime_ns == t->mtime_ns &&
            now.ctime_s == t->ctime_s && now.ctime_ns == t->ctime_ns;
 }
@@ -396,6 +396,12 @@ int hfcore_json_parse(const char *text, const char *source, cJSON **out,
 int hfcore_json_parse_n(const char *text, size_t len, const char *source,
                         cJSON **out, hf_error *err)
 {
+    return hfcore_json_parse_n_marks(text, len, source, 1, out, err);
+}
+
+int hfcore_json_parse_n_marks(const char *text, size_t len, const char *source,
+                              int marks, cJSON **out, hf_error *err)
+{
     const char *end = NULL;
     /* len + 1 takes in the NUL, as cJSON_ParseWithOpts does after its own
      * strlen: the same parse, without another pass over megabytes of
@@ -424,7 +430,8 @@ int hfcore_json_parse_n(const char *text, size_t len, const char *source,
     }
     /* Python's json.load tells "1" (int) from "1.0" (float); cJSON does
      * not, so the text is read again for that (see core/json.c). */
-    hfcore_json_mark_ints_n(text, len, root);
+    if (marks)
+        hfcore_json_mark_ints_n(text, len, root);
     *out = root;
     return HF_OK;
 }

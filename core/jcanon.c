@@ -320,13 +320,45 @@ typedef struct canon {
     seen lits[64];
 } canon;
 
+/* What the buffer holds, to the sink. */
+static void flush(canon *c)
+{
+    if (c->sink(c->ctx, c->buf, c->n) != 0)
+        c->failed = 1;
+    c->n = 0;
+}
+
+static void put(canon *c, const char *s, size_t n);
+
+/* Up to two bytes of the canonical text's own (a bracket; ", ", ": "). */
+static void put2(canon *c, char a, char b, size_t n)
+{
+    if (c->n + 2 > sizeof c->buf)
+        flush(c);
+    c->buf[c->n] = a;
+    c->buf[c->n + 1] = b;
+    c->n += n;
+}
+
+/* A token of the source text, s[0, n): most are a few bytes (keys, names,
+ * numbers), copied sixteen at a time where the text has them. */
+static void put_text(canon *c, const char *s, size_t n)
+{
+#if defined(__SSE2__)
+    if (n <= 16 && c->end - s >= 16 && c->n + 16 <= sizeof c->buf) {
+        _mm_storeu_si128((__m128i *)(void *)(c->buf + c->n),
+                         _mm_loadu_si128((const __m128i *)(const void *)s));
+        c->n += n;
+        return;
+    }
+#endif
+    put(c, s, n);
+}
+
 static void put(canon *c, const char *s, size_t n)
 {
-    if (c->n + n > sizeof c->buf) {
-        if (c->sink(c->ctx, c->buf, c->n) != 0)
-            c->failed = 1;
-        c->n = 0;
-    }
+    if (c->n + n > sizeof c->buf)
+        flush(c);
     if (n > sizeof c->buf) {
         if (c->sink(c->ctx, s, n) != 0)
             c->failed = 1;
@@ -433,7 +465,7 @@ static void number(canon *c, const char *s, size_t n, int isfloat)
     seen *slot = isfloat && n >= 8 && n < sizeof slot->lit ? &c->lits[seen_slot(s, n)]
                                                           : NULL;
     if (slot && slot->len == n && memcmp(slot->lit, s, n) == 0) {
-        put(c, s, n);
+        put_text(c, s, n);
         return;
     }
     const char *t = canonical_number(s, n, isfloat, out);
@@ -441,7 +473,10 @@ static void number(canon *c, const char *s, size_t n, int isfloat)
         slot->len = (unsigned char)n;
         memcpy(slot->lit, s, n);
     }
-    put(c, t, t == s ? n : strlen(t));
+    if (t == s)
+        put_text(c, s, n);
+    else
+        put(c, t, strlen(t));
 }
 
 /* The previous key of each open object, for the order check. */
@@ -481,7 +516,7 @@ static int token(canon *c, level *stack, int *depth, int *want_key)
         stack[(*depth)++] = (level){ch == '{', NULL, 0};
         *want_key = ch == '{';
         c->p++;
-        put(c, &ch, 1);
+        put2(c, ch, 0, 1);
         return 0;
     case '}':
     case ']':
@@ -490,23 +525,23 @@ static int token(canon *c, level *stack, int *depth, int *want_key)
         (*depth)--;
         *want_key = 0;
         c->p++;
-        put(c, &ch, 1);
+        put2(c, ch, 0, 1);
         return 0;
     case ',':
         *want_key = *depth > 0 && stack[*depth - 1].obj;
         c->p++;
-        put(c, ", ", 2);
+        put2(c, ',', ' ', 2);
         return 0;
     case ':':
         c->p++;
-        put(c, ": ", 2);
+        put2(c, ':', ' ', 2);
         return 0;
     case '"': {
         int esc = string(c, &s, &n);
         if (esc < 0 || (*want_key && (esc || !key_in_order(&stack[*depth - 1], s, n))))
             return HFCORE_NOT_CANONICAL;
         *want_key = 0;
-        put(c, s - 1, n + 2);
+        put_text(c, s - 1, n + 2);
         return 0;
     }
     }
@@ -520,7 +555,7 @@ static int token(canon *c, level *stack, int *depth, int *want_key)
     if (s[0] == '-' || (s[0] >= '0' && s[0] <= '9')) {
         number(c, s, n, (cls & 2) != 0);
     } else {
-        put(c, s, n); /* true, false, null (the text was parsed already) */
+        put_text(c, s, n); /* true, false, null (the text was parsed already) */
     }
     return 0;
 }

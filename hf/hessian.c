@@ -36,11 +36,25 @@
 
 /* The scratch of one Hessian: J[nmain * npars] (rows of grad lam_i), the
  * derivatives of F by each of the current block's factors (dF) and their
- * inverses, and three dense vectors over the parameters for the block's
- * rank-two update (block_update). */
+ * inverses, three dense vectors over the parameters for the block's
+ * rank-two update (block_update), zero outside the block's parameters,
+ * which touched[0 .. ntouched) lists (seen[p] marks them), each
+ * parameter's histosys weight curvature d2w[p], and each scalar factor's
+ * second derivative where its polynomial holds (d2f, normsys_d2_all). */
 typedef struct hess_ws {
-    double *J, *dF, *inv, *a, *acc, *y;
+    double *J, *dF, *inv, *a, *acc, *y, *d2w, *d2f;
+    int *touched, ntouched;
+    unsigned char *seen;
 } hess_ws;
+
+/* p into the block's list of parameters, once. */
+static inline void touch(hess_ws *s, int p)
+{
+    if (!s->seen[p]) {
+        s->seen[p] = 1;
+        s->touched[s->ntouched++] = p;
+    }
+}
 
 /* Every term goes to H's lower triangle, mirrored at the end (half the
  * work and no second matrix).  lower_sym: a term the full matrix has at
@@ -157,7 +171,11 @@ static void gamma_terms(const hf_model *m, int bi, const double *pars,
  * together): their J entries, their diagonal (the weights' second
  * derivative: B is a sum of one-parameter shifts, no cross terms), their
  * cross terms with the block's gammas, and acc[alpha] = sum_b w_b G_b
- * dB_b/dalpha, which the cross terms with the scalar factors need. */
+ * dB_b/dalpha, which the cross terms with the scalar factors need.  The
+ * products of the bin's factors are taken once a bin, in the order the
+ * terms multiply them (so each term is the value it was when they were
+ * formed per entry); with one per-bin factor (staterror alone: every
+ * 1Lbb block), the product of the others is 1 and not formed. */
 static void block_histosys(const hf_model *m, int bi, const double *pars,
                            const double *work, const double *w, hess_ws *s,
                            double *H)
@@ -167,22 +185,28 @@ static void block_histosys(const hf_model *m, int bi, const double *pars,
     const double *binfac = work + m->work_bb + m->nbb;
     const double F = binfac[2 * m->nbb + bi];
     const int *bp = m->bf_par + B->bfpar;
-    int np = m->npars, nb = B->nb;
+    int np = m->npars, nb = B->nb, nbf = B->nbf;
     for (int b = 0; b < nb; b++) {
         size_t sl = B->nom + b;
         int i = B->bin0 + b;
-        double G = binfac[sl];
+        double G = binfac[sl], FG = F * G, wFG = w[i] * F * G, wG = w[i] * G;
+        double Fw = F * w[i];
+        double *Ji = s->J + (size_t)i * np;
         for (int e = m->hs_sstart[sl]; e < m->hs_sstart[sl + 1]; e++) {
             int p = m->hs_spar[e];
             double S = m->hs_scoef[2 * (size_t)e], A = m->hs_scoef[2 * (size_t)e + 1];
             double db = hw[4 * p + 2] * S + hw[4 * p + 3] * A;
-            double d2 = hf_interp_histosys_d2w1(m->histosys_code, pars[p]) * A;
-            s->J[(size_t)i * np + p] += F * G * db;
-            H[(size_t)p * np + p] += w[i] * F * G * d2;
-            s->acc[p] += w[i] * G * db;
-            for (int j = 0; j < B->nbf; j++) {
+            Ji[p] += FG * db;
+            H[(size_t)p * np + p] += wFG * (s->d2w[p] * A);
+            s->acc[p] += wG * db;
+            touch(s, p);
+            if (nbf == 1) {
+                lower_sym(H, np, p, bp[b], Fw * db);
+                continue;
+            }
+            for (int j = 0; j < nbf; j++) {
                 int pg = bp[j * nb + b];
-                double v = F * w[i] * gammas_except(pars, bp, B->nbf, nb, b, j, -1) * db;
+                double v = Fw * gammas_except(pars, bp, nbf, nb, b, j, -1) * db;
                 lower_sym(H, np, p, pg, v);
             }
         }
@@ -209,6 +233,38 @@ static void row_update(double *restrict h, double u, const double *restrict y,
         h[l] += u * y[l] + v * a[l];
 }
 
+/* d2[k] = f''_k for every scalar factor as its polynomial's second
+ * derivative (hf_interp_normsys_d2's code4 expression, on the same
+ * coefficients: sf_poly's rows 2..6 are its c[1..5]), in one loop that
+ * vectorises and cloned as row_update; block_update takes it only where
+ * the polynomial is the factor (code4 inside |alpha| < 1), the function
+ * elsewhere.  One pass instead of a call with its switch per factor. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    defined(__linux__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void normsys_d2_all(const hf_model *m, const double *pars, double *d2)
+{
+    const int n = m->nsfac, *sp = m->sf_par;
+    const double *c1 = m->sf_poly + 2 * (size_t)n, *c2 = c1 + n, *c3 = c2 + n,
+                 *c4 = c3 + n, *c5 = c4 + n;
+#pragma omp simd
+    for (int k = 0; k < n; k++) {
+        double a = pars[sp[k]];
+        d2[k] = 2 * c1[k] + a * (6 * c2[k] + a * (12 * c3[k] + a * (20 * c4[k] + a * 30 * c5[k])));
+    }
+}
+
+/* f''_k: d2f's where the polynomial is the factor, else the function */
+static inline double factor_d2(const hf_model *m, int k, const double *pars,
+                               const double *sfval, const double *d2f)
+{
+    double a = pars[m->sf_par[k]];
+    if (m->sfac[k].code == HF_INTERP_CODE4 && a > -1 && a < 1)
+        return d2f[k];
+    return hf_interp_normsys_d2(&m->sfac[k], a, sfval[k]);
+}
+
 /* The block's scalar x scalar and scalar x histosys terms as one
  * symmetric rank-two update of whole rows, which vectorise, instead of
  * a scattered update per pair (1Lbb: 77 blocks of ~55 scalar factors and
@@ -227,17 +283,32 @@ static void block_update(const hf_model *m, const hf_block *B,
 {
     int np = m->npars;
     double *a = s->a, *acc = s->acc, *y = s->y;
-    for (int k = B->sf0; k < B->sf0 + B->nsf; k++)
+    for (int k = B->sf0; k < B->sf0 + B->nsf; k++) {
         a[m->sf_par[k]] += nz ? s->dF[k] : sfder[k] * s->inv[k];
+        touch(s, m->sf_par[k]);
+    }
+    /* a, acc and y are zero outside the block's parameters: the rows and
+     * entries of y there are those of a dense pass (y's zeros, which the
+     * rows read, are set once a Hessian), in any order (each row is its
+     * own entries of H) */
     double ta = nz ? 0 : T;
-    for (int j = 0; j < np; j++)
+    for (int t = 0; t < s->ntouched; t++) {
+        int j = s->touched[t];
         y[j] = ta * a[j] + acc[j];
+    }
     double fa = nz ? 1 : F;
-    for (int j = 0; j < np; j++) {
+    for (int t = 0; t < s->ntouched; t++) {
+        int j = s->touched[t];
         if (a[j] == 0 && acc[j] == 0)
             continue;
         row_update(H + (size_t)j * np, fa * a[j], y, fa * acc[j], a, j + 1);
     }
+    for (int t = 0; t < s->ntouched; t++) {
+        int j = s->touched[t];
+        a[j] = acc[j] = y[j] = 0;
+        s->seen[j] = 0;
+    }
+    s->ntouched = 0;
     if (nz) {
         scalar_pairs(m, B, pars, sfval, sfder, P, nz, T, s, H);
         return;
@@ -245,7 +316,7 @@ static void block_update(const hf_model *m, const hf_block *B,
     for (int k = B->sf0; k < B->sf0 + B->nsf; k++) {
         int pk = m->sf_par[k];
         double r = sfder[k] * s->inv[k];
-        double d2 = hf_interp_normsys_d2(&m->sfac[k], pars[pk], sfval[k]);
+        double d2 = factor_d2(m, k, pars, sfval, s->d2f);
         H[(size_t)pk * np + pk] += T * F * (d2 * s->inv[k] - r * r);
     }
 }
@@ -269,8 +340,6 @@ static void block_terms(const hf_model *m, int bi, const double *pars,
         for (int k = B->sf0; k < B->sf0 + B->nsf; k++)
             s->J[(size_t)i * np + m->sf_par[k]] += s->dF[k] * gb;
     }
-    memset(s->a, 0, np * sizeof *s->a);
-    memset(s->acc, 0, np * sizeof *s->acc);
     block_histosys(m, bi, pars, work, w, s, H);
     block_update(m, B, pars, sfval, sfder, P, nz, T, F, s, H);
     gamma_terms(m, bi, pars, base, w, F, s, H);
@@ -329,8 +398,10 @@ static void mirror(double *H, int np)
 
 size_t hfmodel_hessian_work_size(const hf_model *m)
 {
-    return m ? m->work_size + (size_t)m->nmain * m->npars + 2 * (size_t)m->nsfac +
-                   3 * (size_t)m->npars + 1
+    /* J, dF, inv and d2f, a, acc, y and d2w, then touched (ints) and
+     * seen (bytes) in as many doubles again */
+    return m ? m->work_size + (size_t)m->nmain * m->npars + 3 * (size_t)m->nsfac +
+                   5 * (size_t)m->npars + 1
              : 0;
 }
 
@@ -356,9 +427,21 @@ int hfmodel_hessian_lower(const hf_model *m, const double *pars,
     s.a = s.inv + m->nsfac;
     s.acc = s.a + np;
     s.y = s.acc + np;
+    s.d2w = s.y + np;
+    s.touched = (int *)(s.d2w + np);
+    s.seen = (unsigned char *)(s.touched + np);
+    s.d2f = s.d2w + 2 * (size_t)np;
+    s.ntouched = 0;
     memset(s.J, 0, (size_t)m->nmain * np * sizeof *s.J);
-    memset(H, 0, (size_t)np * np * sizeof *H);
+    memset(s.a, 0, 3 * (size_t)np * sizeof *s.a);
+    memset(s.seen, 0, np);
+    /* the lower triangle: the only entries set (and read) */
+    for (int p = 0; p < np; p++)
+        memset(H + (size_t)p * np, 0, (p + 1) * sizeof *H);
+    for (int p = 0; p < np; p++)
+        s.d2w[p] = hf_interp_histosys_d2w1(m->histosys_code, pars[p]);
     hfmodel_forward(m, pars, work);
+    normsys_d2_all(m, pars, s.d2f);
     /* w_i = 1 - n_i / lam_i where eval.c keeps it (work + nmain) */
     double *w = work + m->nmain;
     for (int i = 0; i < m->nmain; i++)

@@ -124,6 +124,13 @@ int hfmodel_hessian(const hf_model *m, const double *pars, const double *data,
  * that mirrors them (fit/converge.c's check reads each pair once). */
 int hfmodel_hessian_lower(const hf_model *m, const double *pars,
                           const double *data, double *H, double *work);
+/* The gradient of the NLL (grad[npars]) at the point of the last
+ * hf_model_nll(m, pars, data, NULL, work) on the same work: bit for bit
+ * the one hf_model_nll(m, pars, data, grad, work) returns, for a caller
+ * that needs the value first and the gradient only at some points
+ * (fit/bfgs.c's line search: none at a rejected trial). */
+void hfmodel_nll_gradient(const hf_model *m, const double *pars,
+                          const double *data, double *grad, double *work);
 /* The gradient of main bin `bin`'s expected yield over every parameter
  * (grad[npars]) at pars; the yields are in work[0 .. nmain) after. */
 void hfmodel_yield_gradient(const hf_model *m, const double *pars, int bin,

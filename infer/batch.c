@@ -221,10 +221,12 @@ static int run_patches(patch_source *ps, int n, const hf_batch_options *opt,
     return rc;
 }
 
-int hf_batch_cls_patches(const hf_workspace *ws,
-                         const hf_patch *const *patches, int n,
-                         const hf_batch_options *opt, hf_batch_result *res,
-                         hf_error *err)
+/* hf_batch_cls_patches with prep, ws's samples read by the caller (NULL:
+ * read here). */
+static int cls_patches(const hf_workspace *ws, const hfmodel_prep *prep,
+                       const hf_patch *const *patches, int n,
+                       const hf_batch_options *opt, hf_batch_result *res,
+                       hf_error *err)
 {
     if (!res)
         return hfcore_error_set(err, HF_ERR_ARG, "hf_batch_cls: NULL result");
@@ -235,8 +237,16 @@ int hf_batch_cls_patches(const hf_workspace *ws,
         if (!patches[i])
             return hfcore_error_set(err, HF_ERR_ARG,
                                 "hf_batch_cls: patch %d is NULL", i);
-    patch_source ps = {ws, NULL, patches, opt, NULL, NULL};
+    patch_source ps = {ws, prep, patches, opt, NULL, NULL};
     return run_patches(&ps, n, opt, res, err);
+}
+
+int hf_batch_cls_patches(const hf_workspace *ws,
+                         const hf_patch *const *patches, int n,
+                         const hf_batch_options *opt, hf_batch_result *res,
+                         hf_error *err)
+{
+    return cls_patches(ws, NULL, patches, n, opt, res, err);
 }
 
 /* A lazily read patchset: a patch that cannot be parsed fails the batch
@@ -282,7 +292,7 @@ int hfinfer_batch_cls_prep(const hf_workspace *ws, const hfmodel_prep *prep,
         return hfcore_error_set(err, HF_ERR_NOMEM, "hf_batch_cls: out of memory");
     for (int i = 0; i < n; i++)
         list[i] = hf_patchset_patch(ps, i);
-    int rc = hf_batch_cls_patches(ws, list, n, opt, res, err);
+    int rc = cls_patches(ws, prep, list, n, opt, res, err);
     free(list);
     return rc;
 }

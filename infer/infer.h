@@ -228,9 +228,9 @@ typedef struct hf_batch_source {
 } hf_batch_source;
 
 /* hf_batch_cls with prep, the samples of ws read beforehand
- * (hfmodel_prep_new(ws), e.g. while the patchset is still being read), for
- * a lazily read patchset (hfpatch_patchset_open); NULL, or a patchset
- * read whole: read here, as hf_batch_cls does.  prep is only read. */
+ * (hfmodel_prep_new(ws), e.g. while the patchset is still being read by
+ * hfpatch_patchset_open), for a patchset read lazily or whole; NULL: read
+ * here, as hf_batch_cls does.  prep is only read. */
 int hfinfer_batch_cls_prep(const hf_workspace *ws, const hfmodel_prep *prep,
                            const hf_patchset *ps, const hf_batch_options *opt,
                            hf_batch_result *res, hf_error *err);

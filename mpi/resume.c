@@ -75,11 +75,8 @@ static char *slurp(const char *path, size_t *len, int *missing)
  * whatever --test-poi says, --no-verify changes no finished line. */
 char *hfmpi_scan_header(const scan *s)
 {
-    static const char *const codes[] = {"code0", "code1", "code2", "?",
-                                        "code4", "code4p"};
     cJSON *o = cJSON_CreateObject(), *h = cJSON_AddObjectToObject(o, HEADER_KEY);
     const hf_model_options *mo = &s->mo;
-    int ns = mo->normsys_interp, nh = mo->histosys_interp;
     cJSON_AddStringToObject(h, "test_stat", s->bo.ts == HF_TEST_Q0 ? "q0"
                                             : s->bo.ts == HF_TEST_QMU ? "q"
                                                                       : "qtilde");
@@ -89,8 +86,8 @@ char *hfmpi_scan_header(const scan *s)
         cJSON_AddNumberToObject(h, "cl", s->bo.cl);
     if (mo->measurement)
         cJSON_AddStringToObject(h, "measurement", mo->measurement);
-    cJSON_AddStringToObject(h, "normsys", ns >= 0 && ns <= 5 ? codes[ns] : "?");
-    cJSON_AddStringToObject(h, "histosys", nh >= 0 && nh <= 5 ? codes[nh] : "?");
+    cJSON_AddStringToObject(h, "normsys", hfcli_interp_name(mo->normsys_interp));
+    cJSON_AddStringToObject(h, "histosys", hfcli_interp_name(mo->histosys_interp));
     char *text = cJSON_PrintUnformatted(o), *line = NULL;
     cJSON_Delete(o);
     if (text && (line = malloc(strlen(text) + 2)) != NULL)

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "patch.h"
 
@@ -852,13 +851,6 @@ int hfpatch_patchset_guess_parse(const char *path, const char *name,
     return g->patch != NULL;
 }
 
-int hfpatch_patchset_guess(const char *path, const char *name,
-                           hfpatch_guess *g)
-{
-    return hfpatch_patchset_guess_locate(path, name, g) &&
-           hfpatch_patchset_guess_parse(path, name, g);
-}
-
 int hfpatch_patchset_settle(hf_patchset *ps, const char *name, hfpatch_guess *g,
                             hf_error *err)
 {
@@ -1031,7 +1023,7 @@ int hfpatch_patchset_verify_with(const hf_patchset *ps, const hf_workspace *ws,
     for (int i = 0; i < n; i++) {
         const char *alg = hf_patchset_digest_name(ps, i);
         const char *want = hf_patchset_digest(ps, alg);
-        char got[2 * EVP_MAX_MD_SIZE + 1];
+        char got[2 * HFCORE_DIGEST_MAX + 1];
         if (sha256 && strcmp(alg, "sha256") == 0) {
             snprintf(got, sizeof got, "%s", sha256);
         } else {

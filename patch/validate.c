@@ -503,8 +503,19 @@ static int check_modifier(vctx *c, const cJSON *mod, int k, int nbins,
 
 /* ------------------------------------------------------------- channels */
 
+/* A container of the validated workspace, shared by reference into a
+ * patched document (hfpatch_workspace_validate_patched; a reference
+ * without the mark is a patch's value: checked).  Copy on write never
+ * writes a shared container: everything under it is the workspace's. */
+static int validated_ref(const vctx *c, const cJSON *v)
+{
+    return c->trust_shared && (v->type & cJSON_IsReference) &&
+           (v->type & HFPATCH_JSON_VALIDATED);
+}
+
+/* shared: the sample is part of a validated shared channel */
 static int check_sample(vctx *c, const cJSON *s, int ci, int si,
-                        const char *channel)
+                        const char *channel, int shared)
 {
     static const char *const keys[] = {"name", "data", "modifiers"};
     const cJSON *m[3];
@@ -532,13 +543,12 @@ static int check_sample(vctx *c, const cJSON *s, int ci, int si,
     enter_key(c, "modifiers");
     if ((rc = expect_array(c, m[2], 0)))
         return rc;
-    /* a shared sample is the validated workspace's, under the same keys
-     * (a reference without the mark is a patch's value: checked):
-     * its modifiers passed there, and their rules (types, data shapes
-     * against the sample's own bins, unique names within the sample) do
-     * not look beyond the sample */
-    if (c->trust_shared && (s->type & cJSON_IsReference) &&
-        (s->type & HFPATCH_JSON_VALIDATED)) {
+    /* a shared sample (or one of a shared channel: a patch that adds no
+     * sample to a channel leaves it shared whole) is the validated
+     * workspace's, under the same keys: its modifiers passed there, and
+     * their rules (types, data shapes against the sample's own bins,
+     * unique names within the sample) do not look beyond the sample */
+    if (shared || validated_ref(c, s)) {
         leave(c);
         c->nsamples++;
         return HF_OK;
@@ -572,10 +582,10 @@ static int check_channel(vctx *c, const cJSON *ch, int ci)
     enter_key(c, "samples");
     if ((rc = expect_array(c, m[1], 1)))
         return rc;
-    int si = 0;
+    int si = 0, shared = validated_ref(c, ch);
     for (const cJSON *s = m[1]->child; s; s = s->next, si++) {
         enter_index(c, si);
-        if ((rc = check_sample(c, s, ci, si, name)))
+        if ((rc = check_sample(c, s, ci, si, name, shared)))
             return rc;
         leave(c);
     }
@@ -805,12 +815,13 @@ static size_t names_expected(const cJSON *root, int trust_shared)
 {
     size_t n = 64;
     const cJSON *ch, *s;
+    const int mark = cJSON_IsReference | HFPATCH_JSON_VALIDATED;
     cJSON_ArrayForEach(ch, cJSON_GetObjectItemCaseSensitive(root, "channels")) {
         n++;
+        int shared = trust_shared && (ch->type & mark) == mark;
         cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(ch, "samples")) {
             n++;
-            if (!(trust_shared && (s->type & cJSON_IsReference) &&
-                  (s->type & HFPATCH_JSON_VALIDATED)))
+            if (!shared && !(trust_shared && (s->type & mark) == mark))
                 n += (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s, "modifiers"));
         }
     }

@@ -7,10 +7,10 @@
 /* A workspace of JSON text of length len; `held`, when not NULL, holds
  * that text, given to the workspace to keep for its digest. */
 static int parse(const char *json, hfcore_text *held, size_t len,
-                 const char *name, hf_workspace **out, hf_error *err)
+                 const char *name, int marks, hf_workspace **out, hf_error *err)
 {
     cJSON *root = NULL;
-    int rc = hfcore_json_parse_n(json, len, name, &root, err);
+    int rc = hfcore_json_parse_n_marks(json, len, name, marks, &root, err);
     if (rc == HF_OK && (rc = hfpatch_workspace_validate(root, name, err)))
         cJSON_Delete(root);
     if (rc) {
@@ -49,14 +49,27 @@ int hf_workspace_parse(const char *json, const char *name, hf_workspace **out,
                             "output pointer", name);
     /* the caller's text is not kept (a copy would cost its size in
      * memory for a digest that is rarely asked for) */
-    return parse(json, NULL, strlen(json), name, out, err);
+    return parse(json, NULL, strlen(json), name, 1, out, err);
 }
 
 int hfpatch_workspace_parse_n(const char *json, size_t len, const char *name,
                               hf_workspace **out, hf_error *err)
 {
     *out = NULL;
-    return parse(json, NULL, len, name, out, err);
+    return parse(json, NULL, len, name, 1, out, err);
+}
+
+int hfpatch_workspace_parse_unmarked_n(const char *json, size_t len,
+                                       const char *name, hf_workspace **out,
+                                       hf_error *err)
+{
+    *out = NULL;
+    return parse(json, NULL, len, name, 0, out, err);
+}
+
+void hfpatch_workspace_mark_ints(hf_workspace *ws, const char *json, size_t len)
+{
+    hfcore_json_mark_ints_n(json, len, ws->root);
 }
 
 int hf_workspace_read(const char *path, hf_workspace **out, hf_error *err)
@@ -78,7 +91,7 @@ int hf_workspace_read(const char *path, hf_workspace **out, hf_error *err)
     text.p = copy;
     /* the text was read anyway: kept, a patchset's digest check of the
      * workspace is then a pass over it */
-    return parse(text.p, &text, text.len, path, out, err);
+    return parse(text.p, &text, text.len, path, 1, out, err);
 }
 
 int hfpatch_workspace_read_mapped(const char *path, hf_workspace **out,
@@ -89,7 +102,7 @@ int hfpatch_workspace_read_mapped(const char *path, hf_workspace **out,
     int rc = hfcore_text_read(path, &text, err);
     if (rc)
         return rc;
-    return parse(text.p, &text, text.len, path, out, err);
+    return parse(text.p, &text, text.len, path, 1, out, err);
 }
 
 int hfpatch_workspace_wrap(cJSON *doc, const char *source, const char *blame,

@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "patch.h"
 
 int hfpatch_workspace_digest(const hf_workspace *ws, const char *algorithm,

@@ -289,7 +289,7 @@ static void test_dump_locale(void **state)
     }
 }
 
-/* hfcore_digest_ready (the CLI opens libcrypto on its main thread before
+/* hfcore_digest_ready (the CLI opens libgcrypt on its main thread before
  * the worker digests): 1 for hashlib's names only, and a digest after it
  * is the one sha256sum gives for the same text ("{}" is already Python's
  * canonical form). */

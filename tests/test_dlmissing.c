@@ -1,5 +1,5 @@
 /*
- * test_dlmissing.c - libxgboost, libxml2, libcrypto and cairo are opened
+ * test_dlmissing.c - libxgboost, libxml2, libgcrypt and cairo are opened
  * on first use (core/dl.c): when they cannot be loaded, `hf score` on an
  * XGBoost model or a TMVA weight file, `hf digest` and `hf plot` fail
  * cleanly (exit 1, a message naming the library and the
@@ -125,15 +125,15 @@ static void test_libxml2_missing(void **state)
     unlink(out);
 }
 
-/* Without libcrypto a digest fails cleanly, and a hypotest on a
+/* Without libgcrypt a digest fails cleanly, and a hypotest on a
  * workspace (no patchset: nothing to digest) runs as ever. */
-static void test_libcrypto_missing(void **state)
+static void test_libgcrypt_missing(void **state)
 {
     NEED_BIN();
     const char *digest[] = {"digest", RUN_DEMO_WS, NULL};
-    result r = run_hidden("libcrypto.so.3", digest);
-    assert_failed_cleanly(&r, 1, "sha256: a digest needs libcrypto");
-    assert_non_null(strstr(r.err, "apt install libssl3)"));
+    result r = run_hidden("libgcrypt.so.20", digest);
+    assert_failed_cleanly(&r, 1, "sha256: a digest needs libgcrypt");
+    assert_non_null(strstr(r.err, "apt install libgcrypt20)"));
     result_free(&r);
     char ws[300];
     snprintf(ws, sizeof ws, "%s/one_bin.json", tmpdir);
@@ -148,7 +148,7 @@ static void test_libcrypto_missing(void **state)
           "\"parameters\": []}}], \"version\": \"1.0.0\"}", f);
     fclose(f);
     const char *cls[] = {"cls", ws, NULL};
-    r = run_hidden("libcrypto.so.3", cls);
+    r = run_hidden("libgcrypt.so.20", cls);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "\"CLs_obs\""));
     result_free(&r);
@@ -177,7 +177,7 @@ static void test_not_linked(void **state)
     NEED_BIN();
     if (access(READELF, X_OK) != 0)
         skip();
-    static const char *const opened[] = {"[libxml2", "[libcrypto", "[libxgboost", "[libcairo",
+    static const char *const opened[] = {"[libxml2", "[libgcrypt", "[libcrypto", "[libxgboost", "[libcairo",
                                          "[libfontconfig", "[libstdc++", "[libicu"};
     char lib[PATH_MAX];
     const char *slash = strrchr(hf_bin, '/');
@@ -208,7 +208,7 @@ int main(void)
         cmocka_unit_test(test_not_linked),
         cmocka_unit_test(test_xgboost_missing),
         cmocka_unit_test(test_libxml2_missing),
-        cmocka_unit_test(test_libcrypto_missing),
+        cmocka_unit_test(test_libgcrypt_missing),
         cmocka_unit_test(test_cairo_missing),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -232,6 +232,30 @@ static void test_whitespace(void **state)
     free(want);
 }
 
+/* Many short tokens, the canonical text far past the writer's 64 kB
+ * buffer: its flushes fall between and within tokens of every kind (the
+ * short ones are copied sixteen bytes at a time), and the text's last
+ * token is at its very end (no sixteen bytes to read after it). */
+static void test_long(void **state)
+{
+    (void)state;
+    size_t cap = 1 << 20, n = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    n += (size_t)sprintf(text, "[");
+    for (int i = 0; i < 9000; i++)
+        n += (size_t)sprintf(text + n, "{\"k%d\": [%d, \"s\", true, null, %d.5, []]},\n ",
+                             i % 7, i, i % 100);
+    n += (size_t)sprintf(text + n, "0]");
+    char *got = canon(text), *want = tree(text);
+    assert_non_null(got);
+    assert_true(strlen(want) > 3 * 65536);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    free(text);
+}
+
 #define REAL "../shared/workspaces/real/"
 
 /* pyhf digest -a md5 -a sha256 of the shared real workspaces (the table of
@@ -336,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_random_literals),
         cmocka_unit_test(test_structure),
         cmocka_unit_test(test_whitespace),
+        cmocka_unit_test(test_long),
         cmocka_unit_test(test_shared),
         cmocka_unit_test(test_not_json),
     };

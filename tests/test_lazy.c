@@ -80,27 +80,34 @@ static void test_same_points(void **state)
     hf_batch_options bo;
     hf_batch_options_init(&bo);
     bo.threads = 2;
-    hf_batch_result a, b, c;
+    hf_batch_result a, b, c, d;
     assert_int_equal(hf_batch_cls(ws, eager, &bo, &a, &err), HF_OK);
     assert_int_equal(hf_batch_cls(ws, lazy, &bo, &b, &err), HF_OK);
     /* the workspace's samples read beforehand, as the command does */
     hfmodel_prep *prep = hfmodel_prep_new(ws);
     assert_non_null(prep);
     assert_int_equal(hfinfer_batch_cls_prep(ws, prep, lazy, &bo, &c, &err), HF_OK);
+    /* and with the patchset read whole (its builds take prep too) */
+    assert_int_equal(hfinfer_batch_cls_prep(ws, prep, eager, &bo, &d, &err), HF_OK);
     hfmodel_prep_free(prep);
     assert_int_equal(a.n, b.n);
     assert_int_equal(a.n, c.n);
     assert_int_equal(a.nfailed, b.nfailed);
     assert_int_equal(a.nfailed, c.nfailed);
+    assert_int_equal(a.n, d.n);
+    assert_int_equal(a.nfailed, d.nfailed);
     for (int i = 0; i < n; i++) {
         assert_int_equal(a.items[i].status, b.items[i].status);
         assert_memory_equal(&a.items[i].cls, &b.items[i].cls, sizeof a.items[i].cls);
         assert_int_equal(a.items[i].status, c.items[i].status);
         assert_memory_equal(&a.items[i].cls, &c.items[i].cls, sizeof a.items[i].cls);
+        assert_int_equal(a.items[i].status, d.items[i].status);
+        assert_memory_equal(&a.items[i].cls, &d.items[i].cls, sizeof a.items[i].cls);
     }
     hf_batch_result_free(&a);
     hf_batch_result_free(&b);
     hf_batch_result_free(&c);
+    hf_batch_result_free(&d);
     hf_patchset_free(eager);
     hf_patchset_free(lazy);
     hf_workspace_free(ws);

@@ -123,6 +123,35 @@ static void test_parse(void **state)
     last = NULL;
 }
 
+/* One table of interpolation code names (cli/args.c) for --interp and
+ * hfscan's journal header: each code's pyhf name, and the name read back
+ * by --interp gives the code. */
+static void test_interp_names(void **state)
+{
+    (void)state;
+    static const struct {
+        hf_interp code;
+        const char *name, *type;
+    } pyhf[] = {
+        {HF_INTERP_CODE0, "code0", "normsys"}, {HF_INTERP_CODE1, "code1", "normsys"},
+        {HF_INTERP_CODE2, "code2", "histosys"}, {HF_INTERP_CODE4, "code4", "normsys"},
+        {HF_INTERP_CODE4P, "code4p", "histosys"},
+    };
+    for (size_t i = 0; i < sizeof pyhf / sizeof pyhf[0]; i++) {
+        assert_string_equal(hfcli_interp_name(pyhf[i].code), pyhf[i].name);
+        char opt[32];
+        snprintf(opt, sizeof opt, "%s=%s", pyhf[i].type, pyhf[i].name);
+        hf_model_options mo = {0};
+        mo.normsys_interp = mo.histosys_interp = (hf_interp)-1;
+        assert_int_equal(hfcli_interp(opt, &mo), HF_EXIT_OK);
+        assert_int_equal(pyhf[i].type[0] == 'n' ? mo.normsys_interp
+                                                : mo.histosys_interp,
+                         pyhf[i].code);
+    }
+    /* 3 is no code (pyhf has none) */
+    assert_string_equal(hfcli_interp_name((hf_interp)3), "?");
+}
+
 /* The help lines: a name too long for its column puts the help on the
  * next line, aligned with the others. */
 static void test_help(void **state)
@@ -148,6 +177,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_interp_names),
         cmocka_unit_test(test_help),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -98,6 +98,17 @@ static const tcase cases[] = {
      "{\"op\": \"add\", \"path\": \"/channels/1/samples/1/modifiers/-\", "
      "\"value\": {\"name\": \"mu\", \"type\": \"normfactor\", \"data\": null}}]",
      "has 2 bins but the sample has 1"},
+    /* a channel the patch adds (a reference into the patch, not the
+     * workspace's: checked, where channels the patch leaves alone are
+     * shared whole and their samples trusted) */
+    {"[{\"op\": \"add\", \"path\": \"/channels/-\", \"value\": "
+     "{\"name\": \"VR\", \"samples\": [{\"name\": \"bkg\", \"data\": [1.0], \"modifiers\": ["
+     "{\"name\": \"x\", \"type\": \"bogus\", \"data\": null}]}]}}]",
+     "unknown modifier type 'bogus'"},
+    /* a shared channel copied beside itself: its samples trusted, its
+     * name still seen twice */
+    {"[{\"op\": \"copy\", \"from\": \"/channels/1\", \"path\": \"/channels/-\"}]",
+     "duplicate channel name 'CR'"},
     /* the root replaced (copied: ops write into the root uncopied), then
      * changed */
     {"[{\"op\": \"replace\", \"path\": \"\", \"value\": " WS_TEXT "},"
