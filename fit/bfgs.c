@@ -194,6 +194,47 @@ static void matvec(const double *H, const double *b, int n, double *out)
 }
 #endif
 
+/* H[a] += s[a] u + c[a] s for every row a (c[a] = -hv[a] / sv, as
+ * update_metric passes axpy2): four rows at a time where GCC's vector
+ * extension allows, sharing the loads of u and s; each entry is axpy2's
+ * h + (a u + b v), bit for bit. */
+static void axpy2(double *restrict h, double a, const double *restrict u,
+                  double b, const double *restrict v, int n);
+#if defined(__GNUC__)
+HF_VECTORIZE static void update_rows(double *restrict H, const double *restrict s,
+                                     const double *restrict u,
+                                     const double *restrict hv, double sv,
+                                     int n)
+{
+    int a = 0, n4 = n - n % 4;
+    for (; a + 4 <= n; a += 4) {
+        double *r0 = H + (size_t)a * n, *r1 = r0 + n, *r2 = r1 + n, *r3 = r2 + n;
+        double a0 = s[a], a1 = s[a + 1], a2 = s[a + 2], a3 = s[a + 3];
+        double b0 = -hv[a] / sv, b1 = -hv[a + 1] / sv, b2 = -hv[a + 2] / sv,
+               b3 = -hv[a + 3] / sv;
+        for (int k = 0; k < n4; k += 4) {
+            hffit_v4 uk = LOAD4(u + k), sk = LOAD4(s + k), h;
+            h = LOAD4(r0 + k) + (a0 * uk + b0 * sk);
+            memcpy(r0 + k, &h, sizeof h);
+            h = LOAD4(r1 + k) + (a1 * uk + b1 * sk);
+            memcpy(r1 + k, &h, sizeof h);
+            h = LOAD4(r2 + k) + (a2 * uk + b2 * sk);
+            memcpy(r2 + k, &h, sizeof h);
+            h = LOAD4(r3 + k) + (a3 * uk + b3 * sk);
+            memcpy(r3 + k, &h, sizeof h);
+        }
+        for (int k = n4; k < n; k++) {
+            r0[k] += a0 * u[k] + b0 * s[k];
+            r1[k] += a1 * u[k] + b1 * s[k];
+            r2[k] += a2 * u[k] + b2 * s[k];
+            r3[k] += a3 * u[k] + b3 * s[k];
+        }
+    }
+    for (; a < n; a++)
+        axpy2(H + (size_t)a * n, s[a], u, -hv[a] / sv, s, n);
+}
+#endif
+
 /* h += a u + b v; unrolled: two vectors an iteration, the loop's count
  * and branch were 3 of its 8 instructions (1Lbb hypotest: 1%) */
 HF_VECTORIZE static void axpy2(double *restrict h, double a,
@@ -203,6 +244,15 @@ HF_VECTORIZE static void axpy2(double *restrict h, double a,
 #pragma GCC unroll 2
     for (int k = 0; k < n; k++)
         h[k] += a * u[k] + b * v[k];
+}
+
+/* h -= a v, rows a != j of one matrix (restrict: without it GCC must
+ * assume they overlap and keeps the loop scalar) */
+HF_VECTORIZE static void axpy_minus(double *restrict h, double a,
+                                    const double *restrict v, int n)
+{
+    for (int k = 0; k < n; k++)
+        h[k] -= a * v[k];
 }
 
 /* The inverse of the metric with j held fixed is H - H[:,j] H[j,:] / H[j,j],
@@ -217,10 +267,7 @@ void hffit_bfgs_drop_variable(double *H, int n, int j)
         double haj = H[(size_t)a * n + j] / hjj;
         if (haj == 0 || a == j) /* row j, read by all, is zeroed below */
             continue;
-        double *Ha = H + (size_t)a * n;
-        const double *Hj = H + (size_t)j * n;
-        for (int k = 0; k < n; k++)
-            Ha[k] -= haj * Hj[k];
+        axpy_minus(H + (size_t)a * n, haj, H + (size_t)j * n, n);
     }
     for (int k = 0; k < n; k++)
         H[(size_t)j * n + k] = H[(size_t)k * n + j] = 0;
@@ -354,8 +401,12 @@ static void update_metric(int n, hf_bfgs_work *w)
     double c1 = (sv + vhv) / (sv * sv);
     for (int k = 0; k < n; k++)
         w->u[k] = c1 * s[k] - hv[k] / sv;
+#if defined(__GNUC__)
+    update_rows(H, s, w->u, hv, sv, n);
+#else
     for (int a = 0; a < n; a++)
         axpy2(H + (size_t)a * n, s[a], w->u, -hv[a] / sv, s, n);
+#endif
     for (int k = 0; k < n; k++)
         w->hg[k] += w->u[k] * sgt - s[k] * hvgt / sv;
 }

@@ -68,6 +68,19 @@ static void axpy4_minus(double *restrict a, const double *u,
         a[j] -= (u0 * b0[j] + u1 * b1[j]) + (u2 * b2[j] + u3 * b3[j]);
 }
 
+/* a[0..n) -= u b[0..n), vectorised and cloned as axpy4_minus */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    defined(__linux__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void axpy_minus(double *restrict a, double u,
+                       const double *restrict b, int n)
+{
+#pragma omp simd
+    for (int j = 0; j < n; j++)
+        a[j] -= b[j] * u;
+}
+
 /* Positive definite (in width units): a Cholesky factorisation (in
  * place: U, n*n, is destroyed; C, 4*n, scratch) whose every pivot is
  * positive.  Written out, not GSL's: its modified Cholesky, used before,
@@ -95,12 +108,13 @@ static int positive_definite(double *U, int n, double *C)
             int k = k0 + t;
             double *ct = C + (size_t)t * n;
             const double *row = U + (size_t)k * n;
-            for (int i = k; i < n; i++) {
-                double v = row[i];
-                for (int q = 0; q < t; q++)
-                    v -= C[(size_t)q * n + i] * C[(size_t)q * n + k];
-                ct[i] = v;
-            }
+            /* the earlier rows' products taken off one row at a time, in
+             * q's order as a single entry's loop over q would: the same
+             * differences, in loops over i that vectorise */
+            memcpy(ct + k, row + k, (n - k) * sizeof *ct);
+            for (int q = 0; q < t; q++)
+                axpy_minus(ct + k, C[(size_t)q * n + k],
+                           C + (size_t)q * n + k, n - k);
             if (!(ct[k] > 0))
                 return 0;
             double r = 1 / sqrt(ct[k]);
@@ -278,22 +292,25 @@ static int hessian_block_apart(const hf_model *m, const double *data,
     memset(o->nnz, 0, n * sizeof *o->nnz);
     for (int a = 0; a < n; a++) {
         const double *row = H + (size_t)o->asc[a] * npars; /* asc[b] <= asc[a] */
-        for (int b = 0; b <= a; b++)
-            if (row[o->asc[b]] != 0) {
-                o->nnz[a]++;
-                o->nnz[b] += b != a;
-            }
+        int c = row[o->asc[a]] != 0;
+        /* without branches: whether an entry is zero is the data's */
+        for (int b = 0; b < a; b++) {
+            int nz = row[o->asc[b]] != 0;
+            c += nz;
+            o->nnz[b] += nz;
+        }
+        o->nnz[a] += c;
     }
     sparse_order(o, n, w, pw);
     for (int j = 0; j < n; j++)
         q[j] = o->asc[o->P[j]];
     for (int j = 0; j < n; j++) {
-        double *out = F + (size_t)j * n;
+        double *out = F + (size_t)j * n, pj = pw[j];
         for (int l = j; l < n; l++) {
-            size_t at = q[j] >= q[l] ? (size_t)q[j] * npars + q[l]
-                                     : (size_t)q[l] * npars + q[j];
+            /* the pair's entry in the lower triangle, without a branch */
+            int lo = q[j] < q[l] ? q[j] : q[l], hi = q[j] ^ q[l] ^ lo;
             /* l >= j: the later one's weight first, as block_of */
-            double v = H[at] * pw[l] * pw[j];
+            double v = H[(size_t)hi * npars + lo] * pw[l] * pj;
             ok &= isfinite(v);
             out[l] = v;
         }

@@ -228,6 +228,13 @@ static int name_id(builder *B, const char *name)
     return B->nbase + B->nnames++;
 }
 
+/* Whether member key s is k: the first letter tells most keys apart
+ * without a call (every modifier a patch adds is walked by a build). */
+static int key_is(const char *s, const char *k)
+{
+    return s[0] == k[0] && strcmp(s, k) == 0;
+}
+
 /* The members of a modifier's data called klo and khi (the first of each,
  * as cJSON's lookup finds), in one walk of the object rather than two. */
 static void data_members(const cJSON *data, const char *klo, const char *khi,
@@ -238,9 +245,9 @@ static void data_members(const cJSON *data, const char *klo, const char *khi,
     cJSON_ArrayForEach(kv, data) {
         if (!kv->string)
             continue;
-        if (!*lo && !strcmp(kv->string, klo))
+        if (!*lo && key_is(kv->string, klo))
             *lo = kv;
-        else if (!*hi && !strcmp(kv->string, khi))
+        else if (!*hi && key_is(kv->string, khi))
             *hi = kv;
     }
 }
@@ -312,11 +319,11 @@ static int walk_sample(const cJSON *s, int nb, const char **name, modref **mods,
     cJSON_ArrayForEach(kv, s) {
         if (!kv->string)
             continue;
-        if (!jname && !strcmp(kv->string, "name"))
+        if (!jname && key_is(kv->string, "name"))
             jname = kv;
-        else if (!jdata && !strcmp(kv->string, "data"))
+        else if (!jdata && key_is(kv->string, "data"))
             jdata = kv;
-        else if (!jmods && !strcmp(kv->string, "modifiers"))
+        else if (!jmods && key_is(kv->string, "modifiers"))
             jmods = kv;
     }
     *name = cJSON_IsString(jname) ? jname->valuestring : NULL;
@@ -344,11 +351,11 @@ static int walk_sample(const cJSON *s, int nb, const char **name, modref **mods,
         cJSON_ArrayForEach(kv, mj) {
             if (!kv->string)
                 continue;
-            if (!mname && !strcmp(kv->string, "name"))
+            if (!mname && key_is(kv->string, "name"))
                 mname = kv;
-            else if (!type && !strcmp(kv->string, "type"))
+            else if (!type && key_is(kv->string, "type"))
                 type = kv;
-            else if (!data && !strcmp(kv->string, "data"))
+            else if (!data && key_is(kv->string, "data"))
                 data = kv;
         }
         mr->name = cJSON_IsString(mname) ? mname->valuestring : NULL;

@@ -219,8 +219,11 @@ HFMODEL_AVX2_CLONE static void forward(const hf_model *m, const double *pars,
     /* Per parameter, once: the histosys weights, so each of the thousands
      * of histosys entries costs two multiply-adds. */
     double *hw = work + m->work_par;
-    for (int p = 0; p < m->npars; p++)
+    for (int g = 0; g < m->nhs_pars; g++) {
+        /* only the parameters with histosys entries: no other reads them */
+        int p = m->hs_gpar[g];
         hf_interp_histosys_weights(m->histosys_code, pars[p], hw + 4 * p, hw + 4 * p + 2);
+    }
 
     /* Every scalar factor as its polynomial (exact for normfactor, lumi and
      * code4 inside |alpha| < 1, the common case) in one vectorized loop;

@@ -38,10 +38,11 @@
  * derivatives of F by each of the current block's factors (dF) and their
  * inverses, three dense vectors over the parameters for the block's
  * rank-two update (block_update), zero outside the block's parameters,
- * which touched[0 .. ntouched) lists (seen[p] marks them), and each
- * parameter's histosys weight curvature d2w[p]. */
+ * which touched[0 .. ntouched) lists (seen[p] marks them), each
+ * parameter's histosys weight curvature d2w[p], and each scalar factor's
+ * second derivative where its polynomial holds (d2f, normsys_d2_all). */
 typedef struct hess_ws {
-    double *J, *dF, *inv, *a, *acc, *y, *d2w;
+    double *J, *dF, *inv, *a, *acc, *y, *d2w, *d2f;
     int *touched, ntouched;
     unsigned char *seen;
 } hess_ws;
@@ -232,6 +233,38 @@ static void row_update(double *restrict h, double u, const double *restrict y,
         h[l] += u * y[l] + v * a[l];
 }
 
+/* d2[k] = f''_k for every scalar factor as its polynomial's second
+ * derivative (hf_interp_normsys_d2's code4 expression, on the same
+ * coefficients: sf_poly's rows 2..6 are its c[1..5]), in one loop that
+ * vectorises and cloned as row_update; block_update takes it only where
+ * the polynomial is the factor (code4 inside |alpha| < 1), the function
+ * elsewhere.  One pass instead of a call with its switch per factor. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    defined(__linux__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void normsys_d2_all(const hf_model *m, const double *pars, double *d2)
+{
+    const int n = m->nsfac, *sp = m->sf_par;
+    const double *c1 = m->sf_poly + 2 * (size_t)n, *c2 = c1 + n, *c3 = c2 + n,
+                 *c4 = c3 + n, *c5 = c4 + n;
+#pragma omp simd
+    for (int k = 0; k < n; k++) {
+        double a = pars[sp[k]];
+        d2[k] = 2 * c1[k] + a * (6 * c2[k] + a * (12 * c3[k] + a * (20 * c4[k] + a * 30 * c5[k])));
+    }
+}
+
+/* f''_k: d2f's where the polynomial is the factor, else the function */
+static inline double factor_d2(const hf_model *m, int k, const double *pars,
+                               const double *sfval, const double *d2f)
+{
+    double a = pars[m->sf_par[k]];
+    if (m->sfac[k].code == HF_INTERP_CODE4 && a > -1 && a < 1)
+        return d2f[k];
+    return hf_interp_normsys_d2(&m->sfac[k], a, sfval[k]);
+}
+
 /* The block's scalar x scalar and scalar x histosys terms as one
  * symmetric rank-two update of whole rows, which vectorise, instead of
  * a scattered update per pair (1Lbb: 77 blocks of ~55 scalar factors and
@@ -283,7 +316,7 @@ static void block_update(const hf_model *m, const hf_block *B,
     for (int k = B->sf0; k < B->sf0 + B->nsf; k++) {
         int pk = m->sf_par[k];
         double r = sfder[k] * s->inv[k];
-        double d2 = hf_interp_normsys_d2(&m->sfac[k], pars[pk], sfval[k]);
+        double d2 = factor_d2(m, k, pars, sfval, s->d2f);
         H[(size_t)pk * np + pk] += T * F * (d2 * s->inv[k] - r * r);
     }
 }
@@ -365,9 +398,9 @@ static void mirror(double *H, int np)
 
 size_t hfmodel_hessian_work_size(const hf_model *m)
 {
-    /* J, dF and inv, a, acc, y and d2w, then touched (ints) and seen
-     * (bytes) in as many doubles again */
-    return m ? m->work_size + (size_t)m->nmain * m->npars + 2 * (size_t)m->nsfac +
+    /* J, dF, inv and d2f, a, acc, y and d2w, then touched (ints) and
+     * seen (bytes) in as many doubles again */
+    return m ? m->work_size + (size_t)m->nmain * m->npars + 3 * (size_t)m->nsfac +
                    5 * (size_t)m->npars + 1
              : 0;
 }
@@ -397,6 +430,7 @@ int hfmodel_hessian_lower(const hf_model *m, const double *pars,
     s.d2w = s.y + np;
     s.touched = (int *)(s.d2w + np);
     s.seen = (unsigned char *)(s.touched + np);
+    s.d2f = s.d2w + 2 * (size_t)np;
     s.ntouched = 0;
     memset(s.J, 0, (size_t)m->nmain * np * sizeof *s.J);
     memset(s.a, 0, 3 * (size_t)np * sizeof *s.a);
@@ -407,6 +441,7 @@ int hfmodel_hessian_lower(const hf_model *m, const double *pars,
     for (int p = 0; p < np; p++)
         s.d2w[p] = hf_interp_histosys_d2w1(m->histosys_code, pars[p]);
     hfmodel_forward(m, pars, work);
+    normsys_d2_all(m, pars, s.d2f);
     /* w_i = 1 - n_i / lam_i where eval.c keeps it (work + nmain) */
     double *w = work + m->nmain;
     for (int i = 0; i < m->nmain; i++)
