@@ -957,10 +957,12 @@ static int register_parameters(builder *B)
         for (int b = 0; rc == HF_OK && b < B->nblk; b++) {
             const int *x = B->blks[b].tidx, *nid = x + T1 + B->blks[b].nmods;
             for (int k = x[t]; rc == HF_OK && k < x[t + 1]; k++) {
-                /* most modifiers meet a set of their type made before:
-                 * need() would do nothing more than this */
+                /* most modifiers meet a set of their type made before (or
+                 * a histosys's set for a normsys of the same name): need()
+                 * would do nothing more than this */
                 int q = B->name_req[nid[k]];
-                if (q < 0 || B->reqs[q].type != t)
+                if (q < 0 || (B->reqs[q].type != t &&
+                              !(t == HF_MOD_NORMSYS && B->reqs[q].type == HF_MOD_HISTOSYS)))
                     rc = need(B, b, x[T1 + k]);
             }
         }
@@ -1475,7 +1477,7 @@ static int fill_parameters(builder *B, hf_model *m)
             if (!m->par_names[p])
                 return nomem(B);
             if (scalar)
-                snprintf(m->par_names[p], len, "%s", r->name);
+                memcpy(m->par_names[p], r->name, len - 15);
             else
                 snprintf(m->par_names[p], len, "%s[%d]", r->name, i);
             if (r->constrained) {
