@@ -511,11 +511,11 @@ static int hypo_fit(void *ctx, const double *data, const double *start,
     hfinfer_retry rt = {data, fix_poi, mu, &h->opt, h->width, h->work,
                         start, other, 2};
     rc = hfinfer_retry_fit(h->m, &rt, rc, pars, tnll, &r.nevals, err);
-    /* an upper limit's test that starts from a nearby test's fit is
-     * checked afterwards where it decides a crossing (limit.c's
-     * check_crossing, hfinfer_hypo_check_asimov) */
+    /* an upper limit's test that starts from a nearby test's fit, or
+     * with h->defer_check, is checked afterwards where it decides a
+     * crossing (limit.c's check_crossing, hfinfer_hypo_check_asimov) */
     if (HFFIT_ROBUST && rc == HF_OK && !thorough && fix_poi &&
-        data == h->asimov && !h->fixed_start[1])
+        data == h->asimov && !h->fixed_start[1] && !h->defer_check)
         asimov_from_inits(h, mu, pars, tnll, &r.nevals);
     f->h->nevals += r.nevals;
     f->nevals[fix_poi != 0] += r.nevals;

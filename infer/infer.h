@@ -139,6 +139,11 @@ typedef struct hf_hypo {
     const double *fixed_start[2];
     double *fixed_keep[2];
     double fixed_keep_tnll[2]; /* twice the NLL at fixed_keep[k] */
+    /* 1: an Asimov fixed-POI fit with no nearby start is not checked from
+     * the inits here (hypo_fit) either: the caller checks it where it
+     * matters (limit.c's tests past the POI's bound,
+     * hfinfer_hypo_check_asimov) */
+    int defer_check;
     /* The free fit's inverse Hessian, the first metric of the fits after
      * it (fit/warm.c); frozen after hfinfer_hypo_init so that a scan's
      * CLs stays a function of mu alone. */

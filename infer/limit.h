@@ -18,6 +18,7 @@ typedef struct hfinfer_lpoint {
     double *own;      /* the block fixed[] point into */
     double tA;        /* twice the NLL of the Asimov fit fixed[1] */
     int checked;      /* its Asimov fit checked from the inits */
+    int cold;         /* its fits had no nearby start (limit.c) */
 } hfinfer_lpoint;
 
 typedef struct hfinfer_limit_ctx {
