@@ -228,6 +228,13 @@ static int name_id(builder *B, const char *name)
     return B->nbase + B->nnames++;
 }
 
+/* Whether member key s is k: the first letter tells most keys apart
+ * without a call (every modifier a patch adds is walked by a build). */
+static int key_is(const char *s, const char *k)
+{
+    return s[0] == k[0] && strcmp(s, k) == 0;
+}
+
 /* The members of a modifier's data called klo and khi (the first of each,
  * as cJSON's lookup finds), in one walk of the object rather than two. */
 static void data_members(const cJSON *data, const char *klo, const char *khi,
@@ -238,9 +245,9 @@ static void data_members(const cJSON *data, const char *klo, const char *khi,
     cJSON_ArrayForEach(kv, data) {
         if (!kv->string)
             continue;
-        if (!*lo && !strcmp(kv->string, klo))
+        if (!*lo && key_is(kv->string, klo))
             *lo = kv;
-        else if (!*hi && !strcmp(kv->string, khi))
+        else if (!*hi && key_is(kv->string, khi))
             *hi = kv;
     }
 }
@@ -312,11 +319,11 @@ static int walk_sample(const cJSON *s, int nb, const char **name, modref **mods,
     cJSON_ArrayForEach(kv, s) {
         if (!kv->string)
             continue;
-        if (!jname && !strcmp(kv->string, "name"))
+        if (!jname && key_is(kv->string, "name"))
             jname = kv;
-        else if (!jdata && !strcmp(kv->string, "data"))
+        else if (!jdata && key_is(kv->string, "data"))
             jdata = kv;
-        else if (!jmods && !strcmp(kv->string, "modifiers"))
+        else if (!jmods && key_is(kv->string, "modifiers"))
             jmods = kv;
     }
     *name = cJSON_IsString(jname) ? jname->valuestring : NULL;
@@ -344,11 +351,11 @@ static int walk_sample(const cJSON *s, int nb, const char **name, modref **mods,
         cJSON_ArrayForEach(kv, mj) {
             if (!kv->string)
                 continue;
-            if (!mname && !strcmp(kv->string, "name"))
+            if (!mname && key_is(kv->string, "name"))
                 mname = kv;
-            else if (!type && !strcmp(kv->string, "type"))
+            else if (!type && key_is(kv->string, "type"))
                 type = kv;
-            else if (!data && !strcmp(kv->string, "data"))
+            else if (!data && key_is(kv->string, "data"))
                 data = kv;
         }
         mr->name = cJSON_IsString(mname) ? mname->valuestring : NULL;
@@ -794,28 +801,28 @@ static double *dalloc(size_t n, double v)
     return p;
 }
 
+/* The set's per-component arrays, zeroed, in one block (init first: it
+ * is what req_free frees); -1 when out of memory. */
 static int req_alloc(preq *r, int n)
 {
+    size_t k = n ? (size_t)n : 1;
+    double *d = calloc(6 * k * sizeof(double) + k, 1);
     r->n = n;
-    r->init = dalloc(n, 0);
-    r->lo = dalloc(n, 0);
-    r->hi = dalloc(n, 0);
-    r->aux = dalloc(n, 0);
-    r->sig = dalloc(n, 0);
-    r->fac = dalloc(n, 0);
-    r->fixed = calloc(n ? n : 1, 1);
-    return (r->init && r->lo && r->hi && r->aux && r->sig && r->fac && r->fixed) ? 0 : -1;
+    if (!d)
+        return -1;
+    r->init = d;
+    r->lo = d + k;
+    r->hi = d + 2 * k;
+    r->aux = d + 3 * k;
+    r->sig = d + 4 * k;
+    r->fac = d + 5 * k;
+    r->fixed = (unsigned char *)(d + 6 * k);
+    return 0;
 }
 
 static void req_free(preq *r)
 {
     free(r->init);
-    free(r->lo);
-    free(r->hi);
-    free(r->aux);
-    free(r->sig);
-    free(r->fac);
-    free(r->fixed);
     free(r->bins);
 }
 
@@ -950,10 +957,12 @@ static int register_parameters(builder *B)
         for (int b = 0; rc == HF_OK && b < B->nblk; b++) {
             const int *x = B->blks[b].tidx, *nid = x + T1 + B->blks[b].nmods;
             for (int k = x[t]; rc == HF_OK && k < x[t + 1]; k++) {
-                /* most modifiers meet a set of their type made before:
-                 * need() would do nothing more than this */
+                /* most modifiers meet a set of their type made before (or
+                 * a histosys's set for a normsys of the same name): need()
+                 * would do nothing more than this */
                 int q = B->name_req[nid[k]];
-                if (q < 0 || B->reqs[q].type != t)
+                if (q < 0 || (B->reqs[q].type != t &&
+                              !(t == HF_MOD_NORMSYS && B->reqs[q].type == HF_MOD_HISTOSYS)))
                     rc = need(B, b, x[T1 + k]);
             }
         }
@@ -1272,17 +1281,25 @@ static int soa_normsys(hf_model *m)
     if (!m->sf_poly || !m->sf_par || !m->sf_code4 || !m->sf_other)
         return -1;
     m->nsf_code4 = m->nsf_other = 0;
+    double *row[7];
+    for (int j = 0; j < 7; j++)
+        row[j] = m->sf_poly + (size_t)j * n;
     for (size_t k = 0; k < n; k++) {
         const hf_sfac *f = &m->sfac[k];
         m->sf_par[k] = f->par;
-        int c4 = f->code == HF_INTERP_CODE4;
-        m->sf_poly[k] = f->code < 0 ? 0.0 : 1.0;
-        m->sf_poly[n + k] = f->code < 0 ? 1.0 : c4 ? f->p[4] : 0.0;
-        for (int j = 1; j < 6; j++)
-            m->sf_poly[(size_t)(j + 1) * n + k] = c4 ? f->p[4 + j] : 0.0;
-        if (c4)
+        if (f->code == HF_INTERP_CODE4) {
+            row[0][k] = 1.0;
+            for (int j = 0; j < 6; j++)
+                row[j + 1][k] = f->p[4 + j];
             m->nsf_code4++;
-        else if (f->code >= 0)
+            continue;
+        }
+        /* identity: c = 0, a1 = 1; another code: c = 1 and recomputed */
+        row[0][k] = f->code < 0 ? 0.0 : 1.0;
+        row[1][k] = f->code < 0 ? 1.0 : 0.0;
+        for (int j = 2; j < 7; j++)
+            row[j][k] = 0.0;
+        if (f->code >= 0)
             m->sf_other[m->nsf_other++] = (int)k;
     }
     /* the derivative's coefficients 2 a2 .. 5 a5, the very products the
@@ -1460,7 +1477,7 @@ static int fill_parameters(builder *B, hf_model *m)
             if (!m->par_names[p])
                 return nomem(B);
             if (scalar)
-                snprintf(m->par_names[p], len, "%s", r->name);
+                memcpy(m->par_names[p], r->name, len - 15);
             else
                 snprintf(m->par_names[p], len, "%s[%d]", r->name, i);
             if (r->constrained) {

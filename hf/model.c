@@ -537,7 +537,8 @@ int hfmodel_onesided_scan(const hf_model *m, signed char *side)
         return 0;
     for (int g = 0; g < m->nhs_pars; g++) {
         int p = m->hs_gpar[g], upset = 0, downset = 0;
-        for (int e = m->hs_gstart[g]; e < m->hs_gstart[g + 1]; e++) {
+        /* both sides moved decides it: most parameters' first entry */
+        for (int e = m->hs_gstart[g]; e < m->hs_gstart[g + 1] && !(upset && downset); e++) {
             double s = m->hs_gcoef[2 * e], a = 8 * m->hs_gcoef[2 * e + 1];
             upset |= s + a != 0;
             downset |= s - a != 0;
