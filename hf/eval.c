@@ -122,6 +122,17 @@ static HFMODEL_INLINE double product(const double *v, int n)
 #if defined(__GNUC__)
 typedef double hfmodel_v4 __attribute__((vector_size(32)));
 typedef double hfmodel_v2 __attribute__((vector_size(16)));
+/* two pairs as one vector: GCC 12 and clang join the two loads into one
+ * register (vinsertf128); older GCC lacks the builtin, and element by
+ * element is the same values */
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_shufflevector)
+#define HFMODEL_JOIN(a, b) __builtin_shufflevector(a, b, 0, 1, 2, 3)
+#endif
+#endif
+#ifndef HFMODEL_JOIN
+#define HFMODEL_JOIN(a, b) ((hfmodel_v4){(a)[0], (a)[1], (b)[0], (b)[1]})
+#endif
 #endif
 
 /* base[s]: the block-bin's nominal plus its histosys shifts. */
@@ -144,7 +155,7 @@ static HFMODEL_INLINE double histosys_base(const hf_model *m, const double *hw,
         hfmodel_v2 w0, w1;
         memcpy(&w0, hw + 4 * (size_t)(unsigned)m->hs_spar[k], sizeof w0);
         memcpy(&w1, hw + 4 * (size_t)(unsigned)m->hs_spar[k + 1], sizeof w1);
-        hfmodel_v4 wv = __builtin_shufflevector(w0, w1, 0, 1, 2, 3), cv, p, q;
+        hfmodel_v4 wv = HFMODEL_JOIN(w0, w1), cv, p, q;
         memcpy(&cv, m->hs_scoef + 2 * (size_t)k, sizeof cv);
         p = wv * cv;
         q = (hfmodel_v4){p[1], p[0], p[3], p[2]};

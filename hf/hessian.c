@@ -34,6 +34,19 @@
 
 #include "interp.h"
 
+/* The loops that vectorise: cloned for AVX2 as eval.c's forward() (four
+ * lanes, no FMA contraction: -mavx2 does not enable it), and their
+ * helpers inlined into the clones. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    defined(__linux__)
+#define HESS_CLONE __attribute__((optimize("O3", "tree-vectorize"), \
+                                  target_clones("avx2", "default")))
+#define HESS_INLINE __attribute__((always_inline)) inline
+#else
+#define HESS_CLONE
+#define HESS_INLINE inline
+#endif
+
 /* The scratch of one Hessian: J[nmain * npars] (rows of grad lam_i), the
  * derivatives of F by each of the current block's factors (dF) and their
  * inverses, three dense vectors over the parameters for the block's
@@ -79,22 +92,42 @@ static inline void lower_ordered(double *H, int np, int p, int q, double v)
 /* dF/d(par of factor k) for the factors of block B into s->dF (indexed
  * like sfval), their inverses (1 for a zero factor) into s->inv; returns
  * P, the product of the nonzero factors, and the zero count into *nz. */
+/* inv[k] = 1 / v[k] (1 where v[k] is zero: 1 / 1) for n factors in one
+ * pass that vectorises: the zero made 1 by an addition (a choice becomes
+ * a branch around the division, which GCC keeps scalar) */
+static HESS_CLONE void inverses(const double *restrict v, double *restrict inv,
+                                int n)
+{
+#pragma omp simd
+    for (int k = 0; k < n; k++)
+        inv[k] = 1 / (v[k] + (double)(v[k] == 0)); /* v + 0 is v */
+}
+
+/* dF[k] = P inv[k] d[k] for n factors (no factor zero) */
+static HESS_CLONE void scaled(double P, const double *restrict inv,
+                              const double *restrict d, double *restrict dF,
+                              int n)
+{
+    for (int k = 0; k < n; k++)
+        dF[k] = P * inv[k] * d[k];
+}
+
 static double factor_derivs(const hf_model *m, const hf_block *B,
                             const double *sfval, const double *sfder,
                             hess_ws *s, int *nz)
 {
-    double P = 1;
-    int z = 0;
-    for (int k = B->sf0; k < B->sf0 + B->nsf; k++) {
-        if (sfval[k] == 0) {
-            z++;
-            s->inv[k] = 1;
-        } else {
+    int k0 = B->sf0, k1 = B->sf0 + B->nsf, z = 0;
+    inverses(sfval + k0, s->inv + k0, B->nsf);
+    double P = 1; /* a serial product in the factors' order */
+    for (int k = k0; k < k1; k++) {
+        if (sfval[k] != 0)
             P *= sfval[k];
-            s->inv[k] = 1 / sfval[k];
-        }
+        else
+            z++;
     }
-    for (int k = B->sf0; k < B->sf0 + B->nsf; k++) {
+    if (z == 0)
+        scaled(P, s->inv + k0, sfder + k0, s->dF + k0, B->nsf);
+    for (int k = k0; z && k < k1; k++) {
         /* the product of the others: P / f_k, zero if another is zero */
         int others_zero = z - (sfval[k] == 0);
         s->dF[k] = others_zero ? 0 : P * s->inv[k] * sfder[k];
@@ -215,22 +248,47 @@ static void block_histosys(const hf_model *m, int bi, const double *pars,
 
 /* h[0..n) += u y + v a: restrict, so that the compiler vectorises it
  * (without, it must assume h overlaps y or a: a scalar loop, 3x slower
- * on 1Lbb); cloned for AVX2 as eval.c's forward() (four lanes, no FMA
- * contraction: -mavx2 does not enable it), where most of the Hessian's
- * time goes.  Vectorised by -O3 rather than omp simd, which does not
- * combine with the unroll pragma: two vectors an iteration, the loop's
- * count and branch 3 of 8 instructions before (each lane's arithmetic is
- * the same either way). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    defined(__linux__)
-__attribute__((optimize("O3", "tree-vectorize"), target_clones("avx2", "default")))
-#endif
-static void row_update(double *restrict h, double u, const double *restrict y,
-                       double v, const double *restrict a, int n)
+ * on 1Lbb); inlined into block_rows and outer_rows, which are cloned for
+ * AVX2 as eval.c's forward() (four lanes, no FMA contraction: -mavx2
+ * does not enable it), where most of the Hessian's time goes.  Two
+ * vectors an iteration (the loop's count and branch were 3 of 8
+ * instructions; each lane's arithmetic is the same either way). */
+static HESS_INLINE void row_update(double *restrict h, double u,
+                                   const double *restrict y, double v,
+                                   const double *restrict a, int n)
 {
 #pragma GCC unroll 2
     for (int l = 0; l < n; l++)
         h[l] += u * y[l] + v * a[l];
+}
+
+/* The block's rows (block_update): row j of rows[0 .. nr) += fa a[j] y
+ * + fa acc[j] a over its columns 0 .. j, where a[j] or acc[j] is not
+ * zero.  The loop over rows inside the clone: a call per row (through
+ * the clone's resolver) cost a tenth of the Hessian. */
+static HESS_CLONE void block_rows(double *H, int np, const int *rows, int nr,
+                                  double fa, const double *a,
+                                  const double *acc, const double *y)
+{
+    for (int t = 0; t < nr; t++) {
+        int j = rows[t];
+        if (a[j] == 0 && acc[j] == 0)
+            continue;
+        row_update(H + (size_t)j * np, fa * a[j], y, fa * acc[j], a, j + 1);
+    }
+}
+
+/* n / lam^2 J_i J_i^T's rows (outer_and_constraints), c = n / lam^2:
+ * row p += c J_i[p] J_i over its columns 0 .. p where J_i[p] is not zero */
+static HESS_CLONE void outer_rows(double *H, int np, const double *Ji,
+                                  double c)
+{
+    for (int p = 0; p < np; p++) {
+        if (Ji[p] == 0)
+            continue;
+        /* whole rows: they vectorise */
+        row_update(H + (size_t)p * np, c * Ji[p], Ji, 0, Ji, p + 1);
+    }
 }
 
 /* d2[k] = f''_k for every scalar factor as its polynomial's second
@@ -296,13 +354,7 @@ static void block_update(const hf_model *m, const hf_block *B,
         int j = s->touched[t];
         y[j] = ta * a[j] + acc[j];
     }
-    double fa = nz ? 1 : F;
-    for (int t = 0; t < s->ntouched; t++) {
-        int j = s->touched[t];
-        if (a[j] == 0 && acc[j] == 0)
-            continue;
-        row_update(H + (size_t)j * np, fa * a[j], y, fa * acc[j], a, j + 1);
-    }
+    block_rows(H, np, s->touched, s->ntouched, nz ? 1 : F, a, acc, y);
     for (int t = 0; t < s->ntouched; t++) {
         int j = s->touched[t];
         a[j] = acc[j] = y[j] = 0;
@@ -358,13 +410,7 @@ static void outer_and_constraints(const hf_model *m, const double *pars,
             continue;
         /* (n / lam) / lam: lam^2 could underflow where n / lam does not */
         double c = data[i] / lam[i] / lam[i];
-        const double *Ji = s->J + (size_t)i * np;
-        for (int a = 0; a < np; a++) {
-            if (Ji[a] == 0)
-                continue;
-            /* whole rows: they vectorise */
-            row_update(H + (size_t)a * np, c * Ji[a], Ji, 0, Ji, a + 1);
-        }
+        outer_rows(H, np, s->J + (size_t)i * np, c);
     }
     const double *aux = data + m->nmain;
     for (int i = 0; i < m->naux; i++) {

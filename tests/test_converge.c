@@ -119,6 +119,55 @@ static void test_saddle(void **state)
     hf_model_free(m);
 }
 
+/* The lowest eigenvector of the 2 x 2 symmetric [a b; b c] into e */
+static void lowest_2x2(double a, double b, double c, double e[2])
+{
+    double lam = 0.5 * (a + c) - sqrt(0.25 * (a - c) * (a - c) + b * b);
+    double n = hypot(b, lam - a);
+    e[0] = b / n;
+    e[1] = (lam - a) / n;
+}
+
+/* Off the decoupled point (bkg_norm 0.3, bkg_shape 0.2: a cross term of
+ * about -24 against diagonals 1.75 and -814) and with widths 2 and 0.25,
+ * the direction is the lowest eigenvector of W H W (W the widths), with H
+ * from central differences of the gradient (hffit_hessian_ex), not the
+ * exact Hessian the check reads; the widths turn it by ~10 degrees, well
+ * past the differences' error, in both orders of the parameters. */
+static void test_widths(void **state)
+{
+    (void)state;
+    hf_model *m = file_model(WS);
+    int np = hf_model_npars(m), idx[2], nev = 0;
+    nuisances(m, idx);
+    double *x = calloc(np, sizeof *x), H[4], h[2] = {1e-4, 1e-4};
+    x[idx[0]] = 0.3;
+    x[idx[1]] = 0.2;
+    double *hw = malloc((hf_model_work_size(m) + 4 * (size_t)np) * sizeof *hw);
+    assert_int_equal(hffit_hessian_ex(m, hf_model_data(m), x, 2, idx, h, H, hw,
+                                      &nev, NULL), HF_OK);
+    free(hw);
+    double w[2] = {2, 0.25}, e[2], plain[2], dir[2];
+    lowest_2x2(H[0] * w[0] * w[0], H[1] * w[0] * w[1], H[3] * w[1] * w[1], e);
+    lowest_2x2(H[0], H[1], H[3], plain);
+    /* premise: the widths matter */
+    assert_true(fabs(e[0] * plain[0] + e[1] * plain[1]) < 0.99);
+    assert_int_equal(hffit_curvature(m, hf_model_data(m), x, 2, idx, w, dir, &nev),
+                     HFFIT_SADDLE);
+    if (!(fabs(dir[0] * e[0] + dir[1] * e[1]) > 1 - 1e-6))
+        fail_msg("direction (%.9g, %.9g), W H W's lowest (%.9g, %.9g)", dir[0],
+                 dir[1], e[0], e[1]);
+    int rev[2] = {idx[1], idx[0]};
+    double wr[2] = {w[1], w[0]};
+    assert_int_equal(hffit_curvature(m, hf_model_data(m), x, 2, rev, wr, dir, &nev),
+                     HFFIT_SADDLE);
+    if (!(fabs(dir[1] * e[0] + dir[0] * e[1]) > 1 - 1e-6))
+        fail_msg("reversed: direction (%.9g, %.9g), W H W's lowest (%.9g, %.9g)",
+                 dir[1], dir[0], e[0], e[1]);
+    free(x);
+    hf_model_free(m);
+}
+
 /* pyhf's free and mu = 1 minima: positive definite */
 static void test_minima(void **state)
 {
@@ -262,6 +311,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_saddle),
+        cmocka_unit_test(test_widths),
         cmocka_unit_test(test_minima),
         cmocka_unit_test(test_scratch),
     };
