@@ -510,7 +510,13 @@ static int hypo_fit(void *ctx, const double *data, const double *start,
                               pars != h->asimov_pars ? h->asimov_pars : NULL};
     hfinfer_retry rt = {data, fix_poi, mu, &h->opt, h->width, h->work,
                         start, other, 2};
-    rc = hfinfer_retry_fit(h->m, &rt, rc, pars, tnll, &r.nevals, err);
+    /* h->quick (limit.c): only for the fixed-POI fits, a free fit redone
+     * here (teststat) being this test's and every later test's */
+    if (h->quick && fix_poi && rc == HF_OK &&
+        hfinfer_retry_at_bound(h->m, pars))
+        h->deferred++; /* limit.c redoes the test where it decides */
+    else
+        rc = hfinfer_retry_fit(h->m, &rt, rc, pars, tnll, &r.nevals, err);
     /* an upper limit's test that starts from a nearby test's fit, or
      * with h->defer_check, is checked afterwards where it decides a
      * crossing (limit.c's check_crossing, hfinfer_hypo_check_asimov) */

@@ -144,6 +144,11 @@ typedef struct hf_hypo {
      * matters (limit.c's tests past the POI's bound,
      * hfinfer_hypo_check_asimov) */
     int defer_check;
+    /* 1: a fixed-POI fit that ends with a normfactor on a bound skips
+     * retry.c's refits (hypo_fit), each counted in deferred: limit.c's
+     * tests that may only bracket a crossing (it does a test that decides
+     * one again without it, guard_test) */
+    int quick, deferred;
     /* The free fit's inverse Hessian, the first metric of the fits after
      * it (fit/warm.c); frozen after hfinfer_hypo_init so that a scan's
      * CLs stays a function of mu alone. */

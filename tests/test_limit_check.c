@@ -7,7 +7,8 @@
  * that necessary: syn_zeros sig_200_0 (../shared), whose Asimov fit at
  * mu = 3.2995 (near its +1 sigma limit, 3.2768 in pyhf's reference) from
  * the line through the fits at 2.33 and 4.40 ends in a higher well than
- * from the inits.
+ * from the inits.  Those tests also skip retry.c's refits (hf_hypo.quick)
+ * until they decide a crossing: sbottom 600_131_1 (../shared).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -140,11 +141,69 @@ static void test_limit_redoes(void **state)
     assert_true(after < before - 0.01);
 }
 
+#define SB REF_SHARED "/workspaces/real/sbottom_ATLAS-SUSY-2018-31_RegionA"
+
+/* A limit's tests after the first skip retry.c's refits (hf_hypo.quick)
+ * until they decide a crossing; then they are done again with them.
+ * sbottom 600_131_1 (../shared): above mu ~ 4.9 its fits end with
+ * mu_ttbar on its bound.  After the limit, the test nearest to each
+ * crossing has no deferred refit left (and is checked from the inits),
+ * while some test that decides none still has. */
+static void test_limit_guards_deciding(void **state)
+{
+    (void)state;
+    hf_workspace *ws = NULL;
+    hf_patch *p = NULL;
+    hf_model *m = NULL;
+    hf_error err = {0};
+    if (hf_workspace_read(SB "/BkgOnly.json", &ws, &err) != HF_OK)
+        skip();
+    const hf_patch *pl[1] = {NULL};
+    if (hf_patch_read_any(SB "/patch.sbottom_600_131_1.json", NULL, &p,
+                          &err) != HF_OK ||
+        (pl[0] = p, hf_model_build(ws, pl, 1, NULL, &m, &err)) != HF_OK)
+        fail_msg("%s", err.msg);
+    hfinfer_limit_ctx c = {0};
+    c.level = 0.05;
+    c.err = &err;
+    if (hfinfer_hypo_init(&c.h, m, hf_model_data(m), HF_TEST_QMU_TILDE, NULL,
+                          &err))
+        fail_msg("%s", err.msg);
+    hf_limit_result l;
+    if (hfinfer_limit_solve(&c, &l) != HF_OK)
+        fail_msg("limit: %s", err.msg);
+    int kept = 0;
+    for (int i = 0; i < c.npts; i++)
+        kept += c.pts[i].quick;
+    for (int k = 0; k < 6; k++) {
+        double mu = k ? l.exp[k - 1] : l.obs;
+        int best = -1;
+        for (int i = 0; i < c.npts; i++)
+            if ((k > 0 || !isnan(c.pts[i].v[0])) &&
+                (best < 0 ||
+                 fabs(c.pts[i].mu - mu) < fabs(c.pts[best].mu - mu)))
+                best = i;
+        assert_true(best >= 0);
+        if (c.pts[best].quick || !c.pts[best].checked)
+            fail_msg("limit %d at %g: its nearest test (mu %g) has %s", k,
+                     mu, c.pts[best].mu,
+                     c.pts[best].quick ? "deferred refits" : "no check");
+    }
+    hfinfer_limit_free(&c);
+    hfinfer_hypo_free(&c.h);
+    hf_model_free(m);
+    hf_patch_free(p);
+    hf_workspace_free(ws);
+    if (!kept)
+        skip(); /* no test deferred a refit: the fits changed */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_finds_lower),
         cmocka_unit_test(test_limit_redoes),
+        cmocka_unit_test(test_limit_guards_deciding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
