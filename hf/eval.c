@@ -419,6 +419,35 @@ void hfmodel_nll_gradient(const hf_model *m, const double *pars,
     }
 }
 
+/* Adds to grad[p], for each parameter p of the scalar factors, the sum
+ * of their terms t[k] in increasing k (m->sf_gk): the blocks' order, in
+ * which a scatter (grad[sf_par[k]] += t[k] block by block) added them,
+ * so the same double where p has no other term before the histosys'
+ * (validation lets no parameter be a scalar and a per-bin factor).  The
+ * sum stays in a register, where the scatter loaded, added and stored
+ * grad[p] for every factor: a 1Lbb hypotest 1.7% fewer instructions. */
+static HFMODEL_INLINE void gather_scalars(const hf_model *m, const double *t,
+                                          double *grad)
+{
+    const int *gk = m->sf_gk, *start = m->sf_gstart, *par = m->sf_gpar;
+    int i = start[0];
+    for (int g = 0; g < m->nsf_pars; g++) {
+        const int end = start[g + 1];
+        double s = 0;
+        /* unrolled: the loop's count and branch were half its
+         * instructions (the adds stay one chain, in order) */
+        for (; i + 4 <= end; i += 4) {
+            s += t[gk[i]];
+            s += t[gk[i + 1]];
+            s += t[gk[i + 2]];
+            s += t[gk[i + 3]];
+        }
+        for (; i < end; i++)
+            s += t[gk[i]];
+        grad[par[g]] += s;
+    }
+}
+
 /* Kept whole, as forward(): the hot path, whose loops share the scratch
  * pointers set up at its top.
  * Backward pass: grad (npars, overwritten) = sum_i w_i dlam_i/dpars for
@@ -459,27 +488,25 @@ HFMODEL_AVX2_CLONE static void backward(const hf_model *m, const double *pars,
             for (int b = 0; b < nb; b++)
                 T += wb[b] * bf[b] * bs[b];
             const double *v = sfval + B->sf0, *d = sfder + B->sf0;
-            const int *sp = m->sf_par + B->sf0;
+            /* each factor's term into sfsuf in place (dlam/df_k times
+             * w), for gather_scalars to add up by parameter below */
+            double *r = sfsuf + B->sf0;
             if (F != 0 && isfinite(F)) {
                 /* no factor is zero: F / v_k is the product of the others,
                  * and the divisions do not wait on each other */
                 double TF = T * F;
-                const double *r = sfsuf + B->sf0;
-                /* a scatter GCC does not vectorise: unrolled, the loop's
-                 * own count and branch are a third of its instructions
-                 * less (the adds stay in their order) */
-#pragma GCC unroll 4
+#pragma omp simd
                 for (int k = 0; k < B->nsf; k++)
-                    grad[sp[k]] += TF * r[k];
+                    r[k] = TF * r[k];
             } else {
                 /* a factor is zero (mu = 0): prefix and suffix products */
-                double *right = sfsuf + B->sf0;
+                double *right = r;
                 right[B->nsf - 1] = 1.0;
                 for (int k = B->nsf - 1; k > 0; k--)
                     right[k - 1] = right[k] * v[k];
                 double left = 1.0;
                 for (int k = 0; k < B->nsf; k++) {
-                    grad[sp[k]] += T * left * right[k] * d[k];
+                    r[k] = T * left * right[k] * d[k]; /* right[k]'s last use */
                     left *= v[k];
                 }
             }
@@ -496,6 +523,7 @@ HFMODEL_AVX2_CLONE static void backward(const hf_model *m, const double *pars,
             }
         }
     }
+    gather_scalars(m, sfsuf, grad);
     /* d base / d alpha = dw0 * S + dw1 * A per entry: sum u*S and u*A per
      * parameter, then apply the parameter's two weight derivatives */
     const double *hw = work + m->work_par;
