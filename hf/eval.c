@@ -94,23 +94,6 @@ static double poisson_logpdf(double x, double lam)
     return poisson_logpdf_d(x, lam, x - lam);
 }
 
-/* Product of v[0..n) with four partial products: thousands of factors in
- * one serial chain of multiplications would wait on each other. */
-static HFMODEL_INLINE double product(const double *v, int n)
-{
-    double p0 = 1, p1 = 1, p2 = 1, p3 = 1;
-    int k = 0;
-    for (; k + 3 < n; k += 4) {
-        p0 *= v[k];
-        p1 *= v[k + 1];
-        p2 *= v[k + 2];
-        p3 *= v[k + 3];
-    }
-    for (; k < n; k++)
-        p0 *= v[k];
-    return (p0 * p1) * (p2 * p3);
-}
-
 /* The histosys loops: thousands of entries of one or two bins each, a
  * gather of one parameter's weights (or one block-bin's dNLL/d(base)) and
  * two multiply-adds per entry.  Entries are taken two at a time into two
@@ -134,6 +117,38 @@ typedef double hfmodel_v2 __attribute__((vector_size(16)));
 #define HFMODEL_JOIN(a, b) ((hfmodel_v4){(a)[0], (a)[1], (b)[0], (b)[1]})
 #endif
 #endif
+
+/* Product of v[0..n) with four partial products: thousands of factors in
+ * one serial chain of multiplications would wait on each other.  With the
+ * vector extension the four are the lanes of one vector, each lane the
+ * same multiplications in the same order as the scalar p0..p3 (so the
+ * same double), two vectors of v an iteration: a multiply per four
+ * factors instead of a load and a multiply per factor (the products were
+ * 2.6% of a 1Lbb hypotest's instructions). */
+static HFMODEL_INLINE double product(const double *v, int n)
+{
+    double p0 = 1, p1 = 1, p2 = 1, p3 = 1;
+    int k = 0;
+#if defined(__GNUC__)
+    hfmodel_v4 acc = {1, 1, 1, 1}, a, b;
+    for (; k + 7 < n; k += 8) {
+        memcpy(&a, v + k, sizeof a);
+        memcpy(&b, v + k + 4, sizeof b);
+        acc *= a;
+        acc *= b;
+    }
+    p0 = acc[0], p1 = acc[1], p2 = acc[2], p3 = acc[3];
+#endif
+    for (; k + 3 < n; k += 4) {
+        p0 *= v[k];
+        p1 *= v[k + 1];
+        p2 *= v[k + 2];
+        p3 *= v[k + 3];
+    }
+    for (; k < n; k++)
+        p0 *= v[k];
+    return (p0 * p1) * (p2 * p3);
+}
 
 /* base[s]: the block-bin's nominal plus its histosys shifts. */
 static HFMODEL_INLINE double histosys_base(const hf_model *m, const double *hw,
