@@ -434,33 +434,51 @@ void hfmodel_nll_gradient(const hf_model *m, const double *pars,
     }
 }
 
+/* s plus t[gk[i]] for i in [i, end), added in that order. */
+static HFMODEL_INLINE double gather_run(const double *t, const int *gk, int i,
+                                        int end, double s)
+{
+    for (; i < end; i++)
+        s += t[gk[i]];
+    return s;
+}
+
 /* Adds to grad[p], for each parameter p of the scalar factors, the sum
  * of their terms t[k] in increasing k (m->sf_gk): the blocks' order, in
  * which a scatter (grad[sf_par[k]] += t[k] block by block) added them,
  * so the same double where p has no other term before the histosys'
  * (validation lets no parameter be a scalar and a per-bin factor).  The
- * sum stays in a register, where the scatter loaded, added and stored
- * grad[p] for every factor: a 1Lbb hypotest 1.7% fewer instructions. */
+ * sums stay in registers, where the scatter loaded, added and stored
+ * grad[p] for every factor (a 1Lbb hypotest 1.7% fewer instructions).
+ * Four parameters at a time, their sums interleaved over the terms all
+ * four have: a sum is a chain of dependent additions, and four chains
+ * keep the adder busy where one would wait on each addition. */
 static HFMODEL_INLINE void gather_scalars(const hf_model *m, const double *t,
                                           double *grad)
 {
-    const int *gk = m->sf_gk, *start = m->sf_gstart, *par = m->sf_gpar;
-    int i = start[0];
-    for (int g = 0; g < m->nsf_pars; g++) {
-        const int end = start[g + 1];
-        double s = 0;
-        /* unrolled: the loop's count and branch were half its
-         * instructions (the adds stay one chain, in order) */
-        for (; i + 4 <= end; i += 4) {
-            s += t[gk[i]];
-            s += t[gk[i + 1]];
-            s += t[gk[i + 2]];
-            s += t[gk[i + 3]];
+    const int *gk = m->sf_gk, *st = m->sf_gstart, *par = m->sf_gpar;
+    int g = 0;
+    for (; g + 4 <= m->nsf_pars; g += 4) {
+        const int *k0 = gk + st[g], *k1 = gk + st[g + 1], *k2 = gk + st[g + 2],
+                  *k3 = gk + st[g + 3];
+        int n = st[g + 1] - st[g];
+        for (int j = 1; j < 4; j++)
+            if (st[g + j + 1] - st[g + j] < n)
+                n = st[g + j + 1] - st[g + j];
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int i = 0; i < n; i++) {
+            s0 += t[k0[i]];
+            s1 += t[k1[i]];
+            s2 += t[k2[i]];
+            s3 += t[k3[i]];
         }
-        for (; i < end; i++)
-            s += t[gk[i]];
-        grad[par[g]] += s;
+        grad[par[g]] += gather_run(t, gk, st[g] + n, st[g + 1], s0);
+        grad[par[g + 1]] += gather_run(t, gk, st[g + 1] + n, st[g + 2], s1);
+        grad[par[g + 2]] += gather_run(t, gk, st[g + 2] + n, st[g + 3], s2);
+        grad[par[g + 3]] += gather_run(t, gk, st[g + 3] + n, st[g + 4], s3);
     }
+    for (; g < m->nsf_pars; g++)
+        grad[par[g]] += gather_run(t, gk, st[g], st[g + 1], 0);
 }
 
 /* Kept whole, as forward(): the hot path, whose loops share the scratch
