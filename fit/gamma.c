@@ -51,6 +51,17 @@ static double gamma_restart(const hf_model *m, const hf_parset *ps, int j,
     return s < hi && isfinite(s) ? s : 0.5 * (1 + hi);
 }
 
+/* Whether one of the parameters i .. i + n - 1 is free and on its lower
+ * bound (a fit's parameters never lie below it). */
+static int on_lower(int i, int n, const unsigned char *fixed, const double *lo,
+                    const double *hi, const double *pars)
+{
+    for (int e = i + n; i < e; i++)
+        if (!fixed[i] && lo[i] < hi[i] && !(pars[i] > lo[i]))
+            return 1;
+    return 0;
+}
+
 int hffit_gamma_start(const hf_model *m, const double *pars, double *start)
 {
     const double *lo = hf_model_lower(m), *hi = hf_model_upper(m);
@@ -60,11 +71,14 @@ int hffit_gamma_start(const hf_model *m, const double *pars, double *start)
         memcpy(start, pars, hf_model_npars(m) * sizeof *start);
     for (int k = 0; k < hf_model_nparsets(m); k++) {
         hf_parset ps;
-        if (hf_model_parset(m, k, &ps) != HF_OK || !gamma_set(&ps))
+        /* the type's name only for a set with a parameter on its lower
+         * bound: on nearly every fit none is, and the names cost more */
+        if (hf_model_parset(m, k, &ps) != HF_OK ||
+            !on_lower(ps.offset, ps.n, fixed, lo, hi, pars) || !gamma_set(&ps))
             continue;
         for (int j = 0; j < ps.n; j++) {
             int i = ps.offset + j;
-            if (fixed[i] || !(lo[i] < hi[i]) || pars[i] > lo[i])
+            if (!on_lower(i, 1, fixed, lo, hi, pars))
                 continue;
             double s = gamma_restart(m, &ps, j, hi[i]);
             if (s > lo[i]) {

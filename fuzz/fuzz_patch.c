@@ -10,7 +10,10 @@
  *    values the result refers to) may be written.
  * Without a \0 the whole input is a patch for a small fixed workspace,
  * built into a model (the copy-on-write path of hf_model_build) and
- * applied to the whole document (hf_workspace_apply).
+ * applied to the whole document (hf_workspace_apply); the patched
+ * workspace's validation, which skips what the patch left shared
+ * (samples, or whole channels: the workspace has two), must give the
+ * verdict and message of the whole document's.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,8 +26,12 @@ static const char WS[] =
     " {\"name\": \"bkg\", \"data\": [50.0, 60.0], \"modifiers\": ["
     "  {\"name\": \"mu_b\", \"type\": \"normfactor\", \"data\": null},"
     "  {\"name\": \"jes\", \"type\": \"normsys\", \"data\": {\"hi\": 1.1, \"lo\": 0.9}},"
-    "  {\"name\": \"stat\", \"type\": \"staterror\", \"data\": [3.0, 4.0]}]}]}],"
-    " \"observations\": [{\"name\": \"SR\", \"data\": [55, 70]}],"
+    "  {\"name\": \"stat\", \"type\": \"staterror\", \"data\": [3.0, 4.0]}]}]},"
+    " {\"name\": \"CR\", \"samples\": ["
+    " {\"name\": \"bkg\", \"data\": [500.0], \"modifiers\": ["
+    "  {\"name\": \"mu_b\", \"type\": \"normfactor\", \"data\": null},"
+    "  {\"name\": \"jes\", \"type\": \"histosys\", \"data\": {\"hi_data\": [510.0], \"lo_data\": [490.0]}}]}]}],"
+    " \"observations\": [{\"name\": \"SR\", \"data\": [55, 70]}, {\"name\": \"CR\", \"data\": [505]}],"
     " \"measurements\": [{\"name\": \"meas\", \"config\": {\"poi\": \"mu\","
     "  \"parameters\": [{\"name\": \"mu_b\", \"bounds\": [[0, 5]]}]}}],"
     " \"version\": \"1.0.0\"}";
@@ -81,6 +88,27 @@ static cJSON *shared_root(const cJSON *doc)
     return root;
 }
 
+/* The shared-aware validation against the whole document's: the same
+ * status and message. */
+static void same_verdict(const hf_workspace *ws, const hf_patch *p)
+{
+    hf_error whole = {0}, fast = {0};
+    cJSON *doc = cJSON_Duplicate(ws->root, 1), *view = NULL;
+    if (!doc)
+        return;
+    int rw = hfpatch_apply_json(p, &doc, &whole);
+    if (rw == HF_OK)
+        rw = hfpatch_workspace_validate(doc, "ws + patch", &whole);
+    cJSON_Delete(doc);
+    const hf_patch *list[1] = {p};
+    int rf = hfpatch_apply_workspace(ws->root, list, 1, "ws + patch", &view, &fast);
+    cJSON_Delete(view);
+    if (rw == HF_ERR_NOMEM || rf == HF_ERR_NOMEM)
+        return;
+    if (rw != rf || (rw != HF_OK && strcmp(whole.msg, fast.msg) != 0))
+        __builtin_trap();
+}
+
 static void on_workspace(const hf_patch *p)
 {
     static hf_workspace *ws;
@@ -95,6 +123,7 @@ static void on_workspace(const hf_patch *p)
     hf_workspace *out = NULL;
     if (hf_workspace_apply(ws, p, &out, &err) == HF_OK)
         hf_workspace_free(out);
+    same_verdict(ws, p);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -8,7 +8,8 @@
  * both C2 there), with the POI at 0 (a zero factor: no division by it) and
  * gammas on their bounds; and on one small model against 50-digit numeric
  * second derivatives (tests/pyhf/make_hessian_ref.py, mpmath, its own
- * NLL in Python).
+ * NLL in Python).  At the same points, hfmodel_nll_gradient (the gradient
+ * after a value-only evaluation) against hf_model_nll's, bit for bit.
  *
  * The finite differences' error: steps of 1e-6 of a parameter's scale
  * (its width, or its value where larger) leave a truncation error of
@@ -124,6 +125,39 @@ static void fd_hessian(const hf_model *m, const double *x, const double *data,
         R[k] += 2 * D[nn + k];
     }
     free(D);
+}
+
+/* hfmodel_nll_gradient after a value-only hf_model_nll on a work of its
+ * own (fit/bfgs.c's line search takes the gradient so, at accepted trials
+ * only) against hf_model_nll's gradient and value: bit for bit, or the
+ * two gradient paths of hf/eval.c have gone apart.  The second work starts
+ * as garbage: nothing stale may be read. */
+static void gradient_after(const hf_model *m, const double *x, const char *what)
+{
+    int np = hf_model_npars(m);
+    size_t nw = hf_model_work_size(m);
+    const double *data = hf_model_data(m);
+    double *g1 = malloc(np * sizeof *g1), *g2 = malloc(np * sizeof *g2);
+    double *w1 = malloc(nw * sizeof *w1), *w2 = malloc(nw * sizeof *w2);
+    assert_non_null(g1);
+    assert_non_null(g2);
+    assert_non_null(w1);
+    assert_non_null(w2);
+    memset(w2, 0x5a, nw * sizeof *w2);
+    memset(g2, 0x5a, np * sizeof *g2);
+    double f1 = hf_model_nll(m, x, data, g1, w1);
+    double f2 = hf_model_nll(m, x, data, NULL, w2);
+    hfmodel_nll_gradient(m, x, data, g2, w2);
+    if (memcmp(&f1, &f2, sizeof f1))
+        fail_msg("%s: NLL %.17g without the gradient, %.17g with", what, f2, f1);
+    for (int a = 0; a < np; a++)
+        if (memcmp(&g1[a], &g2[a], sizeof g1[a]))
+            fail_msg("%s: gradient[%s] %.17g after the value, %.17g with it",
+                     what, hf_model_par_name(m, a), g2[a], g1[a]);
+    free(g1);
+    free(g2);
+    free(w1);
+    free(w2);
 }
 
 /* The analytic Hessian at x agrees with the differences; returns the
@@ -283,6 +317,7 @@ static void check_model(const hf_model *m, int smooth, const char *name,
         random_point(m, &seed, x);
         snprintf(what, sizeof what, "%s, random point %d", name, r);
         compare_at(m, x, what);
+        gradient_after(m, x, what);
         if (smooth)
             check_verdict(m, x, what);
     }
@@ -296,6 +331,7 @@ static void check_model(const hf_model *m, int smooth, const char *name,
         if (yields_positive(m, x)) {
             snprintf(what, sizeof what, "%s, alphas on |alpha| = 1", name);
             compare_at(m, x, what);
+            gradient_after(m, x, what);
         }
     }
     if (poi >= 0) {
@@ -306,6 +342,7 @@ static void check_model(const hf_model *m, int smooth, const char *name,
                 continue;
             snprintf(what, sizeof what, "%s, POI %g", name, x[poi]);
             compare_at(m, x, what);
+            gradient_after(m, x, what);
         }
     }
     free(x);
