@@ -61,6 +61,11 @@ int hfcore_json_parse_n(const char *text, size_t len, const char *source,
 int hfcore_json_parse_n_marks(const char *text, size_t len, const char *source,
                               int marks, cJSON **out, hf_error *err);
 
+/* Whether a string of text[0, len) (valid JSON, text[len] its NUL) holds
+ * the escape \u0000, which hfcore_json_parse_n refuses: for a parse of
+ * the same text by other means (patch/numblock.c). */
+int hfcore_json_nul_escaped(const char *text, size_t len);
+
 /* Shared libraries opened on first use: core/dl.h. */
 
 /* JSON text stepped over and parsed by spans (core/jscan.c) ------------ */

@@ -344,6 +344,11 @@ static const char *nul_escape(const char *text, size_t len)
     return NULL;
 }
 
+int hfcore_json_nul_escaped(const char *text, size_t len)
+{
+    return nul_escape(text, len) != NULL;
+}
+
 /* Line and column (from 1) of pos in text, and the depth of [ and { open
  * there (outside strings). */
 static void locate(const char *text, const char *pos, int *line, int *col,

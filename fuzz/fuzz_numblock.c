@@ -14,6 +14,12 @@
  * passes a patchset's spans refuses such bytes anyway.  The one
  * difference allowed in a tree: the static "hi"/"lo" keys of the
  * block's objects (cJSON_StringIsConst).
+ *
+ * The same input as a workspace's text (NUL-terminated, as read from a
+ * file): hfpatch_workspace_parse_n, which tries the block first, gives
+ * the status and message of cJSON's parse and the validation alone
+ * (hfcore_json_parse_n_marks, hfpatch_workspace_validate), or the same
+ * tree with its integer marks.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,6 +52,30 @@ static int ws(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+static void same_workspace(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    if (!text)
+        return;
+    memcpy(text, data, size);
+    text[size] = '\0';
+    hf_workspace *ws = NULL;
+    hf_error got = {0}, want = {0};
+    int rc = hfpatch_workspace_parse_n(text, size, "f", &ws, &got);
+    cJSON *root = NULL;
+    int rc0 = hfcore_json_parse_n_marks(text, size, "f", 1, &root, &want);
+    if (rc0 == HF_OK && (rc0 = hfpatch_workspace_validate(root, "f", &want)))
+        cJSON_Delete(root);
+    if (rc != rc0 || (rc && strcmp(got.msg, want.msg) != 0))
+        abort();
+    if (rc == HF_OK) {
+        same(ws->root, root);
+        cJSON_Delete(root);
+    }
+    hf_workspace_free(ws);
+    free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* a copy the size of the input, so that reads past it are caught */
@@ -71,5 +101,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     hfpatch_numbers_delete(got, nums);
     cJSON_Delete(want);
     free(text);
+    same_workspace(data, size);
     return 0;
 }

@@ -1288,9 +1288,15 @@ static int soa_normsys(hf_model *m)
         const hf_sfac *f = &m->sfac[k];
         m->sf_par[k] = f->par;
         if (f->code == HF_INTERP_CODE4) {
+            /* written out: gcc keeps a loop here (half this function's
+             * instructions) */
             row[0][k] = 1.0;
-            for (int j = 0; j < 6; j++)
-                row[j + 1][k] = f->p[4 + j];
+            row[1][k] = f->p[4];
+            row[2][k] = f->p[5];
+            row[3][k] = f->p[6];
+            row[4][k] = f->p[7];
+            row[5][k] = f->p[8];
+            row[6][k] = f->p[9];
             m->nsf_code4++;
             continue;
         }

@@ -16,6 +16,10 @@ struct hf_workspace {
      * when it is written as pyhf's digest writes it (core/jcanon.c), a
      * pass over the text instead of a serialisation of the tree. */
     hfcore_text held;
+    /* root's number items when it was parsed by hfpatch_numbers_parse
+     * (freed with it by hf_workspace_free), else NULL: root is then
+     * never changed in place (patches copy on write, edits duplicate) */
+    struct hfpatch_numbers *numbers;
 };
 
 /* hf_workspace_parse of text of length len (NUL-terminated there, no NUL
@@ -79,9 +83,11 @@ int hfpatch_workspace_wrap(cJSON *doc, const char *source, const char *blame,
 /* numblock.c: a patch's operations parsed by cJSON, the numbers of its
  * flat number arrays (and of {"hi": .., "lo": ..} objects, keyed by static
  * strings with cJSON_StringIsConst) read into one block of items linked
- * into the tree (a grid's patch, ~35% of its parse).  0 with *out and *nums set, else
- * nonzero (then parse the text as before: nothing here words an error).
- * text[0, len) must have passed the scanner. */
+ * into the tree (a grid's patch, ~35% of its parse; a workspace's, ~25%).
+ * 0 with *out and *nums set, else nonzero (then parse the text as before:
+ * nothing here words an error).  Any text: what cJSON refuses is declined
+ * (fuzz/fuzz_numblock.c).  Such a tree is never changed in place (its
+ * number items are one block): patches copy on write. */
 typedef struct hfpatch_numbers hfpatch_numbers;
 int hfpatch_numbers_parse(const char *text, size_t len, cJSON **out,
                           hfpatch_numbers **nums);

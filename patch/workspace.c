@@ -4,15 +4,35 @@
 
 #include "patch.h"
 
+/* The tree of text[0, len): its number arrays read into one block
+ * (*nums, patch/numblock.c: ~half the items of a workspace are numbers),
+ * else, and for every fault, by hfcore_json_parse_n_marks, whose messages
+ * and tree the block's reader matches. */
+static int parse_tree(const char *json, size_t len, const char *name, int marks,
+                      cJSON **root, hfpatch_numbers **nums, hf_error *err)
+{
+    if (hfpatch_numbers_parse(json, len, root, nums) == 0) {
+        if (!hfcore_json_nul_escaped(json, len)) {
+            if (marks)
+                hfcore_json_mark_ints_n(json, len, *root);
+            return HF_OK;
+        }
+        hfpatch_numbers_delete(*root, *nums);
+        *nums = NULL;
+    }
+    return hfcore_json_parse_n_marks(json, len, name, marks, root, err);
+}
+
 /* A workspace of JSON text of length len; `held`, when not NULL, holds
  * that text, given to the workspace to keep for its digest. */
 static int parse(const char *json, hfcore_text *held, size_t len,
                  const char *name, int marks, hf_workspace **out, hf_error *err)
 {
     cJSON *root = NULL;
-    int rc = hfcore_json_parse_n_marks(json, len, name, marks, &root, err);
+    hfpatch_numbers *nums = NULL;
+    int rc = parse_tree(json, len, name, marks, &root, &nums, err);
     if (rc == HF_OK && (rc = hfpatch_workspace_validate(root, name, err)))
-        cJSON_Delete(root);
+        hfpatch_numbers_delete(root, nums);
     if (rc) {
         if (held)
             hfcore_text_close(held);
@@ -25,10 +45,11 @@ static int parse(const char *json, hfcore_text *held, size_t len,
         free(source);
         if (held)
             hfcore_text_close(held);
-        cJSON_Delete(root);
+        hfpatch_numbers_delete(root, nums);
         return hfcore_error_set(err, HF_ERR_NOMEM, "%s: out of memory", name);
     }
     ws->root = root;
+    ws->numbers = nums;
     ws->source = source;
     if (held)
         ws->held = *held;
@@ -128,7 +149,7 @@ void hf_workspace_free(hf_workspace *ws)
 {
     if (!ws)
         return;
-    cJSON_Delete(ws->root);
+    hfpatch_numbers_delete(ws->root, ws->numbers);
     free(ws->source);
     hfcore_text_close(&ws->held);
     free(ws);
