@@ -1778,7 +1778,7 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
         rc = block_names(B, m);
     if (rc)
         return rc;
-    if (soa_normsys(m))
+    if (soa_normsys(m) || hfmodel_group_scalars(m))
         return nomem(B);
     return group_histosys(B, m);
 }

@@ -94,23 +94,6 @@ static double poisson_logpdf(double x, double lam)
     return poisson_logpdf_d(x, lam, x - lam);
 }
 
-/* Product of v[0..n) with four partial products: thousands of factors in
- * one serial chain of multiplications would wait on each other. */
-static HFMODEL_INLINE double product(const double *v, int n)
-{
-    double p0 = 1, p1 = 1, p2 = 1, p3 = 1;
-    int k = 0;
-    for (; k + 3 < n; k += 4) {
-        p0 *= v[k];
-        p1 *= v[k + 1];
-        p2 *= v[k + 2];
-        p3 *= v[k + 3];
-    }
-    for (; k < n; k++)
-        p0 *= v[k];
-    return (p0 * p1) * (p2 * p3);
-}
-
 /* The histosys loops: thousands of entries of one or two bins each, a
  * gather of one parameter's weights (or one block-bin's dNLL/d(base)) and
  * two multiply-adds per entry.  Entries are taken two at a time into two
@@ -134,6 +117,38 @@ typedef double hfmodel_v2 __attribute__((vector_size(16)));
 #define HFMODEL_JOIN(a, b) ((hfmodel_v4){(a)[0], (a)[1], (b)[0], (b)[1]})
 #endif
 #endif
+
+/* Product of v[0..n) with four partial products: thousands of factors in
+ * one serial chain of multiplications would wait on each other.  With the
+ * vector extension the four are the lanes of one vector, each lane the
+ * same multiplications in the same order as the scalar p0..p3 (so the
+ * same double), two vectors of v an iteration: a multiply per four
+ * factors instead of a load and a multiply per factor (the products were
+ * 2.6% of a 1Lbb hypotest's instructions). */
+static HFMODEL_INLINE double product(const double *v, int n)
+{
+    double p0 = 1, p1 = 1, p2 = 1, p3 = 1;
+    int k = 0;
+#if defined(__GNUC__)
+    hfmodel_v4 acc = {1, 1, 1, 1}, a, b;
+    for (; k + 7 < n; k += 8) {
+        memcpy(&a, v + k, sizeof a);
+        memcpy(&b, v + k + 4, sizeof b);
+        acc *= a;
+        acc *= b;
+    }
+    p0 = acc[0], p1 = acc[1], p2 = acc[2], p3 = acc[3];
+#endif
+    for (; k + 3 < n; k += 4) {
+        p0 *= v[k];
+        p1 *= v[k + 1];
+        p2 *= v[k + 2];
+        p3 *= v[k + 3];
+    }
+    for (; k < n; k++)
+        p0 *= v[k];
+    return (p0 * p1) * (p2 * p3);
+}
 
 /* base[s]: the block-bin's nominal plus its histosys shifts. */
 static HFMODEL_INLINE double histosys_base(const hf_model *m, const double *hw,
@@ -419,6 +434,53 @@ void hfmodel_nll_gradient(const hf_model *m, const double *pars,
     }
 }
 
+/* s plus t[gk[i]] for i in [i, end), added in that order. */
+static HFMODEL_INLINE double gather_run(const double *t, const int *gk, int i,
+                                        int end, double s)
+{
+    for (; i < end; i++)
+        s += t[gk[i]];
+    return s;
+}
+
+/* Adds to grad[p], for each parameter p of the scalar factors, the sum
+ * of their terms t[k] in increasing k (m->sf_gk): the blocks' order, in
+ * which a scatter (grad[sf_par[k]] += t[k] block by block) added them,
+ * so the same double where p has no other term before the histosys'
+ * (validation lets no parameter be a scalar and a per-bin factor).  The
+ * sums stay in registers, where the scatter loaded, added and stored
+ * grad[p] for every factor (a 1Lbb hypotest 1.7% fewer instructions).
+ * Four parameters at a time, their sums interleaved over the terms all
+ * four have: a sum is a chain of dependent additions, and four chains
+ * keep the adder busy where one would wait on each addition. */
+static HFMODEL_INLINE void gather_scalars(const hf_model *m, const double *t,
+                                          double *grad)
+{
+    const int *gk = m->sf_gk, *st = m->sf_gstart, *par = m->sf_gpar;
+    int g = 0;
+    for (; g + 4 <= m->nsf_pars; g += 4) {
+        const int *k0 = gk + st[g], *k1 = gk + st[g + 1], *k2 = gk + st[g + 2],
+                  *k3 = gk + st[g + 3];
+        int n = st[g + 1] - st[g];
+        for (int j = 1; j < 4; j++)
+            if (st[g + j + 1] - st[g + j] < n)
+                n = st[g + j + 1] - st[g + j];
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int i = 0; i < n; i++) {
+            s0 += t[k0[i]];
+            s1 += t[k1[i]];
+            s2 += t[k2[i]];
+            s3 += t[k3[i]];
+        }
+        grad[par[g]] += gather_run(t, gk, st[g] + n, st[g + 1], s0);
+        grad[par[g + 1]] += gather_run(t, gk, st[g + 1] + n, st[g + 2], s1);
+        grad[par[g + 2]] += gather_run(t, gk, st[g + 2] + n, st[g + 3], s2);
+        grad[par[g + 3]] += gather_run(t, gk, st[g + 3] + n, st[g + 4], s3);
+    }
+    for (; g < m->nsf_pars; g++)
+        grad[par[g]] += gather_run(t, gk, st[g], st[g + 1], 0);
+}
+
 /* Kept whole, as forward(): the hot path, whose loops share the scratch
  * pointers set up at its top.
  * Backward pass: grad (npars, overwritten) = sum_i w_i dlam_i/dpars for
@@ -459,27 +521,25 @@ HFMODEL_AVX2_CLONE static void backward(const hf_model *m, const double *pars,
             for (int b = 0; b < nb; b++)
                 T += wb[b] * bf[b] * bs[b];
             const double *v = sfval + B->sf0, *d = sfder + B->sf0;
-            const int *sp = m->sf_par + B->sf0;
+            /* each factor's term into sfsuf in place (dlam/df_k times
+             * w), for gather_scalars to add up by parameter below */
+            double *r = sfsuf + B->sf0;
             if (F != 0 && isfinite(F)) {
                 /* no factor is zero: F / v_k is the product of the others,
                  * and the divisions do not wait on each other */
                 double TF = T * F;
-                const double *r = sfsuf + B->sf0;
-                /* a scatter GCC does not vectorise: unrolled, the loop's
-                 * own count and branch are a third of its instructions
-                 * less (the adds stay in their order) */
-#pragma GCC unroll 4
+#pragma omp simd
                 for (int k = 0; k < B->nsf; k++)
-                    grad[sp[k]] += TF * r[k];
+                    r[k] = TF * r[k];
             } else {
                 /* a factor is zero (mu = 0): prefix and suffix products */
-                double *right = sfsuf + B->sf0;
+                double *right = r;
                 right[B->nsf - 1] = 1.0;
                 for (int k = B->nsf - 1; k > 0; k--)
                     right[k - 1] = right[k] * v[k];
                 double left = 1.0;
                 for (int k = 0; k < B->nsf; k++) {
-                    grad[sp[k]] += T * left * right[k] * d[k];
+                    r[k] = T * left * right[k] * d[k]; /* right[k]'s last use */
                     left *= v[k];
                 }
             }
@@ -496,6 +556,7 @@ HFMODEL_AVX2_CLONE static void backward(const hf_model *m, const double *pars,
             }
         }
     }
+    gather_scalars(m, sfsuf, grad);
     /* d base / d alpha = dw0 * S + dw1 * A per entry: sum u*S and u*A per
      * parameter, then apply the parameter's two weight derivatives */
     const double *hw = work + m->work_par;

@@ -332,6 +332,9 @@ void hf_model_free(hf_model *m)
     free(m->sf_code4);
     free(m->sf_code4_start);
     free(m->sf_other);
+    free(m->sf_gpar);
+    free(m->sf_gstart);
+    free(m->sf_gk);
     free(m->bf_par);
     free(m->hs_par);
     free(m->hs_gpar);
@@ -440,6 +443,38 @@ int hfmodel_kinked_scan(const hf_model *m, unsigned char *flag)
             count++;
         }
     return count;
+}
+
+/* Built once per model, here beside the other per-parameter groupings'
+ * users, from sf_par alone: overlays, views and the smooth copy share it
+ * (their factors' parameters are the model's). */
+int hfmodel_group_scalars(hf_model *m)
+{
+    m->nsf_pars = 0;
+    size_t np = (size_t)m->npars, n = m->nsfac ? (size_t)m->nsfac : 1;
+    int *next = calloc(np + 1, sizeof *next);
+    m->sf_gpar = malloc((np ? np : 1) * sizeof *m->sf_gpar);
+    m->sf_gstart = malloc((np + 1) * sizeof *m->sf_gstart);
+    m->sf_gk = malloc(n * sizeof *m->sf_gk);
+    if (!next || !m->sf_gpar || !m->sf_gstart || !m->sf_gk) {
+        free(next);
+        return -1; /* hf_model_free frees the others */
+    }
+    /* a counting sort, stable: each parameter's factors in increasing k */
+    for (int k = 0; k < m->nsfac; k++)
+        next[m->sf_par[k] + 1]++;
+    for (size_t p = 0; p < np; p++)
+        next[p + 1] += next[p];
+    for (size_t p = 0; p < np; p++)
+        if (next[p + 1] > next[p]) {
+            m->sf_gpar[m->nsf_pars] = (int)p;
+            m->sf_gstart[m->nsf_pars++] = next[p];
+        }
+    m->sf_gstart[m->nsf_pars] = m->nsfac;
+    for (int k = 0; k < m->nsfac; k++)
+        m->sf_gk[next[m->sf_par[k]]++] = k;
+    free(next);
+    return 0;
 }
 
 /* The model with ROOT's kinked codes replaced by pyhf's smooth ones

@@ -95,6 +95,11 @@ struct hf_model {
     int *sf_par;            /* [nsfac] parameter of each scalar factor */
     int nsf_code4, *sf_code4, *sf_code4_start; /* grouped by parameter */
     int nsf_other, *sf_other;
+    /* the scalar factors grouped by parameter, for backward()'s gradient
+     * as a gather (a sum in a register per parameter instead of a
+     * load-add-store into grad per factor): those of sf_gpar[g] are
+     * sf_gk[sf_gstart[g] .. sf_gstart[g+1]), in increasing k */
+    int nsf_pars, *sf_gpar, *sf_gstart, *sf_gk;
     int *bf_par;
     double *bf_unc;          /* parallel to bf_par: a staterror row's
                                 uncertainties (its modifier's data), else 0 */
@@ -147,6 +152,10 @@ struct hf_model {
     signed char *onesided;
     int nonesided;
 };
+
+/* model.c: fills nsf_pars, sf_gpar, sf_gstart and sf_gk from sf_par;
+ * -1 when out of memory. */
+int hfmodel_group_scalars(hf_model *m);
 
 /* hfmodel_twowell's scan of the histosys coefficients and nominal yields. */
 int hfmodel_twowell_scan(const hf_model *m, unsigned char *flag);

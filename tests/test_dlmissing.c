@@ -55,7 +55,7 @@ static int lib_files(const char *soname, char (*path)[PATH_MAX], int max)
  * where that cannot be arranged. */
 static result run_hidden(const char *soname, const char *const *args)
 {
-    char lib[4][PATH_MAX], count[8];
+    char lib[4][PATH_MAX], count[16]; /* room for any int: no truncation warning */
     char *probe[] = {UNSHARE, "-r", "-m", "true", NULL};
     int nlib = lib_files(soname, lib, 4);
     if (!nlib || access(UNSHARE, X_OK) != 0)
