@@ -13,7 +13,8 @@
  * control byte between brackets is left to cJSON; the scanner that
  * passes a patchset's spans refuses such bytes anyway.  The one
  * difference allowed in a tree: the static "hi"/"lo" keys of the
- * block's objects (cJSON_StringIsConst).
+ * block's objects' numbers and "hi_data"/"lo_data" keys of its objects'
+ * arrays (cJSON_StringIsConst).
  *
  * The same input as a workspace's text (NUL-terminated, as read from a
  * file): hfpatch_workspace_parse_n, which tries the block first, gives

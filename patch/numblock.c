@@ -10,7 +10,9 @@
  * whitespace (most of an indented patch's bytes, each one a step of
  * cJSON's skip), every array holding only numbers goes to cJSON as [],
  * every object holding only numbers under "hi" and "lo" (a normsys's
- * data) as {}, and their numbers are read with strtod once per distinct
+ * data) or only arrays of numbers under "hi_data" and "lo_data" (a
+ * histosys's: five more items, five mallocs and frees, for each of 1Lbb's
+ * ~600 histosys a patch) as {}, and their numbers are read with strtod once per distinct
  * literal (the same values recur: hi_data == lo_data == the sample's
  * data) into one block, linked into the tree as cJSON links a
  * container's items.  Everything else, and the grammar, is still cJSON's.
@@ -38,17 +40,22 @@
  * buffer); longer literals stay cJSON's, which reads them its way. */
 #define NB_LITERAL_MAX 63
 #define NB_CACHE 256
+#define NB_ARRAYS ((size_t)1 << (sizeof(size_t) * CHAR_BIT - 1))
 
 struct hfpatch_numbers {
-    cJSON *block;    /* the number items, in text order */
-    size_t n;
+    cJSON *block;    /* the number items, in text order, then the arrays
+                      * of the objects of arrays, in text order */
+    size_t n;        /* numbers */
+    size_t nblock;   /* numbers and arrays */
     size_t linked;   /* block[0, linked) written (the rest is not, when
                       * linking failed half way) */
     cJSON **owners;  /* the containers whose items are in block */
     size_t nowners;
 };
 
-/* Per [] or {} written, how many numbers it had (0: it was empty). */
+/* Per [] or {} written, how many numbers it had (0: it was empty); an
+ * object of arrays: NB_ARRAYS | its member count, each member's entry in
+ * nb_work.subs (count << 1 | index of its key in nb_array_keys). */
 typedef struct nb_list {
     size_t *n;
     size_t len, cap;
@@ -68,6 +75,7 @@ typedef struct nb_work {
     const char **keys;   /* per number, its key (an object's) or NULL */
     size_t nvals, capv;
     nb_list arrs, objs;  /* the [] and {} written */
+    nb_list subs;        /* the arrays of the objects of arrays */
     int oom;
     nb_cache_entry cache[NB_CACHE];
 } nb_work;
@@ -217,20 +225,29 @@ static int push_count(nb_work *w, nb_list *l, size_t n)
  * and a copy of such an item (cJSON_Duplicate keeps a const key) can
  * outlive the patch. */
 static const char *const nb_keys[] = {"hi", "lo"};
+/* The keys an object of number arrays may have: a histosys's data. */
+static const char *const nb_array_keys[] = {"hi_data", "lo_data"};
 
-/* The key at p (its opening quote) when it is one of nb_keys, spelt
- * without escapes; its end in *end. */
-static const char *known_key(const char *p, const char *e, const char **end)
+/* The index in keys[0, 2) of the key at p (its opening quote), spelt
+ * without escapes, its end in *end; -1 when none. */
+static int key_index(const char *const *keys, const char *p, const char *e,
+                     const char **end)
 {
-    for (size_t i = 0; i < sizeof nb_keys / sizeof *nb_keys; i++) {
-        size_t l = strlen(nb_keys[i]);
-        if ((size_t)(e - p) >= l + 2 && p[0] == '"' && memcmp(p + 1, nb_keys[i], l) == 0 &&
+    for (int i = 0; i < 2; i++) {
+        size_t l = strlen(keys[i]);
+        if ((size_t)(e - p) >= l + 2 && p[0] == '"' && memcmp(p + 1, keys[i], l) == 0 &&
             p[l + 1] == '"') {
             *end = p + l + 2;
-            return nb_keys[i];
+            return i;
         }
     }
-    return NULL;
+    return -1;
+}
+
+static const char *known_key(const char *p, const char *e, const char **end)
+{
+    int i = key_index(nb_keys, p, e, end);
+    return i < 0 ? NULL : nb_keys[i];
 }
 
 /* p just after a '[' (close ']', keyed 0) or a '{' (close '}', keyed 1):
@@ -273,6 +290,40 @@ static const char *number_list(nb_work *w, const char *p, const char *e,
     return NULL;
 }
 
+/* p just after a '{': when the object holds only arrays of numbers (or
+ * empty ones), each under one of nb_array_keys, their numbers pushed,
+ * NB_ARRAYS | their count into w->objs, each one's entry into w->subs
+ * and the object's end returned; else NULL with nothing pushed. */
+static const char *array_object(nb_work *w, const char *p, const char *e)
+{
+    size_t first = w->nvals, sub0 = w->subs.len;
+    for (p = skip_ws(p, e);;) {
+        const char *q = NULL;
+        int k = key_index(nb_array_keys, p, e, &q);
+        if (k < 0)
+            break;
+        p = skip_ws(q, e);
+        if (p >= e || *p != ':')
+            break;
+        p = skip_ws(p + 1, e);
+        if (p >= e || *p != '[' || !(p = number_list(w, p + 1, e, ']', 0, &w->subs)))
+            break;
+        size_t *ent = &w->subs.n[w->subs.len - 1];
+        *ent = *ent << 1 | (size_t)k;
+        p = skip_ws(p, e);
+        if (p < e && *p == ',') {
+            p = skip_ws(p + 1, e);
+            continue;
+        }
+        if (p < e && *p == '}' && !push_count(w, &w->objs, NB_ARRAYS | (w->subs.len - sub0)))
+            return p + 1;
+        break;
+    }
+    w->nvals = first;
+    w->subs.len = sub0;
+    return NULL;
+}
+
 /* The end of the string at p (its opening quote), or NULL. */
 static const char *string_end(const char *p, const char *e)
 {
@@ -310,6 +361,8 @@ static int strip(nb_work *w, const char *p, const char *e)
         } else if ((c == '[' || c == '{') && (p + 1 < e)) {
             const char *q = c == '[' ? number_list(w, p + 1, e, ']', 0, &w->arrs)
                                       : number_list(w, p + 1, e, '}', 1, &w->objs);
+            if (!q && c == '{' && !w->oom)
+                q = array_object(w, p + 1, e);
             if (w->oom)
                 return -1;
             w->out[w->used++] = c;
@@ -352,7 +405,38 @@ typedef struct nb_attach {
     const nb_work *w;
     struct hfpatch_numbers *nums;
     size_t ka, ko, v; /* next [] count, next {} count, next value */
+    size_t ks;        /* next array of an object of arrays */
 } nb_attach;
+
+/* obj's m arrays (an object of arrays) from the block's tail, each with
+ * its numbers, linked as cJSON links an object's members. */
+static int attach_arrays(cJSON *obj, nb_attach *a, size_t m)
+{
+    const nb_work *w = a->w;
+    if (m == 0 || a->ks + m > w->subs.len)
+        return -1;
+    cJSON *arr = a->nums->block + w->nvals + a->ks;
+    for (size_t j = 0; j < m; j++) {
+        size_t ent = w->subs.n[a->ks + j], n = ent >> 1;
+        if (a->v + n > w->nvals)
+            return -1;
+        /* every member written (the block is not zeroed first) */
+        arr[j] = (cJSON){
+            .next = j + 1 < m ? &arr[j + 1] : NULL,
+            .prev = j > 0 ? &arr[j - 1] : &arr[m - 1],
+            .type = cJSON_Array | cJSON_StringIsConst,
+            .string = (char *)nb_array_keys[ent & 1],
+        };
+        if (n)
+            link_items(&arr[j], a->nums->block + a->v, w->vals + a->v, w->keys + a->v, n);
+        a->v += n;
+        a->nums->linked = a->v;
+    }
+    a->ks += m;
+    obj->child = arr;
+    a->nums->owners[a->nums->nowners++] = obj;
+    return 0;
+}
 
 /* Depth first in text order, as the empty containers were written: each
  * one takes its count's items. */
@@ -367,6 +451,8 @@ static int attach(cJSON *node, nb_attach *a)
         if (*k >= l->len)
             return -1;
         size_t n = l->n[(*k)++];
+        if (!arr && (n & NB_ARRAYS))
+            return attach_arrays(node, a, n & ~NB_ARRAYS);
         if (n == 0)
             return 0;
         if (a->v + n > a->w->nvals)
@@ -389,13 +475,15 @@ static struct hfpatch_numbers *numbers_new(const nb_work *w)
     struct hfpatch_numbers *nums = calloc(1, sizeof *nums);
     if (!nums)
         return NULL;
-    nums->block = malloc((w->nvals ? w->nvals : 1) * sizeof *nums->block);
+    size_t nblock = w->nvals + w->subs.len;
+    nums->block = malloc((nblock ? nblock : 1) * sizeof *nums->block);
     nums->owners = malloc((w->arrs.len + w->objs.len + 1) * sizeof *nums->owners);
     if (!nums->block || !nums->owners) {
         hfpatch_numbers_delete(NULL, nums);
         return NULL;
     }
     nums->n = w->nvals;
+    nums->nblock = nblock;
     return nums;
 }
 
@@ -409,8 +497,9 @@ static cJSON *tree(const nb_work *w, struct hfpatch_numbers **out)
         cJSON_Delete(root);
         return NULL;
     }
-    nb_attach a = {w, nums, 0, 0, 0};
-    if (attach(root, &a) || a.ka != w->arrs.len || a.ko != w->objs.len || a.v != w->nvals) {
+    nb_attach a = {w, nums, 0, 0, 0, 0};
+    if (attach(root, &a) || a.ka != w->arrs.len || a.ko != w->objs.len || a.v != w->nvals ||
+        a.ks != w->subs.len) {
         hfpatch_numbers_delete(root, nums);
         return NULL;
     }
@@ -442,6 +531,7 @@ int hfpatch_numbers_parse(const char *text, size_t len, cJSON **out,
     free(w->keys);
     free(w->arrs.n);
     free(w->objs.n);
+    free(w->subs.n);
     free(w);
     return rc;
 }
@@ -461,7 +551,7 @@ void hfpatch_numbers_delete(cJSON *root, hfpatch_numbers *nums)
         /* the items are one block: cJSON_Delete must not free them */
         for (size_t i = 0; i < nums->nowners; i++) {
             cJSON *o = nums->owners[i];
-            if (o->child >= nums->block && o->child < nums->block + nums->n)
+            if (o->child >= nums->block && o->child < nums->block + nums->nblock)
                 o->child = NULL;
         }
         free(nums->block);

@@ -4,7 +4,8 @@
  * item: types, keys, strings, every double's bits, valueint, and cJSON's
  * links (first->prev is the last); and declines (nonzero) every text
  * cJSON cannot parse.  The one difference allowed: a number keyed "hi" or
- * "lo" has a static key (cJSON_StringIsConst).  The expected trees are cJSON_ParseWithLength's of
+ * "lo", or an array keyed "hi_data" or "lo_data", has a static key
+ * (cJSON_StringIsConst).  The expected trees are cJSON_ParseWithLength's of
  * the same text, not anything of ours.
  */
 #include <setjmp.h>
@@ -129,6 +130,37 @@ static void test_literals(void **state)
         check_text(texts[i], strlen(texts[i]), &blocked, &keyed);
     assert_true(blocked >= 40);
     assert_int_equal(keyed, 9);
+}
+
+/* Objects of number arrays (a histosys's data: its arrays, keyed by a
+ * static "hi_data" or "lo_data", in the block too) and near ones, which
+ * stay cJSON's. */
+static void test_array_objects(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "[{\"data\": {\"hi_data\": [1, 2.5], \"lo_data\": [0.5, 3]}}]",
+        "{\"hi_data\":[],\"lo_data\":[ ]}",
+        "{ \"lo_data\" :\n [1] }",
+        "{\"hi_data\":[1],\"hi_data\":[2]}",
+        "[{\"hi_data\":[1e400, -0], \"lo_data\":[12345678901234567890]}, {}]",
+        /* near ones: cJSON's */
+        "{\"hi_data\":[1],\"x\":[2]}", "{\"hi_data\":[1,\"a\"]}", "{\"hi_data\":1}",
+        "{\"hi_data\":[[1]]}", "{\"hi_data\":[01]}", "{\"hi_dat\\u0061\":[1]}",
+        "{\"hi\":1,\"lo_data\":[2]}", "{\"lo_data\":[2],\"hi\":1}", "{\"hi_data \":[1]}",
+        /* not JSON: both refuse */
+        "{\"hi_data\":[1], }", "{\"hi_data\":[1] \"lo_data\":[2]}",
+        "{\"hi_data\":[1],\"lo_data\":[2]", "{\"hi_data\":[1,],\"lo_data\":[2]}",
+        "{\"hi_data\" [1]}", "{\"hi_data\":[1]]",
+    };
+    size_t blocked = 0, keyed = 0;
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+        check_text(texts[i], strlen(texts[i]), &blocked, &keyed);
+    /* by hand: the numbers of the first five, then those of the near
+     * ones' plain number arrays ([1] and [2] in the first, one number in
+     * five more), and the keyed arrays of the first five */
+    assert_int_equal(blocked, 4 + 0 + 1 + 2 + 3 + 2 + 1 + 1 + 1 + 1 + 1);
+    assert_int_equal(keyed, 2 + 2 + 1 + 2 + 2);
 }
 
 static uint32_t next(uint32_t *s)
@@ -408,6 +440,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_literals),
+        cmocka_unit_test(test_array_objects),
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_1lbb),
         cmocka_unit_test(test_half_linked),
