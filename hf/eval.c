@@ -395,6 +395,19 @@ double hf_model_logpdf(const hf_model *m, const double *pars,
 static void backward(const hf_model *m, const double *pars, double *work,
                      double *grad);
 
+/* The main bins' part of the gradient into grad (overwritten), after
+ * forward() on work: each bin's dNLL/dlam, then backward() over them.
+ * The constraints' terms are the caller's, added after. */
+static void main_gradient(const hf_model *m, const double *pars,
+                          const double *data, double *grad, double *work)
+{
+    const double *lam = work;
+    double *w = work + m->nmain;
+    for (int i = 0; i < m->nmain; i++)
+        w[i] = 1.0 - (data[i] == 0 ? 0 : data[i] / lam[i]);
+    backward(m, pars, work, grad);
+}
+
 /* The likelihood from the arrays forward() left in the scratch, and its
  * gradient by backward() over them. */
 double hf_model_nll(const hf_model *m, const double *pars, const double *data,
@@ -411,23 +424,17 @@ double hf_model_nll(const hf_model *m, const double *pars, const double *data,
     if (!grad)
         return -(logl + constraints(m, pars, data + m->nmain, NULL));
 
-    double *w = work + m->nmain;
-    for (int i = 0; i < m->nmain; i++)
-        w[i] = 1.0 - (data[i] == 0 ? 0 : data[i] / lam[i]);
-    backward(m, pars, work, grad);
+    main_gradient(m, pars, data, grad, work);
     return -(logl + constraints(m, pars, data + m->nmain, grad));
 }
 
 void hfmodel_nll_gradient(const hf_model *m, const double *pars,
                           const double *data, double *grad, double *work)
 {
-    /* hf_model_nll's gradient steps, in its order: the weights, the main
-     * bins' part (backward), the constraints' terms added after */
-    const double *lam = work, *aux = data + m->nmain;
-    double *w = work + m->nmain;
-    for (int i = 0; i < m->nmain; i++)
-        w[i] = 1.0 - (data[i] == 0 ? 0 : data[i] / lam[i]);
-    backward(m, pars, work, grad);
+    /* hf_model_nll's gradient steps, in its order: the main bins' part,
+     * the constraints' terms added after */
+    const double *aux = data + m->nmain;
+    main_gradient(m, pars, data, grad, work);
     for (int i = 0; i < m->naux; i++) {
         int p = m->aux_par[i];
         grad[p] += constraint_grad(m, i, pars[p], aux[i]);
