@@ -20,6 +20,30 @@
 #define HF_PRINTF(a, b)
 #endif
 
+/* Loops cloned for AVX2 (hf/eval.c, hf/hessian.c, fit/bfgs.c,
+ * fit/converge.c): GCC makes the function twice and the loader picks the
+ * clone for the CPU (ifunc: GCC on x86-64 Linux only).  -mavx2 does not
+ * enable FMA, so each lane does the SSE2 code's operations in their order
+ * and the results are bit for bit the same.  _O3 also turns GCC's
+ * vectoriser on for the function (the build is -O2), on any GCC.  GCC
+ * does not inline a plain function into a clone of another target unless
+ * told to (HFCORE_CLONE_INLINE): eval.c's product() out of line cost a
+ * 1Lbb hypotest 10%. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define HFCORE_AVX2_CLONE __attribute__((target_clones("avx2", "default")))
+#define HFCORE_AVX2_CLONE_O3 \
+    __attribute__((optimize("O3", "tree-vectorize"), target_clones("avx2", "default")))
+#define HFCORE_CLONE_INLINE __attribute__((always_inline)) inline
+#elif defined(__GNUC__) && !defined(__clang__)
+#define HFCORE_AVX2_CLONE
+#define HFCORE_AVX2_CLONE_O3 __attribute__((optimize("O3", "tree-vectorize")))
+#define HFCORE_CLONE_INLINE inline
+#else
+#define HFCORE_AVX2_CLONE
+#define HFCORE_AVX2_CLONE_O3
+#define HFCORE_CLONE_INLINE inline
+#endif
+
 /* Errors (core/error.c) ------------------------------------------------- */
 
 /* Fills err (if not NULL) and returns code, so callers can write

@@ -106,21 +106,13 @@ static double eval(const hf_bfgs_problem *p, hf_bfgs_work *w,
  * also cloned for AVX2 (four lanes, the loader picks the clone for the
  * CPU): without FMA (-mavx2 does not enable it) each lane does the SSE2
  * code's operations in its order, so the results are bit for bit the same;
- * a 1Lbb hypotest spends 17% of its time here. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    defined(__linux__)
-#define HF_VECTORIZE __attribute__((optimize("O3", "tree-vectorize"), \
-                                    target_clones("avx2", "default")))
-#elif defined(__GNUC__) && !defined(__clang__)
-#define HF_VECTORIZE __attribute__((optimize("O3", "tree-vectorize")))
-#else
-#define HF_VECTORIZE
-#endif
+ * a 1Lbb hypotest spends 17% of its time here.  HFCORE_AVX2_CLONE_O3 on
+ * those functions (core/core.h). */
 
 /* Eight partial sums: a single one is a serial chain the compiler may
  * not reorder, these are independent lanes (and a fixed order, so the
  * result is still a function of the inputs alone). */
-HF_VECTORIZE static double dot(const double *restrict a,
+HFCORE_AVX2_CLONE_O3 static double dot(const double *restrict a,
                                const double *restrict b, int n)
 {
     double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0}, s = 0;
@@ -154,7 +146,7 @@ static double lanes(const hffit_v4 *lo, const hffit_v4 *hi, double s)
     return s + ((t[0] + t[1]) + (t[2] + t[3]));
 }
 
-HF_VECTORIZE static void matvec(const double *restrict H,
+HFCORE_AVX2_CLONE_O3 static void matvec(const double *restrict H,
                                 const double *restrict b, int n,
                                 double *restrict out)
 {
@@ -201,7 +193,7 @@ static void matvec(const double *H, const double *b, int n, double *out)
 static void axpy2(double *restrict h, double a, const double *restrict u,
                   double b, const double *restrict v, int n);
 #if defined(__GNUC__)
-HF_VECTORIZE static void update_rows(double *restrict H, const double *restrict s,
+HFCORE_AVX2_CLONE_O3 static void update_rows(double *restrict H, const double *restrict s,
                                      const double *restrict u,
                                      const double *restrict hv, double sv,
                                      int n)
@@ -237,7 +229,7 @@ HF_VECTORIZE static void update_rows(double *restrict H, const double *restrict 
 
 /* h += a u + b v; unrolled: two vectors an iteration, the loop's count
  * and branch were 3 of its 8 instructions (1Lbb hypotest: 1%) */
-HF_VECTORIZE static void axpy2(double *restrict h, double a,
+HFCORE_AVX2_CLONE_O3 static void axpy2(double *restrict h, double a,
                                const double *restrict u, double b,
                                const double *restrict v, int n)
 {
@@ -248,7 +240,7 @@ HF_VECTORIZE static void axpy2(double *restrict h, double a,
 
 /* h -= a v, rows a != j of one matrix (restrict: without it GCC must
  * assume they overlap and keeps the loop scalar) */
-HF_VECTORIZE static void axpy_minus(double *restrict h, double a,
+HFCORE_AVX2_CLONE_O3 static void axpy_minus(double *restrict h, double a,
                                     const double *restrict v, int n)
 {
     for (int k = 0; k < n; k++)

@@ -53,10 +53,7 @@ static double lowest(double *H, int n, double *dir)
  * (four lanes, no FMA contraction).  Four columns at once: each element
  * of a is loaded and stored once for four updates (one at a time, the
  * factorisation was bound by those loads and stores). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
-#endif
+HFCORE_AVX2_CLONE
 static void axpy4_minus(double *restrict a, const double *u,
                         const double *restrict b0, const double *restrict b1,
                         const double *restrict b2, const double *restrict b3,
@@ -69,10 +66,7 @@ static void axpy4_minus(double *restrict a, const double *u,
 }
 
 /* a[0..n) -= u b[0..n), vectorised and cloned as axpy4_minus */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
-#endif
+HFCORE_AVX2_CLONE
 static void axpy_minus(double *restrict a, double u,
                        const double *restrict b, int n)
 {

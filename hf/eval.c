@@ -18,17 +18,8 @@
  * enable FMA, so no a * b + c is contracted into one rounding, and every
  * result is bit for bit the SSE2 code's (checked: NLL, gradient and
  * expected data at 20 random points on each shared workspace).  1Lbb, 126
- * parameters and 4,265 scalar factors: an NLL+gradient 38 -> 30 us. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    defined(__linux__)
-#define HFMODEL_AVX2_CLONE __attribute__((target_clones("avx2", "default")))
-/* GCC does not inline a plain function into a clone with another target
- * unless told to: product() out of line cost a 1Lbb hypotest 10% */
-#define HFMODEL_INLINE __attribute__((always_inline)) inline
-#else
-#define HFMODEL_AVX2_CLONE
-#define HFMODEL_INLINE inline
-#endif
+ * parameters and 4,265 scalar factors: an NLL+gradient 38 -> 30 us.
+ * HFCORE_AVX2_CLONE: core/core.h. */
 
 static const double LOG_SQRT_2PI = 0.91893853320467274178;
 
@@ -125,7 +116,7 @@ typedef double hfmodel_v2 __attribute__((vector_size(16)));
  * same double), two vectors of v an iteration: a multiply per four
  * factors instead of a load and a multiply per factor (the products were
  * 2.6% of a 1Lbb hypotest's instructions). */
-static HFMODEL_INLINE double product(const double *v, int n)
+static HFCORE_CLONE_INLINE double product(const double *v, int n)
 {
     double p0 = 1, p1 = 1, p2 = 1, p3 = 1;
     int k = 0;
@@ -151,7 +142,7 @@ static HFMODEL_INLINE double product(const double *v, int n)
 }
 
 /* base[s]: the block-bin's nominal plus its histosys shifts. */
-static HFMODEL_INLINE double histosys_base(const hf_model *m, const double *hw,
+static HFCORE_CLONE_INLINE double histosys_base(const hf_model *m, const double *hw,
                                            size_t s)
 {
     int k = m->hs_sstart[s], end = m->hs_sstart[s + 1];
@@ -195,7 +186,7 @@ static HFMODEL_INLINE double histosys_base(const hf_model *m, const double *hw,
 
 /* Histosys group g (one parameter): sum of u*S into *us and of u*A into
  * *ua over its entries. */
-static HFMODEL_INLINE void histosys_sums(const hf_model *m, const double *u,
+static HFCORE_CLONE_INLINE void histosys_sums(const hf_model *m, const double *u,
                                          int g, double *us, double *ua)
 {
     int k = m->hs_gstart[g], end = m->hs_gstart[g + 1];
@@ -234,7 +225,7 @@ static HFMODEL_INLINE void histosys_sums(const hf_model *m, const double *u,
  * at its top; splitting it is a speed change to measure, not a refactor.
  * Forward pass: fills lam[nmain] and the per-block scratch. With need_deriv
  * the scalar-factor and histosys derivatives are kept too. */
-HFMODEL_AVX2_CLONE static void forward(const hf_model *m, const double *pars,
+HFCORE_AVX2_CLONE static void forward(const hf_model *m, const double *pars,
                                        double *work, int need_deriv)
 {
     double *lam = work;
@@ -442,7 +433,7 @@ void hfmodel_nll_gradient(const hf_model *m, const double *pars,
 }
 
 /* s plus t[gk[i]] for i in [i, end), added in that order. */
-static HFMODEL_INLINE double gather_run(const double *t, const int *gk, int i,
+static HFCORE_CLONE_INLINE double gather_run(const double *t, const int *gk, int i,
                                         int end, double s)
 {
     for (; i < end; i++)
@@ -460,7 +451,7 @@ static HFMODEL_INLINE double gather_run(const double *t, const int *gk, int i,
  * Four parameters at a time, their sums interleaved over the terms all
  * four have: a sum is a chain of dependent additions, and four chains
  * keep the adder busy where one would wait on each addition. */
-static HFMODEL_INLINE void gather_scalars(const hf_model *m, const double *t,
+static HFCORE_CLONE_INLINE void gather_scalars(const hf_model *m, const double *t,
                                           double *grad)
 {
     const int *gk = m->sf_gk, *st = m->sf_gstart, *par = m->sf_gpar;
@@ -493,7 +484,7 @@ static HFMODEL_INLINE void gather_scalars(const hf_model *m, const double *t,
  * Backward pass: grad (npars, overwritten) = sum_i w_i dlam_i/dpars for
  * the weights w[nmain] at work + nmain, after a forward pass with
  * derivatives on the same work. */
-HFMODEL_AVX2_CLONE static void backward(const hf_model *m, const double *pars,
+HFCORE_AVX2_CLONE static void backward(const hf_model *m, const double *pars,
                                         double *work, double *grad)
 {
     memset(grad, 0, sizeof(double) * m->npars);

@@ -36,16 +36,8 @@
 
 /* The loops that vectorise: cloned for AVX2 as eval.c's forward() (four
  * lanes, no FMA contraction: -mavx2 does not enable it), and their
- * helpers inlined into the clones. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    defined(__linux__)
-#define HESS_CLONE __attribute__((optimize("O3", "tree-vectorize"), \
-                                  target_clones("avx2", "default")))
-#define HESS_INLINE __attribute__((always_inline)) inline
-#else
-#define HESS_CLONE
-#define HESS_INLINE inline
-#endif
+ * helpers inlined into the clones (HFCORE_AVX2_CLONE_O3 and
+ * HFCORE_CLONE_INLINE, core/core.h). */
 
 /* The scratch of one Hessian: J[nmain * npars] (rows of grad lam_i), the
  * derivatives of F by each of the current block's factors (dF) and their
@@ -95,7 +87,7 @@ static inline void lower_ordered(double *H, int np, int p, int q, double v)
 /* inv[k] = 1 / v[k] (1 where v[k] is zero: 1 / 1) for n factors in one
  * pass that vectorises: the zero made 1 by an addition (a choice becomes
  * a branch around the division, which GCC keeps scalar) */
-static HESS_CLONE void inverses(const double *restrict v, double *restrict inv,
+static HFCORE_AVX2_CLONE_O3 void inverses(const double *restrict v, double *restrict inv,
                                 int n)
 {
 #pragma omp simd
@@ -104,7 +96,7 @@ static HESS_CLONE void inverses(const double *restrict v, double *restrict inv,
 }
 
 /* dF[k] = P inv[k] d[k] for n factors (no factor zero) */
-static HESS_CLONE void scaled(double P, const double *restrict inv,
+static HFCORE_AVX2_CLONE_O3 void scaled(double P, const double *restrict inv,
                               const double *restrict d, double *restrict dF,
                               int n)
 {
@@ -253,7 +245,7 @@ static void block_histosys(const hf_model *m, int bi, const double *pars,
  * does not enable it), where most of the Hessian's time goes.  Two
  * vectors an iteration (the loop's count and branch were 3 of 8
  * instructions; each lane's arithmetic is the same either way). */
-static HESS_INLINE void row_update(double *restrict h, double u,
+static HFCORE_CLONE_INLINE void row_update(double *restrict h, double u,
                                    const double *restrict y, double v,
                                    const double *restrict a, int n)
 {
@@ -266,7 +258,7 @@ static HESS_INLINE void row_update(double *restrict h, double u,
  * + fa acc[j] a over its columns 0 .. j, where a[j] or acc[j] is not
  * zero.  The loop over rows inside the clone: a call per row (through
  * the clone's resolver) cost a tenth of the Hessian. */
-static HESS_CLONE void block_rows(double *H, int np, const int *rows, int nr,
+static HFCORE_AVX2_CLONE_O3 void block_rows(double *H, int np, const int *rows, int nr,
                                   double fa, const double *a,
                                   const double *acc, const double *y)
 {
@@ -280,7 +272,7 @@ static HESS_CLONE void block_rows(double *H, int np, const int *rows, int nr,
 
 /* n / lam^2 J_i J_i^T's rows (outer_and_constraints), c = n / lam^2:
  * row p += c J_i[p] J_i over its columns 0 .. p where J_i[p] is not zero */
-static HESS_CLONE void outer_rows(double *H, int np, const double *Ji,
+static HFCORE_AVX2_CLONE_O3 void outer_rows(double *H, int np, const double *Ji,
                                   double c)
 {
     for (int p = 0; p < np; p++) {
@@ -297,10 +289,7 @@ static HESS_CLONE void outer_rows(double *H, int np, const double *Ji,
  * vectorises and cloned as row_update; block_update takes it only where
  * the polynomial is the factor (code4 inside |alpha| < 1), the function
  * elsewhere.  One pass instead of a call with its switch per factor. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
-#endif
+HFCORE_AVX2_CLONE
 static void normsys_d2_all(const hf_model *m, const double *pars, double *d2)
 {
     const int n = m->nsfac, *sp = m->sf_par;
