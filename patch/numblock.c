@@ -85,11 +85,6 @@ static int is_ws(char c)
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
 /* A character of a literal (number, true, false, null). */
 static int is_word(char c)
 {
@@ -122,38 +117,6 @@ static const char *skip_ws(const char *p, const char *e)
     return p;
 }
 
-/* The end of the JSON number literal at p, or NULL (RFC 8259 grammar). */
-static const char *literal_end(const char *p, const char *e)
-{
-    if (p < e && *p == '-')
-        p++;
-    if (p < e && *p == '0')
-        p++;
-    else if (p < e && *p >= '1' && *p <= '9')
-        while (p < e && is_digit(*p))
-            p++;
-    else
-        return NULL;
-    if (p < e && *p == '.') {
-        if (++p >= e || !is_digit(*p))
-            return NULL;
-        while (p < e && is_digit(*p))
-            p++;
-    }
-    if (p < e && (*p == 'e' || *p == 'E')) {
-        p++;
-        if (p < e && (*p == '+' || *p == '-'))
-            p++;
-        if (p >= e || !is_digit(*p))
-            return NULL;
-        while (p < e && is_digit(*p))
-            p++;
-    }
-    return p;
-}
-
-/* The literal's value as cJSON's parse_number reads it (strtod of the
- * literal alone), from the cache when the same literal came before. */
 /* The cache slot of a literal: its first and last 8 bytes and its length
  * mixed (a byte loop over ~20 digits cost as much as a third of a
  * strtod); literals alike but in their middle share a slot, which costs
@@ -168,6 +131,8 @@ static size_t literal_slot(const char *lit, size_t len)
     return (size_t)((h * 0x9E3779B97F4A7C15ull) >> 56) % NB_CACHE;
 }
 
+/* The literal's value as cJSON's parse_number reads it (strtod of the
+ * literal alone), from the cache when the same literal came before. */
 static int literal_value(nb_work *w, const char *lit, size_t len, double *v)
 {
     nb_cache_entry *c = &w->cache[literal_slot(lit, len)];
@@ -272,7 +237,7 @@ static const char *number_list(nb_work *w, const char *p, const char *e,
                 break;
             p = skip_ws(p + 1, e);
         }
-        q = literal_end(p, e);
+        q = hfcore_json_number_end(p, e);
         double v;
         if (!q || (size_t)(q - p) > NB_LITERAL_MAX - 1 ||
             literal_value(w, p, (size_t)(q - p), &v) || push_value(w, v, key))
