@@ -27,13 +27,31 @@ static int is_ws(char c)
 /* Whitespace: an indented file's newline and indentation (tens of
  * spaces: three quarters of a patchset) are found 64 bytes at a time,
  * without a branch per byte or per 16, where SSE2 is there (every
- * x86-64); \r and \t, rare, byte by byte. */
+ * x86-64); \r and \t, rare, byte by byte.  The first 64 bytes are
+ * looked at 16 at a time: most runs (the space after a ',' or ':', a
+ * newline and its indentation) end within one or two such looks, which
+ * cost less than a 64-byte step.  patch/numblock.c meets every run of a
+ * patch: with 64-byte steps only, its parse of the 1Lbb patchset took
+ * 50M instructions more (callgrind). */
 static const char *skip_ws(const char *p, const char *e)
 {
     if (p >= e || !is_ws(*p))
         return p;
 #if defined(__SSE2__)
     const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n');
+    for (int k = 0; k < 4 && e - p >= 16; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i w = _mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(v, nl));
+        unsigned m = (unsigned)_mm_movemask_epi8(w);
+        if (m == 0xffffu) {
+            p += 16;
+            continue;
+        }
+        p += __builtin_ctz(~m);
+        if (*p != '\r' && *p != '\t')
+            return p;
+        p++;
+    }
     while (e - p >= 64) {
         uint64_t m = 0;
         for (int k = 0; k < 4; k++) {
@@ -66,6 +84,11 @@ static const char *skip_ws(const char *p, const char *e)
 void hfcore_scan_ws(hfcore_scan *s)
 {
     s->p = skip_ws(s->p, s->end);
+}
+
+const char *hfcore_json_ws_end(const char *p, const char *e)
+{
+    return skip_ws(p, e);
 }
 
 static int fail(hfcore_scan *s, const char *at, const char *why)

@@ -30,9 +30,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "patch.h"
 
@@ -90,31 +87,6 @@ static int is_word(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
            c == '-' || c == '+' || c == '.';
-}
-
-/* Past whitespace.  An indented patch's is mostly a newline and 30 or
- * more spaces a line: taken 16 bytes a step where SSE2 is (x86-64's
- * baseline), the first other byte found from the compare's mask. */
-static const char *skip_ws(const char *p, const char *e)
-{
-#ifdef __SSE2__
-    const __m128i sp = _mm_set1_epi8(' ');
-    while (e - p >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        unsigned other = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp)) ^ 0xFFFFu;
-        if (!other) {
-            p += 16;
-            continue;
-        }
-        p += __builtin_ctz(other);
-        if (!is_ws(*p))
-            return p;
-        p++; /* a newline, tab or return */
-    }
-#endif
-    while (p < e && is_ws(*p))
-        p++;
-    return p;
 }
 
 /* The cache slot of a literal: its first and last 8 bytes and its length
@@ -224,7 +196,7 @@ static const char *number_list(nb_work *w, const char *p, const char *e,
                                char close, int keyed, nb_list *l)
 {
     size_t first = w->nvals;
-    p = skip_ws(p, e);
+    p = hfcore_json_ws_end(p, e);
     if (p < e && *p == close)
         return push_count(w, l, 0) ? NULL : p + 1;
     for (;;) {
@@ -232,19 +204,19 @@ static const char *number_list(nb_work *w, const char *p, const char *e,
         if (keyed) {
             if (!(key = known_key(p, e, &q)))
                 break;
-            p = skip_ws(q, e);
+            p = hfcore_json_ws_end(q, e);
             if (p >= e || *p != ':')
                 break;
-            p = skip_ws(p + 1, e);
+            p = hfcore_json_ws_end(p + 1, e);
         }
         q = hfcore_json_number_end(p, e);
         double v;
         if (!q || (size_t)(q - p) > NB_LITERAL_MAX - 1 ||
             literal_value(w, p, (size_t)(q - p), &v) || push_value(w, v, key))
             break;
-        p = skip_ws(q, e);
+        p = hfcore_json_ws_end(q, e);
         if (p < e && *p == ',') {
-            p = skip_ws(p + 1, e);
+            p = hfcore_json_ws_end(p + 1, e);
             continue;
         }
         if (p < e && *p == close && !push_count(w, l, w->nvals - first))
@@ -262,22 +234,22 @@ static const char *number_list(nb_work *w, const char *p, const char *e,
 static const char *array_object(nb_work *w, const char *p, const char *e)
 {
     size_t first = w->nvals, sub0 = w->subs.len;
-    for (p = skip_ws(p, e);;) {
+    for (p = hfcore_json_ws_end(p, e);;) {
         const char *q = NULL;
         int k = key_index(nb_array_keys, p, e, &q);
         if (k < 0)
             break;
-        p = skip_ws(q, e);
+        p = hfcore_json_ws_end(q, e);
         if (p >= e || *p != ':')
             break;
-        p = skip_ws(p + 1, e);
+        p = hfcore_json_ws_end(p + 1, e);
         if (p >= e || *p != '[' || !(p = number_list(w, p + 1, e, ']', 0, &w->subs)))
             break;
         size_t *ent = &w->subs.n[w->subs.len - 1];
         *ent = *ent << 1 | (size_t)k;
-        p = skip_ws(p, e);
+        p = hfcore_json_ws_end(p, e);
         if (p < e && *p == ',') {
-            p = skip_ws(p + 1, e);
+            p = hfcore_json_ws_end(p + 1, e);
             continue;
         }
         if (p < e && *p == '}' && !push_count(w, &w->objs, NB_ARRAYS | (w->subs.len - sub0)))
@@ -312,7 +284,7 @@ static int strip(nb_work *w, const char *p, const char *e)
     while (p < e) {
         char c = *p;
         if (is_ws(c)) {
-            p = skip_ws(p, e);
+            p = hfcore_json_ws_end(p, e);
             /* "1 2" is not "12": a space kept between two literals' chars */
             if (w->used && p < e && is_word(w->out[w->used - 1]) && is_word(*p))
                 w->out[w->used++] = ' ';
