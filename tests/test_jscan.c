@@ -240,6 +240,29 @@ static void test_number_end(void **state)
     }
 }
 
+/* hfcore_json_ws_end: runs of every length to past two 64-byte steps,
+ * mostly spaces with a newline, tab or return at each position in turn,
+ * at every offset of a 16-byte block; the run ends at a non-space byte
+ * or at the text's end. */
+static void test_ws_end(void **state)
+{
+    (void)state;
+    static const char other[] = {'\n', '\t', '\r', ' '};
+    char buf[256];
+    for (int len = 0; len <= 150; len++)
+        for (int at = 0; at < len || at == 0; at += 7)
+            for (int k = 0; k < 4; k++)
+                for (int off = 0; off < 16; off += 5) {
+                    memset(buf, 'x', sizeof buf);
+                    memset(buf + off, ' ', (size_t)len);
+                    if (at < len)
+                        buf[off + at] = other[k];
+                    const char *p = buf + off;
+                    assert_ptr_equal(hfcore_json_ws_end(p, buf + sizeof buf), p + len);
+                    assert_ptr_equal(hfcore_json_ws_end(p, p + len), p + len);
+                }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_int_marks),
         cmocka_unit_test(test_number_end),
+        cmocka_unit_test(test_ws_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
