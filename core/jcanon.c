@@ -324,13 +324,24 @@ typedef struct seen {
     char lit[31];
 } seen;
 
-typedef struct canon {
+/* The previous key of each open object, for the order check. */
+typedef struct level {
+    char obj;
+    const char *key;
+    size_t klen;
+} level;
+
+/* A pass over a text, held between steps (hfcore_json_canon_step). */
+typedef struct hfcore_canon {
     const char *p, *end;
     hfcore_sink sink;
     void *ctx;
     char buf[1 << 16];
     size_t n;
     int failed; /* the sink said stop */
+    int rc;     /* 0, or the pass's verdict once it stopped */
+    int depth, want_key;
+    level stack[CJSON_NESTING_LIMIT];
     seen lits[64];
 } canon;
 
@@ -493,13 +504,6 @@ static void number(canon *c, const char *s, size_t n, int isfloat)
         put(c, t, strlen(t));
 }
 
-/* The previous key of each open object, for the order check. */
-typedef struct level {
-    char obj;
-    const char *key;
-    size_t klen;
-} level;
-
 /* Keys must come in strictly increasing code-point order (UTF-8 bytes
  * compare so; no escapes): what sort_keys would leave in place, with no
  * repeats (json.load would keep only the last of those). */
@@ -574,27 +578,46 @@ static int token(canon *c, level *stack, int *depth, int *want_key)
     return 0;
 }
 
-int hfcore_json_canon(const char *text, size_t len, hfcore_sink sink, void *ctx)
+hfcore_canon *hfcore_json_canon_begin(const char *text, size_t len, hfcore_sink sink,
+                                      void *ctx)
 {
     canon *c = malloc(sizeof *c);
-    level *stack = malloc(sizeof *stack * CJSON_NESTING_LIMIT);
-    int rc = c && stack ? 0 : HF_ERR_NOMEM, depth = 0, want_key = 0;
-    if (rc == 0) {
+    if (c) {
         c->p = text;
         c->end = text + len;
         c->sink = sink;
         c->ctx = ctx;
         c->n = 0;
         c->failed = 0;
+        c->rc = 0;
+        c->depth = c->want_key = 0;
         memset(c->lits, 0, sizeof c->lits);
     }
-    while (rc == 0 && (skip_ws(c), c->p < c->end))
-        rc = token(c, stack, &depth, &want_key);
-    if (rc == 0 && c->n && sink(ctx, c->buf, c->n) != 0)
+    return c;
+}
+
+int hfcore_json_canon_step(hfcore_canon *c, size_t n)
+{
+    const char *stop = (size_t)(c->end - c->p) > n ? c->p + n : c->end;
+    while (c->rc == 0 && (skip_ws(c), c->p < stop))
+        c->rc = token(c, c->stack, &c->depth, &c->want_key);
+    return c->rc;
+}
+
+int hfcore_json_canon_end(hfcore_canon *c)
+{
+    if (!c)
+        return HF_ERR_NOMEM;
+    int rc = hfcore_json_canon_step(c, (size_t)(c->end - c->p));
+    if (rc == 0 && c->n && c->sink(c->ctx, c->buf, c->n) != 0)
         c->failed = 1;
     if (rc == 0 && c->failed)
         rc = HF_ERR_NOMEM;
     free(c);
-    free(stack);
     return rc;
+}
+
+int hfcore_json_canon(const char *text, size_t len, hfcore_sink sink, void *ctx)
+{
+    return hfcore_json_canon_end(hfcore_json_canon_begin(text, len, sink, ctx));
 }
