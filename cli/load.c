@@ -831,9 +831,10 @@ static void *free_workspace(void *ws)
     return NULL;
 }
 
-/* Whether hfcli_drop_inputs frees the inputs or leaves them to the
- * process's end.  The command ends once its result is out and the kernel
- * takes the pages back at once; freeing the 1Lbb workspace's tree (76k
+/* Whether the command frees its inputs or leaves them to the process's
+ * end: one rule for hfcli_drop_inputs here and the grid (cli/grid.c).
+ * The command ends once its result is out and the kernel takes the
+ * pages back at once; freeing the 1Lbb workspace's tree (76k
  * nodes) cost ~2.5 ms CPU beside the fits, and the chunks it gave back
  * (malloc's fastbins) were then consolidated by the fits' first large
  * free on the main thread (~3 ms more): the single patch's CPU fell from
@@ -862,7 +863,7 @@ static void *free_workspace(void *ws)
 #define HFCLI_ON_VALGRIND() 0
 #endif
 
-static int frees_inputs(void)
+int hfcli_frees_inputs(void)
 {
     return HFCLI_FREE_INPUTS || HFCLI_ON_VALGRIND();
 }
@@ -886,7 +887,7 @@ void hfcli_drop_inputs(hf_cli_loaded *l)
         l->drop_wanted = 1;
         if (!l->ahead->digest.text || l->dropping)
             return;
-        if (!frees_inputs())
+        if (!hfcli_frees_inputs())
             l->ws = NULL;
         else if ((l->dropping = pthread_create(&l->dropper, NULL, free_workspace,
                                                l->ws) == 0))
@@ -894,7 +895,7 @@ void hfcli_drop_inputs(hf_cli_loaded *l)
         return;
     }
     /* the model holds copies of what it needs */
-    if (!frees_inputs())
+    if (!hfcli_frees_inputs())
         leave_inputs(l);
     else if (!l->dropping)
         l->dropping = pthread_create(&l->dropper, NULL, drop_inputs, l) == 0;
