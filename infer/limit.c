@@ -306,8 +306,10 @@ const hfinfer_lpoint *hfinfer_limit_eval(hfinfer_limit_ctx *c, double mu,
  * quick): ~25,000 of the 108,000 evaluations of those limits at the
  * session's start (JER parameters pulled to |alpha| 0.5-1.7 far above the
  * median, each other well a genuine minimum 0.08-0.23 higher): 105,318 ->
- * 103,723, 33 -> 31 over 4x; 850_180_50's +1 sigma moved 7.8e-5 (two
- * deciding tests redone reached lower minima), the rest within 5e-11. */
+ * 103,723, 33 -> 31 over 4x; 850_180_50's +1 sigma moved 7.8e-5 (its
+ * +2 sigma tests, redone, reached lower minima, so the +1 sigma test is
+ * placed elsewhere: the interpolation's own tolerance, LIMIT_AGREE; the
+ * deciding test's fits equal a hypotest's), the rest within 5e-11. */
 static int guard_test(limit_ctx *c, int i, int *moved)
 {
     point *p = &c->pts[i], q = {0};

@@ -230,7 +230,7 @@ static void test_limit_guards_wells(void **state)
     for (int i = 0; i < 3; i++)
         if (!(q = hfinfer_limit_eval(&c, mus[i], 0)))
             fail_msg("test at %g: %s", mus[i], err.msg);
-    int np = hf_model_npars(m), deferred = q->quick;
+    int np = hf_model_npars(m);
     double quick = q->tA, *x = malloc(2 * np * sizeof *x), *y = x + np;
     memcpy(x, q->fixed[1], np * sizeof *x);
     /* the same fit, from where it ended, with every guard */
@@ -251,7 +251,7 @@ static void test_limit_guards_wells(void **state)
     hf_patch_free(p);
     hf_workspace_free(ws);
     assert_int_equal(rc, HF_OK);
-    if (!deferred || !(guarded < quick - 1e-5))
+    if (!(guarded < quick - 1e-5))
         skip(); /* the fits changed: no deferred descent ends lower here */
     assert_int_equal(still, 0);
     if (!(fabs(after - guarded) <= 1e-9 * fabs(guarded)))
