@@ -122,6 +122,7 @@ typedef struct fit_ctx {
      * takes the same steps with or without them; not reported */
     int nfree;
     hffit_scratch *check;  /* the Hessian check's buffers, or NULL */
+    int *deferred;         /* hffit_metric.quick's count, or NULL */
 } fit_ctx;
 
 /* Whether y is within near->r widths of hffit_probe's point. */
@@ -899,6 +900,10 @@ static int other_wells(fit_ctx *c, nlopt_opt o, double *y, double tol,
         }
         if (back)
             continue;
+        if (c->deferred) { /* hffit_metric.quick: the caller's to redo */
+            ++*c->deferred;
+            continue;
+        }
         memcpy(y, yt, n * sizeof *y);
         nlopt_set_maxeval(o, max_evals > c->nevals ? max_evals - c->nevals
                                                    : 1);
@@ -1349,6 +1354,7 @@ static int warm_run(const hf_model *m, const double *data, const double *init,
         width = b.wfull;
     }
     c.check = mt ? &mt->check : NULL; /* whether or not its metric serves */
+    c.deferred = mt && mt->quick ? &mt->deferred : NULL;
     c.mt = warm_metric(m, mt, init, fix_poi, poi_value, width, &c.identity);
     c.width = width;
     c.fix_poi = fix_poi;

@@ -114,11 +114,13 @@ static int literal_value(nb_work *w, const char *lit, size_t len, double *v)
     }
     char buf[NB_LITERAL_MAX + 1];
     char *end = NULL;
-    memcpy(buf, lit, len);
-    buf[len] = '\0';
-    *v = strtod(buf, &end);
-    if (end != buf + len)
-        return -1;
+    if (!hfcore_json_number_exact(lit, len, v)) {
+        memcpy(buf, lit, len);
+        buf[len] = '\0';
+        *v = strtod(buf, &end);
+        if (end != buf + len)
+            return -1;
+    }
     c->lit = lit;
     c->len = len;
     c->v = *v;
