@@ -63,10 +63,11 @@ static int third_seed(const limit_ctx *c, int k, double mu, int best,
  * the three tests' fits (Lagrange's form), kept within the parameters'
  * bounds in buf.  A profile bends (the nuisance parameters' pulls grow
  * faster than linearly where the signal dominates a bin): from the
- * parabola's point the 273 sbottom and staus limits took 104,016
- * evaluations for 105,318 from the line's, SS3L 120 -> 116, 43 limits of
- * the shared workspaces 38,348 -> 38,151, every limit within 1e-11
- * relative (where the tests lie is unchanged: only their fits' starts). */
+ * parabola's point the 273 sbottom and staus limits took 102,671
+ * evaluations for 103,723 from the line's, bench/'s SS3L 120 -> 116, 43
+ * limits of the shared workspaces 37,947 -> 37,759, every limit within
+ * 1e-11 relative (where the tests lie is unchanged: only their fits'
+ * starts). */
 static const double *quadratic_start(const limit_ctx *c, int k, double mu,
                                      int i0, int i1, int i2, double *buf)
 {
