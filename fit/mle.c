@@ -885,8 +885,10 @@ static int well_metric(fit_ctx *c, well_work *d)
     int n = c->n, npars = hf_model_npars(c->m);
     size_t nn = (size_t)n * n;
     if (!d->have) {
-        d->H0 = malloc((nn ? nn : 1) * sizeof *d->H0);
-        d->x = malloc((npars ? npars : 1) * sizeof *d->x);
+        if (!d->H0)
+            d->H0 = malloc((nn ? nn : 1) * sizeof *d->H0);
+        if (!d->x)
+            d->x = malloc((npars ? npars : 1) * sizeof *d->x);
         if (!d->H0 || !d->x || hffit_bfgs_work_alloc(&d->bw, c->m, n) != HF_OK)
             return 0;
         d->have = 1;
