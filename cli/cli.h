@@ -233,6 +233,10 @@ void hfcli_release(hf_cli_loaded *l);
  * of its own beside what the verb then does with the model.  After it,
  * only l->model may be used until hfcli_release (which joins). */
 void hfcli_drop_inputs(hf_cli_loaded *l);
+/* Whether the command frees what it read (workspace, patch files) before
+ * it ends: only under AddressSanitizer or valgrind, whose leak checks
+ * would report them (cli/load.c says why not otherwise). */
+int hfcli_frees_inputs(void);
 
 /* The options of a verb that builds one model (eval, fit, plot brazil,
  * plot pulls; plot contour takes the last two): --no-verify, --patch-name,

@@ -287,45 +287,13 @@ static void grid_heap(void)
 #endif
 }
 
-/* The workspace freed (a tree of ~10^5 cJSON items for 1Lbb, ~5 ms)
- * on a thread of its own once the points and the check are done, while
- * the lines are made and written: the other core is idle by then. */
-typedef struct ws_freer {
-    hf_workspace *ws;
-    pthread_t tid;
-    int threaded;
-} ws_freer;
-
-static void *ws_free_run(void *arg)
-{
-    hf_workspace_free(((ws_freer *)arg)->ws);
-    return NULL;
-}
-
-static void ws_free_start(ws_freer *f)
-{
-    f->threaded = pthread_create(&f->tid, NULL, ws_free_run, f) == 0;
-}
-
-/* The workspace freed, here if no thread does it. */
-static void ws_free_join(ws_freer *f)
-{
-    if (f->threaded)
-        pthread_join(f->tid, NULL);
-    else
-        hf_workspace_free(f->ws);
-    f->threaded = 0;
-    f->ws = NULL;
-}
-
 /* The points, the check (unless made before: verified), then every line
  * written and the failures reported; an HF_EXIT_* status.  A failed check
  * is reported instead of anything the points gave. */
-static int grid_points(const grid_args *g, ws_freer *wf, const hf_patchset *ps,
+static int grid_points(const grid_args *g, const hf_workspace *ws, const hf_patchset *ps,
                        const hfmodel_prep *prep, digest_job *d, int verified,
                        const double t[2])
 {
-    const hf_workspace *ws = wf->ws;
     hf_error err = {0};
     hf_batch_options bo = g->bo;
     bo.model = &g->mo;
@@ -344,10 +312,6 @@ static int grid_points(const grid_args *g, ws_freer *wf, const hf_patchset *ps,
         return vrc != HF_EXIT_OK ? vrc : hfcli_lib_error(&err);
     }
     double t2 = now();
-    /* nothing reads the workspace after this (nor the digest's thread,
-     * joined by the check) */
-    digest_join(d);
-    ws_free_start(wf);
     int n = hf_patchset_size(ps);
     char *text = grid_text(ps, &res, &bo);
     if (!text) {
@@ -391,13 +355,16 @@ static int run(const grid_args *g)
         rc = plain || grid_refuses(g) ? unparsable(ps) : HF_EXIT_OK;
     if (rc == HF_EXIT_OK)
         rc = plain ? -1 : grid_refused(g);
-    ws_freer wf = {.ws = ws};
     if (rc == HF_EXIT_OK)
-        rc = grid_points(g, &wf, ps, prep, &d, early, t);
+        rc = grid_points(g, ws, ps, prep, &d, early, t);
     digest_join(&d);
     hfmodel_prep_free(prep);
-    hf_patchset_free(ps);
-    ws_free_join(&wf);
+    /* the workspace and patchset read: left to the process's end, as the
+     * one-patch way leaves them */
+    if (hfcli_frees_inputs()) {
+        hf_patchset_free(ps);
+        hf_workspace_free(ws);
+    }
     return rc;
 }
 

@@ -199,14 +199,19 @@ typedef struct digest_job {
     int started; /* a thread to join */
     int rc;      /* HF_OK: hex holds the digest */
     char hex[160];
+    hfcore_text_digest *steps; /* its first part, by another thread */
 } digest_job;
 
 static void *digest_text(void *arg)
 {
     digest_job *d = arg;
     hf_error err = {0};
-    d->rc = hfcore_json_text_digest(d->text, d->len, "sha256", d->hex,
-                                    sizeof d->hex, &err);
+    if (d->steps)
+        d->rc = hfcore_json_text_digest_end(d->steps, d->hex, sizeof d->hex, &err);
+    else
+        d->rc = hfcore_json_text_digest(d->text, d->len, "sha256", d->hex,
+                                        sizeof d->hex, &err);
+    d->steps = NULL;
     return NULL;
 }
 
@@ -369,8 +374,8 @@ static int build_checked(const hf_cli_input *in, const hf_model_options *mo,
  * patch is located by the text's structure alone and parsed (~3 ms on
  * 1Lbb: hfpatch_patchset_guess_locate, _parse), and the model is built and fitted from
  * it while the full check of the file (every byte's grammar, names,
- * values, repeated keys: ~24 ms of 57 MB) and the workspace's digest run
- * on a thread of their own.
+ * values, repeated keys: ~21 ms of 57 MB) and most of the workspace's
+ * digest run on a thread of their own.
  * Nothing is said or written before hfcli_settle has the check's verdict
  * and has said what a load without reading ahead would have said, in the
  * same order; the patch is used only when the check found it at the same
@@ -388,6 +393,7 @@ struct hfcli_ahead {
     int located;               /* the worker's locate is done */
     int text_read;             /* the workspace's text is in digest */
     int digest_taken;          /* a thread has taken the digest on */
+    int digest_busy;           /* the main thread works out its first part */
     hf_patchset *ps;           /* the check's: hfpatch_patchset_open */
     int check_rc;
     hf_error check_err;
@@ -415,8 +421,21 @@ static int take_digest(struct hfcli_ahead *a)
         pthread_cond_wait(&a->cond, &a->lock);
     int mine = a->digest.text && !a->digest_taken;
     a->digest_taken = 1;
+    while (a->digest_busy)
+        pthread_cond_wait(&a->cond, &a->lock);
     pthread_mutex_unlock(&a->lock);
     return mine;
+}
+
+/* The digest's thread: the rest once the main thread's part is done. */
+static void *ahead_digest(void *arg)
+{
+    struct hfcli_ahead *a = arg;
+    pthread_mutex_lock(&a->lock);
+    while (a->digest_busy)
+        pthread_cond_wait(&a->cond, &a->lock);
+    pthread_mutex_unlock(&a->lock);
+    return digest_text(&a->digest);
 }
 
 /* The digest started on a thread of its own (a->lock held); taken on
@@ -425,7 +444,30 @@ static int take_digest(struct hfcli_ahead *a)
 static void digest_thread(struct hfcli_ahead *a)
 {
     a->digest_taken = a->digest.started =
-        pthread_create(&a->digest.tid, NULL, digest_text, &a->digest) == 0;
+        pthread_create(&a->digest.tid, NULL, ahead_digest, a) == 0;
+}
+
+/* The digest's first third worked out on the main thread before the
+ * workspace's parse, the rest by the worker after the check: the
+ * worker's chain was the longer (1Lbb, thread CPU: check ~21 ms + digest
+ * ~6 ms against ~23 ms here to the hypotest), and a third evens them
+ * (~25 ms each; 0.4 no better).  Not when the digest has a thread of its
+ * own already. */
+static void digest_ahead(struct hfcli_ahead *a)
+{
+    digest_job *d = &a->digest;
+    pthread_mutex_lock(&a->lock);
+    int mine = a->digest_busy = d->text && !a->digest_taken;
+    pthread_mutex_unlock(&a->lock);
+    if (!mine)
+        return;
+    hf_error err = {0};
+    if (hfcore_json_text_digest_begin(d->text, d->len, "sha256", &d->steps, &err) == HF_OK)
+        hfcore_json_text_digest_step(d->steps, d->len / 3);
+    pthread_mutex_lock(&a->lock);
+    a->digest_busy = 0;
+    pthread_cond_broadcast(&a->cond);
+    pthread_mutex_unlock(&a->lock);
 }
 
 /* The patch to read ahead: --patch-name's, or a test's wrong guess. */
@@ -437,10 +479,10 @@ static const char *guess_name(const struct hfcli_ahead *a)
 /* The worker's jobs one after the other on one thread: the patch located
  * (the main thread waits for it once the workspace is parsed, then parses
  * the patch, builds and fits on the other core), the check, then the
- * workspace's digest.  On 1Lbb the two sides then take about as long
- * (~30 and ~33 ms of thread CPU, the main thread's with the digest's
- * warm-up; with the patch's parse here the worker's was ~6 ms longer).
- * Without a patch located the main thread only waits: the
+ * workspace's digest (its first third done by the main thread:
+ * digest_ahead).  On 1Lbb the two sides then take about as long (~25 ms
+ * of thread CPU each; with the patch's parse here the worker's was ~6 ms
+ * longer).  Without a patch located the main thread only waits: the
  * digest has a thread of its own beside the check, as it has with more
  * than two cores (text_read); three threads would take turns on two
  * cores and slow the main thread's part. */
@@ -534,9 +576,10 @@ static int ahead_workspace(struct hfcli_ahead *a, hf_workspace **ws)
     int rc = hfcore_text_read(a->in.ws_path, &t, &err);
     text_read(a, rc == HF_OK ? &t : NULL);
     if (rc == HF_OK) {
-        /* OpenSSL's first digest costs ~2 ms more: paid here, where the
-         * main thread has time to spare, not on the worker, the longer */
+        /* libgcrypt opened here (~0.45 ms), not on a thread that works
+         * out the digest on its own */
         hfcore_digest_ready("sha256");
+        digest_ahead(a);
         heap_ahead(t.len);
         /* the tree is only built from (and freed beside the fits): its
          * integer marks, for writing it out, are made when a digest of
@@ -788,9 +831,10 @@ static void *free_workspace(void *ws)
     return NULL;
 }
 
-/* Whether hfcli_drop_inputs frees the inputs or leaves them to the
- * process's end.  The command ends once its result is out and the kernel
- * takes the pages back at once; freeing the 1Lbb workspace's tree (76k
+/* Whether the command frees its inputs or leaves them to the process's
+ * end: one rule for hfcli_drop_inputs here and the grid (cli/grid.c).
+ * The command ends once its result is out and the kernel takes the
+ * pages back at once; freeing the 1Lbb workspace's tree (76k
  * nodes) cost ~2.5 ms CPU beside the fits, and the chunks it gave back
  * (malloc's fastbins) were then consolidated by the fits' first large
  * free on the main thread (~3 ms more): the single patch's CPU fell from
@@ -819,7 +863,7 @@ static void *free_workspace(void *ws)
 #define HFCLI_ON_VALGRIND() 0
 #endif
 
-static int frees_inputs(void)
+int hfcli_frees_inputs(void)
 {
     return HFCLI_FREE_INPUTS || HFCLI_ON_VALGRIND();
 }
@@ -843,7 +887,7 @@ void hfcli_drop_inputs(hf_cli_loaded *l)
         l->drop_wanted = 1;
         if (!l->ahead->digest.text || l->dropping)
             return;
-        if (!frees_inputs())
+        if (!hfcli_frees_inputs())
             l->ws = NULL;
         else if ((l->dropping = pthread_create(&l->dropper, NULL, free_workspace,
                                                l->ws) == 0))
@@ -851,7 +895,7 @@ void hfcli_drop_inputs(hf_cli_loaded *l)
         return;
     }
     /* the model holds copies of what it needs */
-    if (!frees_inputs())
+    if (!hfcli_frees_inputs())
         leave_inputs(l);
     else if (!l->dropping)
         l->dropping = pthread_create(&l->dropper, NULL, drop_inputs, l) == 0;

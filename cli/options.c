@@ -33,7 +33,7 @@ const hf_cli_option hfcli_options[] = {
      "write the lines to F (appended as they come,\n"
      "rewritten in order at the end)", "FILE"},
     {"resume", HF_OPT_RESUME, NULL, SCAN,
-     "keep the finished lines already in F", NULL},
+     "take up an interrupted run: keep the finished\nlines already in F", NULL},
     {"list", HF_OPT_LIST, "FILE", SCAN, "more patch files, one path a line", "FILE"},
     {"measurement", HF_OPT_MEASUREMENT, "NAME", CLS | GRID | SCAN | FIT,
      "measurement to use (default: the first)", NULL},

@@ -233,6 +233,18 @@ typedef int (*hfcore_sink)(void *ctx, const char *s, size_t n);
  * \t \b \f (then the tree must be serialised); HF_ERR_NOMEM when out of
  * memory or the sink failed.  The text must be JSON hf has parsed. */
 int hfcore_json_canon(const char *text, size_t len, hfcore_sink sink, void *ctx);
+/* The same pass in steps, which may run on different threads one after
+ * the other (each step's end handed to the next thread's start by a
+ * lock): a digest's first part worked out where a thread has time to
+ * spare, the rest by another.  _begin: NULL when out of memory (then
+ * _end(NULL) says HF_ERR_NOMEM); _step: about n more bytes of the text
+ * (to the end of the token that holds the n-th), 0 or the verdict once
+ * the pass stopped; _end: the rest, the verdict, c freed. */
+typedef struct hfcore_canon hfcore_canon;
+hfcore_canon *hfcore_json_canon_begin(const char *text, size_t len, hfcore_sink sink,
+                                      void *ctx);
+int hfcore_json_canon_step(hfcore_canon *c, size_t n);
+int hfcore_json_canon_end(hfcore_canon *c);
 
 /* Switches GSL's abort-on-error handler off, once per process, unless
  * the host program installed its own (core/gsl.c). */
@@ -256,5 +268,15 @@ int hfcore_digest_ready(const char *algorithm);
 int hfcore_json_text_digest(const char *text, size_t tlen,
                             const char *algorithm, char *hex, size_t len,
                             hf_error *err);
+/* The same in steps (hfcore_json_canon_step), which may run on different
+ * threads one after the other: _begin (HF_OK and *d, or an error),
+ * _step (about n more bytes of the text; a failure is kept for _end),
+ * _end (the rest; what hfcore_json_text_digest returns; d freed). */
+typedef struct hfcore_text_digest hfcore_text_digest;
+int hfcore_json_text_digest_begin(const char *text, size_t tlen, const char *algorithm,
+                                  hfcore_text_digest **d, hf_error *err);
+void hfcore_json_text_digest_step(hfcore_text_digest *d, size_t n);
+int hfcore_json_text_digest_end(hfcore_text_digest *d, char *hex, size_t len,
+                                hf_error *err);
 
 #endif

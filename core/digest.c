@@ -108,19 +108,51 @@ int hfcore_digest_ready(const char *algorithm)
     return 1;
 }
 
-int hfcore_json_text_digest(const char *text, size_t tlen,
-                            const char *algorithm, char *hex, size_t len,
-                            hf_error *err)
-{
-    if (!text || !algorithm || !hex)
-        return hfcore_error_set(err, HF_ERR_ARG, "hf digest: NULL argument");
-    int md, rc = open_md(algorithm, &md, err);
-    if (rc)
-        return rc;
+/* A text's digest between its steps: the hash and the pass feeding it. */
+struct hfcore_text_digest {
     gcry_md_hd_t h;
-    if (gcry_md_open(&h, md, 0) != 0)
+    int md;
+    const char *algorithm;
+    hfcore_canon *canon;
+};
+
+int hfcore_json_text_digest_begin(const char *text, size_t tlen, const char *algorithm,
+                                  hfcore_text_digest **out, hf_error *err)
+{
+    *out = NULL;
+    if (!text || !algorithm)
+        return hfcore_error_set(err, HF_ERR_ARG, "hf digest: NULL argument");
+    hfcore_text_digest *d = calloc(1, sizeof *d);
+    int rc = d ? open_md(algorithm, &d->md, err)
+               : hfcore_error_set(err, HF_ERR_NOMEM, "hf digest: out of memory");
+    if (rc) {
+        free(d);
+        return rc;
+    }
+    d->algorithm = algorithm;
+    if (gcry_md_open(&d->h, d->md, 0) != 0) {
+        free(d);
         return hfcore_error_set(err, HF_ERR_NOMEM, "%s: digest failed", algorithm);
-    rc = hfcore_json_canon(text, tlen, update, h);
+    }
+    /* NULL when out of memory: _end says so */
+    d->canon = hfcore_json_canon_begin(text, tlen, update, d->h);
+    *out = d;
+    return HF_OK;
+}
+
+void hfcore_json_text_digest_step(hfcore_text_digest *d, size_t n)
+{
+    if (d->canon)
+        hfcore_json_canon_step(d->canon, n);
+}
+
+int hfcore_json_text_digest_end(hfcore_text_digest *d, char *hex, size_t len,
+                                hf_error *err)
+{
+    int rc = hfcore_json_canon_end(d->canon), md = d->md;
+    gcry_md_hd_t h = d->h;
+    const char *algorithm = d->algorithm;
+    free(d);
     if (rc != HF_OK) {
         gcry_md_close(h);
         if (rc == HFCORE_NOT_CANONICAL)
@@ -128,4 +160,15 @@ int hfcore_json_text_digest(const char *text, size_t tlen,
         return hfcore_error_set(err, HF_ERR_NOMEM, "%s: digest failed", algorithm);
     }
     return finish(h, md, algorithm, hex, len, err);
+}
+
+int hfcore_json_text_digest(const char *text, size_t tlen,
+                            const char *algorithm, char *hex, size_t len,
+                            hf_error *err)
+{
+    if (!hex)
+        return hfcore_error_set(err, HF_ERR_ARG, "hf digest: NULL argument");
+    hfcore_text_digest *d;
+    int rc = hfcore_json_text_digest_begin(text, tlen, algorithm, &d, err);
+    return rc ? rc : hfcore_json_text_digest_end(d, hex, len, err);
 }

@@ -73,16 +73,26 @@ static int cmp_dec_bin(uint64_t N, int Q, uint64_t A, int F)
     return cmp_shifted((u128)N, Q, (u128)A * p5, F);
 }
 
-/* Whether the decimal N*10^Q reads back as the double M*2^E (M the
- * mantissa with its hidden bit, a normal number): it lies between the
- * midpoints to the neighbouring doubles, or on one with M even (ties go
- * to even).  The midpoint below a power of two is nearer.  2: unknown. */
+/* Sign of N*10^Q against the midpoint between the double M*2^E (M the
+ * mantissa with its hidden bit, a normal number) and the one below it
+ * (nearer below a power of two), or above it; 2: unknown. */
+static int vs_low_mid(uint64_t N, int Q, uint64_t M, int E)
+{
+    return M == (1ull << 52) ? cmp_dec_bin(N, Q, 4 * M - 1, E - 2)
+                             : cmp_dec_bin(N, Q, 2 * M - 1, E - 1);
+}
+
+static int vs_high_mid(uint64_t N, int Q, uint64_t M, int E)
+{
+    return cmp_dec_bin(N, Q, 2 * M + 1, E - 1);
+}
+
+/* Whether the decimal N*10^Q reads back as the double M*2^E: it lies
+ * between the midpoints to the neighbouring doubles, or on one with M
+ * even (ties go to even).  2: unknown. */
 static int reads_as(uint64_t N, int Q, uint64_t M, int E)
 {
-    int pow2 = M == (1ull << 52);
-    int lo = pow2 ? cmp_dec_bin(N, Q, 4 * M - 1, E - 2)
-                  : cmp_dec_bin(N, Q, 2 * M - 1, E - 1);
-    int hi = cmp_dec_bin(N, Q, 2 * M + 1, E - 1);
+    int lo = vs_low_mid(N, Q, M, E), hi = vs_high_mid(N, Q, M, E);
     if (lo == 2 || hi == 2)
         return 2;
     if (lo < 0 || hi > 0)
@@ -136,12 +146,16 @@ static int is_repr(uint64_t D, int n, int K, double x)
     uint64_t M = (bits & ((1ull << 52) - 1)) | (1ull << 52);
     int E = ex - 1075;
     /* shortest: no (n-1)-digit decimal reads back; the two around D are
-     * enough (one of them lies between x and D if any does) */
+     * enough (one of them lies between x and D if any does).  D*10^K
+     * reads back as x (x is its nearest double) and its last digit is not
+     * 0, so the one below D can only fall out of x's interval at its low
+     * end and the one above only at its high end: a comparison each */
     if (n > 1) {
-        int a = reads_as(D / 10, K + 1, M, E), b = reads_as(D / 10 + 1, K + 1, M, E);
+        int a = vs_low_mid(D / 10, K + 1, M, E), b = vs_high_mid(D / 10 + 1, K + 1, M, E);
+        int even = (M & 1) == 0;
         if (a == 2 || b == 2)
             return 2;
-        if (a || b)
+        if (a > 0 || b < 0 || (even && (a == 0 || b == 0)))
             return 0;
     }
     /* closest: x strictly within half a unit of the last digit (a tie
@@ -310,13 +324,24 @@ typedef struct seen {
     char lit[31];
 } seen;
 
-typedef struct canon {
+/* The previous key of each open object, for the order check. */
+typedef struct level {
+    char obj;
+    const char *key;
+    size_t klen;
+} level;
+
+/* A pass over a text, held between steps (hfcore_json_canon_step). */
+typedef struct hfcore_canon {
     const char *p, *end;
     hfcore_sink sink;
     void *ctx;
     char buf[1 << 16];
     size_t n;
     int failed; /* the sink said stop */
+    int rc;     /* 0, or the pass's verdict once it stopped */
+    int depth, want_key;
+    level stack[CJSON_NESTING_LIMIT];
     seen lits[64];
 } canon;
 
@@ -479,13 +504,6 @@ static void number(canon *c, const char *s, size_t n, int isfloat)
         put(c, t, strlen(t));
 }
 
-/* The previous key of each open object, for the order check. */
-typedef struct level {
-    char obj;
-    const char *key;
-    size_t klen;
-} level;
-
 /* Keys must come in strictly increasing code-point order (UTF-8 bytes
  * compare so; no escapes): what sort_keys would leave in place, with no
  * repeats (json.load would keep only the last of those). */
@@ -560,27 +578,46 @@ static int token(canon *c, level *stack, int *depth, int *want_key)
     return 0;
 }
 
-int hfcore_json_canon(const char *text, size_t len, hfcore_sink sink, void *ctx)
+hfcore_canon *hfcore_json_canon_begin(const char *text, size_t len, hfcore_sink sink,
+                                      void *ctx)
 {
     canon *c = malloc(sizeof *c);
-    level *stack = malloc(sizeof *stack * CJSON_NESTING_LIMIT);
-    int rc = c && stack ? 0 : HF_ERR_NOMEM, depth = 0, want_key = 0;
-    if (rc == 0) {
+    if (c) {
         c->p = text;
         c->end = text + len;
         c->sink = sink;
         c->ctx = ctx;
         c->n = 0;
         c->failed = 0;
+        c->rc = 0;
+        c->depth = c->want_key = 0;
         memset(c->lits, 0, sizeof c->lits);
     }
-    while (rc == 0 && (skip_ws(c), c->p < c->end))
-        rc = token(c, stack, &depth, &want_key);
-    if (rc == 0 && c->n && sink(ctx, c->buf, c->n) != 0)
+    return c;
+}
+
+int hfcore_json_canon_step(hfcore_canon *c, size_t n)
+{
+    const char *stop = (size_t)(c->end - c->p) > n ? c->p + n : c->end;
+    while (c->rc == 0 && (skip_ws(c), c->p < stop))
+        c->rc = token(c, c->stack, &c->depth, &c->want_key);
+    return c->rc;
+}
+
+int hfcore_json_canon_end(hfcore_canon *c)
+{
+    if (!c)
+        return HF_ERR_NOMEM;
+    int rc = hfcore_json_canon_step(c, (size_t)(c->end - c->p));
+    if (rc == 0 && c->n && c->sink(c->ctx, c->buf, c->n) != 0)
         c->failed = 1;
     if (rc == 0 && c->failed)
         rc = HF_ERR_NOMEM;
     free(c);
-    free(stack);
     return rc;
+}
+
+int hfcore_json_canon(const char *text, size_t len, hfcore_sink sink, void *ctx)
+{
+    return hfcore_json_canon_end(hfcore_json_canon_begin(text, len, sink, ctx));
 }

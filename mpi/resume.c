@@ -10,7 +10,8 @@
  * is computed again, like any line that does not parse.  The journal
  * starts with a header line of the options that change the numbers
  * (hfmpi_scan_header), which the finished file, rewritten in order, no
- * longer has: a journal of other options is refused.
+ * longer has: a journal of other options is refused, and so is a file of
+ * finished lines without that header.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -116,6 +117,21 @@ static int other_header(const scan *s, const char *path, const char *line)
     return same ? 0 : -1;
 }
 
+/* A file of finished lines without the journal's header: -1 after the
+ * message.  hfscan writes such a file only at a run's end (the finished
+ * output), and its lines do not say which options made them: computing
+ * one again (hfmpi_scan_resume_check) would pass an option that leaves
+ * that line as it was and not the others, and the file's lines would be
+ * kept as this run's. */
+static int unheaded(const char *path)
+{
+    hfcli_msg("%s: --resume: no line of hfscan's options (a journal's first "
+               "line): a run's finished output, or not hfscan's journal; "
+               "nothing says which options made its lines: run without "
+               "--resume to compute them again", path);
+    return -1;
+}
+
 /* The key of this run's result, after the patch name and values: CLs,
  * or with --test-stat q0 the discovery p-value. */
 static const char *result_key(const scan *s)
@@ -184,7 +200,7 @@ int hfmpi_scan_resume(const scan *s, const char *path, char **lines)
     char mark[32];
     snprintf(mark, sizeof mark, ", \"%s\": ", result_key(s));
     size_t len;
-    int missing, taken = 0, dropped = 0;
+    int missing, taken = 0, dropped = 0, headed = 0;
     char *text = slurp(path, &len, &missing);
     if (!text) {
         if (missing)
@@ -207,6 +223,7 @@ int hfmpi_scan_resume(const scan *s, const char *path, char **lines)
                 taken = -1;
                 break;
             }
+            headed = 1;
             continue;
         }
         char *m = strstr(p, mark);
@@ -231,6 +248,8 @@ int hfmpi_scan_resume(const scan *s, const char *path, char **lines)
         memcpy(lines[i] + l, "\n", 2);
         taken++;
     }
+    if (taken > 0 && !headed)
+        taken = unheaded(path);
     if (taken >= 0 && dropped > 0)
         hfcli_msg("%s: %d line%s not kept (errors, incomplete, or not "
                    "items of this scan): computed again", path, dropped,

@@ -62,7 +62,8 @@ char *hfmpi_scan_header(const scan *s);
  * item by its patch name and values (the k-th such line to the k-th such
  * item).  A missing file is an empty one.  Returns how many were taken,
  * or -1 after a message (also for a header line other than this run's:
- * the file was begun with other options). */
+ * the file was begun with other options; and for finished lines in a file
+ * without a header: a finished output, whose options nothing records). */
 int hfmpi_scan_resume(const scan *s, const char *path, char **lines);
 /* Computes the first item lines[] holds again and compares the lines byte
  * for byte: 0 when they are the same (or nothing was kept), -1 after a

@@ -2,7 +2,8 @@
 # mpi_check.sh - hfscan over MPI gives what `hfcls WS PATCHSET` gives, byte
 # for byte, with 1, 2 and 3 ranks; resumes from a partial output (lines out
 # of order, a torn last line, errors, strangers) and from a run killed
-# midway; reports a broken patch on its own line and loses no other.
+# midway, and refuses a finished output; reports a broken patch on its own
+# line and loses no other.
 # Run by `make check-mpi` after `make MPI=1`; skips without mpirun or
 # ../shared.
 set -u
@@ -36,16 +37,6 @@ for n in 2 3; do
         same $T/ref $T/n$n "mpirun -n $n"
 done
 
-# A partial output: a third of the lines in reverse order, an error line,
-# a line of another scan, and a torn last line.  --resume keeps the 41.
-awk 'NR % 3 == 0' $T/ref | tac >$T/part
-sed -n 5p $T/ref | sed 's/"CLs_obs".*/"error": "earlier failure"}/' >>$T/part
-echo '{"patch": "elsewhere", "values": [], "CLs_obs": 0.5, "CLs_exp": [1, 1, 1, 1, 1]}' >>$T/part
-sed -n 7p $T/ref | head -c 50 >>$T/part
-$MPIRUN -n 2 $B/hfscan --stats --resume $W/BkgOnly.json $W/patchset.json -o $T/part 2>$T/err &&
-    same $T/ref $T/part "--resume from a partial file"
-grep -q "(41 kept)" $T/err && ok "--resume kept the 41 finished lines" || { bad "--resume kept 41"; cat $T/err; }
-
 # A run killed midway, then resumed.  One process, killed (KILL, at once)
 # once its first lines are in: mpirun passes TERM on late, after the end
 # of a run this fast (the 125 lines were all there).
@@ -65,6 +56,18 @@ grep -q '^{"hfscan_options":{"test_stat":"qtilde","test_poi":1,.*"normsys":"code
     ok "the journal starts with its options" || bad "journal header: $(cat $T/header)"
 $MPIRUN -n 3 $B/hfscan --resume $W/BkgOnly.json $W/patchset.json -o $T/killed &&
     same $T/ref $T/killed "--resume after kill"
+
+# A partial output: the killed run's header (the same options), a third
+# of the lines in reverse order, an error line, a line of another scan,
+# and a torn last line.  --resume keeps the 41.
+cp $T/header $T/part
+awk 'NR % 3 == 0' $T/ref | tac >>$T/part
+sed -n 5p $T/ref | sed 's/"CLs_obs".*/"error": "earlier failure"}/' >>$T/part
+echo '{"patch": "elsewhere", "values": [], "CLs_obs": 0.5, "CLs_exp": [1, 1, 1, 1, 1]}' >>$T/part
+sed -n 7p $T/ref | head -c 50 >>$T/part
+$MPIRUN -n 2 $B/hfscan --stats --resume $W/BkgOnly.json $W/patchset.json -o $T/part 2>$T/err &&
+    same $T/ref $T/part "--resume from a partial file"
+grep -q "(41 kept)" $T/err && ok "--resume kept the 41 finished lines" || { bad "--resume kept 41"; cat $T/err; }
 
 # Plain patch files (a signal named after its file) and a broken one: the
 # broken one gets an "error" line, the others their numbers, exit 1.
@@ -110,13 +113,17 @@ cp $T/cls10 $T/resq0
 $B/hfscan --stats --resume $S/BkgOnly.json $S/patchset.json --test-stat q0 $I -o $T/resq0 2>$T/err &&
     same $T/q0 $T/resq0 "q0 --resume from a CLs file"
 grep -q "(0 kept)" $T/err && ok "a CLs file gives no discovery line" || { bad "CLs lines kept for q0"; cat $T/err; }
-head -3 $T/q0 >$T/resq0
+# (a journal begins with its options: here discovery and ROOT's codes)
+echo '{"hfscan_options":{"test_stat":"q0","test_poi":0,"upper_limit":false,"normsys":"code1","histosys":"code0"}}' >$T/resq0
+head -3 $T/q0 >>$T/resq0
 $B/hfscan --stats --resume $S/BkgOnly.json $S/patchset.json --test-stat q0 $I -o $T/resq0 2>$T/err &&
     same $T/q0 $T/resq0 "q0 --resume from a partial discovery file"
 grep -q "(3 kept)" $T/err && ok "--resume kept the 3 discovery lines" || { bad "q0 resume kept 3"; cat $T/err; }
-# Lines made with other options (here ROOT's codes) are no partial output
-# of this run: --resume refuses them and leaves the file as it was.
-head -3 $T/cls10 >$T/other
+# Lines made with other options (here ROOT's codes) under a header of
+# this run's are no partial output of it: computing the first again,
+# --resume refuses them and leaves the file as it was.
+cat $T/header >$T/other
+head -3 $T/cls10 >>$T/other
 cp $T/other $T/other.before
 $B/hfscan --resume $S/BkgOnly.json $S/patchset.json -o $T/other >$T/out 2>$T/err
 rc=$?
@@ -164,6 +171,19 @@ done
 $B/hfscan --stats --resume $F -o $T/begun 2>$T/err && same $T/scan4 $T/begun "--resume, journal of the same options"
 grep -q "(2 kept)" $T/err && ! grep -q "not kept" $T/err && ok "the header is no line to compute" ||
     bad "header resume: $(cat $T/err)"
+# A finished file has no header: nothing says which options made its
+# lines, and computing the first again passes --interp normsys=code1 (the
+# flat signal's line is the same).  --resume refuses it, whatever the
+# options, and leaves it as it was.
+for o in "--interp normsys=code1" ""; do
+    cp $T/scan4 $T/finished
+    $B/hfscan --resume $F $o -o $T/finished >$T/out 2>$T/err
+    rc=$?
+    [ $rc = 1 ] && [ ! -s $T/out ] && cmp -s $T/finished $T/scan4 &&
+        grep -q "no line of hfscan's options" $T/err &&
+        ok "--resume ${o:-(same options)} refuses a finished file" ||
+        bad "--resume $o, finished file: exit $rc, $(cat $T/err)"
+done
 $B/hfscan $S/BkgOnly.json $S/patchset.json --test-stat q0 --upper-limit >$T/out 2>$T/err
 rc=$?
 [ $rc = 2 ] && [ ! -s $T/out ] && grep -q 'not limits' $T/err &&

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -53,6 +54,26 @@ static char *canon(const char *text)
         return NULL;
     }
     assert_int_equal(rc, 0);
+    return b.s ? b.s : strdup("");
+}
+
+/* The canonical text of text[0, len) made in steps of `step` bytes, or
+ * of `first` bytes and then the rest (step 0), NULL when not canonical. */
+static char *canon_steps(const char *text, size_t len, size_t first, size_t step)
+{
+    buf b = {0};
+    hfcore_canon *c = hfcore_json_canon_begin(text, len, sink, &b);
+    assert_non_null(c);
+    int rc = hfcore_json_canon_step(c, first);
+    for (size_t done = first; step && done < len && rc == 0; done += step)
+        rc = hfcore_json_canon_step(c, step);
+    int end = hfcore_json_canon_end(c);
+    assert_true(rc == 0 || rc == end); /* a step's verdict stands */
+    if (end == HFCORE_NOT_CANONICAL) {
+        free(b.s);
+        return NULL;
+    }
+    assert_int_equal(end, 0);
     return b.s ? b.s : strdup("");
 }
 
@@ -94,6 +115,17 @@ static const char *const literals[][2] = {
     {"123456789012345680000.0", "1.2345678901234568e+20"},
     {"1e22", "1e+22"}, {"1e23", "1e+23"}, {"4.35", "4.35"},
     {"4.3499999999999996", "4.35"}, {"9.5367431640625e-07", "9.5367431640625e-07"},
+    /* the 16-digit decimal below (a) or above (b) the 17 digits lies
+     * exactly on the midpoint to the next double, whose mantissa is even
+     * (the tie reads back as this double: not the shortest) or odd */
+    {"1.8014398509481992e+16", "1.801439850948199e+16"},   /* a, even */
+    {"1.8014398509482032e+16", "1.801439850948203e+16"},   /* a, even */
+    {"1.8014398509482012e+16", "1.8014398509482012e+16"},  /* a, odd */
+    {"1.8014398509482052e+16", "1.8014398509482052e+16"},  /* a, odd */
+    {"1.8014398509482008e+16", "1.801439850948201e+16"},   /* b, even */
+    {"1.8014398509482048e+16", "1.801439850948205e+16"},   /* b, even */
+    {"1.8014398509481988e+16", "1.8014398509481988e+16"},  /* b, odd */
+    {"1.8014398509482028e+16", "1.8014398509482028e+16"},  /* b, odd */
 };
 
 static void test_literals(void **state)
@@ -252,8 +284,52 @@ static void test_long(void **state)
     assert_true(strlen(want) > 3 * 65536);
     assert_string_equal(got, want);
     free(got);
+    /* in steps: the writer's buffer is carried from one to the next */
+    got = canon_steps(text, n, n / 3, 0);
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    free(got);
+    got = canon_steps(text, n, 0, 4099);
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    free(got);
     free(want);
     free(text);
+}
+
+/* A text made in steps (a digest's first part on one thread, the rest
+ * on another: cli/load.c) is the same text, with the same verdict, for a
+ * break at every byte and for steps of every size up to 70: each step
+ * goes on from where the last stopped (inside the writer's buffer, the
+ * open objects' previous keys, a key or a value next). */
+static void test_steps(void **state)
+{
+    (void)state;
+    static const char *const docs[] = {
+        "{\"a\": {}, \"b\": [], \"c\": [1, 2.50, {\"x\": null, \"y\": true}], \"d\": false}",
+        "{\n  \"a\": [\n    1.5,\n    \"s\"\n  ],\n  \"b\": {\"c\": 1, \"d\": [[]]}\n}\n",
+        "[\"\", {}, [[]], -0, 1E+2, 01.50, \"x\\\"y\"]",
+        /* not canonical: the order broken across a break, and a key with
+         * an escape where a value may have one */
+        "{\"a\": {\"b\": 1, \"c\": 2}, \"b\": {\"x\": 1}, \"a\": 3}",
+        "{\"k\": \"v\\n\", \"m\": [\"\\t\"], \"n\\t\": 1}",
+        "[{\"y\": 1}, {\"x\": 2, \"w\": 3}]",
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        size_t len = strlen(docs[i]);
+        char *whole = canon(docs[i]);
+        for (size_t k = 0; k <= len + 1; k++) {
+            for (int by = 0; by < 2; by++) {
+                char *got = by ? canon_steps(docs[i], len, 0, k + 1)
+                               : canon_steps(docs[i], len, k, 0);
+                if (!got != !whole || (got && strcmp(got, whole) != 0))
+                    fail_msg("doc %zu, %s %zu: %s", i, by ? "steps of" : "break at", by ? k + 1 : k,
+                             got ? got : "(not canonical)");
+                free(got);
+            }
+        }
+        free(whole);
+    }
 }
 
 #define REAL "../shared/workspaces/real/"
@@ -283,8 +359,40 @@ static const struct {
      "956aef2f8ba24ff49ac328757e1689c03be73c0ef846744555257eb98e894d10"},
 };
 
+typedef struct digest_rest {
+    hfcore_text_digest *d;
+    char hex[129];
+    int rc;
+} digest_rest;
+
+static void *finish_digest(void *arg)
+{
+    digest_rest *r = arg;
+    hf_error err = {0};
+    r->rc = hfcore_json_text_digest_end(r->d, r->hex, sizeof r->hex, &err);
+    return NULL;
+}
+
+/* The digest's first third worked out here, the rest on another thread,
+ * as the command does (cli/load.c): rc, and the hex into hex[129]. */
+static int digest_two_threads(const char *text, size_t len, char *hex)
+{
+    digest_rest r = {0};
+    hf_error err = {0};
+    pthread_t tid;
+    int rc = hfcore_json_text_digest_begin(text, len, "sha256", &r.d, &err);
+    if (rc != HF_OK)
+        return rc;
+    hfcore_json_text_digest_step(r.d, len / 3);
+    assert_int_equal(pthread_create(&tid, NULL, finish_digest, &r), 0);
+    assert_int_equal(pthread_join(tid, NULL), 0);
+    memcpy(hex, r.hex, sizeof r.hex);
+    return r.rc;
+}
+
 /* The digests from the texts are pyhf's, and the text path is taken for
- * the workspaces written with sorted keys (all but 3LRJ). */
+ * the workspaces written with sorted keys (all but 3LRJ); so they are
+ * when worked out on two threads one after the other. */
 static void test_shared(void **state)
 {
     (void)state;
@@ -305,6 +413,8 @@ static void test_shared(void **state)
             assert_int_equal(hfcore_json_text_digest(text, len, "md5", hex, sizeof hex, &err),
                              HF_OK);
             assert_string_equal(hex, real[i].md5);
+            assert_int_equal(digest_two_threads(text, len, hex), HF_OK);
+            assert_string_equal(hex, real[i].sha256);
             canonical++;
         }
         free(text);
@@ -361,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_structure),
         cmocka_unit_test(test_whitespace),
         cmocka_unit_test(test_long),
+        cmocka_unit_test(test_steps),
         cmocka_unit_test(test_shared),
         cmocka_unit_test(test_not_json),
     };
