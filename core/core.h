@@ -105,6 +105,13 @@ typedef struct hfcore_scan {
 
 /* Skips whitespace. */
 void hfcore_scan_ws(hfcore_scan *s);
+/* The same on [p, e): the first byte at or after p that is not JSON's
+ * whitespace (space, newline, return, tab), or e. */
+const char *hfcore_json_ws_end(const char *p, const char *e);
+/* The end of the JSON number literal at p (RFC 8259's grammar: no '+'
+ * sign, no leading zero, digits on both sides of '.'), or NULL when the
+ * text at p is not one. */
+const char *hfcore_json_number_end(const char *p, const char *e);
 /* Steps over one JSON value (and the whitespace before it), checking it
  * against JSON's grammar (and refusing \u0000 and nesting deeper than
  * cJSON allows) without building anything; 0, or -1 at a fault. */
@@ -221,6 +228,13 @@ void hfcore_json_py_float(char *buf, double x);
  * 10^exp10, the last not 0) of a finite non-zero number. */
 void hfcore_json_py_format(char *buf, int neg, const char *digits, int nd,
                            int exp10);
+
+/* The double strtod makes of the JSON number literal s[0, len) (RFC 8259
+ * grammar, the text need not end there), into *v when it can be found
+ * exactly without strtod (core/jcanon.c: up to 17 significant digits, a
+ * power of ten within 10^+-22 after the last, a normal result; a few
+ * hundred instructions to strtod's ~900): 1, else 0 (then strtod). */
+int hfcore_json_number_exact(const char *s, size_t len, double *v);
 
 /* Where hfcore_json_canon writes: nonzero to stop (an error). */
 typedef int (*hfcore_sink)(void *ctx, const char *s, size_t n);

@@ -14,6 +14,7 @@
  * order, repeated keys and escapes other than the short ones make the text
  * unusable (HFCORE_NOT_CANONICAL): the caller then serialises the tree.
  */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -114,6 +115,12 @@ static double nearest(uint64_t D, int K)
     if (K < -22 || K > 22 || D == 0)
         return 0;
     double x = K < 0 ? (double)D / p10[-K] : (double)D * p10[K];
+#if FLT_EVAL_METHOD == 0
+    /* D and 10^|K| are doubles exactly: one operation, rounded once, is
+     * the nearest (Clinger's fast path; most literals of 15 or 16 digits) */
+    if (D <= (1ull << 53))
+        return x;
+#endif
     for (int step = 0; step < 3; step++) {
         uint64_t bits;
         memcpy(&bits, &x, sizeof bits);
@@ -261,6 +268,19 @@ static double literal_value(const char *s, size_t len, uint64_t D, int n, int K)
         exp = exponent(s + i + 1, len - i - 1);
     snprintf(lit + o, sizeof lit - o, "e%ld", exp - frac);
     return strtod(lit, NULL);
+}
+
+int hfcore_json_number_exact(const char *s, size_t len, double *v)
+{
+    char digits[24];
+    uint64_t D = 0;
+    int K = 0, e10 = 0;
+    int n = sig_digits(s, len, digits, &D, &K, &e10);
+    double x = n > 0 ? nearest(D, K) : 0;
+    if (x == 0)
+        return 0;
+    *v = s[0] == '-' ? -x : x;
+    return 1;
 }
 
 /* A float literal (it has a '.' or an exponent) as the tree's serialiser

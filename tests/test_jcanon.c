@@ -184,6 +184,61 @@ static void test_random_literals(void **state)
     assert_true(kept >= total / 4);
 }
 
+/* hfcore_json_number_exact agrees bit for bit with strtod (glibc's,
+ * correctly rounded) wherever it answers: random doubles written with 1
+ * to 17 significant digits and in fixed notation, random digit strings
+ * with exponents, and the edges of its fast path (2^53 and the integers
+ * next to it, 10^22 and 10^23, the first digits past 2^53 with a
+ * decimal point); and it answers for most data-like literals. */
+static void check_exact(const char *lit, int *answered)
+{
+    double v, w = strtod(lit, NULL);
+    if (hfcore_json_number_exact(lit, strlen(lit), &v)) {
+        (*answered)++;
+        if (memcmp(&v, &w, sizeof v) != 0)
+            fail_msg("%s: %.17g, strtod %.17g", lit, v, w);
+    }
+}
+
+static void test_number_exact(void **state)
+{
+    (void)state;
+    static const char *const edges[] = {
+        "9007199254740992", "9007199254740993", "9007199254740994", "9007199254740995",
+        "900719925474099.3", "900719925474099.5", "90071992547409.95", "9.007199254740993e-7",
+        "18014398509481985.0", "1e22", "1e23", "-1e22", "9007199254740993e-22",
+        "1.7976931348623157e308", "2.2250738585072014e-308", "4.9e-324", "-0.0", "0",
+        "123456789012345678", "0.30000000000000004", "1.00000000000000005"};
+    int answered = 0, total = 0;
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++, total++)
+        check_exact(edges[i], &answered);
+    uint64_t s = 0x2545F4914F6CDD1Dull;
+    for (int i = 0; i < 20000; i++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        uint64_t bits = (s >> 1 & 0x800fffffffffffffull) | ((uint64_t)(1023 - 40 + (s >> 58) % 60) << 52);
+        double x;
+        memcpy(&x, &bits, sizeof x);
+        char lit[64];
+        for (int p = 1; p <= 17; p++, total += 2) {
+            snprintf(lit, sizeof lit, "%.*g", p, x);
+            check_exact(lit, &answered);
+            snprintf(lit, sizeof lit, "%.*f", p % 12, x);
+            check_exact(lit, &answered);
+        }
+        /* 1 to 20 random digits, a point now and then, an exponent */
+        int n = 1 + (int)(s >> 40) % 20, o = 0;
+        lit[o++] = (char)('1' + (s >> 20) % 9);
+        for (int k = 1; k < n; k++)
+            lit[o++] = (char)('0' + (s >> (k % 50)) % 10);
+        if (s & 1)
+            lit[o++] = '.', lit[o++] = (char)('0' + (s >> 7) % 10);
+        snprintf(lit + o, sizeof lit - (size_t)o, "e%d", (int)((s >> 30) % 70) - 35);
+        check_exact(lit, &answered);
+        total++;
+    }
+    assert_true(answered > total / 2);
+}
+
 static void test_structure(void **state)
 {
     (void)state;
@@ -468,6 +523,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_literals),
         cmocka_unit_test(test_random_literals),
+        cmocka_unit_test(test_number_exact),
         cmocka_unit_test(test_structure),
         cmocka_unit_test(test_whitespace),
         cmocka_unit_test(test_long),
