@@ -105,6 +105,13 @@ typedef struct hfcore_scan {
 
 /* Skips whitespace. */
 void hfcore_scan_ws(hfcore_scan *s);
+/* The same on [p, e): the first byte at or after p that is not JSON's
+ * whitespace (space, newline, return, tab), or e. */
+const char *hfcore_json_ws_end(const char *p, const char *e);
+/* The end of the JSON number literal at p (RFC 8259's grammar: no '+'
+ * sign, no leading zero, digits on both sides of '.'), or NULL when the
+ * text at p is not one. */
+const char *hfcore_json_number_end(const char *p, const char *e);
 /* Steps over one JSON value (and the whitespace before it), checking it
  * against JSON's grammar (and refusing \u0000 and nesting deeper than
  * cJSON allows) without building anything; 0, or -1 at a fault. */

@@ -30,9 +30,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "patch.h"
 
@@ -85,11 +82,6 @@ static int is_ws(char c)
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
 /* A character of a literal (number, true, false, null). */
 static int is_word(char c)
 {
@@ -97,63 +89,6 @@ static int is_word(char c)
            c == '-' || c == '+' || c == '.';
 }
 
-/* Past whitespace.  An indented patch's is mostly a newline and 30 or
- * more spaces a line: taken 16 bytes a step where SSE2 is (x86-64's
- * baseline), the first other byte found from the compare's mask. */
-static const char *skip_ws(const char *p, const char *e)
-{
-#ifdef __SSE2__
-    const __m128i sp = _mm_set1_epi8(' ');
-    while (e - p >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        unsigned other = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp)) ^ 0xFFFFu;
-        if (!other) {
-            p += 16;
-            continue;
-        }
-        p += __builtin_ctz(other);
-        if (!is_ws(*p))
-            return p;
-        p++; /* a newline, tab or return */
-    }
-#endif
-    while (p < e && is_ws(*p))
-        p++;
-    return p;
-}
-
-/* The end of the JSON number literal at p, or NULL (RFC 8259 grammar). */
-static const char *literal_end(const char *p, const char *e)
-{
-    if (p < e && *p == '-')
-        p++;
-    if (p < e && *p == '0')
-        p++;
-    else if (p < e && *p >= '1' && *p <= '9')
-        while (p < e && is_digit(*p))
-            p++;
-    else
-        return NULL;
-    if (p < e && *p == '.') {
-        if (++p >= e || !is_digit(*p))
-            return NULL;
-        while (p < e && is_digit(*p))
-            p++;
-    }
-    if (p < e && (*p == 'e' || *p == 'E')) {
-        p++;
-        if (p < e && (*p == '+' || *p == '-'))
-            p++;
-        if (p >= e || !is_digit(*p))
-            return NULL;
-        while (p < e && is_digit(*p))
-            p++;
-    }
-    return p;
-}
-
-/* The literal's value as cJSON's parse_number reads it (strtod of the
- * literal alone), from the cache when the same literal came before. */
 /* The cache slot of a literal: its first and last 8 bytes and its length
  * mixed (a byte loop over ~20 digits cost as much as a third of a
  * strtod); literals alike but in their middle share a slot, which costs
@@ -168,6 +103,8 @@ static size_t literal_slot(const char *lit, size_t len)
     return (size_t)((h * 0x9E3779B97F4A7C15ull) >> 56) % NB_CACHE;
 }
 
+/* The literal's value as cJSON's parse_number reads it (strtod of the
+ * literal alone), from the cache when the same literal came before. */
 static int literal_value(nb_work *w, const char *lit, size_t len, double *v)
 {
     nb_cache_entry *c = &w->cache[literal_slot(lit, len)];
@@ -261,7 +198,7 @@ static const char *number_list(nb_work *w, const char *p, const char *e,
                                char close, int keyed, nb_list *l)
 {
     size_t first = w->nvals;
-    p = skip_ws(p, e);
+    p = hfcore_json_ws_end(p, e);
     if (p < e && *p == close)
         return push_count(w, l, 0) ? NULL : p + 1;
     for (;;) {
@@ -269,19 +206,19 @@ static const char *number_list(nb_work *w, const char *p, const char *e,
         if (keyed) {
             if (!(key = known_key(p, e, &q)))
                 break;
-            p = skip_ws(q, e);
+            p = hfcore_json_ws_end(q, e);
             if (p >= e || *p != ':')
                 break;
-            p = skip_ws(p + 1, e);
+            p = hfcore_json_ws_end(p + 1, e);
         }
-        q = literal_end(p, e);
+        q = hfcore_json_number_end(p, e);
         double v;
         if (!q || (size_t)(q - p) > NB_LITERAL_MAX - 1 ||
             literal_value(w, p, (size_t)(q - p), &v) || push_value(w, v, key))
             break;
-        p = skip_ws(q, e);
+        p = hfcore_json_ws_end(q, e);
         if (p < e && *p == ',') {
-            p = skip_ws(p + 1, e);
+            p = hfcore_json_ws_end(p + 1, e);
             continue;
         }
         if (p < e && *p == close && !push_count(w, l, w->nvals - first))
@@ -299,22 +236,22 @@ static const char *number_list(nb_work *w, const char *p, const char *e,
 static const char *array_object(nb_work *w, const char *p, const char *e)
 {
     size_t first = w->nvals, sub0 = w->subs.len;
-    for (p = skip_ws(p, e);;) {
+    for (p = hfcore_json_ws_end(p, e);;) {
         const char *q = NULL;
         int k = key_index(nb_array_keys, p, e, &q);
         if (k < 0)
             break;
-        p = skip_ws(q, e);
+        p = hfcore_json_ws_end(q, e);
         if (p >= e || *p != ':')
             break;
-        p = skip_ws(p + 1, e);
+        p = hfcore_json_ws_end(p + 1, e);
         if (p >= e || *p != '[' || !(p = number_list(w, p + 1, e, ']', 0, &w->subs)))
             break;
         size_t *ent = &w->subs.n[w->subs.len - 1];
         *ent = *ent << 1 | (size_t)k;
-        p = skip_ws(p, e);
+        p = hfcore_json_ws_end(p, e);
         if (p < e && *p == ',') {
-            p = skip_ws(p + 1, e);
+            p = hfcore_json_ws_end(p + 1, e);
             continue;
         }
         if (p < e && *p == '}' && !push_count(w, &w->objs, NB_ARRAYS | (w->subs.len - sub0)))
@@ -369,7 +306,7 @@ static int strip(nb_work *w, const char *p, const char *e)
         if (room(w, 2))
             return -1;
         if (is_ws(c)) {
-            p = skip_ws(p, e);
+            p = hfcore_json_ws_end(p, e);
             /* "1 2" is not "12": a space kept between two literals' chars */
             if (w->used && p < e && is_word(w->out[w->used - 1]) && is_word(*p))
                 w->out[w->used++] = ' ';

@@ -203,6 +203,66 @@ static void test_int_marks(void **state)
     }
 }
 
+/* hfcore_json_number_end against RFC 8259's number grammar, by hand:
+ * where each literal ends (what follows is the caller's to judge), or -1
+ * where no number starts.  Each is also tried with the text ending right
+ * after the literal; then long runs of digits (past the 16-byte steps). */
+static void test_number_end(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        int end;
+    } cases[] = {
+        {"0", 1}, {"-0", 2}, {"7,", 1}, {"123]", 3}, {"0.5}", 3}, {"-1.25e+3 ", 8},
+        {"1E9", 3}, {"2e-07x", 5}, {"01", 1}, {"-01", 2}, {"1.5.2", 3}, {"1e5e5", 3},
+        {"0x1", 1}, {"-", -1}, {"+1", -1}, {".5", -1}, {"1.", -1}, {"1.e3", -1},
+        {"1e", -1}, {"1e+", -1}, {"-e1", -1}, {"", -1}, {"a", -1}, {"--1", -1},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        const char *t = cases[k].text;
+        const char *q = hfcore_json_number_end(t, t + strlen(t));
+        assert_int_equal(q ? (int)(q - t) : -1, cases[k].end);
+        if (cases[k].end > 0) { /* the literal alone: it ends at the end */
+            q = hfcore_json_number_end(t, t + cases[k].end);
+            assert_ptr_equal(q, t + cases[k].end);
+        }
+    }
+    /* a long run of digits in each part, past 16-byte steps */
+    static const char *const longs[] = {"-123456789012345678901234567890",
+                                        "0.123456789012345678901234567890",
+                                        "1e123456789012345678901234567890"};
+    for (size_t k = 0; k < 3; k++) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s, 1", longs[k]);
+        const char *q = hfcore_json_number_end(buf, buf + strlen(buf));
+        assert_int_equal(q - buf, (int)strlen(longs[k]));
+    }
+}
+
+/* hfcore_json_ws_end: runs of every length to past two 64-byte steps,
+ * mostly spaces with a newline, tab or return at each position in turn,
+ * at every offset of a 16-byte block; the run ends at a non-space byte
+ * or at the text's end. */
+static void test_ws_end(void **state)
+{
+    (void)state;
+    static const char other[] = {'\n', '\t', '\r', ' '};
+    char buf[256];
+    for (int len = 0; len <= 150; len++)
+        for (int at = 0; at < len || at == 0; at += 7)
+            for (int k = 0; k < 4; k++)
+                for (int off = 0; off < 16; off += 5) {
+                    memset(buf, 'x', sizeof buf);
+                    memset(buf + off, ' ', (size_t)len);
+                    if (at < len)
+                        buf[off + at] = other[k];
+                    const char *p = buf + off;
+                    assert_ptr_equal(hfcore_json_ws_end(p, buf + sizeof buf), p + len);
+                    assert_ptr_equal(hfcore_json_ws_end(p, p + len), p + len);
+                }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +270,8 @@ int main(void)
         cmocka_unit_test(test_one_byte_changes),
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_int_marks),
+        cmocka_unit_test(test_number_end),
+        cmocka_unit_test(test_ws_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
