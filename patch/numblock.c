@@ -90,7 +90,7 @@ typedef struct nb_cache_entry {
 /* The copy handed to cJSON and what was taken out of it. */
 typedef struct nb_work {
     char *out;
-    size_t used;
+    size_t used, cap;
     double *vals;        /* the numbers taken out, in text order */
     const char **keys;   /* per number, its key (an object's) or NULL */
     size_t nvals, capv;
@@ -367,7 +367,7 @@ static const char *modifier_object(nb_work *w, const char *p, const char *e)
     size_t first = w->nvals, sub0 = w->subs.len;
     nb_mod m = {0};
     int seen = 0;
-    p = skip_ws(p, e);
+    p = hfcore_json_ws_end(p, e);
     for (int k = 0; k < 3; k++) {
         const char *q = NULL;
         int key = mod_key(p, e, &q);
@@ -375,10 +375,10 @@ static const char *modifier_object(nb_work *w, const char *p, const char *e)
             break;
         seen |= 1 << key;
         m.order[k] = (unsigned char)key;
-        p = skip_ws(q, e);
+        p = hfcore_json_ws_end(q, e);
         if (p >= e || *p != ':')
             break;
-        p = skip_ws(p + 1, e);
+        p = hfcore_json_ws_end(p + 1, e);
         if (key < 2) {
             if (p >= e || *p != '"' || !(q = memchr(p + 1, '"', (size_t)(e - p - 1))) ||
                 memchr(p + 1, '\\', (size_t)(q - p - 1)))
@@ -389,9 +389,9 @@ static const char *modifier_object(nb_work *w, const char *p, const char *e)
         } else if (!(p = mod_data(w, p, e, &m))) {
             break;
         }
-        p = skip_ws(p, e);
+        p = hfcore_json_ws_end(p, e);
         if (p < e && *p == ',' && k < 2) {
-            p = skip_ws(p + 1, e);
+            p = hfcore_json_ws_end(p + 1, e);
             continue;
         }
         if (p < e && *p == '}' && k == 2 && !push_mod(w, &m))
@@ -403,12 +403,32 @@ static const char *modifier_object(nb_work *w, const char *p, const char *e)
     return NULL;
 }
 
+/* Room in w->out for n more bytes and the closing NUL: its first size
+ * is a quarter of the text and a page (an indented text strips to less:
+ * 1Lbb's 4.4 MB workspace to 0.55 MB), so that the unwritten rest of a
+ * text-sized buffer is not counted into the heap the command makes
+ * present ahead (cli/load.c heap_ahead); a compact text grows it. */
+static int room(nb_work *w, size_t n)
+{
+    if (w->used + n < w->cap)
+        return 0;
+    size_t cap = 2 * w->cap + n + 1;
+    char *o = realloc(w->out, cap);
+    if (!o)
+        return w->oom = -1;
+    w->out = o;
+    w->cap = cap;
+    return 0;
+}
+
 /* text[0, len) into w->out without whitespace, number arrays as [] and
  * number objects (and modifier objects, when w->mods_on) as {}. */
 static int strip(nb_work *w, const char *p, const char *e)
 {
     while (p < e) {
         char c = *p;
+        if (room(w, 2))
+            return -1;
         if (is_ws(c)) {
             p = hfcore_json_ws_end(p, e);
             /* "1 2" is not "12": a space kept between two literals' chars */
@@ -416,7 +436,7 @@ static int strip(nb_work *w, const char *p, const char *e)
                 w->out[w->used++] = ' ';
         } else if (c == '"') {
             const char *q = string_end(p, e);
-            if (!q)
+            if (!q || room(w, (size_t)(q - p)))
                 return -1;
             memcpy(w->out + w->used, p, (size_t)(q - p));
             w->used += (size_t)(q - p);
@@ -654,7 +674,8 @@ int hfpatch_numbers_parse_ex(const char *text, size_t len, int flags, cJSON **ou
     if (!w)
         return -1;
     w->mods_on = (flags & HFPATCH_NUMBERS_MODIFIERS) != 0;
-    w->out = malloc(len + 1);
+    w->cap = len / 4 + 4096;
+    w->out = malloc(w->cap);
     int rc = w->out ? strip(w, text, text + len) : -1;
     if (rc == 0) {
         *out = tree(w, nums);
