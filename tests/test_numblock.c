@@ -250,6 +250,29 @@ static void test_random(void **state)
     assert_true(keyed >= 200);
 }
 
+/* A text without whitespace strips to most of its length, past the
+ * stripped copy's first size (a quarter of the text and a page): the
+ * copy grows, in steps of one to a few bytes and by a string longer than
+ * it was (ASan, in make check-asan, sees any write past it). */
+static void test_compact(void **state)
+{
+    (void)state;
+    size_t cap = 1 << 18, n = 0, blocked = 0, keyed = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    emit(buf, &n, cap, "[");
+    for (int i = 0; i < 2000; i++)
+        emit(buf, &n, cap, i % 3 ? "\"a string of a few words\",[1,2.5]," : "{\"hi\":1,\"lo\":0.5},true,");
+    emit(buf, &n, cap, "\"");
+    for (int i = 0; i < 60000; i++)
+        buf[n++] = (char)('a' + i % 26);
+    emit(buf, &n, cap, "\",{\"k\":[3]}]");
+    buf[n] = '\0';
+    check_text(buf, n, &blocked, &keyed);
+    assert_true(blocked >= 2000);
+    free(buf);
+}
+
 /* Every 1Lbb patch (skipped without ../shared): parsed for a build, its
  * operations are the patchset read's, and the block was used. */
 static void test_1lbb(void **state)
@@ -442,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_literals),
         cmocka_unit_test(test_array_objects),
         cmocka_unit_test(test_random),
+        cmocka_unit_test(test_compact),
         cmocka_unit_test(test_1lbb),
         cmocka_unit_test(test_half_linked),
         cmocka_unit_test(test_ws_demo),
