@@ -123,6 +123,10 @@ typedef struct fit_ctx {
     int nfree;
     hffit_scratch *check;  /* the Hessian check's buffers, or NULL */
     int *deferred;         /* hffit_metric.quick's count, or NULL */
+    /* mt's BFGS work holds this fit's final inverse metric (warm_descent
+     * from a metric, not the identity): other_wells' descents start
+     * from it (well_descent) */
+    int warm_h;
 } fit_ctx;
 
 /* Whether y is within near->r widths of hffit_probe's point. */
@@ -857,6 +861,111 @@ static void twin(fit_ctx *c, const double *y, double fo, const double *y0,
     }
 }
 
+/* other_wells' descents: fit/'s BFGS (bfgs.h) and its first metric,
+ * allocated at the first descent of a fit. */
+typedef struct well_work {
+    int have;       /* bw allocated */
+    hf_bfgs_work bw;
+    double *H0, *x; /* n x n; npars */
+} well_work;
+
+static void well_work_free(well_work *d)
+{
+    if (d->have)
+        hffit_bfgs_work_free(&d->bw);
+    free(d->H0);
+    free(d->x);
+}
+
+/* The first metric of a descent from another well: this fit's final
+ * inverse metric from warm.c's BFGS (c->mt's, c->warm_h), a variable it
+ * holds on a bound (a zero row and column) taking the unit one (width
+ * units: the NLL is about a unit quadratic).  0: out of memory. */
+static int well_metric(fit_ctx *c, well_work *d)
+{
+    int n = c->n, npars = hf_model_npars(c->m);
+    size_t nn = (size_t)n * n;
+    if (!d->have) {
+        if (!d->H0)
+            d->H0 = malloc((nn ? nn : 1) * sizeof *d->H0);
+        if (!d->x)
+            d->x = malloc((npars ? npars : 1) * sizeof *d->x);
+        if (!d->H0 || !d->x || hffit_bfgs_work_alloc(&d->bw, c->m, n) != HF_OK)
+            return 0;
+        d->have = 1;
+    }
+    memcpy(d->H0, c->mt->bw.H, nn * sizeof *d->H0);
+    for (int a = 0; a < n; a++)
+        if (!(d->H0[(size_t)a * n + a] > 0)) {
+            for (int b = 0; b < n; b++)
+                d->H0[(size_t)a * n + b] = d->H0[(size_t)b * n + a] = 0;
+            d->H0[(size_t)a * n + a] = 1;
+        }
+    return 1;
+}
+
+enum { WELL_DONE, WELL_FAILED };
+/* warm.c's NEWTON_TOL: the decrease the metric still predicts, relative
+ * to the convergence test's tolerance */
+#define WELL_NEWTON_TOL 1e-4
+/* A descent that ends within this (relative) above the kept minimum may
+ * have run back into that minimum's own well, whose bottom L-BFGS's
+ * f-tolerance (tol / 100) can take lower by more than rounding along its
+ * flat directions: there L-BFGS goes on, as before (45 of 260 descents) */
+#define WELL_GAP 1e-6
+
+/* The descent of other_wells from yt (NLL fb, gradient gl there: from
+ * well_line) with fit/'s BFGS from this fit's own final metric
+ * (well_metric), to warm.c's convergence test (the gradient's, and the
+ * decrease the metric predicts within WELL_NEWTON_TOL of it).  WELL_DONE:
+ * converged at (y, *fo), made the best point where lower than c's, and
+ * either lower than the kept minimum f0 (hffit_lower) or above it by more
+ * than WELL_GAP.  WELL_FAILED (also: no such metric, a fit from the
+ * identity or without warm.c's BFGS): y is where it stopped, for L-BFGS
+ * to go on from.  L-BFGS from yt has no curvature to start with: on the
+ * 273 sbottom/staus upper limits the 215 descents this decides took 2,614
+ * evaluations against L-BFGS's 6,410 (each other well a genuine minimum
+ * 0.04-0.12 above f0), with the same decision in 214 and a lower minimum
+ * in the other (bench/RESULTS.md). */
+static int well_descent(fit_ctx *c, well_work *d, const double *yt,
+                        double fb, const double *gl, double f0, double tol,
+                        double *y, double *fo)
+{
+    int n = c->n;
+    memcpy(y, yt, n * sizeof *y);
+    if (!c->warm_h || !(fb < NLL_UNDEFINED) || !well_metric(c, d))
+        return WELL_FAILED;
+    for (int k = 0; k < n; k++)
+        c->x[c->idx[k]] = yt[k] * c->w[k];
+    memcpy(d->x, c->x, hf_model_npars(c->m) * sizeof *d->x);
+    hf_bfgs_problem p = {c->m, c->data, n, c->idx, c->width, tol, 100 + n, 1};
+    hf_bfgs_work *w = &d->bw;
+    w->start_y = yt;
+    w->start_g = gl;
+    w->start_f = fb;
+    long nev = 0;
+    double tnll = NAN;
+    int rc = hffit_bfgs_newton(&p, WELL_NEWTON_TOL * tol, d->H0, d->x, d->x,
+                               &tnll, &nev, w);
+    c->nevals += (int)nev;
+    w->start_y = NULL;
+    *fo = 0.5 * tnll;
+    if (!isfinite(*fo))
+        return WELL_FAILED;
+    for (int k = 0; k < n; k++) {
+        double v = w->y[k];
+        y[k] = v < c->lo[k] ? c->lo[k] : v > c->hi[k] ? c->hi[k] : v;
+    }
+    if (*fo < c->fbest) {
+        c->fbest = *fo;
+        memcpy(c->ybest, y, n * sizeof *y);
+        memcpy(c->gbest, w->g, n * sizeof *y);
+    }
+    double scale = fabs(f0) > 1 ? fabs(f0) : 1;
+    int clear = hffit_lower(*fo, f0) || *fo > f0 + WELL_GAP * scale;
+    return rc == HF_OK && clear ? WELL_DONE : WELL_FAILED;
+}
+
 /* The other well of each two-well histosys parameter (hfmodel_twowell):
  * the minimum found at alpha = a may have a lower twin on the other side
  * of the yield's turning point, which a descent from the inits never sees.
@@ -879,6 +988,7 @@ static int other_wells(fit_ctx *c, nlopt_opt o, double *y, double tol,
     int npars = hf_model_npars(c->m), n = c->n, moved = 0;
     unsigned char *flag = malloc(npars ? npars : 1);
     double *yt = malloc(5 * (size_t)(n ? n : 1) * sizeof *yt);
+    well_work wd = {0};
     if (!flag || !yt || hfmodel_twowell(c->m, flag) == 0)
         goto done;
     double *save = yt + n, *g = yt + 3 * n, *gl = yt + 4 * n;
@@ -893,7 +1003,7 @@ static int other_wells(fit_ctx *c, nlopt_opt o, double *y, double tol,
         memcpy(yt, c->ybest, n * sizeof *yt);
         yt[k] = -a / c->w[k];
         int back;
-        well_line(c, yt, k, c->ybest[k], g, gl, &back);
+        double fb = well_line(c, yt, k, c->ybest[k], g, gl, &back);
         if (c->fbest < f0) {
             moved = 1; /* already lower: descend from there */
             continue;
@@ -904,11 +1014,13 @@ static int other_wells(fit_ctx *c, nlopt_opt o, double *y, double tol,
             ++*c->deferred;
             continue;
         }
-        memcpy(y, yt, n * sizeof *y);
-        nlopt_set_maxeval(o, max_evals > c->nevals ? max_evals - c->nevals
-                                                   : 1);
         double fo;
-        nlopt_optimize(o, y, &fo);
+        int wr = well_descent(c, &wd, yt, fb, gl, f0, tol, y, &fo);
+        if (wr == WELL_FAILED) { /* L-BFGS on from the BFGS's end */
+            nlopt_set_maxeval(o, max_evals > c->nevals ? max_evals - c->nevals
+                                                       : 1);
+            nlopt_optimize(o, y, &fo);
+        }
         int lower = hffit_lower(c->fbest, f0);
         twin(c, y, fo, save, f0, lower);
         /* kept only if lower by more than rounding (else the converged
@@ -924,7 +1036,7 @@ static int other_wells(fit_ctx *c, nlopt_opt o, double *y, double tol,
 done:
     free(flag);
     free(yt);
-    (void)tol;
+    well_work_free(&wd);
     return moved;
 }
 
@@ -1208,6 +1320,7 @@ static int warm_descent(fit_ctx *c, double tol)
                                   c->width, c->fix_poi, c->identity, tol,
                                   c->x, &f, &nev);
     w->start_y = NULL;
+    c->warm_h = !c->identity && (nev > 0 || w->start_taken);
     c->nevals += (int)nev + w->start_taken; /* see nfree */
     c->nfree += w->start_taken;
     if (!(f < c->fbest)) /* also NaN: it did not move */

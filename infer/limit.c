@@ -35,6 +35,60 @@ static int seeds(const point *p, int k)
     return p->fixed[k] && (p->checked || !p->cold);
 }
 
+/* Do tests at x and y count as one (their fits differ by the fits'
+ * rounding more than by the profile; limit_interp.c's nearest)? */
+static int same_mu(double x, double y)
+{
+    return fabs(x - y) <= 1e-3 * fmax(fabs(x), fabs(y));
+}
+
+/* A third test whose kind k fit may seed profile_start's parabola: the
+ * nearest to mu but the two given (and none at their POI), -1: none. */
+static int third_seed(const limit_ctx *c, int k, double mu, int best,
+                      int next)
+{
+    int third = -1;
+    for (int i = 0; i < c->npts; i++) {
+        const point *p = &c->pts[i];
+        if (!seeds(p, k) || same_mu(p->mu, c->pts[best].mu) ||
+            same_mu(p->mu, c->pts[next].mu))
+            continue;
+        if (third < 0 || fabs(p->mu - mu) < fabs(c->pts[third].mu - mu))
+            third = i;
+    }
+    return third;
+}
+
+/* profile_start's point with a third test: the parabola in mu through
+ * the three tests' fits (Lagrange's form), kept within the parameters'
+ * bounds in buf.  A profile bends (the nuisance parameters' pulls grow
+ * faster than linearly where the signal dominates a bin): from the
+ * parabola's point the 273 sbottom and staus limits took 102,671
+ * evaluations for 103,723 from the line's, bench/'s SS3L 120 -> 116, 43
+ * limits of the shared workspaces 37,947 -> 37,759, every limit within
+ * 1e-11 relative (where the tests lie is unchanged: only their fits'
+ * starts). */
+static const double *quadratic_start(const limit_ctx *c, int k, double mu,
+                                     int i0, int i1, int i2, double *buf)
+{
+    const double x[3] = {c->pts[i0].mu, c->pts[i1].mu, c->pts[i2].mu};
+    const double *f[3] = {c->pts[i0].fixed[k], c->pts[i1].fixed[k],
+                          c->pts[i2].fixed[k]};
+    double w[3];
+    for (int a = 0; a < 3; a++) {
+        w[a] = 1;
+        for (int b = 0; b < 3; b++)
+            if (b != a)
+                w[a] *= (mu - x[b]) / (x[a] - x[b]);
+    }
+    const double *lo = hf_model_lower(c->h.m), *hi = hf_model_upper(c->h.m);
+    for (int j = 0; j < c->h.npars; j++) {
+        double v = w[0] * f[0][j] + w[1] * f[1][j] + w[2] * f[2][j];
+        buf[j] = v < lo[j] ? lo[j] : v > hi[j] ? hi[j] : v;
+    }
+    return buf;
+}
+
 /* Where test kind k's (0 data, 1 Asimov) fixed-POI fit at mu starts: on
  * the line through the fits of the nearest test and of a second one, the
  * nearest that lies beyond mu or, else, at least 1/LIMIT_EXTRAP_MAX of
@@ -47,7 +101,9 @@ static int seeds(const point *p, int k)
  * second test of a limit; 273 sbottom and staus limits 0.9% fewer
  * evaluations, 43 more of the shared workspaces' 0.6%, all within 5e-11
  * relative), else the test's fit; with none, NULL (the free fit's point).
- * The line's point is kept within the parameters' bounds in buf. */
+ * The line's point is kept within the parameters' bounds in buf.  With a
+ * third test (third_seed), the parabola through the three instead
+ * (quadratic_start). */
 static const double *profile_start(const limit_ctx *c, int k, double mu,
                                    double *buf)
 {
@@ -90,6 +146,9 @@ static const double *profile_start(const limit_ctx *c, int k, double mu,
     }
     if (!b)
         return a;
+    int third = next >= 0 ? third_seed(c, k, mu, best, next) : -1;
+    if (third >= 0)
+        return quadratic_start(c, k, mu, best, next, third, buf);
     const double *lo = hf_model_lower(c->h.m), *hi = hf_model_upper(c->h.m);
     double t = db / (mb - c->pts[best].mu);
     for (int j = 0; j < c->h.npars; j++) {
