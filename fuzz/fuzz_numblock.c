@@ -13,8 +13,10 @@
  * control byte between brackets is left to cJSON; the scanner that
  * passes a patchset's spans refuses such bytes anyway.  The one
  * difference allowed in a tree: the static "hi"/"lo" keys of the
- * block's objects' numbers and "hi_data"/"lo_data" keys of its objects'
- * arrays (cJSON_StringIsConst).
+ * block's objects' numbers, "hi_data"/"lo_data" keys of its objects'
+ * arrays and "name"/"type"/"data" keys of the modifier objects it builds
+ * whole with HFPATCH_NUMBERS_MODIFIERS (cJSON_StringIsConst); both ways,
+ * with and without that flag.
  *
  * The same input as a workspace's text (NUL-terminated, as read from a
  * file): hfpatch_workspace_parse_n, which tries the block first, gives
@@ -92,14 +94,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cJSON_Delete(want);
         want = NULL;
     }
-    cJSON *got = NULL;
-    hfpatch_numbers *nums = NULL;
-    int rc = hfpatch_numbers_parse(text, size, &got, &nums);
-    if (rc == 0 && !want)
-        abort();
-    if (rc == 0)
-        same(got, want);
-    hfpatch_numbers_delete(got, nums);
+    /* without and with the modifier objects built whole */
+    for (int flags = 0; flags <= HFPATCH_NUMBERS_MODIFIERS; flags += HFPATCH_NUMBERS_MODIFIERS) {
+        cJSON *got = NULL;
+        hfpatch_numbers *nums = NULL;
+        int rc = hfpatch_numbers_parse_ex(text, size, flags, &got, &nums);
+        if (rc == 0 && !want)
+            abort();
+        if (rc == 0)
+            same(got, want);
+        hfpatch_numbers_delete(got, nums);
+    }
     cJSON_Delete(want);
     free(text);
     same_workspace(data, size);

@@ -15,7 +15,13 @@
  * ~600 histosys a patch) as {}, and their numbers are read with strtod once per distinct
  * literal (the same values recur: hi_data == lo_data == the sample's
  * data) into one block, linked into the tree as cJSON links a
- * container's items.  Everything else, and the grammar, is still cJSON's.
+ * container's items.  For a grid's patch (HFPATCH_NUMBERS_MODIFIERS) also
+ * each modifier object {"name": S, "type": S, "data": D} goes to cJSON as
+ * {} and its three members are made in the block, keyed statically, their
+ * strings in one pool: the 924 modifiers a 1Lbb patch adds were ~8.3k of
+ * its ~8.5k remaining cJSON items, a malloc and a free each (with the
+ * heap's consolidation of them, a twelfth of the grid's instructions).
+ * Everything else, and the grammar, is still cJSON's.
  *
  * The same for a workspace (patch/workspace.c: 1Lbb's is 4.4 MB, 26.6k
  * of its numbers go to the block, a quarter of its parse).  Any doubt
@@ -38,6 +44,7 @@
 #define NB_LITERAL_MAX 63
 #define NB_CACHE 256
 #define NB_ARRAYS ((size_t)1 << (sizeof(size_t) * CHAR_BIT - 1))
+#define NB_MODIFIER (NB_ARRAYS >> 1)
 
 struct hfpatch_numbers {
     cJSON *block;    /* the number items, in text order, then the arrays
@@ -48,6 +55,7 @@ struct hfpatch_numbers {
                       * linking failed half way) */
     cJSON **owners;  /* the containers whose items are in block */
     size_t nowners;
+    char *pool;      /* the modifiers' name and type strings */
 };
 
 /* Per [] or {} written, how many numbers it had (0: it was empty); an
@@ -58,6 +66,21 @@ typedef struct nb_list {
     size_t len, cap;
 } nb_list;
 
+/* A modifier object {"name": S, "type": S, "data": D} taken whole
+ * (HFPATCH_NUMBERS_MODIFIERS): its strings' text (without escapes), its
+ * members' keys in text order (indices in nb_mod_keys), and its data:
+ * null, an array or a {"hi", "lo"} object of count numbers, or an object
+ * of count arrays ({"hi_data", "lo_data"}). */
+typedef struct nb_mod {
+    const char *str[2];
+    size_t len[2];
+    unsigned char order[3];
+    unsigned char kind;
+    size_t count;
+} nb_mod;
+
+enum { NB_DATA_NULL, NB_DATA_ARRAY, NB_DATA_OBJECT, NB_DATA_ARRAYS };
+
 typedef struct nb_cache_entry {
     const char *lit; /* into the original text */
     size_t len;
@@ -67,12 +90,16 @@ typedef struct nb_cache_entry {
 /* The copy handed to cJSON and what was taken out of it. */
 typedef struct nb_work {
     char *out;
-    size_t used;
+    size_t used, cap;
     double *vals;        /* the numbers taken out, in text order */
     const char **keys;   /* per number, its key (an object's) or NULL */
     size_t nvals, capv;
     nb_list arrs, objs;  /* the [] and {} written */
     nb_list subs;        /* the arrays of the objects of arrays */
+    int mods_on;         /* HFPATCH_NUMBERS_MODIFIERS */
+    nb_mod *mods;        /* the modifier objects taken whole, in text order */
+    size_t nmods, capm;
+    size_t pool;         /* their strings' bytes, with a NUL each */
     int oom;
     nb_cache_entry cache[NB_CACHE];
 } nb_work;
@@ -231,9 +258,9 @@ static const char *number_list(nb_work *w, const char *p, const char *e,
 
 /* p just after a '{': when the object holds only arrays of numbers (or
  * empty ones), each under one of nb_array_keys, their numbers pushed,
- * NB_ARRAYS | their count into w->objs, each one's entry into w->subs
- * and the object's end returned; else NULL with nothing pushed. */
-static const char *array_object(nb_work *w, const char *p, const char *e)
+ * NB_ARRAYS | their count into l, each one's entry into w->subs and the
+ * object's end returned; else NULL with nothing pushed. */
+static const char *array_object(nb_work *w, const char *p, const char *e, nb_list *l)
 {
     size_t first = w->nvals, sub0 = w->subs.len;
     for (p = hfcore_json_ws_end(p, e);;) {
@@ -254,7 +281,7 @@ static const char *array_object(nb_work *w, const char *p, const char *e)
             p = hfcore_json_ws_end(p + 1, e);
             continue;
         }
-        if (p < e && *p == '}' && !push_count(w, &w->objs, NB_ARRAYS | (w->subs.len - sub0)))
+        if (p < e && *p == '}' && !push_count(w, l, NB_ARRAYS | (w->subs.len - sub0)))
             return p + 1;
         break;
     }
@@ -279,12 +306,129 @@ static const char *string_end(const char *p, const char *e)
     return NULL;
 }
 
+/* The keys of a modifier object taken whole. */
+static const char *const nb_mod_keys[] = {"name", "type", "data"};
+
+static int mod_key(const char *p, const char *e, const char **end)
+{
+    for (int i = 0; i < 3; i++)
+        if (e - p >= 6 && p[0] == '"' && memcmp(p + 1, nb_mod_keys[i], 4) == 0 && p[5] == '"') {
+            *end = p + 6;
+            return i;
+        }
+    return -1;
+}
+
+/* A modifier's data at p into m (its numbers pushed as a container's of
+ * the block's); its end, or NULL with nothing pushed. */
+static const char *mod_data(nb_work *w, const char *p, const char *e, nb_mod *m)
+{
+    size_t n = 0;
+    nb_list one = {&n, 0, 1}; /* the count, where number_list puts it */
+    if (e - p >= 4 && memcmp(p, "null", 4) == 0) {
+        m->kind = NB_DATA_NULL;
+        return p + 4;
+    }
+    const char *q = NULL;
+    if (p < e && *p == '[' && (q = number_list(w, p + 1, e, ']', 0, &one)))
+        m->kind = NB_DATA_ARRAY;
+    else if (p < e && *p == '{' && (q = number_list(w, p + 1, e, '}', 1, &one)))
+        m->kind = NB_DATA_OBJECT;
+    else if (p < e && *p == '{' && !w->oom && (q = array_object(w, p + 1, e, &one)))
+        m->kind = NB_DATA_ARRAYS, n &= ~NB_ARRAYS;
+    m->count = n;
+    return q;
+}
+
+static int push_mod(nb_work *w, const nb_mod *m)
+{
+    if (w->nmods == w->capm) {
+        size_t cap = w->capm ? 2 * w->capm : 256;
+        nb_mod *nm = realloc(w->mods, cap * sizeof *nm);
+        if (!nm)
+            return w->oom = -1;
+        w->mods = nm;
+        w->capm = cap;
+    }
+    w->pool += m->len[0] + m->len[1] + 2;
+    w->mods[w->nmods] = *m;
+    return push_count(w, &w->objs, NB_MODIFIER | w->nmods++);
+}
+
+/* p just after a '{': when the object is a modifier -- the members name
+ * and type (strings without escapes) and data (mod_data's), once each, in
+ * any order -- it goes into w->mods whole, its numbers pushed, and its end
+ * is returned; else NULL with nothing pushed.  A 1Lbb patch's 924 such
+ * objects were ~8.3k of its ~8.5k cJSON items outside the block (the
+ * object, three keyed members, three keys and two strings each): a
+ * malloc and a free apiece. */
+static const char *modifier_object(nb_work *w, const char *p, const char *e)
+{
+    size_t first = w->nvals, sub0 = w->subs.len;
+    nb_mod m = {0};
+    int seen = 0;
+    p = hfcore_json_ws_end(p, e);
+    for (int k = 0; k < 3; k++) {
+        const char *q = NULL;
+        int key = mod_key(p, e, &q);
+        if (key < 0 || (seen >> key & 1))
+            break;
+        seen |= 1 << key;
+        m.order[k] = (unsigned char)key;
+        p = hfcore_json_ws_end(q, e);
+        if (p >= e || *p != ':')
+            break;
+        p = hfcore_json_ws_end(p + 1, e);
+        if (key < 2) {
+            if (p >= e || *p != '"' || !(q = memchr(p + 1, '"', (size_t)(e - p - 1))) ||
+                memchr(p + 1, '\\', (size_t)(q - p - 1)))
+                break;
+            m.str[key] = p + 1;
+            m.len[key] = (size_t)(q - p - 1);
+            p = q + 1;
+        } else if (!(p = mod_data(w, p, e, &m))) {
+            break;
+        }
+        p = hfcore_json_ws_end(p, e);
+        if (p < e && *p == ',' && k < 2) {
+            p = hfcore_json_ws_end(p + 1, e);
+            continue;
+        }
+        if (p < e && *p == '}' && k == 2 && !push_mod(w, &m))
+            return p + 1;
+        break;
+    }
+    w->nvals = first;
+    w->subs.len = sub0;
+    return NULL;
+}
+
+/* Room in w->out for n more bytes and the closing NUL: its first size
+ * is a quarter of the text and a page (an indented text strips to less:
+ * 1Lbb's 4.4 MB workspace to 0.55 MB), so that the unwritten rest of a
+ * text-sized buffer is not counted into the heap the command makes
+ * present ahead (cli/load.c heap_ahead); a compact text grows it. */
+static int room(nb_work *w, size_t n)
+{
+    if (w->used + n < w->cap)
+        return 0;
+    size_t cap = 2 * w->cap + n + 1;
+    char *o = realloc(w->out, cap);
+    if (!o)
+        return w->oom = -1;
+    w->out = o;
+    w->cap = cap;
+    return 0;
+}
+
 /* text[0, len) into w->out without whitespace, number arrays as [] and
- * number objects as {}. */
+ * number objects (and modifier objects, when w->mods_on) as {}. */
 static int strip(nb_work *w, const char *p, const char *e)
 {
     while (p < e) {
         char c = *p;
+        if (room(w, 2))
+            return -1;
         if (is_ws(c)) {
             p = hfcore_json_ws_end(p, e);
             /* "1 2" is not "12": a space kept between two literals' chars */
@@ -292,16 +436,18 @@ static int strip(nb_work *w, const char *p, const char *e)
                 w->out[w->used++] = ' ';
         } else if (c == '"') {
             const char *q = string_end(p, e);
-            if (!q)
+            if (!q || room(w, (size_t)(q - p)))
                 return -1;
             memcpy(w->out + w->used, p, (size_t)(q - p));
             w->used += (size_t)(q - p);
             p = q;
         } else if ((c == '[' || c == '{') && (p + 1 < e)) {
-            const char *q = c == '[' ? number_list(w, p + 1, e, ']', 0, &w->arrs)
-                                      : number_list(w, p + 1, e, '}', 1, &w->objs);
+            const char *q = c == '{' && w->mods_on ? modifier_object(w, p + 1, e) : NULL;
+            if (!q && !w->oom)
+                q = c == '[' ? number_list(w, p + 1, e, ']', 0, &w->arrs)
+                             : number_list(w, p + 1, e, '}', 1, &w->objs);
             if (!q && c == '{' && !w->oom)
-                q = array_object(w, p + 1, e);
+                q = array_object(w, p + 1, e, &w->objs);
             if (w->oom)
                 return -1;
             w->out[w->used++] = c;
@@ -345,6 +491,7 @@ typedef struct nb_attach {
     struct hfpatch_numbers *nums;
     size_t ka, ko, v; /* next [] count, next {} count, next value */
     size_t ks;        /* next array of an object of arrays */
+    char *pool;       /* the next modifier string's place */
 } nb_attach;
 
 /* obj's m arrays (an object of arrays) from the block's tail, each with
@@ -377,6 +524,63 @@ static int attach_arrays(cJSON *obj, nb_attach *a, size_t m)
     return 0;
 }
 
+/* The numbers of a container c (an array, or an object keyed hi/lo)
+ * linked in: n of them from the block's next. */
+static int attach_numbers(cJSON *c, nb_attach *a, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (a->v + n > a->w->nvals)
+        return -1;
+    link_items(c, a->nums->block + a->v, a->w->vals + a->v, a->w->keys + a->v, n);
+    a->v += n;
+    a->nums->linked = a->v;
+    return 0;
+}
+
+/* Modifier object i (w->mods[i]) into obj, an empty object of the tree:
+ * its three members from the block's tail, keyed and linked as cJSON
+ * links an object's members, its strings copied into the pool. */
+static int attach_modifier(cJSON *obj, nb_attach *a, size_t i)
+{
+    const nb_work *w = a->w;
+    if (i >= w->nmods)
+        return -1;
+    const nb_mod *m = &w->mods[i];
+    cJSON *it = a->nums->block + w->nvals + w->subs.len + 3 * i;
+    for (int k = 0; k < 3; k++) {
+        int key = m->order[k];
+        cJSON *c = &it[k];
+        /* every member written (the block is not zeroed first) */
+        *c = (cJSON){
+            .next = k < 2 ? &it[k + 1] : NULL,
+            .prev = k > 0 ? &it[k - 1] : &it[2],
+            .type = cJSON_StringIsConst,
+            .string = (char *)nb_mod_keys[key],
+        };
+        if (key < 2) {
+            memcpy(a->pool, m->str[key], m->len[key]);
+            a->pool[m->len[key]] = '\0';
+            c->type |= cJSON_String;
+            c->valuestring = a->pool;
+            a->pool += m->len[key] + 1;
+        } else if (m->kind == NB_DATA_NULL) {
+            c->type |= cJSON_NULL;
+        } else if (m->kind == NB_DATA_ARRAYS) {
+            c->type |= cJSON_Object;
+            if (attach_arrays(c, a, m->count))
+                return -1;
+        } else {
+            c->type |= m->kind == NB_DATA_ARRAY ? cJSON_Array : cJSON_Object;
+            if (attach_numbers(c, a, m->count))
+                return -1;
+        }
+    }
+    obj->child = it;
+    a->nums->owners[a->nums->nowners++] = obj;
+    return 0;
+}
+
 /* Depth first in text order, as the empty containers were written: each
  * one takes its count's items. */
 static int attach(cJSON *node, nb_attach *a)
@@ -392,6 +596,8 @@ static int attach(cJSON *node, nb_attach *a)
         size_t n = l->n[(*k)++];
         if (!arr && (n & NB_ARRAYS))
             return attach_arrays(node, a, n & ~NB_ARRAYS);
+        if (!arr && (n & NB_MODIFIER))
+            return attach_modifier(node, a, n & ~NB_MODIFIER);
         if (n == 0)
             return 0;
         if (a->v + n > a->w->nvals)
@@ -414,10 +620,12 @@ static struct hfpatch_numbers *numbers_new(const nb_work *w)
     struct hfpatch_numbers *nums = calloc(1, sizeof *nums);
     if (!nums)
         return NULL;
-    size_t nblock = w->nvals + w->subs.len;
+    size_t nblock = w->nvals + w->subs.len + 3 * w->nmods;
     nums->block = malloc((nblock ? nblock : 1) * sizeof *nums->block);
-    nums->owners = malloc((w->arrs.len + w->objs.len + 1) * sizeof *nums->owners);
-    if (!nums->block || !nums->owners) {
+    /* a modifier's data of arrays is an owner too */
+    nums->owners = malloc((w->arrs.len + w->objs.len + w->nmods + 1) * sizeof *nums->owners);
+    nums->pool = malloc(w->pool ? w->pool : 1);
+    if (!nums->block || !nums->owners || !nums->pool) {
         hfpatch_numbers_delete(NULL, nums);
         return NULL;
     }
@@ -436,7 +644,7 @@ static cJSON *tree(const nb_work *w, struct hfpatch_numbers **out)
         cJSON_Delete(root);
         return NULL;
     }
-    nb_attach a = {w, nums, 0, 0, 0, 0};
+    nb_attach a = {w, nums, 0, 0, 0, 0, nums->pool};
     if (attach(root, &a) || a.ka != w->arrs.len || a.ko != w->objs.len || a.v != w->nvals ||
         a.ks != w->subs.len) {
         hfpatch_numbers_delete(root, nums);
@@ -449,6 +657,12 @@ static cJSON *tree(const nb_work *w, struct hfpatch_numbers **out)
 int hfpatch_numbers_parse(const char *text, size_t len, cJSON **out,
                           hfpatch_numbers **nums)
 {
+    return hfpatch_numbers_parse_ex(text, len, 0, out, nums);
+}
+
+int hfpatch_numbers_parse_ex(const char *text, size_t len, int flags, cJSON **out,
+                             hfpatch_numbers **nums)
+{
     *out = NULL;
     *nums = NULL;
     /* cJSON swaps '.' for the locale's decimal point before its strtod;
@@ -459,7 +673,9 @@ int hfpatch_numbers_parse(const char *text, size_t len, cJSON **out,
     nb_work *w = calloc(1, sizeof *w);
     if (!w)
         return -1;
-    w->out = malloc(len + 1);
+    w->mods_on = (flags & HFPATCH_NUMBERS_MODIFIERS) != 0;
+    w->cap = len / 4 + 4096;
+    w->out = malloc(w->cap);
     int rc = w->out ? strip(w, text, text + len) : -1;
     if (rc == 0) {
         *out = tree(w, nums);
@@ -471,6 +687,7 @@ int hfpatch_numbers_parse(const char *text, size_t len, cJSON **out,
     free(w->arrs.n);
     free(w->objs.n);
     free(w->subs.n);
+    free(w->mods);
     free(w);
     return rc;
 }
@@ -495,6 +712,7 @@ void hfpatch_numbers_delete(cJSON *root, hfpatch_numbers *nums)
         }
         free(nums->block);
         free(nums->owners);
+        free(nums->pool);
         free(nums);
     }
     cJSON_Delete(root);

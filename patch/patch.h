@@ -91,6 +91,14 @@ int hfpatch_workspace_wrap(cJSON *doc, const char *source, const char *blame,
 typedef struct hfpatch_numbers hfpatch_numbers;
 int hfpatch_numbers_parse(const char *text, size_t len, cJSON **out,
                           hfpatch_numbers **nums);
+/* hfpatch_numbers_parse, and with HFPATCH_NUMBERS_MODIFIERS also every
+ * modifier object {"name": S, "type": S, "data": D} (S without escapes;
+ * D null, or numbers as the block takes them) built whole in the block:
+ * its strings in a pool of nums.  Only for a tree nothing detaches items
+ * from (a grid's patches: copy on write). */
+#define HFPATCH_NUMBERS_MODIFIERS 1
+int hfpatch_numbers_parse_ex(const char *text, size_t len, int flags, cJSON **out,
+                             hfpatch_numbers **nums);
 /* How many number items nums holds (tests: that the block was used). */
 size_t hfpatch_numbers_count(const hfpatch_numbers *nums);
 /* Frees root, whose number items nums holds (either may be NULL). */

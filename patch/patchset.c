@@ -559,8 +559,9 @@ static int parse_checked_nums(const char *text, hfpatch_span span, int i,
     hfpatch_numbers *blk = NULL;
     /* without marks (a grid's build) the numbers' block may do; it
      * declines anything it is not sure of, and the text is parsed as ever */
-    int rc = nums && !marks && hfpatch_numbers_parse(text + span.off, span.len, &ops,
-                                                     &blk) == 0
+    int rc = nums && !marks && hfpatch_numbers_parse_ex(text + span.off, span.len,
+                                                        HFPATCH_NUMBERS_MODIFIERS, &ops,
+                                                        &blk) == 0
                  ? HF_OK
                  : hfcore_json_parse_span_ex(text, span.off, span.len, source,
                                              marks, &ops, err);

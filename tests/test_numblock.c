@@ -59,9 +59,25 @@ static size_t count_const(const cJSON *it)
     return n;
 }
 
-/* Parsed both ways: the same tree, or both refuse; the block's numbers
- * counted into *blocked, those of its objects into *keyed. */
-static void check_text(const char *text, size_t len, size_t *blocked, size_t *keyed)
+/* Objects of exactly the members name, type and data (cJSON's tree). */
+static size_t count_modifiers(const cJSON *it)
+{
+    size_t n = 0;
+    for (; it; it = it->next) {
+        n += cJSON_IsObject(it) && cJSON_GetArraySize(it) == 3 &&
+             cJSON_GetObjectItemCaseSensitive(it, "name") &&
+             cJSON_GetObjectItemCaseSensitive(it, "type") &&
+             cJSON_GetObjectItemCaseSensitive(it, "data");
+        n += count_modifiers(it->child);
+    }
+    return n;
+}
+
+/* Parsed both ways (the block's with flags): the same tree, or both
+ * refuse; the block's numbers counted into *blocked, its items with a
+ * static key into *keyed. */
+static void check_text_ex(const char *text, size_t len, int flags, size_t *blocked,
+                          size_t *keyed)
 {
     /* cJSON, with what follows the value only whitespace, as
      * hfcore_json_parse_span_ex takes a span */
@@ -76,7 +92,7 @@ static void check_text(const char *text, size_t len, size_t *blocked, size_t *ke
     }
     cJSON *got = NULL;
     hfpatch_numbers *nums = NULL;
-    int rc = hfpatch_numbers_parse(text, len, &got, &nums);
+    int rc = hfpatch_numbers_parse_ex(text, len, flags, &got, &nums);
     if ((rc == 0) != (want != NULL))
         print_message("parsed by %s only: %.*s\n", rc == 0 ? "the block" : "cJSON",
                       (int)len, text);
@@ -91,6 +107,15 @@ static void check_text(const char *text, size_t len, size_t *blocked, size_t *ke
     *keyed += count_const(got);
     hfpatch_numbers_delete(got, nums);
     cJSON_Delete(want);
+}
+
+/* check_text_ex without and with the modifier objects: a text whose tree
+ * has none is the same either way. */
+static void check_text(const char *text, size_t len, size_t *blocked, size_t *keyed)
+{
+    size_t b = 0, k = 0;
+    check_text_ex(text, len, HFPATCH_NUMBERS_MODIFIERS, &b, &k);
+    check_text_ex(text, len, 0, blocked, keyed);
 }
 
 static void test_literals(void **state)
@@ -161,6 +186,52 @@ static void test_array_objects(void **state)
      * five more), and the keyed arrays of the first five */
     assert_int_equal(blocked, 4 + 0 + 1 + 2 + 3 + 2 + 1 + 1 + 1 + 1 + 1);
     assert_int_equal(keyed, 2 + 2 + 1 + 2 + 2);
+}
+
+/* Modifier objects built whole (HFPATCH_NUMBERS_MODIFIERS): every kind
+ * of data, the members in any order, and the near ones left to cJSON
+ * (escapes, a repeated, missing or extra member, other data). */
+static void test_modifiers(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "[{\"name\": \"mu\", \"type\": \"normfactor\", \"data\": null}]",
+        "{\"data\":{\"hi\":1.1,\"lo\":0.9},\"name\":\"n1\",\"type\":\"normsys\"}",
+        "{\"type\":\"histosys\",\"data\":{\"hi_data\":[1,2],\"lo_data\":[0.5,3]},\"name\":\"h\"}",
+        "{\"name\":\"s\",\"data\":[0.1, 0.2, 3e-3],\"type\":\"staterror\"}",
+        "{ \"name\" : \"\" ,\n \"type\" :\"x\", \"data\" : [ ] }",
+        "[{\"name\":\"a\",\"type\":\"t\",\"data\":{}},{\"name\":\"b\",\"type\":\"t\","
+        "\"data\":{\"hi_data\":[],\"lo_data\":[1]}}]",
+        /* near ones: cJSON's (their numbers still in the block where they can be) */
+        "{\"name\":\"a\\\"b\",\"type\":\"t\",\"data\":null}",
+        "{\"name\":\"a\",\"type\":\"t\\u0041\",\"data\":[1]}",
+        "{\"na\\u006de\":\"a\",\"type\":\"t\",\"data\":null}",
+        "{\"name\":\"a\",\"name\":\"b\",\"type\":\"t\",\"data\":null}",
+        "{\"name\":\"a\",\"type\":\"t\"}",
+        "{\"name\":\"a\",\"name\":\"b\",\"type\":\"t\"}",
+        "{\"name\":\"a\",\"type\":\"t\",\"data\":null,\"x\":1}",
+        "{\"name\":\"a\",\"type\":\"t\",\"data\":\"d\"}",
+        "{\"name\":1,\"type\":\"t\",\"data\":null}",
+        "{\"name\":\"a\",\"type\":\"t\",\"data\":[1,\"x\"]}",
+        "{\"name\":\"a\",\"type\":\"t\",\"data\":{\"hi\":1,\"x\":2}}",
+        "{\"name\":\"a\",\"type\":\"t\",\"data\":true}",
+        /* not JSON: both refuse */
+        "{\"name\":\"a\",\"type\":\"t\",\"data\":nul}",
+        "{\"name\":\"a\",\"type\":\"t\",\"data\":nullx}",
+        "{\"name\":\"a\",\"type\":\"t\",\"data\":null,}",
+        "{\"name\":\"a\" \"type\":\"t\",\"data\":null}",
+        "{\"name\":\"a,\"type\":\"t\",\"data\":null}",
+        "{\"name\":\"a\",\"type\":\"t\",\"data\":[1]",
+    };
+    size_t blocked = 0, keyed = 0;
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+        check_text_ex(texts[i], strlen(texts[i]), HFPATCH_NUMBERS_MODIFIERS, &blocked, &keyed);
+    /* by hand: the numbers of the first six (2 + 4 + 3 + 0 + 0 + 1), then the
+     * near ones' plain number array ([1] once); the static keys: three a
+     * modifier (7 of them), hi and lo, hi_data and lo_data twice; the near
+     * ones' {"hi": 1, "x": 2} is cJSON's (an "x" key) */
+    assert_int_equal(blocked, 2 + 4 + 3 + 0 + 0 + 1 + 1);
+    assert_int_equal(keyed, 3 * 7 + 2 + 2 + 2);
 }
 
 static uint32_t next(uint32_t *s)
@@ -250,6 +321,29 @@ static void test_random(void **state)
     assert_true(keyed >= 200);
 }
 
+/* A text without whitespace strips to most of its length, past the
+ * stripped copy's first size (a quarter of the text and a page): the
+ * copy grows, in steps of one to a few bytes and by a string longer than
+ * it was (ASan, in make check-asan, sees any write past it). */
+static void test_compact(void **state)
+{
+    (void)state;
+    size_t cap = 1 << 18, n = 0, blocked = 0, keyed = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    emit(buf, &n, cap, "[");
+    for (int i = 0; i < 2000; i++)
+        emit(buf, &n, cap, i % 3 ? "\"a string of a few words\",[1,2.5]," : "{\"hi\":1,\"lo\":0.5},true,");
+    emit(buf, &n, cap, "\"");
+    for (int i = 0; i < 60000; i++)
+        buf[n++] = (char)('a' + i % 26);
+    emit(buf, &n, cap, "\",{\"k\":[3]}]");
+    buf[n] = '\0';
+    check_text(buf, n, &blocked, &keyed);
+    assert_true(blocked >= 2000);
+    free(buf);
+}
+
 /* Every 1Lbb patch (skipped without ../shared): parsed for a build, its
  * operations are the patchset read's, and the block was used. */
 static void test_1lbb(void **state)
@@ -271,7 +365,10 @@ static void test_1lbb(void **state)
         assert_int_equal(hfpatch_patchset_parse_one(lazy, i, &one, &err), HF_OK);
         assert_int_equal(hfpatch_patchset_parse_build(lazy, i, &built, &err), HF_OK);
         assert_true(hfpatch_numbers_count(built->numbers) > 500);
-        assert_true(count_const(built->ops) >= 20);
+        /* every modifier object built whole: three static keys each */
+        size_t nmods = count_modifiers(one->ops);
+        assert_true(nmods >= 92);
+        assert_true(count_const(built->ops) >= 3 * nmods);
         assert_null(one->numbers);
         same_tree(built->ops, one->ops, HF_JSON_INT | cJSON_StringIsConst);
         hf_patch_free(one);
@@ -441,7 +538,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_literals),
         cmocka_unit_test(test_array_objects),
+        cmocka_unit_test(test_modifiers),
         cmocka_unit_test(test_random),
+        cmocka_unit_test(test_compact),
         cmocka_unit_test(test_1lbb),
         cmocka_unit_test(test_half_linked),
         cmocka_unit_test(test_ws_demo),
