@@ -24,6 +24,16 @@ static int is_ws(char c)
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
+#if defined(__SSE2__)
+/* The spaces and newlines of p[0, 16), a bit each. */
+static inline unsigned ws_mask16(const char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+                                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+}
+#endif
+
 /* Whitespace: an indented file's newline and indentation (tens of
  * spaces: three quarters of a patchset) are found 64 bytes at a time,
  * without a branch per byte or per 16, where SSE2 is there (every
@@ -38,11 +48,8 @@ static const char *skip_ws(const char *p, const char *e)
     if (p >= e || !is_ws(*p))
         return p;
 #if defined(__SSE2__)
-    const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n');
     for (int k = 0; k < 4 && e - p >= 16; k++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        __m128i w = _mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(v, nl));
-        unsigned m = (unsigned)_mm_movemask_epi8(w);
+        unsigned m = ws_mask16(p);
         if (m == 0xffffu) {
             p += 16;
             continue;
@@ -54,11 +61,8 @@ static const char *skip_ws(const char *p, const char *e)
     }
     while (e - p >= 64) {
         uint64_t m = 0;
-        for (int k = 0; k < 4; k++) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
-            __m128i w = _mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(v, nl));
-            m |= (uint64_t)(unsigned)_mm_movemask_epi8(w) << (16 * k);
-        }
+        for (int k = 0; k < 4; k++)
+            m |= (uint64_t)ws_mask16(p + 16 * k) << (16 * k);
         if (m == ~0ull) {
             p += 64;
             continue;

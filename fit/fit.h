@@ -57,11 +57,6 @@ typedef struct hffit_metric {
      * starts fit/'s BFGS from the identity; 0: hffit_ex's path.  The
      * caller's per fit (infer/asymptotic.c: the Asimov fits only). */
     int identity;
-    /* 1: a fit skips the descents of mle.c's other_wells from the other
-     * wells its line finds, and counts each in deferred (the caller's per
-     * fit, like identity): limit.c's tests that may only bracket a
-     * crossing, done again without it where they decide one */
-    int quick, deferred;
     double *Hinv;   /* n x n */
     double *H0;     /* n x n: the current fit's first metric */
     hf_bfgs_work bw;

@@ -122,7 +122,6 @@ typedef struct fit_ctx {
      * takes the same steps with or without them; not reported */
     int nfree;
     hffit_scratch *check;  /* the Hessian check's buffers, or NULL */
-    int *deferred;         /* hffit_metric.quick's count, or NULL */
     /* mt's BFGS work holds this fit's final inverse metric (warm_descent
      * from a metric, not the identity): other_wells' descents start
      * from it (well_descent) */
@@ -1010,10 +1009,6 @@ static int other_wells(fit_ctx *c, nlopt_opt o, double *y, double tol,
         }
         if (back)
             continue;
-        if (c->deferred) { /* hffit_metric.quick: the caller's to redo */
-            ++*c->deferred;
-            continue;
-        }
         double fo;
         int wr = well_descent(c, &wd, yt, fb, gl, f0, tol, y, &fo);
         if (wr == WELL_FAILED) { /* L-BFGS on from the BFGS's end */
@@ -1467,7 +1462,6 @@ static int warm_run(const hf_model *m, const double *data, const double *init,
         width = b.wfull;
     }
     c.check = mt ? &mt->check : NULL; /* whether or not its metric serves */
-    c.deferred = mt && mt->quick ? &mt->deferred : NULL;
     c.mt = warm_metric(m, mt, init, fix_poi, poi_value, width, &c.identity);
     c.width = width;
     c.fix_poi = fix_poi;

@@ -498,10 +498,6 @@ static int hypo_fit(void *ctx, const double *data, const double *start,
         !h->fixed_start[asimov] && mu <= hf_model_upper(h->m)[h->poi] &&
         (asimov || hffit_metric_jump(&h->metric, start, mu, h->width,
                                      h->poi) <= HYPO_DATA_QMAX);
-    /* metric.quick (limit.c, fit/'s other wells) is for the fixed-POI
-     * fits too: a free fit redone here is every later test's */
-    int quick = h->metric.quick;
-    h->metric.quick = quick && fix_poi;
     /* a thorough fit (a retry) is hffit_ex's own, from no metric */
     int rc = hffit_warm(f->h->m, data, start, fix_poi, mu, &f->h->opt,
                         f->h->width, f->h->work,
@@ -521,7 +517,6 @@ static int hypo_fit(void *ctx, const double *data, const double *start,
         h->deferred++; /* limit.c redoes the test where it decides */
     else
         rc = hfinfer_retry_fit(h->m, &rt, rc, pars, tnll, &r.nevals, err);
-    h->metric.quick = quick;
     /* an upper limit's test that starts from a nearby test's fit, or
      * with h->defer_check, is checked afterwards where it decides a
      * crossing (limit.c's check_crossing, hfinfer_hypo_check_asimov) */

@@ -259,7 +259,7 @@ void hfinfer_limit_free(limit_ctx *c)
 /* The test at mu into *p (not yet in c->pts), its fixed-POI fits of kind
  * k started from starts[k] where given (check_test's redo), else from
  * profile_start's point; with quick, those warm fits defer retry.c's
- * refits and fit/'s descents from other wells (guard_test). */
+ * refits (guard_test). */
 static int run_test(limit_ctx *c, point *p, double mu, int observed,
                     const double *const *starts, int quick)
 {
@@ -292,14 +292,13 @@ static int run_test(limit_ctx *c, point *p, double mu, int observed,
     p->cold = !c->h.fixed_start[1];
     c->h.defer_check = c->npts > 0;
     p->checked = p->cold && !c->h.defer_check;
-    c->h.quick = c->h.metric.quick = quick && !p->cold;
-    c->h.deferred = c->h.metric.deferred = 0;
+    c->h.quick = quick && !p->cold;
+    c->h.deferred = 0;
     c->h.fixed_keep_tnll[0] = NAN;
     if (rc == HF_OK)
         rc = hfinfer_hypo_eval(&c->h, mu, observed, &r, c->err);
-    p->quick = c->h.deferred + c->h.metric.deferred > 0; /* else as without */
+    p->quick = c->h.deferred > 0; /* else guarded as without */
     c->h.defer_check = c->h.quick = c->h.deferred = 0;
-    c->h.metric.quick = c->h.metric.deferred = 0;
     if (swap) {
         c->metric = c->h.metric; /* with the buffers its fits allocated */
         c->h.metric = own;
@@ -350,25 +349,16 @@ const hfinfer_lpoint *hfinfer_limit_eval(hfinfer_limit_ctx *c, double mu,
 }
 
 /* Test i, whose fixed-POI fits deferred retry.c's refits at a bound
- * (run_test's quick, hf_hypo.quick) or fit/'s descents from other wells,
- * done again from its own fits' points with them: where a fit ends lower,
- * that test replaces it (*moved |= LIMIT_MOVED_GUARD), else it stays as it
- * was.  The tests that only
+ * (run_test's quick, hf_hypo.quick), done again from its own fits' points
+ * with them: where a fit ends lower, that test replaces it (*moved |=
+ * LIMIT_MOVED_GUARD), else it stays as it was.  The tests that only
  * bracket a crossing never pay for the refits: on sbottom 600_131_1,
  * 550_131_1, 500_131_1 every fit above mu ~ 4.9 ends with mu_ttbar on its
  * bound 0 and is redone from 3 points (25-88 evaluations each), all back
  * at the same minimum.  The 273 sbottom and staus limits: 106,548 ->
  * 105,318 evaluations (550_131_1 2,916 -> 2,342), 34 -> 33 over 4 times
  * their hypotest, every limit within 5e-11 relative.  (Doing every
- * deciding test again, whatever it deferred, cost more than it saved.)
- * The fits also defer fit/'s descents from other wells (hffit_metric.
- * quick): ~25,000 of the 108,000 evaluations of those limits at the
- * session's start (JER parameters pulled to |alpha| 0.5-1.7 far above the
- * median, each other well a genuine minimum 0.08-0.23 higher): 105,318 ->
- * 103,723, 33 -> 31 over 4x; 850_180_50's +1 sigma moved 7.8e-5 (its
- * +2 sigma tests, redone, reached lower minima, so the +1 sigma test is
- * placed elsewhere: the interpolation's own tolerance, LIMIT_AGREE; the
- * deciding test's fits equal a hypotest's), the rest within 5e-11. */
+ * deciding test again, whatever it deferred, cost more than it saved.) */
 static int guard_test(limit_ctx *c, int i, int *moved)
 {
     point *p = &c->pts[i], q = {0};

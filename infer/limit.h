@@ -18,7 +18,7 @@ typedef struct hfinfer_lpoint {
     double *own;      /* the block fixed[] point into */
     double tA;        /* twice the NLL of the Asimov fit fixed[1] */
     double t0;        /* ... of the data's fit fixed[0] */
-    int quick;        /* its fits deferred guards (limit.c's guard_test) */
+    int quick;        /* its fits deferred retry.c's refits (guard_test) */
     int checked;      /* its Asimov fit checked from the inits */
     int cold;         /* its fits had no nearby start (limit.c) */
 } hfinfer_lpoint;

@@ -198,74 +198,12 @@ static void test_limit_guards_deciding(void **state)
         skip(); /* no test deferred a refit: the fits changed */
 }
 
-#define SB_MU 3.7 /* near 850_180_50's +2 sigma limit, 3.703 */
-
-/* A test after the first also defers fit/'s descents from the other
- * wells (hffit_metric.quick); where it decides a crossing it is done again
- * with them.  sbottom 850_180_50 (../shared), tests at 3.0, 3.4 and
- * SB_MU: the Asimov fit at SB_MU defers a descent that ends lower; the
- * limit's test there must be the one with every guard. */
-static void test_limit_guards_wells(void **state)
-{
-    (void)state;
-    hf_workspace *ws = NULL;
-    hf_patch *p = NULL;
-    hf_model *m = NULL;
-    hf_error err = {0};
-    if (hf_workspace_read(SB "/BkgOnly.json", &ws, &err) != HF_OK)
-        skip();
-    const hf_patch *pl[1] = {p};
-    if (hf_patch_read_any(SB "/patch.sbottom_850_180_50.json", NULL, &p,
-                          &err) != HF_OK ||
-        (pl[0] = p, hf_model_build(ws, pl, 1, NULL, &m, &err)) != HF_OK)
-        fail_msg("%s", err.msg);
-    hfinfer_limit_ctx c = {0};
-    c.level = 0.05;
-    c.err = &err;
-    if (hfinfer_hypo_init(&c.h, m, hf_model_data(m), HF_TEST_QMU_TILDE, NULL,
-                          &err))
-        fail_msg("%s", err.msg);
-    const double mus[3] = {3.0, 3.4, SB_MU};
-    const hfinfer_lpoint *q = NULL;
-    for (int i = 0; i < 3; i++)
-        if (!(q = hfinfer_limit_eval(&c, mus[i], 0)))
-            fail_msg("test at %g: %s", mus[i], err.msg);
-    int np = hf_model_npars(m);
-    double quick = q->tA, *x = malloc(2 * np * sizeof *x), *y = x + np;
-    memcpy(x, q->fixed[1], np * sizeof *x);
-    /* the same fit, from where it ended, with every guard */
-    double guarded = asimov_fit(&c.h, SB_MU, x, y);
-    hf_limit_result l;
-    int rc = hfinfer_limit_solve(&c, &l);
-    double after = NAN;
-    int still = -1;
-    for (int i = 0; i < c.npts; i++)
-        if (c.pts[i].mu == SB_MU) {
-            after = c.pts[i].tA;
-            still = c.pts[i].quick;
-        }
-    free(x);
-    hfinfer_limit_free(&c);
-    hfinfer_hypo_free(&c.h);
-    hf_model_free(m);
-    hf_patch_free(p);
-    hf_workspace_free(ws);
-    assert_int_equal(rc, HF_OK);
-    if (!(guarded < quick - 1e-5))
-        skip(); /* the fits changed: no deferred descent ends lower here */
-    assert_int_equal(still, 0);
-    if (!(fabs(after - guarded) <= 1e-9 * fabs(guarded)))
-        fail_msg("test at %g: twice NLL %.9f, with every guard %.9f "
-                 "(deferred: %.9f)", SB_MU, after, guarded, quick);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_finds_lower),
         cmocka_unit_test(test_limit_redoes),
         cmocka_unit_test(test_limit_guards_deciding),
-        cmocka_unit_test(test_limit_guards_wells),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
