@@ -312,6 +312,22 @@ static int hessian_block_apart(const hf_model *m, const double *data,
     return ok;
 }
 
+/* hessian_block's block in idx's order (not sparse) into F (n x n), from
+ * the lower triangle hessian_block_apart left in H, which the
+ * factorisation of F did not touch: the same entries, bit for bit (each
+ * pair's entry, scaled as block_of scales it), without computing the
+ * Hessian again for a saddle's direction. */
+static void block_from_lower(const double *H, int npars, int n,
+                             const int *idx, const double *w, double *F)
+{
+    for (int j = 0; j < n; j++)
+        for (int l = 0; l < n; l++) {
+            size_t at = idx[j] >= idx[l] ? (size_t)idx[j] * npars + idx[l]
+                                         : (size_t)idx[l] * npars + idx[j];
+            F[(size_t)j * n + l] = l > j ? H[at] * w[l] * w[j] : H[at] * w[j] * w[l];
+        }
+}
+
 /* Below this many doubles (32 MB: glibc's largest threshold for mapping
  * an allocation afresh) a check takes its own buffers even where a kept
  * scratch is offered: malloc then hands a freed buffer back from its heap
@@ -390,10 +406,13 @@ int hffit_curvature_ex(const hf_model *m, const double *data,
         rc = HFFIT_MINIMUM;
         goto out;
     }
-    /* the factorisation destroyed it: again, in idx's order (rare: a
-     * saddle, or flat) */
-    hessian_block(m, data, x, n, w, 0, &o, H, pw, tmp);
-    double lo = lowest(H, n, dir);
+    /* the factorisation destroyed the block: again, in idx's order (rare:
+     * a saddle, or flat); made apart, from H's lower triangle, intact */
+    if (apart)
+        block_from_lower(H, npars, n, idx, w, F);
+    else
+        hessian_block(m, data, x, n, w, 0, &o, H, pw, tmp);
+    double lo = lowest(apart ? F : H, n, dir);
     rc = isnan(lo) ? HFFIT_UNKNOWN : lo < -NEG_CURVATURE ? HFFIT_SADDLE : HFFIT_FLAT;
 out:
     hffit_scratch_free(&own);
