@@ -25,7 +25,7 @@ int hffit_bfgs_work_alloc(hf_bfgs_work *w, const hf_model *m, int nmax)
     size_t n = nmax > 0 ? (size_t)nmax : 1;
     size_t np = hf_model_npars(m) > 0 ? (size_t)hf_model_npars(m) : 1;
     memset(w, 0, sizeof *w);
-    w->buf = malloc((n * n + 9 * n + 2 * np + hf_model_work_size(m)) *
+    w->buf = malloc((n * n + 10 * n + 2 * np + hf_model_work_size(m)) *
                     sizeof *w->buf);
     w->held = malloc(n);
     if (!w->buf || !w->held) {
@@ -43,6 +43,7 @@ int hffit_bfgs_work_alloc(hf_bfgs_work *w, const hf_model *m, int nmax)
     w->u = v, v += n;
     w->hg = v, v += n;
     w->hgt = v, v += n;
+    w->h0d = v, v += n;
     w->x = v, v += np;
     w->gx = v, v += np;
     w->model_work = v;
@@ -265,27 +266,32 @@ void hffit_bfgs_drop_variable(double *H, int n, int j)
         H[(size_t)j * n + k] = H[(size_t)k * n + j] = 0;
 }
 
-/* H = Hinv0 without the held variables. */
+/* H = Hinv0 without the held variables; Hinv0's diagonal into h0d
+ * first (join_released's).  Hinv0 may be w->H itself, the first metric
+ * written there by the caller: no copy of n^2 (asymptotic.c's probe and
+ * warm.c's fits build their first metric in place). */
 static void restart_metric(const hf_bfgs_problem *p, hf_bfgs_work *w,
                            const double *Hinv0)
 {
-    memcpy(w->H, Hinv0, (size_t)p->n * p->n * sizeof *w->H);
+    for (int k = 0; k < p->n; k++)
+        w->h0d[k] = Hinv0[(size_t)k * p->n + k];
+    if (Hinv0 != w->H)
+        memcpy(w->H, Hinv0, (size_t)p->n * p->n * sizeof *w->H);
     for (int k = 0; k < p->n; k++)
         if (w->held[k])
             hffit_bfgs_drop_variable(w->H, p->n, k);
 }
 
 /* The released variables (rows and columns still zero) back into the
- * metric with Hinv0's diagonal entry: a fit from the identity that had
- * a variable on its bound keeps what it learnt of the others (staus'
+ * metric with Hinv0's diagonal entry (h0d): a fit from the identity that
+ * had a variable on its bound keeps what it learnt of the others (staus'
  * free fit: 41 evaluations instead of 59 with a restart). */
-static void join_released(const hf_bfgs_problem *p, hf_bfgs_work *w,
-                          const double *Hinv0)
+static void join_released(const hf_bfgs_problem *p, hf_bfgs_work *w)
 {
     size_t n = (size_t)p->n;
     for (size_t k = 0; k < n; k++)
         if (!w->held[k] && w->H[k * n + k] == 0)
-            w->H[k * n + k] = Hinv0[k * n + k];
+            w->H[k * n + k] = w->h0d[k];
 }
 
 /* KKT at a point where the free gradient vanishes: releases the held
@@ -518,6 +524,8 @@ int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
     int n = p->n, rc = HF_ERR_FIT, releases = 0, have_hg = 0;
     int max_iter = p->max_iter > 0 ? p->max_iter : 60;
     double tol = p->tolerance > 0 ? p->tolerance : 1e-10;
+    if (Hinv0 == w->H && !p->adaptive)
+        return HF_ERR_ARG; /* a restart would need the metric overwritten */
     double f = init_point(p, Hinv0, start, w, nevals);
     w->at_near = 0;
     w->first_bad = 0;
@@ -536,7 +544,7 @@ int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
             if (++releases > 3)
                 break;
             if (p->adaptive)
-                join_released(p, w, Hinv0);
+                join_released(p, w);
             else
                 restart_metric(p, w, Hinv0);
             have_hg = 0;

@@ -35,6 +35,7 @@ typedef struct hf_bfgs_work {
      * the update vector, H g, H gt (n each); the full parameter vector and
      * gradient (npars each) */
     double *y, *g, *d, *yt, *gt, *hy, *u, *hg, *hgt, *x, *gx;
+    double *h0d; /* n: the first metric's diagonal (a released variable's) */
     double *buf;
     /* NULL (as hffit_bfgs_work_alloc leaves it), or a point (npars) where
      * the descent may stop short: once every moved parameter is within
@@ -75,7 +76,9 @@ void hffit_bfgs_work_free(hf_bfgs_work *w);
 
 /* Minimises the NLL from `start` (npars, within bounds; it carries the
  * values of the parameters not moved) with first inverse metric Hinv0
- * (n x n, width units).  Writes the best point reached to pars (npars,
+ * (n x n, width units), which may be w->H itself where p->adaptive (the
+ * metric made in place: no copy; HF_ERR_ARG without p->adaptive, whose
+ * restarts need Hinv0 intact).  Writes the best point reached to pars (npars,
  * may be start) and twice its NLL to *tnll; adds the NLL+gradient
  * evaluations to *nevals.  HF_OK when hf_fit's criterion is met with every
  * held variable's gradient pushing against its bound; HF_ERR_FIT when it

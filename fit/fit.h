@@ -58,13 +58,17 @@ typedef struct hffit_metric {
      * caller's per fit (infer/asymptotic.c: the Asimov fits only). */
     int identity;
     double *Hinv;   /* n x n */
-    double *H0;     /* n x n: the current fit's first metric */
     hf_bfgs_work bw;
     hffit_scratch check; /* the whole-Hessian check's, kept across fits */
 } hffit_metric;
 
 int hffit_metric_alloc(hffit_metric *mt, const hf_model *m);
 void hffit_metric_free(hffit_metric *mt);
+
+/* mt's kept metric (Hinv, mt->have) conditioned on the POI (poi_var >= 0),
+ * its row and column left out, into H ((n - 1) x (n - 1)): bit for bit
+ * hffit_bfgs_drop_variable of a copy of Hinv, squeezed. */
+void hffit_metric_condition(const hffit_metric *mt, double *H);
 
 /* hffit_ex, its first descent fit/'s BFGS with mt's metric (NULL mt:
  * hffit_ex itself), or from the identity for a fixed-POI fit that may

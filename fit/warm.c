@@ -46,12 +46,11 @@ int hffit_metric_alloc(hffit_metric *mt, const hf_model *m)
             k++;
         }
     size_t nn = (size_t)(n ? n : 1) * (n ? n : 1);
-    mt->Hinv = malloc(2 * nn * sizeof *mt->Hinv);
+    mt->Hinv = malloc(nn * sizeof *mt->Hinv);
     if (!mt->Hinv || hffit_bfgs_work_alloc(&mt->bw, m, n) != HF_OK) {
         hffit_metric_free(mt);
         return HF_ERR_NOMEM;
     }
-    mt->H0 = mt->Hinv + nn;
     /* ROOT's kinked codes have fits of their own (mle.c's sides and two
      * starts), which a BFGS across the kinks would bypass */
     unsigned char *flag = malloc(npars ? npars : 1);
@@ -74,30 +73,49 @@ void hffit_metric_free(hffit_metric *mt)
     memset(mt, 0, sizeof *mt);
 }
 
-/* The first metric of a fit over n variables into mt->H0: the kept one
- * (without the POI's row and column, conditioned on it, when the POI is
+/* mt's kept metric conditioned on the POI, without the POI's row and
+ * column, into H ((n-1) x (n-1)), in one pass: each entry the one
+ * hffit_bfgs_drop_variable(p) leaves in a copy of Hinv (the same
+ * difference, h - (h_ap / h_pp) h_pb, skipped where h_ap / h_pp is 0),
+ * then squeezed out -- without that copy and the squeeze's pass. */
+void hffit_metric_condition(const hffit_metric *mt, double *H)
+{
+    int N = mt->n, p = mt->poi_var, n = N - 1;
+    const double *Hi = mt->Hinv, *hp = Hi + (size_t)p * N;
+    double hpp = hp[p];
+    if (!(hpp > 0))
+        hpp = 1e-300;
+    for (int a = 0, r = 0; a < N; a++) {
+        if (a == p)
+            continue;
+        const double *ha = Hi + (size_t)a * N;
+        double *out = H + (size_t)r++ * n, hap = ha[p] / hpp;
+        if (hap == 0) {
+            memcpy(out, ha, p * sizeof *out);
+            memcpy(out + p, ha + p + 1, (N - p - 1) * sizeof *out);
+            continue;
+        }
+        for (int b = 0; b < p; b++)
+            out[b] = ha[b] - hap * hp[b];
+        for (int b = p + 1; b < N; b++)
+            out[b - 1] = ha[b] - hap * hp[b];
+    }
+}
+
+/* The first metric of a fit over n variables, made in place in mt->bw.H
+ * (hffit_bfgs_newton then starts from it without a copy): the kept one
+ * (conditioned on the POI without its row and column when the POI is
  * fixed), else (or asked for) the identity. */
 static void first_metric(hffit_metric *mt, int n, int fix_poi, int identity)
 {
     int N = mt->n, p = mt->poi_var;
-    double *H0 = mt->H0;
+    double *H0 = mt->bw.H;
     if (!identity && mt->have && n == N) {
         memcpy(H0, mt->Hinv, (size_t)N * N * sizeof *H0);
         return;
     }
     if (!identity && mt->have && fix_poi && p >= 0 && n == N - 1) {
-        /* conditioned in place in H0 (as hffit_bfgs_drop_variable), then
-         * row and column p squeezed out */
-        memcpy(H0, mt->Hinv, (size_t)N * N * sizeof *H0);
-        hffit_bfgs_drop_variable(H0, N, p);
-        for (int a = 0, r = 0; a < N; a++) {
-            if (a == p)
-                continue;
-            for (int b = 0, s = 0; b < N; b++)
-                if (b != p)
-                    H0[(size_t)r * n + s++] = H0[(size_t)a * N + b];
-            r++;
-        }
+        hffit_metric_condition(mt, H0);
         return;
     }
     memset(H0, 0, (size_t)n * n * sizeof *H0);
@@ -187,7 +205,7 @@ int hffit_metric_descend(hffit_metric *mt, const hf_model *m,
     double tnll = NAN;
     first_metric(mt, n, fix_poi, identity);
 
-    int rc = hffit_bfgs_newton(&p, NEWTON_TOL * tol, mt->H0, x, x, &tnll,
+    int rc = hffit_bfgs_newton(&p, NEWTON_TOL * tol, mt->bw.H, x, x, &tnll,
                                nevals, &mt->bw);
     *f = 0.5 * tnll;
     /* only the first free fit's: a later one starts from it, and where

@@ -299,8 +299,8 @@ static void hypo_probe_metric(hf_hypo *h, int n, const int *idx,
 {
     hffit_metric *mt = &h->metric;
     int N = mt->n, p = mt->poi_var;
-    memset(H, 0, (size_t)n * n * sizeof *H);
     if (!mt->Hinv || !mt->have || p < 0 || N != n + 1) {
+        memset(H, 0, (size_t)n * n * sizeof *H);
         if (2 * hf_model_nmain(h->m) <= n &&
             hffit_gauss_newton(h->m, h->asimov, x, n, idx, h->width, H,
                                nevals) == HF_OK)
@@ -310,14 +310,7 @@ static void hypo_probe_metric(hf_hypo *h, int n, const int *idx,
             H[(size_t)k * n + k] = 1;
         return;
     }
-    memcpy(mt->H0, mt->Hinv, (size_t)N * N * sizeof *H); /* its scratch */
-    hffit_bfgs_drop_variable(mt->H0, N, p);
-    for (int a = 0, r = 0; a < N; a++) {
-        for (int b = 0, c = 0; a != p && b < N; b++)
-            if (b != p)
-                H[(size_t)r * n + c++] = mt->H0[(size_t)a * N + b];
-        r += a != p;
-    }
+    hffit_metric_condition(mt, H);
 }
 
 /* The second start's descent from the inits into x, which stops where
@@ -371,9 +364,9 @@ static int hypo_probe_bfgs(hf_hypo *h, double mu, const double *xs,
     for (int i = 0; idx && i < np; i++)
         if (!fixed[i] && i != h->poi)
             idx[n++] = i;
-    double *H = malloc((size_t)(n ? n : 1) * (n ? n : 1) * sizeof *H);
-    if (idx && H && hffit_bfgs_work_alloc(&w, h->m, n ? n : 1) == HF_OK) {
+    if (idx && hffit_bfgs_work_alloc(&w, h->m, n ? n : 1) == HF_OK) {
         int ng = 0;
+        double *H = w.H; /* the first metric made in place: no copy */
         hypo_probe_metric(h, n, idx, x, H, &ng);
         *nevals += ng;
         hf_bfgs_problem p = {h->m,     h->asimov,        n,       idx,
@@ -388,7 +381,6 @@ static int hypo_probe_bfgs(hf_hypo *h, double mu, const double *xs,
         same = w.first_bad ? -1 : w.at_near && !hffit_lower(f, tnll);
     }
     hffit_bfgs_work_free(&w);
-    free(H);
     free(idx);
     return same;
 }

@@ -23,6 +23,7 @@
 
 #include "hf.h"
 #include "fit/bfgs.h"
+#include "fit/fit.h"
 #include "models.h"
 
 static double poisson_term(double lam, double n)
@@ -245,6 +246,95 @@ static void test_start_given(void **state)
     two_fit_close(&f);
 }
 
+/* One adaptive descent from start with first metric H0 (2 x 2): Hinv0 a
+ * separate array, or w->H itself holding H0 (in_place). */
+static int fit_from(two_fit *f, const double *H0, int in_place,
+                    const double *start, double *pars, double *tnll,
+                    long *nevals)
+{
+    double H[4];
+    memcpy(H, H0, sizeof H);
+    memcpy(f->w.H, H0, sizeof H);
+    *nevals = 0;
+    return hffit_bfgs(&f->p, in_place ? f->w.H : H, start, pars, tnll,
+                      nevals, &f->w);
+}
+
+/* A first metric made in place in w->H (warm.c's and the probe's, no
+ * copy) gives the descent a copy of it gives, bit for bit: interior, held
+ * on a bound, and held at the start then released (its metric row back
+ * from the first metric's diagonal, which the in-place descent has
+ * overwritten by then).  Without adaptive it is refused. */
+static void test_metric_in_place(void **state)
+{
+    (void)state;
+    const int counts[3][2] = {{20, 12}, {8, 12}, {14, 12}};
+    const double H0[4] = {2, 0.3, 0.3, 0.5};
+    for (int c = 0; c < 3; c++) {
+        two_fit f;
+        two_fit_open(&f, counts[c][0], counts[c][1], 2);
+        f.p.adaptive = 1;
+        double start[2], pa[2], pb[2], ta, tb;
+        long na, nb;
+        start[f.imu] = c == 2 ? 0 : 1; /* held at first: released later */
+        start[f.ik] = c == 2 ? 2 : 1;
+        int ra = fit_from(&f, H0, 0, start, pa, &ta, &na);
+        int rb = fit_from(&f, H0, 1, start, pb, &tb, &nb);
+        assert_int_equal(ra, HF_OK);
+        assert_int_equal(rb, ra);
+        assert_memory_equal(pa, pb, sizeof pa);
+        assert_memory_equal(&ta, &tb, sizeof ta);
+        assert_true(na == nb);
+        if (c == 2) /* released: mu = (14 - 12) / 5 at the minimum */
+            assert_true(fabs(pb[f.imu] - 0.4) < 1e-5);
+        f.p.adaptive = 0;
+        assert_int_equal(fit_from(&f, H0, 1, start, pb, &tb, &nb), HF_ERR_ARG);
+        two_fit_close(&f);
+    }
+}
+
+/* hffit_metric_condition is hffit_bfgs_drop_variable of a copy of the
+ * kept metric with the POI's row and column squeezed out, bit for bit,
+ * for every place of the POI, with zeros in its column (rows skipped). */
+static void test_metric_condition(void **state)
+{
+    (void)state;
+    enum { N = 6 };
+    double Hi[N * N], ref[N * N], out[(N - 1) * (N - 1)];
+    for (int a = 0; a < N; a++)
+        for (int b = 0; b <= a; b++) {
+            double v = a == b ? 3 + 0.37 * a : 0.1 * sin(1.7 * a + 0.9 * b);
+            if ((a + b) % 4 == 1)
+                v = 0;
+            Hi[a * N + b] = Hi[b * N + a] = v;
+        }
+    for (int p = 0; p < N; p++) {
+        hffit_metric mt = {0};
+        mt.n = N, mt.poi_var = p, mt.Hinv = Hi, mt.have = 1;
+        memcpy(ref, Hi, sizeof ref);
+        hffit_bfgs_drop_variable(ref, N, p);
+        double want[(N - 1) * (N - 1)];
+        for (int a = 0, r = 0; a < N; a++) {
+            for (int b = 0, c = 0; a != p && b < N; b++)
+                if (b != p)
+                    want[r * (N - 1) + c++] = ref[a * N + b];
+            r += a != p;
+        }
+        memset(out, 0xff, sizeof out);
+        hffit_metric_condition(&mt, out);
+        assert_memory_equal(out, want, sizeof out);
+        /* conditioned: not the plain squeeze (some entry moved) */
+        int moved = 0;
+        for (int a = 0, r = 0; a < N; a++) {
+            for (int b = 0, c = 0; a != p && b < N; b++)
+                if (b != p)
+                    moved |= want[r * (N - 1) + c++] != Hi[a * N + b];
+            r += a != p;
+        }
+        assert_true(moved);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +345,8 @@ int main(void)
         cmocka_unit_test(test_stops_near),
         cmocka_unit_test(test_first_step),
         cmocka_unit_test(test_start_given),
+        cmocka_unit_test(test_metric_in_place),
+        cmocka_unit_test(test_metric_condition),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
