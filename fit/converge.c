@@ -213,6 +213,17 @@ static check_order order_in(int *ib, int n)
 
 static void ascending(check_order *o, int n, const int *idx)
 {
+    int sorted = 1;
+    for (int a = 1; a < n && sorted; a++)
+        sorted = idx[a - 1] < idx[a];
+    if (sorted) { /* the fits' idx (free parameters in index order): qsort's
+                     order without qsort */
+        for (int a = 0; a < n; a++) {
+            o->asc[a] = idx[a];
+            o->rank[a] = a;
+        }
+        return;
+    }
     for (int a = 0; a < n; a++) {
         o->k[2 * a] = idx[a];
         o->k[2 * a + 1] = a;

@@ -73,6 +73,16 @@ void hffit_metric_free(hffit_metric *mt)
     memset(mt, 0, sizeof *mt);
 }
 
+/* out = a - c b (n): drop_variable's axpy_minus, to another row (restrict:
+ * vectorised; no FMA contraction in the clone, so the same doubles) */
+HFCORE_AVX2_CLONE_O3 static void less_row(double *restrict out,
+                                          const double *restrict a, double c,
+                                          const double *restrict b, int n)
+{
+    for (int k = 0; k < n; k++)
+        out[k] = a[k] - c * b[k];
+}
+
 /* mt's kept metric conditioned on the POI, without the POI's row and
  * column, into H ((n-1) x (n-1)), in one pass: each entry the one
  * hffit_bfgs_drop_variable(p) leaves in a copy of Hinv (the same
@@ -95,10 +105,8 @@ void hffit_metric_condition(const hffit_metric *mt, double *H)
             memcpy(out + p, ha + p + 1, (N - p - 1) * sizeof *out);
             continue;
         }
-        for (int b = 0; b < p; b++)
-            out[b] = ha[b] - hap * hp[b];
-        for (int b = p + 1; b < N; b++)
-            out[b - 1] = ha[b] - hap * hp[b];
+        less_row(out, ha, hap, hp, p);
+        less_row(out + p, ha + p + 1, hap, hp + p + 1, N - p - 1);
     }
 }
 
