@@ -146,9 +146,10 @@ static void test_limit_redoes(void **state)
 /* A limit's tests after the first skip retry.c's refits (hf_hypo.quick)
  * until they decide a crossing; then they are done again with them.
  * sbottom 600_131_1 (../shared): above mu ~ 4.9 its fits end with
- * mu_ttbar on its bound.  After the limit, the test nearest to each
- * crossing has no deferred refit left (and is checked from the inits),
- * while some test that decides none still has. */
+ * mu_ttbar on its bound.  After the limit, the tests checked from the
+ * inits and with no deferred refit left put each crossing where the limit
+ * has it (to LIMIT_AGREE, hfinfer_limit_agrees: the others do not decide
+ * it), while some test that decides none still has deferred refits. */
 static void test_limit_guards_deciding(void **state)
 {
     (void)state;
@@ -175,20 +176,20 @@ static void test_limit_guards_deciding(void **state)
     int kept = 0;
     for (int i = 0; i < c.npts; i++)
         kept += c.pts[i].quick;
+    hfinfer_limit_ctx only = c;
+    only.pts = malloc(c.npts * sizeof *only.pts);
+    assert_non_null(only.pts);
+    only.npts = 0;
+    for (int i = 0; i < c.npts; i++)
+        if (c.pts[i].checked && !c.pts[i].quick)
+            only.pts[only.npts++] = c.pts[i];
     for (int k = 0; k < 6; k++) {
         double mu = k ? l.exp[k - 1] : l.obs;
-        int best = -1;
-        for (int i = 0; i < c.npts; i++)
-            if ((k > 0 || !isnan(c.pts[i].v[0])) &&
-                (best < 0 ||
-                 fabs(c.pts[i].mu - mu) < fabs(c.pts[best].mu - mu)))
-                best = i;
-        assert_true(best >= 0);
-        if (c.pts[best].quick || !c.pts[best].checked)
-            fail_msg("limit %d at %g: its nearest test (mu %g) has %s", k,
-                     mu, c.pts[best].mu,
-                     c.pts[best].quick ? "deferred refits" : "no check");
+        if (!hfinfer_limit_agrees(&only, k, mu))
+            fail_msg("limit %d at %g: not where its %d checked and guarded "
+                     "tests (of %d) put it", k, mu, only.npts, c.npts);
     }
+    free(only.pts);
     hfinfer_limit_free(&c);
     hfinfer_hypo_free(&c.h);
     hf_model_free(m);
