@@ -217,7 +217,9 @@ int hfpatch_patchset_guess_parse(const char *path, const char *name,
 /* For ps from hfpatch_patchset_open: patch `name`'s operations, as
  * hfpatch_patchset_load(path, name) would have parsed them (same checks,
  * same messages) -- g's when the check found the same span there (then
- * g->adopted), else parsed now.  HF_OK too when there is no such patch. */
+ * g->adopted: without integer marks, its numbers in a block, as
+ * hfpatch_patchset_parse_build's; for building models, not for writing
+ * out), else parsed now.  HF_OK too when there is no such patch. */
 int hfpatch_patchset_settle(hf_patchset *ps, const char *name, hfpatch_guess *g,
                             hf_error *err);
 void hfpatch_guess_free(hfpatch_guess *g);
