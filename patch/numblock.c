@@ -15,7 +15,8 @@
  * ~600 histosys a patch) as {}, and their numbers are read with strtod once per distinct
  * literal (the same values recur: hi_data == lo_data == the sample's
  * data) into one block, linked into the tree as cJSON links a
- * container's items.  For a grid's patch (HFPATCH_NUMBERS_MODIFIERS) also
+ * container's items.  For a grid's patch and a workspace
+ * (HFPATCH_NUMBERS_MODIFIERS) also
  * each modifier object {"name": S, "type": S, "data": D} goes to cJSON as
  * {} and its three members are made in the block, keyed statically, their
  * strings in one pool: the 924 modifiers a 1Lbb patch adds were ~8.3k of
@@ -24,7 +25,7 @@
  * Everything else, and the grammar, is still cJSON's.
  *
  * The same for a workspace (patch/workspace.c: 1Lbb's is 4.4 MB, 26.6k
- * of its numbers go to the block, a quarter of its parse).  Any doubt
+ * of its numbers and its 9.5k modifiers go to the block).  Any doubt
  * (a literal cJSON would cut, another locale's decimal point, cJSON
  * failing, a count that does not match, a control byte that cJSON would
  * skip as whitespace between brackets) returns nonzero and the caller
