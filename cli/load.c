@@ -447,14 +447,16 @@ static void digest_thread(struct hfcli_ahead *a)
         pthread_create(&a->digest.tid, NULL, ahead_digest, a) == 0;
 }
 
-/* The digest's first three fifths worked out on the main thread before
+/* The digest's first nine tenths worked out on the main thread before
  * the workspace's parse, the rest by the worker after the check: the
- * worker's chain is the longer (1Lbb, thread CPU: check ~21 ms + digest
- * ~6 ms against ~21 ms here to the hypotest since the block reader's
- * faster parse).  Of the shares 1/3, 1/2, 3/5 and 7/10 (101 interleaved
- * runs each) 3/5 gave the shortest longer chain (median 30.5 ms against
- * 34.0 for 1/3; the main thread's wait for the worker 4.8 -> 2.4 ms).
- * Not when the digest has a thread of its own already. */
+ * worker's chain is the longer (1Lbb, thread CPU in the quickest of 81
+ * runs: check ~21.2 ms + digest ~5.3 ms against ~16.7 ms here to the
+ * hypotest since the block reader builds the workspace's modifiers and
+ * the patch's).  The chains' minima over the shares 0.8, 0.85, 0.9 and 1
+ * (81 interleaved runs, load 7) put the balance at ~0.93 (main 20.7,
+ * 20.5, 20.6, 22.6 ms; worker 22.4, 22.0, 22.5, 21.2); their medians
+ * under load did not tell the shares apart.  Not when the digest has a
+ * thread of its own already. */
 static void digest_ahead(struct hfcli_ahead *a)
 {
     digest_job *d = &a->digest;
@@ -465,7 +467,7 @@ static void digest_ahead(struct hfcli_ahead *a)
         return;
     hf_error err = {0};
     if (hfcore_json_text_digest_begin(d->text, d->len, "sha256", &d->steps, &err) == HF_OK)
-        hfcore_json_text_digest_step(d->steps, d->len / 5 * 3);
+        hfcore_json_text_digest_step(d->steps, d->len / 10 * 9);
     pthread_mutex_lock(&a->lock);
     a->digest_busy = 0;
     pthread_cond_broadcast(&a->cond);
@@ -481,8 +483,8 @@ static const char *guess_name(const struct hfcli_ahead *a)
 /* The worker's jobs one after the other on one thread: the patch located
  * (the main thread waits for it once the workspace is parsed, then parses
  * the patch, builds and fits on the other core), the check, then the
- * workspace's digest (its first three fifths done by the main thread:
- * digest_ahead).  On 1Lbb the two sides then take about as long (~25 ms
+ * workspace's digest (its first nine tenths done by the main thread:
+ * digest_ahead).  On 1Lbb the two sides then take about as long (~22 ms
  * of thread CPU each; with the patch's parse here the worker's was ~6 ms
  * longer).  Without a patch located the main thread only waits: the
  * digest has a thread of its own beside the check, as it has with more
@@ -527,9 +529,10 @@ static void text_read(struct hfcli_ahead *a, const hfcore_text *t)
 
 /* The main thread's heap grown and its pages made present in one go by
  * about what the workspace's tree, its checks and the model will take
- * (1Lbb: the heap's top reaches 2.36 times its 4.4 MB of text; 2.82
- * before the block reader's copy of the stripped text was sized to it;
- * each MB made present and not used is ~0.25 ms of zeroing here): one
+ * (1Lbb: the heap's top reaches 2.01-2.05 times its 4.4 MB of text, 5
+ * patches by mallinfo2 without this; 2.36 before the block reader built
+ * the modifiers, 2.82 before its copy of the stripped text was sized to
+ * it; each MB made present and not used is ~0.25 ms of zeroing): one
  * madvise instead of
  * ~3000 page faults while they are built, each a trap into the kernel
  * (single patch CPU 70.2 -> 65.9 ms, perf stat, 11 alternating runs).
@@ -539,7 +542,7 @@ static void text_read(struct hfcli_ahead *a, const hfcore_text *t)
 static void heap_ahead(size_t text_len)
 {
 #if defined(MADV_POPULATE_WRITE) && defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
-    size_t n = text_len / 5 * 12, page = 4096;
+    size_t n = text_len / 10 * 21, page = 4096;
     /* small: few faults to save; above 32 MB (a workspace of ~10 MB)
      * glibc takes no such threshold, and the block would be mapped and
      * unmapped, its pages with it */

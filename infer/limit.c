@@ -26,13 +26,26 @@ typedef hfinfer_limit_ctx limit_ctx;
 #define LIMIT_MOVED_GUARD 1
 #define LIMIT_MOVED_CHECK 2
 
-/* Whether test p's fit of kind k may be where later tests start theirs:
- * not a cold one (no nearby start) whose check from the inits is still to
- * come (run_test): the fits of tests started from a cold fit in the
- * higher of two wells end there too (tests/pyhf/asimov_inits.json). */
-static int seeds(const point *p, int k)
+/* How near (relative to mu) a test past the POI's upper bound must have
+ * a seeding test to start from its fits (warm_start). */
+#define LIMIT_NEAR_PAST 0.5
+
+/* Does test p lie past the POI's upper bound? */
+static int past_bound(const limit_ctx *c, const point *p)
 {
-    return p->fixed[k] && (p->checked || !p->cold);
+    return p->mu > hf_model_upper(c->h.m)[c->h.poi];
+}
+
+/* Whether test p's fit of kind k may be where later tests start theirs:
+ * not a cold one (no nearby start) within the POI's bounds whose check
+ * from the inits is still to come (run_test): the fits of tests started
+ * from a cold fit in the higher of two wells end there too (tests/pyhf/
+ * asimov_inits.json: the first test's).  A cold one past the bound does
+ * seed: its fits start from the free fits' points as a hypothesis test's,
+ * and warm_start takes it only for tests near it. */
+static int seeds(const limit_ctx *c, const point *p, int k)
+{
+    return p->fixed[k] && (p->checked || !p->cold || past_bound(c, p));
 }
 
 /* Do tests at x and y count as one (their fits differ by the fits'
@@ -50,7 +63,7 @@ static int third_seed(const limit_ctx *c, int k, double mu, int best,
     int third = -1;
     for (int i = 0; i < c->npts; i++) {
         const point *p = &c->pts[i];
-        if (!seeds(p, k) || same_mu(p->mu, c->pts[best].mu) ||
+        if (!seeds(c, p, k) || same_mu(p->mu, c->pts[best].mu) ||
             same_mu(p->mu, c->pts[next].mu))
             continue;
         if (third < 0 || fabs(p->mu - mu) < fabs(c->pts[third].mu - mu))
@@ -109,7 +122,7 @@ static const double *profile_start(const limit_ctx *c, int k, double mu,
 {
     int best = -1, next = -1;
     for (int i = 0; i < c->npts; i++)
-        if (seeds(&c->pts[i], k) &&
+        if (seeds(c, &c->pts[i], k) &&
             (best < 0 ||
              fabs(c->pts[i].mu - mu) < fabs(c->pts[best].mu - mu)))
             best = i;
@@ -119,7 +132,7 @@ static const double *profile_start(const limit_ctx *c, int k, double mu,
     int next_beyond = 0;
     for (int i = 0; i < c->npts; i++) {
         double d = c->pts[i].mu - c->pts[best].mu;
-        if (!seeds(&c->pts[i], k) || d == 0)
+        if (!seeds(c, &c->pts[i], k) || d == 0)
             continue;
         int beyond = (d > 0) == (db > 0) && fabs(d) > fabs(db);
         if (!beyond && fabs(d) * LIMIT_EXTRAP_MAX < fabs(db))
@@ -158,6 +171,16 @@ static const double *profile_start(const limit_ctx *c, int k, double mu,
     return buf;
 }
 
+/* Is there a test whose kind k fit seeds, within LIMIT_NEAR_PAST of mu? */
+static int near_seed(const limit_ctx *c, int k, double mu)
+{
+    for (int i = 0; i < c->npts; i++)
+        if (seeds(c, &c->pts[i], k) &&
+            fabs(c->pts[i].mu - mu) <= LIMIT_NEAR_PAST * fabs(mu))
+            return 1;
+    return 0;
+}
+
 /* The fixed-POI fits of the test at mu start near the profile of the
  * tests done (profile_start: a profile changes little between nearby POI
  * values, a fraction of the evaluations from the free fit's point).  The
@@ -174,15 +197,31 @@ static int warm_start(limit_ctx *c, point *p, double mu)
         return c->rc = hfcore_error_set(c->err, HF_ERR_NOMEM,
                                         "upper limit: out of memory");
     }
-    /* past the POI's upper bound (where pyhf never tests) the fits of
-     * syn_allmods have several minima, and a warm start there found a
-     * higher one (CLs 0.062 for 0.050 at its +2 sigma limit) */
+    /* Past the POI's upper bound (where pyhf never tests) the fits of
+     * syn_allmods have several minima: a start extrapolated from tests far
+     * away found higher ones that the checks from the inits do not (its
+     * sig_200_25's test at mu = 141.7 started from the line through the
+     * free fit and a test at 25.1 ended 0.30 higher in twice the NLL than
+     * from the free fit's point, its +2 sigma limit 1.3e-4 off).  There a
+     * test starts from the free fits' points (cold) unless a seeding test
+     * lies within LIMIT_NEAR_PAST of it: the tests that refine a crossing
+     * (the ones that decide it), each cold one costing 40-130
+     * evaluations on 3LRJ's and 1Lbb's compressed points, warm 5-40.
+     * Against all of them cold: the 64 3LRJ limits 16,606 -> 14,267
+     * evaluations (ERJR_110p0_70p0 1,707 -> 1,538), 1Lbb's 125 46,279 ->
+     * 44,141, sbottom's and staus' 273 98,621 -> 97,837, 43 more of the
+     * shared workspaces 37,057 -> 34,690; every limit within 1.7e-5
+     * relative but sbottom 1100_131_1's +1 sigma (1.75e-4), whose deciding
+     * test at mu = 14.41 now rests on an Asimov fit 0.0020 lower in twice
+     * the NLL than the hypothesis test's there. */
     int inside = mu <= hf_model_upper(c->h.m)[c->h.poi];
     p->own = p->fixed[0] = buf;
     p->fixed[1] = buf + np;
     for (int k = 0; k < 2; k++) {
         c->h.fixed_start[k] =
-            inside ? profile_start(c, k, mu, c->start + k * np) : NULL;
+            inside || near_seed(c, k, mu)
+                ? profile_start(c, k, mu, c->start + k * np)
+                : NULL;
         c->h.fixed_keep[k] = p->fixed[k];
     }
     return HF_OK;
@@ -199,7 +238,8 @@ static int warm_start(limit_ctx *c, point *p, double mu)
  * parameters (as asymptotic.c's probe), not on ROOT's kinked codes
  * (hffit_ex's own fits there), and only for tests that start from an
  * earlier test's Asimov fit (the first keeps the hypotest's fits and its
- * check from the inits; past the POI's bound no test does).
+ * check from the inits; past the POI's bound only those near a seeding
+ * test do).
  * Made at each test's start: one made once, at the first test, took
  * another path on syn_zeros sig_200_0 at mu = 3.30, to a point 0.056
  * higher in twice the NLL than the fit from the inits (its +1 sigma limit
@@ -279,10 +319,10 @@ static int run_test(limit_ctx *c, point *p, double mu, int observed,
     }
     c->h.fixed_keep_tnll[1] = NAN;
     /* hypo_fit checks the Asimov fit from the inits where it has no
-     * nearby start: the first test only.  Those past the POI's bound
-     * (cold too) are checked by check_crossing where they decide a
-     * crossing, with the same check (hfinfer_hypo_check_asimov); the
-     * others only placed tests (and start none: seeds).  On the 273
+     * nearby start: the first test only.  The cold ones past the POI's
+     * bound are checked by check_crossing where they decide a crossing,
+     * with the same check (hfinfer_hypo_check_asimov); the others only
+     * placed tests (and seed only near ones: warm_start).  On the 273
      * sbottom and staus limits 0.5% fewer evaluations, on the shared
      * syn_allmods 8-12%, every limit within 5e-12 relative.  The first
      * test's check stays: every later test starts from its fits, and on

@@ -16,9 +16,10 @@ struct hf_workspace {
      * when it is written as pyhf's digest writes it (core/jcanon.c), a
      * pass over the text instead of a serialisation of the tree. */
     hfcore_text held;
-    /* root's number items when it was parsed by hfpatch_numbers_parse
-     * (freed with it by hf_workspace_free), else NULL: root is then
-     * never changed in place (patches copy on write, edits duplicate) */
+    /* root's number items and modifier objects' members when it was
+     * parsed by hfpatch_numbers_parse_ex (freed with it by
+     * hf_workspace_free), else NULL: root is then never changed in place
+     * (patches copy on write, edits duplicate) */
     struct hfpatch_numbers *numbers;
 };
 
@@ -94,13 +95,16 @@ int hfpatch_numbers_parse(const char *text, size_t len, cJSON **out,
 /* hfpatch_numbers_parse, and with HFPATCH_NUMBERS_MODIFIERS also every
  * modifier object {"name": S, "type": S, "data": D} (S without escapes;
  * D null, or numbers as the block takes them) built whole in the block:
- * its strings in a pool of nums.  Only for a tree nothing detaches items
- * from (a grid's patches: copy on write). */
+ * its strings in a pool of nums; an array of nothing but such objects has
+ * its object items in the block too.  Only for a tree nothing detaches
+ * items from (a grid's patches and a loaded workspace: copy on write). */
 #define HFPATCH_NUMBERS_MODIFIERS 1
 int hfpatch_numbers_parse_ex(const char *text, size_t len, int flags, cJSON **out,
                              hfpatch_numbers **nums);
 /* How many number items nums holds (tests: that the block was used). */
 size_t hfpatch_numbers_count(const hfpatch_numbers *nums);
+/* How many items of any kind its block holds (tests: what went there). */
+size_t hfpatch_numbers_items(const hfpatch_numbers *nums);
 /* Frees root, whose number items nums holds (either may be NULL). */
 void hfpatch_numbers_delete(cJSON *root, hfpatch_numbers *nums);
 
@@ -213,7 +217,9 @@ int hfpatch_patchset_guess_parse(const char *path, const char *name,
 /* For ps from hfpatch_patchset_open: patch `name`'s operations, as
  * hfpatch_patchset_load(path, name) would have parsed them (same checks,
  * same messages) -- g's when the check found the same span there (then
- * g->adopted), else parsed now.  HF_OK too when there is no such patch. */
+ * g->adopted: without integer marks, its numbers in a block, as
+ * hfpatch_patchset_parse_build's; for building models, not for writing
+ * out), else parsed now.  HF_OK too when there is no such patch. */
 int hfpatch_patchset_settle(hf_patchset *ps, const char *name, hfpatch_guess *g,
                             hf_error *err);
 void hfpatch_guess_free(hfpatch_guess *g);

@@ -4,14 +4,21 @@
 
 #include "patch.h"
 
-/* The tree of text[0, len): its number arrays read into one block
- * (*nums, patch/numblock.c: ~half the items of a workspace are numbers),
- * else, and for every fault, by hfcore_json_parse_n_marks, whose messages
- * and tree the block's reader matches. */
+/* The tree of text[0, len): its number arrays and its modifier objects
+ * read into one block (*nums, patch/numblock.c: ~half the items of a
+ * workspace are numbers, and most of the rest the modifiers' members --
+ * on 1Lbb their cJSON items cost ~45M of the ~207M instructions of the main
+ * thread, a malloc and a free each), else, and for every fault, by
+ * hfcore_json_parse_n_marks, whose messages and tree the block's reader
+ * matches.  The block's items are never freed or unlinked on their own:
+ * nothing changes a loaded workspace's tree in place (patches copy on
+ * write, hfpatch_apply_cow; sort, combine and simplify edit a
+ * cJSON_Duplicate, prune and rename build a tree of duplicates; model
+ * builds refer to it: tests/test_numblock.c test_ws_ops). */
 static int parse_tree(const char *json, size_t len, const char *name, int marks,
                       cJSON **root, hfpatch_numbers **nums, hf_error *err)
 {
-    if (hfpatch_numbers_parse(json, len, root, nums) == 0) {
+    if (hfpatch_numbers_parse_ex(json, len, HFPATCH_NUMBERS_MODIFIERS, root, nums) == 0) {
         if (!hfcore_json_nul_escaped(json, len)) {
             if (marks)
                 hfcore_json_mark_ints_n(json, len, *root);

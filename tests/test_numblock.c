@@ -8,6 +8,8 @@
  * (cJSON_StringIsConst).  The expected trees are cJSON_ParseWithLength's of
  * the same text, not anything of ours.
  */
+#include <dirent.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +26,7 @@
 #define LBB "../shared/workspaces/real/1Lbb_ATLAS-SUSY-2019-08/patchset.json"
 #define LBB_WS "../shared/workspaces/real/1Lbb_ATLAS-SUSY-2019-08/BkgOnly.json"
 #define DEMO_WS "workspaces/demo/BkgOnly.json"
+#define SHARED_WS "../shared/workspaces"
 
 /* Strict equality of two cJSON trees (mask: type bits ignored). */
 static void same_tree(const cJSON *a, const cJSON *b, int mask)
@@ -56,6 +59,18 @@ static size_t count_const(const cJSON *it)
     size_t n = 0;
     for (; it; it = it->next)
         n += ((it->type & cJSON_StringIsConst) != 0) + count_const(it->child);
+    return n;
+}
+
+/* Arrays keyed hi_data or lo_data (cJSON's tree). */
+static size_t count_data_arrays(const cJSON *it)
+{
+    size_t n = 0;
+    for (; it; it = it->next) {
+        n += cJSON_IsArray(it) && it->string &&
+             (strcmp(it->string, "hi_data") == 0 || strcmp(it->string, "lo_data") == 0);
+        n += count_data_arrays(it->child);
+    }
     return n;
 }
 
@@ -234,6 +249,65 @@ static void test_modifiers(void **state)
     assert_int_equal(keyed, 3 * 7 + 2 + 2 + 2);
 }
 
+/* text parsed both ways with the modifier objects; the block's items
+ * (numbers, the arrays of objects of arrays, members, array items) */
+static size_t block_items(const char *text)
+{
+    size_t blocked = 0, keyed = 0;
+    check_text_ex(text, strlen(text), HFPATCH_NUMBERS_MODIFIERS, &blocked, &keyed);
+    cJSON *got = NULL;
+    hfpatch_numbers *nums = NULL;
+    if (hfpatch_numbers_parse_ex(text, strlen(text), HFPATCH_NUMBERS_MODIFIERS, &got, &nums))
+        return 0;
+    size_t n = hfpatch_numbers_items(nums);
+    hfpatch_numbers_delete(got, nums);
+    return n;
+}
+
+/* Arrays whose every item is a modifier object: their object items in
+ * the block too (counts by hand: numbers + data arrays + 3 members a
+ * modifier + 1 item a modifier of such an array); any other array's
+ * modifiers each their own way; every tree cJSON's. */
+static void test_modifier_arrays(void **state)
+{
+    (void)state;
+    const char *nf = "{\"name\":\"a\",\"type\":\"normfactor\",\"data\":null}";
+    char t[512];
+    /* two modifiers, a normsys's two numbers: 2 + 6 + 2 */
+    assert_int_equal(block_items("{\"modifiers\": [{\"name\":\"a\",\"type\":\"normfactor\","
+                                 "\"data\":null}, {\"name\":\"b\",\"type\":\"normsys\","
+                                 "\"data\":{\"hi\":1.1,\"lo\":0.9}}]}"),
+                     2 + 6 + 2);
+    /* a histosys's (two arrays, one number each) and a staterror's: 3 + 2 + 6 + 2 */
+    assert_int_equal(block_items("[ {\"name\":\"a\",\"type\":\"staterror\",\"data\":[0.5]} ,\n"
+                                 " {\"type\":\"h\",\"name\":\"b\",\"data\":{\"hi_data\":[1],"
+                                 "\"lo_data\":[2]}}\n]"),
+                     3 + 2 + 6 + 2);
+    /* one modifier and then not: the first its own way (3), the rest cJSON's */
+    snprintf(t, sizeof t, "[%s,{\"name\":\"b\",\"type\":\"t\"}]", nf);
+    assert_int_equal(block_items(t), 3);
+    snprintf(t, sizeof t, "[%s, 1]", nf);
+    assert_int_equal(block_items(t), 3);
+    snprintf(t, sizeof t, "[1, %s]", nf);
+    assert_int_equal(block_items(t), 3);
+    snprintf(t, sizeof t, "[%s, []]", nf);
+    assert_int_equal(block_items(t), 3);
+    /* arrays of arrays: the inner ones (2 x (3 + 1)) */
+    snprintf(t, sizeof t, "[[%s],[ %s ]]", nf, nf);
+    assert_int_equal(block_items(t), 8);
+    /* empty: a number array's way */
+    assert_int_equal(block_items("{\"modifiers\": [ ]}"), 0);
+    /* not JSON: both refuse */
+    snprintf(t, sizeof t, "[%s,]", nf);
+    assert_int_equal(block_items(t), 0);
+    snprintf(t, sizeof t, "[%s %s]", nf, nf);
+    assert_int_equal(block_items(t), 0);
+    snprintf(t, sizeof t, "[%s", nf);
+    assert_int_equal(block_items(t), 0);
+    snprintf(t, sizeof t, "[%s,%s", nf, nf);
+    assert_int_equal(block_items(t), 0);
+}
+
 static uint32_t next(uint32_t *s)
 {
     *s = *s * 1664525u + 1013904223u;
@@ -365,10 +439,16 @@ static void test_1lbb(void **state)
         assert_int_equal(hfpatch_patchset_parse_one(lazy, i, &one, &err), HF_OK);
         assert_int_equal(hfpatch_patchset_parse_build(lazy, i, &built, &err), HF_OK);
         assert_true(hfpatch_numbers_count(built->numbers) > 500);
-        /* every modifier object built whole: three static keys each */
+        /* every modifier object built whole: three static keys each;
+         * every one an item of a "modifiers" array of the block: the
+         * block holds the numbers, the data's arrays, three members and
+         * the object itself a modifier */
         size_t nmods = count_modifiers(one->ops);
         assert_true(nmods >= 92);
         assert_true(count_const(built->ops) >= 3 * nmods);
+        assert_int_equal(hfpatch_numbers_items(built->numbers),
+                         hfpatch_numbers_count(built->numbers) + count_data_arrays(one->ops) +
+                             4 * nmods);
         assert_null(one->numbers);
         same_tree(built->ops, one->ops, HF_JSON_INT | cJSON_StringIsConst);
         hf_patch_free(one);
@@ -414,7 +494,18 @@ static void test_half_linked(void **state)
  * validated: the same status and message, or the same tree -- integer
  * marks and the literals of long integers too.  Returns the number of
  * block items (0: not through the block). */
-static size_t check_ws(const char *text, size_t len)
+/* Items keyed "name" by a static key: the modifier objects the block
+ * built whole (HFPATCH_NUMBERS_MODIFIERS). */
+static size_t count_const_names(const cJSON *it)
+{
+    size_t n = 0;
+    for (; it; it = it->next)
+        n += ((it->type & cJSON_StringIsConst) && strcmp(it->string, "name") == 0) +
+             count_const_names(it->child);
+    return n;
+}
+
+static size_t check_ws_mods(const char *text, size_t len, size_t *mods, size_t *all_mods)
 {
     hf_workspace *ws = NULL;
     hf_error got = {0}, want = {0};
@@ -431,11 +522,19 @@ static size_t check_ws(const char *text, size_t len)
     }
     same_tree(ws->root, root, cJSON_StringIsConst);
     size_t n = hfpatch_numbers_count(ws->numbers);
+    *mods = count_const_names(ws->root);
+    *all_mods = count_modifiers(root);
     /* the block's items are freed with the workspace: ASan and valgrind
      * see a leak or a bad free here */
     hf_workspace_free(ws);
     cJSON_Delete(root);
     return n;
+}
+
+static size_t check_ws(const char *text, size_t len)
+{
+    size_t mods = 0, all_mods = 0;
+    return check_ws_mods(text, len, &mods, &all_mods);
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -461,10 +560,13 @@ static char *slurp(const char *path, size_t *len)
 static void test_ws_demo(void **state)
 {
     (void)state;
-    size_t len = 0;
+    size_t len = 0, mods = 0, all_mods = 0;
     char *orig = slurp(DEMO_WS, &len);
     assert_non_null(orig);
-    assert_true(check_ws(orig, len) >= 20);
+    assert_true(check_ws_mods(orig, len, &mods, &all_mods) >= 20);
+    /* its 18 modifiers built whole in the block */
+    assert_int_equal(all_mods, 18);
+    assert_int_equal(mods, all_mods);
     char *t = malloc(len + 1);
     assert_non_null(t);
     static const char subst[] = "[]{},:\"\\ 0-.e\x01";
@@ -529,8 +631,235 @@ static void test_ws_1lbb(void **state)
         skip();
         return;
     }
-    assert_true(check_ws(t, len) > 20000);
+    size_t mods = 0, all_mods = 0;
+    assert_true(check_ws_mods(t, len, &mods, &all_mods) > 20000);
+    /* every one of its 9499 modifiers built whole in the block */
+    assert_int_equal(all_mods, 9499);
+    assert_int_equal(mods, all_mods);
     free(t);
+}
+
+/* A shared workspace file (every BkgOnly.json, every file of the
+ * synthetic ones): through the block, cJSON's tree and verdict; in a
+ * workspace that validates, every modifier built in the block (none of
+ * them has an escape in its name or type).  Returns 1 when it was read. */
+static int check_shared(const char *dir, const char *name, size_t *valid)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    size_t len = 0, mods = 0, all_mods = 0;
+    char *t = slurp(path, &len);
+    if (!t)
+        return 0;
+    hf_workspace *ws = NULL;
+    hf_error err = {0};
+    int ok = hfpatch_workspace_parse_n(t, len, path, &ws, &err) == HF_OK;
+    hf_workspace_free(ws);
+    size_t n = check_ws_mods(t, len, &mods, &all_mods);
+    if (ok) {
+        print_message("%s: %zu numbers, %zu of %zu modifiers in the block\n", path, n, mods,
+                      all_mods);
+        assert_true(n > 0);
+        assert_int_equal(mods, all_mods);
+        *valid += 1;
+    }
+    free(t);
+    return 1;
+}
+
+static void test_ws_shared(void **state)
+{
+    (void)state;
+    static const char *const kinds[] = {"real", "synthetic"};
+    size_t files = 0, valid = 0;
+    for (int k = 0; k < 2; k++) {
+        char top[256];
+        snprintf(top, sizeof top, "%s/%s", SHARED_WS, kinds[k]);
+        DIR *d = opendir(top);
+        for (struct dirent *e; d && (e = readdir(d));) {
+            if (e->d_name[0] == '.')
+                continue;
+            char dir[512];
+            snprintf(dir, sizeof dir, "%s/%s", top, e->d_name);
+            if (k == 0) {
+                files += check_shared(dir, "BkgOnly.json", &valid);
+                continue;
+            }
+            DIR *s = opendir(dir);
+            for (struct dirent *f; s && (f = readdir(s));) {
+                size_t l = strlen(f->d_name);
+                if (l > 5 && strcmp(f->d_name + l - 5, ".json") == 0)
+                    files += check_shared(dir, f->d_name, &valid);
+            }
+            if (s)
+                closedir(s);
+        }
+        if (d)
+            closedir(d);
+    }
+    if (files == 0) {
+        skip();
+        return;
+    }
+    /* 9 real background-only workspaces, 5 synthetic ones (their patchsets
+     * are not workspaces: the same refusal) */
+    assert_true(valid >= 14);
+}
+
+/* ------------------------------------------ operations on such a workspace */
+
+/* Patches into the demo workspace's modifiers (channels CR, SR; samples
+ * ttbar, wjets): their names, types and data, whole modifiers replaced,
+ * copied, moved and removed; the second and third leave an invalid
+ * workspace (then the messages are compared). */
+static const char *const ws_patches[] = {
+    "[{\"op\": \"test\", \"path\": \"/channels/0/samples/0/modifiers/0/type\", "
+    "\"value\": \"normfactor\"},"
+    " {\"op\": \"replace\", \"path\": \"/channels/0/samples/0/modifiers/2/name\", "
+    "\"value\": \"JES_n\"},"
+    " {\"op\": \"replace\", \"path\": \"/channels/0/samples/0/modifiers/2/data/hi\", "
+    "\"value\": 1.25},"
+    " {\"op\": \"replace\", \"path\": \"/channels/0/samples/0/modifiers/3/data/hi_data/0\", "
+    "\"value\": 7},"
+    " {\"op\": \"remove\", \"path\": \"/channels/1/samples/1/modifiers/1\"},"
+    " {\"op\": \"copy\", \"from\": \"/channels/0/samples/0/modifiers/2\", "
+    "\"path\": \"/channels/1/samples/0/modifiers/-\"},"
+    " {\"op\": \"add\", \"path\": \"/channels/1/samples/0/modifiers/0\", \"value\": "
+    "{\"name\": \"k\", \"type\": \"normsys\", \"data\": {\"hi\": 1.5, \"lo\": 0.5}}}]",
+    "[{\"op\": \"move\", \"from\": \"/channels/0/samples/1/modifiers/1/data/hi\", "
+    "\"path\": \"/channels/0/samples/1/modifiers/1/data/lo\"}]",
+    "[{\"op\": \"replace\", \"path\": \"/channels/1/samples/0/modifiers/0\", \"value\": "
+    "{\"name\": \"mu_ttbar\", \"type\": \"normfactor\", \"data\": null}},"
+    " {\"op\": \"move\", \"from\": \"/channels/0/samples/1/modifiers/0\", "
+    "\"path\": \"/channels/1/samples/1/modifiers/0\"}]",
+};
+#define WS_NPATCHES (sizeof ws_patches / sizeof *ws_patches)
+
+/* Operation i of the public API that takes a workspace and makes
+ * another: sort, prune, rename, combine, a patch applied, simplify. */
+static int ws_op(int i, const hf_workspace *w, hf_patch *const *p, hf_workspace **out,
+                 hf_error *err)
+{
+    static const char *const ren[] = {"JES", "JES2", "mu_ttbar", "mu_tt"};
+    static const char *const pruned[] = {"wjets_xsec"};
+    static const char *const types[] = {"normsys"};
+    static const char *const samples[] = {"ttbar", "tt"};
+    static const char *const chans[] = {"CR"};
+    static const char *const chren[] = {"SR", "SR2"};
+    hf_ws_edit e;
+    hf_ws_edit_init(&e);
+    hf_workspace *tmp = NULL;
+    int rc;
+    switch (i) {
+    case 0:
+        return hf_workspace_sorted(w, out, err);
+    case 1:
+        e.rename_modifiers = ren, e.n_rename_modifiers = 2;
+        e.prune_modifiers = pruned, e.n_prune_modifiers = 1;
+        return hf_workspace_prune_rename(w, &e, out, err);
+    case 2:
+        e.prune_modifier_types = types, e.n_prune_modifier_types = 1;
+        e.rename_samples = samples, e.n_rename_samples = 1;
+        return hf_workspace_prune_rename(w, &e, out, err);
+    case 3: /* w with a copy of its SR renamed */
+        e.prune_channels = chans, e.n_prune_channels = 1;
+        e.rename_channels = chren, e.n_rename_channels = 1;
+        rc = hf_workspace_prune_rename(w, &e, &tmp, err);
+        if (rc == HF_OK)
+            rc = hf_workspace_combine(w, tmp, "outer", 0, out, err);
+        hf_workspace_free(tmp);
+        return rc;
+    case 4:
+        return hf_workspace_combine(w, w, "left outer", 1, out, err);
+    case 5:
+        return hf_workspace_simplify(w, NULL, out, err);
+    default:
+        return hf_workspace_apply(w, p[i - 6], out, err);
+    }
+}
+
+/* A model built from w with patch k (copy on write), its NLL at the
+ * suggested inits; NAN when the build fails. */
+static double model_nll(const hf_workspace *w, const hf_patch *p, int applied)
+{
+    hf_model *m = NULL;
+    hf_error err = {0};
+    int rc = applied ? hf_model_build_applied(w, &p, 1, NULL, &m, &err)
+                     : hf_model_build(w, &p, 1, NULL, &m, &err);
+    if (rc)
+        return NAN;
+    double *work = malloc(hf_model_work_size(m) * sizeof *work);
+    assert_non_null(work);
+    double v = hf_model_nll(m, hf_model_inits(m), hf_model_data(m), NULL, work);
+    free(work);
+    hf_model_free(m);
+    return v;
+}
+
+/* Every operation on the demo workspace read through the block (its
+ * modifiers built whole) gives what it gives on cJSON's own tree of the
+ * same text -- status, message, the new workspace's dump, a patched
+ * model's NLL -- and leaves the block's tree as it was: nothing frees,
+ * unlinks or rewrites its items in place (ASan and valgrind see a bad
+ * free here otherwise). */
+static void test_ws_ops(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    char *text = slurp(DEMO_WS, &len);
+    assert_non_null(text);
+    hf_workspace *blk = NULL, *plain = NULL;
+    hf_error err = {0}, err2 = {0};
+    assert_int_equal(hfpatch_workspace_parse_n(text, len, "ws.json", &blk, &err), HF_OK);
+    assert_int_equal(count_const_names(blk->root), 18);
+    cJSON *root = NULL;
+    assert_int_equal(hfcore_json_parse_n_marks(text, len, "ws.json", 1, &root, &err), HF_OK);
+    assert_int_equal(hfpatch_workspace_wrap(root, "ws.json", NULL, &plain, &err), HF_OK);
+    hf_patch *p[WS_NPATCHES];
+    for (size_t k = 0; k < WS_NPATCHES; k++)
+        assert_int_equal(hf_patch_parse(ws_patches[k], "p.json", &p[k], &err), HF_OK);
+    int ok = 0;
+    for (int i = 0; i < 6 + (int)WS_NPATCHES; i++) {
+        hf_workspace *a = NULL, *b = NULL;
+        int rc = ws_op(i, blk, p, &a, &err), rc2 = ws_op(i, plain, p, &b, &err2);
+        assert_int_equal(rc, rc2);
+        if (rc) {
+            assert_string_equal(err.msg, err2.msg);
+            continue;
+        }
+        char *da = hf_workspace_dump(a, 1), *db = hf_workspace_dump(b, 1);
+        assert_non_null(da);
+        assert_non_null(db);
+        assert_string_equal(da, db);
+        hf_free(da);
+        hf_free(db);
+        hf_workspace_free(a);
+        hf_workspace_free(b);
+        ok++;
+    }
+    assert_true(ok >= 7);
+    for (size_t k = 0; k < WS_NPATCHES; k++)
+        for (int applied = 0; applied < 2; applied++) {
+            double x = model_nll(blk, p[k], applied), y = model_nll(plain, p[k], applied);
+            assert_true(isnan(x) == isnan(y));
+            if (!isnan(x))
+                assert_memory_equal(&x, &y, sizeof x);
+        }
+    char h1[129], h2[129];
+    assert_int_equal(hf_workspace_digest(blk, "sha256", h1, sizeof h1, &err), HF_OK);
+    assert_int_equal(hf_workspace_digest(plain, "sha256", h2, sizeof h2, &err), HF_OK);
+    assert_string_equal(h1, h2);
+    /* both trees as they were read */
+    cJSON *fresh = NULL;
+    assert_int_equal(hfcore_json_parse_n_marks(text, len, "ws.json", 1, &fresh, &err), HF_OK);
+    same_tree(blk->root, fresh, cJSON_StringIsConst);
+    same_tree(plain->root, fresh, 0);
+    cJSON_Delete(fresh);
+    for (size_t k = 0; k < WS_NPATCHES; k++)
+        hf_patch_free(p[k]);
+    hf_workspace_free(blk);
+    hf_workspace_free(plain);
+    free(text);
 }
 
 int main(void)
@@ -539,6 +868,7 @@ int main(void)
         cmocka_unit_test(test_literals),
         cmocka_unit_test(test_array_objects),
         cmocka_unit_test(test_modifiers),
+        cmocka_unit_test(test_modifier_arrays),
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_compact),
         cmocka_unit_test(test_1lbb),
@@ -546,6 +876,8 @@ int main(void)
         cmocka_unit_test(test_ws_demo),
         cmocka_unit_test(test_ws_edges),
         cmocka_unit_test(test_ws_1lbb),
+        cmocka_unit_test(test_ws_shared),
+        cmocka_unit_test(test_ws_ops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

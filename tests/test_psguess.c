@@ -75,6 +75,9 @@ static int same_verdict(const char *file, const char *name, const char *what,
         fail_msg("%s: %d \"%s\" read whole, %d \"%s\" read ahead", what, ra,
                  ea.msg, rb, eb.msg);
     int adopted = g.adopted;
+    /* the adopted operations are the block reader's (for the build) */
+    if (adopted && !hf_patchset_patch(b, hf_patchset_find(b, name))->numbers)
+        fail_msg("%s: the adopted operations are not the block's", what);
     if (valid)
         *valid += ra == HF_OK && hf_patchset_find(a, name) >= 0;
     if (ra == HF_OK) {
