@@ -447,15 +447,16 @@ static void digest_thread(struct hfcli_ahead *a)
         pthread_create(&a->digest.tid, NULL, ahead_digest, a) == 0;
 }
 
-/* The digest's first four fifths worked out on the main thread before
+/* The digest's first nine tenths worked out on the main thread before
  * the workspace's parse, the rest by the worker after the check: the
- * worker's chain is the longer (1Lbb, thread CPU: check ~21 ms + digest
- * ~5.5 ms against ~17.5 ms here to the hypotest since the block reader
- * builds the modifiers too).  Of the shares 0.6, 0.7, 0.75, 0.8 and 0.85
- * (51 and 81 interleaved runs, load 4) 0.8 balanced the two chains in the
- * quickest runs (minima: main 21.3 ms, worker 22.0; with 3/5 19.9 and
- * 23.4); the medians under load did not tell them apart.  Not when the
- * digest has a thread of its own already. */
+ * worker's chain is the longer (1Lbb, thread CPU in the quickest of 81
+ * runs: check ~21.2 ms + digest ~5.3 ms against ~16.7 ms here to the
+ * hypotest since the block reader builds the workspace's modifiers and
+ * the patch's).  The chains' minima over the shares 0.8, 0.85, 0.9 and 1
+ * (81 interleaved runs, load 7) put the balance at ~0.93 (main 20.7,
+ * 20.5, 20.6, 22.6 ms; worker 22.4, 22.0, 22.5, 21.2); their medians
+ * under load did not tell the shares apart.  Not when the digest has a
+ * thread of its own already. */
 static void digest_ahead(struct hfcli_ahead *a)
 {
     digest_job *d = &a->digest;
@@ -466,7 +467,7 @@ static void digest_ahead(struct hfcli_ahead *a)
         return;
     hf_error err = {0};
     if (hfcore_json_text_digest_begin(d->text, d->len, "sha256", &d->steps, &err) == HF_OK)
-        hfcore_json_text_digest_step(d->steps, d->len / 5 * 4);
+        hfcore_json_text_digest_step(d->steps, d->len / 10 * 9);
     pthread_mutex_lock(&a->lock);
     a->digest_busy = 0;
     pthread_cond_broadcast(&a->cond);
@@ -482,7 +483,7 @@ static const char *guess_name(const struct hfcli_ahead *a)
 /* The worker's jobs one after the other on one thread: the patch located
  * (the main thread waits for it once the workspace is parsed, then parses
  * the patch, builds and fits on the other core), the check, then the
- * workspace's digest (its first four fifths done by the main thread:
+ * workspace's digest (its first nine tenths done by the main thread:
  * digest_ahead).  On 1Lbb the two sides then take about as long (~22 ms
  * of thread CPU each; with the patch's parse here the worker's was ~6 ms
  * longer).  Without a patch located the main thread only waits: the

@@ -53,6 +53,9 @@ typedef struct hffit_metric {
     int poi_held;   /* ... whose BFGS held the POI on a bound */
     int kinked;     /* ROOT's kinked codes: no warm fits (hffit_ex's) */
     int frozen;     /* fits use Hinv but no longer replace it */
+    /* 1: Hinv was given (a grid's shared start, infer/share.c) as the free
+     * fit's first metric; that fit still keeps its own final one */
+    int seeded;
     /* 1: a fixed-POI fit that may not use Hinv (hffit_metric_usable)
      * starts fit/'s BFGS from the identity; 0: hffit_ex's path.  The
      * caller's per fit (infer/asymptotic.c: the Asimov fits only). */

@@ -217,8 +217,14 @@ int hffit_metric_descend(hffit_metric *mt, const hf_model *m,
                                nevals, &mt->bw);
     *f = 0.5 * tnll;
     /* only the first free fit's: a later one starts from it, and where
-     * that had no row for a held variable it would not have learnt one */
-    if (rc == HF_OK && !fix_poi && n == mt->n && !mt->have && !mt->frozen)
+     * that had no row for a held variable it would not have learnt one.
+     * A seeded metric (a grid's shared start) served the first free fit
+     * only: that fit's own replaces it; where its BFGS failed (L-BFGS
+     * took over) the seed stays the fits' first metric. */
+    if (rc == HF_OK && !fix_poi && n == mt->n && (!mt->have || mt->seeded) &&
+        !mt->frozen)
         keep_metric(mt);
+    if (!fix_poi)
+        mt->seeded = 0;
     return rc;
 }

@@ -181,6 +181,31 @@ int hfinfer_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
                     hf_test_stat ts, const hf_fit_options *opt,
                     hf_hypotest_explain *ex, hf_error *err)
 {
+    return hfinfer_hypo_init_start(h, m, data, ts, opt, ex, NULL, err);
+}
+
+/* The free fit's start from st (a grid's shared start, share.c): its
+ * point, and its metric as the free fit's first one (h->metric seeded;
+ * the free fit then keeps its own final metric for the fits after it, as
+ * from the identity). */
+static const double *hypo_start(hf_hypo *h, const hfinfer_start *st)
+{
+    if (!st)
+        return NULL;
+    hffit_metric *mt = &h->metric;
+    if (st->Hinv && mt->Hinv) {
+        memcpy(mt->Hinv, st->Hinv, (size_t)mt->n * mt->n * sizeof *mt->Hinv);
+        mt->have = mt->seeded = 1;
+    }
+    h->seeded = 1;
+    return st->pars;
+}
+
+int hfinfer_hypo_init_start(hf_hypo *h, const hf_model *m, const double *data,
+                            hf_test_stat ts, const hf_fit_options *opt,
+                            hf_hypotest_explain *ex, const hfinfer_start *st,
+                            hf_error *err)
+{
     memset(h, 0, sizeof *h);
     h->twin_poi = h->twin_q = NAN;
     h->ex = ex;
@@ -226,7 +251,7 @@ int hfinfer_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
 
     /* pyhf starts every fit from the model's inits; these warm starts
      * reach the same minima in a fraction of the evaluations. */
-    int rc = fit(h, HF_FIT_FREE, data, NULL, 0, 0, h->free_pars,
+    int rc = fit(h, HF_FIT_FREE, data, hypo_start(h, st), 0, 0, h->free_pars,
                  &h->free_tnll, err);
     if (rc != HF_OK)
         goto fail;
@@ -403,6 +428,27 @@ static int hypo_probe(hf_hypo *h, double mu, const double *xs, double tnll,
     return hypo_probe_lbfgs(h, mu, xs, tnll, x, nevals);
 }
 
+/* A test whose free fit started from a grid's shared start (share.c)
+ * kept another metric than the same test from the inits, and the probe
+ * and the fit above follow it: where they end elsewhere than the warm
+ * minimum and not below it, hffit_ex's path from the inits (pyhf's start,
+ * no metric) decides, at o's tolerance, into x and *r.  On sbottom's
+ * 600_500_60 (Asimov fit at mu = 1, wells at twice_nll 269.268 and
+ * 269.972) the probe from the grid's metric ended where the fit went to
+ * 270.07, the one from the patch's own metric where it reached 269.268;
+ * from the inits hffit_ex reaches 269.268.  Its evaluations are counted
+ * in *nevals. */
+static int asimov_cold(hf_hypo *h, double mu, const hf_fit_options *o,
+                       double *x, hf_fit_result *r, int *nevals)
+{
+    hf_error e;
+    memcpy(x, hf_model_inits(h->m), h->npars * sizeof *x);
+    int rc = hffit_ex(h->m, h->asimov, x, 1, mu, o, h->width, h->work, x, r,
+                      &e);
+    *nevals += r->nevals;
+    return rc;
+}
+
 static void asimov_from_inits(hf_hypo *h, double mu, double *pars,
                               double *tnll, int *nevals)
 {
@@ -424,6 +470,8 @@ static void asimov_from_inits(hf_hypo *h, double mu, double *pars,
      * result stands: the early stop can only keep the warm minimum, never
      * a higher one. */
     double bound = 2 * o.tolerance * fmax(1, 0.5 * fabs(r.twice_nll));
+    if ((rc != HF_OK || !(r.twice_nll < *tnll + bound)) && h->seeded)
+        rc = asimov_cold(h, mu, &o, x, &r, nevals);
     if (rc != HF_OK || !(r.twice_nll < *tnll + bound))
         return;
     /* the same basin as the warm fit's (hypo_probe says why) */
@@ -677,7 +725,7 @@ out:
 static int explain_impl(const hf_model *m, const double *data, double mu,
                         hf_test_stat ts, const hf_fit_options *opt,
                         hf_cls_result *res, hf_hypotest_explain *ex,
-                        hf_error *err)
+                        const hfinfer_start *st, hf_error *err)
 {
     hf_hypo h;
     double *pars = ex->pars, *asimov = ex->asimov_data;
@@ -699,7 +747,7 @@ static int explain_impl(const hf_model *m, const double *data, double mu,
     if (rc0 != HF_OK)
         return rc0;
     /* hfinfer_hypo_init does the free, background-only and Asimov free fits */
-    int rc = hfinfer_hypo_init_ex(&h, m, data, ts, opt, ex, err);
+    int rc = hfinfer_hypo_init_start(&h, m, data, ts, opt, ex, st, err);
     if (rc != HF_OK) {
         res->nevals = h.nevals;
         goto out;
@@ -730,7 +778,8 @@ int hf_cls_asymptotic_explain(const hf_model *m, const double *data,
     if (!m || !data || !res || !ex)
         return hfcore_error_set(err, HF_ERR_ARG, "hf_cls_asymptotic_explain: NULL argument (m, data, res, ex may not be NULL)");
     return hfcore_error_blame(hfmodel_source(m),
-                          explain_impl(m, data, mu, ts, opt, res, ex, err),
+                          explain_impl(m, data, mu, ts, opt, res, ex, NULL,
+                                       err),
                           err);
 }
 
@@ -745,7 +794,8 @@ int hf_cls_asymptotic(const hf_model *m, const double *data, double mu,
 
 static int cls_scan_impl(const hf_model *m, const double *data, const double *mu,
                 int n, hf_test_stat ts, const hf_fit_options *opt,
-                hf_cls_result *res, hf_error *err)
+                hf_cls_result *res, const hfinfer_start *st,
+                hf_error *err)
 {
     hf_hypo h;
     for (int i = 0; i < n; i++) {
@@ -761,7 +811,7 @@ static int cls_scan_impl(const hf_model *m, const double *data, const double *mu
         if (rc != HF_OK)
             return rc;
     }
-    int rc = hfinfer_hypo_init(&h, m, data, ts, opt, err);
+    int rc = hfinfer_hypo_init_start(&h, m, data, ts, opt, NULL, st, err);
     if (rc != HF_OK) {
         if (n > 0)
             res[0].nevals = h.nevals;
@@ -779,5 +829,15 @@ int hf_cls_scan(const hf_model *m, const double *data, const double *mu,
 {
     if (!m || !data || (n > 0 && (!mu || !res)))
         return hfcore_error_set(err, HF_ERR_ARG, "hf_cls_scan: NULL argument (m, data, mu, res may not be NULL)");
-    return hfcore_error_blame(hfmodel_source(m), cls_scan_impl(m, data, mu, n, ts, opt, res, err), err);
+    return hfcore_error_blame(hfmodel_source(m), cls_scan_impl(m, data, mu, n, ts, opt, res, NULL, err), err);
+}
+
+int hfinfer_cls_shared(const hf_model *m, const double *data, double mu,
+                       hf_test_stat ts, const hf_fit_options *opt,
+                       hf_cls_result *res, hf_hypotest_explain *ex,
+                       const hfinfer_start *st, hf_error *err)
+{
+    int rc = ex ? explain_impl(m, data, mu, ts, opt, res, ex, st, err)
+                : cls_scan_impl(m, data, &mu, 1, ts, opt, res, st, err);
+    return hfcore_error_blame(hfmodel_source(m), rc, err);
 }

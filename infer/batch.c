@@ -8,7 +8,12 @@
  * fits.  A task writes only its own item (and its thread's state), so the
  * result does not depend on the thread count or on the order tasks run
  * in.  Dynamic scheduling because fit times vary a lot across a grid
- * (points near the exclusion contour need more iterations).
+ * (points near the exclusion contour need more iterations).  A grid of
+ * patches first fits its workspace alone, once, before the threads: every
+ * patch's free fit starts there (share.c), so that a patch's result
+ * depends on neither the thread count nor the patches' order; it may
+ * differ from the patch's fit alone (from the inits) within the fits'
+ * tolerance (bench/RESULTS.md "Session 10: fit").
  */
 #include <stdlib.h>
 #include <string.h>
@@ -84,23 +89,35 @@ int hfinfer_batch_start(const char *fn, const hf_batch_options **opt,
     return HF_OK;
 }
 
+/* An item's hypotest, its free fit from sh's start where there is one
+ * (NULL: from the inits). */
+static int item_cls(const hf_model *m, const hf_batch_options *o,
+                    const hfinfer_share *sh, hf_batch_item *it)
+{
+    hfinfer_start st = {NULL, NULL};
+    double *buf = NULL;
+    /* out of memory there: the inits, as without sh */
+    int shared = sh && sh->have && hfinfer_share_start(sh, m, &st, &buf) == HF_OK;
+    int rc = hfinfer_cls_shared(m, hf_model_data(m), o->test_poi, o->ts, o->fit,
+                                &it->cls, o->explain ? &it->explain : NULL,
+                                shared ? &st : NULL, &it->err);
+    free(buf);
+    return rc;
+}
+
 /* One item: its model from the source, then the hypotest and the limit.
  * Everything it needs is local, the thread's state or read-only. */
 static void run_item(const hf_batch_source *src, void *state, int i,
-                     const hf_batch_options *o, hf_batch_item *it)
+                     const hf_batch_options *o, const hfinfer_share *sh,
+                     hf_batch_item *it)
 {
     double t0 = now();
     const hf_model *m = NULL;
     it->err.code = HF_OK;
     it->err.msg[0] = '\0';
     it->status = src->prepare(src->ctx, state, i, &m, &it->err);
-    if (it->status == HF_OK && o->explain)
-        it->status = hf_cls_asymptotic_explain(m, hf_model_data(m), o->test_poi,
-                                               o->ts, o->fit, &it->cls,
-                                               &it->explain, &it->err);
-    else if (it->status == HF_OK)
-        it->status = hf_cls_asymptotic(m, hf_model_data(m), o->test_poi,
-                                       o->ts, o->fit, &it->cls, &it->err);
+    if (it->status == HF_OK)
+        it->status = item_cls(m, o, sh, it);
     if (it->status == HF_OK && o->upper_limit)
         it->status = hf_upper_limit(m, hf_model_data(m), o->cl, o->ts, o->fit,
                                     &it->limit, &it->err);
@@ -113,7 +130,8 @@ static void run_item(const hf_batch_source *src, void *state, int i,
 }
 
 int hfinfer_batch_run(const hf_batch_source *src, int n, int nthreads,
-                 const hf_batch_options *o, hf_batch_result *res)
+                 const hf_batch_options *o, const hfinfer_share *sh,
+                 hf_batch_result *res)
 {
     int done = 0;
 #pragma omp parallel num_threads(nthreads)
@@ -126,7 +144,7 @@ int hfinfer_batch_run(const hf_batch_source *src, int n, int nthreads,
         for (int i = 0; i < n; i++) {
             hf_batch_item *it = &res->items[i];
             if (ok)
-                run_item(src, state, i, o, it);
+                run_item(src, state, i, o, sh, it);
             else
                 it->status = hfcore_error_set(&it->err, HF_ERR_NOMEM,
                                           "out of memory");
@@ -200,6 +218,27 @@ static void patch_release(void *ctx, void *state, const hf_model *m)
     hf_model_free((hf_model *)m);
 }
 
+/* The start every patch's free fit shares (share.c): the fit of the
+ * workspace alone, once, before the threads, so that no patch's result
+ * depends on the thread count or on the order of the patches.  Without
+ * it (out of memory, a workspace that does not build or fit alone) each
+ * patch starts from its inits. */
+static void grid_share(const patch_source *ps, hfinfer_share *share)
+{
+    hf_model *m = NULL;
+    hf_error e;
+    hf_model_options mo;
+    if (ps->o->model)
+        mo = *ps->o->model;
+    else
+        hf_model_options_init(&mo);
+    mo.poi = ""; /* the workspace's POI is usually a signal's parameter */
+    if (hfmodel_build_applied_prep(ps->ws, ps->prep, NULL, 0, &mo, &m, &e) == HF_OK &&
+        hfinfer_share_init(share, m, ps->o->fit) != HF_OK)
+        hfinfer_share_free(share);
+    hf_model_free(m);
+}
+
 /* The batch of ps (the patches, or a lazy patchset) on ws, with ps->prep
  * when the caller read it, else read here. */
 static int run_patches(patch_source *ps, int n, const hf_batch_options *opt,
@@ -216,7 +255,11 @@ static int run_patches(patch_source *ps, int n, const hf_batch_options *opt,
     if (prep)
         ps->prep = prep;
     hf_batch_source src = {ps, NULL, NULL, patch_prepare, patch_release};
-    rc = hfinfer_batch_run(&src, n, nthreads, opt, res);
+    hfinfer_share share = {0};
+    if (n > 1)
+        grid_share(ps, &share);
+    rc = hfinfer_batch_run(&src, n, nthreads, opt, &share, res);
+    hfinfer_share_free(&share);
     hfmodel_prep_free(prep);
     return rc;
 }

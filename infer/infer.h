@@ -6,6 +6,7 @@
 #ifndef HF_INFER_H
 #define HF_INFER_H
 
+#include "core/strmap.h"
 #include "fit/fit.h"
 
 /* pyhf's test statistics from the two fits: twice_nll of the fixed-POI and
@@ -154,6 +155,7 @@ typedef struct hf_hypo {
      * CLs stays a function of mu alone. */
     hffit_metric metric;
     int free_retried;  /* the free fit to the data was retried (retry.c) */
+    int seeded;        /* the free fit started from a grid's shared start */
     double twin_poi;   /* the last data test's hf_ts_fits.twin_poi */
     double twin_q;     /* ... its q (NaN: none) */
     double twin_cls;   /* ... its CLs_obs where that makes res->ambiguous */
@@ -165,6 +167,49 @@ int hfinfer_hypo_init(hf_hypo *h, const hf_model *m, const double *data,
 int hfinfer_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
                     hf_test_stat ts, const hf_fit_options *opt,
                     hf_hypotest_explain *ex, hf_error *err);
+
+/* A grid's shared start for one test's free fit (share.c): pars (npars)
+ * its start, NULL the inits; Hinv (n x n over the non-fixed parameters,
+ * in the model's width units, hffit_widths, as hffit_metric's) its first
+ * metric, NULL the identity. */
+typedef struct hfinfer_start {
+    const double *pars;
+    const double *Hinv;
+} hfinfer_start;
+int hfinfer_hypo_init_start(hf_hypo *h, const hf_model *m, const double *data,
+                            hf_test_stat ts, const hf_fit_options *opt,
+                            hf_hypotest_explain *ex, const hfinfer_start *st,
+                            hf_error *err);
+
+/* A grid's shared start (share.c): the fit of the grid's workspace
+ * alone (the background), by parameter name. */
+typedef struct hfinfer_share {
+    int have;          /* a fit to share */
+    int npars, n;      /* the workspace model's parameters, non-fixed ones */
+    char *names;       /* the names, one buffer (map's keys) */
+    hf_strmap map;     /* name -> index */
+    double *buf;       /* owns pars, width */
+    double *pars;      /* npars: the fit's point */
+    double *width;     /* npars: hffit_widths, the metric's units */
+    double *Hinv;      /* n x n: its BFGS's inverse metric, or NULL */
+    int *var;          /* npars: place among the non-fixed, or -1 */
+} hfinfer_share;
+/* s from the free fit of m, the grid's workspace alone (built without a
+ * POI), with opt; s->have 0 where the fit failed.  HF_OK or
+ * HF_ERR_NOMEM. */
+int hfinfer_share_init(hfinfer_share *s, const hf_model *m,
+                       const hf_fit_options *opt);
+/* m's start from s (m a model of the same workspace, patched) into st,
+ * its arrays in *buf, which the caller frees.  HF_OK or HF_ERR_NOMEM. */
+int hfinfer_share_start(const hfinfer_share *s, const hf_model *m,
+                        hfinfer_start *st, double **buf);
+void hfinfer_share_free(hfinfer_share *s);
+/* hf_cls_asymptotic (ex NULL) or hf_cls_asymptotic_explain, the free fit
+ * from st (NULL: the inits, no metric). */
+int hfinfer_cls_shared(const hf_model *m, const double *data, double mu,
+                       hf_test_stat ts, const hf_fit_options *opt,
+                       hf_cls_result *res, hf_hypotest_explain *ex,
+                       const hfinfer_start *st, hf_error *err);
 
 /* Hypothesis test at mu.  With observed == 0 only the Asimov (expected)
  * part is computed and the observed fields are NaN. */
@@ -242,8 +287,10 @@ int hfinfer_batch_cls_prep(const hf_workspace *ws, const hfmodel_prep *prep,
 
 /* The one batch loop: items 0..n-1 over nthreads threads (from
  * hfinfer_batch_start, which allocated res->items), the hypotest and limit of
- * *o on each, progress reported, res->nfailed counted.  HF_OK. */
+ * *o on each, progress reported, res->nfailed counted.  HF_OK.  sh (NULL:
+ * none): the shared start of every hypotest's free fit, read only. */
 int hfinfer_batch_run(const hf_batch_source *src, int n, int nthreads,
-                 const hf_batch_options *o, hf_batch_result *res);
+                 const hf_batch_options *o, const hfinfer_share *sh,
+                 hf_batch_result *res);
 
 #endif

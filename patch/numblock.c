@@ -46,12 +46,16 @@
 #define NB_CACHE 256
 #define NB_ARRAYS ((size_t)1 << (sizeof(size_t) * CHAR_BIT - 1))
 #define NB_MODIFIER (NB_ARRAYS >> 1)
+/* in nb_work.arrs: an array of modifier objects, NB_MODARRAY | its length */
+#define NB_MODARRAY NB_ARRAYS
 
 struct hfpatch_numbers {
     cJSON *block;    /* the number items, in text order, then the arrays
-                      * of the objects of arrays, in text order */
+                      * of the objects of arrays, in text order, the
+                      * modifiers' members (three each), the modifier
+                      * objects of the arrays of modifiers */
     size_t n;        /* numbers */
-    size_t nblock;   /* numbers and arrays */
+    size_t nblock;   /* all of them */
     size_t linked;   /* block[0, linked) written (the rest is not, when
                       * linking failed half way) */
     cJSON **owners;  /* the containers whose items are in block */
@@ -100,6 +104,10 @@ typedef struct nb_work {
     int mods_on;         /* HFPATCH_NUMBERS_MODIFIERS */
     nb_mod *mods;        /* the modifier objects taken whole, in text order */
     size_t nmods, capm;
+    /* the arrays of modifier objects (NB_MODARRAY in arrs): per array its
+     * first modifier's index in mods; and their modifiers in all */
+    nb_list marr;
+    size_t narrmods;
     size_t pool;         /* their strings' bytes, with a NUL each */
     int oom;
     nb_cache_entry cache[NB_CACHE];
@@ -341,7 +349,9 @@ static const char *mod_data(nb_work *w, const char *p, const char *e, nb_mod *m)
     return q;
 }
 
-static int push_mod(nb_work *w, const nb_mod *m)
+/* m into w->mods; listed: as the next {} written (an object of the
+ * tree), else an item of an array of modifiers (modifier_array). */
+static int push_mod(nb_work *w, const nb_mod *m, int listed)
 {
     if (w->nmods == w->capm) {
         size_t cap = w->capm ? 2 * w->capm : 256;
@@ -353,7 +363,7 @@ static int push_mod(nb_work *w, const nb_mod *m)
     }
     w->pool += m->len[0] + m->len[1] + 2;
     w->mods[w->nmods] = *m;
-    return push_count(w, &w->objs, NB_MODIFIER | w->nmods++);
+    return listed ? push_count(w, &w->objs, NB_MODIFIER | w->nmods++) : (w->nmods++, 0);
 }
 
 /* p just after a '{': when the object is a modifier -- the members name
@@ -363,7 +373,7 @@ static int push_mod(nb_work *w, const nb_mod *m)
  * objects were ~8.3k of its ~8.5k cJSON items outside the block (the
  * object, three keyed members, three keys and two strings each): a
  * malloc and a free apiece. */
-static const char *modifier_object(nb_work *w, const char *p, const char *e)
+static const char *modifier_object(nb_work *w, const char *p, const char *e, int listed)
 {
     size_t first = w->nvals, sub0 = w->subs.len;
     nb_mod m = {0};
@@ -395,12 +405,48 @@ static const char *modifier_object(nb_work *w, const char *p, const char *e)
             p = hfcore_json_ws_end(p + 1, e);
             continue;
         }
-        if (p < e && *p == '}' && k == 2 && !push_mod(w, &m))
+        if (p < e && *p == '}' && k == 2 && !push_mod(w, &m, listed))
             return p + 1;
         break;
     }
     w->nvals = first;
     w->subs.len = sub0;
+    return NULL;
+}
+
+/* p just after a '[': when every item of the array is a modifier object
+ * (modifier_object's; at least one), they go into w->mods whole, the
+ * array is listed as NB_MODARRAY | their count with its first one's index
+ * in w->marr, and its end is returned; else NULL with nothing pushed
+ * (each object then goes its own way).  The array's object items are
+ * then made in the block too: a 1Lbb patch's 924 and its workspace's
+ * 9.5k were cJSON's last items outside the block, a malloc and a free
+ * each. */
+static const char *modifier_array(nb_work *w, const char *p, const char *e)
+{
+    size_t nvals = w->nvals, subs = w->subs.len, first = w->nmods, pool = w->pool, n = 0;
+    p = hfcore_json_ws_end(p, e);
+    while (p < e && *p == '{') {
+        const char *q = modifier_object(w, p + 1, e, 0);
+        if (!q)
+            break;
+        n++;
+        p = hfcore_json_ws_end(q, e);
+        if (p < e && *p == ',') {
+            p = hfcore_json_ws_end(p + 1, e);
+            continue;
+        }
+        if (p < e && *p == ']' && !push_count(w, &w->marr, first) &&
+            !push_count(w, &w->arrs, NB_MODARRAY | n)) {
+            w->narrmods += n;
+            return p + 1;
+        }
+        break;
+    }
+    w->nvals = nvals;
+    w->subs.len = subs;
+    w->nmods = first;
+    w->pool = pool;
     return NULL;
 }
 
@@ -443,7 +489,9 @@ static int strip(nb_work *w, const char *p, const char *e)
             w->used += (size_t)(q - p);
             p = q;
         } else if ((c == '[' || c == '{') && (p + 1 < e)) {
-            const char *q = c == '{' && w->mods_on ? modifier_object(w, p + 1, e) : NULL;
+            const char *q = !w->mods_on ? NULL
+                            : c == '{' ? modifier_object(w, p + 1, e, 1)
+                                       : modifier_array(w, p + 1, e);
             if (!q && !w->oom)
                 q = c == '[' ? number_list(w, p + 1, e, ']', 0, &w->arrs)
                              : number_list(w, p + 1, e, '}', 1, &w->objs);
@@ -492,6 +540,7 @@ typedef struct nb_attach {
     struct hfpatch_numbers *nums;
     size_t ka, ko, v; /* next [] count, next {} count, next value */
     size_t ks;        /* next array of an object of arrays */
+    size_t km, ki;    /* next array of modifiers, next of its items */
     char *pool;       /* the next modifier string's place */
 } nb_attach;
 
@@ -539,10 +588,10 @@ static int attach_numbers(cJSON *c, nb_attach *a, size_t n)
     return 0;
 }
 
-/* Modifier object i (w->mods[i]) into obj, an empty object of the tree:
- * its three members from the block's tail, keyed and linked as cJSON
- * links an object's members, its strings copied into the pool. */
-static int attach_modifier(cJSON *obj, nb_attach *a, size_t i)
+/* Modifier object i (w->mods[i]) into obj, an empty object: its three
+ * members from the block's tail, keyed and linked as cJSON links an
+ * object's members, its strings copied into the pool. */
+static int modifier_members(cJSON *obj, nb_attach *a, size_t i)
 {
     const nb_work *w = a->w;
     if (i >= w->nmods)
@@ -578,7 +627,44 @@ static int attach_modifier(cJSON *obj, nb_attach *a, size_t i)
         }
     }
     obj->child = it;
+    return 0;
+}
+
+/* modifier_members into obj, an empty object of the tree (whose items
+ * cJSON_Delete must then not free). */
+static int attach_modifier(cJSON *obj, nb_attach *a, size_t i)
+{
+    if (modifier_members(obj, a, i))
+        return -1;
     a->nums->owners[a->nums->nowners++] = obj;
+    return 0;
+}
+
+/* arr, an empty array of the tree, given n modifier objects made in the
+ * block (after the members), each linked as cJSON links an array's
+ * items, with its members. */
+static int attach_modarray(cJSON *arr, nb_attach *a, size_t n)
+{
+    const nb_work *w = a->w;
+    if (n == 0 || a->km >= w->marr.len || a->ki + n > w->narrmods)
+        return -1;
+    size_t first = w->marr.n[a->km++];
+    if (first + n > w->nmods)
+        return -1;
+    cJSON *it = a->nums->block + w->nvals + w->subs.len + 3 * w->nmods + a->ki;
+    for (size_t j = 0; j < n; j++) {
+        /* every member written (the block is not zeroed first) */
+        it[j] = (cJSON){
+            .next = j + 1 < n ? &it[j + 1] : NULL,
+            .prev = j > 0 ? &it[j - 1] : &it[n - 1],
+            .type = cJSON_Object,
+        };
+        if (modifier_members(&it[j], a, first + j))
+            return -1;
+    }
+    a->ki += n;
+    arr->child = it;
+    a->nums->owners[a->nums->nowners++] = arr;
     return 0;
 }
 
@@ -595,6 +681,8 @@ static int attach(cJSON *node, nb_attach *a)
         if (*k >= l->len)
             return -1;
         size_t n = l->n[(*k)++];
+        if (arr && (n & NB_MODARRAY))
+            return attach_modarray(node, a, n & ~NB_MODARRAY);
         if (!arr && (n & NB_ARRAYS))
             return attach_arrays(node, a, n & ~NB_ARRAYS);
         if (!arr && (n & NB_MODIFIER))
@@ -621,7 +709,7 @@ static struct hfpatch_numbers *numbers_new(const nb_work *w)
     struct hfpatch_numbers *nums = calloc(1, sizeof *nums);
     if (!nums)
         return NULL;
-    size_t nblock = w->nvals + w->subs.len + 3 * w->nmods;
+    size_t nblock = w->nvals + w->subs.len + 3 * w->nmods + w->narrmods;
     nums->block = malloc((nblock ? nblock : 1) * sizeof *nums->block);
     /* a modifier's data of arrays is an owner too */
     nums->owners = malloc((w->arrs.len + w->objs.len + w->nmods + 1) * sizeof *nums->owners);
@@ -645,9 +733,9 @@ static cJSON *tree(const nb_work *w, struct hfpatch_numbers **out)
         cJSON_Delete(root);
         return NULL;
     }
-    nb_attach a = {w, nums, 0, 0, 0, 0, nums->pool};
+    nb_attach a = {w, nums, 0, 0, 0, 0, 0, 0, nums->pool};
     if (attach(root, &a) || a.ka != w->arrs.len || a.ko != w->objs.len || a.v != w->nvals ||
-        a.ks != w->subs.len) {
+        a.ks != w->subs.len || a.km != w->marr.len || a.ki != w->narrmods) {
         hfpatch_numbers_delete(root, nums);
         return NULL;
     }
@@ -689,6 +777,7 @@ int hfpatch_numbers_parse_ex(const char *text, size_t len, int flags, cJSON **ou
     free(w->objs.n);
     free(w->subs.n);
     free(w->mods);
+    free(w->marr.n);
     free(w);
     return rc;
 }
@@ -696,6 +785,11 @@ int hfpatch_numbers_parse_ex(const char *text, size_t len, int flags, cJSON **ou
 size_t hfpatch_numbers_count(const hfpatch_numbers *nums)
 {
     return nums ? nums->n : 0;
+}
+
+size_t hfpatch_numbers_items(const hfpatch_numbers *nums)
+{
+    return nums ? nums->nblock : 0;
 }
 
 void hfpatch_numbers_delete(cJSON *root, hfpatch_numbers *nums)

@@ -95,13 +95,16 @@ int hfpatch_numbers_parse(const char *text, size_t len, cJSON **out,
 /* hfpatch_numbers_parse, and with HFPATCH_NUMBERS_MODIFIERS also every
  * modifier object {"name": S, "type": S, "data": D} (S without escapes;
  * D null, or numbers as the block takes them) built whole in the block:
- * its strings in a pool of nums.  Only for a tree nothing detaches items
- * from (a grid's patches and a loaded workspace: copy on write). */
+ * its strings in a pool of nums; an array of nothing but such objects has
+ * its object items in the block too.  Only for a tree nothing detaches
+ * items from (a grid's patches and a loaded workspace: copy on write). */
 #define HFPATCH_NUMBERS_MODIFIERS 1
 int hfpatch_numbers_parse_ex(const char *text, size_t len, int flags, cJSON **out,
                              hfpatch_numbers **nums);
 /* How many number items nums holds (tests: that the block was used). */
 size_t hfpatch_numbers_count(const hfpatch_numbers *nums);
+/* How many items of any kind its block holds (tests: what went there). */
+size_t hfpatch_numbers_items(const hfpatch_numbers *nums);
 /* Frees root, whose number items nums holds (either may be NULL). */
 void hfpatch_numbers_delete(cJSON *root, hfpatch_numbers *nums);
 

@@ -71,5 +71,5 @@ int hf_signal_cls_batch(const hf_signal *s, int k, const double *yields,
     signal_source ss = {s, yields, s->staterror ? unc : NULL};
     hf_batch_source src = {&ss, signal_thread_init, signal_thread_free,
                            signal_prepare, NULL};
-    return hfinfer_batch_run(&src, k, nthreads, opt, res);
+    return hfinfer_batch_run(&src, k, nthreads, opt, NULL, res);
 }

@@ -1,6 +1,7 @@
 /*
  * test_batch.c - hf_batch_cls on real sbottom patches: the same numbers
- * as one hf_model_build + hf_cls_asymptotic per patch, the same whatever
+ * as one hf_model_build + hf_cls_asymptotic per patch (within 1e-6: a
+ * grid's shared start, test_share.c), bit for bit the same whatever
  * the thread count, a failing patch reported in its item only, and the
  * shared workspace tree left untouched by copy-on-write patching.
  */
@@ -80,7 +81,10 @@ static void same_cls(const hf_cls_result *a, const hf_cls_result *b, double tol)
         assert_true(fabs(a->cls_exp[k] - b->cls_exp[k]) <= tol);
 }
 
-/* Batch results equal the one-at-a-time ones. */
+/* Batch results equal the one-at-a-time ones, within the 1e-6 in CLs of
+ * issue 21's guard: a grid's free fits start from the workspace's own fit
+ * (infer/share.c), a single patch's from its inits, and the same minimum
+ * reached from two starts agrees to the fits' tolerance, not to the bit. */
 static void test_matches_single(void **state)
 {
     fixture *f = get(state);
@@ -101,7 +105,7 @@ static void test_matches_single(void **state)
         assert_int_equal(hf_cls_asymptotic(m, hf_model_data(m), 1.0, HF_TEST_QMU_TILDE,
                                            NULL, &c, &err), HF_OK);
         assert_int_equal(r.items[i].status, HF_OK);
-        same_cls(&r.items[i].cls, &c, 1e-12);
+        same_cls(&r.items[i].cls, &c, 1e-6);
         hf_model_free(m);
     }
     /* pyhf 0.7.6 (../shared/reference): CLs_obs = 0.24443570294001057 */

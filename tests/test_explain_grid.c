@@ -106,7 +106,9 @@ static void test_grid_lines_have_pyhf_fits(void **state)
  * q0 (fixed at 0) and its Asimov counterpart (Asimov data at mu = 1). */
 static void check_q0(const cJSON *j, const cJSON *plain)
 {
-    assert_true(json_number(j, "p0_obs") == json_number(plain, "p0_obs"));
+    /* within issue 21's 1e-6: a grid's free fit starts from the
+     * workspace's own fit (infer/share.c), a single patch's from the inits */
+    assert_true(fabs(json_number(j, "p0_obs") - json_number(plain, "p0_obs")) <= 1e-6);
     const cJSON *e = obj(j, "explain");
     const cJSON *fr = obj(e, "free"), *fx = obj(e, "fixed_poi");
     assert_true(json_number(fr, "poi") > 0); /* else q0 is 0, not a difference */
@@ -145,8 +147,9 @@ static void test_q0_explain(void **state)
     cJSON *g0 = cJSON_Parse(strtok(g.out, "\n"));
     assert_non_null(g0);
     check_q0(g0, pj);
-    assert_true(json_number(obj(obj(g0, "explain"), "free"), "twice_nll") ==
-                json_number(obj(obj(rj, "explain"), "free"), "twice_nll"));
+    double gf = json_number(obj(obj(g0, "explain"), "free"), "twice_nll");
+    double rf = json_number(obj(obj(rj, "explain"), "free"), "twice_nll");
+    assert_true(fabs(gf - rf) <= 1e-9 * fmax(1, fabs(rf))); /* the same minimum */
     cJSON_Delete(g0);
     cJSON_Delete(aj);
     free(a);

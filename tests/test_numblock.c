@@ -62,6 +62,18 @@ static size_t count_const(const cJSON *it)
     return n;
 }
 
+/* Arrays keyed hi_data or lo_data (cJSON's tree). */
+static size_t count_data_arrays(const cJSON *it)
+{
+    size_t n = 0;
+    for (; it; it = it->next) {
+        n += cJSON_IsArray(it) && it->string &&
+             (strcmp(it->string, "hi_data") == 0 || strcmp(it->string, "lo_data") == 0);
+        n += count_data_arrays(it->child);
+    }
+    return n;
+}
+
 /* Objects of exactly the members name, type and data (cJSON's tree). */
 static size_t count_modifiers(const cJSON *it)
 {
@@ -237,6 +249,65 @@ static void test_modifiers(void **state)
     assert_int_equal(keyed, 3 * 7 + 2 + 2 + 2);
 }
 
+/* text parsed both ways with the modifier objects; the block's items
+ * (numbers, the arrays of objects of arrays, members, array items) */
+static size_t block_items(const char *text)
+{
+    size_t blocked = 0, keyed = 0;
+    check_text_ex(text, strlen(text), HFPATCH_NUMBERS_MODIFIERS, &blocked, &keyed);
+    cJSON *got = NULL;
+    hfpatch_numbers *nums = NULL;
+    if (hfpatch_numbers_parse_ex(text, strlen(text), HFPATCH_NUMBERS_MODIFIERS, &got, &nums))
+        return 0;
+    size_t n = hfpatch_numbers_items(nums);
+    hfpatch_numbers_delete(got, nums);
+    return n;
+}
+
+/* Arrays whose every item is a modifier object: their object items in
+ * the block too (counts by hand: numbers + data arrays + 3 members a
+ * modifier + 1 item a modifier of such an array); any other array's
+ * modifiers each their own way; every tree cJSON's. */
+static void test_modifier_arrays(void **state)
+{
+    (void)state;
+    const char *nf = "{\"name\":\"a\",\"type\":\"normfactor\",\"data\":null}";
+    char t[512];
+    /* two modifiers, a normsys's two numbers: 2 + 6 + 2 */
+    assert_int_equal(block_items("{\"modifiers\": [{\"name\":\"a\",\"type\":\"normfactor\","
+                                 "\"data\":null}, {\"name\":\"b\",\"type\":\"normsys\","
+                                 "\"data\":{\"hi\":1.1,\"lo\":0.9}}]}"),
+                     2 + 6 + 2);
+    /* a histosys's (two arrays, one number each) and a staterror's: 3 + 2 + 6 + 2 */
+    assert_int_equal(block_items("[ {\"name\":\"a\",\"type\":\"staterror\",\"data\":[0.5]} ,\n"
+                                 " {\"type\":\"h\",\"name\":\"b\",\"data\":{\"hi_data\":[1],"
+                                 "\"lo_data\":[2]}}\n]"),
+                     3 + 2 + 6 + 2);
+    /* one modifier and then not: the first its own way (3), the rest cJSON's */
+    snprintf(t, sizeof t, "[%s,{\"name\":\"b\",\"type\":\"t\"}]", nf);
+    assert_int_equal(block_items(t), 3);
+    snprintf(t, sizeof t, "[%s, 1]", nf);
+    assert_int_equal(block_items(t), 3);
+    snprintf(t, sizeof t, "[1, %s]", nf);
+    assert_int_equal(block_items(t), 3);
+    snprintf(t, sizeof t, "[%s, []]", nf);
+    assert_int_equal(block_items(t), 3);
+    /* arrays of arrays: the inner ones (2 x (3 + 1)) */
+    snprintf(t, sizeof t, "[[%s],[ %s ]]", nf, nf);
+    assert_int_equal(block_items(t), 8);
+    /* empty: a number array's way */
+    assert_int_equal(block_items("{\"modifiers\": [ ]}"), 0);
+    /* not JSON: both refuse */
+    snprintf(t, sizeof t, "[%s,]", nf);
+    assert_int_equal(block_items(t), 0);
+    snprintf(t, sizeof t, "[%s %s]", nf, nf);
+    assert_int_equal(block_items(t), 0);
+    snprintf(t, sizeof t, "[%s", nf);
+    assert_int_equal(block_items(t), 0);
+    snprintf(t, sizeof t, "[%s,%s", nf, nf);
+    assert_int_equal(block_items(t), 0);
+}
+
 static uint32_t next(uint32_t *s)
 {
     *s = *s * 1664525u + 1013904223u;
@@ -368,10 +439,16 @@ static void test_1lbb(void **state)
         assert_int_equal(hfpatch_patchset_parse_one(lazy, i, &one, &err), HF_OK);
         assert_int_equal(hfpatch_patchset_parse_build(lazy, i, &built, &err), HF_OK);
         assert_true(hfpatch_numbers_count(built->numbers) > 500);
-        /* every modifier object built whole: three static keys each */
+        /* every modifier object built whole: three static keys each;
+         * every one an item of a "modifiers" array of the block: the
+         * block holds the numbers, the data's arrays, three members and
+         * the object itself a modifier */
         size_t nmods = count_modifiers(one->ops);
         assert_true(nmods >= 92);
         assert_true(count_const(built->ops) >= 3 * nmods);
+        assert_int_equal(hfpatch_numbers_items(built->numbers),
+                         hfpatch_numbers_count(built->numbers) + count_data_arrays(one->ops) +
+                             4 * nmods);
         assert_null(one->numbers);
         same_tree(built->ops, one->ops, HF_JSON_INT | cJSON_StringIsConst);
         hf_patch_free(one);
@@ -791,6 +868,7 @@ int main(void)
         cmocka_unit_test(test_literals),
         cmocka_unit_test(test_array_objects),
         cmocka_unit_test(test_modifiers),
+        cmocka_unit_test(test_modifier_arrays),
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_compact),
         cmocka_unit_test(test_1lbb),

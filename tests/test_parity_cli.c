@@ -103,8 +103,12 @@ static void test_significance_grid(void **state)
     result s = run("significance", RUN_DEMO_WS, DEMO_PS, "--patch-name", name,
                    NULL);
     cJSON *o = parse_ok(&s);
-    assert_near(json_number(line, "p0_obs"), json_number(o, "p0_obs"), 1e-12);
-    assert_near(json_number(line, "Z_obs"), json_number(o, "Z_obs"), 1e-12);
+    /* within issue 21's 1e-6: the grid's free fits start from the
+     * workspace's own fit (infer/share.c), the single patch's from the
+     * inits; the same minimum from two starts agrees to the fits'
+     * tolerance (here 1e-12), not to the bit */
+    assert_near(json_number(line, "p0_obs"), json_number(o, "p0_obs"), 1e-6);
+    assert_near(json_number(line, "Z_obs"), json_number(o, "Z_obs"), 1e-6);
     assert_non_null(cJSON_GetObjectItemCaseSensitive(line, "Z_exp"));
     assert_null(cJSON_GetObjectItemCaseSensitive(line, "CLs_obs"));
     cJSON_Delete(line);

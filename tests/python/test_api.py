@@ -466,7 +466,9 @@ def test_batch_patches_equal_single_models():
     res = hf.cls_batch_patches(ws, patches, upper_limit=True, threads=2)
     for p, r in zip(patches, res):
         one = hf.Model(ws, patches=[p])
-        assert r["CLs_obs"] == one.cls(1.0)["CLs_obs"]
+        # within issue 21's 1e-6: the grid's free fits start from the
+        # workspace's own fit (infer/share.c), a single model's from the inits
+        assert abs(r["CLs_obs"] - one.cls(1.0)["CLs_obs"]) <= 1e-6
         assert r["upper_limit"]["obs"] == one.upper_limit(0.95)["obs"]
     with pytest.raises(hf.HFError):
         hf.cls_batch_patches(ws, patches, test_stat="tmu")
