@@ -109,8 +109,9 @@ int hfinfer_share_init(hfinfer_share *s, const hf_model *m,
 /* Per variable (non-fixed parameter) a of m: s's variable of the same
  * name (-1: none) into sv[a], and the ratio of the two widths into
  * ratio[a] (the metric's units: y_m = y_s w_s / w_m).  The start's
- * values into pars: s's where m's bounds hold them, the POI at 0 (the
- * background-only value s was fitted at), else m's inits. */
+ * values into pars: the POI at 0 (the background-only value, at which s's
+ * fit describes m: a signal adds nothing there), s's where m's bounds
+ * hold them, else m's inits. */
 static void share_match(const hfinfer_share *s, const hf_model *m,
                         const double *width, double *pars, int *sv,
                         double *ratio)
@@ -121,7 +122,7 @@ static void share_match(const hfinfer_share *s, const hf_model *m,
     const unsigned char *fixed = hf_model_fixed(m);
     for (int i = 0, a = 0; i < np; i++) {
         int k = hfcore_strmap_get(&s->map, hf_model_par_name(m, i));
-        double v = k >= 0 ? s->pars[k] : i == poi ? 0.0 : inits[i];
+        double v = i == poi ? 0.0 : k >= 0 ? s->pars[k] : inits[i];
         pars[i] = !fixed[i] && v >= lo[i] && v <= hi[i] ? v : inits[i];
         if (fixed[i])
             continue;
