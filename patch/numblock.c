@@ -203,25 +203,27 @@ static const char *const nb_keys[] = {"hi", "lo"};
 /* The keys an object of number arrays may have: a histosys's data. */
 static const char *const nb_array_keys[] = {"hi_data", "lo_data"};
 
-/* The index in keys[0, 2) of the key at p (its opening quote), spelt
- * without escapes, its end in *end; -1 when none. */
-static int key_index(const char *const *keys, const char *p, const char *e,
-                     const char **end)
+/* The index in keys[0, 2) (both l bytes long) of the key at p (its
+ * opening quote), spelt without escapes, its end in *end; -1 when none.
+ * l is a constant at each call: the compares are then inline, not a
+ * strlen and a memcmp call per key (a third of a million of each over
+ * the 1Lbb grid's patches). */
+static inline int key_index(const char *const *keys, size_t l, const char *p, const char *e,
+                            const char **end)
 {
-    for (int i = 0; i < 2; i++) {
-        size_t l = strlen(keys[i]);
-        if ((size_t)(e - p) >= l + 2 && p[0] == '"' && memcmp(p + 1, keys[i], l) == 0 &&
-            p[l + 1] == '"') {
+    if ((size_t)(e - p) < l + 2 || p[0] != '"' || p[l + 1] != '"')
+        return -1;
+    for (int i = 0; i < 2; i++)
+        if (memcmp(p + 1, keys[i], l) == 0) {
             *end = p + l + 2;
             return i;
         }
-    }
     return -1;
 }
 
 static const char *known_key(const char *p, const char *e, const char **end)
 {
-    int i = key_index(nb_keys, p, e, end);
+    int i = key_index(nb_keys, 2, p, e, end);
     return i < 0 ? NULL : nb_keys[i];
 }
 
@@ -274,7 +276,7 @@ static const char *array_object(nb_work *w, const char *p, const char *e, nb_lis
     size_t first = w->nvals, sub0 = w->subs.len;
     for (p = hfcore_json_ws_end(p, e);;) {
         const char *q = NULL;
-        int k = key_index(nb_array_keys, p, e, &q);
+        int k = key_index(nb_array_keys, 7, p, e, &q);
         if (k < 0)
             break;
         p = hfcore_json_ws_end(q, e);
