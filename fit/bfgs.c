@@ -530,6 +530,7 @@ int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
     w->at_near = 0;
     w->first_bad = 0;
     w->gave_up = 0;
+    w->stopped_lower = 0;
     if (isnan(f)) {
         memmove(pars, start, hf_model_npars(p->m) * sizeof *pars);
         return HF_ERR_FIT;
@@ -578,11 +579,14 @@ int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
                                ? -1 : 1;
             hffit_bfgs_drop_variable(w->H, n, hit);
             have_hg = 0;
+            w->stopped_lower = w->stop_lower && w->held[hit] < 0 &&
+                               w->stop_lower[p->idx[hit]];
         }
         memcpy(w->y, w->yt, n * sizeof *w->y);
         memcpy(w->g, w->gt, n * sizeof *w->g);
         f = ft;
-        if (w->near && (w->at_near = at_near(p, w)))
+        if (w->stopped_lower ||
+            (w->near && (w->at_near = at_near(p, w))))
             break;
     }
     *tnll = 2 * f;

@@ -69,6 +69,12 @@ typedef struct hf_bfgs_work {
     const double *start_y, *start_g;
     double start_f;
     int start_taken;
+    /* NULL (as hffit_bfgs_work_alloc leaves it), or a mask (npars): the
+     * descent stops (HF_ERR_FIT, stopped_lower = 1) at the step that puts
+     * a masked variable on its lower bound (infer/asymptotic.c's probe:
+     * a gamma there, gamma.c's rule then decides). */
+    const unsigned char *stop_lower;
+    int stopped_lower;
 } hf_bfgs_work;
 
 int hffit_bfgs_work_alloc(hf_bfgs_work *w, const hf_model *m, int nmax);

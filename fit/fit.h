@@ -208,6 +208,10 @@ int hffit_once(const hf_model *m, const double *data, const double *init,
  * (0: no restart). */
 int hffit_gamma_start(const hf_model *m, const double *pars, double *start);
 
+/* mask (npars): 1 for the parameters the gamma rule looks at (shapesys,
+ * staterror, shapefactor sets), 0 elsewhere. */
+void hffit_gamma_mask(const hf_model *m, unsigned char *mask);
+
 /* After a converged fit (pars, res): where hffit_gamma_start moves a
  * gamma, one hffit_once from there; its result replaces pars,
  * res->twice_nll and res->twin_poi where hffit_lower.  Adds its

@@ -91,6 +91,16 @@ int hffit_gamma_start(const hf_model *m, const double *pars, double *start)
     return moved;
 }
 
+void hffit_gamma_mask(const hf_model *m, unsigned char *mask)
+{
+    memset(mask, 0, hf_model_npars(m));
+    for (int k = 0; k < hf_model_nparsets(m); k++) {
+        hf_parset ps;
+        if (hf_model_parset(m, k, &ps) == HF_OK && gamma_set(&ps))
+            memset(mask + ps.offset, 1, ps.n);
+    }
+}
+
 int hffit_gamma_retry(const hf_model *m, const double *data, int fix_poi,
                       double poi_value, const hf_fit_options *opt,
                       const double *width, double *work, double *pars,

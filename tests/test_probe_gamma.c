@@ -1,15 +1,16 @@
 /*
  * test_probe_gamma.c - the check of an Asimov fixed-POI fit from the
  * inits (hfinfer_hypo_check_asimov, infer/asymptotic.c) applies fit/'s
- * gamma rule to its probe: where the probe's descent stops with a
- * staterror gamma on its lower bound 1e-10, away from the warm minimum
- * and not below it, it goes on once from there with the gamma moved past
- * the ridge (fit/gamma.c), as the fit after it would.  The case: 3LRJ's
- * ERJR_110p0_70p0 (../shared), whose upper limit checks tests at mu 31
- * to 102 where shape_mcstat_top_SRlow_obs_cuts[0] ends so (warm minimum
- * 0.89 to 0.99).  Without the rule the check ran the loose fit after the
- * probe: 80 evaluations at mu = 31.3453, 66 with it; the verdict (the
- * warm minimum stands, nothing lower) is the same.
+ * gamma rule to its probe: the probe's descent stops at the step that
+ * puts a staterror / shapesys / shapefactor gamma on its lower bound
+ * (hf_bfgs_work.stop_lower) and goes on from there with the gamma moved
+ * past the ridge (fit/gamma.c), as the fit after a failed probe would.
+ * The case: 3LRJ's ERJR_110p0_70p0 (../shared), whose upper limit checks
+ * tests at mu 31 to 102 where shape_mcstat_top_SRlow_obs_cuts[0] ends on
+ * 1e-10 (warm minimum 0.89 to 0.99).  The check at mu = 31.3453: 80
+ * evaluations without the rule (the probe to its end on the bound, then
+ * the loose fit), 66 with the rule at the probe's end only, 16 with the
+ * stop; the verdict (the warm minimum stands, nothing lower) is the same.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -26,8 +27,8 @@
 
 #define LRJ REF_SHARED "/workspaces/real/3LRJ_ATLAS-SUSY-2018-06"
 #define MU 31.3453
-/* the check's evaluations: 66 with the rule, 80 without */
-#define MAX_EVALS 72
+/* the check's evaluations: 16 now (see above) */
+#define MAX_EVALS 40
 
 /* The Asimov fixed-POI fit at mu from the free fit's point into x, as a
  * hypothesis test makes it (checked from the inits); twice its NLL. */
