@@ -187,6 +187,54 @@ static void test_twowell_start(void **state)
     hf_workspace_free(ws);
 }
 
+/* The POI starts at 0 (the background-only value at which the shared
+ * fit describes a patched model) even where the workspace alone has a
+ * parameter of the POI's name: here a background normfactor "mu" that
+ * the workspace alone fits to 2 (twice the expected count observed, by
+ * hand), which as the POI's start would put the patched model's free
+ * fit at mu = 2 instead of the background-only point. */
+static void test_poi_named_in_workspace(void **state)
+{
+    static const char ws_text[] =
+        "{\"channels\": [{\"name\": \"SR\", \"samples\": [{\"name\": \"bkg\","
+        " \"data\": [50.0, 50.0], \"modifiers\": [{\"name\": \"mu\","
+        " \"type\": \"normfactor\", \"data\": null}]}]}],"
+        " \"observations\": [{\"name\": \"SR\", \"data\": [100.0, 100.0]}],"
+        " \"measurements\": [{\"name\": \"m\", \"config\": {\"poi\": \"mu\","
+        " \"parameters\": []}}], \"version\": \"1.0.0\"}";
+    static const char patch_text[] =
+        "[{\"op\": \"add\", \"path\": \"/channels/0/samples/1\", \"value\":"
+        " {\"name\": \"signal\", \"data\": [5.0, 10.0], \"modifiers\":"
+        " [{\"name\": \"mu\", \"type\": \"normfactor\", \"data\": null}]}}]";
+    hf_workspace *ws = NULL;
+    hf_patch *p = NULL;
+    hf_error err = {0};
+    assert_int_equal(hf_workspace_parse(ws_text, "poi-named", &ws, &err), HF_OK);
+    assert_int_equal(hf_patch_parse(patch_text, "poi-named-signal", &p, &err), HF_OK);
+    hf_model_options mo;
+    hf_model_options_init(&mo);
+    mo.poi = "";
+    hf_model *bkg = NULL, *m = NULL;
+    assert_int_equal(hf_model_build(ws, NULL, 0, &mo, &bkg, &err), HF_OK);
+    const hf_patch *pp = p;
+    assert_int_equal(hf_model_build_applied(ws, &pp, 1, NULL, &m, &err), HF_OK);
+    hfinfer_share s;
+    assert_int_equal(hfinfer_share_init(&s, bkg, NULL), HF_OK);
+    assert_true(s.have);
+    int k = hfcore_strmap_get(&s.map, "mu");
+    assert_true(k >= 0 && fabs(s.pars[k] - 2.0) < 1e-4); /* the premise */
+    hfinfer_start st;
+    double *buf = NULL;
+    assert_int_equal(hfinfer_share_start(&s, m, &st, &buf), HF_OK);
+    assert_true(st.pars[hf_model_poi(m)] == 0);
+    free(buf);
+    hfinfer_share_free(&s);
+    hf_model_free(m);
+    hf_model_free(bkg);
+    hf_patch_free(p);
+    hf_workspace_free(ws);
+}
+
 #define LRJ REF_SHARED "/workspaces/real/3LRJ_ATLAS-SUSY-2018-06"
 static const char *const lrj[2] = {"ERJR_100p0_20p0", "ERJR_250p0_100p0"};
 
@@ -200,6 +248,19 @@ static double pyhf_free(const ref *r)
     return t->valuedouble;
 }
 
+/* The patch alone, as hf_batch_cls builds it (hf_model_build_applied):
+ * its model into *m (the caller frees it), its explained hypotest at
+ * mu = 1 from the inits into c and ex. */
+static void alone(const hf_workspace *ws, const hf_patch *p, hf_model **m,
+                  hf_cls_result *c, hf_hypotest_explain *ex)
+{
+    hf_error err = {0};
+    assert_int_equal(hf_model_build_applied(ws, &p, 1, NULL, m, &err), HF_OK);
+    assert_int_equal(hf_cls_asymptotic_explain(*m, hf_model_data(*m), 1.0,
+                                               HF_TEST_QMU_TILDE, NULL, c, ex,
+                                               &err), HF_OK);
+}
+
 /* One 3LRJ patch of the grid against its fit from the inits (the same
  * minimum, CLs within the issue's 1e-6, fewer evaluations: the start was
  * used) and pyhf's reference. */
@@ -211,13 +272,9 @@ static void lrj_item(const hf_workspace *ws, const hf_patch *p, const char *name
     snprintf(path, sizeof path, REF_DIR "/3LRJ_ATLAS-SUSY-2018-06__%s.json", name);
     assert_int_equal(ref_load(path, &r), 0);
     hf_model *m = NULL;
-    hf_error err = {0};
-    assert_int_equal(hf_model_build_applied(ws, &p, 1, NULL, &m, &err), HF_OK);
     hf_cls_result c;
     hf_hypotest_explain ex = {0};
-    assert_int_equal(hf_cls_asymptotic_explain(m, hf_model_data(m), 1.0,
-                                               HF_TEST_QMU_TILDE, NULL, &c, &ex,
-                                               &err), HF_OK);
+    alone(ws, p, &m, &c, &ex);
     const hf_fit_summary *g = &it->explain.fit[HF_FIT_FREE], *f = &ex.fit[HF_FIT_FREE];
     if (!(fabs(g->twice_nll - f->twice_nll) <= 1e-6 &&
           g->twice_nll <= pyhf_free(&r) + 1e-6))
@@ -317,13 +374,9 @@ static void test_sbottom_wells(void **state)
                                           &r, &err), HF_OK);
     assert_int_equal(r.nfailed, 0);
     hf_model *m = NULL;
-    const hf_patch *pp = p[0];
-    assert_int_equal(hf_model_build(ws, &pp, 1, NULL, &m, &err), HF_OK);
     hf_cls_result c;
     hf_hypotest_explain ex = {0};
-    assert_int_equal(hf_cls_asymptotic_explain(m, hf_model_data(m), 1.0,
-                                               HF_TEST_QMU_TILDE, NULL, &c, &ex,
-                                               &err), HF_OK);
+    alone(ws, p[0], &m, &c, &ex);
     const hf_hypotest_explain *g = &r.items[0].explain;
     /* the Asimov fixed-POI fit's height to 1e-6 relative: the two Asimov
      * data sets come from background-only fits that agree to their
@@ -351,6 +404,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_twowell_grid),
         cmocka_unit_test(test_twowell_start),
+        cmocka_unit_test(test_poi_named_in_workspace),
         cmocka_unit_test(test_3lrj_grid),
         cmocka_unit_test(test_sbottom_wells),
     };
