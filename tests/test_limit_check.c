@@ -149,7 +149,10 @@ static void test_limit_redoes(void **state)
  * mu_ttbar on its bound.  After the limit, the tests checked from the
  * inits and with no deferred refit left put each crossing where the limit
  * has it (to LIMIT_AGREE, hfinfer_limit_agrees: the others do not decide
- * it), while some test that decides none still has deferred refits. */
+ * it), while some test that decides none still has deferred refits.
+ * That holds whatever the order in which the curves are checked (the
+ * re-check round after a round that settled tests): with the observed
+ * curve checked last and no re-check, the -2 sigma crossing here fails. */
 static void test_limit_guards_deciding(void **state)
 {
     (void)state;
