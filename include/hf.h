@@ -728,8 +728,8 @@ typedef struct hf_batch_result {
 /* Evaluates every patch of `ps`, each model built as hf_model_build_applied
  * builds it (the patch applied to the whole workspace).  A failing patch (a patch that does not
  * apply, a fit that does not converge) only sets its item's status and
- * message: the others still run.  With more than one patch, every free
- * fit starts from the fit of `ws` alone (its background; README.md): a
+ * message: the others still run.  Every free fit (even in a batch of
+ * one patch) starts from the fit of `ws` alone (its background; README.md): a
  * result agrees with hf_cls_asymptotic on the patch alone within the
  * fits' tolerance, not bit for bit, whatever the thread count or order.  Returns HF_OK when every patch was
  * tried (see res->nfailed), an error for bad arguments or lack of memory.

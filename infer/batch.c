@@ -255,8 +255,11 @@ static int run_patches(patch_source *ps, int n, const hf_batch_options *opt,
     if (prep)
         ps->prep = prep;
     hf_batch_source src = {ps, NULL, NULL, patch_prepare, patch_release};
+    /* every batch, even of one patch: a patch's result must not depend on
+     * which patches share its batch (hfscan's ranks compute chunks of
+     * any size, its --resume recomputes single lines) */
     hfinfer_share share = {0};
-    if (n > 1)
+    if (n > 0)
         grid_share(ps, &share);
     rc = hfinfer_batch_run(&src, n, nthreads, opt, &share, res);
     hfinfer_share_free(&share);
