@@ -146,6 +146,18 @@ static void test_twowell_grid(void **state)
     hf_workspace_free(ws);
 }
 
+/* What a shared-start test made, freed. */
+static void release(double *buf, hfinfer_share *s, hf_model *m, hf_model *bkg,
+                    hf_patch *p, hf_workspace *ws)
+{
+    free(buf);
+    hfinfer_share_free(s);
+    hf_model_free(m);
+    hf_model_free(bkg);
+    hf_patch_free(p);
+    hf_workspace_free(ws);
+}
+
 /* The same from hfinfer_cls_shared with the shared start itself: the
  * start is in the higher well (shape < 0), the fit ends in the lower. */
 static void test_twowell_start(void **state)
@@ -179,12 +191,7 @@ static void test_twowell_start(void **state)
     assert_true(fabs(ex.fit[HF_FIT_FREE].twice_nll - TW_FREE) <= 1e-6 * TW_FREE);
     assert_true(fabs(pars[HF_FIT_FREE * 2 + shape] - TW_FREE_SHAPE) < 1e-4);
     near_cls(c.cls_obs, TW_CLS_OBS, "CLs_obs");
-    free(buf);
-    hfinfer_share_free(&s);
-    hf_model_free(m);
-    hf_model_free(bkg);
-    hf_patch_free(p);
-    hf_workspace_free(ws);
+    release(buf, &s, m, bkg, p, ws);
 }
 
 /* The POI starts at 0 (the background-only value at which the shared
@@ -227,12 +234,7 @@ static void test_poi_named_in_workspace(void **state)
     double *buf = NULL;
     assert_int_equal(hfinfer_share_start(&s, m, &st, &buf), HF_OK);
     assert_true(st.pars[hf_model_poi(m)] == 0);
-    free(buf);
-    hfinfer_share_free(&s);
-    hf_model_free(m);
-    hf_model_free(bkg);
-    hf_patch_free(p);
-    hf_workspace_free(ws);
+    release(buf, &s, m, bkg, p, ws);
 }
 
 #define LRJ REF_SHARED "/workspaces/real/3LRJ_ATLAS-SUSY-2018-06"
