@@ -204,8 +204,8 @@ int hffit_once(const hf_model *m, const double *data, const double *init,
 
 /* The gamma rule (gamma.c): copies pars into start (unless NULL) with
  * every free shapesys / staterror / shapefactor gamma on its lower bound
- * moved to the other side of the ridge; returns how many were moved
- * (0: no restart). */
+ * moved to the other side of the ridge (start may be pars: in place);
+ * returns how many were moved (0: no restart). */
 int hffit_gamma_start(const hf_model *m, const double *pars, double *start);
 
 /* mask (npars): 1 for the parameters the gamma rule looks at (shapesys,

@@ -67,7 +67,7 @@ int hffit_gamma_start(const hf_model *m, const double *pars, double *start)
     const double *lo = hf_model_lower(m), *hi = hf_model_upper(m);
     const unsigned char *fixed = hf_model_fixed(m);
     int moved = 0;
-    if (start)
+    if (start && start != pars) /* in place (start == pars) too */
         memcpy(start, pars, hf_model_npars(m) * sizeof *start);
     for (int k = 0; k < hf_model_nparsets(m); k++) {
         hf_parset ps;

@@ -429,19 +429,24 @@ static int probe_gamma_case(hf_hypo *h, int same, double f, double tnll,
 }
 
 /* The probe's descent from where it stopped with a gamma on its lower
- * bound: up to twice, once more from there with every such gamma moved
- * past the ridge (hffit_gamma_start), the restart that the fit after a
- * failed probe makes (hffit_warm ends with the rule).  1 where a restart
- * reaches xs's neighbourhood not lower than tnll (its point in y). */
+ * bound: up to tries times, once more from there with every such gamma
+ * moved past the ridge (hffit_gamma_start), the restart that the fit
+ * after a failed probe makes (hffit_warm ends with the rule), in y (npars
+ * of room) from x.  1 where a restart reaches xs's neighbourhood not
+ * lower than tnll (its point then copied to x), else 0 (x as it was). */
 static int probe_gamma_restart(hf_hypo *h, double mu, const double *xs,
-                               double tnll, double *y, int same, double f,
-                               int *nevals)
+                               double tnll, double *x, double *y, int same,
+                               double f, int tries, int *nevals)
 {
-    for (int k = 0; k < 2 && probe_gamma_case(h, same, f, tnll, y); k++) {
+    memcpy(y, x, h->npars * sizeof *y);
+    for (int k = 0; k < tries && probe_gamma_case(h, same, f, tnll, y); k++) {
         hffit_gamma_start(h->m, y, y);
         same = hypo_probe_bfgs(h, mu, xs, tnll, y, 0, nevals, &f, NULL);
     }
-    return same == 1;
+    if (same != 1)
+        return 0;
+    memcpy(x, y, h->npars * sizeof *x);
+    return 1;
 }
 
 /* hypo_probe_bfgs with fit/'s gamma rule.  The probe stops at the step
@@ -477,21 +482,13 @@ static int hypo_probe_descend(hf_hypo *h, double mu, const double *xs,
     hffit_gamma_mask(h->m, mask);
     memcpy(x0, x, np * sizeof *x);
     int same = hypo_probe_bfgs(h, mu, xs, tnll, x, rho, nevals, &f, mask);
-    memcpy(y, x, np * sizeof *y);
-    if (probe_gamma_restart(h, mu, xs, tnll, y, same, f, nevals)) {
-        memcpy(x, y, np * sizeof *x);
+    if (probe_gamma_restart(h, mu, xs, tnll, x, y, same, f, 2, nevals)) {
         same = 1;
     } else if (same == -2) { /* the probe as it was, to its own end */
         memcpy(x, x0, np * sizeof *x);
         same = hypo_probe_bfgs(h, mu, xs, tnll, x, rho, nevals, &f, NULL);
-        if (probe_gamma_case(h, same, f, tnll, x)) {
-            hffit_gamma_start(h->m, x, y);
-            if (hypo_probe_bfgs(h, mu, xs, tnll, y, 0, nevals, &f, NULL) ==
-                1) {
-                memcpy(x, y, np * sizeof *x);
-                same = 1;
-            }
-        }
+        if (probe_gamma_restart(h, mu, xs, tnll, x, y, same, f, 1, nevals))
+            same = 1;
     }
     free(y);
     return same;
