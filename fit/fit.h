@@ -60,6 +60,15 @@ typedef struct hffit_metric {
      * starts fit/'s BFGS from the identity; 0: hffit_ex's path.  The
      * caller's per fit (infer/asymptotic.c: the Asimov fits only). */
     int identity;
+    /* 1: a fixed-POI fit starts from the metric hffit_metric_keep_fixed
+     * kept, where one is (the caller's per fit; infer/asymptotic.c: the
+     * Asimov fit from the data's fit at the same mu) */
+    int use_fixed;
+    int fixed_final; /* bw.H: the last hffit_warm's fixed-POI BFGS's end */
+    int fixed_kept;  /* Hfix holds such a metric */
+    /* (n-1) x (n-1) in an n x n block; Hfix and bw.H trade blocks, no
+     * copies: fix_own is the one malloc'd here */
+    double *Hfix, *fix_own;
     double *Hinv;   /* n x n */
     hf_bfgs_work bw;
     hffit_scratch check; /* the whole-Hessian check's, kept across fits */
@@ -97,6 +106,13 @@ int hffit_metric_usable(const hffit_metric *mt, const double *start,
  * free fit's metric yet, or one that held the POI on a bound). */
 double hffit_metric_jump(const hffit_metric *mt, const double *start,
                          double poi_value, const double *width, int poi);
+
+/* With keep, the final inverse metric of the last hffit_warm's fixed-POI
+ * BFGS (over the non-fixed parameters but the POI; a variable it held on
+ * a bound gets a unit row) kept for a later fixed-POI fit with
+ * mt->use_fixed: 1; 0 where there is none to keep (that fit took no
+ * converged BFGS descent) or keep is 0, and nothing is kept then. */
+int hffit_metric_keep_fixed(hffit_metric *mt, int keep);
 
 /* The BFGS descent of hffit_warm over the n variables idx[0..n) from x
  * (npars: the point, the other parameters as they stay), the point

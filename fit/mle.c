@@ -1503,6 +1503,8 @@ int hffit_warm(const hf_model *m, const double *data, const double *init,
                const double *width, double *work, hffit_metric *mt,
                double *pars, hf_fit_result *res, hf_error *err)
 {
+    if (mt)
+        mt->fixed_final = 0; /* until this fit's BFGS says */
     int rc = warm_run(m, data, init, fix_poi, poi_value, opt, width, work,
                       mt, NULL, pars, res, err);
     if (rc == HF_OK) /* the gamma rule (gamma.c) */

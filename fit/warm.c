@@ -68,6 +68,7 @@ void hffit_metric_free(hffit_metric *mt)
     if (!mt)
         return;
     free(mt->Hinv);
+    free(mt->fix_own);
     hffit_bfgs_work_free(&mt->bw);
     hffit_scratch_free(&mt->check);
     memset(mt, 0, sizeof *mt);
@@ -117,6 +118,13 @@ void hffit_metric_condition(const hffit_metric *mt, double *H)
 static void first_metric(hffit_metric *mt, int n, int fix_poi, int identity)
 {
     int N = mt->n, p = mt->poi_var;
+    if (mt->use_fixed && mt->fixed_kept && fix_poi && n == N - 1) {
+        double *H = mt->bw.H;
+        mt->bw.H = mt->Hfix;
+        mt->Hfix = H;
+        mt->fixed_kept = 0;
+        return;
+    }
     double *H0 = mt->bw.H;
     if (!identity && mt->have && n == N) {
         memcpy(H0, mt->Hinv, (size_t)N * N * sizeof *H0);
@@ -202,6 +210,27 @@ double hffit_metric_jump(const hffit_metric *mt, const double *start,
                : NAN;
 }
 
+int hffit_metric_keep_fixed(hffit_metric *mt, int keep)
+{
+    size_t N = (size_t)mt->n, n = N - 1;
+    mt->fixed_kept = 0;
+    if (!keep || !mt->fixed_final)
+        return 0;
+    if (!mt->fix_own)
+        mt->Hfix = mt->fix_own = malloc(N * N * sizeof *mt->Hfix);
+    if (!mt->Hfix)
+        return 0;
+    double *H = mt->bw.H;
+    mt->bw.H = mt->Hfix;
+    mt->Hfix = H;
+    for (size_t k = 0; k < n; k++)
+        if (mt->bw.held[k])
+            H[k * n + k] = 1;
+    mt->fixed_final = 0;
+    mt->fixed_kept = 1;
+    return 1;
+}
+
 int hffit_metric_descend(hffit_metric *mt, const hf_model *m,
                          const double *data, int n, const int *idx,
                          const double *width, int fix_poi, int identity,
@@ -216,6 +245,7 @@ int hffit_metric_descend(hffit_metric *mt, const hf_model *m,
     int rc = hffit_bfgs_newton(&p, NEWTON_TOL * tol, mt->bw.H, x, x, &tnll,
                                nevals, &mt->bw);
     *f = 0.5 * tnll;
+    mt->fixed_final = rc == HF_OK && fix_poi && n == mt->n - 1;
     /* only the first free fit's: a later one starts from it, and where
      * that had no row for a held variable it would not have learnt one.
      * A seeded metric (a grid's shared start) served the first free fit

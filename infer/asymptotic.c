@@ -207,7 +207,7 @@ int hfinfer_hypo_init_start(hf_hypo *h, const hf_model *m, const double *data,
                             hf_error *err)
 {
     memset(h, 0, sizeof *h);
-    h->twin_poi = h->twin_q = NAN;
+    h->twin_poi = h->twin_q = h->data_mu = NAN;
     h->ex = ex;
     h->m = m;
     h->data = data;
@@ -284,6 +284,7 @@ typedef struct hypo_fitter {
     hf_hypo *h;
     int nevals[2]; /* free, fixed-POI fits of this test statistic */
     int converged[2];
+    const double *data_start; /* asimov_data_start's, or NULL */
 } hypo_fitter;
 
 /* The inits' fit of asimov_from_inits stops at this tolerance (the
@@ -585,6 +586,46 @@ int hfinfer_hypo_check_asimov(hf_hypo *h, double mu, double *pars,
     return *tnll < before;
 }
 
+/* Whether the Asimov fixed-POI fit at mu starts from the data's fit at mu
+ * (asimov_data_start), where there is one: the fits that the kept metric
+ * does not describe from the free Asimov fit's point (fit/warm.c), which
+ * would start from the identity (hypo_fit).  The others gain little: on
+ * the 1Lbb grid its 49 such fits took 934 evaluations from the free
+ * Asimov fit's point with the kept metric, 920 from the data's fit. */
+static int asimov_wants_data(const hf_hypo *h, double mu)
+{
+    const hffit_metric *mt = &h->metric;
+    return !h->fixed_start[1] && mu <= hf_model_upper(h->m)[h->poi] &&
+           mt->Hinv && !mt->kinked &&
+           !hffit_metric_usable(mt, h->free_pars_A, 1, mu, h->width, h->poi);
+}
+
+/* The Asimov fixed-POI fit's start at mu: the data's fit at the same mu,
+ * where the test has one (q_obs needed it: muhat < mu), copied into
+ * scratch2 (scratch receives the Asimov fit); else NULL.  Why: the
+ * Asimov data are the expectation at the background-only fit's point
+ * theta0, the data's fit at mu = 0, so the Asimov fit at mu lies to first
+ * order at theta0 + (theta_data(mu) - theta0) = theta_data(mu).  On the
+ * 1Lbb grid its 76 Asimov fits that start from the identity (a predicted
+ * q above fit/warm.c's WARM_QMAX) took 38 evaluations on average from the
+ * free Asimov fit's point, 26 from here with the kept metric and 22 with
+ * the data fit's final one (hffit_metric_keep_fixed; 40 from here with the
+ * identity), every twice_nll as before (bench/RESULTS.md).  Only from a
+ * data fit that ended fit/'s BFGS (its metric kept): beyond
+ * HYPO_DATA_QMAX hffit_ex's path decides the data's well, and from its
+ * point with the kept metric sbottom 450_445_60's Asimov fit ended in
+ * the well 0.152 higher (184.781 against 184.629).  Not past the POI's
+ * bound (hypo_fit says why), nor where limit.c gives a nearby test's
+ * fit. */
+static const double *asimov_data_start(hf_hypo *h, double mu)
+{
+    if (!(h->data_mu == mu) || !h->metric.fixed_kept ||
+        !asimov_wants_data(h, mu))
+        return NULL;
+    memcpy(h->scratch2, h->scratch, h->npars * sizeof *h->scratch2);
+    return h->scratch2;
+}
+
 /* The largest q the kept metric may predict for the data's fixed-POI fit
  * to start from the identity (hypo_fit): ten standard deviations, beyond
  * every such fit of the shared 1Lbb, staus and 3LRJ grids but one of
@@ -622,12 +663,18 @@ static int hypo_fit(void *ctx, const double *data, const double *start,
         !h->fixed_start[asimov] && mu <= hf_model_upper(h->m)[h->poi] &&
         (asimov || hffit_metric_jump(&h->metric, start, mu, h->width,
                                      h->poi) <= HYPO_DATA_QMAX);
+    /* from the data's fit at mu, with the final metric of its BFGS */
+    h->metric.use_fixed = fix_poi && f->data_start && start == f->data_start;
     /* a thorough fit (a retry) is hffit_ex's own, from no metric */
     int rc = hffit_warm(f->h->m, data, start, fix_poi, mu, &f->h->opt,
                         f->h->width, f->h->work,
                         thorough || !f->h->metric.Hinv ? NULL
                                                        : &f->h->metric,
                         pars, &r, err);
+    h->metric.use_fixed = 0;
+    /* kept only where asimov_data_start will use it */
+    if (!asimov && fix_poi && h->metric.Hinv)
+        hffit_metric_keep_fixed(&h->metric, asimov_wants_data(h, mu));
     *tnll = r.twice_nll;
     /* retry.c's rule, from the inits and the points the test has */
     const double *other[2] = {pars != h->free_pars ? h->free_pars : NULL,
@@ -660,13 +707,18 @@ static int teststat(hf_hypo *h, const double *data, double mu,
                     hf_error *err)
 {
     int asimov = data == h->asimov;
-    hypo_fitter hf = {h, {0, 0}, {1, 1}};
+    hypo_fitter hf = {h, {0, 0}, {1, 1}, NULL};
     hf_fitter f = {hypo_fit, &hf};
+    if (asimov)
+        hf.data_start = asimov_data_start(h, mu);
+    h->data_mu = NAN; /* scratch receives this test's fixed fit */
     /* a twin of the free fit (hfinfer_hypo_init) needs the fixed fit even
      * where the free POI makes q zero: the twin's q may not be */
     int twin = !asimov && isfinite(h->twin_poi);
     hf_ts_fits s = {free_pars, *free_tnll, h->scratch, NAN, h->scratch2,
-                    h->ex != NULL || twin, 0, h->fixed_start[asimov], 0, NAN, 0};
+                    h->ex != NULL || twin, 0,
+                    hf.data_start ? hf.data_start : h->fixed_start[asimov], 0,
+                    NAN, 0};
     /* the free fit to the data with its POI on a bound: once more, from
      * the first fixed-POI fit's point (retry.c; not the Asimov one's) */
     double lo = hf_model_lower(h->m)[h->poi], hi = hf_model_upper(h->m)[h->poi];
@@ -675,6 +727,9 @@ static int teststat(hf_hypo *h, const double *data, double mu,
         s.retry_free = h->free_retried = 1;
     int rc = hfinfer_teststat_fixed(h->m, h->ts, &f, data, mu, &s, q, err);
     h->nevals += s.retry_evals; /* hfinfer_retry_beyond's gradient */
+    if (!asimov && rc == HF_OK && isfinite(s.fixed_tnll) &&
+        free_pars[h->poi] < mu)
+        h->data_mu = mu;
     *free_tnll = s.free_tnll;
     if (!asimov) {
         if (isfinite(s.twin_poi) || s.refit) /* else the free fit's own */

@@ -159,6 +159,10 @@ typedef struct hf_hypo {
     double twin_poi;   /* the last data test's hf_ts_fits.twin_poi */
     double twin_q;     /* ... its q (NaN: none) */
     double twin_cls;   /* ... its CLs_obs where that makes res->ambiguous */
+    /* The data's fixed-POI fit at data_mu (NaN: none) in scratch, the
+     * final metric of its BFGS kept in metric (hffit_metric_keep_fixed):
+     * the Asimov fit's start at the same mu (asimov_data_start) */
+    double data_mu;
 } hf_hypo;
 
 int hfinfer_hypo_init(hf_hypo *h, const hf_model *m, const double *data,

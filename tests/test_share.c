@@ -401,6 +401,36 @@ static void test_sbottom_wells(void **state)
     hf_workspace_free(ws);
 }
 
+/* sbottom 450_445_60 alone: its Asimov fit at mu = 1 has wells at
+ * twice_nll 184.629 and 184.781.  The data's fit at mu = 1 there takes
+ * hffit_ex's path (a predicted q of 815), and from its point the Asimov
+ * fit ended in the higher well (asymptotic.c: asimov_data_start starts
+ * only from a data fit that ended fit/'s BFGS). */
+static void test_sbottom_asimov_well(void **state)
+{
+    if (access(SBOTTOM "/BkgOnly.json", R_OK) != 0) {
+        printf("SKIP: %s not found\n", SBOTTOM);
+        skip();
+    }
+    hf_workspace *ws = NULL;
+    hf_patch *p = NULL;
+    hf_error err = {0};
+    assert_int_equal(hf_workspace_read(SBOTTOM "/BkgOnly.json", &ws, &err), HF_OK);
+    assert_int_equal(hf_patch_read(SBOTTOM "/patch.sbottom_450_445_60.json", &p,
+                                   &err), HF_OK);
+    hf_model *m = NULL;
+    hf_cls_result c;
+    hf_hypotest_explain ex = {0};
+    alone(ws, p, &m, &c, &ex);
+    double t = ex.fit[HF_FIT_ASIMOV_FIXED_POI].twice_nll;
+    if (!(t < 184.7))
+        fail_msg("the Asimov fixed-POI fit ended at %.9g, the lower well is 184.629",
+                 t);
+    hf_model_free(m);
+    hf_patch_free(p);
+    hf_workspace_free(ws);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -409,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_poi_named_in_workspace),
         cmocka_unit_test(test_3lrj_grid),
         cmocka_unit_test(test_sbottom_wells),
+        cmocka_unit_test(test_sbottom_asimov_well),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
