@@ -844,6 +844,33 @@ static int one_bowl(double t, double f, double g, double a, double f0,
     return f > f0 && c0 > 0 && c1 > 0 && c0 <= 4 * c1 && c1 <= 4 * c0;
 }
 
+/* Whether the point yt of well_line (variable k at t, the minimum's
+ * at a, f0 and g0 its NLL and slope) shows one bowl (one_bowl), from
+ * the NLL and the gradient's k-th component alone (hfmodel_nll_one: the
+ * same doubles as eval()'s).  On the 1Lbb grid 1,191 of well_line's
+ * 1,198 lines end at this first point (the rest of its gradient never
+ * read); where it shows no bowl, or the NLL is no higher than the best
+ * (seen() would keep the point), eval() takes it again whole.  Unlike
+ * eval() it cannot ask every gradient component to be finite: the
+ * point differs from a converged minimum in variable k alone, and its
+ * NLL, yields and k-th component are checked. */
+static int mirror_bowl(fit_ctx *c, const double *yt, int k, double t,
+                       double a, double f0, double g0)
+{
+    if (c->side || c->near || seen_before(c, yt))
+        return 0;
+    for (int j = 0; j < c->n; j++)
+        c->x[c->idx[j]] = yt[j] * c->w[j];
+    double gk, f = hfmodel_nll_one(c->m, c->x, c->data, c->idx[k], &gk,
+                                   c->work);
+    if (isnan(f))
+        return 0; /* a per-bin factor's parameter: not computed */
+    c->nevals++;
+    int ok = isfinite(f) && !hfmodel_yield_negative(c->m, c->work) &&
+             isfinite(gk) && f > c->fbest;
+    return ok && one_bowl(t, f, gk * c->w[k], a, f0, g0);
+}
+
 /* The bottom of the other well along variable k alone: from yt (whose
  * k-th entry is the mirror image -a of the minimum's a), at most 6
  * evaluations (1 where the first shows one bowl, one_bowl): from the
@@ -865,6 +892,10 @@ static double well_line(fit_ctx *c, double *yt, int k, double a,
     *back = 0;
     for (int it = 0; it < 6; it++) {
         yt[k] = t;
+        if (it == 0 && mirror_bowl(c, yt, k, t, a, f0, g0)) {
+            *back = 1; /* the minimum's own well: 1 evaluation */
+            break;
+        }
         double f = eval(c, yt, g), tn;
         if (!(f < NLL_UNDEFINED))
             break;
