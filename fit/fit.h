@@ -211,6 +211,15 @@ int hffit_curvature_ex(const hf_model *m, const double *data,
                        const double *w, double *dir, int *nevals,
                        hffit_scratch *s);
 
+/* hffit_curvature_ex, and where u is not NULL, the curvature u'Hu (width
+ * units) along u[n] (idx's order) into *uhu, from the same exact Hessian
+ * (NAN where there is none): settle_flat's test (fit/mle.c) without an
+ * evaluation of its own. */
+int hffit_curvature_along(const hf_model *m, const double *data,
+                          const double *x, int n, const int *idx,
+                          const double *w, const double *u, double *uhu,
+                          double *dir, int *nevals, hffit_scratch *s);
+
 /* One fit as hffit_ex does it, without the gamma rule: the rule's own
  * restart (gamma.c). */
 int hffit_once(const hf_model *m, const double *data, const double *init,

@@ -566,6 +566,103 @@ HFCORE_AVX2_CLONE static void backward(const hf_model *m, const double *pars,
     }
 }
 
+/* backward()'s term r[k] of scalar factor k (block bi's) after forward()
+ * and the weights w on work: the same operations in the same order. */
+static double scalar_term(const hf_model *m, const double *work, int bi, int k)
+{
+    const hf_block *B = &m->blocks[bi];
+    const double *wb = work + m->nmain + B->bin0;
+    const double *sfval = work + m->work_sf, *sfder = sfval + m->nsfac;
+    const double *base = work + m->work_bb, *binfac = base + m->nbb;
+    const double *bs = base + B->nom, *bf = binfac + B->nom;
+    double F = binfac[2 * m->nbb + bi], T = 0; /* fblk[bi] */
+    for (int b = 0; b < B->nb; b++)
+        T += wb[b] * bf[b] * bs[b];
+    if (F != 0 && isfinite(F))
+        return (T * F) * (sfder[k] / sfval[k]);
+    /* a factor is zero: backward()'s prefix and suffix products */
+    const double *v = sfval + B->sf0;
+    double left = 1.0, right = 1.0;
+    for (int i = B->nsf - 1; i > k - B->sf0; i--)
+        right = right * v[i];
+    for (int i = 0; i < k - B->sf0; i++)
+        left *= v[i];
+    return T * left * right * sfder[k];
+}
+
+/* backward()'s grad[p] alone, p no per-bin factor's parameter: its
+ * scalar factors' terms summed in increasing k (gather_scalars), then
+ * its histosys entries' (u filled for every block-bin, a pass of nbb). */
+static double one_component(const hf_model *m, const double *work, int p)
+{
+    double g = 0;
+    for (int gs = 0; gs < m->nsf_pars; gs++) {
+        if (m->sf_gpar[gs] != p)
+            continue;
+        int bi = 0;
+        for (int i = m->sf_gstart[gs]; i < m->sf_gstart[gs + 1]; i++) {
+            int k = m->sf_gk[i]; /* increasing: the blocks in order */
+            while (k >= m->blocks[bi].sf0 + m->blocks[bi].nsf)
+                bi++;
+            g += scalar_term(m, work, bi, k);
+        }
+        g = 0 + g; /* grad[p] += the sum, grad[p] being 0 */
+    }
+    for (int gh = 0; gh < m->nhs_pars; gh++) {
+        if (m->hs_gpar[gh] != p)
+            continue;
+        const double *base = work + m->work_bb, *binfac = base + m->nbb;
+        double *u = (double *)binfac + m->nbb;
+        const double *fblk = u + m->nbb, *w = work + m->nmain;
+        for (int bi = 0; bi < m->nblocks; bi++) {
+            const hf_block *B = &m->blocks[bi];
+            for (int b = 0; b < B->nb; b++)
+                u[B->nom + b] = w[B->bin0 + b] * fblk[bi] * binfac[B->nom + b];
+        }
+        double us, ua;
+        const double *hw = work + m->work_par;
+        histosys_sums(m, u, gh, &us, &ua);
+        g += hw[4 * p + 2] * us + hw[4 * p + 3] * ua;
+    }
+    return g;
+}
+
+/* Whether p is the parameter of a per-bin factor (staterror, shapesys,
+ * shapefactor): backward() adds those terms first, block by block. */
+static int per_bin_par(const hf_model *m, int p)
+{
+    for (int bi = 0; bi < m->nblocks; bi++) {
+        const hf_block *B = &m->blocks[bi];
+        const int *bp = m->bf_par + B->bfpar;
+        for (int j = 0; j < B->nbf * B->nb; j++)
+            if (bp[j] == p)
+                return 1;
+    }
+    return 0;
+}
+
+double hfmodel_nll_one(const hf_model *m, const double *pars,
+                       const double *data, int p, double *gp, double *work)
+{
+    *gp = NAN;
+    if (per_bin_par(m, p))
+        return NAN;
+    forward(m, pars, work, 1);
+    const double *lam = work;
+    double logl = 0, *w = work + m->nmain;
+    for (int i = 0; i < m->nmain; i++)
+        logl += poisson_logpdf(data[i], lam[i]);
+    for (int i = 0; i < m->nmain; i++) /* main_gradient's weights */
+        w[i] = 1.0 - (data[i] == 0 ? 0 : data[i] / lam[i]);
+    double g = one_component(m, work, p);
+    const double *aux = data + m->nmain;
+    for (int i = 0; i < m->naux; i++) /* constraints()'s order */
+        if (m->aux_par[i] == p)
+            g += constraint_grad(m, i, pars[p], aux[i]);
+    *gp = g;
+    return -(logl + constraints(m, pars, aux, NULL));
+}
+
 void hfmodel_yield_gradient(const hf_model *m, const double *pars, int bin,
                             double *grad, double *work)
 {

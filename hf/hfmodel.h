@@ -131,6 +131,12 @@ int hfmodel_hessian_lower(const hf_model *m, const double *pars,
  * (fit/bfgs.c's line search: none at a rejected trial). */
 void hfmodel_nll_gradient(const hf_model *m, const double *pars,
                           const double *data, double *grad, double *work);
+/* hf_model_nll's value and its gradient's component p alone (*gp), bit
+ * for bit those hf_model_nll returns, without the rest of the backward
+ * pass (fit/mle.c well_line's first point reads one component).  NAN
+ * (and *gp NAN) where p is a per-bin factor's parameter. */
+double hfmodel_nll_one(const hf_model *m, const double *pars,
+                       const double *data, int p, double *gp, double *work);
 /* The gradient of main bin `bin`'s expected yield over every parameter
  * (grad[npars]) at pars; the yields are in work[0 .. nmain) after. */
 void hfmodel_yield_gradient(const hf_model *m, const double *pars, int bin,

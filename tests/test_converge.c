@@ -315,6 +315,91 @@ static void test_scratch(void **state)
     hf_model_free(m);
 }
 
+/* u'Hu along u (width units w) at x by a central difference of the
+ * gradient over idx along W u, t = 1e-4: O(t^2) from the exact one */
+static double along_differences(const hf_model *m, const double *x, int n,
+                                const int *idx, const double *w,
+                                const double *u)
+{
+    int np = hf_model_npars(m);
+    double *xs = malloc(np * sizeof *xs), *g = malloc(np * sizeof *g);
+    double *work = malloc(hf_model_work_size(m) * sizeof *work), d = 0;
+    for (int s = -1; s <= 1; s += 2) {
+        memcpy(xs, x, np * sizeof *xs);
+        for (int a = 0; a < n; a++)
+            xs[idx[a]] += s * 1e-4 * w[a] * u[a];
+        hf_model_nll(m, xs, hf_model_data(m), g, work);
+        for (int a = 0; a < n; a++)
+            d += s * g[idx[a]] * w[a] * u[a];
+    }
+    free(xs);
+    free(g);
+    free(work);
+    return d / 2e-4;
+}
+
+/* hffit_curvature_along's u'Hu (settle_flat's curvature along the
+ * gradient, fit/mle.c) against differences of the gradient: on the small
+ * model (the block made apart from the Hessian) with widths, in both
+ * orders of the parameters; on the large one (the block permuted in
+ * place by the count of non-zeros: mu, the first parameter, moves from
+ * the first row to the last) in ascending order.  The verdict is
+ * hffit_curvature's. */
+static void test_along(void **state)
+{
+    (void)state;
+    hf_model *m = file_model(WS);
+    int np = hf_model_npars(m), idx[2], nev = 0;
+    nuisances(m, idx);
+    double *x = calloc(np, sizeof *x), dir[2], uhu = 0;
+    x[idx[0]] = 0.3;
+    x[idx[1]] = 0.2;
+    double w[2] = {2, 0.25}, u[2] = {0.7, -1.3};
+    int rev[2] = {idx[1], idx[0]};
+    double wr[2] = {w[1], w[0]}, ur[2] = {u[1], u[0]};
+    for (int r = 0; r < 2; r++) {
+        const int *ix = r ? rev : idx;
+        const double *wx = r ? wr : w, *ux = r ? ur : u;
+        assert_int_equal(hffit_curvature_along(m, hf_model_data(m), x, 2, ix,
+                                               wx, ux, &uhu, dir, &nev, NULL),
+                         HFFIT_SADDLE);
+        double ref = along_differences(m, x, 2, ix, wx, ux);
+        if (!(fabs(uhu - ref) <= 1e-6 * fabs(ref)))
+            fail_msg("order %d: u'Hu %.12g, differences %.12g", r, uhu, ref);
+    }
+    free(x);
+    hf_model_free(m);
+
+    m = large_model();
+    np = hf_model_npars(m);
+    int *all = malloc(np * sizeof *all), n = 0;
+    double *wf = malloc(np * sizeof *wf), *wa = malloc(np * sizeof *wa);
+    double *ua = malloc(np * sizeof *ua), *d = malloc(np * sizeof *d);
+    hffit_widths(m, wf);
+    for (int i = 0; i < np; i++) /* mu first, last in the block's order */
+        if (!hf_model_fixed(m)[i]) {
+            all[n] = i;
+            wa[n] = wf[i];
+            ua[n] = sin(n + 1.0);
+            n++;
+        }
+    hffit_scratch s = {0};
+    const double *at = hf_model_inits(m);
+    assert_int_equal(hffit_curvature_along(m, hf_model_data(m), at, n, all, wa,
+                                           ua, &uhu, d, &nev, &s),
+                     HFFIT_MINIMUM);
+    double ref = along_differences(m, at, n, all, wa, ua);
+    if (!(fabs(uhu - ref) <= 1e-6 * fabs(ref)))
+        fail_msg("large: u'Hu %.12g, differences %.12g", uhu, ref);
+    hffit_scratch_free(&s);
+    free(all);
+    free(wf);
+    free(wa);
+    free(ua);
+    free(d);
+    hf_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_widths),
         cmocka_unit_test(test_minima),
         cmocka_unit_test(test_scratch),
+        cmocka_unit_test(test_along),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

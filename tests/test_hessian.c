@@ -9,7 +9,8 @@
  * gammas on their bounds; and on one small model against 50-digit numeric
  * second derivatives (tests/pyhf/make_hessian_ref.py, mpmath, its own
  * NLL in Python).  At the same points, hfmodel_nll_gradient (the gradient
- * after a value-only evaluation) against hf_model_nll's, bit for bit.
+ * after a value-only evaluation) and hfmodel_nll_one (the value and one
+ * component) against hf_model_nll's, bit for bit.
  *
  * The finite differences' error: steps of 1e-6 of a parameter's scale
  * (its width, or its value where larger) leave a truncation error of
@@ -127,6 +128,48 @@ static void fd_hessian(const hf_model *m, const double *x, const double *data,
     free(D);
 }
 
+/* The parameters of per-bin factors (staterror, shapesys, shapefactor)
+ * flagged in flag[npars]. */
+static void per_bin(const hf_model *m, unsigned char *flag)
+{
+    memset(flag, 0, hf_model_npars(m));
+    for (int k = 0; k < hf_model_nparsets(m); k++) {
+        hf_parset ps;
+        hf_model_parset(m, k, &ps);
+        if (!strcmp(ps.type, "staterror") || !strcmp(ps.type, "shapesys") ||
+            !strcmp(ps.type, "shapefactor"))
+            for (int j = 0; j < ps.n; j++)
+                flag[ps.offset + j] = 1;
+    }
+}
+
+/* hfmodel_nll_one (fit/mle.c well_line's first point) for every
+ * parameter against hf_model_nll's value f and gradient g at x: bit for
+ * bit, on a work that starts as garbage; NAN for a per-bin factor's
+ * parameter, which it does not compute. */
+static void one_component_each(const hf_model *m, const double *x, double f,
+                               const double *g, const char *what)
+{
+    int np = hf_model_npars(m);
+    size_t nw = hf_model_work_size(m);
+    unsigned char *bin = malloc(np + 1);
+    double *w = malloc(nw * sizeof *w);
+    assert_non_null(bin);
+    assert_non_null(w);
+    per_bin(m, bin);
+    memset(w, 0x5a, nw * sizeof *w);
+    for (int a = 0; a < np; a++) {
+        double ga, fa = hfmodel_nll_one(m, x, hf_model_data(m), a, &ga, w);
+        if (bin[a] ? !isnan(fa) || !isnan(ga)
+                   : memcmp(&fa, &f, sizeof f) || memcmp(&ga, &g[a], sizeof ga))
+            fail_msg("%s: hfmodel_nll_one(%s): NLL %.17g, component %.17g; "
+                     "hf_model_nll's %.17g, %.17g", what,
+                     hf_model_par_name(m, a), fa, ga, f, g[a]);
+    }
+    free(bin);
+    free(w);
+}
+
 /* hfmodel_nll_gradient after a value-only hf_model_nll on a work of its
  * own (fit/bfgs.c's line search takes the gradient so, at accepted trials
  * only) against hf_model_nll's gradient and value: bit for bit, or the
@@ -154,6 +197,7 @@ static void gradient_after(const hf_model *m, const double *x, const char *what)
         if (memcmp(&g1[a], &g2[a], sizeof g1[a]))
             fail_msg("%s: gradient[%s] %.17g after the value, %.17g with it",
                      what, hf_model_par_name(m, a), g2[a], g1[a]);
+    one_component_each(m, x, f1, g1, what);
     free(g1);
     free(g2);
     free(w1);
