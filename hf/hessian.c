@@ -270,16 +270,20 @@ static HFCORE_AVX2_CLONE_O3 void block_rows(double *H, int np, const int *rows, 
     }
 }
 
-/* n / lam^2 J_i J_i^T's rows (outer_and_constraints), c = n / lam^2:
- * row p += c J_i[p] J_i over its columns 0 .. p where J_i[p] is not zero */
+/* Two bins' n / lam^2 J_i J_i^T in one pass over the rows
+ * (outer_and_constraints), ci = n_i / lam_i^2: row p += ci Ji[p] Ji +
+ * ck Jk[p] Jk over its columns 0 .. p where Ji[p] or Jk[p] is not zero.
+ * A bin alone (ck = 0, Jk = Ji) took the same instructions a row, its
+ * second product a zero: two bins a pass halve them (1Lbb: 14 bins, the
+ * outer products 0.22M of a Hessian's 1.8M instructions). */
 static HFCORE_AVX2_CLONE_O3 void outer_rows(double *H, int np, const double *Ji,
-                                  double c)
+                                  double ci, const double *Jk, double ck)
 {
     for (int p = 0; p < np; p++) {
-        if (Ji[p] == 0)
+        if (Ji[p] == 0 && Jk[p] == 0)
             continue;
         /* whole rows: they vectorise */
-        row_update(H + (size_t)p * np, c * Ji[p], Ji, 0, Ji, p + 1);
+        row_update(H + (size_t)p * np, ci * Ji[p], Ji, ck * Jk[p], Jk, p + 1);
     }
 }
 
@@ -386,6 +390,13 @@ static void block_terms(const hf_model *m, int bi, const double *pars,
     gamma_terms(m, bi, pars, base, w, F, s, H);
 }
 
+/* n / lam^2 of bin i: (n / lam) / lam, as lam^2 could underflow where
+ * n / lam does not */
+static double outer_weight(const double *data, const double *lam, int i)
+{
+    return data[i] / lam[i] / lam[i];
+}
+
 /* sum_i n_i / lam_i^2 J_i J_i^T over each row's nonzero columns, and the
  * constraint terms' diagonal (Gaussian 1 / sigma^2; Poisson aux / x^2,
  * the derivative of eval.c's tau - aux / x). */
@@ -393,14 +404,21 @@ static void outer_and_constraints(const hf_model *m, const double *pars,
                                   const double *data, const double *lam,
                                   const hess_ws *s, double *H)
 {
-    int np = m->npars;
+    int np = m->npars, held = -1; /* a bin waiting for its pair */
     for (int i = 0; i < m->nmain; i++) {
         if (data[i] == 0)
             continue;
-        /* (n / lam) / lam: lam^2 could underflow where n / lam does not */
-        double c = data[i] / lam[i] / lam[i];
-        outer_rows(H, np, s->J + (size_t)i * np, c);
+        if (held < 0) {
+            held = i;
+            continue;
+        }
+        outer_rows(H, np, s->J + (size_t)held * np, outer_weight(data, lam, held),
+                   s->J + (size_t)i * np, outer_weight(data, lam, i));
+        held = -1;
     }
+    if (held >= 0) /* the last alone: its own row as the second, times 0 */
+        outer_rows(H, np, s->J + (size_t)held * np, outer_weight(data, lam, held),
+                   s->J + (size_t)held * np, 0);
     const double *aux = data + m->nmain;
     for (int i = 0; i < m->naux; i++) {
         int p = m->aux_par[i];
