@@ -359,26 +359,36 @@ static int hessian_block_apart(const hf_model *m, const double *data,
                                check_order *o, double *H, double *F,
                                double *pw)
 {
-    int npars = hf_model_npars(m), ok = 1, *q = o->seen;
+    int npars = hf_model_npars(m), *q = o->seen;
     if (hfmodel_hessian_lower(m, x, data, H, H + (size_t)npars * npars) !=
         HF_OK)
         return 0;
     count_nonzeros(H, npars, n, o);
     sparse_order(o, n, w, pw);
-    for (int j = 0; j < n; j++)
+    /* qn[j] = q[j] npars, an int: the block is made apart only below
+     * SCRATCH_KEEP_MIN doubles (npars^2 < 2^22) */
+    int *qn = o->k;
+    for (int j = 0; j < n; j++) {
         q[j] = o->asc[o->P[j]];
+        qn[j] = q[j] * npars;
+    }
+    double bad = 0; /* v - v: 0 where v is finite, NaN where not */
     for (int j = 0; j < n; j++) {
         double *out = F + (size_t)j * n, pj = pw[j];
+        int qj = q[j], qjn = qn[j];
         for (int l = j; l < n; l++) {
-            /* the pair's entry in the lower triangle, without a branch */
-            int lo = q[j] < q[l] ? q[j] : q[l], hi = q[j] ^ q[l] ^ lo;
+            /* the pair's entry in the lower triangle, without a branch:
+             * of hi npars + lo and lo npars + hi, the larger (1Lbb: the
+             * block took 0.16M instructions a check through min, xor and
+             * isfinite, 0.12M so) */
+            int at = qn[l] + qj > qjn + q[l] ? qn[l] + qj : qjn + q[l];
             /* l >= j: the later one's weight first, as block_of */
-            double v = H[(size_t)hi * npars + lo] * pw[l] * pj;
-            ok &= isfinite(v);
+            double v = H[at] * pw[l] * pj;
+            bad += v - v;
             out[l] = v;
         }
     }
-    return ok;
+    return bad == 0;
 }
 
 /* hessian_block's block in idx's order (not sparse) into F (n x n), from
