@@ -293,9 +293,10 @@ static HFCORE_FMA_CLONE_O3 void outer_rows(double *H, int np, const double *Ji,
 /* d2[k] = f''_k for every scalar factor as its polynomial's second
  * derivative (hf_interp_normsys_d2's code4 expression, on the same
  * coefficients: sf_poly's rows 2..6 are its c[1..5]), in one loop that
- * vectorises and cloned as row_update; block_update takes it only where
- * the polynomial is the factor (code4 inside |alpha| < 1), the function
- * elsewhere.  One pass instead of a call with its switch per factor. */
+ * vectorises and cloned as row_update.  Exact for the identity (its
+ * coefficients are zero: +0, the function's 0) and code4 inside
+ * |alpha| < 1; normsys_d2_rest recomputes the others.  One pass instead
+ * of a call with its switch per factor. */
 HFCORE_AVX2_CLONE
 static void normsys_d2_all(const hf_model *m, const double *pars, double *d2)
 {
@@ -309,14 +310,28 @@ static void normsys_d2_all(const hf_model *m, const double *pars, double *d2)
     }
 }
 
-/* f''_k: d2f's where the polynomial is the factor, else the function */
-static inline double factor_d2(const hf_model *m, int k, const double *pars,
-                               const double *sfval, const double *d2f)
+/* d2[k] by the function where the polynomial is not the factor: code4
+ * outside |alpha| < 1, the other codes (the lists eval.c's forward()
+ * recomputes their values by).  So block_update reads f''_k from d2
+ * alone: its test per factor (the code, then alpha's range) was a
+ * quarter of its instructions on 1Lbb. */
+static void normsys_d2_rest(const hf_model *m, const double *pars,
+                            const double *sfval, double *d2)
 {
-    double a = pars[m->sf_par[k]];
-    if (m->sfac[k].code == HF_INTERP_CODE4 && a > -1 && a < 1)
-        return d2f[k];
-    return hf_interp_normsys_d2(&m->sfac[k], a, sfval[k]);
+    const int *sp = m->sf_par;
+    if (m->nsf_code4)
+        for (int p = 0; p < m->npars; p++) {
+            if (pars[p] > -1 && pars[p] < 1)
+                continue;
+            for (int i = m->sf_code4_start[p]; i < m->sf_code4_start[p + 1]; i++) {
+                int k = m->sf_code4[i];
+                d2[k] = hf_interp_normsys_d2(&m->sfac[k], pars[sp[k]], sfval[k]);
+            }
+        }
+    for (int i = 0; i < m->nsf_other; i++) {
+        int k = m->sf_other[i];
+        d2[k] = hf_interp_normsys_d2(&m->sfac[k], pars[sp[k]], sfval[k]);
+    }
 }
 
 /* The block's scalar x scalar and scalar x histosys terms as one
@@ -364,8 +379,7 @@ static void block_update(const hf_model *m, const hf_block *B,
     for (int k = B->sf0; k < B->sf0 + B->nsf; k++) {
         int pk = m->sf_par[k];
         double r = sfder[k] * s->inv[k];
-        double d2 = factor_d2(m, k, pars, sfval, s->d2f);
-        H[(size_t)pk * np + pk] += T * F * (d2 * s->inv[k] - r * r);
+        H[(size_t)pk * np + pk] += T * F * (s->d2f[k] * s->inv[k] - r * r);
     }
 }
 
@@ -498,6 +512,7 @@ int hfmodel_hessian_lower(const hf_model *m, const double *pars,
         s.d2w[p] = hf_interp_histosys_d2w1(m->histosys_code, pars[p]);
     hfmodel_forward(m, pars, work);
     normsys_d2_all(m, pars, s.d2f);
+    normsys_d2_rest(m, pars, work + m->work_sf, s.d2f);
     /* w_i = 1 - n_i / lam_i where eval.c keeps it (work + nmain) */
     double *w = work + m->nmain;
     for (int i = 0; i < m->nmain; i++)
