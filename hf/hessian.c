@@ -250,14 +250,11 @@ static void block_histosys(const hf_model *m, int bi, const double *pars,
 
 /* h[0..n) += u y + v a: restrict, so that the compiler vectorises it
  * (without, it must assume h overlaps y or a: a scalar loop, 3x slower
- * on 1Lbb); inlined into block_rows and outer_rows, where most of the
- * Hessian's time goes, which are cloned with FMA (HFCORE_FMA_CLONE_O3:
- * four lanes, u y + v a contracted; 1Lbb grid 5.351e9 -> 5.325e9
- * instructions).  So the Hessian's last bits are the CPU's: the check
- * reads only its verdict, hf fit's uncertainties the rest (the default
- * clone's, without FMA, are those of the build before).  Two vectors an
- * iteration (the loop's count and branch were 3 of 8 instructions; each
- * lane's arithmetic is the same either way). */
+ * on 1Lbb); inlined into block_rows and outer_rows, which are cloned for
+ * AVX2 as eval.c's forward() (four lanes, no FMA contraction: -mavx2
+ * does not enable it), where most of the Hessian's time goes.  Two
+ * vectors an iteration (the loop's count and branch were 3 of 8
+ * instructions; each lane's arithmetic is the same either way). */
 static HFCORE_CLONE_INLINE void row_update(double *restrict h, double u,
                                    const double *restrict y, double v,
                                    const double *restrict a, int n)
@@ -271,7 +268,7 @@ static HFCORE_CLONE_INLINE void row_update(double *restrict h, double u,
  * + fa acc[j] a over its columns 0 .. j, where a[j] or acc[j] is not
  * zero.  The loop over rows inside the clone: a call per row (through
  * the clone's resolver) cost a tenth of the Hessian. */
-static HFCORE_FMA_CLONE_O3 void block_rows(double *H, int np, const int *rows, int nr,
+static HFCORE_AVX2_CLONE_O3 void block_rows(double *H, int np, const int *rows, int nr,
                                   double fa, const double *a,
                                   const double *acc, const double *y)
 {
@@ -289,7 +286,7 @@ static HFCORE_FMA_CLONE_O3 void block_rows(double *H, int np, const int *rows, i
  * A bin alone (ck = 0, Jk = Ji) took the same instructions a row, its
  * second product a zero: two bins a pass halve them (1Lbb: 14 bins, the
  * outer products 0.22M of a Hessian's 1.8M instructions). */
-static HFCORE_FMA_CLONE_O3 void outer_rows(double *H, int np, const double *Ji,
+static HFCORE_AVX2_CLONE_O3 void outer_rows(double *H, int np, const double *Ji,
                                   double ci, const double *Jk, double ck)
 {
     for (int p = 0; p < np; p++) {
