@@ -470,14 +470,17 @@ static double dot(const double *restrict a, const double *restrict b, int n)
 }
 
 /* u'Bu of the block B as positive_definite gets it (its upper triangle,
- * sparse_order's rows: row j is idx[o->k[2j + 1]]), u in idx's order;
- * up[n] scratch.  About n^2 / 2 multiply-adds: 1Lbb's 115 parameters,
- * some 10k instructions against the check's 2.6M. */
-static double along(const double *B, int n, const check_order *o,
+ * sparse_order's rows: row j is the variable a with rank[a] = P[j]), u
+ * in idx's order; up[n] scratch, and k (free once sparse_order is done)
+ * for rank's inverse.  About n^2 / 2 multiply-adds: 1Lbb's 115
+ * parameters, some 10k instructions against the check's 2.6M. */
+static double along(const double *B, int n, check_order *o,
                     const double *u, double *up)
 {
+    for (int a = 0; a < n; a++)
+        o->k[o->rank[a]] = a;
     for (int j = 0; j < n; j++)
-        up[j] = u[o->k[2 * j + 1]];
+        up[j] = u[o->k[o->P[j]]];
     double s = 0;
     for (int j = 0; j < n; j++) {
         const double *row = B + (size_t)j * n;
