@@ -1746,6 +1746,12 @@ static int compile_modifier(builder *B, hf_model *m, const hf_model_options *opt
 {
     const int off = c->off[mr->nid];
     char p[160];
+    /* tested before the switch: 58% of 1Lbb's modifiers, and the
+     * switch's jump cost ~8 instructions each */
+    if (mr->type == HF_MOD_HISTOSYS) {
+        compile_histosys(m, opt, K, off, mr, c);
+        return HF_OK;
+    }
     switch (mr->type) {
     case HF_MOD_NORMFACTOR:
     case HF_MOD_LUMI:
