@@ -10,14 +10,14 @@
  * every modifier name a patch adds, ~100k names of ~20 bytes in the 1Lbb
  * grid, and the hash was 2/3 of each lookup's ~165 instructions.  Only
  * probe order depends on it: nothing iterates a map's slots. */
-static size_t hash(const char *s)
+uint64_t hfcore_strhash(const char *s)
 {
     size_t n = strlen(s);
     uint64_t h = 0x9E3779B97F4A7C15ULL ^ n, w;
     if (n < 8) {
         for (size_t i = 0; i < n; i++)
             h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-        return (size_t)(h ^ h >> 29);
+        return h ^ h >> 29;
     }
     for (size_t i = 0; i + 8 <= n; i += 8) {
         memcpy(&w, s + i, 8);
@@ -31,7 +31,12 @@ static size_t hash(const char *s)
     h ^= w;
     h = (h ^ h >> 33) * 0xFF51AFD7ED558CCDULL;
     h = (h ^ h >> 33) * 0xC4CEB9FE1A85EC53ULL;
-    return (size_t)(h ^ h >> 33);
+    return h ^ h >> 33;
+}
+
+static size_t hash(const char *s)
+{
+    return (size_t)hfcore_strhash(s);
 }
 
 int hfcore_strmap_init(hf_strmap *m, size_t expected)

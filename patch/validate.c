@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "patch.h"
+#include "core/strmap.h"
 
 /* ------------------------------------------------------------- name set */
 
@@ -43,13 +44,12 @@ typedef struct nameset {
     size_t cap, n;
 } nameset;
 
+/* hfcore_strhash takes 8 bytes a step, where the FNV-1a here took one
+ * (1Lbb grid: ~126k modifier names hashed by its builds' validation,
+ * 13M instructions) */
 static uint64_t ns_hash(const char *s, unsigned scope, int tag)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
+    uint64_t h = hfcore_strhash(s);
     h ^= ((uint64_t)scope << 8 | (uint64_t)tag) * 0x9E3779B97F4A7C15ULL;
     h ^= h >> 31;
     return h;
