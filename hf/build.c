@@ -809,7 +809,9 @@ static int collect(builder *B, const cJSON *channels)
 {
     B->nchan = cJSON_GetArraySize(channels);
     B->chans = calloc(B->nchan ? B->nchan : 1, sizeof *B->chans);
-    if (!B->chans || hfcore_strmap_init(&B->namemap, 256))
+    /* with a prep, only the names a patch adds (1Lbb: 1 to 5; the map
+     * grows when needed): at 256, its 12 kB were zeroed in every build */
+    if (!B->chans || hfcore_strmap_init(&B->namemap, B->prep ? 16 : 256))
         return nomem(B);
     int nblk = 0, ci = 0;
     const cJSON *c;
@@ -1023,7 +1025,9 @@ static int shapesys_own(builder *B)
  * the blocks' type indices, in walk order. */
 static int register_parameters(builder *B)
 {
-    if (hfcore_strmap_init(&B->parmap, 256))
+    /* a set per distinct name at most (1Lbb: 116 names, 12 kB zeroed
+     * per build at the 256 it was) */
+    if (hfcore_strmap_init(&B->parmap, (size_t)(B->nbase + B->nnames)))
         return nomem(B);
     int rc = HF_OK;
     for (int t = 0; rc == HF_OK && t < HF_MOD_NTYPES; t++) {

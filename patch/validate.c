@@ -863,14 +863,32 @@ static int check_root(vctx *c, const cJSON *root)
 
 /* About how many names the walk registers: the channels, the samples,
  * the measurements' parameters and a few more (the modifiers' go to their
- * own table, mods_reserve), read from whatever shape the document has (it
- * is not validated yet), so the name set is sized once. */
-static size_t names_expected(const cJSON *root)
+ * own table), read from whatever shape the document has (it is not
+ * validated yet), so the name set is sized once; *most_mods gets the
+ * most modifiers of a sample it walks (mods_reserve's table, sized once
+ * too: grown sample by sample, 4 tables a 1Lbb patch build). */
+static size_t names_expected(const cJSON *root, int trust_shared, const cJSON **most_mods)
 {
     size_t n = 64;
-    const cJSON *ch, *ms;
-    cJSON_ArrayForEach(ch, cJSON_GetObjectItemCaseSensitive(root, "channels"))
-        n += 1 + (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ch, "samples"));
+    int most = -1;
+    const cJSON *ch, *s, *ms;
+    const int mark = cJSON_IsReference | HFPATCH_JSON_VALIDATED;
+    *most_mods = NULL;
+    cJSON_ArrayForEach(ch, cJSON_GetObjectItemCaseSensitive(root, "channels")) {
+        n++;
+        int shared = trust_shared && (ch->type & mark) == mark;
+        cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(ch, "samples")) {
+            n++;
+            if (shared || (trust_shared && (s->type & mark) == mark))
+                continue;
+            const cJSON *mods = cJSON_GetObjectItemCaseSensitive(s, "modifiers");
+            int k = cJSON_GetArraySize(mods);
+            if (k > most) {
+                most = k;
+                *most_mods = mods;
+            }
+        }
+    }
     cJSON_ArrayForEach(ms, cJSON_GetObjectItemCaseSensitive(root, "measurements")) {
         const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(ms, "config");
         n += 1 + (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cfg, "parameters"));
@@ -891,7 +909,9 @@ static int validate(const cJSON *root, const char *source, int trust_shared,
     c.err = err;
     c.trust_shared = trust_shared;
     /* without the memory the set grows as it goes, as before */
-    ns_reserve(&c.names, names_expected(root));
+    const cJSON *most_mods;
+    ns_reserve(&c.names, names_expected(root, trust_shared, &most_mods));
+    mods_reserve(&c.mods, most_mods);
     int rc = check_root(&c, root);
     free(c.names.slot);
     free(c.mods.slot);
