@@ -73,6 +73,10 @@ typedef struct blockref {
     const int *tidx;
     int *owntidx; /* a walked sample's, owned */
     int sorted;   /* mods are a prepared sample's */
+    /* a prepared sample's: the mods that make entries at the default
+     * histosys code (prep_sample.live), or NULL */
+    const int *live;
+    int nlive;
     const double *nom; /* the sample's data, nb values */
     double *own;       /* nom and the v of mods when read here, not prepared */
 } blockref;
@@ -485,6 +489,11 @@ typedef struct prep_sample {
     int *tidx;     /* type_index of mods */
     int *hsbin;    /* its histosys's entries (modref.hsbin, hscoef) */
     double *hscoef;
+    /* the indices of the mods that compile_modifier makes entries for at
+     * the default histosys code: all but the histosys without entries
+     * (hsn 0: 4034 of 1Lbb's 5464, whose every build walked them) */
+    int *live;
+    int nlive;
 } prep_sample;
 
 struct hfmodel_prep {
@@ -531,6 +540,7 @@ void hfmodel_prep_free(hfmodel_prep *p)
         free(p->s[i].tidx);
         free(p->s[i].hsbin);
         free(p->s[i].hscoef);
+        free(p->s[i].live);
     }
     free(p->s);
     free(p->slot);
@@ -595,7 +605,15 @@ static int prep_sample_finish(prep_sample *ps)
     }
     qsort(ps->mods, (size_t)ps->nmods, sizeof *ps->mods, cmp_mod_names);
     ps->tidx = type_index(ps->mods, ps->nmods);
-    return ps->tidx ? prep_histosys(ps) : -1;
+    if (!ps->tidx || prep_histosys(ps))
+        return -1;
+    ps->live = malloc(sizeof(int) * (size_t)(ps->nmods ? ps->nmods : 1));
+    if (!ps->live)
+        return -1;
+    for (int j = 0; j < ps->nmods; j++)
+        if (ps->mods[j].type != HF_MOD_HISTOSYS || ps->mods[j].hsn > 0)
+            ps->live[ps->nlive++] = j;
+    return 0;
 }
 
 /* Reads sample s into p->s[p->ns] (a sample with a bad modifier is left
@@ -633,6 +651,7 @@ static int prep_add(hfmodel_prep *p, const cJSON *s, int nb)
         free(ps->tidx);
         free(ps->hsbin);
         free(ps->hscoef);
+        free(ps->live);
         return -1;
     }
     ps->key = s->child;
@@ -725,6 +744,8 @@ static int collect_prepared(builder *B, blockref *r, const cJSON *s)
     r->sorted = 1;
     r->name = ps->name;
     r->nom = ps->vals;
+    r->live = ps->live;
+    r->nlive = ps->nlive;
     return 1;
 }
 
@@ -1815,6 +1836,24 @@ static int compile_modifier(builder *B, hf_model *m, const hf_model_options *opt
     return HF_OK;
 }
 
+/* The modifiers of block br = b (K in the model) into the model's arrays
+ * at c: of a prepared sample at the default histosys code, only those
+ * that make entries (a histosys without entries makes none: the same
+ * arrays, ~4k fewer modifiers walked per 1Lbb build). */
+static int compile_block(builder *B, hf_model *m, const hf_model_options *opt,
+                         const blockref *br, const hf_block *K, int b, cursor *c)
+{
+    const int *live = opt->histosys_interp == HF_INTERP_CODE4P ? br->live : NULL;
+    const int n = live ? br->nlive : br->nmods;
+    for (int i = 0; i < n; i++) {
+        int j = live ? live[i] : i;
+        int rc = compile_modifier(B, m, opt, br, K, &br->mods[j], b, j, c);
+        if (rc)
+            return rc;
+    }
+    return HF_OK;
+}
+
 /* cursor.off: each name id's parameter offset (-1: no set, a name of
  * this build's prepared names that none of its samples uses); NULL when
  * out of memory. */
@@ -1849,12 +1888,10 @@ static int fill_blocks(builder *B, hf_model *m, const hf_model_options *opt)
         K->sf0 = c.sfi;
         K->bf0 = c.bfi;
         K->bfpar = c.bfoff;
-        const modref *mods = br->mods;
-        for (int j = 0, nm = br->nmods; j < nm; j++)
-            if ((rc = compile_modifier(B, m, opt, br, K, &mods[j], b, j, &c))) {
-                free(off);
-                return rc;
-            }
+        if ((rc = compile_block(B, m, opt, br, K, b, &c))) {
+            free(off);
+            return rc;
+        }
         K->nsf = c.sfi - K->sf0;
         K->nbf = c.bfi - K->bf0;
     }
