@@ -259,29 +259,28 @@ static inline int key_index(const char *const *keys, size_t l, const char *p, co
     return -1;
 }
 
-static const char *known_key(const char *p, const char *e, const char **end)
-{
-    int i = key_index(nb_keys, 2, p, e, end);
-    return i < 0 ? NULL : nb_keys[i];
-}
-
 /* p just after a '[' (close ']', keyed 0) or a '{' (close '}', keyed 1):
  * when the container holds only numbers -- in an object, each under one
- * of nb_keys -- or nothing, their values pushed, their count into l and
- * the container's end returned; else NULL with nothing pushed.  One loop
- * for both, so that arrays and objects read their numbers alike. */
+ * of nb_keys, none twice -- or nothing, their values pushed, their count
+ * into l and the container's end returned; else NULL with nothing pushed.
+ * One loop for both, so that arrays and objects read their numbers
+ * alike. */
 static const char *number_list(nb_work *w, const char *p, const char *e,
                                char close, int keyed, nb_list *l)
 {
     size_t first = w->nvals;
+    int seen = 0;
     p = ws_end(p, e);
     if (p < e && *p == close)
         return push_count(w, l, 0) ? NULL : p + 1;
     for (;;) {
         const char *q = NULL, *key = NULL;
         if (keyed) {
-            if (!(key = known_key(p, e, &q)))
+            int i = key_index(nb_keys, 2, p, e, &q);
+            if (i < 0 || (seen >> i & 1))
                 break;
+            seen |= 1 << i;
+            key = nb_keys[i];
             p = ws_end(q, e);
             if (p >= e || *p != ':')
                 break;
@@ -306,17 +305,21 @@ static const char *number_list(nb_work *w, const char *p, const char *e,
 }
 
 /* p just after a '{': when the object holds only arrays of numbers (or
- * empty ones), each under one of nb_array_keys, their numbers pushed,
- * NB_ARRAYS | their count into l, each one's entry into w->subs and the
- * object's end returned; else NULL with nothing pushed. */
+ * empty ones), each under one of nb_array_keys, none twice, their numbers
+ * pushed, NB_ARRAYS | their count into l, each one's entry into w->subs
+ * and the object's end returned; else NULL with nothing pushed.  (No key
+ * twice, here and in number_list: patch/patchset.c's repeated-key walk
+ * skips the block's containers, hfpatch_numbers_holds.) */
 static const char *array_object(nb_work *w, const char *p, const char *e, nb_list *l)
 {
     size_t first = w->nvals, sub0 = w->subs.len;
+    int seen = 0;
     for (p = ws_end(p, e);;) {
         const char *q = NULL;
         int k = key_index(nb_array_keys, 7, p, e, &q);
-        if (k < 0)
+        if (k < 0 || (seen >> k & 1))
             break;
+        seen |= 1 << k;
         p = ws_end(q, e);
         if (p >= e || *p != ':')
             break;
@@ -850,6 +853,11 @@ size_t hfpatch_numbers_count(const hfpatch_numbers *nums)
 size_t hfpatch_numbers_items(const hfpatch_numbers *nums)
 {
     return nums ? nums->nblock : 0;
+}
+
+int hfpatch_numbers_holds(const hfpatch_numbers *nums, const cJSON *item)
+{
+    return nums && item >= nums->block && item < nums->block + nums->nblock;
 }
 
 void hfpatch_numbers_delete(cJSON *root, hfpatch_numbers *nums)
