@@ -34,13 +34,21 @@
 #define HFCORE_AVX2_CLONE_O3 \
     __attribute__((optimize("O3", "tree-vectorize"), target_clones("avx2", "default")))
 #define HFCORE_CLONE_INLINE __attribute__((always_inline)) inline
+/* Cloned with FMA (which implies AVX: four lanes), contracted: a loop
+ * whose rounding only a verdict reads (fit/converge.c's factorisation:
+ * whether every pivot is positive), so the clone's last bits may differ
+ * from the default's. */
+#define HFCORE_FMA_CLONE_O3 \
+    __attribute__((optimize("O3", "tree-vectorize"), target_clones("fma", "default")))
 #elif defined(__GNUC__) && !defined(__clang__)
 #define HFCORE_AVX2_CLONE
 #define HFCORE_AVX2_CLONE_O3 __attribute__((optimize("O3", "tree-vectorize")))
+#define HFCORE_FMA_CLONE_O3 HFCORE_AVX2_CLONE_O3
 #define HFCORE_CLONE_INLINE inline
 #else
 #define HFCORE_AVX2_CLONE
 #define HFCORE_AVX2_CLONE_O3
+#define HFCORE_FMA_CLONE_O3
 #define HFCORE_CLONE_INLINE inline
 #endif
 

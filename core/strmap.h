@@ -4,12 +4,16 @@
 #define HF_STRMAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct hf_strmap {
     const char **keys;
     int *vals;
     size_t cap, n;
 } hf_strmap;
+
+/* The map's hash of a string, for other tables of names. */
+uint64_t hfcore_strhash(const char *s);
 
 int hfcore_strmap_init(hf_strmap *m, size_t expected);
 void hfcore_strmap_free(hf_strmap *m);

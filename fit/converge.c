@@ -49,12 +49,15 @@ static double lowest(double *H, int n, double *dir)
 }
 
 /* a[0..n) -= sum_t u[t] b[t][0..n) over four columns: restrict, for the
- * compiler to vectorise it, and cloned for AVX2 where the CPU has it
- * (four lanes, no FMA contraction).  Four columns at once: each element
- * of a is loaded and stored once for four updates (one at a time, the
- * factorisation was bound by those loads and stores). */
-HFCORE_AVX2_CLONE
-static void axpy4_minus(double *restrict a, const double *u,
+ * compiler to vectorise it, inlined into panel_update's FMA clone.  Four
+ * columns at once: each element of a is loaded and stored once for four
+ * updates (one at a time, the factorisation was bound by those loads
+ * and stores).  One product taken off at a time: contracted, four fused
+ * multiply-subtracts an element (the products summed first and without
+ * FMA, the updates took 0.37M instructions of a 1Lbb check, 0.30M so);
+ * the pivots round differently, and only their signs are read
+ * (positive_definite). */
+static HFCORE_CLONE_INLINE void axpy4_minus(double *restrict a, const double *u,
                         const double *restrict b0, const double *restrict b1,
                         const double *restrict b2, const double *restrict b3,
                         int n)
@@ -62,17 +65,62 @@ static void axpy4_minus(double *restrict a, const double *u,
     double u0 = u[0], u1 = u[1], u2 = u[2], u3 = u[3];
 #pragma omp simd
     for (int j = 0; j < n; j++)
-        a[j] -= (u0 * b0[j] + u1 * b1[j]) + (u2 * b2[j] + u3 * b3[j]);
+        a[j] = a[j] - u0 * b0[j] - u1 * b1[j] - u2 * b2[j] - u3 * b3[j];
 }
 
-/* a[0..n) -= u b[0..n), vectorised and cloned as axpy4_minus */
-HFCORE_AVX2_CLONE
-static void axpy_minus(double *restrict a, double u,
-                       const double *restrict b, int n)
+/* The rows j0 .. n of U (their upper triangle) less the panel's rank-four
+ * update, C's four rows (a short panel's last ones zero).  The loop over
+ * rows inside the clone, axpy4_minus inlined: with a call per row
+ * (through the clone's resolver, the row's four u gathered in the
+ * caller) the updates took 0.40M instructions of a 1Lbb check, 0.37M
+ * so. */
+static HFCORE_FMA_CLONE_O3 void panel_update(double *U, int n, const double *C,
+                                              int j0)
+{
+    const double *c1 = C + n, *c2 = C + 2 * (size_t)n, *c3 = C + 3 * (size_t)n;
+    for (int j = j0; j < n; j++) {
+        double u[4] = {C[j], c1[j], c2[j], c3[j]};
+        if (u[0] == 0 && u[1] == 0 && u[2] == 0 && u[3] == 0)
+            continue; /* row j meets none of the panel's rows */
+        axpy4_minus(U + (size_t)j * n + j, u, C + j, c1 + j, c2 + j, c3 + j, n - j);
+    }
+}
+
+/* a[0..n) -= u b[0..n), vectorised, inlined into panel's clone */
+static HFCORE_CLONE_INLINE void axpy_minus(double *restrict a, double u,
+                                           const double *restrict b, int n)
 {
 #pragma omp simd
     for (int j = 0; j < n; j++)
         a[j] -= b[j] * u;
+}
+
+/* The panel of rows k0 .. k0 + kb of the factor into C's rows: row k =
+ * k0 + t of U less the panel's earlier rows, then scaled by its pivot
+ * into C[t][k+1 ..), C[t][k] = 0; 0 where a pivot is not positive.  The
+ * earlier rows' products taken off one row at a time, in q's order as a
+ * single entry's loop over q would, in loops over i that vectorise.  One
+ * function cloned with FMA (its rounding only the pivots' signs read):
+ * its scaling loop vectorised (outside a clone it was scalar: with the
+ * calls of axpy_minus, the panels took 0.09M instructions of a 1Lbb
+ * check, 0.05M so). */
+static HFCORE_FMA_CLONE_O3 int panel(const double *U, int n, double *C,
+                                     int k0, int kb)
+{
+    for (int t = 0; t < kb; t++) {
+        int k = k0 + t;
+        double *ct = C + (size_t)t * n;
+        memcpy(ct + k, U + (size_t)k * n + k, (n - k) * sizeof *ct);
+        for (int q = 0; q < t; q++)
+            axpy_minus(ct + k, C[(size_t)q * n + k], C + (size_t)q * n + k, n - k);
+        if (!(ct[k] > 0))
+            return 0;
+        double r = 1 / sqrt(ct[k]);
+        for (int i = k + 1; i < n; i++)
+            ct[i] *= r;
+        ct[k] = 0;
+    }
+    return 1;
 }
 
 /* Positive definite (in width units): a Cholesky factorisation (in
@@ -96,37 +144,11 @@ static int positive_definite(double *U, int n, double *C)
 {
     for (int k0 = 0; k0 < n; k0 += 4) {
         int kb = n - k0 < 4 ? n - k0 : 4;
-        /* the panel: row k = k0 + t less the panel's earlier rows, then
-         * scaled by its pivot into C[t][k+1 ..); C[t][k] = 0 */
-        for (int t = 0; t < kb; t++) {
-            int k = k0 + t;
-            double *ct = C + (size_t)t * n;
-            const double *row = U + (size_t)k * n;
-            /* the earlier rows' products taken off one row at a time, in
-             * q's order as a single entry's loop over q would: the same
-             * differences, in loops over i that vectorise */
-            memcpy(ct + k, row + k, (n - k) * sizeof *ct);
-            for (int q = 0; q < t; q++)
-                axpy_minus(ct + k, C[(size_t)q * n + k],
-                           C + (size_t)q * n + k, n - k);
-            if (!(ct[k] > 0))
-                return 0;
-            double r = 1 / sqrt(ct[k]);
-            for (int i = k + 1; i < n; i++)
-                ct[i] *= r;
-            ct[k] = 0;
-        }
+        if (!panel(U, n, C, k0, kb))
+            return 0;
         for (int t = kb; t < 4; t++) /* a short last panel: zero rows */
             memset(C + (size_t)t * n, 0, n * sizeof *C);
-        double u[4];
-        for (int j = k0 + kb; j < n; j++) {
-            for (int t = 0; t < 4; t++)
-                u[t] = C[(size_t)t * n + j];
-            if (u[0] == 0 && u[1] == 0 && u[2] == 0 && u[3] == 0)
-                continue; /* row j meets none of the panel's rows */
-            axpy4_minus(U + (size_t)j * n + j, u, C + j, C + n + j,
-                        C + 2 * (size_t)n + j, C + 3 * (size_t)n + j, n - j);
-        }
+        panel_update(U, n, C, k0 + kb);
     }
     return 1;
 }
@@ -245,13 +267,20 @@ static void ascending(check_order *o, int n, const int *idx)
  * hypotest. */
 static void sparse_order(check_order *o, int n, const double *w, double *pw)
 {
-    for (int a = 0; a < n; a++) {
-        o->k[2 * a] = o->nnz[o->rank[a]];
-        o->k[2 * a + 1] = a;
+    /* a counting sort (the counts are 0 .. n): qsort's permutation of
+     * the (count, a) pairs, as the places go out in a's order, without
+     * its n log n calls of by_key (1Lbb: 25k instructions a check) */
+    int *at = o->k; /* n + 1 of k's 2n */
+    memset(at, 0, (n + 1) * sizeof *at);
+    for (int a = 0; a < n; a++)
+        at[o->nnz[o->rank[a]]]++;
+    for (int c = 0, sum = 0; c <= n; c++) {
+        int k = at[c];
+        at[c] = sum;
+        sum += k;
     }
-    qsort(o->k, n, 2 * sizeof *o->k, by_key);
-    for (int j = 0; j < n; j++) {
-        int a = o->k[2 * j + 1];
+    for (int a = 0; a < n; a++) {
+        int j = at[o->nnz[o->rank[a]]]++;
         o->P[j] = o->rank[a];
         pw[j] = w[a];
     }
@@ -277,6 +306,46 @@ static int hessian_block(const hf_model *m, const double *data,
     return block_of(H, n, o->P, pw, tmp, o->seen);
 }
 
+/* row[0..len) != 0 counted into nnz[0..len) (a column's count), and
+ * the row's count returned: contiguous, so that it vectorises (without
+ * branches: whether an entry is zero is the data's) */
+static HFCORE_AVX2_CLONE_O3 int count_row(const double *restrict row,
+                                          int *restrict nnz, int len)
+{
+    int c = 0;
+    for (int b = 0; b < len; b++) {
+        int nz = row[b] != 0;
+        c += nz;
+        nnz[b] += nz;
+    }
+    return c;
+}
+
+/* compact's counts of non-zeros by row of the block asc[0..n) from H's
+ * lower triangle (npars^2), each pair once, into o->nnz.  By runs of
+ * consecutive parameters in asc (every parameter but a fixed POI or one
+ * at a bound: one to three runs), whose entries in a row are contiguous:
+ * read through asc one at a time, the pairs cost 11 instructions each
+ * (1Lbb: 75k a check). */
+static void count_nonzeros(const double *H, int npars, int n, check_order *o)
+{
+    int *run = o->k, nrun = 0; /* run starts, then n: k's first n + 1 */
+    for (int a = 0; a < n; a++)
+        if (a == 0 || o->asc[a] != o->asc[a - 1] + 1)
+            run[nrun++] = a;
+    run[nrun] = n;
+    memset(o->nnz, 0, n * sizeof *o->nnz);
+    for (int a = 0; a < n; a++) {
+        const double *row = H + (size_t)o->asc[a] * npars; /* asc[b] <= asc[a] */
+        int c = row[o->asc[a]] != 0;
+        for (int r = 0; r < nrun && run[r] < a; r++) {
+            int b0 = run[r], b1 = run[r + 1] < a ? run[r + 1] : a;
+            c += count_row(row + o->asc[b0], o->nnz + b0, b1 - b0);
+        }
+        o->nnz[a] += c;
+    }
+}
+
 /* hessian_block's sparse-ordered block into F (n x n, apart from H; its
  * upper triangle only, all that positive_definite reads), read straight
  * from the lower triangle hfmodel_hessian_lower leaves in H: the same
@@ -290,37 +359,36 @@ static int hessian_block_apart(const hf_model *m, const double *data,
                                check_order *o, double *H, double *F,
                                double *pw)
 {
-    int npars = hf_model_npars(m), ok = 1, *q = o->seen;
+    int npars = hf_model_npars(m), *q = o->seen;
     if (hfmodel_hessian_lower(m, x, data, H, H + (size_t)npars * npars) !=
         HF_OK)
         return 0;
-    memset(o->nnz, 0, n * sizeof *o->nnz);
-    for (int a = 0; a < n; a++) {
-        const double *row = H + (size_t)o->asc[a] * npars; /* asc[b] <= asc[a] */
-        int c = row[o->asc[a]] != 0;
-        /* without branches: whether an entry is zero is the data's */
-        for (int b = 0; b < a; b++) {
-            int nz = row[o->asc[b]] != 0;
-            c += nz;
-            o->nnz[b] += nz;
-        }
-        o->nnz[a] += c;
-    }
+    count_nonzeros(H, npars, n, o);
     sparse_order(o, n, w, pw);
-    for (int j = 0; j < n; j++)
+    /* qn[j] = q[j] npars, an int: the block is made apart only below
+     * SCRATCH_KEEP_MIN doubles (npars^2 < 2^22) */
+    int *qn = o->k;
+    for (int j = 0; j < n; j++) {
         q[j] = o->asc[o->P[j]];
+        qn[j] = q[j] * npars;
+    }
+    double bad = 0; /* v - v: 0 where v is finite, NaN where not */
     for (int j = 0; j < n; j++) {
         double *out = F + (size_t)j * n, pj = pw[j];
+        int qj = q[j], qjn = qn[j];
         for (int l = j; l < n; l++) {
-            /* the pair's entry in the lower triangle, without a branch */
-            int lo = q[j] < q[l] ? q[j] : q[l], hi = q[j] ^ q[l] ^ lo;
+            /* the pair's entry in the lower triangle, without a branch:
+             * of hi npars + lo and lo npars + hi, the larger (1Lbb: the
+             * block took 0.16M instructions a check through min, xor and
+             * isfinite, 0.12M so) */
+            int at = qn[l] + qj > qjn + q[l] ? qn[l] + qj : qjn + q[l];
             /* l >= j: the later one's weight first, as block_of */
-            double v = H[(size_t)hi * npars + lo] * pw[l] * pj;
-            ok &= isfinite(v);
+            double v = H[at] * pw[l] * pj;
+            bad += v - v;
             out[l] = v;
         }
     }
-    return ok;
+    return bad == 0;
 }
 
 /* hessian_block's block in idx's order (not sparse) into F (n x n), from
@@ -402,14 +470,17 @@ static double dot(const double *restrict a, const double *restrict b, int n)
 }
 
 /* u'Bu of the block B as positive_definite gets it (its upper triangle,
- * sparse_order's rows: row j is idx[o->k[2j + 1]]), u in idx's order;
- * up[n] scratch.  About n^2 / 2 multiply-adds: 1Lbb's 115 parameters,
- * some 10k instructions against the check's 2.6M. */
-static double along(const double *B, int n, const check_order *o,
+ * sparse_order's rows: row j is the variable a with rank[a] = P[j]), u
+ * in idx's order; up[n] scratch, and k (free once sparse_order is done)
+ * for rank's inverse.  About n^2 / 2 multiply-adds: 1Lbb's 115
+ * parameters, some 10k instructions against the check's 2.6M. */
+static double along(const double *B, int n, check_order *o,
                     const double *u, double *up)
 {
+    for (int a = 0; a < n; a++)
+        o->k[o->rank[a]] = a;
     for (int j = 0; j < n; j++)
-        up[j] = u[o->k[2 * j + 1]];
+        up[j] = u[o->k[o->P[j]]];
     double s = 0;
     for (int j = 0; j < n; j++) {
         const double *row = B + (size_t)j * n;

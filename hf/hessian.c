@@ -130,13 +130,19 @@ static double factor_derivs(const hf_model *m, const hf_block *B,
 
 /* Scalar x scalar: H[p_k][p_l] += T * d2F/dk dl for the block's factors.
  * d2F/dk dl (k != l) is f'_k f'_l times the product of the factors other
- * than k and l; d2F/dk^2 is f''_k times the product of the others. */
+ * than k and l; d2F/dk^2 is f''_k times the product of the others.  With
+ * one zero factor z (mu = 0: a signal block in the background-only
+ * fits), a pair not zero has z in it: a factor other than z goes to its
+ * one pair (k, z) straight, in the order the loop over l visited it
+ * (1Lbb: the loop's test over every pair, 0.03M instructions a Hessian). */
 static void scalar_pairs(const hf_model *m, const hf_block *B,
                          const double *pars, const double *sfval,
                          const double *sfder, double P, int nz, double T,
                          const hess_ws *s, double *H)
 {
-    int np = m->npars;
+    int np = m->npars, z = B->sf0; /* with one zero factor, which */
+    while (nz == 1 && sfval[z] != 0)
+        z++;
     for (int k = B->sf0; k < B->sf0 + B->nsf; k++) {
         int pk = m->sf_par[k], zk = sfval[k] == 0;
         if (nz - zk == 0) {
@@ -146,6 +152,10 @@ static void scalar_pairs(const hf_model *m, const hf_block *B,
         if (sfder[k] == 0)
             continue;
         double tk = T * sfder[k] * P * s->inv[k];
+        if (nz == 1 && !zk) { /* its one pair: with the zero factor */
+            lower_ordered(H, np, pk, m->sf_par[z], tk * sfder[z] * s->inv[z]);
+            continue;
+        }
         for (int l = B->sf0; l < B->sf0 + B->nsf; l++) {
             if (l == k || nz - zk - (sfval[l] == 0) != 0)
                 continue;
@@ -270,25 +280,30 @@ static HFCORE_AVX2_CLONE_O3 void block_rows(double *H, int np, const int *rows, 
     }
 }
 
-/* n / lam^2 J_i J_i^T's rows (outer_and_constraints), c = n / lam^2:
- * row p += c J_i[p] J_i over its columns 0 .. p where J_i[p] is not zero */
+/* Two bins' n / lam^2 J_i J_i^T in one pass over the rows
+ * (outer_and_constraints), ci = n_i / lam_i^2: row p += ci Ji[p] Ji +
+ * ck Jk[p] Jk over its columns 0 .. p where Ji[p] or Jk[p] is not zero.
+ * A bin alone (ck = 0, Jk = Ji) took the same instructions a row, its
+ * second product a zero: two bins a pass halve them (1Lbb: 14 bins, the
+ * outer products 0.22M of a Hessian's 1.8M instructions). */
 static HFCORE_AVX2_CLONE_O3 void outer_rows(double *H, int np, const double *Ji,
-                                  double c)
+                                  double ci, const double *Jk, double ck)
 {
     for (int p = 0; p < np; p++) {
-        if (Ji[p] == 0)
+        if (Ji[p] == 0 && Jk[p] == 0)
             continue;
         /* whole rows: they vectorise */
-        row_update(H + (size_t)p * np, c * Ji[p], Ji, 0, Ji, p + 1);
+        row_update(H + (size_t)p * np, ci * Ji[p], Ji, ck * Jk[p], Jk, p + 1);
     }
 }
 
 /* d2[k] = f''_k for every scalar factor as its polynomial's second
  * derivative (hf_interp_normsys_d2's code4 expression, on the same
  * coefficients: sf_poly's rows 2..6 are its c[1..5]), in one loop that
- * vectorises and cloned as row_update; block_update takes it only where
- * the polynomial is the factor (code4 inside |alpha| < 1), the function
- * elsewhere.  One pass instead of a call with its switch per factor. */
+ * vectorises and cloned as row_update.  Exact for the identity (its
+ * coefficients are zero: +0, the function's 0) and code4 inside
+ * |alpha| < 1; normsys_d2_rest recomputes the others.  One pass instead
+ * of a call with its switch per factor. */
 HFCORE_AVX2_CLONE
 static void normsys_d2_all(const hf_model *m, const double *pars, double *d2)
 {
@@ -302,14 +317,46 @@ static void normsys_d2_all(const hf_model *m, const double *pars, double *d2)
     }
 }
 
-/* f''_k: d2f's where the polynomial is the factor, else the function */
-static inline double factor_d2(const hf_model *m, int k, const double *pars,
-                               const double *sfval, const double *d2f)
+/* d2[k] by the function where the polynomial is not the factor: code4
+ * outside |alpha| < 1, the other codes (the lists eval.c's forward()
+ * recomputes their values by).  So block_update reads f''_k from d2
+ * alone: its test per factor (the code, then alpha's range) was a
+ * quarter of its instructions on 1Lbb. */
+static void normsys_d2_rest(const hf_model *m, const double *pars,
+                            const double *sfval, double *d2)
 {
-    double a = pars[m->sf_par[k]];
-    if (m->sfac[k].code == HF_INTERP_CODE4 && a > -1 && a < 1)
-        return d2f[k];
-    return hf_interp_normsys_d2(&m->sfac[k], a, sfval[k]);
+    const int *sp = m->sf_par;
+    if (m->nsf_code4)
+        for (int p = 0; p < m->npars; p++) {
+            if (pars[p] > -1 && pars[p] < 1)
+                continue;
+            for (int i = m->sf_code4_start[p]; i < m->sf_code4_start[p + 1]; i++) {
+                int k = m->sf_code4[i];
+                d2[k] = hf_interp_normsys_d2(&m->sfac[k], pars[sp[k]], sfval[k]);
+            }
+        }
+    for (int i = 0; i < m->nsf_other; i++) {
+        int k = m->sf_other[i];
+        d2[k] = hf_interp_normsys_d2(&m->sfac[k], pars[sp[k]], sfval[k]);
+    }
+}
+
+/* For n factors of a block without a zero factor (inv = 1 / f): r_k =
+ * f'_k / f_k into inv[k] and the diagonal's term F T (f''_k / f_k -
+ * r_k^2) into d2f[k] (each factor is one block's: neither is read again),
+ * in one loop that vectorises, cloned as row_update was (no FMA: the
+ * same values as one factor at a time).  Per factor in block_update's
+ * scattered loops, r formed twice (1Lbb: block_update 0.22M instructions
+ * a Hessian, 0.19M so). */
+static HFCORE_AVX2_CLONE_O3 void ratio_terms(const double *restrict sfder,
+                                             double *restrict inv,
+                                             double *restrict d2f, double TF, int n)
+{
+    for (int k = 0; k < n; k++) {
+        double r = sfder[k] * inv[k];
+        d2f[k] = TF * (d2f[k] * inv[k] - r * r);
+        inv[k] = r;
+    }
 }
 
 /* The block's scalar x scalar and scalar x histosys terms as one
@@ -330,8 +377,11 @@ static void block_update(const hf_model *m, const hf_block *B,
 {
     int np = m->npars;
     double *a = s->a, *acc = s->acc, *y = s->y;
+    if (!nz)
+        ratio_terms(sfder + B->sf0, s->inv + B->sf0, s->d2f + B->sf0, T * F, B->nsf);
+    const double *ak = nz ? s->dF : s->inv; /* a by factor */
     for (int k = B->sf0; k < B->sf0 + B->nsf; k++) {
-        a[m->sf_par[k]] += nz ? s->dF[k] : sfder[k] * s->inv[k];
+        a[m->sf_par[k]] += ak[k];
         touch(s, m->sf_par[k]);
     }
     /* a, acc and y are zero outside the block's parameters: the rows and
@@ -356,9 +406,7 @@ static void block_update(const hf_model *m, const hf_block *B,
     }
     for (int k = B->sf0; k < B->sf0 + B->nsf; k++) {
         int pk = m->sf_par[k];
-        double r = sfder[k] * s->inv[k];
-        double d2 = factor_d2(m, k, pars, sfval, s->d2f);
-        H[(size_t)pk * np + pk] += T * F * (d2 * s->inv[k] - r * r);
+        H[(size_t)pk * np + pk] += s->d2f[k];
     }
 }
 
@@ -386,6 +434,13 @@ static void block_terms(const hf_model *m, int bi, const double *pars,
     gamma_terms(m, bi, pars, base, w, F, s, H);
 }
 
+/* n / lam^2 of bin i: (n / lam) / lam, as lam^2 could underflow where
+ * n / lam does not */
+static double outer_weight(const double *data, const double *lam, int i)
+{
+    return data[i] / lam[i] / lam[i];
+}
+
 /* sum_i n_i / lam_i^2 J_i J_i^T over each row's nonzero columns, and the
  * constraint terms' diagonal (Gaussian 1 / sigma^2; Poisson aux / x^2,
  * the derivative of eval.c's tau - aux / x). */
@@ -393,14 +448,21 @@ static void outer_and_constraints(const hf_model *m, const double *pars,
                                   const double *data, const double *lam,
                                   const hess_ws *s, double *H)
 {
-    int np = m->npars;
+    int np = m->npars, held = -1; /* a bin waiting for its pair */
     for (int i = 0; i < m->nmain; i++) {
         if (data[i] == 0)
             continue;
-        /* (n / lam) / lam: lam^2 could underflow where n / lam does not */
-        double c = data[i] / lam[i] / lam[i];
-        outer_rows(H, np, s->J + (size_t)i * np, c);
+        if (held < 0) {
+            held = i;
+            continue;
+        }
+        outer_rows(H, np, s->J + (size_t)held * np, outer_weight(data, lam, held),
+                   s->J + (size_t)i * np, outer_weight(data, lam, i));
+        held = -1;
     }
+    if (held >= 0) /* the last alone: its own row as the second, times 0 */
+        outer_rows(H, np, s->J + (size_t)held * np, outer_weight(data, lam, held),
+                   s->J + (size_t)held * np, 0);
     const double *aux = data + m->nmain;
     for (int i = 0; i < m->naux; i++) {
         int p = m->aux_par[i];
@@ -477,6 +539,7 @@ int hfmodel_hessian_lower(const hf_model *m, const double *pars,
         s.d2w[p] = hf_interp_histosys_d2w1(m->histosys_code, pars[p]);
     hfmodel_forward(m, pars, work);
     normsys_d2_all(m, pars, s.d2f);
+    normsys_d2_rest(m, pars, work + m->work_sf, s.d2f);
     /* w_i = 1 - n_i / lam_i where eval.c keeps it (work + nmain) */
     double *w = work + m->nmain;
     for (int i = 0; i < m->nmain; i++)
