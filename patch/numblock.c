@@ -37,6 +37,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "patch.h"
 
@@ -116,6 +119,41 @@ typedef struct nb_work {
 static int is_ws(char c)
 {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+#if defined(__SSE2__)
+/* The spaces and newlines of p[0, 16), a bit each (core/jscan.c's). */
+static inline uint64_t ws_mask16(const char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+                                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+}
+#endif
+
+/* The end of the whitespace at p, as hfcore_json_ws_end finds it.  A
+ * patch's runs are handled here inline: none at all (before a key's ':'
+ * or a value's ','), the one space of json.dumps's ": ", and a newline
+ * with its indentation (25 to 45 bytes in a 1Lbb patch's modifiers) in
+ * one look at 48 bytes; anything else (a longer run, \r or \t, the
+ * text's end near) goes to hfcore_json_ws_end.  Its 3.15M calls over the
+ * 1Lbb grid's patches, one per run, took 124M instructions, 65 for each
+ * newline run (callgrind). */
+static inline const char *ws_end(const char *p, const char *e)
+{
+    if (p < e && (unsigned char)*p > ' ')
+        return p;
+    if (e - p >= 2 && p[0] == ' ' && (unsigned char)p[1] > ' ')
+        return p + 1;
+#if defined(__SSE2__)
+    if (e - p >= 48) {
+        uint64_t m = ws_mask16(p) | ws_mask16(p + 16) << 16 | ws_mask16(p + 32) << 32;
+        const char *q = p + __builtin_ctzll(~m);
+        if (q < p + 48 && (unsigned char)*q > ' ')
+            return q;
+    }
+#endif
+    return hfcore_json_ws_end(p, e);
 }
 
 /* A character of a literal (number, true, false, null). */
@@ -221,42 +259,41 @@ static inline int key_index(const char *const *keys, size_t l, const char *p, co
     return -1;
 }
 
-static const char *known_key(const char *p, const char *e, const char **end)
-{
-    int i = key_index(nb_keys, 2, p, e, end);
-    return i < 0 ? NULL : nb_keys[i];
-}
-
 /* p just after a '[' (close ']', keyed 0) or a '{' (close '}', keyed 1):
  * when the container holds only numbers -- in an object, each under one
- * of nb_keys -- or nothing, their values pushed, their count into l and
- * the container's end returned; else NULL with nothing pushed.  One loop
- * for both, so that arrays and objects read their numbers alike. */
+ * of nb_keys, none twice -- or nothing, their values pushed, their count
+ * into l and the container's end returned; else NULL with nothing pushed.
+ * One loop for both, so that arrays and objects read their numbers
+ * alike. */
 static const char *number_list(nb_work *w, const char *p, const char *e,
                                char close, int keyed, nb_list *l)
 {
     size_t first = w->nvals;
-    p = hfcore_json_ws_end(p, e);
+    int seen = 0;
+    p = ws_end(p, e);
     if (p < e && *p == close)
         return push_count(w, l, 0) ? NULL : p + 1;
     for (;;) {
         const char *q = NULL, *key = NULL;
         if (keyed) {
-            if (!(key = known_key(p, e, &q)))
+            int i = key_index(nb_keys, 2, p, e, &q);
+            if (i < 0 || (seen >> i & 1))
                 break;
-            p = hfcore_json_ws_end(q, e);
+            seen |= 1 << i;
+            key = nb_keys[i];
+            p = ws_end(q, e);
             if (p >= e || *p != ':')
                 break;
-            p = hfcore_json_ws_end(p + 1, e);
+            p = ws_end(p + 1, e);
         }
         q = hfcore_json_number_end(p, e);
         double v;
         if (!q || (size_t)(q - p) > NB_LITERAL_MAX - 1 ||
             literal_value(w, p, (size_t)(q - p), &v) || push_value(w, v, key))
             break;
-        p = hfcore_json_ws_end(q, e);
+        p = ws_end(q, e);
         if (p < e && *p == ',') {
-            p = hfcore_json_ws_end(p + 1, e);
+            p = ws_end(p + 1, e);
             continue;
         }
         if (p < e && *p == close && !push_count(w, l, w->nvals - first))
@@ -268,28 +305,32 @@ static const char *number_list(nb_work *w, const char *p, const char *e,
 }
 
 /* p just after a '{': when the object holds only arrays of numbers (or
- * empty ones), each under one of nb_array_keys, their numbers pushed,
- * NB_ARRAYS | their count into l, each one's entry into w->subs and the
- * object's end returned; else NULL with nothing pushed. */
+ * empty ones), each under one of nb_array_keys, none twice, their numbers
+ * pushed, NB_ARRAYS | their count into l, each one's entry into w->subs
+ * and the object's end returned; else NULL with nothing pushed.  (No key
+ * twice, here and in number_list: patch/patchset.c's repeated-key walk
+ * skips the block's containers, hfpatch_numbers_holds.) */
 static const char *array_object(nb_work *w, const char *p, const char *e, nb_list *l)
 {
     size_t first = w->nvals, sub0 = w->subs.len;
-    for (p = hfcore_json_ws_end(p, e);;) {
+    int seen = 0;
+    for (p = ws_end(p, e);;) {
         const char *q = NULL;
         int k = key_index(nb_array_keys, 7, p, e, &q);
-        if (k < 0)
+        if (k < 0 || (seen >> k & 1))
             break;
-        p = hfcore_json_ws_end(q, e);
+        seen |= 1 << k;
+        p = ws_end(q, e);
         if (p >= e || *p != ':')
             break;
-        p = hfcore_json_ws_end(p + 1, e);
+        p = ws_end(p + 1, e);
         if (p >= e || *p != '[' || !(p = number_list(w, p + 1, e, ']', 0, &w->subs)))
             break;
         size_t *ent = &w->subs.n[w->subs.len - 1];
         *ent = *ent << 1 | (size_t)k;
-        p = hfcore_json_ws_end(p, e);
+        p = ws_end(p, e);
         if (p < e && *p == ',') {
-            p = hfcore_json_ws_end(p + 1, e);
+            p = ws_end(p + 1, e);
             continue;
         }
         if (p < e && *p == '}' && !push_count(w, l, NB_ARRAYS | (w->subs.len - sub0)))
@@ -380,7 +421,7 @@ static const char *modifier_object(nb_work *w, const char *p, const char *e, int
     size_t first = w->nvals, sub0 = w->subs.len;
     nb_mod m = {0};
     int seen = 0;
-    p = hfcore_json_ws_end(p, e);
+    p = ws_end(p, e);
     for (int k = 0; k < 3; k++) {
         const char *q = NULL;
         int key = mod_key(p, e, &q);
@@ -388,10 +429,10 @@ static const char *modifier_object(nb_work *w, const char *p, const char *e, int
             break;
         seen |= 1 << key;
         m.order[k] = (unsigned char)key;
-        p = hfcore_json_ws_end(q, e);
+        p = ws_end(q, e);
         if (p >= e || *p != ':')
             break;
-        p = hfcore_json_ws_end(p + 1, e);
+        p = ws_end(p + 1, e);
         if (key < 2) {
             if (p >= e || *p != '"' || !(q = memchr(p + 1, '"', (size_t)(e - p - 1))) ||
                 memchr(p + 1, '\\', (size_t)(q - p - 1)))
@@ -402,9 +443,9 @@ static const char *modifier_object(nb_work *w, const char *p, const char *e, int
         } else if (!(p = mod_data(w, p, e, &m))) {
             break;
         }
-        p = hfcore_json_ws_end(p, e);
+        p = ws_end(p, e);
         if (p < e && *p == ',' && k < 2) {
-            p = hfcore_json_ws_end(p + 1, e);
+            p = ws_end(p + 1, e);
             continue;
         }
         if (p < e && *p == '}' && k == 2 && !push_mod(w, &m, listed))
@@ -427,15 +468,15 @@ static const char *modifier_object(nb_work *w, const char *p, const char *e, int
 static const char *modifier_array(nb_work *w, const char *p, const char *e)
 {
     size_t nvals = w->nvals, subs = w->subs.len, first = w->nmods, pool = w->pool, n = 0;
-    p = hfcore_json_ws_end(p, e);
+    p = ws_end(p, e);
     while (p < e && *p == '{') {
         const char *q = modifier_object(w, p + 1, e, 0);
         if (!q)
             break;
         n++;
-        p = hfcore_json_ws_end(q, e);
+        p = ws_end(q, e);
         if (p < e && *p == ',') {
-            p = hfcore_json_ws_end(p + 1, e);
+            p = ws_end(p + 1, e);
             continue;
         }
         if (p < e && *p == ']' && !push_count(w, &w->marr, first) &&
@@ -450,6 +491,25 @@ static const char *modifier_array(nb_work *w, const char *p, const char *e)
     w->nmods = first;
     w->pool = pool;
     return NULL;
+}
+
+/* Room for a text's numbers, modifiers and containers, guessed from its
+ * length: a 1Lbb patch (~500 kB: 2.6k numbers, 930 modifiers, 1.2k arrays
+ * in objects of arrays) grew them from 1024, 256 and 512 by doubling,
+ * ~11 reallocs a patch copying what they held (9.5M instructions over
+ * the grid's 125 patches, callgrind).  Only a guess: a denser text grows
+ * them as before, and an allocation that fails leaves it to do so. */
+static void reserve(nb_work *w, size_t len)
+{
+    size_t nv = len / 128 + 1024, nm = len / 384 + 256, nl = len / 256 + 512;
+    nb_list *lists[] = {&w->arrs, &w->objs, &w->subs};
+    if ((w->vals = malloc(nv * sizeof *w->vals)) && (w->keys = malloc(nv * sizeof *w->keys)))
+        w->capv = nv;
+    if ((w->mods = malloc(nm * sizeof *w->mods)))
+        w->capm = nm;
+    for (int i = 0; i < 3; i++)
+        if ((lists[i]->n = malloc(nl * sizeof *lists[i]->n)))
+            lists[i]->cap = nl;
 }
 
 /* Room in w->out for n more bytes and the closing NUL: its first size
@@ -479,7 +539,7 @@ static int strip(nb_work *w, const char *p, const char *e)
         if (room(w, 2))
             return -1;
         if (is_ws(c)) {
-            p = hfcore_json_ws_end(p, e);
+            p = ws_end(p, e);
             /* "1 2" is not "12": a space kept between two literals' chars */
             if (w->used && p < e && is_word(w->out[w->used - 1]) && is_word(*p))
                 w->out[w->used++] = ' ';
@@ -767,6 +827,7 @@ int hfpatch_numbers_parse_ex(const char *text, size_t len, int flags, cJSON **ou
     w->mods_on = (flags & HFPATCH_NUMBERS_MODIFIERS) != 0;
     w->cap = len / 4 + 4096;
     w->out = malloc(w->cap);
+    reserve(w, len);
     int rc = w->out ? strip(w, text, text + len) : -1;
     if (rc == 0) {
         *out = tree(w, nums);
@@ -792,6 +853,11 @@ size_t hfpatch_numbers_count(const hfpatch_numbers *nums)
 size_t hfpatch_numbers_items(const hfpatch_numbers *nums)
 {
     return nums ? nums->nblock : 0;
+}
+
+int hfpatch_numbers_holds(const hfpatch_numbers *nums, const cJSON *item)
+{
+    return nums && item >= nums->block && item < nums->block + nums->nblock;
 }
 
 void hfpatch_numbers_delete(cJSON *root, hfpatch_numbers *nums)

@@ -105,6 +105,10 @@ int hfpatch_numbers_parse_ex(const char *text, size_t len, int flags, cJSON **ou
 size_t hfpatch_numbers_count(const hfpatch_numbers *nums);
 /* How many items of any kind its block holds (tests: what went there). */
 size_t hfpatch_numbers_items(const hfpatch_numbers *nums);
+/* Whether item is one of nums' block (nums may be NULL).  Every object
+ * made there has distinct keys, and so has every object below it: the
+ * block takes no object with a key twice, cJSON makes it. */
+int hfpatch_numbers_holds(const hfpatch_numbers *nums, const cJSON *item);
 /* Frees root, whose number items nums holds (either may be NULL). */
 void hfpatch_numbers_delete(cJSON *root, hfpatch_numbers *nums);
 

@@ -192,11 +192,53 @@ static void test_same_errors(void **state)
     hf_workspace_free(ws);
 }
 
+/* A repeated key in what the build's parse may take into its number
+ * block (patch/numblock.c: a normsys's {"hi", "lo"}, a histosys's
+ * {"hi_data", "lo_data"}, a modifier object): the block declines such an
+ * object, so the repeated-key walk, which skips the block's containers,
+ * still meets it in cJSON's tree; the batch fails with the whole read's
+ * message. */
+static void test_block_repeats(void **state)
+{
+    (void)state;
+    static const char *const datas[] = {
+        "{\"hi\": 1.1, \"hi\": 0.9}",
+        "{\"hi_data\": [1.5, 2], \"lo_data\": [0.5, 1], \"hi_data\": [1, 2]}",
+        "{\"lo\": 0.9, \"hi\": 1.1}, \"name\": \"b\"",
+    };
+    hf_workspace *ws = demo_ws();
+    for (int k = 0; k < 3; k++) {
+        char edit[512], path[64];
+        snprintf(edit, sizeof edit,
+                 "\"op\": \"add\", \"path\": \"/channels/0/samples/0/modifiers/0\", "
+                 "\"value\": {\"name\": \"a\", \"type\": \"normsys\", \"data\": %s}}, {",
+                 datas[k]);
+        write_edited(DEMO "patchset.json", "sig_400", edit, path, sizeof path);
+        hf_patchset *eager = NULL, *lazy = NULL;
+        hf_error ee = {0}, le = {0};
+        assert_int_not_equal(hf_patchset_read(path, &eager, &ee), HF_OK);
+        assert_non_null(strstr(ee.msg, "appears twice in one object"));
+        assert_int_equal(hfpatch_patchset_open(path, &lazy, &le), HF_OK);
+        hf_batch_options bo;
+        hf_batch_options_init(&bo);
+        bo.threads = 2;
+        hf_batch_result r;
+        int rc = hf_batch_cls(ws, lazy, &bo, &r, &le);
+        assert_int_equal(rc, ee.code);
+        assert_string_equal(le.msg, ee.msg);
+        assert_null(r.items);
+        hf_patchset_free(lazy);
+        unlink(path);
+    }
+    hf_workspace_free(ws);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_points),
         cmocka_unit_test(test_same_errors),
+        cmocka_unit_test(test_block_repeats),
         cmocka_unit_test(test_marks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
