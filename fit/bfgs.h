@@ -42,6 +42,9 @@ typedef struct hf_bfgs_work {
      * anything else that reads H writes it first.  0 outside a descent. */
     double *s;
     double pend_sv;
+    /* the bounds in the variables' units (n each, made once a descent)
+     * and the steps to them along d (n) */
+    double *ylo, *yhi, *th;
     double *buf;
     /* NULL (as hffit_bfgs_work_alloc leaves it), or a point (npars) where
      * the descent may stop short: once every moved parameter is within
