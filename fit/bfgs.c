@@ -25,7 +25,7 @@ int hffit_bfgs_work_alloc(hf_bfgs_work *w, const hf_model *m, int nmax)
     size_t n = nmax > 0 ? (size_t)nmax : 1;
     size_t np = hf_model_npars(m) > 0 ? (size_t)hf_model_npars(m) : 1;
     memset(w, 0, sizeof *w);
-    w->buf = malloc((n * n + 10 * n + 2 * np + hf_model_work_size(m)) *
+    w->buf = malloc((n * n + 14 * n + 2 * np + hf_model_work_size(m)) *
                     sizeof *w->buf);
     w->held = malloc(n);
     if (!w->buf || !w->held) {
@@ -44,6 +44,10 @@ int hffit_bfgs_work_alloc(hf_bfgs_work *w, const hf_model *m, int nmax)
     w->hg = v, v += n;
     w->hgt = v, v += n;
     w->h0d = v, v += n;
+    w->s = v, v += n;
+    w->ylo = v, v += n;
+    w->yhi = v, v += n;
+    w->th = v, v += n;
     w->x = v, v += np;
     w->gx = v, v += np;
     w->model_work = v;
@@ -226,7 +230,84 @@ HFCORE_AVX2_CLONE_O3 static void update_rows(double *restrict H, const double *r
     for (; a < n; a++)
         axpy2(H + (size_t)a * n, s[a], u, -hv[a] / sv, s, n);
 }
+
+/* update_rows, then out = matvec(H, b) of the updated H, in one pass over
+ * H: each entry is multiplied while it is in a register.  H (115 x 115 on
+ * 1Lbb, 106 kB) does not fit in L1; the two passes were 239M + 125M of the
+ * 1Lbb grid's 4.93e9 instructions (9,117 updates), this one is 321M.  Two
+ * rows at a time, eight columns a step (four rows spill: 16 ymm registers
+ * hold eight sums and eight factors), the tail's columns for both rows in
+ * one scalar loop (GCC's vectorised one cost 13 instructions an entry).
+ * Each entry is update_rows' h + (s_a u + c_a s), each row's sum matvec's
+ * eight lanes and its tail, so H and out are those of update_rows then
+ * matvec, bit for bit. */
+HFCORE_AVX2_CLONE_O3 static void update_matvec(double *restrict H,
+                                       const double *restrict s,
+                                       const double *restrict u,
+                                       const double *restrict hv, double sv,
+                                       const double *restrict b, int n,
+                                       double *restrict out)
+{
+    enum { R = 2 };
+    int a = 0, n8 = n - n % 8;
+    for (; a + R <= n; a += R) {
+        double *r = H + (size_t)a * n, sa[R], ca[R], t[R];
+        hffit_v4 lo[R], hi[R];
+        for (int i = 0; i < R; i++) {
+            sa[i] = s[a + i], ca[i] = -hv[a + i] / sv, t[i] = 0;
+            lo[i] = hi[i] = (hffit_v4){0, 0, 0, 0};
+        }
+        for (int k = 0; k < n8; k += 8) {
+            hffit_v4 ul = LOAD4(u + k), uh = LOAD4(u + k + 4),
+                     sl = LOAD4(s + k), sh = LOAD4(s + k + 4),
+                     bl = LOAD4(b + k), bh = LOAD4(b + k + 4);
+            for (int i = 0; i < R; i++) {
+                double *ri = r + (size_t)i * n + k;
+                hffit_v4 hl = LOAD4(ri) + (sa[i] * ul + ca[i] * sl),
+                         hh = LOAD4(ri + 4) + (sa[i] * uh + ca[i] * sh);
+                memcpy(ri, &hl, sizeof hl);
+                memcpy(ri + 4, &hh, sizeof hh);
+                lo[i] += hl * bl, hi[i] += hh * bh;
+            }
+        }
+        for (int k = n8; k < n; k++)
+            for (int i = 0; i < R; i++) {
+                double *h = r + (size_t)i * n + k;
+                *h += sa[i] * u[k] + ca[i] * s[k];
+                t[i] += *h * b[k];
+            }
+        for (int i = 0; i < R; i++)
+            out[a + i] = lanes(&lo[i], &hi[i], t[i]);
+    }
+    for (; a < n; a++) {
+        axpy2(H + (size_t)a * n, s[a], u, -hv[a] / sv, s, n);
+        out[a] = dot(H + (size_t)a * n, b, n);
+    }
+}
+#else
+static void update_rows(double *H, const double *s, const double *u,
+                        const double *hv, double sv, int n)
+{
+    for (int a = 0; a < n; a++)
+        axpy2(H + (size_t)a * n, s[a], u, -hv[a] / sv, s, n);
+}
+
+static void update_matvec(double *H, const double *s, const double *u,
+                          const double *hv, double sv, const double *b, int n,
+                          double *out)
+{
+    update_rows(H, s, u, hv, sv, n);
+    matvec(H, b, n, out);
+}
 #endif
+
+/* Writes the update update_metric left pending in w (bfgs.h). */
+static void settle(hf_bfgs_work *w, int n)
+{
+    if (w->pend_sv > 0)
+        update_rows(w->H, w->s, w->u, w->hy, w->pend_sv, n);
+    w->pend_sv = 0;
+}
 
 /* h += a u + b v; unrolled: two vectors an iteration, the loop's count
  * and branch were 3 of its 8 instructions (1Lbb hypotest: 1%) */
@@ -306,6 +387,44 @@ static int release_held(const hf_bfgs_problem *p, hf_bfgs_work *w)
     return release;
 }
 
+/* The bounds in the variables' units, once a descent (bound_steps'). */
+static void bounds_y(const hf_bfgs_problem *p, hf_bfgs_work *w)
+{
+    const double *lo = hf_model_lower(p->m), *hi = hf_model_upper(p->m);
+    for (int k = 0; k < p->n; k++) {
+        int i = p->idx[k];
+        w->ylo[k] = lo[i] / p->width[i];
+        w->yhi[k] = hi[i] / p->width[i];
+    }
+}
+
+/* th = the step along d from y to the bound d points at, for every
+ * variable (not read where d is 0): step_cap's two divisions and gathered
+ * bounds a variable and iteration were 25M of the 1Lbb grid's
+ * instructions, and scalar divisions; here one, vectorised, the bound's
+ * bound / width made once a descent (bounds_y), the same doubles. */
+HFCORE_AVX2_CLONE_O3 static void bound_steps(double *restrict th,
+                                     const double *restrict d,
+                                     const double *restrict y,
+                                     const double *restrict ylo,
+                                     const double *restrict yhi, int n)
+{
+    for (int k = 0; k < n; k++) {
+        double l = ylo[k], h = yhi[k];
+        th[k] = ((d[k] < 0 ? l : h) - y[k]) / d[k];
+    }
+}
+
+/* y + t d (the line search's trial points; vectorised: 10M of the 1Lbb
+ * grid's instructions scalar) */
+HFCORE_AVX2_CLONE_O3 static void step_point(double *restrict out,
+                                    const double *restrict y, double t,
+                                    const double *restrict d, int n)
+{
+    for (int k = 0; k < n; k++)
+        out[k] = y[k] + t * d[k];
+}
+
 /* The longest step along d to try (3 widths per variable at most: far
  * from the minimum, where the metric is another point's, a full step can
  * be wild), shortened to the first bound on the way: its variable into
@@ -321,16 +440,15 @@ static double step_cap(const hf_bfgs_problem *p, hf_bfgs_work *w, int *hit,
     if (dmax > 3)
         tcap = 3 / dmax;
     *hit = -1;
+    bound_steps(w->th, w->d, w->y, w->ylo, w->yhi, p->n);
     for (int k = 0; k < p->n; k++) {
-        int i = p->idx[k];
         if (w->d[k] == 0)
             continue;
-        double bound = w->d[k] < 0 ? lo[i] : hi[i];
-        double th = (bound / p->width[i] - w->y[k]) / w->d[k];
-        if (th < tcap) {
-            tcap = th > 0 ? th : 0;
+        if (w->th[k] < tcap) {
+            int i = p->idx[k];
+            tcap = w->th[k] > 0 ? w->th[k] : 0;
             *hit = k;
-            *hitbound = bound;
+            *hitbound = w->d[k] < 0 ? lo[i] : hi[i];
         }
     }
     return tcap;
@@ -346,8 +464,7 @@ static double line_search(const hf_bfgs_problem *p, hf_bfgs_work *w,
 {
     *t = tcap;
     for (int ls = 0; ls < 12; ls++) {
-        for (int k = 0; k < p->n; k++)
-            w->yt[k] = w->y[k] + *t * w->d[k];
+        step_point(w->yt, w->y, *t, w->d, p->n);
         if (hit >= 0 && *t == tcap)
             w->yt[hit] = hitbound / p->width[p->idx[hit]];
         /* the gradient only where the step is taken: a rejected trial's
@@ -369,14 +486,35 @@ static double line_search(const hf_bfgs_problem *p, hf_bfgs_work *w,
     return NAN;
 }
 
+/* update_metric's u = c1 s - hv / sv and hg += u sgt - s hvgt / sv, in
+ * one vectorised loop (scalar: 24M of the 1Lbb grid's instructions, and
+ * two divisions an entry); each entry the same expression. */
+HFCORE_AVX2_CLONE_O3 static void update_terms(double *restrict u,
+                                      double *restrict hg,
+                                      const double *restrict s,
+                                      const double *restrict hv, double c1,
+                                      double sv, double sgt, double hvgt,
+                                      int n)
+{
+    for (int k = 0; k < n; k++) {
+        u[k] = c1 * s[k] - hv[k] / sv;
+        hg[k] += u[k] * sgt - s[k] * hvgt / sv;
+    }
+}
+
 /* BFGS update of the inverse metric with s = yt - y, v = gt - g, keeping
- * hg = H g current in O(n) so that an iteration costs two passes over H
- * (H gt and the update), not three.  Leaves s in d. */
+ * hg = H g current in O(n) so that an iteration costs one pass over H
+ * (H gt with the last update written on the way), not three.  The update
+ * is left pending (w->pend_sv, bfgs.h) for the next one. */
 static void update_metric(int n, hf_bfgs_work *w)
 {
-    double *H = w->H, *s = w->d, *v = w->g, *hv = w->hy;
+    double *H = w->H, *s = w->s, *v = w->g, *hv = w->hy;
     double sv = 0, vhv = 0, ss = 0, vv = 0, sgt = 0, hvgt = 0;
-    matvec(H, w->gt, n, w->hgt);
+    if (w->pend_sv > 0)
+        update_matvec(H, s, w->u, hv, w->pend_sv, w->gt, n, w->hgt);
+    else
+        matvec(H, w->gt, n, w->hgt);
+    w->pend_sv = 0;
     for (int k = 0; k < n; k++) {
         s[k] = w->yt[k] - w->y[k];
         v[k] = w->gt[k] - w->g[k];
@@ -397,16 +535,8 @@ static void update_metric(int n, hf_bfgs_work *w)
      * H[a] += s_a u - (Hv_a / sv) s, u = c1 s - Hv / sv; and so
      * H gt += u (s.gt) - s (Hv.gt) / sv. */
     double c1 = (sv + vhv) / (sv * sv);
-    for (int k = 0; k < n; k++)
-        w->u[k] = c1 * s[k] - hv[k] / sv;
-#if defined(__GNUC__)
-    update_rows(H, s, w->u, hv, sv, n);
-#else
-    for (int a = 0; a < n; a++)
-        axpy2(H + (size_t)a * n, s[a], w->u, -hv[a] / sv, s, n);
-#endif
-    for (int k = 0; k < n; k++)
-        w->hg[k] += w->u[k] * sgt - s[k] * hvgt / sv;
+    update_terms(w->u, w->hg, s, hv, c1, sv, sgt, hvgt, n);
+    w->pend_sv = sv;
 }
 
 /* Variables from start; those on a bound that their gradient pushes
@@ -435,6 +565,7 @@ static double init_point(const hf_bfgs_problem *p, const double *Hinv0,
         f = eval(p, w, w->y, w->g, nevals);
     }
     w->start_y = NULL;
+    bounds_y(p, w);
     for (int k = 0; k < p->n; k++) {
         int i = p->idx[k];
         w->held[k] = w->x[i] == lo[i] && w->g[k] > 0   ? -1
@@ -493,8 +624,10 @@ static int first_step_bad(double rho, double f, double ft, double slope,
  * already is; then *have is set. */
 static void metric_gradient(hf_bfgs_work *w, int n, int *have)
 {
-    if (!*have)
+    if (!*have) {
+        settle(w, n);
         matvec(w->H, w->g, n, w->hg);
+    }
     *have = 1;
 }
 
@@ -526,6 +659,7 @@ int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
     double tol = p->tolerance > 0 ? p->tolerance : 1e-10;
     if (Hinv0 == w->H && !p->adaptive)
         return HF_ERR_ARG; /* a restart would need the metric overwritten */
+    w->pend_sv = 0;
     double f = init_point(p, Hinv0, start, w, nevals);
     w->at_near = 0;
     w->first_bad = 0;
@@ -544,6 +678,7 @@ int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
             }
             if (++releases > 3)
                 break;
+            settle(w, n);
             if (p->adaptive)
                 join_released(p, w);
             else
@@ -577,6 +712,7 @@ int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
         if (hit >= 0 && t == tcap) {
             w->held[hit] = hitbound == hf_model_lower(p->m)[p->idx[hit]]
                                ? -1 : 1;
+            settle(w, n);
             hffit_bfgs_drop_variable(w->H, n, hit);
             have_hg = 0;
             w->stopped_lower = w->stop_lower && w->held[hit] < 0 &&
@@ -589,6 +725,7 @@ int hffit_bfgs_newton(const hf_bfgs_problem *p, double newton_tol,
             (w->near && (w->at_near = at_near(p, w))))
             break;
     }
+    settle(w, n); /* the caller reads H */
     *tnll = 2 * f;
     write_point(p, w, pars);
     return rc;

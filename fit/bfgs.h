@@ -36,6 +36,15 @@ typedef struct hf_bfgs_work {
      * gradient (npars each) */
     double *y, *g, *d, *yt, *gt, *hy, *u, *hg, *hgt, *x, *gx;
     double *h0d; /* n: the first metric's diagonal (a released variable's) */
+    /* The last BFGS update of H, not yet written where pend_sv > 0: H +=
+     * s u' - (hv / pend_sv) s' with s here (n), u and hv = hy.  The next
+     * H gt writes it in the same pass over H (bfgs.c update_matvec);
+     * anything else that reads H writes it first.  0 outside a descent. */
+    double *s;
+    double pend_sv;
+    /* the bounds in the variables' units (n each, made once a descent)
+     * and the steps to them along d (n) */
+    double *ylo, *yhi, *th;
     double *buf;
     /* NULL (as hffit_bfgs_work_alloc leaves it), or a point (npars) where
      * the descent may stop short: once every moved parameter is within
