@@ -60,6 +60,9 @@ typedef struct hffit_metric {
      * starts fit/'s BFGS from the identity; 0: hffit_ex's path.  The
      * caller's per fit (infer/asymptotic.c: the Asimov fits only). */
     int identity;
+    /* 1: that identity is the diagonal of Hinv conditioned on the POI
+     * instead (warm.c first_metric; the caller's per fit) */
+    int diagonal;
     /* 1: a fixed-POI fit starts from the metric hffit_metric_keep_fixed
      * kept, where one is (the caller's per fit; infer/asymptotic.c: the
      * Asimov fit from the data's fit at the same mu) */

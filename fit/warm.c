@@ -116,10 +116,45 @@ void hffit_metric_condition(const hffit_metric *mt, double *H)
     condition(mt->Hinv, mt->n, mt->poi_var, H);
 }
 
+/* The diagonal of mt's kept metric conditioned on the POI, without its
+ * row and column, into H's diagonal (n - 1 variables, H zeroed): the
+ * entries of hffit_metric_condition's H, each C_aa - C_ap / C_pp * C_pa.
+ * 0 (H unchanged) where there is no POI row or an entry is not positive.
+ * Why the diagonal alone: it gives each variable's step its own scale
+ * (the identity takes every width as one) without the correlations that,
+ * beyond WARM_QMAX, lead a data fit into another well.  On the 1Lbb
+ * grid's 59 data fits with a predicted q in (9, 100] the whole
+ * conditioned metric ended C1N2_Wh_hbb_300_75 and 450_50 0.73 and 0.14
+ * higher than the identity (350_0 and 375_50 0.08 and 0.29 lower), half
+ * of it the last two lower; this diagonal left every shared grid's fit
+ * where the identity's ended (within 3.2e-12 in twice_nll).  The path
+ * still decides there: at half and twice this diagonal 225_0 and 300_50
+ * ended 0.088 and 0.046 higher. */
+static int conditioned_diagonal(const hffit_metric *mt, double *H)
+{
+    int N = mt->n, p = mt->poi_var, n = N - 1;
+    const double *C = mt->Hinv;
+    if (!mt->have || mt->poi_held || p < 0 || !(C[(size_t)p * N + p] > 0))
+        return 0;
+    double cpp = C[(size_t)p * N + p];
+    for (int a = 0, r = 0; a < N; a++) {
+        if (a == p)
+            continue;
+        double v = C[(size_t)a * N + a] - C[(size_t)a * N + p] / cpp *
+                                              C[(size_t)p * N + a];
+        if (!(v > 0))
+            return 0;
+        H[(size_t)r * n + r] = v;
+        r++;
+    }
+    return 1;
+}
+
 /* The first metric of a fit over n variables, made in place in mt->bw.H
  * (hffit_bfgs_newton then starts from it without a copy): the kept one
  * (conditioned on the POI without its row and column when the POI is
- * fixed), else (or asked for) the identity. */
+ * fixed), else (or asked for) the identity, or where mt->diagonal asks
+ * the conditioned kept metric's diagonal. */
 static void first_metric(hffit_metric *mt, int n, int fix_poi, int identity)
 {
     int N = mt->n, p = mt->poi_var;
@@ -140,6 +175,9 @@ static void first_metric(hffit_metric *mt, int n, int fix_poi, int identity)
         return;
     }
     memset(H0, 0, (size_t)n * n * sizeof *H0);
+    if (identity && mt->diagonal && fix_poi && n == N - 1 &&
+        conditioned_diagonal(mt, H0))
+        return;
     for (int k = 0; k < n; k++)
         H0[(size_t)k * n + k] = 1;
 }

@@ -697,6 +697,14 @@ static int hypo_fit(void *ctx, const double *data, const double *start,
         !h->fixed_start[asimov] && mu <= hf_model_upper(h->m)[h->poi] &&
         (asimov || hffit_metric_jump(&h->metric, start, mu, h->width,
                                      h->poi) <= HYPO_DATA_QMAX);
+    /* the data's: its first metric the conditioned kept metric's diagonal
+     * (fit/warm.c says why), where the identity took 2,231 evaluations
+     * over the 1Lbb grid's 59 such fits, this 1,975 (the Asimov fits that
+     * start from them and their final metric 79 more: 4,365 -> 4,444),
+     * every twice_nll within 3.2e-12 of the identity's.  The Asimov fits
+     * keep the identity (the diagonal saved 2 evaluations there), and
+     * asimov_from_inits checks them for a lower well from that path. */
+    h->metric.diagonal = !asimov;
     /* from the data's fit at mu, with the final metric of its BFGS */
     h->metric.use_fixed = fix_poi && f->data_start && start == f->data_start;
     /* a thorough fit (a retry) is hffit_ex's own, from no metric */
@@ -706,6 +714,7 @@ static int hypo_fit(void *ctx, const double *data, const double *start,
                                                        : &f->h->metric,
                         pars, &r, err);
     h->metric.use_fixed = 0;
+    h->metric.diagonal = 0;
     /* kept only where asimov_data_start will use it */
     if (!asimov && fix_poi && h->metric.Hinv)
         hffit_metric_keep_fixed(&h->metric, asimov_wants_data(h, mu));
