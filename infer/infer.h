@@ -288,13 +288,20 @@ typedef struct hf_batch_source {
 int hfinfer_batch_cls_prep(const hf_workspace *ws, const hfmodel_prep *prep,
                            const hf_patchset *ps, const hf_batch_options *opt,
                            hf_batch_result *res, hf_error *err);
-/* The same with the grid's shared start worked out ahead by the caller
- * (ahead, from hfinfer_grid_share on the same ws, prep and opt; NULL:
- * worked out here, before the threads).  ahead is only read. */
+/* What a caller adds to a grid's batch (hfinfer_batch_cls_shared): the
+ * shared start worked out ahead (from hfinfer_grid_share on the same ws,
+ * prep and opt; NULL: worked out by the batch before its threads), and
+ * done, called on an item's thread once the item is done (NULL: none). */
+typedef struct hfinfer_grid_hooks {
+    const hfinfer_share *ahead;
+    void (*done)(void *ctx, int i, const hf_batch_item *it);
+    void *ctx;
+} hfinfer_grid_hooks;
+/* hfinfer_batch_cls_prep with hooks (NULL: none), which are only read. */
 int hfinfer_batch_cls_shared(const hf_workspace *ws, const hfmodel_prep *prep,
                              const hf_patchset *ps, const hf_batch_options *opt,
-                             const hfinfer_share *ahead, hf_batch_result *res,
-                             hf_error *err);
+                             const hfinfer_grid_hooks *hooks,
+                             hf_batch_result *res, hf_error *err);
 /* The shared start a batch of patches on ws with opt (NULL: the
  * defaults) works out before its threads (the fit of ws alone), into
  * *share, which the caller frees with hfinfer_share_free: the same
