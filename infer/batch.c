@@ -129,9 +129,11 @@ static void run_item(const hf_batch_source *src, void *state, int i,
     it->seconds = now() - t0;
 }
 
-int hfinfer_batch_run(const hf_batch_source *src, int n, int nthreads,
-                 const hf_batch_options *o, const hfinfer_share *sh,
-                 hf_batch_result *res)
+/* hfinfer_batch_run with hooks' done (NULL: none) called after each
+ * item on its thread; hooks' ahead is not read here (sh is the start). */
+static int run_loop(const hf_batch_source *src, int n, int nthreads,
+                    const hf_batch_options *o, const hfinfer_share *sh,
+                    const hfinfer_grid_hooks *hooks, hf_batch_result *res)
 {
     int done = 0;
 #pragma omp parallel num_threads(nthreads)
@@ -148,6 +150,8 @@ int hfinfer_batch_run(const hf_batch_source *src, int n, int nthreads,
             else
                 it->status = hfcore_error_set(&it->err, HF_ERR_NOMEM,
                                           "out of memory");
+            if (hooks && hooks->done)
+                hooks->done(hooks->ctx, i, it);
             if (o->progress) {
 #pragma omp critical(hf_batch_progress)
                 o->progress(o->progress_ctx, ++done, n);
@@ -159,6 +163,13 @@ int hfinfer_batch_run(const hf_batch_source *src, int n, int nthreads,
     for (int i = 0; i < n; i++)
         res->nfailed += res->items[i].status != HF_OK;
     return HF_OK;
+}
+
+int hfinfer_batch_run(const hf_batch_source *src, int n, int nthreads,
+                 const hf_batch_options *o, const hfinfer_share *sh,
+                 hf_batch_result *res)
+{
+    return run_loop(src, n, nthreads, o, sh, NULL, res);
 }
 
 /* Patches as a batch source: each item builds its patched model (the
@@ -223,26 +234,49 @@ static void patch_release(void *ctx, void *state, const hf_model *m)
  * depends on the thread count or on the order of the patches.  Without
  * it (out of memory, a workspace that does not build or fit alone) each
  * patch starts from its inits. */
-static void grid_share(const patch_source *ps, hfinfer_share *share)
+static void share_fit(const hf_workspace *ws, const hfmodel_prep *prep,
+                      const hf_model_options *model, const hf_fit_options *fit,
+                      hfinfer_share *share)
 {
     hf_model *m = NULL;
     hf_error e;
     hf_model_options mo;
-    if (ps->o->model)
-        mo = *ps->o->model;
+    if (model)
+        mo = *model;
     else
         hf_model_options_init(&mo);
     mo.poi = ""; /* the workspace's POI is usually a signal's parameter */
-    if (hfmodel_build_applied_prep(ps->ws, ps->prep, NULL, 0, &mo, &m, &e) == HF_OK &&
-        hfinfer_share_init(share, m, ps->o->fit) != HF_OK)
+    if (hfmodel_build_applied_prep(ws, prep, NULL, 0, &mo, &m, &e) == HF_OK &&
+        hfinfer_share_init(share, m, fit) != HF_OK)
         hfinfer_share_free(share);
     hf_model_free(m);
 }
 
+void hfinfer_grid_share(const hf_workspace *ws, const hfmodel_prep *prep,
+                        const hf_batch_options *opt, hfinfer_share *share)
+{
+    memset(share, 0, sizeof *share);
+    hf_batch_options defaults;
+    if (!opt) {
+        hf_batch_options_init(&defaults);
+        opt = &defaults;
+    }
+    /* options the batch refuses: it fails before it would use a start */
+    if (!ws || hfcore_check_version(opt->version, HF_BATCH_OPTIONS_VERSION,
+                                    "hf_batch_options", NULL) != HF_OK ||
+        hfmodel_options_check(opt->model, NULL) != HF_OK ||
+        hffit_options_check(opt->fit, NULL) != HF_OK)
+        return;
+    share_fit(ws, prep, opt->model, opt->fit, share);
+}
+
 /* The batch of ps (the patches, or a lazy patchset) on ws, with ps->prep
- * when the caller read it, else read here. */
+ * when the caller read it, else read here, and with the caller's hooks
+ * (NULL: none): the shared start when the caller worked it out
+ * (hfinfer_grid_share), else worked out here. */
 static int run_patches(patch_source *ps, int n, const hf_batch_options *opt,
-                       hf_batch_result *res, hf_error *err)
+                       const hfinfer_grid_hooks *hooks, hf_batch_result *res,
+                       hf_error *err)
 {
     hf_batch_options defaults;
     int nthreads, rc = hfinfer_batch_start("hf_batch_cls", &opt, &defaults, n, res,
@@ -255,13 +289,14 @@ static int run_patches(patch_source *ps, int n, const hf_batch_options *opt,
     if (prep)
         ps->prep = prep;
     hf_batch_source src = {ps, NULL, NULL, patch_prepare, patch_release};
+    const hfinfer_share *ahead = hooks ? hooks->ahead : NULL;
     /* every batch, even of one patch: a patch's result must not depend on
      * which patches share its batch (hfscan's ranks compute chunks of
      * any size, its --resume recomputes single lines) */
     hfinfer_share share = {0};
-    if (n > 0)
-        grid_share(ps, &share);
-    rc = hfinfer_batch_run(&src, n, nthreads, opt, &share, res);
+    if (n > 0 && !ahead)
+        share_fit(ps->ws, ps->prep, opt->model, opt->fit, &share);
+    rc = run_loop(&src, n, nthreads, opt, ahead ? ahead : &share, hooks, res);
     hfinfer_share_free(&share);
     hfmodel_prep_free(prep);
     return rc;
@@ -271,7 +306,8 @@ static int run_patches(patch_source *ps, int n, const hf_batch_options *opt,
  * read here). */
 static int cls_patches(const hf_workspace *ws, const hfmodel_prep *prep,
                        const hf_patch *const *patches, int n,
-                       const hf_batch_options *opt, hf_batch_result *res,
+                       const hf_batch_options *opt,
+                       const hfinfer_grid_hooks *hooks, hf_batch_result *res,
                        hf_error *err)
 {
     if (!res)
@@ -284,7 +320,7 @@ static int cls_patches(const hf_workspace *ws, const hfmodel_prep *prep,
             return hfcore_error_set(err, HF_ERR_ARG,
                                 "hf_batch_cls: patch %d is NULL", i);
     patch_source ps = {ws, prep, patches, opt, NULL, NULL};
-    return run_patches(&ps, n, opt, res, err);
+    return run_patches(&ps, n, opt, hooks, res, err);
 }
 
 int hf_batch_cls_patches(const hf_workspace *ws,
@@ -292,7 +328,7 @@ int hf_batch_cls_patches(const hf_workspace *ws,
                          const hf_batch_options *opt, hf_batch_result *res,
                          hf_error *err)
 {
-    return cls_patches(ws, NULL, patches, n, opt, res, err);
+    return cls_patches(ws, NULL, patches, n, opt, NULL, res, err);
 }
 
 /* A lazily read patchset: a patch that cannot be parsed fails the batch
@@ -300,7 +336,8 @@ int hf_batch_cls_patches(const hf_workspace *ws,
  * order), not as a failed point. */
 static int cls_lazy(const hf_workspace *ws, const hfmodel_prep *prep,
                     const hf_patchset *set, const hf_batch_options *opt,
-                    hf_batch_result *res, hf_error *err)
+                    const hfinfer_grid_hooks *hooks, hf_batch_result *res,
+                    hf_error *err)
 {
     int n = hf_patchset_size(set);
     patch_source ps = {ws, prep, NULL, opt, set, calloc(n > 0 ? (size_t)n : 1, 1)};
@@ -310,7 +347,7 @@ static int cls_lazy(const hf_workspace *ws, const hfmodel_prep *prep,
                                 !ps.parsed ? "hf_batch_cls: out of memory"
                                            : "hf_batch_cls: NULL argument");
     }
-    int rc = run_patches(&ps, n, opt, res, err);
+    int rc = run_patches(&ps, n, opt, hooks, res, err);
     for (int i = 0; rc == HF_OK && i < n; i++)
         if (!ps.parsed[i]) {
             if (err)
@@ -322,25 +359,33 @@ static int cls_lazy(const hf_workspace *ws, const hfmodel_prep *prep,
     return rc;
 }
 
-int hfinfer_batch_cls_prep(const hf_workspace *ws, const hfmodel_prep *prep,
-                           const hf_patchset *ps, const hf_batch_options *opt,
-                           hf_batch_result *res, hf_error *err)
+int hfinfer_batch_cls_shared(const hf_workspace *ws, const hfmodel_prep *prep,
+                             const hf_patchset *ps, const hf_batch_options *opt,
+                             const hfinfer_grid_hooks *hooks,
+                             hf_batch_result *res, hf_error *err)
 {
     if (res)
         memset(res, 0, sizeof *res);
     if (!ps)
         return hfcore_error_set(err, HF_ERR_ARG, "hf_batch_cls: NULL patchset");
     if (hfpatch_patchset_lazy(ps))
-        return cls_lazy(ws, prep, ps, opt, res, err);
+        return cls_lazy(ws, prep, ps, opt, hooks, res, err);
     int n = hf_patchset_size(ps);
     const hf_patch **list = malloc((n > 0 ? (size_t)n : 1) * sizeof *list);
     if (!list)
         return hfcore_error_set(err, HF_ERR_NOMEM, "hf_batch_cls: out of memory");
     for (int i = 0; i < n; i++)
         list[i] = hf_patchset_patch(ps, i);
-    int rc = cls_patches(ws, prep, list, n, opt, res, err);
+    int rc = cls_patches(ws, prep, list, n, opt, hooks, res, err);
     free(list);
     return rc;
+}
+
+int hfinfer_batch_cls_prep(const hf_workspace *ws, const hfmodel_prep *prep,
+                           const hf_patchset *ps, const hf_batch_options *opt,
+                           hf_batch_result *res, hf_error *err)
+{
+    return hfinfer_batch_cls_shared(ws, prep, ps, opt, NULL, res, err);
 }
 
 int hf_batch_cls(const hf_workspace *ws, const hf_patchset *ps,

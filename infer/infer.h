@@ -292,6 +292,29 @@ typedef struct hf_batch_source {
 int hfinfer_batch_cls_prep(const hf_workspace *ws, const hfmodel_prep *prep,
                            const hf_patchset *ps, const hf_batch_options *opt,
                            hf_batch_result *res, hf_error *err);
+/* What a caller adds to a grid's batch (hfinfer_batch_cls_shared): the
+ * shared start worked out ahead (from hfinfer_grid_share on the same ws,
+ * prep and opt; NULL: worked out by the batch before its threads), and
+ * done, called on an item's thread once the item is done (NULL: none). */
+typedef struct hfinfer_grid_hooks {
+    const hfinfer_share *ahead;
+    void (*done)(void *ctx, int i, const hf_batch_item *it);
+    void *ctx;
+} hfinfer_grid_hooks;
+/* hfinfer_batch_cls_prep with hooks (NULL: none), which are only read. */
+int hfinfer_batch_cls_shared(const hf_workspace *ws, const hfmodel_prep *prep,
+                             const hf_patchset *ps, const hf_batch_options *opt,
+                             const hfinfer_grid_hooks *hooks,
+                             hf_batch_result *res, hf_error *err);
+/* The shared start a batch of patches on ws with opt (NULL: the
+ * defaults) works out before its threads (the fit of ws alone), into
+ * *share, which the caller frees with hfinfer_share_free: the same
+ * doubles, so that a caller may work it out while it still reads the
+ * patchset.  share->have 0 where there is nothing to share (options the
+ * batch refuses, a workspace that does not build or fit alone, out of
+ * memory). */
+void hfinfer_grid_share(const hf_workspace *ws, const hfmodel_prep *prep,
+                        const hf_batch_options *opt, hfinfer_share *share);
 
 /* The one batch loop: items 0..n-1 over nthreads threads (from
  * hfinfer_batch_start, which allocated res->items), the hypotest and limit of
