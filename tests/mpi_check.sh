@@ -27,9 +27,13 @@ fail=0
 ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; fail=1; }
 same() { if cmp -s "$1" "$2"; then ok "$3"; else bad "$3"; diff "$1" "$2" | head -5; fi; }
-# The same text but for numbers, which agree within 1e-8 relative: a batch's
-# free fits start from the workspace's own fit (infer/share.c), hfcls's on
-# one patch from the inits; the same minimum agrees to the fits' tolerance.
+# The same text but for numbers, which agree within 1e-7 relative: a batch's
+# free and background-only fits start from the workspace's own fit
+# (infer/share.c, asymptotic.c's bkg_only_start), hfcls's on one patch from
+# the inits; the same minimum agrees to the fits' tolerance, and the Asimov
+# data made from the background-only fit's point with it.  Measured: 2.1e-8
+# (the sys patch below, CLs_exp[0]; 1e-12 before the background-only fit
+# started there, be3d0c9); a 1e-6 move and a missing number each fail.
 nums() { tr -s ',[]{}: ' '\n' <"$1" | grep -E '^-?[0-9]'; }
 near() {
     sed 's/-\{0,1\}[0-9][0-9.eE+-]*/N/g' "$1" >$T/near1
@@ -37,7 +41,7 @@ near() {
     nums "$1" >$T/nums1; nums "$2" >$T/nums2
     if cmp -s $T/near1 $T/near2 && [ -s $T/nums1 ] &&
         paste $T/nums1 $T/nums2 | awk '{ d = $1 - $2; if (d < 0) d = -d;
-            m = $2 < 0 ? -$2 : $2; if (!(d <= 1e-8 * m)) bad = 1 }
+            m = $2 < 0 ? -$2 : $2; if (!(d <= 1e-7 * m)) bad = 1 }
             END { exit bad }'; then ok "$3"; else bad "$3"; diff "$1" "$2" | head -5; fi
 }
 
@@ -170,7 +174,7 @@ cmp -s $T/flat4 $T/flat1 && ! cmp -s $T/sys4 $T/sys1 && ok "--interp changes one
     bad "premise: --interp changes flat, or not sys"
 cat $T/flat4 $T/sys4 >$T/want4
 $B/hfscan $F >$T/scan4 && sed 's/^{"patch": "[a-z]*", "values": \[\], /{/' $T/scan4 >$T/got4 &&
-    near $T/want4 $T/got4 "plain patches as hfcls (numbers within 1e-8)"
+    near $T/want4 $T/got4 "plain patches as hfcls (numbers within 1e-7)"
 for o in "--interp normsys=code1" "--test-poi 2"; do
     cat $T/header $T/scan4 >$T/begun
     cp $T/begun $T/begun.before
