@@ -113,6 +113,14 @@ double hffit_metric_jump(const hffit_metric *mt, const double *start,
  * mt->use_fixed: 1; 0 where there is none to keep (that fit took no
  * converged BFGS descent) or keep is 0, and nothing is kept then. */
 int hffit_metric_keep_fixed(hffit_metric *mt, int keep);
+/* Hinv (an inverse metric over mt's n variables, the POI's among them)
+ * conditioned on the POI, and where curv is not NULL made that of the
+ * Hessian plus curv (n, width units: the POI's is not read) on the
+ * diagonal, kept as hffit_metric_keep_fixed keeps a fit's: the first
+ * metric of the next fixed-POI fit with mt->use_fixed.  0 where there is
+ * no POI among the variables, or out of memory. */
+int hffit_metric_seed_fixed(hffit_metric *mt, const double *Hinv,
+                            const double *curv);
 
 /* The BFGS descent of hffit_warm over the n variables idx[0..n) from x
  * (npars: the point, the other parameters as they stay), the point

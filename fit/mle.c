@@ -1405,8 +1405,13 @@ static int warm_descent(fit_ctx *c, double tol)
     c->warm_h = !c->identity && (nev > 0 || w->start_taken);
     c->nevals += (int)nev + w->start_taken; /* see nfree */
     c->nfree += w->start_taken;
-    if (!(f < c->fbest)) /* also NaN: it did not move */
-        return 0;
+    /* it did not move (also NaN): converged only where the BFGS found
+     * its start converged.  Before, such a start went on to hffit_ex's
+     * descent, which took 7-30 evaluations to confirm it: with --explain
+     * the sbottom and staus patches' free fits took 2,542 and 1,089
+     * evaluations, now 1,476 and 877 (bench/RESULTS.md). */
+    if (!(f < c->fbest))
+        return rc == HF_OK && nev == 0 && f == c->fbest && converged(c, tol);
     c->fbest = f;
     for (int k = 0; k < c->n; k++) {
         double v = w->y[k]; /* a step rounds a hair past a bound: put back */

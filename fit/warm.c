@@ -84,15 +84,15 @@ HFCORE_AVX2_CLONE_O3 static void less_row(double *restrict out,
         out[k] = a[k] - c * b[k];
 }
 
-/* mt's kept metric conditioned on the POI, without the POI's row and
- * column, into H ((n-1) x (n-1)), in one pass: each entry the one
- * hffit_bfgs_drop_variable(p) leaves in a copy of Hinv (the same
+/* Hi (N x N) conditioned on variable p, without p's row and column, into
+ * H ((N-1) x (N-1)), in one pass: each entry the one
+ * hffit_bfgs_drop_variable(p) leaves in a copy of Hi (the same
  * difference, h - (h_ap / h_pp) h_pb, skipped where h_ap / h_pp is 0),
  * then squeezed out -- without that copy and the squeeze's pass. */
-void hffit_metric_condition(const hffit_metric *mt, double *H)
+static void condition(const double *Hi, int N, int p, double *H)
 {
-    int N = mt->n, p = mt->poi_var, n = N - 1;
-    const double *Hi = mt->Hinv, *hp = Hi + (size_t)p * N;
+    int n = N - 1;
+    const double *hp = Hi + (size_t)p * N;
     double hpp = hp[p];
     if (!(hpp > 0))
         hpp = 1e-300;
@@ -109,6 +109,11 @@ void hffit_metric_condition(const hffit_metric *mt, double *H)
         less_row(out, ha, hap, hp, p);
         less_row(out + p, ha + p + 1, hap, hp + p + 1, N - p - 1);
     }
+}
+
+void hffit_metric_condition(const hffit_metric *mt, double *H)
+{
+    condition(mt->Hinv, mt->n, mt->poi_var, H);
 }
 
 /* The first metric of a fit over n variables, made in place in mt->bw.H
@@ -227,6 +232,63 @@ int hffit_metric_keep_fixed(hffit_metric *mt, int keep)
         if (mt->bw.held[k])
             H[k * n + k] = 1;
     mt->fixed_final = 0;
+    mt->fixed_kept = 1;
+    return 1;
+}
+
+/* row -= f u (n): vectorised (restrict; cloned for AVX2, no FMA
+ * contraction).  The 1Lbb grid's updates below (13 a patch) took 232M
+ * instructions as a scalar loop over the whole matrix, 27M so on the
+ * upper triangle. */
+HFCORE_AVX2_CLONE_O3 static void less_outer(double *restrict row, double f,
+                                            const double *restrict u, int n)
+{
+    for (int l = 0; l < n; l++)
+        row[l] -= f * u[l];
+}
+
+/* The inverse H (n x n) of a Hessian made that of the Hessian plus
+ * curv[a] on each diagonal entry a, by Sherman-Morrison (one O(n^2)
+ * update each: H -= c / (1 + c h_aa) h_a h_a'), on the upper triangle,
+ * then mirrored (u, n doubles, scratch).  An update that would leave H
+ * indefinite or near it (1 + c h_aa <= 1e-3) is skipped. */
+static void add_curvature(double *H, int n, const double *curv, double *u)
+{
+    for (int a = 0; a < n; a++) {
+        double c = curv[a], d = 1 + c * H[(size_t)a * n + a];
+        if (c == 0 || !(d > 1e-3))
+            continue;
+        for (int k = 0; k < n; k++) /* h_a from the upper triangle */
+            u[k] = k <= a ? H[(size_t)k * n + a] : H[(size_t)a * n + k];
+        for (int k = 0; k < n; k++)
+            less_outer(H + (size_t)k * n + k, c / d * u[k], u + k, n - k);
+    }
+    for (int a = 1; a < n; a++)
+        for (int k = 0; k < a; k++)
+            H[(size_t)a * n + k] = H[(size_t)k * n + a];
+}
+
+int hffit_metric_seed_fixed(hffit_metric *mt, const double *Hinv,
+                            const double *curv)
+{
+    int N = mt->n, p = mt->poi_var, n = N - 1;
+    mt->fixed_kept = 0;
+    if (p < 0 || N < 2)
+        return 0;
+    if (!mt->fix_own)
+        mt->Hfix = mt->fix_own = malloc((size_t)N * N * sizeof *mt->Hfix);
+    double *c = malloc(2 * (size_t)n * sizeof *c);
+    if (!mt->Hfix || !c) {
+        free(c);
+        return 0;
+    }
+    condition(Hinv, N, p, mt->Hfix);
+    if (curv) { /* curv without the POI's */
+        memcpy(c, curv, p * sizeof *c);
+        memcpy(c + p, curv + p + 1, (n - p) * sizeof *c);
+        add_curvature(mt->Hfix, n, c, c + n);
+    }
+    free(c);
     mt->fixed_kept = 1;
     return 1;
 }

@@ -201,6 +201,35 @@ static const double *hypo_start(hf_hypo *h, const hfinfer_start *st)
     return st->pars;
 }
 
+/* The background-only fit's start: the grid's shared start (share.c),
+ * with its metric conditioned on the POI as the first one, where the free
+ * fit started there and the kept metric allows that start (no jump of the
+ * POI: the shared start's is 0); else the free fit's point with the free
+ * fit's metric.  The shared start is the fit of the workspace alone, the
+ * background, and at the POI's 0 a patch's NLL is the workspace's but
+ * for the constraints whose widths the signal changes (st->curv, put
+ * into the metric by hffit_metric_seed_fixed): on 3LRJ (none changed)
+ * the start is the minimum itself.  From the free fit's point the first
+ * step, the POI's jump from muhat to 0, made about half the decrease the
+ * metric predicted, and the descent went on at about a tenth per step.
+ * On the 1Lbb grid its 124 such fits took 1,049 evaluations of descent
+ * from here, 1,668 from the free fit's point and 1,498 from here without
+ * the curvature (its first step ran staterror_SRHMEM_mct2[2] 5-6 widths
+ * in 90 patches and was cut back to a seventh); with their checks
+ * (--explain) 1,616 against 2,235, and 3LRJ's 64 fits 253 against 637
+ * (bench/RESULTS.md).  The free fit keeps the shared metric as it is:
+ * with the curvature there too 1Lbb's free fits took 400 evaluations
+ * fewer, but sbottom 600_500_60's Asimov fit in a grid then ended in the
+ * higher of its two wells (tests/test_share.c, test_sbottom_wells). */
+static const double *bkg_only_start(hf_hypo *h, const hfinfer_start *st)
+{
+    if (!st || !st->Hinv || h->ts == HF_TEST_Q0 || !h->metric.Hinv ||
+        !hffit_metric_usable(&h->metric, st->pars, 1, 0, h->width, h->poi) ||
+        !hffit_metric_seed_fixed(&h->metric, st->Hinv, st->curv))
+        return h->free_pars;
+    return st->pars;
+}
+
 int hfinfer_hypo_init_start(hf_hypo *h, const hf_model *m, const double *data,
                             hf_test_stat ts, const hf_fit_options *opt,
                             hf_hypotest_explain *ex, const hfinfer_start *st,
@@ -256,8 +285,13 @@ int hfinfer_hypo_init_start(hf_hypo *h, const hf_model *m, const double *data,
     if (rc != HF_OK)
         goto fail;
     double asimov_mu = ts == HF_TEST_Q0 ? 1.0 : 0.0, tnll;
-    rc = fit(h, HF_FIT_BKG_ONLY, data, h->free_pars, 1, asimov_mu,
+    const double *bkg_start = bkg_only_start(h, st);
+    h->metric.use_fixed = bkg_start != h->free_pars;
+    rc = fit(h, HF_FIT_BKG_ONLY, data, bkg_start, 1, asimov_mu,
              h->asimov_pars, &tnll, err);
+    h->metric.use_fixed = 0;
+    if (h->metric.Hinv)
+        hffit_metric_keep_fixed(&h->metric, 0); /* not kept past it */
     if (rc != HF_OK)
         goto fail;
     if (tnll < h->free_tnll) {

@@ -94,7 +94,7 @@ int hfinfer_batch_start(const char *fn, const hf_batch_options **opt,
 static int item_cls(const hf_model *m, const hf_batch_options *o,
                     const hfinfer_share *sh, hf_batch_item *it)
 {
-    hfinfer_start st = {NULL, NULL};
+    hfinfer_start st = {NULL, NULL, NULL};
     double *buf = NULL;
     /* out of memory there: the inits, as without sh */
     int shared = sh && sh->have && hfinfer_share_start(sh, m, &st, &buf) == HF_OK;

@@ -175,10 +175,14 @@ int hfinfer_hypo_init_ex(hf_hypo *h, const hf_model *m, const double *data,
 /* A grid's shared start for one test's free fit (share.c): pars (npars)
  * its start, NULL the inits; Hinv (n x n over the non-fixed parameters,
  * in the model's width units, hffit_widths, as hffit_metric's) its first
- * metric, NULL the identity. */
+ * metric, NULL the identity; curv (n, with Hinv) the change of each
+ * variable's constraint curvature from the shared fit's model to this
+ * one (width units; 0: none), for the background-only fit's metric
+ * (hffit_metric_seed_fixed). */
 typedef struct hfinfer_start {
     const double *pars;
     const double *Hinv;
+    const double *curv;
 } hfinfer_start;
 int hfinfer_hypo_init_start(hf_hypo *h, const hf_model *m, const double *data,
                             hf_test_stat ts, const hf_fit_options *opt,

@@ -11,9 +11,11 @@
  * parameters of the patch's own at their inits, its metric over the shared
  * block as the first one.  On the shared grids that took the free fits
  * from 47 to 24 evaluations a patch (1Lbb) and from 21 to 11 (3LRJ):
- * bench/RESULTS.md.  The fit's checks (other wells, sides of kinked
- * parameters, the whole-Hessian check, retry.c's refits from the inits) run
- * as from the inits.
+ * bench/RESULTS.md.  The background-only fit starts there too, with that
+ * metric corrected for the constraints whose widths the signal changes
+ * (asymptotic.c's bkg_only_start, hfinfer_start.curv).  The fit's checks
+ * (other wells, sides of kinked parameters, the whole-Hessian check,
+ * retry.c's refits from the inits) run as from the inits.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -140,7 +142,7 @@ int hfinfer_share_start(const hfinfer_share *s, const hf_model *m,
     for (int i = 0; i < np; i++)
         n += !fixed[i];
     size_t nn = s->Hinv ? (size_t)n * n : 0;
-    double *b = malloc((2 * (size_t)np + n + nn + 1) * sizeof *b);
+    double *b = malloc((2 * (size_t)np + 2 * (size_t)n + nn + 1) * sizeof *b);
     int *sv = malloc((n ? n : 1) * sizeof *sv);
     *buf = b;
     if (!b || !sv) {
@@ -148,7 +150,7 @@ int hfinfer_share_start(const hfinfer_share *s, const hf_model *m,
         return HF_ERR_NOMEM;
     }
     double *pars = b, *width = pars + np, *ratio = width + np;
-    double *H = nn ? ratio + n : NULL;
+    double *curv = ratio + n, *H = nn ? curv + n : NULL;
     hffit_widths(m, width);
     share_match(s, m, width, pars, sv, ratio);
     /* a unit row and column where s has no such variable */
@@ -158,8 +160,16 @@ int hfinfer_share_start(const hfinfer_share *s, const hf_model *m,
                 sv[a] >= 0 && sv[c] >= 0
                     ? s->Hinv[(size_t)sv[a] * s->n + sv[c]] * ratio[a] * ratio[c]
                     : a == c;
+    /* At the POI's 0 a signal adds no yield, and m's NLL is s's but for
+     * the constraint terms whose widths the signal changes (a staterror
+     * whose bin it adds to): in m's width units their curvature is 1
+     * where s's was 1 / ratio^2 */
+    for (int a = 0; a < n; a++)
+        curv[a] = sv[a] >= 0 && ratio[a] != 1 ? 1 - 1 / (ratio[a] * ratio[a])
+                                              : 0;
     free(sv);
     st->pars = pars;
     st->Hinv = H;
+    st->curv = H ? curv : NULL;
     return HF_OK;
 }

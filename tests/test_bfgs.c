@@ -335,6 +335,47 @@ static void test_metric_condition(void **state)
     }
 }
 
+/* hffit_metric_seed_fixed: the inverse metric conditioned on the POI
+ * (hffit_metric_condition's C), then that of the Hessian C^-1 plus curv
+ * on the diagonal (the POI's curv not read; a zero one no change): Hfix
+ * (C^-1 + D) = I, tested as Hfix (I + D C) = C, for every place of the
+ * POI; symmetric.  Without the curvature the test fails (Hfix = C). */
+static void test_metric_seed_fixed(void **state)
+{
+    (void)state;
+    enum { N = 6, n = N - 1 };
+    /* both signs, a zero; 1 + c h_aa > 0 (else skipped, as it must) */
+    double Hi[N * N], C[n * n], curv[N] = {0.8, 0.5, 0, 0.3, -0.1, -0.15};
+    for (int a = 0; a < N; a++)
+        for (int b = 0; b <= a; b++) {
+            double v = a == b ? 3 + 0.37 * a : 0.4 * sin(1.7 * a + 0.9 * b);
+            Hi[a * N + b] = Hi[b * N + a] = v;
+        }
+    for (int p = 0; p < N; p++) {
+        hffit_metric mt = {0};
+        mt.n = N, mt.poi_var = p, mt.Hinv = Hi, mt.have = 1;
+        hffit_metric_condition(&mt, C);
+        assert_int_equal(hffit_metric_seed_fixed(&mt, Hi, curv), 1);
+        assert_true(mt.fixed_kept);
+        const double *F = mt.Hfix;
+        double d[n];
+        for (int a = 0, r = 0; a < N; a++)
+            if (a != p)
+                d[r++] = curv[a];
+        double worst = 0;
+        for (int a = 0; a < n; a++)
+            for (int b = 0; b < n; b++) {
+                double v = F[a * n + b]; /* (Hfix (I + D C))_ab */
+                for (int k = 0; k < n; k++)
+                    v += F[a * n + k] * d[k] * C[k * n + b];
+                worst = fmax(worst, fabs(v - C[a * n + b]));
+                assert_true(F[a * n + b] == F[b * n + a]);
+            }
+        assert_true(worst < 1e-12);
+        free(mt.fix_own);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -347,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_start_given),
         cmocka_unit_test(test_metric_in_place),
         cmocka_unit_test(test_metric_condition),
+        cmocka_unit_test(test_metric_seed_fixed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
