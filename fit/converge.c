@@ -221,8 +221,10 @@ static int by_key(const void *p, const void *q)
 
 /* The check's index arrays (7 n ints): asc, the parameters idx in
  * ascending order (compact's rows); rank[a], idx[a]'s place among them;
- * nnz by compact row; P, the permutation block_of applies; k (n pairs)
- * and seen, scratch. */
+ * nnz by compact row; P, the permutation block_of applies; k (2n) and
+ * seen, scratch (k: ascending's (key, a) pairs, sparse_order's counts,
+ * count_nonzeros' runs, hessian_block_apart's q npars, along's inverse
+ * of rank, each free again when its function returns). */
 typedef struct check_order {
     int *asc, *rank, *nnz, *P, *k, *seen;
 } check_order;
@@ -457,8 +459,8 @@ int hffit_curvature_ex(const hf_model *m, const double *data,
                                  nevals, s);
 }
 
-/* sum a[j] b[j], vectorised and cloned as axpy4_minus (in the lanes'
- * order: along's sum is a verdict's input, not an output) */
+/* sum a[j] b[j], vectorised and cloned for AVX2 without FMA (in the
+ * lanes' order: along's sum is a verdict's input, not an output) */
 HFCORE_AVX2_CLONE
 static double dot(const double *restrict a, const double *restrict b, int n)
 {

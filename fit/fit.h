@@ -63,12 +63,15 @@ typedef struct hffit_metric {
     /* 1: that identity is the diagonal of Hinv conditioned on the POI
      * instead (warm.c first_metric; the caller's per fit) */
     int diagonal;
-    /* 1: a fixed-POI fit starts from the metric hffit_metric_keep_fixed
-     * kept, where one is (the caller's per fit; infer/asymptotic.c: the
-     * Asimov fit from the data's fit at the same mu) */
+    /* 1: a fixed-POI fit starts from the metric in Hfix, where one is
+     * kept (hffit_metric_keep_fixed: a fit's final one;
+     * hffit_metric_seed_fixed: a given one conditioned on the POI).  The
+     * caller's per fit (infer/asymptotic.c: the background-only fit from
+     * a grid's shared start, the Asimov fit from the data's fit at the
+     * same mu) */
     int use_fixed;
     int fixed_final; /* bw.H: the last hffit_warm's fixed-POI BFGS's end */
-    int fixed_kept;  /* Hfix holds such a metric */
+    int fixed_kept;  /* Hfix holds such a metric, kept or seeded */
     /* (n-1) x (n-1) in an n x n block; Hfix and bw.H trade blocks, no
      * copies: fix_own is the one malloc'd here */
     double *Hfix, *fix_own;

@@ -234,6 +234,14 @@ static double objective(unsigned n, const double *y, double *grad, void *p)
     return eval(p, y, grad);
 }
 
+/* Whether variable k at y[k] with gradient g is held at a bound (a
+ * minimum there: the gradient points out of the box), the test of every
+ * check that leaves such a variable out. */
+static inline int held(const fit_ctx *c, double y, double g, int k)
+{
+    return (y <= c->lo[k] && g > 0) || (y >= c->hi[k] && g < 0);
+}
+
 /* Squared norm of the gradient projected on the feasible box: in width
  * units the NLL is about a unit quadratic, so half of it estimates how far
  * above its minimum the NLL is. */
@@ -243,7 +251,7 @@ static double projected_gradient2(const fit_ctx *c, const double *y,
     double s = 0;
     for (int k = 0; k < c->n; k++) {
         double gk = g[k];
-        if ((y[k] <= c->lo[k] && gk > 0) || (y[k] >= c->hi[k] && gk < 0))
+        if (held(c, y[k], gk, k))
             continue;
         s += gk * gk;
     }
@@ -283,8 +291,7 @@ static double flat_left(fit_ctx *c, double tol)
     double step = 1e-3 / sqrt(g2), ss = 0, gs = 0, dgs = 0;
     for (int k = 0; k < n; k++) {
         double gk = g0[k];
-        int held = (y0[k] <= c->lo[k] && gk > 0) || (y0[k] >= c->hi[k] && gk < 0);
-        double t = held ? y0[k] : y0[k] - step * gk;
+        double t = held(c, y0[k], gk, k) ? y0[k] : y0[k] - step * gk;
         yt[k] = t < c->lo[k] ? c->lo[k] : t > c->hi[k] ? c->hi[k] : t;
     }
     double f0 = c->fbest, f = eval(c, yt, gt), left = 0;
@@ -314,9 +321,7 @@ static int off_bounds(const fit_ctx *c, int *act, int *idx, double *w,
     memcpy(x, c->x, hf_model_npars(c->m) * sizeof *x);
     for (int k = 0; k < c->n; k++) {
         x[c->idx[k]] = c->ybest[k] * c->w[k];
-        double gk = c->gbest[k];
-        if ((c->ybest[k] <= c->lo[k] && gk > 0) ||
-            (c->ybest[k] >= c->hi[k] && gk < 0))
+        if (held(c, c->ybest[k], c->gbest[k], k))
             continue;
         act[na] = k;
         idx[na] = c->idx[k];
@@ -386,9 +391,7 @@ static double newton_step(fit_ctx *c, double *y)
         goto done;
 
     for (int k = 0; k < n; k++) {
-        double gk = c->gbest[k];
-        if ((c->ybest[k] <= c->lo[k] && gk > 0) ||
-            (c->ybest[k] >= c->hi[k] && gk < 0))
+        if (held(c, c->ybest[k], c->gbest[k], k))
             continue;
         act[na] = k;
         idx[na] = c->idx[k];
@@ -516,7 +519,7 @@ static int kink_converged(fit_ctx *c, double tol, int max_evals,
         double gk = c->gbest[k];
         if (kink)
             kink[k] = 0;
-        if ((yb[k] <= c->lo[k] && gk > 0) || (yb[k] >= c->hi[k] && gk < 0))
+        if (held(c, yb[k], gk, k))
             continue;
         if (0.5 * gk * gk <= tol * scale / n || ++ntested > 32 ||
             c->nevals + 2 > max_evals) {

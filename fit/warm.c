@@ -150,6 +150,25 @@ static int conditioned_diagonal(const hffit_metric *mt, double *H)
     return 1;
 }
 
+/* Hfix and bw.H trade blocks (no copy): the kept fixed-POI metric
+ * becomes the BFGS's first, or the BFGS's last becomes the kept one. */
+static void trade_fixed(hffit_metric *mt)
+{
+    double *H = mt->bw.H;
+    mt->bw.H = mt->Hfix;
+    mt->Hfix = H;
+}
+
+/* Hfix's block (N x N, as bw.H's), malloc'd the first time; 0 where out
+ * of memory. */
+static int fixed_block(hffit_metric *mt)
+{
+    if (!mt->fix_own)
+        mt->Hfix = mt->fix_own =
+            malloc((size_t)mt->n * mt->n * sizeof *mt->Hfix);
+    return mt->Hfix != NULL;
+}
+
 /* The first metric of a fit over n variables, made in place in mt->bw.H
  * (hffit_bfgs_newton then starts from it without a copy): the kept one
  * (conditioned on the POI without its row and column when the POI is
@@ -159,9 +178,7 @@ static void first_metric(hffit_metric *mt, int n, int fix_poi, int identity)
 {
     int N = mt->n, p = mt->poi_var;
     if (mt->use_fixed && mt->fixed_kept && fix_poi && n == N - 1) {
-        double *H = mt->bw.H;
-        mt->bw.H = mt->Hfix;
-        mt->Hfix = H;
+        trade_fixed(mt);
         mt->fixed_kept = 0;
         return;
     }
@@ -257,15 +274,10 @@ int hffit_metric_keep_fixed(hffit_metric *mt, int keep)
 {
     size_t N = (size_t)mt->n, n = N - 1;
     mt->fixed_kept = 0;
-    if (!keep || !mt->fixed_final)
+    if (!keep || !mt->fixed_final || !fixed_block(mt))
         return 0;
-    if (!mt->fix_own)
-        mt->Hfix = mt->fix_own = malloc(N * N * sizeof *mt->Hfix);
-    if (!mt->Hfix)
-        return 0;
-    double *H = mt->bw.H;
-    mt->bw.H = mt->Hfix;
-    mt->Hfix = H;
+    trade_fixed(mt);
+    double *H = mt->Hfix;
     for (size_t k = 0; k < n; k++)
         if (mt->bw.held[k])
             H[k * n + k] = 1;
@@ -313,10 +325,8 @@ int hffit_metric_seed_fixed(hffit_metric *mt, const double *Hinv,
     mt->fixed_kept = 0;
     if (p < 0 || N < 2)
         return 0;
-    if (!mt->fix_own)
-        mt->Hfix = mt->fix_own = malloc((size_t)N * N * sizeof *mt->Hfix);
     double *c = malloc(2 * (size_t)n * sizeof *c);
-    if (!mt->Hfix || !c) {
+    if (!fixed_block(mt) || !c) {
         free(c);
         return 0;
     }

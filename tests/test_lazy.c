@@ -152,6 +152,30 @@ static void test_marks(void **state)
     unlink(path);
 }
 
+/* The patchset at path fails the whole read (its message containing
+ * want, where want is not NULL) and opens lazily, and the batch over it
+ * fails with the whole read's code and message; path is removed. */
+static void batch_fails_as_read(const hf_workspace *ws, const char *path,
+                                const char *want)
+{
+    hf_patchset *eager = NULL, *lazy = NULL;
+    hf_error ee = {0}, le = {0};
+    assert_int_not_equal(hf_patchset_read(path, &eager, &ee), HF_OK);
+    if (want)
+        assert_non_null(strstr(ee.msg, want));
+    assert_int_equal(hfpatch_patchset_open(path, &lazy, &le), HF_OK);
+    hf_batch_options bo;
+    hf_batch_options_init(&bo);
+    bo.threads = 2;
+    hf_batch_result r;
+    int rc = hf_batch_cls(ws, lazy, &bo, &r, &le);
+    assert_int_equal(rc, ee.code);
+    assert_string_equal(le.msg, ee.msg);
+    assert_null(r.items);
+    hf_patchset_free(lazy);
+    unlink(path);
+}
+
 /* Patches that cannot be parsed (a repeated key, an unknown op), one or
  * two of them: the batch fails with the message of the whole read, the
  * first such patch's. */
@@ -174,20 +198,7 @@ static void test_same_errors(void **state)
             write_edited(first, edits[0][0], edits[0][1], path, sizeof path);
             unlink(first);
         }
-        hf_patchset *eager = NULL, *lazy = NULL;
-        hf_error ee = {0}, le = {0};
-        assert_int_not_equal(hf_patchset_read(path, &eager, &ee), HF_OK);
-        assert_int_equal(hfpatch_patchset_open(path, &lazy, &le), HF_OK);
-        hf_batch_options bo;
-        hf_batch_options_init(&bo);
-        bo.threads = 2;
-        hf_batch_result r;
-        int rc = hf_batch_cls(ws, lazy, &bo, &r, &le);
-        assert_int_equal(rc, ee.code);
-        assert_string_equal(le.msg, ee.msg);
-        assert_null(r.items);
-        hf_patchset_free(lazy);
-        unlink(path);
+        batch_fails_as_read(ws, path, NULL);
     }
     hf_workspace_free(ws);
 }
@@ -214,21 +225,7 @@ static void test_block_repeats(void **state)
                  "\"value\": {\"name\": \"a\", \"type\": \"normsys\", \"data\": %s}}, {",
                  datas[k]);
         write_edited(DEMO "patchset.json", "sig_400", edit, path, sizeof path);
-        hf_patchset *eager = NULL, *lazy = NULL;
-        hf_error ee = {0}, le = {0};
-        assert_int_not_equal(hf_patchset_read(path, &eager, &ee), HF_OK);
-        assert_non_null(strstr(ee.msg, "appears twice in one object"));
-        assert_int_equal(hfpatch_patchset_open(path, &lazy, &le), HF_OK);
-        hf_batch_options bo;
-        hf_batch_options_init(&bo);
-        bo.threads = 2;
-        hf_batch_result r;
-        int rc = hf_batch_cls(ws, lazy, &bo, &r, &le);
-        assert_int_equal(rc, ee.code);
-        assert_string_equal(le.msg, ee.msg);
-        assert_null(r.items);
-        hf_patchset_free(lazy);
-        unlink(path);
+        batch_fails_as_read(ws, path, "appears twice in one object");
     }
     hf_workspace_free(ws);
 }
