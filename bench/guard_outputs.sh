@@ -16,19 +16,21 @@ for d in real/1Lbb_ATLAS-SUSY-2019-08 real/3LRJ_ATLAS-SUSY-2018-06 real/simplifi
     echo "rc=$?" >> "$O/$n.t$t.err"
   done
 done
-for d in real/sbottom_ATLAS-SUSY-2018-31_RegionA real/staus_ATLAS-SUSY-2018-04_combined; do
-  n=$(basename $d)
-  for p in $W/$d/patch.*.json; do
-    echo "$(basename $p) $("$B/hf" cls --explain $W/$d/BkgOnly.json $p 2>&1)"
-  done > "$O/$n.cls.txt"
-done
-if [ "$FULL" = full ]; then
+# every sbottom and staus patch file through "$@" WS PATCH, a line each into $O/<workspace>.$1
+# (the --stats times dropped)
+each_patch() {
+  local out=$1 d n p
+  shift
   for d in real/sbottom_ATLAS-SUSY-2018-31_RegionA real/staus_ATLAS-SUSY-2018-04_combined; do
     n=$(basename $d)
     for p in $W/$d/patch.*.json; do
-      echo "$(basename $p) $("$B/hfcls" $W/$d/BkgOnly.json $p --upper-limit --stats 2>&1 | sed 's/ in [0-9.]* [mu]*s//g')"
-    done > "$O/$n.limits.txt"
+      echo "$(basename $p) $("$@" $W/$d/BkgOnly.json $p 2>&1 | sed 's/ in [0-9.]* [mu]*s//g')"
+    done > "$O/$n.$out"
   done
+}
+each_patch cls.txt "$B/hf" cls --explain
+if [ "$FULL" = full ]; then
+  each_patch limits.txt "$B/hfcls" --upper-limit --stats
   for d in real/1Lbb_ATLAS-SUSY-2019-08 real/3LRJ_ATLAS-SUSY-2018-06; do
     n=$(basename $d)
     "$B/hf" cls --threads 2 --upper-limit $W/$d/BkgOnly.json $W/$d/patchset.json > "$O/$n.limits.jsonl" 2>&1
