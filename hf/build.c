@@ -150,9 +150,10 @@ static int cmp_blk(const void *a, const void *b)
  * them: rank is the name's rank in strcmp order (equal names, equal
  * ranks) and hfmodel_modtype_names is in strcmp order, so the key rank *
  * NTYPES + type orders them as the strcmp of the names, then of the type
- * names, would.  A stable natural merge sort of the keys (glibc's qsort,
- * which this replaces, is a stable merge sort too: the same permutation),
- * then one copy of each 72-byte modref into a new array: qsort sorted
+ * names, would.  A stable natural merge sort of the keys (equal keys keep
+ * their walk order; the qsort this replaced gave the same permutation on
+ * glibc's merge-sort path, which the C standard does not promise), then
+ * one copy of each 72-byte modref into a new array: qsort sorted
  * them through pointers with a call per comparison, 25M instructions of
  * the 1Lbb grid's builds (913 walked samples of ~115 modifiers, which
  * come in 6 ascending runs: 3 merge passes, not 7). */
