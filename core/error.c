@@ -304,6 +304,17 @@ void hfcore_text_release(hfcore_text *t, size_t upto)
     }
 }
 
+void hfcore_text_drop(const hfcore_text *t)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    if (!t->mapped || page <= 0)
+        return;
+    /* from the start, not from t->released: pages given back there are
+     * faulted in again by whatever reads them after (a lazy patchset's
+     * parses); the kernel rounds the length up to the last page */
+    madvise((void *)t->p, t->mapped, MADV_DONTNEED);
+}
+
 void hfcore_text_close(hfcore_text *t)
 {
     if (t->mapped)

@@ -283,6 +283,11 @@ typedef struct hf_batch_source {
                    hf_error *err);
     /* after item i, whatever prepare returned (NULL hook: nothing) */
     void (*release)(void *ctx, void *state, const hf_model *m);
+    /* once, when every item's prepare has returned, on the first thread
+     * left without an item while the others finish theirs (NULL hook:
+     * nothing): what only prepare read can be given back there, beside
+     * the last items, rather than by the process's exit after them */
+    void (*drained)(void *ctx);
 } hf_batch_source;
 
 /* hf_batch_cls with prep, the samples of ws read beforehand

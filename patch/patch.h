@@ -180,6 +180,10 @@ int hfpatch_patchset_parse_one(const hf_patchset *ps, int i, hf_patch **out,
  * patch that is applied and built, never written out (infer/batch.c). */
 int hfpatch_patchset_parse_build(const hf_patchset *ps, int i, hf_patch **out,
                                  hf_error *err);
+/* Once every patch a caller needs is parsed: the lazy patchset's text
+ * pages given back (hfcore_text_drop; a parse after it reads them from the
+ * file again).  Nothing for a patchset read whole. */
+void hfpatch_patchset_drop_text(const hf_patchset *ps);
 
 /* The rest is used within patch/ only. */
 

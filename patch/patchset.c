@@ -820,6 +820,12 @@ int hfpatch_patchset_parse_build(const hf_patchset *ps, int i, hf_patch **out,
     return parse_one(ps, i, 0, out, err);
 }
 
+void hfpatch_patchset_drop_text(const hf_patchset *ps)
+{
+    if (ps && ps->lazy)
+        hfcore_text_drop(&ps->text);
+}
+
 int hfpatch_patchset_guess_locate(const char *path, const char *name,
                                   hfpatch_guess *g)
 {

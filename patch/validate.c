@@ -407,8 +407,11 @@ static int members(vctx *c, const cJSON *obj, const char *const *keys,
     for (const cJSON *m = obj->child; m; m = m->next) {
         int i = 0;
         /* the first letter rules out most keys without a call (this runs
-         * for every modifier of every patched workspace of a grid) */
-        while (i < nkeys && (keys[i][0] != m->string[0] || strcmp(keys[i], m->string) != 0))
+         * for every modifier of every patched workspace of a grid); a key
+         * that is the very string (numblock.c's static keys, where the
+         * linker merged the two files' literals) needs none either */
+        while (i < nkeys && keys[i] != m->string &&
+               (keys[i][0] != m->string[0] || strcmp(keys[i], m->string) != 0))
             i++;
         if (i == nkeys) {
             char allowed[256];

@@ -70,6 +70,6 @@ int hf_signal_cls_batch(const hf_signal *s, int k, const double *yields,
     /* without a staterror the uncertainties have nowhere to go */
     signal_source ss = {s, yields, s->staterror ? unc : NULL};
     hf_batch_source src = {&ss, signal_thread_init, signal_thread_free,
-                           signal_prepare, NULL};
+                           signal_prepare, NULL, NULL};
     return hfinfer_batch_run(&src, k, nthreads, opt, NULL, res);
 }

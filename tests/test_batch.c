@@ -2,8 +2,9 @@
  * test_batch.c - hf_batch_cls on real sbottom patches: the same numbers
  * as one hf_model_build + hf_cls_asymptotic per patch (within 1e-6: a
  * grid's shared start, test_share.c), bit for bit the same whatever
- * the thread count, a failing patch reported in its item only, and the
- * shared workspace tree left untouched by copy-on-write patching.
+ * the thread count, a failing patch reported in its item only, the
+ * shared workspace tree left untouched by copy-on-write patching, and the
+ * batch runner's drained hook called once, after every prepare.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -305,11 +306,65 @@ static void test_bad_args(void **state)
     hf_batch_result_free(NULL);
 }
 
+/* A source whose items fail in prepare, slowly and unevenly, to count
+ * the prepares and the drained calls (hf_batch_source.drained). */
+typedef struct drain_count {
+    int prepared, drained, prepared_then;
+} drain_count;
+
+static int slow_prepare(void *ctx, void *state, int i, const hf_model **m,
+                        hf_error *err)
+{
+    drain_count *d = ctx;
+    *m = NULL;
+    usleep(2000 + 3000 * (i % 3)); /* the last prepares outlast the first */
+#pragma omp atomic
+    d->prepared++;
+    return hfcore_error_set(err, HF_ERR_ARG, "item %d: no model", i);
+}
+
+static void count_drained(void *ctx)
+{
+    drain_count *d = ctx;
+    int k;
+#pragma omp atomic read
+    k = d->prepared;
+    d->prepared_then = k;
+    d->drained++;
+}
+
+/* drained is called once, after every item's prepare has returned
+ * (whichever thread finishes first waits for the others' last ones). */
+static void test_drained(void **state)
+{
+    (void)state;
+    enum { N = 7 };
+    for (int threads = 1; threads <= 3; threads++) {
+        drain_count d = {0};
+        hf_batch_source src = {&d, NULL, NULL, slow_prepare, NULL, count_drained};
+        hf_batch_options o, defaults;
+        hf_batch_options_init(&o);
+        o.threads = threads;
+        const hf_batch_options *op = &o;
+        hf_batch_result r = {0};
+        hf_error err = {0};
+        int nt;
+        assert_int_equal(hfinfer_batch_start("test", &op, &defaults, N, &r, &nt, &err),
+                         HF_OK);
+        assert_int_equal(hfinfer_batch_run(&src, N, nt, op, NULL, &r), HF_OK);
+        assert_int_equal(d.drained, 1);
+        assert_int_equal(d.prepared_then, N);
+        assert_int_equal(r.nfailed, N);
+        hf_batch_result_free(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cow_equals_copy),
         cmocka_unit_test(test_bad_args),
+        cmocka_unit_test(test_drained),
         cmocka_unit_test(test_matches_single),
         cmocka_unit_test(test_thread_independent),
         cmocka_unit_test(test_failure_isolated),
