@@ -199,7 +199,7 @@ typedef struct digest_job {
     int started; /* a thread to join */
     int rc;      /* HF_OK: hex holds the digest */
     char hex[160];
-    hfcore_text_digest *steps; /* its first part, by another thread */
+    hfcore_text_digest *steps; /* begun, its steps by either thread */
 } digest_job;
 
 static void *digest_text(void *arg)
@@ -374,8 +374,9 @@ static int build_checked(const hf_cli_input *in, const hf_model_options *mo,
  * patch is located by the text's structure alone and parsed (~3 ms on
  * 1Lbb: hfpatch_patchset_guess_locate, _parse), and the model is built and fitted from
  * it while the full check of the file (every byte's grammar, names,
- * values, repeated keys: ~21 ms of 57 MB) and most of the workspace's
- * digest run on a thread of their own.
+ * values, repeated keys: ~21 ms of 57 MB) runs on a thread of its own;
+ * the workspace's digest is worked out by whichever of the two threads has
+ * the time (digest_fill).
  * Nothing is said or written before hfcli_settle has the check's verdict
  * and has said what a load without reading ahead would have said, in the
  * same order; the patch is used only when the check found it at the same
@@ -393,7 +394,8 @@ struct hfcli_ahead {
     int located;               /* the worker's locate is done */
     int text_read;             /* the workspace's text is in digest */
     int digest_taken;          /* a thread has taken the digest on */
-    int digest_busy;           /* the main thread works out its first part */
+    int digest_busy;           /* the main thread works out a part of it */
+    size_t digest_upto;        /* the bytes of text the main thread has asked for */
     hf_patchset *ps;           /* the check's: hfpatch_patchset_open */
     int check_rc;
     hf_error check_err;
@@ -447,16 +449,9 @@ static void digest_thread(struct hfcli_ahead *a)
         pthread_create(&a->digest.tid, NULL, ahead_digest, a) == 0;
 }
 
-/* The digest's first nine tenths worked out on the main thread before
- * the workspace's parse, the rest by the worker after the check: the
- * worker's chain is the longer (1Lbb, thread CPU in the quickest of 81
- * runs: check ~21.2 ms + digest ~5.3 ms against ~16.7 ms here to the
- * hypotest since the block reader builds the workspace's modifiers and
- * the patch's).  The chains' minima over the shares 0.8, 0.85, 0.9 and 1
- * (81 interleaved runs, load 7) put the balance at ~0.93 (main 20.7,
- * 20.5, 20.6, 22.6 ms; worker 22.4, 22.0, 22.5, 21.2); their medians
- * under load did not tell the shares apart.  Not when the digest has a
- * thread of its own already. */
+/* The digest begun on the main thread before the workspace's parse
+ * (libgcrypt opened there), its steps left for digest_fill: not when the
+ * digest has a thread of its own already. */
 static void digest_ahead(struct hfcli_ahead *a)
 {
     digest_job *d = &a->digest;
@@ -466,12 +461,43 @@ static void digest_ahead(struct hfcli_ahead *a)
     if (!mine)
         return;
     hf_error err = {0};
-    if (hfcore_json_text_digest_begin(d->text, d->len, "sha256", &d->steps, &err) == HF_OK)
-        hfcore_json_text_digest_step(d->steps, d->len / 10 * 9);
+    hfcore_json_text_digest_begin(d->text, d->len, "sha256", &d->steps, &err);
     pthread_mutex_lock(&a->lock);
     a->digest_busy = 0;
     pthread_cond_broadcast(&a->cond);
     pthread_mutex_unlock(&a->lock);
+}
+
+/* The bytes of text a digest step of digest_fill works out: ~0.15 ms,
+ * the longest the worker waits for it once its check is done. */
+#define DIGEST_FILL_STEP ((size_t)64 << 10)
+
+/* The digest's steps worked out on the main thread once its hypotest is
+ * done, while the worker still checks the patchset; the worker takes the
+ * rest on when its check is done (take_digest), after the step in hand.
+ * So the digest goes to whichever thread has the time, and neither waits
+ * for the other while there is digest left: with a fixed share (nine
+ * tenths on the main thread before the workspace's parse) the main
+ * thread waited 3.2 ms in settle for the worker's check and its tenth of
+ * the digest (1Lbb, medians of 41 runs on a quiet machine: hypotest done
+ * at 33.7 ms, check at 35.6, digest at 36.8). */
+static void digest_fill(struct hfcli_ahead *a)
+{
+    digest_job *d = &a->digest;
+    for (;;) {
+        pthread_mutex_lock(&a->lock);
+        int go = !a->digest_taken && d->steps && a->digest_upto < d->len;
+        a->digest_busy = go;
+        pthread_mutex_unlock(&a->lock);
+        if (!go)
+            return;
+        hfcore_json_text_digest_step(d->steps, DIGEST_FILL_STEP);
+        pthread_mutex_lock(&a->lock);
+        a->digest_upto += DIGEST_FILL_STEP;
+        a->digest_busy = 0;
+        pthread_cond_broadcast(&a->cond);
+        pthread_mutex_unlock(&a->lock);
+    }
 }
 
 /* The patch to read ahead: --patch-name's, or a test's wrong guess. */
@@ -482,11 +508,9 @@ static const char *guess_name(const struct hfcli_ahead *a)
 
 /* The worker's jobs one after the other on one thread: the patch located
  * (the main thread waits for it once the workspace is parsed, then parses
- * the patch, builds and fits on the other core), the check, then the
- * workspace's digest (its first nine tenths done by the main thread:
- * digest_ahead).  On 1Lbb the two sides then take about as long (~22 ms
- * of thread CPU each; with the patch's parse here the worker's was ~6 ms
- * longer).  Without a patch located the main thread only waits: the
+ * the patch, builds and fits on the other core), the check, then what the
+ * main thread has not worked out of the workspace's digest (digest_fill).
+ * Without a patch located the main thread only waits: the
  * digest has a thread of its own beside the check, as it has with more
  * than two cores (text_read); three threads would take turns on two
  * cores and slow the main thread's part. */
@@ -726,8 +750,10 @@ int hfcli_settle(hf_cli_loaded *out)
     struct hfcli_ahead *a = out->ahead;
     if (!a)
         return HF_EXIT_OK;
-    if (a->threaded)
+    if (a->threaded) {
+        digest_fill(a);
         pthread_join(a->tid, NULL);
+    }
     a->threaded = 0;
     int rc;
     hf_error err = {0};

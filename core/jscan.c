@@ -290,7 +290,7 @@ static const char *open_container(hfcore_scan *s, const char *p, char *stack,
  * quotes and the first byte of each number or literal -- are visited, by
  * a state machine of JSON's grammar with a stack of open containers.
  * Numbers and literals are checked by the scanner's own num() and
- * scalar().  It only ever says "valid, it ends here" or "not sure": any
+ * scalar().  It only ever says "valid, it ends here" or "not sure": a
  * backslash, any fault, a container nested too deep or a value that is
  * not an array or object sends the value to the byte-by-byte scanner,
  * which then finds the same end or words the fault with its line and
@@ -300,7 +300,7 @@ static const char *open_container(hfcore_scan *s, const char *p, char *stack,
 #define FAST_TARGET __attribute__((target("avx2,pclmul")))
 
 typedef struct block {
-    uint64_t quote, ws, op, ctl, backslash;
+    uint64_t quote, ws, op, odd; /* odd: a backslash or a control byte */
 } block;
 
 /* Bit 7 of each byte of lo (bits 0-31) and hi (32-63), in one word (not
@@ -343,8 +343,8 @@ FAST_TARGET static inline void classify(const char *p, block *b)
     __m256i c1 = _mm256_and_si256(_mm256_shuffle_epi8(lo_tab, x1),
         _mm256_shuffle_epi8(hi_tab, _mm256_and_si256(_mm256_srli_epi16(x1, 4), nib)));
     b->quote = bits(_mm256_slli_epi16(c0, 2), _mm256_slli_epi16(c1, 2));
-    b->backslash = bits(_mm256_slli_epi16(c0, 1), _mm256_slli_epi16(c1, 1));
-    b->ctl = bits(c0, c1);
+    b->odd = bits(_mm256_or_si256(c0, _mm256_slli_epi16(c0, 1)),
+                  _mm256_or_si256(c1, _mm256_slli_epi16(c1, 1)));
     b->ws = ~bits(any_of(c0, 0x03), any_of(c1, 0x03));
     b->op = ~bits(any_of(c0, 0x1c), any_of(c1, 0x1c));
 }
@@ -430,6 +430,35 @@ static int scalar_whole(const char *t, const char *end)
     return q && (q == end || ends_scalar(*q));
 }
 
+/* scalar_whole for a number whose run of bytes goes on past its block's
+ * end (a third of a patchset's numbers: 80,597 of the 1Lbb patches'
+ * 321,548, those of 21 characters), from the digits among the 32 bytes
+ * at t: 1 for -?(0|[1-9][0-9]*)(.[0-9]+)? followed by a delimiter, else
+ * what scalar_whole says: ~56 instructions each where scalar() took ~92
+ * (fast_value 178.9 -> 174.1 million on the 1Lbb patches, callgrind). */
+FAST_TARGET __attribute__((noinline)) static int number_whole(const char *t,
+                                                              const char *end)
+{
+    if (end - t < 32)
+        return scalar_whole(t, end);
+    __m256i d = _mm256_sub_epi8(_mm256_loadu_si256((const __m256i *)(const void *)t),
+                                _mm256_set1_epi8('0'));
+    /* a digit: c - '0' <= 9 unsigned; bit 32 stops the scans below */
+    uint64_t other = ~(uint64_t)(uint32_t)_mm256_movemask_epi8(
+                         _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d));
+    int s = t[0] == '-';
+    int e = __builtin_ctzll(other >> s) + s; /* after the integer part */
+    if (e == s || e >= 31 || (t[s] == '0' && e > s + 1))
+        return scalar_whole(t, end);
+    if (t[e] == '.') {
+        int f = __builtin_ctzll(other >> (e + 1)) + e + 1;
+        if (f == e + 1 || f >= 31)
+            return scalar_whole(t, end);
+        e = f;
+    }
+    return ends_scalar(t[e]) || scalar_whole(t, end);
+}
+
 /* The containers open in a value being scanned, and its last two tokens'
  * kinds. */
 typedef struct machine {
@@ -503,7 +532,12 @@ static int scalars_ok(const char *b, uint64_t starts, uint64_t scal,
         int i = __builtin_ctzll(starts);
         starts &= starts - 1;
         uint64_t after = ~scal >> i; /* the run ends at its first bit */
-        int r = after ? plain_number(b, i, __builtin_ctzll(after), digit) : -1;
+        if (!after) { /* the run goes on into the next block */
+            if (!number_whole(b + i, end))
+                return 0;
+            continue;
+        }
+        int r = plain_number(b, i, __builtin_ctzll(after), digit);
         if (r == 0 || (r < 0 && !scalar_whole(b + i, end)))
             return 0;
     }
@@ -527,11 +561,15 @@ FAST_TARGET static const char *fast_value(const char *p, const char *end)
         }
         block k;
         classify(bytes, &k);
-        if (k.backslash)
-            return NULL; /* escapes: the byte-by-byte scanner's job */
         uint64_t inside = prefix_xor(k.quote) ^ in_string;
         in_string = (uint64_t)((int64_t)inside >> 63);
-        if (k.ctl & inside)
+        /* escapes and control bytes in strings: the byte-by-byte scanner's
+         * job.  `inside` is exact up to a string's first backslash, so
+         * that one is seen here; one outside a string is a byte of a
+         * number or literal, which the checks below refuse (one mask and
+         * one test less a block: fast_value 181.6 -> 178.9 million
+         * instructions on the 1Lbb patches, callgrind) */
+        if (k.odd & inside)
             return NULL;
         uint64_t outside = ~(inside | k.quote);
         uint64_t scal = outside & ~(k.ws | k.op);

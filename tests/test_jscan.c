@@ -73,14 +73,25 @@ static int check_text(const char *text, size_t len)
     return 0;
 }
 
+/* OPS into buf with `shift` spaces after its opening '[' (OPS's length
+ * plus shift bytes, no NUL). */
+static void shifted(char *buf, int shift)
+{
+    buf[0] = OPS[0];
+    memset(buf + 1, ' ', (size_t)shift);
+    memcpy(buf + 1 + shift, OPS + 1, strlen(OPS) - 1);
+}
+
 static int fast_available(void)
 {
     const char *t = "[1]";
     return hfcore_scan_fast(t, t + 3) != NULL;
 }
 
-/* The text as is, after 0-63 spaces (so each token meets each block
- * boundary), and followed by more text (the value ends before it). */
+/* The text with 0-63 spaces after its '[' (blocks start at the value's
+ * first byte: spaces before it would move no token), so that each token
+ * meets each block boundary, and followed by more text (the value ends
+ * before it). */
 static void test_valid_shifted(void **state)
 {
     (void)state;
@@ -90,8 +101,7 @@ static void test_valid_shifted(void **state)
     char *buf = malloc(n + 200);
     assert_non_null(buf);
     for (int shift = 0; shift < 64; shift++) {
-        memset(buf, ' ', (size_t)shift);
-        memcpy(buf + shift, OPS, n);
+        shifted(buf, shift);
         assert_true(check_text(buf, (size_t)shift + n));
         memcpy(buf + shift + n, ",\n  {\"next\": 1}]", 16);
         assert_true(check_text(buf, (size_t)shift + n + 16));
@@ -111,25 +121,63 @@ static void test_one_byte_changes(void **state)
     assert_non_null(buf);
     long accepted = 0, tried = 0;
     for (int shift = 0; shift < 64; shift += 37) {
-        memset(buf, ' ', (size_t)shift);
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n + (size_t)shift; i++) {
+            if (i >= 1 && i <= (size_t)shift)
+                continue; /* the added spaces */
             for (size_t k = 0; k < sizeof subst - 1; k++) {
-                memcpy(buf + shift, OPS, n);
-                if (buf[shift + i] == subst[k])
+                shifted(buf, shift);
+                if (buf[i] == subst[k])
                     continue;
-                buf[shift + i] = subst[k];
+                buf[i] = subst[k];
                 accepted += check_text(buf, (size_t)shift + n);
                 tried++;
             }
             /* and the text cut short there */
-            memcpy(buf + shift, OPS, n);
-            check_text(buf, (size_t)shift + i);
+            shifted(buf, shift);
+            check_text(buf, i);
         }
     }
     /* some changes keep it valid (digits for digits, spaces for spaces):
      * the block scanner must have taken those itself */
     if (fast_available())
         assert_true(accepted > tried / 20);
+    free(buf);
+}
+
+/* Numbers that run past a block's end (number_whole, from the 32 bytes
+ * at the number): an array of numbers of 1-31 characters and longer,
+ * its items after 0-63 spaces (blocks start at the value's '[', so
+ * spaces before it would move nothing), so that each number meets each
+ * block boundary, whole and with every byte changed to each of these;
+ * the block scanner must accept the valid ones itself. */
+static void test_numbers_across_blocks(void **state)
+{
+    (void)state;
+    static const char NUMS[] = "0.0036645717918872833, -12.5, 0, -0.25, 1e-05, 7,\n"
+                               " 1234567890123456789012345678901, -0.000000000000000000000000000001,"
+                               " 12345678901234567890123456789012345, true, null]";
+    static const char subst[] = "\"\\]}, :\n01-.eEx";
+    size_t n = strlen(NUMS);
+    char *buf = malloc(n + 65);
+    assert_non_null(buf);
+    long accepted = 0;
+    for (int shift = 0; shift < 64; shift++) {
+        buf[0] = '[';
+        memset(buf + 1, ' ', (size_t)shift);
+        char *items = buf + 1 + shift;
+        memcpy(items, NUMS, n);
+        accepted += check_text(buf, (size_t)shift + 1 + n);
+        for (size_t i = 0; i + 1 < n; i++)
+            for (size_t k = 0; k < sizeof subst - 1; k++) {
+                memcpy(items, NUMS, n);
+                if (items[i] == subst[k])
+                    continue;
+                items[i] = subst[k];
+                check_text(buf, (size_t)shift + 1 + n);
+            }
+    }
+    if (fast_available())
+        assert_int_equal(accepted, 64);
     free(buf);
 }
 
@@ -268,6 +316,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_shifted),
         cmocka_unit_test(test_one_byte_changes),
+        cmocka_unit_test(test_numbers_across_blocks),
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_int_marks),
         cmocka_unit_test(test_number_end),
