@@ -729,8 +729,16 @@ static int hypo_fit(void *ctx, const double *data, const double *start,
     if (h->quick && fix_poi && rc == HF_OK &&
         hfinfer_retry_at_bound(h->m, pars))
         h->deferred++; /* limit.c redoes the test where it decides */
-    else
+    else {
+        /* hfinfer_retry_fit refits where it does (from the inits too
+         * unless the fit started there): h->refit for limit.c */
+        if (fix_poi && HFFIT_ROBUST && start &&
+            memcmp(start, hf_model_inits(h->m), h->npars * sizeof *start) &&
+            (rc == HF_ERR_FIT ||
+             (rc == HF_OK && hfinfer_retry_at_bound(h->m, pars))))
+            h->refit |= asimov ? 2 : 1;
         rc = hfinfer_retry_fit(h->m, &rt, rc, pars, tnll, &r.nevals, err);
+    }
     /* an upper limit's test that starts from a nearby test's fit, or
      * with h->defer_check, is checked afterwards where it decides a
      * crossing (limit.c's check_crossing, hfinfer_hypo_check_asimov) */

@@ -150,6 +150,11 @@ typedef struct hf_hypo {
      * tests that may only bracket a crossing (it does a test that decides
      * one again without it, guard_test) */
     int quick, deferred;
+    /* bits (1 the data's, 2 the Asimov data's) of this test's fixed-POI
+     * fits that retry.c refit from the inits and the other fits' points
+     * (hypo_fit; not reset there): limit.c's guard_test takes the Asimov
+     * fit's as its check from the inits */
+    int refit;
     /* The free fit's inverse Hessian, the first metric of the fits after
      * it (fit/warm.c); frozen after hfinfer_hypo_init so that a scan's
      * CLs stays a function of mu alone. */
