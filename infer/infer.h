@@ -168,6 +168,9 @@ typedef struct hf_hypo {
      * final metric of its BFGS kept in metric (hffit_metric_keep_fixed):
      * the Asimov fit's start at the same mu (asimov_data_start) */
     double data_mu;
+    /* The mu of the limit's Asimov fit whose final metric is kept (hypo_fit,
+     * near_kept; NaN: none) */
+    double kept_mu;
 } hf_hypo;
 
 int hfinfer_hypo_init(hf_hypo *h, const hf_model *m, const double *data,

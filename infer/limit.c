@@ -320,10 +320,12 @@ static int run_test(limit_ctx *c, point *p, double mu, int observed,
      * the free fit's: h.metric is what every fit of hfinfer_hypo_eval
      * hands to fit/; the free fit's is put back unchanged */
     hffit_metric own;
+    double own_kept = c->h.kept_mu; /* the mu of what each metric keeps */
     int swap = rc == HF_OK && gauss_metric(c);
     if (swap) {
         own = c->h.metric;
         c->h.metric = c->metric;
+        c->h.kept_mu = c->kept_mu;
     }
     c->h.fixed_keep_tnll[1] = NAN;
     /* hypo_fit checks the Asimov fit from the inits where it has no
@@ -356,6 +358,8 @@ static int run_test(limit_ctx *c, point *p, double mu, int observed,
     if (swap) {
         c->metric = c->h.metric; /* with the buffers its fits allocated */
         c->h.metric = own;
+        c->kept_mu = c->h.kept_mu;
+        c->h.kept_mu = own_kept;
     }
     c->h.fixed_start[0] = c->h.fixed_start[1] = NULL;
     c->h.fixed_keep[0] = c->h.fixed_keep[1] = NULL;
@@ -772,6 +776,7 @@ static int upper_limit_impl(const hf_model *m, const double *data, double cl,
                    hf_limit_result *res, hf_error *err)
 {
     limit_ctx c = {0};
+    c.kept_mu = NAN;
     c.level = 1 - cl;
     c.err = err;
     res->obs = NAN;

@@ -29,6 +29,7 @@ typedef struct hfinfer_limit_ctx {
     int npts, cap;
     double *start; /* 2 npars: where the next test's fits start */
     hffit_metric metric; /* limit.c's gauss_metric */
+    double kept_mu;      /* its hf_hypo.kept_mu while h holds the other */
     int have_metric;     /* 1 made, -1 failed, 0 not (yet) */
     double sigma0; /* limit_interp.c's first scale (0: not yet) */
     double level; /* 1 - cl */
