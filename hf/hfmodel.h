@@ -137,6 +137,25 @@ void hfmodel_nll_gradient(const hf_model *m, const double *pars,
  * (and *gp NAN) where p is a per-bin factor's parameter. */
 double hfmodel_nll_one(const hf_model *m, const double *pars,
                        const double *data, int p, double *gp, double *work);
+/* The NLL along one parameter p alone from a point: hfmodel_line_at
+ * makes a forward pass at pars on work (the caller's hf_model_work_size
+ * buffer, which it must leave alone while it asks for points of lines);
+ * hfmodel_line_nll(l, p, t, &gp) is then the NLL with p at t instead of
+ * pars[p] minus the NLL at pars, and *gp its derivative in t, from the
+ * bins p touches alone (the same function as hf_model_nll's up to
+ * rounding: other parameters' factors and yields kept from the pass).
+ * INFINITY where a yield is undefined; NAN (and *gp NAN) where the line
+ * cannot follow p (a scalar factor of it zero at pars[p], a Poisson
+ * constraint on it).  p must not be a per-bin factor's parameter (those
+ * factors are kept): fit/mle.c asks for histosys parameters only.  pars
+ * and data must stay alive and unchanged meanwhile.  hfmodel_line_new:
+ * NULL when out of memory. */
+typedef struct hfmodel_line hfmodel_line;
+hfmodel_line *hfmodel_line_new(const hf_model *m);
+void hfmodel_line_free(hfmodel_line *l);
+void hfmodel_line_at(hfmodel_line *l, const double *pars, const double *data,
+                     double *work);
+double hfmodel_line_nll(hfmodel_line *l, int p, double t, double *gp);
 /* The gradient of main bin `bin`'s expected yield over every parameter
  * (grad[npars]) at pars; the yields are in work[0 .. nmain) after. */
 void hfmodel_yield_gradient(const hf_model *m, const double *pars, int bin,
