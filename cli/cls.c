@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "infer/infer.h"
 
 static const char help[] =
     "usage: hf cls WS.json [PATCH.json] [options]\n"
@@ -198,9 +199,19 @@ static int run(hf_cli_loaded *l, const hf_cli_args *a, double t_load)
     if ((a->explain || a->asimov_out) &&
         hfcli_explain_begin(m, &ex, &xbuf) != HF_EXIT_OK)
         return HF_EXIT_INPUT;
-    int hrc = hypotest(m, a, &fo, &r, &ex, &err), urc = HF_OK;
+    /* with the limit and no fits to show: its first fits are the
+     * hypotest's (hfinfer_cls_limit_begin), the same numbers */
+    hfinfer_cls_limit *both = NULL;
+    int share = a->upper_limit && !a->explain && !a->asimov_out;
+    int hrc = share ? hfinfer_cls_limit_begin(m, hf_model_data(m),
+                                              a->test_poi, a->ts, &fo, &r,
+                                              &both, &err)
+                    : hypotest(m, a, &fo, &r, &ex, &err),
+        urc = HF_OK;
     double t1 = now();
-    if (hrc == HF_OK && a->upper_limit)
+    if (hrc == HF_OK && share)
+        urc = hfinfer_cls_limit_end(both, a->cl, &lim, &uerr);
+    else if (hrc == HF_OK && a->upper_limit)
         urc = hf_upper_limit(m, hf_model_data(m), a->cl, a->ts, &fo, &lim, &uerr);
     double t2 = now();
     if ((rc = hfcli_settle(l)) != HF_EXIT_OK || l->redo) {

@@ -60,6 +60,45 @@ void hfinfer_hypo_free(hf_hypo *h)
     }
 }
 
+int hfinfer_hypo_mark(const hf_hypo *h, hfinfer_hypo_state *s)
+{
+    size_t n = 4 * (size_t)h->npars; /* the first four blocks of h->buf */
+    s->pars = NULL;
+    if (h->metric.fixed_kept) /* a kept block: not restored (reset) */
+        return HF_ERR_ARG;
+    s->h = *h;
+    s->pars = malloc((n ? n : 1) * sizeof *s->pars);
+    if (!s->pars)
+        return HF_ERR_NOMEM;
+    memcpy(s->pars, h->buf, n * sizeof *s->pars);
+    return HF_OK;
+}
+
+/* The tests' fits change the free fits (a fixed fit below one redoes
+ * it), the twin, the data's fit kept (data_mu) and the metric's state
+ * (its kept fixed-POI block); the free fit's metric Hinv is frozen.  The
+ * metric's buffers stay where its fits traded them (warm.c's Hfix and
+ * bw.H, the check's scratch): its scalars go back, its pointers do not
+ * (hffit_metric's pointer members, each named here). */
+void hfinfer_hypo_reset(hf_hypo *h, const hfinfer_hypo_state *s)
+{
+    hffit_metric mt = h->metric, back = s->h.metric;
+    back.Hfix = mt.Hfix;
+    back.fix_own = mt.fix_own;
+    back.Hinv = mt.Hinv;
+    back.bw = mt.bw;
+    back.check = mt.check;
+    memcpy(h->buf, s->pars, 4 * (size_t)h->npars * sizeof *s->pars);
+    *h = s->h;
+    h->metric = back; /* fixed_kept 0 (hfinfer_hypo_mark): no block kept */
+}
+
+void hfinfer_hypo_state_free(hfinfer_hypo_state *s)
+{
+    free(s->pars);
+    s->pars = NULL;
+}
+
 int hfinfer_hypo_check_poi(const hf_model *m, hf_test_stat ts, const char *who,
                       hf_error *err)
 {

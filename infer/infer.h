@@ -227,12 +227,40 @@ int hfinfer_cls_shared(const hf_model *m, const double *data, double mu,
                        hf_cls_result *res, hf_hypotest_explain *ex,
                        const hfinfer_start *st, hf_error *err);
 
+/* hfcls's hypotest at mu and upper limit on the same data, their first
+ * fits (hfinfer_hypo_init's) done once: hf_cls_asymptotic's result into
+ * *res (its status returned, with err), then with hfinfer_cls_limit_end
+ * hf_upper_limit's, each the same numbers and evaluation counts as
+ * alone (the limit's count includes the shared fits, as alone).  *out is
+ * NULL where the hypotest failed; else hfinfer_cls_limit_end (which
+ * frees it) or hfinfer_cls_limit_free must follow. */
+typedef struct hfinfer_cls_limit hfinfer_cls_limit;
+int hfinfer_cls_limit_begin(const hf_model *m, const double *data, double mu,
+                            hf_test_stat ts, const hf_fit_options *opt,
+                            hf_cls_result *res, hfinfer_cls_limit **out,
+                            hf_error *err);
+int hfinfer_cls_limit_end(hfinfer_cls_limit *s, double cl,
+                          hf_limit_result *res, hf_error *err);
+void hfinfer_cls_limit_free(hfinfer_cls_limit *s);
+
 /* Hypothesis test at mu.  With observed == 0 only the Asimov (expected)
  * part is computed and the observed fields are NaN. */
 int hfinfer_hypo_eval(hf_hypo *h, double mu, int observed, hf_cls_result *res,
                  hf_error *err);
 
 void hfinfer_hypo_free(hf_hypo *h);
+
+/* What hfinfer_hypo_eval changes in an initialised hf_hypo, kept so that
+ * another caller can go on from the state hfinfer_hypo_init left
+ * (limit.c's hfinfer_cls_limit: the hypotest's and the upper limit's
+ * fits after the same init).  hfinfer_hypo_mark: HF_ERR_NOMEM or HF_OK. */
+typedef struct hfinfer_hypo_state {
+    hf_hypo h;    /* the struct as it was (its metric's scalars) */
+    double *pars; /* width, free_pars, asimov_pars, free_pars_A */
+} hfinfer_hypo_state;
+int hfinfer_hypo_mark(const hf_hypo *h, hfinfer_hypo_state *s);
+void hfinfer_hypo_reset(hf_hypo *h, const hfinfer_hypo_state *s);
+void hfinfer_hypo_state_free(hfinfer_hypo_state *s);
 
 /* The check from the inits that a hypothesis test makes of its Asimov
  * fixed-POI fit (a descent from the model's inits: is there a lower

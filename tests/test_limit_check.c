@@ -202,12 +202,66 @@ static void test_limit_guards_deciding(void **state)
         skip(); /* no test deferred a refit: the fits changed */
 }
 
+/* hfcls's hypotest and limit on one init (hfinfer_cls_limit_begin/_end)
+ * give what hf_cls_asymptotic and hf_upper_limit give alone, to the bit,
+ * evaluation counts included (the limit's counts the shared first fits,
+ * as alone).  Without hfinfer_hypo_reset the limit's count includes the
+ * hypotest's fits at mu = 1 (syn_zeros sig_200_0: 420 for 347). */
+static void cls_limit_alone(const hf_model *m)
+{
+    const double *data = hf_model_data(m);
+    hf_cls_result r1, r2;
+    hf_limit_result l1, l2;
+    hf_error err = {0};
+    hfinfer_cls_limit *s = NULL;
+    if (hf_cls_asymptotic(m, data, 1.0, HF_TEST_QMU_TILDE, NULL, &r1, &err) ||
+        hf_upper_limit(m, data, 0.95, HF_TEST_QMU_TILDE, NULL, &l1, &err) ||
+        hfinfer_cls_limit_begin(m, data, 1.0, HF_TEST_QMU_TILDE, NULL, &r2, &s,
+                                &err) ||
+        hfinfer_cls_limit_end(s, 0.95, &l2, &err))
+        fail_msg("%s", err.msg);
+    assert_memory_equal(r1.cls_exp, r2.cls_exp, sizeof r1.cls_exp);
+    assert_memory_equal(&r1.cls_obs, &r2.cls_obs, sizeof r1.cls_obs);
+    assert_int_equal(r1.nevals, r2.nevals);
+    assert_memory_equal(l1.exp, l2.exp, sizeof l1.exp);
+    assert_memory_equal(&l1.obs, &l2.obs, sizeof l1.obs);
+    assert_int_equal(l1.nevals, l2.nevals);
+}
+
+static void test_cls_limit_alone(void **state)
+{
+    (void)state;
+    ref r;
+    if (ref_load(REF, &r) == 0) {
+        hf_model *m = zeros_model(&r);
+        cls_limit_alone(m);
+        hf_model_free(m);
+        ref_free(&r);
+    }
+    hf_workspace *ws = NULL;
+    hf_patch *p = NULL;
+    hf_model *m = NULL;
+    hf_error err = {0};
+    if (hf_workspace_read(SB "/BkgOnly.json", &ws, &err) != HF_OK)
+        skip();
+    const hf_patch *pl[1] = {NULL};
+    if (hf_patch_read_any(SB "/patch.sbottom_600_131_1.json", NULL, &p,
+                          &err) != HF_OK ||
+        (pl[0] = p, hf_model_build(ws, pl, 1, NULL, &m, &err)) != HF_OK)
+        fail_msg("%s", err.msg);
+    cls_limit_alone(m);
+    hf_model_free(m);
+    hf_patch_free(p);
+    hf_workspace_free(ws);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_finds_lower),
         cmocka_unit_test(test_limit_redoes),
         cmocka_unit_test(test_limit_guards_deciding),
+        cmocka_unit_test(test_cls_limit_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
