@@ -83,7 +83,7 @@ static void *read_patchset(void *arg)
     ps_job *j = arg;
     /* scanned and validated; each patch is parsed by the worker that
      * computes its point (hf_batch_cls) */
-    j->rc = hfpatch_patchset_open(j->path, &j->ps, &j->err);
+    j->rc = hfpatch_patchset_open_ex(j->path, 1, &j->ps, &j->err);
     atomic_store(&j->done, 1);
     return NULL;
 }

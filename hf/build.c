@@ -303,10 +303,12 @@ static int name_id(builder *B, const char *name)
 }
 
 /* Whether member key s is k: the first letter tells most keys apart
- * without a call (every modifier a patch adds is walked by a build). */
+ * without a call (every modifier a patch adds is walked by a build), and
+ * so does k being the very string (patch/numblock.c's static keys, where
+ * the linker merged the literals: 346k strcmp calls on the 1Lbb grid). */
 static int key_is(const char *s, const char *k)
 {
-    return s[0] == k[0] && strcmp(s, k) == 0;
+    return s == k || (s[0] == k[0] && strcmp(s, k) == 0);
 }
 
 /* The members of a modifier's data called klo and khi (the first of each,

@@ -172,6 +172,13 @@ int hfpatch_patchset_load(const char *path, const char *only,
  * read; it only reads the patchset, so threads may parse different
  * patches at once, each when it needs it. */
 int hfpatch_patchset_open(const char *path, hf_patchset **out, hf_error *err);
+/* The same, with keep set: the scan keeps the pages it passed (the
+ * default gives them back, so that a check of the whole file beside one
+ * patch's fit holds little of it).  For a grid, whose workers parse every
+ * patch: given back, each page is faulted in a second time by its patch's
+ * parse, and all are resident by the end anyway. */
+int hfpatch_patchset_open_ex(const char *path, int keep, hf_patchset **out,
+                             hf_error *err);
 int hfpatch_patchset_lazy(const hf_patchset *ps);
 int hfpatch_patchset_parse_one(const hf_patchset *ps, int i, hf_patch **out,
                                hf_error *err);

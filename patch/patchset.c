@@ -759,13 +759,20 @@ int hfpatch_patchset_load(const char *path, const char *only,
 
 int hfpatch_patchset_open(const char *path, hf_patchset **out, hf_error *err)
 {
+    return hfpatch_patchset_open_ex(path, 0, out, err);
+}
+
+int hfpatch_patchset_open_ex(const char *path, int keep, hf_patchset **out,
+                             hf_error *err)
+{
     hfcore_text t;
     *out = NULL;
     int rc = hfcore_text_open(path, &t, err);
     if (rc)
         return rc;
-    /* the scan gives back the pages it passed; parse_one reads them again */
-    rc = load_text(t.p, t.len, &t, path, NO_PATCH, out, err);
+    /* the scan gives back the pages it passed, unless they are kept;
+     * parse_one reads them again */
+    rc = load_text(t.p, t.len, keep ? NULL : &t, path, NO_PATCH, out, err);
     if (rc == HF_OK && *out && (*out)->n > 0 && !(*out)->e[0].patch.ops) {
         (*out)->text = t;
         (*out)->lazy = 1;
