@@ -804,8 +804,9 @@ static int hypo_fit(void *ctx, const double *data, const double *start,
         h->deferred++; /* limit.c redoes the test where it decides */
     else {
         /* hfinfer_retry_fit refits where it does (from the inits too
-         * unless the fit started there): h->refit for limit.c */
-        if (fix_poi && HFFIT_ROBUST && start &&
+         * unless the fit started there): h->refit for limit.c's tests
+         * (fixed_keep: no cost to the others) */
+        if (h->fixed_keep[asimov] && fix_poi && HFFIT_ROBUST && start &&
             memcmp(start, hf_model_inits(h->m), h->npars * sizeof *start) &&
             (rc == HF_ERR_FIT ||
              (rc == HF_OK && hfinfer_retry_at_bound(h->m, pars))))
