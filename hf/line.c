@@ -94,9 +94,10 @@ void hfmodel_line_free(hfmodel_line *l)
 }
 
 void hfmodel_line_at(hfmodel_line *l, const double *pars, const double *data,
-                     double *work)
+                     double *work, int have_pass)
 {
-    hfmodel_forward(l->m, pars, work);
+    if (!have_pass)
+        hfmodel_forward(l->m, pars, work);
     l->pars = pars;
     l->data = data;
     l->work = work;

@@ -119,7 +119,7 @@ static void line_check(hf_model *m)
     }
     const double *data = hf_model_data(m);
     double f0 = hf_model_nll(m, x, data, NULL, w2);
-    hfmodel_line_at(l, x, data, work);
+    hfmodel_line_at(l, x, data, work, 0);
     int checked = 0;
     for (int p = 0; p < np; p++) {
         const double ts[4] = {-1.4, -0.35, 0.6, 1.7};
