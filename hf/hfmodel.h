@@ -153,6 +153,9 @@ double hfmodel_nll_one(const hf_model *m, const double *pars,
  * pars, bit for bit: the line reads none of what the gradient writes),
  * none is made.  hfmodel_line_new: NULL when out of memory. */
 typedef struct hfmodel_line hfmodel_line;
+/* hfmodel_line's maps of m (hf_model's line_maps, malloc'ed), or NULL
+ * when out of memory. */
+int *hfmodel_line_maps(const hf_model *m);
 hfmodel_line *hfmodel_line_new(const hf_model *m);
 void hfmodel_line_free(hfmodel_line *l);
 void hfmodel_line_at(hfmodel_line *l, const double *pars, const double *data,
