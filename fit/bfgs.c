@@ -77,6 +77,8 @@ static double eval_value(const hf_bfgs_problem *p, hf_bfgs_work *w,
     put_y(p, w, y);
     double f = hf_model_nll(p->m, w->x, p->data, NULL, w->model_work);
     ++*nevals;
+    w->pass_at_x = 1;
+    w->pass_m = p->m;
     /* a negative expected yield is outside the model (hfmodel.h) */
     if (!isfinite(f) || hfmodel_yield_negative(p->m, w->model_work))
         return INFINITY;
@@ -547,6 +549,7 @@ static double init_point(const hf_bfgs_problem *p, const double *Hinv0,
 {
     const double *lo = hf_model_lower(p->m), *hi = hf_model_upper(p->m);
     memcpy(w->x, start, hf_model_npars(p->m) * sizeof *w->x);
+    w->pass_at_x = 0;
     for (int k = 0; k < p->n; k++) {
         int i = p->idx[k];
         w->y[k] = w->x[i] / p->width[i];
@@ -585,7 +588,11 @@ static void write_point(const hf_bfgs_problem *p, hf_bfgs_work *w,
     for (int k = 0; k < p->n; k++) {
         int i = p->idx[k];
         double v = w->y[k] * p->width[i];
-        w->x[i] = v < lo[i] ? lo[i] : v > hi[i] ? hi[i] : v;
+        v = v < lo[i] ? lo[i] : v > hi[i] ? hi[i] : v;
+        /* the pass is at x where the last evaluation was at y */
+        if (memcmp(&v, &w->x[i], sizeof v) != 0)
+            w->pass_at_x = 0;
+        w->x[i] = v;
     }
     memcpy(pars, w->x, hf_model_npars(p->m) * sizeof *pars);
 }

@@ -31,6 +31,13 @@ typedef struct hf_bfgs_work {
     double *H;
     signed char *held;
     double *model_work;   /* hf_model_work_size(m) doubles, free between fits */
+    /* 1: model_work holds the forward pass of model pass_m at x, bit for
+     * bit (the last evaluation was at the point the descent ended at:
+     * fit/mle.c's line reads it instead of making that pass again); 0
+     * once x or model_work is anything else (a caller that writes into
+     * model_work itself, infer/toys.c's fits, must not rely on it) */
+    int pass_at_x;
+    const hf_model *pass_m;
     /* the variables, gradient, direction, trial point and gradient, H v,
      * the update vector, H g, H gt (n each); the full parameter vector and
      * gradient (npars each) */

@@ -980,8 +980,26 @@ typedef struct well_work {
     hf_bfgs_work bw;
     double *H0, *x; /* n x n; npars */
     hfmodel_line *lm; /* line_back's, allocated at its first line */
-    int lm_at;        /* lm's forward pass is at c->ybest, on c->work */
+    int lm_at;        /* lm's forward pass is at c->ybest (on c->work,
+                         or warm.c's BFGS's work: pass_at_best) */
 } well_work;
+
+/* warm.c's BFGS's work where it holds the forward pass at c->x (set at
+ * c->ybest), bit for bit: its last evaluation was at the point it ended
+ * at, which warm_descent made c->ybest and no evaluation bettered; else
+ * NULL.  On the 1Lbb grid (hf cls --threads 1) it spares 490 of
+ * line_back's 502 passes, 44.3M of 4,592M instructions; c->work held
+ * the pass at c->ybest in only 10 (the fit's checks evaluate elsewhere
+ * after its best point), not worth tracking. */
+static double *pass_at_best(const fit_ctx *c)
+{
+    const hf_bfgs_work *w = c->mt ? &c->mt->bw : NULL;
+    size_t np = (size_t)hf_model_npars(c->m);
+    if (w && w->pass_at_x && w->pass_m == c->m &&
+        memcmp(w->x, c->x, np * sizeof *c->x) == 0)
+        return w->model_work;
+    return NULL;
+}
 
 static void well_work_free(well_work *d)
 {
@@ -996,7 +1014,8 @@ static void well_work_free(well_work *d)
  * minimum's own well without passing below it, by the same steps on the
  * NLL along k alone that hfmodel_line computes from one forward pass at
  * the minimum (no evaluation; the forward pass made once per minimum, on
- * c->work, which any evaluation after it invalidates: *lm_at).  Leaves
+ * c->work, which any evaluation after it invalidates: *lm_at, unless
+ * warm.c's BFGS left it, pass_at_best).  Leaves
  * yt[k] moved. */
 static int line_back(fit_ctx *c, well_work *d, double *yt, int k, double *g,
                      double *gl)
@@ -1006,7 +1025,8 @@ static int line_back(fit_ctx *c, well_work *d, double *yt, int k, double *g,
     if (!d->lm_at) {
         for (int j = 0; j < c->n; j++)
             c->x[c->idx[j]] = c->ybest[j] * c->w[j];
-        hfmodel_line_at(d->lm, c->x, c->data, c->work);
+        double *pass = pass_at_best(c); /* left alone by other_wells */
+        hfmodel_line_at(d->lm, c->x, c->data, pass ? pass : c->work, !!pass);
         d->lm_at = 1;
     }
     int back;

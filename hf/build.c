@@ -2002,6 +2002,10 @@ static int scan_parameters(hf_model *m)
     m->onesided = malloc(n);
     if (m->onesided)
         m->nonesided = hfmodel_onesided_scan(m, m->onesided);
+    /* only where a fit may look at other wells (an overlay that comes to
+     * have two-well parameters: each line model makes its own) */
+    if (m->twowell && m->ntwowell > 0 && !(m->line_maps = hfmodel_line_maps(m)))
+        return 0;
     return m->twowell && m->kinked && m->onesided;
 }
 

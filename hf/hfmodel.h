@@ -148,13 +148,18 @@ double hfmodel_nll_one(const hf_model *m, const double *pars,
  * cannot follow p (a scalar factor of it zero at pars[p], a Poisson
  * constraint on it).  p must not be a per-bin factor's parameter (those
  * factors are kept): fit/mle.c asks for histosys parameters only.  pars
- * and data must stay alive and unchanged meanwhile.  hfmodel_line_new:
- * NULL when out of memory. */
+ * and data must stay alive and unchanged meanwhile.  have_pass: work
+ * already holds that pass (hf_model_nll's or hfmodel_forward's at these
+ * pars, bit for bit: the line reads none of what the gradient writes),
+ * none is made.  hfmodel_line_new: NULL when out of memory. */
 typedef struct hfmodel_line hfmodel_line;
+/* hfmodel_line's maps of m (hf_model's line_maps, malloc'ed), or NULL
+ * when out of memory. */
+int *hfmodel_line_maps(const hf_model *m);
 hfmodel_line *hfmodel_line_new(const hf_model *m);
 void hfmodel_line_free(hfmodel_line *l);
 void hfmodel_line_at(hfmodel_line *l, const double *pars, const double *data,
-                     double *work);
+                     double *work, int have_pass);
 double hfmodel_line_nll(hfmodel_line *l, int p, double t, double *gp);
 /* The gradient of main bin `bin`'s expected yield over every parameter
  * (grad[npars]) at pars; the yields are in work[0 .. nmain) after. */

@@ -17,12 +17,16 @@
 struct hfmodel_line {
     const hf_model *m;
     const double *pars, *data, *work; /* the forward pass's point */
-    int *slot_blk;                    /* [nbb] block of each block-bin */
-    int *sf_blk;                      /* [nsfac] block of each factor */
-    int *hs_grp, *sf_grp;             /* [npars] p's groups, or -1 */
-    int *aux;                         /* [npars] p's constraint, -1: none,
+    /* the maps (hfmodel_line_maps: the model's, or own where it has
+     * none) */
+    const int *slot_blk;              /* [nbb] block of each block-bin */
+    const int *sf_blk;                /* [nsfac] block of each factor */
+    const int *hs_grp, *sf_grp;       /* [npars] p's groups, or -1 */
+    const int *aux;                   /* [npars] p's constraint, -1: none,
                                          -2: more than one */
+    int *own;                         /* the maps made here, or NULL */
     int p;                            /* the line set up, or -1 */
+    int *blk_buf;                     /* blk, f0, f1 and bin's buffer */
     int nblk, nbin;
     int *blk, *f0, *f1;               /* [nblocks] */
     int *bin;                         /* [nmain] */
@@ -31,55 +35,65 @@ struct hfmodel_line {
     double *dlam, *slam;              /* [nmain], kept 0 */
 };
 
-/* The maps from block-bins and factors to blocks, parameters to groups. */
-static void line_maps(hfmodel_line *l)
+/* The maps from block-bins and factors to blocks, parameters to groups
+ * and constraints, one after another in that order (struct
+ * hfmodel_line's). */
+int *hfmodel_line_maps(const hf_model *m)
 {
-    const hf_model *m = l->m;
+    size_t n = m->nbb + (size_t)m->nsfac + 3 * (size_t)m->npars;
+    int *slot_blk = malloc((n ? n : 1) * sizeof *slot_blk);
+    if (!slot_blk)
+        return NULL;
+    int *sf_blk = slot_blk + m->nbb, *hs_grp = sf_blk + m->nsfac;
+    int *sf_grp = hs_grp + m->npars, *aux = sf_grp + m->npars;
     for (int bi = 0; bi < m->nblocks; bi++) {
         const hf_block *B = &m->blocks[bi];
         for (int b = 0; b < B->nb; b++)
-            l->slot_blk[B->nom + (size_t)b] = bi;
+            slot_blk[B->nom + (size_t)b] = bi;
         for (int k = B->sf0; k < B->sf0 + B->nsf; k++)
-            l->sf_blk[k] = bi;
+            sf_blk[k] = bi;
     }
     for (int p = 0; p < m->npars; p++)
-        l->hs_grp[p] = l->sf_grp[p] = l->aux[p] = -1;
+        hs_grp[p] = sf_grp[p] = aux[p] = -1;
     for (int i = 0; i < m->naux; i++)
-        l->aux[m->aux_par[i]] = l->aux[m->aux_par[i]] == -1 ? i : -2;
+        aux[m->aux_par[i]] = aux[m->aux_par[i]] == -1 ? i : -2;
     for (int g = 0; g < m->nhs_pars; g++)
-        l->hs_grp[m->hs_gpar[g]] = g;
+        hs_grp[m->hs_gpar[g]] = g;
     for (int g = 0; g < m->nsf_pars; g++)
-        l->sf_grp[m->sf_gpar[g]] = g;
+        sf_grp[m->sf_gpar[g]] = g;
+    return slot_blk;
 }
 
 hfmodel_line *hfmodel_line_new(const hf_model *m)
 {
     hfmodel_line *l = calloc(1, sizeof *l);
     size_t nbb = m->nbb, nb = m->nblocks, nm = m->nmain;
-    size_t ni = nbb + m->nsfac + 3 * (size_t)m->npars + 3 * nb + nm + 1;
     if (!l)
         return NULL;
     l->m = m;
     l->p = -1;
-    l->slot_blk = malloc(ni * sizeof *l->slot_blk);
+    const int *maps = m->line_maps;
+    if (!maps)
+        maps = l->own = hfmodel_line_maps(m);
+    l->blk_buf = malloc((3 * nb + nm + 1) * sizeof *l->blk_buf);
     l->mark = calloc(nb + nm + 1, 1);
     l->dbase = calloc(2 * nbb + 2 * nm + 1, sizeof *l->dbase);
-    if (!l->slot_blk || !l->mark || !l->dbase) {
+    if (!maps || !l->blk_buf || !l->mark || !l->dbase) {
         hfmodel_line_free(l);
         return NULL;
     }
+    l->slot_blk = maps;
     l->sf_blk = l->slot_blk + nbb;
     l->hs_grp = l->sf_blk + m->nsfac;
     l->sf_grp = l->hs_grp + m->npars;
     l->aux = l->sf_grp + m->npars;
-    l->blk = l->aux + m->npars;
+    l->blk = l->blk_buf;
     l->f0 = l->blk + nb;
     l->f1 = l->f0 + nb;
     l->bin = l->f1 + nb;
     l->sbase = l->dbase + nbb;
     l->dlam = l->sbase + nbb;
     l->slam = l->dlam + nm;
-    line_maps(l);
     return l;
 }
 
@@ -87,16 +101,18 @@ void hfmodel_line_free(hfmodel_line *l)
 {
     if (!l)
         return;
-    free(l->slot_blk);
+    free(l->own);
+    free(l->blk_buf);
     free(l->mark);
     free(l->dbase);
     free(l);
 }
 
 void hfmodel_line_at(hfmodel_line *l, const double *pars, const double *data,
-                     double *work)
+                     double *work, int have_pass)
 {
-    hfmodel_forward(l->m, pars, work);
+    if (!have_pass)
+        hfmodel_forward(l->m, pars, work);
     l->pars = pars;
     l->data = data;
     l->work = work;

@@ -299,6 +299,7 @@ void hf_model_free(hf_model *m)
     free(m->twowell);
     free(m->kinked);
     free(m->onesided);
+    free(m->line_maps);
     for (int k = 0; k < m->nparsets && m->parsets; k++)
         free((char *)m->parsets[k].name);
     free(m->parsets);

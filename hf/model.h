@@ -151,6 +151,13 @@ struct hf_model {
      * copy share.  NULL: hfmodel_onesided scans itself. */
     signed char *onesided;
     int nonesided;
+    /* hfmodel_line's maps (line.c hfmodel_line_maps), made once when the
+     * model is built rather than per line model (each fit that looks at
+     * its other wells: 16M instructions of the 1Lbb grid); they depend on
+     * the block layout alone, which overlays, views and the smooth copy
+     * share.  NULL (no two-well parameter, or out of memory): each line
+     * model makes its own. */
+    int *line_maps;
 };
 
 /* model.c: fills nsf_pars, sf_gpar, sf_gstart and sf_gk from sf_par;

@@ -119,7 +119,15 @@ static void line_check(hf_model *m)
     }
     const double *data = hf_model_data(m);
     double f0 = hf_model_nll(m, x, data, NULL, w2);
-    hfmodel_line_at(l, x, data, work);
+    hfmodel_line_at(l, x, data, work, 0);
+    /* a line on hf_model_nll's own pass, its gradient made after it
+     * (fit/mle.c pass_at_best: warm.c's BFGS's last evaluation): the
+     * gradient writes none of what the line reads, the same doubles */
+    double *w3 = malloc(hf_model_work_size(m) * sizeof *w3);
+    hfmodel_line *l3 = hfmodel_line_new(m);
+    assert_non_null(l3);
+    hf_model_nll(m, x, data, g, w3);
+    hfmodel_line_at(l3, x, data, w3, 1);
     int checked = 0;
     for (int p = 0; p < np; p++) {
         const double ts[4] = {-1.4, -0.35, 0.6, 1.7};
@@ -132,7 +140,12 @@ static void line_check(hf_model *m)
             memcpy(y, x, (size_t)np * sizeof *y);
             y[p] = ts[j];
             double f = hf_model_nll(m, y, data, g, w2) - f0;
-            double d = hfmodel_line_nll(l, p, ts[j], &gp);
+            double d = hfmodel_line_nll(l, p, ts[j], &gp), gp3;
+            double d3 = hfmodel_line_nll(l3, p, ts[j], &gp3);
+            if (memcmp(&d, &d3, sizeof d) != 0 || memcmp(&gp, &gp3, sizeof gp) != 0)
+                fail_msg("%s at %g: line %.17g (slope %.17g), on the NLL's "
+                         "pass %.17g (%.17g)", hf_model_par_name(m, p), ts[j],
+                         d, gp, d3, gp3);
             if (!(fabs(d - f) <= 1e-9 * (1 + fabs(f0)) &&
                   fabs(gp - g[p]) <= 1e-7 * (1 + fabs(g[p]))))
                 fail_msg("%s at %g: line %.12g (slope %.9g), model %.12g "
@@ -143,8 +156,10 @@ static void line_check(hf_model *m)
     }
     assert_true(checked > 0);
     hfmodel_line_free(l);
+    hfmodel_line_free(l3);
     free(work);
     free(w2);
+    free(w3);
     free(x);
 }
 
