@@ -11,8 +11,11 @@ for d in real/1Lbb_ATLAS-SUSY-2019-08 real/3LRJ_ATLAS-SUSY-2018-06 real/simplifi
          real/simplified_sbottom_ATLAS-SUSY-2018-31_SRA synthetic/syn_allmods synthetic/syn_large \
          synthetic/syn_medium synthetic/syn_tiny synthetic/syn_zeros; do
   n=$(basename $d)
+  # a simplified likelihood's patchset is the full workspace's (its digest is the full BkgOnly's):
+  # without --no-verify these grids stop at the digest check and compare nothing
+  case $n in simplified_*) nv=--no-verify ;; *) nv= ;; esac
   for t in 1 2; do
-    "$B/hf" cls --threads $t --explain $W/$d/BkgOnly.json $W/$d/patchset.json > "$O/$n.t$t.jsonl" 2> "$O/$n.t$t.err"
+    "$B/hf" cls --threads $t --explain $nv $W/$d/BkgOnly.json $W/$d/patchset.json > "$O/$n.t$t.jsonl" 2> "$O/$n.t$t.err"
     echo "rc=$?" >> "$O/$n.t$t.err"
   done
 done
