@@ -143,6 +143,22 @@ static void test_limit_redoes(void **state)
 
 #define SB REF_SHARED "/workspaces/real/sbottom_ATLAS-SUSY-2018-31_RegionA"
 
+/* sbottom RegionA with patch 600_131_1 (*ws and *p to free after the
+ * model); NULL where the shared workspaces are not there (skip). */
+static hf_model *sbottom_600(hf_workspace **ws, hf_patch **p)
+{
+    hf_model *m = NULL;
+    hf_error err = {0};
+    if (hf_workspace_read(SB "/BkgOnly.json", ws, &err) != HF_OK)
+        return NULL;
+    const hf_patch *pl[1] = {NULL};
+    if (hf_patch_read_any(SB "/patch.sbottom_600_131_1.json", NULL, p,
+                          &err) != HF_OK ||
+        (pl[0] = *p, hf_model_build(*ws, pl, 1, NULL, &m, &err)) != HF_OK)
+        fail_msg("%s", err.msg);
+    return m;
+}
+
 /* A limit's tests after the first skip retry.c's refits (hf_hypo.quick)
  * until they decide a crossing; then they are done again with them.
  * sbottom 600_131_1 (../shared): above mu ~ 4.9 its fits end with
@@ -158,15 +174,10 @@ static void test_limit_guards_deciding(void **state)
     (void)state;
     hf_workspace *ws = NULL;
     hf_patch *p = NULL;
-    hf_model *m = NULL;
     hf_error err = {0};
-    if (hf_workspace_read(SB "/BkgOnly.json", &ws, &err) != HF_OK)
+    hf_model *m = sbottom_600(&ws, &p);
+    if (!m)
         skip();
-    const hf_patch *pl[1] = {NULL};
-    if (hf_patch_read_any(SB "/patch.sbottom_600_131_1.json", NULL, &p,
-                          &err) != HF_OK ||
-        (pl[0] = p, hf_model_build(ws, pl, 1, NULL, &m, &err)) != HF_OK)
-        fail_msg("%s", err.msg);
     hfinfer_limit_ctx c = {0};
     c.level = 0.05;
     c.err = &err;
@@ -240,15 +251,9 @@ static void test_cls_limit_alone(void **state)
     }
     hf_workspace *ws = NULL;
     hf_patch *p = NULL;
-    hf_model *m = NULL;
-    hf_error err = {0};
-    if (hf_workspace_read(SB "/BkgOnly.json", &ws, &err) != HF_OK)
+    hf_model *m = sbottom_600(&ws, &p);
+    if (!m)
         skip();
-    const hf_patch *pl[1] = {NULL};
-    if (hf_patch_read_any(SB "/patch.sbottom_600_131_1.json", NULL, &p,
-                          &err) != HF_OK ||
-        (pl[0] = p, hf_model_build(ws, pl, 1, NULL, &m, &err)) != HF_OK)
-        fail_msg("%s", err.msg);
     cls_limit_alone(m);
     hf_model_free(m);
     hf_patch_free(p);
