@@ -325,6 +325,19 @@ void hfinfer_limit_free(limit_ctx *c)
     c->npts = 0;
 }
 
+/* A test's failure said with its mu: sbottom 700_680_550's band, whose
+ * CLs stays far above the level past the POI's bound (0.75 for +2 sigma
+ * at mu = 10), sends the search out to mu ~ 1e18, where a fit fails; the
+ * message said only "fit: no convergence", as if the hypotest had. */
+static int test_failed(limit_ctx *c, int rc, double mu)
+{
+    char what[64];
+    if (rc == HF_ERR_NOMEM)
+        return rc;
+    snprintf(what, sizeof what, "upper limit: the test at mu = %.6g", mu);
+    return hfcore_error_blame(what, rc, c->err);
+}
+
 /* The test at mu into *p (not yet in c->pts), its fixed-POI fits of kind
  * k started from starts[k] where given (check_test's redo), else from
  * profile_start's point; with quick, its fits (not the first test's)
@@ -387,7 +400,7 @@ static int run_test(limit_ctx *c, point *p, double mu, int observed,
     if (rc != HF_OK) {
         free(p->own);
         p->own = NULL;
-        return c->rc = rc;
+        return c->rc = test_failed(c, rc, mu);
     }
     if (!observed || isnan(r.test_stat))
         p->fixed[0] = NULL;

@@ -143,17 +143,18 @@ static void test_limit_redoes(void **state)
 
 #define SB REF_SHARED "/workspaces/real/sbottom_ATLAS-SUSY-2018-31_RegionA"
 
-/* sbottom RegionA with patch 600_131_1 (*ws and *p to free after the
- * model); NULL where the shared workspaces are not there (skip). */
-static hf_model *sbottom_600(hf_workspace **ws, hf_patch **p)
+/* sbottom RegionA with the patch file `patch` (*ws and *p to free after
+ * the model); NULL where the shared workspaces are not there (skip). */
+static hf_model *sbottom(const char *patch, hf_workspace **ws, hf_patch **p)
 {
     hf_model *m = NULL;
     hf_error err = {0};
     if (hf_workspace_read(SB "/BkgOnly.json", ws, &err) != HF_OK)
         return NULL;
     const hf_patch *pl[1] = {NULL};
-    if (hf_patch_read_any(SB "/patch.sbottom_600_131_1.json", NULL, p,
-                          &err) != HF_OK ||
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", SB, patch);
+    if (hf_patch_read_any(path, NULL, p, &err) != HF_OK ||
         (pl[0] = *p, hf_model_build(*ws, pl, 1, NULL, &m, &err)) != HF_OK)
         fail_msg("%s", err.msg);
     return m;
@@ -175,7 +176,7 @@ static void test_limit_guards_deciding(void **state)
     hf_workspace *ws = NULL;
     hf_patch *p = NULL;
     hf_error err = {0};
-    hf_model *m = sbottom_600(&ws, &p);
+    hf_model *m = sbottom("patch.sbottom_600_131_1.json", &ws, &p);
     if (!m)
         skip();
     hfinfer_limit_ctx c = {0};
@@ -239,6 +240,30 @@ static void cls_limit_alone(const hf_model *m)
     assert_int_equal(l1.nevals, l2.nevals);
 }
 
+/* A limit whose test fails says at which mu: sbottom 700_680_550's
+ * +2 sigma band stays far above CLs 0.05 past the POI's bound (0.75 at
+ * mu = 10), its search goes out to mu ~ 1e18 and a fit fails there; the
+ * message said only "fit: no convergence", as if the hypotest at mu = 1
+ * (which works) had failed. */
+static void test_limit_failure_says_mu(void **state)
+{
+    (void)state;
+    hf_workspace *ws = NULL;
+    hf_patch *p = NULL;
+    hf_model *m = sbottom("patch.sbottom_700_680_550.json", &ws, &p);
+    if (!m)
+        skip();
+    hf_limit_result l;
+    hf_error err = {0};
+    int rc = hf_upper_limit(m, hf_model_data(m), 0.95, HF_TEST_QMU_TILDE, NULL,
+                            &l, &err);
+    assert_int_not_equal(rc, HF_OK);
+    assert_non_null(strstr(err.msg, "upper limit: the test at mu = "));
+    hf_model_free(m);
+    hf_patch_free(p);
+    hf_workspace_free(ws);
+}
+
 static void test_cls_limit_alone(void **state)
 {
     (void)state;
@@ -251,7 +276,7 @@ static void test_cls_limit_alone(void **state)
     }
     hf_workspace *ws = NULL;
     hf_patch *p = NULL;
-    hf_model *m = sbottom_600(&ws, &p);
+    hf_model *m = sbottom("patch.sbottom_600_131_1.json", &ws, &p);
     if (!m)
         skip();
     cls_limit_alone(m);
@@ -267,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_limit_redoes),
         cmocka_unit_test(test_limit_guards_deciding),
         cmocka_unit_test(test_cls_limit_alone),
+        cmocka_unit_test(test_limit_failure_says_mu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
