@@ -176,7 +176,7 @@ static int fit(hf_hypo *h, int k, const double *data, const double *init,
     /* retry.c's rule; the free fit's point is the other one there is */
     const double *other[1] = {pars != h->free_pars ? h->free_pars : NULL};
     hfinfer_retry rt = {data, fix_poi, mu, &h->opt, h->width, h->work,
-                        init ? init : hf_model_inits(h->m), other, 1};
+                        init ? init : hf_model_inits(h->m), other, 1, NULL};
     rc = hfinfer_retry_fit(h->m, &rt, rc, pars, twice_nll, &r.nevals, err);
     /* the free fit's twin (hf_fit_result.twin_poi), if a retry kept it */
     if (k == HF_FIT_FREE && data == h->data)
@@ -795,24 +795,21 @@ static int hypo_fit(void *ctx, const double *data, const double *start,
     /* retry.c's rule, from the inits and the points the test has */
     const double *other[2] = {pars != h->free_pars ? h->free_pars : NULL,
                               pars != h->asimov_pars ? h->asimov_pars : NULL};
+    /* h->refit (limit.c's tests: fixed_keep) from whether retry.c ran the
+     * fit from the inits */
+    int from_inits = 0;
     hfinfer_retry rt = {data, fix_poi, mu, &h->opt, h->width, h->work,
-                        start, other, 2};
+                        start, other, 2,
+                        h->fixed_keep[asimov] && fix_poi ? &from_inits : NULL};
     /* h->quick (limit.c): only for the fixed-POI fits, a free fit redone
      * here (teststat) being this test's and every later test's */
     if (h->quick && fix_poi && rc == HF_OK &&
         hfinfer_retry_at_bound(h->m, pars))
         h->deferred++; /* limit.c redoes the test where it decides */
-    else {
-        /* hfinfer_retry_fit refits where it does (from the inits too
-         * unless the fit started there): h->refit for limit.c's tests
-         * (fixed_keep: no cost to the others) */
-        if (h->fixed_keep[asimov] && fix_poi && HFFIT_ROBUST && start &&
-            memcmp(start, hf_model_inits(h->m), h->npars * sizeof *start) &&
-            (rc == HF_ERR_FIT ||
-             (rc == HF_OK && hfinfer_retry_at_bound(h->m, pars))))
-            h->refit |= asimov ? 2 : 1;
+    else
         rc = hfinfer_retry_fit(h->m, &rt, rc, pars, tnll, &r.nevals, err);
-    }
+    if (from_inits)
+        h->refit |= asimov ? 2 : 1;
     /* an upper limit's test that starts from a nearby test's fit, or
      * with h->defer_check, is checked afterwards where it decides a
      * crossing (limit.c's check_crossing, hfinfer_hypo_check_asimov) */
@@ -1056,26 +1053,30 @@ int hf_cls_asymptotic(const hf_model *m, const double *data, double mu,
     return hf_cls_scan(m, data, &mu, 1, ts, opt, res, err);
 }
 
+int hfinfer_cls_check(const hf_model *m, const double *mu, int n,
+                      hf_test_stat ts, hf_cls_result *res, hf_error *err)
+{
+    for (int i = 0; i < n; i++) {
+        memset(&res[i], 0, sizeof res[i]);
+        res[i].cls_obs = NAN;
+    }
+    /* before any fit: a value out of bounds is the caller's mistake */
+    int rc = hfinfer_hypo_check_poi(m, ts, "hypotest", err);
+    for (int i = 0; rc == HF_OK && ts != HF_TEST_Q0 && i < n; i++)
+        rc = hfinfer_hypo_check_mu(m, mu[i], 0, "hypotest", err);
+    return rc;
+}
+
 static int cls_scan_impl(const hf_model *m, const double *data, const double *mu,
                 int n, hf_test_stat ts, const hf_fit_options *opt,
                 hf_cls_result *res, const hfinfer_start *st,
                 hf_error *err)
 {
     hf_hypo h;
-    for (int i = 0; i < n; i++) {
-        memset(&res[i], 0, sizeof res[i]);
-        res[i].cls_obs = NAN;
-    }
-    /* before any fit: a value out of bounds is the caller's mistake */
-    int rc0 = hfinfer_hypo_check_poi(m, ts, "hypotest", err);
-    if (rc0 != HF_OK)
-        return rc0;
-    for (int i = 0; ts != HF_TEST_Q0 && i < n; i++) {
-        int rc = hfinfer_hypo_check_mu(m, mu[i], 0, "hypotest", err);
-        if (rc != HF_OK)
-            return rc;
-    }
-    int rc = hfinfer_hypo_init_start(&h, m, data, ts, opt, NULL, st, err);
+    int rc = hfinfer_cls_check(m, mu, n, ts, res, err);
+    if (rc != HF_OK)
+        return rc;
+    rc = hfinfer_hypo_init_start(&h, m, data, ts, opt, NULL, st, err);
     if (rc != HF_OK) {
         if (n > 0)
             res[0].nevals = h.nevals;

@@ -52,23 +52,33 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-int hfinfer_batch_start(const char *fn, const hf_batch_options **opt,
-                   hf_batch_options *defaults, int n, hf_batch_result *res,
-                   int *nthreads, hf_error *err)
+/* *opt (NULL: the defaults, put in *defaults) checked as every batch
+ * checks it: its version, its model and fit options. */
+static int batch_options(const hf_batch_options **opt,
+                         hf_batch_options *defaults, hf_error *err)
 {
     if (!*opt) {
         hf_batch_options_init(defaults);
         *opt = defaults;
     }
     const hf_batch_options *o = *opt;
-    int vrc = hfcore_check_version(o->version, HF_BATCH_OPTIONS_VERSION,
-                                   "hf_batch_options", err);
-    if (vrc == HF_OK)
-        vrc = hfmodel_options_check(o->model, err);
-    if (vrc == HF_OK)
-        vrc = hffit_options_check(o->fit, err);
+    int rc = hfcore_check_version(o->version, HF_BATCH_OPTIONS_VERSION,
+                                  "hf_batch_options", err);
+    if (rc == HF_OK)
+        rc = hfmodel_options_check(o->model, err);
+    if (rc == HF_OK)
+        rc = hffit_options_check(o->fit, err);
+    return rc;
+}
+
+int hfinfer_batch_start(const char *fn, const hf_batch_options **opt,
+                   hf_batch_options *defaults, int n, hf_batch_result *res,
+                   int *nthreads, hf_error *err)
+{
+    int vrc = batch_options(opt, defaults, err);
     if (vrc != HF_OK)
         return vrc;
+    const hf_batch_options *o = *opt;
     if (o->upper_limit && !(o->cl > 0 && o->cl < 1))
         return hfcore_error_set(err, HF_ERR_ARG, "%s: confidence level %g is not "
                             "between 0 and 1", fn, o->cl);
@@ -295,15 +305,8 @@ void hfinfer_grid_share(const hf_workspace *ws, const hfmodel_prep *prep,
 {
     memset(share, 0, sizeof *share);
     hf_batch_options defaults;
-    if (!opt) {
-        hf_batch_options_init(&defaults);
-        opt = &defaults;
-    }
     /* options the batch refuses: it fails before it would use a start */
-    if (!ws || hfcore_check_version(opt->version, HF_BATCH_OPTIONS_VERSION,
-                                    "hf_batch_options", NULL) != HF_OK ||
-        hfmodel_options_check(opt->model, NULL) != HF_OK ||
-        hffit_options_check(opt->fit, NULL) != HF_OK)
+    if (!ws || batch_options(&opt, &defaults, NULL) != HF_OK)
         return;
     share_fit(ws, prep, opt->model, opt->fit, share);
 }

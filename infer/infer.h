@@ -82,6 +82,7 @@ typedef struct hfinfer_retry {
     const double *first;         /* where the fit started: not again */
     const double *const *starts; /* the other fits' points (NULL: none) */
     int nstarts;
+    int *from_inits; /* NULL, or set to 1 where the fit from the inits ran */
 } hfinfer_retry;
 
 /* Non-zero when pars has a normfactor other than the POI, not fixed, on
@@ -226,6 +227,12 @@ int hfinfer_cls_shared(const hf_model *m, const double *data, double mu,
                        hf_test_stat ts, const hf_fit_options *opt,
                        hf_cls_result *res, hf_hypotest_explain *ex,
                        const hfinfer_start *st, hf_error *err);
+
+/* hf_cls_scan's checks before any fit (the POI, each of mu[0..n) within
+ * its bounds for qmu and qmu_tilde), res[0..n) emptied (CLs_obs NaN):
+ * HF_OK, or the caller's mistake in err. */
+int hfinfer_cls_check(const hf_model *m, const double *mu, int n,
+                      hf_test_stat ts, hf_cls_result *res, hf_error *err);
 
 /* hfcls's hypotest at mu and upper limit on the same data, their first
  * fits (hfinfer_hypo_init's) done once: hf_cls_asymptotic's result into

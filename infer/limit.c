@@ -886,11 +886,7 @@ void hfinfer_cls_limit_free(hfinfer_cls_limit *s)
 static int cls_begin(hfinfer_cls_limit *s, double mu, hf_cls_result *res,
                      hf_error *err)
 {
-    memset(res, 0, sizeof *res);
-    res->cls_obs = NAN;
-    int rc = hfinfer_hypo_check_poi(s->m, s->ts, "hypotest", err);
-    if (rc == HF_OK && s->ts != HF_TEST_Q0)
-        rc = hfinfer_hypo_check_mu(s->m, mu, 0, "hypotest", err);
+    int rc = hfinfer_cls_check(s->m, &mu, 1, s->ts, res, err);
     if (rc != HF_OK)
         return rc;
     rc = hfinfer_hypo_init(&s->c.h, s->m, s->data, s->ts, s->opt, err);

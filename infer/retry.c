@@ -85,6 +85,8 @@ int hfinfer_retry_fit(const hf_model *m, const hfinfer_retry *r, int rc,
         int rc2 = hffit_ex(m, r->data, from, r->fix_poi, r->mu, r->opt,
                            r->width, r->work, p, &fr, &e2);
         *nevals += fr.nevals;
+        if (i < 0 && r->from_inits)
+            *r->from_inits = 1;
         if (rc2 != HF_OK || !(rc != HF_OK || hffit_lower(fr.twice_nll, *tnll)))
             continue;
         memcpy(pars, p, np * sizeof *pars);

@@ -56,7 +56,8 @@ static void test_failed_fit(void **state)
     hf_model *m = model_of("twowell_fixed");
     double pars[2] = {NAN, NAN}, tnll = INFINITY;
     int nevals = 0;
-    hfinfer_retry r = {hf_model_data(m), 1, 1.0, NULL, NULL, NULL, NULL, NULL, 0};
+    hfinfer_retry r = {hf_model_data(m), 1, 1.0, NULL, NULL, NULL, NULL, NULL,
+                       0, NULL};
     hf_error err = {HF_ERR_FIT, "fit: no convergence"};
     assert_int_equal(hfinfer_retry_fit(m, &r, HF_ERR_FIT, pars, &tnll, &nevals,
                                        &err), HF_OK);
@@ -85,7 +86,7 @@ static void test_bound(void **state)
     double pars[3] = {10.0, 0.0, 0.0};
     double tnll = -2 * hf_model_logpdf(m, pars, data, work);
     int nevals = 0;
-    hfinfer_retry r = {data, 1, 0.0, NULL, NULL, NULL, NULL, NULL, 0};
+    hfinfer_retry r = {data, 1, 0.0, NULL, NULL, NULL, NULL, NULL, 0, NULL};
     assert_true(hfinfer_retry_at_bound(m, pars));
     assert_int_equal(hfinfer_retry_fit(m, &r, HF_OK, pars, &tnll, &nevals, NULL),
                      HF_OK);
