@@ -155,8 +155,9 @@ struct hf_model {
      * model is built rather than per line model (each fit that looks at
      * its other wells: 16M instructions of the 1Lbb grid); they depend on
      * the block layout alone, which overlays, views and the smooth copy
-     * share.  NULL (no two-well parameter, or out of memory): each line
-     * model makes its own. */
+     * share.  NULL where the built model has no two-well parameter (an
+     * overlay may come to have some): each line model makes its own.  Out
+     * of memory fails the build, as the scans above do. */
     int *line_maps;
 };
 
