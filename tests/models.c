@@ -69,6 +69,29 @@ hf_model *file_model(const char *path)
     return m;
 }
 
+hf_model *patchset_model(const char *dir, const char *name)
+{
+    char ws_path[512], ps_path[512];
+    snprintf(ws_path, sizeof ws_path, "%s/BkgOnly.json", dir);
+    snprintf(ps_path, sizeof ps_path, "%s/patchset.json", dir);
+    hf_workspace *ws = NULL;
+    hf_patchset *ps = NULL;
+    hf_model *m = NULL;
+    hf_error err = {0};
+    if (hf_workspace_read(ws_path, &ws, &err) != HF_OK ||
+        hf_patchset_read(ps_path, &ps, &err) != HF_OK)
+        fail_msg("%s", err.msg);
+    int i = name ? hf_patchset_find(ps, name) : 0;
+    if (i < 0)
+        fail_msg("%s: no patch %s", ps_path, name);
+    const hf_patch *p = hf_patchset_patch(ps, i);
+    if (hf_model_build_applied(ws, &p, 1, NULL, &m, &err) != HF_OK)
+        fail_msg("%s", err.msg);
+    hf_patchset_free(ps);
+    hf_workspace_free(ws);
+    return m;
+}
+
 int model_par(const hf_model *m, const char *name)
 {
     for (int i = 0; i < hf_model_npars(m); i++)

@@ -17,6 +17,9 @@ extern const char SIMPLE_WS[];
 hf_model *inline_model(const char *json);
 /* The same for a workspace file. */
 hf_model *file_model(const char *path);
+/* The workspace dir/BkgOnly.json with patch `name` (NULL: the first) of
+ * dir/patchset.json applied; fails the test on any error. */
+hf_model *patchset_model(const char *dir, const char *name);
 /* Two bins, free normfactors mu and k (bounds [0, 10]): CR expects 10 k
  * and observes n_cr, SR expects 5 mu + 10 k and observes n_sr (test_bfgs,
  * test_gauss). */

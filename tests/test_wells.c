@@ -165,25 +165,6 @@ static void line_check(hf_model *m)
 
 #define LRJ REF_SHARED "/workspaces/real/3LRJ_ATLAS-SUSY-2018-06"
 
-/* The workspace in dir with its patchset's first patch. */
-static hf_model *first_patch_model(const char *dir)
-{
-    char ws_path[512], ps_path[512];
-    snprintf(ws_path, sizeof ws_path, "%s/BkgOnly.json", dir);
-    snprintf(ps_path, sizeof ps_path, "%s/patchset.json", dir);
-    hf_workspace *ws = NULL;
-    hf_patchset *ps = NULL;
-    hf_model *m = NULL;
-    hf_error err = {0};
-    assert_int_equal(hf_workspace_read(ws_path, &ws, &err), HF_OK);
-    assert_int_equal(hf_patchset_read(ps_path, &ps, &err), HF_OK);
-    const hf_patch *p = hf_patchset_patch(ps, 0);
-    assert_int_equal(hf_model_build_applied(ws, &p, 1, NULL, &m, &err), HF_OK);
-    hf_patchset_free(ps);
-    hf_workspace_free(ws);
-    return m;
-}
-
 static void test_line_nll(void **state)
 {
     (void)state;
@@ -195,7 +176,7 @@ static void test_line_nll(void **state)
         printf("SKIP: %s not found\n", LRJ);
         return;
     }
-    m = first_patch_model(LRJ);
+    m = patchset_model(LRJ, NULL);
     line_check(m);
     hf_model_free(m);
 }
@@ -217,16 +198,8 @@ static void test_1lbb_dip_well(void **state)
         printf("SKIP: %s not found\n", LBB);
         skip();
     }
-    hf_workspace *ws = NULL;
-    hf_patchset *ps = NULL;
-    hf_model *m = NULL;
+    hf_model *m = patchset_model(LBB, "C1N2_Wh_hbb_375_50");
     hf_error err = {0};
-    assert_int_equal(hf_workspace_read(LBB "/BkgOnly.json", &ws, &err), HF_OK);
-    assert_int_equal(hf_patchset_read(LBB "/patchset.json", &ps, &err), HF_OK);
-    int i = hf_patchset_find(ps, "C1N2_Wh_hbb_375_50");
-    assert_true(i >= 0);
-    const hf_patch *p = hf_patchset_patch(ps, i);
-    assert_int_equal(hf_model_build_applied(ws, &p, 1, NULL, &m, &err), HF_OK);
     hf_cls_result c;
     hf_hypotest_explain ex = {0};
     assert_int_equal(hf_cls_asymptotic_explain(m, hf_model_data(m), 1.0,
@@ -241,8 +214,6 @@ static void test_1lbb_dip_well(void **state)
         fail_msg("the Asimov mu = 1 fit ended at %.12g, the lower well is "
                  "234.2721", t);
     hf_model_free(m);
-    hf_patchset_free(ps);
-    hf_workspace_free(ws);
 }
 
 int main(void)
