@@ -45,7 +45,7 @@ typedef struct hf_bfgs_work {
     double *h0d; /* n: the first metric's diagonal (a released variable's) */
     /* The last BFGS update of H, not yet written where pend_sv > 0: H +=
      * s u' - (hv / pend_sv) s' with s here (n), u and hv = hy.  The next
-     * H gt writes it in the same pass over H (bfgs.c update_matvec);
+     * H gt writes it in the same pass over H (bfgs.c tri_pass);
      * anything else that reads H writes it first.  0 outside a descent. */
     double *s;
     double pend_sv;
