@@ -505,15 +505,15 @@ typedef struct prep_sample {
      * numbers and its 88-byte factor per modifier (1Lbb: 6.4k a build,
      * memory-bound).  img: the image exists (no normsys it could not
      * make); then isf are the scalar factors in mods order with .par the
-     * name id, isf4 which of them are code4, ipoly their soa_normsys
-     * rows (11 rows of nisf); ihcnt[i] the histosys entries of bin i,
+     * name id, isf4 which of them are code4 (their polynomial rows are
+     * made from the copies: stored here, they were ~350 kB more to read
+     * per 1Lbb build); ihcnt[i] the histosys entries of bin i,
      * whose name ids ihnid and coefficients ihcoef come bin by bin (the
      * model's block-bin order, each bin's in mods order); ibf the mods
      * that make per-bin factor rows, compiled as before. */
     int img, nisf, nihs, nibf;
     hf_sfac *isf;
     unsigned char *isf4;
-    double *ipoly;
     int *ihcnt, *ihnid, *ibf;
     double *ihcoef;
 } prep_sample;
@@ -562,7 +562,6 @@ static void prep_sample_free(prep_sample *ps)
     free(ps->live);
     free(ps->isf);
     free(ps->isf4);
-    free(ps->ipoly);
     free(ps->ihcnt);
     free(ps->ihnid);
     free(ps->ihcoef);
@@ -624,7 +623,7 @@ static int prep_histosys(prep_sample *ps)
 /* Factor f as column k of the polynomial rows (model.h sf_poly: row[j]
  * is row j): code4's coefficients; identity c = 0, a1 = 1; another code
  * c = 1, recomputed by the evaluation. */
-static void sf_rows(const hf_sfac *f, double *const row[11], size_t k)
+static inline void sf_rows(const hf_sfac *f, double *const row[11], size_t k)
 {
     if (f->code == HF_INTERP_CODE4) {
         /* written out: gcc keeps a loop here (half of soa_normsys's
@@ -650,12 +649,9 @@ static void sf_rows(const hf_sfac *f, double *const row[11], size_t k)
         row[j][k] = 0.0;
 }
 
-/* ps's scalar factors, rows and per-bin factor mods into its image. */
+/* ps's scalar factors and per-bin factor mods into its image. */
 static void image_factors(prep_sample *ps)
 {
-    double *row[11];
-    for (int j = 0; j < 11; j++)
-        row[j] = ps->ipoly + (size_t)j * (size_t)ps->nisf;
     int k = 0, f = 0;
     for (int j = 0; j < ps->nmods; j++) {
         const modref *mr = &ps->mods[j];
@@ -667,7 +663,6 @@ static void image_factors(prep_sample *ps)
         ps->isf[k] = t == HF_MOD_NORMSYS ? *mr->sf4 : (hf_sfac){.code = -1};
         ps->isf[k].par = mr->nid;
         ps->isf4[k] = ps->isf[k].code == HF_INTERP_CODE4;
-        sf_rows(&ps->isf[k], row, (size_t)k);
         k++;
     }
 }
@@ -718,13 +713,11 @@ static int prep_image(prep_sample *ps)
     size_t ks = nsf ? (size_t)nsf : 1, kh = nhs ? (size_t)nhs : 1;
     ps->isf = malloc(sizeof *ps->isf * ks);
     ps->isf4 = malloc(ks);
-    ps->ipoly = malloc(11 * sizeof(double) * ks);
     ps->ihcnt = calloc(ps->nb ? (size_t)ps->nb : 1, sizeof(int));
     ps->ihnid = malloc(sizeof(int) * kh);
     ps->ihcoef = malloc(2 * sizeof(double) * kh);
     ps->ibf = malloc(sizeof(int) * (nbf ? (size_t)nbf : 1));
-    if (!ps->isf || !ps->isf4 || !ps->ipoly || !ps->ihcnt || !ps->ihnid || !ps->ihcoef ||
-        !ps->ibf)
+    if (!ps->isf || !ps->isf4 || !ps->ihcnt || !ps->ihnid || !ps->ihcoef || !ps->ibf)
         return -1;
     ps->nisf = nsf;
     ps->nihs = nhs;
@@ -2011,26 +2004,28 @@ static void block_histosys(hf_model *m, const hf_block *K, cursor *c)
     c->hsi = 0;
 }
 
-/* Block br = b (K) from its prepared sample's image: the factors, their
- * rows and the histosys entries copied in runs, each parameter looked up
- * by name id (the patch's parameter order differs from the workspace's:
- * 112 of 1Lbb's 125 patches put its parameters in another order); the
- * per-bin factor rows as compile_modifier makes them. */
+/* Block br = b (K) from its prepared sample's image: the factors and the
+ * histosys entries copied in runs, each parameter looked up by name id
+ * (the patch's parameter order differs from the workspace's: 112 of
+ * 1Lbb's 125 patches put its parameters in another order), the factors'
+ * polynomial rows made from the copies; the per-bin factor rows as
+ * compile_modifier makes them. */
 static int image_block(builder *B, hf_model *m, const hf_model_options *opt,
                        const blockref *br, const hf_block *K, int b, cursor *c)
 {
     const prep_sample *ps = br->ps;
     const int *off = c->off, n = ps->nisf, k0 = c->sfi;
+    double *row[11];
+    for (int j = 0; j < 11; j++)
+        row[j] = m->sf_poly + (size_t)j * (size_t)m->nsfac;
     memcpy(m->sfac + k0, ps->isf, sizeof *ps->isf * (size_t)n);
     for (int k = 0; k < n; k++) {
         int p = off[ps->isf[k].par];
         m->sfac[k0 + k].par = m->sf_par[k0 + k] = p;
         c->c4[k0 + k] = ps->isf4[k];
         m->sf_code4_start[p + 1] += ps->isf4[k];
+        sf_rows(&m->sfac[k0 + k], row, (size_t)(k0 + k));
     }
-    for (int j = 0; j < 11; j++)
-        memcpy(m->sf_poly + (size_t)j * (size_t)m->nsfac + k0, ps->ipoly + (size_t)j * n,
-               sizeof(double) * (size_t)n);
     c->sfi += n;
     for (int i = 0, e = c->hss; i < K->nb; i++) {
         m->hs_sstart[K->nom + i] = e;
