@@ -73,6 +73,7 @@ typedef struct blockref {
     const int *tidx;
     int *owntidx; /* a walked sample's, owned */
     int sorted;   /* mods are a prepared sample's */
+    const struct prep_sample *ps; /* that prepared sample, or NULL */
     /* a prepared sample's: the mods that make entries at the default
      * histosys code (prep_sample.live), or NULL */
     const int *live;
@@ -497,6 +498,24 @@ typedef struct prep_sample {
      * (hsn 0: 4034 of 1Lbb's 5464, whose every build walked them) */
     int *live;
     int nlive;
+    /* The block the sample compiles into at the default codes (normsys
+     * code4, histosys code4p), made once (prep_image) and copied by every
+     * build in runs (image_block) with the parameters looked up by name
+     * id, where compile_modifier read a 72-byte modref, a normsys's
+     * numbers and its 88-byte factor per modifier (1Lbb: 6.4k a build,
+     * memory-bound).  img: the image exists (no normsys it could not
+     * make); then isf are the scalar factors in mods order with .par the
+     * name id, isf4 which of them are code4 (their polynomial rows are
+     * made from the copies: stored here, they were ~350 kB more to read
+     * per 1Lbb build); ihcnt[i] the histosys entries of bin i,
+     * whose name ids ihnid and coefficients ihcoef come bin by bin (the
+     * model's block-bin order, each bin's in mods order); ibf the mods
+     * that make per-bin factor rows, compiled as before. */
+    int img, nisf, nihs, nibf;
+    hf_sfac *isf;
+    unsigned char *isf4;
+    int *ihcnt, *ihnid, *ibf;
+    double *ihcoef;
 } prep_sample;
 
 struct hfmodel_prep {
@@ -532,19 +551,29 @@ static const prep_sample *prep_find(const hfmodel_prep *p, const cJSON *key)
     return NULL;
 }
 
+static void prep_sample_free(prep_sample *ps)
+{
+    free(ps->mods);
+    free(ps->vals);
+    free(ps->sf4);
+    free(ps->tidx);
+    free(ps->hsbin);
+    free(ps->hscoef);
+    free(ps->live);
+    free(ps->isf);
+    free(ps->isf4);
+    free(ps->ihcnt);
+    free(ps->ihnid);
+    free(ps->ihcoef);
+    free(ps->ibf);
+}
+
 void hfmodel_prep_free(hfmodel_prep *p)
 {
     if (!p)
         return;
-    for (int i = 0; i < p->ns; i++) {
-        free(p->s[i].mods);
-        free(p->s[i].vals);
-        free(p->s[i].sf4);
-        free(p->s[i].tidx);
-        free(p->s[i].hsbin);
-        free(p->s[i].hscoef);
-        free(p->s[i].live);
-    }
+    for (int i = 0; i < p->ns; i++)
+        prep_sample_free(&p->s[i]);
     free(p->s);
     free(p->slot);
     free(p->names);
@@ -591,6 +620,115 @@ static int prep_histosys(prep_sample *ps)
     return 0;
 }
 
+/* Factor f as column k of the polynomial rows (model.h sf_poly: row[j]
+ * is row j): code4's coefficients; identity c = 0, a1 = 1; another code
+ * c = 1, recomputed by the evaluation. */
+static inline void sf_rows(const hf_sfac *f, double *const row[11], size_t k)
+{
+    if (f->code == HF_INTERP_CODE4) {
+        /* written out: gcc keeps a loop here (half of soa_normsys's
+         * instructions) */
+        row[0][k] = 1.0;
+        row[1][k] = f->p[4];
+        row[2][k] = f->p[5];
+        row[3][k] = f->p[6];
+        row[4][k] = f->p[7];
+        row[5][k] = f->p[8];
+        row[6][k] = f->p[9];
+        /* the derivative's coefficients 2 a2 .. 5 a5, the very products
+         * the evaluation formed on every call (so the same doubles) */
+        row[7][k] = 2.0 * f->p[5];
+        row[8][k] = 3.0 * f->p[6];
+        row[9][k] = 4.0 * f->p[7];
+        row[10][k] = 5.0 * f->p[8];
+        return;
+    }
+    row[0][k] = f->code < 0 ? 0.0 : 1.0;
+    row[1][k] = f->code < 0 ? 1.0 : 0.0;
+    for (int j = 2; j < 11; j++)
+        row[j][k] = 0.0;
+}
+
+/* ps's scalar factors and per-bin factor mods into its image. */
+static void image_factors(prep_sample *ps)
+{
+    int k = 0, f = 0;
+    for (int j = 0; j < ps->nmods; j++) {
+        const modref *mr = &ps->mods[j];
+        int t = mr->type;
+        if (t == HF_MOD_SHAPEFACTOR || t == HF_MOD_SHAPESYS || t == HF_MOD_STATERROR)
+            ps->ibf[f++] = j;
+        if (t != HF_MOD_NORMSYS && t != HF_MOD_NORMFACTOR && t != HF_MOD_LUMI)
+            continue;
+        ps->isf[k] = t == HF_MOD_NORMSYS ? *mr->sf4 : (hf_sfac){.code = -1};
+        ps->isf[k].par = mr->nid;
+        ps->isf4[k] = ps->isf[k].code == HF_INTERP_CODE4;
+        k++;
+    }
+}
+
+/* ps's histosys entries into its image bin by bin (a counting sort by
+ * bin, stable: each bin's in mods order); -1 when out of memory. */
+static int image_histosys(prep_sample *ps)
+{
+    int *at = malloc(sizeof(int) * (size_t)(ps->nb ? ps->nb : 1));
+    if (!at)
+        return -1;
+    for (int j = 0; j < ps->nmods; j++)
+        for (int e = 0; ps->mods[j].type == HF_MOD_HISTOSYS && e < ps->mods[j].hsn; e++)
+            ps->ihcnt[ps->mods[j].hsbin[e]]++;
+    for (int i = 0, n = 0; i < ps->nb; i++) {
+        at[i] = n;
+        n += ps->ihcnt[i];
+    }
+    for (int j = 0; j < ps->nmods; j++) {
+        const modref *mr = &ps->mods[j];
+        for (int e = 0; mr->type == HF_MOD_HISTOSYS && e < mr->hsn; e++) {
+            int q = at[mr->hsbin[e]]++;
+            ps->ihnid[q] = mr->nid;
+            ps->ihcoef[2 * q] = mr->hscoef[2 * e];
+            ps->ihcoef[2 * q + 1] = mr->hscoef[2 * e + 1];
+        }
+    }
+    free(at);
+    return 0;
+}
+
+/* ps's image (prep_sample.img), made after its sort and its histosys
+ * entries; none when a normsys has no code4 factor (its builds report
+ * it).  -1 when out of memory. */
+static int prep_image(prep_sample *ps)
+{
+    int nsf = 0, nhs = 0, nbf = 0;
+    for (int j = 0; j < ps->nmods; j++) {
+        const modref *mr = &ps->mods[j];
+        if (mr->type == HF_MOD_NORMSYS && !mr->sf4)
+            return 0;
+        nsf += mr->type == HF_MOD_NORMSYS || mr->type == HF_MOD_NORMFACTOR ||
+               mr->type == HF_MOD_LUMI;
+        nhs += mr->type == HF_MOD_HISTOSYS ? mr->hsn : 0;
+        nbf += mr->type == HF_MOD_SHAPEFACTOR || mr->type == HF_MOD_SHAPESYS ||
+               mr->type == HF_MOD_STATERROR;
+    }
+    size_t ks = nsf ? (size_t)nsf : 1, kh = nhs ? (size_t)nhs : 1;
+    ps->isf = malloc(sizeof *ps->isf * ks);
+    ps->isf4 = malloc(ks);
+    ps->ihcnt = calloc(ps->nb ? (size_t)ps->nb : 1, sizeof(int));
+    ps->ihnid = malloc(sizeof(int) * kh);
+    ps->ihcoef = malloc(2 * sizeof(double) * kh);
+    ps->ibf = malloc(sizeof(int) * (nbf ? (size_t)nbf : 1));
+    if (!ps->isf || !ps->isf4 || !ps->ihcnt || !ps->ihnid || !ps->ihcoef || !ps->ibf)
+        return -1;
+    ps->nisf = nsf;
+    ps->nihs = nhs;
+    ps->nibf = nbf;
+    image_factors(ps);
+    if (image_histosys(ps))
+        return -1;
+    ps->img = 1;
+    return 0;
+}
+
 /* What the build does once per sample and could do once per workspace:
  * its modifiers sorted (a validated sample has no two of the same name
  * and type, so the sorted order is the only one), each normsys's code4
@@ -616,7 +754,7 @@ static int prep_sample_finish(prep_sample *ps)
     for (int j = 0; j < ps->nmods; j++)
         if (ps->mods[j].type != HF_MOD_HISTOSYS || ps->mods[j].hsn > 0)
             ps->live[ps->nlive++] = j;
-    return 0;
+    return prep_image(ps);
 }
 
 /* Reads sample s into p->s[p->ns] (a sample with a bad modifier is left
@@ -648,13 +786,7 @@ static int prep_add(hfmodel_prep *p, const cJSON *s, int nb)
     if (rc == 0)
         rc = prep_sample_finish(ps);
     if (rc) {
-        free(ps->mods);
-        free(ps->vals);
-        free(ps->sf4);
-        free(ps->tidx);
-        free(ps->hsbin);
-        free(ps->hscoef);
-        free(ps->live);
+        prep_sample_free(ps);
         return -1;
     }
     ps->key = s->child;
@@ -749,6 +881,7 @@ static int collect_prepared(builder *B, blockref *r, const cJSON *s)
     r->nom = ps->vals;
     r->live = ps->live;
     r->nlive = ps->nlive;
+    r->ps = ps;
     return 1;
 }
 
@@ -1376,12 +1509,11 @@ static int apply_config(builder *B, const cJSON *params, const char *ppath)
 
 /* -------------------------------------------------------------- compile */
 
-/* Lays the scalar factors out as the polynomials the evaluation's
- * vectorized loop reads (see model.h). */
-static int soa_normsys(hf_model *m)
+/* The scalar factors' arrays (model.h), each written whole by the block
+ * loop (fill_blocks) but sf_code4_start's counts; -1 when out of memory. */
+static int alloc_scalars(hf_model *m)
 {
     size_t n = (size_t)m->nsfac;
-    /* rows 0..10 written whole below */
     m->sf_poly = malloc(11 * sizeof(double) * (n ? n : 1));
     m->sf_par = malloc(sizeof(int) * (n ? n : 1));
     m->sf_code4 = malloc(sizeof(int) * (n ? n : 1));
@@ -1389,62 +1521,54 @@ static int soa_normsys(hf_model *m)
     /* code4 factors grouped by parameter: those of parameter p are
      * sf_code4[sf_code4_start[p] .. sf_code4_start[p+1]) */
     m->sf_code4_start = calloc((size_t)m->npars + 1, sizeof(int));
-    if (!m->sf_poly || !m->sf_par || !m->sf_code4 || !m->sf_other || !m->sf_code4_start)
-        return -1;
     m->nsf_code4 = m->nsf_other = 0;
+    return m->sf_poly && m->sf_par && m->sf_code4 && m->sf_other && m->sf_code4_start ? 0 : -1;
+}
+
+/* The polynomial rows of factors [k0, k1) (a block compiled modifier by
+ * modifier), their parameters and code4 flags (c4), counted per
+ * parameter. */
+static void soa_normsys(hf_model *m, int k0, int k1, unsigned char *c4)
+{
     double *row[11];
     for (int j = 0; j < 11; j++)
-        row[j] = m->sf_poly + (size_t)j * n;
-    /* one pass over the factors: the rows, the derivative's rows and the
-     * code4 counts per parameter were four (1Lbb: ~4.3k factors a build,
-     * the three more passes ~16M of the grid's 439M build instructions) */
-    for (size_t k = 0; k < n; k++) {
+        row[j] = m->sf_poly + (size_t)j * (size_t)m->nsfac;
+    for (int k = k0; k < k1; k++) {
         const hf_sfac *f = &m->sfac[k];
+        sf_rows(f, row, (size_t)k);
         m->sf_par[k] = f->par;
-        if (f->code == HF_INTERP_CODE4) {
-            /* written out: gcc keeps a loop here (half this function's
-             * instructions) */
-            row[0][k] = 1.0;
-            row[1][k] = f->p[4];
-            row[2][k] = f->p[5];
-            row[3][k] = f->p[6];
-            row[4][k] = f->p[7];
-            row[5][k] = f->p[8];
-            row[6][k] = f->p[9];
-            /* the derivative's coefficients 2 a2 .. 5 a5, the very
-             * products the evaluation formed on every call (so the same
-             * doubles) */
-            row[7][k] = 2.0 * f->p[5];
-            row[8][k] = 3.0 * f->p[6];
-            row[9][k] = 4.0 * f->p[7];
-            row[10][k] = 5.0 * f->p[8];
+        c4[k] = f->code == HF_INTERP_CODE4;
+        if (c4[k])
             m->sf_code4_start[f->par + 1]++;
-            m->nsf_code4++;
-            continue;
-        }
-        /* identity: c = 0, a1 = 1; another code: c = 1 and recomputed */
-        row[0][k] = f->code < 0 ? 0.0 : 1.0;
-        row[1][k] = f->code < 0 ? 1.0 : 0.0;
-        for (int j = 2; j < 11; j++)
-            row[j][k] = 0.0;
-        if (f->code >= 0)
-            m->sf_other[m->nsf_other++] = (int)k;
+        else if (f->code >= 0)
+            m->sf_other[m->nsf_other++] = k;
     }
+}
+
+/* sf_code4 from the counts and flags the block loop left (a counting
+ * sort by parameter, stable); -1 when out of memory. */
+static int group_code4(hf_model *m, const unsigned char *c4)
+{
     for (int p = 0; p < m->npars; p++)
         m->sf_code4_start[p + 1] += m->sf_code4_start[p];
+    m->nsf_code4 = m->sf_code4_start[m->npars];
     int *next = malloc(sizeof(int) * ((size_t)m->npars + 1));
     if (!next)
         return -1;
     memcpy(next, m->sf_code4_start, sizeof(int) * ((size_t)m->npars + 1));
-    for (size_t k = 0; k < n; k++)
-        if (m->sfac[k].code == HF_INTERP_CODE4)
-            m->sf_code4[next[m->sfac[k].par]++] = (int)k;
+    for (int k = 0; k < m->nsfac; k++)
+        if (c4[k])
+            m->sf_code4[next[m->sf_par[k]]++] = k;
     free(next);
     return 0;
 }
 
 /* Orders the histosys entries by parameter (a counting sort, stable) for
- * the gradient pass. */
+ * the gradient pass, from their block-bin order (hs_sstart, hs_spar,
+ * hs_scoef, which the block loop wrote): the build order of the entries
+ * of one parameter is their block-bin order (one modifier of a parameter
+ * per block, its bins in order), so this is the order the counting sort
+ * of the build order made. */
 static int group_histosys(builder *B, hf_model *m)
 {
     int np = m->npars, n = m->nhs;
@@ -1458,7 +1582,7 @@ static int group_histosys(builder *B, hf_model *m)
         return nomem(B);
     }
     for (int e = 0; e < n; e++)
-        count[m->hs_par[e] + 1]++;
+        count[m->hs_spar[e] + 1]++;
     for (int p = 0; p < np; p++)
         count[p + 1] += count[p];
     m->nhs_pars = 0;
@@ -1468,42 +1592,14 @@ static int group_histosys(builder *B, hf_model *m)
             m->hs_gstart[m->nhs_pars++] = count[p];
         }
     m->hs_gstart[m->nhs_pars] = n;
-    for (int e = 0; e < n; e++) {
-        int k = count[m->hs_par[e]]++;
-        m->hs_gslot[k] = m->hs_slot[e];
-        m->hs_gcoef[2 * k] = m->hs_coef[2 * e];
-        m->hs_gcoef[2 * k + 1] = m->hs_coef[2 * e + 1];
-    }
+    for (size_t s = 0; s < m->nbb; s++)
+        for (int e = m->hs_sstart[s]; e < m->hs_sstart[s + 1]; e++) {
+            int k = count[m->hs_spar[e]]++;
+            m->hs_gslot[k] = (int)s;
+            m->hs_gcoef[2 * k] = m->hs_scoef[2 * e];
+            m->hs_gcoef[2 * k + 1] = m->hs_scoef[2 * e + 1];
+        }
     free(count);
-
-    /* and by block-bin, for the forward pass */
-    size_t nbb = m->nbb;
-    m->hs_sstart = calloc(nbb + 1, sizeof(int));
-    m->hs_spar = malloc(sizeof(int) * (n ? n : 1));
-    m->hs_scoef = malloc(sizeof(double) * 2 * (n ? n : 1));
-    int *next = malloc(sizeof(int) * (nbb + 1));
-    if (!m->hs_sstart || !m->hs_spar || !m->hs_scoef || !next) {
-        free(next);
-        return nomem(B);
-    }
-    for (int e = 0; e < n; e++)
-        m->hs_sstart[m->hs_slot[e] + 1]++;
-    for (size_t s = 0; s < nbb; s++)
-        m->hs_sstart[s + 1] += m->hs_sstart[s];
-    memcpy(next, m->hs_sstart, sizeof(int) * (nbb + 1));
-    for (int e = 0; e < n; e++) {
-        int k = next[m->hs_slot[e]]++;
-        m->hs_spar[k] = m->hs_par[e];
-        m->hs_scoef[2 * k] = m->hs_coef[2 * e];
-        m->hs_scoef[2 * k + 1] = m->hs_coef[2 * e + 1];
-    }
-    free(next);
-    /* the entries in build order served only to make the two layouts */
-    free(m->hs_par);
-    free(m->hs_slot);
-    free(m->hs_coef);
-    m->hs_par = m->hs_slot = NULL;
-    m->hs_coef = NULL;
     return HF_OK;
 }
 
@@ -1678,18 +1774,26 @@ typedef struct cursor {
      * read for every modifier, where the sets themselves are large and
      * scattered) */
     const int *off;
+    /* the histosys entries in block-bin order so far (hs_spar, hs_scoef;
+     * hsi counts a block's entries in build order, in hs_par, hs_slot and
+     * hs_coef, before they go there) */
+    int hss;
+    unsigned char *c4; /* [nsfac] code4 flags (group_code4) */
+    int *bincnt;       /* [largest nb + 1] scratch (block_histosys) */
 } cursor;
 
 /* Sizes the block arrays and the evaluation's scratch (model.h). */
 static int alloc_blocks(builder *B, hf_model *m, const hf_model_options *opt)
 {
-    size_t nsf = 0, nhs = 0, nbfpar = 0, nomlen = 0;
+    size_t nsf = 0, nhs = 0, nbfpar = 0, nomlen = 0, blkhs = 0;
     for (int b = 0; b < B->nblk; b++) {
         const int *x = B->blks[b].tidx;
         size_t nb = (size_t)B->blks[b].nb;
 #define TCOUNT(t) (size_t)(x[(t) + 1] - x[t])
         nsf += TCOUNT(HF_MOD_NORMFACTOR) + TCOUNT(HF_MOD_LUMI) + TCOUNT(HF_MOD_NORMSYS);
         nhs += TCOUNT(HF_MOD_HISTOSYS) * nb;
+        if (TCOUNT(HF_MOD_HISTOSYS) * nb > blkhs)
+            blkhs = TCOUNT(HF_MOD_HISTOSYS) * nb;
         nbfpar += (TCOUNT(HF_MOD_SHAPEFACTOR) + TCOUNT(HF_MOD_SHAPESYS) +
                    TCOUNT(HF_MOD_STATERROR)) * nb;
 #undef TCOUNT
@@ -1716,15 +1820,22 @@ static int alloc_blocks(builder *B, hf_model *m, const hf_model_options *opt)
     m->sfac = malloc(sizeof *m->sfac * (nsf ? nsf : 1));
     m->bf_par = malloc(sizeof(int) * (nbfpar ? nbfpar : 1));
     m->bf_unc = dalloc(nbfpar, 0); /* shapesys, shapefactor: 0 */
-    m->hs_par = malloc(sizeof(int) * (nhs ? nhs : 1));
-    m->hs_slot = malloc(sizeof(int) * (nhs ? nhs : 1));
-    m->hs_coef = malloc(2 * sizeof(double) * (nhs ? nhs : 1));
-    if (!m->blocks || !m->nominal || !m->sfac || !m->bf_par || !m->bf_unc || !m->hs_par || !m->hs_slot ||
-        !m->hs_coef)
+    /* one block's entries in build order (block_histosys), then the
+     * entries by block-bin */
+    m->hs_par = malloc(sizeof(int) * (blkhs ? blkhs : 1));
+    m->hs_slot = malloc(sizeof(int) * (blkhs ? blkhs : 1));
+    m->hs_coef = malloc(2 * sizeof(double) * (blkhs ? blkhs : 1));
+    m->hs_sstart = malloc(sizeof(int) * (nomlen + 1));
+    m->hs_spar = malloc(sizeof(int) * (nhs ? nhs : 1));
+    m->hs_scoef = malloc(2 * sizeof(double) * (nhs ? nhs : 1));
+    if (!m->blocks || !m->nominal || !m->sfac || !m->bf_par || !m->bf_unc || !m->hs_par ||
+        !m->hs_slot || !m->hs_coef || !m->hs_sstart || !m->hs_spar || !m->hs_scoef)
         return nomem(B);
     m->nsfac = (int)nsf;
     m->nhs = (int)nhs;
     m->nbb = nomlen;
+    if (alloc_scalars(m))
+        return nomem(B);
     m->work_sf = 2 * (size_t)m->nmain;
     m->work_par = m->work_sf + 3 * (size_t)nsf;
     m->histosys_code = opt->histosys_interp;
@@ -1869,18 +1980,99 @@ static int *name_offsets(const builder *B)
     return off;
 }
 
-/* The blocks (channel x sample) and their modifiers. */
-static int fill_blocks(builder *B, hf_model *m, const hf_model_options *opt)
+/* The histosys entries block K made in build order (hs_par, hs_slot,
+ * hs_coef: c->hsi of them) after those before it in block-bin order: a
+ * counting sort by bin, stable. */
+static void block_histosys(hf_model *m, const hf_block *K, cursor *c)
 {
-    int rc = alloc_blocks(B, m, opt);
+    int *cnt = c->bincnt;
+    memset(cnt, 0, sizeof(int) * ((size_t)K->nb + 1));
+    for (int e = 0; e < c->hsi; e++)
+        cnt[m->hs_slot[e] - (int)K->nom + 1]++;
+    cnt[0] = c->hss;
+    for (int i = 0; i < K->nb; i++) {
+        cnt[i + 1] += cnt[i];
+        m->hs_sstart[K->nom + i] = cnt[i];
+    }
+    for (int e = 0; e < c->hsi; e++) {
+        int k = cnt[m->hs_slot[e] - (int)K->nom]++;
+        m->hs_spar[k] = m->hs_par[e];
+        m->hs_scoef[2 * k] = m->hs_coef[2 * e];
+        m->hs_scoef[2 * k + 1] = m->hs_coef[2 * e + 1];
+    }
+    c->hss += c->hsi;
+    c->hsi = 0;
+}
+
+/* Block br = b (K) from its prepared sample's image: the factors and the
+ * histosys entries copied in runs, each parameter looked up by name id
+ * (the patch's parameter order differs from the workspace's: 112 of
+ * 1Lbb's 125 patches put its parameters in another order), the factors'
+ * polynomial rows made from the copies; the per-bin factor rows as
+ * compile_modifier makes them. */
+static int image_block(builder *B, hf_model *m, const hf_model_options *opt,
+                       const blockref *br, const hf_block *K, int b, cursor *c)
+{
+    const prep_sample *ps = br->ps;
+    const int *off = c->off, n = ps->nisf, k0 = c->sfi;
+    double *row[11];
+    for (int j = 0; j < 11; j++)
+        row[j] = m->sf_poly + (size_t)j * (size_t)m->nsfac;
+    memcpy(m->sfac + k0, ps->isf, sizeof *ps->isf * (size_t)n);
+    for (int k = 0; k < n; k++) {
+        int p = off[ps->isf[k].par];
+        m->sfac[k0 + k].par = m->sf_par[k0 + k] = p;
+        c->c4[k0 + k] = ps->isf4[k];
+        m->sf_code4_start[p + 1] += ps->isf4[k];
+        sf_rows(&m->sfac[k0 + k], row, (size_t)(k0 + k));
+    }
+    c->sfi += n;
+    for (int i = 0, e = c->hss; i < K->nb; i++) {
+        m->hs_sstart[K->nom + i] = e;
+        e += ps->ihcnt[i];
+    }
+    for (int e = 0; e < ps->nihs; e++)
+        m->hs_spar[c->hss + e] = off[ps->ihnid[e]];
+    memcpy(m->hs_scoef + 2 * (size_t)c->hss, ps->ihcoef, 2 * sizeof(double) * (size_t)ps->nihs);
+    c->hss += ps->nihs;
+    for (int i = 0; i < ps->nibf; i++) {
+        int j = ps->ibf[i], rc = compile_modifier(B, m, opt, br, K, &br->mods[j], b, j, c);
+        if (rc)
+            return rc;
+    }
+    return HF_OK;
+}
+
+/* Block br = b (K) modifier by modifier, then its factors' rows and its
+ * histosys entries in block-bin order. */
+static int modifier_block(builder *B, hf_model *m, const hf_model_options *opt,
+                          const blockref *br, const hf_block *K, int b, cursor *c)
+{
+    int k0 = c->sfi, rc = compile_block(B, m, opt, br, K, b, c);
     if (rc)
         return rc;
-    int *off = name_offsets(B);
-    if (!off)
-        return nomem(B);
-    cursor c = {0, 0, 0, 0, off};
+    soa_normsys(m, k0, c->sfi, c->c4);
+    block_histosys(m, K, c);
+    return HF_OK;
+}
+
+/* The blocks (channel x sample) and their modifiers: a prepared sample's
+ * from its image at the default codes (image_block), the others
+ * modifier by modifier. */
+static int fill_blocks(builder *B, hf_model *m, const hf_model_options *opt)
+{
+    int rc = alloc_blocks(B, m, opt), maxnb = 0;
+    if (rc)
+        return rc;
+    for (int b = 0; b < B->nblk; b++)
+        maxnb = B->blks[b].nb > maxnb ? B->blks[b].nb : maxnb;
+    int img = opt->normsys_interp == HF_INTERP_CODE4 && opt->histosys_interp == HF_INTERP_CODE4P;
+    cursor c = {0, 0, 0, 0, name_offsets(B), 0, malloc(m->nsfac ? (size_t)m->nsfac : 1),
+                malloc(sizeof(int) * ((size_t)maxnb + 1))};
     size_t nomoff = 0;
-    for (int b = 0; b < B->nblk; b++) {
+    if (!c.off || !c.c4 || !c.bincnt)
+        rc = nomem(B);
+    for (int b = 0; rc == HF_OK && b < B->nblk; b++) {
         const blockref *br = &B->blks[b];
         hf_block *K = &m->blocks[b];
         K->bin0 = br->bin0;
@@ -1891,16 +2083,27 @@ static int fill_blocks(builder *B, hf_model *m, const hf_model_options *opt)
         K->sf0 = c.sfi;
         K->bf0 = c.bfi;
         K->bfpar = c.bfoff;
-        if ((rc = compile_block(B, m, opt, br, K, b, &c))) {
-            free(off);
-            return rc;
-        }
+        rc = img && br->ps && br->ps->img ? image_block(B, m, opt, br, K, b, &c)
+                                          : modifier_block(B, m, opt, br, K, b, &c);
         K->nsf = c.sfi - K->sf0;
         K->nbf = c.bfi - K->bf0;
     }
-    free(off);
-    m->nhs = c.hsi;
-    return HF_OK;
+    if (rc == HF_OK) {
+        m->hs_sstart[m->nbb] = c.hss;
+        m->nhs = c.hss;
+        if (group_code4(m, c.c4))
+            rc = nomem(B);
+    }
+    free((int *)c.off);
+    free(c.c4);
+    free(c.bincnt);
+    /* the build order served only to sort each block's entries */
+    free(m->hs_par);
+    free(m->hs_slot);
+    free(m->hs_coef);
+    m->hs_par = m->hs_slot = NULL;
+    m->hs_coef = NULL;
+    return rc;
 }
 
 static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
@@ -1915,7 +2118,7 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
         rc = block_names(B, m);
     if (rc)
         return rc;
-    if (soa_normsys(m) || hfmodel_group_scalars(m))
+    if (hfmodel_group_scalars(m))
         return nomem(B);
     return group_histosys(B, m);
 }
@@ -1941,6 +2144,47 @@ static void builder_free(builder *B)
     free(B->st);
     free(B->st_nomsum);
     free(B->st_rel2);
+}
+
+static int same_bytes(const void *x, const void *y, size_t n)
+{
+    return x == y || (x && y && memcmp(x, y, n) == 0) || n == 0;
+}
+
+/* The counts, then the arrays in model.h's order (the scans' flags, the
+ * names and the views' own arrays are compared by tests/test_prep.c). */
+const char *hfmodel_differs(const hf_model *a, const hf_model *b)
+{
+#define SAME(f, n) \
+    if (!same_bytes(a->f, b->f, (size_t)(n) * sizeof *a->f)) \
+        return #f
+#define COUNT(f) \
+    if (a->f != b->f) \
+        return #f
+    COUNT(npars); COUNT(nparsets); COUNT(poi); COUNT(naux); COUNT(nchan); COUNT(nmain);
+    COUNT(nblocks); COUNT(nsfac); COUNT(nsf_code4); COUNT(nsf_other); COUNT(nsf_pars);
+    COUNT(nhs); COUNT(nhs_pars); COUNT(nbb); COUNT(work_sf); COUNT(work_par); COUNT(work_bb);
+    COUNT(work_size); COUNT(histosys_code); COUNT(ntwowell); COUNT(nkinked); COUNT(nonesided);
+    size_t np = (size_t)a->npars, nsf = (size_t)a->nsfac, nhs = (size_t)a->nhs, nbf = 0;
+    if (a->nblocks > 0) {
+        const hf_block *K = &a->blocks[a->nblocks - 1];
+        nbf = K->bfpar + (size_t)K->nbf * (size_t)K->nb;
+    }
+    SAME(init, np); SAME(lo, np); SAME(hi, np); SAME(fixed, np);
+    SAME(auxdata, a->naux); SAME(sigmas, a->naux); SAME(factors, a->naux);
+    SAME(aux_par, a->naux); SAME(chan_off, a->nchan); SAME(chan_nb, a->nchan);
+    SAME(data, a->nmain + a->naux); SAME(blocks, a->nblocks); SAME(nominal, a->nbb);
+    SAME(sfac, nsf); SAME(sf_poly, 11 * nsf); SAME(sf_par, nsf);
+    SAME(sf_code4, a->nsf_code4); SAME(sf_code4_start, np + 1); SAME(sf_other, a->nsf_other);
+    SAME(sf_gpar, a->nsf_pars); SAME(sf_gstart, a->nsf_pars + 1); SAME(sf_gk, nsf);
+    SAME(bf_par, nbf); SAME(bf_unc, nbf); SAME(ps_config, a->nparsets);
+    SAME(hs_par, nhs); SAME(hs_slot, nhs); SAME(hs_coef, 2 * nhs);
+    SAME(hs_sstart, a->nbb + 1); SAME(hs_spar, nhs); SAME(hs_scoef, 2 * nhs);
+    SAME(hs_gpar, a->nhs_pars); SAME(hs_gstart, a->nhs_pars + 1); SAME(hs_gslot, nhs);
+    SAME(hs_gcoef, 2 * nhs); SAME(twowell, np); SAME(kinked, np); SAME(onesided, np);
+#undef SAME
+#undef COUNT
+    return NULL;
 }
 
 /* The interpolation codes pyhf defines for each modifier type; any other

@@ -62,6 +62,11 @@ int hfmodel_build_applied_prep(const hf_workspace *ws, const hfmodel_prep *prep,
                                const hf_patch *const *patches, int npatches,
                                const hf_model_options *opt, hf_model **out,
                                hf_error *err);
+/* The name of the first array (or count) where the compiled models a and
+ * b differ, byte for byte, or NULL when they are the same: a build from
+ * prep's compiled samples is the build modifier by modifier
+ * (tests/test_prep.c). */
+const char *hfmodel_differs(const hf_model *a, const hf_model *b);
 
 /* The Poisson rate factors tau of the constraint terms, in auxdata order
  * (0 for Gaussian terms). */

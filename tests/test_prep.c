@@ -114,6 +114,11 @@ static void same_build(const hf_workspace *ws, const hfmodel_prep *prep, const h
     if (ra == HF_OK) {
         same_layout(a, b, what);
         same_values(a, b, what);
+        /* and every compiled array (with prep: from the prepared
+         * samples' images at the default codes) */
+        const char *d = hfmodel_differs(a, b);
+        if (d)
+            fail_msg("%s: %s differs", what, d);
     }
     hf_model_free(a);
     hf_model_free(b);
