@@ -396,6 +396,15 @@ static int canonical_float(const char *s, size_t len, char *out)
     uint64_t D = 0;
     int K = 0, e10 = 0;
     int n = sig_digits(s, len, digits, &D, &K, &e10);
+    if (n == 0) {
+        /* zero, signed as written: repr's text is 0.0 or -0.0, without
+         * literal_value's snprintf and strtod and hfcore_json_py_float
+         * below (~7k instructions each, for 639 "0.0" in the 1Lbb
+         * workspace) */
+        const char *z = s[0] == '-' ? "-0.0" : "0.0";
+        strcpy(out, z);
+        return len == strlen(z) && memcmp(s, z, len) == 0;
+    }
     double x = literal_value(s, len, D, n, K);
     if (n > 0 && e10 > -300 && e10 < 300) {
         /* the literal is repr's text when its digits are repr's digits and
@@ -618,14 +627,19 @@ static void number(canon *c, const char *s, size_t n, int isfloat)
         return;
     }
     const char *t = canonical_number(s, n, isfloat, out);
-    if (t == s && slot) {
+    /* the slow path's text may be the literal itself (a float that is an
+     * exact decimal, where is_repr cannot tell: 310 of them in the 1Lbb
+     * workspace, two values): remembered too */
+    size_t tn = t == s ? n : strlen(t);
+    int same = t == s || (tn == n && memcmp(t, s, n) == 0);
+    if (same && slot) {
         slot->len = (unsigned char)n;
         memcpy(slot->lit, s, n);
     }
-    if (t == s)
+    if (same)
         put_text(c, s, n);
     else
-        put(c, t, strlen(t));
+        put(c, t, tn);
 }
 
 /* Keys must come in strictly increasing code-point order (UTF-8 bytes
