@@ -607,6 +607,54 @@ HFCORE_AVX2_CLONE_O3 static void update_terms(double *restrict u,
     }
 }
 
+/* update_metric's s = yt - y, v = gt - g (in place: v is g), hv = hgt -
+ * hg and the sums s.v, s.s, v.v, hv.v, s.gt, hv.gt into sum[0..6), each
+ * in four lanes then its tail, added up as sum4 (one scalar chain each,
+ * in k's order, the loop was 32M of the 1Lbb grid's instructions); the
+ * same lanes in either clone and without GCC's vector extension. */
+HFCORE_AVX2_CLONE_O3 static void step_sums(double *restrict s,
+        double *restrict v, double *restrict hv, const double *restrict yt,
+        const double *restrict y, const double *restrict gt,
+        const double *restrict hgt, const double *restrict hg, int n,
+        double sum[6])
+{
+    double l[6][4] = {{0}}, t[6] = {0};
+    int k = 0;
+#if defined(__GNUC__)
+    hffit_v4 a[6] = {{0, 0, 0, 0}};
+    for (; k + 4 <= n; k += 4) {
+        hffit_v4 g4 = LOAD4(gt + k), sk = LOAD4(yt + k) - LOAD4(y + k),
+                 vk = g4 - LOAD4(v + k), hk = LOAD4(hgt + k) - LOAD4(hg + k);
+        STORE4(s + k, sk);
+        STORE4(v + k, vk);
+        STORE4(hv + k, hk);
+        a[0] += sk * vk, a[1] += sk * sk, a[2] += vk * vk;
+        a[3] += hk * vk, a[4] += sk * g4, a[5] += hk * g4;
+    }
+    for (int j = 0; j < 6; j++)
+        for (int i = 0; i < 4; i++)
+            l[j][i] = a[j][i];
+#else
+    for (; k + 4 <= n; k += 4)
+        for (int i = 0; i < 4; i++) {
+            double sk = yt[k + i] - y[k + i], vk = gt[k + i] - v[k + i],
+                   hk = hgt[k + i] - hg[k + i];
+            s[k + i] = sk, v[k + i] = vk, hv[k + i] = hk;
+            l[0][i] += sk * vk, l[1][i] += sk * sk, l[2][i] += vk * vk;
+            l[3][i] += hk * vk, l[4][i] += sk * gt[k + i];
+            l[5][i] += hk * gt[k + i];
+        }
+#endif
+    for (; k < n; k++) {
+        double sk = yt[k] - y[k], vk = gt[k] - v[k], hk = hgt[k] - hg[k];
+        s[k] = sk, v[k] = vk, hv[k] = hk;
+        t[0] += sk * vk, t[1] += sk * sk, t[2] += vk * vk;
+        t[3] += hk * vk, t[4] += sk * gt[k], t[5] += hk * gt[k];
+    }
+    for (int j = 0; j < 6; j++)
+        sum[j] = sum4(l[j][0], l[j][1], l[j][2], l[j][3], t[j]);
+}
+
 /* BFGS update of the inverse metric with s = yt - y, v = gt - g, keeping
  * hg = H g current in O(n) so that an iteration costs one pass over H
  * (H gt with the last update written on the way), not three.  The update
@@ -614,20 +662,12 @@ HFCORE_AVX2_CLONE_O3 static void update_terms(double *restrict u,
 static void update_metric(int n, hf_bfgs_work *w)
 {
     double *H = w->H, *s = w->s, *v = w->g, *hv = w->hy;
-    double sv = 0, vhv = 0, ss = 0, vv = 0, sgt = 0, hvgt = 0;
+    double sum[6];
     tri_pass(H, s, w->u, hv, w->pend_sv, w->gt, n, w->hgt);
     w->pend_sv = 0;
-    for (int k = 0; k < n; k++) {
-        s[k] = w->yt[k] - w->y[k];
-        v[k] = w->gt[k] - w->g[k];
-        hv[k] = w->hgt[k] - w->hg[k];
-        sv += s[k] * v[k];
-        ss += s[k] * s[k];
-        vv += v[k] * v[k];
-        vhv += hv[k] * v[k];
-        sgt += s[k] * w->gt[k];
-        hvgt += hv[k] * w->gt[k];
-    }
+    step_sums(s, v, hv, w->yt, w->y, w->gt, w->hgt, w->hg, n, sum);
+    double sv = sum[0], ss = sum[1], vv = sum[2], vhv = sum[3], sgt = sum[4],
+           hvgt = sum[5];
     memcpy(w->hg, w->hgt, n * sizeof *w->hg);
     /* Skipped where the curvature along s is not clearly positive: the
      * update would break the metric's positive definiteness. */

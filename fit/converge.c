@@ -348,20 +348,26 @@ static void count_nonzeros(const double *H, int npars, int n, check_order *o)
     }
 }
 
-/* Row j of the block from row (the Hessian's row q[j]): out[l] = row[q[l]]
- * pw[l] pj for l >= j (the later one's weight first, as block_of); returns
- * the sum of v - v, 0 where every v is finite, NaN where one is not (in
- * any order: summed in the loop, it was a chain of dependent additions
- * and four of an entry's twelve instructions). */
+/* Row j of the block (q[j] = qj, qn[l] = q[l] npars) from the lower
+ * triangle in H: out[l] = H_{q[j] q[l]} pw[l] pj for l >= j (the later
+ * one's weight first, as block_of), the pair's entry at the larger of
+ * qn[l] + qj and qj npars + q[l] (without a branch: which index is larger
+ * is the data's); returns the sum of v - v, 0 where every v is finite,
+ * NaN where one is not (in any order: summed in the loop, it was a chain
+ * of dependent additions and four of an entry's 17 instructions). */
 static HFCORE_AVX2_CLONE_O3 double block_row(double *restrict out,
-                                             const double *restrict row,
+                                             const double *restrict H,
                                              const int *restrict q,
+                                             const int *restrict qn,
                                              const double *restrict pw,
                                              double pj, int j, int n)
 {
+    int qj = q[j], qjn = qn[j];
     double bad = 0;
-    for (int l = j; l < n; l++)
-        out[l] = row[q[l]] * pw[l] * pj;
+    for (int l = j; l < n; l++) {
+        int at = qn[l] + qj > qjn + q[l] ? qn[l] + qj : qjn + q[l];
+        out[l] = H[at] * pw[l] * pj;
+    }
 #pragma omp simd reduction(+ : bad)
     for (int l = j; l < n; l++)
         bad += out[l] - out[l];
@@ -370,32 +376,35 @@ static HFCORE_AVX2_CLONE_O3 double block_row(double *restrict out,
 
 /* hessian_block's sparse-ordered block into F (n x n, apart from H; its
  * upper triangle only, all that positive_definite reads), read straight
- * from the whole Hessian in H: the same values, bit for bit (each pair's
- * entry, scaled as block_of scales it), without the passes that compact
- * and permute the whole matrix in place (1Lbb: 0.22M of the 3.7M
- * instructions of a check).  Row j of F is row q[j] of H at the columns
- * q[l] (block_row): read from the lower triangle alone
- * (hfmodel_hessian_lower), each entry's place was the larger of two
- * (1Lbb grid: 17 instructions an entry, 65M of 4.46e9; block_row and the
- * mirror of the triangle are 26M and 10M).  The row counts of non-zeros
- * (compact's) from each pair once.  The parameters in the block's order
- * go to o->seen. */
+ * from the lower triangle hfmodel_hessian_lower leaves in H: the same
+ * values, bit for bit (each pair's entry, scaled as block_of scales it),
+ * without the passes that mirror, compact and permute the whole matrix
+ * in place (1Lbb: 0.22M of the 3.7M instructions of a check).  A row at
+ * a time (block_row, 8 instructions an entry: in one loop with the test
+ * of finite entries, 17, 65M of the 1Lbb grid's 4.46e9).  The row counts
+ * of non-zeros (compact's) from each pair once.  The parameters in the
+ * block's order go to o->seen. */
 static int hessian_block_apart(const hf_model *m, const double *data,
                                const double *x, int n, const double *w,
                                check_order *o, double *H, double *F,
                                double *pw)
 {
     int npars = hf_model_npars(m), *q = o->seen;
-    if (hfmodel_hessian(m, x, data, H, H + (size_t)npars * npars) != HF_OK)
+    if (hfmodel_hessian_lower(m, x, data, H, H + (size_t)npars * npars) !=
+        HF_OK)
         return 0;
     count_nonzeros(H, npars, n, o);
     sparse_order(o, n, w, pw);
-    for (int j = 0; j < n; j++)
+    /* qn[j] = q[j] npars, an int: the block is made apart only below
+     * SCRATCH_KEEP_MIN doubles (npars^2 < 2^22) */
+    int *qn = o->k;
+    for (int j = 0; j < n; j++) {
         q[j] = o->asc[o->P[j]];
+        qn[j] = q[j] * npars;
+    }
     double bad = 0;
     for (int j = 0; j < n; j++)
-        bad += block_row(F + (size_t)j * n, H + (size_t)q[j] * npars, q,
-                         pw, pw[j], j, n);
+        bad += block_row(F + (size_t)j * n, H, q, qn, pw, pw[j], j, n);
     return bad == 0;
 }
 

@@ -126,7 +126,7 @@ int hfmodel_hessian(const hf_model *m, const double *pars, const double *data,
                     double *H, double *work);
 /* hfmodel_hessian's lower triangle only (H[p][q], q <= p; the entries
  * above the diagonal are not set): the same values, without the pass
- * that mirrors them. */
+ * that mirrors them (fit/converge.c's check reads each pair once). */
 int hfmodel_hessian_lower(const hf_model *m, const double *pars,
                           const double *data, double *H, double *work);
 /* The gradient of the NLL (grad[npars]) at the point of the last
