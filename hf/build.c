@@ -132,6 +132,9 @@ typedef struct builder {
      * pass */
     struct stocc { int rank, b, j; } *st;
     double *st_nomsum, *st_rel2;
+    /* [nsfac]: which scalar factors are code4 (fill_blocks, for
+     * group_code4) */
+    unsigned char *c4;
 } builder;
 
 static int cmp_chan(const void *a, const void *b)
@@ -1510,7 +1513,8 @@ static int apply_config(builder *B, const cJSON *params, const char *ppath)
 /* -------------------------------------------------------------- compile */
 
 /* The scalar factors' arrays (model.h), each written whole by the block
- * loop (fill_blocks) but sf_code4_start's counts; -1 when out of memory. */
+ * loop (fill_blocks) but sf_code4 and its starts (group_code4); -1 when
+ * out of memory. */
 static int alloc_scalars(hf_model *m)
 {
     size_t n = (size_t)m->nsfac;
@@ -1520,14 +1524,13 @@ static int alloc_scalars(hf_model *m)
     m->sf_other = malloc(sizeof(int) * (n ? n : 1));
     /* code4 factors grouped by parameter: those of parameter p are
      * sf_code4[sf_code4_start[p] .. sf_code4_start[p+1]) */
-    m->sf_code4_start = calloc((size_t)m->npars + 1, sizeof(int));
+    m->sf_code4_start = malloc(sizeof(int) * ((size_t)m->npars + 1));
     m->nsf_code4 = m->nsf_other = 0;
     return m->sf_poly && m->sf_par && m->sf_code4 && m->sf_other && m->sf_code4_start ? 0 : -1;
 }
 
 /* The polynomial rows of factors [k0, k1) (a block compiled modifier by
- * modifier), their parameters and code4 flags (c4), counted per
- * parameter. */
+ * modifier), their parameters and code4 flags (c4). */
 static void soa_normsys(hf_model *m, int k0, int k1, unsigned char *c4)
 {
     double *row[11];
@@ -1538,29 +1541,30 @@ static void soa_normsys(hf_model *m, int k0, int k1, unsigned char *c4)
         sf_rows(f, row, (size_t)k);
         m->sf_par[k] = f->par;
         c4[k] = f->code == HF_INTERP_CODE4;
-        if (c4[k])
-            m->sf_code4_start[f->par + 1]++;
-        else if (f->code >= 0)
+        if (!c4[k] && f->code >= 0)
             m->sf_other[m->nsf_other++] = k;
     }
 }
 
-/* sf_code4 from the counts and flags the block loop left (a counting
- * sort by parameter, stable); -1 when out of memory. */
-static int group_code4(hf_model *m, const unsigned char *c4)
+/* sf_code4: the code4 factors (c4) by parameter, each parameter's in
+ * increasing k, taken from the grouping of all factors by parameter
+ * (hfmodel_group_scalars) instead of a counting sort of its own, whose
+ * scattered increments (in the block loop and here) were ~7M of the 1Lbb
+ * grid's instructions. */
+static void group_code4(hf_model *m, const unsigned char *c4)
 {
-    for (int p = 0; p < m->npars; p++)
-        m->sf_code4_start[p + 1] += m->sf_code4_start[p];
-    m->nsf_code4 = m->sf_code4_start[m->npars];
-    int *next = malloc(sizeof(int) * ((size_t)m->npars + 1));
-    if (!next)
-        return -1;
-    memcpy(next, m->sf_code4_start, sizeof(int) * ((size_t)m->npars + 1));
-    for (int k = 0; k < m->nsfac; k++)
-        if (c4[k])
-            m->sf_code4[next[m->sf_par[k]]++] = k;
-    free(next);
-    return 0;
+    int n = 0, g = 0;
+    for (int p = 0; p < m->npars; p++) {
+        m->sf_code4_start[p] = n;
+        if (g == m->nsf_pars || m->sf_gpar[g] != p)
+            continue;
+        for (int i = m->sf_gstart[g]; i < m->sf_gstart[g + 1]; i++)
+            if (c4[m->sf_gk[i]])
+                m->sf_code4[n++] = m->sf_gk[i];
+        g++;
+    }
+    m->sf_code4_start[m->npars] = n;
+    m->nsf_code4 = n;
 }
 
 /* Orders the histosys entries by parameter (a counting sort, stable) for
@@ -2027,7 +2031,6 @@ static int image_block(builder *B, hf_model *m, const hf_model_options *opt,
         int p = off[ps->isf[k].par];
         m->sfac[k0 + k].par = m->sf_par[k0 + k] = p;
         c->c4[k0 + k] = ps->isf4[k];
-        m->sf_code4_start[p + 1] += ps->isf4[k];
         sf_rows(&m->sfac[k0 + k], row, (size_t)(k0 + k));
     }
     c->sfi += n;
@@ -2095,11 +2098,9 @@ static int fill_blocks(builder *B, hf_model *m, const hf_model_options *opt)
     if (rc == HF_OK) {
         m->hs_sstart[m->nbb] = c.hss;
         m->nhs = c.hss;
-        if (group_code4(m, c.c4))
-            rc = nomem(B);
     }
     free((int *)c.off);
-    free(c.c4);
+    B->c4 = c.c4;
     free(c.bincnt);
     /* the build order served only to sort each block's entries */
     free(m->hs_par);
@@ -2124,6 +2125,7 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
         return rc;
     if (hfmodel_group_scalars(m))
         return nomem(B);
+    group_code4(m, B->c4);
     return group_histosys(B, m);
 }
 
@@ -2148,6 +2150,7 @@ static void builder_free(builder *B)
     free(B->st);
     free(B->st_nomsum);
     free(B->st_rel2);
+    free(B->c4);
 }
 
 static int same_bytes(const void *x, const void *y, size_t n)
