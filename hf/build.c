@@ -2250,8 +2250,8 @@ static int same_bytes(const void *x, const void *y, size_t n)
     return x == y || (x && y && memcmp(x, y, n) == 0) || n == 0;
 }
 
-/* The counts, then the arrays in model.h's order (the scans' flags, the
- * names and the views' own arrays are compared by tests/test_prep.c). */
+/* The counts, then the arrays in model.h's order (the names are compared
+ * by tests/test_prep.c). */
 const char *hfmodel_differs(const hf_model *a, const hf_model *b)
 {
 #define SAME(f, n) \
@@ -2281,6 +2281,7 @@ const char *hfmodel_differs(const hf_model *a, const hf_model *b)
     SAME(hs_sstart, a->nbb + 1); SAME(hs_spar, nhs); SAME(hs_scoef, 2 * nhs);
     SAME(hs_gpar, a->nhs_pars); SAME(hs_gstart, a->nhs_pars + 1); SAME(hs_gslot, nhs);
     SAME(hs_gcoef, 2 * nhs); SAME(twowell, np); SAME(kinked, np); SAME(onesided, np);
+    SAME(line_maps, a->nbb + nsf + 3 * np); /* hfmodel_line_maps' length */
 #undef SAME
 #undef COUNT
     return NULL;
