@@ -132,6 +132,9 @@ typedef struct builder {
      * pass */
     struct stocc { int rank, b, j; } *st;
     double *st_nomsum, *st_rel2;
+    /* [nsfac]: which scalar factors are code4 (fill_blocks, for
+     * group_code4) */
+    unsigned char *c4;
 } builder;
 
 static int cmp_chan(const void *a, const void *b)
@@ -512,6 +515,13 @@ typedef struct prep_sample {
      * model's block-bin order, each bin's in mods order); ibf the mods
      * that make per-bin factor rows, compiled as before. */
     int img, nisf, nihs, nibf;
+    /* Its place in a build's block order of the workspace's samples
+     * (channel name, then sample name), and its fresh modifiers: fresh[t]
+     * .. fresh[t + 1] index fresh[T1 + k], the mods of type t whose name
+     * no sample before it in that order has with type t (prep_fresh) */
+    const char *chan;
+    int wsrank;
+    int *fresh;
     hf_sfac *isf;
     unsigned char *isf4;
     int *ihcnt, *ihnid, *ibf;
@@ -566,6 +576,7 @@ static void prep_sample_free(prep_sample *ps)
     free(ps->ihnid);
     free(ps->ihcoef);
     free(ps->ibf);
+    free(ps->fresh);
 }
 
 void hfmodel_prep_free(hfmodel_prep *p)
@@ -759,12 +770,13 @@ static int prep_sample_finish(prep_sample *ps)
 
 /* Reads sample s into p->s[p->ns] (a sample with a bad modifier is left
  * to the builds, which report it); -1 when out of memory. */
-static int prep_add(hfmodel_prep *p, const cJSON *s, int nb)
+static int prep_add(hfmodel_prep *p, const cJSON *s, int nb, const char *chan)
 {
     prep_sample *ps = &p->s[p->ns];
     int bad;
     memset(ps, 0, sizeof *ps);
     ps->nb = nb;
+    ps->chan = chan ? chan : "";
     if (!s->child || walk_sample(s, nb, &ps->name, &ps->mods, &ps->nmods, &ps->vals, &bad) ||
         bad >= 0 || !ps->name) {
         int rc = s->child && (!ps->mods || !ps->vals) ? -1 : 0;
@@ -841,6 +853,50 @@ static int prep_order(hfmodel_prep *p)
     return 0;
 }
 
+/* By channel name, then sample name: collect's block order. */
+static int cmp_ws_order(const void *a, const void *b)
+{
+    const prep_sample *x = *(const prep_sample *const *)a, *y = *(const prep_sample *const *)b;
+    int c = strcmp(x->chan, y->chan);
+    return c ? c : strcmp(x->name, y->name);
+}
+
+/* Each sample's wsrank and fresh modifiers (prep_sample); -1 when out of
+ * memory. */
+static int prep_fresh(hfmodel_prep *p)
+{
+    const prep_sample **ord = malloc(sizeof *ord * (size_t)(p->ns ? p->ns : 1));
+    unsigned char *seen = calloc((size_t)(p->nnames ? p->nnames : 1), HF_MOD_NTYPES);
+    int rc = ord && seen ? 0 : -1;
+    for (int i = 0; rc == 0 && i < p->ns; i++)
+        ord[i] = &p->s[i];
+    if (rc == 0)
+        qsort(ord, (size_t)p->ns, sizeof *ord, cmp_ws_order);
+    for (int r = 0; rc == 0 && r < p->ns; r++) {
+        prep_sample *ps = (prep_sample *)ord[r];
+        const int *x = ps->tidx;
+        ps->wsrank = r;
+        if (!(ps->fresh = malloc(sizeof(int) * (T1 + (size_t)ps->nmods)))) {
+            rc = -1;
+            break;
+        }
+        int n = 0;
+        for (int t = 0; t < HF_MOD_NTYPES; t++) {
+            ps->fresh[t] = n;
+            for (int k = x[t]; k < x[t + 1]; k++) {
+                unsigned char *sn = &seen[(size_t)ps->mods[x[T1 + k]].nid * HF_MOD_NTYPES + t];
+                if (!*sn)
+                    ps->fresh[T1 + n++] = x[T1 + k];
+                *sn = 1;
+            }
+        }
+        ps->fresh[HF_MOD_NTYPES] = n;
+    }
+    free(ord);
+    free(seen);
+    return rc;
+}
+
 hfmodel_prep *hfmodel_prep_new(const hf_workspace *ws)
 {
     const cJSON *channels = ws ? cJSON_GetObjectItemCaseSensitive(ws->root, "channels") : NULL;
@@ -854,10 +910,12 @@ hfmodel_prep *hfmodel_prep_new(const hf_workspace *ws)
             cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(samples, 0), "data"));
         cJSON_ArrayForEach(s, samples)
             if (rc == 0)
-                rc = prep_add(p, s, nb);
+                rc = prep_add(p, s, nb, jstr(c, "name"));
     }
     if (rc == 0)
         rc = prep_order(p);
+    if (rc == 0)
+        rc = prep_fresh(p);
     if (rc) {
         hfmodel_prep_free(p);
         return NULL;
@@ -1177,11 +1235,61 @@ static int shapesys_own(builder *B)
     return HF_OK;
 }
 
+/* The sets of block b's modifiers of type t.  Most meet a set of their
+ * type made before (or a histosys's set for a normsys of the same name):
+ * need() would do nothing more than this test (1Lbb: ~10.4k modifiers a
+ * build; read through name_req and the sets, 24M of the grid's 439M
+ * build instructions). */
+static int register_block(builder *B, int b, int t)
+{
+    const int alt = t == HF_MOD_NORMSYS ? HF_MOD_HISTOSYS : t;
+    const unsigned char *st = B->name_type;
+    const int *x = B->blks[b].tidx, *nid = x + T1 + B->blks[b].nmods;
+    for (int k = x[t]; k < x[t + 1]; k++) {
+        int s = st[nid[k]], rc;
+        if (s != t && s != alt && (rc = need(B, b, x[T1 + k])))
+            return rc;
+    }
+    return HF_OK;
+}
+
+/* The same for a prepared block when every prepared sample is in the
+ * build in prep_fresh's order: only its fresh modifiers, the others' (name,
+ * type) having been met in a block before it, whose test made the set or
+ * found one (1Lbb: 10.4k tests a build, 11.6M of the grid's
+ * instructions, become ~300). */
+static int register_fresh(builder *B, int b, int t)
+{
+    const int alt = t == HF_MOD_NORMSYS ? HF_MOD_HISTOSYS : t;
+    const unsigned char *st = B->name_type;
+    const blockref *br = &B->blks[b];
+    const int *f = br->ps->fresh;
+    for (int k = f[t]; k < f[t + 1]; k++) {
+        int j = f[T1 + k], s = st[br->mods[j].nid], rc;
+        if (s != t && s != alt && (rc = need(B, b, j)))
+            return rc;
+    }
+    return HF_OK;
+}
+
+/* Whether the build's prepared blocks are all the prepared samples, in
+ * prep_fresh's order (a patch that changed or removed a sample, or copied
+ * one, leaves another sequence: then every modifier is tested). */
+static int prep_in_order(const builder *B)
+{
+    int q = 0;
+    for (int b = 0; B->prep && b < B->nblk; b++)
+        if (B->blks[b].ps && B->blks[b].ps->wsrank != q++)
+            return 0;
+    return B->prep && q == B->prep->ns;
+}
+
 /* The parameter sets in pyhf's order: by modifier type, then as first
  * met in the walk (staterror: by name); each type's modifiers come from
  * the blocks' type indices, in walk order. */
 static int register_parameters(builder *B)
 {
+    const int ordered = prep_in_order(B);
     /* a set per distinct name at most (1Lbb: 116 names, 12 kB zeroed
      * per build at the 256 it was) */
     if (hfcore_strmap_init(&B->parmap, (size_t)(B->nbase + B->nnames)))
@@ -1192,21 +1300,8 @@ static int register_parameters(builder *B)
             rc = register_staterror(B);
             continue;
         }
-        /* most modifiers meet a set of their type made before (or a
-         * histosys's set for a normsys of the same name): need() would do
-         * nothing more than this test (1Lbb: ~10.4k modifiers a build;
-         * read through name_req and the sets, 24M of the grid's 439M
-         * build instructions) */
-        const int alt = t == HF_MOD_NORMSYS ? HF_MOD_HISTOSYS : t;
-        const unsigned char *st = B->name_type;
-        for (int b = 0; rc == HF_OK && b < B->nblk; b++) {
-            const int *x = B->blks[b].tidx, *nid = x + T1 + B->blks[b].nmods;
-            for (int k = x[t]; k < x[t + 1]; k++) {
-                int s = st[nid[k]];
-                if (s != t && s != alt && (rc = need(B, b, x[T1 + k])))
-                    break;
-            }
-        }
+        for (int b = 0; rc == HF_OK && b < B->nblk; b++)
+            rc = ordered && B->blks[b].ps ? register_fresh(B, b, t) : register_block(B, b, t);
     }
     return rc == HF_OK ? shapesys_own(B) : rc;
 }
@@ -1510,7 +1605,8 @@ static int apply_config(builder *B, const cJSON *params, const char *ppath)
 /* -------------------------------------------------------------- compile */
 
 /* The scalar factors' arrays (model.h), each written whole by the block
- * loop (fill_blocks) but sf_code4_start's counts; -1 when out of memory. */
+ * loop (fill_blocks) but sf_code4 and its starts (group_code4); -1 when
+ * out of memory. */
 static int alloc_scalars(hf_model *m)
 {
     size_t n = (size_t)m->nsfac;
@@ -1520,14 +1616,13 @@ static int alloc_scalars(hf_model *m)
     m->sf_other = malloc(sizeof(int) * (n ? n : 1));
     /* code4 factors grouped by parameter: those of parameter p are
      * sf_code4[sf_code4_start[p] .. sf_code4_start[p+1]) */
-    m->sf_code4_start = calloc((size_t)m->npars + 1, sizeof(int));
+    m->sf_code4_start = malloc(sizeof(int) * ((size_t)m->npars + 1));
     m->nsf_code4 = m->nsf_other = 0;
     return m->sf_poly && m->sf_par && m->sf_code4 && m->sf_other && m->sf_code4_start ? 0 : -1;
 }
 
 /* The polynomial rows of factors [k0, k1) (a block compiled modifier by
- * modifier), their parameters and code4 flags (c4), counted per
- * parameter. */
+ * modifier), their parameters and code4 flags (c4). */
 static void soa_normsys(hf_model *m, int k0, int k1, unsigned char *c4)
 {
     double *row[11];
@@ -1538,29 +1633,30 @@ static void soa_normsys(hf_model *m, int k0, int k1, unsigned char *c4)
         sf_rows(f, row, (size_t)k);
         m->sf_par[k] = f->par;
         c4[k] = f->code == HF_INTERP_CODE4;
-        if (c4[k])
-            m->sf_code4_start[f->par + 1]++;
-        else if (f->code >= 0)
+        if (!c4[k] && f->code >= 0)
             m->sf_other[m->nsf_other++] = k;
     }
 }
 
-/* sf_code4 from the counts and flags the block loop left (a counting
- * sort by parameter, stable); -1 when out of memory. */
-static int group_code4(hf_model *m, const unsigned char *c4)
+/* sf_code4: the code4 factors (c4) by parameter, each parameter's in
+ * increasing k, taken from the grouping of all factors by parameter
+ * (hfmodel_group_scalars) instead of a counting sort of its own, whose
+ * scattered increments (in the block loop and here) were ~7M of the 1Lbb
+ * grid's instructions. */
+static void group_code4(hf_model *m, const unsigned char *c4)
 {
-    for (int p = 0; p < m->npars; p++)
-        m->sf_code4_start[p + 1] += m->sf_code4_start[p];
-    m->nsf_code4 = m->sf_code4_start[m->npars];
-    int *next = malloc(sizeof(int) * ((size_t)m->npars + 1));
-    if (!next)
-        return -1;
-    memcpy(next, m->sf_code4_start, sizeof(int) * ((size_t)m->npars + 1));
-    for (int k = 0; k < m->nsfac; k++)
-        if (c4[k])
-            m->sf_code4[next[m->sf_par[k]]++] = k;
-    free(next);
-    return 0;
+    int n = 0, g = 0;
+    for (int p = 0; p < m->npars; p++) {
+        m->sf_code4_start[p] = n;
+        if (g == m->nsf_pars || m->sf_gpar[g] != p)
+            continue;
+        for (int i = m->sf_gstart[g]; i < m->sf_gstart[g + 1]; i++)
+            if (c4[m->sf_gk[i]])
+                m->sf_code4[n++] = m->sf_gk[i];
+        g++;
+    }
+    m->sf_code4_start[m->npars] = n;
+    m->nsf_code4 = n;
 }
 
 /* Orders the histosys entries by parameter (a counting sort, stable) for
@@ -1878,8 +1974,12 @@ static void compile_histosys(hf_model *m, const hf_model_options *opt, const hf_
 /* Modifier mr = j of block br = b (K in the model) into the model's
  * arrays at c.  The caller's pointers, not B's and m's arrays indexed
  * again: the stores below may alias those arrays, so every modifier
- * reloaded them (1Lbb: ~10.4k modifiers a build, ~8 instructions each). */
-static int compile_modifier(builder *B, hf_model *m, const hf_model_options *opt,
+ * reloaded them (1Lbb: ~10.4k modifiers a build, ~8 instructions each).
+ * Inlined into compile_block's loop: called from image_block too, gcc
+ * made it a call per modifier (the single 1Lbb patch's build, every
+ * modifier walked: 9.87M -> 10.23M instructions). */
+static inline __attribute__((always_inline)) int
+compile_modifier(builder *B, hf_model *m, const hf_model_options *opt,
                             const blockref *br, const hf_block *K, const modref *mr,
                             int b, int j, cursor *c)
 {
@@ -2023,7 +2123,6 @@ static int image_block(builder *B, hf_model *m, const hf_model_options *opt,
         int p = off[ps->isf[k].par];
         m->sfac[k0 + k].par = m->sf_par[k0 + k] = p;
         c->c4[k0 + k] = ps->isf4[k];
-        m->sf_code4_start[p + 1] += ps->isf4[k];
         sf_rows(&m->sfac[k0 + k], row, (size_t)(k0 + k));
     }
     c->sfi += n;
@@ -2091,11 +2190,9 @@ static int fill_blocks(builder *B, hf_model *m, const hf_model_options *opt)
     if (rc == HF_OK) {
         m->hs_sstart[m->nbb] = c.hss;
         m->nhs = c.hss;
-        if (group_code4(m, c.c4))
-            rc = nomem(B);
     }
     free((int *)c.off);
-    free(c.c4);
+    B->c4 = c.c4;
     free(c.bincnt);
     /* the build order served only to sort each block's entries */
     free(m->hs_par);
@@ -2120,6 +2217,7 @@ static int fill_model(builder *B, hf_model *m, const hf_model_options *opt,
         return rc;
     if (hfmodel_group_scalars(m))
         return nomem(B);
+    group_code4(m, B->c4);
     return group_histosys(B, m);
 }
 
@@ -2144,6 +2242,7 @@ static void builder_free(builder *B)
     free(B->st);
     free(B->st_nomsum);
     free(B->st_rel2);
+    free(B->c4);
 }
 
 static int same_bytes(const void *x, const void *y, size_t n)
@@ -2151,8 +2250,8 @@ static int same_bytes(const void *x, const void *y, size_t n)
     return x == y || (x && y && memcmp(x, y, n) == 0) || n == 0;
 }
 
-/* The counts, then the arrays in model.h's order (the scans' flags, the
- * names and the views' own arrays are compared by tests/test_prep.c). */
+/* The counts, then the arrays in model.h's order (the names are compared
+ * by tests/test_prep.c). */
 const char *hfmodel_differs(const hf_model *a, const hf_model *b)
 {
 #define SAME(f, n) \
@@ -2182,6 +2281,7 @@ const char *hfmodel_differs(const hf_model *a, const hf_model *b)
     SAME(hs_sstart, a->nbb + 1); SAME(hs_spar, nhs); SAME(hs_scoef, 2 * nhs);
     SAME(hs_gpar, a->nhs_pars); SAME(hs_gstart, a->nhs_pars + 1); SAME(hs_gslot, nhs);
     SAME(hs_gcoef, 2 * nhs); SAME(twowell, np); SAME(kinked, np); SAME(onesided, np);
+    SAME(line_maps, a->nbb + nsf + 3 * np); /* hfmodel_line_maps' length */
 #undef SAME
 #undef COUNT
     return NULL;

@@ -312,6 +312,54 @@ static void test_new_names(void **state)
     hf_workspace_free(ws);
 }
 
+/* Patches that change which prepared samples a build has, or their
+ * order: a build from prep tests only a prepared sample's fresh modifiers
+ * (those whose name and type no sample before it has) when all of them are
+ * there in order, and every modifier otherwise.  Removing the CR's ttbar
+ * (the first to have mu_ttbar and the normsys JES) would lose both
+ * parameters if the SR's ttbar were taken as in order; copying, moving and
+ * clashing names (the clash must be reported at the same modifier) too. */
+static void test_sample_order(void **state)
+{
+    (void)state;
+#define SIG "{\"op\": \"add\", \"path\": \"/channels/0/samples/2\", \"value\": " \
+            "{\"name\": \"sig\", \"data\": [1.0, 2.0], \"modifiers\": [" \
+            "{\"name\": \"mu_SIG\", \"type\": \"normfactor\", \"data\": null}]}}"
+    static const char *const ops[] = {
+        "[" SIG "]",
+        "[" SIG ", {\"op\": \"remove\", \"path\": \"/channels/0/samples/0\"}]",
+        "[" SIG ", {\"op\": \"remove\", \"path\": \"/channels/1/samples/0\"}]",
+        "[" SIG ", {\"op\": \"copy\", \"from\": \"/channels/1/samples/1\", "
+        "\"path\": \"/channels/0/samples/0\"}]",
+        "[" SIG ", {\"op\": \"move\", \"from\": \"/channels/1/samples/1\", "
+        "\"path\": \"/channels/1/samples/0\"}]",
+        "[{\"op\": \"add\", \"path\": \"/channels/1/samples/2\", \"value\": "
+        "{\"name\": \"b\", \"data\": [1, 2, 3], \"modifiers\": ["
+        "{\"name\": \"lumi\", \"type\": \"normsys\", \"data\": {\"hi\": 1.1, \"lo\": 0.9}}, "
+        "{\"name\": \"mu_SIG\", \"type\": \"normfactor\", \"data\": null}]}}]",
+        "[{\"op\": \"add\", \"path\": \"/channels/1/samples/2\", \"value\": "
+        "{\"name\": \"zzz\", \"data\": [1, 2, 3], \"modifiers\": ["
+        "{\"name\": \"wjets_xsec\", \"type\": \"histosys\", \"data\": "
+        "{\"hi_data\": [1.5, 2.5, 3.5], \"lo_data\": [0.5, 1.5, 2.5]}}, "
+        "{\"name\": \"mu_SIG\", \"type\": \"normfactor\", \"data\": null}]}}]",
+    };
+#undef SIG
+    hf_workspace *ws = read_ws(DEMO "BkgOnly.json");
+    hfmodel_prep *prep = hfmodel_prep_new(ws);
+    assert_non_null(prep);
+    for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+        hf_patch *p = NULL;
+        hf_error err = {0};
+        assert_int_equal(hf_patch_parse(ops[k], "patch", &p, &err), HF_OK);
+        same_build(ws, prep, p, NULL);
+        p->whole = 1;
+        same_build(ws, prep, p, NULL);
+        hf_patch_free(p);
+    }
+    hfmodel_prep_free(prep);
+    hf_workspace_free(ws);
+}
+
 static void test_shared_patchsets(void **state)
 {
     (void)state;
@@ -334,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_changed_samples),
         cmocka_unit_test(test_bad_patch),
         cmocka_unit_test(test_new_names),
+        cmocka_unit_test(test_sample_order),
         cmocka_unit_test(test_shared_patchsets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
