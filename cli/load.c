@@ -371,8 +371,8 @@ static int build_checked(const hf_cli_input *in, const hf_model_options *mo,
 }
 
 /* Reading ahead: of one patch of a patchset file, hf cls's line, the
- * patch is located by the text's structure alone and parsed (~3 ms on
- * 1Lbb: hfpatch_patchset_guess_locate, _parse), and the model is built and fitted from
+ * patch is located by the check's scan as it passes it and parsed (~3 ms on
+ * 1Lbb: hfpatch_patchset_open_guessing, _guess_parse), and the model is built and fitted from
  * it while the full check of the file (every byte's grammar, names,
  * values, repeated keys: ~21 ms of 57 MB) runs on a thread of its own;
  * the workspace's digest is worked out by whichever of the two threads has
@@ -472,6 +472,23 @@ static void digest_ahead(struct hfcli_ahead *a)
  * the longest the worker waits for it once its check is done. */
 #define DIGEST_FILL_STEP ((size_t)64 << 10)
 
+/* One step of the digest on the main thread (a->lock held, let go of
+ * during the step): 0 when there is none left for it. */
+static int digest_step(struct hfcli_ahead *a)
+{
+    digest_job *d = &a->digest;
+    if (a->digest_taken || !d->steps || a->digest_upto >= d->len)
+        return 0;
+    a->digest_busy = 1;
+    pthread_mutex_unlock(&a->lock);
+    hfcore_json_text_digest_step(d->steps, DIGEST_FILL_STEP);
+    pthread_mutex_lock(&a->lock);
+    a->digest_upto += DIGEST_FILL_STEP;
+    a->digest_busy = 0;
+    pthread_cond_broadcast(&a->cond);
+    return 1;
+}
+
 /* The digest's steps worked out on the main thread once its hypotest is
  * done, while the worker still checks the patchset; the worker takes the
  * rest on when its check is done (take_digest), after the step in hand.
@@ -483,21 +500,10 @@ static void digest_ahead(struct hfcli_ahead *a)
  * at 33.7 ms, check at 35.6, digest at 36.8). */
 static void digest_fill(struct hfcli_ahead *a)
 {
-    digest_job *d = &a->digest;
-    for (;;) {
-        pthread_mutex_lock(&a->lock);
-        int go = !a->digest_taken && d->steps && a->digest_upto < d->len;
-        a->digest_busy = go;
-        pthread_mutex_unlock(&a->lock);
-        if (!go)
-            return;
-        hfcore_json_text_digest_step(d->steps, DIGEST_FILL_STEP);
-        pthread_mutex_lock(&a->lock);
-        a->digest_upto += DIGEST_FILL_STEP;
-        a->digest_busy = 0;
-        pthread_cond_broadcast(&a->cond);
-        pthread_mutex_unlock(&a->lock);
-    }
+    pthread_mutex_lock(&a->lock);
+    while (digest_step(a))
+        ;
+    pthread_mutex_unlock(&a->lock);
 }
 
 /* The patch to read ahead: --patch-name's, or a test's wrong guess. */
@@ -506,31 +512,50 @@ static const char *guess_name(const struct hfcli_ahead *a)
     return a->in.guess_name ? a->in.guess_name : a->in.patch_name;
 }
 
-/* The worker's jobs one after the other on one thread: the patch located
- * (the main thread waits for it once the workspace is parsed, then parses
- * the patch, builds and fits on the other core), the check, then what the
- * main thread has not worked out of the workspace's digest (digest_fill).
- * Without a patch located the main thread only waits: the
- * digest has a thread of its own beside the check, as it has with more
- * than two cores (text_read); three threads would take turns on two
- * cores and slow the main thread's part. */
-static void *ahead_work(void *arg)
+/* The check's scan has passed the patch to read ahead (on the worker),
+ * or the check is over: the main thread goes on. */
+static void ahead_located(void *arg)
 {
     struct hfcli_ahead *a = arg;
-    int found = hfpatch_patchset_guess_locate(a->path[0], guess_name(a),
-                                              &a->guess);
     pthread_mutex_lock(&a->lock);
     a->located = 1;
     pthread_cond_broadcast(&a->cond);
-    while (!a->text_read)
-        pthread_cond_wait(&a->cond, &a->lock);
-    if (!found && a->digest.text && !a->digest_taken)
-        digest_thread(a);
     pthread_mutex_unlock(&a->lock);
-    a->check_rc = hfpatch_patchset_open(a->path[0], &a->ps, &a->check_err);
+}
+
+/* The worker's jobs one after the other on one thread: the check, which
+ * tells the main thread where the patch is as soon as its scan has passed
+ * it (the main thread waits for that once the workspace is parsed, then
+ * parses the patch, builds and fits on the other core), then what the
+ * main thread has not worked out of the workspace's digest (digest_fill,
+ * wait_located).  A locate of its own (pslocate.c) went no further than
+ * HFPATCH_LOCATE_MAX, ~20 of 1Lbb's 125 patches: for the others it cost
+ * the worker ~7 ms before the check began and the main thread waited for
+ * the whole check (the last patch: 61 ms wall against the first's 40). */
+static void *ahead_work(void *arg)
+{
+    struct hfcli_ahead *a = arg;
+    a->check_rc = hfpatch_patchset_open_guessing(a->path[0], guess_name(a),
+                                                 &a->guess, ahead_located, a,
+                                                 &a->ps, &a->check_err);
+    ahead_located(a); /* none met: settle says why */
     if (take_digest(a))
         digest_text(&a->digest);
     return NULL;
+}
+
+/* The main thread's wait for the worker's scan to pass the patch, spent
+ * on the workspace's digest (digest_fill's steps) while there is digest
+ * left: for a patch late in the file the wait is most of the check (~20
+ * ms on 1Lbb's last patch), and the worker then need not work it out
+ * after the check. */
+static void wait_located(struct hfcli_ahead *a)
+{
+    pthread_mutex_lock(&a->lock);
+    while (!a->located)
+        if (!digest_step(a))
+            pthread_cond_wait(&a->cond, &a->lock);
+    pthread_mutex_unlock(&a->lock);
 }
 
 /* The workspace file's text read (for the worker's digest, then kept for
@@ -662,10 +687,7 @@ static int load_ahead(const hf_cli_input *in, const hf_model_options *mo,
     int rc = ahead_workspace(a, &out->ws);
     if (!a->threaded)
         ahead_work(a); /* no thread: all of it here, in the same order */
-    pthread_mutex_lock(&a->lock);
-    while (!a->located)
-        pthread_cond_wait(&a->cond, &a->lock);
-    pthread_mutex_unlock(&a->lock);
+    wait_located(a);
     if (rc != HF_EXIT_OK) { /* the workspace's problem first, as before */
         ahead_end(out);
         return rc;

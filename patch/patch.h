@@ -238,6 +238,18 @@ int hfpatch_patchset_guess_parse(const char *path, const char *name,
 int hfpatch_patchset_settle(hf_patchset *ps, const char *name, hfpatch_guess *g,
                             hf_error *err);
 void hfpatch_guess_free(hfpatch_guess *g);
+/* hfpatch_patchset_open with the guess taken from the check's own scan
+ * (hfpatch_patchset_scan_seen) instead of a locate's pass of its own:
+ * when the scan passes patch `name`, g is located as
+ * hfpatch_patchset_guess_locate would locate it (at any offset, not only
+ * within HFPATCH_LOCATE_MAX) and found(arg) is called on the scanning
+ * thread; g may then be parsed (hfpatch_patchset_guess_parse) on another
+ * thread while the check goes on, and settled as ever once it is done.
+ * found is called at most once, and not at all when the scan meets no
+ * such patch. */
+int hfpatch_patchset_open_guessing(const char *path, const char *name,
+                                   hfpatch_guess *g, void (*found)(void *),
+                                   void *arg, hf_patchset **out, hf_error *err);
 
 /* Returned by hfpatch_patchset_scan for a text that is not an object:
  * the caller parses it whole and lets validation say what it is. */
@@ -250,6 +262,18 @@ void hfpatch_guess_free(hfpatch_guess *g);
 int hfpatch_patchset_scan(const char *text, size_t len, hfcore_text *t,
                           const char *source, cJSON **root,
                           hfpatch_span **spans, int *nspans, hf_error *err);
+/* The same, seen->fn told of each patch i whose object the scan has passed
+ * (its metadata's name, when a string, and its operations' span, when it
+ * has them), from the scanning thread, before the scan goes on: a guess,
+ * as the locate's, until the whole scan and the checks have passed. */
+typedef struct hfpatch_seen {
+    void (*fn)(void *arg, int i, const char *name, hfpatch_span span);
+    void *arg;
+} hfpatch_seen;
+int hfpatch_patchset_scan_seen(const char *text, size_t len, hfcore_text *t,
+                               const hfpatch_seen *seen, const char *source,
+                               cJSON **root, hfpatch_span **spans, int *nspans,
+                               hf_error *err);
 
 
 /* Checks that `ops` is an array of well-formed RFC 6902 operations (known

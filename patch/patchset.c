@@ -684,16 +684,16 @@ static int parse_spans(hf_patchset *ps, const char *text, int only,
 /* `only` for load_text: no patch is parsed (hfpatch_patchset_open). */
 static const char NO_PATCH[] = "";
 
-static int load_text(const char *text, size_t len, hfcore_text *t,
-                     const char *source, const char *only, hf_patchset **out,
-                     hf_error *err)
+static int load_text_seen(const char *text, size_t len, hfcore_text *t,
+                          const hfpatch_seen *seen, const char *source,
+                          const char *only, hf_patchset **out, hf_error *err)
 {
     cJSON *root;
     hfpatch_span *spans;
     int nspans;
     *out = NULL;
-    int rc = hfpatch_patchset_scan(text, len, t, source, &root, &spans,
-                                   &nspans, err);
+    int rc = hfpatch_patchset_scan_seen(text, len, t, seen, source, &root, &spans,
+                                        &nspans, err);
     if (rc == HFPATCH_NOT_SCANNED) {
         /* not an object: parsed whole for validation to name what it is */
         char *copy = malloc(len + 1);
@@ -725,6 +725,13 @@ static int load_text(const char *text, size_t len, hfcore_text *t,
     }
     *out = ps;
     return HF_OK;
+}
+
+static int load_text(const char *text, size_t len, hfcore_text *t,
+                     const char *source, const char *only, hf_patchset **out,
+                     hf_error *err)
+{
+    return load_text_seen(text, len, t, NULL, source, only, out, err);
 }
 
 int hf_patchset_parse(const char *json, const char *name, hf_patchset **out,
@@ -762,8 +769,8 @@ int hfpatch_patchset_open(const char *path, hf_patchset **out, hf_error *err)
     return hfpatch_patchset_open_ex(path, 0, out, err);
 }
 
-int hfpatch_patchset_open_ex(const char *path, int keep, hf_patchset **out,
-                             hf_error *err)
+static int open_seen(const char *path, int keep, const hfpatch_seen *seen,
+                     hf_patchset **out, hf_error *err)
 {
     hfcore_text t;
     *out = NULL;
@@ -772,7 +779,7 @@ int hfpatch_patchset_open_ex(const char *path, int keep, hf_patchset **out,
         return rc;
     /* the scan gives back the pages it passed, unless they are kept;
      * parse_one reads them again */
-    rc = load_text(t.p, t.len, keep ? NULL : &t, path, NO_PATCH, out, err);
+    rc = load_text_seen(t.p, t.len, keep ? NULL : &t, seen, path, NO_PATCH, out, err);
     if (rc == HF_OK && *out && (*out)->n > 0 && !(*out)->e[0].patch.ops) {
         (*out)->text = t;
         (*out)->lazy = 1;
@@ -781,6 +788,12 @@ int hfpatch_patchset_open_ex(const char *path, int keep, hf_patchset **out,
     /* not scanned (then parsed whole: every patch is there) or empty */
     hfcore_text_close(&t);
     return rc;
+}
+
+int hfpatch_patchset_open_ex(const char *path, int keep, hf_patchset **out,
+                             hf_error *err)
+{
+    return open_seen(path, keep, NULL, out, err);
 }
 
 int hfpatch_patchset_lazy(const hf_patchset *ps)
@@ -847,6 +860,41 @@ int hfpatch_patchset_guess_locate(const char *path, const char *name,
     if (!g->located)
         hfcore_text_close(&g->text);
     return g->located;
+}
+
+/* The guess being taken from the check's scan: open_guessing's. */
+typedef struct guessing {
+    const char *name;
+    hfpatch_guess *g;
+    void (*found)(void *);
+    void *arg;
+} guessing;
+
+/* The first patch the scan passes that is named q->name: g's (as
+ * hfpatch_patchset_locate gives it), then found. */
+static void guess_seen(void *arg, int i, const char *name, hfpatch_span span)
+{
+    guessing *q = arg;
+    if (q->g->located || strcmp(name, q->name) != 0)
+        return;
+    q->g->span = span;
+    q->g->index = i;
+    q->g->located = 1;
+    q->found(q->arg);
+}
+
+int hfpatch_patchset_open_guessing(const char *path, const char *name,
+                                   hfpatch_guess *g, void (*found)(void *),
+                                   void *arg, hf_patchset **out, hf_error *err)
+{
+    hf_error gerr = {0};
+    memset(g, 0, sizeof *g);
+    guessing q = {name, g, found, arg};
+    hfpatch_seen seen = {guess_seen, &q};
+    /* the guess's own mapping of the file: the check's gives back the
+     * pages it has passed */
+    int guess = name && hfcore_text_open(path, &g->text, &gerr) == HF_OK;
+    return open_seen(path, 0, guess ? &seen : NULL, out, err);
 }
 
 int hfpatch_patchset_guess_parse(const char *path, const char *name,

@@ -9,6 +9,10 @@
  * passed and located the same span (hfpatch_patchset_adopt).  Any doubt
  * (an escape in a name or key, a text not shaped like a patchset) is "not
  * found", and the caller then waits for the check as before.
+ * hf cls (cli/load.c) no longer uses it: it takes its guess from the
+ * check's own scan as it passes the patch, at any offset
+ * (hfpatch_patchset_open_guessing); tests/test_psguess.c still compares
+ * both with the full read.
  */
 #include <string.h>
 

@@ -18,6 +18,7 @@ typedef struct walk {
     hf_error *err;
     hfpatch_span *spans;
     int nspans, cap;
+    const hfpatch_seen *seen; /* told of each patch as it is passed, or NULL */
 } walk;
 
 static int fault(walk *w)
@@ -116,6 +117,21 @@ static int add(walk *w, cJSON *to, char *key, cJSON *item)
     return hfcore_error_set(w->err, HF_ERR_NOMEM, "%s: out of memory", w->source);
 }
 
+/* Patch i's name and operations' span, once its object is scanned, to
+ * w->seen: a reader waiting for one patch has it as soon as the scan has
+ * passed it, not when the whole file is checked (the last of 1Lbb's 125
+ * patches is ~55 MB into its 57).  Nothing is checked yet: a name that is
+ * not a string, or no "patch" array, is not told. */
+static void tell_seen(walk *w, int i, const cJSON *obj)
+{
+    if (!w->seen || !w->spans[i].len)
+        return;
+    const cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(md, "name");
+    if (cJSON_IsString(name))
+        w->seen->fn(w->seen->arg, i, name->valuestring, w->spans[i]);
+}
+
 /* One element of "patches" (index i): an object's "patch" array is only
  * located (a raw placeholder stands in the skeleton), the rest parsed. */
 static int scan_patch(walk *w, int i, cJSON **out)
@@ -151,6 +167,7 @@ static int scan_patch(walk *w, int i, cJSON **out)
         cJSON_Delete(obj);
         return rc;
     }
+    tell_seen(w, i, obj);
     *out = obj;
     return HF_OK;
 }
@@ -194,7 +211,16 @@ int hfpatch_patchset_scan(const char *text, size_t len, hfcore_text *t,
                           const char *source, cJSON **root,
                           hfpatch_span **spans, int *nspans, hf_error *err)
 {
-    walk w = {{text, text, text + len, NULL}, t, source, err, NULL, 0, 0};
+    return hfpatch_patchset_scan_seen(text, len, t, NULL, source, root, spans,
+                                      nspans, err);
+}
+
+int hfpatch_patchset_scan_seen(const char *text, size_t len, hfcore_text *t,
+                               const hfpatch_seen *seen, const char *source,
+                               cJSON **root, hfpatch_span **spans, int *nspans,
+                               hf_error *err)
+{
+    walk w = {{text, text, text + len, NULL}, t, source, err, NULL, 0, 0, seen};
     *root = NULL;
     *spans = NULL;
     *nspans = 0;

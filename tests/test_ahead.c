@@ -37,6 +37,9 @@ static void said_free(said *s)
     free(s->err);
 }
 
+/* The patchset cls() reads: DEMO_PS unless a test names another. */
+static const char *ps_path = DEMO_PS;
+
 /* `hf cls DEMO_WS DEMO_PS --patch-name NAME [extra] -o FILE` in this
  * process through the seam, its stderr captured. */
 static said cls(const char *name, const char *extra, const hfcli_cls_seam *seam)
@@ -49,7 +52,7 @@ static said cls(const char *name, const char *extra, const hfcli_cls_seam *seam)
     int argc = 0;
     argv[argc++] = "cls";
     argv[argc++] = RUN_DEMO_WS;
-    argv[argc++] = DEMO_PS;
+    argv[argc++] = (char *)ps_path;
     argv[argc++] = "--patch-name";
     argv[argc++] = (char *)name;
     if (extra)
@@ -128,6 +131,69 @@ static void test_guess_of_none(void **state)
     said_free(&got);
 }
 
+/* The last patch (read ahead from the check's scan as it passes it, the
+ * main thread fitting while the check goes on): the output of the run
+ * that checks the whole file first; so too when the read-ahead finds
+ * nothing (a guess of no patch: the check's patch built after it, the
+ * workspace's tree at hand). */
+static void test_late_patch(void **state)
+{
+    (void)state;
+    const hfcli_cls_seam whole = {1, NULL}, none = {0, "sig_999"};
+    said want = cls("sig_500", NULL, &whole);
+    said got = cls("sig_500", NULL, NULL);
+    said blind = cls("sig_500", NULL, &none);
+    if (want.status != 0)
+        fail_msg("%s", want.err);
+    assert_non_null(want.out);
+    same(&got, &want);
+    same(&blind, &want);
+    said_free(&want);
+    said_free(&got);
+    said_free(&blind);
+}
+
+/* A patchset broken after its last patch, which the scan has told the
+ * main thread of before it meets the fault: the whole check's message
+ * and status, nothing written, for each fault. */
+static void test_broken_after(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *from, *to;
+    } cases[] = {
+        {"\"version\": \"1.0.0\"", "\"version\": \"1.0.0\","},  /* syntax */
+        {"\"version\": \"1.0.0\"", "\"version\": \"2.0.0\""},  /* schema */
+        {"\"version\": \"1.0.0\"", "\"version\": \"1.0.0\", \"x\": 1"},
+        {"\n    ],\n    \"version\"", "\n    ], \"patches\": [],\n    \"version\""},
+    };
+    const hfcli_cls_seam whole = {1, NULL};
+    char *demo = slurp_path(DEMO_PS);
+    assert_non_null(demo);
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        const char *at = strstr(demo, cases[k].from);
+        assert_non_null(at);
+        char *text = malloc(strlen(demo) + strlen(cases[k].to) + 1);
+        assert_non_null(text);
+        sprintf(text, "%.*s%s%s", (int)(at - demo), demo, cases[k].to,
+                at + strlen(cases[k].from));
+        char *path = run_write_temp("broken_after.json", text);
+        ps_path = path;
+        said want = cls("sig_500", NULL, &whole);
+        said got = cls("sig_500", NULL, NULL);
+        ps_path = DEMO_PS;
+        if (want.status == 0)
+            fail_msg("case %zu: not broken", k);
+        assert_null(want.out);
+        same(&got, &want);
+        said_free(&want);
+        said_free(&got);
+        free(text);
+        free(path);
+    }
+    free(demo);
+}
+
 int main(void)
 {
     if (run_setup("test_ahead") != 0)
@@ -136,6 +202,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wrong_guess),
         cmocka_unit_test(test_guess_of_none),
+        cmocka_unit_test(test_late_patch),
+        cmocka_unit_test(test_broken_after),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     run_teardown("test_ahead");

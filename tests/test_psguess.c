@@ -1,6 +1,7 @@
 /*
  * test_psguess.c - one patch of a patchset read ahead of the file's check
- * (patch/pslocate.c, core/jskip.c, hfcli_settle): the verdict and the
+ * (patch/pslocate.c, core/jskip.c, or the check's own scan:
+ * hfpatch_patchset_open_guessing; hfcli_settle): the verdict and the
  * operations are those of the full read (hfpatch_patchset_load, the path
  * without reading ahead) for every one-byte change and truncation of a
  * patchset -- faults before, inside and after the chosen patch, escapes,
@@ -55,6 +56,16 @@ static char *ops_text(const hf_patchset *ps, const char *name)
     return p ? cJSON_PrintUnformatted(p->ops) : NULL;
 }
 
+/* Whether same_verdict takes the guess from the check's scan
+ * (hfpatch_patchset_open_guessing, the command's way) instead of the
+ * locate's pass of its own. */
+static int from_scan;
+
+static void count_told(void *arg)
+{
+    ++*(int *)arg;
+}
+
 /* The file at path read ahead (located, opened, parsed, settled: the
  * command's steps, in its order when it has no second thread) and read
  * whole for `name` give the same status, message and operations; 1 when
@@ -66,8 +77,15 @@ static int same_verdict(const char *file, const char *name, const char *what,
     hf_error ea = {0}, eb = {0};
     int ra = hfpatch_patchset_load(file, name, &a, &ea);
     hfpatch_guess g;
-    hfpatch_patchset_guess_locate(file, name, &g);
-    int rb = hfpatch_patchset_open(file, &b, &eb);
+    int rb, told = 0;
+    if (from_scan) {
+        rb = hfpatch_patchset_open_guessing(file, name, &g, count_told, &told, &b, &eb);
+        if (told != g.located)
+            fail_msg("%s: told %d times, located %d", what, told, g.located);
+    } else {
+        hfpatch_patchset_guess_locate(file, name, &g);
+        rb = hfpatch_patchset_open(file, &b, &eb);
+    }
     hfpatch_patchset_guess_parse(file, name, &g);
     if (rb == HF_OK)
         rb = hfpatch_patchset_settle(b, name, &g, &eb);
@@ -158,40 +176,54 @@ static void test_every_change(void **state)
         fail_msg("the guess was used in %d of %d valid cases", adopted, valid);
 }
 
-/* Repeated names and names or keys with escapes. */
+/* The same, the guess taken from the check's scan. */
+static void test_every_change_seen(void **state)
+{
+    from_scan = 1;
+    test_every_change(state);
+    from_scan = 0;
+}
+
+/* Repeated names and names or keys with escapes: adopted by the locate
+ * (adopted) and from the check's scan (seen), whose names and keys are
+ * decoded. */
 static void test_names(void **state)
 {
     (void)state;
     static const struct {
         const char *text, *name;
-        int adopted;
+        int adopted, seen;
     } cases[] = {
         {HEAD "  {\"metadata\": {\"name\": \"B\", \"values\": [1]}, \"patch\": "
          OPS_A "},\n  {\"metadata\": {\"name\": \"B\", \"values\": [2]}, "
-         "\"patch\": " OPS_C "}" TAIL, "B", 0},
+         "\"patch\": " OPS_C "}" TAIL, "B", 0, 0},
         /* "B" spelled with an escape: not located, parsed after the check */
         {HEAD "  {\"metadata\": {\"name\": \"\\u0042\", \"values\": [1]}, "
-         "\"patch\": " OPS_A "}" TAIL, "B", 0},
+         "\"patch\": " OPS_A "}" TAIL, "B", 0, 1},
         {HEAD "  {\"metadata\": {\"n\\u0061me\": \"B\", \"values\": [1]}, "
-         "\"patch\": " OPS_A "}" TAIL, "B", 0},
+         "\"patch\": " OPS_A "}" TAIL, "B", 0, 1},
         {HEAD "  {\"metadata\": {\"name\": \"B\", \"values\": [1]}, \"patch\": "
-         OPS_A "}" TAIL, "B", 1},
+         OPS_A "}" TAIL, "B", 1, 1},
         {HEAD "  {\"metadata\": {\"name\": \"B\", \"values\": [1]}, \"patch\": "
-         OPS_A "}" TAIL, "Z", 0},
+         OPS_A "}" TAIL, "Z", 0, 0},
         {HEAD "  {\"metadata\": {\"name\": \"B\", \"values\": [1]}, \"patch\": "
-         OPS_A ", \"patch\": " OPS_C "}" TAIL, "B", 0},
+         OPS_A ", \"patch\": " OPS_C "}" TAIL, "B", 0, 0},
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         char what[32];
         snprintf(what, sizeof what, "case %zu", k);
         write_text(cases[k].text, strlen(cases[k].text));
         assert_int_equal(same_verdict(path, cases[k].name, what, NULL), cases[k].adopted);
+        from_scan = 1;
+        assert_int_equal(same_verdict(path, cases[k].name, what, NULL), cases[k].seen);
+        from_scan = 0;
     }
 }
 
 /* The published patchsets: each patch (every tenth, or the first, middle
  * and last, of the large ones) is located, used, and the same as the full
- * read's. */
+ * read's; by the locate only within HFPATCH_LOCATE_MAX, from the check's
+ * scan wherever it is. */
 static void test_shared(void **state)
 {
     (void)state;
@@ -222,6 +254,11 @@ static void test_shared(void **state)
             int far = big && i > 0;
             if (same_verdict(ps_path, hf_patchset_patch_name(ps, i), what, NULL) == far)
                 fail_msg("%s: %s", what, far ? "located" : "not located");
+            /* from the check's scan: every one, the last of 1Lbb too */
+            from_scan = 1;
+            if (!same_verdict(ps_path, hf_patchset_patch_name(ps, i), what, NULL))
+                fail_msg("%s: not used from the check's scan", what);
+            from_scan = 0;
             seen++;
         }
         hf_patchset_free(ps);
@@ -289,7 +326,9 @@ static void test_cls(void **state)
     result_free(&m);
     hf_patchset_free(whole);
     hf_workspace_free(ws);
-    /* a name spelled with an escape: not read ahead, the same result */
+    /* a name spelled with an escape (read ahead from the check's scan,
+     * which decodes it; the locate's pass left it to the check): the
+     * same result */
     char *esc = strstr(demo, "\"sig_300\"");
     char *text = malloc(strlen(demo) + 16);
     sprintf(text, "%.*s\"sig_\\u0033\\u0030\\u0030\"%s", (int)(esc - demo), demo,
@@ -321,7 +360,7 @@ static char *replaced(const char *text, const char *from, const char *to)
 }
 
 /* The demo patchset with its digests replaced by {"alg": "hex"} and,
- * when esc, its patch sig_300 named with escapes (not read ahead), in
+ * when esc, its patch sig_300 named with escapes, in
  * tmpdir/name. */
 static char *demo_patchset(const char *name, const char *alg, const char *hex, int esc)
 {
@@ -346,11 +385,12 @@ static char *demo_patchset(const char *name, const char *alg, const char *hex, i
  * marks it first.  The workspace holds an integer literal (112, not
  * 112.0: a different md5; pyhf's json.dumps writes "112") and is written
  * with sorted keys (its sha256 then comes from its text); the patchsets
- * carry the digests of the full read (hf_workspace_read, marked).  The
- * patch named with escapes is not read ahead, so the check runs with the
- * tree at hand; read ahead, the tree is let go during the fits and parsed
- * again where the md5 needs it, and not needed for the sha256.  All pass
- * with the same result. */
+ * carry the digests of the full read (hf_workspace_read, marked).  Read
+ * ahead (the patch named with escapes too, since the guess comes from the
+ * check's scan, which decodes names), the tree is let go during the fits
+ * and parsed again where the md5 needs it, and not needed for the sha256.
+ * All pass with the same result.  (The check with the tree at hand, no
+ * patch read ahead: test_ahead.c's test_late_patch, a guess of none.) */
 static void test_marks(void **state)
 {
     NEED_BIN();
@@ -403,6 +443,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_skip),
         cmocka_unit_test(test_every_change),
+        cmocka_unit_test(test_every_change_seen),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_cls),
         cmocka_unit_test(test_marks),
