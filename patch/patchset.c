@@ -938,7 +938,9 @@ int hfpatch_patchset_settle(hf_patchset *ps, const char *name, hfpatch_guess *g,
     const entry *e = &ps->e[i];
     /* the same bytes as the check located: the same operations, which
      * passed the same checks */
-    if (g && g->patch && g->index == i && g->span.off == e->span.off &&
+    /* (the index enters only the messages of a parse that failed, and
+     * then nothing was adopted) */
+    if (g && g->patch && (g->index == i || g->index < 0) && g->span.off == e->span.off &&
         g->span.len == e->span.len) {
         ps->e[i].patch.ops = g->patch->ops;
         ps->e[i].patch.numbers = g->patch->numbers;

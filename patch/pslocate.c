@@ -9,11 +9,15 @@
  * passed and located the same span (hfpatch_patchset_adopt).  Any doubt
  * (an escape in a name or key, a text not shaped like a patchset) is "not
  * found", and the caller then waits for the check as before.
- * hf cls (cli/load.c) no longer uses it: it takes its guess from the
- * check's own scan as it passes the patch, at any offset
- * (hfpatch_patchset_open_guessing); tests/test_psguess.c still compares
- * both with the full read.
+ * hf cls (cli/load.c) no longer uses hfpatch_patchset_locate: it takes
+ * its guess from the check's own scan as it passes the patch, at any
+ * offset (hfpatch_patchset_open_guessing), or from a search for the
+ * patch's name from the file's end (hfpatch_patchset_locate_in, below),
+ * whichever has it first; tests/test_psguess.c compares all three with
+ * the full read.
  */
+#define _GNU_SOURCE
+#include <stdio.h>
 #include <string.h>
 
 #include "patch.h"
@@ -181,6 +185,67 @@ int hfpatch_patchset_locate(const char *text, size_t len, const char *name,
             return in_patches(&c, text, name, span, index);
         if (!step(&c))
             return 0;
+    }
+    return 0;
+}
+
+/* Whether the string at text[at] is the value of a "name" key: `"name"`,
+ * ':' and white space before it. */
+static int after_name_key(const char *text, size_t at)
+{
+    size_t q = at;
+    while (q > 0 && strchr(" \n\r\t", text[q - 1]) && text[q - 1])
+        q--;
+    if (q == 0 || text[q - 1] != ':')
+        return 0;
+    q--;
+    while (q > 0 && strchr(" \n\r\t", text[q - 1]) && text[q - 1])
+        q--;
+    return q >= 6 && memcmp(text + q - 6, "\"name\"", 6) == 0;
+}
+
+/* From the string at text[at], the value of a metadata's "name": the rest
+ * of that object, then a "patch" array right after it (the layout of
+ * every published patchset; another is left to the check's scan). */
+static int span_after_hit(const char *text, size_t len, size_t at,
+                          const char *name, hfpatch_span *span)
+{
+    cursor c = {text + at, text + len};
+    const char *k, *v;
+    size_t n;
+    if (!after_name_key(text, at) || !plain_string(&c, &v, &n) || !is(v, n, name))
+        return 0;
+    while (member(&c, 0, &k, &n))
+        if (!step(&c))
+            return 0;
+    ws(&c);
+    if (c.p >= c.end || *c.p != '}')
+        return 0;
+    c.p++;
+    if (!member(&c, 0, &k, &n) || !is(k, n, "patch") || *c.p != '[')
+        return 0;
+    v = c.p;
+    if (!step(&c))
+        return 0;
+    span->off = (size_t)(v - text);
+    span->len = (size_t)(c.p - v);
+    return 1;
+}
+
+int hfpatch_patchset_locate_in(const char *text, size_t len, size_t from,
+                               size_t to, const char *name, hfpatch_span *span)
+{
+    char needle[256];
+    int nn = snprintf(needle, sizeof needle, "\"%s\"", name);
+    if (nn < 0 || (size_t)nn >= sizeof needle || from >= to || to > len)
+        return 0;
+    /* a hit may begin before `to` and end after it */
+    size_t end = to + (size_t)nn - 1 < len ? to + (size_t)nn - 1 : len;
+    const char *p = text + from;
+    while ((p = memmem(p, (size_t)(text + end - p), needle, (size_t)nn)) != NULL) {
+        if (span_after_hit(text, len, (size_t)(p - text), name, span))
+            return 1;
+        p++;
     }
     return 0;
 }

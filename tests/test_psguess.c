@@ -66,6 +66,28 @@ static void count_told(void *arg)
     ++*(int *)arg;
 }
 
+/* Or from a search for its name (hfpatch_patchset_locate_in), from the
+ * end backwards as cli/load.c's search_late does, in steps of 7 bytes
+ * (hits across a step's end). */
+static int from_search;
+
+static void search_guess(const char *file, const char *name, hfpatch_guess *g)
+{
+    memset(g, 0, sizeof *g);
+    if (hfcore_text_open(file, &g->text, NULL) != HF_OK)
+        return;
+    size_t step = g->text.len > 4096 ? (size_t)1 << 20 : 7;
+    for (size_t to = g->text.len; to > 0 && !g->located;) {
+        size_t from = to > step ? to - step : 0;
+        g->located = hfpatch_patchset_locate_in(g->text.p, g->text.len, from, to,
+                                                name, &g->span);
+        to = from;
+    }
+    g->index = -1;
+    if (!g->located)
+        hfcore_text_close(&g->text);
+}
+
 /* The file at path read ahead (located, opened, parsed, settled: the
  * command's steps, in its order when it has no second thread) and read
  * whole for `name` give the same status, message and operations; 1 when
@@ -82,6 +104,9 @@ static int same_verdict(const char *file, const char *name, const char *what,
         rb = hfpatch_patchset_open_guessing(file, name, &g, count_told, &told, &b, &eb);
         if (told != g.located)
             fail_msg("%s: told %d times, located %d", what, told, g.located);
+    } else if (from_search) {
+        search_guess(file, name, &g);
+        rb = hfpatch_patchset_open(file, &b, &eb);
     } else {
         hfpatch_patchset_guess_locate(file, name, &g);
         rb = hfpatch_patchset_open(file, &b, &eb);
@@ -184,6 +209,41 @@ static void test_every_change_seen(void **state)
     from_scan = 0;
 }
 
+/* The same, the guess taken from a search for the name: of patch C, whose
+ * metadata comes before its operations (B's come after: not found so). */
+static void test_every_change_search(void **state)
+{
+    (void)state;
+    static const char base[] = BASE;
+    static const char repl[] = "\"\\[]{},: x1C";
+    size_t n = sizeof base - 1;
+    char *t = malloc(n + 1);
+    char what[64];
+    int adopted = 0, valid = 0;
+    from_search = 1;
+    write_text(base, n);
+    assert_int_equal(same_verdict(path, "C", "as written", NULL), 1);
+    assert_int_equal(same_verdict(path, "B", "B as written", NULL), 0);
+    for (size_t i = 0; i < n; i++) {
+        for (const char *r = repl; *r; r++) {
+            if (base[i] == *r)
+                continue;
+            memcpy(t, base, n);
+            t[i] = *r;
+            write_text(t, n);
+            snprintf(what, sizeof what, "byte %zu to '%c'", i, *r);
+            adopted += same_verdict(path, "C", what, &valid);
+        }
+        write_text(base, i);
+        snprintf(what, sizeof what, "truncated to %zu bytes", i);
+        adopted += same_verdict(path, "C", what, &valid);
+    }
+    from_search = 0;
+    free(t);
+    if (adopted != valid)
+        fail_msg("the guess was used in %d of %d valid cases", adopted, valid);
+}
+
 /* Repeated names and names or keys with escapes: adopted by the locate
  * (adopted) and from the check's scan (seen), whose names and keys are
  * decoded. */
@@ -192,22 +252,29 @@ static void test_names(void **state)
     (void)state;
     static const struct {
         const char *text, *name;
-        int adopted, seen;
+        int adopted, seen, searched;
     } cases[] = {
         {HEAD "  {\"metadata\": {\"name\": \"B\", \"values\": [1]}, \"patch\": "
          OPS_A "},\n  {\"metadata\": {\"name\": \"B\", \"values\": [2]}, "
-         "\"patch\": " OPS_C "}" TAIL, "B", 0, 0},
+         "\"patch\": " OPS_C "}" TAIL, "B", 0, 0, 0},
         /* "B" spelled with an escape: not located, parsed after the check */
         {HEAD "  {\"metadata\": {\"name\": \"\\u0042\", \"values\": [1]}, "
-         "\"patch\": " OPS_A "}" TAIL, "B", 0, 1},
+         "\"patch\": " OPS_A "}" TAIL, "B", 0, 1, 0},
         {HEAD "  {\"metadata\": {\"n\\u0061me\": \"B\", \"values\": [1]}, "
-         "\"patch\": " OPS_A "}" TAIL, "B", 0, 1},
+         "\"patch\": " OPS_A "}" TAIL, "B", 0, 1, 0},
         {HEAD "  {\"metadata\": {\"name\": \"B\", \"values\": [1]}, \"patch\": "
-         OPS_A "}" TAIL, "B", 1, 1},
+         OPS_A "}" TAIL, "B", 1, 1, 1},
         {HEAD "  {\"metadata\": {\"name\": \"B\", \"values\": [1]}, \"patch\": "
-         OPS_A "}" TAIL, "Z", 0, 0},
+         OPS_A "}" TAIL, "Z", 0, 0, 0},
         {HEAD "  {\"metadata\": {\"name\": \"B\", \"values\": [1]}, \"patch\": "
-         OPS_A ", \"patch\": " OPS_C "}" TAIL, "B", 0, 0},
+         OPS_A ", \"patch\": " OPS_C "}" TAIL, "B", 0, 0, 0},
+        /* a decoy inside C's operations, shaped as a patch's metadata and
+         * operations: the search finds it first (from the end), and its
+         * span is not the check's */
+        {HEAD "  {\"metadata\": {\"name\": \"C\", \"values\": [1]}, \"patch\": "
+         "[{\"op\": \"add\", \"path\": \"/d\", \"value\": {\"m\": {\"name\": "
+         "\"C\"}, \"patch\": [{\"op\": \"remove\", \"path\": \"/e\"}]}}]}" TAIL,
+         "C", 1, 1, 0},
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         char what[32];
@@ -217,6 +284,9 @@ static void test_names(void **state)
         from_scan = 1;
         assert_int_equal(same_verdict(path, cases[k].name, what, NULL), cases[k].seen);
         from_scan = 0;
+        from_search = 1;
+        assert_int_equal(same_verdict(path, cases[k].name, what, NULL), cases[k].searched);
+        from_search = 0;
     }
 }
 
@@ -259,6 +329,10 @@ static void test_shared(void **state)
             if (!same_verdict(ps_path, hf_patchset_patch_name(ps, i), what, NULL))
                 fail_msg("%s: not used from the check's scan", what);
             from_scan = 0;
+            from_search = 1;
+            if (!same_verdict(ps_path, hf_patchset_patch_name(ps, i), what, NULL))
+                fail_msg("%s: not used from a search for its name", what);
+            from_search = 0;
             seen++;
         }
         hf_patchset_free(ps);
@@ -444,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_skip),
         cmocka_unit_test(test_every_change),
         cmocka_unit_test(test_every_change_seen),
+        cmocka_unit_test(test_every_change_search),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_cls),
         cmocka_unit_test(test_marks),
