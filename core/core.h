@@ -8,6 +8,7 @@
 #define HF_CORE_H
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,6 +52,13 @@
 #define HFCORE_FMA_CLONE_O3
 #define HFCORE_CLONE_INLINE inline
 #endif
+
+/* Threads (core/thread.c) ----------------------------------------------- */
+
+/* pthread_create(tid, NULL, fn, arg), the new thread started on another
+ * of the creator's processors than the creator's own (core/thread.c says
+ * why), then free to run on any of them: 0, or pthread_create's error. */
+int hfcore_thread_start(pthread_t *tid, void *(*fn)(void *), void *arg);
 
 /* Errors (core/error.c) ------------------------------------------------- */
 
