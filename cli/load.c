@@ -736,7 +736,9 @@ static int load_ahead(const hf_cli_input *in, const hf_model_options *mo,
     pthread_mutex_init(&a->lock, NULL);
     pthread_cond_init(&a->cond, NULL);
     out->ahead = a;
-    a->threaded = pthread_create(&a->tid, NULL, ahead_work, a) == 0;
+    /* the check of the patchset is the longer chain (1Lbb: ~30 ms of CPU):
+     * begun now on the other processor (core/thread.c) */
+    a->threaded = hfcore_thread_start(&a->tid, ahead_work, a) == 0;
     int rc = ahead_workspace(a, &out->ws);
     if (!a->threaded)
         ahead_work(a); /* no thread: all of it here, in the same order */
