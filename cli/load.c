@@ -532,8 +532,8 @@ static void ahead_located(void *arg)
  * it (the main thread waits for that once the workspace is parsed, then
  * parses the patch, builds and fits on the other core), then what the
  * main thread has not worked out of the workspace's digest (digest_fill,
- * wait_located).  A locate of its own (pslocate.c) went no further than
- * HFPATCH_LOCATE_MAX, ~20 of 1Lbb's 125 patches: for the others it cost
+ * wait_located).  A locate of its own (a structure pass) went no further
+ * than 8 MB, ~20 of 1Lbb's 125 patches: for the others it cost
  * the worker ~7 ms before the check began and the main thread waited for
  * the whole check (the last patch: 61 ms wall against the first's 40). */
 static void *ahead_work(void *arg)

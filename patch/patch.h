@@ -199,43 +199,31 @@ typedef struct hfpatch_span {
     size_t off, len;  /* len 0: none */
 } hfpatch_span;
 
-/* Where patch `name`'s operation array is in a patchset's text, found by
- * the text's structure alone (pslocate.c: nothing is checked): 1 with its
- * span and index in "patches", or 0 (not there, or not sure). */
-int hfpatch_patchset_locate(const char *text, size_t len, const char *name,
-                            hfpatch_span *span, int *index);
-
 /* Where patch `name`'s operations are, found from a hit of its name's
  * string ("name", quotes included) that begins in text[from, to): the
  * value of a "name" key, the rest of that object, and a "patch" array
  * right after it (memmem: ~9 ms for 1Lbb's 57 MB).  Nothing is checked
  * and the index is not known: a guess for hfpatch_patchset_settle (by its
- * span), as the locate's. */
+ * span), as the check's scan's (hfpatch_patchset_open_guessing). */
 int hfpatch_patchset_locate_in(const char *text, size_t len, size_t from,
                                size_t to, const char *name, hfpatch_span *span);
 
 /* One patch of a patchset file read before the file is checked: located
- * (hfpatch_patchset_locate), parsed and checked as a full read does.  It
+ * (hfpatch_patchset_open_guessing, hfpatch_patchset_locate_in), parsed
+ * and checked as a full read does.  It
  * may be used only once hfpatch_patchset_open has read the same file
  * without error and hfpatch_patchset_settle has adopted it. */
 typedef struct hfpatch_guess {
     hf_patch *patch;    /* NULL: none (not located, or it did not parse) */
     hfpatch_span span;
     int index;          /* -1: not known (hfpatch_patchset_locate_in) */
-    int located;        /* span and index found (hfpatch_patchset_guess_locate) */
+    int located;        /* span (and index) found */
     hfcore_text text;   /* the file's, between locating and parsing */
     int adopted;        /* set by hfpatch_patchset_settle */
 } hfpatch_guess;
-/* Only a patch within the first HFPATCH_LOCATE_MAX bytes is located: the
- * structure pass costs ~3 ms for them (57 MB would be ~25 ms, as much as
- * the check it is meant to get ahead of). */
-#define HFPATCH_LOCATE_MAX ((size_t)8 << 20)
-/* The guess in two steps, for two threads: the locate (1 when found; the
- * file stays open in g) and the parse (1 with g->patch; the file is
- * closed); 0: nothing said, the full read says what is wrong.  The CLI's
- * worker locates, its main thread parses. */
-int hfpatch_patchset_guess_locate(const char *path, const char *name,
-                                  hfpatch_guess *g);
+/* The located guess parsed (1 with g->patch; the file, open in g since
+ * its locating, is closed); 0: nothing said, the full read says what is
+ * wrong.  The CLI's main thread parses while its worker checks. */
 int hfpatch_patchset_guess_parse(const char *path, const char *name,
                                  hfpatch_guess *g);
 /* For ps from hfpatch_patchset_open: patch `name`'s operations, as
@@ -249,11 +237,9 @@ int hfpatch_patchset_settle(hf_patchset *ps, const char *name, hfpatch_guess *g,
                             hf_error *err);
 void hfpatch_guess_free(hfpatch_guess *g);
 /* hfpatch_patchset_open with the guess taken from the check's own scan
- * (hfpatch_patchset_scan_seen) instead of a locate's pass of its own:
- * when the scan passes patch `name`, g is located as
- * hfpatch_patchset_guess_locate would locate it (at any offset, not only
- * within HFPATCH_LOCATE_MAX) and found(arg) is called on the scanning
- * thread; g may then be parsed (hfpatch_patchset_guess_parse) on another
+ * (hfpatch_patchset_scan_seen): when the scan passes patch `name`, at
+ * any offset, g is located there (its span and index, the file open in
+ * g) and found(arg) is called on the scanning thread; g may then be parsed (hfpatch_patchset_guess_parse) on another
  * thread while the check goes on, and settled as ever once it is done.
  * found is called at most once, and not at all when the scan meets no
  * such patch. */

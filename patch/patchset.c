@@ -846,22 +846,6 @@ void hfpatch_patchset_drop_text(const hf_patchset *ps)
         hfcore_text_drop(&ps->text);
 }
 
-int hfpatch_patchset_guess_locate(const char *path, const char *name,
-                                  hfpatch_guess *g)
-{
-    hf_error err = {0};
-    memset(g, 0, sizeof *g);
-    if (!name || hfcore_text_open(path, &g->text, &err) != HF_OK)
-        return 0;
-    /* no further than HFPATCH_LOCATE_MAX: the check waits for the guess
-     * on the CLI's worker thread */
-    size_t len = g->text.len < HFPATCH_LOCATE_MAX ? g->text.len : HFPATCH_LOCATE_MAX;
-    g->located = hfpatch_patchset_locate(g->text.p, len, name, &g->span, &g->index);
-    if (!g->located)
-        hfcore_text_close(&g->text);
-    return g->located;
-}
-
 /* The guess being taken from the check's scan: open_guessing's. */
 typedef struct guessing {
     const char *name;
@@ -871,7 +855,7 @@ typedef struct guessing {
 } guessing;
 
 /* The first patch the scan passes that is named q->name: g's (as
- * hfpatch_patchset_locate gives it), then found. */
+ * the check will locate it), then found. */
 static void guess_seen(void *arg, int i, const char *name, hfpatch_span span)
 {
     guessing *q = arg;

@@ -1,20 +1,19 @@
 /*
  * pslocate.c - where one named patch's operations are in a patchset's
- * text, found by its structure alone (core/jskip.c), checking nothing.
+ * text, found from a hit of its name (memmem) and the structure around it
+ * (core/jskip.c), checking nothing.
  *
  * The full check (psscan.c + patchset.c's validation) of a 57 MB
- * patchset takes ~25 ms; this finds the first patch in microseconds and
- * any patch in a few ms, so the model can be built from it while the
- * check runs.  What it finds is a guess: used only once the check has
- * passed and located the same span (hfpatch_patchset_adopt).  Any doubt
- * (an escape in a name or key, a text not shaped like a patchset) is "not
- * found", and the caller then waits for the check as before.
- * hf cls (cli/load.c) no longer uses hfpatch_patchset_locate: it takes
- * its guess from the check's own scan as it passes the patch, at any
- * offset (hfpatch_patchset_open_guessing), or from a search for the
- * patch's name from the file's end (hfpatch_patchset_locate_in, below),
- * whichever has it first; tests/test_psguess.c compares all three with
- * the full read.
+ * patchset takes ~25 ms; hf cls (cli/load.c) takes its guess from the
+ * check's own scan as it passes the patch (hfpatch_patchset_open_guessing)
+ * or from this search for the patch's name from the file's end,
+ * whichever has it first, and builds the model from it while the check
+ * runs.  What it finds is a guess: used only once the check has passed
+ * and located the same span (hfpatch_patchset_settle).  Any doubt (an
+ * escape in the name, a text not shaped like a published patchset) is
+ * "not found", and the caller then waits for the scan as before.
+ * (The structure pass from the file's start that located patches within
+ * its first 8 MB went when the check's scan took its place: session 13.)
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -96,97 +95,6 @@ static int member(cursor *c, int first, const char **k, size_t *n)
     c->p++;
     ws(c);
     return c->p < c->end;
-}
-
-/* Whether the patch metadata object at c->p is named `name`. */
-static int named(cursor *c, const char *name)
-{
-    const char *k, *v;
-    size_t n, vn;
-    int hit = 0;
-    c->p++; /* '{' */
-    for (int first = 1; member(c, first, &k, &n); first = 0) {
-        if (is(k, n, "name") && plain_string(c, &v, &vn))
-            hit = hit || is(v, vn, name);
-        else if (!step(c))
-            return 0;
-    }
-    return hit;
-}
-
-/* One element of "patches" at c->p (an object): whether it is the named
- * patch, with its "patch" array's span; c->p after it either way. */
-static int element(cursor *c, const char *text, const char *name,
-                   hfpatch_span *span)
-{
-    const char *k;
-    size_t n;
-    int hit = 0;
-    span->len = 0;
-    if (c->p >= c->end || *c->p != '{')
-        return -1;
-    c->p++;
-    for (int first = 1; member(c, first, &k, &n); first = 0) {
-        const char *v = c->p;
-        if (is(k, n, "metadata") && *v == '{') {
-            cursor m = *c;
-            hit = hit || named(&m, name);
-        } else if (is(k, n, "patch") && *v == '[' && span->len == 0) {
-            if (!step(c))
-                return -1;
-            span->off = (size_t)(v - text);
-            span->len = (size_t)(c->p - v);
-            continue;
-        }
-        if (!step(c))
-            return -1;
-    }
-    if (c->p >= c->end || *c->p != '}')
-        return -1;
-    c->p++;
-    return hit && span->len > 0;
-}
-
-/* The elements of the "patches" array at c->p. */
-static int in_patches(cursor *c, const char *text, const char *name,
-                      hfpatch_span *span, int *index)
-{
-    c->p++; /* '[' */
-    for (int i = 0;; i++) {
-        ws(c);
-        if (i > 0) {
-            if (c->p >= c->end || *c->p != ',')
-                return 0;
-            c->p++;
-            ws(c);
-        }
-        int r = element(c, text, name, span);
-        if (r < 0)
-            return 0;
-        if (r > 0) {
-            *index = i;
-            return 1;
-        }
-    }
-}
-
-int hfpatch_patchset_locate(const char *text, size_t len, const char *name,
-                            hfpatch_span *span, int *index)
-{
-    cursor c = {text, text + len};
-    const char *k;
-    size_t n;
-    ws(&c);
-    if (!name || c.p >= c.end || *c.p != '{')
-        return 0;
-    c.p++;
-    for (int first = 1; member(&c, first, &k, &n); first = 0) {
-        if (is(k, n, "patches") && *c.p == '[')
-            return in_patches(&c, text, name, span, index);
-        if (!step(&c))
-            return 0;
-    }
-    return 0;
 }
 
 /* Whether the string at text[at] is the value of a "name" key: `"name"`,

@@ -1,7 +1,7 @@
 /*
  * test_psguess.c - one patch of a patchset read ahead of the file's check
- * (patch/pslocate.c, core/jskip.c, or the check's own scan:
- * hfpatch_patchset_open_guessing; hfcli_settle): the verdict and the
+ * (the check's own scan: hfpatch_patchset_open_guessing, or a search
+ * for its name: patch/pslocate.c, core/jskip.c; hfcli_settle): the verdict and the
  * operations are those of the full read (hfpatch_patchset_load, the path
  * without reading ahead) for every one-byte change and truncation of a
  * patchset -- faults before, inside and after the chosen patch, escapes,
@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -56,17 +55,13 @@ static char *ops_text(const hf_patchset *ps, const char *name)
     return p ? cJSON_PrintUnformatted(p->ops) : NULL;
 }
 
-/* Whether same_verdict takes the guess from the check's scan
- * (hfpatch_patchset_open_guessing, the command's way) instead of the
- * locate's pass of its own. */
-static int from_scan;
-
 static void count_told(void *arg)
 {
     ++*(int *)arg;
 }
 
-/* Or from a search for its name (hfpatch_patchset_locate_in), from the
+/* Whether same_verdict takes the guess from a search for its name
+ * (hfpatch_patchset_locate_in), from the
  * end backwards as cli/load.c's search_late does, in steps of 7 bytes
  * (hits across a step's end). */
 static int from_search;
@@ -100,16 +95,13 @@ static int same_verdict(const char *file, const char *name, const char *what,
     int ra = hfpatch_patchset_load(file, name, &a, &ea);
     hfpatch_guess g;
     int rb, told = 0;
-    if (from_scan) {
+    if (from_search) {
+        search_guess(file, name, &g);
+        rb = hfpatch_patchset_open(file, &b, &eb);
+    } else { /* from the check's scan, the command's way */
         rb = hfpatch_patchset_open_guessing(file, name, &g, count_told, &told, &b, &eb);
         if (told != g.located)
             fail_msg("%s: told %d times, located %d", what, told, g.located);
-    } else if (from_search) {
-        search_guess(file, name, &g);
-        rb = hfpatch_patchset_open(file, &b, &eb);
-    } else {
-        hfpatch_patchset_guess_locate(file, name, &g);
-        rb = hfpatch_patchset_open(file, &b, &eb);
     }
     hfpatch_patchset_guess_parse(file, name, &g);
     if (rb == HF_OK)
@@ -197,7 +189,8 @@ static void every_change(const char *repl, const char *name)
 }
 
 /* Every byte of the patchset changed to each of a few bytes that matter
- * to the structure, and every truncation: the verdict never differs. */
+ * to the structure, and every truncation: the verdict never differs (the
+ * guess taken from the check's scan). */
 static void test_every_change(void **state)
 {
     (void)state;
@@ -207,14 +200,6 @@ static void test_every_change(void **state)
     /* the guess was used, not only refused, where the text is a patchset
      * with patch B (its name and keys have no escapes in any of them) */
     every_change("\"\\[]{},: x1", "B");
-}
-
-/* The same, the guess taken from the check's scan. */
-static void test_every_change_seen(void **state)
-{
-    from_scan = 1;
-    test_every_change(state);
-    from_scan = 0;
 }
 
 /* The same, the guess taken from a search for the name: of patch C, whose
@@ -231,46 +216,43 @@ static void test_every_change_search(void **state)
     from_search = 0;
 }
 
-/* Repeated names and names or keys with escapes: adopted by the locate
- * (adopted) and from the check's scan (seen), whose names and keys are
- * decoded. */
+/* Repeated names and names or keys with escapes: adopted from the
+ * check's scan (seen), whose names and keys are decoded, and from the
+ * search (searched). */
 static void test_names(void **state)
 {
     (void)state;
     static const struct {
         const char *text, *name;
-        int adopted, seen, searched;
+        int seen, searched;
     } cases[] = {
         {HEAD "  {\"metadata\": {\"name\": \"B\", \"values\": [1]}, \"patch\": "
          OPS_A "},\n  {\"metadata\": {\"name\": \"B\", \"values\": [2]}, "
-         "\"patch\": " OPS_C "}" TAIL, "B", 0, 0, 0},
+         "\"patch\": " OPS_C "}" TAIL, "B", 0, 0},
         /* "B" spelled with an escape: not located, parsed after the check */
         {HEAD "  {\"metadata\": {\"name\": \"\\u0042\", \"values\": [1]}, "
-         "\"patch\": " OPS_A "}" TAIL, "B", 0, 1, 0},
+         "\"patch\": " OPS_A "}" TAIL, "B", 1, 0},
         {HEAD "  {\"metadata\": {\"n\\u0061me\": \"B\", \"values\": [1]}, "
-         "\"patch\": " OPS_A "}" TAIL, "B", 0, 1, 0},
+         "\"patch\": " OPS_A "}" TAIL, "B", 1, 0},
         {HEAD "  {\"metadata\": {\"name\": \"B\", \"values\": [1]}, \"patch\": "
-         OPS_A "}" TAIL, "B", 1, 1, 1},
+         OPS_A "}" TAIL, "B", 1, 1},
         {HEAD "  {\"metadata\": {\"name\": \"B\", \"values\": [1]}, \"patch\": "
-         OPS_A "}" TAIL, "Z", 0, 0, 0},
+         OPS_A "}" TAIL, "Z", 0, 0},
         {HEAD "  {\"metadata\": {\"name\": \"B\", \"values\": [1]}, \"patch\": "
-         OPS_A ", \"patch\": " OPS_C "}" TAIL, "B", 0, 0, 0},
+         OPS_A ", \"patch\": " OPS_C "}" TAIL, "B", 0, 0},
         /* a decoy inside C's operations, shaped as a patch's metadata and
          * operations: the search finds it first (from the end), and its
          * span is not the check's */
         {HEAD "  {\"metadata\": {\"name\": \"C\", \"values\": [1]}, \"patch\": "
          "[{\"op\": \"add\", \"path\": \"/d\", \"value\": {\"m\": {\"name\": "
          "\"C\"}, \"patch\": [{\"op\": \"remove\", \"path\": \"/e\"}]}}]}" TAIL,
-         "C", 1, 1, 0},
+         "C", 1, 0},
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         char what[32];
         snprintf(what, sizeof what, "case %zu", k);
         write_text(cases[k].text, strlen(cases[k].text));
-        assert_int_equal(same_verdict(path, cases[k].name, what, NULL), cases[k].adopted);
-        from_scan = 1;
         assert_int_equal(same_verdict(path, cases[k].name, what, NULL), cases[k].seen);
-        from_scan = 0;
         from_search = 1;
         assert_int_equal(same_verdict(path, cases[k].name, what, NULL), cases[k].searched);
         from_search = 0;
@@ -279,8 +261,7 @@ static void test_names(void **state)
 
 /* The published patchsets: each patch (every tenth, or the first, middle
  * and last, of the large ones) is located, used, and the same as the full
- * read's; by the locate only within HFPATCH_LOCATE_MAX, from the check's
- * scan wherever it is. */
+ * read's, from the check's scan and from the search, wherever it is. */
 static void test_shared(void **state)
 {
     (void)state;
@@ -300,22 +281,12 @@ static void test_shared(void **state)
         assert_int_equal(hfpatch_patchset_open(ps_path, &ps, &err), HF_OK);
         /* of the 57 MB 1Lbb, the first, a middle and the last patch */
         int n = hf_patchset_size(ps), step = n > 100 ? n / 2 : n > 40 ? 10 : 1;
-        struct stat st;
-        assert_int_equal(stat(ps_path, &st), 0);
-        int big = (size_t)st.st_size > HFPATCH_LOCATE_MAX;
         for (int i = 0; i < n; i = i + step < n || i == n - 1 ? i + step : n - 1) {
             char what[600];
             snprintf(what, sizeof what, "%s patch %d", ps_path, i);
-            /* located unless past HFPATCH_LOCATE_MAX (of 1Lbb's 57 MB
-             * only the first few patches are within it) */
-            int far = big && i > 0;
-            if (same_verdict(ps_path, hf_patchset_patch_name(ps, i), what, NULL) == far)
-                fail_msg("%s: %s", what, far ? "located" : "not located");
             /* from the check's scan: every one, the last of 1Lbb too */
-            from_scan = 1;
             if (!same_verdict(ps_path, hf_patchset_patch_name(ps, i), what, NULL))
                 fail_msg("%s: not used from the check's scan", what);
-            from_scan = 0;
             from_search = 1;
             if (!same_verdict(ps_path, hf_patchset_patch_name(ps, i), what, NULL))
                 fail_msg("%s: not used from a search for its name", what);
@@ -504,7 +475,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_skip),
         cmocka_unit_test(test_every_change),
-        cmocka_unit_test(test_every_change_seen),
         cmocka_unit_test(test_every_change_search),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_cls),
